@@ -1,0 +1,348 @@
+//! The data map: who exports what to whom, as written by hand in YAML.
+//!
+//! These types are the in-memory form after validation: every reference
+//! resolves, every category exists, every date is real. They derive
+//! `JsonSchema` so that `outbound schema` publishes the file format editors
+//! complete against, from the same definitions the loader fills.
+
+use jiff::civil::Date;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::choice::*;
+use crate::diag::Loc;
+
+/// A whole data map, possibly assembled from several files.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+#[schemars(title = "Outbound data map", deny_unknown_fields)]
+pub struct DataMap {
+    /// Format version; 1.
+    pub version: u32,
+    /// The organisation the map describes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// Which standard decides sensitivity (default `standard`).
+    pub sensitivity_profile: SensitivityProfile,
+    /// Legal entities that export.
+    pub exporters: Vec<Exporter>,
+    /// Systems holding the data, each with an accountable owner.
+    pub systems: Vec<System>,
+    /// Datasets and their fields.
+    pub datasets: Vec<Dataset>,
+    /// Recipients abroad.
+    pub recipients: Vec<Recipient>,
+    /// Cross-border transfers.
+    pub transfers: Vec<Transfer>,
+}
+
+/// Distinct individuals exported in a window, as stated in the map until the ledger counts them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StatedCounts {
+    /// The date the figures were taken.
+    #[schemars(with = "String")]
+    pub as_of: Option<Date>,
+    /// Distinct individuals whose PI was exported.
+    pub individuals: u64,
+    /// Distinct individuals whose sensitive PI was exported.
+    pub sensitive_individuals: u64,
+}
+
+/// A legal entity that sends personal information abroad.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Exporter {
+    /// Unique id (lowercase letters, digits, `-`, `_`, `.`).
+    pub id: String,
+    /// Registered name.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country of establishment.
+    pub country: String,
+    /// Critical information infrastructure operator (CSL Art. 37, PIPL Art. 40).
+    pub ciio: bool,
+    /// Individuals whose PI the entity processes in total (Security Assessment Measures Art. 4(2)).
+    pub individuals_processed: u64,
+    /// Corporate group, for counting entities together against splitting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Pilot free trade zone the entity is registered in (Provisions Art. 6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_trade_zone: Option<String>,
+    /// Already exported since 1 January of this year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported_this_year: Option<StatedCounts>,
+    /// Exported in the whole of last year (the 2022–2023 window counts it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported_last_year: Option<StatedCounts>,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// The accountable owner of a system.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Owner {
+    /// Person or department.
+    #[serde(rename = "type")]
+    pub kind: OwnerKind,
+    /// Name of the person or department.
+    pub name: String,
+    /// How to reach them (e-mail of a role account, not a private address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// A system that holds personal information.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct System {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The exporter that operates it.
+    pub exporter: String,
+    /// Accountable owner.
+    pub owner: Owner,
+    /// Where it is hosted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// A field of a dataset.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Field {
+    /// Column or dotted key path.
+    pub name: String,
+    /// Taxonomy category id, e.g. `contact.phone`.
+    pub category: String,
+    /// Who the value is about.
+    pub subject: SubjectKind,
+    /// This field identifies the data subject (used for exact counting).
+    pub subject_key: bool,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// A dataset held in a system.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Dataset {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The system that holds it.
+    pub system: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// A recipient abroad that passes the data on.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct OnwardRecipient {
+    /// Name.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// What it does with the data.
+    pub purpose: String,
+}
+
+/// An overseas recipient.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Recipient {
+    /// Unique id.
+    pub id: String,
+    /// Registered name.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// Controller, processor or joint controller.
+    pub role: RecipientRole,
+    /// Contact for individuals and regulators (PIPL Art. 39 requires it in the notice).
+    pub contact: String,
+    /// Technical and organisational security measures.
+    pub security_measures: Vec<String>,
+    /// Onward recipients (Standard contract Annex I).
+    pub onward_recipients: Vec<OnwardRecipient>,
+    /// Certified under the EU-US Data Privacy Framework.
+    pub dpf_certified: bool,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// A mechanism in place for a transfer, with its dates.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Mechanism {
+    /// Which mechanism.
+    #[serde(rename = "type")]
+    pub kind: MechanismKind,
+    /// Standard contract or SCCs: the day the contract takes effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub effective: Option<Date>,
+    /// Standard contract: the day it was filed with the provincial CAC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub filed: Option<Date>,
+    /// Security assessment or certification: the day it was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub approved: Option<Date>,
+    /// Security assessment or certification: the day it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<Date>,
+    /// SCC module (1 C→C, 2 C→P, 3 P→P, 4 P→C).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<u8>,
+    /// SCCs: the day the transfer impact assessment was completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub tia_completed: Option<Date>,
+    /// Filing or certificate number, contract reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// A field of a dataset, named as `dataset.field`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(with = "String")]
+pub struct FieldRef {
+    /// Dataset id.
+    pub dataset: String,
+    /// Field name.
+    pub field: String,
+}
+
+/// Where the data is stored abroad.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Storage {
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// Data centre, region or cloud service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// The personal information impact assessment (PIPL Art. 55–56).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Pipia {
+    /// The day the report was completed.
+    #[schemars(with = "String")]
+    pub completed: Date,
+    /// Document reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// One cross-border transfer.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Transfer {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The exporter.
+    pub exporter: String,
+    /// The recipient abroad.
+    pub recipient: String,
+    /// Fields that leave, as `dataset.field`; `dataset.*` for all of a dataset.
+    pub fields: Vec<FieldRef>,
+    /// Purpose of the transfer.
+    pub purpose: String,
+    /// Why it is necessary (Provisions Art. 5).
+    pub necessity: Necessity,
+    /// Legal basis of the processing.
+    pub legal_basis: LegalBasis,
+    /// How the data leaves.
+    pub method: Method,
+    /// How often.
+    pub frequency: Frequency,
+    /// Estimated distinct individuals per year.
+    pub individuals_per_year: u64,
+    /// Estimated distinct individuals per year whose sensitive PI is included;
+    /// when absent, every individual counts as sensitive if a sensitive field is included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitive_individuals_per_year: Option<u64>,
+    /// The data includes important data notified or published by the authorities (DSL Art. 21, Provisions Art. 2).
+    pub important_data: bool,
+    /// Where the data was collected.
+    pub origin: Origin,
+    /// Exporter in a free trade zone, data outside the zone's negative list (Provisions Art. 6).
+    pub outside_ftz_negative_list: bool,
+    /// Retention abroad in days.
+    pub retention_abroad_days: u32,
+    /// Storage abroad.
+    pub storage: Storage,
+    /// GDPR Art. 49 derogation relied on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derogation: Option<Derogation>,
+    /// Mechanisms in place.
+    pub mechanisms: Vec<Mechanism>,
+    /// The impact assessment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipia: Option<Pipia>,
+    /// Where it is defined.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+impl DataMap {
+    /// The exporter with this id.
+    pub fn exporter(&self, id: &str) -> Option<&Exporter> {
+        self.exporters.iter().find(|e| e.id == id)
+    }
+    /// The recipient with this id.
+    pub fn recipient(&self, id: &str) -> Option<&Recipient> {
+        self.recipients.iter().find(|e| e.id == id)
+    }
+    /// The dataset with this id.
+    pub fn dataset(&self, id: &str) -> Option<&Dataset> {
+        self.datasets.iter().find(|e| e.id == id)
+    }
+    /// The transfer with this id.
+    pub fn transfer(&self, id: &str) -> Option<&Transfer> {
+        self.transfers.iter().find(|e| e.id == id)
+    }
+    /// The fields a transfer sends, resolved (`dataset.*` expanded).
+    pub fn transfer_fields<'a>(&'a self, t: &'a Transfer) -> impl Iterator<Item = &'a Field> + 'a {
+        t.fields.iter().flat_map(move |r| {
+            self.dataset(&r.dataset)
+                .into_iter()
+                .flat_map(|d| d.fields.iter())
+                .filter(move |f| r.field == "*" || f.name == r.field)
+        })
+    }
+}

@@ -1,0 +1,295 @@
+//! A reader over a position-marked YAML tree that records every problem it meets.
+//!
+//! serde stops at the first error; a person fixing a hand-written map wants all
+//! of them, each with its line and column, so the loader walks the tree itself.
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
+use marked_yaml::{Node, Span};
+
+use crate::diag::{Code, Diagnostic, Loc, did_you_mean};
+
+/// Collects diagnostics for one file.
+pub(crate) struct Reader<'d> {
+    pub file: Arc<str>,
+    pub diags: &'d mut Vec<Diagnostic>,
+}
+
+/// A mapping being read, with the keys it may have.
+pub(crate) struct Obj<'n> {
+    pub map: &'n MarkedMappingNode,
+    pub path: String,
+}
+
+/// A scalar that means "no value".
+fn is_null(s: &MarkedScalarNode) -> bool {
+    s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
+}
+
+impl<'d> Reader<'d> {
+    pub fn loc(&self, span: &Span) -> Loc {
+        let m = span.start();
+        Loc {
+            file: self.file.clone(),
+            line: m.map_or(0, |m| m.line()),
+            column: m.map_or(0, |m| m.column()),
+        }
+    }
+
+    pub fn report(&mut self, span: &Span, field: &str, code: Code, message: String, help: String) {
+        let loc = self.loc(span);
+        self.diags.push(Diagnostic { loc, field: field.to_string(), code, message, help });
+    }
+
+    /// Reads `node` as a mapping whose keys must be among `allowed`.
+    pub fn obj<'n>(&mut self, node: &'n Node, path: String, allowed: &[&str]) -> Option<Obj<'n>> {
+        let Some(map) = node.as_mapping() else {
+            self.report(
+                node.span(),
+                &path,
+                Code::WrongType,
+                format!("expected a mapping (key: value lines), found {}", describe(node)),
+                format!("write {path} as indented `key: value` lines"),
+            );
+            return None;
+        };
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                let help = match did_you_mean(key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("allowed here: {}", allowed.join(", ")),
+                };
+                self.report(
+                    key.span(),
+                    &format!("{path}.{}", key.as_str()),
+                    Code::UnknownField,
+                    format!("unknown field `{}`", key.as_str()),
+                    help,
+                );
+            }
+        }
+        Some(Obj { map, path })
+    }
+
+    /// The value of `key`, or None when absent or null; reports a missing required field.
+    pub fn get<'n>(&mut self, o: &Obj<'n>, key: &str, required: Option<&str>) -> Option<&'n Node> {
+        let node = o.map.get_node(key).filter(|n| !n.as_scalar().is_some_and(is_null));
+        if node.is_none()
+            && let Some(what) = required
+        {
+            self.report(
+                o.map.span(),
+                &format!("{}.{key}", o.path),
+                Code::MissingField,
+                format!("missing required field `{key}` ({what})"),
+                format!("add `{key}:` to {}", o.path),
+            );
+        }
+        node
+    }
+
+    fn scalar<'n>(&mut self, o: &Obj<'n>, key: &str, required: Option<&str>, expected: &str) -> Option<&'n MarkedScalarNode> {
+        let node = self.get(o, key, required)?;
+        match node.as_scalar() {
+            Some(s) => Some(s),
+            None => {
+                self.report(
+                    node.span(),
+                    &format!("{}.{key}", o.path),
+                    Code::WrongType,
+                    format!("expected {expected}, found {}", describe(node)),
+                    format!("give `{key}` a single value"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn string(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
+        self.scalar(o, key, required, "text").map(|s| s.as_str().to_string())
+    }
+
+    /// An identifier: lowercase ASCII letters, digits, `-`, `_`, `.`.
+    pub fn id(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
+        let s = self.scalar(o, key, required, "an id")?;
+        let v = s.as_str();
+        let ok = !v.is_empty()
+            && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+        if !ok {
+            self.report(
+                s.span(),
+                &format!("{}.{key}", o.path),
+                Code::InvalidValue,
+                format!("`{v}` is not a valid id"),
+                "ids use lowercase letters, digits, `-`, `_` and `.`".into(),
+            );
+            return None;
+        }
+        Some(v.to_string())
+    }
+
+    pub fn boolean(&mut self, o: &Obj<'_>, key: &str, default: bool) -> bool {
+        let Some(s) = self.scalar(o, key, None, "true or false") else { return default };
+        match s.as_bool() {
+            Some(b) => b,
+            None => {
+                self.report(
+                    s.span(),
+                    &format!("{}.{key}", o.path),
+                    Code::WrongType,
+                    format!("expected true or false, found `{}`", s.as_str()),
+                    format!("write `{key}: true` or `{key}: false`"),
+                );
+                default
+            }
+        }
+    }
+
+    /// A non-negative integer; `1_000_000` and `1,000,000` are accepted since people write them.
+    pub fn count(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<u64> {
+        let s = self.scalar(o, key, required, "a whole number")?;
+        let raw = s.as_str();
+        let cleaned: String = raw.chars().filter(|c| *c != '_' && *c != ',').collect();
+        let field = format!("{}.{key}", o.path);
+        if let Ok(v) = cleaned.parse::<u64>()
+            && s.may_coerce()
+        {
+            return Some(v);
+        }
+        let (msg, help) = if cleaned.parse::<i64>().is_ok() {
+            (format!("`{raw}` is negative"), "a count of individuals is 0 or more".to_string())
+        } else {
+            (format!("expected a whole number, found `{raw}`"), format!("write `{key}: 120000`"))
+        };
+        self.report(s.span(), &field, if msg.contains("negative") { Code::InvalidValue } else { Code::WrongType }, msg, help);
+        None
+    }
+
+    /// A calendar date written YYYY-MM-DD.
+    pub fn date(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<Date> {
+        let s = self.scalar(o, key, required, "a date")?;
+        let raw = s.as_str();
+        let field = format!("{}.{key}", o.path);
+        let well_formed = raw.len() == 10
+            && raw.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        if !well_formed {
+            self.report(
+                s.span(),
+                &field,
+                Code::InvalidValue,
+                format!("`{raw}` is not a date in the form YYYY-MM-DD"),
+                format!("write `{key}: 2026-03-01`"),
+            );
+            return None;
+        }
+        match raw.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.report(
+                    s.span(),
+                    &field,
+                    Code::InvalidValue,
+                    format!("`{raw}` is not a real calendar date"),
+                    "check the month and the day of the month".into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// An ISO 3166-1 alpha-2 country code.
+    pub fn country(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
+        let s = self.scalar(o, key, required, "a country code")?;
+        let raw = s.as_str();
+        if crate::country::name(raw).is_some() {
+            return Some(raw.to_string());
+        }
+        let help = match crate::country::name(&raw.to_ascii_uppercase()) {
+            Some(_) => format!("write it in capitals: `{}`", raw.to_ascii_uppercase()),
+            None => "use an ISO 3166-1 alpha-2 code such as CN, US, DE, SG".into(),
+        };
+        self.report(
+            s.span(),
+            &format!("{}.{key}", o.path),
+            Code::InvalidValue,
+            format!("`{raw}` is not an ISO 3166-1 alpha-2 country code"),
+            help,
+        );
+        None
+    }
+
+    /// One of a closed set of identifiers.
+    pub fn choice<T: Copy>(
+        &mut self,
+        o: &Obj<'_>,
+        key: &str,
+        required: Option<&str>,
+        parse: fn(&str) -> Option<T>,
+        all: &[&str],
+    ) -> Option<T> {
+        let s = self.scalar(o, key, required, "one of the listed values")?;
+        if let Some(v) = parse(s.as_str()) {
+            return Some(v);
+        }
+        let help = match did_you_mean(s.as_str(), all.iter().copied()) {
+            Some(c) => format!("did you mean `{c}`? (allowed: {})", all.join(", ")),
+            None => format!("allowed: {}", all.join(", ")),
+        };
+        self.report(
+            s.span(),
+            &format!("{}.{key}", o.path),
+            Code::InvalidValue,
+            format!("`{}` is not allowed for `{key}`", s.as_str()),
+            help,
+        );
+        None
+    }
+
+    /// A sequence; absent means empty.
+    pub fn list<'n>(&mut self, o: &Obj<'n>, key: &str) -> Vec<(String, &'n Node)> {
+        let Some(node) = self.get(o, key, None) else { return Vec::new() };
+        match node.as_sequence() {
+            Some(seq) => seq.iter().enumerate().map(|(i, n)| (format!("{}.{key}[{i}]", o.path), n)).collect(),
+            None => {
+                self.report(
+                    node.span(),
+                    &format!("{}.{key}", o.path),
+                    Code::WrongType,
+                    format!("expected a list, found {}", describe(node)),
+                    format!("write each item of `{key}` on its own line starting with `- `"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// A sequence of plain strings.
+    pub fn strings(&mut self, o: &Obj<'_>, key: &str) -> Vec<(String, Loc, String)> {
+        let items = self.list(o, key);
+        let mut out = Vec::new();
+        for (path, n) in items {
+            match n.as_scalar() {
+                Some(s) => out.push((path, self.loc(s.span()), s.as_str().to_string())),
+                None => self.report(
+                    n.span(),
+                    &path,
+                    Code::WrongType,
+                    format!("expected text, found {}", describe(n)),
+                    "write one value per list item".into(),
+                ),
+            }
+        }
+        out
+    }
+}
+
+/// A short name for the kind of node, for "expected X, found Y".
+fn describe(node: &Node) -> &'static str {
+    match node {
+        Node::Scalar(_) => "a single value",
+        Node::Mapping(_) => "a mapping",
+        Node::Sequence(_) => "a list",
+    }
+}
