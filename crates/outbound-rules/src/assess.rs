@@ -1,0 +1,342 @@
+//! From a data map to determinations: builds one facts document per transfer
+//! and runs the rules on it, then sums each exporter's counts against the
+//! thresholds in force.
+//!
+//! Counts: until the ledger holds exact figures, an exporter's cumulative count
+//! for the year is the larger of what the map states was exported and the sum
+//! of the per-year estimates of its transfers that count towards thresholds.
+//! The sum is an upper bound (an individual in two transfers is counted twice),
+//! which errs on the safe side, as DESIGN.md asks for planned transfers.
+//! Transfers that count: those with personal information, except foreign-transit
+//! data (Provisions Art. 4) and free-trade-zone data outside the negative list
+//! (Art. 6). See `regime::cn` for why exempted necessity transfers still count.
+
+use std::collections::{BTreeSet, HashMap};
+
+use jiff::civil::Date;
+use outbound_model::{DataMap, Dataset, Exporter, MechanismKind, Origin, SensitiveClass, SubjectKind, Taxonomy, Transfer};
+use serde::Serialize;
+
+use crate::data::china;
+use crate::determination::Determination;
+use crate::facts::{Counts, Cumulative, Dates, ExporterFacts, Facts, TransferFacts};
+use crate::regime::cn::thousands;
+
+/// Counts already exported, from a source better than the map (the ledger).
+pub trait CountSource {
+    /// Distinct individuals exported by `exporter` in the window starting on `from` up to `to`, inclusive.
+    fn exported(&self, exporter: &str, from: Date, to: Date) -> Option<Counts>;
+}
+
+/// The result of assessing a whole map.
+#[derive(Debug, Serialize)]
+pub struct Assessment {
+    /// The date judged at.
+    pub as_of: Date,
+    /// One per transfer, in map order.
+    pub transfers: Vec<TransferAssessment>,
+    /// One per exporter.
+    pub exporters: Vec<ExporterSummary>,
+}
+
+/// One transfer's determinations.
+#[derive(Debug, Serialize)]
+pub struct TransferAssessment {
+    /// Transfer id.
+    pub transfer: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Exporter id.
+    pub exporter: String,
+    /// Recipient id.
+    pub recipient: String,
+    /// Recipient country.
+    pub recipient_country: String,
+    /// Where the transfer is defined (`file:line:column`).
+    pub source: String,
+    /// The facts the rules were given.
+    pub facts: Facts,
+    /// One per regime that applies.
+    pub determinations: Vec<Determination>,
+    /// Set when the rules could not judge the facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An exporter's counts against the thresholds in force.
+#[derive(Debug, Serialize)]
+pub struct ExporterSummary {
+    /// Exporter id.
+    pub exporter: String,
+    /// Name.
+    pub name: String,
+    /// Country.
+    pub country: String,
+    /// Cumulative counts for the current year.
+    pub current_year: Counts,
+    /// Where the counts come from.
+    pub counts_source: String,
+    /// Each threshold with the count it compares.
+    pub thresholds: Vec<ThresholdLine>,
+}
+
+/// One line such as "312,450 of 1,000,000 non-sensitive".
+#[derive(Debug, Serialize)]
+pub struct ThresholdLine {
+    /// The count.
+    pub count: u64,
+    /// The threshold.
+    pub at_least: u64,
+    /// `individuals` or `sensitive_individuals`.
+    pub measure: String,
+    /// The route it triggers.
+    pub route: String,
+    /// The article.
+    pub citation: String,
+    /// Whether it is reached.
+    pub reached: bool,
+    /// Human-readable form.
+    pub text: String,
+}
+
+struct Index<'a> {
+    datasets: HashMap<&'a str, &'a Dataset>,
+    exporters: HashMap<&'a str, &'a Exporter>,
+}
+
+/// What one transfer contains, derived from its fields.
+struct Contents {
+    personal: bool,
+    classes: BTreeSet<SensitiveClass>,
+}
+
+fn contents(map: &DataMap, idx: &Index<'_>, t: &Transfer, tax: &Taxonomy) -> Contents {
+    let mut personal = false;
+    let mut classes = BTreeSet::new();
+    for r in &t.fields {
+        let Some(d) = idx.datasets.get(r.dataset.as_str()) else { continue };
+        for f in d.fields.iter().filter(|f| r.field == "*" || f.name == r.field) {
+            let Some(c) = tax.get(&f.category) else { continue };
+            if !c.personal {
+                continue;
+            }
+            personal = true;
+            if let Some(class) = c.sensitivity(map.sensitivity_profile) {
+                classes.insert(class);
+            }
+            if f.subject == SubjectKind::ChildUnder14 {
+                classes.insert(SensitiveClass::MinorUnder14);
+            }
+        }
+    }
+    Contents { personal, classes }
+}
+
+fn counts_towards_thresholds(t: &Transfer, e: &Exporter, c: &Contents) -> bool {
+    c.personal && t.origin == Origin::Domestic && !(e.free_trade_zone.is_some() && t.outside_ftz_negative_list)
+}
+
+/// Builds the facts for every transfer of the map.
+pub fn facts_for_map(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> Vec<(usize, Facts)> {
+    let tax = Taxonomy::builtin();
+    let idx = Index {
+        datasets: map.datasets.iter().map(|d| (d.id.as_str(), d)).collect(),
+        exporters: map.exporters.iter().map(|e| (e.id.as_str(), e)).collect(),
+    };
+    let contents: Vec<Contents> = map.transfers.iter().map(|t| contents(map, &idx, t, tax)).collect();
+    // Per-exporter estimate sums, in one pass.
+    let mut sums: HashMap<&str, Counts> = HashMap::new();
+    for (t, c) in map.transfers.iter().zip(&contents) {
+        let Some(e) = idx.exporters.get(t.exporter.as_str()) else { continue };
+        if counts_towards_thresholds(t, e, c) {
+            let s = sums.entry(e.id.as_str()).or_default();
+            s.individuals += t.individuals_per_year;
+            s.sensitive_individuals += sensitive_estimate(t, c);
+        }
+    }
+    let year_start = jiff::civil::date(as_of.year(), 1, 1);
+    let prev_start = jiff::civil::date(as_of.year() - 1, 1, 1);
+    let mut out = Vec::with_capacity(map.transfers.len());
+    for (i, (t, c)) in map.transfers.iter().zip(&contents).enumerate() {
+        let (Some(e), Some(r)) = (idx.exporters.get(t.exporter.as_str()), map.recipient(&t.recipient)) else { continue };
+        let (current, previous) = exporter_counts(e, sums.get(e.id.as_str()).copied().unwrap_or_default(), counts, year_start, prev_start, as_of);
+        let mut dates = Dates { pipia_completed: t.pipia.as_ref().map(|p| p.completed), ..Dates::default() };
+        for m in &t.mechanisms {
+            match m.kind {
+                MechanismKind::StandardContract => {
+                    dates.contract_effective = m.effective;
+                    dates.contract_filed = m.filed;
+                }
+                MechanismKind::SecurityAssessment => {
+                    dates.assessment_approved = m.approved;
+                    dates.assessment_expires = m.expires;
+                }
+                MechanismKind::Certification => dates.certification_expires = m.expires,
+                MechanismKind::Scc => dates.tia_completed = m.tia_completed,
+                MechanismKind::Bcr => {}
+            }
+        }
+        // A mechanism counts as in place once it has taken effect.
+        let in_place = t
+            .mechanisms
+            .iter()
+            .filter(|m| m.effective.or(m.approved).is_none_or(|d| d <= as_of))
+            .map(|m| m.kind)
+            .collect();
+        let facts = Facts {
+            version: None,
+            as_of,
+            exporter: ExporterFacts {
+                id: e.id.clone(),
+                country: e.country.clone(),
+                ciio: e.ciio,
+                individuals_processed: e.individuals_processed,
+                free_trade_zone: e.free_trade_zone.clone(),
+            },
+            transfer: TransferFacts {
+                id: t.id.clone(),
+                recipient_country: r.country.clone(),
+                origin: t.origin,
+                personal_information: c.personal,
+                important_data: t.important_data,
+                necessity: t.necessity,
+                sensitive_categories: c.classes.iter().copied().collect(),
+                individuals: t.individuals_per_year,
+                sensitive_individuals: sensitive_estimate(t, c),
+                mechanisms_in_place: in_place,
+                recipient_dpf_certified: r.dpf_certified,
+                derogation: t.derogation,
+                outside_ftz_negative_list: t.outside_ftz_negative_list,
+                legal_basis: Some(t.legal_basis),
+                dates,
+            },
+            cumulative: Cumulative { current_year: current, previous_and_current_year: Some(previous) },
+        };
+        out.push((i, facts));
+    }
+    out
+}
+
+fn sensitive_estimate(t: &Transfer, c: &Contents) -> u64 {
+    match t.sensitive_individuals_per_year {
+        Some(s) => s,
+        None if !c.classes.is_empty() => t.individuals_per_year,
+        None => 0,
+    }
+}
+
+/// Current-year and previous-and-current-year counts for an exporter.
+fn exporter_counts(e: &Exporter, estimates: Counts, ledger: Option<&dyn CountSource>, year_start: Date, prev_start: Date, as_of: Date) -> (Counts, Counts) {
+    let max = |a: Counts, b: Counts| Counts {
+        individuals: a.individuals.max(b.individuals),
+        sensitive_individuals: a.sensitive_individuals.max(b.sensitive_individuals),
+    };
+    let stated = |s: &Option<outbound_model::StatedCounts>| {
+        s.as_ref().map(|s| Counts { individuals: s.individuals, sensitive_individuals: s.sensitive_individuals }).unwrap_or_default()
+    };
+    let from_ledger = ledger.and_then(|l| l.exported(&e.id, year_start, as_of));
+    let current = max(max(stated(&e.exported_this_year), estimates), from_ledger.unwrap_or_default());
+    let last_year = match ledger.and_then(|l| l.exported(&e.id, prev_start, as_of)) {
+        Some(window) => return (current, max(window, current)),
+        None if e.exported_last_year.is_some() => stated(&e.exported_last_year),
+        // Nothing stated: assume last year looked like this one.
+        None => current,
+    };
+    (
+        current,
+        Counts {
+            individuals: current.individuals + last_year.individuals,
+            sensitive_individuals: current.sensitive_individuals + last_year.sensitive_individuals,
+        },
+    )
+}
+
+/// Where an exporter's figures come from, for the report.
+fn counts_source(e: &Exporter, ledger: bool) -> String {
+    if ledger {
+        return "ledger (exact distinct individuals), or the map's figures where larger".into();
+    }
+    match &e.exported_this_year {
+        Some(s) => format!(
+            "the larger of the map's stated figures{} and the sum of per-year estimates of its transfers",
+            s.as_of.map_or(String::new(), |d| format!(" (as of {d})"))
+        ),
+        None => "sum of per-year estimates of its transfers (an upper bound)".into(),
+    }
+}
+
+/// Assesses every transfer of the map as of a date.
+pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> Assessment {
+    let facts = facts_for_map(map, as_of, counts);
+    let mut transfers = Vec::with_capacity(facts.len());
+    let mut per_exporter: HashMap<String, Facts> = HashMap::new();
+    for (i, f) in facts {
+        let t = &map.transfers[i];
+        let (determinations, error) = match crate::evaluate(&f) {
+            Ok(ev) => (ev.determinations, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        per_exporter.entry(t.exporter.clone()).or_insert_with(|| f.clone());
+        transfers.push(TransferAssessment {
+            transfer: t.id.clone(),
+            name: t.name.clone(),
+            exporter: t.exporter.clone(),
+            recipient: t.recipient.clone(),
+            recipient_country: f.transfer.recipient_country.clone(),
+            source: t.loc.to_string(),
+            facts: f,
+            determinations,
+            error,
+        });
+    }
+    let exporters = map
+        .exporters
+        .iter()
+        .map(|e| {
+            let cum = per_exporter.get(&e.id).map(|f| f.cumulative.clone());
+            let current = cum.as_ref().map(|c| c.current_year).unwrap_or_default();
+            let thresholds = if e.country == "CN" { threshold_lines(as_of, cum.as_ref(), e) } else { Vec::new() };
+            ExporterSummary {
+                exporter: e.id.clone(),
+                name: e.name.clone(),
+                country: e.country.clone(),
+                current_year: current,
+                counts_source: counts_source(e, counts.is_some()),
+                thresholds,
+            }
+        })
+        .collect();
+    Assessment { as_of, transfers, exporters }
+}
+
+fn threshold_lines(as_of: Date, cum: Option<&Cumulative>, e: &Exporter) -> Vec<ThresholdLine> {
+    let d = china();
+    let provisions = as_of >= d.instrument("provisions_2024").in_force;
+    let ids: &[&str] = if provisions { &["sc_individuals", "sa_individuals", "sa_sensitive"] } else { &["sa_exported", "sa_exported_sensitive", "sa_processed"] };
+    ids.iter()
+        .map(|id| {
+            let th = d.threshold(id);
+            let c = match (th.window.as_str(), cum) {
+                ("processed", _) => Counts { individuals: e.individuals_processed, sensitive_individuals: 0 },
+                ("previous_and_current_year", Some(c)) => c.previous_and_current_year.unwrap_or(c.current_year),
+                (_, Some(c)) => c.current_year,
+                (_, None) => Counts::default(),
+            };
+            let count = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+            let what = match (th.measure.as_str(), th.window.as_str()) {
+                (_, "processed") => "processed",
+                ("individuals", _) => "non-sensitive",
+                _ => "sensitive",
+            };
+            ThresholdLine {
+                count,
+                at_least: th.at_least,
+                measure: th.measure.clone(),
+                route: th.route.clone(),
+                citation: th.citation.clone(),
+                reached: count >= th.at_least,
+                text: format!("{} of {} {what} ({}, {})", thousands(count), thousands(th.at_least), th.route, th.citation),
+            }
+        })
+        .collect()
+}

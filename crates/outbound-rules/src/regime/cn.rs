@@ -1,0 +1,519 @@
+//! China: PIPL and its export instruments, effective-dated.
+//!
+//! The facts' date picks the era: PIPL alone (from 2021-11-01), the Assessment
+//! Measures (2022-09-01), the Standard Contract Measures (2023-06-01), the 2024
+//! Provisions (2024-03-22), which prevail over the earlier rules (Art. 13).
+//!
+//! Counting reading (LAW.md, "Open question"): individuals exported under any
+//! exemption count towards the cumulative thresholds, except those under
+//! Provisions Art. 3, 4 and 6 (data outside the regime). No source settles the
+//! question either way; this is the conservative reading. The facts carry the
+//! cumulative counts already computed under it.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use outbound_model::{LegalBasis, MechanismKind, Necessity, Origin};
+
+use super::{InstrumentInfo, Regime, RegimeInfo, ThresholdInfo};
+use crate::calendar::WorkingCalendar;
+use crate::data::{ChinaData, Threshold, china};
+use crate::determination::{Determination, Obligation, Reason, RuleError};
+use crate::facts::{Counts, Facts};
+
+/// The China regime.
+pub struct China;
+
+const EXEMPT: &str = "exempt";
+const SC: &str = "standard_contract_or_certification";
+const SA: &str = "security_assessment";
+
+/// Which instruments are in force.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Era {
+    PiplOnly,
+    Assessment2022,
+    Contract2023,
+    Provisions2024,
+}
+
+struct Judge<'a> {
+    f: &'a Facts,
+    data: &'static ChinaData,
+    reasons: Vec<Reason>,
+    obligations: Vec<Obligation>,
+    calendar_gaps: std::collections::BTreeSet<i16>,
+}
+
+fn n(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Judge<'_> {
+    fn reason(&mut self, text: impl Into<String>, citation: impl Into<String>) {
+        self.reasons.push(Reason::new(text, citation));
+    }
+
+    fn oblige(&mut self, id: &'static str, citation: impl Into<String>, due: Option<Date>, text: impl Into<String>) {
+        self.obligations.push(Obligation::new(id, citation, due, text));
+    }
+
+    fn working_days(&mut self, from: Date, days: i32) -> Date {
+        let w = WorkingCalendar::china().add_working_days(from, days);
+        self.calendar_gaps.extend(w.estimated_years);
+        w.date
+    }
+
+    fn has_sensitive(&self) -> bool {
+        let t = &self.f.transfer;
+        t.sensitive_individuals > 0 || !t.sensitive_categories.is_empty() || self.f.cumulative.current_year.sensitive_individuals > 0
+    }
+
+    /// The counts a threshold compares, never less than this transfer alone.
+    fn counts(&self, window: &str) -> Result<Counts, RuleError> {
+        let t = &self.f.transfer;
+        let c = match window {
+            "current_year" => self.f.cumulative.current_year,
+            "previous_and_current_year" => self.f.cumulative.previous_and_current_year.ok_or_else(|| RuleError {
+                regime: "CN",
+                message: format!(
+                    "cumulative.previous_and_current_year is required for a transfer judged as of {} (before 2024-03-22 the \
+                     thresholds count from 1 January of the previous year, Assessment Measures Art. 4(3))",
+                    self.f.as_of
+                ),
+            })?,
+            _ => Counts { individuals: self.f.exporter.individuals_processed, sensitive_individuals: 0 },
+        };
+        if window == "processed" {
+            return Ok(c);
+        }
+        Ok(Counts {
+            individuals: c.individuals.max(t.individuals),
+            sensitive_individuals: c.sensitive_individuals.max(t.sensitive_individuals),
+        })
+    }
+
+    /// Whether a threshold is reached, with a reason either way when `explain` is set.
+    fn reached(&mut self, th: &Threshold) -> Result<bool, RuleError> {
+        let c = self.counts(&th.window)?;
+        let v = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+        Ok(v >= th.at_least)
+    }
+
+    fn window_text(&self, window: &str) -> String {
+        let y = self.f.as_of.year();
+        match window {
+            "current_year" => format!("since 1 January {y}"),
+            "previous_and_current_year" => format!("since 1 January {}", y - 1),
+            _ => "processed in total".into(),
+        }
+    }
+}
+
+fn era(f: &Facts, d: &ChinaData) -> Result<Era, RuleError> {
+    let on = |id: &str| f.as_of >= d.instrument(id).in_force;
+    Ok(if on("provisions_2024") {
+        Era::Provisions2024
+    } else if on("standard_contract_measures_2023") {
+        Era::Contract2023
+    } else if on("assessment_measures_2022") {
+        Era::Assessment2022
+    } else if on("pipl") {
+        Era::PiplOnly
+    } else {
+        return Err(RuleError {
+            regime: "CN",
+            message: format!("the rules are encoded from the PIPL's entry into force on {}; {} is earlier", d.instrument("pipl").in_force, f.as_of),
+        });
+    })
+}
+
+impl Judge<'_> {
+    /// The route under the 2024 Provisions.
+    fn route_2024(&mut self) -> Result<&'static str, RuleError> {
+        let f = self.f;
+        let t = &f.transfer;
+        if !t.personal_information && !t.important_data {
+            self.reason("the data contains neither personal information nor important data: no export route is required", "Provisions Art. 3");
+            return Ok(EXEMPT);
+        }
+        if let Some(zone) = &f.exporter.free_trade_zone
+            && t.outside_ftz_negative_list
+        {
+            self.reason(format!("the exporter is in the {zone} free trade zone and the data is outside the zone's negative list"), "Provisions Art. 6");
+            return Ok(EXEMPT);
+        }
+        if t.important_data {
+            self.reason("the data includes important data notified or published by the authorities", "Provisions Art. 7(1)-(2), Art. 2");
+            return Ok(SA);
+        }
+        if t.origin == Origin::ForeignTransit {
+            self.reason("the personal information was collected abroad, processed in China and is sent back with no domestic personal information or important data added", "Provisions Art. 4");
+            return Ok(EXEMPT);
+        }
+        let necessity = match t.necessity {
+            Necessity::ContractWithIndividual => Some(("necessary to conclude or perform a contract to which the individual is a party", "Provisions Art. 5(1)")),
+            Necessity::HrManagement => Some(("necessary for cross-border human-resources management under lawful labour rules or a collective contract", "Provisions Art. 5(2)")),
+            Necessity::Emergency => Some(("necessary in an emergency to protect a natural person's life, health or property", "Provisions Art. 5(3)")),
+            _ => None,
+        };
+        if let Some((text, cite)) = necessity {
+            let ciio = if f.exporter.ciio { "; this exemption applies to CIIOs too (Art. 7, second paragraph)" } else { "" };
+            self.reason(format!("the transfer is {text}{ciio}"), cite);
+            return Ok(EXEMPT);
+        }
+        if t.necessity == Necessity::StatutoryDuty {
+            self.reason("a statutory duty is a lawful basis (PIPL Art. 13(3)) but not an export exemption; the route follows the volume rules", "Provisions Art. 5");
+        }
+        if f.exporter.ciio {
+            self.reason("the exporter is a critical information infrastructure operator exporting personal information", "Provisions Art. 7(1)");
+            return Ok(SA);
+        }
+        let d = self.data;
+        for id in ["sa_individuals", "sa_sensitive"] {
+            let th = d.threshold(id);
+            if self.reached(th)? {
+                let c = self.counts(&th.window)?;
+                let v = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+                let what = if th.measure == "individuals" { "individuals' personal information" } else { "individuals' sensitive personal information" };
+                self.reason(format!("{} {what} exported {} is {} or more", n(v), self.window_text(&th.window), n(th.at_least)), th.citation.clone());
+                return Ok(SA);
+            }
+        }
+        let c = self.counts("current_year")?;
+        let sc_ind = d.threshold("sc_individuals");
+        if c.individuals >= sc_ind.at_least {
+            self.reason(
+                format!("{} individuals' personal information exported {} is {} or more and fewer than {}", n(c.individuals), self.window_text("current_year"), n(sc_ind.at_least), n(d.threshold("sa_individuals").at_least)),
+                sc_ind.citation.clone(),
+            );
+            return Ok(SC);
+        }
+        if self.has_sensitive() {
+            self.reason(
+                format!("sensitive personal information of {} individuals {} (fewer than {}): any sensitive personal information needs a standard contract or certification", n(c.sensitive_individuals.max(1)), self.window_text("current_year"), n(d.threshold("sa_sensitive").at_least)),
+                d.threshold("sc_sensitive").citation.clone(),
+            );
+            return Ok(SC);
+        }
+        self.reason(
+            format!("a non-CIIO exporting personal information of {} individuals {} (fewer than {}), no sensitive personal information", n(c.individuals), self.window_text("current_year"), n(sc_ind.at_least)),
+            "Provisions Art. 5(4)",
+        );
+        Ok(EXEMPT)
+    }
+
+    /// Security-assessment triggers of the 2022 Measures (used until 2024-03-21).
+    fn assessment_triggers_2022(&mut self) -> Result<bool, RuleError> {
+        let f = self.f;
+        let t = &f.transfer;
+        if t.important_data {
+            self.reason("the data includes important data", "Assessment Measures Art. 4(1)");
+            return Ok(true);
+        }
+        if !t.personal_information {
+            return Ok(false);
+        }
+        if f.exporter.ciio {
+            self.reason("the exporter is a critical information infrastructure operator exporting personal information", "Assessment Measures Art. 4(2)");
+            return Ok(true);
+        }
+        let d = self.data;
+        let th = d.threshold("sa_processed");
+        if self.reached(th)? {
+            self.reason(format!("the exporter processes personal information of {} individuals, {} or more", n(f.exporter.individuals_processed), n(th.at_least)), th.citation.clone());
+            return Ok(true);
+        }
+        for id in ["sa_exported", "sa_exported_sensitive"] {
+            let th = d.threshold(id);
+            if self.reached(th)? {
+                let c = self.counts(&th.window)?;
+                let v = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+                let what = if th.measure == "individuals" { "individuals' personal information" } else { "individuals' sensitive personal information" };
+                self.reason(format!("{} {what} exported {} is {} or more", n(v), self.window_text(&th.window), n(th.at_least)), th.citation.clone());
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn route_before_2024(&mut self, era: Era) -> Result<&'static str, RuleError> {
+        let f = self.f;
+        let t = &f.transfer;
+        if !t.personal_information && !t.important_data {
+            self.reason("the data contains neither personal information nor important data: no export route is required", "PIPL Art. 38; Assessment Measures Art. 2");
+            return Ok(EXEMPT);
+        }
+        if t.origin == Origin::ForeignTransit || t.necessity != Necessity::None || t.outside_ftz_negative_list {
+            self.reason(
+                format!("before 2024-03-22 there were no exemptions for foreign-transit data, necessity or free trade zones (introduced by the Provisions, in force 2024-03-22); {} is judged by the earlier rules", f.as_of),
+                "Provisions Art. 3-6, 14",
+            );
+        }
+        match era {
+            Era::PiplOnly => {
+                if t.important_data || f.exporter.ciio {
+                    self.reason(
+                        "a critical information infrastructure operator, or an export of important data, must pass a security assessment; the Assessment Measures took effect only on 2022-09-01",
+                        "PIPL Art. 40; CSL Art. 37; DSL Art. 31",
+                    );
+                    return Ok(SA);
+                }
+                self.reason("PIPL requires one of the routes of Art. 38(1); neither the Assessment Measures (2022-09-01) nor the Standard Contract Measures (2023-06-01) were in force yet", "PIPL Art. 38(1)");
+                Ok(SC)
+            }
+            Era::Assessment2022 | Era::Contract2023 => {
+                if self.assessment_triggers_2022()? {
+                    return Ok(SA);
+                }
+                if era == Era::Assessment2022 {
+                    self.reason(
+                        "no security-assessment trigger applies; the Standard Contract Measures were published but not yet in force (from 2023-06-01), so the standard-contract route had no implementing measures; certification was available under the 2022 implementation rules",
+                        "PIPL Art. 38(1); Assessment Measures Art. 4",
+                    );
+                } else {
+                    let c = self.counts("previous_and_current_year")?;
+                    self.reason(
+                        format!(
+                            "a non-CIIO processing personal information of {} individuals (fewer than 1,000,000) that exported personal information of {} individuals and sensitive personal information of {} individuals {} (fewer than 100,000 and 10,000)",
+                            n(f.exporter.individuals_processed), n(c.individuals), n(c.sensitive_individuals), self.window_text("previous_and_current_year")
+                        ),
+                        "Standard Contract Measures Art. 4",
+                    );
+                }
+                Ok(SC)
+            }
+            Era::Provisions2024 => unreachable!("handled by route_2024"),
+        }
+    }
+
+    /// Whether a mechanism that fulfils the route is in place and valid on the facts' date.
+    fn satisfied(&mut self, route: &str, era: Era) -> bool {
+        let f = self.f;
+        let t = &f.transfer;
+        let has = |m| t.mechanisms_in_place.contains(&m);
+        match route {
+            EXEMPT => true,
+            SA => {
+                if !has(MechanismKind::SecurityAssessment) {
+                    return false;
+                }
+                match self.assessment_expiry() {
+                    Some((exp, _)) if exp < f.as_of => {
+                        self.reason(format!("the security assessment expired on {exp}"), self.validity_citation());
+                        false
+                    }
+                    _ => true,
+                }
+            }
+            _ => {
+                if has(MechanismKind::StandardContract) {
+                    return true;
+                }
+                if has(MechanismKind::Certification) {
+                    if let Some(exp) = t.dates.certification_expires
+                        && exp < f.as_of
+                    {
+                        self.reason(format!("the certification expired on {exp}"), "Certification Measures Art. 8");
+                        return false;
+                    }
+                    if era == Era::Provisions2024 && f.as_of < self.data.instrument("certification_measures_2026").in_force {
+                        self.reason("certification relied on under PIPL Art. 38(1)(2) and the 2022 implementation rules; the Certification Measures apply from 2026-01-01", "PIPL Art. 38(1)(2)");
+                    }
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    /// Expiry of the security assessment: given, or approval plus the validity of the rules under which it was approved.
+    fn assessment_expiry(&self) -> Option<(Date, String)> {
+        let dts = &self.f.transfer.dates;
+        if let Some(e) = dts.assessment_expires {
+            return Some((e, "as stated".into()));
+        }
+        let approved = dts.assessment_approved?;
+        let dl = &self.data.deadlines;
+        let years = if approved >= self.data.instrument("provisions_2024").in_force { dl.assessment_validity_years_2024 } else { dl.assessment_validity_years_2022 };
+        approved.checked_add(years.years()).ok().map(|d| (d, format!("{years} years from approval")))
+    }
+
+    fn validity_citation(&self) -> String {
+        let dl = &self.data.deadlines;
+        match self.f.transfer.dates.assessment_approved {
+            Some(a) if a < self.data.instrument("provisions_2024").in_force => dl.assessment_validity_citation_2022.clone(),
+            _ => dl.assessment_validity_citation_2024.clone(),
+        }
+    }
+
+    fn obligations(&mut self, route: &str, satisfied: bool, era: Era) {
+        let f = self.f;
+        let t = &f.transfer;
+        let dl = &self.data.deadlines;
+        if t.personal_information {
+            self.oblige("notice", "PIPL Art. 39", None,
+                "tell individuals the recipient's name and contact, the purpose, method and categories, and how to exercise their rights against the recipient");
+            let consent = match t.legal_basis {
+                Some(b) => b == LegalBasis::Consent,
+                None => t.necessity == Necessity::None,
+            };
+            if consent {
+                self.oblige("separate_consent", "PIPL Art. 39", None, "obtain the individual's separate consent to the export");
+            }
+            match t.dates.pipia_completed {
+                None => {
+                    let cite = if route == SC { "Standard Contract Measures Art. 5; PIPL Art. 55(1)(4)" } else { "PIPL Art. 55(1)(4), 56" };
+                    let due = if route == SC { t.dates.contract_effective } else { None };
+                    self.oblige("pipia", cite, due, "carry out a personal information protection impact assessment before the export");
+                }
+                Some(done) => {
+                    let keep = done.checked_add(dl.pipia_retention_years.years()).ok();
+                    self.oblige("pipia_retention", dl.pipia_retention_citation.clone(), keep,
+                        format!("keep the impact assessment report and processing records for at least {} years", dl.pipia_retention_years));
+                }
+            }
+        }
+        if f.exporter.ciio && t.personal_information {
+            self.oblige("localisation", "CSL Art. 37; PIPL Art. 40", None, "store personal information collected and generated in China within China; export only as assessed");
+        }
+        if t.important_data {
+            self.oblige("important_data_risk_assessment", "DSL Art. 30", None, "carry out and report the periodic risk assessment of important-data processing");
+        }
+        match route {
+            SC => {
+                let has_sc = t.mechanisms_in_place.contains(&MechanismKind::StandardContract);
+                if !satisfied {
+                    let due = (era == Era::Contract2023 && f.as_of <= dl.sc_rectification_deadline).then_some(dl.sc_rectification_deadline);
+                    let cite = if due.is_some() { dl.sc_rectification_citation.clone() } else { "Standard Contract Measures Art. 6; Certification Measures".to_string() };
+                    self.oblige("standard_contract", cite, due, "conclude the standard contract with the recipient (or obtain certification) before the export");
+                }
+                if has_sc {
+                    match (t.dates.contract_effective, t.dates.contract_filed) {
+                        (_, Some(_)) => self.oblige("refiling_watch", "Standard Contract Measures Art. 8", None,
+                            "on a change of purpose, scope, categories, sensitivity, method, storage location, retention abroad or the destination's law: redo the impact assessment, supplement or re-conclude the contract, and file again"),
+                        (Some(eff), None) => {
+                            let due = self.working_days(eff, dl.filing_working_days);
+                            self.oblige("filing", dl.filing_citation.clone(), Some(due),
+                                format!("file the standard contract and the impact assessment report with the provincial cyberspace administration within {} working days of the contract taking effect ({eff})", dl.filing_working_days));
+                        }
+                        (None, None) => self.oblige("filing", dl.filing_citation.clone(), None,
+                            format!("file within {} working days of the contract taking effect (its effective date is not recorded)", dl.filing_working_days)),
+                    }
+                }
+                if t.mechanisms_in_place.contains(&MechanismKind::Certification)
+                    && let Some(exp) = t.dates.certification_expires
+                {
+                    let due = exp.checked_sub(dl.certification_renewal_months.months()).ok();
+                    self.oblige("certification_renewal", dl.certification_renewal_citation.clone(), due,
+                        format!("apply to renew the certification {} months before it expires on {exp}", dl.certification_renewal_months));
+                }
+            }
+            SA => {
+                if t.mechanisms_in_place.contains(&MechanismKind::SecurityAssessment) && satisfied {
+                    if let Some((exp, _)) = self.assessment_expiry() {
+                        let renew = self.working_days(exp, -dl.assessment_renewal_working_days);
+                        self.oblige("assessment_renewal", dl.assessment_renewal_citation.clone(), Some(renew),
+                            format!("to continue after {exp}, apply to extend within the {} working days before expiry", dl.assessment_renewal_working_days));
+                        self.oblige("assessment_expiry", self.validity_citation(), Some(exp), "the security assessment result expires");
+                    }
+                } else {
+                    let cite = if era == Era::Provisions2024 { "Provisions Art. 7" } else { "Assessment Measures Art. 4" };
+                    let due = (era == Era::Assessment2022 && f.as_of <= jiff::civil::date(2023, 2, 28)).then_some(jiff::civil::date(2023, 2, 28));
+                    let cite = if due.is_some() { "Assessment Measures Art. 20".to_string() } else { cite.to_string() };
+                    self.oblige("security_assessment", cite, due,
+                        "apply for the CAC security assessment through the provincial cyberspace administration; do not export until it is approved");
+                    if t.dates.pipia_completed.is_none() {
+                        self.oblige("self_assessment", "Assessment Measures Art. 5", None, "carry out the export risk self-assessment before applying");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Regime for China {
+    fn id(&self) -> &'static str {
+        "CN"
+    }
+
+    fn applies(&self, f: &Facts) -> bool {
+        f.exporter.country == "CN"
+    }
+
+    fn evaluate(&self, f: &Facts) -> Result<Determination, RuleError> {
+        let data = china();
+        let era = era(f, data)?;
+        let mut j = Judge { f, data, reasons: Vec::new(), obligations: Vec::new(), calendar_gaps: Default::default() };
+        let route = if era == Era::Provisions2024 { j.route_2024()? } else { j.route_before_2024(era)? };
+        let instrument_id = match era {
+            Era::Provisions2024 => "provisions_2024",
+            Era::Contract2023 if route == SC => "standard_contract_measures_2023",
+            Era::Contract2023 | Era::Assessment2022 => "assessment_measures_2022",
+            Era::PiplOnly => "pipl",
+        };
+        let satisfied = j.satisfied(route, era);
+        if !satisfied {
+            let what = match route {
+                SA => "no valid security assessment is in place",
+                _ => "neither a standard contract nor a valid certification is in place",
+            };
+            j.reason(what, "PIPL Art. 38(1)");
+        }
+        j.obligations(route, satisfied, era);
+        for y in std::mem::take(&mut j.calendar_gaps) {
+            j.reason(format!("the official holiday calendar for {y} is missing: working days in {y} were counted Monday to Friday"), "State Council holiday notice");
+        }
+        Ok(Determination {
+            regime: "CN",
+            instrument: data.instrument(instrument_id).name.clone(),
+            mechanism: route,
+            satisfied,
+            obligations: j.obligations,
+            reasons: j.reasons,
+        })
+    }
+
+    fn info(&self) -> RegimeInfo {
+        let d = china();
+        let mut thresholds: Vec<ThresholdInfo> = d
+            .threshold
+            .iter()
+            .map(|t| ThresholdInfo {
+                text: format!("{} → {} (from {})", t.text, t.route, d.instrument(&t.instrument).in_force),
+                value: format!("≥ {}", n(t.at_least)),
+                citation: t.citation.clone(),
+            })
+            .collect();
+        let dl = &d.deadlines;
+        thresholds.extend([
+            ThresholdInfo { text: "filing of the standard contract after it takes effect".into(), value: format!("{} working days", dl.filing_working_days), citation: dl.filing_citation.clone() },
+            ThresholdInfo { text: "security assessment validity (approved before 2024-03-22)".into(), value: format!("{} years", dl.assessment_validity_years_2022), citation: dl.assessment_validity_citation_2022.clone() },
+            ThresholdInfo { text: "security assessment validity".into(), value: format!("{} years", dl.assessment_validity_years_2024), citation: dl.assessment_validity_citation_2024.clone() },
+            ThresholdInfo { text: "extension application window before expiry".into(), value: format!("{} working days", dl.assessment_renewal_working_days), citation: dl.assessment_renewal_citation.clone() },
+            ThresholdInfo { text: "impact assessment report retention".into(), value: format!("{} years", dl.pipia_retention_years), citation: dl.pipia_retention_citation.clone() },
+            ThresholdInfo { text: "certification renewal before expiry".into(), value: format!("{} months", dl.certification_renewal_months), citation: dl.certification_renewal_citation.clone() },
+        ]);
+        RegimeInfo {
+            id: "CN",
+            name: "China: PIPL and the cross-border data instruments",
+            applies_when: "the exporter is established in China (CN)",
+            mechanisms: &[EXEMPT, SC, SA],
+            instruments: d.instrument.iter().map(|i| InstrumentInfo { name: i.name.clone(), in_force: i.in_force.to_string(), note: i.note.clone() }).collect(),
+            thresholds,
+        }
+    }
+}
+
+/// Formats a count with thousands separators (`312,450`).
+pub fn thousands(v: u64) -> String {
+    n(v)
+}
