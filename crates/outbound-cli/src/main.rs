@@ -1,1 +1,93 @@
-fn main() {}
+//! `outbound`: govern personal data that crosses borders.
+//!
+//! A thin command line over the library crates: every command parses its
+//! arguments, calls one library function and renders the result. Exit codes:
+//! 0 success, 1 findings (an invalid map, an unsatisfied route with
+//! `--strict`), 2 unreadable input or a usage error.
+
+mod assess;
+mod demo;
+mod evaluate;
+mod init;
+mod output;
+mod rules;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use output::Format;
+
+/// Govern personal data that crosses borders: data map, transfer rules with citations, scanner.
+#[derive(Parser, Debug)]
+#[command(name = "outbound", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a commented starter data map into DIR.
+    Init {
+        /// Directory to create (must be empty or absent).
+        dir: PathBuf,
+    },
+    /// Check a data map (a YAML file or a directory of them) and report every problem.
+    Validate {
+        /// The map.
+        map: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Decide, per transfer and regime, the route required and what remains to do.
+    Assess(assess::AssessArgs),
+    /// Run the rules on one facts document (JSON; `-` for stdin).
+    Evaluate {
+        /// Facts file, or `-` for standard input.
+        #[arg(long)]
+        facts: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the regimes, instruments, thresholds and taxonomy the engine knows.
+    Rules {
+        /// List the taxonomy of categories instead.
+        #[arg(long)]
+        taxonomy: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the JSON Schema of the data-map format.
+    Schema,
+    /// Run the main job end to end on the bundled example.
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init { dir } => init::run(&dir),
+        Command::Validate { map, format } => validate::run(&map, format),
+        Command::Assess(args) => assess::run(&args),
+        Command::Evaluate { facts, format } => evaluate::run(&facts, format),
+        Command::Rules { taxonomy, format } => rules::run(taxonomy, format),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&outbound_model::json_schema()).unwrap_or_default());
+            Ok(0)
+        }
+        Command::Demo(args) => demo::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
