@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use jiff::civil::Date;
 use outbound_rules::Determination;
 use outbound_rules::assess::{Assessment, assess};
+use outbound_rules::regime::cn::thousands;
 
 use crate::output::{Format, markdown_table, print_json, table};
 use crate::validate::{load, print_diagnostics};
@@ -30,7 +31,8 @@ pub struct AssessArgs {
 
 /// Parses a command-line date with a message that says what is expected.
 pub fn parse_date(s: &str) -> Result<Date, String> {
-    s.parse::<Date>().map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
+    s.parse::<Date>()
+        .map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
 }
 
 /// Today's date in the local time zone.
@@ -45,7 +47,10 @@ pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
     };
     if !loaded.diagnostics.is_empty() {
         print_diagnostics(&loaded.diagnostics);
-        eprintln!("error: the data map has {} problem(s); fix them first (`outbound validate`)", loaded.diagnostics.len());
+        eprintln!(
+            "error: the data map has {} problem(s); fix them first (`outbound validate`)",
+            loaded.diagnostics.len()
+        );
         return Ok(1);
     }
     let as_of = args.as_of.unwrap_or_else(today);
@@ -58,7 +63,10 @@ pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
         a.transfers.retain(|t| &t.transfer == id);
     }
     print!("{}", render(&a, args.format)?);
-    let unsatisfied = a.transfers.iter().any(|t| t.error.is_some() || t.determinations.iter().any(|d| !d.satisfied));
+    let unsatisfied = a
+        .transfers
+        .iter()
+        .any(|t| t.error.is_some() || t.determinations.iter().any(|d| !d.satisfied));
     Ok(if args.strict && unsatisfied { 1 } else { 0 })
 }
 
@@ -71,34 +79,45 @@ pub fn render(a: &Assessment, format: Format) -> anyhow::Result<String> {
     })
 }
 
-fn due_text(due: Option<Date>, as_of: Date) -> String {
+fn due_text(id: &str, due: Option<Date>, as_of: Date) -> String {
+    if id.ends_with("_retention") {
+        return due.map_or(String::new(), |d| format!("keep until {d}"));
+    }
     match due {
         None => String::new(),
-        Some(d) => {
-            let days = (d - as_of).get_days();
-            let days = as_of.until(d).map(|s| s.get_days()).unwrap_or(days);
-            match days {
-                0 => format!("due {d} (today)"),
-                n if n < 0 => format!("due {d} (OVERDUE by {} days)", -n),
-                n => format!("due {d} (in {n} days)"),
-            }
-        }
+        Some(d) => match as_of_days(as_of, d) {
+            0 => format!("due {d} (today)"),
+            n if n < 0 => format!("due {d} (OVERDUE by {} days)", -n),
+            n => format!("due {d} (in {n} days)"),
+        },
     }
 }
 
 /// One determination as indented text.
 pub fn render_determination_text(d: &Determination, as_of: Date) -> String {
     let mut s = String::new();
-    let status = if d.satisfied { "in place" } else { "NOT IN PLACE" };
+    let status = if d.satisfied {
+        "in place"
+    } else {
+        "NOT IN PLACE"
+    };
     let _ = writeln!(s, "  {} · route: {} · {}", d.regime, d.mechanism, status);
     let _ = writeln!(s, "      under: {}", d.instrument);
     for r in &d.reasons {
         let _ = writeln!(s, "      why:   {} [{}]", r.text, r.citation);
     }
     for o in &d.obligations {
-        let due = due_text(o.due, as_of);
-        let due = if due.is_empty() { String::new() } else { format!(" — {due}") };
-        let _ = writeln!(s, "      to do: {}{} — {} [{}]", o.id, due, o.text, o.citation);
+        let due = due_text(o.id, o.due, as_of);
+        let due = if due.is_empty() {
+            String::new()
+        } else {
+            format!(" — {due}")
+        };
+        let _ = writeln!(
+            s,
+            "      to do: {}{} — {} [{}]",
+            o.id, due, o.text, o.citation
+        );
     }
     s
 }
@@ -131,10 +150,24 @@ fn summary_rows(a: &Assessment) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for t in &a.transfers {
         if let Some(e) = &t.error {
-            rows.push(vec![t.transfer.clone(), format!("{} → {}", t.exporter, t.recipient_country), "-".into(), format!("cannot judge: {e}"), "-".into(), "-".into()]);
+            rows.push(vec![
+                t.transfer.clone(),
+                format!("{} → {}", t.exporter, t.recipient_country),
+                "-".into(),
+                format!("cannot judge: {e}"),
+                "-".into(),
+                "-".into(),
+            ]);
         }
         if t.determinations.is_empty() && t.error.is_none() {
-            rows.push(vec![t.transfer.clone(), format!("{} → {}", t.exporter, t.recipient_country), "-".into(), "no regime applies".into(), "-".into(), "-".into()]);
+            rows.push(vec![
+                t.transfer.clone(),
+                format!("{} → {}", t.exporter, t.recipient_country),
+                "-".into(),
+                "no regime applies".into(),
+                "-".into(),
+                "-".into(),
+            ]);
         }
         for d in &t.determinations {
             let next = d
@@ -142,14 +175,24 @@ fn summary_rows(a: &Assessment) -> Vec<Vec<String>> {
                 .iter()
                 .filter(|o| o.due.is_some() && o.id != "pipia_retention")
                 .min_by_key(|o| o.due)
-                .map(|o| format!("{} {}", o.id, o.due.map(|d| d.to_string()).unwrap_or_default()))
+                .map(|o| {
+                    format!(
+                        "{} {}",
+                        o.id,
+                        o.due.map(|d| d.to_string()).unwrap_or_default()
+                    )
+                })
                 .unwrap_or_default();
             rows.push(vec![
                 t.transfer.clone(),
                 format!("{} → {}", t.exporter, t.recipient_country),
                 d.regime.to_string(),
                 d.mechanism.to_string(),
-                if d.satisfied { "yes".into() } else { "NO".into() },
+                if d.satisfied {
+                    "yes".into()
+                } else {
+                    "NO".into()
+                },
                 next,
             ]);
         }
@@ -157,7 +200,14 @@ fn summary_rows(a: &Assessment) -> Vec<Vec<String>> {
     rows
 }
 
-const SUMMARY_HEADER: [&str; 6] = ["transfer", "from → to", "regime", "route required", "in place", "next deadline"];
+const SUMMARY_HEADER: [&str; 6] = [
+    "transfer",
+    "from → to",
+    "regime",
+    "route required",
+    "in place",
+    "next deadline",
+];
 
 fn render_text(a: &Assessment) -> String {
     let mut s = String::new();
@@ -168,7 +218,11 @@ fn render_text(a: &Assessment) -> String {
     }
     let _ = writeln!(s, "{t}\n");
     for t in &a.transfers {
-        let _ = writeln!(s, "{} — {} → {} ({})  [{}]", t.transfer, t.exporter, t.recipient, t.recipient_country, t.source);
+        let _ = writeln!(
+            s,
+            "{} — {} → {} ({})  [{}]",
+            t.transfer, t.exporter, t.recipient, t.recipient_country, t.source
+        );
         if let Some(e) = &t.error {
             let _ = writeln!(s, "  cannot judge: {e}");
         }
@@ -177,11 +231,23 @@ fn render_text(a: &Assessment) -> String {
         }
         s.push('\n');
     }
-    let _ = writeln!(s, "Cumulative individuals exported in {} (per exporter)", a.as_of.year());
+    let _ = writeln!(
+        s,
+        "Cumulative individuals exported in {} (per exporter)",
+        a.as_of.year()
+    );
     for e in &a.exporters {
         let _ = writeln!(s, "  {} ({}, {})", e.exporter, e.name, e.country);
         if e.thresholds.is_empty() {
-            let _ = writeln!(s, "      {} individuals, {} sensitive (no China thresholds apply)", e.current_year.individuals, e.current_year.sensitive_individuals);
+            let _ = writeln!(
+                s,
+                "      {} individuals, {} sensitive",
+                thousands(e.current_year.individuals),
+                thousands(e.current_year.sensitive_individuals)
+            );
+        }
+        if let Some(n) = &e.note {
+            let _ = writeln!(s, "      note: {n}");
         }
         for l in &e.thresholds {
             let flag = if l.reached { "  REACHED" } else { "" };
@@ -197,13 +263,27 @@ fn render_markdown(a: &Assessment) -> String {
     let _ = writeln!(s, "# Transfer assessment as of {}\n", a.as_of);
     s.push_str(&markdown_table(&SUMMARY_HEADER, &summary_rows(a)));
     for t in &a.transfers {
-        let _ = writeln!(s, "\n## {} — {} → {} ({})\n", t.transfer, t.exporter, t.recipient, t.recipient_country);
+        let _ = writeln!(
+            s,
+            "\n## {} — {} → {} ({})\n",
+            t.transfer, t.exporter, t.recipient, t.recipient_country
+        );
         let _ = writeln!(s, "Defined at `{}`.\n", t.source);
         if let Some(e) = &t.error {
             let _ = writeln!(s, "**Cannot judge:** {e}\n");
         }
         for d in &t.determinations {
-            let _ = writeln!(s, "### {}: `{}` — {}\n", d.regime, d.mechanism, if d.satisfied { "in place" } else { "**not in place**" });
+            let _ = writeln!(
+                s,
+                "### {}: `{}` — {}\n",
+                d.regime,
+                d.mechanism,
+                if d.satisfied {
+                    "in place"
+                } else {
+                    "**not in place**"
+                }
+            );
             let _ = writeln!(s, "Under: {}\n", d.instrument);
             for r in &d.reasons {
                 let _ = writeln!(s, "- {} *({})*", r.text, r.citation);
@@ -211,27 +291,63 @@ fn render_markdown(a: &Assessment) -> String {
             if !d.obligations.is_empty() {
                 let _ = writeln!(s, "\nTo do:\n");
                 for o in &d.obligations {
-                    let due = due_text(o.due, a.as_of);
-                    let due = if due.is_empty() { String::new() } else { format!(" — {due}") };
+                    let due = due_text(o.id, o.due, a.as_of);
+                    let due = if due.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {due}")
+                    };
                     let _ = writeln!(s, "- `{}`{}: {} *({})*", o.id, due, o.text, o.citation);
                 }
             }
             s.push('\n');
         }
     }
-    let _ = writeln!(s, "\n## Cumulative individuals exported in {}\n", a.as_of.year());
+    let _ = writeln!(
+        s,
+        "\n## Cumulative individuals exported in {}\n",
+        a.as_of.year()
+    );
     let rows: Vec<Vec<String>> = a
         .exporters
         .iter()
         .flat_map(|e| {
-            let mut v: Vec<Vec<String>> = e.thresholds.iter().map(|l| vec![e.exporter.clone(), l.text.clone(), if l.reached { "reached".into() } else { String::new() }]).collect();
+            let mut v: Vec<Vec<String>> = e
+                .thresholds
+                .iter()
+                .map(|l| {
+                    vec![
+                        e.exporter.clone(),
+                        l.text.clone(),
+                        if l.reached {
+                            "reached".into()
+                        } else {
+                            String::new()
+                        },
+                    ]
+                })
+                .collect();
+            if let Some(n) = &e.note {
+                v.push(vec![e.exporter.clone(), n.clone(), String::new()]);
+            }
             if v.is_empty() {
-                v.push(vec![e.exporter.clone(), format!("{} individuals, {} sensitive", e.current_year.individuals, e.current_year.sensitive_individuals), String::new()]);
+                v.push(vec![
+                    e.exporter.clone(),
+                    format!(
+                        "{} individuals, {} sensitive",
+                        thousands(e.current_year.individuals),
+                        thousands(e.current_year.sensitive_individuals)
+                    ),
+                    String::new(),
+                ]);
             }
             v
         })
         .collect();
-    s.push_str(&markdown_table(&["exporter", "count against threshold", ""], &rows));
+    s.push_str(&markdown_table(
+        &["exporter", "count against threshold", ""],
+        &rows,
+    ));
     s
 }
 

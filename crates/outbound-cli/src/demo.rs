@@ -13,11 +13,26 @@ use crate::validate::print_diagnostics;
 
 /// The bundled example, embedded so the demo runs from any directory.
 pub const EXAMPLE: &[(&str, &str)] = &[
-    ("examples/lumen/00-company.yaml", include_str!("../../../examples/lumen/00-company.yaml")),
-    ("examples/lumen/10-systems.yaml", include_str!("../../../examples/lumen/10-systems.yaml")),
-    ("examples/lumen/20-recipients.yaml", include_str!("../../../examples/lumen/20-recipients.yaml")),
-    ("examples/lumen/30-transfers-cn.yaml", include_str!("../../../examples/lumen/30-transfers-cn.yaml")),
-    ("examples/lumen/40-transfers-eu.yaml", include_str!("../../../examples/lumen/40-transfers-eu.yaml")),
+    (
+        "examples/lumen/00-company.yaml",
+        include_str!("../../../examples/lumen/00-company.yaml"),
+    ),
+    (
+        "examples/lumen/10-systems.yaml",
+        include_str!("../../../examples/lumen/10-systems.yaml"),
+    ),
+    (
+        "examples/lumen/20-recipients.yaml",
+        include_str!("../../../examples/lumen/20-recipients.yaml"),
+    ),
+    (
+        "examples/lumen/30-transfers-cn.yaml",
+        include_str!("../../../examples/lumen/30-transfers-cn.yaml"),
+    ),
+    (
+        "examples/lumen/40-transfers-eu.yaml",
+        include_str!("../../../examples/lumen/40-transfers-eu.yaml"),
+    ),
 ];
 
 #[derive(clap::Args, Debug)]
@@ -31,7 +46,10 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
-    let sources: Vec<(String, String)> = EXAMPLE.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let sources: Vec<(String, String)> = EXAMPLE
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
     let loaded = load_sources(&sources, Taxonomy::builtin());
     if !loaded.diagnostics.is_empty() {
         print_diagnostics(&loaded.diagnostics);
@@ -51,38 +69,88 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
 pub fn demo_text(map: &outbound_model::DataMap, a: &outbound_rules::assess::Assessment) -> String {
     let mut s = String::new();
     let org = map.organisation.as_deref().unwrap_or("the example");
-    let _ = writeln!(s, "Outbound demo: {org} (bundled example, examples/lumen/), judged as of {}\n", a.as_of);
+    let _ = writeln!(
+        s,
+        "Outbound demo: {org} (bundled example, examples/lumen/), judged as of {}\n",
+        a.as_of
+    );
     let _ = writeln!(
         s,
         "1. Data map valid: {} exporters, {} systems, {} datasets, {} recipients abroad, {} transfers.\n",
-        map.exporters.len(), map.systems.len(), map.datasets.len(), map.recipients.len(), map.transfers.len()
+        map.exporters.len(),
+        map.systems.len(),
+        map.datasets.len(),
+        map.recipients.len(),
+        map.transfers.len()
     );
-    let dets: Vec<_> = a.transfers.iter().flat_map(|t| t.determinations.iter().map(move |d| (t, d))).collect();
+    let dets: Vec<_> = a
+        .transfers
+        .iter()
+        .flat_map(|t| t.determinations.iter().map(move |d| (t, d)))
+        .collect();
     let missing: Vec<_> = dets.iter().filter(|(_, d)| !d.satisfied).collect();
-    let _ = writeln!(s, "2. Routes required: {} determinations, {} with the route NOT in place:", dets.len(), missing.len());
+    let _ = writeln!(
+        s,
+        "2. Routes required: {} determinations, {} with the route NOT in place:",
+        dets.len(),
+        missing.len()
+    );
     for (t, d) in &missing {
-        let why = d.reasons.first().map(|r| format!("{} [{}]", r.text, r.citation)).unwrap_or_default();
-        let _ = writeln!(s, "   - {} ({}): needs {} — {}", t.transfer, d.regime, d.mechanism, why);
+        let why = d
+            .reasons
+            .first()
+            .map(|r| format!("{} [{}]", r.text, r.citation))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "   - {} ({}): needs {} — {}",
+            t.transfer, d.regime, d.mechanism, why
+        );
     }
     let mut tbl = table(&["transfer", "to", "regime", "route required", "in place"]);
     for (t, d) in &dets {
-        tbl.add_row(vec![t.transfer.clone(), t.recipient_country.clone(), d.regime.to_string(), d.mechanism.to_string(), if d.satisfied { "yes".into() } else { "NO".into() }]);
+        tbl.add_row(vec![
+            t.transfer.clone(),
+            t.recipient_country.clone(),
+            d.regime.to_string(),
+            d.mechanism.to_string(),
+            if d.satisfied {
+                "yes".into()
+            } else {
+                "NO".into()
+            },
+        ]);
     }
     let _ = writeln!(s, "\n{tbl}\n");
     let up = upcoming(a);
-    let _ = writeln!(s, "3. Deadlines overdue or within 30 days: {}", if up.is_empty() { "none" } else { "" });
+    let _ = writeln!(
+        s,
+        "3. Deadlines overdue or within 30 days: {}",
+        if up.is_empty() { "none" } else { "" }
+    );
     for (t, regime, id, due, cite) in &up {
         let state = if *due < a.as_of { "OVERDUE" } else { "due" };
         let _ = writeln!(s, "   - {state} {due}: {id} for {t} ({regime}) [{cite}]");
     }
-    let _ = writeln!(s, "\n4. Individuals exported since 1 January {} against the thresholds:", a.as_of.year());
+    let _ = writeln!(
+        s,
+        "\n4. Individuals exported since 1 January {} against the thresholds:",
+        a.as_of.year()
+    );
     for e in &a.exporters {
         for l in &e.thresholds {
             let flag = if l.reached { "  <- reached" } else { "" };
             let _ = writeln!(s, "   - {}: {}{flag}", e.exporter, l.text);
         }
     }
-    let _ = writeln!(s, "\nNext: `outbound assess examples/lumen --as-of {}` for every reason and obligation with its article,", a.as_of);
-    let _ = writeln!(s, "      `outbound rules` for the instruments, thresholds and dates the engine applies.");
+    let _ = writeln!(
+        s,
+        "\nNext: `outbound assess examples/lumen --as-of {}` for every reason and obligation with its article,",
+        a.as_of
+    );
+    let _ = writeln!(
+        s,
+        "      `outbound rules` for the instruments, thresholds and dates the engine applies."
+    );
     s
 }

@@ -44,7 +44,10 @@ pub fn run(path: &str, format: Format) -> anyhow::Result<u8> {
         Format::Table | Format::Markdown => {
             println!("transfer {} as of {}", ev.transfer, facts.as_of);
             if ev.determinations.is_empty() {
-                println!("  no regime applies (exporter in {}, recipient in {})", facts.exporter.country, facts.transfer.recipient_country);
+                println!(
+                    "  no regime applies (exporter in {}, recipient in {})",
+                    facts.exporter.country, facts.transfer.recipient_country
+                );
             }
             for d in &ev.determinations {
                 print!("{}", render_determination_text(d, facts.as_of));

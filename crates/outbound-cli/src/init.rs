@@ -7,8 +7,16 @@ use anyhow::Context;
 const STARTER: &str = include_str!("../templates/starter.yaml");
 
 pub fn run(dir: &Path) -> anyhow::Result<u8> {
-    if dir.exists() && std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.next().is_some() {
-        eprintln!("error: {} is not empty; choose a new directory", dir.display());
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_some()
+    {
+        eprintln!(
+            "error: {} is not empty; choose a new directory",
+            dir.display()
+        );
         return Ok(2);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -18,6 +26,10 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
     std::fs::write(&tmp, STARTER).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     println!("wrote {}", path.display());
-    println!("next: edit it, then run `outbound validate {}` and `outbound assess {}`", dir.display(), dir.display());
+    println!(
+        "next: edit it, then run `outbound validate {}` and `outbound assess {}`",
+        dir.display(),
+        dir.display()
+    );
     Ok(0)
 }

@@ -78,7 +78,10 @@ fn main() -> ExitCode {
         Command::Evaluate { facts, format } => evaluate::run(&facts, format),
         Command::Rules { taxonomy, format } => rules::run(taxonomy, format),
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&outbound_model::json_schema()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&outbound_model::json_schema()).unwrap_or_default()
+            );
             Ok(0)
         }
         Command::Demo(args) => demo::run(&args),

@@ -17,10 +17,21 @@ pub fn run(taxonomy: bool, format: Format) -> anyhow::Result<u8> {
                 println!("{} — {}", i.id, i.name);
                 println!("  applies when {}", i.applies_when);
                 println!("  routes: {}", i.mechanisms.join(", "));
-                let rows: Vec<Vec<String>> = i.instruments.iter().map(|x| vec![x.in_force.clone(), x.name.clone(), x.note.clone()]).collect();
-                let rows2: Vec<Vec<String>> = i.thresholds.iter().map(|x| vec![x.value.clone(), x.text.clone(), x.citation.clone()]).collect();
+                let rows: Vec<Vec<String>> = i
+                    .instruments
+                    .iter()
+                    .map(|x| vec![x.in_force.clone(), x.name.clone(), x.note.clone()])
+                    .collect();
+                let rows2: Vec<Vec<String>> = i
+                    .thresholds
+                    .iter()
+                    .map(|x| vec![x.value.clone(), x.text.clone(), x.citation.clone()])
+                    .collect();
                 if format == Format::Markdown {
-                    println!("\n{}", markdown_table(&["in force", "instrument", "what it decides"], &rows));
+                    println!(
+                        "\n{}",
+                        markdown_table(&["in force", "instrument", "what it decides"], &rows)
+                    );
                     println!("{}", markdown_table(&["value", "rule", "source"], &rows2));
                 } else {
                     let mut t = table(&["in force", "instrument", "what it decides"]);
@@ -46,19 +57,40 @@ fn taxonomy_table(format: Format) -> anyhow::Result<u8> {
         print_json(&tax.categories())?;
         return Ok(0);
     }
-    let header = ["category", "name", "名称", "sensitive (standard)", "sensitive (conservative)", "standards", "scan kinds"];
+    let header = [
+        "category",
+        "name",
+        "名称",
+        "sensitive (standard)",
+        "sensitive (conservative)",
+        "standards",
+        "scan kinds",
+    ];
     let rows: Vec<Vec<String>> = tax
         .categories()
         .iter()
         .map(|c| {
-            let sens = |p| c.sensitivity(p).map_or(if c.personal { "-".to_string() } else { "not PI".into() }, |s| s.to_string());
+            let sens = |p| {
+                c.sensitivity(p).map_or(
+                    if c.personal {
+                        "-".to_string()
+                    } else {
+                        "not PI".into()
+                    },
+                    |s| s.to_string(),
+                )
+            };
             vec![
                 c.id.clone(),
                 c.en.clone(),
                 c.zh.clone(),
                 sens(SensitivityProfile::Standard),
                 sens(SensitivityProfile::Conservative),
-                c.sensitive_in.iter().map(|s| s.citation()).collect::<Vec<_>>().join("; "),
+                c.sensitive_in
+                    .iter()
+                    .map(|s| s.citation())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 c.scan_kinds.join(", "),
             ]
         })

@@ -17,7 +17,16 @@ pub fn load(map: &Path) -> Result<Loaded, u8> {
 /// Prints diagnostics to stderr in the compiler style.
 pub fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{}: error[{}]: {}: {}", d.loc, serde_json::to_value(d.code).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(), d.field, d.message);
+        eprintln!(
+            "{}: error[{}]: {}: {}",
+            d.loc,
+            serde_json::to_value(d.code)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            d.field,
+            d.message
+        );
         if !d.help.is_empty() {
             eprintln!("  help: {}", d.help);
         }
@@ -37,9 +46,22 @@ pub fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
             "diagnostics": loaded.diagnostics,
         }))?,
         Format::Markdown => {
-            let rows: Vec<Vec<String>> =
-                loaded.diagnostics.iter().map(|d| vec![d.loc.to_string(), d.field.clone(), d.message.clone(), d.help.clone()]).collect();
-            print!("{}", markdown_table(&["where", "field", "problem", "fix"], &rows));
+            let rows: Vec<Vec<String>> = loaded
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.loc.to_string(),
+                        d.field.clone(),
+                        d.message.clone(),
+                        d.help.clone(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                markdown_table(&["where", "field", "problem", "fix"], &rows)
+            );
         }
         Format::Table => {
             print_diagnostics(&loaded.diagnostics);
@@ -47,7 +69,12 @@ pub fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
             if n == 0 {
                 println!(
                     "ok: {} file(s), {} exporters, {} systems, {} datasets, {} recipients, {} transfers",
-                    loaded.files.len(), m.exporters.len(), m.systems.len(), m.datasets.len(), m.recipients.len(), m.transfers.len()
+                    loaded.files.len(),
+                    m.exporters.len(),
+                    m.systems.len(),
+                    m.datasets.len(),
+                    m.recipients.len(),
+                    m.transfers.len()
                 );
             } else {
                 eprintln!("{n} problem(s) in {} file(s)", loaded.files.len());

@@ -46,23 +46,37 @@ pub fn load_path(path: &Path) -> Result<Loaded, LoadError> {
     let files = yaml_files(path)?;
     let mut sources = Vec::new();
     for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|source| LoadError::Io { path: f.clone(), source })?;
+        let text = std::fs::read_to_string(f).map_err(|source| LoadError::Io {
+            path: f.clone(),
+            source,
+        })?;
         sources.push((f.display().to_string(), text));
     }
     Ok(load_sources(&sources, Taxonomy::builtin()))
 }
 
 fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io { path: path.into(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: path.into(),
+        source,
+    })?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|source| LoadError::Io { path: dir.clone(), source })?;
+        let rd = std::fs::read_dir(&dir).map_err(|source| LoadError::Io {
+            path: dir.clone(),
+            source,
+        })?;
         for entry in rd {
-            let p = entry.map_err(|source| LoadError::Io { path: dir.clone(), source })?.path();
+            let p = entry
+                .map_err(|source| LoadError::Io {
+                    path: dir.clone(),
+                    source,
+                })?
+                .path();
             if p.is_dir() {
                 stack.push(p);
             } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
@@ -77,35 +91,94 @@ fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-const TOP: &[&str] =
-    &["version", "organisation", "sensitivity_profile", "exporters", "systems", "datasets", "recipients", "transfers"];
+const TOP: &[&str] = &[
+    "version",
+    "organisation",
+    "sensitivity_profile",
+    "exporters",
+    "systems",
+    "datasets",
+    "recipients",
+    "transfers",
+];
 const EXPORTER: &[&str] = &[
-    "id", "name", "country", "ciio", "individuals_processed", "group", "free_trade_zone",
-    "exported_this_year", "exported_last_year",
+    "id",
+    "name",
+    "country",
+    "ciio",
+    "individuals_processed",
+    "group",
+    "free_trade_zone",
+    "exported_this_year",
+    "exported_last_year",
 ];
 const STATED: &[&str] = &["as_of", "individuals", "sensitive_individuals"];
 const SYSTEM: &[&str] = &["id", "name", "exporter", "owner", "location"];
 const OWNER: &[&str] = &["type", "name", "contact"];
 const DATASET: &[&str] = &["id", "name", "system", "fields"];
 const FIELD: &[&str] = &["name", "category", "subject", "subject_key", "description"];
-const RECIPIENT: &[&str] =
-    &["id", "name", "country", "role", "contact", "security_measures", "onward_recipients", "dpf_certified"];
+const RECIPIENT: &[&str] = &[
+    "id",
+    "name",
+    "country",
+    "role",
+    "contact",
+    "security_measures",
+    "onward_recipients",
+    "dpf_certified",
+];
 const ONWARD: &[&str] = &["name", "country", "purpose"];
 const TRANSFER: &[&str] = &[
-    "id", "name", "exporter", "recipient", "fields", "purpose", "necessity", "legal_basis", "method",
-    "frequency", "individuals_per_year", "sensitive_individuals_per_year", "important_data", "origin",
-    "outside_ftz_negative_list", "retention_abroad", "storage", "derogation", "mechanisms", "pipia",
+    "id",
+    "name",
+    "exporter",
+    "recipient",
+    "fields",
+    "purpose",
+    "necessity",
+    "legal_basis",
+    "method",
+    "frequency",
+    "individuals_per_year",
+    "sensitive_individuals_per_year",
+    "important_data",
+    "origin",
+    "outside_ftz_negative_list",
+    "retention_abroad",
+    "storage",
+    "derogation",
+    "mechanisms",
+    "pipia",
 ];
 const STORAGE: &[&str] = &["country", "location"];
-const MECHANISM: &[&str] = &["type", "effective", "filed", "approved", "expires", "module", "tia_completed", "reference"];
+const MECHANISM: &[&str] = &[
+    "type",
+    "effective",
+    "filed",
+    "approved",
+    "expires",
+    "module",
+    "tia_completed",
+    "reference",
+];
 const PIPIA: &[&str] = &["completed", "reference"];
 
 /// Every key the format defines, per object, for the schema consistency test.
 pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
     vec![
-        ("DataMap", TOP), ("Exporter", EXPORTER), ("StatedCounts", STATED), ("System", SYSTEM), ("Owner", OWNER),
-        ("Dataset", DATASET), ("Field", FIELD), ("Recipient", RECIPIENT), ("OnwardRecipient", ONWARD),
-        ("Transfer", TRANSFER), ("Storage", STORAGE), ("Mechanism", MECHANISM), ("Pipia", PIPIA),
+        ("DataMap", TOP),
+        ("Exporter", EXPORTER),
+        ("StatedCounts", STATED),
+        ("System", SYSTEM),
+        ("Owner", OWNER),
+        ("Dataset", DATASET),
+        ("Field", FIELD),
+        ("Recipient", RECIPIENT),
+        ("OnwardRecipient", ONWARD),
+        ("Transfer", TRANSFER),
+        ("Storage", STORAGE),
+        ("Mechanism", MECHANISM),
+        ("Pipia", PIPIA),
     ]
 }
 
@@ -116,11 +189,16 @@ fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
 /// Loads a map from named YAML texts (file name, content); used by `load_path` and tests.
 pub fn load_sources(sources: &[(String, String)], taxonomy: &Taxonomy) -> Loaded {
     let mut diags = Vec::new();
-    let mut map = DataMap { version: 1, ..Default::default() };
+    let mut map = DataMap {
+        version: 1,
+        ..Default::default()
+    };
     let mut version_seen = false;
     for (i, (name, text)) in sources.iter().enumerate() {
         let file: Arc<str> = name.as_str().into();
-        let opts = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
+        let opts = LoaderOptions::default()
+            .error_on_duplicate_keys(true)
+            .toplevel_mapping();
         let node = match parse_yaml_with_options(i, text, opts) {
             Ok(n) => n,
             Err(e) => {
@@ -128,19 +206,33 @@ pub fn load_sources(sources: &[(String, String)], taxonomy: &Taxonomy) -> Loaded
                 continue;
             }
         };
-        let mut r = Reader { file, diags: &mut diags };
+        let mut r = Reader {
+            file,
+            diags: &mut diags,
+        };
         read_file(&mut r, &node, &mut map, &mut version_seen);
     }
     check_references(&map, taxonomy, &mut diags);
-    Loaded { map, diagnostics: diags, files: sources.iter().map(|(n, _)| PathBuf::from(n)).collect() }
+    Loaded {
+        map,
+        diagnostics: diags,
+        files: sources.iter().map(|(n, _)| PathBuf::from(n)).collect(),
+    }
 }
 
 fn syntax_diag(file: &Arc<str>, e: &YamlError) -> Diagnostic {
     let (marker, message) = match e {
-        YamlError::TopLevelMustBeMapping(m) => (Some(*m), "the file must be a mapping of sections (exporters:, transfers: …)".to_string()),
+        YamlError::TopLevelMustBeMapping(m) => (
+            Some(*m),
+            "the file must be a mapping of sections (exporters:, transfers: …)".to_string(),
+        ),
         YamlError::TopLevelMustBeSequence(m) => (Some(*m), "unexpected top-level list".to_string()),
-        YamlError::UnexpectedAnchor(m) => (Some(*m), "anchors (&name) are not supported".to_string()),
-        YamlError::MappingKeyMustBeScalar(m) => (Some(*m), "a key must be a plain word".to_string()),
+        YamlError::UnexpectedAnchor(m) => {
+            (Some(*m), "anchors (&name) are not supported".to_string())
+        }
+        YamlError::MappingKeyMustBeScalar(m) => {
+            (Some(*m), "a key must be a plain word".to_string())
+        }
         YamlError::UnexpectedTag(m) => (Some(*m), "tags (!tag) are not supported".to_string()),
         YamlError::ScanError(m, s) => (Some(*m), format!("YAML syntax error: {}", s.info())),
         YamlError::DuplicateKey(d) => (
@@ -151,28 +243,50 @@ fn syntax_diag(file: &Arc<str>, e: &YamlError) -> Diagnostic {
         _ => (None, e.to_string()),
     };
     Diagnostic {
-        loc: Loc { file: file.clone(), line: marker.map_or(0, |m| m.line()), column: marker.map_or(0, |m| m.column()) },
+        loc: Loc {
+            file: file.clone(),
+            line: marker.map_or(0, |m| m.line()),
+            column: marker.map_or(0, |m| m.column()),
+        },
         field: "(file)".into(),
         code: Code::Syntax,
         message,
-        help: "fix the YAML syntax at this position (indentation, a missing colon, an unclosed quote)".into(),
+        help:
+            "fix the YAML syntax at this position (indentation, a missing colon, an unclosed quote)"
+                .into(),
     }
 }
 
 fn read_file(r: &mut Reader<'_>, node: &Node, map: &mut DataMap, version_seen: &mut bool) {
-    let Some(top) = r.obj(node, "(top)".into(), TOP) else { return };
-    let top = Obj { path: String::new(), ..top };
+    let Some(top) = r.obj(node, "(top)".into(), TOP) else {
+        return;
+    };
+    let top = Obj {
+        path: String::new(),
+        ..top
+    };
     if let Some(v) = r.count(&top, "version", None) {
         if v != 1 {
-            r.report(top.map.get_node("version").unwrap().span(), "version", Code::InvalidValue,
-                format!("format version {v} is not supported"), "this Outbound reads `version: 1`".into());
+            r.report(
+                top.map.get_node("version").unwrap().span(),
+                "version",
+                Code::InvalidValue,
+                format!("format version {v} is not supported"),
+                "this Outbound reads `version: 1`".into(),
+            );
         }
         *version_seen = true;
     }
     if let Some(o) = r.string(&top, "organisation", None) {
         map.organisation = Some(o);
     }
-    if let Some(p) = r.choice(&top, "sensitivity_profile", None, SensitivityProfile::parse, &names(SensitivityProfile::ALL, SensitivityProfile::as_str)) {
+    if let Some(p) = r.choice(
+        &top,
+        "sensitivity_profile",
+        None,
+        SensitivityProfile::parse,
+        &names(SensitivityProfile::ALL, SensitivityProfile::as_str),
+    ) {
         map.sensitivity_profile = p;
     }
     for (path, n) in r.list(&top, "exporters") {
@@ -212,27 +326,51 @@ fn read_stated(r: &mut Reader<'_>, o: &Obj<'_>, key: &str) -> Option<StatedCount
     if let Some(i) = individuals
         && sensitive > i
     {
-        r.report(node.span(), &format!("{}.sensitive_individuals", s.path), Code::InvalidValue,
+        r.report(
+            node.span(),
+            &format!("{}.sensitive_individuals", s.path),
+            Code::InvalidValue,
             format!("{sensitive} sensitive individuals exceed the {i} individuals in total"),
-            "sensitive individuals are counted among all individuals".into());
+            "sensitive individuals are counted among all individuals".into(),
+        );
     }
-    Some(StatedCounts { as_of, individuals: individuals?, sensitive_individuals: sensitive })
+    Some(StatedCounts {
+        as_of,
+        individuals: individuals?,
+        sensitive_individuals: sensitive,
+    })
 }
 
 fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Exporter> {
     let o = r.obj(node, path, EXPORTER)?;
     let id = r.id(&o, "id", Some("a unique id such as `acme-cn`"));
     let name = r.string(&o, "name", Some("the registered name"));
-    let country = r.country(&o, "country", Some("ISO 3166-1 alpha-2 code of establishment"));
+    let country = r.country(
+        &o,
+        "country",
+        Some("ISO 3166-1 alpha-2 code of establishment"),
+    );
     let ciio = r.boolean(&o, "ciio", false);
-    let processed = r.count(&o, "individuals_processed", Some("individuals whose PI the entity processes"));
+    let processed = r.count(
+        &o,
+        "individuals_processed",
+        Some("individuals whose PI the entity processes"),
+    );
     let group = r.id(&o, "group", None);
     let free_trade_zone = r.string(&o, "free_trade_zone", None);
     let exported_this_year = read_stated(r, &o, "exported_this_year");
     let exported_last_year = read_stated(r, &o, "exported_last_year");
     Some(Exporter {
-        id: id?, name: name?, country: country?, ciio, individuals_processed: processed?, group, free_trade_zone,
-        exported_this_year, exported_last_year, loc: r.loc(node.span()),
+        id: id?,
+        name: name?,
+        country: country?,
+        ciio,
+        individuals_processed: processed?,
+        group,
+        free_trade_zone,
+        exported_this_year,
+        exported_last_year,
+        loc: r.loc(node.span()),
     })
 }
 
@@ -246,15 +384,32 @@ fn read_system(r: &mut Reader<'_>, node: &Node, path: String) -> Option<System> 
         Some(n) => {
             let ow = r.obj(n, format!("{}.owner", o.path), OWNER);
             ow.and_then(|ow| {
-                let kind = r.choice(&ow, "type", Some("person or department"), OwnerKind::parse, &names(OwnerKind::ALL, OwnerKind::as_str));
+                let kind = r.choice(
+                    &ow,
+                    "type",
+                    Some("person or department"),
+                    OwnerKind::parse,
+                    &names(OwnerKind::ALL, OwnerKind::as_str),
+                );
                 let name = r.string(&ow, "name", Some("the owner's name"));
                 let contact = r.string(&ow, "contact", None);
-                Some(Owner { kind: kind?, name: name?, contact })
+                Some(Owner {
+                    kind: kind?,
+                    name: name?,
+                    contact,
+                })
             })
         }
         None => None,
     };
-    Some(System { id: id?, name: name?, exporter: exporter?, owner: owner?, location, loc: r.loc(node.span()) })
+    Some(System {
+        id: id?,
+        name: name?,
+        exporter: exporter?,
+        owner: owner?,
+        location,
+        loc: r.loc(node.span()),
+    })
 }
 
 fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset> {
@@ -262,22 +417,49 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
     let id = r.id(&o, "id", Some("a unique id"));
     let name = r.string(&o, "name", Some("display name"));
     let system = r.id(&o, "system", Some("the id of the system holding it"));
-    if r.get(&o, "fields", Some("the list of its fields")).is_none() {
+    if r.get(&o, "fields", Some("the list of its fields"))
+        .is_none()
+    {
         return None;
     }
     let mut fields = Vec::new();
     for (fpath, fnode) in r.list(&o, "fields") {
-        let Some(f) = r.obj(fnode, fpath, FIELD) else { continue };
+        let Some(f) = r.obj(fnode, fpath, FIELD) else {
+            continue;
+        };
         let name = r.string(&f, "name", Some("column name or dotted key path"));
-        let category = r.string(&f, "category", Some("a taxonomy category such as `contact.phone`"));
-        let subject = r.choice(&f, "subject", Some("who the value is about"), SubjectKind::parse, &names(SubjectKind::ALL, SubjectKind::as_str));
+        let category = r.string(
+            &f,
+            "category",
+            Some("a taxonomy category such as `contact.phone`"),
+        );
+        let subject = r.choice(
+            &f,
+            "subject",
+            Some("who the value is about"),
+            SubjectKind::parse,
+            &names(SubjectKind::ALL, SubjectKind::as_str),
+        );
         let subject_key = r.boolean(&f, "subject_key", false);
         let description = r.string(&f, "description", None);
         if let (Some(name), Some(category), Some(subject)) = (name, category, subject) {
-            fields.push(Field { name, category, subject, subject_key, description, loc: r.loc(fnode.span()) });
+            fields.push(Field {
+                name,
+                category,
+                subject,
+                subject_key,
+                description,
+                loc: r.loc(fnode.span()),
+            });
         }
     }
-    Some(Dataset { id: id?, name: name?, system: system?, fields, loc: r.loc(node.span()) })
+    Some(Dataset {
+        id: id?,
+        name: name?,
+        system: system?,
+        fields,
+        loc: r.loc(node.span()),
+    })
 }
 
 fn read_recipient(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Recipient> {
@@ -285,23 +467,50 @@ fn read_recipient(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Recip
     let id = r.id(&o, "id", Some("a unique id"));
     let name = r.string(&o, "name", Some("registered name"));
     let country = r.country(&o, "country", Some("ISO 3166-1 alpha-2 code"));
-    let role = r.choice(&o, "role", Some("controller, processor or joint_controller"), RecipientRole::parse, &names(RecipientRole::ALL, RecipientRole::as_str));
-    let contact = r.string(&o, "contact", Some("how individuals reach the recipient (PIPL Art. 39)"));
-    let security_measures = r.strings(&o, "security_measures").into_iter().map(|(_, _, s)| s).collect();
+    let role = r.choice(
+        &o,
+        "role",
+        Some("controller, processor or joint_controller"),
+        RecipientRole::parse,
+        &names(RecipientRole::ALL, RecipientRole::as_str),
+    );
+    let contact = r.string(
+        &o,
+        "contact",
+        Some("how individuals reach the recipient (PIPL Art. 39)"),
+    );
+    let security_measures = r
+        .strings(&o, "security_measures")
+        .into_iter()
+        .map(|(_, _, s)| s)
+        .collect();
     let dpf_certified = r.boolean(&o, "dpf_certified", false);
     let mut onward = Vec::new();
     for (p, n) in r.list(&o, "onward_recipients") {
-        let Some(w) = r.obj(n, p, ONWARD) else { continue };
+        let Some(w) = r.obj(n, p, ONWARD) else {
+            continue;
+        };
         let name = r.string(&w, "name", Some("name"));
         let country = r.country(&w, "country", Some("ISO 3166-1 alpha-2 code"));
         let purpose = r.string(&w, "purpose", Some("what it does with the data"));
         if let (Some(name), Some(country), Some(purpose)) = (name, country, purpose) {
-            onward.push(OnwardRecipient { name, country, purpose });
+            onward.push(OnwardRecipient {
+                name,
+                country,
+                purpose,
+            });
         }
     }
     Some(Recipient {
-        id: id?, name: name?, country: country?, role: role?, contact: contact?, security_measures,
-        onward_recipients: onward, dpf_certified, loc: r.loc(node.span()),
+        id: id?,
+        name: name?,
+        country: country?,
+        role: role?,
+        contact: contact?,
+        security_measures,
+        onward_recipients: onward,
+        dpf_certified,
+        loc: r.loc(node.span()),
     })
 }
 
@@ -328,50 +537,124 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
     let exporter = r.id(&o, "exporter", Some("the id of the exporter"));
     let recipient = r.id(&o, "recipient", Some("the id of the recipient abroad"));
     let purpose = r.string(&o, "purpose", Some("why the data is sent"));
-    let necessity = r.choice(&o, "necessity", Some("the necessity ground, or `none`"), Necessity::parse, &names(Necessity::ALL, Necessity::as_str));
-    let legal_basis = r.choice(&o, "legal_basis", Some("the legal basis of the processing"), LegalBasis::parse, &names(LegalBasis::ALL, LegalBasis::as_str));
-    let method = r.choice(&o, "method", Some("how the data leaves"), Method::parse, &names(Method::ALL, Method::as_str));
-    let frequency = r.choice(&o, "frequency", Some("how often"), Frequency::parse, &names(Frequency::ALL, Frequency::as_str));
-    let individuals = r.count(&o, "individuals_per_year", Some("estimated distinct individuals per year"));
+    let necessity = r.choice(
+        &o,
+        "necessity",
+        Some("the necessity ground, or `none`"),
+        Necessity::parse,
+        &names(Necessity::ALL, Necessity::as_str),
+    );
+    let legal_basis = r.choice(
+        &o,
+        "legal_basis",
+        Some("the legal basis of the processing"),
+        LegalBasis::parse,
+        &names(LegalBasis::ALL, LegalBasis::as_str),
+    );
+    let method = r.choice(
+        &o,
+        "method",
+        Some("how the data leaves"),
+        Method::parse,
+        &names(Method::ALL, Method::as_str),
+    );
+    let frequency = r.choice(
+        &o,
+        "frequency",
+        Some("how often"),
+        Frequency::parse,
+        &names(Frequency::ALL, Frequency::as_str),
+    );
+    let individuals = r.count(
+        &o,
+        "individuals_per_year",
+        Some("estimated distinct individuals per year"),
+    );
     let sensitive = r.count(&o, "sensitive_individuals_per_year", None);
     if let (Some(i), Some(s)) = (individuals, sensitive)
         && s > i
     {
-        r.report(o.map.span(), &format!("{}.sensitive_individuals_per_year", o.path), Code::InvalidValue,
+        r.report(
+            o.map.span(),
+            &format!("{}.sensitive_individuals_per_year", o.path),
+            Code::InvalidValue,
             format!("{s} sensitive individuals exceed the {i} individuals in total"),
-            "sensitive individuals are counted among all individuals".into());
+            "sensitive individuals are counted among all individuals".into(),
+        );
     }
     let important_data = r.boolean(&o, "important_data", false);
-    let origin = r.choice(&o, "origin", None, Origin::parse, &names(Origin::ALL, Origin::as_str)).unwrap_or(Origin::Domestic);
+    let origin = r
+        .choice(
+            &o,
+            "origin",
+            None,
+            Origin::parse,
+            &names(Origin::ALL, Origin::as_str),
+        )
+        .unwrap_or(Origin::Domestic);
     let outside_ftz = r.boolean(&o, "outside_ftz_negative_list", false);
-    let retention = match r.string(&o, "retention_abroad", Some("how long the data is kept abroad, e.g. `3 years`")) {
+    let retention = match r.string(
+        &o,
+        "retention_abroad",
+        Some("how long the data is kept abroad, e.g. `3 years`"),
+    ) {
         Some(s) => match parse_retention(&s) {
             Some(d) => Some(d),
             None => {
                 let span = o.map.get_node("retention_abroad").unwrap().span();
-                r.report(span, &format!("{}.retention_abroad", o.path), Code::InvalidValue,
-                    format!("`{s}` is not a duration"), "write a number and a unit: `90 days`, `18 months`, `3 years`".into());
+                r.report(
+                    span,
+                    &format!("{}.retention_abroad", o.path),
+                    Code::InvalidValue,
+                    format!("`{s}` is not a duration"),
+                    "write a number and a unit: `90 days`, `18 months`, `3 years`".into(),
+                );
                 None
             }
         },
         None => None,
     };
     let storage = match r.get(&o, "storage", Some("where the data is stored abroad")) {
-        Some(n) => r.obj(n, format!("{}.storage", o.path), STORAGE).and_then(|s| {
-            let country = r.country(&s, "country", Some("ISO 3166-1 alpha-2 code"));
-            let location = r.string(&s, "location", None);
-            Some(Storage { country: country?, location })
-        }),
+        Some(n) => r
+            .obj(n, format!("{}.storage", o.path), STORAGE)
+            .and_then(|s| {
+                let country = r.country(&s, "country", Some("ISO 3166-1 alpha-2 code"));
+                let location = r.string(&s, "location", None);
+                Some(Storage {
+                    country: country?,
+                    location,
+                })
+            }),
         None => None,
     };
-    let derogation = r.choice(&o, "derogation", None, Derogation::parse, &names(Derogation::ALL, Derogation::as_str));
+    let derogation = r.choice(
+        &o,
+        "derogation",
+        None,
+        Derogation::parse,
+        &names(Derogation::ALL, Derogation::as_str),
+    );
     let mut fields = Vec::new();
-    if r.get(&o, "fields", Some("the fields that leave, as `dataset.field`")).is_some() {
+    if r.get(
+        &o,
+        "fields",
+        Some("the fields that leave, as `dataset.field`"),
+    )
+    .is_some()
+    {
         for (fpath, loc, s) in r.strings(&o, "fields") {
             match s.split_once('.') {
-                Some((d, f)) if !d.is_empty() && !f.is_empty() => fields.push(FieldRef { dataset: d.into(), field: f.into() }),
-                _ => r.diags.push(Diagnostic { loc, field: fpath, code: Code::InvalidValue,
-                    message: format!("`{s}` does not name a field"), help: "write `dataset.field`, or `dataset.*` for every field".into() }),
+                Some((d, f)) if !d.is_empty() && !f.is_empty() => fields.push(FieldRef {
+                    dataset: d.into(),
+                    field: f.into(),
+                }),
+                _ => r.diags.push(Diagnostic {
+                    loc,
+                    field: fpath,
+                    code: Code::InvalidValue,
+                    message: format!("`{s}` does not name a field"),
+                    help: "write `dataset.field`, or `dataset.*` for every field".into(),
+                }),
             }
         }
     }
@@ -385,21 +668,47 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         Some(n) => r.obj(n, format!("{}.pipia", o.path), PIPIA).and_then(|p| {
             let completed = r.date(&p, "completed", Some("the day the report was completed"));
             let reference = r.string(&p, "reference", None);
-            Some(Pipia { completed: completed?, reference })
+            Some(Pipia {
+                completed: completed?,
+                reference,
+            })
         }),
         None => None,
     };
     Some(Transfer {
-        id: id?, name, exporter: exporter?, recipient: recipient?, fields, purpose: purpose?, necessity: necessity?,
-        legal_basis: legal_basis?, method: method?, frequency: frequency?, individuals_per_year: individuals?,
-        sensitive_individuals_per_year: sensitive, important_data, origin, outside_ftz_negative_list: outside_ftz,
-        retention_abroad_days: retention?, storage: storage?, derogation, mechanisms, pipia, loc: r.loc(node.span()),
+        id: id?,
+        name,
+        exporter: exporter?,
+        recipient: recipient?,
+        fields,
+        purpose: purpose?,
+        necessity: necessity?,
+        legal_basis: legal_basis?,
+        method: method?,
+        frequency: frequency?,
+        individuals_per_year: individuals?,
+        sensitive_individuals_per_year: sensitive,
+        important_data,
+        origin,
+        outside_ftz_negative_list: outside_ftz,
+        retention_abroad_days: retention?,
+        storage: storage?,
+        derogation,
+        mechanisms,
+        pipia,
+        loc: r.loc(node.span()),
     })
 }
 
 fn read_mechanism(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Mechanism> {
     let o = r.obj(node, path, MECHANISM)?;
-    let kind = r.choice(&o, "type", Some("the mechanism"), MechanismKind::parse, &names(MechanismKind::ALL, MechanismKind::as_str))?;
+    let kind = r.choice(
+        &o,
+        "type",
+        Some("the mechanism"),
+        MechanismKind::parse,
+        &names(MechanismKind::ALL, MechanismKind::as_str),
+    )?;
     let effective = r.date(&o, "effective", None);
     let filed = r.date(&o, "filed", None);
     let approved = r.date(&o, "approved", None);
@@ -424,36 +733,70 @@ fn read_mechanism(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Mecha
     if let (Some(e), Some(f)) = (effective, filed)
         && f < e
     {
-        bad(r, "filed", format!("filed {f}, before the contract took effect on {e}"), "a standard contract is filed after it takes effect (Standard Contract Measures Art. 7)");
+        bad(
+            r,
+            "filed",
+            format!("filed {f}, before the contract took effect on {e}"),
+            "a standard contract is filed after it takes effect (Standard Contract Measures Art. 7)",
+        );
     }
     if let (Some(a), Some(x)) = (approved, expires)
         && x <= a
     {
-        bad(r, "expires", format!("expires {x}, not after approval on {a}"), "check the two dates");
+        bad(
+            r,
+            "expires",
+            format!("expires {x}, not after approval on {a}"),
+            "check the two dates",
+        );
     }
     if let Some(m) = module
         && !(1..=4).contains(&m)
     {
-        bad(r, "module", format!("SCC module {m} does not exist"), "modules are 1 (C→C), 2 (C→P), 3 (P→P), 4 (P→C)");
+        bad(
+            r,
+            "module",
+            format!("SCC module {m} does not exist"),
+            "modules are 1 (C→C), 2 (C→P), 3 (P→P), 4 (P→C)",
+        );
     }
     if filed.is_some() && kind != MechanismKind::StandardContract {
-        bad(r, "filed", format!("`filed` applies to a standard contract, not to {kind}"), "remove it");
+        bad(
+            r,
+            "filed",
+            format!("`filed` applies to a standard contract, not to {kind}"),
+            "remove it",
+        );
     }
     Some(Mechanism {
-        kind, effective, filed, approved, expires, module: module.map(|m| m.min(255) as u8), tia_completed, reference,
+        kind,
+        effective,
+        filed,
+        approved,
+        expires,
+        module: module.map(|m| m.min(255) as u8),
+        tia_completed,
+        reference,
         loc: r.loc(node.span()),
     })
 }
 
 /// Checks what one file cannot: unique ids, references, categories.
 fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnostic>) {
-    fn unique<'a>(kind: &str, items: impl Iterator<Item = (&'a str, &'a Loc)>, diags: &mut Vec<Diagnostic>) -> HashMap<&'a str, &'a Loc> {
+    fn unique<'a>(
+        kind: &str,
+        items: impl Iterator<Item = (&'a str, &'a Loc)>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> HashMap<&'a str, &'a Loc> {
         let mut seen: HashMap<&str, &Loc> = HashMap::new();
         for (id, loc) in items {
             if let Some(first) = seen.get(id) {
                 diags.push(Diagnostic {
-                    loc: loc.clone(), field: format!("{kind}.id"), code: Code::DuplicateId,
-                    message: format!("{kind} id `{id}` is already used at {first}"), help: "give each one a unique id".into(),
+                    loc: loc.clone(),
+                    field: format!("{kind}.id"),
+                    code: Code::DuplicateId,
+                    message: format!("{kind} id `{id}` is already used at {first}"),
+                    help: "give each one a unique id".into(),
                 });
             } else {
                 seen.insert(id, loc);
@@ -461,45 +804,116 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         }
         seen
     }
-    let exporters = unique("exporter", map.exporters.iter().map(|e| (e.id.as_str(), &e.loc)), diags);
-    let systems = unique("system", map.systems.iter().map(|e| (e.id.as_str(), &e.loc)), diags);
-    let datasets = unique("dataset", map.datasets.iter().map(|e| (e.id.as_str(), &e.loc)), diags);
-    let recipients = unique("recipient", map.recipients.iter().map(|e| (e.id.as_str(), &e.loc)), diags);
-    unique("transfer", map.transfers.iter().map(|e| (e.id.as_str(), &e.loc)), diags);
+    let exporters = unique(
+        "exporter",
+        map.exporters.iter().map(|e| (e.id.as_str(), &e.loc)),
+        diags,
+    );
+    let systems = unique(
+        "system",
+        map.systems.iter().map(|e| (e.id.as_str(), &e.loc)),
+        diags,
+    );
+    let datasets = unique(
+        "dataset",
+        map.datasets.iter().map(|e| (e.id.as_str(), &e.loc)),
+        diags,
+    );
+    let recipients = unique(
+        "recipient",
+        map.recipients.iter().map(|e| (e.id.as_str(), &e.loc)),
+        diags,
+    );
+    unique(
+        "transfer",
+        map.transfers.iter().map(|e| (e.id.as_str(), &e.loc)),
+        diags,
+    );
 
-    fn missing(diags: &mut Vec<Diagnostic>, loc: &Loc, field: String, kind: &str, id: &str, known: &HashMap<&str, &Loc>) {
+    fn missing(
+        diags: &mut Vec<Diagnostic>,
+        loc: &Loc,
+        field: String,
+        kind: &str,
+        id: &str,
+        known: &HashMap<&str, &Loc>,
+    ) {
         let help = match did_you_mean(id, known.keys().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None if known.is_empty() => format!("define it under `{kind}s:`"),
-            None => format!("define it under `{kind}s:` or use one of: {}", sorted(known)),
+            None => format!(
+                "define it under `{kind}s:` or use one of: {}",
+                sorted(known)
+            ),
         };
-        diags.push(Diagnostic { loc: loc.clone(), field, code: Code::UnknownReference,
-            message: format!("{kind} `{id}` does not exist"), help });
+        diags.push(Diagnostic {
+            loc: loc.clone(),
+            field,
+            code: Code::UnknownReference,
+            message: format!("{kind} `{id}` does not exist"),
+            help,
+        });
     }
     for s in &map.systems {
         if !exporters.contains_key(s.exporter.as_str()) {
-            missing(diags, &s.loc, format!("system {}.exporter", s.id), "exporter", &s.exporter, &exporters);
+            missing(
+                diags,
+                &s.loc,
+                format!("system {}.exporter", s.id),
+                "exporter",
+                &s.exporter,
+                &exporters,
+            );
         }
     }
     for d in &map.datasets {
         if !systems.contains_key(d.system.as_str()) {
-            missing(diags, &d.loc, format!("dataset {}.system", d.id), "system", &d.system, &systems);
+            missing(
+                diags,
+                &d.loc,
+                format!("dataset {}.system", d.id),
+                "system",
+                &d.system,
+                &systems,
+            );
         }
     }
     for t in &map.transfers {
         if !exporters.contains_key(t.exporter.as_str()) {
-            missing(diags, &t.loc, format!("transfer {}.exporter", t.id), "exporter", &t.exporter, &exporters);
+            missing(
+                diags,
+                &t.loc,
+                format!("transfer {}.exporter", t.id),
+                "exporter",
+                &t.exporter,
+                &exporters,
+            );
         }
         if !recipients.contains_key(t.recipient.as_str()) {
-            missing(diags, &t.loc, format!("transfer {}.recipient", t.id), "recipient", &t.recipient, &recipients);
+            missing(
+                diags,
+                &t.loc,
+                format!("transfer {}.recipient", t.id),
+                "recipient",
+                &t.recipient,
+                &recipients,
+            );
         }
         for f in &t.fields {
             let field = format!("transfer {}.fields", t.id);
             match map.dataset(&f.dataset) {
                 None => missing(diags, &t.loc, field, "dataset", &f.dataset, &datasets),
                 Some(d) if f.field != "*" && !d.fields.iter().any(|x| x.name == f.field) => {
-                    let known: HashMap<&str, &Loc> = d.fields.iter().map(|x| (x.name.as_str(), &x.loc)).collect();
-                    missing(diags, &t.loc, field, "field", &format!("{}.{}", f.dataset, f.field), &known.iter().map(|(k, v)| (*k, *v)).collect());
+                    let known: HashMap<&str, &Loc> =
+                        d.fields.iter().map(|x| (x.name.as_str(), &x.loc)).collect();
+                    missing(
+                        diags,
+                        &t.loc,
+                        field,
+                        "field",
+                        &format!("{}.{}", f.dataset, f.field),
+                        &known.iter().map(|(k, v)| (*k, *v)).collect(),
+                    );
                 }
                 Some(_) => {}
             }
@@ -516,16 +930,26 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         let mut seen = HashMap::new();
         for f in &d.fields {
             if let Some(first) = seen.insert(f.name.as_str(), &f.loc) {
-                diags.push(Diagnostic { loc: f.loc.clone(), field: format!("dataset {}.fields", d.id), code: Code::DuplicateId,
-                    message: format!("field `{}` is already defined at {first}", f.name), help: "each field name appears once per dataset".into() });
+                diags.push(Diagnostic {
+                    loc: f.loc.clone(),
+                    field: format!("dataset {}.fields", d.id),
+                    code: Code::DuplicateId,
+                    message: format!("field `{}` is already defined at {first}", f.name),
+                    help: "each field name appears once per dataset".into(),
+                });
             }
             if taxonomy.get(&f.category).is_none() {
                 let help = match did_you_mean(&f.category, taxonomy.categories().iter().map(|c| c.id.as_str())) {
                     Some(s) => format!("did you mean `{s}`? (`outbound rules --taxonomy` lists them)"),
                     None => "use a category id from the taxonomy (`outbound rules --taxonomy` lists them)".into(),
                 };
-                diags.push(Diagnostic { loc: f.loc.clone(), field: format!("dataset {}.fields.{}.category", d.id, f.name),
-                    code: Code::UnknownCategory, message: format!("unknown category `{}`", f.category), help });
+                diags.push(Diagnostic {
+                    loc: f.loc.clone(),
+                    field: format!("dataset {}.fields.{}.category", d.id, f.name),
+                    code: Code::UnknownCategory,
+                    message: format!("unknown category `{}`", f.category),
+                    help,
+                });
             }
         }
     }

@@ -71,7 +71,10 @@ impl Category {
     pub fn sensitivity(&self, profile: SensitivityProfile) -> Option<SensitiveClass> {
         let counts = |s: &SensitivitySource| match profile {
             SensitivityProfile::Standard => {
-                matches!(s, SensitivitySource::PiplArt28 | SensitivitySource::Gbt45574)
+                matches!(
+                    s,
+                    SensitivitySource::PiplArt28 | SensitivitySource::Gbt45574
+                )
             }
             SensitivityProfile::Conservative => true,
         };
@@ -118,13 +121,20 @@ impl Taxonomy {
             if let Some((parent, _)) = c.id.rsplit_once('.')
                 && !by_id.contains_key(parent)
             {
-                return Err(format!("category {} comes before its parent {parent}", c.id));
+                return Err(format!(
+                    "category {} comes before its parent {parent}",
+                    c.id
+                ));
             }
             if by_id.insert(c.id.clone(), i).is_some() {
                 return Err(format!("category {} is defined twice", c.id));
             }
         }
-        Ok(Taxonomy { source: file.source, categories: file.category, by_id })
+        Ok(Taxonomy {
+            source: file.source,
+            categories: file.category,
+            by_id,
+        })
     }
 
     /// The category with this id.
@@ -147,7 +157,9 @@ impl Taxonomy {
 
     /// The category a scanner kind evidences most specifically (first listed wins).
     pub fn category_for_kind(&self, kind: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.scan_kinds.iter().any(|k| k == kind))
+        self.categories
+            .iter()
+            .find(|c| c.scan_kinds.iter().any(|k| k == kind))
     }
 }
 
@@ -195,14 +207,25 @@ mod tests {
                 assert_eq!(t.get(id).unwrap().sensitivity(*p), Some(class), "{id} {p}");
             }
         }
-        assert_eq!(t.get("contact.phone").unwrap().sensitivity(SensitivityProfile::Conservative), None);
+        assert_eq!(
+            t.get("contact.phone")
+                .unwrap()
+                .sensitivity(SensitivityProfile::Conservative),
+            None
+        );
     }
 
     #[test]
     fn scan_kinds_map_to_categories() {
         let t = Taxonomy::builtin();
-        assert_eq!(t.category_for_kind("cn_mobile").unwrap().id, "contact.phone");
-        assert_eq!(t.category_for_kind("bank_card").unwrap().id, "financial.bank_account");
+        assert_eq!(
+            t.category_for_kind("cn_mobile").unwrap().id,
+            "contact.phone"
+        );
+        assert_eq!(
+            t.category_for_kind("bank_card").unwrap().id,
+            "financial.bank_account"
+        );
         assert!(!t.category_for_kind("cn_uscc").unwrap().personal);
     }
 }

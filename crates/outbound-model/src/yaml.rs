@@ -40,7 +40,13 @@ impl<'d> Reader<'d> {
 
     pub fn report(&mut self, span: &Span, field: &str, code: Code, message: String, help: String) {
         let loc = self.loc(span);
-        self.diags.push(Diagnostic { loc, field: field.to_string(), code, message, help });
+        self.diags.push(Diagnostic {
+            loc,
+            field: field.to_string(),
+            code,
+            message,
+            help,
+        });
     }
 
     /// Reads `node` as a mapping whose keys must be among `allowed`.
@@ -50,7 +56,10 @@ impl<'d> Reader<'d> {
                 node.span(),
                 &path,
                 Code::WrongType,
-                format!("expected a mapping (key: value lines), found {}", describe(node)),
+                format!(
+                    "expected a mapping (key: value lines), found {}",
+                    describe(node)
+                ),
                 format!("write {path} as indented `key: value` lines"),
             );
             return None;
@@ -75,7 +84,10 @@ impl<'d> Reader<'d> {
 
     /// The value of `key`, or None when absent or null; reports a missing required field.
     pub fn get<'n>(&mut self, o: &Obj<'n>, key: &str, required: Option<&str>) -> Option<&'n Node> {
-        let node = o.map.get_node(key).filter(|n| !n.as_scalar().is_some_and(is_null));
+        let node = o
+            .map
+            .get_node(key)
+            .filter(|n| !n.as_scalar().is_some_and(is_null));
         if node.is_none()
             && let Some(what) = required
         {
@@ -90,7 +102,13 @@ impl<'d> Reader<'d> {
         node
     }
 
-    fn scalar<'n>(&mut self, o: &Obj<'n>, key: &str, required: Option<&str>, expected: &str) -> Option<&'n MarkedScalarNode> {
+    fn scalar<'n>(
+        &mut self,
+        o: &Obj<'n>,
+        key: &str,
+        required: Option<&str>,
+        expected: &str,
+    ) -> Option<&'n MarkedScalarNode> {
         let node = self.get(o, key, required)?;
         match node.as_scalar() {
             Some(s) => Some(s),
@@ -108,7 +126,8 @@ impl<'d> Reader<'d> {
     }
 
     pub fn string(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
-        self.scalar(o, key, required, "text").map(|s| s.as_str().to_string())
+        self.scalar(o, key, required, "text")
+            .map(|s| s.as_str().to_string())
     }
 
     /// An identifier: lowercase ASCII letters, digits, `-`, `_`, `.`.
@@ -116,7 +135,8 @@ impl<'d> Reader<'d> {
         let s = self.scalar(o, key, required, "an id")?;
         let v = s.as_str();
         let ok = !v.is_empty()
-            && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
         if !ok {
             self.report(
                 s.span(),
@@ -131,7 +151,9 @@ impl<'d> Reader<'d> {
     }
 
     pub fn boolean(&mut self, o: &Obj<'_>, key: &str, default: bool) -> bool {
-        let Some(s) = self.scalar(o, key, None, "true or false") else { return default };
+        let Some(s) = self.scalar(o, key, None, "true or false") else {
+            return default;
+        };
         match s.as_bool() {
             Some(b) => b,
             None => {
@@ -159,11 +181,27 @@ impl<'d> Reader<'d> {
             return Some(v);
         }
         let (msg, help) = if cleaned.parse::<i64>().is_ok() {
-            (format!("`{raw}` is negative"), "a count of individuals is 0 or more".to_string())
+            (
+                format!("`{raw}` is negative"),
+                "a count of individuals is 0 or more".to_string(),
+            )
         } else {
-            (format!("expected a whole number, found `{raw}`"), format!("write `{key}: 120000`"))
+            (
+                format!("expected a whole number, found `{raw}`"),
+                format!("write `{key}: 120000`"),
+            )
         };
-        self.report(s.span(), &field, if msg.contains("negative") { Code::InvalidValue } else { Code::WrongType }, msg, help);
+        self.report(
+            s.span(),
+            &field,
+            if msg.contains("negative") {
+                Code::InvalidValue
+            } else {
+                Code::WrongType
+            },
+            msg,
+            help,
+        );
         None
     }
 
@@ -173,7 +211,13 @@ impl<'d> Reader<'d> {
         let raw = s.as_str();
         let field = format!("{}.{key}", o.path);
         let well_formed = raw.len() == 10
-            && raw.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            && raw.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
         if !well_formed {
             self.report(
                 s.span(),
@@ -249,9 +293,15 @@ impl<'d> Reader<'d> {
 
     /// A sequence; absent means empty.
     pub fn list<'n>(&mut self, o: &Obj<'n>, key: &str) -> Vec<(String, &'n Node)> {
-        let Some(node) = self.get(o, key, None) else { return Vec::new() };
+        let Some(node) = self.get(o, key, None) else {
+            return Vec::new();
+        };
         match node.as_sequence() {
-            Some(seq) => seq.iter().enumerate().map(|(i, n)| (format!("{}.{key}[{i}]", o.path), n)).collect(),
+            Some(seq) => seq
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (format!("{}.{key}[{i}]", o.path), n))
+                .collect(),
             None => {
                 self.report(
                     node.span(),

@@ -14,7 +14,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use jiff::civil::Date;
-use outbound_model::{DataMap, Dataset, Exporter, MechanismKind, Origin, SensitiveClass, SubjectKind, Taxonomy, Transfer};
+use outbound_model::{
+    DataMap, Dataset, Exporter, MechanismKind, Origin, SensitiveClass, SubjectKind, Taxonomy,
+    Transfer,
+};
 use serde::Serialize;
 
 use crate::data::china;
@@ -78,6 +81,9 @@ pub struct ExporterSummary {
     pub counts_source: String,
     /// Each threshold with the count it compares.
     pub thresholds: Vec<ThresholdLine>,
+    /// What else bears on the exporter's thresholds (CIIO status …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One line such as "312,450 of 1,000,000 non-sensitive".
@@ -114,9 +120,17 @@ fn contents(map: &DataMap, idx: &Index<'_>, t: &Transfer, tax: &Taxonomy) -> Con
     let mut personal = false;
     let mut classes = BTreeSet::new();
     for r in &t.fields {
-        let Some(d) = idx.datasets.get(r.dataset.as_str()) else { continue };
-        for f in d.fields.iter().filter(|f| r.field == "*" || f.name == r.field) {
-            let Some(c) = tax.get(&f.category) else { continue };
+        let Some(d) = idx.datasets.get(r.dataset.as_str()) else {
+            continue;
+        };
+        for f in d
+            .fields
+            .iter()
+            .filter(|f| r.field == "*" || f.name == r.field)
+        {
+            let Some(c) = tax.get(&f.category) else {
+                continue;
+            };
             if !c.personal {
                 continue;
             }
@@ -133,21 +147,33 @@ fn contents(map: &DataMap, idx: &Index<'_>, t: &Transfer, tax: &Taxonomy) -> Con
 }
 
 fn counts_towards_thresholds(t: &Transfer, e: &Exporter, c: &Contents) -> bool {
-    c.personal && t.origin == Origin::Domestic && !(e.free_trade_zone.is_some() && t.outside_ftz_negative_list)
+    c.personal
+        && t.origin == Origin::Domestic
+        && !(e.free_trade_zone.is_some() && t.outside_ftz_negative_list)
 }
 
 /// Builds the facts for every transfer of the map.
-pub fn facts_for_map(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> Vec<(usize, Facts)> {
+pub fn facts_for_map(
+    map: &DataMap,
+    as_of: Date,
+    counts: Option<&dyn CountSource>,
+) -> Vec<(usize, Facts)> {
     let tax = Taxonomy::builtin();
     let idx = Index {
         datasets: map.datasets.iter().map(|d| (d.id.as_str(), d)).collect(),
         exporters: map.exporters.iter().map(|e| (e.id.as_str(), e)).collect(),
     };
-    let contents: Vec<Contents> = map.transfers.iter().map(|t| contents(map, &idx, t, tax)).collect();
+    let contents: Vec<Contents> = map
+        .transfers
+        .iter()
+        .map(|t| contents(map, &idx, t, tax))
+        .collect();
     // Per-exporter estimate sums, in one pass.
     let mut sums: HashMap<&str, Counts> = HashMap::new();
     for (t, c) in map.transfers.iter().zip(&contents) {
-        let Some(e) = idx.exporters.get(t.exporter.as_str()) else { continue };
+        let Some(e) = idx.exporters.get(t.exporter.as_str()) else {
+            continue;
+        };
         if counts_towards_thresholds(t, e, c) {
             let s = sums.entry(e.id.as_str()).or_default();
             s.individuals += t.individuals_per_year;
@@ -158,9 +184,24 @@ pub fn facts_for_map(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource
     let prev_start = jiff::civil::date(as_of.year() - 1, 1, 1);
     let mut out = Vec::with_capacity(map.transfers.len());
     for (i, (t, c)) in map.transfers.iter().zip(&contents).enumerate() {
-        let (Some(e), Some(r)) = (idx.exporters.get(t.exporter.as_str()), map.recipient(&t.recipient)) else { continue };
-        let (current, previous) = exporter_counts(e, sums.get(e.id.as_str()).copied().unwrap_or_default(), counts, year_start, prev_start, as_of);
-        let mut dates = Dates { pipia_completed: t.pipia.as_ref().map(|p| p.completed), ..Dates::default() };
+        let (Some(e), Some(r)) = (
+            idx.exporters.get(t.exporter.as_str()),
+            map.recipient(&t.recipient),
+        ) else {
+            continue;
+        };
+        let (current, previous) = exporter_counts(
+            e,
+            sums.get(e.id.as_str()).copied().unwrap_or_default(),
+            counts,
+            year_start,
+            prev_start,
+            as_of,
+        );
+        let mut dates = Dates {
+            pipia_completed: t.pipia.as_ref().map(|p| p.completed),
+            ..Dates::default()
+        };
         for m in &t.mechanisms {
             match m.kind {
                 MechanismKind::StandardContract => {
@@ -210,7 +251,10 @@ pub fn facts_for_map(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource
                 legal_basis: Some(t.legal_basis),
                 dates,
             },
-            cumulative: Cumulative { current_year: current, previous_and_current_year: Some(previous) },
+            cumulative: Cumulative {
+                current_year: current,
+                previous_and_current_year: Some(previous),
+            },
         };
         out.push((i, facts));
     }
@@ -226,16 +270,31 @@ fn sensitive_estimate(t: &Transfer, c: &Contents) -> u64 {
 }
 
 /// Current-year and previous-and-current-year counts for an exporter.
-fn exporter_counts(e: &Exporter, estimates: Counts, ledger: Option<&dyn CountSource>, year_start: Date, prev_start: Date, as_of: Date) -> (Counts, Counts) {
+fn exporter_counts(
+    e: &Exporter,
+    estimates: Counts,
+    ledger: Option<&dyn CountSource>,
+    year_start: Date,
+    prev_start: Date,
+    as_of: Date,
+) -> (Counts, Counts) {
     let max = |a: Counts, b: Counts| Counts {
         individuals: a.individuals.max(b.individuals),
         sensitive_individuals: a.sensitive_individuals.max(b.sensitive_individuals),
     };
     let stated = |s: &Option<outbound_model::StatedCounts>| {
-        s.as_ref().map(|s| Counts { individuals: s.individuals, sensitive_individuals: s.sensitive_individuals }).unwrap_or_default()
+        s.as_ref()
+            .map(|s| Counts {
+                individuals: s.individuals,
+                sensitive_individuals: s.sensitive_individuals,
+            })
+            .unwrap_or_default()
     };
     let from_ledger = ledger.and_then(|l| l.exported(&e.id, year_start, as_of));
-    let current = max(max(stated(&e.exported_this_year), estimates), from_ledger.unwrap_or_default());
+    let current = max(
+        max(stated(&e.exported_this_year), estimates),
+        from_ledger.unwrap_or_default(),
+    );
     let last_year = match ledger.and_then(|l| l.exported(&e.id, prev_start, as_of)) {
         Some(window) => return (current, max(window, current)),
         None if e.exported_last_year.is_some() => stated(&e.exported_last_year),
@@ -276,7 +335,9 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
             Ok(ev) => (ev.determinations, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         };
-        per_exporter.entry(t.exporter.clone()).or_insert_with(|| f.clone());
+        per_exporter
+            .entry(t.exporter.clone())
+            .or_insert_with(|| f.clone());
         transfers.push(TransferAssessment {
             transfer: t.id.clone(),
             name: t.name.clone(),
@@ -296,6 +357,13 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
             let cum = per_exporter.get(&e.id).map(|f| f.cumulative.clone());
             let current = cum.as_ref().map(|c| c.current_year).unwrap_or_default();
             let thresholds = if e.country == "CN" { threshold_lines(as_of, cum.as_ref(), e) } else { Vec::new() };
+            let note = if e.country == "CN" && e.ciio {
+                Some("a CIIO: every export of personal information needs a security assessment whatever the volume (Provisions Art. 7(1))".to_string())
+            } else if e.country != "CN" {
+                Some("no China volume thresholds apply".to_string())
+            } else {
+                None
+            };
             ExporterSummary {
                 exporter: e.id.clone(),
                 name: e.name.clone(),
@@ -303,26 +371,44 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
                 current_year: current,
                 counts_source: counts_source(e, counts.is_some()),
                 thresholds,
+                note,
             }
         })
         .collect();
-    Assessment { as_of, transfers, exporters }
+    Assessment {
+        as_of,
+        transfers,
+        exporters,
+    }
 }
 
 fn threshold_lines(as_of: Date, cum: Option<&Cumulative>, e: &Exporter) -> Vec<ThresholdLine> {
     let d = china();
     let provisions = as_of >= d.instrument("provisions_2024").in_force;
-    let ids: &[&str] = if provisions { &["sc_individuals", "sa_individuals", "sa_sensitive"] } else { &["sa_exported", "sa_exported_sensitive", "sa_processed"] };
+    let ids: &[&str] = if provisions {
+        &["sc_individuals", "sa_individuals", "sa_sensitive"]
+    } else {
+        &["sa_exported", "sa_exported_sensitive", "sa_processed"]
+    };
     ids.iter()
         .map(|id| {
             let th = d.threshold(id);
             let c = match (th.window.as_str(), cum) {
-                ("processed", _) => Counts { individuals: e.individuals_processed, sensitive_individuals: 0 },
-                ("previous_and_current_year", Some(c)) => c.previous_and_current_year.unwrap_or(c.current_year),
+                ("processed", _) => Counts {
+                    individuals: e.individuals_processed,
+                    sensitive_individuals: 0,
+                },
+                ("previous_and_current_year", Some(c)) => {
+                    c.previous_and_current_year.unwrap_or(c.current_year)
+                }
                 (_, Some(c)) => c.current_year,
                 (_, None) => Counts::default(),
             };
-            let count = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+            let count = if th.measure == "individuals" {
+                c.individuals
+            } else {
+                c.sensitive_individuals
+            };
             let what = match (th.measure.as_str(), th.window.as_str()) {
                 (_, "processed") => "processed",
                 ("individuals", _) => "non-sensitive",
@@ -335,7 +421,18 @@ fn threshold_lines(as_of: Date, cum: Option<&Cumulative>, e: &Exporter) -> Vec<T
                 route: th.route.clone(),
                 citation: th.citation.clone(),
                 reached: count >= th.at_least,
-                text: format!("{} of {} {what} ({}, {})", thousands(count), thousands(th.at_least), th.route, th.citation),
+                text: format!(
+                    "{} of {} {what}{} ({}, {})",
+                    thousands(count),
+                    thousands(th.at_least),
+                    if count < th.at_least && th.at_least > 1 {
+                        format!(", {}%", count * 100 / th.at_least)
+                    } else {
+                        String::new()
+                    },
+                    th.route,
+                    th.citation
+                ),
             }
         })
         .collect()

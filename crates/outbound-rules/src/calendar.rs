@@ -70,12 +70,18 @@ impl WorkingCalendar {
             let f: YearFile = toml::from_str(t).map_err(|e| e.to_string())?;
             for d in &f.holidays {
                 if d.year() != f.year || is_weekend(*d) {
-                    return Err(format!("{}: holiday {d} must be a weekday of that year", f.year));
+                    return Err(format!(
+                        "{}: holiday {d} must be a weekday of that year",
+                        f.year
+                    ));
                 }
             }
             for d in &f.working_weekends {
                 if d.year() != f.year || !is_weekend(*d) {
-                    return Err(format!("{}: working weekend {d} must be a weekend day of that year", f.year));
+                    return Err(format!(
+                        "{}: working weekend {d} must be a weekend day of that year",
+                        f.year
+                    ));
                 }
             }
             years.insert(
@@ -105,7 +111,11 @@ impl WorkingCalendar {
     pub fn is_working_day(&self, d: Date) -> (bool, bool) {
         match self.years.get(&d.year()) {
             Some(y) => (
-                if is_weekend(d) { y.working_weekends.contains(&d) } else { !y.holidays.contains(&d) },
+                if is_weekend(d) {
+                    y.working_weekends.contains(&d)
+                } else {
+                    !y.holidays.contains(&d)
+                },
                 true,
             ),
             None => (!is_weekend(d), false),
@@ -131,7 +141,10 @@ impl WorkingCalendar {
                 left -= 1;
             }
         }
-        WorkingDate { date: d, estimated_years: estimated }
+        WorkingDate {
+            date: d,
+            estimated_years: estimated,
+        }
     }
 }
 
@@ -154,10 +167,16 @@ mod tests {
     fn national_day_2026_is_skipped_and_make_up_saturday_counts() {
         let c = WorkingCalendar::china();
         // 2026-09-30 (Wed) + 1 working day: Oct 1–7 off (Oct 3–4 weekend), Oct 8 is the next working day.
-        assert_eq!(c.add_working_days(date(2026, 9, 30), 1).date, date(2026, 10, 8));
+        assert_eq!(
+            c.add_working_days(date(2026, 9, 30), 1).date,
+            date(2026, 10, 8)
+        );
         // Saturday 2026-10-10 is a make-up working day.
         assert_eq!(c.is_working_day(date(2026, 10, 10)), (true, true));
-        assert_eq!(c.add_working_days(date(2026, 10, 9), 1).date, date(2026, 10, 10));
+        assert_eq!(
+            c.add_working_days(date(2026, 10, 9), 1).date,
+            date(2026, 10, 10)
+        );
     }
 
     #[test]
@@ -174,13 +193,19 @@ mod tests {
         let c = WorkingCalendar::china();
         let w = c.add_working_days(date(2027, 3, 1), 10);
         assert_eq!(w.date, date(2027, 3, 15));
-        assert_eq!(w.estimated_years.into_iter().collect::<Vec<_>>(), vec![2027]);
+        assert_eq!(
+            w.estimated_years.into_iter().collect::<Vec<_>>(),
+            vec![2027]
+        );
     }
 
     #[test]
     fn backwards_counting() {
         let c = WorkingCalendar::china();
-        assert_eq!(c.add_working_days(date(2026, 11, 16), -10).date, date(2026, 11, 2));
+        assert_eq!(
+            c.add_working_days(date(2026, 11, 16), -10).date,
+            date(2026, 11, 2)
+        );
     }
 
     #[test]
@@ -188,7 +213,10 @@ mod tests {
         let c = WorkingCalendar::china();
         // Feb 14 (Sat) is a make-up day; Feb 15–23 off; Feb 24 first day back.
         assert_eq!(c.is_working_day(date(2026, 2, 14)).0, true);
-        assert_eq!(c.add_working_days(date(2026, 2, 14), 1).date, date(2026, 2, 24));
+        assert_eq!(
+            c.add_working_days(date(2026, 2, 14), 1).date,
+            date(2026, 2, 24)
+        );
     }
 
     #[test]

@@ -82,11 +82,17 @@ pub struct ChinaData {
 impl ChinaData {
     /// The instrument with this id.
     pub fn instrument(&self, id: &str) -> &Instrument {
-        self.instrument.iter().find(|i| i.id == id).unwrap_or_else(|| panic!("instrument {id} is in cn.toml (tested)"))
+        self.instrument
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap_or_else(|| panic!("instrument {id} is in cn.toml (tested)"))
     }
     /// The threshold with this id.
     pub fn threshold(&self, id: &str) -> &Threshold {
-        self.threshold.iter().find(|t| t.id == id).unwrap_or_else(|| panic!("threshold {id} is in cn.toml (tested)"))
+        self.threshold
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap_or_else(|| panic!("threshold {id} is in cn.toml (tested)"))
     }
 }
 
@@ -113,7 +119,11 @@ pub struct AdequacyDecision {
 
 fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
     let s = String::deserialize(d)?;
-    if s.is_empty() { Ok(None) } else { s.parse().map(Some).map_err(serde::de::Error::custom) }
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        s.parse().map(Some).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The EU's rule data.
@@ -150,18 +160,28 @@ impl EuData {
     pub fn adequacy(&self, country: &str, on: Date) -> Option<&AdequacyDecision> {
         self.decisions
             .iter()
-            .filter(|d| d.country == country && d.adopted <= on && d.valid_until.is_none_or(|u| on <= u))
+            .filter(|d| {
+                d.country == country && d.adopted <= on && d.valid_until.is_none_or(|u| on <= u)
+            })
             .max_by_key(|d| d.adopted)
     }
 }
 
-static CHINA: LazyLock<ChinaData> =
-    LazyLock::new(|| toml::from_str(include_str!("../data/cn.toml")).expect("cn.toml is valid (tested)"));
+static CHINA: LazyLock<ChinaData> = LazyLock::new(|| {
+    toml::from_str(include_str!("../data/cn.toml")).expect("cn.toml is valid (tested)")
+});
 
 static EU: LazyLock<EuData> = LazyLock::new(|| {
-    let a: AdequacyFile = toml::from_str(include_str!("../data/eu-adequacy.toml")).expect("eu-adequacy.toml is valid (tested)");
-    let e: EeaFile = toml::from_str(include_str!("../data/eea.toml")).expect("eea.toml is valid (tested)");
-    EuData { adequacy_source: a.source, decisions: a.decision, eea_source: e.source, eea: e.countries }
+    let a: AdequacyFile = toml::from_str(include_str!("../data/eu-adequacy.toml"))
+        .expect("eu-adequacy.toml is valid (tested)");
+    let e: EeaFile =
+        toml::from_str(include_str!("../data/eea.toml")).expect("eea.toml is valid (tested)");
+    EuData {
+        adequacy_source: a.source,
+        decisions: a.decision,
+        eea_source: e.source,
+        eea: e.countries,
+    }
 });
 
 /// China's bundled rule data.
@@ -183,13 +203,26 @@ mod tests {
         let cn = china();
         for t in &cn.threshold {
             cn.instrument(&t.instrument);
-            assert!(["current_year", "previous_and_current_year", "processed"].contains(&t.window.as_str()), "{}", t.id);
-            assert!(["individuals", "sensitive_individuals"].contains(&t.measure.as_str()), "{}", t.id);
+            assert!(
+                ["current_year", "previous_and_current_year", "processed"]
+                    .contains(&t.window.as_str()),
+                "{}",
+                t.id
+            );
+            assert!(
+                ["individuals", "sensitive_individuals"].contains(&t.measure.as_str()),
+                "{}",
+                t.id
+            );
         }
         let eu = eu();
         assert_eq!(eu.eea.len(), 30);
         for d in &eu.decisions {
-            assert!(outbound_model::country::name(&d.country).is_some(), "{}", d.country);
+            assert!(
+                outbound_model::country::name(&d.country).is_some(),
+                "{}",
+                d.country
+            );
             assert!(["all", "commercial", "dpf_certified"].contains(&d.scope.as_str()));
         }
         for c in &eu.eea {
@@ -200,7 +233,14 @@ mod tests {
     #[test]
     fn uk_is_adequate_without_gap() {
         let eu = eu();
-        for d in ["2021-06-28", "2025-06-30", "2025-12-27", "2025-12-28", "2026-11-23", "2031-12-27"] {
+        for d in [
+            "2021-06-28",
+            "2025-06-30",
+            "2025-12-27",
+            "2025-12-28",
+            "2026-11-23",
+            "2031-12-27",
+        ] {
             assert!(eu.adequacy("GB", d.parse().unwrap()).is_some(), "{d}");
         }
         assert!(eu.adequacy("GB", "2021-06-27".parse().unwrap()).is_none());

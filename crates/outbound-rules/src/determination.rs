@@ -55,14 +55,27 @@ pub struct Reason {
 impl Reason {
     /// A reason.
     pub fn new(text: impl Into<String>, citation: impl Into<String>) -> Reason {
-        Reason { text: text.into(), citation: citation.into() }
+        Reason {
+            text: text.into(),
+            citation: citation.into(),
+        }
     }
 }
 
 impl Obligation {
     /// An obligation.
-    pub fn new(id: &'static str, citation: impl Into<String>, due: Option<Date>, text: impl Into<String>) -> Obligation {
-        Obligation { id, citation: citation.into(), due, text: text.into() }
+    pub fn new(
+        id: &'static str,
+        citation: impl Into<String>,
+        due: Option<Date>,
+        text: impl Into<String>,
+    ) -> Obligation {
+        Obligation {
+            id,
+            citation: citation.into(),
+            due,
+            text: text.into(),
+        }
     }
 }
 

@@ -174,19 +174,37 @@ impl Facts {
     fn check(&self, source_name: &str, text: &str) -> Result<(), FactsError> {
         let err = |field: &str, key: &str, message: String| {
             let (line, column) = locate(text, key);
-            FactsError { source_name: source_name.into(), line, column, field: field.into(), message }
+            FactsError {
+                source_name: source_name.into(),
+                line,
+                column,
+                field: field.into(),
+                message,
+            }
         };
         if let Some(v) = self.version
             && v != 1
         {
-            return Err(err("version", "\"version\"", format!("facts version {v} is not supported; this Outbound reads version 1")));
+            return Err(err(
+                "version",
+                "\"version\"",
+                format!("facts version {v} is not supported; this Outbound reads version 1"),
+            ));
         }
         for (field, key, code) in [
             ("exporter.country", "\"country\"", &self.exporter.country),
-            ("transfer.recipient_country", "\"recipient_country\"", &self.transfer.recipient_country),
+            (
+                "transfer.recipient_country",
+                "\"recipient_country\"",
+                &self.transfer.recipient_country,
+            ),
         ] {
             if outbound_model::country::name(code).is_none() {
-                return Err(err(field, key, format!("`{code}` is not an ISO 3166-1 alpha-2 country code")));
+                return Err(err(
+                    field,
+                    key,
+                    format!("`{code}` is not an ISO 3166-1 alpha-2 country code"),
+                ));
             }
         }
         let t = &self.transfer;
@@ -194,7 +212,10 @@ impl Facts {
             return Err(err(
                 "transfer.sensitive_individuals",
                 "\"sensitive_individuals\"",
-                format!("{} sensitive individuals exceed the {} individuals in the transfer", t.sensitive_individuals, t.individuals),
+                format!(
+                    "{} sensitive individuals exceed the {} individuals in the transfer",
+                    t.sensitive_individuals, t.individuals
+                ),
             ));
         }
         let c = &self.cumulative.current_year;
@@ -202,7 +223,10 @@ impl Facts {
             return Err(err(
                 "cumulative.current_year.sensitive_individuals",
                 "\"current_year\"",
-                format!("{} sensitive individuals exceed the {} individuals", c.sensitive_individuals, c.individuals),
+                format!(
+                    "{} sensitive individuals exceed the {} individuals",
+                    c.sensitive_individuals, c.individuals
+                ),
             ));
         }
         if let Some(p) = &self.cumulative.previous_and_current_year
@@ -211,7 +235,10 @@ impl Facts {
             return Err(err(
                 "cumulative.previous_and_current_year.individuals",
                 "\"previous_and_current_year\"",
-                format!("{} is less than the current year's {}, which it includes", p.individuals, c.individuals),
+                format!(
+                    "{} is less than the current year's {}, which it includes",
+                    p.individuals, c.individuals
+                ),
             ));
         }
         Ok(())

@@ -23,5 +23,8 @@ pub fn evaluate(facts: &Facts) -> Result<Evaluation, RuleError> {
             determinations.push(r.evaluate(facts)?);
         }
     }
-    Ok(Evaluation { transfer: facts.transfer.id.clone(), determinations })
+    Ok(Evaluation {
+        transfer: facts.transfer.id.clone(),
+        determinations,
+    })
 }

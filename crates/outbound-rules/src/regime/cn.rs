@@ -61,8 +61,15 @@ impl Judge<'_> {
         self.reasons.push(Reason::new(text, citation));
     }
 
-    fn oblige(&mut self, id: &'static str, citation: impl Into<String>, due: Option<Date>, text: impl Into<String>) {
-        self.obligations.push(Obligation::new(id, citation, due, text));
+    fn oblige(
+        &mut self,
+        id: &'static str,
+        citation: impl Into<String>,
+        due: Option<Date>,
+        text: impl Into<String>,
+    ) {
+        self.obligations
+            .push(Obligation::new(id, citation, due, text));
     }
 
     fn working_days(&mut self, from: Date, days: i32) -> Date {
@@ -73,7 +80,9 @@ impl Judge<'_> {
 
     fn has_sensitive(&self) -> bool {
         let t = &self.f.transfer;
-        t.sensitive_individuals > 0 || !t.sensitive_categories.is_empty() || self.f.cumulative.current_year.sensitive_individuals > 0
+        t.sensitive_individuals > 0
+            || !t.sensitive_categories.is_empty()
+            || self.f.cumulative.current_year.sensitive_individuals > 0
     }
 
     /// The counts a threshold compares, never less than this transfer alone.
@@ -103,7 +112,11 @@ impl Judge<'_> {
     /// Whether a threshold is reached, with a reason either way when `explain` is set.
     fn reached(&mut self, th: &Threshold) -> Result<bool, RuleError> {
         let c = self.counts(&th.window)?;
-        let v = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+        let v = if th.measure == "individuals" {
+            c.individuals
+        } else {
+            c.sensitive_individuals
+        };
         Ok(v >= th.at_least)
     }
 
@@ -130,7 +143,11 @@ fn era(f: &Facts, d: &ChinaData) -> Result<Era, RuleError> {
     } else {
         return Err(RuleError {
             regime: "CN",
-            message: format!("the rules are encoded from the PIPL's entry into force on {}; {} is earlier", d.instrument("pipl").in_force, f.as_of),
+            message: format!(
+                "the rules are encoded from the PIPL's entry into force on {}; {} is earlier",
+                d.instrument("pipl").in_force,
+                f.as_of
+            ),
         });
     })
 }
@@ -147,11 +164,14 @@ impl Judge<'_> {
         if let Some(zone) = &f.exporter.free_trade_zone
             && t.outside_ftz_negative_list
         {
-            self.reason(format!("the exporter is in the {zone} free trade zone and the data is outside the zone's negative list"), "Provisions Art. 6");
+            self.reason(format!("the exporter is registered in a pilot free trade zone ({zone}) and the data is outside the zone's negative list"), "Provisions Art. 6");
             return Ok(EXEMPT);
         }
         if t.important_data {
-            self.reason("the data includes important data notified or published by the authorities", "Provisions Art. 7(1)-(2), Art. 2");
+            self.reason(
+                "the data includes important data notified or published by the authorities",
+                "Provisions Art. 7(1)-(2), Art. 2",
+            );
             return Ok(SA);
         }
         if t.origin == Origin::ForeignTransit {
@@ -159,13 +179,26 @@ impl Judge<'_> {
             return Ok(EXEMPT);
         }
         let necessity = match t.necessity {
-            Necessity::ContractWithIndividual => Some(("necessary to conclude or perform a contract to which the individual is a party", "Provisions Art. 5(1)")),
-            Necessity::HrManagement => Some(("necessary for cross-border human-resources management under lawful labour rules or a collective contract", "Provisions Art. 5(2)")),
-            Necessity::Emergency => Some(("necessary in an emergency to protect a natural person's life, health or property", "Provisions Art. 5(3)")),
+            Necessity::ContractWithIndividual => Some((
+                "necessary to conclude or perform a contract to which the individual is a party",
+                "Provisions Art. 5(1)",
+            )),
+            Necessity::HrManagement => Some((
+                "necessary for cross-border human-resources management under lawful labour rules or a collective contract",
+                "Provisions Art. 5(2)",
+            )),
+            Necessity::Emergency => Some((
+                "necessary in an emergency to protect a natural person's life, health or property",
+                "Provisions Art. 5(3)",
+            )),
             _ => None,
         };
         if let Some((text, cite)) = necessity {
-            let ciio = if f.exporter.ciio { "; this exemption applies to CIIOs too (Art. 7, second paragraph)" } else { "" };
+            let ciio = if f.exporter.ciio {
+                "; this exemption applies to CIIOs too (Art. 7, second paragraph)"
+            } else {
+                ""
+            };
             self.reason(format!("the transfer is {text}{ciio}"), cite);
             return Ok(EXEMPT);
         }
@@ -181,9 +214,25 @@ impl Judge<'_> {
             let th = d.threshold(id);
             if self.reached(th)? {
                 let c = self.counts(&th.window)?;
-                let v = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
-                let what = if th.measure == "individuals" { "individuals' personal information" } else { "individuals' sensitive personal information" };
-                self.reason(format!("{} {what} exported {} is {} or more", n(v), self.window_text(&th.window), n(th.at_least)), th.citation.clone());
+                let v = if th.measure == "individuals" {
+                    c.individuals
+                } else {
+                    c.sensitive_individuals
+                };
+                let what = if th.measure == "individuals" {
+                    "individuals' personal information"
+                } else {
+                    "individuals' sensitive personal information"
+                };
+                self.reason(
+                    format!(
+                        "{} {what} exported {} is {} or more",
+                        n(v),
+                        self.window_text(&th.window),
+                        n(th.at_least)
+                    ),
+                    th.citation.clone(),
+                );
                 return Ok(SA);
             }
         }
@@ -215,7 +264,10 @@ impl Judge<'_> {
         let f = self.f;
         let t = &f.transfer;
         if t.important_data {
-            self.reason("the data includes important data", "Assessment Measures Art. 4(1)");
+            self.reason(
+                "the data includes important data",
+                "Assessment Measures Art. 4(1)",
+            );
             return Ok(true);
         }
         if !t.personal_information {
@@ -228,16 +280,39 @@ impl Judge<'_> {
         let d = self.data;
         let th = d.threshold("sa_processed");
         if self.reached(th)? {
-            self.reason(format!("the exporter processes personal information of {} individuals, {} or more", n(f.exporter.individuals_processed), n(th.at_least)), th.citation.clone());
+            self.reason(
+                format!(
+                    "the exporter processes personal information of {} individuals, {} or more",
+                    n(f.exporter.individuals_processed),
+                    n(th.at_least)
+                ),
+                th.citation.clone(),
+            );
             return Ok(true);
         }
         for id in ["sa_exported", "sa_exported_sensitive"] {
             let th = d.threshold(id);
             if self.reached(th)? {
                 let c = self.counts(&th.window)?;
-                let v = if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
-                let what = if th.measure == "individuals" { "individuals' personal information" } else { "individuals' sensitive personal information" };
-                self.reason(format!("{} {what} exported {} is {} or more", n(v), self.window_text(&th.window), n(th.at_least)), th.citation.clone());
+                let v = if th.measure == "individuals" {
+                    c.individuals
+                } else {
+                    c.sensitive_individuals
+                };
+                let what = if th.measure == "individuals" {
+                    "individuals' personal information"
+                } else {
+                    "individuals' sensitive personal information"
+                };
+                self.reason(
+                    format!(
+                        "{} {what} exported {} is {} or more",
+                        n(v),
+                        self.window_text(&th.window),
+                        n(th.at_least)
+                    ),
+                    th.citation.clone(),
+                );
                 return Ok(true);
             }
         }
@@ -251,7 +326,10 @@ impl Judge<'_> {
             self.reason("the data contains neither personal information nor important data: no export route is required", "PIPL Art. 38; Assessment Measures Art. 2");
             return Ok(EXEMPT);
         }
-        if t.origin == Origin::ForeignTransit || t.necessity != Necessity::None || t.outside_ftz_negative_list {
+        if t.origin == Origin::ForeignTransit
+            || t.necessity != Necessity::None
+            || t.outside_ftz_negative_list
+        {
             self.reason(
                 format!("before 2024-03-22 there were no exemptions for foreign-transit data, necessity or free trade zones (introduced by the Provisions, in force 2024-03-22); {} is judged by the earlier rules", f.as_of),
                 "Provisions Art. 3-6, 14",
@@ -307,7 +385,10 @@ impl Judge<'_> {
                 }
                 match self.assessment_expiry() {
                     Some((exp, _)) if exp < f.as_of => {
-                        self.reason(format!("the security assessment expired on {exp}"), self.validity_citation());
+                        self.reason(
+                            format!("the security assessment expired on {exp}"),
+                            self.validity_citation(),
+                        );
                         false
                     }
                     _ => true,
@@ -321,10 +402,15 @@ impl Judge<'_> {
                     if let Some(exp) = t.dates.certification_expires
                         && exp < f.as_of
                     {
-                        self.reason(format!("the certification expired on {exp}"), "Certification Measures Art. 8");
+                        self.reason(
+                            format!("the certification expired on {exp}"),
+                            "Certification Measures Art. 8",
+                        );
                         return false;
                     }
-                    if era == Era::Provisions2024 && f.as_of < self.data.instrument("certification_measures_2026").in_force {
+                    if era == Era::Provisions2024
+                        && f.as_of < self.data.instrument("certification_measures_2026").in_force
+                    {
                         self.reason("certification relied on under PIPL Art. 38(1)(2) and the 2022 implementation rules; the Certification Measures apply from 2026-01-01", "PIPL Art. 38(1)(2)");
                     }
                     return true;
@@ -342,14 +428,25 @@ impl Judge<'_> {
         }
         let approved = dts.assessment_approved?;
         let dl = &self.data.deadlines;
-        let years = if approved >= self.data.instrument("provisions_2024").in_force { dl.assessment_validity_years_2024 } else { dl.assessment_validity_years_2022 };
-        approved.checked_add(years.years()).ok().map(|d| (d, format!("{years} years from approval")))
+        let years = if approved >= self.data.instrument("provisions_2024").in_force {
+            dl.assessment_validity_years_2024
+        } else {
+            dl.assessment_validity_years_2022
+        };
+        // Valid for N years from approval: the last valid day is the day before the anniversary.
+        approved
+            .checked_add(years.years())
+            .and_then(|d| d.checked_sub(1.day()))
+            .ok()
+            .map(|d| (d, format!("{years} years from approval")))
     }
 
     fn validity_citation(&self) -> String {
         let dl = &self.data.deadlines;
         match self.f.transfer.dates.assessment_approved {
-            Some(a) if a < self.data.instrument("provisions_2024").in_force => dl.assessment_validity_citation_2022.clone(),
+            Some(a) if a < self.data.instrument("provisions_2024").in_force => {
+                dl.assessment_validity_citation_2022.clone()
+            }
             _ => dl.assessment_validity_citation_2024.clone(),
         }
     }
@@ -366,12 +463,25 @@ impl Judge<'_> {
                 None => t.necessity == Necessity::None,
             };
             if consent {
-                self.oblige("separate_consent", "PIPL Art. 39", None, "obtain the individual's separate consent to the export");
+                self.oblige(
+                    "separate_consent",
+                    "PIPL Art. 39",
+                    None,
+                    "obtain the individual's separate consent to the export",
+                );
             }
             match t.dates.pipia_completed {
                 None => {
-                    let cite = if route == SC { "Standard Contract Measures Art. 5; PIPL Art. 55(1)(4)" } else { "PIPL Art. 55(1)(4), 56" };
-                    let due = if route == SC { t.dates.contract_effective } else { None };
+                    let cite = if route == SC {
+                        "Standard Contract Measures Art. 5; PIPL Art. 55(1)(4)"
+                    } else {
+                        "PIPL Art. 55(1)(4), 56"
+                    };
+                    let due = if route == SC {
+                        t.dates.contract_effective
+                    } else {
+                        None
+                    };
                     self.oblige("pipia", cite, due, "carry out a personal information protection impact assessment before the export");
                 }
                 Some(done) => {
@@ -385,14 +495,26 @@ impl Judge<'_> {
             self.oblige("localisation", "CSL Art. 37; PIPL Art. 40", None, "store personal information collected and generated in China within China; export only as assessed");
         }
         if t.important_data {
-            self.oblige("important_data_risk_assessment", "DSL Art. 30", None, "carry out and report the periodic risk assessment of important-data processing");
+            self.oblige(
+                "important_data_risk_assessment",
+                "DSL Art. 30",
+                None,
+                "carry out and report the periodic risk assessment of important-data processing",
+            );
         }
         match route {
             SC => {
-                let has_sc = t.mechanisms_in_place.contains(&MechanismKind::StandardContract);
+                let has_sc = t
+                    .mechanisms_in_place
+                    .contains(&MechanismKind::StandardContract);
                 if !satisfied {
-                    let due = (era == Era::Contract2023 && f.as_of <= dl.sc_rectification_deadline).then_some(dl.sc_rectification_deadline);
-                    let cite = if due.is_some() { dl.sc_rectification_citation.clone() } else { "Standard Contract Measures Art. 6; Certification Measures".to_string() };
+                    let due = (era == Era::Contract2023 && f.as_of <= dl.sc_rectification_deadline)
+                        .then_some(dl.sc_rectification_deadline);
+                    let cite = if due.is_some() {
+                        dl.sc_rectification_citation.clone()
+                    } else {
+                        "Standard Contract Measures Art. 6; Certification Measures".to_string()
+                    };
                     self.oblige("standard_contract", cite, due, "conclude the standard contract with the recipient (or obtain certification) before the export");
                 }
                 if has_sc {
@@ -408,30 +530,63 @@ impl Judge<'_> {
                             format!("file within {} working days of the contract taking effect (its effective date is not recorded)", dl.filing_working_days)),
                     }
                 }
-                if t.mechanisms_in_place.contains(&MechanismKind::Certification)
+                if t.mechanisms_in_place
+                    .contains(&MechanismKind::Certification)
                     && let Some(exp) = t.dates.certification_expires
                 {
-                    let due = exp.checked_sub(dl.certification_renewal_months.months()).ok();
-                    self.oblige("certification_renewal", dl.certification_renewal_citation.clone(), due,
-                        format!("apply to renew the certification {} months before it expires on {exp}", dl.certification_renewal_months));
+                    let due = exp
+                        .checked_sub(dl.certification_renewal_months.months())
+                        .ok();
+                    self.oblige(
+                        "certification_renewal",
+                        dl.certification_renewal_citation.clone(),
+                        due,
+                        format!(
+                            "apply to renew the certification {} months before it expires on {exp}",
+                            dl.certification_renewal_months
+                        ),
+                    );
                 }
             }
             SA => {
-                if t.mechanisms_in_place.contains(&MechanismKind::SecurityAssessment) && satisfied {
+                if t.mechanisms_in_place
+                    .contains(&MechanismKind::SecurityAssessment)
+                    && satisfied
+                {
                     if let Some((exp, _)) = self.assessment_expiry() {
                         let renew = self.working_days(exp, -dl.assessment_renewal_working_days);
                         self.oblige("assessment_renewal", dl.assessment_renewal_citation.clone(), Some(renew),
                             format!("to continue after {exp}, apply to extend within the {} working days before expiry", dl.assessment_renewal_working_days));
-                        self.oblige("assessment_expiry", self.validity_citation(), Some(exp), "the security assessment result expires");
+                        self.oblige(
+                            "assessment_expiry",
+                            self.validity_citation(),
+                            Some(exp),
+                            "the security assessment result expires",
+                        );
                     }
                 } else {
-                    let cite = if era == Era::Provisions2024 { "Provisions Art. 7" } else { "Assessment Measures Art. 4" };
-                    let due = (era == Era::Assessment2022 && f.as_of <= jiff::civil::date(2023, 2, 28)).then_some(jiff::civil::date(2023, 2, 28));
-                    let cite = if due.is_some() { "Assessment Measures Art. 20".to_string() } else { cite.to_string() };
+                    let cite = if era == Era::Provisions2024 {
+                        "Provisions Art. 7"
+                    } else {
+                        "Assessment Measures Art. 4"
+                    };
+                    let due = (era == Era::Assessment2022
+                        && f.as_of <= jiff::civil::date(2023, 2, 28))
+                    .then_some(jiff::civil::date(2023, 2, 28));
+                    let cite = if due.is_some() {
+                        "Assessment Measures Art. 20".to_string()
+                    } else {
+                        cite.to_string()
+                    };
                     self.oblige("security_assessment", cite, due,
                         "apply for the CAC security assessment through the provincial cyberspace administration; do not export until it is approved");
                     if t.dates.pipia_completed.is_none() {
-                        self.oblige("self_assessment", "Assessment Measures Art. 5", None, "carry out the export risk self-assessment before applying");
+                        self.oblige(
+                            "self_assessment",
+                            "Assessment Measures Art. 5",
+                            None,
+                            "carry out the export risk self-assessment before applying",
+                        );
                     }
                 }
             }
@@ -452,8 +607,18 @@ impl Regime for China {
     fn evaluate(&self, f: &Facts) -> Result<Determination, RuleError> {
         let data = china();
         let era = era(f, data)?;
-        let mut j = Judge { f, data, reasons: Vec::new(), obligations: Vec::new(), calendar_gaps: Default::default() };
-        let route = if era == Era::Provisions2024 { j.route_2024()? } else { j.route_before_2024(era)? };
+        let mut j = Judge {
+            f,
+            data,
+            reasons: Vec::new(),
+            obligations: Vec::new(),
+            calendar_gaps: Default::default(),
+        };
+        let route = if era == Era::Provisions2024 {
+            j.route_2024()?
+        } else {
+            j.route_before_2024(era)?
+        };
         let instrument_id = match era {
             Era::Provisions2024 => "provisions_2024",
             Era::Contract2023 if route == SC => "standard_contract_measures_2023",
@@ -488,26 +653,63 @@ impl Regime for China {
             .threshold
             .iter()
             .map(|t| ThresholdInfo {
-                text: format!("{} → {} (from {})", t.text, t.route, d.instrument(&t.instrument).in_force),
+                text: format!(
+                    "{} → {} (from {})",
+                    t.text,
+                    t.route,
+                    d.instrument(&t.instrument).in_force
+                ),
                 value: format!("≥ {}", n(t.at_least)),
                 citation: t.citation.clone(),
             })
             .collect();
         let dl = &d.deadlines;
         thresholds.extend([
-            ThresholdInfo { text: "filing of the standard contract after it takes effect".into(), value: format!("{} working days", dl.filing_working_days), citation: dl.filing_citation.clone() },
-            ThresholdInfo { text: "security assessment validity (approved before 2024-03-22)".into(), value: format!("{} years", dl.assessment_validity_years_2022), citation: dl.assessment_validity_citation_2022.clone() },
-            ThresholdInfo { text: "security assessment validity".into(), value: format!("{} years", dl.assessment_validity_years_2024), citation: dl.assessment_validity_citation_2024.clone() },
-            ThresholdInfo { text: "extension application window before expiry".into(), value: format!("{} working days", dl.assessment_renewal_working_days), citation: dl.assessment_renewal_citation.clone() },
-            ThresholdInfo { text: "impact assessment report retention".into(), value: format!("{} years", dl.pipia_retention_years), citation: dl.pipia_retention_citation.clone() },
-            ThresholdInfo { text: "certification renewal before expiry".into(), value: format!("{} months", dl.certification_renewal_months), citation: dl.certification_renewal_citation.clone() },
+            ThresholdInfo {
+                text: "filing of the standard contract after it takes effect".into(),
+                value: format!("{} working days", dl.filing_working_days),
+                citation: dl.filing_citation.clone(),
+            },
+            ThresholdInfo {
+                text: "security assessment validity (approved before 2024-03-22)".into(),
+                value: format!("{} years", dl.assessment_validity_years_2022),
+                citation: dl.assessment_validity_citation_2022.clone(),
+            },
+            ThresholdInfo {
+                text: "security assessment validity".into(),
+                value: format!("{} years", dl.assessment_validity_years_2024),
+                citation: dl.assessment_validity_citation_2024.clone(),
+            },
+            ThresholdInfo {
+                text: "extension application window before expiry".into(),
+                value: format!("{} working days", dl.assessment_renewal_working_days),
+                citation: dl.assessment_renewal_citation.clone(),
+            },
+            ThresholdInfo {
+                text: "impact assessment report retention".into(),
+                value: format!("{} years", dl.pipia_retention_years),
+                citation: dl.pipia_retention_citation.clone(),
+            },
+            ThresholdInfo {
+                text: "certification renewal before expiry".into(),
+                value: format!("{} months", dl.certification_renewal_months),
+                citation: dl.certification_renewal_citation.clone(),
+            },
         ]);
         RegimeInfo {
             id: "CN",
             name: "China: PIPL and the cross-border data instruments",
             applies_when: "the exporter is established in China (CN)",
             mechanisms: &[EXEMPT, SC, SA],
-            instruments: d.instrument.iter().map(|i| InstrumentInfo { name: i.name.clone(), in_force: i.in_force.to_string(), note: i.note.clone() }).collect(),
+            instruments: d
+                .instrument
+                .iter()
+                .map(|i| InstrumentInfo {
+                    name: i.name.clone(),
+                    in_force: i.in_force.to_string(),
+                    note: i.note.clone(),
+                })
+                .collect(),
             thresholds,
         }
     }

@@ -42,19 +42,43 @@ impl Regime for Eu {
 
     fn evaluate(&self, f: &Facts) -> Result<Determination, RuleError> {
         if f.as_of < GDPR_IN_FORCE {
-            return Err(RuleError { regime: "EU", message: format!("the GDPR applies from {GDPR_IN_FORCE}; {} is earlier", f.as_of) });
+            return Err(RuleError {
+                regime: "EU",
+                message: format!(
+                    "the GDPR applies from {GDPR_IN_FORCE}; {} is earlier",
+                    f.as_of
+                ),
+            });
         }
         let t = &f.transfer;
         let mut reasons = Vec::new();
         let mut obligations = vec![
-            Obligation::new("transparency", "GDPR Art. 13(1)(f), 14(1)(f)", None,
-                "tell individuals of the transfer and the safeguard relied on, and how to obtain a copy"),
-            Obligation::new("records_of_processing", "GDPR Art. 30(1)(e)", None,
-                "record the transfer, the third country and, for Art. 49(1) second subparagraph transfers, the safeguards"),
+            Obligation::new(
+                "transparency",
+                "GDPR Art. 13(1)(f), 14(1)(f)",
+                None,
+                "tell individuals of the transfer and the safeguard relied on, and how to obtain a copy",
+            ),
+            Obligation::new(
+                "records_of_processing",
+                "GDPR Art. 30(1)(e)",
+                None,
+                "record the transfer, the third country and, for Art. 49(1) second subparagraph transfers, the safeguards",
+            ),
         ];
         if !t.personal_information {
-            reasons.push(Reason::new("no personal data: Chapter V does not apply", "GDPR Art. 44"));
-            return Ok(Determination { regime: "EU", instrument: GDPR.into(), mechanism: "adequacy", satisfied: true, obligations: vec![], reasons });
+            reasons.push(Reason::new(
+                "no personal data: Chapter V does not apply",
+                "GDPR Art. 44",
+            ));
+            return Ok(Determination {
+                regime: "EU",
+                instrument: GDPR.into(),
+                mechanism: "adequacy",
+                satisfied: true,
+                obligations: vec![],
+                reasons,
+            });
         }
         let country = &t.recipient_country;
         let name = outbound_model::country::name(country).unwrap_or(country);
@@ -65,32 +89,59 @@ impl Regime for Eu {
             };
             if covered {
                 let scope = match d.scope.as_str() {
-                    "dpf_certified" => " for organisations certified under the EU-US Data Privacy Framework; the recipient is certified",
-                    "commercial" => " for organisations subject to PIPEDA (commercial organisations)",
+                    "dpf_certified" => {
+                        " for organisations certified under the EU-US Data Privacy Framework; the recipient is certified"
+                    }
+                    "commercial" => {
+                        " for organisations subject to PIPEDA (commercial organisations)"
+                    }
                     _ => "",
                 };
-                reasons.push(Reason::new(format!("{name} is covered by an adequacy decision{scope} ({}, adopted {})", d.decision, d.adopted), format!("GDPR Art. 45(1); {}", d.decision)));
+                reasons.push(Reason::new(
+                    format!(
+                        "{name} is covered by an adequacy decision{scope} ({}, adopted {})",
+                        d.decision, d.adopted
+                    ),
+                    format!("GDPR Art. 45(1); {}", d.decision),
+                ));
                 if d.scope == "dpf_certified" {
                     obligations.push(Obligation::new("verify_dpf_certification", d.decision.clone(), None,
                         "check before each transfer that the recipient is active on the Data Privacy Framework List for this type of data"));
                 }
                 if d.scope == "commercial" {
-                    obligations.push(Obligation::new("verify_adequacy_scope", d.decision.clone(), None,
-                        "confirm the recipient is subject to PIPEDA"));
+                    obligations.push(Obligation::new(
+                        "verify_adequacy_scope",
+                        d.decision.clone(),
+                        None,
+                        "confirm the recipient is subject to PIPEDA",
+                    ));
                 }
-                return Ok(Determination { regime: "EU", instrument: GDPR.into(), mechanism: "adequacy", satisfied: true, obligations, reasons });
+                return Ok(Determination {
+                    regime: "EU",
+                    instrument: GDPR.into(),
+                    mechanism: "adequacy",
+                    satisfied: true,
+                    obligations,
+                    reasons,
+                });
             }
             reasons.push(Reason::new(
                 format!("{name}'s adequacy decision covers only organisations certified under the Data Privacy Framework, and the recipient is not certified"),
                 format!("GDPR Art. 45(1); {}", d.decision),
             ));
         } else {
-            reasons.push(Reason::new(format!("no adequacy decision covers {name} on {}", f.as_of), "GDPR Art. 45(1)"));
+            reasons.push(Reason::new(
+                format!("no adequacy decision covers {name} on {}", f.as_of),
+                "GDPR Art. 45(1)",
+            ));
         }
         let has = |m: MechanismKind| t.mechanisms_in_place.contains(&m);
         if has(MechanismKind::Scc) || has(MechanismKind::Bcr) {
             if has(MechanismKind::Scc) {
-                reasons.push(Reason::new("standard contractual clauses (Decision (EU) 2021/914) are in place", "GDPR Art. 46(2)(c)"));
+                reasons.push(Reason::new(
+                    "standard contractual clauses (Decision (EU) 2021/914) are in place",
+                    "GDPR Art. 46(2)(c)",
+                ));
                 let tia = t.dates.tia_completed;
                 if tia.is_none() {
                     obligations.push(Obligation::new("transfer_impact_assessment", "CJEU C-311/18 (Schrems II); SCC Clause 14; EDPB Recommendations 01/2020", None,
@@ -98,9 +149,19 @@ impl Regime for Eu {
                 }
             }
             if has(MechanismKind::Bcr) {
-                reasons.push(Reason::new("binding corporate rules are in place", "GDPR Art. 46(2)(b), 47"));
+                reasons.push(Reason::new(
+                    "binding corporate rules are in place",
+                    "GDPR Art. 46(2)(b), 47",
+                ));
             }
-            return Ok(Determination { regime: "EU", instrument: GDPR.into(), mechanism: "appropriate_safeguards", satisfied: true, obligations, reasons });
+            return Ok(Determination {
+                regime: "EU",
+                instrument: GDPR.into(),
+                mechanism: "appropriate_safeguards",
+                satisfied: true,
+                obligations,
+                reasons,
+            });
         }
         if let Some(d) = t.derogation {
             let cite = derogation_citation(d);
@@ -116,12 +177,26 @@ impl Regime for Eu {
                 }
                 _ => {}
             }
-            return Ok(Determination { regime: "EU", instrument: GDPR.into(), mechanism: "derogation", satisfied: true, obligations, reasons });
+            return Ok(Determination {
+                regime: "EU",
+                instrument: GDPR.into(),
+                mechanism: "derogation",
+                satisfied: true,
+                obligations,
+                reasons,
+            });
         }
         reasons.push(Reason::new("no standard contractual clauses or binding corporate rules are in place, and no derogation is declared", "GDPR Art. 46(1), 49(1)"));
         obligations.push(Obligation::new("put_safeguards_in_place", "GDPR Art. 46(2)(c); Decision (EU) 2021/914", None,
             "sign standard contractual clauses (choose the module by the parties' roles) and carry out a transfer impact assessment, or stop the transfer"));
-        Ok(Determination { regime: "EU", instrument: GDPR.into(), mechanism: "appropriate_safeguards", satisfied: false, obligations, reasons })
+        Ok(Determination {
+            regime: "EU",
+            instrument: GDPR.into(),
+            mechanism: "appropriate_safeguards",
+            satisfied: false,
+            obligations,
+            reasons,
+        })
     }
 
     fn info(&self) -> RegimeInfo {
@@ -130,12 +205,29 @@ impl Regime for Eu {
             .decisions
             .iter()
             .map(|d| ThresholdInfo {
-                text: format!("adequacy: {}{}", d.name, match d.scope.as_str() { "dpf_certified" => " (DPF-certified recipients only)", "commercial" => " (commercial organisations)", _ => "" }),
-                value: format!("{} to {}", d.adopted, d.valid_until.map_or("open-ended".to_string(), |u| u.to_string())),
+                text: format!(
+                    "adequacy: {}{}",
+                    d.name,
+                    match d.scope.as_str() {
+                        "dpf_certified" => " (DPF-certified recipients only)",
+                        "commercial" => " (commercial organisations)",
+                        _ => "",
+                    }
+                ),
+                value: format!(
+                    "{} to {}",
+                    d.adopted,
+                    d.valid_until
+                        .map_or("open-ended".to_string(), |u| u.to_string())
+                ),
                 citation: d.decision.clone(),
             })
             .collect();
-        thresholds.push(ThresholdInfo { text: "EEA countries (transfers among them are not Chapter V transfers)".into(), value: eu.eea.join(" "), citation: eu.eea_source.clone() });
+        thresholds.push(ThresholdInfo {
+            text: "EEA countries (transfers among them are not Chapter V transfers)".into(),
+            value: eu.eea.join(" "),
+            citation: eu.eea_source.clone(),
+        });
         RegimeInfo {
             id: "EU",
             name: "European Union: GDPR Chapter V",
