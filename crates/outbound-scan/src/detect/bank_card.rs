@@ -1,0 +1,77 @@
+//! Payment card numbers.
+//!
+//! Accepts 13–19 digits with a plausible issuer prefix (IIN) for the length
+//! and a valid Luhn check. Why the IIN filter: a random 16-digit order
+//! number passes Luhn one time in ten; requiring a real network prefix
+//! (Visa 4, Mastercard 51-55/2221-2720, Amex 34/37, JCB 35, Diners
+//! 30/36/38/39, UnionPay/Discover/Maestro 6…) removes most of those, and
+//! 13-digit millisecond timestamps (starting with 1) can never match.
+//!
+//! UnionPay (prefix 62) issued some cards that fail Luhn. Such a number is
+//! accepted only when it has 16–19 digits **and** the field header or a
+//! keyword before it says "card"/"卡号"/"bank" (`card_context`); otherwise
+//! Luhn is required, because without context a non-Luhn 62… number is far
+//! more likely an order or tracking number.
+
+use super::util::luhn;
+
+/// Whether the prefix is a plausible issuer for this length.
+fn iin_ok(d: &[u8]) -> bool {
+    let n = d.len();
+    let p2 = (d[0] - b'0') * 10 + (d[1] - b'0');
+    match d[0] {
+        b'4' => matches!(n, 13 | 16 | 19),
+        b'5' => (51..=55).contains(&p2) && n == 16,
+        b'2' => {
+            let p4 = super::util::num(&d[..4]);
+            (2221..=2720).contains(&p4) && n == 16
+        }
+        b'3' => match p2 {
+            34 | 37 => n == 15,
+            35 => (16..=19).contains(&n),
+            30 | 36 | 38 | 39 => (14..=19).contains(&n),
+            _ => false,
+        },
+        b'6' => (16..=19).contains(&n),
+        _ => false,
+    }
+}
+
+/// Validates a run of ASCII digits as a card number.
+pub fn is_valid(d: &[u8], card_context: bool) -> bool {
+    if !(13..=19).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) || !iin_ok(d) {
+        return false;
+    }
+    luhn(d) || (card_context && d.starts_with(b"62") && d.len() >= 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_cards() {
+        assert!(is_valid(b"4111111111111111", false));
+        assert!(is_valid(b"5500000000000004", false));
+        assert!(is_valid(b"378282246310005", false));
+        assert!(is_valid(b"6011111111111117", false));
+    }
+
+    #[test]
+    fn unionpay_non_luhn_needs_context() {
+        let d = b"6222021234567890123";
+        assert!(!luhn(d));
+        assert!(!is_valid(d, false));
+        assert!(is_valid(d, true));
+        // Too short for the UnionPay exception.
+        assert!(!is_valid(b"622202123456789", true));
+    }
+
+    #[test]
+    fn invalid_cards() {
+        assert!(!is_valid(b"4111111111111112", false));
+        assert!(!is_valid(b"1700000000000", false)); // timestamp
+        assert!(!is_valid(b"9111111111111111", false)); // no such IIN
+        assert!(!is_valid(b"411111111111", false)); // too short
+    }
+}

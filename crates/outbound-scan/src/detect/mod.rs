@@ -1,0 +1,461 @@
+//! Candidate extraction and validation.
+//!
+//! One forward pass over the bytes of a value (or a text line). ASCII
+//! alphanumeric runs are the unit of work: a run is only inspected when it
+//! starts after a non-alphanumeric byte and is consumed whole, so digits
+//! embedded in a longer run of digits or letters never match (an 18-digit
+//! ID inside a 20-digit order number is not an ID; a 13-digit millisecond
+//! timestamp does not contain a mobile). Only runs whose shape fits some
+//! kind (length, separators, `@`, `:`, `.`) reach a validator; validators
+//! work on borrowed slices and stack buffers, so nothing is allocated per
+//! value. Every emitted match has passed its kind's validator.
+
+pub mod address;
+pub mod bank_card;
+pub mod dob;
+pub mod email;
+pub mod geo;
+pub mod hints;
+pub mod imei;
+pub mod ip;
+pub mod kv;
+pub mod landline;
+pub mod mac;
+pub mod mobile;
+pub mod name;
+pub mod passport;
+pub mod plate;
+pub mod resident_id;
+pub mod uscc;
+pub mod util;
+
+use crate::Kind;
+pub use hints::Hints;
+use resident_id::Id18;
+use util::{alnum_at, alnum_run, digit_run};
+
+/// Trims ASCII and ideographic whitespace and surrounding quotes.
+pub fn trim(s: &[u8]) -> &[u8] {
+    let mut a = 0;
+    let mut b = s.len();
+    while a < b && (s[a].is_ascii_whitespace()) {
+        a += 1;
+    }
+    while b > a && (s[b - 1].is_ascii_whitespace()) {
+        b -= 1;
+    }
+    &s[a..b]
+}
+
+/// Scans one value (a CSV cell, a JSON string, a text line) and calls
+/// `emit(kind, start, end)` for every validated match, `start..end` being
+/// the byte span inside `s`.
+///
+/// With context-only hints (name/address/birth date/single coordinate) the
+/// whole trimmed value is validated first; if it validates, it is one match
+/// and the value is not scanned further.
+pub fn scan_value<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
+    if hints.context_only() {
+        let t = trim(s);
+        let off = t.as_ptr() as usize - s.as_ptr() as usize;
+        let end = off + t.len();
+        if hints.has(Kind::DateOfBirth) && dob::is_valid(t) {
+            return emit(Kind::DateOfBirth, off, end);
+        }
+        if hints.has(Kind::GeoCoordinate) && geo::is_valid_single(t) {
+            return emit(Kind::GeoCoordinate, off, end);
+        }
+        if let Ok(text) = std::str::from_utf8(t) {
+            if hints.has(Kind::PersonName) && name::is_valid(text) {
+                return emit(Kind::PersonName, off, end);
+            }
+            if hints.has(Kind::Address) && address::is_valid(text) {
+                return emit(Kind::Address, off, end);
+            }
+        }
+    }
+    scan_text(s, hints, emit);
+}
+
+/// Like [`scan_value`] for free text (no header): additionally looks for
+/// keywords (`姓名:`, `name=`, `dob:` …) introducing context-only kinds.
+pub fn scan_free_text<F: FnMut(Kind, usize, usize)>(s: &[u8], emit: &mut F) {
+    scan_text(s, Hints::NONE, emit);
+    kv::scan_keywords(s, emit);
+}
+
+/// Bytes that can start a candidate. Everything else is skipped with one
+/// table lookup.
+static START: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'(' || (c >= 0xE4 && c <= 0xE9);
+        b += 1;
+    }
+    t
+};
+
+/// The generic pass: structured identifiers found anywhere in `s`.
+pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
+    let has_at = memchr::memchr(b'@', s).is_some();
+    let n = s.len();
+    let mut i = 0;
+    while i < n {
+        let b = s[i];
+        if !START[b as usize] {
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_alphanumeric() {
+            i = token(s, i, hints, has_at, emit);
+        } else if b == b'(' {
+            i = match paren_landline(s, i) {
+                Some(e) => {
+                    emit(Kind::CnLandline, i, e);
+                    e
+                }
+                None => i + 1,
+            };
+        } else {
+            // Lead byte of a 3-byte UTF-8 sequence in U+4000..U+9FFF.
+            if i + 3 <= n
+                && let Ok(st) = std::str::from_utf8(&s[i..i + 3])
+                && let Some(c) = st.chars().next()
+                && plate::is_province(c)
+                && !alnum_at(s, i.wrapping_sub(1))
+                && let Some(e) = plate::match_at(s, i, 3)
+            {
+                emit(Kind::CnLicensePlate, i, e);
+                i = e;
+                continue;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Handles the alphanumeric run starting at `i` (preceded by a
+/// non-alphanumeric byte); returns where scanning resumes.
+#[inline]
+fn token<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    i: usize,
+    hints: Hints,
+    has_at: bool,
+    emit: &mut F,
+) -> usize {
+    if has_at {
+        let mut e = i;
+        while e < s.len() && email::is_local_char(s[e]) {
+            e += 1;
+        }
+        if s.get(e) == Some(&b'@') && email::valid_local(&s[i..e]) {
+            let dl = email::domain_len(&s[e + 1..]);
+            if dl > 0 {
+                let end = e + 1 + dl;
+                emit(Kind::Email, i, end);
+                return end;
+            }
+        }
+    }
+    let r = alnum_run(s, i);
+    let next = s.get(r).copied();
+    if s[i].is_ascii_digit() {
+        let d = digit_run(s, i);
+        if d < r {
+            // Mixed token starting with a digit: ID with X, USCC, MAC, IPv6.
+            if matches!(next, Some(b':' | b'-'))
+                && let Some(e) = mac_or_v6(s, i, emit)
+            {
+                return e;
+            }
+            if r - i == 18 {
+                match resident_id::check18(&s[i..r]) {
+                    Id18::Valid => emit(Kind::CnResidentId, i, r),
+                    Id18::BadCheck => {}
+                    Id18::Invalid if uscc::is_valid(&s[i..r]) => emit(Kind::CnUscc, i, r),
+                    Id18::Invalid => {}
+                }
+            }
+            return r;
+        }
+        match next {
+            Some(b'.') if s.get(r + 1).is_some_and(u8::is_ascii_digit) => {
+                return dotted(s, i, emit);
+            }
+            Some(b':') | Some(b'-') => {
+                if let Some(e) = mac_or_v6(s, i, emit) {
+                    return e;
+                }
+            }
+            _ => {}
+        }
+        if matches!(next, Some(b' ' | b'-'))
+            && let Some(e) = groups(s, i, hints, emit)
+        {
+            return e;
+        }
+        single_run(s, i, r, hints, emit);
+        return r;
+    }
+    // Letter first.
+    let len = r - i;
+    if matches!(next, Some(b':' | b'-')) && s[i].is_ascii_hexdigit() {
+        if let Some(e) = mac_or_v6(s, i, emit) {
+            return e;
+        }
+    }
+    if len == 9 || len == 8 {
+        if passport::is_valid(&s[i..r], hints.has(Kind::CnPassport)) {
+            emit(Kind::CnPassport, i, r);
+        }
+    } else if len == 18 && uscc::is_valid(&s[i..r]) {
+        emit(Kind::CnUscc, i, r);
+    }
+    r
+}
+
+/// A run of digits `s[i..r]` with no separators around it.
+#[inline]
+fn single_run<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    i: usize,
+    r: usize,
+    hints: Hints,
+    emit: &mut F,
+) {
+    let d = &s[i..r];
+    let card = hints.has(Kind::BankCard);
+    let kind = match d.len() {
+        11 if mobile::is_valid(d) => Some(Kind::CnMobile),
+        13 if mobile::strip_country(d).is_some() => Some(Kind::CnMobile),
+        15 => {
+            if mobile::strip_country(d).is_some() {
+                Some(Kind::CnMobile)
+            } else if hints.has(Kind::Imei) && imei::is_valid(d) {
+                Some(Kind::Imei)
+            } else if resident_id::valid15(d) {
+                Some(Kind::CnResidentId)
+            } else if (d.starts_with(b"34") || d.starts_with(b"37")) && bank_card::is_valid(d, card)
+            {
+                Some(Kind::BankCard)
+            } else if imei::is_valid(d) {
+                Some(Kind::Imei)
+            } else {
+                None
+            }
+        }
+        18 => match resident_id::check18(d) {
+            Id18::Valid => Some(Kind::CnResidentId),
+            Id18::BadCheck => (card && bank_card::is_valid(d, true)).then_some(Kind::BankCard),
+            Id18::Invalid if uscc::is_valid(d) => Some(Kind::CnUscc),
+            Id18::Invalid => bank_card::is_valid(d, card).then_some(Kind::BankCard),
+        },
+        13..=19 => bank_card::is_valid(d, card).then_some(Kind::BankCard),
+        _ => None,
+    };
+    if let Some(k) = kind {
+        emit(k, i, r);
+    }
+}
+
+/// Digit groups separated by single spaces or dashes: `138 1234 5678`,
+/// `010-12345678`, `6222 0212 3456 7890`, `+86 138-1234-5678`.
+fn groups<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    i: usize,
+    hints: Hints,
+    emit: &mut F,
+) -> Option<usize> {
+    const MAX: usize = 6;
+    let mut g = [(0usize, 0usize); MAX];
+    let mut n = 0;
+    let mut j = i;
+    let mut sep = 0u8;
+    loop {
+        let e = digit_run(s, j);
+        if e == j || alnum_at(s, e) || (s.get(e) == Some(&b'.') && s.get(e + 1).is_some_and(u8::is_ascii_digit)) {
+            break;
+        }
+        g[n] = (j, e);
+        n += 1;
+        if n == MAX {
+            break;
+        }
+        match s.get(e) {
+            Some(&c @ (b' ' | b'-')) if (sep == 0 || sep == c) && s.get(e + 1).is_some_and(u8::is_ascii_digit) => {
+                sep = c;
+                j = e + 1;
+            }
+            _ => break,
+        }
+    }
+    if n < 2 {
+        return None;
+    }
+    let plus = i > 0 && s[i - 1] == b'+';
+    // Longest prefix of groups that forms something valid.
+    let mut buf = [0u8; 24];
+    for m in (2..=n).rev() {
+        let lens: [usize; MAX] = std::array::from_fn(|k| if k < m { g[k].1 - g[k].0 } else { 0 });
+        let total: usize = lens[..m].iter().sum();
+        if total > buf.len() {
+            continue;
+        }
+        let mut w = 0;
+        for &(a, b) in &g[..m] {
+            buf[w..w + b - a].copy_from_slice(&s[a..b]);
+            w += b - a;
+        }
+        let digits = &buf[..w];
+        let first = &s[g[0].0..g[0].1];
+        let end = g[m - 1].1;
+        let kind = if (lens[..m] == [3, 4, 4] && mobile::is_valid(digits))
+            || ((first == b"86" || first == b"0086")
+                && (lens[1..m] == [11] || lens[1..m] == [3, 4, 4])
+                && mobile::is_valid(&digits[first.len()..]))
+        {
+            Some(Kind::CnMobile)
+        } else if (m == 2 || (m == 3 && lens[2] == 4 && (3..=4).contains(&lens[1])))
+            && landline::valid_area(first)
+            && landline::valid_local(&digits[lens[0]..])
+        {
+            Some(Kind::CnLandline)
+        } else if plus
+            && first == b"86"
+            && m == 3
+            && (2..=3).contains(&lens[1])
+            && s[g[1].0] != b'0'
+            && {
+                let mut a = [b'0'; 4];
+                a[1..1 + lens[1]].copy_from_slice(&s[g[1].0..g[1].1]);
+                landline::valid_area(&a[..1 + lens[1]])
+            }
+            && landline::valid_local(&s[g[2].0..g[2].1])
+        {
+            Some(Kind::CnLandline)
+        } else if (m >= 3
+            && lens[..m - 1].iter().all(|&l| l == 4)
+            && (1..=4).contains(&lens[m - 1]))
+            || lens[..m] == [4, 6, 5]
+            || lens[..m] == [6, 13]
+        {
+            bank_card::is_valid(digits, hints.has(Kind::BankCard)).then_some(Kind::BankCard)
+        } else if lens[..m] == [6, 8, 4] {
+            (resident_id::check18(digits) == Id18::Valid).then_some(Kind::CnResidentId)
+        } else {
+            None
+        };
+        if let Some(k) = kind {
+            emit(k, i, end);
+            return Some(end);
+        }
+        if sep == b'-' {
+            // Dash-joined groups are one token; don't try shorter prefixes.
+            break;
+        }
+    }
+    None
+}
+
+/// `(010)12345678`, `(0755) 1234-5678`.
+fn paren_landline(s: &[u8], i: usize) -> Option<usize> {
+    let a = digit_run(s, i + 1);
+    if !landline::valid_area(&s[i + 1..a]) || s.get(a) != Some(&b')') {
+        return None;
+    }
+    let mut j = a + 1;
+    if s.get(j) == Some(&b' ') || s.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    let e1 = digit_run(s, j);
+    let mut buf = [0u8; 8];
+    let l1 = e1 - j;
+    if l1 == 0 || l1 > 8 {
+        return None;
+    }
+    buf[..l1].copy_from_slice(&s[j..e1]);
+    let mut end = e1;
+    let mut len = l1;
+    if l1 <= 4 && matches!(s.get(e1), Some(b' ' | b'-')) {
+        let e2 = digit_run(s, e1 + 1);
+        if e2 - (e1 + 1) == 4 && l1 + 4 <= 8 {
+            buf[l1..l1 + 4].copy_from_slice(&s[e1 + 1..e2]);
+            len += 4;
+            end = e2;
+        }
+    }
+    (landline::valid_local(&buf[..len]) && !alnum_at(s, end)).then_some(end)
+}
+
+/// Digit run followed by `.digit`: IPv4, a coordinate pair, or just a
+/// decimal/dotted number (consumed whole so its parts never match).
+fn dotted<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut F) -> usize {
+    let mut e = i;
+    let mut dots = 0;
+    while e < s.len() && (s[e].is_ascii_digit() || s[e] == b'.') {
+        dots += usize::from(s[e] == b'.');
+        e += 1;
+    }
+    while e > i && s[e - 1] == b'.' {
+        e -= 1;
+        dots -= 1;
+    }
+    if dots == 3 && !alnum_at(s, e) && ip::valid_v4(&s[i..e]) {
+        emit(Kind::Ipv4, i, e);
+        return e;
+    }
+    if dots == 1 {
+        let start = if i > 0 && s[i - 1] == b'-' { i - 1 } else { i };
+        if let Some(end) = geo::match_pair(s, start) {
+            emit(Kind::GeoCoordinate, start, end);
+            return end;
+        }
+    }
+    // Skip the rest of an alphanumeric tail too (`1.2.3a`).
+    alnum_run(s, e)
+}
+
+/// MAC (`00:1A:2B:3C:4D:5E`, `00-1a-…`) or IPv6 starting at `i`.
+fn mac_or_v6<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut F) -> Option<usize> {
+    if i + 17 <= s.len()
+        && mac::is_valid(&s[i..i + 17])
+        && !alnum_at(s, i + 17)
+        && !matches!(s.get(i + 17), Some(b':' | b'-'))
+    {
+        emit(Kind::MacAddress, i, i + 17);
+        return Some(i + 17);
+    }
+    let mut e = i;
+    while e < s.len() && ip::is_v6_char(s[e]) && e - i < 46 {
+        e += 1;
+    }
+    while e > i && s[e - 1] == b'.' {
+        e -= 1;
+    }
+    if !alnum_at(s, e) && ip::valid_v6(&s[i..e]) {
+        emit(Kind::Ipv6, i, e);
+        return Some(e);
+    }
+    None
+}
+
+/// Convenience for tests and callers that want a list: all matches of a
+/// value as (kind, span text) pairs.
+pub fn find_all(s: &str, hints: Hints) -> Vec<(Kind, String)> {
+    let mut v = Vec::new();
+    scan_value(s.as_bytes(), hints, &mut |k, a, b| v.push((k, s[a..b].to_string())));
+    v
+}
+
+/// Like [`find_all`] for free text with keyword context.
+pub fn find_all_text(s: &str) -> Vec<(Kind, String)> {
+    let mut v = Vec::new();
+    scan_free_text(s.as_bytes(), &mut |k, a, b| v.push((k, s[a..b].to_string())));
+    v
+}
+
+#[cfg(test)]
+mod tests;

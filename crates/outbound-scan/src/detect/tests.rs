@@ -1,0 +1,136 @@
+//! Engine-level tests: candidate extraction, boundaries, conflicts.
+
+use super::*;
+use crate::Kind::*;
+
+fn kinds(s: &str) -> Vec<Kind> {
+    find_all(s, Hints::NONE).into_iter().map(|(k, _)| k).collect()
+}
+
+fn spans(s: &str) -> Vec<(Kind, String)> {
+    find_all(s, Hints::NONE)
+}
+
+#[test]
+fn resident_ids_in_text() {
+    assert_eq!(kinds("身份证号110102199101010078，请核对"), vec![CnResidentId]);
+    assert_eq!(kinds("id=44011320141005001x;"), vec![CnResidentId]);
+    assert_eq!(kinds("110102910101007"), vec![CnResidentId]);
+    // Wrong check digit: not an ID, and not re-read as a card.
+    assert_eq!(kinds("110102199101010079"), vec![]);
+}
+
+#[test]
+fn embedded_runs_do_not_match() {
+    // 18-digit ID inside a 20-digit order number.
+    assert_eq!(kinds("order 11011020199101010078 paid"), vec![]);
+    assert_eq!(kinds("x110102199101010078"), vec![]);
+    assert_eq!(kinds("110102199101010078abc"), vec![]);
+    // 13-digit millisecond timestamp contains no mobile.
+    assert_eq!(kinds("ts=1713812345678"), vec![]);
+    assert_eq!(kinds("13812345678901"), vec![]);
+    // Decimal with a mobile-looking fraction.
+    assert_eq!(kinds("3.13812345678"), vec![]);
+}
+
+#[test]
+fn mobiles_formats() {
+    for s in [
+        "13812345678",
+        "+8613812345678",
+        "+86 13812345678",
+        "+86-138-1234-5678",
+        "0086 13812345678",
+        "8613812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "电话:13812345678。",
+    ] {
+        assert_eq!(kinds(s), vec![CnMobile], "{s}");
+    }
+    assert_eq!(kinds("12812345678"), vec![]);
+}
+
+#[test]
+fn landlines() {
+    for s in [
+        "010-62345678",
+        "0755-2345678",
+        "(010)62345678",
+        "(0755) 2345-6789",
+        "021 62345678",
+        "+86 10 62345678",
+        "010-6234-5678",
+    ] {
+        assert_eq!(kinds(s), vec![CnLandline], "{s}");
+    }
+    assert_eq!(kinds("2024-01-31"), vec![]);
+    assert_eq!(kinds("011-12345678"), vec![]);
+}
+
+#[test]
+fn cards() {
+    assert_eq!(kinds("4111111111111111"), vec![BankCard]);
+    assert_eq!(kinds("4111 1111 1111 1111"), vec![BankCard]);
+    assert_eq!(kinds("4111-1111-1111-1111"), vec![BankCard]);
+    assert_eq!(kinds("3782 822463 10005"), vec![BankCard]);
+    assert_eq!(kinds("4111111111111112"), vec![]);
+    // Non-Luhn UnionPay: only with card context.
+    assert_eq!(kinds("6222021234567890123"), vec![]);
+    assert_eq!(
+        find_all("6222021234567890123", Hints::of(BankCard)).len(),
+        1
+    );
+    assert_eq!(kinds_text("卡号：6222021234567890123"), vec![BankCard]);
+}
+
+fn kinds_text(s: &str) -> Vec<Kind> {
+    find_all_text(s).into_iter().map(|(k, _)| k).collect()
+}
+
+#[test]
+fn emails_ips_macs() {
+    assert_eq!(
+        spans("mail zhang.san@example.com."),
+        vec![(Email, "zhang.san@example.com".into())]
+    );
+    assert_eq!(kinds("13812345678@qq.com"), vec![Email]);
+    assert_eq!(kinds("user@localhost"), vec![]);
+    assert_eq!(kinds("from 192.168.1.10:8080"), vec![Ipv4]);
+    assert_eq!(kinds("version 1.2.3.4.5"), vec![]);
+    assert_eq!(kinds("999.1.1.1"), vec![]);
+    assert_eq!(kinds("[2001:db8::8a2e:370:7334]"), vec![Ipv6]);
+    assert_eq!(kinds("fe80::1ff:fe23:4567:890a%eth0"), vec![Ipv6]);
+    assert_eq!(kinds("at 12:30:45 ok"), vec![]);
+    assert_eq!(kinds("std::vec::Vec"), vec![]);
+    assert_eq!(kinds("mac=00:1A:2B:3C:4D:5E"), vec![MacAddress]);
+    assert_eq!(kinds("ab-cd-ef-01-23-45"), vec![MacAddress]);
+}
+
+#[test]
+fn plates_passports_uscc_geo_imei() {
+    assert_eq!(kinds("车牌京A12345违章"), vec![CnLicensePlate]);
+    assert_eq!(kinds("粤B·D12345"), vec![CnLicensePlate]);
+    assert_eq!(kinds("护照E12345678"), vec![CnPassport]);
+    assert_eq!(kinds("SKU E123456789"), vec![]);
+    assert_eq!(kinds("91110000600037341L"), vec![CnUscc]);
+    assert_eq!(kinds("913101145852519045"), vec![CnUscc]);
+    assert_eq!(kinds("loc 39.9042,116.4074"), vec![GeoCoordinate]);
+    assert_eq!(kinds("loc -33.8688, 151.2093"), vec![GeoCoordinate]);
+    assert_eq!(kinds("amount 1234.56, 22.10"), vec![]);
+    assert_eq!(kinds("imei 356938035643809"), vec![Imei]);
+}
+
+#[test]
+fn context_only_kinds_need_context() {
+    assert_eq!(kinds("张三"), vec![]);
+    assert_eq!(find_all("张三", Hints::of(PersonName)).len(), 1);
+    assert_eq!(find_all("1990-01-31", Hints::of(DateOfBirth)).len(), 1);
+    assert_eq!(kinds("1990-01-31"), vec![]);
+    assert_eq!(find_all("北京市朝阳区建国路88号", Hints::of(Address)).len(), 1);
+    assert_eq!(find_all("39.904200", Hints::of(GeoCoordinate)).len(), 1);
+    assert_eq!(kinds_text("姓名：张三，电话13812345678"), vec![CnMobile, PersonName]);
+    assert_eq!(kinds_text("user name=John Smith; dob=1990-01-31"), vec![PersonName, DateOfBirth]);
+    assert_eq!(kinds_text("filename=report.txt hostname: web1"), vec![]);
+    assert_eq!(kinds_text("地址:上海市浦东新区世纪大道100号"), vec![Address]);
+}

@@ -1,0 +1,135 @@
+//! Small shared helpers: byte classes, Luhn, calendar dates.
+
+use std::sync::LazyLock;
+
+/// ASCII letter or digit: the characters that make a digit run "longer".
+#[inline(always)]
+pub fn is_alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// True when `s[i]` exists and is ASCII alphanumeric (a boundary violation).
+#[inline(always)]
+pub fn alnum_at(s: &[u8], i: usize) -> bool {
+    s.get(i).is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+/// End of the run of ASCII digits starting at `i`.
+#[inline(always)]
+pub fn digit_run(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && s[i].is_ascii_digit() {
+        i += 1;
+    }
+    i
+}
+
+/// End of the run of ASCII alphanumerics starting at `i`.
+#[inline(always)]
+pub fn alnum_run(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && s[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    i
+}
+
+/// Luhn (ISO/IEC 7812-1) check over ASCII digits.
+pub fn luhn(d: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &b) in d.iter().rev().enumerate() {
+        let mut v = u32::from(b.wrapping_sub(b'0'));
+        if v > 9 {
+            return false;
+        }
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+/// Parses ASCII digits into a number (caller guarantees digits, len <= 9).
+#[inline]
+pub fn num(d: &[u8]) -> u32 {
+    d.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'))
+}
+
+/// Whether the slice is non-empty and all ASCII digits.
+#[inline]
+pub fn all_digits(d: &[u8]) -> bool {
+    !d.is_empty() && d.iter().all(u8::is_ascii_digit)
+}
+
+fn is_leap(y: u32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Days in month `m` (1-12) of year `y`; 0 for an invalid month.
+pub fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Today's date (UTC) as `yyyymmdd`, computed once per process.
+pub static TODAY: LazyLock<u32> = LazyLock::new(|| {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    (y as u32) * 10_000 + m * 100 + d
+});
+
+/// Howard Hinnant's days → civil date algorithm (proleptic Gregorian).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// A real calendar date that is a plausible birth date: year >= 1880 and
+/// not in the future. (Why 1880: the oldest verified living people were born
+/// in the 1890s; anything earlier is an order number, not a birth date.)
+pub fn valid_birth_date(y: u32, m: u32, d: u32) -> bool {
+    y >= 1880 && d >= 1 && d <= days_in_month(y, m) && y * 10_000 + m * 100 + d <= *TODAY
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_known() {
+        assert!(luhn(b"4111111111111111"));
+        assert!(luhn(b"79927398713"));
+        assert!(!luhn(b"4111111111111112"));
+        assert!(!luhn(b"41111a1111111111"));
+    }
+
+    #[test]
+    fn dates() {
+        assert!(valid_birth_date(2000, 2, 29));
+        assert!(!valid_birth_date(1900, 2, 29));
+        assert!(!valid_birth_date(1879, 12, 31));
+        assert!(!valid_birth_date(1990, 13, 1));
+        assert!(!valid_birth_date(9999, 1, 1));
+        assert!(*TODAY > 20240101);
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+    }
+}

@@ -1,0 +1,402 @@
+//! Opening inputs: decompression, text encoding, format sniffing and
+//! bounded batch readers.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::scan::ProgressFn;
+
+/// How many bytes of the (decompressed) start of a file are sniffed.
+const HEAD: usize = 64 * 1024;
+
+/// Counts raw bytes read and reports progress increments.
+pub struct Counting<R> {
+    inner: R,
+    total: Arc<AtomicU64>,
+    pending: u64,
+    progress: Option<ProgressFn>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        self.pending += n as u64;
+        if (self.pending >= 1 << 20 || n == 0) && self.pending > 0 {
+            if let Some(p) = &self.progress {
+                p(self.pending);
+            }
+            self.pending = 0;
+        }
+        Ok(n)
+    }
+}
+
+/// Detected input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv(u8),
+    JsonLines,
+    Json,
+    Text,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv(b'\t') => "tsv",
+            Format::Csv(_) => "csv",
+            Format::JsonLines => "jsonl",
+            Format::Json => "json",
+            Format::Text => "text",
+        }
+    }
+}
+
+/// An opened input, decompressed and transcoded to UTF-8.
+pub struct Input {
+    pub reader: Box<dyn BufRead + Send>,
+    pub format: Format,
+    pub compression: Option<&'static str>,
+    pub encoding: &'static str,
+    pub raw_bytes: Arc<AtomicU64>,
+    /// Error met while reading the head (e.g. truncated gzip).
+    pub head_error: Option<io::Error>,
+}
+
+/// Opens `path` (`-` = stdin) and sniffs compression, encoding and format.
+pub fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path)?)
+    };
+    let total = Arc::new(AtomicU64::new(0));
+    let counting = Counting {
+        inner: raw,
+        total: total.clone(),
+        pending: 0,
+        progress,
+    };
+    let mut br = BufReader::with_capacity(64 * 1024, counting);
+    let magic = br.fill_buf()?;
+    let (decoded, compression): (Box<dyn Read + Send>, _) = if magic.starts_with(&[0x1f, 0x8b]) {
+        (Box::new(flate2::bufread::MultiGzDecoder::new(br)), Some("gzip"))
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        (Box::new(zstd::stream::read::Decoder::with_buffer(br)?), Some("zstd"))
+    } else {
+        (Box::new(br), None)
+    };
+    // Read the head for sniffing, then chain it back in front.
+    let mut head = Vec::with_capacity(HEAD);
+    let mut head_error = None;
+    let mut d = decoded;
+    let mut lim = (&mut d).take(HEAD as u64);
+    loop {
+        match lim.read_to_end(&mut head) {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                head_error = Some(e);
+                break;
+            }
+        }
+    }
+    // Strip a UTF-8 BOM; detect UTF-16 BOMs; otherwise UTF-8 if the head is
+    // valid UTF-8 (allowing a sequence cut at the end), else GB18030 (a
+    // superset of GBK/GB2312, the usual legacy encoding of Chinese exports).
+    let mut enc: &'static encoding_rs::Encoding = encoding_rs::UTF_8;
+    let mut start = 0;
+    if let Some((e, bom)) = encoding_rs::Encoding::for_bom(&head) {
+        enc = e;
+        start = bom;
+    } else if let Err(e) = std::str::from_utf8(&head)
+        && (e.error_len().is_some() || head.len() - e.valid_up_to() > 3)
+    {
+        enc = encoding_rs::GB18030;
+    }
+    let rest: Box<dyn Read + Send> = if head_error.is_some() {
+        Box::new(io::empty())
+    } else {
+        d
+    };
+    let chained = io::Cursor::new(head).chain(rest);
+    let mut chained: Box<dyn Read + Send> = Box::new(chained);
+    if start > 0 {
+        let mut skip = vec![0u8; start];
+        chained.read_exact(&mut skip)?;
+    }
+    let text: Box<dyn Read + Send> = if enc == encoding_rs::UTF_8 {
+        chained
+    } else {
+        Box::new(Transcode::new(chained, enc))
+    };
+    let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(256 * 1024, text));
+    let peek = reader.fill_buf().unwrap_or(&[]).to_vec();
+    let format = sniff_format(path, &peek);
+    Ok(Input {
+        reader,
+        format,
+        compression,
+        encoding: if enc == encoding_rs::UTF_8 { "utf-8" } else { enc.name() },
+        raw_bytes: total,
+        head_error,
+    })
+}
+
+fn ext_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = ["gz", "gzip", "zst", "zstd"]
+        .iter()
+        .find_map(|c| name.strip_suffix(&format!(".{c}")).map(str::to_string))
+        .unwrap_or(name);
+    name.rsplit_once('.').map(|(_, e)| e.to_string()).unwrap_or_default()
+}
+
+/// Format from the extension (compression suffix removed), else content.
+pub fn sniff_format(path: &Path, head: &[u8]) -> Format {
+    let ext = ext_of(path);
+    match ext.as_str() {
+        "csv" => return Format::Csv(sniff_delimiter(head).unwrap_or(b',')),
+        "tsv" | "tab" => return Format::Csv(b'\t'),
+        "jsonl" | "ndjson" => return Format::JsonLines,
+        "log" | "txt" | "text" | "md" => return Format::Text,
+        _ => {}
+    }
+    let first = head.iter().position(|b| !b.is_ascii_whitespace());
+    match first.map(|i| head[i]) {
+        Some(b'[') => return Format::Json,
+        Some(b'{') => {
+            let i = first.unwrap_or(0);
+            let line_end = memchr::memchr(b'\n', &head[i..]).map_or(head.len(), |e| i + e);
+            let one = serde_json::from_slice::<serde::de::IgnoredAny>(&head[i..line_end]).is_ok();
+            let more = head[line_end..].iter().any(|b| !b.is_ascii_whitespace());
+            return if one && more {
+                Format::JsonLines
+            } else {
+                Format::Json
+            };
+        }
+        _ => {}
+    }
+    if ext == "json" {
+        return Format::Json;
+    }
+    match sniff_delimiter(head) {
+        Some(d) => Format::Csv(d),
+        None => Format::Text,
+    }
+}
+
+/// Picks the delimiter that occurs the same non-zero number of times on
+/// each of the first lines (quotes respected roughly).
+pub fn sniff_delimiter(head: &[u8]) -> Option<u8> {
+    let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').take(20).collect();
+    let complete = if lines.len() > 1 { lines.len() - 1 } else { 1 };
+    let lines = &lines[..complete.min(lines.len())];
+    let mut best = None;
+    let mut best_count = 0;
+    for d in [b',', b'\t', b';', b'|'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let mut q = false;
+                l.iter()
+                    .filter(|&&b| {
+                        if b == b'"' {
+                            q = !q;
+                        }
+                        !q && b == d
+                    })
+                    .count()
+            })
+            .collect();
+        if counts.len() >= 2 && counts[0] > 0 && counts.iter().all(|&c| c == counts[0]) && counts[0] > best_count
+        {
+            best = Some(d);
+            best_count = counts[0];
+        } else if counts.len() == 1 && counts[0] > best_count && lines.len() == 1 {
+            best = Some(d);
+            best_count = counts[0];
+        }
+    }
+    best
+}
+
+/// A `Read` adapter decoding a legacy encoding to UTF-8 on the fly
+/// (bounded buffers; malformed sequences become U+FFFD).
+pub struct Transcode<R> {
+    inner: R,
+    dec: encoding_rs::Decoder,
+    inbuf: Vec<u8>,
+    in_lo: usize,
+    in_hi: usize,
+    out: Vec<u8>,
+    out_lo: usize,
+    out_hi: usize,
+    eof: bool,
+    done: bool,
+}
+
+impl<R: Read> Transcode<R> {
+    pub fn new(inner: R, enc: &'static encoding_rs::Encoding) -> Self {
+        Transcode {
+            inner,
+            dec: enc.new_decoder_without_bom_handling(),
+            inbuf: vec![0; 64 * 1024],
+            in_lo: 0,
+            in_hi: 0,
+            out: vec![0; 3 * 64 * 1024 + 16],
+            out_lo: 0,
+            out_hi: 0,
+            eof: false,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Transcode<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_lo < self.out_hi {
+                let n = buf.len().min(self.out_hi - self.out_lo);
+                buf[..n].copy_from_slice(&self.out[self.out_lo..self.out_lo + n]);
+                self.out_lo += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            if self.in_lo == self.in_hi && !self.eof {
+                let n = self.inner.read(&mut self.inbuf)?;
+                self.in_lo = 0;
+                self.in_hi = n;
+                self.eof = n == 0;
+            }
+            let (_, read, written, _) = self.dec.decode_to_utf8(
+                &self.inbuf[self.in_lo..self.in_hi],
+                &mut self.out,
+                self.eof,
+            );
+            self.in_lo += read;
+            self.out_lo = 0;
+            self.out_hi = written;
+            if self.eof && self.in_lo == self.in_hi && written == 0 {
+                self.done = true;
+            }
+        }
+    }
+}
+
+/// A batch of whole lines (or a piece of an over-long line).
+pub struct LineBatch {
+    pub data: Vec<u8>,
+    /// 1-based line number of the first line in `data`.
+    pub first_line: u64,
+    /// The first line continues a line cut in the previous batch.
+    pub continues: bool,
+}
+
+/// Reads bounded batches of lines. Lines longer than `max_line` are cut
+/// (at a UTF-8 boundary) so memory stays bounded; the pieces keep the same
+/// line number.
+pub struct LineBatches<R> {
+    pub reader: R,
+    pub target: usize,
+    pub max_line: usize,
+    pub next_line: u64,
+    pub continues: bool,
+    pub error: Option<(u64, io::Error)>,
+    pub done: bool,
+    /// Rest of an over-long line cut at the end of the previous batch.
+    pub carry: Vec<u8>,
+}
+
+impl<R> LineBatches<R> {
+    pub fn new(reader: R, target: usize, max_line: usize) -> Self {
+        LineBatches {
+            reader,
+            target,
+            max_line,
+            next_line: 1,
+            continues: false,
+            error: None,
+            done: false,
+            carry: Vec::new(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for LineBatches<R> {
+    type Item = LineBatch;
+
+    fn next(&mut self) -> Option<LineBatch> {
+        if self.done && self.carry.is_empty() {
+            return None;
+        }
+        let mut data = Vec::with_capacity(self.target + 1024);
+        data.append(&mut self.carry);
+        let first_line = self.next_line;
+        let continues = self.continues;
+        let mut line_start = 0;
+        while !self.done {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.error = Some((self.next_line, e));
+                    self.done = true;
+                    break;
+                }
+            };
+            if buf.is_empty() {
+                self.done = true;
+                break;
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(p) => {
+                    data.extend_from_slice(&buf[..=p]);
+                    self.reader.consume(p + 1);
+                    self.next_line += 1;
+                    self.continues = false;
+                    line_start = data.len();
+                    if data.len() >= self.target {
+                        break;
+                    }
+                }
+                None => {
+                    let n = buf.len();
+                    data.extend_from_slice(buf);
+                    self.reader.consume(n);
+                }
+            }
+            if data.len() - line_start > self.max_line {
+                // Cut an over-long line at a char boundary.
+                let mut cut = line_start + self.max_line;
+                while cut > line_start && (data[cut] & 0xC0) == 0x80 {
+                    cut -= 1;
+                }
+                if cut == line_start {
+                    cut = line_start + self.max_line;
+                }
+                self.carry = data.split_off(cut);
+                self.continues = true;
+                break;
+            }
+        }
+        if data.is_empty() {
+            return None;
+        }
+        Some(LineBatch {
+            data,
+            first_line,
+            continues,
+        })
+    }
+}

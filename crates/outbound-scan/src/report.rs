@@ -1,0 +1,101 @@
+//! The serialisable scan report (the JSON contract of DESIGN.md,
+//! "Scanning (contract)"), plus extra per-field keys.
+
+use crate::Kind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Result of [`crate::scan_paths`]. Contains counts, masked samples (only
+/// if requested) and error locations, never raw values.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanReport {
+    /// One entry per scanned file, in input order.
+    pub files: Vec<FileReport>,
+    /// Sums over all files and fields.
+    pub totals: Totals,
+    /// Distinct individuals (exact, by keyed hash of the subject key).
+    pub individuals: Individuals,
+    /// Problems met while reading; the scan continued past each of them.
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// Per-file counts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileReport {
+    /// Path as given (or found under a given directory); `-` for stdin.
+    pub path: String,
+    /// `csv`, `tsv`, `jsonl`, `json` or `text`.
+    pub format: String,
+    /// `gzip` or `zstd` when the file was compressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+    /// `utf-8`, `gb18030`, … (the detected text encoding).
+    pub encoding: String,
+    /// Records: CSV rows after the header, JSON lines or array elements,
+    /// text lines.
+    pub records: u64,
+    /// Bytes read from disk (compressed size for compressed files).
+    pub bytes: u64,
+    /// Per field (column, JSON key path, or `null` for free text).
+    pub fields: Vec<FieldReport>,
+}
+
+/// Per-field counts and classification.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FieldReport {
+    /// Column name, dotted JSON key path (`contact.phone`; array elements
+    /// share their parent's path), or `null` for free text.
+    pub field: Option<String>,
+    /// Validated matches per kind.
+    pub kinds: BTreeMap<&'static str, u64>,
+    /// Non-empty values seen in this field.
+    pub non_empty: u64,
+    /// The kind more than half of the non-empty values validate as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classified_as: Option<Kind>,
+    /// Share of non-empty values that validate as `classified_as` (0–1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    /// Taxonomy category of `classified_as`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<&'static str>,
+    /// Masked examples, only when samples were requested.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<String>,
+}
+
+/// Totals over all files.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Validated matches per kind.
+    pub kinds: BTreeMap<&'static str, u64>,
+}
+
+/// Distinct-individual counts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Individuals {
+    /// The subject key: the `subject_key` field, or the kind used
+    /// automatically (`cn_resident_id`, else `cn_mobile`, else `email`);
+    /// `null` if none was found.
+    pub key: Option<String>,
+    /// Distinct subjects.
+    pub distinct: u64,
+    /// Distinct subjects with at least one sensitive kind in the same
+    /// record (see [`Kind::is_sensitive`]).
+    pub sensitive: u64,
+}
+
+/// A problem with one input; names the file and where, never the data.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ErrorEntry {
+    /// The file.
+    pub path: String,
+    /// 1-based line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Byte offset, when the line is not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// What went wrong (contains no values from the file).
+    pub message: String,
+}

@@ -1,0 +1,905 @@
+//! Orchestration: files in parallel, batches of records in parallel within
+//! a file, per-batch accumulators merged at the end (no locks on the hot
+//! path).
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::detect::{self, Hints, trim};
+use crate::read::{self, Format, LineBatches};
+use crate::report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Totals};
+use crate::{KIND_COUNT, Kind, mask};
+
+/// Progress callback: called from worker threads with the number of raw
+/// input bytes processed since the previous call (increments, so that
+/// files scanned in parallel simply add up).
+pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// What to scan and how.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// Glob patterns (globset syntax) a file found under a directory must
+    /// match (any of them); empty = all files. Files named explicitly are
+    /// always scanned.
+    pub include: Vec<String>,
+    /// Glob patterns excluding files found under a directory.
+    pub exclude: Vec<String>,
+    /// Field (CSV header or JSON key path) whose distinct values are the
+    /// individuals. Without it the strongest identifier found is used:
+    /// resident ID, else mobile, else e-mail.
+    pub subject_key: Option<String>,
+    /// Masked sample values to keep per field (0 = none; raw values are
+    /// never reported).
+    pub samples: usize,
+    /// Worker threads (None = all cores).
+    pub threads: Option<usize>,
+    /// Progress callback, see [`ProgressFn`].
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("include", &self.include)
+            .field("exclude", &self.exclude)
+            .field("subject_key", &self.subject_key)
+            .field("samples", &self.samples)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Records per parallel work item for CSV.
+const CSV_BATCH: usize = 4096;
+/// Bytes per parallel work item for line formats.
+const LINE_BATCH: usize = 1 << 20;
+/// Text lines longer than this are scanned in pieces.
+const MAX_TEXT_LINE: usize = 1 << 20;
+/// JSON lines longer than this are reported and skipped.
+const MAX_JSON_LINE: usize = 16 << 20;
+/// Cells longer than this are treated as free text (keyword search too).
+const FREE_TEXT_MIN: usize = 24;
+
+/// Identity hasher for already-random 64-bit keyed hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
+
+/// Exact distinct-subject sets: 64-bit keyed SipHash values.
+#[derive(Default)]
+struct Subjects {
+    key: IdSet,
+    key_sensitive: IdSet,
+    auto: [IdSet; 3],
+    auto_sensitive: [IdSet; 3],
+}
+
+impl Subjects {
+    fn merge(&mut self, o: Subjects) {
+        fn m(a: &mut IdSet, b: IdSet) {
+            if a.len() < b.len() {
+                let small = std::mem::replace(a, b);
+                a.extend(small);
+            } else {
+                a.extend(b);
+            }
+        }
+        m(&mut self.key, o.key);
+        m(&mut self.key_sensitive, o.key_sensitive);
+        for (a, b) in self.auto.iter_mut().zip(o.auto) {
+            m(a, b);
+        }
+        for (a, b) in self.auto_sensitive.iter_mut().zip(o.auto_sensitive) {
+            m(a, b);
+        }
+    }
+}
+
+const AUTO_KINDS: [Kind; 3] = [Kind::CnResidentId, Kind::CnMobile, Kind::Email];
+
+#[derive(Clone)]
+struct FieldAcc {
+    name: Option<String>,
+    hints: Hints,
+    non_empty: u64,
+    matches: [u64; KIND_COUNT],
+    values: [u64; KIND_COUNT],
+    samples: Vec<String>,
+}
+
+impl FieldAcc {
+    fn new(name: Option<String>) -> Self {
+        let hints = name.as_deref().map(Hints::from_header).unwrap_or_default();
+        FieldAcc {
+            name,
+            hints,
+            non_empty: 0,
+            matches: [0; KIND_COUNT],
+            values: [0; KIND_COUNT],
+            samples: Vec::new(),
+        }
+    }
+}
+
+/// First occurrence and count of a per-line problem.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    count: u64,
+    first_line: Option<u64>,
+}
+
+impl Tally {
+    fn hit(&mut self, line: Option<u64>) {
+        self.count += 1;
+        if self.first_line.is_none() || line < self.first_line {
+            self.first_line = line.or(self.first_line);
+        }
+    }
+    fn merge(&mut self, o: Tally) {
+        self.count += o.count;
+        self.first_line = match (self.first_line, o.first_line) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Per-file (or per-batch) accumulator.
+#[derive(Default)]
+struct Acc {
+    records: u64,
+    fields: Vec<FieldAcc>,
+    index: HashMap<String, usize>,
+    subjects: Subjects,
+    errors: Vec<ErrorEntry>,
+    bad_utf8: Tally,
+    ragged: Tally,
+    key_seen: bool,
+}
+
+impl Acc {
+    fn with_names(names: &[Option<String>]) -> Acc {
+        let mut a = Acc::default();
+        for n in names {
+            a.field(n.as_deref());
+        }
+        a
+    }
+
+    fn field(&mut self, name: Option<&str>) -> usize {
+        let key = name.unwrap_or("\0null");
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        let i = self.fields.len();
+        self.fields.push(FieldAcc::new(name.map(str::to_string)));
+        self.index.insert(key.to_string(), i);
+        i
+    }
+
+    fn merge(mut self, o: Acc) -> Acc {
+        self.records += o.records;
+        for f in o.fields {
+            let i = self.field(f.name.as_deref());
+            let t = &mut self.fields[i];
+            t.non_empty += f.non_empty;
+            for k in 0..KIND_COUNT {
+                t.matches[k] += f.matches[k];
+                t.values[k] += f.values[k];
+            }
+            t.samples.extend(f.samples);
+        }
+        self.subjects.merge(o.subjects);
+        self.errors.extend(o.errors);
+        self.bad_utf8.merge(o.bad_utf8);
+        self.ragged.merge(o.ragged);
+        self.key_seen |= o.key_seen;
+        self
+    }
+
+    fn end_record(&mut self, r: Rec) {
+        self.records += 1;
+        if let Some(h) = r.key {
+            self.subjects.key.insert(h);
+            if r.sensitive {
+                self.subjects.key_sensitive.insert(h);
+            }
+        }
+        for (slot, h) in r.auto.iter().enumerate() {
+            if let Some(h) = *h {
+                self.subjects.auto[slot].insert(h);
+                if r.sensitive {
+                    self.subjects.auto_sensitive[slot].insert(h);
+                }
+            }
+        }
+    }
+}
+
+/// Per-record subject state.
+#[derive(Default)]
+struct Rec {
+    key: Option<u64>,
+    auto: [Option<u64>; 3],
+    sensitive: bool,
+}
+
+struct Ctx<'a> {
+    hasher: &'a RandomState,
+    subject_key: Option<&'a str>,
+    samples: usize,
+}
+
+impl Ctx<'_> {
+    /// Keyed SipHash-1-3 (std's `RandomState`, random 128-bit key per run)
+    /// of a normalised identifier. Only these 64-bit values are kept, so
+    /// the sets can be counted exactly but not reversed; with ~10^9
+    /// subjects the chance of any collision is ~3%, negligible at the
+    /// thresholds that matter (10^4–10^6).
+    fn hash(&self, kind: Option<Kind>, v: &[u8]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        match kind {
+            Some(Kind::CnMobile) => {
+                let mut d = [0u8; 24];
+                let mut n = 0;
+                for &b in v.iter().filter(|b| b.is_ascii_digit()).take(24) {
+                    d[n] = b;
+                    n += 1;
+                }
+                h.write(&d[n.saturating_sub(11)..n]);
+            }
+            _ => {
+                for &b in trim(v) {
+                    h.write_u8(b.to_ascii_lowercase());
+                }
+            }
+        }
+        h.finish()
+    }
+
+    #[inline]
+    fn cell(&self, f: &mut FieldAcc, v: &[u8], free: bool, is_key: bool, r: &mut Rec) {
+        if trim(v).is_empty() {
+            return;
+        }
+        f.non_empty += 1;
+        if is_key {
+            r.key = Some(self.hash(None, v));
+        }
+        let mut seen = 0u32;
+        let samples = self.samples;
+        let mut emit = |k: Kind, a: usize, b: usize| {
+            f.matches[k as usize] += 1;
+            seen |= 1 << k as u32;
+            r.sensitive |= k.is_sensitive();
+            if let Some(slot) = AUTO_KINDS.iter().position(|&x| x == k)
+                && r.auto[slot].is_none()
+            {
+                r.auto[slot] = Some(self.hash(Some(k), &v[a..b]));
+            }
+            if f.samples.len() < samples {
+                f.samples.push(mask(k, &String::from_utf8_lossy(&v[a..b])));
+            }
+        };
+        if free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN {
+            detect::scan_free_text(v, &mut emit);
+        } else if f.name.is_none() {
+            detect::scan_free_text(v, &mut emit);
+        } else {
+            detect::scan_value(v, f.hints, &mut emit);
+        }
+        while seen != 0 {
+            let k = seen.trailing_zeros() as usize;
+            f.values[k] += 1;
+            seen &= seen - 1;
+        }
+    }
+}
+
+/// Scans files and directories and reports counts per file, field and
+/// kind, totals, distinct individuals and errors. Never panics on bad
+/// input: every unreadable or malformed input becomes an [`ErrorEntry`] and
+/// the scan continues with the rest.
+pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
+    let run = || scan_paths_inner(paths, opts);
+    match opts.threads {
+        Some(n) if n > 0 => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        },
+        _ => run(),
+    }
+}
+
+fn build_globs(pats: &[String], errors: &mut Vec<ErrorEntry>) -> Option<globset::GlobSet> {
+    if pats.is_empty() {
+        return None;
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for p in pats {
+        match globset::Glob::new(p) {
+            Ok(g) => {
+                b.add(g);
+            }
+            Err(e) => errors.push(ErrorEntry {
+                path: p.clone(),
+                message: format!("invalid glob pattern: {e}"),
+                ..Default::default()
+            }),
+        }
+    }
+    b.build().ok()
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(ErrorEntry {
+                path: dir.display().to_string(),
+                message: format!("cannot read directory: {e}"),
+                ..Default::default()
+            });
+            return;
+        }
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out, errors);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn collect_files(paths: &[PathBuf], opts: &ScanOptions, errors: &mut Vec<ErrorEntry>) -> Vec<PathBuf> {
+    let include = build_globs(&opts.include, errors);
+    let exclude = build_globs(&opts.exclude, errors);
+    let mut files = Vec::new();
+    for p in paths {
+        if p.as_os_str() != "-" && p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found, errors);
+            for f in found {
+                let rel = f.strip_prefix(p).unwrap_or(&f);
+                if include.as_ref().is_some_and(|g| !g.is_match(rel) && !g.is_match(&f)) {
+                    continue;
+                }
+                if exclude.as_ref().is_some_and(|g| g.is_match(rel) || g.is_match(&f)) {
+                    continue;
+                }
+                files.push(f);
+            }
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files
+}
+
+fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
+    let mut errors = Vec::new();
+    let files = collect_files(paths, opts, &mut errors);
+    let hasher = RandomState::new();
+    let ctx = Ctx {
+        hasher: &hasher,
+        subject_key: opts.subject_key.as_deref(),
+        samples: opts.samples,
+    };
+    let results: Vec<(FileReport, Acc)> = files
+        .par_iter()
+        .map(|p| scan_file(p, &ctx, opts.progress.clone()))
+        .collect();
+    let mut report = ScanReport::default();
+    let mut subjects = Subjects::default();
+    let mut key_seen = false;
+    let mut totals = [0u64; KIND_COUNT];
+    for (fr, acc) in results {
+        for f in &fr.fields {
+            for (k, v) in &f.kinds {
+                if let Some(kind) = Kind::from_str_id(k) {
+                    totals[kind as usize] += v;
+                }
+            }
+        }
+        key_seen |= acc.key_seen;
+        subjects.merge(acc.subjects);
+        errors.extend(acc.errors);
+        report.files.push(fr);
+    }
+    report.totals = Totals {
+        kinds: Kind::ALL
+            .iter()
+            .filter(|k| totals[**k as usize] > 0)
+            .map(|k| (k.as_str(), totals[*k as usize]))
+            .collect(),
+    };
+    report.individuals = match &opts.subject_key {
+        Some(key) => {
+            if !key_seen && !files.is_empty() {
+                errors.push(ErrorEntry {
+                    path: String::new(),
+                    message: format!("subject key field `{key}` not found in any file"),
+                    ..Default::default()
+                });
+            }
+            Individuals {
+                key: Some(key.clone()),
+                distinct: subjects.key.len() as u64,
+                sensitive: subjects.key_sensitive.len() as u64,
+            }
+        }
+        None => (0..3)
+            .find(|&s| !subjects.auto[s].is_empty())
+            .map(|s| Individuals {
+                key: Some(AUTO_KINDS[s].as_str().to_string()),
+                distinct: subjects.auto[s].len() as u64,
+                sensitive: subjects.auto_sensitive[s].len() as u64,
+            })
+            .unwrap_or_default(),
+    };
+    report.errors = errors;
+    report
+}
+
+fn err(path: &str, line: Option<u64>, message: String) -> ErrorEntry {
+    ErrorEntry {
+        path: path.to_string(),
+        line,
+        offset: None,
+        message,
+    }
+}
+
+fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<crate::ProgressFn>) -> (FileReport, Acc) {
+    let display = path.display().to_string();
+    let mut fr = FileReport {
+        path: display.clone(),
+        ..Default::default()
+    };
+    let input = match read::open(path, progress) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut acc = Acc::default();
+            acc.errors.push(err(&display, None, format!("cannot open: {e}")));
+            return (fr, acc);
+        }
+    };
+    fr.format = input.format.name().to_string();
+    fr.compression = input.compression.map(str::to_string);
+    fr.encoding = input.encoding.to_string();
+    let raw = input.raw_bytes.clone();
+    let head_error = input.head_error;
+    let mut acc = match input.format {
+        Format::Csv(d) => scan_csv(input.reader, d, &display, ctx),
+        Format::Text => scan_lines(input.reader, false, &display, ctx),
+        Format::JsonLines => scan_lines(input.reader, true, &display, ctx),
+        Format::Json => scan_json_doc(input.reader, &display, ctx),
+    };
+    if let Some(e) = head_error {
+        acc.errors.push(ErrorEntry {
+            path: display.clone(),
+            line: None,
+            offset: Some(raw.load(Ordering::Relaxed)),
+            message: format!("read error (input truncated or corrupt): {e}"),
+        });
+    }
+    if acc.bad_utf8.count > 0 {
+        let e = err(
+            &display,
+            acc.bad_utf8.first_line,
+            format!("invalid UTF-8 in {} line(s) (first shown); bytes were scanned as-is", acc.bad_utf8.count),
+        );
+        acc.errors.push(e);
+    }
+    if acc.ragged.count > 0 {
+        let e = err(
+            &display,
+            acc.ragged.first_line,
+            format!("{} row(s) have a different number of fields than the header (first shown)", acc.ragged.count),
+        );
+        acc.errors.push(e);
+    }
+    acc.errors.sort_by_key(|e| (e.line, e.offset));
+    fr.records = acc.records;
+    fr.bytes = raw.load(Ordering::Relaxed);
+    let mut fields: Vec<FieldReport> = acc
+        .fields
+        .iter_mut()
+        .map(|f| field_report(f, ctx.samples))
+        .collect();
+    if input.format == Format::Json || input.format == Format::JsonLines {
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+    }
+    fr.fields = fields;
+    (fr, acc)
+}
+
+fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
+    let mut best: Option<(Kind, u64)> = None;
+    for k in Kind::ALL {
+        let v = f.values[k as usize];
+        if v > 0 && best.is_none_or(|(_, b)| v > b) {
+            best = Some((k, v));
+        }
+    }
+    let classified = best.filter(|&(_, v)| v * 2 > f.non_empty);
+    f.samples.truncate(samples);
+    FieldReport {
+        field: f.name.clone(),
+        kinds: Kind::ALL
+            .iter()
+            .filter(|k| f.matches[**k as usize] > 0)
+            .map(|k| (k.as_str(), f.matches[*k as usize]))
+            .collect(),
+        non_empty: f.non_empty,
+        classified_as: classified.map(|(k, _)| k),
+        share: classified.map(|(_, v)| (v as f64 / f.non_empty as f64 * 1e4).round() / 1e4),
+        category: classified.and_then(|(k, _)| k.category()),
+        samples: std::mem::take(&mut f.samples),
+    }
+}
+
+// ---------------------------------------------------------------- CSV
+
+struct CsvBatches<R: io::Read> {
+    rdr: csv::Reader<R>,
+    error: Arc<Mutex<Option<ErrorEntry>>>,
+    path: String,
+    last_line: u64,
+    done: bool,
+}
+
+impl<R: io::Read> Iterator for CsvBatches<R> {
+    type Item = Vec<csv::ByteRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut batch = Vec::with_capacity(CSV_BATCH);
+        let mut bytes = 0;
+        while batch.len() < CSV_BATCH && bytes < LINE_BATCH {
+            let mut rec = csv::ByteRecord::new();
+            match self.rdr.read_byte_record(&mut rec) {
+                Ok(true) => {
+                    if let Some(p) = rec.position() {
+                        self.last_line = p.line();
+                    }
+                    bytes += rec.as_slice().len() + rec.len();
+                    batch.push(rec);
+                }
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(self.last_line + 1);
+                    let msg = match e.kind() {
+                        csv::ErrorKind::Io(io) => format!("read error (input truncated or corrupt): {io}"),
+                        _ => "malformed CSV".to_string(),
+                    };
+                    if let Ok(mut g) = self.error.lock() {
+                        *g = Some(err(&self.path, Some(line), msg));
+                    }
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+}
+
+fn looks_like_header(rec: &csv::ByteRecord) -> bool {
+    rec.iter().all(|f| {
+        let t = trim(f);
+        let Ok(s) = std::str::from_utf8(t) else { return false };
+        !t.is_empty()
+            && s.chars().any(char::is_alphabetic)
+            && {
+                let mut any = false;
+                detect::scan_value(t, Hints::NONE, &mut |_, _, _| any = true);
+                !any
+            }
+    })
+}
+
+fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_>) -> Acc {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(256 * 1024)
+        .from_reader(reader);
+    let mut first = csv::ByteRecord::new();
+    let mut acc = Acc::default();
+    match rdr.read_byte_record(&mut first) {
+        Ok(true) => {}
+        Ok(false) => return acc,
+        Err(e) => {
+            let line = e.position().map(|p| p.line()).or(Some(1));
+            acc.errors.push(err(path, line, "malformed CSV or read error at the start".into()));
+            return acc;
+        }
+    }
+    let header = looks_like_header(&first);
+    let names: Vec<Option<String>> = if header {
+        first
+            .iter()
+            .map(|f| Some(String::from_utf8_lossy(trim(f)).into_owned()))
+            .collect()
+    } else {
+        (1..=first.len()).map(|i| Some(format!("column_{i}"))).collect()
+    };
+    let key_idx = ctx
+        .subject_key
+        .and_then(|k| names.iter().position(|n| n.as_deref() == Some(k)));
+    let width = names.len();
+    let process = |batch: &[csv::ByteRecord]| -> Acc {
+        let mut acc = Acc::with_names(&names);
+        acc.key_seen = key_idx.is_some();
+        for rec in batch {
+            let line = rec.position().map(|p| p.line());
+            if rec.len() != width {
+                acc.ragged.hit(line);
+            }
+            if std::str::from_utf8(rec.as_slice()).is_err() {
+                acc.bad_utf8.hit(line);
+            }
+            let mut r = Rec::default();
+            for (i, v) in rec.iter().enumerate() {
+                let idx = if i < width {
+                    i
+                } else {
+                    acc.field(Some(&format!("column_{}", i + 1)))
+                };
+                ctx.cell(&mut acc.fields[idx], v, true, key_idx == Some(i), &mut r);
+            }
+            acc.end_record(r);
+        }
+        acc
+    };
+    let mut acc = if header {
+        Acc::with_names(&names)
+    } else {
+        process(std::slice::from_ref(&first))
+    };
+    let error = Arc::new(Mutex::new(None));
+    let batches = CsvBatches {
+        rdr,
+        error: error.clone(),
+        path: path.to_string(),
+        last_line: 1,
+        done: false,
+    };
+    let rest = batches
+        .par_bridge()
+        .map(|b| process(&b))
+        .reduce(|| Acc::with_names(&names), Acc::merge);
+    acc = acc.merge(rest);
+    acc.key_seen |= key_idx.is_some();
+    if let Some(e) = error.lock().ok().and_then(|mut g| g.take()) {
+        acc.errors.push(e);
+    }
+    acc
+}
+
+// ---------------------------------------------------------------- lines
+
+fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx<'_>) -> Acc {
+    let max = if json { MAX_JSON_LINE } else { MAX_TEXT_LINE };
+    let batches = Arc::new(Mutex::new(LineBatches::new(reader, LINE_BATCH, max)));
+    let iter = SharedBatches(batches.clone());
+    let mut acc = iter
+        .par_bridge()
+        .map(|b| {
+            if json {
+                jsonl_batch(&b, path, ctx, max)
+            } else {
+                text_batch(&b, ctx)
+            }
+        })
+        .reduce(Acc::default, Acc::merge);
+    if let Ok(mut g) = batches.lock()
+        && let Some((line, e)) = g.error.take()
+    {
+        acc.errors.push(err(path, Some(line), format!("read error (input truncated or corrupt): {e}")));
+    }
+    acc
+}
+
+/// Lets the error stay reachable after `par_bridge` consumed the iterator.
+struct SharedBatches(Arc<Mutex<LineBatches<Box<dyn BufRead + Send>>>>);
+
+impl Iterator for SharedBatches {
+    type Item = read::LineBatch;
+    fn next(&mut self) -> Option<read::LineBatch> {
+        self.0.lock().ok()?.next()
+    }
+}
+
+fn lines_of(b: &read::LineBatch) -> impl Iterator<Item = (u64, bool, &[u8])> {
+    let mut line = b.first_line;
+    let mut first = true;
+    b.data
+        .split_inclusive(|&c| c == b'\n')
+        .map(move |l| {
+            let cont = first && b.continues;
+            first = false;
+            let n = line;
+            if l.ends_with(b"\n") {
+                line += 1;
+            }
+            let l = l.strip_suffix(b"\n").unwrap_or(l);
+            (n, cont, l.strip_suffix(b"\r").unwrap_or(l))
+        })
+}
+
+fn text_batch(b: &read::LineBatch, ctx: &Ctx<'_>) -> Acc {
+    let mut acc = Acc::with_names(&[None]);
+    let bad = std::str::from_utf8(&b.data).is_err();
+    for (line, cont, l) in lines_of(b) {
+        if bad && std::str::from_utf8(l).is_err() {
+            acc.bad_utf8.hit(Some(line));
+        }
+        let mut r = Rec::default();
+        ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
+        if cont {
+            // A piece of an over-long line: same record as before.
+            acc.records -= 1;
+        }
+        acc.end_record(r);
+    }
+    acc
+}
+
+fn jsonl_batch(b: &read::LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Acc {
+    let mut acc = Acc::default();
+    let mut p = String::new();
+    let mut num = String::new();
+    for (line, cont, l) in lines_of(b) {
+        if trim(l).is_empty() {
+            continue;
+        }
+        if cont || l.len() >= max {
+            if !cont {
+                acc.errors.push(err(path, Some(line), format!("JSON line longer than {max} bytes skipped")));
+            }
+            continue;
+        }
+        match serde_json::from_slice::<Value>(l) {
+            Ok(v) => {
+                let mut r = Rec::default();
+                p.clear();
+                walk_json(&v, &mut p, &mut acc, ctx, &mut r, &mut num);
+                acc.end_record(r);
+            }
+            Err(e) => acc.errors.push(err(path, Some(line), format!("invalid JSON: {e}"))),
+        }
+    }
+    acc
+}
+
+fn walk_json(v: &Value, path: &mut String, acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec, num: &mut String) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let l = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                walk_json(x, path, acc, ctx, r, num);
+                path.truncate(l);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                walk_json(x, path, acc, ctx, r, num);
+            }
+        }
+        Value::String(s) => json_leaf(path, s.as_bytes(), acc, ctx, r),
+        Value::Number(n) => {
+            use std::fmt::Write;
+            num.clear();
+            let _ = write!(num, "{n}");
+            json_leaf(path, num.as_bytes(), acc, ctx, r);
+        }
+        _ => {}
+    }
+}
+
+fn json_leaf(path: &str, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) {
+    let name = if path.is_empty() { "$" } else { path };
+    let i = acc.field(Some(name));
+    let is_key = ctx.subject_key == Some(name);
+    acc.key_seen |= is_key;
+    ctx.cell(&mut acc.fields[i], v, true, is_key, r);
+}
+
+// ---------------------------------------------------------------- JSON document
+
+struct TopVisitor<'a, 'c> {
+    acc: &'a mut Acc,
+    ctx: &'a Ctx<'c>,
+}
+
+impl TopVisitor<'_, '_> {
+    fn record(&mut self, v: &Value) {
+        let mut r = Rec::default();
+        let mut p = String::new();
+        let mut num = String::new();
+        walk_json(v, &mut p, self.acc, self.ctx, &mut r, &mut num);
+        self.acc.end_record(r);
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array or object")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        // One element in memory at a time: arrays of millions of records
+        // stream through.
+        while let Some(v) = seq.next_element::<Value>()? {
+            self.record(&v);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
+        let v: Value = serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        self.record(&v);
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
+        self.record(&Value::String(s.to_string()));
+        Ok(())
+    }
+}
+
+fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &Ctx<'_>) -> Acc {
+    let mut acc = Acc::default();
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let res = serde::Deserializer::deserialize_any(&mut de, TopVisitor { acc: &mut acc, ctx })
+        .and_then(|_| de.end());
+    if let Err(e) = res {
+        let msg = if e.is_io() {
+            format!("read error (input truncated or corrupt): {e}")
+        } else {
+            format!("invalid JSON: {e}")
+        };
+        acc.errors.push(err(path, Some(e.line() as u64), msg));
+    }
+    acc
+}
