@@ -770,11 +770,11 @@ fn text_batch(b: &read::LineBatch, ctx: &Ctx<'_>) -> Acc {
         }
         let mut r = Rec::default();
         ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
+        acc.end_record(r);
         if cont {
             // A piece of an over-long line: same record as before.
             acc.records -= 1;
         }
-        acc.end_record(r);
     }
     acc
 }

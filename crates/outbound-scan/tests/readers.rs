@@ -1,0 +1,303 @@
+//! Reader and end-to-end tests on synthetic data generated in code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use outbound_scan::{Kind, ScanOptions, ScanReport, corpus, scan_paths};
+
+static N: AtomicU64 = AtomicU64::new(0);
+
+fn tmpdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "outbound-scan-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+fn scan(p: &[PathBuf]) -> ScanReport {
+    scan_paths(p, &ScanOptions::default())
+}
+
+fn total(r: &ScanReport, k: Kind) -> u64 {
+    r.totals.kinds.get(k.as_str()).copied().unwrap_or(0)
+}
+
+fn field<'a>(r: &'a ScanReport, name: &str) -> &'a outbound_scan::FieldReport {
+    r.files[0]
+        .fields
+        .iter()
+        .find(|f| f.field.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no field {name}"))
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn corpus_counts_equal_ground_truth() {
+    let d = tmpdir();
+    let (bytes, gt) = corpus::csv_bytes(5000, 42);
+    let p = write(&d, "customers.csv", &bytes);
+    let r = scan(&[p]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].records, gt.rows);
+    assert_eq!(r.files[0].format, "csv");
+    let got: std::collections::BTreeMap<&str, u64> = r.totals.kinds.clone().into_iter().collect();
+    assert_eq!(got, gt.kinds);
+    for (f, kinds) in &gt.fields {
+        let fr = field(&r, f);
+        assert_eq!(&fr.kinds.clone().into_iter().collect::<std::collections::BTreeMap<_, _>>(), kinds, "{f}");
+    }
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
+    assert_eq!(r.individuals.distinct, gt.distinct_ids);
+    assert_eq!(r.individuals.sensitive, gt.distinct_ids);
+    assert_eq!(field(&r, "id_no").classified_as, Some(Kind::CnResidentId));
+    assert_eq!(field(&r, "id_no").category, Some("identity.national_id"));
+    assert_eq!(field(&r, "order_no").kinds.len(), 0);
+    assert_eq!(field(&r, "created_ms").kinds.len(), 0);
+}
+
+#[test]
+fn gzip_and_zstd_give_same_counts() {
+    let d = tmpdir();
+    let (bytes, gt) = corpus::csv_bytes(2000, 3);
+    let gz = write(&d, "c.csv.gz", &gzip(&bytes));
+    let zs = write(&d, "c.csv.zst", &zstd::encode_all(&bytes[..], 3).unwrap());
+    let r = scan(&[gz, zs]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].compression.as_deref(), Some("gzip"));
+    assert_eq!(r.files[1].compression.as_deref(), Some("zstd"));
+    for f in &r.files {
+        assert_eq!(f.records, gt.rows);
+    }
+    assert_eq!(total(&r, Kind::CnResidentId), 2 * gt.kinds["cn_resident_id"]);
+    // Same people in both files: counted once.
+    assert_eq!(r.individuals.distinct, gt.distinct_ids);
+}
+
+#[test]
+fn truncated_gzip_is_an_error_not_a_panic() {
+    let d = tmpdir();
+    let (bytes, _) = corpus::csv_bytes(20000, 5);
+    let gz = gzip(&bytes);
+    let p = write(&d, "t.csv.gz", &gz[..gz.len() / 2]);
+    let ok = write(&d, "ok.csv", b"phone\n13812345678\n");
+    let r = scan(&[p, ok]);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert!(r.errors[0].path.ends_with("t.csv.gz"));
+    assert!(r.errors[0].line.is_some() || r.errors[0].offset.is_some());
+    assert!(r.files[0].records > 0);
+    assert_eq!(r.files[1].records, 1);
+}
+
+#[test]
+fn gb18030_csv_with_chinese_headers() {
+    let d = tmpdir();
+    let text = "姓名,身份证号,手机,地址,出生日期\n张三,110102199101010078,13812345678,北京市西城区西长安街1号,1991-01-01\n李四,44011320141005001X,13912345678,广州市番禺区市桥街2号,2014-10-05\n";
+    let (enc, _, _) = encoding_rs::GB18030.encode(text);
+    let p = write(&d, "gbk.csv", &enc);
+    let r = scan(&[p]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].encoding, "gb18030");
+    assert_eq!(field(&r, "姓名").kinds.get("person_name"), Some(&2));
+    assert_eq!(field(&r, "身份证号").kinds.get("cn_resident_id"), Some(&2));
+    assert_eq!(field(&r, "地址").classified_as, Some(Kind::Address));
+    assert_eq!(field(&r, "出生日期").classified_as, Some(Kind::DateOfBirth));
+    assert_eq!(total(&r, Kind::CnMobile), 2);
+}
+
+#[test]
+fn tsv_quoted_fields_and_embedded_newlines() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "x.tsv",
+        b"id\tnote\n1\t\"line one\nmail a.b@example.org\"\n2\tplain\n",
+    );
+    let r = scan(&[p]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].format, "tsv");
+    assert_eq!(r.files[0].records, 2);
+    assert_eq!(total(&r, Kind::Email), 1);
+}
+
+#[test]
+fn sniffed_csv_without_header_and_semicolons() {
+    let d = tmpdir();
+    let p = write(&d, "data.dat", b"13812345678;x\n13912345678;y\n");
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "csv");
+    assert_eq!(r.files[0].records, 2);
+    assert_eq!(field(&r, "column_1").classified_as, Some(Kind::CnMobile));
+}
+
+#[test]
+fn ragged_rows_and_invalid_utf8_are_reported_with_lines() {
+    let d = tmpdir();
+    let mut data = b"a,b\n13812345678,x\n1,2,3\n".to_vec();
+    data.extend_from_slice(b"\xff\xfe13912345678,y\n");
+    // Make the head valid UTF-8 so the file is read as UTF-8.
+    let mut big = b"a,b\n".to_vec();
+    for _ in 0..5000 {
+        big.extend_from_slice(b"13812345678,x\n");
+    }
+    big.extend_from_slice(&data[4..]);
+    let p = write(&d, "r.csv", &big);
+    let r = scan(&[p]);
+    let msgs: Vec<_> = r.errors.iter().map(|e| (e.line, e.message.clone())).collect();
+    assert_eq!(r.errors.len(), 2, "{msgs:?}");
+    assert!(r.errors.iter().any(|e| e.message.contains("UTF-8") && e.line == Some(5004)), "{msgs:?}");
+    assert!(r.errors.iter().any(|e| e.message.contains("fields") && e.line == Some(5003)), "{msgs:?}");
+    assert_eq!(total(&r, Kind::CnMobile), 5002);
+}
+
+#[test]
+fn json_lines_with_paths_and_a_syntax_error() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "events.jsonl",
+        br#"{"user":{"name":"John Smith","contact":{"phone":"13812345678","email":"js@example.com"}},"ip":"10.1.2.3"}
+{"user":{"name":"Li Lei","contact":{"phone":"+86 139-1234-5678"}},"ip":"2001:db8::1:2"}
+{"user": broken
+{"user":{"contact":{"phone":13712345678}},"tags":["a","b"]}
+"#,
+    );
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "jsonl");
+    assert_eq!(r.files[0].records, 3);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].line, Some(3));
+    assert_eq!(field(&r, "user.contact.phone").kinds.get("cn_mobile"), Some(&3));
+    assert_eq!(field(&r, "user.name").kinds.get("person_name"), Some(&2));
+    assert_eq!(total(&r, Kind::Ipv4), 1);
+    assert_eq!(total(&r, Kind::Ipv6), 1);
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_mobile"));
+    assert_eq!(r.individuals.distinct, 3);
+}
+
+#[test]
+fn json_document_array_streams_and_syntax_error_located() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "doc.json",
+        br#"[{"id_no":"110102199101010078","loc":{"lat":39.9042,"lng":116.4074}},
+ {"id_no":"360426199101010071","card":"4111111111111111"}]"#,
+    );
+    let bad = write(&d, "bad.json", b"[{\"a\": 1},\n {\"b\": }]");
+    let r = scan(&[p, bad]);
+    assert_eq!(r.files[0].format, "json");
+    assert_eq!(r.files[0].records, 2);
+    assert_eq!(field(&r, "loc.lat").kinds.get("geo_coordinate"), Some(&1));
+    assert_eq!(total(&r, Kind::CnResidentId), 2);
+    assert_eq!(total(&r, Kind::BankCard), 1);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].line, Some(2));
+    assert_eq!(r.files[1].records, 1);
+}
+
+#[test]
+fn text_logs_with_keywords_and_timestamps() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "app.log",
+        "2024-05-01 12:00:01 ts=1714521601123 login from 192.168.1.20 phone=13812345678\n\
+         2024-05-01 12:00:02 order 11011019910101007800 amount=1234.56\n\
+         2024-05-01 12:00:03 update 姓名：王小明，地址：上海市徐汇区漕溪北路88号\n"
+            .as_bytes(),
+    );
+    let r = scan(&[p]);
+    assert!(r.errors.is_empty());
+    assert_eq!(r.files[0].format, "text");
+    assert_eq!(r.files[0].records, 3);
+    assert_eq!(r.files[0].fields[0].field, None);
+    assert_eq!(total(&r, Kind::CnMobile), 1);
+    assert_eq!(total(&r, Kind::Ipv4), 1);
+    assert_eq!(total(&r, Kind::CnResidentId), 0);
+    assert_eq!(total(&r, Kind::PersonName), 1);
+    assert_eq!(total(&r, Kind::Address), 1);
+}
+
+#[test]
+fn huge_line_is_bounded_and_scanned() {
+    let d = tmpdir();
+    let mut data = Vec::new();
+    for _ in 0..300_000 {
+        data.extend_from_slice(b"x 13812345678 ");
+    }
+    data.push(b'\n');
+    let p = write(&d, "huge.txt", &data);
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].records, 1);
+    // Pieces are cut at 1 MiB; at most one match per cut may be lost.
+    let got = total(&r, Kind::CnMobile);
+    assert!(got >= 300_000 - 5 && got <= 300_000, "{got}");
+}
+
+#[test]
+fn subject_key_samples_and_no_raw_values_in_json() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "c.csv",
+        b"cust_id,id_no,mobile\nc1,110102199101010078,13812345678\nc2,360426199101010071,13912345678\nc1,110102199101010078,13812345678\nc3,,13712345678\n",
+    );
+    let opts = ScanOptions {
+        subject_key: Some("cust_id".into()),
+        samples: 2,
+        ..Default::default()
+    };
+    let r = scan_paths(&[p], &opts);
+    assert_eq!(r.individuals.key.as_deref(), Some("cust_id"));
+    assert_eq!(r.individuals.distinct, 3);
+    assert_eq!(r.individuals.sensitive, 2);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("110102199101010078"));
+    assert!(!json.contains("13812345678"));
+    assert!(json.contains("1101**********0078"));
+    assert!(json.contains("138****5678"));
+    assert!(json.contains(r#""kinds":{"cn_resident_id":3}"#), "{json}");
+}
+
+#[test]
+fn directories_globs_missing_files_and_progress() {
+    let d = tmpdir();
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    write(&d, "a.csv", b"phone\n13812345678\n");
+    write(&d.join("sub"), "b.jsonl", b"{\"phone\":\"13912345678\"}\n");
+    write(&d, "skip.log", b"13712345678\n");
+    let seen = Arc::new(AtomicU64::new(0));
+    let s2 = seen.clone();
+    let opts = ScanOptions {
+        include: vec!["*.csv".into(), "**/*.jsonl".into()],
+        exclude: vec!["*.log".into()],
+        threads: Some(2),
+        progress: Some(Arc::new(move |n| {
+            s2.fetch_add(n, Ordering::Relaxed);
+        })),
+        ..Default::default()
+    };
+    let r = scan_paths(&[d.clone(), d.join("missing.csv")], &opts);
+    assert_eq!(r.files.len(), 3);
+    assert_eq!(total(&r, Kind::CnMobile), 2);
+    assert_eq!(r.errors.len(), 1);
+    assert!(r.errors[0].message.contains("cannot open"));
+    let bytes: u64 = r.files.iter().map(|f| f.bytes).sum();
+    assert_eq!(seen.load(Ordering::Relaxed), bytes);
+}
