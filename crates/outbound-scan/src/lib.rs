@@ -14,6 +14,7 @@
 
 pub mod corpus;
 pub mod detect;
+pub mod distinct;
 mod kind;
 mod mask;
 mod read;

@@ -2,8 +2,8 @@
 //! a file, per-batch accumulators merged at the end (no locks on the hot
 //! path).
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -68,25 +68,7 @@ const MAX_JSON_LINE: usize = 16 << 20;
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
-/// Identity hasher for already-random 64-bit keyed hashes.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
+type IdSet = crate::distinct::DistinctSet;
 
 /// Exact distinct-subject sets: 64-bit keyed SipHash values.
 #[derive(Default)]
@@ -100,12 +82,7 @@ struct Subjects {
 impl Subjects {
     fn merge(&mut self, o: Subjects) {
         fn m(a: &mut IdSet, b: IdSet) {
-            if a.len() < b.len() {
-                let small = std::mem::replace(a, b);
-                a.extend(small);
-            } else {
-                a.extend(b);
-            }
+            a.merge(b);
         }
         m(&mut self.key, o.key);
         m(&mut self.key_sensitive, o.key_sensitive);
@@ -260,23 +237,26 @@ impl Ctx<'_> {
     /// subjects the chance of any collision is ~3%, negligible at the
     /// thresholds that matter (10^4–10^6).
     fn hash(&self, kind: Option<Kind>, v: &[u8]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        match kind {
-            Some(Kind::CnMobile) => {
-                let mut d = [0u8; 24];
-                let mut n = 0;
-                for &b in v.iter().filter(|b| b.is_ascii_digit()).take(24) {
-                    d[n] = b;
-                    n += 1;
-                }
-                h.write(&d[n.saturating_sub(11)..n]);
+        let mut buf = [0u8; 256];
+        let mut n = 0;
+        if kind == Some(Kind::CnMobile) {
+            for &b in v.iter().filter(|b| b.is_ascii_digit()).take(24) {
+                buf[n] = b;
+                n += 1;
             }
-            _ => {
-                for &b in trim(v) {
-                    h.write_u8(b.to_ascii_lowercase());
-                }
+        } else {
+            for &b in trim(v).iter().take(256) {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
             }
         }
+        let d = if kind == Some(Kind::CnMobile) {
+            &buf[n.saturating_sub(11)..n]
+        } else {
+            &buf[..n]
+        };
+        let mut h = self.hasher.build_hasher();
+        h.write(d);
         h.finish()
     }
 
@@ -567,8 +547,45 @@ fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
 
 // ---------------------------------------------------------------- CSV
 
+/// Records of one work item in one flat buffer: one allocation per batch
+/// instead of one per record.
+#[derive(Default)]
+struct FlatBatch {
+    data: Vec<u8>,
+    /// End offset in `data` of every field.
+    ends: Vec<usize>,
+    /// Per record: (data start, index of first field in `ends`, line).
+    recs: Vec<(usize, usize, u64)>,
+}
+
+impl FlatBatch {
+    fn push(&mut self, rec: &csv::ByteRecord) {
+        let line = rec.position().map_or(0, |p| p.line());
+        self.recs.push((self.data.len(), self.ends.len(), line));
+        for f in rec.iter() {
+            self.data.extend_from_slice(f);
+            self.ends.push(self.data.len());
+        }
+    }
+
+    /// (line, whole-record bytes, iterator over fields)
+    fn record(&self, r: usize) -> (u64, &[u8], impl Iterator<Item = &[u8]>) {
+        let (start, first, line) = self.recs[r];
+        let last = self.recs.get(r + 1).map_or(self.ends.len(), |x| x.1);
+        let end = if last > first { self.ends[last - 1] } else { start };
+        let mut prev = start;
+        let fields = self.ends[first..last].iter().map(move |&e| {
+            let f = &self.data[prev..e];
+            prev = e;
+            f
+        });
+        (line, &self.data[start..end], fields)
+    }
+}
+
 struct CsvBatches<R: io::Read> {
     rdr: csv::Reader<R>,
+    rec: csv::ByteRecord,
     error: Arc<Mutex<Option<ErrorEntry>>>,
     path: String,
     last_line: u64,
@@ -576,23 +593,24 @@ struct CsvBatches<R: io::Read> {
 }
 
 impl<R: io::Read> Iterator for CsvBatches<R> {
-    type Item = Vec<csv::ByteRecord>;
+    type Item = FlatBatch;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        let mut batch = Vec::with_capacity(CSV_BATCH);
-        let mut bytes = 0;
-        while batch.len() < CSV_BATCH && bytes < LINE_BATCH {
-            let mut rec = csv::ByteRecord::new();
-            match self.rdr.read_byte_record(&mut rec) {
+        let mut batch = FlatBatch {
+            data: Vec::with_capacity(LINE_BATCH + 4096),
+            ends: Vec::with_capacity(CSV_BATCH * 8),
+            recs: Vec::with_capacity(CSV_BATCH),
+        };
+        while batch.recs.len() < CSV_BATCH && batch.data.len() < LINE_BATCH {
+            match self.rdr.read_byte_record(&mut self.rec) {
                 Ok(true) => {
-                    if let Some(p) = rec.position() {
+                    if let Some(p) = self.rec.position() {
                         self.last_line = p.line();
                     }
-                    bytes += rec.as_slice().len() + rec.len();
-                    batch.push(rec);
+                    batch.push(&self.rec);
                 }
                 Ok(false) => {
                     self.done = true;
@@ -612,7 +630,7 @@ impl<R: io::Read> Iterator for CsvBatches<R> {
                 }
             }
         }
-        (!batch.is_empty()).then_some(batch)
+        (!batch.recs.is_empty()).then_some(batch)
     }
 }
 
@@ -661,19 +679,22 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
         .subject_key
         .and_then(|k| names.iter().position(|n| n.as_deref() == Some(k)));
     let width = names.len();
-    let process = |batch: &[csv::ByteRecord]| -> Acc {
+    let process = |batch: &FlatBatch| -> Acc {
         let mut acc = Acc::with_names(&names);
         acc.key_seen = key_idx.is_some();
-        for rec in batch {
-            let line = rec.position().map(|p| p.line());
-            if rec.len() != width {
+        let bad = std::str::from_utf8(&batch.data).is_err();
+        for ri in 0..batch.recs.len() {
+            let (line, whole, fields) = batch.record(ri);
+            let line = Some(line);
+            let nf = batch.recs.get(ri + 1).map_or(batch.ends.len(), |x| x.1) - batch.recs[ri].1;
+            if nf != width {
                 acc.ragged.hit(line);
             }
-            if std::str::from_utf8(rec.as_slice()).is_err() {
+            if bad && std::str::from_utf8(whole).is_err() {
                 acc.bad_utf8.hit(line);
             }
             let mut r = Rec::default();
-            for (i, v) in rec.iter().enumerate() {
+            for (i, v) in fields.enumerate() {
                 let idx = if i < width {
                     i
                 } else {
@@ -688,11 +709,14 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
     let mut acc = if header {
         Acc::with_names(&names)
     } else {
-        process(std::slice::from_ref(&first))
+        let mut b = FlatBatch::default();
+        b.push(&first);
+        process(&b)
     };
     let error = Arc::new(Mutex::new(None));
     let batches = CsvBatches {
         rdr,
+        rec: csv::ByteRecord::new(),
         error: error.clone(),
         path: path.to_string(),
         last_line: 1,

@@ -1,0 +1,126 @@
+//! Exact distinct counting of 64-bit keyed hashes.
+//!
+//! Why not a `HashSet<u64>`: inserting millions of random keys is a cache
+//! miss per record and dominated the scan profile. Pushing to a vector and
+//! periodically sorting + deduplicating + merging (an LSM-style sorted
+//! vector) touches memory sequentially, is 3-5x cheaper per record, and
+//! keeps memory at about 8 bytes per distinct subject plus a bounded
+//! pending buffer.
+
+/// An exact set of `u64` with cheap inserts and merges.
+#[derive(Debug, Clone, Default)]
+pub struct DistinctSet {
+    sorted: Vec<u64>,
+    pending: Vec<u64>,
+}
+
+const MIN_PENDING: usize = 1 << 16;
+
+impl DistinctSet {
+    /// Adds a value.
+    #[inline]
+    pub fn insert(&mut self, v: u64) {
+        self.pending.push(v);
+        if self.pending.len() >= MIN_PENDING.max(self.sorted.len() / 2) {
+            self.compact();
+        }
+    }
+
+    /// Whether no value was added.
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty() && self.pending.is_empty()
+    }
+
+    /// Folds pending values into the sorted, deduplicated vector.
+    pub fn compact(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.pending.sort_unstable();
+        self.pending.dedup();
+        if self.sorted.is_empty() {
+            std::mem::swap(&mut self.sorted, &mut self.pending);
+            self.pending.clear();
+            return;
+        }
+        let a = std::mem::take(&mut self.sorted);
+        let b = std::mem::take(&mut self.pending);
+        self.sorted = merge_sorted(&a, &b);
+        self.pending = b;
+        self.pending.clear();
+        if self.pending.capacity() > 4 * MIN_PENDING.max(self.sorted.len() / 2) {
+            self.pending.shrink_to(MIN_PENDING);
+        }
+    }
+
+    /// Adds all values of `other`.
+    pub fn merge(&mut self, mut other: DistinctSet) {
+        other.compact();
+        self.compact();
+        if self.sorted.len() < other.sorted.len() {
+            std::mem::swap(self, &mut other);
+        }
+        if !other.sorted.is_empty() {
+            self.sorted = merge_sorted(&self.sorted, &other.sorted);
+        }
+    }
+
+    /// Number of distinct values.
+    pub fn len(&mut self) -> usize {
+        self.compact();
+        self.sorted.len()
+    }
+}
+
+fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if x < y {
+            out.push(x);
+            i += 1;
+        } else if y < x {
+            out.push(y);
+            j += 1;
+        } else {
+            out.push(x);
+            i += 1;
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_counts() {
+        let mut a = DistinctSet::default();
+        let mut b = DistinctSet::default();
+        let mut x = 1u64;
+        for i in 0..300_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            a.insert(x % 100_000);
+            if i % 3 == 0 {
+                b.insert(x % 150_000);
+            }
+        }
+        let mut reference: std::collections::HashSet<u64> = std::collections::HashSet::new();
+        let mut y = 1u64;
+        for i in 0..300_000u64 {
+            y = y.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            reference.insert(y % 100_000);
+            if i % 3 == 0 {
+                reference.insert(y % 150_000);
+            }
+        }
+        a.merge(b);
+        assert_eq!(a.len(), reference.len());
+        assert!(DistinctSet::default().is_empty());
+    }
+}
