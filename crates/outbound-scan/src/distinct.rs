@@ -53,15 +53,17 @@ impl DistinctSet {
         }
     }
 
-    /// Adds all values of `other`.
+    /// Adds all values of `other`. Appends to the pending buffer so that
+    /// merging many small per-batch sets into a big one stays amortised
+    /// (no full pass over the big set per merge).
     pub fn merge(&mut self, mut other: DistinctSet) {
-        other.compact();
-        self.compact();
         if self.sorted.len() < other.sorted.len() {
             std::mem::swap(self, &mut other);
         }
-        if !other.sorted.is_empty() {
-            self.sorted = merge_sorted(&self.sorted, &other.sorted);
+        self.pending.extend_from_slice(&other.sorted);
+        self.pending.extend_from_slice(&other.pending);
+        if self.pending.len() >= MIN_PENDING.max(self.sorted.len() / 2) {
+            self.compact();
         }
     }
 
