@@ -255,6 +255,19 @@ fn render_text(a: &Assessment) -> String {
         }
         let _ = writeln!(s, "      counts: {}", e.counts_source);
     }
+    for g in &a.groups {
+        let _ = writeln!(
+            s,
+            "  group {} ({}): {} individuals, {} sensitive in total",
+            g.group,
+            g.exporters.join(", "),
+            thousands(g.current_year.individuals),
+            thousands(g.current_year.sensitive_individuals)
+        );
+        if let Some(w) = &g.warning {
+            let _ = writeln!(s, "      WARNING: {w}");
+        }
+    }
     s
 }
 

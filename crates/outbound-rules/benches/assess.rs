@@ -18,11 +18,17 @@ pub fn generate(n: usize) -> String {
     let mut s = String::from("version: 1\nexporters:\n");
     for e in 0..50 {
         let country = if e % 5 == 0 { "DE" } else { "CN" };
-        s += &format!("  - {{id: e{e}, name: Exporter {e}, country: {country}, ciio: {}, individuals_processed: {}}}\n", e % 7 == 0, 100_000 * (e + 1));
+        s += &format!(
+            "  - {{id: e{e}, name: Exporter {e}, country: {country}, ciio: {}, individuals_processed: {}}}\n",
+            e % 7 == 0,
+            100_000 * (e + 1)
+        );
     }
     s += "systems:\n";
     for e in 0..50 {
-        s += &format!("  - {{id: s{e}, name: S{e}, exporter: e{e}, owner: {{type: department, name: D{e}}}}}\n");
+        s += &format!(
+            "  - {{id: s{e}, name: S{e}, exporter: e{e}, owner: {{type: department, name: D{e}}}}}\n"
+        );
     }
     s += "datasets:\n";
     for e in 0..50 {
@@ -33,13 +39,27 @@ pub fn generate(n: usize) -> String {
     s += "recipients:\n";
     let countries = ["US", "SG", "JP", "GB", "NL", "IN", "BR", "CH"];
     for r in 0..200 {
-        s += &format!("  - {{id: r{r}, name: R{r}, country: {}, role: processor, contact: r{r}@example.com, dpf_certified: {}}}\n", countries[r % countries.len()], r % 3 == 0);
+        s += &format!(
+            "  - {{id: r{r}, name: R{r}, country: {}, role: processor, contact: r{r}@example.com, dpf_certified: {}}}\n",
+            countries[r % countries.len()],
+            r % 3 == 0
+        );
     }
     s += "transfers:\n";
-    let necessity = ["none", "none", "none", "contract_with_individual", "hr_management"];
+    let necessity = [
+        "none",
+        "none",
+        "none",
+        "contract_with_individual",
+        "hr_management",
+    ];
     for t in 0..n {
         let e = t % 50;
-        let fields = if t % 4 == 0 { "[d{e}.*]".replace("{e}", &e.to_string()) } else { format!("[d{e}.id, d{e}.phone]") };
+        let fields = if t % 4 == 0 {
+            "[d{e}.*]".replace("{e}", &e.to_string())
+        } else {
+            format!("[d{e}.id, d{e}.phone]")
+        };
         let mech = match t % 3 {
             0 => "[{type: standard_contract, effective: 2026-03-02}]",
             1 => "[{type: scc, effective: 2025-01-01}]",
@@ -75,8 +95,15 @@ fn load_and_validate(b: divan::Bencher) {
 
 #[divan::bench]
 fn assess_only(b: divan::Bencher) {
-    let l = load_sources(&[("gen.yaml".to_string(), generate(N))], Taxonomy::builtin());
-    assert!(l.diagnostics.is_empty(), "{:?}", &l.diagnostics[..l.diagnostics.len().min(3)]);
+    let l = load_sources(
+        &[("gen.yaml".to_string(), generate(N))],
+        Taxonomy::builtin(),
+    );
+    assert!(
+        l.diagnostics.is_empty(),
+        "{:?}",
+        &l.diagnostics[..l.diagnostics.len().min(3)]
+    );
     let as_of = "2026-11-23".parse().unwrap();
     b.bench(|| assess(divan::black_box(&l.map), as_of, None));
 }

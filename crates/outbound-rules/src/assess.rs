@@ -40,6 +40,27 @@ pub struct Assessment {
     pub transfers: Vec<TransferAssessment>,
     /// One per exporter.
     pub exporters: Vec<ExporterSummary>,
+    /// Corporate groups of two or more Chinese exporters, summed against splitting.
+    pub groups: Vec<GroupSummary>,
+}
+
+/// A corporate group's entities counted together.
+///
+/// The Provisions forbid splitting a volume across entities to stay under a
+/// threshold; whether a group must be counted as one exporter depends on the
+/// facts, so Outbound shows the group total and warns when it crosses a
+/// threshold that no single entity crosses.
+#[derive(Debug, Serialize)]
+pub struct GroupSummary {
+    /// Group id.
+    pub group: String,
+    /// Its Chinese exporters.
+    pub exporters: Vec<String>,
+    /// Sum of their current-year counts (an upper bound: people may overlap).
+    pub current_year: Counts,
+    /// Set when the group total crosses a threshold that none of its entities crosses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// One transfer's determinations.
@@ -350,7 +371,7 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
             error,
         });
     }
-    let exporters = map
+    let exporters: Vec<ExporterSummary> = map
         .exporters
         .iter()
         .map(|e| {
@@ -375,11 +396,53 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
             }
         })
         .collect();
+    let groups = group_summaries(map, &exporters, as_of);
     Assessment {
         as_of,
         transfers,
         exporters,
+        groups,
     }
+}
+
+fn group_summaries(map: &DataMap, exporters: &[ExporterSummary], as_of: Date) -> Vec<GroupSummary> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<(&Exporter, &ExporterSummary)>> =
+        Default::default();
+    for (e, s) in map.exporters.iter().zip(exporters) {
+        if let Some(g) = &e.group
+            && e.country == "CN"
+            && !e.ciio
+        {
+            groups.entry(g.as_str()).or_default().push((e, s));
+        }
+    }
+    let d = china();
+    let provisions = as_of >= d.instrument("provisions_2024").in_force;
+    groups
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .map(|(g, members)| {
+            let total = members.iter().fold(Counts::default(), |acc, (_, s)| Counts {
+                individuals: acc.individuals + s.current_year.individuals,
+                sensitive_individuals: acc.sensitive_individuals + s.current_year.sensitive_individuals,
+            });
+            let mut warning = None;
+            if provisions {
+                for id in ["sa_individuals", "sa_sensitive", "sc_individuals"] {
+                    let th = d.threshold(id);
+                    let v = |c: &Counts| if th.measure == "individuals" { c.individuals } else { c.sensitive_individuals };
+                    if v(&total) >= th.at_least && members.iter().all(|(_, s)| v(&s.current_year) < th.at_least) {
+                        warning = Some(format!(
+                            "together the group's entities reach {} ({} or more, {} → {}), which no single entity does: splitting a volume to avoid a security assessment is not allowed (Standard Contract Measures Art. 4, second paragraph); check whether the entities must be counted together",
+                            thousands(v(&total)), thousands(th.at_least), th.citation, th.route
+                        ));
+                        break;
+                    }
+                }
+            }
+            GroupSummary { group: g.to_string(), exporters: members.iter().map(|(e, _)| e.id.clone()).collect(), current_year: total, warning }
+        })
+        .collect()
 }
 
 fn threshold_lines(as_of: Date, cum: Option<&Cumulative>, e: &Exporter) -> Vec<ThresholdLine> {

@@ -44,7 +44,10 @@ fn reasons_cite_the_articles() {
     let f = facts(NOW, |v| this_year(v, 99_999, 0));
     let d = det(&f, "CN");
     assert!(cites(&d, "Provisions Art. 5(4)"), "{:?}", d.reasons);
-    assert_eq!(d.instrument, "Provisions on Promoting and Regulating Cross-Border Data Flows (2024)");
+    assert_eq!(
+        d.instrument,
+        "Provisions on Promoting and Regulating Cross-Border Data Flows (2024)"
+    );
     let f = facts(NOW, |v| this_year(v, 100_000, 0));
     assert!(cites(&det(&f, "CN"), "Provisions Art. 8"));
     let f = facts(NOW, |v| this_year(v, 1_000_000, 0));
@@ -57,13 +60,21 @@ fn this_transfer_alone_counts_even_if_cumulative_is_understated() {
         this_year(v, 10, 0);
         v["transfer"]["individuals"] = serde_json::json!(150_000);
     });
-    assert_eq!(det(&f, "CN").mechanism, "standard_contract_or_certification");
+    assert_eq!(
+        det(&f, "CN").mechanism,
+        "standard_contract_or_certification"
+    );
 }
 
 #[test]
 fn sensitive_categories_without_counts_still_need_a_contract() {
-    let f = facts(NOW, |v| v["transfer"]["sensitive_categories"] = serde_json::json!(["medical_health"]));
-    assert_eq!(det(&f, "CN").mechanism, "standard_contract_or_certification");
+    let f = facts(NOW, |v| {
+        v["transfer"]["sensitive_categories"] = serde_json::json!(["medical_health"])
+    });
+    assert_eq!(
+        det(&f, "CN").mechanism,
+        "standard_contract_or_certification"
+    );
 }
 
 #[test]
@@ -117,7 +128,11 @@ fn statutory_duty_is_not_an_exemption() {
     });
     let d = det(&f, "CN");
     assert_eq!(d.mechanism, "standard_contract_or_certification");
-    assert!(d.reasons.iter().any(|r| r.text.contains("not an export exemption")));
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| r.text.contains("not an export exemption"))
+    );
 }
 
 #[test]
@@ -148,7 +163,11 @@ fn art_3_no_personal_information_no_important_data() {
     let d = det(&f, "CN");
     assert_eq!(d.mechanism, "exempt");
     assert!(cites(&d, "Provisions Art. 3"));
-    assert!(d.obligations.is_empty(), "no PI, no PIPL obligations: {:?}", d.obligations);
+    assert!(
+        d.obligations.is_empty(),
+        "no PI, no PIPL obligations: {:?}",
+        d.obligations
+    );
 }
 
 #[test]
@@ -189,31 +208,49 @@ fn art_6_free_trade_zone_outside_negative_list() {
         v["exporter"]["free_trade_zone"] = "Shanghai Lin-gang".into();
         this_year(v, 150_000, 0);
     });
-    assert_eq!(det(&f, "CN").mechanism, "standard_contract_or_certification");
+    assert_eq!(
+        det(&f, "CN").mechanism,
+        "standard_contract_or_certification"
+    );
 }
 
 #[test]
 fn satisfied_follows_the_mechanisms_in_place() {
     let sc = |mechs: serde_json::Value| {
-        det(&facts(NOW, |v| {
-            this_year(v, 200_000, 0);
-            v["transfer"]["mechanisms_in_place"] = mechs;
-        }), "CN")
+        det(
+            &facts(NOW, |v| {
+                this_year(v, 200_000, 0);
+                v["transfer"]["mechanisms_in_place"] = mechs;
+            }),
+            "CN",
+        )
         .satisfied
     };
     assert!(!sc(serde_json::json!([])));
     assert!(sc(serde_json::json!(["standard_contract"])));
     assert!(sc(serde_json::json!(["certification"])));
-    assert!(!sc(serde_json::json!(["security_assessment"])), "an assessment is not the route required");
-    assert!(!sc(serde_json::json!(["scc", "bcr"])), "EU mechanisms are ignored by CN");
+    assert!(
+        !sc(serde_json::json!(["security_assessment"])),
+        "an assessment is not the route required"
+    );
+    assert!(
+        !sc(serde_json::json!(["scc", "bcr"])),
+        "EU mechanisms are ignored by CN"
+    );
     let sa = |mechs: serde_json::Value| {
-        det(&facts(NOW, |v| {
-            this_year(v, 2_000_000, 0);
-            v["transfer"]["mechanisms_in_place"] = mechs;
-        }), "CN")
+        det(
+            &facts(NOW, |v| {
+                this_year(v, 2_000_000, 0);
+                v["transfer"]["mechanisms_in_place"] = mechs;
+            }),
+            "CN",
+        )
         .satisfied
     };
-    assert!(!sa(serde_json::json!(["standard_contract", "certification"])));
+    assert!(!sa(serde_json::json!([
+        "standard_contract",
+        "certification"
+    ])));
     assert!(sa(serde_json::json!(["security_assessment"])));
     // Exempt is always satisfied.
     assert!(det(&facts(NOW, |v| this_year(v, 10, 0)), "CN").satisfied);
@@ -226,27 +263,41 @@ fn design_md_example() {
         v["transfer"]["individuals"] = 50_000.into();
         v["transfer"]["sensitive_individuals"] = 800.into();
         v["transfer"]["mechanisms_in_place"] = serde_json::json!(["standard_contract"]);
-        v["cumulative"]["current_year"] = serde_json::json!({"individuals": 300000, "sensitive_individuals": 2000});
-        v["cumulative"]["previous_and_current_year"] = serde_json::json!({"individuals": 420000, "sensitive_individuals": 2600});
+        v["cumulative"]["current_year"] =
+            serde_json::json!({"individuals": 300000, "sensitive_individuals": 2000});
+        v["cumulative"]["previous_and_current_year"] =
+            serde_json::json!({"individuals": 420000, "sensitive_individuals": 2600});
     });
     let d = det(&f, "CN");
     assert_eq!(d.mechanism, "standard_contract_or_certification");
     assert!(d.satisfied);
-    let c = obligation(&d, "separate_consent").expect("consent is the basis when necessity is none");
+    let c =
+        obligation(&d, "separate_consent").expect("consent is the basis when necessity is none");
     assert_eq!(c.citation, "PIPL Art. 39");
     assert_eq!(c.due, None);
 }
 
 #[test]
 fn separate_consent_only_where_consent_is_the_basis() {
-    let d = det(&facts(NOW, |v| v["transfer"]["necessity"] = "contract_with_individual".into()), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            v["transfer"]["necessity"] = "contract_with_individual".into()
+        }),
+        "CN",
+    );
     assert!(obligation(&d, "separate_consent").is_none());
-    let d = det(&facts(NOW, |v| {
-        v["transfer"]["necessity"] = "contract_with_individual".into();
-        v["transfer"]["legal_basis"] = "consent".into();
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            v["transfer"]["necessity"] = "contract_with_individual".into();
+            v["transfer"]["legal_basis"] = "consent".into();
+        }),
+        "CN",
+    );
     assert!(obligation(&d, "separate_consent").is_some());
-    let d = det(&facts(NOW, |v| v["transfer"]["legal_basis"] = "contract".into()), "CN");
+    let d = det(
+        &facts(NOW, |v| v["transfer"]["legal_basis"] = "contract".into()),
+        "CN",
+    );
     assert!(obligation(&d, "separate_consent").is_none());
 }
 
@@ -255,31 +306,43 @@ fn exempt_transfers_keep_pipl_notice_and_pipia() {
     let d = det(&facts(NOW, |v| this_year(v, 10, 0)), "CN");
     assert_eq!(d.mechanism, "exempt");
     assert!(obligation(&d, "notice").is_some());
-    assert_eq!(obligation(&d, "pipia").unwrap().citation, "PIPL Art. 55(1)(4), 56");
+    assert_eq!(
+        obligation(&d, "pipia").unwrap().citation,
+        "PIPL Art. 55(1)(4), 56"
+    );
 }
 
 #[test]
 fn filing_due_ten_chinese_working_days_after_the_contract_takes_effect() {
     // 2026-09-30 + 10 working days: Oct 1–7 off, Sat Oct 10 a make-up working day → Oct 20.
-    let d = det(&facts(NOW, |v| {
-        this_year(v, 200_000, 0);
-        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["standard_contract"]);
-        v["transfer"]["dates"] = serde_json::json!({"contract_effective": "2026-09-30"});
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            this_year(v, 200_000, 0);
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["standard_contract"]);
+            v["transfer"]["dates"] = serde_json::json!({"contract_effective": "2026-09-30"});
+        }),
+        "CN",
+    );
     let f = obligation(&d, "filing").expect("filing is open");
     assert_eq!(f.due, Some("2026-10-20".parse().unwrap()));
     assert_eq!(f.citation, "Standard Contract Measures Art. 7");
     // The impact assessment is due before the contract takes effect.
-    assert_eq!(obligation(&d, "pipia").unwrap().due, Some("2026-09-30".parse().unwrap()));
+    assert_eq!(
+        obligation(&d, "pipia").unwrap().due,
+        Some("2026-09-30".parse().unwrap())
+    );
 }
 
 #[test]
 fn filed_contract_has_refiling_watch_and_no_filing() {
-    let d = det(&facts(NOW, |v| {
-        this_year(v, 200_000, 0);
-        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["standard_contract"]);
-        v["transfer"]["dates"] = serde_json::json!({"contract_effective": "2026-03-02", "contract_filed": "2026-03-10", "pipia_completed": "2026-02-20"});
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            this_year(v, 200_000, 0);
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["standard_contract"]);
+            v["transfer"]["dates"] = serde_json::json!({"contract_effective": "2026-03-02", "contract_filed": "2026-03-10", "pipia_completed": "2026-02-20"});
+        }),
+        "CN",
+    );
     assert!(obligation(&d, "filing").is_none());
     assert!(obligation(&d, "refiling_watch").is_some());
     assert!(obligation(&d, "pipia").is_none());
@@ -290,63 +353,102 @@ fn filed_contract_has_refiling_watch_and_no_filing() {
 
 #[test]
 fn assessment_valid_three_years_with_renewal_window_of_60_working_days() {
-    let d = det(&facts(NOW, |v| {
-        this_year(v, 2_000_000, 0);
-        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["security_assessment"]);
-        v["transfer"]["dates"] = serde_json::json!({"assessment_approved": "2024-06-10"});
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            this_year(v, 2_000_000, 0);
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["security_assessment"]);
+            v["transfer"]["dates"] = serde_json::json!({"assessment_approved": "2024-06-10"});
+        }),
+        "CN",
+    );
     assert!(d.satisfied);
     let exp = obligation(&d, "assessment_expiry").unwrap();
     assert_eq!(exp.due, Some("2027-06-09".parse().unwrap()));
     assert_eq!(exp.citation, "Provisions Art. 9");
     let renew = obligation(&d, "assessment_renewal").unwrap();
-    let expected = outbound_rules::calendar::WorkingCalendar::china().add_working_days("2027-06-09".parse().unwrap(), -60).date;
+    let expected = outbound_rules::calendar::WorkingCalendar::china()
+        .add_working_days("2027-06-09".parse().unwrap(), -60)
+        .date;
     assert_eq!(renew.due, Some(expected));
     // 2027 has no calendar on file: the output says so.
-    assert!(d.reasons.iter().any(|r| r.text.contains("calendar for 2027 is missing")));
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| r.text.contains("calendar for 2027 is missing"))
+    );
 }
 
 #[test]
 fn assessment_approved_under_2022_rules_lasts_two_years_and_can_expire() {
-    let d = det(&facts(NOW, |v| {
-        this_year(v, 2_000_000, 0);
-        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["security_assessment"]);
-        v["transfer"]["dates"] = serde_json::json!({"assessment_approved": "2023-05-01"});
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            this_year(v, 2_000_000, 0);
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["security_assessment"]);
+            v["transfer"]["dates"] = serde_json::json!({"assessment_approved": "2023-05-01"});
+        }),
+        "CN",
+    );
     assert!(!d.satisfied);
-    assert!(d.reasons.iter().any(|r| r.text.contains("expired on 2025-04-30") && r.citation == "Assessment Measures Art. 14"));
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| r.text.contains("expired on 2025-04-30")
+                && r.citation == "Assessment Measures Art. 14")
+    );
     assert!(obligation(&d, "security_assessment").is_some());
 }
 
 #[test]
 fn expired_certification_does_not_satisfy() {
-    let d = det(&facts(NOW, |v| {
-        this_year(v, 200_000, 0);
-        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["certification"]);
-        v["transfer"]["dates"] = serde_json::json!({"certification_expires": "2026-11-22"});
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            this_year(v, 200_000, 0);
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["certification"]);
+            v["transfer"]["dates"] = serde_json::json!({"certification_expires": "2026-11-22"});
+        }),
+        "CN",
+    );
     assert!(!d.satisfied);
-    let d = det(&facts(NOW, |v| {
-        this_year(v, 200_000, 0);
-        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["certification"]);
-        v["transfer"]["dates"] = serde_json::json!({"certification_expires": "2026-11-23"});
-    }), "CN");
+    let d = det(
+        &facts(NOW, |v| {
+            this_year(v, 200_000, 0);
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["certification"]);
+            v["transfer"]["dates"] = serde_json::json!({"certification_expires": "2026-11-23"});
+        }),
+        "CN",
+    );
     assert!(d.satisfied);
-    assert_eq!(obligation(&d, "certification_renewal").unwrap().due, Some("2026-05-23".parse().unwrap()));
+    assert_eq!(
+        obligation(&d, "certification_renewal").unwrap().due,
+        Some("2026-05-23".parse().unwrap())
+    );
 }
 
 #[test]
 fn certification_measures_take_effect_2026_01_01() {
     let with_cert = |as_of: &str| {
-        det(&facts(as_of, |v| {
-            this_year(v, 200_000, 0);
-            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["certification"]);
-        }), "CN")
+        det(
+            &facts(as_of, |v| {
+                this_year(v, 200_000, 0);
+                v["transfer"]["mechanisms_in_place"] = serde_json::json!(["certification"]);
+            }),
+            "CN",
+        )
     };
     let before = with_cert("2025-12-31");
     assert!(before.satisfied);
-    assert!(before.reasons.iter().any(|r| r.text.contains("2022 implementation rules")));
+    assert!(
+        before
+            .reasons
+            .iter()
+            .any(|r| r.text.contains("2022 implementation rules"))
+    );
     let after = with_cert("2026-01-01");
     assert!(after.satisfied);
-    assert!(!after.reasons.iter().any(|r| r.text.contains("2022 implementation rules")));
+    assert!(
+        !after
+            .reasons
+            .iter()
+            .any(|r| r.text.contains("2022 implementation rules"))
+    );
 }

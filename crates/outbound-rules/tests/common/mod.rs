@@ -25,14 +25,19 @@ pub fn facts(as_of: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Facts {
 
 /// Sets this year's cumulative counts (and the two-year window to at least the same).
 pub fn this_year(v: &mut serde_json::Value, individuals: u64, sensitive: u64) {
-    v["cumulative"]["current_year"] = serde_json::json!({"individuals": individuals, "sensitive_individuals": sensitive});
-    v["cumulative"]["previous_and_current_year"] = serde_json::json!({"individuals": individuals, "sensitive_individuals": sensitive});
+    v["cumulative"]["current_year"] =
+        serde_json::json!({"individuals": individuals, "sensitive_individuals": sensitive});
+    v["cumulative"]["previous_and_current_year"] =
+        serde_json::json!({"individuals": individuals, "sensitive_individuals": sensitive});
 }
 
 /// The determination of one regime.
 pub fn det(f: &Facts, regime: &str) -> Determination {
     let ev = evaluate(f).expect("facts can be judged");
-    ev.determinations.into_iter().find(|d| d.regime == regime).unwrap_or_else(|| panic!("no {regime} determination"))
+    ev.determinations
+        .into_iter()
+        .find(|d| d.regime == regime)
+        .unwrap_or_else(|| panic!("no {regime} determination"))
 }
 
 /// Whether any reason cites `citation`.
