@@ -227,6 +227,8 @@ choice! {
     }
 }
 
+// The enum is declared by `choice!`, which cannot take a `#[default]` per variant.
+#[allow(clippy::derivable_impls)]
 impl Default for SensitivityProfile {
     fn default() -> Self {
         SensitivityProfile::Standard

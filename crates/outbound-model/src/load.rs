@@ -417,11 +417,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
     let id = r.id(&o, "id", Some("a unique id"));
     let name = r.string(&o, "name", Some("display name"));
     let system = r.id(&o, "system", Some("the id of the system holding it"));
-    if r.get(&o, "fields", Some("the list of its fields"))
-        .is_none()
-    {
-        return None;
-    }
+    r.get(&o, "fields", Some("the list of its fields"))?;
     let mut fields = Vec::new();
     for (fpath, fnode) in r.list(&o, "fields") {
         let Some(f) = r.obj(fnode, fpath, FIELD) else {
