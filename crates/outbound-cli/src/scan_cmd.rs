@@ -56,7 +56,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         let total: Option<u64> = args
             .paths
             .iter()
-            .map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| m.len()))
+            .map(|p| {
+                std::fs::metadata(p)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+            })
             .sum();
         let bar = match total {
             Some(t) => indicatif::ProgressBar::new(t).with_style(
@@ -66,8 +71,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             ),
             None => indicatif::ProgressBar::new_spinner().with_style(
-                indicatif::ProgressStyle::with_template("{spinner} {bytes} scanned, {bytes_per_sec}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {bytes} scanned, {bytes_per_sec}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             ),
         };
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -79,9 +86,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         subject_key: args.subject_key.clone(),
         samples: args.samples,
         threads: args.threads,
-        progress: bar.clone().map(|b| {
-            Arc::new(move |n: u64| b.inc(n)) as Arc<dyn Fn(u64) + Send + Sync>
-        }),
+        progress: bar
+            .clone()
+            .map(|b| Arc::new(move |n: u64| b.inc(n)) as Arc<dyn Fn(u64) + Send + Sync>),
     };
     let report = scan_paths(&args.paths, &opts);
     if let Some(b) = bar {
@@ -116,7 +123,11 @@ fn kinds_cell(kinds: &std::collections::BTreeMap<&'static str, u64>) -> String {
 
 fn print_table(r: &ScanReport) {
     for f in &r.files {
-        let comp = f.compression.as_deref().map(|c| format!("+{c}")).unwrap_or_default();
+        let comp = f
+            .compression
+            .as_deref()
+            .map(|c| format!("+{c}"))
+            .unwrap_or_default();
         println!(
             "{}  ({}{comp}, {}, {} records, {} bytes)",
             f.path, f.format, f.encoding, f.records, f.bytes
@@ -132,7 +143,9 @@ fn print_table(r: &ScanReport) {
                 fr.field.clone().unwrap_or_else(|| "(text)".into()),
                 kinds_cell(&fr.kinds),
                 fr.non_empty.to_string(),
-                fr.share.map(|s| format!("{:.1}%", s * 100.0)).unwrap_or_default(),
+                fr.share
+                    .map(|s| format!("{:.1}%", s * 100.0))
+                    .unwrap_or_default(),
                 match (fr.classified_as, fr.category) {
                     (Some(_), Some(c)) => c.to_string(),
                     (Some(k), None) => format!("({})", k.as_str()),

@@ -180,7 +180,10 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
         rng.digits(19, &mut line);
         line.push(',');
         // millisecond timestamp
-        line.push_str(&format!("{}", 1_700_000_000_000u64 + rng.below(100_000_000_000)));
+        line.push_str(&format!(
+            "{}",
+            1_700_000_000_000u64 + rng.below(100_000_000_000)
+        ));
         line.push(',');
         // amount
         line.push_str(&format!("{}.{:02}", rng.below(100_000), rng.below(100)));
@@ -192,7 +195,7 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
             line.push_str(&format!("\"请回电{m2}，谢谢\""));
             gt.add("note", Kind::CnMobile);
         } else {
-            line.push_str("无");
+            line.push('无');
         }
         writeln!(w, "{line}")?;
     }

@@ -106,7 +106,9 @@ mod tests {
         let mut b = DistinctSet::default();
         let mut x = 1u64;
         for i in 0..300_000u64 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             a.insert(x % 100_000);
             if i % 3 == 0 {
                 b.insert(x % 150_000);
@@ -115,7 +117,9 @@ mod tests {
         let mut reference: std::collections::HashSet<u64> = std::collections::HashSet::new();
         let mut y = 1u64;
         for i in 0..300_000u64 {
-            y = y.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            y = y
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             reference.insert(y % 100_000);
             if i % 3 == 0 {
                 reference.insert(y % 150_000);

@@ -16,7 +16,13 @@ pub fn mask(kind: Kind, value: &str) -> String {
         let keep_l = keep_l.min(n);
         let keep_r = keep_r.min(n - keep_l);
         let mut s: String = chars[..keep_l].iter().collect();
-        s.extend(chars[keep_l..n - keep_r].iter().map(|c| if c.is_whitespace() || *c == '-' { *c } else { '*' }));
+        s.extend(chars[keep_l..n - keep_r].iter().map(|c| {
+            if c.is_whitespace() || *c == '-' {
+                *c
+            } else {
+                '*'
+            }
+        }));
         s.extend(chars[n - keep_r..].iter());
         s
     };
@@ -45,11 +51,20 @@ mod tests {
 
     #[test]
     fn masks() {
-        assert_eq!(mask(Kind::CnResidentId, "110101199003074514"), "1101**********4514");
+        assert_eq!(
+            mask(Kind::CnResidentId, "110101199003074514"),
+            "1101**********4514"
+        );
         assert_eq!(mask(Kind::CnMobile, "13812345678"), "138****5678");
-        assert_eq!(mask(Kind::Email, "zhang.san@example.com"), "z***@example.com");
+        assert_eq!(
+            mask(Kind::Email, "zhang.san@example.com"),
+            "z***@example.com"
+        );
         assert_eq!(mask(Kind::PersonName, "张三丰"), "张**");
         assert_eq!(mask(Kind::DateOfBirth, "1990-01-31"), "1990-**-**");
-        assert_eq!(mask(Kind::BankCard, "4111 1111 1111 1111"), "4111 **** **** 1111");
+        assert_eq!(
+            mask(Kind::BankCard, "4111 1111 1111 1111"),
+            "4111 **** **** 1111"
+        );
     }
 }

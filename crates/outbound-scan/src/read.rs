@@ -83,9 +83,15 @@ pub fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
     let mut br = BufReader::with_capacity(64 * 1024, counting);
     let magic = br.fill_buf()?;
     let (decoded, compression): (Box<dyn Read + Send>, _) = if magic.starts_with(&[0x1f, 0x8b]) {
-        (Box::new(flate2::bufread::MultiGzDecoder::new(br)), Some("gzip"))
+        (
+            Box::new(flate2::bufread::MultiGzDecoder::new(br)),
+            Some("gzip"),
+        )
     } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        (Box::new(zstd::stream::read::Decoder::with_buffer(br)?), Some("zstd"))
+        (
+            Box::new(zstd::stream::read::Decoder::with_buffer(br)?),
+            Some("zstd"),
+        )
     } else {
         (Box::new(br), None)
     };
@@ -140,7 +146,11 @@ pub fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
         reader,
         format,
         compression,
-        encoding: if enc == encoding_rs::UTF_8 { "utf-8" } else { enc.name() },
+        encoding: if enc == encoding_rs::UTF_8 {
+            "utf-8"
+        } else {
+            enc.name()
+        },
         raw_bytes: total,
         head_error,
     })
@@ -155,7 +165,9 @@ fn ext_of(path: &Path) -> String {
         .iter()
         .find_map(|c| name.strip_suffix(&format!(".{c}")).map(str::to_string))
         .unwrap_or(name);
-    name.rsplit_once('.').map(|(_, e)| e.to_string()).unwrap_or_default()
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_default()
 }
 
 /// Format from the extension (compression suffix removed), else content.
@@ -217,11 +229,10 @@ pub fn sniff_delimiter(head: &[u8]) -> Option<u8> {
                     .count()
             })
             .collect();
-        if counts.len() >= 2 && counts[0] > 0 && counts.iter().all(|&c| c == counts[0]) && counts[0] > best_count
-        {
-            best = Some(d);
-            best_count = counts[0];
-        } else if counts.len() == 1 && counts[0] > best_count && lines.len() == 1 {
+        let consistent =
+            counts.len() >= 2 && counts[0] > 0 && counts.iter().all(|&c| c == counts[0]);
+        let single_line = counts.len() == 1 && lines.len() == 1;
+        if (consistent || single_line) && counts[0] > best_count {
             best = Some(d);
             best_count = counts[0];
         }

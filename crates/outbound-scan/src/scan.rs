@@ -284,9 +284,7 @@ impl Ctx<'_> {
                 f.samples.push(mask(k, &String::from_utf8_lossy(&v[a..b])));
             }
         };
-        if free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN {
-            detect::scan_free_text(v, &mut emit);
-        } else if f.name.is_none() {
+        if f.name.is_none() || (free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
             detect::scan_free_text(v, &mut emit);
         } else {
             detect::scan_value(v, f.hints, &mut emit);
@@ -357,7 +355,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>) {
     }
 }
 
-fn collect_files(paths: &[PathBuf], opts: &ScanOptions, errors: &mut Vec<ErrorEntry>) -> Vec<PathBuf> {
+fn collect_files(
+    paths: &[PathBuf],
+    opts: &ScanOptions,
+    errors: &mut Vec<ErrorEntry>,
+) -> Vec<PathBuf> {
     let include = build_globs(&opts.include, errors);
     let exclude = build_globs(&opts.exclude, errors);
     let mut files = Vec::new();
@@ -367,10 +369,16 @@ fn collect_files(paths: &[PathBuf], opts: &ScanOptions, errors: &mut Vec<ErrorEn
             walk(p, &mut found, errors);
             for f in found {
                 let rel = f.strip_prefix(p).unwrap_or(&f);
-                if include.as_ref().is_some_and(|g| !g.is_match(rel) && !g.is_match(&f)) {
+                if include
+                    .as_ref()
+                    .is_some_and(|g| !g.is_match(rel) && !g.is_match(&f))
+                {
                     continue;
                 }
-                if exclude.as_ref().is_some_and(|g| g.is_match(rel) || g.is_match(&f)) {
+                if exclude
+                    .as_ref()
+                    .is_some_and(|g| g.is_match(rel) || g.is_match(&f))
+                {
                     continue;
                 }
                 files.push(f);
@@ -466,7 +474,8 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<crate::ProgressFn>) ->
         Ok(i) => i,
         Err(e) => {
             let mut acc = Acc::default();
-            acc.errors.push(err(&display, None, format!("cannot open: {e}")));
+            acc.errors
+                .push(err(&display, None, format!("cannot open: {e}")));
             return (fr, acc);
         }
     };
@@ -493,7 +502,10 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<crate::ProgressFn>) ->
         let e = err(
             &display,
             acc.bad_utf8.first_line,
-            format!("invalid UTF-8 in {} line(s) (first shown); bytes were scanned as-is", acc.bad_utf8.count),
+            format!(
+                "invalid UTF-8 in {} line(s) (first shown); bytes were scanned as-is",
+                acc.bad_utf8.count
+            ),
         );
         acc.errors.push(e);
     }
@@ -501,7 +513,10 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<crate::ProgressFn>) ->
         let e = err(
             &display,
             acc.ragged.first_line,
-            format!("{} row(s) have a different number of fields than the header (first shown)", acc.ragged.count),
+            format!(
+                "{} row(s) have a different number of fields than the header (first shown)",
+                acc.ragged.count
+            ),
         );
         acc.errors.push(e);
     }
@@ -572,7 +587,11 @@ impl FlatBatch {
     fn record(&self, r: usize) -> (u64, &[u8], impl Iterator<Item = &[u8]>) {
         let (start, first, line) = self.recs[r];
         let last = self.recs.get(r + 1).map_or(self.ends.len(), |x| x.1);
-        let end = if last > first { self.ends[last - 1] } else { start };
+        let end = if last > first {
+            self.ends[last - 1]
+        } else {
+            start
+        };
         let mut prev = start;
         let fields = self.ends[first..last].iter().map(move |&e| {
             let f = &self.data[prev..e];
@@ -619,7 +638,9 @@ impl<R: io::Read> Iterator for CsvBatches<R> {
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(self.last_line + 1);
                     let msg = match e.kind() {
-                        csv::ErrorKind::Io(io) => format!("read error (input truncated or corrupt): {io}"),
+                        csv::ErrorKind::Io(io) => {
+                            format!("read error (input truncated or corrupt): {io}")
+                        }
                         _ => "malformed CSV".to_string(),
                     };
                     if let Ok(mut g) = self.error.lock() {
@@ -637,14 +658,14 @@ impl<R: io::Read> Iterator for CsvBatches<R> {
 fn looks_like_header(rec: &csv::ByteRecord) -> bool {
     rec.iter().all(|f| {
         let t = trim(f);
-        let Ok(s) = std::str::from_utf8(t) else { return false };
-        !t.is_empty()
-            && s.chars().any(char::is_alphabetic)
-            && {
-                let mut any = false;
-                detect::scan_value(t, Hints::NONE, &mut |_, _, _| any = true);
-                !any
-            }
+        let Ok(s) = std::str::from_utf8(t) else {
+            return false;
+        };
+        !t.is_empty() && s.chars().any(char::is_alphabetic) && {
+            let mut any = false;
+            detect::scan_value(t, Hints::NONE, &mut |_, _, _| any = true);
+            !any
+        }
     })
 }
 
@@ -662,7 +683,11 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
         Ok(false) => return acc,
         Err(e) => {
             let line = e.position().map(|p| p.line()).or(Some(1));
-            acc.errors.push(err(path, line, "malformed CSV or read error at the start".into()));
+            acc.errors.push(err(
+                path,
+                line,
+                "malformed CSV or read error at the start".into(),
+            ));
             return acc;
         }
     }
@@ -673,7 +698,9 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
             .map(|f| Some(String::from_utf8_lossy(trim(f)).into_owned()))
             .collect()
     } else {
-        (1..=first.len()).map(|i| Some(format!("column_{i}"))).collect()
+        (1..=first.len())
+            .map(|i| Some(format!("column_{i}")))
+            .collect()
     };
     let key_idx = ctx
         .subject_key
@@ -753,7 +780,11 @@ fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx
     if let Ok(mut g) = batches.lock()
         && let Some((line, e)) = g.error.take()
     {
-        acc.errors.push(err(path, Some(line), format!("read error (input truncated or corrupt): {e}")));
+        acc.errors.push(err(
+            path,
+            Some(line),
+            format!("read error (input truncated or corrupt): {e}"),
+        ));
     }
     acc
 }
@@ -771,18 +802,16 @@ impl Iterator for SharedBatches {
 fn lines_of(b: &read::LineBatch) -> impl Iterator<Item = (u64, bool, &[u8])> {
     let mut line = b.first_line;
     let mut first = true;
-    b.data
-        .split_inclusive(|&c| c == b'\n')
-        .map(move |l| {
-            let cont = first && b.continues;
-            first = false;
-            let n = line;
-            if l.ends_with(b"\n") {
-                line += 1;
-            }
-            let l = l.strip_suffix(b"\n").unwrap_or(l);
-            (n, cont, l.strip_suffix(b"\r").unwrap_or(l))
-        })
+    b.data.split_inclusive(|&c| c == b'\n').map(move |l| {
+        let cont = first && b.continues;
+        first = false;
+        let n = line;
+        if l.ends_with(b"\n") {
+            line += 1;
+        }
+        let l = l.strip_suffix(b"\n").unwrap_or(l);
+        (n, cont, l.strip_suffix(b"\r").unwrap_or(l))
+    })
 }
 
 fn text_batch(b: &read::LineBatch, ctx: &Ctx<'_>) -> Acc {
@@ -813,7 +842,11 @@ fn jsonl_batch(b: &read::LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Ac
         }
         if cont || l.len() >= max {
             if !cont {
-                acc.errors.push(err(path, Some(line), format!("JSON line longer than {max} bytes skipped")));
+                acc.errors.push(err(
+                    path,
+                    Some(line),
+                    format!("JSON line longer than {max} bytes skipped"),
+                ));
             }
             continue;
         }
@@ -824,13 +857,22 @@ fn jsonl_batch(b: &read::LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Ac
                 walk_json(&v, &mut p, &mut acc, ctx, &mut r, &mut num);
                 acc.end_record(r);
             }
-            Err(e) => acc.errors.push(err(path, Some(line), format!("invalid JSON: {e}"))),
+            Err(e) => acc
+                .errors
+                .push(err(path, Some(line), format!("invalid JSON: {e}"))),
         }
     }
     acc
 }
 
-fn walk_json(v: &Value, path: &mut String, acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec, num: &mut String) {
+fn walk_json(
+    v: &Value,
+    path: &mut String,
+    acc: &mut Acc,
+    ctx: &Ctx<'_>,
+    r: &mut Rec,
+    num: &mut String,
+) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
@@ -901,7 +943,8 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
-        let v: Value = serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        let v: Value =
+            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
         self.record(&v);
         Ok(())
     }

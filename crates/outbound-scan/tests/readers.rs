@@ -2,8 +2,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use outbound_scan::{Kind, ScanOptions, ScanReport, corpus, scan_paths};
 
@@ -60,7 +60,14 @@ fn corpus_counts_equal_ground_truth() {
     assert_eq!(got, gt.kinds);
     for (f, kinds) in &gt.fields {
         let fr = field(&r, f);
-        assert_eq!(&fr.kinds.clone().into_iter().collect::<std::collections::BTreeMap<_, _>>(), kinds, "{f}");
+        assert_eq!(
+            &fr.kinds
+                .clone()
+                .into_iter()
+                .collect::<std::collections::BTreeMap<_, _>>(),
+            kinds,
+            "{f}"
+        );
     }
     assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
     assert_eq!(r.individuals.distinct, gt.distinct_ids);
@@ -84,7 +91,10 @@ fn gzip_and_zstd_give_same_counts() {
     for f in &r.files {
         assert_eq!(f.records, gt.rows);
     }
-    assert_eq!(total(&r, Kind::CnResidentId), 2 * gt.kinds["cn_resident_id"]);
+    assert_eq!(
+        total(&r, Kind::CnResidentId),
+        2 * gt.kinds["cn_resident_id"]
+    );
     // Same people in both files: counted once.
     assert_eq!(r.individuals.distinct, gt.distinct_ids);
 }
@@ -158,10 +168,24 @@ fn ragged_rows_and_invalid_utf8_are_reported_with_lines() {
     big.extend_from_slice(&data[4..]);
     let p = write(&d, "r.csv", &big);
     let r = scan(&[p]);
-    let msgs: Vec<_> = r.errors.iter().map(|e| (e.line, e.message.clone())).collect();
+    let msgs: Vec<_> = r
+        .errors
+        .iter()
+        .map(|e| (e.line, e.message.clone()))
+        .collect();
     assert_eq!(r.errors.len(), 2, "{msgs:?}");
-    assert!(r.errors.iter().any(|e| e.message.contains("UTF-8") && e.line == Some(5004)), "{msgs:?}");
-    assert!(r.errors.iter().any(|e| e.message.contains("fields") && e.line == Some(5003)), "{msgs:?}");
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.message.contains("UTF-8") && e.line == Some(5004)),
+        "{msgs:?}"
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.message.contains("fields") && e.line == Some(5003)),
+        "{msgs:?}"
+    );
     assert_eq!(total(&r, Kind::CnMobile), 5002);
 }
 
@@ -182,7 +206,10 @@ fn json_lines_with_paths_and_a_syntax_error() {
     assert_eq!(r.files[0].records, 3);
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].line, Some(3));
-    assert_eq!(field(&r, "user.contact.phone").kinds.get("cn_mobile"), Some(&3));
+    assert_eq!(
+        field(&r, "user.contact.phone").kinds.get("cn_mobile"),
+        Some(&3)
+    );
     assert_eq!(field(&r, "user.name").kinds.get("person_name"), Some(&2));
     assert_eq!(total(&r, Kind::Ipv4), 1);
     assert_eq!(total(&r, Kind::Ipv6), 1);
@@ -247,7 +274,7 @@ fn huge_line_is_bounded_and_scanned() {
     assert_eq!(r.files[0].records, 1);
     // Pieces are cut at 1 MiB; at most one match per cut may be lost.
     let got = total(&r, Kind::CnMobile);
-    assert!(got >= 300_000 - 5 && got <= 300_000, "{got}");
+    assert!((300_000 - 5..=300_000).contains(&got), "{got}");
 }
 
 #[test]

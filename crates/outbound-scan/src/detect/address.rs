@@ -12,7 +12,10 @@ pub fn is_valid(s: &str) -> bool {
     if !(4..=300).contains(&n) {
         return false;
     }
-    let cjk = s.chars().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c)).count();
+    let cjk = s
+        .chars()
+        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+        .count();
     if cjk >= 4 {
         return s.chars().any(|c| MARKERS.contains(c));
     }

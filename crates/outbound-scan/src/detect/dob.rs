@@ -15,7 +15,10 @@ pub fn parse(s: &[u8]) -> Option<(u32, u32, u32, usize)> {
     }
     let y = num(&s[..4]);
     if s[4].is_ascii_digit() {
-        if s.len() >= 8 && s[..8].iter().all(u8::is_ascii_digit) && !s.get(8).is_some_and(u8::is_ascii_digit) {
+        if s.len() >= 8
+            && s[..8].iter().all(u8::is_ascii_digit)
+            && !s.get(8).is_some_and(u8::is_ascii_digit)
+        {
             return Some((y, num(&s[4..6]), num(&s[6..8]), 8));
         }
         return None;

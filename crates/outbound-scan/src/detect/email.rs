@@ -31,7 +31,10 @@ pub fn domain_len(s: &[u8]) -> usize {
             i += 1;
         }
         let label = &s[start..i];
-        if label.is_empty() || label.len() > 63 || label[0] == b'-' || label[label.len() - 1] == b'-'
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
         {
             break;
         }

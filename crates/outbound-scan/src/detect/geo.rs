@@ -60,7 +60,10 @@ pub fn match_pair(s: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     let (b, end, pb) = parse_decimal(s, j)?;
-    if pb < 4 || s.get(end).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
+    if pb < 4
+        || s.get(end)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.')
+    {
         return None;
     }
     ((lat(a) && lng(b)) || (lng(a) && lat(b))).then_some(end)

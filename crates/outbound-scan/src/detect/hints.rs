@@ -77,8 +77,16 @@ impl Hints {
                 | "receivername"
                 | "consignee"
                 | "contact"
-        ) || has(&["姓名", "名字", "联系人", "收件人", "收货人", "持卡人", "客户名称", "户名"])
-        {
+        ) || has(&[
+            "姓名",
+            "名字",
+            "联系人",
+            "收件人",
+            "收货人",
+            "持卡人",
+            "客户名称",
+            "户名",
+        ]) {
             out.add(Kind::PersonName);
         }
         if (!device && has(&["address", "addr", "street"]))
@@ -89,7 +97,15 @@ impl Hints {
         if has(&["birth", "出生", "生日"]) || matches!(h, "dob" | "bday" | "birthday") {
             out.add(Kind::DateOfBirth);
         }
-        if has(&["card", "卡号", "银行", "bank", "acctno", "accountno", "账号"]) {
+        if has(&[
+            "card",
+            "卡号",
+            "银行",
+            "bank",
+            "acctno",
+            "accountno",
+            "账号",
+        ]) {
             out.add(Kind::BankCard);
         }
         if has(&["passport", "护照"]) {
@@ -99,11 +115,27 @@ impl Hints {
             out.add(Kind::Imei);
         }
         if matches!(h, "lat" | "lng" | "lon" | "long")
-            || has(&["latitude", "longitude", "纬度", "经度", "coord", "坐标", "gps"])
+            || has(&[
+                "latitude",
+                "longitude",
+                "纬度",
+                "经度",
+                "coord",
+                "坐标",
+                "gps",
+            ])
         {
             out.add(Kind::GeoCoordinate);
         }
-        if has(&["身份证", "证件号", "idno", "idcard", "idnumber", "nationalid", "sfz"]) {
+        if has(&[
+            "身份证",
+            "证件号",
+            "idno",
+            "idcard",
+            "idnumber",
+            "nationalid",
+            "sfz",
+        ]) {
             out.add(Kind::CnResidentId);
         }
         if has(&["phone", "mobile", "手机", "电话", "tel", "cell"]) {

@@ -87,10 +87,16 @@ fn value_end(s: &[u8], j: usize) -> usize {
     let mut e = j;
     while e < s.len() {
         let b = s[e];
-        if matches!(b, b',' | b';' | b'"' | b'\'' | b'&' | b'\t' | b'|' | b'\n' | b'}' | b']' | b')' | b'\r') {
+        if matches!(
+            b,
+            b',' | b';' | b'"' | b'\'' | b'&' | b'\t' | b'|' | b'\n' | b'}' | b']' | b')' | b'\r'
+        ) {
             break;
         }
-        if s[e..].starts_with("，".as_bytes()) || s[e..].starts_with("；".as_bytes()) || s[e..].starts_with("。".as_bytes()) {
+        if s[e..].starts_with("，".as_bytes())
+            || s[e..].starts_with("；".as_bytes())
+            || s[e..].starts_with("。".as_bytes())
+        {
             break;
         }
         e += 1;
@@ -113,7 +119,9 @@ pub fn scan_keywords<F: FnMut(Kind, usize, usize)>(s: &[u8], emit: &mut F) {
         {
             continue;
         }
-        let Some(j) = skip_sep(s, b, ascii) else { continue };
+        let Some(j) = skip_sep(s, b, ascii) else {
+            continue;
+        };
         let e = value_end(s, j);
         let v = super::trim(&s[j..e]);
         if v.is_empty() {
@@ -122,7 +130,9 @@ pub fn scan_keywords<F: FnMut(Kind, usize, usize)>(s: &[u8], emit: &mut F) {
         let vs = j + (v.as_ptr() as usize - s[j..].as_ptr() as usize);
         match kw.1 {
             Kind::PersonName => {
-                let Ok(t) = std::str::from_utf8(v) else { continue };
+                let Ok(t) = std::str::from_utf8(v) else {
+                    continue;
+                };
                 if name::is_valid(t) {
                     emit(Kind::PersonName, vs, vs + v.len());
                 } else if let Some(w) = t.split_whitespace().next()
@@ -161,7 +171,10 @@ pub fn scan_keywords<F: FnMut(Kind, usize, usize)>(s: &[u8], emit: &mut F) {
                 let mut buf = [0u8; 19];
                 let mut n = 0;
                 let mut k = 0;
-                while k < v.len() && n < 19 && (v[k].is_ascii_digit() || v[k] == b' ' || v[k] == b'-') {
+                while k < v.len()
+                    && n < 19
+                    && (v[k].is_ascii_digit() || v[k] == b' ' || v[k] == b'-')
+                {
                     if v[k].is_ascii_digit() {
                         buf[n] = v[k];
                         n += 1;

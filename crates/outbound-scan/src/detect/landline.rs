@@ -33,7 +33,7 @@ mod tests {
         assert!(!valid_area(b"011"));
         assert!(!valid_area(b"0155"));
         assert!(!valid_area(b"12"));
-        assert!(valid_local(b"12345678") == false);
+        assert!(!valid_local(b"12345678"));
         assert!(valid_local(b"62345678"));
         assert!(valid_local(b"6234567"));
         assert!(!valid_local(b"623456"));

@@ -16,9 +16,7 @@ pub fn is_valid(d: &[u8]) -> bool {
 /// Strips a `0086` / `86` country prefix from a digit run, if what remains
 /// is a mobile number.
 pub fn strip_country(d: &[u8]) -> Option<&[u8]> {
-    let rest = d
-        .strip_prefix(b"0086")
-        .or_else(|| d.strip_prefix(b"86"))?;
+    let rest = d.strip_prefix(b"0086").or_else(|| d.strip_prefix(b"86"))?;
     is_valid(rest).then_some(rest)
 }
 

@@ -202,10 +202,11 @@ fn token<F: FnMut(Kind, usize, usize)>(
     }
     // Letter first.
     let len = r - i;
-    if matches!(next, Some(b':' | b'-')) && s[i].is_ascii_hexdigit() {
-        if let Some(e) = mac_or_v6(s, i, emit) {
-            return e;
-        }
+    if matches!(next, Some(b':' | b'-'))
+        && s[i].is_ascii_hexdigit()
+        && let Some(e) = mac_or_v6(s, i, emit)
+    {
+        return e;
     }
     if len == 9 || len == 8 {
         if passport::is_valid(&s[i..r], hints.has(Kind::CnPassport)) {
@@ -276,7 +277,10 @@ fn groups<F: FnMut(Kind, usize, usize)>(
     let mut sep = 0u8;
     loop {
         let e = digit_run(s, j);
-        if e == j || alnum_at(s, e) || (s.get(e) == Some(&b'.') && s.get(e + 1).is_some_and(u8::is_ascii_digit)) {
+        if e == j
+            || alnum_at(s, e)
+            || (s.get(e) == Some(&b'.') && s.get(e + 1).is_some_and(u8::is_ascii_digit))
+        {
             break;
         }
         g[n] = (j, e);
@@ -285,7 +289,9 @@ fn groups<F: FnMut(Kind, usize, usize)>(
             break;
         }
         match s.get(e) {
-            Some(&c @ (b' ' | b'-')) if (sep == 0 || sep == c) && s.get(e + 1).is_some_and(u8::is_ascii_digit) => {
+            Some(&c @ (b' ' | b'-'))
+                if (sep == 0 || sep == c) && s.get(e + 1).is_some_and(u8::is_ascii_digit) =>
+            {
                 sep = c;
                 j = e + 1;
             }
@@ -318,22 +324,20 @@ fn groups<F: FnMut(Kind, usize, usize)>(
                 && mobile::is_valid(&digits[first.len()..]))
         {
             Some(Kind::CnMobile)
-        } else if (m == 2 || (m == 3 && lens[2] == 4 && (3..=4).contains(&lens[1])))
+        } else if ((m == 2 || (m == 3 && lens[2] == 4 && (3..=4).contains(&lens[1])))
             && landline::valid_area(first)
-            && landline::valid_local(&digits[lens[0]..])
-        {
-            Some(Kind::CnLandline)
-        } else if plus
-            && first == b"86"
-            && m == 3
-            && (2..=3).contains(&lens[1])
-            && s[g[1].0] != b'0'
-            && {
-                let mut a = [b'0'; 4];
-                a[1..1 + lens[1]].copy_from_slice(&s[g[1].0..g[1].1]);
-                landline::valid_area(&a[..1 + lens[1]])
-            }
-            && landline::valid_local(&s[g[2].0..g[2].1])
+            && landline::valid_local(&digits[lens[0]..]))
+            || (plus
+                && first == b"86"
+                && m == 3
+                && (2..=3).contains(&lens[1])
+                && s[g[1].0] != b'0'
+                && {
+                    let mut a = [b'0'; 4];
+                    a[1..1 + lens[1]].copy_from_slice(&s[g[1].0..g[1].1]);
+                    landline::valid_area(&a[..1 + lens[1]])
+                }
+                && landline::valid_local(&s[g[2].0..g[2].1]))
         {
             Some(Kind::CnLandline)
         } else if (m >= 3
@@ -446,14 +450,18 @@ fn mac_or_v6<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut F) -> 
 /// value as (kind, span text) pairs.
 pub fn find_all(s: &str, hints: Hints) -> Vec<(Kind, String)> {
     let mut v = Vec::new();
-    scan_value(s.as_bytes(), hints, &mut |k, a, b| v.push((k, s[a..b].to_string())));
+    scan_value(s.as_bytes(), hints, &mut |k, a, b| {
+        v.push((k, s[a..b].to_string()))
+    });
     v
 }
 
 /// Like [`find_all`] for free text with keyword context.
 pub fn find_all_text(s: &str) -> Vec<(Kind, String)> {
     let mut v = Vec::new();
-    scan_free_text(s.as_bytes(), &mut |k, a, b| v.push((k, s[a..b].to_string())));
+    scan_free_text(s.as_bytes(), &mut |k, a, b| {
+        v.push((k, s[a..b].to_string()))
+    });
     v
 }
 

@@ -25,14 +25,27 @@ fn is_cjk(c: char) -> bool {
 }
 
 const PLACEHOLDERS: &[&str] = &[
-    "null", "none", "n/a", "na", "nil", "unknown", "test", "anonymous", "未知", "无", "匿名",
-    "测试", "暂无",
+    "null",
+    "none",
+    "n/a",
+    "na",
+    "nil",
+    "unknown",
+    "test",
+    "anonymous",
+    "未知",
+    "无",
+    "匿名",
+    "测试",
+    "暂无",
 ];
 
 /// Whether `s` starts with a listed surname.
 pub fn has_surname(s: &str) -> bool {
     let mut it = s.char_indices();
-    let Some((_, c0)) = it.next() else { return false };
+    let Some((_, c0)) = it.next() else {
+        return false;
+    };
     let one = &s[..c0.len_utf8()];
     if SURNAMES.contains(one) {
         return true;

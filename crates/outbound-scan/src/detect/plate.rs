@@ -28,7 +28,11 @@ pub fn match_at(s: &[u8], i: usize, clen: usize) -> Option<usize> {
     if s.get(j) == Some(&b' ') {
         j += 1;
     } else if s[j..].starts_with("·".as_bytes()) || s[j..].starts_with("•".as_bytes()) {
-        j += if s[j..].starts_with("·".as_bytes()) { 2 } else { 3 };
+        j += if s[j..].starts_with("·".as_bytes()) {
+            2
+        } else {
+            3
+        };
     }
     let start = j;
     while j < s.len() && plate_alnum(s[j]) && j - start < 7 {

@@ -73,8 +73,7 @@ pub fn check18(s: &[u8]) -> Id18 {
     if !(last.is_ascii_digit() || last == b'X') {
         return Id18::Invalid;
     }
-    if !is_region(&s[..6]) || !valid_birth_date(num(&s[6..10]), num(&s[10..12]), num(&s[12..14]))
-    {
+    if !is_region(&s[..6]) || !valid_birth_date(num(&s[6..10]), num(&s[10..12]), num(&s[12..14])) {
         return Id18::Invalid;
     }
     if check_char(&s[..17]) == last {

@@ -4,7 +4,10 @@ use super::*;
 use crate::Kind::*;
 
 fn kinds(s: &str) -> Vec<Kind> {
-    find_all(s, Hints::NONE).into_iter().map(|(k, _)| k).collect()
+    find_all(s, Hints::NONE)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
 }
 
 fn spans(s: &str) -> Vec<(Kind, String)> {
@@ -13,7 +16,10 @@ fn spans(s: &str) -> Vec<(Kind, String)> {
 
 #[test]
 fn resident_ids_in_text() {
-    assert_eq!(kinds("身份证号110102199101010078，请核对"), vec![CnResidentId]);
+    assert_eq!(
+        kinds("身份证号110102199101010078，请核对"),
+        vec![CnResidentId]
+    );
     assert_eq!(kinds("id=44011320141005001x;"), vec![CnResidentId]);
     assert_eq!(kinds("110102910101007"), vec![CnResidentId]);
     // Wrong check digit: not an ID, and not re-read as a card.
@@ -127,10 +133,22 @@ fn context_only_kinds_need_context() {
     assert_eq!(find_all("张三", Hints::of(PersonName)).len(), 1);
     assert_eq!(find_all("1990-01-31", Hints::of(DateOfBirth)).len(), 1);
     assert_eq!(kinds("1990-01-31"), vec![]);
-    assert_eq!(find_all("北京市朝阳区建国路88号", Hints::of(Address)).len(), 1);
+    assert_eq!(
+        find_all("北京市朝阳区建国路88号", Hints::of(Address)).len(),
+        1
+    );
     assert_eq!(find_all("39.904200", Hints::of(GeoCoordinate)).len(), 1);
-    assert_eq!(kinds_text("姓名：张三，电话13812345678"), vec![CnMobile, PersonName]);
-    assert_eq!(kinds_text("user name=John Smith; dob=1990-01-31"), vec![PersonName, DateOfBirth]);
+    assert_eq!(
+        kinds_text("姓名：张三，电话13812345678"),
+        vec![CnMobile, PersonName]
+    );
+    assert_eq!(
+        kinds_text("user name=John Smith; dob=1990-01-31"),
+        vec![PersonName, DateOfBirth]
+    );
     assert_eq!(kinds_text("filename=report.txt hostname: web1"), vec![]);
-    assert_eq!(kinds_text("地址:上海市浦东新区世纪大道100号"), vec![Address]);
+    assert_eq!(
+        kinds_text("地址:上海市浦东新区世纪大道100号"),
+        vec![Address]
+    );
 }

@@ -48,7 +48,7 @@ pub fn luhn(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Parses ASCII digits into a number (caller guarantees digits, len <= 9).
@@ -64,7 +64,7 @@ pub fn all_digits(d: &[u8]) -> bool {
 }
 
 fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 /// Days in month `m` (1-12) of year `y`; 0 for an invalid month.
