@@ -10,7 +10,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::detect::{self, Hints, trim};
 use crate::read::{self, Format, LineBatches};
@@ -850,54 +849,135 @@ fn jsonl_batch(b: &read::LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Ac
             }
             continue;
         }
-        match serde_json::from_slice::<Value>(l) {
-            Ok(v) => {
-                let mut r = Rec::default();
-                p.clear();
-                walk_json(&v, &mut p, &mut acc, ctx, &mut r, &mut num);
-                acc.end_record(r);
-            }
-            Err(e) => acc
-                .errors
-                .push(err(path, Some(line), format!("invalid JSON: {e}"))),
+        let mut r = Rec::default();
+        let mut de = serde_json::Deserializer::from_slice(l);
+        let res = serde::de::DeserializeSeed::deserialize(
+            Walk {
+                path: &mut p,
+                acc: &mut acc,
+                ctx,
+                rec: &mut r,
+                num: &mut num,
+            },
+            &mut de,
+        )
+        .and_then(|()| de.end());
+        p.clear();
+        match res {
+            // Cells of a broken line seen before the error stay counted;
+            // the line is not counted as a record.
+            Ok(()) => acc.end_record(r),
+            Err(e) => acc.errors.push(err(path, Some(line), format!("invalid JSON: {e}"))),
         }
     }
     acc
 }
 
-fn walk_json(
-    v: &Value,
-    path: &mut String,
-    acc: &mut Acc,
-    ctx: &Ctx<'_>,
-    r: &mut Rec,
-    num: &mut String,
-) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let l = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                walk_json(x, path, acc, ctx, r, num);
-                path.truncate(l);
-            }
+/// Streams a JSON value into the accumulator without building a
+/// `serde_json::Value`: strings are borrowed from the input where
+/// possible, keys are appended to one reused path buffer, so the only
+/// per-value work is the scan itself.
+struct Walk<'a, 'c> {
+    path: &'a mut String,
+    acc: &'a mut Acc,
+    ctx: &'a Ctx<'c>,
+    rec: &'a mut Rec,
+    num: &'a mut String,
+}
+
+impl Walk<'_, '_> {
+    fn reborrow(&mut self) -> Walk<'_, '_> {
+        Walk {
+            path: &mut *self.path,
+            acc: &mut *self.acc,
+            ctx: self.ctx,
+            rec: &mut *self.rec,
+            num: &mut *self.num,
         }
-        Value::Array(a) => {
-            for x in a {
-                walk_json(x, path, acc, ctx, r, num);
-            }
+    }
+
+    fn leaf(self, v: &[u8]) {
+        json_leaf(self.path, v, self.acc, self.ctx, self.rec);
+    }
+
+    fn number(self, n: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.num.clear();
+        let _ = write!(self.num, "{n}");
+        json_leaf(self.path, self.num.as_bytes(), self.acc, self.ctx, self.rec);
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Appends an object key to the path.
+struct KeySeed<'a>(&'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
+        if !self.0.is_empty() {
+            self.0.push('.');
         }
-        Value::String(s) => json_leaf(path, s.as_bytes(), acc, ctx, r),
-        Value::Number(n) => {
-            use std::fmt::Write;
-            num.clear();
-            let _ = write!(num, "{n}");
-            json_leaf(path, num.as_bytes(), acc, ctx, r);
+        self.0.push_str(k);
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.leaf(v.as_bytes());
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.number(v);
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.number(v);
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.number(v);
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self.reborrow())?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let base = self.path.len();
+        while map.next_key_seed(KeySeed(self.path))?.is_some() {
+            map.next_value_seed(self.reborrow())?;
+            self.path.truncate(base);
         }
-        _ => {}
+        Ok(())
     }
 }
 
@@ -916,13 +996,20 @@ struct TopVisitor<'a, 'c> {
     ctx: &'a Ctx<'c>,
 }
 
-impl TopVisitor<'_, '_> {
-    fn record(&mut self, v: &Value) {
-        let mut r = Rec::default();
-        let mut p = String::new();
-        let mut num = String::new();
-        walk_json(v, &mut p, self.acc, self.ctx, &mut r, &mut num);
-        self.acc.end_record(r);
+impl<'c> TopVisitor<'_, 'c> {
+    fn walk<'s>(
+        &'s mut self,
+        path: &'s mut String,
+        num: &'s mut String,
+        r: &'s mut Rec,
+    ) -> Walk<'s, 'c> {
+        Walk {
+            path: &mut *path,
+            acc: &mut *self.acc,
+            ctx: self.ctx,
+            rec: &mut *r,
+            num: &mut *num,
+        }
     }
 }
 
@@ -934,23 +1021,35 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        // One element in memory at a time: arrays of millions of records
-        // stream through.
-        while let Some(v) = seq.next_element::<Value>()? {
-            self.record(&v);
+        // One element at a time, streamed: arrays of millions of records
+        // never sit in memory.
+        let (mut p, mut num) = (String::new(), String::new());
+        loop {
+            let mut r = Rec::default();
+            p.clear();
+            let w = self.walk(&mut p, &mut num, &mut r);
+            if seq.next_element_seed(w)?.is_none() {
+                break;
+            }
+            self.acc.end_record(r);
         }
         Ok(())
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
-        let v: Value =
-            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        self.record(&v);
+        let (mut p, mut num) = (String::new(), String::new());
+        let mut r = Rec::default();
+        let w = self.walk(&mut p, &mut num, &mut r);
+        serde::de::Visitor::visit_map(w, map)?;
+        self.acc.end_record(r);
         Ok(())
     }
 
     fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
-        self.record(&Value::String(s.to_string()));
+        let (mut p, mut num) = (String::new(), String::new());
+        let mut r = Rec::default();
+        self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
+        self.acc.end_record(r);
         Ok(())
     }
 }
