@@ -242,8 +242,8 @@ fn unknown_reference_with_did_you_mean() {
         "unknown_reference",
         "transfer crm-to-parent.recipient",
     );
-    // Reported at the transfer that holds the reference.
-    assert_at(d, "map.yaml", pos(&text, "- id: crm-to-parent").0);
+    // Reported at the line of the reference itself.
+    assert_at(d, "map.yaml", pos(&text, "recipient: parent-su").0);
     assert!(d.message.contains("`parent-su`"), "{d:?}");
     assert!(
         d.help

@@ -234,3 +234,10 @@ impl Default for SensitivityProfile {
         SensitivityProfile::Standard
     }
 }
+
+#[allow(clippy::derivable_impls)]
+impl Default for Origin {
+    fn default() -> Self {
+        Origin::Domestic
+    }
+}

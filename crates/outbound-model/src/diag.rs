@@ -27,6 +27,9 @@ impl fmt::Display for Loc {
     }
 }
 
+/// Where each key of an entity is written.
+pub type KeyLocs = std::collections::BTreeMap<String, Loc>;
+
 /// What kind of problem a diagnostic reports; stable identifiers for JSON output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -212,6 +212,19 @@ pub fn load_sources(sources: &[(String, String)], taxonomy: &Taxonomy) -> Loaded
         };
         read_file(&mut r, &node, &mut map, &mut version_seen);
     }
+    if !version_seen && !sources.is_empty() && !diags.iter().any(|d| d.code == Code::Syntax) {
+        diags.push(Diagnostic {
+            loc: Loc {
+                file: sources[0].0.as_str().into(),
+                line: 1,
+                column: 1,
+            },
+            field: "version".into(),
+            code: Code::MissingField,
+            message: "no file of the map states its format version".into(),
+            help: "add `version: 1` at the top of one file".into(),
+        });
+    }
     check_references(&map, taxonomy, &mut diags);
     Loaded {
         map,
@@ -370,7 +383,8 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         free_trade_zone,
         exported_this_year,
         exported_last_year,
-        loc: r.loc(node.span()),
+        loc: o.start(&r.file),
+        key_locs: o.key_locs(&r.file),
     })
 }
 
@@ -408,7 +422,8 @@ fn read_system(r: &mut Reader<'_>, node: &Node, path: String) -> Option<System> 
         exporter: exporter?,
         owner: owner?,
         location,
-        loc: r.loc(node.span()),
+        loc: o.start(&r.file),
+        key_locs: o.key_locs(&r.file),
     })
 }
 
@@ -445,7 +460,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
                 subject,
                 subject_key,
                 description,
-                loc: r.loc(fnode.span()),
+                loc: f.start(&r.file),
             });
         }
     }
@@ -454,7 +469,8 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
         name: name?,
         system: system?,
         fields,
-        loc: r.loc(node.span()),
+        loc: o.start(&r.file),
+        key_locs: o.key_locs(&r.file),
     })
 }
 
@@ -506,7 +522,8 @@ fn read_recipient(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Recip
         security_measures,
         onward_recipients: onward,
         dpf_certified,
-        loc: r.loc(node.span()),
+        loc: o.start(&r.file),
+        key_locs: o.key_locs(&r.file),
     })
 }
 
@@ -643,6 +660,7 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
                 Some((d, f)) if !d.is_empty() && !f.is_empty() => fields.push(FieldRef {
                     dataset: d.into(),
                     field: f.into(),
+                    loc,
                 }),
                 _ => r.diags.push(Diagnostic {
                     loc,
@@ -653,6 +671,14 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
                 }),
             }
         }
+    }
+    if fields.is_empty()
+        && let Some(n) = o.map.get_node("fields")
+        && n.as_sequence().is_some_and(|s| s.is_empty())
+    {
+        r.report(n.span(), &format!("{}.fields", o.path), Code::InvalidValue,
+            "a transfer must send at least one field".into(),
+            "list the fields that leave, e.g. `[customers.name, customers.mobile]`, or `[customers.*]`".into());
     }
     let mut mechanisms = Vec::new();
     for (mpath, mnode) in r.list(&o, "mechanisms") {
@@ -692,7 +718,8 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         derogation,
         mechanisms,
         pipia,
-        loc: r.loc(node.span()),
+        loc: o.start(&r.file),
+        key_locs: o.key_locs(&r.file),
     })
 }
 
@@ -773,7 +800,7 @@ fn read_mechanism(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Mecha
         module: module.map(|m| m.min(255) as u8),
         tia_completed,
         reference,
-        loc: r.loc(node.span()),
+        loc: o.start(&r.file),
     })
 }
 
@@ -854,7 +881,7 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         if !exporters.contains_key(s.exporter.as_str()) {
             missing(
                 diags,
-                &s.loc,
+                s.key_locs.get("exporter").unwrap_or(&s.loc),
                 format!("system {}.exporter", s.id),
                 "exporter",
                 &s.exporter,
@@ -866,7 +893,7 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         if !systems.contains_key(d.system.as_str()) {
             missing(
                 diags,
-                &d.loc,
+                d.key_locs.get("system").unwrap_or(&d.loc),
                 format!("dataset {}.system", d.id),
                 "system",
                 &d.system,
@@ -878,7 +905,7 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         if !exporters.contains_key(t.exporter.as_str()) {
             missing(
                 diags,
-                &t.loc,
+                t.key_locs.get("exporter").unwrap_or(&t.loc),
                 format!("transfer {}.exporter", t.id),
                 "exporter",
                 &t.exporter,
@@ -888,7 +915,7 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         if !recipients.contains_key(t.recipient.as_str()) {
             missing(
                 diags,
-                &t.loc,
+                t.key_locs.get("recipient").unwrap_or(&t.loc),
                 format!("transfer {}.recipient", t.id),
                 "recipient",
                 &t.recipient,
@@ -898,13 +925,13 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         for f in &t.fields {
             let field = format!("transfer {}.fields", t.id);
             match map.dataset(&f.dataset) {
-                None => missing(diags, &t.loc, field, "dataset", &f.dataset, &datasets),
+                None => missing(diags, &f.loc, field, "dataset", &f.dataset, &datasets),
                 Some(d) if f.field != "*" && !d.fields.iter().any(|x| x.name == f.field) => {
                     let known: HashMap<&str, &Loc> =
                         d.fields.iter().map(|x| (x.name.as_str(), &x.loc)).collect();
                     missing(
                         diags,
-                        &t.loc,
+                        &f.loc,
                         field,
                         "field",
                         &format!("{}.{}", f.dataset, f.field),
@@ -917,7 +944,7 @@ fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnost
         if let (Some(e), Some(rc)) = (map.exporter(&t.exporter), map.recipient(&t.recipient))
             && e.country == rc.country
         {
-            diags.push(Diagnostic { loc: t.loc.clone(), field: format!("transfer {}.recipient", t.id), code: Code::InvalidValue,
+            diags.push(Diagnostic { loc: t.key_locs.get("recipient").unwrap_or(&t.loc).clone(), field: format!("transfer {}.recipient", t.id), code: Code::InvalidValue,
                 message: format!("exporter and recipient are both in {}: this is not a cross-border transfer", e.country),
                 help: "record only transfers to recipients abroad (Hong Kong, Macao and Taiwan count as abroad for China)".into() });
         }

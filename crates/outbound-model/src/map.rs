@@ -10,28 +10,35 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::choice::*;
-use crate::diag::Loc;
+use crate::diag::{KeyLocs, Loc};
 
 /// A whole data map, possibly assembled from several files.
 #[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[schemars(title = "Outbound data map", deny_unknown_fields)]
 pub struct DataMap {
-    /// Format version; 1.
+    /// Format version; 1. Required in at least one file of a map.
+    #[serde(default)]
     pub version: u32,
     /// The organisation the map describes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation: Option<String>,
     /// Which standard decides sensitivity (default `standard`).
+    #[serde(default)]
     pub sensitivity_profile: SensitivityProfile,
     /// Legal entities that export.
+    #[serde(default)]
     pub exporters: Vec<Exporter>,
     /// Systems holding the data, each with an accountable owner.
+    #[serde(default)]
     pub systems: Vec<System>,
     /// Datasets and their fields.
+    #[serde(default)]
     pub datasets: Vec<Dataset>,
     /// Recipients abroad.
+    #[serde(default)]
     pub recipients: Vec<Recipient>,
     /// Cross-border transfers.
+    #[serde(default)]
     pub transfers: Vec<Transfer>,
 }
 
@@ -40,11 +47,15 @@ pub struct DataMap {
 #[schemars(deny_unknown_fields)]
 pub struct StatedCounts {
     /// The date the figures were taken.
-    #[schemars(with = "String")]
+    #[schemars(with = "Option<String>")]
+    #[serde(default)]
     pub as_of: Option<Date>,
     /// Distinct individuals whose PI was exported.
+    #[schemars(schema_with = "crate::map::count_schema")]
     pub individuals: u64,
     /// Distinct individuals whose sensitive PI was exported.
+    #[serde(default)]
+    #[schemars(schema_with = "crate::map::count_schema")]
     pub sensitive_individuals: u64,
 }
 
@@ -59,8 +70,10 @@ pub struct Exporter {
     /// ISO 3166-1 alpha-2 country of establishment.
     pub country: String,
     /// Critical information infrastructure operator (CSL Art. 37, PIPL Art. 40).
+    #[serde(default)]
     pub ciio: bool,
     /// Individuals whose PI the entity processes in total (Security Assessment Measures Art. 4(2)).
+    #[schemars(schema_with = "crate::map::count_schema")]
     pub individuals_processed: u64,
     /// Corporate group, for counting entities together against splitting.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,6 +91,10 @@ pub struct Exporter {
     #[serde(skip)]
     #[schemars(skip)]
     pub loc: Loc,
+    /// Where each key is written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key_locs: KeyLocs,
 }
 
 /// The accountable owner of a system.
@@ -113,6 +130,10 @@ pub struct System {
     #[serde(skip)]
     #[schemars(skip)]
     pub loc: Loc,
+    /// Where each key is written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key_locs: KeyLocs,
 }
 
 /// A field of a dataset.
@@ -126,6 +147,7 @@ pub struct Field {
     /// Who the value is about.
     pub subject: SubjectKind,
     /// This field identifies the data subject (used for exact counting).
+    #[serde(default)]
     pub subject_key: bool,
     /// Free text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -152,6 +174,10 @@ pub struct Dataset {
     #[serde(skip)]
     #[schemars(skip)]
     pub loc: Loc,
+    /// Where each key is written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key_locs: KeyLocs,
 }
 
 /// A recipient abroad that passes the data on.
@@ -181,15 +207,22 @@ pub struct Recipient {
     /// Contact for individuals and regulators (PIPL Art. 39 requires it in the notice).
     pub contact: String,
     /// Technical and organisational security measures.
+    #[serde(default)]
     pub security_measures: Vec<String>,
     /// Onward recipients (Standard contract Annex I).
+    #[serde(default)]
     pub onward_recipients: Vec<OnwardRecipient>,
     /// Certified under the EU-US Data Privacy Framework.
+    #[serde(default)]
     pub dpf_certified: bool,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
     pub loc: Loc,
+    /// Where each key is written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key_locs: KeyLocs,
 }
 
 /// A mechanism in place for a transfer, with its dates.
@@ -239,6 +272,9 @@ pub struct FieldRef {
     pub dataset: String,
     /// Field name.
     pub field: String,
+    /// Where it is written.
+    #[serde(skip)]
+    pub loc: Loc,
 }
 
 /// Where the data is stored abroad.
@@ -290,18 +326,25 @@ pub struct Transfer {
     /// How often.
     pub frequency: Frequency,
     /// Estimated distinct individuals per year.
+    #[schemars(schema_with = "crate::map::count_schema")]
     pub individuals_per_year: u64,
     /// Estimated distinct individuals per year whose sensitive PI is included;
     /// when absent, every individual counts as sensitive if a sensitive field is included.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::map::opt_count_schema")]
     pub sensitive_individuals_per_year: Option<u64>,
     /// The data includes important data notified or published by the authorities (DSL Art. 21, Provisions Art. 2).
+    #[serde(default)]
     pub important_data: bool,
     /// Where the data was collected.
+    #[serde(default)]
     pub origin: Origin,
     /// Exporter in a free trade zone, data outside the zone's negative list (Provisions Art. 6).
+    #[serde(default)]
     pub outside_ftz_negative_list: bool,
-    /// Retention abroad in days.
+    /// Retention abroad in days; written `3 years`, `18 months`, `90 days` in the map.
+    #[serde(rename = "retention_abroad")]
+    #[schemars(schema_with = "crate::map::duration_schema")]
     pub retention_abroad_days: u32,
     /// Storage abroad.
     pub storage: Storage,
@@ -309,6 +352,7 @@ pub struct Transfer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derogation: Option<Derogation>,
     /// Mechanisms in place.
+    #[serde(default)]
     pub mechanisms: Vec<Mechanism>,
     /// The impact assessment.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,6 +361,10 @@ pub struct Transfer {
     #[serde(skip)]
     #[schemars(skip)]
     pub loc: Loc,
+    /// Where each key is written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key_locs: KeyLocs,
 }
 
 impl DataMap {
@@ -345,4 +393,31 @@ impl DataMap {
                 .filter(move |f| r.field == "*" || f.name == r.field)
         })
     }
+}
+
+/// A count: a non-negative integer, or digits grouped by `_` or `,` as people write them.
+pub(crate) fn count_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^[0-9]{1,3}([_,][0-9]{3})*$|^[0-9]+$"}
+        ]
+    })
+}
+
+/// An optional count.
+pub(crate) fn opt_count_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut s = count_schema(g);
+    if let Some(any) = s.get_mut("anyOf").and_then(|v| v.as_array_mut()) {
+        any.push(serde_json::json!({"type": "null"}));
+    }
+    s
+}
+
+/// A duration such as `3 years`, `18 months`, `90 days`.
+pub(crate) fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": "^[0-9]+ ?(d|day|days|w|week|weeks|m|month|months|y|year|years)$"
+    })
 }

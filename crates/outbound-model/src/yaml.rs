@@ -23,6 +23,46 @@ pub(crate) struct Obj<'n> {
     pub path: String,
 }
 
+impl Obj<'_> {
+    /// Where each key of the mapping is written, so a problem with a value can
+    /// point at its line rather than at the start of the entity.
+    pub fn key_locs(&self, file: &Arc<str>) -> crate::diag::KeyLocs {
+        self.map
+            .keys()
+            .filter_map(|k| {
+                k.span().start().map(|m| {
+                    (
+                        k.as_str().to_string(),
+                        Loc {
+                            file: file.clone(),
+                            line: m.line(),
+                            column: m.column(),
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The position of the first key: where the entity visibly starts.
+    pub fn start(&self, file: &Arc<str>) -> Loc {
+        self.map
+            .keys()
+            .filter_map(|k| k.span().start())
+            .min_by_key(|m| (m.line(), m.column()))
+            .map(|m| Loc {
+                file: file.clone(),
+                line: m.line(),
+                column: m.column(),
+            })
+            .unwrap_or_else(|| Loc {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+            })
+    }
+}
+
 /// A scalar that means "no value".
 fn is_null(s: &MarkedScalarNode) -> bool {
     s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
@@ -169,39 +209,34 @@ impl<'d> Reader<'d> {
         }
     }
 
-    /// A non-negative integer; `1_000_000` and `1,000,000` are accepted since people write them.
+    /// A non-negative integer; `1_000_000` and `1,000,000` are accepted since people write
+    /// them, but only as thousands groups (`1,5` is an error, not 15).
     pub fn count(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<u64> {
         let s = self.scalar(o, key, required, "a whole number")?;
         let raw = s.as_str();
-        let cleaned: String = raw.chars().filter(|c| *c != '_' && *c != ',').collect();
         let field = format!("{}.{key}", o.path);
-        if let Ok(v) = cleaned.parse::<u64>()
-            && s.may_coerce()
+        if s.may_coerce()
+            && let Some(v) = parse_count(raw)
         {
             return Some(v);
         }
-        let (msg, help) = if cleaned.parse::<i64>().is_ok() {
+        let negative = raw.starts_with('-') && parse_count(&raw[1..]).is_some_and(|v| v > 0);
+        let (code, msg, help) = if negative {
             (
+                Code::InvalidValue,
                 format!("`{raw}` is negative"),
                 "a count of individuals is 0 or more".to_string(),
             )
         } else {
             (
+                Code::WrongType,
                 format!("expected a whole number, found `{raw}`"),
-                format!("write `{key}: 120000`"),
+                format!(
+                    "write `{key}: 120000` (or `120_000`; separators only between groups of three digits)"
+                ),
             )
         };
-        self.report(
-            s.span(),
-            &field,
-            if msg.contains("negative") {
-                Code::InvalidValue
-            } else {
-                Code::WrongType
-            },
-            msg,
-            help,
-        );
+        self.report(s.span(), &field, code, msg, help);
         None
     }
 
@@ -250,9 +285,11 @@ impl<'d> Reader<'d> {
         if crate::country::name(raw).is_some() {
             return Some(raw.to_string());
         }
-        let help = match crate::country::name(&raw.to_ascii_uppercase()) {
-            Some(_) => format!("write it in capitals: `{}`", raw.to_ascii_uppercase()),
-            None => "use an ISO 3166-1 alpha-2 code such as CN, US, DE, SG".into(),
+        let help = match raw.to_ascii_uppercase().as_str() {
+            "UK" => "the ISO 3166-1 code of the United Kingdom is `GB`".to_string(),
+            "EL" => "the ISO 3166-1 code of Greece is `GR`".to_string(),
+            up if crate::country::name(up).is_some() => format!("write it in capitals: `{up}`"),
+            _ => "use an ISO 3166-1 alpha-2 code such as CN, US, DE, SG".into(),
         };
         self.report(
             s.span(),
@@ -341,5 +378,50 @@ fn describe(node: &Node) -> &'static str {
         Node::Scalar(_) => "a single value",
         Node::Mapping(_) => "a mapping",
         Node::Sequence(_) => "a list",
+    }
+}
+
+/// Parses digits, optionally grouped in threes by `_` or `,` (one separator kind per number).
+pub(crate) fn parse_count(raw: &str) -> Option<u64> {
+    if raw.is_empty()
+        || !raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'_' || b == b',')
+    {
+        return None;
+    }
+    let sep = raw.bytes().find(|b| *b == b'_' || *b == b',');
+    if let Some(sep) = sep {
+        let groups: Vec<&str> = raw.split(sep as char).collect();
+        let first_ok = (1..=3).contains(&groups[0].len());
+        let rest_ok = groups[1..]
+            .iter()
+            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+        if !first_ok || !rest_ok {
+            return None;
+        }
+    }
+    raw.bytes()
+        .filter(u8::is_ascii_digit)
+        .try_fold(0u64, |acc, b| {
+            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_count;
+
+    #[test]
+    fn counts_with_thousands_separators() {
+        assert_eq!(parse_count("1_000_000"), Some(1_000_000));
+        assert_eq!(parse_count("312,450"), Some(312_450));
+        assert_eq!(parse_count("42"), Some(42));
+        assert_eq!(parse_count("1,5"), None);
+        assert_eq!(parse_count("1,0000000"), None);
+        assert_eq!(parse_count("1_000,000"), None);
+        assert_eq!(parse_count("_100"), None);
+        assert_eq!(parse_count("99999999999999999999999"), None);
+        assert_eq!(parse_count(""), None);
     }
 }

@@ -322,13 +322,7 @@ fn mutation_of_a_required_value_is_reported_where_it_is() {
 
 /// Known, reported differences between the schema and the loader: (definition, key, side).
 /// Each entry is a bug; remove it when fixed (the test then insists).
-const KNOWN_DRIFT: &[(&str, &str)] = &[
-    // The loader reads `retention_abroad: 3 years`; the schema publishes the
-    // in-memory field `retention_abroad_days` (an integer), which the loader
-    // rejects as an unknown field.
-    ("Transfer", "retention_abroad"),
-    ("Transfer", "retention_abroad_days"),
-];
+const KNOWN_DRIFT: &[(&str, &str)] = &[];
 
 fn schema_props<'a>(schema: &'a serde_json::Value, def: &str) -> BTreeSet<&'a str> {
     let node = if def == "DataMap" {
