@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -196,7 +196,7 @@ impl Acc {
         self
     }
 
-    fn end_record(&mut self, r: Rec) {
+    fn end_record(&mut self, r: Rec, ctx: &Ctx<'_>) {
         self.records += 1;
         if let Some(h) = r.key {
             self.subjects.key.insert(h);
@@ -206,6 +206,9 @@ impl Acc {
         }
         for (slot, h) in r.auto.iter().enumerate() {
             if let Some(h) = *h {
+                if !ctx.auto_seen[slot].load(Ordering::Relaxed) {
+                    ctx.auto_seen[slot].store(true, Ordering::Relaxed);
+                }
                 self.subjects.auto[slot].insert(h);
                 if r.sensitive {
                     self.subjects.auto_sensitive[slot].insert(h);
@@ -225,6 +228,12 @@ struct Rec {
 
 struct Ctx<'a> {
     hasher: &'a RandomState,
+    /// Set once a subject of the automatic key kind (ID, mobile, e-mail)
+    /// was seen anywhere. Weaker kinds are only needed when no stronger one
+    /// exists in the whole run, so once a stronger one is seen, hashing and
+    /// storing the weaker ones is skipped: the result is the same, the work
+    /// is a third.
+    auto_seen: &'a [AtomicBool; 3],
     subject_key: Option<&'a str>,
     samples: usize,
 }
@@ -260,6 +269,14 @@ impl Ctx<'_> {
     }
 
     #[inline]
+    fn stronger_seen(&self, slot: usize) -> bool {
+        self.subject_key.is_some()
+            || self.auto_seen[..slot]
+                .iter()
+                .any(|b| b.load(Ordering::Relaxed))
+    }
+
+    #[inline]
     fn cell(&self, f: &mut FieldAcc, v: &[u8], free: bool, is_key: bool, r: &mut Rec) {
         if trim(v).is_empty() {
             return;
@@ -276,6 +293,7 @@ impl Ctx<'_> {
             r.sensitive |= k.is_sensitive();
             if let Some(slot) = AUTO_KINDS.iter().position(|&x| x == k)
                 && r.auto[slot].is_none()
+                && !self.stronger_seen(slot)
             {
                 r.auto[slot] = Some(self.hash(Some(k), &v[a..b]));
             }
@@ -393,8 +411,14 @@ fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
     let mut errors = Vec::new();
     let files = collect_files(paths, opts, &mut errors);
     let hasher = RandomState::new();
+    let auto_seen = [
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+    ];
     let ctx = Ctx {
         hasher: &hasher,
+        auto_seen: &auto_seen,
         subject_key: opts.subject_key.as_deref(),
         samples: opts.samples,
     };
@@ -728,7 +752,7 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
                 };
                 ctx.cell(&mut acc.fields[idx], v, true, key_idx == Some(i), &mut r);
             }
-            acc.end_record(r);
+            acc.end_record(r, ctx);
         }
         acc
     };
@@ -822,7 +846,7 @@ fn text_batch(b: &read::LineBatch, ctx: &Ctx<'_>) -> Acc {
         }
         let mut r = Rec::default();
         ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
-        acc.end_record(r);
+        acc.end_record(r, ctx);
         if cont {
             // A piece of an over-long line: same record as before.
             acc.records -= 1;
@@ -866,8 +890,10 @@ fn jsonl_batch(b: &read::LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Ac
         match res {
             // Cells of a broken line seen before the error stay counted;
             // the line is not counted as a record.
-            Ok(()) => acc.end_record(r),
-            Err(e) => acc.errors.push(err(path, Some(line), format!("invalid JSON: {e}"))),
+            Ok(()) => acc.end_record(r, ctx),
+            Err(e) => acc
+                .errors
+                .push(err(path, Some(line), format!("invalid JSON: {e}"))),
         }
     }
     acc
@@ -1031,7 +1057,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
             if seq.next_element_seed(w)?.is_none() {
                 break;
             }
-            self.acc.end_record(r);
+            self.acc.end_record(r, self.ctx);
         }
         Ok(())
     }
@@ -1041,7 +1067,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         let mut r = Rec::default();
         let w = self.walk(&mut p, &mut num, &mut r);
         serde::de::Visitor::visit_map(w, map)?;
-        self.acc.end_record(r);
+        self.acc.end_record(r, self.ctx);
         Ok(())
     }
 
@@ -1049,7 +1075,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         let (mut p, mut num) = (String::new(), String::new());
         let mut r = Rec::default();
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
-        self.acc.end_record(r);
+        self.acc.end_record(r, self.ctx);
         Ok(())
     }
 }

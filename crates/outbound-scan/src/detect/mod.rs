@@ -97,9 +97,40 @@ static START: [bool; 256] = {
     t
 };
 
+/// Finds the next valid e-mail whose `@` comes from `ats` and whose local
+/// part starts at or after `min`. Expanding left from each `@` (found with
+/// memchr) is cheaper than checking every token for a following `@`.
+fn next_email(s: &[u8], ats: &mut memchr::Memchr<'_>, min: usize) -> Option<(usize, usize)> {
+    for at in ats.by_ref() {
+        if at < min {
+            continue;
+        }
+        let floor = min.max(at.saturating_sub(65));
+        let mut l = at;
+        while l > floor && email::is_local_char(s[l - 1]) {
+            l -= 1;
+        }
+        // Leading punctuation is not part of the address.
+        while l < at && !s[l].is_ascii_alphanumeric() {
+            l += 1;
+        }
+        if l == floor && floor > min {
+            continue; // local part longer than 64 characters
+        }
+        if email::valid_local(&s[l..at]) {
+            let dl = email::domain_len(&s[at + 1..]);
+            if dl > 0 {
+                return Some((l, at + 1 + dl));
+            }
+        }
+    }
+    None
+}
+
 /// The generic pass: structured identifiers found anywhere in `s`.
 pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
-    let has_at = memchr::memchr(b'@', s).is_some();
+    let mut ats = memchr::memchr_iter(b'@', s);
+    let mut mail = next_email(s, &mut ats, 0);
     let n = s.len();
     let mut i = 0;
     while i < n {
@@ -108,8 +139,18 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mu
             i += 1;
             continue;
         }
+        if let Some((ms, me)) = mail
+            && i >= ms
+        {
+            if i < me {
+                emit(Kind::Email, ms, me);
+                i = me;
+            }
+            mail = next_email(s, &mut ats, i);
+            continue;
+        }
         if b.is_ascii_alphanumeric() {
-            i = token(s, i, hints, has_at, emit);
+            i = token(s, i, hints, emit);
         } else if b == b'(' {
             i = match paren_landline(s, i) {
                 Some(e) => {
@@ -139,31 +180,18 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mu
 /// Handles the alphanumeric run starting at `i` (preceded by a
 /// non-alphanumeric byte); returns where scanning resumes.
 #[inline]
-fn token<F: FnMut(Kind, usize, usize)>(
-    s: &[u8],
-    i: usize,
-    hints: Hints,
-    has_at: bool,
-    emit: &mut F,
-) -> usize {
-    if has_at {
-        let mut e = i;
-        while e < s.len() && email::is_local_char(s[e]) {
-            e += 1;
-        }
-        if s.get(e) == Some(&b'@') && email::valid_local(&s[i..e]) {
-            let dl = email::domain_len(&s[e + 1..]);
-            if dl > 0 {
-                let end = e + 1 + dl;
-                emit(Kind::Email, i, end);
-                return end;
-            }
-        }
+fn token<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, hints: Hints, emit: &mut F) -> usize {
+    // One pass: end of the alphanumeric run and of its leading digits.
+    let mut r = i;
+    while r < s.len() && s[r].is_ascii_digit() {
+        r += 1;
     }
-    let r = alnum_run(s, i);
+    let d = r;
+    while r < s.len() && s[r].is_ascii_alphanumeric() {
+        r += 1;
+    }
     let next = s.get(r).copied();
     if s[i].is_ascii_digit() {
-        let d = digit_run(s, i);
         if d < r {
             // Mixed token starting with a digit: ID with X, USCC, MAC, IPv6.
             if matches!(next, Some(b':' | b'-'))

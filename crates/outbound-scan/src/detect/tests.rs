@@ -152,3 +152,20 @@ fn context_only_kinds_need_context() {
         vec![Address]
     );
 }
+
+#[test]
+fn several_emails_and_edges() {
+    assert_eq!(
+        spans("to:a@b.com,c.d@e.org; _x@y.cn"),
+        vec![
+            (Email, "a@b.com".into()),
+            (Email, "c.d@e.org".into()),
+            (Email, "x@y.cn".into())
+        ]
+    );
+    assert_eq!(
+        kinds("13812345678 13812345678@qq.com"),
+        vec![CnMobile, Email]
+    );
+    assert_eq!(kinds("@@ a@ @b.com"), vec![]);
+}
