@@ -16,6 +16,9 @@ use crate::read::{self, Format, LineBatches};
 use crate::report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Totals};
 use crate::{KIND_COUNT, Kind, mask};
 
+#[cfg(feature = "parquet")]
+mod parquet_in;
+
 /// Progress callback: called from worker threads with the number of raw
 /// input bytes processed since the previous call (increments, so that
 /// files scanned in parallel simply add up).
@@ -493,6 +496,36 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<crate::ProgressFn>) ->
         path: display.clone(),
         ..Default::default()
     };
+    if is_parquet(path) {
+        fr.format = "parquet".into();
+        fr.encoding = "binary".into();
+        #[cfg(feature = "parquet")]
+        {
+            let (acc, size) = parquet_in::scan_parquet(path, &display, ctx, progress);
+            fr.records = acc.records;
+            fr.bytes = size;
+            let mut acc = acc;
+            let mut fields: Vec<FieldReport> = acc
+                .fields
+                .iter_mut()
+                .map(|f| field_report(f, ctx.samples))
+                .collect();
+            fields.sort_by(|a, b| a.field.cmp(&b.field));
+            fr.fields = fields;
+            return (fr, acc);
+        }
+        #[cfg(not(feature = "parquet"))]
+        {
+            let _ = progress;
+            let mut acc = Acc::default();
+            acc.errors.push(err(
+                &display,
+                None,
+                "Parquet support is not compiled in (build with the `parquet` feature)".into(),
+            ));
+            return (fr, acc);
+        }
+    }
     let input = match read::open(path, progress) {
         Ok(i) => i,
         Err(e) => {
@@ -556,6 +589,24 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<crate::ProgressFn>) ->
     }
     fr.fields = fields;
     (fr, acc)
+}
+
+/// Parquet by extension or by the `PAR1` magic at the start.
+fn is_parquet(path: &Path) -> bool {
+    if path.as_os_str() == "-" {
+        return false;
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"PAR1"
 }
 
 fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {

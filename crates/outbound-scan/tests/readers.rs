@@ -328,3 +328,13 @@ fn directories_globs_missing_files_and_progress() {
     let bytes: u64 = r.files.iter().map(|f| f.bytes).sum();
     assert_eq!(seen.load(Ordering::Relaxed), bytes);
 }
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_feature_is_a_clear_error() {
+    let d = tmpdir();
+    let p = write(&d, "x.parquet", b"PAR1....PAR1");
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "parquet");
+    assert!(r.errors[0].message.contains("parquet"));
+}

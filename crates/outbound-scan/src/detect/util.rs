@@ -89,7 +89,7 @@ pub static TODAY: LazyLock<u32> = LazyLock::new(|| {
 });
 
 /// Howard Hinnant's days → civil date algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
