@@ -93,6 +93,29 @@ fn due_text(id: &str, due: Option<Date>, as_of: Date) -> String {
     }
 }
 
+/// "crm-to-parent 120,000; card-payments 9,000 (9,000 sensitive; exempt under Provisions Art. 5(1), counted)".
+fn contributions_text(e: &outbound_rules::assess::ExporterSummary) -> String {
+    e.contributions
+        .iter()
+        .map(|c| {
+            let mut notes = Vec::new();
+            if c.sensitive_individuals > 0 {
+                notes.push(format!("{} sensitive", thousands(c.sensitive_individuals)));
+            }
+            if let Some(cite) = &c.exempt_but_counted {
+                notes.push(format!("exempt under {cite}, counted"));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
+            };
+            format!("{} {}{notes}", c.transfer, thousands(c.individuals))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// One determination as indented text.
 pub fn render_determination_text(d: &Determination, as_of: Date) -> String {
     let mut s = String::new();
@@ -254,6 +277,9 @@ fn render_text(a: &Assessment) -> String {
             let _ = writeln!(s, "      {}{flag}", l.text);
         }
         let _ = writeln!(s, "      counts: {}", e.counts_source);
+        if !e.contributions.is_empty() && e.country == "CN" {
+            let _ = writeln!(s, "      from: {}", contributions_text(e));
+        }
     }
     for g in &a.groups {
         let _ = writeln!(
@@ -340,8 +366,26 @@ fn render_markdown(a: &Assessment) -> String {
                     ]
                 })
                 .collect();
+            if e.thresholds.is_empty() {
+                v.push(vec![
+                    e.exporter.clone(),
+                    format!(
+                        "{} individuals, {} sensitive",
+                        thousands(e.current_year.individuals),
+                        thousands(e.current_year.sensitive_individuals)
+                    ),
+                    String::new(),
+                ]);
+            }
             if let Some(n) = &e.note {
                 v.push(vec![e.exporter.clone(), n.clone(), String::new()]);
+            }
+            if !e.contributions.is_empty() && e.country == "CN" {
+                v.push(vec![
+                    e.exporter.clone(),
+                    format!("from: {}", contributions_text(e)),
+                    String::new(),
+                ]);
             }
             if v.is_empty() {
                 v.push(vec![

@@ -125,8 +125,8 @@ pub fn demo_text(map: &outbound_model::DataMap, a: &outbound_rules::assess::Asse
     let up = upcoming(a);
     let _ = writeln!(
         s,
-        "3. Deadlines overdue or within 30 days: {}",
-        if up.is_empty() { "none" } else { "" }
+        "3. Deadlines overdue or within 30 days:{}",
+        if up.is_empty() { " none" } else { "" }
     );
     for (t, regime, id, due, cite) in &up {
         let state = if *due < a.as_of { "OVERDUE" } else { "due" };
@@ -137,11 +137,38 @@ pub fn demo_text(map: &outbound_model::DataMap, a: &outbound_rules::assess::Asse
         "\n4. Individuals exported since 1 January {} against the thresholds:",
         a.as_of.year()
     );
+    let ciio: std::collections::HashSet<&str> = map
+        .exporters
+        .iter()
+        .filter(|e| e.ciio)
+        .map(|e| e.id.as_str())
+        .collect();
     for e in &a.exporters {
+        if ciio.contains(e.exporter.as_str()) {
+            let _ = writeln!(
+                s,
+                "   - {}: {}",
+                e.exporter,
+                e.note.as_deref().unwrap_or("a CIIO")
+            );
+            continue;
+        }
         for l in &e.thresholds {
             let flag = if l.reached { "  <- reached" } else { "" };
             let _ = writeln!(s, "   - {}: {}{flag}", e.exporter, l.text);
         }
+    }
+    for g in &a.groups {
+        let _ = writeln!(
+            s,
+            "   - group {} ({}): {} individuals in total{}",
+            g.group,
+            g.exporters.join(", "),
+            outbound_rules::regime::cn::thousands(g.current_year.individuals),
+            g.warning
+                .as_ref()
+                .map_or(String::new(), |w| format!(" — WARNING: {w}"))
+        );
     }
     let _ = writeln!(
         s,

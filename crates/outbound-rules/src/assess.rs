@@ -105,6 +105,22 @@ pub struct ExporterSummary {
     /// What else bears on the exporter's thresholds (CIIO status …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The transfers whose estimates add up to the count, so a reader can see where it comes from.
+    pub contributions: Vec<Contribution>,
+}
+
+/// One transfer's part in an exporter's count.
+#[derive(Debug, Serialize)]
+pub struct Contribution {
+    /// Transfer id.
+    pub transfer: String,
+    /// Estimated individuals per year.
+    pub individuals: u64,
+    /// Estimated sensitive individuals per year.
+    pub sensitive_individuals: u64,
+    /// Set when the transfer is exempt from every route but still counts (see docs/RULES.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exempt_but_counted: Option<String>,
 }
 
 /// One line such as "312,450 of 1,000,000 non-sensitive".
@@ -393,6 +409,7 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
                 counts_source: counts_source(e, counts.is_some()),
                 thresholds,
                 note,
+                contributions: contributions(&transfers, &e.id),
             }
         })
         .collect();
@@ -403,6 +420,37 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
         exporters,
         groups,
     }
+}
+
+/// The transfers of an exporter that count towards its thresholds, largest first.
+fn contributions(transfers: &[TransferAssessment], exporter: &str) -> Vec<Contribution> {
+    let mut v: Vec<Contribution> = transfers
+        .iter()
+        .filter(|t| t.exporter == exporter)
+        .filter(|t| {
+            let f = &t.facts;
+            f.transfer.personal_information
+                && f.transfer.origin == Origin::Domestic
+                && !(f.exporter.free_trade_zone.is_some() && f.transfer.outside_ftz_negative_list)
+        })
+        .map(|t| Contribution {
+            transfer: t.transfer.clone(),
+            individuals: t.facts.transfer.individuals,
+            sensitive_individuals: t.facts.transfer.sensitive_individuals,
+            exempt_but_counted: t
+                .determinations
+                .iter()
+                .find(|d| d.regime == "CN" && d.mechanism == "exempt")
+                .and_then(|d| d.reasons.first())
+                .map(|r| r.citation.clone()),
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        b.individuals
+            .cmp(&a.individuals)
+            .then_with(|| a.transfer.cmp(&b.transfer))
+    });
+    v
 }
 
 fn group_summaries(map: &DataMap, exporters: &[ExporterSummary], as_of: Date) -> Vec<GroupSummary> {
@@ -473,9 +521,9 @@ fn threshold_lines(as_of: Date, cum: Option<&Cumulative>, e: &Exporter) -> Vec<T
                 c.sensitive_individuals
             };
             let what = match (th.measure.as_str(), th.window.as_str()) {
-                (_, "processed") => "processed",
-                ("individuals", _) => "non-sensitive",
-                _ => "sensitive",
+                (_, "processed") => "individuals processed",
+                ("individuals", _) => "individuals",
+                _ => "individuals with sensitive PI",
             };
             ThresholdLine {
                 count,

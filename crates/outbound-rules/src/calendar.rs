@@ -37,6 +37,15 @@ pub struct YearCalendar {
 #[derive(Debug)]
 pub struct WorkingCalendar {
     years: BTreeMap<i16, YearCalendar>,
+    /// Provisional days off for years without a notice, used only when counting backwards.
+    provisional: HashSet<Date>,
+}
+
+#[derive(Deserialize)]
+struct ProvisionalFile {
+    #[allow(dead_code)]
+    source: String,
+    years: BTreeMap<String, Vec<Date>>,
 }
 
 /// A date computed in working days, with the years for which no calendar was available.
@@ -53,8 +62,13 @@ macro_rules! years {
 }
 
 static CN: LazyLock<WorkingCalendar> = LazyLock::new(|| {
-    WorkingCalendar::from_files(&years!("2021", "2022", "2023", "2024", "2025", "2026"))
-        .expect("bundled calendars are valid (checked by tests)")
+    let mut c =
+        WorkingCalendar::from_files(&years!("2021", "2022", "2023", "2024", "2025", "2026"))
+            .expect("bundled calendars are valid (checked by tests)");
+    let p: ProvisionalFile = toml::from_str(include_str!("../data/cn-calendar/provisional.toml"))
+        .expect("provisional.toml is valid (checked by tests)");
+    c.provisional = p.years.into_values().flatten().collect();
+    c
 });
 
 impl WorkingCalendar {
@@ -94,7 +108,10 @@ impl WorkingCalendar {
                 },
             );
         }
-        Ok(WorkingCalendar { years })
+        Ok(WorkingCalendar {
+            years,
+            provisional: HashSet::new(),
+        })
     }
 
     /// The calendar of a year, if on file.
@@ -123,6 +140,11 @@ impl WorkingCalendar {
     }
 
     /// The date `n` working days after `start` (`start` itself is day 0), or before it when `n` is negative.
+    ///
+    /// In a year without an official calendar the count errs on the safe side, so the
+    /// date can only come earlier than the official one: forwards (a deadline after an
+    /// event) Monday to Friday all count; backwards (a deadline before expiry) the
+    /// provisional statutory holidays are days off too and no weekend is a working day.
     pub fn add_working_days(&self, start: Date, n: i32) -> WorkingDate {
         let step = if n >= 0 { 1.day() } else { (-1).day() };
         let mut d = start;
@@ -133,9 +155,12 @@ impl WorkingCalendar {
                 Ok(x) => x,
                 Err(_) => break,
             };
-            let (working, official) = self.is_working_day(d);
+            let (mut working, official) = self.is_working_day(d);
             if !official {
                 estimated.insert(d.year());
+                if n < 0 && self.provisional.contains(&d) {
+                    working = false;
+                }
             }
             if working {
                 left -= 1;
@@ -197,6 +222,27 @@ mod tests {
             w.estimated_years.into_iter().collect::<Vec<_>>(),
             vec![2027]
         );
+    }
+
+    #[test]
+    fn backwards_through_a_missing_year_uses_provisional_holidays() {
+        let c = WorkingCalendar::china();
+        // 2027-10-11 (Mon) back 1 working day: Oct 8 and Oct 4–7 are provisional days off, so Sep 30.
+        let w = c.add_working_days(date(2027, 10, 11), -1);
+        assert_eq!(w.date, date(2027, 9, 30));
+        assert!(w.estimated_years.contains(&2027));
+        // Forwards, the same days count as working days (the safe side for a deadline after an event).
+        assert_eq!(
+            c.add_working_days(date(2027, 9, 30), 1).date,
+            date(2027, 10, 1)
+        );
+    }
+
+    #[test]
+    fn provisional_days_are_weekdays() {
+        for d in &WorkingCalendar::china().provisional {
+            assert!(!is_weekend(*d), "{d}");
+        }
     }
 
     #[test]

@@ -172,8 +172,8 @@ impl Facts {
 
     /// Checks what the types cannot: country codes, counts that contradict each other.
     fn check(&self, source_name: &str, text: &str) -> Result<(), FactsError> {
-        let err = |field: &str, key: &str, message: String| {
-            let (line, column) = locate(text, key);
+        let err = |field: &str, _key: &str, message: String| {
+            let (line, column) = locate_path(text, field);
             FactsError {
                 source_name: source_name.into(),
                 line,
@@ -245,18 +245,96 @@ impl Facts {
     }
 }
 
-/// Line and column of the first occurrence of `needle`, for errors found after parsing.
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    match text.find(needle) {
-        Some(pos) => {
-            let before = &text[..pos];
-            let line = before.matches('\n').count() + 1;
-            let column = pos - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            (line, column)
+/// Line and column of a dotted field path (`transfer.sensitive_individuals`), for errors
+/// found after parsing: each key is searched for after its parent's key, so a key that
+/// also appears under another object is not mistaken for it.
+fn locate_path(text: &str, path: &str) -> (usize, usize) {
+    let mut pos = 0;
+    for seg in path.split('.') {
+        match text[pos..].find(&format!("\"{seg}\"")) {
+            Some(i) => pos += i,
+            None => break,
         }
-        None => (0, 0),
     }
+    if pos == 0 && !text.starts_with('"') {
+        return (0, 0);
+    }
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line, column)
 }
+
+/// What each facts field means, for "missing field" messages (DESIGN.md asks for both).
+const MEANINGS: &[(&str, &str)] = &[
+    ("as_of", "the date the transfer is judged at, YYYY-MM-DD"),
+    (
+        "exporter",
+        "the exporting entity: id, country, ciio, individuals_processed, free_trade_zone",
+    ),
+    (
+        "transfer",
+        "the transfer: id, recipient_country, origin, personal_information, important_data, necessity, sensitive_categories, individuals, sensitive_individuals, mechanisms_in_place",
+    ),
+    (
+        "cumulative",
+        "distinct individuals exported by the exporter including this transfer: current_year (and previous_and_current_year before 2024-03-22)",
+    ),
+    ("id", "the identifier"),
+    ("country", "the exporter's ISO 3166-1 alpha-2 country"),
+    (
+        "ciio",
+        "whether the exporter is a critical information infrastructure operator (true/false)",
+    ),
+    (
+        "individuals_processed",
+        "how many individuals' personal information the exporter processes",
+    ),
+    (
+        "free_trade_zone",
+        "the pilot free trade zone the exporter is in, or null",
+    ),
+    (
+        "recipient_country",
+        "the recipient's ISO 3166-1 alpha-2 country",
+    ),
+    ("origin", "`domestic` or `foreign_transit`"),
+    (
+        "personal_information",
+        "whether the data includes personal information (true/false)",
+    ),
+    (
+        "important_data",
+        "whether the data includes important data notified or published as such (true/false)",
+    ),
+    (
+        "necessity",
+        "none, contract_with_individual, hr_management, emergency or statutory_duty",
+    ),
+    (
+        "sensitive_categories",
+        "the PIPL Art. 28 classes present, [] for none",
+    ),
+    (
+        "individuals",
+        "the number of individuals whose personal information is included",
+    ),
+    (
+        "sensitive_individuals",
+        "the number of individuals whose sensitive personal information is included",
+    ),
+    (
+        "mechanisms_in_place",
+        "mechanisms in place: standard_contract, certification, security_assessment, scc, bcr; [] for none",
+    ),
+    (
+        "current_year",
+        "counts since 1 January of the facts' year: {individuals, sensitive_individuals}",
+    ),
+];
 
 /// Rewrites serde's messages into a user's terms, dropping its own position suffix.
 fn explain(msg: &str) -> String {
@@ -267,5 +345,41 @@ fn explain(msg: &str) -> String {
     if msg.starts_with("invalid value: integer `-") {
         return format!("{msg}: counts cannot be negative");
     }
+    if let Some(rest) = msg.strip_prefix("missing field `")
+        && let Some(name) = rest.strip_suffix('`')
+        && let Some((_, meaning)) = MEANINGS.iter().find(|(k, _)| *k == name)
+    {
+        return format!("{msg}: {meaning}");
+    }
     msg.replace("invalid type", "wrong type").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_after_parsing_point_at_the_right_key() {
+        // `sensitive_individuals` appears under `cumulative` first; the error is about the transfer's.
+        let text = r#"{"as_of": "2026-11-23",
+ "cumulative": {"current_year": {"individuals": 60000, "sensitive_individuals": 0}},
+ "exporter": {"id": "a", "country": "CN", "ciio": false, "individuals_processed": 1, "free_trade_zone": null},
+ "transfer": {"id": "t", "recipient_country": "US", "origin": "domestic", "personal_information": true,
+   "important_data": false, "necessity": "none", "sensitive_categories": [], "individuals": 50000,
+   "sensitive_individuals": 60000, "mechanisms_in_place": []}}"#;
+        let e = Facts::from_json("r.json", text).unwrap_err();
+        assert_eq!(e.field, "transfer.sensitive_individuals");
+        assert_eq!((e.line, e.column), (6, 4));
+    }
+
+    #[test]
+    fn missing_field_says_what_it_means() {
+        let e = Facts::from_json("f.json", r#"{"as_of": "2026-11-23"}"#).unwrap_err();
+        assert!(
+            e.message
+                .contains("missing field `exporter`: the exporting entity"),
+            "{}",
+            e.message
+        );
+    }
 }

@@ -105,7 +105,7 @@ fn an_exporters_transfers_add_up_against_the_thresholds() {
     let lines = &a.exporters[0].thresholds;
     assert_eq!(
         lines[0].text,
-        "120,000 of 100,000 non-sensitive (standard_contract_or_certification, Provisions Art. 8)"
+        "120,000 of 100,000 individuals (standard_contract_or_certification, Provisions Art. 8)"
     );
     assert!(lines[0].reached);
 }

@@ -374,7 +374,7 @@ fn assessment_valid_three_years_with_renewal_window_of_60_working_days() {
     assert!(
         d.reasons
             .iter()
-            .any(|r| r.text.contains("calendar for 2027 is missing"))
+            .any(|r| r.text.contains("calendar for 2027 is not on file"))
     );
 }
 

@@ -635,7 +635,10 @@ impl Regime for China {
         }
         j.obligations(route, satisfied, era);
         for y in std::mem::take(&mut j.calendar_gaps) {
-            j.reason(format!("the official holiday calendar for {y} is missing: working days in {y} were counted Monday to Friday"), "State Council holiday notice");
+            j.reason(
+                format!("the official holiday calendar for {y} is not on file: working days in {y} were estimated on the safe side (dates can only come earlier than the official ones); check them when the State Council publishes the {y} arrangement"),
+                "State Council holiday notice",
+            );
         }
         Ok(Determination {
             regime: "CN",
