@@ -169,3 +169,26 @@ fn several_emails_and_edges() {
     );
     assert_eq!(kinds("@@ a@ @b.com"), vec![]);
 }
+
+/// Never panics, and every span is in bounds, on random inputs built from
+/// the characters the detectors care about.
+#[test]
+fn random_inputs_never_panic() {
+    let alphabet: Vec<char> = "0123456789-+()@.:,; Xx京A·D姓名：=éF\n\t_aZ".chars().collect();
+    let mut rng = crate::corpus::Rng::new(99);
+    let all = Hints(u32::MAX);
+    for _ in 0..20_000 {
+        let len = rng.below(60) as usize;
+        let s: String = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .collect();
+        for h in [Hints::NONE, all] {
+            scan_value(s.as_bytes(), h, &mut |_, a, b| assert!(a <= b && b <= s.len()));
+        }
+        scan_free_text(s.as_bytes(), &mut |_, a, b| assert!(a <= b && b <= s.len()));
+        // Raw bytes, possibly invalid UTF-8.
+        let raw: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+        scan_value(&raw, all, &mut |_, _, _| {});
+        scan_free_text(&raw, &mut |_, _, _| {});
+    }
+}
