@@ -19,6 +19,17 @@ pub struct Counting<R> {
     progress: Option<ProgressFn>,
 }
 
+impl<R> Drop for Counting<R> {
+    fn drop(&mut self) {
+        // Report the tail even when the reader stopped before EOF (errors).
+        if self.pending > 0
+            && let Some(p) = &self.progress
+        {
+            p(self.pending);
+        }
+    }
+}
+
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -112,7 +123,9 @@ pub fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
     }
     // Strip a UTF-8 BOM; detect UTF-16 BOMs; otherwise UTF-8 if the head is
     // valid UTF-8 (allowing a sequence cut at the end), else GB18030 (a
-    // superset of GBK/GB2312, the usual legacy encoding of Chinese exports).
+    // superset of GBK/GB2312, the usual legacy encoding of Chinese exports)
+    // if the head decodes as GB18030 without errors; else UTF-8 with the
+    // invalid bytes reported per line.
     let mut enc: &'static encoding_rs::Encoding = encoding_rs::UTF_8;
     let mut start = 0;
     if let Some((e, bom)) = encoding_rs::Encoding::for_bom(&head) {
@@ -121,7 +134,18 @@ pub fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
     } else if let Err(e) = std::str::from_utf8(&head)
         && (e.error_len().is_some() || head.len() - e.valid_up_to() > 3)
     {
-        enc = encoding_rs::GB18030;
+        // Allow a multi-byte sequence cut at the end of a full head.
+        let cut = if head.len() == HEAD {
+            head.len() - 3
+        } else {
+            head.len()
+        };
+        if encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(&head[..cut])
+            .is_some()
+        {
+            enc = encoding_rs::GB18030;
+        }
     }
     let rest: Box<dyn Read + Send> = if head_error.is_some() {
         Box::new(io::empty())

@@ -338,3 +338,20 @@ fn parquet_without_feature_is_a_clear_error() {
     assert_eq!(r.files[0].format, "parquet");
     assert!(r.errors[0].message.contains("parquet"));
 }
+
+#[test]
+fn invalid_utf8_in_head_stays_utf8_and_is_reported() {
+    let d = tmpdir();
+    // 0xFF is invalid in both UTF-8 and GB18030.
+    let p = write(
+        &d,
+        "bad.log",
+        b"phone 13812345678\n\xff\xff broken\nmail a@b.cn\n",
+    );
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].encoding, "utf-8");
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].line, Some(2));
+    assert_eq!(total(&r, Kind::CnMobile), 1);
+    assert_eq!(total(&r, Kind::Email), 1);
+}

@@ -174,7 +174,9 @@ fn several_emails_and_edges() {
 /// the characters the detectors care about.
 #[test]
 fn random_inputs_never_panic() {
-    let alphabet: Vec<char> = "0123456789-+()@.:,; Xx京A·D姓名：=éF\n\t_aZ".chars().collect();
+    let alphabet: Vec<char> = "0123456789-+()@.:,; Xx京A·D姓名：=éF\n\t_aZ"
+        .chars()
+        .collect();
     let mut rng = crate::corpus::Rng::new(99);
     let all = Hints(u32::MAX);
     for _ in 0..20_000 {
@@ -183,7 +185,9 @@ fn random_inputs_never_panic() {
             .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
             .collect();
         for h in [Hints::NONE, all] {
-            scan_value(s.as_bytes(), h, &mut |_, a, b| assert!(a <= b && b <= s.len()));
+            scan_value(s.as_bytes(), h, &mut |_, a, b| {
+                assert!(a <= b && b <= s.len())
+            });
         }
         scan_free_text(s.as_bytes(), &mut |_, a, b| assert!(a <= b && b <= s.len()));
         // Raw bytes, possibly invalid UTF-8.
