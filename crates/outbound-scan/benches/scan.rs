@@ -57,7 +57,7 @@ fn detect_lines(b: Bencher) {
     b.counter(BytesCount::new(data.len())).bench(|| {
         let mut n = 0u64;
         for line in data.split(|&c| c == b'\n') {
-            detect::scan_text(line, detect::Hints::NONE, &mut |_, _, _| n += 1);
+            detect::scan_free_text(line, &mut |_, _, _| n += 1);
         }
         n
     });

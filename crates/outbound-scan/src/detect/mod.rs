@@ -74,14 +74,13 @@ pub fn scan_value<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &m
             }
         }
     }
-    scan_text(s, hints, emit);
+    scan_text(s, hints, false, emit);
 }
 
 /// Like [`scan_value`] for free text (no header): additionally looks for
 /// keywords (`姓名:`, `name=`, `dob:` …) introducing context-only kinds.
 pub fn scan_free_text<F: FnMut(Kind, usize, usize)>(s: &[u8], emit: &mut F) {
-    scan_text(s, Hints::NONE, emit);
-    kv::scan_keywords(s, emit);
+    scan_text(s, Hints::NONE, true, emit);
 }
 
 /// Bytes that can start a candidate. Everything else is skipped with one
@@ -127,8 +126,9 @@ fn next_email(s: &[u8], ats: &mut memchr::Memchr<'_>, min: usize) -> Option<(usi
     None
 }
 
-/// The generic pass: structured identifiers found anywhere in `s`.
-pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
+/// The generic pass: structured identifiers found anywhere in `s`; with
+/// `free`, also keyword-introduced context-only kinds (see [`kv`]).
+pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, free: bool, emit: &mut F) {
     let mut ats = memchr::memchr_iter(b'@', s);
     let mut mail = next_email(s, &mut ats, 0);
     let n = s.len();
@@ -150,6 +150,9 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mu
             continue;
         }
         if b.is_ascii_alphanumeric() {
+            if free && b.is_ascii_alphabetic() && (i == 0 || s[i - 1] != b'_') {
+                ascii_keyword_at(s, i, emit);
+            }
             i = token(s, i, hints, emit);
         } else if b == b'(' {
             i = match paren_landline(s, i) {
@@ -164,16 +167,44 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mu
             if i + 3 <= n
                 && let Ok(st) = std::str::from_utf8(&s[i..i + 3])
                 && let Some(c) = st.chars().next()
-                && plate::is_province(c)
-                && !alnum_at(s, i.wrapping_sub(1))
-                && let Some(e) = plate::match_at(s, i, 3)
             {
-                emit(Kind::CnLicensePlate, i, e);
-                i = e;
+                if plate::is_province(c)
+                    && !alnum_at(s, i.wrapping_sub(1))
+                    && let Some(e) = plate::match_at(s, i, 3)
+                {
+                    emit(Kind::CnLicensePlate, i, e);
+                    i = e;
+                    continue;
+                }
+                if free && let Some((k, e)) = kv::cjk_keyword(s, i, c) {
+                    kv::handle(s, e, k, false, emit);
+                    i = e;
+                    continue;
+                }
+                i += 3;
                 continue;
             }
             i += 1;
         }
+    }
+}
+
+/// If the ASCII word (letters, digits, `_`) at `i` is a keyword, checks
+/// the value after it.
+#[inline]
+fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut F) {
+    const MAX: usize = 16;
+    let mut buf = [0u8; MAX];
+    let mut w = i;
+    while w < s.len() && (s[w].is_ascii_alphanumeric() || s[w] == b'_') {
+        if w - i == MAX {
+            return;
+        }
+        buf[w - i] = s[w].to_ascii_lowercase();
+        w += 1;
+    }
+    if let Some(k) = kv::ascii_keyword(&buf[..w - i]) {
+        kv::handle(s, w, k, true, emit);
     }
 }
 

@@ -140,7 +140,7 @@ fn context_only_kinds_need_context() {
     assert_eq!(find_all("39.904200", Hints::of(GeoCoordinate)).len(), 1);
     assert_eq!(
         kinds_text("姓名：张三，电话13812345678"),
-        vec![CnMobile, PersonName]
+        vec![PersonName, CnMobile]
     );
     assert_eq!(
         kinds_text("user name=John Smith; dob=1990-01-31"),
@@ -195,4 +195,23 @@ fn random_inputs_never_panic() {
         scan_value(&raw, all, &mut |_, _, _| {});
         scan_free_text(&raw, &mut |_, _, _| {});
     }
+}
+
+#[test]
+fn keywords_in_free_text() {
+    assert_eq!(
+        kinds_text("first_name=Wang, ip_addr=10.1.2.3"),
+        vec![PersonName, Ipv4]
+    );
+    assert_eq!(kinds_text("出生日期：1990年1月31日"), vec![DateOfBirth]);
+    assert_eq!(
+        kinds_text("银行卡号: 6222 0212 3456 7890 123"),
+        vec![BankCard]
+    );
+    assert_eq!(kinds_text("护照号:D1234567"), vec![CnPassport]);
+    assert_eq!(
+        kinds_text("lat=39.9042&lng=116.4074"),
+        vec![GeoCoordinate, GeoCoordinate]
+    );
+    assert_eq!(kinds_text("username=bob filename=a.txt"), vec![]);
 }
