@@ -5,8 +5,8 @@
 //! in PIPL terms) and in range. With a `lat`/`lng`/`纬度`/`经度` header a
 //! single such decimal counts. Amounts like `1234.56` never match.
 
-/// Parses an optionally signed decimal at `s[i..]`; returns (value, end,
-/// decimal places).
+/// Parses an optionally signed decimal with 4–15 decimal places at
+/// `s[i..]`; returns (value, end, decimal places).
 pub fn parse_decimal(s: &[u8], i: usize) -> Option<(f64, usize, usize)> {
     let mut j = i;
     if s.get(j) == Some(&b'-') || s.get(j) == Some(&b'+') {
@@ -25,7 +25,9 @@ pub fn parse_decimal(s: &[u8], i: usize) -> Option<(f64, usize, usize)> {
         j += 1;
     }
     let places = j - frac_start;
-    if places == 0 || places > 15 {
+    // Fewer than 4 places is not precise location; checked before the
+    // float parse because decimals like `5.0` or `01.123` are common.
+    if !(4..=15).contains(&places) {
         return None;
     }
     let v: f64 = std::str::from_utf8(&s[i..j]).ok()?.parse().ok()?;

@@ -22,7 +22,9 @@ pub fn valid_v6(s: &[u8]) -> bool {
     let colons = s.iter().filter(|&&b| b == b':').count();
     let groups = s.split(|&b| b == b':').filter(|g| !g.is_empty()).count();
     let compressed = s.windows(2).any(|w| w == b"::");
-    if !(colons >= 2 && (groups >= 8 || (compressed && groups >= 3) || s.contains(&b'.'))) {
+    let dots = s.iter().filter(|&&b| b == b'.').count();
+    if !(colons >= 2 && dots % 3 == 0 && (groups >= 8 || (compressed && groups >= 3) || dots == 3))
+    {
         return false;
     }
     std::str::from_utf8(s)
