@@ -157,6 +157,8 @@ struct Acc {
     bad_utf8: Tally,
     ragged: Tally,
     key_seen: bool,
+    /// Samples kept per field (0 = unknown/none): bounds samples on merge.
+    sample_cap: usize,
 }
 
 impl Acc {
@@ -181,6 +183,8 @@ impl Acc {
 
     fn merge(mut self, o: Acc) -> Acc {
         self.records += o.records;
+        let cap = self.sample_cap.max(o.sample_cap);
+        self.sample_cap = cap;
         for f in o.fields {
             let i = self.field(f.name.as_deref());
             let t = &mut self.fields[i];
@@ -190,6 +194,7 @@ impl Acc {
                 t.values[k] += f.values[k];
             }
             t.samples.extend(f.samples);
+            t.samples.truncate(cap);
         }
         self.subjects.merge(o.subjects);
         self.errors.extend(o.errors);
@@ -364,12 +369,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>) {
             return;
         }
     };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = rd
+        .filter_map(|e| e.ok().and_then(|e| Some((e.path(), e.file_type().ok()?))))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (p, t) in entries {
+        if t.is_dir() {
             walk(&p, out, errors);
-        } else {
+        } else if t.is_file() || (t.is_symlink() && p.is_file()) {
+            // Symlinked directories are not followed (no loops).
             out.push(p);
         }
     }
@@ -783,6 +791,7 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
     let process = |batch: &FlatBatch| -> Acc {
         let mut acc = Acc::with_names(&names);
         acc.key_seen = key_idx.is_some();
+        acc.sample_cap = ctx.samples;
         let bad = std::str::from_utf8(&batch.data).is_err();
         for ri in 0..batch.recs.len() {
             let (line, whole, fields) = batch.record(ri);
@@ -890,6 +899,7 @@ fn lines_of(b: &read::LineBatch) -> impl Iterator<Item = (u64, bool, &[u8])> {
 
 fn text_batch(b: &read::LineBatch, ctx: &Ctx<'_>) -> Acc {
     let mut acc = Acc::with_names(&[None]);
+    acc.sample_cap = ctx.samples;
     let bad = std::str::from_utf8(&b.data).is_err();
     for (line, cont, l) in lines_of(b) {
         if bad && std::str::from_utf8(l).is_err() {
@@ -907,7 +917,10 @@ fn text_batch(b: &read::LineBatch, ctx: &Ctx<'_>) -> Acc {
 }
 
 fn jsonl_batch(b: &read::LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Acc {
-    let mut acc = Acc::default();
+    let mut acc = Acc {
+        sample_cap: ctx.samples,
+        ..Default::default()
+    };
     let mut p = String::new();
     let mut num = String::new();
     for (line, cont, l) in lines_of(b) {

@@ -34,7 +34,10 @@ pub(super) fn scan_parquet(
     let mut acc = (0..groups)
         .into_par_iter()
         .map(|g| {
-            let mut acc = Acc::default();
+            let mut acc = Acc {
+                sample_cap: ctx.samples,
+                ..Default::default()
+            };
             // One reader per task: no shared state between row groups.
             let res = open().and_then(|r| {
                 let rg = r
