@@ -1,0 +1,133 @@
+//! Store secrets: the key for hashing subject identifiers and the audit log's
+//! Ed25519 signing key.
+//!
+//! Kept in files readable only by their owner (0600, in a 0700 directory), or
+//! given by the environment (`OUTBOUND_HASH_KEY`, `OUTBOUND_SIGNING_KEY`, hex).
+//! Never printed: `Debug` shows only the public key id.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use hmac::{KeyInit, Mac};
+use zeroize::Zeroizing;
+
+use crate::StoreError;
+
+/// The secrets of one store.
+pub struct Keys {
+    hash_key: Zeroizing<[u8; 32]>,
+    signing: SigningKey,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Keys {{ signing key id: {} }}", crate::signed_head::KeyId::of(&self.signing.verifying_key()))
+    }
+}
+
+const HASH_FILE: &str = "hash.key";
+const SIGNING_FILE: &str = "signing.key";
+
+fn random32() -> Result<[u8; 32], StoreError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Keys(format!("no randomness from the operating system: {e}")))?;
+    Ok(b)
+}
+
+fn parse_hex32(what: &str, text: &str) -> Result<[u8; 32], StoreError> {
+    let v = hex::decode(text.trim()).map_err(|_| StoreError::Keys(format!("{what} is not hexadecimal")))?;
+    v.try_into().map_err(|_| StoreError::Keys(format!("{what} must be 32 bytes (64 hex digits)")))
+}
+
+/// Writes a new file readable only by its owner; refuses to overwrite.
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", path.display())))?;
+    f.write_all(hex::encode(bytes).as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| StoreError::Keys(format!("cannot write {}: {e}", path.display())))
+}
+
+impl Keys {
+    /// Creates new keys in `dir` (created 0700). Fails if keys already exist there.
+    pub fn create(dir: &Path) -> Result<Keys, StoreError> {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir).map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", dir.display())))?;
+        let hash_key = Zeroizing::new(random32()?);
+        let seed = Zeroizing::new(random32()?);
+        write_secret(&dir.join(HASH_FILE), hash_key.as_ref())?;
+        write_secret(&dir.join(SIGNING_FILE), seed.as_ref())?;
+        Ok(Keys { hash_key, signing: SigningKey::from_bytes(&seed) })
+    }
+
+    /// Loads keys from the environment if set, else from `dir`.
+    pub fn load(dir: &Path) -> Result<Keys, StoreError> {
+        let read = |env: &str, file: &str| -> Result<Zeroizing<[u8; 32]>, StoreError> {
+            if let Ok(v) = std::env::var(env) {
+                return Ok(Zeroizing::new(parse_hex32(env, &v)?));
+            }
+            let path = dir.join(file);
+            #[cfg(unix)]
+            if let Ok(meta) = std::fs::metadata(&path) {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    return Err(StoreError::Keys(format!(
+                        "{} is readable by others; run `chmod 600 {}`",
+                        path.display(),
+                        path.display()
+                    )));
+                }
+            }
+            let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+                StoreError::Keys(format!("cannot read {}: {e} (run `outbound store init`, or set {env})", path.display()))
+            })?);
+            Ok(Zeroizing::new(parse_hex32(&path.display().to_string(), &text)?))
+        };
+        let hash_key = read("OUTBOUND_HASH_KEY", HASH_FILE)?;
+        let seed = read("OUTBOUND_SIGNING_KEY", SIGNING_FILE)?;
+        Ok(Keys { hash_key, signing: SigningKey::from_bytes(&seed) })
+    }
+
+    /// The keyed hash of a subject identifier: HMAC-SHA256, first 16 bytes.
+    ///
+    /// 128 bits keep collisions negligible at any realistic volume while halving
+    /// the index size; the key keeps identifiers from being confirmed by hashing guesses.
+    pub fn subject_hash(&self, normalized_id: &[u8]) -> [u8; 16] {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.hash_key.as_ref()).expect("HMAC takes any key length");
+        mac.update(normalized_id);
+        let out = mac.finalize().into_bytes();
+        let mut h = [0u8; 16];
+        h.copy_from_slice(&out[..16]);
+        h
+    }
+
+    /// The audit log's signing key.
+    pub fn signing(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    /// The public key that verifies the log's heads.
+    pub fn verifying(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+}
+
+/// Where the keys of a SQLite store live by default: beside the database file.
+pub fn default_dir_for(db_path: &Path) -> PathBuf {
+    let mut p = db_path.as_os_str().to_owned();
+    p.push(".keys");
+    PathBuf::from(p)
+}

@@ -1,0 +1,323 @@
+//! The ledger: batches that passed the gate, exact distinct individuals per
+//! exporter and year, route suspensions and consent.
+//!
+//! Individuals are counted as keyed hashes of their subject key (see
+//! [`crate::Keys::subject_hash`]) in the `subjects` table, one row per
+//! exporter, year and subject, so a count is an exact `COUNT(*)` and a window
+//! across years an exact `COUNT(DISTINCT subject)`.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, Row, Transaction};
+
+use crate::keys::Keys;
+use crate::signed_head::SignedTreeHead;
+use crate::store::{Store, lock};
+use crate::StoreError;
+
+/// Distinct individuals, all and with sensitive PI.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Distinct individuals.
+    pub individuals: u64,
+    /// Distinct individuals whose sensitive PI left.
+    pub sensitive_individuals: u64,
+}
+
+/// One subject in a batch: its keyed hash and whether sensitive PI of it left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Subject {
+    /// Keyed hash of the subject key.
+    pub hash: [u8; 16],
+    /// Sensitive PI of this subject is in the batch.
+    pub sensitive: bool,
+}
+
+/// What the gate asks the ledger to record.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BatchRecord {
+    /// Transfer id.
+    pub transfer: String,
+    /// Exporter ids counted together (the exporter, or its group against splitting); the first is the exporter.
+    pub exporters: Vec<String>,
+    /// Recipient id.
+    pub recipient: String,
+    /// SHA-256 of what left, hex.
+    pub sha256: String,
+    /// Bytes that left.
+    pub bytes: u64,
+    /// Records read.
+    pub records_in: u64,
+    /// Records written.
+    pub records_out: u64,
+    /// Values found per kind.
+    pub kinds: std::collections::BTreeMap<String, u64>,
+    /// Where the output was written.
+    pub output: Option<String>,
+}
+
+/// The counts a batch would produce, given to the gate's decision before anything is written.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct BatchCounts {
+    /// Distinct individuals in the batch.
+    pub batch: Counts,
+    /// Of those, not yet counted this year for the exporter.
+    pub new: Counts,
+    /// The exporter's (or group's) current-year count including the batch.
+    pub current_year: Counts,
+    /// The same from 1 January of the previous year.
+    pub previous_and_current_year: Counts,
+}
+
+/// The outcome of recording a batch.
+#[derive(Debug)]
+pub enum Recorded {
+    /// Recorded: batch id, audit index and the new signed head.
+    Committed {
+        /// Batch id.
+        batch: u64,
+        /// Audit log index.
+        audit_index: u64,
+        /// The head signed after appending.
+        head: SignedTreeHead,
+        /// The counts.
+        counts: BatchCounts,
+    },
+    /// Refused by the decision or a suspended route; nothing was written.
+    Refused {
+        /// Why.
+        reason: String,
+        /// The counts it would have produced.
+        counts: BatchCounts,
+    },
+}
+
+/// A route's state.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RouteState {
+    /// Transfer id.
+    pub transfer: String,
+    /// Suspended or not.
+    pub suspended: bool,
+    /// Why it was suspended or resumed.
+    pub reason: String,
+    /// When.
+    pub at: String,
+}
+
+const CHUNK: usize = 400;
+
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn in_list(exporters: &[String], start: usize) -> String {
+    placeholders(start, exporters.len())
+}
+
+/// Counts for exporters in years `from..=to`, exactly.
+async fn window_counts(tx: &mut Transaction<'static, Any>, exporters: &[String], from_year: i64, to_year: i64) -> Result<Counts, StoreError> {
+    let sql = format!(
+        "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects WHERE year >= $1 AND year <= $2 AND exporter IN ({})",
+        in_list(exporters, 3)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from_year).bind(to_year);
+    for e in exporters {
+        q = q.bind(e.clone());
+    }
+    let row = q.fetch_one(&mut **tx).await?;
+    Ok(Counts { individuals: row.try_get::<i64, _>(0)? as u64, sensitive_individuals: row.try_get::<i64, _>(1)? as u64 })
+}
+
+impl Store {
+    /// Records a batch exactly once: counts its subjects, lets `decide` judge the
+    /// counts it would produce, and either commits the batch, the subjects and the
+    /// audit entry in one transaction, or writes nothing.
+    ///
+    /// `decide` returns the determination (JSON) the batch passes under, or the
+    /// reason it is refused.
+    pub fn record_batch(
+        &self,
+        keys: &Keys,
+        rec: &BatchRecord,
+        year: i16,
+        subjects: &[Subject],
+        dry_run: bool,
+        decide: impl FnOnce(&BatchCounts) -> Result<serde_json::Value, String>,
+    ) -> Result<Recorded, StoreError> {
+        // One row per subject: sensitive if any of its records was.
+        let mut uniq: HashMap<[u8; 16], bool> = HashMap::with_capacity(subjects.len());
+        for s in subjects {
+            *uniq.entry(s.hash).or_default() |= s.sensitive;
+        }
+        let mut uniq: Vec<([u8; 16], bool)> = uniq.into_iter().collect();
+        uniq.sort_unstable();
+        let exporter = rec.exporters.first().cloned().ok_or_else(|| StoreError::Db("a batch needs an exporter".into()))?;
+        let (at, _) = crate::audit::now();
+        self.rt.block_on(async {
+            let mut tx = self.pool.begin().await?;
+            lock(&mut tx).await?;
+            let route = sqlx::query("SELECT suspended, reason FROM routes WHERE transfer = $1").bind(rec.transfer.clone()).fetch_optional(&mut *tx).await?;
+            let mut counts = BatchCounts {
+                batch: Counts { individuals: uniq.len() as u64, sensitive_individuals: uniq.iter().filter(|s| s.1).count() as u64 },
+                ..Default::default()
+            };
+            if let Some(row) = route
+                && row.try_get::<i64, _>(0)? == 1
+            {
+                let reason: String = row.try_get(1)?;
+                tx.rollback().await?;
+                return Ok(Recorded::Refused { reason: format!("the route {} is suspended: {reason}", rec.transfer), counts });
+            }
+            // New subjects and new sensitive subjects, then upsert.
+            let y = i64::from(year);
+            for chunk in uniq.chunks(CHUNK) {
+                let sql = format!(
+                    "SELECT subject, sensitive FROM subjects WHERE exporter = $1 AND year = $2 AND subject IN ({})",
+                    placeholders(3, chunk.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y);
+                for (h, _) in chunk {
+                    q = q.bind(h.to_vec());
+                }
+                let existing: HashMap<Vec<u8>, i64> = q
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .collect::<Result<_, sqlx::Error>>()?;
+                for (h, sensitive) in chunk {
+                    match existing.get(h.as_slice()) {
+                        None => {
+                            counts.new.individuals += 1;
+                            counts.new.sensitive_individuals += u64::from(*sensitive);
+                        }
+                        Some(was) => counts.new.sensitive_individuals += u64::from(*sensitive && *was == 0),
+                    }
+                }
+                let values = (0..chunk.len()).map(|i| format!("($1, $2, ${}, ${}, $3, $3)", 4 + 2 * i, 5 + 2 * i)).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "INSERT INTO subjects (exporter, year, subject, sensitive, first_at, last_at) VALUES {values} \
+                     ON CONFLICT (exporter, year, subject) DO UPDATE SET last_at = excluded.last_at, \
+                     sensitive = CASE WHEN excluded.sensitive > subjects.sensitive THEN excluded.sensitive ELSE subjects.sensitive END"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y).bind(at.clone());
+                for (h, sensitive) in chunk {
+                    q = q.bind(h.to_vec()).bind(i64::from(*sensitive));
+                }
+                q.execute(&mut *tx).await?;
+            }
+            counts.current_year = window_counts(&mut tx, &rec.exporters, y, y).await?;
+            counts.previous_and_current_year = window_counts(&mut tx, &rec.exporters, y - 1, y).await?;
+            let determination = match decide(&counts) {
+                Ok(d) => d,
+                Err(reason) => {
+                    tx.rollback().await?;
+                    return Ok(Recorded::Refused { reason, counts });
+                }
+            };
+            if dry_run {
+                tx.rollback().await?;
+                return Ok(Recorded::Refused { reason: "dry run: nothing recorded".into(), counts });
+            }
+            let id: i64 = sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&mut *tx).await?.try_get(0)?;
+            let body = serde_json::json!({
+                "batch": id, "transfer": rec.transfer, "exporter": exporter, "recipient": rec.recipient,
+                "sha256": rec.sha256, "bytes": rec.bytes, "records_in": rec.records_in, "records_out": rec.records_out,
+                "kinds": rec.kinds, "individuals": counts.batch, "new": counts.new, "current_year": counts.current_year,
+                "determination": determination,
+            });
+            let (audit_index, head) = crate::audit::append(&mut tx, keys, "batch", &body.to_string()).await?;
+            sqlx::query(
+                "INSERT INTO batches (id, transfer, exporter, recipient, at, year, sha256, bytes, records_in, records_out, kinds, \
+                 individuals, individuals_new, sensitive, sensitive_new, determination, audit_index, output, state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'committed')",
+            )
+            .bind(id)
+            .bind(rec.transfer.clone())
+            .bind(exporter.clone())
+            .bind(rec.recipient.clone())
+            .bind(at.clone())
+            .bind(y)
+            .bind(rec.sha256.clone())
+            .bind(rec.bytes as i64)
+            .bind(rec.records_in as i64)
+            .bind(rec.records_out as i64)
+            .bind(serde_json::to_string(&rec.kinds).unwrap_or_default())
+            .bind(counts.batch.individuals as i64)
+            .bind(counts.new.individuals as i64)
+            .bind(counts.batch.sensitive_individuals as i64)
+            .bind(counts.new.sensitive_individuals as i64)
+            .bind(determination.to_string())
+            .bind(audit_index as i64)
+            .bind(rec.output.clone())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Recorded::Committed { batch: id as u64, audit_index, head, counts })
+        })
+    }
+
+    /// Exact counts for exporters over the years `from_year..=to_year`.
+    pub fn counts(&self, exporters: &[String], from_year: i16, to_year: i16) -> Result<Counts, StoreError> {
+        self.rt.block_on(async {
+            let mut tx = self.pool.begin().await?;
+            let c = window_counts(&mut tx, exporters, i64::from(from_year), i64::from(to_year)).await?;
+            tx.rollback().await?;
+            Ok(c)
+        })
+    }
+
+    /// Recorded batches of an exporter in a year: (date, individuals new) in time order, for trends.
+    pub fn batch_history(&self, exporter: &str, year: i16) -> Result<Vec<(String, u64, u64)>, StoreError> {
+        let rows = self.rt.block_on(
+            sqlx::query("SELECT at, individuals_new, sensitive_new FROM batches WHERE exporter = $1 AND year = $2 ORDER BY id")
+                .bind(exporter.to_string())
+                .bind(i64::from(year))
+                .fetch_all(&self.pool),
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)? as u64, r.try_get::<i64, _>(2)? as u64)))
+            .collect()
+    }
+
+    /// Number of recorded batches.
+    pub fn batch_count(&self) -> Result<u64, StoreError> {
+        let row = self.rt.block_on(sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&self.pool))?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    /// Suspends or resumes a route and logs it.
+    pub fn set_route(&self, keys: &Keys, transfer: &str, suspended: bool, reason: &str) -> Result<u64, StoreError> {
+        let (at, _) = crate::audit::now();
+        self.rt.block_on(async {
+            let mut tx = self.pool.begin().await?;
+            lock(&mut tx).await?;
+            sqlx::query(
+                "INSERT INTO routes (transfer, suspended, reason, at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (transfer) DO UPDATE SET suspended = excluded.suspended, reason = excluded.reason, at = excluded.at",
+            )
+            .bind(transfer.to_string())
+            .bind(i64::from(suspended))
+            .bind(reason.to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            let kind = if suspended { "route_suspended" } else { "route_resumed" };
+            let body = serde_json::json!({"transfer": transfer, "reason": reason});
+            let (idx, _) = crate::audit::append(&mut tx, keys, kind, &body.to_string()).await?;
+            tx.commit().await?;
+            Ok(idx)
+        })
+    }
+
+    /// Every route with a recorded state.
+    pub fn routes(&self) -> Result<Vec<RouteState>, StoreError> {
+        let rows = self.rt.block_on(sqlx::query("SELECT transfer, suspended, reason, at FROM routes ORDER BY transfer").fetch_all(&self.pool))?;
+        rows.iter()
+            .map(|r| {
+                Ok(RouteState { transfer: r.try_get(0)?, suspended: r.try_get::<i64, _>(1)? == 1, reason: r.try_get(2)?, at: r.try_get(3)? })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,79 @@
+//! Versioned schema migrations, one list per backend.
+//!
+//! The two dialects differ only in the binary type (BLOB / BYTEA); each
+//! migration is applied in its own transaction and recorded in `meta`.
+
+/// The database behind a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: one file, the embedded default.
+    Sqlite,
+    /// PostgreSQL: shared by several gates and servers.
+    Postgres,
+}
+
+/// Migrations in order; the version of each is its position + 1.
+pub fn migrations(backend: Backend) -> Vec<String> {
+    let blob = match backend {
+        Backend::Sqlite => "BLOB",
+        Backend::Postgres => "BYTEA",
+    };
+    let v1 = format!(
+        "CREATE TABLE batches (
+            id BIGINT PRIMARY KEY,
+            transfer TEXT NOT NULL,
+            exporter TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            at TEXT NOT NULL,
+            year BIGINT NOT NULL,
+            sha256 TEXT NOT NULL,
+            bytes BIGINT NOT NULL,
+            records_in BIGINT NOT NULL,
+            records_out BIGINT NOT NULL,
+            kinds TEXT NOT NULL,
+            individuals BIGINT NOT NULL,
+            individuals_new BIGINT NOT NULL,
+            sensitive BIGINT NOT NULL,
+            sensitive_new BIGINT NOT NULL,
+            determination TEXT NOT NULL,
+            audit_index BIGINT NOT NULL,
+            output TEXT,
+            state TEXT NOT NULL
+        );
+        CREATE INDEX batches_exporter_year ON batches (exporter, year);
+        CREATE TABLE subjects (
+            exporter TEXT NOT NULL,
+            year BIGINT NOT NULL,
+            subject {blob} NOT NULL,
+            sensitive BIGINT NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            PRIMARY KEY (exporter, year, subject)
+        );
+        CREATE TABLE routes (
+            transfer TEXT PRIMARY KEY,
+            suspended BIGINT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE consents (
+            subject {blob} NOT NULL,
+            transfer TEXT NOT NULL,
+            granted_at TEXT NOT NULL,
+            withdrawn_at TEXT,
+            PRIMARY KEY (subject, transfer)
+        );
+        CREATE TABLE audit_entries (
+            idx BIGINT PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            leaf_hash {blob} NOT NULL
+        );
+        CREATE TABLE tree_heads (
+            size BIGINT PRIMARY KEY,
+            head TEXT NOT NULL
+        );"
+    );
+    vec![v1]
+}

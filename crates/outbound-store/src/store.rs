@@ -1,0 +1,146 @@
+//! The store: one interface over SQLite and PostgreSQL.
+//!
+//! The API is synchronous (a CLI and a gate in a pipeline call it); inside,
+//! sqlx's `Any` driver runs the same SQL on either backend on a private
+//! single-threaded runtime. Every write is one transaction that starts by
+//! touching the `lock` row, which serialises writers on both backends:
+//! PostgreSQL takes a row lock, SQLite the database write lock.
+
+use std::path::{Path, PathBuf};
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
+
+use crate::StoreError;
+use crate::schema::{Backend, migrations};
+
+/// An open store.
+pub struct Store {
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) pool: AnyPool,
+    /// The backend.
+    pub backend: Backend,
+    /// Where it is (a file path or a URL with the password removed).
+    pub location: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?}, {})", self.backend, self.location)
+    }
+}
+
+/// The default SQLite location: `$OUTBOUND_STORE`, else `$XDG_DATA_HOME/outbound/store.db`,
+/// else `~/.local/share/outbound/store.db`.
+pub fn default_location() -> String {
+    if let Ok(s) = std::env::var("OUTBOUND_STORE")
+        && !s.is_empty()
+    {
+        return s;
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("outbound/store.db").display().to_string()
+}
+
+/// Removes a password from a URL for display.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Whether a location names PostgreSQL.
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+impl Store {
+    /// Opens (creating on first use for SQLite) and migrates a store.
+    pub fn open(location: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| StoreError::Io(e.to_string()))?;
+        let (backend, url, shown) = if is_postgres(location) {
+            (Backend::Postgres, location.to_string(), redact(location))
+        } else {
+            let path = Path::new(location);
+            if let Some(dir) = path.parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            (Backend::Sqlite, format!("sqlite://{}?mode=rwc", path.display()), path.display().to_string())
+        };
+        let pool = rt.block_on(async {
+            let opts = match backend {
+                // One connection: SQLite has one writer, and a single connection keeps the pragmas.
+                Backend::Sqlite => AnyPoolOptions::new().max_connections(1),
+                Backend::Postgres => AnyPoolOptions::new().max_connections(4),
+            };
+            opts.connect(&url).await
+        });
+        let pool = pool.map_err(|e| StoreError::Open(format!("{shown}: {e}")))?;
+        let store = Store { rt, pool, backend, location: shown };
+        if backend == Backend::Sqlite {
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {
+                store.rt.block_on(sqlx::query(pragma).execute(&store.pool)).map_err(|e| StoreError::Db(e.to_string()))?;
+            }
+        }
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction.
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.rt.block_on(async {
+            sqlx::query("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)").execute(&self.pool).await?;
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('lock', '0') ON CONFLICT (key) DO NOTHING").execute(&mut *tx).await?;
+            sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'").execute(&mut *tx).await?;
+            let current: i64 = match sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'").fetch_optional(&mut *tx).await? {
+                Some(row) => row.try_get::<String, _>(0)?.parse().unwrap_or(0),
+                None => 0,
+            };
+            let all = migrations(self.backend);
+            if current as usize > all.len() {
+                return Err(StoreError::Db(format!(
+                    "the store's schema version {current} is newer than this Outbound knows ({}); upgrade Outbound",
+                    all.len()
+                )));
+            }
+            for (i, m) in all.iter().enumerate().skip(current as usize) {
+                for stmt in m.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                    sqlx::query(sqlx::AssertSqlSafe(stmt.to_string())).execute(&mut *tx).await?;
+                }
+                let v = (i + 1).to_string();
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let row = self.rt.block_on(sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'").fetch_one(&self.pool))?;
+        Ok(row.try_get::<String, _>(0)?.parse().unwrap_or(0))
+    }
+}
+
+/// Serialises writers: PostgreSQL takes a row lock, SQLite the database write lock.
+pub(crate) async fn lock(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'").execute(&mut **tx).await?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts (or stops) a throwaway PostgreSQL cluster on 127.0.0.1 for the store's tests.
+#   scripts/pg-test-cluster.sh start   -> prints the URL to export as OUTBOUND_TEST_POSTGRES
+#   scripts/pg-test-cluster.sh stop    -> stops it and removes its directory
+# Installs Debian's postgresql package if no server binaries are present.
+set -euo pipefail
+DIR=${OUTBOUND_PG_DIR:-/tmp/outbound-pg-test}
+PORT=${OUTBOUND_PG_PORT:-54329}
+bin() {
+  local b
+  b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$b" ] && [ -x "$b/initdb" ] && echo "$b"
+}
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+case "${1:-}" in
+  start)
+    if [ -z "$(bin)" ]; then
+      echo "installing PostgreSQL from Debian's packages" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >&2
+      apt-get install -y -qq postgresql >&2
+    fi
+    B=$(bin)
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
+    as_pg "$B/initdb" -D "$DIR/data" -U outbound --auth=trust -E UTF8 >/dev/null
+    as_pg "$B/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off" start >/dev/null
+    as_pg "$B/createdb" -h 127.0.0.1 -p "$PORT" -U outbound outbound_test
+    echo "postgres://outbound@127.0.0.1:$PORT/outbound_test"
+    ;;
+  stop)
+    B=$(bin) || true
+    if [ -n "${B:-}" ] && [ -d "$DIR/data" ]; then
+      as_pg "$B/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$DIR"
+    ;;
+  *)
+    echo "usage: $0 start|stop" >&2
+    exit 2
+    ;;
+esac
