@@ -218,6 +218,32 @@ choice! {
 }
 
 choice! {
+    /// What the gate does with a field or kind the transfer did not declare.
+    UndeclaredPolicy {
+        /// Refuse the whole batch; nothing is written (the default).
+        Fail = "fail",
+        /// Drop the field from every record.
+        Drop = "drop",
+        /// Mask the values.
+        Mask = "mask",
+    }
+}
+
+choice! {
+    /// A transform the gate applies to a declared field before it leaves.
+    Transform {
+        /// Keep the first and last characters, mask the middle.
+        Mask = "mask",
+        /// Replace with a deterministic keyed token (the same value gives the same token).
+        Pseudonymise = "pseudonymise",
+        /// Coarsen: a birth date to its year, coordinates to a 0.1° grid, an address to its city.
+        Generalise = "generalise",
+        /// Remove the field.
+        Drop = "drop",
+    }
+}
+
+choice! {
     /// The owner of a system: a named person or a department.
     OwnerKind {
         /// A named person.
@@ -239,5 +265,12 @@ impl Default for SensitivityProfile {
 impl Default for Origin {
     fn default() -> Self {
         Origin::Domestic
+    }
+}
+
+#[allow(clippy::derivable_impls)]
+impl Default for UndeclaredPolicy {
+    fn default() -> Self {
+        UndeclaredPolicy::Fail
     }
 }

@@ -149,7 +149,9 @@ const TRANSFER: &[&str] = &[
     "derogation",
     "mechanisms",
     "pipia",
+    "gate",
 ];
+const GATE: &[&str] = &["undeclared", "transforms"];
 const STORAGE: &[&str] = &["country", "location"];
 const MECHANISM: &[&str] = &[
     "type",
@@ -176,6 +178,7 @@ pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("Recipient", RECIPIENT),
         ("OnwardRecipient", ONWARD),
         ("Transfer", TRANSFER),
+        ("GatePolicy", GATE),
         ("Storage", STORAGE),
         ("Mechanism", MECHANISM),
         ("Pipia", PIPIA),
@@ -697,7 +700,12 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         }),
         None => None,
     };
+    let gate = match r.get(&o, "gate", None) {
+        Some(n) => read_gate(r, n, format!("{}.gate", o.path), &fields).unwrap_or_default(),
+        None => GatePolicy::default(),
+    };
     Some(Transfer {
+        gate,
         id: id?,
         name,
         exporter: exporter?,
@@ -720,6 +728,84 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         pipia,
         loc: o.start(&r.file),
         key_locs: o.key_locs(&r.file),
+    })
+}
+
+fn read_gate(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: String,
+    fields: &[FieldRef],
+) -> Option<GatePolicy> {
+    let o = r.obj(node, path, GATE)?;
+    let undeclared = r
+        .choice(
+            &o,
+            "undeclared",
+            None,
+            UndeclaredPolicy::parse,
+            &names(UndeclaredPolicy::ALL, UndeclaredPolicy::as_str),
+        )
+        .unwrap_or_default();
+    let mut transforms = Vec::new();
+    if let Some(t) = r.get(&o, "transforms", None) {
+        match t.as_mapping() {
+            Some(m) => {
+                for (k, v) in m.iter() {
+                    let loc = r.loc(k.span());
+                    let field = format!("{}.transforms.{}", o.path, k.as_str());
+                    let Some((d, f)) = k.as_str().split_once('.') else {
+                        r.diags.push(Diagnostic {
+                            loc,
+                            field,
+                            code: Code::InvalidValue,
+                            message: format!("`{}` does not name a field", k.as_str()),
+                            help: "write `dataset.field: mask`".into(),
+                        });
+                        continue;
+                    };
+                    let fr = FieldRef {
+                        dataset: d.into(),
+                        field: f.into(),
+                        loc: loc.clone(),
+                    };
+                    if !fields
+                        .iter()
+                        .any(|x| x.dataset == fr.dataset && (x.field == "*" || x.field == fr.field))
+                    {
+                        r.diags.push(Diagnostic {
+                            loc: loc.clone(),
+                            field: field.clone(),
+                            code: Code::UnknownReference,
+                            message: format!("`{}` is not among the transfer's fields", k.as_str()),
+                            help: "transform only fields the transfer sends, or add it to `fields`"
+                                .into(),
+                        });
+                    }
+                    match v.as_scalar().and_then(|s| Transform::parse(s.as_str())) {
+                        Some(t) => transforms.push((fr, t)),
+                        None => r.report(
+                            v.span(),
+                            &field,
+                            Code::InvalidValue,
+                            "not a transform".into(),
+                            format!("allowed: {}", Transform::choices()),
+                        ),
+                    }
+                }
+            }
+            None => r.report(
+                t.span(),
+                &format!("{}.transforms", o.path),
+                Code::WrongType,
+                "expected a mapping of `dataset.field: transform`".into(),
+                "write one `dataset.field: mask` per line".into(),
+            ),
+        }
+    }
+    Some(GatePolicy {
+        undeclared,
+        transforms,
     })
 }
 

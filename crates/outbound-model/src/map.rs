@@ -288,6 +288,19 @@ pub struct Storage {
     pub location: Option<String>,
 }
 
+/// What the gate enforces on a transfer.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct GatePolicy {
+    /// What to do with fields or kinds the transfer did not declare (default `fail`).
+    #[serde(default)]
+    pub undeclared: UndeclaredPolicy,
+    /// Transforms per field, keyed `dataset.field`.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, Transform>")]
+    pub transforms: Vec<(FieldRef, Transform)>,
+}
+
 /// The personal information impact assessment (PIPL Art. 55–56).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -357,6 +370,9 @@ pub struct Transfer {
     /// The impact assessment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipia: Option<Pipia>,
+    /// What the gate enforces on this transfer.
+    #[serde(default)]
+    pub gate: GatePolicy,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
