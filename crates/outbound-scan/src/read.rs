@@ -205,9 +205,27 @@ pub fn sniff_format(path: &Path, head: &[u8]) -> Format {
         _ => {}
     }
     let first = head.iter().position(|b| !b.is_ascii_whitespace());
+    // What follows the opening bracket must look like JSON (so TOML's
+    // `[package]` or an INI section is not taken for JSON).
+    let after = first.and_then(|i| {
+        head[i + 1..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .copied()
+    });
+    let looks_json = first.is_some_and(|i| {
+        let rest = head[i + 1..].trim_ascii_start();
+        match rest.first() {
+            None => true,
+            Some(b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9') => true,
+            Some(_) => [&b"true"[..], b"false", b"null"].iter().any(|w| {
+                rest.starts_with(w) && !rest.get(w.len()).is_some_and(u8::is_ascii_alphanumeric)
+            }),
+        }
+    });
     match first.map(|i| head[i]) {
-        Some(b'[') => return Format::Json,
-        Some(b'{') => {
+        Some(b'[') if looks_json => return Format::Json,
+        Some(b'{') if matches!(after, None | Some(b'"' | b'}')) => {
             let i = first.unwrap_or(0);
             let line_end = memchr::memchr(b'\n', &head[i..]).map_or(head.len(), |e| i + e);
             let one = serde_json::from_slice::<serde::de::IgnoredAny>(&head[i..line_end]).is_ok();
@@ -232,7 +250,11 @@ pub fn sniff_format(path: &Path, head: &[u8]) -> Format {
 /// Picks the delimiter that occurs the same non-zero number of times on
 /// each of the first lines (quotes respected roughly).
 pub fn sniff_delimiter(head: &[u8]) -> Option<u8> {
-    let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').take(20).collect();
+    let lines: Vec<&[u8]> = head
+        .split(|&b| b == b'\n')
+        .skip_while(|l| l.starts_with(b"#"))
+        .take(20)
+        .collect();
     let complete = if lines.len() > 1 { lines.len() - 1 } else { 1 };
     let lines = &lines[..complete.min(lines.len())];
     let mut best = None;

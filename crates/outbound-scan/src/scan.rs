@@ -760,17 +760,22 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
         .from_reader(reader);
     let mut first = csv::ByteRecord::new();
     let mut acc = Acc::default();
-    match rdr.read_byte_record(&mut first) {
-        Ok(true) => {}
-        Ok(false) => return acc,
-        Err(e) => {
-            let line = e.position().map(|p| p.line()).or(Some(1));
-            acc.errors.push(err(
-                path,
-                line,
-                "malformed CSV or read error at the start".into(),
-            ));
-            return acc;
+    // Leading `#` comment lines (provenance notes in data files) are not
+    // the header; later rows starting with `#` are data.
+    loop {
+        match rdr.read_byte_record(&mut first) {
+            Ok(true) if first.get(0).is_some_and(|f| trim(f).starts_with(b"#")) => continue,
+            Ok(true) => break,
+            Ok(false) => return acc,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).or(Some(1));
+                acc.errors.push(err(
+                    path,
+                    line,
+                    "malformed CSV or read error at the start".into(),
+                ));
+                return acc;
+            }
         }
     }
     let header = looks_like_header(&first);

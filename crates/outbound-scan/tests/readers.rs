@@ -355,3 +355,21 @@ fn invalid_utf8_in_head_stays_utf8_and_is_reported() {
     assert_eq!(total(&r, Kind::CnMobile), 1);
     assert_eq!(total(&r, Kind::Email), 1);
 }
+
+#[test]
+fn comment_lines_toml_and_ini_are_not_misread() {
+    let d = tmpdir();
+    let tsv = write(
+        &d,
+        "c.tsv",
+        b"# source: generated\nid\tphone\n1\t13812345678\n",
+    );
+    let toml = write(&d, "Cargo.toml", b"[package]\nname = \"x\"\n");
+    let ini = write(&d, "a.conf", b"[nginx]\nlisten=80\n");
+    let r = scan(&[tsv, toml, ini]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].records, 1);
+    assert_eq!(field(&r, "phone").kinds.get("cn_mobile"), Some(&1));
+    assert_ne!(r.files[1].format, "json");
+    assert_ne!(r.files[2].format, "json");
+}

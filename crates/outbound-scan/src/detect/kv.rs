@@ -126,12 +126,15 @@ fn value_end(s: &[u8], j: usize) -> usize {
 }
 
 /// Checks the value after a keyword ending at `b` and emits it if it
-/// validates as the keyword's kind.
+/// validates as the keyword's kind. `generic` marks the bare English word
+/// `name`, which in configs, code and docs mostly names things, not
+/// people: after it only Chinese personal names (surname list) count.
 pub fn handle<F: FnMut(Kind, usize, usize)>(
     s: &[u8],
     b: usize,
     kind: Kind,
     ascii: bool,
+    generic: bool,
     emit: &mut F,
 ) {
     {
@@ -149,6 +152,9 @@ pub fn handle<F: FnMut(Kind, usize, usize)>(
                 let Ok(t) = std::str::from_utf8(v) else {
                     return;
                 };
+                if generic && t.chars().next().is_none_or(|c| c.is_ascii()) {
+                    return;
+                }
                 if name::is_valid(t) {
                     emit(Kind::PersonName, vs, vs + v.len());
                 } else if let Some(w) = t.split_whitespace().next()

@@ -177,7 +177,7 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, free: boo
                     continue;
                 }
                 if free && let Some((k, e)) = kv::cjk_keyword(s, i, c) {
-                    kv::handle(s, e, k, false, emit);
+                    kv::handle(s, e, k, false, false, emit);
                     i = e;
                     continue;
                 }
@@ -203,8 +203,9 @@ fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut
         buf[w - i] = s[w].to_ascii_lowercase();
         w += 1;
     }
-    if let Some(k) = kv::ascii_keyword(&buf[..w - i]) {
-        kv::handle(s, w, k, true, emit);
+    let word = &buf[..w - i];
+    if let Some(k) = kv::ascii_keyword(word) {
+        kv::handle(s, w, k, true, word == b"name", emit);
     }
 }
 

@@ -143,7 +143,7 @@ fn context_only_kinds_need_context() {
         vec![PersonName, CnMobile]
     );
     assert_eq!(
-        kinds_text("user name=John Smith; dob=1990-01-31"),
+        kinds_text("user full_name=John Smith; dob=1990-01-31"),
         vec![PersonName, DateOfBirth]
     );
     assert_eq!(kinds_text("filename=report.txt hostname: web1"), vec![]);
@@ -214,4 +214,12 @@ fn keywords_in_free_text() {
         vec![GeoCoordinate, GeoCoordinate]
     );
     assert_eq!(kinds_text("username=bob filename=a.txt"), vec![]);
+}
+
+#[test]
+fn generic_name_keyword_only_takes_chinese_names() {
+    assert_eq!(kinds_text("name: Standard Contractual Clauses"), vec![]);
+    assert_eq!(kinds_text("- name: Operator"), vec![]);
+    assert_eq!(kinds_text("name=王小明"), vec![PersonName]);
+    assert_eq!(kinds_text("full_name: Alice Chen"), vec![PersonName]);
 }
