@@ -246,3 +246,37 @@ fn keys_are_private_and_never_overwritten() {
     }
     assert!(!format!("{k:?}").contains(&hex::encode(k.subject_hash(b""))));
 }
+
+mod consent {
+    use super::*;
+
+    fn run(pg: bool) {
+        let Some((s, k, _d)) = fresh(pg) else { return };
+        let h = |id: &str| k.subject_hash(id.as_bytes());
+        let recs = vec![
+            outbound_store::ConsentRecord { subject: h("a"), transfer: "t".into(), granted_at: "2026-01-10".into(), withdrawn_at: None },
+            outbound_store::ConsentRecord { subject: h("b"), transfer: "t".into(), granted_at: "2026-06-01".into(), withdrawn_at: None },
+            outbound_store::ConsentRecord { subject: h("c"), transfer: "t".into(), granted_at: "2026-01-10".into(), withdrawn_at: Some("2026-03-01".into()) },
+            outbound_store::ConsentRecord { subject: h("a"), transfer: "u".into(), granted_at: "2026-01-10".into(), withdrawn_at: None },
+        ];
+        s.consent_import(&k, &recs, "consents.csv").unwrap();
+        let on = s.consented("t", "2026-05-01").unwrap();
+        assert!(on.contains(&h("a")) && !on.contains(&h("b")) && !on.contains(&h("c")));
+        assert_eq!(s.consent_withdraw(&k, h("a"), Some("t"), "2026-05-02").unwrap(), 1);
+        assert!(!s.consented("t", "2026-05-03").unwrap().contains(&h("a")));
+        assert!(s.consented("u", "2026-05-03").unwrap().contains(&h("a")), "only the named transfer");
+        let kinds: Vec<String> = s.audit_entries().unwrap().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["consent_import", "consent_withdrawn"]);
+        assert!(!s.audit_entries().unwrap().iter().any(|e| e.body.contains(&hex::encode(h("a")))), "no subject in the log");
+    }
+
+    #[test]
+    fn sqlite() {
+        run(false)
+    }
+
+    #[test]
+    fn postgres() {
+        run(true)
+    }
+}
