@@ -25,6 +25,24 @@ pub fn is_valid(s: &str) -> bool {
         && !s.eq_ignore_ascii_case("not available")
 }
 
+/// Stricter form for free text after an `address:` keyword, where the
+/// word is often about network or memory addresses: a Latin-script value
+/// must also hold a digit (house number, postcode) and a comma or at
+/// least three words.
+pub fn is_valid_in_text(s: &str) -> bool {
+    let s = s.trim();
+    if s.chars()
+        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+        .count()
+        >= 4
+    {
+        return is_valid(s);
+    }
+    is_valid(s)
+        && s.chars().any(|c| c.is_ascii_digit())
+        && (s.contains(',') || s.split_whitespace().count() >= 3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +55,8 @@ mod tests {
         assert!(!is_valid("今天天气很好"));
         assert!(!is_valid("12345678"));
         assert!(!is_valid("n/a"));
+        assert!(is_valid_in_text("221B Baker Street London"));
+        assert!(!is_valid_in_text("to its city"));
+        assert!(!is_valid_in_text("of the buffer start"));
     }
 }

@@ -3,9 +3,12 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Validates a dotted-quad span.
+/// Validates a dotted-quad span. Quads of four single digits (`2.1.3.2`)
+/// are rejected: in text they are section or version numbers, and as
+/// addresses they are infrastructure, not subscribers.
 pub fn valid_v4(s: &[u8]) -> bool {
-    s.len() <= 15
+    s.len() > 7
+        && s.len() <= 15
         && std::str::from_utf8(s)
             .ok()
             .and_then(|t| t.parse::<Ipv4Addr>().ok())
@@ -46,10 +49,12 @@ mod tests {
     #[test]
     fn v4() {
         assert!(valid_v4(b"192.168.1.10"));
-        assert!(valid_v4(b"8.8.8.8"));
+        assert!(valid_v4(b"8.8.8.18"));
         assert!(!valid_v4(b"256.1.1.1"));
         assert!(!valid_v4(b"1.2.3"));
         assert!(!valid_v4(b"01.2.3.4"));
+        assert!(!valid_v4(b"2.1.3.2"));
+        assert!(valid_v4(b"10.0.0.1"));
     }
 
     #[test]

@@ -174,7 +174,7 @@ pub fn handle<F: FnMut(Kind, usize, usize)>(
             }
             Kind::Address => {
                 if let Ok(t) = std::str::from_utf8(v)
-                    && super::address::is_valid(t)
+                    && super::address::is_valid_in_text(t)
                 {
                     emit(Kind::Address, vs, vs + v.len());
                 }
