@@ -1,0 +1,22 @@
+//! Writes the deterministic synthetic corpus to a file and prints its
+//! ground truth as JSON, for manual benchmarks of `outbound scan`:
+//!
+//! ```sh
+//! cargo run --release -p outbound-scan --example gen_corpus -- 1000000 42 /tmp/corpus.csv
+//! ```
+
+use std::io::BufWriter;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let rows: usize = args.next().as_deref().unwrap_or("100000").parse()?;
+    let seed: u64 = args.next().as_deref().unwrap_or("42").parse()?;
+    let out = args.next().unwrap_or_else(|| "corpus.csv".into());
+    let w = BufWriter::new(std::fs::File::create(&out)?);
+    let gt = outbound_scan::corpus::write_csv(w, rows, seed)?;
+    println!(
+        "{}",
+        serde_json::json!({"path": out, "rows": gt.rows, "kinds": gt.kinds, "distinct_ids": gt.distinct_ids})
+    );
+    Ok(())
+}
