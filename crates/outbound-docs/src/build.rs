@@ -88,17 +88,25 @@ impl Cx<'_, '_> {
             }
         }
         res.push_str(rest);
-        res
+        res.replace("》 第", "》第")
     }
 
-    fn map_fig(&mut self, value: impl ToString, loc: &outbound_model::Loc, what: &str, key: &str) -> Figure {
+    fn map_fig(
+        &mut self,
+        value: impl ToString,
+        loc: &outbound_model::Loc,
+        what: &str,
+        key: &str,
+    ) -> Figure {
         let at = self.loc.find(loc, key);
-        self.src.fig(value, SourceKind::Map, format!("{at} ({what}: {key})"))
+        self.src
+            .fig(value, SourceKind::Map, format!("{at} ({what}: {key})"))
     }
 
     fn map_src(&mut self, loc: &outbound_model::Loc, what: &str, key: &str) -> String {
         let at = self.loc.find(loc, key);
-        self.src.add(SourceKind::Map, format!("{at} ({what}: {key})"))
+        self.src
+            .add(SourceKind::Map, format!("{at} ({what}: {key})"))
     }
 
     fn assessment_src(&mut self, what: &str) -> String {
@@ -107,6 +115,14 @@ impl Cx<'_, '_> {
             SourceKind::Assessment,
             format!("outbound-rules assessment as of {d}: {what}"),
         )
+    }
+
+    /// `a (b)`, with full-width brackets in Chinese.
+    fn paren(&self, a: &str, b: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{a} ({b})"),
+            Lang::Zh => format!("{a}（{b}）"),
+        }
     }
 
     fn date(&self, d: Date) -> String {
@@ -144,7 +160,11 @@ pub fn documents(
                 .map(|t| t.exporter.as_str())
                 .collect();
             if exporters.is_empty() {
-                return Err(not_applicable(kind, transfer, "no exporter in the EEA (GDPR Art. 30 record)"));
+                return Err(not_applicable(
+                    kind,
+                    transfer,
+                    "no exporter in the EEA (GDPR Art. 30 record)",
+                ));
             }
             for e in exporters {
                 out.push(one(input, kind, lang, None, Some(e))?);
@@ -161,7 +181,11 @@ pub fn documents(
                 }
             }
             if out.is_empty() {
-                return Err(not_applicable(kind, transfer, "no transfer of the map needs it"));
+                return Err(not_applicable(
+                    kind,
+                    transfer,
+                    "no transfer of the map needs it",
+                ));
             }
         }
     }
@@ -195,7 +219,8 @@ fn uses_standard_contract(input: &Input<'_>, t: &Transfer) -> bool {
     let has = |k| t.mechanisms.iter().any(|m| m.kind == k);
     has(MechanismKind::StandardContract)
         || determination(input, &t.id, "CN").is_some_and(|d| {
-            d.mechanism == "standard_contract_or_certification" && !has(MechanismKind::Certification)
+            d.mechanism == "standard_contract_or_certification"
+                && !has(MechanismKind::Certification)
         })
 }
 
@@ -204,18 +229,24 @@ fn applies(input: &Input<'_>, kind: DocKind, t: &Transfer) -> Result<(), String>
     match kind {
         DocKind::Pipia => determination(input, &t.id, "CN")
             .map(|_| ())
-            .ok_or_else(|| "the PIPIA is for exports under Chinese law; this transfer gets no CN determination".into()),
+            .ok_or_else(|| {
+                "the PIPIA is for exports under Chinese law; this transfer gets no CN determination"
+                    .into()
+            }),
         DocKind::Annex | DocKind::Filing => {
             if uses_standard_contract(input, t) {
                 Ok(())
             } else {
                 let route = determination(input, &t.id, "CN").map_or("none", |d| d.mechanism);
-                Err(format!("it does not rely on the standard contract (CN route: {route})"))
+                Err(format!(
+                    "it does not rely on the standard contract (CN route: {route})"
+                ))
             }
         }
         DocKind::Tia => {
             let scc = t.mechanisms.iter().any(|m| m.kind == MechanismKind::Scc);
-            let safeguards = determination(input, &t.id, "EU").is_some_and(|d| d.mechanism == "appropriate_safeguards");
+            let safeguards = determination(input, &t.id, "EU")
+                .is_some_and(|d| d.mechanism == "appropriate_safeguards");
             if scc || safeguards {
                 Ok(())
             } else {
@@ -300,7 +331,10 @@ pub fn renumber(md: &str) -> String {
     fn def_id(line: &str) -> Option<&str> {
         let rest = line.strip_prefix("[^s")?;
         let end = rest.find("]: ")?;
-        rest[..end].bytes().all(|b| b.is_ascii_digit()).then(|| &rest[..end])
+        rest[..end]
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| &rest[..end])
     }
     let mut order: Vec<String> = Vec::new();
     for line in md.lines().filter(|l| def_id(l).is_none()) {
@@ -377,11 +411,23 @@ fn tidy(md: &str) -> String {
 
 fn fixed_citations(kind: DocKind) -> &'static [&'static str] {
     match kind {
-        DocKind::Pipia => &["PIPL Art. 55", "PIPL Art. 56", "Standard Contract Measures Art. 5"],
+        DocKind::Pipia => &[
+            "PIPL Art. 55",
+            "PIPL Art. 56",
+            "Standard Contract Measures Art. 5",
+        ],
         DocKind::Annex => &["Standard Contract Measures Art. 6", "GB/T 35273-2020"],
-        DocKind::Filing => &["Standard Contract Measures Art. 7", "Standard Contract Measures Art. 8"],
+        DocKind::Filing => &[
+            "Standard Contract Measures Art. 7",
+            "Standard Contract Measures Art. 8",
+        ],
         DocKind::Ropa => &["GDPR Art. 30(1)"],
-        DocKind::Tia => &["GDPR Art. 46(2)(c)", "Decision (EU) 2021/914", "CJEU C-311/18 (Schrems II)", "EDPB Recommendations 01/2020"],
+        DocKind::Tia => &[
+            "GDPR Art. 46(2)(c)",
+            "Decision (EU) 2021/914",
+            "CJEU C-311/18 (Schrems II)",
+            "EDPB Recommendations 01/2020",
+        ],
         DocKind::Summary => &[],
     }
 }
@@ -463,7 +509,10 @@ fn country_name(cx: &Cx<'_, '_>, code: &str) -> String {
     }
 }
 
-fn sensitive_of(map: &DataMap, f: &outbound_model::Field) -> Option<outbound_model::SensitiveClass> {
+fn sensitive_of(
+    map: &DataMap,
+    f: &outbound_model::Field,
+) -> Option<outbound_model::SensitiveClass> {
     if f.subject == SubjectKind::ChildUnder14 {
         return Some(outbound_model::SensitiveClass::MinorUnder14);
     }
@@ -501,18 +550,26 @@ fn obligation_ctx(cx: &mut Cx<'_, '_>, o: &Obligation, as_of: Date, src: &str) -
         let value = if o.id.ends_with("_retention") {
             format!("{} {text}", cx.t("due.keep_until"))
         } else if d < as_of {
-            let late = cx.t("due.overdue").replace("{n}", &(as_of - d).get_days().to_string());
-            format!("{text} ({late})")
+            let late = cx
+                .t("due.overdue")
+                .replace("{n}", &(as_of - d).get_days().to_string());
+            cx.paren(&text, &late)
         } else {
             text
         };
-        Figure { value, src: src.to_string() }
+        Figure {
+            value,
+            src: src.to_string(),
+        }
     });
-    json!({"id": o.id, "label": label, "text": o.text, "citation": citation, "due": due})
+    json!({"id": o.id, "label": label, "text": o.text, "citation": citation, "due": due, "src": src})
 }
 
 fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determination) -> Value {
-    let src = cx.assessment_src(&format!("transfer {} ({}), regime {}", ta.transfer, ta.source, d.regime));
+    let src = cx.assessment_src(&format!(
+        "transfer {} ({}), regime {}",
+        ta.transfer, ta.source, d.regime
+    ));
     let as_of = cx.input.assessment.as_of;
     let reasons: Vec<Value> = d
         .reasons
@@ -532,6 +589,7 @@ fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determina
         "instrument": d.instrument,
         "route": cx.t(&format!("route.{}", d.mechanism)),
         "route_id": d.mechanism,
+        "src": src,
         "satisfied": d.satisfied,
         "status": Figure { value: cx.t(if d.satisfied { "status.in_place" } else { "status.not_in_place" }), src },
         "reasons": reasons,
@@ -598,7 +656,13 @@ fn destination_ctx(cx: &mut Cx<'_, '_>, code: &str) -> Value {
         Some(d) => {
             let src = cx.src.add(
                 SourceKind::Data,
-                format!("{} [{}] (as of {}; {})", destinations::FILE, code, dests.as_of, dests.status),
+                format!(
+                    "{} [{}] (as of {}; {})",
+                    destinations::FILE,
+                    code,
+                    dests.as_of,
+                    dests.status
+                ),
             );
             let text = match cx.lang {
                 Lang::En => &d.en,
@@ -621,7 +685,10 @@ fn destination_ctx(cx: &mut Cx<'_, '_>, code: &str) -> Value {
         None => {
             let src = cx.src.add(
                 SourceKind::Data,
-                format!("{} has no entry for {code}: scored 5 (unknown)", destinations::FILE),
+                format!(
+                    "{} has no entry for {code}: scored 5 (unknown)",
+                    destinations::FILE
+                ),
             );
             json!({
                 "known": false,
@@ -649,7 +716,9 @@ fn data_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             .map(|d| d.id.clone())
             .unwrap_or_default();
         datasets.insert(ds.clone());
-        let personal = Taxonomy::builtin().get(&f.category).is_none_or(|c| c.personal);
+        let personal = Taxonomy::builtin()
+            .get(&f.category)
+            .is_none_or(|c| c.personal);
         let class = if personal { sensitive_of(map, f) } else { None };
         let class_label = class.map(|c| cx.t(&format!("sensitive.{c}")));
         if let Some(c) = class {
@@ -661,7 +730,10 @@ fn data_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             cats.insert(f.category.clone(), (cat.clone(), class_label.clone()));
         }
         let at = cx.loc.find(&f.loc, "category");
-        let src = cx.src.add(SourceKind::Map, format!("{at} (dataset {ds}, field {})", f.name));
+        let src = cx.src.add(
+            SourceKind::Map,
+            format!("{at} (dataset {ds}, field {})", f.name),
+        );
         fields.push(json!({
             "dataset": ds, "name": f.name, "category_id": f.category, "category": cat,
             "personal": personal, "sensitive": class_label, "src": src,
@@ -671,7 +743,10 @@ fn data_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         .into_iter()
         .map(|(id, (name, s))| json!({"id": id, "name": name, "sensitive": s}))
         .collect();
-    let sensitive_labels: Vec<String> = sensitive.iter().map(|c| cx.t(&format!("sensitive.{c}"))).collect();
+    let sensitive_labels: Vec<String> = sensitive
+        .iter()
+        .map(|c| cx.t(&format!("sensitive.{c}")))
+        .collect();
     // Scanner evidence: categories found against declared, per dataset.
     let mut scans = Vec::new();
     for ds in &datasets {
@@ -694,7 +769,11 @@ fn data_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
                 .collect();
             let not_found: Vec<String> = declared
                 .iter()
-                .filter(|d| !sf.categories_found.iter().any(|(c, _)| Taxonomy::covers(d, c)))
+                .filter(|d| {
+                    !sf.categories_found
+                        .iter()
+                        .any(|(c, _)| Taxonomy::covers(d, c))
+                })
                 .filter(|d| Taxonomy::builtin().get(d).is_none_or(|c| c.personal))
                 .map(|d| category_name(cx, d))
                 .collect();
@@ -724,23 +803,52 @@ fn data_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
 fn transfer_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let map = cx.input.map;
     let what = format!("transfer {}", t.id);
-    let exporter = map.exporter(&t.exporter).map(|e| exporter_ctx(cx, e)).unwrap_or(Value::Null);
-    let recipient = map.recipient(&t.recipient).map(|r| recipient_ctx(cx, r)).unwrap_or(Value::Null);
-    let recipient_country = map.recipient(&t.recipient).map(|r| r.country.clone()).unwrap_or_default();
+    let exporter = map
+        .exporter(&t.exporter)
+        .map(|e| exporter_ctx(cx, e))
+        .unwrap_or(Value::Null);
+    let recipient = map
+        .recipient(&t.recipient)
+        .map(|r| recipient_ctx(cx, r))
+        .unwrap_or(Value::Null);
+    let recipient_country = map
+        .recipient(&t.recipient)
+        .map(|r| r.country.clone())
+        .unwrap_or_default();
     let data = data_ctx(cx, t);
-    let individuals = cx.map_fig(thousands(t.individuals_per_year), &t.loc, &what, "individuals_per_year");
+    let individuals = cx.map_fig(
+        thousands(t.individuals_per_year),
+        &t.loc,
+        &what,
+        "individuals_per_year",
+    );
     let ta = assessment_of(cx.input, &t.id);
-    let sensitive_n = ta.map(|a| a.facts.transfer.sensitive_individuals).unwrap_or(0);
+    let sensitive_n = ta
+        .map(|a| a.facts.transfer.sensitive_individuals)
+        .unwrap_or(0);
     let sensitive_individuals = if t.sensitive_individuals_per_year.is_some() {
-        cx.map_fig(thousands(sensitive_n), &t.loc, &what, "sensitive_individuals_per_year")
+        cx.map_fig(
+            thousands(sensitive_n),
+            &t.loc,
+            &what,
+            "sensitive_individuals_per_year",
+        )
     } else {
         let src = cx.src.add(
             SourceKind::Method,
             format!("{what}: no sensitive estimate in the map, so every individual counts as sensitive when a sensitive field is included (docs/RULES.md, \"Sensitive individuals\"), else 0"),
         );
-        Figure { value: thousands(sensitive_n), src }
+        Figure {
+            value: thousands(sensitive_n),
+            src,
+        }
     };
-    let retention = cx.map_fig(retention_text(cx, t.retention_abroad_days), &t.loc, &what, "retention_abroad");
+    let retention = cx.map_fig(
+        retention_text(cx, t.retention_abroad_days),
+        &t.loc,
+        &what,
+        "retention_abroad",
+    );
     let storage_loc = t.storage.location.clone().unwrap_or_default();
     let storage = json!({
         "country": country_name(cx, &t.storage.country),
@@ -752,7 +860,12 @@ fn transfer_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         .iter()
         .map(|m| {
             let mw = format!("{what}, mechanism {}", m.kind);
-            let d = |cx: &mut Cx<'_, '_>, v: Option<Date>, key: &str| v.map(|v| { let s = cx.date(v); cx.map_fig(s, &m.loc, &mw, key) });
+            let d = |cx: &mut Cx<'_, '_>, v: Option<Date>, key: &str| {
+                v.map(|v| {
+                    let s = cx.date(v);
+                    cx.map_fig(s, &m.loc, &mw, key)
+                })
+            };
             json!({
                 "kind_id": m.kind.as_str(),
                 "kind": cx.t(&format!("mechanism.{}", m.kind)),
@@ -771,16 +884,27 @@ fn transfer_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         json!({"completed": cx.map_fig(d, &t.loc, &what, "pipia"), "reference": p.reference})
     });
     let determinations: Vec<Value> = match ta {
-        Some(ta) => ta.determinations.iter().map(|d| determination_ctx(cx, ta, d)).collect(),
+        Some(ta) => ta
+            .determinations
+            .iter()
+            .map(|d| determination_ctx(cx, ta, d))
+            .collect(),
         None => Vec::new(),
     };
     let cumulative = ta.map(|ta| {
         let e = &ta.exporter;
-        let summary = cx.input.assessment.exporters.iter().find(|s| &s.exporter == e);
+        let summary = cx
+            .input
+            .assessment
+            .exporters
+            .iter()
+            .find(|s| &s.exporter == e);
         let detail = summary.map_or(String::new(), |s| s.counts_source.clone());
         let src = match cx.input.evidence.ledger.iter().find(|l| &l.exporter == e) {
             Some(l) => cx.src.add(SourceKind::Ledger, l.query.clone()),
-            None => cx.assessment_src(&format!("exporter {e} cumulative counts since 1 January: {detail}")),
+            None => cx.assessment_src(&format!(
+                "exporter {e} cumulative counts since 1 January: {detail}"
+            )),
         };
         let c = ta.facts.cumulative.current_year;
         json!({
@@ -846,7 +970,10 @@ fn pipia(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let what = format!("transfer {}", t.id);
     // The source of each factor.
     let rwhat = format!("recipient {}", t.recipient);
-    let dsrc = tc["destination"]["src"].as_str().unwrap_or_default().to_string();
+    let dsrc = tc["destination"]["src"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let factor_src = |cx: &mut Cx<'_, '_>, id: &str| -> String {
         match (id, r) {
             ("sec", Some(r)) => cx.map_src(&r.loc, &rwhat, "security_measures"),
@@ -860,7 +987,10 @@ fn pipia(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             _ => cx.src.add(SourceKind::Method, "risk scoring method (section 4.1 of this report; crates/outbound-docs/src/risk.rs)"),
         }
     };
-    let method_src = cx.src.add(SourceKind::Method, "risk scoring method (section 4.1 of this report; crates/outbound-docs/src/risk.rs)");
+    let method_src = cx.src.add(
+        SourceKind::Method,
+        "risk scoring method (section 4.1 of this report; crates/outbound-docs/src/risk.rs)",
+    );
     let (_, impact_factors) = risk::impact(&inputs);
     let impact_factors: Vec<Value> = impact_factors
         .iter()
@@ -869,11 +999,23 @@ fn pipia(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             json!({"label": cx.t(&format!("factor.{}", f.id)), "points": Figure { value: format!("+{}", f.points), src }})
         })
         .collect();
-    let has_contract = t.mechanisms.iter().any(|m| matches!(m.kind, MechanismKind::StandardContract | MechanismKind::Certification | MechanismKind::SecurityAssessment));
+    let has_contract = t.mechanisms.iter().any(|m| {
+        matches!(
+            m.kind,
+            MechanismKind::StandardContract
+                | MechanismKind::Certification
+                | MechanismKind::SecurityAssessment
+        )
+    });
     let measures: Vec<String> = r.map(|r| r.security_measures.clone()).unwrap_or_default();
     let scored = risk::score(&inputs);
     let mut worst = "low";
-    let rank = |l: &str| ["low", "medium", "high", "very_high"].iter().position(|x| *x == l).unwrap_or(0);
+    let rank = |l: &str| {
+        ["low", "medium", "high", "very_high"]
+            .iter()
+            .position(|x| *x == l)
+            .unwrap_or(0)
+    };
     let risks: Vec<Value> = scored
         .iter()
         .map(|s| {
@@ -934,7 +1076,10 @@ fn pipia(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         .unwrap_or(as_of);
     let keep_until = {
         let d = cx.date(keep_until);
-        let src = cx.src.add(SourceKind::Data, "outbound-rules data/cn.toml [deadlines] pipia_retention_years = 3 (PIPL Art. 56)");
+        let src = cx.src.add(
+            SourceKind::Data,
+            "outbound-rules data/cn.toml [deadlines] pipia_retention_years = 3 (PIPL Art. 56)",
+        );
         Figure { value: d, src }
     };
     cx.cite("PIPL Art. 56");
@@ -962,11 +1107,17 @@ fn annex(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         .find(|m| m.kind == MechanismKind::StandardContract)
         .and_then(|m| m.effective.map(|d| (d, m.loc.clone())));
     let range = start.and_then(|(d, loc)| {
-        let end = d.checked_add(i64::from(t.retention_abroad_days).days()).ok()?;
+        let end = d
+            .checked_add(i64::from(t.retention_abroad_days).days())
+            .ok()?;
         let text = format!("{} – {}", cx.date(d), cx.date(end));
         let a = cx.loc.find(&loc, "effective");
         let b = cx.loc.find(&t.loc, "retention_abroad");
-        Some(cx.src.fig(text, SourceKind::Map, format!("{a} + {b} ({what}: contract effective date + retention_abroad)")))
+        Some(cx.src.fig(
+            text,
+            SourceKind::Map,
+            format!("{a} + {b} ({what}: contract effective date + retention_abroad)"),
+        ))
     });
     json!({"t": tc, "retention_range": range})
 }
@@ -978,7 +1129,10 @@ fn filing(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let tc = transfer_ctx(cx, t);
     let as_of = cx.input.assessment.as_of;
     let what = format!("transfer {}", t.id);
-    let sc = t.mechanisms.iter().find(|m| m.kind == MechanismKind::StandardContract);
+    let sc = t
+        .mechanisms
+        .iter()
+        .find(|m| m.kind == MechanismKind::StandardContract);
     // The deadline: the rules' `filing` obligation when still open, else computed from the effective date.
     let obligation = determination(cx.input, &t.id, "CN")
         .and_then(|d| d.obligations.iter().find(|o| o.id == "filing"))
@@ -986,12 +1140,18 @@ fn filing(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let cal = WorkingCalendar::china();
     let deadline = match (&obligation, sc.and_then(|m| m.effective)) {
         (Some(o), _) if o.due.is_some() => {
-            let src = cx.assessment_src(&format!("transfer {}, obligation filing ({})", t.id, o.citation));
+            let src = cx.assessment_src(&format!(
+                "transfer {}, obligation filing ({})",
+                t.id, o.citation
+            ));
             o.due.map(|d| (d, src))
         }
         (_, Some(eff)) => {
             let wd = cal.add_working_days(eff, 10);
-            let year_src = cal.year(wd.date.year()).map_or("no official calendar on file: Monday to Friday counted".to_string(), |y| y.source.clone());
+            let year_src = cal.year(wd.date.year()).map_or(
+                "no official calendar on file: Monday to Friday counted".to_string(),
+                |y| y.source.clone(),
+            );
             let src = cx.src.add(
                 SourceKind::Data,
                 format!("10 working days after {eff} (outbound-rules data/cn.toml filing_working_days; calendar: {year_src})"),
@@ -1005,7 +1165,9 @@ fn filing(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         let state = match filed {
             Some(f) if f <= d => cx.t("filing.filed_in_time"),
             Some(_) => cx.t("filing.filed_late"),
-            None if d < as_of => cx.t("due.overdue").replace("{n}", &(as_of - d).get_days().to_string()),
+            None if d < as_of => cx
+                .t("due.overdue")
+                .replace("{n}", &(as_of - d).get_days().to_string()),
             None => cx.t("filing.open"),
         };
         json!({"date": Figure { value: cx.date(d), src }, "state": state})
@@ -1024,7 +1186,13 @@ fn filing(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         (
             "contract",
             if contract_ready { "ready" } else { "missing" },
-            sc.map(|m| cx.map_src(&m.loc, &format!("{what}, mechanism standard_contract"), "reference")),
+            sc.map(|m| {
+                cx.map_src(
+                    &m.loc,
+                    &format!("{what}, mechanism standard_contract"),
+                    "reference",
+                )
+            }),
         ),
         (
             "pipia_report",
@@ -1071,14 +1239,18 @@ fn refiling_triggers(cx: &mut Cx<'_, '_>, t: &Transfer) -> Vec<Value> {
     let what = format!("transfer {}", t.id);
     let Some(old) = filed.transfer(&t.id) else {
         let src = cx.map_src(&t.loc, &what, "id");
-        return vec![json!({"trigger": cx.t("trigger.new_transfer"), "change": Figure { value: t.id.clone(), src }})];
+        return vec![
+            json!({"trigger": cx.t("trigger.new_transfer"), "change": Figure { value: t.id.clone(), src }}),
+        ];
     };
     let mut out = Vec::new();
     let mut push = |cx: &mut Cx<'_, '_>, key: &str, trig: &str, before: String, after: String| {
         let a = cx.loc.find(&t.loc, key);
         let b = cx.loc.find(&old.loc, key);
         let src = cx.src.add(SourceKind::Map, format!("{a} ({what}: {key})"));
-        let fsrc = cx.src.add(SourceKind::FiledMap, format!("{b} ({what}: {key})"));
+        let fsrc = cx
+            .src
+            .add(SourceKind::FiledMap, format!("{b} ({what}: {key})"));
         out.push(json!({
             "trigger": cx.t(&format!("trigger.{trig}")),
             "before": Figure { value: before, src: fsrc },
@@ -1086,44 +1258,117 @@ fn refiling_triggers(cx: &mut Cx<'_, '_>, t: &Transfer) -> Vec<Value> {
         }));
     };
     if t.purpose != old.purpose {
-        push(cx, "purpose", "purpose", old.purpose.clone(), t.purpose.clone());
+        push(
+            cx,
+            "purpose",
+            "purpose",
+            old.purpose.clone(),
+            t.purpose.clone(),
+        );
     }
-    let cats = |m: &DataMap, t: &Transfer| -> BTreeSet<String> { m.transfer_fields(t).map(|f| f.category.clone()).collect() };
+    let cats = |m: &DataMap, t: &Transfer| -> BTreeSet<String> {
+        m.transfer_fields(t).map(|f| f.category.clone()).collect()
+    };
     let (c_old, c_new) = (cats(filed, old), cats(now, t));
     let added: Vec<String> = c_new.difference(&c_old).cloned().collect();
     if !added.is_empty() {
-        push(cx, "fields", "categories", c_old.iter().cloned().collect::<Vec<_>>().join(", "), format!("+ {}", added.join(", ")));
+        push(
+            cx,
+            "fields",
+            "categories",
+            c_old.iter().cloned().collect::<Vec<_>>().join(", "),
+            format!("+ {}", added.join(", ")),
+        );
     }
     let sens = |m: &DataMap, t: &Transfer| -> BTreeSet<String> {
-        m.transfer_fields(t).filter_map(|f| sensitive_of(m, f)).map(|c| c.as_str().to_string()).collect()
+        m.transfer_fields(t)
+            .filter_map(|f| sensitive_of(m, f))
+            .map(|c| c.as_str().to_string())
+            .collect()
     };
     let (s_old, s_new) = (sens(filed, old), sens(now, t));
     if s_new.difference(&s_old).next().is_some() {
-        push(cx, "fields", "sensitivity", s_old.into_iter().collect::<Vec<_>>().join(", "), s_new.into_iter().collect::<Vec<_>>().join(", "));
+        push(
+            cx,
+            "fields",
+            "sensitivity",
+            s_old.into_iter().collect::<Vec<_>>().join(", "),
+            s_new.into_iter().collect::<Vec<_>>().join(", "),
+        );
     }
     if t.individuals_per_year > old.individuals_per_year {
-        push(cx, "individuals_per_year", "scale", thousands(old.individuals_per_year), thousands(t.individuals_per_year));
+        push(
+            cx,
+            "individuals_per_year",
+            "scale",
+            thousands(old.individuals_per_year),
+            thousands(t.individuals_per_year),
+        );
     }
     if t.method != old.method {
-        push(cx, "method", "method", old.method.to_string(), t.method.to_string());
+        push(
+            cx,
+            "method",
+            "method",
+            old.method.to_string(),
+            t.method.to_string(),
+        );
     }
     if t.storage.country != old.storage.country || t.storage.location != old.storage.location {
-        let show = |s: &outbound_model::Storage| format!("{} {}", s.country, s.location.clone().unwrap_or_default()).trim().to_string();
-        push(cx, "storage", "storage", show(&old.storage), show(&t.storage));
+        let show = |s: &outbound_model::Storage| {
+            format!("{} {}", s.country, s.location.clone().unwrap_or_default())
+                .trim()
+                .to_string()
+        };
+        push(
+            cx,
+            "storage",
+            "storage",
+            show(&old.storage),
+            show(&t.storage),
+        );
     }
     if t.retention_abroad_days > old.retention_abroad_days {
-        let (a, b) = (retention_text(cx, old.retention_abroad_days), retention_text(cx, t.retention_abroad_days));
+        let (a, b) = (
+            retention_text(cx, old.retention_abroad_days),
+            retention_text(cx, t.retention_abroad_days),
+        );
         push(cx, "retention_abroad", "retention", a, b);
     }
     if t.recipient != old.recipient {
-        push(cx, "recipient", "recipient", old.recipient.clone(), t.recipient.clone());
-    } else if let (Some(rn), Some(ro)) = (now.recipient(&t.recipient), filed.recipient(&old.recipient)) {
-        let on = |r: &Recipient| r.onward_recipients.iter().map(|o| format!("{} ({})", o.name, o.country)).collect::<Vec<_>>();
+        push(
+            cx,
+            "recipient",
+            "recipient",
+            old.recipient.clone(),
+            t.recipient.clone(),
+        );
+    } else if let (Some(rn), Some(ro)) =
+        (now.recipient(&t.recipient), filed.recipient(&old.recipient))
+    {
+        let on = |r: &Recipient| {
+            r.onward_recipients
+                .iter()
+                .map(|o| format!("{} ({})", o.name, o.country))
+                .collect::<Vec<_>>()
+        };
         if on(rn) != on(ro) {
-            push(cx, "recipient", "onward", on(ro).join(", "), on(rn).join(", "));
+            push(
+                cx,
+                "recipient",
+                "onward",
+                on(ro).join(", "),
+                on(rn).join(", "),
+            );
         }
         if rn.country != ro.country {
-            push(cx, "recipient", "destination", ro.country.clone(), rn.country.clone());
+            push(
+                cx,
+                "recipient",
+                "destination",
+                ro.country.clone(),
+                rn.country.clone(),
+            );
         }
     }
     out
@@ -1136,7 +1381,11 @@ fn ropa(cx: &mut Cx<'_, '_>, exporter: &str) -> Value {
     let map = cx.input.map;
     let e = map.exporter(exporter);
     let ectx = e.map(|e| exporter_ctx(cx, e)).unwrap_or(Value::Null);
-    let transfers: Vec<&Transfer> = map.transfers.iter().filter(|t| t.exporter == exporter && is_eu(cx.input, t)).collect();
+    let transfers: Vec<&Transfer> = map
+        .transfers
+        .iter()
+        .filter(|t| t.exporter == exporter && is_eu(cx.input, t))
+        .collect();
     let rows: Vec<Value> = transfers
         .iter()
         .map(|t| {
@@ -1151,7 +1400,15 @@ fn ropa(cx: &mut Cx<'_, '_>, exporter: &str) -> Value {
 fn tia(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let tc = transfer_ctx(cx, t);
     let scc = t.mechanisms.iter().find(|m| m.kind == MechanismKind::Scc);
-    let dest = Destinations::builtin().get(&tc["recipient"]["country_code"].as_str().unwrap_or_default().to_string()).map(|d| d.access_risk).unwrap_or(5);
+    let dest = Destinations::builtin()
+        .get(
+            &tc["recipient"]["country_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+        .map(|d| d.access_risk)
+        .unwrap_or(5);
     let outcome = if scc.is_none() {
         "no_scc"
     } else if dest >= 4 {
@@ -1184,15 +1441,31 @@ fn summary(cx: &mut Cx<'_, '_>) -> Value {
             None => cx.src.add(SourceKind::Map, ta.source.clone()),
         };
         for d in &ta.determinations {
-            let dsrc = cx.assessment_src(&format!("transfer {} ({}), regime {}", ta.transfer, ta.source, d.regime));
-            let open: Vec<&Obligation> = d.obligations.iter().filter(|o| !o.id.ends_with("_retention")).collect();
-            let next = open.iter().filter_map(|o| o.due.map(|due| (due, o))).min_by_key(|(due, _)| *due);
+            let dsrc = cx.assessment_src(&format!(
+                "transfer {} ({}), regime {}",
+                ta.transfer, ta.source, d.regime
+            ));
+            let open: Vec<&Obligation> = d
+                .obligations
+                .iter()
+                .filter(|o| !o.id.ends_with("_retention"))
+                .collect();
+            let next = open
+                .iter()
+                .filter_map(|o| o.due.map(|due| (due, o)))
+                .min_by_key(|(due, _)| *due);
             let next = next.map(|(due, o)| {
                 let mut v = format!("{} {}", cx.t(&format!("obligation.{}", o.id)), cx.date(due));
                 if due < as_of {
-                    v.push_str(&format!(" ({})", cx.t("due.overdue").replace("{n}", &(as_of - due).get_days().to_string())));
+                    let late = cx
+                        .t("due.overdue")
+                        .replace("{n}", &(as_of - due).get_days().to_string());
+                    v = cx.paren(&v, &late);
                 }
-                Figure { value: v, src: dsrc.clone() }
+                Figure {
+                    value: v,
+                    src: dsrc.clone(),
+                }
             });
             for o in &d.obligations {
                 cx.cite(&o.citation);
@@ -1240,14 +1513,30 @@ fn summary(cx: &mut Cx<'_, '_>) -> Value {
             continue;
         }
         let e = map.exporter(&s.exporter);
-        let ledger = cx.input.evidence.ledger.iter().find(|l| l.exporter == s.exporter && l.year == as_of.year()).cloned();
+        let ledger = cx
+            .input
+            .evidence
+            .ledger
+            .iter()
+            .find(|l| l.exporter == s.exporter && l.year == as_of.year())
+            .cloned();
         let count_src = match &ledger {
             Some(l) => cx.src.add(SourceKind::Ledger, l.query.clone()),
             None => {
-                let stated = e.and_then(|e| e.exported_this_year.as_ref().map(|_| cx.loc.find(&e.loc, "exported_this_year")));
+                let stated = e.and_then(|e| {
+                    e.exported_this_year
+                        .as_ref()
+                        .map(|_| cx.loc.find(&e.loc, "exported_this_year"))
+                });
                 let detail = match stated {
-                    Some(at) => format!("exporter {} counts since 1 January: {} (stated at {at})", s.exporter, s.counts_source),
-                    None => format!("exporter {} counts since 1 January: {}", s.exporter, s.counts_source),
+                    Some(at) => format!(
+                        "exporter {} counts since 1 January: {} (stated at {at})",
+                        s.exporter, s.counts_source
+                    ),
+                    None => format!(
+                        "exporter {} counts since 1 January: {}",
+                        s.exporter, s.counts_source
+                    ),
                 };
                 cx.assessment_src(&detail)
             }
@@ -1256,7 +1545,13 @@ fn summary(cx: &mut Cx<'_, '_>) -> Value {
             .thresholds
             .iter()
             .map(|l| {
-                let tsrc = cx.src.add(SourceKind::Data, format!("outbound-rules data/cn.toml threshold {} {} ≥ {} ({})", l.route, l.measure, l.at_least, l.citation));
+                let tsrc = cx.src.add(
+                    SourceKind::Data,
+                    format!(
+                        "outbound-rules data/cn.toml threshold {} {} ≥ {} ({})",
+                        l.route, l.measure, l.at_least, l.citation
+                    ),
+                );
                 let citation = cx.cite(&l.citation);
                 let headroom = if l.reached {
                     cx.t("headroom.reached")
@@ -1278,7 +1573,10 @@ fn summary(cx: &mut Cx<'_, '_>) -> Value {
         let mut charts = Vec::new();
         for (m, svg) in [("individuals", svg_ind), ("sensitive", svg_sens)] {
             let name = format!("summary-{}-{m}.svg", s.exporter);
-            cx.attachments.push(Attachment { name: name.clone(), content: svg });
+            cx.attachments.push(Attachment {
+                name: name.clone(),
+                content: svg,
+            });
             let method = cx.src.add(
                 SourceKind::Method,
                 "chart: straight line from 0 on 1 January to the count on the assessment date (ledger series where available), dashed projection to 31 December at the same average daily rate",
@@ -1297,7 +1595,11 @@ fn summary(cx: &mut Cx<'_, '_>) -> Value {
     let groups: Vec<Value> = a
         .groups
         .iter()
-        .filter_map(|g| g.warning.as_ref().map(|w| json!({"group": g.group, "warning": w})))
+        .filter_map(|g| {
+            g.warning
+                .as_ref()
+                .map(|w| json!({"group": g.group, "warning": w}))
+        })
         .collect();
     json!({"rows": rows, "kpis": kpis, "exporters": exporters, "groups": groups})
 }

@@ -22,7 +22,9 @@ const T: f64 = 30.0;
 const B: f64 = 40.0;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The two charts (all individuals, sensitive individuals) of an exporter.
@@ -60,8 +62,22 @@ pub fn exporter_charts(
     let title_i = format!("{} — {}", e.name, s.t("chart.individuals"));
     let title_s = format!("{} — {}", e.name, s.t("chart.sensitive"));
     (
-        svg(lang, &title_i, &series(false), &thresholds("individuals"), as_of, s),
-        svg(lang, &title_s, &series(true), &thresholds("sensitive_individuals"), as_of, s),
+        svg(
+            lang,
+            &title_i,
+            &series(false),
+            &thresholds("individuals"),
+            as_of,
+            s,
+        ),
+        svg(
+            lang,
+            &title_s,
+            &series(true),
+            &thresholds("sensitive_individuals"),
+            as_of,
+            s,
+        ),
     )
 }
 
@@ -101,8 +117,15 @@ fn svg(
         t = esc(title)
     );
     let _ = write!(o, r#"<title>{}</title>"#, esc(title));
-    let _ = write!(o, r##"<rect x="0" y="0" width="{W}" height="{H}" fill="#fff"/>"##);
-    let _ = write!(o, r#"<text x="{L}" y="18" font-size="13" font-weight="bold">{}</text>"#, esc(title));
+    let _ = write!(
+        o,
+        r##"<rect x="0" y="0" width="{W}" height="{H}" fill="#fff"/>"##
+    );
+    let _ = write!(
+        o,
+        r#"<text x="{L}" y="18" font-size="13" font-weight="bold">{}</text>"#,
+        esc(title)
+    );
     // Axes and month ticks.
     let _ = write!(
         o,

@@ -84,7 +84,9 @@ mod tests {
     #[test]
     fn required_countries_are_present_and_scored() {
         let d = Destinations::builtin();
-        for c in ["US", "SG", "NL", "IE", "DE", "JP", "GB", "HK", "CN", "IN", "BR", "CH"] {
+        for c in [
+            "US", "SG", "NL", "IE", "DE", "JP", "GB", "HK", "CN", "IN", "BR", "CH",
+        ] {
             let e = d.get(c).unwrap_or_else(|| panic!("{c} missing"));
             assert!((1..=5).contains(&e.access_risk), "{c}");
             assert!(!e.sources.is_empty(), "{c} has no sources");
@@ -92,8 +94,15 @@ mod tests {
                 assert!(!t.government_access.is_empty() && !t.authority.is_empty());
                 assert!(!t.redress.is_empty() && !t.adequacy.is_empty());
             }
-            assert!(outbound_model::country::name(c).is_some(), "{c} is not ISO 3166-1");
+            assert!(
+                outbound_model::country::name(c).is_some(),
+                "{c} is not ISO 3166-1"
+            );
         }
-        assert_eq!(d.codes().len(), d.country.len(), "a country is listed twice");
+        assert_eq!(
+            d.codes().len(),
+            d.country.len(),
+            "a country is listed twice"
+        );
     }
 }

@@ -90,20 +90,34 @@ pub struct Scored {
 
 /// The impact of a transfer and the factors behind it.
 pub fn impact(i: &RiskInputs) -> (u8, Vec<Factor>) {
-    let mut f = vec![Factor { id: "base", points: 2 }];
+    let mut f = vec![Factor {
+        id: "base",
+        points: 2,
+    }];
     if !i.sensitive.is_empty() {
-        f.push(Factor { id: "sensitive", points: 1 });
+        f.push(Factor {
+            id: "sensitive",
+            points: 1,
+        });
         if i.sensitive.iter().any(|c| {
             matches!(
                 c,
-                SensitiveClass::Biometric | SensitiveClass::MedicalHealth | SensitiveClass::MinorUnder14
+                SensitiveClass::Biometric
+                    | SensitiveClass::MedicalHealth
+                    | SensitiveClass::MinorUnder14
             )
         }) {
-            f.push(Factor { id: "special", points: 1 });
+            f.push(Factor {
+                id: "special",
+                points: 1,
+            });
         }
     }
     if i.individuals >= 100_000 {
-        f.push(Factor { id: "volume", points: 1 });
+        f.push(Factor {
+            id: "volume",
+            points: 1,
+        });
     }
     let v: u8 = f.iter().map(|x| x.points).sum();
     (v.clamp(1, 5), f)
@@ -198,7 +212,13 @@ mod tests {
         let r = score(&base());
         assert!(r.iter().all(|s| s.impact == 2));
         assert_eq!(r.iter().find(|s| s.id == "leakage").unwrap().score, 2);
-        assert_eq!(r.iter().find(|s| s.id == "government_access").unwrap().likelihood, 2);
+        assert_eq!(
+            r.iter()
+                .find(|s| s.id == "government_access")
+                .unwrap()
+                .likelihood,
+            2
+        );
     }
 
     #[test]
@@ -216,7 +236,10 @@ mod tests {
         assert_eq!(impact(&i).0, 5);
         let r = score(&i);
         let leak = r.iter().find(|s| s.id == "leakage").unwrap();
-        assert_eq!((leak.likelihood, leak.score, leak.level), (5, 25, "very_high"));
+        assert_eq!(
+            (leak.likelihood, leak.score, leak.level),
+            (5, 25, "very_high")
+        );
         assert_eq!(level(4), "low");
         assert_eq!(level(5), "medium");
         assert_eq!(level(10), "high");

@@ -77,7 +77,12 @@ impl Sources {
     }
 
     /// A figure with its source.
-    pub fn fig(&mut self, value: impl ToString, kind: SourceKind, detail: impl Into<String>) -> Figure {
+    pub fn fig(
+        &mut self,
+        value: impl ToString,
+        kind: SourceKind,
+        detail: impl Into<String>,
+    ) -> Figure {
         Figure {
             value: value.to_string(),
             src: self.add(kind, detail),
@@ -211,12 +216,27 @@ mod tests {
         .unwrap();
         let file: std::sync::Arc<str> = p.display().to_string().into();
         let k = KeyLocator::new();
-        let loc = Loc { file: file.clone(), line: 2, column: 5 };
+        let loc = Loc {
+            file: file.clone(),
+            line: 2,
+            column: 5,
+        };
         assert_eq!(k.find(&loc, "individuals_per_year"), format!("{file}:4:5"));
         assert_eq!(k.find(&loc, "missing"), format!("{file}:2:5"));
-        let loc_b = Loc { file: file.clone(), line: 5, column: 5 };
-        assert_eq!(k.find(&loc_b, "individuals_per_year"), format!("{file}:6:5"));
-        let flow = Loc { file: file.clone(), line: 8, column: 5 };
-        assert_eq!(k.find(&flow, "effective"), format!("{file}:8:18"));
+        let loc_b = Loc {
+            file: file.clone(),
+            line: 5,
+            column: 5,
+        };
+        assert_eq!(
+            k.find(&loc_b, "individuals_per_year"),
+            format!("{file}:6:5")
+        );
+        let flow = Loc {
+            file: file.clone(),
+            line: 8,
+            column: 5,
+        };
+        assert_eq!(k.find(&flow, "effective"), format!("{file}:8:17"));
     }
 }

@@ -27,14 +27,38 @@ pub const FILES: &[&str] = &[
 macro_rules! embedded {
     ($lang:literal) => {
         [
-            ("pipia.md.j2", include_str!(concat!("../templates/", $lang, "/pipia.md.j2"))),
-            ("annex.md.j2", include_str!(concat!("../templates/", $lang, "/annex.md.j2"))),
-            ("filing.md.j2", include_str!(concat!("../templates/", $lang, "/filing.md.j2"))),
-            ("ropa.md.j2", include_str!(concat!("../templates/", $lang, "/ropa.md.j2"))),
-            ("tia.md.j2", include_str!(concat!("../templates/", $lang, "/tia.md.j2"))),
-            ("summary.md.j2", include_str!(concat!("../templates/", $lang, "/summary.md.j2"))),
-            ("common.md.j2", include_str!(concat!("../templates/", $lang, "/common.md.j2"))),
-            ("strings.toml", include_str!(concat!("../templates/", $lang, "/strings.toml"))),
+            (
+                "pipia.md.j2",
+                include_str!(concat!("../templates/", $lang, "/pipia.md.j2")),
+            ),
+            (
+                "annex.md.j2",
+                include_str!(concat!("../templates/", $lang, "/annex.md.j2")),
+            ),
+            (
+                "filing.md.j2",
+                include_str!(concat!("../templates/", $lang, "/filing.md.j2")),
+            ),
+            (
+                "ropa.md.j2",
+                include_str!(concat!("../templates/", $lang, "/ropa.md.j2")),
+            ),
+            (
+                "tia.md.j2",
+                include_str!(concat!("../templates/", $lang, "/tia.md.j2")),
+            ),
+            (
+                "summary.md.j2",
+                include_str!(concat!("../templates/", $lang, "/summary.md.j2")),
+            ),
+            (
+                "common.md.j2",
+                include_str!(concat!("../templates/", $lang, "/common.md.j2")),
+            ),
+            (
+                "strings.toml",
+                include_str!(concat!("../templates/", $lang, "/strings.toml")),
+            ),
         ]
     };
 }
@@ -53,9 +77,17 @@ impl Strings {
     pub fn parse(text: &str) -> Result<Strings, String> {
         let v: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut map = BTreeMap::new();
-        fn walk(prefix: &str, t: &toml::Table, out: &mut BTreeMap<String, String>) -> Result<(), String> {
+        fn walk(
+            prefix: &str,
+            t: &toml::Table,
+            out: &mut BTreeMap<String, String>,
+        ) -> Result<(), String> {
             for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 match v {
                     toml::Value::String(s) => {
                         out.insert(key, s.clone());
@@ -115,7 +147,8 @@ impl Templates {
             for name in FILES {
                 let p = dir.join(lang.code()).join(name);
                 if p.exists() {
-                    let text = std::fs::read_to_string(&p).map_err(|e| DocError::Template(format!("{}: {e}", p.display())))?;
+                    let text = std::fs::read_to_string(&p)
+                        .map_err(|e| DocError::Template(format!("{}: {e}", p.display())))?;
                     t.sources.insert((lang, (*name).to_string()), text);
                 }
             }
@@ -125,19 +158,27 @@ impl Templates {
 
     /// The text of one file.
     pub fn source(&self, lang: Lang, name: &str) -> Option<&str> {
-        self.sources.get(&(lang, name.to_string())).map(String::as_str)
+        self.sources
+            .get(&(lang, name.to_string()))
+            .map(String::as_str)
     }
 
     /// The vocabulary of a language.
     pub fn strings(&self, lang: Lang) -> Result<Strings, DocError> {
-        let text = self
-            .source(lang, "strings.toml")
-            .ok_or_else(|| DocError::Template(format!("{}/strings.toml is missing", lang.code())))?;
-        Strings::parse(text).map_err(|e| DocError::Template(format!("{}/strings.toml: {e}", lang.code())))
+        let text = self.source(lang, "strings.toml").ok_or_else(|| {
+            DocError::Template(format!("{}/strings.toml is missing", lang.code()))
+        })?;
+        Strings::parse(text)
+            .map_err(|e| DocError::Template(format!("{}/strings.toml: {e}", lang.code())))
     }
 
     /// Renders a document's template with its context.
-    pub fn render(&self, kind: DocKind, lang: Lang, ctx: &serde_json::Value) -> Result<String, DocError> {
+    pub fn render(
+        &self,
+        kind: DocKind,
+        lang: Lang,
+        ctx: &serde_json::Value,
+    ) -> Result<String, DocError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_syntax(
@@ -171,7 +212,9 @@ impl Templates {
                 .map_err(|e| DocError::Template(format!("{}/{name}: {e:#}", lang.code())))?;
         }
         let name = format!("{}.md.j2", kind.id());
-        let tmpl = env.get_template(&name).map_err(|e| DocError::Template(e.to_string()))?;
+        let tmpl = env
+            .get_template(&name)
+            .map_err(|e| DocError::Template(e.to_string()))?;
         tmpl.render(Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| DocError::Template(format!("{}/{name}: {e:#}", lang.code())))
     }
