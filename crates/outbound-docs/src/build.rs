@@ -532,9 +532,9 @@ fn category_name(cx: &Cx<'_, '_>, id: &str) -> String {
 }
 
 fn retention_text(cx: &Cx<'_, '_>, days: u32) -> String {
-    let (n, unit) = if days % 365 == 0 {
+    let (n, unit) = if days.is_multiple_of(365) {
         (days / 365, "years")
-    } else if days % 30 == 0 {
+    } else if days.is_multiple_of(30) {
         (days / 30, "months")
     } else {
         (days, "days")
@@ -1401,12 +1401,7 @@ fn tia(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let tc = transfer_ctx(cx, t);
     let scc = t.mechanisms.iter().find(|m| m.kind == MechanismKind::Scc);
     let dest = Destinations::builtin()
-        .get(
-            &tc["recipient"]["country_code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        )
+        .get(tc["recipient"]["country_code"].as_str().unwrap_or_default())
         .map(|d| d.access_risk)
         .unwrap_or(5);
     let outcome = if scc.is_none() {

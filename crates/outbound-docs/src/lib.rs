@@ -223,12 +223,19 @@ impl Document {
         html::page(self)
     }
 
-    /// The PDF.
-    #[cfg(feature = "pdf")]
+    /// The PDF (an error unless the crate is built with the `pdf` feature).
     pub fn pdf(&self) -> Result<Vec<u8>, DocError> {
-        pdf::render(self)
+        #[cfg(feature = "pdf")]
+        return pdf::render(self);
+        #[cfg(not(feature = "pdf"))]
+        Err(DocError::Pdf(
+            "this build has no PDF support: build outbound-docs with the `pdf` feature".into(),
+        ))
     }
 }
+
+/// Whether this build can write PDF.
+pub const PDF: bool = cfg!(feature = "pdf");
 
 /// Why a document could not be made.
 #[derive(Debug, thiserror::Error)]
