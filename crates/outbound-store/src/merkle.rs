@@ -42,6 +42,8 @@
 //! need no leaves at all and follow RFC 9162 §2.1.3.2 and §2.1.4.2 step by
 //! step.
 
+#![deny(missing_docs)]
+
 use sha2::{Digest, Sha256};
 
 /// Length in bytes of every hash in the tree (SHA-256).

@@ -43,6 +43,8 @@
 //!  "root": "5dc9da79…", "key_id": "1f2e…", "signature": "a1b2…"}
 //! ```
 
+#![deny(missing_docs)]
+
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -480,7 +482,10 @@ impl ConsistencyBundle {
     /// The first [`BundleError`] found, in that order.
     pub fn check(&self, key: &VerifyingKey) -> Result<(), BundleError> {
         check_version(self.version)?;
-        for (role, head) in [(HeadRole::Old, &self.old_head), (HeadRole::New, &self.new_head)] {
+        for (role, head) in [
+            (HeadRole::Old, &self.old_head),
+            (HeadRole::New, &self.new_head),
+        ] {
             head.verify(key)
                 .map_err(|source| BundleError::Head { role, source })?;
         }
@@ -604,7 +609,9 @@ mod hex_vec {
         texts
             .iter()
             .enumerate()
-            .map(|(i, t)| super::decode_array(t).map_err(|e| D::Error::custom(format!("[{i}]: {e}"))))
+            .map(|(i, t)| {
+                super::decode_array(t).map_err(|e| D::Error::custom(format!("[{i}]: {e}")))
+            })
             .collect()
     }
 }
@@ -622,7 +629,9 @@ mod opt_hex {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         Option::<String>::deserialize(d)?
-            .map(|t| hex::decode(t).map_err(|e| D::Error::custom(format!("invalid hexadecimal: {e}"))))
+            .map(|t| {
+                hex::decode(t).map_err(|e| D::Error::custom(format!("invalid hexadecimal: {e}")))
+            })
             .transpose()
     }
 }

@@ -32,6 +32,11 @@ fn head(leaves: &[Hash], size: u64, ts: u64) -> SignedTreeHead {
 
 const TS: u64 = 1_795_000_000_000;
 
+/// A named change to a signed head.
+type HeadMutation = (&'static str, Box<dyn Fn(&mut SignedTreeHead)>);
+/// A named change to an inclusion bundle and the error it must cause.
+type BundleCase = (&'static str, Box<dyn Fn(&mut InclusionBundle)>, BundleError);
+
 #[test]
 fn canonical_message_layout() {
     let h = head(&leaves(3), 3, TS);
@@ -69,14 +74,20 @@ fn signature_binds_every_field() {
     forged.key_id = h.key_id;
     assert_eq!(forged.verify(&vk), Err(HeadError::BadSignature));
 
-    let mutations: Vec<(&str, Box<dyn Fn(&mut SignedTreeHead)>)> = vec![
+    let mutations: Vec<HeadMutation> = vec![
         ("size + 1", Box::new(|h| h.size += 1)),
         ("size - 1", Box::new(|h| h.size -= 1)),
         ("size ^ 2", Box::new(|h| h.size ^= 2)),
         ("timestamp + 1", Box::new(|h| h.timestamp_ms += 1)),
-        ("timestamp - 1 day", Box::new(|h| h.timestamp_ms -= 86_400_000)),
+        (
+            "timestamp - 1 day",
+            Box::new(|h| h.timestamp_ms -= 86_400_000),
+        ),
         ("root bit", Box::new(|h| h.root[31] ^= 1)),
-        ("root of another size", Box::new(|h| h.root = root(&leaves(4)))),
+        (
+            "root of another size",
+            Box::new(|h| h.root = root(&leaves(4))),
+        ),
         ("signature bit", Box::new(|h| h.signature[10] ^= 0x40)),
         ("signature s", Box::new(|h| h.signature[63] ^= 0x01)),
         ("all-zero signature", Box::new(|h| h.signature = [0; 64])),
@@ -160,8 +171,12 @@ fn inclusion_bundle() {
 
     let good = InclusionBundle::build(&all, 6, h.clone()).unwrap();
     assert_eq!(good.entry, None);
-    assert!(!ProofBundle::Inclusion(good.clone()).to_json().contains("entry"));
-    let cases: Vec<(&str, Box<dyn Fn(&mut InclusionBundle)>, BundleError)> = vec![
+    assert!(
+        !ProofBundle::Inclusion(good.clone())
+            .to_json()
+            .contains("entry")
+    );
+    let cases: Vec<BundleCase> = vec![
         (
             "wrong entry",
             Box::new(|b| b.entry = Some(b"entry 7".to_vec())),
@@ -201,7 +216,10 @@ fn inclusion_bundle() {
         (
             "index out of range",
             Box::new(|b| b.index = 11),
-            BundleError::Inclusion(VerifyError::IndexOutOfRange { index: 11, size: 11 }),
+            BundleError::Inclusion(VerifyError::IndexOutOfRange {
+                index: 11,
+                size: 11,
+            }),
         ),
         (
             "leaf hash",
@@ -292,7 +310,8 @@ fn consistency_bundle() {
     let vk = key().verifying_key();
     let all = leaves(20);
     for (old, new) in [(0, 20), (1, 20), (7, 13), (8, 16), (13, 13), (19, 20)] {
-        let b = ConsistencyBundle::build(&all, head(&all, old, TS), head(&all, new, TS + 1)).unwrap();
+        let b =
+            ConsistencyBundle::build(&all, head(&all, old, TS), head(&all, new, TS + 1)).unwrap();
         assert_eq!(b.check(&vk), Ok(()), "{old} -> {new}");
         let doc = ProofBundle::Consistency(b);
         let back = ProofBundle::from_json(&doc.to_json()).unwrap();
@@ -386,7 +405,10 @@ fn malformed_bundles_are_errors() {
     ];
     for text in bad {
         assert!(
-            matches!(ProofBundle::from_json(&text), Err(BundleError::Malformed(_))),
+            matches!(
+                ProofBundle::from_json(&text),
+                Err(BundleError::Malformed(_))
+            ),
             "accepted {text}"
         );
     }

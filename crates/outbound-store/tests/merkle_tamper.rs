@@ -105,7 +105,11 @@ fn every_tampering_is_detected_by_the_heads_after_it() {
             // Exactly the heads signed after entry j was logged no longer
             // match: the earlier ones still do, which pinpoints the change.
             let flagged = audit(&forged, &heads);
-            let want: Vec<u64> = HEAD_SIZES.iter().copied().filter(|&s| s > j as u64).collect();
+            let want: Vec<u64> = HEAD_SIZES
+                .iter()
+                .copied()
+                .filter(|&s| s > j as u64)
+                .collect();
             assert_eq!(flagged, want, "{how:?} at {j}");
 
             // An operator who re-signs the forged log cannot prove it
@@ -149,7 +153,11 @@ fn truncation_is_detected() {
     let heads = heads(&leaves);
     for keep in 0..N {
         let flagged = audit(&leaves[..keep], &heads);
-        let want: Vec<u64> = HEAD_SIZES.iter().copied().filter(|&s| s > keep as u64).collect();
+        let want: Vec<u64> = HEAD_SIZES
+            .iter()
+            .copied()
+            .filter(|&s| s > keep as u64)
+            .collect();
         assert_eq!(flagged, want, "kept {keep}");
     }
 }

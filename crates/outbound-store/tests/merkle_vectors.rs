@@ -157,6 +157,11 @@ const CONSISTENCY_PROOFS: [(u64, u64, &[&str]); 5] = [
     ),
 ];
 
+/// A named inclusion probe: index, size, root, leaf hash, proof.
+type InclusionProbe = (&'static str, u64, u64, Hash, Hash, Vec<Hash>);
+/// A named consistency probe: old size, new size, old root, new root, proof.
+type ConsistencyProbe = (&'static str, u64, u64, Hash, Hash, Vec<Hash>);
+
 fn leaves() -> Vec<Hash> {
     LEAF_INPUTS
         .iter()
@@ -258,17 +263,52 @@ fn compact_ranges() {
 /// it), each of which must be rejected.
 fn corrupt_inclusion(index: u64, size: u64, proof: &[Hash], root: Hash, leaf: Hash) {
     let some = h(SOME_HASH);
-    let mut probes: Vec<(&str, u64, u64, Hash, Hash, Vec<Hash>)> = vec![
-        ("index - 1", index.wrapping_sub(1), size, root, leaf, proof.to_vec()),
+    let mut probes: Vec<InclusionProbe> = vec![
+        (
+            "index - 1",
+            index.wrapping_sub(1),
+            size,
+            root,
+            leaf,
+            proof.to_vec(),
+        ),
         ("index + 1", index + 1, size, root, leaf, proof.to_vec()),
         ("index ^ 2", index ^ 2, size, root, leaf, proof.to_vec()),
         ("size * 2", index, size * 2, root, leaf, proof.to_vec()),
         ("size / 2", index, size / 2, root, leaf, proof.to_vec()),
-        ("wrong leaf", index, size, root, leaf_hash(b"WrongLeaf"), proof.to_vec()),
-        ("empty root", index, size, empty_root(), leaf, proof.to_vec()),
+        (
+            "wrong leaf",
+            index,
+            size,
+            root,
+            leaf_hash(b"WrongLeaf"),
+            proof.to_vec(),
+        ),
+        (
+            "empty root",
+            index,
+            size,
+            empty_root(),
+            leaf,
+            proof.to_vec(),
+        ),
         ("random root", index, size, some, leaf, proof.to_vec()),
-        ("trailing root", index, size, root, leaf, [proof, &[root]].concat()),
-        ("preceding root", index, size, root, leaf, [&[root], proof].concat()),
+        (
+            "trailing root",
+            index,
+            size,
+            root,
+            leaf,
+            [proof, &[root]].concat(),
+        ),
+        (
+            "preceding root",
+            index,
+            size,
+            root,
+            leaf,
+            [&[root], proof].concat(),
+        ),
     ];
     for i in 0..proof.len() {
         let mut p = proof.to_vec();
@@ -276,7 +316,14 @@ fn corrupt_inclusion(index: u64, size: u64, proof: &[Hash], root: Hash, leaf: Ha
         probes.push(("modified proof bit 3", index, size, root, leaf, p));
     }
     if !proof.is_empty() {
-        probes.push(("removed component", index, size, root, leaf, proof[..proof.len() - 1].to_vec()));
+        probes.push((
+            "removed component",
+            index,
+            size,
+            root,
+            leaf,
+            proof[..proof.len() - 1].to_vec(),
+        ));
     }
     if proof.len() > 1 {
         let p = [&[proof[0], some], &proof[1..]].concat();
@@ -297,7 +344,11 @@ fn inclusion_proofs() {
     for (index, size, want) in INCLUSION_PROOFS {
         let want = hashes(want);
         let tree = &leaves[..size as usize];
-        assert_eq!(inclusion_proof(tree, index).unwrap(), want, "{index} in {size}");
+        assert_eq!(
+            inclusion_proof(tree, index).unwrap(),
+            want,
+            "{index} in {size}"
+        );
         let root = roots[size as usize];
         let leaf = leaves[index as usize];
         assert_eq!(
@@ -345,7 +396,7 @@ fn inclusion_edge_cases() {
 /// The probes of `corruptConsistencyProof` expressible with typed hashes.
 fn corrupt_consistency(old: u64, new: u64, r1: Hash, r2: Hash, proof: &[Hash]) {
     let wrong = leaf_hash(b"WrongRoot");
-    let mut probes: Vec<(&str, u64, u64, Hash, Hash, Vec<Hash>)> = vec![
+    let mut probes: Vec<ConsistencyProbe> = vec![
         ("size1 - 1", old - 1, new, r1, r2, proof.to_vec()),
         ("size1 + 1", old + 1, new, r1, r2, proof.to_vec()),
         ("size1 ^ 2", old ^ 2, new, r1, r2, proof.to_vec()),
@@ -359,8 +410,22 @@ fn corrupt_consistency(old: u64, new: u64, r1: Hash, r2: Hash, proof: &[Hash]) {
         ("trailing root2", old, new, r1, r2, [proof, &[r2]].concat()),
         ("preceding root1", old, new, r1, r2, [&[r1], proof].concat()),
         ("preceding root2", old, new, r1, r2, [&[r2], proof].concat()),
-        ("preceding proof[0]", old, new, r1, r2, [&[proof[0]], proof].concat()),
-        ("truncated proof", old, new, r1, r2, proof[..proof.len() - 1].to_vec()),
+        (
+            "preceding proof[0]",
+            old,
+            new,
+            r1,
+            r2,
+            [&[proof[0]], proof].concat(),
+        ),
+        (
+            "truncated proof",
+            old,
+            new,
+            r1,
+            r2,
+            proof[..proof.len() - 1].to_vec(),
+        ),
     ];
     for i in 0..proof.len() {
         let mut p = proof.to_vec();
@@ -382,7 +447,11 @@ fn consistency_proofs() {
     for (old, new, want) in CONSISTENCY_PROOFS {
         let want = hashes(want);
         let tree = &leaves[..new as usize];
-        assert_eq!(consistency_proof(tree, old).unwrap(), want, "{old} -> {new}");
+        assert_eq!(
+            consistency_proof(tree, old).unwrap(),
+            want,
+            "{old} -> {new}"
+        );
         let (r1, r2) = (roots[old as usize], roots[new as usize]);
         verify_consistency(old, new, &r1, &r2, &want).unwrap();
         if !want.is_empty() {
@@ -430,7 +499,10 @@ fn consistency_edge_cases() {
     );
     assert_eq!(
         consistency_proof(&leaves()[..8], 9),
-        Err(ProofError::OldSizeTooLarge { old_size: 9, size: 8 })
+        Err(ProofError::OldSizeTooLarge {
+            old_size: 9,
+            size: 8
+        })
     );
     assert_eq!(consistency_proof(&leaves()[..8], 0), Ok(vec![]));
 }
@@ -461,9 +533,19 @@ fn inclusion_proof_nodes() {
     ];
     for (size, index, want) in cases {
         let tree = &leaves[..size as usize];
-        assert_eq!(inclusion_proof(tree, index).unwrap(), want, "{index} in {size}");
-        verify_inclusion(&leaves[index as usize], index, size, &want, &roots()[size as usize])
-            .unwrap();
+        assert_eq!(
+            inclusion_proof(tree, index).unwrap(),
+            want,
+            "{index} in {size}"
+        );
+        verify_inclusion(
+            &leaves[index as usize],
+            index,
+            size,
+            &want,
+            &roots()[size as usize],
+        )
+        .unwrap();
     }
     // Error cases of the same table.
     for (size, index) in [(0u64, 0u64), (0, 1), (1, 2), (0, 3), (7, 8)] {
@@ -497,11 +579,18 @@ fn consistency_proof_nodes() {
     let roots = roots();
     for (old, new, want) in cases {
         let tree = &leaves[..new as usize];
-        assert_eq!(consistency_proof(tree, old).unwrap(), want, "{old} -> {new}");
+        assert_eq!(
+            consistency_proof(tree, old).unwrap(),
+            want,
+            "{old} -> {new}"
+        );
         verify_consistency(old, new, &roots[old as usize], &roots[new as usize], &want).unwrap();
     }
     for size in 1..=8u64 {
-        assert_eq!(consistency_proof(&leaves[..size as usize], size), Ok(vec![]));
+        assert_eq!(
+            consistency_proof(&leaves[..size as usize], size),
+            Ok(vec![])
+        );
     }
     // Error cases of the same table.
     assert!(consistency_proof(&leaves[..0], 5).is_err());
