@@ -67,6 +67,10 @@ const LINE_BATCH: usize = 1 << 20;
 const MAX_TEXT_LINE: usize = 1 << 20;
 /// JSON lines longer than this are reported and skipped.
 const MAX_JSON_LINE: usize = 16 << 20;
+/// Distinct fields kept per file; further key paths share one field.
+const MAX_FIELDS: usize = 10_000;
+/// Name of the field collecting key paths beyond [`MAX_FIELDS`].
+const OTHER_FIELDS: &str = "(other fields)";
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
@@ -171,8 +175,19 @@ impl Acc {
     }
 
     fn field(&mut self, name: Option<&str>) -> usize {
-        let key = name.unwrap_or("\0null");
+        let mut key = name.unwrap_or("\0null");
         if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        // Bound memory on documents with unbounded key sets.
+        if self.fields.len() >= MAX_FIELDS {
+            key = OTHER_FIELDS;
+            if let Some(&i) = self.index.get(key) {
+                return i;
+            }
+            let i = self.fields.len();
+            self.fields.push(FieldAcc::new(Some(key.to_string())));
+            self.index.insert(key.to_string(), i);
             return i;
         }
         let i = self.fields.len();
@@ -1010,26 +1025,52 @@ impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_> {
     }
 }
 
-/// Appends an object key to the path.
-struct KeySeed<'a>(&'a mut String);
+/// Appends an object key to the path. A key that is itself personal data
+/// (maps keyed by phone number or ID) is counted as a value and replaced
+/// in the path by `{kind}`; purely numeric keys become `{n}`. So raw values
+/// never become field names, and such maps do not explode into one field
+/// per key.
+struct KeySeed<'a, 'c> {
+    path: &'a mut String,
+    acc: &'a mut Acc,
+    ctx: &'a Ctx<'c>,
+    rec: &'a mut Rec,
+}
 
-impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a key")
     }
     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
-        if !self.0.is_empty() {
-            self.0.push('.');
+        if !self.path.is_empty() {
+            self.path.push('.');
         }
-        self.0.push_str(k);
+        let mut kind = None;
+        if k.len() >= 6 && k.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
+            detect::scan_value(k.as_bytes(), Hints::NONE, &mut |kd, _, _| {
+                kind.get_or_insert(kd);
+            });
+        }
+        match kind {
+            Some(kd) => {
+                self.path.push('{');
+                self.path.push_str(kd.as_str());
+                self.path.push('}');
+                json_leaf(self.path, k.as_bytes(), self.acc, self.ctx, self.rec);
+            }
+            None if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
+                self.path.push_str("{n}");
+            }
+            None => self.path.push_str(k),
+        }
         Ok(())
     }
 }
@@ -1068,7 +1109,15 @@ impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let base = self.path.len();
-        while map.next_key_seed(KeySeed(self.path))?.is_some() {
+        while map
+            .next_key_seed(KeySeed {
+                path: &mut *self.path,
+                acc: &mut *self.acc,
+                ctx: self.ctx,
+                rec: &mut *self.rec,
+            })?
+            .is_some()
+        {
             map.next_value_seed(self.reborrow())?;
             self.path.truncate(base);
         }
