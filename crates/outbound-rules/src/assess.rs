@@ -327,10 +327,19 @@ fn exporter_counts(
             })
             .unwrap_or_default()
     };
+    let add = |a: Counts, b: Counts| Counts {
+        individuals: a.individuals + b.individuals,
+        sensitive_individuals: a.sensitive_individuals + b.sensitive_individuals,
+    };
+    // The map's stated figure covers exports before the ledger counted; the two add up
+    // (an individual in both is counted twice, on the safe side).
     let from_ledger = ledger.and_then(|l| l.exported(&e.id, year_start, as_of));
     let current = max(
-        max(stated(&e.exported_this_year), estimates),
-        from_ledger.unwrap_or_default(),
+        add(
+            stated(&e.exported_this_year),
+            from_ledger.unwrap_or_default(),
+        ),
+        estimates,
     );
     let last_year = match ledger.and_then(|l| l.exported(&e.id, prev_start, as_of)) {
         Some(window) => return (current, max(window, current)),
@@ -350,7 +359,7 @@ fn exporter_counts(
 /// Where an exporter's figures come from, for the report.
 fn counts_source(e: &Exporter, ledger: bool) -> String {
     if ledger {
-        return "ledger (exact distinct individuals), or the map's figures where larger".into();
+        return "the map's stated figures plus the ledger's exact distinct individuals, or the sum of per-year estimates where larger".into();
     }
     match &e.exported_this_year {
         Some(s) => format!(

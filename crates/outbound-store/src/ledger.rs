@@ -10,10 +10,10 @@ use std::collections::HashMap;
 
 use sqlx::{Any, Row, Transaction};
 
+use crate::StoreError;
 use crate::keys::Keys;
 use crate::signed_head::SignedTreeHead;
 use crate::store::{Store, lock};
-use crate::StoreError;
 
 /// Distinct individuals, all and with sensitive PI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -108,7 +108,10 @@ pub struct RouteState {
 const CHUNK: usize = 400;
 
 fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn in_list(exporters: &[String], start: usize) -> String {
@@ -116,17 +119,27 @@ fn in_list(exporters: &[String], start: usize) -> String {
 }
 
 /// Counts for exporters in years `from..=to`, exactly.
-async fn window_counts(tx: &mut Transaction<'static, Any>, exporters: &[String], from_year: i64, to_year: i64) -> Result<Counts, StoreError> {
+async fn window_counts(
+    tx: &mut Transaction<'static, Any>,
+    exporters: &[String],
+    from_year: i64,
+    to_year: i64,
+) -> Result<Counts, StoreError> {
     let sql = format!(
         "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects WHERE year >= $1 AND year <= $2 AND exporter IN ({})",
         in_list(exporters, 3)
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from_year).bind(to_year);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from_year)
+        .bind(to_year);
     for e in exporters {
         q = q.bind(e.clone());
     }
     let row = q.fetch_one(&mut **tx).await?;
-    Ok(Counts { individuals: row.try_get::<i64, _>(0)? as u64, sensitive_individuals: row.try_get::<i64, _>(1)? as u64 })
+    Ok(Counts {
+        individuals: row.try_get::<i64, _>(0)? as u64,
+        sensitive_individuals: row.try_get::<i64, _>(1)? as u64,
+    })
 }
 
 impl Store {
@@ -152,7 +165,11 @@ impl Store {
         }
         let mut uniq: Vec<([u8; 16], bool)> = uniq.into_iter().collect();
         uniq.sort_unstable();
-        let exporter = rec.exporters.first().cloned().ok_or_else(|| StoreError::Db("a batch needs an exporter".into()))?;
+        let exporter = rec
+            .exporters
+            .first()
+            .cloned()
+            .ok_or_else(|| StoreError::Db("a batch needs an exporter".into()))?;
         let (at, _) = crate::audit::now();
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
@@ -259,17 +276,27 @@ impl Store {
     }
 
     /// Exact counts for exporters over the years `from_year..=to_year`.
-    pub fn counts(&self, exporters: &[String], from_year: i16, to_year: i16) -> Result<Counts, StoreError> {
+    pub fn counts(
+        &self,
+        exporters: &[String],
+        from_year: i16,
+        to_year: i16,
+    ) -> Result<Counts, StoreError> {
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
-            let c = window_counts(&mut tx, exporters, i64::from(from_year), i64::from(to_year)).await?;
+            let c =
+                window_counts(&mut tx, exporters, i64::from(from_year), i64::from(to_year)).await?;
             tx.rollback().await?;
             Ok(c)
         })
     }
 
     /// Recorded batches of an exporter in a year: (date, individuals new) in time order, for trends.
-    pub fn batch_history(&self, exporter: &str, year: i16) -> Result<Vec<(String, u64, u64)>, StoreError> {
+    pub fn batch_history(
+        &self,
+        exporter: &str,
+        year: i16,
+    ) -> Result<Vec<(String, u64, u64)>, StoreError> {
         let rows = self.rt.block_on(
             sqlx::query("SELECT at, individuals_new, sensitive_new FROM batches WHERE exporter = $1 AND year = $2 ORDER BY id")
                 .bind(exporter.to_string())
@@ -277,18 +304,32 @@ impl Store {
                 .fetch_all(&self.pool),
         )?;
         rows.iter()
-            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)? as u64, r.try_get::<i64, _>(2)? as u64)))
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<i64, _>(1)? as u64,
+                    r.try_get::<i64, _>(2)? as u64,
+                ))
+            })
             .collect()
     }
 
     /// Number of recorded batches.
     pub fn batch_count(&self) -> Result<u64, StoreError> {
-        let row = self.rt.block_on(sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&self.pool))?;
+        let row = self
+            .rt
+            .block_on(sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&self.pool))?;
         Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
     /// Suspends or resumes a route and logs it.
-    pub fn set_route(&self, keys: &Keys, transfer: &str, suspended: bool, reason: &str) -> Result<u64, StoreError> {
+    pub fn set_route(
+        &self,
+        keys: &Keys,
+        transfer: &str,
+        suspended: bool,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
         let (at, _) = crate::audit::now();
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
@@ -313,10 +354,18 @@ impl Store {
 
     /// Every route with a recorded state.
     pub fn routes(&self) -> Result<Vec<RouteState>, StoreError> {
-        let rows = self.rt.block_on(sqlx::query("SELECT transfer, suspended, reason, at FROM routes ORDER BY transfer").fetch_all(&self.pool))?;
+        let rows = self.rt.block_on(
+            sqlx::query("SELECT transfer, suspended, reason, at FROM routes ORDER BY transfer")
+                .fetch_all(&self.pool),
+        )?;
         rows.iter()
             .map(|r| {
-                Ok(RouteState { transfer: r.try_get(0)?, suspended: r.try_get::<i64, _>(1)? == 1, reason: r.try_get(2)?, at: r.try_get(3)? })
+                Ok(RouteState {
+                    transfer: r.try_get(0)?,
+                    suspended: r.try_get::<i64, _>(1)? == 1,
+                    reason: r.try_get(2)?,
+                    at: r.try_get(3)?,
+                })
             })
             .collect()
     }
@@ -341,17 +390,28 @@ impl Store {
         let rows = self.rt.block_on(
             sqlx::query("SELECT id, output, sha256 FROM batches WHERE state = 'committed' AND output IS NOT NULL ORDER BY id").fetch_all(&self.pool),
         )?;
-        rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
     }
 
     /// Marks a batch's output as in place.
     pub fn mark_output_done(&self, batch: u64) -> Result<(), StoreError> {
-        self.rt.block_on(sqlx::query("UPDATE batches SET state = 'done' WHERE id = $1").bind(batch as i64).execute(&self.pool))?;
+        self.rt.block_on(
+            sqlx::query("UPDATE batches SET state = 'done' WHERE id = $1")
+                .bind(batch as i64)
+                .execute(&self.pool),
+        )?;
         Ok(())
     }
 
     /// Imports consent records in one transaction (later records replace earlier ones) and logs the import.
-    pub fn consent_import(&self, keys: &Keys, records: &[ConsentRecord], source: &str) -> Result<u64, StoreError> {
+    pub fn consent_import(
+        &self,
+        keys: &Keys,
+        records: &[ConsentRecord],
+        source: &str,
+    ) -> Result<u64, StoreError> {
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
@@ -379,7 +439,13 @@ impl Store {
     }
 
     /// Withdraws a subject's consent for a transfer (or all transfers when `transfer` is None) and logs it.
-    pub fn consent_withdraw(&self, keys: &Keys, subject: [u8; 16], transfer: Option<&str>, at: &str) -> Result<u64, StoreError> {
+    pub fn consent_withdraw(
+        &self,
+        keys: &Keys,
+        subject: [u8; 16],
+        transfer: Option<&str>,
+        at: &str,
+    ) -> Result<u64, StoreError> {
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
@@ -400,23 +466,35 @@ impl Store {
             };
             // The body names the transfer and how many consents ended, never the subject.
             let body = serde_json::json!({"transfer": transfer, "withdrawn": n});
-            let (idx, _) = crate::audit::append(&mut tx, keys, "consent_withdrawn", &body.to_string()).await?;
+            crate::audit::append(&mut tx, keys, "consent_withdrawn", &body.to_string()).await?;
             tx.commit().await?;
             Ok(n)
         })
     }
 
     /// The subjects with a valid consent for `transfer` on `on` (YYYY-MM-DD): given on or before, not withdrawn by then.
-    pub fn consented(&self, transfer: &str, on: &str) -> Result<std::collections::HashSet<[u8; 16]>, StoreError> {
+    pub fn consented(
+        &self,
+        transfer: &str,
+        on: &str,
+    ) -> Result<std::collections::HashSet<[u8; 16]>, StoreError> {
         let rows = self.rt.block_on(
-            sqlx::query("SELECT subject, granted_at, withdrawn_at FROM consents WHERE transfer = $1").bind(transfer.to_string()).fetch_all(&self.pool),
+            sqlx::query(
+                "SELECT subject, granted_at, withdrawn_at FROM consents WHERE transfer = $1",
+            )
+            .bind(transfer.to_string())
+            .fetch_all(&self.pool),
         )?;
         let mut out = std::collections::HashSet::new();
         for r in rows {
             let granted: String = r.try_get(1)?;
             let withdrawn: Option<String> = r.try_get(2)?;
             // Dates compare as text: both are ISO 8601; compare the date part.
-            let valid = granted.get(..10).is_some_and(|g| g <= on) && withdrawn.as_deref().and_then(|w| w.get(..10)).is_none_or(|w| w > on);
+            let valid = granted.get(..10).is_some_and(|g| g <= on)
+                && withdrawn
+                    .as_deref()
+                    .and_then(|w| w.get(..10))
+                    .is_none_or(|w| w > on);
             if valid {
                 let v: Vec<u8> = r.try_get(0)?;
                 if let Ok(h) = <[u8; 16]>::try_from(v.as_slice()) {

@@ -1,0 +1,350 @@
+//! The gate end to end on the bundled example, with a real SQLite store.
+
+use std::path::{Path, PathBuf};
+
+use outbound_gate::{GateRequest, Io, Outcome, run, sample};
+use outbound_model::{DataMap, Taxonomy, load_path, load_sources};
+use outbound_store::{ConsentRecord, Keys, Store};
+
+struct Env {
+    dir: tempfile::TempDir,
+    store: Store,
+    keys: Keys,
+    map: DataMap,
+}
+
+fn example() -> DataMap {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
+    let l = load_path(&root).unwrap();
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    l.map
+}
+
+fn env(map: DataMap) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keys::create(&dir.path().join("keys")).unwrap();
+    let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
+    Env {
+        dir,
+        store,
+        keys,
+        map,
+    }
+}
+
+impl Env {
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    fn consent_all_but_every(&self, transfer: &str, first: u64, rows: u64, skip: u64) {
+        let recs: Vec<ConsentRecord> = (first..first + rows)
+            .filter(|i| skip == 0 || i % skip != 0)
+            .map(|i| ConsentRecord {
+                subject: self.keys.subject_hash(sample::customer_id(i).as_bytes()),
+                transfer: transfer.into(),
+                granted_at: "2026-01-15".into(),
+                withdrawn_at: None,
+            })
+            .collect();
+        self.store
+            .consent_import(&self.keys, &recs, "test")
+            .unwrap();
+    }
+    fn gate(
+        &self,
+        transfer: &str,
+        input: &Path,
+        out: &str,
+        dry_run: bool,
+    ) -> outbound_gate::GateReport {
+        let req = GateRequest {
+            transfer: transfer.into(),
+            input: Io::Path(input.into()),
+            output: Io::Path(self.dir.path().join(out)),
+            format: None,
+            as_of: "2026-11-23".parse().unwrap(),
+            dry_run,
+            count_group: false,
+        };
+        run(&self.map, &self.store, &self.keys, &req).unwrap()
+    }
+}
+
+#[test]
+fn a_declared_batch_passes_with_consent_transforms_and_exact_counts() {
+    let e = env(example());
+    e.consent_all_but_every("crm-to-parent", 0, 100, 10);
+    let input = e.file("batch.csv", &sample::customers_csv(0, 100, 1, false));
+    let r = e.gate("crm-to-parent", &input, "out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(
+        (r.records_in, r.records_out, r.dropped_no_consent),
+        (100, 90, 10)
+    );
+    assert_eq!(
+        (r.counts.batch.individuals, r.counts.new.individuals),
+        (90, 90)
+    );
+    assert_eq!(r.kinds.get("cn_mobile"), Some(&100));
+    let out = std::fs::read_to_string(e.dir.path().join("out.csv")).unwrap();
+    assert_eq!(out.lines().count(), 91);
+    assert!(!out.contains("C0000001,"), "customer ids leave as tokens");
+    assert!(out.lines().nth(1).unwrap().starts_with("tok_"));
+    for line in sample::customers_csv(0, 100, 1, false).lines().skip(1) {
+        let mobile = line.split(',').nth(2).unwrap();
+        assert!(!out.contains(mobile), "mobile numbers leave masked");
+    }
+    assert_eq!(r.sha256.len(), 64);
+    assert!(!e.dir.path().join("out.csv.outbound-partial").exists());
+    // The same people again: nobody new.
+    let input2 = e.file("batch2.csv", &sample::customers_csv(0, 100, 1, false));
+    let r2 = e.gate("crm-to-parent", &input2, "out2.csv", false);
+    assert_eq!(
+        (
+            r2.counts.new.individuals,
+            r2.counts.current_year.individuals
+        ),
+        (0, 90)
+    );
+    // Ledger and audit log agree.
+    assert_eq!(e.store.batch_count().unwrap(), 2);
+    assert!(e.store.audit_verify(&e.keys).unwrap().problems.is_empty());
+}
+
+#[test]
+fn undeclared_fields_refuse_the_batch_and_nothing_is_written() {
+    let e = env(example());
+    e.consent_all_but_every("crm-to-parent", 0, 20, 0);
+    let input = e.file("batch.csv", &sample::customers_csv(0, 20, 1, true));
+    let r = e.gate("crm-to-parent", &input, "out.csv", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(reason.contains("field `id_no`"), "{reason}");
+    assert!(!e.dir.path().join("out.csv").exists());
+    assert!(!e.dir.path().join("out.csv.outbound-partial").exists());
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+    assert_eq!(
+        e.store
+            .counts(&["lumen-commerce".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        0
+    );
+}
+
+#[test]
+fn undeclared_policy_drop_and_mask() {
+    for (policy, expect_column) in [("drop", false), ("mask", true)] {
+        let mut map = example();
+        let t = map
+            .transfers
+            .iter_mut()
+            .find(|t| t.id == "crm-to-parent")
+            .unwrap();
+        t.gate.undeclared = outbound_model::UndeclaredPolicy::parse(policy).unwrap();
+        let e = env(map);
+        e.consent_all_but_every("crm-to-parent", 0, 20, 0);
+        let input = e.file("batch.csv", &sample::customers_csv(0, 20, 1, true));
+        let r = e.gate("crm-to-parent", &input, "out.csv", false);
+        assert!(
+            matches!(r.outcome, Outcome::Passed { .. }),
+            "{policy}: {:?}",
+            r.outcome
+        );
+        let out = std::fs::read_to_string(e.dir.path().join("out.csv")).unwrap();
+        assert_eq!(
+            out.lines().next().unwrap().contains("id_no"),
+            expect_column,
+            "{policy}"
+        );
+        for line in sample::customers_csv(0, 20, 1, true).lines().skip(1) {
+            assert!(
+                !out.contains(line.rsplit(',').next().unwrap()),
+                "{policy}: no resident ID leaves in clear"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_route_not_in_place_refuses_with_its_article() {
+    let e = env(example());
+    let csv = "driver_id,face\nD001,base64facedata\nD002,base64facedata\n";
+    let input = e.file("faces.csv", csv);
+    let r = e.gate("driver-faces", &input, "out.csv", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(
+        reason.contains("security_assessment") && reason.contains("Provisions Art. 7(1)"),
+        "{reason}"
+    );
+    assert!(!e.dir.path().join("out.csv").exists());
+    assert_eq!(
+        e.store
+            .counts(&["lumen-mobility".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        0,
+        "nothing counted"
+    );
+}
+
+#[test]
+fn suspended_route_refuses_and_dry_run_changes_nothing() {
+    let e = env(example());
+    e.consent_all_but_every("crm-to-parent", 0, 10, 0);
+    let input = e.file("batch.csv", &sample::customers_csv(0, 10, 1, false));
+    let r = e.gate("crm-to-parent", &input, "dry.csv", true);
+    assert!(matches!(r.outcome, Outcome::DryRun), "{:?}", r.outcome);
+    assert_eq!(r.counts.new.individuals, 10, "a dry run reports the counts");
+    assert!(!e.dir.path().join("dry.csv").exists());
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+    e.store
+        .set_route(&e.keys, "crm-to-parent", true, "recipient in breach")
+        .unwrap();
+    let r = e.gate("crm-to-parent", &input, "out.csv", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(reason.contains("suspended"), "{reason}");
+}
+
+/// A one-transfer map whose exporter has already exported `stated` individuals this year.
+fn threshold_map(stated: u64) -> DataMap {
+    let text = format!(
+        r#"
+version: 1
+exporters:
+  - {{id: e, name: E, country: CN, ciio: false, individuals_processed: 500000, exported_this_year: {{individuals: {stated}, sensitive_individuals: 0}}}}
+systems:
+  - {{id: s, name: S, exporter: e, owner: {{type: person, name: O}}}}
+datasets:
+  - id: customers
+    name: C
+    system: s
+    fields:
+      - {{name: customer_id, category: online.account_id, subject: customer, subject_key: true}}
+      - {{name: mobile, category: contact.phone, subject: customer}}
+recipients:
+  - {{id: r, name: R, country: SG, role: processor, contact: x}}
+transfers:
+  - {{id: t, exporter: e, recipient: r, fields: [customers.*], purpose: p, necessity: none, legal_basis: contract, method: api, frequency: daily, individuals_per_year: 10, retention_abroad: 1y, storage: {{country: SG}}}}
+"#
+    );
+    let l = load_sources(&[("m.yaml".into(), text)], Taxonomy::builtin());
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    l.map
+}
+
+fn ids_csv(first: u64, n: u64) -> String {
+    let mut s = String::from("customer_id,mobile\n");
+    for i in first..first + n {
+        s.push_str(&format!("{},1381234{:04}\n", sample::customer_id(i), i));
+    }
+    s
+}
+
+#[test]
+fn crossing_100000_with_this_batch_refuses_it() {
+    // 99,990 already exported: 5 more stay under 100,000 (exempt, Art. 5(4)); 20 more cross it (Art. 8).
+    let e = env(threshold_map(99_990));
+    let small = e.file("small.csv", &ids_csv(0, 5));
+    let r = e.gate("t", &small, "small.out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(r.determinations[0].mechanism, "exempt");
+    let big = e.file("big.csv", &ids_csv(5, 20));
+    let r = e.gate("t", &big, "big.out.csv", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(
+        reason.contains("standard_contract_or_certification")
+            && reason.contains("Provisions Art. 8"),
+        "{reason}"
+    );
+    assert_eq!(
+        r.counts.current_year.individuals, 25,
+        "the ledger saw the 20 it would add"
+    );
+    assert_eq!(
+        e.store
+            .counts(&["e".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        5,
+        "…and counted none of them"
+    );
+}
+
+#[test]
+fn json_lines_with_dotted_paths() {
+    let mut map = threshold_map(0);
+    map.datasets[0].fields[1].name = "contact.phone".into();
+    let e = env(map);
+    let input = e.file("b.jsonl", "{\"customer_id\":\"C1\",\"contact\":{\"phone\":\"13812345678\"}}\n{\"customer_id\":\"C2\",\"contact\":{\"phone\":\"13912345678\"}}\n");
+    let r = e.gate("t", &input, "out.jsonl", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?} {:?}",
+        r.outcome,
+        r.undeclared_fields
+    );
+    assert_eq!(r.counts.batch.individuals, 2);
+    let bad = e.file(
+        "bad.jsonl",
+        "{\"customer_id\":\"C1\"}\n{\"customer_id\": \n",
+    );
+    let req = GateRequest {
+        transfer: "t".into(),
+        input: Io::Path(bad),
+        output: Io::Path(e.dir.path().join("bad.out")),
+        format: None,
+        as_of: "2026-11-23".parse().unwrap(),
+        dry_run: false,
+        count_group: false,
+    };
+    let err = run(&e.map, &e.store, &e.keys, &req)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad.jsonl:2"), "{err}");
+    assert!(
+        !e.dir.path().join("bad.out").exists()
+            && !e.dir.path().join("bad.out.outbound-partial").exists()
+    );
+}
+
+#[test]
+fn ragged_csv_is_an_error_naming_the_line() {
+    let e = env(threshold_map(0));
+    let input = e.file("r.csv", "customer_id,mobile\nC1,13812345678\nC2\n");
+    let req = GateRequest {
+        transfer: "t".into(),
+        input: Io::Path(input),
+        output: Io::Path(e.dir.path().join("o.csv")),
+        format: None,
+        as_of: "2026-11-23".parse().unwrap(),
+        dry_run: false,
+        count_group: false,
+    };
+    let err = run(&e.map, &e.store, &e.keys, &req)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("r.csv:3") && err.contains("1 fields where the header has 2"),
+        "{err}"
+    );
+    assert!(!err.contains("C2"), "no values in errors");
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+}
