@@ -43,6 +43,9 @@ pub struct DemoArgs {
     /// `table` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Where the demo keeps its store, keys and outputs (default: a new directory under the system's temp dir).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
@@ -62,7 +65,127 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     print!("{}", demo_text(&loaded.map, &a));
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!(
+            "outbound-demo-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_second()
+        )),
+    };
+    print!("{}", gate_demo(&loaded.map, as_of, &dir)?);
     Ok(0)
+}
+
+/// Part two of the demo: the gate, the ledger and the audit log on a fresh embedded store.
+fn gate_demo(
+    map: &outbound_model::DataMap,
+    as_of: Date,
+    dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    use outbound_gate::{GateRequest, Io, Outcome, sample};
+    use outbound_store::{ConsentRecord, Keys, Store};
+    let mut s = String::new();
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        anyhow::bail!("{} is not empty; give the demo a new --dir", dir.display());
+    }
+    std::fs::create_dir_all(dir)?;
+    let keys = Keys::create(&dir.join("store.db.keys"))?;
+    let store = Store::open(&dir.join("store.db").display().to_string())?;
+    let _ = writeln!(
+        s,
+        "\n5. The gate, on a fresh embedded store ({}):",
+        store.location
+    );
+    // Synthetic customers; every 20th has not given separate consent.
+    let rows = 2_000;
+    let consents: Vec<ConsentRecord> = (0..rows)
+        .filter(|i| i % 20 != 0)
+        .map(|i| ConsentRecord {
+            subject: keys.subject_hash(sample::customer_id(i).as_bytes()),
+            transfer: "crm-to-parent".into(),
+            granted_at: "2026-01-15".into(),
+            withdrawn_at: None,
+        })
+        .collect();
+    store.consent_import(&keys, &consents, "synthetic consents")?;
+    let batch = dir.join("crm-batch.csv");
+    std::fs::write(&batch, sample::customers_csv(0, rows, 42, false))?;
+    let bad = dir.join("crm-batch-with-id-numbers.csv");
+    std::fs::write(&bad, sample::customers_csv(rows, 200, 43, true))?;
+    let faces = dir.join("driver-faces.csv");
+    std::fs::write(&faces, "driver_id,face\nD0001,(image)\nD0002,(image)\n")?;
+    let gate = |transfer: &str, input: &std::path::Path, out: &str| {
+        let req = GateRequest {
+            transfer: transfer.into(),
+            input: Io::Path(input.into()),
+            output: Io::Path(dir.join(out)),
+            format: None,
+            as_of,
+            dry_run: false,
+            count_group: false,
+        };
+        outbound_gate::run(map, &store, &keys, &req)
+    };
+    let describe = |r: &outbound_gate::GateReport| match &r.outcome {
+        Outcome::Passed { output, .. } => format!("PASSED → {output}"),
+        Outcome::Refused { reason } => format!("REFUSED, nothing written or counted: {reason}"),
+        Outcome::DryRun => "dry run".into(),
+    };
+    let r = gate("crm-to-parent", &batch, "crm-out.csv")?;
+    let _ = writeln!(
+        s,
+        "   - crm-to-parent, {} records: {} out, {} dropped without separate consent (PIPL Art. 39), customer ids pseudonymised, mobiles masked; {} individuals new this year, {} since 1 January. {}",
+        r.records_in,
+        r.records_out,
+        r.dropped_no_consent,
+        r.counts.new.individuals,
+        r.counts.current_year.individuals,
+        describe(&r)
+    );
+    let r = gate("crm-to-parent", &bad, "crm-out-2.csv")?;
+    let _ = writeln!(
+        s,
+        "   - crm-to-parent, a batch with an undeclared column: {}",
+        describe(&r)
+    );
+    let r = gate("driver-faces", &faces, "faces-out.csv")?;
+    let _ = writeln!(s, "   - driver-faces: {}", describe(&r));
+    store.set_route(
+        &keys,
+        "crm-to-parent",
+        true,
+        "demo: recipient under investigation",
+    )?;
+    let r = gate("crm-to-parent", &batch, "crm-out-3.csv")?;
+    let _ = writeln!(s, "   - crm-to-parent while suspended: {}", describe(&r));
+    store.set_route(&keys, "crm-to-parent", false, "demo: resumed")?;
+    let v = store.audit_verify(&keys)?;
+    let bundle = store.audit_prove(0)?;
+    let checked = bundle.check(&keys.verifying()).is_ok();
+    let _ = writeln!(
+        s,
+        "   - audit log: {} entries, {} signed heads, {}; an inclusion proof for entry 0 checks with the public key alone: {}",
+        v.entries,
+        v.heads,
+        if v.problems.is_empty() {
+            "intact"
+        } else {
+            "TAMPERED"
+        },
+        if checked { "yes" } else { "NO" }
+    );
+    let _ = writeln!(
+        s,
+        "\nThe demo's store, keys, batches and outputs are in {}",
+        dir.display()
+    );
+    let _ = writeln!(
+        s,
+        "Try: outbound status examples/lumen --store {} --as-of {as_of}",
+        dir.join("store.db").display()
+    );
+    Ok(s)
 }
 
 /// The demo's text: what a compliance officer wants first.

@@ -8,9 +8,12 @@
 mod assess;
 mod demo;
 mod evaluate;
+mod gate_cmd;
 mod init;
 mod output;
 mod rules;
+mod scan_cmd;
+mod store_cmd;
 mod validate;
 
 use std::path::PathBuf;
@@ -65,6 +68,24 @@ enum Command {
     },
     /// Print the JSON Schema of the data-map format.
     Schema,
+    /// Find, validate and count personal information in files.
+    Scan(scan_cmd::ScanArgs),
+    /// Pass one outbound batch through the gate: scan, policy, consent, transforms, counting, rules, ledger.
+    Gate(gate_cmd::GateArgs),
+    /// Counts from the ledger against each threshold, with the trend and projected crossing dates.
+    Status(store_cmd::StatusArgs),
+    /// Create the store and its keys.
+    #[command(subcommand)]
+    Store(store_cmd::StoreCmd),
+    /// Suspend or resume a route (a regulator's order, a recipient in breach).
+    #[command(subcommand)]
+    Route(store_cmd::RouteCmd),
+    /// Import or withdraw separate consents.
+    #[command(subcommand)]
+    Consent(store_cmd::ConsentCmd),
+    /// Verify the audit log, and give and check proofs a third party can verify.
+    #[command(subcommand)]
+    Audit(store_cmd::AuditCmd),
     /// Run the main job end to end on the bundled example.
     Demo(demo::DemoArgs),
 }
@@ -84,6 +105,13 @@ fn main() -> ExitCode {
             );
             Ok(0)
         }
+        Command::Scan(args) => scan_cmd::run(&args),
+        Command::Gate(args) => gate_cmd::run_gate(&args),
+        Command::Status(args) => store_cmd::status(&args),
+        Command::Store(cmd) => store_cmd::store(&cmd),
+        Command::Route(cmd) => store_cmd::route(&cmd),
+        Command::Consent(cmd) => store_cmd::consent(&cmd),
+        Command::Audit(cmd) => store_cmd::audit(&cmd),
         Command::Demo(args) => demo::run(&args),
     };
     match result {

@@ -1,0 +1,174 @@
+//! `outbound gate`: one outbound batch through scan, policy, transforms, counting, rules and ledger.
+
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+use outbound_gate::{Format as RecordFormat, GateRequest, Io, Outcome, run};
+use outbound_rules::regime::cn::thousands;
+
+use crate::assess::{parse_date, today};
+use crate::output::{Format, print_json};
+use crate::store_cmd::StoreOpts;
+use crate::validate::{load, print_diagnostics};
+
+#[derive(clap::Args, Debug)]
+pub struct GateArgs {
+    /// The data map.
+    #[arg(long)]
+    pub map: PathBuf,
+    /// The transfer the batch belongs to.
+    #[arg(long)]
+    pub transfer: String,
+    /// The batch (CSV with a header, or JSON lines); `-` for standard input.
+    #[arg(long)]
+    pub input: String,
+    /// Where what passes is written (never overwritten); `-` for standard output.
+    #[arg(long)]
+    pub output: String,
+    /// Record format (default: from the file name or the first byte).
+    #[arg(long, value_parser = ["csv", "jsonl"])]
+    pub input_format: Option<String>,
+    /// Judge as of this date (YYYY-MM-DD); default today.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// Report everything, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Count the exporter's group together against splitting.
+    #[arg(long)]
+    pub count_group: bool,
+    #[command(flatten)]
+    pub store: StoreOpts,
+    /// Summary format (on stderr for table when the output is stdout).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Exit codes: 0 passed (or dry run), 1 invalid map, 2 bad input or usage, 3 refused (nothing written, nothing counted).
+pub fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
+    let loaded = match load(&args.map) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    if !loaded.diagnostics.is_empty() {
+        print_diagnostics(&loaded.diagnostics);
+        return Ok(1);
+    }
+    let (store, keys) = args.store.open()?;
+    let req = GateRequest {
+        transfer: args.transfer.clone(),
+        input: Io::parse(&args.input),
+        output: Io::parse(&args.output),
+        format: args.input_format.as_deref().map(|f| {
+            if f == "jsonl" {
+                RecordFormat::Jsonl
+            } else {
+                RecordFormat::Csv
+            }
+        }),
+        as_of: args.as_of.unwrap_or_else(today),
+        dry_run: args.dry_run,
+        count_group: args.count_group,
+    };
+    let report = match run(&loaded.map, &store, &keys, &req) {
+        Ok(r) => r,
+        Err(
+            e @ (outbound_gate::GateError::Input { .. }
+            | outbound_gate::GateError::Map(_)
+            | outbound_gate::GateError::Output(_)),
+        ) => {
+            eprintln!("error: {e}; nothing written, nothing counted");
+            return Ok(2);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if args.format == Format::Json {
+        if args.output == "-" {
+            eprintln!("{}", serde_json::to_string(&report)?);
+        } else {
+            print_json(&report)?;
+        }
+    } else {
+        let mut out = String::new();
+        let c = &report.counts;
+        out += &format!(
+            "gate {} ({} → {}), {:?} batch\n",
+            report.transfer, report.exporter, report.recipient, report.format
+        );
+        out += &format!(
+            "  records: {} in, {} out, {} dropped without consent, {} undeclared values masked\n",
+            report.records_in,
+            report.records_out,
+            report.dropped_no_consent,
+            report.masked_undeclared
+        );
+        if !report.transformed.is_empty() {
+            out += &format!(
+                "  transformed: {}\n",
+                report
+                    .transformed
+                    .iter()
+                    .map(|(f, n)| format!("{f} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if !report.undeclared_fields.is_empty() || !report.undeclared_kinds.is_empty() {
+            out += &format!(
+                "  undeclared: fields [{}], kinds [{}]\n",
+                report.undeclared_fields.join(", "),
+                report
+                    .undeclared_kinds
+                    .iter()
+                    .map(|(f, k)| format!("{k} in {f}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        out += &format!(
+            "  individuals (by {}): {} in this batch, {} new this year; {} since 1 January ({} with sensitive PI)\n",
+            report.subject_key,
+            thousands(c.batch.individuals),
+            thousands(c.new.individuals),
+            thousands(c.current_year.individuals),
+            thousands(c.current_year.sensitive_individuals)
+        );
+        for d in &report.determinations {
+            out += &format!(
+                "  {}: {} — {}\n",
+                d.regime,
+                d.mechanism,
+                if d.satisfied {
+                    "in place"
+                } else {
+                    "NOT in place"
+                }
+            );
+        }
+        out += &match &report.outcome {
+            Outcome::Passed {
+                batch,
+                audit_index,
+                output,
+            } => {
+                format!(
+                    "  PASSED: written to {output} (sha256 {}), ledger batch {batch}, audit entry {audit_index}\n",
+                    report.sha256
+                )
+            }
+            Outcome::Refused { reason } => {
+                format!("  REFUSED: {reason}\n  nothing written, nothing counted\n")
+            }
+            Outcome::DryRun => "  DRY RUN: nothing written, nothing counted\n".into(),
+        };
+        if args.output == "-" {
+            eprint!("{out}");
+        } else {
+            print!("{out}");
+        }
+    }
+    Ok(match report.outcome {
+        Outcome::Passed { .. } | Outcome::DryRun => 0,
+        Outcome::Refused { .. } => 3,
+    })
+}
