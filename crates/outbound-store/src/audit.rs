@@ -6,11 +6,11 @@
 
 use sqlx::{Any, Row, Transaction};
 
+use crate::StoreError;
 use crate::keys::Keys;
 use crate::merkle::{CompactTree, Hash, leaf_hash};
 use crate::signed_head::{ConsistencyBundle, InclusionBundle, SignedTreeHead};
 use crate::store::Store;
-use crate::StoreError;
 
 /// One audit entry as stored.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -42,25 +42,42 @@ fn canonical(index: u64, at: &str, kind: &str, body: &str) -> Vec<u8> {
 /// The current time as RFC 3339 (UTC, seconds) and milliseconds.
 pub fn now() -> (String, u64) {
     let t = jiff::Timestamp::now();
-    (t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(), t.as_millisecond().max(0) as u64)
+    (
+        t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        t.as_millisecond().max(0) as u64,
+    )
 }
 
 fn to_hash(v: &[u8]) -> Result<Hash, StoreError> {
-    v.try_into().map_err(|_| StoreError::Db("a stored hash is not 32 bytes".into()))
+    v.try_into()
+        .map_err(|_| StoreError::Db("a stored hash is not 32 bytes".into()))
 }
 
 /// Appends an entry and signs the new head, inside the caller's transaction.
-pub(crate) async fn append(tx: &mut Transaction<'static, Any>, keys: &Keys, kind: &str, body: &str) -> Result<(u64, SignedTreeHead), StoreError> {
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    keys: &Keys,
+    kind: &str,
+    body: &str,
+) -> Result<(u64, SignedTreeHead), StoreError> {
     let (at, ms) = now();
-    let tree = match sqlx::query("SELECT value FROM meta WHERE key = 'audit_tree'").fetch_optional(&mut **tx).await? {
+    let tree = match sqlx::query("SELECT value FROM meta WHERE key = 'audit_tree'")
+        .fetch_optional(&mut **tx)
+        .await?
+    {
         Some(row) => {
-            let v: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>(0)?).map_err(|e| StoreError::Db(e.to_string()))?;
+            let v: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>(0)?)
+                .map_err(|e| StoreError::Db(e.to_string()))?;
             let size = v["size"].as_u64().unwrap_or(0);
             let peaks = v["peaks"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|p| hex::decode(p.as_str().unwrap_or("")).map_err(|e| StoreError::Db(e.to_string())).and_then(|b| to_hash(&b)))
+                .map(|p| {
+                    hex::decode(p.as_str().unwrap_or(""))
+                        .map_err(|e| StoreError::Db(e.to_string()))
+                        .and_then(|b| to_hash(&b))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             CompactTree::from_parts(size, peaks).map_err(|e| StoreError::Db(e.to_string()))?
         }
@@ -69,15 +86,18 @@ pub(crate) async fn append(tx: &mut Transaction<'static, Any>, keys: &Keys, kind
     let mut tree = tree;
     let index = tree.size();
     let leaf = leaf_hash(&canonical(index, &at, kind, body));
-    tree.append(leaf).map_err(|e| StoreError::Db(e.to_string()))?;
-    sqlx::query("INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ($1, $2, $3, $4, $5)")
-        .bind(index as i64)
-        .bind(at)
-        .bind(kind.to_string())
-        .bind(body.to_string())
-        .bind(leaf.to_vec())
-        .execute(&mut **tx)
-        .await?;
+    tree.append(leaf)
+        .map_err(|e| StoreError::Db(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(index as i64)
+    .bind(at)
+    .bind(kind.to_string())
+    .bind(body.to_string())
+    .bind(leaf.to_vec())
+    .execute(&mut **tx)
+    .await?;
     let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
     sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
         .bind(tree.size() as i64)
@@ -105,7 +125,12 @@ pub struct VerifyReport {
 
 impl Store {
     /// Appends one audit entry in its own transaction.
-    pub fn audit_append(&self, keys: &Keys, kind: &str, body: &serde_json::Value) -> Result<(u64, SignedTreeHead), StoreError> {
+    pub fn audit_append(
+        &self,
+        keys: &Keys,
+        kind: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u64, SignedTreeHead), StoreError> {
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
@@ -117,7 +142,10 @@ impl Store {
 
     /// Every entry, in index order.
     pub fn audit_entries(&self) -> Result<Vec<Entry>, StoreError> {
-        let rows = self.rt.block_on(sqlx::query("SELECT idx, at, kind, body, leaf_hash FROM audit_entries ORDER BY idx").fetch_all(&self.pool))?;
+        let rows = self.rt.block_on(
+            sqlx::query("SELECT idx, at, kind, body, leaf_hash FROM audit_entries ORDER BY idx")
+                .fetch_all(&self.pool),
+        )?;
         rows.iter()
             .map(|r| {
                 Ok(Entry {
@@ -133,9 +161,14 @@ impl Store {
 
     /// Every signed head, by size.
     pub fn audit_heads(&self) -> Result<Vec<SignedTreeHead>, StoreError> {
-        let rows = self.rt.block_on(sqlx::query("SELECT head FROM tree_heads ORDER BY size").fetch_all(&self.pool))?;
+        let rows = self.rt.block_on(
+            sqlx::query("SELECT head FROM tree_heads ORDER BY size").fetch_all(&self.pool),
+        )?;
         rows.iter()
-            .map(|r| serde_json::from_str(&r.try_get::<String, _>(0)?).map_err(|e| StoreError::Db(format!("a stored tree head is malformed: {e}"))))
+            .map(|r| {
+                serde_json::from_str(&r.try_get::<String, _>(0)?)
+                    .map_err(|e| StoreError::Db(format!("a stored tree head is malformed: {e}")))
+            })
             .collect()
     }
 
@@ -143,7 +176,11 @@ impl Store {
     pub fn audit_verify(&self, keys: &Keys) -> Result<VerifyReport, StoreError> {
         let entries = self.audit_entries()?;
         let heads = self.audit_heads()?;
-        let mut report = VerifyReport { entries: entries.len() as u64, heads: heads.len() as u64, problems: Vec::new() };
+        let mut report = VerifyReport {
+            entries: entries.len() as u64,
+            heads: heads.len() as u64,
+            problems: Vec::new(),
+        };
         let mut tree = CompactTree::new();
         let mut roots = std::collections::HashMap::new();
         for (i, e) in entries.iter().enumerate() {
@@ -152,7 +189,9 @@ impl Store {
             }
             let leaf = leaf_hash(&canonical(i as u64, &e.at, &e.kind, &e.body));
             if leaf != e.stored_leaf_hash {
-                report.problems.push(format!("entry {i} does not match its stored leaf hash: it was edited"));
+                report.problems.push(format!(
+                    "entry {i} does not match its stored leaf hash: it was edited"
+                ));
             }
             let _ = tree.append(leaf);
             roots.insert(tree.size(), tree.root());
@@ -160,7 +199,9 @@ impl Store {
         let key = keys.verifying();
         for h in &heads {
             if let Err(e) = h.verify(&key) {
-                report.problems.push(format!("signed head of size {}: {e}", h.size));
+                report
+                    .problems
+                    .push(format!("signed head of size {}: {e}", h.size));
             }
             match roots.get(&h.size) {
                 Some(root) if *root == h.root => {}
@@ -173,22 +214,39 @@ impl Store {
 
     fn leaves(&self) -> Result<(Vec<Entry>, Vec<Hash>), StoreError> {
         let entries = self.audit_entries()?;
-        let leaves = entries.iter().enumerate().map(|(i, e)| leaf_hash(&canonical(i as u64, &e.at, &e.kind, &e.body))).collect();
+        let leaves = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| leaf_hash(&canonical(i as u64, &e.at, &e.kind, &e.body)))
+            .collect();
         Ok((entries, leaves))
     }
 
     /// An inclusion proof for entry `index` against the latest signed head, with the entry's bytes.
     pub fn audit_prove(&self, index: u64) -> Result<InclusionBundle, StoreError> {
         let (entries, leaves) = self.leaves()?;
-        let head = self.audit_heads()?.pop().ok_or_else(|| StoreError::Db("the audit log is empty".into()))?;
-        let entry = entries.get(index as usize).ok_or_else(|| StoreError::Db(format!("no entry {index}; the log has {} entries", entries.len())))?;
-        InclusionBundle::build(&leaves, index, head).map(|b| b.with_entry(entry.canonical())).map_err(|e| StoreError::Db(e.to_string()))
+        let head = self
+            .audit_heads()?
+            .pop()
+            .ok_or_else(|| StoreError::Db("the audit log is empty".into()))?;
+        let entry = entries.get(index as usize).ok_or_else(|| {
+            StoreError::Db(format!(
+                "no entry {index}; the log has {} entries",
+                entries.len()
+            ))
+        })?;
+        InclusionBundle::build(&leaves, index, head)
+            .map(|b| b.with_entry(entry.canonical()))
+            .map_err(|e| StoreError::Db(e.to_string()))
     }
 
     /// A consistency proof from an earlier signed head to the latest one.
     pub fn audit_consistency(&self, old: SignedTreeHead) -> Result<ConsistencyBundle, StoreError> {
         let (_, leaves) = self.leaves()?;
-        let head = self.audit_heads()?.pop().ok_or_else(|| StoreError::Db("the audit log is empty".into()))?;
+        let head = self
+            .audit_heads()?
+            .pop()
+            .ok_or_else(|| StoreError::Db("the audit log is empty".into()))?;
         ConsistencyBundle::build(&leaves, old, head).map_err(|e| StoreError::Db(e.to_string()))
     }
 }

@@ -22,7 +22,11 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Keys {{ signing key id: {} }}", crate::signed_head::KeyId::of(&self.signing.verifying_key()))
+        write!(
+            f,
+            "Keys {{ signing key id: {} }}",
+            crate::signed_head::KeyId::of(&self.signing.verifying_key())
+        )
     }
 }
 
@@ -31,13 +35,16 @@ const SIGNING_FILE: &str = "signing.key";
 
 fn random32() -> Result<[u8; 32], StoreError> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| StoreError::Keys(format!("no randomness from the operating system: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| StoreError::Keys(format!("no randomness from the operating system: {e}")))?;
     Ok(b)
 }
 
 fn parse_hex32(what: &str, text: &str) -> Result<[u8; 32], StoreError> {
-    let v = hex::decode(text.trim()).map_err(|_| StoreError::Keys(format!("{what} is not hexadecimal")))?;
-    v.try_into().map_err(|_| StoreError::Keys(format!("{what} must be 32 bytes (64 hex digits)")))
+    let v = hex::decode(text.trim())
+        .map_err(|_| StoreError::Keys(format!("{what} is not hexadecimal")))?;
+    v.try_into()
+        .map_err(|_| StoreError::Keys(format!("{what} must be 32 bytes (64 hex digits)")))
 }
 
 /// Writes a new file readable only by its owner; refuses to overwrite.
@@ -49,7 +56,9 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", path.display())))?;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", path.display())))?;
     f.write_all(hex::encode(bytes).as_bytes())
         .and_then(|_| f.sync_all())
         .map_err(|e| StoreError::Keys(format!("cannot write {}: {e}", path.display())))
@@ -65,12 +74,16 @@ impl Keys {
             use std::os::unix::fs::DirBuilderExt;
             b.mode(0o700);
         }
-        b.create(dir).map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", dir.display())))?;
+        b.create(dir)
+            .map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", dir.display())))?;
         let hash_key = Zeroizing::new(random32()?);
         let seed = Zeroizing::new(random32()?);
         write_secret(&dir.join(HASH_FILE), hash_key.as_ref())?;
         write_secret(&dir.join(SIGNING_FILE), seed.as_ref())?;
-        Ok(Keys { hash_key, signing: SigningKey::from_bytes(&seed) })
+        Ok(Keys {
+            hash_key,
+            signing: SigningKey::from_bytes(&seed),
+        })
     }
 
     /// Loads keys from the environment if set, else from `dir`.
@@ -92,13 +105,22 @@ impl Keys {
                 }
             }
             let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
-                StoreError::Keys(format!("cannot read {}: {e} (run `outbound store init`, or set {env})", path.display()))
+                StoreError::Keys(format!(
+                    "cannot read {}: {e} (run `outbound store init`, or set {env})",
+                    path.display()
+                ))
             })?);
-            Ok(Zeroizing::new(parse_hex32(&path.display().to_string(), &text)?))
+            Ok(Zeroizing::new(parse_hex32(
+                &path.display().to_string(),
+                &text,
+            )?))
         };
         let hash_key = read("OUTBOUND_HASH_KEY", HASH_FILE)?;
         let seed = read("OUTBOUND_SIGNING_KEY", SIGNING_FILE)?;
-        Ok(Keys { hash_key, signing: SigningKey::from_bytes(&seed) })
+        Ok(Keys {
+            hash_key,
+            signing: SigningKey::from_bytes(&seed),
+        })
     }
 
     /// The keyed hash of a subject identifier: HMAC-SHA256, first 16 bytes.
@@ -106,7 +128,8 @@ impl Keys {
     /// 128 bits keep collisions negligible at any realistic volume while halving
     /// the index size; the key keeps identifiers from being confirmed by hashing guesses.
     pub fn subject_hash(&self, normalized_id: &[u8]) -> [u8; 16] {
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.hash_key.as_ref()).expect("HMAC takes any key length");
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.hash_key.as_ref())
+            .expect("HMAC takes any key length");
         mac.update(normalized_id);
         let out = mac.finalize().into_bytes();
         let mut h = [0u8; 16];

@@ -68,7 +68,10 @@ impl Store {
     /// Opens (creating on first use for SQLite) and migrates a store.
     pub fn open(location: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| StoreError::Io(e.to_string()))?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Io(e.to_string()))?;
         let (backend, url, shown) = if is_postgres(location) {
             (Backend::Postgres, location.to_string(), redact(location))
         } else {
@@ -76,9 +79,14 @@ impl Store {
             if let Some(dir) = path.parent()
                 && !dir.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
             }
-            (Backend::Sqlite, format!("sqlite://{}?mode=rwc", path.display()), path.display().to_string())
+            (
+                Backend::Sqlite,
+                format!("sqlite://{}?mode=rwc", path.display()),
+                path.display().to_string(),
+            )
         };
         let pool = rt.block_on(async {
             let opts = match backend {
@@ -89,10 +97,23 @@ impl Store {
             opts.connect(&url).await
         });
         let pool = pool.map_err(|e| StoreError::Open(format!("{shown}: {e}")))?;
-        let store = Store { rt, pool, backend, location: shown };
+        let store = Store {
+            rt,
+            pool,
+            backend,
+            location: shown,
+        };
         if backend == Backend::Sqlite {
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {
-                store.rt.block_on(sqlx::query(pragma).execute(&store.pool)).map_err(|e| StoreError::Db(e.to_string()))?;
+            for pragma in [
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=FULL",
+                "PRAGMA busy_timeout=10000",
+                "PRAGMA foreign_keys=ON",
+            ] {
+                store
+                    .rt
+                    .block_on(sqlx::query(pragma).execute(&store.pool))
+                    .map_err(|e| StoreError::Db(e.to_string()))?;
             }
         }
         store.migrate()?;
@@ -134,13 +155,18 @@ impl Store {
 
     /// The schema version.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        let row = self.rt.block_on(sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'").fetch_one(&self.pool))?;
+        let row = self.rt.block_on(
+            sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'")
+                .fetch_one(&self.pool),
+        )?;
         Ok(row.try_get::<String, _>(0)?.parse().unwrap_or(0))
     }
 }
 
 /// Serialises writers: PostgreSQL takes a row lock, SQLite the database write lock.
 pub(crate) async fn lock(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'").execute(&mut **tx).await?;
+    sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

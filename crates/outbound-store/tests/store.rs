@@ -20,16 +20,29 @@ fn fresh(pg: bool) -> Option<(Store, Keys, tempfile::TempDir)> {
         return Some((store, keys, dir));
     }
     let Ok(base) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
-        assert!(std::env::var_os("CI").is_none(), "CI must run the PostgreSQL variants: set OUTBOUND_TEST_POSTGRES");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the PostgreSQL variants: set OUTBOUND_TEST_POSTGRES"
+        );
         eprintln!("skipping the PostgreSQL variant: OUTBOUND_TEST_POSTGRES is not set");
         return None;
     };
-    let name = format!("t{}_{}", std::process::id(), DB.fetch_add(1, Ordering::SeqCst));
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        DB.fetch_add(1, Ordering::SeqCst)
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&base).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
     });
     let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
     Some((Store::open(&url).unwrap(), keys, dir))
@@ -50,7 +63,12 @@ fn record(transfer: &str) -> BatchRecord {
 }
 
 fn subjects(keys: &Keys, ids: &[&str], sensitive: bool) -> Vec<Subject> {
-    ids.iter().map(|id| Subject { hash: keys.subject_hash(id.as_bytes()), sensitive }).collect()
+    ids.iter()
+        .map(|id| Subject {
+            hash: keys.subject_hash(id.as_bytes()),
+            sensitive,
+        })
+        .collect()
 }
 
 fn ok(_: &outbound_store::BatchCounts) -> Result<serde_json::Value, String> {
@@ -87,85 +105,272 @@ fn migrations_are_versioned_and_idempotent(s: &Store, _: &Keys, _: &tempfile::Te
 }
 
 fn counts_are_exact_across_batches(s: &Store, k: &Keys, _: &tempfile::TempDir) {
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["a", "b", "c", "a"], false), false, ok).unwrap();
-    let Recorded::Committed { counts, batch, .. } = r else { panic!("{r:?}") };
+    let r = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["a", "b", "c", "a"], false),
+            false,
+            ok,
+        )
+        .unwrap();
+    let Recorded::Committed { counts, batch, .. } = r else {
+        panic!("{r:?}")
+    };
     assert_eq!(batch, 0);
-    assert_eq!((counts.batch.individuals, counts.new.individuals, counts.current_year.individuals), (3, 3, 3));
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["b", "c", "d"], false), false, ok).unwrap();
-    let Recorded::Committed { counts, .. } = r else { panic!("{r:?}") };
-    assert_eq!((counts.batch.individuals, counts.new.individuals, counts.current_year.individuals), (3, 1, 4));
-    assert_eq!(s.counts(&["acme-cn".into()], 2026, 2026).unwrap().individuals, 4);
+    assert_eq!(
+        (
+            counts.batch.individuals,
+            counts.new.individuals,
+            counts.current_year.individuals
+        ),
+        (3, 3, 3)
+    );
+    let r = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["b", "c", "d"], false),
+            false,
+            ok,
+        )
+        .unwrap();
+    let Recorded::Committed { counts, .. } = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        (
+            counts.batch.individuals,
+            counts.new.individuals,
+            counts.current_year.individuals
+        ),
+        (3, 1, 4)
+    );
+    assert_eq!(
+        s.counts(&["acme-cn".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        4
+    );
     assert_eq!(s.batch_count().unwrap(), 2);
 }
 
 fn sensitive_is_upgraded_once(s: &Store, k: &Keys, _: &tempfile::TempDir) {
-    s.record_batch(k, &record("t"), 2026, &subjects(k, &["a", "b"], false), false, ok).unwrap();
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["a", "z"], true), false, ok).unwrap();
-    let Recorded::Committed { counts, .. } = r else { panic!("{r:?}") };
+    s.record_batch(
+        k,
+        &record("t"),
+        2026,
+        &subjects(k, &["a", "b"], false),
+        false,
+        ok,
+    )
+    .unwrap();
+    let r = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["a", "z"], true),
+            false,
+            ok,
+        )
+        .unwrap();
+    let Recorded::Committed { counts, .. } = r else {
+        panic!("{r:?}")
+    };
     assert_eq!(counts.new.individuals, 1);
-    assert_eq!(counts.new.sensitive_individuals, 2, "a becomes sensitive, z is new and sensitive");
+    assert_eq!(
+        counts.new.sensitive_individuals, 2,
+        "a becomes sensitive, z is new and sensitive"
+    );
     assert_eq!(counts.current_year.sensitive_individuals, 2);
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["a"], true), false, ok).unwrap();
-    let Recorded::Committed { counts, .. } = r else { panic!("{r:?}") };
+    let r = s
+        .record_batch(k, &record("t"), 2026, &subjects(k, &["a"], true), false, ok)
+        .unwrap();
+    let Recorded::Committed { counts, .. } = r else {
+        panic!("{r:?}")
+    };
     assert_eq!(counts.new.sensitive_individuals, 0);
 }
 
 fn refused_batches_write_nothing(s: &Store, k: &Keys, _: &tempfile::TempDir) {
-    s.record_batch(k, &record("t"), 2026, &subjects(k, &["a"], false), false, ok).unwrap();
+    s.record_batch(
+        k,
+        &record("t"),
+        2026,
+        &subjects(k, &["a"], false),
+        false,
+        ok,
+    )
+    .unwrap();
     let before = s.audit_entries().unwrap().len();
     let r = s
-        .record_batch(k, &record("t"), 2026, &subjects(k, &["b", "c"], false), false, |c| {
-            assert_eq!(c.current_year.individuals, 3, "the decision sees the counts the batch would produce");
-            Err("needs a standard contract (Provisions Art. 8)".into())
-        })
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["b", "c"], false),
+            false,
+            |c| {
+                assert_eq!(
+                    c.current_year.individuals, 3,
+                    "the decision sees the counts the batch would produce"
+                );
+                Err("needs a standard contract (Provisions Art. 8)".into())
+            },
+        )
         .unwrap();
     assert!(matches!(r, Recorded::Refused { .. }));
-    assert_eq!(s.counts(&["acme-cn".into()], 2026, 2026).unwrap().individuals, 1);
+    assert_eq!(
+        s.counts(&["acme-cn".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        1
+    );
     assert_eq!(s.audit_entries().unwrap().len(), before);
     assert_eq!(s.batch_count().unwrap(), 1);
 }
 
 fn dry_run_writes_nothing(s: &Store, k: &Keys, _: &tempfile::TempDir) {
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["a", "b"], false), true, ok).unwrap();
-    let Recorded::Refused { counts, .. } = r else { panic!("{r:?}") };
+    let r = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["a", "b"], false),
+            true,
+            ok,
+        )
+        .unwrap();
+    let Recorded::Refused { counts, .. } = r else {
+        panic!("{r:?}")
+    };
     assert_eq!(counts.new.individuals, 2);
-    assert_eq!(s.counts(&["acme-cn".into()], 2026, 2026).unwrap().individuals, 0);
+    assert_eq!(
+        s.counts(&["acme-cn".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        0
+    );
     assert!(s.audit_entries().unwrap().is_empty());
 }
 
 fn suspended_route_refuses_until_resumed(s: &Store, k: &Keys, _: &tempfile::TempDir) {
     s.set_route(k, "t", true, "regulator's order").unwrap();
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["a"], false), false, ok).unwrap();
-    let Recorded::Refused { reason, .. } = r else { panic!("{r:?}") };
-    assert!(reason.contains("suspended") && reason.contains("regulator's order"), "{reason}");
+    let r = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["a"], false),
+            false,
+            ok,
+        )
+        .unwrap();
+    let Recorded::Refused { reason, .. } = r else {
+        panic!("{r:?}")
+    };
+    assert!(
+        reason.contains("suspended") && reason.contains("regulator's order"),
+        "{reason}"
+    );
     // Another route is unaffected.
-    assert!(matches!(s.record_batch(k, &record("u"), 2026, &subjects(k, &["a"], false), false, ok).unwrap(), Recorded::Committed { .. }));
+    assert!(matches!(
+        s.record_batch(
+            k,
+            &record("u"),
+            2026,
+            &subjects(k, &["a"], false),
+            false,
+            ok
+        )
+        .unwrap(),
+        Recorded::Committed { .. }
+    ));
     s.set_route(k, "t", false, "order lifted").unwrap();
-    assert!(matches!(s.record_batch(k, &record("t"), 2026, &subjects(k, &["a"], false), false, ok).unwrap(), Recorded::Committed { .. }));
-    let kinds: Vec<String> = s.audit_entries().unwrap().into_iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, ["route_suspended", "batch", "route_resumed", "batch"]);
+    assert!(matches!(
+        s.record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["a"], false),
+            false,
+            ok
+        )
+        .unwrap(),
+        Recorded::Committed { .. }
+    ));
+    let kinds: Vec<String> = s
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["route_suspended", "batch", "route_resumed", "batch"]
+    );
     assert!(!s.routes().unwrap()[0].suspended);
 }
 
 fn previous_year_window_and_groups(s: &Store, k: &Keys, _: &tempfile::TempDir) {
-    s.record_batch(k, &record("t"), 2025, &subjects(k, &["a", "b"], false), false, ok).unwrap();
-    let r = s.record_batch(k, &record("t"), 2026, &subjects(k, &["b", "c"], false), false, ok).unwrap();
-    let Recorded::Committed { counts, .. } = r else { panic!() };
+    s.record_batch(
+        k,
+        &record("t"),
+        2025,
+        &subjects(k, &["a", "b"], false),
+        false,
+        ok,
+    )
+    .unwrap();
+    let r = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["b", "c"], false),
+            false,
+            ok,
+        )
+        .unwrap();
+    let Recorded::Committed { counts, .. } = r else {
+        panic!()
+    };
     assert_eq!(counts.new.individuals, 2, "a new year starts a new count");
     assert_eq!(counts.current_year.individuals, 2);
-    assert_eq!(counts.previous_and_current_year.individuals, 3, "b is counted once across the two years");
+    assert_eq!(
+        counts.previous_and_current_year.individuals, 3,
+        "b is counted once across the two years"
+    );
     // Another entity of the same group, counted together.
     let mut other = record("v");
     other.exporters = vec!["acme-sh".into(), "acme-cn".into()];
-    let r = s.record_batch(k, &other, 2026, &subjects(k, &["c", "d"], false), false, ok).unwrap();
-    let Recorded::Committed { counts, .. } = r else { panic!() };
+    let r = s
+        .record_batch(k, &other, 2026, &subjects(k, &["c", "d"], false), false, ok)
+        .unwrap();
+    let Recorded::Committed { counts, .. } = r else {
+        panic!()
+    };
     assert_eq!(counts.new.individuals, 2, "new to acme-sh");
-    assert_eq!(counts.current_year.individuals, 3, "b, c, d across the group");
+    assert_eq!(
+        counts.current_year.individuals, 3,
+        "b, c, d across the group"
+    );
 }
 
 fn audit_log_verifies_and_proves(s: &Store, k: &Keys, _: &tempfile::TempDir) {
     for i in 0..5 {
-        s.record_batch(k, &record("t"), 2026, &subjects(k, &[&format!("s{i}")], false), false, ok).unwrap();
+        s.record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &[&format!("s{i}")], false),
+            false,
+            ok,
+        )
+        .unwrap();
         if i == 1 {
             s.set_route(k, "x", true, "breach").unwrap();
         }
@@ -184,34 +389,69 @@ fn audit_log_verifies_and_proves(s: &Store, k: &Keys, _: &tempfile::TempDir) {
 }
 
 fn tamper(s: &Store, sql: &str) {
-    let url = if s.backend == outbound_store::Backend::Sqlite { format!("sqlite://{}", s.location) } else { s.location.clone() };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let url = if s.backend == outbound_store::Backend::Sqlite {
+        format!("sqlite://{}", s.location)
+    } else {
+        s.location.clone()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&pool).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&pool)
+            .await
+            .unwrap();
     });
 }
 
 fn three_batches(s: &Store, k: &Keys) {
     for i in 0..3 {
-        s.record_batch(k, &record("t"), 2026, &subjects(k, &[&format!("s{i}")], false), false, ok).unwrap();
+        s.record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &[&format!("s{i}")], false),
+            false,
+            ok,
+        )
+        .unwrap();
     }
     assert!(s.audit_verify(k).unwrap().problems.is_empty());
 }
 
 fn audit_detects_edit(s: &Store, k: &Keys, _: &tempfile::TempDir) {
     three_batches(s, k);
-    tamper(s, "UPDATE audit_entries SET body = REPLACE(body, '\"records_in\":3', '\"records_in\":2') WHERE idx = 1");
+    tamper(
+        s,
+        "UPDATE audit_entries SET body = REPLACE(body, '\"records_in\":3', '\"records_in\":2') WHERE idx = 1",
+    );
     let r = s.audit_verify(k).unwrap();
-    assert!(r.problems.iter().any(|p| p.contains("entry 1") && p.contains("edited")), "{:?}", r.problems);
-    assert!(r.problems.iter().any(|p| p.contains("rewritten")), "{:?}", r.problems);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains("entry 1") && p.contains("edited")),
+        "{:?}",
+        r.problems
+    );
+    assert!(
+        r.problems.iter().any(|p| p.contains("rewritten")),
+        "{:?}",
+        r.problems
+    );
 }
 
 fn audit_detects_delete(s: &Store, k: &Keys, _: &tempfile::TempDir) {
     three_batches(s, k);
     tamper(s, "DELETE FROM audit_entries WHERE idx = 2");
     let r = s.audit_verify(k).unwrap();
-    assert!(r.problems.iter().any(|p| p.contains("deleted")), "{:?}", r.problems);
+    assert!(
+        r.problems.iter().any(|p| p.contains("deleted")),
+        "{:?}",
+        r.problems
+    );
 }
 
 fn audit_detects_reorder(s: &Store, k: &Keys, _: &tempfile::TempDir) {
@@ -229,18 +469,32 @@ fn keys_are_private_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("keys");
     let k = Keys::create(&p).unwrap();
-    assert!(Keys::create(&p).is_err(), "existing keys are never overwritten");
+    assert!(
+        Keys::create(&p).is_err(),
+        "existing keys are never overwritten"
+    );
     let again = Keys::load(&p).unwrap();
-    assert_eq!(k.subject_hash(b"110101199003074514"), again.subject_hash(b"110101199003074514"));
+    assert_eq!(
+        k.subject_hash(b"110101199003074514"),
+        again.subject_hash(b"110101199003074514")
+    );
     assert_eq!(k.verifying(), again.verifying());
     let other = Keys::create(&dir.path().join("other")).unwrap();
-    assert_ne!(k.subject_hash(b"x"), other.subject_hash(b"x"), "hashes depend on the store's key");
+    assert_ne!(
+        k.subject_hash(b"x"),
+        other.subject_hash(b"x"),
+        "hashes depend on the store's key"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(p.join("hash.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(p.join("hash.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
-        std::fs::set_permissions(p.join("hash.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(p.join("hash.key"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
         let err = Keys::load(&p).unwrap_err().to_string();
         assert!(err.contains("readable by others"), "{err}");
     }
@@ -254,20 +508,58 @@ mod consent {
         let Some((s, k, _d)) = fresh(pg) else { return };
         let h = |id: &str| k.subject_hash(id.as_bytes());
         let recs = vec![
-            outbound_store::ConsentRecord { subject: h("a"), transfer: "t".into(), granted_at: "2026-01-10".into(), withdrawn_at: None },
-            outbound_store::ConsentRecord { subject: h("b"), transfer: "t".into(), granted_at: "2026-06-01".into(), withdrawn_at: None },
-            outbound_store::ConsentRecord { subject: h("c"), transfer: "t".into(), granted_at: "2026-01-10".into(), withdrawn_at: Some("2026-03-01".into()) },
-            outbound_store::ConsentRecord { subject: h("a"), transfer: "u".into(), granted_at: "2026-01-10".into(), withdrawn_at: None },
+            outbound_store::ConsentRecord {
+                subject: h("a"),
+                transfer: "t".into(),
+                granted_at: "2026-01-10".into(),
+                withdrawn_at: None,
+            },
+            outbound_store::ConsentRecord {
+                subject: h("b"),
+                transfer: "t".into(),
+                granted_at: "2026-06-01".into(),
+                withdrawn_at: None,
+            },
+            outbound_store::ConsentRecord {
+                subject: h("c"),
+                transfer: "t".into(),
+                granted_at: "2026-01-10".into(),
+                withdrawn_at: Some("2026-03-01".into()),
+            },
+            outbound_store::ConsentRecord {
+                subject: h("a"),
+                transfer: "u".into(),
+                granted_at: "2026-01-10".into(),
+                withdrawn_at: None,
+            },
         ];
         s.consent_import(&k, &recs, "consents.csv").unwrap();
         let on = s.consented("t", "2026-05-01").unwrap();
         assert!(on.contains(&h("a")) && !on.contains(&h("b")) && !on.contains(&h("c")));
-        assert_eq!(s.consent_withdraw(&k, h("a"), Some("t"), "2026-05-02").unwrap(), 1);
+        assert_eq!(
+            s.consent_withdraw(&k, h("a"), Some("t"), "2026-05-02")
+                .unwrap(),
+            1
+        );
         assert!(!s.consented("t", "2026-05-03").unwrap().contains(&h("a")));
-        assert!(s.consented("u", "2026-05-03").unwrap().contains(&h("a")), "only the named transfer");
-        let kinds: Vec<String> = s.audit_entries().unwrap().into_iter().map(|e| e.kind).collect();
+        assert!(
+            s.consented("u", "2026-05-03").unwrap().contains(&h("a")),
+            "only the named transfer"
+        );
+        let kinds: Vec<String> = s
+            .audit_entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(kinds, ["consent_import", "consent_withdrawn"]);
-        assert!(!s.audit_entries().unwrap().iter().any(|e| e.body.contains(&hex::encode(h("a")))), "no subject in the log");
+        assert!(
+            !s.audit_entries()
+                .unwrap()
+                .iter()
+                .any(|e| e.body.contains(&hex::encode(h("a")))),
+            "no subject in the log"
+        );
     }
 
     #[test]
