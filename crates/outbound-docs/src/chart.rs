@@ -17,7 +17,7 @@ use crate::{Lang, LedgerCount};
 const W: f64 = 640.0;
 const H: f64 = 300.0;
 const L: f64 = 80.0;
-const R: f64 = 150.0;
+const R: f64 = 190.0;
 const T: f64 = 30.0;
 const B: f64 = 40.0;
 
@@ -152,7 +152,7 @@ fn svg(
         yt = H - 6.0
     );
     for i in 0..=4 {
-        let v = (max_v / 1.1 * f64::from(i) / 4.0) as u64;
+        let v = (max_v / 1.1 * f64::from(i) / 4.0).round() as u64;
         let _ = write!(
             o,
             r##"<text x="{xl}" y="{yv:.1}" text-anchor="end">{}</text><line x1="{L}" y1="{yv:.1}" x2="{xr}" y2="{yv:.1}" stroke="#eee"/>"##,
@@ -166,13 +166,14 @@ fn svg(
     for (v, label) in thresholds {
         let _ = write!(
             o,
-            r##"<line x1="{L}" y1="{yv:.1}" x2="{xr}" y2="{yv:.1}" stroke="#c0392b" stroke-width="1.5"/><text x="{xt}" y="{yt:.1}" fill="#c0392b">{} {}</text>"##,
+            r##"<line x1="{L}" y1="{yv:.1}" x2="{xr}" y2="{yv:.1}" stroke="#c0392b" stroke-width="1.5"/><text x="{xt}" y="{yt:.1}" fill="#c0392b" font-size="10">{}</text><text x="{xt}" y="{yt2:.1}" fill="#c0392b" font-size="9">{}</text>"##,
             thousands(*v),
             esc(label),
             yv = y(*v),
             xr = W - R,
             xt = W - R + 4.0,
-            yt = y(*v) + 4.0
+            yt = y(*v) - 2.0,
+            yt2 = y(*v) + 9.0
         );
     }
     // Measured / stated line.
@@ -197,12 +198,12 @@ fn svg(
     // Projection.
     let _ = write!(
         o,
-        r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#1f5fa8" stroke-dasharray="5,4"/><text x="{xt}" y="{:.1}" fill="#1f5fa8">{} {}</text>"##,
+        r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#1f5fa8" stroke-dasharray="5,4"/><text x="{xt}" y="{:.1}" fill="#1f5fa8" font-size="10">{} {}</text>"##,
         x(last.0),
         y(last.1),
         x(end),
         y(projected),
-        y(projected) + 4.0,
+        y(projected) + 22.0,
         esc(&s.t("chart.projection")),
         thousands(projected),
         xt = W - R + 4.0
