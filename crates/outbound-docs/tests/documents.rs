@@ -231,3 +231,52 @@ fn all_documents_for_the_map() {
         "certification route needs no annex"
     );
 }
+
+#[test]
+fn ledger_and_scan_evidence_become_cited_figures() {
+    let map = common::lumen();
+    let a = common::assessed(&map);
+    let mut input = outbound_docs::Input::new(&map, &a);
+    input.evidence.scans.push(outbound_docs::ScanFinding {
+        dataset: "orders".into(),
+        run: "scan run 42 of 2026-11-20 over s3://lumen/orders/*.csv".into(),
+        records: 1_000_000,
+        categories_found: vec![
+            ("device.ip_address".into(), 999_000),
+            ("identity.national_id".into(), 12),
+        ],
+    });
+    input.evidence.ledger.push(outbound_docs::LedgerCount {
+        exporter: "lumen-commerce".into(),
+        year: 2026,
+        as_of: common::AS_OF,
+        individuals: 300_001,
+        sensitive_individuals: 8_000,
+        series: vec![
+            (jiff::civil::date(2026, 1, 1), 0, 0),
+            (common::AS_OF, 300_001, 8_000),
+        ],
+        query: "ledger query: distinct subjects exporter=lumen-commerce year=2026".into(),
+    });
+    let d = outbound_docs::documents(&input, DocKind::Pipia, Some("analytics-eu"), Lang::En)
+        .unwrap()
+        .remove(0);
+    assert!(
+        d.markdown.contains("**Found but not declared:**"),
+        "{}",
+        d.markdown
+    );
+    assert!(
+        d.markdown.contains("scan run: scan run 42"),
+        "the scan run is a source"
+    );
+    assert!(
+        d.markdown
+            .contains("ledger query: ledger query: distinct subjects"),
+        "the ledger query is a source"
+    );
+    let s = outbound_docs::documents(&input, DocKind::Summary, None, Lang::En)
+        .unwrap()
+        .remove(0);
+    assert!(s.markdown.contains("ledger query:"));
+}
