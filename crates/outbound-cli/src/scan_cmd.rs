@@ -47,6 +47,38 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Compare what was found with this data map (with --dataset or --transfer); findings exit 1.
+    #[arg(long)]
+    pub map: Option<PathBuf>,
+    /// The dataset whose fields the files hold.
+    #[arg(long, requires = "map", conflicts_with = "transfer")]
+    pub dataset: Option<String>,
+    /// The transfer whose fields the files hold.
+    #[arg(long, requires = "map")]
+    pub transfer: Option<String>,
+    /// Print the YAML `fields:` block that would declare what was found.
+    #[arg(long)]
+    pub suggest: bool,
+}
+
+/// The fields a scan is compared with, from `--dataset` or `--transfer`.
+fn declared_fields<'m>(
+    map: &'m outbound_model::DataMap,
+    args: &ScanArgs,
+) -> anyhow::Result<(Vec<&'m outbound_model::Field>, String)> {
+    if let Some(id) = &args.dataset {
+        let d = map
+            .dataset(id)
+            .ok_or_else(|| anyhow::anyhow!("no dataset `{id}` in the data map"))?;
+        return Ok((d.fields.iter().collect(), format!("dataset {id}")));
+    }
+    if let Some(id) = &args.transfer {
+        let t = map
+            .transfer(id)
+            .ok_or_else(|| anyhow::anyhow!("no transfer `{id}` in the data map"))?;
+        return Ok((map.transfer_fields(t).collect(), format!("transfer {id}")));
+    }
+    anyhow::bail!("--map needs --dataset ID or --transfer ID")
 }
 
 /// Runs the scan; returns the exit code: 0 clean, 1 if any input had
@@ -94,14 +126,87 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let comparison = match &args.map {
+        Some(path) => {
+            let loaded = match crate::validate::load(path) {
+                Ok(l) => l,
+                Err(code) => return Ok(code),
+            };
+            if !loaded.diagnostics.is_empty() {
+                crate::validate::print_diagnostics(&loaded.diagnostics);
+                return Ok(1);
+            }
+            let (fields, against) = match declared_fields(&loaded.map, args) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+            Some(outbound_scan::compare::compare(
+                &report,
+                &loaded.map,
+                &fields,
+                &against,
+            ))
+        }
+        None => None,
+    };
     match args.format {
         ScanFormat::Json => {
-            let s = serde_json::to_string_pretty(&report).context("serialising the report")?;
-            println!("{s}");
+            let mut v = serde_json::to_value(&report).context("serialising the report")?;
+            if let Some(c) = &comparison {
+                v["comparison"] = serde_json::to_value(c)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
         }
-        ScanFormat::Table => print_table(&report),
+        ScanFormat::Table => {
+            print_table(&report);
+            if let Some(c) = &comparison {
+                print_comparison(c);
+            }
+        }
     }
-    Ok(u8::from(!report.errors.is_empty()))
+    if args.suggest {
+        println!("# fields found (review before adding to the data map):");
+        print!(
+            "{}",
+            outbound_scan::compare::suggest_fields(&report, "customer")
+        );
+    }
+    let findings = comparison.as_ref().is_some_and(|c| c.has_findings());
+    Ok(u8::from(!report.errors.is_empty() || findings))
+}
+
+fn print_comparison(c: &outbound_scan::compare::Comparison) {
+    if c.findings.is_empty() {
+        println!("\nagainst {}: everything found is declared", c.against);
+        return;
+    }
+    println!("\nagainst {}: {} finding(s)", c.against, c.findings.len());
+    let mut t = table(&[
+        "file",
+        "field",
+        "problem",
+        "kind",
+        "category",
+        "values",
+        "declared as",
+        "sensitive",
+    ]);
+    for f in &c.findings {
+        t.add_row(vec![
+            f.path.clone(),
+            f.field.clone().unwrap_or_else(|| "(free text)".into()),
+            f.problem.to_string(),
+            f.kind.to_string(),
+            f.category.to_string(),
+            f.count.to_string(),
+            f.declared.clone().unwrap_or_default(),
+            f.sensitive_class.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
 }
 
 fn table(header: &[&str]) -> Table {

@@ -1043,7 +1043,13 @@ fn snapshot_assess_json() {
 fn snapshot_demo() {
     let dir = tempfile::tempdir().unwrap();
     let demo_dir = dir.path().join("demo");
-    let s = stdout_of(&["demo", "--as-of", "2026-11-23", "--dir", demo_dir.to_str().unwrap()]);
+    let s = stdout_of(&[
+        "demo",
+        "--as-of",
+        "2026-11-23",
+        "--dir",
+        demo_dir.to_str().unwrap(),
+    ]);
     // The demo's directory differs per run; everything else is deterministic.
     let s = s.replace(demo_dir.to_str().unwrap(), "<DEMO_DIR>");
     insta::assert_snapshot!("demo_table", s);

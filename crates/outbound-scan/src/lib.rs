@@ -64,6 +64,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod corpus;
 pub mod detect;
 pub mod distinct;

@@ -1,0 +1,229 @@
+//! What was found against what the data map declares.
+//!
+//! A field the map does not declare, a kind whose category the declared
+//! category does not cover, and sensitive PI in a field not declared
+//! sensitive are findings; so is PI found in free text. `suggest_fields`
+//! writes the YAML `fields:` block that would declare what was found.
+
+use std::collections::BTreeMap;
+
+use outbound_model::{DataMap, Field, SensitivityProfile, Taxonomy};
+use serde::Serialize;
+
+use crate::{Kind, ScanReport};
+
+/// One gap between the data and the map.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The file.
+    pub path: String,
+    /// The field; `None` for free text.
+    pub field: Option<String>,
+    /// `undeclared_field`, `undeclared_category`, `undeclared_sensitive` or `pi_in_free_text`.
+    pub problem: &'static str,
+    /// The kind found.
+    pub kind: &'static str,
+    /// Its taxonomy category.
+    pub category: &'static str,
+    /// How many values.
+    pub count: u64,
+    /// The category the map declares for the field, if any.
+    pub declared: Option<String>,
+    /// The PIPL Art. 28 class, when the kind is sensitive under the map's profile.
+    pub sensitive_class: Option<String>,
+}
+
+/// The comparison of a scan with a set of declared fields.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// What the fields were taken from (`dataset customers`, `transfer crm-to-parent`).
+    pub against: String,
+    /// Every gap.
+    pub findings: Vec<Finding>,
+}
+
+impl Comparison {
+    /// Whether undeclared categories or sensitive PI were found.
+    pub fn has_findings(&self) -> bool {
+        !self.findings.is_empty()
+    }
+}
+
+fn sensitive_class(category: &str, profile: SensitivityProfile) -> Option<String> {
+    Taxonomy::builtin()
+        .get(category)
+        .and_then(|c| c.sensitivity(profile))
+        .map(|c| c.to_string())
+}
+
+/// Whether the declared category accounts for a kind found in its field.
+fn covers(declared: &str, kind: Kind) -> bool {
+    let Some(cat) = kind.category() else {
+        return true;
+    };
+    Taxonomy::covers(declared, cat)
+        || Taxonomy::builtin()
+            .get(declared)
+            .is_some_and(|c| c.scan_kinds.iter().any(|k| k == kind.as_str()))
+}
+
+/// Compares a scan with declared fields (by name; a file's field names are its columns or key paths).
+pub fn compare(report: &ScanReport, map: &DataMap, fields: &[&Field], against: &str) -> Comparison {
+    let profile = map.sensitivity_profile;
+    let by_name: BTreeMap<&str, &Field> = fields.iter().map(|f| (f.name.as_str(), *f)).collect();
+    let mut findings = Vec::new();
+    for file in &report.files {
+        for fr in &file.fields {
+            for (&kind_id, &count) in &fr.kinds {
+                let Some(kind) = Kind::from_str_id(kind_id) else {
+                    continue;
+                };
+                let Some(category) = kind.category() else {
+                    continue;
+                };
+                let class = sensitive_class(category, profile);
+                let mk = |problem, declared: Option<String>| Finding {
+                    path: file.path.clone(),
+                    field: fr.field.clone(),
+                    problem,
+                    kind: kind.as_str(),
+                    category,
+                    count,
+                    declared,
+                    sensitive_class: class.clone(),
+                };
+                match fr.field.as_deref() {
+                    None => findings.push(mk("pi_in_free_text", None)),
+                    Some(name) => match by_name.get(name) {
+                        None => findings.push(mk("undeclared_field", None)),
+                        Some(f) if !covers(&f.category, kind) => {
+                            let declared_sensitive =
+                                sensitive_class(&f.category, profile).is_some();
+                            let problem = if class.is_some() && !declared_sensitive {
+                                "undeclared_sensitive"
+                            } else {
+                                "undeclared_category"
+                            };
+                            findings.push(mk(problem, Some(f.category.clone())));
+                        }
+                        Some(_) => {}
+                    },
+                }
+            }
+        }
+    }
+    Comparison {
+        against: against.to_string(),
+        findings,
+    }
+}
+
+/// The YAML `fields:` block that would declare what the scan found (classified fields
+/// get the category of their kind; others a placeholder to review).
+pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
+    let mut seen = BTreeMap::new();
+    for file in &report.files {
+        for fr in &file.fields {
+            let Some(name) = &fr.field else { continue };
+            let category = fr.classified_as.and_then(Kind::category).or_else(|| {
+                fr.kinds
+                    .iter()
+                    .max_by_key(|(_, c)| **c)
+                    .and_then(|(k, _)| Kind::from_str_id(k))
+                    .and_then(Kind::category)
+            });
+            seen.entry(name.clone()).or_insert(category);
+        }
+    }
+    let key = report.individuals.key.clone();
+    let mut out = String::from("    fields:\n");
+    for (name, category) in seen {
+        let cat = category.unwrap_or("operational");
+        let review = if category.is_none() {
+            "  # no personal information found: review"
+        } else {
+            ""
+        };
+        let sk = if key.as_deref() == Some(name.as_str()) {
+            ", subject_key: true"
+        } else {
+            ""
+        };
+        let quoted = if name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            name.clone()
+        } else {
+            format!("\"{}\"", name.replace('"', "\\\""))
+        };
+        out.push_str(&format!(
+            "      - {{name: {quoted}, category: {cat}, subject: {subject}{sk}}}{review}\n"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use outbound_model::load_sources;
+
+    fn map() -> DataMap {
+        let text = r#"
+version: 1
+exporters: [{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}]
+systems: [{id: s, name: S, exporter: e, owner: {type: person, name: O}}]
+datasets:
+  - id: d
+    name: D
+    system: s
+    fields:
+      - {name: mobile, category: contact.phone, subject: customer, subject_key: true}
+      - {name: note, category: operational, subject: customer}
+"#;
+        let l = load_sources(&[("m.yaml".into(), text.into())], Taxonomy::builtin());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        l.map
+    }
+
+    fn scan(csv: &str) -> ScanReport {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, csv).unwrap();
+        crate::scan_paths(&[p], &crate::ScanOptions::default())
+    }
+
+    #[test]
+    fn finds_undeclared_fields_categories_and_sensitive_pi() {
+        let m = map();
+        let fields: Vec<&Field> = m.datasets[0].fields.iter().collect();
+        let r = scan(
+            "mobile,note,card\n13812345678,4111111111111111,4111111111111111\n13912345678,ok,5500000000000004\n",
+        );
+        let c = compare(&r, &m, &fields, "dataset d");
+        let problems: Vec<(&str, Option<&str>, &str)> = c
+            .findings
+            .iter()
+            .map(|f| (f.problem, f.field.as_deref(), f.kind))
+            .collect();
+        assert!(
+            problems.contains(&("undeclared_field", Some("card"), "bank_card")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&("undeclared_sensitive", Some("note"), "bank_card")),
+            "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|p| p.1 == Some("mobile")),
+            "mobile is declared: {problems:?}"
+        );
+        let s = suggest_fields(&r, "customer");
+        assert!(
+            s.contains("{name: card, category: financial.bank_account, subject: customer}"),
+            "{s}"
+        );
+        assert!(s.contains("{name: mobile, category: contact.phone"), "{s}");
+    }
+}
