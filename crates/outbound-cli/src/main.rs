@@ -11,6 +11,7 @@ mod evaluate;
 mod gate_cmd;
 mod init;
 mod output;
+mod report_cmd;
 mod rules;
 mod scan_cmd;
 mod store_cmd;
@@ -86,6 +87,8 @@ enum Command {
     /// Verify the audit log, and give and check proofs a third party can verify.
     #[command(subcommand)]
     Audit(store_cmd::AuditCmd),
+    /// Write the PIPIA report, contract annexes, filing package, GDPR records and compliance summary.
+    Report(report_cmd::ReportArgs),
     /// Run the main job end to end on the bundled example.
     Demo(demo::DemoArgs),
 }
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Route(cmd) => store_cmd::route(&cmd),
         Command::Consent(cmd) => store_cmd::consent(&cmd),
         Command::Audit(cmd) => store_cmd::audit(&cmd),
+        Command::Report(args) => report_cmd::run(&args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {
