@@ -175,6 +175,57 @@ fn gate_demo(
         },
         if checked { "yes" } else { "NO" }
     );
+    // The scanner on the refused batch, against what the transfer declares.
+    let report = outbound_scan::scan_paths(
+        std::slice::from_ref(&bad),
+        &outbound_scan::ScanOptions::default(),
+    );
+    if let Some(t) = map.transfer("crm-to-parent") {
+        let fields: Vec<&outbound_model::Field> = map.transfer_fields(t).collect();
+        let c = outbound_scan::compare::compare(&report, map, &fields, "transfer crm-to-parent");
+        let records: u64 = report.files.iter().map(|f| f.records).sum();
+        let _ = writeln!(
+            s,
+            "\n6. Scan of the refused batch against the map ({records} records, {} distinct individuals):",
+            report.individuals.distinct
+        );
+        for f in &c.findings {
+            let _ = writeln!(
+                s,
+                "   - {}: {} — {} value(s) of {} ({})",
+                f.field.as_deref().unwrap_or("(free text)"),
+                f.problem,
+                f.count,
+                f.kind,
+                f.category
+            );
+        }
+    }
+    // The documents a regulator accepts, for every transfer they apply to.
+    let reports = dir.join("reports");
+    std::fs::create_dir_all(&reports)?;
+    let assessment = assess(map, as_of, None);
+    let input = outbound_docs::Input::new(map, &assessment);
+    let mut written = 0;
+    for &kind in outbound_docs::DocKind::ALL.iter() {
+        let Ok(docs) =
+            outbound_docs::documents(&input, kind, None, crate::report_cmd::default_lang(kind))
+        else {
+            continue;
+        };
+        for d in docs {
+            std::fs::write(reports.join(format!("{}.md", d.stem)), &d.markdown)?;
+            for a in &d.attachments {
+                std::fs::write(reports.join(&a.name), &a.content)?;
+            }
+            written += 1;
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n7. Documents: {written} written to {} (PIPIA per transfer, standard-contract annexes and filing packages in Chinese; GDPR records, TIAs and the compliance summary in English; `outbound report --help` for HTML and PDF)",
+        reports.display()
+    );
     let _ = writeln!(
         s,
         "\nThe demo's store, keys, batches and outputs are in {}",

@@ -94,7 +94,7 @@ fn parse_date(s: &str) -> Result<Date, String> {
         .map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
 }
 
-fn default_lang(kind: DocKind) -> Lang {
+pub(crate) fn default_lang(kind: DocKind) -> Lang {
     match kind {
         DocKind::Pipia | DocKind::Annex | DocKind::Filing => Lang::Zh,
         DocKind::Ropa | DocKind::Tia | DocKind::Summary => Lang::En,
