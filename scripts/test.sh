@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command (README): installs what the tests need from
+# Debian's packages when missing, starts a throwaway PostgreSQL cluster on
+# 127.0.0.1 for the store's second backend, runs every test with every
+# feature (Parquet input, PDF reports), and removes the cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing ${need[*]} from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing system packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
+    exit 2
+  fi
+fi
+
+OUTBOUND_TEST_POSTGRES=$(scripts/pg-test-cluster.sh start)
+export OUTBOUND_TEST_POSTGRES
+trap 'scripts/pg-test-cluster.sh stop' EXIT
+
+cargo test --workspace --all-features "$@"
