@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Starts (or stops) a throwaway PostgreSQL cluster on 127.0.0.1 for the store's tests.
-#   scripts/pg-test-cluster.sh start   -> prints the URL to export as OUTBOUND_TEST_POSTGRES
-#   scripts/pg-test-cluster.sh stop    -> stops it and removes its directory
+#   scripts/pg-test-cluster.sh start        -> prints the URL to export as OUTBOUND_TEST_POSTGRES
+#   scripts/pg-test-cluster.sh stop PORT    -> stops the cluster on PORT and removes its directory
+# Each cluster gets a free port and its own directory, so several can run at once.
 # Installs Debian's postgresql package if no server binaries are present.
 set -euo pipefail
-DIR=${OUTBOUND_PG_DIR:-/tmp/outbound-pg-test}
-PORT=${OUTBOUND_PG_PORT:-54329}
+dir_for() { echo "/tmp/outbound-pg-test-$1"; }
 bin() {
   local b
   b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -23,6 +23,8 @@ case "${1:-}" in
       apt-get install -y -qq postgresql >&2
     fi
     B=$(bin)
+    PORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    DIR=$(dir_for "$PORT")
     rm -rf "$DIR"
     mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
@@ -33,6 +35,8 @@ case "${1:-}" in
     echo "postgres://outbound@127.0.0.1:$PORT/outbound_test"
     ;;
   stop)
+    [ -n "${2:-}" ] || { echo "usage: $0 stop PORT" >&2; exit 2; }
+    DIR=$(dir_for "$2")
     B=$(bin) || true
     if [ -n "${B:-}" ] && [ -d "$DIR/data" ]; then
       as_pg "$B/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
@@ -40,7 +44,7 @@ case "${1:-}" in
     rm -rf "$DIR"
     ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start | stop PORT" >&2
     exit 2
     ;;
 esac

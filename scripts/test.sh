@@ -24,6 +24,8 @@ fi
 
 OUTBOUND_TEST_POSTGRES=$(scripts/pg-test-cluster.sh start)
 export OUTBOUND_TEST_POSTGRES
-trap 'scripts/pg-test-cluster.sh stop' EXIT
+PG_PORT=${OUTBOUND_TEST_POSTGRES##*:}
+PG_PORT=${PG_PORT%%/*}
+trap 'scripts/pg-test-cluster.sh stop "$PG_PORT"' EXIT
 
 cargo test --workspace --all-features "$@"
