@@ -505,3 +505,47 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A recorded batch, as listed for audits and recovery checks.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BatchSummary {
+    /// Batch id.
+    pub id: u64,
+    /// Transfer id.
+    pub transfer: String,
+    /// When it was recorded.
+    pub at: String,
+    /// SHA-256 of what left.
+    pub sha256: String,
+    /// Records written.
+    pub records_out: u64,
+    /// Distinct individuals in the batch.
+    pub individuals: u64,
+    /// Where the output was written.
+    pub output: Option<String>,
+    /// `committed` (output not yet confirmed in place) or `done`.
+    pub state: String,
+}
+
+impl Store {
+    /// Every recorded batch, in order.
+    pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
+        let rows = self.rt.block_on(
+            sqlx::query("SELECT id, transfer, at, sha256, records_out, individuals, output, state FROM batches ORDER BY id").fetch_all(&self.pool),
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(BatchSummary {
+                    id: r.try_get::<i64, _>(0)? as u64,
+                    transfer: r.try_get(1)?,
+                    at: r.try_get(2)?,
+                    sha256: r.try_get(3)?,
+                    records_out: r.try_get::<i64, _>(4)? as u64,
+                    individuals: r.try_get::<i64, _>(5)? as u64,
+                    output: r.try_get(6)?,
+                    state: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+}

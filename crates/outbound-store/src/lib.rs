@@ -14,7 +14,9 @@ pub mod signed_head;
 mod store;
 
 pub use keys::Keys;
-pub use ledger::{BatchCounts, BatchRecord, ConsentRecord, Counts, Recorded, RouteState, Subject};
+pub use ledger::{
+    BatchCounts, BatchRecord, BatchSummary, ConsentRecord, Counts, Recorded, RouteState, Subject,
+};
 pub use schema::Backend;
 pub use store::{Store, default_location, is_postgres};
 

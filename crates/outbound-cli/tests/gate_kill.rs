@@ -1,0 +1,174 @@
+//! Kill the gate with SIGKILL at random points, again and again; afterwards
+//! every batch is either fully recorded with its output fully in place, or
+//! neither, the counts match what left, and the audit log verifies.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use outbound_store::{Keys, Store};
+
+const MAP: &str = r#"
+version: 1
+exporters:
+  - {id: e, name: E, country: CN, ciio: false, individuals_processed: 10000000}
+systems:
+  - {id: s, name: S, exporter: e, owner: {type: person, name: O}}
+datasets:
+  - id: customers
+    name: C
+    system: s
+    fields:
+      - {name: customer_id, category: online.account_id, subject: customer, subject_key: true}
+      - {name: mobile, category: contact.phone, subject: customer}
+recipients:
+  - {id: r, name: R, country: SG, role: processor, contact: x}
+transfers:
+  - {id: t, exporter: e, recipient: r, fields: [customers.*], purpose: p, necessity: contract_with_individual, legal_basis: contract, method: api, frequency: daily, individuals_per_year: 10, retention_abroad: 1y, storage: {country: SG}}
+"#;
+
+fn batch(first: u64, n: u64) -> String {
+    let mut s = String::from("customer_id,mobile\n");
+    for i in first..first + n {
+        s.push_str(&format!(
+            "C{i:08},1{}{:09}\n",
+            3 + i % 7,
+            (i * 7919) % 1_000_000_000
+        ));
+    }
+    s
+}
+
+fn sha256(p: &Path) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(std::fs::read(p).unwrap());
+    hex::encode(h.finalize())
+}
+
+/// A deterministic sequence of delays (xorshift), seeded per run so failures can be replayed.
+struct Delays(u64);
+
+impl Delays {
+    fn next_ms(&mut self, max: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % max.max(1)
+    }
+}
+
+#[test]
+fn sigkill_at_random_points_leaves_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let map = d.join("map.yaml");
+    std::fs::write(&map, MAP).unwrap();
+    let store = d.join("store.db");
+    let bin = assert_cmd::cargo::cargo_bin("outbound");
+    let st = Command::new(&bin)
+        .args(["store", "init", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let gate = |i: u64| {
+        let mut c = Command::new(&bin);
+        c.args([
+            "gate",
+            "--map",
+            map.to_str().unwrap(),
+            "--transfer",
+            "t",
+            "--as-of",
+            "2026-11-23",
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .args([
+            "--input",
+            d.join(format!("in{i}.csv")).to_str().unwrap(),
+            "--output",
+            d.join(format!("out{i}.csv")).to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        c
+    };
+    let rows = 5_000;
+    // Time one uninterrupted run to spread the kills over a whole run.
+    std::fs::write(d.join("in0.csv"), batch(0, rows)).unwrap();
+    let t0 = Instant::now();
+    assert!(gate(0).status().unwrap().success());
+    let full = t0.elapsed().as_millis() as u64 + 20;
+    let seed = 0x5EED_u64 ^ u64::from(std::process::id());
+    eprintln!("kill-loop seed {seed}, a full run takes {full} ms");
+    let mut delays = Delays(seed | 1);
+    let runs = 30;
+    for i in 1..=runs {
+        std::fs::write(d.join(format!("in{i}.csv")), batch(i * rows, rows)).unwrap();
+        let mut child = gate(i).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delays.next_ms(full)));
+        let _ = child.kill(); // SIGKILL on Unix.
+        let _ = child.wait();
+    }
+    // The next gate run finishes whatever a killed run committed.
+    std::fs::write(
+        d.join(format!("in{}.csv", runs + 1)),
+        batch((runs + 1) * rows, 1),
+    )
+    .unwrap();
+    assert!(gate(runs + 1).status().unwrap().success());
+
+    let keys = Keys::load(&outbound_store::keys::default_dir_for(&store)).unwrap();
+    let s = Store::open(store.to_str().unwrap()).unwrap();
+    let report = s.audit_verify(&keys).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let batches = s.batches().unwrap();
+    let mut recorded_individuals = 0;
+    for b in &batches {
+        let out = Path::new(b.output.as_deref().unwrap());
+        assert!(
+            out.exists(),
+            "batch {} is recorded but {} is missing",
+            b.id,
+            out.display()
+        );
+        assert_eq!(
+            sha256(out),
+            b.sha256,
+            "batch {}: the output is not what was recorded",
+            b.id
+        );
+        assert_eq!(b.state, "done", "batch {}", b.id);
+        recorded_individuals += b.individuals;
+    }
+    let recorded: std::collections::HashSet<String> =
+        batches.iter().filter_map(|b| b.output.clone()).collect();
+    for i in 0..=runs + 1 {
+        let out = d.join(format!("out{i}.csv"));
+        assert_eq!(
+            out.exists(),
+            recorded.contains(out.to_str().unwrap()),
+            "out{i}.csv exists iff its batch is recorded"
+        );
+    }
+    // Every batch holds distinct customers: the ledger's exact count is the sum.
+    assert_eq!(
+        s.counts(&["e".into()], 2026, 2026).unwrap().individuals,
+        recorded_individuals
+    );
+    assert_eq!(
+        batches.len() as u64,
+        report.entries,
+        "one audit entry per batch"
+    );
+    eprintln!(
+        "{} of {} killed runs had committed",
+        batches.len() - 2,
+        runs
+    );
+}
