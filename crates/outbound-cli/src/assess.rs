@@ -27,6 +27,9 @@ pub struct AssessArgs {
     /// Exit 1 when any route required is not in place.
     #[arg(long)]
     pub strict: bool,
+    /// Use the exact counts of this store's ledger (a SQLite path or a postgres:// URL).
+    #[arg(long)]
+    pub store: Option<String>,
 }
 
 /// Parses a command-line date with a message that says what is expected.
@@ -54,7 +57,18 @@ pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
         return Ok(1);
     }
     let as_of = args.as_of.unwrap_or_else(today);
-    let mut a = assess(&loaded.map, as_of, None);
+    let store = match &args.store {
+        Some(loc) => Some(outbound_store::Store::open(loc)?),
+        None => None,
+    };
+    let ledger = store.as_ref().map(crate::store_cmd::LedgerCounts);
+    let mut a = assess(
+        &loaded.map,
+        as_of,
+        ledger
+            .as_ref()
+            .map(|l| l as &dyn outbound_rules::assess::CountSource),
+    );
     if let Some(id) = &args.transfer {
         if !a.transfers.iter().any(|t| &t.transfer == id) {
             eprintln!("error: no transfer `{id}` in the map");

@@ -1,0 +1,253 @@
+//! The ledger and audit commands end to end on a SQLite store: init, consent,
+//! gate, status, assess --store, audit verify/head/prove/consistency/check, routes.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn outbound(store: &Path) -> Command {
+    let mut c = Command::cargo_bin("outbound").unwrap();
+    c.env("OUTBOUND_STORE", store)
+        .env_remove("OUTBOUND_KEYS")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    c
+}
+
+fn run(store: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = outbound(store).args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+#[test]
+fn ledger_and_audit_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let store = d.join("store.db");
+    let (code, out, _) = run(&store, &["store", "init"]);
+    assert_eq!(code, 0);
+    let key = out
+        .lines()
+        .find_map(|l| l.strip_prefix("audit log public key: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        !out.contains(&std::fs::read_to_string(d.join("store.db.keys/hash.key")).unwrap()),
+        "keys are never printed"
+    );
+
+    // Consents for all but every 10th customer; a bad file names its line and writes nothing.
+    std::fs::write(d.join("bad.csv"), "subject,transfer,granted_at\nC0000001,crm-to-parent,2026-01-15\nC0000002,crm-to-parent,15/01/2026\n").unwrap();
+    let (code, _, err) = run(
+        &store,
+        &["consent", "import", d.join("bad.csv").to_str().unwrap()],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.csv:3") && err.contains("granted_at"),
+        "{err}"
+    );
+    std::fs::write(
+        d.join("consents.csv"),
+        outbound_gate::sample::consents_csv("crm-to-parent", 0, 200, 10),
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &store,
+        &[
+            "consent",
+            "import",
+            d.join("consents.csv").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("imported 180"), "{out}");
+
+    std::fs::write(
+        d.join("batch.csv"),
+        outbound_gate::sample::customers_csv(0, 200, 3, false),
+    )
+    .unwrap();
+    let gate = |out: &str| {
+        run(
+            &store,
+            &[
+                "gate",
+                "--map",
+                "examples/lumen",
+                "--transfer",
+                "crm-to-parent",
+                "--as-of",
+                "2026-11-23",
+                "--input",
+                d.join("batch.csv").to_str().unwrap(),
+                "--output",
+                d.join(out).to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let (code, out, err) = gate("out.csv");
+    assert_eq!(code, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["records_out"], 180);
+    assert_eq!(report["dropped_no_consent"], 20);
+    assert_eq!(report["outcome"]["result"], "passed");
+    // The output is never overwritten.
+    let (code, _, err) = gate("out.csv");
+    assert_eq!(code, 2, "{err}");
+
+    // status and assess read the ledger.
+    let (code, out, _) = run(
+        &store,
+        &[
+            "status",
+            "examples/lumen",
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let commerce = v["exporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["exporter"] == "lumen-commerce")
+        .unwrap();
+    assert_eq!(
+        commerce["current_year"]["individuals"],
+        312_450 + 180,
+        "stated figures plus the ledger's exact count"
+    );
+    let (code, out, _) = run(
+        &store,
+        &[
+            "assess",
+            "examples/lumen",
+            "--as-of",
+            "2026-11-23",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("the ledger's exact distinct individuals"),
+        "assess names the ledger as its source"
+    );
+
+    // Audit: verify, keep a head, add entries, prove inclusion and consistency to a third party.
+    assert_eq!(run(&store, &["audit", "verify"]).0, 0);
+    let (_, head, _) = run(&store, &["audit", "head"]);
+    std::fs::write(d.join("head.json"), &head).unwrap();
+    assert_eq!(
+        run(
+            &store,
+            &[
+                "route",
+                "suspend",
+                "crm-to-parent",
+                "--reason",
+                "regulator's order"
+            ]
+        )
+        .0,
+        0
+    );
+    std::fs::write(
+        d.join("batch2.csv"),
+        outbound_gate::sample::customers_csv(0, 5, 4, false),
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &store,
+        &[
+            "gate",
+            "--map",
+            "examples/lumen",
+            "--transfer",
+            "crm-to-parent",
+            "--as-of",
+            "2026-11-23",
+            "--input",
+            d.join("batch2.csv").to_str().unwrap(),
+            "--output",
+            d.join("out2.csv").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 3, "a suspended route refuses: {out}");
+    assert!(out.contains("REFUSED") && !d.join("out2.csv").exists());
+    assert_eq!(
+        run(
+            &store,
+            &[
+                "route",
+                "resume",
+                "crm-to-parent",
+                "--reason",
+                "order lifted"
+            ]
+        )
+        .0,
+        0
+    );
+    let (_, proof, _) = run(&store, &["audit", "prove", "1"]);
+    std::fs::write(d.join("proof.json"), &proof).unwrap();
+    let (code, out, _) = run(
+        &store,
+        &[
+            "audit",
+            "check",
+            d.join("proof.json").to_str().unwrap(),
+            "--key",
+            &key,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (_, cons, _) = run(
+        &store,
+        &[
+            "audit",
+            "consistency",
+            d.join("head.json").to_str().unwrap(),
+        ],
+    );
+    std::fs::write(d.join("cons.json"), &cons).unwrap();
+    let (code, out, _) = run(
+        &store,
+        &[
+            "audit",
+            "check",
+            d.join("cons.json").to_str().unwrap(),
+            "--key",
+            &key,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("extends the log"), "{out}");
+    // A forged bundle fails the check.
+    let forged = proof.replacen("\"index\": 1", "\"index\": 0", 1);
+    std::fs::write(d.join("forged.json"), forged).unwrap();
+    let (code, _, err) = run(
+        &store,
+        &[
+            "audit",
+            "check",
+            d.join("forged.json").to_str().unwrap(),
+            "--key",
+            &key,
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("INVALID"));
+}
