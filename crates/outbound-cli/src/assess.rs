@@ -9,7 +9,7 @@ use outbound_rules::assess::{Assessment, assess};
 use outbound_rules::regime::cn::thousands;
 
 use crate::output::{Format, markdown_table, print_json, table};
-use crate::validate::{load, print_diagnostics};
+use crate::validate::load_valid;
 
 #[derive(clap::Args, Debug)]
 pub struct AssessArgs {
@@ -44,18 +44,10 @@ pub fn today() -> Date {
 }
 
 pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
-    let loaded = match load(&args.map) {
+    let loaded = match load_valid(&args.map) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    if !loaded.diagnostics.is_empty() {
-        print_diagnostics(&loaded.diagnostics);
-        eprintln!(
-            "error: the data map has {} problem(s); fix them first (`outbound validate`)",
-            loaded.diagnostics.len()
-        );
-        return Ok(1);
-    }
     let as_of = args.as_of.unwrap_or_else(today);
     let store = match &args.store {
         Some(loc) => Some(outbound_store::Store::open(loc)?),
@@ -398,17 +390,6 @@ fn render_markdown(a: &Assessment) -> String {
                 v.push(vec![
                     e.exporter.clone(),
                     format!("from: {}", contributions_text(e)),
-                    String::new(),
-                ]);
-            }
-            if v.is_empty() {
-                v.push(vec![
-                    e.exporter.clone(),
-                    format!(
-                        "{} individuals, {} sensitive",
-                        thousands(e.current_year.individuals),
-                        thousands(e.current_year.sensitive_individuals)
-                    ),
                     String::new(),
                 ]);
             }

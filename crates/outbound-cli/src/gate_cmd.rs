@@ -9,7 +9,7 @@ use outbound_rules::regime::cn::thousands;
 use crate::assess::{parse_date, today};
 use crate::output::{Format, print_json};
 use crate::store_cmd::StoreOpts;
-use crate::validate::{load, print_diagnostics};
+use crate::validate::load_valid;
 
 #[derive(clap::Args, Debug)]
 pub struct GateArgs {
@@ -46,14 +46,10 @@ pub struct GateArgs {
 
 /// Exit codes: 0 passed (or dry run), 1 invalid map, 2 bad input or usage, 3 refused (nothing written, nothing counted).
 pub fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
-    let loaded = match load(&args.map) {
+    let loaded = match load_valid(&args.map) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    if !loaded.diagnostics.is_empty() {
-        print_diagnostics(&loaded.diagnostics);
-        return Ok(1);
-    }
     let (store, keys) = args.store.open()?;
     let req = GateRequest {
         transfer: args.transfer.clone(),

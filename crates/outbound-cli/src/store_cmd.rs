@@ -15,7 +15,7 @@ use outbound_store::{
 
 use crate::assess::{parse_date, today};
 use crate::output::{Format, print_json, table};
-use crate::validate::{load, print_diagnostics};
+use crate::validate::load_valid;
 
 /// Where the store is and where its keys are.
 #[derive(clap::Args, Debug, Clone)]
@@ -221,13 +221,8 @@ pub fn consent(cmd: &ConsentCmd) -> anyhow::Result<u8> {
                         return Ok(2);
                     }
                 }
-                let normalized: String = subject
-                    .chars()
-                    .filter(|c| !matches!(c, ' ' | '-'))
-                    .flat_map(char::to_uppercase)
-                    .collect();
                 recs.push(ConsentRecord {
-                    subject: k.subject_hash(normalized.as_bytes()),
+                    subject: k.subject_hash(outbound_gate::normalize_subject(subject).as_bytes()),
                     transfer: transfer.into(),
                     granted_at: granted.into(),
                     withdrawn_at: Some(get(3)).filter(|w| !w.is_empty()).map(String::from),
@@ -246,15 +241,9 @@ pub fn consent(cmd: &ConsentCmd) -> anyhow::Result<u8> {
             store,
         } => {
             let (s, k) = store.open()?;
-            let normalized: String = subject
-                .trim()
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-'))
-                .flat_map(char::to_uppercase)
-                .collect();
             let n = s.consent_withdraw(
                 &k,
-                k.subject_hash(normalized.as_bytes()),
+                k.subject_hash(outbound_gate::normalize_subject(subject).as_bytes()),
                 transfer.as_deref(),
                 &today().to_string(),
             )?;
@@ -428,21 +417,16 @@ struct Projection {
 }
 
 pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
-    let loaded = match load(&args.map) {
+    let loaded = match load_valid(&args.map) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    if !loaded.diagnostics.is_empty() {
-        print_diagnostics(&loaded.diagnostics);
-        return Ok(1);
-    }
     let (s, _) = args.store.open()?;
     let as_of = args.as_of.unwrap_or_else(today);
     let a = assess(&loaded.map, as_of, Some(&LedgerCounts(&s)));
     let day_of_year = i64::from(as_of.day_of_year()).max(1);
     let mut projections = Vec::new();
     for e in &a.exporters {
-        let ledger = s.counts(&[e.exporter.clone()], as_of.year(), as_of.year())?;
         for l in &e.thresholds {
             if l.reached || l.at_least <= 1 {
                 continue;
@@ -479,7 +463,6 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
                 warning,
             });
         }
-        let _ = ledger;
     }
     if args.format == Format::Json {
         print_json(
@@ -489,7 +472,11 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
     }
     println!("Status as of {as_of} (store {})\n", s.location);
     for e in &a.exporters {
-        let ledger = s.counts(&[e.exporter.clone()], as_of.year(), as_of.year())?;
+        let ledger = s.counts(
+            std::slice::from_ref(&e.exporter),
+            as_of.year(),
+            as_of.year(),
+        )?;
         println!(
             "{} — ledger: {} individuals, {} with sensitive PI exported since 1 January (exact)",
             e.exporter,

@@ -14,6 +14,21 @@ pub fn load(map: &Path) -> Result<Loaded, u8> {
     })
 }
 
+/// Loads a map that must be valid: prints its problems and returns the exit code otherwise
+/// (2 unreadable, 1 invalid).
+pub fn load_valid(map: &Path) -> Result<Loaded, u8> {
+    let loaded = load(map)?;
+    if !loaded.diagnostics.is_empty() {
+        print_diagnostics(&loaded.diagnostics);
+        eprintln!(
+            "error: the data map has {} problem(s); fix them first (`outbound validate`)",
+            loaded.diagnostics.len()
+        );
+        return Err(1);
+    }
+    Ok(loaded)
+}
+
 /// Prints diagnostics to stderr in the compiler style.
 pub fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {

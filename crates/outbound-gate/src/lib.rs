@@ -314,7 +314,7 @@ impl Run<'_> {
             rec.sensitive = true;
         }
         if self.subject_field.as_deref() == Some(field) {
-            rec.subject = Some(normalize(v));
+            rec.subject = Some(normalize_subject(v));
         }
         let stray: Vec<Kind> = found
             .iter()
@@ -353,7 +353,7 @@ impl Run<'_> {
         self.records_in += 1;
         let id = rec
             .subject
-            .or_else(|| rec.strongest.map(|(_, v)| normalize(&v)));
+            .or_else(|| rec.strongest.map(|(_, v)| normalize_subject(&v)));
         let hash = match &id {
             Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
             // No identifier at all: count the record as its own individual (errs on the safe side).
@@ -397,8 +397,9 @@ fn strength(k: Kind) -> u8 {
     }
 }
 
-/// Identifiers compare without surrounding space, case, or phone punctuation.
-fn normalize(v: &str) -> String {
+/// Identifiers compare without surrounding space, case, or phone punctuation; consent
+/// files and batches are hashed after this normalisation so they meet.
+pub fn normalize_subject(v: &str) -> String {
     v.trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '-'))

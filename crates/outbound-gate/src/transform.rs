@@ -43,7 +43,7 @@ pub fn generalise(v: &str, kind: Option<Kind>) -> String {
     }
     if matches!(kind, Some(Kind::GeoCoordinate)) || is_coordinate_pair(v) {
         let parts: Vec<String> = v
-            .split(|c| c == ',' || c == ' ')
+            .split([',', ' '])
             .filter(|p| !p.is_empty())
             .map(|p| {
                 p.parse::<f64>()

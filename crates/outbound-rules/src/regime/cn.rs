@@ -120,6 +120,36 @@ impl Judge<'_> {
         Ok(v >= th.at_least)
     }
 
+    /// Whether any of these export-count thresholds is reached; the first one reached becomes the reason.
+    fn any_export_threshold(&mut self, ids: &[&str]) -> Result<bool, RuleError> {
+        for id in ids {
+            let th = self.data.threshold(id);
+            if !self.reached(th)? {
+                continue;
+            }
+            let c = self.counts(&th.window)?;
+            let (v, what) = if th.measure == "individuals" {
+                (c.individuals, "individuals' personal information")
+            } else {
+                (
+                    c.sensitive_individuals,
+                    "individuals' sensitive personal information",
+                )
+            };
+            self.reason(
+                format!(
+                    "{} {what} exported {} is {} or more",
+                    n(v),
+                    self.window_text(&th.window),
+                    n(th.at_least)
+                ),
+                th.citation.clone(),
+            );
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     fn window_text(&self, window: &str) -> String {
         let y = self.f.as_of.year();
         match window {
@@ -210,31 +240,8 @@ impl Judge<'_> {
             return Ok(SA);
         }
         let d = self.data;
-        for id in ["sa_individuals", "sa_sensitive"] {
-            let th = d.threshold(id);
-            if self.reached(th)? {
-                let c = self.counts(&th.window)?;
-                let v = if th.measure == "individuals" {
-                    c.individuals
-                } else {
-                    c.sensitive_individuals
-                };
-                let what = if th.measure == "individuals" {
-                    "individuals' personal information"
-                } else {
-                    "individuals' sensitive personal information"
-                };
-                self.reason(
-                    format!(
-                        "{} {what} exported {} is {} or more",
-                        n(v),
-                        self.window_text(&th.window),
-                        n(th.at_least)
-                    ),
-                    th.citation.clone(),
-                );
-                return Ok(SA);
-            }
+        if self.any_export_threshold(&["sa_individuals", "sa_sensitive"])? {
+            return Ok(SA);
         }
         let c = self.counts("current_year")?;
         let sc_ind = d.threshold("sc_individuals");
@@ -290,33 +297,7 @@ impl Judge<'_> {
             );
             return Ok(true);
         }
-        for id in ["sa_exported", "sa_exported_sensitive"] {
-            let th = d.threshold(id);
-            if self.reached(th)? {
-                let c = self.counts(&th.window)?;
-                let v = if th.measure == "individuals" {
-                    c.individuals
-                } else {
-                    c.sensitive_individuals
-                };
-                let what = if th.measure == "individuals" {
-                    "individuals' personal information"
-                } else {
-                    "individuals' sensitive personal information"
-                };
-                self.reason(
-                    format!(
-                        "{} {what} exported {} is {} or more",
-                        n(v),
-                        self.window_text(&th.window),
-                        n(th.at_least)
-                    ),
-                    th.citation.clone(),
-                );
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        self.any_export_threshold(&["sa_exported", "sa_exported_sensitive"])
     }
 
     fn route_before_2024(&mut self, era: Era) -> Result<&'static str, RuleError> {
