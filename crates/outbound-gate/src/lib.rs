@@ -635,6 +635,9 @@ pub fn run(
         records_out: run.records_out,
         kinds: run.kinds.clone(),
         output: final_path.as_ref().map(|p| p.display().to_string()),
+        // Data outside the regime (Provisions Art. 3, 4, 6) is recorded but not counted.
+        counts_towards_thresholds: t.origin == outbound_model::Origin::Domestic
+            && !(exporter.free_trade_zone.is_some() && t.outside_ftz_negative_list),
     };
     let mut dets: Vec<Determination> = Vec::new();
     let as_of = req.as_of;

@@ -54,6 +54,9 @@ pub struct BatchRecord {
     pub kinds: std::collections::BTreeMap<String, u64>,
     /// Where the output was written.
     pub output: Option<String>,
+    /// Whether its individuals count towards the exporter's thresholds. False for data
+    /// outside the regime (Provisions Art. 3, 4, 6): the batch is recorded, its subjects are not counted.
+    pub counts_towards_thresholds: bool,
 }
 
 /// The counts a batch would produce, given to the gate's decision before anything is written.
@@ -188,7 +191,8 @@ impl Store {
             }
             // New subjects and new sensitive subjects, then upsert.
             let y = i64::from(year);
-            for chunk in uniq.chunks(CHUNK) {
+            let to_count: &[([u8; 16], bool)] = if rec.counts_towards_thresholds { &uniq } else { &[] };
+            for chunk in to_count.chunks(CHUNK) {
                 let sql = format!(
                     "SELECT subject, sensitive FROM subjects WHERE exporter = $1 AND year = $2 AND subject IN ({})",
                     placeholders(3, chunk.len())
@@ -272,6 +276,41 @@ impl Store {
             .await?;
             tx.commit().await?;
             Ok(Recorded::Committed { batch: id as u64, audit_index, head, counts })
+        })
+    }
+
+    /// Distinct individuals exported by the exporters in the 12 months ending on `to` (inclusive),
+    /// for rules that count over any 12 months (e.g. the US DOJ rule, 28 CFR 202).
+    ///
+    /// The ledger keeps each subject's first and last export per year, so a subject whose
+    /// exports in one year fall on both sides of the window without one inside it is
+    /// counted too: an upper bound, never an undercount.
+    pub fn counts_rolling_12_months(
+        &self,
+        exporters: &[String],
+        to: jiff::civil::Date,
+    ) -> Result<Counts, StoreError> {
+        let from = to
+            .checked_sub(jiff::Span::new().years(1))
+            .map_err(|e| StoreError::Db(e.to_string()))?;
+        let sql = format!(
+            "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects \
+             WHERE year >= $1 AND last_at > $2 AND first_at <= $3 AND exporter IN ({})",
+            in_list(exporters, 4)
+        );
+        self.rt.block_on(async {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(i64::from(from.year()))
+                .bind(format!("{from}T23:59:59Z"))
+                .bind(format!("{to}T23:59:59Z"));
+            for e in exporters {
+                q = q.bind(e.clone());
+            }
+            let row = q.fetch_one(&self.pool).await?;
+            Ok(Counts {
+                individuals: row.try_get::<i64, _>(0)? as u64,
+                sensitive_individuals: row.try_get::<i64, _>(1)? as u64,
+            })
         })
     }
 

@@ -59,6 +59,7 @@ fn record(transfer: &str) -> BatchRecord {
         records_out: 3,
         kinds: [("cn_mobile".to_string(), 3)].into_iter().collect(),
         output: None,
+        counts_towards_thresholds: true,
     }
 }
 
@@ -559,6 +560,67 @@ mod consent {
                 .iter()
                 .any(|e| e.body.contains(&hex::encode(h("a")))),
             "no subject in the log"
+        );
+    }
+
+    #[test]
+    fn sqlite() {
+        run(false)
+    }
+
+    #[test]
+    fn postgres() {
+        run(true)
+    }
+}
+
+mod windows {
+    use super::*;
+
+    fn run(pg: bool) {
+        let Some((s, k, _d)) = fresh(pg) else { return };
+        s.record_batch(
+            &k,
+            &record("t"),
+            2026,
+            &subjects(&k, &["a", "b"], false),
+            false,
+            ok,
+        )
+        .unwrap();
+        let mut outside = record("transit");
+        outside.counts_towards_thresholds = false;
+        let r = s
+            .record_batch(
+                &k,
+                &outside,
+                2026,
+                &subjects(&k, &["x", "y", "z"], false),
+                false,
+                ok,
+            )
+            .unwrap();
+        assert!(matches!(r, Recorded::Committed { .. }), "recorded");
+        assert_eq!(
+            s.counts(&["acme-cn".into()], 2026, 2026)
+                .unwrap()
+                .individuals,
+            2,
+            "data outside the regime is not counted"
+        );
+        let today = jiff::Zoned::now().date();
+        assert_eq!(
+            s.counts_rolling_12_months(&["acme-cn".into()], today)
+                .unwrap()
+                .individuals,
+            2
+        );
+        let long_ago = today.checked_sub(jiff::Span::new().years(2)).unwrap();
+        assert_eq!(
+            s.counts_rolling_12_months(&["acme-cn".into()], long_ago)
+                .unwrap()
+                .individuals,
+            0
         );
     }
 
