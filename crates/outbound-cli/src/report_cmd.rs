@@ -87,6 +87,9 @@ pub struct ReportArgs {
     /// The map's revision to state in the documents (e.g. a git commit).
     #[arg(long)]
     pub revision: Option<String>,
+    /// Take the counts from this store's ledger (a SQLite path or a postgres:// URL) and cite it.
+    #[arg(long)]
+    pub store: Option<String>,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -142,7 +145,18 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         return Ok(2);
     }
     let as_of = args.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
-    let assessment = outbound_rules::assess::assess(&map, as_of, None);
+    let store = match &args.store {
+        Some(loc) => Some(outbound_store::Store::open(loc)?),
+        None => None,
+    };
+    let ledger = store.as_ref().map(crate::store_cmd::LedgerCounts);
+    let assessment = outbound_rules::assess::assess(
+        &map,
+        as_of,
+        ledger
+            .as_ref()
+            .map(|l| l as &dyn outbound_rules::assess::CountSource),
+    );
     let templates = match &args.templates {
         Some(dir) => match Templates::from_dir(dir) {
             Ok(t) => t,
@@ -156,6 +170,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
     let mut input = Input::new(&map, &assessment);
     input.filed_map = filed.as_ref();
     input.revision = args.revision.clone();
+    if let Some(store) = &store {
+        input.evidence.ledger = ledger_evidence(store, &map, as_of)?;
+    }
     input.templates = templates;
     let kinds: Vec<DocKind> = match args.kind {
         ReportKind::Pipia => vec![DocKind::Pipia],
@@ -247,4 +264,36 @@ fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<Vec<Path
         done.push(dest.clone());
     }
     Ok(done)
+}
+
+/// The ledger's exact counts per exporter, with the cumulative series for the charts.
+fn ledger_evidence(
+    store: &outbound_store::Store,
+    map: &DataMap,
+    as_of: Date,
+) -> anyhow::Result<Vec<outbound_docs::LedgerCount>> {
+    let year = as_of.year();
+    let mut out = Vec::new();
+    for e in &map.exporters {
+        let c = store.counts(std::slice::from_ref(&e.id), year, year)?;
+        let mut series = Vec::new();
+        let (mut all, mut sens) = (0, 0);
+        for (at, new, new_sensitive) in store.batch_history(&e.id, year)? {
+            all += new;
+            sens += new_sensitive;
+            if let Some(d) = at.get(..10).and_then(|d| d.parse::<Date>().ok()) {
+                series.push((d, all, sens));
+            }
+        }
+        out.push(outbound_docs::LedgerCount {
+            exporter: e.id.clone(),
+            year,
+            as_of,
+            individuals: c.individuals,
+            sensitive_individuals: c.sensitive_individuals,
+            series,
+            query: format!("store {}: SELECT COUNT(DISTINCT subject) FROM subjects WHERE exporter = '{}' AND year = {year}", store.location, e.id),
+        });
+    }
+    Ok(out)
 }
