@@ -348,3 +348,59 @@ fn ragged_csv_is_an_error_naming_the_line() {
     assert!(!err.contains("C2"), "no values in errors");
     assert_eq!(e.store.batch_count().unwrap(), 0);
 }
+
+/// The same gate on PostgreSQL, the shared-deployment backend (skipped locally without
+/// `OUTBOUND_TEST_POSTGRES`; required under CI).
+#[test]
+fn gate_on_postgres() {
+    let Ok(base) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the PostgreSQL variant"
+        );
+        eprintln!("skipping: OUTBOUND_TEST_POSTGRES is not set");
+        return;
+    };
+    let name = format!("gate{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&base).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
+    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keys::create(&dir.path().join("keys")).unwrap();
+    let e = Env {
+        store: Store::open(&url).unwrap(),
+        keys,
+        map: threshold_map(99_990),
+        dir,
+    };
+    let r = e.gate("t", &e.file("a.csv", &ids_csv(0, 5)), "a.out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    let r = e.gate("t", &e.file("b.csv", &ids_csv(5, 20)), "b.out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Refused { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(
+        e.store
+            .counts(&["e".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        5
+    );
+    assert!(e.store.audit_verify(&e.keys).unwrap().problems.is_empty());
+}
