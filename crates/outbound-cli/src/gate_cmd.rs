@@ -66,7 +66,18 @@ pub fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
         dry_run: args.dry_run,
         count_group: args.count_group,
     };
-    let report = match run(&loaded.map, &store, &keys, &req) {
+    // A batch can take a while: show that something happens, on a terminal only.
+    let spinner = (args.format != Format::Json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+        let p = indicatif::ProgressBar::new_spinner();
+        p.set_message(format!("gate {}: scanning, counting and judging the batch", args.transfer));
+        p.enable_steady_tick(std::time::Duration::from_millis(120));
+        p
+    });
+    let result = run(&loaded.map, &store, &keys, &req);
+    if let Some(p) = spinner {
+        p.finish_and_clear();
+    }
+    let report = match result {
         Ok(r) => r,
         Err(
             e @ (outbound_gate::GateError::Input { .. }
