@@ -67,9 +67,14 @@ pub fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
         count_group: args.count_group,
     };
     // A batch can take a while: show that something happens, on a terminal only.
-    let spinner = (args.format != Format::Json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+    let spinner = (args.format != Format::Json
+        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    .then(|| {
         let p = indicatif::ProgressBar::new_spinner();
-        p.set_message(format!("gate {}: scanning, counting and judging the batch", args.transfer));
+        p.set_message(format!(
+            "gate {}: scanning, counting and judging the batch",
+            args.transfer
+        ));
         p.enable_steady_tick(std::time::Duration::from_millis(120));
         p
     });
