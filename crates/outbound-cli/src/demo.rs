@@ -151,6 +151,24 @@ fn gate_demo(
     );
     let r = gate("driver-faces", &faces, "faces-out.csv")?;
     let _ = writeln!(s, "   - driver-faces: {}", describe(&r));
+    // lumen-hainan stands at 99,950 individuals this year: 30 more stay under Art. 8's 100,000, 100 more cross it.
+    let few = dir.join("members-30.csv");
+    std::fs::write(&few, sample::members_csv(0, 30))?;
+    let many = dir.join("members-100.csv");
+    std::fs::write(&many, sample::members_csv(30, 100))?;
+    let r = gate("hainan-members", &few, "members-out-1.csv")?;
+    let _ = writeln!(
+        s,
+        "   - hainan-members, 30 members (99,950 + 30 < 100,000): {} (route {})",
+        describe(&r),
+        r.determinations.first().map_or("", |d| d.mechanism)
+    );
+    let r = gate("hainan-members", &many, "members-out-2.csv")?;
+    let _ = writeln!(
+        s,
+        "   - hainan-members, 100 more members (crosses 100,000): {}",
+        describe(&r)
+    );
     store.set_route(
         &keys,
         "crm-to-parent",
@@ -175,6 +193,33 @@ fn gate_demo(
         },
         if checked { "yes" } else { "NO" }
     );
+    // outbound status: the ledger's exact counts against the thresholds.
+    let ledger = crate::store_cmd::LedgerCounts(&store);
+    let with_ledger = assess(map, as_of, Some(&ledger));
+    let _ = writeln!(
+        s,
+        "\n   outbound status (the ledger's exact counts added to the map's stated figures):"
+    );
+    for e in &with_ledger.exporters {
+        let exact = store.counts(
+            std::slice::from_ref(&e.exporter),
+            as_of.year(),
+            as_of.year(),
+        )?;
+        if exact.individuals == 0 {
+            continue;
+        }
+        let first = e
+            .thresholds
+            .first()
+            .map_or(String::new(), |l| l.text.clone());
+        let _ = writeln!(
+            s,
+            "   - {}: {} exported through the gate; {first}",
+            e.exporter,
+            outbound_rules::regime::cn::thousands(exact.individuals)
+        );
+    }
     // The scanner on the refused batch, against what the transfer declares.
     let report = outbound_scan::scan_paths(
         std::slice::from_ref(&bad),

@@ -1035,7 +1035,7 @@ fn snapshot_assess_json() {
     ]);
     let v: Value = serde_json::from_str(&s).expect("valid JSON");
     assert_eq!(v["as_of"], "2026-11-23");
-    assert_eq!(v["transfers"].as_array().unwrap().len(), 13);
+    assert_eq!(v["transfers"].as_array().unwrap().len(), 14);
     insta::assert_snapshot!("assess_lumen_json", s);
 }
 

@@ -23,15 +23,16 @@ const ROWS: u64 = 20_000;
 #[divan::bench(sample_count = 10)]
 fn csv_copy_only(b: divan::Bencher) {
     let input = sample::customers_csv(0, ROWS, 1, false);
-    b.counter(divan::counter::BytesCount::new(input.len())).bench(|| {
-        let mut r = csv::Reader::from_reader(input.as_bytes());
-        let mut w = csv::Writer::from_writer(Vec::with_capacity(input.len()));
-        w.write_record(r.headers().unwrap()).unwrap();
-        for rec in r.records() {
-            w.write_record(&rec.unwrap()).unwrap();
-        }
-        w.into_inner().unwrap()
-    });
+    b.counter(divan::counter::BytesCount::new(input.len()))
+        .bench(|| {
+            let mut r = csv::Reader::from_reader(input.as_bytes());
+            let mut w = csv::Writer::from_writer(Vec::with_capacity(input.len()));
+            w.write_record(r.headers().unwrap()).unwrap();
+            for rec in r.records() {
+                w.write_record(&rec.unwrap()).unwrap();
+            }
+            w.into_inner().unwrap()
+        });
 }
 
 #[divan::bench(sample_count = 10)]
@@ -54,19 +55,20 @@ fn gate_dry_run(b: divan::Bencher) {
     let path = dir.path().join("batch.csv");
     std::fs::write(&path, &input).unwrap();
     let mut n = 0;
-    b.counter(divan::counter::BytesCount::new(input.len())).bench_local(|| {
-        n += 1;
-        let req = GateRequest {
-            transfer: "crm-to-parent".into(),
-            input: Io::Path(path.clone()),
-            output: Io::Path(dir.path().join(format!("out{n}.csv"))),
-            format: None,
-            as_of: "2026-11-23".parse().unwrap(),
-            dry_run: true,
-            count_group: false,
-        };
-        let r = run(&map, &store, &keys, &req).unwrap();
-        assert_eq!(r.records_out, ROWS);
-        r
-    });
+    b.counter(divan::counter::BytesCount::new(input.len()))
+        .bench_local(|| {
+            n += 1;
+            let req = GateRequest {
+                transfer: "crm-to-parent".into(),
+                input: Io::Path(path.clone()),
+                output: Io::Path(dir.path().join(format!("out{n}.csv"))),
+                format: None,
+                as_of: "2026-11-23".parse().unwrap(),
+                dry_run: true,
+                count_group: false,
+            };
+            let r = run(&map, &store, &keys, &req).unwrap();
+            assert_eq!(r.records_out, ROWS);
+            r
+        });
 }

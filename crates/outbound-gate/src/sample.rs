@@ -83,6 +83,20 @@ fn resident_id(rng: &mut Rng) -> String {
     id
 }
 
+/// `rows` club members `first..first+rows` (columns of the example's `members` dataset).
+pub fn members_csv(first: u64, rows: u64) -> String {
+    let mut s = String::from("member_id,mobile\n");
+    for i in first..first + rows {
+        let _ = writeln!(
+            s,
+            "M{i:07},1{}{:09}",
+            3 + i % 7,
+            (i * 7_919 + 13) % 1_000_000_000
+        );
+    }
+    s
+}
+
 /// A consent file (`subject,transfer,granted_at,withdrawn_at`) for customers
 /// `first..first+rows`, leaving out every `skip_every`-th customer.
 pub fn consents_csv(transfer: &str, first: u64, rows: u64, skip_every: u64) -> String {

@@ -451,6 +451,8 @@ fn contributions(transfers: &[TransferAssessment], exporter: &str) -> Vec<Contri
                 .iter()
                 .find(|d| d.regime == "CN" && d.mechanism == "exempt")
                 .and_then(|d| d.reasons.first())
+                // Volume exemptions (Art. 5(4)) are counted by definition; flag only the others.
+                .filter(|r| !r.citation.contains("5(4)"))
                 .map(|r| r.citation.clone()),
         })
         .collect();
