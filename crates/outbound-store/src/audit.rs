@@ -60,6 +60,19 @@ pub(crate) async fn append(
     kind: &str,
     body: &str,
 ) -> Result<(u64, SignedTreeHead), StoreError> {
+    let (index, head) = append_with(tx, keys, kind, body, true).await?;
+    Ok((index, head.expect("signed when asked")))
+}
+
+/// Appends an entry; signs and stores a new tree head only when `sign` is set, so a
+/// bulk append signs once at its end.
+async fn append_with(
+    tx: &mut Transaction<'static, Any>,
+    keys: &Keys,
+    kind: &str,
+    body: &str,
+    sign: bool,
+) -> Result<(u64, Option<SignedTreeHead>), StoreError> {
     let (at, ms) = now();
     let tree = match sqlx::query("SELECT value FROM meta WHERE key = 'audit_tree'")
         .fetch_optional(&mut **tx)
@@ -98,12 +111,17 @@ pub(crate) async fn append(
     .bind(leaf.to_vec())
     .execute(&mut **tx)
     .await?;
-    let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
-    sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
-        .bind(tree.size() as i64)
-        .bind(serde_json::to_string(&head).map_err(|e| StoreError::Db(e.to_string()))?)
-        .execute(&mut **tx)
-        .await?;
+    let head = if sign {
+        let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
+        sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
+            .bind(tree.size() as i64)
+            .bind(serde_json::to_string(&head).map_err(|e| StoreError::Db(e.to_string()))?)
+            .execute(&mut **tx)
+            .await?;
+        Some(head)
+    } else {
+        None
+    };
     let state = serde_json::json!({"size": tree.size(), "peaks": tree.peaks().iter().map(hex::encode).collect::<Vec<_>>()});
     sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_tree', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(state.to_string())
@@ -137,6 +155,32 @@ impl Store {
             let r = append(&mut tx, keys, kind, &body.to_string()).await?;
             tx.commit().await?;
             Ok(r)
+        })
+    }
+
+    /// Appends several entries in one transaction (one write to disk) and signs the head once, at the end.
+    pub fn audit_append_many(
+        &self,
+        keys: &Keys,
+        entries: &[(&str, serde_json::Value)],
+    ) -> Result<u64, StoreError> {
+        self.rt.block_on(async {
+            let mut tx = self.pool.begin().await?;
+            crate::store::lock(&mut tx).await?;
+            let mut last = 0;
+            for (i, (kind, body)) in entries.iter().enumerate() {
+                last = append_with(
+                    &mut tx,
+                    keys,
+                    kind,
+                    &body.to_string(),
+                    i + 1 == entries.len(),
+                )
+                .await?
+                .0;
+            }
+            tx.commit().await?;
+            Ok(last)
         })
     }
 
