@@ -71,6 +71,11 @@ const MAX_JSON_LINE: usize = 16 << 20;
 const MAX_FIELDS: usize = 10_000;
 /// Name of the field collecting key paths beyond [`MAX_FIELDS`].
 const OTHER_FIELDS: &str = "(other fields)";
+/// Longer CSV header cells or JSON keys are not field names: names are
+/// copied into every batch's accumulator and into the report, and header
+/// hints are computed from them. A huge first line is then data, and a
+/// huge key becomes `{long}`.
+const MAX_NAME: usize = 1024;
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
@@ -163,14 +168,21 @@ struct Acc {
     key_seen: bool,
     /// Samples kept per field (0 = unknown/none): bounds samples on merge.
     sample_cap: usize,
+    /// Fields `0..positional` are columns by position ([`Acc::with_names`]):
+    /// a CSV header may repeat a name, and each column stays its own field.
+    positional: usize,
 }
 
 impl Acc {
     fn with_names(names: &[Option<String>]) -> Acc {
         let mut a = Acc::default();
         for n in names {
-            a.field(n.as_deref());
+            let i = a.fields.len();
+            a.fields.push(FieldAcc::new(n.clone()));
+            let key = n.as_deref().unwrap_or("\0null");
+            a.index.entry(key.to_string()).or_insert(i);
         }
+        a.positional = names.len();
         a
     }
 
@@ -200,8 +212,13 @@ impl Acc {
         self.records += o.records;
         let cap = self.sample_cap.max(o.sample_cap);
         self.sample_cap = cap;
-        for f in o.fields {
-            let i = self.field(f.name.as_deref());
+        let positional = self.positional.min(o.positional);
+        for (j, f) in o.fields.into_iter().enumerate() {
+            let i = if j < positional {
+                j
+            } else {
+                self.field(f.name.as_deref())
+            };
             let t = &mut self.fields[i];
             t.non_empty += f.non_empty;
             for k in 0..KIND_COUNT {
@@ -755,6 +772,9 @@ impl<R: io::Read> Iterator for CsvBatches<R> {
 fn looks_like_header(rec: &csv::ByteRecord) -> bool {
     rec.iter().all(|f| {
         let t = trim(f);
+        if t.len() > MAX_NAME {
+            return false;
+        }
         let Ok(s) = std::str::from_utf8(t) else {
             return false;
         };
@@ -794,20 +814,24 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
         }
     }
     let header = looks_like_header(&first);
+    // At most MAX_FIELDS named columns: a line of millions of commas must
+    // not make millions of names (further columns share one field).
     let names: Vec<Option<String>> = if header {
         first
             .iter()
+            .take(MAX_FIELDS)
             .map(|f| Some(String::from_utf8_lossy(trim(f)).into_owned()))
             .collect()
     } else {
-        (1..=first.len())
+        (1..=first.len().min(MAX_FIELDS))
             .map(|i| Some(format!("column_{i}")))
             .collect()
     };
     let key_idx = ctx
         .subject_key
         .and_then(|k| names.iter().position(|n| n.as_deref() == Some(k)));
-    let width = names.len();
+    let width = first.len();
+    let named = names.len();
     let process = |batch: &FlatBatch| -> Acc {
         let mut acc = Acc::with_names(&names);
         acc.key_seen = key_idx.is_some();
@@ -825,8 +849,10 @@ fn scan_csv(reader: Box<dyn BufRead + Send>, delim: u8, path: &str, ctx: &Ctx<'_
             }
             let mut r = Rec::default();
             for (i, v) in fields.enumerate() {
-                let idx = if i < width {
+                let idx = if i < named {
                     i
+                } else if i >= MAX_FIELDS {
+                    acc.field(Some(OTHER_FIELDS))
                 } else {
                     acc.field(Some(&format!("column_{}", i + 1)))
                 };
@@ -1069,6 +1095,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
             None if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
                 self.path.push_str("{n}");
             }
+            None if k.len() > MAX_NAME => self.path.push_str("{long}"),
             None => self.path.push_str(k),
         }
         Ok(())
@@ -1193,6 +1220,35 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         let (mut p, mut num) = (String::new(), String::new());
         let mut r = Rec::default();
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
+        self.acc.end_record(r, self.ctx);
+        Ok(())
+    }
+
+    // A scalar document is valid JSON. Without these, serde's "invalid
+    // type" error would quote the value (raw data) in the error message.
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.scalar(v)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.scalar(v)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.scalar(v)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+impl TopVisitor<'_, '_> {
+    /// A number as the whole document: one record, field `$`.
+    fn scalar<E>(mut self, v: impl std::fmt::Display) -> Result<(), E> {
+        let (mut p, mut num) = (String::new(), String::new());
+        let mut r = Rec::default();
+        self.walk(&mut p, &mut num, &mut r).number(v);
         self.acc.end_record(r, self.ctx);
         Ok(())
     }
