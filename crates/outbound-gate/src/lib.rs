@@ -262,6 +262,7 @@ struct Run<'a> {
     transformed: BTreeMap<String, u64>,
     masked_undeclared: u64,
     subjects: Vec<Subject>,
+    hints: HashMap<String, Hints>,
     records_in: u64,
     records_out: u64,
     dropped_no_consent: u64,
@@ -281,7 +282,15 @@ impl Run<'_> {
 
     /// Processes one value of a field; returns what to write and notes what was found.
     fn value(&mut self, field: &str, v: &str, rec: &mut RecordState) -> Value {
-        let hints = Hints::from_header(field);
+        // Header hints are the same for every value of a field: work them out once.
+        let hints = match self.hints.get(field) {
+            Some(h) => *h,
+            None => {
+                let h = Hints::from_header(field);
+                self.hints.insert(field.to_string(), h);
+                h
+            }
+        };
         let mut found: Vec<Kind> = Vec::new();
         outbound_scan::detect::scan_value(v.as_bytes(), hints, &mut |k, _, _| found.push(k));
         for k in &found {
@@ -495,6 +504,7 @@ pub fn run(
         transformed: BTreeMap::new(),
         masked_undeclared: 0,
         subjects: Vec::new(),
+        hints: HashMap::new(),
         records_in: 0,
         records_out: 0,
         dropped_no_consent: 0,

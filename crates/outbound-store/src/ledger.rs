@@ -108,7 +108,7 @@ pub struct RouteState {
     pub at: String,
 }
 
-const CHUNK: usize = 400;
+const CHUNK: usize = 100;
 
 fn placeholders(start: usize, n: usize) -> String {
     (start..start + n)
