@@ -27,29 +27,7 @@ fn outbound() -> assert_cmd::Command {
 const STARTER: &str = include_str!("../templates/starter.yaml");
 
 /// The facts document of DESIGN.md "Facts document", verbatim.
-const DESIGN_FACTS: &str = r#"{
-  "as_of": "2026-11-23",
-  "exporter": {
-    "id": "acme-cn", "country": "CN", "ciio": false,
-    "individuals_processed": 2500000, "free_trade_zone": null
-  },
-  "transfer": {
-    "id": "crm-sync", "recipient_country": "US",
-    "origin": "domestic",
-    "personal_information": true,
-    "important_data": false,
-    "necessity": "none",
-    "sensitive_categories": ["financial_account"],
-    "individuals": 50000,
-    "sensitive_individuals": 800,
-    "mechanisms_in_place": ["standard_contract"]
-  },
-  "cumulative": {
-    "current_year": {"individuals": 300000, "sensitive_individuals": 2000},
-    "previous_and_current_year": {"individuals": 420000, "sensitive_individuals": 2600}
-  }
-}
-"#;
+const DESIGN_FACTS: &str = include_str!("../../../examples/facts/design-example.json");
 
 // ---------------------------------------------------------------------------
 // helpers
