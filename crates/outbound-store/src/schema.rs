@@ -75,5 +75,23 @@ pub fn migrations(backend: Backend) -> Vec<String> {
             head TEXT NOT NULL
         );"
     );
-    vec![v1]
+    // v2: on SQLite the subjects become one B-tree keyed by (exporter, year, subject)
+    // instead of a rowid table plus a random-key index (fewer pages touched per insert).
+    let v2 = match backend {
+        Backend::Sqlite => "CREATE TABLE subjects_v2 (
+            exporter TEXT NOT NULL,
+            year BIGINT NOT NULL,
+            subject BLOB NOT NULL,
+            sensitive BIGINT NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            PRIMARY KEY (exporter, year, subject)
+        ) WITHOUT ROWID;
+        INSERT INTO subjects_v2 SELECT exporter, year, subject, sensitive, first_at, last_at FROM subjects;
+        DROP TABLE subjects;
+        ALTER TABLE subjects_v2 RENAME TO subjects"
+            .to_string(),
+        Backend::Postgres => String::new(),
+    };
+    vec![v1, v2]
 }

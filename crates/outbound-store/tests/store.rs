@@ -98,10 +98,10 @@ both!(
 );
 
 fn migrations_are_versioned_and_idempotent(s: &Store, _: &Keys, _: &tempfile::TempDir) {
-    assert_eq!(s.schema_version().unwrap(), 1);
+    assert_eq!(s.schema_version().unwrap(), 2);
     if s.backend == outbound_store::Backend::Sqlite {
         let again = Store::open(&s.location).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 1);
+        assert_eq!(again.schema_version().unwrap(), 2);
     }
 }
 
@@ -714,4 +714,42 @@ mod concurrent {
     fn postgres() {
         run(true)
     }
+}
+
+/// A store written by schema version 1 is migrated to the current version with its data.
+#[test]
+fn migrates_a_version_1_store_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&format!("sqlite://{}?mode=rwc", db.display())).await.unwrap();
+        sqlx::query("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)").execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('lock', '0'), ('schema_version', '1')").execute(&pool).await.unwrap();
+        let v1 = outbound_store::schema::migrations(outbound_store::Backend::Sqlite).remove(0);
+        for stmt in v1.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(sqlx::AssertSqlSafe(stmt.to_string())).execute(&pool).await.unwrap();
+        }
+        for i in 0..3u8 {
+            sqlx::query("INSERT INTO subjects (exporter, year, subject, sensitive, first_at, last_at) VALUES ('acme-cn', 2026, $1, 0, 'x', 'x')")
+                .bind(vec![i; 16])
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+    });
+    let s = Store::open(db.to_str().unwrap()).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(
+        s.counts(&["acme-cn".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        3,
+        "no recorded data lost"
+    );
 }
