@@ -91,7 +91,7 @@ fn example_map_is_clean() {
     let sources = lumen();
     let loaded = load_sources(&sources, Taxonomy::builtin());
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert_eq!(loaded.map.transfers.len(), 13);
+    assert_eq!(loaded.map.transfers.len(), 14);
 }
 
 #[test]
