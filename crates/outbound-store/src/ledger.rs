@@ -6,7 +6,7 @@
 //! exporter, year and subject, so a count is an exact `COUNT(*)` and a window
 //! across years an exact `COUNT(DISTINCT subject)`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{Any, Row, Transaction};
 
@@ -108,7 +108,26 @@ pub struct RouteState {
     pub at: String,
 }
 
-const CHUNK: usize = 100;
+const CHUNK: usize = 500;
+
+/// Bind placeholders in order of appearance: `?` on SQLite, `$1, $2 …` on PostgreSQL.
+struct Placeholders {
+    backend: crate::Backend,
+    n: usize,
+}
+
+impl Placeholders {
+    fn new(backend: crate::Backend) -> Self {
+        Placeholders { backend, n: 0 }
+    }
+    fn next(&mut self) -> String {
+        self.n += 1;
+        match self.backend {
+            crate::Backend::Sqlite => "?".into(),
+            crate::Backend::Postgres => format!("${}", self.n),
+        }
+    }
+}
 
 fn placeholders(start: usize, n: usize) -> String {
     (start..start + n)
@@ -174,6 +193,7 @@ impl Store {
             .cloned()
             .ok_or_else(|| StoreError::Db("a batch needs an exporter".into()))?;
         let (at, _) = crate::audit::now();
+        let backend = self.backend;
         self.rt.block_on(async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
@@ -193,38 +213,52 @@ impl Store {
             let y = i64::from(year);
             let to_count: &[([u8; 16], bool)] = if rec.counts_towards_thresholds { &uniq } else { &[] };
             for chunk in to_count.chunks(CHUNK) {
-                let sql = format!(
-                    "SELECT subject, sensitive FROM subjects WHERE exporter = $1 AND year = $2 AND subject IN ({})",
-                    placeholders(3, chunk.len())
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y);
-                for (h, _) in chunk {
-                    q = q.bind(h.to_vec());
-                }
-                let existing: HashMap<Vec<u8>, i64> = q
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| Ok((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<i64, _>(1)?)))
-                    .collect::<Result<_, sqlx::Error>>()?;
-                for (h, sensitive) in chunk {
-                    match existing.get(h.as_slice()) {
-                        None => {
-                            counts.new.individuals += 1;
-                            counts.new.sensitive_individuals += u64::from(*sensitive);
-                        }
-                        Some(was) => counts.new.sensitive_individuals += u64::from(*sensitive && *was == 0),
-                    }
-                }
-                let values = (0..chunk.len()).map(|i| format!("($1, $2, ${}, ${}, $3, $3)", 4 + 2 * i, 5 + 2 * i)).collect::<Vec<_>>().join(", ");
+                // Insert; RETURNING names exactly the subjects that were new, in one statement.
+                // Placeholders are numbered in order of appearance (`?` on SQLite, whose
+                // driver looks every named or numbered parameter up by a linear search).
+                let mut ph = Placeholders::new(backend);
+                let values = (0..chunk.len())
+                    .map(|_| format!("({}, {}, {}, {}, {}, {})", ph.next(), ph.next(), ph.next(), ph.next(), ph.next(), ph.next()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let sql = format!(
                     "INSERT INTO subjects (exporter, year, subject, sensitive, first_at, last_at) VALUES {values} \
-                     ON CONFLICT (exporter, year, subject) DO UPDATE SET last_at = excluded.last_at, \
-                     sensitive = CASE WHEN excluded.sensitive > subjects.sensitive THEN excluded.sensitive ELSE subjects.sensitive END"
+                     ON CONFLICT (exporter, year, subject) DO NOTHING RETURNING subject"
                 );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y).bind(at.clone());
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (h, sensitive) in chunk {
-                    q = q.bind(h.to_vec()).bind(i64::from(*sensitive));
+                    q = q.bind(exporter.clone()).bind(y).bind(h.to_vec()).bind(i64::from(*sensitive)).bind(at.clone()).bind(at.clone());
+                }
+                let inserted: HashSet<Vec<u8>> =
+                    q.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get::<Vec<u8>, _>(0)).collect::<Result<_, _>>()?;
+                counts.new.individuals += inserted.len() as u64;
+                counts.new.sensitive_individuals +=
+                    chunk.iter().filter(|(h, s)| *s && inserted.contains(h.as_slice())).count() as u64;
+                // Subjects already counted this year: upgrade to sensitive where this batch
+                // carries their sensitive PI (each upgrade is newly sensitive), refresh the last export.
+                let seen: Vec<&([u8; 16], bool)> = chunk.iter().filter(|(h, _)| !inserted.contains(h.as_slice())).collect();
+                if seen.is_empty() {
+                    continue;
+                }
+                let seen_sensitive: Vec<&&([u8; 16], bool)> = seen.iter().filter(|(_, s)| *s).collect();
+                if !seen_sensitive.is_empty() {
+                    let mut ph = Placeholders::new(backend);
+                    let (e, yy) = (ph.next(), ph.next());
+                    let list = (0..seen_sensitive.len()).map(|_| ph.next()).collect::<Vec<_>>().join(", ");
+                    let sql = format!("UPDATE subjects SET sensitive = 1 WHERE exporter = {e} AND year = {yy} AND sensitive = 0 AND subject IN ({list})");
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y);
+                    for (h, _) in &seen_sensitive {
+                        q = q.bind(h.to_vec());
+                    }
+                    counts.new.sensitive_individuals += q.execute(&mut *tx).await?.rows_affected();
+                }
+                let mut ph = Placeholders::new(backend);
+                let (t, e, yy) = (ph.next(), ph.next(), ph.next());
+                let list = (0..seen.len()).map(|_| ph.next()).collect::<Vec<_>>().join(", ");
+                let sql = format!("UPDATE subjects SET last_at = {t} WHERE exporter = {e} AND year = {yy} AND subject IN ({list})");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at.clone()).bind(exporter.clone()).bind(y);
+                for (h, _) in &seen {
+                    q = q.bind(h.to_vec());
                 }
                 q.execute(&mut *tx).await?;
             }
