@@ -336,7 +336,7 @@ impl<R: Read> Read for Transcode<R> {
                 self.in_hi = n;
                 self.eof = n == 0;
             }
-            let (_, read, written, _) = self.dec.decode_to_utf8(
+            let (result, read, written, _) = self.dec.decode_to_utf8(
                 &self.inbuf[self.in_lo..self.in_hi],
                 &mut self.out,
                 self.eof,
@@ -344,7 +344,9 @@ impl<R: Read> Read for Transcode<R> {
             self.in_lo += read;
             self.out_lo = 0;
             self.out_hi = written;
-            if self.eof && self.in_lo == self.in_hi && written == 0 {
+            // After the last call that consumed all input the decoder is finished and
+            // must not be called again, even when that call still wrote output.
+            if self.eof && result == encoding_rs::CoderResult::InputEmpty {
                 self.done = true;
             }
         }

@@ -918,3 +918,23 @@ fn long_json_keys_are_not_field_names() {
         Some(&500)
     );
 }
+
+/// Found by the fuzzer in CI (745 random bytes starting with a UTF-16 byte-order mark,
+/// scanned as a log): the transcoder called a decoder that had already finished, a panic
+/// inside encoding_rs.
+#[test]
+fn utf16_bom_input_does_not_call_a_finished_decoder() {
+    let p = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/utf16-bom-crash.log"
+    ));
+    let report = outbound_scan::scan_paths(
+        std::slice::from_ref(&p),
+        &outbound_scan::ScanOptions::default(),
+    );
+    let name = p.display().to_string();
+    assert!(
+        report.files.iter().any(|f| f.path == name) || report.errors.iter().any(|e| e.path == name),
+        "the file is neither reported nor in error"
+    );
+}
