@@ -28,4 +28,12 @@ PG_PORT=${OUTBOUND_TEST_POSTGRES##*:}
 PG_PORT=${PG_PORT%%/*}
 trap 'scripts/pg-test-cluster.sh stop "$PG_PORT"' EXIT
 
+# The property tests draw random cases. Under CI they use a fixed seed, so a run
+# is reproducible and a result does not depend on luck; elsewhere every run
+# explores new cases (a failure prints its minimal input and seed).
+if [ -n "${CI:-}" ]; then
+  export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261123}
+  echo "== property tests with PROPTEST_RNG_SEED=$PROPTEST_RNG_SEED"
+fi
+
 cargo test --workspace --all-features "$@"
