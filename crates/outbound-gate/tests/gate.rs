@@ -59,6 +59,15 @@ impl Env {
         out: &str,
         dry_run: bool,
     ) -> outbound_gate::GateReport {
+        self.try_gate(transfer, input, out, dry_run).unwrap()
+    }
+    fn try_gate(
+        &self,
+        transfer: &str,
+        input: &Path,
+        out: &str,
+        dry_run: bool,
+    ) -> Result<outbound_gate::GateReport, outbound_gate::GateError> {
         let req = GateRequest {
             transfer: transfer.into(),
             input: Io::Path(input.into()),
@@ -68,7 +77,7 @@ impl Env {
             dry_run,
             count_group: false,
         };
-        run(&self.map, &self.store, &self.keys, &req).unwrap()
+        run(&self.map, &self.store, &self.keys, &req)
     }
 }
 
@@ -306,16 +315,8 @@ fn json_lines_with_dotted_paths() {
         "bad.jsonl",
         "{\"customer_id\":\"C1\"}\n{\"customer_id\": \n",
     );
-    let req = GateRequest {
-        transfer: "t".into(),
-        input: Io::Path(bad),
-        output: Io::Path(e.dir.path().join("bad.out")),
-        format: None,
-        as_of: "2026-11-23".parse().unwrap(),
-        dry_run: false,
-        count_group: false,
-    };
-    let err = run(&e.map, &e.store, &e.keys, &req)
+    let err = e
+        .try_gate("t", &bad, "bad.out", false)
         .unwrap_err()
         .to_string();
     assert!(err.contains("bad.jsonl:2"), "{err}");
@@ -329,16 +330,8 @@ fn json_lines_with_dotted_paths() {
 fn ragged_csv_is_an_error_naming_the_line() {
     let e = env(threshold_map(0));
     let input = e.file("r.csv", "customer_id,mobile\nC1,13812345678\nC2\n");
-    let req = GateRequest {
-        transfer: "t".into(),
-        input: Io::Path(input),
-        output: Io::Path(e.dir.path().join("o.csv")),
-        format: None,
-        as_of: "2026-11-23".parse().unwrap(),
-        dry_run: false,
-        count_group: false,
-    };
-    let err = run(&e.map, &e.store, &e.keys, &req)
+    let err = e
+        .try_gate("t", &input, "o.csv", false)
         .unwrap_err()
         .to_string();
     assert!(
@@ -353,28 +346,9 @@ fn ragged_csv_is_an_error_naming_the_line() {
 /// `OUTBOUND_TEST_POSTGRES`; required under CI).
 #[test]
 fn gate_on_postgres() {
-    let Ok(base) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the PostgreSQL variant"
-        );
-        eprintln!("skipping: OUTBOUND_TEST_POSTGRES is not set");
+    let Some(url) = outbound_store::testing::fresh_postgres_database() else {
         return;
     };
-    let name = format!("gate{}", std::process::id());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&base).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-    });
-    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
     let dir = tempfile::tempdir().unwrap();
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     let e = Env {

@@ -12,6 +12,7 @@ pub mod merkle;
 pub mod schema;
 pub mod signed_head;
 mod store;
+pub mod testing;
 
 pub use keys::Keys;
 pub use ledger::{

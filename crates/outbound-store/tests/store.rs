@@ -4,12 +4,8 @@
 //! variants are skipped locally and fail under CI (`CI` set), so CI cannot
 //! pass without exercising PostgreSQL.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use outbound_store::signed_head::generate_signing_key;
 use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
-
-static DB: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty store of the given backend, with its keys.
 fn fresh(pg: bool) -> Option<(Store, Keys, tempfile::TempDir)> {
@@ -19,32 +15,7 @@ fn fresh(pg: bool) -> Option<(Store, Keys, tempfile::TempDir)> {
         let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
         return Some((store, keys, dir));
     }
-    let Ok(base) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the PostgreSQL variants: set OUTBOUND_TEST_POSTGRES"
-        );
-        eprintln!("skipping the PostgreSQL variant: OUTBOUND_TEST_POSTGRES is not set");
-        return None;
-    };
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        DB.fetch_add(1, Ordering::SeqCst)
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&base).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-    });
-    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    let url = outbound_store::testing::fresh_postgres_database()?;
     Some((Store::open(&url).unwrap(), keys, dir))
 }
 

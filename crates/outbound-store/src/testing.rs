@@ -1,0 +1,51 @@
+//! Test support for this crate and the crates built on it: a throwaway
+//! PostgreSQL database per test, on the cluster `scripts/pg-test-cluster.sh`
+//! starts (its URL in `OUTBOUND_TEST_POSTGRES`).
+//!
+//! Without that variable a PostgreSQL test is skipped locally but fails under CI
+//! (`CI` set), so CI cannot pass without exercising PostgreSQL.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// The URL of a new, empty database, or `None` (with a notice) when no test
+/// cluster is configured outside CI.
+///
+/// # Panics
+///
+/// Under CI without `OUTBOUND_TEST_POSTGRES`, or when the database cannot be created.
+pub fn fresh_postgres_database() -> Option<String> {
+    let Ok(base) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the PostgreSQL tests: set OUTBOUND_TEST_POSTGRES"
+        );
+        eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
+        return None;
+    };
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&base)
+            .await
+            .expect("the test cluster accepts connections");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("a test database can be created");
+        pool.close().await;
+    });
+    let (server, _) = base
+        .rsplit_once('/')
+        .expect("OUTBOUND_TEST_POSTGRES is a postgres:// URL with a database");
+    Some(format!("{server}/{name}"))
+}
