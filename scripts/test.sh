@@ -36,4 +36,11 @@ if [ -n "${CI:-}" ]; then
   echo "== property tests with PROPTEST_RNG_SEED=$PROPTEST_RNG_SEED"
 fi
 
+# Hygiene first: formatting and every clippy lint (the workspace's
+# [workspace.lints] included) fail the run before a single test starts.
+echo "== cargo fmt --all --check"
+cargo fmt --all --check
+echo "== cargo clippy --workspace --all-targets --all-features -- -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
 cargo test --workspace --all-features "$@"

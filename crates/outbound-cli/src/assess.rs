@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use jiff::civil::Date;
 use outbound_rules::Determination;
 use outbound_rules::assess::{Assessment, assess};
-use outbound_rules::regime::cn::thousands;
+use outbound_rules::format::thousands;
 
 use crate::output::{Format, markdown_table, print_json, table};
 use crate::validate::load_valid;

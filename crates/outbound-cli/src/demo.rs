@@ -217,7 +217,7 @@ fn gate_demo(
             s,
             "   - {}: {} exported through the gate; {first}",
             e.exporter,
-            outbound_rules::regime::cn::thousands(exact.individuals)
+            outbound_rules::format::thousands(exact.individuals)
         );
     }
     // The scanner on the refused batch, against what the transfer declares.
@@ -383,7 +383,7 @@ pub fn demo_text(map: &outbound_model::DataMap, a: &outbound_rules::assess::Asse
             "   - group {} ({}): {} individuals in total{}",
             g.group,
             g.exporters.join(", "),
-            outbound_rules::regime::cn::thousands(g.current_year.individuals),
+            outbound_rules::format::thousands(g.current_year.individuals),
             g.warning
                 .as_ref()
                 .map_or(String::new(), |w| format!(" — WARNING: {w}"))

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use jiff::civil::Date;
 use outbound_gate::{Format as RecordFormat, GateRequest, Io, Outcome, run};
-use outbound_rules::regime::cn::thousands;
+use outbound_rules::format::thousands;
 
 use crate::assess::{parse_date, today};
 use crate::output::{Format, print_json};

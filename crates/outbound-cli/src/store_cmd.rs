@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use jiff::civil::Date;
 use outbound_rules::assess::assess;
-use outbound_rules::regime::cn::thousands;
+use outbound_rules::format::thousands;
 use outbound_store::signed_head::{
     ProofBundle, SignedTreeHead, format_verifying_key, parse_verifying_key,
 };

@@ -171,18 +171,7 @@ impl KeyLocator {
     }
 }
 
-/// A number with thousands separators (`312,450`).
-pub fn thousands(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use outbound_rules::format::thousands;
 
 #[cfg(test)]
 mod tests {
@@ -195,14 +184,6 @@ mod tests {
         let b = s.add(SourceKind::Ledger, "q");
         assert_eq!(s.add(SourceKind::Map, "a.yaml:1:1"), a);
         assert_eq!((a.as_str(), b.as_str()), ("s1", "s2"));
-    }
-
-    #[test]
-    fn thousands_groups() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::data::china;
 use crate::determination::Determination;
 use crate::facts::{Counts, Cumulative, Dates, ExporterFacts, Facts, TransferFacts};
-use crate::regime::cn::thousands;
+use crate::format::thousands;
 
 /// Counts already exported, from a source better than the map (the ledger).
 pub trait CountSource {

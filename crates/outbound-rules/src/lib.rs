@@ -10,7 +10,9 @@ pub mod calendar;
 pub mod data;
 pub mod determination;
 pub mod facts;
+pub mod format;
 pub mod regime;
+pub mod trend;
 
 pub use determination::{Determination, Evaluation, Obligation, Reason, RuleError};
 pub use facts::{Counts, Cumulative, Dates, ExporterFacts, Facts, FactsError, TransferFacts};

@@ -44,17 +44,7 @@ struct Judge<'a> {
     calendar_gaps: std::collections::BTreeSet<i16>,
 }
 
-fn n(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::format::thousands as n;
 
 impl Judge<'_> {
     fn reason(&mut self, text: impl Into<String>, citation: impl Into<String>) {
@@ -697,9 +687,4 @@ impl Regime for China {
             thresholds,
         }
     }
-}
-
-/// Formats a count with thousands separators (`312,450`).
-pub fn thousands(v: u64) -> String {
-    n(v)
 }
