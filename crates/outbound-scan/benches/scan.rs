@@ -29,7 +29,7 @@ static FILE: LazyLock<PathBuf> = LazyLock::new(|| {
 /// Whole pipeline: open, sniff, CSV parse, detect, classify, count
 /// individuals; all cores.
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn scan_file_all_threads(b: Bencher) {
+fn scan_file_all_threads(b: Bencher<'_, '_>) {
     let path = FILE.clone();
     b.counter(BytesCount::new(CORPUS.0.len())).bench(|| {
         let r = scan_paths(std::slice::from_ref(&path), &ScanOptions::default());
@@ -40,7 +40,7 @@ fn scan_file_all_threads(b: Bencher) {
 
 /// Whole pipeline on one thread.
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn scan_file_one_thread(b: Bencher) {
+fn scan_file_one_thread(b: Bencher<'_, '_>) {
     let path = FILE.clone();
     let opts = ScanOptions {
         threads: Some(1),
@@ -52,7 +52,7 @@ fn scan_file_one_thread(b: Bencher) {
 
 /// The detector alone, each line treated as free text (no CSV parsing).
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn detect_lines(b: Bencher) {
+fn detect_lines(b: Bencher<'_, '_>) {
     let data = &CORPUS.0;
     b.counter(BytesCount::new(data.len())).bench(|| {
         let mut n = 0u64;
@@ -81,7 +81,7 @@ static NAIVE: LazyLock<Vec<regex::bytes::Regex>> = LazyLock::new(|| {
 /// Naive baseline: one regex per kind over every line, validating matches
 /// with the same validators.
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn naive_regex_per_kind(b: Bencher) {
+fn naive_regex_per_kind(b: Bencher<'_, '_>) {
     let data = &CORPUS.0;
     let res = &*NAIVE;
     b.counter(BytesCount::new(data.len())).bench(|| {

@@ -78,4 +78,13 @@ pub use detect::Hints;
 pub use kind::{KIND_COUNT, Kind};
 pub use mask::mask;
 pub use report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Totals};
-pub use scan::{ProgressFn, ScanOptions, scan_paths};
+pub use scan::{ScanOptions, scan_paths};
+
+/// Progress callback: called from worker threads with the number of raw
+/// input bytes processed since the previous call (increments, so that
+/// files scanned in parallel simply add up).
+///
+/// Defined here, below both `read` (which reports progress while reading)
+/// and `scan` (which takes it in [`ScanOptions`]), so neither imports the
+/// other for it.
+pub type ProgressFn = std::sync::Arc<dyn Fn(u64) + Send + Sync>;

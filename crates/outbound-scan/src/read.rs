@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::scan::ProgressFn;
+use crate::ProgressFn;
 
 /// How many bytes of the (decompressed) start of a file are sniffed.
 const HEAD: usize = 64 * 1024;
 
 /// Counts raw bytes read and reports progress increments.
-pub struct Counting<R> {
+struct Counting<R> {
     inner: R,
     total: Arc<AtomicU64>,
     pending: u64,
@@ -47,7 +47,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// Detected input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Csv(u8),
     JsonLines,
     Json,
@@ -55,7 +55,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Csv(b'\t') => "tsv",
             Format::Csv(_) => "csv",
@@ -67,18 +67,18 @@ impl Format {
 }
 
 /// An opened input, decompressed and transcoded to UTF-8.
-pub struct Input {
-    pub reader: Box<dyn BufRead + Send>,
-    pub format: Format,
-    pub compression: Option<&'static str>,
-    pub encoding: &'static str,
-    pub raw_bytes: Arc<AtomicU64>,
+pub(crate) struct Input {
+    pub(crate) reader: Box<dyn BufRead + Send>,
+    pub(crate) format: Format,
+    pub(crate) compression: Option<&'static str>,
+    pub(crate) encoding: &'static str,
+    pub(crate) raw_bytes: Arc<AtomicU64>,
     /// Error met while reading the head (e.g. truncated gzip).
-    pub head_error: Option<io::Error>,
+    pub(crate) head_error: Option<io::Error>,
 }
 
 /// Opens `path` (`-` = stdin) and sniffs compression, encoding and format.
-pub fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
+pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
@@ -195,7 +195,7 @@ fn ext_of(path: &Path) -> String {
 }
 
 /// Format from the extension (compression suffix removed), else content.
-pub fn sniff_format(path: &Path, head: &[u8]) -> Format {
+fn sniff_format(path: &Path, head: &[u8]) -> Format {
     let ext = ext_of(path);
     match ext.as_str() {
         "csv" => return Format::Csv(sniff_delimiter(head).unwrap_or(b',')),
@@ -249,7 +249,7 @@ pub fn sniff_format(path: &Path, head: &[u8]) -> Format {
 
 /// Picks the delimiter that occurs the same non-zero number of times on
 /// each of the first lines (quotes respected roughly).
-pub fn sniff_delimiter(head: &[u8]) -> Option<u8> {
+fn sniff_delimiter(head: &[u8]) -> Option<u8> {
     let lines: Vec<&[u8]> = head
         .split(|&b| b == b'\n')
         .skip_while(|l| l.starts_with(b"#"))
@@ -288,7 +288,7 @@ pub fn sniff_delimiter(head: &[u8]) -> Option<u8> {
 
 /// A `Read` adapter decoding a legacy encoding to UTF-8 on the fly
 /// (bounded buffers; malformed sequences become U+FFFD).
-pub struct Transcode<R> {
+struct Transcode<R> {
     inner: R,
     dec: encoding_rs::Decoder,
     inbuf: Vec<u8>,
@@ -302,7 +302,7 @@ pub struct Transcode<R> {
 }
 
 impl<R: Read> Transcode<R> {
-    pub fn new(inner: R, enc: &'static encoding_rs::Encoding) -> Self {
+    fn new(inner: R, enc: &'static encoding_rs::Encoding) -> Self {
         Transcode {
             inner,
             dec: enc.new_decoder_without_bom_handling(),
@@ -354,31 +354,51 @@ impl<R: Read> Read for Transcode<R> {
 }
 
 /// A batch of whole lines (or a piece of an over-long line).
-pub struct LineBatch {
-    pub data: Vec<u8>,
+pub(crate) struct LineBatch {
+    pub(crate) data: Vec<u8>,
     /// 1-based line number of the first line in `data`.
-    pub first_line: u64,
+    pub(crate) first_line: u64,
     /// The first line continues a line cut in the previous batch.
-    pub continues: bool,
+    pub(crate) continues: bool,
+}
+
+impl LineBatch {
+    /// Its lines as (line number, continues a cut line, bytes without the
+    /// line end).
+    pub(crate) fn lines(&self) -> impl Iterator<Item = (u64, bool, &[u8])> {
+        let mut line = self.first_line;
+        let mut first = true;
+        self.data.split_inclusive(|&c| c == b'\n').map(move |l| {
+            let cont = first && self.continues;
+            first = false;
+            let n = line;
+            if l.ends_with(b"\n") {
+                line += 1;
+            }
+            let l = l.strip_suffix(b"\n").unwrap_or(l);
+            (n, cont, l.strip_suffix(b"\r").unwrap_or(l))
+        })
+    }
 }
 
 /// Reads bounded batches of lines. Lines longer than `max_line` are cut
 /// (at a UTF-8 boundary) so memory stays bounded; the pieces keep the same
 /// line number.
-pub struct LineBatches<R> {
-    pub reader: R,
-    pub target: usize,
-    pub max_line: usize,
-    pub next_line: u64,
-    pub continues: bool,
-    pub error: Option<(u64, io::Error)>,
-    pub done: bool,
+pub(crate) struct LineBatches<R> {
+    reader: R,
+    target: usize,
+    max_line: usize,
+    next_line: u64,
+    continues: bool,
+    /// Read error that ended the input, with the line it was met on.
+    pub(crate) error: Option<(u64, io::Error)>,
+    done: bool,
     /// Rest of an over-long line cut at the end of the previous batch.
-    pub carry: Vec<u8>,
+    carry: Vec<u8>,
 }
 
 impl<R> LineBatches<R> {
-    pub fn new(reader: R, target: usize, max_line: usize) -> Self {
+    pub(crate) fn new(reader: R, target: usize, max_line: usize) -> Self {
         LineBatches {
             reader,
             target,

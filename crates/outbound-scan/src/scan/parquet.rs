@@ -3,10 +3,18 @@
 //! and maps are flattened like JSON. Parquet needs random access, so it is
 //! read from the file directly (not from stdin or a compressed stream).
 
-use super::*;
+use std::path::Path;
+
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::{Field, Row};
+use rayon::prelude::*;
 
+use super::jsonl::json_leaf;
+use super::merge::{Acc, Rec};
+use super::{Ctx, err};
+use crate::ProgressFn;
+
+/// Scans a Parquet file; returns its accumulator and size in bytes.
 pub(super) fn scan_parquet(
     path: &Path,
     display: &str,

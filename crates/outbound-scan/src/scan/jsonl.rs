@@ -1,0 +1,322 @@
+//! JSON lines and JSON documents: values are streamed through serde
+//! visitors (no `serde_json::Value`), every leaf is a cell of the field
+//! named by its dotted key path.
+
+use std::io::BufRead;
+
+use super::merge::{Acc, Rec};
+use super::{Ctx, MAX_NAME, err};
+use crate::detect::{self, Hints, trim};
+use crate::read::LineBatch;
+
+/// Scans one batch of JSON lines; lines of `max` bytes or more are
+/// reported and skipped.
+pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) -> Acc {
+    let mut acc = Acc {
+        sample_cap: ctx.samples,
+        ..Default::default()
+    };
+    let mut p = String::new();
+    let mut num = String::new();
+    for (line, cont, l) in b.lines() {
+        if trim(l).is_empty() {
+            continue;
+        }
+        if cont || l.len() >= max {
+            if !cont {
+                acc.errors.push(err(
+                    path,
+                    Some(line),
+                    format!("JSON line longer than {max} bytes skipped"),
+                ));
+            }
+            continue;
+        }
+        let mut r = Rec::default();
+        let mut de = serde_json::Deserializer::from_slice(l);
+        let res = serde::de::DeserializeSeed::deserialize(
+            Walk {
+                path: &mut p,
+                acc: &mut acc,
+                ctx,
+                rec: &mut r,
+                num: &mut num,
+            },
+            &mut de,
+        )
+        .and_then(|()| de.end());
+        p.clear();
+        match res {
+            // Cells of a broken line seen before the error stay counted;
+            // the line is not counted as a record.
+            Ok(()) => acc.end_record(r, ctx),
+            Err(e) => acc
+                .errors
+                .push(err(path, Some(line), format!("invalid JSON: {e}"))),
+        }
+    }
+    acc
+}
+
+/// Streams a JSON value into the accumulator without building a
+/// `serde_json::Value`: strings are borrowed from the input where
+/// possible, keys are appended to one reused path buffer, so the only
+/// per-value work is the scan itself.
+struct Walk<'a, 'c> {
+    path: &'a mut String,
+    acc: &'a mut Acc,
+    ctx: &'a Ctx<'c>,
+    rec: &'a mut Rec,
+    num: &'a mut String,
+}
+
+impl Walk<'_, '_> {
+    fn reborrow(&mut self) -> Walk<'_, '_> {
+        Walk {
+            path: &mut *self.path,
+            acc: &mut *self.acc,
+            ctx: self.ctx,
+            rec: &mut *self.rec,
+            num: &mut *self.num,
+        }
+    }
+
+    fn leaf(self, v: &[u8]) {
+        json_leaf(self.path, v, self.acc, self.ctx, self.rec);
+    }
+
+    fn number(self, n: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.num.clear();
+        let _ = write!(self.num, "{n}");
+        json_leaf(self.path, self.num.as_bytes(), self.acc, self.ctx, self.rec);
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Appends an object key to the path. A key that is itself personal data
+/// (maps keyed by phone number or ID) is counted as a value and replaced
+/// in the path by `{kind}`; purely numeric keys become `{n}`. So raw values
+/// never become field names, and such maps do not explode into one field
+/// per key.
+struct KeySeed<'a, 'c> {
+    path: &'a mut String,
+    acc: &'a mut Acc,
+    ctx: &'a Ctx<'c>,
+    rec: &'a mut Rec,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        let mut kind = None;
+        if k.len() >= 6 && k.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
+            detect::scan_value(k.as_bytes(), Hints::NONE, &mut |kd, _, _| {
+                kind.get_or_insert(kd);
+            });
+        }
+        match kind {
+            Some(kd) => {
+                self.path.push('{');
+                self.path.push_str(kd.as_str());
+                self.path.push('}');
+                json_leaf(self.path, k.as_bytes(), self.acc, self.ctx, self.rec);
+            }
+            None if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
+                self.path.push_str("{n}");
+            }
+            None if k.len() > MAX_NAME => self.path.push_str("{long}"),
+            None => self.path.push_str(k),
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.leaf(v.as_bytes());
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.number(v);
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.number(v);
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.number(v);
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self.reborrow())?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let base = self.path.len();
+        while map
+            .next_key_seed(KeySeed {
+                path: &mut *self.path,
+                acc: &mut *self.acc,
+                ctx: self.ctx,
+                rec: &mut *self.rec,
+            })?
+            .is_some()
+        {
+            map.next_value_seed(self.reborrow())?;
+            self.path.truncate(base);
+        }
+        Ok(())
+    }
+}
+
+/// Counts one JSON (or Parquet) leaf value in the field named by `path`
+/// (`$` for the document itself).
+pub(super) fn json_leaf(path: &str, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) {
+    let name = if path.is_empty() { "$" } else { path };
+    let i = acc.field(Some(name));
+    let is_key = ctx.subject_key == Some(name);
+    acc.key_seen |= is_key;
+    ctx.cell(&mut acc.fields[i], v, true, is_key, r);
+}
+
+struct TopVisitor<'a, 'c> {
+    acc: &'a mut Acc,
+    ctx: &'a Ctx<'c>,
+}
+
+impl<'c> TopVisitor<'_, 'c> {
+    fn walk<'s>(
+        &'s mut self,
+        path: &'s mut String,
+        num: &'s mut String,
+        r: &'s mut Rec,
+    ) -> Walk<'s, 'c> {
+        Walk {
+            path: &mut *path,
+            acc: &mut *self.acc,
+            ctx: self.ctx,
+            rec: &mut *r,
+            num: &mut *num,
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array or object")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        // One element at a time, streamed: arrays of millions of records
+        // never sit in memory.
+        let (mut p, mut num) = (String::new(), String::new());
+        loop {
+            let mut r = Rec::default();
+            p.clear();
+            let w = self.walk(&mut p, &mut num, &mut r);
+            if seq.next_element_seed(w)?.is_none() {
+                break;
+            }
+            self.acc.end_record(r, self.ctx);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
+        let (mut p, mut num) = (String::new(), String::new());
+        let mut r = Rec::default();
+        let w = self.walk(&mut p, &mut num, &mut r);
+        serde::de::Visitor::visit_map(w, map)?;
+        self.acc.end_record(r, self.ctx);
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
+        let (mut p, mut num) = (String::new(), String::new());
+        let mut r = Rec::default();
+        self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
+        self.acc.end_record(r, self.ctx);
+        Ok(())
+    }
+
+    // A scalar document is valid JSON. Without these, serde's "invalid
+    // type" error would quote the value (raw data) in the error message.
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.scalar(v)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.scalar(v)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.scalar(v)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+impl TopVisitor<'_, '_> {
+    /// A number as the whole document: one record, field `$`.
+    fn scalar<E>(mut self, v: impl std::fmt::Display) -> Result<(), E> {
+        let (mut p, mut num) = (String::new(), String::new());
+        let mut r = Rec::default();
+        self.walk(&mut p, &mut num, &mut r).number(v);
+        self.acc.end_record(r, self.ctx);
+        Ok(())
+    }
+}
+
+/// Scans a whole JSON document: an array is streamed one record per
+/// element, an object or a scalar is one record.
+pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &Ctx<'_>) -> Acc {
+    let mut acc = Acc::default();
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let res = serde::Deserializer::deserialize_any(&mut de, TopVisitor { acc: &mut acc, ctx })
+        .and_then(|_| de.end());
+    if let Err(e) = res {
+        let msg = if e.is_io() {
+            format!("read error (input truncated or corrupt): {e}")
+        } else {
+            format!("invalid JSON: {e}")
+        };
+        acc.errors.push(err(path, Some(e.line() as u64), msg));
+    }
+    acc
+}

@@ -1,0 +1,281 @@
+//! Accumulators: what a batch of records, a file and a run count, and how
+//! they merge. Batches are scanned in parallel, each into its own [`Acc`];
+//! merging them (and then the files) is the only place results meet.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use super::{AUTO_KINDS, Ctx, MAX_FIELDS, OTHER_FIELDS};
+use crate::detect::Hints;
+use crate::report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Totals};
+use crate::{KIND_COUNT, Kind};
+
+type IdSet = crate::distinct::DistinctSet;
+
+/// Exact distinct-subject sets: 64-bit keyed SipHash values.
+#[derive(Default)]
+pub(super) struct Subjects {
+    key: IdSet,
+    key_sensitive: IdSet,
+    auto: [IdSet; 3],
+    auto_sensitive: [IdSet; 3],
+}
+
+impl Subjects {
+    fn merge(&mut self, o: Subjects) {
+        fn m(a: &mut IdSet, b: IdSet) {
+            a.merge(b);
+        }
+        m(&mut self.key, o.key);
+        m(&mut self.key_sensitive, o.key_sensitive);
+        for (a, b) in self.auto.iter_mut().zip(o.auto) {
+            m(a, b);
+        }
+        for (a, b) in self.auto_sensitive.iter_mut().zip(o.auto_sensitive) {
+            m(a, b);
+        }
+    }
+}
+
+/// Counts of one field.
+#[derive(Clone)]
+pub(super) struct FieldAcc {
+    pub(super) name: Option<String>,
+    pub(super) hints: Hints,
+    pub(super) non_empty: u64,
+    pub(super) matches: [u64; KIND_COUNT],
+    pub(super) values: [u64; KIND_COUNT],
+    pub(super) samples: Vec<String>,
+}
+
+impl FieldAcc {
+    fn new(name: Option<String>) -> Self {
+        let hints = name.as_deref().map(Hints::from_header).unwrap_or_default();
+        FieldAcc {
+            name,
+            hints,
+            non_empty: 0,
+            matches: [0; KIND_COUNT],
+            values: [0; KIND_COUNT],
+            samples: Vec::new(),
+        }
+    }
+}
+
+/// First occurrence and count of a per-line problem.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Tally {
+    pub(super) count: u64,
+    pub(super) first_line: Option<u64>,
+}
+
+impl Tally {
+    pub(super) fn hit(&mut self, line: Option<u64>) {
+        self.count += 1;
+        if self.first_line.is_none() || line < self.first_line {
+            self.first_line = line.or(self.first_line);
+        }
+    }
+    pub(super) fn merge(&mut self, o: Tally) {
+        self.count += o.count;
+        self.first_line = match (self.first_line, o.first_line) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Per-file (or per-batch) accumulator.
+#[derive(Default)]
+pub(super) struct Acc {
+    pub(super) records: u64,
+    pub(super) fields: Vec<FieldAcc>,
+    pub(super) index: HashMap<String, usize>,
+    pub(super) subjects: Subjects,
+    pub(super) errors: Vec<ErrorEntry>,
+    pub(super) bad_utf8: Tally,
+    pub(super) ragged: Tally,
+    pub(super) key_seen: bool,
+    /// Samples kept per field (0 = unknown/none): bounds samples on merge.
+    pub(super) sample_cap: usize,
+    /// Fields `0..positional` are columns by position ([`Acc::with_names`]):
+    /// a CSV header may repeat a name, and each column stays its own field.
+    pub(super) positional: usize,
+}
+
+impl Acc {
+    pub(super) fn with_names(names: &[Option<String>]) -> Acc {
+        let mut a = Acc::default();
+        for n in names {
+            let i = a.fields.len();
+            a.fields.push(FieldAcc::new(n.clone()));
+            let key = n.as_deref().unwrap_or("\0null");
+            a.index.entry(key.to_string()).or_insert(i);
+        }
+        a.positional = names.len();
+        a
+    }
+
+    pub(super) fn field(&mut self, name: Option<&str>) -> usize {
+        let mut key = name.unwrap_or("\0null");
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        // Bound memory on documents with unbounded key sets.
+        if self.fields.len() >= MAX_FIELDS {
+            key = OTHER_FIELDS;
+            if let Some(&i) = self.index.get(key) {
+                return i;
+            }
+            let i = self.fields.len();
+            self.fields.push(FieldAcc::new(Some(key.to_string())));
+            self.index.insert(key.to_string(), i);
+            return i;
+        }
+        let i = self.fields.len();
+        self.fields.push(FieldAcc::new(name.map(str::to_string)));
+        self.index.insert(key.to_string(), i);
+        i
+    }
+
+    pub(super) fn merge(mut self, o: Acc) -> Acc {
+        self.records += o.records;
+        let cap = self.sample_cap.max(o.sample_cap);
+        self.sample_cap = cap;
+        let positional = self.positional.min(o.positional);
+        for (j, f) in o.fields.into_iter().enumerate() {
+            let i = if j < positional {
+                j
+            } else {
+                self.field(f.name.as_deref())
+            };
+            let t = &mut self.fields[i];
+            t.non_empty += f.non_empty;
+            for k in 0..KIND_COUNT {
+                t.matches[k] += f.matches[k];
+                t.values[k] += f.values[k];
+            }
+            t.samples.extend(f.samples);
+            t.samples.truncate(cap);
+        }
+        self.subjects.merge(o.subjects);
+        self.errors.extend(o.errors);
+        self.bad_utf8.merge(o.bad_utf8);
+        self.ragged.merge(o.ragged);
+        self.key_seen |= o.key_seen;
+        self
+    }
+
+    pub(super) fn end_record(&mut self, r: Rec, ctx: &Ctx<'_>) {
+        self.records += 1;
+        if let Some(h) = r.key {
+            self.subjects.key.insert(h);
+            if r.sensitive {
+                self.subjects.key_sensitive.insert(h);
+            }
+        }
+        for (slot, h) in r.auto.iter().enumerate() {
+            if let Some(h) = *h {
+                if !ctx.auto_seen[slot].load(Ordering::Relaxed) {
+                    ctx.auto_seen[slot].store(true, Ordering::Relaxed);
+                }
+                self.subjects.auto[slot].insert(h);
+                if r.sensitive {
+                    self.subjects.auto_sensitive[slot].insert(h);
+                }
+            }
+        }
+    }
+}
+
+/// Per-record subject state.
+#[derive(Default)]
+pub(super) struct Rec {
+    pub(super) key: Option<u64>,
+    pub(super) auto: [Option<u64>; 3],
+    pub(super) sensitive: bool,
+}
+
+pub(super) fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
+    let mut best: Option<(Kind, u64)> = None;
+    for k in Kind::ALL {
+        let v = f.values[k as usize];
+        if v > 0 && best.is_none_or(|(_, b)| v > b) {
+            best = Some((k, v));
+        }
+    }
+    let classified = best.filter(|&(_, v)| v * 2 > f.non_empty);
+    f.samples.truncate(samples);
+    FieldReport {
+        field: f.name.clone(),
+        kinds: Kind::ALL
+            .iter()
+            .filter(|k| f.matches[**k as usize] > 0)
+            .map(|k| (k.as_str(), f.matches[*k as usize]))
+            .collect(),
+        non_empty: f.non_empty,
+        classified_as: classified.map(|(k, _)| k),
+        share: classified.map(|(_, v)| (v as f64 / f.non_empty as f64 * 1e4).round() / 1e4),
+        category: classified.and_then(|(k, _)| k.category()),
+        samples: std::mem::take(&mut f.samples),
+    }
+}
+
+/// Merges the per-file results of a run into the report: totals per kind,
+/// the distinct individuals of all files together, and every error.
+pub(super) fn report(
+    results: Vec<(FileReport, Acc)>,
+    subject_key: Option<&str>,
+    mut errors: Vec<ErrorEntry>,
+) -> ScanReport {
+    let mut report = ScanReport::default();
+    let mut subjects = Subjects::default();
+    let mut key_seen = false;
+    let mut totals = [0u64; KIND_COUNT];
+    for (fr, acc) in results {
+        for f in &fr.fields {
+            for (k, v) in &f.kinds {
+                if let Some(kind) = Kind::from_str_id(k) {
+                    totals[kind as usize] += v;
+                }
+            }
+        }
+        key_seen |= acc.key_seen;
+        subjects.merge(acc.subjects);
+        errors.extend(acc.errors);
+        report.files.push(fr);
+    }
+    report.totals = Totals {
+        kinds: Kind::ALL
+            .iter()
+            .filter(|k| totals[**k as usize] > 0)
+            .map(|k| (k.as_str(), totals[*k as usize]))
+            .collect(),
+    };
+    report.individuals = match subject_key {
+        Some(key) => {
+            if !key_seen && !report.files.is_empty() {
+                errors.push(ErrorEntry {
+                    path: String::new(),
+                    message: format!("subject key field `{key}` not found in any file"),
+                    ..Default::default()
+                });
+            }
+            Individuals {
+                key: Some(key.to_string()),
+                distinct: subjects.key.len() as u64,
+                sensitive: subjects.key_sensitive.len() as u64,
+            }
+        }
+        None => (0..3)
+            .find(|&s| !subjects.auto[s].is_empty())
+            .map(|s| Individuals {
+                key: Some(AUTO_KINDS[s].as_str().to_string()),
+                distinct: subjects.auto[s].len() as u64,
+                sensitive: subjects.auto_sensitive[s].len() as u64,
+            })
+            .unwrap_or_default(),
+    };
+    report.errors = errors;
+    report
+}

@@ -1,0 +1,384 @@
+//! Orchestration: files in parallel, batches of records in parallel within
+//! a file, per-batch accumulators merged at the end (no locks on the hot
+//! path).
+//!
+//! Parts: [`walk`] finds the files, [`csv`], [`jsonl`] and [`text`] (and
+//! `parquet` with that feature) turn one input into an accumulator,
+//! [`merge`] holds the accumulators and merges them into the report. This
+//! module holds what they share: the options, limits and the per-run
+//! context that validates and hashes cell values.
+
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::detect::{self, trim};
+use crate::read::{self, Format, LineBatches};
+use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport};
+use crate::{Kind, ProgressFn, mask};
+
+use merge::{Acc, FieldAcc, Rec};
+
+mod csv;
+mod jsonl;
+mod merge;
+#[cfg(feature = "parquet")]
+mod parquet;
+mod text;
+mod walk;
+
+/// What to scan and how.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// Glob patterns (globset syntax) a file found under a directory must
+    /// match (any of them); empty = all files. Files named explicitly are
+    /// always scanned.
+    pub include: Vec<String>,
+    /// Glob patterns excluding files found under a directory.
+    pub exclude: Vec<String>,
+    /// Field (CSV header or JSON key path) whose distinct values are the
+    /// individuals. Without it the strongest identifier found is used:
+    /// resident ID, else mobile, else e-mail.
+    pub subject_key: Option<String>,
+    /// Masked sample values to keep per field (0 = none; raw values are
+    /// never reported).
+    pub samples: usize,
+    /// Worker threads (None = all cores).
+    pub threads: Option<usize>,
+    /// Progress callback, see [`ProgressFn`].
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("include", &self.include)
+            .field("exclude", &self.exclude)
+            .field("subject_key", &self.subject_key)
+            .field("samples", &self.samples)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Records per parallel work item for CSV.
+const CSV_BATCH: usize = 4096;
+/// Bytes per parallel work item for line formats.
+const LINE_BATCH: usize = 1 << 20;
+/// Text lines longer than this are scanned in pieces.
+const MAX_TEXT_LINE: usize = 1 << 20;
+/// JSON lines longer than this are reported and skipped.
+const MAX_JSON_LINE: usize = 16 << 20;
+/// Distinct fields kept per file; further key paths share one field.
+const MAX_FIELDS: usize = 10_000;
+/// Name of the field collecting key paths beyond [`MAX_FIELDS`].
+const OTHER_FIELDS: &str = "(other fields)";
+/// Longer CSV header cells or JSON keys are not field names: names are
+/// copied into every batch's accumulator and into the report, and header
+/// hints are computed from them. A huge first line is then data, and a
+/// huge key becomes `{long}`.
+const MAX_NAME: usize = 1024;
+/// Cells longer than this are treated as free text (keyword search too).
+const FREE_TEXT_MIN: usize = 24;
+
+/// Kinds that identify a subject when no `subject_key` is given, strongest
+/// first.
+const AUTO_KINDS: [Kind; 3] = [Kind::CnResidentId, Kind::CnMobile, Kind::Email];
+
+/// What every batch of a run shares: the hash key, the subject key and
+/// which automatic subject kinds were seen.
+struct Ctx<'a> {
+    hasher: &'a RandomState,
+    /// Set once a subject of the automatic key kind (ID, mobile, e-mail)
+    /// was seen anywhere. Weaker kinds are only needed when no stronger one
+    /// exists in the whole run, so once a stronger one is seen, hashing and
+    /// storing the weaker ones is skipped: the result is the same, the work
+    /// is a third.
+    auto_seen: &'a [AtomicBool; 3],
+    subject_key: Option<&'a str>,
+    samples: usize,
+}
+
+impl Ctx<'_> {
+    /// Keyed SipHash-1-3 (std's `RandomState`, random 128-bit key per run)
+    /// of a normalised identifier. Only these 64-bit values are kept, so
+    /// the sets can be counted exactly but not reversed; with ~10^9
+    /// subjects the chance of any collision is ~3%, negligible at the
+    /// thresholds that matter (10^4–10^6).
+    fn hash(&self, kind: Option<Kind>, v: &[u8]) -> u64 {
+        let mut buf = [0u8; 256];
+        let mut n = 0;
+        if kind == Some(Kind::CnMobile) {
+            for &b in v.iter().filter(|b| b.is_ascii_digit()).take(24) {
+                buf[n] = b;
+                n += 1;
+            }
+        } else {
+            for &b in trim(v).iter().take(256) {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+        }
+        let d = if kind == Some(Kind::CnMobile) {
+            &buf[n.saturating_sub(11)..n]
+        } else {
+            &buf[..n]
+        };
+        let mut h = self.hasher.build_hasher();
+        h.write(d);
+        h.finish()
+    }
+
+    #[inline]
+    fn stronger_seen(&self, slot: usize) -> bool {
+        self.subject_key.is_some()
+            || self.auto_seen[..slot]
+                .iter()
+                .any(|b| b.load(Ordering::Relaxed))
+    }
+
+    #[inline]
+    fn cell(&self, f: &mut FieldAcc, v: &[u8], free: bool, is_key: bool, r: &mut Rec) {
+        if trim(v).is_empty() {
+            return;
+        }
+        f.non_empty += 1;
+        if is_key {
+            r.key = Some(self.hash(None, v));
+        }
+        let mut seen = 0u32;
+        let samples = self.samples;
+        let mut emit = |k: Kind, a: usize, b: usize| {
+            f.matches[k as usize] += 1;
+            seen |= 1 << k as u32;
+            r.sensitive |= k.is_sensitive();
+            if let Some(slot) = AUTO_KINDS.iter().position(|&x| x == k)
+                && r.auto[slot].is_none()
+                && !self.stronger_seen(slot)
+            {
+                r.auto[slot] = Some(self.hash(Some(k), &v[a..b]));
+            }
+            if f.samples.len() < samples {
+                f.samples.push(mask(k, &String::from_utf8_lossy(&v[a..b])));
+            }
+        };
+        if f.name.is_none() || (free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
+            detect::scan_free_text(v, &mut emit);
+        } else {
+            detect::scan_value(v, f.hints, &mut emit);
+        }
+        while seen != 0 {
+            let k = seen.trailing_zeros() as usize;
+            f.values[k] += 1;
+            seen &= seen - 1;
+        }
+    }
+}
+
+/// Scans files and directories and reports counts per file, field and
+/// kind, totals, distinct individuals and errors. Never panics on bad
+/// input: every unreadable or malformed input becomes an [`ErrorEntry`] and
+/// the scan continues with the rest.
+pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
+    let run = || scan_paths_inner(paths, opts);
+    match opts.threads {
+        Some(n) if n > 0 => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        },
+        _ => run(),
+    }
+}
+
+fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
+    let mut errors = Vec::new();
+    let files = walk::collect_files(paths, opts, &mut errors);
+    let hasher = RandomState::new();
+    let auto_seen = [
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+    ];
+    let ctx = Ctx {
+        hasher: &hasher,
+        auto_seen: &auto_seen,
+        subject_key: opts.subject_key.as_deref(),
+        samples: opts.samples,
+    };
+    let results: Vec<(FileReport, Acc)> = files
+        .par_iter()
+        .map(|p| scan_file(p, &ctx, opts.progress.clone()))
+        .collect();
+    merge::report(results, opts.subject_key.as_deref(), errors)
+}
+
+/// An error about `path`, at `line` if known.
+fn err(path: &str, line: Option<u64>, message: String) -> ErrorEntry {
+    ErrorEntry {
+        path: path.to_string(),
+        line,
+        offset: None,
+        message,
+    }
+}
+
+fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<ProgressFn>) -> (FileReport, Acc) {
+    let display = path.display().to_string();
+    let mut fr = FileReport {
+        path: display.clone(),
+        ..Default::default()
+    };
+    if is_parquet(path) {
+        fr.format = "parquet".into();
+        fr.encoding = "binary".into();
+        #[cfg(feature = "parquet")]
+        {
+            let (acc, size) = parquet::scan_parquet(path, &display, ctx, progress);
+            fr.records = acc.records;
+            fr.bytes = size;
+            let mut acc = acc;
+            let mut fields: Vec<FieldReport> = acc
+                .fields
+                .iter_mut()
+                .map(|f| merge::field_report(f, ctx.samples))
+                .collect();
+            fields.sort_by(|a, b| a.field.cmp(&b.field));
+            fr.fields = fields;
+            return (fr, acc);
+        }
+        #[cfg(not(feature = "parquet"))]
+        {
+            let _ = progress;
+            let mut acc = Acc::default();
+            acc.errors.push(err(
+                &display,
+                None,
+                "Parquet support is not compiled in (build with the `parquet` feature)".into(),
+            ));
+            return (fr, acc);
+        }
+    }
+    let input = match read::open(path, progress) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut acc = Acc::default();
+            acc.errors
+                .push(err(&display, None, format!("cannot open: {e}")));
+            return (fr, acc);
+        }
+    };
+    fr.format = input.format.name().to_string();
+    fr.compression = input.compression.map(str::to_string);
+    fr.encoding = input.encoding.to_string();
+    let raw = input.raw_bytes.clone();
+    let head_error = input.head_error;
+    let mut acc = match input.format {
+        Format::Csv(d) => csv::scan_csv(input.reader, d, &display, ctx),
+        Format::Text => scan_lines(input.reader, false, &display, ctx),
+        Format::JsonLines => scan_lines(input.reader, true, &display, ctx),
+        Format::Json => jsonl::scan_json_doc(input.reader, &display, ctx),
+    };
+    if let Some(e) = head_error {
+        acc.errors.push(ErrorEntry {
+            path: display.clone(),
+            line: None,
+            offset: Some(raw.load(Ordering::Relaxed)),
+            message: format!("read error (input truncated or corrupt): {e}"),
+        });
+    }
+    if acc.bad_utf8.count > 0 {
+        let e = err(
+            &display,
+            acc.bad_utf8.first_line,
+            format!(
+                "invalid UTF-8 in {} line(s) (first shown); bytes were scanned as-is",
+                acc.bad_utf8.count
+            ),
+        );
+        acc.errors.push(e);
+    }
+    if acc.ragged.count > 0 {
+        let e = err(
+            &display,
+            acc.ragged.first_line,
+            format!(
+                "{} row(s) have a different number of fields than the header (first shown)",
+                acc.ragged.count
+            ),
+        );
+        acc.errors.push(e);
+    }
+    acc.errors.sort_by_key(|e| (e.line, e.offset));
+    fr.records = acc.records;
+    fr.bytes = raw.load(Ordering::Relaxed);
+    let mut fields: Vec<FieldReport> = acc
+        .fields
+        .iter_mut()
+        .map(|f| merge::field_report(f, ctx.samples))
+        .collect();
+    if input.format == Format::Json || input.format == Format::JsonLines {
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+    }
+    fr.fields = fields;
+    (fr, acc)
+}
+
+/// Parquet by extension or by the `PAR1` magic at the start.
+fn is_parquet(path: &Path) -> bool {
+    if path.as_os_str() == "-" {
+        return false;
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"PAR1"
+}
+
+/// Text and JSON lines: bounded batches of lines, scanned in parallel.
+fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx<'_>) -> Acc {
+    let max = if json { MAX_JSON_LINE } else { MAX_TEXT_LINE };
+    let batches = Arc::new(Mutex::new(LineBatches::new(reader, LINE_BATCH, max)));
+    let iter = SharedBatches(batches.clone());
+    let mut acc = iter
+        .par_bridge()
+        .map(|b| {
+            if json {
+                jsonl::jsonl_batch(&b, path, ctx, max)
+            } else {
+                text::text_batch(&b, ctx)
+            }
+        })
+        .reduce(Acc::default, Acc::merge);
+    if let Ok(mut g) = batches.lock()
+        && let Some((line, e)) = g.error.take()
+    {
+        acc.errors.push(err(
+            path,
+            Some(line),
+            format!("read error (input truncated or corrupt): {e}"),
+        ));
+    }
+    acc
+}
+
+/// Lets the error stay reachable after `par_bridge` consumed the iterator.
+struct SharedBatches(Arc<Mutex<LineBatches<Box<dyn BufRead + Send>>>>);
+
+impl Iterator for SharedBatches {
+    type Item = read::LineBatch;
+    fn next(&mut self) -> Option<read::LineBatch> {
+        self.0.lock().ok()?.next()
+    }
+}

@@ -1,0 +1,25 @@
+//! Text and logs: every line is one record of one free-text field.
+
+use super::Ctx;
+use super::merge::{Acc, Rec};
+use crate::read::LineBatch;
+
+/// Scans one batch of text lines.
+pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
+    let mut acc = Acc::with_names(&[None]);
+    acc.sample_cap = ctx.samples;
+    let bad = std::str::from_utf8(&b.data).is_err();
+    for (line, cont, l) in b.lines() {
+        if bad && std::str::from_utf8(l).is_err() {
+            acc.bad_utf8.hit(Some(line));
+        }
+        let mut r = Rec::default();
+        ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
+        acc.end_record(r, ctx);
+        if cont {
+            // A piece of an over-long line: same record as before.
+            acc.records -= 1;
+        }
+    }
+    acc
+}
