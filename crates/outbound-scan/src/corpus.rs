@@ -7,6 +7,10 @@
 //! an invalid prefix, Luhn-invalid cards, `@localhost` addresses, 20-digit
 //! order numbers, 13-digit millisecond timestamps and money amounts. The
 //! same seed always yields the same bytes and counts.
+//!
+//! Other generators of synthetic data (the gate's sample batches) draw from
+//! the same [`Rng`] and name lists ([`surname`], [`given_char`],
+//! [`chinese_name`]) instead of keeping copies.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
@@ -15,12 +19,13 @@ use crate::Kind;
 use crate::detect::resident_id::check_char;
 
 /// SplitMix64: tiny, fast, deterministic; good enough for test data (no
-/// `rand` dependency).
+/// `rand` dependency). Not for anything secret: the sequence follows from
+/// the seed.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 
 impl Rng {
-    /// A generator from a seed.
+    /// A generator from a seed; the same seed gives the same sequence.
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
@@ -34,9 +39,16 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    /// Uniform in `0..n`.
+    /// Uniform in `0..n` (modulo bias is negligible for small `n`).
+    /// Panics if `n` is 0.
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
+    }
+
+    /// One element of `items`, uniformly (one draw). Panics if `items` is
+    /// empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
     }
 
     /// True with probability `pct`/100.
@@ -77,8 +89,31 @@ impl GroundTruth {
 }
 
 const REGIONS: [&str; 6] = ["110101", "310104", "440106", "510107", "330106", "420102"];
-const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "欧阳", "黄"];
-const GIVEN: [&str; 10] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰"];
+/// Common surnames, one compound (`欧阳`) so that two-character surnames
+/// are exercised too. Every one is on the name detector's surname list.
+pub const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "欧阳", "黄"];
+/// Common one-character given names.
+pub const GIVEN_CHARS: &[&str] = &["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰"];
+
+/// A surname from [`SURNAMES`] (one draw).
+pub fn surname(rng: &mut Rng) -> &'static str {
+    *rng.pick(SURNAMES)
+}
+
+/// A one-character given name from [`GIVEN_CHARS`] (one draw).
+pub fn given_char(rng: &mut Rng) -> &'static str {
+    *rng.pick(GIVEN_CHARS)
+}
+
+/// A synthetic full name as the corpus writes it: a [`surname`] and one or
+/// two [`given_char`]s, e.g. `王伟` or `欧阳芳娜`. Belongs to nobody known.
+pub fn chinese_name(rng: &mut Rng) -> String {
+    let mut name = String::from(surname(rng));
+    for _ in 0..1 + rng.below(2) {
+        name.push_str(given_char(rng));
+    }
+    name
+}
 
 /// Header of the generated CSV.
 pub const HEADER: &str = "name,id_no,mobile,email,card_no,order_no,created_ms,amount,note";
@@ -108,10 +143,7 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
     for _ in 0..rows {
         line.clear();
         // name
-        line.push_str(SURNAMES[rng.below(8) as usize]);
-        for _ in 0..1 + rng.below(2) {
-            line.push_str(GIVEN[rng.below(10) as usize]);
-        }
+        line.push_str(&chinese_name(&mut rng));
         gt.add("name", Kind::PersonName);
         line.push(',');
         // id_no: 90 % valid, 10 % wrong check character.
@@ -223,5 +255,20 @@ mod tests {
         assert_eq!(ga, gb);
         let (c, _) = csv_bytes(200, 8);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn names_are_detected_as_names() {
+        let mut rng = Rng::new(3);
+        for _ in 0..200 {
+            let n = chinese_name(&mut rng);
+            let mut found = false;
+            crate::detect::scan_value(
+                n.as_bytes(),
+                crate::Hints::from_header("name"),
+                &mut |k, _, _| found |= k == Kind::PersonName,
+            );
+            assert!(found, "{n}");
+        }
     }
 }
