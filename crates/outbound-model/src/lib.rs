@@ -12,7 +12,6 @@ pub mod diag;
 mod load;
 pub mod map;
 pub mod taxonomy;
-mod yaml;
 
 pub use choice::*;
 pub use diag::{Code, Diagnostic, Loc};

@@ -343,7 +343,9 @@ pub struct Transfer {
     pub individuals_per_year: u64,
     /// Estimated distinct individuals per year whose sensitive PI is included;
     /// when absent, every individual counts as sensitive if a sensitive field is included.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    // `default`: schemars cannot see the Option behind `schema_with`; without it
+    // the schema would require a key the loader treats as optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "crate::map::opt_count_schema")]
     pub sensitive_individuals_per_year: Option<u64>,
     /// The data includes important data notified or published by the authorities (DSL Art. 21, Provisions Art. 2).

@@ -1,241 +1,51 @@
-//! Loading a data map from a YAML file or a directory of them, and checking it whole.
+//! Reading one YAML source into the map: parsing it with positions, then
+//! walking each section with a `Reader` that records every problem it meets.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use marked_yaml::Node;
 use marked_yaml::loader::{LoadError as YamlError, LoaderOptions, parse_yaml_with_options};
 
+use super::keys::{
+    DATASET, EXPORTER, FIELD, GATE, MECHANISM, ONWARD, OWNER, PIPIA, RECIPIENT, STATED, STORAGE,
+    SYSTEM, TOP, TRANSFER,
+};
+use super::yaml::{Obj, Reader};
 use crate::choice::*;
-use crate::diag::{Code, Diagnostic, Loc, did_you_mean};
+use crate::diag::{Code, Diagnostic, Loc};
 use crate::map::*;
-use crate::taxonomy::Taxonomy;
-use crate::yaml::{Obj, Reader};
 
-/// Why a map could not be loaded at all (as opposed to loaded with findings).
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A directory held no YAML files.
-    #[error("{0}: no .yaml or .yml files found")]
-    Empty(PathBuf),
-}
-
-/// A map as loaded, with every problem found. The map is complete only when
-/// `diagnostics` is empty; otherwise it holds what could be read.
-#[derive(Debug)]
-pub struct Loaded {
-    /// The map.
-    pub map: DataMap,
-    /// Every problem, in file order.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The files read, in order.
-    pub files: Vec<PathBuf>,
-}
-
-/// Reads a map from a YAML file or a directory (searched recursively, in name order).
-pub fn load_path(path: &Path) -> Result<Loaded, LoadError> {
-    let files = yaml_files(path)?;
-    let mut sources = Vec::new();
-    for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|source| LoadError::Io {
-            path: f.clone(),
-            source,
-        })?;
-        sources.push((f.display().to_string(), text));
-    }
-    Ok(load_sources(&sources, Taxonomy::builtin()))
-}
-
-fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
-        path: path.into(),
-        source,
-    })?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|source| LoadError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        for entry in rd {
-            let p = entry
-                .map_err(|source| LoadError::Io {
-                    path: dir.clone(),
-                    source,
-                })?
-                .path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-                out.push(p);
-            }
+/// Parses one source (`index` among the sources, for positions) and adds what
+/// it defines to `map`; sets `version_seen` when the file states its version.
+pub(super) fn read_source(
+    index: usize,
+    name: &str,
+    text: &str,
+    map: &mut DataMap,
+    version_seen: &mut bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let file: Arc<str> = name.into();
+    let opts = LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .toplevel_mapping();
+    let node = match parse_yaml_with_options(index, text, opts) {
+        Ok(n) => n,
+        Err(e) => {
+            diags.push(syntax_diag(&file, &e));
+            return;
         }
-    }
-    out.sort();
-    if out.is_empty() {
-        return Err(LoadError::Empty(path.into()));
-    }
-    Ok(out)
+    };
+    let mut r = Reader { file, diags };
+    read_file(&mut r, &node, map, version_seen);
 }
 
-const TOP: &[&str] = &[
-    "version",
-    "organisation",
-    "sensitivity_profile",
-    "exporters",
-    "systems",
-    "datasets",
-    "recipients",
-    "transfers",
-];
-const EXPORTER: &[&str] = &[
-    "id",
-    "name",
-    "country",
-    "ciio",
-    "individuals_processed",
-    "group",
-    "free_trade_zone",
-    "exported_this_year",
-    "exported_last_year",
-];
-const STATED: &[&str] = &["as_of", "individuals", "sensitive_individuals"];
-const SYSTEM: &[&str] = &["id", "name", "exporter", "owner", "location"];
-const OWNER: &[&str] = &["type", "name", "contact"];
-const DATASET: &[&str] = &["id", "name", "system", "fields"];
-const FIELD: &[&str] = &["name", "category", "subject", "subject_key", "description"];
-const RECIPIENT: &[&str] = &[
-    "id",
-    "name",
-    "country",
-    "role",
-    "contact",
-    "security_measures",
-    "onward_recipients",
-    "dpf_certified",
-];
-const ONWARD: &[&str] = &["name", "country", "purpose"];
-const TRANSFER: &[&str] = &[
-    "id",
-    "name",
-    "exporter",
-    "recipient",
-    "fields",
-    "purpose",
-    "necessity",
-    "legal_basis",
-    "method",
-    "frequency",
-    "individuals_per_year",
-    "sensitive_individuals_per_year",
-    "important_data",
-    "origin",
-    "outside_ftz_negative_list",
-    "retention_abroad",
-    "storage",
-    "derogation",
-    "mechanisms",
-    "pipia",
-    "gate",
-];
-const GATE: &[&str] = &["undeclared", "transforms"];
-const STORAGE: &[&str] = &["country", "location"];
-const MECHANISM: &[&str] = &[
-    "type",
-    "effective",
-    "filed",
-    "approved",
-    "expires",
-    "module",
-    "tia_completed",
-    "reference",
-];
-const PIPIA: &[&str] = &["completed", "reference"];
-
-/// Every key the format defines, per object, for the schema consistency test.
-pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
-    vec![
-        ("DataMap", TOP),
-        ("Exporter", EXPORTER),
-        ("StatedCounts", STATED),
-        ("System", SYSTEM),
-        ("Owner", OWNER),
-        ("Dataset", DATASET),
-        ("Field", FIELD),
-        ("Recipient", RECIPIENT),
-        ("OnwardRecipient", ONWARD),
-        ("Transfer", TRANSFER),
-        ("GatePolicy", GATE),
-        ("Storage", STORAGE),
-        ("Mechanism", MECHANISM),
-        ("Pipia", PIPIA),
-    ]
-}
-
+/// The spellings of a closed set of values, for "allowed: …" in diagnostics.
 fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|v| f(*v)).collect()
 }
 
-/// Loads a map from named YAML texts (file name, content); used by `load_path` and tests.
-pub fn load_sources(sources: &[(String, String)], taxonomy: &Taxonomy) -> Loaded {
-    let mut diags = Vec::new();
-    let mut map = DataMap {
-        version: 1,
-        ..Default::default()
-    };
-    let mut version_seen = false;
-    for (i, (name, text)) in sources.iter().enumerate() {
-        let file: Arc<str> = name.as_str().into();
-        let opts = LoaderOptions::default()
-            .error_on_duplicate_keys(true)
-            .toplevel_mapping();
-        let node = match parse_yaml_with_options(i, text, opts) {
-            Ok(n) => n,
-            Err(e) => {
-                diags.push(syntax_diag(&file, &e));
-                continue;
-            }
-        };
-        let mut r = Reader {
-            file,
-            diags: &mut diags,
-        };
-        read_file(&mut r, &node, &mut map, &mut version_seen);
-    }
-    if !version_seen && !sources.is_empty() && !diags.iter().any(|d| d.code == Code::Syntax) {
-        diags.push(Diagnostic {
-            loc: Loc {
-                file: sources[0].0.as_str().into(),
-                line: 1,
-                column: 1,
-            },
-            field: "version".into(),
-            code: Code::MissingField,
-            message: "no file of the map states its format version".into(),
-            help: "add `version: 1` at the top of one file".into(),
-        });
-    }
-    check_references(&map, taxonomy, &mut diags);
-    Loaded {
-        map,
-        diagnostics: diags,
-        files: sources.iter().map(|(n, _)| PathBuf::from(n)).collect(),
-    }
-}
-
+/// A diagnostic for a file the YAML parser rejects, at the parser's position.
 fn syntax_diag(file: &Arc<str>, e: &YamlError) -> Diagnostic {
     let (marker, message) = match e {
         YamlError::TopLevelMustBeMapping(m) => (
@@ -888,185 +698,4 @@ fn read_mechanism(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Mecha
         reference,
         loc: o.start(&r.file),
     })
-}
-
-/// Checks what one file cannot: unique ids, references, categories.
-fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut Vec<Diagnostic>) {
-    fn unique<'a>(
-        kind: &str,
-        items: impl Iterator<Item = (&'a str, &'a Loc)>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> HashMap<&'a str, &'a Loc> {
-        let mut seen: HashMap<&str, &Loc> = HashMap::new();
-        for (id, loc) in items {
-            if let Some(first) = seen.get(id) {
-                diags.push(Diagnostic {
-                    loc: loc.clone(),
-                    field: format!("{kind}.id"),
-                    code: Code::DuplicateId,
-                    message: format!("{kind} id `{id}` is already used at {first}"),
-                    help: "give each one a unique id".into(),
-                });
-            } else {
-                seen.insert(id, loc);
-            }
-        }
-        seen
-    }
-    let exporters = unique(
-        "exporter",
-        map.exporters.iter().map(|e| (e.id.as_str(), &e.loc)),
-        diags,
-    );
-    let systems = unique(
-        "system",
-        map.systems.iter().map(|e| (e.id.as_str(), &e.loc)),
-        diags,
-    );
-    let datasets = unique(
-        "dataset",
-        map.datasets.iter().map(|e| (e.id.as_str(), &e.loc)),
-        diags,
-    );
-    let recipients = unique(
-        "recipient",
-        map.recipients.iter().map(|e| (e.id.as_str(), &e.loc)),
-        diags,
-    );
-    unique(
-        "transfer",
-        map.transfers.iter().map(|e| (e.id.as_str(), &e.loc)),
-        diags,
-    );
-
-    fn missing(
-        diags: &mut Vec<Diagnostic>,
-        loc: &Loc,
-        field: String,
-        kind: &str,
-        id: &str,
-        known: &HashMap<&str, &Loc>,
-    ) {
-        let help = match did_you_mean(id, known.keys().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None if known.is_empty() => format!("define it under `{kind}s:`"),
-            None => format!(
-                "define it under `{kind}s:` or use one of: {}",
-                sorted(known)
-            ),
-        };
-        diags.push(Diagnostic {
-            loc: loc.clone(),
-            field,
-            code: Code::UnknownReference,
-            message: format!("{kind} `{id}` does not exist"),
-            help,
-        });
-    }
-    for s in &map.systems {
-        if !exporters.contains_key(s.exporter.as_str()) {
-            missing(
-                diags,
-                s.key_locs.get("exporter").unwrap_or(&s.loc),
-                format!("system {}.exporter", s.id),
-                "exporter",
-                &s.exporter,
-                &exporters,
-            );
-        }
-    }
-    for d in &map.datasets {
-        if !systems.contains_key(d.system.as_str()) {
-            missing(
-                diags,
-                d.key_locs.get("system").unwrap_or(&d.loc),
-                format!("dataset {}.system", d.id),
-                "system",
-                &d.system,
-                &systems,
-            );
-        }
-    }
-    for t in &map.transfers {
-        if !exporters.contains_key(t.exporter.as_str()) {
-            missing(
-                diags,
-                t.key_locs.get("exporter").unwrap_or(&t.loc),
-                format!("transfer {}.exporter", t.id),
-                "exporter",
-                &t.exporter,
-                &exporters,
-            );
-        }
-        if !recipients.contains_key(t.recipient.as_str()) {
-            missing(
-                diags,
-                t.key_locs.get("recipient").unwrap_or(&t.loc),
-                format!("transfer {}.recipient", t.id),
-                "recipient",
-                &t.recipient,
-                &recipients,
-            );
-        }
-        for f in &t.fields {
-            let field = format!("transfer {}.fields", t.id);
-            match map.dataset(&f.dataset) {
-                None => missing(diags, &f.loc, field, "dataset", &f.dataset, &datasets),
-                Some(d) if f.field != "*" && !d.fields.iter().any(|x| x.name == f.field) => {
-                    let known: HashMap<&str, &Loc> =
-                        d.fields.iter().map(|x| (x.name.as_str(), &x.loc)).collect();
-                    missing(
-                        diags,
-                        &f.loc,
-                        field,
-                        "field",
-                        &format!("{}.{}", f.dataset, f.field),
-                        &known.iter().map(|(k, v)| (*k, *v)).collect(),
-                    );
-                }
-                Some(_) => {}
-            }
-        }
-        if let (Some(e), Some(rc)) = (map.exporter(&t.exporter), map.recipient(&t.recipient))
-            && e.country == rc.country
-        {
-            diags.push(Diagnostic { loc: t.key_locs.get("recipient").unwrap_or(&t.loc).clone(), field: format!("transfer {}.recipient", t.id), code: Code::InvalidValue,
-                message: format!("exporter and recipient are both in {}: this is not a cross-border transfer", e.country),
-                help: "record only transfers to recipients abroad (Hong Kong, Macao and Taiwan count as abroad for China)".into() });
-        }
-    }
-    for d in &map.datasets {
-        let mut seen = HashMap::new();
-        for f in &d.fields {
-            if let Some(first) = seen.insert(f.name.as_str(), &f.loc) {
-                diags.push(Diagnostic {
-                    loc: f.loc.clone(),
-                    field: format!("dataset {}.fields", d.id),
-                    code: Code::DuplicateId,
-                    message: format!("field `{}` is already defined at {first}", f.name),
-                    help: "each field name appears once per dataset".into(),
-                });
-            }
-            if taxonomy.get(&f.category).is_none() {
-                let help = match did_you_mean(&f.category, taxonomy.categories().iter().map(|c| c.id.as_str())) {
-                    Some(s) => format!("did you mean `{s}`? (`outbound rules --taxonomy` lists them)"),
-                    None => "use a category id from the taxonomy (`outbound rules --taxonomy` lists them)".into(),
-                };
-                diags.push(Diagnostic {
-                    loc: f.loc.clone(),
-                    field: format!("dataset {}.fields.{}.category", d.id, f.name),
-                    code: Code::UnknownCategory,
-                    message: format!("unknown category `{}`", f.category),
-                    help,
-                });
-            }
-        }
-    }
-}
-
-fn sorted(m: &HashMap<&str, &Loc>) -> String {
-    let mut v: Vec<&str> = m.keys().copied().collect();
-    v.sort();
-    v.truncate(8);
-    v.join(", ")
 }

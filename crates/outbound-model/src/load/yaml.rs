@@ -9,24 +9,25 @@ use jiff::civil::Date;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{Node, Span};
 
+use super::keys::unknown_field;
 use crate::diag::{Code, Diagnostic, Loc, did_you_mean};
 
 /// Collects diagnostics for one file.
 pub(crate) struct Reader<'d> {
-    pub file: Arc<str>,
-    pub diags: &'d mut Vec<Diagnostic>,
+    pub(crate) file: Arc<str>,
+    pub(crate) diags: &'d mut Vec<Diagnostic>,
 }
 
 /// A mapping being read, with the keys it may have.
 pub(crate) struct Obj<'n> {
-    pub map: &'n MarkedMappingNode,
-    pub path: String,
+    pub(crate) map: &'n MarkedMappingNode,
+    pub(crate) path: String,
 }
 
 impl Obj<'_> {
     /// Where each key of the mapping is written, so a problem with a value can
     /// point at its line rather than at the start of the entity.
-    pub fn key_locs(&self, file: &Arc<str>) -> crate::diag::KeyLocs {
+    pub(crate) fn key_locs(&self, file: &Arc<str>) -> crate::diag::KeyLocs {
         self.map
             .keys()
             .filter_map(|k| {
@@ -45,7 +46,7 @@ impl Obj<'_> {
     }
 
     /// The position of the first key: where the entity visibly starts.
-    pub fn start(&self, file: &Arc<str>) -> Loc {
+    pub(crate) fn start(&self, file: &Arc<str>) -> Loc {
         self.map
             .keys()
             .filter_map(|k| k.span().start())
@@ -69,7 +70,7 @@ fn is_null(s: &MarkedScalarNode) -> bool {
 }
 
 impl<'d> Reader<'d> {
-    pub fn loc(&self, span: &Span) -> Loc {
+    pub(crate) fn loc(&self, span: &Span) -> Loc {
         let m = span.start();
         Loc {
             file: self.file.clone(),
@@ -78,7 +79,14 @@ impl<'d> Reader<'d> {
         }
     }
 
-    pub fn report(&mut self, span: &Span, field: &str, code: Code, message: String, help: String) {
+    pub(crate) fn report(
+        &mut self,
+        span: &Span,
+        field: &str,
+        code: Code,
+        message: String,
+        help: String,
+    ) {
         let loc = self.loc(span);
         self.diags.push(Diagnostic {
             loc,
@@ -90,7 +98,12 @@ impl<'d> Reader<'d> {
     }
 
     /// Reads `node` as a mapping whose keys must be among `allowed`.
-    pub fn obj<'n>(&mut self, node: &'n Node, path: String, allowed: &[&str]) -> Option<Obj<'n>> {
+    pub(crate) fn obj<'n>(
+        &mut self,
+        node: &'n Node,
+        path: String,
+        allowed: &[&str],
+    ) -> Option<Obj<'n>> {
         let Some(map) = node.as_mapping() else {
             self.report(
                 node.span(),
@@ -105,16 +118,12 @@ impl<'d> Reader<'d> {
             return None;
         };
         for key in map.keys() {
-            if !allowed.contains(&key.as_str()) {
-                let help = match did_you_mean(key, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("allowed here: {}", allowed.join(", ")),
-                };
+            if let Some((message, help)) = unknown_field(key.as_str(), allowed) {
                 self.report(
                     key.span(),
                     &format!("{path}.{}", key.as_str()),
                     Code::UnknownField,
-                    format!("unknown field `{}`", key.as_str()),
+                    message,
                     help,
                 );
             }
@@ -123,7 +132,12 @@ impl<'d> Reader<'d> {
     }
 
     /// The value of `key`, or None when absent or null; reports a missing required field.
-    pub fn get<'n>(&mut self, o: &Obj<'n>, key: &str, required: Option<&str>) -> Option<&'n Node> {
+    pub(crate) fn get<'n>(
+        &mut self,
+        o: &Obj<'n>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<&'n Node> {
         let node = o
             .map
             .get_node(key)
@@ -165,13 +179,18 @@ impl<'d> Reader<'d> {
         }
     }
 
-    pub fn string(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
+    pub(crate) fn string(
+        &mut self,
+        o: &Obj<'_>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<String> {
         self.scalar(o, key, required, "text")
             .map(|s| s.as_str().to_string())
     }
 
     /// An identifier: lowercase ASCII letters, digits, `-`, `_`, `.`.
-    pub fn id(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
+    pub(crate) fn id(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
         let s = self.scalar(o, key, required, "an id")?;
         let v = s.as_str();
         let ok = !v.is_empty()
@@ -190,7 +209,7 @@ impl<'d> Reader<'d> {
         Some(v.to_string())
     }
 
-    pub fn boolean(&mut self, o: &Obj<'_>, key: &str, default: bool) -> bool {
+    pub(crate) fn boolean(&mut self, o: &Obj<'_>, key: &str, default: bool) -> bool {
         let Some(s) = self.scalar(o, key, None, "true or false") else {
             return default;
         };
@@ -211,7 +230,7 @@ impl<'d> Reader<'d> {
 
     /// A non-negative integer; `1_000_000` and `1,000,000` are accepted since people write
     /// them, but only as thousands groups (`1,5` is an error, not 15).
-    pub fn count(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<u64> {
+    pub(crate) fn count(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<u64> {
         let s = self.scalar(o, key, required, "a whole number")?;
         let raw = s.as_str();
         let field = format!("{}.{key}", o.path);
@@ -241,7 +260,7 @@ impl<'d> Reader<'d> {
     }
 
     /// A calendar date written YYYY-MM-DD.
-    pub fn date(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<Date> {
+    pub(crate) fn date(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<Date> {
         let s = self.scalar(o, key, required, "a date")?;
         let raw = s.as_str();
         let field = format!("{}.{key}", o.path);
@@ -279,7 +298,12 @@ impl<'d> Reader<'d> {
     }
 
     /// An ISO 3166-1 alpha-2 country code.
-    pub fn country(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<String> {
+    pub(crate) fn country(
+        &mut self,
+        o: &Obj<'_>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<String> {
         let s = self.scalar(o, key, required, "a country code")?;
         let raw = s.as_str();
         if crate::country::name(raw).is_some() {
@@ -302,7 +326,7 @@ impl<'d> Reader<'d> {
     }
 
     /// One of a closed set of identifiers.
-    pub fn choice<T: Copy>(
+    pub(crate) fn choice<T: Copy>(
         &mut self,
         o: &Obj<'_>,
         key: &str,
@@ -329,7 +353,7 @@ impl<'d> Reader<'d> {
     }
 
     /// A sequence; absent means empty.
-    pub fn list<'n>(&mut self, o: &Obj<'n>, key: &str) -> Vec<(String, &'n Node)> {
+    pub(crate) fn list<'n>(&mut self, o: &Obj<'n>, key: &str) -> Vec<(String, &'n Node)> {
         let Some(node) = self.get(o, key, None) else {
             return Vec::new();
         };
@@ -353,7 +377,7 @@ impl<'d> Reader<'d> {
     }
 
     /// A sequence of plain strings.
-    pub fn strings(&mut self, o: &Obj<'_>, key: &str) -> Vec<(String, Loc, String)> {
+    pub(crate) fn strings(&mut self, o: &Obj<'_>, key: &str) -> Vec<(String, Loc, String)> {
         let items = self.list(o, key);
         let mut out = Vec::new();
         for (path, n) in items {
