@@ -731,11 +731,12 @@ pub fn run(
         Recorded::Refused { reason, counts } => {
             cleanup(&partial);
             report.counts = counts;
-            report.outcome = if req.dry_run && reason.starts_with("dry run") {
-                Outcome::DryRun
-            } else {
-                Outcome::Refused { reason }
-            };
+            report.outcome = Outcome::Refused { reason };
+        }
+        Recorded::DryRun { counts } => {
+            cleanup(&partial);
+            report.counts = counts;
+            report.outcome = Outcome::DryRun;
         }
     }
     Ok(report)

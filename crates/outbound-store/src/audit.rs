@@ -49,8 +49,18 @@ pub fn now() -> (String, u64) {
 }
 
 fn to_hash(v: &[u8]) -> Result<Hash, StoreError> {
-    v.try_into()
-        .map_err(|_| StoreError::Db("a stored hash is not 32 bytes".into()))
+    v.try_into().map_err(|_| StoreError::Malformed {
+        what: "hash (not 32 bytes)",
+        source: None,
+    })
+}
+
+/// The stored state of the audit tree is not what `append_with` writes.
+fn malformed_tree(source: crate::Source) -> StoreError {
+    StoreError::Malformed {
+        what: "audit tree state",
+        source: Some(source),
+    }
 }
 
 /// Appends an entry and signs the new head, inside the caller's transaction.
@@ -80,7 +90,7 @@ async fn append_with(
     {
         Some(row) => {
             let v: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>(0)?)
-                .map_err(|e| StoreError::Db(e.to_string()))?;
+                .map_err(|e| malformed_tree(e.into()))?;
             let size = v["size"].as_u64().unwrap_or(0);
             let peaks = v["peaks"]
                 .as_array()
@@ -88,19 +98,18 @@ async fn append_with(
                 .flatten()
                 .map(|p| {
                     hex::decode(p.as_str().unwrap_or(""))
-                        .map_err(|e| StoreError::Db(e.to_string()))
+                        .map_err(|e| malformed_tree(e.into()))
                         .and_then(|b| to_hash(&b))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            CompactTree::from_parts(size, peaks).map_err(|e| StoreError::Db(e.to_string()))?
+            CompactTree::from_parts(size, peaks).map_err(|e| malformed_tree(e.into()))?
         }
         None => CompactTree::new(),
     };
     let mut tree = tree;
     let index = tree.size();
     let leaf = leaf_hash(&canonical(index, &at, kind, body));
-    tree.append(leaf)
-        .map_err(|e| StoreError::Db(e.to_string()))?;
+    tree.append(leaf).map_err(StoreError::AuditFull)?;
     sqlx::query(
         "INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -115,7 +124,7 @@ async fn append_with(
         let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
         sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
             .bind(tree.size() as i64)
-            .bind(serde_json::to_string(&head).map_err(|e| StoreError::Db(e.to_string()))?)
+            .bind(serde_json::to_string(&head).expect("a signed head serialises to JSON"))
             .execute(&mut **tx)
             .await?;
         Some(head)
@@ -149,7 +158,7 @@ impl Store {
         kind: &str,
         body: &serde_json::Value,
     ) -> Result<(u64, SignedTreeHead), StoreError> {
-        self.rt.block_on(async {
+        self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
             let r = append(&mut tx, keys, kind, &body.to_string()).await?;
@@ -164,7 +173,7 @@ impl Store {
         keys: &Keys,
         entries: &[(&str, serde_json::Value)],
     ) -> Result<u64, StoreError> {
-        self.rt.block_on(async {
+        self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
             let mut last = 0;
@@ -186,7 +195,8 @@ impl Store {
 
     /// Every entry, in index order.
     pub fn audit_entries(&self) -> Result<Vec<Entry>, StoreError> {
-        let rows = self.rt.block_on(
+        let rows = self.run_sql(
+            "read the audit log",
             sqlx::query("SELECT idx, at, kind, body, leaf_hash FROM audit_entries ORDER BY idx")
                 .fetch_all(&self.pool),
         )?;
@@ -205,13 +215,18 @@ impl Store {
 
     /// Every signed head, by size.
     pub fn audit_heads(&self) -> Result<Vec<SignedTreeHead>, StoreError> {
-        let rows = self.rt.block_on(
+        let rows = self.run_sql(
+            "read the audit log",
             sqlx::query("SELECT head FROM tree_heads ORDER BY size").fetch_all(&self.pool),
         )?;
         rows.iter()
             .map(|r| {
-                serde_json::from_str(&r.try_get::<String, _>(0)?)
-                    .map_err(|e| StoreError::Db(format!("a stored tree head is malformed: {e}")))
+                serde_json::from_str(&r.try_get::<String, _>(0)?).map_err(|e| {
+                    StoreError::Malformed {
+                        what: "tree head",
+                        source: Some(e.into()),
+                    }
+                })
             })
             .collect()
     }
@@ -269,28 +284,20 @@ impl Store {
     /// An inclusion proof for entry `index` against the latest signed head, with the entry's bytes.
     pub fn audit_prove(&self, index: u64) -> Result<InclusionBundle, StoreError> {
         let (entries, leaves) = self.leaves()?;
-        let head = self
-            .audit_heads()?
-            .pop()
-            .ok_or_else(|| StoreError::Db("the audit log is empty".into()))?;
-        let entry = entries.get(index as usize).ok_or_else(|| {
-            StoreError::Db(format!(
-                "no entry {index}; the log has {} entries",
-                entries.len()
-            ))
+        let head = self.audit_heads()?.pop().ok_or(StoreError::EmptyLog)?;
+        let entry = entries.get(index as usize).ok_or(StoreError::NoEntry {
+            index,
+            size: entries.len() as u64,
         })?;
         InclusionBundle::build(&leaves, index, head)
             .map(|b| b.with_entry(entry.canonical()))
-            .map_err(|e| StoreError::Db(e.to_string()))
+            .map_err(StoreError::Proof)
     }
 
     /// A consistency proof from an earlier signed head to the latest one.
     pub fn audit_consistency(&self, old: SignedTreeHead) -> Result<ConsistencyBundle, StoreError> {
         let (_, leaves) = self.leaves()?;
-        let head = self
-            .audit_heads()?
-            .pop()
-            .ok_or_else(|| StoreError::Db("the audit log is empty".into()))?;
-        ConsistencyBundle::build(&leaves, old, head).map_err(|e| StoreError::Db(e.to_string()))
+        let head = self.audit_heads()?.pop().ok_or(StoreError::EmptyLog)?;
+        ConsistencyBundle::build(&leaves, old, head).map_err(StoreError::Proof)
     }
 }

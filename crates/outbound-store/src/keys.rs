@@ -33,18 +33,29 @@ impl std::fmt::Debug for Keys {
 const HASH_FILE: &str = "hash.key";
 const SIGNING_FILE: &str = "signing.key";
 
+/// A key problem, with the failure behind it when it shows no key material.
+fn key_error(problem: String, source: Option<crate::Source>) -> StoreError {
+    StoreError::Keys { problem, source }
+}
+
 fn random32() -> Result<[u8; 32], StoreError> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b)
-        .map_err(|e| StoreError::Keys(format!("no randomness from the operating system: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| {
+        key_error(
+            "no randomness from the operating system".into(),
+            Some(e.into()),
+        )
+    })?;
     Ok(b)
 }
 
+/// Parses a 32-byte hex key. Errors name `what` (a file or variable), never the
+/// text: hex's own error would quote a character of the key.
 fn parse_hex32(what: &str, text: &str) -> Result<[u8; 32], StoreError> {
     let v = hex::decode(text.trim())
-        .map_err(|_| StoreError::Keys(format!("{what} is not hexadecimal")))?;
+        .map_err(|_| key_error(format!("{what} is not hexadecimal"), None))?;
     v.try_into()
-        .map_err(|_| StoreError::Keys(format!("{what} must be 32 bytes (64 hex digits)")))
+        .map_err(|_| key_error(format!("{what} must be 32 bytes (64 hex digits)"), None))
 }
 
 /// Writes a new file readable only by its owner; refuses to overwrite.
@@ -58,10 +69,10 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     }
     let mut f = opts
         .open(path)
-        .map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", path.display())))?;
+        .map_err(|e| key_error(format!("cannot create {}", path.display()), Some(e.into())))?;
     f.write_all(hex::encode(bytes).as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| StoreError::Keys(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| key_error(format!("cannot write {}", path.display()), Some(e.into())))
 }
 
 impl Keys {
@@ -75,7 +86,7 @@ impl Keys {
             b.mode(0o700);
         }
         b.create(dir)
-            .map_err(|e| StoreError::Keys(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| key_error(format!("cannot create {}", dir.display()), Some(e.into())))?;
         let hash_key = Zeroizing::new(random32()?);
         let seed = Zeroizing::new(random32()?);
         write_secret(&dir.join(HASH_FILE), hash_key.as_ref())?;
@@ -97,18 +108,24 @@ impl Keys {
             if let Ok(meta) = std::fs::metadata(&path) {
                 use std::os::unix::fs::PermissionsExt;
                 if meta.permissions().mode() & 0o077 != 0 {
-                    return Err(StoreError::Keys(format!(
-                        "{} is readable by others; run `chmod 600 {}`",
-                        path.display(),
-                        path.display()
-                    )));
+                    return Err(key_error(
+                        format!(
+                            "{} is readable by others; run `chmod 600 {}`",
+                            path.display(),
+                            path.display()
+                        ),
+                        None,
+                    ));
                 }
             }
             let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
-                StoreError::Keys(format!(
-                    "cannot read {}: {e} (run `outbound store init`, or set {env})",
-                    path.display()
-                ))
+                key_error(
+                    format!(
+                        "cannot read {} (run `outbound store init`, or set {env})",
+                        path.display()
+                    ),
+                    Some(e.into()),
+                )
             })?);
             Ok(Zeroizing::new(parse_hex32(
                 &path.display().to_string(),

@@ -1,5 +1,5 @@
-//! The ledger: batches that passed the gate, exact distinct individuals per
-//! exporter and year, route suspensions and consent.
+//! The ledger: batches that passed the gate and the exact distinct
+//! individuals per exporter and year they carried.
 //!
 //! Individuals are counted as keyed hashes of their subject key (see
 //! [`crate::Keys::subject_hash`]) in the `subjects` table, one row per
@@ -12,6 +12,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::StoreError;
 use crate::keys::Keys;
+use crate::routes::suspension;
 use crate::signed_head::SignedTreeHead;
 use crate::store::{Store, lock};
 
@@ -93,19 +94,32 @@ pub enum Recorded {
         /// The counts it would have produced.
         counts: BatchCounts,
     },
+    /// A dry run the decision let pass; nothing was written.
+    DryRun {
+        /// The counts it would have produced.
+        counts: BatchCounts,
+    },
 }
 
-/// A route's state.
+/// A recorded batch, as listed for audits and recovery checks.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct RouteState {
+pub struct BatchSummary {
+    /// Batch id.
+    pub id: u64,
     /// Transfer id.
     pub transfer: String,
-    /// Suspended or not.
-    pub suspended: bool,
-    /// Why it was suspended or resumed.
-    pub reason: String,
-    /// When.
+    /// When it was recorded.
     pub at: String,
+    /// SHA-256 of what left.
+    pub sha256: String,
+    /// Records written.
+    pub records_out: u64,
+    /// Distinct individuals in the batch.
+    pub individuals: u64,
+    /// Where the output was written.
+    pub output: Option<String>,
+    /// `committed` (output not yet confirmed in place) or `done`.
+    pub state: String,
 }
 
 const CHUNK: usize = 500;
@@ -191,21 +205,18 @@ impl Store {
             .exporters
             .first()
             .cloned()
-            .ok_or_else(|| StoreError::Db("a batch needs an exporter".into()))?;
+            .ok_or(StoreError::NoExporter)?;
         let (at, _) = crate::audit::now();
         let backend = self.backend;
-        self.rt.block_on(async {
+        self.run("record a batch", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
-            let route = sqlx::query("SELECT suspended, reason FROM routes WHERE transfer = $1").bind(rec.transfer.clone()).fetch_optional(&mut *tx).await?;
+            let suspended = suspension(&mut tx, &rec.transfer).await?;
             let mut counts = BatchCounts {
                 batch: Counts { individuals: uniq.len() as u64, sensitive_individuals: uniq.iter().filter(|s| s.1).count() as u64 },
                 ..Default::default()
             };
-            if let Some(row) = route
-                && row.try_get::<i64, _>(0)? == 1
-            {
-                let reason: String = row.try_get(1)?;
+            if let Some(reason) = suspended {
                 tx.rollback().await?;
                 return Ok(Recorded::Refused { reason: format!("the route {} is suspended: {reason}", rec.transfer), counts });
             }
@@ -273,7 +284,7 @@ impl Store {
             };
             if dry_run {
                 tx.rollback().await?;
-                return Ok(Recorded::Refused { reason: "dry run: nothing recorded".into(), counts });
+                return Ok(Recorded::DryRun { counts });
             }
             let id: i64 = sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&mut *tx).await?.try_get(0)?;
             let body = serde_json::json!({
@@ -326,13 +337,13 @@ impl Store {
     ) -> Result<Counts, StoreError> {
         let from = to
             .checked_sub(jiff::Span::new().years(1))
-            .map_err(|e| StoreError::Db(e.to_string()))?;
+            .map_err(StoreError::DateRange)?;
         let sql = format!(
             "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects \
              WHERE year >= $1 AND last_at > $2 AND first_at <= $3 AND exporter IN ({})",
             in_list(exporters, 4)
         );
-        self.rt.block_on(async {
+        self.run("count individuals", async {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(i64::from(from.year()))
                 .bind(format!("{from}T23:59:59Z"))
@@ -355,7 +366,7 @@ impl Store {
         from_year: i16,
         to_year: i16,
     ) -> Result<Counts, StoreError> {
-        self.rt.block_on(async {
+        self.run("count individuals", async {
             let mut tx = self.pool.begin().await?;
             let c =
                 window_counts(&mut tx, exporters, i64::from(from_year), i64::from(to_year)).await?;
@@ -370,7 +381,8 @@ impl Store {
         exporter: &str,
         year: i16,
     ) -> Result<Vec<(String, u64, u64)>, StoreError> {
-        let rows = self.rt.block_on(
+        let rows = self.run_sql(
+            "list batches",
             sqlx::query("SELECT at, individuals_new, sensitive_new FROM batches WHERE exporter = $1 AND year = $2 ORDER BY id")
                 .bind(exporter.to_string())
                 .bind(i64::from(year))
@@ -389,78 +401,17 @@ impl Store {
 
     /// Number of recorded batches.
     pub fn batch_count(&self) -> Result<u64, StoreError> {
-        let row = self
-            .rt
-            .block_on(sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&self.pool))?;
+        let row = self.run_sql(
+            "count batches",
+            sqlx::query("SELECT COUNT(*) FROM batches").fetch_one(&self.pool),
+        )?;
         Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
-    /// Suspends or resumes a route and logs it.
-    pub fn set_route(
-        &self,
-        keys: &Keys,
-        transfer: &str,
-        suspended: bool,
-        reason: &str,
-    ) -> Result<u64, StoreError> {
-        let (at, _) = crate::audit::now();
-        self.rt.block_on(async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
-            sqlx::query(
-                "INSERT INTO routes (transfer, suspended, reason, at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (transfer) DO UPDATE SET suspended = excluded.suspended, reason = excluded.reason, at = excluded.at",
-            )
-            .bind(transfer.to_string())
-            .bind(i64::from(suspended))
-            .bind(reason.to_string())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            let kind = if suspended { "route_suspended" } else { "route_resumed" };
-            let body = serde_json::json!({"transfer": transfer, "reason": reason});
-            let (idx, _) = crate::audit::append(&mut tx, keys, kind, &body.to_string()).await?;
-            tx.commit().await?;
-            Ok(idx)
-        })
-    }
-
-    /// Every route with a recorded state.
-    pub fn routes(&self) -> Result<Vec<RouteState>, StoreError> {
-        let rows = self.rt.block_on(
-            sqlx::query("SELECT transfer, suspended, reason, at FROM routes ORDER BY transfer")
-                .fetch_all(&self.pool),
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(RouteState {
-                    transfer: r.try_get(0)?,
-                    suspended: r.try_get::<i64, _>(1)? == 1,
-                    reason: r.try_get(2)?,
-                    at: r.try_get(3)?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// A consent record to import: the subject's keyed hash, the transfer, when given and when withdrawn.
-#[derive(Clone, Debug)]
-pub struct ConsentRecord {
-    /// Keyed hash of the subject key.
-    pub subject: [u8; 16],
-    /// Transfer id the separate consent covers.
-    pub transfer: String,
-    /// When consent was given (YYYY-MM-DD or RFC 3339).
-    pub granted_at: String,
-    /// When it was withdrawn, if it was.
-    pub withdrawn_at: Option<String>,
-}
-
-impl Store {
     /// Batches committed whose output was not yet confirmed in place: (id, output path, sha256).
     pub fn pending_outputs(&self) -> Result<Vec<(u64, String, String)>, StoreError> {
-        let rows = self.rt.block_on(
+        let rows = self.run_sql(
+            "list pending outputs",
             sqlx::query("SELECT id, output, sha256 FROM batches WHERE state = 'committed' AND output IS NOT NULL ORDER BY id").fetch_all(&self.pool),
         )?;
         rows.iter()
@@ -470,7 +421,8 @@ impl Store {
 
     /// Marks a batch's output as in place.
     pub fn mark_output_done(&self, batch: u64) -> Result<(), StoreError> {
-        self.rt.block_on(
+        self.run_sql(
+            "mark an output in place",
             sqlx::query("UPDATE batches SET state = 'done' WHERE id = $1")
                 .bind(batch as i64)
                 .execute(&self.pool),
@@ -478,132 +430,10 @@ impl Store {
         Ok(())
     }
 
-    /// Imports consent records in one transaction (later records replace earlier ones) and logs the import.
-    pub fn consent_import(
-        &self,
-        keys: &Keys,
-        records: &[ConsentRecord],
-        source: &str,
-    ) -> Result<u64, StoreError> {
-        self.rt.block_on(async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
-            for r in records {
-                sqlx::query(
-                    "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (subject, transfer) DO UPDATE SET granted_at = excluded.granted_at, withdrawn_at = excluded.withdrawn_at",
-                )
-                .bind(r.subject.to_vec())
-                .bind(r.transfer.clone())
-                .bind(r.granted_at.clone())
-                .bind(r.withdrawn_at.clone())
-                .execute(&mut *tx)
-                .await?;
-            }
-            let mut per: std::collections::BTreeMap<&str, u64> = Default::default();
-            for r in records {
-                *per.entry(r.transfer.as_str()).or_default() += 1;
-            }
-            let body = serde_json::json!({"source": source, "records": records.len(), "per_transfer": per});
-            let (idx, _) = crate::audit::append(&mut tx, keys, "consent_import", &body.to_string()).await?;
-            tx.commit().await?;
-            Ok(idx)
-        })
-    }
-
-    /// Withdraws a subject's consent for a transfer (or all transfers when `transfer` is None) and logs it.
-    pub fn consent_withdraw(
-        &self,
-        keys: &Keys,
-        subject: [u8; 16],
-        transfer: Option<&str>,
-        at: &str,
-    ) -> Result<u64, StoreError> {
-        self.rt.block_on(async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
-            let n = match transfer {
-                Some(t) => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND transfer = $3 AND withdrawn_at IS NULL")
-                    .bind(at.to_string())
-                    .bind(subject.to_vec())
-                    .bind(t.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected(),
-                None => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND withdrawn_at IS NULL")
-                    .bind(at.to_string())
-                    .bind(subject.to_vec())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected(),
-            };
-            // The body names the transfer and how many consents ended, never the subject.
-            let body = serde_json::json!({"transfer": transfer, "withdrawn": n});
-            crate::audit::append(&mut tx, keys, "consent_withdrawn", &body.to_string()).await?;
-            tx.commit().await?;
-            Ok(n)
-        })
-    }
-
-    /// The subjects with a valid consent for `transfer` on `on` (YYYY-MM-DD): given on or before, not withdrawn by then.
-    pub fn consented(
-        &self,
-        transfer: &str,
-        on: &str,
-    ) -> Result<std::collections::HashSet<[u8; 16]>, StoreError> {
-        let rows = self.rt.block_on(
-            sqlx::query(
-                "SELECT subject, granted_at, withdrawn_at FROM consents WHERE transfer = $1",
-            )
-            .bind(transfer.to_string())
-            .fetch_all(&self.pool),
-        )?;
-        let mut out = std::collections::HashSet::new();
-        for r in rows {
-            let granted: String = r.try_get(1)?;
-            let withdrawn: Option<String> = r.try_get(2)?;
-            // Dates compare as text: both are ISO 8601; compare the date part.
-            let valid = granted.get(..10).is_some_and(|g| g <= on)
-                && withdrawn
-                    .as_deref()
-                    .and_then(|w| w.get(..10))
-                    .is_none_or(|w| w > on);
-            if valid {
-                let v: Vec<u8> = r.try_get(0)?;
-                if let Ok(h) = <[u8; 16]>::try_from(v.as_slice()) {
-                    out.insert(h);
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// A recorded batch, as listed for audits and recovery checks.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct BatchSummary {
-    /// Batch id.
-    pub id: u64,
-    /// Transfer id.
-    pub transfer: String,
-    /// When it was recorded.
-    pub at: String,
-    /// SHA-256 of what left.
-    pub sha256: String,
-    /// Records written.
-    pub records_out: u64,
-    /// Distinct individuals in the batch.
-    pub individuals: u64,
-    /// Where the output was written.
-    pub output: Option<String>,
-    /// `committed` (output not yet confirmed in place) or `done`.
-    pub state: String,
-}
-
-impl Store {
     /// Every recorded batch, in order.
     pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
-        let rows = self.rt.block_on(
+        let rows = self.run_sql(
+            "list batches",
             sqlx::query("SELECT id, transfer, at, sha256, records_out, individuals, output, state FROM batches ORDER BY id").fetch_all(&self.pool),
         )?;
         rows.iter()

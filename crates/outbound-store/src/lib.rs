@@ -5,42 +5,126 @@
 //! Two backends behind one interface: SQLite (embedded default, one file in
 //! WAL mode) and PostgreSQL (several gates and servers sharing one database).
 
+use std::path::PathBuf;
+
 pub mod audit;
+pub mod consent;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
+pub mod routes;
 pub mod schema;
 pub mod signed_head;
 mod store;
+#[cfg(feature = "testing")]
 pub mod testing;
 
+pub use consent::ConsentRecord;
 pub use keys::Keys;
-pub use ledger::{
-    BatchCounts, BatchRecord, BatchSummary, ConsentRecord, Counts, Recorded, RouteState, Subject,
-};
+pub use ledger::{BatchCounts, BatchRecord, BatchSummary, Counts, Recorded, Subject};
+pub use routes::RouteState;
 pub use schema::Backend;
 pub use store::{Store, default_location, is_postgres};
 
+/// An underlying failure kept as an error's source.
+type Source = Box<dyn std::error::Error + Send + Sync>;
+
 /// What can go wrong in the store. Messages never contain personal data:
-/// subjects are only ever handled as keyed hashes.
+/// subjects are only ever handled as keyed hashes, keys are never shown, and
+/// each error keeps what caused it as its [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened.
-    #[error("cannot open the store {0}")]
-    Open(String),
+    #[error("cannot open the store {location}")]
+    Open {
+        /// The file path or the URL without its password.
+        location: String,
+        /// Why the driver could not connect.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A database operation failed.
-    #[error("store: {0}")]
-    Db(String),
-    /// A file operation failed.
-    #[error("{0}")]
-    Io(String),
+    #[error("store: cannot {op}")]
+    Db {
+        /// What the store was doing ("record a batch").
+        op: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A file or directory could not be created.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was attempted ("create").
+        action: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store's private runtime could not start.
+    #[error("cannot start the store's runtime")]
+    Runtime(#[source] std::io::Error),
     /// Keys are missing or unusable.
-    #[error("keys: {0}")]
-    Keys(String),
+    #[error("keys: {problem}")]
+    Keys {
+        /// What is wrong, naming the file or variable (never a key).
+        problem: String,
+        /// The underlying failure, when there is one that shows no key material.
+        #[source]
+        source: Option<Source>,
+    },
+    /// The store was written by a newer Outbound.
+    #[error(
+        "the store's schema version {found} is newer than this Outbound knows ({known}); upgrade Outbound"
+    )]
+    SchemaTooNew {
+        /// The store's version.
+        found: i64,
+        /// The newest version this build knows.
+        known: usize,
+    },
+    /// Stored data does not have the form the store writes.
+    #[error("store: the stored {what} is malformed")]
+    Malformed {
+        /// Which data ("audit tree state").
+        what: &'static str,
+        /// What is wrong with it.
+        #[source]
+        source: Option<Source>,
+    },
+    /// The audit log cannot take another entry.
+    #[error("store: the audit log cannot grow")]
+    AuditFull(#[source] merkle::CompactTreeError),
+    /// The audit log has no entries, so nothing can be proved.
+    #[error("the audit log is empty")]
+    EmptyLog,
+    /// No audit entry has the index asked for.
+    #[error("no entry {index}; the log has {size} entries")]
+    NoEntry {
+        /// The index asked for.
+        index: u64,
+        /// The number of entries.
+        size: u64,
+    },
+    /// A proof could not be built from the stored log.
+    #[error("store: audit proof")]
+    Proof(#[source] signed_head::BundleError),
+    /// A batch to record names no exporter.
+    #[error("store: a batch needs an exporter")]
+    NoExporter,
+    /// The 12 months before a date fall outside the calendar's range.
+    #[error("store: the 12 months before the date are out of range")]
+    DateRange(#[source] jiff::Error),
 }
 
+/// A database error inside an operation; the store names the operation when it returns.
 impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Db(e.to_string())
+    fn from(source: sqlx::Error) -> Self {
+        StoreError::Db {
+            op: "use the database",
+            source,
+        }
     }
 }

@@ -575,14 +575,14 @@ fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], String> {
 mod hex_array {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    pub fn serialize<const N: usize, S: Serializer>(
+    pub(crate) fn serialize<const N: usize, S: Serializer>(
         bytes: &[u8; N],
         s: S,
     ) -> Result<S::Ok, S::Error> {
         s.serialize_str(&hex::encode(bytes))
     }
 
-    pub fn deserialize<'de, const N: usize, D: Deserializer<'de>>(
+    pub(crate) fn deserialize<'de, const N: usize, D: Deserializer<'de>>(
         d: D,
     ) -> Result<[u8; N], D::Error> {
         let text = String::deserialize(d)?;
@@ -596,7 +596,7 @@ mod hex_vec {
 
     use crate::merkle::Hash;
 
-    pub fn serialize<S: Serializer>(hashes: &[Hash], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(hashes: &[Hash], s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(hashes.len()))?;
         for h in hashes {
             seq.serialize_element(&hex::encode(h))?;
@@ -604,7 +604,7 @@ mod hex_vec {
         seq.end()
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash>, D::Error> {
         let texts = Vec::<String>::deserialize(d)?;
         texts
             .iter()
@@ -620,14 +620,19 @@ mod hex_vec {
 mod opt_hex {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        bytes: &Option<Vec<u8>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match bytes {
             Some(b) => s.serialize_str(&hex::encode(b)),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
         Option::<String>::deserialize(d)?
             .map(|t| {
                 hex::decode(t).map_err(|e| D::Error::custom(format!("invalid hexadecimal: {e}")))

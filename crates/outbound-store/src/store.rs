@@ -71,7 +71,7 @@ impl Store {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| StoreError::Io(e.to_string()))?;
+            .map_err(StoreError::Runtime)?;
         let (backend, url, shown) = if is_postgres(location) {
             (Backend::Postgres, location.to_string(), redact(location))
         } else {
@@ -79,8 +79,11 @@ impl Store {
             if let Some(dir) = path.parent()
                 && !dir.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                    action: "create",
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
             }
             (
                 Backend::Sqlite,
@@ -96,7 +99,10 @@ impl Store {
             };
             opts.connect(&url).await
         });
-        let pool = pool.map_err(|e| StoreError::Open(format!("{shown}: {e}")))?;
+        let pool = pool.map_err(|source| StoreError::Open {
+            location: shown.clone(),
+            source,
+        })?;
         let store = Store {
             rt,
             pool,
@@ -113,19 +119,40 @@ impl Store {
                 // 256 MiB page cache instead of the default 2 MiB (see docs/PERFORMANCE.md).
                 "PRAGMA cache_size=-262144",
             ] {
-                store
-                    .rt
-                    .block_on(sqlx::query(pragma).execute(&store.pool))
-                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                store.run_sql("configure SQLite", sqlx::query(pragma).execute(&store.pool))?;
             }
         }
         store.migrate()?;
         Ok(store)
     }
 
+    /// Runs one operation on the store's runtime. A database error inside it
+    /// (raised with `?`, which cannot know the operation) is labelled with `op`.
+    pub(crate) fn run<T>(
+        &self,
+        op: &'static str,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.rt.block_on(work).map_err(|e| match e {
+            StoreError::Db { source, .. } => StoreError::Db { op, source },
+            other => other,
+        })
+    }
+
+    /// Runs one query on the store's runtime; a failure is labelled with `op`.
+    pub(crate) fn run_sql<T>(
+        &self,
+        op: &'static str,
+        query: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        self.rt
+            .block_on(query)
+            .map_err(|source| StoreError::Db { op, source })
+    }
+
     /// Applies the migrations not yet applied, each in its own transaction.
     fn migrate(&self) -> Result<(), StoreError> {
-        self.rt.block_on(async {
+        self.run("migrate the schema", async {
             sqlx::query("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)").execute(&self.pool).await?;
             let mut tx = self.pool.begin().await?;
             sqlx::query("INSERT INTO meta (key, value) VALUES ('lock', '0') ON CONFLICT (key) DO NOTHING").execute(&mut *tx).await?;
@@ -136,10 +163,7 @@ impl Store {
             };
             let all = migrations(self.backend);
             if current as usize > all.len() {
-                return Err(StoreError::Db(format!(
-                    "the store's schema version {current} is newer than this Outbound knows ({}); upgrade Outbound",
-                    all.len()
-                )));
+                return Err(StoreError::SchemaTooNew { found: current, known: all.len() });
             }
             for (i, m) in all.iter().enumerate().skip(current as usize) {
                 for stmt in m.split(';').map(str::trim).filter(|s| !s.is_empty()) {
@@ -158,7 +182,8 @@ impl Store {
 
     /// The schema version.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        let row = self.rt.block_on(
+        let row = self.run_sql(
+            "read the schema version",
             sqlx::query("SELECT value FROM meta WHERE key = 'schema_version'")
                 .fetch_one(&self.pool),
         )?;

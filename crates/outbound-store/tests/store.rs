@@ -216,7 +216,7 @@ fn dry_run_writes_nothing(s: &Store, k: &Keys, _: &tempfile::TempDir) {
             ok,
         )
         .unwrap();
-    let Recorded::Refused { counts, .. } = r else {
+    let Recorded::DryRun { counts } = r else {
         panic!("{r:?}")
     };
     assert_eq!(counts.new.individuals, 2);
