@@ -9,6 +9,7 @@
 mod choice;
 pub mod country;
 pub mod diag;
+pub mod example;
 mod load;
 pub mod map;
 pub mod taxonomy;

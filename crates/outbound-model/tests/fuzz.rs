@@ -1,4 +1,4 @@
-//! Fuzzing the data-map loader, and keeping the JSON Schema in step with it.
+//! Fuzzing the data-map loader.
 //!
 //! Property: `load_sources` never panics, whatever it is given, and every
 //! diagnostic it returns has a message and a position (line ≥ 1) unless it is
@@ -9,40 +9,10 @@
 
 use std::collections::BTreeSet;
 
-use outbound_model::{Code, Loaded, Taxonomy, json_schema, known_keys, load_sources};
+use outbound_model::example::{LUMEN, lumen_sources};
+use outbound_model::{Code, Loaded, Taxonomy, known_keys, load_sources};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-
-/// The bundled example map (examples/lumen), as the loader sees it.
-const LUMEN: [(&str, &str); 5] = [
-    (
-        "examples/lumen/00-company.yaml",
-        include_str!("../../../examples/lumen/00-company.yaml"),
-    ),
-    (
-        "examples/lumen/10-systems.yaml",
-        include_str!("../../../examples/lumen/10-systems.yaml"),
-    ),
-    (
-        "examples/lumen/20-recipients.yaml",
-        include_str!("../../../examples/lumen/20-recipients.yaml"),
-    ),
-    (
-        "examples/lumen/30-transfers-cn.yaml",
-        include_str!("../../../examples/lumen/30-transfers-cn.yaml"),
-    ),
-    (
-        "examples/lumen/40-transfers-eu.yaml",
-        include_str!("../../../examples/lumen/40-transfers-eu.yaml"),
-    ),
-];
-
-fn lumen() -> Vec<(String, String)> {
-    LUMEN
-        .iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect()
-}
 
 /// The property every load must satisfy.
 fn check(sources: &[(String, String)], loaded: &Loaded) -> Result<(), TestCaseError> {
@@ -88,7 +58,7 @@ fn load_and_check(sources: &[(String, String)]) -> Result<(), TestCaseError> {
 
 #[test]
 fn example_map_is_clean() {
-    let sources = lumen();
+    let sources = lumen_sources();
     let loaded = load_sources(&sources, Taxonomy::builtin());
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     assert_eq!(loaded.map.transfers.len(), 14);
@@ -280,7 +250,7 @@ proptest! {
         muts in prop::collection::vec(mutation(), 1..5),
         drop_other in prop::option::of(0..LUMEN.len()),
     ) {
-        let mut sources = lumen();
+        let mut sources = lumen_sources();
         for m in &muts {
             sources[file].1 = apply(&sources[file].1, m);
         }
@@ -296,7 +266,7 @@ proptest! {
 fn mutation_of_a_required_value_is_reported_where_it_is() {
     // A sanity check that the mutation harness reaches the reader: deleting
     // `purpose:` of the first CN transfer yields a missing_field there.
-    let mut sources = lumen();
+    let mut sources = lumen_sources();
     let text = &sources[3].1;
     let line = text
         .split('\n')
@@ -315,89 +285,4 @@ fn mutation_of_a_required_value_is_reported_where_it_is() {
         "{:#?}",
         loaded.diagnostics
     );
-}
-
-// ---------------------------------------------------------------------------
-// the schema and the loader agree on every key
-
-/// Known, reported differences between the schema and the loader: (definition, key, side).
-/// Each entry is a bug; remove it when fixed (the test then insists).
-const KNOWN_DRIFT: &[(&str, &str)] = &[];
-
-fn schema_props<'a>(schema: &'a serde_json::Value, def: &str) -> BTreeSet<&'a str> {
-    let node = if def == "DataMap" {
-        schema
-    } else {
-        &schema["$defs"][def]
-    };
-    node["properties"]
-        .as_object()
-        .unwrap_or_else(|| panic!("schema has no properties for `{def}`"))
-        .keys()
-        .map(String::as_str)
-        .collect()
-}
-
-#[test]
-fn schema_and_loader_keys_agree() {
-    let schema = json_schema();
-    let mut problems = Vec::new();
-    let mut stale = Vec::new();
-    let drift: BTreeSet<(&str, &str)> = KNOWN_DRIFT.iter().copied().collect();
-    let mut seen_defs = BTreeSet::new();
-    for (def, keys) in known_keys() {
-        seen_defs.insert(def);
-        let loader: BTreeSet<&str> = keys.iter().copied().collect();
-        let props = schema_props(&schema, def);
-        for k in loader.difference(&props) {
-            if !drift.contains(&(def, *k)) {
-                problems.push(format!(
-                    "{def}.{k}: read by the loader, absent from the schema"
-                ));
-            }
-        }
-        for k in props.difference(&loader) {
-            if !drift.contains(&(def, *k)) {
-                problems.push(format!("{def}.{k}: in the schema, rejected by the loader"));
-            }
-        }
-        for (d, k) in &drift {
-            if *d == def && loader.contains(k) == props.contains(k) {
-                stale.push(format!(
-                    "{d}.{k}: no longer drifts; remove it from KNOWN_DRIFT"
-                ));
-            }
-        }
-    }
-    // Every object definition in the schema is covered by the loader's key lists.
-    for (name, def) in schema["$defs"].as_object().unwrap() {
-        if def.get("properties").is_some() {
-            assert!(
-                seen_defs.contains(name.as_str()),
-                "schema definition `{name}` has no key list in known_keys()"
-            );
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "schema drift:\n{}",
-        problems.join("\n")
-    );
-    assert!(stale.is_empty(), "{}", stale.join("\n"));
-}
-
-#[test]
-fn schema_forbids_unknown_fields_like_the_loader() {
-    let schema = json_schema();
-    assert_eq!(
-        schema["additionalProperties"],
-        serde_json::Value::Bool(false)
-    );
-    for (def, _) in known_keys().into_iter().filter(|(d, _)| *d != "DataMap") {
-        assert_eq!(
-            schema["$defs"][def]["additionalProperties"],
-            serde_json::Value::Bool(false),
-            "{def}"
-        );
-    }
 }

@@ -1,0 +1,4 @@
+//! The model crate's integration tests, in one binary.
+
+mod fuzz;
+mod schema;
