@@ -118,18 +118,15 @@ pub(super) fn retention_text(cx: &Cx<'_, '_>, days: u32) -> String {
     cx.t(&format!("unit.{unit}")).replace("{n}", &n.to_string())
 }
 
-fn obligation_ctx(cx: &mut Cx<'_, '_>, o: &Obligation, as_of: Date, src: &str) -> Value {
+fn obligation_ctx(cx: &mut Cx<'_, '_>, o: &Obligation, src: &str) -> Value {
     let label = cx.t(&format!("obligation.{}", o.id));
     let citation = cx.cite(&o.citation);
     let due = o.due.map(|d| {
         let text = cx.date(d);
         let value = if o.id.ends_with("_retention") {
             format!("{} {text}", cx.t("due.keep_until"))
-        } else if d < as_of {
-            let late = cx
-                .t("due.overdue")
-                .replace("{n}", &(as_of - d).get_days().to_string());
-            cx.paren(&text, &late)
+        } else if d < cx.input.assessment.as_of {
+            cx.paren(&text, &cx.overdue(d))
         } else {
             text
         };
@@ -142,11 +139,7 @@ fn obligation_ctx(cx: &mut Cx<'_, '_>, o: &Obligation, as_of: Date, src: &str) -
 }
 
 fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determination) -> Value {
-    let src = cx.assessment_src(&format!(
-        "transfer {} ({}), regime {}",
-        ta.transfer, ta.source, d.regime
-    ));
-    let as_of = cx.input.assessment.as_of;
+    let src = cx.determination_src(ta, d);
     let reasons: Vec<Value> = d
         .reasons
         .iter()
@@ -158,7 +151,7 @@ fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determina
     let obligations: Vec<Value> = d
         .obligations
         .iter()
-        .map(|o| obligation_ctx(cx, o, as_of, &src))
+        .map(|o| obligation_ctx(cx, o, &src))
         .collect();
     json!({
         "regime": d.regime,
@@ -167,7 +160,7 @@ fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determina
         "route_id": d.mechanism,
         "src": src,
         "satisfied": d.satisfied,
-        "status": Figure { value: cx.t(if d.satisfied { "status.in_place" } else { "status.not_in_place" }), src },
+        "status": Figure { value: cx.status(d.satisfied), src },
         "reasons": reasons,
         "obligations": obligations,
     })

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use outbound_model::{DataMap, MechanismKind, Recipient, Transfer};
 use outbound_rules::calendar::WorkingCalendar;
+use outbound_rules::data;
 use outbound_rules::format::thousands;
 use serde_json::{Value, json};
 
@@ -32,6 +33,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let obligation = determination(cx.input, &t.id, "CN")
         .and_then(|d| d.obligations.iter().find(|o| o.id == "filing"))
         .cloned();
+    let deadlines = &data::china().deadlines;
     let cal = WorkingCalendar::china();
     let deadline = match (&obligation, sc.and_then(|m| m.effective)) {
         (Some(o), _) if o.due.is_some() => {
@@ -42,14 +44,15 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             o.due.map(|d| (d, src))
         }
         (_, Some(eff)) => {
-            let wd = cal.add_working_days(eff, 10);
+            let days = deadlines.filing_working_days;
+            let wd = cal.add_working_days(eff, days);
             let year_src = cal.year(wd.date.year()).map_or(
                 "no official calendar on file: Monday to Friday counted".to_string(),
                 |y| y.source.clone(),
             );
             let src = cx.src.add(
                 SourceKind::Data,
-                format!("10 working days after {eff} (outbound-rules data/cn.toml filing_working_days; calendar: {year_src})"),
+                format!("{days} working days after {eff} (outbound-rules data/cn.toml filing_working_days; calendar: {year_src})"),
             );
             Some((wd.date, src))
         }
@@ -60,14 +63,12 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         let state = match filed {
             Some(f) if f <= d => cx.t("filing.filed_in_time"),
             Some(_) => cx.t("filing.filed_late"),
-            None if d < as_of => cx
-                .t("due.overdue")
-                .replace("{n}", &(as_of - d).get_days().to_string()),
+            None if d < as_of => cx.overdue(d),
             None => cx.t("filing.open"),
         };
         json!({"date": Figure { value: cx.date(d), src }, "state": state})
     });
-    cx.cite("Standard Contract Measures Art. 7");
+    cx.cite(&deadlines.filing_citation);
     // Materials (SCC Filing Guide, 2nd ed., 2024-03-22).
     let contract_ready = sc.is_some_and(|m| m.effective.is_some() && m.reference.is_some());
     let pipia_ready = t.pipia.is_some();
@@ -130,7 +131,6 @@ fn refiling_triggers(cx: &mut Cx<'_, '_>, t: &Transfer) -> Vec<Value> {
     let Some(filed) = cx.input.filed_map else {
         return Vec::new();
     };
-    let now = cx.input.map;
     let what = format!("transfer {}", t.id);
     let Some(old) = filed.transfer(&t.id) else {
         let src = cx.map_src(&t.loc, &what, "id");
@@ -138,43 +138,64 @@ fn refiling_triggers(cx: &mut Cx<'_, '_>, t: &Transfer) -> Vec<Value> {
             json!({"trigger": cx.t("trigger.new_transfer"), "change": Figure { value: t.id.clone(), src }}),
         ];
     };
-    let mut out = Vec::new();
-    let mut push = |cx: &mut Cx<'_, '_>, key: &str, trig: &str, before: String, after: String| {
-        let a = cx.loc.find(&t.loc, key);
-        let b = cx.loc.find(&old.loc, key);
-        let src = cx.src.add(SourceKind::Map, format!("{a} ({what}: {key})"));
-        let fsrc = cx
-            .src
-            .add(SourceKind::FiledMap, format!("{b} ({what}: {key})"));
-        out.push(json!({
-            "trigger": cx.t(&format!("trigger.{trig}")),
-            "before": Figure { value: before, src: fsrc },
-            "after": Figure { value: after, src },
-        }));
-    };
-    if t.purpose != old.purpose {
-        push(
-            cx,
-            "purpose",
-            "purpose",
-            old.purpose.clone(),
-            t.purpose.clone(),
-        );
+    changes(cx, filed, old, t)
+        .into_iter()
+        .map(|c| {
+            // The key's line in the map now and in the map as filed.
+            let now = cx.loc.find(&t.loc, c.key);
+            let then = cx.loc.find(&old.loc, c.key);
+            let src = cx
+                .src
+                .add(SourceKind::Map, format!("{now} ({what}: {})", c.key));
+            let filed_src = cx
+                .src
+                .add(SourceKind::FiledMap, format!("{then} ({what}: {})", c.key));
+            json!({
+                "trigger": cx.t(&format!("trigger.{}", c.trigger)),
+                "before": Figure { value: c.before, src: filed_src },
+                "after": Figure { value: c.after, src },
+            })
+        })
+        .collect()
+}
+
+/// A change that triggers re-filing.
+struct Change {
+    /// The map key that changed, whose line both maps cite.
+    key: &'static str,
+    /// `trigger.<id>` in strings.toml.
+    trigger: &'static str,
+    before: String,
+    after: String,
+}
+
+impl Change {
+    fn when(
+        changed: bool,
+        key: &'static str,
+        trigger: &'static str,
+        before: impl ToString,
+        after: impl ToString,
+    ) -> Option<Change> {
+        changed.then(|| Change {
+            key,
+            trigger,
+            before: before.to_string(),
+            after: after.to_string(),
+        })
     }
+}
+
+/// What changed between transfer `old` of the map as filed and `t` now, in
+/// the order Art. 8 lists the triggers.
+fn changes(cx: &Cx<'_, '_>, filed: &DataMap, old: &Transfer, t: &Transfer) -> Vec<Change> {
+    let now = cx.input.map;
+    let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
     let cats = |m: &DataMap, t: &Transfer| -> BTreeSet<String> {
         m.transfer_fields(t).map(|f| f.category.clone()).collect()
     };
     let (c_old, c_new) = (cats(filed, old), cats(now, t));
     let added: Vec<String> = c_new.difference(&c_old).cloned().collect();
-    if !added.is_empty() {
-        push(
-            cx,
-            "fields",
-            "categories",
-            c_old.iter().cloned().collect::<Vec<_>>().join(", "),
-            format!("+ {}", added.join(", ")),
-        );
-    }
     let sens = |m: &DataMap, t: &Transfer| -> BTreeSet<String> {
         m.transfer_fields(t)
             .filter_map(|f| sensitive_of(m, f))
@@ -182,89 +203,94 @@ fn refiling_triggers(cx: &mut Cx<'_, '_>, t: &Transfer) -> Vec<Value> {
             .collect()
     };
     let (s_old, s_new) = (sens(filed, old), sens(now, t));
-    if s_new.difference(&s_old).next().is_some() {
-        push(
-            cx,
+    let storage = |s: &outbound_model::Storage| {
+        format!("{} {}", s.country, s.location.clone().unwrap_or_default())
+            .trim()
+            .to_string()
+    };
+    let mut changes = vec![
+        Change::when(
+            t.purpose != old.purpose,
+            "purpose",
+            "purpose",
+            &old.purpose,
+            &t.purpose,
+        ),
+        Change::when(
+            !added.is_empty(),
+            "fields",
+            "categories",
+            list(&c_old),
+            format!("+ {}", added.join(", ")),
+        ),
+        Change::when(
+            s_new.difference(&s_old).next().is_some(),
             "fields",
             "sensitivity",
-            s_old.into_iter().collect::<Vec<_>>().join(", "),
-            s_new.into_iter().collect::<Vec<_>>().join(", "),
-        );
-    }
-    if t.individuals_per_year > old.individuals_per_year {
-        push(
-            cx,
+            list(&s_old),
+            list(&s_new),
+        ),
+        Change::when(
+            t.individuals_per_year > old.individuals_per_year,
             "individuals_per_year",
             "scale",
             thousands(old.individuals_per_year),
             thousands(t.individuals_per_year),
-        );
-    }
-    if t.method != old.method {
-        push(
-            cx,
+        ),
+        Change::when(
+            t.method != old.method,
             "method",
             "method",
-            old.method.to_string(),
-            t.method.to_string(),
-        );
-    }
-    if t.storage.country != old.storage.country || t.storage.location != old.storage.location {
-        let show = |s: &outbound_model::Storage| {
-            format!("{} {}", s.country, s.location.clone().unwrap_or_default())
-                .trim()
-                .to_string()
-        };
-        push(
-            cx,
+            old.method,
+            t.method,
+        ),
+        Change::when(
+            t.storage.country != old.storage.country || t.storage.location != old.storage.location,
             "storage",
             "storage",
-            show(&old.storage),
-            show(&t.storage),
-        );
-    }
-    if t.retention_abroad_days > old.retention_abroad_days {
-        let (a, b) = (
+            storage(&old.storage),
+            storage(&t.storage),
+        ),
+        Change::when(
+            t.retention_abroad_days > old.retention_abroad_days,
+            "retention_abroad",
+            "retention",
             retention_text(cx, old.retention_abroad_days),
             retention_text(cx, t.retention_abroad_days),
-        );
-        push(cx, "retention_abroad", "retention", a, b);
-    }
-    if t.recipient != old.recipient {
-        push(
-            cx,
+        ),
+        Change::when(
+            t.recipient != old.recipient,
             "recipient",
             "recipient",
-            old.recipient.clone(),
-            t.recipient.clone(),
-        );
-    } else if let (Some(rn), Some(ro)) =
-        (now.recipient(&t.recipient), filed.recipient(&old.recipient))
+            &old.recipient,
+            &t.recipient,
+        ),
+    ];
+    // The same recipient: did its onward recipients or its country change?
+    if t.recipient == old.recipient
+        && let (Some(rn), Some(ro)) = (now.recipient(&t.recipient), filed.recipient(&old.recipient))
     {
-        let on = |r: &Recipient| {
+        let onward = |r: &Recipient| {
             r.onward_recipients
                 .iter()
                 .map(|o| format!("{} ({})", o.name, o.country))
                 .collect::<Vec<_>>()
         };
-        if on(rn) != on(ro) {
-            push(
-                cx,
-                "recipient",
-                "onward",
-                on(ro).join(", "),
-                on(rn).join(", "),
-            );
-        }
-        if rn.country != ro.country {
-            push(
-                cx,
-                "recipient",
-                "destination",
-                ro.country.clone(),
-                rn.country.clone(),
-            );
-        }
+        let (on_old, on_new) = (onward(ro), onward(rn));
+        changes.push(Change::when(
+            on_new != on_old,
+            "recipient",
+            "onward",
+            on_old.join(", "),
+            on_new.join(", "),
+        ));
+        changes.push(Change::when(
+            rn.country != ro.country,
+            "recipient",
+            "destination",
+            &ro.country,
+            &rn.country,
+        ));
     }
-    out
+    changes.into_iter().flatten().collect()
 }

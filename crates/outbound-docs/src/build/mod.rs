@@ -121,6 +121,29 @@ impl Cx<'_, '_> {
         )
     }
 
+    /// The source of one regime's determination for a transfer.
+    fn determination_src(&mut self, ta: &TransferAssessment, d: &Determination) -> String {
+        self.assessment_src(&format!(
+            "transfer {} ({}), regime {}",
+            ta.transfer, ta.source, d.regime
+        ))
+    }
+
+    /// Whether a determination's route is in place, in words.
+    fn status(&self, satisfied: bool) -> String {
+        self.t(if satisfied {
+            "status.in_place"
+        } else {
+            "status.not_in_place"
+        })
+    }
+
+    /// "overdue by N days": how long before the assessment date `due` was.
+    fn overdue(&self, due: Date) -> String {
+        let days = (self.input.assessment.as_of - due).get_days();
+        self.t("due.overdue").replace("{n}", &days.to_string())
+    }
+
     /// `a (b)`, with full-width brackets in Chinese.
     fn paren(&self, a: &str, b: &str) -> String {
         match self.lang {

@@ -3,10 +3,11 @@
 
 use jiff::ToSpan;
 use outbound_model::{MechanismKind, Transfer};
+use outbound_rules::data;
 use serde_json::{Value, json};
 
-use super::Cx;
 use super::context::transfer_ctx;
+use super::{Cx, assessment_of};
 use crate::destinations::Destinations;
 use crate::risk::{self, RiskInputs};
 use crate::sources::{Figure, SourceKind};
@@ -17,6 +18,10 @@ pub(super) const CITATIONS: &[&str] = &[
     "PIPL Art. 56",
     "Standard Contract Measures Art. 5",
 ];
+
+/// The source of every score: the method documented in [`crate::risk`].
+const METHOD: &str =
+    "risk scoring method (section 4.1 of this report; crates/outbound-docs/src/risk.rs)";
 
 /// The context of `templates/<lang>/pipia.md.j2`.
 pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
@@ -41,37 +46,37 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         access_risk: dest.map_or(5, |d| d.access_risk),
     };
     let what = format!("transfer {}", t.id);
-    // The source of each factor.
     let rwhat = format!("recipient {}", t.recipient);
     let dsrc = tc["destination"]["src"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let factor_src = |cx: &mut Cx<'_, '_>, id: &str| -> String {
-        match (id, r) {
-            ("sec", Some(r)) => cx.map_src(&r.loc, &rwhat, "security_measures"),
-            ("onward", Some(r)) => cx.map_src(&r.loc, &rwhat, "onward_recipients"),
-            ("controller", Some(r)) => cx.map_src(&r.loc, &rwhat, "role"),
-            ("exposure", _) => cx.map_src(&t.loc, &what, "method"),
-            ("retention", _) => cx.map_src(&t.loc, &what, "retention_abroad"),
-            ("volume", _) => cx.map_src(&t.loc, &what, "individuals_per_year"),
-            ("sensitive" | "special", _) => cx.map_src(&t.loc, &what, "fields"),
-            ("redress" | "access", _) => dsrc.clone(),
-            _ => cx.src.add(SourceKind::Method, "risk scoring method (section 4.1 of this report; crates/outbound-docs/src/risk.rs)"),
-        }
+    // Each factor with the map key or data entry it was derived from.
+    let factors_ctx = |cx: &mut Cx<'_, '_>, factors: &[risk::Factor]| -> Vec<Value> {
+        factors
+            .iter()
+            .map(|f| {
+                let src = match (f.id, r) {
+                    ("sec", Some(r)) => cx.map_src(&r.loc, &rwhat, "security_measures"),
+                    ("onward", Some(r)) => cx.map_src(&r.loc, &rwhat, "onward_recipients"),
+                    ("controller", Some(r)) => cx.map_src(&r.loc, &rwhat, "role"),
+                    ("exposure", _) => cx.map_src(&t.loc, &what, "method"),
+                    ("retention", _) => cx.map_src(&t.loc, &what, "retention_abroad"),
+                    ("volume", _) => cx.map_src(&t.loc, &what, "individuals_per_year"),
+                    ("sensitive" | "special", _) => cx.map_src(&t.loc, &what, "fields"),
+                    ("redress" | "access", _) => dsrc.clone(),
+                    _ => cx.src.add(SourceKind::Method, METHOD),
+                };
+                let points = Figure {
+                    value: format!("+{}", f.points),
+                    src,
+                };
+                json!({"label": cx.t(&format!("factor.{}", f.id)), "points": points})
+            })
+            .collect()
     };
-    let method_src = cx.src.add(
-        SourceKind::Method,
-        "risk scoring method (section 4.1 of this report; crates/outbound-docs/src/risk.rs)",
-    );
-    let (_, impact_factors) = risk::impact(&inputs);
-    let impact_factors: Vec<Value> = impact_factors
-        .iter()
-        .map(|f| {
-            let src = factor_src(cx, f.id);
-            json!({"label": cx.t(&format!("factor.{}", f.id)), "points": Figure { value: format!("+{}", f.points), src }})
-        })
-        .collect();
+    let method_src = cx.src.add(SourceKind::Method, METHOD);
+    let impact_factors = factors_ctx(cx, &risk::impact(&inputs).1);
     let has_contract = t.mechanisms.iter().any(|m| {
         matches!(
             m.kind,
@@ -95,14 +100,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             if rank(s.level) > rank(worst) {
                 worst = s.level;
             }
-            let factors: Vec<Value> = s
-                .factors
-                .iter()
-                .map(|f| {
-                    let src = factor_src(cx, f.id);
-                    json!({"label": cx.t(&format!("factor.{}", f.id)), "points": Figure { value: format!("+{}", f.points), src }})
-                })
-                .collect();
+            let factors = factors_ctx(cx, &s.factors);
             let mut mitigations: Vec<String> = Vec::new();
             match s.id {
                 "tampering" | "leakage" | "loss" => mitigations.extend(measures.iter().cloned()),
@@ -126,14 +124,8 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             })
         })
         .collect();
-    let satisfied = cx
-        .input
-        .assessment
-        .transfers
-        .iter()
-        .find(|a| a.transfer == t.id)
-        .map(|a| a.determinations.iter().all(|d| d.satisfied))
-        .unwrap_or(false);
+    let satisfied = assessment_of(cx.input, &t.id)
+        .is_some_and(|a| a.determinations.iter().all(|d| d.satisfied));
     let conclusion = if !satisfied {
         "route_missing"
     } else if rank(worst) >= 2 {
@@ -141,9 +133,14 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     } else {
         "acceptable"
     };
+    let deadlines = &data::china().deadlines;
+    let (years, citation) = (
+        deadlines.pipia_retention_years,
+        &deadlines.pipia_retention_citation,
+    );
     let as_of = cx.input.assessment.as_of;
     let keep_until = as_of
-        .checked_add(3.years())
+        .checked_add(years.years())
         .ok()
         .map(|d| d.checked_sub(1.day()).unwrap_or(d))
         .unwrap_or(as_of);
@@ -151,11 +148,11 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         let d = cx.date(keep_until);
         let src = cx.src.add(
             SourceKind::Data,
-            "outbound-rules data/cn.toml [deadlines] pipia_retention_years = 3 (PIPL Art. 56)",
+            format!("outbound-rules data/cn.toml [deadlines] pipia_retention_years = {years} ({citation})"),
         );
         Figure { value: d, src }
     };
-    cx.cite("PIPL Art. 56");
+    cx.cite(citation);
     json!({
         "t": tc,
         "risks": risks,

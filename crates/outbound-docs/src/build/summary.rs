@@ -3,11 +3,12 @@
 //! with its charts.
 
 use outbound_rules::Obligation;
+use outbound_rules::assess::TransferAssessment;
 use outbound_rules::format::thousands;
 use serde_json::{Value, json};
 
-use super::Cx;
 use super::context::country_name;
+use super::{Cx, merge};
 use crate::Attachment;
 use crate::chart;
 use crate::sources::{Figure, SourceKind};
@@ -25,10 +26,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
             None => cx.src.add(SourceKind::Map, ta.source.clone()),
         };
         for d in &ta.determinations {
-            let dsrc = cx.assessment_src(&format!(
-                "transfer {} ({}), regime {}",
-                ta.transfer, ta.source, d.regime
-            ));
+            let dsrc = cx.determination_src(ta, d);
             let open: Vec<&Obligation> = d
                 .obligations
                 .iter()
@@ -41,10 +39,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
             let next = next.map(|(due, o)| {
                 let mut v = format!("{} {}", cx.t(&format!("obligation.{}", o.id)), cx.date(due));
                 if due < as_of {
-                    let late = cx
-                        .t("due.overdue")
-                        .replace("{n}", &(as_of - due).get_days().to_string());
-                    v = cx.paren(&v, &late);
+                    v = cx.paren(&v, &cx.overdue(due));
                 }
                 Figure {
                     value: v,
@@ -54,26 +49,34 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
             for o in &d.obligations {
                 cx.cite(&o.citation);
             }
-            rows.push(json!({
-                "id": Figure { value: ta.transfer.clone(), src: src.clone() },
-                "from": ta.exporter, "to": country_name(cx, &ta.recipient_country),
-                "regime": d.regime,
-                "route": cx.t(&format!("route.{}", d.mechanism)),
-                "status": Figure { value: cx.t(if d.satisfied { "status.in_place" } else { "status.not_in_place" }), src: dsrc.clone() },
-                "satisfied": d.satisfied,
-                "open": Figure { value: open.len().to_string(), src: dsrc.clone() },
-                "next": next,
-            }));
+            let status = cx.status(d.satisfied);
+            rows.push(row(
+                cx,
+                ta,
+                &src,
+                json!({
+                    "regime": d.regime,
+                    "route": cx.t(&format!("route.{}", d.mechanism)),
+                    "status": Figure { value: status, src: dsrc.clone() },
+                    "satisfied": d.satisfied,
+                    "open": Figure { value: open.len().to_string(), src: dsrc.clone() },
+                    "next": next,
+                }),
+            ));
         }
         if let Some(err) = &ta.error {
             let dsrc = cx.assessment_src(&format!("transfer {}: {err}", ta.transfer));
-            rows.push(json!({
-                "id": Figure { value: ta.transfer.clone(), src: src.clone() },
-                "from": ta.exporter, "to": country_name(cx, &ta.recipient_country),
-                "regime": "—", "route": "—", "satisfied": false,
-                "status": Figure { value: cx.t("status.error"), src: dsrc.clone() },
-                "open": Figure { value: "—".into(), src: dsrc }, "next": null,
-            }));
+            let status = cx.t("status.error");
+            rows.push(row(
+                cx,
+                ta,
+                &src,
+                json!({
+                    "regime": "—", "route": "—", "satisfied": false,
+                    "status": Figure { value: status, src: dsrc.clone() },
+                    "open": Figure { value: "—".into(), src: dsrc }, "next": null,
+                }),
+            ));
         }
     }
     let not_in_place = rows.iter().filter(|r| r["satisfied"] == false).count();
@@ -186,4 +189,16 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
         })
         .collect();
     json!({"rows": rows, "kpis": kpis, "exporters": exporters, "groups": groups})
+}
+
+/// One row of the status table: the transfer, where from and to, and `status`
+/// (its route and obligations under one regime, or why it was not assessed).
+fn row(cx: &Cx<'_, '_>, ta: &TransferAssessment, src: &str, status: Value) -> Value {
+    let mut row = json!({
+        "id": Figure { value: ta.transfer.clone(), src: src.to_string() },
+        "from": ta.exporter,
+        "to": country_name(cx, &ta.recipient_country),
+    });
+    merge(&mut row, status);
+    row
 }
