@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use jiff::civil::{Date, date};
 use outbound_rules::assess::ExporterSummary;
 
-use crate::sources::thousands;
 use crate::templates::Strings;
 use crate::{Lang, LedgerCount};
+use outbound_rules::format::thousands;
 
 const W: f64 = 640.0;
 const H: f64 = 300.0;

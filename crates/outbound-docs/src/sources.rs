@@ -171,8 +171,6 @@ impl KeyLocator {
     }
 }
 
-pub(crate) use outbound_rules::format::thousands;
-
 #[cfg(test)]
 mod tests {
     use super::*;
