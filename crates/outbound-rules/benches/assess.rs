@@ -14,7 +14,7 @@ fn main() {
 }
 
 /// A map with `n` transfers from 50 exporters to 200 recipients, deterministic.
-pub fn generate(n: usize) -> String {
+fn generate(n: usize) -> String {
     let mut s = String::from("version: 1\nexporters:\n");
     for e in 0..50 {
         let country = if e % 5 == 0 { "DE" } else { "CN" };
@@ -78,13 +78,13 @@ pub fn generate(n: usize) -> String {
 const N: usize = 10_000;
 
 #[divan::bench]
-fn yaml_parse_only(b: divan::Bencher) {
+fn yaml_parse_only(b: divan::Bencher<'_, '_>) {
     let text = generate(N);
     b.bench(|| marked_yaml::parse_yaml(0, divan::black_box(&text)).unwrap());
 }
 
 #[divan::bench]
-fn load_and_validate(b: divan::Bencher) {
+fn load_and_validate(b: divan::Bencher<'_, '_>) {
     let sources = vec![("gen.yaml".to_string(), generate(N))];
     b.bench(|| {
         let l = load_sources(divan::black_box(&sources), Taxonomy::builtin());
@@ -94,7 +94,7 @@ fn load_and_validate(b: divan::Bencher) {
 }
 
 #[divan::bench]
-fn assess_only(b: divan::Bencher) {
+fn assess_only(b: divan::Bencher<'_, '_>) {
     let l = load_sources(
         &[("gen.yaml".to_string(), generate(N))],
         Taxonomy::builtin(),

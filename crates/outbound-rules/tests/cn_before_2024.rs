@@ -1,8 +1,7 @@
 //! China before the 2024 Provisions: the effective dates of each instrument,
 //! the previous-year window, and the Standard Contract Measures' scope (Art. 4).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn two_year(v: &mut serde_json::Value, current: u64, window: u64, sensitive_window: u64) {
     v["cumulative"]["current_year"] =

@@ -1,8 +1,7 @@
 //! China from 2024-03-22: the Provisions (CAC Order 16), Art. 3–9, case by case,
 //! with every threshold at, below and above its boundary.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const NOW: &str = "2026-11-23";
 

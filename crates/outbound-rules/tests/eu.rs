@@ -1,7 +1,6 @@
 //! EU: GDPR Chapter V, case by case.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn eu(
     as_of: &str,

@@ -1,10 +1,9 @@
 //! Shared builders for the rule tests.
-#![allow(dead_code)]
 
 use outbound_rules::{Determination, Facts, evaluate};
 
 /// The facts document of DESIGN.md, as of a date, adjusted by `edit`.
-pub fn facts(as_of: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Facts {
+pub(crate) fn facts(as_of: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Facts {
     let mut v = serde_json::json!({
         "as_of": as_of,
         "exporter": {"id": "acme-cn", "country": "CN", "ciio": false, "individuals_processed": 2500000, "free_trade_zone": null},
@@ -24,7 +23,7 @@ pub fn facts(as_of: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Facts {
 }
 
 /// Sets this year's cumulative counts (and the two-year window to at least the same).
-pub fn this_year(v: &mut serde_json::Value, individuals: u64, sensitive: u64) {
+pub(crate) fn this_year(v: &mut serde_json::Value, individuals: u64, sensitive: u64) {
     v["cumulative"]["current_year"] =
         serde_json::json!({"individuals": individuals, "sensitive_individuals": sensitive});
     v["cumulative"]["previous_and_current_year"] =
@@ -32,7 +31,7 @@ pub fn this_year(v: &mut serde_json::Value, individuals: u64, sensitive: u64) {
 }
 
 /// The determination of one regime.
-pub fn det(f: &Facts, regime: &str) -> Determination {
+pub(crate) fn det(f: &Facts, regime: &str) -> Determination {
     let ev = evaluate(f).expect("facts can be judged");
     ev.determinations
         .into_iter()
@@ -41,11 +40,14 @@ pub fn det(f: &Facts, regime: &str) -> Determination {
 }
 
 /// Whether any reason cites `citation`.
-pub fn cites(d: &Determination, citation: &str) -> bool {
+pub(crate) fn cites(d: &Determination, citation: &str) -> bool {
     d.reasons.iter().any(|r| r.citation.contains(citation))
 }
 
 /// The obligation with this id, if listed.
-pub fn obligation<'a>(d: &'a Determination, id: &str) -> Option<&'a outbound_rules::Obligation> {
+pub(crate) fn obligation<'a>(
+    d: &'a Determination,
+    id: &str,
+) -> Option<&'a outbound_rules::Obligation> {
     d.obligations.iter().find(|o| o.id == id)
 }

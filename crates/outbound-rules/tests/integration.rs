@@ -1,0 +1,9 @@
+//! The rules crate's integration tests, in one binary: from a map to facts
+//! (`assess`), and each regime case by case against its articles.
+
+mod common;
+
+mod assess;
+mod cn_before_2024;
+mod cn_provisions_2024;
+mod eu;
