@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 
 use jiff::civil::{Date, date};
 use outbound_rules::assess::ExporterSummary;
+use outbound_rules::format::thousands;
+use outbound_rules::trend::YearTrend;
 
 use crate::templates::Strings;
 use crate::{Lang, LedgerCount};
-use outbound_rules::format::thousands;
 
 const W: f64 = 640.0;
 const H: f64 = 300.0;
@@ -94,8 +95,8 @@ fn svg(
     let end = date(year, 12, 31);
     let days = (end - start).get_days().max(1) as f64;
     let last = points.last().copied().unwrap_or((as_of, 0));
-    let elapsed = (last.0 - start).get_days().max(1) as f64;
-    let projected = (last.1 as f64 * days / elapsed).round() as u64;
+    // The same trend as `outbound status`, so that the two never disagree.
+    let projected = YearTrend::new(last.0, last.1).at_year_end();
     let max_v = thresholds
         .iter()
         .map(|t| t.0)
