@@ -21,7 +21,7 @@ fn main() {
 const ROWS: u64 = 20_000;
 
 #[divan::bench(sample_count = 10)]
-fn csv_copy_only(b: divan::Bencher) {
+fn csv_copy_only(b: divan::Bencher<'_, '_>) {
     let input = sample::customers_csv(0, ROWS, 1, false);
     b.counter(divan::counter::BytesCount::new(input.len()))
         .bench(|| {
@@ -36,7 +36,7 @@ fn csv_copy_only(b: divan::Bencher) {
 }
 
 #[divan::bench(sample_count = 10)]
-fn gate_dry_run(b: divan::Bencher) {
+fn gate_dry_run(b: divan::Bencher<'_, '_>) {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
     let map = outbound_model::load_path(&root).unwrap().map;

@@ -1,0 +1,308 @@
+//! What the transfer declares and what the gate does with the rest: the
+//! declared fields with their transforms and the kinds their categories cover,
+//! the policy for undeclared fields and kinds (fail, drop or mask), and the
+//! consent filter for transfers based on separate consent.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use jiff::civil::Date;
+use outbound_model::{DataMap, LegalBasis, Taxonomy, Transfer, Transform, UndeclaredPolicy};
+use outbound_scan::{Hints, Kind};
+use outbound_store::{Keys, Store, Subject};
+
+use crate::transform;
+
+/// The transfer's declared fields, by name, and the field that keys subjects.
+pub(crate) struct Declarations {
+    fields: HashMap<String, Declared>,
+    subject_field: Option<String>,
+}
+
+impl Declarations {
+    /// What the transfer declares: per field its transform, whether it is
+    /// sensitive, and the kinds its category covers.
+    pub(crate) fn of(map: &DataMap, t: &Transfer) -> Self {
+        let tax = Taxonomy::builtin();
+        let mut declared = HashMap::new();
+        let mut subject_field = None;
+        for f in map.transfer_fields(t) {
+            let cat = tax.get(&f.category);
+            let mut allowed: HashSet<Kind> = HashSet::new();
+            for k in Kind::ALL {
+                let covered = k
+                    .category()
+                    .is_some_and(|kc| Taxonomy::covers(&f.category, kc))
+                    || cat.is_some_and(|c| c.scan_kinds.iter().any(|s| s == k.as_str()));
+                if covered {
+                    allowed.insert(k);
+                }
+            }
+            let transform = t
+                .gate
+                .transforms
+                .iter()
+                .find(|(r, _)| {
+                    r.field == f.name
+                        && (r.dataset == "*"
+                            || map
+                                .dataset(&r.dataset)
+                                .is_some_and(|d| d.fields.iter().any(|x| std::ptr::eq(x, f))))
+                })
+                .map(|(_, tr)| *tr);
+            let sensitive = f.subject == outbound_model::SubjectKind::ChildUnder14
+                || cat.is_some_and(|c| c.sensitivity(map.sensitivity_profile).is_some());
+            if f.subject_key && subject_field.is_none() {
+                subject_field = Some(f.name.clone());
+            }
+            declared.insert(
+                f.name.clone(),
+                Declared {
+                    transform,
+                    sensitive,
+                    allowed_kinds: allowed,
+                },
+            );
+        }
+        Declarations {
+            fields: declared,
+            subject_field,
+        }
+    }
+}
+
+/// The subjects with a valid separate consent on `as_of`, when the transfer's basis is consent.
+pub(crate) fn consent(
+    store: &Store,
+    t: &Transfer,
+    as_of: Date,
+) -> Result<Option<HashSet<[u8; 16]>>, outbound_store::StoreError> {
+    if t.legal_basis == LegalBasis::Consent {
+        Ok(Some(store.consented(&t.id, &as_of.to_string())?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// What the gate knows about one declared field.
+pub(crate) struct Declared {
+    pub(crate) transform: Option<Transform>,
+    sensitive: bool,
+    allowed_kinds: HashSet<Kind>,
+}
+
+/// Per-run state shared by both formats: the declaration, the policy for what
+/// it does not declare, the consent filter, and what was found.
+pub(crate) struct Run<'a> {
+    pub(crate) declared: HashMap<String, Declared>,
+    pub(crate) policy: UndeclaredPolicy,
+    pub(crate) subject_field: Option<String>,
+    token_key: Vec<u8>,
+    consent: Option<HashSet<[u8; 16]>>,
+    keys: &'a Keys,
+    pub(crate) kinds: BTreeMap<String, u64>,
+    pub(crate) undeclared_fields: BTreeSet<String>,
+    pub(crate) undeclared_kinds: BTreeSet<(String, String)>,
+    pub(crate) transformed: BTreeMap<String, u64>,
+    pub(crate) masked_undeclared: u64,
+    pub(crate) subjects: Vec<Subject>,
+    hints: HashMap<String, Hints>,
+    pub(crate) records_in: u64,
+    pub(crate) records_out: u64,
+    pub(crate) dropped_no_consent: u64,
+}
+
+/// The outcome of one value.
+pub(crate) enum Value {
+    /// Write this text.
+    Keep(String),
+    /// Remove the value.
+    Drop,
+}
+
+impl<'a> Run<'a> {
+    /// Starts a run with nothing found yet.
+    pub(crate) fn new(
+        declarations: Declarations,
+        policy: UndeclaredPolicy,
+        consent: Option<HashSet<[u8; 16]>>,
+        keys: &'a Keys,
+    ) -> Self {
+        Run {
+            declared: declarations.fields,
+            policy,
+            subject_field: declarations.subject_field,
+            token_key: keys.subject_hash(b"outbound-token-key").to_vec(),
+            consent,
+            keys,
+            kinds: BTreeMap::new(),
+            undeclared_fields: BTreeSet::new(),
+            undeclared_kinds: BTreeSet::new(),
+            transformed: BTreeMap::new(),
+            masked_undeclared: 0,
+            subjects: Vec::new(),
+            hints: HashMap::new(),
+            records_in: 0,
+            records_out: 0,
+            dropped_no_consent: 0,
+        }
+    }
+
+    /// Why the batch is refused under the policy `fail`, if it found undeclared data.
+    pub(crate) fn undeclared_refusal(&self) -> Option<String> {
+        let hit = self.policy == UndeclaredPolicy::Fail
+            && (!self.undeclared_fields.is_empty() || !self.undeclared_kinds.is_empty());
+        if !hit {
+            return None;
+        }
+        let mut what: Vec<String> = self
+            .undeclared_fields
+            .iter()
+            .map(|f| format!("field `{f}`"))
+            .collect();
+        what.extend(
+            self.undeclared_kinds
+                .iter()
+                .map(|(f, k)| format!("{k} in field `{f}`")),
+        );
+        Some(format!(
+            "undeclared data: {}; the transfer's policy is `fail` (declare them in the data map, or set gate.undeclared to drop or mask)",
+            what.join(", ")
+        ))
+    }
+
+    /// Processes one value of a field; returns what to write and notes what was found.
+    pub(crate) fn value(&mut self, field: &str, v: &str, rec: &mut RecordState) -> Value {
+        // Header hints are the same for every value of a field: work them out once.
+        let hints = match self.hints.get(field) {
+            Some(h) => *h,
+            None => {
+                let h = Hints::from_header(field);
+                self.hints.insert(field.to_string(), h);
+                h
+            }
+        };
+        let mut found: Vec<Kind> = Vec::new();
+        outbound_scan::detect::scan_value(v.as_bytes(), hints, &mut |k, _, _| found.push(k));
+        for k in &found {
+            *self.kinds.entry(k.as_str().to_string()).or_default() += 1;
+            if k.is_sensitive() {
+                rec.sensitive = true;
+            }
+            if rec
+                .strongest
+                .as_ref()
+                .is_none_or(|(sk, _)| strength(*k) > strength(*sk))
+                && strength(*k) > 0
+            {
+                rec.strongest = Some((*k, v.trim().to_string()));
+            }
+        }
+        let first = found.first().copied();
+        let Some(d) = self.declared.get(field) else {
+            self.undeclared_fields.insert(field.to_string());
+            return match self.policy {
+                UndeclaredPolicy::Drop => Value::Drop,
+                UndeclaredPolicy::Mask => {
+                    self.masked_undeclared += 1;
+                    Value::Keep(outbound_scan::mask(first.unwrap_or(Kind::CnPassport), v))
+                }
+                UndeclaredPolicy::Fail => Value::Keep(String::new()),
+            };
+        };
+        if d.sensitive && !v.trim().is_empty() {
+            rec.sensitive = true;
+        }
+        if self.subject_field.as_deref() == Some(field) {
+            rec.subject = Some(normalize_subject(v));
+        }
+        let stray: Vec<Kind> = found
+            .iter()
+            .copied()
+            .filter(|k| k.category().is_some() && !d.allowed_kinds.contains(k))
+            .collect();
+        let transform = d.transform;
+        if !stray.is_empty() {
+            for k in &stray {
+                self.undeclared_kinds
+                    .insert((field.to_string(), k.as_str().to_string()));
+            }
+            match self.policy {
+                UndeclaredPolicy::Drop => return Value::Drop,
+                UndeclaredPolicy::Mask => {
+                    self.masked_undeclared += 1;
+                    return Value::Keep(outbound_scan::mask(stray[0], v));
+                }
+                UndeclaredPolicy::Fail => {}
+            }
+        }
+        match transform {
+            Some(t) => {
+                *self.transformed.entry(field.to_string()).or_default() += 1;
+                match transform::apply(t, v, first, &self.token_key) {
+                    Some(s) => Value::Keep(s),
+                    None => Value::Drop,
+                }
+            }
+            None => Value::Keep(v.to_string()),
+        }
+    }
+
+    /// Ends a record: decides consent, collects the subject. Returns whether to write it.
+    pub(crate) fn end_record(&mut self, rec: RecordState, record_no: u64) -> bool {
+        self.records_in += 1;
+        let id = rec
+            .subject
+            .or_else(|| rec.strongest.map(|(_, v)| normalize_subject(&v)));
+        let hash = match &id {
+            Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
+            // No identifier at all: count the record as its own individual (errs on the safe side).
+            _ => self.keys.subject_hash(
+                format!(
+                    "outbound-anonymous-record\0{record_no}\0{}",
+                    self.records_in
+                )
+                .as_bytes(),
+            ),
+        };
+        if let Some(c) = &self.consent
+            && !c.contains(&hash)
+        {
+            self.dropped_no_consent += 1;
+            return false;
+        }
+        self.subjects.push(Subject {
+            hash,
+            sensitive: rec.sensitive,
+        });
+        self.records_out += 1;
+        true
+    }
+}
+
+/// What one record has shown so far.
+#[derive(Default)]
+pub(crate) struct RecordState {
+    subject: Option<String>,
+    strongest: Option<(Kind, String)>,
+    sensitive: bool,
+}
+
+/// Identifier strength for counting without a declared subject key: resident ID, then mobile, then e-mail.
+fn strength(k: Kind) -> u8 {
+    match k {
+        Kind::CnResidentId => 3,
+        Kind::CnMobile => 2,
+        Kind::Email => 1,
+        _ => 0,
+    }
+}
+
+/// Identifiers compare without surrounding space, case, or phone punctuation; consent
+/// files and batches are hashed after this normalisation so they meet.
+pub fn normalize_subject(v: &str) -> String {
+    v.trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .flat_map(char::to_uppercase)
+        .collect()
+}

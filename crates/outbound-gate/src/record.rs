@@ -1,0 +1,102 @@
+//! Recording the batch: what the ledger is told, the decision it runs inside
+//! its transaction, and what becomes of the output afterwards.
+
+use outbound_model::{DataMap, Exporter, Transfer};
+use outbound_rules::Determination;
+use outbound_store::{BatchCounts, BatchRecord, Keys, Recorded, Store};
+
+use crate::decision::decide;
+use crate::output::Written;
+use crate::policy::Run;
+use crate::{GateError, GateRequest, Outcome};
+
+/// What recording the batch produced.
+pub(crate) struct Judged {
+    /// The counts: in the batch, new this year, cumulative.
+    pub(crate) counts: BatchCounts,
+    /// The determinations the batch was judged under.
+    pub(crate) determinations: Vec<Determination>,
+    /// Passed (output in place), refused or a dry run.
+    pub(crate) outcome: Outcome,
+}
+
+/// Counts the batch and judges it in one ledger transaction, then puts the
+/// output in place (committed) or removes it (refused, dry run).
+pub(crate) fn record(
+    map: &DataMap,
+    store: &Store,
+    keys: &Keys,
+    req: &GateRequest,
+    (t, exporter): (&Transfer, &Exporter),
+    run: &Run<'_>,
+    written: Written,
+) -> Result<Judged, GateError> {
+    let rec = BatchRecord {
+        transfer: t.id.clone(),
+        exporters: counted_together(map, exporter, req.count_group),
+        recipient: t.recipient.clone(),
+        sha256: written.sha256.clone(),
+        bytes: written.bytes,
+        records_in: run.records_in,
+        records_out: run.records_out,
+        kinds: run.kinds.clone(),
+        output: written.target(),
+        // Data outside the regime (Provisions Art. 3, 4, 6) is recorded but not counted.
+        counts_towards_thresholds: t.origin == outbound_model::Origin::Domestic
+            && !(exporter.free_trade_zone.is_some() && t.outside_ftz_negative_list),
+    };
+    let mut determinations = Vec::new();
+    let recorded = store.record_batch(
+        keys,
+        &rec,
+        req.as_of.year(),
+        &run.subjects,
+        req.dry_run,
+        |c| decide(map, t, &exporter.id, req.as_of, c, &mut determinations),
+    )?;
+    let (counts, outcome) = match recorded {
+        Recorded::Committed {
+            batch,
+            audit_index,
+            counts,
+            ..
+        } => {
+            let output = written.place(store, batch)?;
+            let outcome = Outcome::Passed {
+                batch,
+                audit_index,
+                output,
+            };
+            (counts, outcome)
+        }
+        Recorded::Refused { reason, counts } => {
+            written.discard();
+            (counts, Outcome::Refused { reason })
+        }
+        Recorded::DryRun { counts } => {
+            written.discard();
+            (counts, Outcome::DryRun)
+        }
+    };
+    Ok(Judged {
+        counts,
+        determinations,
+        outcome,
+    })
+}
+
+/// The exporters counted together: the exporter, and with `count_group` the
+/// rest of its group (against splitting a transfer across entities).
+fn counted_together(map: &DataMap, exporter: &Exporter, count_group: bool) -> Vec<String> {
+    match (&exporter.group, count_group) {
+        (Some(g), true) => std::iter::once(exporter.id.clone())
+            .chain(
+                map.exporters
+                    .iter()
+                    .filter(|e| e.group.as_deref() == Some(g) && e.id != exporter.id)
+                    .map(|e| e.id.clone()),
+            )
+            .collect(),
+        _ => vec![exporter.id.clone()],
+    }
+}
