@@ -34,7 +34,7 @@ pub trait CountSource {
 /// The result of assessing a whole map.
 #[derive(Debug, Serialize)]
 pub struct Assessment {
-    /// The date judged at.
+    /// The date judged at; chooses the instruments in force.
     pub as_of: Date,
     /// One per transfer, in map order.
     pub transfers: Vec<TransferAssessment>,
@@ -126,15 +126,15 @@ pub struct Contribution {
 /// One line such as "312,450 of 1,000,000 non-sensitive".
 #[derive(Debug, Serialize)]
 pub struct ThresholdLine {
-    /// The count.
+    /// Individuals counted so far in the window.
     pub count: u64,
-    /// The threshold.
+    /// The threshold, reached at this count or more.
     pub at_least: u64,
     /// `individuals` or `sensitive_individuals`.
     pub measure: String,
     /// The route it triggers.
     pub route: String,
-    /// The article.
+    /// The article that sets the threshold.
     pub citation: String,
     /// Whether it is reached.
     pub reached: bool,

@@ -51,7 +51,7 @@ struct ProvisionalFile {
 /// A date computed in working days, with the years for which no calendar was available.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkingDate {
-    /// The date.
+    /// The date reached after counting.
     pub date: Date,
     /// Years counted Monday to Friday because no official calendar was on file.
     pub estimated_years: BTreeSet<i16>,

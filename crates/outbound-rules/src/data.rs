@@ -40,7 +40,7 @@ pub struct Threshold {
     pub at_least: u64,
     /// The route it triggers.
     pub route: String,
-    /// Article.
+    /// The article that sets the threshold.
     pub citation: String,
     /// Plain description.
     pub text: String,
@@ -104,9 +104,9 @@ pub struct AdequacyDecision {
     pub country: String,
     /// Country name.
     pub name: String,
-    /// The decision.
+    /// The decision, e.g. `Commission Decision 2010/625/EU`.
     pub decision: String,
-    /// Adopted.
+    /// The day it was adopted.
     pub adopted: Date,
     /// Last day of validity; empty when open-ended.
     #[serde(deserialize_with = "opt_date")]

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// What `outbound evaluate` prints: every regime's determination for one transfer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
-    /// The transfer id.
+    /// Id of the transfer judged, as in the facts.
     pub transfer: String,
     /// One per regime that judges the transfer.
     pub determinations: Vec<Determination>,
@@ -46,14 +46,14 @@ pub struct Obligation {
 /// One reason, with its citation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reason {
-    /// The reasoning.
+    /// The step of reasoning, in a sentence.
     pub text: String,
-    /// The article.
+    /// The article it rests on, e.g. `Provisions Art. 5(4)`.
     pub citation: String,
 }
 
 impl Reason {
-    /// A reason.
+    /// A reason resting on `citation`.
     pub fn new(text: impl Into<String>, citation: impl Into<String>) -> Reason {
         Reason {
             text: text.into(),
@@ -63,7 +63,7 @@ impl Reason {
 }
 
 impl Obligation {
-    /// An obligation.
+    /// An obligation with its stable id, source article and due date, if any.
     pub fn new(
         id: &'static str,
         citation: impl Into<String>,
@@ -83,7 +83,7 @@ impl Obligation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{regime}: {message}")]
 pub struct RuleError {
-    /// The regime.
+    /// The regime that cannot judge them (`CN`, `EU`, …).
     pub regime: &'static str,
     /// What is missing or out of range.
     pub message: String,

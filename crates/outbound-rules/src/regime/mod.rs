@@ -42,9 +42,9 @@ pub struct InstrumentInfo {
 pub struct ThresholdInfo {
     /// What it is.
     pub text: String,
-    /// The value.
+    /// The figure or list, as printed.
     pub value: String,
-    /// The article.
+    /// The article that sets it.
     pub citation: String,
 }
 
