@@ -12,6 +12,7 @@ use outbound_rules::assess::ExporterSummary;
 use outbound_rules::format::thousands;
 use outbound_rules::trend::YearTrend;
 
+use crate::html::escape;
 use crate::templates::Strings;
 use crate::{Lang, LedgerCount};
 
@@ -21,12 +22,6 @@ const L: f64 = 80.0;
 const R: f64 = 190.0;
 const T: f64 = 30.0;
 const B: f64 = 40.0;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
 
 /// The two charts (all individuals, sensitive individuals) of an exporter.
 pub fn exporter_charts(
@@ -115,9 +110,9 @@ fn svg(
     let _ = write!(
         o,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" font-family="{font}" font-size="11" role="img" aria-label="{t}">"#,
-        t = esc(title)
+        t = escape(title)
     );
-    let _ = write!(o, r#"<title>{}</title>"#, esc(title));
+    let _ = write!(o, r#"<title>{}</title>"#, escape(title));
     let _ = write!(
         o,
         r##"<rect x="0" y="0" width="{W}" height="{H}" fill="#fff"/>"##
@@ -125,7 +120,7 @@ fn svg(
     let _ = write!(
         o,
         r#"<text x="{L}" y="18" font-size="13" font-weight="bold">{}</text>"#,
-        esc(title)
+        escape(title)
     );
     // Axes and month ticks.
     let _ = write!(
@@ -148,7 +143,7 @@ fn svg(
     let _ = write!(
         o,
         r#"<text x="{xm}" y="{yt}" text-anchor="middle">{}</text>"#,
-        esc(&s.t("chart.month").replace("{year}", &year.to_string())),
+        escape(&s.t("chart.month").replace("{year}", &year.to_string())),
         xm = (L + W - R) / 2.0,
         yt = H - 6.0
     );
@@ -169,7 +164,7 @@ fn svg(
             o,
             r##"<line x1="{L}" y1="{yv:.1}" x2="{xr}" y2="{yv:.1}" stroke="#c0392b" stroke-width="1.5"/><text x="{xt}" y="{yt:.1}" fill="#c0392b" font-size="10">{}</text><text x="{xt}" y="{yt2:.1}" fill="#c0392b" font-size="9">{}</text>"##,
             thousands(*v),
-            esc(label),
+            escape(label),
             yv = y(*v),
             xr = W - R,
             xt = W - R + 4.0,
@@ -205,7 +200,7 @@ fn svg(
         x(end),
         y(projected),
         y(projected) + 22.0,
-        esc(&s.t("chart.projection")),
+        escape(&s.t("chart.projection")),
         thousands(projected),
         xt = W - R + 4.0
     );

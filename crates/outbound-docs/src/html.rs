@@ -1,5 +1,10 @@
 //! Markdown to a standalone HTML page (pulldown-cmark) with a print stylesheet;
 //! charts referenced as images are inlined as SVG.
+//!
+//! The Markdown carries text from the data map (names, purposes, free text),
+//! so nothing in it is trusted as markup: raw HTML is written as text and
+//! links go nowhere but `http`, `https` and `mailto`. The charts are the only
+//! markup added, and they escape what they print with [`escape`].
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -11,7 +16,8 @@ pub fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 
-fn esc(s: &str) -> String {
+/// Text made safe to put inside an HTML element or a quoted attribute.
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -22,8 +28,13 @@ fn esc(s: &str) -> String {
 pub fn page(doc: &Document) -> String {
     let mut events = Vec::new();
     let mut skip_alt = false;
+    let mut unsafe_link = false;
     for ev in Parser::new_ext(&doc.markdown, options()) {
         match &ev {
+            // Raw HTML in the Markdown comes from the data: show it, never run it.
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw.clone())),
+            Event::Start(Tag::Link { dest_url, .. }) if !safe_url(dest_url) => unsafe_link = true,
+            Event::End(TagEnd::Link) if unsafe_link => unsafe_link = false,
             Event::Start(Tag::Image { dest_url, .. }) => {
                 if let Some(a) = doc.attachments.iter().find(|a| a.name == dest_url.as_ref()) {
                     events.push(Event::Html(CowStr::from(format!(
@@ -48,6 +59,75 @@ pub fn page(doc: &Document) -> String {
             crate::Lang::En => "en",
             crate::Lang::Zh => "zh-CN",
         },
-        title = esc(&doc.title),
+        title = escape(&doc.title),
     )
+}
+
+/// Whether a link target is a web page, a mail address or a relative path
+/// (not `javascript:`, `data:` and the like).
+fn safe_url(url: &str) -> bool {
+    match url.split_once(':') {
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => {
+            ["http", "https", "mailto"].contains(&scheme.to_ascii_lowercase().as_str())
+        }
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_and_mail_links_are_kept() {
+        for url in [
+            "https://a.example/x",
+            "http://a",
+            "mailto:a@b",
+            "MAILTO:a@b",
+            "chart.svg",
+            "a/b:c",
+            "#s1",
+        ] {
+            assert!(safe_url(url), "{url}");
+        }
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:x",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            assert!(!safe_url(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn raw_html_and_script_links_are_text() {
+        let doc = Document {
+            kind: crate::DocKind::Summary,
+            lang: crate::Lang::En,
+            stem: "t".into(),
+            title: "<b>".into(),
+            markdown: "# T\n\n<script>alert(1)</script>\n\n| a |\n|---|\n| x <img src=x onerror=alert(1)> [y](javascript:alert(1)) <a@b.example> |\n".into(),
+            attachments: Vec::new(),
+        };
+        let html = page(&doc);
+        assert!(html.contains("<title>&lt;b&gt;</title>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("<img") && !html.contains("javascript:"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"mailto:a@b.example\">"),
+            "autolinks stay: {html}"
+        );
+    }
 }

@@ -280,3 +280,30 @@ fn ledger_and_scan_evidence_become_cited_figures() {
         .remove(0);
     assert!(s.markdown.contains("ledger query:"));
 }
+
+#[test]
+fn html_reports_escape_text_from_the_map() {
+    let mut map = common::lumen();
+    let t = map
+        .transfers
+        .iter_mut()
+        .find(|t| t.id == "analytics-eu")
+        .unwrap();
+    t.purpose = "<script>alert(1)</script>".into();
+    let a = common::assessed(&map);
+    let input = outbound_docs::Input::new(&map, &a);
+    for lang in [Lang::En, Lang::Zh] {
+        let docs = outbound_docs::all_documents(&input, Some("analytics-eu"), lang).unwrap();
+        let pipia = docs.iter().find(|d| d.kind == DocKind::Pipia).unwrap();
+        assert!(pipia.markdown.contains("<script>alert(1)</script>"));
+        for d in &docs {
+            let html = d.html();
+            assert!(!html.contains("<script"), "{}: {html}", d.stem);
+        }
+        assert!(
+            pipia
+                .html()
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
+    }
+}
