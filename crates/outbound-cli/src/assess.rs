@@ -8,42 +8,31 @@ use outbound_rules::Determination;
 use outbound_rules::assess::{Assessment, assess};
 use outbound_rules::format::thousands;
 
-use crate::output::{Format, markdown_table, print_json, table};
-use crate::validate::load_valid;
+use crate::common::{LedgerCounts, load_valid, parse_date, today};
+use crate::output::{Format, markdown_table, table};
 
 #[derive(clap::Args, Debug)]
-pub struct AssessArgs {
+pub(crate) struct AssessArgs {
     /// The data map (a YAML file or a directory).
-    pub map: PathBuf,
+    pub(crate) map: PathBuf,
     /// Judge as of this date (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
-    pub as_of: Option<Date>,
+    pub(crate) as_of: Option<Date>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Only this transfer.
     #[arg(long)]
-    pub transfer: Option<String>,
+    pub(crate) transfer: Option<String>,
     /// Exit 1 when any route required is not in place.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Use the exact counts of this store's ledger (a SQLite path or a postgres:// URL).
     #[arg(long)]
-    pub store: Option<String>,
+    pub(crate) store: Option<String>,
 }
 
-/// Parses a command-line date with a message that says what is expected.
-pub fn parse_date(s: &str) -> Result<Date, String> {
-    s.parse::<Date>()
-        .map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
-}
-
-/// Today's date in the local time zone.
-pub fn today() -> Date {
-    jiff::Zoned::now().date()
-}
-
-pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &AssessArgs) -> anyhow::Result<u8> {
     let loaded = match load_valid(&args.map) {
         Ok(l) => l,
         Err(code) => return Ok(code),
@@ -53,7 +42,7 @@ pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
         Some(loc) => Some(outbound_store::Store::open(loc)?),
         None => None,
     };
-    let ledger = store.as_ref().map(crate::store_cmd::LedgerCounts);
+    let ledger = store.as_ref().map(LedgerCounts);
     let mut a = assess(
         &loaded.map,
         as_of,
@@ -77,7 +66,7 @@ pub fn run(args: &AssessArgs) -> anyhow::Result<u8> {
 }
 
 /// Renders an assessment in a format.
-pub fn render(a: &Assessment, format: Format) -> anyhow::Result<String> {
+pub(crate) fn render(a: &Assessment, format: Format) -> anyhow::Result<String> {
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(a)? + "\n",
         Format::Table => render_text(a),
@@ -123,7 +112,7 @@ fn contributions_text(e: &outbound_rules::assess::ExporterSummary) -> String {
 }
 
 /// One determination as indented text.
-pub fn render_determination_text(d: &Determination, as_of: Date) -> String {
+pub(crate) fn render_determination_text(d: &Determination, as_of: Date) -> String {
     let mut s = String::new();
     let status = if d.satisfied {
         "in place"
@@ -152,7 +141,7 @@ pub fn render_determination_text(d: &Determination, as_of: Date) -> String {
 }
 
 /// Obligations with a date that is past or within 30 days, soonest first.
-pub fn upcoming(a: &Assessment) -> Vec<(String, &'static str, &'static str, Date, String)> {
+pub(crate) fn upcoming(a: &Assessment) -> Vec<(String, &'static str, &'static str, Date, String)> {
     let mut v = Vec::new();
     for t in &a.transfers {
         for d in &t.determinations {
@@ -169,6 +158,11 @@ pub fn upcoming(a: &Assessment) -> Vec<(String, &'static str, &'static str, Date
     }
     v.sort_by_key(|x| x.3);
     v
+}
+
+/// A table cell: `yes` when the route a determination requires is in place, `NO` otherwise.
+pub(crate) fn in_place(d: &Determination) -> String {
+    if d.satisfied { "yes" } else { "NO" }.into()
 }
 
 fn as_of_days(as_of: Date, d: Date) -> i64 {
@@ -217,11 +211,7 @@ fn summary_rows(a: &Assessment) -> Vec<Vec<String>> {
                 format!("{} → {}", t.exporter, t.recipient_country),
                 d.regime.to_string(),
                 d.mechanism.to_string(),
-                if d.satisfied {
-                    "yes".into()
-                } else {
-                    "NO".into()
-                },
+                in_place(d),
                 next,
             ]);
         }
@@ -401,9 +391,4 @@ fn render_markdown(a: &Assessment) -> String {
         &rows,
     ));
     s
-}
-
-#[allow(dead_code)]
-pub fn print(a: &Assessment) -> anyhow::Result<()> {
-    print_json(a)
 }

@@ -7,12 +7,12 @@ use jiff::civil::Date;
 use outbound_model::{Taxonomy, load_sources};
 use outbound_rules::assess::assess;
 
-use crate::assess::{parse_date, render, today, upcoming};
+use crate::assess::{in_place, render, upcoming};
+use crate::common::{LedgerCounts, default_lang, parse_date, print_diagnostics, today};
 use crate::output::{Format, table};
-use crate::validate::print_diagnostics;
 
 /// The bundled example, embedded so the demo runs from any directory.
-pub const EXAMPLE: &[(&str, &str)] = &[
+pub(crate) const EXAMPLE: &[(&str, &str)] = &[
     (
         "examples/lumen/00-company.yaml",
         include_str!("../../../examples/lumen/00-company.yaml"),
@@ -36,19 +36,19 @@ pub const EXAMPLE: &[(&str, &str)] = &[
 ];
 
 #[derive(clap::Args, Debug)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Judge as of this date (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
-    pub as_of: Option<Date>,
+    pub(crate) as_of: Option<Date>,
     /// `table` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Where the demo keeps its store, keys and outputs (default: a new directory under the system's temp dir).
     #[arg(long)]
-    pub dir: Option<std::path::PathBuf>,
+    pub(crate) dir: Option<std::path::PathBuf>,
 }
 
-pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     let sources: Vec<(String, String)> = EXAMPLE
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))
@@ -194,7 +194,7 @@ fn gate_demo(
         if checked { "yes" } else { "NO" }
     );
     // outbound status: the ledger's exact counts against the thresholds.
-    let ledger = crate::store_cmd::LedgerCounts(&store);
+    let ledger = LedgerCounts(&store);
     let with_ledger = assess(map, as_of, Some(&ledger));
     let _ = writeln!(
         s,
@@ -253,9 +253,7 @@ fn gate_demo(
     let input = outbound_docs::Input::new(map, &assessment);
     let mut written = 0;
     for &kind in outbound_docs::DocKind::ALL.iter() {
-        let Ok(docs) =
-            outbound_docs::documents(&input, kind, None, crate::report_cmd::default_lang(kind))
-        else {
+        let Ok(docs) = outbound_docs::documents(&input, kind, None, default_lang(kind)) else {
             continue;
         };
         for d in docs {
@@ -285,7 +283,10 @@ fn gate_demo(
 }
 
 /// The demo's text: what a compliance officer wants first.
-pub fn demo_text(map: &outbound_model::DataMap, a: &outbound_rules::assess::Assessment) -> String {
+pub(crate) fn demo_text(
+    map: &outbound_model::DataMap,
+    a: &outbound_rules::assess::Assessment,
+) -> String {
     let mut s = String::new();
     let org = map.organisation.as_deref().unwrap_or("the example");
     let _ = writeln!(
@@ -333,11 +334,7 @@ pub fn demo_text(map: &outbound_model::DataMap, a: &outbound_rules::assess::Asse
             t.recipient_country.clone(),
             d.regime.to_string(),
             d.mechanism.to_string(),
-            if d.satisfied {
-                "yes".into()
-            } else {
-                "NO".into()
-            },
+            in_place(d),
         ]);
     }
     let _ = writeln!(s, "\n{tbl}\n");

@@ -7,7 +7,7 @@ use outbound_rules::{Facts, evaluate};
 use crate::assess::render_determination_text;
 use crate::output::{Format, print_json};
 
-pub fn run(path: &str, format: Format) -> anyhow::Result<u8> {
+pub(crate) fn run(path: &str, format: Format) -> anyhow::Result<u8> {
     let text = if path == "-" {
         let mut s = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut s) {

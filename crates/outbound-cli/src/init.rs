@@ -6,7 +6,7 @@ use anyhow::Context;
 
 const STARTER: &str = include_str!("../templates/starter.yaml");
 
-pub fn run(dir: &Path) -> anyhow::Result<u8> {
+pub(crate) fn run(dir: &Path) -> anyhow::Result<u8> {
     if dir.exists()
         && std::fs::read_dir(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?

@@ -6,15 +6,17 @@
 //! `--strict`), 2 unreadable input or a usage error.
 
 mod assess;
+mod common;
 mod demo;
 mod evaluate;
-mod gate_cmd;
+mod gate;
 mod init;
 mod output;
-mod report_cmd;
+mod report;
 mod rules;
-mod scan_cmd;
-mod store_cmd;
+mod scan;
+mod status;
+mod store;
 mod validate;
 
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use output::Format;
+use output::Format;
 
 /// Govern personal data that crosses borders: data map, transfer rules with citations, scanner.
 #[derive(Parser, Debug)]
@@ -70,25 +72,25 @@ enum Command {
     /// Print the JSON Schema of the data-map format.
     Schema,
     /// Find, validate and count personal information in files.
-    Scan(scan_cmd::ScanArgs),
+    Scan(scan::ScanArgs),
     /// Pass one outbound batch through the gate: scan, policy, consent, transforms, counting, rules, ledger.
-    Gate(gate_cmd::GateArgs),
+    Gate(gate::GateArgs),
     /// Counts from the ledger against each threshold, with the trend and projected crossing dates.
-    Status(store_cmd::StatusArgs),
+    Status(status::StatusArgs),
     /// Create the store and its keys.
     #[command(subcommand)]
-    Store(store_cmd::StoreCmd),
+    Store(store::StoreCmd),
     /// Suspend or resume a route (a regulator's order, a recipient in breach).
     #[command(subcommand)]
-    Route(store_cmd::RouteCmd),
+    Route(store::route::RouteCmd),
     /// Import or withdraw separate consents.
     #[command(subcommand)]
-    Consent(store_cmd::ConsentCmd),
+    Consent(store::consent::ConsentCmd),
     /// Verify the audit log, and give and check proofs a third party can verify.
     #[command(subcommand)]
-    Audit(store_cmd::AuditCmd),
+    Audit(store::audit::AuditCmd),
     /// Write the PIPIA report, contract annexes, filing package, GDPR records and compliance summary.
-    Report(report_cmd::ReportArgs),
+    Report(report::ReportArgs),
     /// Run the main job end to end on the bundled example.
     Demo(demo::DemoArgs),
 }
@@ -108,14 +110,14 @@ fn main() -> ExitCode {
             );
             Ok(0)
         }
-        Command::Scan(args) => scan_cmd::run(&args),
-        Command::Gate(args) => gate_cmd::run_gate(&args),
-        Command::Status(args) => store_cmd::status(&args),
-        Command::Store(cmd) => store_cmd::store(&cmd),
-        Command::Route(cmd) => store_cmd::route(&cmd),
-        Command::Consent(cmd) => store_cmd::consent(&cmd),
-        Command::Audit(cmd) => store_cmd::audit(&cmd),
-        Command::Report(args) => report_cmd::run(&args),
+        Command::Scan(args) => scan::run(&args),
+        Command::Gate(args) => gate::run_gate(&args),
+        Command::Status(args) => status::run(&args),
+        Command::Store(cmd) => store::run(&cmd),
+        Command::Route(cmd) => store::route::run(&cmd),
+        Command::Consent(cmd) => store::consent::run(&cmd),
+        Command::Audit(cmd) => store::audit::run(&cmd),
+        Command::Report(args) => report::run(&args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {

@@ -4,7 +4,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 /// How a command prints its result.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned text for a terminal.
     Table,
     /// JSON for programs.
@@ -14,7 +14,7 @@ pub enum Format {
 }
 
 /// A table in the house style: plain ASCII so snapshots and logs stay readable.
-pub fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::ASCII_BORDERS_ONLY_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
@@ -23,7 +23,7 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 /// A Markdown table.
-pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     let mut out = format!(
         "| {} |\n|{}\n",
@@ -40,7 +40,7 @@ pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Prints a value as pretty JSON.
-pub fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }

@@ -5,7 +5,7 @@ use outbound_rules::regime;
 
 use crate::output::{Format, markdown_table, print_json, table};
 
-pub fn run(taxonomy: bool, format: Format) -> anyhow::Result<u8> {
+pub(crate) fn run(taxonomy: bool, format: Format) -> anyhow::Result<u8> {
     if taxonomy {
         return taxonomy_table(format);
     }

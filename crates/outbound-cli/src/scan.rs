@@ -15,7 +15,7 @@ use outbound_scan::{Kind, ScanOptions, ScanReport, scan_paths};
 
 /// Output of `outbound scan`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScanFormat {
+pub(crate) enum ScanFormat {
     /// Aligned text for a terminal.
     Table,
     /// The JSON contract (DESIGN.md, "Scanning (contract)").
@@ -24,41 +24,41 @@ pub enum ScanFormat {
 
 /// Scan files for personal information (CSV/TSV, JSON, JSON lines, text; gzip/zstd).
 #[derive(clap::Args, Debug)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Only scan files under directories matching this glob (repeatable).
     #[arg(long)]
-    pub include: Vec<String>,
+    pub(crate) include: Vec<String>,
     /// Skip files under directories matching this glob (repeatable).
     #[arg(long)]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
-    pub format: ScanFormat,
+    pub(crate) format: ScanFormat,
     /// Show up to N masked sample values per field.
     #[arg(long, default_value_t = 0, value_name = "N")]
-    pub samples: usize,
+    pub(crate) samples: usize,
     /// Field (CSV column or JSON key path) identifying individuals; default:
     /// resident ID, else mobile, else e-mail.
     #[arg(long, value_name = "FIELD")]
-    pub subject_key: Option<String>,
+    pub(crate) subject_key: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
     /// Compare what was found with this data map (with --dataset or --transfer); findings exit 1.
     #[arg(long)]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// The dataset whose fields the files hold.
     #[arg(long, requires = "map", conflicts_with = "transfer")]
-    pub dataset: Option<String>,
+    pub(crate) dataset: Option<String>,
     /// The transfer whose fields the files hold.
     #[arg(long, requires = "map")]
-    pub transfer: Option<String>,
+    pub(crate) transfer: Option<String>,
     /// Print the YAML `fields:` block that would declare what was found.
     #[arg(long)]
-    pub suggest: bool,
+    pub(crate) suggest: bool,
 }
 
 /// The fields a scan is compared with, from `--dataset` or `--transfer`.
@@ -83,7 +83,7 @@ fn declared_fields<'m>(
 
 /// Runs the scan; returns the exit code: 0 clean, 1 if any input had
 /// errors (the report is still printed in full).
-pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let bar = (args.format != ScanFormat::Json && std::io::stderr().is_terminal()).then(|| {
         let total: Option<u64> = args
             .paths
@@ -128,7 +128,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     }
     let comparison = match &args.map {
         Some(path) => {
-            let loaded = match crate::validate::load_valid(path) {
+            let loaded = match crate::common::load_valid(path) {
                 Ok(l) => l,
                 Err(code) => return Ok(code),
             };

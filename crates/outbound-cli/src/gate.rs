@@ -6,46 +6,45 @@ use jiff::civil::Date;
 use outbound_gate::{Format as RecordFormat, GateRequest, Io, Outcome, run};
 use outbound_rules::format::thousands;
 
-use crate::assess::{parse_date, today};
+use crate::common::{load_valid, parse_date, today};
 use crate::output::{Format, print_json};
-use crate::store_cmd::StoreOpts;
-use crate::validate::load_valid;
+use crate::store::StoreOpts;
 
 #[derive(clap::Args, Debug)]
-pub struct GateArgs {
+pub(crate) struct GateArgs {
     /// The data map.
     #[arg(long)]
-    pub map: PathBuf,
+    pub(crate) map: PathBuf,
     /// The transfer the batch belongs to.
     #[arg(long)]
-    pub transfer: String,
+    pub(crate) transfer: String,
     /// The batch (CSV with a header, or JSON lines); `-` for standard input.
     #[arg(long)]
-    pub input: String,
+    pub(crate) input: String,
     /// Where what passes is written (never overwritten); `-` for standard output.
     #[arg(long)]
-    pub output: String,
+    pub(crate) output: String,
     /// Record format (default: from the file name or the first byte).
     #[arg(long, value_parser = ["csv", "jsonl"])]
-    pub input_format: Option<String>,
+    pub(crate) input_format: Option<String>,
     /// Judge as of this date (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
-    pub as_of: Option<Date>,
+    pub(crate) as_of: Option<Date>,
     /// Report everything, change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Count the exporter's group together against splitting.
     #[arg(long)]
-    pub count_group: bool,
+    pub(crate) count_group: bool,
     #[command(flatten)]
-    pub store: StoreOpts,
+    pub(crate) store: StoreOpts,
     /// Summary format (on stderr for table when the output is stdout).
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// Exit codes: 0 passed (or dry run), 1 invalid map, 2 bad input or usage, 3 refused (nothing written, nothing counted).
-pub fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
+pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
     let loaded = match load_valid(&args.map) {
         Ok(l) => l,
         Err(code) => return Ok(code),

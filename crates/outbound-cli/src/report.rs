@@ -16,9 +16,11 @@ use jiff::civil::Date;
 use outbound_docs::{DocError, DocKind, Document, Input, Lang, Templates};
 use outbound_model::DataMap;
 
+use crate::common::{LedgerCounts, default_lang, parse_date, today};
+
 /// Which document to write.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReportKind {
+pub(crate) enum ReportKind {
     /// Personal information protection impact assessment, per transfer (PIPL Art. 55–56).
     Pipia,
     /// Standard contract Annex I and II, per standard-contract transfer.
@@ -37,7 +39,7 @@ pub enum ReportKind {
 
 /// Output language.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LangArg {
+pub(crate) enum LangArg {
     /// Simplified Chinese.
     Zh,
     /// English.
@@ -46,7 +48,7 @@ pub enum LangArg {
 
 /// Output format.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// Markdown (charts as SVG files beside it).
     Md,
     /// Standalone HTML with a print stylesheet (charts inline).
@@ -56,52 +58,40 @@ pub enum ReportFormat {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Which document: pipia, annex, filing, ropa, tia, summary or all.
     #[arg(value_enum)]
-    pub kind: ReportKind,
+    pub(crate) kind: ReportKind,
     /// The data map (a YAML file or a directory).
     #[arg(long)]
-    pub map: PathBuf,
+    pub(crate) map: PathBuf,
     /// Only this transfer (default: every transfer the document applies to).
     #[arg(long)]
-    pub transfer: Option<String>,
+    pub(crate) transfer: Option<String>,
     /// Language; default Chinese for pipia, annex and filing, English for ropa, tia and summary.
     #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
+    pub(crate) lang: Option<LangArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
     /// Directory to write into (created if absent).
     #[arg(long, default_value = "reports")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Judge as of this date (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
-    pub as_of: Option<Date>,
+    pub(crate) as_of: Option<Date>,
     /// The data map as filed with the authority, to find re-filing triggers.
     #[arg(long)]
-    pub filed_map: Option<PathBuf>,
+    pub(crate) filed_map: Option<PathBuf>,
     /// An edited copy of the templates (a directory with en/ and zh/).
     #[arg(long)]
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
     /// The map's revision to state in the documents (e.g. a git commit).
     #[arg(long)]
-    pub revision: Option<String>,
+    pub(crate) revision: Option<String>,
     /// Take the counts from this store's ledger (a SQLite path or a postgres:// URL) and cite it.
     #[arg(long)]
-    pub store: Option<String>,
-}
-
-fn parse_date(s: &str) -> Result<Date, String> {
-    s.parse::<Date>()
-        .map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
-}
-
-pub(crate) fn default_lang(kind: DocKind) -> Lang {
-    match kind {
-        DocKind::Pipia | DocKind::Annex | DocKind::Filing => Lang::Zh,
-        DocKind::Ropa | DocKind::Tia | DocKind::Summary => Lang::En,
-    }
+    pub(crate) store: Option<String>,
 }
 
 /// Loads a map; `Err(code)` after printing why.
@@ -126,7 +116,7 @@ fn load(path: &Path, what: &str) -> Result<DataMap, u8> {
     }
 }
 
-pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<u8> {
     let map = match load(&args.map, "data map") {
         Ok(m) => m,
         Err(code) => return Ok(code),
@@ -144,12 +134,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         eprintln!("error: no transfer `{id}` in the data map");
         return Ok(2);
     }
-    let as_of = args.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+    let as_of = args.as_of.unwrap_or_else(today);
     let store = match &args.store {
         Some(loc) => Some(outbound_store::Store::open(loc)?),
         None => None,
     };
-    let ledger = store.as_ref().map(crate::store_cmd::LedgerCounts);
+    let ledger = store.as_ref().map(LedgerCounts);
     let assessment = outbound_rules::assess::assess(
         &map,
         as_of,

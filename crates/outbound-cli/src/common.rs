@@ -1,0 +1,87 @@
+//! Helpers more than one command uses. Imports none of its sibling modules,
+//! so that commands can share it without importing each other.
+
+use std::path::Path;
+
+use jiff::civil::Date;
+use outbound_docs::{DocKind, Lang};
+use outbound_model::{Diagnostic, Loaded, load_path};
+use outbound_store::Store;
+
+/// Parses a command-line date with a message that says what is expected.
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
+}
+
+/// Today's date in the local time zone.
+pub(crate) fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+/// Loads a map; on an unreadable path prints the error and returns exit code 2.
+pub(crate) fn load(map: &Path) -> Result<Loaded, u8> {
+    load_path(map).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })
+}
+
+/// Loads a map that must be valid: prints its problems and returns the exit code otherwise
+/// (2 unreadable, 1 invalid).
+pub(crate) fn load_valid(map: &Path) -> Result<Loaded, u8> {
+    let loaded = load(map)?;
+    if !loaded.diagnostics.is_empty() {
+        print_diagnostics(&loaded.diagnostics);
+        eprintln!(
+            "error: the data map has {} problem(s); fix them first (`outbound validate`)",
+            loaded.diagnostics.len()
+        );
+        return Err(1);
+    }
+    Ok(loaded)
+}
+
+/// Prints diagnostics to stderr in the compiler style.
+pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!(
+            "{}: error[{}]: {}: {}",
+            d.loc,
+            serde_json::to_value(d.code)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            d.field,
+            d.message
+        );
+        if !d.help.is_empty() {
+            eprintln!("  help: {}", d.help);
+        }
+    }
+}
+
+/// The ledger as the rules' count source.
+pub(crate) struct LedgerCounts<'a>(pub(crate) &'a Store);
+
+impl outbound_rules::assess::CountSource for LedgerCounts<'_> {
+    fn exported(&self, exporter: &str, from: Date, to: Date) -> Option<outbound_rules::Counts> {
+        let c = self
+            .0
+            .counts(&[exporter.to_string()], from.year(), to.year())
+            .ok()?;
+        Some(outbound_rules::Counts {
+            individuals: c.individuals,
+            sensitive_individuals: c.sensitive_individuals,
+        })
+    }
+}
+
+/// The language a document is written in unless asked otherwise: Chinese for
+/// what goes to the CAC, English for the GDPR documents and the summary.
+pub(crate) fn default_lang(kind: DocKind) -> Lang {
+    match kind {
+        DocKind::Pipia | DocKind::Annex | DocKind::Filing => Lang::Zh,
+        DocKind::Ropa | DocKind::Tia | DocKind::Summary => Lang::En,
+    }
+}

@@ -1,0 +1,131 @@
+//! `outbound audit verify|head|prove|consistency|check`: the audit log and
+//! the proofs a third party checks with the public key alone.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use outbound_store::signed_head::{
+    ProofBundle, SignedTreeHead, format_verifying_key, parse_verifying_key,
+};
+
+use super::StoreOpts;
+use crate::output::{Format, print_json};
+
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum AuditCmd {
+    /// Recompute the tree from the entries and check every signed head.
+    Verify {
+        #[command(flatten)]
+        store: StoreOpts,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the latest signed tree head (JSON) and the public key that verifies it.
+    Head {
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// An inclusion proof for entry N against the latest signed head (JSON bundle).
+    Prove {
+        /// Entry index.
+        entry: u64,
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// A consistency proof from an earlier signed head (a JSON file) to the latest one.
+    Consistency {
+        /// The earlier head, as printed by `outbound audit head`.
+        old_head: PathBuf,
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// Check a proof bundle with the operator's public key alone: no store, no personal data.
+    Check {
+        /// The bundle (JSON) from `prove` or `consistency`.
+        bundle: PathBuf,
+        /// The public key (hex), as printed by `outbound audit head`.
+        #[arg(long)]
+        key: String,
+    },
+}
+
+pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
+    match cmd {
+        AuditCmd::Verify { store, format } => {
+            let (s, k) = store.open()?;
+            let r = s.audit_verify(&k)?;
+            if *format == Format::Json {
+                print_json(&r)?;
+            } else if r.problems.is_empty() {
+                println!(
+                    "audit log intact: {} entries, {} signed heads verified",
+                    r.entries, r.heads
+                );
+            } else {
+                for p in &r.problems {
+                    eprintln!("TAMPERED: {p}");
+                }
+                eprintln!("{} problem(s) in {} entries", r.problems.len(), r.entries);
+            }
+            Ok(if r.problems.is_empty() { 0 } else { 1 })
+        }
+        AuditCmd::Head { store } => {
+            let (s, k) = store.open()?;
+            let head = s.audit_heads()?.pop();
+            print_json(
+                &serde_json::json!({"head": head, "public_key": format_verifying_key(&k.verifying())}),
+            )?;
+            Ok(0)
+        }
+        AuditCmd::Prove { entry, store } => {
+            let (s, _) = store.open()?;
+            println!(
+                "{}",
+                ProofBundle::Inclusion(s.audit_prove(*entry)?).to_json()
+            );
+            Ok(0)
+        }
+        AuditCmd::Consistency { old_head, store } => {
+            let (s, _) = store.open()?;
+            let text = std::fs::read_to_string(old_head)
+                .with_context(|| format!("cannot read {}", old_head.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not JSON", old_head.display()))?;
+            let head: SignedTreeHead = serde_json::from_value(v.get("head").cloned().unwrap_or(v))
+                .with_context(|| format!("{}: not a signed tree head", old_head.display()))?;
+            println!(
+                "{}",
+                ProofBundle::Consistency(s.audit_consistency(head)?).to_json()
+            );
+            Ok(0)
+        }
+        AuditCmd::Check { bundle, key } => {
+            let text = std::fs::read_to_string(bundle)
+                .with_context(|| format!("cannot read {}", bundle.display()))?;
+            let key = parse_verifying_key(key).map_err(|e| anyhow::anyhow!("--key: {e}"))?;
+            match ProofBundle::from_json(&text).and_then(|b| b.check(&key).map(|_| b)) {
+                Ok(ProofBundle::Inclusion(b)) => {
+                    println!(
+                        "valid: entry {} is in the log of {} entries signed at {}",
+                        b.index,
+                        b.tree_size,
+                        b.head.time().map(|t| t.to_string()).unwrap_or_default()
+                    );
+                    Ok(0)
+                }
+                Ok(ProofBundle::Consistency(b)) => {
+                    println!(
+                        "valid: the log of {} entries extends the log of {} entries without changing it",
+                        b.new_head.size, b.old_head.size
+                    );
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("INVALID: {}: {e}", bundle.display());
+                    Ok(1)
+                }
+            }
+        }
+    }
+}

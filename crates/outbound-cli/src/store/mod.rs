@@ -1,0 +1,89 @@
+//! The ledger and the audit log: where the store is (`StoreOpts`, shared by
+//! every command that opens it), `outbound store init`, and one module per
+//! command group that works on it (`route`, `consent`, `audit`).
+
+pub(crate) mod audit;
+pub(crate) mod consent;
+pub(crate) mod route;
+
+use std::path::{Path, PathBuf};
+
+use outbound_store::signed_head::format_verifying_key;
+use outbound_store::{Keys, Store, default_location, is_postgres, keys::default_dir_for};
+
+/// Where the store is and where its keys are.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct StoreOpts {
+    /// The store: a SQLite file path or a `postgres://` URL. Default: `$OUTBOUND_STORE`, else ~/.local/share/outbound/store.db.
+    #[arg(long, env = "OUTBOUND_STORE")]
+    pub(crate) store: Option<String>,
+    /// Directory of the store's keys. Default: beside a SQLite file (`store.db.keys`); required for PostgreSQL
+    /// unless OUTBOUND_HASH_KEY and OUTBOUND_SIGNING_KEY are set.
+    #[arg(long, env = "OUTBOUND_KEYS")]
+    pub(crate) keys: Option<PathBuf>,
+}
+
+impl StoreOpts {
+    fn location(&self) -> String {
+        self.store.clone().unwrap_or_else(default_location)
+    }
+    fn keys_dir(&self) -> anyhow::Result<PathBuf> {
+        if let Some(k) = &self.keys {
+            return Ok(k.clone());
+        }
+        let loc = self.location();
+        if is_postgres(&loc) {
+            if std::env::var_os("OUTBOUND_HASH_KEY").is_some() {
+                return Ok(PathBuf::from("/nonexistent"));
+            }
+            anyhow::bail!(
+                "a PostgreSQL store needs --keys DIR (or OUTBOUND_HASH_KEY and OUTBOUND_SIGNING_KEY)"
+            );
+        }
+        Ok(default_dir_for(Path::new(&loc)))
+    }
+    /// Opens the store and loads its keys.
+    pub(crate) fn open(&self) -> anyhow::Result<(Store, Keys)> {
+        let dir = self.keys_dir()?;
+        let loc = self.location();
+        if !is_postgres(&loc) && !Path::new(&loc).exists() {
+            anyhow::bail!("no store at {loc}; create one with `outbound store init --store {loc}`");
+        }
+        let keys = Keys::load(&dir)?;
+        let store = Store::open(&loc)?;
+        Ok((store, keys))
+    }
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum StoreCmd {
+    /// Create a store (SQLite file or PostgreSQL schema) and its keys.
+    Init(StoreOpts),
+}
+
+pub(crate) fn run(cmd: &StoreCmd) -> anyhow::Result<u8> {
+    match cmd {
+        StoreCmd::Init(o) => {
+            let loc = o.location();
+            let dir = o.keys_dir()?;
+            let keys = if dir.join("hash.key").exists() {
+                eprintln!("keys already exist in {}; keeping them", dir.display());
+                Keys::load(&dir)?
+            } else {
+                Keys::create(&dir)?
+            };
+            let store = Store::open(&loc)?;
+            println!(
+                "store: {} (schema version {})",
+                store.location,
+                store.schema_version()?
+            );
+            println!("keys: {} (owner-only files; never printed)", dir.display());
+            println!(
+                "audit log public key: {}",
+                format_verifying_key(&keys.verifying())
+            );
+            Ok(0)
+        }
+    }
+}
