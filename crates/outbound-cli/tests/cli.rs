@@ -5,29 +5,13 @@
 //! Exit codes (src/main.rs): 0 success, 1 findings, 2 unreadable input or usage
 //! error. 101 would be a panic and is never acceptable.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// The workspace root: commands run from here so paths print as `examples/lumen/...`.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `outbound` with the workspace root as current directory.
-fn outbound() -> assert_cmd::Command {
-    let mut c = cargo_bin_cmd!("outbound");
-    c.current_dir(root());
-    c
-}
+use crate::common::{DESIGN_FACTS, outbound, outbound_in};
 
 /// The starter map `outbound init` writes; the base the bad-input cases mutate.
 const STARTER: &str = include_str!("../templates/starter.yaml");
-
-/// The facts document of DESIGN.md "Facts document", verbatim.
-const DESIGN_FACTS: &str = include_str!("../../../examples/facts/design-example.json");
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -55,7 +39,7 @@ fn pos(text: &str, needle: &str) -> (usize, usize) {
 
 /// One diagnostic as `validate` prints it to stderr:
 /// `FILE:LINE:COL: error[CODE]: FIELD: MESSAGE` then `  help: HELP`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Diag {
     file: String,
     line: usize,
@@ -105,8 +89,7 @@ fn validate_files(files: &[(&str, &str)], target: &str) -> (i32, String, Vec<Dia
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let out = cargo_bin_cmd!("outbound")
-        .current_dir(dir.path())
+    let out = outbound_in(dir.path())
         .args(["validate", target])
         .output()
         .unwrap();
@@ -119,6 +102,23 @@ fn validate_files(files: &[(&str, &str)], target: &str) -> (i32, String, Vec<Dia
 
 fn validate_one(text: &str) -> (i32, String, Vec<Diag>) {
     validate_files(&[("map.yaml", text)], "map.yaml")
+}
+
+/// Runs `validate` on `text` as `map.yaml` and checks it is found invalid
+/// (exit 1). Returns (stderr, diagnostics).
+#[track_caller]
+fn validate_invalid(text: &str) -> (String, Vec<Diag>) {
+    let (code, stderr, diags) = validate_one(text);
+    assert_eq!(code, 1, "{stderr}");
+    (stderr, diags)
+}
+
+/// Runs `validate` on `text`, checks it is found invalid, and returns the
+/// diagnostic with this code and field.
+#[track_caller]
+fn diag_for(text: &str, code: &str, field: &str) -> Diag {
+    let (stderr, diags) = validate_invalid(text);
+    find(&diags, &stderr, code, field).clone()
 }
 
 /// The diagnostic with this code and field; fails with all of stderr otherwise.
@@ -136,6 +136,33 @@ fn assert_at(d: &Diag, file: &str, line: usize) {
     assert!(d.col >= 1, "column missing: {d:?}");
     let help = d.help.as_deref().unwrap_or("");
     assert!(!help.trim().is_empty(), "no help line: {d:?}");
+}
+
+/// Checks `d` is at the line and column of `needle` in `text` (as `map.yaml`), with a help line.
+#[track_caller]
+fn assert_exactly_at(d: &Diag, text: &str, needle: &str) {
+    let (line, col) = pos(text, needle);
+    assert_at(d, "map.yaml", line);
+    assert_eq!(d.col, col, "{d:?}");
+}
+
+/// Runs `cmd`, checks it exits 0 (else fails with its stderr), and returns its stdout.
+#[track_caller]
+fn stdout_ok(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `cmd`, checks it exits 0, and parses its stdout as JSON.
+#[track_caller]
+fn json_of(cmd: &mut assert_cmd::Command) -> Value {
+    serde_json::from_str(&stdout_ok(cmd)).expect("stdout is JSON")
 }
 
 // ---------------------------------------------------------------------------
@@ -212,8 +239,7 @@ fn starter_is_what_init_writes() {
 #[test]
 fn unknown_reference_with_did_you_mean() {
     let text = replace_once(STARTER, "recipient: parent-us", "recipient: parent-su");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
+    let (stderr, diags) = validate_invalid(&text);
     let d = find(
         &diags,
         &stderr,
@@ -236,11 +262,8 @@ fn unknown_reference_with_did_you_mean() {
 #[test]
 fn unknown_category_with_suggestion() {
     let text = replace_once(STARTER, "category: contact.phone", "category: contact.phon");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(
-        &diags,
-        &stderr,
+    let d = &diag_for(
+        &text,
         "unknown_category",
         "dataset customers.fields.mobile.category",
     );
@@ -258,9 +281,7 @@ fn unknown_category_with_suggestion() {
 #[test]
 fn missing_required_field() {
     let text = replace_once(STARTER, "    purpose: group customer service\n", "");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(&diags, &stderr, "missing_field", "transfers[0].purpose");
+    let d = &diag_for(&text, "missing_field", "transfers[0].purpose");
     assert_at(d, "map.yaml", pos(&text, "- id: crm-to-parent").0);
     assert!(d.message.contains("`purpose`"), "{d:?}");
     assert!(d.help.as_deref().unwrap().contains("purpose:"), "{d:?}");
@@ -273,17 +294,8 @@ fn wrong_type_list_for_a_number() {
         "individuals_per_year: 20000",
         "individuals_per_year: [20000, 30000]",
     );
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(
-        &diags,
-        &stderr,
-        "wrong_type",
-        "transfers[0].individuals_per_year",
-    );
-    let (line, col) = pos(&text, "[20000, 30000]");
-    assert_at(d, "map.yaml", line);
-    assert_eq!(d.col, col, "{d:?}");
+    let d = &diag_for(&text, "wrong_type", "transfers[0].individuals_per_year");
+    assert_exactly_at(d, &text, "[20000, 30000]");
     assert!(d.message.contains("a list"), "{d:?}");
 }
 
@@ -322,34 +334,16 @@ fn with_pipia(completed: &str) -> String {
 #[test]
 fn date_in_the_wrong_format() {
     let text = with_pipia("2026/03/01");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(
-        &diags,
-        &stderr,
-        "invalid_value",
-        "transfers[0].pipia.completed",
-    );
-    let (line, col) = pos(&text, "2026/03/01");
-    assert_at(d, "map.yaml", line);
-    assert_eq!(d.col, col, "{d:?}");
+    let d = &diag_for(&text, "invalid_value", "transfers[0].pipia.completed");
+    assert_exactly_at(d, &text, "2026/03/01");
     assert!(d.message.contains("YYYY-MM-DD"), "{d:?}");
 }
 
 #[test]
 fn impossible_date() {
     let text = with_pipia("2026-02-30");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(
-        &diags,
-        &stderr,
-        "invalid_value",
-        "transfers[0].pipia.completed",
-    );
-    let (line, col) = pos(&text, "2026-02-30");
-    assert_at(d, "map.yaml", line);
-    assert_eq!(d.col, col, "{d:?}");
+    let d = &diag_for(&text, "invalid_value", "transfers[0].pipia.completed");
+    assert_exactly_at(d, &text, "2026-02-30");
     assert!(d.message.contains("not a real calendar date"), "{d:?}");
 }
 
@@ -360,17 +354,8 @@ fn negative_count() {
         "individuals_per_year: 20000",
         "individuals_per_year: -20000",
     );
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(
-        &diags,
-        &stderr,
-        "invalid_value",
-        "transfers[0].individuals_per_year",
-    );
-    let (line, col) = pos(&text, "-20000");
-    assert_at(d, "map.yaml", line);
-    assert_eq!(d.col, col, "{d:?}");
+    let d = &diag_for(&text, "invalid_value", "transfers[0].individuals_per_year");
+    assert_exactly_at(d, &text, "-20000");
     assert!(d.message.contains("negative"), "{d:?}");
 }
 
@@ -378,8 +363,7 @@ fn negative_count() {
 fn country_codes_that_are_not_iso_alpha2() {
     let text = replace_once(STARTER, "    country: US\n", "    country: UK\n");
     let text = replace_once(&text, "storage: {country: US}", "storage: {country: XX}");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
+    let (stderr, diags) = validate_invalid(&text);
     let uk = find(&diags, &stderr, "invalid_value", "recipients[0].country");
     let (line, col) = pos(&text, "country: UK");
     assert_at(uk, "map.yaml", line);
@@ -398,9 +382,7 @@ fn country_codes_that_are_not_iso_alpha2() {
 #[test]
 fn lowercase_country_gets_capitals_hint() {
     let text = replace_once(STARTER, "    country: US\n", "    country: us\n");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(&diags, &stderr, "invalid_value", "recipients[0].country");
+    let d = &diag_for(&text, "invalid_value", "recipients[0].country");
     assert!(d.help.as_deref().unwrap().contains("`US`"), "{d:?}");
 }
 
@@ -411,12 +393,9 @@ fn unknown_field_typo() {
         "    recipient: parent-us\n",
         "    recipent: parent-us\n",
     );
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
+    let (stderr, diags) = validate_invalid(&text);
     let d = find(&diags, &stderr, "unknown_field", "transfers[0].recipent");
-    let (line, col) = pos(&text, "recipent:");
-    assert_at(d, "map.yaml", line);
-    assert_eq!(d.col, col, "{d:?}");
+    assert_exactly_at(d, &text, "recipent:");
     assert!(d.message.contains("`recipent`"), "{d:?}");
     assert!(
         d.help
@@ -432,9 +411,7 @@ fn unknown_field_typo() {
 #[test]
 fn malformed_yaml_bad_indentation() {
     let text = replace_once(STARTER, "    name: CRM\n", "     name: CRM\n");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(&diags, &stderr, "syntax", "(file)");
+    let d = &diag_for(&text, "syntax", "(file)");
     // The scanner notices at the bad line or the one after it.
     let bad = pos(&text, "     name: CRM").0;
     assert_eq!(d.file, "map.yaml");
@@ -446,9 +423,7 @@ fn malformed_yaml_bad_indentation() {
 #[test]
 fn malformed_yaml_unclosed_quote() {
     let text = replace_once(STARTER, "name: CRM\n", "name: \"CRM\n");
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
-    let d = find(&diags, &stderr, "syntax", "(file)");
+    let d = &diag_for(&text, "syntax", "(file)");
     assert_eq!(d.file, "map.yaml");
     assert!(d.line >= pos(&text, "\"CRM").0, "{d:?}");
     assert!(d.col >= 1);
@@ -486,8 +461,7 @@ fn every_problem_is_reported_in_one_run() {
         "    # pipia: {completed: 2026-02-15}",
         "    pipia: {completed: 2026-02-30}",
     );
-    let (code, stderr, diags) = validate_one(&text);
-    assert_eq!(code, 1, "{stderr}");
+    let (stderr, diags) = validate_invalid(&text);
     let expected = [
         ("invalid_value", "recipients[0].country"),
         (
@@ -535,8 +509,7 @@ fn validate_json_output() {
     let text = replace_once(&text, "    country: US\n", "    country: XX\n");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("map.yaml"), &text).unwrap();
-    let out = cargo_bin_cmd!("outbound")
-        .current_dir(dir.path())
+    let out = outbound_in(dir.path())
         .args(["validate", "map.yaml", "--format", "json"])
         .output()
         .unwrap();
@@ -560,12 +533,7 @@ fn validate_json_output() {
             .any(|d| d["code"] == "invalid_value" && d["field"] == "recipients[0].country")
     );
 
-    let ok = outbound()
-        .args(["validate", "examples/lumen", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(ok.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    let v = json_of(outbound().args(["validate", "examples/lumen", "--format", "json"]));
     assert_eq!(v["valid"], Value::Bool(true));
     assert_eq!(v["diagnostics"], serde_json::json!([]));
 }
@@ -631,35 +599,21 @@ fn evaluate_design_example_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("facts.json");
     std::fs::write(&f, DESIGN_FACTS).unwrap();
-    let out = outbound()
-        .args(["evaluate", "--format", "json", "--facts"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        outbound()
+            .args(["evaluate", "--format", "json", "--facts"])
+            .arg(&f),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     check_design_determination(&v);
 }
 
 #[test]
 fn evaluate_design_example_from_stdin() {
-    let out = outbound()
-        .args(["evaluate", "--facts", "-", "--format", "json"])
-        .write_stdin(DESIGN_FACTS)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        outbound()
+            .args(["evaluate", "--facts", "-", "--format", "json"])
+            .write_stdin(DESIGN_FACTS),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     check_design_determination(&v);
 }
 
@@ -682,8 +636,7 @@ fn evaluate_table_output() {
 fn evaluate_bad(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("facts.json"), text).unwrap();
-    let out = cargo_bin_cmd!("outbound")
-        .current_dir(dir.path())
+    let out = outbound_in(dir.path())
         .args(["evaluate", "--facts", "facts.json", "--format", "json"])
         .output()
         .unwrap();
@@ -855,12 +808,7 @@ fn rules_commands() {
         .args(["rules", "--taxonomy", "--format", "markdown"])
         .assert()
         .code(0);
-    let out = outbound()
-        .args(["rules", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(outbound().args(["rules", "--format", "json"]));
     let ids: Vec<&str> = v
         .as_array()
         .unwrap()
@@ -868,20 +816,13 @@ fn rules_commands() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"CN") && ids.contains(&"EU"), "{ids:?}");
-    let out = outbound()
-        .args(["rules", "--taxonomy", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(outbound().args(["rules", "--taxonomy", "--format", "json"]));
     assert!(!v.as_array().unwrap().is_empty());
 }
 
 #[test]
 fn schema_is_json_with_transfers() {
-    let out = outbound().arg("schema").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(outbound().arg("schema"));
     assert!(v["properties"]["transfers"].is_object(), "{v}");
     assert!(v["properties"]["exporters"].is_object());
 }
@@ -895,8 +836,7 @@ fn demo_runs() {
         .stdout(predicate::str::contains("Outbound demo: Lumen Group"));
     // From anywhere: the example is embedded.
     let tmp = tempfile::tempdir().unwrap();
-    cargo_bin_cmd!("outbound")
-        .current_dir(tmp.path())
+    outbound_in(tmp.path())
         .args(["demo", "--as-of", "2026-11-23", "--format", "json"])
         .assert()
         .code(0);
@@ -955,8 +895,7 @@ fn assess_refuses_an_invalid_map() {
     let dir = tempfile::tempdir().unwrap();
     let text = replace_once(STARTER, "recipient: parent-us", "recipient: parent-su");
     std::fs::write(dir.path().join("map.yaml"), text).unwrap();
-    cargo_bin_cmd!("outbound")
-        .current_dir(dir.path())
+    outbound_in(dir.path())
         .args(["assess", "map.yaml", "--as-of", "2026-11-23"])
         .assert()
         .code(1)
@@ -968,14 +907,7 @@ fn assess_refuses_an_invalid_map() {
 // snapshots
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = outbound().args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    stdout_ok(outbound().args(args))
 }
 
 #[test]

@@ -18,8 +18,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
 
-/// DESIGN.md "Facts document", verbatim.
-const DESIGN_FACTS: &str = include_str!("../../../examples/facts/design-example.json");
+use crate::common::DESIGN_FACTS;
 
 const EEA: &[&str] = &[
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",

@@ -3,11 +3,9 @@
 
 /// Runs `outbound report ARGS` from the workspace root; returns the exit code.
 fn run(args: &[&str]) -> u8 {
-    let o = assert_cmd::Command::cargo_bin("outbound")
-        .unwrap()
+    let o = crate::common::outbound()
         .arg("report")
         .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .unwrap();
     o.status.code().unwrap_or(101) as u8
@@ -115,9 +113,7 @@ fn refiling_triggers_from_the_filed_map() {
     // The map as filed: analytics-eu before its purpose changed and a field was added.
     let filed = dir.path().join("filed");
     std::fs::create_dir_all(&filed).unwrap();
-    for e in
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/lumen")).unwrap()
-    {
+    for e in std::fs::read_dir(crate::common::root().join("examples/lumen")).unwrap() {
         let p = e.unwrap().path();
         let text = std::fs::read_to_string(&p).unwrap();
         let text = text

@@ -3,18 +3,15 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn outbound(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("outbound").unwrap();
-    c.env("OUTBOUND_STORE", store)
-        .env_remove("OUTBOUND_KEYS")
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    c
-}
-
+/// Runs `outbound ARGS` from the workspace root on the store at `store`
+/// (its keys beside it); returns (exit code, stdout, stderr).
 fn run(store: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = outbound(store).args(args).output().unwrap();
+    let o = crate::common::outbound()
+        .env("OUTBOUND_STORE", store)
+        .env_remove("OUTBOUND_KEYS")
+        .args(args)
+        .output()
+        .unwrap();
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).into(),
@@ -72,7 +69,8 @@ fn ledger_and_audit_commands() {
         outbound_gate::sample::customers_csv(0, 200, 3, false),
     )
     .unwrap();
-    let gate = |out: &str| {
+    // One crm-to-parent batch through the gate; `format` is the summary's.
+    let gate = |input: &str, output: &str, format: &str| {
         run(
             &store,
             &[
@@ -84,22 +82,22 @@ fn ledger_and_audit_commands() {
                 "--as-of",
                 "2026-11-23",
                 "--input",
-                d.join("batch.csv").to_str().unwrap(),
+                d.join(input).to_str().unwrap(),
                 "--output",
-                d.join(out).to_str().unwrap(),
+                d.join(output).to_str().unwrap(),
                 "--format",
-                "json",
+                format,
             ],
         )
     };
-    let (code, out, err) = gate("out.csv");
+    let (code, out, err) = gate("batch.csv", "out.csv", "json");
     assert_eq!(code, 0, "{out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["records_out"], 180);
     assert_eq!(report["dropped_no_consent"], 20);
     assert_eq!(report["outcome"]["result"], "passed");
     // The output is never overwritten.
-    let (code, _, err) = gate("out.csv");
+    let (code, _, err) = gate("batch.csv", "out.csv", "json");
     assert_eq!(code, 2, "{err}");
 
     // status and assess read the ledger.
@@ -169,22 +167,7 @@ fn ledger_and_audit_commands() {
         outbound_gate::sample::customers_csv(0, 5, 4, false),
     )
     .unwrap();
-    let (code, out, _) = run(
-        &store,
-        &[
-            "gate",
-            "--map",
-            "examples/lumen",
-            "--transfer",
-            "crm-to-parent",
-            "--as-of",
-            "2026-11-23",
-            "--input",
-            d.join("batch2.csv").to_str().unwrap(),
-            "--output",
-            d.join("out2.csv").to_str().unwrap(),
-        ],
-    );
+    let (code, out, _) = gate("batch2.csv", "out2.csv", "table");
     assert_eq!(code, 3, "a suspended route refuses: {out}");
     assert!(out.contains("REFUSED") && !d.join("out2.csv").exists());
     assert_eq!(
@@ -201,18 +184,22 @@ fn ledger_and_audit_commands() {
         .0,
         0
     );
+    // A third party checks a bundle with the public key alone.
+    let check = |bundle: &str| {
+        run(
+            &store,
+            &[
+                "audit",
+                "check",
+                d.join(bundle).to_str().unwrap(),
+                "--key",
+                &key,
+            ],
+        )
+    };
     let (_, proof, _) = run(&store, &["audit", "prove", "1"]);
     std::fs::write(d.join("proof.json"), &proof).unwrap();
-    let (code, out, _) = run(
-        &store,
-        &[
-            "audit",
-            "check",
-            d.join("proof.json").to_str().unwrap(),
-            "--key",
-            &key,
-        ],
-    );
+    let (code, out, _) = check("proof.json");
     assert_eq!(code, 0, "{out}");
     let (_, cons, _) = run(
         &store,
@@ -223,31 +210,13 @@ fn ledger_and_audit_commands() {
         ],
     );
     std::fs::write(d.join("cons.json"), &cons).unwrap();
-    let (code, out, _) = run(
-        &store,
-        &[
-            "audit",
-            "check",
-            d.join("cons.json").to_str().unwrap(),
-            "--key",
-            &key,
-        ],
-    );
+    let (code, out, _) = check("cons.json");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("extends the log"), "{out}");
     // A forged bundle fails the check.
     let forged = proof.replacen("\"index\": 1", "\"index\": 0", 1);
     std::fs::write(d.join("forged.json"), forged).unwrap();
-    let (code, _, err) = run(
-        &store,
-        &[
-            "audit",
-            "check",
-            d.join("forged.json").to_str().unwrap(),
-            "--key",
-            &key,
-        ],
-    );
+    let (code, _, err) = check("forged.json");
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("INVALID"));
 }

@@ -1,0 +1,10 @@
+//! The crate's one integration-test binary: each former test file is a
+//! module, so the suite links once instead of five times.
+
+mod common;
+
+mod cli;
+mod facts_fuzz;
+mod gate_kill;
+mod report_cli;
+mod store_cli;
