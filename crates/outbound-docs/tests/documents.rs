@@ -307,3 +307,22 @@ fn html_reports_escape_text_from_the_map() {
         );
     }
 }
+
+#[test]
+fn a_transfer_missing_from_the_filed_map_is_a_refiling_trigger() {
+    let map = common::lumen();
+    let mut filed = map.clone();
+    filed.transfers.retain(|t| t.id != "analytics-eu");
+    let a = common::assessed(&map);
+    let mut input = outbound_docs::Input::new(&map, &a);
+    input.filed_map = Some(&filed);
+    let d = outbound_docs::documents(&input, DocKind::Filing, Some("analytics-eu"), Lang::En)
+        .unwrap()
+        .remove(0);
+    assert!(
+        d.markdown
+            .contains("| transfer not in the filed map | — | analytics-eu[^s"),
+        "{}",
+        d.markdown
+    );
+}

@@ -135,7 +135,7 @@ fn refiling_triggers(cx: &mut Cx<'_, '_>, t: &Transfer) -> Vec<Value> {
     let Some(old) = filed.transfer(&t.id) else {
         let src = cx.map_src(&t.loc, &what, "id");
         return vec![
-            json!({"trigger": cx.t("trigger.new_transfer"), "change": Figure { value: t.id.clone(), src }}),
+            json!({"trigger": cx.t("trigger.new_transfer"), "before": null, "after": null, "change": Figure { value: t.id.clone(), src }}),
         ];
     };
     changes(cx, filed, old, t)
