@@ -5,26 +5,7 @@
 
 use std::fmt::Write as _;
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
-const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛",
-];
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use outbound_scan::corpus::{Rng, given_char, surname};
 
 /// The customer id of customer `i`.
 pub fn customer_id(i: u64) -> String {
@@ -34,18 +15,15 @@ pub fn customer_id(i: u64) -> String {
 /// `rows` records of customers `first..first+rows` as CSV with the columns of the
 /// example's `crm-to-parent` transfer; with `with_id_no`, an undeclared `id_no` column too.
 pub fn customers_csv(first: u64, rows: u64, seed: u64, with_id_no: bool) -> String {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut s = String::from("customer_id,name,mobile,email,items");
     if with_id_no {
         s.push_str(",id_no");
     }
     s.push('\n');
     for i in first..first + rows {
-        let name = format!(
-            "{}{}",
-            SURNAMES[rng.below(SURNAMES.len() as u64) as usize],
-            GIVEN[rng.below(GIVEN.len() as u64) as usize]
-        );
+        // One draw each, so the numbers after the name do not depend on the lists.
+        let name = format!("{}{}", surname(&mut rng), given_char(&mut rng));
         let mobile = format!("1{}{:09}", 3 + rng.below(7), rng.below(1_000_000_000));
         let _ = write!(
             s,
