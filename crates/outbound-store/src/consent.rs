@@ -21,6 +21,7 @@ pub struct ConsentRecord {
     /// When it was withdrawn, if it was.
     pub withdrawn_at: Option<String>,
 }
+
 impl Store {
     /// Imports consent records in one transaction (later records replace earlier ones) and logs the import.
     pub fn consent_import(

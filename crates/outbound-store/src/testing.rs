@@ -4,6 +4,9 @@
 //!
 //! Without that variable a PostgreSQL test is skipped locally but fails under CI
 //! (`CI` set), so CI cannot pass without exercising PostgreSQL.
+//!
+//! Behind the `testing` feature, which test suites enable as a dev-dependency:
+//! it is not part of the store's API.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
