@@ -4,36 +4,13 @@
 use std::fmt::Write as _;
 
 use jiff::civil::Date;
+use outbound_model::example::lumen_sources;
 use outbound_model::{Taxonomy, load_sources};
 use outbound_rules::assess::assess;
 
 use crate::assess::{in_place, render, upcoming};
 use crate::common::{LedgerCounts, default_lang, parse_date, print_diagnostics, today};
 use crate::output::{Format, table};
-
-/// The bundled example, embedded so the demo runs from any directory.
-pub(crate) const EXAMPLE: &[(&str, &str)] = &[
-    (
-        "examples/lumen/00-company.yaml",
-        include_str!("../../../examples/lumen/00-company.yaml"),
-    ),
-    (
-        "examples/lumen/10-systems.yaml",
-        include_str!("../../../examples/lumen/10-systems.yaml"),
-    ),
-    (
-        "examples/lumen/20-recipients.yaml",
-        include_str!("../../../examples/lumen/20-recipients.yaml"),
-    ),
-    (
-        "examples/lumen/30-transfers-cn.yaml",
-        include_str!("../../../examples/lumen/30-transfers-cn.yaml"),
-    ),
-    (
-        "examples/lumen/40-transfers-eu.yaml",
-        include_str!("../../../examples/lumen/40-transfers-eu.yaml"),
-    ),
-];
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct DemoArgs {
@@ -49,11 +26,8 @@ pub(crate) struct DemoArgs {
 }
 
 pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
-    let sources: Vec<(String, String)> = EXAMPLE
-        .iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
-    let loaded = load_sources(&sources, Taxonomy::builtin());
+    // The example is embedded, so the demo runs from any directory.
+    let loaded = load_sources(&lumen_sources(), Taxonomy::builtin());
     if !loaded.diagnostics.is_empty() {
         print_diagnostics(&loaded.diagnostics);
         anyhow::bail!("the bundled example does not validate");
