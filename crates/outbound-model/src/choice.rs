@@ -14,7 +14,7 @@ macro_rules! choice {
         impl $name {
             /// Every variant, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$var),+];
-            /// The stable identifier.
+            /// The identifier written in maps and JSON output; stable across releases.
             pub fn as_str(self) -> &'static str { match self { $($name::$var => $s),+ } }
             /// Parses the stable identifier.
             pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some($name::$var),)+ _ => None } }

@@ -86,7 +86,7 @@ impl Category {
     }
 }
 
-/// The taxonomy.
+/// The personal-information categories a field may name, each with its sensitivity.
 #[derive(Debug)]
 pub struct Taxonomy {
     /// Where the sensitivity assignments come from.

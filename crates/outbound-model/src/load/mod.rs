@@ -24,9 +24,9 @@ pub enum LoadError {
     /// A file or directory could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
-        /// The path.
+        /// The file or directory that could not be read.
         path: PathBuf,
-        /// The cause.
+        /// What the operating system reported.
         source: std::io::Error,
     },
     /// A directory held no YAML files.
@@ -38,7 +38,7 @@ pub enum LoadError {
 /// `diagnostics` is empty; otherwise it holds what could be read.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The map.
+    /// Everything that could be read; complete only without diagnostics.
     pub map: DataMap,
     /// Every problem, in file order.
     pub diagnostics: Vec<Diagnostic>,
