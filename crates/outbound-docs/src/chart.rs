@@ -24,7 +24,7 @@ const T: f64 = 30.0;
 const B: f64 = 40.0;
 
 /// The two charts (all individuals, sensitive individuals) of an exporter.
-pub fn exporter_charts(
+pub(crate) fn exporter_charts(
     lang: Lang,
     s: &Strings,
     e: &ExporterSummary,

@@ -53,7 +53,7 @@ pub struct Destinations {
 }
 
 /// Where the bundled file is, for citing it.
-pub const FILE: &str = "crates/outbound-docs/data/destinations.toml";
+pub(crate) const FILE: &str = "crates/outbound-docs/data/destinations.toml";
 
 static BUILTIN: LazyLock<Destinations> = LazyLock::new(|| {
     toml::from_str(include_str!("../data/destinations.toml"))

@@ -12,7 +12,7 @@ use crate::Document;
 use crate::templates::CSS;
 
 /// The Markdown options every output uses (tables, footnotes).
-pub fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 
@@ -25,7 +25,7 @@ pub(crate) fn escape(s: &str) -> String {
 }
 
 /// The HTML page of a document.
-pub fn page(doc: &Document) -> String {
+pub(crate) fn page(doc: &Document) -> String {
     let mut events = Vec::new();
     let mut skip_alt = false;
     let mut unsafe_link = false;

@@ -10,7 +10,7 @@
 //!    (ledger counts, scan findings: filled in by the caller once the ledger
 //!    and the scanner report) and optionally the map as filed.
 //! 2. A builder turns them into a plain JSON context in which every number is
-//!    a [`Figure`] (value + source id) and every source is listed.
+//!    a figure (value + source id) and every source is listed.
 //! 3. The template `templates/<lang>/<kind>.md.j2` (minijinja, editable by a
 //!    lawyer without touching Rust) renders the context to Markdown; figures
 //!    print as `value[^sN]` footnotes, and every document ends with its
@@ -31,14 +31,14 @@
 //! needs a CJK font: the PDF code loads Noto Sans/Serif CJK from the system
 //! (Debian `fonts-noto-cjk`).
 
-pub mod build;
-pub mod chart;
+mod build;
+mod chart;
 pub mod destinations;
-pub mod html;
+mod html;
 #[cfg(feature = "pdf")]
-pub mod pdf;
+mod pdf;
 pub mod risk;
-pub mod sources;
+mod sources;
 pub mod templates;
 
 use jiff::civil::Date;
@@ -46,7 +46,6 @@ use outbound_model::DataMap;
 use outbound_rules::assess::Assessment;
 use serde::Serialize;
 
-pub use sources::{Figure, Source, SourceKind, Sources};
 pub use templates::Templates;
 
 /// A document language.

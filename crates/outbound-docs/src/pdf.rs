@@ -74,7 +74,7 @@ fn footnote_number(label: &str) -> String {
 }
 
 /// The typst source of a document.
-pub fn typst_source(doc: &Document) -> String {
+pub(crate) fn typst_source(doc: &Document) -> String {
     let (lang, contents, page) = match doc.lang {
         Lang::En => ("en", "Contents", "Page"),
         Lang::Zh => ("zh", "目录", "第"),
@@ -197,7 +197,7 @@ pub fn typst_source(doc: &Document) -> String {
 }
 
 /// Renders a document to PDF.
-pub fn render(doc: &Document) -> Result<Vec<u8>, DocError> {
+pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, DocError> {
     let fonts = font_bytes()?;
     let source = typst_source(doc);
     let files: Vec<(String, Vec<u8>)> = doc

@@ -42,54 +42,54 @@ pub const RISKS: &[&str] = &[
 
 /// What the score is computed from.
 #[derive(Clone, Debug)]
-pub struct RiskInputs {
+pub(crate) struct RiskInputs {
     /// Sensitive classes included.
-    pub sensitive: Vec<SensitiveClass>,
+    pub(crate) sensitive: Vec<SensitiveClass>,
     /// Individuals a year.
-    pub individuals: u64,
+    pub(crate) individuals: u64,
     /// Number of security measures the recipient lists.
-    pub security_measures: usize,
+    pub(crate) security_measures: usize,
     /// Transfer method.
-    pub method: Method,
+    pub(crate) method: Method,
     /// Onward recipients abroad.
-    pub onward: usize,
+    pub(crate) onward: usize,
     /// Retention abroad in days.
-    pub retention_days: u32,
+    pub(crate) retention_days: u32,
     /// The recipient's role.
-    pub role: RecipientRole,
+    pub(crate) role: RecipientRole,
     /// Government-access score of the destination (1–5); 5 when unknown.
-    pub access_risk: u8,
+    pub(crate) access_risk: u8,
 }
 
 /// One factor that raised a likelihood or impact.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Factor {
+pub(crate) struct Factor {
     /// Factor id (`sec`, `exposure`, `onward`, `retention`, `controller`, `redress`, `access`,
     /// `sensitive`, `special`, `volume`, `base`).
-    pub id: &'static str,
+    pub(crate) id: &'static str,
     /// Points added.
-    pub points: u8,
+    pub(crate) points: u8,
 }
 
 /// One scored risk.
 #[derive(Clone, Debug, Serialize)]
-pub struct Scored {
+pub(crate) struct Scored {
     /// Risk id (one of [`RISKS`]).
-    pub id: &'static str,
+    pub(crate) id: &'static str,
     /// 1–5.
-    pub likelihood: u8,
+    pub(crate) likelihood: u8,
     /// 1–5.
-    pub impact: u8,
+    pub(crate) impact: u8,
     /// likelihood × impact.
-    pub score: u8,
+    pub(crate) score: u8,
     /// `low`, `medium`, `high`, `very_high`.
-    pub level: &'static str,
+    pub(crate) level: &'static str,
     /// The factors behind the likelihood.
-    pub factors: Vec<Factor>,
+    pub(crate) factors: Vec<Factor>,
 }
 
 /// The impact of a transfer and the factors behind it.
-pub fn impact(i: &RiskInputs) -> (u8, Vec<Factor>) {
+pub(crate) fn impact(i: &RiskInputs) -> (u8, Vec<Factor>) {
     let mut f = vec![Factor {
         id: "base",
         points: 2,
@@ -124,7 +124,7 @@ pub fn impact(i: &RiskInputs) -> (u8, Vec<Factor>) {
 }
 
 /// The level of a score.
-pub fn level(score: u8) -> &'static str {
+pub(crate) fn level(score: u8) -> &'static str {
     match score {
         0..=4 => "low",
         5..=9 => "medium",
@@ -134,7 +134,7 @@ pub fn level(score: u8) -> &'static str {
 }
 
 /// Scores every risk.
-pub fn score(i: &RiskInputs) -> Vec<Scored> {
+pub(crate) fn score(i: &RiskInputs) -> Vec<Scored> {
     let (imp, _) = impact(i);
     let sec = match i.security_measures {
         0 => 2,

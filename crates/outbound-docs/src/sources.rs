@@ -15,7 +15,7 @@ use serde::Serialize;
 /// What kind of source a figure comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SourceKind {
+pub(crate) enum SourceKind {
     /// A line of the data map.
     Map,
     /// The data map as filed with the authority (`--filed-map`).
@@ -34,34 +34,34 @@ pub enum SourceKind {
 
 /// One source.
 #[derive(Clone, Debug, Serialize)]
-pub struct Source {
+pub(crate) struct Source {
     /// Footnote id, `s1`, `s2` …
-    pub id: String,
+    pub(crate) id: String,
     /// Kind.
-    pub kind: SourceKind,
+    pub(crate) kind: SourceKind,
     /// Where exactly: `file:line:column (path.in.map)`, the query, the run.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 /// A value and where it comes from.
 #[derive(Clone, Debug, Serialize)]
-pub struct Figure {
+pub(crate) struct Figure {
     /// The value as printed.
-    pub value: String,
+    pub(crate) value: String,
     /// The source id.
-    pub src: String,
+    pub(crate) src: String,
 }
 
 /// The sources of one document, numbered in order of first use.
 #[derive(Debug, Default)]
-pub struct Sources {
+pub(crate) struct Sources {
     list: Vec<Source>,
     index: HashMap<(SourceKind, String), usize>,
 }
 
 impl Sources {
     /// The id of a source, adding it when new.
-    pub fn add(&mut self, kind: SourceKind, detail: impl Into<String>) -> String {
+    pub(crate) fn add(&mut self, kind: SourceKind, detail: impl Into<String>) -> String {
         let detail = detail.into();
         if let Some(&i) = self.index.get(&(kind, detail.clone())) {
             return self.list[i].id.clone();
@@ -77,7 +77,7 @@ impl Sources {
     }
 
     /// A figure with its source.
-    pub fn fig(
+    pub(crate) fn fig(
         &mut self,
         value: impl ToString,
         kind: SourceKind,
@@ -90,7 +90,7 @@ impl Sources {
     }
 
     /// The sources in order.
-    pub fn list(&self) -> &[Source] {
+    pub(crate) fn list(&self) -> &[Source] {
         &self.list
     }
 }
@@ -104,18 +104,18 @@ impl Sources {
 /// line, or the same line for a flow mapping `{…}`). When the file cannot be
 /// read or the key is not found, the entity's own location is used.
 #[derive(Default)]
-pub struct KeyLocator {
+pub(crate) struct KeyLocator {
     files: Mutex<HashMap<String, Option<Vec<String>>>>,
 }
 
 impl KeyLocator {
     /// A locator that reads files on demand.
-    pub fn new() -> KeyLocator {
+    pub(crate) fn new() -> KeyLocator {
         KeyLocator::default()
     }
 
     /// `file:line:column` of `key` within the entity at `loc`, falling back to `loc`.
-    pub fn find(&self, loc: &Loc, key: &str) -> String {
+    pub(crate) fn find(&self, loc: &Loc, key: &str) -> String {
         self.locate(loc, key)
             .map(|(l, c)| format!("{}:{l}:{c}", loc.file))
             .unwrap_or_else(|| loc.to_string())

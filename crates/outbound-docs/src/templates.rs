@@ -64,7 +64,7 @@ macro_rules! embedded {
 }
 
 /// The print stylesheet of the HTML output.
-pub const CSS: &str = include_str!("../templates/style.css");
+pub(crate) const CSS: &str = include_str!("../templates/style.css");
 
 /// The vocabulary of one language: dotted keys to words.
 #[derive(Clone, Debug, Default)]
@@ -74,7 +74,7 @@ pub struct Strings {
 
 impl Strings {
     /// Parses a strings file (nested tables flatten to dotted keys).
-    pub fn parse(text: &str) -> Result<Strings, String> {
+    pub(crate) fn parse(text: &str) -> Result<Strings, String> {
         let v: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut map = BTreeMap::new();
         fn walk(
@@ -103,7 +103,7 @@ impl Strings {
     }
 
     /// The word for a key; the key in angle brackets when missing (the tests forbid that).
-    pub fn t(&self, key: &str) -> String {
+    pub(crate) fn t(&self, key: &str) -> String {
         self.map
             .get(key)
             .cloned()
@@ -173,7 +173,7 @@ impl Templates {
     }
 
     /// Renders a document's template with its context.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         kind: DocKind,
         lang: Lang,
