@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod contracts;
 mod facts_fuzz;
 mod gate_kill;
 mod report_cli;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 
-/// The facts document of DESIGN.md "Facts document", verbatim.
+/// The facts document of docs/CONTRACTS.md "Facts document", verbatim.
 pub(crate) const DESIGN_FACTS: &str =
     include_str!("../../../../examples/facts/design-example.json");
 
