@@ -1,9 +1,9 @@
 //! Snapshot tests of every document for one transfer of the example, in both
 //! languages, and checks that every figure carries a source.
 
-mod common;
-
 use outbound_docs::{DocKind, Document, Lang};
+
+use crate::common;
 
 /// The documents the snapshots cover: one transfer each (or the whole map).
 const CASES: &[(DocKind, Option<&str>)] = &[

@@ -2,14 +2,13 @@
 //! text holds the expected headings in both languages. Needs poppler-utils
 //! (`pdftotext`, `pdftoppm`) and fonts-noto-cjk. Set `OUTBOUND_PDF_KEEP=DIR`
 //! to keep the PDFs and their page images for a person to look at.
-#![cfg(feature = "pdf")]
-
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
 use outbound_docs::{DocKind, Lang};
+
+use crate::common;
 
 fn pdftotext(pdf: &Path) -> String {
     let out = Command::new("pdftotext")

@@ -1,5 +1,4 @@
 //! Shared test setup: the bundled example, assessed on a fixed date.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -8,26 +7,26 @@ use outbound_docs::{DocKind, Document, Input, Lang};
 use outbound_model::DataMap;
 use outbound_rules::assess::{Assessment, assess};
 
-pub const AS_OF: Date = date(2026, 11, 23);
+pub(crate) const AS_OF: Date = date(2026, 11, 23);
 
 /// The workspace root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The example map, loaded with paths relative to the workspace root (as a user would type them).
-pub fn lumen() -> DataMap {
+pub(crate) fn lumen() -> DataMap {
     std::env::set_current_dir(root()).unwrap();
     let loaded = outbound_model::load_path(std::path::Path::new("examples/lumen")).unwrap();
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     loaded.map
 }
 
-pub fn assessed(map: &DataMap) -> Assessment {
+pub(crate) fn assessed(map: &DataMap) -> Assessment {
     assess(map, AS_OF, None)
 }
 
-pub fn docs(kind: DocKind, transfer: Option<&str>, lang: Lang) -> Vec<Document> {
+pub(crate) fn docs(kind: DocKind, transfer: Option<&str>, lang: Lang) -> Vec<Document> {
     let map = lumen();
     let a = assessed(&map);
     let input = Input::new(&map, &a);

@@ -1,0 +1,7 @@
+//! The crate's integration tests, in one binary (one link, one run).
+
+mod common;
+mod documents;
+#[cfg(feature = "pdf")]
+mod pdf;
+mod templates;
