@@ -3,6 +3,7 @@
 # validator, check-jsonschema from PyPI, against the bundled example map and
 # the starter map that `outbound init` writes: what the loader accepts, an
 # editor reading the schema must accept too. Exits non-zero on any error.
+# (--all-features: the same build as scripts/test.sh, so nothing is rebuilt.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +15,8 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cargo run -q -p outbound-cli -- schema >"$tmp/schema.json"
-cargo run -q -p outbound-cli -- init "$tmp/starter" >/dev/null
+cargo run -q -p outbound-cli --all-features -- schema >"$tmp/schema.json"
+cargo run -q -p outbound-cli --all-features -- init "$tmp/starter" >/dev/null
 
 echo "== check-jsonschema: examples/lumen and the starter map against outbound schema"
 # Through python3 -m: pip may install the command outside PATH (~/.local/bin).

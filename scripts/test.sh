@@ -44,3 +44,8 @@ echo "== cargo clippy --workspace --all-targets --all-features -- -D warnings"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 cargo test --workspace --all-features "$@"
+
+# The published JSON Schema accepts what the loader accepts: checked with a
+# validator nobody here wrote, on the example map and on `outbound init`'s starter.
+echo "== scripts/check-schema.sh"
+scripts/check-schema.sh

@@ -226,6 +226,8 @@ fn gate_demo(
     let assessment = assess(map, as_of, None);
     let input = outbound_docs::Input::new(map, &assessment);
     let mut written = 0;
+    let mut pdfs = Vec::new();
+    let mut pdf_error = None;
     for &kind in outbound_docs::DocKind::ALL.iter() {
         let Ok(docs) = outbound_docs::documents(&input, kind, None, default_lang(kind)) else {
             continue;
@@ -236,6 +238,17 @@ fn gate_demo(
                 std::fs::write(reports.join(&a.name), &a.content)?;
             }
             written += 1;
+            // The filing package is what goes to the regulator, on paper: print it.
+            if kind == outbound_docs::DocKind::Filing && pdf_error.is_none() {
+                match d.pdf() {
+                    Ok(bytes) => {
+                        let name = format!("{}.pdf", d.stem);
+                        std::fs::write(reports.join(&name), bytes)?;
+                        pdfs.push(name);
+                    }
+                    Err(e) => pdf_error = Some(e.to_string()),
+                }
+            }
         }
     }
     let _ = writeln!(
@@ -243,6 +256,14 @@ fn gate_demo(
         "\n7. Documents: {written} written to {} (PIPIA per transfer, standard-contract annexes and filing packages in Chinese; GDPR records, TIAs and the compliance summary in English; `outbound report --help` for HTML and PDF)",
         reports.display()
     );
+    match pdf_error {
+        None => {
+            let _ = writeln!(s, "   PDF filing packages: {}", pdfs.join(", "));
+        }
+        Some(e) => {
+            let _ = writeln!(s, "   PDF filing packages: not written: {e}");
+        }
+    }
     let _ = writeln!(
         s,
         "\nThe demo's store, keys, batches and outputs are in {}",
