@@ -18,7 +18,7 @@ use outbound_scan::{Kind, ScanOptions, ScanReport, scan_paths};
 pub(crate) enum ScanFormat {
     /// Aligned text for a terminal.
     Table,
-    /// The JSON contract (DESIGN.md, "Scanning (contract)").
+    /// The JSON contract (docs/CONTRACTS.md, "Scan report").
     Json,
 }
 

@@ -1,5 +1,5 @@
 //! End-to-end tests of the `outbound` binary: exit codes, diagnostics that
-//! name file, line, column and field, the evaluate contract (DESIGN.md
+//! name file, line, column and field, the evaluate contract (docs/CONTRACTS.md
 //! "Determination"), and snapshots of what a compliance officer reads.
 //!
 //! Exit codes (src/main.rs): 0 success, 1 findings, 2 unreadable input or usage
@@ -573,7 +573,7 @@ fn check_design_determination(v: &Value) {
     assert_eq!(d["satisfied"], Value::Bool(true));
     let obligations = d["obligations"].as_array().unwrap();
     for o in obligations {
-        // DESIGN.md shows id, citation, due; the engine adds `text`.
+        // Every obligation has id, citation, due and text (docs/CONTRACTS.md).
         assert_eq!(keys(o), ["citation", "due", "id", "text"], "{o}");
         assert!(o["id"].is_string() && o["citation"].is_string());
         assert!(o["due"].is_null() || o["due"].is_string());

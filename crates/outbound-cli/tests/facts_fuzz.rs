@@ -4,11 +4,11 @@
 //! - `from_json` never panics; a rejection names a field and says what is wrong;
 //! - `evaluate` never panics on facts that parsed;
 //! - facts valid by construction parse, and their determinations keep the
-//!   contract of DESIGN.md "Determination" (which regimes judge, when
+//!   contract of docs/CONTRACTS.md "Determination" (which regimes judge, when
 //!   `satisfied` may be true, every reason and obligation cites its source).
 //!
 //! Cases: 2,500 arbitrary strings + 2,500 JSON-like token soups + 2,500 text
-//! mutations + 2,500 value mutations of the DESIGN.md example + 2,500 valid
+//! mutations + 2,500 value mutations of the docs/CONTRACTS.md example + 2,500 valid
 //! facts = 12,500 per run.
 
 use std::collections::BTreeSet;
@@ -548,7 +548,7 @@ fn valid_facts() -> impl Strategy<Value = Value> {
         )
 }
 
-/// The contract of DESIGN.md "Determination", checked on any facts that parsed.
+/// The contract of docs/CONTRACTS.md "Determination", checked on any facts that parsed.
 fn check_contract(f: &Facts) -> Result<(), TestCaseError> {
     let Ok(ev) = evaluate(f) else {
         return Ok(());

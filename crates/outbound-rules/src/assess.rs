@@ -6,7 +6,7 @@
 //! for the year is the larger of what the map states was exported and the sum
 //! of the per-year estimates of its transfers that count towards thresholds.
 //! The sum is an upper bound (an individual in two transfers is counted twice),
-//! which errs on the safe side, as DESIGN.md asks for planned transfers.
+//! which errs on the safe side, as docs/CONTRACTS.md asks for planned transfers.
 //! Transfers that count: those with personal information, except foreign-transit
 //! data (Provisions Art. 4) and free-trade-zone data outside the negative list
 //! (Art. 6). See `regime::cn` for why exempted necessity transfers still count.

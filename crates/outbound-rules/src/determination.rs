@@ -1,4 +1,4 @@
-//! The determination (contract, version 1; see DESIGN.md "Determination").
+//! The determination (contract, version 1; see docs/CONTRACTS.md "Determination").
 
 use jiff::civil::Date;
 use serde::Serialize;

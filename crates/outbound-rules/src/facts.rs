@@ -1,4 +1,4 @@
-//! The facts document (contract, version 1; see DESIGN.md "Facts document").
+//! The facts document (contract, version 1; see docs/CONTRACTS.md "Facts document").
 //!
 //! Facts are plain JSON so anyone can test the rules without a data map. Fields
 //! beyond version 1 are optional, so version 1 documents keep working.
@@ -268,7 +268,7 @@ fn locate_path(text: &str, path: &str) -> (usize, usize) {
     (line, column)
 }
 
-/// What each facts field means, for "missing field" messages (DESIGN.md asks for both).
+/// What each facts field means, for "missing field" messages (docs/CONTRACTS.md asks for both).
 const MEANINGS: &[(&str, &str)] = &[
     ("as_of", "the date the transfer is judged at, YYYY-MM-DD"),
     (

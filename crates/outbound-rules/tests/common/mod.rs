@@ -2,7 +2,7 @@
 
 use outbound_rules::{Determination, Facts, evaluate};
 
-/// The facts document of DESIGN.md, as of a date, adjusted by `edit`.
+/// The facts document of docs/CONTRACTS.md, as of a date, adjusted by `edit`.
 pub(crate) fn facts(as_of: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Facts {
     let mut v = serde_json::json!({
         "as_of": as_of,
