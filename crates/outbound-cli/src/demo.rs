@@ -58,7 +58,7 @@ fn gate_demo(
     dir: &std::path::Path,
 ) -> anyhow::Result<String> {
     use outbound_gate::{GateRequest, Io, Outcome, sample};
-    use outbound_store::{ConsentRecord, Keys, Store};
+    use outbound_store::{Keys, Store};
     let mut s = String::new();
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
         anyhow::bail!("{} is not empty; give the demo a new --dir", dir.display());
@@ -73,15 +73,7 @@ fn gate_demo(
     );
     // Synthetic customers; every 20th has not given separate consent.
     let rows = 2_000;
-    let consents: Vec<ConsentRecord> = (0..rows)
-        .filter(|i| i % 20 != 0)
-        .map(|i| ConsentRecord {
-            subject: keys.subject_hash(sample::customer_id(i).as_bytes()),
-            transfer: "crm-to-parent".into(),
-            granted_at: "2026-01-15".into(),
-            withdrawn_at: None,
-        })
-        .collect();
+    let consents = sample::consents(&keys, "crm-to-parent", 0, rows, 20);
     store.consent_import(&keys, &consents, "synthetic consents")?;
     let batch = dir.join("crm-batch.csv");
     std::fs::write(&batch, sample::customers_csv(0, rows, 42, false))?;

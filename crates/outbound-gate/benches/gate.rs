@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use outbound_gate::{GateRequest, Io, run, sample};
-use outbound_store::{ConsentRecord, Keys, Store};
+use outbound_store::{Keys, Store};
 
 fn main() {
     divan::main();
@@ -42,14 +42,7 @@ fn gate_dry_run(b: divan::Bencher<'_, '_>) {
     let map = outbound_model::load_path(&root).unwrap().map;
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
-    let consents: Vec<ConsentRecord> = (0..ROWS)
-        .map(|i| ConsentRecord {
-            subject: keys.subject_hash(sample::customer_id(i).as_bytes()),
-            transfer: "crm-to-parent".into(),
-            granted_at: "2026-01-15".into(),
-            withdrawn_at: None,
-        })
-        .collect();
+    let consents = sample::consents(&keys, "crm-to-parent", 0, ROWS, 0);
     store.consent_import(&keys, &consents, "bench").unwrap();
     let input = sample::customers_csv(0, ROWS, 1, false);
     let path = dir.path().join("batch.csv");

@@ -88,6 +88,27 @@ pub fn consents_csv(transfer: &str, first: u64, rows: u64, skip_every: u64) -> S
     s
 }
 
+/// Consent records, hashed with the store's key, for customers
+/// `first..first+rows`, leaving out every `skip_every`-th (0: none left out):
+/// the records `consents_csv` describes, ready for `Store::consent_import`.
+pub fn consents(
+    keys: &outbound_store::Keys,
+    transfer: &str,
+    first: u64,
+    rows: u64,
+    skip_every: u64,
+) -> Vec<outbound_store::ConsentRecord> {
+    (first..first + rows)
+        .filter(|i| skip_every == 0 || i % skip_every != 0)
+        .map(|i| outbound_store::ConsentRecord {
+            subject: keys.subject_hash(customer_id(i).as_bytes()),
+            transfer: transfer.into(),
+            granted_at: "2026-01-15".into(),
+            withdrawn_at: None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

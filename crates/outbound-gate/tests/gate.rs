@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use outbound_gate::{GateRequest, Io, Outcome, run, sample};
 use outbound_model::{DataMap, Taxonomy, load_path, load_sources};
-use outbound_store::{ConsentRecord, Keys, Store};
+use outbound_store::{Keys, Store};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -39,15 +39,7 @@ impl Env {
         p
     }
     fn consent_all_but_every(&self, transfer: &str, first: u64, rows: u64, skip: u64) {
-        let recs: Vec<ConsentRecord> = (first..first + rows)
-            .filter(|i| skip == 0 || i % skip != 0)
-            .map(|i| ConsentRecord {
-                subject: self.keys.subject_hash(sample::customer_id(i).as_bytes()),
-                transfer: transfer.into(),
-                granted_at: "2026-01-15".into(),
-                withdrawn_at: None,
-            })
-            .collect();
+        let recs = sample::consents(&self.keys, transfer, first, rows, skip);
         self.store
             .consent_import(&self.keys, &recs, "test")
             .unwrap();
