@@ -24,7 +24,6 @@
 
 use std::collections::BTreeMap;
 
-use outbound_scan::detect::{self, Hints};
 use outbound_scan::{KIND_COUNT, Kind, ScanOptions, corpus, scan_paths};
 
 #[path = "../tests/data/labelled.rs"]
@@ -46,29 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ---- 1. generated corpus -------------------------------------------
     let (bytes, gt) = corpus::csv_bytes(rows, seed);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(&bytes[..]);
-    let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
-    let hints: Vec<Hints> = headers.iter().map(|h| Hints::from_header(h)).collect();
-    let mut found = vec![[0u64; KIND_COUNT]; headers.len()];
-    let mut cells = vec![0u64; headers.len()];
-    let mut rec = csv::ByteRecord::new();
-    while rdr.read_byte_record(&mut rec)? {
-        for (i, v) in rec.iter().enumerate() {
-            if detect::trim(v).is_empty() {
-                continue;
-            }
-            cells[i] += 1;
-            let f = &mut found[i];
-            let mut emit = |k: Kind, _, _| f[k as usize] += 1;
-            if hints[i].is_empty() && v.len() >= 24 {
-                detect::scan_free_text(v, &mut emit);
-            } else {
-                detect::scan_value(v, hints[i], &mut emit);
-            }
-        }
-    }
+    let labelled::CorpusCells {
+        headers,
+        found,
+        cells,
+    } = labelled::corpus_cells(&bytes);
 
     // The same counts through the whole pipeline.
     let tmp = std::env::temp_dir().join(format!("outbound-accuracy-{}.csv", std::process::id()));

@@ -97,12 +97,12 @@ pub const GIVEN_CHARS: &[&str] = &["伟", "芳", "娜", "敏", "静", "磊", "�
 
 /// A surname from [`SURNAMES`] (one draw).
 pub fn surname(rng: &mut Rng) -> &'static str {
-    *rng.pick(SURNAMES)
+    rng.pick::<&str>(SURNAMES)
 }
 
 /// A one-character given name from [`GIVEN_CHARS`] (one draw).
 pub fn given_char(rng: &mut Rng) -> &'static str {
-    *rng.pick(GIVEN_CHARS)
+    rng.pick::<&str>(GIVEN_CHARS)
 }
 
 /// A synthetic full name as the corpus writes it: a [`surname`] and one or

@@ -10,8 +10,7 @@
 #[path = "data/labelled.rs"]
 mod labelled;
 
-use outbound_scan::detect::{self, Hints};
-use outbound_scan::{KIND_COUNT, Kind, corpus};
+use outbound_scan::{Kind, corpus};
 
 /// Disagreements with the sources' labels: (kind, label, value, context)
 /// as in labelled.tsv. Each is explained in docs/ACCURACY.md.
@@ -86,22 +85,7 @@ fn labelled_cases_match_except_known() {
 #[test]
 fn generated_corpus_matches_ground_truth_per_column() {
     let (bytes, gt) = corpus::csv_bytes(20_000, 7);
-    let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-    let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
-    let hints: Vec<Hints> = headers.iter().map(|h| Hints::from_header(h)).collect();
-    let mut found = vec![[0u64; KIND_COUNT]; headers.len()];
-    let mut rec = csv::ByteRecord::new();
-    while rdr.read_byte_record(&mut rec).unwrap() {
-        for (i, v) in rec.iter().enumerate() {
-            let f = &mut found[i];
-            let mut emit = |k: Kind, _, _| f[k as usize] += 1;
-            if hints[i].is_empty() && v.len() >= 24 {
-                detect::scan_free_text(v, &mut emit);
-            } else {
-                detect::scan_value(v, hints[i], &mut emit);
-            }
-        }
-    }
+    let labelled::CorpusCells { headers, found, .. } = labelled::corpus_cells(&bytes);
     for (i, h) in headers.iter().enumerate() {
         let truth = gt.fields.get(h.as_str()).cloned().unwrap_or_default();
         for k in Kind::ALL {

@@ -16,14 +16,15 @@
 //! debug build; `OUTBOUND_FUZZ_SCALE=N` multiplies the case counts.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use outbound_scan::{ErrorEntry, FileReport, ScanOptions, ScanReport, corpus, scan_paths};
+use outbound_scan::{ErrorEntry, FileReport, ScanReport, corpus};
 use proptest::prelude::*;
 use proptest::sample::Index;
+
+use crate::common::{gzip, scan, write};
 
 /// Synthetic markers put into broken data; they must never appear in an
 /// error message. One is all digits (a JSON number, a CSV cell), one is
@@ -80,24 +81,8 @@ const SNIPPETS: &[&[u8]] = &[
 
 // ---------------------------------------------------------------- helpers
 
-fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, data).unwrap();
-    p
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
 fn zst(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
-}
-
-fn scan(paths: &[PathBuf]) -> ScanReport {
-    scan_paths(paths, &ScanOptions::default())
 }
 
 /// The valid file put beside broken ones: corpus CSV and its truth.

@@ -1,11 +1,12 @@
 //! Reader and end-to-end tests on synthetic data generated in code.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use outbound_scan::{Kind, ScanOptions, ScanReport, corpus, scan_paths};
+
+use crate::common::{gzip, scan, write};
 
 static N: AtomicU64 = AtomicU64::new(0);
 
@@ -19,16 +20,6 @@ fn tmpdir() -> PathBuf {
     d
 }
 
-fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, data).unwrap();
-    p
-}
-
-fn scan(p: &[PathBuf]) -> ScanReport {
-    scan_paths(p, &ScanOptions::default())
-}
-
 fn total(r: &ScanReport, k: Kind) -> u64 {
     r.totals.kinds.get(k.as_str()).copied().unwrap_or(0)
 }
@@ -39,12 +30,6 @@ fn field<'a>(r: &'a ScanReport, name: &str) -> &'a outbound_scan::FieldReport {
         .iter()
         .find(|f| f.field.as_deref() == Some(name))
         .unwrap_or_else(|| panic!("no field {name}"))
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
 }
 
 #[test]

@@ -1,8 +1,9 @@
-//! Loading and judging the labelled cases of `labelled.tsv`.
+//! Loading and judging the labelled cases of `labelled.tsv`, and counting
+//! what the detectors find in the generated corpus ([`corpus_cells`]).
 //!
 //! Shared by `examples/accuracy.rs` (which prints the figures of
 //! `docs/ACCURACY.md`) and `tests/accuracy.rs` (which fails on any change
-//! in outcome), through `#[path]`, so both judge cases the same way.
+//! in outcome), through `#[path]`, so both measure the same way.
 //!
 //! Judging one case: the text (the value alone, or the value placed in its
 //! context) is scanned the way `outbound scan` scans a free-text line or a
@@ -23,31 +24,32 @@
 //! Matches outside the value's span (other values in the context) are
 //! ignored; each of those values has a row of its own.
 
+// Each of the two targets uses only part of this module.
 #![allow(dead_code)]
 
-use outbound_scan::Kind;
 use outbound_scan::detect::{self, Hints};
+use outbound_scan::{KIND_COUNT, Kind};
 
 /// One row of the file.
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(crate) struct Case {
     /// 1-based line in the file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The kind the row is about.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// `valid` (true) or `invalid` (false).
-    pub valid: bool,
+    pub(crate) valid: bool,
     /// The candidate.
-    pub value: String,
+    pub(crate) value: String,
     /// Where the row was copied from.
-    pub source: String,
+    pub(crate) source: String,
     /// Empty, a text with `{}`, or `header:NAME`.
-    pub context: String,
+    pub(crate) context: String,
 }
 
 /// Parses the TSV (comment lines start with `#`; the first other line is
 /// the column header).
-pub fn parse(text: &str) -> Result<Vec<Case>, String> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Case>, String> {
     let mut out = Vec::new();
     let mut header_seen = false;
     for (i, line) in text.lines().enumerate() {
@@ -86,7 +88,7 @@ pub fn parse(text: &str) -> Result<Vec<Case>, String> {
 }
 
 /// Loads the file next to this module.
-pub fn load_default() -> Vec<Case> {
+pub(crate) fn load_default() -> Vec<Case> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/labelled.tsv");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -94,19 +96,19 @@ pub fn load_default() -> Vec<Case> {
 
 /// What the scanner did with one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// For `valid` cases: the value was reported as its kind.
-    pub found: bool,
+    pub(crate) found: bool,
     /// False positives: (kind, matched text).
-    pub false_pos: Vec<(Kind, String)>,
+    pub(crate) false_pos: Vec<(Kind, String)>,
     /// Overlapping matches not judged (other kinds on `invalid` cases), and
     /// span differences on hits; for the report only.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Verdict {
     /// Whether the scanner agreed with the label.
-    pub fn agrees(&self, c: &Case) -> bool {
+    pub(crate) fn agrees(&self, c: &Case) -> bool {
         self.false_pos.is_empty() && (self.found || !c.valid)
     }
 }
@@ -116,7 +118,7 @@ fn ip(k: Kind) -> bool {
 }
 
 /// The scanned text and the value's span in it.
-pub fn text_of(c: &Case) -> (String, usize, usize) {
+pub(crate) fn text_of(c: &Case) -> (String, usize, usize) {
     match c.context.split_once("{}") {
         Some((pre, post)) if !c.context.starts_with("header:") => (
             format!("{pre}{}{post}", c.value),
@@ -128,7 +130,7 @@ pub fn text_of(c: &Case) -> (String, usize, usize) {
 }
 
 /// Scans and judges one case.
-pub fn judge(c: &Case) -> Verdict {
+pub(crate) fn judge(c: &Case) -> Verdict {
     let (text, vs, ve) = text_of(c);
     let mut matches: Vec<(Kind, usize, usize)> = Vec::new();
     let mut emit = |k, a, b| matches.push((k, a, b));
@@ -169,32 +171,32 @@ pub fn judge(c: &Case) -> Verdict {
 
 /// Per-kind confusion counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Labelled valid and reported.
-    pub tp: u64,
+    pub(crate) tp: u64,
     /// Reported but not valid (or another kind).
-    pub fp: u64,
+    pub(crate) fp: u64,
     /// Labelled valid and not reported.
-    pub fn_: u64,
+    pub(crate) fn_: u64,
     /// Labelled invalid and not reported.
-    pub tn: u64,
+    pub(crate) tn: u64,
 }
 
 impl Counts {
     /// TP / (TP + FP), or None without any report.
-    pub fn precision(&self) -> Option<f64> {
+    pub(crate) fn precision(&self) -> Option<f64> {
         let d = self.tp + self.fp;
         (d > 0).then(|| self.tp as f64 / d as f64)
     }
     /// TP / (TP + FN), or None without any valid value.
-    pub fn recall(&self) -> Option<f64> {
+    pub(crate) fn recall(&self) -> Option<f64> {
         let d = self.tp + self.fn_;
         (d > 0).then(|| self.tp as f64 / d as f64)
     }
 }
 
 /// Adds one judged case to per-kind counts (indexed by `Kind as usize`).
-pub fn tally(counts: &mut [Counts], c: &Case, v: &Verdict) {
+pub(crate) fn tally(counts: &mut [Counts], c: &Case, v: &Verdict) {
     let k = c.kind as usize;
     if c.valid {
         if v.found {
@@ -207,5 +209,54 @@ pub fn tally(counts: &mut [Counts], c: &Case, v: &Verdict) {
     }
     for (fk, _) in &v.false_pos {
         counts[*fk as usize].fp += 1;
+    }
+}
+
+/// What the detectors find in a generated corpus CSV, per column.
+pub(crate) struct CorpusCells {
+    /// Column names, from the header.
+    pub(crate) headers: Vec<String>,
+    /// Matches per column, indexed by `Kind as usize`.
+    pub(crate) found: Vec<[u64; KIND_COUNT]>,
+    /// Non-empty cells per column.
+    pub(crate) cells: Vec<u64>,
+}
+
+/// Scans every cell of `bytes` (a corpus CSV with a header) as `outbound
+/// scan` scans a CSV cell: the column header gives the hints; cells of 24+
+/// bytes under an unrecognised header are free text.
+pub(crate) fn corpus_cells(bytes: &[u8]) -> CorpusCells {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let headers: Vec<String> = rdr
+        .headers()
+        .expect("corpus header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let hints: Vec<Hints> = headers.iter().map(|h| Hints::from_header(h)).collect();
+    let mut found = vec![[0u64; KIND_COUNT]; headers.len()];
+    let mut cells = vec![0u64; headers.len()];
+    let mut rec = csv::ByteRecord::new();
+    while rdr.read_byte_record(&mut rec).expect("corpus CSV") {
+        for (i, v) in rec.iter().enumerate() {
+            if detect::trim(v).is_empty() {
+                continue;
+            }
+            cells[i] += 1;
+            let f = &mut found[i];
+            let mut emit = |k: Kind, _, _| f[k as usize] += 1;
+            if hints[i].is_empty() && v.len() >= 24 {
+                detect::scan_free_text(v, &mut emit);
+            } else {
+                detect::scan_value(v, hints[i], &mut emit);
+            }
+        }
+    }
+    CorpusCells {
+        headers,
+        found,
+        cells,
     }
 }

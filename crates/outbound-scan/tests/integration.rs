@@ -1,0 +1,8 @@
+//! outbound-scan's integration tests, in one binary (one link, one run).
+//! Parquet tests only build with the `parquet` feature.
+
+mod accuracy;
+mod common;
+mod fuzz_readers;
+mod parquet;
+mod readers;
