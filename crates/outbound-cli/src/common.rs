@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use jiff::civil::Date;
-use outbound_docs::{DocKind, Lang};
 use outbound_model::{Diagnostic, Loaded, load_path};
 use outbound_store::Store;
 
@@ -74,14 +73,5 @@ impl outbound_rules::assess::CountSource for LedgerCounts<'_> {
             individuals: c.individuals,
             sensitive_individuals: c.sensitive_individuals,
         })
-    }
-}
-
-/// The language a document is written in unless asked otherwise: Chinese for
-/// what goes to the CAC, English for the GDPR documents and the summary.
-pub(crate) fn default_lang(kind: DocKind) -> Lang {
-    match kind {
-        DocKind::Pipia | DocKind::Annex | DocKind::Filing => Lang::Zh,
-        DocKind::Ropa | DocKind::Tia | DocKind::Summary => Lang::En,
     }
 }

@@ -9,7 +9,7 @@ use outbound_model::{Taxonomy, load_sources};
 use outbound_rules::assess::assess;
 
 use crate::assess::{in_place, render, upcoming};
-use crate::common::{LedgerCounts, default_lang, parse_date, print_diagnostics, today};
+use crate::common::{LedgerCounts, parse_date, print_diagnostics, today};
 use crate::output::{Format, table};
 
 #[derive(clap::Args, Debug)]
@@ -221,7 +221,7 @@ fn gate_demo(
     let mut pdfs = Vec::new();
     let mut pdf_error = None;
     for &kind in outbound_docs::DocKind::ALL.iter() {
-        let Ok(docs) = outbound_docs::documents(&input, kind, None, default_lang(kind)) else {
+        let Ok(docs) = outbound_docs::documents(&input, kind, None, kind.default_lang()) else {
             continue;
         };
         for d in docs {

@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use outbound_docs::{DocError, DocKind, Document, Input, Lang, Templates};
 use outbound_model::DataMap;
 
-use crate::common::{LedgerCounts, default_lang, parse_date, today};
+use crate::common::{LedgerCounts, parse_date, today};
 
 /// Which document to write.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,7 +178,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         let lang = match args.lang {
             Some(LangArg::Zh) => Lang::Zh,
             Some(LangArg::En) => Lang::En,
-            None => default_lang(k),
+            None => k.default_lang(),
         };
         match outbound_docs::documents(&input, k, args.transfer.as_deref(), lang) {
             Ok(d) => docs.extend(d),

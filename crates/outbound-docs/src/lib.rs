@@ -117,6 +117,15 @@ impl DocKind {
     pub fn parse(s: &str) -> Option<DocKind> {
         DocKind::ALL.iter().copied().find(|k| k.id() == s)
     }
+    /// The language the document is written in unless asked otherwise:
+    /// Chinese for what goes to the Cyberspace Administration, English for
+    /// the GDPR documents and the management summary.
+    pub fn default_lang(self) -> Lang {
+        match self {
+            DocKind::Pipia | DocKind::Annex | DocKind::Filing => Lang::Zh,
+            DocKind::Ropa | DocKind::Tia | DocKind::Summary => Lang::En,
+        }
+    }
 }
 
 /// Distinct individuals exported by one exporter, as the ledger counted them.
