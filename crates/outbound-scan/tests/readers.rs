@@ -100,6 +100,31 @@ fn truncated_gzip_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn corrupt_gzip_json_document_names_where_reading_stopped() {
+    // A read error inside a JSON document has no line in serde_json (it says
+    // line 0); the report gives the byte offset instead. Found by the reader
+    // fuzzer with a random seed.
+    let d = tmpdir();
+    let records: Vec<String> = (0..4_000)
+        .map(|i| format!("{{\"id\": {i}, \"mobile\": \"138{i:08}\"}}"))
+        .collect();
+    let doc = format!("[{}]", records.join(",\n"));
+    let mut gz = gzip(doc.as_bytes());
+    // A wrong CRC-32 in the gzip trailer: every byte decodes, then the
+    // decoder fails the read at the very end.
+    let crc = gz.len() - 8;
+    gz[crc] ^= 0xff;
+    let p = write(&d, "corrupt.json.gz", &gz);
+    let r = scan(&[p]);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    let e = &r.errors[0];
+    assert!(e.message.starts_with("read error"), "{e:?}");
+    assert_eq!(e.line, None, "{e:?}");
+    // The whole document was decoded before the trailer failed.
+    assert_eq!(e.offset, Some(doc.len() as u64), "{e:?}");
+}
+
+#[test]
 fn gb18030_csv_with_chinese_headers() {
     let d = tmpdir();
     let text = "姓名,身份证号,手机,地址,出生日期\n张三,110102199101010078,13812345678,北京市西城区西长安街1号,1991-01-01\n李四,44011320141005001X,13912345678,广州市番禺区市桥街2号,2014-10-05\n";

@@ -307,7 +307,12 @@ impl TopVisitor<'_, '_> {
 /// element, an object or a scalar is one record.
 pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &Ctx<'_>) -> Acc {
     let mut acc = Acc::default();
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counted {
+        inner: reader,
+        consumed: consumed.clone(),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counted);
     let res = serde::Deserializer::deserialize_any(&mut de, TopVisitor { acc: &mut acc, ctx })
         .and_then(|_| de.end());
     if let Err(e) = res {
@@ -316,7 +321,29 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
         } else {
             format!("invalid JSON: {e}")
         };
-        acc.errors.push(err(path, Some(e.line() as u64), msg));
+        let mut entry = err(path, None, msg);
+        // serde_json knows no position for a read error (it says line 0):
+        // name the byte offset, in the decoded document, where reading stopped.
+        if e.line() > 0 {
+            entry.line = Some(e.line() as u64);
+        } else {
+            entry.offset = Some(consumed.get());
+        }
+        acc.errors.push(entry);
     }
     acc
+}
+
+/// A reader that counts the bytes it hands out, to locate read errors.
+struct Counted<R> {
+    inner: R,
+    consumed: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
 }
