@@ -290,15 +290,34 @@ fn html_reports_escape_text_from_the_map() {
         .find(|t| t.id == "analytics-eu")
         .unwrap();
     t.purpose = "<script>alert(1)</script>".into();
+    let recipient = t.recipient.clone();
+    // Every kind of free text a map carries, and a link that would run code.
+    map.organisation = Some("<img src=x onerror=alert(2)>".into());
+    let r = map
+        .recipients
+        .iter_mut()
+        .find(|r| r.id == recipient)
+        .unwrap();
+    r.name = "<b onmouseover=alert(3)>Recipient</b>".into();
+    r.security_measures = vec!["[click](javascript:alert(4))".into()];
     let a = common::assessed(&map);
     let input = outbound_docs::Input::new(&map, &a);
     for lang in [Lang::En, Lang::Zh] {
         let docs = outbound_docs::all_documents(&input, Some("analytics-eu"), lang).unwrap();
         let pipia = docs.iter().find(|d| d.kind == DocKind::Pipia).unwrap();
         assert!(pipia.markdown.contains("<script>alert(1)</script>"));
+        // Each hostile text reaches some document, so the check below bites.
+        for text in ["alert(2)", "alert(3)", "alert(4)"] {
+            assert!(
+                docs.iter().any(|d| d.markdown.contains(text)),
+                "{text} is in no document"
+            );
+        }
         for d in &docs {
             let html = d.html();
-            assert!(!html.contains("<script"), "{}: {html}", d.stem);
+            for markup in ["<script", "<img", "<b ", "javascript:"] {
+                assert!(!html.contains(markup), "{}: {markup} in {html}", d.stem);
+            }
         }
         assert!(
             pipia
