@@ -185,7 +185,8 @@ pub(crate) fn typst_source(doc: &Document) -> String {
             Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) => {}
             Event::Start(Tag::CodeBlock(_)) => o.push_str("#block["),
             Event::End(TagEnd::CodeBlock) => o.push_str("]\n"),
-            Event::Text(t) => o.push_str(&lit(&t)),
+            // Markup from the data map is shown as the text it is, as in HTML.
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => o.push_str(&lit(&t)),
             Event::Code(t) => o.push_str(&format!("#raw({})", lit(&t).trim_start_matches('#'))),
             Event::SoftBreak => o.push(' '),
             Event::HardBreak => o.push_str("#linebreak()"),

@@ -129,3 +129,28 @@ fn summary_with_charts() {
         ],
     );
 }
+
+#[test]
+fn markup_from_the_map_is_printed_as_text_in_the_pdf() {
+    // HTML shows it escaped; the PDF must neither drop it nor interpret it.
+    let mut map = common::lumen();
+    let t = map
+        .transfers
+        .iter_mut()
+        .find(|t| t.id == "analytics-eu")
+        .unwrap();
+    t.purpose = "Analytics <b>weekly</b> #import \"x\" [y]".into();
+    let a = common::assessed(&map);
+    let input = outbound_docs::Input::new(&map, &a);
+    let d = outbound_docs::documents(&input, DocKind::Pipia, Some("analytics-eu"), Lang::En)
+        .unwrap()
+        .remove(0);
+    let tmp = tempfile::tempdir().unwrap();
+    let pdf = tmp.path().join("pipia.pdf");
+    std::fs::write(&pdf, d.pdf().unwrap()).unwrap();
+    let text = pdftotext(&pdf);
+    assert!(
+        text.contains("Analytics <b>weekly</b> #import \"x\" [y]"),
+        "{text}"
+    );
+}
