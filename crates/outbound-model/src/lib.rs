@@ -10,6 +10,7 @@ mod choice;
 pub mod country;
 pub mod diag;
 pub mod example;
+pub mod limits;
 mod load;
 pub mod map;
 pub mod taxonomy;

@@ -1,4 +1,5 @@
 //! The model crate's integration tests, in one binary.
 
 mod fuzz;
+mod load;
 mod schema;

@@ -26,6 +26,8 @@ pub(super) fn read_source(
     diags: &mut Vec<Diagnostic>,
 ) {
     let file: Arc<str> = name.into();
+    // Editors on Windows write a byte order mark; it is not content, nor a column.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let opts = LoaderOptions::default()
         .error_on_duplicate_keys(true)
         .toplevel_mapping();
@@ -36,8 +38,55 @@ pub(super) fn read_source(
             return;
         }
     };
+    if let Some(d) = beyond_first_document(&file, text) {
+        diags.push(d);
+        return;
+    }
     let mut r = Reader { file, diags };
     read_file(&mut r, &node, map, version_seen);
+}
+
+/// An error when the text holds more than one YAML document: the loader reads
+/// only the first, so what follows a second `---` would vanish without a word.
+fn beyond_first_document(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(text);
+    let mut documents = 0;
+    loop {
+        let (line, column, message) = match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => return None,
+            Ok((Event::DocumentStart, m)) => {
+                documents += 1;
+                if documents < 2 {
+                    continue;
+                }
+                (
+                    m.line(),
+                    m.col() + 1,
+                    "a second YAML document starts here; a map file holds one".to_string(),
+                )
+            }
+            Ok(_) => continue,
+            Err(e) => (
+                e.marker().line(),
+                e.marker().col() + 1,
+                format!("YAML syntax error: {}", e.info()),
+            ),
+        };
+        return Some(Diagnostic {
+            loc: Loc {
+                file: file.clone(),
+                line,
+                column,
+            },
+            field: "(file)".into(),
+            code: Code::Syntax,
+            message,
+            help:
+                "remove the `---` line (and any `...`), or move what follows into a file of its own"
+                    .into(),
+        });
+    }
 }
 
 /// The spellings of a closed set of values, for "allowed: …" in diagnostics.
@@ -146,8 +195,10 @@ fn read_file(r: &mut Reader<'_>, node: &Node, map: &mut DataMap, version_seen: &
 fn read_stated(r: &mut Reader<'_>, o: &Obj<'_>, key: &str) -> Option<StatedCounts> {
     let node = r.get(o, key, None)?;
     let s = r.obj(node, format!("{}.{key}", o.path), STATED)?;
-    let individuals = r.count(&s, "individuals", Some("distinct individuals exported"));
-    let sensitive = r.count(&s, "sensitive_individuals", None).unwrap_or(0);
+    let individuals = r.individuals(&s, "individuals", Some("distinct individuals exported"));
+    let sensitive = r
+        .individuals(&s, "sensitive_individuals", None)
+        .unwrap_or(0);
     let as_of = r.date(&s, "as_of", None);
     if let Some(i) = individuals
         && sensitive > i
@@ -177,7 +228,7 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         Some("ISO 3166-1 alpha-2 code of establishment"),
     );
     let ciio = r.boolean(&o, "ciio", false);
-    let processed = r.count(
+    let processed = r.individuals(
         &o,
         "individuals_processed",
         Some("individuals whose PI the entity processes"),
@@ -391,12 +442,12 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         Frequency::parse,
         &names(Frequency::ALL, Frequency::as_str),
     );
-    let individuals = r.count(
+    let individuals = r.individuals(
         &o,
         "individuals_per_year",
         Some("estimated distinct individuals per year"),
     );
-    let sensitive = r.count(&o, "sensitive_individuals_per_year", None);
+    let sensitive = r.individuals(&o, "sensitive_individuals_per_year", None);
     if let (Some(i), Some(s)) = (individuals, sensitive)
         && s > i
     {

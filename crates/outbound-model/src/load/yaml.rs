@@ -259,6 +259,32 @@ impl<'d> Reader<'d> {
         None
     }
 
+    /// A count of distinct individuals: a `count` no larger than the world's
+    /// population allows (`limits::max_individuals`), so sums cannot overflow.
+    pub(crate) fn individuals(
+        &mut self,
+        o: &Obj<'_>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<u64> {
+        let v = self.count(o, key, required)?;
+        let max = crate::limits::max_individuals();
+        if v <= max {
+            return Some(v);
+        }
+        let span = o.map.get_node(key).map_or(o.map.span(), |n| n.span());
+        self.report(
+            span,
+            &format!("{}.{key}", o.path),
+            Code::InvalidValue,
+            format!(
+                "{v} individuals is more than the {max} Outbound accepts, more people than exist"
+            ),
+            "check the figure for a typo".into(),
+        );
+        None
+    }
+
     /// A calendar date written YYYY-MM-DD.
     pub(crate) fn date(&mut self, o: &Obj<'_>, key: &str, required: Option<&str>) -> Option<Date> {
         let s = self.scalar(o, key, required, "a date")?;

@@ -1,0 +1,88 @@
+//! Loading edge cases a tester found (issue 15): what a map file holds beyond
+//! one plain YAML document, and counts no population can reach.
+
+use outbound_model::{Code, Loaded, Taxonomy, load_sources};
+
+const MAP: &str = "version: 1
+exporters:
+  - id: e
+    name: E
+    country: CN
+    individuals_processed: 1000
+    exported_this_year:
+      individuals: STATED
+";
+
+fn load(text: &str) -> Loaded {
+    load_sources(&[("m.yaml".into(), text.into())], Taxonomy::builtin())
+}
+
+#[test]
+fn a_second_yaml_document_is_an_error_at_its_line() {
+    let text = format!("{}---\ntransfers: []\n", MAP.replace("STATED", "10"));
+    let l = load(&text);
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.field == "(file)")
+        .unwrap_or_else(|| panic!("no error for a second document: {:#?}", l.diagnostics));
+    assert_eq!(d.code, Code::Syntax);
+    assert_eq!((&*d.loc.file, d.loc.line), ("m.yaml", 9), "{d}");
+    assert!(d.message.contains("second YAML document"), "{d}");
+}
+
+#[test]
+fn one_document_with_explicit_markers_is_fine() {
+    let text = format!("---\n{}...\n", MAP.replace("STATED", "10"));
+    let l = load(&text);
+    assert!(
+        !l.diagnostics.iter().any(|d| d.code == Code::Syntax),
+        "{:#?}",
+        l.diagnostics
+    );
+}
+
+#[test]
+fn a_leading_byte_order_mark_is_accepted_and_positions_stay_right() {
+    // `ciio: maybe` is wrong, so there is a diagnostic whose position we check.
+    let text = format!(
+        "\u{feff}{}",
+        MAP.replace("STATED", "10")
+            .replace("name: E\n", "name: E\n    ciio: maybe\n")
+    );
+    let l = load(&text);
+    assert_eq!(l.diagnostics.len(), 1, "{:#?}", l.diagnostics);
+    let d = &l.diagnostics[0];
+    assert_eq!(d.field, "exporters[0].ciio");
+    assert_eq!((d.loc.line, d.loc.column), (5, 11), "{d}");
+    assert_eq!(l.map.exporters.len(), 1);
+    // On the first line too: the mark is not a column.
+    let l = load("\u{feff}versio: 1\n");
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::UnknownField)
+        .unwrap();
+    assert_eq!((d.loc.line, d.loc.column), (1, 1), "{d}");
+}
+
+#[test]
+fn a_count_above_the_worlds_population_is_an_error_naming_the_field() {
+    let l = load(&MAP.replace("STATED", "18446744073709551600"));
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.field == "exporters[0].exported_this_year.individuals")
+        .unwrap_or_else(|| panic!("no error for an impossible count: {:#?}", l.diagnostics));
+    assert_eq!(d.code, Code::InvalidValue);
+    assert_eq!((&*d.loc.file, d.loc.line), ("m.yaml", 8), "{d}");
+    // Just above the bound is refused too; the bound itself is accepted.
+    let max = outbound_model::limits::max_individuals();
+    let l = load(&MAP.replace("STATED", &(max + 1).to_string()));
+    assert_eq!(l.diagnostics.len(), 1, "{:#?}", l.diagnostics);
+    let l = load(
+        &MAP.replace("STATED", &max.to_string())
+            .replace("1000\n", &format!("{max}\n")),
+    );
+    assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
+}
