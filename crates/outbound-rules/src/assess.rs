@@ -213,8 +213,10 @@ pub fn facts_for_map(
         };
         if counts_towards_thresholds(t, e, c) {
             let s = sums.entry(e.id.as_str()).or_default();
-            s.individuals += t.individuals_per_year;
-            s.sensitive_individuals += sensitive_estimate(t, c);
+            *s = s.saturating_add(Counts {
+                individuals: t.individuals_per_year,
+                sensitive_individuals: sensitive_estimate(t, c),
+            });
         }
     }
     let year_start = jiff::civil::date(as_of.year(), 1, 1);
@@ -315,10 +317,6 @@ fn exporter_counts(
     prev_start: Date,
     as_of: Date,
 ) -> (Counts, Counts) {
-    let max = |a: Counts, b: Counts| Counts {
-        individuals: a.individuals.max(b.individuals),
-        sensitive_individuals: a.sensitive_individuals.max(b.sensitive_individuals),
-    };
     let stated = |s: &Option<outbound_model::StatedCounts>| {
         s.as_ref()
             .map(|s| Counts {
@@ -327,33 +325,20 @@ fn exporter_counts(
             })
             .unwrap_or_default()
     };
-    let add = |a: Counts, b: Counts| Counts {
-        individuals: a.individuals + b.individuals,
-        sensitive_individuals: a.sensitive_individuals + b.sensitive_individuals,
-    };
     // The map's stated figure covers exports before the ledger counted; the two add up
     // (an individual in both is counted twice, on the safe side).
     let from_ledger = ledger.and_then(|l| l.exported(&e.id, year_start, as_of));
-    let current = max(
-        add(
-            stated(&e.exported_this_year),
-            from_ledger.unwrap_or_default(),
-        ),
-        estimates,
-    );
+    // Saturating: a tampered ledger near u64::MAX must not wrap below a threshold.
+    let current = stated(&e.exported_this_year)
+        .saturating_add(from_ledger.unwrap_or_default())
+        .max(estimates);
     let last_year = match ledger.and_then(|l| l.exported(&e.id, prev_start, as_of)) {
-        Some(window) => return (current, max(window, current)),
+        Some(window) => return (current, window.max(current)),
         None if e.exported_last_year.is_some() => stated(&e.exported_last_year),
         // Nothing stated: assume last year looked like this one.
         None => current,
     };
-    (
-        current,
-        Counts {
-            individuals: current.individuals + last_year.individuals,
-            sensitive_individuals: current.sensitive_individuals + last_year.sensitive_individuals,
-        },
-    )
+    (current, current.saturating_add(last_year))
 }
 
 /// Where an exporter's figures come from, for the report.
@@ -481,10 +466,7 @@ fn group_summaries(map: &DataMap, exporters: &[ExporterSummary], as_of: Date) ->
         .into_iter()
         .filter(|(_, members)| members.len() >= 2)
         .map(|(g, members)| {
-            let total = members.iter().fold(Counts::default(), |acc, (_, s)| Counts {
-                individuals: acc.individuals + s.current_year.individuals,
-                sensitive_individuals: acc.sensitive_individuals + s.current_year.sensitive_individuals,
-            });
+            let total = members.iter().fold(Counts::default(), |acc, (_, s)| acc.saturating_add(s.current_year));
             let mut warning = None;
             if provisions {
                 for id in ["sa_individuals", "sa_sensitive", "sc_individuals"] {
@@ -548,7 +530,7 @@ fn threshold_lines(as_of: Date, cum: Option<&Cumulative>, e: &Exporter) -> Vec<T
                     thousands(count),
                     thousands(th.at_least),
                     if count < th.at_least && th.at_least > 1 {
-                        format!(", {}%", count * 100 / th.at_least)
+                        format!(", {}%", count.saturating_mul(100) / th.at_least)
                     } else {
                         String::new()
                     },

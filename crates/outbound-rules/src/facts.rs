@@ -135,6 +135,27 @@ pub struct Counts {
     pub sensitive_individuals: u64,
 }
 
+impl Counts {
+    /// The two added, stopping at `u64::MAX`: an overflowing sum stays above
+    /// every threshold instead of wrapping below it (counts only ever err high).
+    pub fn saturating_add(self, other: Counts) -> Counts {
+        Counts {
+            individuals: self.individuals.saturating_add(other.individuals),
+            sensitive_individuals: self
+                .sensitive_individuals
+                .saturating_add(other.sensitive_individuals),
+        }
+    }
+
+    /// The larger of the two, measure by measure.
+    pub fn max(self, other: Counts) -> Counts {
+        Counts {
+            individuals: self.individuals.max(other.individuals),
+            sensitive_individuals: self.sensitive_individuals.max(other.sensitive_individuals),
+        }
+    }
+}
+
 /// A facts document that could not be read, with the field at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("{source_name}:{line}:{column}: {field}: {message}")]
@@ -155,7 +176,7 @@ impl Facts {
     /// Parses and checks a facts document.
     pub fn from_json(source_name: &str, text: &str) -> Result<Facts, FactsError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let facts: Facts = serde_path_to_error::deserialize(de).map_err(|e| {
+        let facts: Facts = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             FactsError {
@@ -165,6 +186,15 @@ impl Facts {
                 field: if path.is_empty() { ".".into() } else { path },
                 message: explain(&inner.to_string()),
             }
+        })?;
+        // One document: text after it is a second document or a paste gone wrong.
+        de.end().map_err(|e| FactsError {
+            source_name: source_name.into(),
+            line: e.line(),
+            column: e.column(),
+            field: ".".into(),
+            message: "unexpected text after the facts document; a file holds one JSON object"
+                .into(),
         })?;
         facts.check(source_name, text)?;
         Ok(facts)
@@ -206,6 +236,51 @@ impl Facts {
                     format!("`{code}` is not an ISO 3166-1 alpha-2 country code"),
                 ));
             }
+        }
+        let max = outbound_model::limits::max_individuals();
+        let mut counts = vec![
+            (
+                "exporter.individuals_processed",
+                self.exporter.individuals_processed,
+            ),
+            ("transfer.individuals", self.transfer.individuals),
+            (
+                "transfer.sensitive_individuals",
+                self.transfer.sensitive_individuals,
+            ),
+        ];
+        let windows = [
+            (
+                "cumulative.current_year",
+                Some(&self.cumulative.current_year),
+            ),
+            (
+                "cumulative.previous_and_current_year",
+                self.cumulative.previous_and_current_year.as_ref(),
+            ),
+        ];
+        let named: Vec<(String, u64)> = windows
+            .iter()
+            .filter_map(|(w, c)| c.map(|c| (w, c)))
+            .flat_map(|(w, c)| {
+                [
+                    (format!("{w}.individuals"), c.individuals),
+                    (
+                        format!("{w}.sensitive_individuals"),
+                        c.sensitive_individuals,
+                    ),
+                ]
+            })
+            .collect();
+        counts.extend(named.iter().map(|(f, v)| (f.as_str(), *v)));
+        if let Some((field, v)) = counts.into_iter().find(|(_, v)| *v > max) {
+            return Err(err(
+                field,
+                "",
+                format!(
+                    "{v} individuals is more than the {max} Outbound accepts, more people than exist"
+                ),
+            ));
         }
         let t = &self.transfer;
         if t.sensitive_individuals > t.individuals {

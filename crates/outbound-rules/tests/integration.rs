@@ -6,4 +6,5 @@ mod common;
 mod assess;
 mod cn_before_2024;
 mod cn_provisions_2024;
+mod counts;
 mod eu;
