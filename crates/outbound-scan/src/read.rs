@@ -52,6 +52,8 @@ pub(crate) enum Format {
     JsonLines,
     Json,
     Text,
+    /// Parquet (by the `PAR1` magic): read by random access, not streamed.
+    Parquet,
 }
 
 impl Format {
@@ -62,6 +64,7 @@ impl Format {
             Format::JsonLines => "jsonl",
             Format::Json => "json",
             Format::Text => "text",
+            Format::Parquet => "parquet",
         }
     }
 }
@@ -78,13 +81,34 @@ pub(crate) struct Input {
 }
 
 /// Opens `path` (`-` = stdin) and sniffs compression, encoding and format.
+///
+/// The input is opened and read exactly once: every sniff looks at a
+/// buffered head of the same reader, which is then read on from there.
+/// A FIFO or a `<(cmd)` pipe cannot be opened twice (a second open waits
+/// for a writer that never comes, or starts after the bytes the first one
+/// took).
 pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Input> {
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+    let mut raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(std::fs::File::open(path)?)
     };
     let total = Arc::new(AtomicU64::new(0));
+    // The Parquet magic, read before counting: a Parquet file is then read
+    // by random access (scan::parquet) and reports its own progress.
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut raw, &mut magic)?;
+    if &magic[..got] == b"PAR1" {
+        return Ok(Input {
+            reader: Box::new(io::empty()),
+            format: Format::Parquet,
+            compression: None,
+            encoding: "binary",
+            raw_bytes: total,
+            head_error: None,
+        });
+    }
+    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic[..got].to_vec()).chain(raw));
     let counting = Counting {
         inner: raw,
         total: total.clone(),
@@ -178,6 +202,21 @@ pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Inpu
         raw_bytes: total,
         head_error,
     })
+}
+
+/// Reads until `buf` is full or the input ends (a pipe may hand out its
+/// first bytes in several short reads); returns how many were read.
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn ext_of(path: &Path) -> String {

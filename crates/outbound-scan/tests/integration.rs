@@ -6,3 +6,4 @@ mod common;
 mod fuzz_readers;
 mod parquet;
 mod readers;
+mod streams;

@@ -9,7 +9,7 @@
 //! context that validates and hashes cell values.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::io::{self, BufRead};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -233,44 +233,24 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<ProgressFn>) -> (FileR
         path: display.clone(),
         ..Default::default()
     };
-    if is_parquet(path) {
-        fr.format = "parquet".into();
-        fr.encoding = "binary".into();
-        #[cfg(feature = "parquet")]
-        {
-            let (acc, size) = parquet::scan_parquet(path, &display, ctx, progress);
-            fr.records = acc.records;
-            fr.bytes = size;
-            let mut acc = acc;
-            let mut fields: Vec<FieldReport> = acc
-                .fields
-                .iter_mut()
-                .map(|f| merge::field_report(f, ctx.samples))
-                .collect();
-            fields.sort_by(|a, b| a.field.cmp(&b.field));
-            fr.fields = fields;
-            return (fr, acc);
+    // A `.parquet` name is trusted without opening the file; other inputs
+    // are opened once and `read::open` tells Parquet by its magic.
+    let input = if has_parquet_extension(path) {
+        None
+    } else {
+        match read::open(path, progress.clone()) {
+            Ok(i) if i.format == Format::Parquet => None,
+            Ok(i) => Some(i),
+            Err(e) => {
+                let mut acc = Acc::default();
+                acc.errors
+                    .push(err(&display, None, format!("cannot open: {e}")));
+                return (fr, acc);
+            }
         }
-        #[cfg(not(feature = "parquet"))]
-        {
-            let _ = progress;
-            let mut acc = Acc::default();
-            acc.errors.push(err(
-                &display,
-                None,
-                "Parquet support is not compiled in (build with the `parquet` feature)".into(),
-            ));
-            return (fr, acc);
-        }
-    }
-    let input = match read::open(path, progress) {
-        Ok(i) => i,
-        Err(e) => {
-            let mut acc = Acc::default();
-            acc.errors
-                .push(err(&display, None, format!("cannot open: {e}")));
-            return (fr, acc);
-        }
+    };
+    let Some(input) = input else {
+        return scan_parquet_file(path, fr, ctx, progress);
     };
     fr.format = input.format.name().to_string();
     fr.compression = input.compression.map(str::to_string);
@@ -282,6 +262,8 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<ProgressFn>) -> (FileR
         Format::Text => scan_lines(input.reader, false, &display, ctx),
         Format::JsonLines => scan_lines(input.reader, true, &display, ctx),
         Format::Json => jsonl::scan_json_doc(input.reader, &display, ctx),
+        // Handled above, before any stream was read.
+        Format::Parquet => Acc::default(),
     };
     if let Some(e) = head_error {
         acc.errors.push(ErrorEntry {
@@ -328,22 +310,55 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<ProgressFn>) -> (FileR
     (fr, acc)
 }
 
-/// Parquet by extension or by the `PAR1` magic at the start.
-fn is_parquet(path: &Path) -> bool {
-    if path.as_os_str() == "-" {
-        return false;
-    }
-    if path
-        .extension()
+/// Whether the name ends in `.parquet`.
+fn has_parquet_extension(path: &Path) -> bool {
+    path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    {
-        return true;
+}
+
+/// A Parquet input: read by random access, so only from a regular file
+/// (never from stdin or a pipe, which could not be read again).
+fn scan_parquet_file(
+    path: &Path,
+    mut fr: FileReport,
+    ctx: &Ctx<'_>,
+    progress: Option<ProgressFn>,
+) -> (FileReport, Acc) {
+    fr.format = "parquet".into();
+    fr.encoding = "binary".into();
+    let mut acc = Acc::default();
+    if !cfg!(feature = "parquet") {
+        let _ = (ctx, progress);
+        acc.errors.push(err(
+            &fr.path,
+            None,
+            "Parquet support is not compiled in (build with the `parquet` feature)".into(),
+        ));
+        return (fr, acc);
     }
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
-        && &magic == b"PAR1"
+    if path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        acc.errors.push(err(
+            &fr.path,
+            None,
+            "Parquet is read by random access: give a regular file, not stdin or a pipe".into(),
+        ));
+        return (fr, acc);
+    }
+    #[cfg(feature = "parquet")]
+    {
+        let (a, size) = parquet::scan_parquet(path, &fr.path, ctx, progress);
+        acc = a;
+        fr.records = acc.records;
+        fr.bytes = size;
+        let mut fields: Vec<FieldReport> = acc
+            .fields
+            .iter_mut()
+            .map(|f| merge::field_report(f, ctx.samples))
+            .collect();
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        fr.fields = fields;
+    }
+    (fr, acc)
 }
 
 /// Text and JSON lines: bounded batches of lines, scanned in parallel.
