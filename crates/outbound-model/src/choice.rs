@@ -235,6 +235,8 @@ choice! {
         /// Keep the first and last characters, mask the middle.
         Mask = "mask",
         /// Replace with a deterministic keyed token (the same value gives the same token).
+        /// Only surrounding spaces are trimmed, not case or `-` as for subject keys:
+        /// `c1` and `C1` get different tokens.
         Pseudonymise = "pseudonymise",
         /// Coarsen: a birth date to its year, coordinates to a 0.1° grid, an address to its city.
         Generalise = "generalise",

@@ -146,7 +146,9 @@ pub struct Field {
     pub category: String,
     /// Who the value is about.
     pub subject: SubjectKind,
-    /// This field identifies the data subject (used for exact counting).
+    /// This field identifies the data subject (used for exact counting and consent).
+    /// The gate compares its values after removing spaces and `-` and upper-casing
+    /// (`outbound_gate::normalize_subject`): ` c-1 ` and `C1` are one individual.
     #[serde(default)]
     pub subject_key: bool,
     /// Free text.
