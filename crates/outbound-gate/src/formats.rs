@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use outbound_model::{Transform, UndeclaredPolicy};
 
-use crate::policy::{RecordState, Run, Value};
+use crate::policy::{Overflow, RecordState, Run, Value};
 use crate::{Format, GateError, Io};
 
 /// The input, buffered, and its format (sniffed from the name or the first bytes when not given).
@@ -88,6 +88,13 @@ fn process_csv<W: Write>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
+    // A header that is itself personal data refuses the batch before anything is written.
+    for (i, h) in headers.iter().enumerate() {
+        let column = |k: &str| format!("column {} (a header that is itself a {k})", i + 1);
+        if !run.check_name(h, column) {
+            return Ok(());
+        }
+    }
     // Columns that leave: everything except drops decided up front.
     let keep_col: Vec<bool> = headers
         .iter()
@@ -124,7 +131,9 @@ fn process_csv<W: Write>(
         let mut rec = RecordState::default();
         cells.clear();
         for (i, v) in row.iter().enumerate() {
-            let out = run.value(&headers[i], v, &mut rec);
+            let out = run
+                .value(&headers[i], v, &mut rec)
+                .map_err(|o| overflow(o, name, line))?;
             if keep_col[i] {
                 cells.push(match out {
                     Value::Keep(s) => s,
@@ -132,13 +141,25 @@ fn process_csv<W: Write>(
                 });
             }
         }
-        if run.end_record(rec, line) {
+        if run
+            .end_record(rec, line)
+            .map_err(|o| overflow(o, name, line))?
+        {
             w.write_record(&cells)
                 .map_err(|e| GateError::Output(e.to_string()))?;
         }
     }
     w.flush().map_err(|e| GateError::Output(e.to_string()))?;
     Ok(())
+}
+
+/// An impossible count, as an input error naming the count and the line.
+fn overflow(o: Overflow, name: &str, line: u64) -> GateError {
+    GateError::Input {
+        file: name.into(),
+        line,
+        message: format!("the count of {} overflows", o.0),
+    }
 }
 
 /// A CSV error without the record's content.
@@ -180,8 +201,15 @@ fn process_jsonl<W: Write>(
                 ),
             })?;
         let mut rec = RecordState::default();
-        walk(run, &mut v, "", &mut rec);
-        if run.end_record(rec, line_no) {
+        walk(run, &mut v, "", &mut rec, line_no).map_err(|o| overflow(o, name, line_no))?;
+        if run.name_refusal.is_some() {
+            // A key that is itself personal data refuses the batch: stop reading.
+            return Ok(());
+        }
+        if run
+            .end_record(rec, line_no)
+            .map_err(|o| overflow(o, name, line_no))?
+        {
             serde_json::to_writer(&mut *out, &v).map_err(|e| GateError::Output(e.to_string()))?;
             out.write_all(b"\n")
                 .map_err(|e| GateError::Output(e.to_string()))?;
@@ -206,24 +234,47 @@ impl Classify for serde_json::Error {
 }
 
 /// Visits every scalar leaf with its dotted path (array elements share their parent's path).
-fn walk(run: &mut Run<'_>, v: &mut serde_json::Value, path: &str, rec: &mut RecordState) {
+/// Stops at a key that is itself personal data, leaving the refusal in `run`.
+fn walk(
+    run: &mut Run<'_>,
+    v: &mut serde_json::Value,
+    path: &str,
+    rec: &mut RecordState,
+    line: u64,
+) -> Result<(), Overflow> {
     match v {
         serde_json::Value::Object(m) => {
             let keys: Vec<String> = m.keys().cloned().collect();
             for k in keys {
+                let place = |kind: &str| {
+                    let within = if path.is_empty() {
+                        "the record".to_string()
+                    } else {
+                        format!("the object at `{path}`")
+                    };
+                    format!("line {line}, a key of {within} (a key that is itself a {kind})")
+                };
+                if !run.check_name(&k, place) {
+                    return Ok(());
+                }
                 let p = if path.is_empty() {
                     k.clone()
                 } else {
                     format!("{path}.{k}")
                 };
-                let child = m.get_mut(&k).expect("key exists");
+                let Some(child) = m.get_mut(&k) else {
+                    continue;
+                };
                 let drop = match child {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        walk(run, child, &p, rec);
+                        walk(run, child, &p, rec, line)?;
                         false
                     }
-                    _ => leaf(run, child, &p, rec),
+                    _ => leaf(run, child, &p, rec)?,
                 };
+                if run.name_refusal.is_some() {
+                    return Ok(());
+                }
                 if drop {
                     m.remove(&k);
                 }
@@ -233,10 +284,13 @@ fn walk(run: &mut Run<'_>, v: &mut serde_json::Value, path: &str, rec: &mut Reco
             for child in a.iter_mut() {
                 match child {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        walk(run, child, path, rec)
+                        walk(run, child, path, rec, line)?;
+                        if run.name_refusal.is_some() {
+                            return Ok(());
+                        }
                     }
                     _ => {
-                        if leaf(run, child, path, rec) {
+                        if leaf(run, child, path, rec)? {
                             *child = serde_json::Value::Null;
                         }
                     }
@@ -245,17 +299,23 @@ fn walk(run: &mut Run<'_>, v: &mut serde_json::Value, path: &str, rec: &mut Reco
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// Handles one scalar; returns true when it must be removed.
-fn leaf(run: &mut Run<'_>, v: &mut serde_json::Value, path: &str, rec: &mut RecordState) -> bool {
+fn leaf(
+    run: &mut Run<'_>,
+    v: &mut serde_json::Value,
+    path: &str,
+    rec: &mut RecordState,
+) -> Result<bool, Overflow> {
     let text = match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::Bool(_) | serde_json::Value::Null => return false,
-        _ => return false,
+        serde_json::Value::Bool(_) | serde_json::Value::Null => return Ok(false),
+        _ => return Ok(false),
     };
-    match run.value(path, &text, rec) {
+    Ok(match run.value(path, &text, rec)? {
         Value::Drop => true,
         Value::Keep(s) => {
             if s != text {
@@ -263,5 +323,5 @@ fn leaf(run: &mut Run<'_>, v: &mut serde_json::Value, path: &str, rec: &mut Reco
             }
             false
         }
-    }
+    })
 }

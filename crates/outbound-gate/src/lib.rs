@@ -10,12 +10,15 @@
 //! audit entry in one transaction, output renamed into place) or refuses it,
 //! writing and counting nothing.
 //!
-//! Crash safety: the output is written to `OUTPUT.outbound-partial` and
-//! fsynced before the transaction; after the commit it is renamed into place.
-//! A gate killed between the two leaves a committed batch whose output waits
-//! under the partial name; the next gate run finishes the rename
-//! ([`recover`]). A gate killed before the commit leaves nothing recorded and
-//! no output.
+//! Crash safety: the output is written to a partial file of the batch's own
+//! (`OUTPUT.<tag>-<random>.outbound-partial`, exclusive, owner-only, locked
+//! while the gate lives), with `OUTPUT` claimed by a placeholder so that two
+//! gates never share an output; the partial file is fsynced before the
+//! transaction and renamed over the placeholder after the commit. A gate
+//! killed between the two leaves a committed batch whose output waits under
+//! the partial name; the next gate run finishes the rename ([`recover`]). A
+//! gate killed before the commit leaves nothing recorded, and the next run
+//! removes what it wrote.
 //!
 //! [`run`] reads as those steps, one module each: `policy` (declarations,
 //! undeclared data, consent), `formats` (the pass over CSV or JSON lines),
@@ -152,12 +155,33 @@ pub struct GateReport {
     pub counts: BatchCounts,
     /// The determinations the batch was judged under.
     pub determinations: Vec<Determination>,
+    /// The subject key's distinct values against the identifiers' in the same
+    /// records, when the key would undercount individuals (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_key_check: Option<SubjectKeyCheck>,
     /// SHA-256 of what left (hex).
     pub sha256: String,
     /// Bytes written.
     pub bytes: u64,
     /// The result.
     pub outcome: Outcome,
+}
+
+/// A subject key that counts far fewer individuals than an identifier in the same
+/// records shows (one customer id over 1,000 mobile numbers): counting by it would
+/// fail open, so the batch is refused.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SubjectKeyCheck {
+    /// The declared subject key (a field name from the data map).
+    pub key: String,
+    /// Its distinct values in the records that would leave.
+    pub key_distinct: u64,
+    /// The identifying kind with the most distinct values.
+    pub identifier: String,
+    /// That kind's distinct values in the same records.
+    pub identifier_distinct: u64,
+    /// What the gate did: `refuse` (the fail-closed default; a `warn` needs a data-map policy field).
+    pub action: String,
 }
 
 /// Why the gate could not run at all.
@@ -179,6 +203,15 @@ pub enum GateError {
     /// The map does not allow the request.
     #[error("{0}")]
     Map(String),
+    /// The batch is recorded (counted, in the audit log) but its output did not
+    /// fully arrive where it was going.
+    #[error("batch {batch} is recorded (counted and in the audit log), but {message}")]
+    Delivery {
+        /// The ledger batch id.
+        batch: u64,
+        /// What became of the output.
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] outbound_store::StoreError),
@@ -198,22 +231,54 @@ pub fn run(
         .exporter(&t.exporter)
         .ok_or_else(|| GateError::Map(format!("transfer {} names an unknown exporter", t.id)))?;
     let declarations = policy::Declarations::of(map, t);
-    recover(store)?;
+    let here = match &req.output {
+        Io::Path(p) => Some(p.as_path()),
+        Io::Std => None,
+    };
+    recover(store, keys, here)?;
     let consent = policy::consent(store, t, req.as_of)?;
     let mut run = policy::Run::new(declarations, t.gate.undeclared, consent, keys);
 
     // One pass: read, apply the policy, write to the partial output.
     let (reader, format) = formats::open(&req.input, req.format)?;
-    let mut partial = output::Partial::create(&req.output)?;
+    let mut partial = output::Partial::create(&req.output, keys)?;
     if let Err(e) = formats::process(&mut run, reader, format, &mut partial, &req.input) {
         partial.discard();
         return Err(e);
     }
     let written = partial.finish()?;
     let mut report = report(t, exporter, format, &run, &written);
+    // A field name that is personal data first: nothing else about the batch may name it.
+    if let Some(reason) = run.name_refused() {
+        written.discard();
+        report.outcome = Outcome::Refused { reason };
+        return Ok(report);
+    }
+    if run.records_in == 0 {
+        written.discard();
+        return Err(GateError::Input {
+            file: req.input.name(),
+            line: 0,
+            message: "the input holds no records (an empty input is not a batch)".into(),
+        });
+    }
     if let Some(reason) = run.undeclared_refusal() {
         written.discard();
         report.outcome = Outcome::Refused { reason };
+        return Ok(report);
+    }
+    if let Some(check) = run.subject_key_check() {
+        written.discard();
+        report.outcome = Outcome::Refused {
+            reason: format!(
+                "the subject key `{}` has {} distinct values in this batch but the same records hold {} distinct {} values: counting individuals by the key would undercount them (refused: the fail-closed default)",
+                check.key,
+                outbound_rules::format::thousands(check.key_distinct),
+                outbound_rules::format::thousands(check.identifier_distinct),
+                check.identifier
+            ),
+        };
+        report.subject_key_check = Some(check);
         return Ok(report);
     }
 
@@ -251,6 +316,7 @@ fn report(
         }),
         counts: BatchCounts::default(),
         determinations: Vec::new(),
+        subject_key_check: None,
         sha256: written.sha256.clone(),
         bytes: written.bytes,
         outcome: Outcome::DryRun,

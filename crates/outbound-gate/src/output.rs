@@ -1,40 +1,170 @@
-//! The output's crash safety: written to a partial file and fsynced before
-//! the ledger transaction, renamed into place only after the commit, and
-//! finished by the next run when a gate was killed in between ([`recover`]).
+//! The output's crash safety and exclusivity.
+//!
+//! A batch's output is written to a partial file of its own,
+//! `OUTPUT.<store tag>-<random>.outbound-partial`, created exclusively and
+//! owner-only, and locked while its gate lives. Before writing, the gate also
+//! claims `OUTPUT` itself with a placeholder (created exclusively), so two
+//! gates can never record batches for one output. The partial file is fsynced
+//! before the ledger transaction and renamed over the placeholder only after
+//! the commit. The next run ([`recover`]) finishes every committed batch whose
+//! gate was killed before the rename, and removes every other partial file
+//! whose gate is gone, with its placeholder. Standard output is staged the
+//! same way in the temporary directory and copied out only after the commit.
 
-use std::fs::File;
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use outbound_store::Store;
+use outbound_store::{Keys, Store};
 use sha2::Digest;
 
 use crate::{GateError, Io};
 
-/// Finishes the outputs of batches committed by a gate that was killed before renaming them.
-pub fn recover(store: &Store) -> Result<Vec<String>, GateError> {
-    let mut done = Vec::new();
+const SUFFIX: &str = ".outbound-partial";
+/// The base name of standard output's staging files in the temporary directory.
+const STDOUT_BASE: &str = "outbound-gate-stdout";
+
+/// Finishes the outputs of batches committed by a gate that was killed before
+/// renaming them, and removes every partial file this store's gates left
+/// behind when they died before their commit. `here` is the output about to
+/// be written; its directory is searched too. Returns the outputs finished.
+pub fn recover(store: &Store, keys: &Keys, here: Option<&Path>) -> Result<Vec<String>, GateError> {
+    let tag = store_tag(keys);
+    let mut pending: HashMap<(PathBuf, OsString), (u64, String)> = HashMap::new();
     for (id, output, sha) in store.pending_outputs()? {
         let out = PathBuf::from(&output);
-        let partial = partial_path(&out);
         if out.exists() && file_sha256(&out).as_deref() == Some(sha.as_str()) {
+            // Killed after the rename, before the ledger heard of it.
             store.mark_output_done(id)?;
-        } else if partial.exists() && file_sha256(&partial).as_deref() == Some(sha.as_str()) {
-            std::fs::rename(&partial, &out).map_err(|e| {
-                GateError::Output(format!("cannot move {} into place: {e}", partial.display()))
-            })?;
-            sync_parent(&out);
-            store.mark_output_done(id)?;
-            done.push(output);
+        } else if let Some(key) = dir_and_name(&out) {
+            pending.insert(key, (id, sha));
+        }
+    }
+    // Partial files sit next to their outputs: search every directory the ledger has written to.
+    let mut dirs: BTreeSet<PathBuf> = store
+        .batches()?
+        .iter()
+        .filter_map(|b| b.output.as_deref())
+        .filter_map(|o| dir_and_name(Path::new(o)).map(|(d, _)| d))
+        .collect();
+    dirs.extend(here.and_then(dir_and_name).map(|(d, _)| d));
+    dirs.insert(std::env::temp_dir());
+    let mut done = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(found) = Found::parse(&name, &tag) else {
+                continue;
+            };
+            let partial = dir.join(&name);
+            // A live gate holds its lock: leave its file alone.
+            let Some(_lock) = lock_if_orphaned(&partial) else {
+                continue;
+            };
+            let out = dir.join(&found.base);
+            let claim = found.stamp.as_deref().map(placeholder);
+            match pending.get(&(dir.clone(), found.base.clone())) {
+                Some((id, sha)) if file_sha256(&partial).as_deref() == Some(sha.as_str()) => {
+                    let free = match &claim {
+                        Some(c) => holds(&out, c) || !out.exists(),
+                        None => !out.exists(),
+                    };
+                    if !free {
+                        // Another file took the place: keep the recorded output for a person to resolve.
+                        continue;
+                    }
+                    std::fs::rename(&partial, &out).map_err(|e| {
+                        GateError::Output(format!(
+                            "cannot move {} into place: {e}",
+                            partial.display()
+                        ))
+                    })?;
+                    sync_parent(&out);
+                    store.mark_output_done(*id)?;
+                    done.push(out.display().to_string());
+                }
+                _ => {
+                    // Its batch was never recorded: nothing of it may stay on disk.
+                    if let Some(c) = &claim
+                        && holds(&out, c)
+                    {
+                        remove(&out);
+                    }
+                    remove(&partial);
+                }
+            }
         }
     }
     Ok(done)
 }
 
-fn partial_path(out: &Path) -> PathBuf {
-    let mut s = out.as_os_str().to_owned();
-    s.push(".outbound-partial");
-    PathBuf::from(s)
+/// A partial file found on disk: the output it belongs to and, for this
+/// version's files, its stamp (store tag and random part).
+struct Found {
+    base: OsString,
+    stamp: Option<String>,
+}
+
+impl Found {
+    /// This store's partial files (`BASE.<tag>-<random>.outbound-partial`), and
+    /// the unstamped `BASE.outbound-partial` of earlier versions.
+    fn parse(name: &OsString, tag: &str) -> Option<Found> {
+        let name = name.to_str()?;
+        let stem = name.strip_suffix(SUFFIX)?;
+        match stem.rsplit_once('.') {
+            Some((base, stamp)) if is_stamp(stamp) => {
+                (stamp.split_once('-').map(|(t, _)| t) == Some(tag)).then(|| Found {
+                    base: base.into(),
+                    stamp: Some(stamp.to_string()),
+                })
+            }
+            _ if !stem.is_empty() => Some(Found {
+                base: stem.into(),
+                stamp: None,
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn is_stamp(s: &str) -> bool {
+    s.split_once('-').is_some_and(|(t, r)| {
+        t.len() == 12 && r.len() == 24 && t.bytes().chain(r.bytes()).all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// Which store's gate wrote a partial file: keyed, so it reveals nothing.
+fn store_tag(keys: &Keys) -> String {
+    hex::encode(&keys.subject_hash(b"outbound-gate-partial-owner")[..6])
+}
+
+/// The directory (`.` for a bare name) and the file name of a path.
+fn dir_and_name(p: &Path) -> Option<(PathBuf, OsString)> {
+    let name = p.file_name()?.to_owned();
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Some((dir, name))
+}
+
+/// What a placeholder holds: which batch in progress claimed the output.
+fn placeholder(stamp: &str) -> String {
+    format!("outbound gate: this output is claimed by a batch in progress ({stamp})\n")
+}
+
+/// Whether `out` is the placeholder `claim`.
+fn holds(out: &Path, claim: &str) -> bool {
+    let mut buf = Vec::new();
+    File::open(out)
+        .and_then(|f| f.take(claim.len() as u64 + 1).read_to_end(&mut buf))
+        .is_ok()
+        && buf == claim.as_bytes()
 }
 
 fn file_sha256(p: &Path) -> Option<String> {
@@ -63,40 +193,157 @@ fn remove(p: &Path) {
     let _ = std::fs::remove_file(p);
 }
 
+/// Opens a new file exclusively (never through a planted link), owner-only.
+fn create_private(p: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(p)
+}
+
+/// Takes the gate's lock on its own partial file; fails if the lock is held.
+#[cfg(unix)]
+fn try_lock(f: &File) -> bool {
+    rustix::fs::flock(f, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+}
+
+/// Without advisory locks every partial file is taken for a live gate's.
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> bool {
+    false
+}
+
+/// Whether `path` is still the file `f` (another run's recovery may have removed it
+/// between its creation and its lock).
+#[cfg(unix)]
+fn still_at(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// The lock of a partial file whose gate is gone; `None` while its gate lives.
+fn lock_if_orphaned(p: &Path) -> Option<File> {
+    let f = File::open(p).ok()?;
+    try_lock(&f).then_some(f)
+}
+
+fn random_hex() -> Result<String, GateError> {
+    let mut b = [0u8; 12];
+    getrandom::fill(&mut b)
+        .map_err(|e| GateError::Output(format!("no randomness for a partial file's name: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+/// A batch's claim on the disk: its partial file and the placeholder holding
+/// its output's name. Dropped unsettled (the batch was refused, or failed
+/// before its commit), it removes both.
+struct Claim {
+    partial: PathBuf,
+    /// The output and the placeholder's text, while the placeholder holds it.
+    reserved: Option<(PathBuf, String)>,
+    settled: bool,
+}
+
+impl Claim {
+    fn release(&mut self) {
+        // The placeholder first: it never outlives its partial file, which recovery finds.
+        if let Some((out, text)) = self.reserved.take()
+            && holds(&out, &text)
+        {
+            remove(&out);
+        }
+        remove(&self.partial);
+        self.settled = true;
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.release();
+        }
+    }
+}
+
 /// An output being written to its partial file, hashed and counted on the way.
 pub(crate) struct Partial {
     /// Where it goes once committed; `None` for standard output.
     target: Option<PathBuf>,
-    path: PathBuf,
+    claim: Claim,
     inner: BufWriter<File>,
     hash: sha2::Sha256,
     bytes: u64,
 }
 
 impl Partial {
-    /// Creates the partial file: `OUTPUT.outbound-partial`, or a temporary file for
-    /// standard output. Refuses an output that exists: the gate never overwrites one.
-    pub(crate) fn create(output: &Io) -> Result<Partial, GateError> {
-        let (target, path) = match output {
-            Io::Path(p) => (Some(p.clone()), partial_path(p)),
-            Io::Std => (
-                None,
-                std::env::temp_dir().join(format!("outbound-gate-{}.partial", std::process::id())),
-            ),
+    /// Creates the batch's own partial file (next to the output, or in the
+    /// temporary directory for standard output) and claims the output's name.
+    /// Refuses an output that exists: the gate never overwrites one.
+    pub(crate) fn create(output: &Io, keys: &Keys) -> Result<Partial, GateError> {
+        let target = match output {
+            Io::Path(p) => Some(p.clone()),
+            Io::Std => None,
         };
         if let Some(p) = &target
             && p.exists()
         {
-            return Err(GateError::Output(format!(
-                "{} exists; the gate never overwrites an output",
-                p.display()
-            )));
+            return Err(exists(p));
         }
-        let file = File::create(&path)
-            .map_err(|e| GateError::Output(format!("cannot create {}: {e}", path.display())))?;
+        let tag = store_tag(keys);
+        // Another run's recovery may take a file between its creation and its lock: try again.
+        let mut made = None;
+        for _ in 0..8 {
+            let stamp = format!("{tag}-{}", random_hex()?);
+            let mut path = match &target {
+                Some(p) => p.as_os_str().to_owned(),
+                None => std::env::temp_dir().join(STDOUT_BASE).into_os_string(),
+            };
+            path.push(format!(".{stamp}{SUFFIX}"));
+            let path = PathBuf::from(path);
+            let file = create_private(&path)
+                .map_err(|e| GateError::Output(format!("cannot create {}: {e}", path.display())))?;
+            if (try_lock(&file) || cfg!(not(unix))) && still_at(&file, &path) {
+                made = Some((file, path, stamp));
+                break;
+            }
+            if still_at(&file, &path) {
+                remove(&path);
+            }
+        }
+        let Some((file, path, stamp)) = made else {
+            return Err(GateError::Output(
+                "cannot create and lock a partial file for the output".into(),
+            ));
+        };
+        let mut claim = Claim {
+            partial: path,
+            reserved: None,
+            settled: false,
+        };
+        if let Some(p) = &target {
+            let text = placeholder(&stamp);
+            let mut f = create_private(p).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => exists(p),
+                _ => GateError::Output(format!("cannot create {}: {e}", p.display())),
+            })?;
+            claim.reserved = Some((p.clone(), text.clone()));
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| GateError::Output(format!("cannot write {}: {e}", p.display())))?;
+            sync_parent(p);
+        }
         Ok(Partial {
             target,
-            path,
+            claim,
             inner: BufWriter::new(file),
             hash: sha2::Sha256::new(),
             bytes: 0,
@@ -105,36 +352,50 @@ impl Partial {
 
     /// Removes what was written.
     pub(crate) fn discard(self) {
-        remove(&self.path);
+        drop(self);
     }
 
     /// Flushes and fsyncs the partial file, so that a committed batch's output survives a crash.
-    pub(crate) fn finish(mut self) -> Result<Written, GateError> {
-        let flushed = self
-            .inner
-            .flush()
-            .and_then(|_| self.inner.get_ref().sync_all());
-        if let Err(e) = flushed {
-            remove(&self.path);
-            return Err(GateError::Output(format!(
-                "cannot write {}: {e}",
-                self.path.display()
-            )));
-        }
+    pub(crate) fn finish(self) -> Result<Written, GateError> {
+        let Partial {
+            target,
+            claim,
+            inner,
+            hash,
+            bytes,
+        } = self;
+        let file = inner
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all().map(|_| f))
+            .map_err(|e| {
+                GateError::Output(format!("cannot write {}: {e}", claim.partial.display()))
+            })?;
         Ok(Written {
-            sha256: hex::encode(self.hash.finalize()),
-            bytes: self.bytes,
-            target: self.target,
-            partial: self.path,
+            sha256: hex::encode(hash.finalize()),
+            bytes,
+            target,
+            claim,
+            _lock: file,
         })
     }
+}
+
+fn exists(p: &Path) -> GateError {
+    GateError::Output(format!(
+        "{} exists (or another gate is writing it); the gate never overwrites an output",
+        p.display()
+    ))
 }
 
 impl Write for Partial {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
-        self.bytes += n as u64;
+        self.bytes = self
+            .bytes
+            .checked_add(n as u64)
+            .ok_or_else(|| std::io::Error::other("the output's byte count overflows"))?;
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -149,7 +410,9 @@ pub(crate) struct Written {
     /// Its size.
     pub(crate) bytes: u64,
     target: Option<PathBuf>,
-    partial: PathBuf,
+    claim: Claim,
+    /// The open partial file, whose lock tells recovery that its gate lives.
+    _lock: File,
 }
 
 impl Written {
@@ -160,29 +423,140 @@ impl Written {
 
     /// Removes it: the batch was refused.
     pub(crate) fn discard(self) {
-        remove(&self.partial);
+        drop(self);
     }
 
     /// Moves it into place after batch `batch` was committed (or copies it to
     /// standard output) and marks the batch's output done. Returns where it went.
-    pub(crate) fn place(self, store: &Store, batch: u64) -> Result<String, GateError> {
-        match &self.target {
+    pub(crate) fn place(mut self, store: &Store, batch: u64) -> Result<String, GateError> {
+        let partial = self.claim.partial.clone();
+        match self.target.clone() {
             Some(p) => {
-                std::fs::rename(&self.partial, p).map_err(|e| GateError::Output(format!("batch {batch} is recorded but its output could not be moved into place ({e}); run the gate again to finish")))?;
-                sync_parent(p);
-                store.mark_output_done(batch)?;
+                // From here on the partial file is a committed batch's output: never removed.
+                self.claim.settled = true;
+                let ours = self
+                    .claim
+                    .reserved
+                    .as_ref()
+                    .is_some_and(|(out, text)| holds(out, text));
+                if !ours {
+                    return Err(GateError::Delivery {
+                        batch,
+                        message: format!(
+                            "{} no longer holds this batch's claim, so it is not replaced; the output waits at {}",
+                            p.display(),
+                            partial.display()
+                        ),
+                    });
+                }
+                std::fs::rename(&partial, &p).map_err(|e| GateError::Delivery {
+                    batch,
+                    message: format!(
+                        "its output could not be moved into place ({e}); run the gate again to finish"
+                    ),
+                })?;
+                sync_parent(&p);
+                store
+                    .mark_output_done(batch)
+                    .map_err(|e| GateError::Delivery {
+                        batch,
+                        message: format!(
+                            "its output is in place but the ledger could not note it ({e}); the next run does"
+                        ),
+                    })?;
                 Ok(p.display().to_string())
             }
             None => {
-                let mut f =
-                    File::open(&self.partial).map_err(|e| GateError::Output(e.to_string()))?;
-                let mut out = std::io::stdout().lock();
-                std::io::copy(&mut f, &mut out)
-                    .map_err(|e| GateError::Output(format!("cannot write standard output: {e}")))?;
-                out.flush().map_err(|e| GateError::Output(e.to_string()))?;
-                remove(&self.partial);
+                let total = self.bytes;
+                let mut sent = 0u64;
+                let copied = File::open(&partial).and_then(|mut f| {
+                    let mut out = std::io::stdout().lock();
+                    let mut buf = vec![0u8; 1 << 16];
+                    loop {
+                        let n = f.read(&mut buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        out.write_all(&buf[..n])?;
+                        sent += n as u64;
+                    }
+                    out.flush()
+                });
+                // Standard output is not kept for a later run: the staging file goes either way.
+                drop(self);
+                copied.map_err(|e| GateError::Delivery {
+                    batch,
+                    message: match e.kind() {
+                        std::io::ErrorKind::BrokenPipe => format!(
+                            "the reader closed standard output after at most {sent} of {total} bytes"
+                        ),
+                        _ => format!(
+                            "standard output failed after at most {sent} of {total} bytes: {e}"
+                        ),
+                    },
+                })?;
                 Ok("-".into())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> (tempfile::TempDir, Keys) {
+        let d = tempfile::tempdir().unwrap();
+        let k = Keys::create(&d.path().join("keys")).unwrap();
+        (d, k)
+    }
+
+    #[test]
+    fn a_second_partial_for_one_output_is_refused() {
+        let (d, keys) = keys();
+        let out = Io::Path(d.path().join("out.csv"));
+        let mut a = Partial::create(&out, &keys).unwrap();
+        a.write_all(b"a\n").unwrap();
+        assert!(Partial::create(&out, &keys).is_err());
+        a.discard();
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "only the keys"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn standard_output_is_staged_privately_under_an_unpredictable_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let (d, keys) = keys();
+        // The name earlier versions used, planted as a link to a file of the attacker's.
+        let bait = d.path().join("bait");
+        std::fs::write(&bait, "").unwrap();
+        let planted =
+            std::env::temp_dir().join(format!("outbound-gate-{}.partial", std::process::id()));
+        let _ = std::fs::remove_file(&planted);
+        std::os::unix::fs::symlink(&bait, &planted).unwrap();
+        let mut a = Partial::create(&Io::Std, &keys).unwrap();
+        let b = Partial::create(&Io::Std, &keys).unwrap();
+        a.write_all(b"customer_id\nC1\n").unwrap();
+        a.flush().unwrap();
+        let _ = std::fs::remove_file(&planted);
+        assert_ne!(a.claim.partial, b.claim.partial);
+        assert_eq!(
+            std::fs::read(&bait).unwrap(),
+            b"",
+            "the link is not followed"
+        );
+        let mode = std::fs::metadata(&a.claim.partial)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+        let (pa, pb) = (a.claim.partial.clone(), b.claim.partial.clone());
+        a.discard();
+        b.discard();
+        assert!(!pa.exists() && !pb.exists());
     }
 }

@@ -4,13 +4,42 @@
 //! consent filter for transfers based on separate consent.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 
 use jiff::civil::Date;
 use outbound_model::{DataMap, LegalBasis, Taxonomy, Transfer, Transform, UndeclaredPolicy};
 use outbound_scan::{Hints, Kind};
 use outbound_store::{Keys, Store, Subject};
 
-use crate::transform;
+use crate::{SubjectKeyCheck, transform};
+
+/// The subject key may count fewer individuals than another identifier shows, but
+/// not fewer than 1 in this many: below that the key cannot be what identifies
+/// people (1,000 mobiles under one customer id), and counting by it fails open.
+const UNDERCOUNT_FACTOR: u64 = 2;
+
+/// How many field names and keys found clean are remembered, so that each is scanned once.
+const CLEAN_NAMES_KEPT: usize = 65_536;
+
+/// A count that would overflow; names what was being counted.
+pub(crate) struct Overflow(pub(crate) String);
+
+/// Adds one to a count, or says which count cannot hold it.
+fn bump(n: &mut u64, what: impl FnOnce() -> String) -> Result<(), Overflow> {
+    *n = n.checked_add(1).ok_or_else(|| Overflow(what()))?;
+    Ok(())
+}
+
+/// The kind of personal information a field name or key itself holds, if any.
+fn kind_of_name(name: &str) -> Option<Kind> {
+    let mut found = None;
+    outbound_scan::detect::scan_value(name.as_bytes(), Hints::NONE, &mut |k, _, _| {
+        if found.is_none() && k.category().is_some() {
+            found = Some(k);
+        }
+    });
+    found
+}
 
 /// The transfer's declared fields, by name, and the field that keys subjects.
 pub(crate) struct Declarations {
@@ -109,6 +138,12 @@ pub(crate) struct Run<'a> {
     pub(crate) records_in: u64,
     pub(crate) records_out: u64,
     pub(crate) dropped_no_consent: u64,
+    /// Where a field name or key that is itself personal data was found (position and kind, never its text).
+    pub(crate) name_refusal: Option<String>,
+    clean_names: HashSet<String>,
+    /// Distinct values of each identifying kind in the records that leave, as keyed 64-bit hashes.
+    identifiers: HashMap<Kind, HashSet<u64>>,
+    identifier_hasher: RandomState,
 }
 
 /// The outcome of one value.
@@ -144,7 +179,66 @@ impl<'a> Run<'a> {
             records_in: 0,
             records_out: 0,
             dropped_no_consent: 0,
+            name_refusal: None,
+            clean_names: HashSet::new(),
+            identifiers: HashMap::new(),
+            identifier_hasher: RandomState::new(),
         }
+    }
+
+    /// Checks that a field name or key is not itself personal data. If it is, notes
+    /// the refusal with `place(kind)` (its position, never its text) and returns false.
+    pub(crate) fn check_name(&mut self, name: &str, place: impl FnOnce(&str) -> String) -> bool {
+        if self.clean_names.contains(name) {
+            return true;
+        }
+        match kind_of_name(name) {
+            Some(k) => {
+                self.name_refusal.get_or_insert_with(|| place(k.as_str()));
+                false
+            }
+            None => {
+                if self.clean_names.len() < CLEAN_NAMES_KEPT {
+                    self.clean_names.insert(name.to_string());
+                }
+                true
+            }
+        }
+    }
+
+    /// Why the batch is refused when a field name or key is itself personal data.
+    pub(crate) fn name_refused(&self) -> Option<String> {
+        self.name_refusal.as_ref().map(|at| {
+            format!(
+                "personal data in a field name: {at}; a header or key names a field and never holds a value, so the batch is refused whatever gate.undeclared says (rename the field)"
+            )
+        })
+    }
+
+    /// Compares the subject key's distinct values with those of the identifiers in the
+    /// same records: a key far below them would undercount individuals.
+    pub(crate) fn subject_key_check(&self) -> Option<SubjectKeyCheck> {
+        let key = self.subject_field.as_ref()?;
+        let key_distinct = self
+            .subjects
+            .iter()
+            .map(|s| s.hash)
+            .collect::<HashSet<_>>()
+            .len() as u64;
+        let mut kinds: Vec<(&Kind, u64)> = self
+            .identifiers
+            .iter()
+            .map(|(k, set)| (k, set.len() as u64))
+            .collect();
+        kinds.sort_by_key(|(k, n)| (std::cmp::Reverse(*n), std::cmp::Reverse(strength(**k))));
+        let (kind, n) = kinds.first()?;
+        (*n > key_distinct.saturating_mul(UNDERCOUNT_FACTOR)).then(|| SubjectKeyCheck {
+            key: key.clone(),
+            key_distinct,
+            identifier: kind.as_str().to_string(),
+            identifier_distinct: *n,
+            action: "refuse".into(),
+        })
     }
 
     /// Why the batch is refused under the policy `fail`, if it found undeclared data.
@@ -171,7 +265,12 @@ impl<'a> Run<'a> {
     }
 
     /// Processes one value of a field; returns what to write and notes what was found.
-    pub(crate) fn value(&mut self, field: &str, v: &str, rec: &mut RecordState) -> Value {
+    pub(crate) fn value(
+        &mut self,
+        field: &str,
+        v: &str,
+        rec: &mut RecordState,
+    ) -> Result<Value, Overflow> {
         // Header hints are the same for every value of a field: work them out once.
         let hints = match self.hints.get(field) {
             Some(h) => *h,
@@ -181,10 +280,23 @@ impl<'a> Run<'a> {
                 h
             }
         };
-        let mut found: Vec<Kind> = Vec::new();
-        outbound_scan::detect::scan_value(v.as_bytes(), hints, &mut |k, _, _| found.push(k));
+        let mut spans: Vec<(Kind, usize, usize)> = Vec::new();
+        outbound_scan::detect::scan_value(v.as_bytes(), hints, &mut |k, s, e| {
+            spans.push((k, s, e))
+        });
+        let found: Vec<Kind> = spans.iter().map(|(k, _, _)| *k).collect();
+        for &(k, s, e) in &spans {
+            if self.subject_field.is_some() && strength(k) > 0 {
+                let id = normalize_subject(v.get(s..e).unwrap_or(v));
+                rec.identifiers
+                    .push((k, self.identifier_hasher.hash_one(id)));
+            }
+        }
         for k in &found {
-            *self.kinds.entry(k.as_str().to_string()).or_default() += 1;
+            bump(
+                self.kinds.entry(k.as_str().to_string()).or_default(),
+                || format!("{} values", k.as_str()),
+            )?;
             if k.is_sensitive() {
                 rec.sensitive = true;
             }
@@ -200,14 +312,14 @@ impl<'a> Run<'a> {
         let first = found.first().copied();
         let Some(d) = self.declared.get(field) else {
             self.undeclared_fields.insert(field.to_string());
-            return match self.policy {
+            return Ok(match self.policy {
                 UndeclaredPolicy::Drop => Value::Drop,
                 UndeclaredPolicy::Mask => {
-                    self.masked_undeclared += 1;
+                    bump(&mut self.masked_undeclared, || "masked values".into())?;
                     Value::Keep(outbound_scan::mask(first.unwrap_or(Kind::CnPassport), v))
                 }
                 UndeclaredPolicy::Fail => Value::Keep(String::new()),
-            };
+            });
         };
         if d.sensitive && !v.trim().is_empty() {
             rec.sensitive = true;
@@ -227,29 +339,36 @@ impl<'a> Run<'a> {
                     .insert((field.to_string(), k.as_str().to_string()));
             }
             match self.policy {
-                UndeclaredPolicy::Drop => return Value::Drop,
+                UndeclaredPolicy::Drop => return Ok(Value::Drop),
                 UndeclaredPolicy::Mask => {
-                    self.masked_undeclared += 1;
-                    return Value::Keep(outbound_scan::mask(stray[0], v));
+                    bump(&mut self.masked_undeclared, || "masked values".into())?;
+                    return Ok(Value::Keep(outbound_scan::mask(stray[0], v)));
                 }
                 UndeclaredPolicy::Fail => {}
             }
         }
-        match transform {
+        Ok(match transform {
             Some(t) => {
-                *self.transformed.entry(field.to_string()).or_default() += 1;
+                bump(
+                    self.transformed.entry(field.to_string()).or_default(),
+                    || format!("transformed values of field `{field}`"),
+                )?;
                 match transform::apply(t, v, first, &self.token_key) {
                     Some(s) => Value::Keep(s),
                     None => Value::Drop,
                 }
             }
             None => Value::Keep(v.to_string()),
-        }
+        })
     }
 
     /// Ends a record: decides consent, collects the subject. Returns whether to write it.
-    pub(crate) fn end_record(&mut self, rec: RecordState, record_no: u64) -> bool {
-        self.records_in += 1;
+    pub(crate) fn end_record(
+        &mut self,
+        rec: RecordState,
+        record_no: u64,
+    ) -> Result<bool, Overflow> {
+        bump(&mut self.records_in, || "records read".into())?;
         let id = rec
             .subject
             .or_else(|| rec.strongest.map(|(_, v)| normalize_subject(&v)));
@@ -267,15 +386,20 @@ impl<'a> Run<'a> {
         if let Some(c) = &self.consent
             && !c.contains(&hash)
         {
-            self.dropped_no_consent += 1;
-            return false;
+            bump(&mut self.dropped_no_consent, || {
+                "records dropped without consent".into()
+            })?;
+            return Ok(false);
         }
+        bump(&mut self.records_out, || "records written".into())?;
         self.subjects.push(Subject {
             hash,
             sensitive: rec.sensitive,
         });
-        self.records_out += 1;
-        true
+        for (k, h) in rec.identifiers {
+            self.identifiers.entry(k).or_default().insert(h);
+        }
+        Ok(true)
     }
 }
 
@@ -285,6 +409,8 @@ pub(crate) struct RecordState {
     subject: Option<String>,
     strongest: Option<(Kind, String)>,
     sensitive: bool,
+    /// Identifying values seen (kind, keyed hash), for the subject-key check.
+    identifiers: Vec<(Kind, u64)>,
 }
 
 /// Identifier strength for counting without a declared subject key: resident ID, then mobile, then e-mail.
@@ -305,4 +431,62 @@ pub fn normalize_subject(v: &str) -> String {
         .filter(|c| !matches!(c, ' ' | '-'))
         .flat_map(char::to_uppercase)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(keys: &Keys) -> Run<'_> {
+        let d = Declarations {
+            fields: HashMap::new(),
+            subject_field: None,
+        };
+        Run::new(d, UndeclaredPolicy::Mask, None, keys)
+    }
+
+    #[test]
+    fn a_count_that_would_overflow_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::create(&dir.path().join("keys")).unwrap();
+        let mut r = run(&keys);
+        r.records_in = u64::MAX;
+        let Err(Overflow(what)) = r.end_record(RecordState::default(), 1) else {
+            panic!("an impossible count passed")
+        };
+        assert_eq!(what, "records read");
+        let mut r = run(&keys);
+        r.masked_undeclared = u64::MAX;
+        let mut rec = RecordState::default();
+        let Err(Overflow(what)) = r.value("x", "13812345678", &mut rec) else {
+            panic!("an impossible count passed")
+        };
+        assert_eq!(what, "masked values");
+    }
+
+    #[test]
+    fn a_name_that_is_personal_data_is_refused_by_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::create(&dir.path().join("keys")).unwrap();
+        let mut r = run(&keys);
+        for clean in [
+            "customer_id",
+            "name",
+            "mobile",
+            "email",
+            "items",
+            "id_no",
+            "contact.phone",
+            "姓名",
+            "手机号",
+        ] {
+            assert!(r.check_name(clean, |_| unreachable!()), "{clean}");
+        }
+        assert!(!r.check_name("110101199003074514", |k| format!("column 6 ({k})")));
+        let why = r.name_refused().unwrap();
+        assert!(
+            why.contains("column 6 (cn_resident_id)") && !why.contains("110101"),
+            "{why}"
+        );
+    }
 }

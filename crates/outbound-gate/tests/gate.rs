@@ -370,3 +370,5 @@ fn gate_on_postgres() {
     );
     assert!(e.store.audit_verify(&e.keys).unwrap().problems.is_empty());
 }
+
+mod trust;

@@ -1,0 +1,244 @@
+//! Issue 15, "Trust": no personal data in names or messages, one batch per
+//! output, owner-only files, no orphaned partial files, honest counting.
+
+use std::path::Path;
+
+use outbound_gate::{GateRequest, Io, Outcome, run, sample};
+use outbound_model::UndeclaredPolicy;
+use outbound_store::{Keys, Store};
+
+use crate::{env, example, ids_csv, threshold_map};
+
+const RESIDENT_ID: &str = "110101199003074514";
+
+fn with_policy(policy: &str) -> outbound_model::DataMap {
+    let mut map = example();
+    let t = map
+        .transfers
+        .iter_mut()
+        .find(|t| t.id == "crm-to-parent")
+        .unwrap();
+    t.gate.undeclared = UndeclaredPolicy::parse(policy).unwrap();
+    map
+}
+
+/// Files in `dir` whose name ends with `.outbound-partial`.
+fn partials(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".outbound-partial"))
+        .collect()
+}
+
+#[test]
+fn a_header_that_is_personal_data_refuses_the_batch_without_naming_it() {
+    for policy in ["mask", "drop", "fail"] {
+        let e = env(with_policy(policy));
+        e.consent_all_but_every("crm-to-parent", 0, 20, 0);
+        let csv = sample::customers_csv(0, 20, 1, false);
+        let csv = csv.replacen("items\n", &format!("items,{RESIDENT_ID}\n"), 1);
+        let csv: String = csv
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{l}\n")
+                } else {
+                    format!("{l},x\n")
+                }
+            })
+            .collect();
+        let input = e.file("batch.csv", &csv);
+        let r = e.gate("crm-to-parent", &input, "out.csv", false);
+        let Outcome::Refused { reason } = &r.outcome else {
+            panic!("{policy}: {:?}", r.outcome)
+        };
+        assert!(
+            reason.contains("column 6") && reason.contains("cn_resident_id"),
+            "{policy}: {reason}"
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains(RESIDENT_ID), "{policy}: {json}");
+        assert!(!e.dir.path().join("out.csv").exists(), "{policy}");
+        assert!(partials(e.dir.path()).is_empty(), "{policy}");
+        assert_eq!(e.store.batch_count().unwrap(), 0, "{policy}");
+    }
+}
+
+#[test]
+fn a_json_key_that_is_personal_data_refuses_the_batch_without_naming_it() {
+    let mut map = threshold_map(0);
+    map.transfers[0].gate.undeclared = UndeclaredPolicy::Mask;
+    let e = env(map);
+    let input = e.file(
+        "b.jsonl",
+        "{\"customer_id\":\"C1\",\"mobile\":\"13812345678\"}\n{\"customer_id\":\"C2\",\"extra\":{\"13912345678\":true}}\n",
+    );
+    let r = e.gate("t", &input, "out.jsonl", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(
+        reason.contains("line 2") && reason.contains("cn_mobile"),
+        "{reason}"
+    );
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("13912345678"), "{json}");
+    assert!(!e.dir.path().join("out.jsonl").exists());
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = env(threshold_map(0));
+    let input = e.file("a.csv", &ids_csv(0, 5));
+    let r = e.gate("t", &input, "a.out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    let mode = std::fs::metadata(e.dir.path().join("a.out.csv"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+}
+
+#[test]
+fn an_empty_input_is_not_a_batch() {
+    let e = env(threshold_map(0));
+    for (name, text) in [("empty.csv", ""), ("header.csv", "customer_id,mobile\n")] {
+        let input = e.file(name, text);
+        let err = e
+            .try_gate("t", &input, &format!("{name}.out"), false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(name) && err.contains("no records"), "{err}");
+        assert!(!e.dir.path().join(format!("{name}.out")).exists());
+    }
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+    assert!(partials(e.dir.path()).is_empty());
+}
+
+#[test]
+fn a_subject_key_far_below_the_identifiers_refuses_the_batch() {
+    let e = env(threshold_map(0));
+    let mut csv = String::from("customer_id,mobile\n");
+    for i in 0..1000u64 {
+        csv.push_str(&format!("M1,1381234{i:04}\n"));
+    }
+    let input = e.file("m1.csv", &csv);
+    let r = e.gate("t", &input, "m1.out.csv", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(
+        reason.contains("customer_id") && reason.contains("cn_mobile") && reason.contains("1,000"),
+        "{reason}"
+    );
+    let check = r.subject_key_check.as_ref().expect("the check is reported");
+    assert_eq!(
+        (
+            check.key_distinct,
+            check.identifier_distinct,
+            check.action.as_str()
+        ),
+        (1, 1000, "refuse")
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["subject_key_check"]["action"], "refuse");
+    assert!(!e.dir.path().join("m1.out.csv").exists());
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+    // A customer with a second number is no reason to refuse.
+    let mut csv = String::from("customer_id,mobile\n");
+    for i in 0..100u64 {
+        csv.push_str(&format!("C{i},1381234{:04}\n", i % 60 + (i / 60) * 1000));
+    }
+    let ok = e.file("ok.csv", &csv);
+    let r = e.gate("t", &ok, "ok.out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert!(r.subject_key_check.is_none());
+}
+
+#[test]
+fn two_gates_on_one_output_never_mix_their_batches() {
+    let e = env(threshold_map(0));
+    let a = e.file("a.csv", &ids_csv(0, 20_000));
+    let b = e.file("b.csv", &ids_csv(20_000, 20_000));
+    let out = e.dir.path().join("shared.csv");
+    let db = e.dir.path().join("store.db").display().to_string();
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = [a, b]
+            .into_iter()
+            .map(|input| {
+                let (out, db, map, barrier) = (&out, &db, &e.map, &barrier);
+                let keys_dir = e.dir.path().join("keys");
+                s.spawn(move || {
+                    let store = Store::open(db).unwrap();
+                    let keys = Keys::load(&keys_dir).unwrap();
+                    let req = GateRequest {
+                        transfer: "t".into(),
+                        input: Io::Path(input),
+                        output: Io::Path(out.clone()),
+                        format: None,
+                        as_of: "2026-11-23".parse().unwrap(),
+                        dry_run: false,
+                        count_group: false,
+                    };
+                    barrier.wait();
+                    run(map, &store, &keys, &req)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let passed: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|r| matches!(r.outcome, Outcome::Passed { .. }))
+        .collect();
+    assert_eq!(passed.len(), 1, "{results:?}");
+    let batches = e.store.batches().unwrap();
+    assert_eq!(batches.len(), 1, "one batch recorded");
+    assert_eq!(batches[0].state, "done");
+    let bytes = std::fs::read(&out).unwrap();
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), batches[0].sha256);
+    assert_eq!(passed[0].sha256, batches[0].sha256);
+    assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 20_001);
+    assert!(partials(e.dir.path()).is_empty());
+}
+
+#[test]
+fn recovery_removes_every_orphaned_partial_file() {
+    let e = env(threshold_map(0));
+    // What a gate killed before its commit left, for another output.
+    std::fs::write(
+        e.dir.path().join("killed.csv.outbound-partial"),
+        ids_csv(0, 10),
+    )
+    .unwrap();
+    let input = e.file("a.csv", &ids_csv(0, 5));
+    let r = e.gate("t", &input, "a.out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert!(
+        partials(e.dir.path()).is_empty(),
+        "{:?}",
+        partials(e.dir.path())
+    );
+    assert!(!e.dir.path().join("killed.csv").exists());
+}
