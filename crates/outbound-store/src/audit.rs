@@ -35,7 +35,7 @@ impl Entry {
     }
 }
 
-fn canonical(index: u64, at: &str, kind: &str, body: &str) -> Vec<u8> {
+pub(crate) fn canonical(index: u64, at: &str, kind: &str, body: &str) -> Vec<u8> {
     format!("{index}\n{at}\n{kind}\n{body}").into_bytes()
 }
 
@@ -55,68 +55,51 @@ fn to_hash(v: &[u8]) -> Result<Hash, StoreError> {
     })
 }
 
-/// The stored state of the audit tree is not what `append_with` writes.
-fn malformed_tree(source: crate::Source) -> StoreError {
-    StoreError::Malformed {
-        what: "audit tree state",
-        source: Some(source),
-    }
-}
-
-/// Appends an entry and signs the new head, inside the caller's transaction.
+/// Appends an entry and signs the new head, inside the caller's transaction,
+/// which has run [`crate::state::check`] and written its rows.
 pub(crate) async fn append(
     tx: &mut Transaction<'static, Any>,
     keys: &Keys,
     kind: &str,
-    body: &str,
+    body: serde_json::Value,
 ) -> Result<(u64, SignedTreeHead), StoreError> {
     let (index, head) = append_with(tx, keys, kind, body, true).await?;
     Ok((index, head.expect("signed when asked")))
 }
 
-/// Appends an entry; signs and stores a new tree head only when `sign` is set, so a
-/// bulk append signs once at its end.
+/// Appends an entry that commits the ledger's state (`"ledger"`: the root of
+/// `ledger_state` after the caller's writes); signs and stores a new tree head
+/// only when `sign` is set, so a bulk append signs once at its end.
 async fn append_with(
     tx: &mut Transaction<'static, Any>,
     keys: &Keys,
     kind: &str,
-    body: &str,
+    body: serde_json::Value,
     sign: bool,
 ) -> Result<(u64, Option<SignedTreeHead>), StoreError> {
     let (at, ms) = now();
-    let tree = match sqlx::query("SELECT value FROM meta WHERE key = 'audit_tree'")
-        .fetch_optional(&mut **tx)
+    let mut tree = crate::state::load_tree(tx)
         .await?
-    {
-        Some(row) => {
-            let v: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>(0)?)
-                .map_err(|e| malformed_tree(e.into()))?;
-            let size = v["size"].as_u64().unwrap_or(0);
-            let peaks = v["peaks"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    hex::decode(p.as_str().unwrap_or(""))
-                        .map_err(|e| malformed_tree(e.into()))
-                        .and_then(|b| to_hash(&b))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            CompactTree::from_parts(size, peaks).map_err(|e| malformed_tree(e.into()))?
+        .map_or_else(CompactTree::new, |t| t.tree);
+    let ledger = hex::encode(crate::state::root(&crate::state::stored(tx).await?));
+    let body = match body {
+        serde_json::Value::Object(mut m) => {
+            m.insert("ledger".into(), ledger.into());
+            serde_json::Value::Object(m)
         }
-        None => CompactTree::new(),
-    };
-    let mut tree = tree;
+        other => serde_json::json!({"body": other, "ledger": ledger}),
+    }
+    .to_string();
     let index = tree.size();
-    let leaf = leaf_hash(&canonical(index, &at, kind, body));
-    tree.append(leaf).map_err(StoreError::AuditFull)?;
+    let leaf = leaf_hash(&canonical(index, &at, kind, &body));
+    let path = crate::state::append_leaf(&mut tree, leaf)?;
     sqlx::query(
         "INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(index as i64)
     .bind(at)
     .bind(kind.to_string())
-    .bind(body.to_string())
+    .bind(body)
     .bind(leaf.to_vec())
     .execute(&mut **tx)
     .await?;
@@ -131,11 +114,7 @@ async fn append_with(
     } else {
         None
     };
-    let state = serde_json::json!({"size": tree.size(), "peaks": tree.peaks().iter().map(hex::encode).collect::<Vec<_>>()});
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_tree', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(state.to_string())
-        .execute(&mut **tx)
-        .await?;
+    crate::state::save_tree(tx, &tree, &path).await?;
     Ok((index, head))
 }
 
@@ -161,7 +140,8 @@ impl Store {
         self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
-            let r = append(&mut tx, keys, kind, &body.to_string()).await?;
+            crate::state::check(&mut tx, keys).await?;
+            let r = append(&mut tx, keys, kind, body.clone()).await?;
             tx.commit().await?;
             Ok(r)
         })
@@ -176,17 +156,12 @@ impl Store {
         self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
+            crate::state::check(&mut tx, keys).await?;
             let mut last = 0;
             for (i, (kind, body)) in entries.iter().enumerate() {
-                last = append_with(
-                    &mut tx,
-                    keys,
-                    kind,
-                    &body.to_string(),
-                    i + 1 == entries.len(),
-                )
-                .await?
-                .0;
+                last = append_with(&mut tx, keys, kind, body.clone(), i + 1 == entries.len())
+                    .await?
+                    .0;
             }
             tx.commit().await?;
             Ok(last)
@@ -233,15 +208,46 @@ impl Store {
 
     /// Recomputes the tree from the entries and checks every signed head.
     pub fn audit_verify(&self, keys: &Keys) -> Result<VerifyReport, StoreError> {
+        self.audit_verify_since(keys, None)
+    }
+
+    /// Recomputes the tree from the entries and checks every signed head; the
+    /// newest must cover the whole log, the stored tree state must be the
+    /// recomputed one, the ledger's rows must reproduce the digests the last
+    /// entry committed to, and, given a head kept from earlier, the log must
+    /// extend it (not truncated, not rewritten).
+    pub fn audit_verify_since(
+        &self,
+        keys: &Keys,
+        kept: Option<&SignedTreeHead>,
+    ) -> Result<VerifyReport, StoreError> {
         let entries = self.audit_entries()?;
-        let heads = self.audit_heads()?;
+        let rows = self.run_sql(
+            "read the audit log",
+            sqlx::query("SELECT size, head FROM tree_heads ORDER BY size").fetch_all(&self.pool),
+        )?;
         let mut report = VerifyReport {
             entries: entries.len() as u64,
-            heads: heads.len() as u64,
+            heads: rows.len() as u64,
             problems: Vec::new(),
         };
+        let mut heads = Vec::new();
+        for r in &rows {
+            let size: i64 = r.try_get(0)?;
+            match serde_json::from_str::<SignedTreeHead>(&r.try_get::<String, _>(1)?) {
+                Ok(h) if h.size as i64 == size => heads.push(h),
+                Ok(h) => report.problems.push(format!(
+                    "the signed head of size {} is stored as size {size}: the heads were edited",
+                    h.size
+                )),
+                Err(_) => report.problems.push(format!(
+                    "the signed head stored as size {size} is unreadable: the heads were edited"
+                )),
+            }
+        }
         let mut tree = CompactTree::new();
         let mut roots = std::collections::HashMap::new();
+        roots.insert(0, tree.root());
         for (i, e) in entries.iter().enumerate() {
             if e.index != i as u64 {
                 report.problems.push(format!("entry at position {i} has index {}: entries were deleted, inserted or reordered", e.index));
@@ -266,6 +272,76 @@ impl Store {
                 Some(root) if *root == h.root => {}
                 Some(_) => report.problems.push(format!("the entries do not reproduce the signed root of size {}: the log was rewritten", h.size)),
                 None => report.problems.push(format!("signed head of size {} but only {} entries: entries were deleted", h.size, entries.len())),
+            }
+        }
+        // Every append signs a head: entries beyond the newest head were not written by the store.
+        let newest = heads.iter().map(|h| h.size).max().unwrap_or(0);
+        if newest < entries.len() as u64 {
+            report.problems.push(format!(
+                "no signed head covers the whole log: the newest covers {newest} of {} entries; entries were appended, or edited and their heads deleted",
+                entries.len()
+            ));
+        }
+        if let Some(kept) = kept {
+            if let Err(e) = kept.verify(&key) {
+                report
+                    .problems
+                    .push(format!("the kept head of size {}: {e}", kept.size));
+            } else if roots.get(&kept.size) != Some(&kept.root) {
+                report.problems.push(format!(
+                    "the log does not extend the kept head of size {}: it was truncated or rewritten",
+                    kept.size
+                ));
+            }
+        }
+        let last = entries.last().map(|e| e.body.clone());
+        let (stored_tree, stored, recomputed) = self.run("verify the ledger", async {
+            let mut c = self.pool.acquire().await?;
+            let t = crate::state::load_tree(&mut c).await;
+            let s = crate::state::stored(&mut c).await;
+            let r = crate::state::recompute(&mut c).await?;
+            Ok((t, s, r))
+        })?;
+        match stored_tree {
+            Ok(t) if t.as_ref().map_or(0, |t| t.tree.size()) == tree.size()
+                && t.as_ref().map_or(tree.peaks().is_empty(), |t| t.tree.peaks() == tree.peaks()) => {}
+            _ => report.problems.push("the stored audit tree state is not the tree of the entries: the next entry would build on a forged tree".into()),
+        }
+        match stored {
+            Err(e) => report.problems.push(e.to_string()),
+            Ok(stored) => {
+                for part in stored
+                    .keys()
+                    .chain(recomputed.keys())
+                    .collect::<std::collections::BTreeSet<_>>()
+                {
+                    if stored.get(part) != recomputed.get(part) {
+                        report.problems.push(format!(
+                            "{} do not match their digest: rows were edited, deleted or inserted",
+                            crate::state::describe(part)
+                        ));
+                    }
+                }
+                let root = hex::encode(crate::state::root(&stored));
+                match last
+                    .as_deref()
+                    .map(serde_json::from_str::<serde_json::Value>)
+                {
+                    None if !stored.is_empty() => report
+                        .problems
+                        .push("the ledger holds data that no audit entry records".into()),
+                    Some(Ok(body)) => match body.get("ledger") {
+                        Some(c) if c.as_str() != Some(root.as_str()) => report.problems.push(
+                            "the ledger's digests are not what the last audit entry committed to"
+                                .into(),
+                        ),
+                        _ => {}
+                    },
+                    Some(Err(_)) => report
+                        .problems
+                        .push("the last audit entry is not JSON".into()),
+                    None => {}
+                }
             }
         }
         Ok(report)

@@ -33,7 +33,20 @@ impl Store {
         self.run("import consent", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
+            crate::state::check(&mut tx, keys).await?;
+            let mut delta = crate::state::Delta::default();
             for r in records {
+                let part = crate::state::consents_part(&r.transfer);
+                let old = sqlx::query("SELECT granted_at, withdrawn_at FROM consents WHERE subject = $1 AND transfer = $2")
+                    .bind(r.subject.to_vec())
+                    .bind(r.transfer.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(o) = old {
+                    let w: Option<String> = o.try_get(1)?;
+                    delta.remove(&part, &crate::state::consent_row(&r.subject, &r.transfer, &o.try_get::<String, _>(0)?, w.as_deref()), false);
+                }
+                delta.insert(&part, &crate::state::consent_row(&r.subject, &r.transfer, &r.granted_at, r.withdrawn_at.as_deref()), false);
                 sqlx::query(
                     "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (subject, transfer) DO UPDATE SET granted_at = excluded.granted_at, withdrawn_at = excluded.withdrawn_at",
@@ -50,7 +63,8 @@ impl Store {
                 *per.entry(r.transfer.as_str()).or_default() += 1;
             }
             let body = serde_json::json!({"source": source, "records": records.len(), "per_transfer": per});
-            let (idx, _) = crate::audit::append(&mut tx, keys, "consent_import", &body.to_string()).await?;
+            delta.apply(&mut tx).await?;
+            let (idx, _) = crate::audit::append(&mut tx, keys, "consent_import", body).await?;
             tx.commit().await?;
             Ok(idx)
         })
@@ -67,6 +81,22 @@ impl Store {
         self.run("withdraw consent", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
+            crate::state::check(&mut tx, keys).await?;
+            // The rows that end, before the update, to move the digests by exactly the change.
+            let ending = sqlx::query("SELECT transfer, granted_at FROM consents WHERE subject = $1 AND withdrawn_at IS NULL")
+                .bind(subject.to_vec())
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut delta = crate::state::Delta::default();
+            for r in ending {
+                let t: String = r.try_get(0)?;
+                if transfer.is_some_and(|want| want != t) {
+                    continue;
+                }
+                let (part, granted) = (crate::state::consents_part(&t), r.try_get::<String, _>(1)?);
+                delta.remove(&part, &crate::state::consent_row(&subject, &t, &granted, None), false);
+                delta.insert(&part, &crate::state::consent_row(&subject, &t, &granted, Some(at)), false);
+            }
             let n = match transfer {
                 Some(t) => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND transfer = $3 AND withdrawn_at IS NULL")
                     .bind(at.to_string())
@@ -84,7 +114,8 @@ impl Store {
             };
             // The body names the transfer and how many consents ended, never the subject.
             let body = serde_json::json!({"transfer": transfer, "withdrawn": n});
-            crate::audit::append(&mut tx, keys, "consent_withdrawn", &body.to_string()).await?;
+            delta.apply(&mut tx).await?;
+            crate::audit::append(&mut tx, keys, "consent_withdrawn", body).await?;
             tx.commit().await?;
             Ok(n)
         })

@@ -211,6 +211,12 @@ impl Store {
         self.run("record a batch", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
+            let y = i64::from(year);
+            // Nothing builds on a store whose state is not what its log committed to.
+            let checked = crate::state::check(&mut tx, keys).await?;
+            crate::state::check_batch(&mut tx, &checked.parts, &rec.exporters, &[y - 1, y], &rec.transfer).await?;
+            let part = crate::state::subjects_part(&exporter, y);
+            let mut delta = crate::state::Delta::default();
             let suspended = suspension(&mut tx, &rec.transfer).await?;
             let mut counts = BatchCounts {
                 batch: Counts { individuals: uniq.len() as u64, sensitive_individuals: uniq.iter().filter(|s| s.1).count() as u64 },
@@ -221,7 +227,6 @@ impl Store {
                 return Ok(Recorded::Refused { reason: format!("the route {} is suspended: {reason}", rec.transfer), counts });
             }
             // New subjects and new sensitive subjects, then upsert.
-            let y = i64::from(year);
             let to_count: &[([u8; 16], bool)] = if rec.counts_towards_thresholds { &uniq } else { &[] };
             for chunk in to_count.chunks(CHUNK) {
                 // Insert; RETURNING names exactly the subjects that were new, in one statement.
@@ -243,6 +248,10 @@ impl Store {
                 let inserted: HashSet<Vec<u8>> =
                     q.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get::<Vec<u8>, _>(0)).collect::<Result<_, _>>()?;
                 counts.new.individuals += inserted.len() as u64;
+                for (h, sensitive) in chunk.iter().filter(|(h, _)| inserted.contains(h.as_slice())) {
+                    let row = crate::state::subject_row(&exporter, y, h, i64::from(*sensitive), &at, &at);
+                    delta.insert(&part, &row, *sensitive);
+                }
                 counts.new.sensitive_individuals +=
                     chunk.iter().filter(|(h, s)| *s && inserted.contains(h.as_slice())).count() as u64;
                 // Subjects already counted this year: upgrade to sensitive where this batch
@@ -250,6 +259,22 @@ impl Store {
                 let seen: Vec<&([u8; 16], bool)> = chunk.iter().filter(|(h, _)| !inserted.contains(h.as_slice())).collect();
                 if seen.is_empty() {
                     continue;
+                }
+                // Their rows before the update, to move the digest by exactly the change.
+                let mut ph = Placeholders::new(backend);
+                let (e, yy) = (ph.next(), ph.next());
+                let list = (0..seen.len()).map(|_| ph.next()).collect::<Vec<_>>().join(", ");
+                let sql = format!("SELECT subject, sensitive, first_at, last_at FROM subjects WHERE exporter = {e} AND year = {yy} AND subject IN ({list})");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y);
+                for (h, _) in &seen {
+                    q = q.bind(h.to_vec());
+                }
+                let upgrade: HashSet<&[u8]> = seen.iter().filter(|(_, s)| *s).map(|(h, _)| h.as_slice()).collect();
+                for r in q.fetch_all(&mut *tx).await? {
+                    let (h, old, first, last): (Vec<u8>, i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+                    delta.remove(&part, &crate::state::subject_row(&exporter, y, &h, old, &first, &last), old == 1);
+                    let new = if upgrade.contains(h.as_slice()) { 1 } else { old };
+                    delta.insert(&part, &crate::state::subject_row(&exporter, y, &h, new, &first, &at), new == 1);
                 }
                 let seen_sensitive: Vec<&&([u8; 16], bool)> = seen.iter().filter(|(_, s)| *s).collect();
                 if !seen_sensitive.is_empty() {
@@ -293,7 +318,8 @@ impl Store {
                 "kinds": rec.kinds, "individuals": counts.batch, "new": counts.new, "current_year": counts.current_year,
                 "determination": determination,
             });
-            let (audit_index, head) = crate::audit::append(&mut tx, keys, "batch", &body.to_string()).await?;
+            // The batch row first, so that the entry commits the state with it.
+            let audit_index = checked.size;
             sqlx::query(
                 "INSERT INTO batches (id, transfer, exporter, recipient, at, year, sha256, bytes, records_in, records_out, kinds, \
                  individuals, individuals_new, sensitive, sensitive_new, determination, audit_index, output, state) \
@@ -319,6 +345,10 @@ impl Store {
             .bind(rec.output.clone())
             .execute(&mut *tx)
             .await?;
+            delta.insert_batch(&mut tx, id).await?;
+            delta.apply(&mut tx).await?;
+            let (index, head) = crate::audit::append(&mut tx, keys, "batch", body).await?;
+            debug_assert_eq!(index, audit_index);
             tx.commit().await?;
             Ok(Recorded::Committed { batch: id as u64, audit_index, head, counts })
         })

@@ -15,6 +15,7 @@ pub mod merkle;
 pub mod routes;
 pub mod schema;
 pub mod signed_head;
+mod state;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -114,6 +115,15 @@ pub enum StoreError {
     /// A batch to record names no exporter.
     #[error("store: a batch needs an exporter")]
     NoExporter,
+    /// The store does not verify: what the next write would build on is not what
+    /// the audit log last committed to. Nothing was written.
+    #[error(
+        "the store does not verify ({problem}); nothing was written or counted. Run `outbound audit verify`"
+    )]
+    Tampered {
+        /// What does not match (tables and ids, never a subject or a key).
+        problem: String,
+    },
     /// The 12 months before a date fall outside the calendar's range.
     #[error("store: the 12 months before the date are out of range")]
     DateRange(#[source] jiff::Error),

@@ -48,6 +48,18 @@ impl Store {
         self.run("set a route", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
+            crate::state::check(&mut tx, keys).await?;
+            let mut delta = crate::state::Delta::default();
+            let old = sqlx::query("SELECT suspended, reason, at FROM routes WHERE transfer = $1")
+                .bind(transfer.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(r) = old {
+                let row = crate::state::route_row(transfer, r.try_get(0)?, &r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?);
+                delta.remove(crate::state::ROUTES, &row, false);
+            }
+            let row = crate::state::route_row(transfer, i64::from(suspended), reason, &at);
+            delta.insert(crate::state::ROUTES, &row, false);
             sqlx::query(
                 "INSERT INTO routes (transfer, suspended, reason, at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (transfer) DO UPDATE SET suspended = excluded.suspended, reason = excluded.reason, at = excluded.at",
@@ -60,7 +72,8 @@ impl Store {
             .await?;
             let kind = if suspended { "route_suspended" } else { "route_resumed" };
             let body = serde_json::json!({"transfer": transfer, "reason": reason});
-            let (idx, _) = crate::audit::append(&mut tx, keys, kind, &body.to_string()).await?;
+            delta.apply(&mut tx).await?;
+            let (idx, _) = crate::audit::append(&mut tx, keys, kind, body).await?;
             tx.commit().await?;
             Ok(idx)
         })

@@ -12,6 +12,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// The version that adds `ledger_state`, filled from the rows when a store reaches it.
+pub(crate) const LEDGER_STATE_VERSION: usize = 3;
+
 /// Migrations in order; the version of each is its position + 1.
 pub fn migrations(backend: Backend) -> Vec<String> {
     let blob = match backend {
@@ -93,5 +96,14 @@ pub fn migrations(backend: Backend) -> Vec<String> {
             .to_string(),
         Backend::Postgres => String::new(),
     };
-    vec![v1, v2]
+    // v3: the ledger's state as incremental digests the audit log commits to
+    // (see `state.rs`); the migration also fills it from the rows.
+    let v3 = "CREATE TABLE ledger_state (
+            part TEXT PRIMARY KEY,
+            rows_n BIGINT NOT NULL,
+            sensitive BIGINT NOT NULL,
+            digest TEXT NOT NULL
+        )"
+    .to_string();
+    vec![v1, v2, v3]
 }

@@ -169,6 +169,12 @@ impl Store {
                 for stmt in m.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                     sqlx::query(sqlx::AssertSqlSafe(stmt.to_string())).execute(&mut *tx).await?;
                 }
+                if i + 1 == crate::schema::LEDGER_STATE_VERSION {
+                    // Digests of the rows already there, and the path to the log's last leaf;
+                    // the next audit entry commits them.
+                    crate::state::rebuild(&mut tx).await?;
+                    crate::state::rebuild_tree(&mut tx).await?;
+                }
                 let v = (i + 1).to_string();
                 sqlx::query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                     .bind(v)

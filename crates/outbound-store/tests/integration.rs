@@ -6,3 +6,4 @@ mod merkle_signed_head;
 mod merkle_tamper;
 mod merkle_vectors;
 mod store;
+mod tamper_tables;

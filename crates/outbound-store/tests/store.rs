@@ -8,7 +8,7 @@ use outbound_store::signed_head::generate_signing_key;
 use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
 
 /// A fresh, empty store of the given backend, with its keys.
-fn fresh(pg: bool) -> Option<(Store, Keys, tempfile::TempDir)> {
+pub(crate) fn fresh(pg: bool) -> Option<(Store, Keys, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     if !pg {
@@ -19,7 +19,7 @@ fn fresh(pg: bool) -> Option<(Store, Keys, tempfile::TempDir)> {
     Some((Store::open(&url).unwrap(), keys, dir))
 }
 
-fn record(transfer: &str) -> BatchRecord {
+pub(crate) fn record(transfer: &str) -> BatchRecord {
     BatchRecord {
         transfer: transfer.into(),
         exporters: vec!["acme-cn".into()],
@@ -34,7 +34,7 @@ fn record(transfer: &str) -> BatchRecord {
     }
 }
 
-fn subjects(keys: &Keys, ids: &[&str], sensitive: bool) -> Vec<Subject> {
+pub(crate) fn subjects(keys: &Keys, ids: &[&str], sensitive: bool) -> Vec<Subject> {
     ids.iter()
         .map(|id| Subject {
             hash: keys.subject_hash(id.as_bytes()),
@@ -43,7 +43,7 @@ fn subjects(keys: &Keys, ids: &[&str], sensitive: bool) -> Vec<Subject> {
         .collect()
 }
 
-fn ok(_: &outbound_store::BatchCounts) -> Result<serde_json::Value, String> {
+pub(crate) fn ok(_: &outbound_store::BatchCounts) -> Result<serde_json::Value, String> {
     Ok(serde_json::json!({"mechanism": "exempt"}))
 }
 
@@ -69,10 +69,10 @@ both!(
 );
 
 fn migrations_are_versioned_and_idempotent(s: &Store, _: &Keys, _: &tempfile::TempDir) {
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 3);
     if s.backend == outbound_store::Backend::Sqlite {
         let again = Store::open(&s.location).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 2);
+        assert_eq!(again.schema_version().unwrap(), 3);
     }
 }
 
@@ -360,7 +360,7 @@ fn audit_log_verifies_and_proves(s: &Store, k: &Keys, _: &tempfile::TempDir) {
     assert!(bundle.check(&other.verifying_key()).is_err());
 }
 
-fn tamper(s: &Store, sql: &str) {
+pub(crate) fn tamper(s: &Store, sql: &str) {
     let url = if s.backend == outbound_store::Backend::Sqlite {
         format!("sqlite://{}", s.location)
     } else {
@@ -715,7 +715,7 @@ fn migrates_a_version_1_store_with_its_data() {
         pool.close().await;
     });
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 3);
     assert_eq!(
         s.counts(&["acme-cn".into()], 2026, 2026)
             .unwrap()

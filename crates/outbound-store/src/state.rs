@@ -1,0 +1,625 @@
+//! The ledger's state, committed by the audit log.
+//!
+//! What decides a gate's outcome (the subjects counted, the routes, the
+//! consents) and the batches recorded are summarised in `ledger_state`: per
+//! part (the subjects of one exporter and year, the consents of one transfer,
+//! the routes, the batches) a row count, a count of sensitive subjects and an
+//! order-independent digest, the sum mod 2^256 of the SHA-256 of each row.
+//! Writers update it by the rows they change (O(changed rows)); every audit
+//! entry carries the root of the whole table (`"ledger"` in its body), so the
+//! signed heads pin it. Before a write builds on the store, [`check`] confirms
+//! that a signed head covers the log's last entry and that the table is what
+//! that entry committed to; `audit verify` recomputes every part from the rows.
+//!
+//! Why a sum of hashes: it is independent of row order, and a row's change
+//! is one subtraction and one addition, so no write re-reads a whole table.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::StoreError;
+use crate::keys::Keys;
+use crate::merkle::{CompactTree, Hash, leaf_hash, node_hash};
+use crate::signed_head::SignedTreeHead;
+
+/// One part's summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub(crate) rows: i64,
+    pub(crate) sensitive: i64,
+    pub(crate) digest: Hash,
+}
+
+/// Parts by key (a JSON array naming the table and, where it is split, the exporter and year or the transfer).
+pub(crate) type Parts = BTreeMap<String, Part>;
+
+/// The part that summarises the routes.
+pub(crate) const ROUTES: &str = r#"["routes"]"#;
+/// The part that summarises the batches.
+pub(crate) const BATCHES: &str = r#"["batches"]"#;
+
+/// The part of the subjects of one exporter and year.
+pub(crate) fn subjects_part(exporter: &str, year: i64) -> String {
+    serde_json::json!(["subjects", exporter, year]).to_string()
+}
+
+/// The part of the consents of one transfer.
+pub(crate) fn consents_part(transfer: &str) -> String {
+    serde_json::json!(["consents", transfer]).to_string()
+}
+
+/// A part key for messages: table and ids, never a subject.
+pub(crate) fn describe(part: &str) -> String {
+    let v: Vec<serde_json::Value> = serde_json::from_str(part).unwrap_or_default();
+    let s = |i: usize| v.get(i).map(|x| x.to_string()).unwrap_or_default();
+    match v.first().and_then(|t| t.as_str()) {
+        Some("subjects") => format!("the subjects of exporter {} in {}", s(1), s(2)),
+        Some("consents") => format!("the consents of transfer {}", s(1)),
+        Some("routes") => "the routes".into(),
+        Some("batches") => "the batches".into(),
+        _ => "an unknown part of the ledger".into(),
+    }
+}
+
+fn add(a: &mut Hash, b: &Hash) {
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = u16::from(a[i]) + u16::from(b[i]) + carry;
+        a[i] = s as u8;
+        carry = s >> 8;
+    }
+}
+
+fn sub(a: &mut Hash, b: &Hash) {
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
+        borrow = i16::from(d < 0);
+        if d < 0 {
+            d += 256;
+        }
+        a[i] = d as u8;
+    }
+}
+
+fn row_hash(row: &serde_json::Value) -> Hash {
+    Sha256::new()
+        .chain_update(b"outbound-ledger-row-v1\n")
+        .chain_update(row.to_string().as_bytes())
+        .finalize()
+        .into()
+}
+
+/// A subject row as hashed.
+pub(crate) fn subject_row(
+    exporter: &str,
+    year: i64,
+    subject: &[u8],
+    sensitive: i64,
+    first_at: &str,
+    last_at: &str,
+) -> serde_json::Value {
+    serde_json::json!([
+        exporter,
+        year,
+        hex::encode(subject),
+        sensitive,
+        first_at,
+        last_at
+    ])
+}
+
+/// A route row as hashed.
+pub(crate) fn route_row(
+    transfer: &str,
+    suspended: i64,
+    reason: &str,
+    at: &str,
+) -> serde_json::Value {
+    serde_json::json!([transfer, suspended, reason, at])
+}
+
+/// A consent row as hashed.
+pub(crate) fn consent_row(
+    subject: &[u8],
+    transfer: &str,
+    granted_at: &str,
+    withdrawn_at: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!([hex::encode(subject), transfer, granted_at, withdrawn_at])
+}
+
+/// The batch columns hashed, in order: all but `state`, which only says
+/// whether the output was moved into place (recovery re-checks the file's
+/// SHA-256 against the logged batch either way).
+pub(crate) const BATCH_COLUMNS: &str = "id, transfer, exporter, recipient, at, year, sha256, bytes, records_in, records_out, kinds, \
+     individuals, individuals_new, sensitive, sensitive_new, determination, audit_index, output";
+
+fn batch_row_of(r: &sqlx::any::AnyRow) -> Result<serde_json::Value, sqlx::Error> {
+    let mut v = Vec::with_capacity(18);
+    for i in 0..18 {
+        v.push(match i {
+            0 | 5 | 7 | 8 | 9 | 11 | 12 | 13 | 14 | 16 => {
+                serde_json::json!(r.try_get::<i64, _>(i)?)
+            }
+            17 => serde_json::json!(r.try_get::<Option<String>, _>(i)?),
+            _ => serde_json::json!(r.try_get::<String, _>(i)?),
+        });
+    }
+    Ok(serde_json::Value::Array(v))
+}
+
+/// The batch row `id` as hashed, read back after it is written.
+async fn batch_row(conn: &mut AnyConnection, id: i64) -> Result<serde_json::Value, StoreError> {
+    let sql = format!("SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(batch_row_of(&r)?)
+}
+
+/// Changes to the parts within one transaction.
+#[derive(Default)]
+pub(crate) struct Delta(BTreeMap<String, (i64, i64, Hash, Hash)>);
+
+impl Delta {
+    /// A row added to `part`.
+    pub(crate) fn insert(&mut self, part: &str, row: &serde_json::Value, sensitive: bool) {
+        let e = self.0.entry(part.to_string()).or_default();
+        e.0 += 1;
+        e.1 += i64::from(sensitive);
+        add(&mut e.2, &row_hash(row));
+    }
+
+    /// A row removed from `part` (or its old value, when it changes).
+    pub(crate) fn remove(&mut self, part: &str, row: &serde_json::Value, sensitive: bool) {
+        let e = self.0.entry(part.to_string()).or_default();
+        e.0 -= 1;
+        e.1 -= i64::from(sensitive);
+        add(&mut e.3, &row_hash(row));
+    }
+
+    /// The batch row `id`, just written.
+    pub(crate) async fn insert_batch(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let row = batch_row(conn, id).await?;
+        self.insert(BATCHES, &row, false);
+        Ok(())
+    }
+
+    /// Writes the changes to `ledger_state`.
+    pub(crate) async fn apply(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        for (part, (rows, sensitive, plus, minus)) in self.0 {
+            let row =
+                sqlx::query("SELECT rows_n, sensitive, digest FROM ledger_state WHERE part = $1")
+                    .bind(part.clone())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let mut p = match row {
+                Some(r) => parse_part(&part, &r, 0)?,
+                None => Part::default(),
+            };
+            p.rows += rows;
+            p.sensitive += sensitive;
+            add(&mut p.digest, &plus);
+            sub(&mut p.digest, &minus);
+            write_part(conn, &part, &p).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn write_part(conn: &mut AnyConnection, part: &str, p: &Part) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ledger_state (part, rows_n, sensitive, digest) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (part) DO UPDATE SET rows_n = excluded.rows_n, sensitive = excluded.sensitive, digest = excluded.digest",
+    )
+    .bind(part.to_string())
+    .bind(p.rows)
+    .bind(p.sensitive)
+    .bind(hex::encode(p.digest))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The store does not verify: `problem` says what (never a subject or a key).
+pub(crate) fn tampered(problem: impl Into<String>) -> StoreError {
+    StoreError::Tampered {
+        problem: problem.into(),
+    }
+}
+
+/// A part read from `ledger_state`, its columns starting at `at`.
+fn parse_part(part: &str, r: &sqlx::any::AnyRow, at: usize) -> Result<Part, StoreError> {
+    let digest = hex::decode(r.try_get::<String, _>(at + 2)?)
+        .ok()
+        .and_then(|d| Hash::try_from(d.as_slice()).ok())
+        .ok_or_else(|| tampered(format!("the digest of {} is unreadable", describe(part))))?;
+    Ok(Part {
+        rows: r.try_get(at)?,
+        sensitive: r.try_get(at + 1)?,
+        digest,
+    })
+}
+
+/// The parts as stored.
+pub(crate) async fn stored(conn: &mut AnyConnection) -> Result<Parts, StoreError> {
+    let rows =
+        sqlx::query("SELECT part, rows_n, sensitive, digest FROM ledger_state ORDER BY part")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut out = Parts::new();
+    for r in rows {
+        let part: String = r.try_get(0)?;
+        let p = parse_part(&part, &r, 1)?;
+        out.insert(part, p);
+    }
+    Ok(out)
+}
+
+/// The root the log commits to: SHA-256 over every part, in key order.
+pub(crate) fn root(parts: &Parts) -> Hash {
+    let mut h = Sha256::new().chain_update(b"outbound-ledger-state-v1\n");
+    for (part, p) in parts {
+        let line = serde_json::json!([part, p.rows, p.sensitive, hex::encode(p.digest)]);
+        h.update(line.to_string().as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().into()
+}
+
+const PAGE: i64 = 10_000;
+
+/// Every part recomputed from the rows: O(rows), for `audit verify` and the migration.
+pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreError> {
+    let mut d = Delta::default();
+    // Subjects, a page at a time in key order.
+    let mut after: Option<(String, i64, Vec<u8>)> = None;
+    loop {
+        let q = match &after {
+            None => sqlx::query("SELECT exporter, year, subject, sensitive, first_at, last_at FROM subjects ORDER BY exporter, year, subject LIMIT $1").bind(PAGE),
+            Some((e, y, s)) => sqlx::query("SELECT exporter, year, subject, sensitive, first_at, last_at FROM subjects WHERE (exporter, year, subject) > ($1, $2, $3) ORDER BY exporter, year, subject LIMIT $4")
+                .bind(e.clone()).bind(*y).bind(s.clone()).bind(PAGE),
+        };
+        let rows = q.fetch_all(&mut *conn).await?;
+        for r in &rows {
+            let (e, y, s, sens): (String, i64, Vec<u8>, i64) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            let row = subject_row(
+                &e,
+                y,
+                &s,
+                sens,
+                &r.try_get::<String, _>(4)?,
+                &r.try_get::<String, _>(5)?,
+            );
+            d.insert(&subjects_part(&e, y), &row, sens == 1);
+            after = Some((e, y, s));
+        }
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
+    }
+    // Consents, likewise.
+    let mut after: Option<(Vec<u8>, String)> = None;
+    loop {
+        let q = match &after {
+            None => sqlx::query("SELECT subject, transfer, granted_at, withdrawn_at FROM consents ORDER BY subject, transfer LIMIT $1").bind(PAGE),
+            Some((s, t)) => sqlx::query("SELECT subject, transfer, granted_at, withdrawn_at FROM consents WHERE (subject, transfer) > ($1, $2) ORDER BY subject, transfer LIMIT $3")
+                .bind(s.clone()).bind(t.clone()).bind(PAGE),
+        };
+        let rows = q.fetch_all(&mut *conn).await?;
+        for r in &rows {
+            let (s, t): (Vec<u8>, String) = (r.try_get(0)?, r.try_get(1)?);
+            let w: Option<String> = r.try_get(3)?;
+            d.insert(
+                &consents_part(&t),
+                &consent_row(&s, &t, &r.try_get::<String, _>(2)?, w.as_deref()),
+                false,
+            );
+            after = Some((s, t));
+        }
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
+    }
+    route_parts(conn, &mut d).await?;
+    let sql = format!("SELECT {BATCH_COLUMNS} FROM batches");
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        d.insert(BATCHES, &batch_row_of(&r)?, false);
+    }
+    Ok(d.into_parts())
+}
+
+async fn route_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
+    for r in sqlx::query("SELECT transfer, suspended, reason, at FROM routes")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let row = route_row(
+            &r.try_get::<String, _>(0)?,
+            r.try_get(1)?,
+            &r.try_get::<String, _>(2)?,
+            &r.try_get::<String, _>(3)?,
+        );
+        d.insert(ROUTES, &row, false);
+    }
+    Ok(())
+}
+
+impl Delta {
+    /// The parts a delta from nothing describes.
+    fn into_parts(self) -> Parts {
+        self.0
+            .into_iter()
+            .map(|(k, (rows, sensitive, plus, minus))| {
+                let mut digest = plus;
+                sub(&mut digest, &minus);
+                (
+                    k,
+                    Part {
+                        rows,
+                        sensitive,
+                        digest,
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// Rebuilds `ledger_state` from the rows: once, when a store is migrated to
+/// the version that keeps it (its next audit entry commits the result).
+pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM ledger_state")
+        .execute(&mut *conn)
+        .await?;
+    for (part, p) in recompute(conn).await? {
+        write_part(conn, &part, &p).await?;
+    }
+    Ok(())
+}
+
+/// The audit tree as stored in `meta`, with the path from the last leaf to the last peak.
+pub(crate) struct StoredTree {
+    pub(crate) tree: CompactTree,
+    pub(crate) last_path: Option<Vec<Hash>>,
+}
+
+fn hashes(v: &serde_json::Value) -> Option<Vec<Hash>> {
+    v.as_array()?
+        .iter()
+        .map(|p| {
+            hex::decode(p.as_str()?)
+                .ok()
+                .and_then(|b| Hash::try_from(b.as_slice()).ok())
+        })
+        .collect()
+}
+
+/// Reads the stored tree; `None` when the log never had an entry. Unreadable state is tampering.
+pub(crate) async fn load_tree(conn: &mut AnyConnection) -> Result<Option<StoredTree>, StoreError> {
+    let Some(row) = sqlx::query("SELECT value FROM meta WHERE key = 'audit_tree'")
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let bad = || tampered("the stored audit tree state is unreadable");
+    let v: serde_json::Value =
+        serde_json::from_str(&row.try_get::<String, _>(0)?).map_err(|_| bad())?;
+    let size = v["size"].as_u64().ok_or_else(bad)?;
+    let peaks = hashes(&v["peaks"]).ok_or_else(bad)?;
+    let tree = CompactTree::from_parts(size, peaks).map_err(|_| bad())?;
+    let last_path = match v.get("last_path") {
+        None => None,
+        Some(p) => Some(hashes(p).ok_or_else(bad)?),
+    };
+    Ok(Some(StoredTree { tree, last_path }))
+}
+
+/// Appends a leaf and returns the path from it to the new last peak.
+pub(crate) fn append_leaf(tree: &mut CompactTree, leaf: Hash) -> Result<Vec<Hash>, StoreError> {
+    let merged = tree.size().trailing_ones() as usize;
+    let peaks = tree.peaks();
+    let path = peaks[peaks.len().saturating_sub(merged)..]
+        .iter()
+        .rev()
+        .copied()
+        .collect();
+    tree.append(leaf).map_err(StoreError::AuditFull)?;
+    Ok(path)
+}
+
+/// Writes the tree state to `meta`.
+pub(crate) async fn save_tree(
+    conn: &mut AnyConnection,
+    tree: &CompactTree,
+    last_path: &[Hash],
+) -> Result<(), StoreError> {
+    let state = serde_json::json!({
+        "size": tree.size(),
+        "peaks": tree.peaks().iter().map(hex::encode).collect::<Vec<_>>(),
+        "last_path": last_path.iter().map(hex::encode).collect::<Vec<_>>(),
+    });
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_tree', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(state.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Rebuilds the tree state from the entries: once, at the migration that
+/// adds `last_path` (O(entries)).
+pub(crate) async fn rebuild_tree(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    let rows = sqlx::query("SELECT leaf_hash FROM audit_entries ORDER BY idx")
+        .fetch_all(&mut *conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tree = CompactTree::new();
+    let mut path = Vec::new();
+    for r in rows {
+        let leaf = Hash::try_from(r.try_get::<Vec<u8>, _>(0)?.as_slice())
+            .map_err(|_| tampered("a stored leaf hash is not 32 bytes"))?;
+        path = append_leaf(&mut tree, leaf)?;
+    }
+    save_tree(conn, &tree, &path).await
+}
+
+/// What [`check`] found: the log's size and the parts the next entry builds on.
+pub(crate) struct Checked {
+    pub(crate) size: u64,
+    pub(crate) parts: Parts,
+}
+
+/// Before a write: a signed head covers the whole log, the last entry is the
+/// one it covers, and `ledger_state` is what that entry committed to. Costs
+/// one signature check and a few indexed reads, never a pass over the log.
+pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Checked, StoreError> {
+    let stored_tree = load_tree(conn).await?;
+    let max: Option<i64> = sqlx::query("SELECT MAX(idx) FROM audit_entries")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let entries = max.map_or(0, |m| m as u64 + 1);
+    let size = stored_tree.as_ref().map_or(0, |t| t.tree.size());
+    if entries != size {
+        return Err(tampered(format!(
+            "the log has {entries} entries but its tree state {size}"
+        )));
+    }
+    let newest = sqlx::query("SELECT head FROM tree_heads ORDER BY size DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let parts = stored(conn).await?;
+    let Some(st) = stored_tree.filter(|_| size > 0) else {
+        if newest.is_some() {
+            return Err(tampered("a signed head exists but the log is empty"));
+        }
+        if !parts.is_empty() {
+            return Err(tampered(
+                "the ledger holds data that no audit entry records",
+            ));
+        }
+        return Ok(Checked { size: 0, parts });
+    };
+    let newest = newest.ok_or_else(|| tampered("no signed head covers the log"))?;
+    let head: SignedTreeHead = serde_json::from_str(&newest.try_get::<String, _>(0)?)
+        .map_err(|_| tampered("the newest signed head is unreadable"))?;
+    head.verify(&keys.verifying())
+        .map_err(|e| tampered(format!("the newest signed head does not verify: {e}")))?;
+    if head.size != size || head.root != st.tree.root() {
+        return Err(tampered(format!(
+            "the newest signed head covers {} entries, not the log's {size}",
+            head.size
+        )));
+    }
+    let last = sqlx::query("SELECT at, kind, body, leaf_hash FROM audit_entries WHERE idx = $1")
+        .bind((size - 1) as i64)
+        .fetch_one(&mut *conn)
+        .await?;
+    let body: String = last.try_get(2)?;
+    let leaf = leaf_hash(&crate::audit::canonical(
+        size - 1,
+        &last.try_get::<String, _>(0)?,
+        &last.try_get::<String, _>(1)?,
+        &body,
+    ));
+    let path = st
+        .last_path
+        .ok_or_else(|| tampered("the stored audit tree state has no path to its last entry"))?;
+    let top = path
+        .iter()
+        .fold(leaf, |right, left| node_hash(left, &right));
+    if last.try_get::<Vec<u8>, _>(3)? != leaf.to_vec() || st.tree.peaks().last() != Some(&top) {
+        return Err(tampered(
+            "the last audit entry is not the one the signed head covers",
+        ));
+    }
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    // An entry written before the ledger was committed (a store from schema 2) commits nothing.
+    if let Some(committed) = body.get("ledger")
+        && committed.as_str() != Some(hex::encode(root(&parts)).as_str())
+    {
+        return Err(tampered(
+            "the ledger's digests are not what the last audit entry committed to",
+        ));
+    }
+    Ok(Checked { size, parts })
+}
+
+/// Before a batch: the subject counts of the exporter-years it is judged on,
+/// the routes, the consents of its transfer and the number of batches match
+/// the committed parts. Subjects cost a count per exporter-year, the routes
+/// and the transfer's consents are rehashed (the gate reads them whole anyway).
+pub(crate) async fn check_batch(
+    conn: &mut AnyConnection,
+    parts: &Parts,
+    exporters: &[String],
+    years: &[i64],
+    transfer: &str,
+) -> Result<(), StoreError> {
+    let committed = |k: &str| parts.get(k).copied().unwrap_or_default();
+    for e in exporters {
+        for &y in years {
+            let r = sqlx::query("SELECT COUNT(*), COUNT(CASE WHEN sensitive = 1 THEN 1 END) FROM subjects WHERE exporter = $1 AND year = $2")
+                .bind(e.clone())
+                .bind(y)
+                .fetch_one(&mut *conn)
+                .await?;
+            let p = committed(&subjects_part(e, y));
+            if (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?) != (p.rows, p.sensitive) {
+                return Err(tampered(format!(
+                    "{} do not match the log",
+                    describe(&subjects_part(e, y))
+                )));
+            }
+        }
+    }
+    let mut d = Delta::default();
+    route_parts(conn, &mut d).await?;
+    let rows =
+        sqlx::query("SELECT subject, granted_at, withdrawn_at FROM consents WHERE transfer = $1")
+            .bind(transfer.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    for r in rows {
+        let w: Option<String> = r.try_get(2)?;
+        d.insert(
+            &consents_part(transfer),
+            &consent_row(
+                &r.try_get::<Vec<u8>, _>(0)?,
+                transfer,
+                &r.try_get::<String, _>(1)?,
+                w.as_deref(),
+            ),
+            false,
+        );
+    }
+    let now = d.into_parts();
+    for k in [ROUTES.to_string(), consents_part(transfer)] {
+        if now.get(&k).copied().unwrap_or_default() != committed(&k) {
+            return Err(tampered(format!("{} do not match the log", describe(&k))));
+        }
+    }
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM batches")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    if n != committed(BATCHES).rows {
+        return Err(tampered("the batches do not match the log"));
+    }
+    Ok(())
+}
