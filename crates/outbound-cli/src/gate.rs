@@ -43,7 +43,9 @@ pub(crate) struct GateArgs {
     pub(crate) format: Format,
 }
 
-/// Exit codes: 0 passed (or dry run), 1 invalid map, 2 bad input or usage, 3 refused (nothing written, nothing counted).
+/// Exit codes: 0 passed (or dry run), 1 invalid map, 2 bad input or usage, 3 refused (nothing written,
+/// nothing counted), 4 recorded but the output did not fully arrive (a closed standard output, a
+/// rename that failed: the message says which).
 pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
     let loaded = match load_valid(&args.map) {
         Ok(l) => l,
@@ -90,6 +92,10 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
         ) => {
             eprintln!("error: {e}; nothing written, nothing counted");
             return Ok(2);
+        }
+        Err(e @ outbound_gate::GateError::Delivery { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(4);
         }
         Err(e) => return Err(e.into()),
     };
@@ -144,6 +150,16 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
             thousands(c.current_year.individuals),
             thousands(c.current_year.sensitive_individuals)
         );
+        if let Some(k) = &report.subject_key_check {
+            out += &format!(
+                "  subject key check: `{}` has {} distinct values, {} has {} — {}\n",
+                k.key,
+                thousands(k.key_distinct),
+                k.identifier,
+                thousands(k.identifier_distinct),
+                k.action
+            );
+        }
         for d in &report.determinations {
             out += &format!(
                 "  {}: {} — {}\n",

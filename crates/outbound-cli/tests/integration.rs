@@ -7,5 +7,7 @@ mod cli;
 mod contracts;
 mod facts_fuzz;
 mod gate_kill;
+mod gate_trust;
 mod report_cli;
 mod store_cli;
+mod trust_inputs;

@@ -1,0 +1,168 @@
+//! Issue 15: what `outbound gate` says when its output goes missing, and what a
+//! killed gate leaves on disk.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use outbound_store::{Keys, Store};
+
+const MAP: &str = r#"
+version: 1
+exporters:
+  - {id: e, name: E, country: CN, ciio: false, individuals_processed: 10000000}
+systems:
+  - {id: s, name: S, exporter: e, owner: {type: person, name: O}}
+datasets:
+  - id: customers
+    name: C
+    system: s
+    fields:
+      - {name: customer_id, category: online.account_id, subject: customer, subject_key: true}
+      - {name: mobile, category: contact.phone, subject: customer}
+recipients:
+  - {id: r, name: R, country: SG, role: processor, contact: x}
+transfers:
+  - {id: t, exporter: e, recipient: r, fields: [customers.*], purpose: p, necessity: contract_with_individual, legal_basis: contract, method: api, frequency: daily, individuals_per_year: 10, retention_abroad: 1y, storage: {country: SG}}
+"#;
+
+fn rows(first: u64, n: u64) -> String {
+    (first..first + n)
+        .map(|i| format!("C{i:08},1381{i:07}\n"))
+        .collect()
+}
+
+/// A store and a map in `d`; returns the gate command without input and output.
+fn setup(d: &Path) -> impl Fn() -> Command {
+    std::fs::write(d.join("map.yaml"), MAP).unwrap();
+    let store = d.join("store.db");
+    let bin = assert_cmd::cargo::cargo_bin("outbound");
+    let st = Command::new(&bin)
+        .args(["store", "init", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let d = d.to_path_buf();
+    move || {
+        let mut c = Command::new(&bin);
+        c.args(["gate", "--transfer", "t", "--as-of", "2026-11-23"])
+            .arg("--map")
+            .arg(d.join("map.yaml"))
+            .arg("--store")
+            .arg(d.join("store.db"));
+        c
+    }
+}
+
+fn batches(d: &Path) -> Vec<outbound_store::BatchSummary> {
+    let store = d.join("store.db");
+    let _keys = Keys::load(&outbound_store::keys::default_dir_for(&store)).unwrap();
+    Store::open(store.to_str().unwrap())
+        .unwrap()
+        .batches()
+        .unwrap()
+}
+
+fn partials(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect()
+}
+
+#[test]
+fn a_reader_that_goes_away_hears_that_the_batch_was_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gate = setup(d);
+    let tmp = d.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::write(
+        d.join("in.csv"),
+        format!("customer_id,mobile\n{}", rows(0, 50)),
+    )
+    .unwrap();
+    let mut child = gate()
+        .arg("--input")
+        .arg(d.join("in.csv"))
+        .args(["--output", "-"])
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // `| true`: the reader is gone before the batch is out.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("batch 0 is recorded") && err.contains("closed standard output"),
+        "{err}"
+    );
+    assert!(!err.contains("nothing counted"), "{err}");
+    assert_eq!(batches(d).len(), 1);
+    assert!(partials(&tmp).is_empty(), "{:?}", partials(&tmp));
+}
+
+#[test]
+fn a_gate_killed_mid_batch_leaves_no_partial_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gate = setup(d);
+    let mut child = gate()
+        .args(["--input", "-"])
+        .arg("--output")
+        .arg(d.join("killed.csv"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("customer_id,mobile\n{}", rows(0, 100)).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    // The gate now waits for more input with its partial file open: kill it there.
+    let t0 = Instant::now();
+    while partials(d).is_empty() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no partial file appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(stdin);
+    std::fs::write(
+        d.join("in.csv"),
+        format!("customer_id,mobile\n{}", rows(100, 5)),
+    )
+    .unwrap();
+    let st = gate()
+        .arg("--input")
+        .arg(d.join("in.csv"))
+        .arg("--output")
+        .arg(d.join("out.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(partials(d).is_empty(), "{:?}", partials(d));
+    assert!(
+        !d.join("killed.csv").exists(),
+        "nothing of the killed batch stays"
+    );
+    assert_eq!(batches(d).len(), 1);
+}
