@@ -10,4 +10,3 @@ mod gate_kill;
 mod gate_trust;
 mod report_cli;
 mod store_cli;
-mod trust_inputs;
