@@ -59,6 +59,27 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Creates a new SQLite file readable only by its owner before SQLite opens
+/// it (SQLite gives its -wal and -shm files the database file's mode).
+fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Io {
+            action: "create",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// Whether a location names PostgreSQL.
 pub fn is_postgres(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
@@ -85,6 +106,7 @@ impl Store {
                     source,
                 })?;
             }
+            create_owner_only(path)?;
             (
                 Backend::Sqlite,
                 format!("sqlite://{}?mode=rwc", path.display()),
@@ -183,6 +205,23 @@ impl Store {
             }
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Whether the store already records something (audit entries or counted
+    /// subjects): such a store is useless with new keys, so `store init` must not make them.
+    pub fn holds_data(&self) -> Result<bool, StoreError> {
+        self.run("read the store", async {
+            let mut c = self.pool.acquire().await?;
+            for sql in [
+                "SELECT 1 FROM audit_entries LIMIT 1",
+                "SELECT 1 FROM subjects LIMIT 1",
+            ] {
+                if sqlx::query(sql).fetch_optional(&mut *c).await?.is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
         })
     }
 

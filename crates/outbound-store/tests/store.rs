@@ -724,3 +724,20 @@ fn migrates_a_version_1_store_with_its_data() {
         "no recorded data lost"
     );
 }
+
+/// The SQLite file and its -wal and -shm files are owner-only, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn sqlite_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keys::create(&dir.path().join("keys")).unwrap();
+    let db = dir.path().join("store.db");
+    let s = Store::open(db.to_str().unwrap()).unwrap();
+    s.set_route(&keys, "t", true, "check").unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", db.display());
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{p}");
+    }
+}
