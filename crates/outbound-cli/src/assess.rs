@@ -8,8 +8,8 @@ use outbound_rules::Determination;
 use outbound_rules::assess::{Assessment, assess};
 use outbound_rules::format::thousands;
 
-use crate::common::{LedgerCounts, load_valid, parse_date, today};
-use crate::output::{Format, markdown_table, table};
+use crate::common::{LedgerCounts, load_valid, open_existing_store, parse_date, today};
+use crate::output::{Format, markdown_table, out, table};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct AssessArgs {
@@ -39,7 +39,7 @@ pub(crate) fn run(args: &AssessArgs) -> anyhow::Result<u8> {
     };
     let as_of = args.as_of.unwrap_or_else(today);
     let store = match &args.store {
-        Some(loc) => Some(outbound_store::Store::open(loc)?),
+        Some(loc) => Some(open_existing_store(loc)?),
         None => None,
     };
     let ledger = store.as_ref().map(LedgerCounts);
@@ -57,7 +57,7 @@ pub(crate) fn run(args: &AssessArgs) -> anyhow::Result<u8> {
         }
         a.transfers.retain(|t| &t.transfer == id);
     }
-    print!("{}", render(&a, args.format)?);
+    out!("{}", render(&a, args.format)?)?;
     let unsatisfied = a
         .transfers
         .iter()

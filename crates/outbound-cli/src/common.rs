@@ -60,6 +60,18 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
     }
 }
 
+/// Opens a store that a command only reads. It must exist: opening a mistyped
+/// SQLite path would create an empty store, and a report would cite its zeros.
+/// (A PostgreSQL URL names a database that must exist to connect at all.)
+pub(crate) fn open_existing_store(location: &str) -> anyhow::Result<Store> {
+    if !outbound_store::is_postgres(location) && !Path::new(location).is_file() {
+        anyhow::bail!(
+            "no store at {location}; `outbound store init --store {location}` creates one"
+        );
+    }
+    Ok(Store::open(location)?)
+}
+
 /// The ledger as the rules' count source.
 pub(crate) struct LedgerCounts<'a>(pub(crate) &'a Store);
 

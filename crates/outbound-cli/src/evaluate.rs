@@ -5,7 +5,7 @@ use std::io::Read;
 use outbound_rules::{Facts, evaluate};
 
 use crate::assess::render_determination_text;
-use crate::output::{Format, print_json};
+use crate::output::{Format, out, outln, print_json};
 
 pub(crate) fn run(path: &str, format: Format) -> anyhow::Result<u8> {
     let text = if path == "-" {
@@ -42,15 +42,16 @@ pub(crate) fn run(path: &str, format: Format) -> anyhow::Result<u8> {
     match format {
         Format::Json => print_json(&ev)?,
         Format::Table | Format::Markdown => {
-            println!("transfer {} as of {}", ev.transfer, facts.as_of);
+            outln!("transfer {} as of {}", ev.transfer, facts.as_of)?;
             if ev.determinations.is_empty() {
-                println!(
+                outln!(
                     "  no regime applies (exporter in {}, recipient in {})",
-                    facts.exporter.country, facts.transfer.recipient_country
-                );
+                    facts.exporter.country,
+                    facts.transfer.recipient_country
+                )?;
             }
             for d in &ev.determinations {
-                print!("{}", render_determination_text(d, facts.as_of));
+                out!("{}", render_determination_text(d, facts.as_of))?;
             }
         }
     }

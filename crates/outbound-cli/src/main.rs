@@ -103,13 +103,7 @@ fn main() -> ExitCode {
         Command::Assess(args) => assess::run(&args),
         Command::Evaluate { facts, format } => evaluate::run(&facts, format),
         Command::Rules { taxonomy, format } => rules::run(taxonomy, format),
-        Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&outbound_model::json_schema()).unwrap_or_default()
-            );
-            Ok(0)
-        }
+        Command::Schema => output::print_json(&outbound_model::json_schema()).map(|()| 0),
         Command::Scan(args) => scan::run(&args),
         Command::Gate(args) => gate::run_gate(&args),
         Command::Status(args) => status::run(&args),
@@ -122,6 +116,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

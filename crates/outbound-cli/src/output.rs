@@ -1,6 +1,38 @@
-//! Output formats shared by the commands.
+//! Output formats shared by the commands, and the writes to standard output.
+//!
+//! Commands print with `out!`/`outln!`, which return the write's error instead
+//! of panicking as `print!` does: when the reader of a pipe stops (`| head`),
+//! the error reaches `main`, which ends quietly (see `is_broken_pipe`).
 
 use comfy_table::{ContentArrangement, Table, presets};
+
+/// `print!` to standard output, returning `std::io::Result<()>`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        std::io::Write::write_fmt(&mut std::io::stdout().lock(), format_args!($($arg)*))
+    };
+}
+
+/// `println!` to standard output, returning `std::io::Result<()>`.
+macro_rules! outln {
+    () => {
+        $crate::output::out!("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::out!("{}\n", format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Whether an error is a write to a pipe whose reader has gone: not a failure
+/// of the command, so it ends quietly with success, as ripgrep does.
+pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 /// How a command prints its result.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +73,6 @@ pub(crate) fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Prints a value as pretty JSON.
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?)?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use outbound_docs::{DocError, DocKind, Document, Input, Lang, Templates};
 use outbound_model::DataMap;
 
-use crate::common::{LedgerCounts, parse_date, today};
+use crate::common::{LedgerCounts, open_existing_store, parse_date, today};
 
 /// Which document to write.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +136,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<u8> {
     }
     let as_of = args.as_of.unwrap_or_else(today);
     let store = match &args.store {
-        Some(loc) => Some(outbound_store::Store::open(loc)?),
+        Some(loc) => Some(open_existing_store(loc)?),
         None => None,
     };
     let ledger = store.as_ref().map(LedgerCounts);

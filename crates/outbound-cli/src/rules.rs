@@ -3,7 +3,7 @@
 use outbound_model::{SensitivityProfile, Taxonomy};
 use outbound_rules::regime;
 
-use crate::output::{Format, markdown_table, print_json, table};
+use crate::output::{Format, markdown_table, out, outln, print_json, table};
 
 pub(crate) fn run(taxonomy: bool, format: Format) -> anyhow::Result<u8> {
     if taxonomy {
@@ -14,9 +14,9 @@ pub(crate) fn run(taxonomy: bool, format: Format) -> anyhow::Result<u8> {
         Format::Json => print_json(&infos)?,
         Format::Table | Format::Markdown => {
             for i in &infos {
-                println!("{} — {}", i.id, i.name);
-                println!("  applies when {}", i.applies_when);
-                println!("  routes: {}", i.mechanisms.join(", "));
+                outln!("{} — {}", i.id, i.name)?;
+                outln!("  applies when {}", i.applies_when)?;
+                outln!("  routes: {}", i.mechanisms.join(", "))?;
                 let rows: Vec<Vec<String>> = i
                     .instruments
                     .iter()
@@ -28,22 +28,22 @@ pub(crate) fn run(taxonomy: bool, format: Format) -> anyhow::Result<u8> {
                     .map(|x| vec![x.value.clone(), x.text.clone(), x.citation.clone()])
                     .collect();
                 if format == Format::Markdown {
-                    println!(
+                    outln!(
                         "\n{}",
                         markdown_table(&["in force", "instrument", "what it decides"], &rows)
-                    );
-                    println!("{}", markdown_table(&["value", "rule", "source"], &rows2));
+                    )?;
+                    outln!("{}", markdown_table(&["value", "rule", "source"], &rows2))?;
                 } else {
                     let mut t = table(&["in force", "instrument", "what it decides"]);
                     rows.into_iter().for_each(|r| {
                         t.add_row(r);
                     });
-                    println!("{t}");
+                    outln!("{t}")?;
                     let mut t = table(&["value", "rule", "source"]);
                     rows2.into_iter().for_each(|r| {
                         t.add_row(r);
                     });
-                    println!("{t}\n");
+                    outln!("{t}\n")?;
                 }
             }
         }
@@ -96,13 +96,13 @@ fn taxonomy_table(format: Format) -> anyhow::Result<u8> {
         })
         .collect();
     if format == Format::Markdown {
-        print!("{}", markdown_table(&header, &rows));
+        out!("{}", markdown_table(&header, &rows))?;
     } else {
         let mut t = table(&header);
         rows.into_iter().for_each(|r| {
             t.add_row(r);
         });
-        println!("{t}\nsource: {}", tax.source);
+        outln!("{t}\nsource: {}", tax.source)?;
     }
     Ok(0)
 }

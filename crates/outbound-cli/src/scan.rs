@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::output::{out, outln};
 use anyhow::Context;
 use comfy_table::{ContentArrangement, Table, presets};
 use outbound_scan::{Kind, ScanOptions, ScanReport, scan_paths};
@@ -154,32 +155,31 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             if let Some(c) = &comparison {
                 v["comparison"] = serde_json::to_value(c)?;
             }
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?)?;
         }
         ScanFormat::Table => {
-            print_table(&report);
+            print_table(&report)?;
             if let Some(c) = &comparison {
-                print_comparison(c);
+                print_comparison(c)?;
             }
         }
     }
     if args.suggest {
-        println!("# fields found (review before adding to the data map):");
-        print!(
+        outln!("# fields found (review before adding to the data map):")?;
+        out!(
             "{}",
             outbound_scan::compare::suggest_fields(&report, "customer")
-        );
+        )?;
     }
     let findings = comparison.as_ref().is_some_and(|c| c.has_findings());
     Ok(u8::from(!report.errors.is_empty() || findings))
 }
 
-fn print_comparison(c: &outbound_scan::compare::Comparison) {
+fn print_comparison(c: &outbound_scan::compare::Comparison) -> std::io::Result<()> {
     if c.findings.is_empty() {
-        println!("\nagainst {}: everything found is declared", c.against);
-        return;
+        return outln!("\nagainst {}: everything found is declared", c.against);
     }
-    println!("\nagainst {}: {} finding(s)", c.against, c.findings.len());
+    outln!("\nagainst {}: {} finding(s)", c.against, c.findings.len())?;
     let mut t = table(&[
         "file",
         "field",
@@ -202,7 +202,7 @@ fn print_comparison(c: &outbound_scan::compare::Comparison) {
             f.sensitive_class.clone().unwrap_or_default(),
         ]);
     }
-    println!("{t}");
+    outln!("{t}")
 }
 
 fn table(header: &[&str]) -> Table {
@@ -222,17 +222,21 @@ fn kinds_cell(kinds: &std::collections::BTreeMap<&'static str, u64>) -> String {
         .join(", ")
 }
 
-fn print_table(r: &ScanReport) {
+fn print_table(r: &ScanReport) -> std::io::Result<()> {
     for f in &r.files {
         let comp = f
             .compression
             .as_deref()
             .map(|c| format!("+{c}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{}  ({}{comp}, {}, {} records, {} bytes)",
-            f.path, f.format, f.encoding, f.records, f.bytes
-        );
+            f.path,
+            f.format,
+            f.encoding,
+            f.records,
+            f.bytes
+        )?;
         let with_samples = f.fields.iter().any(|x| !x.samples.is_empty());
         let mut head = vec!["field", "kinds", "non-empty", "share", "category"];
         if with_samples {
@@ -258,15 +262,16 @@ fn print_table(r: &ScanReport) {
             }
             t.add_row(row);
         }
-        println!("{t}\n");
+        outln!("{t}\n")?;
     }
-    println!("totals: {}", kinds_cell(&r.totals.kinds));
+    outln!("totals: {}", kinds_cell(&r.totals.kinds))?;
     match &r.individuals.key {
-        Some(k) => println!(
+        Some(k) => outln!(
             "individuals (by {k}): {} distinct, {} with sensitive PI",
-            r.individuals.distinct, r.individuals.sensitive
-        ),
-        None => println!("individuals: no subject identifier found"),
+            r.individuals.distinct,
+            r.individuals.sensitive
+        )?,
+        None => outln!("individuals: no subject identifier found")?,
     }
     for e in &r.errors {
         let at = match (e.line, e.offset) {
@@ -276,4 +281,5 @@ fn print_table(r: &ScanReport) {
         };
         eprintln!("error: {}{at}: {}", e.path, e.message);
     }
+    Ok(())
 }

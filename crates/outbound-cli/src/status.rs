@@ -9,7 +9,7 @@ use outbound_rules::format::thousands;
 use outbound_rules::trend::YearTrend;
 
 use crate::common::{LedgerCounts, load_valid, parse_date, today};
-use crate::output::{Format, print_json, table};
+use crate::output::{Format, outln, print_json, table};
 use crate::store::StoreOpts;
 
 #[derive(clap::Args, Debug)]
@@ -86,21 +86,21 @@ pub(crate) fn run(args: &StatusArgs) -> anyhow::Result<u8> {
         )?;
         return Ok(0);
     }
-    println!("Status as of {as_of} (store {})\n", s.location);
+    outln!("Status as of {as_of} (store {})\n", s.location)?;
     for e in &a.exporters {
         let ledger = s.counts(
             std::slice::from_ref(&e.exporter),
             as_of.year(),
             as_of.year(),
         )?;
-        println!(
+        outln!(
             "{} — ledger: {} individuals, {} with sensitive PI exported since 1 January (exact)",
             e.exporter,
             thousands(ledger.individuals),
             thousands(ledger.sensitive_individuals)
-        );
+        )?;
         for l in &e.thresholds {
-            println!("    {}{}", l.text, if l.reached { "  REACHED" } else { "" });
+            outln!("    {}{}", l.text, if l.reached { "  REACHED" } else { "" })?;
         }
     }
     let mut t = table(&[
@@ -126,6 +126,6 @@ pub(crate) fn run(args: &StatusArgs) -> anyhow::Result<u8> {
             },
         ]);
     }
-    println!("\n{t}");
+    outln!("\n{t}")?;
     Ok(0)
 }

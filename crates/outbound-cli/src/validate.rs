@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::common::{load, print_diagnostics};
-use crate::output::{Format, markdown_table, print_json};
+use crate::output::{Format, markdown_table, out, outln, print_json};
 
 pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
     let loaded = match load(map) {
@@ -30,16 +30,16 @@ pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 markdown_table(&["where", "field", "problem", "fix"], &rows)
-            );
+            )?;
         }
         Format::Table => {
             print_diagnostics(&loaded.diagnostics);
             let m = &loaded.map;
             if n == 0 {
-                println!(
+                outln!(
                     "ok: {} file(s), {} exporters, {} systems, {} datasets, {} recipients, {} transfers",
                     loaded.files.len(),
                     m.exporters.len(),
@@ -47,7 +47,7 @@ pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
                     m.datasets.len(),
                     m.recipients.len(),
                     m.transfers.len()
-                );
+                )?;
             } else {
                 eprintln!("{n} problem(s) in {} file(s)", loaded.files.len());
             }

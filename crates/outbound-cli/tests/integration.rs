@@ -10,3 +10,4 @@ mod gate_kill;
 mod gate_trust;
 mod report_cli;
 mod store_cli;
+mod trust_inputs;
