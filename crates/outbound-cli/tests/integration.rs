@@ -10,4 +10,5 @@ mod gate_kill;
 mod gate_trust;
 mod report_cli;
 mod store_cli;
+mod store_trust;
 mod trust_inputs;

@@ -15,6 +15,9 @@ use crate::output::{Format, print_json};
 pub(crate) enum AuditCmd {
     /// Recompute the tree from the entries and check every signed head.
     Verify {
+        /// A signed head kept from earlier (as printed by `outbound audit head`): the log must extend it.
+        #[arg(long, value_name = "OLD_HEAD")]
+        since: Option<PathBuf>,
         #[command(flatten)]
         store: StoreOpts,
         /// Output format.
@@ -50,11 +53,26 @@ pub(crate) enum AuditCmd {
     },
 }
 
+/// A signed head from a file, as `outbound audit head` prints it (or the bare head).
+fn read_head(path: &std::path::Path) -> anyhow::Result<SignedTreeHead> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    serde_json::from_value(v.get("head").cloned().unwrap_or(v))
+        .with_context(|| format!("{}: not a signed tree head", path.display()))
+}
+
 pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
     match cmd {
-        AuditCmd::Verify { store, format } => {
+        AuditCmd::Verify {
+            since,
+            store,
+            format,
+        } => {
+            let kept = since.as_deref().map(read_head).transpose()?;
             let (s, k) = store.open()?;
-            let r = s.audit_verify(&k)?;
+            let r = s.audit_verify_since(&k, kept.as_ref())?;
             if *format == Format::Json {
                 print_json(&r)?;
             } else if r.problems.is_empty() {
@@ -87,13 +105,8 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
             Ok(0)
         }
         AuditCmd::Consistency { old_head, store } => {
+            let head = read_head(old_head)?;
             let (s, _) = store.open()?;
-            let text = std::fs::read_to_string(old_head)
-                .with_context(|| format!("cannot read {}", old_head.display()))?;
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not JSON", old_head.display()))?;
-            let head: SignedTreeHead = serde_json::from_value(v.get("head").cloned().unwrap_or(v))
-                .with_context(|| format!("{}: not a signed tree head", old_head.display()))?;
             println!(
                 "{}",
                 ProofBundle::Consistency(s.audit_consistency(head)?).to_json()

@@ -66,13 +66,28 @@ pub(crate) fn run(cmd: &StoreCmd) -> anyhow::Result<u8> {
         StoreCmd::Init(o) => {
             let loc = o.location();
             let dir = o.keys_dir()?;
-            let keys = if dir.join("hash.key").exists() {
-                eprintln!("keys already exist in {}; keeping them", dir.display());
+            let in_env = ["OUTBOUND_HASH_KEY", "OUTBOUND_SIGNING_KEY"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some());
+            let store = Store::open(&loc)?;
+            let keys = if in_env
+                || dir.join("hash.key").exists()
+                || dir.join("signing.key").exists()
+            {
+                eprintln!("keys already exist; keeping them");
                 Keys::load(&dir)?
+            } else if store.holds_data()? {
+                // New keys would leave the log unverifiable and the consents unmatched for ever.
+                anyhow::bail!(
+                    "the store {} already holds an audit log or counted individuals, but its keys are missing from {}; \
+                     restore its hash.key and signing.key there (owner-only, chmod 600), or set OUTBOUND_HASH_KEY and \
+                     OUTBOUND_SIGNING_KEY; `store init` never makes new keys for a store in use",
+                    store.location,
+                    dir.display()
+                );
             } else {
                 Keys::create(&dir)?
             };
-            let store = Store::open(&loc)?;
             println!(
                 "store: {} (schema version {})",
                 store.location,

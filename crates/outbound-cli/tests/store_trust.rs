@@ -1,0 +1,72 @@
+//! Issue 15 on the command line: `store init` never replaces the keys of a
+//! store in use, and `audit verify --since` proves the log only grew.
+
+use std::path::Path;
+
+fn run(store: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = crate::common::outbound()
+        .env("OUTBOUND_STORE", store)
+        .env_remove("OUTBOUND_KEYS")
+        .env_remove("OUTBOUND_HASH_KEY")
+        .env_remove("OUTBOUND_SIGNING_KEY")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+#[test]
+fn init_refuses_new_keys_for_a_store_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    let keys = dir.path().join("store.db.keys");
+    assert_eq!(run(&store, &["store", "init"]).0, 0);
+    let old = std::fs::read_to_string(keys.join("hash.key")).unwrap();
+    let args = ["route", "suspend", "t", "--reason", "breach"];
+    assert_eq!(run(&store, &args).0, 0);
+    std::fs::remove_dir_all(&keys).unwrap();
+    let (code, out, err) = run(&store, &["store", "init"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("OUTBOUND_HASH_KEY") && err.contains("hash.key"),
+        "says how to restore: {err}"
+    );
+    assert!(!keys.join("hash.key").exists(), "no new keys");
+    assert!(!err.contains(&old) && !out.contains(&old), "no key printed");
+}
+
+/// A copy of the store from before its last entry, presented later, is
+/// caught by a head kept from the longer log.
+#[test]
+fn verify_since_a_kept_head_catches_a_truncated_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    assert_eq!(run(&store, &["store", "init"]).0, 0);
+    assert_eq!(
+        run(&store, &["route", "suspend", "t", "--reason", "breach"]).0,
+        0
+    );
+    let old = dir.path().join("old.db");
+    std::fs::copy(&store, &old).unwrap();
+    std::fs::create_dir(dir.path().join("old.db.keys")).unwrap();
+    for f in ["hash.key", "signing.key"] {
+        let to = dir.path().join("old.db.keys").join(f);
+        std::fs::copy(dir.path().join("store.db.keys").join(f), &to).unwrap();
+    }
+    assert_eq!(
+        run(&store, &["route", "resume", "t", "--reason", "fixed"]).0,
+        0
+    );
+    let (_, head, _) = run(&store, &["audit", "head"]);
+    let kept = dir.path().join("head.json");
+    std::fs::write(&kept, head).unwrap();
+    let since = ["audit", "verify", "--since", kept.to_str().unwrap()];
+    assert_eq!(run(&store, &since).0, 0, "the log extends its own head");
+    let (code, _, err) = run(&old, &since);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("kept head"), "{err}");
+}
