@@ -50,7 +50,7 @@ pub fn recover(store: &Store, keys: &Keys, here: Option<&Path>) -> Result<Vec<St
         .filter_map(|o| dir_and_name(Path::new(o)).map(|(d, _)| d))
         .collect();
     dirs.extend(here.and_then(dir_and_name).map(|(d, _)| d));
-    dirs.insert(std::env::temp_dir());
+    dirs.extend(dir_and_name(&std::env::temp_dir().join(STDOUT_BASE)).map(|(d, _)| d));
     let mut done = Vec::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -143,14 +143,15 @@ fn store_tag(keys: &Keys) -> String {
     hex::encode(&keys.subject_hash(b"outbound-gate-partial-owner")[..6])
 }
 
-/// The directory (`.` for a bare name) and the file name of a path.
+/// The directory (canonical, so that two spellings of one directory meet) and the
+/// file name of a path.
 fn dir_and_name(p: &Path) -> Option<(PathBuf, OsString)> {
     let name = p.file_name()?.to_owned();
     let dir = match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    Some((dir, name))
+    Some((std::fs::canonicalize(&dir).unwrap_or(dir), name))
 }
 
 /// What a placeholder holds: which batch in progress claimed the output.
@@ -289,10 +290,14 @@ impl Partial {
     /// temporary directory for standard output) and claims the output's name.
     /// Refuses an output that exists: the gate never overwrites one.
     pub(crate) fn create(output: &Io, keys: &Keys) -> Result<Partial, GateError> {
-        let target = match output {
-            Io::Path(p) => Some(p.clone()),
-            Io::Std => None,
-        };
+        // The ledger records where the output is; a relative path would mean another place tomorrow.
+        let target =
+            match output {
+                Io::Path(p) => Some(std::path::absolute(p).map_err(|e| {
+                    GateError::Output(format!("cannot resolve {}: {e}", p.display()))
+                })?),
+                Io::Std => None,
+            };
         if let Some(p) = &target
             && p.exists()
         {
