@@ -415,11 +415,12 @@ impl DataMap {
     }
 }
 
-/// A count: a non-negative integer, or digits grouped by `_` or `,` as people write them.
+/// A count: a non-negative integer up to `limits::max_individuals`, or digits
+/// grouped by `_` or `,` as people write them.
 pub(crate) fn count_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "anyOf": [
-            {"type": "integer", "minimum": 0},
+            {"type": "integer", "minimum": 0, "maximum": crate::limits::max_individuals()},
             {"type": "string", "pattern": "^[0-9]{1,3}([_,][0-9]{3})*$|^[0-9]+$"}
         ]
     })

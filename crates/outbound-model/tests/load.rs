@@ -86,3 +86,10 @@ fn a_count_above_the_worlds_population_is_an_error_naming_the_field() {
     );
     assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
 }
+
+#[test]
+fn the_schema_states_the_same_bound_for_editors() {
+    let schema = outbound_model::json_schema().to_string();
+    let max = outbound_model::limits::max_individuals();
+    assert!(schema.contains(&format!("\"maximum\":{max}")), "{schema}");
+}
