@@ -58,9 +58,12 @@
 //! Inputs are streamed in bounded batches (about 1 MiB or 4096 records per
 //! work item, a few items per thread). Text lines longer than 1 MiB are
 //! scanned in 1 MiB pieces (a value cut at a piece boundary can be missed);
-//! JSON lines over 16 MiB are reported and skipped; a single CSV field or a
-//! top-level JSON *object* (not array) is held in memory whole. Distinct
-//! sets take about 8 bytes per distinct subject.
+//! JSON lines over 16 MiB, CSV fields and JSON strings over 16 MiB, and
+//! CSV rows and JSON document records (array elements, or the whole
+//! document when it is not an array) over 64 MiB are reported with their
+//! line and skipped, never held whole. Every input is opened and read
+//! once, so FIFOs and `<(cmd)` pipes work. Distinct sets take about 8
+//! bytes per distinct subject.
 
 #![warn(missing_docs)]
 

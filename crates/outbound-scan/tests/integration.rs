@@ -4,6 +4,7 @@
 mod accuracy;
 mod common;
 mod fuzz_readers;
+mod limits;
 mod parquet;
 mod readers;
 mod streams;

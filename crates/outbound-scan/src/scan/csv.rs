@@ -1,14 +1,22 @@
 //! CSV and TSV: the first record is a header when every cell looks like a
 //! name and none holds personal data; records are cut into batches in one
 //! flat buffer each and scanned in parallel.
+//!
+//! Records are parsed with `csv-core` straight into the batch buffer, so a
+//! field or a record over its limit ([`MAX_FIELD`], [`MAX_RECORD`]) is
+//! noticed while it grows, reported with its line and skipped, and never
+//! held whole.
 
 use std::io::{self, BufRead};
 use std::sync::{Arc, Mutex};
 
+use csv_core::ReadRecordResult;
 use rayon::prelude::*;
 
 use super::merge::{Acc, Rec};
-use super::{CSV_BATCH, Ctx, LINE_BATCH, MAX_FIELDS, MAX_NAME, OTHER_FIELDS, err};
+use super::{
+    CSV_BATCH, Ctx, LINE_BATCH, MAX_FIELD, MAX_FIELDS, MAX_NAME, MAX_RECORD, OTHER_FIELDS, err,
+};
 use crate::detect::{self, Hints, trim};
 use crate::report::ErrorEntry;
 
@@ -24,13 +32,10 @@ struct FlatBatch {
 }
 
 impl FlatBatch {
-    fn push(&mut self, rec: &csv::ByteRecord) {
-        let line = rec.position().map_or(0, |p| p.line());
-        self.recs.push((self.data.len(), self.ends.len(), line));
-        for f in rec.iter() {
-            self.data.extend_from_slice(f);
-            self.ends.push(self.data.len());
-        }
+    fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+        self.recs.clear();
     }
 
     /// (line, whole-record bytes, iterator over fields)
@@ -52,16 +57,147 @@ impl FlatBatch {
     }
 }
 
-struct CsvBatches<R: io::Read> {
-    rdr: csv::Reader<R>,
-    rec: csv::ByteRecord,
-    error: Arc<Mutex<Option<ErrorEntry>>>,
+/// What reading one record gave.
+enum Next {
+    /// A record was appended to the batch.
+    Record,
+    /// A record over a limit was read past and not kept: its line, the
+    /// 1-based field where the limit was met, and which limit.
+    TooLarge(u64, usize, &'static str),
+    /// No more records.
+    End,
+    /// A read error (truncated or corrupt input) at this line.
+    Io(u64, io::Error),
+}
+
+/// Parses CSV records into [`FlatBatch`]es with bounded memory.
+struct Records<R> {
+    core: csv_core::Reader,
+    rdr: R,
+    /// Where output goes while an over-long record is read past.
+    sink: Vec<u8>,
+    sink_ends: Vec<usize>,
+}
+
+impl<R: BufRead> Records<R> {
+    fn new(rdr: R, delim: u8) -> Self {
+        Records {
+            core: csv_core::ReaderBuilder::new().delimiter(delim).build(),
+            rdr,
+            sink: vec![0; 64 * 1024],
+            sink_ends: vec![0; 1024],
+        }
+    }
+
+    /// Appends the next record to `b`, or reads past it when it is over
+    /// a limit: the buffer only ever grows to the limits plus one.
+    fn read(&mut self, b: &mut FlatBatch) -> Next {
+        let line = self.core.line();
+        let (data_start, ends_start) = (b.data.len(), b.ends.len());
+        // Bytes of this record in `b.data`, and the end of its last field
+        // (both relative to `data_start`).
+        let (mut outlen, mut last_end) = (0usize, 0usize);
+        let mut over: Option<(usize, &'static str)> = None;
+        let mut ends = [0usize; 256];
+        let res = loop {
+            let input = match self.rdr.fill_buf() {
+                Ok(i) => i,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    b.data.truncate(data_start);
+                    b.ends.truncate(ends_start);
+                    return Next::Io(self.core.line(), e);
+                }
+            };
+            let (res, nin) = if over.is_some() {
+                let (res, nin, _, _) =
+                    self.core
+                        .read_record(input, &mut self.sink, &mut self.sink_ends);
+                (res, nin)
+            } else {
+                if b.data.len() == data_start + outlen {
+                    // Room up to one byte past either limit, growing by
+                    // doubling (at least 64 KiB).
+                    let room = (MAX_FIELD + 1 - (outlen - last_end))
+                        .min(MAX_RECORD + 1 - outlen)
+                        .min(outlen.max(64 * 1024));
+                    b.data.resize(data_start + outlen + room, 0);
+                }
+                let (res, nin, nout, nend) =
+                    self.core
+                        .read_record(input, &mut b.data[data_start + outlen..], &mut ends);
+                for &e in &ends[..nend] {
+                    if e - last_end > MAX_FIELD && over.is_none() {
+                        over = Some((b.ends.len() - ends_start + 1, "field"));
+                    }
+                    b.ends.push(data_start + e);
+                    last_end = e;
+                }
+                outlen += nout;
+                if over.is_none() {
+                    if outlen - last_end > MAX_FIELD {
+                        over = Some((b.ends.len() - ends_start + 1, "field"));
+                    } else if outlen > MAX_RECORD {
+                        over = Some((b.ends.len() - ends_start + 1, "record"));
+                    }
+                }
+                if over.is_some() {
+                    b.data.truncate(data_start);
+                    b.ends.truncate(ends_start);
+                }
+                (res, nin)
+            };
+            self.rdr.consume(nin);
+            match res {
+                ReadRecordResult::InputEmpty
+                | ReadRecordResult::OutputFull
+                | ReadRecordResult::OutputEndsFull => {}
+                r => break r,
+            }
+        };
+        if let Some((field, what)) = over {
+            return Next::TooLarge(line, field, what);
+        }
+        b.data.truncate(data_start + outlen);
+        if res == ReadRecordResult::End {
+            b.ends.truncate(ends_start);
+            return Next::End;
+        }
+        b.recs.push((data_start, ends_start, line));
+        Next::Record
+    }
+}
+
+/// The error for a record over a limit; names the field, never a value.
+fn too_large(path: &str, line: u64, field: &str, what: &str) -> ErrorEntry {
+    let limit = if what == "field" {
+        format!("field `{field}` is longer than {} MiB", MAX_FIELD >> 20)
+    } else {
+        format!(
+            "record is longer than {} MiB (at field `{field}`)",
+            MAX_RECORD >> 20
+        )
+    };
+    err(path, Some(line), format!("{limit}: record skipped"))
+}
+
+/// The name of 1-based field `i` for messages.
+fn field_name(names: &[Option<String>], i: usize) -> String {
+    match names.get(i.wrapping_sub(1)) {
+        Some(Some(n)) => n.clone(),
+        _ => format!("column_{i}"),
+    }
+}
+
+struct CsvBatches<R> {
+    records: Records<R>,
+    names: Arc<Vec<Option<String>>>,
+    errors: Arc<Mutex<Vec<ErrorEntry>>>,
     path: String,
-    last_line: u64,
     done: bool,
 }
 
-impl<R: io::Read> Iterator for CsvBatches<R> {
+impl<R: BufRead> Iterator for CsvBatches<R> {
     type Item = FlatBatch;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -74,39 +210,37 @@ impl<R: io::Read> Iterator for CsvBatches<R> {
             recs: Vec::with_capacity(CSV_BATCH),
         };
         while batch.recs.len() < CSV_BATCH && batch.data.len() < LINE_BATCH {
-            match self.rdr.read_byte_record(&mut self.rec) {
-                Ok(true) => {
-                    if let Some(p) = self.rec.position() {
-                        self.last_line = p.line();
-                    }
-                    batch.push(&self.rec);
+            let e = match self.records.read(&mut batch) {
+                Next::Record => continue,
+                Next::TooLarge(line, i, what) => {
+                    too_large(&self.path, line, &field_name(&self.names, i), what)
                 }
-                Ok(false) => {
+                Next::End => {
                     self.done = true;
                     break;
                 }
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(self.last_line + 1);
-                    let msg = match e.kind() {
-                        csv::ErrorKind::Io(io) => {
-                            format!("read error (input truncated or corrupt): {io}")
-                        }
-                        _ => "malformed CSV".to_string(),
-                    };
-                    if let Ok(mut g) = self.error.lock() {
-                        *g = Some(err(&self.path, Some(line), msg));
-                    }
+                Next::Io(line, io) => {
                     self.done = true;
-                    break;
+                    err(
+                        &self.path,
+                        Some(line),
+                        format!("read error (input truncated or corrupt): {io}"),
+                    )
                 }
+            };
+            if let Ok(mut g) = self.errors.lock() {
+                g.push(e);
+            }
+            if self.done {
+                break;
             }
         }
         (!batch.recs.is_empty()).then_some(batch)
     }
 }
 
-fn looks_like_header(rec: &csv::ByteRecord) -> bool {
-    rec.iter().all(|f| {
+fn looks_like_header<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> bool {
+    fields.all(|f| {
         let t = trim(f);
         if t.len() > MAX_NAME {
             return false;
@@ -129,50 +263,58 @@ pub(super) fn scan_csv(
     path: &str,
     ctx: &Ctx<'_>,
 ) -> Acc {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(256 * 1024)
-        .from_reader(reader);
-    let mut first = csv::ByteRecord::new();
+    let mut records = Records::new(reader, delim);
+    let mut first = FlatBatch::default();
     let mut acc = Acc::default();
+    // A first record over the limits is data, not a header.
+    let mut may_be_header = true;
     // Leading `#` comment lines (provenance notes in data files) are not
     // the header; later rows starting with `#` are data.
     loop {
-        match rdr.read_byte_record(&mut first) {
-            Ok(true) if first.get(0).is_some_and(|f| trim(f).starts_with(b"#")) => continue,
-            Ok(true) => break,
-            Ok(false) => return acc,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).or(Some(1));
+        first.clear();
+        match records.read(&mut first) {
+            Next::Record => {
+                let (_, _, mut fields) = first.record(0);
+                if !fields.next().is_some_and(|f| trim(f).starts_with(b"#")) {
+                    break;
+                }
+            }
+            Next::TooLarge(line, i, what) => {
+                acc.errors
+                    .push(too_large(path, line, &format!("column_{i}"), what));
+                may_be_header = false;
+            }
+            Next::End => return acc,
+            Next::Io(line, _) => {
                 acc.errors.push(err(
                     path,
-                    line,
+                    Some(line),
                     "malformed CSV or read error at the start".into(),
                 ));
                 return acc;
             }
         }
     }
-    let header = looks_like_header(&first);
+    let header = may_be_header && looks_like_header(first.record(0).2);
+    let first_width = first.ends.len();
     // At most MAX_FIELDS named columns: a line of millions of commas must
     // not make millions of names (further columns share one field).
     let names: Vec<Option<String>> = if header {
         first
-            .iter()
+            .record(0)
+            .2
             .take(MAX_FIELDS)
             .map(|f| Some(String::from_utf8_lossy(trim(f)).into_owned()))
             .collect()
     } else {
-        (1..=first.len().min(MAX_FIELDS))
+        (1..=first_width.min(MAX_FIELDS))
             .map(|i| Some(format!("column_{i}")))
             .collect()
     };
     let key_idx = ctx
         .subject_key
         .and_then(|k| names.iter().position(|n| n.as_deref() == Some(k)));
-    let width = first.len();
+    let width = first_width;
     let named = names.len();
     let process = |batch: &FlatBatch| -> Acc {
         let mut acc = Acc::with_names(&names);
@@ -205,19 +347,16 @@ pub(super) fn scan_csv(
         acc
     };
     let mut acc = if header {
-        Acc::with_names(&names)
+        Acc::with_names(&names).merge(acc)
     } else {
-        let mut b = FlatBatch::default();
-        b.push(&first);
-        process(&b)
+        process(&first).merge(acc)
     };
-    let error = Arc::new(Mutex::new(None));
+    let errors = Arc::new(Mutex::new(Vec::new()));
     let batches = CsvBatches {
-        rdr,
-        rec: csv::ByteRecord::new(),
-        error: error.clone(),
+        records,
+        names: Arc::new(names.clone()),
+        errors: errors.clone(),
         path: path.to_string(),
-        last_line: 1,
         done: false,
     };
     let rest = batches
@@ -226,8 +365,8 @@ pub(super) fn scan_csv(
         .reduce(|| Acc::with_names(&names), Acc::merge);
     acc = acc.merge(rest);
     acc.key_seen |= key_idx.is_some();
-    if let Some(e) = error.lock().ok().and_then(|mut g| g.take()) {
-        acc.errors.push(e);
+    if let Ok(mut g) = errors.lock() {
+        acc.errors.append(&mut g);
     }
     acc
 }

@@ -2,10 +2,12 @@
 //! visitors (no `serde_json::Value`), every leaf is a cell of the field
 //! named by its dotted key path.
 
+use std::cell::RefCell;
 use std::io::BufRead;
 
+use super::jsondoc::{Limited, Skipped};
 use super::merge::{Acc, Rec};
-use super::{Ctx, MAX_NAME, err};
+use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
 use crate::detect::{self, Hints, trim};
 use crate::read::LineBatch;
 
@@ -214,6 +216,9 @@ pub(super) fn json_leaf(path: &str, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &
 struct TopVisitor<'a, 'c> {
     acc: &'a mut Acc,
     ctx: &'a Ctx<'c>,
+    /// Records the reader skipped (over a limit): each reached serde as
+    /// `null` and is not counted.
+    skipped: &'a RefCell<Vec<Skipped>>,
 }
 
 impl<'c> TopVisitor<'_, 'c> {
@@ -244,12 +249,20 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         // One element at a time, streamed: arrays of millions of records
         // never sit in memory.
         let (mut p, mut num) = (String::new(), String::new());
+        let mut seen = self.skipped.borrow().len();
         loop {
             let mut r = Rec::default();
             p.clear();
             let w = self.walk(&mut p, &mut num, &mut r);
             if seq.next_element_seed(w)?.is_none() {
                 break;
+            }
+            // The reader hands over a record only when serde asks for it,
+            // so a skip seen now is this element's.
+            let skipped = self.skipped.borrow().len();
+            if skipped > seen {
+                seen = skipped;
+                continue;
             }
             self.acc.end_record(r, self.ctx);
         }
@@ -307,14 +320,25 @@ impl TopVisitor<'_, '_> {
 /// element, an object or a scalar is one record.
 pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &Ctx<'_>) -> Acc {
     let mut acc = Acc::default();
-    let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let counted = Counted {
-        inner: reader,
-        consumed: consumed.clone(),
+    let limited = Limited::new(reader);
+    let consumed = limited.consumed.clone();
+    let skipped = limited.skipped.clone();
+    let mut de = serde_json::Deserializer::from_reader(limited);
+    let top = TopVisitor {
+        acc: &mut acc,
+        ctx,
+        skipped: &skipped,
     };
-    let mut de = serde_json::Deserializer::from_reader(counted);
-    let res = serde::Deserializer::deserialize_any(&mut de, TopVisitor { acc: &mut acc, ctx })
-        .and_then(|_| de.end());
+    let res = serde::Deserializer::deserialize_any(&mut de, top).and_then(|_| de.end());
+    for &(line, what) in skipped.borrow().iter() {
+        let limit = if what == "field" {
+            format!("a JSON string longer than {} MiB", MAX_FIELD >> 20)
+        } else {
+            format!("a JSON record longer than {} MiB", MAX_RECORD >> 20)
+        };
+        acc.errors
+            .push(err(path, Some(line), format!("{limit}: record skipped")));
+    }
     if let Err(e) = res {
         let msg = if e.is_io() {
             format!("read error (input truncated or corrupt): {e}")
@@ -332,18 +356,4 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
         acc.errors.push(entry);
     }
     acc
-}
-
-/// A reader that counts the bytes it hands out, to locate read errors.
-struct Counted<R> {
-    inner: R,
-    consumed: std::rc::Rc<std::cell::Cell<u64>>,
-}
-
-impl<R: std::io::Read> std::io::Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.consumed.set(self.consumed.get() + n as u64);
-        Ok(n)
-    }
 }

@@ -24,6 +24,7 @@ use crate::{Kind, ProgressFn, mask};
 use merge::{Acc, FieldAcc, Rec};
 
 mod csv;
+mod jsondoc;
 mod jsonl;
 mod merge;
 #[cfg(feature = "parquet")]
@@ -74,6 +75,15 @@ const LINE_BATCH: usize = 1 << 20;
 const MAX_TEXT_LINE: usize = 1 << 20;
 /// JSON lines longer than this are reported and skipped.
 const MAX_JSON_LINE: usize = 16 << 20;
+/// Longest field kept: a CSV cell or a JSON string. A cell of personal
+/// data is a few hundred bytes; without a cap one gigabyte cell (a few MB
+/// gzipped) took two gigabytes of memory. Longer ones are reported with
+/// their line and their record is skipped.
+const MAX_FIELD: usize = 16 << 20;
+/// Longest record kept: a CSV row or an element of a JSON document (or
+/// the whole document when it is not an array). Records are held whole
+/// while they are scanned, a few per thread.
+const MAX_RECORD: usize = 64 << 20;
 /// Distinct fields kept per file; further key paths share one field.
 const MAX_FIELDS: usize = 10_000;
 /// Name of the field collecting key paths beyond [`MAX_FIELDS`].
