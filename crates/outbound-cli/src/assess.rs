@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use jiff::civil::Date;
 use outbound_rules::Determination;
-use outbound_rules::assess::{Assessment, assess};
+use outbound_rules::assess::Assessment;
 use outbound_rules::format::thousands;
 
-use crate::common::{LedgerCounts, load_valid, open_existing_store, parse_date, today};
+use crate::common::{assess_with_ledger, load_valid, open_existing_store, parse_date, today};
 use crate::output::{Format, markdown_table, out, table};
 
 #[derive(clap::Args, Debug)]
@@ -42,14 +42,7 @@ pub(crate) fn run(args: &AssessArgs) -> anyhow::Result<u8> {
         Some(loc) => Some(open_existing_store(loc)?),
         None => None,
     };
-    let ledger = store.as_ref().map(LedgerCounts);
-    let mut a = assess(
-        &loaded.map,
-        as_of,
-        ledger
-            .as_ref()
-            .map(|l| l as &dyn outbound_rules::assess::CountSource),
-    );
+    let mut a = assess_with_ledger(&loaded.map, as_of, store.as_ref())?;
     if let Some(id) = &args.transfer {
         if !a.transfers.iter().any(|t| &t.transfer == id) {
             eprintln!("error: no transfer `{id}` in the map");

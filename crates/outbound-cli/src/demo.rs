@@ -9,8 +9,8 @@ use outbound_model::{Taxonomy, load_sources};
 use outbound_rules::assess::assess;
 
 use crate::assess::{in_place, render, upcoming};
-use crate::common::{LedgerCounts, parse_date, print_diagnostics, today};
-use crate::output::{Format, table};
+use crate::common::{assess_with_ledger, parse_date, print_diagnostics, today};
+use crate::output::{Format, out, table};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct DemoArgs {
@@ -35,10 +35,10 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     let as_of = args.as_of.unwrap_or_else(today);
     let a = assess(&loaded.map, as_of, None);
     if args.format == Format::Json {
-        print!("{}", render(&a, Format::Json)?);
+        out!("{}", render(&a, Format::Json)?)?;
         return Ok(0);
     }
-    print!("{}", demo_text(&loaded.map, &a));
+    out!("{}", demo_text(&loaded.map, &a))?;
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!(
@@ -47,7 +47,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             jiff::Timestamp::now().as_second()
         )),
     };
-    print!("{}", gate_demo(&loaded.map, as_of, &dir)?);
+    out!("{}", gate_demo(&loaded.map, as_of, &dir)?)?;
     Ok(0)
 }
 
@@ -160,8 +160,7 @@ fn gate_demo(
         if checked { "yes" } else { "NO" }
     );
     // outbound status: the ledger's exact counts against the thresholds.
-    let ledger = LedgerCounts(&store);
-    let with_ledger = assess(map, as_of, Some(&ledger));
+    let with_ledger = assess_with_ledger(map, as_of, Some(&store))?;
     let _ = writeln!(
         s,
         "\n   outbound status (the ledger's exact counts added to the map's stated figures):"

@@ -7,7 +7,7 @@ use outbound_gate::{Format as RecordFormat, GateRequest, Io, Outcome, run};
 use outbound_rules::format::thousands;
 
 use crate::common::{load_valid, parse_date, today};
-use crate::output::{Format, print_json};
+use crate::output::{Format, out, print_json};
 use crate::store::StoreOpts;
 
 #[derive(clap::Args, Debug)]
@@ -191,7 +191,7 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
         if args.output == "-" {
             eprint!("{out}");
         } else {
-            print!("{out}");
+            out!("{out}")?;
         }
     }
     Ok(match report.outcome {

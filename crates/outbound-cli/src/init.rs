@@ -1,5 +1,6 @@
 //! `outbound init DIR`: a commented starter map.
 
+use crate::output::outln;
 use std::path::Path;
 
 use anyhow::Context;
@@ -25,11 +26,11 @@ pub(crate) fn run(dir: &Path) -> anyhow::Result<u8> {
     let tmp = dir.join(".datamap.yaml.tmp");
     std::fs::write(&tmp, STARTER).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("wrote {}", path.display());
-    println!(
+    outln!("wrote {}", path.display())?;
+    outln!(
         "next: edit it, then run `outbound validate {}` and `outbound assess {}`",
         dir.display(),
         dir.display()
-    );
+    )?;
     Ok(0)
 }

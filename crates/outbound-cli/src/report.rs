@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use outbound_docs::{DocError, DocKind, Document, Input, Lang, Templates};
 use outbound_model::DataMap;
 
-use crate::common::{LedgerCounts, open_existing_store, parse_date, today};
+use crate::common::{assess_with_ledger, open_existing_store, parse_date, today};
 
 /// Which document to write.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,14 +139,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         Some(loc) => Some(open_existing_store(loc)?),
         None => None,
     };
-    let ledger = store.as_ref().map(LedgerCounts);
-    let assessment = outbound_rules::assess::assess(
-        &map,
-        as_of,
-        ledger
-            .as_ref()
-            .map(|l| l as &dyn outbound_rules::assess::CountSource),
-    );
+    let assessment = assess_with_ledger(&map, as_of, store.as_ref())?;
     let templates = match &args.templates {
         Some(dir) => match Templates::from_dir(dir) {
             Ok(t) => t,

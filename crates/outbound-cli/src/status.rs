@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 
 use jiff::civil::Date;
-use outbound_rules::assess::assess;
 use outbound_rules::format::thousands;
 use outbound_rules::trend::YearTrend;
 
-use crate::common::{LedgerCounts, load_valid, parse_date, today};
+use crate::common::{assess_with_ledger, load_valid, parse_date, today};
 use crate::output::{Format, outln, print_json, table};
 use crate::store::StoreOpts;
 
@@ -47,7 +46,7 @@ pub(crate) fn run(args: &StatusArgs) -> anyhow::Result<u8> {
     };
     let (s, _) = args.store.open()?;
     let as_of = args.as_of.unwrap_or_else(today);
-    let a = assess(&loaded.map, as_of, Some(&LedgerCounts(&s)));
+    let a = assess_with_ledger(&loaded.map, as_of, Some(&s))?;
     let mut projections = Vec::new();
     for e in &a.exporters {
         for l in &e.thresholds {

@@ -70,3 +70,40 @@ fn verify_since_a_kept_head_catches_a_truncated_log() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("kept head"), "{err}");
 }
+
+/// A ledger that cannot answer is an error: `assess --store` and `status`
+/// never fall back to the map's stated figures as if the ledger held zero.
+#[test]
+fn a_ledger_that_cannot_count_is_an_error_not_the_stated_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    assert_eq!(run(&store, &["store", "init"]).0, 0);
+    // Break the subjects table behind the store's back (Python's sqlite3:
+    // the test needs no SQLite client of its own).
+    let py = format!(
+        "import sqlite3; c = sqlite3.connect({:?}); c.execute('DROP TABLE subjects'); c.commit()",
+        store.to_str().unwrap()
+    );
+    let st = std::process::Command::new("python3")
+        .args(["-c", &py])
+        .status()
+        .expect("python3");
+    assert!(st.success());
+    let s = store.to_str().unwrap();
+    for args in [
+        vec![
+            "assess",
+            "examples/lumen",
+            "--as-of",
+            "2026-11-23",
+            "--store",
+            s,
+        ],
+        vec!["status", "examples/lumen", "--as-of", "2026-11-23"],
+    ] {
+        let (code, out, err) = run(&store, &args);
+        assert_ne!(code, 0, "{args:?}: {out}{err}");
+        assert!(out.is_empty(), "{args:?}: nothing judged: {out}");
+        assert!(err.contains("ledger could not give its counts"), "{err}");
+    }
+}

@@ -41,6 +41,10 @@ fn a_closed_pipe_ends_each_printing_command_quietly() {
         .code(0);
     let csv = csv.to_str().unwrap();
     let facts = facts.to_str().unwrap();
+    let starter = tmp.path().join("starter");
+    let starter = starter.to_str().unwrap();
+    let demo = tmp.path().join("demo");
+    let demo = demo.to_str().unwrap();
     for args in [
         &["rules"][..],
         &["rules", "--taxonomy"],
@@ -59,6 +63,10 @@ fn a_closed_pipe_ends_each_printing_command_quietly() {
             "--as-of",
             "2026-11-23",
         ],
+        &["route", "list", "--store", store],
+        &["audit", "verify", "--store", store],
+        &["init", starter],
+        &["demo", "--as-of", "2026-11-23", "--dir", demo],
     ] {
         let (code, stderr) = with_closed_stdout(&root(), args);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");

@@ -9,7 +9,7 @@ use outbound_store::signed_head::{
 };
 
 use super::StoreOpts;
-use crate::output::{Format, print_json};
+use crate::output::{Format, outln, print_json};
 
 #[derive(clap::Subcommand, Debug)]
 pub(crate) enum AuditCmd {
@@ -76,10 +76,11 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
             if *format == Format::Json {
                 print_json(&r)?;
             } else if r.problems.is_empty() {
-                println!(
+                outln!(
                     "audit log intact: {} entries, {} signed heads verified",
-                    r.entries, r.heads
-                );
+                    r.entries,
+                    r.heads
+                )?;
             } else {
                 for p in &r.problems {
                     eprintln!("TAMPERED: {p}");
@@ -98,19 +99,19 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
         }
         AuditCmd::Prove { entry, store } => {
             let (s, _) = store.open()?;
-            println!(
+            outln!(
                 "{}",
                 ProofBundle::Inclusion(s.audit_prove(*entry)?).to_json()
-            );
+            )?;
             Ok(0)
         }
         AuditCmd::Consistency { old_head, store } => {
             let head = read_head(old_head)?;
             let (s, _) = store.open()?;
-            println!(
+            outln!(
                 "{}",
                 ProofBundle::Consistency(s.audit_consistency(head)?).to_json()
-            );
+            )?;
             Ok(0)
         }
         AuditCmd::Check { bundle, key } => {
@@ -119,19 +120,20 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
             let key = parse_verifying_key(key).map_err(|e| anyhow::anyhow!("--key: {e}"))?;
             match ProofBundle::from_json(&text).and_then(|b| b.check(&key).map(|_| b)) {
                 Ok(ProofBundle::Inclusion(b)) => {
-                    println!(
+                    outln!(
                         "valid: entry {} is in the log of {} entries signed at {}",
                         b.index,
                         b.tree_size,
                         b.head.time().map(|t| t.to_string()).unwrap_or_default()
-                    );
+                    )?;
                     Ok(0)
                 }
                 Ok(ProofBundle::Consistency(b)) => {
-                    println!(
+                    outln!(
                         "valid: the log of {} entries extends the log of {} entries without changing it",
-                        b.new_head.size, b.old_head.size
-                    );
+                        b.new_head.size,
+                        b.old_head.size
+                    )?;
                     Ok(0)
                 }
                 Err(e) => {

@@ -1,5 +1,6 @@
 //! `outbound consent import|withdraw`: separate consents, kept as subject hashes.
 
+use crate::output::outln;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -73,10 +74,10 @@ pub(crate) fn run(cmd: &ConsentCmd) -> anyhow::Result<u8> {
                 });
             }
             let idx = s.consent_import(&k, &recs, &name)?;
-            println!(
+            outln!(
                 "imported {} consent records (audit entry {idx})",
                 recs.len()
-            );
+            )?;
             Ok(0)
         }
         ConsentCmd::Withdraw {
@@ -91,7 +92,7 @@ pub(crate) fn run(cmd: &ConsentCmd) -> anyhow::Result<u8> {
                 transfer.as_deref(),
                 &today().to_string(),
             )?;
-            println!("withdrew {n} consent(s)");
+            outln!("withdrew {n} consent(s)")?;
             Ok(0)
         }
     }

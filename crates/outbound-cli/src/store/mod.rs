@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod consent;
 pub(crate) mod route;
 
+use crate::output::outln;
 use std::path::{Path, PathBuf};
 
 use outbound_store::signed_head::format_verifying_key;
@@ -46,11 +47,8 @@ impl StoreOpts {
     pub(crate) fn open(&self) -> anyhow::Result<(Store, Keys)> {
         let dir = self.keys_dir()?;
         let loc = self.location();
-        if !is_postgres(&loc) && !Path::new(&loc).exists() {
-            anyhow::bail!("no store at {loc}; create one with `outbound store init --store {loc}`");
-        }
+        let store = crate::common::open_existing_store(&loc)?;
         let keys = Keys::load(&dir)?;
-        let store = Store::open(&loc)?;
         Ok((store, keys))
     }
 }
@@ -88,16 +86,16 @@ pub(crate) fn run(cmd: &StoreCmd) -> anyhow::Result<u8> {
             } else {
                 Keys::create(&dir)?
             };
-            println!(
+            outln!(
                 "store: {} (schema version {})",
                 store.location,
                 store.schema_version()?
-            );
-            println!("keys: {} (owner-only files; never printed)", dir.display());
-            println!(
+            )?;
+            outln!("keys: {} (owner-only files; never printed)", dir.display())?;
+            outln!(
                 "audit log public key: {}",
                 format_verifying_key(&keys.verifying())
-            );
+            )?;
             Ok(0)
         }
     }

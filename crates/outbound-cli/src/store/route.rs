@@ -1,7 +1,7 @@
 //! `outbound route suspend|resume|list`: stop and restart a route.
 
 use super::StoreOpts;
-use crate::output::table;
+use crate::output::{outln, table};
 
 #[derive(clap::Subcommand, Debug)]
 pub(crate) enum RouteCmd {
@@ -47,10 +47,10 @@ pub(crate) fn run(cmd: &RouteCmd) -> anyhow::Result<u8> {
             let suspend = matches!(cmd, RouteCmd::Suspend { .. });
             let (s, k) = store.open()?;
             let idx = s.set_route(&k, transfer, suspend, reason)?;
-            println!(
+            outln!(
                 "{} {transfer} (audit entry {idx})",
                 if suspend { "suspended" } else { "resumed" }
-            );
+            )?;
             Ok(0)
         }
         RouteCmd::List { store } => {
@@ -68,7 +68,7 @@ pub(crate) fn run(cmd: &RouteCmd) -> anyhow::Result<u8> {
                     r.reason,
                 ]);
             }
-            println!("{t}");
+            outln!("{t}")?;
             Ok(0)
         }
     }
