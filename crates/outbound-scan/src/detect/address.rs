@@ -3,6 +3,11 @@
 //! a Chinese administrative/street marker (省 市 区 县 镇 乡 村 路 街 道 号
 //! 巷 弄 楼 室 …) or, in Latin script, at least two words with a letter.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::resident_id::REGIONS_TXT;
+
 const MARKERS: &str = "省市区县旗镇乡村路街道号巷弄楼室幢栋单元苑里";
 
 /// Validates a (trimmed) value in an address field.
@@ -43,6 +48,205 @@ pub fn is_valid_in_text(s: &str) -> bool {
         && (s.contains(',') || s.split_whitespace().count() >= 3)
 }
 
+/// The province and city of a Chinese address, spelled as the GB/T 2260
+/// table names them (`浙江省杭州市`; a municipality alone: `上海市`), or
+/// `None` when the address names no province, city or unambiguous district.
+///
+/// Why: the gate generalises an address to this. The result is built from
+/// the table, never cut from the input, so a shop, a street or a building
+/// written before or after the place cannot come along.
+pub fn province_and_city(s: &str) -> Option<String> {
+    let g = &*GAZETTEER;
+    let s = s.trim();
+    let start = ["中华人民共和国", "中国"]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .map_or(0, |rest| s.len() - rest.trim_start().len());
+    let (mut prov, mut pref) = (None, None);
+    // Anchored at the start, short names too: `浙江杭州…`.
+    let mut i = start;
+    if let Some((len, p)) = g.match_at(s, i, |p| p.level == Level::Province) {
+        prov = Some(p.code / 10_000);
+        i += len;
+    }
+    if let Some((_, p)) = g.match_at(s, i, |p| {
+        p.level == Level::Prefecture && prov.is_none_or(|v| p.code / 10_000 == v)
+    }) {
+        pref = Some(p.code / 100);
+    }
+    // Anywhere, full names only: `星巴克(上海市南京西路店)`.
+    if prov.is_none() && pref.is_none() {
+        for (i, _) in s.char_indices() {
+            if let Some((len, p)) = g.match_at(s, i, |p| !p.short && p.level != Level::County) {
+                if p.level == Level::Province {
+                    prov = Some(p.code / 10_000);
+                    let v = p.code / 10_000;
+                    pref = g
+                        .match_at(s, i + len, |p| {
+                            p.level == Level::Prefecture && p.code / 10_000 == v
+                        })
+                        .map(|(_, p)| p.code / 100);
+                } else {
+                    pref = Some(p.code / 100);
+                }
+                break;
+            }
+        }
+    }
+    // A city named later in the province's own address.
+    if let (Some(v), None) = (prov, pref) {
+        pref = s.char_indices().find_map(|(i, _)| {
+            g.match_at(s, i, |p| {
+                !p.short && p.level == Level::Prefecture && p.code / 10_000 == v
+            })
+            .map(|(_, p)| p.code / 100)
+        });
+    }
+    // Only a district: its city, when the district's name is unambiguous.
+    if prov.is_none() && pref.is_none() {
+        let mut cities: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while let Some(c) = s.get(i..).and_then(|r| r.chars().next()) {
+            // Longest names, not overlapping: `浦东新区`, not also `新区`.
+            match g.match_at(s, i, |p| p.level == Level::County && !p.short) {
+                Some((len, p)) => {
+                    for c in &g.counties[p.name] {
+                        if !cities.contains(&(c / 100)) {
+                            cities.push(c / 100);
+                        }
+                    }
+                    i += len;
+                }
+                None => i += c.len_utf8(),
+            }
+        }
+        if let [c] = cities[..] {
+            pref = Some(c);
+        }
+    }
+    let prov = prov.or(pref.map(|c| c / 100))?;
+    let mut out = g.provinces.get(&prov)?.to_string();
+    if let Some(name) = pref.and_then(|c| g.prefectures.get(&c)) {
+        out.push_str(name);
+    }
+    Some(out)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Province,
+    Prefecture,
+    County,
+}
+
+/// One name of a place (a full name, or a short one without its suffix).
+struct Place {
+    name: &'static str,
+    code: u32,
+    level: Level,
+    short: bool,
+}
+
+/// The GB/T 2260 names, current and retired, indexed for matching.
+struct Gazetteer {
+    /// Names by their first character, longest first.
+    by_first: HashMap<char, Vec<Place>>,
+    /// Province-level names by the code's first two digits.
+    provinces: HashMap<u32, &'static str>,
+    /// Prefecture-level names by the code's first four digits.
+    prefectures: HashMap<u32, &'static str>,
+    /// County-level codes by full name (names repeat across cities).
+    counties: HashMap<&'static str, Vec<u32>>,
+}
+
+impl Gazetteer {
+    /// The longest name starting at `s[i..]` that `ok` accepts.
+    fn match_at(&self, s: &str, i: usize, ok: impl Fn(&Place) -> bool) -> Option<(usize, &Place)> {
+        let rest = s.get(i..)?;
+        let c = rest.chars().next()?;
+        self.by_first
+            .get(&c)?
+            .iter()
+            .find(|p| rest.starts_with(p.name) && ok(p))
+            .map(|p| (p.name.len(), p))
+    }
+}
+
+static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let mut g = Gazetteer {
+        by_first: HashMap::new(),
+        provinces: HashMap::new(),
+        prefectures: HashMap::new(),
+        counties: HashMap::new(),
+    };
+    let add = |g: &mut Gazetteer, name: &'static str, code: u32, level: Level, short: bool| {
+        if let Some(c) = name.chars().next()
+            && name.chars().count() >= 2
+        {
+            g.by_first.entry(c).or_default().push(Place {
+                name,
+                code,
+                level,
+                short,
+            });
+        }
+    };
+    for line in REGIONS_TXT.lines().filter(|l| !l.starts_with('#')) {
+        let Some((code, names)) = line.split_once('\t') else {
+            continue;
+        };
+        let Ok(code) = code.parse::<u32>() else {
+            continue;
+        };
+        // `[from-to]` marks a retired or later name; `|` a reused code.
+        for name in names.split('|').map(|n| n.rsplit(']').next().unwrap_or(n)) {
+            if name == "市辖区" || name == "县" || name.contains("直辖") {
+                continue;
+            }
+            let level = if code % 10_000 == 0 {
+                Level::Province
+            } else if code % 100 == 0 {
+                Level::Prefecture
+            } else {
+                Level::County
+            };
+            let suffixes: &[&str] = match level {
+                Level::Province => &[
+                    "特别行政区",
+                    "维吾尔自治区",
+                    "壮族自治区",
+                    "回族自治区",
+                    "自治区",
+                    "省",
+                    "市",
+                ],
+                Level::Prefecture => &["地区", "自治州", "盟", "市"],
+                Level::County => &[],
+            };
+            match level {
+                // The last name of a reused code is its current one.
+                Level::Province => {
+                    g.provinces.insert(code / 10_000, name);
+                }
+                Level::Prefecture => {
+                    g.prefectures.insert(code / 100, name);
+                }
+                Level::County => g.counties.entry(name).or_default().push(code),
+            }
+            add(&mut g, name, code, level, false);
+            if let Some(short) = suffixes.iter().find_map(|x| name.strip_suffix(x)) {
+                add(&mut g, short, code, level, true);
+            }
+        }
+    }
+    for v in g.by_first.values_mut() {
+        // Longest first; at equal length a province before a city before
+        // a district (`重庆市` the municipality, not the old city).
+        v.sort_by_key(|p| (std::cmp::Reverse(p.name.len()), p.level as u8, p.short));
+    }
+    g
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +262,33 @@ mod tests {
         assert!(is_valid_in_text("221B Baker Street London"));
         assert!(!is_valid_in_text("to its city"));
         assert!(!is_valid_in_text("of the buffer start"));
+    }
+
+    #[test]
+    fn provinces_and_cities() {
+        let p = |s| province_and_city(s);
+        assert_eq!(
+            p("浙江省杭州市西湖区文三路").as_deref(),
+            Some("浙江省杭州市")
+        );
+        assert_eq!(p("上海市浦东新区世纪大道100号").as_deref(), Some("上海市"));
+        assert_eq!(
+            p("星巴克(国贸店)北京市朝阳区建国路").as_deref(),
+            Some("北京市")
+        );
+        assert_eq!(p("浙江杭州西湖区").as_deref(), Some("浙江省杭州市"));
+        assert_eq!(
+            p("中国 广东省深圳市南山区").as_deref(),
+            Some("广东省深圳市")
+        );
+        assert_eq!(
+            p("某某奶茶店 杭州市上城区").as_deref(),
+            Some("浙江省杭州市")
+        );
+        assert_eq!(p("重庆市渝中区").as_deref(), Some("重庆市"));
+        assert_eq!(p("浦东新区世纪大道100号").as_deref(), Some("上海市"));
+        // 西湖区 is in Hangzhou and in Nanchang: not enough to say which.
+        assert_eq!(p("西湖区文三路"), None);
+        assert_eq!(p("今天天气很好"), None);
     }
 }

@@ -9,7 +9,8 @@
 use super::util::{num, valid_birth_date};
 use std::sync::LazyLock;
 
-const REGIONS_TXT: &str = include_str!("../../data/cn_regions.txt");
+/// The GB/T 2260 table: `code<TAB>name` lines (see `data/gen_regions.py`).
+pub(super) const REGIONS_TXT: &str = include_str!("../../data/cn_regions.txt");
 
 /// Bitset over 0..1_000_000: bit set when the 6-digit code is a known
 /// (current or retired) region. 125 KB, built once, O(1) lookup with no
