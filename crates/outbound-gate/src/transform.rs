@@ -4,13 +4,42 @@ use hmac::{KeyInit, Mac};
 use outbound_model::Transform;
 use outbound_scan::Kind;
 
+/// Why a value cannot be generalised: what it looked like, never the value.
+///
+/// Generalising fails closed: a value the gate cannot coarsen is refused,
+/// never passed on whole or half-masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ungeneralisable {
+    /// The kind the value was taken for (`date_of_birth`, `geo_coordinate`,
+    /// `address`), or the kind the scanner found in it, or `unrecognised`.
+    pub kind: &'static str,
+}
+
+impl std::fmt::Display for Ungeneralisable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a value of kind {} that `generalise` cannot coarsen (dates: year; coordinates: 0.1°; Chinese addresses: province and city)",
+            self.kind
+        )
+    }
+}
+
 /// Applies a transform to one value. `kind` is what the scanner found in it, if anything;
 /// `token_key` keys pseudonyms so they are stable per store and unguessable without it.
-pub fn apply(t: Transform, value: &str, kind: Option<Kind>, token_key: &[u8]) -> Option<String> {
+///
+/// `Ok(None)` removes the value; `Err` means the batch must be refused (see
+/// [`Ungeneralisable`]).
+pub fn try_apply(
+    t: Transform,
+    value: &str,
+    kind: Option<Kind>,
+    token_key: &[u8],
+) -> Result<Option<String>, Ungeneralisable> {
     if value.trim().is_empty() {
-        return Some(value.to_string());
+        return Ok(Some(value.to_string()));
     }
-    match t {
+    Ok(match t {
         Transform::Drop => None,
         Transform::Mask => Some(outbound_scan::mask(
             kind.unwrap_or(Kind::CnPassport),
@@ -26,54 +55,219 @@ pub fn apply(t: Transform, value: &str, kind: Option<Kind>, token_key: &[u8]) ->
                 hex::encode(&mac.finalize().into_bytes()[..10])
             ))
         }
-        Transform::Generalise => Some(generalise(value.trim(), kind)),
-    }
+        Transform::Generalise => Some(generalise(value.trim(), kind)?),
+    })
 }
 
-/// A birth date to its year, coordinates to a 0.1° grid, an address to its city; otherwise masked.
-pub fn generalise(v: &str, kind: Option<Kind>) -> String {
-    // Dates: YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD → YYYY.
-    let digits: String = v.chars().filter(char::is_ascii_digit).collect();
-    if matches!(kind, Some(Kind::DateOfBirth))
-        || (digits.len() == 8
-            && v.len() <= 10
-            && v.chars().all(|c| c.is_ascii_digit() || "-/.".contains(c)))
-    {
-        return digits.chars().take(4).collect();
-    }
-    if matches!(kind, Some(Kind::GeoCoordinate)) || is_coordinate_pair(v) {
-        let parts: Vec<String> = v
-            .split([',', ' '])
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                p.parse::<f64>()
-                    .map(|f| format!("{:.1}", (f * 10.0).floor() / 10.0))
-                    .unwrap_or_else(|_| p.to_string())
+/// [`try_apply`] for callers that cannot refuse a batch: a value that
+/// cannot be generalised is removed (`None`), never passed on.
+pub fn apply(t: Transform, value: &str, kind: Option<Kind>, token_key: &[u8]) -> Option<String> {
+    try_apply(t, value, kind, token_key).unwrap_or(None)
+}
+
+/// Coarsens a value: a date to its year, coordinates (a pair, a list or
+/// track, a JSON array, WKT) to a 0.1° grid, a Chinese address to its
+/// province and city, a Latin-script address to its last comma-separated
+/// part. Anything else, or a value of one of those kinds in a form it does
+/// not know, is an error: the caller refuses the batch.
+pub fn generalise(v: &str, kind: Option<Kind>) -> Result<String, Ungeneralisable> {
+    let v = v.trim();
+    let fail = |k: &'static str| Ungeneralisable { kind: k };
+    match kind {
+        Some(Kind::DateOfBirth) => year(v).ok_or(fail("date_of_birth")),
+        Some(Kind::GeoCoordinate) => coordinates(v).ok_or(fail("geo_coordinate")),
+        Some(Kind::Address) => address(v).ok_or(fail("address")),
+        _ => year(v)
+            .or_else(|| coordinates(v))
+            .or_else(|| {
+                outbound_scan::detect::address::is_valid(v)
+                    .then(|| address(v))
+                    .flatten()
             })
-            .collect();
-        return parts.join(",");
+            .or_else(|| is_placeholder(v).then(|| v.to_string()))
+            .ok_or(fail(kind.map_or("unrecognised", Kind::as_str))),
     }
-    if matches!(kind, Some(Kind::Address)) || v.contains('市') || v.contains('省') {
-        // Keep up to the city: the first 市 (or the province when there is no city).
-        for marker in ['市', '州', '盟'] {
-            if let Some(i) = v.find(marker) {
-                return v[..i + marker.len_utf8()].to_string();
-            }
-        }
-        if let Some(i) = v.find('省') {
-            return v[..i + '省'.len_utf8()].to_string();
-        }
-        // Western style: keep the last comma-separated part (city, country).
-        if let Some((_, tail)) = v.rsplit_once(',') {
-            return tail.trim().to_string();
-        }
-    }
-    outbound_scan::mask(kind.unwrap_or(Kind::CnPassport), v)
 }
 
-fn is_coordinate_pair(v: &str) -> bool {
-    let mut it = v.split(',').map(str::trim);
-    matches!((it.next().map(str::parse::<f64>), it.next().map(str::parse::<f64>), it.next()), (Some(Ok(a)), Some(Ok(b)), None) if a.abs() <= 90.0 && b.abs() <= 180.0)
+/// `n/a`, `未知`, `-`: no information to coarsen.
+fn is_placeholder(v: &str) -> bool {
+    let l = v.to_lowercase();
+    ["n/a", "na", "null", "none", "unknown", "未知", "无", "不详"].contains(&l.as_str())
+        || v.chars().all(|c| matches!(c, '-' | '/' | '.' | '*' | '?'))
+}
+
+/// The year of a date: the forms the birth-date detector reads
+/// (`YYYY-MM-DD`, `YYYY/M/D`, `YYYY.MM.DD`, `YYYYMMDD`, `YYYY年M月D日`, with
+/// an optional time), day or month first (`07/03/1990`, `07031990`),
+/// year and month (`1990-03`, `1990年3月`), or a year alone.
+fn year(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let plausible = |y: u32, m: u32, d: u32| {
+        (1800..=2200).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    };
+    let time_after = |end: usize| {
+        b[end..].iter().all(|&c| {
+            c.is_ascii_digit() || matches!(c, b' ' | b':' | b'T' | b'.' | b'Z' | b'+' | b'-')
+        })
+    };
+    let num = |s: &[u8]| -> Option<u32> { std::str::from_utf8(s).ok()?.parse().ok() };
+    if let Some((y, m, d, end)) = outbound_scan::detect::dob::parse(b)
+        && plausible(y, m, d)
+        && time_after(end)
+    {
+        return Some(v[..4].to_string());
+    }
+    // Day or month first, with a separator: the year is the 4-digit group.
+    let date_len = b
+        .iter()
+        .position(|c| matches!(c, b' ' | b'T'))
+        .unwrap_or(b.len());
+    let groups: Vec<&[u8]> = b[..date_len]
+        .split(|c| matches!(c, b'-' | b'/' | b'.'))
+        .collect();
+    if let [d, m, y] = groups[..]
+        && (1..=2).contains(&d.len())
+        && (1..=2).contains(&m.len())
+        && y.len() == 4
+        && let (Some(d), Some(m), Some(yy)) = (num(d), num(m), num(y))
+        && (plausible(yy, m, d) || plausible(yy, d, m))
+        && time_after(date_len)
+    {
+        return Some(v[date_len - 4..date_len].to_string());
+    }
+    // `DDMMYYYY` (`YYYYMMDD` was read above).
+    if b.len() == 8
+        && b.iter().all(u8::is_ascii_digit)
+        && let (Some(d), Some(m), Some(y)) = (num(&b[..2]), num(&b[2..4]), num(&b[4..]))
+        && plausible(y, m, d)
+    {
+        return Some(v[4..].to_string());
+    }
+    // Year and month, or a year alone (already coarse).
+    let y = b.get(..4).and_then(num)?;
+    let rest = &v[4..];
+    let month_ok = |m: &str| m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) && m.len() <= 2;
+    let ok = rest.is_empty()
+        || rest == "年"
+        || rest
+            .strip_prefix('年')
+            .and_then(|r| r.strip_suffix('月'))
+            .is_some_and(month_ok)
+        || rest.strip_prefix(['-', '/', '.']).is_some_and(month_ok);
+    (ok && b[..4].iter().all(u8::is_ascii_digit) && (1800..=2200).contains(&y))
+        .then(|| v[..4].to_string())
+}
+
+/// Words a coordinate value may hold besides its numbers: WKT and GeoJSON
+/// names, and the labels the geo detector reads.
+const GEO_WORDS: [&str; 21] = [
+    "point",
+    "multipoint",
+    "linestring",
+    "multilinestring",
+    "polygon",
+    "multipolygon",
+    "geometrycollection",
+    "z",
+    "m",
+    "zm",
+    "empty",
+    "srid",
+    "type",
+    "coordinates",
+    "lat",
+    "lng",
+    "lon",
+    "latitude",
+    "longitude",
+    "经度",
+    "纬度",
+];
+
+/// Every decimal of a coordinate value floored to 0.1° (`31.23456` →
+/// `31.2`, `-33.8688` → `-33.9`), whatever holds them: `lat,lng`,
+/// `lat lng`, lists and tracks (`;`, `|`, JSON arrays), WKT
+/// (`POINT(121.47372 31.23456)`), GeoJSON. `None` if the value holds
+/// anything else (a word outside [`GEO_WORDS`], an exponent, a number out
+/// of range), or no decimal at all.
+fn coordinates(v: &str) -> Option<String> {
+    let mut out = String::with_capacity(v.len());
+    let mut decimals = 0;
+    let mut rest = v;
+    while let Some(c) = rest.chars().next() {
+        let sign = matches!(c, '-' | '+');
+        if c.is_ascii_digit() || (sign && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
+            let body = &rest[usize::from(sign)..];
+            let int_len = body
+                .find(|d: char| !d.is_ascii_digit())
+                .unwrap_or(body.len());
+            let (int, after) = body.split_at(int_len);
+            let frac = after
+                .strip_prefix('.')
+                .map(|f| &f[..f.find(|d: char| !d.is_ascii_digit()).unwrap_or(f.len())]);
+            let len = usize::from(sign) + int_len + frac.map_or(0, |f| f.len() + 1);
+            match frac {
+                Some(f) if !f.is_empty() => {
+                    let whole: u64 = int.parse().ok()?;
+                    if whole > 180 {
+                        return None;
+                    }
+                    decimals += 1;
+                    out.push_str(&floor_tenth(c == '-', whole, f));
+                }
+                _ => out.push_str(&rest[..len]),
+            }
+            rest = &rest[len..];
+        } else if c.is_alphabetic() {
+            let end = rest
+                .find(|d: char| !d.is_alphabetic())
+                .unwrap_or(rest.len());
+            let word = rest[..end].to_lowercase();
+            if !GEO_WORDS.contains(&word.as_str()) {
+                return None;
+            }
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else if c.is_whitespace() || ",;|/:=()[]{}\"'".contains(c) {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        } else {
+            return None;
+        }
+    }
+    (decimals > 0).then_some(out)
+}
+
+/// `sign whole.frac` floored to one decimal, exactly (no float rounding).
+fn floor_tenth(negative: bool, whole: u64, frac: &str) -> String {
+    let first = u64::from(frac.as_bytes()[0] - b'0');
+    let mut tenths = whole * 10 + first;
+    let more = frac.bytes().skip(1).any(|d| d != b'0');
+    if negative && more {
+        // Floor: away from zero for a negative value.
+        tenths += 1;
+    }
+    let sign = if negative && tenths > 0 { "-" } else { "" };
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
+}
+
+/// A Chinese address to its province and city (from the GB/T 2260 table,
+/// never cut from the input); a Latin-script one to its last
+/// comma-separated part when that holds no digit (a house number or
+/// postcode would narrow it down).
+fn address(v: &str) -> Option<String> {
+    let cjk = v
+        .chars()
+        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+        .count();
+    if cjk >= 2 {
+        return outbound_scan::detect::address::province_and_city(v);
+    }
+    let (_, tail) = v.rsplit_once(',')?;
+    let tail = tail.trim();
+    (tail.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && !tail.chars().any(|c| c.is_ascii_digit()))
+    .then(|| tail.to_string())
 }
 
 #[cfg(test)]
@@ -82,6 +276,7 @@ mod tests {
 
     #[test]
     fn generalisations() {
+        let generalise = |v, k| generalise(v, k).unwrap();
         assert_eq!(generalise("1990-03-07", None), "1990");
         assert_eq!(generalise("19900307", Some(Kind::DateOfBirth)), "1990");
         assert_eq!(generalise("31.23456,121.47372", None), "31.2,121.4");
@@ -90,6 +285,135 @@ mod tests {
             "上海市"
         );
         assert_eq!(generalise("浙江省杭州市西湖区文三路", None), "浙江省杭州市");
+    }
+
+    #[test]
+    fn dates_keep_only_their_year_in_every_form_the_detector_reads() {
+        let dob = Some(Kind::DateOfBirth);
+        for v in [
+            "07/03/1990",
+            "7.3.1990",
+            "07-03-1990 08:00",
+            "07031990",
+            "1990/3/7",
+            "1990.03.07",
+            "1990年3月7日",
+            "1990-03-07T08:00:00Z",
+            "1990-03",
+            "1990年3月",
+            "1990",
+        ] {
+            assert_eq!(generalise(v, dob), Ok("1990".into()), "{v}");
+            assert_eq!(generalise(v, None), Ok("1990".into()), "{v}");
+        }
+        for v in ["07/03/90", "March 7, 1990", "0703"] {
+            assert_eq!(
+                generalise(v, dob),
+                Err(Ungeneralisable {
+                    kind: "date_of_birth"
+                }),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn coordinates_in_every_form_go_to_a_tenth_of_a_degree() {
+        let geo = Some(Kind::GeoCoordinate);
+        for (v, want) in [
+            ("31.23456,121.47372", "31.2,121.4"),
+            ("31.23456 121.47372", "31.2 121.4"),
+            ("-33.8688, 151.2093", "-33.9, 151.2"),
+            (
+                "31.23456,121.47372;31.23500,121.47400",
+                "31.2,121.4;31.2,121.4",
+            ),
+            (
+                "[[121.47372,31.23456],[121.474,31.235]]",
+                "[[121.4,31.2],[121.4,31.2]]",
+            ),
+            ("POINT(121.47372 31.23456)", "POINT(121.4 31.2)"),
+            (
+                "SRID=4326;LINESTRING(121.47372 31.23456, 121.474 31.235)",
+                "SRID=4326;LINESTRING(121.4 31.2, 121.4 31.2)",
+            ),
+            (
+                r#"{"type":"Point","coordinates":[121.47372,31.23456]}"#,
+                r#"{"type":"Point","coordinates":[121.4,31.2]}"#,
+            ),
+            ("经度:121.47372,纬度:31.23456", "经度:121.4,纬度:31.2"),
+            ("-0.05,0.05", "-0.1,0.0"),
+        ] {
+            assert_eq!(generalise(v, geo).as_deref(), Ok(want), "{v}");
+        }
+        for v in [
+            "31°14'04\"N 121°28'25\"E",
+            "1.2345e1,121.47372",
+            "at 31.23456,121.47372",
+        ] {
+            assert!(generalise(v, geo).is_err(), "{v}");
+        }
+    }
+
+    #[test]
+    fn addresses_keep_province_and_city_only() {
+        let a = Some(Kind::Address);
+        assert_eq!(
+            generalise("星巴克(国贸店)北京市朝阳区建国路88号", a).as_deref(),
+            Ok("北京市")
+        );
+        assert_eq!(
+            generalise("杭州市西湖区文三路478号华星时代广场", a).as_deref(),
+            Ok("浙江省杭州市")
+        );
+        assert_eq!(
+            generalise("10 Downing Street, London", a).as_deref(),
+            Ok("London")
+        );
+        for v in [
+            "221B Baker Street London",
+            "1 Main St, Springfield IL 62704",
+            "某某小区3栋2单元",
+        ] {
+            assert_eq!(
+                generalise(v, a),
+                Err(Ungeneralisable { kind: "address" }),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_generalised_is_refused_and_never_quoted() {
+        let e = generalise("13812345678", Some(Kind::CnMobile)).unwrap_err();
+        assert_eq!(e.kind, "cn_mobile");
+        assert!(!e.to_string().contains("13812345678"));
+        assert_eq!(
+            generalise("hello world", None),
+            Err(Ungeneralisable {
+                kind: "unrecognised"
+            })
+        );
+        assert_eq!(generalise("未知", None).as_deref(), Ok("未知"));
+        assert!(
+            try_apply(
+                Transform::Generalise,
+                "07/03/90",
+                Some(Kind::DateOfBirth),
+                b"k"
+            )
+            .is_err()
+        );
+        assert_eq!(
+            apply(
+                Transform::Generalise,
+                "07/03/90",
+                Some(Kind::DateOfBirth),
+                b"k"
+            ),
+            None,
+            "without a refusal path the value is removed, never passed on"
+        );
     }
 
     #[test]

@@ -372,3 +372,4 @@ fn gate_on_postgres() {
 }
 
 mod trust;
+mod generalise;
