@@ -161,7 +161,12 @@ impl<R: BufRead> Read for Limited<R> {
             if self.eof || buf.is_empty() {
                 return Ok(0);
             }
-            st.out.clear();
+            // A large record's buffer is not kept for the next one.
+            if st.out.capacity() > 1 << 20 {
+                st.out = Vec::new();
+            } else {
+                st.out.clear();
+            }
             st.out_pos = 0;
             self.fill();
         }
@@ -206,7 +211,10 @@ impl State {
             self.newlines = self.rec_newlines;
             self.skipped.borrow_mut().push((self.rec_line, self.over));
         } else {
-            self.out.append(&mut self.rec);
+            // `out` is empty here: a record starts only once it was handed
+            // over. Swapping keeps one large buffer, not two.
+            std::mem::swap(&mut self.out, &mut self.rec);
+            self.rec.clear();
         }
         self.mode = if self.base == 0 {
             Mode::Pass
