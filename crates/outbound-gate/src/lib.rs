@@ -267,6 +267,11 @@ pub fn run(
         report.outcome = Outcome::Refused { reason };
         return Ok(report);
     }
+    if let Some(reason) = run.transform_refusal.take() {
+        written.discard();
+        report.outcome = Outcome::Refused { reason };
+        return Ok(report);
+    }
     if let Some(check) = run.subject_key_check() {
         written.discard();
         report.outcome = Outcome::Refused {

@@ -140,6 +140,9 @@ pub(crate) struct Run<'a> {
     pub(crate) dropped_no_consent: u64,
     /// Where a field name or key that is itself personal data was found (position and kind, never its text).
     pub(crate) name_refusal: Option<String>,
+    /// The first value a transform could not apply safely (field and kind, never the value):
+    /// the batch is refused rather than let it leave, coarsened or not.
+    pub(crate) transform_refusal: Option<String>,
     clean_names: HashSet<String>,
     /// Distinct values of each identifying kind in the records that leave, as keyed 64-bit hashes.
     identifiers: HashMap<Kind, HashSet<u64>>,
@@ -180,6 +183,7 @@ impl<'a> Run<'a> {
             records_out: 0,
             dropped_no_consent: 0,
             name_refusal: None,
+            transform_refusal: None,
             clean_names: HashSet::new(),
             identifiers: HashMap::new(),
             identifier_hasher: RandomState::new(),
@@ -353,9 +357,15 @@ impl<'a> Run<'a> {
                     self.transformed.entry(field.to_string()).or_default(),
                     || format!("transformed values of field `{field}`"),
                 )?;
-                match transform::apply(t, v, first, &self.token_key) {
-                    Some(s) => Value::Keep(s),
-                    None => Value::Drop,
+                match transform::try_apply(t, v, first, &self.token_key) {
+                    Ok(Some(s)) => Value::Keep(s),
+                    Ok(None) => Value::Drop,
+                    Err(e) => {
+                        self.transform_refusal.get_or_insert_with(|| {
+                            format!("field `{field}` holds {e}: the batch is refused (fail closed)")
+                        });
+                        Value::Drop
+                    }
                 }
             }
             None => Value::Keep(v.to_string()),

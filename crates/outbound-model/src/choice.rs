@@ -238,7 +238,9 @@ choice! {
         /// Only surrounding spaces are trimmed, not case or `-` as for subject keys:
         /// `c1` and `C1` get different tokens.
         Pseudonymise = "pseudonymise",
-        /// Coarsen: a birth date to its year, coordinates to a 0.1° grid, an address to its city.
+        /// Coarsen: a birth date to its year, coordinates (pairs, tracks, WKT, GeoJSON) to a
+        /// 0.1° grid, a Chinese address to its province and city. A value it cannot coarsen
+        /// refuses the batch.
         Generalise = "generalise",
         /// Remove the field.
         Drop = "drop",
