@@ -371,5 +371,5 @@ fn gate_on_postgres() {
     assert!(e.store.audit_verify(&e.keys).unwrap().problems.is_empty());
 }
 
-mod trust;
 mod generalise;
+mod trust;
