@@ -8,25 +8,6 @@ use std::time::{Duration, Instant};
 
 use outbound_store::{Keys, Store};
 
-const MAP: &str = r#"
-version: 1
-exporters:
-  - {id: e, name: E, country: CN, ciio: false, individuals_processed: 10000000}
-systems:
-  - {id: s, name: S, exporter: e, owner: {type: person, name: O}}
-datasets:
-  - id: customers
-    name: C
-    system: s
-    fields:
-      - {name: customer_id, category: online.account_id, subject: customer, subject_key: true}
-      - {name: mobile, category: contact.phone, subject: customer}
-recipients:
-  - {id: r, name: R, country: SG, role: processor, contact: x}
-transfers:
-  - {id: t, exporter: e, recipient: r, fields: [customers.*], purpose: p, necessity: contract_with_individual, legal_basis: contract, method: api, frequency: daily, individuals_per_year: 10, retention_abroad: 1y, storage: {country: SG}}
-"#;
-
 fn batch(first: u64, n: u64) -> String {
     let mut s = String::from("customer_id,mobile\n");
     for i in first..first + n {
@@ -63,7 +44,7 @@ fn sigkill_at_random_points_leaves_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let map = d.join("map.yaml");
-    std::fs::write(&map, MAP).unwrap();
+    std::fs::write(&map, crate::common::ONE_TRANSFER_MAP).unwrap();
     let store = d.join("store.db");
     let bin = assert_cmd::cargo::cargo_bin("outbound");
     let st = Command::new(&bin)

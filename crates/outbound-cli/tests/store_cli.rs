@@ -1,23 +1,7 @@
 //! The ledger and audit commands end to end on a SQLite store: init, consent,
 //! gate, status, assess --store, audit verify/head/prove/consistency/check, routes.
 
-use std::path::Path;
-
-/// Runs `outbound ARGS` from the workspace root on the store at `store`
-/// (its keys beside it); returns (exit code, stdout, stderr).
-fn run(store: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = crate::common::outbound()
-        .env("OUTBOUND_STORE", store)
-        .env_remove("OUTBOUND_KEYS")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
-}
+use crate::common::run_on_store as run;
 
 #[test]
 fn ledger_and_audit_commands() {

@@ -1,23 +1,7 @@
 //! Issue 15 on the command line: `store init` never replaces the keys of a
 //! store in use, and `audit verify --since` proves the log only grew.
 
-use std::path::Path;
-
-fn run(store: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = crate::common::outbound()
-        .env("OUTBOUND_STORE", store)
-        .env_remove("OUTBOUND_KEYS")
-        .env_remove("OUTBOUND_HASH_KEY")
-        .env_remove("OUTBOUND_SIGNING_KEY")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
-}
+use crate::common::run_on_store as run;
 
 #[test]
 fn init_refuses_new_keys_for_a_store_in_use() {
