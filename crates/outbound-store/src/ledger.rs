@@ -249,8 +249,8 @@ impl Store {
                     q.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get::<Vec<u8>, _>(0)).collect::<Result<_, _>>()?;
                 counts.new.individuals += inserted.len() as u64;
                 for (h, sensitive) in chunk.iter().filter(|(h, _)| inserted.contains(h.as_slice())) {
-                    let row = crate::state::subject_row(&exporter, y, h, i64::from(*sensitive), &at, &at);
-                    delta.insert(&part, &row, *sensitive);
+                    let row = crate::state::subject_row_hash(&exporter, y, h, i64::from(*sensitive), &at, &at);
+                    delta.insert_hash(&part, &row, *sensitive);
                 }
                 counts.new.sensitive_individuals +=
                     chunk.iter().filter(|(h, s)| *s && inserted.contains(h.as_slice())).count() as u64;
@@ -272,9 +272,9 @@ impl Store {
                 let upgrade: HashSet<&[u8]> = seen.iter().filter(|(_, s)| *s).map(|(h, _)| h.as_slice()).collect();
                 for r in q.fetch_all(&mut *tx).await? {
                     let (h, old, first, last): (Vec<u8>, i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-                    delta.remove(&part, &crate::state::subject_row(&exporter, y, &h, old, &first, &last), old == 1);
+                    delta.remove_hash(&part, &crate::state::subject_row_hash(&exporter, y, &h, old, &first, &last), old == 1);
                     let new = if upgrade.contains(h.as_slice()) { 1 } else { old };
-                    delta.insert(&part, &crate::state::subject_row(&exporter, y, &h, new, &first, &at), new == 1);
+                    delta.insert_hash(&part, &crate::state::subject_row_hash(&exporter, y, &h, new, &first, &at), new == 1);
                 }
                 let seen_sensitive: Vec<&&([u8; 16], bool)> = seen.iter().filter(|(_, s)| *s).collect();
                 if !seen_sensitive.is_empty() {
