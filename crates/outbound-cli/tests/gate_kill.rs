@@ -43,19 +43,8 @@ impl Delays {
 fn sigkill_at_random_points_leaves_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let map = d.join("map.yaml");
-    std::fs::write(&map, crate::common::ONE_TRANSFER_MAP).unwrap();
-    let store = d.join("store.db");
+    let (map, store) = crate::common::one_transfer_store(d);
     let bin = assert_cmd::cargo::cargo_bin("outbound");
-    let st = Command::new(&bin)
-        .args(["store", "init", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
     let gate = |i: u64| {
         let mut c = Command::new(&bin);
         c.args([

@@ -16,26 +16,15 @@ fn rows(first: u64, n: u64) -> String {
 
 /// A store and a map in `d`; returns the gate command without input and output.
 fn setup(d: &Path) -> impl Fn() -> Command {
-    std::fs::write(d.join("map.yaml"), crate::common::ONE_TRANSFER_MAP).unwrap();
-    let store = d.join("store.db");
+    let (map, store) = crate::common::one_transfer_store(d);
     let bin = assert_cmd::cargo::cargo_bin("outbound");
-    let st = Command::new(&bin)
-        .args(["store", "init", "--store", store.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let d = d.to_path_buf();
     move || {
         let mut c = Command::new(&bin);
         c.args(["gate", "--transfer", "t", "--as-of", "2026-11-23"])
             .arg("--map")
-            .arg(d.join("map.yaml"))
+            .arg(&map)
             .arg("--store")
-            .arg(d.join("store.db"));
+            .arg(&store);
         c
     }
 }

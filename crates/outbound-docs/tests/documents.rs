@@ -283,14 +283,14 @@ fn ledger_and_scan_evidence_become_cited_figures() {
 
 #[test]
 fn html_reports_escape_text_from_the_map() {
-    let mut map = common::lumen();
-    let t = map
+    let mut map = common::lumen_with_analytics_purpose("<script>alert(1)</script>");
+    let recipient = map
         .transfers
-        .iter_mut()
+        .iter()
         .find(|t| t.id == "analytics-eu")
-        .unwrap();
-    t.purpose = "<script>alert(1)</script>".into();
-    let recipient = t.recipient.clone();
+        .unwrap()
+        .recipient
+        .clone();
     // Every kind of free text a map carries, and a link that would run code.
     map.organisation = Some("<img src=x onerror=alert(2)>".into());
     let r = map

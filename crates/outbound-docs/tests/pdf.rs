@@ -133,13 +133,7 @@ fn summary_with_charts() {
 #[test]
 fn markup_from_the_map_is_printed_as_text_in_the_pdf() {
     // HTML shows it escaped; the PDF must neither drop it nor interpret it.
-    let mut map = common::lumen();
-    let t = map
-        .transfers
-        .iter_mut()
-        .find(|t| t.id == "analytics-eu")
-        .unwrap();
-    t.purpose = "Analytics <b>weekly</b> #import \"x\" [y]".into();
+    let map = common::lumen_with_analytics_purpose("Analytics <b>weekly</b> #import \"x\" [y]");
     let a = common::assessed(&map);
     let input = outbound_docs::Input::new(&map, &a);
     let d = outbound_docs::documents(&input, DocKind::Pipia, Some("analytics-eu"), Lang::En)

@@ -64,3 +64,21 @@ pub(crate) fn run_on_store(store: &Path, args: &[&str]) -> (i32, String, String)
         String::from_utf8_lossy(&o.stderr).into(),
     )
 }
+
+/// Writes [`ONE_TRANSFER_MAP`] to `d/map.yaml` and creates the store
+/// `d/store.db` with its keys; returns (map, store) for the gate tests.
+pub(crate) fn one_transfer_store(d: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let map = d.join("map.yaml");
+    std::fs::write(&map, ONE_TRANSFER_MAP).unwrap();
+    let store = d.join("store.db");
+    let st = std::process::Command::new(assert_cmd::cargo::cargo_bin("outbound"))
+        .args(["store", "init", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    (map, store)
+}

@@ -32,3 +32,16 @@ pub(crate) fn docs(kind: DocKind, transfer: Option<&str>, lang: Lang) -> Vec<Doc
     let input = Input::new(&map, &a);
     outbound_docs::documents(&input, kind, transfer, lang).unwrap()
 }
+
+/// The example map with the purpose of transfer `analytics-eu` replaced, for
+/// the tests of text from the map reaching HTML and PDF.
+pub(crate) fn lumen_with_analytics_purpose(purpose: &str) -> DataMap {
+    let mut map = lumen();
+    let t = map
+        .transfers
+        .iter_mut()
+        .find(|t| t.id == "analytics-eu")
+        .expect("the example has analytics-eu");
+    t.purpose = purpose.into();
+    map
+}
