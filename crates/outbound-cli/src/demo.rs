@@ -137,13 +137,14 @@ fn gate_demo(
     );
     store.set_route(
         &keys,
+        "demo",
         "crm-to-parent",
         true,
         "demo: recipient under investigation",
     )?;
     let r = gate("crm-to-parent", &batch, "crm-out-3.csv")?;
     let _ = writeln!(s, "   - crm-to-parent while suspended: {}", describe(&r));
-    store.set_route(&keys, "crm-to-parent", false, "demo: resumed")?;
+    store.set_route(&keys, "demo", "crm-to-parent", false, "demo: resumed")?;
     let v = store.audit_verify(&keys)?;
     let bundle = store.audit_prove(0)?;
     let checked = bundle.check(&keys.verifying()).is_ok();

@@ -209,7 +209,7 @@ fn suspended_route_refuses_and_dry_run_changes_nothing() {
     assert!(!e.dir.path().join("dry.csv").exists());
     assert_eq!(e.store.batch_count().unwrap(), 0);
     e.store
-        .set_route(&e.keys, "crm-to-parent", true, "recipient in breach")
+        .set_route(&e.keys, "cli", "crm-to-parent", true, "recipient in breach")
         .unwrap();
     let r = e.gate("crm-to-parent", &input, "out.csv", false);
     let Outcome::Refused { reason } = &r.outcome else {

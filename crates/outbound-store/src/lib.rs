@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+pub mod accounts;
 pub mod audit;
 pub mod consent;
 pub mod keys;
@@ -20,6 +21,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use accounts::{Account, Complaint, Role};
 pub use consent::ConsentRecord;
 pub use keys::Keys;
 pub use ledger::{BatchCounts, BatchRecord, BatchSummary, Counts, Recorded, Subject};
@@ -123,6 +125,18 @@ pub enum StoreError {
     Tampered {
         /// What does not match (tables and ids, never a subject or a key).
         problem: String,
+    },
+    /// What was asked for would duplicate something that exists.
+    #[error("{problem}")]
+    Conflict {
+        /// What already exists (names and ids, never personal data).
+        problem: String,
+    },
+    /// What was asked for does not exist.
+    #[error("no {what}")]
+    NotFound {
+        /// What was looked for ("account `ana`").
+        what: String,
     },
     /// The 12 months before a date fall outside the calendar's range.
     #[error("store: the 12 months before the date are out of range")]

@@ -36,10 +36,12 @@ pub(crate) async fn suspension(
 }
 
 impl Store {
-    /// Suspends or resumes a route and logs it.
+    /// Suspends or resumes a route and logs it with `by`, who did it (an
+    /// account name, or `cli` for the command line).
     pub fn set_route(
         &self,
         keys: &Keys,
+        by: &str,
         transfer: &str,
         suspended: bool,
         reason: &str,
@@ -71,7 +73,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let kind = if suspended { "route_suspended" } else { "route_resumed" };
-            let body = serde_json::json!({"transfer": transfer, "reason": reason});
+            let body = serde_json::json!({"transfer": transfer, "reason": reason, "by": by});
             delta.apply(&mut tx).await?;
             let (idx, _) = crate::audit::append(&mut tx, keys, kind, body).await?;
             tx.commit().await?;

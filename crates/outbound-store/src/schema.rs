@@ -105,5 +105,33 @@ pub fn migrations(backend: Backend) -> Vec<String> {
             digest TEXT NOT NULL
         )"
     .to_string();
-    vec![v1, v2, v3]
+    // v4: accounts, API tokens (hashes only), browser sessions and complaints,
+    // for the server (see `accounts.rs`).
+    let v4 = "CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            recipient TEXT,
+            password_hash TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tokens (
+            hash TEXT PRIMARY KEY,
+            account TEXT NOT NULL REFERENCES accounts (name),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            hash TEXT PRIMARY KEY,
+            account TEXT NOT NULL REFERENCES accounts (name),
+            csrf TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE complaints (
+            tracking TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            contact TEXT,
+            transfer TEXT
+        )"
+    .to_string();
+    vec![v1, v2, v3, v4]
 }

@@ -39,6 +39,12 @@ pub(crate) type Parts = BTreeMap<String, Part>;
 pub(crate) const ROUTES: &str = r#"["routes"]"#;
 /// The part that summarises the batches.
 pub(crate) const BATCHES: &str = r#"["batches"]"#;
+/// The part that summarises the accounts (who may do what).
+pub(crate) const ACCOUNTS: &str = r#"["accounts"]"#;
+/// The part that summarises the API tokens' hashes.
+pub(crate) const TOKENS: &str = r#"["tokens"]"#;
+/// The part that summarises the complaints received.
+pub(crate) const COMPLAINTS: &str = r#"["complaints"]"#;
 
 /// The part of the subjects of one exporter and year.
 pub(crate) fn subjects_part(exporter: &str, year: i64) -> String {
@@ -59,6 +65,9 @@ pub(crate) fn describe(part: &str) -> String {
         Some("consents") => format!("the consents of transfer {}", s(1)),
         Some("routes") => "the routes".into(),
         Some("batches") => "the batches".into(),
+        Some("accounts") => "the accounts".into(),
+        Some("tokens") => "the API tokens".into(),
+        Some("complaints") => "the complaints".into(),
         _ => "an unknown part of the ledger".into(),
     }
 }
@@ -357,6 +366,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreEr
         }
     }
     route_parts(conn, &mut d).await?;
+    crate::accounts::parts(conn, &mut d).await?;
     let sql = format!("SELECT {BATCH_COLUMNS} FROM batches");
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
@@ -385,7 +395,7 @@ async fn route_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), Stor
 
 impl Delta {
     /// The parts a delta from nothing describes.
-    fn into_parts(self) -> Parts {
+    pub(crate) fn into_parts(self) -> Parts {
         self.0
             .into_iter()
             .map(|(k, (rows, sensitive, plus, minus))| {
@@ -539,6 +549,7 @@ pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Check
                 "the ledger holds data that no audit entry records",
             ));
         }
+        crate::accounts::check(conn, &parts).await?;
         return Ok(Checked { size: 0, parts });
     };
     let newest = newest.ok_or_else(|| tampered("no signed head covers the log"))?;
@@ -583,6 +594,7 @@ pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Check
             "the ledger's digests are not what the last audit entry committed to",
         ));
     }
+    crate::accounts::check(conn, &parts).await?;
     Ok(Checked { size, parts })
 }
 

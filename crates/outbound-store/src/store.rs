@@ -5,6 +5,10 @@
 //! single-threaded runtime. Every write is one transaction that starts by
 //! touching the `lock` row, which serialises writers on both backends:
 //! PostgreSQL takes a row lock, SQLite the database write lock.
+//!
+//! A server calls the store from tokio's blocking pool
+//! (`spawn_blocking`), where blocking on the private runtime is allowed; the
+//! store may be dropped anywhere, an async task included (see `Drop`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +20,28 @@ use crate::schema::{Backend, migrations};
 
 /// An open store.
 pub struct Store {
-    pub(crate) rt: tokio::runtime::Runtime,
+    /// Always `Some` until `drop` takes it.
+    rt: Option<tokio::runtime::Runtime>,
     pub(crate) pool: AnyPool,
     /// The backend.
     pub backend: Backend,
     /// Where it is (a file path or a URL with the password removed).
     pub location: String,
+}
+
+/// Outside any runtime (the CLI), the pool is closed cleanly and the runtime
+/// dropped. Inside one (a server's task), dropping a runtime would block,
+/// which tokio forbids with a panic: the runtime is shut down without waiting
+/// instead (every write has committed by then; SQLite's WAL recovers the rest).
+impl Drop for Store {
+    fn drop(&mut self) {
+        let Some(rt) = self.rt.take() else { return };
+        if tokio::runtime::Handle::try_current().is_err() {
+            rt.block_on(self.pool.close());
+        } else {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -126,7 +146,7 @@ impl Store {
             source,
         })?;
         let store = Store {
-            rt,
+            rt: Some(rt),
             pool,
             backend,
             location: shown,
@@ -148,6 +168,10 @@ impl Store {
         Ok(store)
     }
 
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.rt.as_ref().expect("the runtime is only taken by drop")
+    }
+
     /// Runs one operation on the store's runtime. A database error inside it
     /// (raised with `?`, which cannot know the operation) is labelled with `op`.
     pub(crate) fn run<T>(
@@ -155,7 +179,7 @@ impl Store {
         op: &'static str,
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        self.rt.block_on(work).map_err(|e| match e {
+        self.runtime().block_on(work).map_err(|e| match e {
             StoreError::Db { source, .. } => StoreError::Db { op, source },
             other => other,
         })
@@ -167,7 +191,7 @@ impl Store {
         op: &'static str,
         query: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, StoreError> {
-        self.rt
+        self.runtime()
             .block_on(query)
             .map_err(|source| StoreError::Db { op, source })
     }
@@ -191,17 +215,17 @@ impl Store {
                 for stmt in m.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                     sqlx::query(sqlx::AssertSqlSafe(stmt.to_string())).execute(&mut *tx).await?;
                 }
-                if i + 1 == crate::schema::LEDGER_STATE_VERSION {
-                    // Digests of the rows already there, and the path to the log's last leaf;
-                    // the next audit entry commits them.
-                    crate::state::rebuild(&mut tx).await?;
-                    crate::state::rebuild_tree(&mut tx).await?;
-                }
                 let v = (i + 1).to_string();
                 sqlx::query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                     .bind(v)
                     .execute(&mut *tx)
                     .await?;
+            }
+            if (current as usize) < crate::schema::LEDGER_STATE_VERSION {
+                // Digests of the rows already there (every table made by now), and the
+                // path to the log's last leaf; the next audit entry commits them.
+                crate::state::rebuild(&mut tx).await?;
+                crate::state::rebuild_tree(&mut tx).await?;
             }
             tx.commit().await?;
             Ok(())

@@ -1,6 +1,7 @@
 //! The store's integration tests, one binary: the Merkle tree and its proofs,
 //! signed heads and bundles, tamper detection, and the store on both backends.
 
+mod accounts;
 mod merkle_props;
 mod merkle_signed_head;
 mod merkle_tamper;

@@ -69,10 +69,10 @@ both!(
 );
 
 fn migrations_are_versioned_and_idempotent(s: &Store, _: &Keys, _: &tempfile::TempDir) {
-    assert_eq!(s.schema_version().unwrap(), 3);
+    assert_eq!(s.schema_version().unwrap(), 4);
     if s.backend == outbound_store::Backend::Sqlite {
         let again = Store::open(&s.location).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 3);
+        assert_eq!(again.schema_version().unwrap(), 4);
     }
 }
 
@@ -230,7 +230,8 @@ fn dry_run_writes_nothing(s: &Store, k: &Keys, _: &tempfile::TempDir) {
 }
 
 fn suspended_route_refuses_until_resumed(s: &Store, k: &Keys, _: &tempfile::TempDir) {
-    s.set_route(k, "t", true, "regulator's order").unwrap();
+    s.set_route(k, "cli", "t", true, "regulator's order")
+        .unwrap();
     let r = s
         .record_batch(
             k,
@@ -261,7 +262,7 @@ fn suspended_route_refuses_until_resumed(s: &Store, k: &Keys, _: &tempfile::Temp
         .unwrap(),
         Recorded::Committed { .. }
     ));
-    s.set_route(k, "t", false, "order lifted").unwrap();
+    s.set_route(k, "cli", "t", false, "order lifted").unwrap();
     assert!(matches!(
         s.record_batch(
             k,
@@ -344,7 +345,7 @@ fn audit_log_verifies_and_proves(s: &Store, k: &Keys, _: &tempfile::TempDir) {
         )
         .unwrap();
         if i == 1 {
-            s.set_route(k, "x", true, "breach").unwrap();
+            s.set_route(k, "cli", "x", true, "breach").unwrap();
         }
     }
     let report = s.audit_verify(k).unwrap();
@@ -715,7 +716,7 @@ fn migrates_a_version_1_store_with_its_data() {
         pool.close().await;
     });
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 3);
+    assert_eq!(s.schema_version().unwrap(), 4);
     assert_eq!(
         s.counts(&["acme-cn".into()], 2026, 2026)
             .unwrap()
@@ -734,7 +735,7 @@ fn sqlite_files_are_owner_only() {
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     let db = dir.path().join("store.db");
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    s.set_route(&keys, "t", true, "check").unwrap();
+    s.set_route(&keys, "cli", "t", true, "check").unwrap();
     for suffix in ["", "-wal", "-shm"] {
         let p = format!("{}{suffix}", db.display());
         let mode = std::fs::metadata(&p).unwrap().permissions().mode();

@@ -72,8 +72,8 @@ fn rewrite_entry(s: &Store, i: usize, edit: impl Fn(&str) -> String) {
 }
 
 fn two_route_changes(s: &Store, k: &Keys) {
-    s.set_route(k, "x", true, "breach").unwrap();
-    s.set_route(k, "x", false, "fixed").unwrap();
+    s.set_route(k, "cli", "x", true, "breach").unwrap();
+    s.set_route(k, "cli", "x", false, "fixed").unwrap();
     assert!(problems(s, k).is_empty());
 }
 
@@ -145,7 +145,7 @@ fn truncated_tail_is_detected(s: &Store, k: &Keys) {
 /// A verifier who kept an earlier head proves the log only grew.
 fn kept_head_exposes_truncation_and_rewrite(s: &Store, k: &Keys) {
     two_route_changes(s, k);
-    s.set_route(k, "y", true, "audit").unwrap();
+    s.set_route(k, "cli", "y", true, "audit").unwrap();
     let kept = s.audit_heads().unwrap()[2].clone();
     assert!(s.audit_consistency(kept.clone()).is_ok());
     // Truncated to 2 entries and made to look whole: the store's own
@@ -195,7 +195,8 @@ fn deleted_subjects_are_detected_and_refused(s: &Store, k: &Keys) {
 }
 
 fn reopened_route_is_detected_and_refused(s: &Store, k: &Keys) {
-    s.set_route(k, "t", true, "regulator's order").unwrap();
+    s.set_route(k, "cli", "t", true, "regulator's order")
+        .unwrap();
     tamper(s, "UPDATE routes SET suspended = 0");
     assert_detected(s, k, "route reopened");
     assert_refused(s, k, "t", "route reopened");
@@ -213,7 +214,7 @@ fn history(s: &Store, k: &Keys) {
         ok,
     )
     .unwrap();
-    s.set_route(k, "x", true, "breach").unwrap();
+    s.set_route(k, "cli", "x", true, "breach").unwrap();
     let consent = |id: &str, withdrawn: Option<&str>| ConsentRecord {
         subject: h(id),
         transfer: "t".into(),
@@ -528,7 +529,7 @@ fn a_version_2_store_migrates_and_its_next_entry_commits_the_ledger() {
         pool.close().await;
     });
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 3);
+    assert_eq!(s.schema_version().unwrap(), 4);
     assert!(problems(&s, &k).is_empty(), "{:?}", problems(&s, &k));
     let r = s
         .record_batch(
