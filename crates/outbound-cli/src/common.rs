@@ -1,7 +1,6 @@
 //! Helpers more than one command uses. Imports none of its sibling modules,
 //! so that commands can share it without importing each other.
 
-use std::cell::RefCell;
 use std::path::Path;
 
 use jiff::civil::Date;
@@ -74,49 +73,13 @@ pub(crate) fn open_existing_store(location: &str) -> anyhow::Result<Store> {
     Ok(Store::open(location)?)
 }
 
-/// Judges the map as of a date, with the ledger's exact counts when a store
-/// is given. A store that cannot answer is an error, never a silent fall-back
-/// to the map's stated figures: that would fail open.
+/// Judges the map as of a date with the ledger's counts
+/// ([`outbound_gate::ledger::assess_with_ledger`]), saying what failed.
 pub(crate) fn assess_with_ledger(
     map: &outbound_model::DataMap,
     as_of: Date,
     store: Option<&Store>,
 ) -> anyhow::Result<Assessment> {
-    let Some(store) = store else {
-        return Ok(outbound_rules::assess::assess(map, as_of, None));
-    };
-    let ledger = LedgerCounts {
-        store,
-        failed: RefCell::new(None),
-    };
-    let a = outbound_rules::assess::assess(map, as_of, Some(&ledger));
-    match ledger.failed.into_inner() {
-        Some(e) => Err(anyhow::Error::new(e).context("the ledger could not give its counts")),
-        None => Ok(a),
-    }
-}
-
-/// The ledger as the rules' count source; remembers the first failure, since
-/// the rules' interface has no error path.
-struct LedgerCounts<'a> {
-    store: &'a Store,
-    failed: RefCell<Option<outbound_store::StoreError>>,
-}
-
-impl outbound_rules::assess::CountSource for LedgerCounts<'_> {
-    fn exported(&self, exporter: &str, from: Date, to: Date) -> Option<outbound_rules::Counts> {
-        match self
-            .store
-            .counts(&[exporter.to_string()], from.year(), to.year())
-        {
-            Ok(c) => Some(outbound_rules::Counts {
-                individuals: c.individuals,
-                sensitive_individuals: c.sensitive_individuals,
-            }),
-            Err(e) => {
-                self.failed.borrow_mut().get_or_insert(e);
-                None
-            }
-        }
-    }
+    outbound_gate::ledger::assess_with_ledger(map, as_of, store)
+        .map_err(|e| anyhow::Error::new(e).context("the ledger could not give its counts"))
 }

@@ -28,6 +28,7 @@
 
 mod decision;
 mod formats;
+pub mod ledger;
 mod output;
 mod policy;
 mod record;
