@@ -14,6 +14,15 @@ pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
         .map_err(|_| format!("`{s}` is not a real date in the form YYYY-MM-DD"))
 }
 
+/// Who a change made from the command line is logged as: `cli:` and the
+/// operating-system user.
+pub(crate) fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
 /// Today's date in the local time zone.
 pub(crate) fn today() -> Date {
     jiff::Zoned::now().date()

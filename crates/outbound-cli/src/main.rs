@@ -15,6 +15,7 @@ mod output;
 mod report;
 mod rules;
 mod scan;
+mod serve;
 mod status;
 mod store;
 mod validate;
@@ -93,6 +94,14 @@ enum Command {
     Report(report::ReportArgs),
     /// Run the main job end to end on the bundled example.
     Demo(demo::DemoArgs),
+    /// Serve the API and the web dashboard over the store (loopback by default).
+    Serve(serve::ServeArgs),
+    /// Accounts that sign in to the server.
+    #[command(subcommand)]
+    User(serve::UserCmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(serve::TokenCmd),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +122,9 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => store::audit::run(&cmd),
         Command::Report(args) => report::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Serve(args) => serve::run_serve(&args),
+        Command::User(cmd) => serve::run_user(&cmd),
+        Command::Token(cmd) => serve::run_token(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -188,6 +188,33 @@ impl Store {
             .collect()
     }
 
+    /// The number of entries in the audit log (one indexed read).
+    pub fn audit_size(&self) -> Result<u64, StoreError> {
+        let row = self.run_sql(
+            "read the audit log's size",
+            sqlx::query("SELECT MAX(idx) FROM audit_entries").fetch_one(&self.pool),
+        )?;
+        Ok(row
+            .try_get::<Option<i64>, _>(0)?
+            .map_or(0, |m| m as u64 + 1))
+    }
+
+    /// The newest signed head, if the log has one.
+    pub fn audit_latest_head(&self) -> Result<Option<SignedTreeHead>, StoreError> {
+        let row = self.run_sql(
+            "read the audit log",
+            sqlx::query("SELECT head FROM tree_heads ORDER BY size DESC LIMIT 1")
+                .fetch_optional(&self.pool),
+        )?;
+        row.map(|r| {
+            serde_json::from_str(&r.try_get::<String, _>(0)?).map_err(|e| StoreError::Malformed {
+                what: "tree head",
+                source: Some(e.into()),
+            })
+        })
+        .transpose()
+    }
+
     /// Every signed head, by size.
     pub fn audit_heads(&self) -> Result<Vec<SignedTreeHead>, StoreError> {
         let rows = self.run_sql(

@@ -46,7 +46,7 @@ pub(crate) fn run(cmd: &RouteCmd) -> anyhow::Result<u8> {
         } => {
             let suspend = matches!(cmd, RouteCmd::Suspend { .. });
             let (s, k) = store.open()?;
-            let idx = s.set_route(&k, "cli", transfer, suspend, reason)?;
+            let idx = s.set_route(&k, &crate::common::cli_actor(), transfer, suspend, reason)?;
             outln!(
                 "{} {transfer} (audit entry {idx})",
                 if suspend { "suspended" } else { "resumed" }

@@ -1,0 +1,99 @@
+//! Who may do what: one table, asked by every handler before it reads or
+//! writes. DESIGN.md's roles: `admin` everything; `compliance` answers for the
+//! transfers; `engineer` runs gates; `auditor` reads everything; `recipient`
+//! its own transfers only; `regulator` determinations, counts and proofs but
+//! no personal data; `association` member snapshots and ratings.
+
+use outbound_store::Role;
+
+/// An action a request may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read transfers and their determinations (a recipient: its own only).
+    ReadTransfers,
+    /// Suspend or resume a route.
+    SetRoute,
+    /// Read the ledger's counts against the thresholds.
+    ReadStatus,
+    /// Read the ledger's batches (a recipient: those of its transfers).
+    ReadBatches,
+    /// Read the audit log's checkpoint and proofs.
+    ReadAudit,
+    /// Read complaints (they hold personal data: text and contact).
+    ReadComplaints,
+}
+
+impl Action {
+    /// What the action is, for a 403's message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ReadTransfers => "read transfers",
+            Action::SetRoute => "suspend or resume a route",
+            Action::ReadStatus => "read the counts against the thresholds",
+            Action::ReadBatches => "read the ledger's batches",
+            Action::ReadAudit => "read the audit log",
+            Action::ReadComplaints => "read complaints",
+        }
+    }
+}
+
+/// Whether `role` may take `action` at all (a recipient's reads are further
+/// limited to its own transfers by the handlers).
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        ReadTransfers => matches!(
+            role,
+            Admin | Compliance | Engineer | Auditor | Recipient | Regulator
+        ),
+        SetRoute => matches!(role, Admin | Compliance),
+        ReadStatus => matches!(role, Admin | Compliance | Engineer | Auditor | Regulator),
+        ReadBatches => matches!(
+            role,
+            Admin | Compliance | Engineer | Auditor | Recipient | Regulator
+        ),
+        ReadAudit => true,
+        ReadComplaints => matches!(role, Admin | Compliance | Auditor),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admin_and_compliance_switch_routes() {
+        let can: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| allows(*r, Action::SetRoute))
+            .collect();
+        assert_eq!(can, [Role::Admin, Role::Compliance]);
+    }
+
+    #[test]
+    fn regulator_and_association_never_read_personal_data() {
+        for r in [
+            Role::Regulator,
+            Role::Association,
+            Role::Recipient,
+            Role::Engineer,
+        ] {
+            assert!(!allows(r, Action::ReadComplaints), "{r}");
+        }
+    }
+
+    #[test]
+    fn auditor_reads_everything_and_changes_nothing() {
+        assert!(!allows(Role::Auditor, Action::SetRoute));
+        for a in [
+            Action::ReadTransfers,
+            Action::ReadStatus,
+            Action::ReadBatches,
+            Action::ReadAudit,
+            Action::ReadComplaints,
+        ] {
+            assert!(allows(Role::Auditor, a), "{a:?}");
+        }
+    }
+}

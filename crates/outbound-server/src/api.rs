@@ -1,0 +1,529 @@
+//! The API under `/api/v1/`: JSON in and out, `Authorization: Bearer TOKEN`,
+//! described by the OpenAPI document the handlers' annotations generate (so
+//! it cannot drift from them). Shapes follow DESIGN.md, "The server (contract)".
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use outbound_rules::assess::TransferAssessment;
+use outbound_store::{Account, Role};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::access::{Action, allows};
+use crate::auth::{ApiUser, client, random_hex};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::{AppState, Snapshot};
+
+/// The document's frame: title, version, bearer security.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Outbound",
+        description = "Cross-border personal-data transfers: determinations with citations, the ledger's counts, route switches, the audit log, and the public complaint channel.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list_transfers))
+        .routes(routes!(get_transfer))
+        .routes(routes!(suspend_transfer))
+        .routes(routes!(resume_transfer))
+        .routes(routes!(status))
+        .routes(routes!(list_batches))
+        .routes(routes!(checkpoint))
+        .routes(routes!(submit_complaint, list_complaints))
+}
+
+/// A JSON body whose rejection is the contract's error shape (400), not axum's text.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(ApiError::bad_request(format!(
+                "the body is not the JSON this endpoint takes: {}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
+/// A transfer as the API shows it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TransferView {
+    /// Transfer id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Exporter id.
+    pub exporter: String,
+    /// Recipient id.
+    pub recipient: String,
+    /// Recipient's country (ISO 3166-1 alpha-2).
+    pub recipient_country: String,
+    /// Whether the route is suspended (the gate refuses its batches).
+    pub suspended: bool,
+    /// One determination per regime that applies, as `outbound evaluate` prints it.
+    #[schema(value_type = Vec<Object>)]
+    pub determinations: Vec<serde_json::Value>,
+    /// Set when the rules could not judge the transfer.
+    pub error: Option<String>,
+}
+
+/// `GET /api/v1/transfers`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TransferList {
+    /// The transfers the account may see.
+    pub transfers: Vec<TransferView>,
+}
+
+/// Why a route is suspended or resumed.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct RouteChange {
+    /// Why (recorded in the audit log with the account's name; 1 to 1,000 characters).
+    pub reason: String,
+}
+
+/// The counts against the thresholds.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct StatusView {
+    /// The date judged at (YYYY-MM-DD).
+    pub as_of: String,
+    /// One per exporter: its counts and each threshold.
+    #[schema(value_type = Vec<Object>)]
+    pub exporters: Vec<serde_json::Value>,
+    /// Corporate groups counted together against splitting.
+    #[schema(value_type = Vec<Object>)]
+    pub groups: Vec<serde_json::Value>,
+}
+
+/// A recorded batch (no personal data: counts and a digest).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BatchView {
+    /// Batch id.
+    pub id: u64,
+    /// Transfer id.
+    pub transfer: String,
+    /// When it was recorded (UTC).
+    pub at: String,
+    /// SHA-256 of what left.
+    pub sha256: String,
+    /// Records written.
+    pub records_out: u64,
+    /// Distinct individuals in the batch.
+    pub individuals: u64,
+    /// `committed` or `done` (output confirmed in place).
+    pub state: String,
+}
+
+/// `GET /api/v1/batches`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BatchList {
+    /// The batches the account may see, oldest first.
+    pub batches: Vec<BatchView>,
+}
+
+/// The newest signed tree head of the audit log.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Checkpoint {
+    /// Entries in the log.
+    pub size: u64,
+    /// RFC 6962 root hash, hex.
+    pub root: String,
+    /// When it was signed (ms since the Unix epoch).
+    pub timestamp_ms: u64,
+    /// The signed head as `outbound audit` exchanges it.
+    #[schema(value_type = Object)]
+    pub signed_head: serde_json::Value,
+}
+
+/// A complaint through the public channel (Standard Contract Measures Art. 9).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct NewComplaint {
+    /// What happened (1 to 10,000 characters).
+    pub text: String,
+    /// How to reach the complainant (optional).
+    pub contact: Option<String>,
+    /// The transfer it concerns, if known.
+    pub transfer: Option<String>,
+}
+
+/// The answer to a complaint.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Tracking {
+    /// Quote it to follow the complaint up.
+    pub tracking: String,
+}
+
+/// A complaint as recorded.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ComplaintView {
+    /// Tracking id.
+    pub tracking: String,
+    /// When it was received (UTC).
+    pub at: String,
+    /// What the complainant wrote.
+    pub text: String,
+    /// How to reach them.
+    pub contact: Option<String>,
+    /// The transfer named.
+    pub transfer: Option<String>,
+}
+
+/// `GET /api/v1/complaints`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ComplaintList {
+    /// Newest first.
+    pub complaints: Vec<ComplaintView>,
+}
+
+fn require(user: &Account, action: Action) -> Result<(), ApiError> {
+    if allows(user.role, action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(action.describe()))
+    }
+}
+
+/// Whether the account may see this transfer: a recipient only its own.
+pub fn sees(user: &Account, t: &TransferAssessment) -> bool {
+    user.role != Role::Recipient || user.recipient.as_deref() == Some(t.recipient.as_str())
+}
+
+/// A transfer's view from a snapshot.
+pub fn view(snap: &Snapshot, t: &TransferAssessment) -> TransferView {
+    TransferView {
+        id: t.transfer.clone(),
+        name: t.name.clone(),
+        exporter: t.exporter.clone(),
+        recipient: t.recipient.clone(),
+        recipient_country: t.recipient_country.clone(),
+        suspended: snap.suspended(&t.transfer),
+        determinations: t
+            .determinations
+            .iter()
+            .map(|d| serde_json::to_value(d).unwrap_or_default())
+            .collect(),
+        error: t.error.clone(),
+    }
+}
+
+/// The transfer `id` if it exists and the account may see it; 404 otherwise,
+/// the same answer for both so that ids cannot be probed.
+fn visible<'a>(
+    snap: &'a Snapshot,
+    user: &Account,
+    id: &str,
+) -> Result<&'a TransferAssessment, ApiError> {
+    snap.assessment
+        .transfers
+        .iter()
+        .find(|t| t.transfer == id && sees(user, t))
+        .ok_or_else(|| ApiError::not_found("no such transfer"))
+}
+
+/// Every transfer the account may see, with its determinations.
+#[utoipa::path(get, path = "/api/v1/transfers", tag = "transfers",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TransferList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_transfers(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<axum::Json<TransferList>, ApiError> {
+    require(&user, Action::ReadTransfers)?;
+    let snap = state.snapshot().await?;
+    let transfers = snap
+        .assessment
+        .transfers
+        .iter()
+        .filter(|t| sees(&user, t))
+        .map(|t| view(&snap, t))
+        .collect();
+    Ok(axum::Json(TransferList { transfers }))
+}
+
+/// One transfer (404 for an id the account may not see).
+#[utoipa::path(get, path = "/api/v1/transfers/{id}", tag = "transfers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Transfer id")),
+    responses(
+        (status = 200, body = TransferView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn get_transfer(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<TransferView>, ApiError> {
+    require(&user, Action::ReadTransfers)?;
+    let snap = state.snapshot().await?;
+    let t = visible(&snap, &user, &id)?;
+    Ok(axum::Json(view(&snap, t)))
+}
+
+/// Checks a route change's reason.
+pub fn valid_reason(reason: &str) -> Result<String, ApiError> {
+    let r = reason.trim();
+    if r.is_empty() || r.chars().count() > 1000 || r.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "`reason` must be 1 to 1,000 characters on one line",
+        ));
+    }
+    Ok(r.to_string())
+}
+
+/// Suspends or resumes a route for `user`, logged with the account's name.
+pub async fn set_route(
+    state: &AppState,
+    user: &Account,
+    id: &str,
+    suspended: bool,
+    reason: &str,
+) -> Result<TransferView, ApiError> {
+    require(user, Action::SetRoute)?;
+    let reason = valid_reason(reason)?;
+    visible(&*state.snapshot().await?, user, id)?;
+    let (by, transfer) = (user.name.clone(), id.to_string());
+    state
+        .store(move |s, k| s.set_route(k, &by, &transfer, suspended, &reason))
+        .await?;
+    let snap = state.snapshot().await?;
+    Ok(view(&snap, visible(&snap, user, id)?))
+}
+
+/// Suspends a route: the gate refuses its batches until it is resumed.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/suspend", tag = "transfers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Transfer id")),
+    request_body = RouteChange,
+    responses(
+        (status = 200, body = TransferView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn suspend_transfer(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RouteChange>,
+) -> Result<axum::Json<TransferView>, ApiError> {
+    Ok(axum::Json(
+        set_route(&state, &user, &id, true, &body.reason).await?,
+    ))
+}
+
+/// Resumes a suspended route.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/resume", tag = "transfers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Transfer id")),
+    request_body = RouteChange,
+    responses(
+        (status = 200, body = TransferView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn resume_transfer(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RouteChange>,
+) -> Result<axum::Json<TransferView>, ApiError> {
+    Ok(axum::Json(
+        set_route(&state, &user, &id, false, &body.reason).await?,
+    ))
+}
+
+/// The ledger's exact counts against each threshold.
+#[utoipa::path(get, path = "/api/v1/status", tag = "ledger",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StatusView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn status(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<axum::Json<StatusView>, ApiError> {
+    require(&user, Action::ReadStatus)?;
+    let snap = state.snapshot().await?;
+    let to_values = |v: serde_json::Value| match v {
+        serde_json::Value::Array(a) => a,
+        _ => Vec::new(),
+    };
+    Ok(axum::Json(StatusView {
+        as_of: snap.as_of.to_string(),
+        exporters: to_values(serde_json::to_value(&snap.assessment.exporters).unwrap_or_default()),
+        groups: to_values(serde_json::to_value(&snap.assessment.groups).unwrap_or_default()),
+    }))
+}
+
+/// The batches recorded by the gate (a recipient: those of its transfers).
+#[utoipa::path(get, path = "/api/v1/batches", tag = "ledger",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BatchList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_batches(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<axum::Json<BatchList>, ApiError> {
+    require(&user, Action::ReadBatches)?;
+    let snap = state.snapshot().await?;
+    let all = state.store(|s, _| s.batches()).await?;
+    let batches = all
+        .into_iter()
+        .filter(|b| {
+            user.role != Role::Recipient
+                || snap
+                    .assessment
+                    .transfers
+                    .iter()
+                    .any(|t| t.transfer == b.transfer && sees(&user, t))
+        })
+        .map(|b| BatchView {
+            id: b.id,
+            transfer: b.transfer,
+            at: b.at,
+            sha256: b.sha256,
+            records_out: b.records_out,
+            individuals: b.individuals,
+            state: b.state,
+        })
+        .collect();
+    Ok(axum::Json(BatchList { batches }))
+}
+
+/// The audit log's newest signed tree head.
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Checkpoint),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn checkpoint(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<axum::Json<Checkpoint>, ApiError> {
+    require(&user, Action::ReadAudit)?;
+    let head = state
+        .store(|s, _| s.audit_latest_head())
+        .await?
+        .ok_or_else(|| ApiError::not_found("the audit log is empty"))?;
+    Ok(axum::Json(Checkpoint {
+        size: head.size,
+        root: hex::encode(head.root),
+        timestamp_ms: head.timestamp_ms,
+        signed_head: serde_json::to_value(&head).unwrap_or_default(),
+    }))
+}
+
+/// Checks and records a complaint; shared by the API and the public page.
+pub async fn record_complaint(
+    state: &AppState,
+    who: &str,
+    c: NewComplaint,
+) -> Result<String, ApiError> {
+    if !state.complaint_limiter().allow(who) {
+        return Err(ApiError::too_many());
+    }
+    let text = c.text.trim().to_string();
+    if text.is_empty() || text.chars().count() > 10_000 {
+        return Err(ApiError::bad_request(
+            "`text` must be 1 to 10,000 characters",
+        ));
+    }
+    let contact = c
+        .contact
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if contact.as_ref().is_some_and(|s| s.chars().count() > 500) {
+        return Err(ApiError::bad_request(
+            "`contact` must be at most 500 characters",
+        ));
+    }
+    let transfer = c
+        .transfer
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if transfer
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > 200 || s.chars().any(char::is_control))
+    {
+        return Err(ApiError::bad_request(
+            "`transfer` must be an id of at most 200 characters",
+        ));
+    }
+    let tracking = format!("C-{}", &random_hex()[..16]);
+    let t = tracking.clone();
+    state
+        .store(move |s, k| s.add_complaint(k, &t, &text, contact.as_deref(), transfer.as_deref()))
+        .await?;
+    Ok(tracking)
+}
+
+/// The public complaint channel: no token needed, rate-limited per client.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+    request_body = NewComplaint,
+    responses(
+        (status = 201, body = Tracking),
+        (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn submit_complaint(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    ApiJson(body): ApiJson<NewComplaint>,
+) -> Result<impl IntoResponse, ApiError> {
+    let tracking = record_complaint(&state, &client(&parts), body).await?;
+    Ok((StatusCode::CREATED, axum::Json(Tracking { tracking })))
+}
+
+/// Complaints received (they hold personal data: admin, compliance, auditor only).
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ComplaintList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_complaints(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<axum::Json<ComplaintList>, ApiError> {
+    require(&user, Action::ReadComplaints)?;
+    let all = state.store(|s, _| s.complaints()).await?;
+    let complaints = all
+        .into_iter()
+        .map(|c| ComplaintView {
+            tracking: c.tracking,
+            at: c.at,
+            text: c.text,
+            contact: c.contact,
+            transfer: c.transfer,
+        })
+        .collect();
+    Ok(axum::Json(ComplaintList { complaints }))
+}

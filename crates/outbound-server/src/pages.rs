@@ -1,0 +1,651 @@
+//! The dashboard: server-rendered pages (minijinja templates under
+//! `templates/`, auto-escaped as HTML), in English and Chinese, over the same
+//! snapshot and access table as the API. Every form carries a CSRF token:
+//! the session's once signed in, a double-submit cookie's before.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{ACCEPT_LANGUAGE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, Value, context};
+use outbound_store::Account;
+
+use crate::access::{Action, allows};
+use crate::api::{self, NewComplaint, sees, view};
+use crate::auth::{
+    LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, SESSION_HOURS, client, cookie, hash_password,
+    random_hex, same_secret, set_cookie, sha256_hex, verify_password,
+};
+use crate::state::AppState;
+
+const LANG_COOKIE: &str = "outbound_lang";
+
+/// The dashboard's routes.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/transfers/{id}", get(transfer_page))
+        .route("/transfers/{id}/suspend", post(suspend))
+        .route("/transfers/{id}/resume", post(resume))
+        .route("/audit", get(audit_page))
+        .route("/complaints", get(complaints_page))
+        .route("/complain", get(complain_page).post(complain))
+}
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, src) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("login.html", include_str!("../templates/login.html")),
+            ("overview.html", include_str!("../templates/overview.html")),
+            ("transfer.html", include_str!("../templates/transfer.html")),
+            ("audit.html", include_str!("../templates/audit.html")),
+            (
+                "complaints.html",
+                include_str!("../templates/complaints.html"),
+            ),
+            ("complain.html", include_str!("../templates/complain.html")),
+        ] {
+            env.add_template(name, src)
+                .expect("the bundled templates parse (pages::tests)");
+        }
+        env
+    })
+}
+
+/// Any serialisable value for a template.
+fn ser<T: serde::Serialize>(v: T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
+
+type Strings = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The dashboard's strings per language (`templates/i18n.toml`).
+fn strings() -> &'static Strings {
+    static S: OnceLock<Strings> = OnceLock::new();
+    S.get_or_init(|| {
+        toml::from_str(include_str!("../templates/i18n.toml"))
+            .expect("the bundled strings parse (pages::tests)")
+    })
+}
+
+/// A page's language: `?lang=` (remembered in a cookie), else the cookie,
+/// else the browser's first choice when it is Chinese, else English.
+fn language(q: &LangQuery, headers: &HeaderMap) -> (&'static str, Option<String>) {
+    let pick = |s: &str| if s.starts_with("zh") { "zh" } else { "en" };
+    if let Some(l) = &q.lang {
+        let l = pick(l);
+        return (
+            l,
+            Some(format!(
+                "{LANG_COOKIE}={l}; Path=/; SameSite=Strict; Max-Age=31536000"
+            )),
+        );
+    }
+    let from_cookie = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == LANG_COOKIE)
+        .map(|(_, v)| pick(v));
+    let l = from_cookie.unwrap_or_else(|| {
+        headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map_or("en", pick)
+    });
+    (l, None)
+}
+
+/// `?lang=zh|en`.
+#[derive(serde::Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// Renders a template with the page's frame: strings, language, account, CSRF token.
+fn render(
+    name: &str,
+    status: StatusCode,
+    lang: (&'static str, Option<String>),
+    user: Option<&PageUser>,
+    extra: Value,
+) -> Response {
+    let t = strings().get(lang.0).cloned().unwrap_or_default();
+    let ctx = context! {
+        t => t,
+        lang => lang.0,
+        user => ser(user.map(|u| &u.account)),
+        csrf => user.map(|u| u.csrf.as_str()),
+        can_complaints => user.is_some_and(|u| allows(u.account.role, Action::ReadComplaints)),
+        ..extra
+    };
+    let body = templates()
+        .get_template(name)
+        .and_then(|tpl| tpl.render(ctx));
+    let mut resp = match body {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            eprintln!("outbound serve: template {name}: {e}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be drawn",
+            )
+                .into_response()
+        }
+    };
+    if let Some(c) = lang.1
+        && let Ok(v) = c.parse()
+    {
+        resp.headers_mut().append(SET_COOKIE, v);
+    }
+    resp
+}
+
+fn not_found_page(lang: (&'static str, Option<String>), user: &PageUser) -> Response {
+    let msg = strings()
+        .get(lang.0)
+        .and_then(|s| s.get("not_found"))
+        .cloned()
+        .unwrap_or_default();
+    render(
+        "audit.html",
+        StatusCode::NOT_FOUND,
+        lang,
+        Some(user),
+        context! { page => "", head => Value::from(()), not_found => msg },
+    )
+}
+
+fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "the form's CSRF token is missing or wrong; reload the page and try again",
+    )
+        .into_response()
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    user: PageUser,
+) -> Response {
+    let lang = language(&q, &headers);
+    let snap = match state.snapshot().await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let a = &user.account;
+    let transfers: Vec<_> = if allows(a.role, Action::ReadTransfers) {
+        snap.assessment
+            .transfers
+            .iter()
+            .filter(|t| sees(a, t))
+            .map(|t| view(&snap, t))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let unsatisfied = transfers
+        .iter()
+        .filter(|t| {
+            t.error.is_some()
+                || t.determinations
+                    .iter()
+                    .any(|d| d.get("satisfied") != Some(&serde_json::Value::Bool(true)))
+        })
+        .count();
+    let suspended = transfers.iter().filter(|t| t.suspended).count();
+    let exporters: Vec<serde_json::Value> = if allows(a.role, Action::ReadStatus) {
+        snap.assessment
+            .exporters
+            .iter()
+            .map(|e| {
+                let lines: Vec<_> = e
+                    .thresholds
+                    .iter()
+                    .map(|l| {
+                        let pct = l
+                            .count
+                            .saturating_mul(100)
+                            .checked_div(l.at_least)
+                            .map_or(100, |p| p.min(100));
+                        serde_json::json!({
+                            "at_least": outbound_rules::format::thousands(l.at_least),
+                            "count": outbound_rules::format::thousands(l.count),
+                            "measure": l.measure, "citation": l.citation,
+                            "reached": l.reached, "percent": pct,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({"name": e.name, "thresholds": lines})
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let batches =
+        if allows(a.role, Action::ReadBatches) && a.role != outbound_store::Role::Recipient {
+            state.store(|s, _| s.batch_count()).await.unwrap_or(0)
+        } else {
+            0
+        };
+    render(
+        "overview.html",
+        StatusCode::OK,
+        lang,
+        Some(&user),
+        context! {
+            page => "overview",
+            as_of => snap.as_of.to_string(),
+            transfers => ser(&transfers),
+            exporters => ser(&exporters),
+            unsatisfied, suspended, batches,
+        },
+    )
+}
+
+async fn transfer_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    user: PageUser,
+) -> Response {
+    let lang = language(&q, &headers);
+    let a = &user.account;
+    let snap = match state.snapshot().await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let Some(t) = snap
+        .assessment
+        .transfers
+        .iter()
+        .find(|t| t.transfer == id && allows(a.role, Action::ReadTransfers) && sees(a, t))
+    else {
+        return not_found_page(lang, &user);
+    };
+    let batches = if allows(a.role, Action::ReadBatches) {
+        let id = id.clone();
+        state
+            .store(move |s, _| {
+                s.batches().map(|b| {
+                    b.into_iter()
+                        .filter(|b| b.transfer == id)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    render(
+        "transfer.html",
+        StatusCode::OK,
+        lang,
+        Some(&user),
+        context! {
+            page => "transfer",
+            tr => ser(view(&snap, t)),
+            batches => ser(&batches),
+            can_switch => allows(a.role, Action::SetRoute),
+        },
+    )
+}
+
+/// A route switch's form.
+#[derive(serde::Deserialize)]
+pub struct RouteForm {
+    csrf: String,
+    reason: String,
+}
+
+async fn switch(
+    state: AppState,
+    user: PageUser,
+    id: String,
+    form: RouteForm,
+    suspended: bool,
+) -> Response {
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    match api::set_route(&state, &user.account, &id, suspended, &form.reason).await {
+        Ok(_) => Redirect::to(&format!("/transfers/{}", urlencode(&id))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    user: PageUser,
+    Form(form): Form<RouteForm>,
+) -> Response {
+    switch(state, user, id, form, true).await
+}
+
+async fn resume(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    user: PageUser,
+    Form(form): Form<RouteForm>,
+) -> Response {
+    switch(state, user, id, form, false).await
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    user: PageUser,
+) -> Response {
+    let lang = language(&q, &headers);
+    let head = match state.store(|s, _| s.audit_latest_head()).await {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
+    let head = head.map(|h| {
+        let signed_at = h.time().map(|t| t.to_string()).unwrap_or_default();
+        serde_json::json!({"size": h.size, "root": hex::encode(h.root), "signed_at": signed_at})
+    });
+    render(
+        "audit.html",
+        StatusCode::OK,
+        lang,
+        Some(&user),
+        context! { page => "audit", head => ser(&head) },
+    )
+}
+
+async fn complaints_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    user: PageUser,
+) -> Response {
+    let lang = language(&q, &headers);
+    if !allows(user.account.role, Action::ReadComplaints) {
+        return (
+            StatusCode::FORBIDDEN,
+            "this account's role may not read complaints",
+        )
+            .into_response();
+    }
+    match state.store(|s, _| s.complaints()).await {
+        Ok(c) => render(
+            "complaints.html",
+            StatusCode::OK,
+            lang,
+            Some(&user),
+            context! { page => "complaints", complaints => ser(&c) },
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A page without a session whose form needs a CSRF token: a fresh random
+/// one, set as a cookie and put in the form (double submit).
+fn with_login_csrf(
+    name: &str,
+    status: StatusCode,
+    lang: (&'static str, Option<String>),
+    secure: bool,
+    extra: Value,
+) -> Response {
+    let csrf = random_hex();
+    let mut resp = render(
+        name,
+        status,
+        lang,
+        None,
+        context! { csrf => csrf.clone(), ..extra },
+    );
+    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, secure).parse() {
+        resp.headers_mut().append(SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(&q, &headers);
+    with_login_csrf(
+        "login.html",
+        StatusCode::OK,
+        lang,
+        state.secure_cookies(),
+        context! {},
+    )
+}
+
+/// The sign-in form.
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    name: String,
+    password: String,
+}
+
+/// A hash to check against when the account does not exist, so that the
+/// answer takes as long and says the same as for a wrong password.
+fn decoy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hash_password("decoy").unwrap_or_default())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = language(&LangQuery::default(), &parts.headers);
+    let secure = state.secure_cookies();
+    let t = |k: &str| {
+        strings()
+            .get(lang.0)
+            .and_then(|s| s.get(k))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_secret(&form.csrf, &expected) {
+        return csrf_refused();
+    }
+    if !state.login_limiter().allow(&client(&parts)) {
+        return with_login_csrf(
+            "login.html",
+            StatusCode::TOO_MANY_REQUESTS,
+            lang,
+            secure,
+            context! { error => t("too_many") },
+        );
+    }
+    let name = form.name.trim().to_string();
+    let n = name.clone();
+    let account: Option<Account> = state.store(move |s, _| s.account(&n)).await.unwrap_or(None);
+    let hash = account
+        .as_ref()
+        .and_then(|a| a.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_string());
+    let password = form.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let Some(account) = account.filter(|a| ok && a.password_hash.is_some()) else {
+        return with_login_csrf(
+            "login.html",
+            StatusCode::UNAUTHORIZED,
+            lang,
+            secure,
+            context! { error => t("bad_login") },
+        );
+    };
+    let id = random_hex();
+    let (hash, csrf) = (sha256_hex(&id), random_hex());
+    let expires =
+        (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(SESSION_HOURS)).to_string();
+    let who = account.name.clone();
+    if let Err(e) = state
+        .store(move |s, _| s.add_session(&hash, &who, &csrf, &expires))
+        .await
+    {
+        return e.into_response();
+    }
+    let mut resp = Redirect::to("/").into_response();
+    for c in [
+        set_cookie(SESSION_COOKIE, &id, SESSION_HOURS * 3600, secure),
+        set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+    ] {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// A form that carries only its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    let now = jiff::Timestamp::now().to_string();
+    let hash = user.session.clone();
+    if let Err(e) = state.store(move |s, _| s.end_session(&hash, &now)).await {
+        return e.into_response();
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies()).parse() {
+        resp.headers_mut().append(SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn complain_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(&q, &headers);
+    with_login_csrf(
+        "complain.html",
+        StatusCode::OK,
+        lang,
+        state.secure_cookies(),
+        context! {},
+    )
+}
+
+/// The public complaint form.
+#[derive(serde::Deserialize)]
+pub struct ComplainForm {
+    csrf: String,
+    text: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    transfer: String,
+}
+
+async fn complain(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<ComplainForm>,
+) -> Response {
+    let lang = language(&LangQuery::default(), &parts.headers);
+    let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_secret(&form.csrf, &expected) {
+        return csrf_refused();
+    }
+    let c = NewComplaint {
+        text: form.text,
+        contact: Some(form.contact),
+        transfer: Some(form.transfer),
+    };
+    match api::record_complaint(&state, &client(&parts), c).await {
+        Ok(tracking) => render(
+            "complain.html",
+            StatusCode::CREATED,
+            lang,
+            None,
+            context! { tracking },
+        ),
+        Err(e) => with_login_csrf(
+            "complain.html",
+            e.status,
+            lang,
+            state.secure_cookies(),
+            context! { error => e.message },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_string() {
+        let s = strings();
+        let en: Vec<_> = s["en"].keys().collect();
+        let zh: Vec<_> = s["zh"].keys().collect();
+        assert_eq!(en, zh);
+    }
+
+    #[test]
+    fn templates_parse() {
+        let env = templates();
+        for name in [
+            "overview.html",
+            "transfer.html",
+            "login.html",
+            "complain.html",
+        ] {
+            env.get_template(name).unwrap();
+        }
+    }
+
+    #[test]
+    fn ids_in_links_are_encoded() {
+        assert_eq!(urlencode("crm-to-parent"), "crm-to-parent");
+        assert_eq!(urlencode("a b/<x>"), "a%20b%2F%3Cx%3E");
+    }
+}

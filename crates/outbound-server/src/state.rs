@@ -1,0 +1,163 @@
+//! What every handler shares: the store and its keys, the data map, the date
+//! judged at, rate limiters, and a snapshot of the assessment that is rebuilt
+//! only when the audit log has grown (every change to the ledger, routes or
+//! accounts is an audit entry, so the log's size names the state).
+
+use std::sync::{Arc, Mutex};
+
+use jiff::civil::Date;
+use outbound_model::DataMap;
+use outbound_rules::assess::Assessment;
+use outbound_store::{Keys, RouteState, Store, StoreError};
+
+use crate::auth::RateLimiter;
+use crate::error::ApiError;
+
+/// How the server was started.
+pub struct Config {
+    /// The data map, loaded and valid.
+    pub map: DataMap,
+    /// The store.
+    pub store: Store,
+    /// Its keys.
+    pub keys: Keys,
+    /// Judge as of this date instead of today (a demo or a test).
+    pub as_of: Option<Date>,
+    /// Set the `Secure` attribute on cookies (off only for plain-HTTP loopback).
+    pub secure_cookies: bool,
+}
+
+/// The assessment and route states at one size of the audit log.
+pub struct Snapshot {
+    /// The audit log's size when it was taken.
+    pub log_size: u64,
+    /// The date judged at.
+    pub as_of: Date,
+    /// Every transfer judged with the ledger's counts.
+    pub assessment: Assessment,
+    /// The routes with a recorded state.
+    pub routes: Vec<RouteState>,
+}
+
+impl Snapshot {
+    /// Whether a transfer's route is suspended.
+    pub fn suspended(&self, transfer: &str) -> bool {
+        self.routes
+            .iter()
+            .any(|r| r.transfer == transfer && r.suspended)
+    }
+}
+
+struct Inner {
+    map: DataMap,
+    store: Store,
+    keys: Keys,
+    as_of: Option<Date>,
+    secure_cookies: bool,
+    snapshot: Mutex<Option<Arc<Snapshot>>>,
+    login_limiter: RateLimiter,
+    complaint_limiter: RateLimiter,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    /// The state of a server started with `config`.
+    pub fn new(config: Config) -> AppState {
+        AppState(Arc::new(Inner {
+            map: config.map,
+            store: config.store,
+            keys: config.keys,
+            as_of: config.as_of,
+            secure_cookies: config.secure_cookies,
+            snapshot: Mutex::new(None),
+            // Ten sign-in attempts a minute per client address; complaints five.
+            login_limiter: RateLimiter::new(10, std::time::Duration::from_secs(60)),
+            complaint_limiter: RateLimiter::new(5, std::time::Duration::from_secs(60)),
+        }))
+    }
+
+    /// The data map.
+    pub fn map(&self) -> &DataMap {
+        &self.0.map
+    }
+
+    /// The date judged at: the configured one, else today.
+    pub fn as_of(&self) -> Date {
+        self.0.as_of.unwrap_or_else(|| jiff::Zoned::now().date())
+    }
+
+    /// Whether cookies carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.0.secure_cookies
+    }
+
+    /// The sign-in rate limiter.
+    pub fn login_limiter(&self) -> &RateLimiter {
+        &self.0.login_limiter
+    }
+
+    /// The public complaint channel's rate limiter.
+    pub fn complaint_limiter(&self) -> &RateLimiter {
+        &self.0.complaint_limiter
+    }
+
+    /// Runs a store call on the blocking pool, where the store's own runtime
+    /// may block; a panic there is a 500, not a dead worker.
+    pub async fn store<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, &Keys) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.0.clone();
+        match tokio::task::spawn_blocking(move || f(&inner.store, &inner.keys)).await {
+            Ok(r) => r.map_err(ApiError::from),
+            Err(_) => Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the request failed; see the server's log",
+            )),
+        }
+    }
+
+    /// The assessment and routes as of now: reused while the audit log has
+    /// not grown and the date has not changed, rebuilt otherwise.
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
+        let as_of = self.as_of();
+        let size = self.store(|s, _| s.audit_size()).await?;
+        if let Some(s) = self.0.snapshot.lock().expect("not poisoned").as_ref()
+            && s.log_size == size
+            && s.as_of == as_of
+        {
+            return Ok(s.clone());
+        }
+        let inner = self.0.clone();
+        let snap = tokio::task::spawn_blocking(move || -> Result<Snapshot, StoreError> {
+            // The size is read again inside: a write between the two reads
+            // makes this snapshot newer than `size`, never older.
+            let log_size = inner.store.audit_size()?;
+            let routes = inner.store.routes()?;
+            let assessment =
+                outbound_gate::ledger::assess_with_ledger(&inner.map, as_of, Some(&inner.store))?;
+            Ok(Snapshot {
+                log_size,
+                as_of,
+                assessment,
+                routes,
+            })
+        })
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the assessment failed; see the server's log",
+            )
+        })??;
+        let snap = Arc::new(snap);
+        *self.0.snapshot.lock().expect("not poisoned") = Some(snap.clone());
+        Ok(snap)
+    }
+}
