@@ -266,7 +266,45 @@ fn gate_demo(
         "Try: outbound status examples/lumen --store {} --as-of {as_of}",
         dir.join("store.db").display()
     );
+    // An account to open the dashboard with; its password goes to an
+    // owner-only file, not to the terminal.
+    let password = outbound_server::auth::random_hex()[..20].to_string();
+    let hash = outbound_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    store.add_account(
+        &keys,
+        "demo",
+        "admin",
+        outbound_store::Role::Admin,
+        None,
+        Some(&hash),
+    )?;
+    let pw_file = dir.join("admin.password");
+    write_owner_only(&pw_file, &format!("{password}\n"))?;
+    let _ = writeln!(
+        s,
+        "\nThe dashboard on this store:\n  outbound serve --map examples/lumen --store {} --as-of {as_of}\n  \
+         then open http://127.0.0.1:8080/ and sign in as `admin` with the password in {}",
+        dir.join("store.db").display(),
+        pw_file.display()
+    );
     Ok(s)
+}
+
+/// Writes a new file readable only by its owner.
+fn write_owner_only(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 /// The demo's text: what a compliance officer wants first.
