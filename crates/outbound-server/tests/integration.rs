@@ -1,5 +1,6 @@
 //! The server's integration tests, one binary: the API's roles and status
-//! codes, sessions and CSRF, escaping, on both backends.
+//! codes, sessions and CSRF, escaping, on both backends; the dashboard's pages.
 
 mod api;
 mod common;
+mod pages;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{ACCEPT_LANGUAGE, SET_COOKIE};
+use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -38,6 +38,18 @@ pub fn router() -> axum::Router<AppState> {
         .route("/audit", get(audit_page))
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
+        .route("/static/app.css", get(stylesheet))
+}
+
+/// The stylesheet, compiled in: a plain static answer (the load test's baseline).
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/app.css"),
+    )
 }
 
 fn templates() -> &'static Environment<'static> {
@@ -45,16 +57,25 @@ fn templates() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         for (name, src) in [
-            ("base.html", include_str!("../templates/base.html")),
-            ("login.html", include_str!("../templates/login.html")),
-            ("overview.html", include_str!("../templates/overview.html")),
-            ("transfer.html", include_str!("../templates/transfer.html")),
-            ("audit.html", include_str!("../templates/audit.html")),
+            ("base.html", include_str!("../../templates/base.html")),
+            ("login.html", include_str!("../../templates/login.html")),
+            (
+                "overview.html",
+                include_str!("../../templates/overview.html"),
+            ),
+            (
+                "transfer.html",
+                include_str!("../../templates/transfer.html"),
+            ),
+            ("audit.html", include_str!("../../templates/audit.html")),
             (
                 "complaints.html",
-                include_str!("../templates/complaints.html"),
+                include_str!("../../templates/complaints.html"),
             ),
-            ("complain.html", include_str!("../templates/complain.html")),
+            (
+                "complain.html",
+                include_str!("../../templates/complain.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .expect("the bundled templates parse (pages::tests)");
@@ -74,7 +95,7 @@ type Strings = BTreeMap<String, BTreeMap<String, String>>;
 fn strings() -> &'static Strings {
     static S: OnceLock<Strings> = OnceLock::new();
     S.get_or_init(|| {
-        toml::from_str(include_str!("../templates/i18n.toml"))
+        toml::from_str(include_str!("../../templates/i18n.toml"))
             .expect("the bundled strings parse (pages::tests)")
     })
 }

@@ -1,0 +1,110 @@
+//! The dashboard's pages, rendered in-process with a signed-in session per
+//! role: the stylesheet, the threshold chart, the data map, documents, and
+//! what a recipient may see of each.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use outbound_server::{AppState, Config};
+use outbound_store::{Keys, Role, Store};
+use tower::ServiceExt;
+
+use crate::common::root;
+
+/// A server with one signed-in browser session per role.
+struct Site {
+    router: axum::Router,
+    sessions: Vec<(Role, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// A page's answer.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Site {
+    /// GET `path` as `role` (no session when None).
+    async fn get(&self, role: Option<Role>, path: &str) -> Page {
+        let mut req = Request::builder().uri(path);
+        if let Some(r) = role {
+            let id = &self.sessions.iter().find(|(x, _)| *x == r).unwrap().1;
+            req = req.header("cookie", format!("outbound_session={id}"));
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+/// The map at `map` over a fresh SQLite store, judged on 2026-11-23; the
+/// recipient account speaks for `lumen-inc`.
+fn site_with_map(map: &Path) -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keys::create(&dir.path().join("keys")).unwrap();
+    let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
+    let mut sessions = Vec::new();
+    let expires = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)).to_string();
+    for role in Role::ALL {
+        let name = role.as_str();
+        let recipient = (role == Role::Recipient).then_some("lumen-inc");
+        store
+            .add_account(&keys, "test", name, role, recipient, None)
+            .unwrap();
+        let id = outbound_server::auth::random_hex();
+        let hash = outbound_server::auth::sha256_hex(&id);
+        store
+            .add_session(&hash, name, &outbound_server::auth::random_hex(), &expires)
+            .unwrap();
+        sessions.push((role, id));
+    }
+    let loaded = outbound_model::load_path(map).unwrap();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let state = AppState::new(Config {
+        map: loaded.map,
+        store,
+        keys,
+        as_of: Some("2026-11-23".parse().unwrap()),
+        secure_cookies: false,
+    });
+    Site {
+        router: outbound_server::router(state),
+        sessions,
+        _dir: dir,
+    }
+}
+
+async fn site() -> Site {
+    tokio::task::spawn_blocking(|| site_with_map(&root().join("examples/lumen")))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stylesheet_is_static_and_cached() {
+    let s = site().await;
+    let p = s.get(None, "/static/app.css").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(p.headers["content-type"], "text/css; charset=utf-8");
+    assert_eq!(p.headers["cache-control"], "public, max-age=3600");
+    assert!(p.body.contains("--accent"), "{}", &p.body[..100]);
+    // Pages link it instead of carrying it inline.
+    let login = s.get(None, "/login").await;
+    assert!(login.body.contains(r#"href="/static/app.css""#));
+    assert!(!login.body.contains("<style>"));
+}
