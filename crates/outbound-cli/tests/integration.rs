@@ -9,6 +9,7 @@ mod facts_fuzz;
 mod gate_kill;
 mod gate_trust;
 mod report_cli;
+mod serve_cli;
 mod store_cli;
 mod store_trust;
 mod trust_inputs;
