@@ -37,9 +37,40 @@ pub struct Snapshot {
     pub assessment: Assessment,
     /// The routes with a recorded state.
     pub routes: Vec<RouteState>,
+    /// Each transfer's API view as JSON text, in `assessment.transfers`
+    /// order: serialised once per snapshot, not once per request (a map of
+    /// 10,000 transfers is megabytes of JSON).
+    pub views: Vec<String>,
 }
 
 impl Snapshot {
+    fn new(log_size: u64, as_of: Date, assessment: Assessment, routes: Vec<RouteState>) -> Self {
+        let mut snap = Snapshot {
+            log_size,
+            as_of,
+            assessment,
+            routes,
+            views: Vec::new(),
+        };
+        let suspended: std::collections::HashSet<&str> = snap
+            .routes
+            .iter()
+            .filter(|r| r.suspended)
+            .map(|r| r.transfer.as_str())
+            .collect();
+        let views = snap
+            .assessment
+            .transfers
+            .iter()
+            .map(|t| {
+                let v = crate::api::view_with(t, suspended.contains(t.transfer.as_str()));
+                serde_json::to_string(&v).expect("a transfer view serialises")
+            })
+            .collect();
+        snap.views = views;
+        snap
+    }
+
     /// Whether a transfer's route is suspended.
     pub fn suspended(&self, transfer: &str) -> bool {
         self.routes
@@ -141,12 +172,7 @@ impl AppState {
             let routes = inner.store.routes()?;
             let assessment =
                 outbound_gate::ledger::assess_with_ledger(&inner.map, as_of, Some(&inner.store))?;
-            Ok(Snapshot {
-                log_size,
-                as_of,
-                assessment,
-                routes,
-            })
+            Ok(Snapshot::new(log_size, as_of, assessment, routes))
         })
         .await
         .map_err(|_| {
