@@ -1,0 +1,313 @@
+"""The dashboard in Debian's chromium, driven by playwright (scripts/web-test.sh).
+
+Signs in as each role, walks the pages it may see and checks what it must and
+must not see, switches a route off and on as compliance, switches to Chinese,
+signs out, and files a complaint without an account. Every page visited is
+screenshotted to $WEB_SHOTS/<role>-<page>.png. Each check runs on its own; the
+script reports every failure and exits 1 if there was one.
+
+Environment: WEB_BASE (http://127.0.0.1:PORT), WEB_PASSWORD_FILE (lines
+"role account password"), WEB_ADMIN_TOKEN, WEB_SHOTS.
+"""
+
+import json
+import os
+import re
+import sys
+import traceback
+import urllib.request
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+BASE = os.environ["WEB_BASE"].rstrip("/")
+SHOTS = os.environ["WEB_SHOTS"]
+TOKEN = os.environ["WEB_ADMIN_TOKEN"]
+ACCOUNTS = {}
+with open(os.environ["WEB_PASSWORD_FILE"], encoding="utf-8") as f:
+    for line in f:
+        role, name, pw = line.split()
+        ACCOUNTS[role] = (name, pw)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Roles that may read each thing (outbound-server's access table).
+READS_STATUS = {"admin", "compliance", "engineer", "auditor", "regulator"}
+READS_TRANSFERS = READS_STATUS | {"recipient"}
+READS_COMPLAINTS = {"admin", "compliance", "auditor"}
+SWITCHES_ROUTES = {"admin", "compliance"}
+ROUTE = "crm-to-parent"  # a lumen-inc transfer: every reader of transfers sees it
+
+failures = []
+
+
+def api(path):
+    req = urllib.request.Request(BASE + path, headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def new_page(browser) -> Page:
+    """A fresh context (no cookies) and page; a missing element fails in 10 s, not 30."""
+    ctx = browser.new_context()
+    ctx.set_default_timeout(10_000)
+    return ctx.new_page()
+
+
+def shot(page: Page, role: str, name: str):
+    page.screenshot(path=f"{SHOTS}/{role}-{name}.png", full_page=True)
+
+
+def goto(page: Page, path: str, status: int = 200):
+    resp = page.goto(BASE + path)
+    assert resp is not None, f"no response for {path}"
+    assert resp.status == status, f"GET {path}: {resp.status}, expected {status}"
+    return resp
+
+
+def check(name):
+    """Runs a check; records its failure instead of stopping the run."""
+
+    def wrap(fn):
+        def run(*a, **kw):
+            try:
+                fn(*a, **kw)
+                print(f"ok   {name}")
+            except Exception as e:  # noqa: BLE001 - every failure is reported
+                print(f"FAIL {name}: {e}")
+                traceback.print_exc(limit=3)
+                failures.append(name)
+
+        return run
+
+    return wrap
+
+
+def sign_in(page: Page, role: str):
+    name, pw = ACCOUNTS[role]
+    goto(page, "/login")
+    page.fill("#name", name)
+    page.fill("#password", pw)
+    page.click("#sign-in")
+    page.wait_for_load_state()
+    assert page.url == BASE + "/", f"{role}: after sign-in at {page.url}"
+    expect(page.locator("#who")).to_have_text(name)
+    expect(page.locator("header .who")).to_contain_text(f"role: {role}")
+
+
+def overview_rows(page: Page):
+    """(id, recipient) per row of the overview's transfer table."""
+    rows = []
+    for tr in page.locator("#transfers tr").all()[1:]:
+        cells = tr.locator("td").all()
+        rows.append(
+            (
+                cells[0].locator("span.muted").inner_text().strip(),
+                cells[2].inner_text().split()[0],
+            )
+        )
+    return rows
+
+
+def sign_out(page: Page, role: str):
+    page.click("#sign-out")
+    page.wait_for_load_state()
+    assert page.url == BASE + "/login", f"{role}: after sign-out at {page.url}"
+    goto(page, "/")
+    assert page.url == BASE + "/login", f"{role}: / after sign-out at {page.url}, not /login"
+
+
+@check("public: a complaint without an account gets a tracking number")
+def complaint(browser, out):
+    page = new_page(browser)
+    goto(page, "/complain")
+    shot(page, "public", "complain")
+    page.fill("#text", "Synthetic test: my order history may have gone abroad.")
+    page.fill("#transfer", ROUTE)
+    with page.expect_navigation() as nav:
+        page.click("#send")
+    assert nav.value.status == 201, f"complaint POST answered {nav.value.status}"
+    tracking = page.locator("#tracking").inner_text()
+    assert re.fullmatch(r"C-[0-9a-f]{16}", tracking), f"tracking number {tracking!r}"
+    assert tracking not in page.url
+    shot(page, "public", "complain-done")
+    out["tracking"] = tracking
+    page.context.close()
+
+
+@check("public: a wrong password shows the error and no session")
+def wrong_password(browser):
+    page = new_page(browser)
+    goto(page, "/login")
+    shot(page, "public", "login")
+    page.fill("#name", ACCOUNTS["admin"][0])
+    page.fill("#password", "not-the-password")
+    with page.expect_navigation() as nav:
+        page.click("#sign-in")
+    assert nav.value.status == 401, f"wrong password answered {nav.value.status}"
+    expect(page.locator("#login-error")).to_contain_text("wrong")
+    assert "not-the-password" not in page.url
+    shot(page, "public", "login-error")
+    goto(page, "/")
+    assert page.url == BASE + "/login", "a failed sign-in opened a session"
+    # The sign-in form without its CSRF cookie's token: refused.
+    r = page.request.post(
+        BASE + "/login",
+        form={"csrf": "0" * 32, "name": ACCOUNTS["admin"][0], "password": ACCOUNTS["admin"][1]},
+        max_redirects=0,
+    )
+    assert r.status == 403, f"sign-in with a wrong CSRF token answered {r.status}"
+    page.context.close()
+
+
+def walk(browser, role, all_transfers, tracking):
+    """Signs in as `role` and walks the pages; returns nothing, raises on a failure."""
+    page = new_page(browser)
+    sign_in(page, role)
+    shot(page, role, "overview")
+
+    rows = overview_rows(page)
+    if role == "recipient":
+        own = sorted(i for i, r in all_transfers.items() if r == "lumen-inc")
+        assert own, "the demo map has lumen-inc transfers"
+        assert sorted(i for i, _ in rows) == own, f"recipient sees {rows}"
+        assert {r for _, r in rows} == {"lumen-inc"}, f"recipient sees others: {rows}"
+    elif role in READS_TRANSFERS:
+        assert sorted(i for i, _ in rows) == sorted(all_transfers), f"{role} sees {len(rows)} rows"
+    else:
+        assert rows == [], f"{role} sees transfers: {rows}"
+    assert (page.locator("#thresholds").count() == 1) == (role in READS_STATUS), (
+        f"{role}: threshold table shown={page.locator('#thresholds').count()}"
+    )
+
+    # A transfer page: determinations for readers, 404 for the others.
+    if role in READS_TRANSFERS:
+        goto(page, f"/transfers/{ROUTE}")
+        expect(page.locator("h1")).to_contain_text(ROUTE)
+        expect(page.locator("#route-state")).to_have_text("active")
+        assert page.locator("h2", has_text="Determinations").count() == 1
+        switches = page.locator("#route-switch").count()
+        assert switches == (1 if role in SWITCHES_ROUTES else 0), f"{role}: {switches} route switches"
+        shot(page, role, "transfer")
+    else:
+        goto(page, f"/transfers/{ROUTE}", 404)
+        shot(page, role, "transfer-404")
+    if role == "recipient":
+        other = next(i for i, r in sorted(all_transfers.items()) if r != "lumen-inc")
+        goto(page, f"/transfers/{other}", 404)
+        shot(page, role, "other-transfer-404")
+
+    goto(page, "/audit")
+    size = int(page.locator("#log-size").inner_text())
+    assert size > 0, f"audit log size {size}"
+    shot(page, role, "audit")
+
+    has_link = page.locator("header nav a[href='/complaints']").count() == 1
+    assert has_link == (role in READS_COMPLAINTS), f"{role}: complaints link shown={has_link}"
+    if role in READS_COMPLAINTS:
+        goto(page, "/complaints")
+        if tracking:
+            expect(page.locator("#complaints")).to_contain_text(tracking)
+        shot(page, role, "complaints")
+    else:
+        goto(page, "/complaints", 403)
+        shot(page, role, "complaints-403")
+
+    if role == "admin":
+        chinese(page)
+    if role == "compliance":
+        switch_route(page)
+
+    sign_out(page, role)
+    shot(page, role, "signed-out")
+    page.context.close()
+
+
+def chinese(page: Page):
+    goto(page, "/")
+    page.click("#lang-switch")
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_contain_text("概览")
+    header = page.locator("header").inner_text()
+    for zh in ["审计日志", "退出", "当前用户"]:
+        assert zh in header, f"{zh!r} missing from the Chinese header: {header!r}"
+    for en in ["Overview", "Sign out", "Audit log"]:
+        assert en not in page.locator("body").inner_text(), f"English {en!r} on the Chinese overview"
+    shot(page, "admin", "overview-zh")
+    # The choice is remembered across pages.
+    goto(page, f"/transfers/{ROUTE}")
+    expect(page.locator("#route-state")).to_have_text("运行中")
+    expect(page.locator("h2").first).to_have_text("判定结果")
+    shot(page, "admin", "transfer-zh")
+    goto(page, "/audit")
+    expect(page.locator("h1")).to_have_text("审计日志")
+    shot(page, "admin", "audit-zh")
+    goto(page, "/?lang=en")
+    expect(page.locator("h1")).to_contain_text("Overview")
+
+
+def switch_route(page: Page):
+    # A forged form (wrong CSRF token) is refused and changes nothing.
+    r = page.request.post(
+        f"{BASE}/transfers/{ROUTE}/suspend",
+        form={"csrf": "f" * 32, "reason": "forged form"},
+        max_redirects=0,
+    )
+    assert r.status == 403, f"suspend with a wrong CSRF token answered {r.status}"
+    assert api(f"/api/v1/transfers/{ROUTE}")["suspended"] is False, "a forged form suspended the route"
+
+    goto(page, f"/transfers/{ROUTE}")
+    page.fill("#reason", "Synthetic test: recipient audit overdue")
+    page.click("#route-switch")
+    page.wait_for_load_state()
+    assert page.url == f"{BASE}/transfers/{ROUTE}", f"after suspend at {page.url}"
+    expect(page.locator("#route-state")).to_have_text("suspended")
+    expect(page.locator("#route-switch")).to_have_text("Resume the route")
+    assert api(f"/api/v1/transfers/{ROUTE}")["suspended"] is True, "the API does not show it suspended"
+    shot(page, "compliance", "transfer-suspended")
+    goto(page, "/")
+    expect(page.locator("#n-suspended")).to_have_text("1")
+    row = page.locator("#transfers tr", has=page.locator(f"a[href='/transfers/{ROUTE}']"))
+    expect(row).to_contain_text("suspended")
+    shot(page, "compliance", "overview-suspended")
+
+    goto(page, f"/transfers/{ROUTE}")
+    page.fill("#reason", "Synthetic test: audit received")
+    page.click("#route-switch")
+    page.wait_for_load_state()
+    expect(page.locator("#route-state")).to_have_text("active")
+    expect(page.locator("#route-switch")).to_have_text("Suspend the route")
+    assert api(f"/api/v1/transfers/{ROUTE}")["suspended"] is False, "the API does not show it resumed"
+    shot(page, "compliance", "transfer-resumed")
+
+
+def main():
+    all_transfers = {t["id"]: t["recipient"] for t in api("/api/v1/transfers")["transfers"]}
+    assert ROUTE in all_transfers and all_transfers[ROUTE] == "lumen-inc"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        out = {}
+        complaint(browser, out)
+        wrong_password(browser)
+        for role in ACCOUNTS:
+            check(f"{role}: sign in, walk the pages, sign out")(walk)(
+                browser, role, all_transfers, out.get("tracking")
+            )
+        browser.close()
+    shots = sorted(os.listdir(SHOTS))
+    print(f"{len(shots)} screenshots in {SHOTS}")
+    if failures:
+        print(f"{len(failures)} browser check(s) failed: {', '.join(failures)}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
