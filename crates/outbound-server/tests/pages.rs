@@ -108,3 +108,77 @@ async fn the_stylesheet_is_static_and_cached() {
     assert!(login.body.contains(r#"href="/static/app.css""#));
     assert!(!login.body.contains("<style>"));
 }
+
+/// The `<svg …>…</svg>` elements of a page.
+fn svgs(body: &str) -> Vec<&str> {
+    body.match_indices("<svg")
+        .map(|(i, _)| {
+            let end = body[i..].find("</svg>").expect("closed") + i + "</svg>".len();
+            &body[i..end]
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_charts_the_projected_crossing_dates() {
+    let s = site().await;
+    let p = s.get(Some(Role::Compliance), "/?lang=en").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let charts = svgs(&p.body);
+    // Three exporters with CN thresholds, two measures each; GDPR sets none.
+    assert_eq!(charts.len(), 6, "{}", p.body);
+    // Hainan: 99,950 by 23 November (day 327, 305.7 a day) reaches 100,000
+    // the next day; Commerce: 9,000 sensitive (27.5 a day) needs 37 days.
+    let hainan = charts
+        .iter()
+        .find(|c| c.contains("Hainan") && c.contains("— individuals<"))
+        .expect("Hainan's chart");
+    assert!(hainan.contains(r#"data-date="2026-11-24""#), "{hainan}");
+    assert!(hainan.contains("reached on 2026-11-24"));
+    assert!(hainan.contains(r#"class="projection""#));
+    let commerce = charts
+        .iter()
+        .find(|c| c.contains("Commerce") && c.contains("sensitive"))
+        .expect("Commerce's sensitive chart");
+    assert!(commerce.contains(r#"data-date="2026-12-30""#), "{commerce}");
+    // The table says the same.
+    assert!(
+        p.body
+            .contains(r#"<strong class="warn">2026-11-24</strong>"#)
+    );
+    assert!(p.body.contains("GDPR sets none") || p.body.contains("its regime sets none"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_lists_this_months_deadlines() {
+    let s = site().await;
+    let p = s.get(Some(Role::Admin), "/?lang=en").await;
+    let table = &p.body[p.body.find(r#"id="deadlines""#).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    // analytics-eu's filing fell due on 11 November: this month, overdue.
+    assert!(table.contains("2026-11-11"), "{table}");
+    assert!(table.contains("/transfers/analytics-eu"));
+    assert!(table.contains("Standard Contract Measures Art. 7"));
+    assert!(table.contains("overdue"));
+    // Dates in other months are not this month's deadlines.
+    assert!(!table.contains("2029-02-20"), "{table}");
+    assert!(!table.contains("2026-12-"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_renders_in_chinese() {
+    let s = site().await;
+    let p = s.get(Some(Role::Compliance), "/?lang=zh").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"<html lang="zh-CN">"#));
+    for want in [
+        "本月到期事项",
+        "向省级网信部门备案",
+        "预计达到日期 2026-11-24",
+        "11月",
+        "敏感个人信息（人数）",
+        "订立标准合同或通过认证",
+    ] {
+        assert!(p.body.contains(want), "{want}");
+    }
+}

@@ -24,12 +24,16 @@ use crate::auth::{
 };
 use crate::state::AppState;
 
+mod chart;
+mod overview;
+mod svg;
+
 const LANG_COOKIE: &str = "outbound_lang";
 
 /// The dashboard's routes.
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/", get(overview))
+        .route("/", get(overview::overview))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/transfers/{id}", get(transfer_page))
@@ -56,6 +60,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
+        // minijinja's own `urlencode` needs a feature this crate does not build.
+        env.add_filter("urlencode", |s: String| urlencode(&s));
         for (name, src) in [
             ("base.html", include_str!("../../templates/base.html")),
             ("login.html", include_str!("../../templates/login.html")),
@@ -89,7 +95,9 @@ fn ser<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
 
-type Strings = BTreeMap<String, BTreeMap<String, String>>;
+/// One language's strings.
+type Texts = BTreeMap<String, String>;
+type Strings = BTreeMap<String, Texts>;
 
 /// The dashboard's strings per language (`templates/i18n.toml`).
 fn strings() -> &'static Strings {
@@ -149,7 +157,9 @@ fn render(
         t => t,
         lang => lang.0,
         user => ser(user.map(|u| &u.account)),
-        csrf => user.map(|u| u.csrf.as_str()),
+        // A signed-in page's forms carry the session's token; a page
+        // without a session (sign-in, complaint) passes its own in `extra`.
+        csrf => user.map_or_else(|| extra.get_attr("csrf").unwrap_or_default(), |u| Value::from(u.csrf.as_str())),
         can_complaints => user.is_some_and(|u| allows(u.account.role, Action::ReadComplaints)),
         ..extra
     };
@@ -196,87 +206,6 @@ fn csrf_refused() -> Response {
         "the form's CSRF token is missing or wrong; reload the page and try again",
     )
         .into_response()
-}
-
-async fn overview(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    user: PageUser,
-) -> Response {
-    let lang = language(&q, &headers);
-    let snap = match state.snapshot().await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let a = &user.account;
-    let transfers: Vec<_> = if allows(a.role, Action::ReadTransfers) {
-        snap.assessment
-            .transfers
-            .iter()
-            .filter(|t| sees(a, t))
-            .map(|t| view(&snap, t))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let unsatisfied = transfers
-        .iter()
-        .filter(|t| {
-            t.error.is_some()
-                || t.determinations
-                    .iter()
-                    .any(|d| d.get("satisfied") != Some(&serde_json::Value::Bool(true)))
-        })
-        .count();
-    let suspended = transfers.iter().filter(|t| t.suspended).count();
-    let exporters: Vec<serde_json::Value> = if allows(a.role, Action::ReadStatus) {
-        snap.assessment
-            .exporters
-            .iter()
-            .map(|e| {
-                let lines: Vec<_> = e
-                    .thresholds
-                    .iter()
-                    .map(|l| {
-                        let pct = l
-                            .count
-                            .saturating_mul(100)
-                            .checked_div(l.at_least)
-                            .map_or(100, |p| p.min(100));
-                        serde_json::json!({
-                            "at_least": outbound_rules::format::thousands(l.at_least),
-                            "count": outbound_rules::format::thousands(l.count),
-                            "measure": l.measure, "citation": l.citation,
-                            "reached": l.reached, "percent": pct,
-                        })
-                    })
-                    .collect();
-                serde_json::json!({"name": e.name, "thresholds": lines})
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let batches =
-        if allows(a.role, Action::ReadBatches) && a.role != outbound_store::Role::Recipient {
-            state.store(|s, _| s.batch_count()).await.unwrap_or(0)
-        } else {
-            0
-        };
-    render(
-        "overview.html",
-        StatusCode::OK,
-        lang,
-        Some(&user),
-        context! {
-            page => "overview",
-            as_of => snap.as_of.to_string(),
-            transfers => ser(&transfers),
-            exporters => ser(&exporters),
-            unsatisfied, suspended, batches,
-        },
-    )
 }
 
 async fn transfer_page(
@@ -330,7 +259,8 @@ async fn transfer_page(
 }
 
 /// A route switch's form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct RouteForm {
     csrf: String,
     reason: String,
@@ -470,7 +400,8 @@ async fn login_page(
 }
 
 /// The sign-in form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct LoginForm {
     csrf: String,
     name: String,
@@ -555,7 +486,8 @@ async fn login(
 }
 
 /// A form that carries only its CSRF token.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct CsrfForm {
     csrf: String,
 }
@@ -596,7 +528,8 @@ async fn complain_page(
 }
 
 /// The public complaint form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct ComplainForm {
     csrf: String,
     text: String,

@@ -1,0 +1,190 @@
+//! The overview: transfers and whether each route is in place, this month's
+//! deadlines, and per exporter the threshold charts with the projected
+//! crossing dates.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use minijinja::context;
+use outbound_rules::assess::{ExporterSummary, TransferAssessment};
+use outbound_rules::format::thousands;
+use outbound_store::Role;
+
+use super::chart::{Threshold, Words, crossing, threshold_chart};
+use super::{LangQuery, Texts, language, render, ser, strings};
+use crate::access::{Action, allows};
+use crate::api::{sees, view};
+use crate::auth::PageUser;
+use crate::state::AppState;
+
+/// An obligation with a due date, and the transfer it belongs to.
+#[derive(serde::Serialize)]
+pub(super) struct Deadline {
+    due: String,
+    overdue: bool,
+    transfer: String,
+    transfer_name: String,
+    regime: &'static str,
+    id: &'static str,
+    text: String,
+    citation: String,
+}
+
+/// The obligations of `transfers` whose due date passes `keep`, soonest first.
+pub(super) fn deadlines<'a>(
+    transfers: impl Iterator<Item = &'a TransferAssessment>,
+    as_of: Date,
+    keep: impl Fn(Date) -> bool,
+) -> Vec<Deadline> {
+    let mut out: Vec<Deadline> = transfers
+        .flat_map(|t| {
+            t.determinations.iter().flat_map(move |d| {
+                d.obligations.iter().filter_map(move |o| {
+                    let due = o.due?;
+                    Some(Deadline {
+                        due: due.to_string(),
+                        overdue: due < as_of,
+                        transfer: t.transfer.clone(),
+                        transfer_name: t.name.clone().unwrap_or_else(|| t.transfer.clone()),
+                        regime: d.regime,
+                        id: o.id,
+                        text: o.text.clone(),
+                        citation: o.citation.clone(),
+                    })
+                })
+            })
+        })
+        .filter(|d| d.due.parse::<Date>().is_ok_and(&keep))
+        .collect();
+    out.sort_by(|a, b| (&a.due, &a.transfer).cmp(&(&b.due, &b.transfer)));
+    out
+}
+
+/// The string `k`, or `k` itself when a language lacks it.
+pub(super) fn text<'a>(t: &'a Texts, k: &'a str) -> &'a str {
+    t.get(k).map_or(k, String::as_str)
+}
+
+/// One exporter's table rows and charts.
+fn exporter_view(e: &ExporterSummary, as_of: Date, lang: &str, t: &Texts) -> serde_json::Value {
+    let s = |k: &'static str| text(t, k);
+    let words = Words {
+        lang,
+        today: s("chart_today"),
+        crossing: s("chart_crossing"),
+        not_this_year: s("not_this_year"),
+        reached: s("reached"),
+        year_end: s("chart_year_end"),
+    };
+    let lines: Vec<_> = e
+        .thresholds
+        .iter()
+        .map(|l| {
+            let pct = l
+                .count
+                .saturating_mul(100)
+                .checked_div(l.at_least)
+                .map_or(100, |p| p.min(100));
+            let cross = (!l.reached && l.at_least > 1)
+                .then(|| crossing(as_of, l.count, l.at_least))
+                .flatten();
+            serde_json::json!({
+                "at_least": thousands(l.at_least),
+                "count": thousands(l.count),
+                "measure": l.measure, "route": l.route, "citation": l.citation,
+                "reached": l.reached, "percent": pct,
+                "crossing": cross.map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    let mut charts = Vec::new();
+    for measure in ["individuals", "sensitive_individuals"] {
+        let of: Vec<_> = e
+            .thresholds
+            .iter()
+            .filter(|l| l.measure == measure && l.at_least > 1)
+            .collect();
+        let Some(count) = of.iter().map(|l| l.count).max() else {
+            continue;
+        };
+        let drawn: Vec<Threshold> = of
+            .iter()
+            .map(|l| Threshold {
+                at_least: l.at_least,
+                label: text(t, &format!("route_{}", l.route)).to_string(),
+            })
+            .collect();
+        let title = format!("{} — {}", e.name, text(t, &format!("measure_{measure}")));
+        charts.push(threshold_chart(&title, count, &drawn, as_of, &words));
+    }
+    serde_json::json!({"id": e.exporter, "name": e.name, "thresholds": lines, "charts": charts})
+}
+
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    user: PageUser,
+) -> Response {
+    let lang = language(&q, &headers);
+    let snap = match state.snapshot().await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let a = &user.account;
+    let visible: Vec<&TransferAssessment> = if allows(a.role, Action::ReadTransfers) {
+        snap.assessment
+            .transfers
+            .iter()
+            .filter(|t| sees(a, t))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let transfers: Vec<_> = visible.iter().map(|t| view(&snap, t)).collect();
+    let unsatisfied = transfers
+        .iter()
+        .filter(|t| {
+            t.error.is_some()
+                || t.determinations
+                    .iter()
+                    .any(|d| d.get("satisfied") != Some(&serde_json::Value::Bool(true)))
+        })
+        .count();
+    let suspended = transfers.iter().filter(|t| t.suspended).count();
+    let as_of = snap.as_of;
+    let t = strings().get(lang.0).cloned().unwrap_or_default();
+    let exporters: Vec<serde_json::Value> = if allows(a.role, Action::ReadStatus) {
+        snap.assessment
+            .exporters
+            .iter()
+            .map(|e| exporter_view(e, as_of, lang.0, &t))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let this_month = deadlines(visible.iter().copied(), as_of, |d| {
+        d.year() == as_of.year() && d.month() == as_of.month()
+    });
+    let batches = if allows(a.role, Action::ReadBatches) && a.role != Role::Recipient {
+        state.store(|s, _| s.batch_count()).await.unwrap_or(0)
+    } else {
+        0
+    };
+    render(
+        "overview.html",
+        StatusCode::OK,
+        lang,
+        Some(&user),
+        context! {
+            page => "overview",
+            as_of => as_of.to_string(),
+            month => format!("{:04}-{:02}", as_of.year(), as_of.month()),
+            transfers => ser(&transfers),
+            exporters => ser(&exporters),
+            deadlines => ser(&this_month),
+            unsatisfied, suspended, batches,
+        },
+    )
+}
