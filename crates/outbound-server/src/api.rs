@@ -137,6 +137,7 @@ pub struct TransferList {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct RouteChange {
     /// Why (recorded in the audit log with the account's name; 1 to 1,000 characters).
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 
@@ -197,10 +198,13 @@ pub struct Checkpoint {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewComplaint {
     /// What happened (1 to 10,000 characters).
+    #[schema(min_length = 1, max_length = 10000)]
     pub text: String,
     /// How to reach the complainant (optional).
+    #[schema(max_length = 500)]
     pub contact: Option<String>,
     /// The transfer it concerns, if known.
+    #[schema(max_length = 200)]
     pub transfer: Option<String>,
 }
 
