@@ -2,7 +2,7 @@
 //! described by the OpenAPI document the handlers' annotations generate (so
 //! it cannot drift from them). Shapes follow DESIGN.md, "The server (contract)".
 
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use outbound_rules::assess::TransferAssessment;
@@ -69,6 +69,30 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(ApiError::bad_request(json_refusal(&e))),
+        }
+    }
+}
+
+/// A path parameter whose rejection is the contract's error shape (400),
+/// never axum's text, which may quote the path.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(ApiError::bad_request(
+                "the path is not valid (percent-encoded UTF-8)",
+            )),
         }
     }
 }
@@ -328,13 +352,13 @@ fn json_text(body: String) -> axum::response::Response {
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Transfer id")),
     responses(
-        (status = 200, body = TransferView),
+        (status = 200, body = TransferView), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 async fn get_transfer(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     require(&user, Action::ReadTransfers)?;
     let snap = state.snapshot().await?;
@@ -390,7 +414,7 @@ pub async fn set_route(
 async fn suspend_transfer(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RouteChange>,
 ) -> Result<axum::Json<TransferView>, ApiError> {
     Ok(axum::Json(
@@ -410,7 +434,7 @@ async fn suspend_transfer(
 async fn resume_transfer(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RouteChange>,
 ) -> Result<axum::Json<TransferView>, ApiError> {
     Ok(axum::Json(

@@ -117,3 +117,13 @@ impl IntoResponse for ApiError {
 pub async fn not_found() -> ApiError {
     ApiError::not_found("no such path")
 }
+
+/// A path served, but not with this method: the contract's error shape too
+/// (axum's own answer has an empty body).
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take this method",
+    )
+}

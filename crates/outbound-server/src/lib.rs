@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> axum::Router {
         )
         .merge(pages::router())
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::map_response(auth::security_headers))
         .with_state(state)
 }
 

@@ -19,6 +19,8 @@ pub(crate) fn root() -> PathBuf {
 pub(crate) struct App {
     pub(crate) router: axum::Router,
     pub(crate) tokens: Vec<(Role, String)>,
+    /// Where the store is (a SQLite path or a PostgreSQL URL), for a second handle.
+    pub(crate) store_location: String,
     pub(crate) _dir: tempfile::TempDir,
 }
 
@@ -68,11 +70,12 @@ pub(crate) fn app(pg: bool) -> Option<App> {
 pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
     let dir = tempfile::tempdir().unwrap();
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
-    let store = if pg {
-        Store::open(&outbound_store::testing::fresh_postgres_database()?).unwrap()
+    let store_location = if pg {
+        outbound_store::testing::fresh_postgres_database()?
     } else {
-        Store::open(&dir.path().join("store.db").display().to_string()).unwrap()
+        dir.path().join("store.db").display().to_string()
     };
+    let store = Store::open(&store_location).unwrap();
     let mut tokens = Vec::new();
     for role in Role::ALL {
         let name = role.as_str();
@@ -103,6 +106,117 @@ pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
     Some(App {
         router: outbound_server::router(state),
         tokens,
+        store_location,
         _dir: dir,
     })
+}
+
+/// An answer as it came: status, headers and the body as text.
+pub(crate) struct Raw {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: axum::http::HeaderMap,
+    pub(crate) body: String,
+}
+
+impl Raw {
+    /// The `Set-Cookie` header that sets `name`, if any.
+    pub(crate) fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+
+    /// The value `name` is set to by a `Set-Cookie` header (empty when cleared).
+    pub(crate) fn cookie_value(&self, name: &str) -> Option<String> {
+        let c = self.set_cookie(name)?;
+        let v = c.split(';').next()?.split_once('=')?.1;
+        Some(v.to_string())
+    }
+
+    /// The body as JSON (Null when it is not JSON).
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl App {
+    /// Sends a request with any headers and an optional body; returns it all.
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Raw {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.map_or_else(Body::empty, Body::from)).unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Raw {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A second handle on the application's store, with its keys (blocking:
+    /// call from `spawn_blocking` or a plain test).
+    pub(crate) fn open_store(&self) -> (Store, Keys) {
+        let keys = Keys::load(&self._dir.path().join("keys")).unwrap();
+        (Store::open(&self.store_location).unwrap(), keys)
+    }
+
+    /// Gives `role`'s account a password (argon2id, as `outbound user add
+    /// --password-stdin` does) and returns it.
+    pub(crate) fn set_password(&self, role: Role) -> String {
+        let password = format!("synthetic-password-{role}");
+        let hash = outbound_server::auth::hash_password(&password).unwrap();
+        let (store, keys) = self.open_store();
+        store
+            .set_password(&keys, "test", role.as_str(), &hash)
+            .unwrap();
+        password
+    }
+
+    /// Runs SQL on the store behind its back, as whoever holds the database can.
+    pub(crate) fn tamper(&self, sql: &str) {
+        let url = if outbound_store::is_postgres(&self.store_location) {
+            self.store_location.clone()
+        } else {
+            format!("sqlite://{}", self.store_location)
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        });
+    }
+}
+
+/// The example map copied to a temporary directory with `edit` applied to
+/// the text of each YAML file (a hostile name or purpose, say).
+pub(crate) fn lumen_copy(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("examples/lumen")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(dir.path().join(p.file_name().unwrap()), edit(&text)).unwrap();
+    }
+    dir
 }
