@@ -129,17 +129,18 @@ async fn the_overview_charts_the_projected_crossing_dates() {
     assert_eq!(charts.len(), 6, "{}", p.body);
     // Hainan: 99,950 by 23 November (day 327, 305.7 a day) reaches 100,000
     // the next day; Commerce: 9,000 sensitive (27.5 a day) needs 37 days.
-    let hainan = charts
-        .iter()
-        .find(|c| c.contains("Hainan") && c.contains("— individuals<"))
-        .expect("Hainan's chart");
+    let section = |id: &str| {
+        let at = p.body.find(&format!(r#"id="exporter-{id}""#)).unwrap();
+        let rest = &p.body[at..];
+        &rest[..rest.find("</section>").unwrap()]
+    };
+    let hainan = svgs(section("lumen-hainan"))[0];
+    assert!(hainan.contains(">individuals<"), "{hainan}");
     assert!(hainan.contains(r#"data-date="2026-11-24""#), "{hainan}");
     assert!(hainan.contains("reached on 2026-11-24"));
     assert!(hainan.contains(r#"class="projection""#));
-    let commerce = charts
-        .iter()
-        .find(|c| c.contains("Commerce") && c.contains("sensitive"))
-        .expect("Commerce's sensitive chart");
+    let commerce = svgs(section("lumen-commerce"))[1];
+    assert!(commerce.contains("sensitive"), "{commerce}");
     assert!(commerce.contains(r#"data-date="2026-12-30""#), "{commerce}");
     // The table says the same.
     assert!(
@@ -181,4 +182,130 @@ async fn the_overview_renders_in_chinese() {
     ] {
         assert!(p.body.contains(want), "{want}");
     }
+}
+
+/// A copy of the example with `edit` applied to every file.
+fn example_copy(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(root().join("examples/lumen")).unwrap() {
+        let f = f.unwrap();
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        std::fs::write(dir.path().join(f.file_name()), edit(&text)).unwrap();
+    }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_shows_every_recipient_country() {
+    let s = site().await;
+    let map = outbound_model::load_path(&root().join("examples/lumen"))
+        .unwrap()
+        .map;
+    for lang in ["en", "zh"] {
+        let p = s
+            .get(Some(Role::Auditor), &format!("/map?lang={lang}"))
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        let svg = svgs(&p.body).into_iter().next().expect("the map's SVG");
+        for r in &map.recipients {
+            assert!(
+                svg.contains(&format!(r#"data-country="{}""#, r.country)),
+                "{lang}: {}",
+                r.country
+            );
+            assert!(svg.contains(&format!(r#"class="node recipient" data-id="{}""#, r.id)));
+        }
+        for kind in ["exporter", "system", "dataset"] {
+            assert!(svg.contains(&format!(r#"class="node {kind}""#)), "{kind}");
+        }
+        // One box per recipient, and a line for each dataset a transfer sends.
+        assert_eq!(
+            svg.matches(r#"class="node recipient""#).count(),
+            map.recipients.len()
+        );
+        assert!(svg.contains("<title>Customer profiles to the US parent</title>"));
+    }
+    let zh = s.get(Some(Role::Auditor), "/map?lang=zh").await;
+    assert!(zh.body.contains("境外接收方（按国家/地区）"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_sees_only_its_part_of_the_map() {
+    let s = site().await;
+    let p = s.get(Some(Role::Recipient), "/map").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let svg = svgs(&p.body).into_iter().next().unwrap();
+    // lumen-inc receives crm-to-parent, hr-to-parent, ride-tracks and eu-to-parent.
+    assert_eq!(svg.matches(r#"class="node recipient""#).count(), 1, "{svg}");
+    assert!(svg.contains(r#"data-id="lumen-inc""#));
+    for other in [
+        "metricly",
+        "cardnet",
+        "lumen-sg",
+        "clouddesk",
+        "sakura-logistics",
+    ] {
+        assert!(!p.body.contains(other), "{other} shown to lumen-inc");
+    }
+    for shown in [
+        "customers",
+        "employees",
+        "trips",
+        "eu-customers",
+        "lumen-mobility",
+    ] {
+        assert!(svg.contains(&format!(r#"data-id="{shown}""#)), "{shown}");
+    }
+    // Datasets only other recipients receive are not shown, nor their systems.
+    for hidden in [
+        "card-payments",
+        "driver-faces",
+        "suppliers",
+        "members",
+        "payments",
+        "trade-desk",
+        "lumen-hainan",
+    ] {
+        assert!(!svg.contains(&format!(r#"data-id="{hidden}""#)), "{hidden}");
+    }
+    assert!(!svg.contains(r#"data-country="NL""#));
+    assert!(p.body.contains(r#"id="map-scoped""#));
+    // The association role reads no transfers, so no map.
+    let p = s.get(Some(Role::Association), "/map").await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(!p.body.contains("<svg"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_are_text_in_the_map() {
+    let dir = example_copy(|y| {
+        y.replace(
+            "name: Lumen Holdings Inc.",
+            "name: '<script>alert(1)</script>'",
+        )
+        .replace(
+            "name: Customer profiles\n",
+            "name: '\"><img src=x onerror=alert(2)>'\n",
+        )
+        .replace("name: Shop CRM", "name: 'CRM & <b>shop</b>'")
+    });
+    let path = dir.path().to_path_buf();
+    let s = tokio::task::spawn_blocking(move || site_with_map(&path))
+        .await
+        .unwrap();
+    for page in ["/map", "/"] {
+        let p = s.get(Some(Role::Admin), page).await;
+        assert_eq!(p.status, StatusCode::OK, "{page}");
+        assert!(!p.body.contains("<script>alert"), "{page}");
+        assert!(!p.body.contains("<img"), "{page}");
+        assert!(!p.body.contains("<b>shop"), "{page}");
+    }
+    let p = s.get(Some(Role::Admin), "/map").await;
+    let svg = svgs(&p.body).into_iter().next().unwrap();
+    assert!(
+        svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{svg}"
+    );
+    assert!(svg.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(svg.contains("CRM &amp; &lt;b&gt;shop&lt;/b&gt;"));
 }

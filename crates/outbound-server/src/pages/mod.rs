@@ -25,6 +25,7 @@ use crate::auth::{
 use crate::state::AppState;
 
 mod chart;
+mod map;
 mod overview;
 mod svg;
 
@@ -39,6 +40,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/transfers/{id}", get(transfer_page))
         .route("/transfers/{id}/suspend", post(suspend))
         .route("/transfers/{id}/resume", post(resume))
+        .route("/map", get(map::map_page))
         .route("/audit", get(audit_page))
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
@@ -74,6 +76,8 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/transfer.html"),
             ),
             ("audit.html", include_str!("../../templates/audit.html")),
+            ("map.html", include_str!("../../templates/map.html")),
+            ("message.html", include_str!("../../templates/message.html")),
             (
                 "complaints.html",
                 include_str!("../../templates/complaints.html"),
@@ -192,11 +196,27 @@ fn not_found_page(lang: (&'static str, Option<String>), user: &PageUser) -> Resp
         .cloned()
         .unwrap_or_default();
     render(
-        "audit.html",
+        "message.html",
         StatusCode::NOT_FOUND,
         lang,
         Some(user),
-        context! { page => "", head => Value::from(()), not_found => msg },
+        context! { page => "", message => msg },
+    )
+}
+
+/// A signed-in page the account's role may not see: 403, in the frame.
+fn forbidden_page(lang: (&'static str, Option<String>), user: &PageUser) -> Response {
+    let msg = strings()
+        .get(lang.0)
+        .and_then(|s| s.get("no_access"))
+        .cloned()
+        .unwrap_or_default();
+    render(
+        "message.html",
+        StatusCode::FORBIDDEN,
+        lang,
+        Some(user),
+        context! { page => "", message => msg },
     )
 }
 

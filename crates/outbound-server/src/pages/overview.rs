@@ -75,7 +75,8 @@ fn exporter_view(e: &ExporterSummary, as_of: Date, lang: &str, t: &Texts) -> ser
         crossing: s("chart_crossing"),
         not_this_year: s("not_this_year"),
         reached: s("reached"),
-        year_end: s("chart_year_end"),
+        per_day: s("chart_per_day"),
+        above: s("chart_above"),
     };
     let lines: Vec<_> = e
         .thresholds
@@ -115,7 +116,7 @@ fn exporter_view(e: &ExporterSummary, as_of: Date, lang: &str, t: &Texts) -> ser
                 label: text(t, &format!("route_{}", l.route)).to_string(),
             })
             .collect();
-        let title = format!("{} — {}", e.name, text(t, &format!("measure_{measure}")));
+        let title = text(t, &format!("measure_{measure}")).to_string();
         charts.push(threshold_chart(&title, count, &drawn, as_of, &words));
     }
     serde_json::json!({"id": e.exporter, "name": e.name, "thresholds": lines, "charts": charts})

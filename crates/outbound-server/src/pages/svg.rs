@@ -1,6 +1,5 @@
 //! SVG built in Rust, outside the templates' auto-escaping: every text and
 //! attribute value goes through [`escape`].
-#![allow(dead_code)] // `fit` serves the data map, next.
 
 /// Text safe inside an SVG (XML) element or a quoted attribute.
 pub(super) fn escape(s: &str) -> String {
