@@ -153,8 +153,22 @@ pub struct TransferView {
 /// `GET /api/v1/transfers`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct TransferList {
-    /// The transfers the account may see.
+    /// The transfers the account may see (a page of them with `limit`).
     pub transfers: Vec<TransferView>,
+    /// How many the account may see in all.
+    pub total: u64,
+}
+
+/// Paging for long lists: without `limit`, everything from `offset`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// Skip this many (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<u64>,
+    /// At most this many (1 to 10,000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u64>,
 }
 
 /// Why a route is suspended or resumed.
@@ -297,44 +311,57 @@ pub fn view_with(t: &TransferAssessment, suspended: bool) -> TransferView {
     }
 }
 
-/// The transfer `id` if it exists and the account may see it; 404 otherwise,
-/// the same answer for both so that ids cannot be probed.
-fn visible<'a>(
-    snap: &'a Snapshot,
-    user: &Account,
-    id: &str,
-) -> Result<&'a TransferAssessment, ApiError> {
-    snap.assessment
-        .transfers
-        .iter()
-        .find(|t| t.transfer == id && sees(user, t))
+/// The position of transfer `id` if it exists and the account may see it;
+/// 404 otherwise, the same answer for both so that ids cannot be probed.
+fn visible(snap: &Snapshot, user: &Account, id: &str) -> Result<usize, ApiError> {
+    snap.index
+        .get(id)
+        .copied()
+        .filter(|&i| sees(user, &snap.assessment.transfers[i]))
         .ok_or_else(|| ApiError::not_found("no such transfer"))
 }
 
-/// Every transfer the account may see, with its determinations.
+/// Every transfer the account may see, with its determinations, in map
+/// order; `limit` and `offset` page through a long map.
 #[utoipa::path(get, path = "/api/v1/transfers", tag = "transfers",
     security(("bearer" = [])),
+    params(Page),
     responses(
         (status = 200, body = TransferList),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_transfers(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    page: Result<axum::extract::Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     require(&user, Action::ReadTransfers)?;
+    let axum::extract::Query(page) =
+        page.map_err(|_| ApiError::bad_request("`offset` and `limit` are whole numbers"))?;
+    let limit = match page.limit {
+        None => usize::MAX,
+        Some(l @ 1..=10_000) => l as usize,
+        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
+    };
+    let offset = usize::try_from(page.offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let snap = state.snapshot().await?;
     let mut body = String::from("{\"transfers\":[");
-    let mut first = true;
+    let mut total = 0u64;
+    let mut shown = 0usize;
     for (t, v) in snap.assessment.transfers.iter().zip(&snap.views) {
-        if sees(&user, t) {
-            if !first {
+        if !sees(&user, t) {
+            continue;
+        }
+        if total as usize >= offset && shown < limit {
+            if shown > 0 {
                 body.push(',');
             }
             body.push_str(v);
-            first = false;
+            shown += 1;
         }
+        total += 1;
     }
-    body.push_str("]}");
+    body.push_str(&format!("],\"total\":{total}}}"));
     Ok(json_text(body))
 }
 
@@ -362,13 +389,7 @@ async fn get_transfer(
 ) -> Result<impl IntoResponse, ApiError> {
     require(&user, Action::ReadTransfers)?;
     let snap = state.snapshot().await?;
-    let t = visible(&snap, &user, &id)?;
-    let i = snap
-        .assessment
-        .transfers
-        .iter()
-        .position(|x| std::ptr::eq(x, t))
-        .expect("a visible transfer is in the snapshot");
+    let i = visible(&snap, &user, &id)?;
     Ok(json_text(snap.views[i].clone()))
 }
 
@@ -399,7 +420,10 @@ pub async fn set_route(
         .store(move |s, k| s.set_route(k, &by, &transfer, suspended, &reason))
         .await?;
     let snap = state.snapshot().await?;
-    Ok(view(&snap, visible(&snap, user, id)?))
+    Ok(view(
+        &snap,
+        &snap.assessment.transfers[visible(&snap, user, id)?],
+    ))
 }
 
 /// Suspends a route: the gate refuses its batches until it is resumed.
@@ -451,18 +475,13 @@ async fn resume_transfer(
 async fn status(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<axum::Json<StatusView>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     require(&user, Action::ReadStatus)?;
     let snap = state.snapshot().await?;
-    let to_values = |v: serde_json::Value| match v {
-        serde_json::Value::Array(a) => a,
-        _ => Vec::new(),
-    };
-    Ok(axum::Json(StatusView {
-        as_of: snap.as_of.to_string(),
-        exporters: to_values(serde_json::to_value(&snap.assessment.exporters).unwrap_or_default()),
-        groups: to_values(serde_json::to_value(&snap.assessment.groups).unwrap_or_default()),
-    }))
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        snap.status_json.clone(),
+    ))
 }
 
 /// The batches recorded by the gate (a recipient: those of its transfers).

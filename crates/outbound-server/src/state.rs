@@ -41,6 +41,10 @@ pub struct Snapshot {
     /// order: serialised once per snapshot, not once per request (a map of
     /// 10,000 transfers is megabytes of JSON).
     pub views: Vec<String>,
+    /// Transfer id → its position in `assessment.transfers`.
+    pub index: std::collections::HashMap<String, usize>,
+    /// `GET /api/v1/status`'s body, serialised once per snapshot.
+    pub status_json: axum::body::Bytes,
 }
 
 impl Snapshot {
@@ -51,6 +55,8 @@ impl Snapshot {
             assessment,
             routes,
             views: Vec::new(),
+            index: Default::default(),
+            status_json: Default::default(),
         };
         let suspended: std::collections::HashSet<&str> = snap
             .routes
@@ -68,6 +74,21 @@ impl Snapshot {
             })
             .collect();
         snap.views = views;
+        snap.index = snap
+            .assessment
+            .transfers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.transfer.clone(), i))
+            .collect();
+        let status = serde_json::json!({
+            "as_of": snap.as_of.to_string(),
+            "exporters": snap.assessment.exporters,
+            "groups": snap.assessment.groups,
+        });
+        snap.status_json = serde_json::to_vec(&status)
+            .expect("the status serialises")
+            .into();
         snap
     }
 
