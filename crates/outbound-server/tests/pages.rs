@@ -309,3 +309,104 @@ async fn hostile_names_are_text_in_the_map() {
     assert!(svg.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
     assert!(svg.contains("CRM &amp; &lt;b&gt;shop&lt;/b&gt;"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_offers_its_documents() {
+    let s = site().await;
+    let p = s
+        .get(Some(Role::Compliance), "/transfers/crm-to-parent?lang=en")
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    for file in [
+        "pipia.zh.md",
+        "pipia.en.html",
+        "annex.zh.md",
+        "filing.zh.html",
+    ] {
+        assert!(
+            p.body
+                .contains(&format!("/transfers/crm-to-parent/documents/{file}")),
+            "{file}"
+        );
+    }
+    // Documents of the whole map or of an exporter are not a transfer's.
+    assert!(!p.body.contains("/documents/summary."));
+    assert!(!p.body.contains("/documents/ropa."));
+    let md = s
+        .get(
+            Some(Role::Compliance),
+            "/transfers/crm-to-parent/documents/pipia.zh.md",
+        )
+        .await;
+    assert_eq!(md.status, StatusCode::OK);
+    assert_eq!(md.headers["content-type"], "text/markdown; charset=utf-8");
+    assert_eq!(
+        md.headers["content-disposition"],
+        r#"attachment; filename="pipia-crm-to-parent.zh.md""#
+    );
+    assert!(md.body.starts_with('#'), "{}", &md.body[..200]);
+    assert!(md.body.contains("crm-to-parent"));
+    let html = s
+        .get(
+            Some(Role::Auditor),
+            "/transfers/crm-to-parent/documents/annex.en.html",
+        )
+        .await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert_eq!(html.headers["content-type"], "text/html; charset=utf-8");
+    let csp = html.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert!(html.body.contains("<html"));
+    // A kind that does not apply, or no such kind: not found.
+    for path in [
+        "/transfers/crm-to-parent/documents/tia.en.md",
+        "/transfers/crm-to-parent/documents/summary.en.md",
+        "/transfers/crm-to-parent/documents/pipia.fr.md",
+        "/transfers/crm-to-parent/documents/pipia.zh.pdf",
+        "/transfers/no-such/documents/pipia.zh.md",
+    ] {
+        assert_eq!(
+            s.get(Some(Role::Admin), path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // Signed out: to the sign-in page.
+    let out = s
+        .get(None, "/transfers/crm-to-parent/documents/pipia.zh.md")
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_downloads_only_its_own_documents() {
+    let s = site().await;
+    // lumen-inc receives crm-to-parent; analytics-eu goes to metricly.
+    let own = s
+        .get(
+            Some(Role::Recipient),
+            "/transfers/crm-to-parent/documents/pipia.en.md",
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    for path in [
+        "/transfers/analytics-eu/documents/pipia.zh.md",
+        "/transfers/analytics-eu/documents/annex.zh.html",
+        "/transfers/analytics-eu",
+    ] {
+        let p = s.get(Some(Role::Recipient), path).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!p.body.contains("Metricly"), "{path}");
+    }
+    // The association reads no transfers: not even their documents.
+    let p = s
+        .get(
+            Some(Role::Association),
+            "/transfers/crm-to-parent/documents/pipia.zh.md",
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+}

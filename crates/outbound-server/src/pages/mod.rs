@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -17,7 +17,7 @@ use minijinja::{Environment, Value, context};
 use outbound_store::Account;
 
 use crate::access::{Action, allows};
-use crate::api::{self, NewComplaint, sees, view};
+use crate::api::{self, NewComplaint};
 use crate::auth::{
     LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, SESSION_HOURS, client, cookie, hash_password,
     random_hex, same_secret, set_cookie, sha256_hex, verify_password,
@@ -28,6 +28,7 @@ mod chart;
 mod map;
 mod overview;
 mod svg;
+mod transfer;
 
 const LANG_COOKIE: &str = "outbound_lang";
 
@@ -37,9 +38,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/", get(overview::overview))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .route("/transfers/{id}", get(transfer_page))
-        .route("/transfers/{id}/suspend", post(suspend))
-        .route("/transfers/{id}/resume", post(resume))
+        .route("/transfers/{id}", get(transfer::transfer_page))
+        .route("/transfers/{id}/suspend", post(transfer::suspend))
+        .route("/transfers/{id}/resume", post(transfer::resume))
+        .route("/transfers/{id}/documents/{file}", get(transfer::document))
         .route("/map", get(map::map_page))
         .route("/audit", get(audit_page))
         .route("/complaints", get(complaints_page))
@@ -226,98 +228,6 @@ fn csrf_refused() -> Response {
         "the form's CSRF token is missing or wrong; reload the page and try again",
     )
         .into_response()
-}
-
-async fn transfer_page(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    user: PageUser,
-) -> Response {
-    let lang = language(&q, &headers);
-    let a = &user.account;
-    let snap = match state.snapshot().await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let Some(t) = snap
-        .assessment
-        .transfers
-        .iter()
-        .find(|t| t.transfer == id && allows(a.role, Action::ReadTransfers) && sees(a, t))
-    else {
-        return not_found_page(lang, &user);
-    };
-    let batches = if allows(a.role, Action::ReadBatches) {
-        let id = id.clone();
-        state
-            .store(move |s, _| {
-                s.batches().map(|b| {
-                    b.into_iter()
-                        .filter(|b| b.transfer == id)
-                        .collect::<Vec<_>>()
-                })
-            })
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    render(
-        "transfer.html",
-        StatusCode::OK,
-        lang,
-        Some(&user),
-        context! {
-            page => "transfer",
-            tr => ser(view(&snap, t)),
-            batches => ser(&batches),
-            can_switch => allows(a.role, Action::SetRoute),
-        },
-    )
-}
-
-/// A route switch's form.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct RouteForm {
-    csrf: String,
-    reason: String,
-}
-
-async fn switch(
-    state: AppState,
-    user: PageUser,
-    id: String,
-    form: RouteForm,
-    suspended: bool,
-) -> Response {
-    if !same_secret(&form.csrf, &user.csrf) {
-        return csrf_refused();
-    }
-    match api::set_route(&state, &user.account, &id, suspended, &form.reason).await {
-        Ok(_) => Redirect::to(&format!("/transfers/{}", urlencode(&id))).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn suspend(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    user: PageUser,
-    Form(form): Form<RouteForm>,
-) -> Response {
-    switch(state, user, id, form, true).await
-}
-
-async fn resume(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    user: PageUser,
-    Form(form): Form<RouteForm>,
-) -> Response {
-    switch(state, user, id, form, false).await
 }
 
 fn urlencode(s: &str) -> String {
