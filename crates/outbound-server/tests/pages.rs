@@ -410,3 +410,38 @@ async fn a_recipient_downloads_only_its_own_documents() {
         .await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipients_overview_shows_its_transfers_and_obligations() {
+    let s = site().await;
+    let p = s.get(Some(Role::Recipient), "/?lang=en").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Transfers to your organisation"));
+    assert!(p.body.contains(r#"id="recipient-intro""#));
+    assert!(p.body.contains("Lumen Holdings Inc."));
+    assert!(
+        p.body
+            .contains(r#"<div class="big" id="n-transfers">4</div>"#),
+        "{}",
+        p.body
+    );
+    let table = &p.body[p.body.find(r#"id="obligations""#).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    // Its own transfers' obligations, dated or not: crm-to-parent keeps its
+    // PIPIA until 2029-02-20, ride-tracks' assessment expires 2027-06-09.
+    assert!(table.contains("2029-02-20"), "{table}");
+    assert!(table.contains("2027-06-09"));
+    assert!(table.contains("PIPL Art. 56"));
+    // None of another recipient's (analytics-eu's filing goes to Metricly).
+    assert!(!table.contains("analytics-eu"));
+    assert!(!p.body.contains("/transfers/analytics-eu"));
+    assert!(!p.body.contains("Metricly"));
+    // No counts for a recipient: no charts.
+    assert!(svgs(&p.body).is_empty());
+    // Others see no recipient section.
+    let admin = s.get(Some(Role::Admin), "/?lang=en").await;
+    assert!(!admin.body.contains(r#"id="obligations""#));
+    let zh = s.get(Some(Role::Recipient), "/?lang=zh").await;
+    assert!(zh.body.contains("与贵方相关的义务"));
+    assert!(zh.body.contains("保存影响评估报告"));
+}

@@ -18,10 +18,10 @@ use crate::api::{sees, view};
 use crate::auth::PageUser;
 use crate::state::AppState;
 
-/// An obligation with a due date, and the transfer it belongs to.
+/// An obligation, its due date if it has one, and the transfer it belongs to.
 #[derive(serde::Serialize)]
 pub(super) struct Deadline {
-    due: String,
+    due: Option<String>,
     overdue: bool,
     transfer: String,
     transfer_name: String,
@@ -31,33 +31,33 @@ pub(super) struct Deadline {
     citation: String,
 }
 
-/// The obligations of `transfers` whose due date passes `keep`, soonest first.
+/// The obligations of `transfers` whose due date (None: no date) passes
+/// `keep`, soonest first, those without a date last.
 pub(super) fn deadlines<'a>(
     transfers: impl Iterator<Item = &'a TransferAssessment>,
     as_of: Date,
-    keep: impl Fn(Date) -> bool,
+    keep: impl Fn(Option<Date>) -> bool,
 ) -> Vec<Deadline> {
-    let mut out: Vec<Deadline> = transfers
-        .flat_map(|t| {
-            t.determinations.iter().flat_map(move |d| {
-                d.obligations.iter().filter_map(move |o| {
-                    let due = o.due?;
-                    Some(Deadline {
-                        due: due.to_string(),
-                        overdue: due < as_of,
-                        transfer: t.transfer.clone(),
-                        transfer_name: t.name.clone().unwrap_or_else(|| t.transfer.clone()),
-                        regime: d.regime,
-                        id: o.id,
-                        text: o.text.clone(),
-                        citation: o.citation.clone(),
-                    })
-                })
-            })
-        })
-        .filter(|d| d.due.parse::<Date>().is_ok_and(&keep))
-        .collect();
-    out.sort_by(|a, b| (&a.due, &a.transfer).cmp(&(&b.due, &b.transfer)));
+    let mut out = Vec::new();
+    for t in transfers {
+        for d in &t.determinations {
+            for o in d.obligations.iter().filter(|o| keep(o.due)) {
+                out.push(Deadline {
+                    due: o.due.map(|d| d.to_string()),
+                    overdue: o.due.is_some_and(|d| d < as_of),
+                    transfer: t.transfer.clone(),
+                    transfer_name: t.name.clone().unwrap_or_else(|| t.transfer.clone()),
+                    regime: d.regime,
+                    id: o.id,
+                    text: o.text.clone(),
+                    citation: o.citation.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.due.is_none(), &a.due, &a.transfer).cmp(&(b.due.is_none(), &b.due, &b.transfer))
+    });
     out
 }
 
@@ -166,8 +166,14 @@ pub(super) async fn overview(
         Vec::new()
     };
     let this_month = deadlines(visible.iter().copied(), as_of, |d| {
-        d.year() == as_of.year() && d.month() == as_of.month()
+        d.is_some_and(|d| d.year() == as_of.year() && d.month() == as_of.month())
     });
+    // A recipient's own: every obligation of the transfers made to it.
+    let concern = if a.role == Role::Recipient {
+        deadlines(visible.iter().copied(), as_of, |_| true)
+    } else {
+        Vec::new()
+    };
     let batches = if allows(a.role, Action::ReadBatches) && a.role != Role::Recipient {
         state.store(|s, _| s.batch_count()).await.unwrap_or(0)
     } else {
@@ -185,6 +191,8 @@ pub(super) async fn overview(
             transfers => ser(&transfers),
             exporters => ser(&exporters),
             deadlines => ser(&this_month),
+            obligations => ser(&concern),
+            recipient => a.recipient.as_deref().and_then(|r| state.map().recipient(r)).map(|r| ser(serde_json::json!({"name": r.name, "country": r.country}))),
             unsatisfied, suspended, batches,
         },
     )
