@@ -107,6 +107,9 @@ struct Inner {
     as_of: Option<Date>,
     secure_cookies: bool,
     snapshot: Mutex<Option<Arc<Snapshot>>>,
+    /// Held while a snapshot is rebuilt, so that requests arriving meanwhile
+    /// wait for that one instead of each assessing the whole map.
+    rebuilding: tokio::sync::Mutex<()>,
     login_limiter: RateLimiter,
     complaint_limiter: RateLimiter,
 }
@@ -125,6 +128,7 @@ impl AppState {
             as_of: config.as_of,
             secure_cookies: config.secure_cookies,
             snapshot: Mutex::new(None),
+            rebuilding: tokio::sync::Mutex::new(()),
             // Ten sign-in attempts a minute per client address; complaints five.
             login_limiter: RateLimiter::new(10, std::time::Duration::from_secs(60)),
             complaint_limiter: RateLimiter::new(5, std::time::Duration::from_secs(60)),
@@ -179,11 +183,21 @@ impl AppState {
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
         let as_of = self.as_of();
         let size = self.store(|s, _| s.audit_size()).await?;
-        if let Some(s) = self.0.snapshot.lock().expect("not poisoned").as_ref()
-            && s.log_size == size
-            && s.as_of == as_of
-        {
-            return Ok(s.clone());
+        let current = || {
+            self.0
+                .snapshot
+                .lock()
+                .expect("not poisoned")
+                .as_ref()
+                .filter(|s| s.log_size >= size && s.as_of == as_of)
+                .cloned()
+        };
+        if let Some(s) = current() {
+            return Ok(s);
+        }
+        let _one_at_a_time = self.0.rebuilding.lock().await;
+        if let Some(s) = current() {
+            return Ok(s);
         }
         let inner = self.0.clone();
         let snap = tokio::task::spawn_blocking(move || -> Result<Snapshot, StoreError> {
