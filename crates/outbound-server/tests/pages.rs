@@ -445,3 +445,42 @@ async fn a_recipients_overview_shows_its_transfers_and_obligations() {
     assert!(zh.body.contains("与贵方相关的义务"));
     assert!(zh.body.contains("保存影响评估报告"));
 }
+
+/// A long map draws a page of transfers at a time, those needing attention
+/// first, with the total and links to the next and previous pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_map_is_paged_with_attention_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.yaml");
+    std::fs::write(&map, outbound_model::example::generated_map(250)).unwrap();
+    let m = map.clone();
+    let s = tokio::task::spawn_blocking(move || site_with_map(&m))
+        .await
+        .unwrap();
+    let p = s.get(Some(Role::Auditor), "/").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let rows = |body: &str| body.matches("<a href=\"/transfers/").count();
+    assert_eq!(rows(&p.body), 100, "one page of rows");
+    assert!(p.body.contains(">250</div>"), "the card counts all 250");
+    assert!(p.body.contains("Transfers 1–100 of 250"));
+    assert!(p.body.contains("href=\"/?offset=100\""));
+    assert!(!p.body.contains("id=\"prev-page\""));
+    // Routes not in place come first: the first row's "in place" is "no".
+    let table = &p.body[p.body.find("id=\"transfers\"").unwrap()..];
+    let row_start = table.find("<tr>\n").unwrap();
+    let first_row = &table[row_start..row_start + table[row_start..].find("</tr>").unwrap()];
+    assert!(first_row.contains("class=\"bad\""), "{first_row}");
+    let last = s.get(Some(Role::Auditor), "/?offset=200").await;
+    assert_eq!(rows(&last.body), 50);
+    assert!(last.body.contains("Transfers 201–250 of 250"));
+    assert!(last.body.contains("href=\"/?offset=100\""));
+    assert!(!last.body.contains("id=\"next-page\""));
+    // Past the end: the last page, not an empty one.
+    let past = s.get(Some(Role::Auditor), "/?offset=9999").await;
+    assert_eq!(rows(&past.body), 50);
+    let zh = s.get(Some(Role::Auditor), "/?lang=zh").await;
+    assert!(
+        zh.body.contains("第 1–100 条，共 250 条"),
+        "the Chinese page counts in Chinese"
+    );
+}

@@ -273,11 +273,7 @@ async fn complaints_page(
 ) -> Response {
     let lang = language(&q, &headers);
     if !allows(user.account.role, Action::ReadComplaints) {
-        return (
-            StatusCode::FORBIDDEN,
-            "this account's role may not read complaints",
-        )
-            .into_response();
+        return forbidden_page(lang, &user);
     }
     match state.store(|s, _| s.complaints()).await {
         Ok(c) => render(

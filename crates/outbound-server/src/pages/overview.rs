@@ -122,9 +122,19 @@ fn exporter_view(e: &ExporterSummary, as_of: Date, lang: &str, t: &Texts) -> ser
     serde_json::json!({"id": e.exporter, "name": e.name, "thresholds": lines, "charts": charts})
 }
 
+/// Rows of the transfers table per page.
+const PAGE: usize = 100;
+
+/// `?offset=N`: the first row of the transfers table.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct Paging {
+    offset: Option<usize>,
+}
+
 pub(super) async fn overview(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
+    Query(paging): Query<Paging>,
     headers: HeaderMap,
     user: PageUser,
 ) -> Response {
@@ -143,17 +153,36 @@ pub(super) async fn overview(
     } else {
         Vec::new()
     };
-    let transfers: Vec<_> = visible.iter().map(|t| view(&snap, t)).collect();
-    let unsatisfied = transfers
+    // Those that need attention (a route not in place, an error, a suspension)
+    // first; a page of them at a time, so that a map of 10,000 transfers
+    // draws in milliseconds (the API lists them all).
+    let needs_attention =
+        |t: &TransferAssessment| t.error.is_some() || t.determinations.iter().any(|d| !d.satisfied);
+    let unsatisfied = visible.iter().filter(|t| needs_attention(t)).count();
+    let suspended = visible
         .iter()
-        .filter(|t| {
-            t.error.is_some()
-                || t.determinations
-                    .iter()
-                    .any(|d| d.get("satisfied") != Some(&serde_json::Value::Bool(true)))
-        })
+        .filter(|t| snap.suspended(&t.transfer))
         .count();
-    let suspended = transfers.iter().filter(|t| t.suspended).count();
+    let mut ordered: Vec<&TransferAssessment> = visible.clone();
+    ordered.sort_by_key(|t| !(needs_attention(t) || snap.suspended(&t.transfer)));
+    let total = ordered.len();
+    let offset = paging
+        .offset
+        .unwrap_or(0)
+        .min(total.saturating_sub(1) / PAGE * PAGE);
+    let transfers: Vec<_> = ordered
+        .iter()
+        .skip(offset)
+        .take(PAGE)
+        .map(|t| view(&snap, t))
+        .collect();
+    let pages = serde_json::json!({
+        "total": total,
+        "first": if total == 0 { 0 } else { offset + 1 },
+        "last": offset + transfers.len(),
+        "prev": (offset > 0).then(|| offset.saturating_sub(PAGE)),
+        "next": (offset + PAGE < total).then_some(offset + PAGE),
+    });
     let as_of = snap.as_of;
     let t = strings().get(lang.0).cloned().unwrap_or_default();
     let exporters: Vec<serde_json::Value> = if allows(a.role, Action::ReadStatus) {
@@ -189,6 +218,7 @@ pub(super) async fn overview(
             as_of => as_of.to_string(),
             month => format!("{:04}-{:02}", as_of.year(), as_of.month()),
             transfers => ser(&transfers),
+            pages => ser(&pages),
             exporters => ser(&exporters),
             deadlines => ser(&this_month),
             obligations => ser(&concern),
