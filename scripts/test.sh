@@ -10,6 +10,7 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need[*]} from Debian's packages"
@@ -44,6 +45,11 @@ echo "== cargo clippy --workspace --all-targets --all-features -- -D warnings"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 cargo test --workspace --all-features "$@"
+
+# The dashboard in a real browser (Debian's chromium) and the API against its
+# OpenAPI document (schemathesis), on a live server over the demo's store.
+echo "== scripts/web-test.sh"
+scripts/web-test.sh
 
 # The published JSON Schema accepts what the loader accepts: checked with a
 # validator nobody here wrote, on the example map and on `outbound init`'s starter.
