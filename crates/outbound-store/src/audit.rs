@@ -235,7 +235,17 @@ impl Store {
 
     /// Recomputes the tree from the entries and checks every signed head.
     pub fn audit_verify(&self, keys: &Keys) -> Result<VerifyReport, StoreError> {
-        self.audit_verify_since(keys, None)
+        self.audit_verify_progress(keys, &|_, _| {})
+    }
+
+    /// As [`Store::audit_verify`], calling `progress(checked, total)` as the
+    /// entries are checked, so that a long verification can show how far it is.
+    pub fn audit_verify_progress(
+        &self,
+        keys: &Keys,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<VerifyReport, StoreError> {
+        self.verify_with(keys, None, progress)
     }
 
     /// Recomputes the tree from the entries and checks every signed head; the
@@ -248,7 +258,18 @@ impl Store {
         keys: &Keys,
         kept: Option<&SignedTreeHead>,
     ) -> Result<VerifyReport, StoreError> {
+        self.verify_with(keys, kept, &|_, _| {})
+    }
+
+    fn verify_with(
+        &self,
+        keys: &Keys,
+        kept: Option<&SignedTreeHead>,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<VerifyReport, StoreError> {
         let entries = self.audit_entries()?;
+        let total = entries.len() as u64;
+        progress(0, total);
         let rows = self.run_sql(
             "read the audit log",
             sqlx::query("SELECT size, head FROM tree_heads ORDER BY size").fetch_all(&self.pool),
@@ -287,7 +308,11 @@ impl Store {
             }
             let _ = tree.append(leaf);
             roots.insert(tree.size(), tree.root());
+            if (i + 1) % 1024 == 0 {
+                progress(i as u64 + 1, total);
+            }
         }
+        progress(total, total);
         let key = keys.verifying();
         for h in &heads {
             if let Err(e) = h.verify(&key) {
@@ -402,5 +427,36 @@ impl Store {
         let (_, leaves) = self.leaves()?;
         let head = self.audit_heads()?.pop().ok_or(StoreError::EmptyLog)?;
         ConsistencyBundle::build(&leaves, old, head).map_err(StoreError::Proof)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_reports_progress_up_to_the_whole_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::create(&dir.path().join("keys")).unwrap();
+        let store = Store::open(&dir.path().join("s.db").display().to_string()).unwrap();
+        let entries: Vec<(&str, serde_json::Value)> = (0..2500)
+            .map(|i| ("test", serde_json::json!({ "n": i })))
+            .collect();
+        store.audit_append_many(&keys, &entries).unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let report = store
+            .audit_verify_progress(&keys, &|done, total| {
+                seen.lock().unwrap().push((done, total))
+            })
+            .unwrap();
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.first(), Some(&(0, 2500)));
+        assert!(seen.contains(&(1024, 2500)), "{seen:?}");
+        assert_eq!(seen.last(), Some(&(2500, 2500)));
+        assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+        let plain = store.audit_verify(&keys).unwrap();
+        assert_eq!((report.entries, report.heads), (plain.entries, plain.heads));
+        assert_eq!(report.problems, plain.problems);
+        assert_eq!(report.entries, 2500);
     }
 }
