@@ -259,24 +259,14 @@ fn ledger_evidence(
     let mut out = Vec::new();
     for e in &map.exporters {
         let c = store.counts(std::slice::from_ref(&e.id), year, year)?;
-        let mut series = Vec::new();
-        let (mut all, mut sens) = (0, 0);
-        for (at, new, new_sensitive) in store.batch_history(&e.id, year)? {
-            all += new;
-            sens += new_sensitive;
-            if let Some(d) = at.get(..10).and_then(|d| d.parse::<Date>().ok()) {
-                series.push((d, all, sens));
-            }
-        }
-        out.push(outbound_docs::LedgerCount {
-            exporter: e.id.clone(),
-            year,
+        out.push(outbound_docs::LedgerCount::from_history(
+            &e.id,
             as_of,
-            individuals: c.individuals,
-            sensitive_individuals: c.sensitive_individuals,
-            series,
-            query: format!("store {}: SELECT COUNT(DISTINCT subject) FROM subjects WHERE exporter = '{}' AND year = {year}", store.location, e.id),
-        });
+            c.individuals,
+            c.sensitive_individuals,
+            &store.batch_history(&e.id, year)?,
+            &format!("store {}", store.location),
+        ));
     }
     Ok(out)
 }

@@ -147,6 +147,43 @@ pub struct LedgerCount {
     pub query: String,
 }
 
+impl LedgerCount {
+    /// The ledger's figure for one exporter and year from its exact counts and
+    /// its batches in order (`(recorded at, new individuals, new sensitive)`,
+    /// as `Store::batch_history` gives them), summed into the chart's series.
+    /// `location` names the store in the reproducing query.
+    pub fn from_history(
+        exporter: &str,
+        as_of: Date,
+        individuals: u64,
+        sensitive_individuals: u64,
+        history: &[(String, u64, u64)],
+        location: &str,
+    ) -> LedgerCount {
+        let year = as_of.year();
+        let (mut all, mut sens) = (0u64, 0u64);
+        let mut series = Vec::new();
+        for (at, new, new_sensitive) in history {
+            all = all.saturating_add(*new);
+            sens = sens.saturating_add(*new_sensitive);
+            if let Some(d) = at.get(..10).and_then(|d| d.parse::<Date>().ok()) {
+                series.push((d, all, sens));
+            }
+        }
+        LedgerCount {
+            exporter: exporter.to_string(),
+            year,
+            as_of,
+            individuals,
+            sensitive_individuals,
+            series,
+            query: format!(
+                "{location}: SELECT COUNT(DISTINCT subject) FROM subjects WHERE exporter = '{exporter}' AND year = {year}"
+            ),
+        }
+    }
+}
+
 /// What a scan of one dataset found, against what the map declares.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScanFinding {
