@@ -19,6 +19,8 @@ pub(crate) fn root() -> PathBuf {
 pub(crate) struct App {
     pub(crate) router: axum::Router,
     pub(crate) tokens: Vec<(Role, String)>,
+    /// A signed-in browser session id per role (an hour long).
+    pub(crate) sessions: Vec<(Role, String)>,
     /// Where the store is (a SQLite path or a PostgreSQL URL), for a second handle.
     pub(crate) store_location: String,
     pub(crate) _dir: tempfile::TempDir,
@@ -77,6 +79,8 @@ pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
     };
     let store = Store::open(&store_location).unwrap();
     let mut tokens = Vec::new();
+    let mut sessions = Vec::new();
+    let expires = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)).to_string();
     for role in Role::ALL {
         let name = role.as_str();
         let recipient = (role == Role::Recipient).then_some("lumen-inc");
@@ -93,6 +97,12 @@ pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
             )
             .unwrap();
         tokens.push((role, token));
+        let id = outbound_server::auth::random_hex();
+        let hash = outbound_server::auth::sha256_hex(&id);
+        store
+            .add_session(&hash, name, &outbound_server::auth::random_hex(), &expires)
+            .unwrap();
+        sessions.push((role, id));
     }
     let loaded = outbound_model::load_path(map).unwrap();
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
@@ -106,6 +116,7 @@ pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
     Some(App {
         router: outbound_server::router(state),
         tokens,
+        sessions,
         store_location,
         _dir: dir,
     })

@@ -7,8 +7,7 @@ use std::path::Path;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use outbound_server::{AppState, Config};
-use outbound_store::{Keys, Role, Store};
+use outbound_store::Role;
 use tower::ServiceExt;
 
 use crate::common::root;
@@ -53,39 +52,13 @@ impl Site {
 }
 
 /// The map at `map` over a fresh SQLite store, judged on 2026-11-23; the
-/// recipient account speaks for `lumen-inc`.
+/// recipient account speaks for `lumen-inc` (see `common::app_with_map`).
 fn site_with_map(map: &Path) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = Keys::create(&dir.path().join("keys")).unwrap();
-    let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
-    let mut sessions = Vec::new();
-    let expires = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)).to_string();
-    for role in Role::ALL {
-        let name = role.as_str();
-        let recipient = (role == Role::Recipient).then_some("lumen-inc");
-        store
-            .add_account(&keys, "test", name, role, recipient, None)
-            .unwrap();
-        let id = outbound_server::auth::random_hex();
-        let hash = outbound_server::auth::sha256_hex(&id);
-        store
-            .add_session(&hash, name, &outbound_server::auth::random_hex(), &expires)
-            .unwrap();
-        sessions.push((role, id));
-    }
-    let loaded = outbound_model::load_path(map).unwrap();
-    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    let state = AppState::new(Config {
-        map: loaded.map,
-        store,
-        keys,
-        as_of: Some("2026-11-23".parse().unwrap()),
-        secure_cookies: false,
-    });
+    let a = crate::common::app_with_map(false, map).expect("SQLite needs no setup");
     Site {
-        router: outbound_server::router(state),
-        sessions,
-        _dir: dir,
+        router: a.router,
+        sessions: a.sessions,
+        _dir: a._dir,
     }
 }
 
