@@ -15,6 +15,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod jobs;
 pub mod pages;
 pub mod state;
 

@@ -112,6 +112,7 @@ struct Inner {
     rebuilding: tokio::sync::Mutex<()>,
     login_limiter: RateLimiter,
     complaint_limiter: RateLimiter,
+    jobs: crate::jobs::Jobs,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -132,6 +133,7 @@ impl AppState {
             // Ten sign-in attempts a minute per client address; complaints five.
             login_limiter: RateLimiter::new(10, std::time::Duration::from_secs(60)),
             complaint_limiter: RateLimiter::new(5, std::time::Duration::from_secs(60)),
+            jobs: Default::default(),
         }))
     }
 
@@ -158,6 +160,11 @@ impl AppState {
     /// The public complaint channel's rate limiter.
     pub fn complaint_limiter(&self) -> &RateLimiter {
         &self.0.complaint_limiter
+    }
+
+    /// The background jobs (audit verification, scans).
+    pub fn jobs(&self) -> &crate::jobs::Jobs {
+        &self.0.jobs
     }
 
     /// Runs a store call on the blocking pool, where the store's own runtime

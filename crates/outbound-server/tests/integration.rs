@@ -3,5 +3,6 @@
 
 mod api;
 mod common;
+mod jobs;
 mod pages;
 mod security;

@@ -25,8 +25,10 @@ use crate::auth::{
 use crate::state::AppState;
 
 mod chart;
+mod jobs;
 mod map;
 mod overview;
+mod scans;
 mod svg;
 mod transfer;
 
@@ -44,6 +46,19 @@ pub fn router() -> axum::Router<AppState> {
         .route("/transfers/{id}/documents/{file}", get(transfer::document))
         .route("/map", get(map::map_page))
         .route("/audit", get(audit_page))
+        .route("/audit/verify", post(jobs::verify_now))
+        .route("/audit/proof", get(jobs::proof))
+        .route("/audit/checkpoint.json", get(jobs::checkpoint))
+        .route("/jobs/{id}", get(jobs::job_page))
+        .route(
+            "/scans",
+            get(scans::scans_page)
+                .post(scans::start_scan)
+                // The upload plus the form's other fields and boundaries.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    scans::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
         .route("/static/app.css", get(stylesheet))
@@ -78,6 +93,8 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/transfer.html"),
             ),
             ("audit.html", include_str!("../../templates/audit.html")),
+            ("job.html", include_str!("../../templates/job.html")),
+            ("scans.html", include_str!("../../templates/scans.html")),
             ("map.html", include_str!("../../templates/map.html")),
             ("message.html", include_str!("../../templates/message.html")),
             (
@@ -167,6 +184,7 @@ fn render(
         // without a session (sign-in, complaint) passes its own in `extra`.
         csrf => user.map_or_else(|| extra.get_attr("csrf").unwrap_or_default(), |u| Value::from(u.csrf.as_str())),
         can_complaints => user.is_some_and(|u| allows(u.account.role, Action::ReadComplaints)),
+        can_scan => user.is_some_and(|u| scans::may_scan(u.account.role)),
         ..extra
     };
     let body = templates()
@@ -183,12 +201,17 @@ fn render(
                 .into_response()
         }
     };
-    if let Some(c) = lang.1
-        && let Ok(v) = c.parse()
-    {
-        resp.headers_mut().append(SET_COOKIE, v);
+    if let Some(c) = lang.1 {
+        add_cookie(&mut resp, &c);
     }
     resp
+}
+
+/// Adds a `Set-Cookie` header (the values are ours: names, hex and dates).
+fn add_cookie(resp: &mut Response, cookie: &str) {
+    if let Ok(v) = cookie.parse() {
+        resp.headers_mut().append(SET_COOKIE, v);
+    }
 }
 
 fn not_found_page(lang: (&'static str, Option<String>), user: &PageUser) -> Response {
@@ -252,6 +275,11 @@ async fn audit_page(
         Ok(h) => h,
         Err(e) => return e.into_response(),
     };
+    // The newest entries' numbers, for their proofs (numbers only: no content here).
+    let recent: Vec<u64> = head
+        .as_ref()
+        .map(|h| (h.size.saturating_sub(10)..h.size).rev().collect())
+        .unwrap_or_default();
     let head = head.map(|h| {
         let signed_at = h.time().map(|t| t.to_string()).unwrap_or_default();
         serde_json::json!({"size": h.size, "root": hex::encode(h.root), "signed_at": signed_at})
@@ -261,7 +289,7 @@ async fn audit_page(
         StatusCode::OK,
         lang,
         Some(&user),
-        context! { page => "audit", head => ser(&head) },
+        context! { page => "audit", head => ser(&head), recent },
     )
 }
 
@@ -304,10 +332,22 @@ fn with_login_csrf(
         None,
         context! { csrf => csrf.clone(), ..extra },
     );
-    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, secure).parse() {
-        resp.headers_mut().append(SET_COOKIE, v);
-    }
+    add_cookie(
+        &mut resp,
+        &set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, secure),
+    );
     resp
+}
+
+/// A public page with a form (sign-in, complaint): fresh double-submit token.
+fn public_form(state: &AppState, q: &LangQuery, headers: &HeaderMap, page: &str) -> Response {
+    with_login_csrf(
+        page,
+        StatusCode::OK,
+        language(q, headers),
+        state.secure_cookies(),
+        context! {},
+    )
 }
 
 async fn login_page(
@@ -315,14 +355,7 @@ async fn login_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = language(&q, &headers);
-    with_login_csrf(
-        "login.html",
-        StatusCode::OK,
-        lang,
-        state.secure_cookies(),
-        context! {},
-    )
+    public_form(&state, &q, &headers, "login.html")
 }
 
 /// The sign-in form.
@@ -359,7 +392,13 @@ async fn login(
     if expected.is_empty() || !same_secret(&form.csrf, &expected) {
         return csrf_refused();
     }
-    if !state.login_limiter().allow(&client(&parts)) {
+    // Per client address, and per account so that guesses spread over many
+    // addresses still slow down on the one account they aim at.
+    let per_client = state.login_limiter().allow(&client(&parts));
+    let per_account = state
+        .login_limiter()
+        .allow(&format!("account:{}", form.name.trim()));
+    if !(per_client && per_account) {
         return with_login_csrf(
             "login.html",
             StatusCode::TOO_MANY_REQUESTS,
@@ -400,14 +439,11 @@ async fn login(
         return e.into_response();
     }
     let mut resp = Redirect::to("/").into_response();
-    for c in [
-        set_cookie(SESSION_COOKIE, &id, SESSION_HOURS * 3600, secure),
-        set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
-    ] {
-        if let Ok(v) = c.parse() {
-            resp.headers_mut().append(SET_COOKIE, v);
-        }
-    }
+    add_cookie(
+        &mut resp,
+        &set_cookie(SESSION_COOKIE, &id, SESSION_HOURS * 3600, secure),
+    );
+    add_cookie(&mut resp, &set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure));
     resp
 }
 
@@ -432,9 +468,10 @@ async fn logout(
         return e.into_response();
     }
     let mut resp = Redirect::to("/login").into_response();
-    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies()).parse() {
-        resp.headers_mut().append(SET_COOKIE, v);
-    }
+    add_cookie(
+        &mut resp,
+        &set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies()),
+    );
     resp
 }
 
@@ -443,14 +480,7 @@ async fn complain_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = language(&q, &headers);
-    with_login_csrf(
-        "complain.html",
-        StatusCode::OK,
-        lang,
-        state.secure_cookies(),
-        context! {},
-    )
+    public_form(&state, &q, &headers, "complain.html")
 }
 
 /// The public complaint form.
@@ -518,6 +548,9 @@ mod tests {
             "transfer.html",
             "login.html",
             "complain.html",
+            "audit.html",
+            "job.html",
+            "scans.html",
         ] {
             env.get_template(name).unwrap();
         }

@@ -1,0 +1,256 @@
+//! Background jobs: long work (verifying the audit log, scanning an upload)
+//! runs on tokio's blocking pool, never in the request; the request gets a
+//! job id, and the job's page shows its progress and then its result.
+//!
+//! Jobs live in memory only (a restart forgets them), belong to the account
+//! that started them (anyone else is told they do not exist), and are
+//! bounded: beyond the newest [`KEEP_FINISHED`] finished jobs the oldest are
+//! dropped, and an account runs at most [`MAX_RUNNING_PER_ACCOUNT`] at once.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Finished jobs kept for their pages; older ones are dropped.
+pub const KEEP_FINISHED: usize = 100;
+
+/// Jobs one account may have running at the same time.
+pub const MAX_RUNNING_PER_ACCOUNT: usize = 4;
+
+/// Where a job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Still working.
+    Running,
+    /// Finished with a result.
+    Done,
+    /// Finished with an error message.
+    Failed,
+}
+
+/// One piece of long work.
+#[derive(Debug)]
+pub struct Job {
+    /// Random hex: the job page's address, not guessable.
+    pub id: String,
+    /// The account that started it, the only one that may see it.
+    pub owner: String,
+    /// What it does (`audit_verify`, `scan`).
+    pub kind: &'static str,
+    done: AtomicU64,
+    total: AtomicU64,
+    outcome: Mutex<Option<Result<serde_json::Value, String>>>,
+}
+
+impl Job {
+    /// Reports progress: `done` of `total` units.
+    pub fn progress(&self, done: u64, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+        self.done.store(done, Ordering::Relaxed);
+    }
+
+    /// Adds `n` units done (work counted from several threads).
+    pub fn advance(&self, n: u64) {
+        self.done.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Units done and the total (0 while unknown).
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Running, done or failed.
+    pub fn state(&self) -> JobState {
+        match &*self.outcome.lock().expect("not poisoned") {
+            None => JobState::Running,
+            Some(Ok(_)) => JobState::Done,
+            Some(Err(_)) => JobState::Failed,
+        }
+    }
+
+    /// The result once finished: JSON, or a short message without personal data.
+    pub fn outcome(&self) -> Option<Result<serde_json::Value, String>> {
+        self.outcome.lock().expect("not poisoned").clone()
+    }
+
+    fn finish(&self, outcome: Result<serde_json::Value, String>) {
+        *self.outcome.lock().expect("not poisoned") = Some(outcome);
+    }
+}
+
+/// Refused: the account already runs [`MAX_RUNNING_PER_ACCOUNT`] jobs.
+#[derive(Debug)]
+pub struct Busy;
+
+/// Every job of this server, oldest first.
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Mutex<VecDeque<Arc<Job>>>,
+}
+
+impl Jobs {
+    /// Registers a job for `owner` and runs `work(job)` as a task of its
+    /// own; the work must do its blocking part on the blocking pool (through
+    /// `AppState::store` or `spawn_blocking`). A panic fails the job.
+    pub fn start<W, F>(&self, owner: &str, kind: &'static str, work: W) -> Result<Arc<Job>, Busy>
+    where
+        W: FnOnce(Arc<Job>) -> F,
+        F: Future<Output = Result<serde_json::Value, String>> + Send + 'static,
+    {
+        let job = Arc::new(Job {
+            id: crate::auth::random_hex(),
+            owner: owner.to_string(),
+            kind,
+            done: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+            outcome: Mutex::new(None),
+        });
+        {
+            let mut jobs = self.jobs.lock().expect("not poisoned");
+            let running = jobs
+                .iter()
+                .filter(|j| j.owner == owner && j.state() == JobState::Running)
+                .count();
+            if running >= MAX_RUNNING_PER_ACCOUNT {
+                return Err(Busy);
+            }
+            jobs.push_back(job.clone());
+            prune(&mut jobs);
+        }
+        let task = tokio::spawn(work(job.clone()));
+        let j = job.clone();
+        tokio::spawn(async move {
+            // A panic in the work is a JoinError here: the job fails, the server goes on.
+            let outcome = task
+                .await
+                .unwrap_or_else(|_| Err("the job failed; see the server's log".to_string()));
+            j.finish(outcome);
+        });
+        Ok(job)
+    }
+
+    /// The job `id` if `owner` started it; None otherwise, as if it did not exist.
+    pub fn get(&self, id: &str, owner: &str) -> Option<Arc<Job>> {
+        self.jobs
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|j| crate::auth::same_secret(&j.id, id) && j.owner == owner)
+            .cloned()
+    }
+
+    /// How many jobs are kept (running or finished).
+    pub fn len(&self) -> usize {
+        self.jobs.lock().expect("not poisoned").len()
+    }
+
+    /// Whether no job is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Drops the oldest finished jobs beyond [`KEEP_FINISHED`]; running ones stay.
+fn prune(jobs: &mut VecDeque<Arc<Job>>) {
+    let mut finished = jobs
+        .iter()
+        .filter(|j| j.state() != JobState::Running)
+        .count();
+    jobs.retain(|j| {
+        if finished > KEEP_FINISHED && j.state() != JobState::Running {
+            finished -= 1;
+            false
+        } else {
+            true
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_runs_and_only_its_owner_sees_it() {
+        let jobs = Jobs::default();
+        let job = jobs
+            .start("alice", "test", |j| async move {
+                j.progress(3, 3);
+                Ok(serde_json::json!({"n": 3}))
+            })
+            .unwrap();
+        for _ in 0..10_000 {
+            if job.state() != JobState::Running {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(job.state(), JobState::Done);
+        assert_eq!(job.counts(), (3, 3));
+        assert!(jobs.get(&job.id, "alice").is_some());
+        assert!(jobs.get(&job.id, "bob").is_none());
+        assert!(jobs.get("0000", "alice").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_panic_fails_the_job_and_finished_jobs_are_bounded() {
+        let jobs = Jobs::default();
+        let job = jobs
+            .start("alice", "test", |_| async move {
+                if true {
+                    panic!("synthetic");
+                }
+                Ok(serde_json::Value::Null)
+            })
+            .unwrap();
+        for _ in 0..10_000 {
+            if job.state() != JobState::Running {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(job.state(), JobState::Failed);
+        for _ in 0..KEEP_FINISHED + 20 {
+            let j = jobs
+                .start("alice", "test", |_| async { Ok(serde_json::Value::Null) })
+                .unwrap();
+            while j.state() == JobState::Running {
+                tokio::task::yield_now().await;
+            }
+        }
+        // Pruned on each start: at most the kept finished ones plus the newest.
+        assert!(jobs.len() <= KEEP_FINISHED + 1, "{}", jobs.len());
+        assert!(
+            jobs.get(&job.id, "alice").is_none(),
+            "the oldest is dropped"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_account_runs_a_bounded_number_of_jobs() {
+        let jobs = Jobs::default();
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        for _ in 0..MAX_RUNNING_PER_ACCOUNT {
+            let mut rx = rx.clone();
+            jobs.start("alice", "test", |_| async move {
+                let _ = rx.wait_for(|v| *v).await;
+                Ok(serde_json::Value::Null)
+            })
+            .unwrap();
+        }
+        assert!(
+            jobs.start("alice", "test", |_| async { Ok(serde_json::Value::Null) })
+                .is_err()
+        );
+        assert!(
+            jobs.start("bob", "test", |_| async { Ok(serde_json::Value::Null) })
+                .is_ok()
+        );
+        tx.send(true).unwrap();
+    }
+}

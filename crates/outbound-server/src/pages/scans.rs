@@ -1,0 +1,281 @@
+//! Scans: upload a CSV or JSON-lines file, pick a dataset or transfer of the
+//! map, and see what the scanner finds against what the map declares. The
+//! scan runs as a background job over a private temporary copy of the upload
+//! (mode 0600, removed when the scan ends); the result holds field names and
+//! counts only, never a value from the file.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use outbound_scan::{Kind, ScanOptions, ScanReport};
+use outbound_store::Role;
+
+use super::jobs::message_page;
+use super::{LangQuery, csrf_refused, forbidden_page, language, render};
+use crate::auth::{PageUser, same_secret};
+use crate::state::AppState;
+
+/// The largest upload a scan takes.
+pub(super) const MAX_UPLOAD: usize = 50 * 1024 * 1024;
+
+/// Roles that may scan files: those that handle the data, and the auditor.
+pub(super) fn may_scan(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Admin | Role::Compliance | Role::Engineer | Role::Auditor
+    )
+}
+
+/// GET `/scans`: the upload form.
+pub(super) async fn scans_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    user: PageUser,
+) -> Response {
+    let lang = language(&q, &headers);
+    if !may_scan(user.account.role) {
+        return forbidden_page(lang, &user);
+    }
+    let map = state.map();
+    let datasets: Vec<_> = map.datasets.iter().map(|d| d.id.clone()).collect();
+    let transfers: Vec<_> = map.transfers.iter().map(|t| t.id.clone()).collect();
+    render(
+        "scans.html",
+        StatusCode::OK,
+        lang,
+        Some(&user),
+        context! { page => "scans", datasets, transfers, max_mib => MAX_UPLOAD / (1024 * 1024) },
+    )
+}
+
+/// The file's format, from its name's extension (else the scanner sniffs it).
+fn suffix(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" => ".csv",
+        "tsv" => ".tsv",
+        "jsonl" | "ndjson" => ".jsonl",
+        "json" => ".json",
+        "txt" => ".txt",
+        _ => "",
+    }
+}
+
+/// POST `/scans` (multipart: `csrf`, `target`, `file`): starts the scan job.
+pub(super) async fn start_scan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    mut form: Multipart,
+) -> Response {
+    let lang = language(&LangQuery::default(), &headers);
+    // Refused before a byte of the upload is read.
+    if !may_scan(user.account.role) {
+        return forbidden_page(lang, &user);
+    }
+    let (mut csrf, mut target, mut file, mut name) = (String::new(), String::new(), None, None);
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return (e.status(), "the upload could not be read").into_response(),
+        };
+        let field_name = field.name().unwrap_or_default().to_string();
+        match field_name.as_str() {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "target" => target = field.text().await.unwrap_or_default(),
+            "file" => {
+                name = field.file_name().map(str::to_string);
+                match field.bytes().await {
+                    Ok(b) => file = Some(b),
+                    Err(e) => {
+                        return (e.status(), "the upload could not be read").into_response();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !same_secret(&csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    let map = state.map();
+    let known = match target.split_once(':') {
+        Some(("dataset", id)) => map.dataset(id).is_some(),
+        Some(("transfer", id)) => map.transfer(id).is_some(),
+        _ => false,
+    };
+    if !known {
+        return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_scan_target");
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return message_page(lang, &user, StatusCode::BAD_REQUEST, "no_scan_file");
+    };
+    let suffix = suffix(name.as_deref().unwrap_or_default());
+    let st = state.clone();
+    let started = state.jobs().start(&user.account.name, "scan", move |job| {
+        job.progress(0, bytes.len() as u64);
+        let work = tokio::task::spawn_blocking(move || scan(&st, &target, &bytes, suffix, job));
+        async move {
+            work.await
+                .unwrap_or_else(|_| Err("the scan failed; see the server's log".to_string()))
+        }
+    });
+    match started {
+        Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
+        Err(_) => message_page(lang, &user, StatusCode::TOO_MANY_REQUESTS, "too_many_jobs"),
+    }
+}
+
+/// Writes the upload to a private temporary file, scans it, compares what
+/// was found with the target's declared fields (blocking; on the pool).
+fn scan(
+    state: &AppState,
+    target: &str,
+    bytes: &[u8],
+    suffix: &str,
+    job: Arc<crate::jobs::Job>,
+) -> Result<serde_json::Value, String> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        eprintln!("outbound serve: scan: {what}: {e}");
+        "the scan could not run; see the server's log".to_string()
+    };
+    // tempfile creates it 0600 and removes it when dropped.
+    let mut tmp = tempfile::Builder::new()
+        .prefix("outbound-scan-")
+        .suffix(suffix)
+        .tempfile()
+        .map_err(|e| failed("temporary file", &e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.flush())
+        .map_err(|e| failed("temporary file", &e))?;
+    let j = job.clone();
+    let opts = ScanOptions {
+        include: Vec::new(),
+        exclude: Vec::new(),
+        subject_key: None,
+        samples: 0,
+        threads: Some(2),
+        progress: Some(Arc::new(move |n| j.advance(n))),
+    };
+    let report = outbound_scan::scan_paths(&[tmp.path().to_path_buf()], &opts);
+    drop(tmp);
+    let map = state.map();
+    let (fields, against) = match target.split_once(':') {
+        Some(("dataset", id)) => match map.dataset(id) {
+            Some(d) => (d.fields.iter().collect::<Vec<_>>(), format!("dataset {id}")),
+            None => return Err("no such dataset in the map".to_string()),
+        },
+        Some(("transfer", id)) => match map.transfer(id) {
+            Some(t) => (map.transfer_fields(t).collect(), format!("transfer {id}")),
+            None => return Err("no such transfer in the map".to_string()),
+        },
+        _ => return Err("no such dataset or transfer in the map".to_string()),
+    };
+    let comparison = outbound_scan::compare::compare(&report, map, &fields, &against);
+    let (_, total) = job.counts();
+    job.progress(total, total);
+    Ok(summary(&report, &comparison, &fields))
+}
+
+/// What the job page shows: names and counts only. The report's paths (the
+/// temporary file), error messages and samples are left out.
+fn summary(
+    report: &ScanReport,
+    comparison: &outbound_scan::compare::Comparison,
+    declared: &[&outbound_model::Field],
+) -> serde_json::Value {
+    let kinds = |m: &std::collections::BTreeMap<&'static str, u64>| -> Vec<serde_json::Value> {
+        Kind::ALL
+            .iter()
+            .filter_map(|k| {
+                m.get(k.as_str())
+                    .map(|n| serde_json::json!({"kind": k.as_str(), "count": n}))
+            })
+            .collect()
+    };
+    let is_declared = |f: &Option<String>| {
+        f.as_deref()
+            .is_some_and(|n| declared.iter().any(|d| d.name == n))
+    };
+    let file = report.files.first();
+    let fields: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|f| &f.fields)
+        .map(|fr| {
+            serde_json::json!({
+                "field": fr.field,
+                "kinds": kinds(&fr.kinds),
+                "non_empty": fr.non_empty,
+                "category": fr.category,
+                "declared": is_declared(&fr.field),
+            })
+        })
+        .collect();
+    let findings: Vec<_> = comparison
+        .findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "field": f.field,
+                "problem": f.problem,
+                "kind": f.kind,
+                "category": f.category,
+                "count": f.count,
+                "declared": f.declared,
+                "sensitive_class": f.sensitive_class,
+            })
+        })
+        .collect();
+    let undeclared_fields: std::collections::BTreeSet<&str> = comparison
+        .findings
+        .iter()
+        .filter(|f| f.problem == "undeclared_field")
+        .filter_map(|f| f.field.as_deref())
+        .collect();
+    serde_json::json!({
+        "against": comparison.against,
+        "format": file.map(|f| f.format.clone()),
+        "records": file.map_or(0, |f| f.records),
+        "bytes": file.map_or(0, |f| f.bytes),
+        "totals": kinds(&report.totals.kinds),
+        "individuals": report.individuals.distinct,
+        "subject_key": report.individuals.key,
+        "fields": fields,
+        "findings": findings,
+        "undeclared_fields": undeclared_fields,
+        // Error messages may quote the input: only where they are.
+        "errors": report.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_extensions_name_the_format() {
+        assert_eq!(suffix("people.CSV"), ".csv");
+        assert_eq!(suffix("x.ndjson"), ".jsonl");
+        assert_eq!(suffix("../../etc/passwd"), "");
+        assert_eq!(suffix("noext"), "");
+    }
+
+    #[test]
+    fn roles_that_may_scan() {
+        let can: Vec<Role> = Role::ALL.into_iter().filter(|r| may_scan(*r)).collect();
+        assert_eq!(
+            can,
+            [Role::Admin, Role::Compliance, Role::Engineer, Role::Auditor]
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! Background jobs from the dashboard: verifying the audit log and scanning
+//! an uploaded file, each run off the request with a page of its own that
+//! only the account that started it may see.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use outbound_server::{AppState, Config};
+use outbound_store::{Keys, Role, Store};
+use tower::ServiceExt;
+
+use crate::common::root;
+
+/// A server with a signed-in session (and its CSRF token) per role.
+struct Site {
+    router: axum::Router,
+    sessions: Vec<(Role, String, String)>,
+    dir: tempfile::TempDir,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Site {
+    fn session(&self, role: Role) -> (&str, &str) {
+        let s = self.sessions.iter().find(|(r, _, _)| *r == role).unwrap();
+        (&s.1, &s.2)
+    }
+
+    fn csrf(&self, role: Role) -> &str {
+        self.session(role).1
+    }
+
+    async fn send(
+        &self,
+        role: Role,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Page {
+        let mut req = Request::builder().method(method).uri(path).header(
+            "cookie",
+            format!("outbound_session={}", self.session(role).0),
+        );
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, role: Role, path: &str) -> Page {
+        self.send(role, "GET", path, None, Vec::new()).await
+    }
+
+    async fn post_form(&self, role: Role, path: &str, form: &str) -> Page {
+        self.send(
+            role,
+            "POST",
+            path,
+            Some("application/x-www-form-urlencoded"),
+            form.as_bytes().to_vec(),
+        )
+        .await
+    }
+
+    /// Polls a job's page until it is no longer running (10 s at most).
+    async fn finished(&self, role: Role, path: &str) -> Page {
+        for _ in 0..1000 {
+            let p = self.get(role, path).await;
+            assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+            if !p.body.contains(r#"data-state="running""#) {
+                assert!(p.headers.get("refresh").is_none());
+                return p;
+            }
+            assert_eq!(p.headers.get("refresh").unwrap(), "1");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the job at {path} did not finish");
+    }
+
+    /// The audit log's size, read through a second handle.
+    async fn log_size(&self) -> u64 {
+        let path = self.dir.path().join("store.db").display().to_string();
+        tokio::task::spawn_blocking(move || Store::open(&path).unwrap().audit_size().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+async fn site() -> Site {
+    tokio::task::spawn_blocking(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::create(&dir.path().join("keys")).unwrap();
+        let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
+        let expires = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)).to_string();
+        let mut sessions = Vec::new();
+        for role in Role::ALL {
+            let name = role.as_str();
+            let recipient = (role == Role::Recipient).then_some("lumen-inc");
+            store
+                .add_account(&keys, "test", name, role, recipient, None)
+                .unwrap();
+            let id = outbound_server::auth::random_hex();
+            let csrf = outbound_server::auth::random_hex();
+            store
+                .add_session(
+                    &outbound_server::auth::sha256_hex(&id),
+                    name,
+                    &csrf,
+                    &expires,
+                )
+                .unwrap();
+            sessions.push((role, id, csrf));
+        }
+        let loaded = outbound_model::load_path(&root().join("examples/lumen")).unwrap();
+        let state = AppState::new(Config {
+            map: loaded.map,
+            store,
+            keys,
+            as_of: Some("2026-11-23".parse().unwrap()),
+            secure_cookies: false,
+        });
+        Site {
+            router: outbound_server::router(state),
+            sessions,
+            dir,
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The text of the element with `id` up to its closing `<`.
+fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    &rest[start..start + end]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_now_runs_as_a_job_and_reports_the_entries() {
+    let s = site().await;
+    let audit = s.get(Role::Auditor, "/audit").await;
+    assert!(audit.body.contains(r#"id="verify-now""#), "{}", audit.body);
+    let started = s
+        .post_form(
+            Role::Auditor,
+            "/audit/verify",
+            &format!("csrf={}", s.csrf(Role::Auditor)),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = started.location().to_string();
+    assert!(job.starts_with("/jobs/") && job.len() > 20, "{job}");
+    let done = s.finished(Role::Auditor, &job).await;
+    assert_eq!(text_of(&done.body, "job-state"), "done");
+    let size = s.log_size().await;
+    assert!(size >= 7, "one entry per account at least: {size}");
+    assert_eq!(text_of(&done.body, "verify-entries"), size.to_string());
+    assert!(done.body.contains(r#"id="verify-intact""#), "{}", done.body);
+    assert!(done.body.contains(r#"id="job-result""#));
+    let progress = text_of(&done.body, "job-progress");
+    assert!(
+        done.body.contains(&format!("{size} / {size}")),
+        "{progress} {}",
+        done.body
+    );
+
+    // Only its owner sees it; another account, or a made-up id, is 404.
+    let other = s.get(Role::Compliance, &job).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert!(!other.body.contains("verify-entries"));
+    let made_up = s.get(Role::Auditor, "/jobs/00112233445566778899").await;
+    assert_eq!(made_up.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_now_needs_the_sessions_csrf_token() {
+    let s = site().await;
+    for form in [
+        String::new(),
+        "csrf=wrong".to_string(),
+        format!("csrf={}", s.csrf(Role::Compliance)),
+    ] {
+        let p = s.post_form(Role::Auditor, "/audit/verify", &form).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{form}");
+        assert!(p.location().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proofs_and_the_newest_head_download() {
+    let s = site().await;
+    let size = s.log_size().await;
+    let page = s.get(Role::Regulator, "/audit").await;
+    assert!(
+        page.body
+            .contains(&format!("/audit/proof?entry={}", size - 1))
+    );
+    let p = s.get(Role::Regulator, "/audit/proof?entry=2").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(
+        p.headers.get("content-disposition").unwrap(),
+        r#"attachment; filename="audit-proof-2.json""#
+    );
+    let bundle: serde_json::Value = serde_json::from_str(&p.body).unwrap();
+    assert!(bundle.is_object());
+    assert!(p.body.contains(&format!("{size}")));
+    let head = s.get(Role::Regulator, "/audit/checkpoint.json").await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(
+        head.headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    let head: serde_json::Value = serde_json::from_str(&head.body).unwrap();
+    assert_eq!(head["size"], size);
+    let past = s
+        .get(Role::Regulator, &format!("/audit/proof?entry={size}"))
+        .await;
+    assert_eq!(past.status, StatusCode::NOT_FOUND);
+    let bad = s.get(Role::Regulator, "/audit/proof?entry=x").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// A multipart body with the CSRF token, the target and a file.
+fn upload(csrf: &str, target: &str, name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let b = "synthetic-boundary-7c3f";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf", csrf), ("target", target)] {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+/// Synthetic customers: declared columns, and `backup_phone`, which the
+/// `customers` dataset does not declare, holding mobile numbers.
+fn synthetic_csv() -> (Vec<u8>, Vec<String>) {
+    let mut csv = String::from("customer_id,mobile,email,backup_phone\n");
+    let mut values = Vec::new();
+    for i in 0..40 {
+        let (mobile, email, backup) = (
+            format!("1381234{i:04}"),
+            format!("synthetic{i}@example.com"),
+            format!("1391111{i:04}"),
+        );
+        csv.push_str(&format!("C{i:05},{mobile},{email},{backup}\n"));
+        values.extend([mobile, email, backup]);
+    }
+    (csv.into_bytes(), values)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_reports_an_undeclared_column_and_no_value() {
+    let s = site().await;
+    let form = s.get(Role::Engineer, "/scans").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for id in ["scan-file", "scan-target", "scan-start"] {
+        assert!(form.body.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    assert!(form.body.contains(r#"value="dataset:customers""#));
+    let (csv, values) = synthetic_csv();
+    let (ct, body) = upload(
+        s.csrf(Role::Engineer),
+        "dataset:customers",
+        "customers.csv",
+        &csv,
+    );
+    let started = s
+        .send(Role::Engineer, "POST", "/scans", Some(&ct), body)
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = started.location().to_string();
+    let done = s.finished(Role::Engineer, &job).await;
+    assert_eq!(text_of(&done.body, "job-state"), "done", "{}", done.body);
+    let undeclared = &done.body[done.body.find(r#"id="scan-undeclared""#).unwrap()..];
+    let undeclared = &undeclared[..undeclared.find("</ul>").unwrap()];
+    assert!(undeclared.contains("backup_phone"), "{}", done.body);
+    assert!(!undeclared.contains(">mobile<"), "{undeclared}");
+    assert!(done.body.contains("cn_mobile"), "{}", done.body);
+    for v in &values {
+        assert!(!done.body.contains(v.as_str()), "a raw value is shown");
+    }
+    // Another account cannot see it.
+    assert_eq!(s.get(Role::Admin, &job).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_roles_that_handle_data_may_scan() {
+    let s = site().await;
+    let (csv, _) = synthetic_csv();
+    for role in [Role::Regulator, Role::Association, Role::Recipient] {
+        assert_eq!(
+            s.get(role, "/scans").await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+        let (ct, body) = upload(s.csrf(role), "dataset:customers", "c.csv", &csv);
+        let p = s.send(role, "POST", "/scans", Some(&ct), body).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{role}");
+        assert!(p.location().is_empty());
+    }
+    // A wrong token, and a target not in the map, start nothing either.
+    let (ct, body) = upload("wrong", "dataset:customers", "c.csv", &csv);
+    let p = s.send(Role::Admin, "POST", "/scans", Some(&ct), body).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let (ct, body) = upload(s.csrf(Role::Admin), "dataset:nope", "c.csv", &csv);
+    let p = s.send(Role::Admin, "POST", "/scans", Some(&ct), body).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+}
