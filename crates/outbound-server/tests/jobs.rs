@@ -354,3 +354,13 @@ async fn only_roles_that_handle_data_may_scan() {
     let p = s.send(Role::Admin, "POST", "/scans", Some(&ct), body).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_over_the_cap_is_refused() {
+    let s = site().await;
+    let big = vec![b'a'; 51 * 1024 * 1024];
+    let (ct, body) = upload(s.csrf(Role::Admin), "dataset:customers", "big.csv", &big);
+    let p = s.send(Role::Admin, "POST", "/scans", Some(&ct), body).await;
+    assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", p.body);
+    assert!(p.location().is_empty());
+}
