@@ -19,6 +19,17 @@ import urllib.request
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+# How the header names each role (templates/i18n.toml, English).
+ROLE_LABEL = {
+    "admin": "administrator",
+    "compliance": "compliance",
+    "engineer": "engineer",
+    "auditor": "auditor",
+    "recipient": "overseas recipient",
+    "regulator": "regulator",
+    "association": "industry association",
+}
+
 BASE = os.environ["WEB_BASE"].rstrip("/")
 SHOTS = os.environ["WEB_SHOTS"]
 TOKEN = os.environ["WEB_ADMIN_TOKEN"]
@@ -98,7 +109,7 @@ def sign_in(page: Page, role: str):
     page.wait_for_load_state()
     assert page.url == BASE + "/", f"{role}: after sign-in at {page.url}"
     expect(page.locator("#who")).to_have_text(name)
-    expect(page.locator("header .who")).to_contain_text(f"role: {role}")
+    expect(page.locator("header .who")).to_contain_text(f"role: {ROLE_LABEL[role]}")
 
 
 def overview_rows(page: Page):

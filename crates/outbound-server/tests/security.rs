@@ -939,3 +939,58 @@ async fn every_answer_carries_the_browser_protections() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
     }
 }
+
+/// Guesses at one account spread over many client addresses are limited on
+/// the account too; another account is not held up by them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_is_rate_limited_per_account_across_addresses() {
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let Some(a) = new_app(false).await else {
+        return;
+    };
+    let (admin_pw, auditor_pw) =
+        blocking(|| (a.set_password(Role::Admin), a.set_password(Role::Auditor)));
+    let (c, t) = login_form(&a).await;
+    let post = |ip: u8, body: String| {
+        let mut req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header(FORM.0, FORM.1)
+            .header("cookie", format!("{LOGIN_CSRF_COOKIE}={c}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, ip],
+                40000,
+            ))));
+        a.router.clone().oneshot(req)
+    };
+    for ip in 0..10 {
+        let r = post(ip, format!("csrf={t}&name=admin&password=guess{ip}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "guess from 10.0.0.{ip}"
+        );
+    }
+    let r = post(50, format!("csrf={t}&name=admin&password={admin_pw}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account's allowance is spent"
+    );
+    let r = post(51, format!("csrf={t}&name=auditor&password={auditor_pw}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "another account from a fresh address signs in"
+    );
+}
