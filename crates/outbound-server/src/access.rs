@@ -21,6 +21,8 @@ pub enum Action {
     ReadAudit,
     /// Read complaints (they hold personal data: text and contact).
     ReadComplaints,
+    /// Upload a file to the scanner (it may hold personal data).
+    Scan,
 }
 
 impl Action {
@@ -33,6 +35,7 @@ impl Action {
             Action::ReadBatches => "read the ledger's batches",
             Action::ReadAudit => "read the audit log",
             Action::ReadComplaints => "read complaints",
+            Action::Scan => "scan files",
         }
     }
 }
@@ -55,6 +58,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         ),
         ReadAudit => true,
         ReadComplaints => matches!(role, Admin | Compliance | Auditor),
+        Scan => matches!(role, Admin | Compliance | Engineer | Auditor),
     }
 }
 

@@ -184,7 +184,7 @@ fn render(
         // without a session (sign-in, complaint) passes its own in `extra`.
         csrf => user.map_or_else(|| extra.get_attr("csrf").unwrap_or_default(), |u| Value::from(u.csrf.as_str())),
         can_complaints => user.is_some_and(|u| allows(u.account.role, Action::ReadComplaints)),
-        can_scan => user.is_some_and(|u| scans::may_scan(u.account.role)),
+        can_scan => user.is_some_and(|u| allows(u.account.role, Action::Scan)),
         ..extra
     };
     let body = templates()

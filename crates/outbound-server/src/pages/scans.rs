@@ -12,23 +12,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use outbound_scan::{Kind, ScanOptions, ScanReport};
-use outbound_store::Role;
 
 use super::jobs::message_page;
 use super::{LangQuery, csrf_refused, forbidden_page, language, render};
+use crate::access::{Action, allows};
 use crate::auth::{PageUser, same_secret};
 use crate::state::AppState;
 
 /// The largest upload a scan takes.
 pub(super) const MAX_UPLOAD: usize = 50 * 1024 * 1024;
-
-/// Roles that may scan files: those that handle the data, and the auditor.
-pub(super) fn may_scan(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Admin | Role::Compliance | Role::Engineer | Role::Auditor
-    )
-}
 
 /// GET `/scans`: the upload form.
 pub(super) async fn scans_page(
@@ -38,7 +30,7 @@ pub(super) async fn scans_page(
     user: PageUser,
 ) -> Response {
     let lang = language(&q, &headers);
-    if !may_scan(user.account.role) {
+    if !allows(user.account.role, Action::Scan) {
         return forbidden_page(lang, &user);
     }
     let map = state.map();
@@ -78,7 +70,7 @@ pub(super) async fn start_scan(
 ) -> Response {
     let lang = language(&LangQuery::default(), &headers);
     // Refused before a byte of the upload is read.
-    if !may_scan(user.account.role) {
+    if !allows(user.account.role, Action::Scan) {
         return forbidden_page(lang, &user);
     }
     let (mut csrf, mut target, mut file, mut name) = (String::new(), String::new(), None, None);
@@ -261,6 +253,7 @@ fn summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use outbound_store::Role;
 
     #[test]
     fn only_known_extensions_name_the_format() {
@@ -272,7 +265,10 @@ mod tests {
 
     #[test]
     fn roles_that_may_scan() {
-        let can: Vec<Role> = Role::ALL.into_iter().filter(|r| may_scan(*r)).collect();
+        let can: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| allows(*r, Action::Scan))
+            .collect();
         assert_eq!(
             can,
             [Role::Admin, Role::Compliance, Role::Engineer, Role::Auditor]
