@@ -9,10 +9,13 @@ use std::path::PathBuf;
 
 pub mod accounts;
 pub mod audit;
+pub mod c2sp;
 pub mod consent;
+pub mod incidents;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
+pub mod recipients;
 pub mod routes;
 pub mod schema;
 pub mod signed_head;
@@ -138,6 +141,10 @@ pub enum StoreError {
         /// What was looked for ("account `ana`").
         what: String,
     },
+    /// A log origin (the checkpoint's first line and its key's name) that a
+    /// signed note cannot carry.
+    #[error("a log origin is printable ASCII with no space and no `+`")]
+    InvalidOrigin,
     /// The 12 months before a date fall outside the calendar's range.
     #[error("store: the 12 months before the date are out of range")]
     DateRange(#[source] jiff::Error),

@@ -133,5 +133,14 @@ pub fn migrations(backend: Backend) -> Vec<String> {
             transfer TEXT
         )"
     .to_string();
-    vec![v1, v2, v3, v4]
+    // v5: incidents (`incidents.rs`); v6: recipients' obligations and
+    // attestations (`recipients.rs`).
+    vec![
+        v1,
+        v2,
+        v3,
+        v4,
+        crate::incidents::migration(backend),
+        crate::recipients::migration(backend),
+    ]
 }

@@ -56,6 +56,8 @@ pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS, COMPLAINTS];
 /// Every row of the small tables, into `d`.
 pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
     crate::accounts::parts(conn, d).await?;
+    crate::incidents::parts(conn, d).await?;
+    crate::recipients::parts(conn, d).await?;
     Ok(())
 }
 
