@@ -46,12 +46,12 @@ pub(crate) const TOKENS: &str = r#"["tokens"]"#;
 /// The part that summarises the complaints received.
 pub(crate) const COMPLAINTS: &str = r#"["complaints"]"#;
 
-/// The parts of the small tables (accounts, tokens, workflows): few rows,
+/// The parts of the small tables (accounts, tokens, workflow registers): few rows,
 /// rehashed in full before every write and before a credential is trusted,
 /// so that a row edited behind the log's back is refused, never honoured.
 /// A module that keeps such a table adds its parts here and its rows in
 /// [`small_parts`].
-pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS, COMPLAINTS];
+pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS];
 
 /// Every row of the small tables, into `d`.
 pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
@@ -398,6 +398,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreEr
     }
     route_parts(conn, &mut d).await?;
     small_parts(conn, &mut d).await?;
+    crate::accounts::complaint_parts(conn, &mut d).await?;
     let sql = format!("SELECT {BATCH_COLUMNS} FROM batches");
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
