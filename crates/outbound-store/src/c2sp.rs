@@ -246,10 +246,9 @@ pub fn open_note<'a>(note: &'a str, verifier: &'a str) -> Result<(&'a str, &'a s
 }
 
 fn parse_verifier_key(text: &str) -> Result<(&str, [u8; 4], VerifyingKey), NoteError> {
-    let mut parts = text.trim().split('+');
-    let (Some(name), Some(id), Some(key), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // The base64 key may itself contain `+`; the name and the id cannot.
+    let mut parts = text.trim().splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(NoteError::BadVerifierKey("three parts separated by `+`"));
     };
     let id: [u8; 4] = hex::decode(id)
@@ -585,7 +584,7 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 /// Decodes standard padded base64; `None` unless the text is canonical
 /// (the form [`base64_encode`] writes).
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);

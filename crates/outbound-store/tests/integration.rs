@@ -2,6 +2,7 @@
 //! signed heads and bundles, tamper detection, and the store on both backends.
 
 mod accounts;
+mod c2sp;
 mod merkle_props;
 mod merkle_signed_head;
 mod merkle_tamper;

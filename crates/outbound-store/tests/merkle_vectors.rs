@@ -27,7 +27,7 @@ fn h(s: &str) -> Hash {
 }
 
 /// `LeafInputs()` of `testonly/constants.go`.
-const LEAF_INPUTS: [&str; 8] = [
+pub(crate) const LEAF_INPUTS: [&str; 8] = [
     "",
     "00",
     "10",
@@ -64,7 +64,7 @@ const NODE_HASHES: [&[&str]; 4] = [
 ];
 
 /// `RootHashes()` of `testonly/constants.go`, indexed by tree size.
-const ROOTS: [&str; 9] = [
+pub(crate) const ROOTS: [&str; 9] = [
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
