@@ -11,6 +11,7 @@ pub mod data;
 pub mod determination;
 pub mod facts;
 pub mod format;
+pub mod incident;
 pub mod regime;
 pub mod trend;
 

@@ -8,3 +8,4 @@ mod cn_before_2024;
 mod cn_provisions_2024;
 mod counts;
 mod eu;
+mod incident;
