@@ -204,3 +204,71 @@ fn ledger_and_audit_commands() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("INVALID"));
 }
+
+/// `audit checkpoint` prints a C2SP signed note of the newest signed head,
+/// which `audit verifier-key`'s key opens; a store that does not verify gets none.
+#[test]
+fn audit_checkpoint_and_verifier_key() {
+    use outbound_store::c2sp::Checkpoint;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    assert_eq!(run(&store, &["store", "init"]).0, 0);
+    for (cmd, reason) in [
+        ("suspend", "order 1"),
+        ("resume", "lifted"),
+        ("suspend", "order 2"),
+    ] {
+        let (code, out, err) = run(&store, &["route", cmd, "crm-to-parent", "--reason", reason]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, note, err) = run(&store, &["audit", "checkpoint"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, vkey, _) = run(&store, &["audit", "verifier-key"]);
+    assert_eq!(code, 0);
+    let vkey = vkey.trim();
+    let origin = note.lines().next().unwrap();
+    assert!(origin.starts_with("outbound.invalid/audit/"), "{note}");
+    assert!(vkey.starts_with(&format!("{origin}+")), "{vkey}");
+    let cp = Checkpoint::open(&note, vkey).unwrap();
+    assert_eq!(cp.size, 3);
+    let (_, head, _) = run(&store, &["audit", "head"]);
+    let head: serde_json::Value = serde_json::from_str(&head).unwrap();
+    assert_eq!(head["head"]["root"], hex::encode(cp.root));
+    assert_eq!(head["head"]["size"], 3);
+    // Same state, same note (Ed25519 is deterministic); a changed byte fails.
+    assert_eq!(run(&store, &["audit", "checkpoint"]).1, note);
+    assert!(Checkpoint::open(&note.replacen("\n3\n", "\n4\n", 1), vkey).is_err());
+
+    // An origin of one's own names the key too; it must be a valid key name.
+    let (code, mine, _) = run(
+        &store,
+        &["audit", "checkpoint", "--origin", "example.com/outbound"],
+    );
+    assert_eq!(code, 0);
+    let (_, my_key, _) = run(
+        &store,
+        &["audit", "verifier-key", "--origin", "example.com/outbound"],
+    );
+    assert_eq!(
+        Checkpoint::open(&mine, my_key.trim()).unwrap().root,
+        cp.root
+    );
+    assert!(Checkpoint::open(&mine, vkey).is_err());
+    for args in [
+        &["audit", "checkpoint", "--origin", "a b"][..],
+        &["audit", "verifier-key", "--origin", "a+b"],
+    ] {
+        let (code, out, err) = run(&store, args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.is_empty() && err.contains("origin"), "{err}");
+    }
+
+    // Another signing key than the one that signed the heads: the store does
+    // not verify with it, and no checkpoint is signed.
+    let key = dir.path().join("store.db.keys/signing.key");
+    std::fs::write(&key, "11".repeat(32)).unwrap();
+    let (code, out, err) = run(&store, &["audit", "checkpoint"]);
+    assert_ne!(code, 0);
+    assert!(out.is_empty() && err.contains("does not verify"), "{err}");
+}

@@ -1,15 +1,17 @@
-//! `outbound audit verify|head|prove|consistency|check`: the audit log and
-//! the proofs a third party checks with the public key alone.
+//! `outbound audit verify|head|prove|consistency|check|checkpoint|verifier-key`:
+//! the audit log and the proofs a third party checks with the public key
+//! alone, in Outbound's JSON or as C2SP signed notes.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
+use outbound_store::c2sp;
 use outbound_store::signed_head::{
     ProofBundle, SignedTreeHead, format_verifying_key, parse_verifying_key,
 };
 
 use super::StoreOpts;
-use crate::output::{Format, outln, print_json};
+use crate::output::{Format, out, outln, print_json};
 
 #[derive(clap::Subcommand, Debug)]
 pub(crate) enum AuditCmd {
@@ -40,6 +42,22 @@ pub(crate) enum AuditCmd {
     Consistency {
         /// The earlier head, as printed by `outbound audit head`.
         old_head: PathBuf,
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// Print the log's current checkpoint as a C2SP signed note (origin, size, base64 root, signature).
+    Checkpoint {
+        /// The log's origin, also the key's name. Default: `outbound.invalid/audit/<key id>`.
+        #[arg(long)]
+        origin: Option<String>,
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// Print the note verifier key (`<name>+<key id>+<key>`) that checks the checkpoints.
+    VerifierKey {
+        /// The log's origin, as given to `checkpoint`.
+        #[arg(long)]
+        origin: Option<String>,
         #[command(flatten)]
         store: StoreOpts,
     },
@@ -112,6 +130,27 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
                 "{}",
                 ProofBundle::Consistency(s.audit_consistency(head)?).to_json()
             )?;
+            Ok(0)
+        }
+        AuditCmd::Checkpoint { origin, store } => {
+            let (s, k) = store.open()?;
+            let origin = origin
+                .clone()
+                .unwrap_or_else(|| c2sp::default_origin(&k.verifying()));
+            let (_, note) = s.audit_checkpoint(&k, &origin)?;
+            // Exactly the note: it ends in a newline, which is signed-note syntax.
+            out!("{note}")?;
+            Ok(0)
+        }
+        AuditCmd::VerifierKey { origin, store } => {
+            let (_, k) = store.open()?;
+            let origin = origin
+                .clone()
+                .unwrap_or_else(|| c2sp::default_origin(&k.verifying()));
+            if !c2sp::valid_origin(&origin) {
+                anyhow::bail!("--origin: {}", outbound_store::StoreError::InvalidOrigin);
+            }
+            outln!("{}", c2sp::verifier_key(&origin, &k.verifying()))?;
             Ok(0)
         }
         AuditCmd::Check { bundle, key } => {
