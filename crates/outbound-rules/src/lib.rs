@@ -12,6 +12,7 @@ pub mod determination;
 pub mod facts;
 pub mod format;
 pub mod incident;
+pub mod recipient;
 pub mod regime;
 pub mod trend;
 

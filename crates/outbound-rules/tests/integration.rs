@@ -9,3 +9,4 @@ mod cn_provisions_2024;
 mod counts;
 mod eu;
 mod incident;
+mod recipient;
