@@ -51,7 +51,7 @@ pub(crate) const COMPLAINTS: &str = r#"["complaints"]"#;
 /// so that a row edited behind the log's back is refused, never honoured.
 /// A module that keeps such a table adds its parts here and its rows in
 /// [`small_parts`].
-pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS];
+pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS, crate::recipients::ATTESTATIONS];
 
 /// Every row of the small tables, into `d`.
 pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
@@ -99,6 +99,7 @@ pub(crate) fn describe(part: &str) -> String {
         Some("accounts") => "the accounts".into(),
         Some("tokens") => "the API tokens".into(),
         Some("complaints") => "the complaints".into(),
+        Some("attestations") => "the recipients' attestations".into(),
         _ => "an unknown part of the ledger".into(),
     }
 }

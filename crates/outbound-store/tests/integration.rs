@@ -7,5 +7,6 @@ mod merkle_props;
 mod merkle_signed_head;
 mod merkle_tamper;
 mod merkle_vectors;
+mod recipients;
 mod store;
 mod tamper_tables;
