@@ -45,13 +45,15 @@ pub(crate) const ACCOUNTS: &str = r#"["accounts"]"#;
 pub(crate) const TOKENS: &str = r#"["tokens"]"#;
 /// The part that summarises the complaints received.
 pub(crate) const COMPLAINTS: &str = r#"["complaints"]"#;
+/// The part that summarises the incident register.
+pub(crate) const INCIDENTS: &str = r#"["incidents"]"#;
 
 /// The parts of the small tables (accounts, tokens, workflow registers): few rows,
 /// rehashed in full before every write and before a credential is trusted,
 /// so that a row edited behind the log's back is refused, never honoured.
 /// A module that keeps such a table adds its parts here and its rows in
 /// [`small_parts`].
-pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS, crate::recipients::ATTESTATIONS];
+pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS, INCIDENTS, crate::recipients::ATTESTATIONS];
 
 /// Every row of the small tables, into `d`.
 pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
@@ -100,6 +102,7 @@ pub(crate) fn describe(part: &str) -> String {
         Some("tokens") => "the API tokens".into(),
         Some("complaints") => "the complaints".into(),
         Some("attestations") => "the recipients' attestations".into(),
+        Some("incidents") => "the incident register".into(),
         _ => "an unknown part of the ledger".into(),
     }
 }
