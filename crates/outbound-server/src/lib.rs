@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod jobs;
+pub mod log;
 pub mod pages;
 pub mod state;
 
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> axum::Router {
             }),
         )
         .merge(pages::router())
+        .merge(log::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::map_response(auth::security_headers))

@@ -4,5 +4,6 @@
 mod api;
 mod common;
 mod jobs;
+mod log;
 mod pages;
 mod security;

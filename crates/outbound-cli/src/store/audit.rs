@@ -47,8 +47,9 @@ pub(crate) enum AuditCmd {
     },
     /// Print the log's current checkpoint as a C2SP signed note (origin, size, base64 root, signature).
     Checkpoint {
-        /// The log's origin, also the key's name. Default: `outbound.invalid/audit/<key id>`.
-        #[arg(long)]
+        /// The log's origin, also the key's name (`outbound serve` reads the same variable).
+        /// Default: `outbound.invalid/audit/<key id>`.
+        #[arg(long, env = "OUTBOUND_LOG_ORIGIN")]
         origin: Option<String>,
         #[command(flatten)]
         store: StoreOpts,
@@ -56,7 +57,7 @@ pub(crate) enum AuditCmd {
     /// Print the note verifier key (`<name>+<key id>+<key>`) that checks the checkpoints.
     VerifierKey {
         /// The log's origin, as given to `checkpoint`.
-        #[arg(long)]
+        #[arg(long, env = "OUTBOUND_LOG_ORIGIN")]
         origin: Option<String>,
         #[command(flatten)]
         store: StoreOpts,

@@ -1,0 +1,155 @@
+//! The public log: `/log/checkpoint` and the C2SP tiles, without an account,
+//! checked against trees rebuilt from the entry bundles served.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use outbound_store::c2sp::{Checkpoint, default_origin, verifier_key};
+use outbound_store::merkle::{Hash, leaf_hash, root};
+use tower::ServiceExt;
+
+use crate::common::{App, app};
+
+async fn get(app: &App, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// Entries of a bundle: 2-byte big-endian length, then the bytes.
+fn unbundle(mut b: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let n = u16::from_be_bytes([b[0], b[1]]) as usize;
+        out.push(b[2..2 + n].to_vec());
+        b = &b[2 + n..];
+    }
+    out
+}
+
+async fn served_checkpoint(app: &App, vkey: &str) -> Checkpoint {
+    let (status, h, body) = get(app, "/log/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&h, "content-type"), "text/plain; charset=utf-8");
+    Checkpoint::open(std::str::from_utf8(&body).unwrap(), vkey).unwrap()
+}
+
+async fn log_is_public_and_verifiable(pg: bool) {
+    let Some(app) = tokio::task::block_in_place(|| app(pg)) else {
+        return;
+    };
+    let (store, keys) = tokio::task::block_in_place(|| app.open_store());
+    let vkey = verifier_key(&default_origin(&keys.verifying()), &keys.verifying());
+    let before = served_checkpoint(&app, &vkey).await;
+    // The accounts and tokens of the test app are entries already.
+    assert!(before.size > 0);
+
+    let entries: Vec<(&str, serde_json::Value)> = (0..300)
+        .map(|i| ("test", serde_json::json!({ "n": i })))
+        .collect();
+    tokio::task::block_in_place(|| store.audit_append_many(&keys, &entries)).unwrap();
+    let size = before.size + 300;
+    let cp = served_checkpoint(&app, &vkey).await;
+    assert_eq!(cp.size, size);
+
+    // Every entry from the bundles; their leaves give the checkpoint's root.
+    let full = size / 256;
+    let mut leaves: Vec<Hash> = Vec::new();
+    for n in 0..=full {
+        let path = if n < full {
+            format!("/log/tile/entries/{n:03}")
+        } else {
+            format!("/log/tile/entries/{n:03}.p/{}", size % 256)
+        };
+        let (status, h, body) = get(&app, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(header(&h, "content-type"), "application/octet-stream");
+        let cache = header(&h, "cache-control");
+        if n < full {
+            assert_eq!(cache, "public, max-age=31536000, immutable");
+        } else {
+            assert!(!cache.contains("immutable"), "{cache}");
+        }
+        leaves.extend(unbundle(&body).iter().map(|e| leaf_hash(e)));
+    }
+    assert_eq!(leaves.len() as u64, size);
+    assert_eq!(root(&leaves), cp.root);
+    // Hash tiles: leaves at level 0, roots of 256 leaves at level 1.
+    let (status, _, t) = get(&app, "/log/tile/0/000").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(t, leaves[..256].concat());
+    let p = format!("/log/tile/0/001.p/{}", size - 256);
+    assert_eq!(get(&app, &p).await.2, leaves[256..].concat());
+    assert_eq!(
+        get(&app, "/log/tile/1/000.p/1").await.2,
+        root(&leaves[..256])
+    );
+
+    // Not in the tree, or not canonical: 404 with the contract's error.
+    for path in [
+        "/log/tile/0/001".to_string(),
+        format!("/log/tile/0/001.p/{}", size - 257),
+        "/log/tile/1/000".into(),
+        "/log/tile/0/002.p/1".into(),
+        "/log/tile/0/0001".into(),
+        "/log/tile/00/000".into(),
+        "/log/tile/64/000".into(),
+        "/log/tile/0/000.p/0".into(),
+        "/log/tile/0/001.p/256".into(),
+        "/log/tile/0/x000/001".into(),
+        "/log/tile/data/000".into(),
+        "/log/tile/entries/".into(),
+    ] {
+        let (status, _, body) = get(&app, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "not_found", "{path}");
+    }
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method("POST")
+                .uri("/log/checkpoint")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // A store that does not verify publishes no checkpoint.
+    tokio::task::block_in_place(|| {
+        app.tamper(&format!(
+            "UPDATE audit_entries SET body = body || ' ' WHERE idx = {}",
+            size - 1
+        ))
+    });
+    let (status, _, body) = get(&app, "/log/checkpoint").await;
+    assert!(status.is_server_error(), "{status}");
+    assert!(!String::from_utf8_lossy(&body).contains("\u{2014}"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_is_public_and_verifiable_sqlite() {
+    log_is_public_and_verifiable(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_is_public_and_verifiable_postgres() {
+    log_is_public_and_verifiable(true).await;
+}
