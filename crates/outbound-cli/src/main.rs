@@ -11,6 +11,7 @@ mod demo;
 mod evaluate;
 mod gate;
 mod init;
+mod recipient;
 mod output;
 mod report;
 mod rules;
@@ -84,6 +85,9 @@ enum Command {
     /// Suspend or resume a route (a regulator's order, a recipient in breach).
     #[command(subcommand)]
     Route(store::route::RouteCmd),
+    /// Overseas recipients: the obligations they signed, their attestations, where each stands.
+    #[command(subcommand)]
+    Recipient(recipient::RecipientCmd),
     /// Import or withdraw separate consents.
     #[command(subcommand)]
     Consent(store::consent::ConsentCmd),
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
         Command::Status(args) => status::run(&args),
         Command::Store(cmd) => store::run(&cmd),
         Command::Route(cmd) => store::route::run(&cmd),
+        Command::Recipient(cmd) => recipient::run(&cmd),
         Command::Consent(cmd) => store::consent::run(&cmd),
         Command::Audit(cmd) => store::audit::run(&cmd),
         Command::Report(args) => report::run(&args),

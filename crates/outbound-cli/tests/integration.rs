@@ -8,6 +8,7 @@ mod contracts;
 mod facts_fuzz;
 mod gate_kill;
 mod gate_trust;
+mod recipient_cli;
 mod report_cli;
 mod serve_cli;
 mod store_cli;

@@ -165,6 +165,21 @@ pub fn check(new: &NewAttestation, by: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The SHA-256 (hex, lowercase) of an evidence file read from `r`, streamed.
+pub fn evidence_sha256(mut r: impl std::io::Read) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 fn row(a: &Attestation) -> serde_json::Value {
     serde_json::json!([
         a.id,
