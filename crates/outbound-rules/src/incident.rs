@@ -360,6 +360,39 @@ pub fn clocks(f: &IncidentFacts) -> Vec<Clock> {
     out
 }
 
+/// A clock with where it stands, for listing.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClockView {
+    /// The clock.
+    #[serde(flatten)]
+    pub clock: Clock,
+    /// Running, met or missed.
+    pub state: ClockState,
+    /// When the notice was sent, if it was.
+    pub met_at: Option<Timestamp>,
+}
+
+/// The clocks of an incident and where each stands at `now`, given the
+/// notices sent (clock id → when). A notice recorded under an id that is not
+/// one of the clocks is ignored here.
+pub fn clock_views(
+    f: &IncidentFacts,
+    notices: &std::collections::BTreeMap<String, Timestamp>,
+    now: Timestamp,
+) -> Vec<ClockView> {
+    clocks(f)
+        .into_iter()
+        .map(|c| {
+            let met_at = notices.get(&c.id).copied();
+            ClockView {
+                state: c.state(met_at, now),
+                met_at,
+                clock: c,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,3 +220,43 @@ fn grades_parse_and_order() {
     let e = "severe".parse::<Grade>().unwrap_err();
     assert!(e.to_string().contains("relatively_major"), "{e}");
 }
+
+#[test]
+fn views_show_each_clock_running_met_or_missed() {
+    let f = facts(
+        "2026-11-23T08:00:00Z",
+        Grade::RelativelyMajor,
+        &["CN", "EU"],
+        false,
+    );
+    let notices = [
+        ("cn-cac-4h".to_string(), ts("2026-11-23T12:00:00Z")),
+        (
+            "eu-gdpr33-authority".to_string(),
+            ts("2026-11-26T08:00:01Z"),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let v = outbound_rules::incident::clock_views(&f, &notices, ts("2026-11-24T00:00:00Z"));
+    let st = |id: &str| v.iter().find(|c| c.clock.id == id).unwrap().state;
+    assert_eq!(st("cn-cac-4h"), ClockState::Met);
+    assert_eq!(st("eu-gdpr33-authority"), ClockState::Missed);
+    assert_eq!(st("cn-pipl57-authority"), ClockState::Running);
+    let j = serde_json::to_value(&v).unwrap();
+    let cac = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cn-cac-4h")
+        .unwrap();
+    assert_eq!(cac["state"], "met");
+    assert_eq!(cac["due"], "2026-11-23T12:00:00Z");
+    let pipl = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cn-pipl57-authority")
+        .unwrap();
+    assert_eq!(pipl["due"], "immediately");
+}

@@ -39,6 +39,7 @@ pub(crate) fn migration(_backend: Backend) -> String {
         severity TEXT NOT NULL,
         ciio BIGINT NOT NULL,
         transfers TEXT NOT NULL,
+        regimes TEXT NOT NULL,
         individuals_affected BIGINT,
         state TEXT NOT NULL,
         closed_at TEXT,
@@ -65,6 +66,9 @@ pub struct Incident {
     pub ciio: bool,
     /// The transfers it touches.
     pub transfers: Vec<String>,
+    /// The regimes those transfers involved when it was opened (`CN`, `EU` …):
+    /// the clocks are those of these regimes.
+    pub regimes: Vec<String>,
     /// How many individuals are affected, if known.
     pub individuals_affected: Option<i64>,
     /// `open` or `closed`.
@@ -90,6 +94,8 @@ pub struct NewIncident<'a> {
     pub ciio: bool,
     /// The transfers it touches (at least one).
     pub transfers: &'a [String],
+    /// The regimes they involve.
+    pub regimes: &'a [String],
     /// How many individuals are affected, if known.
     pub individuals_affected: Option<i64>,
 }
@@ -135,6 +141,7 @@ fn row(i: &Incident) -> serde_json::Value {
         i.severity,
         i.ciio,
         i.transfers,
+        i.regimes,
         i.individuals_affected,
         i.state,
         i.closed_at,
@@ -144,7 +151,7 @@ fn row(i: &Incident) -> serde_json::Value {
 }
 
 const COLUMNS: &str = "id, opened_at, discovered_at, title, severity, ciio, transfers, \
-     individuals_affected, state, closed_at, measures, notices";
+     regimes, individuals_affected, state, closed_at, measures, notices";
 
 fn of(r: &sqlx::any::AnyRow) -> Result<Incident, StoreError> {
     let malformed = |what: &'static str| {
@@ -154,7 +161,8 @@ fn of(r: &sqlx::any::AnyRow) -> Result<Incident, StoreError> {
         }
     };
     let transfers: String = r.try_get(6)?;
-    let notices: String = r.try_get(11)?;
+    let regimes: String = r.try_get(7)?;
+    let notices: String = r.try_get(12)?;
     Ok(Incident {
         id: r.try_get(0)?,
         opened_at: r.try_get(1)?,
@@ -163,10 +171,11 @@ fn of(r: &sqlx::any::AnyRow) -> Result<Incident, StoreError> {
         severity: r.try_get(4)?,
         ciio: r.try_get::<i64, _>(5)? != 0,
         transfers: serde_json::from_str(&transfers).map_err(malformed("incident transfers"))?,
-        individuals_affected: r.try_get(7)?,
-        state: r.try_get(8)?,
-        closed_at: r.try_get(9)?,
-        measures: r.try_get(10)?,
+        regimes: serde_json::from_str(&regimes).map_err(malformed("incident regimes"))?,
+        individuals_affected: r.try_get(8)?,
+        state: r.try_get(9)?,
+        closed_at: r.try_get(10)?,
+        measures: r.try_get(11)?,
         notices: serde_json::from_str(&notices).map_err(malformed("incident notices"))?,
     })
 }
@@ -254,6 +263,9 @@ impl Store {
         let mut transfers = new.transfers.to_vec();
         transfers.sort();
         transfers.dedup();
+        let mut regimes = new.regimes.to_vec();
+        regimes.sort();
+        regimes.dedup();
         self.run("open an incident", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
@@ -270,6 +282,7 @@ impl Store {
                 severity: new.severity.to_string(),
                 ciio: new.ciio,
                 transfers,
+                regimes,
                 individuals_affected: new.individuals_affected,
                 state: "open".into(),
                 closed_at: None,
@@ -277,7 +290,7 @@ impl Store {
                 notices: BTreeMap::new(),
             };
             let sql =
-                format!("INSERT INTO incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+                format!("INSERT INTO incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(i.id.clone())
                 .bind(i.opened_at.clone())
@@ -286,6 +299,7 @@ impl Store {
                 .bind(i.severity.clone())
                 .bind(i64::from(i.ciio))
                 .bind(serde_json::json!(i.transfers).to_string())
+                .bind(serde_json::json!(i.regimes).to_string())
                 .bind(i.individuals_affected)
                 .bind(i.state.clone())
                 .bind(i.closed_at.clone())
@@ -298,7 +312,7 @@ impl Store {
             delta.apply(&mut tx).await?;
             let body = serde_json::json!({
                 "incident": i.id, "severity": i.severity, "ciio": i.ciio,
-                "transfers": i.transfers, "discovered_at": i.discovered_at, "by": by,
+                "transfers": i.transfers, "regimes": i.regimes, "discovered_at": i.discovered_at, "by": by,
             });
             crate::audit::append(&mut tx, keys, "incident_opened", body).await?;
             tx.commit().await?;

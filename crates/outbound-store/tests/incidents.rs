@@ -35,6 +35,7 @@ fn open(s: &Store, k: &Keys, title: &str, discovered: &str) -> Result<Incident, 
             severity: "relatively_major",
             ciio: false,
             transfers: &transfers(&["t2", "t1", "t1"]),
+            regimes: &transfers(&["CN", "EU"]),
             individuals_affected: Some(1200),
         },
     )
@@ -50,6 +51,7 @@ fn an_incident_opens_is_noticed_and_closes(s: &Store, k: &Keys) {
     assert_eq!(i.id, "inc-0001");
     assert_eq!(i.discovered_at, "2026-01-05T00:00:00Z", "normalised to UTC");
     assert_eq!(i.transfers, ["t1", "t2"], "sorted, once each");
+    assert_eq!(i.regimes, ["CN", "EU"]);
     assert_eq!(i.state, "open");
     let (kind, body) = last_entry(s);
     assert_eq!(kind, "incident_opened");
@@ -125,6 +127,7 @@ fn bad_input_stores_nothing(s: &Store, k: &Keys) {
                 severity: "general",
                 ciio: false,
                 transfers: &[],
+                regimes: &[],
                 individuals_affected: None,
             },
         )
@@ -215,8 +218,8 @@ fn an_incident_slipped_into_the_database_is_found(s: &Store, k: &Keys) {
     tamper(
         s,
         "INSERT INTO incidents (id, opened_at, discovered_at, title, severity, ciio, transfers, \
-         individuals_affected, state, closed_at, measures, notices) VALUES ('inc-0002', \
-         '2026-01-05T00:00:00Z', '2026-01-05T00:00:00Z', 'forged', 'general', 0, '[\"t1\"]', \
+         regimes, individuals_affected, state, closed_at, measures, notices) VALUES ('inc-0002', \
+         '2026-01-05T00:00:00Z', '2026-01-05T00:00:00Z', 'forged', 'general', 0, '[\"t1\"]', '[]', \
          NULL, 'closed', NULL, NULL, '{}')",
     );
     assert_found_and_refused(s, k, "an inserted incident");
