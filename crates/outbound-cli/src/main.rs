@@ -10,6 +10,7 @@ mod common;
 mod demo;
 mod evaluate;
 mod gate;
+mod incident;
 mod init;
 mod recipient;
 mod output;
@@ -106,6 +107,9 @@ enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(serve::TokenCmd),
+    /// The incident register and its notification clocks.
+    #[command(subcommand)]
+    Incident(incident::IncidentCmd),
 }
 
 fn main() -> ExitCode {
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run_serve(&args),
         Command::User(cmd) => serve::run_user(&cmd),
         Command::Token(cmd) => serve::run_token(&cmd),
+        Command::Incident(cmd) => incident::run(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

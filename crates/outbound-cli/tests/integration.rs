@@ -8,6 +8,7 @@ mod contracts;
 mod facts_fuzz;
 mod gate_kill;
 mod gate_trust;
+mod incident_cli;
 mod recipient_cli;
 mod report_cli;
 mod serve_cli;

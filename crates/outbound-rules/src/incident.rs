@@ -222,6 +222,50 @@ pub fn regimes_involved<'a>(
     out
 }
 
+/// The transfers named by an incident, checked against the map: the regimes
+/// their exporters and recipients involve, and whether any exporter is a
+/// critical information infrastructure operator. Errs naming the first
+/// transfer id the map does not have.
+pub fn involved(
+    map: &outbound_model::DataMap,
+    transfers: &[String],
+) -> Result<(BTreeSet<String>, bool), String> {
+    let mut parties = Vec::new();
+    let mut ciio = false;
+    for id in transfers {
+        let t = map
+            .transfer(id)
+            .ok_or_else(|| format!("unknown transfer `{id}`: the data map has no such transfer"))?;
+        let e = map.exporter(&t.exporter);
+        let r = map.recipient(&t.recipient);
+        ciio |= e.is_some_and(|e| e.ciio);
+        parties.push((
+            e.map_or("", |e| e.country.as_str()),
+            r.map_or("", |r| r.country.as_str()),
+        ));
+    }
+    Ok((regimes_involved(parties), ciio))
+}
+
+impl IncidentFacts {
+    /// Facts from the register's text fields (an RFC 3339 time, a grade id).
+    pub fn parse(
+        discovered_at: &str,
+        severity: &str,
+        regimes: &[String],
+        ciio: bool,
+    ) -> Result<IncidentFacts, String> {
+        Ok(IncidentFacts {
+            discovered_at: discovered_at
+                .parse()
+                .map_err(|_| format!("`{discovered_at}` is not an RFC 3339 time"))?,
+            grade: severity.parse().map_err(|e: UnknownGrade| e.to_string())?,
+            regimes: regimes.iter().cloned().collect(),
+            ciio,
+        })
+    }
+}
+
 /// When a clock falls due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Due {
