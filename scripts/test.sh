@@ -11,6 +11,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v go >/dev/null 2>&1 || need+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || need+=(golang-golang-x-mod-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need[*]} from Debian's packages"
@@ -50,6 +52,11 @@ cargo test --workspace --all-features "$@"
 # OpenAPI document (schemathesis), on a live server over the demo's store.
 echo "== scripts/web-test.sh"
 scripts/web-test.sh
+
+# The audit log's C2SP checkpoints, tiles, inclusion and consistency proofs,
+# verified over HTTP by Go's golang.org/x/mod/sumdb/{note,tlog} (Debian's).
+echo "== scripts/tlog-verify.sh"
+scripts/tlog-verify.sh
 
 # The published JSON Schema accepts what the loader accepts: checked with a
 # validator nobody here wrote, on the example map and on `outbound init`'s starter.
