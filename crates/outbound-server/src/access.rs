@@ -23,6 +23,10 @@ pub enum Action {
     ReadComplaints,
     /// Upload a file to the scanner (it may hold personal data).
     Scan,
+    /// Read an overseas recipient's obligations and where they stand (a recipient: its own only).
+    ReadObligations,
+    /// Attest an obligation as an overseas recipient (a recipient: its own only).
+    Attest,
 }
 
 impl Action {
@@ -36,6 +40,8 @@ impl Action {
             Action::ReadAudit => "read the audit log",
             Action::ReadComplaints => "read complaints",
             Action::Scan => "scan files",
+            Action::ReadObligations => "read a recipient's obligations",
+            Action::Attest => "attest a recipient's obligations",
         }
     }
 }
@@ -59,12 +65,37 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadAudit => true,
         ReadComplaints => matches!(role, Admin | Compliance | Auditor),
         Scan => matches!(role, Admin | Compliance | Engineer | Auditor),
+        ReadObligations => matches!(role, Admin | Compliance | Auditor | Recipient | Regulator),
+        Attest => matches!(role, Admin | Recipient),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_recipient_and_admin_attest_and_engineers_do_not_read_obligations() {
+        let attest: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| allows(*r, Action::Attest))
+            .collect();
+        assert_eq!(attest, [Role::Admin, Role::Recipient]);
+        let read: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| allows(*r, Action::ReadObligations))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                Role::Admin,
+                Role::Compliance,
+                Role::Auditor,
+                Role::Recipient,
+                Role::Regulator
+            ]
+        );
+    }
 
     #[test]
     fn only_admin_and_compliance_switch_routes() {

@@ -53,6 +53,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_batches))
         .routes(routes!(checkpoint))
         .routes(routes!(submit_complaint, list_complaints))
+        .routes(routes!(crate::api_recipients::get_obligations))
+        .routes(routes!(crate::api_recipients::post_attestation))
 }
 
 /// A JSON body whose rejection is the contract's error shape (400), not axum's text.
