@@ -27,6 +27,10 @@ pub enum Action {
     ReadObligations,
     /// Attest an obligation as an overseas recipient (a recipient: its own only).
     Attest,
+    /// Read the incident register and its clocks (it holds no personal data).
+    ReadIncidents,
+    /// Open an incident.
+    OpenIncident,
 }
 
 impl Action {
@@ -42,6 +46,8 @@ impl Action {
             Action::Scan => "scan files",
             Action::ReadObligations => "read a recipient's obligations",
             Action::Attest => "attest a recipient's obligations",
+            Action::ReadIncidents => "read incidents",
+            Action::OpenIncident => "open an incident",
         }
     }
 }
@@ -67,6 +73,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         Scan => matches!(role, Admin | Compliance | Engineer | Auditor),
         ReadObligations => matches!(role, Admin | Compliance | Auditor | Recipient | Regulator),
         Attest => matches!(role, Admin | Recipient),
+        ReadIncidents => matches!(role, Admin | Compliance | Auditor | Regulator),
+        OpenIncident => matches!(role, Admin | Compliance),
     }
 }
 
@@ -95,6 +103,21 @@ mod tests {
                 Role::Regulator
             ]
         );
+    }
+
+    #[test]
+    fn the_regulator_reads_incidents_and_only_admin_and_compliance_open_them() {
+        let who = |a| -> Vec<Role> { Role::ALL.into_iter().filter(|r| allows(*r, a)).collect() };
+        assert_eq!(
+            who(Action::ReadIncidents),
+            [
+                Role::Admin,
+                Role::Compliance,
+                Role::Auditor,
+                Role::Regulator
+            ]
+        );
+        assert_eq!(who(Action::OpenIncident), [Role::Admin, Role::Compliance]);
     }
 
     #[test]

@@ -55,6 +55,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit_complaint, list_complaints))
         .routes(routes!(crate::api_recipients::get_obligations))
         .routes(routes!(crate::api_recipients::post_attestation))
+        .routes(routes!(
+            crate::api_incidents::list_incidents,
+            crate::api_incidents::post_incident
+        ))
+        .routes(routes!(crate::api_incidents::get_incident))
 }
 
 /// A JSON body whose rejection is the contract's error shape (400), not axum's text.

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod api;
+pub mod api_incidents;
 pub mod api_recipients;
 pub mod auth;
 pub mod error;
