@@ -8,4 +8,5 @@ mod common;
 mod jobs;
 mod log;
 mod pages;
+mod pages_recipient;
 mod security;

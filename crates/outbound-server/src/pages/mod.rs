@@ -28,6 +28,7 @@ mod chart;
 mod jobs;
 mod map;
 mod overview;
+mod recipient;
 mod scans;
 mod svg;
 mod transfer;
@@ -45,6 +46,8 @@ pub fn router() -> axum::Router<AppState> {
         .route("/transfers/{id}/resume", post(transfer::resume))
         .route("/transfers/{id}/documents/{file}", get(transfer::document))
         .route("/map", get(map::map_page))
+        .route("/recipients/{id}", get(recipient::recipient_page))
+        .route("/recipients/{id}/attest", post(recipient::attest_form))
         .route("/audit", get(audit_page))
         .route("/audit/verify", post(jobs::verify_now))
         .route("/audit/proof", get(jobs::proof))
@@ -96,6 +99,10 @@ fn templates() -> &'static Environment<'static> {
             ("job.html", include_str!("../../templates/job.html")),
             ("scans.html", include_str!("../../templates/scans.html")),
             ("map.html", include_str!("../../templates/map.html")),
+            (
+                "recipient.html",
+                include_str!("../../templates/recipient.html"),
+            ),
             ("message.html", include_str!("../../templates/message.html")),
             (
                 "complaints.html",
