@@ -94,6 +94,7 @@ impl From<StoreError> for ApiError {
                 e.to_string(),
             ),
             StoreError::NotFound { .. } => Self::not_found(e.to_string()),
+            StoreError::Invalid { .. } => Self::bad_request(e.to_string()),
             StoreError::Conflict { .. } => {
                 Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }

@@ -101,7 +101,7 @@ pub struct NewIncident<'a> {
 }
 
 fn invalid(problem: impl Into<String>) -> StoreError {
-    StoreError::Conflict {
+    StoreError::Invalid {
         problem: problem.into(),
     }
 }

@@ -135,6 +135,13 @@ pub enum StoreError {
         /// What already exists (names and ids, never personal data).
         problem: String,
     },
+    /// What was asked for is not valid (a field too long, a time in the
+    /// future, an id of the wrong form); nothing was written.
+    #[error("{problem}")]
+    Invalid {
+        /// What is wrong, naming the field (never repeating free text).
+        problem: String,
+    },
     /// What was asked for does not exist.
     #[error("no {what}")]
     NotFound {

@@ -241,7 +241,7 @@ impl Store {
         by: &str,
         new: &NewAttestation,
     ) -> Result<Attestation, StoreError> {
-        check(new, by).map_err(|problem| StoreError::Conflict { problem })?;
+        check(new, by).map_err(|problem| StoreError::Invalid { problem })?;
         let (at, _) = crate::audit::now();
         self.run("record an attestation", async {
             let mut tx = self.pool.begin().await?;

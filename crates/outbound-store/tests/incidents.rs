@@ -86,7 +86,7 @@ fn an_incident_opens_is_noticed_and_closes(s: &Store, k: &Keys) {
     assert_eq!(kind, "incident_closed");
     assert!(!body.to_string().contains("rotated"), "{body}");
     let e = s.close_incident(k, "bo", "inc-0001", None).unwrap_err();
-    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
 
     let j = open(s, k, "Second", "2026-02-01T00:00:00Z").unwrap();
     assert_eq!(j.id, "inc-0002");
@@ -192,7 +192,7 @@ fn notices_are_recorded_once_and_not_before_discovery(s: &Store, k: &Keys) {
             "2026-01-06T00:00:00Z",
         )
         .unwrap_err();
-    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
     assert_eq!(
         s.incident("inc-0001").unwrap().unwrap().notices["eu-gdpr33-authority"],
         "2026-01-05T00:00:00Z"

@@ -112,7 +112,7 @@ fn bad_input_is_refused_and_nothing_is_stored(s: &Store, k: &Keys) {
     cases.push((a, "at most 100"));
     for (a, says) in cases {
         let e = s.attest(k, "cli", &a).unwrap_err();
-        assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+        assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
         assert!(e.to_string().contains(says), "{e}");
         assert!(!e.to_string().contains("xxxx"), "no input echoed: {e}");
     }
