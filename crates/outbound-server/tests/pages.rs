@@ -457,3 +457,63 @@ async fn a_long_map_is_paged_with_attention_first() {
         "the Chinese page counts in Chinese"
     );
 }
+
+/// The incident register shows each clock with its due time, state and
+/// article, in both languages, to the roles that read incidents only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_incident_register_shows_the_clocks() {
+    let a = tokio::task::spawn_blocking(|| crate::common::app(false).unwrap())
+        .await
+        .unwrap();
+    let body = serde_json::json!({
+        "title": "Analytics export sent to the wrong <bucket>",
+        "severity": "relatively_major",
+        "discovered_at": "2026-11-23T08:00:00Z",
+        "transfers": ["analytics-eu"],
+    });
+    let (s, _) = a
+        .call(
+            "POST",
+            "/api/v1/incidents",
+            Some(a.token(Role::Compliance)),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let session = |r: Role| {
+        let id = &a.sessions.iter().find(|(x, _)| *x == r).unwrap().1;
+        format!("outbound_session={id}")
+    };
+    let c = session(Role::Regulator);
+    let page = a.send("GET", "/incidents", &[("cookie", &c)], None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(
+        b.contains("inc-0001") && b.contains("eu-gdpr33-authority"),
+        "{b}"
+    );
+    assert!(
+        b.contains("2026-11-26T08:00:00Z"),
+        "GDPR Art. 33: 72 hours after discovery"
+    );
+    assert!(b.contains("GDPR Art. 33(1)"));
+    assert!(
+        b.contains("wrong &lt;bucket&gt;") && !b.contains("<bucket>"),
+        "the title is text"
+    );
+    assert!(
+        b.contains("href=\"/incidents\""),
+        "the header links the register"
+    );
+    let zh = a
+        .send("GET", "/incidents?lang=zh", &[("cookie", &c)], None)
+        .await;
+    assert!(
+        zh.body.contains("安全事件") && zh.body.contains("较大"),
+        "Chinese grade name"
+    );
+    let e = session(Role::Engineer);
+    let no = a.send("GET", "/incidents", &[("cookie", &e)], None).await;
+    assert_eq!(no.status, StatusCode::FORBIDDEN);
+    assert!(!no.body.contains("inc-0001"));
+}

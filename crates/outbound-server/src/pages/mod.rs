@@ -25,6 +25,7 @@ use crate::auth::{
 use crate::state::AppState;
 
 mod chart;
+mod incidents;
 mod jobs;
 mod map;
 mod overview;
@@ -46,6 +47,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/transfers/{id}/resume", post(transfer::resume))
         .route("/transfers/{id}/documents/{file}", get(transfer::document))
         .route("/map", get(map::map_page))
+        .route("/incidents", get(incidents::incidents_page))
         .route("/recipients/{id}", get(recipient::recipient_page))
         .route("/recipients/{id}/attest", post(recipient::attest_form))
         .route("/audit", get(audit_page))
@@ -99,6 +101,10 @@ fn templates() -> &'static Environment<'static> {
             ("job.html", include_str!("../../templates/job.html")),
             ("scans.html", include_str!("../../templates/scans.html")),
             ("map.html", include_str!("../../templates/map.html")),
+            (
+                "incidents.html",
+                include_str!("../../templates/incidents.html"),
+            ),
             (
                 "recipient.html",
                 include_str!("../../templates/recipient.html"),
@@ -191,6 +197,7 @@ fn render(
         // without a session (sign-in, complaint) passes its own in `extra`.
         csrf => user.map_or_else(|| extra.get_attr("csrf").unwrap_or_default(), |u| Value::from(u.csrf.as_str())),
         can_complaints => user.is_some_and(|u| allows(u.account.role, Action::ReadComplaints)),
+        can_incidents => user.is_some_and(|u| allows(u.account.role, Action::ReadIncidents)),
         can_scan => user.is_some_and(|u| allows(u.account.role, Action::Scan)),
         ..extra
     };
