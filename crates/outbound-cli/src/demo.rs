@@ -256,6 +256,7 @@ fn gate_demo(
             let _ = writeln!(s, "   PDF filing packages: not written: {e}");
         }
     }
+    s.push_str(&supervision_demo(map, as_of, &store, &keys, dir)?);
     let _ = writeln!(
         s,
         "\nThe demo's store, keys, batches and outputs are in {}",
@@ -286,6 +287,139 @@ fn gate_demo(
          then open http://127.0.0.1:8080/ and sign in as `admin` with the password in {}",
         dir.join("store.db").display(),
         pw_file.display()
+    );
+    Ok(s)
+}
+
+/// Part three: supervision after the data has left (issue 14's workflows) —
+/// a recipient attests, an incident starts its clocks and suspends its
+/// route, a complaint arrives. Times are fixed from `as_of`, so the text is
+/// the same on every run.
+fn supervision_demo(
+    map: &outbound_model::DataMap,
+    as_of: Date,
+    store: &outbound_store::Store,
+    keys: &outbound_store::Keys,
+    dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    use outbound_rules::incident::{IncidentFacts, clock_views, involved};
+    use outbound_rules::recipient::{LastAttestation, Standing, checklist, status};
+    use outbound_store::incidents::NewIncident;
+    use outbound_store::recipients::{NewAttestation, Statement};
+    let mut s = String::from("\n8. Supervision after the data has left:\n");
+
+    // A recipient attests one obligation with a (synthetic) evidence file.
+    let recipient = "lumen-inc";
+    let c = checklist(map, recipient)
+        .ok_or_else(|| anyhow::anyhow!("the example has no recipient {recipient}"))?;
+    let evidence = dir.join("retention-policy-2026.txt");
+    std::fs::write(
+        &evidence,
+        "Lumen Holdings retention schedule, reviewed 2026 (synthetic).\n",
+    )?;
+    let hash = outbound_store::recipients::evidence_sha256(std::fs::File::open(&evidence)?)?;
+    let attested = store.attest(
+        keys,
+        "demo",
+        &NewAttestation {
+            recipient: recipient.into(),
+            obligation: "sc-3-5".into(),
+            statement: Statement::Attested,
+            evidence_sha256: vec![hash.clone()],
+            note: None,
+        },
+    )?;
+    let last = vec![LastAttestation {
+        obligation: attested.obligation.clone(),
+        on: as_of,
+        not_met: false,
+    }];
+    let st = status(&c, &last, as_of);
+    let late: Vec<_> = st
+        .iter()
+        .filter(|o| matches!(o.standing, Standing::Overdue | Standing::NotMet))
+        .collect();
+    let _ = writeln!(
+        s,
+        "   - {recipient} attests Standard contract Art. 3(5) (retention and deletion) with one evidence file, SHA-256 {}…;\n     of its {} obligations, {} are overdue or not met as of {as_of}{}",
+        &hash[..16],
+        st.len(),
+        late.len(),
+        late.first().map_or(String::new(), |o| format!(
+            " (the first: {}, due {})",
+            o.reference,
+            o.due.map_or("-".into(), |d| d.to_string())
+        ))
+    );
+
+    // An incident: discovered the day before, it touches one transfer, whose route stops.
+    let discovered = as_of
+        .yesterday()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .at(8, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)?
+        .timestamp();
+    if discovered > jiff::Timestamp::now() {
+        let _ = writeln!(s, "   - (no incident: --as-of is in the future)");
+    } else {
+        let transfers = vec!["analytics-eu".to_string()];
+        let (regimes, ciio) = involved(map, &transfers).map_err(anyhow::Error::msg)?;
+        let regimes: Vec<String> = regimes.into_iter().collect();
+        let i = store.open_incident(
+            keys,
+            "demo",
+            &NewIncident {
+                discovered_at: &discovered.to_string(),
+                title: "Analytics export written to a publicly readable bucket",
+                severity: "relatively_major",
+                ciio,
+                transfers: &transfers,
+                regimes: &regimes,
+                individuals_affected: Some(1200),
+            },
+        )?;
+        store.set_route(
+            keys,
+            "demo",
+            "analytics-eu",
+            true,
+            &format!("incident {}", i.id),
+        )?;
+        let at = as_of
+            .at(12, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)?
+            .timestamp();
+        let f = IncidentFacts::parse(&i.discovered_at, &i.severity, &i.regimes, i.ciio)
+            .map_err(anyhow::Error::msg)?;
+        let _ = writeln!(
+            s,
+            "   - incident {} (relatively major), discovered {discovered}, touches analytics-eu: its route is suspended;\n     its clocks at {at}:",
+            i.id
+        );
+        for v in clock_views(&f, &Default::default(), at) {
+            let _ = writeln!(
+                s,
+                "       {:<24} {:<22} {:<8} {}",
+                v.clock.id,
+                v.clock.due.to_string(),
+                v.state.as_str(),
+                v.clock.citation
+            );
+        }
+    }
+
+    // A complaint through the public channel (Standard Contract Measures Art. 9).
+    let tracking = format!("C-{}", &outbound_server::auth::random_hex()[..16]);
+    store.add_complaint(
+        keys,
+        &tracking,
+        "I was told my order history went to a US company; I want to know what was sent.",
+        None,
+        Some("crm-to-parent"),
+    )?;
+    let _ = writeln!(
+        s,
+        "   - a complaint about crm-to-parent arrives through the public channel (no account; the complainant gets a tracking number)"
     );
     Ok(s)
 }
