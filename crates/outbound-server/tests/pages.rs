@@ -517,3 +517,195 @@ async fn the_incident_register_shows_the_clocks() {
     assert_eq!(no.status, StatusCode::FORBIDDEN);
     assert!(!no.body.contains("inc-0001"));
 }
+
+/// The overview lists the recipients behind on their obligations (counted as
+/// the API counts them) and the open incidents whose clocks run or were
+/// missed, each to the roles that read them; the others see neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_shows_recipients_behind_and_incidents_pending() {
+    let a = tokio::task::spawn_blocking(|| crate::common::app(false).unwrap())
+        .await
+        .unwrap();
+    let session = |r: Role| {
+        let id = &a.sessions.iter().find(|(x, _)| *x == r).unwrap().1;
+        format!("outbound_session={id}")
+    };
+    let overview = |r: Role| {
+        let c = session(r);
+        let a = &a;
+        async move { a.send("GET", "/", &[("cookie", &c)], None).await }
+    };
+    // Nothing open yet: the sections say so.
+    let p = overview(Role::Admin).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body
+            .contains("No open incident has a notification clock running or missed."),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains(r#"id="n-pending">0<"#));
+
+    // The recipient states one obligation not met; an incident discovered an
+    // hour ago (its clocks run) and one a week ago (72 hours missed).
+    let (s, list) = a
+        .call(
+            "GET",
+            "/api/v1/recipients/lumen-inc/obligations",
+            Some(a.token(Role::Admin)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let first = list["obligations"][0]["id"].as_str().unwrap().to_string();
+    let (s, b) = a
+        .call(
+            "POST",
+            "/api/v1/recipients/lumen-inc/attestations",
+            Some(a.token(Role::Recipient)),
+            Some(serde_json::json!({"obligation": first, "statement": "not_met"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let now = jiff::Timestamp::now();
+    let hour_ago = (now - jiff::SignedDuration::from_hours(1)).to_string();
+    let week_ago = (now - jiff::SignedDuration::from_hours(24 * 7)).to_string();
+    for (title, at) in [
+        ("Synthetic: bucket left public", &hour_ago),
+        ("Synthetic: export to the <wrong> host", &week_ago),
+    ] {
+        let (s, b) = a
+            .call(
+                "POST",
+                "/api/v1/incidents",
+                Some(a.token(Role::Compliance)),
+                Some(serde_json::json!({
+                    "title": title, "severity": "relatively_major",
+                    "discovered_at": at, "transfers": ["analytics-eu"],
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (_, now_list) = a
+        .call(
+            "GET",
+            "/api/v1/recipients/lumen-inc/obligations",
+            Some(a.token(Role::Admin)),
+            None,
+        )
+        .await;
+    let count = |s: &str| {
+        now_list["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["standing"] == s)
+            .count()
+    };
+    assert!(count("not_met") >= 1);
+    let (_, incs) = a
+        .call("GET", "/api/v1/incidents", Some(a.token(Role::Admin)), None)
+        .await;
+    let by_title = |t: &str| {
+        incs["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"].as_str().unwrap().contains(t))
+            .unwrap()
+            .clone()
+    };
+    let (new, old) = (by_title("bucket left public"), by_title("wrong"));
+    // The soonest running clock of the new incident is its next due time.
+    let next = new["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["state"] == "running")
+        .filter_map(|c| c["due"].as_str()?.parse::<jiff::Timestamp>().ok())
+        .min()
+        .unwrap()
+        .to_string();
+    assert!(
+        old["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["state"] == "missed"),
+        "{old}"
+    );
+
+    for role in [
+        Role::Admin,
+        Role::Compliance,
+        Role::Auditor,
+        Role::Regulator,
+    ] {
+        let p = overview(role).await;
+        let b = &p.body;
+        assert_eq!(p.status, StatusCode::OK, "{role}");
+        assert!(
+            b.contains(r#"<table id="recipients-behind">"#),
+            "{role}: {b}"
+        );
+        assert!(b.contains(r#"href="/recipients/lumen-inc""#), "{role}");
+        let row = b
+            .split(r#"<table id="recipients-behind">"#)
+            .nth(1)
+            .unwrap()
+            .split("</table>")
+            .next()
+            .unwrap();
+        assert!(
+            row.contains(&format!(
+                r#"<span class="pill bad">{}</span>"#,
+                count("not_met")
+            )),
+            "{role}: the not-met count as the API has it: {row}"
+        );
+        assert!(b.contains(r#"id="n-pending">2<"#), "{role}");
+        assert!(b.contains(r#"<table id="pending-incidents">"#), "{role}");
+        assert!(
+            b.contains(r#"href="/incidents#incident-inc-0001""#),
+            "{role}"
+        );
+        assert!(
+            b.contains(r#"href="/incidents#incident-inc-0002""#),
+            "{role}"
+        );
+        assert!(b.contains(&next), "{role}: the next due time {next}");
+        assert!(b.contains("missed"), "{role}");
+        assert!(
+            b.contains("export to the &lt;wrong&gt; host") && !b.contains("<wrong>"),
+            "{role}: the title is text"
+        );
+    }
+    // The recipient: its own obligations, no incidents.
+    let p = overview(Role::Recipient).await;
+    assert!(p.body.contains(r#"href="/recipients/lumen-inc""#));
+    assert!(!p.body.contains("pending-incidents") && !p.body.contains("inc-0001"));
+    // Roles that read neither see neither.
+    for role in [Role::Engineer, Role::Association] {
+        let p = overview(role).await;
+        assert_eq!(p.status, StatusCode::OK, "{role}");
+        for no in [
+            "recipients-behind",
+            "pending-incidents",
+            "n-behind",
+            "n-pending",
+            "inc-0001",
+            "/recipients/lumen-inc",
+        ] {
+            assert!(!p.body.contains(no), "{role} sees {no}");
+        }
+    }
+    // In Chinese.
+    let c = session(Role::Regulator);
+    let zh = a.send("GET", "/?lang=zh", &[("cookie", &c)], None).await;
+    assert!(
+        zh.body.contains("义务逾期或未履行的接收方") && zh.body.contains("报告时限需关注的事件"),
+        "Chinese headings"
+    );
+    assert!(zh.body.contains("已超时") && zh.body.contains("较大"));
+}

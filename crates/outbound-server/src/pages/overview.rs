@@ -9,12 +9,14 @@ use jiff::civil::Date;
 use minijinja::context;
 use outbound_rules::assess::{ExporterSummary, TransferAssessment};
 use outbound_rules::format::thousands;
-use outbound_store::Role;
+use outbound_store::{Account, Role};
 
 use super::chart::{Threshold, Words, crossing, threshold_chart};
 use super::{LangQuery, Texts, language, render, ser, strings};
 use crate::access::{Action, allows};
 use crate::api::{sees, view};
+use crate::api_incidents::incidents;
+use crate::api_recipients::obligations;
 use crate::auth::PageUser;
 use crate::state::AppState;
 
@@ -122,6 +124,95 @@ fn exporter_view(e: &ExporterSummary, as_of: Date, lang: &str, t: &Texts) -> ser
     serde_json::json!({"id": e.exporter, "name": e.name, "thresholds": lines, "charts": charts})
 }
 
+/// A recipient with obligations overdue or not met, as the API judges them.
+#[derive(serde::Serialize)]
+struct Behind {
+    id: String,
+    name: String,
+    overdue: usize,
+    not_met: usize,
+}
+
+/// The recipients `a` may read whose obligations are overdue or not met
+/// (`api_recipients::obligations`, so the page and the API agree); none for
+/// a role that does not read obligations.
+async fn recipients_behind(state: &AppState, a: &Account) -> Vec<Behind> {
+    if !allows(a.role, Action::ReadObligations) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for r in &state.map().recipients {
+        if a.role == Role::Recipient && a.recipient.as_deref() != Some(r.id.as_str()) {
+            continue;
+        }
+        // A recipient without a checklist (no standard contract) is "not found".
+        let Ok(list) = obligations(state, a, &r.id).await else {
+            continue;
+        };
+        let count = |s: &str| list.obligations.iter().filter(|o| o.standing == s).count();
+        let (overdue, not_met) = (count("overdue"), count("not_met"));
+        if overdue + not_met > 0 {
+            out.push(Behind {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                overdue,
+                not_met,
+            });
+        }
+    }
+    out
+}
+
+/// An open incident with clocks running or missed.
+#[derive(serde::Serialize)]
+struct Pending {
+    id: String,
+    title: String,
+    severity: String,
+    /// The earliest due time of its running clocks (UTC; `immediately` /
+    /// `without undue delay` when none has a time), if one is running.
+    next_due: Option<String>,
+    running: usize,
+    missed: usize,
+}
+
+/// The open incidents with clocks running or missed (`api_incidents::incidents`);
+/// none for a role that does not read incidents.
+async fn incidents_pending(state: &AppState, a: &Account) -> Vec<Pending> {
+    if !allows(a.role, Action::ReadIncidents) {
+        return Vec::new();
+    }
+    let Ok(list) = incidents(state, a).await else {
+        return Vec::new();
+    };
+    list.incidents
+        .into_iter()
+        .filter(|i| i.state == "open")
+        .filter_map(|i| {
+            let running: Vec<_> = i.clocks.iter().filter(|c| c.state == "running").collect();
+            let missed = i.clocks.iter().filter(|c| c.state == "missed").count();
+            if running.is_empty() && missed == 0 {
+                return None;
+            }
+            // The soonest fixed time; a word ("without undue delay") only
+            // when no running clock has a time.
+            let next_due = running
+                .iter()
+                .map(|c| (c.due.parse::<jiff::Timestamp>().ok(), &c.due))
+                .min_by_key(|(t, _)| (t.is_none(), *t))
+                .map(|(_, d)| d.clone());
+            Some(Pending {
+                id: i.id,
+                title: i.title,
+                severity: i.severity,
+                next_due,
+                running: running.len(),
+                missed,
+            })
+        })
+        .collect()
+}
+
 /// Rows of the transfers table per page.
 const PAGE: usize = 100;
 
@@ -208,6 +299,8 @@ pub(super) async fn overview(
     } else {
         0
     };
+    let behind = recipients_behind(&state, a).await;
+    let pending = incidents_pending(&state, a).await;
     render(
         "overview.html",
         StatusCode::OK,
@@ -224,6 +317,10 @@ pub(super) async fn overview(
             obligations => ser(&concern),
             recipient => a.recipient.as_deref().and_then(|r| state.map().recipient(r)).map(|r| ser(serde_json::json!({"name": r.name, "country": r.country}))),
             unsatisfied, suspended, batches,
+            reads_obligations => allows(a.role, Action::ReadObligations),
+            reads_incidents => allows(a.role, Action::ReadIncidents),
+            behind => ser(&behind),
+            pending => ser(&pending),
         },
     )
 }
