@@ -65,6 +65,9 @@ add_entries() {
 size() { "$bin" audit checkpoint | sed -n 2p; }
 
 add_entries 150
+# Entry bundles need an account; the checkpoint and the hash tiles do not.
+"$bin" user add tlog-verifier --role auditor >/dev/null
+token=$("$bin" token create tlog-verifier)
 key=$("$bin" audit verifier-key)
 echo "== tlog-verify: $(size) entries; verifier key $key"
 
@@ -83,11 +86,13 @@ for _ in $(seq 100); do
 done
 
 echo "== tlog-verify: Go verifier against the first checkpoint (saved)"
-"$verify" -url "$base" -key "$key" -save "$tmp/old.checkpoint"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/log/tile/entries/000")
+[ "$code" = 401 ] || { echo "tlog-verify: FAILED: entry bundles without a token answered $code, not 401" >&2; exit 1; }
+"$verify" -url "$base" -key "$key" -token "$token" -save "$tmp/old.checkpoint"
 
 add_entries 130
 echo "== tlog-verify: $(size) entries; Go verifier with the saved checkpoint"
-"$verify" -url "$base" -key "$key" -old "$tmp/old.checkpoint" -records 0,7,255,256,300,511,512
+"$verify" -url "$base" -key "$key" -token "$token" -old "$tmp/old.checkpoint" -records 0,7,255,256,300,511,512
 
 # Must be rejected: one byte of the root changed (current, then the saved one).
 flip() {
@@ -117,10 +122,10 @@ rejected() {
   echo "rejected as it should be: $(tail -n 1 "$tmp/reject.log")"
 }
 echo "== tlog-verify: forged checkpoints"
-rejected -url "$base" -key "$key" -checkpoint "$tmp/forged.checkpoint"
-rejected -url "$base" -key "$key" -old "$tmp/forged-old.checkpoint"
+rejected -url "$base" -key "$key" -token "$token" -checkpoint "$tmp/forged.checkpoint"
+rejected -url "$base" -key "$key" -token "$token" -old "$tmp/forged-old.checkpoint"
 # Another log's key (another origin) does not open this log's checkpoints.
 other=$("$bin" audit verifier-key --origin example.com/another-log)
-rejected -url "$base" -key "$other"
+rejected -url "$base" -key "$other" -token "$token"
 
 echo "== tlog-verify: OK in $((SECONDS - started)) s"

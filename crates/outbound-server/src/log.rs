@@ -3,9 +3,12 @@
 //! `/log/tile/entries/<N>[.p/<W>]` (formats in `outbound_store::c2sp` and
 //! docs/CONTRACTS.md).
 //!
-//! No authentication: a regulator, an association or a witness reads the log
-//! with its own tools. The entries hold ids, counts, digests and account
-//! names, never a data subject's values. The origin is
+//! The checkpoint and the hash tiles need no account: a witness or a monitor
+//! checks signatures and consistency with its own tools, and hashes reveal
+//! nothing. The entry bundles need a bearer token (any role that reads the
+//! audit log): entries hold no data subject's values, but they do name staff
+//! accounts and carry the reasons typed for route switches, which are not
+//! for everyone. The origin is
 //! `$OUTBOUND_LOG_ORIGIN` when set, else derived from the signing key (as
 //! `outbound audit checkpoint` does).
 
@@ -15,6 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use outbound_store::c2sp::{self, Tile};
 
+use axum::extract::FromRequestParts;
+
+use crate::access::{Action, allows};
+use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -51,8 +58,16 @@ async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError>
 async fn tile(
     State(state): State<AppState>,
     Path(path): Path<String>,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, ApiError> {
     let tile = Tile::parse(&path).map_err(|_| ApiError::not_found("no such tile"))?;
+    if path.starts_with("entries/") {
+        let mut parts = parts;
+        let ApiUser(user) = ApiUser::from_request_parts(&mut parts, &state).await?;
+        if !allows(user.role, Action::ReadAudit) {
+            return Err(ApiError::forbidden(Action::ReadAudit.describe()));
+        }
+    }
     let bytes = state
         .store(move |s, _| s.audit_tile(&tile))
         .await?

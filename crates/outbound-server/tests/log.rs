@@ -1,5 +1,6 @@
-//! The public log: `/log/checkpoint` and the C2SP tiles, without an account,
-//! checked against trees rebuilt from the entry bundles served.
+//! The published log: `/log/checkpoint` and the C2SP hash tiles without an
+//! account, entry bundles with one, checked against trees rebuilt from the
+//! entry bundles served.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -11,7 +12,13 @@ use tower::ServiceExt;
 use crate::common::{App, app};
 
 async fn get(app: &App, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+    // Entry bundles need an account (any role); the rest is public.
+    let mut req = Request::builder().uri(path);
+    if path.starts_with("/log/tile/entries/") {
+        let t = app.token(outbound_store::Role::Regulator);
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = req.body(Body::empty()).unwrap();
     let resp = app.router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -153,4 +160,58 @@ async fn log_is_public_and_verifiable_sqlite() {
 #[tokio::test(flavor = "multi_thread")]
 async fn log_is_public_and_verifiable_postgres() {
     log_is_public_and_verifiable(true).await;
+}
+
+/// Entry bundles name staff accounts and carry typed reasons: no account, no
+/// entries (401); the checkpoint and the hash tiles stay public.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entry_bundles_need_an_account_and_hashes_do_not() {
+    let a = tokio::task::spawn_blocking(|| app(false))
+        .await
+        .unwrap()
+        .unwrap();
+    let anon = |path: &'static str| {
+        let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+        a.router.clone().oneshot(req)
+    };
+    let size = {
+        let r = anon("/log/checkpoint").await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let b = r.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8_lossy(&b)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert!(size > 0 && size < 256, "{size}");
+    let hashes = format!("/log/tile/0/000.p/{size}");
+    let entries = format!("/log/tile/entries/000.p/{size}");
+    let r = a
+        .router
+        .clone()
+        .oneshot(Request::builder().uri(&hashes).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "hash tiles are public");
+    let r = a
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(&entries)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "entries need an account"
+    );
+    let (s, _, body) = get(&a, &entries).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("account_added"));
 }
