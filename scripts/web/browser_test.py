@@ -10,6 +10,7 @@ Environment: WEB_BASE (http://127.0.0.1:PORT), WEB_PASSWORD_FILE (lines
 "role account password"), WEB_ADMIN_TOKEN, WEB_SHOTS.
 """
 
+import datetime
 import json
 import os
 import re
@@ -53,6 +54,10 @@ READS_STATUS = {"admin", "compliance", "engineer", "auditor", "regulator"}
 READS_TRANSFERS = READS_STATUS | {"recipient"}
 READS_COMPLAINTS = {"admin", "compliance", "auditor"}
 SWITCHES_ROUTES = {"admin", "compliance"}
+READS_OBLIGATIONS = {"admin", "compliance", "auditor", "recipient", "regulator"}
+READS_INCIDENTS = {"admin", "compliance", "auditor", "regulator"}
+SCANS = {"admin", "compliance", "engineer", "auditor"}
+INCIDENT_TITLE = "Synthetic browser test: analytics bucket left public"
 ROUTE = "crm-to-parent"  # a lumen-inc transfer: every reader of transfers sees it
 
 failures = []
@@ -61,6 +66,18 @@ failures = []
 def api(path):
     req = urllib.request.Request(BASE + path, headers={"Authorization": f"Bearer {TOKEN}"})
     with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def api_post(path, body):
+    req = urllib.request.Request(
+        BASE + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 201, f"POST {path}: {r.status}"
         return json.load(r)
 
 
@@ -177,7 +194,73 @@ def wrong_password(browser):
     page.context.close()
 
 
-def walk(browser, role, all_transfers, tracking):
+def verify_now(page: Page):
+    """Admin: "Verify now" on /audit starts a job; its page refreshes until done."""
+    goto(page, "/audit")
+    page.click("#verify-now")
+    page.wait_for_load_state()
+    assert re.search(r"/jobs/[^/]+$", page.url), f"after Verify now at {page.url}"
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#job-state")).to_have_text("done")
+    expect(page.locator("#job-result #verify-intact")).to_be_visible()
+    entries = int(page.locator("#verify-entries").inner_text())
+    assert entries > 0, f"verified {entries} entries"
+    shot(page, "admin", "job-verify")
+
+
+def supervision(page: Page, role: str, incident: str, other_recipient: str):
+    """The overview's supervision sections, the incident register, a
+    recipient's obligations and the scan form, each for the roles allowed."""
+    goto(page, "/")
+    behind = page.locator("#recipients-behind")
+    if role in READS_OBLIGATIONS:
+        # The demo leaves lumen-inc's obligations overdue but one.
+        expect(behind.locator("a[href='/recipients/lumen-inc']")).to_have_count(1)
+    else:
+        expect(behind).to_have_count(0)
+    pending = page.locator("#pending-incidents")
+    if role in READS_INCIDENTS:
+        row = pending.locator("tr", has=page.locator(f"a[href='/incidents#incident-{incident}']"))
+        expect(row).to_contain_text(INCIDENT_TITLE)
+        expect(row).to_contain_text("running")
+        shot(page, role, "overview-supervision")
+        goto(page, "/incidents")
+        card = page.locator(f"#incident-{incident}")
+        expect(card).to_contain_text(INCIDENT_TITLE)
+        expect(card.locator("table.clocks")).to_contain_text("eu-gdpr33-authority")
+        shot(page, role, "incidents")
+    else:
+        expect(pending).to_have_count(0)
+        goto(page, "/incidents", 403)
+        shot(page, role, "incidents-403")
+
+    if role in READS_OBLIGATIONS:
+        goto(page, "/recipients/lumen-inc")
+        rows = page.locator("#obligations tr[id^='ob-']")
+        assert rows.count() > 0, f"{role}: no obligations on /recipients/lumen-inc"
+        expect(page.locator("#obligations")).to_contain_text("overdue")
+        assert (page.locator("#attest").count() == 1) == (role in {"admin", "recipient"}), (
+            f"{role}: attestation form shown={page.locator('#attest').count()}"
+        )
+        shot(page, role, "recipient")
+        if role == "recipient":
+            goto(page, f"/recipients/{other_recipient}", 404)
+            shot(page, role, "other-recipient-404")
+    else:
+        goto(page, "/recipients/lumen-inc", 403)
+
+    if role in SCANS:
+        goto(page, "/scans")
+        expect(page.locator("#scan-file")).to_be_attached()
+        expect(page.locator("#scan-target")).to_be_visible()
+        expect(page.locator("#scan-start")).to_be_visible()
+        shot(page, role, "scans")
+    else:
+        goto(page, "/scans", 403)
+        shot(page, role, "scans-403")
+
+
+def walk(browser, role, all_transfers, tracking, incident):
     """Signs in as `role` and walks the pages; returns nothing, raises on a failure."""
     page = new_page(browser)
     sign_in(page, role)
@@ -218,6 +301,11 @@ def walk(browser, role, all_transfers, tracking):
     size = int(page.locator("#log-size").inner_text())
     assert size > 0, f"audit log size {size}"
     shot(page, role, "audit")
+    if role == "admin":
+        verify_now(page)
+
+    other = next(r for _, r in sorted(all_transfers.items()) if r != "lumen-inc")
+    supervision(page, role, incident, other)
 
     has_link = page.locator("header nav a[href='/complaints']").count() == 1
     assert has_link == (role in READS_COMPLAINTS), f"{role}: complaints link shown={has_link}"
@@ -273,6 +361,8 @@ def switch_route(page: Page):
     assert r.status == 403, f"suspend with a wrong CSRF token answered {r.status}"
     assert api(f"/api/v1/transfers/{ROUTE}")["suspended"] is False, "a forged form suspended the route"
 
+    goto(page, "/")
+    before = int(page.locator("#n-suspended").inner_text())
     goto(page, f"/transfers/{ROUTE}")
     page.fill("#reason", "Synthetic test: recipient audit overdue")
     page.click("#route-switch")
@@ -283,7 +373,7 @@ def switch_route(page: Page):
     assert api(f"/api/v1/transfers/{ROUTE}")["suspended"] is True, "the API does not show it suspended"
     shot(page, "compliance", "transfer-suspended")
     goto(page, "/")
-    expect(page.locator("#n-suspended")).to_have_text("1")
+    expect(page.locator("#n-suspended")).to_have_text(str(before + 1))
     row = page.locator("#transfers tr", has=page.locator(f"a[href='/transfers/{ROUTE}']"))
     expect(row).to_contain_text("suspended")
     shot(page, "compliance", "overview-suspended")
@@ -301,6 +391,17 @@ def switch_route(page: Page):
 def main():
     all_transfers = {t["id"]: t["recipient"] for t in api("/api/v1/transfers")["transfers"]}
     assert ROUTE in all_transfers and all_transfers[ROUTE] == "lumen-inc"
+    # An incident discovered an hour ago: its clocks run.
+    an_hour_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    incident = api_post(
+        "/api/v1/incidents",
+        {
+            "title": INCIDENT_TITLE,
+            "severity": "relatively_major",
+            "discovered_at": an_hour_ago.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "transfers": ["analytics-eu"],
+        },
+    )["id"]
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -310,7 +411,7 @@ def main():
         wrong_password(browser)
         for role in ACCOUNTS:
             check(f"{role}: sign in, walk the pages, sign out")(walk)(
-                browser, role, all_transfers, out.get("tracking")
+                browser, role, all_transfers, out.get("tracking"), incident
             )
         browser.close()
     shots = sorted(os.listdir(SHOTS))
