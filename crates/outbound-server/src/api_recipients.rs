@@ -132,11 +132,27 @@ pub async fn obligations(
     id: &str,
 ) -> Result<ObligationList, ApiError> {
     require(user, Action::ReadObligations)?;
-    let c = visible_checklist(state, user, id)?;
+    visible_checklist(state, user, id)?;
     let rid = id.to_string();
     let latest = state
         .store(move |s, _| s.latest_attestations(Some(&rid)))
         .await?;
+    obligations_from(state, user, id, &latest)
+}
+
+/// As [`obligations`], from the latest attestations already read (those of
+/// other recipients are ignored): a page listing many recipients reads the
+/// store once, not once per recipient.
+pub fn obligations_from(
+    state: &AppState,
+    user: &Account,
+    id: &str,
+    latest: &[outbound_store::recipients::Attestation],
+) -> Result<ObligationList, ApiError> {
+    require(user, Action::ReadObligations)?;
+    let c = visible_checklist(state, user, id)?;
+    let latest: Vec<&outbound_store::recipients::Attestation> =
+        latest.iter().filter(|a| a.recipient == id).collect();
     let last: Vec<LastAttestation> = latest
         .iter()
         .filter_map(|a| {

@@ -16,7 +16,7 @@ use super::{LangQuery, Texts, language, render, ser, strings};
 use crate::access::{Action, allows};
 use crate::api::{sees, view};
 use crate::api_incidents::incidents;
-use crate::api_recipients::obligations;
+use crate::api_recipients::obligations_from;
 use crate::auth::PageUser;
 use crate::state::AppState;
 
@@ -134,19 +134,23 @@ struct Behind {
 }
 
 /// The recipients `a` may read whose obligations are overdue or not met
-/// (`api_recipients::obligations`, so the page and the API agree); none for
+/// (`api_recipients::obligations_from`, so the page and the API agree); none for
 /// a role that does not read obligations.
 async fn recipients_behind(state: &AppState, a: &Account) -> Vec<Behind> {
     if !allows(a.role, Action::ReadObligations) {
         return Vec::new();
     }
+    // One read of the store for every recipient on the page.
+    let Ok(latest) = state.store(|s, _| s.latest_attestations(None)).await else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for r in &state.map().recipients {
         if a.role == Role::Recipient && a.recipient.as_deref() != Some(r.id.as_str()) {
             continue;
         }
         // A recipient without a checklist (no standard contract) is "not found".
-        let Ok(list) = obligations(state, a, &r.id).await else {
+        let Ok(list) = obligations_from(state, a, &r.id, &latest) else {
             continue;
         };
         let count = |s: &str| list.obligations.iter().filter(|o| o.standing == s).count();
