@@ -4,7 +4,9 @@
 //! its own transfers only; `regulator` determinations, counts and proofs but
 //! no personal data; `association` member snapshots and ratings.
 
-use outbound_store::Role;
+use outbound_store::{Account, Role};
+
+use crate::error::ApiError;
 
 /// An action a request may ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +77,15 @@ pub fn allows(role: Role, action: Action) -> bool {
         Attest => matches!(role, Admin | Recipient),
         ReadIncidents => matches!(role, Admin | Compliance | Auditor | Regulator),
         OpenIncident => matches!(role, Admin | Compliance),
+    }
+}
+
+/// 403 unless the account's role may take `action`: every API handler's first step.
+pub fn require(user: &Account, action: Action) -> Result<(), ApiError> {
+    if allows(user.role, action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(action.describe()))
     }
 }
 

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::access::{Action, allows};
+use crate::access::{Action, require};
 use crate::auth::{ApiUser, client, random_hex};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, Snapshot};
@@ -280,14 +280,6 @@ pub struct ComplaintView {
 pub struct ComplaintList {
     /// Newest first.
     pub complaints: Vec<ComplaintView>,
-}
-
-fn require(user: &Account, action: Action) -> Result<(), ApiError> {
-    if allows(user.role, action) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(action.describe()))
-    }
 }
 
 /// Whether the account may see this transfer: a recipient only its own.

@@ -15,7 +15,7 @@ use outbound_rules::incident::{Grade, IncidentFacts, clock_views, involved};
 use outbound_store::Account;
 use outbound_store::incidents::{Incident, NewIncident, check_title};
 
-use crate::access::{Action, allows};
+use crate::access::{Action, require};
 use crate::api::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
@@ -103,14 +103,6 @@ pub struct NewIncidentRequest {
     /// Suspend every route the incident touches.
     #[serde(default)]
     pub suspend_routes: bool,
-}
-
-fn require(user: &Account, action: Action) -> Result<(), ApiError> {
-    if allows(user.role, action) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(action.describe()))
-    }
 }
 
 /// An incident as served, with its clocks at `now`.

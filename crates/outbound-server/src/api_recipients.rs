@@ -13,7 +13,7 @@ use outbound_rules::recipient::{Checklist, LastAttestation, checklist, status};
 use outbound_store::recipients::{NewAttestation, Statement};
 use outbound_store::{Account, Role};
 
-use crate::access::{Action, allows};
+use crate::access::{Action, require};
 use crate::api::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
@@ -95,14 +95,6 @@ pub struct AttestationView {
     pub statement: String,
     /// SHA-256 of each evidence file.
     pub evidence_sha256: Vec<String>,
-}
-
-fn require(user: &Account, action: Action) -> Result<(), ApiError> {
-    if allows(user.role, action) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(action.describe()))
-    }
 }
 
 /// The recipient's checklist if it exists and the account may see it; the
