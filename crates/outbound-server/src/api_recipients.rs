@@ -9,7 +9,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use outbound_rules::recipient::{Checklist, LastAttestation, checklist, status};
+use outbound_rules::recipient::{Checklist, LastAttestation, status};
 use outbound_store::recipients::{NewAttestation, Statement};
 use outbound_store::{Account, Role};
 
@@ -107,7 +107,10 @@ pub fn visible_checklist(
     if user.role == Role::Recipient && user.recipient.as_deref() != Some(id) {
         return Err(ApiError::not_found("no such recipient"));
     }
-    checklist(state.map(), id).ok_or_else(|| ApiError::not_found("no such recipient"))
+    state
+        .checklist(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("no such recipient"))
 }
 
 /// The UTC day of a stored RFC 3339 time.

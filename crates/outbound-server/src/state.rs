@@ -107,6 +107,11 @@ struct Inner {
     as_of: Option<Date>,
     secure_cookies: bool,
     snapshot: Mutex<Option<Arc<Snapshot>>>,
+    /// Each recipient's obligations checklist: it depends on the map only,
+    /// which does not change while the server runs (built on first use).
+    checklists: std::sync::OnceLock<
+        std::collections::HashMap<String, outbound_rules::recipient::Checklist>,
+    >,
     /// Held while a snapshot is rebuilt, so that requests arriving meanwhile
     /// wait for that one instead of each assessing the whole map.
     rebuilding: tokio::sync::Mutex<()>,
@@ -130,6 +135,7 @@ impl AppState {
             secure_cookies: config.secure_cookies,
             snapshot: Mutex::new(None),
             rebuilding: tokio::sync::Mutex::new(()),
+            checklists: std::sync::OnceLock::new(),
             // Ten sign-in attempts a minute per client address; complaints five.
             login_limiter: RateLimiter::new(10, std::time::Duration::from_secs(60)),
             complaint_limiter: RateLimiter::new(5, std::time::Duration::from_secs(60)),
@@ -140,6 +146,23 @@ impl AppState {
     /// The data map.
     pub fn map(&self) -> &DataMap {
         &self.0.map
+    }
+
+    /// The obligations checklist of `recipient`, `None` if the map has no
+    /// such recipient. One pass over the map per recipient, once.
+    pub fn checklist(&self, recipient: &str) -> Option<&outbound_rules::recipient::Checklist> {
+        self.0
+            .checklists
+            .get_or_init(|| {
+                let map = &self.0.map;
+                map.recipients
+                    .iter()
+                    .filter_map(|r| {
+                        outbound_rules::recipient::checklist(map, &r.id).map(|c| (r.id.clone(), c))
+                    })
+                    .collect()
+            })
+            .get(recipient)
     }
 
     /// The date judged at: the configured one, else today.
