@@ -505,6 +505,10 @@ async fn the_incident_register_shows_the_clocks() {
         b.contains("href=\"/incidents\""),
         "the header links the register"
     );
+    assert!(
+        b.contains("Clocks read at (UTC, real time") && b.contains("id=\"clocks-at\""),
+        "the page says the clocks run in real time, not at the as-of date"
+    );
     let zh = a
         .send("GET", "/incidents?lang=zh", &[("cookie", &c)], None)
         .await;

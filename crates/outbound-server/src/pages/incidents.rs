@@ -26,7 +26,11 @@ pub(super) async fn incidents_page(
             StatusCode::OK,
             lang,
             Some(&user),
-            context! { page => "incidents", incidents => ser(&list.incidents) },
+            context! {
+                page => "incidents",
+                incidents => ser(&list.incidents),
+                clocks_at => super::clocks_at(),
+            },
         ),
         Err(e) if e.status == StatusCode::FORBIDDEN => forbidden_page(lang, &user),
         Err(e) => axum::response::IntoResponse::into_response(e),

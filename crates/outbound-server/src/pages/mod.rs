@@ -221,6 +221,15 @@ fn render(
     resp
 }
 
+/// When incident clocks are read: the real time, even when the server judges
+/// transfers as of another date (`--as-of`), because a clock runs in real
+/// time; the pages say so next to the clocks.
+fn clocks_at() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Minute)
+        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+}
+
 /// Adds a `Set-Cookie` header (the values are ours: names, hex and dates).
 fn add_cookie(resp: &mut Response, cookie: &str) {
     if let Ok(v) = cookie.parse() {

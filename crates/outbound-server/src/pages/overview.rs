@@ -325,6 +325,7 @@ pub(super) async fn overview(
             reads_incidents => allows(a.role, Action::ReadIncidents),
             behind => ser(&behind),
             pending => ser(&pending),
+            clocks_at => super::clocks_at(),
         },
     )
 }
