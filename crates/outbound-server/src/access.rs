@@ -33,6 +33,20 @@ pub enum Action {
     ReadIncidents,
     /// Open an incident.
     OpenIncident,
+    /// Record an incident's notices, suspend its routes, close it, draft its notices.
+    HandleIncident,
+    /// Read rights requests (a recipient: the parts forwarded to it only).
+    ReadRequests,
+    /// Take in, check, forward, pause, extend and close rights requests.
+    HandleRequests,
+    /// Answer a forwarded part of a rights request (a recipient: its own only).
+    AnswerRequest,
+    /// Triage, link and answer complaints.
+    HandleComplaints,
+    /// Read reviews of recipients, their findings and risk scores (a recipient: its own only).
+    ReadReviews,
+    /// Record a review of a recipient and its findings.
+    Review,
 }
 
 impl Action {
@@ -50,6 +64,13 @@ impl Action {
             Action::Attest => "attest a recipient's obligations",
             Action::ReadIncidents => "read incidents",
             Action::OpenIncident => "open an incident",
+            Action::HandleIncident => "handle an incident",
+            Action::ReadRequests => "read rights requests",
+            Action::HandleRequests => "handle rights requests",
+            Action::AnswerRequest => "answer a rights request",
+            Action::HandleComplaints => "handle complaints",
+            Action::ReadReviews => "read reviews of recipients",
+            Action::Review => "review a recipient",
         }
     }
 }
@@ -76,7 +97,13 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadObligations => matches!(role, Admin | Compliance | Auditor | Recipient | Regulator),
         Attest => matches!(role, Admin | Recipient),
         ReadIncidents => matches!(role, Admin | Compliance | Auditor | Regulator),
-        OpenIncident => matches!(role, Admin | Compliance),
+        OpenIncident | HandleIncident => matches!(role, Admin | Compliance),
+        ReadRequests => matches!(role, Admin | Compliance | Auditor | Recipient),
+        HandleRequests => matches!(role, Admin | Compliance),
+        AnswerRequest => matches!(role, Admin | Recipient),
+        HandleComplaints => matches!(role, Admin | Compliance),
+        ReadReviews => matches!(role, Admin | Compliance | Auditor | Recipient | Regulator),
+        Review => matches!(role, Admin | Compliance | Auditor),
     }
 }
 

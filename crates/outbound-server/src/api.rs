@@ -60,6 +60,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             crate::api_incidents::post_incident
         ))
         .routes(routes!(crate::api_incidents::get_incident))
+        .merge(crate::api_rights::router())
+        .merge(crate::api_reviews::router())
+        .merge(crate::api_complaints::router())
 }
 
 /// A JSON body whose rejection is the contract's error shape (400), not axum's text.

@@ -13,8 +13,11 @@
 
 pub mod access;
 pub mod api;
+pub mod api_complaints;
 pub mod api_incidents;
 pub mod api_recipients;
+pub mod api_reviews;
+pub mod api_rights;
 pub mod auth;
 pub mod error;
 pub mod jobs;

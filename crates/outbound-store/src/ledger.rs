@@ -346,6 +346,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             delta.insert_batch(&mut tx, id).await?;
+            // Who this batch carried, whether or not they count: rights requests are forwarded by it.
+            let carried: Vec<[u8; 16]> = uniq.iter().map(|(h, _)| *h).collect();
+            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, at: &at };
+            crate::deliveries::record(&mut tx, backend, &mut delta, &carrier, &carried).await?;
             delta.apply(&mut tx).await?;
             let (index, head) = crate::audit::append(&mut tx, keys, "batch", body).await?;
             debug_assert_eq!(index, audit_index);

@@ -134,7 +134,9 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         )"
     .to_string();
     // v5: incidents (`incidents.rs`); v6: recipients' obligations and
-    // attestations (`recipients.rs`).
+    // attestations (`recipients.rs`); v7: which transfers carried whom
+    // (`deliveries.rs`); v8: rights requests (`rights.rs`); v9: reviews of
+    // recipients (`reviews.rs`); v10: complaint handling (`complaints.rs`).
     vec![
         v1,
         v2,
@@ -142,5 +144,9 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         v4,
         crate::incidents::migration(backend),
         crate::recipients::migration(backend),
+        crate::deliveries::migration(backend),
+        crate::rights::migration(backend),
+        crate::reviews::migration(backend),
+        crate::complaints::migration(backend),
     ]
 }

@@ -60,6 +60,8 @@ pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Resu
     crate::accounts::parts(conn, d).await?;
     crate::incidents::parts(conn, d).await?;
     crate::recipients::parts(conn, d).await?;
+    crate::rights::parts(conn, d).await?;
+    crate::reviews::parts(conn, d).await?;
     Ok(())
 }
 
@@ -103,6 +105,9 @@ pub(crate) fn describe(part: &str) -> String {
         Some("complaints") => "the complaints".into(),
         Some("attestations") => "the recipients' attestations".into(),
         Some("incidents") => "the incident register".into(),
+        Some("deliveries") => format!("the deliveries of transfer {} in {}", s(1), s(2)),
+        Some("requests") => "the rights requests".into(),
+        Some("reviews") => "the reviews of recipients".into(),
         _ => "an unknown part of the ledger".into(),
     }
 }
@@ -400,6 +405,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreEr
             break;
         }
     }
+    crate::deliveries::recompute(conn, &mut d).await?;
     route_parts(conn, &mut d).await?;
     small_parts(conn, &mut d).await?;
     crate::accounts::complaint_parts(conn, &mut d).await?;

@@ -25,11 +25,14 @@ use crate::auth::{
 use crate::state::AppState;
 
 mod chart;
+mod complaints;
 mod incidents;
 mod jobs;
 mod map;
 mod overview;
 mod recipient;
+mod reviews;
+mod rights;
 mod scans;
 mod svg;
 mod transfer;
@@ -67,6 +70,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
         .route("/static/app.css", get(stylesheet))
+        .merge(rights::router())
+        .merge(reviews::router())
+        .merge(complaints::router())
 }
 
 /// The stylesheet, compiled in: a plain static answer (the load test's baseline).

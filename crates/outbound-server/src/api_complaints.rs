@@ -1,0 +1,10 @@
+//! API: Complaint handling: triage, links, deadlines and answers (issue 14).
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+/// This workflow's API routes and their OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}
