@@ -216,3 +216,23 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Distinct individuals `transfer` carried in `year`, exactly: the row
+    /// count of its committed part, read without counting rows.
+    pub fn deliveries_count(&self, transfer: &str, year: i64) -> Result<u64, StoreError> {
+        let row = self.run_sql(
+            "count deliveries",
+            sqlx::query("SELECT rows_n FROM ledger_state WHERE part = $1")
+                .bind(part(transfer, year))
+                .fetch_optional(&self.pool),
+        )?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64, _>(0).map_err(|source| StoreError::Db {
+                op: "count deliveries",
+                source,
+            })? as u64,
+            None => 0,
+        })
+    }
+}
