@@ -1,0 +1,120 @@
+//! Which transfers carried whom, on both backends: exact per transfer and
+//! year, across years, only for committed batches, and committed by the log.
+
+use outbound_store::{BatchRecord, Keys, Store};
+
+use crate::store::{ok, record, subjects, tamper};
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
+        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
+    };
+}
+
+both!(
+    a_person_in_two_transfers_reaches_exactly_their_recipients_across_years,
+    the_first_batch_of_a_year_is_kept_and_the_last_is_named,
+    batches_outside_the_thresholds_still_record_who_they_carried,
+    refused_and_dry_run_batches_record_nobody,
+    a_delivery_removed_behind_the_log_is_found,
+);
+
+fn to(transfer: &str, recipient: &str) -> BatchRecord {
+    BatchRecord {
+        recipient: recipient.into(),
+        ..record(transfer)
+    }
+}
+
+fn send(s: &Store, k: &Keys, rec: &BatchRecord, year: i16, ids: &[&str]) -> u64 {
+    match s
+        .record_batch(k, rec, year, &subjects(k, ids, false), false, ok)
+        .unwrap()
+    {
+        outbound_store::Recorded::Committed { batch, .. } => batch,
+        other => panic!("not committed: {other:?}"),
+    }
+}
+
+fn a_person_in_two_transfers_reaches_exactly_their_recipients_across_years(s: &Store, k: &Keys) {
+    send(s, k, &to("crm", "parent-sg"), 2025, &["p1", "p2"]);
+    send(s, k, &to("analytics", "bi-de"), 2026, &["p1", "p3"]);
+    send(s, k, &to("payroll", "hr-us"), 2026, &["p3"]);
+    let who = |id: &str| -> Vec<(String, String, i64)> {
+        s.deliveries_of(&k.subject_hash(id.as_bytes()))
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.transfer, d.recipient, d.year))
+            .collect()
+    };
+    assert_eq!(
+        who("p1"),
+        [
+            ("crm".to_string(), "parent-sg".to_string(), 2025),
+            ("analytics".to_string(), "bi-de".to_string(), 2026)
+        ]
+    );
+    assert_eq!(
+        who("p2"),
+        [("crm".to_string(), "parent-sg".to_string(), 2025)]
+    );
+    assert_eq!(who("p3").len(), 2);
+    assert!(who("nobody").is_empty());
+    assert_eq!(s.deliveries_count("crm", 2025).unwrap(), 2);
+    assert_eq!(s.deliveries_count("analytics", 2026).unwrap(), 2);
+    assert_eq!(s.deliveries_count("analytics", 2025).unwrap(), 0);
+    assert!(s.audit_verify(k).unwrap().problems.is_empty());
+}
+
+fn the_first_batch_of_a_year_is_kept_and_the_last_is_named(s: &Store, k: &Keys) {
+    let first = send(s, k, &to("crm", "parent-sg"), 2026, &["p1"]);
+    send(s, k, &to("crm", "parent-sg"), 2026, &["p1", "p2"]);
+    let last = send(s, k, &to("crm", "parent-sg"), 2026, &["p2"]);
+    let d = s.deliveries_of(&k.subject_hash(b"p1")).unwrap();
+    assert_eq!(d.len(), 1, "one row per transfer and year");
+    assert_eq!(d[0].first_batch, first);
+    assert_eq!(d[0].last_batch_of_year, last);
+    assert_eq!(s.deliveries_count("crm", 2026).unwrap(), 2);
+}
+
+fn batches_outside_the_thresholds_still_record_who_they_carried(s: &Store, k: &Keys) {
+    let rec = BatchRecord {
+        counts_towards_thresholds: false,
+        ..to("hr", "hr-us")
+    };
+    send(s, k, &rec, 2026, &["p1"]);
+    assert_eq!(
+        s.counts(&["acme-cn".into()], 2026, 2026)
+            .unwrap()
+            .individuals,
+        0
+    );
+    assert_eq!(s.deliveries_of(&k.subject_hash(b"p1")).unwrap().len(), 1);
+}
+
+fn refused_and_dry_run_batches_record_nobody(s: &Store, k: &Keys) {
+    let rec = to("crm", "parent-sg");
+    let refuse = |_: &outbound_store::BatchCounts| Err("no".to_string());
+    s.record_batch(k, &rec, 2026, &subjects(k, &["p1"], false), false, refuse)
+        .unwrap();
+    s.record_batch(k, &rec, 2026, &subjects(k, &["p1"], false), true, ok)
+        .unwrap();
+    assert!(s.deliveries_of(&k.subject_hash(b"p1")).unwrap().is_empty());
+    assert_eq!(s.deliveries_count("crm", 2026).unwrap(), 0);
+}
+
+fn a_delivery_removed_behind_the_log_is_found(s: &Store, k: &Keys) {
+    send(s, k, &to("crm", "parent-sg"), 2026, &["p1", "p2"]);
+    tamper(
+        s,
+        "DELETE FROM deliveries WHERE transfer = 'crm' AND batch = 0 AND at = (SELECT MIN(at) FROM deliveries)",
+    );
+    let problems = s.audit_verify(k).unwrap().problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("deliveries of transfer \"crm\"")),
+        "{problems:?}"
+    );
+}
