@@ -117,6 +117,10 @@ fn templates() -> &'static Environment<'static> {
             ),
             ("message.html", include_str!("../../templates/message.html")),
             (
+                "overdue_reviews.html",
+                include_str!("../../templates/overdue_reviews.html"),
+            ),
+            (
                 "complaints.html",
                 include_str!("../../templates/complaints.html"),
             ),

@@ -326,6 +326,7 @@ pub(super) async fn overview(
             behind => ser(&behind),
             pending => ser(&pending),
             clocks_at => super::clocks_at(),
+            reviews => super::reviews::overview(&state, a).await,
         },
     )
 }
