@@ -82,6 +82,40 @@ pub enum Within {
     WithoutUndueDelay,
 }
 
+/// Who a clock's notice goes to: an authority or the individuals concerned
+/// (the two drafts of `outbound incident draft --to`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// A supervisory authority, a regulator, a department.
+    Authority,
+    /// The individuals (data subjects) concerned.
+    Individuals,
+}
+
+impl Audience {
+    /// `authority` or `individuals`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Authority => "authority",
+            Audience::Individuals => "individuals",
+        }
+    }
+}
+
+impl FromStr for Audience {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Audience, String> {
+        match s {
+            "authority" => Ok(Audience::Authority),
+            "individuals" => Ok(Audience::Individuals),
+            _ => Err(format!(
+                "unknown addressee `{s}` (authority or individuals)"
+            )),
+        }
+    }
+}
+
 /// A grade as the data file describes it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +170,8 @@ pub struct ClockData {
     pub to: String,
     /// Who is to be told, in Chinese.
     pub to_zh: String,
+    /// Whether that is an authority or the individuals.
+    pub audience: Audience,
     /// How the limit is expressed.
     pub within: Within,
     /// Hours from discovery, when `within = "hours"`.
@@ -304,6 +340,10 @@ pub struct Clock {
     pub to: String,
     /// Who is to be told, in Chinese.
     pub to_zh: String,
+    /// Whether that is an authority or the individuals.
+    pub audience: Audience,
+    /// The instrument's id.
+    pub instrument: String,
     /// When it falls due.
     pub due: Due,
     /// The article.
@@ -394,6 +434,8 @@ pub fn clocks(f: &IncidentFacts) -> Vec<Clock> {
             regime: i.regime.clone(),
             to: c.to.clone(),
             to_zh: c.to_zh.clone(),
+            audience: c.audience,
+            instrument: c.instrument.clone(),
             due,
             citation: c.citation.clone(),
             text: c.text.clone(),
@@ -468,6 +510,42 @@ mod tests {
             for p in &r.parties {
                 assert!(["exporter", "recipient"].contains(&p.as_str()), "{p}");
             }
+        }
+    }
+
+    #[test]
+    fn each_clock_goes_to_an_authority_or_to_the_individuals() {
+        let individuals: Vec<&str> = data()
+            .clock
+            .iter()
+            .filter(|c| c.audience == Audience::Individuals)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(
+            individuals,
+            ["cn-pipl57-individuals", "eu-gdpr34-individuals"]
+        );
+        assert_eq!("authority".parse::<Audience>(), Ok(Audience::Authority));
+        assert_eq!("individuals".parse::<Audience>(), Ok(Audience::Individuals));
+        assert!(
+            "regulator"
+                .parse::<Audience>()
+                .unwrap_err()
+                .contains("regulator")
+        );
+        let f = IncidentFacts::parse(
+            "2026-11-23T08:00:00Z",
+            "general",
+            &["CN".to_string()],
+            false,
+        )
+        .unwrap();
+        for c in clocks(&f) {
+            assert_eq!(c.instrument, "pipl", "{}", c.id);
+            assert_eq!(
+                c.audience == Audience::Individuals,
+                c.id.ends_with("-individuals")
+            );
         }
     }
 }
