@@ -322,7 +322,9 @@ impl Store {
 
     /// Records that the notice of clock `clock` was sent at `met_at` (UTC,
     /// RFC 3339; not in the future, not before the discovery). Refuses a
-    /// clock already recorded.
+    /// clock already recorded, and a closed incident (`Conflict`). Whether
+    /// `clock` is one of the incident's clocks is for the caller to check
+    /// (the clocks are rule data).
     pub fn record_incident_notice(
         &self,
         keys: &Keys,
@@ -351,6 +353,11 @@ impl Store {
             lock(&mut tx).await?;
             crate::state::check(&mut tx, keys).await?;
             let old = incident_in(&mut tx, id).await?;
+            if old.state == "closed" {
+                return Err(StoreError::Conflict {
+                    problem: format!("incident `{id}` is closed: no notice is recorded on it"),
+                });
+            }
             if let Some(at) = old.notices.get(clock) {
                 return Err(invalid(format!(
                     "the notice of clock `{clock}` for incident `{id}` was already recorded at {at}"
@@ -373,7 +380,7 @@ impl Store {
     }
 
     /// Closes an incident, with a note of the measures taken (no personal
-    /// data; not logged). Refuses one already closed.
+    /// data; not logged). Refuses one already closed (`Conflict`).
     pub fn close_incident(
         &self,
         keys: &Keys,
@@ -393,7 +400,9 @@ impl Store {
             crate::state::check(&mut tx, keys).await?;
             let old = incident_in(&mut tx, id).await?;
             if old.state == "closed" {
-                return Err(invalid(format!("incident `{id}` is already closed")));
+                return Err(StoreError::Conflict {
+                    problem: format!("incident `{id}` is already closed"),
+                });
             }
             let new = Incident {
                 state: "closed".into(),

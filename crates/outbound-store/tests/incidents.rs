@@ -85,8 +85,26 @@ fn an_incident_opens_is_noticed_and_closes(s: &Store, k: &Keys) {
     let (kind, body) = last_entry(s);
     assert_eq!(kind, "incident_closed");
     assert!(!body.to_string().contains("rotated"), "{body}");
+    let before = s.audit_entries().unwrap().len();
     let e = s.close_incident(k, "bo", "inc-0001", None).unwrap_err();
-    assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    let e = s
+        .record_incident_notice(
+            k,
+            "bo",
+            "inc-0001",
+            "eu-gdpr33-authority",
+            "2026-01-05T04:00:00Z",
+        )
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    assert!(e.to_string().contains("closed"), "{e}");
+    assert_eq!(s.audit_entries().unwrap().len(), before, "nothing logged");
+    assert_eq!(
+        s.incident("inc-0001").unwrap().unwrap(),
+        i,
+        "nothing stored"
+    );
 
     let j = open(s, k, "Second", "2026-02-01T00:00:00Z").unwrap();
     assert_eq!(j.id, "inc-0002");
