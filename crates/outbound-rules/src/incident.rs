@@ -185,11 +185,16 @@ pub struct ClockData {
     pub ciio: Option<bool>,
     /// The article.
     pub citation: String,
+    /// The article, cited the Chinese way.
+    pub citation_zh: String,
     /// What is owed.
     pub text: String,
     /// When it does not apply although selected.
     #[serde(default)]
     pub condition: Option<String>,
+    /// The same, in Chinese.
+    #[serde(default)]
+    pub condition_zh: Option<String>,
     /// Whether the article was checked against a published text.
     pub confirmed: bool,
     /// Where it was checked, or why it is unconfirmed.
@@ -348,10 +353,14 @@ pub struct Clock {
     pub due: Due,
     /// The article.
     pub citation: String,
+    /// The article, cited the Chinese way.
+    pub citation_zh: String,
     /// What is owed.
     pub text: String,
     /// When it does not apply although listed.
     pub condition: Option<String>,
+    /// The same, in Chinese.
+    pub condition_zh: Option<String>,
     /// Whether the article was checked against a published text.
     pub confirmed: bool,
 }
@@ -438,8 +447,10 @@ pub fn clocks(f: &IncidentFacts) -> Vec<Clock> {
             instrument: c.instrument.clone(),
             due,
             citation: c.citation.clone(),
+            citation_zh: c.citation_zh.clone(),
             text: c.text.clone(),
             condition: c.condition.clone(),
+            condition_zh: c.condition_zh.clone(),
             confirmed: c.confirmed,
         });
     }
@@ -499,6 +510,12 @@ mod tests {
             assert!(d.regime.iter().any(|r| r.id == i.regime), "{}", c.id);
             assert_eq!(c.within == Within::Hours, c.hours.is_some(), "{}", c.id);
             assert!(!c.citation.is_empty() && !c.source.is_empty(), "{}", c.id);
+            assert_eq!(
+                c.condition.is_some(),
+                c.condition_zh.is_some(),
+                "{}: a condition in both languages",
+                c.id
+            );
         }
         for r in &d.regime {
             for c in &r.countries {
