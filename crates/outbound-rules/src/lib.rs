@@ -7,6 +7,7 @@
 
 pub mod assess;
 pub mod calendar;
+pub mod complaint;
 pub mod data;
 pub mod determination;
 pub mod facts;
