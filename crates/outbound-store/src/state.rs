@@ -53,7 +53,13 @@ pub(crate) const INCIDENTS: &str = r#"["incidents"]"#;
 /// so that a row edited behind the log's back is refused, never honoured.
 /// A module that keeps such a table adds its parts here and its rows in
 /// [`small_parts`].
-pub(crate) const SMALL: &[&str] = &[ACCOUNTS, TOKENS, INCIDENTS, crate::recipients::ATTESTATIONS];
+pub(crate) const SMALL: &[&str] = &[
+    ACCOUNTS,
+    TOKENS,
+    INCIDENTS,
+    crate::recipients::ATTESTATIONS,
+    crate::reviews::REVIEWS,
+];
 
 /// Every row of the small tables, into `d`.
 pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {

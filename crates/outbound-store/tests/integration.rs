@@ -10,5 +10,6 @@ mod merkle_signed_head;
 mod merkle_tamper;
 mod merkle_vectors;
 mod recipients;
+mod reviews;
 mod store;
 mod tamper_tables;
