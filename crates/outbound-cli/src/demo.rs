@@ -109,6 +109,21 @@ fn gate_demo(
         r.counts.current_year.individuals,
         describe(&r)
     );
+    // The first 500 of the same customers' orders go to Metricly: some people now sit in two transfers.
+    store.consent_import(
+        &keys,
+        &sample::consents(&keys, "analytics-eu", 0, 500, 20),
+        "synthetic consents",
+    )?;
+    let orders = dir.join("orders-batch.csv");
+    std::fs::write(&orders, sample::orders_csv(0, 500, 44))?;
+    let r = gate("analytics-eu", &orders, "analytics-out.csv")?;
+    let _ = writeln!(
+        s,
+        "   - analytics-eu, the orders of 500 of the same customers: {} out; {}",
+        r.records_out,
+        describe(&r)
+    );
     let r = gate("crm-to-parent", &bad, "crm-out-2.csv")?;
     let _ = writeln!(
         s,

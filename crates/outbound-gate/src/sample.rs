@@ -40,6 +40,26 @@ pub fn customers_csv(first: u64, rows: u64, seed: u64, with_id_no: bool) -> Stri
     s
 }
 
+/// `rows` orders of customers `first..first+rows` as CSV with the columns of
+/// the example's `analytics-eu` transfer (customer id, items, device id, IP).
+pub fn orders_csv(first: u64, rows: u64, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut s = String::from("customer_id,items,device_id,ip\n");
+    for i in first..first + rows {
+        let _ = writeln!(
+            s,
+            "{},sku-{},dev-{:012x},10.{}.{}.{}",
+            customer_id(i),
+            rng.below(900) + 100,
+            rng.next_u64() & 0xffff_ffff_ffff,
+            rng.below(256),
+            rng.below(256),
+            1 + rng.below(254)
+        );
+    }
+    s
+}
+
 /// A resident ID valid in form (region, date, ISO 7064 MOD 11-2 check).
 fn resident_id(rng: &mut Rng) -> String {
     const REGIONS: &[&str] = &["110101", "310104", "440305", "330106"];
