@@ -109,6 +109,7 @@ pub(crate) fn describe(part: &str) -> String {
         Some("accounts") => "the accounts".into(),
         Some("tokens") => "the API tokens".into(),
         Some("complaints") => "the complaints".into(),
+        Some("complaint_handling") => "the complaint handling records".into(),
         Some("attestations") => "the recipients' attestations".into(),
         Some("incidents") => "the incident register".into(),
         Some("deliveries") => format!("the deliveries of transfer {} in {}", s(1), s(2)),
@@ -415,6 +416,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreEr
     route_parts(conn, &mut d).await?;
     small_parts(conn, &mut d).await?;
     crate::accounts::complaint_parts(conn, &mut d).await?;
+    crate::complaints::parts(conn, &mut d).await?;
     let sql = format!("SELECT {BATCH_COLUMNS} FROM batches");
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod c2sp;
+mod complaints;
 mod deliveries;
 mod incidents;
 mod merkle_props;
