@@ -26,17 +26,27 @@ pub(crate) fn escape(s: &str) -> String {
 
 /// The HTML page of a document.
 pub(crate) fn page(doc: &Document) -> String {
+    page_of(&doc.markdown, &doc.title, doc.lang, &doc.attachments)
+}
+
+/// The HTML page of any Markdown with its title, language and charts.
+pub(crate) fn page_of(
+    markdown: &str,
+    title: &str,
+    lang: crate::Lang,
+    attachments: &[crate::Attachment],
+) -> String {
     let mut events = Vec::new();
     let mut skip_alt = false;
     let mut unsafe_link = false;
-    for ev in Parser::new_ext(&doc.markdown, options()) {
+    for ev in Parser::new_ext(markdown, options()) {
         match &ev {
             // Raw HTML in the Markdown comes from the data: show it, never run it.
             Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw.clone())),
             Event::Start(Tag::Link { dest_url, .. }) if !safe_url(dest_url) => unsafe_link = true,
             Event::End(TagEnd::Link) if unsafe_link => unsafe_link = false,
             Event::Start(Tag::Image { dest_url, .. }) => {
-                if let Some(a) = doc.attachments.iter().find(|a| a.name == dest_url.as_ref()) {
+                if let Some(a) = attachments.iter().find(|a| a.name == dest_url.as_ref()) {
                     events.push(Event::Html(CowStr::from(format!(
                         "<figure class=\"chart\">{}</figure>",
                         a.content
@@ -55,11 +65,11 @@ pub(crate) fn page(doc: &Document) -> String {
     pulldown_cmark::html::push_html(&mut body, events.into_iter());
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        lang = match doc.lang {
+        lang = match lang {
             crate::Lang::En => "en",
             crate::Lang::Zh => "zh-CN",
         },
-        title = escape(&doc.title),
+        title = escape(title),
     )
 }
 

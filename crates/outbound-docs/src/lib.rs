@@ -35,6 +35,7 @@ mod build;
 mod chart;
 pub mod destinations;
 mod html;
+pub mod incident;
 #[cfg(feature = "pdf")]
 mod pdf;
 pub mod risk;

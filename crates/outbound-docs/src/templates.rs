@@ -21,6 +21,8 @@ pub const FILES: &[&str] = &[
     "tia.md.j2",
     "summary.md.j2",
     "common.md.j2",
+    "incident-authority.md.j2",
+    "incident-individuals.md.j2",
     "strings.toml",
 ];
 
@@ -54,6 +56,18 @@ macro_rules! embedded {
             (
                 "common.md.j2",
                 include_str!(concat!("../templates/", $lang, "/common.md.j2")),
+            ),
+            (
+                "incident-authority.md.j2",
+                include_str!(concat!("../templates/", $lang, "/incident-authority.md.j2")),
+            ),
+            (
+                "incident-individuals.md.j2",
+                include_str!(concat!(
+                    "../templates/",
+                    $lang,
+                    "/incident-individuals.md.j2"
+                )),
             ),
             (
                 "strings.toml",
@@ -179,6 +193,16 @@ impl Templates {
         lang: Lang,
         ctx: &serde_json::Value,
     ) -> Result<String, DocError> {
+        self.render_named(&format!("{}.md.j2", kind.id()), lang, ctx)
+    }
+
+    /// Renders the template file `name` with its context.
+    pub(crate) fn render_named(
+        &self,
+        name: &str,
+        lang: Lang,
+        ctx: &serde_json::Value,
+    ) -> Result<String, DocError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_syntax(
@@ -211,9 +235,8 @@ impl Templates {
             env.add_template_owned(name.to_string(), src.to_string())
                 .map_err(|e| DocError::Template(format!("{}/{name}: {e:#}", lang.code())))?;
         }
-        let name = format!("{}.md.j2", kind.id());
         let tmpl = env
-            .get_template(&name)
+            .get_template(name)
             .map_err(|e| DocError::Template(e.to_string()))?;
         tmpl.render(Value::from(minijinja::value::Serde(ctx)))
             .map_err(|e| DocError::Template(format!("{}/{name}: {e:#}", lang.code())))

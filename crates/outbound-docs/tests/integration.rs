@@ -2,6 +2,7 @@
 
 mod common;
 mod documents;
+mod incident;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod templates;
