@@ -59,6 +59,7 @@ pub(crate) const SMALL: &[&str] = &[
     INCIDENTS,
     crate::recipients::ATTESTATIONS,
     crate::reviews::REVIEWS,
+    crate::rights::REQUESTS,
 ];
 
 /// Every row of the small tables, into `d`.
