@@ -7,6 +7,7 @@
 
 mod assess;
 mod common;
+mod complaint;
 mod demo;
 mod evaluate;
 mod gate;
@@ -110,6 +111,9 @@ enum Command {
     /// The incident register and its notification clocks.
     #[command(subcommand)]
     Incident(incident::IncidentCmd),
+    /// Complaints from the public channel: triage, deadline, answer.
+    #[command(subcommand)]
+    Complaint(complaint::ComplaintCmd),
 }
 
 fn main() -> ExitCode {
@@ -135,6 +139,7 @@ fn main() -> ExitCode {
         Command::User(cmd) => serve::run_user(&cmd),
         Command::Token(cmd) => serve::run_token(&cmd),
         Command::Incident(cmd) => incident::run(&cmd),
+        Command::Complaint(cmd) => complaint::run(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -181,6 +181,53 @@ pub fn handling(
     Handling { deadline, rules }
 }
 
+/// Checks a triage against the rule data and the map (the category, the
+/// transfer, the recipient) and returns what applies to the complaint
+/// received at `received_at` (RFC 3339). Errs naming the field at fault,
+/// never repeating more than an id.
+pub fn triage(
+    map: &outbound_model::DataMap,
+    received_at: &str,
+    category: &str,
+    transfer: Option<&str>,
+    recipient: Option<&str>,
+) -> Result<Handling, String> {
+    let received: Timestamp = received_at
+        .parse()
+        .map_err(|_| "the complaint's receipt time is not RFC 3339".to_string())?;
+    if self::category(category).is_none() {
+        let ids: Vec<&str> = DATA.category.iter().map(|c| c.id.as_str()).collect();
+        return Err(format!("unknown category (one of: {})", ids.join(", ")));
+    }
+    let mut involved = BTreeSet::new();
+    if let Some(t) = transfer {
+        let (r, _) = crate::incident::involved(map, &[t.to_string()])?;
+        involved.extend(r);
+    }
+    if let Some(id) = recipient {
+        let r = map.recipient(id).ok_or_else(|| {
+            format!("unknown recipient `{id}`: the data map has no such recipient")
+        })?;
+        involved.extend(crate::incident::regimes_involved([(
+            "",
+            r.country.as_str(),
+        )]));
+    }
+    Ok(handling(received, Some(category), &regimes(&involved)))
+}
+
+/// What applies to a complaint received at `received_at` (RFC 3339) that is
+/// not triaged yet: the rules for every category, CN only.
+pub fn provisional(received_at: &str) -> Option<Handling> {
+    let received: Timestamp = received_at.parse().ok()?;
+    Some(handling(received, None, &regimes(&BTreeSet::new())))
+}
+
+/// Today in Beijing, the day against which complaint deadlines are read.
+pub fn today() -> Date {
+    local_day("CN", Timestamp::now())
+}
+
 /// Whether a complaint due on `due` is overdue on `today` (not yet answered):
 /// the due day itself is still on time.
 pub fn overdue(due: Date, today: Date) -> bool {
@@ -290,5 +337,37 @@ mod tests {
         assert!(old.deadline.is_none());
         let new = handling(at("2020-09-30T16:00:00Z"), None, &cn());
         assert_eq!(new.deadline.unwrap().due, d("2020-10-31"));
+    }
+
+    #[test]
+    fn triage_checks_the_category_transfer_and_recipient() {
+        let map = outbound_model::load_sources(
+            &outbound_model::example::lumen_sources(),
+            outbound_model::Taxonomy::builtin(),
+        )
+        .map;
+        let t = &map.transfers[0];
+        let h = triage(
+            &map,
+            "2026-03-02T02:00:00Z",
+            "processing",
+            Some(&t.id),
+            None,
+        )
+        .unwrap();
+        assert_eq!(h.deadline.unwrap().due, d("2026-04-01"));
+        let e = triage(&map, "2026-03-02T02:00:00Z", "gossip", None, None).unwrap_err();
+        assert!(e.contains("unknown category"), "{e}");
+        let e = triage(&map, "2026-03-02T02:00:00Z", "other", Some("nope"), None).unwrap_err();
+        assert!(e.contains("unknown transfer"), "{e}");
+        let e = triage(&map, "2026-03-02T02:00:00Z", "other", None, Some("nope")).unwrap_err();
+        assert!(e.contains("unknown recipient"), "{e}");
+        assert!(
+            provisional("2026-03-02T02:00:00Z")
+                .unwrap()
+                .deadline
+                .is_some()
+        );
+        assert!(provisional("yesterday").is_none());
     }
 }
