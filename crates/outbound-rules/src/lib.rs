@@ -15,6 +15,7 @@ pub mod format;
 pub mod incident;
 pub mod recipient;
 pub mod regime;
+pub mod risk;
 pub mod trend;
 
 pub use determination::{Determination, Evaluation, Obligation, Reason, RuleError};

@@ -10,3 +10,4 @@ mod counts;
 mod eu;
 mod incident;
 mod recipient;
+mod risk;
