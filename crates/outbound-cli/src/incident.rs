@@ -1,13 +1,16 @@
-//! `outbound incident open|list|show|notice|close`: the incident register and
-//! its notification clocks (which apply and when they fall due: the rule data
-//! of `outbound_rules::incident`; when each notice was sent: the store).
+//! `outbound incident open|list|show|notice|draft|close`: the incident
+//! register and its notification clocks (which apply and when they fall due:
+//! the rule data of `outbound_rules::incident`; when each notice was sent: the
+//! store), and the drafts of its notices (`outbound_docs::incident`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
-use outbound_rules::incident::{ClockView, Grade, IncidentFacts, clock_views, involved};
+use outbound_docs::incident::{IncidentRecord, default_lang, incident_draft};
+use outbound_docs::{Lang, Templates};
+use outbound_rules::incident::{Audience, ClockView, Grade, IncidentFacts, clock_views, involved};
 use outbound_store::incidents::{Incident, NewIncident, check_title};
 
 use crate::output::{Format, outln, print_json, table};
@@ -72,6 +75,27 @@ pub(crate) enum IncidentCmd {
         /// When it was sent (RFC 3339); default now.
         #[arg(long)]
         at: Option<String>,
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// Draft the notice to the authorities or to the individuals (Markdown;
+    /// HTML when --out ends in .html). What only a person can know is left as
+    /// a marked placeholder.
+    Draft {
+        /// Incident id.
+        id: String,
+        /// To whom: authority or individuals.
+        #[arg(long, value_parser = ["authority", "individuals"])]
+        to: String,
+        /// Language: zh or en; default zh when China is involved, en otherwise.
+        #[arg(long, value_parser = ["zh", "en"])]
+        lang: Option<String>,
+        /// The data map: each transfer's recipient, destination and data categories.
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Write the draft to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         store: StoreOpts,
     },
@@ -272,6 +296,64 @@ pub(crate) fn run(cmd: &IncidentCmd) -> anyhow::Result<u8> {
                 c.map_or("recorded", |c| c.state.as_str()),
                 v.incident.notices[clock]
             )?;
+            Ok(0)
+        }
+        IncidentCmd::Draft {
+            id,
+            to,
+            lang,
+            map,
+            out,
+            store,
+        } => {
+            let audience: Audience = to.parse().map_err(anyhow::Error::msg)?;
+            let loaded = match map {
+                Some(m) => match crate::common::load_valid(m) {
+                    Ok(l) => Some(l),
+                    Err(code) => return Ok(code),
+                },
+                None => None,
+            };
+            let (s, _) = store.open()?;
+            let Some(i) = s.incident(id)? else {
+                bail!("no incident `{id}`");
+            };
+            let lang = match lang.as_deref() {
+                Some(l) => Lang::parse(l).context("--lang is zh or en")?,
+                None => default_lang(&i.regimes),
+            };
+            let record = IncidentRecord {
+                id: &i.id,
+                title: &i.title,
+                discovered_at: &i.discovered_at,
+                severity: &i.severity,
+                ciio: i.ciio,
+                transfers: &i.transfers,
+                regimes: &i.regimes,
+                individuals_affected: i.individuals_affected,
+                measures: i.measures.as_deref(),
+                notices: &i.notices,
+            };
+            let d = incident_draft(
+                &Templates::builtin(),
+                &record,
+                loaded.as_ref().map(|l| &l.map),
+                audience,
+                lang,
+                now(),
+            )?;
+            match out {
+                Some(path) => {
+                    let html = path
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("html"));
+                    let text = if html { d.html() } else { d.markdown.clone() };
+                    std::fs::write(path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    outln!("wrote {} ({})", path.display(), d.title)?;
+                }
+                None => outln!("{}", d.markdown.trim_end())?,
+            }
             Ok(0)
         }
         IncidentCmd::Close {

@@ -198,3 +198,119 @@ fn an_incident_starts_its_clocks_suspends_its_routes_and_closes() {
     let (code, _, err) = run(&store, &["audit", "verify"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn drafts_of_the_notices_name_the_article_and_due_time_and_log_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (map, store) = one_transfer_store(dir.path());
+    let map = map.to_str().unwrap();
+    let (code, _, err) = run(&store, &open_args(map, &["--transfer", "t"]));
+    assert_eq!(code, 0, "{err}");
+    let before = log_entries(&store);
+
+    // China is involved: Chinese by default, due times in Beijing time.
+    let (code, out, err) = run(
+        &store,
+        &[
+            "incident",
+            "draft",
+            "inc-0001",
+            "--to",
+            "authority",
+            "--map",
+            map,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("# 个人信息安全事件报告（草稿）"), "{out}");
+    assert!(
+        out.contains("《国家网络安全事件报告管理办法》第四条"),
+        "{out}"
+    );
+    assert!(
+        out.contains("**2026-11-23 20:00（北京时间）**"),
+        "4 hours: {out}"
+    );
+    assert!(out.contains("【请填写"), "{out}");
+
+    let (code, out, err) = run(
+        &store,
+        &[
+            "incident",
+            "draft",
+            "inc-0001",
+            "--to",
+            "authority",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("CAC Incident Reporting Measures Art. 4"),
+        "{out}"
+    );
+    assert!(out.contains("**2026-11-23 12:00 UTC**"), "{out}");
+    assert!(
+        out.contains("[TO FILL IN: not found in the data map]"),
+        "without --map the transfer is a placeholder: {out}"
+    );
+
+    let html = dir.path().join("individuals.html");
+    let (code, out, err) = run(
+        &store,
+        &[
+            "incident",
+            "draft",
+            "inc-0001",
+            "--to",
+            "individuals",
+            "--map",
+            map,
+            "--out",
+            html.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wrote"), "{out}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"zh-CN\">"), "{page}");
+    assert!(page.contains("《个人信息保护法》第五十七条"), "{page}");
+
+    let (code, _, err) = run(
+        &store,
+        &["incident", "draft", "inc-0404", "--to", "authority"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no incident `inc-0404`"), "{err}");
+    let (code, _, err) = run(&store, &["incident", "draft", "inc-0001", "--to", "press"]);
+    assert_eq!(code, 2, "{err}");
+
+    // Drafting writes nothing to the log, and the log never holds the title.
+    let after = log_entries(&store);
+    assert_eq!(before, after, "a draft is not a state change");
+    assert!(!after.is_empty());
+    for e in &after {
+        assert!(!e.contains("wrong bucket"), "{e}");
+    }
+}
+
+/// Every audit entry, as text (from the inclusion proofs, which carry it in hex).
+fn log_entries(store: &std::path::Path) -> Vec<String> {
+    let (code, out, err) = run(store, &["audit", "checkpoint"]);
+    assert_eq!(code, 0, "{err}");
+    let size: usize = out.lines().nth(1).unwrap().parse().unwrap();
+    (0..size)
+        .map(|n| {
+            let (code, out, err) = run(store, &["audit", "prove", &n.to_string()]);
+            assert_eq!(code, 0, "{err}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let hex = v["entry"].as_str().unwrap();
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            String::from_utf8(bytes).unwrap()
+        })
+        .collect()
+}

@@ -182,9 +182,12 @@ fn within_text(c: &outbound_rules::incident::Clock, discovered: Timestamp, lang:
     }
 }
 
-fn state_text(s: ClockState, lang: Lang) -> &'static str {
+fn state_text(s: ClockState, lang: Lang, audience: Audience) -> &'static str {
+    let individuals = audience == Audience::Individuals;
     match (s, lang) {
-        (ClockState::Running, Lang::Zh) => "未报送",
+        (ClockState::Running, Lang::Zh) if individuals => "尚未告知",
+        (ClockState::Met, Lang::Zh) if individuals => "已按时告知",
+        (ClockState::Running, Lang::Zh) => "尚未报送",
         (ClockState::Met, Lang::Zh) => "已按时报送",
         (ClockState::Missed, Lang::Zh) => "已逾期",
         (ClockState::Running, Lang::En) => "not yet sent",
@@ -235,7 +238,7 @@ pub fn incident_draft(
                 "confirmed": c.confirmed,
                 "within": within_text(c, facts.discovered_at, lang),
                 "due": due_text(c, lang),
-                "state": state_text(v.state, lang),
+                "state": state_text(v.state, lang, audience),
                 "sent_at": v.met_at.map(|t| time_text(t, lang)),
                 "condition": if zh { c.condition_zh.clone() } else { c.condition.clone() },
             })

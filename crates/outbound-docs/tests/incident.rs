@@ -191,7 +191,13 @@ fn the_notice_to_individuals_keeps_to_what_pipl_57_and_gdpr_34_require() {
     ] {
         assert!(md.contains(heading), "{heading}: {md}");
     }
-    assert!(md.contains("尊敬的用户"), "{md}");
+    assert!(md.contains("您好：") && md.contains("尚未告知"), "{md}");
+    assert!(
+        md.contains(
+            "依照《中华人民共和国个人信息保护法》第五十七条和欧盟《通用数据保护条例》第34条的规定"
+        ),
+        "{md}"
+    );
     let en = early(Audience::Individuals, Lang::En);
     assert_clean(&en);
     assert!(
