@@ -10,4 +10,5 @@ mod counts;
 mod eu;
 mod incident;
 mod recipient;
+mod rights;
 mod risk;
