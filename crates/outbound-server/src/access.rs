@@ -168,6 +168,15 @@ mod tests {
     }
 
     #[test]
+    fn only_admin_and_compliance_handle_complaints() {
+        let can: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| allows(*r, Action::HandleComplaints))
+            .collect();
+        assert_eq!(can, [Role::Admin, Role::Compliance]);
+    }
+
+    #[test]
     fn regulator_and_association_never_read_personal_data() {
         for r in [
             Role::Regulator,

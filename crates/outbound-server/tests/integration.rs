@@ -2,6 +2,7 @@
 //! codes, sessions and CSRF, escaping, on both backends; the dashboard's pages.
 
 mod api;
+mod api_complaints;
 mod api_incidents;
 mod api_recipients;
 mod common;
