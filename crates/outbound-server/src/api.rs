@@ -60,6 +60,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             crate::api_incidents::post_incident
         ))
         .routes(routes!(crate::api_incidents::get_incident))
+        .routes(routes!(crate::api_incidents::post_notice))
+        .routes(routes!(crate::api_incidents::post_close))
+        .routes(routes!(crate::api_incidents::post_suspend_routes))
+        .routes(routes!(crate::api_incidents::get_draft))
         .merge(crate::api_rights::router())
         .merge(crate::api_reviews::router())
         .merge(crate::api_complaints::router())

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use jiff::Timestamp;
-use outbound_rules::incident::{Grade, IncidentFacts, clock_views, involved};
+use outbound_docs::incident::{IncidentRecord, incident_draft};
+use outbound_rules::incident::{Audience, Grade, IncidentFacts, clock_views, involved};
 use outbound_store::Account;
 use outbound_store::incidents::{Incident, NewIncident, check_title};
 
@@ -267,4 +269,328 @@ pub(crate) async fn get_incident(
         .await?
         .ok_or_else(|| ApiError::not_found("no such incident"))?;
     Ok(axum::Json(incident_view(i, Timestamp::now())))
+}
+
+/// A notice sent, to record against one of the incident's clocks.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeRequest {
+    /// The clock's id (one of the incident's `clocks`).
+    pub clock: String,
+    /// When the notice was sent (RFC 3339); not in the future, not before the
+    /// discovery. Default: now.
+    pub sent_at: Option<String>,
+}
+
+/// Closing an incident.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// The measures taken (at most 2,000 characters, no personal data; kept
+    /// in the register, never logged or served).
+    pub measures: Option<String>,
+}
+
+/// Suspending an incident's routes.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendRoutesRequest {
+    /// Why (1 to 1,000 characters on one line); each route's reason becomes
+    /// `incident <id>: <reason>`.
+    pub reason: String,
+}
+
+/// What suspending an incident's routes did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SuspendedRoutes {
+    /// The incident.
+    pub incident: String,
+    /// The routes suspended now, each with its audit entry.
+    pub suspended: Vec<SuspendedRoute>,
+    /// The routes the incident touches that were already suspended.
+    pub already_suspended: Vec<String>,
+}
+
+/// One route suspended.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SuspendedRoute {
+    /// The transfer.
+    pub transfer: String,
+    /// Its audit entry's index.
+    pub audit_entry: u64,
+}
+
+/// The incident `id`, or 404.
+async fn incident_or_404(state: &AppState, id: &str) -> Result<Incident, ApiError> {
+    let id = id.to_string();
+    state
+        .store(move |s, _| s.incident(&id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such incident"))
+}
+
+fn open_or_409(i: &Incident) -> Result<(), ApiError> {
+    if i.state == "closed" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("incident `{}` is closed", i.id),
+        ));
+    }
+    Ok(())
+}
+
+/// Records that the notice of `clock` was sent at `sent_at` (default now),
+/// for `user`; every refusal stores nothing.
+pub async fn record_notice(
+    state: &AppState,
+    user: &Account,
+    id: &str,
+    clock: &str,
+    sent_at: Option<&str>,
+) -> Result<IncidentView, ApiError> {
+    require(user, Action::HandleIncident)?;
+    let i = incident_or_404(state, id).await?;
+    open_or_409(&i)?;
+    let now = Timestamp::now();
+    let view = incident_view(i.clone(), now);
+    if !view.clocks.iter().any(|c| c.id == clock) {
+        let ids: Vec<&str> = view.clocks.iter().map(|c| c.id.as_str()).collect();
+        let shown: String = clock.chars().take(64).collect();
+        return Err(ApiError::bad_request(format!(
+            "incident `{}` has no clock `{shown}` (its clocks: {})",
+            i.id,
+            ids.join(", ")
+        )));
+    }
+    let at: Timestamp = match sent_at {
+        Some(s) => s.parse().map_err(|_| {
+            ApiError::bad_request("`sent_at` is not an RFC 3339 time (e.g. 2026-11-23T09:00:00Z)")
+        })?,
+        None => now,
+    };
+    if at > Timestamp::now() {
+        return Err(ApiError::bad_request("`sent_at` is in the future"));
+    }
+    let at = at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (by, id, clock) = (user.name.clone(), i.id.clone(), clock.to_string());
+    let i = state
+        .store(move |s, k| s.record_incident_notice(k, &by, &id, &clock, &at))
+        .await?;
+    Ok(incident_view(i, Timestamp::now()))
+}
+
+/// Closes an incident for `user`.
+pub async fn close(
+    state: &AppState,
+    user: &Account,
+    id: &str,
+    measures: Option<String>,
+) -> Result<IncidentView, ApiError> {
+    require(user, Action::HandleIncident)?;
+    let i = incident_or_404(state, id).await?;
+    open_or_409(&i)?;
+    let measures = measures.filter(|m| !m.trim().is_empty());
+    let (by, id) = (user.name.clone(), i.id);
+    let i = state
+        .store(move |s, k| s.close_incident(k, &by, &id, measures.as_deref()))
+        .await?;
+    Ok(incident_view(i, Timestamp::now()))
+}
+
+/// Suspends every route the incident touches that is not suspended yet, each
+/// through the route switch (one audit entry each), for `user`.
+pub async fn suspend_routes(
+    state: &AppState,
+    user: &Account,
+    id: &str,
+    reason: &str,
+) -> Result<SuspendedRoutes, ApiError> {
+    require(user, Action::HandleIncident)?;
+    require(user, Action::SetRoute)?;
+    let reason = crate::api::valid_reason(reason)?;
+    let i = incident_or_404(state, id).await?;
+    open_or_409(&i)?;
+    let by = user.name.clone();
+    let out = state
+        .store(move |s, k| {
+            let suspended: std::collections::BTreeSet<String> = s
+                .routes()?
+                .into_iter()
+                .filter(|r| r.suspended)
+                .map(|r| r.transfer)
+                .collect();
+            let mut out = SuspendedRoutes {
+                incident: i.id.clone(),
+                suspended: Vec::new(),
+                already_suspended: Vec::new(),
+            };
+            for t in &i.transfers {
+                if suspended.contains(t) {
+                    out.already_suspended.push(t.clone());
+                    continue;
+                }
+                let why = format!("incident {}: {reason}", i.id);
+                let idx = s.set_route(k, &by, t, true, &why)?;
+                out.suspended.push(SuspendedRoute {
+                    transfer: t.clone(),
+                    audit_entry: idx,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(out)
+}
+
+/// The draft of the notice of incident `id` to `to` (`authority` or
+/// `individuals`) in `lang` (default: Chinese when China is involved), for
+/// `user`.
+pub async fn draft(
+    state: &AppState,
+    user: &Account,
+    id: &str,
+    to: &str,
+    lang: Option<&str>,
+) -> Result<outbound_docs::incident::Draft, ApiError> {
+    require(user, Action::HandleIncident)?;
+    let audience: Audience = to
+        .parse()
+        .map_err(|_| ApiError::not_found("no such draft: `authority` or `individuals`"))?;
+    let i = incident_or_404(state, id).await?;
+    let lang = match lang {
+        Some(l) => outbound_docs::Lang::parse(l)
+            .ok_or_else(|| ApiError::bad_request("`lang` is `zh` or `en`"))?,
+        None => outbound_docs::incident::default_lang(&i.regimes),
+    };
+    let record = IncidentRecord {
+        id: &i.id,
+        title: &i.title,
+        discovered_at: &i.discovered_at,
+        severity: &i.severity,
+        ciio: i.ciio,
+        transfers: &i.transfers,
+        regimes: &i.regimes,
+        individuals_affected: i.individuals_affected,
+        measures: i.measures.as_deref(),
+        notices: &i.notices,
+    };
+    incident_draft(
+        &outbound_docs::Templates::builtin(),
+        &record,
+        Some(state.map()),
+        audience,
+        lang,
+        Timestamp::now(),
+    )
+    .map_err(|e| {
+        eprintln!("outbound serve: incident draft: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "draft",
+            "the draft could not be written; see the server's log",
+        )
+    })
+}
+
+/// Records that one clock's notice was sent.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notices", tag = "incidents",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Incident id")),
+    request_body = NoticeRequest,
+    responses(
+        (status = 201, body = IncidentView),
+        (status = 400, description = "unknown clock, bad or future time", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the incident is closed", body = ErrorBody)))]
+pub(crate) async fn post_notice(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<NoticeRequest>,
+) -> Result<(StatusCode, axum::Json<IncidentView>), ApiError> {
+    let v = record_notice(&state, &user, &id, &req.clock, req.sent_at.as_deref()).await?;
+    Ok((StatusCode::CREATED, axum::Json(v)))
+}
+
+/// Closes an incident.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Incident id")),
+    request_body = CloseRequest,
+    responses(
+        (status = 200, body = IncidentView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "already closed", body = ErrorBody)))]
+pub(crate) async fn post_close(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<CloseRequest>,
+) -> Result<axum::Json<IncidentView>, ApiError> {
+    Ok(axum::Json(close(&state, &user, &id, req.measures).await?))
+}
+
+/// Suspends every route the incident touches that is not suspended yet.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/suspend-routes", tag = "incidents",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Incident id")),
+    request_body = SuspendRoutesRequest,
+    responses(
+        (status = 200, body = SuspendedRoutes), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the incident is closed", body = ErrorBody)))]
+pub(crate) async fn post_suspend_routes(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<SuspendRoutesRequest>,
+) -> Result<axum::Json<SuspendedRoutes>, ApiError> {
+    Ok(axum::Json(
+        suspend_routes(&state, &user, &id, &req.reason).await?,
+    ))
+}
+
+/// The draft's language and format.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct DraftQuery {
+    /// `zh` or `en`; default Chinese when China is involved, English otherwise.
+    pub lang: Option<String>,
+    /// `md` (text/markdown, the default) or `html` (a standalone page).
+    pub format: Option<String>,
+}
+
+/// The draft of the notice to the authorities or to the individuals.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/drafts/{to}", tag = "incidents",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Incident id"),
+        ("to" = String, Path, description = "`authority` or `individuals`"),
+        DraftQuery),
+    responses(
+        (status = 200, description = "The draft", content_type = "text/markdown", body = String),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_draft(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((id, to)): ApiPath<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<DraftQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let html = match q.format.as_deref() {
+        None | Some("md") => false,
+        Some("html") => true,
+        Some(_) => return Err(ApiError::bad_request("`format` is `md` or `html`")),
+    };
+    let d = draft(&state, &user, &id, &to, q.lang.as_deref()).await?;
+    let (ct, body) = if html {
+        ("text/html; charset=utf-8", d.html())
+    } else {
+        ("text/markdown; charset=utf-8", d.markdown)
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, ct)], body).into_response())
 }
