@@ -16,6 +16,8 @@ mod init;
 mod output;
 mod recipient;
 mod report;
+mod request;
+mod review;
 mod rules;
 mod scan;
 mod serve;
@@ -114,6 +116,9 @@ enum Command {
     /// Complaints from the public channel: triage, deadline, answer.
     #[command(subcommand)]
     Complaint(complaint::ComplaintCmd),
+    /// Rights requests of individuals: due dates, forwarding to recipients, answers.
+    #[command(subcommand)]
+    Request(request::RequestCmd),
 }
 
 fn main() -> ExitCode {
@@ -140,6 +145,7 @@ fn main() -> ExitCode {
         Command::Token(cmd) => serve::run_token(&cmd),
         Command::Incident(cmd) => incident::run(&cmd),
         Command::Complaint(cmd) => complaint::run(&cmd),
+        Command::Request(cmd) => request::run(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

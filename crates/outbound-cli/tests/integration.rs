@@ -11,6 +11,7 @@ mod gate_trust;
 mod incident_cli;
 mod recipient_cli;
 mod report_cli;
+mod request_cli;
 mod serve_cli;
 mod store_cli;
 mod store_trust;

@@ -216,6 +216,18 @@ pub enum ExtensionState {
     NotProvided,
 }
 
+impl ExtensionState {
+    /// The state as shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtensionState::None => "none",
+            ExtensionState::InTime => "in_time",
+            ExtensionState::Late => "late",
+            ExtensionState::NotProvided => "not_provided",
+        }
+    }
+}
+
 /// Where a due date stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
