@@ -17,7 +17,6 @@ mod output;
 mod recipient;
 mod report;
 mod request;
-mod review;
 mod rules;
 mod scan;
 mod serve;
