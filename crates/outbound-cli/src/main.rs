@@ -17,6 +17,7 @@ mod output;
 mod recipient;
 mod report;
 mod request;
+mod review;
 mod rules;
 mod scan;
 mod serve;

@@ -48,6 +48,8 @@ pub(crate) enum RecipientCmd {
         #[command(flatten)]
         store: StoreOpts,
     },
+    #[command(flatten)]
+    Reviews(crate::review::ReviewCmd),
     /// Every recipient's obligations with where they stand: not met and overdue first.
     Status {
         /// The data map.
@@ -208,6 +210,7 @@ pub(crate) fn run(cmd: &RecipientCmd) -> anyhow::Result<u8> {
             }
             Ok(0)
         }
+        RecipientCmd::Reviews(cmd) => crate::review::run(cmd),
         RecipientCmd::Status {
             map,
             as_of,

@@ -103,7 +103,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         AnswerRequest => matches!(role, Admin | Recipient),
         HandleComplaints => matches!(role, Admin | Compliance),
         ReadReviews => matches!(role, Admin | Compliance | Auditor | Recipient | Regulator),
-        Review => matches!(role, Admin | Compliance | Auditor),
+        // The auditor reads everything and changes nothing (DESIGN.md), reviews included.
+        Review => matches!(role, Admin | Compliance),
     }
 }
 
@@ -156,6 +157,22 @@ mod tests {
             ]
         );
         assert_eq!(who(Action::OpenIncident), [Role::Admin, Role::Compliance]);
+    }
+
+    #[test]
+    fn recipients_read_their_reviews_and_only_admin_and_compliance_record_them() {
+        let who = |a| -> Vec<Role> { Role::ALL.into_iter().filter(|r| allows(*r, a)).collect() };
+        assert_eq!(
+            who(Action::ReadReviews),
+            [
+                Role::Admin,
+                Role::Compliance,
+                Role::Auditor,
+                Role::Recipient,
+                Role::Regulator
+            ]
+        );
+        assert_eq!(who(Action::Review), [Role::Admin, Role::Compliance]);
     }
 
     #[test]
