@@ -9,5 +9,6 @@ mod common;
 mod jobs;
 mod log;
 mod pages;
+mod pages_incidents;
 mod pages_recipient;
 mod security;

@@ -70,6 +70,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
         .route("/static/app.css", get(stylesheet))
+        .merge(incidents::router())
         .merge(rights::router())
         .merge(reviews::router())
         .merge(complaints::router())
