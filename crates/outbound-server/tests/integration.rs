@@ -5,6 +5,7 @@ mod api;
 mod api_complaints;
 mod api_incidents;
 mod api_recipients;
+mod api_reviews;
 mod common;
 mod jobs;
 mod log;
