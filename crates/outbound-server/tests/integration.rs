@@ -10,6 +10,7 @@ mod common;
 mod jobs;
 mod log;
 mod pages;
+mod pages_complaints;
 mod pages_incidents;
 mod pages_recipient;
 mod security;

@@ -1,8 +1,195 @@
 //! Pages: Complaint handling: triage, links, deadlines and answers (issue 14).
+//!
+//! `/complaints` (staff who read complaints) lists each complaint with its
+//! state, links and due date, overdue ones highlighted, with the triage and
+//! answer forms for admin and compliance (the session's CSRF token).
+//! `/complain/status?tracking=…` is the complainant's page: the same public
+//! status as the API (no text, no contact; unknown and malformed ids alike;
+//! rate-limited). The overview's block counts complaints by outcome and lists
+//! the overdue ones.
 
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use outbound_store::Account;
+use outbound_store::complaints::OUTCOMES;
+
+use super::{csrf_refused, language, render, ser, urlencode};
+use crate::access::{Action, allows};
+use crate::api_complaints::{self as api, AnswerRequest, TriageRequest};
+use crate::auth::{PageUser, client, same_secret};
 use crate::state::AppState;
 
 /// This workflow's pages.
 pub(super) fn router() -> axum::Router<AppState> {
     axum::Router::new()
+        .route("/complain/status", get(status_page))
+        .route("/complaints/{tracking}/triage", post(triage))
+        .route("/complaints/{tracking}/answer", post(answer))
+}
+
+/// The context of `/complaints`: every complaint with its handling, the
+/// categories and outcomes for the forms, and whether the user may handle.
+pub(super) async fn page(state: &AppState, user: &PageUser) -> Result<Value, Response> {
+    let rows = api::handling_views(state, &user.account)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let rows: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|(c, v)| serde_json::json!({"c": c, "h": v}))
+        .collect();
+    let categories: Vec<&str> = outbound_rules::complaint::data()
+        .category
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    Ok(context! {
+        page => "complaints",
+        rows => ser(&rows),
+        categories => ser(&categories),
+        outcomes => ser(OUTCOMES),
+        handles => allows(user.account.role, Action::HandleComplaints),
+    })
+}
+
+/// The overview's block (`templates/overview_complaints.html`): counts by
+/// state and outcome and the overdue complaints, for a role that reads
+/// complaints (nothing otherwise). Tracking ids and dates only.
+pub(super) async fn overview(state: &AppState, a: &Account) -> Value {
+    if !allows(a.role, Action::ReadComplaints) {
+        return ser(serde_json::json!({"reads": false}));
+    }
+    let Ok(rows) = api::handling_views(state, a).await else {
+        return ser(serde_json::json!({"reads": false}));
+    };
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut overdue = Vec::new();
+    for (_, v) in &rows {
+        let k = v.outcome.clone().unwrap_or_else(|| v.state.clone());
+        *by.entry(k).or_default() += 1;
+        if v.overdue {
+            overdue
+                .push(serde_json::json!({"tracking": v.tracking, "due": v.due, "state": v.state}));
+        }
+    }
+    ser(serde_json::json!({
+        "reads": true, "total": rows.len(), "by": by, "overdue": overdue,
+    }))
+}
+
+/// `?tracking=…&lang=…`.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct StatusQuery {
+    tracking: Option<String>,
+    lang: Option<String>,
+}
+
+async fn status_page(
+    State(state): State<AppState>,
+    Query(q): Query<StatusQuery>,
+    headers: HeaderMap,
+    parts: axum::http::request::Parts,
+) -> Response {
+    let lang = language(
+        &super::LangQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+    );
+    let Some(tracking) = q.tracking.filter(|t| !t.trim().is_empty()) else {
+        return render(
+            "complaint_status.html",
+            StatusCode::OK,
+            lang,
+            None,
+            context! {},
+        );
+    };
+    match api::public_status(&state, &client(&parts), tracking.trim()).await {
+        Ok(s) => render(
+            "complaint_status.html",
+            StatusCode::OK,
+            lang,
+            None,
+            context! { status => ser(&s) },
+        ),
+        Err(e) => {
+            let code = e.status;
+            render(
+                "complaint_status.html",
+                code,
+                lang,
+                None,
+                context! { missing => code == StatusCode::NOT_FOUND, limited => code == StatusCode::TOO_MANY_REQUESTS },
+            )
+        }
+    }
+}
+
+/// The triage form.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct TriageForm {
+    csrf: String,
+    category: String,
+    transfer: String,
+    recipient: String,
+}
+
+/// The answer form.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AnswerForm {
+    csrf: String,
+    answer: String,
+    outcome: String,
+}
+
+fn back(tracking: &str) -> Response {
+    Redirect::to(&format!("/complaints#complaint-{}", urlencode(tracking))).into_response()
+}
+
+async fn triage(
+    State(state): State<AppState>,
+    Path(tracking): Path<String>,
+    user: PageUser,
+    Form(form): Form<TriageForm>,
+) -> Response {
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    let opt = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+    let req = TriageRequest {
+        category: form.category,
+        transfer: opt(form.transfer),
+        recipient: opt(form.recipient),
+    };
+    match api::triage(&state, &user.account, &tracking, req).await {
+        Ok(_) => back(&tracking),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    Path(tracking): Path<String>,
+    user: PageUser,
+    Form(form): Form<AnswerForm>,
+) -> Response {
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    let req = AnswerRequest {
+        answer: form.answer,
+        outcome: form.outcome,
+    };
+    match api::answer(&state, &user.account, &tracking, req).await {
+        Ok(_) => back(&tracking),
+        Err(e) => e.into_response(),
+    }
 }

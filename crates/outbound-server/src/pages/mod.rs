@@ -122,6 +122,14 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/overdue_reviews.html"),
             ),
             (
+                "complaint_status.html",
+                include_str!("../../templates/complaint_status.html"),
+            ),
+            (
+                "overview_complaints.html",
+                include_str!("../../templates/overview_complaints.html"),
+            ),
+            (
                 "complaints.html",
                 include_str!("../../templates/complaints.html"),
             ),
@@ -337,15 +345,9 @@ async fn complaints_page(
     if !allows(user.account.role, Action::ReadComplaints) {
         return forbidden_page(lang, &user);
     }
-    match state.store(|s, _| s.complaints()).await {
-        Ok(c) => render(
-            "complaints.html",
-            StatusCode::OK,
-            lang,
-            Some(&user),
-            context! { page => "complaints", complaints => ser(&c) },
-        ),
-        Err(e) => e.into_response(),
+    match complaints::page(&state, &user).await {
+        Ok(ctx) => render("complaints.html", StatusCode::OK, lang, Some(&user), ctx),
+        Err(r) => r,
     }
 }
 

@@ -327,6 +327,7 @@ pub(super) async fn overview(
             pending => ser(&pending),
             clocks_at => super::clocks_at(),
             reviews => super::reviews::overview(&state, a).await,
+            complaints => super::complaints::overview(&state, a).await,
         },
     )
 }
