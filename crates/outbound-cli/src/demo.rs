@@ -308,7 +308,8 @@ fn gate_demo(
 
 /// Part three: supervision after the data has left (issue 14's workflows) —
 /// a recipient attests, an incident starts its clocks and suspends its
-/// route, a complaint arrives. Times are fixed from `as_of`, so the text is
+/// route, a deletion request reaches the recipients that received the
+/// person, a complaint arrives and is triaged. Times are fixed from `as_of`, so the text is
 /// the same on every run.
 fn supervision_demo(
     map: &outbound_model::DataMap,
@@ -423,18 +424,150 @@ fn supervision_demo(
         }
     }
 
-    // A complaint through the public channel (Standard Contract Measures Art. 9).
+    s.push_str(&rights_demo(as_of, store, keys)?);
+
+    // A complaint through the public channel (Standard Contract Measures Art. 9), then triaged.
     let tracking = format!("C-{}", &outbound_server::auth::random_hex()[..16]);
-    store.add_complaint(
+    let received = store.add_complaint(
         keys,
         &tracking,
         "I was told my order history went to a US company; I want to know what was sent.",
         None,
         Some("crm-to-parent"),
     )?;
+    let applies = outbound_rules::complaint::triage(
+        map,
+        &received.at,
+        "processing",
+        Some("crm-to-parent"),
+        None,
+    )
+    .map_err(anyhow::Error::msg)?;
+    store.triage_complaint(
+        keys,
+        "demo",
+        &tracking,
+        &outbound_store::complaints::Triage {
+            category: "processing".into(),
+            transfer: Some("crm-to-parent".into()),
+            recipient: None,
+            due: applies.deadline.as_ref().map(|d| d.due.to_string()),
+            rule: applies.deadline.as_ref().map(|d| d.rule.id.clone()),
+        },
+    )?;
     let _ = writeln!(
         s,
-        "   - a complaint about crm-to-parent arrives through the public channel (no account; the complainant gets a tracking number)"
+        "   - a complaint about crm-to-parent arrives through the public channel (no account; the complainant gets a tracking number\n     to follow it at /complain/status); triaged as processing, linked to crm-to-parent, to be answered {}",
+        applies.deadline.as_ref().map_or(
+            "without a fixed number of days".to_string(),
+            |d| format!(
+                "within {} {} of receipt ({}{})",
+                d.rule.amount.unwrap_or_default(),
+                match d.rule.unit {
+                    outbound_rules::complaint::Unit::Months => "months",
+                    _ => "days",
+                },
+                d.rule.article,
+                if d.rule.confirmed {
+                    ""
+                } else {
+                    ", unconfirmed"
+                }
+            )
+        )
+    );
+    Ok(s)
+}
+
+/// The rights-request step: one customer whose data went to Lumen Holdings
+/// (crm-to-parent) and to Metricly (analytics-eu) asks for deletion; the
+/// ledger names exactly those two recipients; one answers.
+fn rights_demo(
+    as_of: Date,
+    store: &outbound_store::Store,
+    keys: &outbound_store::Keys,
+) -> anyhow::Result<String> {
+    use outbound_store::rights::{
+        Channel, IdentityMethod, NewRequest, PartAnswer, PartOutcome, RequestKind,
+    };
+    let mut s = String::new();
+    let received = as_of
+        .yesterday()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .at(9, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)?
+        .timestamp();
+    if received > jiff::Timestamp::now() {
+        let _ = writeln!(s, "   - (no rights request: --as-of is in the future)");
+        return Ok(s);
+    }
+    // Customer 7 has consented to both transfers and was in both batches (the generator's id, never printed).
+    let key = outbound_gate::sample::customer_id(7);
+    let subject = keys.subject_hash(outbound_gate::normalize_subject(&key).as_bytes());
+    let regimes = vec!["CN".to_string()];
+    let r = store.open_request(
+        keys,
+        "demo",
+        &NewRequest {
+            received_at: &received.to_string(),
+            channel: Channel::Staff,
+            kinds: &[RequestKind::Delete],
+            regimes: &regimes,
+            subject,
+            identity: IdentityMethod::AccountLogin,
+            identity_at: None,
+        },
+    )?;
+    let r = store.forward_request(keys, "demo", &r.id)?;
+    let parts: Vec<String> = r
+        .parts
+        .iter()
+        .map(|p| format!("{} ({})", p.recipient, p.transfers.join(", ")))
+        .collect();
+    let first = r
+        .parts
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the demo's customer reached no recipient"))?;
+    let evidence = outbound_store::recipients::evidence_sha256(
+        &b"Deletion log: 1 customer profile erased (synthetic)."[..],
+    )?;
+    store.answer_request_part(
+        keys,
+        &first.recipient,
+        &r.id,
+        &first.recipient,
+        &PartAnswer {
+            outcome: PartOutcome::Done,
+            reason: None,
+            answered_at: None,
+            evidence_sha256: Some(&evidence),
+        },
+    )?;
+    let clock =
+        outbound_rules::rights::Clock::parse(&r.received_at, r.identity_at.as_deref(), &[], None)
+            .ok_or_else(|| anyhow::anyhow!("request {}: a stored time is not RFC 3339", r.id))?;
+    let due = outbound_rules::rights::due_all(&r.regimes, &clock)?;
+    let _ = writeln!(
+        s,
+        "   - a deletion request ({}, identity checked by account login) is forwarded by the ledger to exactly the {} recipients\n     that received the person: {}; {} answers done with evidence, the other part is open;\n     due {}",
+        r.id,
+        r.parts.len(),
+        parts.join(" and "),
+        first.recipient,
+        due.iter()
+            .map(|d| format!(
+                "{} ({}{}{})",
+                d.due.map_or("-".to_string(), |x| x.to_string()),
+                d.citation,
+                if d.binding {
+                    ""
+                } else {
+                    ", a recommended standard"
+                },
+                if d.confirmed { "" } else { ", unconfirmed" }
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(s)
 }
