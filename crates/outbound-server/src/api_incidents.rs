@@ -38,10 +38,14 @@ pub struct ClockApiView {
     pub due: String,
     /// The article.
     pub citation: String,
+    /// The article, cited the Chinese way.
+    pub citation_zh: String,
     /// Whether the article was checked against a published text.
     pub confirmed: bool,
     /// When it does not apply although listed.
     pub condition: Option<String>,
+    /// The same, in Chinese.
+    pub condition_zh: Option<String>,
     /// `running`, `met` or `missed`.
     pub state: String,
     /// When the notice was sent, if it was.
@@ -127,8 +131,10 @@ pub fn incident_view(i: Incident, now: Timestamp) -> IncidentView {
             to_zh: c.clock.to_zh,
             due: c.clock.due.to_string(),
             citation: c.clock.citation,
+            citation_zh: c.clock.citation_zh,
             confirmed: c.clock.confirmed,
             condition: c.clock.condition,
+            condition_zh: c.clock.condition_zh,
             state: c.state.as_str().to_string(),
             met_at: c.met_at.map(|t| t.to_string()),
         })

@@ -104,6 +104,13 @@ async fn compliance_handles_an_incident_from_its_page() {
         p.body
     );
     assert!(
+        p.body
+            .contains("<cite>《国家网络安全事件报告管理办法》第四条</cite>")
+            && p.body.contains("可以不通知个人"),
+        "articles and conditions in Chinese: {}",
+        p.body
+    );
+    assert!(
         p.body.contains(r#"name="clock" value="cn-cac-1h-ciio""#),
         "a notice form per clock: {}",
         p.body
