@@ -13,4 +13,5 @@ mod pages;
 mod pages_complaints;
 mod pages_incidents;
 mod pages_recipient;
+mod pages_reviews;
 mod security;

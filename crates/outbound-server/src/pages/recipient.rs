@@ -57,6 +57,7 @@ pub(super) async fn recipient_page(
         Some(&user),
         context! {
             page => "recipient",
+            reviews => super::reviews::section(&state, &user, &id).await,
             rid => id,
             rname => name,
             list => ser(&list),
