@@ -368,6 +368,43 @@ fn supervision_demo(
         ))
     );
 
+    // A desk review of Metricly finds one high-risk gap; its risk score shows every input.
+    let review_date = as_of.yesterday().map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.record_review(
+        keys,
+        "demo",
+        &outbound_store::reviews::NewReview {
+            recipient: "metricly".into(),
+            date: review_date.to_string(),
+            kind: outbound_store::reviews::ReviewKind::Desk,
+            summary: "Security questionnaire and SOC 2 report read (synthetic).".into(),
+            findings: vec![outbound_store::reviews::NewFinding {
+                severity: outbound_store::reviews::Severity::High,
+                text: "Backups are not encrypted at rest.".into(),
+            }],
+        },
+    )?;
+    let c = checklist(map, "metricly");
+    if let Some(inputs) =
+        outbound_server::api_reviews::risk_inputs(store, map, c.as_ref(), "metricly", as_of)?
+    {
+        let score = outbound_rules::risk::score(&inputs);
+        let _ = writeln!(
+            s,
+            "   - a desk review of metricly finds one high-risk gap (open); its risk score, every input shown ({}):\n     {} of {} points, band {}: {}",
+            "docs/RISK.md",
+            score.total,
+            score.max,
+            score.band_en,
+            score
+                .lines
+                .iter()
+                .map(|l| format!("{} {} ({})", l.en.to_lowercase(), l.points, l.value))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+
     // An incident: discovered the day before, it touches one transfer, whose route stops.
     let discovered = as_of
         .yesterday()
