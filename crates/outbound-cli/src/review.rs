@@ -24,7 +24,7 @@ fn parse_finding(s: &str) -> Result<(Severity, String), String> {
 
 fn parse_kind(s: &str) -> Result<ReviewKind, String> {
     s.parse()
-        .map_err(|e: outbound_store::reviews::UnknownKind| e.to_string())
+        .map_err(|e: outbound_store::StoreError| e.to_string())
 }
 
 fn parse_state(s: &str) -> Result<FindingState, String> {

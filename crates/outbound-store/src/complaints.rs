@@ -22,11 +22,11 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use crate::StoreError;
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::Delta;
 use crate::store::{Store, lock};
+use crate::{StoreError, invalid};
 
 /// The part that summarises the handling rows.
 pub(crate) const HANDLING: &str = r#"["complaint_handling"]"#;
@@ -188,12 +188,6 @@ pub(crate) async fn parts(conn: &mut sqlx::AnyConnection, d: &mut Delta) -> Resu
         d.insert(HANDLING, &row(&handling_of(&r)?), false);
     }
     Ok(())
-}
-
-fn invalid(problem: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        problem: problem.into(),
-    }
 }
 
 /// An id-like field: 1 to 200 characters, no control characters.

@@ -18,11 +18,11 @@ use std::collections::BTreeMap;
 
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::StoreError;
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::{Delta, INCIDENTS};
 use crate::store::{Store, lock};
+use crate::{StoreError, invalid};
 
 /// The longest title accepted, in characters.
 pub const TITLE_MAX: usize = 200;
@@ -98,12 +98,6 @@ pub struct NewIncident<'a> {
     pub regimes: &'a [String],
     /// How many individuals are affected, if known.
     pub individuals_affected: Option<i64>,
-}
-
-fn invalid(problem: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        problem: problem.into(),
-    }
 }
 
 /// Checks a title: not empty, at most [`TITLE_MAX`] characters, one line.

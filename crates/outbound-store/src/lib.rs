@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
+mod names;
 pub mod recipients;
 pub mod reviews;
 pub mod rights;
@@ -169,5 +170,12 @@ impl From<sqlx::Error> for StoreError {
             op: "use the database",
             source,
         }
+    }
+}
+
+/// A refusal of bad input that names what is wrong (never repeating free text); nothing was written.
+pub(crate) fn invalid(problem: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        problem: problem.into(),
     }
 }

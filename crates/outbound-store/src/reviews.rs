@@ -18,9 +18,6 @@
 //! Which recipients exist is the data map's business: callers check the id
 //! before calling [`Store::record_review`]; the store checks the form.
 
-use std::fmt;
-use std::str::FromStr;
-
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::StoreError;
@@ -67,78 +64,41 @@ pub(crate) fn migration(_backend: Backend) -> String {
         .to_string()
 }
 
-macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident, $err:ident, $what:literal, { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &[$name] = &[$($name::$v),+];
-            /// The name stored and shown.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        #[doc = concat!("A ", $what, " name that is not one of the known ones.")]
-        #[derive(Debug, thiserror::Error)]
-        #[error("unknown {} `{}` (one of: {})", $what, .0, [$($s),+].join(", "))]
-        pub struct $err(pub String);
-
-        impl FromStr for $name {
-            type Err = $err;
-            fn from_str(s: &str) -> Result<$name, $err> {
-                match s {
-                    $($s => Ok($name::$v),)+
-                    other => Err($err(other.chars().take(40).collect())),
-                }
-            }
-        }
-    };
-}
+use crate::names::named_enum;
 
 named_enum!(
     /// How a recipient was reviewed.
-    ReviewKind, UnknownKind, "review kind", {
+    ReviewKind, "review kind", {
         /// Documents, questionnaires and attestations read at a desk.
-        Desk = "desk",
+        Desk => "desk",
         /// A visit to the recipient's premises or systems.
-        OnSite = "on_site",
+        OnSite => "on_site",
         /// A third party's audit or certification report read.
-        AuditReport = "audit_report",
+        AuditReport => "audit_report",
     }
 );
 
 named_enum!(
     /// How serious a finding is, lowest first.
-    Severity, UnknownSeverity, "severity", {
+    Severity, "severity", {
         /// Low.
-        Low = "low",
+        Low => "low",
         /// Medium.
-        Medium = "medium",
+        Medium => "medium",
         /// High.
-        High = "high",
+        High => "high",
     }
 );
 
 named_enum!(
     /// Where a finding stands.
-    FindingState, UnknownState, "finding state", {
+    FindingState, "finding state", {
         /// Not yet dealt with.
-        Open = "open",
+        Open => "open",
         /// The recipient remedied it.
-        Fixed = "fixed",
+        Fixed => "fixed",
         /// The exporter accepted the risk as it is.
-        Accepted = "accepted",
+        Accepted => "accepted",
     }
 );
 

@@ -55,16 +55,15 @@
 //! `request_resumed`, `request_extended`, `request_closed`, `request_refused`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::str::FromStr;
 
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::StoreError;
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::Delta;
 use crate::store::{Store, lock};
+use crate::{StoreError, invalid};
 
 /// The part that summarises the rights requests and their parts.
 pub(crate) const REQUESTS: &str = r#"["requests"]"#;
@@ -72,52 +71,7 @@ pub(crate) const REQUESTS: &str = r#"["requests"]"#;
 /// The longest free text accepted (a pause's or an extension's reason), in characters.
 pub const TEXT_MAX: usize = 500;
 
-macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident, $what:literal, { $($(#[$vm:meta])* $v:ident => $s:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vm])* $v,)*
-        }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-
-            /// The value as the data files, the CLI and the API spell it.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$v => $s,)*
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = StoreError;
-            fn from_str(s: &str) -> Result<$name, StoreError> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| {
-                        let shown: String = s.chars().take(40).collect();
-                        invalid(format!(
-                            "unknown {} `{shown}` (one of: {})",
-                            $what,
-                            $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-                        ))
-                    })
-            }
-        }
-    };
-}
+use crate::names::named_enum;
 
 named_enum!(
     /// How a request reached the company.
@@ -374,12 +328,6 @@ pub(crate) fn migration(_backend: Backend) -> String {
         PRIMARY KEY (request, recipient)
     )"
     .to_string()
-}
-
-fn invalid(problem: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        problem: problem.into(),
-    }
 }
 
 fn conflict(problem: impl Into<String>) -> StoreError {
