@@ -73,7 +73,7 @@ pub(crate) enum ComplaintCmd {
 struct Row {
     tracking: String,
     received: String,
-    state: &'static str,
+    state: String,
     category: Option<String>,
     transfer: Option<String>,
     recipient: Option<String>,
@@ -83,32 +83,21 @@ struct Row {
     outcome: Option<String>,
 }
 
+/// The list's row: the server's view of the handling (one rule for the
+/// due date and "overdue"), without the answer's text.
 fn row(c: &Complaint, h: Option<&Handling>) -> Row {
-    let (due, rule) = match h {
-        Some(h) => (h.due.clone(), h.rule.clone()),
-        None => rules::provisional(&c.at)
-            .and_then(|p| p.deadline)
-            .map_or((None, None), |d| {
-                (Some(d.due.to_string()), Some(d.rule.id.clone()))
-            }),
-    };
-    let open = h.is_none_or(|h| h.outcome.is_none());
-    let late = open
-        && due
-            .as_deref()
-            .and_then(|d| d.parse().ok())
-            .is_some_and(|d| overdue(d, today()));
+    let v = outbound_server::api_complaints::handling_view(c, h);
     Row {
-        tracking: c.tracking.clone(),
-        received: c.at.clone(),
-        state: h.map_or("received", |h| h.state().as_str()),
-        category: h.map(|h| h.category.clone()),
-        transfer: h.map_or(c.transfer.clone(), |h| h.transfer.clone()),
-        recipient: h.and_then(|h| h.recipient.clone()),
-        due,
-        rule,
-        overdue: late,
-        outcome: h.and_then(|h| h.outcome.clone()),
+        tracking: v.tracking,
+        received: v.received,
+        state: v.state,
+        category: v.category,
+        transfer: v.transfer,
+        recipient: v.recipient,
+        due: v.due,
+        rule: v.rule,
+        overdue: v.overdue,
+        outcome: v.outcome,
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
-use outbound_docs::incident::{IncidentRecord, default_lang, incident_draft};
+use outbound_docs::incident::{default_lang, incident_draft};
 use outbound_docs::{Lang, Templates};
 use outbound_rules::incident::{Audience, ClockView, Grade, IncidentFacts, clock_views, involved};
 use outbound_store::incidents::{Incident, NewIncident, check_title};
@@ -322,18 +322,7 @@ pub(crate) fn run(cmd: &IncidentCmd) -> anyhow::Result<u8> {
                 Some(l) => Lang::parse(l).context("--lang is zh or en")?,
                 None => default_lang(&i.regimes),
             };
-            let record = IncidentRecord {
-                id: &i.id,
-                title: &i.title,
-                discovered_at: &i.discovered_at,
-                severity: &i.severity,
-                ciio: i.ciio,
-                transfers: &i.transfers,
-                regimes: &i.regimes,
-                individuals_affected: i.individuals_affected,
-                measures: i.measures.as_deref(),
-                notices: &i.notices,
-            };
+            let record = outbound_server::api_incidents::draft_record(&i);
             let d = incident_draft(
                 &Templates::builtin(),
                 &record,

@@ -469,18 +469,7 @@ pub async fn draft(
             .ok_or_else(|| ApiError::bad_request("`lang` is `zh` or `en`"))?,
         None => outbound_docs::incident::default_lang(&i.regimes),
     };
-    let record = IncidentRecord {
-        id: &i.id,
-        title: &i.title,
-        discovered_at: &i.discovered_at,
-        severity: &i.severity,
-        ciio: i.ciio,
-        transfers: &i.transfers,
-        regimes: &i.regimes,
-        individuals_affected: i.individuals_affected,
-        measures: i.measures.as_deref(),
-        notices: &i.notices,
-    };
+    let record = draft_record(&i);
     incident_draft(
         &outbound_docs::Templates::builtin(),
         &record,
@@ -599,4 +588,21 @@ pub(crate) async fn get_draft(
         ("text/markdown; charset=utf-8", d.markdown)
     };
     Ok(([(axum::http::header::CONTENT_TYPE, ct)], body).into_response())
+}
+
+/// What a notice draft is filled from: the register's incident, as the
+/// documents crate reads it (the API and the CLI draft from the same).
+pub fn draft_record(i: &outbound_store::incidents::Incident) -> IncidentRecord<'_> {
+    IncidentRecord {
+        id: &i.id,
+        title: &i.title,
+        discovered_at: &i.discovered_at,
+        severity: &i.severity,
+        ciio: i.ciio,
+        transfers: &i.transfers,
+        regimes: &i.regimes,
+        individuals_affected: i.individuals_affected,
+        measures: i.measures.as_deref(),
+        notices: &i.notices,
+    }
 }
