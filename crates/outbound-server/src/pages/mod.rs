@@ -137,6 +137,14 @@ fn templates() -> &'static Environment<'static> {
                 "complain.html",
                 include_str!("../../templates/complain.html"),
             ),
+            (
+                "requests.html",
+                include_str!("../../templates/requests.html"),
+            ),
+            (
+                "request_public.html",
+                include_str!("../../templates/request_public.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .expect("the bundled templates parse (pages::tests)");
@@ -218,6 +226,7 @@ fn render(
         can_complaints => user.is_some_and(|u| allows(u.account.role, Action::ReadComplaints)),
         can_incidents => user.is_some_and(|u| allows(u.account.role, Action::ReadIncidents)),
         can_scan => user.is_some_and(|u| allows(u.account.role, Action::Scan)),
+        can_requests => user.is_some_and(|u| allows(u.account.role, Action::ReadRequests)),
         ..extra
     };
     let body = templates()
