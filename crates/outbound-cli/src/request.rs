@@ -183,18 +183,8 @@ struct DueView {
 }
 
 fn clock(r: &Request) -> anyhow::Result<Clock> {
-    let pauses: Vec<(&str, Option<&str>)> = r
-        .pauses
-        .iter()
-        .map(|p| (p.from.as_str(), p.to.as_deref()))
-        .collect();
-    Clock::parse(
-        &r.received_at,
-        r.identity_at.as_deref(),
-        &pauses,
-        r.extension.as_ref().map(|e| e.at.as_str()),
-    )
-    .with_context(|| format!("request {}: a stored time is not RFC 3339", r.id))
+    outbound_server::api_rights::clock_of(r)
+        .with_context(|| format!("request {}: a stored time is not RFC 3339", r.id))
 }
 
 fn view(r: Request, now: Timestamp) -> anyhow::Result<View> {

@@ -183,10 +183,10 @@ pub struct RequestList {
     pub requests: Vec<RequestView>,
 }
 
-/// The facts a due date depends on, from the store's request (the CLI's
-/// `request.rs` has the same few lines: `outbound_rules` cannot name the
-/// store's types).
-fn clock(r: &Request) -> Result<Clock, ApiError> {
+/// The facts a due date depends on, from the store's request (here, where
+/// both the store's and the rules' types are known; the CLI uses it too).
+/// `None` when a stored time is not RFC 3339.
+pub fn clock_of(r: &Request) -> Option<Clock> {
     let pauses: Vec<(&str, Option<&str>)> = r
         .pauses
         .iter()
@@ -198,7 +198,10 @@ fn clock(r: &Request) -> Result<Clock, ApiError> {
         &pauses,
         r.extension.as_ref().map(|e| e.at.as_str()),
     )
-    .ok_or_else(stored_time)
+}
+
+fn clock(r: &Request) -> Result<Clock, ApiError> {
+    clock_of(r).ok_or_else(stored_time)
 }
 
 fn stored_time() -> ApiError {

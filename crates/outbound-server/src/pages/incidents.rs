@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::{LangQuery, csrf_refused, forbidden_page, language, render, ser, urlencode};
+use super::{LangQuery, csrf_refused, forbidden_page, form_time, language, render, ser, urlencode};
 use crate::access::{Action, allows};
 use crate::api_incidents::{close, draft, incidents, record_notice, suspend_routes};
 use crate::auth::{PageUser, same_secret};
@@ -81,21 +81,6 @@ pub(super) struct SuspendForm {
 pub(super) struct CloseForm {
     csrf: String,
     measures: String,
-}
-
-/// A form's time: RFC 3339 as is; `2026-11-23T09:00` (a `datetime-local`
-/// field, seconds optional) as UTC; empty as none (now).
-fn form_time(s: &str) -> Option<String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if s.parse::<jiff::Timestamp>().is_err()
-        && let Ok(dt) = s.parse::<jiff::civil::DateTime>()
-    {
-        return Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")));
-    }
-    Some(s.to_string())
 }
 
 fn back(id: &str) -> Response {

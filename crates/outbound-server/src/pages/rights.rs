@@ -31,8 +31,8 @@ use minijinja::context;
 use outbound_store::rights::{Channel, IdentityMethod, RefusalReason, RequestKind};
 
 use super::{
-    LangQuery, csrf_refused, forbidden_page, language, not_found_page, render, ser, urlencode,
-    with_login_csrf,
+    LangQuery, csrf_refused, forbidden_page, form_time, language, not_found_page, render, ser,
+    urlencode, with_login_csrf,
 };
 use crate::access::{Action, allows};
 use crate::api_rights::{
@@ -152,22 +152,6 @@ fn fields(form: &[(String, String)], name: &str) -> Vec<String> {
         .filter(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
         .collect()
-}
-
-/// A form's time: RFC 3339 as is; `2026-11-23T09:00` (a `datetime-local`
-/// field, seconds optional) as UTC; empty as none (now). (The incident
-/// pages read their times the same way.)
-fn form_time(s: &str) -> Option<String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if s.parse::<jiff::Timestamp>().is_err()
-        && let Ok(dt) = s.parse::<jiff::civil::DateTime>()
-    {
-        return Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")));
-    }
-    Some(s.to_string())
 }
 
 fn back(id: &str) -> Response {
