@@ -57,6 +57,8 @@ SWITCHES_ROUTES = {"admin", "compliance"}
 READS_OBLIGATIONS = {"admin", "compliance", "auditor", "recipient", "regulator"}
 READS_INCIDENTS = {"admin", "compliance", "auditor", "regulator"}
 SCANS = {"admin", "compliance", "engineer", "auditor"}
+READS_REQUESTS = {"admin", "compliance", "auditor", "recipient"}
+HANDLES_REQUESTS = {"admin", "compliance"}
 INCIDENT_TITLE = "Synthetic browser test: analytics bucket left public"
 ROUTE = "crm-to-parent"  # a lumen-inc transfer: every reader of transfers sees it
 
@@ -248,6 +250,30 @@ def supervision(page: Page, role: str, incident: str, other_recipient: str):
             shot(page, role, "other-recipient-404")
     else:
         goto(page, "/recipients/lumen-inc", 403)
+
+    # The demo's deletion request reached lumen-inc (answered) and metricly (open).
+    if role in READS_REQUESTS:
+        goto(page, "/")
+        expect(page.locator("#requests-open")).to_contain_text("req-0001")
+        goto(page, "/requests")
+        expect(page.locator("#request-req-0001")).to_have_count(1)
+        goto(page, "/requests/req-0001")
+        expect(page.locator("#part-lumen-inc")).to_have_count(1)
+        expect(page.locator("#part-metricly")).to_have_count(0 if role == "recipient" else 1)
+        assert (page.locator("#actions").count() == 1) == (role in HANDLES_REQUESTS), (
+            f"{role}: request actions shown={page.locator('#actions').count()}"
+        )
+        shot(page, role, "request")
+    else:
+        goto(page, "/requests", 403)
+        shot(page, role, "requests-403")
+
+    # The demo's desk review of metricly: one open high finding, the score with its inputs.
+    if role in READS_OBLIGATIONS and role != "recipient":
+        goto(page, "/recipients/metricly")
+        expect(page.locator("#review-list")).to_contain_text("Backups are not encrypted")
+        expect(page.locator("#risk-inputs tr[id^='risk-']")).to_have_count(6)
+        shot(page, role, "recipient-reviews")
 
     if role in SCANS:
         goto(page, "/scans")

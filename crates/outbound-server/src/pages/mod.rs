@@ -130,6 +130,10 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/overview_complaints.html"),
             ),
             (
+                "overview_requests.html",
+                include_str!("../../templates/overview_requests.html"),
+            ),
+            (
                 "complaints.html",
                 include_str!("../../templates/complaints.html"),
             ),

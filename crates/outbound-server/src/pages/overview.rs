@@ -328,6 +328,7 @@ pub(super) async fn overview(
             clocks_at => super::clocks_at(),
             reviews => super::reviews::overview(&state, a).await,
             complaints => super::complaints::overview(&state, a).await,
+            requests => super::rights::overview(&state, a).await,
         },
     )
 }

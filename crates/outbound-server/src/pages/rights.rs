@@ -400,3 +400,29 @@ async fn status_page(
 fn public_form_status(lang: Lang, status: StatusCode, extra: minijinja::Value) -> Response {
     render("request_public.html", status, lang, None, extra)
 }
+
+/// The overview's block: open requests (not closed or refused), the earliest
+/// due date of each with its article, and how many parts are answered; for
+/// roles that read requests (a recipient: those forwarded to it).
+pub(super) async fn overview(state: &AppState, a: &outbound_store::Account) -> minijinja::Value {
+    if !allows(a.role, Action::ReadRequests) {
+        return super::ser(serde_json::json!({"reads": false}));
+    }
+    let Ok(all) = api::list(state, a).await else {
+        return super::ser(serde_json::json!({"reads": false}));
+    };
+    let open: Vec<serde_json::Value> = all
+        .iter()
+        .filter(|r| r.state != "closed" && r.state != "refused")
+        .map(|r| {
+            let due = r.due.iter().filter(|d| d.due.is_some()).min_by(|x, y| x.due.cmp(&y.due));
+            serde_json::json!({
+                "id": r.id, "kinds": r.kinds, "state": r.state, "paused": r.paused,
+                "overdue": r.overdue, "due": due.and_then(|d| d.due.clone()),
+                "citation": due.map(|d| d.citation.clone()), "citation_zh": due.map(|d| d.citation_zh.clone()),
+                "answered": r.parts_answered, "parts": r.parts_total,
+            })
+        })
+        .collect();
+    super::ser(serde_json::json!({"reads": true, "total": all.len(), "open": open}))
+}
