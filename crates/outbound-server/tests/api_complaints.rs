@@ -9,13 +9,6 @@ use serde_json::json;
 
 use crate::common::App;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(false)).await.unwrap() { super::$name(&a).await } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(true)).await.unwrap() { super::$name(&a).await } } )* }
-    };
-}
-
 both!(
     only_admin_and_compliance_triage_and_answer,
     the_public_status_shows_no_text_or_contact,
@@ -36,18 +29,6 @@ async fn complain(a: &App) -> String {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b["tracking"].as_str().unwrap().to_string()
-}
-
-async fn log_size(a: &App) -> u64 {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap()
 }
 
 async fn only_admin_and_compliance_triage_and_answer(a: &App) {
@@ -179,7 +160,7 @@ async fn the_public_status_shows_no_text_or_contact(a: &App) {
 async fn bad_triage_and_answers_store_nothing(a: &App) {
     let t = complain(a).await;
     let admin = Some(a.token(Role::Admin));
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let triage = format!("/api/v1/complaints/{t}/triage");
     let answer = format!("/api/v1/complaints/{t}/answer");
     let cases = [
@@ -228,7 +209,7 @@ async fn bad_triage_and_answers_store_nothing(a: &App) {
         .call("POST", &triage, admin, Some(json!({"category": "other"})))
         .await;
     assert_eq!(s, StatusCode::OK);
-    let after_triage = log_size(a).await;
+    let after_triage = a.log_size().await;
     assert_eq!(after_triage, before + 1);
     let (s, _) = a
         .call(
@@ -255,7 +236,7 @@ async fn bad_triage_and_answers_store_nothing(a: &App) {
         !b.to_string().contains("xxxxxxxxxx"),
         "the answer is not echoed"
     );
-    assert_eq!(log_size(a).await, after_triage, "nothing logged");
+    assert_eq!(a.log_size().await, after_triage, "nothing logged");
     let (_, l) = a.call("GET", "/api/v1/complaints", admin, None).await;
     assert_eq!(l["complaints"].as_array().unwrap().len(), 1);
 }

@@ -8,13 +8,6 @@ use serde_json::json;
 
 use crate::common::App;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(false)).await.unwrap() { super::$name(&a).await } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(true)).await.unwrap() { super::$name(&a).await } } )* }
-    };
-}
-
 both!(
     every_role_on_the_incident_paths,
     an_incident_starts_its_clocks_and_suspends_its_routes,
@@ -32,18 +25,6 @@ fn body() -> serde_json::Value {
         "transfers": ["analytics-eu"],
         "individuals_affected": 1200,
     })
-}
-
-async fn log_size(a: &App) -> usize {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap() as usize
 }
 
 async fn every_role_on_the_incident_paths(a: &App) {
@@ -147,7 +128,7 @@ async fn an_incident_starts_its_clocks_and_suspends_its_routes(a: &App) {
 }
 
 async fn bad_incidents_are_refused_and_store_nothing(a: &App) {
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let admin = Some(a.token(Role::Admin));
     let cases: Vec<(serde_json::Value, &str)> = vec![
         (json!({"transfers": ["nope"]}), "unknown transfer `nope`"),
@@ -181,7 +162,7 @@ async fn bad_incidents_are_refused_and_store_nothing(a: &App) {
     );
     let (_, l) = a.call("GET", "/api/v1/incidents", admin, None).await;
     assert_eq!(l["incidents"], json!([]));
-    assert_eq!(log_size(a).await, before, "nothing logged");
+    assert_eq!(a.log_size().await, before, "nothing logged");
 }
 
 async fn open_two(a: &App) {
@@ -212,7 +193,7 @@ fn entries(a: &App) -> Vec<(String, String)> {
 
 async fn only_admin_and_compliance_handle_an_incident(a: &App) {
     open_two(a).await;
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let mut wrong = Vec::new();
     for role in Role::ALL {
         let tok = Some(a.token(role));
@@ -253,7 +234,7 @@ async fn only_admin_and_compliance_handle_an_incident(a: &App) {
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
-    assert_eq!(log_size(a).await, before, "nothing logged");
+    assert_eq!(a.log_size().await, before, "nothing logged");
 }
 
 async fn notices_route_suspension_and_closing(a: &App) {
@@ -301,11 +282,11 @@ async fn notices_route_suspension_and_closing(a: &App) {
         .await;
     assert_eq!(v["suspended"], true);
     // Again: nothing left to suspend, nothing logged.
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let (s, r) = post("suspend-routes", json!({"reason": "again"})).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["suspended"], json!([]));
-    assert_eq!(log_size(a).await, before);
+    assert_eq!(a.log_size().await, before);
     let (s, _) = post("suspend-routes", json!({"reason": ""})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
@@ -326,7 +307,7 @@ async fn notices_route_suspension_and_closing(a: &App) {
     assert_eq!(c["met_at"], "2026-11-23T09:00:00Z");
 
     // Refusals store nothing.
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     for (body, status, msg) in [
         (
             json!({"clock": "cn-cac-4h", "sent_at": "2026-11-23T09:00:00Z"}),
@@ -377,7 +358,7 @@ async fn notices_route_suspension_and_closing(a: &App) {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    assert_eq!(log_size(a).await, before, "nothing logged");
+    assert_eq!(a.log_size().await, before, "nothing logged");
 
     // Closed: no more notices, closing or suspending (409), nothing stored.
     let (s, i) = post(
@@ -387,7 +368,7 @@ async fn notices_route_suspension_and_closing(a: &App) {
     .await;
     assert_eq!(s, StatusCode::OK, "{i}");
     assert_eq!(i["state"], "closed");
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     for (path, body) in [
         ("close", json!({})),
         (
@@ -400,7 +381,7 @@ async fn notices_route_suspension_and_closing(a: &App) {
         assert_eq!(s, StatusCode::CONFLICT, "{path}: {r}");
         assert_eq!(r["error"]["code"], "conflict");
     }
-    assert_eq!(log_size(a).await, before, "nothing logged");
+    assert_eq!(a.log_size().await, before, "nothing logged");
 
     // No title or measures text in any audit entry.
     for (kind, body) in entries(a) {

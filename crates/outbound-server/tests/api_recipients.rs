@@ -8,13 +8,6 @@ use serde_json::json;
 
 use crate::common::App;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(false)).await.unwrap() { super::$name(&a).await } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(true)).await.unwrap() { super::$name(&a).await } } )* }
-    };
-}
-
 both!(
     every_role_on_the_recipient_paths,
     a_recipient_attests_its_own_and_sees_the_status,
@@ -26,18 +19,6 @@ const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00
 
 fn body() -> serde_json::Value {
     json!({"obligation": "sc-3-5", "statement": "attested", "evidence_sha256": [SHA], "note": "retention policy v3"})
-}
-
-async fn log_size(a: &App) -> usize {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap() as usize
 }
 
 async fn every_role_on_the_recipient_paths(a: &App) {
@@ -62,7 +43,7 @@ async fn every_role_on_the_recipient_paths(a: &App) {
         }
     }
     for (role, want) in Role::ALL.into_iter().zip(write) {
-        let before = log_size(a).await;
+        let before = a.log_size().await;
         let (s, b) = a
             .call(
                 "POST",
@@ -74,10 +55,10 @@ async fn every_role_on_the_recipient_paths(a: &App) {
         if s.as_u16() != want {
             wrong.push(format!("{role} POST: {s} {b}"));
         }
-        let after = log_size(a).await;
+        let after = a.log_size().await;
         assert_eq!(
             after,
-            before + usize::from(want == 201),
+            before + u64::from(want == 201),
             "{role}: audit entries"
         );
     }
@@ -166,7 +147,7 @@ async fn another_recipients_id_looks_absent(a: &App) {
         .await;
     assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(theirs, none);
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let (s, e) = a
         .call(
             "POST",
@@ -176,7 +157,7 @@ async fn another_recipients_id_looks_absent(a: &App) {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
-    assert_eq!(log_size(a).await, before);
+    assert_eq!(a.log_size().await, before);
     // Staff read any recipient; an unknown id is 404 for them too.
     let c = Some(a.token(Role::Compliance));
     let (s, m) = a
@@ -198,7 +179,7 @@ async fn another_recipients_id_looks_absent(a: &App) {
 
 async fn bad_attestations_are_refused_and_store_nothing(a: &App) {
     let t = Some(a.token(Role::Recipient));
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let long = "字".repeat(501);
     for (b, says) in [
         (
@@ -242,7 +223,7 @@ async fn bad_attestations_are_refused_and_store_nothing(a: &App) {
             "input echoed: {m}"
         );
     }
-    assert_eq!(log_size(a).await, before);
+    assert_eq!(a.log_size().await, before);
     let (_, list) = a
         .call("GET", "/api/v1/recipients/lumen-inc/obligations", t, None)
         .await;

@@ -9,13 +9,6 @@ use serde_json::json;
 
 use crate::common::App;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(false)).await.unwrap() { super::$name(&a).await } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(true)).await.unwrap() { super::$name(&a).await } } )* }
-    };
-}
-
 both!(
     every_role_on_the_review_paths,
     another_recipients_reviews_and_score_look_absent,
@@ -35,18 +28,6 @@ fn review() -> serde_json::Value {
     })
 }
 
-async fn log_size(a: &App) -> usize {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap() as usize
-}
-
 async fn every_role_on_the_review_paths(a: &App) {
     // Roles in Role::ALL order: admin, compliance, engineer, auditor, recipient, regulator, association.
     let read = [200, 200, 403, 200, 200, 200, 403];
@@ -64,7 +45,7 @@ async fn every_role_on_the_review_paths(a: &App) {
         }
     }
     for (role, want) in Role::ALL.into_iter().zip(write) {
-        let before = log_size(a).await;
+        let before = a.log_size().await;
         let (s, b) = a
             .call(
                 "POST",
@@ -77,8 +58,8 @@ async fn every_role_on_the_review_paths(a: &App) {
             wrong.push(format!("{role} POST review: {s} {b}"));
         }
         assert_eq!(
-            log_size(a).await,
-            before + usize::from(want == 201),
+            a.log_size().await,
+            before + u64::from(want == 201),
             "{role}"
         );
     }
@@ -181,7 +162,7 @@ async fn a_finding_is_closed_once(a: &App) {
         (f["state"].as_str(), f["closed_by"].as_str()),
         (Some("accepted"), Some("compliance"))
     );
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     for (path, body, want) in [
         (
             format!("/api/v1/findings/{id}"),
@@ -212,7 +193,7 @@ async fn a_finding_is_closed_once(a: &App) {
         let (s, b) = a.call("POST", &path, c, Some(body)).await;
         assert_eq!(s, want, "{path}: {b}");
     }
-    assert_eq!(log_size(a).await, before, "nothing logged");
+    assert_eq!(a.log_size().await, before, "nothing logged");
 }
 
 async fn the_score_comes_with_every_input(a: &App) {
@@ -268,7 +249,7 @@ async fn the_score_comes_with_every_input(a: &App) {
 
 async fn bad_reviews_are_refused_and_store_nothing(a: &App) {
     let c = Some(a.token(Role::Compliance));
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let tomorrow = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
@@ -309,7 +290,7 @@ async fn bad_reviews_are_refused_and_store_nothing(a: &App) {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {b}");
         assert!(!b.to_string().contains("xxxx"), "no input echoed: {b}");
     }
-    assert_eq!(log_size(a).await, before);
+    assert_eq!(a.log_size().await, before);
     let (_, list) = a
         .call("GET", "/api/v1/recipients/lumen-inc/reviews", c, None)
         .await;

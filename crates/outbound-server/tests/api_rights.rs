@@ -10,13 +10,6 @@ use serde_json::json;
 
 use crate::common::App;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(false)).await.unwrap() { super::$name(&a).await } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(true)).await.unwrap() { super::$name(&a).await } } )* }
-    };
-}
-
 both!(
     a_deletion_request_goes_from_intake_to_closed,
     each_role_sees_what_it_may,
@@ -84,13 +77,6 @@ pub(crate) async fn ledger(a: &App) {
 
 fn tok(a: &App, r: Role) -> Option<&str> {
     Some(a.token(r))
-}
-
-async fn log_size(a: &App) -> u64 {
-    let (_, c) = a
-        .call("GET", "/api/v1/audit/checkpoint", tok(a, Role::Admin), None)
-        .await;
-    c["size"].as_u64().unwrap()
 }
 
 fn no_key(v: &serde_json::Value) {
@@ -476,7 +462,7 @@ async fn each_role_sees_what_it_may(a: &App) {
 
 async fn bad_input_is_refused_and_stores_nothing(a: &App) {
     ledger(a).await;
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let c = tok(a, Role::Compliance);
     let good = json!({"kinds": ["delete"], "subject_key": KEY, "identity": "none_yet"});
     let with = |k: &str, v: serde_json::Value| {
@@ -516,7 +502,7 @@ async fn bad_input_is_refused_and_stores_nothing(a: &App) {
         "{s}"
     );
     assert!(e.to_string().len() < 1000);
-    assert_eq!(log_size(a).await, before, "nothing stored");
+    assert_eq!(a.log_size().await, before, "nothing stored");
     let (_, b) = a.call("GET", "/api/v1/requests", c, None).await;
     assert_eq!(b["requests"], json!([]));
 
@@ -537,7 +523,7 @@ async fn bad_input_is_refused_and_stores_nothing(a: &App) {
     }
     let (s, _) = a.call("GET", "/api/v1/requests/req-0404", c, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    assert_eq!(log_size(a).await, before, "nothing stored");
+    assert_eq!(a.log_size().await, before, "nothing stored");
 
     // On a real request: bad times, texts and answers store nothing.
     let id = open(a).await["id"].as_str().unwrap().to_string();
@@ -550,7 +536,7 @@ async fn bad_input_is_refused_and_stores_nothing(a: &App) {
     .await;
     a.call("POST", &format!("/api/v1/requests/{id}/forward"), c, None)
         .await;
-    let before = log_size(a).await;
+    let before = a.log_size().await;
     let p = |x: &str| format!("/api/v1/requests/{id}/{x}");
     for (path, body) in [
         (p("pause"), json!({"reason": "r", "at": future})),
@@ -593,5 +579,5 @@ async fn bad_input_is_refused_and_stores_nothing(a: &App) {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "a recipient without a part");
-    assert_eq!(log_size(a).await, before, "nothing stored");
+    assert_eq!(a.log_size().await, before, "nothing stored");
 }

@@ -10,6 +10,22 @@ use outbound_server::{AppState, Config};
 use outbound_store::{Keys, Role, Store};
 use tower::ServiceExt;
 
+/// Runs each named `async fn(&App)` on both backends: SQLite, and PostgreSQL
+/// when `OUTBOUND_TEST_POSTGRES` is set (see [`app`]).
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(false)).await.unwrap() { super::$name(&a).await } } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(a) = tokio::task::spawn_blocking(|| crate::common::app(true)).await.unwrap() { super::$name(&a).await } } )* }
+    };
+}
+
+/// The CSRF token of the first form in a page.
+pub(crate) fn csrf_of(html: &str) -> String {
+    let key = r#"name="csrf" value=""#;
+    let at = html.find(key).expect("a form with a CSRF token") + key.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
 /// The repository's root.
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -27,6 +43,25 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// The audit log's size, from the API's checkpoint.
+    pub(crate) async fn log_size(&self) -> u64 {
+        let (_, c) = self
+            .call(
+                "GET",
+                "/api/v1/audit/checkpoint",
+                Some(self.token(Role::Admin)),
+                None,
+            )
+            .await;
+        c["size"].as_u64().unwrap()
+    }
+
+    /// The `cookie` header of `role`'s signed-in session.
+    pub(crate) fn session_cookie(&self, role: Role) -> String {
+        let id = &self.sessions.iter().find(|(r, _)| *r == role).unwrap().1;
+        format!("outbound_session={id}")
+    }
+
     /// The token of `role`.
     pub(crate) fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1

@@ -12,11 +12,6 @@ use crate::common::App;
 const TEXT: &str = "李四: my card data went abroad";
 const CONTACT: &str = "lisi@example.invalid";
 
-fn session(a: &App, r: Role) -> String {
-    let id = &a.sessions.iter().find(|(x, _)| *x == r).unwrap().1;
-    format!("outbound_session={id}")
-}
-
 fn form_csrf(html: &str) -> String {
     let key = r#"name="csrf" value=""#;
     let at = html
@@ -57,7 +52,7 @@ async fn complaints_are_triaged_and_answered_from_their_page() {
     let t = b["tracking"].as_str().unwrap().to_string();
 
     // Compliance: state, due date and article, and the triage form.
-    let c = session(&a, Role::Compliance);
+    let c = a.session_cookie(Role::Compliance);
     let page = a.send("GET", "/complaints", &[("cookie", &c)], None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&t) && page.body.contains("received"));
@@ -97,7 +92,7 @@ async fn complaints_are_triaged_and_answered_from_their_page() {
         .send(
             "GET",
             "/complaints",
-            &[("cookie", &session(&a, Role::Auditor))],
+            &[("cookie", &a.session_cookie(Role::Auditor))],
             None,
         )
         .await;
@@ -107,7 +102,7 @@ async fn complaints_are_triaged_and_answered_from_their_page() {
         .send(
             "GET",
             "/complaints",
-            &[("cookie", &session(&a, Role::Engineer))],
+            &[("cookie", &a.session_cookie(Role::Engineer))],
             None,
         )
         .await;
@@ -123,7 +118,7 @@ async fn complaints_are_triaged_and_answered_from_their_page() {
         .send(
             "GET",
             "/",
-            &[("cookie", &session(&a, Role::Regulator))],
+            &[("cookie", &a.session_cookie(Role::Regulator))],
             None,
         )
         .await;

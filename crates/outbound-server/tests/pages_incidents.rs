@@ -7,32 +7,7 @@ use axum::http::StatusCode;
 use outbound_store::Role;
 use serde_json::json;
 
-use crate::common::{App, app};
-
-fn session(a: &App, role: Role) -> String {
-    let id = &a.sessions.iter().find(|(r, _)| *r == role).unwrap().1;
-    format!("outbound_session={id}")
-}
-
-fn csrf_of(body: &str) -> String {
-    let at = body
-        .find(r#"name="csrf" value=""#)
-        .expect("a form with a CSRF token")
-        + 19;
-    body[at..].split('"').next().unwrap().to_string()
-}
-
-async fn log_size(a: &App) -> u64 {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap()
-}
+use crate::common::{App, app, csrf_of};
 
 async fn incident(a: &App) -> serde_json::Value {
     let (_, v) = a
@@ -68,7 +43,7 @@ async fn compliance_handles_an_incident_from_its_page() {
     assert_eq!(s, StatusCode::CREATED, "{b}");
 
     // A role that reads incidents sees no form and no draft.
-    let reg = session(&a, Role::Regulator);
+    let reg = a.session_cookie(Role::Regulator);
     let p = a
         .send("GET", "/incidents?lang=en", &[("cookie", &reg)], None)
         .await;
@@ -85,7 +60,7 @@ async fn compliance_handles_an_incident_from_its_page() {
         .await;
     assert_eq!(d.status, StatusCode::FORBIDDEN);
 
-    let me = session(&a, Role::Compliance);
+    let me = a.session_cookie(Role::Compliance);
     let p = a
         .send("GET", "/incidents?lang=zh", &[("cookie", &me)], None)
         .await;
@@ -129,7 +104,7 @@ async fn compliance_handles_an_incident_from_its_page() {
     ];
 
     // A wrong token changes nothing.
-    let before = log_size(&a).await;
+    let before = a.log_size().await;
     for (path, fields) in [
         ("notice", vec![("clock", "cn-cac-1h-ciio"), ("sent_at", "")]),
         ("suspend-routes", vec![("reason", "contain")]),
@@ -145,7 +120,7 @@ async fn compliance_handles_an_incident_from_its_page() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
     }
-    assert_eq!(log_size(&a).await, before);
+    assert_eq!(a.log_size().await, before);
 
     // The CIIO hour exactly, from a datetime-local field read as UTC: met.
     let r = a
@@ -170,7 +145,7 @@ async fn compliance_handles_an_incident_from_its_page() {
         .unwrap();
     assert_eq!(c["state"], "met", "{c}");
     // An unknown clock: the API's 400, nothing stored.
-    let before = log_size(&a).await;
+    let before = a.log_size().await;
     let r = a
         .send(
             "POST",
@@ -181,7 +156,7 @@ async fn compliance_handles_an_incident_from_its_page() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("no clock `nope`"), "{}", r.body);
-    assert_eq!(log_size(&a).await, before);
+    assert_eq!(a.log_size().await, before);
 
     let r = a
         .send(

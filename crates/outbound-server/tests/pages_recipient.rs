@@ -5,20 +5,7 @@
 use axum::http::StatusCode;
 use outbound_store::Role;
 
-use crate::common::{App, app};
-
-fn session(a: &App, role: Role) -> String {
-    let id = &a.sessions.iter().find(|(r, _)| *r == role).unwrap().1;
-    format!("outbound_session={id}")
-}
-
-fn csrf_of(body: &str) -> String {
-    let at = body
-        .find(r#"name="csrf" value=""#)
-        .expect("a form with a CSRF token")
-        + 19;
-    body[at..].split('"').next().unwrap().to_string()
-}
+use crate::common::{app, csrf_of};
 
 const BOUNDARY: &str = "XrcpBoundary";
 
@@ -38,25 +25,13 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str)]) -> String {
     b
 }
 
-async fn log_size(a: &App) -> u64 {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
     let a = tokio::task::spawn_blocking(|| app(false))
         .await
         .unwrap()
         .unwrap();
-    let me = session(&a, Role::Recipient);
+    let me = a.session_cookie(Role::Recipient);
     let p = a
         .send(
             "GET",
@@ -108,7 +83,7 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
     let ct = format!("multipart/form-data; boundary={BOUNDARY}");
     let h = [("cookie", me.as_str()), ("content-type", ct.as_str())];
     // A wrong CSRF token changes nothing.
-    let before = log_size(&a).await;
+    let before = a.log_size().await;
     let body = multipart(
         &[
             ("csrf", "wrong"),
@@ -135,7 +110,7 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
         .send("POST", "/recipients/lumen-inc/attest", &h, Some(body))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert_eq!(log_size(&a).await, before);
+    assert_eq!(a.log_size().await, before);
 
     let body = multipart(
         &[
@@ -153,7 +128,7 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
         .send("POST", "/recipients/lumen-inc/attest", &h, Some(body))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(log_size(&a).await, before + 1);
+    assert_eq!(a.log_size().await, before + 1);
     let (_, list) = a
         .call(
             "GET",
@@ -176,7 +151,7 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
         .send(
             "GET",
             "/recipients/lumen-inc",
-            &[("cookie", &session(&a, Role::Compliance))],
+            &[("cookie", &a.session_cookie(Role::Compliance))],
             None,
         )
         .await;
@@ -186,7 +161,7 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
         .send(
             "GET",
             "/recipients/lumen-inc",
-            &[("cookie", &session(&a, Role::Engineer))],
+            &[("cookie", &a.session_cookie(Role::Engineer))],
             None,
         )
         .await;
@@ -201,7 +176,7 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
         ],
         &[],
     );
-    let cs = session(&a, Role::Compliance);
+    let cs = a.session_cookie(Role::Compliance);
     let r = a
         .send(
             "POST",
@@ -211,5 +186,5 @@ async fn a_recipient_attests_on_its_page_and_staff_see_the_status() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(log_size(&a).await, before + 1);
+    assert_eq!(a.log_size().await, before + 1);
 }

@@ -6,20 +6,7 @@
 use axum::http::StatusCode;
 use outbound_store::Role;
 
-use crate::common::{App, app};
-
-fn session(a: &App, role: Role) -> String {
-    let id = &a.sessions.iter().find(|(r, _)| *r == role).unwrap().1;
-    format!("outbound_session={id}")
-}
-
-fn csrf_of(body: &str) -> String {
-    let at = body
-        .find(r#"name="csrf" value=""#)
-        .expect("a form with a CSRF token")
-        + 19;
-    body[at..].split('"').next().unwrap().to_string()
-}
+use crate::common::{app, csrf_of};
 
 fn form(fields: &[(&str, &str)]) -> String {
     fields
@@ -40,18 +27,6 @@ fn form(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn log_size(a: &App) -> u64 {
-    let (_, c) = a
-        .call(
-            "GET",
-            "/api/v1/audit/checkpoint",
-            Some(a.token(Role::Admin)),
-            None,
-        )
-        .await;
-    c["size"].as_u64().unwrap()
-}
-
 const FORM: &str = "application/x-www-form-urlencoded";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,7 +35,7 @@ async fn staff_record_a_review_on_the_recipient_page_and_the_overview_shows_it()
         .await
         .unwrap()
         .unwrap();
-    let staff = session(&a, Role::Compliance);
+    let staff = a.session_cookie(Role::Compliance);
     // Before any review: lumen-inc's first review was due a year after its
     // earliest contract (2025-01-15), so the overview lists it as overdue.
     let ov = a
@@ -111,7 +86,7 @@ async fn staff_record_a_review_on_the_recipient_page_and_the_overview_shows_it()
             ),
         ])
     };
-    let before = log_size(&a).await;
+    let before = a.log_size().await;
     let r = a
         .send(
             "POST",
@@ -132,7 +107,7 @@ async fn staff_record_a_review_on_the_recipient_page_and_the_overview_shows_it()
         .send("POST", "/recipients/lumen-inc/reviews", &h, Some(bad))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert_eq!(log_size(&a).await, before, "nothing stored");
+    assert_eq!(a.log_size().await, before, "nothing stored");
     let r = a
         .send(
             "POST",
@@ -142,7 +117,7 @@ async fn staff_record_a_review_on_the_recipient_page_and_the_overview_shows_it()
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(log_size(&a).await, before + 1);
+    assert_eq!(a.log_size().await, before + 1);
 
     let p = a
         .send(
@@ -214,7 +189,7 @@ async fn a_recipient_sees_its_score_but_no_form_and_cannot_post() {
         .await
         .unwrap()
         .unwrap();
-    let me = session(&a, Role::Recipient);
+    let me = a.session_cookie(Role::Recipient);
     let p = a
         .send(
             "GET",
@@ -227,7 +202,7 @@ async fn a_recipient_sees_its_score_but_no_form_and_cannot_post() {
     assert!(p.body.contains(r#"id="risk-inputs""#), "{}", p.body);
     assert!(!p.body.contains(r#"id="review-form""#));
     let csrf = csrf_of(&p.body);
-    let before = log_size(&a).await;
+    let before = a.log_size().await;
     let r = a
         .send(
             "POST",
@@ -242,9 +217,9 @@ async fn a_recipient_sees_its_score_but_no_form_and_cannot_post() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(log_size(&a).await, before);
+    assert_eq!(a.log_size().await, before);
     // The engineer's overview has no review block.
-    let eng = session(&a, Role::Engineer);
+    let eng = a.session_cookie(Role::Engineer);
     let ov = a.send("GET", "/?lang=en", &[("cookie", &eng)], None).await;
     assert!(!ov.body.contains("reviews-overdue"));
 }

@@ -8,18 +8,7 @@ use axum::http::StatusCode;
 use outbound_store::Role;
 
 use crate::api_rights::{KEY, ledger};
-use crate::common::App;
-
-fn session(a: &App, r: Role) -> String {
-    let id = &a.sessions.iter().find(|(x, _)| *x == r).unwrap().1;
-    format!("outbound_session={id}")
-}
-
-fn csrf_of(html: &str) -> String {
-    let key = r#"name="csrf" value=""#;
-    let at = html.find(key).expect("a CSRF input") + key.len();
-    html[at..].split('"').next().unwrap().to_string()
-}
+use crate::common::{App, csrf_of};
 
 async fn post(a: &App, cookie: &str, path: &str, body: &str) -> crate::common::Raw {
     a.send(
@@ -132,7 +121,7 @@ async fn staff_handle_and_a_recipient_answers_its_part_from_the_pages() {
         .await
         .unwrap();
     ledger(&a).await;
-    let c = session(&a, Role::Compliance);
+    let c = a.session_cookie(Role::Compliance);
     let list = a.send("GET", "/requests", &[("cookie", &c)], None).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains(r#"href="/requests""#), "the nav link");
@@ -197,7 +186,7 @@ async fn staff_handle_and_a_recipient_answers_its_part_from_the_pages() {
     assert_eq!(r.status, StatusCode::CONFLICT);
 
     // The recipient: its part only, with the answer form; the evidence hashed.
-    let rc = session(&a, Role::Recipient);
+    let rc = a.session_cookie(Role::Recipient);
     let d = a
         .send("GET", "/requests/req-0001", &[("cookie", &rc)], None)
         .await;
@@ -244,7 +233,7 @@ async fn staff_handle_and_a_recipient_answers_its_part_from_the_pages() {
 
     // Roles that may not read requests: 403, and no nav link.
     for r in [Role::Regulator, Role::Engineer, Role::Association] {
-        let s = session(&a, r);
+        let s = a.session_cookie(r);
         let p = a.send("GET", "/requests", &[("cookie", &s)], None).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{r}");
         let o = a.send("GET", "/", &[("cookie", &s)], None).await;

@@ -577,6 +577,21 @@ async fn complain(
     }
 }
 
+/// A time from a form: RFC 3339 as given, or a browser's `datetime-local`
+/// (no zone) read as UTC; empty: none (the handler's default, usually now).
+fn form_time(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.parse::<jiff::Timestamp>().is_err()
+        && let Ok(dt) = s.parse::<jiff::civil::DateTime>()
+    {
+        return Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")));
+    }
+    Some(s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -610,19 +625,4 @@ mod tests {
         assert_eq!(urlencode("crm-to-parent"), "crm-to-parent");
         assert_eq!(urlencode("a b/<x>"), "a%20b%2F%3Cx%3E");
     }
-}
-
-/// A time from a form: RFC 3339 as given, or a browser's `datetime-local`
-/// (no zone) read as UTC; empty: none (the handler's default, usually now).
-fn form_time(s: &str) -> Option<String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if s.parse::<jiff::Timestamp>().is_err()
-        && let Ok(dt) = s.parse::<jiff::civil::DateTime>()
-    {
-        return Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")));
-    }
-    Some(s.to_string())
 }
