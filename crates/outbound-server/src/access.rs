@@ -47,6 +47,12 @@ pub enum Action {
     ReadReviews,
     /// Record a review of a recipient and its findings.
     Review,
+    /// Publish the company's compliance snapshot for a period.
+    PublishSnapshot,
+    /// Read members' snapshots and the ratings computed from them.
+    ReadRatings,
+    /// Manage the association's members and collect their snapshots.
+    ManageMembers,
 }
 
 impl Action {
@@ -71,6 +77,9 @@ impl Action {
             Action::HandleComplaints => "handle complaints",
             Action::ReadReviews => "read reviews of recipients",
             Action::Review => "review a recipient",
+            Action::PublishSnapshot => "publish a compliance snapshot",
+            Action::ReadRatings => "read snapshots and ratings",
+            Action::ManageMembers => "manage the association's members",
         }
     }
 }
@@ -105,6 +114,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadReviews => matches!(role, Admin | Compliance | Auditor | Recipient | Regulator),
         // The auditor reads everything and changes nothing (DESIGN.md), reviews included.
         Review => matches!(role, Admin | Compliance),
+        PublishSnapshot => matches!(role, Admin | Compliance),
+        ReadRatings => matches!(role, Admin | Auditor | Regulator | Association),
+        ManageMembers => matches!(role, Admin | Association),
     }
 }
 

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod api;
+pub mod api_association;
 pub mod api_complaints;
 pub mod api_incidents;
 pub mod api_recipients;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod c2sp;
 pub mod complaints;
 pub mod consent;
+pub mod cosign;
 pub mod deliveries;
 pub mod incidents;
 pub mod keys;
@@ -24,6 +25,7 @@ pub mod rights;
 pub mod routes;
 pub mod schema;
 pub mod signed_head;
+pub mod snapshots;
 mod state;
 mod store;
 #[cfg(feature = "testing")]

@@ -136,7 +136,9 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // v5: incidents (`incidents.rs`); v6: recipients' obligations and
     // attestations (`recipients.rs`); v7: which transfers carried whom
     // (`deliveries.rs`); v8: rights requests (`rights.rs`); v9: reviews of
-    // recipients (`reviews.rs`); v10: complaint handling (`complaints.rs`).
+    // recipients (`reviews.rs`); v10: complaint handling (`complaints.rs`);
+    // v11: witnesses' cosignatures of the log's checkpoints (`cosign.rs`);
+    // v12: compliance snapshots and an association's members (`snapshots.rs`).
     vec![
         v1,
         v2,
@@ -148,5 +150,7 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         crate::rights::migration(backend),
         crate::reviews::migration(backend),
         crate::complaints::migration(backend),
+        crate::cosign::migration(backend),
+        crate::snapshots::migration(backend),
     ]
 }

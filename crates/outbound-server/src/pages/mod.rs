@@ -24,6 +24,7 @@ use crate::auth::{
 };
 use crate::state::AppState;
 
+mod association;
 mod chart;
 mod complaints;
 mod incidents;
@@ -74,6 +75,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(rights::router())
         .merge(reviews::router())
         .merge(complaints::router())
+        .merge(association::router())
 }
 
 /// The stylesheet, compiled in: a plain static answer (the load test's baseline).
