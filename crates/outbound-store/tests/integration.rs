@@ -11,7 +11,7 @@ mod merkle_signed_head;
 mod merkle_tamper;
 mod merkle_vectors;
 mod recipients;
-mod rights;
 mod reviews;
+mod rights;
 mod store;
 mod tamper_tables;

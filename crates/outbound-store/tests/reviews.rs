@@ -93,7 +93,10 @@ fn a_review_is_logged_with_ids_and_severities_but_not_its_texts(s: &Store, k: &K
     other.findings.truncate(1);
     let r2 = s.record_review(k, "ana", &other).unwrap();
     assert_eq!((r2.id, r2.findings[0].id), (2, 3));
-    assert_eq!(s.reviews(Some("metricly")).unwrap(), std::slice::from_ref(&r));
+    assert_eq!(
+        s.reviews(Some("metricly")).unwrap(),
+        std::slice::from_ref(&r)
+    );
     assert_eq!(s.reviews(None).unwrap().len(), 2);
     assert_eq!(s.findings(Some("lumen-inc")).unwrap().len(), 1);
     assert_eq!(s.finding(3).unwrap().unwrap().recipient, "lumen-inc");
