@@ -391,8 +391,7 @@ fn supervision_demo(
         let score = outbound_rules::risk::score(&inputs);
         let _ = writeln!(
             s,
-            "   - a desk review of metricly finds one high-risk gap (open); its risk score, every input shown ({}):\n     {} of {} points, band {}: {}",
-            "docs/RISK.md",
+            "   - a desk review of metricly finds one high-risk gap (open); its risk score, every input shown (docs/RISK.md):\n     {} of {} points, band {}: {}",
             score.total,
             score.max,
             score.band_en,
