@@ -4,6 +4,7 @@
 mod accounts;
 mod c2sp;
 mod complaints;
+mod cosign;
 mod deliveries;
 mod incidents;
 mod merkle_props;
