@@ -60,6 +60,9 @@ pub(crate) const SMALL: &[&str] = &[
     crate::recipients::ATTESTATIONS,
     crate::reviews::REVIEWS,
     crate::rights::REQUESTS,
+    crate::snapshots::SNAPSHOTS,
+    crate::snapshots::MEMBERS,
+    crate::snapshots::COLLECTED,
 ];
 
 /// Every row of the small tables, into `d`.
@@ -69,6 +72,7 @@ pub(crate) async fn small_parts(conn: &mut AnyConnection, d: &mut Delta) -> Resu
     crate::recipients::parts(conn, d).await?;
     crate::rights::parts(conn, d).await?;
     crate::reviews::parts(conn, d).await?;
+    crate::snapshots::parts(conn, d).await?;
     Ok(())
 }
 
@@ -116,6 +120,9 @@ pub(crate) fn describe(part: &str) -> String {
         Some("deliveries") => format!("the deliveries of transfer {} in {}", s(1), s(2)),
         Some("requests") => "the rights requests".into(),
         Some("reviews") => "the reviews of recipients".into(),
+        Some("snapshots") => "the compliance snapshots published".into(),
+        Some("members") => "the association's members".into(),
+        Some("collected") => "the members' snapshots collected".into(),
         _ => "an unknown part of the ledger".into(),
     }
 }

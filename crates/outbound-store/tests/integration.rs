@@ -14,5 +14,6 @@ mod merkle_vectors;
 mod recipients;
 mod reviews;
 mod rights;
+mod snapshots;
 mod store;
 mod tamper_tables;
