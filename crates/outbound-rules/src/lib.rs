@@ -15,6 +15,7 @@ pub mod format;
 pub mod incident;
 pub mod recipient;
 pub mod regime;
+pub mod rating;
 pub mod rights;
 pub mod risk;
 pub mod trend;
