@@ -19,9 +19,11 @@ pub struct Entry {
     pub index: u64,
     /// When it was appended (RFC 3339, UTC).
     pub at: String,
-    /// `batch`, `route_suspended`, `route_resumed`, `consent_import`, `consent_withdrawn`, `map_change` …
+    /// One of [`crate::entry_kinds::KINDS`]: `batch`, `route_suspended`, `consent_import` …
     pub kind: String,
-    /// JSON body: ids, counts, digests; never personal data.
+    /// JSON body: ids, counts, digests; never personal data. Its `v` is the
+    /// kind's version (absent: version 0, written before versions existed);
+    /// its schema is in docs/AUDIT-ENTRIES.md.
     pub body: String,
     /// The leaf hash stored with it.
     #[serde(with = "hex::serde")]
@@ -29,6 +31,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The version of its kind's body: its `v`, or 0 when it has none (an
+    /// entry written before versions existed) or its body is not JSON.
+    pub fn version(&self) -> u64 {
+        serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|b| b.get("v").and_then(serde_json::Value::as_u64))
+            .unwrap_or(0)
+    }
+
     /// The canonical bytes hashed into the leaf.
     pub fn canonical(&self) -> Vec<u8> {
         canonical(self.index, &self.at, &self.kind, &self.body)
@@ -77,19 +88,37 @@ async fn append_with(
     body: serde_json::Value,
     sign: bool,
 ) -> Result<(u64, Option<SignedTreeHead>), StoreError> {
+    // Only a registered kind, with an object body that leaves `v` and
+    // `ledger` to the store: refused before anything is written.
+    let version = crate::entry_kinds::version_for(kind).ok_or_else(|| {
+        crate::invalid(format!(
+            "unknown audit entry kind `{}`: every kind needs a line and a schema in entry_kinds.rs",
+            kind.chars().take(40).collect::<String>()
+        ))
+    })?;
+    let mut body = match body {
+        serde_json::Value::Object(m) => m,
+        _ => {
+            return Err(crate::invalid(format!(
+                "the body of an audit entry of kind `{kind}` must be a JSON object"
+            )));
+        }
+    };
+    if body.contains_key("v") || body.contains_key("ledger") {
+        return Err(crate::invalid(format!(
+            "the body of an audit entry of kind `{kind}` sets `v` or `ledger`, which the store adds"
+        )));
+    }
     let (at, ms) = now();
     let mut tree = crate::state::load_tree(tx)
         .await?
         .map_or_else(CompactTree::new, |t| t.tree);
     let ledger = hex::encode(crate::state::root(&crate::state::stored(tx).await?));
-    let body = match body {
-        serde_json::Value::Object(mut m) => {
-            m.insert("ledger".into(), ledger.into());
-            serde_json::Value::Object(m)
-        }
-        other => serde_json::json!({"body": other, "ledger": ledger}),
+    body.insert("ledger".into(), ledger.into());
+    if version > 0 {
+        body.insert("v".into(), version.into());
     }
-    .to_string();
+    let body = serde_json::Value::Object(body).to_string();
     let index = tree.size();
     let leaf = leaf_hash(&canonical(index, &at, kind, &body));
     let path = crate::state::append_leaf(&mut tree, leaf)?;

@@ -14,6 +14,7 @@ pub mod complaints;
 pub mod consent;
 pub mod cosign;
 pub mod deliveries;
+pub mod entry_kinds;
 pub mod incidents;
 pub mod keys;
 pub mod ledger;

@@ -6,6 +6,7 @@ mod c2sp;
 mod complaints;
 mod cosign;
 mod deliveries;
+mod entry_kinds;
 mod incidents;
 mod merkle_props;
 mod merkle_signed_head;
