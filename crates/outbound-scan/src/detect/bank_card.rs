@@ -4,8 +4,10 @@
 //! and a valid Luhn check. Why the IIN filter: a random 16-digit order
 //! number passes Luhn one time in ten; requiring a real network prefix
 //! (Visa 4, Mastercard 51-55/2221-2720, Amex 34/37, JCB 35, Diners
-//! 30/36/38/39, UnionPay/Discover/Maestro 6…) removes most of those, and
-//! 13-digit millisecond timestamps (starting with 1) can never match.
+//! 30/36/38/39, UnionPay/Discover/Maestro 6…, Dankort 5019 and the Maestro
+//! ranges under 5 — 5018, 5020, 5038, 5612, 5893 —, UATP 1 with exactly 15
+//! digits) removes most of those, and 13-digit millisecond timestamps
+//! (starting with 1) can never match.
 //!
 //! UnionPay (prefix 62) issued some cards that fail Luhn. Such a number is
 //! accepted only when it has 16–19 digits **and** the field header or a
@@ -21,7 +23,13 @@ fn iin_ok(d: &[u8]) -> bool {
     let p2 = (d[0] - b'0') * 10 + (d[1] - b'0');
     match d[0] {
         b'4' => matches!(n, 13 | 16 | 19),
-        b'5' => (51..=55).contains(&p2) && n == 16,
+        b'5' => {
+            let p4 = super::util::num(&d[..4]);
+            ((51..=55).contains(&p2) && n == 16)
+                || (matches!(p4, 5018 | 5019 | 5020 | 5038 | 5612 | 5893) && (13..=19).contains(&n))
+        }
+        // UATP (airline accounts): 15 digits only, never a 13-digit timestamp.
+        b'1' => n == 15,
         b'2' => {
             let p4 = super::util::num(&d[..4]);
             (2221..=2720).contains(&p4) && n == 16
@@ -65,6 +73,16 @@ mod tests {
         assert!(is_valid(d, true));
         // Too short for the UnionPay exception.
         assert!(!is_valid(b"622202123456789", true));
+    }
+
+    #[test]
+    fn dankort_maestro_and_uatp_prefixes() {
+        assert!(is_valid(b"5019717010103742", false)); // Dankort
+        assert!(is_valid(b"122000000000003", false)); // UATP
+        assert!(!is_valid(b"5019717010103743", false)); // Luhn
+        assert!(!is_valid(b"5011111111111117", false)); // 5011: no network
+        assert!(!is_valid(b"1220000000000031", false)); // UATP is 15 digits
+        assert!(!is_valid(b"1700000000006", false)); // a 13-digit timestamp
     }
 
     #[test]

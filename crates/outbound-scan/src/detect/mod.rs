@@ -299,7 +299,8 @@ fn single_run<F: FnMut(Kind, usize, usize)>(
                 Some(Kind::Imei)
             } else if resident_id::valid15(d) {
                 Some(Kind::CnResidentId)
-            } else if (d.starts_with(b"34") || d.starts_with(b"37")) && bank_card::is_valid(d, card)
+            } else if (d.starts_with(b"34") || d.starts_with(b"37") || d[0] == b'1')
+                && bank_card::is_valid(d, card)
             {
                 Some(Kind::BankCard)
             } else if imei::is_valid(d) {
