@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod log;
 pub mod pages;
 pub mod state;
+pub mod witnessed;
 
 use std::net::SocketAddr;
 
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> axum::Router {
         )
         .merge(pages::router())
         .merge(log::router())
+        .merge(witnessed::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::map_response(auth::security_headers))

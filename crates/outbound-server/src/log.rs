@@ -33,7 +33,7 @@ pub fn router() -> axum::Router<AppState> {
 }
 
 /// The origin the log's checkpoints carry.
-fn origin(keys: &outbound_store::Keys) -> String {
+pub(crate) fn origin(keys: &outbound_store::Keys) -> String {
     std::env::var("OUTBOUND_LOG_ORIGIN")
         .ok()
         .filter(|o| !o.is_empty())

@@ -118,6 +118,9 @@ struct Inner {
     login_limiter: RateLimiter,
     complaint_limiter: RateLimiter,
     jobs: crate::jobs::Jobs,
+    /// The witnesses whose cosignatures `POST /log/cosignature` accepts, and
+    /// the quorum `GET /log/checkpoint.witnessed` needs (none until set).
+    witnesses: std::sync::OnceLock<outbound_store::cosign::WitnessPolicy>,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -140,7 +143,19 @@ impl AppState {
             login_limiter: RateLimiter::new(10, std::time::Duration::from_secs(60)),
             complaint_limiter: RateLimiter::new(5, std::time::Duration::from_secs(60)),
             jobs: Default::default(),
+            witnesses: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Sets the witnesses and quorum, once, before serving: `false` if they
+    /// were already set (or read).
+    pub fn set_witnesses(&self, policy: outbound_store::cosign::WitnessPolicy) -> bool {
+        self.0.witnesses.set(policy).is_ok()
+    }
+
+    /// The witnesses and quorum (none and 0 unless set).
+    pub fn witnesses(&self) -> &outbound_store::cosign::WitnessPolicy {
+        self.0.witnesses.get_or_init(Default::default)
     }
 
     /// The data map.
