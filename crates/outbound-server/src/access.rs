@@ -49,6 +49,8 @@ pub enum Action {
     Review,
     /// Publish the company's compliance snapshot for a period.
     PublishSnapshot,
+    /// Read the compliance snapshots this company published.
+    ReadSnapshots,
     /// Read members' snapshots and the ratings computed from them.
     ReadRatings,
     /// Manage the association's members and collect their snapshots.
@@ -78,6 +80,7 @@ impl Action {
             Action::ReadReviews => "read reviews of recipients",
             Action::Review => "review a recipient",
             Action::PublishSnapshot => "publish a compliance snapshot",
+            Action::ReadSnapshots => "read compliance snapshots",
             Action::ReadRatings => "read snapshots and ratings",
             Action::ManageMembers => "manage the association's members",
         }
@@ -115,6 +118,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         // The auditor reads everything and changes nothing (DESIGN.md), reviews included.
         Review => matches!(role, Admin | Compliance),
         PublishSnapshot => matches!(role, Admin | Compliance),
+        ReadSnapshots => matches!(role, Admin | Compliance | Auditor | Regulator | Association),
         ReadRatings => matches!(role, Admin | Auditor | Regulator | Association),
         ManageMembers => matches!(role, Admin | Association),
     }
@@ -229,5 +233,22 @@ mod tests {
         ] {
             assert!(allows(Role::Auditor, a), "{a:?}");
         }
+    }
+
+    #[test]
+    fn snapshots_ratings_and_members_by_role() {
+        let who =
+            |a: Action| -> Vec<Role> { Role::ALL.into_iter().filter(|r| allows(*r, a)).collect() };
+        use Role::*;
+        assert_eq!(who(Action::PublishSnapshot), [Admin, Compliance]);
+        assert_eq!(
+            who(Action::ReadSnapshots),
+            [Admin, Compliance, Auditor, Regulator, Association]
+        );
+        assert_eq!(
+            who(Action::ReadRatings),
+            [Admin, Auditor, Regulator, Association]
+        );
+        assert_eq!(who(Action::ManageMembers), [Admin, Association]);
     }
 }

@@ -10,6 +10,7 @@ mod api_incidents;
 mod api_recipients;
 mod api_reviews;
 mod api_rights;
+mod api_association;
 mod jobs;
 mod log;
 mod pages;
