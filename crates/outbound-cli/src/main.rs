@@ -24,6 +24,7 @@ mod serve;
 mod status;
 mod store;
 mod validate;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,6 +120,9 @@ enum Command {
     /// Rights requests of individuals: due dates, forwarding to recipients, answers.
     #[command(subcommand)]
     Request(request::RequestCmd),
+    /// A witness: follow companies' audit logs, cosign consistent checkpoints, raise alarms.
+    #[command(subcommand)]
+    Witness(witness::WitnessCmd),
 }
 
 fn main() -> ExitCode {
@@ -146,6 +150,7 @@ fn main() -> ExitCode {
         Command::Incident(cmd) => incident::run(&cmd),
         Command::Complaint(cmd) => complaint::run(&cmd),
         Command::Request(cmd) => request::run(&cmd),
+        Command::Witness(cmd) => witness::run(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -30,6 +30,8 @@ pub(crate) struct ServeArgs {
     /// default unless the address is loopback; set it behind a TLS proxy.
     #[arg(long)]
     pub(crate) secure_cookies: bool,
+    #[command(flatten)]
+    pub(crate) witnesses: crate::witness::WitnessOpts,
 }
 
 pub(crate) fn run_serve(args: &ServeArgs) -> anyhow::Result<u8> {
@@ -37,6 +39,7 @@ pub(crate) fn run_serve(args: &ServeArgs) -> anyhow::Result<u8> {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
+    let policy = args.witnesses.policy()?;
     let (store, keys) = args.store.open()?;
     let location = store.location.clone();
     let state = outbound_server::AppState::new(outbound_server::Config {
@@ -46,6 +49,7 @@ pub(crate) fn run_serve(args: &ServeArgs) -> anyhow::Result<u8> {
         as_of: args.as_of,
         secure_cookies: args.secure_cookies || !args.addr.ip().is_loopback(),
     });
+    state.set_witnesses(policy);
     outbound_server::run(state, args.addr, |bound| {
         eprintln!("outbound serve: store {location}");
         eprintln!("outbound serve: listening on http://{bound}/ (Ctrl-C stops)");

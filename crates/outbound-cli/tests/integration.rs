@@ -16,3 +16,4 @@ mod serve_cli;
 mod store_cli;
 mod store_trust;
 mod trust_inputs;
+mod witness_cli;

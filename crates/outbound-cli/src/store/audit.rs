@@ -51,6 +51,12 @@ pub(crate) enum AuditCmd {
         /// Default: `outbound.invalid/audit/<key id>`.
         #[arg(long, env = "OUTBOUND_LOG_ORIGIN")]
         origin: Option<String>,
+        /// The newest checkpoint that the quorum of `--witness`es cosigned, with
+        /// their cosignatures (as `GET /log/checkpoint.witnessed`); exit 1 if none.
+        #[arg(long)]
+        witnessed: bool,
+        #[command(flatten)]
+        witnesses: crate::witness::WitnessOpts,
         #[command(flatten)]
         store: StoreOpts,
     },
@@ -133,12 +139,29 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
             )?;
             Ok(0)
         }
-        AuditCmd::Checkpoint { origin, store } => {
+        AuditCmd::Checkpoint {
+            origin,
+            witnessed,
+            witnesses,
+            store,
+        } => {
+            let policy = witnesses.policy()?;
             let (s, k) = store.open()?;
             let origin = origin
                 .clone()
                 .unwrap_or_else(|| c2sp::default_origin(&k.verifying()));
-            let (_, note) = s.audit_checkpoint(&k, &origin)?;
+            let note = if *witnessed {
+                let Some((_, note, _)) = s.witnessed_checkpoint(&k, &origin, &policy)? else {
+                    eprintln!(
+                        "no checkpoint has {} of the witnesses' cosignatures yet",
+                        policy.quorum
+                    );
+                    return Ok(1);
+                };
+                note
+            } else {
+                s.audit_checkpoint(&k, &origin)?.1
+            };
             // Exactly the note: it ends in a newline, which is signed-note syntax.
             out!("{note}")?;
             Ok(0)
