@@ -26,7 +26,6 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
     ("ipv6", "valid", "fe80::1", ""),
     ("ipv6", "valid", "fe80::1%eth0", ""),
     ("ipv6", "valid", "fe80::1", "Gateway: {} on interface"),
-    ("ipv6", "valid", "::ffff:0.0.0.0", ""),
     ("ipv4", "valid", "192.168.1.1", "{}.1"),
     ("ipv4", "valid", "0.0.0.0", "Default {}"),
     ("ipv6", "valid", "::", "Unspecified {}"),

@@ -62,6 +62,8 @@ mod tests {
         assert!(valid_v6(b"2001:db8::8a2e:370:7334"));
         assert!(valid_v6(b"2001:0db8:85a3:0000:0000:8a2e:0370:7334"));
         assert!(valid_v6(b"::ffff:192.168.1.1"));
+        assert!(valid_v6(b"::ffff:c0a8:101"));
+        assert!(!valid_v6(b"::1"));
         assert!(!valid_v6(b"12:34:56"));
         assert!(!valid_v6(b"dead::beef"));
         assert!(!valid_v6(b"1:2:3:4:5:6:7:8:9"));

@@ -90,7 +90,7 @@ static START: [bool; 256] = {
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'(' || (c >= 0xE4 && c <= 0xE9);
+        t[b] = c.is_ascii_alphanumeric() || c == b'(' || c == b':' || (c >= 0xE4 && c <= 0xE9);
         b += 1;
     }
     t
@@ -154,6 +154,16 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, free: boo
                 ascii_keyword_at(s, i, emit);
             }
             i = token(s, i, hints, emit);
+        } else if b == b':' {
+            // An IPv6 literal that starts with `::` (`::ffff:c0a8:101`); the
+            // same group rule as any other, so `::1` and `::` stay unreported.
+            i = if s.get(i + 1) == Some(&b':')
+                && (i == 0 || !(s[i - 1].is_ascii_alphanumeric() || s[i - 1] == b':'))
+            {
+                mac_or_v6(s, i, emit).unwrap_or(i + 2)
+            } else {
+                i + 1
+            };
         } else if b == b'(' {
             i = match paren_landline(s, i) {
                 Some(e) => {

@@ -109,6 +109,18 @@ fn emails_ips_macs() {
     assert_eq!(kinds("fe80::1ff:fe23:4567:890a%eth0"), vec![Ipv6]);
     assert_eq!(kinds("at 12:30:45 ok"), vec![]);
     assert_eq!(kinds("std::vec::Vec"), vec![]);
+    assert_eq!(
+        spans("src ::ffff:c0a8:101 ok"),
+        vec![(Ipv6, "::ffff:c0a8:101".into())]
+    );
+    assert_eq!(
+        spans("[::ffff:192.0.2.1]"),
+        vec![(Ipv6, "::ffff:192.0.2.1".into())]
+    );
+    assert_eq!(kinds("my ip: ::1"), vec![]);
+    assert_eq!(kinds("a ::cafe::babe b"), vec![]);
+    assert_eq!(kinds("std::cout << x"), vec![]);
+    assert_eq!(kinds("Foo ::bar:baz:qux"), vec![]);
     assert_eq!(kinds("mac=00:1A:2B:3C:4D:5E"), vec![MacAddress]);
     assert_eq!(kinds("ab-cd-ef-01-23-45"), vec![MacAddress]);
 }
