@@ -9,6 +9,7 @@ mod assess;
 mod common;
 mod complaint;
 mod demo;
+mod demo_association;
 mod evaluate;
 mod gate;
 mod incident;
@@ -21,6 +22,7 @@ mod review;
 mod rules;
 mod scan;
 mod serve;
+mod snapshot;
 mod status;
 mod store;
 mod validate;
@@ -102,7 +104,7 @@ enum Command {
     /// Write the PIPIA report, contract annexes, filing package, GDPR records and compliance summary.
     Report(report::ReportArgs),
     /// Run the main job end to end on the bundled example.
-    Demo(demo::DemoArgs),
+    Demo(demo_association::DemoCmd),
     /// Serve the API and the web dashboard over the store (loopback by default).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the server.
@@ -120,6 +122,12 @@ enum Command {
     /// Rights requests of individuals: due dates, forwarding to recipients, answers.
     #[command(subcommand)]
     Request(request::RequestCmd),
+    /// Compliance snapshots: publish one per period (signed, no personal data, its hash in the log).
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCmd),
+    /// An industry association: members, their checked snapshots, ratings.
+    #[command(subcommand)]
+    Association(snapshot::AssociationCmd),
     /// A witness: follow companies' audit logs, cosign consistent checkpoints, raise alarms.
     #[command(subcommand)]
     Witness(witness::WitnessCmd),
@@ -143,13 +151,15 @@ fn main() -> ExitCode {
         Command::Consent(cmd) => store::consent::run(&cmd),
         Command::Audit(cmd) => store::audit::run(&cmd),
         Command::Report(args) => report::run(&args),
-        Command::Demo(args) => demo::run(&args),
+        Command::Demo(cmd) => demo_association::dispatch(&cmd),
         Command::Serve(args) => serve::run_serve(&args),
         Command::User(cmd) => serve::run_user(&cmd),
         Command::Token(cmd) => serve::run_token(&cmd),
         Command::Incident(cmd) => incident::run(&cmd),
         Command::Complaint(cmd) => complaint::run(&cmd),
         Command::Request(cmd) => request::run(&cmd),
+        Command::Snapshot(cmd) => snapshot::run(&cmd),
+        Command::Association(cmd) => snapshot::run_association(&cmd),
         Command::Witness(cmd) => witness::run(&cmd),
     };
     match result {

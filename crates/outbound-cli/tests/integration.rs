@@ -13,6 +13,7 @@ mod recipient_cli;
 mod report_cli;
 mod request_cli;
 mod serve_cli;
+mod snapshot_cli;
 mod store_cli;
 mod store_trust;
 mod trust_inputs;

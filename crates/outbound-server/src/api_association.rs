@@ -119,6 +119,27 @@ pub async fn publish(
         .await
 }
 
+/// [`publish`] for a caller without a runtime of its own (the CLI, the demo).
+pub fn publish_blocking(
+    state: &AppState,
+    by: &str,
+    period: &str,
+    correct: bool,
+) -> Result<Published, ApiError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "no runtime to build the snapshot on",
+            )
+        })?;
+    rt.block_on(publish(state, by, period, correct))
+}
+
 /// Publishes the company's compliance snapshot for a period (no personal data; see docs/RATINGS.md).
 #[utoipa::path(post, path = "/api/v1/snapshots", tag = "snapshots",
     security(("bearer" = [])),
