@@ -22,8 +22,8 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use outbound_model::{Taxonomy, load_sources};
 use outbound_server::api_association::{self, build};
-use outbound_store::snapshots::{LocalLog, check_published, log_origin};
 use outbound_store::keys::default_dir_for;
+use outbound_store::snapshots::{LocalLog, check_published, log_origin};
 use outbound_store::{Keys, Store, c2sp};
 
 use crate::common::{parse_date, today};
