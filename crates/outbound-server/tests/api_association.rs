@@ -15,6 +15,7 @@ both!(
     a_snapshot_holds_no_personal_data,
     a_second_snapshot_is_refused_and_a_correction_names_the_first,
     an_association_collects_checks_and_rates,
+    the_ratings_pages_by_role_and_language,
 );
 
 /// The audit log's entries, through a second handle on the store.
@@ -401,4 +402,101 @@ async fn an_association_collects_checks_and_rates(member: &App) {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+async fn the_ratings_pages_by_role_and_language(member: &App) {
+    let pg = !member.store_location.ends_with(".db");
+    let assoc = tokio::task::spawn_blocking(move || crate::common::app(pg))
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, p) = member
+        .call(
+            "POST",
+            "/api/v1/snapshots",
+            Some(member.token(Role::Admin)),
+            Some(json!({"period": "2026-Q4"})),
+        )
+        .await;
+    let url = serve(member).await;
+    let mk = keys(member);
+    let verifier = c2sp::verifier_key(&log_origin(&mk), &mk.verifying());
+    let at = Some(assoc.token(Role::Association));
+    assoc
+        .call(
+            "POST",
+            "/api/v1/association/members",
+            at,
+            Some(json!({"name": "lumen", "url": url, "verifier": verifier})),
+        )
+        .await;
+    let token = member.token(Role::Association).to_string();
+    let (s, c) = assoc
+        .call(
+            "POST",
+            "/api/v1/association/collect",
+            at,
+            Some(json!({"member": "lumen", "period": "2026-Q4", "token": token})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    // Role::ALL order: admin, compliance, engineer, auditor, recipient, regulator, association.
+    let want = [200, 403, 403, 200, 403, 200, 200];
+    for (role, want) in Role::ALL.into_iter().zip(want) {
+        let cookie = assoc.session_cookie(role);
+        for path in [
+            "/association/ratings?period=2026-Q4",
+            "/association/ratings/compare",
+        ] {
+            let r = assoc.send("GET", path, &[("cookie", &cookie)], None).await;
+            assert_eq!(r.status.as_u16(), want, "{role} {path}");
+            if want == 200 {
+                assert!(r.body.contains("lumen"), "{role} {path}");
+                assert!(
+                    r.body.contains("href=\"/association/ratings\""),
+                    "{role}: nav link"
+                );
+            }
+        }
+    }
+    let cookie = assoc.session_cookie(Role::Regulator);
+    let sha = p["sha256"].as_str().unwrap();
+    let r = assoc
+        .send(
+            "GET",
+            "/association/ratings?period=2026-Q4",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(
+        r.body.contains(sha),
+        "the evidence's SHA-256 is on the page"
+    );
+    assert!(
+        r.body.contains("totals.routes_in_place="),
+        "the fields read"
+    );
+    assert!(
+        !r.body.contains("action=\"/association"),
+        "read-only for a regulator"
+    );
+    let r = assoc
+        .send(
+            "GET",
+            "/association/ratings?period=2026-Q4&lang=zh",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(r.body.contains("会员评级") && r.body.contains("出境路径已落实"));
+    let r = assoc
+        .send(
+            "GET",
+            "/association/ratings/compare?lang=en",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(r.body.contains("Comparison over periods") && r.body.contains("2026-Q4"));
 }

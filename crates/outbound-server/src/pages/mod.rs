@@ -119,6 +119,7 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/recipient.html"),
             ),
             ("message.html", include_str!("../../templates/message.html")),
+            ("ratings.html", include_str!("../../templates/ratings.html")),
             (
                 "overdue_reviews.html",
                 include_str!("../../templates/overdue_reviews.html"),
