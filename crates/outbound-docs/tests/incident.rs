@@ -100,7 +100,7 @@ fn the_chinese_report_to_the_authorities_cites_each_clock_with_its_due_time() {
     }
     // From the incident and the map.
     assert!(md.contains("较大网络安全事件"), "{md}");
-    assert!(md.contains("约 1200 人"), "{md}");
+    assert!(md.contains("约1200人"), "{md}");
     assert!(
         md.contains("Analytics export sent to the wrong bucket"),
         "{md}"
