@@ -32,8 +32,6 @@
 //!   `checkpoint.cosigned` (the same with the witness's line);
 //! - `alarms.jsonl`.
 
-pub mod http;
-
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -44,7 +42,7 @@ use outbound_store::merkle::{self, HASH_LEN, Hash};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use http::BaseUrl;
+pub use outbound_client::BaseUrl;
 
 /// What can stop the witness (not an alarm: a log that misbehaves raises
 /// an alarm, this is the witness's own setup).

@@ -1,19 +1,25 @@
-//! A plain-HTTP/1.1 client for the few requests a witness makes: one
-//! connection per request, a size limit on answers and a timeout.
+//! The HTTP client for another party's published log: what a witness reads
+//! and posts (checkpoints, tiles, cosignatures) and what an association
+//! collects (a member's snapshot, its checkpoint, tiles and entry bundles).
+//! One connection per request, a size limit on answers and a timeout.
 //!
-//! Only `http://`: a witness and the logs it follows talk over a network the
-//! operator controls, or through a TLS-terminating proxy; checkpoints and
-//! cosignatures are signed, so the transport need not be trusted for them.
+//! Only `http://`: the parties talk over a network the operator controls,
+//! or through a TLS-terminating proxy; what they exchange is signed
+//! (checkpoints, cosignatures, snapshots) or checked against what is signed
+//! (tiles against a checkpoint's root), so the transport need not be trusted
+//! for it. A bearer token (an association reading a member's entry bundles)
+//! travels in clear on such a link: keep it on a network you control.
 
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
-use hyper::header::{CONTENT_TYPE, HOST};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 
-/// The largest answer read: a checkpoint and tiles are kilobytes.
-const MAX_ANSWER: usize = 1 << 20;
+/// The largest answer read: a checkpoint and tiles are kilobytes, a
+/// snapshot tens of kilobytes.
+const MAX_ANSWER: usize = 8 << 20;
 
 /// How long one request may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -36,7 +42,8 @@ impl BaseUrl {
     pub fn parse(url: &str) -> Result<BaseUrl, String> {
         let rest = url.strip_prefix("http://").ok_or_else(|| {
             if url.starts_with("https://") {
-                "https:// is not supported by the witness; use http:// (through a TLS proxy if the log is remote)".to_string()
+                "https:// is not supported; use http:// (through a TLS proxy if the log is remote)"
+                    .to_string()
             } else {
                 "a log URL starts with http://".to_string()
             }
@@ -71,7 +78,20 @@ impl BaseUrl {
     ///
     /// A connection, protocol or timeout failure, as text.
     pub async fn get(&self, path: &str) -> Result<(u16, Vec<u8>), String> {
-        self.request("GET", path, None).await
+        self.request("GET", path, None, None).await
+    }
+
+    /// `GET <base>/<path>` with `Authorization: Bearer <token>` when given.
+    ///
+    /// # Errors
+    ///
+    /// A connection, protocol or timeout failure, as text.
+    pub async fn get_with(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), String> {
+        self.request("GET", path, None, token).await
     }
 
     /// `POST <base>/<path>` with a text body: the status and the body.
@@ -80,7 +100,7 @@ impl BaseUrl {
     ///
     /// A connection, protocol or timeout failure, as text.
     pub async fn post(&self, path: &str, body: String) -> Result<(u16, Vec<u8>), String> {
-        self.request("POST", path, Some(body)).await
+        self.request("POST", path, Some(body), None).await
     }
 
     async fn request(
@@ -88,8 +108,9 @@ impl BaseUrl {
         method: &str,
         path: &str,
         body: Option<String>,
+        token: Option<&str>,
     ) -> Result<(u16, Vec<u8>), String> {
-        tokio::time::timeout(TIMEOUT, self.request_inner(method, path, body))
+        tokio::time::timeout(TIMEOUT, self.request_inner(method, path, body, token))
             .await
             .map_err(|_| format!("no answer within {} s", TIMEOUT.as_secs()))?
     }
@@ -99,6 +120,7 @@ impl BaseUrl {
         method: &str,
         path: &str,
         body: Option<String>,
+        token: Option<&str>,
     ) -> Result<(u16, Vec<u8>), String> {
         let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
             .await
@@ -114,11 +136,15 @@ impl BaseUrl {
         } else {
             format!("{}:{}", self.host, self.port)
         };
-        let req = hyper::Request::builder()
+        let mut req = hyper::Request::builder()
             .method(method)
             .uri(format!("{}/{path}", self.prefix))
             .header(HOST, host)
-            .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+            .header(CONTENT_TYPE, "text/plain; charset=utf-8");
+        if let Some(t) = token {
+            req = req.header(AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = req
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| format!("HTTP: {e}"))?;
         let res = send
@@ -133,6 +159,26 @@ impl BaseUrl {
             .to_bytes();
         Ok((status, bytes.to_vec()))
     }
+}
+
+/// `GET <base>/<path>` from blocking code (the CLI, a store callback): the
+/// body of a 200 answer, or an error naming the path and the status.
+///
+/// # Errors
+///
+/// A bad base URL, a connection, protocol or timeout failure, or a status
+/// other than 200, as text.
+pub fn get_blocking(base: &str, path: &str, token: Option<&str>) -> Result<Vec<u8>, String> {
+    let url = BaseUrl::parse(base)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+    let (status, body) = rt.block_on(url.get_with(path, token))?;
+    if status != 200 {
+        return Err(format!("GET /{path}: HTTP {status}"));
+    }
+    Ok(body)
 }
 
 #[cfg(test)]
