@@ -344,6 +344,23 @@ impl WitnessPolicy {
             .iter()
             .find(|w| w.name == sig.name && w.id == sig.key_id)
     }
+
+    /// The cosignatures among `sigs` that count towards the quorum for the
+    /// checkpoint `body`: by a witness of this policy, valid against its key,
+    /// at most one per witness (the first valid one), in the order given.
+    pub fn verified(&self, body: &str, sigs: &[Cosignature]) -> Vec<Cosignature> {
+        let mut seen: Vec<&Cosigner> = Vec::new();
+        let mut out = Vec::new();
+        for sig in sigs {
+            let Some(w) = self.find(sig) else { continue };
+            if seen.contains(&w) || !w.verifies(body, sig) {
+                continue;
+            }
+            seen.push(w);
+            out.push(sig.clone());
+        }
+        out
+    }
 }
 
 /// A cosignature the store keeps.
@@ -542,21 +559,15 @@ impl Store {
                 root,
             };
             let body = cp.body();
-            let mut lines: Vec<String> = Vec::new();
-            let mut seen: Vec<&Cosigner> = Vec::new();
-            for c in kept.iter().filter(|c| c.size == size && c.root == root) {
-                let Ok(sig) = Cosignature::parse_line(&c.line) else {
-                    continue;
-                };
-                let Some(w) = policy.find(&sig) else { continue };
-                if seen.contains(&w) || !w.verifies(&body, &sig) {
-                    continue;
-                }
-                seen.push(w);
-                lines.push(sig.line());
-            }
-            if seen.len() >= policy.quorum {
-                let n = seen.len();
+            let sigs: Vec<Cosignature> = kept
+                .iter()
+                .filter(|c| c.size == size && c.root == root)
+                .filter_map(|c| Cosignature::parse_line(&c.line).ok())
+                .collect();
+            let counted = policy.verified(&body, &sigs);
+            let lines: Vec<String> = counted.iter().map(Cosignature::line).collect();
+            if counted.len() >= policy.quorum {
+                let n = counted.len();
                 let note = with_lines(&cp.sign(keys.signing()), &lines);
                 return Ok(Some((cp, note, n)));
             }

@@ -176,8 +176,8 @@ pub const KINDS: &[EntryKind] = &[
     ),
     kind!(
         "member_added",
-        1,
-        "An association's member added: name, base URL of its published log, its log's note verifier key."
+        2,
+        "An association's member added: name, base URL of its published log, its log's note verifier key, the witnesses trusted for it and their quorum."
     ),
     kind!(
         "snapshot_collected",

@@ -138,7 +138,8 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // (`deliveries.rs`); v8: rights requests (`rights.rs`); v9: reviews of
     // recipients (`reviews.rs`); v10: complaint handling (`complaints.rs`);
     // v11: witnesses' cosignatures of the log's checkpoints (`cosign.rs`);
-    // v12: compliance snapshots and an association's members (`snapshots.rs`).
+    // v12: compliance snapshots and an association's members (`snapshots.rs`);
+    // v13: the witnesses an association trusts for a member (`snapshots.rs`).
     vec![
         v1,
         v2,
@@ -152,5 +153,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         crate::complaints::migration(backend),
         crate::cosign::migration(backend),
         crate::snapshots::migration(backend),
+        crate::snapshots::migration_v13(backend),
     ]
 }

@@ -19,12 +19,24 @@
 //!
 //! # An association's members and what it collected
 //!
-//! `members` (name, base URL of its published log, note verifier key) and
+//! `members` (name, base URL of its published log, note verifier key, and
+//! the witnesses the association trusts for it with their quorum) and
 //! `collected` (each snapshot fetched, with the outcome of its checks: the
 //! signature by the member's key and the inclusion of its `snapshot` entry
 //! in the member's signed checkpoint, [`check_published`]). Both are small
 //! tables committed by the audit log (parts `["snapshots"]`, `["members"]`,
 //! `["collected"]`).
+//!
+//! # A member's witnessed log
+//!
+//! A member added with witnesses and a quorum N > 0 is checked against its
+//! *witnessed* checkpoint (`<url>/log/checkpoint.witnessed`): the log's
+//! signature, and at least N valid cosignatures (C2SP `tlog-cosignature`,
+//! verified by [`crate::cosign`]) by distinct witnesses the association named
+//! for it; inclusion is then checked against that checkpoint. With fewer the
+//! snapshot is not accepted: "not witnessed (k of N cosignatures)". The
+//! checkpoint kept with the collection carries the log's signature and the
+//! cosignatures that were counted, so [`Collected::witnesses`] names them.
 
 use std::collections::HashMap;
 
@@ -33,6 +45,7 @@ use sqlx::Row;
 
 use crate::StoreError;
 use crate::c2sp::{self, Checkpoint, TILE_WIDTH, Tile, TileKind};
+use crate::cosign::{Cosignature, WitnessPolicy, split_note, with_lines};
 use crate::keys::Keys;
 use crate::merkle::{Hash, leaf_hash, node_hash};
 use crate::schema::Backend;
@@ -79,6 +92,14 @@ pub(crate) fn migration(_backend: Backend) -> String {
         collected_at TEXT NOT NULL
     )"
     .to_string()
+}
+
+/// Migration v13: the witnesses an association trusts for a member (their
+/// cosignature verifier keys, as a JSON array) and how many must cosign.
+pub(crate) fn migration_v13(_backend: Backend) -> String {
+    "ALTER TABLE members ADD COLUMN witnesses TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE members ADD COLUMN witness_quorum BIGINT NOT NULL DEFAULT 0"
+        .to_string()
 }
 
 /// The origin of this store's log (and the name its notes are signed under):
@@ -147,10 +168,41 @@ pub struct Member {
     pub verifier: String,
     /// When it was added (UTC, RFC 3339).
     pub added_at: String,
+    /// The cosignature verifier keys (`<name>+<id>+<key>`) of the witnesses
+    /// the association trusts for this member.
+    pub witnesses: Vec<String>,
+    /// How many of them must have cosigned the checkpoint a snapshot is
+    /// checked against (0: the member's own signed checkpoint is enough).
+    pub witness_quorum: u32,
 }
 
+impl Member {
+    /// The witnesses and quorum the member's checkpoints are checked with.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`] if a stored key no longer parses.
+    pub fn policy(&self) -> Result<WitnessPolicy, StoreError> {
+        WitnessPolicy::parse(&self.witnesses, self.witness_quorum as usize)
+    }
+}
+
+/// A member's committed row: the four fields of v12 when it has no
+/// witnesses (so rows committed before v13 keep their hashes), else with
+/// the witnesses and the quorum.
 fn member_row(m: &Member) -> serde_json::Value {
-    serde_json::json!([m.name, m.url, m.verifier, m.added_at])
+    if m.witnesses.is_empty() && m.witness_quorum == 0 {
+        serde_json::json!([m.name, m.url, m.verifier, m.added_at])
+    } else {
+        serde_json::json!([
+            m.name,
+            m.url,
+            m.verifier,
+            m.added_at,
+            m.witnesses,
+            m.witness_quorum
+        ])
+    }
 }
 
 /// A snapshot an association collected, with what its checks found.
@@ -189,6 +241,27 @@ impl Collected {
         let split = self.note.rfind("\n\n")?;
         serde_json::from_str(&self.note[..split]).ok()
     }
+
+    /// The witnesses whose cosignatures the checkpoint carries: for a
+    /// verified collection, those that were checked and counted (the
+    /// checkpoint is kept with only those); empty when the member has no
+    /// witnesses.
+    pub fn witnesses(&self) -> Vec<String> {
+        checkpoint_cosigners(&self.checkpoint)
+    }
+}
+
+/// The names on the cosignature lines of a checkpoint note.
+fn checkpoint_cosigners(note: &str) -> Vec<String> {
+    split_note(note)
+        .map(|(_, lines)| {
+            lines
+                .iter()
+                .filter_map(|l| Cosignature::parse_line(l).ok())
+                .map(|c| c.name)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn collected_row(c: &Collected) -> serde_json::Value {
@@ -221,12 +294,19 @@ fn snapshot_of(r: &sqlx::any::AnyRow) -> Result<Published, StoreError> {
     })
 }
 
+const MEMBER_COLUMNS: &str = "name, url, verifier, added_at, witnesses, witness_quorum";
+
 fn member_of(r: &sqlx::any::AnyRow) -> Result<Member, StoreError> {
+    let witnesses: String = r.try_get(4)?;
     Ok(Member {
         name: r.try_get(0)?,
         url: r.try_get(1)?,
         verifier: r.try_get(2)?,
         added_at: r.try_get(3)?,
+        witnesses: serde_json::from_str(&witnesses)
+            .map_err(|_| crate::state::tampered("a member's witnesses are not a JSON list"))?,
+        witness_quorum: u32::try_from(r.try_get::<i64, _>(5)?)
+            .map_err(|_| crate::state::tampered("a member's witness quorum is out of range"))?,
     })
 }
 
@@ -254,7 +334,8 @@ pub(crate) async fn parts(conn: &mut sqlx::AnyConnection, d: &mut Delta) -> Resu
     {
         d.insert(SNAPSHOTS, &snapshot_row(&snapshot_of(&r)?), false);
     }
-    for r in sqlx::query("SELECT name, url, verifier, added_at FROM members")
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM members");
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
         .await?
     {
@@ -405,8 +486,8 @@ impl Store {
             .max_by_key(|p| p.seq))
     }
 
-    /// Adds a member to the association; refuses a name taken or a verifier
-    /// key that does not parse.
+    /// Adds a member to the association, with no witnesses; refuses a name
+    /// taken or a verifier key that does not parse.
     pub fn add_member(
         &self,
         keys: &Keys,
@@ -415,6 +496,26 @@ impl Store {
         url: &str,
         verifier: &str,
     ) -> Result<Member, StoreError> {
+        self.add_member_witnessed(keys, by, name, url, verifier, &[], 0)
+    }
+
+    /// Adds a member whose checkpoints must carry at least `quorum`
+    /// cosignatures by the `witnesses` (cosignature verifier keys,
+    /// `<name>+<id>+<key>`); refuses, storing nothing, a name taken, a key
+    /// that does not parse, a witness named twice or a quorum larger than
+    /// the list.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_member_witnessed(
+        &self,
+        keys: &Keys,
+        by: &str,
+        name: &str,
+        url: &str,
+        verifier: &str,
+        witnesses: &[String],
+        quorum: u32,
+    ) -> Result<Member, StoreError> {
+        let policy = WitnessPolicy::parse(witnesses, quorum as usize)?;
         if !valid_member_name(name) {
             return Err(crate::invalid(
                 "a member's name is 1 to 64 of a-z, 0-9, `-`, `_`, `.`",
@@ -449,21 +550,26 @@ impl Store {
                 url: url.trim_end_matches('/').to_string(),
                 verifier: verifier.trim().to_string(),
                 added_at: at,
+                witnesses: policy.witnesses.iter().map(|w| w.verifier_key()).collect(),
+                witness_quorum: quorum,
             };
-            sqlx::query(
-                "INSERT INTO members (name, url, verifier, added_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(m.name.clone())
-            .bind(m.url.clone())
-            .bind(m.verifier.clone())
-            .bind(m.added_at.clone())
-            .execute(&mut *tx)
-            .await?;
+            let sql =
+                format!("INSERT INTO members ({MEMBER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(m.name.clone())
+                .bind(m.url.clone())
+                .bind(m.verifier.clone())
+                .bind(m.added_at.clone())
+                .bind(serde_json::to_string(&m.witnesses).expect("strings"))
+                .bind(i64::from(m.witness_quorum))
+                .execute(&mut *tx)
+                .await?;
             let mut delta = Delta::default();
             delta.insert(MEMBERS, &member_row(&m), false);
             delta.apply(&mut tx).await?;
             let body = serde_json::json!({
-                "member": name, "url": m.url, "verifier": m.verifier, "by": by,
+                "member": name, "url": m.url, "verifier": m.verifier,
+                "witnesses": m.witnesses, "witness_quorum": m.witness_quorum, "by": by,
             });
             crate::audit::append(&mut tx, keys, "member_added", body).await?;
             tx.commit().await?;
@@ -473,10 +579,10 @@ impl Store {
 
     /// Every member, by name.
     pub fn members(&self) -> Result<Vec<Member>, StoreError> {
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY name");
         let rows = self.run_sql(
             "list members",
-            sqlx::query("SELECT name, url, verifier, added_at FROM members ORDER BY name")
-                .fetch_all(&self.pool),
+            sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool),
         )?;
         rows.iter().map(member_of).collect()
     }
@@ -584,6 +690,38 @@ pub trait LogReader {
     fn checkpoint(&self) -> Result<String, String>;
     /// The bytes of a tile, given its path after `/log/` (`tile/0/000.p/7`).
     fn tile(&self, path: &str) -> Result<Vec<u8>, String>;
+    /// The newest checkpoint with its witnesses' cosignatures
+    /// (`/log/checkpoint.witnessed`); by default this log serves none.
+    fn witnessed_checkpoint(&self) -> Result<String, String> {
+        Err("this log serves no witnessed checkpoint".into())
+    }
+}
+
+/// A local store's log served with its witnessed checkpoint, as its server
+/// would serve `/log/checkpoint.witnessed` under `policy` (the company's own
+/// witnesses and quorum).
+pub struct LocalWitnessedLog<'a> {
+    /// The log.
+    pub log: LocalLog<'a>,
+    /// The company's witness policy.
+    pub policy: WitnessPolicy,
+}
+
+impl LogReader for LocalWitnessedLog<'_> {
+    fn checkpoint(&self) -> Result<String, String> {
+        self.log.checkpoint()
+    }
+    fn tile(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.log.tile(path)
+    }
+    fn witnessed_checkpoint(&self) -> Result<String, String> {
+        self.log
+            .store
+            .witnessed_checkpoint(self.log.keys, &self.log.origin, &self.policy)
+            .map_err(|e| e.to_string())?
+            .map(|(_, note, _)| note)
+            .ok_or_else(|| "no checkpoint has the witnesses' quorum of cosignatures yet".into())
+    }
 }
 
 /// A store read directly as a member's log would be served.
@@ -622,6 +760,9 @@ pub struct Verified {
     pub checkpoint: String,
     /// That checkpoint's size.
     pub checkpoint_size: u64,
+    /// The witnesses whose valid cosignatures of it were counted (empty
+    /// when none were required).
+    pub witnesses: Vec<String>,
 }
 
 /// Why a collected snapshot was not accepted.
@@ -647,13 +788,41 @@ fn fail(reason: impl Into<String>, checkpoint: Option<&str>) -> CheckError {
 /// the member's signed checkpoint (checked with the same key) by the hash
 /// tiles the member publishes.
 ///
-/// HOOK (witnesses, issue 12): a checkpoint is only treated as published
-/// once N witnesses have cosigned it. When the witness work lands, check the
-/// checkpoint's cosignatures here (before trusting its size and root) and
-/// refuse one with too few; today the member's own signature is checked.
+/// The member's own signed checkpoint is trusted: see [`check_member`] for
+/// a member with witnesses.
 pub fn check_published(
     p: &Published,
     verifier: &str,
+    log: &dyn LogReader,
+) -> Result<Verified, CheckError> {
+    check_witnessed(p, verifier, &WitnessPolicy::default(), log)
+}
+
+/// Checks a published snapshot against `member`: as [`check_published`]
+/// with the member's key, and, when the member has a witness quorum, against
+/// its witnessed checkpoint (see [`check_witnessed`]).
+pub fn check_member(
+    p: &Published,
+    member: &Member,
+    log: &dyn LogReader,
+) -> Result<Verified, CheckError> {
+    let policy = member
+        .policy()
+        .map_err(|e| fail(format!("the member's witnesses: {e}"), None))?;
+    check_witnessed(p, &member.verifier, &policy, log)
+}
+
+/// As [`check_published`], but with `policy.quorum > 0` the checkpoint is
+/// the member's witnessed one: signed by the member's key and cosigned by at
+/// least `policy.quorum` distinct witnesses of `policy` (each cosignature
+/// verified; a forged or unknown one is not counted). With fewer, the
+/// snapshot is refused: "not witnessed (k of N cosignatures)". Inclusion is
+/// checked against that checkpoint, which is kept with only the counted
+/// cosignatures.
+pub fn check_witnessed(
+    p: &Published,
+    verifier: &str,
+    policy: &WitnessPolicy,
     log: &dyn LogReader,
 ) -> Result<Verified, CheckError> {
     let (_, body) = c2sp::open_note(&p.note, verifier)
@@ -673,15 +842,53 @@ pub fn check_published(
             None,
         ));
     }
-    let note = log.checkpoint().map_err(|e| {
+    let witnessed = policy.quorum > 0;
+    let read = if witnessed {
+        log.witnessed_checkpoint()
+    } else {
+        log.checkpoint()
+    };
+    let note = read.map_err(|e| {
         fail(
-            format!("the member's checkpoint could not be read: {e}"),
+            format!(
+                "the member's {}checkpoint could not be read: {e}",
+                if witnessed { "witnessed " } else { "" }
+            ),
             None,
         )
     })?;
     let cp = Checkpoint::open(&note, verifier)
         .map_err(|e| fail(format!("the member's checkpoint: {e}"), Some(&note)))?;
-    // HOOK: witness cosignatures of `note` are checked here once available.
+    let mut witnesses = Vec::new();
+    let note = if witnessed {
+        let (body, lines) = split_note(&note)
+            .map_err(|e| fail(format!("the member's checkpoint: {e}"), Some(&note)))?;
+        let sigs: Vec<Cosignature> = lines
+            .iter()
+            .filter_map(|l| Cosignature::parse_line(l).ok())
+            .collect();
+        let counted = policy.verified(body, &sigs);
+        if counted.len() < policy.quorum {
+            return Err(fail(
+                format!(
+                    "not witnessed ({} of {} cosignatures)",
+                    counted.len(),
+                    policy.quorum
+                ),
+                Some(&note),
+            ));
+        }
+        let own: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| Cosignature::parse_line(l).is_err())
+            .collect();
+        witnesses = counted.iter().map(|s| s.name.clone()).collect();
+        let kept: Vec<String> = counted.iter().map(Cosignature::line).collect();
+        with_lines(&format!("{body}\n{}\n", own.join("\n")), &kept)
+    } else {
+        note
+    };
     let i = p.log_index;
     if i >= cp.size {
         return Err(fail(
@@ -746,6 +953,7 @@ pub fn check_published(
         json,
         checkpoint_size: cp.size,
         checkpoint: note,
+        witnesses,
     })
 }
 

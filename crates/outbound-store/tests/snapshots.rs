@@ -2,7 +2,10 @@
 //! association's members and collected snapshots, and the checks of a
 //! collected snapshot against its member's signed checkpoint and tiles.
 
-use outbound_store::snapshots::{LocalLog, Published, check_published, log_origin};
+use outbound_store::cosign::{Cosignature, Cosigner, WitnessPolicy};
+use outbound_store::snapshots::{
+    LocalLog, LocalWitnessedLog, LogReader, Published, check_member, check_published, log_origin,
+};
 use outbound_store::{Keys, Store, StoreError, c2sp};
 
 use crate::store::tamper;
@@ -24,6 +27,10 @@ both!(
     members_and_collections_are_logged,
     a_snapshot_slipped_into_the_database_is_found,
     a_member_edited_in_the_database_is_found,
+    a_witnessed_member_needs_its_quorum_of_cosignatures,
+    a_forged_cosignature_is_not_counted,
+    a_members_witnesses_are_stored_logged_and_committed,
+    bad_witnesses_store_nothing,
 );
 
 fn doc(period: &str, corrects: Option<&str>) -> String {
@@ -316,4 +323,226 @@ fn a_member_edited_in_the_database_is_found(s: &Store, k: &Keys) {
         "UPDATE members SET url = 'http://evil' WHERE name = 'lumen'",
     );
     assert_found_and_refused(s, k, "a member's URL changed");
+}
+
+fn witness(n: u8) -> (String, ed25519_dalek::SigningKey, String) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[n; 32]);
+    let name = format!("witness.example/w{n}");
+    let vkey = Cosigner::new(&name, key.verifying_key())
+        .unwrap()
+        .verifier_key();
+    (name, key, vkey)
+}
+
+/// The member's log, serving as its witnessed checkpoint its newest signed
+/// checkpoint with the cosignature lines `cosign` makes from its body.
+struct Cosigned<'a, F: Fn(&str) -> Vec<String>> {
+    log: LocalLog<'a>,
+    cosign: F,
+}
+
+impl<F: Fn(&str) -> Vec<String>> LogReader for Cosigned<'_, F> {
+    fn checkpoint(&self) -> Result<String, String> {
+        self.log.checkpoint()
+    }
+    fn tile(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.log.tile(path)
+    }
+    fn witnessed_checkpoint(&self) -> Result<String, String> {
+        let note = self.log.checkpoint()?;
+        let body = &note[..note.rfind("\n\n").unwrap() + 1];
+        Ok(outbound_store::cosign::with_lines(
+            &note,
+            &(self.cosign)(body),
+        ))
+    }
+}
+
+fn member_with(
+    s: &Store,
+    k: &Keys,
+    witnesses: &[String],
+    quorum: u32,
+) -> outbound_store::snapshots::Member {
+    s.add_member_witnessed(
+        k,
+        "ana",
+        "lumen",
+        "http://a",
+        &verifier(k),
+        witnesses,
+        quorum,
+    )
+    .unwrap()
+}
+
+fn a_witnessed_member_needs_its_quorum_of_cosignatures(s: &Store, k: &Keys) {
+    let p = publish(s, k, "2026-Q3");
+    let (n1, k1, v1) = witness(1);
+    let (n2, k2, v2) = witness(2);
+    let (n3, k3, _) = witness(3);
+    let m = member_with(s, k, &[v1.clone(), v2.clone()], 2);
+    assert_eq!((m.witnesses.clone(), m.witness_quorum), (vec![v1, v2], 2));
+    let sign = |name: &str, key: &ed25519_dalek::SigningKey, body: &str| {
+        Cosignature::sign(name, key, body, 1_700_000_000)
+            .unwrap()
+            .line()
+    };
+    // Both witnesses cosign: rated against that checkpoint, naming them.
+    let both = Cosigned {
+        log: local(s, k),
+        cosign: |b: &str| vec![sign(&n2, &k2, b), sign(&n1, &k1, b)],
+    };
+    let v = check_member(&p, &m, &both).unwrap();
+    assert_eq!(v.witnesses, vec![n2.clone(), n1.clone()]);
+    assert!(v.checkpoint.contains(&format!("\u{2014} {n1} ")));
+    let c = s.record_collection(k, "ana", "lumen", &p, &Ok(v)).unwrap();
+    assert!(c.verified);
+    assert_eq!(c.witnesses(), vec![n2.clone(), n1.clone()]);
+    // One of two (the quorum exactly missed), and a witness not named for
+    // the member (not counted), and the same witness twice (counted once).
+    let one = Cosigned {
+        log: local(s, k),
+        cosign: |b: &str| vec![sign(&n1, &k1, b), sign(&n1, &k1, b), sign(&n3, &k3, b)],
+    };
+    let e = check_member(&p, &m, &one).unwrap_err();
+    assert_eq!(e.reason, "not witnessed (1 of 2 cosignatures)");
+    let c = s.record_collection(k, "ana", "lumen", &p, &Err(e)).unwrap();
+    assert!(!c.verified);
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("not witnessed (1 of 2 cosignatures)")
+    );
+    // The plain checkpoint (no witnessed one served) is not enough.
+    let e = check_member(&p, &m, &local(s, k)).unwrap_err();
+    assert!(
+        e.reason.contains("witnessed checkpoint could not be read"),
+        "{}",
+        e.reason
+    );
+    // The member's own check without witnesses still passes, naming none.
+    assert!(
+        check_published(&p, &verifier(k), &one)
+            .unwrap()
+            .witnesses
+            .is_empty()
+    );
+    // Served by the store from the cosignatures it kept (as its server does).
+    let policy = WitnessPolicy::parse(&m.witnesses, 1).unwrap();
+    let (cp, note) = s.audit_checkpoint(k, &log_origin(k)).unwrap();
+    let cosigned = outbound_store::cosign::with_lines(&note, &[sign(&n1, &k1, &cp.body())]);
+    s.cosign_record(k, &log_origin(k), &cosigned, &policy)
+        .unwrap();
+    let served = LocalWitnessedLog {
+        log: local(s, k),
+        policy,
+    };
+    let e = check_member(&p, &m, &served).unwrap_err();
+    assert_eq!(e.reason, "not witnessed (1 of 2 cosignatures)");
+    let m1 = outbound_store::snapshots::Member {
+        witness_quorum: 1,
+        ..m
+    };
+    assert_eq!(check_member(&p, &m1, &served).unwrap().witnesses, vec![n1]);
+}
+
+fn a_forged_cosignature_is_not_counted(s: &Store, k: &Keys) {
+    let p = publish(s, k, "2026-Q3");
+    let (n1, k1, v1) = witness(1);
+    let (_, k9, _) = witness(9);
+    let m = member_with(s, k, &[v1], 1);
+    // Signed by another key under the witness's name and key id.
+    let forged = Cosigned {
+        log: local(s, k),
+        cosign: |b: &str| {
+            vec![
+                Cosignature::sign(&n1, &k9, b, 5)
+                    .map(|mut c| {
+                        c.key_id = Cosigner::new(&n1, k1.verifying_key()).unwrap().id;
+                        c.line()
+                    })
+                    .unwrap(),
+            ]
+        },
+    };
+    let e = check_member(&p, &m, &forged).unwrap_err();
+    assert_eq!(e.reason, "not witnessed (0 of 1 cosignatures)");
+    // A real cosignature of another checkpoint (a rolled-back or forked body).
+    let other = Cosigned {
+        log: local(s, k),
+        cosign: |b: &str| {
+            let b = b.replacen('\n', "\n1", 1);
+            vec![Cosignature::sign(&n1, &k1, &b, 5).unwrap().line()]
+        },
+    };
+    let e = check_member(&p, &m, &other).unwrap_err();
+    assert_eq!(e.reason, "not witnessed (0 of 1 cosignatures)");
+    // A genuine one is counted; the forged line beside it is dropped from the
+    // checkpoint kept.
+    let mixed = Cosigned {
+        log: local(s, k),
+        cosign: |b: &str| {
+            let mut f = Cosignature::sign(&n1, &k9, b, 5).unwrap();
+            f.key_id = Cosigner::new(&n1, k1.verifying_key()).unwrap().id;
+            vec![f.line(), Cosignature::sign(&n1, &k1, b, 6).unwrap().line()]
+        },
+    };
+    let v = check_member(&p, &m, &mixed).unwrap();
+    assert_eq!(v.witnesses, vec![n1]);
+    assert_eq!(
+        v.checkpoint
+            .lines()
+            .filter(|l| l.starts_with('\u{2014}'))
+            .count(),
+        2
+    );
+}
+
+fn a_members_witnesses_are_stored_logged_and_committed(s: &Store, k: &Keys) {
+    let (_, _, v1) = witness(1);
+    let m = member_with(s, k, std::slice::from_ref(&v1), 1);
+    let (kind, body) = last(s);
+    assert_eq!(kind, "member_added");
+    assert_eq!(body["v"], 2);
+    assert_eq!(body["witnesses"], serde_json::json!([v1]));
+    assert_eq!(body["witness_quorum"], 1);
+    assert_eq!(s.members().unwrap(), vec![m]);
+    assert!(s.audit_verify(k).unwrap().problems.is_empty());
+    // A member without witnesses logs an empty list and a quorum of 0.
+    s.add_member(k, "ana", "plain", "http://b", &verifier(k))
+        .unwrap();
+    let (_, body) = last(s);
+    assert_eq!(
+        (body["witnesses"].clone(), body["witness_quorum"].clone()),
+        (serde_json::json!([]), serde_json::json!(0))
+    );
+    // The quorum edited behind the log is found and refused.
+    tamper(
+        s,
+        "UPDATE members SET witness_quorum = 0 WHERE name = 'lumen'",
+    );
+    assert_found_and_refused(s, k, "a member's witness quorum lowered");
+}
+
+fn bad_witnesses_store_nothing(s: &Store, k: &Keys) {
+    let (_, _, v1) = witness(1);
+    let size = s.audit_size().unwrap();
+    let log_key = verifier(k);
+    for (ws, q) in [
+        (vec![v1.clone()], 2u32),
+        (vec![v1.clone(), v1.clone()], 1),
+        (vec!["not a key".to_string()], 1),
+        (vec![log_key], 1),
+        (vec![], 1),
+    ] {
+        let e = s
+            .add_member_witnessed(k, "ana", "lumen", "http://a", &verifier(k), &ws, q)
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid { .. }), "{ws:?} {q}: {e}");
+    }
+    assert_eq!(s.audit_size().unwrap(), size);
+    assert!(s.members().unwrap().is_empty());
+    // The boundary: a quorum equal to the number of witnesses is accepted.
+    s.add_member_witnessed(k, "ana", "lumen", "http://a", &verifier(k), &[v1], 1)
+        .unwrap();
 }
