@@ -211,6 +211,14 @@ pub(crate) enum MemberCmd {
         /// Its log's note verifier key.
         #[arg(long)]
         verifier: String,
+        /// A witness the association trusts for this member: its cosignature
+        /// verifier key, NAME+ID+KEY (repeat for several).
+        #[arg(long = "witness", value_name = "NAME+ID+KEY")]
+        witnesses: Vec<String>,
+        /// How many of those witnesses must have cosigned the member's
+        /// checkpoint a snapshot is checked against (0: none).
+        #[arg(long, default_value_t = 0)]
+        witness_quorum: u32,
         #[command(flatten)]
         store: StoreOpts,
     },
@@ -227,11 +235,28 @@ pub(crate) fn run_association(cmd: &AssociationCmd) -> anyhow::Result<u8> {
             name,
             url,
             verifier,
+            witnesses,
+            witness_quorum,
             store,
         }) => {
             let (s, k) = store.open()?;
-            let m = s.add_member(&k, &cli_actor(), name, url, verifier)?;
+            let m = s.add_member_witnessed(
+                &k,
+                &cli_actor(),
+                name,
+                url,
+                verifier,
+                witnesses,
+                *witness_quorum,
+            )?;
             outln!("Added member {} ({})", m.name, m.url)?;
+            if m.witness_quorum > 0 {
+                outln!(
+                    "  checked against checkpoints cosigned by {} of its {} witness(es)",
+                    m.witness_quorum,
+                    m.witnesses.len()
+                )?;
+            }
             Ok(0)
         }
         AssociationCmd::Member(MemberCmd::List { store }) => {

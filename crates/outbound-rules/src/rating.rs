@@ -82,6 +82,10 @@ pub struct Evidence {
     pub log_index: u64,
     /// Size of the member's signed checkpoint that includes that entry.
     pub checkpoint_size: u64,
+    /// The witnesses whose cosignatures of that checkpoint were checked and
+    /// counted (omitted when the member has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
 }
 
 /// One criterion's part of a rating.
@@ -218,6 +222,7 @@ mod tests {
             snapshot_sha256: "ab".repeat(32),
             log_index: 7,
             checkpoint_size: 9,
+            witnesses: Vec::new(),
         }
     }
 

@@ -17,7 +17,7 @@ pub mod fetch;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use outbound_rules::rating::{self, Evidence, Rating};
-use outbound_store::snapshots::{Collected, LogReader, Member, Published, check_published};
+use outbound_store::snapshots::{Collected, LogReader, Member, Published, check_member};
 use outbound_store::{Keys, Store, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -205,6 +205,14 @@ pub struct MemberRequest {
     pub url: String,
     /// Its log's note verifier key (`outbound audit verifier-key`, or its server's).
     pub verifier: String,
+    /// The cosignature verifier keys (`<name>+<id>+<key>`) of the witnesses
+    /// the association trusts for this member.
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// How many of them must have cosigned the checkpoint a snapshot is
+    /// checked against (0, the default: the member's own signature).
+    #[serde(default)]
+    pub witness_quorum: u32,
 }
 
 /// A member.
@@ -218,6 +226,10 @@ pub struct MemberView {
     pub verifier: String,
     /// When added.
     pub added_at: String,
+    /// The witnesses' cosignature verifier keys.
+    pub witnesses: Vec<String>,
+    /// How many of them must cosign.
+    pub witness_quorum: u32,
 }
 
 impl From<Member> for MemberView {
@@ -227,6 +239,8 @@ impl From<Member> for MemberView {
             url: m.url,
             verifier: m.verifier,
             added_at: m.added_at,
+            witnesses: m.witnesses,
+            witness_quorum: m.witness_quorum,
         }
     }
 }
@@ -271,7 +285,17 @@ pub(crate) async fn post_member(
     require(&user, Action::ManageMembers)?;
     let by = user.name.clone();
     let m = state
-        .store(move |s, k| s.add_member(k, &by, &req.name, &req.url, &req.verifier))
+        .store(move |s, k| {
+            s.add_member_witnessed(
+                k,
+                &by,
+                &req.name,
+                &req.url,
+                &req.verifier,
+                &req.witnesses,
+                req.witness_quorum,
+            )
+        })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(m.into())))
 }
@@ -324,7 +348,8 @@ impl From<Collected> for CollectedView {
     }
 }
 
-/// Checks `published` against `member` (read from `log`) and records the outcome.
+/// Checks `published` against `member` (read from `log`; its witnessed
+/// checkpoint when the member has a witness quorum) and records the outcome.
 pub fn collect_with(
     store: &Store,
     keys: &Keys,
@@ -333,7 +358,7 @@ pub fn collect_with(
     published: &Published,
     log: &dyn LogReader,
 ) -> Result<Collected, StoreError> {
-    let outcome = check_published(published, &member.verifier, log);
+    let outcome = check_member(published, member, log);
     store.record_collection(keys, by, &member.name, published, &outcome)
 }
 
@@ -438,6 +463,7 @@ pub fn ratings_of(store: &Store, period: &str) -> Result<RatingsView, StoreError
                     snapshot_sha256: c.sha256.clone(),
                     log_index: c.log_index,
                     checkpoint_size: c.checkpoint_size().unwrap_or(0),
+                    witnesses: c.witnesses(),
                 };
                 match c.json().map(|j| rating::rate(method, &j, &ev)) {
                     Some(Ok(r)) => ("rated", None, Some(r)),

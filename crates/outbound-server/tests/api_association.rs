@@ -16,6 +16,7 @@ both!(
     a_second_snapshot_is_refused_and_a_correction_names_the_first,
     an_association_collects_checks_and_rates,
     the_ratings_pages_by_role_and_language,
+    a_witnessed_member_is_rated_only_with_its_quorum,
 );
 
 /// The audit log's entries, through a second handle on the store.
@@ -499,4 +500,184 @@ async fn the_ratings_pages_by_role_and_language(member: &App) {
         )
         .await;
     assert!(r.body.contains("Comparison over periods") && r.body.contains("2026-Q4"));
+}
+
+/// A witness's keys and its cosignature verifier key.
+fn witness_keys(a: &App, name: &str) -> (std::sync::Arc<Keys>, String) {
+    let k = Keys::create(&a._dir.path().join(format!("witness-{name}"))).unwrap();
+    let v = outbound_store::cosign::Cosigner::new(name, k.verifying())
+        .unwrap()
+        .verifier_key();
+    (std::sync::Arc::new(k), v)
+}
+
+type Cosign = std::sync::Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
+
+/// Serves `member` on a loopback port with `/log/checkpoint.witnessed`
+/// answering its newest signed checkpoint plus the cosignature lines
+/// `cosign` makes of the checkpoint's body; its base URL.
+async fn serve_witnessed(member: &App, cosign: Cosign) -> String {
+    use tower::ServiceExt;
+    let inner = member.router.clone();
+    let witnessed = axum::routing::get(move || {
+        let (inner, cosign) = (inner.clone(), cosign.clone());
+        async move {
+            let req = axum::http::Request::get("/log/checkpoint")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let resp = inner.oneshot(req).await.unwrap();
+            let b = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            let note = String::from_utf8(b.to_vec()).unwrap();
+            let body = note[..note.rfind("\n\n").unwrap() + 1].to_string();
+            outbound_store::cosign::with_lines(&note, &cosign(&body))
+        }
+    });
+    let router = axum::Router::new()
+        .route("/log/checkpoint.witnessed", witnessed)
+        .fallback_service(member.router.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn a_witnessed_member_is_rated_only_with_its_quorum(member: &App) {
+    use outbound_store::cosign::{Cosignature, Cosigner};
+    let pg = !member.store_location.ends_with(".db");
+    let assoc = tokio::task::spawn_blocking(move || crate::common::app(pg))
+        .await
+        .unwrap()
+        .unwrap();
+    let (s, p) = member
+        .call(
+            "POST",
+            "/api/v1/snapshots",
+            Some(member.token(Role::Compliance)),
+            Some(json!({"period": "2026-Q4"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let mk = keys(member);
+    let verifier = c2sp::verifier_key(&log_origin(&mk), &mk.verifying());
+    let (w1, v1) = witness_keys(member, "witness.example/w1");
+    let (w2, v2) = witness_keys(member, "witness.example/w2");
+    let (w9, _) = witness_keys(member, "witness.example/w9");
+    let line = |name: &'static str, k: std::sync::Arc<Keys>| {
+        move |body: &str| {
+            Cosignature::sign(name, k.signing(), body, 1_790_000_000)
+                .unwrap()
+                .line()
+        }
+    };
+    let (l1, l2) = (
+        line("witness.example/w1", w1.clone()),
+        line("witness.example/w2", w2),
+    );
+    // Both witnesses cosign.
+    let both_url = serve_witnessed(member, std::sync::Arc::new(move |b| vec![l1(b), l2(b)])).await;
+    // Only w1 cosigns; a line under w2's name and key id by another key is forged.
+    let forged_w2 = {
+        let (w1, w9) = (w1.clone(), w9.clone());
+        let v2 = v2.clone();
+        move |b: &str| {
+            let id = Cosigner::parse(&v2).unwrap().id;
+            let mut f =
+                Cosignature::sign("witness.example/w2", w9.signing(), b, 1_790_000_000).unwrap();
+            f.key_id = id;
+            vec![
+                Cosignature::sign("witness.example/w1", w1.signing(), b, 1_790_000_000)
+                    .unwrap()
+                    .line(),
+                f.line(),
+            ]
+        }
+    };
+    let forged_url = serve_witnessed(member, std::sync::Arc::new(forged_w2)).await;
+    let at = Some(assoc.token(Role::Association));
+    for (name, url, q) in [
+        ("both", &both_url, 2),
+        ("forged", &forged_url, 2),
+        ("one", &forged_url, 1),
+    ] {
+        let (s, b) = assoc
+            .call(
+                "POST",
+                "/api/v1/association/members",
+                at,
+                Some(json!({"name": name, "url": url, "verifier": verifier,
+                    "witnesses": [v1, v2], "witness_quorum": q})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["witness_quorum"], q);
+        assert_eq!(b["witnesses"], json!([v1, v2]));
+    }
+    // A quorum above the witnesses named is refused, and nothing is logged.
+    let before = assoc.log_size().await;
+    let (s, b) = assoc
+        .call(
+            "POST",
+            "/api/v1/association/members",
+            at,
+            Some(json!({"name": "bad", "url": both_url, "verifier": verifier,
+                "witnesses": [v1], "witness_quorum": 2})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(assoc.log_size().await, before);
+    let token = member.token(Role::Association).to_string();
+    for name in ["both", "forged", "one"] {
+        let (s, c) = assoc
+            .call(
+                "POST",
+                "/api/v1/association/collect",
+                at,
+                Some(json!({"member": name, "period": "2026-Q4", "token": token})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{name}: {c}");
+    }
+    let (s, r) = assoc
+        .call(
+            "GET",
+            "/api/v1/ratings?period=2026-Q4",
+            Some(assoc.token(Role::Regulator)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let by = |n: &str| {
+        r["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["member"] == n)
+            .unwrap()
+            .clone()
+    };
+    // Quorum met: rated, every line naming the witnesses checked.
+    let both = by("both");
+    assert_eq!(both["status"], "rated", "{both}");
+    for l in both["rating"]["lines"].as_array().unwrap() {
+        assert_eq!(
+            l["evidence"]["witnesses"],
+            json!(["witness.example/w1", "witness.example/w2"]),
+            "{l}"
+        );
+    }
+    // The forged cosignature is not counted: 1 of 2.
+    let forged = by("forged");
+    assert_eq!(forged["status"], "not_rated", "{forged}");
+    assert_eq!(forged["reason"], "not witnessed (1 of 2 cosignatures)");
+    assert!(forged["rating"].is_null());
+    // With a quorum of 1 the same checkpoint is enough, naming only w1.
+    let one = by("one");
+    assert_eq!(one["status"], "rated", "{one}");
+    assert_eq!(
+        one["rating"]["evidence"]["witnesses"],
+        json!(["witness.example/w1"])
+    );
 }

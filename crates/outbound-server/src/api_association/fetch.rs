@@ -27,6 +27,10 @@ impl LogReader for HttpLog {
             .flatten();
         get_blocking(&self.url, &format!("log/{path}"), token)
     }
+    fn witnessed_checkpoint(&self) -> Result<String, String> {
+        let b = get_blocking(&self.url, "log/checkpoint.witnessed", None)?;
+        String::from_utf8(b).map_err(|_| "the witnessed checkpoint is not UTF-8".into())
+    }
 }
 
 /// The member's published snapshot of `period`
