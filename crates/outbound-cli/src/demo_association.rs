@@ -10,11 +10,13 @@
 //! left open past its due date); `diligent` (every contract filed, every
 //! obligation attested, every recipient reviewed, each incident notice sent
 //! within the hour, a request refused on the day it came, complaints
-//! answered). Each has its own store and keys, as separate companies would;
-//! the association reads each one's signed checkpoint and hash tiles
-//! exactly as its server publishes them (`LocalLog`), then rates.
-//! (A witness's cosignatures of those checkpoints are checked once the
-//! witness work lands: see the hook in `outbound_store::snapshots`.)
+//! answered). Each has its own store and keys, as separate companies would,
+//! and its server on a loopback port (in-process), trusting one witness.
+//! The witness (`outbound-witness`, its state under `<dir>/witness`) polls
+//! the three servers once and cosigns each checkpoint; the association
+//! requires a quorum of 1 from that witness for every member, reads each
+//! one's witnessed checkpoint and hash tiles exactly as its server
+//! publishes them (`LocalWitnessedLog`), then rates, naming the witness.
 
 use std::path::{Path, PathBuf};
 
@@ -22,8 +24,9 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use outbound_model::{Taxonomy, load_sources};
 use outbound_server::api_association::{self, build};
+use outbound_store::cosign::WitnessPolicy;
 use outbound_store::keys::default_dir_for;
-use outbound_store::snapshots::{LocalLog, check_published, log_origin};
+use outbound_store::snapshots::{LocalLog, LocalWitnessedLog, check_published, log_origin};
 use outbound_store::{Keys, Store, c2sp};
 
 use crate::common::{parse_date, today};
@@ -154,7 +157,44 @@ pub(crate) fn run(dir: &Path, as_of: Date) -> anyhow::Result<String> {
             &p.sha256[..16],
             p.log_index
         );
-        published.push((name, cdir, p));
+        published.push((name, practice, cdir, p));
+    }
+
+    // One witness over the three companies' servers: each server trusts it
+    // and keeps its cosignatures; the association requires one.
+    let wdir = dir.join("witness");
+    let witness = outbound_witness::init(&wdir, WITNESS)?;
+    let wkey = witness.verifier_key();
+    let policy = WitnessPolicy::parse(std::slice::from_ref(&wkey), 1)?;
+    let mut logs = Vec::new();
+    for (name, practice, cdir, _) in &published {
+        let loaded = load_sources(&sources(*practice), Taxonomy::builtin());
+        let db = cdir.join("store.db");
+        let keys = Keys::load(&default_dir_for(&db))?;
+        let origin = log_origin(&keys);
+        let key = c2sp::verifier_key(&origin, &keys.verifying());
+        let url = serve_company(loaded.map, &db, keys, as_of, &policy)
+            .map_err(|e| anyhow::anyhow!("cannot serve {name}'s log: {e}"))?;
+        logs.push(outbound_witness::LogConfig { origin, url, key });
+    }
+    out += &format!("\nThe witness {WITNESS} follows the three logs:\n");
+    let config = outbound_witness::Config { logs };
+    let mut events = Vec::new();
+    outbound_witness::run(&wdir, &config, true, std::time::Duration::ZERO, |e| {
+        events.push(e.clone())
+    })?;
+    for ((name, ..), e) in published.iter().zip(&events) {
+        out += &match e {
+            outbound_witness::Event::Cosigned {
+                size,
+                delivered: true,
+                ..
+            } => format!("  {name:<9} checkpoint of size {size}: consistent, cosigned\n"),
+            other => format!(
+                "  {name:<9} NOT cosigned: {}\n",
+                serde_json::to_string(other).unwrap_or_default()
+            ),
+        };
     }
 
     // The association: its own store, the members' verifier keys, and
@@ -165,22 +205,27 @@ pub(crate) fn run(dir: &Path, as_of: Date) -> anyhow::Result<String> {
     let assoc = Store::open(&adb.display().to_string())?;
     let akeys = Keys::create(&default_dir_for(&adb))?;
     out += "\nThe association collects and checks each snapshot:\n";
-    for (name, cdir, p) in &published {
+    for (name, _, cdir, p) in &published {
         let db = cdir.join("store.db");
         let store = Store::open(&db.display().to_string())?;
         let keys = Keys::load(&default_dir_for(&db))?;
         let verifier = c2sp::verifier_key(&log_origin(&keys), &keys.verifying());
-        let m = assoc.add_member(
+        let m = assoc.add_member_witnessed(
             &akeys,
             "demo",
             name,
             &format!("https://{name}.example.invalid"),
             &verifier,
+            std::slice::from_ref(&wkey),
+            1,
         )?;
-        let log = LocalLog {
-            store: &store,
-            keys: &keys,
-            origin: log_origin(&keys),
+        let log = LocalWitnessedLog {
+            log: LocalLog {
+                store: &store,
+                keys: &keys,
+                origin: log_origin(&keys),
+            },
+            policy: policy.clone(),
         };
         if *name == "careless" {
             // A copy with a count raised is refused before the real one is taken.
@@ -194,9 +239,13 @@ pub(crate) fn run(dir: &Path, as_of: Date) -> anyhow::Result<String> {
         }
         let c = api_association::collect_with(&assoc, &akeys, "demo", &m, p, &log)?;
         out += &format!(
-            "  {name:<9} signature and inclusion in its signed log (entry {} of {}): {}\n",
+            "  {name:<9} signature and inclusion in its witnessed log (entry {} of {}, cosigned by {}): {}\n",
             c.log_index,
             c.checkpoint_size().unwrap_or(0),
+            match c.witnesses().join(", ") {
+                w if w.is_empty() => "no witness".to_string(),
+                w => w,
+            },
             if c.verified {
                 "verified".to_string()
             } else {
@@ -211,6 +260,42 @@ pub(crate) fn run(dir: &Path, as_of: Date) -> anyhow::Result<String> {
         adir.join("store.db").display()
     );
     Ok(out)
+}
+
+/// The demo witness's name.
+const WITNESS: &str = "witness.demo.invalid/w1";
+
+/// Serves a company's store on a loopback port (in a thread of its own, for
+/// the rest of the process), trusting `policy`'s witnesses; its base URL.
+fn serve_company(
+    map: outbound_model::DataMap,
+    db: &Path,
+    keys: Keys,
+    as_of: Date,
+    policy: &WitnessPolicy,
+) -> anyhow::Result<String> {
+    let state = outbound_server::AppState::new(outbound_server::Config {
+        map,
+        store: Store::open(&db.display().to_string())?,
+        keys,
+        as_of: Some(as_of),
+        secure_cookies: false,
+    });
+    state.set_witnesses(policy.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+    std::thread::spawn(move || {
+        let ready = tx.clone();
+        if let Err(e) = outbound_server::run(state, addr, move |bound| {
+            let _ = ready.send(Ok(bound));
+        }) {
+            let _ = tx.send(Err(e));
+        }
+    });
+    let bound = rx
+        .recv()
+        .map_err(|_| anyhow::anyhow!("the server stopped before it listened"))??;
+    Ok(format!("http://{bound}"))
 }
 
 /// What each company did this period, in its store.

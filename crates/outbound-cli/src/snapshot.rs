@@ -362,14 +362,19 @@ pub(crate) fn ratings_text(v: &api_association::RatingsView) -> String {
         match &m.rating {
             Some(r) => {
                 out.push_str(&format!(
-                    "\n{}: {} — band {} ({})\n  evidence: snapshot sha256 {}, log entry {}, member's signed checkpoint size {}\n",
+                    "\n{}: {} — band {} ({})\n  evidence: snapshot sha256 {}, log entry {}, member's signed checkpoint size {}{}\n",
                     m.member,
                     r.score.map_or("no criterion applied".into(), |s| format!("{s:.1}/100")),
                     r.band.as_deref().unwrap_or("-"),
                     r.band_en.as_deref().unwrap_or("-"),
                     r.evidence.snapshot_sha256,
                     r.evidence.log_index,
-                    r.evidence.checkpoint_size
+                    r.evidence.checkpoint_size,
+                    if r.evidence.witnesses.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", cosigned by {}", r.evidence.witnesses.join(", "))
+                    }
                 ));
                 for l in &r.lines {
                     let pts = if l.applicable {

@@ -144,6 +144,14 @@ fn the_association_demo_rates_three_companies_with_evidence() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(out.matches(": verified").count(), 3, "{out}");
+    // One witness cosigned each log; the association required it and the
+    // printed ratings name it.
+    assert_eq!(out.matches("consistent, cosigned").count(), 3, "{out}");
+    assert_eq!(
+        out.matches(", cosigned by witness.demo.invalid/w1").count(),
+        6,
+        "{out}"
+    );
     assert!(
         out.contains("a forged copy (a count raised): REFUSED"),
         "{out}"
@@ -181,6 +189,10 @@ fn the_association_demo_rates_three_companies_with_evidence() {
         for line in m["rating"]["lines"].as_array().unwrap() {
             let ev = &line["evidence"];
             assert_eq!(ev["member"], name);
+            assert_eq!(
+                ev["witnesses"],
+                serde_json::json!(["witness.demo.invalid/w1"])
+            );
             assert_eq!(ev["snapshot_sha256"], published.sha256.as_str());
             let e = &entries[ev["log_index"].as_u64().unwrap() as usize];
             assert_eq!(e.kind, "snapshot");
