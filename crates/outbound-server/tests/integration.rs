@@ -5,12 +5,12 @@
 mod common;
 
 mod api;
+mod api_association;
 mod api_complaints;
 mod api_incidents;
 mod api_recipients;
 mod api_reviews;
 mod api_rights;
-mod api_association;
 mod jobs;
 mod log;
 mod pages;
