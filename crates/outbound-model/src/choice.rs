@@ -88,6 +88,83 @@ choice! {
         Scc = "scc",
         /// EU: binding corporate rules (GDPR Art. 46(2)(b), Art. 47).
         Bcr = "bcr",
+        /// China: the competent authority's approval to provide data to a foreign
+        /// judicial or law-enforcement authority (PIPL Art. 41, DSL Art. 36).
+        AuthorityApproval = "authority_approval",
+        /// US: the CISA security requirements for restricted transactions (28 CFR 202.248, 202.401).
+        CisaSecurityRequirements = "cisa_security_requirements",
+    }
+}
+
+choice! {
+    /// US: the kind of transaction with a country of concern or covered person (28 CFR Part 202).
+    UsTransaction {
+        /// Data brokerage (§202.214): prohibited (§202.301).
+        DataBrokerage = "data_brokerage",
+        /// Vendor agreement (§202.258): restricted (§202.401).
+        Vendor = "vendor",
+        /// Employment agreement (§202.217): restricted.
+        Employment = "employment",
+        /// Investment agreement (§202.228): restricted.
+        Investment = "investment",
+        /// Passive investment, excluded from investment agreements (§202.228(b)).
+        PassiveInvestment = "passive_investment",
+        /// None of these.
+        None = "none",
+    }
+}
+
+choice! {
+    /// US: the exemption of 28 CFR §§202.501–511 relied on.
+    UsExemption {
+        /// §202.501.
+        PersonalCommunications = "personal_communications",
+        /// §202.502.
+        InformationalMaterials = "informational_materials",
+        /// §202.503.
+        Travel = "travel",
+        /// §202.504.
+        OfficialBusiness = "official_business",
+        /// §202.505.
+        FinancialServices = "financial_services",
+        /// §202.506.
+        CorporateGroup = "corporate_group",
+        /// §202.507.
+        RequiredByLaw = "required_by_law",
+        /// §202.508.
+        InvestmentCfius = "investment_cfius",
+        /// §202.509.
+        Telecommunications = "telecommunications",
+        /// §202.510.
+        DrugApproval = "drug_approval",
+        /// §202.511.
+        ClinicalInvestigation = "clinical_investigation",
+    }
+}
+
+choice! {
+    /// Russia: the Art. 6(1) item of 152-FZ that exempts data from collection into databases in Russia (Art. 18(5)).
+    RuLocalisationException {
+        /// Art. 6(1)(2): an international treaty or a law.
+        Art6_1_2 = "art6_1_2",
+        /// Art. 6(1)(3): administration of justice.
+        Art6_1_3 = "art6_1_3",
+        /// Art. 6(1)(4): state and municipal services.
+        Art6_1_4 = "art6_1_4",
+        /// Art. 6(1)(8): professional journalism, science, literature, art.
+        Art6_1_8 = "art6_1_8",
+    }
+}
+
+choice! {
+    /// A data grade (DSL Art. 21; GB/T 43697-2024).
+    DataGrade {
+        /// Core data (DSL Art. 21): may not leave the country.
+        Core = "core",
+        /// Important data: security assessment (PIPL/DSL, Provisions Art. 7).
+        Important = "important",
+        /// General data.
+        General = "general",
     }
 }
 

@@ -253,7 +253,9 @@ pub fn facts_for_map(
                 }
                 MechanismKind::Certification => dates.certification_expires = m.expires,
                 MechanismKind::Scc => dates.tia_completed = m.tia_completed,
-                MechanismKind::Bcr => {}
+                MechanismKind::Bcr
+                | MechanismKind::AuthorityApproval
+                | MechanismKind::CisaSecurityRequirements => {}
             }
         }
         // A mechanism counts as in place once it has taken effect.
@@ -272,6 +274,8 @@ pub fn facts_for_map(
                 ciio: e.ciio,
                 individuals_processed: e.individuals_processed,
                 free_trade_zone: e.free_trade_zone.clone(),
+                gdpr_applies: false,
+                us_person: None,
             },
             transfer: TransferFacts {
                 id: t.id.clone(),
@@ -289,6 +293,9 @@ pub fn facts_for_map(
                 outside_ftz_negative_list: t.outside_ftz_negative_list,
                 legal_basis: Some(t.legal_basis),
                 dates,
+                foreign_authority_request: false,
+                us: None,
+                ru: None,
             },
             cumulative: Cumulative {
                 current_year: current,

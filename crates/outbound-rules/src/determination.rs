@@ -3,6 +3,8 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
+use crate::text::{Cite, Msg, citation_zh, cites};
+
 /// What `outbound evaluate` prints: every regime's determination for one transfer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -35,46 +37,107 @@ pub struct Determination {
 pub struct Obligation {
     /// Stable identifier, e.g. `separate_consent`, `filing`.
     pub id: &'static str,
-    /// The article it comes from.
+    /// The article it comes from, e.g. `PIPL Art. 39`.
     pub citation: String,
     /// When it is due (or, for retention, until when), if a date applies.
     pub due: Option<Date>,
     /// What to do, in a sentence.
     pub text: String,
+    /// The same in Chinese.
+    pub text_zh: String,
+    /// The citation as a Chinese reader expects it (`《个人信息保护法》第39条`).
+    pub citation_zh: String,
+    /// The citation, provision by provision.
+    pub cites: Vec<Cite>,
 }
 
 /// One reason, with its citation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reason {
+    /// Stable identifier of the step of reasoning (`cn.threshold_reached`),
+    /// the key of its sentence in `data/text/`.
+    pub id: &'static str,
     /// The step of reasoning, in a sentence.
     pub text: String,
     /// The article it rests on, e.g. `Provisions Art. 5(4)`.
     pub citation: String,
+    /// The sentence in Chinese.
+    pub text_zh: String,
+    /// The citation in Chinese.
+    pub citation_zh: String,
+    /// The citation, provision by provision.
+    pub cites: Vec<Cite>,
 }
 
 impl Reason {
-    /// A reason resting on `citation`.
-    pub fn new(text: impl Into<String>, citation: impl Into<String>) -> Reason {
+    /// A reason from a message of `data/text/`, resting on `citation`.
+    pub fn of(msg: Msg, citation: impl Into<String>) -> Reason {
+        let t = msg.render();
+        let citation = citation.into();
         Reason {
-            text: text.into(),
-            citation: citation.into(),
+            id: msg.id(),
+            text: t.en,
+            text_zh: t.zh,
+            citation_zh: citation_zh(&citation),
+            cites: cites(&citation),
+            citation,
+        }
+    }
+
+    /// A reason written in English only. Being replaced by [`Reason::of`].
+    pub fn new(text: impl Into<String>, citation: impl Into<String>) -> Reason {
+        let citation = citation.into();
+        let text = text.into();
+        Reason {
+            id: "",
+            text_zh: text.clone(),
+            text,
+            citation_zh: citation_zh(&citation),
+            cites: cites(&citation),
+            citation,
         }
     }
 }
 
 impl Obligation {
-    /// An obligation with its stable id, source article and due date, if any.
+    /// An obligation with its stable id, source article, due date if any, and
+    /// its sentence from `data/text/`.
+    pub fn of(
+        id: &'static str,
+        citation: impl Into<String>,
+        due: Option<Date>,
+        msg: Msg,
+    ) -> Obligation {
+        let t = msg.render();
+        let citation = citation.into();
+        Obligation {
+            id,
+            citation_zh: citation_zh(&citation),
+            cites: cites(&citation),
+            citation,
+            due,
+            text: t.en,
+            text_zh: t.zh,
+        }
+    }
+
+    /// An obligation written in English only. Being replaced by [`Obligation::of`].
     pub fn new(
         id: &'static str,
         citation: impl Into<String>,
         due: Option<Date>,
         text: impl Into<String>,
     ) -> Obligation {
+        let citation = citation.into();
+        let text = text.into();
         Obligation {
             id,
-            citation: citation.into(),
+            citation_zh: citation_zh(&citation),
+            cites: cites(&citation),
+            citation,
             due,
-            text: text.into(),
+            text_zh: text.clone(),
+            text,
         }
     }
 }

@@ -4,7 +4,10 @@
 //! beyond version 1 are optional, so version 1 documents keep working.
 
 use jiff::civil::Date;
-use outbound_model::{Derogation, LegalBasis, MechanismKind, Necessity, Origin, SensitiveClass};
+use outbound_model::{
+    Derogation, LegalBasis, MechanismKind, Necessity, Origin, RuLocalisationException,
+    SensitiveClass, UsExemption, UsTransaction,
+};
 use serde::{Deserialize, Serialize};
 
 /// One facts document: a transfer, its exporter and the cumulative counts, as of a date.
@@ -38,6 +41,20 @@ pub struct ExporterFacts {
     pub individuals_processed: u64,
     /// Pilot free trade zone, or null.
     pub free_trade_zone: Option<String>,
+    /// EU: GDPR Art. 3(2) applies to an exporter outside the EEA (it offers
+    /// goods or services to, or monitors, people in the EU).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gdpr_applies: bool,
+    /// US: the exporter is a U.S. person (28 CFR 202.256); default: its country is `US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_person: Option<bool>,
+}
+
+impl ExporterFacts {
+    /// Whether the exporter is a U.S. person: as declared, else by its country.
+    pub fn is_us_person(&self) -> bool {
+        self.us_person.unwrap_or(self.country == "US")
+    }
 }
 
 /// Facts about the transfer.
@@ -79,6 +96,91 @@ pub struct TransferFacts {
     /// Dates of mechanisms and assessments, for due dates.
     #[serde(default, skip_serializing_if = "Dates::is_empty")]
     pub dates: Dates,
+    /// China: the data goes to a foreign judicial or law-enforcement authority
+    /// (PIPL Art. 41, DSL Art. 36).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub foreign_authority_request: bool,
+    /// US: what 28 CFR Part 202 and PADFA need to judge the transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us: Option<UsFacts>,
+    /// Russia: what 152-FZ Art. 12 and 18(5) need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ru: Option<RuFacts>,
+}
+
+/// US facts (DESIGN.md "More regimes on the same contract", `transfer.us`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsFacts {
+    /// The recipient is a country of concern or a covered person (§202.211).
+    #[serde(default)]
+    pub recipient_covered_person: bool,
+    /// The kind of transaction.
+    #[serde(default = "no_transaction")]
+    pub transaction: UsTransaction,
+    /// U.S. persons (devices for geolocation) whose data of each kind went to
+    /// this counterparty in the preceding 12 months, this transfer included.
+    #[serde(default)]
+    pub bulk_12_months: UsBulk,
+    /// Government-related data (§202.222): no threshold.
+    #[serde(default)]
+    pub government_related: bool,
+    /// The exemption of §§202.501–511 relied on.
+    #[serde(default)]
+    pub exemption: Option<UsExemption>,
+    /// A data-brokerage contract with a foreign person that is not a covered
+    /// person bars onward brokerage to countries of concern (§202.302).
+    #[serde(default)]
+    pub onward_transfer_clause: bool,
+    /// PADFA: the exporter is a data broker.
+    #[serde(default)]
+    pub data_broker: bool,
+    /// PADFA: the recipient is controlled by a foreign adversary.
+    #[serde(default)]
+    pub recipient_foreign_adversary_controlled: bool,
+}
+
+fn no_transaction() -> UsTransaction {
+    UsTransaction::None
+}
+
+/// U.S. persons per kind of sensitive personal data, over 12 months (§202.205).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct UsBulk {
+    #[serde(default)]
+    pub human_genomic: u64,
+    #[serde(default)]
+    pub human_omic: u64,
+    #[serde(default)]
+    pub biometric: u64,
+    #[serde(default)]
+    pub precise_geolocation_devices: u64,
+    #[serde(default)]
+    pub health: u64,
+    #[serde(default)]
+    pub financial: u64,
+    #[serde(default)]
+    pub covered_identifiers: u64,
+}
+
+/// Russian facts (`transfer.ru`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuFacts {
+    /// The day the notice of cross-border transfer was filed with Roskomnadzor.
+    #[serde(default)]
+    pub notice_filed: Option<Date>,
+    /// Roskomnadzor has restricted or prohibited the transfer.
+    #[serde(default)]
+    pub rkn_restricted: bool,
+    /// The data was collected into databases in Russia (Art. 18(5)).
+    #[serde(default)]
+    pub collected_into_russian_databases: bool,
+    /// The Art. 6(1) item exempting the data from Art. 18(5).
+    #[serde(default)]
+    pub localisation_exception: Option<RuLocalisationException>,
 }
 
 /// Dates that turn obligations into deadlines. All optional.

@@ -18,6 +18,7 @@ pub mod recipient;
 pub mod regime;
 pub mod rights;
 pub mod risk;
+pub mod text;
 pub mod trend;
 
 pub use determination::{Determination, Evaluation, Obligation, Reason, RuleError};

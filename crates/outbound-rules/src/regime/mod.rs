@@ -8,6 +8,8 @@ use crate::facts::Facts;
 
 pub mod cn;
 pub mod eu;
+pub mod ru;
+pub mod us;
 
 /// What `outbound rules` lists about a regime.
 #[derive(Clone, Debug, Serialize)]
@@ -60,7 +62,7 @@ pub trait Regime: Sync {
     fn info(&self) -> RegimeInfo;
 }
 
-/// Every regime the engine knows.
+/// Every regime the engine knows, in the contract's order (CN, EU, US, RU).
 pub fn all() -> &'static [&'static dyn Regime] {
-    &[&cn::China, &eu::Eu]
+    &[&cn::China, &eu::Eu, &us::RegimeUS, &ru::RegimeRU]
 }
