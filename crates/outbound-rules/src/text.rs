@@ -290,7 +290,8 @@ mod tests {
         );
         let needle = concat!("Msg::new", "(\"");
         let mut named = 0;
-        for f in files {
+        // This file names the pattern in its own docs and tests.
+        for f in files.into_iter().filter(|f| !f.ends_with("text.rs")) {
             let src = std::fs::read_to_string(&f).unwrap();
             for (i, _) in src.match_indices(needle) {
                 let rest = &src[i + needle.len()..];
