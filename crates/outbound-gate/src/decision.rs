@@ -78,9 +78,6 @@ impl CountSource for BatchLedger {
         } else {
             self.counts.previous_and_current_year
         };
-        Some(outbound_rules::Counts {
-            individuals: c.individuals,
-            sensitive_individuals: c.sensitive_individuals,
-        })
+        Some(c)
     }
 }

@@ -44,10 +44,7 @@ impl CountSource for LedgerCounts<'_> {
             .store
             .counts(&[exporter.to_string()], from.year(), to.year())
         {
-            Ok(c) => Some(outbound_rules::Counts {
-                individuals: c.individuals,
-                sensitive_individuals: c.sensitive_individuals,
-            }),
+            Ok(c) => Some(c),
             Err(e) => {
                 self.failed.borrow_mut().get_or_insert(e);
                 None

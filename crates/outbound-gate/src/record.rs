@@ -41,9 +41,9 @@ pub(crate) fn record(
         records_out: run.records_out,
         kinds: run.kinds.clone(),
         output: written.target(),
-        // Data outside the regime (Provisions Art. 3, 4, 6) is recorded but not counted.
-        counts_towards_thresholds: t.origin == outbound_model::Origin::Domestic
-            && !(exporter.free_trade_zone.is_some() && t.outside_ftz_negative_list),
+        counts_towards_thresholds: outbound_rules::assess::transfer_counts_towards_thresholds(
+            map, t,
+        ),
     };
     let mut determinations = Vec::new();
     let recorded = store.record_batch(

@@ -8,6 +8,7 @@
 #[macro_use]
 mod choice;
 pub mod country;
+pub mod counts;
 pub mod diag;
 pub mod example;
 pub mod limits;
@@ -16,6 +17,7 @@ pub mod map;
 pub mod taxonomy;
 
 pub use choice::*;
+pub use counts::Counts;
 pub use diag::{Code, Diagnostic, Loc};
 pub use load::{LoadError, Loaded, known_keys, load_path, load_sources, parse_retention};
 pub use map::*;

@@ -189,6 +189,21 @@ fn counts_towards_thresholds(t: &Transfer, e: &Exporter, c: &Contents) -> bool {
         && !(e.free_trade_zone.is_some() && t.outside_ftz_negative_list)
 }
 
+/// Whether the individuals of a transfer count towards China's cumulative
+/// thresholds: the one home of that rule, read by the assessment and the gate.
+/// Data outside the regime (Provisions Art. 3, 4 and 6) is recorded, not counted.
+pub fn transfer_counts_towards_thresholds(map: &DataMap, t: &Transfer) -> bool {
+    let idx = Index {
+        datasets: map.datasets.iter().map(|d| (d.id.as_str(), d)).collect(),
+        exporters: map.exporters.iter().map(|e| (e.id.as_str(), e)).collect(),
+    };
+    let Some(e) = idx.exporters.get(t.exporter.as_str()) else {
+        return true;
+    };
+    let c = contents(map, &idx, t, Taxonomy::builtin());
+    counts_towards_thresholds(t, e, &c)
+}
+
 /// Builds the facts for every transfer of the map.
 pub fn facts_for_map(
     map: &DataMap,

@@ -16,14 +16,8 @@ use crate::routes::suspension;
 use crate::signed_head::SignedTreeHead;
 use crate::store::{Store, lock};
 
-/// Distinct individuals, all and with sensitive PI.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Counts {
-    /// Distinct individuals.
-    pub individuals: u64,
-    /// Distinct individuals whose sensitive PI left.
-    pub sensitive_individuals: u64,
-}
+/// Distinct individuals, all and with sensitive PI (the one type the rules read too).
+pub use outbound_model::Counts;
 
 /// One subject in a batch: its keyed hash and whether sensitive PI of it left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
