@@ -87,6 +87,10 @@ pub struct Exporter {
     /// Exported in the whole of last year (the 2022–2023 window counts it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exported_last_year: Option<StatedCounts>,
+    /// US: the entity is a U.S. person (28 CFR 202.256); when absent, an entity
+    /// whose country is `US` is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_person: Option<bool>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
@@ -154,6 +158,12 @@ pub struct Field {
     /// Free text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Data grade (DSL Art. 21; GB/T 43697-2024); without one the field takes its dataset's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<DataGrade>,
+    /// The catalogue, notice or decision that graded it; required for `core` and `important`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_source: Option<String>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
@@ -172,6 +182,12 @@ pub struct Dataset {
     pub system: String,
     /// Its fields.
     pub fields: Vec<Field>,
+    /// Data grade of the whole dataset (DSL Art. 21; GB/T 43697-2024); each field is at least this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<DataGrade>,
+    /// The catalogue, notice or decision that graded it; required for `core` and `important`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_source: Option<String>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
@@ -377,6 +393,10 @@ pub struct Transfer {
     /// What the gate enforces on this transfer.
     #[serde(default)]
     pub gate: GatePolicy,
+    /// US: what 28 CFR Part 202 and PADFA need to judge the transfer
+    /// (the 12-month volumes come from the estimates and the ledger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us: Option<UsTransfer>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
@@ -385,6 +405,48 @@ pub struct Transfer {
     #[serde(skip)]
     #[schemars(skip)]
     pub key_locs: KeyLocs,
+}
+
+/// A transfer's facts for the US regime (28 CFR Part 202, PADFA); the
+/// `transfer.us` block of the facts document without `bulk_12_months`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct UsTransfer {
+    /// The recipient is a country of concern or a covered person (§202.211).
+    #[serde(default)]
+    pub recipient_covered_person: bool,
+    /// The kind of transaction (§§202.214, 202.217, 202.228, 202.258).
+    pub transaction: UsTransaction,
+    /// Government-related data (§202.222): no volume threshold.
+    #[serde(default)]
+    pub government_related: bool,
+    /// The exemption of §§202.501–511 relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<UsExemption>,
+    /// A data-brokerage contract with a foreign person that is not a covered
+    /// person bars onward brokerage to countries of concern (§202.302).
+    #[serde(default)]
+    pub onward_transfer_clause: bool,
+    /// PADFA: the exporter acts as a data broker for this transfer.
+    #[serde(default)]
+    pub data_broker: bool,
+    /// PADFA: the recipient is controlled by a foreign adversary.
+    #[serde(default)]
+    pub recipient_foreign_adversary_controlled: bool,
+}
+
+impl Dataset {
+    /// A field's grade: the stricter of its own and its dataset's (a field inherits its
+    /// dataset's grade and cannot grade itself below it), with the source that set it.
+    pub fn grade_of<'a>(&'a self, f: &'a Field) -> Option<(DataGrade, Option<&'a str>)> {
+        let own = f.grade.map(|g| (g, f.grade_source.as_deref()));
+        let inherited = self.grade.map(|g| (g, self.grade_source.as_deref()));
+        match (own, inherited) {
+            // `DataGrade` orders core < important < general: the smaller is the stricter.
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl DataMap {

@@ -103,7 +103,8 @@ fn full_map() -> Value {
             "id": "e", "name": "E", "country": "CN", "ciio": false,
             "individuals_processed": 1000, "group": "g", "free_trade_zone": "Hainan",
             "exported_this_year": {"as_of": "2026-01-31", "individuals": 10, "sensitive_individuals": 1},
-            "exported_last_year": {"as_of": "2025-12-31", "individuals": 10, "sensitive_individuals": 1}
+            "exported_last_year": {"as_of": "2025-12-31", "individuals": 10, "sensitive_individuals": 1},
+            "us_person": false
         }],
         "systems": [{
             "id": "s", "name": "S", "exporter": "e", "location": "Beijing",
@@ -133,7 +134,11 @@ fn full_map() -> Value {
                 "tia_completed": "2025-12-01", "reference": "SC-1"
             }],
             "pipia": {"completed": "2025-12-01", "reference": "P-1"},
-            "gate": {"undeclared": "fail", "transforms": {"d.phone": "mask"}}
+            "gate": {"undeclared": "fail", "transforms": {"d.phone": "mask"}},
+            "us": {"recipient_covered_person": false, "transaction": "vendor",
+                   "government_related": false, "exemption": "travel",
+                   "onward_transfer_clause": false, "data_broker": false,
+                   "recipient_foreign_adversary_controlled": false}
         }]
     })
 }
@@ -167,6 +172,7 @@ const PLACES: &[(&str, &str, &str)] = &[
         "transfers[0].mechanisms[0]",
     ),
     ("Pipia", "/transfers/0/pipia", "transfers[0].pipia"),
+    ("UsTransfer", "/transfers/0/us", "transfers[0].us"),
 ];
 
 /// Keys the loader requires only in some cases, which a schema of one file

@@ -26,12 +26,21 @@ pub(super) const EXPORTER: &[&str] = &[
     "free_trade_zone",
     "exported_this_year",
     "exported_last_year",
+    "us_person",
 ];
 pub(super) const STATED: &[&str] = &["as_of", "individuals", "sensitive_individuals"];
 pub(super) const SYSTEM: &[&str] = &["id", "name", "exporter", "owner", "location"];
 pub(super) const OWNER: &[&str] = &["type", "name", "contact"];
-pub(super) const DATASET: &[&str] = &["id", "name", "system", "fields"];
-pub(super) const FIELD: &[&str] = &["name", "category", "subject", "subject_key", "description"];
+pub(super) const DATASET: &[&str] = &["id", "name", "system", "fields", "grade", "grade_source"];
+pub(super) const FIELD: &[&str] = &[
+    "name",
+    "category",
+    "subject",
+    "subject_key",
+    "description",
+    "grade",
+    "grade_source",
+];
 pub(super) const RECIPIENT: &[&str] = &[
     "id",
     "name",
@@ -65,6 +74,16 @@ pub(super) const TRANSFER: &[&str] = &[
     "mechanisms",
     "pipia",
     "gate",
+    "us",
+];
+pub(super) const US: &[&str] = &[
+    "recipient_covered_person",
+    "transaction",
+    "government_related",
+    "exemption",
+    "onward_transfer_clause",
+    "data_broker",
+    "recipient_foreign_adversary_controlled",
 ];
 pub(super) const GATE: &[&str] = &["undeclared", "transforms"];
 pub(super) const STORAGE: &[&str] = &["country", "location"];
@@ -97,6 +116,7 @@ pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("Storage", STORAGE),
         ("Mechanism", MECHANISM),
         ("Pipia", PIPIA),
+        ("UsTransfer", US),
     ]
 }
 

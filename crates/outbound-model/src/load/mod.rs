@@ -7,6 +7,7 @@
 mod keys;
 mod read;
 mod refs;
+mod us;
 mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -237,6 +237,10 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
     let free_trade_zone = r.string(&o, "free_trade_zone", None);
     let exported_this_year = read_stated(r, &o, "exported_this_year");
     let exported_last_year = read_stated(r, &o, "exported_last_year");
+    let us_person = o
+        .map
+        .get_node("us_person")
+        .map(|_| r.boolean(&o, "us_person", false));
     Some(Exporter {
         id: id?,
         name: name?,
@@ -247,6 +251,7 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         free_trade_zone,
         exported_this_year,
         exported_last_year,
+        us_person,
         loc: o.start(&r.file),
         key_locs: o.key_locs(&r.file),
     })
@@ -296,6 +301,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
     let id = r.id(&o, "id", Some("a unique id"));
     let name = r.string(&o, "name", Some("display name"));
     let system = r.id(&o, "system", Some("the id of the system holding it"));
+    let (grade, grade_source) = read_grade(r, &o);
     r.get(&o, "fields", Some("the list of its fields"))?;
     let mut fields = Vec::new();
     for (fpath, fnode) in r.list(&o, "fields") {
@@ -317,6 +323,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
         );
         let subject_key = r.boolean(&f, "subject_key", false);
         let description = r.string(&f, "description", None);
+        let (grade, grade_source) = read_grade(r, &f);
         if let (Some(name), Some(category), Some(subject)) = (name, category, subject) {
             fields.push(Field {
                 name,
@@ -324,6 +331,8 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
                 subject,
                 subject_key,
                 description,
+                grade,
+                grade_source,
                 loc: f.start(&r.file),
             });
         }
@@ -333,9 +342,32 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
         name: name?,
         system: system?,
         fields,
+        grade,
+        grade_source,
         loc: o.start(&r.file),
         key_locs: o.key_locs(&r.file),
     })
+}
+
+/// `grade:` and `grade_source:` of a dataset or field; the source is required for core
+/// and important data, which only a catalogue, notice or decision makes so (DSL Art. 21).
+fn read_grade(r: &mut Reader<'_>, o: &Obj<'_>) -> (Option<DataGrade>, Option<String>) {
+    let grade = r.choice(
+        o,
+        "grade",
+        None,
+        DataGrade::parse,
+        &names(DataGrade::ALL, DataGrade::as_str),
+    );
+    let source = r.string(o, "grade_source", None);
+    if matches!(grade, Some(DataGrade::Core | DataGrade::Important)) && source.is_none() {
+        r.get(
+            o,
+            "grade_source",
+            Some("the catalogue, notice or decision that graded it core or important (DSL Art. 21)"),
+        );
+    }
+    (grade, source)
 }
 
 fn read_recipient(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Recipient> {
@@ -565,7 +597,9 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         Some(n) => read_gate(r, n, format!("{}.gate", o.path), &fields).unwrap_or_default(),
         None => GatePolicy::default(),
     };
+    let us = super::us::read_us(r, &o);
     Some(Transfer {
+        us,
         gate,
         id: id?,
         name,
