@@ -133,6 +133,20 @@ pub(crate) fn render_determination_text(d: &Determination, as_of: Date) -> Strin
     s
 }
 
+/// The conflicts between regimes on one transfer, one paragraph each.
+pub(crate) fn render_conflicts_text(cs: &[outbound_rules::conflicts::Conflict]) -> String {
+    let mut s = String::new();
+    for c in cs {
+        let _ = writeln!(
+            s,
+            "  CONFLICT {} × {}: {}",
+            c.regimes[0], c.regimes[1], c.text
+        );
+        let _ = writeln!(s, "      cites: {}", c.citations.join("; "));
+    }
+    s
+}
+
 /// Obligations with a date that is past or within 30 days, soonest first.
 pub(crate) fn upcoming(a: &Assessment) -> Vec<(String, &'static str, &'static str, Date, String)> {
     let mut v = Vec::new();
@@ -241,6 +255,7 @@ fn render_text(a: &Assessment) -> String {
         for d in &t.determinations {
             s.push_str(&render_determination_text(d, a.as_of));
         }
+        s.push_str(&render_conflicts_text(&t.conflicts));
         s.push('\n');
     }
     let _ = writeln!(

@@ -4,7 +4,7 @@ use std::io::Read;
 
 use outbound_rules::{Facts, evaluate};
 
-use crate::assess::render_determination_text;
+use crate::assess::{render_conflicts_text, render_determination_text};
 use crate::output::{Format, out, outln, print_json};
 
 pub(crate) fn run(path: &str, format: Format) -> anyhow::Result<u8> {
@@ -53,6 +53,7 @@ pub(crate) fn run(path: &str, format: Format) -> anyhow::Result<u8> {
             for d in &ev.determinations {
                 out!("{}", render_determination_text(d, facts.as_of))?;
             }
+            out!("{}", render_conflicts_text(&ev.conflicts))?;
         }
     }
     Ok(0)

@@ -82,6 +82,8 @@ pub struct TransferAssessment {
     pub facts: Facts,
     /// One per regime that applies.
     pub determinations: Vec<Determination>,
+    /// Pairs of regimes whose demands cannot both be met as declared.
+    pub conflicts: Vec<crate::conflicts::Conflict>,
     /// Set when the rules could not judge the facts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -384,9 +386,9 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
     let mut per_exporter: HashMap<String, Facts> = HashMap::new();
     for (i, f) in facts {
         let t = &map.transfers[i];
-        let (determinations, error) = match crate::evaluate(&f) {
-            Ok(ev) => (ev.determinations, None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
+        let (determinations, conflicts, error) = match crate::evaluate(&f) {
+            Ok(ev) => (ev.determinations, ev.conflicts, None),
+            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
         };
         per_exporter
             .entry(t.exporter.clone())
@@ -400,6 +402,7 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
             source: t.loc.to_string(),
             facts: f,
             determinations,
+            conflicts,
             error,
         });
     }

@@ -12,6 +12,8 @@ pub struct Evaluation {
     pub transfer: String,
     /// One per regime that judges the transfer.
     pub determinations: Vec<Determination>,
+    /// Pairs of regimes whose demands cannot both be met as declared.
+    pub conflicts: Vec<crate::conflicts::Conflict>,
 }
 
 /// One regime's answer.

@@ -8,11 +8,15 @@
 pub mod assess;
 pub mod calendar;
 pub mod complaint;
+pub mod conflicts;
 pub mod data;
 pub mod determination;
 pub mod facts;
 pub mod format;
+pub mod ftz;
+pub mod grade;
 pub mod incident;
+pub mod mapcheck;
 pub mod rating;
 pub mod recipient;
 pub mod regime;
@@ -34,6 +38,7 @@ pub fn evaluate(facts: &Facts) -> Result<Evaluation, RuleError> {
     }
     Ok(Evaluation {
         transfer: facts.transfer.id.clone(),
+        conflicts: conflicts::conflicts(facts, &determinations),
         determinations,
     })
 }

@@ -45,6 +45,7 @@ pub const TEXT_FILES: &[(&str, &str)] = &[
     ("eu", include_str!("../data/text/eu.toml")),
     ("us", include_str!("../data/text/us.toml")),
     ("ru", include_str!("../data/text/ru.toml")),
+    ("conflict", include_str!("../data/text/conflict.toml")),
 ];
 
 struct Texts {
