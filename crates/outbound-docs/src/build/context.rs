@@ -135,7 +135,7 @@ fn obligation_ctx(cx: &mut Cx<'_, '_>, o: &Obligation, src: &str) -> Value {
             src: src.to_string(),
         }
     });
-    json!({"id": o.id, "label": label, "text": o.text, "citation": citation, "due": due, "src": src})
+    json!({"id": o.id, "label": label, "text": cx.said(&o.text, &o.text_zh), "citation": citation, "due": due, "src": src})
 }
 
 fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determination) -> Value {
@@ -145,7 +145,7 @@ fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determina
         .iter()
         .map(|r| {
             let c = cx.cite(&r.citation);
-            json!({"text": r.text, "citation": c})
+            json!({"text": cx.said(&r.text, &r.text_zh), "citation": c})
         })
         .collect();
     let obligations: Vec<Value> = d
@@ -460,6 +460,15 @@ pub(super) fn transfer_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             .collect(),
         None => Vec::new(),
     };
+    let conflicts: Vec<Value> = ta.map_or_else(Vec::new, |ta| {
+        ta.conflicts
+            .iter()
+            .map(|c| {
+                let citation = cx.cite(&c.citations.join("; "));
+                json!({"regimes": c.regimes, "text": cx.said(&c.text, &c.text_zh), "citation": citation})
+            })
+            .collect()
+    });
     let cumulative = ta.map(|ta| {
         let e = &ta.exporter;
         let summary = cx
@@ -507,6 +516,7 @@ pub(super) fn transfer_ctx(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         "mechanisms": mechanisms,
         "pipia": pipia,
         "determinations": determinations,
+        "conflicts": conflicts,
         "cumulative": cumulative,
         "destination": dest,
     })

@@ -44,55 +44,34 @@ impl Cx<'_, '_> {
     }
 
     /// A citation, recorded for the list at the end and returned in the document's language.
+    /// Chinese documents name instruments by their Chinese titles, as the rules crate
+    /// writes them (`outbound_rules::text::citation_zh`, one home for both).
     fn cite(&mut self, c: &str) -> String {
-        let c = self.localise_citation(c);
-        for part in c.split("; ") {
-            if !part.is_empty() && !self.citations.iter().any(|x| x == part) {
-                self.citations.push(part.to_string());
-            }
-        }
-        c
-    }
-
-    /// Chinese documents name instruments by their Chinese titles (`citation.*` in strings.toml).
-    fn localise_citation(&self, c: &str) -> String {
-        if self.lang == Lang::En {
-            return c.to_string();
-        }
-        let mut out = c.to_string();
-        // Longest names first so that "Standard Contract Measures" wins over "Measures".
-        let mut names: Vec<(String, String)> = self
-            .s
-            .keys()
-            .filter_map(|k| k.strip_prefix("citation."))
-            .map(|k| (self.s.t(&format!("citation.{k}")), k.to_string()))
-            .filter_map(|(zh, k)| {
-                self.s
-                    .has(&format!("citation_en.{k}"))
-                    .then(|| (self.s.t(&format!("citation_en.{k}")), zh))
+        let parts: Vec<String> = c
+            .split("; ")
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| match self.lang {
+                Lang::En => p.to_string(),
+                Lang::Zh => outbound_rules::text::citation_zh(p),
             })
             .collect();
-        names.sort_by_key(|(en, _)| std::cmp::Reverse(en.len()));
-        for (en, zh) in names {
-            out = out.replace(&en, &zh);
-        }
-        // "Art. 5(1)" → "第5条(1)"
-        let mut res = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while let Some(p) = rest.find("Art. ") {
-            res.push_str(&rest[..p]);
-            let after = &rest[p + 5..];
-            let n: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
-            if n.is_empty() {
-                res.push_str("Art. ");
-                rest = after;
-            } else {
-                res.push_str(&format!("第{n}条"));
-                rest = &after[n.len()..];
+        for part in &parts {
+            if !self.citations.iter().any(|x| x == part) {
+                self.citations.push(part.clone());
             }
         }
-        res.push_str(rest);
-        res.replace("》 第", "》第")
+        parts.join(match self.lang {
+            Lang::En => "; ",
+            Lang::Zh => "；",
+        })
+    }
+
+    /// A rule engine's sentence in the document's language.
+    fn said<'s>(&self, en: &'s str, zh: &'s str) -> &'s str {
+        match self.lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
     }
 
     fn map_fig(
