@@ -85,20 +85,6 @@ impl Reason {
             citation,
         }
     }
-
-    /// A reason written in English only. Being replaced by [`Reason::of`].
-    pub fn new(text: impl Into<String>, citation: impl Into<String>) -> Reason {
-        let citation = citation.into();
-        let text = text.into();
-        Reason {
-            id: "",
-            text_zh: text.clone(),
-            text,
-            citation_zh: citation_zh(&citation),
-            cites: cites(&citation),
-            citation,
-        }
-    }
 }
 
 impl Obligation {
@@ -120,26 +106,6 @@ impl Obligation {
             due,
             text: t.en,
             text_zh: t.zh,
-        }
-    }
-
-    /// An obligation written in English only. Being replaced by [`Obligation::of`].
-    pub fn new(
-        id: &'static str,
-        citation: impl Into<String>,
-        due: Option<Date>,
-        text: impl Into<String>,
-    ) -> Obligation {
-        let citation = citation.into();
-        let text = text.into();
-        Obligation {
-            id,
-            citation_zh: citation_zh(&citation),
-            cites: cites(&citation),
-            citation,
-            due,
-            text_zh: text.clone(),
-            text,
         }
     }
 }

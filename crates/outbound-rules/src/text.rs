@@ -224,11 +224,16 @@ fn article_zh(article: &str) -> String {
         .map(|rest| {
             rest.split(", ")
                 .map(|p| {
+                    let p = p.replace(" second subparagraph", "第二段");
                     let n: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();
-                    if n.is_empty() {
-                        p.to_string()
-                    } else {
-                        format!("第{n}条{}", &p[n.len()..])
+                    // `3-6`: a range of articles.
+                    let to = p[n.len()..]
+                        .strip_prefix('-')
+                        .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()));
+                    match to {
+                        _ if n.is_empty() => p.to_string(),
+                        Some(m) => format!("第{n}条至第{m}条"),
+                        None => format!("第{n}条{}", &p[n.len()..]),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -334,5 +339,17 @@ mod tests {
             "Standard Contract Measures"
         );
         assert!(!citation_known("Nowhere Act Art. 1"));
+        assert_eq!(
+            citation_zh("Provisions Art. 3-6, 14"),
+            "《促进和规范数据跨境流动规定》第3条至第6条、第14条"
+        );
+        assert_eq!(
+            citation_zh("GDPR Art. 49(1) second subparagraph"),
+            "《通用数据保护条例》第49条(1)第二段"
+        );
+        assert_eq!(
+            citation_zh("Provisions Art. 7(1)-(2), 2"),
+            "《促进和规范数据跨境流动规定》第7条(1)-(2)、第2条"
+        );
     }
 }

@@ -226,3 +226,33 @@ fn pipl_takes_effect_2021_11_01() {
     assert_eq!(d.mechanism, "security_assessment");
     assert!(cites(&d, "PIPL Art. 40"));
 }
+
+#[test]
+fn foreign_authority_from_the_dsl_2021_09_01_and_the_pipl_2021_11_01() {
+    let f = |as_of: &str| {
+        facts(as_of, |v| {
+            v["transfer"]["foreign_authority_request"] = true.into();
+        })
+    };
+    // The day before the DSL took effect: nothing to judge.
+    let err = outbound_rules::evaluate(&f("2021-08-31")).unwrap_err();
+    assert!(err.to_string().contains("2021-09-01"), "{err}");
+    // DSL Art. 36 alone, before the PIPL (which alone would be an error then).
+    let d = det(&f("2021-09-01"), "CN");
+    assert_eq!(d.mechanism, "authority_approval");
+    assert!(cites(&d, "DSL Art. 36") && !cites(&d, "PIPL Art. 41"));
+    assert!(d.instrument.starts_with("Data Security Law"));
+    assert!(obligation(&d, "notice").is_none());
+    let d = det(&f("2021-10-31"), "CN");
+    assert!(!cites(&d, "PIPL Art. 41"));
+    // From the PIPL: both.
+    let d = det(&f("2021-11-01"), "CN");
+    assert!(cites(&d, "PIPL Art. 41") && cites(&d, "DSL Art. 36"));
+    assert!(
+        d.instrument
+            .starts_with("Personal Information Protection Law")
+    );
+    assert!(obligation(&d, "notice").is_some());
+    // Without a request, before the PIPL is still an error.
+    assert!(outbound_rules::evaluate(&facts("2021-10-31", |_| {})).is_err());
+}

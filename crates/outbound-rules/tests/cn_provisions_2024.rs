@@ -451,3 +451,101 @@ fn certification_measures_take_effect_2026_01_01() {
             .any(|r| r.text.contains("2022 implementation rules"))
     );
 }
+
+/// Facts for data requested by a foreign judicial or law enforcement authority.
+fn for_foreign_authority(
+    as_of: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> outbound_rules::Facts {
+    facts(as_of, |v| {
+        v["transfer"]["foreign_authority_request"] = true.into();
+        edit(v);
+    })
+}
+
+#[test]
+fn pipl_41_dsl_36_foreign_authority_needs_approval() {
+    let d = det(&for_foreign_authority(NOW, |_| {}), "CN");
+    assert_eq!(d.mechanism, "authority_approval");
+    assert!(!d.satisfied);
+    assert!(cites(&d, "PIPL Art. 41") && cites(&d, "DSL Art. 36"));
+    let o = obligation(&d, "authority_approval").expect("apply for approval");
+    assert_eq!(o.citation, "PIPL Art. 41; DSL Art. 36");
+    // The duties to individuals remain.
+    assert!(obligation(&d, "notice").is_some());
+    // With the approval in place.
+    let d = det(
+        &for_foreign_authority(NOW, |v| {
+            v["transfer"]["mechanisms_in_place"] = serde_json::json!(["authority_approval"])
+        }),
+        "CN",
+    );
+    assert_eq!(d.mechanism, "authority_approval");
+    assert!(d.satisfied);
+    assert!(obligation(&d, "authority_approval").is_none());
+    // Another mechanism is no approval.
+    let d = det(
+        &for_foreign_authority(NOW, |v| {
+            v["transfer"]["mechanisms_in_place"] =
+                serde_json::json!(["standard_contract", "security_assessment", "certification"])
+        }),
+        "CN",
+    );
+    assert!(!d.satisfied);
+}
+
+#[test]
+fn foreign_authority_is_judged_before_any_exemption_or_threshold() {
+    let exemptions: Vec<Box<dyn Fn(&mut serde_json::Value)>> = vec![
+        Box::new(|v| v["transfer"]["necessity"] = "contract_with_individual".into()),
+        Box::new(|v| v["transfer"]["necessity"] = "emergency".into()),
+        Box::new(|v| v["transfer"]["origin"] = "foreign_transit".into()),
+        Box::new(|v| {
+            v["exporter"]["free_trade_zone"] = "Shanghai Lin-gang".into();
+            v["transfer"]["outside_ftz_negative_list"] = true.into();
+        }),
+        // Data outside PIPL (Provisions Art. 3) is still data under DSL Art. 36.
+        Box::new(|v| v["transfer"]["personal_information"] = false.into()),
+    ];
+    for (i, ex) in exemptions.iter().enumerate() {
+        let without = det(&facts(NOW, |v| ex(v)), "CN");
+        assert_eq!(without.mechanism, "exempt", "case {i} is an exemption");
+        let d = det(&for_foreign_authority(NOW, |v| ex(v)), "CN");
+        assert_eq!(d.mechanism, "authority_approval", "case {i}");
+        assert!(!d.satisfied, "case {i}");
+    }
+    // Without personal information only the DSL applies.
+    let d = det(
+        &for_foreign_authority(NOW, |v| {
+            v["transfer"]["personal_information"] = false.into()
+        }),
+        "CN",
+    );
+    assert!(cites(&d, "DSL Art. 36") && !cites(&d, "PIPL Art. 41"));
+    // Tiny and huge counts: the same route.
+    for (individuals, sensitive) in [(0, 0), (1, 0), (99_999, 0), (5_000_000, 2_000_000)] {
+        let d = det(
+            &for_foreign_authority(NOW, |v| {
+                v["transfer"]["individuals"] = individuals.into();
+                v["transfer"]["sensitive_individuals"] = sensitive.into();
+                this_year(v, individuals, sensitive);
+            }),
+            "CN",
+        );
+        assert_eq!(
+            d.mechanism, "authority_approval",
+            "{individuals}/{sensitive}"
+        );
+        assert!(!d.satisfied);
+    }
+    // A CIIO with important data: still the approval, not the assessment.
+    let d = det(
+        &for_foreign_authority(NOW, |v| {
+            v["exporter"]["ciio"] = true.into();
+            v["transfer"]["important_data"] = true.into();
+        }),
+        "CN",
+    );
+    assert_eq!(d.mechanism, "authority_approval");
+    assert!(obligation(&d, "important_data_risk_assessment").is_some());
+}

@@ -202,3 +202,125 @@ fn regimes_follow_the_exporters_country() {
             .is_empty()
     );
 }
+
+/// A Chinese exporter caught by GDPR Art. 3(2), sending to `to`.
+fn art_3_2(to: &str, edit: impl FnOnce(&mut serde_json::Value)) -> outbound_rules::Evaluation {
+    let f = facts("2026-11-23", |v| {
+        v["exporter"]["gdpr_applies"] = true.into();
+        v["transfer"]["recipient_country"] = to.into();
+        edit(v);
+    });
+    outbound_rules::evaluate(&f).unwrap()
+}
+
+#[test]
+fn art_3_2_exporter_outside_the_eea_transfers_to_third_countries() {
+    // EDPB Guidelines 05/2021: subject to the GDPR, makes the data available, importer in a
+    // third country. A Chinese platform under Art. 3(2) sending to the US: CN and EU judge.
+    let ev = art_3_2("US", |_| {});
+    let regimes: Vec<_> = ev.determinations.iter().map(|d| d.regime).collect();
+    assert_eq!(regimes, vec!["CN", "EU"]);
+    let d = &ev.determinations[1];
+    assert_eq!(d.mechanism, "appropriate_safeguards");
+    assert!(!d.satisfied);
+    assert!(cites(d, "GDPR Art. 3(2)") && cites(d, "EDPB Guidelines 05/2021"));
+    assert_eq!(d.reasons[0].id, "eu.art3_2_transfer");
+    assert!(d.reasons[0].text.contains("China"), "{}", d.reasons[0].text);
+    assert!(
+        d.reasons[0].text_zh.contains("中国"),
+        "{}",
+        d.reasons[0].text_zh
+    );
+    // To a recipient in its own country: the importer is in a third country, so still a transfer.
+    let ev = art_3_2("CN", |_| {});
+    let regimes: Vec<_> = ev.determinations.iter().map(|d| d.regime).collect();
+    assert_eq!(regimes, vec!["CN", "EU"]);
+    let d = &ev.determinations[1];
+    assert!(d.reasons[0].text.contains("the exporter's own country"));
+    // Safeguards work the same way as for an EEA exporter.
+    let ev = art_3_2("CN", |v| {
+        v["transfer"]["mechanisms_in_place"] = serde_json::json!(["scc"])
+    });
+    assert!(ev.determinations[1].satisfied);
+    // Into the EEA: no Chapter V transfer, the EU does not judge.
+    for to in ["DE", "NO"] {
+        let ev = art_3_2(to, |_| {});
+        let regimes: Vec<_> = ev.determinations.iter().map(|d| d.regime).collect();
+        assert_eq!(regimes, vec!["CN"], "{to}");
+    }
+    // Without Art. 3(2) a Chinese exporter to the US is China's alone.
+    let ev = outbound_rules::evaluate(&facts("2026-11-23", |_| {})).unwrap();
+    assert_eq!(ev.determinations.len(), 1);
+    // An EEA exporter needs no gdpr_applies, and gets no Art. 3(2) reason.
+    let ev = eu("2026-11-23", "CN", |_| {});
+    assert!(!cites(only_eu(&ev), "GDPR Art. 3(2)"));
+}
+
+#[test]
+fn dpf_adequacy_names_the_pending_appeal() {
+    let certified =
+        |v: &mut serde_json::Value| v["transfer"]["recipient_dpf_certified"] = true.into();
+    let d = only_eu(&eu("2026-11-23", "US", certified)).clone();
+    assert_eq!(d.mechanism, "adequacy");
+    let o = obligation(&d, "dpf_challenge_pending").expect("the appeal is named");
+    assert!(o.citation.contains("C-703/25 P"), "{}", o.citation);
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| r.id == "eu.adequacy_challenged" && r.text.contains("C-703/25 P"))
+    );
+    // The appeal was lodged on 2025-10-31.
+    let d = only_eu(&eu("2025-10-31", "US", certified)).clone();
+    assert!(
+        obligation(&d, "dpf_challenge_pending")
+            .unwrap()
+            .citation
+            .contains("C-703/25 P")
+    );
+    // Between the General Court's judgment (2025-09-03) and the appeal, nothing was pending.
+    let d = only_eu(&eu("2025-10-30", "US", certified)).clone();
+    assert!(obligation(&d, "dpf_challenge_pending").is_none());
+    let d = only_eu(&eu("2025-09-03", "US", certified)).clone();
+    assert!(obligation(&d, "dpf_challenge_pending").is_none());
+    // Before it, the action for annulment T-553/23 was.
+    let d = only_eu(&eu("2025-09-02", "US", certified)).clone();
+    assert!(
+        obligation(&d, "dpf_challenge_pending")
+            .unwrap()
+            .citation
+            .contains("T-553/23")
+    );
+    // Not relied on (recipient not certified), not named; other decisions have none.
+    let d = only_eu(&eu("2026-11-23", "US", |_| {})).clone();
+    assert!(obligation(&d, "dpf_challenge_pending").is_none());
+    let d = only_eu(&eu("2026-11-23", "JP", |_| {})).clone();
+    assert!(
+        d.obligations
+            .iter()
+            .all(|o| !o.id.ends_with("challenge_pending"))
+    );
+}
+
+#[test]
+fn adequacy_list_is_current() {
+    // The UK renewal runs to 2031-12-27; Brazil from 2026-01-26.
+    assert_eq!(
+        only_eu(&eu("2031-12-27", "GB", |_| {})).mechanism,
+        "adequacy"
+    );
+    assert_eq!(
+        only_eu(&eu("2031-12-28", "GB", |_| {})).mechanism,
+        "appropriate_safeguards"
+    );
+    let d = only_eu(&eu("2026-11-23", "GB", |_| {})).clone();
+    assert!(cites(&d, "19 December 2025"));
+    assert!(
+        d.reasons
+            .iter()
+            .all(|r| outbound_rules::text::citation_known(&r.citation))
+    );
+    assert!(cites(
+        only_eu(&eu("2026-01-26", "BR", |_| {})),
+        "(EU) 2026/179"
+    ));
+}

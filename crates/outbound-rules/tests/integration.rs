@@ -12,3 +12,4 @@ mod incident;
 mod recipient;
 mod rights;
 mod risk;
+mod text;

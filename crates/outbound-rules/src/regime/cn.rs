@@ -19,6 +19,7 @@ use crate::calendar::WorkingCalendar;
 use crate::data::{ChinaData, Threshold, china};
 use crate::determination::{Determination, Obligation, Reason, RuleError};
 use crate::facts::{Counts, Facts};
+use crate::text::Msg;
 
 /// The China regime.
 pub struct China;
@@ -26,6 +27,12 @@ pub struct China;
 const EXEMPT: &str = "exempt";
 const SC: &str = "standard_contract_or_certification";
 const SA: &str = "security_assessment";
+const AUTH: &str = "authority_approval";
+
+/// A date as a Chinese text writes it: `2026年1月1日`.
+fn zh_date(d: Date) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
 
 /// Which instruments are in force.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -47,8 +54,8 @@ struct Judge<'a> {
 use crate::format::thousands as n;
 
 impl Judge<'_> {
-    fn reason(&mut self, text: impl Into<String>, citation: impl Into<String>) {
-        self.reasons.push(Reason::new(text, citation));
+    fn reason(&mut self, msg: Msg, citation: impl Into<String>) {
+        self.reasons.push(Reason::of(msg, citation));
     }
 
     fn oblige(
@@ -56,10 +63,10 @@ impl Judge<'_> {
         id: &'static str,
         citation: impl Into<String>,
         due: Option<Date>,
-        text: impl Into<String>,
+        msg: Msg,
     ) {
         self.obligations
-            .push(Obligation::new(id, citation, due, text));
+            .push(Obligation::of(id, citation, due, msg));
     }
 
     fn working_days(&mut self, from: Date, days: i32) -> Date {
@@ -118,34 +125,39 @@ impl Judge<'_> {
                 continue;
             }
             let c = self.counts(&th.window)?;
-            let (v, what) = if th.measure == "individuals" {
-                (c.individuals, "individuals' personal information")
+            let (v, msg) = if th.measure == "individuals" {
+                (c.individuals, Msg::new("cn.export_threshold_individuals"))
             } else {
                 (
                     c.sensitive_individuals,
-                    "individuals' sensitive personal information",
+                    Msg::new("cn.export_threshold_sensitive"),
                 )
             };
-            self.reason(
-                format!(
-                    "{} {what} exported {} is {} or more",
-                    n(v),
-                    self.window_text(&th.window),
-                    n(th.at_least)
-                ),
-                th.citation.clone(),
-            );
+            let msg = self
+                .window(msg, &th.window)
+                .arg("count", n(v))
+                .arg("at_least", n(th.at_least));
+            self.reason(msg, th.citation.clone());
             return Ok(true);
         }
         Ok(false)
     }
 
-    fn window_text(&self, window: &str) -> String {
+    /// Adds the `{window}` argument: which count a figure is, in both languages.
+    fn window(&self, msg: Msg, window: &str) -> Msg {
         let y = self.f.as_of.year();
         match window {
-            "current_year" => format!("since 1 January {y}"),
-            "previous_and_current_year" => format!("since 1 January {}", y - 1),
-            _ => "processed in total".into(),
+            "current_year" => msg.arg2(
+                "window",
+                format!("since 1 January {y}"),
+                format!("自{y}年1月1日起"),
+            ),
+            "previous_and_current_year" => msg.arg2(
+                "window",
+                format!("since 1 January {}", y - 1),
+                format!("自{}年1月1日起", y - 1),
+            ),
+            _ => msg.arg2("window", "processed in total", "累计处理"),
         }
     }
 }
@@ -178,55 +190,63 @@ impl Judge<'_> {
         let f = self.f;
         let t = &f.transfer;
         if !t.personal_information && !t.important_data {
-            self.reason("the data contains neither personal information nor important data: no export route is required", "Provisions Art. 3");
+            self.reason(
+                Msg::new("cn.no_personal_or_important_data"),
+                "Provisions Art. 3",
+            );
             return Ok(EXEMPT);
         }
         if let Some(zone) = &f.exporter.free_trade_zone
             && t.outside_ftz_negative_list
         {
-            self.reason(format!("the exporter is registered in a pilot free trade zone ({zone}) and the data is outside the zone's negative list"), "Provisions Art. 6");
+            self.reason(
+                Msg::new("cn.free_trade_zone").arg("zone", zone),
+                "Provisions Art. 6",
+            );
             return Ok(EXEMPT);
         }
         if t.important_data {
             self.reason(
-                "the data includes important data notified or published by the authorities",
-                "Provisions Art. 7(1)-(2), Art. 2",
+                Msg::new("cn.important_data_notified"),
+                "Provisions Art. 7(1)-(2), 2",
             );
             return Ok(SA);
         }
         if t.origin == Origin::ForeignTransit {
-            self.reason("the personal information was collected abroad, processed in China and is sent back with no domestic personal information or important data added", "Provisions Art. 4");
+            self.reason(Msg::new("cn.foreign_transit"), "Provisions Art. 4");
             return Ok(EXEMPT);
         }
         let necessity = match t.necessity {
-            Necessity::ContractWithIndividual => Some((
-                "necessary to conclude or perform a contract to which the individual is a party",
-                "Provisions Art. 5(1)",
-            )),
-            Necessity::HrManagement => Some((
-                "necessary for cross-border human-resources management under lawful labour rules or a collective contract",
-                "Provisions Art. 5(2)",
-            )),
-            Necessity::Emergency => Some((
-                "necessary in an emergency to protect a natural person's life, health or property",
-                "Provisions Art. 5(3)",
-            )),
+            Necessity::ContractWithIndividual => {
+                Some((Msg::new("cn.necessity_contract"), "Provisions Art. 5(1)"))
+            }
+            Necessity::HrManagement => Some((Msg::new("cn.necessity_hr"), "Provisions Art. 5(2)")),
+            Necessity::Emergency => {
+                Some((Msg::new("cn.necessity_emergency"), "Provisions Art. 5(3)"))
+            }
             _ => None,
         };
-        if let Some((text, cite)) = necessity {
-            let ciio = if f.exporter.ciio {
-                "; this exemption applies to CIIOs too (Art. 7, second paragraph)"
+        if let Some((msg, cite)) = necessity {
+            let msg = if f.exporter.ciio {
+                msg.arg2(
+                    "ciio",
+                    "; this exemption applies to CIIOs too (Art. 7, second paragraph)",
+                    "；该豁免同样适用于关键信息基础设施运营者（第七条第二款）",
+                )
             } else {
-                ""
+                msg.arg("ciio", "")
             };
-            self.reason(format!("the transfer is {text}{ciio}"), cite);
+            self.reason(msg, cite);
             return Ok(EXEMPT);
         }
         if t.necessity == Necessity::StatutoryDuty {
-            self.reason("a statutory duty is a lawful basis (PIPL Art. 13(3)) but not an export exemption; the route follows the volume rules", "Provisions Art. 5");
+            self.reason(
+                Msg::new("cn.statutory_duty_not_exempt"),
+                "Provisions Art. 5",
+            );
         }
         if f.exporter.ciio {
-            self.reason("the exporter is a critical information infrastructure operator exporting personal information", "Provisions Art. 7(1)");
+            self.reason(Msg::new("cn.ciio"), "Provisions Art. 7(1)");
             return Ok(SA);
         }
         let d = self.data;
@@ -236,23 +256,27 @@ impl Judge<'_> {
         let c = self.counts("current_year")?;
         let sc_ind = d.threshold("sc_individuals");
         if c.individuals >= sc_ind.at_least {
-            self.reason(
-                format!("{} individuals' personal information exported {} is {} or more and fewer than {}", n(c.individuals), self.window_text("current_year"), n(sc_ind.at_least), n(d.threshold("sa_individuals").at_least)),
-                sc_ind.citation.clone(),
-            );
+            let msg = self
+                .window(Msg::new("cn.standard_contract_volume"), "current_year")
+                .arg("count", n(c.individuals))
+                .arg("at_least", n(sc_ind.at_least))
+                .arg("upper", n(d.threshold("sa_individuals").at_least));
+            self.reason(msg, sc_ind.citation.clone());
             return Ok(SC);
         }
         if self.has_sensitive() {
-            self.reason(
-                format!("sensitive personal information of {} individuals {} (fewer than {}): any sensitive personal information needs a standard contract or certification", n(c.sensitive_individuals.max(1)), self.window_text("current_year"), n(d.threshold("sa_sensitive").at_least)),
-                d.threshold("sc_sensitive").citation.clone(),
-            );
+            let msg = self
+                .window(Msg::new("cn.standard_contract_sensitive"), "current_year")
+                .arg("count", n(c.sensitive_individuals.max(1)))
+                .arg("upper", n(d.threshold("sa_sensitive").at_least));
+            self.reason(msg, d.threshold("sc_sensitive").citation.clone());
             return Ok(SC);
         }
-        self.reason(
-            format!("a non-CIIO exporting personal information of {} individuals {} (fewer than {}), no sensitive personal information", n(c.individuals), self.window_text("current_year"), n(sc_ind.at_least)),
-            "Provisions Art. 5(4)",
-        );
+        let msg = self
+            .window(Msg::new("cn.below_thresholds"), "current_year")
+            .arg("count", n(c.individuals))
+            .arg("upper", n(sc_ind.at_least));
+        self.reason(msg, "Provisions Art. 5(4)");
         Ok(EXEMPT)
     }
 
@@ -262,7 +286,7 @@ impl Judge<'_> {
         let t = &f.transfer;
         if t.important_data {
             self.reason(
-                "the data includes important data",
+                Msg::new("cn.important_data"),
                 "Assessment Measures Art. 4(1)",
             );
             return Ok(true);
@@ -271,18 +295,16 @@ impl Judge<'_> {
             return Ok(false);
         }
         if f.exporter.ciio {
-            self.reason("the exporter is a critical information infrastructure operator exporting personal information", "Assessment Measures Art. 4(2)");
+            self.reason(Msg::new("cn.ciio"), "Assessment Measures Art. 4(2)");
             return Ok(true);
         }
         let d = self.data;
         let th = d.threshold("sa_processed");
         if self.reached(th)? {
             self.reason(
-                format!(
-                    "the exporter processes personal information of {} individuals, {} or more",
-                    n(f.exporter.individuals_processed),
-                    n(th.at_least)
-                ),
+                Msg::new("cn.processed_threshold")
+                    .arg("count", n(f.exporter.individuals_processed))
+                    .arg("at_least", n(th.at_least)),
                 th.citation.clone(),
             );
             return Ok(true);
@@ -294,7 +316,10 @@ impl Judge<'_> {
         let f = self.f;
         let t = &f.transfer;
         if !t.personal_information && !t.important_data {
-            self.reason("the data contains neither personal information nor important data: no export route is required", "PIPL Art. 38; Assessment Measures Art. 2");
+            self.reason(
+                Msg::new("cn.no_personal_or_important_data"),
+                "PIPL Art. 38; Assessment Measures Art. 2",
+            );
             return Ok(EXEMPT);
         }
         if t.origin == Origin::ForeignTransit
@@ -302,7 +327,11 @@ impl Judge<'_> {
             || t.outside_ftz_negative_list
         {
             self.reason(
-                format!("before 2024-03-22 there were no exemptions for foreign-transit data, necessity or free trade zones (introduced by the Provisions, in force 2024-03-22); {} is judged by the earlier rules", f.as_of),
+                Msg::new("cn.no_exemptions_before_2024").arg2(
+                    "date",
+                    f.as_of.to_string(),
+                    zh_date(f.as_of),
+                ),
                 "Provisions Art. 3-6, 14",
             );
         }
@@ -310,12 +339,12 @@ impl Judge<'_> {
             Era::PiplOnly => {
                 if t.important_data || f.exporter.ciio {
                     self.reason(
-                        "a critical information infrastructure operator, or an export of important data, must pass a security assessment; the Assessment Measures took effect only on 2022-09-01",
+                        Msg::new("cn.pipl_only_assessment"),
                         "PIPL Art. 40; CSL Art. 37; DSL Art. 31",
                     );
                     return Ok(SA);
                 }
-                self.reason("PIPL requires one of the routes of Art. 38(1); neither the Assessment Measures (2022-09-01) nor the Standard Contract Measures (2023-06-01) were in force yet", "PIPL Art. 38(1)");
+                self.reason(Msg::new("cn.pipl_only_routes"), "PIPL Art. 38(1)");
                 Ok(SC)
             }
             Era::Assessment2022 | Era::Contract2023 => {
@@ -324,18 +353,20 @@ impl Judge<'_> {
                 }
                 if era == Era::Assessment2022 {
                     self.reason(
-                        "no security-assessment trigger applies; the Standard Contract Measures were published but not yet in force (from 2023-06-01), so the standard-contract route had no implementing measures; certification was available under the 2022 implementation rules",
+                        Msg::new("cn.no_assessment_trigger_2022"),
                         "PIPL Art. 38(1); Assessment Measures Art. 4",
                     );
                 } else {
                     let c = self.counts("previous_and_current_year")?;
-                    self.reason(
-                        format!(
-                            "a non-CIIO processing personal information of {} individuals (fewer than 1,000,000) that exported personal information of {} individuals and sensitive personal information of {} individuals {} (fewer than 100,000 and 10,000)",
-                            n(f.exporter.individuals_processed), n(c.individuals), n(c.sensitive_individuals), self.window_text("previous_and_current_year")
-                        ),
-                        "Standard Contract Measures Art. 4",
-                    );
+                    let msg = self
+                        .window(
+                            Msg::new("cn.below_thresholds_2023"),
+                            "previous_and_current_year",
+                        )
+                        .arg("processed", n(f.exporter.individuals_processed))
+                        .arg("count", n(c.individuals))
+                        .arg("sensitive", n(c.sensitive_individuals));
+                    self.reason(msg, "Standard Contract Measures Art. 4");
                 }
                 Ok(SC)
             }
@@ -357,7 +388,11 @@ impl Judge<'_> {
                 match self.assessment_expiry() {
                     Some((exp, _)) if exp < f.as_of => {
                         self.reason(
-                            format!("the security assessment expired on {exp}"),
+                            Msg::new("cn.assessment_expired").arg2(
+                                "date",
+                                exp.to_string(),
+                                zh_date(exp),
+                            ),
                             self.validity_citation(),
                         );
                         false
@@ -374,7 +409,11 @@ impl Judge<'_> {
                         && exp < f.as_of
                     {
                         self.reason(
-                            format!("the certification expired on {exp}"),
+                            Msg::new("cn.certification_expired").arg2(
+                                "date",
+                                exp.to_string(),
+                                zh_date(exp),
+                            ),
                             "Certification Measures Art. 8",
                         );
                         return false;
@@ -382,7 +421,10 @@ impl Judge<'_> {
                     if era == Era::Provisions2024
                         && f.as_of < self.data.instrument("certification_measures_2026").in_force
                     {
-                        self.reason("certification relied on under PIPL Art. 38(1)(2) and the 2022 implementation rules; the Certification Measures apply from 2026-01-01", "PIPL Art. 38(1)(2)");
+                        self.reason(
+                            Msg::new("cn.certification_before_measures"),
+                            "PIPL Art. 38(1)(2)",
+                        );
                     }
                     return true;
                 }
@@ -427,8 +469,7 @@ impl Judge<'_> {
         let t = &f.transfer;
         let dl = &self.data.deadlines;
         if t.personal_information {
-            self.oblige("notice", "PIPL Art. 39", None,
-                "tell individuals the recipient's name and contact, the purpose, method and categories, and how to exercise their rights against the recipient");
+            self.oblige("notice", "PIPL Art. 39", None, Msg::new("cn.notice"));
             let consent = match t.legal_basis {
                 Some(b) => b == LegalBasis::Consent,
                 None => t.necessity == Necessity::None,
@@ -438,7 +479,7 @@ impl Judge<'_> {
                     "separate_consent",
                     "PIPL Art. 39",
                     None,
-                    "obtain the individual's separate consent to the export",
+                    Msg::new("cn.separate_consent"),
                 );
             }
             match t.dates.pipia_completed {
@@ -453,24 +494,33 @@ impl Judge<'_> {
                     } else {
                         None
                     };
-                    self.oblige("pipia", cite, due, "carry out a personal information protection impact assessment before the export");
+                    self.oblige("pipia", cite, due, Msg::new("cn.pipia"));
                 }
                 Some(done) => {
                     let keep = done.checked_add(dl.pipia_retention_years.years()).ok();
-                    self.oblige("pipia_retention", dl.pipia_retention_citation.clone(), keep,
-                        format!("keep the impact assessment report and processing records for at least {} years", dl.pipia_retention_years));
+                    self.oblige(
+                        "pipia_retention",
+                        dl.pipia_retention_citation.clone(),
+                        keep,
+                        Msg::new("cn.pipia_retention").arg("years", dl.pipia_retention_years),
+                    );
                 }
             }
         }
         if f.exporter.ciio && t.personal_information {
-            self.oblige("localisation", "CSL Art. 37; PIPL Art. 40", None, "store personal information collected and generated in China within China; export only as assessed");
+            self.oblige(
+                "localisation",
+                "CSL Art. 37; PIPL Art. 40",
+                None,
+                Msg::new("cn.localisation"),
+            );
         }
         if t.important_data {
             self.oblige(
                 "important_data_risk_assessment",
                 "DSL Art. 30",
                 None,
-                "carry out and report the periodic risk assessment of important-data processing",
+                Msg::new("cn.important_data_risk_assessment"),
             );
         }
         match route {
@@ -486,19 +536,38 @@ impl Judge<'_> {
                     } else {
                         "Standard Contract Measures Art. 6; Certification Measures".to_string()
                     };
-                    self.oblige("standard_contract", cite, due, "conclude the standard contract with the recipient (or obtain certification) before the export");
+                    self.oblige(
+                        "standard_contract",
+                        cite,
+                        due,
+                        Msg::new("cn.conclude_standard_contract"),
+                    );
                 }
                 if has_sc {
                     match (t.dates.contract_effective, t.dates.contract_filed) {
-                        (_, Some(_)) => self.oblige("refiling_watch", "Standard Contract Measures Art. 8", None,
-                            "on a change of purpose, scope, categories, sensitivity, method, storage location, retention abroad or the destination's law: redo the impact assessment, supplement or re-conclude the contract, and file again"),
+                        (_, Some(_)) => self.oblige(
+                            "refiling_watch",
+                            "Standard Contract Measures Art. 8",
+                            None,
+                            Msg::new("cn.refiling_watch"),
+                        ),
                         (Some(eff), None) => {
                             let due = self.working_days(eff, dl.filing_working_days);
-                            self.oblige("filing", dl.filing_citation.clone(), Some(due),
-                                format!("file the standard contract and the impact assessment report with the provincial cyberspace administration within {} working days of the contract taking effect ({eff})", dl.filing_working_days));
+                            self.oblige(
+                                "filing",
+                                dl.filing_citation.clone(),
+                                Some(due),
+                                Msg::new("cn.filing")
+                                    .arg("days", dl.filing_working_days)
+                                    .arg2("effective", eff.to_string(), zh_date(eff)),
+                            );
                         }
-                        (None, None) => self.oblige("filing", dl.filing_citation.clone(), None,
-                            format!("file within {} working days of the contract taking effect (its effective date is not recorded)", dl.filing_working_days)),
+                        (None, None) => self.oblige(
+                            "filing",
+                            dl.filing_citation.clone(),
+                            None,
+                            Msg::new("cn.filing_undated").arg("days", dl.filing_working_days),
+                        ),
                     }
                 }
                 if t.mechanisms_in_place
@@ -512,10 +581,9 @@ impl Judge<'_> {
                         "certification_renewal",
                         dl.certification_renewal_citation.clone(),
                         due,
-                        format!(
-                            "apply to renew the certification {} months before it expires on {exp}",
-                            dl.certification_renewal_months
-                        ),
+                        Msg::new("cn.certification_renewal")
+                            .arg("months", dl.certification_renewal_months)
+                            .arg2("date", exp.to_string(), zh_date(exp)),
                     );
                 }
             }
@@ -526,13 +594,19 @@ impl Judge<'_> {
                 {
                     if let Some((exp, _)) = self.assessment_expiry() {
                         let renew = self.working_days(exp, -dl.assessment_renewal_working_days);
-                        self.oblige("assessment_renewal", dl.assessment_renewal_citation.clone(), Some(renew),
-                            format!("to continue after {exp}, apply to extend within the {} working days before expiry", dl.assessment_renewal_working_days));
+                        self.oblige(
+                            "assessment_renewal",
+                            dl.assessment_renewal_citation.clone(),
+                            Some(renew),
+                            Msg::new("cn.assessment_renewal")
+                                .arg("days", dl.assessment_renewal_working_days)
+                                .arg2("date", exp.to_string(), zh_date(exp)),
+                        );
                         self.oblige(
                             "assessment_expiry",
                             self.validity_citation(),
                             Some(exp),
-                            "the security assessment result expires",
+                            Msg::new("cn.assessment_expiry"),
                         );
                     }
                 } else {
@@ -549,14 +623,18 @@ impl Judge<'_> {
                     } else {
                         cite.to_string()
                     };
-                    self.oblige("security_assessment", cite, due,
-                        "apply for the CAC security assessment through the provincial cyberspace administration; do not export until it is approved");
+                    self.oblige(
+                        "security_assessment",
+                        cite,
+                        due,
+                        Msg::new("cn.apply_security_assessment"),
+                    );
                     if t.dates.pipia_completed.is_none() {
                         self.oblige(
                             "self_assessment",
                             "Assessment Measures Art. 5",
                             None,
-                            "carry out the export risk self-assessment before applying",
+                            Msg::new("cn.self_assessment"),
                         );
                     }
                 }
@@ -564,6 +642,68 @@ impl Judge<'_> {
             _ => {}
         }
     }
+}
+
+/// Data for a foreign judicial or law enforcement authority (PIPL Art. 41, DSL
+/// Art. 36): only with the competent authority's approval, judged before any
+/// exemption or threshold, none of which changes it.
+fn foreign_authority(f: &Facts, data: &'static ChinaData) -> Result<Determination, RuleError> {
+    let t = &f.transfer;
+    let dsl = data.instrument("dsl").in_force;
+    if f.as_of < dsl {
+        return Err(RuleError {
+            regime: "CN",
+            message: format!(
+                "data for a foreign judicial or law enforcement authority is judged from the Data Security Law's entry \
+                 into force on {dsl} (Art. 36); {} is earlier",
+                f.as_of
+            ),
+        });
+    }
+    // PIPL Art. 41 (personal information, from 2021-11-01) adds to DSL Art. 36 (all data, from 2021-09-01).
+    let pipl = t.personal_information && f.as_of >= data.instrument("pipl").in_force;
+    let citation = if pipl {
+        "PIPL Art. 41; DSL Art. 36"
+    } else {
+        "DSL Art. 36"
+    };
+    let mut j = Judge {
+        f,
+        data,
+        reasons: Vec::new(),
+        obligations: Vec::new(),
+        calendar_gaps: Default::default(),
+    };
+    j.reason(Msg::new("cn.foreign_authority_request"), citation);
+    let satisfied = t
+        .mechanisms_in_place
+        .contains(&MechanismKind::AuthorityApproval);
+    if satisfied {
+        j.reason(Msg::new("cn.authority_approval_in_place"), citation);
+    } else {
+        j.reason(Msg::new("cn.authority_approval_missing"), citation);
+        j.oblige(
+            "authority_approval",
+            citation,
+            None,
+            Msg::new("cn.apply_authority_approval"),
+        );
+    }
+    // The duties owed to individuals and for important data stay (notice, consent, PIPIA …).
+    if let Ok(era) = era(f, data) {
+        j.obligations(AUTH, satisfied, era);
+    }
+    Ok(Determination {
+        regime: "CN",
+        instrument: data
+            .instrument(if pipl { "pipl" } else { "dsl" })
+            .name
+            .clone(),
+        mechanism: AUTH,
+        satisfied,
+        obligations: j.obligations,
+        reasons: j.reasons,
+    })
 }
 
 impl Regime for China {
@@ -577,6 +717,9 @@ impl Regime for China {
 
     fn evaluate(&self, f: &Facts) -> Result<Determination, RuleError> {
         let data = china();
+        if f.transfer.foreign_authority_request {
+            return foreign_authority(f, data);
+        }
         let era = era(f, data)?;
         let mut j = Judge {
             f,
@@ -599,15 +742,15 @@ impl Regime for China {
         let satisfied = j.satisfied(route, era);
         if !satisfied {
             let what = match route {
-                SA => "no valid security assessment is in place",
-                _ => "neither a standard contract nor a valid certification is in place",
+                SA => Msg::new("cn.no_valid_assessment"),
+                _ => Msg::new("cn.no_contract_or_certification"),
             };
             j.reason(what, "PIPL Art. 38(1)");
         }
         j.obligations(route, satisfied, era);
         for y in std::mem::take(&mut j.calendar_gaps) {
             j.reason(
-                format!("the official holiday calendar for {y} is not on file: working days in {y} were estimated on the safe side (dates can only come earlier than the official ones); check them when the State Council publishes the {y} arrangement"),
+                Msg::new("cn.calendar_estimated").arg("year", y),
                 "State Council holiday notice",
             );
         }
@@ -674,7 +817,7 @@ impl Regime for China {
             id: "CN",
             name: "China: PIPL and the cross-border data instruments",
             applies_when: "the exporter is established in China (CN)",
-            mechanisms: &[EXEMPT, SC, SA],
+            mechanisms: &[EXEMPT, SC, SA, AUTH],
             instruments: d
                 .instrument
                 .iter()
