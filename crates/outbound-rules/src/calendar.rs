@@ -1,9 +1,13 @@
-//! Chinese working days: the official calendar with its adjusted working weekends.
+//! Working days by country: each official calendar, with its days off and its
+//! working weekends, shipped as data.
 //!
-//! No crate knows China's holidays, and the State Council announces them a year
-//! at a time, so each year is a data file with its source (`data/cn-calendar/`).
-//! For a year without a file, Monday to Friday count and the result says the
-//! holiday calendar was missing, so that nobody mistakes an estimate for a deadline.
+//! No crate knows China's or Russia's holidays, and each government announces
+//! them a year at a time (China's State Council notice; Russia's Government
+//! decree on moved days off), so each year is a data file with its source:
+//! `data/<cc>-calendar/<year>.toml`. `build.rs` lists whatever files exist, so a
+//! new year or a new country is a new file and no code. For a year without a
+//! file, Monday to Friday count and the result says the holiday calendar was
+//! missing, so that nobody mistakes an estimate for a deadline.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::LazyLock;
@@ -33,7 +37,7 @@ pub struct YearCalendar {
     working_weekends: HashSet<Date>,
 }
 
-/// The working-day calendar for China.
+/// The working-day calendar of one country.
 #[derive(Debug)]
 pub struct WorkingCalendar {
     years: BTreeMap<i16, YearCalendar>,
@@ -57,24 +61,67 @@ pub struct WorkingDate {
     pub estimated_years: BTreeSet<i16>,
 }
 
-macro_rules! years {
-    ($($y:literal),*) => { [$(include_str!(concat!("../data/cn-calendar/", $y, ".toml"))),*] };
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/calendars.rs"));
 }
 
-static CN: LazyLock<WorkingCalendar> = LazyLock::new(|| {
-    let mut c =
-        WorkingCalendar::from_files(&years!("2021", "2022", "2023", "2024", "2025", "2026"))
-            .expect("bundled calendars are valid (checked by tests)");
-    let p: ProvisionalFile = toml::from_str(include_str!("../data/cn-calendar/provisional.toml"))
-        .expect("provisional.toml is valid (checked by tests)");
-    c.provisional = p.years.into_values().flatten().collect();
-    c
-});
+/// Every bundled calendar by country code (`CN`, `RU`), or the first problem
+/// found in a file (tests make sure there is none).
+static ALL: LazyLock<Result<BTreeMap<String, WorkingCalendar>, String>> =
+    LazyLock::new(load_bundled);
+
+fn load_bundled() -> Result<BTreeMap<String, WorkingCalendar>, String> {
+    let mut texts: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for (cc, year, text) in bundled::YEAR_FILES {
+        texts.entry(cc).or_default().push((year, text));
+    }
+    let mut out = BTreeMap::new();
+    for (cc, files) in texts {
+        let mut c = WorkingCalendar::from_files(&files.iter().map(|(_, t)| *t).collect::<Vec<_>>())
+            .map_err(|e| format!("data/{}-calendar: {e}", cc.to_ascii_lowercase()))?;
+        for (year, _) in &files {
+            if !c.years.keys().any(|y| y.to_string() == *year) {
+                return Err(format!(
+                    "data/{}-calendar/{year}.toml: `year` differs from the file name",
+                    cc.to_ascii_lowercase()
+                ));
+            }
+        }
+        if let Some((_, p)) = bundled::PROVISIONAL_FILES.iter().find(|(c2, _)| *c2 == cc) {
+            let p: ProvisionalFile = toml::from_str(p).map_err(|e| {
+                format!(
+                    "data/{}-calendar/provisional.toml: {e}",
+                    cc.to_ascii_lowercase()
+                )
+            })?;
+            c.provisional = p.years.into_values().flatten().collect();
+        }
+        out.insert(cc.to_string(), c);
+    }
+    Ok(out)
+}
 
 impl WorkingCalendar {
-    /// The bundled official calendar.
+    /// The bundled official calendar of China.
     pub fn china() -> &'static WorkingCalendar {
-        &CN
+        WorkingCalendar::of("CN").expect("China's calendar is bundled (checked by tests)")
+    }
+
+    /// The bundled calendar of a country (ISO 3166-1 alpha-2), if any file exists for it.
+    pub fn of(country: &str) -> Option<&'static WorkingCalendar> {
+        ALL.as_ref().ok()?.get(country)
+    }
+
+    /// Countries with a bundled calendar.
+    pub fn countries() -> Vec<&'static str> {
+        ALL.as_ref()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether every bundled calendar file is valid: the first problem otherwise.
+    pub fn check_bundled() -> Result<(), String> {
+        ALL.as_ref().map(|_| ()).map_err(Clone::clone)
     }
 
     /// Builds a calendar from year files; checks that holidays are weekdays and make-up days weekends.
@@ -184,8 +231,15 @@ mod tests {
 
     #[test]
     fn bundled_years_load() {
+        WorkingCalendar::check_bundled().unwrap();
         let c = WorkingCalendar::china();
         assert!(c.year(2024).is_some() && c.year(2026).is_some());
+        assert_eq!(WorkingCalendar::countries(), vec!["CN", "RU"]);
+        let ru = WorkingCalendar::of("RU").unwrap();
+        for y in 2023..=2026 {
+            assert!(ru.year(y).is_some(), "RU {y}");
+        }
+        assert!(WorkingCalendar::of("FR").is_none());
     }
 
     #[test]
@@ -263,6 +317,67 @@ mod tests {
             c.add_working_days(date(2026, 2, 14), 1).date,
             date(2026, 2, 24)
         );
+    }
+
+    #[test]
+    fn russia_may_2024_with_the_working_saturday_of_27_april() {
+        let c = WorkingCalendar::of("RU").unwrap();
+        // Sat 27 Apr works; 28 Apr – 1 May and 9–12 May are off (Decree No. 1314).
+        assert_eq!(c.is_working_day(date(2024, 4, 27)), (true, true));
+        assert_eq!(c.is_working_day(date(2024, 4, 30)), (false, true));
+        assert_eq!(c.is_working_day(date(2024, 5, 10)), (false, true));
+        // Wed 24 Apr + 10: 25, 26, 27 (Sat), 2, 3, 6, 7, 8, 13, 14 May.
+        let w = c.add_working_days(date(2024, 4, 24), 10);
+        assert_eq!(w.date, date(2024, 5, 14));
+        assert!(w.estimated_years.is_empty());
+    }
+
+    #[test]
+    fn russia_2025_moves_and_working_saturday() {
+        let c = WorkingCalendar::of("RU").unwrap();
+        // 23 Feb (Sun) moved to 8 May, so Mon 24 Feb works; 8 Mar (Sat) moved to 13 Jun.
+        assert!(c.is_working_day(date(2025, 2, 24)).0);
+        assert!(!c.is_working_day(date(2025, 5, 8)).0);
+        assert!(!c.is_working_day(date(2025, 6, 13)).0);
+        // Sat 1 Nov works; 3–4 Nov off.
+        assert_eq!(
+            c.add_working_days(date(2025, 10, 31), 1).date,
+            date(2025, 11, 1)
+        );
+        assert_eq!(
+            c.add_working_days(date(2025, 11, 1), 1).date,
+            date(2025, 11, 5)
+        );
+    }
+
+    #[test]
+    fn russia_new_year_2026_and_a_missing_year() {
+        let c = WorkingCalendar::of("RU").unwrap();
+        // 31 Dec 2025 – 11 Jan 2026 off: Tue 30 Dec 2025 + 1 = Mon 12 Jan 2026.
+        assert_eq!(
+            c.add_working_days(date(2025, 12, 30), 1).date,
+            date(2026, 1, 12)
+        );
+        let w = c.add_working_days(date(2027, 3, 1), 10);
+        assert_eq!(w.date, date(2027, 3, 15));
+        assert!(w.estimated_years.contains(&2027));
+    }
+
+    #[test]
+    fn every_bundled_year_matches_its_file_name_and_official_counts() {
+        // Working days per year as the decrees' production calendars give them.
+        let ru = WorkingCalendar::of("RU").unwrap();
+        for (y, n) in [(2023, 247), (2024, 248), (2025, 247), (2026, 247)] {
+            let mut d = date(y, 1, 1);
+            let mut count = 0;
+            while d.year() == y {
+                if ru.is_working_day(d).0 {
+                    count += 1;
+                }
+                d = d.tomorrow().unwrap();
+            }
+            assert_eq!(count, n, "RU {y}");
+        }
     }
 
     #[test]
