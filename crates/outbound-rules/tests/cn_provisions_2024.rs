@@ -496,7 +496,8 @@ fn pipl_41_dsl_36_foreign_authority_needs_approval() {
 
 #[test]
 fn foreign_authority_is_judged_before_any_exemption_or_threshold() {
-    let exemptions: Vec<Box<dyn Fn(&mut serde_json::Value)>> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let exemptions: Vec<Edit> = vec![
         Box::new(|v| v["transfer"]["necessity"] = "contract_with_individual".into()),
         Box::new(|v| v["transfer"]["necessity"] = "emergency".into()),
         Box::new(|v| v["transfer"]["origin"] = "foreign_transit".into()),
