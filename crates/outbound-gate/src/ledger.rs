@@ -51,4 +51,22 @@ impl CountSource for LedgerCounts<'_> {
             }
         }
     }
+
+    /// Distinct individuals the transfers delivered in the window, from the
+    /// deliveries table. Its rows keep only the first delivery of each
+    /// (subject, transfer, year), so the window is widened to the whole
+    /// calendar years of `from` and `to`: the count errs high, the safe side
+    /// for the US bulk thresholds ("more than", 28 CFR §202.205).
+    fn delivered_to(&self, transfers: &[&str], from: Date, to: Date) -> Option<u64> {
+        match self
+            .store
+            .delivered_distinct(transfers, i64::from(from.year()), i64::from(to.year()))
+        {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    }
 }

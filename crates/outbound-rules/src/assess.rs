@@ -29,6 +29,13 @@ use crate::format::thousands;
 pub trait CountSource {
     /// Distinct individuals exported by `exporter` in the window starting on `from` up to `to`, inclusive.
     fn exported(&self, exporter: &str, from: Date, to: Date) -> Option<Counts>;
+
+    /// Distinct individuals the given transfers delivered from `from` to `to`
+    /// inclusive, or None when the source cannot say: the US regime's 12-month
+    /// volume per counterparty (28 CFR §202.205, see `regime::us`).
+    fn delivered_to(&self, _transfers: &[&str], _from: Date, _to: Date) -> Option<u64> {
+        None
+    }
 }
 
 /// The result of assessing a whole map.
@@ -292,7 +299,7 @@ pub fn facts_for_map(
                 individuals_processed: e.individuals_processed,
                 free_trade_zone: e.free_trade_zone.clone(),
                 gdpr_applies: false,
-                us_person: None,
+                us_person: e.us_person,
             },
             transfer: TransferFacts {
                 id: t.id.clone(),
@@ -311,7 +318,7 @@ pub fn facts_for_map(
                 legal_basis: Some(t.legal_basis),
                 dates,
                 foreign_authority_request: false,
-                us: None,
+                us: crate::regime::us::us_facts_for_transfer(map, t, as_of, counts),
                 ru: None,
             },
             cumulative: Cumulative {

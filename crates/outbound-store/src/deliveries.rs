@@ -236,3 +236,45 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Distinct individuals that any of `transfers` carried in the calendar
+    /// years `from_year` to `to_year` inclusive, from the committed rows.
+    ///
+    /// A row records only the first delivery of a year, so a window that starts
+    /// or ends inside a year is answered with whole years: the count errs high,
+    /// never low (the safe side for a threshold).
+    pub fn delivered_distinct(
+        &self,
+        transfers: &[&str],
+        from_year: i64,
+        to_year: i64,
+    ) -> Result<u64, StoreError> {
+        if transfers.is_empty() {
+            return Ok(0);
+        }
+        let list = (0..transfers.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT COUNT(DISTINCT subject) FROM deliveries \
+             WHERE year >= $1 AND year <= $2 AND transfer IN ({list})"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from_year)
+            .bind(to_year);
+        for t in transfers {
+            q = q.bind(t.to_string());
+        }
+        let row = self.run_sql(
+            "count deliveries to a counterparty",
+            q.fetch_one(&self.pool),
+        )?;
+        let n: i64 = row.try_get(0).map_err(|source| StoreError::Db {
+            op: "count deliveries to a counterparty",
+            source,
+        })?;
+        Ok(n.max(0) as u64)
+    }
+}

@@ -1,0 +1,415 @@
+//! US: 28 CFR Part 202 and PADFA, case by case against the sections.
+
+use outbound_rules::{Determination, evaluate};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// A US exporter's transfer with a `us` block; `edit` adjusts it.
+fn us(as_of: &str, edit: impl FnOnce(&mut Value)) -> Determination {
+    let f = facts(as_of, |v| {
+        v["exporter"]["country"] = "US".into();
+        v["transfer"]["recipient_country"] = "SG".into();
+        v["transfer"]["us"] = json!({
+            "recipient_covered_person": false,
+            "transaction": "vendor",
+            "bulk_12_months": {},
+            "government_related": false,
+            "exemption": null,
+            "onward_transfer_clause": false,
+            "data_broker": false,
+            "recipient_foreign_adversary_controlled": false
+        });
+        edit(v);
+    });
+    let d = det(&f, "US");
+    every_reason_in_both_languages_with_a_known_citation(&d);
+    d
+}
+
+fn every_reason_in_both_languages_with_a_known_citation(d: &Determination) {
+    for r in &d.reasons {
+        assert!(!r.id.is_empty(), "{}", r.text);
+        assert!(outbound_rules::text::exists(r.id), "{}: no message", r.id);
+        assert_ne!(r.text, r.text_zh, "{}", r.id);
+        assert!(!r.text_zh.contains('{'), "{}: {}", r.id, r.text_zh);
+        assert!(
+            outbound_rules::text::citation_known(&r.citation),
+            "{}: {}",
+            r.id,
+            r.citation
+        );
+    }
+    for o in &d.obligations {
+        assert_ne!(o.text, o.text_zh, "{}", o.id);
+        assert!(!o.text.contains('{'), "{}: {}", o.id, o.text);
+        assert!(
+            outbound_rules::text::citation_known(&o.citation),
+            "{}: {}",
+            o.id,
+            o.citation
+        );
+    }
+}
+
+/// A covered recipient in China receiving `kind` for `n` U.S. persons.
+fn covered(kind: &str, n: u64, tx: &str) -> Determination {
+    us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "CN".into();
+        v["transfer"]["us"]["transaction"] = tx.into();
+        v["transfer"]["us"]["bulk_12_months"][kind] = n.into();
+    })
+}
+
+#[test]
+fn no_us_block_no_us_determination() {
+    let f = facts("2026-11-23", |v| v["exporter"]["country"] = "US".into());
+    let ev = evaluate(&f).unwrap();
+    assert!(ev.determinations.iter().all(|d| d.regime != "US"));
+}
+
+#[test]
+fn a_non_us_exporter_is_judged_only_when_declared_a_us_person() {
+    let f = facts("2026-11-23", |v| {
+        v["transfer"]["us"] = json!({"transaction": "vendor"});
+    });
+    assert!(
+        evaluate(&f)
+            .unwrap()
+            .determinations
+            .iter()
+            .all(|d| d.regime != "US")
+    );
+    let f = facts("2026-11-23", |v| {
+        v["exporter"]["us_person"] = true.into();
+        v["transfer"]["us"] = json!({"transaction": "vendor"});
+    });
+    assert_eq!(det(&f, "US").mechanism, "not_covered");
+}
+
+#[test]
+fn genomic_more_than_100_is_bulk_and_prohibited() {
+    // §202.205(a): more than 100; §202.303: any covered transaction with bulk 'omic data.
+    let d = covered("human_genomic", 100, "vendor");
+    assert_eq!(d.mechanism, "not_covered", "{:#?}", d.reasons);
+    assert!(d.satisfied);
+    let d = covered("human_genomic", 101, "vendor");
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(!d.satisfied);
+    assert!(cites(&d, "28 CFR §202.303") && cites(&d, "28 CFR §202.205(a)"));
+}
+
+#[test]
+fn other_omic_more_than_1000_is_prohibited_too() {
+    assert_eq!(
+        covered("human_omic", 1000, "employment").mechanism,
+        "not_covered"
+    );
+    let d = covered("human_omic", 1001, "employment");
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(cites(&d, "28 CFR §202.303"));
+}
+
+#[test]
+fn biometric_more_than_1000() {
+    assert_eq!(
+        covered("biometric", 1000, "vendor").mechanism,
+        "not_covered"
+    );
+    let d = covered("biometric", 1001, "vendor");
+    assert_eq!(d.mechanism, "restricted");
+    assert!(cites(&d, "28 CFR §202.205(b)") && cites(&d, "28 CFR §202.401"));
+}
+
+#[test]
+fn geolocation_more_than_1000_devices() {
+    assert_eq!(
+        covered("precise_geolocation_devices", 1000, "vendor").mechanism,
+        "not_covered"
+    );
+    assert_eq!(
+        covered("precise_geolocation_devices", 1001, "vendor").mechanism,
+        "restricted"
+    );
+}
+
+#[test]
+fn health_and_financial_more_than_10000() {
+    assert_eq!(covered("health", 10_000, "vendor").mechanism, "not_covered");
+    assert_eq!(covered("health", 10_001, "vendor").mechanism, "restricted");
+    assert_eq!(
+        covered("financial", 10_000, "vendor").mechanism,
+        "not_covered"
+    );
+    assert_eq!(
+        covered("financial", 10_001, "vendor").mechanism,
+        "restricted"
+    );
+}
+
+#[test]
+fn identifiers_more_than_100000() {
+    assert_eq!(
+        covered("covered_identifiers", 100_000, "vendor").mechanism,
+        "not_covered"
+    );
+    let d = covered("covered_identifiers", 100_001, "vendor");
+    assert_eq!(d.mechanism, "restricted");
+    assert!(cites(&d, "28 CFR §202.205(f)"));
+}
+
+#[test]
+fn government_related_data_needs_no_threshold() {
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "CN".into();
+        v["transfer"]["us"]["government_related"] = true.into();
+        v["transfer"]["us"]["bulk_12_months"]["covered_identifiers"] = 1.into();
+    });
+    assert_eq!(d.mechanism, "restricted");
+    assert!(cites(&d, "28 CFR §202.222"));
+}
+
+#[test]
+fn data_brokerage_with_a_covered_person_is_prohibited() {
+    let d = covered("health", 10_001, "data_brokerage");
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(cites(&d, "28 CFR §202.301"));
+    let o = obligation(&d, "rejected_offer_report").expect("§202.1104 report");
+    assert_eq!(o.citation, "28 CFR §202.1104");
+    assert!(o.text.contains("14 days"));
+}
+
+#[test]
+fn a_recipient_in_hong_kong_is_a_covered_person() {
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "HK".into();
+        v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+    });
+    assert_eq!(d.mechanism, "restricted");
+    assert!(cites(&d, "§202.208"));
+    assert!(d.reasons[0].text_zh.contains("中国香港"));
+}
+
+#[test]
+fn a_declared_covered_person_anywhere_counts() {
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["us"]["recipient_covered_person"] = true.into();
+        v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+    });
+    assert_eq!(d.mechanism, "restricted");
+}
+
+#[test]
+fn passive_investment_is_not_restricted() {
+    let d = covered("health", 50_000, "passive_investment");
+    assert_eq!(d.mechanism, "not_covered");
+    assert!(d.satisfied);
+    assert!(cites(&d, "28 CFR §202.228(b)"));
+    assert_eq!(
+        covered("health", 50_000, "investment").mechanism,
+        "restricted"
+    );
+    assert_eq!(covered("health", 50_000, "none").mechanism, "not_covered");
+}
+
+#[test]
+fn vendor_restricted_satisfied_only_with_cisa_requirements() {
+    let d = covered("health", 40_000, "vendor");
+    assert_eq!(d.mechanism, "restricted");
+    assert!(!d.satisfied);
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "CN".into();
+        v["transfer"]["us"]["bulk_12_months"]["health"] = 40_000.into();
+        v["transfer"]["mechanisms_in_place"] = json!(["cisa_security_requirements"]);
+    });
+    assert_eq!(d.mechanism, "restricted");
+    assert!(d.satisfied);
+    // The duties of a restricted transaction, with due dates.
+    let r = obligation(&d, "records").unwrap();
+    assert_eq!(r.due, Some(jiff::civil::date(2036, 11, 23)));
+    assert_eq!(r.citation, "28 CFR §202.1101(a)");
+    let c = obligation(&d, "compliance_programme").unwrap();
+    assert_eq!(c.due, None, "already due since 2025-10-06");
+    let a = obligation(&d, "audit").unwrap();
+    assert_eq!(a.due, Some(jiff::civil::date(2026, 12, 31)));
+    let cl = obligation(&d, "cloud_report").unwrap();
+    assert_eq!(cl.due, Some(jiff::civil::date(2027, 3, 1)));
+    assert_eq!(cl.citation, "28 CFR §202.1103");
+}
+
+#[test]
+fn onward_transfer_clause_decides_brokerage_with_a_non_covered_foreign_person() {
+    let broker = |clause: bool| {
+        us("2026-11-23", |v| {
+            v["transfer"]["us"]["transaction"] = "data_brokerage".into();
+            v["transfer"]["us"]["onward_transfer_clause"] = clause.into();
+            v["transfer"]["us"]["bulk_12_months"]["financial"] = 20_000.into();
+        })
+    };
+    let d = broker(false);
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(cites(&d, "28 CFR §202.302(a)"));
+    let d = broker(true);
+    assert_eq!(d.mechanism, "not_covered");
+    assert!(d.satisfied);
+    let o = obligation(&d, "onward_breach_report").expect("§202.302(b)");
+    assert!(o.text.contains("14 days"));
+    assert!(obligation(&d, "records").is_some());
+}
+
+#[test]
+fn each_exemption_exempts_with_its_section() {
+    let sections = [
+        ("personal_communications", "§202.501"),
+        ("informational_materials", "§202.502"),
+        ("travel", "§202.503"),
+        ("official_business", "§202.504"),
+        ("financial_services", "§202.505"),
+        ("corporate_group", "§202.506"),
+        ("required_by_law", "§202.507"),
+        ("investment_cfius", "§202.508"),
+        ("telecommunications", "§202.509"),
+        ("drug_approval", "§202.510"),
+        ("clinical_investigation", "§202.511"),
+    ];
+    for (e, s) in sections {
+        let d = us("2026-11-23", |v| {
+            v["transfer"]["recipient_country"] = "CN".into();
+            v["transfer"]["us"]["transaction"] = "data_brokerage".into();
+            v["transfer"]["us"]["exemption"] = e.into();
+            v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+        });
+        assert_eq!(d.mechanism, "exempt", "{e}");
+        assert!(d.satisfied);
+        assert!(cites(&d, s), "{e}: {:#?}", d.reasons);
+        assert_eq!(
+            cites(&d, "§202.506(b)"),
+            e == "corporate_group",
+            "only the corporate-group exemption carries the caveat"
+        );
+    }
+}
+
+#[test]
+fn padfa_prohibits_a_data_broker_whatever_the_volume() {
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "RU".into();
+        v["transfer"]["us"]["transaction"] = "none".into();
+        v["transfer"]["us"]["data_broker"] = true.into();
+        v["transfer"]["us"]["bulk_12_months"]["health"] = 1.into();
+    });
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(!d.satisfied);
+    assert!(cites(&d, "15 U.S.C. §9901(a)(1)"));
+    assert!(d.instrument.contains("PADFA") || d.instrument.contains("Foreign Adversaries"));
+    // Controlled by a foreign adversary, anywhere.
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["us"]["data_broker"] = true.into();
+        v["transfer"]["us"]["recipient_foreign_adversary_controlled"] = true.into();
+    });
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(cites(&d, "15 U.S.C. §9901(a)(2)"));
+    // Cuba is a country of concern, not a foreign adversary under PADFA.
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "CU".into();
+        v["transfer"]["us"]["data_broker"] = true.into();
+    });
+    assert_eq!(d.mechanism, "not_covered");
+    // Not a data broker: PADFA does not apply.
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "RU".into();
+    });
+    assert_eq!(d.mechanism, "not_covered");
+}
+
+#[test]
+fn the_stricter_of_the_two_decides_and_both_are_cited() {
+    // DOJ exempt (corporate group), PADFA prohibited: prohibited.
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "CN".into();
+        v["transfer"]["us"]["exemption"] = "corporate_group".into();
+        v["transfer"]["us"]["data_broker"] = true.into();
+        v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+    });
+    assert_eq!(d.mechanism, "prohibited");
+    assert!(cites(&d, "28 CFR §202.506") && cites(&d, "15 U.S.C. §9901(a)(1)"));
+    let last = d.reasons.last().unwrap();
+    assert_eq!(last.id, "us.strictest");
+    assert!(last.text.contains("exempt") && last.text.contains("prohibited"));
+    // Both prohibit: both named as the instrument.
+    let d = us("2026-11-23", |v| {
+        v["transfer"]["recipient_country"] = "CN".into();
+        v["transfer"]["us"]["transaction"] = "data_brokerage".into();
+        v["transfer"]["us"]["data_broker"] = true.into();
+        v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+    });
+    assert!(d.instrument.contains("28 CFR Part 202") && d.instrument.contains("9901"));
+}
+
+#[test]
+fn padfa_from_2024_06_23() {
+    let broker = |day: &str| {
+        us(day, |v| {
+            v["transfer"]["recipient_country"] = "CN".into();
+            v["transfer"]["us"]["data_broker"] = true.into();
+        })
+    };
+    let d = broker("2024-06-22");
+    assert_eq!(d.mechanism, "not_covered");
+    assert!(d.reasons[0].text.contains("2024-06-23") && d.reasons[0].text.contains("2025-04-08"));
+    assert_eq!(broker("2024-06-23").mechanism, "prohibited");
+}
+
+#[test]
+fn doj_rule_from_2025_04_08() {
+    let vendor = |day: &str| {
+        us(day, |v| {
+            v["transfer"]["recipient_country"] = "CN".into();
+            v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+        })
+    };
+    let d = vendor("2025-04-07");
+    assert_eq!(d.mechanism, "not_covered");
+    assert!(d.reasons.iter().any(|r| r.id == "us.doj_not_yet"));
+    assert_eq!(vendor("2025-04-08").mechanism, "restricted");
+}
+
+#[test]
+fn compliance_duties_from_2025_10_06() {
+    let vendor = |day: &str| {
+        us(day, |v| {
+            v["transfer"]["recipient_country"] = "CN".into();
+            v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+        })
+    };
+    let d = vendor("2025-10-05");
+    let c = obligation(&d, "compliance_programme").unwrap();
+    assert_eq!(c.due, Some(jiff::civil::date(2025, 10, 6)));
+    assert!(c.text.contains("2025-10-06"));
+    let a = obligation(&d, "audit").unwrap();
+    assert_eq!(a.due, Some(jiff::civil::date(2025, 12, 31)));
+    let d = vendor("2025-10-06");
+    assert_eq!(obligation(&d, "compliance_programme").unwrap().due, None);
+    assert_eq!(
+        obligation(&d, "cloud_report").unwrap().due,
+        Some(jiff::civil::date(2026, 3, 1))
+    );
+}
+
+#[test]
+fn the_example_facts_file_is_a_restricted_vendor_agreement() {
+    let text = include_str!("../../../examples/facts/us-vendor-health.json");
+    let f = outbound_rules::Facts::from_json("us-vendor-health.json", text).unwrap();
+    let d = det(&f, "US");
+    assert_eq!(d.mechanism, "restricted");
+    assert!(!d.satisfied);
+    every_reason_in_both_languages_with_a_known_citation(&d);
+}
+
+#[test]
+fn every_us_message_has_both_languages() {
+    let n = outbound_rules::text::messages()
+        .filter(|(id, t)| id.starts_with("us.") && !t.en.is_empty() && !t.zh.is_empty())
+        .count();
+    assert!(n > 30, "{n}");
+}
