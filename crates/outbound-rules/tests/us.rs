@@ -413,3 +413,154 @@ fn every_us_message_has_both_languages() {
         .count();
     assert!(n > 30, "{n}");
 }
+
+/// A map with one US exporter and two transfers to one recipient in China.
+const MAP: &str = r#"
+version: 1
+exporters:
+  - {id: acme-us, name: Acme Inc., country: US, individuals_processed: 500000}
+systems:
+  - {id: crm, name: CRM, exporter: acme-us, owner: {type: department, name: IT}}
+datasets:
+  - id: patients
+    name: Patients
+    system: crm
+    fields:
+      - {name: email, category: contact.email, subject: customer}
+      - {name: diagnosis, category: health.diagnosis, subject: customer}
+      - {name: genome, category: biometric.genetic, subject: customer}
+recipients:
+  - {id: parent, name: Parent Co., country: CN, role: processor, contact: dpo@parent.example}
+transfers:
+  - id: support
+    exporter: acme-us
+    recipient: parent
+    fields: [patients.email, patients.diagnosis]
+    purpose: support
+    necessity: none
+    legal_basis: consent
+    method: api
+    frequency: daily
+    individuals_per_year: 6000
+    retention_abroad: 1 year
+    storage: {country: CN}
+    us: {transaction: vendor}
+  - id: research
+    exporter: acme-us
+    recipient: parent
+    fields: [patients.diagnosis, patients.genome]
+    purpose: research
+    necessity: none
+    legal_basis: consent
+    method: file
+    frequency: monthly
+    individuals_per_year: 5000
+    sensitive_individuals_per_year: 50
+    retention_abroad: 1 year
+    storage: {country: CN}
+"#;
+
+struct Ledger;
+
+impl outbound_rules::assess::CountSource for Ledger {
+    fn exported(
+        &self,
+        _: &str,
+        _: jiff::civil::Date,
+        _: jiff::civil::Date,
+    ) -> Option<outbound_rules::Counts> {
+        None
+    }
+    fn delivered_to(
+        &self,
+        transfers: &[&str],
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Option<u64> {
+        assert_eq!(
+            (from, to),
+            (
+                jiff::civil::date(2025, 11, 23),
+                jiff::civil::date(2026, 11, 23)
+            )
+        );
+        // 60 people went through `research` last year; `support` carried none.
+        Some(if transfers.contains(&"research") {
+            60
+        } else {
+            0
+        })
+    }
+}
+
+#[test]
+fn map_volumes_add_the_counterpartys_transfers_and_the_ledger() {
+    let loaded = outbound_model::load_sources(
+        &[("map.yaml".to_string(), MAP.to_string())],
+        outbound_model::Taxonomy::builtin(),
+    );
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let map = loaded.map;
+    let as_of = jiff::civil::date(2026, 11, 23);
+    let facts = outbound_rules::assess::facts_for_map(&map, as_of, Some(&Ledger));
+    let support = &facts
+        .iter()
+        .find(|(_, f)| f.transfer.id == "support")
+        .unwrap()
+        .1;
+    let us = support.transfer.us.as_ref().expect("the map's us: block");
+    // health: support 6,000 + research 50 (its sensitive estimate) + ledger 60.
+    assert_eq!(us.bulk_12_months.health, 6_110);
+    // genomic only in research: 50 + 60; identifiers (e-mail) only in support.
+    assert_eq!(us.bulk_12_months.human_genomic, 110);
+    assert_eq!(us.bulk_12_months.covered_identifiers, 6_000);
+    assert_eq!(support.exporter.us_person, None);
+    assert!(support.exporter.is_us_person());
+    // 110 genomic persons > 100: a vendor agreement giving access is prohibited (§202.303).
+    let d = det(support, "US");
+    assert_eq!(d.mechanism, "prohibited");
+    // The transfer without a `us:` block gets no US facts.
+    let research = &facts
+        .iter()
+        .find(|(_, f)| f.transfer.id == "research")
+        .unwrap()
+        .1;
+    assert!(research.transfer.us.is_none());
+}
+
+#[test]
+fn a_bad_us_block_is_reported_with_its_position() {
+    let bad = MAP.replace(
+        "us: {transaction: vendor}",
+        "us: {transaction: vendors, data_brokr: true}",
+    );
+    let loaded = outbound_model::load_sources(
+        &[("map.yaml".to_string(), bad)],
+        outbound_model::Taxonomy::builtin(),
+    );
+    let d = &loaded.diagnostics;
+    assert!(
+        d.iter().any(|x| x.field == "transfers[0].us.transaction"
+            && x.loc.line > 0
+            && x.help.contains("vendor")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|x| x.message.contains("data_brokr") && x.help.contains("data_broker")),
+        "{d:#?}"
+    );
+    let missing = MAP.replace("us: {transaction: vendor}", "us: {data_broker: true}");
+    let loaded = outbound_model::load_sources(
+        &[("map.yaml".to_string(), missing)],
+        outbound_model::Taxonomy::builtin(),
+    );
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .any(|x| x.field == "transfers[0].us.transaction"),
+        "{:#?}",
+        loaded.diagnostics
+    );
+}
