@@ -30,10 +30,14 @@ pub(crate) fn today() -> Date {
 
 /// Loads a map; on an unreadable path prints the error and returns exit code 2.
 pub(crate) fn load(map: &Path) -> Result<Loaded, u8> {
-    load_path(map).map_err(|e| {
+    let mut loaded = load_path(map).map_err(|e| {
         eprintln!("error: {e}");
         2
-    })
+    })?;
+    // What the rule data finds (a free trade zone without a negative list) makes a map invalid too.
+    let found = outbound_rules::mapcheck::check(&loaded.map, today());
+    loaded.diagnostics.extend(found.errors);
+    Ok(loaded)
 }
 
 /// Loads a map that must be valid: prints its problems and returns the exit code otherwise

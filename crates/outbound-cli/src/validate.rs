@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{load, print_diagnostics};
+use crate::common::{load, print_diagnostics, today};
 use crate::output::{Format, markdown_table, out, outln, print_json};
 
 pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
@@ -11,21 +11,27 @@ pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let n = loaded.diagnostics.len();
+    // Warnings (datasets without a data grade, declarations a negative list contradicts)
+    // do not make the map invalid.
+    let warnings = outbound_rules::mapcheck::check(&loaded.map, today()).warnings;
     match format {
         Format::Json => print_json(&serde_json::json!({
             "files": loaded.files,
             "valid": n == 0,
             "diagnostics": loaded.diagnostics,
+            "warnings": warnings,
         }))?,
         Format::Markdown => {
             let rows: Vec<Vec<String>> = loaded
                 .diagnostics
                 .iter()
-                .map(|d| {
+                .map(|d| (d, ""))
+                .chain(warnings.iter().map(|d| (d, "warning: ")))
+                .map(|(d, w)| {
                     vec![
                         d.loc.to_string(),
                         d.field.clone(),
-                        d.message.clone(),
+                        format!("{w}{}", d.message),
                         d.help.clone(),
                     ]
                 })
@@ -37,6 +43,12 @@ pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
         }
         Format::Table => {
             print_diagnostics(&loaded.diagnostics);
+            for d in &warnings {
+                eprintln!("{}: warning: {}: {}", d.loc, d.field, d.message);
+                if !d.help.is_empty() {
+                    eprintln!("  help: {}", d.help);
+                }
+            }
             let m = &loaded.map;
             if n == 0 {
                 outln!(

@@ -255,6 +255,12 @@ pub fn run(
         report.outcome = Outcome::Refused { reason };
         return Ok(report);
     }
+    // Core data leaves under no route (DSL Art. 21): refused, nothing written or counted.
+    if let Some(reason) = outbound_rules::grade::core_refusal(map, t) {
+        written.discard();
+        report.outcome = Outcome::Refused { reason };
+        return Ok(report);
+    }
     if run.records_in == 0 {
         written.discard();
         return Err(GateError::Input {

@@ -42,7 +42,7 @@ pub(crate) fn record(
         kinds: run.kinds.clone(),
         output: written.target(),
         counts_towards_thresholds: outbound_rules::assess::transfer_counts_towards_thresholds(
-            map, t,
+            map, t, req.as_of,
         ),
     };
     let mut determinations = Vec::new();

@@ -372,4 +372,5 @@ fn gate_on_postgres() {
 }
 
 mod generalise;
+mod grade;
 mod trust;

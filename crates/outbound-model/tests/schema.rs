@@ -112,8 +112,10 @@ fn full_map() -> Value {
         }],
         "datasets": [{
             "id": "d", "name": "D", "system": "s",
+            "grade": "important", "grade_source": "catalogue (test)",
             "fields": [{"name": "phone", "category": "contact.phone", "subject": "customer",
-                        "subject_key": true, "description": "mobile"}]
+                        "subject_key": true, "description": "mobile",
+                        "grade": "core", "grade_source": "decision (test)"}]
         }],
         "recipients": [{
             "id": "r", "name": "R", "country": "US", "role": "processor",
@@ -184,6 +186,9 @@ const CONDITIONAL: &[(&str, &str)] = &[
     ("Mechanism", "effective"),
     // Required for a security assessment or certification.
     ("Mechanism", "approved"),
+    // Required for core and important data only.
+    ("Dataset", "grade_source"),
+    ("Field", "grade_source"),
 ];
 
 fn schema_required<'a>(schema: &'a Value, def: &str) -> BTreeSet<&'a str> {

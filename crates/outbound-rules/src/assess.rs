@@ -192,16 +192,15 @@ fn contents(map: &DataMap, idx: &Index<'_>, t: &Transfer, tax: &Taxonomy) -> Con
     Contents { personal, classes }
 }
 
-fn counts_towards_thresholds(t: &Transfer, e: &Exporter, c: &Contents) -> bool {
-    c.personal
-        && t.origin == Origin::Domestic
-        && !(e.free_trade_zone.is_some() && t.outside_ftz_negative_list)
+/// `outside_ftz`: computed from the zone's negative list (`ftz::resolve`), never the map's word alone.
+fn counts_towards_thresholds(t: &Transfer, _e: &Exporter, c: &Contents, outside_ftz: bool) -> bool {
+    c.personal && t.origin == Origin::Domestic && !outside_ftz
 }
 
 /// Whether the individuals of a transfer count towards China's cumulative
 /// thresholds: the one home of that rule, read by the assessment and the gate.
 /// Data outside the regime (Provisions Art. 3, 4 and 6) is recorded, not counted.
-pub fn transfer_counts_towards_thresholds(map: &DataMap, t: &Transfer) -> bool {
+pub fn transfer_counts_towards_thresholds(map: &DataMap, t: &Transfer, as_of: Date) -> bool {
     let idx = Index {
         datasets: map.datasets.iter().map(|d| (d.id.as_str(), d)).collect(),
         exporters: map.exporters.iter().map(|e| (e.id.as_str(), e)).collect(),
@@ -210,7 +209,7 @@ pub fn transfer_counts_towards_thresholds(map: &DataMap, t: &Transfer) -> bool {
         return true;
     };
     let c = contents(map, &idx, t, Taxonomy::builtin());
-    counts_towards_thresholds(t, e, &c)
+    counts_towards_thresholds(t, e, &c, crate::ftz::resolve(map, t, as_of).outside)
 }
 
 /// Builds the facts for every transfer of the map.
@@ -235,7 +234,8 @@ pub fn facts_for_map(
         let Some(e) = idx.exporters.get(t.exporter.as_str()) else {
             continue;
         };
-        if counts_towards_thresholds(t, e, c) {
+        let outside_ftz = crate::ftz::resolve(map, t, as_of).outside;
+        if counts_towards_thresholds(t, e, c, outside_ftz) {
             let s = sums.entry(e.id.as_str()).or_default();
             *s = s.saturating_add(Counts {
                 individuals: t.individuals_per_year,
@@ -306,7 +306,7 @@ pub fn facts_for_map(
                 recipient_country: r.country.clone(),
                 origin: t.origin,
                 personal_information: c.personal,
-                important_data: t.important_data,
+                important_data: crate::grade::important_data(map, t),
                 necessity: t.necessity,
                 sensitive_categories: c.classes.iter().copied().collect(),
                 individuals: t.individuals_per_year,
@@ -314,7 +314,7 @@ pub fn facts_for_map(
                 mechanisms_in_place: in_place,
                 recipient_dpf_certified: r.dpf_certified,
                 derogation: t.derogation,
-                outside_ftz_negative_list: t.outside_ftz_negative_list,
+                outside_ftz_negative_list: crate::ftz::resolve(map, t, as_of).outside,
                 legal_basis: Some(t.legal_basis),
                 dates,
                 foreign_authority_request: false,
