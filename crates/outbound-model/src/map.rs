@@ -91,6 +91,10 @@ pub struct Exporter {
     /// whose country is `US` is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us_person: Option<bool>,
+    /// EU: GDPR Art. 3(2) applies to this entity outside the EEA (it offers goods
+    /// or services to, or monitors, people in the EU).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gdpr_applies: bool,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
@@ -397,6 +401,9 @@ pub struct Transfer {
     /// (the 12-month volumes come from the estimates and the ledger).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us: Option<UsTransfer>,
+    /// Russia: what 152-FZ Art. 12 and 18(5) need to judge the transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ru: Option<RuTransfer>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]
@@ -433,6 +440,26 @@ pub struct UsTransfer {
     /// PADFA: the recipient is controlled by a foreign adversary.
     #[serde(default)]
     pub recipient_foreign_adversary_controlled: bool,
+}
+
+/// A transfer's facts for Russia (152-FZ Art. 12 and 18(5)); the `transfer.ru`
+/// block of the facts document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RuTransfer {
+    /// The day the notice of cross-border transfer was filed with Roskomnadzor (Art. 12(3)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub notice_filed: Option<Date>,
+    /// Roskomnadzor has prohibited or restricted the transfer (Art. 12(9), 12(12)).
+    #[serde(default)]
+    pub rkn_restricted: bool,
+    /// The data is collected into databases in Russia (Art. 18(5)).
+    #[serde(default)]
+    pub collected_into_russian_databases: bool,
+    /// The Art. 6(1) item that exempts the data from Art. 18(5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localisation_exception: Option<RuLocalisationException>,
 }
 
 impl Dataset {

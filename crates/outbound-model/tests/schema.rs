@@ -104,7 +104,8 @@ fn full_map() -> Value {
             "individuals_processed": 1000, "group": "g", "free_trade_zone": "Hainan",
             "exported_this_year": {"as_of": "2026-01-31", "individuals": 10, "sensitive_individuals": 1},
             "exported_last_year": {"as_of": "2025-12-31", "individuals": 10, "sensitive_individuals": 1},
-            "us_person": false
+            "us_person": false,
+            "gdpr_applies": false
         }],
         "systems": [{
             "id": "s", "name": "S", "exporter": "e", "location": "Beijing",
@@ -140,7 +141,10 @@ fn full_map() -> Value {
             "us": {"recipient_covered_person": false, "transaction": "vendor",
                    "government_related": false, "exemption": "travel",
                    "onward_transfer_clause": false, "data_broker": false,
-                   "recipient_foreign_adversary_controlled": false}
+                   "recipient_foreign_adversary_controlled": false},
+            "ru": {"notice_filed": "2026-03-02", "rkn_restricted": false,
+                   "collected_into_russian_databases": true,
+                   "localisation_exception": "art6_1_2"}
         }]
     })
 }
@@ -175,6 +179,7 @@ const PLACES: &[(&str, &str, &str)] = &[
     ),
     ("Pipia", "/transfers/0/pipia", "transfers[0].pipia"),
     ("UsTransfer", "/transfers/0/us", "transfers[0].us"),
+    ("RuTransfer", "/transfers/0/ru", "transfers[0].ru"),
 ];
 
 /// Keys the loader requires only in some cases, which a schema of one file

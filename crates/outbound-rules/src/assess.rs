@@ -298,7 +298,7 @@ pub fn facts_for_map(
                 ciio: e.ciio,
                 individuals_processed: e.individuals_processed,
                 free_trade_zone: e.free_trade_zone.clone(),
-                gdpr_applies: false,
+                gdpr_applies: e.gdpr_applies,
                 us_person: e.us_person,
             },
             transfer: TransferFacts {
@@ -319,7 +319,7 @@ pub fn facts_for_map(
                 dates,
                 foreign_authority_request: false,
                 us: crate::regime::us::us_facts_for_transfer(map, t, as_of, counts),
-                ru: None,
+                ru: crate::regime::ru::facts_for_transfer(t),
             },
             cumulative: Cumulative {
                 current_year: current,

@@ -27,6 +27,7 @@ pub(super) const EXPORTER: &[&str] = &[
     "exported_this_year",
     "exported_last_year",
     "us_person",
+    "gdpr_applies",
 ];
 pub(super) const STATED: &[&str] = &["as_of", "individuals", "sensitive_individuals"];
 pub(super) const SYSTEM: &[&str] = &["id", "name", "exporter", "owner", "location"];
@@ -75,6 +76,13 @@ pub(super) const TRANSFER: &[&str] = &[
     "pipia",
     "gate",
     "us",
+    "ru",
+];
+pub(super) const RU: &[&str] = &[
+    "notice_filed",
+    "rkn_restricted",
+    "collected_into_russian_databases",
+    "localisation_exception",
 ];
 pub(super) const US: &[&str] = &[
     "recipient_covered_person",
@@ -117,6 +125,7 @@ pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("Mechanism", MECHANISM),
         ("Pipia", PIPIA),
         ("UsTransfer", US),
+        ("RuTransfer", RU),
     ]
 }
 

@@ -241,6 +241,7 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         .map
         .get_node("us_person")
         .map(|_| r.boolean(&o, "us_person", false));
+    let gdpr_applies = r.boolean(&o, "gdpr_applies", false);
     Some(Exporter {
         id: id?,
         name: name?,
@@ -252,6 +253,7 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         exported_this_year,
         exported_last_year,
         us_person,
+        gdpr_applies,
         loc: o.start(&r.file),
         key_locs: o.key_locs(&r.file),
     })
@@ -598,8 +600,10 @@ fn read_transfer(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Transf
         None => GatePolicy::default(),
     };
     let us = super::us::read_us(r, &o);
+    let ru = super::ru::read_ru(r, &o);
     Some(Transfer {
         us,
+        ru,
         gate,
         id: id?,
         name,
