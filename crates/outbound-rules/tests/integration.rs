@@ -14,5 +14,6 @@ mod incident;
 mod recipient;
 mod rights;
 mod risk;
+mod ru;
 mod text;
 mod us;

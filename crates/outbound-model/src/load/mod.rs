@@ -7,6 +7,7 @@
 mod keys;
 mod read;
 mod refs;
+mod ru;
 mod us;
 mod yaml;
 
