@@ -315,8 +315,8 @@ fn judge_doj(f: &Facts, us: &UsFacts, d: &UsData) -> Outcome {
         if n > th.more_than {
             reasons.push(Reason::of(
                 with(Msg::new("us.bulk"), "kind", kind_name(&th.kind))
-                    .arg("count", n)
-                    .arg("limit", th.more_than),
+                    .arg("count", crate::format::thousands(n))
+                    .arg("limit", crate::format::thousands(th.more_than)),
                 th.citation.clone(),
             ));
             bulk.push(th.kind.as_str());
