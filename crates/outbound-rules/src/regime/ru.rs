@@ -113,6 +113,7 @@ struct Exception {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct Convention {
     citation: String,
     source: String,
@@ -380,17 +381,19 @@ impl Regime for RegimeRU {
         };
         // A notice dated after `as_of` has not been filed on `as_of`.
         let filed = ru.notice_filed.filter(|n| *n <= f.as_of);
-        obligations.push(Obligation::of(
-            "recipient_assessment",
-            d.assessment.citation.clone(),
-            filed,
-            Msg::new("ru.obl_recipient_assessment"),
-        ));
         let notice_ok = match filed {
             None => {
                 reasons.push(Reason::of(
                     Msg::new("ru.notice_missing").arg("as_of", f.as_of),
                     d.notice.citation.clone(),
+                ));
+                // The notice states the date of the recipient assessment (Art. 12(4)),
+                // so once it is filed the assessment is done; before, it is due first.
+                obligations.push(Obligation::of(
+                    "recipient_assessment",
+                    d.assessment.citation.clone(),
+                    None,
+                    Msg::new("ru.obl_recipient_assessment"),
                 ));
                 obligations.push(Obligation::of(
                     "rkn_transfer_notice",
@@ -488,7 +491,7 @@ impl Regime for RegimeRU {
                 citation: d.incident.citation.clone(),
             },
             ThresholdInfo {
-                text: format!("adequate: parties to Convention 108 ({})", d.convention_108.source),
+                text: "adequate: parties to Convention 108 (* from the Council of Europe's chart, not confirmed against a reprint)".into(),
                 value: d
                     .convention_108
                     .parties
