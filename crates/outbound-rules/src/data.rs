@@ -46,25 +46,78 @@ pub struct Threshold {
     pub text: String,
 }
 
-/// Deadlines and validity periods (China).
+/// The unit of a [`Deadline`]'s value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Working days of the regime's official calendar.
+    WorkingDays,
+    /// Calendar days.
+    Days,
+    /// Calendar months.
+    Months,
+    /// Calendar years.
+    Years,
+    /// A fixed day, in [`Deadline::date`].
+    Date,
+}
+
+/// A period the law sets, with the day it applies from and its article.
+///
+/// The same shape serves every regime (`[[deadline]]` in its data file): a
+/// later entry with the same id replaces an earlier one from its `from` day.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Deadlines {
-    pub filing_working_days: i32,
-    pub filing_citation: String,
-    pub assessment_validity_years_2022: i16,
-    pub assessment_validity_citation_2022: String,
-    pub assessment_validity_years_2024: i16,
-    pub assessment_validity_citation_2024: String,
-    pub assessment_renewal_working_days: i32,
-    pub assessment_renewal_citation: String,
-    pub pipia_retention_years: i16,
-    pub pipia_retention_citation: String,
-    pub certification_renewal_months: i16,
-    pub certification_renewal_citation: String,
-    pub sc_rectification_deadline: Date,
-    pub sc_rectification_citation: String,
+pub struct Deadline {
+    /// Stable id (`filing`, `assessment_validity` …).
+    pub id: String,
+    /// The first day this value applies.
+    pub from: Date,
+    /// The number of units.
+    pub value: i32,
+    /// What the value counts.
+    pub unit: Unit,
+    /// For `unit = "date"`: the day.
+    #[serde(default)]
+    pub date: Option<Date>,
+    /// The article that sets it.
+    pub citation: String,
+    /// What it is, for listings.
+    pub text: String,
+}
+
+impl Deadline {
+    /// The value as printed in listings.
+    pub fn value_text(&self) -> String {
+        match self.unit {
+            Unit::WorkingDays => format!("{} working days", self.value),
+            Unit::Days => format!("{} days", self.value),
+            Unit::Months => format!("{} months", self.value),
+            Unit::Years => format!("{} years", self.value),
+            Unit::Date => self.date.map_or_else(String::new, |d| d.to_string()),
+        }
+    }
+}
+
+/// A regime's deadlines, looked up by id and date.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Deadlines(pub Vec<Deadline>);
+
+impl Deadlines {
+    /// The entry `id` that applies on `on`: the latest whose `from` is not
+    /// after `on`, else the earliest (a period asked about before its
+    /// instrument is read as the first version, never as none).
+    pub fn get(&self, id: &str, on: Date) -> &Deadline {
+        let mut all: Vec<&Deadline> = self.0.iter().filter(|d| d.id == id).collect();
+        all.sort_by_key(|d| d.from);
+        all.iter()
+            .rev()
+            .find(|d| d.from <= on)
+            .or_else(|| all.first())
+            .copied()
+            .unwrap_or_else(|| panic!("deadline {id} is in the regime's data file (tested)"))
+    }
 }
 
 /// China's rule data.
@@ -75,7 +128,8 @@ pub struct ChinaData {
     pub instrument: Vec<Instrument>,
     /// Thresholds.
     pub threshold: Vec<Threshold>,
-    /// Deadlines.
+    /// Deadlines and validity periods.
+    #[serde(rename = "deadline")]
     pub deadlines: Deadlines,
 }
 
@@ -227,6 +281,33 @@ mod tests {
         }
         for c in &eu.eea {
             assert!(outbound_model::country::name(c).is_some(), "{c}");
+        }
+    }
+
+    #[test]
+    fn deadlines_are_looked_up_by_the_day_they_apply_from() {
+        let dl = &china().deadlines;
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        // Assessment Measures Art. 14 (2 years) until the Provisions' Art. 9 (3 years) took effect.
+        assert_eq!(dl.get("assessment_validity", d("2024-03-21")).value, 2);
+        assert_eq!(dl.get("assessment_validity", d("2024-03-22")).value, 3);
+        // Asked before its first version, a period reads as that first version.
+        assert_eq!(dl.get("assessment_validity", d("2022-01-01")).value, 2);
+        for id in [
+            "filing",
+            "assessment_validity",
+            "assessment_renewal",
+            "pipia_retention",
+            "certification_renewal",
+            "sc_rectification",
+        ] {
+            let x = dl.get(id, d("2026-11-23"));
+            assert!(
+                crate::text::citation_known(&x.citation),
+                "{id}: {}",
+                x.citation
+            );
+            assert_eq!(x.unit == Unit::Date, x.date.is_some(), "{id}");
         }
     }
 

@@ -33,7 +33,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     let obligation = determination(cx.input, &t.id, "CN")
         .and_then(|d| d.obligations.iter().find(|o| o.id == "filing"))
         .cloned();
-    let deadlines = &data::china().deadlines;
+    let filing = data::china().deadlines.get("filing", as_of);
     let cal = WorkingCalendar::china();
     let deadline = match (&obligation, sc.and_then(|m| m.effective)) {
         (Some(o), _) if o.due.is_some() => {
@@ -44,7 +44,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             o.due.map(|d| (d, src))
         }
         (_, Some(eff)) => {
-            let days = deadlines.filing_working_days;
+            let days = filing.value;
             let wd = cal.add_working_days(eff, days);
             let year_src = cal.year(wd.date.year()).map_or(
                 "no official calendar on file: Monday to Friday counted".to_string(),
@@ -52,7 +52,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
             );
             let src = cx.src.add(
                 SourceKind::Data,
-                format!("{days} working days after {eff} (outbound-rules data/cn.toml filing_working_days; calendar: {year_src})"),
+                format!("{days} working days after {eff} (outbound-rules data/cn.toml deadline `filing`; calendar: {year_src})"),
             );
             Some((wd.date, src))
         }
@@ -68,7 +68,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         };
         json!({"date": Figure { value: cx.date(d), src }, "state": state})
     });
-    cx.cite(&deadlines.filing_citation);
+    cx.cite(&filing.citation);
     // Materials (SCC Filing Guide, 2nd ed., 2024-03-22).
     let contract_ready = sc.is_some_and(|m| m.effective.is_some() && m.reference.is_some());
     let pipia_ready = t.pipia.is_some();

@@ -133,12 +133,9 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
     } else {
         "acceptable"
     };
-    let deadlines = &data::china().deadlines;
-    let (years, citation) = (
-        deadlines.pipia_retention_years,
-        &deadlines.pipia_retention_citation,
-    );
     let as_of = cx.input.assessment.as_of;
+    let retention = data::china().deadlines.get("pipia_retention", as_of);
+    let (years, citation) = (retention.value, &retention.citation);
     let keep_until = as_of
         .checked_add(years.years())
         .ok()

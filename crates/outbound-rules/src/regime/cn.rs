@@ -441,11 +441,8 @@ impl Judge<'_> {
         }
         let approved = dts.assessment_approved?;
         let dl = &self.data.deadlines;
-        let years = if approved >= self.data.instrument("provisions_2024").in_force {
-            dl.assessment_validity_years_2024
-        } else {
-            dl.assessment_validity_years_2022
-        };
+        // The period in force on the day of approval.
+        let years = dl.get("assessment_validity", approved).value;
         // Valid for N years from approval: the last valid day is the day before the anniversary.
         approved
             .checked_add(years.years())
@@ -456,12 +453,13 @@ impl Judge<'_> {
 
     fn validity_citation(&self) -> String {
         let dl = &self.data.deadlines;
-        match self.f.transfer.dates.assessment_approved {
-            Some(a) if a < self.data.instrument("provisions_2024").in_force => {
-                dl.assessment_validity_citation_2022.clone()
-            }
-            _ => dl.assessment_validity_citation_2024.clone(),
-        }
+        let on = self
+            .f
+            .transfer
+            .dates
+            .assessment_approved
+            .unwrap_or(self.f.as_of);
+        dl.get("assessment_validity", on).citation.clone()
     }
 
     fn obligations(&mut self, route: &str, satisfied: bool, era: Era) {
@@ -497,12 +495,15 @@ impl Judge<'_> {
                     self.oblige("pipia", cite, due, Msg::new("cn.pipia"));
                 }
                 Some(done) => {
-                    let keep = done.checked_add(dl.pipia_retention_years.years()).ok();
+                    let keep = done
+                        .checked_add(dl.get("pipia_retention", f.as_of).value.years())
+                        .ok();
                     self.oblige(
                         "pipia_retention",
-                        dl.pipia_retention_citation.clone(),
+                        dl.get("pipia_retention", f.as_of).citation.clone(),
                         keep,
-                        Msg::new("cn.pipia_retention").arg("years", dl.pipia_retention_years),
+                        Msg::new("cn.pipia_retention")
+                            .arg("years", dl.get("pipia_retention", f.as_of).value),
                     );
                 }
             }
@@ -529,10 +530,12 @@ impl Judge<'_> {
                     .mechanisms_in_place
                     .contains(&MechanismKind::StandardContract);
                 if !satisfied {
-                    let due = (era == Era::Contract2023 && f.as_of <= dl.sc_rectification_deadline)
-                        .then_some(dl.sc_rectification_deadline);
+                    let rect = dl.get("sc_rectification", f.as_of);
+                    let due = rect
+                        .date
+                        .filter(|d| era == Era::Contract2023 && f.as_of <= *d);
                     let cite = if due.is_some() {
-                        dl.sc_rectification_citation.clone()
+                        rect.citation.clone()
                     } else {
                         "Standard Contract Measures Art. 6; Certification Measures".to_string()
                     };
@@ -552,21 +555,22 @@ impl Judge<'_> {
                             Msg::new("cn.refiling_watch"),
                         ),
                         (Some(eff), None) => {
-                            let due = self.working_days(eff, dl.filing_working_days);
+                            let due = self.working_days(eff, dl.get("filing", f.as_of).value);
                             self.oblige(
                                 "filing",
-                                dl.filing_citation.clone(),
+                                dl.get("filing", f.as_of).citation.clone(),
                                 Some(due),
                                 Msg::new("cn.filing")
-                                    .arg("days", dl.filing_working_days)
+                                    .arg("days", dl.get("filing", f.as_of).value)
                                     .arg2("effective", eff.to_string(), zh_date(eff)),
                             );
                         }
                         (None, None) => self.oblige(
                             "filing",
-                            dl.filing_citation.clone(),
+                            dl.get("filing", f.as_of).citation.clone(),
                             None,
-                            Msg::new("cn.filing_undated").arg("days", dl.filing_working_days),
+                            Msg::new("cn.filing_undated")
+                                .arg("days", dl.get("filing", f.as_of).value),
                         ),
                     }
                 }
@@ -575,14 +579,14 @@ impl Judge<'_> {
                     && let Some(exp) = t.dates.certification_expires
                 {
                     let due = exp
-                        .checked_sub(dl.certification_renewal_months.months())
+                        .checked_sub(dl.get("certification_renewal", f.as_of).value.months())
                         .ok();
                     self.oblige(
                         "certification_renewal",
-                        dl.certification_renewal_citation.clone(),
+                        dl.get("certification_renewal", f.as_of).citation.clone(),
                         due,
                         Msg::new("cn.certification_renewal")
-                            .arg("months", dl.certification_renewal_months)
+                            .arg("months", dl.get("certification_renewal", f.as_of).value)
                             .arg2("date", exp.to_string(), zh_date(exp)),
                     );
                 }
@@ -593,13 +597,14 @@ impl Judge<'_> {
                     && satisfied
                 {
                     if let Some((exp, _)) = self.assessment_expiry() {
-                        let renew = self.working_days(exp, -dl.assessment_renewal_working_days);
+                        let renew =
+                            self.working_days(exp, -dl.get("assessment_renewal", f.as_of).value);
                         self.oblige(
                             "assessment_renewal",
-                            dl.assessment_renewal_citation.clone(),
+                            dl.get("assessment_renewal", f.as_of).citation.clone(),
                             Some(renew),
                             Msg::new("cn.assessment_renewal")
-                                .arg("days", dl.assessment_renewal_working_days)
+                                .arg("days", dl.get("assessment_renewal", f.as_of).value)
                                 .arg2("date", exp.to_string(), zh_date(exp)),
                         );
                         self.oblige(
@@ -780,39 +785,11 @@ impl Regime for China {
                 citation: t.citation.clone(),
             })
             .collect();
-        let dl = &d.deadlines;
-        thresholds.extend([
-            ThresholdInfo {
-                text: "filing of the standard contract after it takes effect".into(),
-                value: format!("{} working days", dl.filing_working_days),
-                citation: dl.filing_citation.clone(),
-            },
-            ThresholdInfo {
-                text: "security assessment validity (approved before 2024-03-22)".into(),
-                value: format!("{} years", dl.assessment_validity_years_2022),
-                citation: dl.assessment_validity_citation_2022.clone(),
-            },
-            ThresholdInfo {
-                text: "security assessment validity".into(),
-                value: format!("{} years", dl.assessment_validity_years_2024),
-                citation: dl.assessment_validity_citation_2024.clone(),
-            },
-            ThresholdInfo {
-                text: "extension application window before expiry".into(),
-                value: format!("{} working days", dl.assessment_renewal_working_days),
-                citation: dl.assessment_renewal_citation.clone(),
-            },
-            ThresholdInfo {
-                text: "impact assessment report retention".into(),
-                value: format!("{} years", dl.pipia_retention_years),
-                citation: dl.pipia_retention_citation.clone(),
-            },
-            ThresholdInfo {
-                text: "certification renewal before expiry".into(),
-                value: format!("{} months", dl.certification_renewal_months),
-                citation: dl.certification_renewal_citation.clone(),
-            },
-        ]);
+        thresholds.extend(d.deadlines.0.iter().map(|dl| ThresholdInfo {
+            text: format!("{} (from {})", dl.text, dl.from),
+            value: dl.value_text(),
+            citation: dl.citation.clone(),
+        }));
         RegimeInfo {
             id: "CN",
             name: "China: PIPL and the cross-border data instruments",
