@@ -15,8 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use jiff::civil::Date;
 use outbound_model::{
-    DataMap, Dataset, Exporter, MechanismKind, Origin, SensitiveClass, SubjectKind, Taxonomy,
-    Transfer,
+    DataMap, Dataset, Exporter, MechanismKind, SensitiveClass, SubjectKind, Taxonomy, Transfer,
 };
 use serde::Serialize;
 
@@ -194,7 +193,7 @@ fn contents(map: &DataMap, idx: &Index<'_>, t: &Transfer, tax: &Taxonomy) -> Con
 
 /// `outside_ftz`: computed from the zone's negative list (`ftz::resolve`), never the map's word alone.
 fn counts_towards_thresholds(t: &Transfer, _e: &Exporter, c: &Contents, outside_ftz: bool) -> bool {
-    c.personal && t.origin == Origin::Domestic && !outside_ftz
+    crate::facts::counts_towards_thresholds(c.personal, t.origin, outside_ftz)
 }
 
 /// Whether the individuals of a transfer count towards China's cumulative
@@ -419,10 +418,11 @@ pub fn assess(map: &DataMap, as_of: Date, counts: Option<&dyn CountSource>) -> A
         .map(|e| {
             let cum = per_exporter.get(&e.id).map(|f| f.cumulative.clone());
             let current = cum.as_ref().map(|c| c.current_year).unwrap_or_default();
-            let thresholds = if e.country == "CN" { threshold_lines(as_of, cum.as_ref(), e) } else { Vec::new() };
-            let note = if e.country == "CN" && e.ciio {
+            let counted = china().judges_exporter(&e.country);
+            let thresholds = if counted { threshold_lines(as_of, cum.as_ref(), e) } else { Vec::new() };
+            let note = if counted && e.ciio {
                 Some("a CIIO: every export of personal information needs a security assessment whatever the volume (Provisions Art. 7(1))".to_string())
-            } else if e.country != "CN" {
+            } else if !counted {
                 Some("no China volume thresholds apply".to_string())
             } else {
                 None
@@ -453,12 +453,7 @@ fn contributions(transfers: &[TransferAssessment], exporter: &str) -> Vec<Contri
     let mut v: Vec<Contribution> = transfers
         .iter()
         .filter(|t| t.exporter == exporter)
-        .filter(|t| {
-            let f = &t.facts;
-            f.transfer.personal_information
-                && f.transfer.origin == Origin::Domestic
-                && !(f.exporter.free_trade_zone.is_some() && f.transfer.outside_ftz_negative_list)
-        })
+        .filter(|t| t.facts.counts_towards_thresholds())
         .map(|t| Contribution {
             transfer: t.transfer.clone(),
             individuals: t.facts.transfer.individuals,
@@ -468,8 +463,8 @@ fn contributions(transfers: &[TransferAssessment], exporter: &str) -> Vec<Contri
                 .iter()
                 .find(|d| d.regime == "CN" && d.mechanism == "exempt")
                 .and_then(|d| d.reasons.first())
-                // Volume exemptions (Art. 5(4)) are counted by definition; flag only the others.
-                .filter(|r| !r.citation.contains("5(4)"))
+                // Below the thresholds (Art. 5(4)) is counted by definition; flag only the other exemptions.
+                .filter(|r| r.id != "cn.below_thresholds")
                 .map(|r| r.citation.clone()),
         })
         .collect();
@@ -486,7 +481,7 @@ fn group_summaries(map: &DataMap, exporters: &[ExporterSummary], as_of: Date) ->
         Default::default();
     for (e, s) in map.exporters.iter().zip(exporters) {
         if let Some(g) = &e.group
-            && e.country == "CN"
+            && china().judges_exporter(&e.country)
             && !e.ciio
         {
             groups.entry(g.as_str()).or_default().push((e, s));

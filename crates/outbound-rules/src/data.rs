@@ -124,6 +124,8 @@ impl Deadlines {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChinaData {
+    /// The country whose exporters the regime judges.
+    pub country: String,
     /// Instruments.
     pub instrument: Vec<Instrument>,
     /// Thresholds.
@@ -134,6 +136,11 @@ pub struct ChinaData {
 }
 
 impl ChinaData {
+    /// Whether an exporter established in `country` is judged by China's rules
+    /// (and so counts towards its volume thresholds).
+    pub fn judges_exporter(&self, country: &str) -> bool {
+        self.country == country
+    }
     /// The instrument with this id.
     pub fn instrument(&self, id: &str) -> &Instrument {
         self.instrument

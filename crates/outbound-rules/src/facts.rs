@@ -50,6 +50,26 @@ pub struct ExporterFacts {
     pub us_person: Option<bool>,
 }
 
+/// Whether a transfer's individuals count towards China's cumulative thresholds:
+/// personal information collected in China, not exempted by a free trade zone's
+/// negative list. Data outside the regime (Provisions Art. 3, 4 and 6) is recorded,
+/// not counted. The one statement of that rule; the map and the facts both ask it.
+pub fn counts_towards_thresholds(personal: bool, origin: Origin, outside_ftz: bool) -> bool {
+    personal && origin == Origin::Domestic && !outside_ftz
+}
+
+impl Facts {
+    /// [`counts_towards_thresholds`] for these facts.
+    pub fn counts_towards_thresholds(&self) -> bool {
+        let t = &self.transfer;
+        counts_towards_thresholds(
+            t.personal_information,
+            t.origin,
+            self.exporter.free_trade_zone.is_some() && t.outside_ftz_negative_list,
+        )
+    }
+}
+
 impl ExporterFacts {
     /// Whether the exporter is a U.S. person: as declared, else by its country.
     pub fn is_us_person(&self) -> bool {

@@ -717,7 +717,7 @@ impl Regime for China {
     }
 
     fn applies(&self, f: &Facts) -> bool {
-        f.exporter.country == "CN"
+        china().judges_exporter(&f.exporter.country)
     }
 
     fn evaluate(&self, f: &Facts) -> Result<Determination, RuleError> {
