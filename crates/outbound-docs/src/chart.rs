@@ -52,7 +52,7 @@ pub(crate) fn exporter_charts(
         e.thresholds
             .iter()
             .filter(|t| t.measure == measure && t.at_least > 1)
-            .map(|t| (t.at_least, s.t(&format!("route.{}", t.route))))
+            .map(|t| (t.at_least, lang.route("CN", &t.route)))
             .collect()
     };
     let title_i = format!("{} — {}", e.name, s.t("chart.individuals"));

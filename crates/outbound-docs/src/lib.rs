@@ -59,6 +59,18 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// A regime's route by its name in this language (`data/text/` of the rules
+    /// crate, the one home of route names); the id itself when unnamed.
+    pub fn route(self, regime: &str, route: &str) -> String {
+        match outbound_rules::text::route_name(regime, route) {
+            Some(n) => match self {
+                Lang::En => n.en.clone(),
+                Lang::Zh => n.zh.clone(),
+            },
+            None => route.replace('_', " "),
+        }
+    }
+
     /// `en` or `zh`.
     pub fn code(self) -> &'static str {
         match self {

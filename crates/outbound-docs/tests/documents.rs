@@ -180,8 +180,8 @@ fn html_inlines_charts_and_escapes() {
     assert!(html.contains("<table>"));
     assert_eq!(
         d.attachments.len(),
-        6,
-        "two charts for each of the three Chinese exporters"
+        8,
+        "two charts for each of the four Chinese exporters (the US company's Shanghai branch among them)"
     );
 }
 

@@ -85,43 +85,6 @@ fn every_identifier_has_words_in_both_languages() {
         "mechanism",
         MechanismKind::ALL.iter().map(|v| v.as_str()).collect(),
     );
-    // Every route any regime can return, as the regimes list them.
-    add(
-        "route",
-        outbound_rules::regime::all()
-            .iter()
-            .flat_map(|r| r.info().mechanisms.to_vec())
-            .collect(),
-    );
-    // Obligation identifiers of docs/RULES.md.
-    add(
-        "obligation",
-        vec![
-            "notice",
-            "separate_consent",
-            "pipia",
-            "pipia_retention",
-            "localisation",
-            "important_data_risk_assessment",
-            "standard_contract",
-            "filing",
-            "refiling_watch",
-            "certification_renewal",
-            "security_assessment",
-            "self_assessment",
-            "assessment_renewal",
-            "assessment_expiry",
-            "transparency",
-            "records_of_processing",
-            "verify_dpf_certification",
-            "verify_adequacy_scope",
-            "transfer_impact_assessment",
-            "inform_of_risks",
-            "notify_authority",
-            "document_assessment",
-            "put_safeguards_in_place",
-        ],
-    );
     add("risk", outbound_docs::risk::RISKS.to_vec());
     add("mitigation", outbound_docs::risk::RISKS.to_vec());
     add("level", vec!["low", "medium", "high", "very_high"]);

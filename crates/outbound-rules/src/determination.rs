@@ -39,6 +39,10 @@ pub struct Determination {
 pub struct Obligation {
     /// Stable identifier, e.g. `separate_consent`, `filing`.
     pub id: &'static str,
+    /// A short label (`filing with the provincial CAC`).
+    pub label: String,
+    /// The label in Chinese.
+    pub label_zh: String,
     /// The article it comes from, e.g. `PIPL Art. 39`.
     pub citation: String,
     /// When it is due (or, for retention, until when), if a date applies.
@@ -98,8 +102,16 @@ impl Obligation {
     ) -> Obligation {
         let t = msg.render();
         let citation = citation.into();
+        // The regime is the message's prefix (`cn.filing` → `cn`).
+        let regime = msg.id().split('.').next().unwrap_or_default();
+        let (label, label_zh) = match crate::text::obligation_label(regime, id) {
+            Some(l) => (l.en.clone(), l.zh.clone()),
+            None => (id.replace('_', " "), id.replace('_', " ")),
+        };
         Obligation {
             id,
+            label,
+            label_zh,
             citation_zh: citation_zh(&citation),
             cites: cites(&citation),
             citation,

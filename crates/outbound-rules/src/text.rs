@@ -25,6 +25,15 @@ struct TextFile {
     /// Message id (without the regime prefix) → texts.
     #[serde(default)]
     msg: BTreeMap<String, Bilingual>,
+    /// Route id → its name, as the regime's documents and pages print it.
+    #[serde(default)]
+    route: BTreeMap<String, Bilingual>,
+    /// Obligation id → a short label (the obligation's sentence is a message).
+    #[serde(default)]
+    obligation: BTreeMap<String, Bilingual>,
+    /// An instrument's full English name (a determination's `instrument`) → its Chinese title.
+    #[serde(default)]
+    instrument: BTreeMap<String, String>,
 }
 
 /// A sentence in both languages, with `{name}` placeholders.
@@ -50,12 +59,21 @@ pub const TEXT_FILES: &[(&str, &str)] = &[
 
 struct Texts {
     msgs: BTreeMap<String, Bilingual>,
+    /// `<regime>.<route id>` → name.
+    routes: BTreeMap<String, Bilingual>,
+    /// `<regime>.<obligation id>` → label.
+    labels: BTreeMap<String, Bilingual>,
+    /// Full English name → Chinese title.
+    instruments: BTreeMap<String, String>,
     /// (English prefix, Chinese name), longest prefix first.
     cites: Vec<(String, String)>,
 }
 
 static TEXTS: LazyLock<Texts> = LazyLock::new(|| {
     let mut msgs = BTreeMap::new();
+    let mut routes = BTreeMap::new();
+    let mut labels = BTreeMap::new();
+    let mut instruments = BTreeMap::new();
     let mut cites = Vec::new();
     for (regime, src) in TEXT_FILES {
         let f: TextFile = toml::from_str(src)
@@ -63,15 +81,58 @@ static TEXTS: LazyLock<Texts> = LazyLock::new(|| {
         for (k, v) in f.msg {
             msgs.insert(format!("{regime}.{k}"), v);
         }
+        for (k, v) in f.route {
+            routes.insert(format!("{regime}.{k}"), v);
+        }
+        instruments.extend(f.instrument);
+        for (k, v) in f.obligation {
+            labels.insert(format!("{regime}.{k}"), v);
+        }
         cites.extend(f.cite);
     }
     cites.sort_by_key(|(en, _)| std::cmp::Reverse(en.len()));
-    Texts { msgs, cites }
+    Texts {
+        msgs,
+        routes,
+        labels,
+        instruments,
+        cites,
+    }
 });
 
 /// Every message id known, with its texts (for tests and listings).
 pub fn messages() -> impl Iterator<Item = (&'static str, &'static Bilingual)> {
     TEXTS.msgs.iter().map(|(k, v)| (k.as_str(), v))
+}
+
+/// The name of a regime's route (`route_name("CN", "exempt")`), in both
+/// languages; `None` for a route the regime's text file does not name.
+pub fn route_name(regime: &str, route: &str) -> Option<&'static Bilingual> {
+    TEXTS
+        .routes
+        .get(&format!("{}.{route}", regime.to_ascii_lowercase()))
+}
+
+/// The short label of a regime's obligation (`obligation_label("cn", "filing")`).
+pub fn obligation_label(regime: &str, obligation: &str) -> Option<&'static Bilingual> {
+    TEXTS
+        .labels
+        .get(&format!("{}.{obligation}", regime.to_ascii_lowercase()))
+}
+
+/// A determination's `instrument` (one name, or several joined by `; `) in Chinese;
+/// a name without a Chinese title is kept as it is (a test lists none).
+pub fn instrument_zh(names: &str) -> String {
+    names
+        .split("; ")
+        .map(|n| TEXTS.instruments.get(n).map_or(n, |z| z.as_str()))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// Whether every part of a determination's `instrument` has a Chinese title.
+pub fn instrument_known(names: &str) -> bool {
+    names.split("; ").all(|n| TEXTS.instruments.contains_key(n))
 }
 
 /// Whether a message id exists.
@@ -311,6 +372,17 @@ mod tests {
             }
         }
         let _ = named;
+    }
+
+    #[test]
+    fn every_route_of_every_regime_has_a_name_in_both_languages() {
+        for r in crate::regime::all() {
+            for m in r.info().mechanisms {
+                let n = route_name(r.id(), m)
+                    .unwrap_or_else(|| panic!("{}: route {m} has no name", r.id()));
+                assert!(!n.en.is_empty() && !n.zh.is_empty(), "{}: {m}", r.id());
+            }
+        }
     }
 
     #[test]

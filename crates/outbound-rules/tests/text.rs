@@ -172,10 +172,6 @@ fn eu(v: &mut Value, to: &str) {
     v["transfer"]["recipient_country"] = to.into();
 }
 
-fn has_chinese(s: &str) -> bool {
-    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
-
 /// An English word left in a Chinese citation (`subparagraph`); names and
 /// numbers such as `Schrems II` or `(EU) 2019/419` are fine.
 fn english_word(s: &str) -> Option<&str> {
@@ -240,6 +236,7 @@ fn determinations() -> Vec<(String, Determination)> {
 fn every_reason_and_obligation_is_bilingual_with_a_known_citation() {
     for (case, d) in determinations() {
         assert!(d.regime == "CN" || d.regime == "EU", "{case}");
+        assert_bilingual(&d);
         for r in &d.reasons {
             let at = format!("{case}: reason {:?}", r.text);
             assert!(

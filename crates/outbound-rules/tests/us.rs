@@ -28,28 +28,7 @@ fn us(as_of: &str, edit: impl FnOnce(&mut Value)) -> Determination {
 }
 
 fn every_reason_in_both_languages_with_a_known_citation(d: &Determination) {
-    for r in &d.reasons {
-        assert!(!r.id.is_empty(), "{}", r.text);
-        assert!(outbound_rules::text::exists(r.id), "{}: no message", r.id);
-        assert_ne!(r.text, r.text_zh, "{}", r.id);
-        assert!(!r.text_zh.contains('{'), "{}: {}", r.id, r.text_zh);
-        assert!(
-            outbound_rules::text::citation_known(&r.citation),
-            "{}: {}",
-            r.id,
-            r.citation
-        );
-    }
-    for o in &d.obligations {
-        assert_ne!(o.text, o.text_zh, "{}", o.id);
-        assert!(!o.text.contains('{'), "{}: {}", o.id, o.text);
-        assert!(
-            outbound_rules::text::citation_known(&o.citation),
-            "{}: {}",
-            o.id,
-            o.citation
-        );
-    }
+    crate::common::assert_bilingual(d);
 }
 
 /// A covered recipient in China receiving `kind` for `n` U.S. persons.

@@ -98,8 +98,9 @@ async fn the_overview_charts_the_projected_crossing_dates() {
     let p = s.get(Some(Role::Compliance), "/?lang=en").await;
     assert_eq!(p.status, StatusCode::OK);
     let charts = svgs(&p.body);
-    // Three exporters with CN thresholds, two measures each; GDPR sets none.
-    assert_eq!(charts.len(), 6, "{}", p.body);
+    // Four exporters with CN thresholds (the US company's Shanghai branch among
+    // them), two measures each; GDPR sets none.
+    assert_eq!(charts.len(), 8, "{}", p.body);
     // Hainan: 99,950 by 23 November (day 327, 305.7 a day) reaches 100,000
     // the next day; Commerce: 9,000 sensitive (27.5 a day) needs 37 days.
     let section = |id: &str| {

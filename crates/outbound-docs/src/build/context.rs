@@ -119,7 +119,7 @@ pub(super) fn retention_text(cx: &Cx<'_, '_>, days: u32) -> String {
 }
 
 fn obligation_ctx(cx: &mut Cx<'_, '_>, o: &Obligation, src: &str) -> Value {
-    let label = cx.t(&format!("obligation.{}", o.id));
+    let label = cx.said(&o.label, &o.label_zh).to_string();
     let citation = cx.cite(&o.citation);
     let due = o.due.map(|d| {
         let text = cx.date(d);
@@ -155,8 +155,11 @@ fn determination_ctx(cx: &mut Cx<'_, '_>, ta: &TransferAssessment, d: &Determina
         .collect();
     json!({
         "regime": d.regime,
-        "instrument": d.instrument,
-        "route": cx.t(&format!("route.{}", d.mechanism)),
+        "instrument": match cx.lang {
+            Lang::En => d.instrument.clone(),
+            Lang::Zh => outbound_rules::text::instrument_zh(&d.instrument),
+        },
+        "route": cx.lang.route(d.regime, d.mechanism),
         "route_id": d.mechanism,
         "src": src,
         "satisfied": d.satisfied,

@@ -145,7 +145,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>, t: &Transfer) -> Value {
         let d = cx.date(keep_until);
         let src = cx.src.add(
             SourceKind::Data,
-            format!("outbound-rules data/cn.toml [deadlines] pipia_retention_years = {years} ({citation})"),
+            format!("outbound-rules data/cn.toml, deadline `pipia_retention` = {years} years ({citation})"),
         );
         Figure { value: d, src }
     };

@@ -37,7 +37,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
                 .filter_map(|o| o.due.map(|due| (due, o)))
                 .min_by_key(|(due, _)| *due);
             let next = next.map(|(due, o)| {
-                let mut v = format!("{} {}", cx.t(&format!("obligation.{}", o.id)), cx.date(due));
+                let mut v = format!("{} {}", cx.said(&o.label, &o.label_zh), cx.date(due));
                 if due < as_of {
                     v = cx.paren(&v, &cx.overdue(due));
                 }
@@ -56,7 +56,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
                 &src,
                 json!({
                     "regime": d.regime,
-                    "route": cx.t(&format!("route.{}", d.mechanism)),
+                    "route": cx.lang.route(d.regime, d.mechanism),
                     "status": Figure { value: status, src: dsrc.clone() },
                     "satisfied": d.satisfied,
                     "open": Figure { value: open.len().to_string(), src: dsrc.clone() },
@@ -150,7 +150,7 @@ pub(super) fn context(cx: &mut Cx<'_, '_>) -> Value {
                     "count": Figure { value: thousands(l.count), src: count_src.clone() },
                     "threshold": Figure { value: thousands(l.at_least), src: tsrc.clone() },
                     "headroom": Figure { value: headroom, src: count_src.clone() },
-                    "route": cx.t(&format!("route.{}", l.route)),
+                    "route": cx.lang.route("CN", &l.route),
                     "citation": citation,
                     "reached": l.reached,
                 })

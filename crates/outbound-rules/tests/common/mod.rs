@@ -51,3 +51,77 @@ pub(crate) fn obligation<'a>(
 ) -> Option<&'a outbound_rules::Obligation> {
     d.obligations.iter().find(|o| o.id == id)
 }
+
+/// Whether a text has Chinese characters in it.
+pub(crate) fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Everything a person reads of a determination exists in English and Chinese:
+/// the instrument, each reason and obligation (with nothing left to fill in),
+/// each obligation's label, and citations whose instruments are all known.
+pub(crate) fn assert_bilingual(d: &Determination) {
+    use outbound_rules::text;
+    let regime = d.regime.to_ascii_lowercase();
+    assert!(
+        text::instrument_known(&d.instrument),
+        "{}: instrument {:?} has no Chinese title",
+        d.regime,
+        d.instrument
+    );
+    for r in &d.reasons {
+        assert!(
+            r.id.starts_with(&format!("{regime}.")),
+            "{}: reason id {}",
+            d.regime,
+            r.id
+        );
+        assert!(text::exists(r.id), "{}: no message", r.id);
+        assert!(
+            !r.text.trim().is_empty() && !r.text.contains('{'),
+            "{}: {}",
+            r.id,
+            r.text
+        );
+        assert!(
+            has_chinese(&r.text_zh) && !r.text_zh.contains('{'),
+            "{}: {}",
+            r.id,
+            r.text_zh
+        );
+        assert!(
+            text::citation_known(&r.citation),
+            "{}: {}",
+            r.id,
+            r.citation
+        );
+        assert!(has_chinese(&r.citation_zh), "{}: {}", r.id, r.citation_zh);
+    }
+    for o in &d.obligations {
+        assert!(
+            text::obligation_label(&regime, o.id).is_some(),
+            "{}: obligation {} has no label",
+            d.regime,
+            o.id
+        );
+        assert!(
+            !o.text.trim().is_empty() && !o.text.contains('{'),
+            "{}: {}",
+            o.id,
+            o.text
+        );
+        assert!(
+            has_chinese(&o.text_zh) && !o.text_zh.contains('{'),
+            "{}: {}",
+            o.id,
+            o.text_zh
+        );
+        assert!(has_chinese(&o.label_zh), "{}: {}", o.id, o.label_zh);
+        assert!(
+            text::citation_known(&o.citation),
+            "{}: {}",
+            o.id,
+            o.citation
+        );
+    }
+}

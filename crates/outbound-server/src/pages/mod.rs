@@ -89,12 +89,32 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// A regime's route by its name in the page's language, from the rules crate
+/// (the one home of route names); the id itself when unnamed.
+pub(super) fn route_label(lang: &str, regime: &str, route: &str) -> String {
+    match outbound_rules::text::route_name(regime, route) {
+        Some(n) if lang == "zh" => n.zh.clone(),
+        Some(n) => n.en.clone(),
+        None => route.replace('_', " "),
+    }
+}
+
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         // minijinja's own `urlencode` needs a feature this crate does not build.
         env.add_filter("urlencode", |s: String| urlencode(&s));
+        env.add_function("route", |regime: String, route: String, lang: String| {
+            route_label(&lang, &regime, &route)
+        });
+        env.add_function("instrument", |name: String, lang: String| {
+            if lang == "zh" {
+                outbound_rules::text::instrument_zh(&name)
+            } else {
+                name
+            }
+        });
         for (name, src) in [
             ("base.html", include_str!("../../templates/base.html")),
             ("login.html", include_str!("../../templates/login.html")),

@@ -29,8 +29,12 @@ pub(super) struct Deadline {
     transfer_name: String,
     regime: &'static str,
     id: &'static str,
+    label: String,
+    label_zh: String,
     text: String,
+    text_zh: String,
     citation: String,
+    citation_zh: String,
 }
 
 /// The obligations of `transfers` whose due date (None: no date) passes
@@ -51,8 +55,12 @@ pub(super) fn deadlines<'a>(
                     transfer_name: t.name.clone().unwrap_or_else(|| t.transfer.clone()),
                     regime: d.regime,
                     id: o.id,
+                    label: o.label.clone(),
+                    label_zh: o.label_zh.clone(),
                     text: o.text.clone(),
+                    text_zh: o.text_zh.clone(),
                     citation: o.citation.clone(),
+                    citation_zh: o.citation_zh.clone(),
                 });
             }
         }
@@ -115,7 +123,7 @@ fn exporter_view(e: &ExporterSummary, as_of: Date, lang: &str, t: &Texts) -> ser
             .iter()
             .map(|l| Threshold {
                 at_least: l.at_least,
-                label: text(t, &format!("route_{}", l.route)).to_string(),
+                label: super::route_label(lang, "CN", &l.route),
             })
             .collect();
         let title = text(t, &format!("measure_{measure}")).to_string();
