@@ -13,6 +13,7 @@ mod ftz_grade;
 mod incident;
 mod recipient;
 mod rights;
+mod seam;
 mod risk;
 mod ru;
 mod text;
