@@ -95,6 +95,11 @@ pub struct Exporter {
     /// or services to, or monitors, people in the EU).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gdpr_applies: bool,
+    /// The sectors the entity works in, as a free-trade-zone list names them
+    /// (`tourism`, `duty_free_retail` …): a list that covers sectors then applies
+    /// by them (Provisions Art. 6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sectors: Vec<String>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]

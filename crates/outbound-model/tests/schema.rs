@@ -105,7 +105,8 @@ fn full_map() -> Value {
             "exported_this_year": {"as_of": "2026-01-31", "individuals": 10, "sensitive_individuals": 1},
             "exported_last_year": {"as_of": "2025-12-31", "individuals": 10, "sensitive_individuals": 1},
             "us_person": false,
-            "gdpr_applies": false
+            "gdpr_applies": false,
+            "sectors": ["tourism"]
         }],
         "systems": [{
             "id": "s", "name": "S", "exporter": "e", "location": "Beijing",

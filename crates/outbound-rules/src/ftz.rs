@@ -183,14 +183,29 @@ pub fn match_transfer<S: AsRef<str>, C: AsRef<str>>(
     zone: &'static Zone,
     fields: impl IntoIterator<Item = (S, C)>,
 ) -> FtzMatch {
+    match_in_sectors(zone, fields, None)
+}
+
+/// [`match_transfer`] against only the entries of the sectors an exporter
+/// declares it works in (`None`: every entry).
+pub fn match_in_sectors<S: AsRef<str>, C: AsRef<str>>(
+    zone: &'static Zone,
+    fields: impl IntoIterator<Item = (S, C)>,
+    sectors: Option<&[String]>,
+) -> FtzMatch {
+    let entries: Vec<&Entry> = zone
+        .entry
+        .iter()
+        .filter(|e| sectors.is_none_or(|s| s.contains(&e.sector)))
+        .collect();
     let mut matched = Vec::new();
     for (name, category) in fields {
         let name = name.as_ref();
         // Patterns look at the field's own name, without its dataset.
         let short = name.split_once('.').map_or(name, |(_, f)| f);
-        for e in &zone.entry {
+        for e in &entries {
             if e.matches_field(short, category.as_ref()) {
-                matched.push((e, name.to_string()));
+                matched.push((*e, name.to_string()));
             }
         }
     }
@@ -249,7 +264,11 @@ pub fn resolve(map: &DataMap, t: &Transfer, as_of: Date) -> Resolved {
             z.name_en
         )));
     }
-    let m = match_transfer(z, transfer_fields(map, t));
+    // A sector list applies by sector: once the exporter states its sectors,
+    // only their entries count and the result is computed, not declared.
+    let sectors =
+        (z.scope == Scope::Sectors && !e.sectors.is_empty()).then_some(e.sectors.as_slice());
+    let m = match_in_sectors(z, transfer_fields(map, t), sectors);
     let (outside, warning) = match (declared, m.outside, z.scope) {
         (Some(false), _, _) => (false, None),
         (Some(true), false, _) => (
@@ -261,7 +280,7 @@ pub fn resolve(map: &DataMap, t: &Transfer, as_of: Date) -> Resolved {
             )),
         ),
         (_, false, _) => (false, None),
-        (None, true, Scope::Sectors) => (
+        (None, true, Scope::Sectors) if sectors.is_none() => (
             false,
             Some(format!(
                 "no field is on {}, but the list covers only processors in the sectors it names ({}): declare `outside_ftz_negative_list: true` if the exporter is one",
@@ -313,6 +332,9 @@ pub struct Findings {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The sector an exporter names when it works in none of its zone's listed sectors.
+pub const OTHER_SECTOR: &str = "other";
+
 /// Checks every exporter's zone and every transfer's declaration against the lists on `as_of`.
 pub fn check_map(map: &DataMap, as_of: Date) -> Findings {
     let mut out = Findings::default();
@@ -321,6 +343,31 @@ pub fn check_map(map: &DataMap, as_of: Date) -> Findings {
             && zone(z).is_none()
         {
             out.errors.push(unknown_zone(e, z));
+        }
+        // A mistyped sector would read as "not in a listed sector" and exempt the
+        // data: every sector must be one the zone's list names, or `other`.
+        let z = e.free_trade_zone.as_deref().and_then(zone);
+        for s in &e.sectors {
+            let known = z.is_some_and(|z| z.sectors.contains(s));
+            if !known && s != OTHER_SECTOR {
+                let names: Vec<&str> = z
+                    .map(|z| z.sectors.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let help = match outbound_model::diag::did_you_mean(s, names.iter().copied()) {
+                    Some(d) => format!("did you mean `{d}`?"),
+                    None => format!(
+                        "name a sector of the zone's list ({}) or `{OTHER_SECTOR}`",
+                        names.join(", ")
+                    ),
+                };
+                out.errors.push(Diagnostic {
+                    loc: e.key_locs.get("sectors").unwrap_or(&e.loc).clone(),
+                    field: format!("exporter {}.sectors", e.id),
+                    code: Code::InvalidValue,
+                    message: format!("sector `{s}` is not one the free trade zone's list names"),
+                    help,
+                });
+            }
         }
     }
     for t in &map.transfers {

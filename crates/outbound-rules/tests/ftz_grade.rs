@@ -502,5 +502,50 @@ fn validate_warns_where_a_dataset_has_no_grade() {
     assert_eq!(w[0].loc.line, 8);
     assert!(w[0].help.contains("GB/T 43697-2024"), "{}", w[0].help);
     let (m, _) = map_with("", "    grade: general\n", "d.batch_no", "");
-    assert!(mapcheck::check(&m, d(NOW)).warnings.is_empty());
+    assert!(ftz::check_map(&m, d(NOW)).warnings.is_empty());
+}
+
+#[test]
+fn a_sector_list_applies_by_the_sectors_the_exporter_states() {
+    // In none of Hainan's listed sectors: outside, computed, with nothing to declare.
+    let m = valid(", free_trade_zone: hainan, sectors: [other]", "d.phone", "");
+    assert!(outside(&m, NOW));
+    assert!(ftz::check_map(&m, d(NOW)).warnings.is_empty());
+    assert!(!transfer_counts_towards_thresholds(
+        &m,
+        &m.transfers[0],
+        d(NOW)
+    ));
+    // In tourism, whose list covers contact data: inside, and counted.
+    let m = valid(
+        ", free_trade_zone: hainan, sectors: [tourism]",
+        "d.phone",
+        "",
+    );
+    assert!(!outside(&m, NOW));
+    assert!(transfer_counts_towards_thresholds(
+        &m,
+        &m.transfers[0],
+        d(NOW)
+    ));
+    // In tourism, but sending only what the tourism entry does not cover: outside.
+    let m = valid(
+        ", free_trade_zone: hainan, sectors: [tourism]",
+        "d.batch_no",
+        "",
+    );
+    assert!(outside(&m, NOW));
+}
+
+#[test]
+fn a_mistyped_sector_is_an_error_not_an_exemption() {
+    let m = valid(
+        ", free_trade_zone: hainan, sectors: [turism]",
+        "d.phone",
+        "",
+    );
+    let errors = &mapcheck::check(&m, d(NOW)).errors;
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].field, "exporter e.sectors");
+    assert!(errors[0].help.contains("tourism"), "{}", errors[0].help);
 }

@@ -28,6 +28,7 @@ pub(super) const EXPORTER: &[&str] = &[
     "exported_last_year",
     "us_person",
     "gdpr_applies",
+    "sectors",
 ];
 pub(super) const STATED: &[&str] = &["as_of", "individuals", "sensitive_individuals"];
 pub(super) const SYSTEM: &[&str] = &["id", "name", "exporter", "owner", "location"];

@@ -242,6 +242,11 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         .get_node("us_person")
         .map(|_| r.boolean(&o, "us_person", false));
     let gdpr_applies = r.boolean(&o, "gdpr_applies", false);
+    let sectors = r
+        .strings(&o, "sectors")
+        .into_iter()
+        .map(|(_, _, s)| s)
+        .collect();
     Some(Exporter {
         id: id?,
         name: name?,
@@ -254,6 +259,7 @@ fn read_exporter(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Export
         exported_last_year,
         us_person,
         gdpr_applies,
+        sectors,
         loc: o.start(&r.file),
         key_locs: o.key_locs(&r.file),
     })
@@ -366,7 +372,9 @@ fn read_grade(r: &mut Reader<'_>, o: &Obj<'_>) -> (Option<DataGrade>, Option<Str
         r.get(
             o,
             "grade_source",
-            Some("the catalogue, notice or decision that graded it core or important (DSL Art. 21)"),
+            Some(
+                "the catalogue, notice or decision that graded it core or important (DSL Art. 21)",
+            ),
         );
     }
     (grade, source)
