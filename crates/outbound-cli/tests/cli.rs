@@ -174,7 +174,7 @@ fn validate_example_is_valid() {
         .args(["validate", "examples/lumen"])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("ok: 5 file(s), 4 exporters"))
+        .stdout(predicate::str::starts_with("ok: 6 file(s), 5 exporters"))
         .stderr(predicate::str::is_empty());
 }
 
@@ -548,7 +548,12 @@ fn keys(v: &Value) -> Vec<&str> {
 }
 
 fn check_design_determination(v: &Value) {
-    assert_eq!(keys(v), ["determinations", "transfer"]);
+    assert_eq!(keys(v), ["conflicts", "determinations", "transfer"]);
+    assert_eq!(
+        v["conflicts"],
+        serde_json::json!([]),
+        "one regime, no conflict"
+    );
     assert_eq!(v["transfer"], "crm-sync");
     let dets = v["determinations"].as_array().unwrap();
     assert_eq!(dets.len(), 1, "only China judges a CN exporter: {v}");
@@ -573,8 +578,23 @@ fn check_design_determination(v: &Value) {
     assert_eq!(d["satisfied"], Value::Bool(true));
     let obligations = d["obligations"].as_array().unwrap();
     for o in obligations {
-        // Every obligation has id, citation, due and text (docs/CONTRACTS.md).
-        assert_eq!(keys(o), ["citation", "due", "id", "text"], "{o}");
+        // Every obligation has id, label, citation, due and text, in both
+        // languages, and its citation provision by provision (docs/CONTRACTS.md).
+        assert_eq!(
+            keys(o),
+            [
+                "citation",
+                "citation_zh",
+                "cites",
+                "due",
+                "id",
+                "label",
+                "label_zh",
+                "text",
+                "text_zh"
+            ],
+            "{o}"
+        );
         assert!(o["id"].is_string() && o["citation"].is_string());
         assert!(o["due"].is_null() || o["due"].is_string());
     }
@@ -587,7 +607,11 @@ fn check_design_determination(v: &Value) {
     let reasons = d["reasons"].as_array().unwrap();
     assert!(!reasons.is_empty());
     for r in reasons {
-        assert_eq!(keys(r), ["citation", "text"], "{r}");
+        assert_eq!(
+            keys(r),
+            ["citation", "citation_zh", "cites", "id", "text", "text_zh"],
+            "{r}"
+        );
         assert!(!r["text"].as_str().unwrap().is_empty());
         assert!(!r["citation"].as_str().unwrap().is_empty());
     }
@@ -945,7 +969,7 @@ fn snapshot_assess_json() {
     ]);
     let v: Value = serde_json::from_str(&s).expect("valid JSON");
     assert_eq!(v["as_of"], "2026-11-23");
-    assert_eq!(v["transfers"].as_array().unwrap().len(), 14);
+    assert_eq!(v["transfers"].as_array().unwrap().len(), 15);
     insta::assert_snapshot!("assess_lumen_json", s);
 }
 

@@ -57,6 +57,10 @@ pub struct Entry {
     pub matches: Vec<String>,
     /// `*` globs on field names, case-insensitive.
     pub field_patterns: Vec<String>,
+    /// The kinds of person (`customer`, `passenger` …) whose data the entry
+    /// covers; empty: anyone's. A sector's consumer data is not its suppliers' contacts.
+    #[serde(default)]
+    pub subjects: Vec<String>,
     /// How far the entry is confirmed.
     pub basis: String,
 }
@@ -183,14 +187,21 @@ pub fn match_transfer<S: AsRef<str>, C: AsRef<str>>(
     zone: &'static Zone,
     fields: impl IntoIterator<Item = (S, C)>,
 ) -> FtzMatch {
-    match_in_sectors(zone, fields, None)
+    match_in_sectors(
+        zone,
+        fields
+            .into_iter()
+            .map(|(n, c)| (n.as_ref().to_string(), c.as_ref().to_string(), None)),
+        None,
+    )
 }
 
 /// [`match_transfer`] against only the entries of the sectors an exporter
 /// declares it works in (`None`: every entry).
-pub fn match_in_sectors<S: AsRef<str>, C: AsRef<str>>(
+/// Fields are (`dataset.field`, category, subject kind if known).
+pub fn match_in_sectors(
     zone: &'static Zone,
-    fields: impl IntoIterator<Item = (S, C)>,
+    fields: impl IntoIterator<Item = (String, String, Option<String>)>,
     sectors: Option<&[String]>,
 ) -> FtzMatch {
     let entries: Vec<&Entry> = zone
@@ -199,12 +210,16 @@ pub fn match_in_sectors<S: AsRef<str>, C: AsRef<str>>(
         .filter(|e| sectors.is_none_or(|s| s.contains(&e.sector)))
         .collect();
     let mut matched = Vec::new();
-    for (name, category) in fields {
-        let name = name.as_ref();
+    for (name, category, subject) in fields {
+        let name = name.as_str();
         // Patterns look at the field's own name, without its dataset.
         let short = name.split_once('.').map_or(name, |(_, f)| f);
         for e in &entries {
-            if e.matches_field(short, category.as_ref()) {
+            let whose = match &subject {
+                Some(s) if !e.subjects.is_empty() => e.subjects.contains(s),
+                _ => true,
+            };
+            if whose && e.matches_field(short, &category) {
                 matched.push((*e, name.to_string()));
             }
         }
@@ -305,8 +320,8 @@ fn describe(m: &FtzMatch) -> String {
         .join(", ")
 }
 
-/// The transfer's fields as (`dataset.field`, category), `dataset.*` expanded.
-fn transfer_fields<'a>(map: &'a DataMap, t: &'a Transfer) -> Vec<(String, &'a str)> {
+/// The transfer's fields as (`dataset.field`, category, subject kind), `dataset.*` expanded.
+fn transfer_fields(map: &DataMap, t: &Transfer) -> Vec<(String, String, Option<String>)> {
     let mut out = Vec::new();
     for r in &t.fields {
         let Some(d) = map.dataset(&r.dataset) else {
@@ -317,7 +332,11 @@ fn transfer_fields<'a>(map: &'a DataMap, t: &'a Transfer) -> Vec<(String, &'a st
             .iter()
             .filter(|f| r.field == "*" || f.name == r.field)
         {
-            out.push((format!("{}.{}", d.id, f.name), f.category.as_str()));
+            out.push((
+                format!("{}.{}", d.id, f.name),
+                f.category.clone(),
+                Some(f.subject.as_str().to_string()),
+            ));
         }
     }
     out

@@ -125,6 +125,14 @@ fn every_list_file_is_loaded_and_says_how_complete_it_is() {
                 z.id,
                 e.id
             );
+            for s in &e.subjects {
+                assert!(
+                    outbound_model::SubjectKind::parse(s).is_some(),
+                    "{}.{}: `{s}` is not a subject kind",
+                    z.id,
+                    e.id
+                );
+            }
             for m in &e.matches {
                 assert!(
                     tax.get(m).is_some(),

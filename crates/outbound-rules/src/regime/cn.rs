@@ -200,7 +200,11 @@ impl Judge<'_> {
             && t.outside_ftz_negative_list
         {
             self.reason(
-                Msg::new("cn.free_trade_zone").arg("zone", zone),
+                // The zone by its list's title when Outbound has the list; as written otherwise.
+                match crate::ftz::zone(zone) {
+                    Some(z) => Msg::new("cn.free_trade_zone").arg2("zone", &z.name_en, &z.name_zh),
+                    None => Msg::new("cn.free_trade_zone").arg("zone", zone),
+                },
                 "Provisions Art. 6",
             );
             return Ok(EXEMPT);
