@@ -681,6 +681,30 @@ pub(crate) fn demo_text(
         ]);
     }
     let _ = writeln!(s, "\n{tbl}\n");
+    // Transfers several regimes judge at once, and the demands that collide.
+    for t in a.transfers.iter().filter(|t| t.determinations.len() > 1) {
+        let regimes: Vec<&str> = t.determinations.iter().map(|d| d.regime).collect();
+        let _ = writeln!(
+            s,
+            "   {} is judged by {} regimes at once ({}).",
+            t.transfer,
+            regimes.len(),
+            regimes.join(", ")
+        );
+        for c in &t.conflicts {
+            let _ = writeln!(
+                s,
+                "   - CONFLICT {} × {}: {} [{}]",
+                c.regimes[0],
+                c.regimes[1],
+                c.text,
+                c.citations.join("; ")
+            );
+        }
+    }
+    if a.transfers.iter().any(|t| t.determinations.len() > 1) {
+        s.push('\n');
+    }
     let up = upcoming(a);
     let _ = writeln!(
         s,

@@ -23,6 +23,10 @@ pub const LUMEN: &[(&str, &str)] = &[
         "examples/lumen/40-transfers-eu.yaml",
         include_str!("../../../examples/lumen/40-transfers-eu.yaml"),
     ),
+    (
+        "examples/lumen/50-us-branch.yaml",
+        include_str!("../../../examples/lumen/50-us-branch.yaml"),
+    ),
 ];
 
 /// The example as [`load_sources`](crate::load_sources) takes it.

@@ -61,7 +61,7 @@ fn example_map_is_clean() {
     let sources = lumen_sources();
     let loaded = load_sources(&sources, Taxonomy::builtin());
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert_eq!(loaded.map.transfers.len(), 14);
+    assert_eq!(loaded.map.transfers.len(), 15);
 }
 
 #[test]

@@ -794,6 +794,17 @@ impl Regime for China {
             value: dl.value_text(),
             citation: dl.citation.clone(),
         }));
+        // The free-trade-zone negative lists, each with its source and how completely it is encoded.
+        thresholds.extend(crate::ftz::zones().iter().map(|z| ThresholdInfo {
+            text: format!(
+                "negative list: {} ({} entries; {})",
+                z.name_en,
+                z.entry.len(),
+                if z.complete { "complete" } else { "partial" }
+            ),
+            value: format!("from {}", z.in_force),
+            citation: format!("Provisions Art. 6; {}", z.source),
+        }));
         RegimeInfo {
             id: "CN",
             name: "China: PIPL and the cross-border data instruments",
