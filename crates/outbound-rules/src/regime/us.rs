@@ -636,9 +636,9 @@ impl Regime for RegimeUS {
         reasons.extend(p.reasons);
         reasons.push(Reason::of(
             Msg::new("us.strictest")
-                .arg("doj", j.route.id())
-                .arg("padfa", p.route.id())
-                .arg("route", route.id()),
+                .arg2("doj", route_en(j.route.id()), route_zh(j.route.id()))
+                .arg2("padfa", route_en(p.route.id()), route_zh(p.route.id()))
+                .arg2("route", route_en(route.id()), route_zh(route.id())),
             format!("{}; {}", doj.citation, padfa.citation),
         ));
         let mut obligations = Vec::new();
@@ -759,4 +759,14 @@ mod tests {
             assert!(tax.get(&c.prefix).is_some(), "{}", c.prefix);
         }
     }
+}
+
+/// A US route by its name (data/text/us.toml `[route]`), in English.
+fn route_en(id: &str) -> String {
+    crate::text::route_name("US", id).map_or_else(|| id.to_string(), |n| n.en.clone())
+}
+
+/// The same in Chinese.
+fn route_zh(id: &str) -> String {
+    crate::text::route_name("US", id).map_or_else(|| id.to_string(), |n| n.zh.clone())
 }
