@@ -370,6 +370,14 @@ def chinese(page: Page):
     expect(page.locator("#route-state")).to_have_text("运行中")
     expect(page.locator("h2").first).to_have_text("判定结果")
     shot(page, "admin", "transfer-zh")
+    # A transfer three regimes judge: side by side, with their conflict, all in Chinese.
+    goto(page, "/transfers/us-parcels-hk")
+    expect(page.locator("#regimes tr")).to_have_count(4)
+    expect(page.locator("#conflicts")).to_contain_text("法域之间的冲突")
+    body = page.locator("main").inner_text()
+    for en in ["the recipient", "covered person", "is judged", "standard contractual clauses are"]:
+        assert en not in body, f"English {en!r} on the Chinese transfer page"
+    shot(page, "admin", "transfer-three-regimes-zh")
     goto(page, "/audit")
     expect(page.locator("h1")).to_have_text("审计日志")
     shot(page, "admin", "audit-zh")

@@ -161,6 +161,10 @@ pub struct TransferView {
     /// One determination per regime that applies, as `outbound evaluate` prints it.
     #[schema(value_type = Vec<Object>)]
     pub determinations: Vec<serde_json::Value>,
+    /// Pairs of regimes whose demands cannot both be met as declared, as
+    /// `outbound evaluate` prints them.
+    #[schema(value_type = Vec<Object>)]
+    pub conflicts: Vec<serde_json::Value>,
     /// Set when the rules could not judge the transfer.
     pub error: Option<String>,
 }
@@ -313,6 +317,11 @@ pub fn view_with(t: &TransferAssessment, suspended: bool) -> TransferView {
             .determinations
             .iter()
             .map(|d| serde_json::to_value(d).unwrap_or_default())
+            .collect(),
+        conflicts: t
+            .conflicts
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
             .collect(),
         error: t.error.clone(),
     }
