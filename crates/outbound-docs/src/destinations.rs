@@ -20,6 +20,8 @@ pub struct CountryText {
     pub redress: String,
     /// Adequacy or equivalence decisions.
     pub adequacy: String,
+    /// Why the government-access score is what it is.
+    pub access_risk_reason: String,
 }
 
 /// One destination country.
@@ -30,8 +32,6 @@ pub struct Destination {
     pub code: String,
     /// Government-access risk, 1 (low) to 5 (high), used by the risk register.
     pub access_risk: u8,
-    /// Why that score.
-    pub access_risk_reason: String,
     /// Statutes and sites.
     pub sources: Vec<String>,
     /// English text.

@@ -248,7 +248,7 @@ fn destination_ctx(cx: &mut Cx<'_, '_>, code: &str) -> Value {
                 "redress": text.redress,
                 "adequacy": text.adequacy,
                 "access_risk": Figure { value: d.access_risk.to_string(), src: src.clone() },
-                "access_risk_reason": d.access_risk_reason,
+                "access_risk_reason": text.access_risk_reason,
                 "laws": d.sources,
                 "as_of": cx.date(dests.as_of),
                 "src": src,
