@@ -500,11 +500,21 @@ impl DataMap {
     }
     /// The fields a transfer sends, resolved (`dataset.*` expanded).
     pub fn transfer_fields<'a>(&'a self, t: &'a Transfer) -> impl Iterator<Item = &'a Field> + 'a {
+        self.transfer_dataset_fields(t).map(|(_, f)| f)
+    }
+
+    /// The same, each with the dataset it belongs to.
+    pub fn transfer_dataset_fields<'a>(
+        &'a self,
+        t: &'a Transfer,
+    ) -> impl Iterator<Item = (&'a Dataset, &'a Field)> + 'a {
         t.fields.iter().flat_map(move |r| {
-            self.dataset(&r.dataset)
-                .into_iter()
-                .flat_map(|d| d.fields.iter())
-                .filter(move |f| r.field == "*" || f.name == r.field)
+            self.dataset(&r.dataset).into_iter().flat_map(move |d| {
+                d.fields
+                    .iter()
+                    .filter(move |f| r.field == "*" || f.name == r.field)
+                    .map(move |f| (d, f))
+            })
         })
     }
 }

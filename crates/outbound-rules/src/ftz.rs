@@ -322,24 +322,15 @@ fn describe(m: &FtzMatch) -> String {
 
 /// The transfer's fields as (`dataset.field`, category, subject kind), `dataset.*` expanded.
 fn transfer_fields(map: &DataMap, t: &Transfer) -> Vec<(String, String, Option<String>)> {
-    let mut out = Vec::new();
-    for r in &t.fields {
-        let Some(d) = map.dataset(&r.dataset) else {
-            continue;
-        };
-        for f in d
-            .fields
-            .iter()
-            .filter(|f| r.field == "*" || f.name == r.field)
-        {
-            out.push((
+    map.transfer_dataset_fields(t)
+        .map(|(d, f)| {
+            (
                 format!("{}.{}", d.id, f.name),
                 f.category.clone(),
                 Some(f.subject.as_str().to_string()),
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }
 
 /// Errors and warnings the lists find in a map.

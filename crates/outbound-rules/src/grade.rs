@@ -24,28 +24,16 @@ pub struct Graded {
 
 /// The fields of transfer `t` graded core or important, `dataset.*` expanded, in map order.
 pub fn carried(map: &DataMap, t: &Transfer) -> Vec<Graded> {
-    let mut out = Vec::new();
-    for r in &t.fields {
-        let Some(d) = map.dataset(&r.dataset) else {
-            continue;
-        };
-        for f in d
-            .fields
-            .iter()
-            .filter(|f| r.field == "*" || f.name == r.field)
-        {
-            if let Some((g, src)) = d.grade_of(f)
-                && g != DataGrade::General
-            {
-                out.push(Graded {
-                    field: format!("{}.{}", d.id, f.name),
-                    grade: g,
-                    source: src.map(str::to_string),
-                });
-            }
-        }
-    }
-    out
+    map.transfer_dataset_fields(t)
+        .filter_map(|(d, f)| {
+            let (grade, src) = d.grade_of(f)?;
+            (grade != DataGrade::General).then(|| Graded {
+                field: format!("{}.{}", d.id, f.name),
+                grade,
+                source: src.map(str::to_string),
+            })
+        })
+        .collect()
 }
 
 /// Whether transfer `t` carries important data: a field graded important or core,
