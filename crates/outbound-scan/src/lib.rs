@@ -80,8 +80,8 @@ mod scan;
 pub use detect::Hints;
 pub use kind::{KIND_COUNT, Kind};
 pub use mask::mask;
-pub use report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Totals};
-pub use scan::{ScanOptions, scan_paths};
+pub use report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, TableInfo, Totals};
+pub use scan::{RowScan, ScanOptions, TableScan, scan_paths};
 
 /// Progress callback: called from worker threads with the number of raw
 /// input bytes processed since the previous call (increments, so that

@@ -38,6 +38,23 @@ pub struct FileReport {
     pub bytes: u64,
     /// Per field (column, JSON key path, or `null` for free text).
     pub fields: Vec<FieldReport>,
+    /// For a database table (`format: "table"`): rows read out of how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableInfo>,
+}
+
+/// How much of a database table was read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableInfo {
+    /// Rows read and scanned (= the file entry's `records`).
+    pub rows_read: u64,
+    /// Rows in the table when it was counted.
+    pub rows_total: u64,
+    /// Whether only a sample was read (`rows_read < rows_total`).
+    pub sampled: bool,
+    /// Columns of a binary type (bytea, BLOB): not scanned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binary_columns: Vec<String>,
 }
 
 /// Per-field counts and classification.

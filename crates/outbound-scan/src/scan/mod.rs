@@ -29,8 +29,11 @@ mod jsonl;
 mod merge;
 #[cfg(feature = "parquet")]
 mod parquet;
+mod rows;
 mod text;
 mod walk;
+
+pub use rows::{RowScan, TableScan};
 
 /// What to scan and how.
 #[derive(Clone, Default)]
