@@ -1,0 +1,284 @@
+//! SQLite databases written by the test from the synthetic corpus.
+
+use std::path::Path;
+
+use outbound_scan_db::{DbScanOptions, scan_databases, suggest_datasets};
+use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
+
+use crate::common::{Corpus, assert_no_raw_values, corpus, load_with_map, scan_as_file, summary};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A database with `customers` (the corpus, `created_ms` as INTEGER,
+/// `amount` as REAL, a BLOB `photo`, empty cells as NULL) and `orders`
+/// (an order number and a buyer's mobile).
+fn make_db(path: &Path, c: &Corpus) {
+    rt().block_on(async {
+        let url = format!("sqlite:{}?mode=rwc", path.display());
+        let mut conn = SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE customers (name TEXT, id_no TEXT, mobile TEXT, email TEXT, \
+               card_no TEXT, order_no TEXT, created_ms INTEGER, amount REAL, note TEXT, photo BLOB);
+             CREATE TABLE orders (order_no TEXT, buyer_mobile TEXT);
+             CREATE VIEW v AS SELECT mobile FROM customers;",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        for r in &c.rows {
+            let mut q = sqlx::query(
+                "INSERT INTO customers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            );
+            for v in &r[..6] {
+                q = q.bind(v.as_str());
+            }
+            q = q
+                .bind(r[6].parse::<i64>().unwrap())
+                .bind(r[7].parse::<f64>().unwrap())
+                .bind(r[8].as_str())
+                .bind(vec![0xffu8, 0xd8, 0x13, 0x80]);
+            q.execute(&mut *tx).await.unwrap();
+            sqlx::query("INSERT INTO orders VALUES (?1, ?2)")
+                .bind(r[5].as_str())
+                .bind(r[2].as_str())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        sqlx::query(AssertSqlSafe("PRAGMA journal_mode = DELETE"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+}
+
+fn url(p: &Path) -> String {
+    format!("sqlite:{}", p.display())
+}
+
+#[test]
+fn full_scan_reports_each_column_as_the_csv_scan_does() {
+    let c = corpus(600, 21);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    make_db(&db, &c);
+    let opts = DbScanOptions {
+        full: true,
+        ..Default::default()
+    };
+    let r = scan_databases(&[url(&db)], &opts).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let paths: Vec<&str> = r.files.iter().map(|f| f.path.as_str()).collect();
+    let u = url(&db);
+    assert_eq!(paths, [format!("{u}#customers"), format!("{u}#orders")]);
+    let t = &r.files[0];
+    assert_eq!(t.format, "table");
+    assert_eq!(t.records, 600);
+    let info = t.table.as_ref().unwrap();
+    assert_eq!(
+        (info.rows_read, info.rows_total, info.sampled),
+        (600, 600, false)
+    );
+    assert_eq!(info.binary_columns, ["photo"]);
+
+    // Kinds per column as in the ground truth, and exactly what the same
+    // rows give as a CSV file.
+    let file = scan_as_file(&c);
+    assert_eq!(summary(t, &["photo"]), summary(&file.files[0], &[]));
+    for (col, kinds) in &c.truth.fields {
+        let f = t
+            .fields
+            .iter()
+            .find(|f| f.field.as_deref() == Some(col))
+            .unwrap();
+        assert_eq!(
+            &f.kinds,
+            &kinds.iter().map(|(k, v)| (*k, *v)).collect(),
+            "{col}"
+        );
+    }
+    let photo = t
+        .fields
+        .iter()
+        .find(|f| f.field.as_deref() == Some("photo"))
+        .unwrap();
+    assert_eq!(photo.non_empty, 0);
+    let id = t
+        .fields
+        .iter()
+        .find(|f| f.field.as_deref() == Some("id_no"))
+        .unwrap();
+    assert_eq!(id.category, Some("identity.national_id"));
+
+    // The second table: the buyer's mobile, named by its column.
+    let o = &r.files[1];
+    let m = o
+        .fields
+        .iter()
+        .find(|f| f.field.as_deref() == Some("buyer_mobile"))
+        .unwrap();
+    assert_eq!(
+        m.kinds.get("cn_mobile"),
+        c.truth.fields["mobile"].get("cn_mobile")
+    );
+
+    // Individuals over both tables: the resident IDs.
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
+    assert_eq!(r.individuals.distinct, c.truth.distinct_ids);
+}
+
+#[test]
+fn the_default_reads_a_bounded_sample_and_says_so() {
+    let c = corpus(500, 22);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    make_db(&db, &c);
+    let opts = DbScanOptions {
+        sample_rows: 120,
+        ..Default::default()
+    };
+    let r = scan_databases(&[url(&db)], &opts).unwrap();
+    for t in &r.files {
+        assert_eq!(t.records, 120, "{}", t.path);
+        let info = t.table.as_ref().unwrap();
+        assert_eq!(
+            (info.rows_read, info.rows_total, info.sampled),
+            (120, 500, true)
+        );
+        assert!(t.fields.iter().all(|f| f.non_empty <= 120));
+    }
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["files"][0]["table"]["sampled"], true);
+    assert_eq!(json["files"][0]["table"]["rows_total"], 500);
+
+    // The default bound (10,000) is above this table: everything is read.
+    let r = scan_databases(&[url(&db)], &DbScanOptions::default()).unwrap();
+    let info = r.files[0].table.as_ref().unwrap();
+    assert_eq!(
+        (info.rows_read, info.rows_total, info.sampled),
+        (500, 500, false)
+    );
+    assert_eq!(outbound_scan_db::DEFAULT_SAMPLE_ROWS, 10_000);
+}
+
+#[test]
+fn the_database_file_is_left_untouched() {
+    let c = corpus(200, 23);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ro.db");
+    make_db(&db, &c);
+    let listing = |d: &Path| {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    let (before, mtime, files) = (
+        std::fs::read(&db).unwrap(),
+        std::fs::metadata(&db).unwrap().modified().unwrap(),
+        listing(dir.path()),
+    );
+    // Even when the URL asks for read-write-create mode.
+    for u in [url(&db), format!("sqlite://{}?mode=rwc", db.display())] {
+        let r = scan_databases(&[u], &DbScanOptions::default()).unwrap();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), mtime);
+    assert_eq!(listing(dir.path()), files);
+}
+
+#[test]
+fn no_raw_value_leaves_the_scan() {
+    let c = corpus(300, 24);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("raw.db");
+    make_db(&db, &c);
+    let r = scan_databases(&[url(&db)], &DbScanOptions::default()).unwrap();
+    let json = serde_json::to_string(&r).unwrap();
+    assert_no_raw_values(&c, &json);
+    assert_no_raw_values(&c, &suggest_datasets(&r, "customer"));
+}
+
+#[test]
+fn tables_are_picked_by_glob() {
+    let c = corpus(50, 25);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    make_db(&db, &c);
+    for (pats, want) in [
+        (vec!["ord*"], vec!["orders"]),
+        (vec!["main.cust*"], vec!["customers"]),
+        (vec!["x", "customers"], vec!["customers"]),
+        (vec!["nothing"], vec![]),
+    ] {
+        let opts = DbScanOptions {
+            tables: pats.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let r = scan_databases(&[url(&db)], &opts).unwrap();
+        let got: Vec<&str> = r
+            .files
+            .iter()
+            .map(|f| f.path.rsplit_once('#').unwrap().1)
+            .collect();
+        assert_eq!(got, want, "{pats:?}");
+    }
+    let bad = DbScanOptions {
+        tables: vec!["[".into()],
+        ..Default::default()
+    };
+    let e = scan_databases(&[url(&db)], &bad).unwrap_err();
+    assert!(e.0.contains("--table"), "{e}");
+}
+
+#[test]
+fn suggest_writes_a_datasets_block_the_map_loads() {
+    let c = corpus(100, 26);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    make_db(&db, &c);
+    let r = scan_databases(&[url(&db)], &DbScanOptions::default()).unwrap();
+    let block = suggest_datasets(&r, "customer");
+    assert!(block.starts_with("datasets:\n"), "{block}");
+    let map = load_with_map(&block, "crm");
+    let ids: Vec<&str> = map.datasets.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["customers", "orders"]);
+    let customers = &map.datasets[0];
+    assert_eq!(customers.system, "crm");
+    let cat = |name: &str| {
+        customers
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.category.as_str())
+    };
+    assert_eq!(cat("id_no"), Some("identity.national_id"));
+    assert_eq!(cat("mobile"), Some("contact.phone"));
+    assert_eq!(cat("email"), Some("contact.email"));
+    assert_eq!(cat("photo"), Some("operational"));
+}
+
+#[test]
+fn a_missing_or_unreadable_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.db");
+    let e = scan_databases(&[url(&missing)], &DbScanOptions::default()).unwrap_err();
+    assert!(e.0.contains(&url(&missing)), "{e}");
+    assert!(!missing.exists());
+
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not a database, just text\n".repeat(200)).unwrap();
+    let e = scan_databases(&[url(&junk)], &DbScanOptions::default()).unwrap_err();
+    assert!(e.0.contains(&url(&junk)), "{e}");
+}
