@@ -23,12 +23,23 @@ pub(crate) enum ScanFormat {
     Json,
 }
 
-/// Scan files for personal information (CSV/TSV, JSON, JSON lines, text; gzip/zstd).
+/// Scan files for personal information (CSV/TSV, JSON, JSON lines, text; gzip/zstd),
+/// or the tables of a database (`sqlite:PATH`, `postgres://…`, read-only).
 #[derive(clap::Args, Debug)]
 pub(crate) struct ScanArgs {
-    /// Files or directories to scan; `-` reads standard input.
+    /// Files or directories to scan; `-` reads standard input; or databases:
+    /// `sqlite:PATH`, `postgres://USER@HOST/DB` (opened read-only).
     #[arg(required = true)]
     pub(crate) paths: Vec<PathBuf>,
+    /// Database tables to scan: a glob on `table` or `schema.table` (repeatable; default all).
+    #[arg(long = "table", value_name = "PATTERN")]
+    pub(crate) tables: Vec<String>,
+    /// Rows read per database table (the first N); the report says when it is a sample.
+    #[arg(long, value_name = "N", default_value_t = outbound_scan_db::DEFAULT_SAMPLE_ROWS)]
+    pub(crate) sample_rows: u64,
+    /// Read every row of every database table instead of a sample.
+    #[arg(long)]
+    pub(crate) full: bool,
     /// Only scan files under directories matching this glob (repeatable).
     #[arg(long)]
     pub(crate) include: Vec<String>,
@@ -123,7 +134,37 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             .clone()
             .map(|b| Arc::new(move |n: u64| b.inc(n)) as Arc<dyn Fn(u64) + Send + Sync>),
     };
-    let report = scan_paths(&args.paths, &opts);
+    let dbs: Vec<String> = args
+        .paths
+        .iter()
+        .filter_map(|p| p.to_str())
+        .filter(|p| outbound_scan_db::is_database_url(p))
+        .map(String::from)
+        .collect();
+    if !dbs.is_empty() && dbs.len() != args.paths.len() {
+        eprintln!("error: scan databases and files in separate runs");
+        return Ok(2);
+    }
+    let report = if dbs.is_empty() {
+        scan_paths(&args.paths, &opts)
+    } else {
+        let db_opts = outbound_scan_db::DbScanOptions {
+            scan: opts,
+            tables: args.tables.clone(),
+            sample_rows: args.sample_rows,
+            full: args.full,
+        };
+        match outbound_scan_db::scan_databases(&dbs, &db_opts) {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(b) = &bar {
+                    b.finish_and_clear();
+                }
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
+        }
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -164,7 +205,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    if args.suggest {
+    if args.suggest && !dbs.is_empty() {
+        outln!("# tables found (review before adding to the data map):")?;
+        out!(
+            "{}",
+            outbound_scan_db::suggest_datasets(&report, "customer")
+        )?;
+    } else if args.suggest {
         outln!("# fields found (review before adding to the data map):")?;
         out!(
             "{}",
@@ -237,6 +284,19 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
             f.records,
             f.bytes
         )?;
+        if let Some(t) = &f.table {
+            let binary = if t.binary_columns.is_empty() {
+                String::new()
+            } else {
+                format!("; binary, not scanned: {}", t.binary_columns.join(", "))
+            };
+            let read = if t.sampled {
+                format!("sample: first {} of {} rows", t.rows_read, t.rows_total)
+            } else {
+                format!("all {} rows", t.rows_total)
+            };
+            outln!("  ({read}{binary})")?;
+        }
         let with_samples = f.fields.iter().any(|x| !x.samples.is_empty());
         let mut head = vec!["field", "kinds", "non-empty", "share", "category"];
         if with_samples {

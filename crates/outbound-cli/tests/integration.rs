@@ -12,6 +12,7 @@ mod incident_cli;
 mod recipient_cli;
 mod report_cli;
 mod request_cli;
+mod scan_db_cli;
 mod serve_cli;
 mod snapshot_cli;
 mod store_cli;

@@ -1,0 +1,175 @@
+//! `outbound scan sqlite:…` and `outbound scan postgres://…`: tables
+//! reported like files, a bounded sample by default, no value and no
+//! password in any output, clear errors with a non-zero exit.
+
+use std::path::Path;
+
+use sqlx::{Connection, SqliteConnection};
+
+use crate::common::outbound;
+
+/// A SQLite database with `customers` from the synthetic corpus; returns
+/// the values that must never be printed (IDs, mobiles, e-mails).
+fn make_db(path: &Path, rows: usize) -> Vec<String> {
+    let (csv, _) = outbound_scan::corpus::csv_bytes(rows, 41);
+    let mut rdr = csv::Reader::from_reader(&csv[..]);
+    let rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite:{}?mode=rwc", path.display());
+        let mut c = SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE customers (name TEXT, id_no TEXT, mobile TEXT, email TEXT, \
+             card_no TEXT, order_no TEXT, created_ms INTEGER, amount TEXT, note TEXT)",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        let mut tx = c.begin().await.unwrap();
+        for r in &rows {
+            let mut q = sqlx::query("INSERT INTO customers VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+            for v in r {
+                q = q.bind(v.as_str());
+            }
+            q.execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        c.close().await.unwrap();
+    });
+    rows.iter()
+        .flat_map(|r| [r[1].clone(), r[2].clone(), r[3].clone(), r[4].clone()])
+        .collect()
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = outbound().args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn sqlite_tables_are_scanned_as_a_bounded_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let raw = make_db(&db, 200);
+    let url = format!("sqlite:{}", db.display());
+    let (code, out, err) = run(&["scan", &url, "--format", "json", "--sample-rows", "50"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["files"][0];
+    assert_eq!(f["path"], format!("{url}#customers"));
+    assert_eq!(f["format"], "table");
+    assert_eq!(f["records"], 50);
+    assert_eq!(f["table"]["rows_read"], 50);
+    assert_eq!(f["table"]["rows_total"], 200);
+    assert_eq!(f["table"]["sampled"], true);
+    let id = f["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["field"] == "id_no")
+        .unwrap();
+    assert_eq!(id["classified_as"], "cn_resident_id");
+    assert!(v["totals"]["kinds"]["cn_mobile"].as_u64().unwrap() > 0);
+
+    // The table view says it is a sample; --full reads everything.
+    let (code, table, err) = run(&["scan", &url, "--sample-rows", "50", "--samples", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("sample: first 50 of 200 rows"), "{table}");
+    let (_, full, _) = run(&["scan", &url, "--full", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&full).unwrap();
+    assert_eq!(v["files"][0]["records"], 200);
+    assert_eq!(v["files"][0]["table"]["sampled"], false);
+
+    for text in [&out, &err, &table, &full] {
+        for r in &raw {
+            assert!(!text.contains(r.as_str()), "a raw value was printed");
+        }
+    }
+}
+
+#[test]
+fn sqlite_suggest_prints_a_datasets_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let raw = make_db(&db, 30);
+    let url = format!("sqlite://{}", db.display());
+    let (code, out, err) = run(&["scan", &url, "--suggest", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let block = &out[out.find("datasets:\n").expect(&out)..];
+    assert!(block.contains("  - id: customers\n"), "{block}");
+    assert!(
+        block.contains("{name: id_no, category: identity.national_id"),
+        "{block}"
+    );
+    let text = format!(
+        "version: 1\n\
+         exporters: [{{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}}]\n\
+         systems: [{{id: crm, name: S, exporter: e, owner: {{type: person, name: O}}}}]\n{block}"
+    );
+    let l = outbound_model::load_sources(
+        &[("m.yaml".into(), text)],
+        outbound_model::Taxonomy::builtin(),
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert_eq!(l.map.datasets.len(), 1);
+    for r in &raw {
+        assert!(!out.contains(r.as_str()));
+    }
+}
+
+#[test]
+fn bad_databases_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite:{}", dir.path().join("none.db").display());
+    let (code, _, err) = run(&["scan", &missing]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("cannot open {missing}")), "{err}");
+
+    let (code, _, err) = run(&["scan", &missing, "Cargo.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("separate runs"), "{err}");
+
+    // A password in the URL is never echoed, not even when the server is
+    // unreachable.
+    let secret = "Zq7-hunter2-secret";
+    let url = format!("postgres://scanner:{secret}@127.0.0.1:9/crm");
+    let (code, out, err) = run(&["scan", &url]);
+    assert_eq!(code, 2);
+    assert!(err.contains("postgres://127.0.0.1:9/crm"), "{err}");
+    assert!(!err.contains(secret) && !out.contains(secret), "{err}");
+}
+
+#[test]
+fn postgres_with_a_password_in_the_url() {
+    let Ok(base) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
+        eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
+        return;
+    };
+    // The test cluster trusts local connections: the password is ignored.
+    let secret = "Pw-77-never-printed";
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    let url = format!("{scheme}://{user}:{secret}@{rest}");
+    let (code, out, err) = run(&[
+        "scan",
+        &url,
+        "--table",
+        "no_such_schema_zz.*",
+        "--format",
+        "json",
+        "--suggest",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"files\": []"), "{out}");
+    assert!(!out.contains(secret) && !err.contains(secret));
+}
