@@ -217,6 +217,17 @@ fn table_info(read: u64, total: u64, binary_columns: Vec<String>) -> TableInfo {
     }
 }
 
+/// A driver error for a message: the database's own message without the
+/// server's source line that PostgreSQL errors display (`at line 768` read
+/// as a line of the user's input), and never the error's detail (which
+/// can quote values).
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => format!("error returned from database: {}", d.message()),
+        other => other.to_string(),
+    }
+}
+
 /// `"name"` with inner quotes doubled: an SQL identifier in both dialects.
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

@@ -13,24 +13,29 @@ use outbound_scan::RowScan;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::{Filter, display_url, quote_ident, table_info};
+use crate::{Filter, describe, display_url, quote_ident, table_info};
 
 /// A read-only session on the database `url` names.
 pub(crate) async fn open(url: &str) -> Result<PgConnection, String> {
     let shown = display_url(url);
     let opts = PgConnectOptions::from_str(url)
-        .map_err(|e| format!("{shown} is not a usable PostgreSQL URL: {e}"))?
+        .map_err(|e| format!("{shown} is not a usable PostgreSQL URL: {}", describe(&e)))?
         .options([("default_transaction_read_only", "on")])
         .application_name("outbound-scan")
         .disable_statement_logging();
     let mut conn = opts
         .connect()
         .await
-        .map_err(|e| format!("cannot connect to {shown}: {e}"))?;
+        .map_err(|e| format!("cannot connect to {shown}: {}", describe(&e)))?;
     sqlx::query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         .execute(&mut conn)
         .await
-        .map_err(|e| format!("cannot make the session on {shown} read-only: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "cannot make the session on {shown} read-only: {}",
+                describe(&e)
+            )
+        })?;
     Ok(conn)
 }
 
@@ -47,7 +52,12 @@ pub(crate) async fn scan(
         let mut tx = conn
             .begin_with("BEGIN TRANSACTION READ ONLY")
             .await
-            .map_err(|e| format!("cannot begin a read-only transaction on {shown}: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot begin a read-only transaction on {shown}: {}",
+                    describe(&e)
+                )
+            })?;
         let t = sqlx::query_as(
             "SELECT c.oid::int8, n.nspname::text, c.relname::text \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -58,7 +68,7 @@ pub(crate) async fn scan(
         )
         .fetch_all(&mut *tx)
         .await
-        .map_err(|e| format!("cannot list the tables of {shown}: {e}"))?;
+        .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
         let _ = tx.rollback().await;
         t
     };
@@ -84,7 +94,7 @@ async fn table(
     let mut tx = conn
         .begin_with("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
-        .map_err(|e| format!("cannot begin a read-only transaction: {e}"))?;
+        .map_err(|e| format!("cannot begin a read-only transaction: {}", describe(&e)))?;
     // Binary: bytea, a domain over it, or an array of it.
     let cols: Vec<(String, bool)> = sqlx::query_as(
         "SELECT a.attname::text, \
@@ -97,7 +107,7 @@ async fn table(
     .bind(oid)
     .fetch_all(&mut *tx)
     .await
-    .map_err(|e| format!("cannot read its columns: {e}"))?;
+    .map_err(|e| format!("cannot read its columns: {}", describe(&e)))?;
     let binary: Vec<String> = cols
         .iter()
         .filter(|(_, b)| *b)
@@ -117,7 +127,7 @@ async fn table(
     let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {qt}")))
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| format!("cannot count its rows: {e}"))?;
+        .map_err(|e| format!("cannot count its rows: {}", describe(&e)))?;
     let select = exprs.join(", ");
     let sql = match limit {
         Some(n) => format!("SELECT {select} FROM {qt} LIMIT {n}"),
@@ -140,7 +150,7 @@ async fn table(
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    failure = Some(e.to_string());
+                    failure = Some(describe(&e));
                     break;
                 }
             }

@@ -9,13 +9,13 @@ use outbound_scan::RowScan;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::{Filter, display_url, quote_ident, table_info};
+use crate::{Filter, describe, display_url, quote_ident, table_info};
 
 /// A read-only connection to the database `url` names.
 pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
     let shown = display_url(url);
     let opts = SqliteConnectOptions::from_str(url)
-        .map_err(|e| format!("{shown} is not a usable SQLite URL: {e}"))?
+        .map_err(|e| format!("{shown} is not a usable SQLite URL: {}", describe(&e)))?
         // After parsing: `?mode=rwc` in the URL cannot make it writable.
         .read_only(true)
         .create_if_missing(false)
@@ -23,11 +23,11 @@ pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
     let mut conn = opts
         .connect()
         .await
-        .map_err(|e| format!("cannot open {shown}: {e}"))?;
+        .map_err(|e| format!("cannot open {shown}: {}", describe(&e)))?;
     sqlx::query("PRAGMA query_only = ON")
         .execute(&mut conn)
         .await
-        .map_err(|e| format!("cannot make {shown} query-only: {e}"))?;
+        .map_err(|e| format!("cannot make {shown} query-only: {}", describe(&e)))?;
     Ok(conn)
 }
 
@@ -46,7 +46,7 @@ pub(crate) async fn scan(
     )
     .fetch_all(&mut conn)
     .await
-    .map_err(|e| format!("cannot list the tables of {shown}: {e}"))?;
+    .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
     for name in tables.iter().filter(|t| filter.allows(Some("main"), t)) {
         let path = format!("{shown}#{name}");
         if let Err(e) = table(&mut conn, name, &path, limit, scan).await {
@@ -67,13 +67,13 @@ async fn table(
     let mut tx = conn
         .begin()
         .await
-        .map_err(|e| format!("cannot begin a read transaction: {e}"))?;
+        .map_err(|e| format!("cannot begin a read transaction: {}", describe(&e)))?;
     let cols: Vec<(String, String)> =
         sqlx::query_as("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
             .bind(name)
             .fetch_all(&mut *tx)
             .await
-            .map_err(|e| format!("cannot read its columns: {e}"))?;
+            .map_err(|e| format!("cannot read its columns: {}", describe(&e)))?;
     let binary: Vec<String> = cols
         .iter()
         .filter(|(_, ty)| ty.to_ascii_uppercase().contains("BLOB"))
@@ -95,7 +95,7 @@ async fn table(
     let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {qt}")))
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| format!("cannot count its rows: {e}"))?;
+        .map_err(|e| format!("cannot count its rows: {}", describe(&e)))?;
     let select = if exprs.is_empty() {
         "NULL".to_string()
     } else {
@@ -123,7 +123,7 @@ async fn table(
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    failure = Some(e.to_string());
+                    failure = Some(describe(&e));
                     break;
                 }
             }
