@@ -98,4 +98,12 @@ mod tests {
         assert!(!is_valid("12345"));
         assert!(!is_valid("未知"));
     }
+
+    #[test]
+    fn common_surnames_missed_on_faker_names() {
+        // Frequent surnames that Faker's zh_CN names use and the list lacked.
+        for n in ["傅强", "洪飞", "赖鑫", "萧小红", "阎玉梅"] {
+            assert!(is_valid(n), "{n}");
+        }
+    }
 }

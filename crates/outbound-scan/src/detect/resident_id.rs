@@ -162,6 +162,14 @@ pub fn region_fits_birth_year(code: &[u8], birth_year: u32) -> bool {
     }
 }
 
+/// The address code of the residence permits for Taiwan residents
+/// (港澳台居民居住证申领发放办法, 2018: Hong Kong 810000, Macao 820000,
+/// Taiwan 830000). 810000 and 820000 are GB/T 2260 codes; 830000 is not
+/// (Taiwan's is 710000) and is accepted for 18-character numbers only —
+/// not for [`is_region`], which the USCC check shares. Permits are issued
+/// from 2018 to people of every age: no birth-year limit.
+const TAIWAN_PERMIT: &[u8; 6] = b"830000";
+
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
 
@@ -197,7 +205,7 @@ pub fn check18(s: &[u8]) -> Id18 {
         return Id18::Invalid;
     }
     let year = num(&s[6..10]);
-    if !is_region(&s[..6])
+    if !(is_region(&s[..6]) || s[..6] == *TAIWAN_PERMIT)
         || !valid_birth_date(year, num(&s[10..12]), num(&s[12..14]))
         || !region_fits_birth_year(&s[..6], year)
     {
@@ -331,6 +339,16 @@ mod tests {
         assert!(valid15(b"110103131231001"));
         assert!(!valid15(b"110201870101001"));
         assert!(valid15(b"110201860101001"));
+    }
+
+    #[test]
+    fn residence_permit_numbers() {
+        // Hong Kong, Macao and Taiwan residents' residence permits.
+        assert!(is_valid(&id("810000", "19700101")));
+        assert!(is_valid(&id("820000", "20050101")));
+        assert!(is_valid(&id("830000", "19830708")));
+        assert!(!is_region(b"830000"));
+        assert!(!valid15(b"830000830708001"));
     }
 
     #[test]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Precision and recall of the scanner on Faker zh_CN values (issue 13):
+# names, addresses, mobiles, resident IDs (Faker's ssn) and e-mails, plus
+# negatives (company names, job titles, sentences, words, product-like
+# strings, cities, provinces), all synthetic. Figures in docs/ACCURACY.md.
+#
+#   scripts/accuracy-faker.sh [N] [SEED]      (defaults 2000 and 42)
+#
+# Makes target/py-venv with Faker from PyPI if missing, writes
+# target/faker/labelled.tsv (not committed) and prints Markdown tables.
+# FAKER_VERSION pins Faker (default: the version the figures were taken with).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-2000}"
+SEED="${2:-42}"
+FAKER_VERSION="${FAKER_VERSION:-40.63.0}"
+VENV=target/py-venv
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c "import faker, sys; sys.exit(faker.VERSION != '$FAKER_VERSION')" 2>/dev/null; then
+    "$VENV/bin/pip" install -q "Faker==$FAKER_VERSION"
+fi
+mkdir -p target/faker
+"$VENV/bin/python" scripts/faker_labelled.py "$N" "$SEED" target/faker/labelled.tsv
+cargo run -q --release -p outbound-scan --example accuracy_faker -- target/faker/labelled.tsv

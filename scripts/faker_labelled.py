@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Write a labelled TSV of Faker zh_CN values for the scanner's accuracy
+measurement on text nobody in this project wrote (issue 13).
+
+Usage: faker_labelled.py N SEED OUT.tsv
+
+Each kind gets N values from Faker's zh_CN provider, with a fixed seed so
+that the same Faker version writes the same file. Columns (tab-separated,
+after a `#` comment header and a column header):
+
+  kind    the scanner kind id the value is (person_name, address, cn_mobile,
+          cn_resident_id, email), or `none` for a negative that must not be
+          reported as any kind
+  value   the Faker value
+  header  the column name it would have in a real export (the hint)
+  source  the Faker provider method
+  keyword the Chinese label that would introduce it in free text
+          (`姓名：…`, `地址：…`, `公司：…`)
+
+All values are synthetic (Faker's generators); nothing here is real data.
+The output is not committed: scripts/accuracy-faker.sh regenerates it.
+"""
+import random
+import sys
+
+import faker
+from faker import Faker
+
+
+def main(n, seed, out):
+    fake = Faker('zh_CN')
+    Faker.seed(seed)
+    rnd = random.Random(seed)
+
+    def product():
+        # Product-like strings: a word, a model code with digits and letters.
+        return '%s%s %s-%d' % (fake.word(), fake.word(), rnd.choice(['X', 'Pro', 'GT', 'A', 'M']),
+                               rnd.randint(10, 99999))
+
+    positives = [
+        ('person_name', 'name', 'name', '姓名', fake.name),
+        ('person_name', '姓名', 'name', '联系人', fake.name),
+        ('address', 'address', 'address', '地址', fake.address),
+        ('cn_mobile', 'mobile', 'phone_number', '手机', fake.phone_number),
+        ('cn_resident_id', 'id_no', 'ssn', '身份证号', fake.ssn),
+        ('email', 'email', 'email', '邮箱', fake.email),
+    ]
+    negatives = [
+        ('company', 'company', '公司', fake.company),
+        ('job_title', 'job', '职位', fake.job),
+        ('remark', 'sentence', '备注', fake.sentence),
+        ('tag', 'word', '标签', fake.word),
+        ('tags', 'words', '标签', lambda: ''.join(fake.words(nb=rnd.randint(2, 3)))),
+        ('product', 'word+model', '产品', product),
+        ('city', 'city', '城市', fake.city),
+        ('province', 'province', '省份', fake.province),
+    ]
+    with open(out, 'w', encoding='utf-8') as f:
+        f.write('# Faker %s zh_CN, %d values per generator, seed %d (synthetic).\n'
+                % (faker.VERSION, n, seed))
+        f.write('kind\tvalue\theader\tsource\tkeyword\n')
+        for kind, header, source, kw, gen in positives:
+            for _ in range(n):
+                f.write('%s\t%s\t%s\tfaker.%s\t%s\n' % (kind, clean(gen()), header, source, kw))
+        for header, source, kw, gen in negatives:
+            for _ in range(n):
+                f.write('none\t%s\t%s\tfaker.%s\t%s\n' % (clean(gen()), header, source, kw))
+
+
+def clean(v):
+    # Faker's addresses have no tabs or newlines, but be safe for TSV.
+    return ' '.join(str(v).split())
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
