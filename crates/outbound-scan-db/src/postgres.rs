@@ -139,15 +139,15 @@ async fn table(
     let mut failure = None;
     {
         let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *tx);
-        let mut cells: Vec<Option<String>> = Vec::with_capacity(n);
         loop {
             match rows.try_next().await {
-                Ok(Some(row)) => {
-                    cells.clear();
-                    cells
-                        .extend((0..n).map(|i| row.try_get::<Option<String>, _>(i).ok().flatten()));
-                    t.row(cells.iter().map(|c| c.as_deref().map(str::as_bytes)));
-                }
+                // Cells borrowed from the row: no copy per value.
+                Ok(Some(row)) => t.row((0..n).map(|i| {
+                    row.try_get::<Option<&str>, _>(i)
+                        .ok()
+                        .flatten()
+                        .map(str::as_bytes)
+                })),
                 Ok(None) => break,
                 Err(e) => {
                     failure = Some(describe(&e));

@@ -111,15 +111,11 @@ async fn table(
     let mut failure = None;
     {
         let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *tx);
-        let mut cells: Vec<Option<Vec<u8>>> = Vec::with_capacity(n);
         loop {
             match rows.try_next().await {
+                // Cells borrowed from the row: no copy per value.
                 Ok(Some(row)) => {
-                    cells.clear();
-                    cells.extend(
-                        (0..n).map(|i| row.try_get::<Option<Vec<u8>>, _>(i).ok().flatten()),
-                    );
-                    t.row(cells.iter().map(Option::as_deref));
+                    t.row((0..n).map(|i| row.try_get::<Option<&[u8]>, _>(i).ok().flatten()))
                 }
                 Ok(None) => break,
                 Err(e) => {
