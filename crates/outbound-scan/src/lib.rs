@@ -81,6 +81,8 @@ pub use detect::Hints;
 pub use kind::{KIND_COUNT, Kind};
 pub use mask::mask;
 pub use report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, TableInfo, Totals};
+#[doc(hidden)]
+pub use scan::set_plain_path;
 pub use scan::{RowScan, ScanOptions, TableScan, scan_paths};
 
 /// Progress callback: called from worker threads with the number of raw

@@ -3,6 +3,7 @@
 
 mod accuracy;
 mod common;
+mod fast_path;
 mod fuzz_readers;
 mod limits;
 mod parquet;

@@ -32,6 +32,33 @@ pub fn alnum_run(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The first position at or after `from` where `s` holds `needle`, found
+/// 8 bytes at a time in a 64-bit register (SWAR): `x = word ^ needle×8` has
+/// a zero byte exactly where the needle is, and the classic
+/// `(x - 0x01…) & !x & 0x80…` test flags it; its lowest flag is always a
+/// true zero byte (borrows only create false flags above one).
+#[inline]
+pub fn find_byte_swar(s: &[u8], from: usize, needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO * u64::from(needle);
+    let mut i = from;
+    while i + 8 <= s.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ pat;
+        let z = x.wrapping_sub(LO) & !x & HI;
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i.min(s.len())..]
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| i + p)
+}
+
 /// Luhn (ISO/IEC 7812-1) check over ASCII digits.
 pub fn luhn(d: &[u8]) -> bool {
     let mut sum = 0u32;
@@ -119,6 +146,17 @@ mod tests {
         assert!(luhn(b"79927398713"));
         assert!(!luhn(b"4111111111111112"));
         assert!(!luhn(b"41111a1111111111"));
+    }
+
+    #[test]
+    fn swar_find_matches_a_plain_search() {
+        let hay = b"ab@c\x80\xc0@@\x3f\x41user@example.com\x40\xff";
+        for from in 0..=hay.len() {
+            for n in [b'@', b'a', 0x80, 0xff, b'z'] {
+                let want = hay[from..].iter().position(|&b| b == n).map(|p| from + p);
+                assert_eq!(find_byte_swar(hay, from, n), want, "from {from} needle {n}");
+            }
+        }
     }
 
     #[test]

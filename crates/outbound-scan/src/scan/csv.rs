@@ -73,6 +73,7 @@ enum Next {
 /// Parses CSV records into [`FlatBatch`]es with bounded memory.
 struct Records<R> {
     core: csv_core::Reader,
+    delim: u8,
     rdr: R,
     /// The record being parsed. It persists across records, so its slack is
     /// allocated once, not zero-filled per record (that cost 4× the whole
@@ -81,22 +82,82 @@ struct Records<R> {
     /// Where output goes while an over-long record is read past.
     sink: Vec<u8>,
     sink_ends: Vec<usize>,
+    /// Whether whole unquoted lines may bypass `csv-core` ([`Self::fast_line`]).
+    fast: bool,
+    /// Set once `csv-core` has read: it strips a UTF-8 byte order mark at
+    /// the very start, so the first record always goes through it.
+    started: bool,
 }
 
 impl<R: BufRead> Records<R> {
     fn new(rdr: R, delim: u8) -> Self {
+        Self::with_path(rdr, delim, !super::plain_path())
+    }
+
+    /// `fast = false` keeps every record on `csv-core` (the plain path).
+    fn with_path(rdr: R, delim: u8, fast: bool) -> Self {
         Records {
             core: csv_core::ReaderBuilder::new().delimiter(delim).build(),
+            delim,
             rdr,
             record: vec![0; 64 * 1024],
             sink: vec![0; 64 * 1024],
             sink_ends: vec![0; 1024],
+            fast: fast && !matches!(delim, b'"' | b'\r' | b'\n'),
+            started: false,
         }
+    }
+
+    /// The fast path: when the buffered input holds a whole non-empty line
+    /// without `"` or `\r`, that line is a record whose fields are the
+    /// pieces between delimiters, exactly as `csv-core` would parse it
+    /// (between records `csv-core` is at a record start: a record ended by
+    /// `\n` leaves it there, and after one ended by `\r` it treats any byte
+    /// but `\n` as a record start). The line is split with memchr instead
+    /// of the byte-at-a-time state machine; anything else (quotes, CR,
+    /// blank lines, a line longer than the buffer, end of input, errors)
+    /// goes to `csv-core`.
+    /// Returns `None` when the line is left to `csv-core`.
+    #[inline]
+    fn fast_line(&mut self, b: &mut FlatBatch) -> Option<Next> {
+        let input = match self.rdr.fill_buf() {
+            Ok(i) => i,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
+            Err(e) => return Some(Next::Io(self.core.line(), e)),
+        };
+        let nl = memchr::memchr(b'\n', input)?;
+        let text = &input[..nl];
+        if nl == 0 || nl > MAX_FIELD.min(MAX_RECORD) || memchr::memchr2(b'"', b'\r', text).is_some()
+        {
+            return None;
+        }
+        let line = self.core.line();
+        let (data_start, ends_start) = (b.data.len(), b.ends.len());
+        b.data.reserve(nl);
+        let mut prev = 0;
+        for p in memchr::memchr_iter(self.delim, text) {
+            b.data.extend_from_slice(&text[prev..p]);
+            b.ends.push(b.data.len());
+            prev = p + 1;
+        }
+        b.data.extend_from_slice(&text[prev..]);
+        b.ends.push(b.data.len());
+        b.recs.push((data_start, ends_start, line));
+        self.core.set_line(line + 1);
+        self.rdr.consume(nl + 1);
+        Some(Next::Record)
     }
 
     /// Appends the next record to `b`, or reads past it when it is over
     /// a limit: the buffer only ever grows to the limits plus one.
     fn read(&mut self, b: &mut FlatBatch) -> Next {
+        if self.fast
+            && self.started
+            && let Some(n) = self.fast_line(b)
+        {
+            return n;
+        }
+        self.started = true;
         let line = self.core.line();
         let (data_start, ends_start) = (b.data.len(), b.ends.len());
         // Bytes of this record in `self.record`, and the end of its last
@@ -375,4 +436,92 @@ pub(super) fn scan_csv(
         acc.errors.append(&mut g);
     }
     acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every record, limit hit and end the parser reports, with the line,
+    /// the fields and where each record starts, for one path.
+    fn parse(input: &[u8], delim: u8, cap: usize, fast: bool) -> Vec<String> {
+        let rdr = io::BufReader::with_capacity(cap, input);
+        let mut r = Records::with_path(rdr, delim, fast);
+        let mut out = Vec::new();
+        let mut b = FlatBatch::default();
+        for _ in 0..input.len() + 2 {
+            match r.read(&mut b) {
+                Next::Record => {
+                    let i = b.recs.len() - 1;
+                    let (line, whole, fields) = b.record(i);
+                    let f: Vec<&[u8]> = fields.collect();
+                    out.push(format!("{line} {whole:?} {f:?}"));
+                }
+                Next::TooLarge(l, f, w) => out.push(format!("too large {l} {f} {w}")),
+                Next::End => {
+                    out.push(format!("end {}", r.core.line()));
+                    break;
+                }
+                Next::Io(l, e) => {
+                    out.push(format!("io {l} {e}"));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn same(input: &[u8], delim: u8, cap: usize) {
+        let plain = parse(input, delim, cap, false);
+        let fast = parse(input, delim, cap, true);
+        assert_eq!(plain, fast, "input {input:?} delim {delim} buffer {cap}");
+    }
+
+    #[test]
+    fn fast_path_agrees_on_corpus_and_edge_cases() {
+        let (csv, _) = crate::corpus::csv_bytes(2_000, 7);
+        for cap in [64, 4096, 64 * 1024] {
+            same(&csv, b',', cap);
+        }
+        let tsv: Vec<u8> = csv
+            .iter()
+            .map(|&c| if c == b',' { b'\t' } else { c })
+            .collect();
+        same(&tsv, b'\t', 4096);
+        for case in [
+            &b""[..],
+            b"\xef\xbb\xbfa,b\nc,d\n",
+            b"a,b\r\nc,d\r\ne,f",
+            b"a,b\n\n\nc,d\n",
+            b"a,b\rc,d\n\ne",
+            b"a\n\"x,y\",z\nq,\"w\"\"\"\n1,2",
+            b"a,b\n,,\n,\n\n",
+            b"#c\nx,y\n#z,1\n",
+            b"a\n\r\n\rb\n",
+            b"h\nx\"y,z\n",
+        ] {
+            for cap in [1, 2, 3, 8, 4096] {
+                same(case, b',', cap);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn fast_path_agrees_on_random_input(
+            bytes in proptest::collection::vec(
+                prop::sample::select(vec![
+                    b'a', b'1', b'9', b',', b',', b'\t', b'"', b'\r', b'\n', b'\n', b' ', b'#',
+                    b'@', 0xef, 0xbb, 0xbf, 0xe4,
+                ]),
+                0..200,
+            ),
+            cap in 1usize..64,
+            tab in any::<bool>(),
+        ) {
+            same(&bytes, if tab { b'\t' } else { b',' }, cap);
+        }
+    }
 }

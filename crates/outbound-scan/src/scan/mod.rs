@@ -99,6 +99,38 @@ const MAX_NAME: usize = 1024;
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
+/// Whether the plain (reference) paths are forced: set
+/// `OUTBOUND_SCAN_PLAIN=1` to parse CSV with `csv-core` alone and run the
+/// detectors without their first-stage filters. The output is the same
+/// either way (tests compare both); this exists to measure and to rule the
+/// fast paths out when chasing a bug.
+pub(crate) fn plain_path() -> bool {
+    static PLAIN: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        std::env::var_os("OUTBOUND_SCAN_PLAIN").is_some_and(|v| !v.is_empty() && v != "0")
+    });
+    match FORCE_PATH.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => *PLAIN,
+    }
+}
+
+/// 0: as the environment says; 1: plain; 2: fast.
+static FORCE_PATH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// For the differential tests: `Some(true)` forces the plain paths for
+/// scans started from now on in this process, `Some(false)` the fast ones,
+/// `None` goes back to `OUTBOUND_SCAN_PLAIN`. Both give the same report,
+/// so a scan running meanwhile elsewhere in the process is unaffected in
+/// its result.
+#[doc(hidden)]
+pub fn set_plain_path(plain: Option<bool>) {
+    FORCE_PATH.store(
+        plain.map_or(0, |p| if p { 1 } else { 2 }),
+        Ordering::Relaxed,
+    );
+}
+
 /// Kinds that identify a subject when no `subject_key` is given, strongest
 /// first.
 const AUTO_KINDS: [Kind; 3] = [Kind::CnResidentId, Kind::CnMobile, Kind::Email];

@@ -1,0 +1,97 @@
+//! Differential test of the scanner's fast paths (issue 13): the CSV
+//! line splitter that bypasses `csv-core` and the detectors' SWAR `@`
+//! search must give exactly the report of the plain paths, on the
+//! generated corpus, the labelled test data, the fuzzers' broken inputs
+//! and random CSV bytes. (The fuzzers in fuzz_readers.rs run on the fast
+//! path, the default.)
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use outbound_scan::{ScanOptions, corpus, scan_paths, set_plain_path};
+use proptest::prelude::*;
+
+use crate::common::{gzip, write};
+
+/// One differential comparison at a time (the path switch is global).
+static SWITCH: Mutex<()> = Mutex::new(());
+
+fn report_json(paths: &[PathBuf], plain: bool) -> String {
+    set_plain_path(Some(plain));
+    let opts = ScanOptions {
+        samples: 3,
+        threads: Some(1),
+        ..Default::default()
+    };
+    let r = scan_paths(paths, &opts);
+    serde_json::to_string(&r).unwrap()
+}
+
+fn same(paths: &[PathBuf]) -> Result<(), TestCaseError> {
+    let _g = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+    let plain = report_json(paths, true);
+    let fast = report_json(paths, false);
+    set_plain_path(None);
+    prop_assert_eq!(plain, fast);
+    Ok(())
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+#[test]
+fn fast_and_plain_paths_agree_on_the_corpora() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, _) = corpus::csv_bytes(5_000, 42);
+    let tsv: Vec<u8> = csv
+        .iter()
+        .map(|&c| if c == b',' { b'\t' } else { c })
+        .collect();
+    let crlf: Vec<u8> = csv
+        .split(|&c| c == b'\n')
+        .flat_map(|l| l.iter().copied().chain(*b"\r\n"))
+        .collect();
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend_from_slice(&csv);
+    let paths = vec![
+        write(dir.path(), "c.csv", &csv),
+        write(dir.path(), "c.tsv", &tsv),
+        write(dir.path(), "crlf.csv", &crlf),
+        write(dir.path(), "bom.csv", &bom),
+        write(dir.path(), "c.csv.gz", &gzip(&csv)),
+        write(dir.path(), "c.txt", &csv),
+        data_dir(),
+    ];
+    for p in &paths {
+        same(std::slice::from_ref(p)).unwrap();
+    }
+}
+
+fn csv_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"name,id,mobile,email,note\n".to_vec()),
+        Just(b"user@example.com".to_vec()),
+        Just(b"13812345678".to_vec()),
+        Just(b"11010519491231002X".to_vec()),
+        Just(b"4111111111111111".to_vec()),
+        Just("张伟".as_bytes().to_vec()),
+        Just(b"\"a,\"\"b\"\"\"".to_vec()),
+        prop::collection::vec(
+            prop::sample::select(b"0123456789,,\n\n\r\"@ .:-#\tab\xef\xbb\xbf\xff".to_vec()),
+            1..8
+        ),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn fast_and_plain_paths_agree_on_random_csv(data in csv_bytes(), tsv in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let name = if tsv { "r.tsv" } else { "r.csv" };
+        let p = write(dir.path(), name, &data);
+        same(&[p])?;
+    }
+}
