@@ -34,9 +34,10 @@ pub(crate) struct ScanArgs {
     /// Database tables to scan: a glob on `table` or `schema.table` (repeatable; default all).
     #[arg(long = "table", value_name = "PATTERN")]
     pub(crate) tables: Vec<String>,
-    /// Rows read per database table (the first N); the report says when it is a sample.
-    #[arg(long, value_name = "N", default_value_t = outbound_scan_db::DEFAULT_SAMPLE_ROWS)]
-    pub(crate) sample_rows: u64,
+    /// Rows read per database table (the first N; default 10,000); the report
+    /// says when it is a sample.
+    #[arg(long, value_name = "N")]
+    pub(crate) sample_rows: Option<u64>,
     /// Read every row of every database table instead of a sample.
     #[arg(long)]
     pub(crate) full: bool,
@@ -145,13 +146,23 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         eprintln!("error: scan databases and files in separate runs");
         return Ok(2);
     }
+    // Options that only mean something for a database are refused for files,
+    // rather than silently ignored.
+    if dbs.is_empty() && (!args.tables.is_empty() || args.sample_rows.is_some() || args.full) {
+        eprintln!(
+            "error: --table, --sample-rows and --full apply to databases (sqlite:PATH, postgres://…), not to files"
+        );
+        return Ok(2);
+    }
     let report = if dbs.is_empty() {
         scan_paths(&args.paths, &opts)
     } else {
         let db_opts = outbound_scan_db::DbScanOptions {
             scan: opts,
             tables: args.tables.clone(),
-            sample_rows: args.sample_rows,
+            sample_rows: args
+                .sample_rows
+                .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
             full: args.full,
         };
         match outbound_scan_db::scan_databases(&dbs, &db_opts) {

@@ -139,6 +139,15 @@ fn bad_databases_fail_clearly() {
     assert_eq!(code, 2);
     assert!(err.contains("separate runs"), "{err}");
 
+    // Database options are refused for files rather than silently ignored.
+    for opt in [&["--full"][..], &["--table", "x"], &["--sample-rows", "5"]] {
+        let mut args = vec!["scan", "Cargo.toml"];
+        args.extend_from_slice(opt);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{opt:?}");
+        assert!(err.contains("apply to databases"), "{opt:?}: {err}");
+    }
+
     // A password in the URL is never echoed, not even when the server is
     // unreachable.
     let secret = "Zq7-hunter2-secret";
