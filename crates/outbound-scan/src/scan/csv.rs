@@ -387,7 +387,7 @@ pub(super) fn scan_csv(
         let mut acc = Acc::with_names(&names);
         acc.key_seen = key_idx.is_some();
         acc.sample_cap = ctx.samples;
-        let bad = std::str::from_utf8(&batch.data).is_err();
+        let bad = !super::is_utf8(&batch.data);
         for ri in 0..batch.recs.len() {
             let (line, whole, fields) = batch.record(ri);
             let line = Some(line);
@@ -395,7 +395,7 @@ pub(super) fn scan_csv(
             if nf != width {
                 acc.ragged.hit(line);
             }
-            if bad && std::str::from_utf8(whole).is_err() {
+            if bad && !super::is_utf8(whole) {
                 acc.bad_utf8.hit(line);
             }
             let mut r = Rec::default();
@@ -522,6 +522,22 @@ mod tests {
             tab in any::<bool>(),
         ) {
             same(&bytes, if tab { b'\t' } else { b',' }, cap);
+        }
+
+        #[test]
+        fn simd_utf8_check_agrees_with_std(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    Just("张伟北京".as_bytes().to_vec()),
+                    Just("é€😀".as_bytes().to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..4),
+                    proptest::collection::vec(Just(b'a'), 0..70),
+                ],
+                0..40,
+            ),
+        ) {
+            let b = pieces.concat();
+            prop_assert_eq!(simdutf8::basic::from_utf8(&b).is_ok(), std::str::from_utf8(&b).is_ok());
         }
     }
 }

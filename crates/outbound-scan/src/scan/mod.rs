@@ -115,6 +115,18 @@ pub(crate) fn plain_path() -> bool {
     }
 }
 
+/// Whether `b` is valid UTF-8: SIMD (AVX2 or SSE4.2, chosen at run time,
+/// with a scalar fallback) via `simdutf8` on the fast path, `std` on the
+/// plain one. Both accept exactly the same inputs.
+#[inline]
+pub(crate) fn is_utf8(b: &[u8]) -> bool {
+    if plain_path() {
+        std::str::from_utf8(b).is_ok()
+    } else {
+        simdutf8::basic::from_utf8(b).is_ok()
+    }
+}
+
 /// 0: as the environment says; 1: plain; 2: fast.
 static FORCE_PATH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 

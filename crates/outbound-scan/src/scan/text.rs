@@ -8,9 +8,9 @@ use crate::read::LineBatch;
 pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
     let mut acc = Acc::with_names(&[None]);
     acc.sample_cap = ctx.samples;
-    let bad = std::str::from_utf8(&b.data).is_err();
+    let bad = !super::is_utf8(&b.data);
     for (line, cont, l) in b.lines() {
-        if bad && std::str::from_utf8(l).is_err() {
+        if bad && !super::is_utf8(l) {
             acc.bad_utf8.hit(Some(line));
         }
         let mut r = Rec::default();
