@@ -707,6 +707,16 @@ impl Regime for RegimeUS {
     }
 }
 
+/// A US route by its name (data/text/us.toml `[route]`), in English.
+fn route_en(id: &str) -> String {
+    crate::text::route_name("US", id).map_or_else(|| id.to_string(), |n| n.en.clone())
+}
+
+/// The same in Chinese.
+fn route_zh(id: &str) -> String {
+    crate::text::route_name("US", id).map_or_else(|| id.to_string(), |n| n.zh.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -759,14 +769,4 @@ mod tests {
             assert!(tax.get(&c.prefix).is_some(), "{}", c.prefix);
         }
     }
-}
-
-/// A US route by its name (data/text/us.toml `[route]`), in English.
-fn route_en(id: &str) -> String {
-    crate::text::route_name("US", id).map_or_else(|| id.to_string(), |n| n.en.clone())
-}
-
-/// The same in Chinese.
-fn route_zh(id: &str) -> String {
-    crate::text::route_name("US", id).map_or_else(|| id.to_string(), |n| n.zh.clone())
 }
