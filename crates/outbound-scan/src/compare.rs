@@ -56,8 +56,11 @@ fn sensitive_class(category: &str, profile: SensitivityProfile) -> Option<String
         .map(|c| c.to_string())
 }
 
-/// Whether the declared category accounts for a kind found in its field.
-fn covers(declared: &str, kind: Kind) -> bool {
+/// Whether the declared category accounts for a kind found in its field: the
+/// kind's category is the declared one or below it, or the declared
+/// category lists the kind among its `scan_kinds`. Kinds without a category
+/// are always covered. The one rule for `scan --compare` and the gate.
+pub fn covers(declared: &str, kind: Kind) -> bool {
     let Some(cat) = kind.category() else {
         return true;
     };

@@ -74,6 +74,7 @@ pub mod distinct;
 mod kind;
 mod mask;
 mod read;
+pub mod records;
 mod report;
 mod scan;
 
@@ -83,7 +84,7 @@ pub use mask::mask;
 pub use report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, TableInfo, Totals};
 #[doc(hidden)]
 pub use scan::set_plain_path;
-pub use scan::{RowScan, ScanOptions, TableScan, scan_paths};
+pub use scan::{RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};
 
 /// Progress callback: called from worker threads with the number of raw
 /// input bytes processed since the previous call (increments, so that

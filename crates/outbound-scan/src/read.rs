@@ -47,17 +47,22 @@ impl<R: Read> Read for Counting<R> {
 
 /// Detected input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
+pub enum Format {
+    /// CSV or TSV, with its delimiter.
     Csv(u8),
+    /// One JSON value per line.
     JsonLines,
+    /// One JSON document (an array of records, or one object).
     Json,
+    /// Free text.
     Text,
     /// Parquet (by the `PAR1` magic): read by random access, not streamed.
     Parquet,
 }
 
 impl Format {
-    pub(crate) fn name(self) -> &'static str {
+    /// Its name in reports (`csv`, `tsv`, `jsonl`, `json`, `text`, `parquet`).
+    pub fn name(self) -> &'static str {
         match self {
             Format::Csv(b'\t') => "tsv",
             Format::Csv(_) => "csv",

@@ -23,23 +23,33 @@ use crate::report::ErrorEntry;
 /// Records of one work item in one flat buffer: one allocation per batch
 /// instead of one per record.
 #[derive(Default)]
-struct FlatBatch {
+pub(crate) struct FlatBatch {
     data: Vec<u8>,
     /// End offset in `data` of every field.
     ends: Vec<usize>,
     /// Per record: (data start, index of first field in `ends`, line).
-    recs: Vec<(usize, usize, u64)>,
+    pub(crate) recs: Vec<(usize, usize, u64)>,
 }
 
 impl FlatBatch {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
         self.recs.clear();
     }
 
+    /// Bytes of field data held.
+    pub(crate) fn data_len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// How many fields record `r` has.
+    pub(crate) fn width(&self, r: usize) -> usize {
+        self.recs.get(r + 1).map_or(self.ends.len(), |x| x.1) - self.recs[r].1
+    }
+
     /// (line, whole-record bytes, iterator over fields)
-    fn record(&self, r: usize) -> (u64, &[u8], impl Iterator<Item = &[u8]>) {
+    pub(crate) fn record(&self, r: usize) -> (u64, &[u8], impl Iterator<Item = &[u8]>) {
         let (start, first, line) = self.recs[r];
         let last = self.recs.get(r + 1).map_or(self.ends.len(), |x| x.1);
         let end = if last > first {
@@ -58,7 +68,7 @@ impl FlatBatch {
 }
 
 /// What reading one record gave.
-enum Next {
+pub(crate) enum Next {
     /// A record was appended to the batch.
     Record,
     /// A record over a limit was read past and not kept: its line, the
@@ -71,7 +81,7 @@ enum Next {
 }
 
 /// Parses CSV records into [`FlatBatch`]es with bounded memory.
-struct Records<R> {
+pub(crate) struct Records<R> {
     core: csv_core::Reader,
     delim: u8,
     rdr: R,
@@ -90,7 +100,7 @@ struct Records<R> {
 }
 
 impl<R: BufRead> Records<R> {
-    fn new(rdr: R, delim: u8) -> Self {
+    pub(crate) fn new(rdr: R, delim: u8) -> Self {
         Self::with_path(rdr, delim, !super::plain_path())
     }
 
@@ -150,7 +160,7 @@ impl<R: BufRead> Records<R> {
 
     /// Appends the next record to `b`, or reads past it when it is over
     /// a limit: the buffer only ever grows to the limits plus one.
-    fn read(&mut self, b: &mut FlatBatch) -> Next {
+    pub(crate) fn read(&mut self, b: &mut FlatBatch) -> Next {
         if self.fast
             && self.started
             && let Some(n) = self.fast_line(b)

@@ -23,7 +23,7 @@ use crate::{Kind, ProgressFn, mask};
 
 use merge::{Acc, FieldAcc, Rec};
 
-mod csv;
+pub(crate) mod csv;
 mod jsondoc;
 mod jsonl;
 mod merge;
@@ -71,13 +71,13 @@ impl std::fmt::Debug for ScanOptions {
 }
 
 /// Records per parallel work item for CSV.
-const CSV_BATCH: usize = 4096;
+pub(crate) const CSV_BATCH: usize = 4096;
 /// Bytes per parallel work item for line formats.
-const LINE_BATCH: usize = 1 << 20;
+pub(crate) const LINE_BATCH: usize = 1 << 20;
 /// Text lines longer than this are scanned in pieces.
 const MAX_TEXT_LINE: usize = 1 << 20;
 /// JSON lines longer than this are reported and skipped.
-const MAX_JSON_LINE: usize = 16 << 20;
+pub(crate) const MAX_JSON_LINE: usize = 16 << 20;
 /// Longest field kept: a CSV cell or a JSON string. A cell of personal
 /// data is a few hundred bytes; without a cap one gigabyte cell (a few MB
 /// gzipped) took two gigabytes of memory. Longer ones are reported with
@@ -144,8 +144,12 @@ pub fn set_plain_path(plain: Option<bool>) {
 }
 
 /// Kinds that identify a subject when no `subject_key` is given, strongest
-/// first.
-const AUTO_KINDS: [Kind; 3] = [Kind::CnResidentId, Kind::CnMobile, Kind::Email];
+/// first: resident ID, mobile, e-mail. One rule for the scanner's counts and
+/// the gate's ledger, so that both count the same individuals.
+pub const SUBJECT_KINDS: [Kind; 3] = [Kind::CnResidentId, Kind::CnMobile, Kind::Email];
+
+/// [`SUBJECT_KINDS`] under the scanner's older name.
+const AUTO_KINDS: [Kind; 3] = SUBJECT_KINDS;
 
 /// What every batch of a run shares: the hash key, the subject key and
 /// which automatic subject kinds were seen.
