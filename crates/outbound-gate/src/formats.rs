@@ -1,93 +1,220 @@
 //! Reading and rewriting a batch, CSV with a header or JSON lines: every value
 //! goes through the run's policy, every record through its consent filter.
+//!
+//! The input is read through the scanner's readers
+//! ([`outbound_scan::records`]): the same decompression (gzip, zstd), the
+//! same encoding detection and transcoding to UTF-8 (UTF-16 with a byte
+//! order mark, GB18030), the same format sniffing and the same CSV and
+//! JSON-lines record splitting as `outbound scan`, so the gate passes what
+//! the scanner reads and both see the same records. Reading runs on a
+//! thread of its own when a second core is there ([`stream`]); records are
+//! still handled and written one after the other, in input order, so the
+//! output is the same whatever the cores.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::mpsc::{channel, sync_channel};
 
 use outbound_model::{Transform, UndeclaredPolicy};
+use outbound_scan::records::{self, CsvBatch, CsvRecords, LineBatch, Lines, RecordError};
 
 use crate::policy::{Overflow, RecordState, Run, Value};
 use crate::{Format, GateError, Io};
 
-/// The input, buffered, and its format (sniffed from the name or the first bytes when not given).
-pub(crate) fn open(
-    input: &Io,
-    format: Option<Format>,
-) -> Result<(BufReader<Box<dyn Read>>, Format), GateError> {
-    let name = input.name();
-    let raw: Box<dyn Read> = match input {
-        Io::Path(p) => Box::new(std::fs::File::open(p).map_err(|e| GateError::Input {
-            file: name.clone(),
-            line: 0,
-            message: format!("cannot open: {e}"),
-        })?),
-        Io::Std => Box::new(std::io::stdin()),
-    };
-    let mut reader = BufReader::with_capacity(1 << 16, raw);
-    let head = reader.fill_buf().map_err(|e| GateError::Input {
-        file: name,
-        line: 0,
-        message: e.to_string(),
-    })?;
-    let format = format.unwrap_or_else(|| sniff(input, head));
-    Ok((reader, format))
+/// Records per CSV batch handed from the reading thread.
+const CSV_BATCH_RECORDS: usize = 4096;
+/// Bytes of field data per CSV batch.
+const CSV_BATCH_BYTES: usize = 1 << 20;
+/// Batches read ahead of the one being handled: memory stays a few MiB.
+const READ_AHEAD: usize = 2;
+
+/// An opened input: the decoded text, its record format, and how it was stored.
+pub(crate) struct Source {
+    reader: Box<dyn BufRead + Send>,
+    /// The record format.
+    pub(crate) format: Format,
+    delimiter: u8,
+    /// `gzip` or `zstd` when the input was compressed.
+    pub(crate) compression: Option<&'static str>,
+    /// The input's text encoding (`utf-8`, `UTF-16LE`, `UTF-16BE`, `gb18030`).
+    pub(crate) encoding: &'static str,
 }
 
-/// Passes every record of `reader` through `run` and writes what leaves to `out`.
+/// Opens the input through the scanner's reader; the format is `format` when
+/// given, else what the scanner sniffs (a JSON document or free text is read
+/// as JSON lines or CSV, as the gate always did).
+pub(crate) fn open(input: &Io, format: Option<Format>) -> Result<Source, GateError> {
+    let name = input.name();
+    let path = match input {
+        Io::Path(p) => p.as_path(),
+        Io::Std => Path::new("-"),
+    };
+    let fail = |message: String| GateError::Input {
+        file: name.clone(),
+        line: 0,
+        message,
+    };
+    let mut opened = records::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+            fail(format!("cannot open: {e}"))
+        }
+        _ => fail(e.to_string()),
+    })?;
+    let sniffed = opened.format;
+    if sniffed == records::Format::Parquet {
+        return Err(fail(
+            "a Parquet file is not a batch the gate passes (CSV or JSON lines)".into(),
+        ));
+    }
+    let head = opened.reader.fill_buf().map_err(|e| fail(e.to_string()))?;
+    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let tsv = matches!(input, Io::Path(p) if has_extension(p, "tsv"));
+    let format = format.unwrap_or(match sniffed {
+        records::Format::Csv(_) => Format::Csv,
+        records::Format::JsonLines => Format::Jsonl,
+        _ if matches!(input, Io::Path(p) if ["jsonl", "ndjson", "json"].iter().any(|e| has_extension(p, e))) => {
+            Format::Jsonl
+        }
+        _ if first == Some(b'{') => Format::Jsonl,
+        _ => Format::Csv,
+    });
+    let delimiter = match sniffed {
+        records::Format::Csv(d) => d,
+        _ if tsv => b'\t',
+        _ => b',',
+    };
+    Ok(Source {
+        reader: opened.reader,
+        format,
+        delimiter,
+        compression: opened.compression,
+        encoding: opened.encoding,
+    })
+}
+
+/// Whether the file's name, without a compression suffix, ends in `.ext`.
+fn has_extension(p: &Path, ext: &str) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = [".gz", ".gzip", ".zst", ".zstd"]
+        .iter()
+        .find_map(|c| name.strip_suffix(c))
+        .unwrap_or(&name);
+    name.rsplit_once('.').is_some_and(|(_, e)| e == ext)
+}
+
+/// Passes every record of `src` through `run` and writes what leaves to `out`.
 pub(crate) fn process<W: Write>(
     run: &mut Run<'_>,
-    reader: impl BufRead,
-    format: Format,
+    src: Source,
     out: &mut W,
     input: &Io,
 ) -> Result<(), GateError> {
     let name = input.name();
-    match format {
-        Format::Csv => process_csv(run, reader, out, &name, input),
-        Format::Jsonl => process_jsonl(run, reader, out, &name),
+    match src.format {
+        Format::Csv => process_csv(run, src.reader, src.delimiter, out, &name),
+        Format::Jsonl => process_jsonl(run, src.reader, out, &name),
     }
 }
 
-fn sniff(input: &Io, head: &[u8]) -> Format {
-    if let Io::Path(p) = input {
-        match p.extension().and_then(|e| e.to_str()) {
-            Some("jsonl" | "ndjson" | "json") => return Format::Jsonl,
-            Some("csv" | "tsv") => return Format::Csv,
-            _ => {}
+/// Whether reading may run beside the handling: a second core is there.
+fn two_cores() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+}
+
+/// Feeds `take` the batches `fill` reads, in order. With two cores `fill`
+/// runs on a reading thread of its own, [`READ_AHEAD`] batches ahead at most
+/// (buffers go back to it for reuse, so memory stays bounded); with one,
+/// both run here, one batch at a time. `fill` returns false at the end,
+/// `take` false to stop early. The first error ends both.
+fn stream<S: Default + Send>(
+    mut fill: impl FnMut(&mut S) -> Result<bool, GateError> + Send,
+    mut take: impl FnMut(&S) -> Result<bool, GateError>,
+) -> Result<(), GateError> {
+    if !two_cores() {
+        let mut s = S::default();
+        while fill(&mut s)? {
+            if !take(&s)? {
+                break;
+            }
         }
+        return Ok(());
     }
-    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        Format::Jsonl
-    } else {
-        Format::Csv
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<Result<S, GateError>>(READ_AHEAD);
+        let (empty_tx, empty_rx) = channel::<S>();
+        for _ in 0..=READ_AHEAD {
+            let _ = empty_tx.send(S::default());
+        }
+        scope.spawn(move || {
+            // Ends when the handler hangs up (done or failed) or the input ends.
+            while let Ok(mut s) = empty_rx.recv() {
+                let next = match fill(&mut s) {
+                    Ok(true) => Ok(s),
+                    Ok(false) => return,
+                    Err(e) => Err(e),
+                };
+                let stop = next.is_err();
+                if full_tx.send(next).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        let mut handle = || -> Result<(), GateError> {
+            for s in full_rx.iter() {
+                let s = s?;
+                if !take(&s)? {
+                    break;
+                }
+                let _ = empty_tx.send(s);
+            }
+            Ok(())
+        };
+        let result = handle();
+        // Hang up so that a reader still at work stops.
+        drop(empty_tx);
+        drop(full_rx);
+        result
+    })
+}
+
+/// A read error as an input error naming the line, never a value.
+fn record_error(e: RecordError, name: &str) -> GateError {
+    let line = match &e {
+        RecordError::TooLarge { line, .. } | RecordError::Io { line, .. } => *line,
+    };
+    GateError::Input {
+        file: name.into(),
+        line,
+        message: e.to_string(),
     }
 }
 
 fn process_csv<W: Write>(
     run: &mut Run<'_>,
-    reader: impl Read,
+    reader: Box<dyn BufRead + Send>,
+    delim: u8,
     out: &mut W,
     name: &str,
-    input: &Io,
 ) -> Result<(), GateError> {
-    let delim = match input {
-        Io::Path(p) if p.extension().and_then(|e| e.to_str()) == Some("tsv") => b'\t',
-        _ => b',',
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| GateError::Input {
-            file: name.into(),
-            line: 1,
-            message: format!("cannot read the header: {}", csv_msg(&e)),
-        })?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let mut records = CsvRecords::new(reader, delim);
+    let mut first = CsvBatch::default();
+    records
+        .read_batch(&mut first, 1, usize::MAX)
+        .map_err(|e| record_error(e, name))?;
+    let mut headers: Vec<String> = Vec::new();
+    if !first.is_empty() {
+        for h in first.fields(0) {
+            let h = std::str::from_utf8(h).map_err(|_| GateError::Input {
+                file: name.into(),
+                line: first.line(0),
+                message: "cannot read the header: invalid UTF-8".into(),
+            })?;
+            headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
+        }
+    }
     // A header that is itself personal data refuses the batch before anything is written.
     for (i, h) in headers.iter().enumerate() {
         let column = |k: &str| format!("column {} (a header that is itself a {k})", i + 1);
@@ -112,43 +239,56 @@ fn process_csv<W: Write>(
             .map(|(h, _)| h.as_str()),
     )
     .map_err(|e| GateError::Output(e.to_string()))?;
-    let mut row = csv::StringRecord::new();
     let mut cells: Vec<String> = Vec::with_capacity(headers.len());
-    loop {
-        match rdr.read_record(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+    let fill = |b: &mut CsvBatch| {
+        records
+            .read_batch(b, CSV_BATCH_RECORDS, CSV_BATCH_BYTES)
+            .map_err(|e| record_error(e, name))?;
+        Ok(!b.is_empty())
+    };
+    let take = |b: &CsvBatch| {
+        for r in 0..b.len() {
+            let line = b.line(r);
+            let width = b.width(r);
+            if width != headers.len() {
                 return Err(GateError::Input {
                     file: name.into(),
                     line,
-                    message: csv_msg(&e),
+                    message: format!(
+                        "a record has {width} fields where the header has {}",
+                        headers.len()
+                    ),
                 });
             }
-        }
-        let line = row.position().map_or(0, |p| p.line());
-        let mut rec = RecordState::default();
-        cells.clear();
-        for (i, v) in row.iter().enumerate() {
-            let out = run
-                .value(&headers[i], v, &mut rec)
-                .map_err(|o| overflow(o, name, line))?;
-            if keep_col[i] {
-                cells.push(match out {
-                    Value::Keep(s) => s,
-                    Value::Drop => String::new(),
-                });
+            let mut rec = RecordState::default();
+            cells.clear();
+            for (i, v) in b.fields(r).enumerate() {
+                let v = std::str::from_utf8(v).map_err(|_| GateError::Input {
+                    file: name.into(),
+                    line,
+                    message: "invalid UTF-8".into(),
+                })?;
+                let out = run
+                    .value(&headers[i], v, &mut rec)
+                    .map_err(|o| overflow(o, name, line))?;
+                if keep_col[i] {
+                    cells.push(match out {
+                        Value::Keep(s) => s,
+                        Value::Drop => String::new(),
+                    });
+                }
+            }
+            if run
+                .end_record(rec, line)
+                .map_err(|o| overflow(o, name, line))?
+            {
+                w.write_record(&cells)
+                    .map_err(|e| GateError::Output(e.to_string()))?;
             }
         }
-        if run
-            .end_record(rec, line)
-            .map_err(|o| overflow(o, name, line))?
-        {
-            w.write_record(&cells)
-                .map_err(|e| GateError::Output(e.to_string()))?;
-        }
-    }
+        Ok(true)
+    };
+    stream(fill, take)?;
     w.flush().map_err(|e| GateError::Output(e.to_string()))?;
     Ok(())
 }
@@ -162,60 +302,63 @@ fn overflow(o: Overflow, name: &str, line: u64) -> GateError {
     }
 }
 
-/// A CSV error without the record's content.
-fn csv_msg(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("a record has {len} fields where the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
-        csv::ErrorKind::Io(io) => io.to_string(),
-        _ => "malformed CSV".into(),
-    }
-}
-
 fn process_jsonl<W: Write>(
     run: &mut Run<'_>,
-    reader: impl BufRead,
+    reader: Box<dyn BufRead + Send>,
     out: &mut W,
     name: &str,
 ) -> Result<(), GateError> {
-    for (i, line) in reader.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        let line = line.map_err(|e| GateError::Input {
-            file: name.into(),
-            line: line_no,
-            message: e.to_string(),
-        })?;
-        if line.trim().is_empty() {
-            continue;
+    let mut lines = Lines::new(reader);
+    let fill = |b: &mut Option<LineBatch>| match lines.next_batch() {
+        None => Ok(false),
+        Some(Ok(batch)) => {
+            *b = Some(batch);
+            Ok(true)
         }
-        let mut v: serde_json::Value =
-            serde_json::from_str(&line).map_err(|e| GateError::Input {
-                file: name.into(),
-                line: line_no,
-                message: format!(
-                    "invalid JSON at column {}: {}",
-                    e.column(),
-                    e.classify_name()
-                ),
-            })?;
-        let mut rec = RecordState::default();
-        walk(run, &mut v, "", &mut rec, line_no).map_err(|o| overflow(o, name, line_no))?;
-        if run.name_refusal.is_some() {
-            // A key that is itself personal data refuses the batch: stop reading.
-            return Ok(());
+        Some(Err(e)) => Err(record_error(e, name)),
+    };
+    let take = |b: &Option<LineBatch>| {
+        let Some(b) = b else { return Ok(true) };
+        for (line_no, continues, line) in b.lines() {
+            if continues {
+                return Err(GateError::Input {
+                    file: name.into(),
+                    line: line_no,
+                    message: "the line is longer than 16 MiB".into(),
+                });
+            }
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let mut v: serde_json::Value =
+                serde_json::from_slice(line).map_err(|e| GateError::Input {
+                    file: name.into(),
+                    line: line_no,
+                    message: format!(
+                        "invalid JSON at column {}: {}",
+                        e.column(),
+                        e.classify_name()
+                    ),
+                })?;
+            let mut rec = RecordState::default();
+            walk(run, &mut v, "", &mut rec, line_no).map_err(|o| overflow(o, name, line_no))?;
+            if run.name_refusal.is_some() {
+                // A key that is itself personal data refuses the batch: stop reading.
+                return Ok(false);
+            }
+            if run
+                .end_record(rec, line_no)
+                .map_err(|o| overflow(o, name, line_no))?
+            {
+                serde_json::to_writer(&mut *out, &v)
+                    .map_err(|e| GateError::Output(e.to_string()))?;
+                out.write_all(b"\n")
+                    .map_err(|e| GateError::Output(e.to_string()))?;
+            }
         }
-        if run
-            .end_record(rec, line_no)
-            .map_err(|o| overflow(o, name, line_no))?
-        {
-            serde_json::to_writer(&mut *out, &v).map_err(|e| GateError::Output(e.to_string()))?;
-            out.write_all(b"\n")
-                .map_err(|e| GateError::Output(e.to_string()))?;
-        }
-    }
-    Ok(())
+        Ok(true)
+    };
+    stream(fill, take)
 }
 
 trait Classify {
@@ -232,7 +375,6 @@ impl Classify for serde_json::Error {
         }
     }
 }
-
 /// Visits every scalar leaf with its dotted path (array elements share their parent's path).
 /// Stops at a key that is itself personal data, leaving the refusal in `run`.
 fn walk(

@@ -160,12 +160,46 @@ pub struct GateReport {
     /// records, when the key would undercount individuals (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_key_check: Option<SubjectKeyCheck>,
-    /// SHA-256 of what left (hex).
+    /// How the input was stored and how the output is: compression and
+    /// text encoding. Absent from the JSON for a plain UTF-8 input and output.
+    #[serde(flatten)]
+    pub stored: Stored,
+    /// SHA-256 of what left (hex): of the file as written, gzip or not.
     pub sha256: String,
     /// Bytes written.
     pub bytes: u64,
     /// The result.
     pub outcome: Outcome,
+}
+
+/// How a batch was stored on the way in and out.
+///
+/// The gate reads what `outbound scan` reads: gzip or zstd, and UTF-8,
+/// UTF-16 (with a byte order mark) or GB18030 text. The output is written
+/// gzip-compressed when its name ends in `.gz` (whatever the input was) and
+/// plain otherwise. Text is always written as UTF-8: an input in another
+/// encoding is transcoded, and the report says so (`transcoded`), because
+/// the recipient receives other bytes than the exporter's file held. In
+/// GB18030 or UTF-16 input a malformed sequence becomes U+FFFD, as in the
+/// scanner.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Stored {
+    /// `gzip` or `zstd` when the input was compressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_compression: Option<String>,
+    /// The input's text encoding (`utf-8`, `UTF-16LE`, `UTF-16BE`, `gb18030`).
+    #[serde(skip_serializing_if = "is_utf8")]
+    pub input_encoding: String,
+    /// `gzip` when the output was compressed (its name ends in `.gz`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_compression: Option<String>,
+    /// Set when the input was not UTF-8: the output is UTF-8 all the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcoded: Option<String>,
+}
+
+fn is_utf8(e: &str) -> bool {
+    e.is_empty() || e == "utf-8"
 }
 
 /// A subject key that counts far fewer individuals than an identifier in the same
@@ -241,14 +275,31 @@ pub fn run(
     let mut run = policy::Run::new(declarations, t.gate.undeclared, consent, keys);
 
     // One pass: read, apply the policy, write to the partial output.
-    let (reader, format) = formats::open(&req.input, req.format)?;
-    let mut partial = output::Partial::create(&req.output, keys)?;
-    if let Err(e) = formats::process(&mut run, reader, format, &mut partial, &req.input) {
-        partial.discard();
+    let source = formats::open(&req.input, req.format)?;
+    let format = source.format;
+    let stored = Stored {
+        input_compression: source.compression.map(str::to_string),
+        input_encoding: source.encoding.to_string(),
+        output_compression: None,
+        transcoded: (source.encoding != "utf-8").then(|| {
+            format!(
+                "the input was {}; it was read as UTF-8 and the output is UTF-8",
+                source.encoding
+            )
+        }),
+    };
+    let mut sink = output::Sink::new(output::Partial::create(&req.output, keys)?, &req.output);
+    let stored = Stored {
+        output_compression: sink.compression().map(str::to_string),
+        ..stored
+    };
+    if let Err(e) = formats::process(&mut run, source, &mut sink, &req.input) {
+        sink.discard();
         return Err(e);
     }
-    let written = partial.finish()?;
+    let written = sink.finish()?;
     let mut report = report(t, exporter, format, &run, &written);
+    report.stored = stored;
     // A field name that is personal data first: nothing else about the batch may name it.
     if let Some(reason) = run.name_refused() {
         written.discard();
@@ -329,6 +380,7 @@ fn report(
         counts: BatchCounts::default(),
         determinations: Vec::new(),
         subject_key_check: None,
+        stored: Stored::default(),
         sha256: written.sha256.clone(),
         bytes: written.bytes,
         outcome: Outcome::DryRun,

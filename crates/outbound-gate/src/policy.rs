@@ -56,16 +56,14 @@ impl Declarations {
         let mut subject_field = None;
         for f in map.transfer_fields(t) {
             let cat = tax.get(&f.category);
-            let mut allowed: HashSet<Kind> = HashSet::new();
-            for k in Kind::ALL {
-                let covered = k
-                    .category()
-                    .is_some_and(|kc| Taxonomy::covers(&f.category, kc))
-                    || cat.is_some_and(|c| c.scan_kinds.iter().any(|s| s == k.as_str()));
-                if covered {
-                    allowed.insert(k);
-                }
-            }
+            // The scanner's rule (`scan --compare` uses it too): one answer to
+            // whether a declared category accounts for a kind.
+            let allowed: HashSet<Kind> = Kind::ALL
+                .into_iter()
+                .filter(|&k| {
+                    k.category().is_some() && outbound_scan::compare::covers(&f.category, k)
+                })
+                .collect();
             let transform = t
                 .gate
                 .transforms
@@ -423,14 +421,16 @@ pub(crate) struct RecordState {
     identifiers: Vec<(Kind, u64)>,
 }
 
-/// Identifier strength for counting without a declared subject key: resident ID, then mobile, then e-mail.
+/// Identifier strength for counting without a declared subject key: the
+/// scanner's order ([`outbound_scan::SUBJECT_KINDS`]: resident ID, then
+/// mobile, then e-mail), so that the gate and the scanner count by the same
+/// identifier. 0 for a kind that does not identify a subject.
 fn strength(k: Kind) -> u8 {
-    match k {
-        Kind::CnResidentId => 3,
-        Kind::CnMobile => 2,
-        Kind::Email => 1,
-        _ => 0,
-    }
+    let n = outbound_scan::SUBJECT_KINDS.len();
+    outbound_scan::SUBJECT_KINDS
+        .iter()
+        .position(|&s| s == k)
+        .map_or(0, |i| (n - i) as u8)
 }
 
 /// Identifiers compare without surrounding space, case, or phone punctuation; consent

@@ -371,6 +371,7 @@ fn gate_on_postgres() {
     assert!(e.store.audit_verify(&e.keys).unwrap().problems.is_empty());
 }
 
+mod encodings;
 mod generalise;
 mod grade;
 mod trust;
