@@ -74,29 +74,27 @@ pub(crate) async fn append(
     kind: &str,
     body: serde_json::Value,
 ) -> Result<(u64, SignedTreeHead), StoreError> {
-    let (index, head) = append_with(tx, keys, kind, body, true).await?;
-    Ok((index, head.expect("signed when asked")))
+    append_ready(tx, keys, vec![prepare(kind, body)?]).await
 }
 
-/// Appends an entry that commits the ledger's state (`"ledger"`: the root of
-/// `ledger_state` after the caller's writes); signs and stores a new tree head
-/// only when `sign` is set, so a bulk append signs once at its end.
-async fn append_with(
-    tx: &mut Transaction<'static, Any>,
-    keys: &Keys,
-    kind: &str,
-    body: serde_json::Value,
-    sign: bool,
-) -> Result<(u64, Option<SignedTreeHead>), StoreError> {
-    // Only a registered kind, with an object body that leaves `v` and
-    // `ledger` to the store: refused before anything is written.
+/// An entry checked for appending: a registered kind and an object body that
+/// leaves `v` and `ledger` to the store. Checked before a transaction starts,
+/// so that one bad entry is refused alone and never fails a group commit.
+pub(crate) struct Ready {
+    kind: String,
+    version: u32,
+    body: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Checks an entry for appending (see [`Ready`]); nothing is written.
+pub(crate) fn prepare(kind: &str, body: serde_json::Value) -> Result<Ready, StoreError> {
     let version = crate::entry_kinds::version_for(kind).ok_or_else(|| {
         crate::invalid(format!(
             "unknown audit entry kind `{}`: every kind needs a line and a schema in entry_kinds.rs",
             kind.chars().take(40).collect::<String>()
         ))
     })?;
-    let mut body = match body {
+    let body = match body {
         serde_json::Value::Object(m) => m,
         _ => {
             return Err(crate::invalid(format!(
@@ -109,42 +107,126 @@ async fn append_with(
             "the body of an audit entry of kind `{kind}` sets `v` or `ledger`, which the store adds"
         )));
     }
+    Ok(Ready {
+        kind: kind.to_string(),
+        version,
+        body,
+    })
+}
+
+/// Rows per multi-row INSERT: 5 values each, under SQLite's 32,766 and
+/// PostgreSQL's 65,535 bound parameters.
+const INSERT_ROWS: usize = 1000;
+
+/// Appends `entries` (at least one) in order, each committing the ledger's
+/// state (`"ledger"`: the root of `ledger_state` after the caller's writes),
+/// and signs one tree head covering them all, inside the caller's transaction
+/// (which has run [`crate::state::check`]). Returns the first entry's index and
+/// the head. The tree state and the ledger's root are read once, the rows
+/// written by multi-row INSERTs: a group of n entries costs one signature, not n.
+pub(crate) async fn append_ready(
+    tx: &mut Transaction<'static, Any>,
+    keys: &Keys,
+    entries: Vec<Ready>,
+) -> Result<(u64, SignedTreeHead), StoreError> {
+    if entries.is_empty() {
+        return Err(crate::invalid("an append needs at least one audit entry"));
+    }
     let (at, ms) = now();
     let mut tree = crate::state::load_tree(tx)
         .await?
         .map_or_else(CompactTree::new, |t| t.tree);
     let ledger = hex::encode(crate::state::root(&crate::state::stored(tx).await?));
-    body.insert("ledger".into(), ledger.into());
-    if version > 0 {
-        body.insert("v".into(), version.into());
+    let first = tree.size();
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut path = Vec::new();
+    for e in entries {
+        let mut body = e.body;
+        body.insert("ledger".into(), ledger.clone().into());
+        if e.version > 0 {
+            body.insert("v".into(), e.version.into());
+        }
+        let body = serde_json::Value::Object(body).to_string();
+        let index = tree.size();
+        let leaf = entry_leaf(index, &at, &e.kind, &body);
+        path = crate::state::append_leaf(&mut tree, leaf)?;
+        rows.push((index, e.kind, body, leaf));
     }
-    let body = serde_json::Value::Object(body).to_string();
-    let index = tree.size();
-    let leaf = leaf_hash(&canonical(index, &at, kind, &body));
-    let path = crate::state::append_leaf(&mut tree, leaf)?;
-    sqlx::query(
-        "INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(index as i64)
-    .bind(at)
-    .bind(kind.to_string())
-    .bind(body)
-    .bind(leaf.to_vec())
-    .execute(&mut **tx)
-    .await?;
-    let head = if sign {
-        let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
-        sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
-            .bind(tree.size() as i64)
-            .bind(serde_json::to_string(&head).expect("a signed head serialises to JSON"))
-            .execute(&mut **tx)
-            .await?;
-        Some(head)
-    } else {
-        None
-    };
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let mut sql =
+            String::from("INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ");
+        for i in 0..chunk.len() {
+            let p = i * 5;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (index, kind, body, leaf) in chunk {
+            q = q
+                .bind(*index as i64)
+                .bind(at.clone())
+                .bind(kind.clone())
+                .bind(body.clone())
+                .bind(leaf.to_vec());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
+    sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
+        .bind(tree.size() as i64)
+        .bind(serde_json::to_string(&head).expect("a signed head serialises to JSON"))
+        .execute(&mut **tx)
+        .await?;
     crate::state::save_tree(tx, &tree, &path).await?;
-    Ok((index, head))
+    Ok((first, head))
+}
+
+/// The leaf hash of an entry: `leaf_hash(canonical(index, at, kind, body))`,
+/// fed to SHA-256 piece by piece instead of formatted into a new buffer.
+pub(crate) fn entry_leaf(index: u64, at: &str, kind: &str, body: &str) -> Hash {
+    leaf_of_parts(
+        index,
+        &[
+            at.as_bytes(),
+            b"\n",
+            kind.as_bytes(),
+            b"\n",
+            body.as_bytes(),
+        ],
+    )
+}
+
+/// The leaf hash of `index \n` followed by `rest` (the canonical form's other fields).
+fn leaf_of_parts(index: u64, rest: &[&[u8]]) -> Hash {
+    use sha2::Digest;
+    let mut digits = [0u8; 21];
+    let mut n = index;
+    let mut i = digits.len() - 1;
+    digits[i] = b'\n';
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut h = sha2::Sha256::new();
+    h.update([crate::merkle::LEAF_PREFIX]);
+    h.update(&digits[i..]);
+    for part in rest {
+        h.update(part);
+    }
+    h.finalize().into()
 }
 
 /// What `audit verify` found.
@@ -159,42 +241,66 @@ pub struct VerifyReport {
 }
 
 impl Store {
-    /// Appends one audit entry in its own transaction.
+    /// Appends one audit entry and returns its index and a signed head that
+    /// covers it, once the entry is durable (committed: SQLite's WAL synced,
+    /// PostgreSQL's commit acknowledged).
+    ///
+    /// Callers on several threads are group-committed (see [`crate::group`]):
+    /// one of them writes every pending entry in one transaction, with one
+    /// signed head and one sync, so the log keeps up with many writers. An
+    /// entry of an unknown kind or with a body the store would not write is
+    /// refused alone, before it joins a group.
     pub fn audit_append(
         &self,
         keys: &Keys,
         kind: &str,
         body: &serde_json::Value,
     ) -> Result<(u64, SignedTreeHead), StoreError> {
+        let ready = prepare(kind, body.clone())?;
+        self.group.append(self, keys, ready)
+    }
+
+    /// Writes `entries` (at least one) in one transaction that first checks
+    /// the store ([`crate::state::check`]), with one signed head.
+    pub(crate) fn commit_ready(
+        &self,
+        keys: &Keys,
+        entries: Vec<Ready>,
+    ) -> Result<(u64, SignedTreeHead), StoreError> {
         self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
             crate::state::check(&mut tx, keys).await?;
-            let r = append(&mut tx, keys, kind, body.clone()).await?;
+            let r = append_ready(&mut tx, keys, entries).await?;
             tx.commit().await?;
             Ok(r)
         })
     }
 
-    /// Appends several entries in one transaction (one write to disk) and signs the head once, at the end.
+    /// Appends several entries in one transaction (one write to disk) and
+    /// signs the head once, at the end; returns the last entry's index.
     pub fn audit_append_many(
         &self,
         keys: &Keys,
         entries: &[(&str, serde_json::Value)],
     ) -> Result<u64, StoreError> {
-        self.run("append to the audit log", async {
-            let mut tx = self.pool.begin().await?;
-            crate::store::lock(&mut tx).await?;
-            crate::state::check(&mut tx, keys).await?;
-            let mut last = 0;
-            for (i, (kind, body)) in entries.iter().enumerate() {
-                last = append_with(&mut tx, keys, kind, body.clone(), i + 1 == entries.len())
-                    .await?
-                    .0;
-            }
-            tx.commit().await?;
-            Ok(last)
-        })
+        let ready = entries
+            .iter()
+            .map(|(kind, body)| prepare(kind, body.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ready.is_empty() {
+            // Nothing to append; the store is still checked, as by any write.
+            return self.run("append to the audit log", async {
+                let mut tx = self.pool.begin().await?;
+                crate::store::lock(&mut tx).await?;
+                crate::state::check(&mut tx, keys).await?;
+                tx.commit().await?;
+                Ok(0)
+            });
+        }
+        let n = ready.len() as u64;
+        let (first, _) = self.commit_ready(keys, ready)?;
+        Ok(first + n - 1)
     }
 
     /// Every entry, in index order.
@@ -296,15 +402,31 @@ impl Store {
         kept: Option<&SignedTreeHead>,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<VerifyReport, StoreError> {
-        let entries = self.audit_entries()?;
-        let total = entries.len() as u64;
+        let key = keys.verifying();
+        // One read transaction, so that the entries, the heads, the tree state
+        // and the ledger are one snapshot even while another process appends.
+        let mut tx = self.run("verify the audit log", async {
+            let mut tx = self.pool.begin().await?;
+            if self.backend == crate::Backend::Postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(tx)
+        })?;
+        let (total, rows) = self.run("read the audit log", async {
+            let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let rows = sqlx::query("SELECT size, head FROM tree_heads ORDER BY size")
+                .fetch_all(&mut *tx)
+                .await?;
+            Ok((total.max(0) as u64, rows))
+        })?;
         progress(0, total);
-        let rows = self.run_sql(
-            "read the audit log",
-            sqlx::query("SELECT size, head FROM tree_heads ORDER BY size").fetch_all(&self.pool),
-        )?;
         let mut report = VerifyReport {
-            entries: entries.len() as u64,
+            entries: 0,
             heads: rows.len() as u64,
             problems: Vec::new(),
         };
@@ -322,29 +444,43 @@ impl Store {
                 )),
             }
         }
-        let mut tree = CompactTree::new();
-        let mut roots = std::collections::HashMap::new();
-        roots.insert(0, tree.root());
-        for (i, e) in entries.iter().enumerate() {
-            if e.index != i as u64 {
-                report.problems.push(format!("entry at position {i} has index {}: entries were deleted, inserted or reordered", e.index));
-            }
-            let leaf = leaf_hash(&canonical(i as u64, &e.at, &e.kind, &e.body));
-            if leaf != e.stored_leaf_hash {
-                report.problems.push(format!(
-                    "entry {i} does not match its stored leaf hash: it was edited"
-                ));
-            }
-            let _ = tree.append(leaf);
-            roots.insert(tree.size(), tree.root());
-            if (i + 1) % 1024 == 0 {
-                progress(i as u64 + 1, total);
-            }
-        }
-        progress(total, total);
-        let key = keys.verifying();
-        for h in &heads {
-            if let Err(e) = h.verify(&key) {
+        drop(rows);
+        // The tree sizes whose roots are compared: the heads' and the kept head's.
+        let mut needed: Vec<u64> = heads
+            .iter()
+            .map(|h| h.size)
+            .chain(kept.map(|k| k.size))
+            .collect();
+        needed.sort_unstable();
+        needed.dedup();
+        // Three strands at once: this thread reads the entries (SQLite's own
+        // worker thread steps the statement), one hashes them into the tree,
+        // one checks each signed head's signature once.
+        let (walked, signatures, fetched) = std::thread::scope(|s| {
+            let signatures = s.spawn(|| {
+                heads
+                    .iter()
+                    .map(|h| h.verify(&key).err())
+                    .collect::<Vec<_>>()
+            });
+            let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
+            let needed = &needed;
+            let walker = s.spawn(move || walk(recv, needed, total, progress));
+            let fetched = self.run("read the audit log", read_pages(&mut tx, send));
+            (joined(walker.join()), joined(signatures.join()), fetched)
+        });
+        fetched?;
+        let Walked {
+            tree,
+            roots,
+            problems,
+            entries,
+            last_body,
+        } = walked;
+        report.entries = entries;
+        report.problems.extend(problems);
+        for (h, bad) in heads.iter().zip(signatures) {
+            if let Some(e) = bad {
                 report
                     .problems
                     .push(format!("signed head of size {}: {e}", h.size));
@@ -352,15 +488,14 @@ impl Store {
             match roots.get(&h.size) {
                 Some(root) if *root == h.root => {}
                 Some(_) => report.problems.push(format!("the entries do not reproduce the signed root of size {}: the log was rewritten", h.size)),
-                None => report.problems.push(format!("signed head of size {} but only {} entries: entries were deleted", h.size, entries.len())),
+                None => report.problems.push(format!("signed head of size {} but only {entries} entries: entries were deleted", h.size)),
             }
         }
         // Every append signs a head: entries beyond the newest head were not written by the store.
         let newest = heads.iter().map(|h| h.size).max().unwrap_or(0);
-        if newest < entries.len() as u64 {
+        if newest < entries {
             report.problems.push(format!(
-                "no signed head covers the whole log: the newest covers {newest} of {} entries; entries were appended, or edited and their heads deleted",
-                entries.len()
+                "no signed head covers the whole log: the newest covers {newest} of {entries} entries; entries were appended, or edited and their heads deleted"
             ));
         }
         if let Some(kept) = kept {
@@ -375,12 +510,11 @@ impl Store {
                 ));
             }
         }
-        let last = entries.last().map(|e| e.body.clone());
         let (stored_tree, stored, recomputed) = self.run("verify the ledger", async {
-            let mut c = self.pool.acquire().await?;
-            let t = crate::state::load_tree(&mut c).await;
-            let s = crate::state::stored(&mut c).await;
-            let r = crate::state::recompute(&mut c).await?;
+            let t = crate::state::load_tree(&mut tx).await;
+            let s = crate::state::stored(&mut tx).await;
+            let r = crate::state::recompute(&mut tx).await?;
+            tx.rollback().await?;
             Ok((t, s, r))
         })?;
         match stored_tree {
@@ -404,7 +538,7 @@ impl Store {
                     }
                 }
                 let root = hex::encode(crate::state::root(&stored));
-                match last
+                match last_body
                     .as_deref()
                     .map(serde_json::from_str::<serde_json::Value>)
                 {
@@ -459,9 +593,159 @@ impl Store {
     }
 }
 
+/// Entries per page handed from the reader to the hashing thread.
+const PAGE_ROWS: usize = 8192;
+
+/// A run of entries as read: their stored indexes and leaf hashes, and their
+/// canonical bytes after the index (`at \n kind \n body`) back to back.
+#[derive(Default)]
+struct Page {
+    idx: Vec<i64>,
+    stored: Vec<Hash>,
+    data: Vec<u8>,
+    /// Where each entry's bytes end in `data`.
+    ends: Vec<usize>,
+    /// Where each entry's body starts in `data`.
+    bodies: Vec<usize>,
+}
+
+/// Reads every entry in index order, one statement streamed, into pages sent
+/// to `send`. A stored leaf hash that is not 32 bytes is an error, as when the
+/// entries are read whole.
+async fn read_pages(
+    tx: &mut Transaction<'static, Any>,
+    send: std::sync::mpsc::SyncSender<Page>,
+) -> Result<(), StoreError> {
+    let mut rows =
+        sqlx::query("SELECT idx, at, kind, body, leaf_hash FROM audit_entries ORDER BY idx")
+            .fetch(&mut **tx);
+    let mut page = Page::default();
+    // A boxed stream: `poll_next` needs no trait in scope.
+    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        let r = row?;
+        page.idx.push(r.try_get(0)?);
+        page.data
+            .extend_from_slice(r.try_get::<&str, _>(1)?.as_bytes());
+        page.data.push(b'\n');
+        page.data
+            .extend_from_slice(r.try_get::<&str, _>(2)?.as_bytes());
+        page.data.push(b'\n');
+        page.bodies.push(page.data.len());
+        page.data
+            .extend_from_slice(r.try_get::<&str, _>(3)?.as_bytes());
+        page.ends.push(page.data.len());
+        page.stored.push(to_hash(r.try_get::<&[u8], _>(4)?)?);
+        if page.idx.len() == PAGE_ROWS && send.send(std::mem::take(&mut page)).is_err() {
+            // The hashing thread is gone (it panicked): its join reports it.
+            return Ok(());
+        }
+    }
+    if !page.idx.is_empty() {
+        let _ = send.send(page);
+    }
+    Ok(())
+}
+
+/// A scoped thread's result; its panic goes on in the caller.
+fn joined<T>(r: std::thread::Result<T>) -> T {
+    r.unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
+/// What hashing the entries found.
+struct Walked {
+    tree: CompactTree,
+    /// The roots at the sizes asked for.
+    roots: std::collections::HashMap<u64, Hash>,
+    problems: Vec<String>,
+    entries: u64,
+    last_body: Option<String>,
+}
+
+/// Hashes the entries of `pages` into the tree, checking each against its
+/// stored index and leaf hash, and keeps the root at each size in `needed`
+/// (sorted). Only those roots are computed: a root at every size would cost
+/// about log2(n) node hashes per entry.
+fn walk(
+    pages: std::sync::mpsc::Receiver<Page>,
+    needed: &[u64],
+    total: u64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Walked {
+    let mut tree = CompactTree::new();
+    let mut roots = std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    let mut next = needed.iter().copied().peekable();
+    let mut keep = |tree: &CompactTree, roots: &mut std::collections::HashMap<u64, Hash>| {
+        while next.next_if_eq(&tree.size()).is_some() {
+            roots.insert(tree.size(), tree.root());
+        }
+    };
+    keep(&tree, &mut roots);
+    let mut last_body = None;
+    for page in pages {
+        let mut start = 0;
+        for (j, &end) in page.ends.iter().enumerate() {
+            let i = tree.size();
+            if page.idx[j] != i as i64 {
+                problems.push(format!("entry at position {i} has index {}: entries were deleted, inserted or reordered", page.idx[j] as u64));
+            }
+            let leaf = leaf_of_parts(i, &[&page.data[start..end]]);
+            if leaf != page.stored[j] {
+                problems.push(format!(
+                    "entry {i} does not match its stored leaf hash: it was edited"
+                ));
+            }
+            let _ = tree.append(leaf);
+            keep(&tree, &mut roots);
+            if tree.size().is_multiple_of(1024) {
+                progress(tree.size(), total);
+            }
+            start = end;
+        }
+        if let (Some(&b), Some(&e)) = (page.bodies.last(), page.ends.last()) {
+            last_body = Some(String::from_utf8_lossy(&page.data[b..e]).into_owned());
+        }
+    }
+    progress(total, total);
+    Walked {
+        entries: tree.size(),
+        tree,
+        roots,
+        problems,
+        last_body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The leaf hashed piece by piece is the leaf of the canonical bytes,
+        /// whatever the fields hold (newlines, any Unicode, any index).
+        #[test]
+        fn entry_leaf_is_the_leaf_of_the_canonical_bytes(
+            index in proptest::prop_oneof![0u64..100_000, proptest::num::u64::ANY],
+            at in ".{0,30}",
+            kind in ".{0,20}",
+            body in "(.|\n){0,300}",
+        ) {
+            proptest::prop_assert_eq!(
+                entry_leaf(index, &at, &kind, &body),
+                leaf_hash(&canonical(index, &at, &kind, &body))
+            );
+        }
+    }
+
+    #[test]
+    fn entry_leaf_at_the_edges_of_the_index() {
+        for index in [0, 9, 10, 99, 100, u64::MAX - 1, u64::MAX] {
+            assert_eq!(
+                entry_leaf(index, "t", "k", "{}"),
+                leaf_hash(&canonical(index, "t", "k", "{}"))
+            );
+        }
+    }
 
     #[test]
     fn verify_reports_progress_up_to_the_whole_log() {

@@ -15,6 +15,7 @@ pub mod consent;
 pub mod cosign;
 pub mod deliveries;
 pub mod entry_kinds;
+mod group;
 pub mod incidents;
 pub mod keys;
 pub mod ledger;
@@ -161,6 +162,13 @@ pub enum StoreError {
     /// signed note cannot carry.
     #[error("a log origin is printable ASCII with no space and no `+`")]
     InvalidOrigin,
+    /// An audit append was group-committed with others and the group's
+    /// transaction failed: nothing of the group was written.
+    #[error("store: the group of audit appends this one was part of was not written ({problem})")]
+    GroupFailed {
+        /// Why the group failed (the store's error and its causes).
+        problem: String,
+    },
     /// The 12 months before a date fall outside the calendar's range.
     #[error("store: the 12 months before the date are out of range")]
     DateRange(#[source] jiff::Error),

@@ -27,6 +27,8 @@ pub struct Store {
     pub backend: Backend,
     /// Where it is (a file path or a URL with the password removed).
     pub location: String,
+    /// Audit appends waiting for a group commit.
+    pub(crate) group: crate::group::Queue,
 }
 
 /// Outside any runtime (the CLI), the pool is closed cleanly and the runtime
@@ -150,6 +152,7 @@ impl Store {
             pool,
             backend,
             location: shown,
+            group: Default::default(),
         };
         if backend == Backend::Sqlite {
             for pragma in [

@@ -1,0 +1,250 @@
+//! The audit log under many writers (group commit) and at a size where
+//! `audit verify` reads it in several pages; both backends.
+
+use std::collections::HashSet;
+
+use outbound_store::{Keys, Store, StoreError};
+
+use crate::store::{fresh, tamper};
+
+/// `threads` threads on `stores` (one per simulated process, round robin)
+/// each append `per_thread` entries; returns (thread, n, index, head size) per append.
+fn append_from_threads(
+    stores: &[&Store],
+    k: &Keys,
+    threads: usize,
+    per_thread: usize,
+) -> Vec<(usize, usize, u64, u64)> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let store = stores[t % stores.len()];
+                s.spawn(move || {
+                    (0..per_thread)
+                        .map(|n| {
+                            let (index, head) = store
+                                .audit_append(k, "test", &serde_json::json!({"t": t, "n": n}))
+                                .unwrap();
+                            head.verify(&k.verifying()).unwrap();
+                            assert!(head.size > index, "the head returned covers the entry");
+                            (t, n, index, head.size)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+/// Every caller got a distinct index whose entry holds its body, the log has
+/// exactly the entries appended, it verifies, and the newest head covers it all.
+fn check_exact(s: &Store, k: &Keys, got: &[(usize, usize, u64, u64)], expected: usize) {
+    assert_eq!(got.len(), expected);
+    let entries = s.audit_entries().unwrap();
+    assert_eq!(entries.len(), expected);
+    let indexes: HashSet<u64> = got.iter().map(|g| g.2).collect();
+    assert_eq!(indexes.len(), expected, "no index given twice");
+    for &(t, n, index, _) in got {
+        let body: serde_json::Value = serde_json::from_str(&entries[index as usize].body).unwrap();
+        assert_eq!(
+            (body["t"].as_u64(), body["n"].as_u64()),
+            (Some(t as u64), Some(n as u64)),
+            "entry {index} holds its caller's body"
+        );
+    }
+    let report = s.audit_verify(k).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.heads <= expected as u64);
+    assert_eq!(
+        s.audit_latest_head().unwrap().unwrap().size,
+        expected as u64,
+        "a signed head covers every entry"
+    );
+}
+
+fn group_commit_is_exact(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    let got = append_from_threads(&[&s], &k, 8, 40);
+    check_exact(&s, &k, &got, 8 * 40);
+}
+
+/// Two stores on one database (two processes): each groups its own callers,
+/// the lock row serialises the groups, nothing is lost or given twice.
+fn two_stores_stay_exact(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    let location = if pg {
+        s.location.replace("***", "")
+    } else {
+        s.location.clone()
+    };
+    let other = Store::open(&location).unwrap();
+    let got = append_from_threads(&[&s, &other], &k, 6, 30);
+    check_exact(&s, &k, &got, 6 * 30);
+}
+
+/// A group whose transaction fails (here its signed head cannot be written)
+/// leaves nothing of itself, and every caller in it gets an error.
+fn failed_group_writes_nothing(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    s.audit_append(&k, "test", &serde_json::json!({"before": true}))
+        .unwrap();
+    if pg {
+        tamper(
+            &s,
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
+        );
+        tamper(
+            &s,
+            "CREATE TRIGGER refuse BEFORE INSERT ON tree_heads FOR EACH ROW EXECUTE FUNCTION refuse()",
+        );
+    } else {
+        tamper(
+            &s,
+            "CREATE TRIGGER refuse BEFORE INSERT ON tree_heads BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        );
+    }
+    let failed = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let (s, k) = (&s, &k);
+                sc.spawn(move || {
+                    (0..10)
+                        .map(|n| s.audit_append(k, "test", &serde_json::json!({"t": t, "n": n})))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(failed.len(), 80);
+    for r in &failed {
+        assert!(
+            matches!(
+                r,
+                Err(StoreError::Db { .. } | StoreError::GroupFailed { .. })
+            ),
+            "{r:?}"
+        );
+    }
+    tamper(
+        &s,
+        if pg {
+            "DROP TRIGGER refuse ON tree_heads"
+        } else {
+            "DROP TRIGGER refuse"
+        },
+    );
+    assert_eq!(
+        s.audit_entries().unwrap().len(),
+        1,
+        "no entry of a failed group"
+    );
+    let report = s.audit_verify(&k).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let (index, _) = s
+        .audit_append(&k, "test", &serde_json::json!({"after": true}))
+        .unwrap();
+    assert_eq!(index, 1);
+}
+
+/// An entry the store would not write is refused alone; the others commit.
+fn bad_entry_fails_alone(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    std::thread::scope(|sc| {
+        let bad = sc.spawn(|| s.audit_append(&k, "no_such_kind", &serde_json::json!({})));
+        let good = sc.spawn(|| {
+            (0..20)
+                .map(|n| {
+                    s.audit_append(&k, "test", &serde_json::json!({"n": n}))
+                        .unwrap()
+                        .0
+                })
+                .collect::<Vec<_>>()
+        });
+        assert!(matches!(
+            bad.join().unwrap(),
+            Err(StoreError::Invalid { .. })
+        ));
+        assert_eq!(good.join().unwrap(), (0..20).collect::<Vec<u64>>());
+    });
+    assert!(s.audit_verify(&k).unwrap().problems.is_empty());
+}
+
+/// A log of several pages (verify reads 8,192 entries at a time): intact, it
+/// verifies; an entry edited in the second page, or one deleted at a page
+/// boundary, is found.
+fn verify_across_pages(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    for chunk in 0..4 {
+        let entries: Vec<(&str, serde_json::Value)> = (0..5000)
+            .map(|i| ("test", serde_json::json!({"i": chunk * 5000 + i})))
+            .collect();
+        s.audit_append_many(&k, &entries).unwrap();
+    }
+    let r = s.audit_verify(&k).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.entries, r.heads), (20_000, 4));
+    let kept = s.audit_heads().unwrap()[1].clone();
+    assert!(
+        s.audit_verify_since(&k, Some(&kept))
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+
+    tamper(
+        &s,
+        "UPDATE audit_entries SET body = REPLACE(body, '\"i\":10000', '\"i\":10001') WHERE idx = 10000",
+    );
+    let r = s.audit_verify(&k).unwrap();
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains("entry 10000") && p.contains("edited")),
+        "{:?}",
+        r.problems
+    );
+    assert!(
+        r.problems.iter().any(|p| p.contains("rewritten")),
+        "{:?}",
+        r.problems
+    );
+
+    tamper(&s, "DELETE FROM audit_entries WHERE idx = 8192");
+    let r = s.audit_verify(&k).unwrap();
+    assert_eq!(r.entries, 19_999);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains("position 8192 has index 8193")),
+        "{:?}",
+        r.problems
+    );
+    assert!(
+        r.problems.iter().any(|p| p.contains("deleted")),
+        "{:?}",
+        r.problems
+    );
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $name() { super::$name(false) } )* }
+        mod postgres { $( #[test] fn $name() { super::$name(true) } )* }
+    };
+}
+
+both!(
+    group_commit_is_exact,
+    two_stores_stay_exact,
+    failed_group_writes_nothing,
+    bad_entry_fails_alone,
+    verify_across_pages,
+);
