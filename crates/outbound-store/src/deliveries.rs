@@ -1,27 +1,32 @@
-//! Which transfers carried whom: per transfer, year and subject (its keyed
-//! hash) the first batch of that year that carried it.
+//! Which transfers carried whom: per transfer and year, each subject (its
+//! keyed hash) with the first batch of that year that carried it.
 //!
 //! A rights request is forwarded to exactly the recipients that received the
 //! person, so the ledger must answer "which transfers, which recipients,
-//! when" from the keyed hash alone. The `subjects` table cannot: it counts per
-//! exporter, and a batch outside the thresholds adds no subject there. This
-//! table records every committed batch's subjects, whether or not they count.
-//!
-//! Rows are only ever inserted (the first batch of a year wins; later batches
-//! of that year to the same transfer add nothing), so a batch adds O(new rows)
-//! to the digests. Keyed by subject first: a request's lookup is one range
-//! read. The parts (`["deliveries", transfer, year]`) are committed by every
-//! audit entry and recomputed by `audit verify`; they do not decide a gate's
-//! outcome, so a batch does not recount them before it writes.
+//! when" from the keyed hash alone. The counted subjects cannot: they are
+//! per exporter, and a batch outside the thresholds counts no one. This
+//! records every committed batch's subjects, whether or not they count, as a
+//! key set per transfer and year ([`crate::keyset`], records of a key and
+//! the batch number): a batch adds its new keys as a run (the first batch of a
+//! year wins), a request's lookup reads one chunk per run. The parts
+//! (`["deliveries", transfer, year]`, one hash per key as in the row layout
+//! before it) are committed by every audit entry and recomputed by `audit
+//! verify`; they do not decide a gate's outcome, so a batch does not recount
+//! them before it writes.
+
+use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
+
+use crate::keyset::{self, Rec, SetCursor, Width};
+use crate::state::{describe, tampered};
 
 use crate::StoreError;
 use crate::schema::Backend;
 use crate::state::Delta;
 use crate::store::Store;
 
-/// The migration that creates the table.
+/// The migration that created the table of the old layout (see `layout.rs`).
 pub(crate) fn migration(backend: Backend) -> String {
     let (blob, rowid) = match backend {
         Backend::Sqlite => ("BLOB", " WITHOUT ROWID"),
@@ -64,8 +69,6 @@ fn row_hash(
     h.finalize().into()
 }
 
-const CHUNK: usize = 500;
-
 /// The batch whose subjects [`record`] notes.
 pub(crate) struct Carrier<'a> {
     pub(crate) transfer: &'a str,
@@ -74,67 +77,125 @@ pub(crate) struct Carrier<'a> {
     pub(crate) at: &'a str,
 }
 
-/// Records that the batch `c` carried `subjects` (sorted, distinct): inserts
-/// the rows not yet there for the year and adds exactly those to `delta`.
+/// Records that the batch `c` carried `subjects` (sorted, distinct): adds the
+/// keys the transfer did not carry yet that year and exactly those to `delta`.
 pub(crate) async fn record(
     conn: &mut AnyConnection,
-    backend: Backend,
     delta: &mut Delta,
     c: &Carrier<'_>,
     subjects: &[[u8; 16]],
 ) -> Result<(), StoreError> {
-    let Carrier {
-        transfer,
-        year,
-        batch,
-        at,
-    } = *c;
-    let part = part(transfer, year);
-    for chunk in subjects.chunks(CHUNK) {
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            match backend {
-                Backend::Sqlite => "?".to_string(),
-                Backend::Postgres => format!("${n}"),
-            }
-        };
-        let values = (0..chunk.len())
-            .map(|_| {
-                format!(
-                    "({}, {}, {}, {}, {})",
-                    next(),
-                    next(),
-                    next(),
-                    next(),
-                    next()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO deliveries (subject, transfer, year, batch, at) VALUES {values} \
-             ON CONFLICT (subject, transfer, year) DO NOTHING RETURNING subject"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for s in chunk {
-            q = q
-                .bind(s.to_vec())
-                .bind(transfer.to_string())
-                .bind(year)
-                .bind(batch)
-                .bind(at.to_string());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            let s: Vec<u8> = r.try_get(0)?;
-            delta.insert_hash(&part, &row_hash(&s, transfer, year, batch, at), false);
+    let set = part(c.transfer, c.year);
+    let batch = u32::try_from(c.batch).map_err(|_| {
+        crate::invalid("the ledger holds 4,294,967,295 batches, its limit".to_string())
+    })?;
+    let runs = keyset::runs(conn, &set).await?;
+    let mut seen = vec![false; subjects.len()];
+    keyset::lookup(conn, &set, Width::KEY_U32, &runs, subjects, |i, _| {
+        seen[i] = true
+    })
+    .await?;
+    let mut new = Vec::new();
+    for (k, _) in subjects.iter().zip(&seen).filter(|(_, s)| !**s) {
+        delta.insert_hash(&set, &row_hash(k, c.transfer, c.year, c.batch, c.at), false);
+        new.push(Rec {
+            key: *k,
+            value: batch,
+        });
+    }
+    keyset::add(conn, &set, Width::KEY_U32, &new).await
+}
+
+/// Every delivery in the key sets, into `d` (for `audit verify`): each record
+/// hashed with its batch's time, as the row it replaced was.
+pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
+    let mut at: HashMap<i64, String> = HashMap::new();
+    for r in sqlx::query("SELECT id, at FROM batches")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        at.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    for name in keyset::set_names(conn).await? {
+        let Some((t, y)) = parse(&name) else { continue };
+        match recompute_set(conn, &name, &t, y, &at, d).await {
+            Err(StoreError::Tampered { .. }) => d.damage(&name),
+            other => other?,
         }
     }
     Ok(())
 }
 
-/// Every delivery row, into `d` (for `audit verify`), a page at a time.
-pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
+/// One transfer-year's deliveries, into `d`.
+async fn recompute_set(
+    conn: &mut AnyConnection,
+    name: &str,
+    t: &str,
+    y: i64,
+    at: &HashMap<i64, String>,
+    d: &mut Delta,
+) -> Result<(), StoreError> {
+    let mut c = SetCursor::open(conn, name, Width::KEY_U32).await?;
+    while let Some(r) = c.next(conn).await? {
+        let b = i64::from(r.value);
+        let when = at.get(&b).ok_or_else(|| {
+            tampered(format!(
+                "{} name a batch that was not recorded",
+                describe(name)
+            ))
+        })?;
+        d.insert_hash(name, &row_hash(&r.key, t, y, b, when), false);
+    }
+    Ok(())
+}
+
+/// The transfer and year of a deliveries set's name.
+fn parse(name: &str) -> Option<(String, i64)> {
+    let v: serde_json::Value = serde_json::from_str(name).ok()?;
+    (v[0].as_str()? == "deliveries").then_some((v[1].as_str()?.to_string(), v[2].as_i64()?))
+}
+
+/// Every (transfer, year, first batch) that carried `subject`, exactly.
+pub(crate) async fn carried(
+    conn: &mut AnyConnection,
+    subject: &[u8; 16],
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let mut out = Vec::new();
+    if crate::layout::legacy(conn).await? {
+        for r in sqlx::query("SELECT transfer, year, batch FROM deliveries WHERE subject = $1")
+            .bind(subject.to_vec())
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        return Ok(out);
+    }
+    for name in keyset::set_names(conn).await? {
+        let Some((t, y)) = parse(&name) else { continue };
+        let runs = keyset::runs(conn, &name).await?;
+        let mut found = None;
+        keyset::lookup(
+            conn,
+            &name,
+            Width::KEY_U32,
+            &runs,
+            std::slice::from_ref(subject),
+            |_, r| found = Some(r.value),
+        )
+        .await?;
+        if let Some(b) = found {
+            out.push((t, y, i64::from(b)));
+        }
+    }
+    Ok(out)
+}
+
+/// Every delivery row of the old layout, into `d`, a page at a time.
+pub(crate) async fn legacy_parts(
+    conn: &mut AnyConnection,
+    d: &mut Delta,
+) -> Result<(), StoreError> {
     const PAGE: i64 = 10_000;
     let mut after: Option<(Vec<u8>, String, i64)> = None;
     loop {
@@ -191,29 +252,31 @@ impl Store {
     /// Every transfer that carried the person whose keyed hash is `subject`,
     /// per year, oldest first: exact, from the committed batches only.
     pub fn deliveries_of(&self, subject: &[u8; 16]) -> Result<Vec<Delivery>, StoreError> {
-        let rows = self.run_sql(
-            "look up deliveries",
-            sqlx::query(
-                "SELECT d.transfer, b.recipient, d.year, d.batch, d.at, \
-                 (SELECT MAX(id) FROM batches l WHERE l.transfer = d.transfer AND l.year = d.year) \
-                 FROM deliveries d JOIN batches b ON b.id = d.batch \
-                 WHERE d.subject = $1 ORDER BY d.year, d.at, d.transfer",
-            )
-            .bind(subject.to_vec())
-            .fetch_all(&self.pool),
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(Delivery {
-                    transfer: r.try_get(0)?,
-                    recipient: r.try_get(1)?,
-                    year: r.try_get(2)?,
-                    first_batch: r.try_get::<i64, _>(3)? as u64,
-                    first_at: r.try_get(4)?,
-                    last_batch_of_year: r.try_get::<i64, _>(5)? as u64,
-                })
-            })
-            .collect()
+        self.run("look up deliveries", async {
+            let mut c = self.pool.acquire().await?;
+            let mut out = Vec::new();
+            for (transfer, year, batch) in carried(&mut c, subject).await? {
+                let r = sqlx::query(
+                    "SELECT b.recipient, b.at, (SELECT MAX(id) FROM batches l WHERE l.transfer = b.transfer AND l.year = $2) \
+                     FROM batches b WHERE b.id = $1",
+                )
+                .bind(batch)
+                .bind(year)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or_else(|| tampered("a delivery names a batch that was not recorded"))?;
+                out.push(Delivery {
+                    transfer,
+                    recipient: r.try_get(0)?,
+                    year,
+                    first_batch: batch as u64,
+                    first_at: r.try_get(1)?,
+                    last_batch_of_year: r.try_get::<i64, _>(2)? as u64,
+                });
+            }
+            out.sort_by(|a, b| (a.year, &a.first_at, &a.transfer).cmp(&(b.year, &b.first_at, &b.transfer)));
+            Ok(out)
+        })
     }
 }
 
@@ -253,28 +316,28 @@ impl Store {
         if transfers.is_empty() {
             return Ok(0);
         }
-        let list = (0..transfers.len())
-            .map(|i| format!("${}", i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT COUNT(DISTINCT subject) FROM deliveries \
-             WHERE year >= $1 AND year <= $2 AND transfer IN ({list})"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(from_year)
-            .bind(to_year);
-        for t in transfers {
-            q = q.bind(t.to_string());
-        }
-        let row = self.run_sql(
-            "count deliveries to a counterparty",
-            q.fetch_one(&self.pool),
-        )?;
-        let n: i64 = row.try_get(0).map_err(|source| StoreError::Db {
-            op: "count deliveries to a counterparty",
-            source,
-        })?;
-        Ok(n.max(0) as u64)
+        self.run("count deliveries to a counterparty", async {
+            let mut c = self.pool.acquire().await?;
+            if crate::layout::legacy(&mut c).await? {
+                let list = (0..transfers.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT COUNT(DISTINCT subject) FROM deliveries WHERE year >= $1 AND year <= $2 AND transfer IN ({list})"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from_year).bind(to_year);
+                for t in transfers {
+                    q = q.bind(t.to_string());
+                }
+                let n: i64 = q.fetch_one(&mut *c).await?.try_get(0)?;
+                return Ok(n.max(0) as u64);
+            }
+            let mut sets = Vec::new();
+            for t in transfers {
+                for y in from_year..=to_year {
+                    sets.push(part(t, y));
+                }
+            }
+            let w = vec![Width::KEY_U32; sets.len()];
+            keyset::union_len(&mut c, &sets, &w).await
+        })
     }
 }

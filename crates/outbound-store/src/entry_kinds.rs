@@ -44,6 +44,11 @@ pub const KINDS: &[EntryKind] = &[
         "A batch that left through the gate: what, to whom, how many distinct individuals, and the determination it passed under."
     ),
     kind!(
+        "ledger_layout",
+        1,
+        "The ledger moved from one row per person to sorted key sets, after its rows were checked against the log: how many rows moved, never who."
+    ),
+    kind!(
         "consent_import",
         1,
         "Consents imported into the consent register: from which file and how many per transfer (never who)."

@@ -6,9 +6,9 @@
 //! exporter, year and subject, so a count is an exact `COUNT(*)` and a window
 //! across years an exact `COUNT(DISTINCT subject)`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::StoreError;
 use crate::keys::Keys;
@@ -116,48 +116,20 @@ pub struct BatchSummary {
     pub state: String,
 }
 
-const CHUNK: usize = 500;
-
-/// Bind placeholders in order of appearance: `?` on SQLite, `$1, $2 …` on PostgreSQL.
-struct Placeholders {
-    backend: crate::Backend,
-    n: usize,
-}
-
-impl Placeholders {
-    fn new(backend: crate::Backend) -> Self {
-        Placeholders { backend, n: 0 }
-    }
-    fn next(&mut self) -> String {
-        self.n += 1;
-        match self.backend {
-            crate::Backend::Sqlite => "?".into(),
-            crate::Backend::Postgres => format!("${}", self.n),
-        }
-    }
-}
-
-fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn in_list(exporters: &[String], start: usize) -> String {
-    placeholders(start, exporters.len())
-}
-
-/// Counts for exporters in years `from..=to`, exactly.
-async fn window_counts(
-    tx: &mut Transaction<'static, Any>,
+/// Counts for exporters in years `from..=to` from the rows of the old layout
+/// (a store upgraded but not yet moved to key sets; see `layout.rs`).
+async fn legacy_counts(
+    conn: &mut sqlx::AnyConnection,
     exporters: &[String],
     from_year: i64,
     to_year: i64,
 ) -> Result<Counts, StoreError> {
+    let list = (0..exporters.len())
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects WHERE year >= $1 AND year <= $2 AND exporter IN ({})",
-        in_list(exporters, 3)
+        "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects WHERE year >= $1 AND year <= $2 AND exporter IN ({list})"
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(from_year)
@@ -165,7 +137,7 @@ async fn window_counts(
     for e in exporters {
         q = q.bind(e.clone());
     }
-    let row = q.fetch_one(&mut **tx).await?;
+    let row = q.fetch_one(&mut *conn).await?;
     Ok(Counts {
         individuals: row.try_get::<i64, _>(0)? as u64,
         sensitive_individuals: row.try_get::<i64, _>(1)? as u64,
@@ -201,15 +173,17 @@ impl Store {
             .cloned()
             .ok_or(StoreError::NoExporter)?;
         let (at, _) = crate::audit::now();
-        let backend = self.backend;
         self.run("record a batch", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
             let y = i64::from(year);
             // Nothing builds on a store whose state is not what its log committed to.
-            let checked = crate::state::check(&mut tx, keys).await?;
+            let mut checked = crate::state::check(&mut tx, keys).await?;
+            // A store of the old layout moves to key sets first, committed by its own entry.
+            if crate::layout::convert(&mut tx, keys).await? {
+                checked = crate::state::check(&mut tx, keys).await?;
+            }
             crate::state::check_batch(&mut tx, &checked.parts, &rec.exporters, &[y - 1, y], &rec.transfer).await?;
-            let part = crate::state::subjects_part(&exporter, y);
             let mut delta = crate::state::Delta::default();
             let suspended = suspension(&mut tx, &rec.transfer).await?;
             let mut counts = BatchCounts {
@@ -220,80 +194,13 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(Recorded::Refused { reason: format!("the route {} is suspended: {reason}", rec.transfer), counts });
             }
-            // New subjects and new sensitive subjects, then upsert.
+            // Who is new this year, who is newly sensitive, and the digests they move.
             let to_count: &[([u8; 16], bool)] = if rec.counts_towards_thresholds { &uniq } else { &[] };
-            for chunk in to_count.chunks(CHUNK) {
-                // Insert; RETURNING names exactly the subjects that were new, in one statement.
-                // Placeholders are numbered in order of appearance (`?` on SQLite, whose
-                // driver looks every named or numbered parameter up by a linear search).
-                let mut ph = Placeholders::new(backend);
-                let values = (0..chunk.len())
-                    .map(|_| format!("({}, {}, {}, {}, {}, {})", ph.next(), ph.next(), ph.next(), ph.next(), ph.next(), ph.next()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "INSERT INTO subjects (exporter, year, subject, sensitive, first_at, last_at) VALUES {values} \
-                     ON CONFLICT (exporter, year, subject) DO NOTHING RETURNING subject"
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (h, sensitive) in chunk {
-                    q = q.bind(exporter.clone()).bind(y).bind(h.to_vec()).bind(i64::from(*sensitive)).bind(at.clone()).bind(at.clone());
-                }
-                let inserted: HashSet<Vec<u8>> =
-                    q.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get::<Vec<u8>, _>(0)).collect::<Result<_, _>>()?;
-                counts.new.individuals += inserted.len() as u64;
-                for (h, sensitive) in chunk.iter().filter(|(h, _)| inserted.contains(h.as_slice())) {
-                    let row = crate::state::subject_row_hash(&exporter, y, h, i64::from(*sensitive), &at, &at);
-                    delta.insert_hash(&part, &row, *sensitive);
-                }
-                counts.new.sensitive_individuals +=
-                    chunk.iter().filter(|(h, s)| *s && inserted.contains(h.as_slice())).count() as u64;
-                // Subjects already counted this year: upgrade to sensitive where this batch
-                // carries their sensitive PI (each upgrade is newly sensitive), refresh the last export.
-                let seen: Vec<&([u8; 16], bool)> = chunk.iter().filter(|(h, _)| !inserted.contains(h.as_slice())).collect();
-                if seen.is_empty() {
-                    continue;
-                }
-                // Their rows before the update, to move the digest by exactly the change.
-                let mut ph = Placeholders::new(backend);
-                let (e, yy) = (ph.next(), ph.next());
-                let list = (0..seen.len()).map(|_| ph.next()).collect::<Vec<_>>().join(", ");
-                let sql = format!("SELECT subject, sensitive, first_at, last_at FROM subjects WHERE exporter = {e} AND year = {yy} AND subject IN ({list})");
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y);
-                for (h, _) in &seen {
-                    q = q.bind(h.to_vec());
-                }
-                let upgrade: HashSet<&[u8]> = seen.iter().filter(|(_, s)| *s).map(|(h, _)| h.as_slice()).collect();
-                for r in q.fetch_all(&mut *tx).await? {
-                    let (h, old, first, last): (Vec<u8>, i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-                    delta.remove_hash(&part, &crate::state::subject_row_hash(&exporter, y, &h, old, &first, &last), old == 1);
-                    let new = if upgrade.contains(h.as_slice()) { 1 } else { old };
-                    delta.insert_hash(&part, &crate::state::subject_row_hash(&exporter, y, &h, new, &first, &at), new == 1);
-                }
-                let seen_sensitive: Vec<&&([u8; 16], bool)> = seen.iter().filter(|(_, s)| *s).collect();
-                if !seen_sensitive.is_empty() {
-                    let mut ph = Placeholders::new(backend);
-                    let (e, yy) = (ph.next(), ph.next());
-                    let list = (0..seen_sensitive.len()).map(|_| ph.next()).collect::<Vec<_>>().join(", ");
-                    let sql = format!("UPDATE subjects SET sensitive = 1 WHERE exporter = {e} AND year = {yy} AND sensitive = 0 AND subject IN ({list})");
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(exporter.clone()).bind(y);
-                    for (h, _) in &seen_sensitive {
-                        q = q.bind(h.to_vec());
-                    }
-                    counts.new.sensitive_individuals += q.execute(&mut *tx).await?.rows_affected();
-                }
-                let mut ph = Placeholders::new(backend);
-                let (t, e, yy) = (ph.next(), ph.next(), ph.next());
-                let list = (0..seen.len()).map(|_| ph.next()).collect::<Vec<_>>().join(", ");
-                let sql = format!("UPDATE subjects SET last_at = {t} WHERE exporter = {e} AND year = {yy} AND subject IN ({list})");
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at.clone()).bind(exporter.clone()).bind(y);
-                for (h, _) in &seen {
-                    q = q.bind(h.to_vec());
-                }
-                q.execute(&mut *tx).await?;
-            }
-            counts.current_year = window_counts(&mut tx, &rec.exporters, y, y).await?;
-            counts.previous_and_current_year = window_counts(&mut tx, &rec.exporters, y - 1, y).await?;
+            let (new, ov) = crate::counted::add(&mut tx, &exporter, y, to_count, &mut delta).await?;
+            counts.new = new;
+            let (cur, both) = crate::counted::window(&mut tx, &checked.parts, &rec.exporters, y, &ov).await?;
+            counts.current_year = cur;
+            counts.previous_and_current_year = both;
             let determination = match decide(&counts) {
                 Ok(d) => d,
                 Err(reason) => {
@@ -343,7 +250,7 @@ impl Store {
             // Who this batch carried, whether or not they count: rights requests are forwarded by it.
             let carried: Vec<[u8; 16]> = uniq.iter().map(|(h, _)| *h).collect();
             let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, at: &at };
-            crate::deliveries::record(&mut tx, backend, &mut delta, &carrier, &carried).await?;
+            crate::deliveries::record(&mut tx, &mut delta, &carrier, &carried).await?;
             delta.apply(&mut tx).await?;
             let (index, head) = crate::audit::append(&mut tx, keys, "batch", body).await?;
             debug_assert_eq!(index, audit_index);
@@ -355,9 +262,8 @@ impl Store {
     /// Distinct individuals exported by the exporters in the 12 months ending on `to` (inclusive),
     /// for rules that count over any 12 months (e.g. the US DOJ rule, 28 CFR 202).
     ///
-    /// The ledger keeps each subject's first and last export per year, so a subject whose
-    /// exports in one year fall on both sides of the window without one inside it is
-    /// counted too: an upper bound, never an undercount.
+    /// The ledger counts people per calendar year, so the window is answered
+    /// with the whole years it touches: an upper bound, never an undercount.
     pub fn counts_rolling_12_months(
         &self,
         exporters: &[String],
@@ -366,28 +272,12 @@ impl Store {
         let from = to
             .checked_sub(jiff::Span::new().years(1))
             .map_err(StoreError::DateRange)?;
-        let sql = format!(
-            "SELECT COUNT(DISTINCT subject), COUNT(DISTINCT CASE WHEN sensitive = 1 THEN subject END) FROM subjects \
-             WHERE year >= $1 AND last_at > $2 AND first_at <= $3 AND exporter IN ({})",
-            in_list(exporters, 4)
-        );
-        self.run("count individuals", async {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(i64::from(from.year()))
-                .bind(format!("{from}T23:59:59Z"))
-                .bind(format!("{to}T23:59:59Z"));
-            for e in exporters {
-                q = q.bind(e.clone());
-            }
-            let row = q.fetch_one(&self.pool).await?;
-            Ok(Counts {
-                individuals: row.try_get::<i64, _>(0)? as u64,
-                sensitive_individuals: row.try_get::<i64, _>(1)? as u64,
-            })
-        })
+        self.counts(exporters, from.year(), to.year())
     }
 
-    /// Exact counts for exporters over the years `from_year..=to_year`.
+    /// Exact counts for exporters over the years `from_year..=to_year`: one
+    /// exporter's one or two years are read from the kept counts (no key is
+    /// read), a group or a wider window is streamed from the key sets.
     pub fn counts(
         &self,
         exporters: &[String],
@@ -396,8 +286,12 @@ impl Store {
     ) -> Result<Counts, StoreError> {
         self.run("count individuals", async {
             let mut tx = self.pool.begin().await?;
-            let c =
-                window_counts(&mut tx, exporters, i64::from(from_year), i64::from(to_year)).await?;
+            let (from, to) = (i64::from(from_year), i64::from(to_year));
+            let c = if crate::layout::legacy(&mut tx).await? {
+                legacy_counts(&mut tx, exporters, from, to).await?
+            } else {
+                crate::counted::counts(&mut tx, exporters, from, to).await?
+            };
             tx.rollback().await?;
             Ok(c)
         })

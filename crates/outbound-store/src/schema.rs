@@ -139,7 +139,9 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // recipients (`reviews.rs`); v10: complaint handling (`complaints.rs`);
     // v11: witnesses' cosignatures of the log's checkpoints (`cosign.rs`);
     // v12: compliance snapshots and an association's members (`snapshots.rs`);
-    // v13: the witnesses an association trusts for a member (`snapshots.rs`).
+    // v13: the witnesses an association trusts for a member (`snapshots.rs`);
+    // v14: key sets for the counted subjects and the deliveries (`keyset.rs`;
+    // the rows move on the next batch, `layout.rs`).
     vec![
         v1,
         v2,
@@ -154,5 +156,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         crate::cosign::migration(backend),
         crate::snapshots::migration(backend),
         crate::snapshots::migration_v13(backend),
+        crate::keyset::migration(backend),
     ]
 }

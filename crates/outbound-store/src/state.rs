@@ -108,6 +108,21 @@ pub(crate) fn describe(part: &str) -> String {
     let s = |i: usize| v.get(i).map(|x| x.to_string()).unwrap_or_default();
     match v.first().and_then(|t| t.as_str()) {
         Some("subjects") => format!("the subjects of exporter {} in {}", s(1), s(2)),
+        Some("sensitive") => format!(
+            "the subjects with sensitive PI of exporter {} in {}",
+            s(1),
+            s(2)
+        ),
+        Some("overlap") => format!(
+            "the subjects of exporter {} in {} counted the year before",
+            s(1),
+            s(2)
+        ),
+        Some("overlap_sensitive") => format!(
+            "the subjects with sensitive PI of exporter {} in {} counted the year before",
+            s(1),
+            s(2)
+        ),
         Some("consents") => format!("the consents of transfer {}", s(1)),
         Some("routes") => "the routes".into(),
         Some("batches") => "the batches".into(),
@@ -156,7 +171,7 @@ fn row_hash(row: &serde_json::Value) -> Hash {
         .into()
 }
 
-/// The hash of a subject row. Written out field by field, length-prefixed,
+/// The hash of a subject row of the old layout (see `layout.rs`). Written out field by field, length-prefixed,
 /// rather than through a JSON value like the other rows: the ledger hashes
 /// one or two per subject a batch adds or refreshes, on the gate's hot path.
 pub(crate) fn subject_row_hash(
@@ -262,6 +277,12 @@ impl Delta {
         e.0 -= 1;
         e.1 -= i64::from(sensitive);
         add(&mut e.3, row);
+    }
+
+    /// `part` could not be read back (a damaged run): it will match no digest,
+    /// so `audit verify` names it rather than stopping at the first damage.
+    pub(crate) fn damage(&mut self, part: &str) {
+        self.part(part).0 = i64::MIN / 2;
     }
 
     /// The running change of `part` (allocates its name once, not per row).
@@ -370,33 +391,9 @@ const PAGE: i64 = 10_000;
 /// Every part recomputed from the rows: O(rows), for `audit verify` and the migration.
 pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreError> {
     let mut d = Delta::default();
-    // Subjects, a page at a time in key order.
-    let mut after: Option<(String, i64, Vec<u8>)> = None;
-    loop {
-        let q = match &after {
-            None => sqlx::query("SELECT exporter, year, subject, sensitive, first_at, last_at FROM subjects ORDER BY exporter, year, subject LIMIT $1").bind(PAGE),
-            Some((e, y, s)) => sqlx::query("SELECT exporter, year, subject, sensitive, first_at, last_at FROM subjects WHERE (exporter, year, subject) > ($1, $2, $3) ORDER BY exporter, year, subject LIMIT $4")
-                .bind(e.clone()).bind(*y).bind(s.clone()).bind(PAGE),
-        };
-        let rows = q.fetch_all(&mut *conn).await?;
-        for r in &rows {
-            let (e, y, s, sens): (String, i64, Vec<u8>, i64) =
-                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-            let row = subject_row_hash(
-                &e,
-                y,
-                &s,
-                sens,
-                &r.try_get::<String, _>(4)?,
-                &r.try_get::<String, _>(5)?,
-            );
-            d.insert_hash(&subjects_part(&e, y), &row, sens == 1);
-            after = Some((e, y, s));
-        }
-        if (rows.len() as i64) < PAGE {
-            break;
-        }
-    }
+    // Subjects: a store not yet moved to key sets has rows, one moved has runs.
+    crate::layout::subject_parts(conn, &mut d).await?;
+    crate::counted::recompute(conn, &mut d).await?;
     // Consents, likewise.
     let mut after: Option<(Vec<u8>, String)> = None;
     loop {
@@ -420,6 +417,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreEr
             break;
         }
     }
+    crate::deliveries::legacy_parts(conn, &mut d).await?;
     crate::deliveries::recompute(conn, &mut d).await?;
     route_parts(conn, &mut d).await?;
     small_parts(conn, &mut d).await?;
@@ -470,6 +468,24 @@ impl Delta {
             })
             .collect()
     }
+}
+
+/// Replaces the parts `old` selects by `new` (the move to key sets).
+pub(crate) async fn replace_parts(
+    conn: &mut AnyConnection,
+    old: impl Fn(&str) -> bool,
+    new: &Parts,
+) -> Result<(), StoreError> {
+    for part in stored(conn).await?.keys().filter(|k| old(k)) {
+        sqlx::query("DELETE FROM ledger_state WHERE part = $1")
+            .bind(part.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (part, p) in new {
+        write_part(conn, part, p).await?;
+    }
+    Ok(())
 }
 
 /// Rebuilds `ledger_state` from the rows: once, when a store is migrated to
@@ -670,18 +686,7 @@ pub(crate) async fn check_batch(
     let committed = |k: &str| parts.get(k).copied().unwrap_or_default();
     for e in exporters {
         for &y in years {
-            let r = sqlx::query("SELECT COUNT(*), COUNT(CASE WHEN sensitive = 1 THEN 1 END) FROM subjects WHERE exporter = $1 AND year = $2")
-                .bind(e.clone())
-                .bind(y)
-                .fetch_one(&mut *conn)
-                .await?;
-            let p = committed(&subjects_part(e, y));
-            if (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?) != (p.rows, p.sensitive) {
-                return Err(tampered(format!(
-                    "{} do not match the log",
-                    describe(&subjects_part(e, y))
-                )));
-            }
+            crate::counted::check(conn, parts, e, y).await?;
         }
     }
     let mut d = Delta::default();

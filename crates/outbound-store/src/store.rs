@@ -243,6 +243,7 @@ impl Store {
             for sql in [
                 "SELECT 1 FROM audit_entries LIMIT 1",
                 "SELECT 1 FROM subjects LIMIT 1",
+                "SELECT 1 FROM keyset_runs LIMIT 1",
             ] {
                 if sqlx::query(sql).fetch_optional(&mut *c).await?.is_some() {
                     return Ok(true);

@@ -45,7 +45,7 @@ fn validator(kind: &str) -> jsonschema::Validator {
 }
 
 /// Every problem of `body` against the schema of `kind`, as text.
-fn problems(kind: &str, body: &Value) -> Vec<String> {
+pub(crate) fn problems(kind: &str, body: &Value) -> Vec<String> {
     validator(kind)
         .iter_errors(body)
         .map(|e| format!("{kind}: {} at `{}`", e, e.instance_path()))
@@ -268,7 +268,13 @@ fn every_entry_of_every_workflow_matches_its_schema(s: &Store, k: &Keys) {
         all.join("\n")
     );
     // The workflows write every registered kind: a kind added without a test here fails.
-    let registered: BTreeSet<&str> = KINDS.iter().map(|k| k.name).collect();
+    // (`ledger_layout` is written only when a store of the old layout moves:
+    // tamper_tables' version-2 migration test checks that entry against its schema.)
+    let registered: BTreeSet<&str> = KINDS
+        .iter()
+        .map(|k| k.name)
+        .filter(|k| *k != "ledger_layout")
+        .collect();
     assert_eq!(seen, registered, "kinds written vs registered");
     assert!(s.audit_verify(k).unwrap().problems.is_empty());
 

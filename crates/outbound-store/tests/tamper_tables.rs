@@ -171,7 +171,10 @@ fn deleted_subjects_are_detected_and_refused(s: &Store, k: &Keys) {
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     s.record_batch(k, &record("t"), 2026, &subjects(k, &ids, false), false, ok)
         .unwrap();
-    tamper(s, "DELETE FROM subjects");
+    tamper(
+        s,
+        r#"DELETE FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#,
+    );
     assert_detected(s, k, "subjects deleted");
     let r = s.record_batch(
         k,
@@ -305,26 +308,58 @@ fn cases() -> Vec<Case> {
             },
             true,
         ),
-        // subjects
+        // keyset_runs and keyset_chunks: the counted people and deliveries
         c(
-            "subjects: edit",
-            |_| "UPDATE subjects SET sensitive = 0".into(),
+            "keyset_runs: edit a run's count",
+            |_| r#"UPDATE keyset_runs SET records = records - 1 WHERE set_name LIKE '["subjects"%'"#.into(),
             true,
         ),
         c(
-            "subjects: delete",
-            |_| "DELETE FROM subjects WHERE first_at = last_at AND sensitive = 0".into(),
+            "keyset_runs: delete the sensitive subset",
+            |_| r#"DELETE FROM keyset_runs WHERE set_name LIKE '["sensitive"%'"#.into(),
             true,
         ),
         c(
-            "subjects: insert",
+            "keyset_runs: insert a run",
+            |_| r#"INSERT INTO keyset_runs (set_name, run, records, chunks) SELECT set_name, run + 100, records, chunks FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#.into(),
+            true,
+        ),
+        c(
+            "keyset_chunks: edit (a chunk cut to its first key)",
+            |_| r#"UPDATE keyset_chunks SET records = first_key WHERE set_name LIKE '["subjects"%'"#.into(),
+            true,
+        ),
+        c(
+            "keyset_chunks: delete the deliveries",
+            |_| r#"DELETE FROM keyset_chunks WHERE set_name LIKE '["deliveries"%'"#.into(),
+            false,
+        ),
+        c(
+            "keyset_chunks: insert a chunk",
             |s| {
                 format!(
-                    "INSERT INTO subjects (exporter, year, subject, sensitive, first_at, last_at) VALUES ('acme-cn', 2026, {}, 0, 'x', 'x')",
-                    blob(s, &[9; 16])
+                    r#"INSERT INTO keyset_chunks (set_name, run, chunk, first_key, records) SELECT set_name, run, chunks, {0}, {0} FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#,
+                    blob(s, &[0xff; 16])
                 )
             },
             true,
+        ),
+        // (A key replaced by another in place keeps every count: the gate's
+        // check reads counts, `audit verify` the keys.)
+        c(
+            "keyset_chunks: a person replaced in place",
+            |s| {
+                format!(
+                    r#"UPDATE keyset_chunks SET first_key = {0}, records = {0} || substr(records, 17) WHERE set_name LIKE '["subjects"%'"#,
+                    blob(s, &[0; 16])
+                )
+            },
+            false,
+        ),
+        c(
+            "keyset_chunks: two keys swapped (a run out of order)",
+            |_| r#"UPDATE keyset_chunks SET first_key = substr(records, 17, 16), records = substr(records, 17, 16) || substr(records, 1, 16) || substr(records, 33) WHERE set_name LIKE '["subjects"%'"#.into(),
+            false,
         ),
         // batches
         c(
@@ -529,7 +564,7 @@ fn a_version_2_store_migrates_and_its_next_entry_commits_the_ledger() {
         pool.close().await;
     });
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 13);
+    assert_eq!(s.schema_version().unwrap(), 14);
     assert!(problems(&s, &k).is_empty(), "{:?}", problems(&s, &k));
     let r = s
         .record_batch(
@@ -548,8 +583,22 @@ fn a_version_2_store_migrates_and_its_next_entry_commits_the_ledger() {
         counts.current_year.individuals, 4,
         "the migrated subjects count"
     );
-    assert!(s.audit_entries().unwrap()[1].body.contains("\"ledger\""));
+    // The rows moved to key sets first, in an entry of their own that the batch builds on.
+    let entries = s.audit_entries().unwrap();
+    assert_eq!(entries[1].kind, "ledger_layout");
+    let body: serde_json::Value = serde_json::from_str(&entries[1].body).unwrap();
+    assert_eq!(body["subjects"], 3);
+    assert!(crate::entry_kinds::problems("ledger_layout", &body).is_empty());
+    assert_eq!(entries[2].kind, "batch");
+    assert!(entries[2].body.contains("\"ledger\""));
     assert!(problems(&s, &k).is_empty());
+    // Counted once: the moved people are not new again, in this year or the next.
+    let again = subjects(&k, &["a"], false);
+    let r = s.record_batch(&k, &record("t"), 2026, &again, false, ok).unwrap();
+    let Recorded::Committed { counts, .. } = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!((counts.new.individuals, counts.current_year.individuals), (0, 4));
     tamper(&s, "UPDATE routes SET suspended = 0");
     assert_detected(&s, &k, "route reopened after the migration");
     assert_refused(&s, &k, "x", "route reopened after the migration");

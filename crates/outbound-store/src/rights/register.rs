@@ -244,18 +244,18 @@ impl Store {
                     "the identity for rights request `{id}` is not checked yet: record it before forwarding"
                 )));
             }
-            let rows = sqlx::query(
-                "SELECT d.transfer, b.recipient, d.year FROM deliveries d JOIN batches b ON b.id = d.batch \
-                 WHERE d.subject = $1",
-            )
-            .bind(old.subject.to_vec())
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows = crate::deliveries::carried(&mut tx, &old.subject).await?;
             let mut per: BTreeMap<String, (BTreeSet<String>, BTreeSet<i64>)> = BTreeMap::new();
-            for r in &rows {
-                let e = per.entry(r.try_get(1)?).or_default();
-                e.0.insert(r.try_get(0)?);
-                e.1.insert(r.try_get(2)?);
+            for (transfer, year, batch) in &rows {
+                let recipient: String = sqlx::query("SELECT recipient FROM batches WHERE id = $1")
+                    .bind(*batch)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| crate::state::tampered("a delivery names a batch that was not recorded"))?
+                    .try_get(0)?;
+                let e = per.entry(recipient).or_default();
+                e.0.insert(transfer.clone());
+                e.1.insert(*year);
             }
             let mut delta = Delta::default();
             let mut parts = Vec::new();

@@ -1,0 +1,404 @@
+//! The individuals counted per exporter and year, kept exactly at any size.
+//!
+//! Per exporter and year two key sets ([`crate::keyset`]): everyone counted,
+//! and those whose sensitive PI left. Their sizes are the counts, read from
+//! the run list without touching a key. The window the thresholds read
+//! ("from 1 January of the previous year") is the union of two years, kept
+//! without recounting: each year also keeps how many of its people were
+//! already counted the year before (`["overlap", exporter, year]`, and the
+//! same for sensitive PI), moved by exactly the keys a batch adds, so
+//! |A ∪ B| = |A| + |B| − |A ∩ B| is three numbers.
+//!
+//! What is committed: the part `["subjects", exporter, year]` (rows =
+//! everyone, sensitive = the sensitive subset, digest = the sum of one hash
+//! per person and flag) and the two overlap parts. `audit verify` recomputes
+//! all three from the runs.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::StoreError;
+use crate::keyset::{self, Key, Rec, SetCursor, Width};
+use crate::ledger::Counts;
+use crate::state::{Delta, Parts, describe, subjects_part, tampered};
+
+/// The set of the people of an exporter and year whose sensitive PI left.
+pub(crate) fn sensitive_set(exporter: &str, year: i64) -> String {
+    serde_json::json!(["sensitive", exporter, year]).to_string()
+}
+
+/// The part counting the people of `year` already counted in `year - 1`.
+pub(crate) fn overlap_part(exporter: &str, year: i64) -> String {
+    serde_json::json!(["overlap", exporter, year]).to_string()
+}
+
+/// The same for the sensitive subsets.
+pub(crate) fn overlap_sensitive_part(exporter: &str, year: i64) -> String {
+    serde_json::json!(["overlap_sensitive", exporter, year]).to_string()
+}
+
+/// The hash of one counted person: exporter, year, key and whether their
+/// sensitive PI left. Field by field, length-prefixed (hot path).
+pub(crate) fn subject_hash(
+    exporter: &str,
+    year: i64,
+    key: &Key,
+    sensitive: bool,
+) -> crate::merkle::Hash {
+    let mut h = Sha256::new();
+    h.update(b"outbound-ledger-subject-v3\n");
+    h.update((exporter.len() as u64).to_be_bytes());
+    h.update(exporter.as_bytes());
+    h.update(key);
+    h.update(year.to_be_bytes());
+    h.update([u8::from(sensitive)]);
+    h.finalize().into()
+}
+
+/// The hash of one person in an overlap part (`sensitive`: the sensitive one).
+fn overlap_hash(exporter: &str, year: i64, key: &Key, sensitive: bool) -> crate::merkle::Hash {
+    let mut h = Sha256::new();
+    h.update(b"outbound-ledger-overlap-v1\n");
+    h.update((exporter.len() as u64).to_be_bytes());
+    h.update(exporter.as_bytes());
+    h.update(key);
+    h.update(year.to_be_bytes());
+    h.update([u8::from(sensitive)]);
+    h.finalize().into()
+}
+
+/// People a batch added to the overlap of its own year (all, sensitive).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Overlap {
+    all: i64,
+    sensitive: i64,
+}
+
+/// Which of `keys` (sorted, distinct) are in `set`.
+async fn present(
+    conn: &mut AnyConnection,
+    set: &str,
+    keys: &[Key],
+) -> Result<Vec<bool>, StoreError> {
+    let mut found = vec![false; keys.len()];
+    if keys.is_empty() {
+        return Ok(found);
+    }
+    let runs = keyset::runs(conn, set).await?;
+    keyset::lookup(conn, set, Width::KEY, &runs, keys, |i, _| found[i] = true).await?;
+    Ok(found)
+}
+
+/// Counts `people` (sorted, distinct keys, each with whether its sensitive PI
+/// left) for `exporter` in `year`: adds the new ones, upgrades those newly
+/// sensitive, moves the digests in `delta`. Returns the new counts.
+pub(crate) async fn add(
+    conn: &mut AnyConnection,
+    exporter: &str,
+    year: i64,
+    people: &[(Key, bool)],
+    delta: &mut Delta,
+) -> Result<(Counts, Overlap), StoreError> {
+    let mut ov = Overlap::default();
+    if people.is_empty() {
+        return Ok((Counts::default(), ov));
+    }
+    let (all_set, sens_set, part) = (
+        subjects_part(exporter, year),
+        sensitive_set(exporter, year),
+        subjects_part(exporter, year),
+    );
+    let keys: Vec<Key> = people.iter().map(|p| p.0).collect();
+    let sens_keys: Vec<Key> = people.iter().filter(|p| p.1).map(|p| p.0).collect();
+    let seen = present(conn, &all_set, &keys).await?;
+    let sens_seen = present(conn, &sens_set, &sens_keys).await?;
+    let mut new_all = Vec::new();
+    let mut new_sens = Vec::new();
+    let mut j = 0;
+    for (i, (k, sensitive)) in people.iter().enumerate() {
+        if !seen[i] {
+            delta.insert_hash(
+                &part,
+                &subject_hash(exporter, year, k, *sensitive),
+                *sensitive,
+            );
+            new_all.push(*k);
+        }
+        if *sensitive {
+            if !sens_seen[j] {
+                if seen[i] {
+                    // Counted before without sensitive PI: the flag changes.
+                    delta.remove_hash(&part, &subject_hash(exporter, year, k, false), false);
+                    delta.insert_hash(&part, &subject_hash(exporter, year, k, true), true);
+                }
+                new_sens.push(*k);
+            }
+            j += 1;
+        }
+    }
+    // The overlaps with the neighbouring years move by the keys new here.
+    for (other, owner) in [(year - 1, year), (year + 1, year + 1)] {
+        for (new, sensitive) in [(&new_all, false), (&new_sens, true)] {
+            let (set, part) = if sensitive {
+                (
+                    sensitive_set(exporter, other),
+                    overlap_sensitive_part(exporter, owner),
+                )
+            } else {
+                (
+                    subjects_part(exporter, other),
+                    overlap_part(exporter, owner),
+                )
+            };
+            let hits = present(conn, &set, new).await?;
+            for (k, _) in new.iter().zip(&hits).filter(|(_, h)| **h) {
+                delta.insert_hash(&part, &overlap_hash(exporter, owner, k, sensitive), false);
+                if owner == year {
+                    if sensitive {
+                        ov.sensitive += 1
+                    } else {
+                        ov.all += 1
+                    }
+                }
+            }
+        }
+    }
+    let recs = |ks: &[Key]| {
+        ks.iter()
+            .map(|k| Rec { key: *k, value: 0 })
+            .collect::<Vec<_>>()
+    };
+    keyset::add(conn, &all_set, Width::KEY, &recs(&new_all)).await?;
+    keyset::add(conn, &sens_set, Width::KEY, &recs(&new_sens)).await?;
+    Ok((
+        Counts {
+            individuals: new_all.len() as u64,
+            sensitive_individuals: new_sens.len() as u64,
+        },
+        ov,
+    ))
+}
+
+/// The counts of one exporter and year from its sets' run lists.
+async fn year_counts(
+    conn: &mut AnyConnection,
+    exporter: &str,
+    year: i64,
+) -> Result<Counts, StoreError> {
+    Ok(Counts {
+        individuals: keyset::len(conn, &subjects_part(exporter, year))
+            .await?
+            .max(0) as u64,
+        sensitive_individuals: keyset::len(conn, &sensitive_set(exporter, year))
+            .await?
+            .max(0) as u64,
+    })
+}
+
+/// Distinct people of `exporters` in years `from..=to`, streaming the sets (for
+/// groups and wide windows; one exporter's one or two years never come here).
+async fn union(
+    conn: &mut AnyConnection,
+    exporters: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Counts, StoreError> {
+    let mut all = Vec::new();
+    let mut sens = Vec::new();
+    for e in exporters {
+        for y in from..=to {
+            all.push(subjects_part(e, y));
+            sens.push(sensitive_set(e, y));
+        }
+    }
+    let w = vec![Width::KEY; all.len()];
+    Ok(Counts {
+        individuals: keyset::union_len(conn, &all, &w).await?,
+        sensitive_individuals: keyset::union_len(conn, &sens, &w).await?,
+    })
+}
+
+/// Inside a batch, after [`add`]: the current year's counts and those from 1
+/// January of the previous year, for the exporter or its group.
+pub(crate) async fn window(
+    conn: &mut AnyConnection,
+    parts: &Parts,
+    exporters: &[String],
+    year: i64,
+    ov: &Overlap,
+) -> Result<(Counts, Counts), StoreError> {
+    if let [e] = exporters {
+        let cur = year_counts(conn, e, year).await?;
+        let prev = year_counts(conn, e, year - 1).await?;
+        let rows = |p: String| parts.get(&p).map_or(0, |p| p.rows);
+        let both = Counts {
+            individuals: (cur.individuals + prev.individuals)
+                .saturating_sub((rows(overlap_part(e, year)) + ov.all) as u64),
+            sensitive_individuals: (cur.sensitive_individuals + prev.sensitive_individuals)
+                .saturating_sub((rows(overlap_sensitive_part(e, year)) + ov.sensitive) as u64),
+        };
+        return Ok((cur, both));
+    }
+    Ok((
+        union(conn, exporters, year, year).await?,
+        union(conn, exporters, year - 1, year).await?,
+    ))
+}
+
+/// Committed counts, for reads outside a batch: one exporter's one or two
+/// years from the committed parts (no key is read), anything else streamed.
+pub(crate) async fn counts(
+    conn: &mut AnyConnection,
+    exporters: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Counts, StoreError> {
+    if let [e] = exporters
+        && to - from <= 1
+        && from <= to
+    {
+        let mut total = Counts::default();
+        for y in from..=to {
+            let (rows, sens) = part_counts(conn, &subjects_part(e, y)).await?;
+            total.individuals += rows.max(0) as u64;
+            total.sensitive_individuals += sens.max(0) as u64;
+        }
+        if to > from {
+            let (o, _) = part_counts(conn, &overlap_part(e, to)).await?;
+            let (os, _) = part_counts(conn, &overlap_sensitive_part(e, to)).await?;
+            total.individuals = total.individuals.saturating_sub(o.max(0) as u64);
+            total.sensitive_individuals =
+                total.sensitive_individuals.saturating_sub(os.max(0) as u64);
+        }
+        return Ok(total);
+    }
+    union(conn, exporters, from, to).await
+}
+
+async fn part_counts(conn: &mut AnyConnection, part: &str) -> Result<(i64, i64), StoreError> {
+    let r = sqlx::query("SELECT rows_n, sensitive FROM ledger_state WHERE part = $1")
+        .bind(part.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match r {
+        Some(r) => (r.try_get(0)?, r.try_get(1)?),
+        None => (0, 0),
+    })
+}
+
+/// Before a batch: the sets of `exporter` in `year` hold what the log committed
+/// (their sizes from the run lists and the bytes of their chunks; O(runs + chunks),
+/// never a pass over the keys, which `audit verify` makes).
+pub(crate) async fn check(
+    conn: &mut AnyConnection,
+    parts: &Parts,
+    exporter: &str,
+    year: i64,
+) -> Result<(), StoreError> {
+    let part = subjects_part(exporter, year);
+    let p = parts.get(&part).copied().unwrap_or_default();
+    for (set, committed) in [
+        (part.clone(), p.rows),
+        (sensitive_set(exporter, year), p.sensitive),
+    ] {
+        let n = keyset::len(conn, &set).await?;
+        if n != committed || keyset::stored_bytes(conn, &set).await? != n * 16 {
+            return Err(tampered(format!(
+                "{} do not match the log",
+                describe(&part)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every counted person and overlap, from the runs, into `d` (for `audit verify`).
+pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
+    let mut years: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for name in keyset::set_names(conn).await? {
+        let v: serde_json::Value = serde_json::from_str(&name)
+            .map_err(|_| tampered("a key set has an unreadable name"))?;
+        match (v[0].as_str(), v[1].as_str(), v[2].as_i64()) {
+            (Some("subjects"), Some(e), Some(y)) => years.entry(e.to_string()).or_default().push(y),
+            (Some("sensitive" | "deliveries"), Some(_), Some(_)) => {}
+            _ => return Err(tampered("a key set has an unknown name")),
+        }
+    }
+    for (e, ys) in &years {
+        for &y in ys {
+            match recompute_year(conn, e, y, ys.contains(&(y - 1)), d).await {
+                Err(StoreError::Tampered { .. }) => d.damage(&subjects_part(e, y)),
+                other => other?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One exporter-year's people and overlap, into `d`.
+async fn recompute_year(
+    conn: &mut AnyConnection,
+    e: &str,
+    y: i64,
+    has_prev: bool,
+    d: &mut Delta,
+) -> Result<(), StoreError> {
+    let part = subjects_part(e, y);
+    let mut all = SetCursor::open(conn, &part, Width::KEY).await?;
+    let mut sens = SetCursor::open(conn, &sensitive_set(e, y), Width::KEY).await?;
+    let mut s = sens.next(conn).await?;
+    while let Some(r) = all.next(conn).await? {
+        if s.is_some_and(|x| x.key < r.key) {
+            return Err(tampered(format!(
+                "{} list a sensitive person who is not counted",
+                describe(&part)
+            )));
+        }
+        let flagged = s.is_some_and(|x| x.key == r.key);
+        if flagged {
+            s = sens.next(conn).await?;
+        }
+        d.insert_hash(&part, &subject_hash(e, y, &r.key, flagged), flagged);
+    }
+    if s.is_some() {
+        return Err(tampered(format!(
+            "{} list a sensitive person who is not counted",
+            describe(&part)
+        )));
+    }
+    if !has_prev {
+        return Ok(());
+    }
+    for sensitive in [false, true] {
+        let (a, b, p) = if sensitive {
+            (
+                sensitive_set(e, y),
+                sensitive_set(e, y - 1),
+                overlap_sensitive_part(e, y),
+            )
+        } else {
+            (
+                subjects_part(e, y),
+                subjects_part(e, y - 1),
+                overlap_part(e, y),
+            )
+        };
+        let mut ca = SetCursor::open(conn, &a, Width::KEY).await?;
+        let mut cb = SetCursor::open(conn, &b, Width::KEY).await?;
+        let (mut x, mut z) = (ca.next(conn).await?, cb.next(conn).await?);
+        while let (Some(p1), Some(p2)) = (x, z) {
+            match p1.key.cmp(&p2.key) {
+                std::cmp::Ordering::Less => x = ca.next(conn).await?,
+                std::cmp::Ordering::Greater => z = cb.next(conn).await?,
+                std::cmp::Ordering::Equal => {
+                    d.insert_hash(&p, &overlap_hash(e, y, &p1.key, sensitive), false);
+                    x = ca.next(conn).await?;
+                    z = cb.next(conn).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

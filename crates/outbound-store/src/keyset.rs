@@ -1,0 +1,668 @@
+//! Sets of keyed hashes stored as sorted runs: the ledger's counted subjects,
+//! their sensitive subset, and which transfers carried whom.
+//!
+//! Why runs rather than one row per subject: subject hashes are uniform random
+//! keys, so a B-tree of them is touched all over by every batch and degrades
+//! once it outgrows the page cache (75,000 inserts/s at 1M people, 13,000/s
+//! past 2M, 160 bytes per person). Here a set is a list of immutable runs,
+//! each a sorted array of fixed-width records (a 16-byte key, and for
+//! deliveries the 4-byte batch that first carried it) cut into chunks of
+//! [`CHUNK`] records, stored as blobs next to their first key. A batch,
+//! sorted once, is looked up run by run reading only the chunks its keys fall
+//! in — every chunk, in order, for a batch as large as the set; one per key for
+//! a small one — and the keys that were new become one new run. Runs of equal
+//! size are merged (a binary counter: a record is rewritten about
+//! log2(set / batch) times, and a set has about as many runs).
+//!
+//! Everything lives in the store's own tables and is written in the batch's
+//! transaction: a crash leaves the runs before it, two writers serialise on
+//! the store's lock, and PostgreSQL shares the runs between machines. The
+//! store's holder is the adversary: a chunk that is not strictly sorted, whose
+//! first key or length disagrees with its index, or a key in two runs, is
+//! reported as tampering, never read past; the digests in `ledger_state`
+//! (committed by the audit log) are recomputed from the records by `audit
+//! verify`.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::StoreError;
+use crate::schema::Backend;
+use crate::state::tampered;
+
+/// Records per chunk: 64 KiB of 16-byte keys, so a chunk is a few overflow
+/// pages read in one go and a set of 100M people has 24,000 index entries.
+pub(crate) const CHUNK: usize = 4096;
+
+/// Chunks fetched per query when reading a run in order.
+const PAGE_CHUNKS: i64 = 32;
+
+/// A key: the keyed hash of a subject.
+pub(crate) type Key = [u8; 16];
+
+/// The migration that creates the tables.
+pub(crate) fn migration(backend: Backend) -> String {
+    let blob = match backend {
+        Backend::Sqlite => "BLOB",
+        Backend::Postgres => "BYTEA",
+    };
+    format!(
+        "CREATE TABLE keyset_runs (
+            set_name TEXT NOT NULL,
+            run BIGINT NOT NULL,
+            records BIGINT NOT NULL,
+            chunks BIGINT NOT NULL,
+            PRIMARY KEY (set_name, run)
+        );
+        CREATE TABLE keyset_chunks (
+            set_name TEXT NOT NULL,
+            run BIGINT NOT NULL,
+            chunk BIGINT NOT NULL,
+            first_key {blob} NOT NULL,
+            records {blob} NOT NULL,
+            PRIMARY KEY (set_name, run, chunk)
+        )"
+    )
+}
+
+/// The width of a record: a key and `payload` bytes after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Width {
+    payload: usize,
+}
+
+impl Width {
+    /// Keys alone (counted subjects, sensitive subjects).
+    pub(crate) const KEY: Width = Width { payload: 0 };
+    /// A key and a 4-byte big-endian number (the batch that first carried it).
+    pub(crate) const KEY_U32: Width = Width { payload: 4 };
+
+    /// Bytes per record.
+    pub(crate) fn bytes(self) -> usize {
+        16 + self.payload
+    }
+}
+
+/// A record: its key and its payload as a number (0 without one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Rec {
+    pub(crate) key: Key,
+    pub(crate) value: u32,
+}
+
+impl Rec {
+    fn read(b: &[u8], w: Width) -> Rec {
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&b[..16]);
+        let value = if w.payload == 4 {
+            u32::from_be_bytes([b[16], b[17], b[18], b[19]])
+        } else {
+            0
+        };
+        Rec { key, value }
+    }
+
+    fn write(&self, w: Width, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.key);
+        if w.payload == 4 {
+            out.extend_from_slice(&self.value.to_be_bytes());
+        }
+    }
+}
+
+/// One run of a set, with the first key of each of its chunks.
+#[derive(Clone, Debug)]
+pub(crate) struct Run {
+    pub(crate) id: i64,
+    pub(crate) records: i64,
+    pub(crate) firsts: Vec<Key>,
+}
+
+/// The runs of a set, oldest first, with their indexes. A gap in the chunk
+/// numbers or a count that disagrees with the chunks is tampering.
+pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>, StoreError> {
+    let heads = sqlx::query(
+        "SELECT run, records, chunks FROM keyset_runs WHERE set_name = $1 ORDER BY run",
+    )
+    .bind(set.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(heads.len());
+    for h in heads {
+        let (id, records, chunks): (i64, i64, i64) = (h.try_get(0)?, h.try_get(1)?, h.try_get(2)?);
+        let rows = sqlx::query("SELECT chunk, first_key FROM keyset_chunks WHERE set_name = $1 AND run = $2 ORDER BY chunk")
+            .bind(set.to_string())
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| undecodable(set, e))?;
+        let expected = (records.max(0) as usize).div_ceil(CHUNK);
+        if records <= 0 || rows.len() as i64 != chunks || chunks as usize != expected {
+            return Err(corrupt(set, "its chunks do not match its run list"));
+        }
+        let mut firsts = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            let first = blob(r, 1, set)?;
+            if r.try_get::<i64, _>(0)? != i as i64 {
+                return Err(corrupt(set, "a chunk is missing"));
+            }
+            let first = Key::try_from(first.as_slice())
+                .map_err(|_| corrupt(set, "a chunk's first key is not 16 bytes"))?;
+            if firsts.last().is_some_and(|p: &Key| *p >= first) {
+                return Err(corrupt(set, "its chunks are out of order"));
+            }
+            firsts.push(first);
+        }
+        out.push(Run {
+            id,
+            records,
+            firsts,
+        });
+    }
+    Ok(out)
+}
+
+/// The number of records in a set, from its run list (no record is read).
+pub(crate) async fn len(conn: &mut AnyConnection, set: &str) -> Result<i64, StoreError> {
+    let n: Option<i64> =
+        sqlx::query("SELECT CAST(SUM(records) AS BIGINT) FROM keyset_runs WHERE set_name = $1")
+            .bind(set.to_string())
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    Ok(n.unwrap_or(0))
+}
+
+/// The bytes the set's chunks hold, for a cheap check that they match the run list.
+pub(crate) async fn stored_bytes(conn: &mut AnyConnection, set: &str) -> Result<i64, StoreError> {
+    let n: Option<i64> = sqlx::query(
+        "SELECT CAST(SUM(LENGTH(records)) AS BIGINT) FROM keyset_chunks WHERE set_name = $1",
+    )
+    .bind(set.to_string())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    Ok(n.unwrap_or(0))
+}
+
+/// The names of every set, in order.
+pub(crate) async fn set_names(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query("SELECT DISTINCT set_name FROM keyset_runs ORDER BY set_name")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>(0)?))
+        .collect()
+}
+
+/// A binary column of a chunk; anything else stored there (SQLite keeps what
+/// it is given) is damage, not a database error.
+fn blob(r: &sqlx::any::AnyRow, i: usize, set: &str) -> Result<Vec<u8>, StoreError> {
+    r.try_get::<Vec<u8>, _>(i)
+        .map_err(|_| corrupt(set, "a chunk holds something other than bytes"))
+}
+
+/// A chunk that the driver cannot even decode (text where bytes belong) is damage too.
+fn undecodable(set: &str, e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } => {
+            corrupt(set, "a chunk holds something other than bytes")
+        }
+        other => other.into(),
+    }
+}
+
+fn corrupt(set: &str, what: &str) -> StoreError {
+    tampered(format!(
+        "{} are damaged: {what}",
+        crate::state::describe(set)
+    ))
+}
+
+/// Checks a chunk read from the store: its length, its first key, and strict order.
+fn check_chunk(
+    set: &str,
+    w: Width,
+    bytes: &[u8],
+    first: &Key,
+    expected: usize,
+) -> Result<(), StoreError> {
+    let wb = w.bytes();
+    if bytes.len() != expected * wb || bytes.len() < wb || bytes[..16] != first[..] {
+        return Err(corrupt(set, "a chunk disagrees with its index"));
+    }
+    for i in 1..bytes.len() / wb {
+        if bytes[(i - 1) * wb..(i - 1) * wb + 16] >= bytes[i * wb..i * wb + 16] {
+            return Err(corrupt(set, "a chunk is not sorted"));
+        }
+    }
+    Ok(())
+}
+
+/// How many records chunk `c` of `run` should hold.
+fn chunk_len(run: &Run, c: usize) -> usize {
+    if c + 1 < run.firsts.len() {
+        CHUNK
+    } else {
+        run.records as usize - CHUNK * (run.firsts.len() - 1)
+    }
+}
+
+/// Fetches chunks `from..=to` of a run, checked, in order.
+async fn fetch_range(
+    conn: &mut AnyConnection,
+    set: &str,
+    w: Width,
+    run: &Run,
+    from: usize,
+    to: usize,
+) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
+    let rows = sqlx::query("SELECT chunk, records FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk")
+        .bind(set.to_string())
+        .bind(run.id)
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| undecodable(set, e))?;
+    if rows.len() != to + 1 - from {
+        return Err(corrupt(set, "a chunk is missing"));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let c = from + i;
+        if r.try_get::<i64, _>(0)? != c as i64 {
+            return Err(corrupt(set, "a chunk is missing"));
+        }
+        let bytes = blob(r, 1, set)?;
+        check_chunk(set, w, &bytes, &run.firsts[c], chunk_len(run, c))?;
+        out.push((c, bytes));
+    }
+    Ok(out)
+}
+
+/// Looks up `keys` (sorted, distinct) in every run of `set`, calling `hit(i, rec)`
+/// for each key `keys[i]` found. Reads only the chunks the keys fall in.
+pub(crate) async fn lookup(
+    conn: &mut AnyConnection,
+    set: &str,
+    w: Width,
+    runs: &[Run],
+    keys: &[Key],
+    mut hit: impl FnMut(usize, Rec),
+) -> Result<(), StoreError> {
+    let wb = w.bytes();
+    for run in runs {
+        // The chunk each key could be in: the last whose first key is <= it.
+        let mut wanted: Vec<(usize, usize)> = Vec::new(); // (chunk, first key index)
+        for (i, k) in keys.iter().enumerate() {
+            let p = run.firsts.partition_point(|f| f <= k);
+            if p == 0 {
+                continue;
+            }
+            if wanted.last().is_none_or(|(c, _)| *c != p - 1) {
+                wanted.push((p - 1, i));
+            }
+        }
+        // Contiguous spans of wanted chunks, fetched a page at a time.
+        let mut s = 0;
+        while s < wanted.len() {
+            let mut e = s;
+            while e + 1 < wanted.len()
+                && wanted[e + 1].0 == wanted[e].0 + 1
+                && wanted[e + 1].0 - wanted[s].0 < PAGE_CHUNKS as usize
+            {
+                e += 1;
+            }
+            let chunks = fetch_range(conn, set, w, run, wanted[s].0, wanted[e].0).await?;
+            for (j, (_, bytes)) in chunks.iter().enumerate() {
+                let (_, from) = wanted[s + j];
+                let to = wanted.get(s + j + 1).map_or(keys.len(), |x| x.1);
+                let n = bytes.len() / wb;
+                let mut lo = 0;
+                for (i, k) in keys.iter().enumerate().take(to).skip(from) {
+                    // Keys ascend, so each search starts where the last ended.
+                    let (mut a, mut b) = (lo, n);
+                    while a < b {
+                        let m = (a + b) / 2;
+                        if bytes[m * wb..m * wb + 16] < k[..] {
+                            a = m + 1
+                        } else {
+                            b = m
+                        }
+                    }
+                    lo = a;
+                    if a < n && bytes[a * wb..a * wb + 16] == k[..] {
+                        hit(i, Rec::read(&bytes[a * wb..], w));
+                    }
+                }
+            }
+            s = e + 1;
+        }
+    }
+    Ok(())
+}
+
+/// Reads one run in key order, a page of chunks at a time.
+pub(crate) struct RunCursor {
+    run: Run,
+    next_chunk: usize,
+    buf: Vec<Rec>,
+    pos: usize,
+}
+
+impl RunCursor {
+    pub(crate) fn new(run: Run) -> Self {
+        RunCursor {
+            run,
+            next_chunk: 0,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// The next record, or `None` at the end.
+    pub(crate) async fn next(
+        &mut self,
+        conn: &mut AnyConnection,
+        set: &str,
+        w: Width,
+    ) -> Result<Option<Rec>, StoreError> {
+        if self.pos == self.buf.len() {
+            if self.next_chunk >= self.run.firsts.len() {
+                return Ok(None);
+            }
+            let to = (self.next_chunk + PAGE_CHUNKS as usize).min(self.run.firsts.len()) - 1;
+            let chunks = fetch_range(conn, set, w, &self.run, self.next_chunk, to).await?;
+            let last = self.buf.last().copied();
+            self.buf.clear();
+            self.pos = 0;
+            for (_, bytes) in chunks {
+                self.buf
+                    .extend(bytes.chunks_exact(w.bytes()).map(|b| Rec::read(b, w)));
+            }
+            if let (Some(l), Some(f)) = (last, self.buf.first())
+                && l.key >= f.key
+            {
+                return Err(corrupt(set, "its chunks are out of order"));
+            }
+            self.next_chunk = to + 1;
+        }
+        self.pos += 1;
+        Ok(Some(self.buf[self.pos - 1]))
+    }
+}
+
+/// Reads a whole set in key order: the runs merged. A key in two runs is tampering.
+pub(crate) struct SetCursor {
+    set: String,
+    w: Width,
+    heads: Vec<(Option<Rec>, RunCursor)>,
+    started: bool,
+}
+
+impl SetCursor {
+    /// A cursor over `set` as it is now.
+    pub(crate) async fn open(
+        conn: &mut AnyConnection,
+        set: &str,
+        w: Width,
+    ) -> Result<Self, StoreError> {
+        let runs = runs(conn, set).await?;
+        Ok(SetCursor {
+            set: set.to_string(),
+            w,
+            heads: runs
+                .into_iter()
+                .map(|r| (None, RunCursor::new(r)))
+                .collect(),
+            started: false,
+        })
+    }
+
+    /// The next record of the set, or `None` at the end.
+    pub(crate) async fn next(
+        &mut self,
+        conn: &mut AnyConnection,
+    ) -> Result<Option<Rec>, StoreError> {
+        if !self.started {
+            for (h, c) in &mut self.heads {
+                *h = c.next(conn, &self.set, self.w).await?;
+            }
+            self.started = true;
+        }
+        let mut best: Option<usize> = None;
+        for (i, (h, _)) in self.heads.iter().enumerate() {
+            if let Some(r) = h {
+                match best {
+                    Some(b) if self.heads[b].0.expect("set").key < r.key => {}
+                    Some(b) if self.heads[b].0.expect("set").key == r.key => {
+                        return Err(corrupt(&self.set, "a key is in two runs"));
+                    }
+                    _ => best = Some(i),
+                }
+            }
+        }
+        let Some(b) = best else { return Ok(None) };
+        let out = self.heads[b].0;
+        let (h, c) = &mut self.heads[b];
+        *h = c.next(conn, &self.set, self.w).await?;
+        Ok(out)
+    }
+}
+
+/// Writes `records` (sorted by key, distinct, none already in the set) as a new
+/// run of `set`, then merges runs of equal size.
+pub(crate) async fn add(
+    conn: &mut AnyConnection,
+    set: &str,
+    w: Width,
+    records: &[Rec],
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    write_run(conn, set, w, records).await?;
+    compact(conn, set, w).await
+}
+
+/// The next run number of a set.
+async fn next_run(conn: &mut AnyConnection, set: &str) -> Result<i64, StoreError> {
+    let max: Option<i64> = sqlx::query("SELECT MAX(run) FROM keyset_runs WHERE set_name = $1")
+        .bind(set.to_string())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+/// Writes a run from sorted records, chunk by chunk as they come.
+struct RunWriter {
+    id: i64,
+    w: Width,
+    buf: Vec<u8>,
+    chunk: i64,
+    records: i64,
+    last: Option<Key>,
+}
+
+impl RunWriter {
+    async fn new(conn: &mut AnyConnection, set: &str, w: Width) -> Result<Self, StoreError> {
+        Ok(RunWriter {
+            id: next_run(conn, set).await?,
+            w,
+            buf: Vec::with_capacity(CHUNK * w.bytes()),
+            chunk: 0,
+            records: 0,
+            last: None,
+        })
+    }
+
+    async fn push(
+        &mut self,
+        conn: &mut AnyConnection,
+        set: &str,
+        r: Rec,
+    ) -> Result<(), StoreError> {
+        if self.last.is_some_and(|l| l >= r.key) {
+            return Err(crate::invalid(
+                "a run's records must be sorted and distinct".to_string(),
+            ));
+        }
+        self.last = Some(r.key);
+        r.write(self.w, &mut self.buf);
+        self.records += 1;
+        if self.buf.len() == CHUNK * self.w.bytes() {
+            self.flush(conn, set).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, conn: &mut AnyConnection, set: &str) -> Result<(), StoreError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("INSERT INTO keyset_chunks (set_name, run, chunk, first_key, records) VALUES ($1, $2, $3, $4, $5)")
+            .bind(set.to_string())
+            .bind(self.id)
+            .bind(self.chunk)
+            .bind(self.buf[..16].to_vec())
+            .bind(std::mem::take(&mut self.buf))
+            .execute(&mut *conn)
+            .await?;
+        self.buf = Vec::with_capacity(CHUNK * self.w.bytes());
+        self.chunk += 1;
+        Ok(())
+    }
+
+    async fn finish(mut self, conn: &mut AnyConnection, set: &str) -> Result<(), StoreError> {
+        self.flush(conn, set).await?;
+        if self.records > 0 {
+            sqlx::query(
+                "INSERT INTO keyset_runs (set_name, run, records, chunks) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(set.to_string())
+            .bind(self.id)
+            .bind(self.records)
+            .bind(self.chunk)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn write_run(
+    conn: &mut AnyConnection,
+    set: &str,
+    w: Width,
+    records: &[Rec],
+) -> Result<(), StoreError> {
+    let mut wr = RunWriter::new(conn, set, w).await?;
+    for r in records {
+        wr.push(conn, set, *r).await?;
+    }
+    wr.finish(conn, set).await
+}
+
+/// A set is allowed this many runs before the newest two are merged whatever their sizes.
+const MAX_RUNS: usize = 24;
+
+/// Merges the two newest runs while the older is no larger than the newer
+/// (or there are too many runs): a binary counter over run sizes.
+async fn compact(conn: &mut AnyConnection, set: &str, w: Width) -> Result<(), StoreError> {
+    loop {
+        let heads =
+            sqlx::query("SELECT run, records FROM keyset_runs WHERE set_name = $1 ORDER BY run")
+                .bind(set.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+        let sizes: Vec<(i64, i64)> = heads
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let n = sizes.len();
+        if n < 2 || (sizes[n - 2].1 > sizes[n - 1].1 && n <= MAX_RUNS) {
+            return Ok(());
+        }
+        merge(conn, set, w, sizes[n - 2].0, sizes[n - 1].0).await?;
+    }
+}
+
+/// Replaces runs `a` and `b` of a set by one run holding both, streamed.
+async fn merge(
+    conn: &mut AnyConnection,
+    set: &str,
+    w: Width,
+    a: i64,
+    b: i64,
+) -> Result<(), StoreError> {
+    let all = runs(conn, set).await?;
+    let pick = |id| {
+        all.iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or_else(|| corrupt(set, "a run is missing"))
+    };
+    let (mut ca, mut cb) = (RunCursor::new(pick(a)?), RunCursor::new(pick(b)?));
+    let mut out = RunWriter::new(conn, set, w).await?;
+    let (mut ha, mut hb) = (ca.next(conn, set, w).await?, cb.next(conn, set, w).await?);
+    loop {
+        match (ha, hb) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x.key == y.key => {
+                return Err(corrupt(set, "a key is in two runs"));
+            }
+            (Some(x), y) if y.is_none_or(|y| x.key < y.key) => {
+                out.push(conn, set, x).await?;
+                ha = ca.next(conn, set, w).await?;
+            }
+            (_, Some(y)) => {
+                out.push(conn, set, y).await?;
+                hb = cb.next(conn, set, w).await?;
+            }
+            (Some(_), None) => unreachable!("matched above"),
+        }
+    }
+    out.finish(conn, set).await?;
+    for id in [a, b] {
+        sqlx::query("DELETE FROM keyset_chunks WHERE set_name = $1 AND run = $2")
+            .bind(set.to_string())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM keyset_runs WHERE set_name = $1 AND run = $2")
+            .bind(set.to_string())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Distinct keys in the union of `sets`, exactly, streaming each in key order.
+pub(crate) async fn union_len(
+    conn: &mut AnyConnection,
+    sets: &[String],
+    w: &[Width],
+) -> Result<u64, StoreError> {
+    let mut cursors = Vec::with_capacity(sets.len());
+    for (s, w) in sets.iter().zip(w) {
+        cursors.push(SetCursor::open(conn, s, *w).await?);
+    }
+    let mut heads = Vec::with_capacity(cursors.len());
+    for c in &mut cursors {
+        heads.push(c.next(conn).await?.map(|r| r.key));
+    }
+    let mut n = 0u64;
+    loop {
+        let Some(min) = heads.iter().flatten().min().copied() else {
+            return Ok(n);
+        };
+        n += 1;
+        for (h, c) in heads.iter_mut().zip(cursors.iter_mut()) {
+            if *h == Some(min) {
+                *h = c.next(conn).await?.map(|r| r.key);
+            }
+        }
+    }
+}
