@@ -156,7 +156,7 @@ pub struct LedgerCount {
     pub sensitive_individuals: u64,
     /// Cumulative counts at dates through the year, for the chart (date, individuals, sensitive).
     pub series: Vec<(Date, u64, u64)>,
-    /// How to reproduce the figure: the query run against the ledger.
+    /// How to reproduce the figure: where the ledger keeps it and the commands that read and recount it.
     pub query: String,
 }
 
@@ -191,7 +191,7 @@ impl LedgerCount {
             sensitive_individuals,
             series,
             query: format!(
-                "{location}: SELECT COUNT(DISTINCT subject) FROM subjects WHERE exporter = '{exporter}' AND year = {year}"
+                "{location}: the ledger's kept count [\"subjects\", \"{exporter}\", {year}] (`outbound status`; `outbound audit verify` recounts it from the keys)"
             ),
         }
     }

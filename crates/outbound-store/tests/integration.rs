@@ -9,6 +9,7 @@ mod cosign;
 mod deliveries;
 mod entry_kinds;
 mod incidents;
+mod keysets;
 mod merkle_props;
 mod merkle_signed_head;
 mod merkle_tamper;

@@ -1,0 +1,258 @@
+//! The ledger's key sets at a size where their structures work: runs of many
+//! chunks, merged as batches arrive, looked up across runs, across years and
+//! across a group's exporters, always equal to a plain model of sets.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
+
+use crate::store::{ok, record};
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
+        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
+    };
+}
+
+both!(
+    counts_equal_the_model_through_merges_years_and_groups,
+    membership_is_exact_per_transfer_and_year,
+);
+
+/// A small deterministic generator (xorshift), so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The model: per exporter and year, who is counted and who with sensitive PI.
+#[derive(Default)]
+struct Model {
+    all: HashMap<(String, i16), BTreeSet<u64>>,
+    sensitive: HashMap<(String, i16), BTreeSet<u64>>,
+}
+
+impl Model {
+    fn union(
+        &self,
+        sets: &HashMap<(String, i16), BTreeSet<u64>>,
+        exporters: &[&str],
+        years: &[i16],
+    ) -> u64 {
+        let mut u: BTreeSet<u64> = BTreeSet::new();
+        for e in exporters {
+            for y in years {
+                if let Some(s) = sets.get(&(e.to_string(), *y)) {
+                    u.extend(s);
+                }
+            }
+        }
+        u.len() as u64
+    }
+}
+
+fn batch(keys: &Keys, people: &[(u64, bool)]) -> Vec<Subject> {
+    people
+        .iter()
+        .map(|(p, sensitive)| Subject {
+            hash: keys.subject_hash(format!("person-{p}").as_bytes()),
+            sensitive: *sensitive,
+        })
+        .collect()
+}
+
+fn rec(exporters: &[&str], transfer: &str) -> BatchRecord {
+    BatchRecord {
+        exporters: exporters.iter().map(|e| e.to_string()).collect(),
+        ..record(transfer)
+    }
+}
+
+/// 40 batches of up to 3,000 people drawn from 20,000, over two exporters
+/// (one also counted as a group with the other) and two years, some with
+/// sensitive PI: sets grow past a chunk, runs merge, and after every batch
+/// the counts the batch saw, and those read afterwards, equal the model's.
+fn counts_equal_the_model_through_merges_years_and_groups(s: &Store, k: &Keys) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut m = Model::default();
+    for i in 0..40 {
+        let year: i16 = if i < 14 { 2025 } else { 2026 };
+        let (exporter, group): (&str, Vec<&str>) = if i % 5 == 4 {
+            ("b", vec!["b", "a"])
+        } else {
+            ("a", vec!["a"])
+        };
+        let n = 1 + rng.below(3_000);
+        let people: Vec<(u64, bool)> = (0..n)
+            .map(|_| (rng.below(20_000), rng.below(10) == 0))
+            .collect();
+        let r = s
+            .record_batch(k, &rec(&group, "t"), year, &batch(k, &people), false, ok)
+            .unwrap();
+        let key = (exporter.to_string(), year);
+        let before = (
+            m.all.get(&key).map_or(0, BTreeSet::len),
+            m.sensitive.get(&key).map_or(0, BTreeSet::len),
+        );
+        for (p, sensitive) in &people {
+            m.all.entry(key.clone()).or_default().insert(*p);
+            if *sensitive {
+                m.sensitive.entry(key.clone()).or_default().insert(*p);
+            }
+        }
+        let Recorded::Committed { counts, .. } = r else {
+            panic!("batch {i}: {r:?}")
+        };
+        let distinct: BTreeSet<u64> = people.iter().map(|p| p.0).collect();
+        assert_eq!(
+            counts.batch.individuals,
+            distinct.len() as u64,
+            "batch {i}: in the batch"
+        );
+        assert_eq!(
+            (counts.new.individuals, counts.new.sensitive_individuals),
+            (
+                (m.all[&key].len() - before.0) as u64,
+                (m.sensitive.get(&key).map_or(0, BTreeSet::len) - before.1) as u64
+            ),
+            "batch {i}: new"
+        );
+        let years = [year - 1, year];
+        assert_eq!(
+            (
+                counts.current_year.individuals,
+                counts.current_year.sensitive_individuals
+            ),
+            (
+                m.union(&m.all, &group, &[year]),
+                m.union(&m.sensitive, &group, &[year])
+            ),
+            "batch {i}: this year"
+        );
+        assert_eq!(
+            (
+                counts.previous_and_current_year.individuals,
+                counts.previous_and_current_year.sensitive_individuals
+            ),
+            (
+                m.union(&m.all, &group, &years),
+                m.union(&m.sensitive, &group, &years)
+            ),
+            "batch {i}: from 1 January of the previous year"
+        );
+    }
+    // Reads after the fact: kept counts, two-year windows, groups, wider windows.
+    for (exporters, from, to) in [
+        (vec!["a"], 2025, 2025),
+        (vec!["a"], 2026, 2026),
+        (vec!["a"], 2025, 2026),
+        (vec!["b"], 2025, 2026),
+        (vec!["a", "b"], 2026, 2026),
+        (vec!["a", "b"], 2024, 2027),
+    ] {
+        let owned: Vec<String> = exporters.iter().map(|e| e.to_string()).collect();
+        let years: Vec<i16> = (from..=to).collect();
+        let c = s.counts(&owned, from, to).unwrap();
+        assert_eq!(
+            (c.individuals, c.sensitive_individuals),
+            (
+                m.union(&m.all, &exporters, &years),
+                m.union(&m.sensitive, &exporters, &years)
+            ),
+            "{exporters:?} {from}..={to}"
+        );
+    }
+    assert!(
+        m.all[&("a".to_string(), 2026)].len() > 4096,
+        "the sets span several chunks"
+    );
+    let v = s.audit_verify(k).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+}
+
+/// Which transfers carried whom, and the first batch of each year, across many
+/// runs, against the model; refused batches carry no one.
+fn membership_is_exact_per_transfer_and_year(s: &Store, k: &Keys) {
+    let mut rng = Rng(7);
+    // (transfer, year) -> person -> first batch
+    let mut first: BTreeMap<(String, i64), BTreeMap<u64, u64>> = BTreeMap::new();
+    for i in 0..24 {
+        let transfer = ["t1", "t2", "t3"][(i % 3) as usize];
+        let year: i16 = if i < 12 { 2025 } else { 2026 };
+        let people: Vec<(u64, bool)> = (0..1 + rng.below(2_500))
+            .map(|_| (rng.below(9_000), false))
+            .collect();
+        let refused = i % 7 == 6;
+        let r = s
+            .record_batch(
+                k,
+                &rec(&["a"], transfer),
+                year,
+                &batch(k, &people),
+                false,
+                |c| {
+                    if refused {
+                        Err("refused".into())
+                    } else {
+                        ok(c)
+                    }
+                },
+            )
+            .unwrap();
+        match r {
+            Recorded::Committed { batch: id, .. } => {
+                let e = first
+                    .entry((transfer.to_string(), i64::from(year)))
+                    .or_default();
+                for (p, _) in &people {
+                    e.entry(*p).or_insert(id);
+                }
+            }
+            Recorded::Refused { .. } => assert!(refused),
+            other => panic!("{other:?}"),
+        }
+    }
+    for ((t, y), people) in &first {
+        assert_eq!(
+            s.deliveries_count(t, *y).unwrap(),
+            people.len() as u64,
+            "{t} {y}"
+        );
+    }
+    // Every tenth person of the pool, and some nobody sent.
+    for p in (0..9_000).step_by(10).chain(9_000..9_010) {
+        let got: BTreeSet<(String, i64, u64)> = s
+            .deliveries_of(&k.subject_hash(format!("person-{p}").as_bytes()))
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.transfer, d.year, d.first_batch))
+            .collect();
+        let want: BTreeSet<(String, i64, u64)> = first
+            .iter()
+            .filter_map(|((t, y), people)| people.get(&p).map(|b| (t.clone(), *y, *b)))
+            .collect();
+        assert_eq!(got, want, "person {p}");
+    }
+    let transfers = ["t1", "t2"];
+    let want: BTreeSet<u64> = first
+        .iter()
+        .filter(|((t, _), _)| transfers.contains(&t.as_str()))
+        .flat_map(|(_, people)| people.keys().copied())
+        .collect();
+    assert_eq!(
+        s.delivered_distinct(&transfers, 2025, 2026).unwrap(),
+        want.len() as u64
+    );
+    let v = s.audit_verify(k).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+}
