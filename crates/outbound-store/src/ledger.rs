@@ -6,8 +6,6 @@
 //! exporter, year and subject, so a count is an exact `COUNT(*)` and a window
 //! across years an exact `COUNT(DISTINCT subject)`.
 
-use std::collections::HashMap;
-
 use sqlx::Row;
 
 use crate::StoreError;
@@ -160,13 +158,16 @@ impl Store {
         dry_run: bool,
         decide: impl FnOnce(&BatchCounts) -> Result<serde_json::Value, String>,
     ) -> Result<Recorded, StoreError> {
-        // One row per subject: sensitive if any of its records was.
-        let mut uniq: HashMap<[u8; 16], bool> = HashMap::with_capacity(subjects.len());
-        for s in subjects {
-            *uniq.entry(s.hash).or_default() |= s.sensitive;
-        }
-        let mut uniq: Vec<([u8; 16], bool)> = uniq.into_iter().collect();
+        // One entry per subject, sorted (the key sets look up sorted keys):
+        // sensitive if any of its records was.
+        let mut uniq: Vec<([u8; 16], bool)> =
+            subjects.iter().map(|s| (s.hash, s.sensitive)).collect();
         uniq.sort_unstable();
+        uniq.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            kept.1 |= same && next.1;
+            same
+        });
         let exporter = rec
             .exporters
             .first()

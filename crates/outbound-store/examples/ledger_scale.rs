@@ -1,0 +1,203 @@
+//! The ledger at scale, for docs/PERFORMANCE.md (issue 11): a batch of
+//! BATCH new people against an exporter that has already exported BASE this
+//! year, next to the same batch against an empty ledger (the baseline, same
+//! run); bytes per person on disk; how long the kept count takes to read;
+//! peak memory.
+//!
+//! Run: `cargo run --release -p outbound-store --example ledger_scale -- [BASE] [BATCH] [pg]`
+//! (`pg`: on fresh databases of the server `OUTBOUND_TEST_POSTGRES` names;
+//! defaults 100,000,000 and 1,000,000 on SQLite files in a temporary
+//! directory; the 100M fill takes minutes and ~4 GB of disk, so it stays out
+//! of CI). The fill goes through `record_batch` like any gate, in batches of
+//! FILL people (10,000,000, or BASE if smaller).
+
+use std::time::Instant;
+
+use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
+
+const FILL: u64 = 10_000_000;
+
+fn people(keys: &Keys, from: u64, n: u64) -> Vec<Subject> {
+    // Keyed hashes on every core: the fill is 100M HMACs.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let per = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let lo = from + t * per;
+                    let hi = (lo + per).min(from + n);
+                    (lo..hi)
+                        .map(|i| Subject {
+                            hash: keys.subject_hash(format!("person-{i}").as_bytes()),
+                            sensitive: i % 50 == 0,
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("hashing thread"))
+            .collect()
+    })
+}
+
+fn record(n: u64) -> BatchRecord {
+    BatchRecord {
+        transfer: "crm-to-parent".into(),
+        exporters: vec!["e".into()],
+        recipient: "parent".into(),
+        sha256: "00".repeat(32),
+        bytes: 0,
+        records_in: n,
+        records_out: n,
+        kinds: Default::default(),
+        output: None,
+        counts_towards_thresholds: true,
+    }
+}
+
+/// Records one batch and returns its seconds and the new count it reported.
+fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
+    let t = Instant::now();
+    let r = store
+        .record_batch(
+            keys,
+            &record(subjects.len() as u64),
+            2026,
+            subjects,
+            false,
+            |_| Ok(serde_json::json!({"mechanism": "bench"})),
+        )
+        .expect("record a batch");
+    let Recorded::Committed { counts, .. } = r else {
+        panic!("not committed: {r:?}")
+    };
+    (t.elapsed().as_secs_f64(), counts.new.individuals)
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn disk_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("full.db"))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn open(dir: &std::path::Path, name: &str, pg: Option<&String>) -> Store {
+    match pg {
+        // A fresh database per store on the server named by the URL.
+        Some(_) => {
+            let url = outbound_store::testing::fresh_postgres_database()
+                .expect("OUTBOUND_TEST_POSTGRES names the server");
+            Store::open(&url).expect("open PostgreSQL")
+        }
+        None => Store::open(&dir.join(name).display().to_string()).expect("open SQLite"),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let base: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000_000);
+    let size: u64 = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let pg = args.get(3);
+    let dir =
+        tempfile::tempdir_in(std::env::var_os("LEDGER_SCALE_DIR").unwrap_or_else(|| ".".into()))
+            .expect("a temporary directory");
+    let keys = Keys::create(&dir.path().join("keys")).expect("keys");
+    println!(
+        "base {base} people, batch {size}, backend {}",
+        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+
+    // Baseline: the batch against an empty ledger.
+    let fresh = people(&keys, base, size);
+    let empty = open(dir.path(), "empty.db", pg);
+    let (t_empty, n) = batch(&empty, &keys, &fresh);
+    assert_eq!(n, size);
+    println!("baseline: {size} new people against an empty ledger: {t_empty:.2} s");
+    drop(empty);
+
+    // The fill.
+    let full = open(dir.path(), "full.db", pg);
+    let t = Instant::now();
+    let mut done = 0;
+    while done < base {
+        let n = FILL.min(base - done);
+        let (secs, new) = batch(&full, &keys, &people(&keys, done, n));
+        assert_eq!(new, n);
+        done += n;
+        println!("  fill: {done} people ({secs:.1} s for this batch)");
+    }
+    let fill = t.elapsed().as_secs_f64();
+    println!(
+        "fill: {base} people in {fill:.0} s = {:.0} people/s (hashing included)",
+        base as f64 / fill
+    );
+
+    // The same batch, and four more, against the full ledger.
+    let (t_full, n) = batch(&full, &keys, &fresh);
+    assert_eq!(n, size);
+    let mut more = Vec::new();
+    for i in 1..5 {
+        let b = people(&keys, base + i * size, size);
+        more.push(batch(&full, &keys, &b).0);
+    }
+    println!(
+        "{size} new people against {base}: {t_full:.2} s = {:.2}x the empty ledger (aim <= 2x); next four: {}",
+        t_full / t_empty,
+        more.iter()
+            .map(|s| format!("{s:.2} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // Already counted: the same batch again adds no one.
+    let (t_again, n) = batch(&full, &keys, &fresh);
+    assert_eq!(n, 0);
+    println!("the same {size} people again (all already counted): {t_again:.2} s");
+
+    let counted = base + 5 * size;
+    let t = Instant::now();
+    let c = full.counts(&["e".into()], 2026, 2026).expect("count");
+    let read_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(c.individuals, counted);
+    let t = Instant::now();
+    let c2 = full.counts(&["e".into()], 2025, 2026).expect("count");
+    let read2_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(c2.individuals, counted);
+    println!(
+        "count read: {read_ms:.2} ms (this year), {read2_ms:.2} ms (from 1 January of the previous year); aim < 10 ms"
+    );
+    if pg.is_none() {
+        drop(full);
+        let bytes = disk_bytes(dir.path());
+        println!(
+            "disk: {:.2} GB for {counted} people = {:.1} bytes per person (counted keys and the transfer's deliveries together)",
+            bytes as f64 / 1e9,
+            bytes as f64 / counted as f64
+        );
+    }
+    println!("peak memory (VmHWM): {:.0} MB", peak_rss_mb());
+}
