@@ -10,6 +10,7 @@ mod deliveries;
 mod entry_kinds;
 mod incidents;
 mod keysets;
+mod layout;
 mod merkle_props;
 mod merkle_signed_head;
 mod merkle_tamper;
