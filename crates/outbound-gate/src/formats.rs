@@ -11,14 +11,14 @@
 //! still handled and written one after the other, in input order, so the
 //! output is the same whatever the cores.
 
+use std::borrow::Cow;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel};
 
-use outbound_model::{Transform, UndeclaredPolicy};
 use outbound_scan::records::{self, CsvBatch, CsvRecords, LineBatch, Lines, RecordError};
 
-use crate::policy::{Overflow, RecordState, Run, Value};
+use crate::policy::{Overflow, PendingBatch, Policy, RecordState, Run, Value};
 use crate::{Format, GateError, Io};
 
 /// Records per CSV batch handed from the reading thread.
@@ -106,7 +106,7 @@ fn has_extension(p: &Path, ext: &str) -> bool {
 }
 
 /// Passes every record of `src` through `run` and writes what leaves to `out`.
-pub(crate) fn process<W: Write>(
+pub(crate) fn process<W: Write + ?Sized>(
     run: &mut Run<'_>,
     src: Source,
     out: &mut W,
@@ -119,10 +119,18 @@ pub(crate) fn process<W: Write>(
     }
 }
 
-/// Whether reading may run beside the handling: a second core is there.
+/// Whether reading may run beside the handling: a second core is there
+/// (or a test asked for one or two threads, [`crate::set_threads`]).
 fn two_cores() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+    match THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => false,
+        2 => true,
+        _ => std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
+    }
 }
+
+/// 0: as many as the cores; 1 or 2 threads.
+pub(crate) static THREADS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// Feeds `take` the batches `fill` reads, in order. With two cores `fill`
 /// runs on a reading thread of its own, [`READ_AHEAD`] batches ahead at most
@@ -192,7 +200,7 @@ fn record_error(e: RecordError, name: &str) -> GateError {
     }
 }
 
-fn process_csv<W: Write>(
+fn process_csv<W: Write + ?Sized>(
     run: &mut Run<'_>,
     reader: Box<dyn BufRead + Send>,
     delim: u8,
@@ -200,37 +208,35 @@ fn process_csv<W: Write>(
     name: &str,
 ) -> Result<(), GateError> {
     let mut records = CsvRecords::new(reader, delim);
-    let mut first = CsvBatch::default();
+    let mut csv_batch = CsvBatch::default();
     records
-        .read_batch(&mut first, 1, usize::MAX)
+        .read_batch(&mut csv_batch, 1, usize::MAX)
         .map_err(|e| record_error(e, name))?;
     let mut headers: Vec<String> = Vec::new();
-    if !first.is_empty() {
-        for h in first.fields(0) {
+    if !csv_batch.is_empty() {
+        for h in csv_batch.fields(0) {
             let h = std::str::from_utf8(h).map_err(|_| GateError::Input {
                 file: name.into(),
-                line: first.line(0),
+                line: csv_batch.line(0),
                 message: "cannot read the header: invalid UTF-8".into(),
             })?;
             headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
         }
     }
+    let Run { policy, count } = run;
     // A header that is itself personal data refuses the batch before anything is written.
     for (i, h) in headers.iter().enumerate() {
         let column = |k: &str| format!("column {} (a header that is itself a {k})", i + 1);
-        if !run.check_name(h, column) {
+        if !policy.check_name(h, column) {
             return Ok(());
         }
     }
     // Columns that leave: everything except drops decided up front.
-    let keep_col: Vec<bool> = headers
-        .iter()
-        .map(|h| match run.declared.get(h) {
-            Some(d) => d.transform != Some(Transform::Drop),
-            None => run.policy != UndeclaredPolicy::Drop,
-        })
-        .collect();
-    let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(out);
+    let keep_col: Vec<bool> = headers.iter().map(|h| policy.keeps(h)).collect();
+    let cols: Vec<usize> = headers.iter().map(|h| policy.column(h)).collect();
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delim)
+        .from_writer(Vec::new());
     w.write_record(
         headers
             .iter()
@@ -238,59 +244,72 @@ fn process_csv<W: Write>(
             .filter(|(_, k)| **k)
             .map(|(h, _)| h.as_str()),
     )
+    .and_then(|_| w.flush().map_err(csv::Error::from))
     .map_err(|e| GateError::Output(e.to_string()))?;
-    let mut cells: Vec<String> = Vec::with_capacity(headers.len());
-    let fill = |b: &mut CsvBatch| {
+    out.write_all(w.get_ref())
+        .map_err(|e| GateError::Output(e.to_string()))?;
+    let width = headers.len();
+    let mut rec = RecordState::default();
+    // Reading, scanning and transforming; on the reading thread with two cores.
+    let fill = |p: &mut PendingBatch| -> Result<bool, GateError> {
+        p.clear();
         records
-            .read_batch(b, CSV_BATCH_RECORDS, CSV_BATCH_BYTES)
+            .read_batch(&mut csv_batch, CSV_BATCH_RECORDS, CSV_BATCH_BYTES)
             .map_err(|e| record_error(e, name))?;
-        Ok(!b.is_empty())
-    };
-    let take = |b: &CsvBatch| {
-        for r in 0..b.len() {
-            let line = b.line(r);
-            let width = b.width(r);
-            if width != headers.len() {
+        if csv_batch.is_empty() {
+            return Ok(false);
+        }
+        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(width);
+        // The batch's output, record after record, in the buffer it reuses.
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delim)
+            .from_writer(std::mem::take(&mut p.out));
+        for r in 0..csv_batch.len() {
+            let line = csv_batch.line(r);
+            let got = csv_batch.width(r);
+            if got != width {
                 return Err(GateError::Input {
                     file: name.into(),
                     line,
-                    message: format!(
-                        "a record has {width} fields where the header has {}",
-                        headers.len()
-                    ),
+                    message: format!("a record has {got} fields where the header has {width}"),
                 });
             }
-            let mut rec = RecordState::default();
+            rec.start(p);
             cells.clear();
-            for (i, v) in b.fields(r).enumerate() {
+            for (i, v) in csv_batch.fields(r).enumerate() {
                 let v = std::str::from_utf8(v).map_err(|_| GateError::Input {
                     file: name.into(),
                     line,
                     message: "invalid UTF-8".into(),
                 })?;
-                let out = run
-                    .value(&headers[i], v, &mut rec)
+                let out = policy
+                    .value(cols[i], v, &mut rec, p)
                     .map_err(|o| overflow(o, name, line))?;
                 if keep_col[i] {
                     cells.push(match out {
-                        Value::Keep(s) => s,
-                        Value::Drop => String::new(),
+                        Value::Keep => Cow::Borrowed(v),
+                        Value::New(s) => Cow::Owned(s),
+                        Value::Drop => Cow::Borrowed(""),
                     });
                 }
             }
-            if run
-                .end_record(rec, line)
-                .map_err(|o| overflow(o, name, line))?
-            {
-                w.write_record(&cells)
-                    .map_err(|e| GateError::Output(e.to_string()))?;
-            }
+            let from = w.get_ref().len();
+            w.write_record(cells.iter().map(|c| c.as_bytes()))
+                .and_then(|_| w.flush().map_err(csv::Error::from))
+                .map_err(|e| GateError::Output(e.to_string()))?;
+            policy.end_record(&rec, line, (from, w.get_ref().len()), p);
         }
+        p.out = w
+            .into_inner()
+            .map_err(|e| GateError::Output(e.error().to_string()))?;
         Ok(true)
     };
-    stream(fill, take)?;
-    w.flush().map_err(|e| GateError::Output(e.to_string()))?;
-    Ok(())
+    // Hashing, the consent filter, counting and writing, in input order.
+    let take = |p: &PendingBatch| {
+        count.take(p, out, name)?;
+        Ok(true)
+    };
+    stream(fill, take)
 }
 
 /// An impossible count, as an input error naming the count and the line.
@@ -302,13 +321,16 @@ fn overflow(o: Overflow, name: &str, line: u64) -> GateError {
     }
 }
 
-fn process_jsonl<W: Write>(
+fn process_jsonl<W: Write + ?Sized>(
     run: &mut Run<'_>,
     reader: Box<dyn BufRead + Send>,
     out: &mut W,
     name: &str,
 ) -> Result<(), GateError> {
     let mut lines = Lines::new(reader);
+    let Run { policy, count } = run;
+    let mut pending = PendingBatch::default();
+    let mut rec = RecordState::default();
     let fill = |b: &mut Option<LineBatch>| match lines.next_batch() {
         None => Ok(false),
         Some(Ok(batch)) => {
@@ -319,6 +341,8 @@ fn process_jsonl<W: Write>(
     };
     let take = |b: &Option<LineBatch>| {
         let Some(b) = b else { return Ok(true) };
+        pending.clear();
+        let mut go_on = true;
         for (line_no, continues, line) in b.lines() {
             if continues {
                 return Err(GateError::Input {
@@ -340,23 +364,23 @@ fn process_jsonl<W: Write>(
                         e.classify_name()
                     ),
                 })?;
-            let mut rec = RecordState::default();
-            walk(run, &mut v, "", &mut rec, line_no).map_err(|o| overflow(o, name, line_no))?;
-            if run.name_refusal.is_some() {
+            rec.start(&pending);
+            walk(policy, &mut v, "", &mut rec, &mut pending, line_no)
+                .map_err(|o| overflow(o, name, line_no))?;
+            if policy.name_refusal.is_some() {
                 // A key that is itself personal data refuses the batch: stop reading.
-                return Ok(false);
+                go_on = false;
+                break;
             }
-            if run
-                .end_record(rec, line_no)
-                .map_err(|o| overflow(o, name, line_no))?
-            {
-                serde_json::to_writer(&mut *out, &v)
-                    .map_err(|e| GateError::Output(e.to_string()))?;
-                out.write_all(b"\n")
-                    .map_err(|e| GateError::Output(e.to_string()))?;
-            }
+            let from = pending.out.len();
+            serde_json::to_writer(&mut pending.out, &v)
+                .map_err(|e| GateError::Output(e.to_string()))?;
+            pending.out.push(b'\n');
+            let to = pending.out.len();
+            policy.end_record(&rec, line_no, (from, to), &mut pending);
         }
-        Ok(true)
+        count.take(&pending, out, name)?;
+        Ok(go_on)
     };
     stream(fill, take)
 }
@@ -378,10 +402,11 @@ impl Classify for serde_json::Error {
 /// Visits every scalar leaf with its dotted path (array elements share their parent's path).
 /// Stops at a key that is itself personal data, leaving the refusal in `run`.
 fn walk(
-    run: &mut Run<'_>,
+    run: &mut Policy,
     v: &mut serde_json::Value,
     path: &str,
     rec: &mut RecordState,
+    batch: &mut PendingBatch,
     line: u64,
 ) -> Result<(), Overflow> {
     match v {
@@ -409,10 +434,10 @@ fn walk(
                 };
                 let drop = match child {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        walk(run, child, &p, rec, line)?;
+                        walk(run, child, &p, rec, batch, line)?;
                         false
                     }
-                    _ => leaf(run, child, &p, rec)?,
+                    _ => leaf(run, child, &p, rec, batch)?,
                 };
                 if run.name_refusal.is_some() {
                     return Ok(());
@@ -426,13 +451,13 @@ fn walk(
             for child in a.iter_mut() {
                 match child {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        walk(run, child, path, rec, line)?;
+                        walk(run, child, path, rec, batch, line)?;
                         if run.name_refusal.is_some() {
                             return Ok(());
                         }
                     }
                     _ => {
-                        if leaf(run, child, path, rec)? {
+                        if leaf(run, child, path, rec, batch)? {
                             *child = serde_json::Value::Null;
                         }
                     }
@@ -446,24 +471,28 @@ fn walk(
 
 /// Handles one scalar; returns true when it must be removed.
 fn leaf(
-    run: &mut Run<'_>,
+    run: &mut Policy,
     v: &mut serde_json::Value,
     path: &str,
     rec: &mut RecordState,
+    batch: &mut PendingBatch,
 ) -> Result<bool, Overflow> {
-    let text = match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::Bool(_) | serde_json::Value::Null => return Ok(false),
-        _ => return Ok(false),
-    };
-    Ok(match run.value(path, &text, rec)? {
-        Value::Drop => true,
-        Value::Keep(s) => {
-            if s != text {
-                *v = serde_json::Value::String(s);
-            }
-            false
+    let (drop, new) = {
+        // Booleans and nulls hold nothing: their fields are not even noted.
+        let text: Cow<'_, str> = match &*v {
+            serde_json::Value::String(s) => Cow::Borrowed(s.as_str()),
+            serde_json::Value::Number(n) => Cow::Owned(n.to_string()),
+            _ => return Ok(false),
+        };
+        let col = run.column(path);
+        match run.value(col, &text, rec, batch)? {
+            Value::Drop => (true, None),
+            Value::Keep => (false, None),
+            Value::New(s) => (false, (s != *text).then_some(s)),
         }
-    })
+    };
+    if let Some(s) = new {
+        *v = serde_json::Value::String(s);
+    }
+    Ok(drop)
 }

@@ -301,7 +301,7 @@ pub fn run(
     let mut report = report(t, exporter, format, &run, &written);
     report.stored = stored;
     // A field name that is personal data first: nothing else about the batch may name it.
-    if let Some(reason) = run.name_refused() {
+    if let Some(reason) = run.policy.name_refused() {
         written.discard();
         report.outcome = Outcome::Refused { reason };
         return Ok(report);
@@ -312,7 +312,7 @@ pub fn run(
         report.outcome = Outcome::Refused { reason };
         return Ok(report);
     }
-    if run.records_in == 0 {
+    if run.count.records_in == 0 {
         written.discard();
         return Err(GateError::Input {
             file: req.input.name(),
@@ -320,12 +320,12 @@ pub fn run(
             message: "the input holds no records (an empty input is not a batch)".into(),
         });
     }
-    if let Some(reason) = run.undeclared_refusal() {
+    if let Some(reason) = run.policy.undeclared_refusal() {
         written.discard();
         report.outcome = Outcome::Refused { reason };
         return Ok(report);
     }
-    if let Some(reason) = run.transform_refusal.take() {
+    if let Some(reason) = run.policy.transform_refusal.take() {
         written.discard();
         report.outcome = Outcome::Refused { reason };
         return Ok(report);
@@ -353,6 +353,48 @@ pub fn run(
     Ok(report)
 }
 
+/// For tests and benchmarks: `Some(1)` runs the pass on one thread,
+/// `Some(2)` on two (reading, scanning and transforming on one; hashing,
+/// consent, counting and writing on the other), `None` as the cores allow.
+/// The output is the same either way.
+#[doc(hidden)]
+pub fn set_threads(threads: Option<usize>) {
+    let n = match threads {
+        Some(1) => 1,
+        Some(_) => 2,
+        None => 0,
+    };
+    formats::THREADS.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The gate's pass alone, for benchmarks that tell the pass from the ledger:
+/// read, scan, policy, consent filter (`consent`: the consented subject
+/// hashes, or `None` when the basis is not consent), transforms, subject
+/// hashes and the output written to `out`; no store, no recovery, no
+/// determination. Returns (records read, records written, subjects kept).
+#[doc(hidden)]
+pub fn pass_only(
+    map: &DataMap,
+    keys: &Keys,
+    transfer: &str,
+    input: &Io,
+    consent: Option<std::collections::HashSet<[u8; 16]>>,
+    out: &mut dyn std::io::Write,
+) -> Result<(u64, u64, usize), GateError> {
+    let t = map
+        .transfer(transfer)
+        .ok_or_else(|| GateError::Map(format!("no transfer `{transfer}` in the data map")))?;
+    let declarations = policy::Declarations::of(map, t);
+    let mut run = policy::Run::new(declarations, t.gate.undeclared, consent, keys);
+    let source = formats::open(input, None)?;
+    formats::process(&mut run, source, out, input)?;
+    Ok((
+        run.count.records_in,
+        run.count.records_out,
+        run.count.subjects.len(),
+    ))
+}
+
 /// The report of what the pass found, before the ledger has counted or judged it.
 fn report(
     t: &Transfer,
@@ -366,15 +408,15 @@ fn report(
         exporter: exporter.id.clone(),
         recipient: t.recipient.clone(),
         format,
-        records_in: run.records_in,
-        records_out: run.records_out,
-        dropped_no_consent: run.dropped_no_consent,
-        masked_undeclared: run.masked_undeclared,
-        transformed: run.transformed.clone(),
-        undeclared_fields: run.undeclared_fields.iter().cloned().collect(),
-        undeclared_kinds: run.undeclared_kinds.iter().cloned().collect(),
-        kinds: run.kinds.clone(),
-        subject_key: run.subject_field.clone().unwrap_or_else(|| {
+        records_in: run.count.records_in,
+        records_out: run.count.records_out,
+        dropped_no_consent: run.count.dropped_no_consent,
+        masked_undeclared: run.policy.masked_undeclared,
+        transformed: run.policy.transformed(),
+        undeclared_fields: run.policy.undeclared_fields.iter().cloned().collect(),
+        undeclared_kinds: run.policy.undeclared_kinds.iter().cloned().collect(),
+        kinds: run.policy.kinds(),
+        subject_key: run.policy.subject_field.clone().unwrap_or_else(|| {
             "strongest identifier per record (resident ID, mobile, e-mail)".into()
         }),
         counts: BatchCounts::default(),

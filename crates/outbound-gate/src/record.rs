@@ -37,9 +37,9 @@ pub(crate) fn record(
         recipient: t.recipient.clone(),
         sha256: written.sha256.clone(),
         bytes: written.bytes,
-        records_in: run.records_in,
-        records_out: run.records_out,
-        kinds: run.kinds.clone(),
+        records_in: run.count.records_in,
+        records_out: run.count.records_out,
+        kinds: run.policy.kinds(),
         output: written.target(),
         counts_towards_thresholds: outbound_rules::assess::transfer_counts_towards_thresholds(
             map, t, req.as_of,
@@ -50,7 +50,7 @@ pub(crate) fn record(
         keys,
         &rec,
         req.as_of.year(),
-        &run.subjects,
+        &run.count.subjects,
         req.dry_run,
         |c| decide(map, t, &exporter.id, req.as_of, c, &mut determinations),
     )?;

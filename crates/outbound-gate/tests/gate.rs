@@ -373,5 +373,6 @@ fn gate_on_postgres() {
 
 mod encodings;
 mod generalise;
+mod golden;
 mod grade;
 mod trust;

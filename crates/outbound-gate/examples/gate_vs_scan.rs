@@ -1,0 +1,158 @@
+//! The gate against `outbound scan` on the same batch, in one run (issue 11:
+//! the gate at half the scanner's speed or better).
+//!
+//! Generates `ROWS` (default 1,000,000) records of the example's
+//! `crm-to-parent` transfer with the crate's sample generator (customer id
+//! pseudonymised, mobile masked, consent for everyone so every person is
+//! counted), then times, on the same file:
+//!
+//! - `scan`: the scanner with one thread (`outbound scan --threads 1`);
+//! - `pass`: the gate's pass alone (read, scan every value, policy,
+//!   consent, transforms, subject hashes, output with its SHA-256 to a
+//!   file), no ledger;
+//! - `gate`: the whole gate, `outbound gate` as the CLI runs it, into an
+//!   empty SQLite ledger (counting, determination, audit entry, fsync);
+//!   `gate - pass` is the ledger's part.
+//!
+//! One core: `taskset -c 0 cargo run --release -p outbound-gate --example gate_vs_scan`
+//! (the gate reads on a second thread only when a second core is there).
+//! Two cores: the same without `taskset -c 0`. Peak memory is the process's
+//! high-water mark after each step. Arguments: `[ROWS] [pass]` (`pass`: stop
+//! after the pass, for a profile of it).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use outbound_gate::{GateRequest, Io, Outcome, pass_only, run, sample};
+use outbound_scan::{ScanOptions, scan_paths};
+use outbound_store::{Keys, Store};
+use sha2::Digest;
+
+/// A file writer that hashes what it writes, as the gate's output does.
+struct Hashed(std::io::BufWriter<std::fs::File>, sha2::Sha256);
+
+impl Write for Hashed {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(b)?;
+        self.1.update(&b[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The process's peak resident memory, MB (Linux).
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let rows: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
+    let map = outbound_model::load_path(&root).unwrap().map;
+    let keys = Keys::create(&dir.path().join("keys")).unwrap();
+    let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
+    let input: PathBuf = dir.path().join("batch.csv");
+    {
+        let csv = sample::customers_csv(0, rows, 1, false);
+        std::fs::write(&input, &csv).unwrap();
+    }
+    let bytes = std::fs::metadata(&input).unwrap().len();
+    let pass_alone = std::env::args().nth(2).as_deref() == Some("pass");
+    let consents = sample::consents(&keys, "crm-to-parent", 0, rows, 0);
+    let consented: std::collections::HashSet<[u8; 16]> =
+        consents.iter().map(|c| c.subject).collect();
+    if !pass_alone {
+        store.consent_import(&keys, &consents, "bench").unwrap();
+    }
+    drop(consents);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "{rows} records, {:.1} MB, {cores} core(s) available; peak after setup {:.0} MB",
+        bytes as f64 / 1e6,
+        peak_mb()
+    );
+    let mb_s = |s: f64| bytes as f64 / 1e6 / s;
+
+    let t = Instant::now();
+    let report = scan_paths(
+        std::slice::from_ref(&input),
+        &ScanOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    );
+    let scan = t.elapsed().as_secs_f64();
+    assert_eq!(report.files[0].records, rows);
+    println!(
+        "scan --threads 1   {scan:7.3} s  {:6.1} MB/s  peak {:.0} MB",
+        mb_s(scan),
+        peak_mb()
+    );
+
+    let t = Instant::now();
+    let f = std::fs::File::create(dir.path().join("pass.csv")).unwrap();
+    let mut out = Hashed(std::io::BufWriter::new(f), sha2::Sha256::new());
+    let (rin, rout, subjects) = pass_only(
+        &map,
+        &keys,
+        "crm-to-parent",
+        &Io::Path(input.clone()),
+        Some(consented),
+        &mut out,
+    )
+    .unwrap();
+    out.flush().unwrap();
+    out.0.get_ref().sync_all().unwrap();
+    let pass = t.elapsed().as_secs_f64();
+    assert_eq!((rin, rout, subjects as u64), (rows, rows, rows));
+    println!(
+        "gate pass          {pass:7.3} s  {:6.1} MB/s  peak {:.0} MB  ({:.2}x the scan's time)",
+        mb_s(pass),
+        peak_mb(),
+        pass / scan
+    );
+
+    if pass_alone {
+        // For profiling the pass alone.
+        return;
+    }
+    let t = Instant::now();
+    let req = GateRequest {
+        transfer: "crm-to-parent".into(),
+        input: Io::Path(input.clone()),
+        output: Io::Path(dir.path().join("out.csv")),
+        format: None,
+        as_of: "2026-11-23".parse().unwrap(),
+        dry_run: false,
+        count_group: false,
+    };
+    let r = run(&map, &store, &keys, &req).unwrap();
+    let gate = t.elapsed().as_secs_f64();
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(r.counts.new.individuals, rows);
+    println!(
+        "gate (with ledger) {gate:7.3} s  {:6.1} MB/s  peak {:.0} MB  ({:.2}x the scan's time; ledger ~{:.3} s)",
+        mb_s(gate),
+        peak_mb(),
+        gate / scan,
+        gate - pass
+    );
+}
