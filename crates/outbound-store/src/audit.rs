@@ -152,6 +152,9 @@ pub(crate) async fn append_ready(
         path = crate::state::append_leaf(&mut tree, leaf)?;
         rows.push((index, e.kind, body, leaf));
     }
+    // SQLite gets anonymous `?` parameters: it looks each numbered one up by
+    // name in a list, which makes binding n of them cost n².
+    let sqlite = tx.backend_name() == "SQLite";
     for chunk in rows.chunks(INSERT_ROWS) {
         let mut sql =
             String::from("INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ");
@@ -160,14 +163,18 @@ pub(crate) async fn append_ready(
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5
-            ));
+            if sqlite {
+                sql.push_str("(?, ?, ?, ?, ?)");
+            } else {
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                ));
+            }
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (index, kind, body, leaf) in chunk {
@@ -229,6 +236,40 @@ fn leaf_of_parts(index: u64, rest: &[&[u8]]) -> Hash {
     h.finalize().into()
 }
 
+/// An audit entry queued by [`Store::audit_submit`]. Dropped without
+/// [`AuditTicket::wait`], its entry is withdrawn unless a group has already
+/// taken it (then it is written, and its outcome discarded).
+#[must_use = "an entry is durable only once its ticket's `wait` returns"]
+pub struct AuditTicket<'a> {
+    store: &'a Store,
+    keys: &'a Keys,
+    /// `None` once waited for.
+    id: Option<u64>,
+}
+
+impl AuditTicket<'_> {
+    /// Waits until the entry is durable and returns its index and a signed
+    /// head covering it; commits a group itself when no other caller is.
+    pub fn wait(mut self) -> Result<(u64, SignedTreeHead), StoreError> {
+        let id = self.id.take().expect("a ticket is waited for once");
+        self.store.group.wait(self.store, self.keys, id)
+    }
+}
+
+impl Drop for AuditTicket<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.store.group.abandon(id);
+        }
+    }
+}
+
+impl std::fmt::Debug for AuditTicket<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditTicket({:?})", self.id)
+    }
+}
+
 /// What `audit verify` found.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct VerifyReport {
@@ -258,6 +299,24 @@ impl Store {
     ) -> Result<(u64, SignedTreeHead), StoreError> {
         let ready = prepare(kind, body.clone())?;
         self.group.append(self, keys, ready)
+    }
+
+    /// Queues one audit entry for the next group commit and returns at once,
+    /// so that a writer can go on while its entries are written; the entry is
+    /// durable once [`AuditTicket::wait`] returns its index. An entry the store
+    /// would not write is refused here, alone.
+    pub fn audit_submit<'a>(
+        &'a self,
+        keys: &'a Keys,
+        kind: &str,
+        body: &serde_json::Value,
+    ) -> Result<AuditTicket<'a>, StoreError> {
+        let ready = prepare(kind, body.clone())?;
+        Ok(AuditTicket {
+            store: self,
+            keys,
+            id: Some(self.group.submit(keys, ready)),
+        })
     }
 
     /// Writes `entries` (at least one) in one transaction that first checks
@@ -466,7 +525,10 @@ impl Store {
             let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
             let needed = &needed;
             let walker = s.spawn(move || walk(recv, needed, total, progress));
-            let fetched = self.run("read the audit log", read_pages(&mut tx, send));
+            let fetched = self.run(
+                "read the audit log",
+                read_pages(&mut tx, self.backend, total, send),
+            );
             (joined(walker.join()), joined(signatures.join()), fetched)
         });
         fetched?;
@@ -593,55 +655,158 @@ impl Store {
     }
 }
 
-/// Entries per page handed from the reader to the hashing thread.
-const PAGE_ROWS: usize = 8192;
+/// Entries per page: read by one query, handed to the hashing thread at once.
+const PAGE_ROWS: i64 = 4096;
 
-/// A run of entries as read: their stored indexes and leaf hashes, and their
-/// canonical bytes after the index (`at \n kind \n body`) back to back.
+/// A run of entries as read: one string holding, per entry, its stored index,
+/// leaf hash and canonical bytes after the index (`at \n kind \n body`), and
+/// where each entry's parts are in it.
 #[derive(Default)]
 struct Page {
+    text: String,
     idx: Vec<i64>,
     stored: Vec<Hash>,
-    data: Vec<u8>,
-    /// Where each entry's bytes end in `data`.
-    ends: Vec<usize>,
-    /// Where each entry's body starts in `data`.
-    bodies: Vec<usize>,
+    /// Where each entry's canonical bytes start, its body starts, and both end.
+    spans: Vec<(usize, usize, usize)>,
 }
 
-/// Reads every entry in index order, one statement streamed, into pages sent
-/// to `send`. A stored leaf hash that is not 32 bytes is an error, as when the
-/// entries are read whole.
+/// One page of entries as one row: the database concatenates the page's
+/// entries, each length-prefixed (`idx la lk lb leafhex at\nkind\nbody`), in
+/// index order, so a million entries cost a few hundred rows through the
+/// driver instead of a million. A NULL anywhere makes the entry `x`, which
+/// does not parse: an error, never a skipped entry.
+fn page_sql(backend: crate::Backend, first: bool) -> String {
+    let (rec, agg, cond) = match backend {
+        crate::Backend::Sqlite => (
+            "COALESCE(CAST(idx AS TEXT) || ' ' || octet_length(at) || ' ' || octet_length(kind) || ' ' || octet_length(body) || ' ' || hex(leaf_hash) || ' ' || at || char(10) || kind || char(10) || body, 'x')",
+            "group_concat(rec, '' ORDER BY idx)",
+            "idx > ?",
+        ),
+        crate::Backend::Postgres => (
+            "COALESCE(idx::text || ' ' || octet_length(at) || ' ' || octet_length(kind) || ' ' || octet_length(body) || ' ' || encode(leaf_hash, 'hex') || ' ' || at || chr(10) || kind || chr(10) || body, 'x')",
+            "string_agg(rec, '' ORDER BY idx)",
+            "idx > $1",
+        ),
+    };
+    let limit = match (backend, first) {
+        (crate::Backend::Sqlite, _) => "?",
+        (crate::Backend::Postgres, true) => "$1",
+        (crate::Backend::Postgres, false) => "$2",
+    };
+    let filter = if first {
+        String::new()
+    } else {
+        format!("WHERE {cond} ")
+    };
+    format!(
+        "SELECT COUNT(*), MAX(idx), {agg} FROM (SELECT idx, {rec} AS rec FROM audit_entries {filter}ORDER BY idx LIMIT {limit}) AS page"
+    )
+}
+
+/// The audit entries as read are not in the form the store writes.
+fn malformed_entries() -> StoreError {
+    StoreError::Malformed {
+        what: "audit entries",
+        source: None,
+    }
+}
+
+/// Splits a page's text into its entries; `n` is the count the database gave.
+fn parse_page(text: String, n: usize) -> Result<Page, StoreError> {
+    let b = text.as_bytes();
+    let mut page = Page {
+        idx: Vec::with_capacity(n),
+        stored: Vec::with_capacity(n),
+        spans: Vec::with_capacity(n),
+        text: String::new(),
+    };
+    let mut pos = 0;
+    // The next space-terminated field.
+    let field = |pos: &mut usize| -> Result<&[u8], StoreError> {
+        let rest = b.get(*pos..).ok_or_else(malformed_entries)?;
+        let len = rest
+            .iter()
+            .take(70)
+            .position(|&c| c == b' ')
+            .ok_or_else(malformed_entries)?;
+        *pos += len + 1;
+        Ok(&rest[..len])
+    };
+    let number = |f: &[u8]| -> Result<i64, StoreError> {
+        std::str::from_utf8(f)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(malformed_entries)
+    };
+    while pos < b.len() {
+        let idx = number(field(&mut pos)?)?;
+        let la = usize::try_from(number(field(&mut pos)?)?).map_err(|_| malformed_entries())?;
+        let lk = usize::try_from(number(field(&mut pos)?)?).map_err(|_| malformed_entries())?;
+        let lb = usize::try_from(number(field(&mut pos)?)?).map_err(|_| malformed_entries())?;
+        let leaf = hex::decode(field(&mut pos)?).map_err(|_| malformed_entries())?;
+        let leaf = to_hash(&leaf)?;
+        let body = pos
+            .checked_add(la)
+            .and_then(|p| p.checked_add(lk))
+            .and_then(|p| p.checked_add(2))
+            .ok_or_else(malformed_entries)?;
+        let end = body.checked_add(lb).ok_or_else(malformed_entries)?;
+        if end > b.len() || b[pos + la] != b'\n' || b[body - 1] != b'\n' {
+            return Err(malformed_entries());
+        }
+        page.idx.push(idx);
+        page.stored.push(leaf);
+        page.spans.push((pos, body, end));
+        pos = end;
+    }
+    if page.idx.len() != n {
+        return Err(malformed_entries());
+    }
+    page.text = text;
+    Ok(page)
+}
+
+/// Reads every entry in index order, a page at a time, into pages sent to
+/// `send`; checks that the pages hold every row. A stored leaf hash that is
+/// not 32 bytes is an error, as when the entries are read whole.
 async fn read_pages(
     tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    total: u64,
     send: std::sync::mpsc::SyncSender<Page>,
 ) -> Result<(), StoreError> {
-    let mut rows =
-        sqlx::query("SELECT idx, at, kind, body, leaf_hash FROM audit_entries ORDER BY idx")
-            .fetch(&mut **tx);
-    let mut page = Page::default();
-    // A boxed stream: `poll_next` needs no trait in scope.
-    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-        let r = row?;
-        page.idx.push(r.try_get(0)?);
-        page.data
-            .extend_from_slice(r.try_get::<&str, _>(1)?.as_bytes());
-        page.data.push(b'\n');
-        page.data
-            .extend_from_slice(r.try_get::<&str, _>(2)?.as_bytes());
-        page.data.push(b'\n');
-        page.bodies.push(page.data.len());
-        page.data
-            .extend_from_slice(r.try_get::<&str, _>(3)?.as_bytes());
-        page.ends.push(page.data.len());
-        page.stored.push(to_hash(r.try_get::<&[u8], _>(4)?)?);
-        if page.idx.len() == PAGE_ROWS && send.send(std::mem::take(&mut page)).is_err() {
+    let first_sql = page_sql(backend, true);
+    let next_sql = page_sql(backend, false);
+    let mut after: Option<i64> = None;
+    let mut read = 0u64;
+    loop {
+        let q = match after {
+            None => sqlx::query(sqlx::AssertSqlSafe(first_sql.clone())).bind(PAGE_ROWS),
+            Some(a) => sqlx::query(sqlx::AssertSqlSafe(next_sql.clone()))
+                .bind(a)
+                .bind(PAGE_ROWS),
+        };
+        let row = q.fetch_one(&mut **tx).await?;
+        let n: i64 = row.try_get(0)?;
+        if n == 0 {
+            break;
+        }
+        let last: i64 = row.try_get(1)?;
+        let text: String = row.try_get(2)?;
+        drop(row);
+        let page = parse_page(text, n as usize)?;
+        read += n as u64;
+        if send.send(page).is_err() {
             // The hashing thread is gone (it panicked): its join reports it.
             return Ok(());
         }
+        if n < PAGE_ROWS {
+            break;
+        }
+        after = Some(last);
     }
-    if !page.idx.is_empty() {
-        let _ = send.send(page);
+    if read != total {
+        return Err(malformed_entries());
     }
     Ok(())
 }
@@ -683,13 +848,13 @@ fn walk(
     keep(&tree, &mut roots);
     let mut last_body = None;
     for page in pages {
-        let mut start = 0;
-        for (j, &end) in page.ends.iter().enumerate() {
+        let data = page.text.as_bytes();
+        for (j, &(start, _, end)) in page.spans.iter().enumerate() {
             let i = tree.size();
             if page.idx[j] != i as i64 {
                 problems.push(format!("entry at position {i} has index {}: entries were deleted, inserted or reordered", page.idx[j] as u64));
             }
-            let leaf = leaf_of_parts(i, &[&page.data[start..end]]);
+            let leaf = leaf_of_parts(i, &[&data[start..end]]);
             if leaf != page.stored[j] {
                 problems.push(format!(
                     "entry {i} does not match its stored leaf hash: it was edited"
@@ -700,10 +865,9 @@ fn walk(
             if tree.size().is_multiple_of(1024) {
                 progress(tree.size(), total);
             }
-            start = end;
         }
-        if let (Some(&b), Some(&e)) = (page.bodies.last(), page.ends.last()) {
-            last_body = Some(String::from_utf8_lossy(&page.data[b..e]).into_owned());
+        if let Some(&(_, b, e)) = page.spans.last() {
+            last_body = Some(String::from_utf8_lossy(&data[b..e]).into_owned());
         }
     }
     progress(total, total);

@@ -41,6 +41,8 @@ struct State {
     pending: Vec<Request>,
     committing: bool,
     done: HashMap<u64, Outcome>,
+    /// Tickets dropped while their group was being committed.
+    abandoned: Vec<u64>,
 }
 
 struct Request {
@@ -59,11 +61,25 @@ impl Queue {
     /// Appends `entry`, committed with whatever other appends are pending;
     /// returns once the group is durable (or has failed).
     pub(crate) fn append(&self, store: &Store, keys: &Keys, entry: Ready) -> Outcome {
+        let id = self.submit(keys, entry);
+        self.wait(store, keys, id)
+    }
+
+    /// Queues `entry` for the next group and returns its ticket number at once.
+    pub(crate) fn submit(&self, keys: &Keys, entry: Ready) -> u64 {
         let key = keys.verifying().to_bytes();
         let mut st = self.lock();
         let id = st.next;
         st.next += 1;
         st.pending.push(Request { id, key, entry });
+        id
+    }
+
+    /// Waits for the outcome of ticket `id`, committing a group when no other
+    /// caller is: every pending entry signed by `keys`, this one included.
+    pub(crate) fn wait(&self, store: &Store, keys: &Keys, id: u64) -> Outcome {
+        let key = keys.verifying().to_bytes();
+        let mut st = self.lock();
         loop {
             if let Some(outcome) = st.done.remove(&id) {
                 return outcome;
@@ -87,6 +103,16 @@ impl Queue {
                 continue;
             }
             st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Ticket `id` will not be waited for: its entry is withdrawn if no group
+    /// has taken it yet, and its outcome is not kept.
+    pub(crate) fn abandon(&self, id: u64) {
+        let mut st = self.lock();
+        st.pending.retain(|r| r.id != id);
+        if st.done.remove(&id).is_none() && st.committing {
+            st.abandoned.push(id);
         }
     }
 }
@@ -122,6 +148,9 @@ impl Leading<'_> {
                 }
                 st.done.insert(me, Err(e));
             }
+        }
+        for id in std::mem::take(&mut st.abandoned) {
+            st.done.remove(&id);
         }
         st.committing = false;
         self.queue.wake.notify_all();

@@ -154,6 +154,53 @@ fn failed_group_writes_nothing(pg: bool) {
     assert_eq!(index, 1);
 }
 
+/// Writers that queue entries and wait later: each entry is durable at its
+/// ticket's index; a ticket dropped before any group took it writes nothing.
+fn tickets_are_exact(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    let withdrawn = s
+        .audit_submit(&k, "test", &serde_json::json!({"withdrawn": true}))
+        .unwrap();
+    drop(withdrawn);
+    let got: Vec<(usize, usize, u64, u64)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let (s, k) = (&s, &k);
+                sc.spawn(move || {
+                    let tickets: Vec<_> = (0..50)
+                        .map(|n| {
+                            s.audit_submit(k, "test", &serde_json::json!({"t": t, "n": n}))
+                                .unwrap()
+                        })
+                        .collect();
+                    tickets
+                        .into_iter()
+                        .enumerate()
+                        .map(|(n, ticket)| {
+                            let (index, head) = ticket.wait().unwrap();
+                            head.verify(&k.verifying()).unwrap();
+                            assert!(head.size > index);
+                            (t, n, index, head.size)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    check_exact(&s, &k, &got, 200);
+    assert!(
+        s.audit_entries()
+            .unwrap()
+            .iter()
+            .all(|e| !e.body.contains("withdrawn")),
+        "a dropped ticket's entry is withdrawn"
+    );
+}
+
 /// An entry the store would not write is refused alone; the others commit.
 fn bad_entry_fails_alone(pg: bool) {
     let Some((s, k, _d)) = fresh(pg) else { return };
@@ -217,6 +264,23 @@ fn verify_across_pages(pg: bool) {
         r.problems
     );
 
+    // Separators and digits in an edited field are data, not structure.
+    tamper(
+        &s,
+        &format!(
+            "UPDATE audit_entries SET at = '1 2 3 4 ' || {}(10) || at WHERE idx = 3",
+            if pg { "chr" } else { "char" }
+        ),
+    );
+    let r = s.audit_verify(&k).unwrap();
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains("entry 3 ") && p.contains("edited")),
+        "{:?}",
+        r.problems
+    );
+
     tamper(&s, "DELETE FROM audit_entries WHERE idx = 8192");
     let r = s.audit_verify(&k).unwrap();
     assert_eq!(r.entries, 19_999);
@@ -247,4 +311,5 @@ both!(
     failed_group_writes_nothing,
     bad_entry_fails_alone,
     verify_across_pages,
+    tickets_are_exact,
 );
