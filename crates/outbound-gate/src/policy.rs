@@ -203,6 +203,8 @@ impl<'a> Run<'a> {
                 records_in: 0,
                 records_out: 0,
                 dropped_no_consent: 0,
+                hashes: Vec::new(),
+                consented: Vec::new(),
             },
         }
     }
@@ -584,6 +586,9 @@ pub(crate) struct Count<'a> {
     pub(crate) records_in: u64,
     pub(crate) records_out: u64,
     pub(crate) dropped_no_consent: u64,
+    /// Per batch: the subject hashes and the consent answers (reused).
+    hashes: Vec<[u8; 16]>,
+    consented: Vec<bool>,
 }
 
 impl Count<'_> {
@@ -600,10 +605,36 @@ impl Count<'_> {
             line,
             message: format!("the count of {} overflows", o.0),
         };
+        // Every subject hash first, then every consent look-up: independent
+        // of each other, so the cache misses of a large consent set overlap.
+        let mut hashes = std::mem::take(&mut self.hashes);
+        hashes.clear();
+        hashes.extend(batch.records.iter().enumerate().map(|(i, p)| {
+            let id = p.id.map(|(a, b)| &batch.ids[a..b]);
+            match id {
+                Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
+                // No identifier at all: count the record as its own individual (errs on the safe side).
+                _ => self.keys.subject_hash(
+                    format!(
+                        "outbound-anonymous-record\0{}\0{}",
+                        p.line,
+                        self.records_in.wrapping_add(i as u64 + 1)
+                    )
+                    .as_bytes(),
+                ),
+            }
+        }));
+        let mut consented = std::mem::take(&mut self.consented);
+        consented.clear();
+        if let Some(c) = &self.consent {
+            consented.extend(hashes.iter().map(|h| c.contains(h)));
+        }
         // Consecutive records that leave are written in one piece.
         let mut run: Option<(usize, usize)> = None;
-        for p in &batch.records {
-            let keep = self.end_record(p, batch).map_err(|o| overflow(o, p.line))?;
+        for (i, p) in batch.records.iter().enumerate() {
+            let keep = self
+                .end_record(hashes[i], p, consented.get(i).copied(), batch)
+                .map_err(|o| overflow(o, p.line))?;
             run = match (run, keep) {
                 (Some((a, b)), true) if b == p.out.0 => Some((a, p.out.1)),
                 (Some((a, b)), _) => {
@@ -618,23 +649,23 @@ impl Count<'_> {
             out.write_all(&batch.out[a..b])
                 .map_err(|e| GateError::Output(e.to_string()))?;
         }
+        self.hashes = hashes;
+        self.consented = consented;
         Ok(())
     }
 
-    /// Ends one record: decides consent, collects the subject. Returns whether to write it.
-    fn end_record(&mut self, p: &Pending, batch: &PendingBatch) -> Result<bool, Overflow> {
+    /// Ends one record with its subject hash and, when the basis is
+    /// consent, whether its subject consented: decides consent, collects the
+    /// subject and its identifiers. Returns whether to write it.
+    fn end_record(
+        &mut self,
+        hash: [u8; 16],
+        p: &Pending,
+        consented: Option<bool>,
+        batch: &PendingBatch,
+    ) -> Result<bool, Overflow> {
         bump(&mut self.records_in, || "records read".into())?;
-        let id = p.id.map(|(a, b)| &batch.ids[a..b]);
-        let hash = match id {
-            Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
-            // No identifier at all: count the record as its own individual (errs on the safe side).
-            _ => self.keys.subject_hash(
-                format!("outbound-anonymous-record\0{}\0{}", p.line, self.records_in).as_bytes(),
-            ),
-        };
-        if let Some(c) = &self.consent
-            && !c.contains(&hash)
-        {
+        if self.consent.is_some() && consented != Some(true) {
             bump(&mut self.dropped_no_consent, || {
                 "records dropped without consent".into()
             })?;
