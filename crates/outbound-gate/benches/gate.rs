@@ -3,22 +3,131 @@
 //! them in a SQLite ledger, judge, write), as a dry run so every iteration sees
 //! the same ledger.
 //!
-//! Baseline, measured in the same run: reading and rewriting the same CSV with
-//! the csv crate and nothing else (`csv_copy_only`). The ratio is what the gate
-//! costs on top of passing the bytes through.
+//! Baselines, measured in the same run on the same bytes:
+//! - `scan_threads_1`: the scanner on the same file with one thread
+//!   (`outbound scan --threads 1`); issue 11 asks the gate to take at most
+//!   twice its time on one core;
+//! - `csv_copy_only`: reading and rewriting the same CSV with the csv crate
+//!   and nothing else: what the gate costs on top of passing the bytes through.
+//!
+//! `gate_pass_1_thread` and `gate_pass_2_threads` time the gate's pass alone
+//! (read, scan, policy, consent, transforms, subject hashes, output with its
+//! SHA-256), without the ledger; `gate_dry_run` is the whole gate with the
+//! ledger's dry-run count. The 1,000,000-record run with the ledger is
+//! `examples/gate_vs_scan.rs`.
 //!
 //! Run: `cargo bench -p outbound-gate --bench gate`
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use outbound_gate::{GateRequest, Io, run, sample};
+use outbound_gate::{GateRequest, Io, pass_only, run, sample, set_threads};
+use outbound_model::DataMap;
+use outbound_scan::{ScanOptions, scan_paths};
 use outbound_store::{Keys, Store};
+use sha2::Digest;
 
 fn main() {
     divan::main();
 }
 
 const ROWS: u64 = 20_000;
+
+/// The batch on disk, the map, keys and the consented subjects, made once.
+struct Setup {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    bytes: usize,
+    map: DataMap,
+    keys: Keys,
+    consented: HashSet<[u8; 16]>,
+}
+
+fn setup() -> &'static Setup {
+    static S: std::sync::OnceLock<Setup> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
+        let map = outbound_model::load_path(&root).unwrap().map;
+        let keys = Keys::create(&dir.path().join("keys")).unwrap();
+        let input = sample::customers_csv(0, ROWS, 1, false);
+        let path = dir.path().join("batch.csv");
+        std::fs::write(&path, &input).unwrap();
+        let consented = sample::consents(&keys, "crm-to-parent", 0, ROWS, 0)
+            .into_iter()
+            .map(|c| c.subject)
+            .collect();
+        Setup {
+            _dir: dir,
+            path,
+            bytes: input.len(),
+            map,
+            keys,
+            consented,
+        }
+    })
+}
+
+#[divan::bench(sample_count = 10)]
+fn scan_threads_1(b: divan::Bencher<'_, '_>) {
+    let s = setup();
+    let opts = ScanOptions {
+        threads: Some(1),
+        ..Default::default()
+    };
+    b.counter(divan::counter::BytesCount::new(s.bytes))
+        .bench(|| {
+            let r = scan_paths(std::slice::from_ref(&s.path), &opts);
+            assert_eq!(r.files[0].records, ROWS);
+            r
+        });
+}
+
+/// A sink that hashes what it is given, as the gate's output file does.
+struct Hashed(sha2::Sha256, u64);
+
+impl Write for Hashed {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.update(b);
+        self.1 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn pass(b: divan::Bencher<'_, '_>, threads: usize) {
+    let s = setup();
+    b.counter(divan::counter::BytesCount::new(s.bytes))
+        .bench_local(|| {
+            set_threads(Some(threads));
+            let mut out = Hashed(sha2::Sha256::new(), 0);
+            let (rin, rout, _) = pass_only(
+                &s.map,
+                &s.keys,
+                "crm-to-parent",
+                &Io::Path(s.path.clone()),
+                Some(s.consented.clone()),
+                &mut out,
+            )
+            .unwrap();
+            set_threads(None);
+            assert_eq!((rin, rout), (ROWS, ROWS));
+            out.0.finalize()
+        });
+}
+
+#[divan::bench(sample_count = 10)]
+fn gate_pass_1_thread(b: divan::Bencher<'_, '_>) {
+    pass(b, 1);
+}
+
+#[divan::bench(sample_count = 10)]
+fn gate_pass_2_threads(b: divan::Bencher<'_, '_>) {
+    pass(b, 2);
+}
 
 #[divan::bench(sample_count = 10)]
 fn csv_copy_only(b: divan::Bencher<'_, '_>) {

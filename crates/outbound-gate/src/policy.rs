@@ -711,11 +711,10 @@ fn normalize_into(v: &str, out: &mut String) {
     out.clear();
     let v = v.trim();
     if v.is_ascii() {
-        out.extend(
-            v.bytes()
-                .filter(|b| !matches!(b, b' ' | b'-'))
-                .map(|b| char::from(b.to_ascii_uppercase())),
-        );
+        for piece in v.split([' ', '-']) {
+            out.push_str(piece);
+        }
+        out.make_ascii_uppercase();
     } else {
         out.extend(
             v.chars()
