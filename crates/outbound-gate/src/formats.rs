@@ -249,59 +249,26 @@ fn process_csv<W: Write + ?Sized>(
     out.write_all(w.get_ref())
         .map_err(|e| GateError::Output(e.to_string()))?;
     let width = headers.len();
+    let shape = Shape {
+        width,
+        delim,
+        keep_col: &keep_col,
+        cols: &cols,
+        name,
+    };
+    if two_cores() {
+        return parallel_csv(policy, count, records, &shape, out);
+    }
     let mut rec = RecordState::default();
-    // Reading, scanning and transforming; on the reading thread with two cores.
+    // Reading, scanning and transforming, then counting and writing, batch by batch.
     let fill = |p: &mut PendingBatch| -> Result<bool, GateError> {
-        p.clear();
         records
             .read_batch(&mut csv_batch, CSV_BATCH_RECORDS, CSV_BATCH_BYTES)
             .map_err(|e| record_error(e, name))?;
         if csv_batch.is_empty() {
             return Ok(false);
         }
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(width);
-        // The batch's output, record after record, in the buffer it reuses.
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(delim)
-            .from_writer(std::mem::take(&mut p.out));
-        for r in 0..csv_batch.len() {
-            let line = csv_batch.line(r);
-            let got = csv_batch.width(r);
-            if got != width {
-                return Err(GateError::Input {
-                    file: name.into(),
-                    line,
-                    message: format!("a record has {got} fields where the header has {width}"),
-                });
-            }
-            rec.start(p);
-            cells.clear();
-            for (i, v) in csv_batch.fields(r).enumerate() {
-                let v = std::str::from_utf8(v).map_err(|_| GateError::Input {
-                    file: name.into(),
-                    line,
-                    message: "invalid UTF-8".into(),
-                })?;
-                let out = policy
-                    .value(cols[i], v, &mut rec, p)
-                    .map_err(|o| overflow(o, name, line))?;
-                if keep_col[i] {
-                    cells.push(match out {
-                        Value::Keep => Cow::Borrowed(v),
-                        Value::New(s) => Cow::Owned(s),
-                        Value::Drop => Cow::Borrowed(""),
-                    });
-                }
-            }
-            let from = w.get_ref().len();
-            w.write_record(cells.iter().map(|c| c.as_bytes()))
-                .and_then(|_| w.flush().map_err(csv::Error::from))
-                .map_err(|e| GateError::Output(e.to_string()))?;
-            policy.end_record(&rec, line, (from, w.get_ref().len()), p);
-        }
-        p.out = w
-            .into_inner()
-            .map_err(|e| GateError::Output(e.error().to_string()))?;
+        csv_policy(policy, &shape, &csv_batch, &mut rec, p)?;
         Ok(true)
     };
     // Hashing, the consent filter, counting and writing, in input order.
@@ -310,6 +277,175 @@ fn process_csv<W: Write + ?Sized>(
         Ok(true)
     };
     stream(fill, take)
+}
+
+/// What every CSV record of an input shares: its width, delimiter, which
+/// columns leave, their columns in the policy, and the input's name.
+struct Shape<'s> {
+    width: usize,
+    delim: u8,
+    keep_col: &'s [bool],
+    cols: &'s [usize],
+    name: &'s str,
+}
+
+/// The policy half over one batch of CSV records: every value scanned,
+/// enforced and transformed, every record ended into `p` (cleared first)
+/// with its output bytes.
+fn csv_policy(
+    policy: &mut Policy,
+    shape: &Shape<'_>,
+    csv_batch: &CsvBatch,
+    rec: &mut RecordState,
+    p: &mut PendingBatch,
+) -> Result<(), GateError> {
+    let name = shape.name;
+    p.clear();
+    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(shape.width);
+    // The batch's output, record after record, in the buffer it reuses.
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(shape.delim)
+        .from_writer(std::mem::take(&mut p.out));
+    for r in 0..csv_batch.len() {
+        let line = csv_batch.line(r);
+        let got = csv_batch.width(r);
+        if got != shape.width {
+            return Err(GateError::Input {
+                file: name.into(),
+                line,
+                message: format!(
+                    "a record has {got} fields where the header has {}",
+                    shape.width
+                ),
+            });
+        }
+        rec.start(p);
+        cells.clear();
+        for (i, v) in csv_batch.fields(r).enumerate() {
+            let v = std::str::from_utf8(v).map_err(|_| GateError::Input {
+                file: name.into(),
+                line,
+                message: "invalid UTF-8".into(),
+            })?;
+            let out = policy
+                .value(shape.cols[i], v, rec, p)
+                .map_err(|o| overflow(o, name, line))?;
+            if shape.keep_col[i] {
+                cells.push(match out {
+                    Value::Keep => Cow::Borrowed(v),
+                    Value::New(s) => Cow::Owned(s),
+                    Value::Drop => Cow::Borrowed(""),
+                });
+            }
+        }
+        let from = w.get_ref().len();
+        w.write_record(cells.iter().map(|c| c.as_bytes()))
+            .and_then(|_| w.flush().map_err(csv::Error::from))
+            .map_err(|e| GateError::Output(e.to_string()))?;
+        policy.end_record(rec, line, (from, w.get_ref().len()), p);
+    }
+    p.out = w
+        .into_inner()
+        .map_err(|e| GateError::Output(e.error().to_string()))?;
+    Ok(())
+}
+
+/// Workers for the policy half on two cores or more: it is most of the
+/// work, and each batch's share of it depends only on the batch.
+const POLICY_WORKERS: usize = 2;
+
+/// CSV on several threads: one reads and splits records, [`POLICY_WORKERS`]
+/// copies of the policy take batches in turn (batch `k` to worker `k mod
+/// n`), and this thread counts and writes their results in batch order, so
+/// the output, the counts and the first error are the same as on one
+/// thread. Channels hold one batch each way per worker: memory stays a few
+/// MiB. What the copies found is added back into `policy` at the end; the
+/// first transform refusal is the earliest batch's.
+fn parallel_csv<W: Write + ?Sized>(
+    policy: &mut Policy,
+    count: &mut crate::policy::Count<'_>,
+    mut records: CsvRecords,
+    shape: &Shape<'_>,
+    out: &mut W,
+) -> Result<(), GateError> {
+    let name = shape.name;
+    let n = POLICY_WORKERS;
+    std::thread::scope(|scope| {
+        let mut to_workers = Vec::new();
+        let mut from_workers = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..n {
+            let (in_tx, in_rx) = sync_channel::<(usize, Result<CsvBatch, GateError>)>(1);
+            let (out_tx, out_rx) = sync_channel::<Result<PendingBatch, GateError>>(1);
+            to_workers.push(in_tx);
+            from_workers.push(out_rx);
+            let mut mine = policy.clone();
+            handles.push(scope.spawn(move || {
+                let mut rec = RecordState::default();
+                let mut refused_at: Option<usize> = None;
+                for (k, batch) in in_rx.iter() {
+                    let result = batch.and_then(|b| {
+                        let mut p = PendingBatch::default();
+                        csv_policy(&mut mine, shape, &b, &mut rec, &mut p).map(|_| p)
+                    });
+                    if refused_at.is_none() && mine.transform_refusal.is_some() {
+                        refused_at = Some(k);
+                    }
+                    let stop = result.is_err();
+                    if out_tx.send(result).is_err() || stop {
+                        break;
+                    }
+                }
+                (mine, refused_at)
+            }));
+        }
+        scope.spawn(move || {
+            for k in 0.. {
+                let mut b = CsvBatch::default();
+                let read = records
+                    .read_batch(&mut b, CSV_BATCH_RECORDS, CSV_BATCH_BYTES)
+                    .map_err(|e| record_error(e, name));
+                let end = matches!(&read, Ok(()) if b.is_empty());
+                if end {
+                    break;
+                }
+                let stop = read.is_err();
+                if to_workers[k % n].send((k, read.map(|_| b))).is_err() || stop {
+                    break;
+                }
+            }
+            // Dropping the senders tells every worker the input has ended.
+        });
+        let mut handle = || -> Result<(), GateError> {
+            for k in 0.. {
+                match from_workers[k % n].recv() {
+                    Ok(p) => count.take(&p?, out, name)?,
+                    // That worker got no batch `k`: the input has ended.
+                    Err(_) => return Ok(()),
+                }
+            }
+            Ok(())
+        };
+        let result = handle();
+        // Hang up, so that workers and the reader still at work stop.
+        drop(from_workers);
+        let mut first: Option<(usize, String)> = None;
+        for h in handles {
+            let (mine, refused_at) = h
+                .join()
+                .map_err(|_| GateError::Output("a gate worker thread failed".into()))?;
+            if let (Some(k), Some(reason)) = (refused_at, mine.transform_refusal.clone())
+                && first.as_ref().is_none_or(|(f, _)| k < *f)
+            {
+                first = Some((k, reason));
+            }
+            policy.absorb(mine).map_err(|o| overflow(o, name, 0))?;
+        }
+        if let Some((_, reason)) = first {
+            policy.transform_refusal.get_or_insert(reason);
+        }
+        result
+    })
 }
 
 /// An impossible count, as an input error naming the count and the line.

@@ -149,6 +149,7 @@ pub(crate) struct Declared {
 
 /// One field (a CSV column or a JSON key path) as the run has met it: worked
 /// out once, then found by index for every value.
+#[derive(Clone)]
 struct Column {
     name: String,
     hints: Hints,
@@ -238,6 +239,7 @@ impl<'a> Run<'a> {
 
 /// The policy half of a run: the declaration, the policy for what it does
 /// not declare, and what was found.
+#[derive(Clone)]
 pub(crate) struct Policy {
     declared: HashMap<String, Declared>,
     pub(crate) policy: UndeclaredPolicy,
@@ -411,6 +413,36 @@ impl Policy {
             "undeclared data: {}; the transfer's policy is `fail` (declare them in the data map, or set gate.undeclared to drop or mask)",
             what.join(", ")
         ))
+    }
+
+    /// Adds what a copy of this policy found on other batches of the same
+    /// input (CSV: the same columns). The first transform refusal is the
+    /// caller's to choose, by batch order.
+    pub(crate) fn absorb(&mut self, other: Policy) -> Result<(), Overflow> {
+        let sum = |a: &mut u64, b: u64, what: &dyn Fn() -> String| -> Result<(), Overflow> {
+            *a = a.checked_add(b).ok_or_else(|| Overflow(what()))?;
+            Ok(())
+        };
+        for k in Kind::ALL {
+            let i = k as usize;
+            sum(&mut self.kinds[i], other.kinds[i], &|| {
+                format!("{} values", k.as_str())
+            })?;
+        }
+        sum(
+            &mut self.masked_undeclared,
+            other.masked_undeclared,
+            &|| "masked values".into(),
+        )?;
+        self.undeclared_fields.extend(other.undeclared_fields);
+        self.undeclared_kinds.extend(other.undeclared_kinds);
+        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
+            let name = mine.name.clone();
+            sum(&mut mine.transformed, theirs.transformed, &|| {
+                format!("transformed values of field `{name}`")
+            })?;
+        }
+        Ok(())
     }
 
     /// The column of a field, made on first sight. An undeclared field is

@@ -123,3 +123,82 @@ fn outputs_are_byte_for_byte_what_the_previous_gate_wrote() {
     }
     outbound_gate::set_threads(None);
 }
+
+/// The gate on `text` with `threads` threads, fixed keys and a fresh store:
+/// the report as JSON and the output's bytes, or the error.
+fn gate_with(
+    threads: usize,
+    text: &str,
+    policy: &str,
+) -> Result<(serde_json::Value, Vec<u8>), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = fixed_keys(dir.path());
+    let store = Store::open(&dir.path().join("s.db").display().to_string()).unwrap();
+    let recs = sample::consents(&keys, "crm-to-parent", 0, 20_000, 7);
+    store.consent_import(&keys, &recs, "t").unwrap();
+    let mut map = example();
+    let t = map
+        .transfers
+        .iter_mut()
+        .find(|t| t.id == "crm-to-parent")
+        .unwrap();
+    t.gate.undeclared = outbound_model::UndeclaredPolicy::parse(policy).unwrap();
+    let input = dir.path().join("b.csv");
+    std::fs::write(&input, text).unwrap();
+    let out = dir.path().join("out");
+    let req = GateRequest {
+        transfer: "crm-to-parent".into(),
+        input: Io::Path(input),
+        output: Io::Path(out.clone()),
+        format: None,
+        as_of: "2026-11-23".parse().unwrap(),
+        dry_run: false,
+        count_group: false,
+    };
+    outbound_gate::set_threads(Some(threads));
+    let r = run(&map, &store, &keys, &req);
+    outbound_gate::set_threads(None);
+    let r = r.map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_value(&r).unwrap();
+    json["outcome"] = serde_json::Value::Null;
+    Ok((json, std::fs::read(&out).unwrap_or_default()))
+}
+
+#[test]
+fn many_batches_on_two_threads_give_what_one_thread_gives() {
+    // 20,000 records: five batches, handed to the workers in turn.
+    let csv = sample::customers_csv(0, 20_000, 3, true);
+    let plain = sample::customers_csv(0, 20_000, 3, false);
+    // With resident ids the batch is refused (sensitive individuals over
+    // 10,000) and nothing is kept, but its report names the digest of what
+    // would have left; without them it passes.
+    for (policy, text, passes) in [
+        ("mask", &csv, false),
+        ("drop", &csv, false),
+        ("fail", &plain, true),
+    ] {
+        let one = gate_with(1, text, policy).unwrap();
+        let two = gate_with(2, text, policy).unwrap();
+        assert_eq!(one.0, two.0, "{policy}: the same report, the same digest");
+        assert_eq!(one.0["records_in"], 20_000);
+        assert!(
+            one.0["bytes"].as_u64().unwrap() > 1_000_000,
+            "several batches"
+        );
+        assert_eq!(!one.1.is_empty(), passes, "{policy}");
+        assert!(one.1 == two.1, "{policy}: the same bytes");
+    }
+    // The first error in input order, whichever worker met it.
+    let mut lines: Vec<&str> = csv.lines().collect();
+    lines[15_001] = "C1,x";
+    lines[19_001] = "\u{0}bad";
+    let ragged = lines.join("\n") + "\n";
+    let one = gate_with(1, &ragged, "mask").unwrap_err();
+    let two = gate_with(2, &ragged, "mask").unwrap_err();
+    let after = |e: &str| e.split_once("b.csv").map(|(_, r)| r.to_string());
+    assert_eq!(after(&one), after(&two));
+    assert!(
+        one.contains("b.csv:15002") && one.contains("2 fields"),
+        "{one}"
+    );
+}
