@@ -20,6 +20,31 @@
 //! gate killed before the commit leaves nothing recorded, and the next run
 //! removes what it wrote.
 //!
+//! Input: the gate reads through the scanner's readers
+//! ([`outbound_scan::records`]), so it passes what `outbound scan` reads:
+//! gzip or zstd, UTF-8, UTF-16 with a byte order mark, or GB18030 (sniffed
+//! as the scanner sniffs it), CSV/TSV with a header or JSON lines, split
+//! into records by the same code. The scanner's rule for which categories
+//! cover which kinds (`compare::covers`) and its order of identifying kinds
+//! ([`outbound_scan::SUBJECT_KINDS`]) are the gate's too.
+//!
+//! Output: UTF-8 always. An input in another encoding is transcoded, and
+//! the report says so ([`Stored::transcoded`]). The output is written
+//! gzip-compressed (level 1) when its name ends in `.gz`, plain otherwise,
+//! whatever the input was; the SHA-256 in the ledger is that of the file as
+//! written. For a plain UTF-8 input the output is byte for byte what
+//! earlier versions wrote (tests pin it).
+//!
+//! Cores: the pass has two halves, the policy (read, scan, enforce,
+//! transform) and the count (subject hash, consent filter, counting,
+//! writing). On one core they alternate batch by batch; on two or more a
+//! reader splits records, two workers run the policy on alternate batches
+//! and the count takes their results in batch order, so the output, the
+//! counts and the first error are the same whatever the cores. Memory is
+//! bounded by a few batches in flight (about 1 MiB or 4,096 records each)
+//! plus 16 bytes per subject of the batch (and the consent set); it does
+//! not grow with the ledger.
+//!
 //! [`run`] reads as those steps, one module each: `policy` (declarations,
 //! undeclared data, consent), `formats` (the pass over CSV or JSON lines),
 //! `output` (partial file, fsync, rename, recovery), `decision` (the
