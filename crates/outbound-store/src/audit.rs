@@ -677,8 +677,12 @@ struct Page {
 /// does not parse: an error, never a skipped entry.
 fn page_sql(backend: crate::Backend, first: bool) -> String {
     let (rec, agg, cond) = match backend {
+        // One printf per entry (a chain of `||` copies the growing string at
+        // each step: twice the time). A value of an unexpected type, or NULL,
+        // makes the entry `x`.
         crate::Backend::Sqlite => (
-            "COALESCE(CAST(idx AS TEXT) || ' ' || octet_length(at) || ' ' || octet_length(kind) || ' ' || octet_length(body) || ' ' || hex(leaf_hash) || ' ' || at || char(10) || kind || char(10) || body, 'x')",
+            "CASE WHEN typeof(idx) = 'integer' AND typeof(at) = 'text' AND typeof(kind) = 'text' AND typeof(body) = 'text' AND typeof(leaf_hash) = 'blob' \
+             THEN printf('%d %d %d %d %s %s' || char(10) || '%s' || char(10) || '%s', idx, octet_length(at), octet_length(kind), octet_length(body), hex(leaf_hash), at, kind, body) ELSE 'x' END",
             "group_concat(rec, '' ORDER BY idx)",
             "idx > ?",
         ),
@@ -743,8 +747,16 @@ fn parse_page(text: String, n: usize) -> Result<Page, StoreError> {
         let la = usize::try_from(number(field(&mut pos)?)?).map_err(|_| malformed_entries())?;
         let lk = usize::try_from(number(field(&mut pos)?)?).map_err(|_| malformed_entries())?;
         let lb = usize::try_from(number(field(&mut pos)?)?).map_err(|_| malformed_entries())?;
-        let leaf = hex::decode(field(&mut pos)?).map_err(|_| malformed_entries())?;
-        let leaf = to_hash(&leaf)?;
+        let hex_leaf = field(&mut pos)?;
+        let mut leaf = [0u8; 32];
+        if hex_leaf.len() != 64 {
+            // As when the entries are read whole: a stored leaf hash not of 32 bytes.
+            return Err(StoreError::Malformed {
+                what: "hash (not 32 bytes)",
+                source: None,
+            });
+        }
+        hex::decode_to_slice(hex_leaf, &mut leaf).map_err(|_| malformed_entries())?;
         let body = pos
             .checked_add(la)
             .and_then(|p| p.checked_add(lk))
