@@ -69,11 +69,13 @@ fn overlap_hash(exporter: &str, year: i64, key: &Key, sensitive: bool) -> crate:
     h.finalize().into()
 }
 
-/// People a batch added to the overlap of its own year (all, sensitive).
-#[derive(Clone, Copy, Debug, Default)]
+/// People a batch added to the overlap of its own year (all, sensitive), and
+/// which of the batch's people were counted before it (empty when it counts no one).
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Overlap {
     all: i64,
     sensitive: i64,
+    pub(crate) counted_before: Vec<bool>,
 }
 
 /// Which of `keys` (sorted, distinct) are in `set`.
@@ -172,6 +174,7 @@ pub(crate) async fn add(
     };
     keyset::add(conn, &all_set, Width::KEY, &recs(&new_all)).await?;
     keyset::add(conn, &sens_set, Width::KEY, &recs(&new_sens)).await?;
+    ov.counted_before = seen;
     Ok((
         Counts {
             individuals: new_all.len() as u64,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, Row};
 
 use crate::keyset::{self, Rec, SetCursor, Width};
-use crate::state::{describe, tampered};
+use crate::state::{Parts, describe, tampered};
 
 use crate::StoreError;
 use crate::schema::Backend;
@@ -77,24 +77,111 @@ pub(crate) struct Carrier<'a> {
     pub(crate) at: &'a str,
 }
 
+/// The part that claims every person a transfer carried in a year is
+/// counted under `exporter` that year (the deliveries are a subset of the
+/// exporter's counted set). Made by the transfer's first batch of the year
+/// when it counts under that exporter; while it holds, a person new to the
+/// counted set cannot have been carried, so a batch of new people skips the
+/// deliveries' look-up (half the reading of a batch against a large ledger).
+pub(crate) fn within_part(transfer: &str, year: i64, exporter: &str) -> String {
+    serde_json::json!(["deliveries_within", transfer, year, exporter]).to_string()
+}
+
+/// The part that withdraws every such claim for a transfer-year: a batch
+/// that did not count, or counted under another exporter. Never removed.
+pub(crate) fn mixed_part(transfer: &str, year: i64) -> String {
+    serde_json::json!(["deliveries_mixed", transfer, year]).to_string()
+}
+
+fn marker(what: &str) -> crate::merkle::Hash {
+    use sha2::{Digest, Sha256};
+    Sha256::new()
+        .chain_update(b"outbound-ledger-deliveries-claim-v1\n")
+        .chain_update(what.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// The claims on a transfer-year in the committed parts: (owners, withdrawn).
+fn claims(parts: &Parts, transfer: &str, year: i64) -> (Vec<String>, bool) {
+    let prefix = serde_json::json!(["deliveries_within", transfer, year]).to_string();
+    let prefix = &prefix[..prefix.len() - 1];
+    let owners = parts
+        .range(prefix.to_string()..)
+        .take_while(|(k, _)| k.starts_with(prefix))
+        .filter(|(k, p)| k.as_bytes().get(prefix.len()) == Some(&b',') && p.rows > 0)
+        .filter_map(|(k, _)| {
+            serde_json::from_str::<serde_json::Value>(k).ok()?[3]
+                .as_str()
+                .map(String::from)
+        })
+        .collect();
+    (
+        owners,
+        parts
+            .get(&mixed_part(transfer, year))
+            .is_some_and(|p| p.rows > 0),
+    )
+}
+
 /// Records that the batch `c` carried `subjects` (sorted, distinct): adds the
 /// keys the transfer did not carry yet that year and exactly those to `delta`.
+/// `counted`: the exporter the batch counted under and which of `subjects`
+/// were counted before it (`None` when the batch counts no one).
 pub(crate) async fn record(
     conn: &mut AnyConnection,
+    parts: &Parts,
     delta: &mut Delta,
     c: &Carrier<'_>,
     subjects: &[[u8; 16]],
+    counted: Option<(&str, &[bool])>,
 ) -> Result<(), StoreError> {
     let set = part(c.transfer, c.year);
     let batch = u32::try_from(c.batch).map_err(|_| {
         crate::invalid("the ledger holds 4,294,967,295 batches, its limit".to_string())
     })?;
+    let (owners, withdrawn) = claims(parts, c.transfer, c.year);
+    let empty = keyset::len(conn, &set).await? == 0;
+    // Which keys need a look-up: all, or (under a claim that holds for this
+    // batch's exporter) only those already counted before it.
+    let only_counted: Option<&[bool]> = match counted {
+        Some((exporter, before)) if before.len() == subjects.len() => {
+            if empty && owners.is_empty() && !withdrawn {
+                delta.insert_hash(
+                    &within_part(c.transfer, c.year, exporter),
+                    &marker(exporter),
+                    false,
+                );
+                Some(before)
+            } else if !withdrawn && owners.len() == 1 && owners[0] == exporter {
+                Some(before)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    if only_counted.is_none() && !owners.is_empty() && !withdrawn {
+        delta.insert_hash(&mixed_part(c.transfer, c.year), &marker("mixed"), false);
+    }
     let runs = keyset::runs(conn, &set).await?;
     let mut seen = vec![false; subjects.len()];
-    keyset::lookup(conn, &set, Width::KEY_U32, &runs, subjects, |i, _| {
-        seen[i] = true
-    })
-    .await?;
+    match only_counted {
+        Some(before) => {
+            let idx: Vec<usize> = (0..subjects.len()).filter(|i| before[*i]).collect();
+            let keys: Vec<[u8; 16]> = idx.iter().map(|i| subjects[*i]).collect();
+            keyset::lookup(conn, &set, Width::KEY_U32, &runs, &keys, |i, _| {
+                seen[idx[i]] = true
+            })
+            .await?;
+        }
+        None => {
+            keyset::lookup(conn, &set, Width::KEY_U32, &runs, subjects, |i, _| {
+                seen[i] = true
+            })
+            .await?;
+        }
+    }
     let mut new = Vec::new();
     for (k, _) in subjects.iter().zip(&seen).filter(|(_, s)| !**s) {
         delta.insert_hash(&set, &row_hash(k, c.transfer, c.year, c.batch, c.at), false);
@@ -104,6 +191,59 @@ pub(crate) async fn record(
         });
     }
     keyset::add(conn, &set, Width::KEY_U32, &new).await
+}
+
+/// The claims and withdrawals as stored, each kept only if it is sound: a
+/// claim not withdrawn must hold (every person the transfer carried that
+/// year is in the exporter's counted set), checked by one merge of the two
+/// sets. A claim that does not hold is left out, so `audit verify` names it.
+pub(crate) async fn recompute_claims(
+    conn: &mut AnyConnection,
+    d: &mut Delta,
+) -> Result<(), StoreError> {
+    // An unreadable `ledger_state` is reported by `audit verify` itself.
+    let stored = match crate::state::stored(conn).await {
+        Err(StoreError::Tampered { .. }) => return Ok(()),
+        other => other?,
+    };
+    for (k, p) in &stored {
+        let v: serde_json::Value = serde_json::from_str(k).unwrap_or_default();
+        match (v[0].as_str(), v[1].as_str(), v[2].as_i64(), v[3].as_str()) {
+            (Some("deliveries_mixed"), Some(_), Some(_), None) if p.rows == 1 => {
+                d.insert_hash(k, &marker("mixed"), false);
+            }
+            (Some("deliveries_within"), Some(t), Some(y), Some(e)) if p.rows == 1 => {
+                let withdrawn = stored.get(&mixed_part(t, y)).is_some_and(|m| m.rows > 0);
+                // A damaged set is named by its own part; a claim on it cannot hold.
+                let holds = withdrawn
+                    || match subset(conn, &part(t, y), &crate::state::subjects_part(e, y)).await {
+                        Err(StoreError::Tampered { .. }) => false,
+                        other => other?,
+                    };
+                if holds {
+                    d.insert_hash(k, &marker(e), false);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether every key of the deliveries set `small` is in the counted set `big`.
+async fn subset(conn: &mut AnyConnection, small: &str, big: &str) -> Result<bool, StoreError> {
+    let mut a = SetCursor::open(conn, small, Width::KEY_U32).await?;
+    let mut b = SetCursor::open(conn, big, Width::KEY).await?;
+    let mut y = b.next(conn).await?;
+    while let Some(x) = a.next(conn).await? {
+        while y.is_some_and(|r| r.key < x.key) {
+            y = b.next(conn).await?;
+        }
+        if y.is_none_or(|r| r.key != x.key) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Every delivery in the key sets, into `d` (for `audit verify`): each record

@@ -113,6 +113,17 @@ pub(crate) fn describe(part: &str) -> String {
             s(1),
             s(2)
         ),
+        Some("deliveries_within") => format!(
+            "the claim that everyone transfer {} carried in {} is counted under exporter {}",
+            s(1),
+            s(2),
+            s(3)
+        ),
+        Some("deliveries_mixed") => format!(
+            "the withdrawal of that claim for transfer {} in {}",
+            s(1),
+            s(2)
+        ),
         Some("overlap") => format!(
             "the subjects of exporter {} in {} counted the year before",
             s(1),
@@ -419,6 +430,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Parts, StoreEr
     }
     crate::deliveries::legacy_parts(conn, &mut d).await?;
     crate::deliveries::recompute(conn, &mut d).await?;
+    crate::deliveries::recompute_claims(conn, &mut d).await?;
     route_parts(conn, &mut d).await?;
     small_parts(conn, &mut d).await?;
     crate::accounts::complaint_parts(conn, &mut d).await?;
