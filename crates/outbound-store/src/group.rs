@@ -43,7 +43,18 @@ struct State {
     done: HashMap<u64, Outcome>,
     /// Tickets dropped while their group was being committed.
     abandoned: Vec<u64>,
+    /// The size of the last group committed.
+    last_group: usize,
+    /// Whether a leader is waiting for more entries before it commits.
+    lingering: bool,
 }
+
+/// How long a leader waits for entries to arrive, at most, when fewer are
+/// pending than the last group held: callers that each wait for their append
+/// come back a moment after their group commits, and without this wait the
+/// first of them would commit alone (measured: 4.4 entries per group from 8
+/// such callers). A lone caller (last group of one) never waits.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(300);
 
 struct Request {
     id: u64,
@@ -72,6 +83,9 @@ impl Queue {
         let id = st.next;
         st.next += 1;
         st.pending.push(Request { id, key, entry });
+        if st.lingering {
+            self.wake.notify_all();
+        }
         id
     }
 
@@ -87,11 +101,27 @@ impl Queue {
             if !st.committing {
                 // Lead: this caller's entry is still pending (a finished group
                 // would have left its outcome), so it is in the group taken here.
+                st.committing = true;
+                let deadline = std::time::Instant::now() + LINGER;
+                loop {
+                    let mine = st.pending.iter().filter(|r| r.key == key).count();
+                    let now = std::time::Instant::now();
+                    if mine >= st.last_group || now >= deadline {
+                        break;
+                    }
+                    st.lingering = true;
+                    st = self
+                        .wake
+                        .wait_timeout(st, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                st.lingering = false;
                 let (group, others): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending)
                     .into_iter()
                     .partition(|r| r.key == key);
                 st.pending = others;
-                st.committing = true;
+                st.last_group = group.len();
                 drop(st);
                 let mut leading = Leading {
                     queue: self,
