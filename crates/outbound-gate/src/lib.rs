@@ -299,7 +299,11 @@ pub fn run(
     let consent = policy::consent(store, t, req.as_of)?;
     let mut run = policy::Run::new(declarations, t.gate.undeclared, consent, keys);
 
-    // One pass: read, apply the policy, write to the partial output.
+    // One pass: read, apply the policy, write to the partial output. The
+    // output is claimed first: opening the input reads its first 64 KiB to
+    // sniff it, which waits on a slow pipe, and a gate killed meanwhile
+    // leaves a partial file of its own for the next run to remove.
+    let partial = output::Partial::create(&req.output, keys)?;
     let source = formats::open(&req.input, req.format)?;
     let format = source.format;
     let stored = Stored {
@@ -313,7 +317,7 @@ pub fn run(
             )
         }),
     };
-    let mut sink = output::Sink::new(output::Partial::create(&req.output, keys)?, &req.output);
+    let mut sink = output::Sink::new(partial, &req.output);
     let stored = Stored {
         output_compression: sink.compression().map(str::to_string),
         ..stored
