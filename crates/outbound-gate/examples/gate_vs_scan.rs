@@ -62,7 +62,24 @@ fn main() {
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
-    let map = outbound_model::load_path(&root).unwrap().map;
+    // The example map, with a security assessment in place for
+    // `crm-to-parent`: a batch of 1,000,000 people crosses Provisions Art.
+    // 7's line, and the run should pass, not stop at the determination.
+    let sources: Vec<(String, String)> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap().replace(
+                "      - {type: standard_contract, effective: 2026-03-02, filed: 2026-03-10, reference: SC-2026-0117}",
+                "      - {type: standard_contract, effective: 2026-03-02, filed: 2026-03-10, reference: SC-2026-0117}\n      - {type: security_assessment, approved: 2026-03-02, reference: CAC-SA-BENCH}",
+            );
+            (p.display().to_string(), text)
+        })
+        .collect();
+    let loaded = outbound_model::load_sources(&sources, outbound_model::Taxonomy::builtin());
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let map = loaded.map;
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
     let input: PathBuf = dir.path().join("batch.csv");
