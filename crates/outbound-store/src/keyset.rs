@@ -7,10 +7,12 @@
 //! past 2M, 160 bytes per person). Here a set is a list of immutable runs,
 //! each a sorted array of fixed-width records (a 16-byte key, and for
 //! deliveries the 4-byte batch that first carried it) cut into chunks of
-//! [`CHUNK`] records, stored as blobs next to their first key. A batch,
-//! sorted once, is looked up run by run reading only the chunks its keys fall
-//! in — every chunk, in order, for a batch as large as the set; one per key for
-//! a small one — and the keys that were new become one new run. Runs of equal
+//! [`CHUNK`] records, stored as blobs next to their first key and a Bloom
+//! filter of their keys (2 bytes a key). A batch, sorted once, is looked up
+//! run by run: the filters of the chunks its keys fall in, then the records of
+//! only the chunks a key may be in — so a batch of new people reads an eighth
+//! of the set, and a batch of people already counted reads their chunks — and
+//! the keys that were new become one new run. Runs of equal
 //! size are merged (a binary counter: a record is rewritten about
 //! log2(set / batch) times, and a set has about as many runs).
 //!
@@ -58,6 +60,7 @@ pub(crate) fn migration(backend: Backend) -> String {
             run BIGINT NOT NULL,
             chunk BIGINT NOT NULL,
             first_key {blob} NOT NULL,
+            filter {blob} NOT NULL,
             records {blob} NOT NULL,
             PRIMARY KEY (set_name, run, chunk)
         )"
@@ -247,6 +250,71 @@ fn chunk_len(run: &Run, c: usize) -> usize {
     }
 }
 
+/// Bits of a chunk's filter per record: 16, with [`PROBES`] probes, about
+/// one false positive in 2,000 (2 bytes a person, so a batch of new people
+/// reads each chunk's 8 KiB filter instead of its 64 KiB of records).
+const FILTER_BITS: usize = 16;
+/// Probes per key.
+const PROBES: u64 = 11;
+
+/// The probe sequence of a key. Keys are keyed hashes, uniform, so their
+/// own bytes serve as the filter's hashes; not the leading bytes, which the
+/// chunk's place in the sorted run already fixes.
+fn probes(key: &[u8], bits: u64) -> impl Iterator<Item = u64> {
+    let h1 = u64::from_le_bytes(key[8..16].try_into().expect("16-byte key"));
+    let h2 = u64::from_le_bytes(key[4..12].try_into().expect("16-byte key")) | 1;
+    (0..PROBES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % bits)
+}
+
+/// The filter of a chunk's records (a Bloom filter of their keys).
+fn filter_of(records: &[u8], w: Width) -> Vec<u8> {
+    let n = records.len() / w.bytes();
+    let bits = (n * FILTER_BITS).next_multiple_of(64).max(64) as u64;
+    let mut f = vec![0u8; (bits / 8) as usize];
+    for rec in records.chunks_exact(w.bytes()) {
+        for b in probes(&rec[..16], bits) {
+            f[(b / 8) as usize] |= 1 << (b % 8);
+        }
+    }
+    f
+}
+
+/// Whether `key` may be in the chunk whose filter is `f` (never a false "no"
+/// for a filter made by [`filter_of`]; an empty filter says "maybe").
+fn may_hold(f: &[u8], key: &Key) -> bool {
+    let bits = f.len() as u64 * 8;
+    bits == 0 || probes(key, bits).all(|b| f[(b / 8) as usize] & (1 << (b % 8)) != 0)
+}
+
+/// Fetches the filters of chunks `from..=to` of a run, in order.
+async fn fetch_filters(
+    conn: &mut AnyConnection,
+    set: &str,
+    run: &Run,
+    from: usize,
+    to: usize,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let rows = sqlx::query("SELECT chunk, filter FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk")
+        .bind(set.to_string())
+        .bind(run.id)
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| undecodable(set, e))?;
+    if rows.len() != to + 1 - from {
+        return Err(corrupt(set, "a chunk is missing"));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        if r.try_get::<i64, _>(0)? != (from + i) as i64 {
+            return Err(corrupt(set, "a chunk is missing"));
+        }
+        out.push(blob(r, 1, set)?);
+    }
+    Ok(out)
+}
+
 /// Fetches chunks `from..=to` of a run, checked, in order.
 async fn fetch_range(
     conn: &mut AnyConnection,
@@ -255,8 +323,9 @@ async fn fetch_range(
     run: &Run,
     from: usize,
     to: usize,
+    check_filter: bool,
 ) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
-    let rows = sqlx::query("SELECT chunk, records FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk")
+    let rows = sqlx::query("SELECT chunk, records, filter FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk")
         .bind(set.to_string())
         .bind(run.id)
         .bind(from as i64)
@@ -275,6 +344,11 @@ async fn fetch_range(
         }
         let bytes = blob(r, 1, set)?;
         check_chunk(set, w, &bytes, &run.firsts[c], chunk_len(run, c))?;
+        // A filter that lost a bit would hide a key from look-ups (and count
+        // its person again): every full read checks it against the records.
+        if check_filter && blob(r, 2, set)? != filter_of(&bytes, w) {
+            return Err(corrupt(set, "a chunk's filter does not match its records"));
+        }
         out.push((c, bytes));
     }
     Ok(out)
@@ -303,23 +377,28 @@ pub(crate) async fn lookup(
                 wanted.push((p - 1, i));
             }
         }
-        // Contiguous spans of wanted chunks, fetched a page at a time.
-        let mut s = 0;
-        while s < wanted.len() {
-            let mut e = s;
-            while e + 1 < wanted.len()
-                && wanted[e + 1].0 == wanted[e].0 + 1
-                && wanted[e + 1].0 - wanted[s].0 < PAGE_CHUNKS as usize
-            {
-                e += 1;
+        // The filters of the wanted chunks, in contiguous spans a page at a
+        // time; then the records of only those chunks a key may be in.
+        let mut maybe: Vec<(usize, Vec<usize>)> = Vec::new(); // (chunk, key indexes)
+        for (span_from, span_to, first) in spans(&wanted) {
+            let filters = fetch_filters(conn, set, run, span_from, span_to).await?;
+            for (j, f) in filters.iter().enumerate() {
+                let (c, from) = wanted[first + j];
+                let to = wanted.get(first + j + 1).map_or(keys.len(), |x| x.1);
+                let ks: Vec<usize> = (from..to).filter(|i| may_hold(f, &keys[*i])).collect();
+                if !ks.is_empty() {
+                    maybe.push((c, ks));
+                }
             }
-            let chunks = fetch_range(conn, set, w, run, wanted[s].0, wanted[e].0).await?;
+        }
+        let needed: Vec<(usize, usize)> = maybe.iter().map(|(c, ks)| (*c, ks[0])).collect();
+        for (span_from, span_to, first) in spans(&needed) {
+            let chunks = fetch_range(conn, set, w, run, span_from, span_to, false).await?;
             for (j, (_, bytes)) in chunks.iter().enumerate() {
-                let (_, from) = wanted[s + j];
-                let to = wanted.get(s + j + 1).map_or(keys.len(), |x| x.1);
                 let n = bytes.len() / wb;
                 let mut lo = 0;
-                for (i, k) in keys.iter().enumerate().take(to).skip(from) {
+                for &i in &maybe[first + j].1 {
+                    let k = &keys[i];
                     // Keys ascend, so each search starts where the last ended.
                     let (mut a, mut b) = (lo, n);
                     while a < b {
@@ -336,10 +415,28 @@ pub(crate) async fn lookup(
                     }
                 }
             }
-            s = e + 1;
         }
     }
     Ok(())
+}
+
+/// Runs of consecutive chunk numbers in `wanted` (sorted), at most a page
+/// long: (first chunk, last chunk, index in `wanted` of the first).
+fn spans(wanted: &[(usize, usize)]) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut s = 0;
+    while s < wanted.len() {
+        let mut e = s;
+        while e + 1 < wanted.len()
+            && wanted[e + 1].0 == wanted[e].0 + 1
+            && wanted[e + 1].0 - wanted[s].0 < PAGE_CHUNKS as usize
+        {
+            e += 1;
+        }
+        out.push((wanted[s].0, wanted[e].0, s));
+        s = e + 1;
+    }
+    out
 }
 
 /// Reads one run in key order, a page of chunks at a time.
@@ -372,7 +469,7 @@ impl RunCursor {
                 return Ok(None);
             }
             let to = (self.next_chunk + PAGE_CHUNKS as usize).min(self.run.firsts.len()) - 1;
-            let chunks = fetch_range(conn, set, w, &self.run, self.next_chunk, to).await?;
+            let chunks = fetch_range(conn, set, w, &self.run, self.next_chunk, to, true).await?;
             let last = self.buf.last().copied();
             self.buf.clear();
             self.pos = 0;
@@ -521,11 +618,12 @@ impl RunWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        sqlx::query("INSERT INTO keyset_chunks (set_name, run, chunk, first_key, records) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(set.to_string())
             .bind(self.id)
             .bind(self.chunk)
             .bind(self.buf[..16].to_vec())
+            .bind(filter_of(&self.buf, self.w))
             .bind(std::mem::take(&mut self.buf))
             .execute(&mut *conn)
             .await?;
@@ -664,5 +762,56 @@ pub(crate) async fn union_len(
                 *h = c.next(conn).await?.map(|r| r.key);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn key(i: u64) -> Key {
+        let h: [u8; 32] = Sha256::digest(i.to_le_bytes()).into();
+        h[..16].try_into().expect("16 bytes")
+    }
+
+    /// Every key of a chunk passes its filter (a miss would count a person
+    /// twice), and strangers pass about once in 2,000 (the design's rate).
+    #[test]
+    fn filters_never_miss_and_rarely_admit_strangers() {
+        for (w, n) in [
+            (Width::KEY, CHUNK),
+            (Width::KEY_U32, CHUNK),
+            (Width::KEY, 7),
+            (Width::KEY, 1),
+        ] {
+            let mut keys: Vec<Key> = (0..n as u64).map(key).collect();
+            keys.sort();
+            let mut records = Vec::new();
+            for k in &keys {
+                Rec { key: *k, value: 9 }.write(w, &mut records);
+            }
+            let f = filter_of(&records, w);
+            assert!(
+                keys.iter().all(|k| may_hold(&f, k)),
+                "a member missed (width {w:?}, {n} keys)"
+            );
+            if n == CHUNK {
+                let strangers = 200_000u64;
+                let admitted = (1_000_000..1_000_000 + strangers)
+                    .filter(|i| may_hold(&f, &key(*i)))
+                    .count();
+                assert!(
+                    admitted < 400,
+                    "{admitted} of {strangers} strangers admitted"
+                );
+            }
+        }
+    }
+
+    /// A filter says "maybe" when it has no bits (never a false "no").
+    #[test]
+    fn an_empty_filter_admits_everything() {
+        assert!(may_hold(&[], &key(1)));
     }
 }

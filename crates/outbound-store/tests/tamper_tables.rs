@@ -338,7 +338,7 @@ fn cases() -> Vec<Case> {
             "keyset_chunks: insert a chunk",
             |s| {
                 format!(
-                    r#"INSERT INTO keyset_chunks (set_name, run, chunk, first_key, records) SELECT set_name, run, chunks, {0}, {0} FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#,
+                    r#"INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records) SELECT set_name, run, chunks, {0}, {0}, {0} FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#,
                     blob(s, &[0xff; 16])
                 )
             },
@@ -352,6 +352,19 @@ fn cases() -> Vec<Case> {
                 format!(
                     r#"UPDATE keyset_chunks SET first_key = {0}, records = {0} || substr(records, 17) WHERE set_name LIKE '["subjects"%'"#,
                     blob(s, &[0; 16])
+                )
+            },
+            false,
+        ),
+        // A filter emptied hides every key from look-ups (each person would
+        // be counted again, never fewer): found by `audit verify`, and by the
+        // first full read of the chunk.
+        c(
+            "keyset_chunks: a filter emptied",
+            |s| {
+                format!(
+                    r#"UPDATE keyset_chunks SET filter = {} WHERE set_name LIKE '["subjects"%'"#,
+                    blob(s, &[0; 64])
                 )
             },
             false,
