@@ -311,7 +311,10 @@ fn cases() -> Vec<Case> {
         // keyset_runs and keyset_chunks: the counted people and deliveries
         c(
             "keyset_runs: edit a run's count",
-            |_| r#"UPDATE keyset_runs SET records = records - 1 WHERE set_name LIKE '["subjects"%'"#.into(),
+            |_| {
+                r#"UPDATE keyset_runs SET records = records - 1 WHERE set_name LIKE '["subjects"%'"#
+                    .into()
+            },
             true,
         ),
         c(
@@ -321,12 +324,17 @@ fn cases() -> Vec<Case> {
         ),
         c(
             "keyset_runs: insert a run",
-            |_| r#"INSERT INTO keyset_runs (set_name, run, records, chunks) SELECT set_name, run + 100, records, chunks FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#.into(),
+            |_| {
+                r#"INSERT INTO keyset_runs (set_name, run, records, chunks) SELECT set_name, run + 100, records, chunks FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#.into()
+            },
             true,
         ),
         c(
             "keyset_chunks: edit (a chunk cut to its first key)",
-            |_| r#"UPDATE keyset_chunks SET records = first_key WHERE set_name LIKE '["subjects"%'"#.into(),
+            |_| {
+                r#"UPDATE keyset_chunks SET records = first_key WHERE set_name LIKE '["subjects"%'"#
+                    .into()
+            },
             true,
         ),
         c(
@@ -371,7 +379,9 @@ fn cases() -> Vec<Case> {
         ),
         c(
             "keyset_chunks: two keys swapped (a run out of order)",
-            |_| r#"UPDATE keyset_chunks SET first_key = substr(records, 17, 16), records = substr(records, 17, 16) || substr(records, 1, 16) || substr(records, 33) WHERE set_name LIKE '["subjects"%'"#.into(),
+            |_| {
+                r#"UPDATE keyset_chunks SET first_key = substr(records, 17, 16), records = substr(records, 17, 16) || substr(records, 1, 16) || substr(records, 33) WHERE set_name LIKE '["subjects"%'"#.into()
+            },
             false,
         ),
         // batches
@@ -607,11 +617,16 @@ fn a_version_2_store_migrates_and_its_next_entry_commits_the_ledger() {
     assert!(problems(&s, &k).is_empty());
     // Counted once: the moved people are not new again, in this year or the next.
     let again = subjects(&k, &["a"], false);
-    let r = s.record_batch(&k, &record("t"), 2026, &again, false, ok).unwrap();
+    let r = s
+        .record_batch(&k, &record("t"), 2026, &again, false, ok)
+        .unwrap();
     let Recorded::Committed { counts, .. } = r else {
         panic!("{r:?}")
     };
-    assert_eq!((counts.new.individuals, counts.current_year.individuals), (0, 4));
+    assert_eq!(
+        (counts.new.individuals, counts.current_year.individuals),
+        (0, 4)
+    );
     tamper(&s, "UPDATE routes SET suspended = 0");
     assert_detected(&s, &k, "route reopened after the migration");
     assert_refused(&s, &k, "x", "route reopened after the migration");
