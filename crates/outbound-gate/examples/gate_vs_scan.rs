@@ -43,18 +43,6 @@ impl Write for Hashed {
     }
 }
 
-/// The process's peak resident memory, MB (Linux).
-fn peak_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn main() {
     let rows: u64 = std::env::args()
         .nth(1)
@@ -100,7 +88,7 @@ fn main() {
     println!(
         "{rows} records, {:.1} MB, {cores} core(s) available; peak after setup {:.0} MB",
         bytes as f64 / 1e6,
-        peak_mb()
+        outbound_store::testing::peak_rss_mb()
     );
     let mb_s = |s: f64| bytes as f64 / 1e6 / s;
 
@@ -117,7 +105,7 @@ fn main() {
     println!(
         "scan --threads 1   {scan:7.3} s  {:6.1} MB/s  peak {:.0} MB",
         mb_s(scan),
-        peak_mb()
+        outbound_store::testing::peak_rss_mb()
     );
 
     let t = Instant::now();
@@ -139,7 +127,7 @@ fn main() {
     println!(
         "gate pass          {pass:7.3} s  {:6.1} MB/s  peak {:.0} MB  ({:.2}x the scan's time)",
         mb_s(pass),
-        peak_mb(),
+        outbound_store::testing::peak_rss_mb(),
         pass / scan
     );
 
@@ -168,7 +156,7 @@ fn main() {
     println!(
         "gate (with ledger) {gate:7.3} s  {:6.1} MB/s  peak {:.0} MB  ({:.2}x the scan's time; ledger ~{:.3} s)",
         mb_s(gate),
-        peak_mb(),
+        outbound_store::testing::peak_rss_mb(),
         gate / scan,
         gate - pass
     );

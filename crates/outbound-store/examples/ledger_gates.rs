@@ -12,22 +12,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
-
-fn record(n: u64) -> BatchRecord {
-    BatchRecord {
-        transfer: "crm-to-parent".into(),
-        exporters: vec!["e".into()],
-        recipient: "parent".into(),
-        sha256: "00".repeat(32),
-        bytes: 0,
-        records_in: n,
-        records_out: n,
-        kinds: Default::default(),
-        output: None,
-        counts_towards_thresholds: true,
-    }
-}
+use outbound_store::{Keys, Recorded, Store, Subject};
 
 /// The people of gate `g`'s batch `b`: half shared with gate `g + 1`'s.
 fn range(g: u64, b: u64, gates: u64, size: u64) -> std::ops::Range<u64> {
@@ -77,9 +62,14 @@ fn run(
                 let keys = Keys::load(&keys_dir).expect("keys");
                 for subjects in batches_of_gate {
                     let r = store
-                        .record_batch(&keys, &record(size), 2026, subjects, false, |_| {
-                            Ok(serde_json::json!({"mechanism": "bench"}))
-                        })
+                        .record_batch(
+                            &keys,
+                            &outbound_store::testing::bench_record(size),
+                            2026,
+                            subjects,
+                            false,
+                            |_| Ok(serde_json::json!({"mechanism": "bench"})),
+                        )
                         .expect("record");
                     assert!(matches!(r, Recorded::Committed { .. }));
                 }

@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
+use outbound_store::{Keys, Recorded, Store, Subject};
 
 const FILL: u64 = 10_000_000;
 
@@ -43,28 +43,13 @@ fn people(keys: &Keys, from: u64, n: u64) -> Vec<Subject> {
     })
 }
 
-fn record(n: u64) -> BatchRecord {
-    BatchRecord {
-        transfer: "crm-to-parent".into(),
-        exporters: vec!["e".into()],
-        recipient: "parent".into(),
-        sha256: "00".repeat(32),
-        bytes: 0,
-        records_in: n,
-        records_out: n,
-        kinds: Default::default(),
-        output: None,
-        counts_towards_thresholds: true,
-    }
-}
-
 /// Records one batch and returns its seconds and the new count it reported.
 fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
     let t = Instant::now();
     let r = store
         .record_batch(
             keys,
-            &record(subjects.len() as u64),
+            &outbound_store::testing::bench_record(subjects.len() as u64),
             2026,
             subjects,
             false,
@@ -75,17 +60,6 @@ fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
         panic!("not committed: {r:?}")
     };
     (t.elapsed().as_secs_f64(), counts.new.individuals)
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn disk_bytes(dir: &std::path::Path) -> u64 {
@@ -205,5 +179,8 @@ fn main() {
             bytes as f64 / counted as f64
         );
     }
-    println!("peak memory (VmHWM): {:.0} MB", peak_rss_mb());
+    println!(
+        "peak memory (VmHWM): {:.0} MB",
+        outbound_store::testing::peak_rss_mb()
+    );
 }

@@ -286,15 +286,19 @@ fn may_hold(f: &[u8], key: &Key) -> bool {
     bits == 0 || probes(key, bits).all(|b| f[(b / 8) as usize] & (1 << (b % 8)) != 0)
 }
 
-/// Fetches the filters of chunks `from..=to` of a run, in order.
-async fn fetch_filters(
+/// The rows of chunks `from..=to` of a run with `cols` after the chunk
+/// number, every chunk there and in order.
+async fn chunk_rows(
     conn: &mut AnyConnection,
     set: &str,
     run: &Run,
-    from: usize,
-    to: usize,
-) -> Result<Vec<Vec<u8>>, StoreError> {
-    let rows = sqlx::query("SELECT chunk, filter FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk")
+    (from, to): (usize, usize),
+    cols: &str,
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let sql = format!(
+        "SELECT chunk, {cols} FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(set.to_string())
         .bind(run.id)
         .bind(from as i64)
@@ -305,14 +309,24 @@ async fn fetch_filters(
     if rows.len() != to + 1 - from {
         return Err(corrupt(set, "a chunk is missing"));
     }
-    let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if r.try_get::<i64, _>(0)? != (from + i) as i64 {
             return Err(corrupt(set, "a chunk is missing"));
         }
-        out.push(blob(r, 1, set)?);
     }
-    Ok(out)
+    Ok(rows)
+}
+
+/// Fetches the filters of chunks `from..=to` of a run, in order.
+async fn fetch_filters(
+    conn: &mut AnyConnection,
+    set: &str,
+    run: &Run,
+    from: usize,
+    to: usize,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let rows = chunk_rows(conn, set, run, (from, to), "filter").await?;
+    rows.iter().map(|r| blob(r, 1, set)).collect()
 }
 
 /// Fetches chunks `from..=to` of a run, checked, in order.
@@ -325,23 +339,15 @@ async fn fetch_range(
     to: usize,
     check_filter: bool,
 ) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
-    let rows = sqlx::query("SELECT chunk, records, filter FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4 ORDER BY chunk")
-        .bind(set.to_string())
-        .bind(run.id)
-        .bind(from as i64)
-        .bind(to as i64)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| undecodable(set, e))?;
-    if rows.len() != to + 1 - from {
-        return Err(corrupt(set, "a chunk is missing"));
-    }
+    let cols = if check_filter {
+        "records, filter"
+    } else {
+        "records"
+    };
+    let rows = chunk_rows(conn, set, run, (from, to), cols).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let c = from + i;
-        if r.try_get::<i64, _>(0)? != c as i64 {
-            return Err(corrupt(set, "a chunk is missing"));
-        }
         let bytes = blob(r, 1, set)?;
         check_chunk(set, w, &bytes, &run.firsts[c], chunk_len(run, c))?;
         // A filter that lost a bit would hide a key from look-ups (and count

@@ -52,3 +52,33 @@ pub fn fresh_postgres_database() -> Option<String> {
         .expect("OUTBOUND_TEST_POSTGRES is a postgres:// URL with a database");
     Some(format!("{server}/{name}"))
 }
+
+/// The process's peak resident memory in MB (Linux's `VmHWM`; 0 elsewhere),
+/// for the benchmarks' reports.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A batch of `n` records of the benchmarks' one transfer (`crm-to-parent`,
+/// exporter `e`, recipient `parent`), counted towards the thresholds.
+pub fn bench_record(n: u64) -> crate::BatchRecord {
+    crate::BatchRecord {
+        transfer: "crm-to-parent".into(),
+        exporters: vec!["e".into()],
+        recipient: "parent".into(),
+        sha256: "00".repeat(32),
+        bytes: 0,
+        records_in: n,
+        records_out: n,
+        kinds: Default::default(),
+        output: None,
+        counts_towards_thresholds: true,
+    }
+}
