@@ -40,32 +40,49 @@ pub(crate) fn overlap_sensitive_part(exporter: &str, year: i64) -> String {
 }
 
 /// The hash of one counted person: exporter, year, key and whether their
-/// sensitive PI left. Field by field, length-prefixed (hot path).
+/// sensitive PI left.
 pub(crate) fn subject_hash(
     exporter: &str,
     year: i64,
     key: &Key,
     sensitive: bool,
 ) -> crate::merkle::Hash {
-    let mut h = Sha256::new();
-    h.update(b"outbound-ledger-subject-v3\n");
-    h.update((exporter.len() as u64).to_be_bytes());
-    h.update(exporter.as_bytes());
-    h.update(key);
-    h.update(year.to_be_bytes());
-    h.update([u8::from(sensitive)]);
-    h.finalize().into()
+    person_hash(
+        b"outbound-ledger-subject-v3\n",
+        exporter,
+        year,
+        key,
+        sensitive,
+    )
 }
 
 /// The hash of one person in an overlap part (`sensitive`: the sensitive one).
 fn overlap_hash(exporter: &str, year: i64, key: &Key, sensitive: bool) -> crate::merkle::Hash {
+    person_hash(
+        b"outbound-ledger-overlap-v1\n",
+        exporter,
+        year,
+        key,
+        sensitive,
+    )
+}
+
+/// A person in a part named by `domain`: field by field, length-prefixed
+/// (hot path: one per new person).
+fn person_hash(
+    domain: &[u8],
+    exporter: &str,
+    year: i64,
+    key: &Key,
+    flag: bool,
+) -> crate::merkle::Hash {
     let mut h = Sha256::new();
-    h.update(b"outbound-ledger-overlap-v1\n");
+    h.update(domain);
     h.update((exporter.len() as u64).to_be_bytes());
     h.update(exporter.as_bytes());
     h.update(key);
     h.update(year.to_be_bytes());
-    h.update([u8::from(sensitive)]);
+    h.update([u8::from(flag)]);
     h.finalize().into()
 }
 
