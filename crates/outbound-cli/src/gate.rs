@@ -112,6 +112,31 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
             "gate {} ({} → {}), {:?} batch\n",
             report.transfer, report.exporter, report.recipient, report.format
         );
+        let st = &report.stored;
+        if st.input_compression.is_some()
+            || st.output_compression.is_some()
+            || st.transcoded.is_some()
+        {
+            out += &format!(
+                "  read: {}{}; written: UTF-8{}{}\n",
+                st.input_compression
+                    .as_deref()
+                    .map_or(String::new(), |c| format!("{c}, ")),
+                if st.input_encoding.is_empty() {
+                    "utf-8"
+                } else {
+                    &st.input_encoding
+                },
+                st.output_compression
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(", {c}")),
+                if st.transcoded.is_some() {
+                    " (transcoded: the recipient receives other bytes than the input held)"
+                } else {
+                    ""
+                },
+            );
+        }
         out += &format!(
             "  records: {} in, {} out, {} dropped without consent, {} undeclared values masked\n",
             report.records_in,

@@ -136,3 +136,52 @@ fn a_gate_killed_mid_batch_leaves_no_partial_file_behind() {
     );
     assert_eq!(batches(d).len(), 1);
 }
+
+/// A UTF-16 input passes like its UTF-8 twin, and the table says it was
+/// transcoded and that a `.gz` output is compressed.
+#[test]
+fn the_table_says_what_was_transcoded_and_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gate = setup(d);
+    let text = format!("customer_id,mobile\n{}", rows(0, 20));
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(d.join("in16.csv"), &utf16).unwrap();
+    let o = gate()
+        .arg("--input")
+        .arg(d.join("in16.csv"))
+        .arg("--output")
+        .arg(d.join("out.csv.gz"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("read: UTF-16LE; written: UTF-8, gzip (transcoded"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("20 in, 20 out"), "{stdout}");
+    // A plain UTF-8 batch says nothing about storage.
+    std::fs::write(
+        d.join("in8.csv"),
+        format!("customer_id,mobile\n{}", rows(100, 5)),
+    )
+    .unwrap();
+    let o = gate()
+        .arg("--input")
+        .arg(d.join("in8.csv"))
+        .arg("--output")
+        .arg(d.join("out8.csv"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}");
+    assert!(!stdout.contains("read:"), "{stdout}");
+}

@@ -312,7 +312,7 @@ pub fn run(
         output_compression: None,
         transcoded: (source.encoding != "utf-8").then(|| {
             format!(
-                "the input was {}; it was read as UTF-8 and the output is UTF-8",
+                "the input was {}; it was transcoded and the output is UTF-8",
                 source.encoding
             )
         }),
