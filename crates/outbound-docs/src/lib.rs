@@ -156,7 +156,8 @@ pub struct LedgerCount {
     pub sensitive_individuals: u64,
     /// Cumulative counts at dates through the year, for the chart (date, individuals, sensitive).
     pub series: Vec<(Date, u64, u64)>,
-    /// How to reproduce the figure: where the ledger keeps it and the commands that read and recount it.
+    /// How to reproduce the figure: where the ledger keeps it and the commands that read and recount it
+    /// (identifiers and commands only: the same line stands in the Chinese documents).
     pub query: String,
 }
 
@@ -191,7 +192,7 @@ impl LedgerCount {
             sensitive_individuals,
             series,
             query: format!(
-                "{location}: the ledger's kept count [\"subjects\", \"{exporter}\", {year}] (`outbound status`; `outbound audit verify` recounts it from the keys)"
+                "{location}: ledger_state [\"subjects\", \"{exporter}\", {year}]; `outbound status`; `outbound audit verify`"
             ),
         }
     }
