@@ -112,6 +112,15 @@ impl<'a> Ats<'a> {
     fn new(s: &'a [u8], plain: bool) -> Self {
         Ats { s, pos: 0, plain }
     }
+
+    /// Whether no `@` is left (a cheap test for short values; the
+    /// iterator's position is unchanged).
+    #[inline(always)]
+    fn peek_none(&self) -> bool {
+        !self.plain
+            && self.s.len() - self.pos < 64
+            && util::find_byte_swar(self.s, self.pos, b'@').is_none()
+    }
 }
 
 impl Iterator for Ats<'_> {
@@ -177,7 +186,12 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
     emit: &mut F,
 ) {
     let mut ats = Ats::new(s, plain);
-    let mut mail = next_email(s, &mut ats, 0);
+    // Most values hold no `@`: one inline search instead of a call.
+    let mut mail = if ats.peek_none() {
+        None
+    } else {
+        next_email(s, &mut ats, 0)
+    };
     let n = s.len();
     let mut i = 0;
     while i < n {
@@ -193,7 +207,11 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
                 emit(Kind::Email, ms, me);
                 i = me;
             }
-            mail = next_email(s, &mut ats, i);
+            mail = if ats.peek_none() {
+                None
+            } else {
+                next_email(s, &mut ats, i)
+            };
             continue;
         }
         if b.is_ascii_alphanumeric() {
@@ -271,10 +289,7 @@ fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut
 #[inline]
 fn token<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, hints: Hints, emit: &mut F) -> usize {
     // One pass: end of the alphanumeric run and of its leading digits.
-    let mut r = i;
-    while r < s.len() && s[r].is_ascii_digit() {
-        r += 1;
-    }
+    let mut r = digit_run(s, i);
     let d = r;
     while r < s.len() && s[r].is_ascii_alphanumeric() {
         r += 1;
