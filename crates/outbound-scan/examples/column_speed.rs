@@ -1,6 +1,6 @@
 //! Where the detectors' time goes, column by column: scans every cell of
 //! each column of a CSV file (no quotes inside cells) with that column's
-//! header hints, best of 7 runs, one thread. Used to pick what to speed up
+//! header hints, best of 7 runs (`RUNS`), one thread. Used to pick what to speed up
 //! (docs/PERFORMANCE.md):
 //! `cargo run --release -p outbound-scan --example column_speed -- FILE`.
 
@@ -39,7 +39,7 @@ fn main() {
         let bytes: usize = cells.iter().map(|c| c.len()).sum();
         let mut best = f64::MAX;
         let mut n = 0u64;
-        for _ in 0..7 {
+        for _ in 0..runs() {
             let t = Instant::now();
             n = 0;
             for c in cells {
@@ -61,4 +61,12 @@ fn main() {
         total * 1e3,
         data.len() as f64 / total / 1e6
     );
+}
+
+/// Runs per column (`RUNS`, default 7; 1 under an instruction counter).
+fn runs() -> usize {
+    std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7)
 }

@@ -15,7 +15,9 @@
 //! Luhn is required, because without context a non-Luhn 62… number is far
 //! more likely an order or tracking number.
 
+#[cfg(test)]
 use super::util::luhn;
+use super::util::luhn_digits;
 
 /// Whether the prefix is a plausible issuer for this length.
 fn iin_ok(d: &[u8]) -> bool {
@@ -47,10 +49,14 @@ fn iin_ok(d: &[u8]) -> bool {
 
 /// Validates a run of ASCII digits as a card number.
 pub fn is_valid(d: &[u8], card_context: bool) -> bool {
-    if !(13..=19).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) || !iin_ok(d) {
+    // The prefix reads the first four digits; the Luhn pass checks the rest.
+    if !(13..=19).contains(&d.len()) || !d[..4].iter().all(u8::is_ascii_digit) || !iin_ok(d) {
         return false;
     }
-    luhn(d) || (card_context && d.starts_with(b"62") && d.len() >= 16)
+    match luhn_digits(d) {
+        Some(ok) => ok || (card_context && d.starts_with(b"62") && d.len() >= 16),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +89,21 @@ mod tests {
         assert!(!is_valid(b"5011111111111117", false)); // 5011: no network
         assert!(!is_valid(b"1220000000000031", false)); // UATP is 15 digits
         assert!(!is_valid(b"1700000000006", false)); // a 13-digit timestamp
+    }
+
+    #[test]
+    fn a_letter_anywhere_is_never_a_card() {
+        // Luhn-valid and UnionPay-with-context numbers with one digit
+        // replaced: the prefix test reads four digits, the rest must be
+        // digits too, with and without context.
+        for d in [&b"4111111111111111"[..], b"6222021234567890123"] {
+            for pos in 0..d.len() {
+                let mut v = d.to_vec();
+                v[pos] = b'a';
+                assert!(!is_valid(&v, true), "{pos}");
+                assert!(!is_valid(&v, false), "{pos}");
+            }
+        }
     }
 
     #[test]

@@ -240,8 +240,7 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
         } else {
             // Lead byte of a 3-byte UTF-8 sequence in U+4000..U+9FFF.
             if i + 3 <= n
-                && let Ok(st) = std::str::from_utf8(&s[i..i + 3])
-                && let Some(c) = st.chars().next()
+                && let Some(c) = lead_e4_e9_char(s[i], s[i + 1], s[i + 2])
             {
                 if plate::is_province(c)
                     && !alnum_at(s, i.wrapping_sub(1))
@@ -262,6 +261,20 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
             i += 1;
         }
     }
+}
+
+/// The character of the 3-byte UTF-8 sequence `a b c` whose lead `a` is
+/// 0xE4–0xE9 (U+4000–U+9FFF), or `None` when `b` or `c` is not a
+/// continuation byte. For these leads every pair of continuation bytes is
+/// well-formed (no overlong form, no surrogate), so this accepts exactly
+/// what `str::from_utf8` accepts, without the call per character.
+#[inline(always)]
+fn lead_e4_e9_char(a: u8, b: u8, c: u8) -> Option<char> {
+    debug_assert!((0xE4..=0xE9).contains(&a));
+    if b & 0xC0 != 0x80 || c & 0xC0 != 0x80 {
+        return None;
+    }
+    char::from_u32((u32::from(a & 0x0F) << 12) | (u32::from(b & 0x3F) << 6) | u32::from(c & 0x3F))
 }
 
 /// If the ASCII word (letters, digits, `_`) at `i` is a keyword, checks
@@ -598,6 +611,22 @@ pub fn find_all_text(s: &str) -> Vec<(Kind, String)> {
     v
 }
 
+#[cfg(test)]
+mod decode_tests {
+    #[test]
+    fn three_byte_decode_agrees_with_std_for_every_sequence() {
+        for a in 0xE4..=0xE9u8 {
+            for b in 0..=255u8 {
+                for c in 0..=255u8 {
+                    let std = std::str::from_utf8(&[a, b, c])
+                        .ok()
+                        .and_then(|s| s.chars().next());
+                    assert_eq!(super::lead_e4_e9_char(a, b, c), std, "{a:x} {b:x} {c:x}");
+                }
+            }
+        }
+    }
+}
 #[cfg(test)]
 mod fast_tests;
 #[cfg(test)]

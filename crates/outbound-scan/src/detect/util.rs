@@ -89,6 +89,33 @@ pub fn find_byte_swar(s: &[u8], from: usize, needle: u8) -> Option<usize> {
 
 /// Luhn (ISO/IEC 7812-1) check over ASCII digits.
 pub fn luhn(d: &[u8]) -> bool {
+    luhn_digits(d) == Some(true)
+}
+
+/// The Luhn check of `d` if it is all ASCII digits (`None` if not): one
+/// pass for both, two digits a step from the right, the doubled digit's
+/// contribution from a table (no branch on the position).
+#[inline]
+pub fn luhn_digits(d: &[u8]) -> Option<bool> {
+    const DOUBLED: [u8; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+    let mut sum = 0u32;
+    let mut bad = false;
+    for pair in d.rchunks(2) {
+        let last = pair[pair.len() - 1].wrapping_sub(b'0');
+        bad |= last > 9;
+        sum += u32::from(last);
+        if pair.len() == 2 {
+            let first = pair[0].wrapping_sub(b'0');
+            bad |= first > 9;
+            sum += u32::from(DOUBLED[usize::from(first.min(9))]);
+        }
+    }
+    (!bad).then_some(sum.is_multiple_of(10))
+}
+
+/// [`luhn`] as the standard states it, for the tests to compare with.
+#[cfg(test)]
+fn luhn_reference(d: &[u8]) -> bool {
     let mut sum = 0u32;
     for (i, &b) in d.iter().rev().enumerate() {
         let mut v = u32::from(b.wrapping_sub(b'0'));
@@ -208,6 +235,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn luhn_matches_the_reference(
+            s in proptest::collection::vec(
+                proptest::prop_oneof![8 => b'0'..=b'9', 1 => proptest::prelude::any::<u8>()],
+                0..24,
+            ),
+        ) {
+            proptest::prop_assert_eq!(luhn(&s), luhn_reference(&s));
+            proptest::prop_assert_eq!(luhn_digits(&s).is_some(), s.iter().all(u8::is_ascii_digit));
+        }
+
         #[test]
         fn swar_digit_run_matches_the_byte_loop(
             s in proptest::collection::vec(
