@@ -137,21 +137,34 @@ impl<R: BufRead> Records<R> {
         };
         let nl = memchr::memchr(b'\n', input)?;
         let text = &input[..nl];
-        if nl == 0 || nl > MAX_FIELD.min(MAX_RECORD) || memchr::memchr2(b'"', b'\r', text).is_some()
-        {
+        if nl == 0 || nl > MAX_FIELD.min(MAX_RECORD) {
             return None;
         }
         let line = self.core.line();
         let (data_start, ends_start) = (b.data.len(), b.ends.len());
         b.data.reserve(nl);
-        let mut prev = 0;
-        for p in memchr::memchr_iter(self.delim, text) {
-            b.data.extend_from_slice(&text[prev..p]);
-            b.ends.push(b.data.len());
-            prev = p + 1;
+        match memchr::memchr2(b'"', b'\r', text) {
+            None => {
+                let mut prev = 0;
+                for p in memchr::memchr_iter(self.delim, text) {
+                    b.data.extend_from_slice(&text[prev..p]);
+                    b.ends.push(b.data.len());
+                    prev = p + 1;
+                }
+                b.data.extend_from_slice(&text[prev..]);
+                b.ends.push(b.data.len());
+            }
+            Some(p) if text[p] == b'\r' => return None,
+            Some(_) => {
+                if memchr::memchr(b'\r', text).is_some()
+                    || !split_simple_quoted(text, self.delim, &mut b.data, &mut b.ends)
+                {
+                    b.data.truncate(data_start);
+                    b.ends.truncate(ends_start);
+                    return None;
+                }
+            }
         }
-        b.data.extend_from_slice(&text[prev..]);
-        b.ends.push(b.data.len());
         b.recs.push((data_start, ends_start, line));
         self.core.set_line(line + 1);
         self.rdr.consume(nl + 1);
@@ -242,6 +255,45 @@ impl<R: BufRead> Records<R> {
         b.data.extend_from_slice(&self.record[..outlen]);
         b.recs.push((data_start, ends_start, line));
         Next::Record
+    }
+}
+
+/// Splits a line (no `\n`, no `\r`) whose quoted fields are all simple
+/// into `data` and `ends` as `csv-core` would: a `"` opens a field only
+/// right after a delimiter or at the line's start, the next `"` closes it
+/// and is followed by a delimiter or the line's end, and the field is what
+/// lies between (delimiters included). Returns false on anything else (an
+/// escaped `""`, a quote inside an unquoted field, text after a closing
+/// quote, a quote left open because the field spans lines): the caller
+/// then undoes what was appended and leaves the line to `csv-core`. One
+/// record in five of the generated corpus has a quoted note, and
+/// `csv-core`'s byte-at-a-time machine cost 2,000 instructions a line.
+fn split_simple_quoted(text: &[u8], delim: u8, data: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool {
+    let mut i = 0;
+    loop {
+        if text.get(i) == Some(&b'"') {
+            let Some(close) = memchr::memchr(b'"', &text[i + 1..]).map(|p| i + 1 + p) else {
+                return false;
+            };
+            data.extend_from_slice(&text[i + 1..close]);
+            ends.push(data.len());
+            match text.get(close + 1) {
+                None => return true,
+                Some(&c) if c == delim => i = close + 2,
+                Some(_) => return false,
+            }
+        } else {
+            let end = memchr::memchr(delim, &text[i..]).map_or(text.len(), |p| i + p);
+            if memchr::memchr(b'"', &text[i..end]).is_some() {
+                return false;
+            }
+            data.extend_from_slice(&text[i..end]);
+            ends.push(data.len());
+            if end == text.len() {
+                return true;
+            }
+            i = end + 1;
+        }
     }
 }
 
@@ -510,6 +562,12 @@ mod tests {
             b"#c\nx,y\n#z,1\n",
             b"a\n\r\n\rb\n",
             b"h\nx\"y,z\n",
+            b"h\n\"a,b\",\"c\"\n\"\",x,\"\"\n",
+            b"h\n\"a\" ,b\n\"a\"b,c\n\"a\"\"b\",c\n",
+            b"h\n\"open,x\ny\",z\n",
+            b"h\na,\"b\"\n,\"\",\n\"\"\"\",x\n",
+            b"h\n\"a\r\",b\n\"a\",b\r\n",
+            b"h\n\"x\",\"y\",\n\",\",\",\"\n",
         ] {
             for cap in [1, 2, 3, 8, 4096] {
                 same(case, b',', cap);
