@@ -34,13 +34,23 @@ pub(crate) struct ScanArgs {
     /// Database tables to scan: a glob on `table` or `schema.table` (repeatable; default all).
     #[arg(long = "table", value_name = "PATTERN")]
     pub(crate) tables: Vec<String>,
-    /// Rows read per database table (the first N; default 10,000); the report
-    /// says when it is a sample.
+    /// Rows read per database table at most (default 10,000); the report
+    /// says when it is a sample and how it was picked.
     #[arg(long, value_name = "N")]
     pub(crate) sample_rows: Option<u64>,
     /// Read every row of every database table instead of a sample.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["sample", "seed"])]
     pub(crate) full: bool,
+    /// How database rows are sampled: `random` (reproducible, from the
+    /// whole table; default) or `first` (the first rows returned).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub(crate) sample: Option<SampleArg>,
+    /// Seed of the random sample (default fixed: two runs give the same report).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Scan database views and materialized views too (each runs its query).
+    #[arg(long)]
+    pub(crate) views: bool,
     /// Only scan files under directories matching this glob (repeatable).
     #[arg(long)]
     pub(crate) include: Vec<String>,
@@ -72,6 +82,15 @@ pub(crate) struct ScanArgs {
     /// Print the YAML `fields:` block that would declare what was found.
     #[arg(long)]
     pub(crate) suggest: bool,
+}
+
+/// `--sample`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SampleArg {
+    /// A reproducible random sample.
+    Random,
+    /// The first rows the database returns.
+    First,
 }
 
 /// The fields a scan is compared with, from `--dataset` or `--transfer`.
@@ -148,9 +167,15 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     }
     // Options that only mean something for a database are refused for files,
     // rather than silently ignored.
-    if dbs.is_empty() && (!args.tables.is_empty() || args.sample_rows.is_some() || args.full) {
+    let db_only = !args.tables.is_empty()
+        || args.sample_rows.is_some()
+        || args.full
+        || args.sample.is_some()
+        || args.seed.is_some()
+        || args.views;
+    if dbs.is_empty() && db_only {
         eprintln!(
-            "error: --table, --sample-rows and --full apply to databases (sqlite:PATH, postgres://…), not to files"
+            "error: --table, --sample-rows, --full, --sample, --seed and --views apply to databases (sqlite:PATH, postgres://…), not to files"
         );
         return Ok(2);
     }
@@ -164,6 +189,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
                 .sample_rows
                 .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
             full: args.full,
+            sample: match args.sample {
+                Some(SampleArg::First) => outbound_scan_db::Sample::First,
+                _ => outbound_scan_db::Sample::Random,
+            },
+            seed: args.seed.unwrap_or(outbound_scan_db::DEFAULT_SEED),
+            views: args.views,
+            ..Default::default()
         };
         match outbound_scan_db::scan_databases(&dbs, &db_opts) {
             Ok(r) => r,
@@ -301,10 +333,18 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
             } else {
                 format!("; binary, not scanned: {}", t.binary_columns.join(", "))
             };
+            let about = if t.rows_total_estimated { "about " } else { "" };
             let read = if t.sampled {
-                format!("sample: first {} of {} rows", t.rows_read, t.rows_total)
+                format!(
+                    "sample: {} {} of {about}{} rows",
+                    t.sample, t.rows_read, t.rows_total
+                )
             } else {
                 format!("all {} rows", t.rows_total)
+            };
+            let read = match t.relation {
+                Some(v) => format!("{}; {read}", v.replace('_', " ")),
+                None => read,
             };
             outln!("  ({read}{binary})")?;
         }
@@ -334,6 +374,9 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
             t.add_row(row);
         }
         outln!("{t}\n")?;
+    }
+    for s in &r.skipped {
+        outln!("skipped: {}  ({})", s.path, s.reason)?;
     }
     outln!("totals: {}", kinds_cell(&r.totals.kinds))?;
     match &r.individuals.key {

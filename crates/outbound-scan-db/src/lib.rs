@@ -17,10 +17,25 @@
 //!   `default_transaction_read_only = on` at connection start,
 //!   `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`, and every
 //!   query runs inside one `READ ONLY` transaction that is rolled back.
-//! - **Bounded.** By default the first [`DEFAULT_SAMPLE_ROWS`] rows of each
-//!   table are read; `full` reads all. Each table entry says how many rows
-//!   were read out of how many (`table.rows_read`, `rows_total`,
-//!   `sampled`).
+//! - **Bounded and representative.** By default at most
+//!   [`DEFAULT_SAMPLE_ROWS`] rows of each table are read, picked at random
+//!   but reproducibly (the same seed gives the same rows, so two runs give
+//!   the same report): PostgreSQL `TABLESAMPLE … REPEATABLE (seed)` sized
+//!   from the planner's estimate, SQLite random rowids. The first rows of
+//!   an append-only table are its oldest ones, and a pattern that only
+//!   newer rows hold would be missed. [`Sample::First`] reads the first
+//!   rows instead, `full` all. Each table entry says how many rows were
+//!   read out of how many and how they were picked (`table.rows_read`,
+//!   `rows_total`, `rows_total_estimated`, `sampled`, `sample`).
+//! - **Cheap to size.** PostgreSQL tables estimated above
+//!   [`DbScanOptions::count_limit`] rows are not counted (a count reads the
+//!   whole table): `rows_total` is the planner's estimate, marked so.
+//! - **Views only when asked** ([`DbScanOptions::views`]): a view runs its
+//!   query, which can be expensive; otherwise views are listed in the
+//!   report's `skipped`.
+//! - **Parallel, same report.** Up to `scan.threads` tables are read at
+//!   once, each on its own read-only connection; the report is identical
+//!   to a one-thread run (see `pipeline`).
 //! - **No values out.** Only counters leave the scanner (masked samples
 //!   only when asked). Connection strings are shown as
 //!   `postgres://host:port/db`: the user's password never appears in the
@@ -33,9 +48,11 @@
 use std::fmt;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use outbound_scan::{RowScan, ScanOptions, ScanReport, TableInfo};
+use outbound_scan::{RowScan, ScanOptions, ScanReport, Skipped, TableInfo};
 
+mod pipeline;
 mod postgres;
+mod sample;
 mod sqlite;
 mod suggest;
 
@@ -44,6 +61,28 @@ pub use suggest::suggest_datasets;
 /// Rows read per table unless told otherwise.
 pub const DEFAULT_SAMPLE_ROWS: u64 = 10_000;
 
+/// The sampling seed unless told otherwise: fixed, so that two runs on
+/// unchanged data give the same report.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Estimated rows above which a PostgreSQL table is not counted.
+pub const DEFAULT_COUNT_LIMIT: u64 = 1_000_000;
+
+/// How a bounded read picks its rows (a table with no more rows than the
+/// bound is read whole either way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sample {
+    /// A reproducible random sample: rows from the whole table, not only
+    /// its oldest. Where the database cannot (a PostgreSQL view, an SQLite
+    /// view or `WITHOUT ROWID` table) the first rows are read and the
+    /// table entry says `sample: "first"`.
+    #[default]
+    Random,
+    /// The first rows the database returns (cheapest; on an append-only
+    /// table, the oldest).
+    First,
+}
+
 /// What to read and how to scan it.
 #[derive(Clone, Debug)]
 pub struct DbScanOptions {
@@ -51,11 +90,22 @@ pub struct DbScanOptions {
     pub scan: ScanOptions,
     /// Globs picking tables by `table` or `schema.table`; empty = all.
     pub tables: Vec<String>,
-    /// Rows read per table when not `full` (the first ones the database
-    /// returns).
+    /// Rows read per table at most when not `full`.
     pub sample_rows: u64,
     /// Read every row.
     pub full: bool,
+    /// How the rows of a bounded read are picked.
+    pub sample: Sample,
+    /// Seed of the random sample (mixed with each table's name, so tables
+    /// are sampled independently).
+    pub seed: u64,
+    /// Scan views (and PostgreSQL materialized views) too.
+    pub views: bool,
+    /// PostgreSQL tables the planner estimates above this many rows are
+    /// not counted (`rows_total` is the estimate) and are sampled by pages
+    /// (`TABLESAMPLE SYSTEM`) rather than by rows (`BERNOULLI`, which reads
+    /// the whole table).
+    pub count_limit: u64,
 }
 
 impl Default for DbScanOptions {
@@ -65,6 +115,10 @@ impl Default for DbScanOptions {
             tables: Vec::new(),
             sample_rows: DEFAULT_SAMPLE_ROWS,
             full: false,
+            sample: Sample::Random,
+            seed: DEFAULT_SEED,
+            views: false,
+            count_limit: DEFAULT_COUNT_LIMIT,
         }
     }
 }
@@ -207,14 +261,69 @@ impl Filter {
     }
 }
 
-/// What one table's read gave, for [`TableInfo`].
-fn table_info(read: u64, total: u64, binary_columns: Vec<String>) -> TableInfo {
+/// A table or view to read, in report order.
+#[derive(Debug)]
+pub(crate) struct Relation {
+    /// PostgreSQL: the relation's oid.
+    pub(crate) oid: i64,
+    /// PostgreSQL: its schema.
+    pub(crate) schema: Option<String>,
+    pub(crate) name: String,
+    /// `view` or `materialized_view`; `None` for a table.
+    pub(crate) view: Option<&'static str>,
+}
+
+impl Relation {
+    /// `schema.name` or `name`.
+    pub(crate) fn qualified(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// What one table's read gave, for [`TableInfo`]. `total` is `None` when
+/// every row was read (the rows read are the count).
+fn table_info(
+    read: u64,
+    total: Option<(u64, bool)>,
+    sample: &'static str,
+    rel: &Relation,
+    binary_columns: Vec<String>,
+) -> TableInfo {
+    let (total, estimated) = total.unwrap_or((read, false));
     TableInfo {
         rows_read: read,
         rows_total: total.max(read),
-        sampled: read < total,
+        rows_total_estimated: estimated,
+        sampled: sample != "full",
+        sample,
+        relation: rel.view,
         binary_columns,
     }
+}
+
+/// Readers for one database: `scan.threads`, or every core.
+fn threads(opts: &DbScanOptions) -> usize {
+    opts.scan
+        .threads
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The views left out, for the report's `skipped`.
+fn skipped_views(shown: &str, views: &[Relation]) -> Vec<Skipped> {
+    views
+        .iter()
+        .map(|v| Skipped {
+            path: format!("{shown}#{}", v.qualified()),
+            reason: format!(
+                "{}: not scanned without --views (a view runs its query)",
+                v.view.unwrap_or("view").replace('_', " ")
+            ),
+        })
+        .collect()
 }
 
 /// A driver error for a message: the database's own message without the
@@ -244,24 +353,30 @@ fn quote_ident(name: &str) -> String {
 /// in the report instead, and the other tables are still scanned.
 pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanReport, DbError> {
     let filter = Filter::new(&opts.tables)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| DbError(format!("cannot start the database runtime: {e}")))?;
     let mut scan = RowScan::new(&opts.scan);
+    let mut skipped = Vec::new();
     for url in urls {
-        let limit = (!opts.full).then_some(opts.sample_rows);
         let res = match driver(url) {
-            Some(Driver::Sqlite) => rt.block_on(sqlite::scan(url, &filter, limit, &mut scan)),
-            Some(Driver::Postgres) => rt.block_on(postgres::scan(url, &filter, limit, &mut scan)),
+            Some(Driver::Sqlite) => sqlite::scan(url, &filter, opts, &mut scan),
+            Some(Driver::Postgres) => postgres::scan(url, &filter, opts, &mut scan),
             None => Err(format!(
                 "`{}` is not a database URL (sqlite:PATH, postgres://…)",
                 display_url(url)
             )),
         };
-        res.map_err(|m| DbError(scrub(&m, url)))?;
+        skipped.extend(res.map_err(|m| DbError(scrub(&m, url)))?);
     }
-    Ok(scan.finish())
+    let mut report = scan.finish();
+    report.skipped = skipped;
+    Ok(report)
+}
+
+/// A runtime for one thread's connection.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the database runtime: {e}"))
 }
 
 #[cfg(test)]

@@ -4,23 +4,46 @@
 //! counted and read inside a `REPEATABLE READ READ ONLY` transaction that
 //! is rolled back). Every schema but `pg_catalog`, `information_schema`,
 //! TOAST and temporary ones; ordinary and partitioned tables (a partition
-//! is read through its parent, once).
+//! is read through its parent, once), and with `views` views and
+//! materialized views.
+//!
+//! Sizing: the planner's estimate of the rows (`EXPLAIN`, which also
+//! covers tables never analysed and partitioned parents); a table
+//! estimated at or below `count_limit` rows is counted exactly.
+//! Sampling: a table with more rows than the bound is sampled with
+//! `TABLESAMPLE BERNOULLI` (rows; up to `count_limit`) or `SYSTEM`
+//! (pages; above) `REPEATABLE (seed)` at 1.25 times the bound's share,
+//! and the bound is taken in an order fixed by a hash of each row's
+//! place and the seed, so it is a uniform pick of the sample rather than
+//! its first pages. The session turns off synchronized and parallel
+//! scans, whose row order varies from run to run, so a read of the first
+//! rows is reproducible too.
 
 use std::str::FromStr;
 
 use futures_util::TryStreamExt;
-use outbound_scan::RowScan;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use outbound_scan::{RowScan, Skipped};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::{Filter, describe, display_url, quote_ident, table_info};
+use crate::pipeline::{self, Cells, Plan, Sink};
+use crate::sample::table_seed;
+use crate::{
+    DbScanOptions, Filter, Relation, Sample, describe, display_url, quote_ident, runtime,
+    skipped_views, table_info, threads,
+};
 
 /// A read-only session on the database `url` names.
 pub(crate) async fn open(url: &str) -> Result<PgConnection, String> {
     let shown = display_url(url);
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| format!("{shown} is not a usable PostgreSQL URL: {}", describe(&e)))?
-        .options([("default_transaction_read_only", "on")])
+        .options([
+            ("default_transaction_read_only", "on"),
+            // Row order fixed by the data, so `LIMIT` reads are reproducible.
+            ("synchronize_seqscans", "off"),
+            ("max_parallel_workers_per_gather", "0"),
+        ])
         .application_name("outbound-scan")
         .disable_statement_logging();
     let mut conn = opts
@@ -39,64 +62,147 @@ pub(crate) async fn open(url: &str) -> Result<PgConnection, String> {
     Ok(conn)
 }
 
-/// Scans the tables of one PostgreSQL database into `scan`.
-pub(crate) async fn scan(
+/// Scans the tables of one PostgreSQL database into `scan`; returns the
+/// views left out.
+pub(crate) fn scan(
     url: &str,
     filter: &Filter,
-    limit: Option<u64>,
+    opts: &DbScanOptions,
     scan: &mut RowScan,
-) -> Result<(), String> {
+) -> Result<Vec<Skipped>, String> {
     let shown = display_url(url);
-    let mut conn = open(url).await?;
-    let tables: Vec<(i64, String, String)> = {
-        let mut tx = conn
-            .begin_with("BEGIN TRANSACTION READ ONLY")
-            .await
-            .map_err(|e| {
-                format!(
-                    "cannot begin a read-only transaction on {shown}: {}",
-                    describe(&e)
-                )
-            })?;
-        let t = sqlx::query_as(
-            "SELECT c.oid::int8, n.nspname::text, c.relname::text \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
-             ORDER BY 2, 3",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
-        let _ = tx.rollback().await;
-        t
+    let rels = runtime()?.block_on(list(url, &shown))?;
+    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
+        .into_iter()
+        .filter(|r| filter.allows(r.schema.as_deref(), &r.name))
+        .partition(|r| r.view.is_some() && !opts.views);
+    let open = || -> Result<(tokio::runtime::Runtime, PgConnection), String> {
+        let rt = runtime()?;
+        let conn = rt.block_on(open(url))?;
+        Ok((rt, conn))
     };
-    for (oid, schema, name) in tables.iter().filter(|(_, s, t)| filter.allows(Some(s), t)) {
-        let path = format!("{shown}#{schema}.{name}");
-        if let Err(e) = table(&mut conn, *oid, schema, name, &path, limit, scan).await {
-            scan.error(&path, format!("table `{schema}.{name}`: {e}"));
-        }
-    }
-    let _ = conn.close().await;
-    Ok(())
+    let read = |w: &mut (tokio::runtime::Runtime, PgConnection), rel: &Relation, sink| {
+        let (rt, conn) = w;
+        rt.block_on(table(conn, rel, opts, sink));
+    };
+    let close = |(rt, conn): (tokio::runtime::Runtime, PgConnection)| {
+        let _ = rt.block_on(conn.close());
+    };
+    let path = |r: &Relation| format!("{shown}#{}", r.qualified());
+    let scrub = |m: &str| crate::scrub(m, url);
+    pipeline::run(
+        &Plan {
+            jobs: &rels,
+            threads: threads(opts),
+            open: &open,
+            read: &read,
+            close: &close,
+            path: &path,
+            scrub: &scrub,
+        },
+        scan,
+    )?;
+    Ok(skipped_views(&shown, &views))
 }
 
-async fn table(
-    conn: &mut PgConnection,
-    oid: i64,
-    schema: &str,
-    name: &str,
-    path: &str,
-    limit: Option<u64>,
-    scan: &mut RowScan,
-) -> Result<(), String> {
+/// Tables, partitioned tables, views and materialized views, by schema and
+/// name.
+async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
+    let mut conn = open(url).await?;
     let mut tx = conn
+        .begin_with("BEGIN TRANSACTION READ ONLY")
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot begin a read-only transaction on {shown}: {}",
+                describe(&e)
+            )
+        })?;
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition \
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+           AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+         ORDER BY 2, 3",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
+    let _ = tx.rollback().await;
+    let _ = conn.close().await;
+    Ok(rows
+        .into_iter()
+        .map(|(oid, schema, name, kind)| Relation {
+            oid,
+            schema: Some(schema),
+            name,
+            view: match kind.as_str() {
+                "v" => Some("view"),
+                "m" => Some("materialized_view"),
+                _ => None,
+            },
+        })
+        .collect())
+}
+
+impl Cells for PgRow {
+    fn cell(&self, i: usize) -> Option<&[u8]> {
+        self.try_get::<Option<&str>, _>(i)
+            .ok()
+            .flatten()
+            .map(str::as_bytes)
+    }
+}
+
+/// Reads one relation into `sink`, in its own read-only transaction.
+async fn table(conn: &mut PgConnection, rel: &Relation, opts: &DbScanOptions, sink: Sink<PgRow>) {
+    let qualified = rel.qualified();
+    let what = if rel.view.is_some() { "view" } else { "table" };
+    let mut tx = match conn
         .begin_with("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
-        .map_err(|e| format!("cannot begin a read-only transaction: {}", describe(&e)))?;
+    {
+        Ok(tx) => tx,
+        Err(e) => {
+            return sink.fail(format!(
+                "{what} `{qualified}`: cannot begin a read-only transaction: {}",
+                describe(&e)
+            ));
+        }
+    };
+    let res = read(&mut tx, rel, opts, sink).await;
+    let _ = tx.rollback().await;
+    if let Err((sink, e)) = res {
+        sink.fail(format!("{what} `{qualified}`: {e}"));
+    }
+}
+
+/// The planner's estimate of the rows `SELECT * FROM qt` returns.
+async fn estimate(conn: &mut PgConnection, qt: &str) -> Result<u64, String> {
+    let plan: Vec<String> =
+        sqlx::query_scalar(AssertSqlSafe(format!("EXPLAIN SELECT * FROM {qt}")))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| format!("cannot estimate its rows: {}", describe(&e)))?;
+    // `Seq Scan on t  (cost=0.00..15.00 rows=500 width=36)`: the top node.
+    plan.first()
+        .and_then(|l| l.split(" rows=").nth(1))
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| "cannot estimate its rows: unexpected EXPLAIN output".to_string())
+}
+
+type Failed = (Sink<PgRow>, String);
+
+async fn read(
+    conn: &mut PgConnection,
+    rel: &Relation,
+    opts: &DbScanOptions,
+    mut sink: Sink<PgRow>,
+) -> Result<(), Failed> {
     // Binary: bytea, a domain over it, or an array of it.
-    let cols: Vec<(String, bool)> = sqlx::query_as(
+    let cols: Vec<(String, bool)> = match sqlx::query_as(
         "SELECT a.attname::text, \
                 (t.typname = 'bytea' OR t.typelem = 'bytea'::regtype \
                  OR t.typbasetype = 'bytea'::regtype) \
@@ -104,16 +210,19 @@ async fn table(
          WHERE a.attrelid = $1::int8::oid AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attnum",
     )
-    .bind(oid)
-    .fetch_all(&mut *tx)
+    .bind(rel.oid)
+    .fetch_all(&mut *conn)
     .await
-    .map_err(|e| format!("cannot read its columns: {}", describe(&e)))?;
+    {
+        Ok(c) => c,
+        Err(e) => return Err((sink, format!("cannot read its columns: {}", describe(&e)))),
+    };
     let binary: Vec<String> = cols
         .iter()
         .filter(|(_, b)| *b)
         .map(|(c, _)| c.clone())
         .collect();
-    let exprs: Vec<String> = cols
+    let select = cols
         .iter()
         .map(|(c, b)| {
             if *b {
@@ -122,32 +231,71 @@ async fn table(
                 format!("{}::text", quote_ident(c))
             }
         })
-        .collect();
-    let qt = format!("{}.{}", quote_ident(schema), quote_ident(name));
-    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {qt}")))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| format!("cannot count its rows: {}", describe(&e)))?;
-    let select = exprs.join(", ");
-    let sql = match limit {
-        Some(n) => format!("SELECT {select} FROM {qt} LIMIT {n}"),
-        None => format!("SELECT {select} FROM {qt}"),
+        .collect::<Vec<_>>()
+        .join(", ");
+    let qt = format!(
+        "{}.{}",
+        quote_ident(rel.schema.as_deref().unwrap_or("public")),
+        quote_ident(&rel.name)
+    );
+    let n = opts.sample_rows;
+    // (rows, estimated) before reading; None when every row is read.
+    let mut total: Option<(u64, bool)> = None;
+    let (sql, mut sample) = if opts.full {
+        (format!("SELECT {select} FROM {qt}"), "full")
+    } else {
+        let est = match estimate(conn, &qt).await {
+            Ok(e) => e,
+            Err(e) => return Err((sink, e)),
+        };
+        // A view is not counted: that would run its query twice.
+        if est > opts.count_limit || rel.view == Some("view") {
+            total = Some((est, true));
+        } else {
+            let q = format!("SELECT count(*) FROM {qt}");
+            match sqlx::query_scalar::<_, i64>(AssertSqlSafe(q))
+                .fetch_one(&mut *conn)
+                .await
+            {
+                Ok(c) => total = Some((u64::try_from(c).unwrap_or(0), false)),
+                Err(e) => return Err((sink, format!("cannot count its rows: {}", describe(&e)))),
+            }
+        }
+        let rows = total.map_or(0, |t| t.0);
+        if opts.sample == Sample::Random && rel.view != Some("view") && rows > n {
+            let method = if rows > opts.count_limit {
+                "SYSTEM"
+            } else {
+                "BERNOULLI"
+            };
+            let pct = (125.0 * n as f64 / rows as f64).min(100.0);
+            // An integer below 2^53: the seed is a float8 in PostgreSQL.
+            let seed = table_seed(opts.seed, &rel.qualified()) >> 11;
+            (
+                format!(
+                    "SELECT {select} FROM {qt} TABLESAMPLE {method} ({pct:e}) REPEATABLE ({seed}) \
+                     ORDER BY md5(tableoid::text || ctid::text || '{seed}') LIMIT {n}"
+                ),
+                "random",
+            )
+        } else {
+            (format!("SELECT {select} FROM {qt} LIMIT {n}"), "first")
+        }
     };
     let names: Vec<String> = cols.into_iter().map(|(c, _)| c).collect();
-    let n = names.len();
-    let mut t = scan.table(path, "table", &names);
+    if !sink.start(names, 0) {
+        return Ok(());
+    }
     let mut failure = None;
     {
-        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *tx);
+        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
         loop {
             match rows.try_next().await {
-                // Cells borrowed from the row: no copy per value.
-                Ok(Some(row)) => t.row((0..n).map(|i| {
-                    row.try_get::<Option<&str>, _>(i)
-                        .ok()
-                        .flatten()
-                        .map(str::as_bytes)
-                })),
+                Ok(Some(row)) => {
+                    if !sink.row(row) {
+                        return Ok(());
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     failure = Some(describe(&e));
@@ -156,17 +304,18 @@ async fn table(
             }
         }
     }
-    let read = t.records();
-    t.finish(Some(table_info(
-        read,
-        u64::try_from(total).unwrap_or(0),
-        binary,
-    )));
-    let _ = tx.rollback().await;
-    match failure {
-        Some(e) => Err(format!("reading stopped after {read} rows: {e}")),
-        None => Ok(()),
+    let read = sink.sent();
+    if sample == "first" && failure.is_none() && (read < n || total == Some((read, false))) {
+        // Fewer rows than the bound came: that was all of them.
+        (sample, total) = ("full", None);
     }
+    let failure = failure.map(|e| format!("reading stopped after {read} rows: {e}"));
+    if failure.is_some() && sample == "full" {
+        sample = "first";
+    }
+    let info = table_info(read, total, sample, rel, binary);
+    sink.end(info, failure);
+    Ok(())
 }
 
 #[cfg(test)]

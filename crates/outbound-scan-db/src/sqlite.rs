@@ -1,15 +1,34 @@
 //! SQLite: opened read-only (never created), `PRAGMA query_only = ON`,
 //! each table counted and read inside one transaction (a consistent view
 //! of that table, without holding a lock across the whole database scan).
+//!
+//! Random samples pick rowids: uniformly among `min(rowid)..=max(rowid)`
+//! without repeats, looked up in batches (`WHERE rowid IN (…)`), until the
+//! bound is reached; every row is then equally likely, and only the rows
+//! picked are read. Where rowids are sparse (under one in
+//! [`SPARSE`] of the range used) each random point takes the next row at or
+//! after it instead (a row's chance grows with the gap before it). Views
+//! and `WITHOUT ROWID` tables have no rowid: their first rows are read
+//! and the entry says `sample: "first"`.
 
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use futures_util::TryStreamExt;
-use outbound_scan::RowScan;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use outbound_scan::{RowScan, Skipped};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::{Filter, describe, display_url, quote_ident, table_info};
+use crate::pipeline::{self, BATCH, Cells, Plan, Sink};
+use crate::sample::{SplitMix, table_seed};
+use crate::{
+    DbScanOptions, Filter, Relation, Sample, describe, display_url, quote_ident, runtime,
+    skipped_views, table_info, threads,
+};
+
+/// Rowids used per rowid in the range below which the table counts as
+/// sparse.
+const SPARSE: u64 = 16;
 
 /// A read-only connection to the database `url` names.
 pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
@@ -31,49 +50,139 @@ pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
     Ok(conn)
 }
 
-/// Scans the tables of one SQLite database into `scan`.
-pub(crate) async fn scan(
+/// Scans the tables of one SQLite database into `scan`; returns the views
+/// left out.
+pub(crate) fn scan(
     url: &str,
     filter: &Filter,
-    limit: Option<u64>,
+    opts: &DbScanOptions,
     scan: &mut RowScan,
-) -> Result<(), String> {
+) -> Result<Vec<Skipped>, String> {
     let shown = display_url(url);
-    let mut conn = open(url).await?;
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' \
-         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
-    for name in tables.iter().filter(|t| filter.allows(Some("main"), t)) {
-        let path = format!("{shown}#{name}");
-        if let Err(e) = table(&mut conn, name, &path, limit, scan).await {
-            scan.error(&path, format!("table `{name}`: {e}"));
-        }
-    }
-    let _ = conn.close().await;
-    Ok(())
+    let rels = runtime()?.block_on(async {
+        let mut conn = open(url).await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
+        let _ = conn.close().await;
+        Ok::<_, String>(rows)
+    })?;
+    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
+        .into_iter()
+        .map(|(name, ty)| Relation {
+            oid: 0,
+            schema: None,
+            name,
+            view: (ty == "view").then_some("view"),
+        })
+        .filter(|r| filter.allows(Some("main"), &r.name))
+        .partition(|r| r.view.is_some() && !opts.views);
+    let open = || -> Result<(tokio::runtime::Runtime, SqliteConnection), String> {
+        let rt = runtime()?;
+        let conn = rt.block_on(open(url))?;
+        Ok((rt, conn))
+    };
+    let read = |w: &mut (tokio::runtime::Runtime, SqliteConnection), rel: &Relation, sink| {
+        let (rt, conn) = w;
+        rt.block_on(table(conn, rel, opts, sink));
+    };
+    let close = |(rt, conn): (tokio::runtime::Runtime, SqliteConnection)| {
+        let _ = rt.block_on(conn.close());
+    };
+    let path = |r: &Relation| format!("{shown}#{}", r.name);
+    let scrub = |m: &str| crate::scrub(m, url);
+    pipeline::run(
+        &Plan {
+            jobs: &rels,
+            threads: threads(opts),
+            open: &open,
+            read: &read,
+            close: &close,
+            path: &path,
+            scrub: &scrub,
+        },
+        scan,
+    )?;
+    Ok(skipped_views(&shown, &views))
 }
 
+impl Cells for SqliteRow {
+    fn cell(&self, i: usize) -> Option<&[u8]> {
+        self.try_get::<Option<&[u8]>, _>(i).ok().flatten()
+    }
+}
+
+/// Reads one table or view into `sink`, in its own transaction.
 async fn table(
     conn: &mut SqliteConnection,
-    name: &str,
-    path: &str,
-    limit: Option<u64>,
-    scan: &mut RowScan,
-) -> Result<(), String> {
-    let mut tx = conn
-        .begin()
-        .await
-        .map_err(|e| format!("cannot begin a read transaction: {}", describe(&e)))?;
-    let cols: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
-            .bind(name)
-            .fetch_all(&mut *tx)
+    rel: &Relation,
+    opts: &DbScanOptions,
+    sink: Sink<SqliteRow>,
+) {
+    let what = if rel.view.is_some() { "view" } else { "table" };
+    let name = &rel.name;
+    let mut tx = match conn.begin().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            return sink.fail(format!(
+                "{what} `{name}`: cannot begin a read transaction: {}",
+                describe(&e)
+            ));
+        }
+    };
+    let res = read(&mut tx, rel, opts, sink).await;
+    let _ = tx.rollback().await;
+    if let Err((sink, e)) = res {
+        sink.fail(format!("{what} `{name}`: {e}"));
+    }
+}
+
+type Failed = (Sink<SqliteRow>, String);
+
+/// The name by which this table's rowid can be selected: none for a view
+/// or a `WITHOUT ROWID` table, nor when columns named `rowid`, `_rowid_`
+/// and `oid` hide all three.
+async fn rowid_alias(
+    conn: &mut SqliteConnection,
+    rel: &Relation,
+    cols: &[(String, String)],
+) -> Option<&'static str> {
+    if rel.view.is_some() {
+        return None;
+    }
+    let without_rowid: i64 =
+        sqlx::query_scalar("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1")
+            .bind(&rel.name)
+            .fetch_one(&mut *conn)
             .await
-            .map_err(|e| format!("cannot read its columns: {}", describe(&e)))?;
+            .ok()?;
+    if without_rowid != 0 {
+        return None;
+    }
+    ["rowid", "_rowid_", "oid"]
+        .into_iter()
+        .find(|a| !cols.iter().any(|(c, _)| c.eq_ignore_ascii_case(a)))
+}
+
+async fn read(
+    conn: &mut SqliteConnection,
+    rel: &Relation,
+    opts: &DbScanOptions,
+    mut sink: Sink<SqliteRow>,
+) -> Result<(), Failed> {
+    let cols: Vec<(String, String)> =
+        match sqlx::query_as("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
+            .bind(&rel.name)
+            .fetch_all(&mut *conn)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return Err((sink, format!("cannot read its columns: {}", describe(&e)))),
+        };
     let binary: Vec<String> = cols
         .iter()
         .filter(|(_, ty)| ty.to_ascii_uppercase().contains("BLOB"))
@@ -91,51 +200,207 @@ async fn table(
             }
         })
         .collect();
-    let qt = quote_ident(name);
-    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {qt}")))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| format!("cannot count its rows: {}", describe(&e)))?;
     let select = if exprs.is_empty() {
         "NULL".to_string()
     } else {
         exprs.join(", ")
     };
-    let sql = match limit {
-        Some(n) => format!("SELECT {select} FROM {qt} LIMIT {n}"),
-        None => format!("SELECT {select} FROM {qt}"),
+    let qt = quote_ident(&rel.name);
+    let n = opts.sample_rows;
+    // A view is counted only if its first rows were not all of it.
+    let total = if opts.full || rel.view.is_some() {
+        None
+    } else {
+        match count(conn, &qt).await {
+            Ok(c) => Some(c),
+            Err(e) => return Err((sink, e)),
+        }
+    };
+    let alias = if !opts.full && opts.sample == Sample::Random && total.is_some_and(|t| t > n) {
+        rowid_alias(conn, rel, &cols).await
+    } else {
+        None
     };
     let names: Vec<String> = cols.into_iter().map(|(c, _)| c).collect();
-    let n = names.len();
-    let mut t = scan.table(path, "table", &names);
-    let mut failure = None;
-    {
-        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *tx);
-        loop {
-            match rows.try_next().await {
-                // Cells borrowed from the row: no copy per value.
-                Ok(Some(row)) => {
-                    t.row((0..n).map(|i| row.try_get::<Option<&[u8]>, _>(i).ok().flatten()))
+    let res = match alias {
+        Some(alias) => {
+            let seed = table_seed(opts.seed, &rel.name);
+            random(
+                conn,
+                &qt,
+                &select,
+                alias,
+                n,
+                total.unwrap_or(0),
+                seed,
+                names,
+                &mut sink,
+            )
+            .await
+        }
+        None => {
+            let sql = if opts.full {
+                format!("SELECT {select} FROM {qt}")
+            } else {
+                format!("SELECT {select} FROM {qt} LIMIT {n}")
+            };
+            if !sink.start(names, 0) {
+                return Ok(());
+            }
+            stream(conn, sql, &mut sink).await
+        }
+    };
+    let (read, failure) = match res {
+        Ok(true) => (sink.sent(), None),
+        Ok(false) => return Ok(()),
+        Err(e) => (
+            sink.sent(),
+            Some(format!("reading stopped after {} rows: {e}", sink.sent())),
+        ),
+    };
+    let (sample, total) = if opts.full {
+        ("full", None)
+    } else if alias.is_some() {
+        ("random", total.map(|t| (t, false)))
+    } else if failure.is_none() && (read < n || total == Some(read)) {
+        ("full", None)
+    } else if rel.view.is_some() {
+        let total = if failure.is_none() {
+            match count(conn, &qt).await {
+                Ok(c) => Some((c, false)),
+                Err(e) => return Err((sink, e)),
+            }
+        } else {
+            None
+        };
+        ("first", total)
+    } else {
+        ("first", total.map(|t| (t, false)))
+    };
+    let info = table_info(read, total, sample, rel, binary);
+    sink.end(info, failure);
+    Ok(())
+}
+
+async fn count(conn: &mut SqliteConnection, qt: &str) -> Result<u64, String> {
+    sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT count(*) FROM {qt}")))
+        .fetch_one(conn)
+        .await
+        .map(|c| u64::try_from(c).unwrap_or(0))
+        .map_err(|e| format!("cannot count its rows: {}", describe(&e)))
+}
+
+/// Sends every row `sql` gives; Ok(false) when the scanner is gone.
+async fn stream(
+    conn: &mut SqliteConnection,
+    sql: String,
+    sink: &mut Sink<SqliteRow>,
+) -> Result<bool, String> {
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+        if !sink.row(row) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Sends up to `n` rows picked at random by rowid (see the module's
+/// documentation); Ok(false) when the scanner is gone.
+#[allow(clippy::too_many_arguments)]
+async fn random(
+    conn: &mut SqliteConnection,
+    qt: &str,
+    select: &str,
+    alias: &str,
+    n: u64,
+    total: u64,
+    seed: u64,
+    names: Vec<String>,
+    sink: &mut Sink<SqliteRow>,
+) -> Result<bool, String> {
+    let (lo, hi): (Option<i64>, Option<i64>) = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT min({alias}), max({alias}) FROM {qt}"
+    )))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| describe(&e))?;
+    if !sink.start(names, 1) {
+        return Ok(false);
+    }
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        return Ok(true);
+    };
+    let span = u64::try_from(i128::from(hi) - i128::from(lo) + 1).unwrap_or(u64::MAX);
+    let mut rng = SplitMix(seed);
+    let mut drawn: HashSet<i64> = HashSet::new();
+    let mut got = 0u64;
+    if total.saturating_mul(SPARSE) >= span {
+        // Dense: uniform rowids without repeats, looked up by batches; at
+        // most `SPARSE` * 2 lookups per row wanted.
+        let cap = span.min(n.saturating_mul(SPARSE * 2));
+        while got < n && (drawn.len() as u64) < cap {
+            let want = (cap - drawn.len() as u64).min(BATCH as u64 * 2);
+            let mut batch = Vec::new();
+            while (batch.len() as u64) < want {
+                let r = rng.between(lo, hi);
+                if drawn.insert(r) {
+                    batch.push(r);
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    failure = Some(describe(&e));
+            }
+            let list = batch
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!("SELECT {alias}, {select} FROM {qt} WHERE {alias} IN ({list})");
+            let mut found: HashMap<i64, SqliteRow> = HashMap::new();
+            {
+                let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+                while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+                    let id: i64 = row.try_get(0).map_err(|e| describe(&e))?;
+                    found.insert(id, row);
+                }
+            }
+            // In the order drawn, so the rows taken do not depend on how
+            // the batch was cut.
+            for r in batch {
+                if got == n {
                     break;
+                }
+                if let Some(row) = found.remove(&r) {
+                    got += 1;
+                    if !sink.row(row) {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    } else {
+        // Sparse: the next row at or after each random point.
+        let sql = format!(
+            "SELECT {alias}, {select} FROM {qt} WHERE {alias} >= ?1 ORDER BY {alias} LIMIT 1"
+        );
+        let mut points = 0u64;
+        while got < n && points < n.saturating_mul(2) {
+            points += 1;
+            let p = rng.between(lo, hi);
+            let row = sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(p)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| describe(&e))?;
+            let Some(row) = row else { continue };
+            let id: i64 = row.try_get(0).map_err(|e| describe(&e))?;
+            if drawn.insert(id) {
+                got += 1;
+                if !sink.row(row) {
+                    return Ok(false);
                 }
             }
         }
     }
-    let read = t.records();
-    t.finish(Some(table_info(
-        read,
-        u64::try_from(total).unwrap_or(0),
-        binary,
-    )));
-    let _ = tx.rollback().await;
-    match failure {
-        Some(e) => Err(format!("reading stopped after {read} rows: {e}")),
-        None => Ok(()),
-    }
+    Ok(true)
 }
 
 #[cfg(test)]

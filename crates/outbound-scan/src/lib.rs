@@ -81,7 +81,9 @@ mod scan;
 pub use detect::Hints;
 pub use kind::{KIND_COUNT, Kind};
 pub use mask::mask;
-pub use report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, TableInfo, Totals};
+pub use report::{
+    ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Skipped, TableInfo, Totals,
+};
 #[doc(hidden)]
 pub use scan::set_plain_path;
 pub use scan::{RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};

@@ -17,6 +17,19 @@ pub struct ScanReport {
     pub individuals: Individuals,
     /// Problems met while reading; the scan continued past each of them.
     pub errors: Vec<ErrorEntry>,
+    /// Inputs deliberately not read (database views without `--views`),
+    /// so that the report says what it does not cover; omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// An input the scan left out on purpose, and why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Skipped {
+    /// As a scanned entry's `path` would be (`DATABASE#TABLE`).
+    pub path: String,
+    /// Why it was not read (contains no values).
+    pub reason: String,
 }
 
 /// Per-file counts.
@@ -48,10 +61,23 @@ pub struct FileReport {
 pub struct TableInfo {
     /// Rows read and scanned (= the file entry's `records`).
     pub rows_read: u64,
-    /// Rows in the table when it was counted.
+    /// Rows in the table when it was counted (or estimated, see
+    /// `rows_total_estimated`).
     pub rows_total: u64,
-    /// Whether only a sample was read (`rows_read < rows_total`).
+    /// Whether `rows_total` is the database planner's estimate rather
+    /// than a count (a count of a very large table costs a full read);
+    /// omitted when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rows_total_estimated: bool,
+    /// Whether only a sample was read (`sample` is not `full`).
     pub sampled: bool,
+    /// How the rows were picked: `full` (every row), `random` (a
+    /// reproducible random sample) or `first` (the first rows the database
+    /// returned), so that a reader can judge how representative it is.
+    pub sample: &'static str,
+    /// `view` or `materialized_view` for a view; omitted for a table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<&'static str>,
     /// Columns of a binary type (bytea, BLOB): not scanned.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub binary_columns: Vec<String>,
