@@ -5,9 +5,11 @@
 //! Random samples pick rowids: uniformly among `min(rowid)..=max(rowid)`
 //! without repeats, looked up in batches (`WHERE rowid IN (…)`), until the
 //! bound is reached; every row is then equally likely, and only the rows
-//! picked are read. Where rowids are sparse (under one in
-//! [`SPARSE`] of the range used) each random point takes the next row at or
-//! after it instead (a row's chance grows with the gap before it). Views
+//! picked are read. Where rowids are sparse (under one in [`SPARSE`] of
+//! the range used), a table up to four times the bound keeps a reservoir
+//! of rowids over one pass (uniform too), and a larger one takes the next
+//! row at or after each random point (a row's chance grows with the gap
+//! before it; no rowid pass over a large table). Views
 //! and `WITHOUT ROWID` tables have no rowid: their first rows are read
 //! and the entry says `sample: "first"`.
 
@@ -290,6 +292,45 @@ async fn count(conn: &mut SqliteConnection, qt: &str) -> Result<u64, String> {
         .map_err(|e| format!("cannot count its rows: {}", describe(&e)))
 }
 
+/// Sends the rows with these rowids, in this order, until `got` reaches
+/// `n`; Ok(false) when the scanner is gone.
+#[allow(clippy::too_many_arguments)]
+async fn fetch(
+    conn: &mut SqliteConnection,
+    qt: &str,
+    select: &str,
+    alias: &str,
+    ids: &[i64],
+    n: u64,
+    got: &mut u64,
+    sink: &mut Sink<SqliteRow>,
+) -> Result<bool, String> {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("SELECT {alias}, {select} FROM {qt} WHERE {alias} IN ({list})");
+    let mut found: HashMap<i64, SqliteRow> = HashMap::new();
+    {
+        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
+            let id: i64 = row.try_get(0).map_err(|e| describe(&e))?;
+            found.insert(id, row);
+        }
+    }
+    // In the order given, so the rows taken do not depend on how the
+    // batches were cut.
+    for r in ids {
+        if *got == n {
+            break;
+        }
+        if let Some(row) = found.remove(r) {
+            *got += 1;
+            if !sink.row(row) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// Sends every row `sql` gives; Ok(false) when the scanner is gone.
 async fn stream(
     conn: &mut SqliteConnection,
@@ -348,36 +389,39 @@ async fn random(
                     batch.push(r);
                 }
             }
-            let list = batch
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql = format!("SELECT {alias}, {select} FROM {qt} WHERE {alias} IN ({list})");
-            let mut found: HashMap<i64, SqliteRow> = HashMap::new();
-            {
-                let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
-                while let Some(row) = rows.try_next().await.map_err(|e| describe(&e))? {
-                    let id: i64 = row.try_get(0).map_err(|e| describe(&e))?;
-                    found.insert(id, row);
-                }
+            if !fetch(conn, qt, select, alias, &batch, n, &mut got, sink).await? {
+                return Ok(false);
             }
-            // In the order drawn, so the rows taken do not depend on how
-            // the batch was cut.
-            for r in batch {
-                if got == n {
-                    break;
-                }
-                if let Some(row) = found.remove(&r) {
-                    got += 1;
-                    if !sink.row(row) {
-                        return Ok(false);
+        }
+    } else if total <= n.saturating_mul(4) {
+        // Sparse and not much larger than the bound: a reservoir of rowids
+        // (8 bytes a row wanted) over one pass of the rowids, then those
+        // rows; uniform.
+        let mut ids: Vec<i64> = Vec::new();
+        {
+            let sql = format!("SELECT {alias} FROM {qt}");
+            let mut rows = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch(&mut *conn);
+            let mut seen = 0u64;
+            while let Some(id) = rows.try_next().await.map_err(|e| describe(&e))? {
+                if seen < n {
+                    ids.push(id);
+                } else {
+                    let j = rng.between(0, i64::try_from(seen).unwrap_or(i64::MAX));
+                    if let Some(slot) = usize::try_from(j).ok().and_then(|j| ids.get_mut(j)) {
+                        *slot = id;
                     }
                 }
+                seen += 1;
+            }
+        }
+        for chunk in ids.chunks(BATCH * 2) {
+            if !fetch(conn, qt, select, alias, chunk, n, &mut got, sink).await? {
+                return Ok(false);
             }
         }
     } else {
-        // Sparse: the next row at or after each random point.
+        // Sparse and large: the next row at or after each random point
+        // (a row already taken is rare here: under one point in four).
         let sql = format!(
             "SELECT {alias}, {select} FROM {qt} WHERE {alias} >= ?1 ORDER BY {alias} LIMIT 1"
         );

@@ -4,4 +4,5 @@
 
 mod common;
 mod postgres;
+mod sampling;
 mod sqlite;
