@@ -104,14 +104,25 @@ const FREE_TEXT_MIN: usize = 24;
 /// detectors without their first-stage filters. The output is the same
 /// either way (tests compare both); this exists to measure and to rule the
 /// fast paths out when chasing a bug.
+#[inline]
 pub(crate) fn plain_path() -> bool {
-    static PLAIN: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
-        std::env::var_os("OUTBOUND_SCAN_PLAIN").is_some_and(|v| !v.is_empty() && v != "0")
-    });
+    // Asked for every value: one relaxed load once the environment is read.
     match FORCE_PATH.load(Ordering::Relaxed) {
-        1 => true,
-        2 => false,
-        _ => *PLAIN,
+        PATH_PLAIN => true,
+        PATH_FAST => false,
+        _ => {
+            let plain =
+                std::env::var_os("OUTBOUND_SCAN_PLAIN").is_some_and(|v| !v.is_empty() && v != "0");
+            // Only an unset state is replaced: a concurrent `set_plain_path`
+            // wins.
+            let _ = FORCE_PATH.compare_exchange(
+                PATH_UNSET,
+                if plain { PATH_PLAIN } else { PATH_FAST },
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+            plain
+        }
     }
 }
 
@@ -127,8 +138,12 @@ pub(crate) fn is_utf8(b: &[u8]) -> bool {
     }
 }
 
-/// 0: as the environment says; 1: plain; 2: fast.
-static FORCE_PATH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+/// Which path runs: unset until the environment is read (or after
+/// `set_plain_path(None)`), then plain or fast.
+static FORCE_PATH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(PATH_UNSET);
+const PATH_UNSET: u8 = 0;
+const PATH_PLAIN: u8 = 1;
+const PATH_FAST: u8 = 2;
 
 /// For the differential tests: `Some(true)` forces the plain paths for
 /// scans started from now on in this process, `Some(false)` the fast ones,
@@ -138,7 +153,7 @@ static FORCE_PATH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::ne
 #[doc(hidden)]
 pub fn set_plain_path(plain: Option<bool>) {
     FORCE_PATH.store(
-        plain.map_or(0, |p| if p { 1 } else { 2 }),
+        plain.map_or(PATH_UNSET, |p| if p { PATH_PLAIN } else { PATH_FAST }),
         Ordering::Relaxed,
     );
 }
@@ -203,9 +218,10 @@ impl Ctx<'_> {
                 .any(|b| b.load(Ordering::Relaxed))
     }
 
-    #[inline]
+    #[inline(always)]
     fn cell(&self, f: &mut FieldAcc, v: &[u8], free: bool, is_key: bool, r: &mut Rec) {
-        if trim(v).is_empty() {
+        // Blank: empty or all whitespace (most cells fail the first test).
+        if v.first().is_none_or(u8::is_ascii_whitespace) && trim(v).is_empty() {
             return;
         }
         f.non_empty += 1;
