@@ -84,7 +84,7 @@ fn sqlite_tables_are_scanned_as_a_bounded_sample() {
     // The table view says it is a sample; --full reads everything.
     let (code, table, err) = run(&["scan", &url, "--sample-rows", "50", "--samples", "3"]);
     assert_eq!(code, 0, "{err}");
-    assert!(table.contains("sample: first 50 of 200 rows"), "{table}");
+    assert!(table.contains("sample: random 50 of 200 rows"), "{table}");
     let (_, full, _) = run(&["scan", &url, "--full", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&full).unwrap();
     assert_eq!(v["files"][0]["records"], 200);
@@ -95,6 +95,75 @@ fn sqlite_tables_are_scanned_as_a_bounded_sample() {
             assert!(!text.contains(r.as_str()), "a raw value was printed");
         }
     }
+}
+
+#[test]
+fn sqlite_sample_seed_views_and_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let raw = make_db(&db, 300);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let u = format!("sqlite:{}?mode=rwc", db.display());
+            let mut c = SqliteConnection::connect(&u).await.unwrap();
+            sqlx::raw_sql("CREATE VIEW contacts AS SELECT name, mobile FROM customers")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+        });
+    let url = format!("sqlite:{}", db.display());
+    let json = |extra: &[&str]| {
+        let mut args = vec!["scan", &url, "--format", "json", "--sample-rows", "40"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        for r in &raw {
+            assert!(!out.contains(r.as_str()), "a raw value was printed");
+        }
+        out
+    };
+    let v: serde_json::Value = serde_json::from_str(&json(&[])).unwrap();
+    assert_eq!(v["files"][0]["table"]["sample"], "random");
+    assert_eq!(v["files"].as_array().unwrap().len(), 1);
+    assert_eq!(v["skipped"][0]["path"], format!("{url}#contacts"));
+    let v: serde_json::Value = serde_json::from_str(&json(&["--sample", "first"])).unwrap();
+    assert_eq!(v["files"][0]["table"]["sample"], "first");
+
+    // The default seed is fixed; --seed changes the rows (masked samples).
+    let with_samples = ["--samples", "3"];
+    let a = json(&with_samples);
+    assert_eq!(a, json(&with_samples));
+    assert_eq!(a, json(&["--samples", "3", "--seed", "1"]));
+    assert_ne!(a, json(&["--samples", "3", "--seed", "2"]));
+    // --threads: the same report.
+    assert_eq!(a, json(&["--samples", "3", "--threads", "1"]));
+    assert_eq!(a, json(&["--samples", "3", "--threads", "3"]));
+
+    // --views scans the view; the table output says what it is.
+    let v: serde_json::Value = serde_json::from_str(&json(&["--views"])).unwrap();
+    assert_eq!(v["files"][0]["path"], format!("{url}#contacts"));
+    assert_eq!(v["files"][0]["table"]["relation"], "view");
+    assert!(v.get("skipped").is_none(), "{v}");
+    let (code, table, err) = run(&["scan", &url, "--sample-rows", "40", "--views"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("(view; sample: first 40 of 300 rows)"),
+        "{table}"
+    );
+    let (_, table, _) = run(&["scan", &url, "--sample-rows", "40"]);
+    assert!(
+        table.contains(&format!(
+            "skipped: {url}#contacts  (view: not scanned without --views"
+        )),
+        "{table}"
+    );
+    // --full and --sample/--seed contradict each other.
+    let (code, _, err) = run(&["scan", &url, "--full", "--sample", "first"]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]
@@ -140,7 +209,14 @@ fn bad_databases_fail_clearly() {
     assert!(err.contains("separate runs"), "{err}");
 
     // Database options are refused for files rather than silently ignored.
-    for opt in [&["--full"][..], &["--table", "x"], &["--sample-rows", "5"]] {
+    for opt in [
+        &["--full"][..],
+        &["--table", "x"],
+        &["--sample-rows", "5"],
+        &["--sample", "first"],
+        &["--seed", "3"],
+        &["--views"],
+    ] {
         let mut args = vec!["scan", "Cargo.toml"];
         args.extend_from_slice(opt);
         let (code, _, err) = run(&args);
