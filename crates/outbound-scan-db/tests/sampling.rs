@@ -28,6 +28,7 @@ const LATE: u64 = 50_000;
 ///   past [`LATE`], and a BLOB `photo` holding a mobile's digits;
 /// - `sparse`: 3,000 rows whose rowids are 1,000,003 apart;
 /// - `wide`: a `WITHOUT ROWID` table of 3,000 rows;
+/// - `shadow`: 3,000 rows with columns named `rowid` and `oid`;
 /// - `small`: 10 rows; and the view `late_events`.
 fn make_db(path: &Path) {
     rt().block_on(async {
@@ -46,6 +47,9 @@ fn make_db(path: &Path) {
              CREATE TABLE wide (k TEXT PRIMARY KEY, mobile TEXT) WITHOUT ROWID;
              WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 3000)
              INSERT INTO wide SELECT 'k' || i, '136' || substr('0000000' || i, -8, 8) FROM g;
+             CREATE TABLE shadow (rowid TEXT, oid TEXT, mobile TEXT);
+             WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 3000)
+             INSERT INTO shadow SELECT 'r' || i, 'o' || i, '135' || substr('0000000' || i, -8, 8) FROM g;
              CREATE TABLE small (mobile TEXT);
              INSERT INTO small VALUES ('13812345678'), ('13912345678'), (NULL), ('x'),
                ('13512345678'), ('y'), ('z'), ('13612345678'), ('w'), ('v');
@@ -183,7 +187,7 @@ fn sqlite_samples_are_bounded_and_say_how_they_were_picked() {
         };
         let r = scan_databases(&[sqlite(&db)], &o).unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
-        assert_eq!(paths(&r), ["events", "small", "sparse", "wide"]);
+        assert_eq!(paths(&r), ["events", "shadow", "small", "sparse", "wide"]);
         for f in &r.files {
             let t = f.table.as_ref().unwrap();
             assert!(t.rows_read <= n, "{}: {} > {n}", f.path, t.rows_read);
@@ -327,6 +331,12 @@ impl PgSchema {
                    CASE WHEN g > {LATE} THEN '138' || lpad(g::text, 8, '0') END,
                    convert_to('13912345678', 'UTF8')
                    FROM generate_series(1, {ROWS}) g;
+                 CREATE TABLE {name}.parts (id int8, mobile text) PARTITION BY RANGE (id);
+                 CREATE TABLE {name}.parts_a PARTITION OF {name}.parts FOR VALUES FROM (0) TO (15000);
+                 CREATE TABLE {name}.parts_b PARTITION OF {name}.parts FOR VALUES FROM (15000) TO (30000);
+                 INSERT INTO {name}.parts SELECT g,
+                   CASE WHEN g >= 15000 THEN '137' || lpad(g::text, 8, '0') END
+                   FROM generate_series(0, 29999) g;
                  CREATE TABLE {name}.small (mobile text);
                  INSERT INTO {name}.small SELECT '1381234567' || g FROM generate_series(0, 9) g;
                  CREATE VIEW {name}.late_events AS SELECT id, mobile FROM {name}.events WHERE id > {LATE};
@@ -381,6 +391,18 @@ fn postgres_random_sample_reaches_the_newest_rows_and_first_does_not() {
     let m = mobiles(e);
     assert!((1_300..=2_050).contains(&m), "{m} mobiles in the sample");
     assert_eq!(t.binary_columns, ["photo"]);
+    // A partitioned table: once, through its parent, sampled over both
+    // partitions.
+    assert_eq!(r.files.len(), 3);
+    let p = s.table(&r, "parts");
+    let pt = p.table.as_ref().unwrap();
+    assert_eq!(
+        (pt.sample, pt.rows_read, pt.rows_total),
+        ("random", 10_000, 30_000)
+    );
+    // Mobiles only in the second partition: about half the sample.
+    let m = mobiles(p);
+    assert!((4_500..=5_500).contains(&m), "{m}");
     let small = s.table(&r, "small").table.as_ref().unwrap();
     assert_eq!(
         (small.sample, small.rows_read, small.rows_total),
@@ -484,7 +506,7 @@ fn postgres_views_only_with_views() {
             ),
         ]
     );
-    assert_eq!(r.files.len(), 2);
+    assert_eq!(r.files.len(), 3);
 
     let with = DbScanOptions {
         views: true,
