@@ -188,14 +188,9 @@ impl CsvBatch {
         self.0.width(i)
     }
 
-    /// The bytes of all the fields of record `i`, unquoted, end to end.
-    pub fn bytes(&self, i: usize) -> &[u8] {
-        self.0.record(i).1
-    }
-
     /// The fields of record `i`, unquoted.
     pub fn fields(&self, i: usize) -> impl Iterator<Item = &[u8]> {
-        self.0.record(i).2
+        self.0.record(i).1
     }
 }
 

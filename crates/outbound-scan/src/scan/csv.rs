@@ -25,16 +25,18 @@ use crate::report::ErrorEntry;
 #[derive(Default)]
 pub(crate) struct FlatBatch {
     data: Vec<u8>,
-    /// End offset in `data` of every field.
-    ends: Vec<usize>,
-    /// Per record: (data start, index of first field in `ends`, line).
+    /// Where every field lies in `data`. Fields parsed by `csv-core` are
+    /// end to end; a line split on the fast path is copied whole, so its
+    /// fields have the delimiters between them.
+    spans: Vec<(usize, usize)>,
+    /// Per record: (data start, index of first field in `spans`, line).
     pub(crate) recs: Vec<(usize, usize, u64)>,
 }
 
 impl FlatBatch {
     pub(crate) fn clear(&mut self) {
         self.data.clear();
-        self.ends.clear();
+        self.spans.clear();
         self.recs.clear();
     }
 
@@ -45,25 +47,17 @@ impl FlatBatch {
 
     /// How many fields record `r` has.
     pub(crate) fn width(&self, r: usize) -> usize {
-        self.recs.get(r + 1).map_or(self.ends.len(), |x| x.1) - self.recs[r].1
+        self.recs.get(r + 1).map_or(self.spans.len(), |x| x.1) - self.recs[r].1
     }
 
-    /// (line, whole-record bytes, iterator over fields)
-    pub(crate) fn record(&self, r: usize) -> (u64, &[u8], impl Iterator<Item = &[u8]>) {
-        let (start, first, line) = self.recs[r];
-        let last = self.recs.get(r + 1).map_or(self.ends.len(), |x| x.1);
-        let end = if last > first {
-            self.ends[last - 1]
-        } else {
-            start
-        };
-        let mut prev = start;
-        let fields = self.ends[first..last].iter().map(move |&e| {
-            let f = &self.data[prev..e];
-            prev = e;
-            f
-        });
-        (line, &self.data[start..end], fields)
+    /// (line, iterator over fields)
+    pub(crate) fn record(&self, r: usize) -> (u64, impl Iterator<Item = &[u8]> + Clone) {
+        let (_, first, line) = self.recs[r];
+        let last = self.recs.get(r + 1).map_or(self.spans.len(), |x| x.1);
+        let fields = self.spans[first..last]
+            .iter()
+            .map(move |&(a, e)| &self.data[a..e]);
+        (line, fields)
     }
 }
 
@@ -123,10 +117,11 @@ impl<R: BufRead> Records<R> {
     /// pieces between delimiters, exactly as `csv-core` would parse it
     /// (between records `csv-core` is at a record start: a record ended by
     /// `\n` leaves it there, and after one ended by `\r` it treats any byte
-    /// but `\n` as a record start). The line is split with memchr instead
-    /// of the byte-at-a-time state machine; anything else (quotes, CR,
-    /// blank lines, a line longer than the buffer, end of input, errors)
-    /// goes to `csv-core`.
+    /// but `\n` as a record start). The line is split by
+    /// [`split_plain_line`] and copied whole; a line with
+    /// quotes is split by [`split_simple_quoted`] if its quoting is simple;
+    /// anything else (other quoting, CR, blank lines, a line longer than the
+    /// buffer, end of input, errors) goes to `csv-core`.
     /// Returns `None` when the line is left to `csv-core`.
     #[inline]
     fn fast_line(&mut self, b: &mut FlatBatch) -> Option<Next> {
@@ -135,37 +130,25 @@ impl<R: BufRead> Records<R> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
             Err(e) => return Some(Next::Io(self.core.line(), e)),
         };
-        let nl = memchr::memchr(b'\n', input)?;
-        let text = &input[..nl];
-        if nl == 0 || nl > MAX_FIELD.min(MAX_RECORD) {
-            return None;
-        }
         let line = self.core.line();
-        let (data_start, ends_start) = (b.data.len(), b.ends.len());
-        b.data.reserve(nl);
-        match memchr::memchr2(b'"', b'\r', text) {
-            None => {
-                let mut prev = 0;
-                for p in memchr::memchr_iter(self.delim, text) {
-                    b.data.extend_from_slice(&text[prev..p]);
-                    b.ends.push(b.data.len());
-                    prev = p + 1;
-                }
-                b.data.extend_from_slice(&text[prev..]);
-                b.ends.push(b.data.len());
+        let (data_start, spans_start) = (b.data.len(), b.spans.len());
+        let nl = match split_plain_line(input, self.delim, data_start, &mut b.spans) {
+            Split::Line(nl) => Some(nl),
+            Split::NoLine => None,
+            Split::Quote => {
+                b.spans.truncate(spans_start);
+                memchr::memchr(b'\n', input).filter(|&nl| {
+                    memchr::memchr(b'\r', &input[..nl]).is_none()
+                        && split_simple_quoted(&input[..nl], self.delim, data_start, &mut b.spans)
+                })
             }
-            Some(p) if text[p] == b'\r' => return None,
-            Some(_) => {
-                if memchr::memchr(b'\r', text).is_some()
-                    || !split_simple_quoted(text, self.delim, &mut b.data, &mut b.ends)
-                {
-                    b.data.truncate(data_start);
-                    b.ends.truncate(ends_start);
-                    return None;
-                }
-            }
-        }
-        b.recs.push((data_start, ends_start, line));
+        };
+        let Some(nl) = nl.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
+            b.spans.truncate(spans_start);
+            return None;
+        };
+        b.data.extend_from_slice(&input[..nl]);
+        b.recs.push((data_start, spans_start, line));
         self.core.set_line(line + 1);
         self.rdr.consume(nl + 1);
         Some(Next::Record)
@@ -182,7 +165,7 @@ impl<R: BufRead> Records<R> {
         }
         self.started = true;
         let line = self.core.line();
-        let (data_start, ends_start) = (b.data.len(), b.ends.len());
+        let (data_start, ends_start) = (b.data.len(), b.spans.len());
         // Bytes of this record in `self.record`, and the end of its last
         // field (csv-core counts both from the record's start).
         let (mut outlen, mut last_end) = (0usize, 0usize);
@@ -193,7 +176,7 @@ impl<R: BufRead> Records<R> {
                 Ok(i) => i,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    b.ends.truncate(ends_start);
+                    b.spans.truncate(ends_start);
                     return Next::Io(self.core.line(), e);
                 }
             };
@@ -216,21 +199,21 @@ impl<R: BufRead> Records<R> {
                         .read_record(input, &mut self.record[outlen..], &mut ends);
                 for &e in &ends[..nend] {
                     if e - last_end > MAX_FIELD && over.is_none() {
-                        over = Some((b.ends.len() - ends_start + 1, "field"));
+                        over = Some((b.spans.len() - ends_start + 1, "field"));
                     }
-                    b.ends.push(data_start + e);
+                    b.spans.push((data_start + last_end, data_start + e));
                     last_end = e;
                 }
                 outlen += nout;
                 if over.is_none() {
                     if outlen - last_end > MAX_FIELD {
-                        over = Some((b.ends.len() - ends_start + 1, "field"));
+                        over = Some((b.spans.len() - ends_start + 1, "field"));
                     } else if outlen > MAX_RECORD {
-                        over = Some((b.ends.len() - ends_start + 1, "record"));
+                        over = Some((b.spans.len() - ends_start + 1, "record"));
                     }
                 }
                 if over.is_some() {
-                    b.ends.truncate(ends_start);
+                    b.spans.truncate(ends_start);
                     // Give back what the over-long record made it grow to.
                     self.record.truncate(64 * 1024);
                     self.record.shrink_to_fit();
@@ -249,7 +232,7 @@ impl<R: BufRead> Records<R> {
             return Next::TooLarge(line, field, what);
         }
         if res == ReadRecordResult::End {
-            b.ends.truncate(ends_start);
+            b.spans.truncate(ends_start);
             return Next::End;
         }
         b.data.extend_from_slice(&self.record[..outlen]);
@@ -258,25 +241,72 @@ impl<R: BufRead> Records<R> {
     }
 }
 
+/// What [`split_plain_line`] found.
+enum Split {
+    /// The line ends at this `\n`; its fields' spans were pushed.
+    Line(usize),
+    /// A `"` before the first `\n`.
+    Quote,
+    /// A `\r` before the first `\n`, or no `\n` in the input.
+    NoLine,
+}
+
+/// Splits the line at the start of `input` at its delimiters, pushing
+/// each field's span (offset by `base`, where the line will lie in the
+/// batch), unless a `"` or `\r` comes before the first `\n`. memchr
+/// (AVX2) for the line end, then for quotes and CR, then per delimiter: a
+/// one-pass SWAR splitter measured the same time with more instructions.
+/// `delim` is none of `"`, `\r`, `\n` (the caller checks).
+#[inline]
+fn split_plain_line(
+    input: &[u8],
+    delim: u8,
+    base: usize,
+    spans: &mut Vec<(usize, usize)>,
+) -> Split {
+    let Some(nl) = memchr::memchr(b'\n', input) else {
+        return Split::NoLine;
+    };
+    let text = &input[..nl];
+    match memchr::memchr2(b'"', b'\r', text) {
+        None => {
+            let mut prev = 0;
+            for p in memchr::memchr_iter(delim, text) {
+                spans.push((base + prev, base + p));
+                prev = p + 1;
+            }
+            spans.push((base + prev, base + nl));
+            Split::Line(nl)
+        }
+        Some(p) if text[p] == b'\r' => Split::NoLine,
+        Some(_) => Split::Quote,
+    }
+}
+
 /// Splits a line (no `\n`, no `\r`) whose quoted fields are all simple
-/// into `data` and `ends` as `csv-core` would: a `"` opens a field only
+/// as `csv-core` would, pushing each field's span (`base` is where the
+/// line will lie in the batch): a `"` opens a field only
 /// right after a delimiter or at the line's start, the next `"` closes it
 /// and is followed by a delimiter or the line's end, and the field is what
 /// lies between (delimiters included). Returns false on anything else (an
 /// escaped `""`, a quote inside an unquoted field, text after a closing
 /// quote, a quote left open because the field spans lines): the caller
-/// then undoes what was appended and leaves the line to `csv-core`. One
+/// then drops the spans pushed and leaves the line to `csv-core`. One
 /// record in five of the generated corpus has a quoted note, and
 /// `csv-core`'s byte-at-a-time machine cost 2,000 instructions a line.
-fn split_simple_quoted(text: &[u8], delim: u8, data: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool {
+fn split_simple_quoted(
+    text: &[u8],
+    delim: u8,
+    base: usize,
+    spans: &mut Vec<(usize, usize)>,
+) -> bool {
     let mut i = 0;
     loop {
         if text.get(i) == Some(&b'"') {
             let Some(close) = memchr::memchr(b'"', &text[i + 1..]).map(|p| i + 1 + p) else {
                 return false;
             };
-            data.extend_from_slice(&text[i + 1..close]);
-            ends.push(data.len());
+            spans.push((base + i + 1, base + close));
             match text.get(close + 1) {
                 None => return true,
                 Some(&c) if c == delim => i = close + 2,
@@ -287,8 +317,7 @@ fn split_simple_quoted(text: &[u8], delim: u8, data: &mut Vec<u8>, ends: &mut Ve
             if memchr::memchr(b'"', &text[i..end]).is_some() {
                 return false;
             }
-            data.extend_from_slice(&text[i..end]);
-            ends.push(data.len());
+            spans.push((base + i, base + end));
             if end == text.len() {
                 return true;
             }
@@ -335,7 +364,7 @@ impl<R: BufRead> Iterator for CsvBatches<R> {
         }
         let mut batch = FlatBatch {
             data: Vec::with_capacity(LINE_BATCH + 4096),
-            ends: Vec::with_capacity(CSV_BATCH * 8),
+            spans: Vec::with_capacity(CSV_BATCH * 8),
             recs: Vec::with_capacity(CSV_BATCH),
         };
         while batch.recs.len() < CSV_BATCH && batch.data.len() < LINE_BATCH {
@@ -403,7 +432,7 @@ pub(super) fn scan_csv(
         first.clear();
         match records.read(&mut first) {
             Next::Record => {
-                let (_, _, mut fields) = first.record(0);
+                let (_, mut fields) = first.record(0);
                 if !fields.next().is_some_and(|f| trim(f).starts_with(b"#")) {
                     break;
                 }
@@ -424,14 +453,14 @@ pub(super) fn scan_csv(
             }
         }
     }
-    let header = may_be_header && looks_like_header(first.record(0).2);
-    let first_width = first.ends.len();
+    let header = may_be_header && looks_like_header(first.record(0).1);
+    let first_width = first.spans.len();
     // At most MAX_FIELDS named columns: a line of millions of commas must
     // not make millions of names (further columns share one field).
     let names: Vec<Option<String>> = if header {
         first
             .record(0)
-            .2
+            .1
             .take(MAX_FIELDS)
             .map(|f| Some(String::from_utf8_lossy(trim(f)).into_owned()))
             .collect()
@@ -451,13 +480,15 @@ pub(super) fn scan_csv(
         acc.sample_cap = ctx.samples;
         let bad = !super::is_utf8(&batch.data);
         for ri in 0..batch.recs.len() {
-            let (line, whole, fields) = batch.record(ri);
+            let (line, fields) = batch.record(ri);
             let line = Some(line);
-            let nf = batch.recs.get(ri + 1).map_or(batch.ends.len(), |x| x.1) - batch.recs[ri].1;
+            let nf = batch.width(ri);
             if nf != width {
                 acc.ragged.hit(line);
             }
-            if bad && !super::is_utf8(whole) {
+            // Field by field: a character cut by a delimiter is invalid in
+            // the line, whichever parser split it.
+            if bad && fields.clone().any(|f| !super::is_utf8(f)) {
                 acc.bad_utf8.hit(line);
             }
             let mut r = Rec::default();
@@ -516,9 +547,9 @@ mod tests {
             match r.read(&mut b) {
                 Next::Record => {
                     let i = b.recs.len() - 1;
-                    let (line, whole, fields) = b.record(i);
+                    let (line, fields) = b.record(i);
                     let f: Vec<&[u8]> = fields.collect();
-                    out.push(format!("{line} {whole:?} {f:?}"));
+                    out.push(format!("{line} {f:?}"));
                 }
                 Next::TooLarge(l, f, w) => out.push(format!("too large {l} {f} {w}")),
                 Next::End => {
@@ -576,13 +607,16 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
         #[test]
         fn fast_path_agrees_on_random_input(
             bytes in proptest::collection::vec(
                 prop::sample::select(vec![
                     b'a', b'1', b'9', b',', b',', b'\t', b'"', b'\r', b'\n', b'\n', b' ', b'#',
                     b'@', 0xef, 0xbb, 0xbf, 0xe4,
+                    // Bytes next to the structural ones (high bit set, one
+                    // bit off, zero): what a SWAR test gets wrong first.
+                    0xac, 0x8a, 0xa2, 0x8d, 0x89, 0x00, 0x01, 0x0b, 0x2d, 0x2b, 0x2d, 0x23,
                 ]),
                 0..200,
             ),
