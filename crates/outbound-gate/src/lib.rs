@@ -296,8 +296,11 @@ pub fn run(
         Io::Std => None,
     };
     recover(store, keys, here)?;
-    let consent = policy::consent(store, t, req.as_of)?;
-    let mut run = policy::Run::new(declarations, t.gate.undeclared, consent, keys);
+    let mut consent = policy::consent(store, t, req.as_of)?;
+    let subjects = consent
+        .as_mut()
+        .map(|c| c.take_subjects().into_iter().collect());
+    let mut run = policy::Run::new(declarations, t.gate.undeclared, subjects, keys);
 
     // One pass: read, apply the policy, write to the partial output. The
     // output is claimed first: opening the input reads its first 64 KiB to
@@ -375,7 +378,15 @@ pub fn run(
     }
 
     // Counting and the determination, in one transaction with the ledger record.
-    let judged = record::record(map, store, keys, req, (t, exporter), &run, written)?;
+    let judged = record::record(
+        map,
+        store,
+        keys,
+        req,
+        (t, exporter),
+        (&run, consent.as_ref()),
+        written,
+    )?;
     report.counts = judged.counts;
     report.determinations = judged.determinations;
     report.outcome = judged.outcome;
@@ -414,6 +425,7 @@ pub fn pass_only(
         .transfer(transfer)
         .ok_or_else(|| GateError::Map(format!("no transfer `{transfer}` in the data map")))?;
     let declarations = policy::Declarations::of(map, t);
+    let consent = consent.map(|c| c.into_iter().collect());
     let mut run = policy::Run::new(declarations, t.gate.undeclared, consent, keys);
     let source = formats::open(input, None)?;
     formats::process(&mut run, source, out, input)?;

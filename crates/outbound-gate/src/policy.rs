@@ -126,14 +126,16 @@ impl Declarations {
     }
 }
 
-/// The subjects with a valid separate consent on `as_of`, when the transfer's basis is consent.
+/// The transfer's consents as read for the run, when its basis is consent:
+/// the subjects with a valid separate consent on `as_of`, and what the
+/// ledger checks against the log when the batch is recorded (read once).
 pub(crate) fn consent(
     store: &Store,
     t: &Transfer,
     as_of: Date,
-) -> Result<Option<HashSet<[u8; 16]>>, outbound_store::StoreError> {
+) -> Result<Option<outbound_store::ConsentRegister>, outbound_store::StoreError> {
     if t.legal_basis == LegalBasis::Consent {
-        Ok(Some(store.consented(&t.id, &as_of.to_string())?))
+        Ok(Some(store.consent_register(&t.id, &as_of.to_string())?))
     } else {
         Ok(None)
     }
@@ -173,7 +175,7 @@ impl<'a> Run<'a> {
     pub(crate) fn new(
         declarations: Declarations,
         policy: UndeclaredPolicy,
-        consent: Option<HashSet<[u8; 16]>>,
+        consent: Option<SubjectSet>,
         keys: &'a Keys,
     ) -> Self {
         let subject_key = declarations.subject_field.is_some();
@@ -197,7 +199,7 @@ impl<'a> Run<'a> {
                 id: String::new(),
             },
             count: Count {
-                consent: consent.map(|c| c.into_iter().collect()),
+                consent,
                 keys,
                 subjects: Vec::new(),
                 identifiers: subject_key.then(|| std::array::from_fn(|_| DistinctSet::default())),

@@ -3,7 +3,7 @@
 
 use outbound_model::{DataMap, Exporter, Transfer};
 use outbound_rules::Determination;
-use outbound_store::{BatchCounts, BatchRecord, Keys, Recorded, Store};
+use outbound_store::{BatchCounts, BatchRecord, ConsentRegister, Keys, Recorded, Store};
 
 use crate::decision::decide;
 use crate::output::Written;
@@ -28,7 +28,7 @@ pub(crate) fn record(
     keys: &Keys,
     req: &GateRequest,
     (t, exporter): (&Transfer, &Exporter),
-    run: &Run<'_>,
+    (run, consents): (&Run<'_>, Option<&ConsentRegister>),
     written: Written,
 ) -> Result<Judged, GateError> {
     let rec = BatchRecord {
@@ -46,11 +46,14 @@ pub(crate) fn record(
         ),
     };
     let mut determinations = Vec::new();
-    let recorded = store.record_batch(
+    // The consents the run filtered by are confirmed against the log in the
+    // batch's transaction, not read again.
+    let recorded = store.record_batch_consented(
         keys,
         &rec,
         req.as_of.year(),
         &run.count.subjects,
+        consents,
         req.dry_run,
         |c| decide(map, t, &exporter.id, req.as_of, c, &mut determinations),
     )?;

@@ -158,6 +158,37 @@ impl Store {
         dry_run: bool,
         decide: impl FnOnce(&BatchCounts) -> Result<serde_json::Value, String>,
     ) -> Result<Recorded, StoreError> {
+        self.record_batch_consented(keys, rec, year, subjects, None, dry_run, decide)
+    }
+
+    /// [`Store::record_batch`] for a run that filtered its records by the
+    /// transfer's consents as `consents` read them
+    /// ([`Store::consent_register`]): the batch is recorded only if those
+    /// rows are the ones the audit log commits to (checked by their digest in
+    /// the batch's transaction, instead of reading the register a second
+    /// time). A register changed since the read refuses the batch (a
+    /// conflict: run again; tampering: the store does not verify).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_batch_consented(
+        &self,
+        keys: &Keys,
+        rec: &BatchRecord,
+        year: i16,
+        subjects: &[Subject],
+        consents: Option<&crate::ConsentRegister>,
+        dry_run: bool,
+        decide: impl FnOnce(&BatchCounts) -> Result<serde_json::Value, String>,
+    ) -> Result<Recorded, StoreError> {
+        if let Some(c) = consents
+            && c.transfer() != rec.transfer
+        {
+            return Err(crate::invalid(format!(
+                "the consents read are of transfer {}, the batch is of transfer {}",
+                c.transfer(),
+                rec.transfer
+            )));
+        }
+        let consents_read = consents.map(|c| *c.part());
         // One entry per subject, sorted (the key sets look up sorted keys):
         // sensitive if any of its records was.
         let mut uniq: Vec<([u8; 16], bool)> =
@@ -184,7 +215,7 @@ impl Store {
             if crate::layout::convert(&mut tx, keys).await? {
                 checked = crate::state::check(&mut tx, keys).await?;
             }
-            crate::state::check_batch(&mut tx, &checked.parts, &rec.exporters, &[y - 1, y], &rec.transfer).await?;
+            crate::state::check_batch(&mut tx, &checked.parts, &rec.exporters, &[y - 1, y], &rec.transfer, consents_read.as_ref()).await?;
             let mut delta = crate::state::Delta::default();
             let suspended = suspension(&mut tx, &rec.transfer).await?;
             let mut counts = BatchCounts {

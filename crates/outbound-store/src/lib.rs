@@ -37,7 +37,7 @@ mod store;
 pub mod testing;
 
 pub use accounts::{Account, Complaint, Role};
-pub use consent::ConsentRecord;
+pub use consent::{ConsentRecord, ConsentRegister};
 pub use deliveries::Delivery;
 pub use keys::Keys;
 pub use ledger::{BatchCounts, BatchRecord, BatchSummary, Counts, Recorded, Subject};

@@ -5,6 +5,7 @@ mod accounts;
 mod audit_group;
 mod c2sp;
 mod complaints;
+mod consent_register;
 mod cosign;
 mod deliveries;
 mod entry_kinds;
