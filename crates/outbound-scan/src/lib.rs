@@ -86,7 +86,7 @@ pub use report::{
 };
 #[doc(hidden)]
 pub use scan::set_plain_path;
-pub use scan::{RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};
+pub use scan::{RowChunk, RowContext, RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};
 
 /// Progress callback: called from worker threads with the number of raw
 /// input bytes processed since the previous call (increments, so that

@@ -33,7 +33,7 @@ mod rows;
 mod text;
 mod walk;
 
-pub use rows::{RowScan, TableScan};
+pub use rows::{RowChunk, RowContext, RowScan, TableScan};
 
 /// What to scan and how.
 #[derive(Clone, Default)]

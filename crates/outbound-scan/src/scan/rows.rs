@@ -4,21 +4,51 @@
 //! the field name (so header hints apply), each cell goes through the same
 //! per-field detection, and distinct individuals are counted over all
 //! tables of the run together.
+//!
+//! Two ways in. [`RowScan::table`] scans a table row by row on the
+//! caller's thread. For several cores, a table's rows are cut into chunks:
+//! each chunk is scanned into its own [`RowChunk`] on any thread (from a
+//! [`RowContext`], which needs no access to the [`RowScan`]), the chunks
+//! are joined in row order with [`RowChunk::append`], and the table is
+//! added with [`RowScan::add_table`]. The report is then the same byte for
+//! byte as row by row: counts add up, the first masked samples are kept in
+//! row order, fields beyond the columns appear in the order first met, and
+//! every chunk hashes with the run's key, so distinct individuals stay
+//! exact over all chunks and tables.
 
 use std::hash::RandomState;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::merge::{self, Acc, Rec};
 use super::{Ctx, MAX_FIELDS, OTHER_FIELDS, ScanOptions, err};
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport, TableInfo};
 
-/// A scan of rows from several tables; [`RowScan::finish`] gives the
-/// report. Only counters and keyed hashes are kept, never values.
-pub struct RowScan {
+/// What every chunk of a run shares: the hash key (so that the same
+/// individual hashes alike in every chunk and table), the subject key, the
+/// samples wanted, and which automatic subject kinds were seen.
+struct Shared {
     hasher: RandomState,
     auto_seen: [AtomicBool; 3],
     subject_key: Option<String>,
     samples: usize,
+}
+
+impl Shared {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            hasher: &self.hasher,
+            auto_seen: &self.auto_seen,
+            subject_key: self.subject_key.as_deref(),
+            samples: self.samples,
+        }
+    }
+}
+
+/// A scan of rows from several tables; [`RowScan::finish`] gives the
+/// report. Only counters and keyed hashes are kept, never values.
+pub struct RowScan {
+    shared: Arc<Shared>,
     results: Vec<(FileReport, Acc)>,
     errors: Vec<ErrorEntry>,
 }
@@ -26,7 +56,7 @@ pub struct RowScan {
 impl std::fmt::Debug for RowScan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RowScan")
-            .field("subject_key", &self.subject_key)
+            .field("subject_key", &self.shared.subject_key)
             .field("tables", &self.results.len())
             .finish_non_exhaustive()
     }
@@ -37,12 +67,22 @@ impl RowScan {
     /// are read by the caller, so paths, globs and threads do not).
     pub fn new(opts: &ScanOptions) -> Self {
         RowScan {
-            hasher: RandomState::new(),
-            auto_seen: Default::default(),
-            subject_key: opts.subject_key.clone(),
-            samples: opts.samples,
+            shared: Arc::new(Shared {
+                hasher: RandomState::new(),
+                auto_seen: Default::default(),
+                subject_key: opts.subject_key.clone(),
+                samples: opts.samples,
+            }),
             results: Vec::new(),
             errors: Vec::new(),
+        }
+    }
+
+    /// What chunks of this run's tables are made from, on any thread,
+    /// while this scan itself is busy adding other tables.
+    pub fn context(&self) -> RowContext {
+        RowContext {
+            shared: self.shared.clone(),
         }
     }
 
@@ -50,30 +90,51 @@ impl RowScan {
     /// these columns. Rows are added with [`TableScan::row`]; the table is
     /// added to the report by [`TableScan::finish`].
     pub fn table(&mut self, path: &str, format: &str, columns: &[String]) -> TableScan<'_> {
-        let names: Vec<Option<String>> = columns
-            .iter()
-            .take(MAX_FIELDS)
-            .map(|c| Some(c.clone()))
-            .collect();
-        let key_idx = self
-            .subject_key
-            .as_deref()
-            .and_then(|k| columns.iter().position(|c| c == k));
-        let mut acc = Acc::with_names(&names);
-        acc.key_seen = key_idx.is_some();
-        acc.sample_cap = self.samples;
+        let chunk = self.context().table(columns);
         TableScan {
-            fr: FileReport {
-                path: path.to_string(),
-                format: format.to_string(),
-                encoding: "utf-8".into(),
-                ..Default::default()
-            },
             owner: self,
-            acc,
-            key_idx,
-            named: names.len(),
+            path: path.to_string(),
+            format: format.to_string(),
+            chunk,
         }
+    }
+
+    /// Adds a table reported as `path` (format `format`): `rows`, all its
+    /// chunks appended in row order, and `table` (rows read out of how
+    /// many) when given. Tables are reported in the order added.
+    pub fn add_table(
+        &mut self,
+        path: &str,
+        format: &str,
+        rows: RowChunk,
+        table: Option<TableInfo>,
+    ) {
+        if !Arc::ptr_eq(&rows.layout.shared, &self.shared) {
+            // Hashed under another run's key: its individuals would not
+            // match this run's, so it is not counted at all.
+            self.error(
+                path,
+                "internal: rows scanned for another run were left out".into(),
+            );
+            return;
+        }
+        let samples = self.shared.samples;
+        let mut acc = rows.acc;
+        let fr = FileReport {
+            path: path.to_string(),
+            format: format.to_string(),
+            encoding: "utf-8".into(),
+            bytes: rows.bytes,
+            records: acc.records,
+            fields: acc
+                .fields
+                .iter_mut()
+                .map(|f| merge::field_report(f, samples))
+                .collect::<Vec<FieldReport>>(),
+            table,
+            ..Default::default()
+        };
+        self.results.push((fr, acc));
     }
 
     /// Records a problem with `path` (a table or the database); the scan
@@ -85,45 +146,106 @@ impl RowScan {
     /// The report: one file entry per table in the order finished, totals,
     /// distinct individuals over all tables, and the errors.
     pub fn finish(self) -> ScanReport {
-        merge::report(self.results, self.subject_key.as_deref(), self.errors)
+        merge::report(
+            self.results,
+            self.shared.subject_key.as_deref(),
+            self.errors,
+        )
     }
 }
 
-/// One table being scanned; see [`RowScan::table`].
-pub struct TableScan<'s> {
-    owner: &'s mut RowScan,
-    fr: FileReport,
-    acc: Acc,
-    key_idx: Option<usize>,
-    named: usize,
+/// A [`RowScan`]'s shared part, for scanning chunks on other threads
+/// (cheap to clone, `Send` and `Sync`); see [`RowScan::context`].
+#[derive(Clone)]
+pub struct RowContext {
+    shared: Arc<Shared>,
 }
 
-impl std::fmt::Debug for TableScan<'_> {
+impl std::fmt::Debug for RowContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TableScan")
-            .field("path", &self.fr.path)
-            .field("records", &self.acc.records)
+        f.debug_struct("RowContext")
+            .field("subject_key", &self.shared.subject_key)
             .finish_non_exhaustive()
     }
 }
 
-impl TableScan<'_> {
+impl RowContext {
+    /// An empty chunk of a table whose rows have these columns; further
+    /// chunks of the same table come from [`RowChunk::empty`].
+    pub fn table(&self, columns: &[String]) -> RowChunk {
+        let names: Vec<Option<String>> = columns
+            .iter()
+            .take(MAX_FIELDS)
+            .map(|c| Some(c.clone()))
+            .collect();
+        let key_idx = self
+            .shared
+            .subject_key
+            .as_deref()
+            .and_then(|k| columns.iter().position(|c| c == k));
+        RowChunk::new(Arc::new(Layout {
+            shared: self.shared.clone(),
+            names,
+            key_idx,
+        }))
+    }
+}
+
+/// A table's columns and its run: what every chunk of it starts from.
+struct Layout {
+    shared: Arc<Shared>,
+    names: Vec<Option<String>>,
+    key_idx: Option<usize>,
+}
+
+/// Consecutive rows of one table scanned into counters and keyed hashes
+/// (never values): a chunk scanned on its own thread, or the whole table
+/// once its chunks are appended in order. `Send`, so chunks can be scanned
+/// on worker threads and joined on another.
+pub struct RowChunk {
+    layout: Arc<Layout>,
+    acc: Acc,
+    bytes: u64,
+}
+
+impl std::fmt::Debug for RowChunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowChunk")
+            .field("records", &self.acc.records)
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowChunk {
+    fn new(layout: Arc<Layout>) -> RowChunk {
+        let mut acc = Acc::with_names(&layout.names);
+        acc.key_seen = layout.key_idx.is_some();
+        acc.sample_cap = layout.shared.samples;
+        RowChunk {
+            layout,
+            acc,
+            bytes: 0,
+        }
+    }
+
+    /// A new empty chunk of the same table (same columns, same run).
+    pub fn empty(&self) -> RowChunk {
+        RowChunk::new(self.layout.clone())
+    }
+
     /// Scans one row: its cells in column order, `None` for NULL (or a
     /// value not scanned, such as binary). Cells past the named columns
     /// become `column_N` fields.
     pub fn row<'v, I: IntoIterator<Item = Option<&'v [u8]>>>(&mut self, cells: I) {
-        let o = &*self.owner;
-        let ctx = Ctx {
-            hasher: &o.hasher,
-            auto_seen: &o.auto_seen,
-            subject_key: o.subject_key.as_deref(),
-            samples: o.samples,
-        };
+        let l = &*self.layout;
+        let ctx = l.shared.ctx();
+        let named = l.names.len();
         let mut r = Rec::default();
         for (i, v) in cells.into_iter().enumerate() {
             let Some(v) = v else { continue };
-            self.fr.bytes += v.len() as u64;
-            let idx = if i < self.named {
+            self.bytes += v.len() as u64;
+            let idx = if i < named {
                 i
             } else if i >= MAX_FIELDS {
                 self.acc.field(Some(OTHER_FIELDS))
@@ -134,31 +256,77 @@ impl TableScan<'_> {
                 &mut self.acc.fields[idx],
                 v,
                 true,
-                self.key_idx == Some(i),
+                l.key_idx == Some(i),
                 &mut r,
             );
         }
         self.acc.end_record(r, &ctx);
     }
 
-    /// Rows scanned so far.
+    /// Rows scanned (or appended) so far.
     pub fn records(&self) -> u64 {
         self.acc.records
     }
 
+    /// Appends `later`, the rows that follow these: the result is what
+    /// scanning both one after the other into one chunk gives. A chunk of
+    /// another table or run is not appended (its counts would be
+    /// misread) but recorded as an error of the report.
+    pub fn append(&mut self, later: RowChunk) {
+        if !Arc::ptr_eq(&self.layout, &later.layout) {
+            self.acc.errors.push(err(
+                "",
+                None,
+                "internal: rows of another table were left out".into(),
+            ));
+            return;
+        }
+        let acc = std::mem::take(&mut self.acc);
+        self.acc = acc.merge(later.acc);
+        self.bytes += later.bytes;
+    }
+}
+
+/// One table being scanned row by row; see [`RowScan::table`].
+pub struct TableScan<'s> {
+    owner: &'s mut RowScan,
+    path: String,
+    format: String,
+    chunk: RowChunk,
+}
+
+impl std::fmt::Debug for TableScan<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableScan")
+            .field("path", &self.path)
+            .field("records", &self.chunk.records())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TableScan<'_> {
+    /// Scans one row: its cells in column order, `None` for NULL (or a
+    /// value not scanned, such as binary). Cells past the named columns
+    /// become `column_N` fields.
+    pub fn row<'v, I: IntoIterator<Item = Option<&'v [u8]>>>(&mut self, cells: I) {
+        self.chunk.row(cells);
+    }
+
+    /// Rows scanned so far.
+    pub fn records(&self) -> u64 {
+        self.chunk.records()
+    }
+
     /// Ends the table: adds its entry, with `table` (rows read out of how
     /// many) when given, to the report.
-    pub fn finish(mut self, table: Option<TableInfo>) {
-        let samples = self.owner.samples;
-        self.fr.records = self.acc.records;
-        self.fr.fields = self
-            .acc
-            .fields
-            .iter_mut()
-            .map(|f| merge::field_report(f, samples))
-            .collect::<Vec<FieldReport>>();
-        self.fr.table = table;
-        self.owner.results.push((self.fr, self.acc));
+    pub fn finish(self, table: Option<TableInfo>) {
+        let TableScan {
+            owner,
+            path,
+            format,
+            chunk,
+        } = self;
+        owner.add_table(&path, &format, chunk, table);
     }
 }
 
@@ -231,5 +399,154 @@ mod tests {
         assert_eq!(f.records, 4);
         assert_eq!(f.fields[1].kinds.get("cn_mobile"), Some(&3));
         assert_eq!(f.fields[2].field.as_deref(), Some("column_3"));
+    }
+
+    /// Rows of the synthetic corpus, NULL for empty cells; from row 1,500
+    /// on, every third row has two cells past the columns (a mobile and a
+    /// word), so `column_N` fields first appear in a later chunk.
+    fn rows_with_extras(n: usize) -> (Vec<String>, Vec<Vec<Option<String>>>) {
+        let (csv, _) = crate::corpus::csv_bytes(n, 23);
+        let mut rdr = ::csv::Reader::from_reader(&csv[..]);
+        let cols: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+        let rows = rdr
+            .records()
+            .enumerate()
+            .map(|(i, rec)| {
+                let mut r: Vec<Option<String>> = rec
+                    .unwrap()
+                    .iter()
+                    .map(|c| (!c.is_empty()).then(|| c.to_string()))
+                    .collect();
+                if i >= 1_500 && i % 3 == 0 {
+                    r.push(Some(format!("139{:08}", i)));
+                    r.push(Some("note".into()));
+                }
+                r
+            })
+            .collect();
+        (cols, rows)
+    }
+
+    fn cells(r: &[Option<String>]) -> impl Iterator<Item = Option<&[u8]>> {
+        r.iter().map(|c| c.as_deref().map(str::as_bytes))
+    }
+
+    /// Two tables (the second holds the first's last 1,000 rows again, so
+    /// individuals overlap) scanned row by row: the reference.
+    fn row_by_row(opts: &ScanOptions, cols: &[String], rows: &[Vec<Option<String>>]) -> String {
+        let mut scan = RowScan::new(opts);
+        for (name, part) in [("db#a", rows), ("db#b", &rows[rows.len() - 1_000..])] {
+            let mut t = scan.table(name, "table", cols);
+            for r in part {
+                t.row(cells(r));
+            }
+            t.finish(Some(TableInfo {
+                rows_read: part.len() as u64,
+                ..Default::default()
+            }));
+        }
+        serde_json::to_string(&scan.finish()).unwrap()
+    }
+
+    /// The same tables cut into chunks of `size` rows, each scanned on a
+    /// thread of its own, finished in reverse order, appended in row order.
+    fn chunked(
+        opts: &ScanOptions,
+        cols: &[String],
+        rows: &[Vec<Option<String>>],
+        size: usize,
+    ) -> String {
+        let mut scan = RowScan::new(opts);
+        let ctx = scan.context();
+        for (name, part) in [("db#a", rows), ("db#b", &rows[rows.len() - 1_000..])] {
+            let template = ctx.table(cols);
+            let mut done: Vec<(usize, RowChunk)> = std::thread::scope(|s| {
+                let handles: Vec<_> = part
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(i, rs)| {
+                        let mut c = template.empty();
+                        s.spawn(move || {
+                            for r in rs {
+                                c.row(cells(r));
+                            }
+                            (i, c)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .rev()
+                    .map(|h| h.join().unwrap())
+                    .collect()
+            });
+            done.sort_by_key(|(i, _)| *i);
+            let mut table = template;
+            for (_, c) in done {
+                table.append(c);
+            }
+            assert_eq!(table.records(), part.len() as u64);
+            scan.add_table(
+                name,
+                "table",
+                table,
+                Some(TableInfo {
+                    rows_read: part.len() as u64,
+                    ..Default::default()
+                }),
+            );
+        }
+        serde_json::to_string(&scan.finish()).unwrap()
+    }
+
+    /// Chunks scanned on other threads and appended in order report what
+    /// one row-by-row pass reports, byte for byte: samples, fields past the
+    /// columns, distinct individuals over both tables, by automatic kind
+    /// and by a subject key column.
+    #[test]
+    fn chunks_on_threads_report_what_row_by_row_reports() {
+        let (cols, rows) = rows_with_extras(3_000);
+        for opts in [
+            ScanOptions {
+                samples: 3,
+                ..Default::default()
+            },
+            ScanOptions {
+                subject_key: Some("id_no".into()),
+                samples: 1,
+                ..Default::default()
+            },
+        ] {
+            let one = row_by_row(&opts, &cols, &rows);
+            assert!(one.contains("column_"), "{one}");
+            for size in [1, 7, 512, 4_096] {
+                assert_eq!(one, chunked(&opts, &cols, &rows, size), "chunks of {size}");
+            }
+        }
+    }
+
+    /// A chunk of another table or another run is not counted, and the
+    /// report says so.
+    #[test]
+    fn chunks_of_another_table_or_run_are_left_out_with_an_error() {
+        let opts = ScanOptions::default();
+        let mut scan = RowScan::new(&opts);
+        let cols = ["mobile".to_string()];
+        let mut a = scan.context().table(&cols);
+        let mut b = scan.context().table(&cols);
+        a.row([Some(&b"13812345678"[..])]);
+        b.row([Some(&b"13912345678"[..])]);
+        a.append(b);
+        assert_eq!(a.records(), 1);
+        scan.add_table("db#a", "table", a, None);
+        let mut other = RowScan::new(&opts).context().table(&cols);
+        other.row([Some(&b"13712345678"[..])]);
+        scan.add_table("db#other", "table", other, None);
+        let r = scan.finish();
+        assert_eq!(r.files.len(), 1);
+        assert_eq!(r.individuals.distinct, 1);
+        let msgs: Vec<&str> = r.errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("another table")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("another run")), "{msgs:?}");
     }
 }
