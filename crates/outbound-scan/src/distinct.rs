@@ -72,6 +72,27 @@ impl DistinctSet {
         self.compact();
         self.sorted.len()
     }
+
+    /// Number of distinct values in this set or `other` (neither changes
+    /// but for compaction): one walk over both sorted vectors.
+    pub fn union_len(&mut self, other: &mut DistinctSet) -> usize {
+        self.compact();
+        other.compact();
+        let (a, b) = (&self.sorted, &other.sorted);
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            n += 1;
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n + (a.len() - i) + (b.len() - j)
+    }
 }
 
 fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
@@ -128,5 +149,31 @@ mod tests {
         a.merge(b);
         assert_eq!(a.len(), reference.len());
         assert!(DistinctSet::default().is_empty());
+    }
+
+    #[test]
+    fn union_counts_each_value_once() {
+        let mut a = DistinctSet::default();
+        let mut b = DistinctSet::default();
+        let mut reference = std::collections::HashSet::new();
+        let mut x = 7u64;
+        for i in 0..200_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = x % 120_000;
+            if i % 3 == 0 {
+                b.insert(v)
+            } else {
+                a.insert(v)
+            }
+            reference.insert(v);
+        }
+        assert_eq!(a.union_len(&mut b), reference.len());
+        assert_eq!(b.union_len(&mut a), reference.len());
+        let mut empty = DistinctSet::default();
+        let n = a.len();
+        assert_eq!(a.union_len(&mut empty), n);
+        assert_eq!(empty.union_len(&mut a), n);
     }
 }

@@ -15,25 +15,52 @@ type IdSet = crate::distinct::DistinctSet;
 /// Exact distinct-subject sets: 64-bit keyed SipHash values.
 #[derive(Default)]
 pub(super) struct Subjects {
-    key: IdSet,
-    key_sensitive: IdSet,
-    auto: [IdSet; 3],
-    auto_sensitive: [IdSet; 3],
+    key: Split,
+    auto: [Split; 3],
 }
 
 impl Subjects {
     fn merge(&mut self, o: Subjects) {
-        fn m(a: &mut IdSet, b: IdSet) {
+        self.key.merge(o.key);
+        for (a, b) in self.auto.iter_mut().zip(o.auto) {
             a.merge(b);
         }
-        m(&mut self.key, o.key);
-        m(&mut self.key_sensitive, o.key_sensitive);
-        for (a, b) in self.auto.iter_mut().zip(o.auto) {
-            m(a, b);
+    }
+}
+
+/// The subjects of one key, split by whether their record held sensitive
+/// data: each record's hash goes into one set, not two, so a file where
+/// every record is sensitive (a resident ID is) sorts its hashes once.
+/// Everyone is the union, the sensitive ones the second set.
+#[derive(Default)]
+struct Split {
+    plain: IdSet,
+    sensitive: IdSet,
+}
+
+impl Split {
+    #[inline]
+    fn insert(&mut self, h: u64, sensitive: bool) {
+        if sensitive {
+            self.sensitive.insert(h);
+        } else {
+            self.plain.insert(h);
         }
-        for (a, b) in self.auto_sensitive.iter_mut().zip(o.auto_sensitive) {
-            m(a, b);
-        }
+    }
+
+    fn merge(&mut self, o: Split) {
+        self.plain.merge(o.plain);
+        self.sensitive.merge(o.sensitive);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.plain.is_empty() && self.sensitive.is_empty()
+    }
+
+    /// (everyone, those with sensitive data)
+    fn counts(&mut self) -> (u64, u64) {
+        let all = self.plain.union_len(&mut self.sensitive);
+        (all as u64, self.sensitive.len() as u64)
     }
 }
 
@@ -169,20 +196,14 @@ impl Acc {
     pub(super) fn end_record(&mut self, r: Rec, ctx: &Ctx<'_>) {
         self.records += 1;
         if let Some(h) = r.key {
-            self.subjects.key.insert(h);
-            if r.sensitive {
-                self.subjects.key_sensitive.insert(h);
-            }
+            self.subjects.key.insert(h, r.sensitive);
         }
         for (slot, h) in r.auto.iter().enumerate() {
             if let Some(h) = *h {
                 if !ctx.auto_seen[slot].load(Ordering::Relaxed) {
                     ctx.auto_seen[slot].store(true, Ordering::Relaxed);
                 }
-                self.subjects.auto[slot].insert(h);
-                if r.sensitive {
-                    self.subjects.auto_sensitive[slot].insert(h);
-                }
+                self.subjects.auto[slot].insert(h, r.sensitive);
             }
         }
     }
@@ -261,20 +282,24 @@ pub(super) fn report(
                     ..Default::default()
                 });
             }
+            let (distinct, sensitive) = subjects.key.counts();
             Individuals {
                 key: Some(key.to_string()),
-                distinct: subjects.key.len() as u64,
-                sensitive: subjects.key_sensitive.len() as u64,
+                distinct,
+                sensitive,
             }
         }
-        None => (0..3)
-            .find(|&s| !subjects.auto[s].is_empty())
-            .map(|s| Individuals {
-                key: Some(AUTO_KINDS[s].as_str().to_string()),
-                distinct: subjects.auto[s].len() as u64,
-                sensitive: subjects.auto_sensitive[s].len() as u64,
-            })
-            .unwrap_or_default(),
+        None => match (0..3).find(|&s| !subjects.auto[s].is_empty()) {
+            Some(s) => {
+                let (distinct, sensitive) = subjects.auto[s].counts();
+                Individuals {
+                    key: Some(AUTO_KINDS[s].as_str().to_string()),
+                    distinct,
+                    sensitive,
+                }
+            }
+            None => Individuals::default(),
+        },
     };
     report.errors = errors;
     report
