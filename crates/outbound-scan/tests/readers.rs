@@ -288,6 +288,34 @@ fn huge_line_is_bounded_and_scanned() {
 }
 
 #[test]
+fn a_person_seen_with_and_without_sensitive_data_counts_once() {
+    // Automatic key (mobile): 138… once plain and once with a card, 139…
+    // plain only, 137… with a card only, in separate batches too.
+    let d = tmpdir();
+    let mut csv = String::from("mobile,card\n13812345678,\n13912345678,\n");
+    for _ in 0..5000 {
+        csv.push_str("13912345678,\n");
+    }
+    csv.push_str("13812345678,4111111111111111\n13712345678,4111111111111111\n");
+    let p = write(&d, "m.csv", csv.as_bytes());
+    let r = scan_paths(&[p], &ScanOptions::default());
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_mobile"));
+    assert_eq!((r.individuals.distinct, r.individuals.sensitive), (3, 2));
+    // With a subject key.
+    let p = write(
+        &d,
+        "k.csv",
+        b"uid,card\nu1,\nu2,\nu1,4111111111111111\nu3,4111111111111111\nu3,\n",
+    );
+    let opts = ScanOptions {
+        subject_key: Some("uid".into()),
+        ..Default::default()
+    };
+    let r = scan_paths(&[p], &opts);
+    assert_eq!((r.individuals.distinct, r.individuals.sensitive), (3, 2));
+}
+
+#[test]
 fn subject_key_samples_and_no_raw_values_in_json() {
     let d = tmpdir();
     let p = write(
