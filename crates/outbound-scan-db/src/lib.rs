@@ -34,8 +34,10 @@
 //!   query, which can be expensive; otherwise views are listed in the
 //!   report's `skipped`.
 //! - **Parallel, same report.** Up to `scan.threads` tables are read at
-//!   once, each on its own read-only connection; the report is identical
-//!   to a one-thread run (see `pipeline`).
+//!   once, each on its own read-only connection, and their rows are
+//!   scanned in chunks on `scan.threads` more threads (reading and
+//!   scanning overlap, even within one table); the report is identical to
+//!   a one-thread run (see `pipeline`).
 //! - **No values out.** Only counters leave the scanner (masked samples
 //!   only when asked). Connection strings are shown as
 //!   `postgres://host:port/db`: the user's password never appears in the

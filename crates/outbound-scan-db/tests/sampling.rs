@@ -268,22 +268,42 @@ fn sqlite_threads_give_the_same_report_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("threads.db");
     make_db(&db);
-    let with = |threads: usize, sample: Sample| DbScanOptions {
-        views: true,
-        sample,
-        sample_rows: 2_000,
-        scan: ScanOptions {
-            samples: 2,
-            threads: Some(threads),
-            ..Default::default()
-        },
-        ..opts(&[])
-    };
-    for sample in [Sample::Random, Sample::First] {
-        let one = json(&scan_databases(&[sqlite(&db)], &with(1, sample)).unwrap());
-        for n in [2, 3, 8] {
-            let many = json(&scan_databases(&[sqlite(&db)], &with(n, sample)).unwrap());
-            assert_eq!(one, many, "{n} threads, {sample:?}");
+    for (full, key) in [(false, None), (true, None), (true, Some("mobile"))] {
+        let with = |threads: usize, sample: Sample| DbScanOptions {
+            views: true,
+            sample,
+            sample_rows: 2_000,
+            full,
+            scan: ScanOptions {
+                samples: 2,
+                threads: Some(threads),
+                subject_key: key.map(String::from),
+                ..Default::default()
+            },
+            ..opts(&[])
+        };
+        for sample in [Sample::Random, Sample::First] {
+            let one = scan_databases(&[sqlite(&db)], &with(1, sample)).unwrap();
+            if full {
+                // Read whole: `events` spans many chunks, and its only
+                // mobiles (and so its samples) are in its last ones.
+                let e = entry(&one, "events");
+                assert_eq!(e.records, ROWS);
+                assert_eq!(mobiles(e), ROWS - LATE);
+                let m = e
+                    .fields
+                    .iter()
+                    .find(|f| f.field.as_deref() == Some("mobile"));
+                assert_eq!(m.unwrap().samples.len(), 2);
+            }
+            let one = json(&one);
+            for n in [2, 3, 4, 8] {
+                let many = json(&scan_databases(&[sqlite(&db)], &with(n, sample)).unwrap());
+                assert_eq!(
+                    one, many,
+                    "{n} threads, {sample:?}, full {full}, key {key:?}"
+                );
+            }
         }
     }
 }
@@ -537,22 +557,36 @@ fn postgres_views_only_with_views() {
 fn postgres_threads_give_the_same_report_byte_for_byte() {
     let Some(url) = pg_url() else { return };
     let s = PgSchema::new(&url);
-    let with = |threads: usize, sample: Sample| DbScanOptions {
-        views: true,
-        sample,
-        sample_rows: 2_000,
-        scan: ScanOptions {
-            samples: 2,
-            threads: Some(threads),
-            ..Default::default()
-        },
-        ..s.opts()
-    };
-    for sample in [Sample::Random, Sample::First] {
-        let one = json(&scan_databases(std::slice::from_ref(&url), &with(1, sample)).unwrap());
-        for n in [2, 4] {
-            let many = json(&scan_databases(std::slice::from_ref(&url), &with(n, sample)).unwrap());
-            assert_eq!(one, many, "{n} threads, {sample:?}");
+    for (full, key) in [(false, None), (true, None), (true, Some("mobile"))] {
+        let with = |threads: usize, sample: Sample| DbScanOptions {
+            views: true,
+            sample,
+            sample_rows: 2_000,
+            full,
+            scan: ScanOptions {
+                samples: 2,
+                threads: Some(threads),
+                subject_key: key.map(String::from),
+                ..Default::default()
+            },
+            ..s.opts()
+        };
+        for sample in [Sample::Random, Sample::First] {
+            let one = scan_databases(std::slice::from_ref(&url), &with(1, sample)).unwrap();
+            if full {
+                let e = s.table(&one, "events");
+                assert_eq!(e.records, ROWS);
+                assert_eq!(mobiles(e), ROWS - LATE);
+            }
+            let one = json(&one);
+            for n in [2, 3, 4, 8] {
+                let many =
+                    json(&scan_databases(std::slice::from_ref(&url), &with(n, sample)).unwrap());
+                assert_eq!(
+                    one, many,
+                    "{n} threads, {sample:?}, full {full}, key {key:?}"
+                );
+            }
         }
     }
     // No password in the report, whatever the number of readers.
@@ -560,6 +594,13 @@ fn postgres_threads_give_the_same_report_byte_for_byte() {
     let (user, rest) = rest.split_once('@').unwrap();
     let secret = "Pw-77ab-threads-not-shown";
     let with_pw = format!("{scheme}://{user}:{secret}@{rest}");
-    let r = scan_databases(std::slice::from_ref(&with_pw), &with(4, Sample::Random)).unwrap();
+    let o = DbScanOptions {
+        scan: ScanOptions {
+            threads: Some(4),
+            ..Default::default()
+        },
+        ..s.opts()
+    };
+    let r = scan_databases(std::slice::from_ref(&with_pw), &o).unwrap();
     assert!(!json(&r).contains(secret));
 }
