@@ -446,11 +446,15 @@ fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx
     let mut acc = iter
         .par_bridge()
         .map(|b| {
-            if json {
+            let acc = if json {
                 jsonl::jsonl_batch(&b, path, ctx, max)
             } else {
                 text::text_batch(&b, ctx)
+            };
+            if let Ok(mut g) = batches.lock() {
+                g.give_back(b.data);
             }
+            acc
         })
         .reduce(Acc::default, Acc::merge);
     if let Ok(mut g) = batches.lock()
