@@ -68,6 +68,27 @@ fn fast_and_plain_paths_agree_on_the_corpora() {
     }
 }
 
+#[test]
+fn a_character_cut_by_a_delimiter_is_invalid_on_both_paths() {
+    // `\xe4` ends one field and `\xb8\x80` starts the next: each field is
+    // invalid UTF-8, though the two joined are a valid character (张 is
+    // E5 BC A0; 一 is E4 B8 80). Plain lines, a quoted line (csv-core on
+    // both paths) and one whose quoting is simple.
+    let dir = tempfile::tempdir().unwrap();
+    let data = b"a,b\nx\xe4,\xb8\x80y\n\"x\"\"\xe4\",\xb8\x80\nok,ok\n\"x\xe4\",\xb8\x80\n";
+    let p = write(dir.path(), "cut.csv", data);
+    same(std::slice::from_ref(&p)).unwrap();
+    set_plain_path(None);
+    let r = scan_paths(&[p], &ScanOptions::default());
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.message.contains("invalid UTF-8"))
+        .expect("invalid UTF-8 reported");
+    assert!(e.message.contains("in 3 line(s)"), "{}", e.message);
+    assert_eq!(e.line, Some(2));
+}
+
 fn csv_bytes() -> impl Strategy<Value = Vec<u8>> {
     let piece = prop_oneof![
         Just(b"name,id,mobile,email,note\n".to_vec()),
@@ -77,8 +98,13 @@ fn csv_bytes() -> impl Strategy<Value = Vec<u8>> {
         Just(b"4111111111111111".to_vec()),
         Just("张伟".as_bytes().to_vec()),
         Just(b"\"a,\"\"b\"\"\"".to_vec()),
+        Just(b"\"13812345678,x\"".to_vec()),
+        Just(b"\xe4".to_vec()),
+        Just(b"\xb8\x80".to_vec()),
         prop::collection::vec(
-            prop::sample::select(b"0123456789,,\n\n\r\"@ .:-#\tab\xef\xbb\xbf\xff".to_vec()),
+            prop::sample::select(
+                b"0123456789,,\n\n\r\"@ .:-#\tab\xef\xbb\xbf\xff\xe4\x80".to_vec()
+            ),
             1..8
         ),
     ];

@@ -50,6 +50,14 @@ impl FlatBatch {
         self.recs.get(r + 1).map_or(self.spans.len(), |x| x.1) - self.recs[r].1
     }
 
+    /// Whether some non-empty field starts with a UTF-8 continuation byte
+    /// (so it is invalid alone even if the batch is valid as a whole).
+    pub(crate) fn cuts_a_character(&self) -> bool {
+        self.spans
+            .iter()
+            .any(|&(a, e)| a < e && self.data[a] & 0xC0 == 0x80)
+    }
+
     /// (line, iterator over fields)
     pub(crate) fn record(&self, r: usize) -> (u64, impl Iterator<Item = &[u8]> + Clone) {
         let (_, first, line) = self.recs[r];
@@ -483,7 +491,10 @@ pub(super) fn scan_csv(
         let mut acc = Acc::with_names(&names);
         acc.key_seen = key_idx.is_some();
         acc.sample_cap = ctx.samples;
-        let bad = !super::is_utf8(&batch.data);
+        // The batch at once, and field by field only if that fails. A
+        // valid batch can still hold an invalid field: one that starts
+        // inside a character (fields parsed by csv-core lie end to end).
+        let bad = !super::is_utf8(&batch.data) || batch.cuts_a_character();
         for ri in 0..batch.recs.len() {
             let (line, fields) = batch.record(ri);
             let line = Some(line);
