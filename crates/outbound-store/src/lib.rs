@@ -16,6 +16,7 @@ pub mod cosign;
 mod counted;
 pub mod deliveries;
 pub mod entry_kinds;
+mod fingerprint;
 mod group;
 pub mod incidents;
 pub mod keys;

@@ -29,6 +29,13 @@ pub struct Store {
     pub location: String,
     /// Audit appends waiting for a group commit.
     pub(crate) group: crate::group::Queue,
+    /// The fingerprint of the state this process last appended to the log
+    /// on, with the key that signed it (see `fingerprint.rs`).
+    pub(crate) verified: std::sync::Mutex<Option<crate::fingerprint::Verified>>,
+    /// The statement that reads the fingerprint, built on first use.
+    pub(crate) fingerprint_sql: std::sync::OnceLock<String>,
+    /// Audit appends that ran the full check (for tests: the fingerprint is used).
+    pub(crate) full_checks: std::sync::atomic::AtomicU64,
 }
 
 /// Outside any runtime (the CLI), the pool is closed cleanly and the runtime
@@ -153,6 +160,9 @@ impl Store {
             backend,
             location: shown,
             group: Default::default(),
+            verified: Default::default(),
+            fingerprint_sql: Default::default(),
+            full_checks: Default::default(),
         };
         if backend == Backend::Sqlite {
             for pragma in [

@@ -2,6 +2,7 @@
 //! signed heads and bundles, tamper detection, and the store on both backends.
 
 mod accounts;
+mod append_cache;
 mod audit_group;
 mod c2sp;
 mod complaints;

@@ -206,7 +206,7 @@ fn reopened_route_is_detected_and_refused(s: &Store, k: &Keys) {
 }
 
 /// A history that writes every table.
-fn history(s: &Store, k: &Keys) {
+pub(crate) fn history(s: &Store, k: &Keys) {
     let h = |id: &str| k.subject_hash(id.as_bytes());
     s.record_batch(
         k,
@@ -244,13 +244,13 @@ fn history(s: &Store, k: &Keys) {
 }
 
 /// What an adversary does to one table, and whether the gate must refuse afterwards.
-struct Case {
-    what: &'static str,
-    sql: fn(&Store) -> String,
+pub(crate) struct Case {
+    pub(crate) what: &'static str,
+    pub(crate) sql: fn(&Store) -> String,
     refused: bool,
 }
 
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     fn c(what: &'static str, sql: fn(&Store) -> String, refused: bool) -> Case {
         Case { what, sql, refused }
     }

@@ -77,7 +77,8 @@ pub(crate) async fn append(
     kind: &str,
     body: serde_json::Value,
 ) -> Result<(u64, SignedTreeHead), StoreError> {
-    append_ready(tx, keys, vec![prepare(kind, body)?]).await
+    let (first, head, _) = append_ready(tx, keys, vec![prepare(kind, body)?], None).await?;
+    Ok((first, head))
 }
 
 /// An entry checked for appending: a registered kind and an object body that
@@ -127,19 +128,28 @@ const INSERT_ROWS: usize = 1000;
 /// (which has run [`crate::state::check`]). Returns the first entry's index and
 /// the head. The tree state and the ledger's root are read once, the rows
 /// written by multi-row INSERTs: a group of n entries costs one signature, not n.
+/// `known`: the tree and the ledger's root when the caller knows them (the
+/// state this process left, found unchanged: `fingerprint.rs`), else read.
+/// Returns the tree after the entries too.
 pub(crate) async fn append_ready(
     tx: &mut Transaction<'static, Any>,
     keys: &Keys,
     entries: Vec<Ready>,
-) -> Result<(u64, SignedTreeHead), StoreError> {
+    known: Option<(CompactTree, String)>,
+) -> Result<(u64, SignedTreeHead, (CompactTree, String)), StoreError> {
     if entries.is_empty() {
         return Err(crate::invalid("an append needs at least one audit entry"));
     }
     let (at, ms) = now();
-    let mut tree = crate::state::load_tree(tx)
-        .await?
-        .map_or_else(CompactTree::new, |t| t.tree);
-    let ledger = hex::encode(crate::state::root(&crate::state::stored(tx).await?));
+    let (mut tree, ledger) = match known {
+        Some(k) => k,
+        None => (
+            crate::state::load_tree(tx)
+                .await?
+                .map_or_else(CompactTree::new, |t| t.tree),
+            hex::encode(crate::state::root(&crate::state::stored(tx).await?)),
+        ),
+    };
     let first = tree.size();
     let mut rows = Vec::with_capacity(entries.len());
     let mut path = Vec::new();
@@ -197,7 +207,7 @@ pub(crate) async fn append_ready(
         .execute(&mut **tx)
         .await?;
     crate::state::save_tree(tx, &tree, &path).await?;
-    Ok((first, head))
+    Ok((first, head, (tree, ledger)))
 }
 
 /// The leaf hash of an entry: `leaf_hash(canonical(index, at, kind, body))`,
@@ -332,11 +342,37 @@ impl Store {
         self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
-            crate::state::check(&mut tx, keys).await?;
-            let r = append_ready(&mut tx, keys, entries).await?;
+            // The full check, unless the store is exactly as this process
+            // left it after its last append (`fingerprint.rs`).
+            let sql = match self.fingerprint_sql.get() {
+                Some(sql) => sql.clone(),
+                None => {
+                    let sql = crate::fingerprint::statement(&mut tx).await?;
+                    self.fingerprint_sql.get_or_init(|| sql).clone()
+                }
+            };
+            let key = keys.verifying().to_bytes();
+            let before = crate::fingerprint::read(&mut tx, &sql).await?;
+            // Found unchanged: the tree and the ledger's root are the ones this process wrote.
+            let known = crate::fingerprint::verified(&self.verified, &key, &before);
+            if known.is_none() {
+                self.full_checks
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                crate::state::check(&mut tx, keys).await?;
+            }
+            let (first, head, state) = append_ready(&mut tx, keys, entries, known).await?;
+            let after = crate::fingerprint::read(&mut tx, &sql).await?;
             tx.commit().await?;
-            Ok(r)
+            crate::fingerprint::keep(&self.verified, key, after, state);
+            Ok((first, head))
         })
+    }
+
+    /// How many audit appends (groups) of this process ran the full check
+    /// rather than finding the store as this process left it; for tests.
+    #[doc(hidden)]
+    pub fn audit_full_checks(&self) -> u64 {
+        self.full_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Appends several entries in one transaction (one write to disk) and
