@@ -359,8 +359,11 @@ const POLICY_WORKERS: usize = 2;
 /// n`), and this thread counts and writes their results in batch order, so
 /// the output, the counts and the first error are the same as on one
 /// thread. Channels hold one batch each way per worker: memory stays a few
-/// MiB. What the copies found is added back into `policy` at the end; the
-/// first transform refusal is the earliest batch's.
+/// MiB. Buffers go back once used (read batches to the reader, pending
+/// batches to their worker) instead of fresh ones a batch: a fresh MiB
+/// costs a page fault and a zeroed page every 4 KiB. What the copies found
+/// is added back into `policy` at the end; the first transform refusal is
+/// the earliest batch's.
 fn parallel_csv<W: Write + ?Sized>(
     policy: &mut Policy,
     count: &mut crate::policy::Count<'_>,
@@ -374,19 +377,28 @@ fn parallel_csv<W: Write + ?Sized>(
         let mut to_workers = Vec::new();
         let mut from_workers = Vec::new();
         let mut handles = Vec::new();
+        // Used buffers on their way back: read batches to the reader,
+        // pending batches to the worker that filled them.
+        let (read_back, read_pool) = channel::<CsvBatch>();
+        let mut pending_back = Vec::new();
         for _ in 0..n {
             let (in_tx, in_rx) = sync_channel::<(usize, Result<CsvBatch, GateError>)>(1);
             let (out_tx, out_rx) = sync_channel::<Result<PendingBatch, GateError>>(1);
+            let (back_tx, pending_pool) = channel::<PendingBatch>();
             to_workers.push(in_tx);
             from_workers.push(out_rx);
+            pending_back.push(back_tx);
+            let read_back = read_back.clone();
             let mut mine = policy.clone();
             handles.push(scope.spawn(move || {
                 let mut rec = RecordState::default();
                 let mut refused_at: Option<usize> = None;
                 for (k, batch) in in_rx.iter() {
                     let result = batch.and_then(|b| {
-                        let mut p = PendingBatch::default();
-                        csv_policy(&mut mine, shape, &b, &mut rec, &mut p).map(|_| p)
+                        let mut p = pending_pool.try_recv().unwrap_or_default();
+                        let done = csv_policy(&mut mine, shape, &b, &mut rec, &mut p).map(|_| p);
+                        let _ = read_back.send(b);
+                        done
                     });
                     if refused_at.is_none() && mine.transform_refusal.is_some() {
                         refused_at = Some(k);
@@ -401,7 +413,7 @@ fn parallel_csv<W: Write + ?Sized>(
         }
         scope.spawn(move || {
             for k in 0.. {
-                let mut b = CsvBatch::default();
+                let mut b = read_pool.try_recv().unwrap_or_default();
                 let read = records
                     .read_batch(&mut b, CSV_BATCH_RECORDS, CSV_BATCH_BYTES)
                     .map_err(|e| record_error(e, name));
@@ -419,7 +431,12 @@ fn parallel_csv<W: Write + ?Sized>(
         let mut handle = || -> Result<(), GateError> {
             for k in 0.. {
                 match from_workers[k % n].recv() {
-                    Ok(p) => count.take(&p?, out, name)?,
+                    Ok(p) => {
+                        let p = p?;
+                        count.take(&p, out, name)?;
+                        // Back to its worker for a later batch (gone if the worker is).
+                        let _ = pending_back[k % n].send(p);
+                    }
                     // That worker got no batch `k`: the input has ended.
                     Err(_) => return Ok(()),
                 }

@@ -41,30 +41,100 @@ pub fn try_apply(
 
 /// The keyed pseudonym function: HMAC-SHA-256 under the token key of
 /// `outbound-pseudonym-v1\0` and the trimmed value, first 10 bytes in hex
-/// after `tok_`. Tokens already issued stay what they were: this only keeps
-/// the HMAC state keyed and the prefix absorbed, and clones it per value
-/// (two SHA-256 compressions saved per value, the output unchanged).
+/// after `tok_`. Tokens already issued stay what they were (a recipient
+/// joins on them across batches): this is the same HMAC, computed with
+/// less around it. The key's two pad blocks are compressed once; a value
+/// that fits one block with the prefix (up to 33 bytes: ids, phone numbers,
+/// most e-mail addresses) then costs exactly HMAC's two compressions on
+/// blocks built on the stack, without the generic HMAC's state copies and
+/// buffering (a third of the token's time, and the token was a tenth of the
+/// pass). Longer values take the generic HMAC with the prefix absorbed.
+/// Tested against the generic HMAC for every length from 0 to 200 bytes.
 #[derive(Clone)]
-pub(crate) struct Pseudonymiser(hmac::Hmac<sha2::Sha256>);
+pub(crate) struct Pseudonymiser {
+    /// The keyed HMAC with the prefix absorbed, for values longer than a block.
+    mac: hmac::Hmac<sha2::Sha256>,
+    /// The SHA-256 state after the key's inner pad block (`K ^ 0x36…`).
+    inner: [u32; 8],
+    /// The SHA-256 state after the key's outer pad block (`K ^ 0x5c…`).
+    outer: [u32; 8],
+}
+
+/// What every pseudonymised value is prefixed with under the HMAC.
+const PSEUDONYM_PREFIX: &[u8] = b"outbound-pseudonym-v1\0";
+
+/// SHA-256's initial state (FIPS 180-4, 5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
 
 impl Pseudonymiser {
     /// The pseudonym function under `token_key`.
     pub(crate) fn new(token_key: &[u8]) -> Self {
         let mut mac =
             hmac::Hmac::<sha2::Sha256>::new_from_slice(token_key).expect("any key length");
-        mac.update(b"outbound-pseudonym-v1\0");
-        Pseudonymiser(mac)
+        mac.update(PSEUDONYM_PREFIX);
+        // HMAC's key block (RFC 2104): the key, hashed first when longer
+        // than a block, padded with zeros.
+        let mut key = [0u8; 64];
+        if token_key.len() > 64 {
+            use sha2::Digest;
+            key[..32].copy_from_slice(&sha2::Sha256::digest(token_key));
+        } else {
+            key[..token_key.len()].copy_from_slice(token_key);
+        }
+        let pad = |byte: u8| {
+            let mut state = SHA256_IV;
+            sha2::block_api::compress256(&mut state, &[key.map(|k| k ^ byte)]);
+            state
+        };
+        Pseudonymiser {
+            mac,
+            inner: pad(0x36),
+            outer: pad(0x5c),
+        }
+    }
+
+    /// The first 10 bytes of the HMAC of the prefix and `value`.
+    fn digest10(&self, value: &[u8]) -> [u8; 10] {
+        let len = PSEUDONYM_PREFIX.len() + value.len();
+        let mut out = [0u8; 10];
+        // One block holds the message, the 0x80 byte and the 8-byte length.
+        if len > 55 {
+            let mut mac = self.mac.clone();
+            mac.update(value);
+            out.copy_from_slice(&mac.finalize().into_bytes()[..10]);
+            return out;
+        }
+        let mut block = [0u8; 64];
+        block[..PSEUDONYM_PREFIX.len()].copy_from_slice(PSEUDONYM_PREFIX);
+        block[PSEUDONYM_PREFIX.len()..len].copy_from_slice(value);
+        block[len] = 0x80;
+        // The inner hash has the pad block before the message.
+        block[56..].copy_from_slice(&((64 + len as u64) * 8).to_be_bytes());
+        let mut inner = self.inner;
+        sha2::block_api::compress256(&mut inner, &[block]);
+        let mut block = [0u8; 64];
+        for (i, w) in inner.iter().enumerate() {
+            block[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
+        }
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64 + 32u64) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        sha2::block_api::compress256(&mut outer, &[block]);
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = outer[i / 4].to_be_bytes()[i % 4];
+        }
+        out
     }
 
     /// The token of an already trimmed value.
     pub(crate) fn token(&self, trimmed: &str) -> String {
-        let mut mac = self.0.clone();
-        mac.update(trimmed.as_bytes());
-        let digest = mac.finalize().into_bytes();
+        let digest = self.digest10(trimmed.as_bytes());
         let mut s = String::with_capacity(24);
         s.push_str("tok_");
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        for &b in &digest[..10] {
+        for &b in &digest {
             s.push(HEX[usize::from(b >> 4)] as char);
             s.push(HEX[usize::from(b & 15)] as char);
         }
@@ -461,6 +531,32 @@ mod tests {
         let p = Pseudonymiser::new(b"k1");
         assert_eq!(p.token("C000123"), p.clone().token("C000123"));
         assert_eq!(p.token("C000123"), "tok_646079299cbf05a14ef3");
+    }
+
+    #[test]
+    fn the_one_block_path_is_the_generic_hmac() {
+        // Keys of the store's length, of a block, and longer than a block
+        // (hashed first); values of every length across the one-block limit.
+        for key in [
+            vec![7u8; 16],
+            vec![0x5a; 64],
+            (0..100u8).collect::<Vec<u8>>(),
+        ] {
+            let p = Pseudonymiser::new(&key);
+            for n in 0..=200usize {
+                let value: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+                let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+                mac.update(PSEUDONYM_PREFIX);
+                mac.update(value.as_bytes());
+                let want = hex::encode(&mac.finalize().into_bytes()[..10]);
+                assert_eq!(
+                    p.token(&value),
+                    format!("tok_{want}"),
+                    "key {} value {n}",
+                    key.len()
+                );
+            }
+        }
     }
 
     #[test]
