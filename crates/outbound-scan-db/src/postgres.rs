@@ -147,11 +147,13 @@ async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
 }
 
 impl Cells for PgRow {
+    /// The value's bytes as sent: every column is selected as `::text`
+    /// (binary ones as `NULL::text`) and the connection's client encoding
+    /// is UTF-8, so they are the text itself. Decoding as `&str` checked
+    /// the type and the UTF-8 of every cell again (a fifth of the CPU of a
+    /// full read); the scanner copes with invalid UTF-8 as in files anyway.
     fn cell(&self, i: usize) -> Option<&[u8]> {
-        self.try_get::<Option<&str>, _>(i)
-            .ok()
-            .flatten()
-            .map(str::as_bytes)
+        self.try_get_raw(i).ok()?.as_bytes().ok()
     }
 }
 
