@@ -301,7 +301,7 @@ fn csv_policy(
 ) -> Result<(), GateError> {
     let name = shape.name;
     p.clear();
-    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(shape.width);
+    let mut cells: Vec<Cell<'_>> = Vec::with_capacity(shape.width);
     // The batch's output, record after record, in the buffer it reuses.
     let mut w = csv::WriterBuilder::new()
         .delimiter(shape.delim)
@@ -332,14 +332,15 @@ fn csv_policy(
                 .map_err(|o| overflow(o, name, line))?;
             if shape.keep_col[i] {
                 cells.push(match out {
-                    Value::Keep => Cow::Borrowed(v),
-                    Value::New(s) => Cow::Owned(s),
-                    Value::Drop => Cow::Borrowed(""),
+                    Value::Keep => Cell::Text(Cow::Borrowed(v)),
+                    Value::New(s) => Cell::Text(Cow::Owned(s)),
+                    Value::Token(t) => Cell::Token(t),
+                    Value::Drop => Cell::Text(Cow::Borrowed("")),
                 });
             }
         }
         let from = w.get_ref().len();
-        w.write_record(cells.iter().map(|c| c.as_bytes()))
+        w.write_record(cells.iter().map(Cell::as_bytes))
             .and_then(|_| w.flush().map_err(csv::Error::from))
             .map_err(|e| GateError::Output(e.to_string()))?;
         policy.end_record(rec, line, (from, w.get_ref().len()), p);
@@ -348,6 +349,23 @@ fn csv_policy(
         .into_inner()
         .map_err(|e| GateError::Output(e.error().to_string()))?;
     Ok(())
+}
+
+/// A value as it leaves in a CSV record.
+enum Cell<'a> {
+    /// The value, or the text that replaces it.
+    Text(Cow<'a, str>),
+    /// A pseudonym.
+    Token([u8; 24]),
+}
+
+impl Cell<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Cell::Text(t) => t.as_bytes(),
+            Cell::Token(t) => t,
+        }
+    }
 }
 
 /// Workers for the policy half on two cores or more: it is most of the
@@ -642,6 +660,10 @@ fn leaf(
             Value::Drop => (true, None),
             Value::Keep => (false, None),
             Value::New(s) => (false, (s != *text).then_some(s)),
+            Value::Token(t) => {
+                let s: String = t.iter().map(|&b| char::from(b)).collect();
+                (false, (s != *text).then_some(s))
+            }
         }
     };
     if let Some(s) = new {

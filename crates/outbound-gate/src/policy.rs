@@ -323,6 +323,9 @@ pub(crate) enum Value {
     Keep,
     /// Write this text instead.
     New(String),
+    /// Write this pseudonym instead (ASCII): a token a record, without an
+    /// allocation for it.
+    Token([u8; 24]),
     /// Remove the value.
     Drop,
 }
@@ -619,6 +622,15 @@ impl Policy {
         bump(&mut column.transformed, || {
             format!("transformed values of field `{name}`")
         })?;
+        // What `apply_with` does for a pseudonym, the token kept on the stack.
+        if t == Transform::Pseudonymise && !v.trim().is_empty() {
+            let token = self.pseudonym.token_bytes(v.trim());
+            return Ok(if token == v.as_bytes() {
+                Value::Keep
+            } else {
+                Value::Token(token)
+            });
+        }
         Ok(match transform::apply_with(t, v, first, &self.pseudonym) {
             Ok(Some(s)) if s == v => Value::Keep,
             Ok(Some(s)) => Value::New(s),

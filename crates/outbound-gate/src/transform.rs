@@ -130,15 +130,22 @@ impl Pseudonymiser {
 
     /// The token of an already trimmed value.
     pub(crate) fn token(&self, trimmed: &str) -> String {
+        self.token_bytes(trimmed)
+            .iter()
+            .map(|&b| char::from(b))
+            .collect()
+    }
+
+    /// [`Pseudonymiser::token`] as its 24 ASCII bytes, without an allocation.
+    pub(crate) fn token_bytes(&self, trimmed: &str) -> [u8; 24] {
         let digest = self.digest10(trimmed.as_bytes());
-        let mut s = String::with_capacity(24);
-        s.push_str("tok_");
+        let mut t = *b"tok_00000000000000000000";
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        for &b in &digest {
-            s.push(HEX[usize::from(b >> 4)] as char);
-            s.push(HEX[usize::from(b & 15)] as char);
+        for (i, &b) in digest.iter().enumerate() {
+            t[4 + 2 * i] = HEX[usize::from(b >> 4)];
+            t[5 + 2 * i] = HEX[usize::from(b & 15)];
         }
-        s
+        t
     }
 }
 
