@@ -81,19 +81,28 @@ fn register_pages_and_validity_match_a_model(s: &Store, k: &Keys) {
     assert_eq!(set.len(), want.len());
     // The read's digest is the committed one: the batch records.
     let reg = s.consent_register("t", "2026-05-01").unwrap();
-    let r = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p0"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap();
+    let r = batch(s, k, &["p0"], &reg, false).unwrap();
     assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
     assert!(s.audit_verify(k).unwrap().problems.is_empty());
+}
+
+/// Records `names` for transfer `t` in 2026 under the consents read in `reg`.
+fn batch(
+    s: &Store,
+    k: &Keys,
+    names: &[&str],
+    reg: &outbound_store::ConsentRegister,
+    dry_run: bool,
+) -> Result<Recorded, StoreError> {
+    s.record_batch_consented(
+        k,
+        &record("t"),
+        2026,
+        &subjects(k, names, false),
+        Some(reg),
+        dry_run,
+        ok,
+    )
 }
 
 fn imported(s: &Store, k: &Keys) {
@@ -104,33 +113,13 @@ fn imported(s: &Store, k: &Keys) {
 fn register_read_once_records_and_counts(s: &Store, k: &Keys) {
     imported(s, k);
     let reg = s.consent_register("t", "2026-05-01").unwrap();
-    let r = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p0", "p5"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap();
+    let r = batch(s, k, &["p0", "p5"], &reg, false).unwrap();
     let Recorded::Committed { counts, .. } = r else {
         panic!("{r:?}")
     };
     assert_eq!(counts.new.individuals, 2);
     // The same register again: still the committed rows (a batch changes no consent).
-    let r = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p10"], false),
-            Some(&reg),
-            true,
-            ok,
-        )
-        .unwrap();
+    let r = batch(s, k, &["p10"], &reg, true).unwrap();
     assert!(matches!(r, Recorded::DryRun { .. }), "{r:?}");
 }
 
@@ -157,17 +146,7 @@ fn forged_row_kept_is_refused(s: &Store, k: &Keys) {
         "the read itself is not trusted"
     );
     let reg = s.consent_register("t", "2026-05-01").unwrap();
-    let e = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["forged"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap_err();
+    let e = batch(s, k, &["forged"], &reg, false).unwrap_err();
     assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
     assert!(
         e.to_string().contains("the consents of transfer \"t\""),
@@ -202,17 +181,7 @@ fn forged_row_removed_again_is_refused(s: &Store, k: &Keys) {
             blob(s, &k.subject_hash(b"forged"))
         ),
     );
-    let e = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["forged"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap_err();
+    let e = batch(s, k, &["forged"], &reg, false).unwrap_err();
     assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
     assert!(e.to_string().contains("run the gate again"), "{e}");
     assert_nothing_written(s, entries, "forged row removed again");
@@ -223,17 +192,7 @@ fn forged_row_removed_again_is_refused(s: &Store, k: &Keys) {
     );
     let mut reg = s.consent_register("t", "2026-05-01").unwrap();
     assert_eq!(reg.take_subjects().len(), 12, "the read sees the edit");
-    let e = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p2"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap_err();
+    let e = batch(s, k, &["p2"], &reg, false).unwrap_err();
     assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
     assert_nothing_written(s, entries, "edited row");
 }
@@ -244,50 +203,20 @@ fn import_since_the_read_is_a_conflict(s: &Store, k: &Keys) {
     s.consent_withdraw(k, k.subject_hash(b"p0"), Some("t"), "2026-04-01")
         .unwrap();
     let entries = s.audit_entries().unwrap().len();
-    let e = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p0"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap_err();
+    let e = batch(s, k, &["p0"], &reg, false).unwrap_err();
     assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
     assert_nothing_written(s, entries, "withdrawn since the read");
     // Read again: p0 no longer consents, and the batch records.
     let mut reg = s.consent_register("t", "2026-05-01").unwrap();
     assert!(!reg.take_subjects().contains(&k.subject_hash(b"p0")));
-    let r = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p5"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap();
+    let r = batch(s, k, &["p5"], &reg, false).unwrap();
     assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
 }
 
 fn register_of_another_transfer_is_refused(s: &Store, k: &Keys) {
     imported(s, k);
     let reg = s.consent_register("u", "2026-05-01").unwrap();
-    let e = s
-        .record_batch_consented(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p0"], false),
-            Some(&reg),
-            false,
-            ok,
-        )
-        .unwrap_err();
+    let e = batch(s, k, &["p0"], &reg, false).unwrap_err();
     assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
 }
 
