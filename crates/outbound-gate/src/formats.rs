@@ -255,6 +255,7 @@ fn process_csv<W: Write + ?Sized>(
         keep_col: &keep_col,
         cols: &cols,
         name,
+        keys: count.keys,
     };
     if two_cores() {
         return parallel_csv(policy, count, records, &shape, out);
@@ -280,13 +281,15 @@ fn process_csv<W: Write + ?Sized>(
 }
 
 /// What every CSV record of an input shares: its width, delimiter, which
-/// columns leave, their columns in the policy, and the input's name.
+/// columns leave, their columns in the policy, the input's name, and the
+/// keys its subjects are hashed with.
 struct Shape<'s> {
     width: usize,
     delim: u8,
     keep_col: &'s [bool],
     cols: &'s [usize],
     name: &'s str,
+    keys: &'s outbound_store::Keys,
 }
 
 /// The policy half over one batch of CSV records: every value scanned,
@@ -342,6 +345,9 @@ fn csv_policy(
         let to = p.out.len();
         policy.end_record(rec, line, (from, to), p);
     }
+    // The subjects' keyed hashes here, on the policy workers when there are
+    // two cores: the counting half, on one thread, has the rest.
+    p.hash_subjects(shape.keys);
     Ok(())
 }
 

@@ -340,6 +340,9 @@ pub(crate) struct Pending {
     /// Its normalised subject identifier in [`PendingBatch::ids`]; `None`
     /// (or empty) when it has none.
     id: Option<(usize, usize)>,
+    /// That identifier's keyed hash, when the policy half computed it
+    /// ([`PendingBatch::hash_subjects`]); else the counting half does.
+    hash: Option<[u8; 16]>,
     sensitive: bool,
     /// Its identifying values in [`PendingBatch::identifiers`].
     identifiers: (usize, usize),
@@ -359,6 +362,20 @@ pub(crate) struct PendingBatch {
 }
 
 impl PendingBatch {
+    /// The keyed hash of every record's subject identifier, so that the
+    /// counting half (one thread) does not have to: the same
+    /// [`Keys::subject_hash`] of the same bytes. Records without one are
+    /// left to the counting half, which numbers them.
+    pub(crate) fn hash_subjects(&mut self, keys: &Keys) {
+        for p in &mut self.records {
+            if let Some((a, b)) = p.id
+                && a < b
+            {
+                p.hash = Some(keys.subject_hash(&self.ids.as_bytes()[a..b]));
+            }
+        }
+    }
+
     /// Empties it for the next batch, keeping its memory.
     pub(crate) fn clear(&mut self) {
         self.records.clear();
@@ -672,6 +689,7 @@ impl Policy {
         batch.records.push(Pending {
             line,
             id,
+            hash: None,
             sensitive: rec.sensitive,
             identifiers: (rec.identifiers_from, batch.identifiers.len()),
             out,
@@ -683,7 +701,7 @@ impl Policy {
 /// counts, and what leaves.
 pub(crate) struct Count<'a> {
     consent: Option<SubjectSet>,
-    keys: &'a Keys,
+    pub(crate) keys: &'a Keys,
     pub(crate) subjects: Vec<Subject>,
     /// Distinct identifying values per kind in the records that leave, as
     /// keyed 64-bit hashes (only with a declared subject key).
@@ -715,6 +733,9 @@ impl Count<'_> {
         let mut hashes = std::mem::take(&mut self.hashes);
         hashes.clear();
         hashes.extend(batch.records.iter().enumerate().map(|(i, p)| {
+            if let Some(h) = p.hash {
+                return h;
+            }
             let id = p.id.map(|(a, b)| &batch.ids[a..b]);
             match id {
                 Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
