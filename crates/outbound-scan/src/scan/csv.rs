@@ -121,7 +121,8 @@ impl<R: BufRead> Records<R> {
     }
 
     /// The fast path: when the buffered input holds a whole non-empty line
-    /// without `"` or `\r`, that line is a record whose fields are the
+    /// without `\r` and without quotes (or with simple quoting, below),
+    /// that line is a record whose fields are the
     /// pieces between delimiters, exactly as `csv-core` would parse it
     /// (between records `csv-core` is at a record start: a record ended by
     /// `\n` leaves it there, and after one ended by `\r` it treats any byte
@@ -143,12 +144,11 @@ impl<R: BufRead> Records<R> {
         let nl = match split_plain_line(input, self.delim, data_start, &mut b.spans) {
             Split::Line(nl) => Some(nl),
             Split::NoLine => None,
-            Split::Quote => {
+            Split::Quote(nl) => {
                 b.spans.truncate(spans_start);
-                memchr::memchr(b'\n', input).filter(|&nl| {
-                    memchr::memchr(b'\r', &input[..nl]).is_none()
-                        && split_simple_quoted(&input[..nl], self.delim, data_start, &mut b.spans)
-                })
+                (memchr::memchr(b'\r', &input[..nl]).is_none()
+                    && split_simple_quoted(&input[..nl], self.delim, data_start, &mut b.spans))
+                .then_some(nl)
             }
         };
         let Some(nl) = nl.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
@@ -253,8 +253,8 @@ impl<R: BufRead> Records<R> {
 enum Split {
     /// The line ends at this `\n`; its fields' spans were pushed.
     Line(usize),
-    /// A `"` before the first `\n`.
-    Quote,
+    /// A `"` before the first `\n`, which is here.
+    Quote(usize),
     /// A `\r` before the first `\n`, or no `\n` in the input.
     NoLine,
 }
@@ -287,7 +287,7 @@ fn split_plain_line(
             Split::Line(nl)
         }
         Some(p) if text[p] == b'\r' => Split::NoLine,
-        Some(_) => Split::Quote,
+        Some(_) => Split::Quote(nl),
     }
 }
 
