@@ -757,6 +757,7 @@ impl Count<'_> {
         // of each other, so the cache misses of a large consent set overlap.
         let mut hashes = std::mem::take(&mut self.hashes);
         hashes.clear();
+        let mut anonymous = Vec::new();
         hashes.extend(batch.records.iter().enumerate().map(|(i, p)| {
             if let Some(h) = p.hash {
                 return h;
@@ -764,15 +765,20 @@ impl Count<'_> {
             let id = p.id.map(|(a, b)| &batch.ids[a..b]);
             match id {
                 Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
-                // No identifier at all: count the record as its own individual (errs on the safe side).
-                _ => self.keys.subject_hash(
-                    format!(
+                // No identifier at all: count the record as its own individual
+                // (errs on the safe side). Named in a buffer reused, not a
+                // string a record.
+                _ => {
+                    anonymous.clear();
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(
+                        anonymous,
                         "outbound-anonymous-record\0{}\0{}",
                         p.line,
                         self.records_in.wrapping_add(i as u64 + 1)
-                    )
-                    .as_bytes(),
-                ),
+                    );
+                    self.keys.subject_hash(&anonymous)
+                }
             }
         }));
         let mut consented = std::mem::take(&mut self.consented);
