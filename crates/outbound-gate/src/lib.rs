@@ -36,8 +36,8 @@
 //! earlier versions wrote (tests pin it).
 //!
 //! Cores: the pass has two halves, the policy (read, scan, enforce,
-//! transform) and the count (subject hash, consent filter, counting,
-//! writing). On one core they alternate batch by batch; on two or more a
+//! transform; for CSV the subject hash too) and the count (consent filter,
+//! counting, writing). On one core they alternate batch by batch; on two or more a
 //! reader splits records, two workers run the policy on alternate batches
 //! and the count takes their results in batch order, so the output, the
 //! counts and the first error are the same whatever the cores. Memory is

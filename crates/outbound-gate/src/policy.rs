@@ -6,8 +6,9 @@
 //! A run has two halves, so that they can run on two cores one batch apart
 //! while records keep their order: [`Policy`] scans and transforms every
 //! value and ends each record as a [`Pending`] one (its normalised subject
-//! identifier and its output bytes), and [`Count`] hashes the subject,
-//! applies the consent filter, counts, and writes what leaves.
+//! identifier, for CSV already hashed, and its output bytes), and [`Count`]
+//! hashes what is left to hash, applies the consent filter, counts, and
+//! writes what leaves.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher, RandomState};
