@@ -51,6 +51,7 @@
 //! determination with the batch's counts) and `record` (the ledger transaction
 //! and what becomes of the output).
 
+mod consent_set;
 mod decision;
 mod formats;
 pub mod ledger;

@@ -12,16 +12,18 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::io::Write;
 
 use jiff::civil::Date;
 use outbound_model::{DataMap, LegalBasis, Taxonomy, Transfer, Transform, UndeclaredPolicy};
-use outbound_scan::distinct::DistinctSet;
 use outbound_scan::{Hints, KIND_COUNT, Kind};
-use outbound_store::{Keys, Store, Subject};
+use outbound_store::{Keys, Store};
 
+use crate::consent_set::SubjectSet;
+
+mod count;
+use crate::SubjectKeyCheck;
 use crate::transform::{self, Pseudonymiser};
-use crate::{GateError, SubjectKeyCheck};
+pub(crate) use count::Count;
 
 /// The subject key may count fewer individuals than another identifier shows, but
 /// not fewer than 1 in this many: below that the key cannot be what identifies
@@ -49,81 +51,6 @@ fn kind_of_name(name: &str) -> Option<Kind> {
         }
     });
     found
-}
-
-/// The consented subjects' hashes, for one look-up per record.
-///
-/// An open-addressed table of the hashes themselves (linear probing, at
-/// most two thirds full, an all-zero slot empty): a look-up reads one slot, and
-/// its neighbour rarely, where a `HashSet` reads its control bytes and then
-/// the slot they point to, two cache misses one after the other in a set
-/// of a million consents (a tenth of the pass went to them). A hash's home
-/// slot is the top bits of its first 8 bytes as they are: the hashes are
-/// keyed HMAC outputs, uniform already, so hashing them again (SipHash)
-/// would buy nothing. Only the key's holder can choose colliding subjects,
-/// and they could only slow their own gate. Membership compares all 16
-/// bytes: nothing passes on a near miss.
-pub(crate) struct SubjectSet {
-    slots: Vec<[u8; 16]>,
-    /// Whether the all-zero hash is in the set (its slot would read as empty).
-    zero: bool,
-    /// 64 minus log2 of the slots: a hash's first 8 bytes shifted by it are its home.
-    shift: u32,
-}
-
-impl FromIterator<[u8; 16]> for SubjectSet {
-    fn from_iter<I: IntoIterator<Item = [u8; 16]>>(iter: I) -> Self {
-        let hashes: Vec<[u8; 16]> = iter.into_iter().collect();
-        // At most two thirds full: an absent hash probes about 5 slots
-        // (a line or two), and memory stays 24 to 48 bytes a consent.
-        let n = hashes.len().max(8);
-        let slots = (n + n.div_ceil(2)).next_power_of_two();
-        let mut set = SubjectSet {
-            slots: vec![[0; 16]; slots],
-            zero: false,
-            shift: 64 - slots.trailing_zeros(),
-        };
-        for h in hashes {
-            if h == [0; 16] {
-                set.zero = true;
-                continue;
-            }
-            let mask = set.slots.len() - 1;
-            let mut i = set.home(&h);
-            while set.slots[i] != [0; 16] && set.slots[i] != h {
-                i = (i + 1) & mask;
-            }
-            set.slots[i] = h;
-        }
-        set
-    }
-}
-
-impl SubjectSet {
-    fn home(&self, h: &[u8; 16]) -> usize {
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&h[..8]);
-        (u64::from_be_bytes(first) >> self.shift) as usize
-    }
-
-    /// Whether `h` is in the set. Ends: a third of the slots or more are empty.
-    pub(crate) fn contains(&self, h: &[u8; 16]) -> bool {
-        if *h == [0; 16] {
-            return self.zero;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(h);
-        loop {
-            let slot = &self.slots[i];
-            if slot == h {
-                return true;
-            }
-            if *slot == [0; 16] {
-                return false;
-            }
-            i = (i + 1) & mask;
-        }
-    }
 }
 
 /// The transfer's declared fields, by name, and the field that keys subjects.
@@ -253,17 +180,7 @@ impl<'a> Run<'a> {
                 spans: Vec::new(),
                 id: String::new(),
             },
-            count: Count {
-                consent,
-                keys,
-                subjects: Vec::new(),
-                identifiers: subject_key.then(|| std::array::from_fn(|_| DistinctSet::default())),
-                records_in: 0,
-                records_out: 0,
-                dropped_no_consent: 0,
-                hashes: Vec::new(),
-                consented: Vec::new(),
-            },
+            count: Count::new(consent, keys, subject_key),
         }
     }
 
@@ -723,126 +640,6 @@ impl Policy {
     }
 }
 
-/// The counting half of a run: subject hashes, the consent filter, the
-/// counts, and what leaves.
-pub(crate) struct Count<'a> {
-    consent: Option<SubjectSet>,
-    pub(crate) keys: &'a Keys,
-    pub(crate) subjects: Vec<Subject>,
-    /// Distinct identifying values per kind in the records that leave, as
-    /// keyed 64-bit hashes (only with a declared subject key).
-    identifiers: Option<[DistinctSet; KIND_COUNT]>,
-    pub(crate) records_in: u64,
-    pub(crate) records_out: u64,
-    pub(crate) dropped_no_consent: u64,
-    /// Per batch: the subject hashes and the consent answers (reused).
-    hashes: Vec<[u8; 16]>,
-    consented: Vec<bool>,
-}
-
-impl Count<'_> {
-    /// Decides consent for every record of `batch`, collects the subjects,
-    /// and writes the records that leave to `out`, in order.
-    pub(crate) fn take<W: Write + ?Sized>(
-        &mut self,
-        batch: &PendingBatch,
-        out: &mut W,
-        name: &str,
-    ) -> Result<(), GateError> {
-        let overflow = |o: Overflow, line: u64| GateError::Input {
-            file: name.into(),
-            line,
-            message: format!("the count of {} overflows", o.0),
-        };
-        // Every subject hash first, then every consent look-up: independent
-        // of each other, so the cache misses of a large consent set overlap.
-        let mut hashes = std::mem::take(&mut self.hashes);
-        hashes.clear();
-        let mut anonymous = Vec::new();
-        hashes.extend(batch.records.iter().enumerate().map(|(i, p)| {
-            if let Some(h) = p.hash {
-                return h;
-            }
-            let id = p.id.map(|(a, b)| &batch.ids[a..b]);
-            match id {
-                Some(id) if !id.is_empty() => self.keys.subject_hash(id.as_bytes()),
-                // No identifier at all: count the record as its own individual
-                // (errs on the safe side). Named in a buffer reused, not a
-                // string a record.
-                _ => {
-                    anonymous.clear();
-                    // Writing to a Vec cannot fail.
-                    let _ = write!(
-                        anonymous,
-                        "outbound-anonymous-record\0{}\0{}",
-                        p.line,
-                        self.records_in.wrapping_add(i as u64 + 1)
-                    );
-                    self.keys.subject_hash(&anonymous)
-                }
-            }
-        }));
-        let mut consented = std::mem::take(&mut self.consented);
-        consented.clear();
-        if let Some(c) = &self.consent {
-            consented.extend(hashes.iter().map(|h| c.contains(h)));
-        }
-        // Consecutive records that leave are written in one piece.
-        let mut run: Option<(usize, usize)> = None;
-        for (i, p) in batch.records.iter().enumerate() {
-            let keep = self
-                .end_record(hashes[i], p, consented.get(i).copied(), batch)
-                .map_err(|o| overflow(o, p.line))?;
-            run = match (run, keep) {
-                (Some((a, b)), true) if b == p.out.0 => Some((a, p.out.1)),
-                (Some((a, b)), _) => {
-                    out.write_all(&batch.out[a..b])
-                        .map_err(|e| GateError::Output(e.to_string()))?;
-                    keep.then_some(p.out)
-                }
-                (None, k) => k.then_some(p.out),
-            };
-        }
-        if let Some((a, b)) = run {
-            out.write_all(&batch.out[a..b])
-                .map_err(|e| GateError::Output(e.to_string()))?;
-        }
-        self.hashes = hashes;
-        self.consented = consented;
-        Ok(())
-    }
-
-    /// Ends one record with its subject hash and, when the basis is
-    /// consent, whether its subject consented: decides consent, collects the
-    /// subject and its identifiers. Returns whether to write it.
-    fn end_record(
-        &mut self,
-        hash: [u8; 16],
-        p: &Pending,
-        consented: Option<bool>,
-        batch: &PendingBatch,
-    ) -> Result<bool, Overflow> {
-        bump(&mut self.records_in, || "records read".into())?;
-        if self.consent.is_some() && consented != Some(true) {
-            bump(&mut self.dropped_no_consent, || {
-                "records dropped without consent".into()
-            })?;
-            return Ok(false);
-        }
-        bump(&mut self.records_out, || "records written".into())?;
-        self.subjects.push(Subject {
-            hash,
-            sensitive: p.sensitive,
-        });
-        if let Some(sets) = &mut self.identifiers {
-            for &(k, h) in &batch.identifiers[p.identifiers.0..p.identifiers.1] {
-                sets[k as usize].insert(h);
-            }
-        }
-        Ok(true)
-    }
-}
-
 /// Identifier strength for counting without a declared subject key: the
 /// scanner's order ([`outbound_scan::SUBJECT_KINDS`]: resident ID, then
 /// mobile, then e-mail), so that the gate and the scanner count by the same
@@ -899,6 +696,7 @@ fn normalize_push(v: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::GateError;
 
     fn run(keys: &Keys) -> Run<'_> {
         let d = Declarations {
@@ -971,56 +769,6 @@ mod tests {
             normalize_push(v, &mut after);
             assert_eq!(after, format!("k-{slow}"), "{v:?}");
         }
-    }
-
-    #[test]
-    fn the_subject_set_finds_what_it_holds() {
-        // Uniform hashes, and ones that share their home slot (the first 8
-        // bytes) and differ only in the last: probing finds each, and a
-        // near miss is not a member.
-        let keys = Keys::create(&tempfile::tempdir().unwrap().path().join("k")).unwrap();
-        let uniform: Vec<[u8; 16]> = (0..5_000u32)
-            .map(|i| keys.subject_hash(&i.to_be_bytes()))
-            .collect();
-        let crowded: Vec<[u8; 16]> = (1..=200u8)
-            .map(|i| {
-                let mut h = [9u8; 16];
-                h[15] = i;
-                h
-            })
-            .collect();
-        for members in [
-            vec![],
-            uniform.clone(),
-            crowded.clone(),
-            [uniform, crowded].concat(),
-        ] {
-            let s: SubjectSet = members.iter().copied().collect();
-            let held: HashSet<[u8; 16]> = members.iter().copied().collect();
-            for h in &members {
-                assert!(s.contains(h));
-                for i in 0..16 {
-                    let mut near = *h;
-                    near[i] ^= 1 << (i % 8);
-                    assert_eq!(s.contains(&near), held.contains(&near));
-                }
-            }
-            assert!(!s.contains(&[0; 16]));
-        }
-        // Every size around the table's growth (two thirds full at most).
-        let many: Vec<[u8; 16]> = (0..3_000u32)
-            .map(|i| keys.subject_hash(&(i + 1_000_000).to_be_bytes()))
-            .collect();
-        for n in [
-            1, 5, 8, 10, 11, 12, 21, 22, 42, 43, 86, 87, 171, 1_365, 1_366, 2_731,
-        ] {
-            let s: SubjectSet = many[..n].iter().copied().collect();
-            assert!(many[..n].iter().all(|h| s.contains(h)), "{n}");
-            assert!(!many[n..].iter().any(|h| s.contains(h)), "{n}");
-        }
-        let with_zero: SubjectSet = [[0u8; 16], [1; 16]].into_iter().collect();
-        assert!(with_zero.contains(&[0; 16]) && with_zero.contains(&[1; 16]));
-        assert!(!with_zero.contains(&[2; 16]));
     }
 
     #[test]
