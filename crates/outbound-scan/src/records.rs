@@ -130,8 +130,8 @@ impl CsvRecords {
     }
 
     /// Clears `batch` and fills it with the next records, up to
-    /// `max_records` or about `max_bytes` of field data. An empty batch
-    /// means the input has ended.
+    /// `max_records` or about `max_bytes` of field data (at most 1 GiB). An
+    /// empty batch means the input has ended.
     pub fn read_batch(
         &mut self,
         batch: &mut CsvBatch,
@@ -139,6 +139,7 @@ impl CsvRecords {
         max_bytes: usize,
     ) -> Result<(), RecordError> {
         batch.0.clear();
+        let max_bytes = max_bytes.min(crate::scan::csv::MAX_BATCH_BYTES);
         while !self.done && batch.len() < max_records && batch.0.data_len() < max_bytes {
             match self.records.read(&mut batch.0) {
                 Next::Record => {}

@@ -20,6 +20,26 @@ use super::{
 use crate::detect::{self, Hints, trim};
 use crate::report::ErrorEntry;
 
+/// Where a field lies in a batch's `data`: 8 bytes a field, as the field
+/// ends were before (a record of millions of empty fields is as large as
+/// its spans). A batch holds at most [`MAX_BATCH_BYTES`] plus one record
+/// (at most [`MAX_RECORD`] bytes), so offsets fit in `u32`.
+type Span = (u32, u32);
+
+/// The most field data a batch is filled up to (callers of
+/// `records::CsvRecords::read_batch` ask for less; this bounds what they
+/// can ask for).
+pub(crate) const MAX_BATCH_BYTES: usize = 1 << 30;
+
+const _: () = assert!(MAX_BATCH_BYTES + MAX_RECORD + MAX_FIELD < u32::MAX as usize);
+
+/// A span from two offsets in a batch (below `u32::MAX` by the bounds above).
+#[inline(always)]
+fn span(a: usize, b: usize) -> Span {
+    debug_assert!(b < u32::MAX as usize);
+    (a as u32, b as u32)
+}
+
 /// Records of one work item in one flat buffer: one allocation per batch
 /// instead of one per record.
 #[derive(Default)]
@@ -28,7 +48,7 @@ pub(crate) struct FlatBatch {
     /// Where every field lies in `data`. Fields parsed by `csv-core` are
     /// end to end; a line split on the fast path is copied whole, so its
     /// fields have the delimiters between them.
-    spans: Vec<(usize, usize)>,
+    spans: Vec<Span>,
     /// Per record: (data start, index of first field in `spans`, line).
     pub(crate) recs: Vec<(usize, usize, u64)>,
 }
@@ -55,7 +75,7 @@ impl FlatBatch {
     pub(crate) fn cuts_a_character(&self) -> bool {
         self.spans
             .iter()
-            .any(|&(a, e)| a < e && self.data[a] & 0xC0 == 0x80)
+            .any(|&(a, e)| a < e && self.data[a as usize] & 0xC0 == 0x80)
     }
 
     /// (line, iterator over fields)
@@ -64,7 +84,7 @@ impl FlatBatch {
         let last = self.recs.get(r + 1).map_or(self.spans.len(), |x| x.1);
         let fields = self.spans[first..last]
             .iter()
-            .map(move |&(a, e)| &self.data[a..e]);
+            .map(move |&(a, e)| &self.data[a as usize..e as usize]);
         (line, fields)
     }
 }
@@ -209,7 +229,7 @@ impl<R: BufRead> Records<R> {
                     if e - last_end > MAX_FIELD && over.is_none() {
                         over = Some((b.spans.len() - ends_start + 1, "field"));
                     }
-                    b.spans.push((data_start + last_end, data_start + e));
+                    b.spans.push(span(data_start + last_end, data_start + e));
                     last_end = e;
                 }
                 outlen += nout;
@@ -266,12 +286,7 @@ enum Split {
 /// one-pass SWAR splitter measured the same time with more instructions.
 /// `delim` is none of `"`, `\r`, `\n` (the caller checks).
 #[inline]
-fn split_plain_line(
-    input: &[u8],
-    delim: u8,
-    base: usize,
-    spans: &mut Vec<(usize, usize)>,
-) -> Split {
+fn split_plain_line(input: &[u8], delim: u8, base: usize, spans: &mut Vec<Span>) -> Split {
     let Some(nl) = memchr::memchr(b'\n', input) else {
         return Split::NoLine;
     };
@@ -280,10 +295,10 @@ fn split_plain_line(
         None => {
             let mut prev = 0;
             for p in memchr::memchr_iter(delim, text) {
-                spans.push((base + prev, base + p));
+                spans.push(span(base + prev, base + p));
                 prev = p + 1;
             }
-            spans.push((base + prev, base + nl));
+            spans.push(span(base + prev, base + nl));
             Split::Line(nl)
         }
         Some(p) if text[p] == b'\r' => Split::NoLine,
@@ -302,19 +317,14 @@ fn split_plain_line(
 /// then drops the spans pushed and leaves the line to `csv-core`. One
 /// record in five of the generated corpus has a quoted note, and
 /// `csv-core`'s byte-at-a-time machine cost 2,000 instructions a line.
-fn split_simple_quoted(
-    text: &[u8],
-    delim: u8,
-    base: usize,
-    spans: &mut Vec<(usize, usize)>,
-) -> bool {
+fn split_simple_quoted(text: &[u8], delim: u8, base: usize, spans: &mut Vec<Span>) -> bool {
     let mut i = 0;
     loop {
         if text.get(i) == Some(&b'"') {
             let Some(close) = memchr::memchr(b'"', &text[i + 1..]).map(|p| i + 1 + p) else {
                 return false;
             };
-            spans.push((base + i + 1, base + close));
+            spans.push(span(base + i + 1, base + close));
             match text.get(close + 1) {
                 None => return true,
                 Some(&c) if c == delim => i = close + 2,
@@ -325,7 +335,7 @@ fn split_simple_quoted(
             if memchr::memchr(b'"', &text[i..end]).is_some() {
                 return false;
             }
-            spans.push((base + i, base + end));
+            spans.push(span(base + i, base + end));
             if end == text.len() {
                 return true;
             }
@@ -541,9 +551,10 @@ pub(super) fn scan_csv(
         .par_bridge()
         .map(|b| {
             let acc = process(&b);
-            // A batch that grew past its usual size (a huge record) is
-            // dropped rather than kept.
+            // A batch that grew past its usual size (a huge record, or one of
+            // very many fields) is dropped rather than kept.
             if b.data.capacity() <= 2 * (LINE_BATCH + 4096)
+                && b.spans.capacity() <= 4 * CSV_BATCH * 8
                 && let Ok(mut p) = pool.lock()
             {
                 p.push(b);
