@@ -91,3 +91,27 @@ pub(crate) fn load_with_map(datasets: &str, system: &str) -> outbound_model::Dat
     assert!(l.diagnostics.is_empty(), "{:?}\n{text}", l.diagnostics);
     l.map
 }
+
+/// A single-threaded runtime for a test's own database statements.
+pub(crate) fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The test cluster's URL (`OUTBOUND_TEST_POSTGRES`); `None` skips the
+/// test outside CI, and CI without it fails.
+pub(crate) fn pg_url() -> Option<String> {
+    match std::env::var("OUTBOUND_TEST_POSTGRES") {
+        Ok(u) => Some(u),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the PostgreSQL tests: set OUTBOUND_TEST_POSTGRES"
+            );
+            eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
+            None
+        }
+    }
+}

@@ -7,30 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use outbound_scan_db::{DbScanOptions, scan_databases, suggest_datasets};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
-use crate::common::{Corpus, assert_no_raw_values, corpus, load_with_map, scan_as_file, summary};
+use crate::common::{
+    Corpus, assert_no_raw_values, corpus, load_with_map, pg_url, rt, scan_as_file, summary,
+};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
-
-fn base_url() -> Option<String> {
-    match std::env::var("OUTBOUND_TEST_POSTGRES") {
-        Ok(u) => Some(u),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the PostgreSQL tests: set OUTBOUND_TEST_POSTGRES"
-            );
-            eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
-            None
-        }
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// A fresh schema holding `customers` (the corpus; `created_ms` bigint,
 /// `amount` numeric, a bytea `photo`, a quoted mixed-case column) and
@@ -123,7 +104,7 @@ fn shown(url: &str) -> String {
 
 #[test]
 fn tables_are_reported_per_column_as_files_are() {
-    let Some(url) = base_url() else { return };
+    let Some(url) = pg_url() else { return };
     let c = corpus(400, 31);
     let s = Schema::new(&url, &c);
     let opts = DbScanOptions {
@@ -167,7 +148,7 @@ fn tables_are_reported_per_column_as_files_are() {
 
 #[test]
 fn the_sample_is_bounded_and_reported() {
-    let Some(url) = base_url() else { return };
+    let Some(url) = pg_url() else { return };
     let c = corpus(300, 32);
     let s = Schema::new(&url, &c);
     let opts = DbScanOptions {
@@ -184,7 +165,7 @@ fn the_sample_is_bounded_and_reported() {
 
 #[test]
 fn a_password_appears_nowhere() {
-    let Some(url) = base_url() else { return };
+    let Some(url) = pg_url() else { return };
     let c = corpus(20, 34);
     let s = Schema::new(&url, &c);
     let secret = "Pw-9f3kZq-not-shown";
@@ -213,7 +194,7 @@ fn a_password_appears_nowhere() {
 
 #[test]
 fn suggest_writes_a_datasets_block_the_map_loads() {
-    let Some(url) = base_url() else { return };
+    let Some(url) = pg_url() else { return };
     let c = corpus(60, 35);
     let s = Schema::new(&url, &c);
     let r = scan_databases(std::slice::from_ref(&url), &s.opts()).unwrap();

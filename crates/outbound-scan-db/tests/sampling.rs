@@ -12,12 +12,7 @@ use outbound_scan::{FileReport, ScanOptions, ScanReport};
 use outbound_scan_db::{DbScanOptions, Sample, scan_databases};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::common::{pg_url, rt};
 
 /// Rows in the append-only table; only rows past [`LATE`] hold a mobile.
 const ROWS: u64 = 60_000;
@@ -263,25 +258,38 @@ fn sqlite_views_only_with_views() {
     assert_eq!(v["table"]["sample"], "full");
 }
 
+/// `base` with views, 2,000 rows a table (or all with `full`), two masked
+/// samples, `threads` threads and an optional subject key: what the
+/// thread-count tests vary.
+fn threads_opts(
+    base: DbScanOptions,
+    threads: usize,
+    sample: Sample,
+    full: bool,
+    key: Option<&str>,
+) -> DbScanOptions {
+    DbScanOptions {
+        views: true,
+        sample,
+        sample_rows: 2_000,
+        full,
+        scan: ScanOptions {
+            samples: 2,
+            threads: Some(threads),
+            subject_key: key.map(String::from),
+            ..Default::default()
+        },
+        ..base
+    }
+}
+
 #[test]
 fn sqlite_threads_give_the_same_report_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("threads.db");
     make_db(&db);
     for (full, key) in [(false, None), (true, None), (true, Some("mobile"))] {
-        let with = |threads: usize, sample: Sample| DbScanOptions {
-            views: true,
-            sample,
-            sample_rows: 2_000,
-            full,
-            scan: ScanOptions {
-                samples: 2,
-                threads: Some(threads),
-                subject_key: key.map(String::from),
-                ..Default::default()
-            },
-            ..opts(&[])
-        };
+        let with = |threads, sample| threads_opts(opts(&[]), threads, sample, full, key);
         for sample in [Sample::Random, Sample::First] {
             let one = scan_databases(&[sqlite(&db)], &with(1, sample)).unwrap();
             if full {
@@ -311,20 +319,6 @@ fn sqlite_threads_give_the_same_report_byte_for_byte() {
 // PostgreSQL.
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
-
-fn pg_url() -> Option<String> {
-    match std::env::var("OUTBOUND_TEST_POSTGRES") {
-        Ok(u) => Some(u),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the PostgreSQL tests: set OUTBOUND_TEST_POSTGRES"
-            );
-            eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
-            None
-        }
-    }
-}
 
 /// A fresh schema with `events` ([`ROWS`] rows, a mobile past [`LATE`], a
 /// bytea `photo`), `small` (10 rows), the view `late_events` and the
@@ -558,19 +552,7 @@ fn postgres_threads_give_the_same_report_byte_for_byte() {
     let Some(url) = pg_url() else { return };
     let s = PgSchema::new(&url);
     for (full, key) in [(false, None), (true, None), (true, Some("mobile"))] {
-        let with = |threads: usize, sample: Sample| DbScanOptions {
-            views: true,
-            sample,
-            sample_rows: 2_000,
-            full,
-            scan: ScanOptions {
-                samples: 2,
-                threads: Some(threads),
-                subject_key: key.map(String::from),
-                ..Default::default()
-            },
-            ..s.opts()
-        };
+        let with = |threads, sample| threads_opts(s.opts(), threads, sample, full, key);
         for sample in [Sample::Random, Sample::First] {
             let one = scan_databases(std::slice::from_ref(&url), &with(1, sample)).unwrap();
             if full {

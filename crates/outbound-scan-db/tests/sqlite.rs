@@ -5,14 +5,9 @@ use std::path::Path;
 use outbound_scan_db::{DbScanOptions, scan_databases, suggest_datasets};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
-use crate::common::{Corpus, assert_no_raw_values, corpus, load_with_map, scan_as_file, summary};
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::common::{
+    Corpus, assert_no_raw_values, corpus, load_with_map, rt, scan_as_file, summary,
+};
 
 /// A database with `customers` (the corpus, `created_ms` as INTEGER,
 /// `amount` as REAL, a BLOB `photo`, empty cells as NULL) and `orders`
