@@ -185,8 +185,7 @@ pub(crate) async fn convert(
     let mut d = Delta::default();
     crate::counted::recompute(tx, &mut d).await?;
     crate::deliveries::recompute(tx, &mut d).await?;
-    let new = d.into_parts();
-    for (k, p) in &new {
+    for (k, p) in &d.parts() {
         if k.starts_with(r#"["deliveries","#) && committed.get(k) != Some(p) {
             return Err(tampered(format!(
                 "{} changed in the move",
@@ -194,7 +193,7 @@ pub(crate) async fn convert(
             )));
         }
     }
-    crate::state::replace_parts(tx, |k| moved(k), &new).await?;
+    crate::state::replace_parts(tx, |k| moved(k), d).await?;
     let body = serde_json::json!({ "layout": 2, "subjects": subjects, "deliveries": deliveries });
     crate::audit::append(tx, keys, "ledger_layout", body).await?;
     Ok(true)

@@ -21,6 +21,7 @@ mod group;
 pub mod incidents;
 pub mod keys;
 mod keyset;
+mod lthash;
 mod layout;
 pub mod ledger;
 pub mod merkle;

@@ -141,7 +141,14 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // v12: compliance snapshots and an association's members (`snapshots.rs`);
     // v13: the witnesses an association trusts for a member (`snapshots.rs`);
     // v14: key sets for the counted subjects and the deliveries (`keyset.rs`;
-    // the rows move on the next batch, `layout.rs`).
+    // the rows move on the next batch, `layout.rs`); v15: the parts' LtHash
+    // states (`lthash.rs`; the digests move on the next write, `state.rs`).
+    let v15 = format!(
+        "CREATE TABLE ledger_lthash (
+            part TEXT PRIMARY KEY,
+            state {blob} NOT NULL
+        )"
+    );
     vec![
         v1,
         v2,
@@ -157,5 +164,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         crate::snapshots::migration(backend),
         crate::snapshots::migration_v13(backend),
         crate::keyset::migration(backend),
+        v15,
     ]
 }

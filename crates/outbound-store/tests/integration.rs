@@ -9,6 +9,7 @@ mod complaints;
 mod consent_register;
 mod cosign;
 mod deliveries;
+mod digests;
 mod entry_kinds;
 mod incidents;
 mod keysets;
