@@ -56,3 +56,106 @@ proptest! {
         both(&s, hints, free);
     }
 }
+
+/// Every hint set the digit-only first stage can be asked with: none, each
+/// kind alone, and all of them.
+fn all_hints() -> Vec<Hints> {
+    let mut v = vec![Hints::NONE, Hints(u32::MAX)];
+    v.extend(Kind::ALL.iter().map(|&k| Hints::of(k)));
+    v
+}
+
+/// The digit-only first stage (a value that is one digit run goes
+/// straight to `single_run`) against the general loop: every digit string
+/// up to 5 digits, the corpus's digit cells (valid IDs, mobiles, cards,
+/// timestamps, order numbers), and random digit strings of lengths 6–24
+/// whose first digits are the prefixes the validators look for, each with
+/// every hint set (the short ones with the hints `single_run` reads:
+/// none, all, card, IMEI). The plain path never takes the first stage, so a value
+/// it would drop shows as a difference; the counts at the end make sure
+/// real matches of every digit-only kind were among the values.
+#[test]
+fn digit_only_first_stage_agrees_with_the_general_loop() {
+    let hints = all_hints();
+    let mut found = std::collections::HashMap::<Kind, usize>::new();
+    let few = [
+        Hints::NONE,
+        Hints(u32::MAX),
+        Hints::of(Kind::BankCard),
+        Hints::of(Kind::Imei),
+    ];
+    let mut check = |s: &[u8], all: bool| {
+        for &h in if all { &hints[..] } else { &few[..] } {
+            let run = |plain| {
+                let mut v: Vec<(Kind, usize, usize)> = Vec::new();
+                scan_text_path(s, h, false, plain, &mut |k, a, b| v.push((k, a, b)));
+                v
+            };
+            let plain = run(true);
+            assert_eq!(plain, run(false), "value {s:?} hints {h:?}");
+            for (k, _, _) in plain {
+                *found.entry(k).or_default() += 1;
+            }
+        }
+    };
+    for len in 0..=5u32 {
+        for v in 0..10u64.pow(len) {
+            check(format!("{v:0w$}", w = len as usize).as_bytes(), false);
+        }
+    }
+    let (csv, _) = crate::corpus::csv_bytes(2_000, 5);
+    for cell in csv.split(|&c| c == b',' || c == b'\n') {
+        if !cell.is_empty() && cell.iter().all(u8::is_ascii_digit) {
+            check(cell, true);
+        }
+    }
+    let prefixes: &[&str] = &[
+        "",
+        "1",
+        "13",
+        "138",
+        "15",
+        "19",
+        "86",
+        "8613",
+        "008613",
+        "0",
+        "010",
+        "4",
+        "5",
+        "6",
+        "62",
+        "34",
+        "37",
+        "35",
+        "11",
+        "110105",
+        "330106",
+        "3301061992",
+        "4401",
+        "91",
+    ];
+    let mut rng = crate::corpus::Rng::new(7);
+    for len in 6..=24usize {
+        for p in prefixes.iter().filter(|p| p.len() < len) {
+            for _ in 0..40 {
+                let mut s = p.as_bytes().to_vec();
+                while s.len() < len {
+                    s.push(b'0' + rng.below(10) as u8);
+                }
+                check(&s, true);
+            }
+        }
+    }
+    for k in [
+        Kind::CnResidentId,
+        Kind::CnMobile,
+        Kind::BankCard,
+        Kind::Imei,
+    ] {
+        assert!(
+            found.get(&k).copied().unwrap_or(0) > 0,
+            "no {k:?} among the values"
+        );
+    }
+}

@@ -185,6 +185,18 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
     plain: bool,
     emit: &mut F,
 ) {
+    // First stage: a value that is one run of ASCII digits (an ID, a
+    // phone, a card, an order number, a timestamp: most cells of a
+    // table) can only be what `single_run` says. The loop below would
+    // find no `@`, start one token at 0, consume the run whole and, with
+    // nothing after it, hand it to `single_run` (keywords need a letter):
+    // the same matches without the `@` search, the loop and the token.
+    // One SWAR pass tells; anything else takes the general loop.
+    let n = s.len();
+    if !plain && n > 0 && digit_run(s, 0) == n {
+        single_run(s, 0, n, hints, emit);
+        return;
+    }
     let mut ats = Ats::new(s, plain);
     // Most values hold no `@`: one inline search instead of a call.
     let mut mail = if ats.peek_none() {
@@ -192,7 +204,6 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
     } else {
         next_email(s, &mut ats, 0)
     };
-    let n = s.len();
     let mut i = 0;
     while i < n {
         let b = s[i];
