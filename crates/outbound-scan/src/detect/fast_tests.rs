@@ -93,6 +93,12 @@ fn digit_only_first_stage_agrees_with_the_general_loop() {
             };
             let plain = run(true);
             assert_eq!(plain, run(false), "value {s:?} hints {h:?}");
+            if !h.context_only() {
+                // `scan_value` takes the same first stage itself.
+                let mut v: Vec<(Kind, usize, usize)> = Vec::new();
+                super::scan_value(s, h, &mut |k, a, b| v.push((k, a, b)));
+                assert_eq!(plain, v, "scan_value {s:?} hints {h:?}");
+            }
             for (k, _, _) in plain {
                 *found.entry(k).or_default() += 1;
             }

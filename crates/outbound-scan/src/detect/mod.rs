@@ -30,6 +30,7 @@ pub mod uscc;
 pub mod util;
 
 use crate::Kind;
+use crate::scan::plain_path;
 pub use hints::Hints;
 use resident_id::Id18;
 use util::{alnum_at, alnum_run, digit_run};
@@ -54,7 +55,19 @@ pub fn trim(s: &[u8]) -> &[u8] {
 /// With context-only hints (name/address/birth date/single coordinate) the
 /// whole trimmed value is validated first; if it validates, it is one match
 /// and the value is not scanned further.
+#[inline]
 pub fn scan_value<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
+    // The digit-only first stage of `scan_text_path`, here too so that a
+    // digit cell (most cells) makes one call, not two; context-only hints
+    // validate the whole value first, so those take the full path.
+    if !hints.context_only() && !s.is_empty() && digit_run(s, 0) == s.len() && !plain_path() {
+        return single_run(s, 0, s.len(), hints, emit);
+    }
+    scan_value_full(s, hints, emit);
+}
+
+/// [`scan_value`] after the digit-only test.
+fn scan_value_full<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
     if hints.context_only() {
         let t = trim(s);
         let off = t.as_ptr() as usize - s.as_ptr() as usize;
@@ -172,7 +185,7 @@ fn next_email(s: &[u8], ats: &mut Ats<'_>, min: usize) -> Option<(usize, usize)>
 /// The generic pass: structured identifiers found anywhere in `s`; with
 /// `free`, also keyword-introduced context-only kinds (see [`kv`]).
 pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, free: bool, emit: &mut F) {
-    scan_text_path(s, hints, free, crate::scan::plain_path(), emit);
+    scan_text_path(s, hints, free, plain_path(), emit);
 }
 
 /// [`scan_text`] on the fast path (`plain = false`) or the plain one; the

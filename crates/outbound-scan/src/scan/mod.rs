@@ -212,6 +212,13 @@ impl Ctx<'_> {
         h.finish()
     }
 
+    /// [`Ctx::hash`] of a match, out of line: the match callback runs for
+    /// every match and stays small (a record hashes one subject at most).
+    #[inline(never)]
+    fn hash_subject(&self, k: Kind, v: &[u8]) -> u64 {
+        self.hash(Some(k), v)
+    }
+
     #[inline]
     fn stronger_seen(&self, slot: usize) -> bool {
         self.subject_key.is_some()
@@ -240,10 +247,10 @@ impl Ctx<'_> {
                 && r.auto[slot].is_none()
                 && !self.stronger_seen(slot)
             {
-                r.auto[slot] = Some(self.hash(Some(k), &v[a..b]));
+                r.auto[slot] = Some(self.hash_subject(k, &v[a..b]));
             }
             if f.samples.len() < samples {
-                f.samples.push(mask(k, &String::from_utf8_lossy(&v[a..b])));
+                push_sample(&mut f.samples, k, &v[a..b]);
             }
         };
         if f.name.is_none() || (free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
@@ -257,6 +264,14 @@ impl Ctx<'_> {
             seen &= seen - 1;
         }
     }
+}
+
+/// Keeps a masked sample of a match (out of line: only the first few
+/// matches of a field get here).
+#[cold]
+#[inline(never)]
+fn push_sample(samples: &mut Vec<String>, k: Kind, v: &[u8]) {
+    samples.push(mask(k, &String::from_utf8_lossy(v)));
 }
 
 /// Scans files and directories and reports counts per file, field and
