@@ -10,9 +10,10 @@
 //! |A ∪ B| = |A| + |B| − |A ∩ B| is three numbers.
 //!
 //! What is committed: the part `["subjects", exporter, year]` (rows =
-//! everyone, sensitive = the sensitive subset, digest = the sum of one hash
-//! per person and flag) and the two overlap parts. `audit verify` recomputes
-//! all three from the runs.
+//! everyone, sensitive = the sensitive subset, digest = the LtHash of both
+//! sets' run digests, so a batch moves it by a run or two, never by a hash
+//! per person) and the two overlap parts (counts only: the committed sets
+//! determine them). `audit verify` recomputes all three from the runs.
 
 use std::collections::BTreeMap;
 
@@ -39,8 +40,9 @@ pub(crate) fn overlap_sensitive_part(exporter: &str, year: i64) -> String {
     serde_json::json!(["overlap_sensitive", exporter, year]).to_string()
 }
 
-/// The hash of one counted person: exporter, year, key and whether their
-/// sensitive PI left.
+/// The hash of one counted person (exporter, year, key and whether their
+/// sensitive PI left), as the digests before schema 15 summed them: kept to
+/// check an old store's sets before its digests move.
 pub(crate) fn subject_hash(
     exporter: &str,
     year: i64,
@@ -56,7 +58,8 @@ pub(crate) fn subject_hash(
     )
 }
 
-/// The hash of one person in an overlap part (`sensitive`: the sensitive one).
+/// The hash of one person in an overlap part (`sensitive`: the sensitive
+/// one), likewise only for the old digests.
 fn overlap_hash(exporter: &str, year: i64, key: &Key, sensitive: bool) -> crate::merkle::Hash {
     person_hash(
         b"outbound-ledger-overlap-v1\n",
@@ -138,20 +141,11 @@ pub(crate) async fn add(
     let mut j = 0;
     for (i, (k, sensitive)) in people.iter().enumerate() {
         if !seen[i] {
-            delta.insert_hash(
-                &part,
-                &subject_hash(exporter, year, k, *sensitive),
-                *sensitive,
-            );
             new_all.push(*k);
         }
         if *sensitive {
+            // New, or counted before without sensitive PI.
             if !sens_seen[j] {
-                if seen[i] {
-                    // Counted before without sensitive PI: the flag changes.
-                    delta.remove_hash(&part, &subject_hash(exporter, year, k, false), false);
-                    delta.insert_hash(&part, &subject_hash(exporter, year, k, true), true);
-                }
                 new_sens.push(*k);
             }
             j += 1;
@@ -172,14 +166,13 @@ pub(crate) async fn add(
                 )
             };
             let hits = present(conn, &set, new).await?;
-            for (k, _) in new.iter().zip(&hits).filter(|(_, h)| **h) {
-                delta.insert_hash(&part, &overlap_hash(exporter, owner, k, sensitive), false);
-                if owner == year {
-                    if sensitive {
-                        ov.sensitive += 1
-                    } else {
-                        ov.all += 1
-                    }
+            let n = hits.iter().filter(|h| **h).count() as i64;
+            delta.count(&part, n);
+            if owner == year {
+                if sensitive {
+                    ov.sensitive += n
+                } else {
+                    ov.all += n
                 }
             }
         }
@@ -189,8 +182,12 @@ pub(crate) async fn add(
             .map(|k| Rec { key: *k, value: 0 })
             .collect::<Vec<_>>()
     };
-    keyset::add(conn, &all_set, Width::KEY, &recs(&new_all)).await?;
-    keyset::add(conn, &sens_set, Width::KEY, &recs(&new_sens)).await?;
+    // The part's digest moves by the runs written and merged away.
+    for (set, new, sensitive) in [(&all_set, &new_all, false), (&sens_set, &new_sens, true)] {
+        for c in keyset::add(conn, set, Width::KEY, &recs(new)).await? {
+            delta.run(&part, &c, sensitive);
+        }
+    }
     ov.counted_before = seen;
     Ok((
         Counts {
@@ -319,17 +316,24 @@ pub(crate) async fn check(
 ) -> Result<(), StoreError> {
     let part = subjects_part(exporter, year);
     let p = parts.get(&part).copied().unwrap_or_default();
+    let mismatch = || tampered(format!("{} do not match the log", describe(&part)));
+    let mut lt = crate::lthash::LtHash::default();
     for (set, committed) in [
         (part.clone(), p.rows),
         (sensitive_set(exporter, year), p.sensitive),
     ] {
         let n = keyset::len(conn, &set).await?;
         if n != committed || keyset::stored_bytes(conn, &set).await? != n * 16 {
-            return Err(tampered(format!(
-                "{} do not match the log",
-                describe(&part)
-            )));
+            return Err(mismatch());
         }
+        for (digest, _) in keyset::run_digests(conn, &set).await? {
+            lt.insert(&digest.ok_or_else(mismatch)?);
+        }
+    }
+    // The run list is the one committed (the records in the runs are
+    // checked against their digests by merges and `audit verify`).
+    if lt.checksum() != p.digest {
+        return Err(mismatch());
     }
     Ok(())
 }
@@ -380,7 +384,7 @@ async fn recompute_year(
         if flagged {
             s = sens.next(conn).await?;
         }
-        d.insert_hash(&part, &subject_hash(e, y, &r.key, flagged), flagged);
+        d.legacy_row(&part, &subject_hash(e, y, &r.key, flagged));
     }
     if s.is_some() {
         return Err(tampered(format!(
@@ -388,6 +392,8 @@ async fn recompute_year(
             describe(&part)
         )));
     }
+    d.runs_read(&part, &part, &all.runs_read()?, false);
+    d.runs_read(&part, &sensitive_set(e, y), &sens.runs_read()?, true);
     if !has_prev {
         return Ok(());
     }
@@ -413,7 +419,8 @@ async fn recompute_year(
                 std::cmp::Ordering::Less => x = ca.next(conn).await?,
                 std::cmp::Ordering::Greater => z = cb.next(conn).await?,
                 std::cmp::Ordering::Equal => {
-                    d.insert_hash(&p, &overlap_hash(e, y, &p1.key, sensitive), false);
+                    d.legacy_row(&p, &overlap_hash(e, y, &p1.key, sensitive));
+                    d.count(&p, 1);
                     x = ca.next(conn).await?;
                     z = cb.next(conn).await?;
                 }

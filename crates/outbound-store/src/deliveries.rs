@@ -9,10 +9,10 @@
 //! key set per transfer and year ([`crate::keyset`], records of a key and
 //! the batch number): a batch adds its new keys as a run (the first batch of a
 //! year wins), a request's lookup reads one chunk per run. The parts
-//! (`["deliveries", transfer, year]`, one hash per key as in the row layout
-//! before it) are committed by every audit entry and recomputed by `audit
-//! verify`; they do not decide a gate's outcome, so a batch does not recount
-//! them before it writes.
+//! (`["deliveries", transfer, year]`, the LtHash of the set's run digests)
+//! are committed by every audit entry and recomputed by `audit verify`;
+//! they do not decide a gate's outcome, so a batch does not recount them
+//! before it writes.
 
 use std::collections::HashMap;
 
@@ -49,7 +49,8 @@ pub(crate) fn part(transfer: &str, year: i64) -> String {
     serde_json::json!(["deliveries", transfer, year]).to_string()
 }
 
-/// The hash of a delivery row, field by field like a subject row (hot path).
+/// The hash of a delivery row, field by field like a subject row, as the
+/// digests before schema 15 summed them (kept to check an old store).
 fn row_hash(
     subject: &[u8],
     transfer: &str,
@@ -74,7 +75,6 @@ pub(crate) struct Carrier<'a> {
     pub(crate) transfer: &'a str,
     pub(crate) year: i64,
     pub(crate) batch: i64,
-    pub(crate) at: &'a str,
 }
 
 /// The part that claims every person a transfer carried in a year is
@@ -182,15 +182,19 @@ pub(crate) async fn record(
             .await?;
         }
     }
-    let mut new = Vec::new();
-    for (k, _) in subjects.iter().zip(&seen).filter(|(_, s)| !**s) {
-        delta.insert_hash(&set, &row_hash(k, c.transfer, c.year, c.batch, c.at), false);
-        new.push(Rec {
+    let new: Vec<Rec> = subjects
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| !**s)
+        .map(|(k, _)| Rec {
             key: *k,
             value: batch,
-        });
+        })
+        .collect();
+    for change in keyset::add(conn, &set, Width::KEY_U32, &new).await? {
+        delta.run(&set, &change, false);
     }
-    keyset::add(conn, &set, Width::KEY_U32, &new).await
+    Ok(())
 }
 
 /// The claims and withdrawals as stored, each kept only if it is sound: a
@@ -284,8 +288,9 @@ async fn recompute_set(
                 describe(name)
             ))
         })?;
-        d.insert_hash(name, &row_hash(&r.key, t, y, b, when), false);
+        d.legacy_row(name, &row_hash(&r.key, t, y, b, when));
     }
+    d.runs_read(name, name, &c.runs_read()?, false);
     Ok(())
 }
 

@@ -21,13 +21,20 @@
 //! the store's lock, and PostgreSQL shares the runs between machines. The
 //! store's holder is the adversary: a chunk that is not strictly sorted, whose
 //! first key or length disagrees with its index, or a key in two runs, is
-//! reported as tampering, never read past; the digests in `ledger_state`
-//! (committed by the audit log) are recomputed from the records by `audit
-//! verify`.
+//! reported as tampering, never read past. Each run carries its digest (a
+//! SHA-256 over its set's name and its records in order, [`RunHasher`]),
+//! computed while it is written; the ledger's parts commit to the multiset
+//! of their runs' digests (`state.rs`), so a batch moves them by a run or
+//! two, not a hash per person. A merge rehashes the runs it reads and
+//! refuses one that is not what its digest says; `audit verify` rehashes
+//! every run.
 
 use sqlx::{AnyConnection, Row};
 
+use sha2::{Digest, Sha256};
+
 use crate::StoreError;
+use crate::merkle::Hash;
 use crate::schema::Backend;
 use crate::state::tampered;
 
@@ -118,13 +125,109 @@ pub(crate) struct Run {
     pub(crate) id: i64,
     pub(crate) records: i64,
     pub(crate) firsts: Vec<Key>,
+    /// Its digest as stored (`None`: written before schema 15, until the
+    /// ledger's digests move).
+    pub(crate) digest: Option<Hash>,
+}
+
+/// The digest of a run: SHA-256 over a domain string, its set's name, the
+/// record width, the records in order, and their number.
+pub(crate) struct RunHasher(Sha256);
+
+impl RunHasher {
+    /// A hasher for a run of `set`.
+    pub(crate) fn new(set: &str, w: Width) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"outbound-keyset-run-v1\n");
+        h.update((set.len() as u64).to_be_bytes());
+        h.update(set.as_bytes());
+        h.update((w.bytes() as u64).to_be_bytes());
+        RunHasher(h)
+    }
+
+    /// The next records, as stored.
+    fn update(&mut self, records: &[u8]) {
+        self.0.update(records);
+    }
+
+    /// The digest of the run of `records` records hashed.
+    fn finish(self, records: i64) -> Hash {
+        let mut h = self.0;
+        h.update(records.to_be_bytes());
+        h.finalize().into()
+    }
+}
+
+/// A run written, or removed by a merge: what moves a part's digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RunChange {
+    /// The run's digest.
+    pub(crate) digest: Hash,
+    /// Its records.
+    pub(crate) records: i64,
+    /// Written (true) or removed (false).
+    pub(crate) added: bool,
+}
+
+/// A run read to its end by a [`SetCursor`]: its digest as stored and as read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunRead {
+    /// The run's number.
+    pub(crate) id: i64,
+    /// Its records.
+    pub(crate) records: i64,
+    /// The digest stored with it.
+    pub(crate) stored: Option<Hash>,
+    /// The digest of the records read.
+    pub(crate) read: Hash,
+}
+
+fn parse_digest(set: &str, v: Option<String>) -> Result<Option<Hash>, StoreError> {
+    v.map(|h| {
+        hex::decode(&h)
+            .ok()
+            .and_then(|b| Hash::try_from(b.as_slice()).ok())
+            .ok_or_else(|| corrupt(set, "a run's digest is unreadable"))
+    })
+    .transpose()
+}
+
+/// The stored digests and sizes of a set's runs, from the run list alone.
+pub(crate) async fn run_digests(
+    conn: &mut AnyConnection,
+    set: &str,
+) -> Result<Vec<(Option<Hash>, i64)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT digest, records FROM keyset_runs WHERE set_name = $1 ORDER BY run")
+            .bind(set.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((parse_digest(set, r.try_get(0)?)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Stores a run's digest (runs written before schema 15, when the ledger's digests move).
+pub(crate) async fn set_digest(
+    conn: &mut AnyConnection,
+    set: &str,
+    run: i64,
+    digest: &Hash,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE keyset_runs SET digest = $1 WHERE set_name = $2 AND run = $3")
+        .bind(hex::encode(digest))
+        .bind(set.to_string())
+        .bind(run)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The runs of a set, oldest first, with their indexes. A gap in the chunk
 /// numbers or a count that disagrees with the chunks is tampering.
 pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>, StoreError> {
     let heads = sqlx::query(
-        "SELECT run, records, chunks FROM keyset_runs WHERE set_name = $1 ORDER BY run",
+        "SELECT run, records, chunks, digest FROM keyset_runs WHERE set_name = $1 ORDER BY run",
     )
     .bind(set.to_string())
     .fetch_all(&mut *conn)
@@ -132,6 +235,7 @@ pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>
     let mut out = Vec::with_capacity(heads.len());
     for h in heads {
         let (id, records, chunks): (i64, i64, i64) = (h.try_get(0)?, h.try_get(1)?, h.try_get(2)?);
+        let digest = parse_digest(set, h.try_get(3)?)?;
         let rows = sqlx::query("SELECT chunk, first_key FROM keyset_chunks WHERE set_name = $1 AND run = $2 ORDER BY chunk")
             .bind(set.to_string())
             .bind(id)
@@ -159,6 +263,7 @@ pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>
             id,
             records,
             firsts,
+            digest,
         });
     }
     Ok(out)
@@ -445,21 +550,25 @@ fn spans(wanted: &[(usize, usize)]) -> Vec<(usize, usize, usize)> {
     out
 }
 
-/// Reads one run in key order, a page of chunks at a time.
+/// Reads one run in key order, a page of chunks at a time, hashing it as it goes.
 pub(crate) struct RunCursor {
     run: Run,
     next_chunk: usize,
     buf: Vec<Rec>,
     pos: usize,
+    hasher: Option<RunHasher>,
+    read: Option<Hash>,
 }
 
 impl RunCursor {
-    pub(crate) fn new(run: Run) -> Self {
+    pub(crate) fn new(run: Run, set: &str, w: Width) -> Self {
         RunCursor {
             run,
             next_chunk: 0,
             buf: Vec::new(),
             pos: 0,
+            hasher: Some(RunHasher::new(set, w)),
+            read: None,
         }
     }
 
@@ -472,6 +581,9 @@ impl RunCursor {
     ) -> Result<Option<Rec>, StoreError> {
         if self.pos == self.buf.len() {
             if self.next_chunk >= self.run.firsts.len() {
+                if let Some(h) = self.hasher.take() {
+                    self.read = Some(h.finish(self.run.records));
+                }
                 return Ok(None);
             }
             let to = (self.next_chunk + PAGE_CHUNKS as usize).min(self.run.firsts.len()) - 1;
@@ -480,6 +592,9 @@ impl RunCursor {
             self.buf.clear();
             self.pos = 0;
             for (_, bytes) in chunks {
+                if let Some(h) = &mut self.hasher {
+                    h.update(&bytes);
+                }
                 self.buf
                     .extend(bytes.chunks_exact(w.bytes()).map(|b| Rec::read(b, w)));
             }
@@ -492,6 +607,24 @@ impl RunCursor {
         }
         self.pos += 1;
         Ok(Some(self.buf[self.pos - 1]))
+    }
+
+    /// The run as read, once [`RunCursor::next`] has returned `None`.
+    fn read(&self) -> Option<RunRead> {
+        Some(RunRead {
+            id: self.run.id,
+            records: self.run.records,
+            stored: self.run.digest,
+            read: self.read?,
+        })
+    }
+
+    /// The run's digest, read to its end and equal to the one stored; else tampering.
+    fn verified(&self, set: &str) -> Result<Hash, StoreError> {
+        match self.read() {
+            Some(r) if r.stored == Some(r.read) => Ok(r.read),
+            _ => Err(corrupt(set, "a run is not what its digest says")),
+        }
     }
 }
 
@@ -516,7 +649,7 @@ impl SetCursor {
             w,
             heads: runs
                 .into_iter()
-                .map(|r| (None, RunCursor::new(r)))
+                .map(|r| (None, RunCursor::new(r, set, w)))
                 .collect(),
             started: false,
         })
@@ -551,21 +684,35 @@ impl SetCursor {
         *h = c.next(conn, &self.set, self.w).await?;
         Ok(out)
     }
+
+    /// Every run as read, once [`SetCursor::next`] has returned `None`.
+    pub(crate) fn runs_read(&self) -> Result<Vec<RunRead>, StoreError> {
+        self.heads
+            .iter()
+            .map(|(_, c)| {
+                c.read()
+                    .ok_or_else(|| corrupt(&self.set, "a run was not read to its end"))
+            })
+            .collect()
+    }
 }
 
 /// Writes `records` (sorted by key, distinct, none already in the set) as a new
-/// run of `set`, then merges runs of equal size.
+/// run of `set`, then merges runs of equal size. Returns the runs written
+/// and removed, in order, for the ledger's digests.
 pub(crate) async fn add(
     conn: &mut AnyConnection,
     set: &str,
     w: Width,
     records: &[Rec],
-) -> Result<(), StoreError> {
+) -> Result<Vec<RunChange>, StoreError> {
+    let mut changes = Vec::new();
     if records.is_empty() {
-        return Ok(());
+        return Ok(changes);
     }
-    write_run(conn, set, w, records).await?;
-    compact(conn, set, w).await
+    changes.extend(write_run(conn, set, w, records).await?);
+    compact(conn, set, w, &mut changes).await?;
+    Ok(changes)
 }
 
 /// The next run number of a set.
@@ -586,6 +733,7 @@ struct RunWriter {
     chunk: i64,
     records: i64,
     last: Option<Key>,
+    hasher: RunHasher,
 }
 
 impl RunWriter {
@@ -597,6 +745,7 @@ impl RunWriter {
             chunk: 0,
             records: 0,
             last: None,
+            hasher: RunHasher::new(set, w),
         })
     }
 
@@ -624,6 +773,7 @@ impl RunWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
+        self.hasher.update(&self.buf);
         sqlx::query("INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(set.to_string())
             .bind(self.id)
@@ -638,20 +788,32 @@ impl RunWriter {
         Ok(())
     }
 
-    async fn finish(mut self, conn: &mut AnyConnection, set: &str) -> Result<(), StoreError> {
+    /// Writes the last chunk and the run's entry; the run written, if it has records.
+    async fn finish(
+        mut self,
+        conn: &mut AnyConnection,
+        set: &str,
+    ) -> Result<Option<RunChange>, StoreError> {
         self.flush(conn, set).await?;
-        if self.records > 0 {
-            sqlx::query(
-                "INSERT INTO keyset_runs (set_name, run, records, chunks) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(set.to_string())
-            .bind(self.id)
-            .bind(self.records)
-            .bind(self.chunk)
-            .execute(&mut *conn)
-            .await?;
+        if self.records == 0 {
+            return Ok(None);
         }
-        Ok(())
+        let digest = self.hasher.finish(self.records);
+        sqlx::query(
+            "INSERT INTO keyset_runs (set_name, run, records, chunks, digest) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(set.to_string())
+        .bind(self.id)
+        .bind(self.records)
+        .bind(self.chunk)
+        .bind(hex::encode(digest))
+        .execute(&mut *conn)
+        .await?;
+        Ok(Some(RunChange {
+            digest,
+            records: self.records,
+            added: true,
+        }))
     }
 }
 
@@ -660,7 +822,7 @@ async fn write_run(
     set: &str,
     w: Width,
     records: &[Rec],
-) -> Result<(), StoreError> {
+) -> Result<Option<RunChange>, StoreError> {
     let mut wr = RunWriter::new(conn, set, w).await?;
     for r in records {
         wr.push(conn, set, *r).await?;
@@ -673,7 +835,12 @@ const MAX_RUNS: usize = 24;
 
 /// Merges the two newest runs while the older is no larger than the newer
 /// (or there are too many runs): a binary counter over run sizes.
-async fn compact(conn: &mut AnyConnection, set: &str, w: Width) -> Result<(), StoreError> {
+async fn compact(
+    conn: &mut AnyConnection,
+    set: &str,
+    w: Width,
+    changes: &mut Vec<RunChange>,
+) -> Result<(), StoreError> {
     loop {
         let heads =
             sqlx::query("SELECT run, records FROM keyset_runs WHERE set_name = $1 ORDER BY run")
@@ -688,17 +855,19 @@ async fn compact(conn: &mut AnyConnection, set: &str, w: Width) -> Result<(), St
         if n < 2 || (sizes[n - 2].1 > sizes[n - 1].1 && n <= MAX_RUNS) {
             return Ok(());
         }
-        merge(conn, set, w, sizes[n - 2].0, sizes[n - 1].0).await?;
+        merge(conn, set, w, sizes[n - 2].0, sizes[n - 1].0, changes).await?;
     }
 }
 
-/// Replaces runs `a` and `b` of a set by one run holding both, streamed.
+/// Replaces runs `a` and `b` of a set by one run holding both, streamed;
+/// both must be what their digests say.
 async fn merge(
     conn: &mut AnyConnection,
     set: &str,
     w: Width,
     a: i64,
     b: i64,
+    changes: &mut Vec<RunChange>,
 ) -> Result<(), StoreError> {
     let all = runs(conn, set).await?;
     let pick = |id| {
@@ -707,7 +876,10 @@ async fn merge(
             .cloned()
             .ok_or_else(|| corrupt(set, "a run is missing"))
     };
-    let (mut ca, mut cb) = (RunCursor::new(pick(a)?), RunCursor::new(pick(b)?));
+    let (mut ca, mut cb) = (
+        RunCursor::new(pick(a)?, set, w),
+        RunCursor::new(pick(b)?, set, w),
+    );
     let mut out = RunWriter::new(conn, set, w).await?;
     let (mut ha, mut hb) = (ca.next(conn, set, w).await?, cb.next(conn, set, w).await?);
     loop {
@@ -727,7 +899,14 @@ async fn merge(
             (Some(_), None) => unreachable!("matched above"),
         }
     }
-    out.finish(conn, set).await?;
+    for c in [&ca, &cb] {
+        changes.push(RunChange {
+            digest: c.verified(set)?,
+            records: c.run.records,
+            added: false,
+        });
+    }
+    changes.extend(out.finish(conn, set).await?);
     for id in [a, b] {
         sqlx::query("DELETE FROM keyset_chunks WHERE set_name = $1 AND run = $2")
             .bind(set.to_string())

@@ -15,7 +15,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use crate::StoreError;
 use crate::keys::Keys;
 use crate::keyset::{self, Key, Rec, Width};
-use crate::state::{Delta, stored, subject_row_hash, subjects_part, tampered};
+use crate::state::{Delta, Scheme, stored, subject_row_hash, subjects_part, tampered};
 
 /// Whether rows of the old layout remain.
 pub(crate) async fn legacy(conn: &mut AnyConnection) -> Result<bool, StoreError> {
@@ -97,6 +97,8 @@ pub(crate) async fn convert(
     let mut old = Delta::default();
     subject_parts(tx, &mut old).await?;
     crate::deliveries::legacy_parts(tx, &mut old).await?;
+    // The old rows' sums, for the deliveries' check after the move.
+    let old_sums = old.parts_with(Scheme::Sum);
     let old = old.into_parts();
     let moved = |k: &str| k.starts_with(r#"["subjects","#) || k.starts_with(r#"["deliveries","#);
     for k in old.keys().chain(committed.keys().filter(|k| moved(k))) {
@@ -180,13 +182,13 @@ pub(crate) async fn convert(
     sqlx::query("DELETE FROM deliveries")
         .execute(&mut **tx)
         .await?;
-    // The digests, recomputed from the runs (the subjects' are defined anew,
-    // the deliveries' are the same and must come out unchanged).
+    // The digests, recomputed from the runs (the subjects' are defined anew;
+    // the deliveries' hold the same rows, so their old sums must come out unchanged).
     let mut d = Delta::default();
     crate::counted::recompute(tx, &mut d).await?;
     crate::deliveries::recompute(tx, &mut d).await?;
-    for (k, p) in &d.parts() {
-        if k.starts_with(r#"["deliveries","#) && committed.get(k) != Some(p) {
+    for (k, p) in &d.parts_with(Scheme::Sum) {
+        if k.starts_with(r#"["deliveries","#) && old_sums.get(k) != Some(p) {
             return Err(tampered(format!(
                 "{} changed in the move",
                 crate::state::describe(k)
@@ -213,5 +215,6 @@ async fn flush_subjects(
         Width::KEY,
         &std::mem::take(sens),
     )
-    .await
+    .await?;
+    Ok(())
 }

@@ -281,7 +281,7 @@ impl Store {
             delta.insert_batch(&mut tx, id).await?;
             // Who this batch carried, whether or not they count: rights requests are forwarded by it.
             let carried: Vec<[u8; 16]> = uniq.iter().map(|(h, _)| *h).collect();
-            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, at: &at };
+            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id };
             let counted = rec.counts_towards_thresholds.then_some((exporter.as_str(), ov.counted_before.as_slice()));
             crate::deliveries::record(&mut tx, &checked.parts, &mut delta, &carrier, &carried, counted).await?;
             delta.apply(&mut tx).await?;

@@ -332,7 +332,12 @@ struct Change {
 
 /// Changes to the parts within one transaction.
 #[derive(Default)]
-pub(crate) struct Delta(BTreeMap<String, Change>);
+pub(crate) struct Delta {
+    parts: BTreeMap<String, Change>,
+    /// Key set runs read without a stored digest (set, run, digest read):
+    /// runs of a store made before schema 15, until its digests move.
+    unhashed: Vec<(String, i64, Hash)>,
+}
 
 impl Delta {
     /// A row added to `part`.
@@ -363,6 +368,70 @@ impl Delta {
         e.lt.remove(row);
     }
 
+    /// A key set's run written to `part` or removed from it (`sensitive`:
+    /// it counts in the part's sensitive column): the part's rows move by its
+    /// records, its digest by the run's digest.
+    pub(crate) fn run(&mut self, part: &str, c: &crate::keyset::RunChange, sensitive: bool) {
+        let e = self.part(part);
+        let n = if c.added { c.records } else { -c.records };
+        if sensitive {
+            e.sensitive += n;
+        } else {
+            e.rows += n;
+        }
+        if c.added {
+            e.lt.insert(&c.digest);
+        } else {
+            e.lt.remove(&c.digest);
+        }
+    }
+
+    /// Every run of a set read to its end (`audit verify`, the move to
+    /// LtHash): added as by [`Delta::run`]; a run whose stored digest is not
+    /// the one read damages `part`; one stored without a digest is noted.
+    pub(crate) fn runs_read(
+        &mut self,
+        part: &str,
+        set: &str,
+        runs: &[crate::keyset::RunRead],
+        sensitive: bool,
+    ) {
+        for r in runs {
+            match r.stored {
+                Some(d) if d != r.read => self.damage(part),
+                Some(_) => {}
+                None => self.unhashed.push((set.to_string(), r.id, r.read)),
+            }
+            let c = crate::keyset::RunChange {
+                digest: r.read,
+                records: r.records,
+                added: true,
+            };
+            self.run(part, &c, sensitive);
+        }
+    }
+
+    /// Runs read without a stored digest (set, run, digest read).
+    pub(crate) fn unhashed(&self) -> &[(String, i64, Hash)] {
+        &self.unhashed
+    }
+
+    /// A row of a part as the old sum counted it, for the sum alone: key set
+    /// members, whose part's LtHash commits to their runs instead and whose
+    /// counts come with the runs (see [`Delta::run`]).
+    pub(crate) fn legacy_row(&mut self, part: &str, row: &Hash) {
+        add(&mut self.part(part).plus, row);
+    }
+
+    /// `n` rows counted in `part` with nothing hashed: a number the committed
+    /// sets determine (the overlaps of two years), recounted by `audit verify`.
+    pub(crate) fn count(&mut self, part: &str, n: i64) {
+        // A part is made by its first row, as by `insert_hash`.
+        if n != 0 {
+            self.part(part).rows += n;
+        }
+    }
+
     /// `part` could not be read back (a damaged run): it will match no digest,
     /// so `audit verify` names it rather than stopping at the first damage.
     pub(crate) fn damage(&mut self, part: &str) {
@@ -371,10 +440,10 @@ impl Delta {
 
     /// The running change of `part` (allocates its name once, not per row).
     fn part(&mut self, part: &str) -> &mut Change {
-        if !self.0.contains_key(part) {
-            self.0.insert(part.to_string(), Change::default());
+        if !self.parts.contains_key(part) {
+            self.parts.insert(part.to_string(), Change::default());
         }
-        self.0.get_mut(part).expect("inserted above")
+        self.parts.get_mut(part).expect("inserted above")
     }
 
     /// The batch row `id`, just written.
@@ -392,7 +461,7 @@ impl Delta {
     /// be the one its committed checksum names: nothing builds on a state
     /// edited behind the log's back.
     pub(crate) async fn apply(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        for (part, c) in self.0 {
+        for (part, c) in self.parts {
             let row =
                 sqlx::query("SELECT rows_n, sensitive, digest FROM ledger_state WHERE part = $1")
                     .bind(part.clone())
@@ -414,6 +483,42 @@ impl Delta {
         }
         Ok(())
     }
+}
+
+/// Parts whose kept LtHash state is not the one their digest names (for
+/// `audit verify`; a writer refuses to build on such a state, see
+/// [`Delta::apply`]). Only for a store whose digests are LtHash checksums.
+pub(crate) async fn state_problems(
+    conn: &mut AnyConnection,
+    parts: &Parts,
+) -> Result<Vec<String>, StoreError> {
+    let mut kept = BTreeMap::new();
+    for r in sqlx::query("SELECT part, state FROM ledger_lthash")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let state = r.try_get::<Vec<u8>, _>(1).ok();
+        kept.insert(r.try_get::<String, _>(0)?, state);
+    }
+    let mut out = Vec::new();
+    for k in parts
+        .keys()
+        .chain(kept.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let digest = parts.get(k).map_or([0; 32], |p| p.digest);
+        let state = match kept.get(k) {
+            Some(b) => b.as_deref().and_then(LtHash::from_bytes),
+            None => Some(LtHash::default()),
+        };
+        if state.is_none_or(|s| s.checksum() != digest) {
+            out.push(format!(
+                "the digest state of {} is not the one the log committed to",
+                describe(k)
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The LtHash state kept for `part`, which must hash to its digest `p`.
@@ -531,7 +636,7 @@ pub(crate) fn scheme_of(parts: &Parts, committed: Option<&str>) -> Scheme {
 const PAGE: i64 = 10_000;
 
 /// Every part recomputed from the rows: O(rows), for `audit verify` and the
-/// migrations (the parts under either scheme: [`Delta::into_parts_with`]).
+/// migrations (the parts under either scheme: [`Delta::parts_with`]).
 pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Delta, StoreError> {
     let mut d = Delta::default();
     // Subjects: a store not yet moved to key sets has rows, one moved has runs.
@@ -596,36 +701,14 @@ async fn route_parts(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), Stor
 impl Delta {
     /// The parts a delta from nothing describes.
     pub(crate) fn into_parts(self) -> Parts {
-        self.into_parts_with(Scheme::LtHash)
+        self.parts_with(Scheme::LtHash)
     }
 
-    /// The parts a delta from nothing describes, the delta kept.
-    pub(crate) fn parts(&self) -> Parts {
-        self.0
+    /// The parts a delta from nothing describes, with digests formed by
+    /// `scheme`, the delta kept.
+    pub(crate) fn parts_with(&self, scheme: Scheme) -> Parts {
+        self.parts
             .iter()
-            .map(|(k, c)| {
-                let p = Part {
-                    rows: c.rows,
-                    sensitive: c.sensitive,
-                    digest: c.lt.checksum(),
-                };
-                (k.clone(), p)
-            })
-            .collect()
-    }
-
-    /// The same, with digests formed by `scheme`.
-    pub(crate) fn into_parts_with(self, scheme: Scheme) -> Parts {
-        self.into_states(scheme)
-            .into_iter()
-            .map(|(k, (p, _))| (k, p))
-            .collect()
-    }
-
-    /// The parts with their LtHash states, for writing.
-    fn into_states(self, scheme: Scheme) -> BTreeMap<String, (Part, LtHash)> {
-        self.0
-            .into_iter()
             .map(|(k, c)| {
                 let digest = match scheme {
                     Scheme::Sum => {
@@ -640,8 +723,18 @@ impl Delta {
                     sensitive: c.sensitive,
                     digest,
                 };
-                (k, (p, c.lt))
+                (k.clone(), p)
             })
+            .collect()
+    }
+
+    /// The parts with their LtHash states, for writing.
+    fn into_states(self) -> BTreeMap<String, (Part, LtHash)> {
+        let parts = self.parts_with(Scheme::LtHash);
+        parts
+            .into_iter()
+            .zip(self.parts)
+            .map(|((k, p), (_, c))| (k, (p, c.lt)))
             .collect()
     }
 }
@@ -663,7 +756,7 @@ pub(crate) async fn replace_parts(
                 .await?;
         }
     }
-    for (part, (p, lt)) in new.into_states(Scheme::LtHash) {
+    for (part, (p, lt)) in new.into_states() {
         write_part(conn, &part, &p, &lt).await?;
     }
     Ok(())
@@ -677,7 +770,7 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), StoreError> 
     for sql in ["DELETE FROM ledger_state", "DELETE FROM ledger_lthash"] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
-    for (part, (p, lt)) in d.into_states(Scheme::LtHash) {
+    for (part, (p, lt)) in d.into_states() {
         write_part(conn, &part, &p, &lt).await?;
     }
     Ok(())
@@ -690,9 +783,9 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), StoreError> 
 /// the first write's transaction after the upgrade, O(rows) once; that
 /// write's entry commits the new root. Returns the new parts.
 async fn move_to_lthash(conn: &mut AnyConnection, committed: &Parts) -> Result<Parts, StoreError> {
-    let d = recompute(conn).await?;
-    let states = d.into_states(Scheme::Sum);
-    let sums: Parts = states.iter().map(|(k, (p, _))| (k.clone(), *p)).collect();
+    let mut d = recompute(conn).await?;
+    let unhashed = std::mem::take(&mut d.unhashed);
+    let sums = d.parts_with(Scheme::Sum);
     for k in committed.keys().chain(sums.keys()) {
         if committed.get(k) != sums.get(k) {
             return Err(tampered(format!(
@@ -704,9 +797,11 @@ async fn move_to_lthash(conn: &mut AnyConnection, committed: &Parts) -> Result<P
     for sql in ["DELETE FROM ledger_state", "DELETE FROM ledger_lthash"] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
-    for (part, (mut p, lt)) in states {
-        p.digest = lt.checksum();
+    for (part, (p, lt)) in d.into_states() {
         write_part(conn, &part, &p, &lt).await?;
+    }
+    for (set, run, digest) in &unhashed {
+        crate::keyset::set_digest(conn, set, *run, digest).await?;
     }
     stored(conn).await
 }
@@ -977,7 +1072,7 @@ mod tests {
             for r in rows {
                 delta.insert_hash("p", r, false);
             }
-            delta.into_parts_with(scheme)["p"]
+            delta.parts_with(scheme)["p"]
         };
         assert_eq!(
             part([&a, &b], Scheme::Sum),

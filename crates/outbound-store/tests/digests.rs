@@ -186,3 +186,36 @@ fn a_kept_state_edited_behind_the_log_is_refused() {
     assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
     assert!(e.to_string().contains("digest state"), "{e}");
 }
+
+/// A run whose records are not what its digest says is refused when a merge
+/// reads it (here the deliveries, which no pre-batch check reads), and named
+/// by `audit verify`.
+#[test]
+fn a_run_that_is_not_what_its_digest_says_is_not_merged() {
+    let (_d, s, k) = copy_fixture_named("v14");
+    withdraw(&s, &k, 200).unwrap();
+    // The newest deliveries run of crm in 2026 (1,000 people) will merge with the next.
+    tamper(
+        &s,
+        r#"UPDATE keyset_runs SET digest = REPLACE(digest, substr(digest, 1, 1), CASE WHEN substr(digest, 1, 1) = 'a' THEN 'b' ELSE 'a' END) WHERE set_name = '["deliveries","crm",2026]' AND records = 1000"#,
+    );
+    let problems = s.audit_verify(&k).unwrap().problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("deliveries of transfer")),
+        "{problems:?}"
+    );
+    let batch: Vec<Subject> = (6000..7000)
+        .map(|i| Subject {
+            hash: hash(&k, i),
+            sensitive: false,
+        })
+        .collect();
+    let mut rec = record("crm");
+    rec.recipient = "acme-us".into();
+    let e = s
+        .record_batch(&k, &rec, 2026, &batch, false, ok)
+        .unwrap_err();
+    assert!(e.to_string().contains("not what its digest says"), "{e}");
+}

@@ -392,7 +392,8 @@ fn three_batches(s: &Store, k: &Keys) {
         )
         .unwrap();
     }
-    assert!(s.audit_verify(k).unwrap().problems.is_empty());
+    let p = s.audit_verify(k).unwrap().problems;
+    assert!(p.is_empty(), "{p:?}");
 }
 
 fn audit_detects_edit(s: &Store, k: &Keys, _: &tempfile::TempDir) {

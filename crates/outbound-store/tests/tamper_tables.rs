@@ -384,6 +384,32 @@ pub(crate) fn cases() -> Vec<Case> {
             },
             false,
         ),
+        // A run's digest: the gate checks the run list against the part's
+        // digest before it counts; `audit verify` rehashes the records.
+        c(
+            "keyset_runs: a run's digest edited",
+            |_| {
+                r#"UPDATE keyset_runs SET digest = REPLACE(digest, substr(digest, 1, 1), CASE WHEN substr(digest, 1, 1) = 'a' THEN 'b' ELSE 'a' END) WHERE set_name LIKE '["subjects"%'"#.into()
+            },
+            true,
+        ),
+        c(
+            "keyset_runs: a run's digest removed",
+            |_| r#"UPDATE keyset_runs SET digest = NULL WHERE set_name LIKE '["subjects"%'"#.into(),
+            true,
+        ),
+        // ledger_lthash: the digests' states; a writer checks the state
+        // against the committed digest before it builds on it.
+        c(
+            "ledger_lthash: a state zeroed",
+            |s| format!("UPDATE ledger_lthash SET state = {}", blob(s, &[0; 2048])),
+            true,
+        ),
+        c(
+            "ledger_lthash: a state deleted",
+            |_| "DELETE FROM ledger_lthash".into(),
+            true,
+        ),
         // batches
         c(
             "batches: edit",

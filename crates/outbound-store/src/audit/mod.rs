@@ -611,12 +611,16 @@ impl Store {
                 ));
             }
         }
-        let (stored_tree, stored, recomputed) = self.run("verify the ledger", async {
+        let (stored_tree, stored, recomputed, kept) = self.run("verify the ledger", async {
             let t = crate::state::load_tree(&mut tx).await;
             let s = crate::state::stored(&mut tx).await;
             let r = crate::state::recompute(&mut tx).await?;
+            let kept = match &s {
+                Ok(s) => crate::state::state_problems(&mut tx, s).await?,
+                Err(_) => Vec::new(),
+            };
             tx.rollback().await?;
-            Ok((t, s, r))
+            Ok((t, s, r, kept))
         })?;
         match stored_tree {
             Ok(t) if t.as_ref().map_or(0, |t| t.tree.size()) == tree.size()
@@ -632,7 +636,22 @@ impl Store {
                     .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
                     .and_then(|b| b.get("ledger").and_then(|c| c.as_str()).map(String::from));
                 let scheme = crate::state::scheme_of(&stored, committed.as_deref());
-                let recomputed = recomputed.into_parts_with(scheme);
+                // Every run of a moved store carries its digest, every part its state.
+                if scheme == crate::state::Scheme::LtHash {
+                    report.problems.extend(kept);
+                    let sets: std::collections::BTreeSet<&str> = recomputed
+                        .unhashed()
+                        .iter()
+                        .map(|(s, _, _)| s.as_str())
+                        .collect();
+                    for set in sets {
+                        report.problems.push(format!(
+                            "{} have runs without a digest",
+                            crate::state::describe(set)
+                        ));
+                    }
+                }
+                let recomputed = recomputed.parts_with(scheme);
                 for part in stored
                     .keys()
                     .chain(recomputed.keys())
