@@ -60,7 +60,13 @@ pub fn is_region(code: &[u8]) -> bool {
     if code.len() != 6 || !code.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let c = num(code) as usize;
+    region_bit(num(code))
+}
+
+/// Whether the 6-digit code `c` is in [`REGIONS`].
+#[inline]
+fn region_bit(c: u32) -> bool {
+    let c = c as usize;
     REGIONS[c / 64] & (1 << (c % 64)) != 0
 }
 
@@ -152,7 +158,12 @@ static RETIRED_BITS: [u64; 1_000_000 / 64 + 1] = {
 /// `max(birth_year, 1984)` (with [`RETIRE_LAG`] years of slack; see the
 /// module documentation).
 pub fn region_fits_birth_year(code: &[u8], birth_year: u32) -> bool {
-    let c = num(code);
+    region_code_fits_birth_year(num(code), birth_year)
+}
+
+/// [`region_fits_birth_year`] for a parsed code.
+#[inline]
+fn region_code_fits_birth_year(c: u32, birth_year: u32) -> bool {
     if RETIRED_BITS[c as usize / 64] & (1 << (c % 64)) == 0 {
         return true;
     }
@@ -196,26 +207,73 @@ pub fn check_char(d17: &[u8]) -> u8 {
 }
 
 /// Checks an 18-character value (17 digits + digit/`X`/`x`).
+///
+/// Every ID of a column comes here, so the 16 leading digits are tested
+/// and weighed 8 at a time in registers (SWAR): `x = word ^ 0x30…` holds
+/// the digit values, a byte is no digit when its high nibble is set or
+/// adding 6 carries into it (as in `util::digit_run`); the weighted sum
+/// takes a multiply per 4 digits (below). The region code is parsed once
+/// for both region tests.
 pub fn check18(s: &[u8]) -> Id18 {
-    if s.len() != 18 || !s[..17].iter().all(u8::is_ascii_digit) {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const SIXES: u64 = 0x0606_0606_0606_0606;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    if s.len() != 18 {
+        return Id18::Invalid;
+    }
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w) ^ ZEROS
+    };
+    let (x0, x1) = (word(0), word(8));
+    if ((x0 | x0.wrapping_add(SIXES)) | (x1 | x1.wrapping_add(SIXES))) & HIGH != 0
+        || !s[16].is_ascii_digit()
+    {
         return Id18::Invalid;
     }
     let last = s[17].to_ascii_uppercase();
     if !(last.is_ascii_digit() || last == b'X') {
         return Id18::Invalid;
     }
+    let region = num(&s[..6]);
     let year = num(&s[6..10]);
-    if !(is_region(&s[..6]) || s[..6] == *TAIWAN_PERMIT)
+    if !(region_bit(region) || s[..6] == *TAIWAN_PERMIT)
         || !valid_birth_date(year, num(&s[10..12]), num(&s[12..14]))
-        || !region_fits_birth_year(&s[..6], year)
+        || !region_code_fits_birth_year(region, year)
     {
         return Id18::Invalid;
     }
-    if check_char(&s[..17]) == last {
+    if CHECK[(weighted_sum16(x0, x1) + u32::from(s[16] - b'0') * WEIGHTS[16]) as usize % 11] == last
+    {
         Id18::Valid
     } else {
         Id18::BadCheck
     }
+}
+
+/// `Σ d_i · WEIGHTS[i]` over the 16 digit values in the bytes of `x0`
+/// (digits 0–7, first digit lowest) and `x1` (8–15). The even and the odd
+/// bytes are spread into four 16-bit lanes; multiplying lanes `e_0..e_3`
+/// by a constant whose lanes hold the weights in reverse order puts
+/// `Σ e_k · c_k` in the top lane (every lane's sum stays below 2^16, so no
+/// carry crosses a lane, and the products above the top lane fall off).
+#[inline(always)]
+fn weighted_sum16(x0: u64, x1: u64) -> u32 {
+    const LANES: u64 = 0x00FF_00FF_00FF_00FF;
+    /// The weights `w[a], w[a+2], w[a+4], w[a+6]`, reversed into lanes.
+    const fn packed(a: usize) -> u64 {
+        let w = WEIGHTS;
+        ((w[a] as u64) << 48)
+            | ((w[a + 2] as u64) << 32)
+            | ((w[a + 4] as u64) << 16)
+            | w[a + 6] as u64
+    }
+    let dot = |lanes: u64, m: u64| (lanes.wrapping_mul(m) >> 48) as u32;
+    dot(x0 & LANES, packed(0))
+        + dot((x0 >> 8) & LANES, packed(1))
+        + dot(x1 & LANES, packed(8))
+        + dot((x1 >> 8) & LANES, packed(9))
 }
 
 /// Validates a legacy 15-digit number (region + YYMMDD + sequence).
@@ -239,6 +297,82 @@ pub fn is_valid(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `check18` as first written (a byte at a time): the reference.
+    /// Checks an 18-character value (17 digits + digit/`X`/`x`).
+    fn check18_ref(s: &[u8]) -> Id18 {
+        if s.len() != 18 || !s[..17].iter().all(u8::is_ascii_digit) {
+            return Id18::Invalid;
+        }
+        let last = s[17].to_ascii_uppercase();
+        if !(last.is_ascii_digit() || last == b'X') {
+            return Id18::Invalid;
+        }
+        let year = num(&s[6..10]);
+        if !(is_region(&s[..6]) || s[..6] == *TAIWAN_PERMIT)
+            || !valid_birth_date(year, num(&s[10..12]), num(&s[12..14]))
+            || !region_fits_birth_year(&s[..6], year)
+        {
+            return Id18::Invalid;
+        }
+        if check_char(&s[..17]) == last {
+            Id18::Valid
+        } else {
+            Id18::BadCheck
+        }
+    }
+
+    fn agree(s: &[u8]) {
+        assert_eq!(
+            check18(s),
+            check18_ref(s),
+            "{:?}",
+            String::from_utf8_lossy(s)
+        );
+    }
+
+    #[test]
+    fn swar_check18_agrees_with_the_byte_loop() {
+        let mut rng = crate::corpus::Rng::new(21);
+        let (csv, _) = crate::corpus::csv_bytes(300, 4);
+        let mut ids: Vec<Vec<u8>> = csv
+            .split(|&c| c == b',' || c == b'\n')
+            .filter(|c| c.len() == 18)
+            .map(<[u8]>::to_vec)
+            .collect();
+        // Valid IDs with each check character, and random 18-digit runs.
+        for id in ids.clone() {
+            for c in b"0123456789Xx" {
+                let mut v = id.clone();
+                v[17] = *c;
+                ids.push(v);
+            }
+        }
+        for _ in 0..2_000 {
+            ids.push((0..18).map(|_| b'0' + rng.below(10) as u8).collect());
+        }
+        let mut valid = 0;
+        for (k, id) in ids.iter().enumerate() {
+            agree(id);
+            valid += usize::from(check18(id) == Id18::Valid);
+            if k % 4 != 0 {
+                continue;
+            }
+            // Every byte value at every position (of every fourth value).
+            for i in 0..18 {
+                for b in 0..=255u8 {
+                    let mut v = id.clone();
+                    v[i] = b;
+                    agree(&v);
+                }
+            }
+        }
+        // Every length around 18.
+        for n in 0..24 {
+            agree(&ids[0][..n.min(18)].repeat(2)[..n]);
+        }
+        assert!(valid > 100, "only {valid} valid IDs among the values");
+    }
 
     #[test]
     fn stdnum_valid_numbers() {
