@@ -165,3 +165,84 @@ fn digit_only_first_stage_agrees_with_the_general_loop() {
         );
     }
 }
+
+/// The whole-value e-mail first stage against the general loop: addresses
+/// with local parts of 1–70 bytes (around the 64 limit), every local and
+/// domain character class at the edges, leading punctuation, two `@`,
+/// trailing dots and dashes, text before and after, each with and without
+/// the hints that change the general path.
+#[test]
+fn whole_email_first_stage_agrees_with_the_general_loop() {
+    let locals: Vec<Vec<u8>> = {
+        let mut v: Vec<Vec<u8>> = [
+            "a",
+            "user403925",
+            "zhang.san",
+            "a.b.c",
+            ".a",
+            "a.",
+            "a..b",
+            "_x",
+            "+x",
+            "-x",
+            "%x",
+            "x_",
+            "x+y",
+            "x%y",
+            "x-y",
+            "X",
+            "A.B",
+            "1",
+            "a b",
+            "张",
+            "a\"b",
+            "a@b",
+        ]
+        .iter()
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+        for n in [62, 63, 64, 65, 66, 70] {
+            v.push(vec![b'a'; n]);
+            let mut d = vec![b'.'; 1];
+            d.extend(vec![b'b'; n - 1]);
+            v.push(d);
+        }
+        v
+    };
+    let domains: &[&str] = &[
+        "example.com",
+        "x.cn",
+        "a.b.c.co.uk",
+        "example",
+        "example.c",
+        "example.123",
+        "-a.com",
+        "a-.com",
+        "a.com.",
+        "a.com-",
+        "a..com",
+        "xn--fiqs8s.xn--fiqz9s",
+        "EXAMPLE.COM",
+        "a.com x",
+        "a.com@b.com",
+        "a.com,",
+        "a.c0m",
+        "",
+        ".com",
+    ];
+    for l in &locals {
+        for d in domains {
+            for (pre, post) in [("", ""), ("", " "), (" ", ""), ("x ", ""), ("", ".x")] {
+                let mut v = pre.as_bytes().to_vec();
+                v.extend_from_slice(l);
+                v.push(b'@');
+                v.extend_from_slice(d.as_bytes());
+                v.extend_from_slice(post.as_bytes());
+                for hints in [Hints::NONE, Hints::of(Kind::Email)] {
+                    both(&v, hints, false);
+                    both(&v, hints, true);
+                }
+            }
+        }
+    }
+}

@@ -182,6 +182,24 @@ fn next_email(s: &[u8], ats: &mut Ats<'_>, min: usize) -> Option<(usize, usize)>
     None
 }
 
+/// Whether `s` is one e-mail address and nothing else, in which case the
+/// general loop emits exactly that one match: it starts with a letter or
+/// digit (the loop's first candidate is at 0, and `next_email` keeps the
+/// local part from 0), its first `@` is at most 64 bytes in (so
+/// `next_email` looks back to 0), the part before is a valid local part
+/// and the rest, not empty, a valid domain to the end. An e-mail column's cells skip
+/// the look back from the `@`, the loop and the search for another `@`.
+#[inline]
+fn whole_email(s: &[u8]) -> bool {
+    s.first().is_some_and(u8::is_ascii_alphanumeric)
+        && util::find_byte_swar(s, 0, b'@').is_some_and(|at| {
+            at <= 64
+                && email::valid_local(&s[..at])
+                && at + 1 < s.len()
+                && email::domain_len(&s[at + 1..]) == s.len() - at - 1
+        })
+}
+
 /// The generic pass: structured identifiers found anywhere in `s`; with
 /// `free`, also keyword-introduced context-only kinds (see [`kv`]).
 pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, free: bool, emit: &mut F) {
@@ -215,6 +233,9 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
     let mut mail = if ats.peek_none() {
         None
     } else {
+        if !plain && whole_email(s) {
+            return emit(Kind::Email, 0, n);
+        }
         next_email(s, &mut ats, 0)
     };
     let mut i = 0;
