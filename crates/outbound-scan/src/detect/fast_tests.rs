@@ -246,3 +246,53 @@ fn whole_email_first_stage_agrees_with_the_general_loop() {
         }
     }
 }
+
+/// The decimal first stage (`digits.digits` and nothing else reports
+/// nothing) against the general loop: every such value up to 7 bytes,
+/// longer ones with 1–4 integer digits and 1–15 decimals (the coordinate
+/// shapes), and near misses (a sign, a second dot, a comma, a space, a
+/// letter, a trailing dot), with every hint set.
+#[test]
+fn decimal_first_stage_agrees_with_the_general_loop() {
+    let hints = all_hints();
+    for len in 3..=7u32 {
+        for dot in 1..len - 1 {
+            for v in (0..10u64.pow(len - 1)).step_by(7) {
+                let digits = format!("{v:0w$}", w = (len - 1) as usize);
+                let s = format!("{}.{}", &digits[..dot as usize], &digits[dot as usize..]);
+                both(s.as_bytes(), Hints::NONE, false);
+            }
+        }
+    }
+    let mut rng = crate::corpus::Rng::new(17);
+    let mut num = |a: u64, b: u64| {
+        let int: String = (0..a)
+            .map(|_| char::from(b'0' + rng.below(10) as u8))
+            .collect();
+        let frac: String = (0..b)
+            .map(|_| char::from(b'0' + rng.below(10) as u8))
+            .collect();
+        format!("{int}.{frac}")
+    };
+    for a in 1..=4 {
+        for b in 1..=15 {
+            let x = num(a, b);
+            let y = num(a.min(3), b);
+            for s in [
+                x.clone(),
+                format!("-{x}"),
+                format!("{x}."),
+                format!("{x}.5"),
+                format!("{x},{y}"),
+                format!("{x} {y}"),
+                format!("{x}a"),
+                format!("{x} "),
+            ] {
+                for &h in &hints {
+                    both(s.as_bytes(), h, false);
+                    both(s.as_bytes(), h, true);
+                }
+            }
+        }
+    }
+}

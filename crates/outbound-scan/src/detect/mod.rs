@@ -218,15 +218,25 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
 ) {
     // First stage: a value that is one run of ASCII digits (an ID, a
     // phone, a card, an order number, a timestamp: most cells of a
-    // table) can only be what `single_run` says. The loop below would
+    // table) can only be what `single_run` says, and a plain decimal
+    // nothing (below). The loop below would
     // find no `@`, start one token at 0, consume the run whole and, with
     // nothing after it, hand it to `single_run` (keywords need a letter):
     // the same matches without the `@` search, the loop and the token.
     // One SWAR pass tells; anything else takes the general loop.
     let n = s.len();
-    if !plain && n > 0 && digit_run(s, 0) == n {
-        single_run(s, 0, n, hints, emit);
-        return;
+    if !plain && n > 0 {
+        let d = digit_run(s, 0);
+        if d == n {
+            single_run(s, 0, n, hints, emit);
+            return;
+        }
+        // A decimal and nothing else (`7830.42`, an amount): the loop would
+        // take it whole to `dotted`, where one dot is neither an IPv4
+        // address nor, with no second number after it, a coordinate pair.
+        if d > 0 && s[d] == b'.' && d + 1 < n && digit_run(s, d + 1) == n {
+            return;
+        }
     }
     let mut ats = Ats::new(s, plain);
     // Most values hold no `@`: one inline search instead of a call.
