@@ -78,6 +78,11 @@ fn scan_value_full<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &
         if hints.has(Kind::GeoCoordinate) && geo::is_valid_single(t) {
             return emit(Kind::GeoCoordinate, off, end);
         }
+        // Most cells of a name column: a name read from the bytes, without
+        // `from_utf8` (true only where the lines below accept it too).
+        if hints.has(Kind::PersonName) && !plain_path() && name::is_plain_cjk_name(t) {
+            return emit(Kind::PersonName, off, end);
+        }
         if let Ok(text) = std::str::from_utf8(t) {
             if hints.has(Kind::PersonName) && name::is_valid(text) {
                 return emit(Kind::PersonName, off, end);

@@ -86,11 +86,39 @@ pub fn has_surname(s: &str) -> bool {
     let Some(c0) = it.next() else {
         return false;
     };
+    surname_at(c0, it.next())
+}
+
+/// Whether the characters `c0` (and `c1`) start with a listed surname.
+fn surname_at(c0: char, c1: Option<char>) -> bool {
     let sn = &*SURNAMES;
-    sn.single(c0)
-        || it
-            .next()
-            .is_some_and(|c1| sn.double.binary_search(&(c0, c1)).is_ok())
+    sn.single(c0) || c1.is_some_and(|c1| sn.double.binary_search(&(c0, c1)).is_ok())
+}
+
+/// The common name read straight from the bytes: true when `t` is 2–4
+/// characters of U+4000–U+9FFF (three UTF-8 bytes each, lead 0xE4–0xE9,
+/// well-formed for every pair of continuation bytes), all CJK, not a
+/// placeholder, and starts with a surname. Then `t` is valid UTF-8 and
+/// [`is_valid`] accepts it by its all-CJK rule (nothing to trim, at most
+/// 12 bytes), so a name column's cells skip `str::from_utf8` and the
+/// general check. False says nothing: the caller asks [`is_valid`].
+pub fn is_plain_cjk_name(t: &[u8]) -> bool {
+    if !(6..=12).contains(&t.len()) || !t.len().is_multiple_of(3) {
+        return false;
+    }
+    let mut cs = ['\0'; 4];
+    for (k, b) in t.chunks_exact(3).enumerate() {
+        if !(0xE4..=0xE9).contains(&b[0]) || b[1] & 0xC0 != 0x80 || b[2] & 0xC0 != 0x80 {
+            return false;
+        }
+        let c =
+            (u32::from(b[0] & 0x0F) << 12) | (u32::from(b[1] & 0x3F) << 6) | u32::from(b[2] & 0x3F);
+        match char::from_u32(c) {
+            Some(c) if is_cjk(c) => cs[k] = c,
+            _ => return false,
+        }
+    }
+    !PLACEHOLDERS.iter().any(|p| p.as_bytes() == t) && surname_at(cs[0], Some(cs[1]))
 }
 
 /// `str::trim`, called only when an end is whitespace: most cells have
@@ -139,6 +167,54 @@ pub fn is_valid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_plain_cjk_name` against `str::from_utf8` + `is_valid`: true
+    /// only where those accept, and true for the generator's names.
+    #[test]
+    fn plain_cjk_names_are_valid_names() {
+        let check = |t: &[u8]| {
+            if is_plain_cjk_name(t) {
+                let s = std::str::from_utf8(t).expect("valid UTF-8");
+                assert!(is_valid(s), "{s:?}");
+            }
+        };
+        let mut rng = crate::corpus::Rng::new(5);
+        let mut hits = 0;
+        for _ in 0..3_000 {
+            let name = crate::corpus::chinese_name(&mut rng);
+            hits += usize::from(is_plain_cjk_name(name.as_bytes()));
+            check(name.as_bytes());
+        }
+        assert!(hits > 2_000, "only {hits} generated names on the fast path");
+        // Surnames with given characters, placeholders, characters at the
+        // edges of the CJK blocks and outside them, 1 to 5 characters.
+        let chars: Vec<char> = "张王李欧阳司马诸葛伟娜未知匿名测试暂无无一龥\u{4000}\u{4DBF}\u{4DC0}\u{4DFF}\u{4E00}\u{3400}\u{9FFF}·a "
+            .chars()
+            .collect();
+        let mut buf = String::new();
+        for n in 1..=5 {
+            for _ in 0..20_000 {
+                buf.clear();
+                for _ in 0..n {
+                    buf.push(*rng.pick(&chars));
+                }
+                check(buf.as_bytes());
+            }
+        }
+        for p in PLACEHOLDERS {
+            assert!(!is_plain_cjk_name(p.as_bytes()), "{p}");
+        }
+        // Every byte in every position of a valid name.
+        let good = "欧阳娜娜".as_bytes();
+        assert!(is_plain_cjk_name(good));
+        for i in 0..good.len() {
+            for b in 0..=255u8 {
+                let mut v = good.to_vec();
+                v[i] = b;
+                check(&v);
+            }
+        }
+    }
 
     #[test]
     fn trim_is_str_trim() {
