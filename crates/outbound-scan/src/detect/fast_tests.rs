@@ -296,3 +296,55 @@ fn decimal_first_stage_agrees_with_the_general_loop() {
         }
     }
 }
+
+/// The grouped-mobile first stage against the general loop: both layouts
+/// with every second digit (valid and invalid mobiles), random rest, and
+/// near misses (other country codes, other separators, a digit more or
+/// less, text around), with every hint set.
+#[test]
+fn grouped_mobile_first_stage_agrees_with_the_general_loop() {
+    let hints = all_hints();
+    let mut rng = crate::corpus::Rng::new(23);
+    let mut digits = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + rng.below(10) as u8))
+            .collect()
+    };
+    let mut found = 0;
+    for first in ["1", "0", "2"] {
+        for second in 0..10 {
+            for _ in 0..20 {
+                let m = format!("{first}{second}{}", digits(9));
+                let (a, b, c) = (&m[..3], &m[3..7], &m[7..]);
+                for v in [
+                    format!("+86 {m}"),
+                    format!("{a}-{b}-{c}"),
+                    format!("+87 {m}"),
+                    format!("+86 {m}0"),
+                    format!("+86 {}", &m[1..]),
+                    format!("+86  {m}"),
+                    format!("+86-{m}"),
+                    format!("86 {m}"),
+                    format!("{a} {b} {c}"),
+                    format!("{a}-{b}{c}"),
+                    format!("{a}-{b}-{c}0"),
+                    format!("0{a}-{b}-{c}"),
+                    format!("{a}-{b}-{c} "),
+                    format!("x+86 {m}"),
+                    format!("{a}-{b}-{}a", &c[..3]),
+                ] {
+                    for &h in &hints {
+                        both(v.as_bytes(), h, false);
+                        both(v.as_bytes(), h, true);
+                    }
+                    let mut n = 0;
+                    scan_text_path(v.as_bytes(), Hints::NONE, false, true, &mut |k, _, _| {
+                        n += usize::from(k == Kind::CnMobile)
+                    });
+                    found += n;
+                }
+            }
+        }
+    }
+    assert!(found > 500, "only {found} mobiles among the values");
+}

@@ -187,6 +187,36 @@ fn next_email(s: &[u8], ats: &mut Ats<'_>, min: usize) -> Option<(usize, usize)>
     None
 }
 
+/// The two common written layouts of a mobile number, when the value is
+/// one of them and nothing else and the number is valid: `+86 1xxxxxxxxxx`
+/// (the loop skips the `+`, and `groups` joins `86` and the 11 digits:
+/// a mobile from 1 to the end) and `1xx-xxxx-xxxx` (the loop's token stops
+/// at the first dash, `mac_or_v6` finds no address in three digits, and
+/// `groups` joins the 3-4-4 groups: a mobile over the whole value). The
+/// span the loop would emit, or `None` (then the loop decides). `d` is
+/// where the value's leading digits end.
+#[inline]
+fn grouped_mobile(s: &[u8], d: usize) -> Option<(usize, usize)> {
+    match s.len() {
+        15 if d == 0 && s.starts_with(b"+86 ") && digit_run(s, 4) == 15 => {
+            mobile::is_valid(&s[4..]).then_some((1, 15))
+        }
+        13 if d == 3
+            && s[3] == b'-'
+            && s[8] == b'-'
+            && digit_run(s, 4) == 8
+            && digit_run(s, 9) == 13 =>
+        {
+            let mut m = [0u8; 11];
+            m[..3].copy_from_slice(&s[..3]);
+            m[3..7].copy_from_slice(&s[4..8]);
+            m[7..].copy_from_slice(&s[9..]);
+            mobile::is_valid(&m).then_some((0, 13))
+        }
+        _ => None,
+    }
+}
+
 /// Whether `s` is one e-mail address and nothing else, in which case the
 /// general loop emits exactly that one match: it starts with a letter or
 /// digit (the loop's first candidate is at 0, and `next_email` keeps the
@@ -241,6 +271,9 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
         // address nor, with no second number after it, a coordinate pair.
         if d > 0 && s[d] == b'.' && d + 1 < n && digit_run(s, d + 1) == n {
             return;
+        }
+        if let Some((a, e)) = grouped_mobile(s, d) {
+            return emit(Kind::CnMobile, a, e);
         }
     }
     let mut ats = Ats::new(s, plain);
