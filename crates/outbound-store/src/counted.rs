@@ -384,7 +384,7 @@ async fn recompute_year(
         if flagged {
             s = sens.next(conn).await?;
         }
-        d.legacy_row(&part, &subject_hash(e, y, &r.key, flagged));
+        d.legacy_row(&part, || subject_hash(e, y, &r.key, flagged));
     }
     if s.is_some() {
         return Err(tampered(format!(
@@ -419,7 +419,7 @@ async fn recompute_year(
                 std::cmp::Ordering::Less => x = ca.next(conn).await?,
                 std::cmp::Ordering::Greater => z = cb.next(conn).await?,
                 std::cmp::Ordering::Equal => {
-                    d.legacy_row(&p, &overlap_hash(e, y, &p1.key, sensitive));
+                    d.legacy_row(&p, || overlap_hash(e, y, &p1.key, sensitive));
                     d.count(&p, 1);
                     x = ca.next(conn).await?;
                     z = cb.next(conn).await?;

@@ -288,7 +288,7 @@ async fn recompute_set(
                 describe(name)
             ))
         })?;
-        d.legacy_row(name, &row_hash(&r.key, t, y, b, when));
+        d.legacy_row(name, || row_hash(&r.key, t, y, b, when));
     }
     d.runs_read(name, name, &c.runs_read()?, false);
     Ok(())

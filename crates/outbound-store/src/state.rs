@@ -337,6 +337,9 @@ pub(crate) struct Delta {
     /// Key set runs read without a stored digest (set, run, digest read):
     /// runs of a store made before schema 15, until its digests move.
     unhashed: Vec<(String, i64, Hash)>,
+    /// The old sums of key set members are not wanted (`audit verify` of a
+    /// moved store): a SHA-256 per person saved.
+    no_sums: bool,
 }
 
 impl Delta {
@@ -419,8 +422,12 @@ impl Delta {
     /// A row of a part as the old sum counted it, for the sum alone: key set
     /// members, whose part's LtHash commits to their runs instead and whose
     /// counts come with the runs (see [`Delta::run`]).
-    pub(crate) fn legacy_row(&mut self, part: &str, row: &Hash) {
-        add(&mut self.part(part).plus, row);
+    /// Skipped (the hash not even computed) when the old sums are not wanted.
+    pub(crate) fn legacy_row(&mut self, part: &str, row: impl FnOnce() -> Hash) {
+        if !self.no_sums {
+            let h = row();
+            add(&mut self.part(part).plus, &h);
+        }
     }
 
     /// `n` rows counted in `part` with nothing hashed: a number the committed
@@ -638,7 +645,19 @@ const PAGE: i64 = 10_000;
 /// Every part recomputed from the rows: O(rows), for `audit verify` and the
 /// migrations (the parts under either scheme: [`Delta::parts_with`]).
 pub(crate) async fn recompute(conn: &mut AnyConnection) -> Result<Delta, StoreError> {
-    let mut d = Delta::default();
+    recompute_for(conn, Scheme::Sum).await
+}
+
+/// [`recompute`], the old sums of key set members only when `scheme` is
+/// [`Scheme::Sum`] (the other parts carry both, at no extra cost).
+pub(crate) async fn recompute_for(
+    conn: &mut AnyConnection,
+    scheme: Scheme,
+) -> Result<Delta, StoreError> {
+    let mut d = Delta {
+        no_sums: scheme == Scheme::LtHash,
+        ..Delta::default()
+    };
     // Subjects: a store not yet moved to key sets has rows, one moved has runs.
     crate::layout::subject_parts(conn, &mut d).await?;
     crate::counted::recompute(conn, &mut d).await?;

@@ -611,10 +611,19 @@ impl Store {
                 ));
             }
         }
+        let committed = last_body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+            .and_then(|b| b.get("ledger").and_then(|c| c.as_str()).map(String::from));
         let (stored_tree, stored, recomputed, kept) = self.run("verify the ledger", async {
             let t = crate::state::load_tree(&mut tx).await;
             let s = crate::state::stored(&mut tx).await;
-            let r = crate::state::recompute(&mut tx).await?;
+            // The old sums only for a store whose log still commits them.
+            let scheme = match &s {
+                Ok(s) => crate::state::scheme_of(s, committed.as_deref()),
+                Err(_) => crate::state::Scheme::LtHash,
+            };
+            let r = crate::state::recompute_for(&mut tx, scheme).await?;
             let kept = match &s {
                 Ok(s) => crate::state::state_problems(&mut tx, s).await?,
                 Err(_) => Vec::new(),
@@ -631,10 +640,6 @@ impl Store {
             Err(e) => report.problems.push(e.to_string()),
             Ok(stored) => {
                 // A store whose log still commits the old sums is checked against them.
-                let committed = last_body
-                    .as_deref()
-                    .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-                    .and_then(|b| b.get("ledger").and_then(|c| c.as_str()).map(String::from));
                 let scheme = crate::state::scheme_of(&stored, committed.as_deref());
                 // Every run of a moved store carries its digest, every part its state.
                 if scheme == crate::state::Scheme::LtHash {
