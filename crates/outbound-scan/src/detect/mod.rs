@@ -60,13 +60,17 @@ pub fn scan_value<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &m
     // The digit-only first stage of `scan_text_path`, here too so that a
     // digit cell (most cells) makes one call, not two; context-only hints
     // validate the whole value first, so those take the full path.
-    if !hints.context_only() && !s.is_empty() && digit_run(s, 0) == s.len() && !plain_path() {
-        return single_run(s, 0, s.len(), hints, emit);
+    if !hints.context_only() {
+        if s.first().is_some_and(u8::is_ascii_digit) && digit_run(s, 0) == s.len() && !plain_path()
+        {
+            return single_run(s, 0, s.len(), hints, emit);
+        }
+        return scan_text(s, hints, false, emit);
     }
     scan_value_full(s, hints, emit);
 }
 
-/// [`scan_value`] after the digit-only test.
+/// [`scan_value`] with context-only hints.
 fn scan_value_full<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
     if hints.context_only() {
         let t = trim(s);
@@ -260,7 +264,9 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
     // the same matches without the `@` search, the loop and the token.
     // One SWAR pass tells; anything else takes the general loop.
     let n = s.len();
-    if !plain && n > 0 {
+    // Every shape below starts with a digit or `+`; other values (text)
+    // go to the loop without the tests.
+    if !plain && n > 0 && (s[0].is_ascii_digit() || s[0] == b'+') {
         let d = digit_run(s, 0);
         if d == n {
             single_run(s, 0, n, hints, emit);
