@@ -49,6 +49,11 @@ pub const KINDS: &[EntryKind] = &[
         "The ledger moved from one row per person to sorted key sets, after its rows were checked against the log: how many rows moved, never who."
     ),
     kind!(
+        "ledger_digests",
+        1,
+        "The ledger's digests moved from sums of SHA-256 (forgeable) to LtHash, after every row and run was checked against the sums the log committed to: how many parts and runs, never who."
+    ),
+    kind!(
         "consent_import",
         1,
         "Consents imported into the consent register: from which file and how many per transfer (never who)."

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::StoreError;
 use crate::keys::Keys;
@@ -798,10 +798,13 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), StoreError> 
 /// Moves a store whose log committed the old sums (`committed`, checked
 /// against the last entry already) to LtHash: the rows are rehashed and
 /// must be what those sums committed to (a store edited behind the log's
-/// back is refused, not converted), then every part is rewritten. Runs in
-/// the first write's transaction after the upgrade, O(rows) once; that
-/// write's entry commits the new root. Returns the new parts.
-async fn move_to_lthash(conn: &mut AnyConnection, committed: &Parts) -> Result<Parts, StoreError> {
+/// back is refused, not converted), then every part is rewritten and every
+/// run given its digest. Runs in the first write's transaction after the
+/// upgrade, O(rows) once. Returns how many parts and runs it wrote.
+async fn move_to_lthash(
+    conn: &mut AnyConnection,
+    committed: &Parts,
+) -> Result<(usize, usize), StoreError> {
     let mut d = recompute(conn).await?;
     let unhashed = std::mem::take(&mut d.unhashed);
     let sums = d.parts_with(Scheme::Sum);
@@ -816,13 +819,14 @@ async fn move_to_lthash(conn: &mut AnyConnection, committed: &Parts) -> Result<P
     for sql in ["DELETE FROM ledger_state", "DELETE FROM ledger_lthash"] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
-    for (part, (p, lt)) in d.into_states() {
-        write_part(conn, &part, &p, &lt).await?;
+    let states = d.into_states();
+    for (part, (p, lt)) in &states {
+        write_part(conn, part, p, lt).await?;
     }
     for (set, run, digest) in &unhashed {
         crate::keyset::set_digest(conn, set, *run, digest).await?;
     }
-    stored(conn).await
+    Ok((states.len(), unhashed.len()))
 }
 
 /// The audit tree as stored in `meta`, with the path from the last leaf to the last peak.
@@ -922,7 +926,29 @@ pub(crate) struct Checked {
 /// Before a write: a signed head covers the whole log, the last entry is the
 /// one it covers, and `ledger_state` is what that entry committed to. Costs
 /// one signature check and a few indexed reads, never a pass over the log.
-pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Checked, StoreError> {
+/// A store whose log still commits the old sums moves to LtHash first
+/// (O(rows), once), committed by its own `ledger_digests` entry before the
+/// write builds on it.
+pub(crate) async fn check(
+    tx: &mut Transaction<'static, Any>,
+    keys: &Keys,
+) -> Result<Checked, StoreError> {
+    let (checked, sums) = check_state(tx, keys).await?;
+    if !sums {
+        return Ok(checked);
+    }
+    let (parts, runs) = move_to_lthash(tx, &checked.parts).await?;
+    let body = serde_json::json!({ "scheme": "lthash16-1024", "parts": parts, "runs": runs });
+    crate::audit::append(tx, keys, "ledger_digests", body).await?;
+    match check_state(tx, keys).await? {
+        (checked, false) => Ok(checked),
+        (_, true) => Err(tampered("the ledger's digests did not move to LtHash")),
+    }
+}
+
+/// [`check`] without the move; `true` when the log commits the old sums
+/// (the parts then are those sums, checked against the last entry only).
+async fn check_state(conn: &mut AnyConnection, keys: &Keys) -> Result<(Checked, bool), StoreError> {
     let stored_tree = load_tree(conn).await?;
     let max: Option<i64> = sqlx::query("SELECT MAX(idx) FROM audit_entries")
         .fetch_one(&mut *conn)
@@ -949,7 +975,7 @@ pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Check
             ));
         }
         check_small(conn, &parts).await?;
-        return Ok(Checked { size: 0, parts });
+        return Ok((Checked { size: 0, parts }, false));
     };
     let newest = newest.ok_or_else(|| tampered("no signed head covers the log"))?;
     let head: SignedTreeHead = serde_json::from_str(&newest.try_get::<String, _>(0)?)
@@ -988,9 +1014,10 @@ pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Check
     let mut parts = parts;
     match body.get("ledger").map(|c| c.as_str()) {
         Some(c) if c == Some(hex::encode(root(&parts)).as_str()) => {}
-        // A store whose log committed the old sums moves to LtHash first.
+        // A store whose log committed the old sums moves to LtHash first
+        // (every part, the small ones included, is checked by the move).
         Some(c) if scheme_of(&parts, c) == Scheme::Sum => {
-            parts = move_to_lthash(conn, &parts).await?;
+            return Ok((Checked { size, parts }, true));
         }
         Some(_) => {
             return Err(tampered(
@@ -1006,7 +1033,7 @@ pub(crate) async fn check(conn: &mut AnyConnection, keys: &Keys) -> Result<Check
         }
     }
     check_small(conn, &parts).await?;
-    Ok(Checked { size, parts })
+    Ok((Checked { size, parts }, false))
 }
 
 /// Before a batch: the subject counts of the exporter-years it is judged on,

@@ -67,11 +67,30 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     assert!(rows(&s, "SELECT part, hex(state) FROM ledger_lthash").is_empty());
     let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
 
-    // The next write (a withdrawal) moves the digests; its entry commits them.
+    // The next write (a withdrawal) moves the digests, committed by their
+    // own entry before the write's.
     withdraw(&s, &k, 200).unwrap();
     let v = s.audit_verify(&k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
-    assert_eq!(v.entries, entries + 1);
+    assert_eq!(v.entries, entries + 2);
+    let log = s.audit_entries().unwrap();
+    let moved_entry = &log[entries as usize];
+    assert_eq!(moved_entry.kind, "ledger_digests");
+    let body: serde_json::Value = serde_json::from_str(&moved_entry.body).unwrap();
+    assert_eq!(body["scheme"], "lthash16-1024");
+    assert_eq!(body["parts"].as_u64(), Some(sums.len() as u64));
+    // Every run of the fixture got its digest: 2025's three crm batches
+    // merged to one run per set, and so on; none is left without.
+    assert!(body["runs"].as_u64().unwrap() > 0);
+    assert!(
+        rows(
+            &s,
+            "SELECT set_name, run FROM keyset_runs WHERE digest IS NULL"
+        )
+        .is_empty()
+    );
+    assert!(crate::entry_kinds::problems("ledger_digests", &body).is_empty());
+    assert_eq!(log[entries as usize + 1].kind, "consent_withdrawn");
     let new_root = committed_root(&s);
     assert_ne!(new_root, old_root);
     let moved = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");

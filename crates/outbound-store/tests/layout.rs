@@ -140,16 +140,18 @@ fn a_version_13_store_migrates_with_its_data() {
         (both(&a25, &a26n), both(&s25, &s26n))
     );
 
-    // The move is its own entry, before the batch's.
+    // The moves are their own entries, before the batch's: the digests to
+    // LtHash (the store's log committed sums), then the rows to key sets.
     let entries = s.audit_entries().unwrap();
-    assert_eq!(entries.len(), 7);
-    assert_eq!(entries[5].kind, "ledger_layout");
-    let body: serde_json::Value = serde_json::from_str(&entries[5].body).unwrap();
+    assert_eq!(entries.len(), 8);
+    assert_eq!(entries[5].kind, "ledger_digests");
+    assert_eq!(entries[6].kind, "ledger_layout");
+    let body: serde_json::Value = serde_json::from_str(&entries[6].body).unwrap();
     assert_eq!(
         (body["subjects"].as_u64(), body["deliveries"].as_u64()),
         (Some(7500), Some(8100))
     );
-    assert_eq!(entries[6].kind, "batch");
+    assert_eq!(entries[7].kind, "batch");
     let v = s.audit_verify(&k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
 
