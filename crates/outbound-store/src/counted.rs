@@ -96,6 +96,8 @@ pub(crate) struct Overlap {
     all: i64,
     sensitive: i64,
     pub(crate) counted_before: Vec<bool>,
+    /// The keys new to the exporter's sets, for the kept group sets.
+    added: crate::group_sets::Added,
 }
 
 /// Which of `keys` (sorted, distinct) are in `set`.
@@ -189,13 +191,17 @@ pub(crate) async fn add(
         }
     }
     ov.counted_before = seen;
-    Ok((
-        Counts {
-            individuals: new_all.len() as u64,
-            sensitive_individuals: new_sens.len() as u64,
-        },
-        ov,
-    ))
+    let counts = Counts {
+        individuals: new_all.len() as u64,
+        sensitive_individuals: new_sens.len() as u64,
+    };
+    ov.added = crate::group_sets::Added {
+        exporter: exporter.to_string(),
+        year,
+        all: new_all,
+        sensitive: new_sens,
+    };
+    Ok((counts, ov))
 }
 
 /// The counts of one exporter and year from its sets' run lists.
@@ -237,16 +243,26 @@ async fn union(
     })
 }
 
-/// Inside a batch, after [`add`]: the current year's counts and those from 1
-/// January of the previous year, for the exporter or its group.
+/// Inside a batch, right after [`add`]: brings the kept sets of every group
+/// holding the exporter up to date with the keys it added (whoever the batch
+/// is judged for), then the current year's counts and those from 1 January
+/// of the previous year, for the exporter or its group (a group's from its
+/// kept sets, see [`crate::group_sets`]).
 pub(crate) async fn window(
     conn: &mut AnyConnection,
     parts: &Parts,
     exporters: &[String],
     year: i64,
     ov: &Overlap,
+    delta: &mut Delta,
 ) -> Result<(Counts, Counts), StoreError> {
-    if let [e] = exporters {
+    let mut groups = crate::group_sets::Batch::new(parts);
+    groups.maintain(conn, &ov.added, delta).await?;
+    let members = crate::group_sets::members(exporters);
+    if members.len() > 1 {
+        return groups.window(conn, &members, year, delta).await;
+    }
+    if let [e] = members.as_slice() {
         let cur = year_counts(conn, e, year).await?;
         let prev = year_counts(conn, e, year - 1).await?;
         let rows = |p: String| parts.get(&p).map_or(0, |p| p.rows);
@@ -258,10 +274,7 @@ pub(crate) async fn window(
         };
         return Ok((cur, both));
     }
-    Ok((
-        union(conn, exporters, year, year).await?,
-        union(conn, exporters, year - 1, year).await?,
-    ))
+    Err(StoreError::NoExporter)
 }
 
 /// Committed counts, for reads outside a batch: one exporter's one or two
@@ -290,6 +303,12 @@ pub(crate) async fn counts(
                 total.sensitive_individuals.saturating_sub(os.max(0) as u64);
         }
         return Ok(total);
+    }
+    let members = crate::group_sets::members(exporters);
+    if members.len() > 1
+        && let Some(c) = crate::group_sets::counts(conn, &members, from, to).await?
+    {
+        return Ok(c);
     }
     union(conn, exporters, from, to).await
 }
@@ -341,7 +360,12 @@ pub(crate) async fn check(
 /// Every counted person and overlap, from the runs, into `d` (for `audit verify`).
 pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result<(), StoreError> {
     let mut years: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut groups = Vec::new();
     for name in keyset::set_names(conn).await? {
+        if crate::group_sets::is_group_set(&name) {
+            groups.push(name);
+            continue;
+        }
         let v: serde_json::Value = serde_json::from_str(&name)
             .map_err(|_| tampered("a key set has an unreadable name"))?;
         match (v[0].as_str(), v[1].as_str(), v[2].as_i64()) {
@@ -358,7 +382,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result
             }
         }
     }
-    Ok(())
+    crate::group_sets::recompute(conn, &groups, d).await
 }
 
 /// One exporter-year's people and overlap, into `d`.

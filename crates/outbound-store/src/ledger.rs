@@ -230,7 +230,7 @@ impl Store {
             let to_count: &[([u8; 16], bool)] = if rec.counts_towards_thresholds { &uniq } else { &[] };
             let (new, ov) = crate::counted::add(&mut tx, &exporter, y, to_count, &mut delta).await?;
             counts.new = new;
-            let (cur, both) = crate::counted::window(&mut tx, &checked.parts, &rec.exporters, y, &ov).await?;
+            let (cur, both) = crate::counted::window(&mut tx, &checked.parts, &rec.exporters, y, &ov, &mut delta).await?;
             counts.current_year = cur;
             counts.previous_and_current_year = both;
             let determination = match decide(&counts) {

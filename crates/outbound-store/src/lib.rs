@@ -18,6 +18,7 @@ pub mod deliveries;
 pub mod entry_kinds;
 mod fingerprint;
 mod group;
+mod group_sets;
 pub mod incidents;
 pub mod keys;
 mod keyset;

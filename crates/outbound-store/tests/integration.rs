@@ -11,6 +11,7 @@ mod cosign;
 mod deliveries;
 mod digests;
 mod entry_kinds;
+mod group_sets;
 mod incidents;
 mod keysets;
 mod layout;
