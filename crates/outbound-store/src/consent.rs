@@ -35,6 +35,9 @@ impl Store {
             lock(&mut tx).await?;
             crate::state::check(&mut tx, keys).await?;
             let mut delta = crate::state::Delta::default();
+            // The rows written, per part, added to the digests together (on several cores).
+            let mut added: BTreeMap<String, Vec<crate::merkle::Hash>> = BTreeMap::new();
+            let mut buf = Vec::new();
             for r in records {
                 let part = crate::state::consents_part(&r.transfer);
                 let old = sqlx::query("SELECT granted_at, withdrawn_at FROM consents WHERE subject = $1 AND transfer = $2")
@@ -46,7 +49,7 @@ impl Store {
                     let w: Option<String> = o.try_get(1)?;
                     delta.remove(&part, &crate::state::consent_row(&r.subject, &r.transfer, &o.try_get::<String, _>(0)?, w.as_deref()), false);
                 }
-                delta.insert(&part, &crate::state::consent_row(&r.subject, &r.transfer, &r.granted_at, r.withdrawn_at.as_deref()), false);
+                added.entry(part).or_default().push(crate::state::consent_row_hash(&r.subject, &r.transfer, &r.granted_at, r.withdrawn_at.as_deref(), &mut buf));
                 sqlx::query(
                     "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (subject, transfer) DO UPDATE SET granted_at = excluded.granted_at, withdrawn_at = excluded.withdrawn_at",
@@ -63,6 +66,9 @@ impl Store {
                 *per.entry(r.transfer.as_str()).or_default() += 1;
             }
             let body = serde_json::json!({"source": source, "records": records.len(), "per_transfer": per});
+            for (part, hashes) in &added {
+                delta.insert_hashes(part, hashes, false);
+            }
             delta.apply(&mut tx).await?;
             let (idx, _) = crate::audit::append(&mut tx, keys, "consent_import", body).await?;
             tx.commit().await?;
@@ -259,6 +265,8 @@ pub(crate) async fn read(
     let mut subjects = Vec::new();
     let mut after = Cursor::Start;
     let mut buf = Vec::new();
+    // A page's rows' hashes, added to the digest together (on several cores).
+    let mut hashes = Vec::new();
     loop {
         let sql = page_sql(sqlite, matches!(after, Cursor::Start));
         let q = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -302,9 +310,9 @@ pub(crate) async fn read(
                     Some(s)
                 }
             };
-            let h =
-                crate::state::consent_row_hash(&subject, transfer, granted, withdrawn, &mut buf);
-            delta.insert_hash(&part_name, &h, false);
+            hashes.push(crate::state::consent_row_hash(
+                &subject, transfer, granted, withdrawn, &mut buf,
+            ));
             if let Some(on) = on {
                 // Dates compare as text: both are ISO 8601; compare the date part.
                 let valid = granted.get(..10).is_some_and(|g| g <= on)
@@ -320,6 +328,8 @@ pub(crate) async fn read(
         if read != n {
             return Err(malformed());
         }
+        delta.insert_hashes(&part_name, &hashes, false);
+        hashes.clear();
         if n < PAGE_ROWS {
             break;
         }

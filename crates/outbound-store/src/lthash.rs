@@ -78,6 +78,42 @@ impl LtHash {
         }
     }
 
+    /// The state of `elements`, expanded on up to `threads` threads (the
+    /// expansion is most of the cost: a gate's read of a transfer's
+    /// consents expands one element per consent).
+    pub(crate) fn of_all(elements: &[Hash], threads: usize) -> LtHash {
+        // Below this many per thread, a thread costs more than it saves.
+        const MIN_PER_THREAD: usize = 1024;
+        let threads = threads.clamp(1, elements.len() / MIN_PER_THREAD + 1);
+        let per = elements.len().div_ceil(threads.max(1)).max(1);
+        let mut total = LtHash::default();
+        std::thread::scope(|s| {
+            let parts: Vec<_> = elements
+                .chunks(per)
+                .skip(1)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        let mut lt = LtHash::default();
+                        chunk.iter().for_each(|e| lt.insert(e));
+                        lt
+                    })
+                })
+                .collect();
+            elements
+                .chunks(per)
+                .next()
+                .unwrap_or_default()
+                .iter()
+                .for_each(|e| total.insert(e));
+            for p in parts {
+                // The threads only hash and add: a panic there is a bug, passed on.
+                let lt = p.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                total.add(&lt);
+            }
+        });
+        total
+    }
+
     /// Adds another state: the union of the two multisets.
     pub(crate) fn add(&mut self, other: &LtHash) {
         for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
@@ -164,6 +200,21 @@ mod tests {
         let once = c.checksum();
         c.insert(&el(1));
         assert_ne!(c.checksum(), once);
+    }
+
+    #[test]
+    fn threads_do_not_change_the_state() {
+        let els: Vec<Hash> = (0..5000).map(el).collect();
+        let mut one = LtHash::default();
+        els.iter().for_each(|e| one.insert(e));
+        for threads in [0, 1, 2, 3, 8] {
+            for n in [0, 1, 1023, 1024, 2049, 5000] {
+                let mut want = LtHash::default();
+                els[..n].iter().for_each(|e| want.insert(e));
+                assert_eq!(LtHash::of_all(&els[..n], threads), want, "{threads} {n}");
+            }
+        }
+        assert_eq!(LtHash::of_all(&els, 2), one);
     }
 
     #[test]

@@ -362,6 +362,20 @@ impl Delta {
         e.lt.insert(row);
     }
 
+    /// Rows, given by their hashes, added to `part`: as [`Delta::insert_hash`]
+    /// for each, the expansions on the machine's cores.
+    pub(crate) fn insert_hashes(&mut self, part: &str, rows: &[Hash], sensitive: bool) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let lt = LtHash::of_all(rows, threads);
+        let e = self.part(part);
+        e.rows += rows.len() as i64;
+        e.sensitive += if sensitive { rows.len() as i64 } else { 0 };
+        for r in rows {
+            add(&mut e.plus, r);
+        }
+        e.lt.add(&lt);
+    }
+
     /// A row, given by its hash, removed from `part`.
     pub(crate) fn remove_hash(&mut self, part: &str, row: &Hash, sensitive: bool) {
         let e = self.part(part);
