@@ -141,6 +141,26 @@ pub(crate) fn describe(part: &str) -> String {
             s(1),
             s(2)
         ),
+        Some("group") => format!(
+            "the subjects of the group of exporters {} in {}",
+            s(1),
+            s(2)
+        ),
+        Some("group_sensitive") => format!(
+            "the subjects with sensitive PI of the group of exporters {} in {}",
+            s(1),
+            s(2)
+        ),
+        Some("group_overlap") => format!(
+            "the subjects of the group of exporters {} in {} counted the year before",
+            s(1),
+            s(2)
+        ),
+        Some("group_overlap_sensitive") => format!(
+            "the subjects with sensitive PI of the group of exporters {} in {} counted the year before",
+            s(1),
+            s(2)
+        ),
         Some("consents") => format!("the consents of transfer {}", s(1)),
         Some("routes") => "the routes".into(),
         Some("batches") => "the batches".into(),
