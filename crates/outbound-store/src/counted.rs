@@ -14,6 +14,9 @@
 //! sets' run digests, so a batch moves it by a run or two, never by a hash
 //! per person) and the two overlap parts (counts only: the committed sets
 //! determine them). `audit verify` recomputes all three from the runs.
+//!
+//! A group of exporters keeps its own sets of their union per year
+//! ([`crate::group_sets`]), brought up to date by every batch of a member.
 
 use std::collections::BTreeMap;
 
@@ -221,7 +224,8 @@ async fn year_counts(
 }
 
 /// Distinct people of `exporters` in years `from..=to`, streaming the sets (for
-/// groups and wide windows; one exporter's one or two years never come here).
+/// wide windows and groups without kept sets, see [`crate::group_sets`]; one
+/// exporter's one or two years never come here).
 async fn union(
     conn: &mut AnyConnection,
     exporters: &[String],

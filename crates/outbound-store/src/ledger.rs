@@ -310,7 +310,8 @@ impl Store {
 
     /// Exact counts for exporters over the years `from_year..=to_year`: one
     /// exporter's one or two years are read from the kept counts (no key is
-    /// read), a group or a wider window is streamed from the key sets.
+    /// read), a group's likewise once a batch judged for it has built its
+    /// kept sets; anything else is streamed from the key sets.
     pub fn counts(
         &self,
         exporters: &[String],
