@@ -9,7 +9,7 @@
 use outbound_store::{Keys, Recorded, Store, StoreError, Subject};
 
 use crate::layout::copy_fixture_named;
-use crate::store::{ok, record, tamper};
+use crate::store::{behind, ok, record, tamper};
 
 fn hash(k: &Keys, i: u64) -> [u8; 16] {
     k.subject_hash(format!("person-{i}").as_bytes())
@@ -17,14 +17,8 @@ fn hash(k: &Keys, i: u64) -> [u8; 16] {
 
 /// Rows of a query's first two text columns (the store's own tables, read behind its back).
 fn rows(s: &Store, sql: &str) -> Vec<(String, String)> {
-    let url = format!("sqlite://{}", s.location);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    behind(s, |pool| async move {
         use sqlx::Row;
-        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
         sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .fetch_all(&pool)
             .await
@@ -48,6 +42,30 @@ fn counts(s: &Store, from: i16, to: i16) -> (u64, u64) {
 
 fn withdraw(s: &Store, k: &Keys, i: u64) -> Result<u64, StoreError> {
     s.consent_withdraw(k, hash(k, i), Some("crm"), "2026-03-01")
+}
+
+/// Person `i`'s withdrawn consent to crm restored behind the log's back.
+fn restore_consent(s: &Store, k: &Keys, i: u64) {
+    let subject = hex::encode(hash(k, i));
+    tamper(
+        s,
+        &format!("UPDATE consents SET withdrawn_at = NULL WHERE hex(subject) = upper('{subject}')"),
+    );
+}
+
+/// `e` is tampering whose message names `what`.
+fn assert_tampered(e: &StoreError, what: &str) {
+    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
+    assert!(e.to_string().contains(what), "{e}");
+}
+
+/// `audit verify` names the consents of a transfer.
+fn assert_consents_reported(s: &Store, k: &Keys) {
+    let problems = s.audit_verify(k).unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.contains("consents of transfer")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -128,46 +146,28 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
 
     // A consent restored behind the log's back is found, by the transfer's
     // next batch and by `audit verify`.
-    let subject = hex::encode(hash(&k, 50));
-    tamper(
-        &s,
-        &format!("UPDATE consents SET withdrawn_at = NULL WHERE hex(subject) = upper('{subject}')"),
-    );
+    restore_consent(&s, &k, 50);
     let e = s
         .record_batch(&k, &rec, 2026, &batch[..10], false, ok)
         .unwrap_err();
-    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
-    assert!(e.to_string().contains("consents"), "{e}");
-    let problems = s.audit_verify(&k).unwrap().problems;
-    assert!(
-        problems.iter().any(|p| p.contains("consents of transfer")),
-        "{problems:?}"
-    );
+    assert_tampered(&e, "consents");
+    assert_consents_reported(&s, &k);
 }
 
 #[test]
 fn an_edited_version_14_store_is_refused_and_not_moved() {
     let (_d, s, k) = copy_fixture_named("v14");
-    let subject = hex::encode(hash(&k, 50));
-    tamper(
-        &s,
-        &format!("UPDATE consents SET withdrawn_at = NULL WHERE hex(subject) = upper('{subject}')"),
-    );
+    restore_consent(&s, &k, 50);
     let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
     let e = withdraw(&s, &k, 200).unwrap_err();
-    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
-    assert!(e.to_string().contains("consents"), "{e}");
+    assert_tampered(&e, "consents");
     // Nothing moved: the old digests stand, no state was kept.
     assert_eq!(
         rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part"),
         sums
     );
     assert!(rows(&s, "SELECT part, hex(state) FROM ledger_lthash").is_empty());
-    let problems = s.audit_verify(&k).unwrap().problems;
-    assert!(
-        problems.iter().any(|p| p.contains("consents of transfer")),
-        "{problems:?}"
-    );
+    assert_consents_reported(&s, &k);
 }
 
 #[test]
@@ -188,7 +188,7 @@ fn a_moved_store_cannot_be_put_back_to_sums() {
     }
     tamper(&s, "DELETE FROM ledger_lthash");
     let e = withdraw(&s, &k, 300).unwrap_err();
-    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
+    assert_tampered(&e, "audit entry committed");
     assert!(!s.audit_verify(&k).unwrap().problems.is_empty());
 }
 
@@ -202,8 +202,7 @@ fn a_kept_state_edited_behind_the_log_is_refused() {
         r#"UPDATE ledger_lthash SET state = zeroblob(2048) WHERE part = '["consents","crm"]'"#,
     );
     let e = withdraw(&s, &k, 300).unwrap_err();
-    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
-    assert!(e.to_string().contains("digest state"), "{e}");
+    assert_tampered(&e, "digest state");
 }
 
 /// A run whose records are not what its digest says is refused when a merge

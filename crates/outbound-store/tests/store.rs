@@ -361,7 +361,11 @@ fn audit_log_verifies_and_proves(s: &Store, k: &Keys, _: &tempfile::TempDir) {
     assert!(bundle.check(&other.verifying_key()).is_err());
 }
 
-pub(crate) fn tamper(s: &Store, sql: &str) {
+/// Runs `f` on a pool of the store's own database, behind the store's back.
+pub(crate) fn behind<T, F: std::future::Future<Output = T>>(
+    s: &Store,
+    f: impl FnOnce(sqlx::AnyPool) -> F,
+) -> T {
     let url = if s.backend == outbound_store::Backend::Sqlite {
         format!("sqlite://{}", s.location)
     } else {
@@ -371,8 +375,11 @@ pub(crate) fn tamper(s: &Store, sql: &str) {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    rt.block_on(async { f(sqlx::AnyPool::connect(&url).await.unwrap()).await })
+}
+
+pub(crate) fn tamper(s: &Store, sql: &str) {
+    behind(s, |pool| async move {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .execute(&pool)
             .await
