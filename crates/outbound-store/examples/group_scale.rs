@@ -5,9 +5,10 @@
 //! (a batch of `a` alone, then the group again); how long the group's
 //! count takes to read.
 //!
-//! Run: `cargo run --release -p outbound-store --example group_scale -- [N] [BATCH]`
+//! Run: `cargo run --release -p outbound-store --example group_scale -- [N] [BATCH] [pg]`
 //! (defaults 2,000,000 and 100,000; SQLite files in a temporary directory
-//! under `LEDGER_SCALE_DIR` or `.`).
+//! under `LEDGER_SCALE_DIR` or `.`; `pg`: fresh databases on the server
+//! `OUTBOUND_TEST_POSTGRES` names).
 
 use std::time::Instant;
 
@@ -77,9 +78,20 @@ fn main() {
         tempfile::tempdir_in(std::env::var_os("LEDGER_SCALE_DIR").unwrap_or_else(|| ".".into()))
             .expect("a temporary directory");
     let keys = Keys::create(&dir.path().join("keys")).expect("keys");
-    let open =
-        |name: &str| Store::open(&dir.path().join(name).display().to_string()).expect("open");
-    println!("group {{a, b}}, {n} people each (half shared), batches of {size}, SQLite");
+    let pg = args.get(3).is_some_and(|a| a == "pg");
+    let open = |name: &str| {
+        if pg {
+            let url = outbound_store::testing::fresh_postgres_database()
+                .expect("OUTBOUND_TEST_POSTGRES names the server");
+            Store::open(&url).expect("open PostgreSQL")
+        } else {
+            Store::open(&dir.path().join(name).display().to_string()).expect("open")
+        }
+    };
+    println!(
+        "group {{a, b}}, {n} people each (half shared), batches of {size}, {}",
+        if pg { "PostgreSQL" } else { "SQLite" }
+    );
     let group = ["a", "b"];
     // People from `base` on are new to everyone.
     let base = 10 * n;

@@ -289,7 +289,8 @@ pub(crate) async fn counts(
     from: i64,
     to: i64,
 ) -> Result<Counts, StoreError> {
-    if let [e] = exporters
+    let members = crate::group_sets::members(exporters);
+    if let [e] = members.as_slice()
         && to - from <= 1
         && from <= to
     {
@@ -308,7 +309,6 @@ pub(crate) async fn counts(
         }
         return Ok(total);
     }
-    let members = crate::group_sets::members(exporters);
     if members.len() > 1
         && let Some(c) = crate::group_sets::counts(conn, &members, from, to).await?
     {

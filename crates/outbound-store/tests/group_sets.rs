@@ -149,6 +149,8 @@ fn groups_equal_the_model_through_changes_of_grouping(s: &Store, k: &Keys) {
         &["a", "b", "c"],
         &["b", "c"],
         &["c", "b", "a"],
+        &["a", "a"],
+        &["b", "a", "b"],
     ] {
         for (from, to) in [
             (2025, 2025),
