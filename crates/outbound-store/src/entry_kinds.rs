@@ -51,7 +51,7 @@ pub const KINDS: &[EntryKind] = &[
     kind!(
         "ledger_digests",
         1,
-        "The ledger's digests moved from sums of SHA-256 (forgeable) to LtHash, after every row and run was checked against the sums the log committed to: how many parts and runs, never who."
+        "The ledger's digests moved from sums of SHA-256 (forgeable) to LtHash, after every row and run was checked against the sums the log committed to: how many parts and chunks, never who."
     ),
     kind!(
         "consent_import",

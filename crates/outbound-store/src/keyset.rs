@@ -21,13 +21,16 @@
 //! the store's lock, and PostgreSQL shares the runs between machines. The
 //! store's holder is the adversary: a chunk that is not strictly sorted, whose
 //! first key or length disagrees with its index, or a key in two runs, is
-//! reported as tampering, never read past. Each run carries its digest (a
-//! SHA-256 over its set's name and its records in order, [`RunHasher`]),
-//! computed while it is written; the ledger's parts commit to the multiset
-//! of their runs' digests (`state.rs`), so a batch moves them by a run or
-//! two, not a hash per person. A merge rehashes the runs it reads and
-//! refuses one that is not what its digest says; `audit verify` rehashes
-//! every run.
+//! reported as tampering, never read past. Each chunk carries the SHA-256 of
+//! its records, and a run's digest is a hash over its set's name, its
+//! chunks' digests and its size ([`RunHasher`]), computed from the index
+//! alone; the ledger's parts commit to the multiset of their runs' digests
+//! (`state.rs`), so a batch moves them by a run or two, not a hash per
+//! person. The gate checks the run lists' digests against the committed
+//! parts before a batch (which authenticates every chunk's digest), and
+//! every chunk read — look-ups included — is checked against its digest:
+//! a key added, removed or replaced in a chunk is refused at the first read,
+//! not only by `audit verify`.
 
 use sqlx::{AnyConnection, Row};
 
@@ -125,32 +128,51 @@ pub(crate) struct Run {
     pub(crate) id: i64,
     pub(crate) records: i64,
     pub(crate) firsts: Vec<Key>,
-    /// Its digest as stored (`None`: written before schema 15, until the
-    /// ledger's digests move).
-    pub(crate) digest: Option<Hash>,
+    /// Each chunk's digest as stored (`None`: written before schema 15,
+    /// until the ledger's digests move).
+    pub(crate) chunk_digests: Vec<Option<Hash>>,
 }
 
-/// The digest of a run: SHA-256 over a domain string, its set's name, the
-/// record width, the records in order, and their number.
+impl Run {
+    /// The run's digest from its index: `None` when a chunk has no digest.
+    pub(crate) fn digest(&self, set: &str) -> Option<Hash> {
+        let mut h = RunHasher::new(set);
+        for d in &self.chunk_digests {
+            h.chunk(d.as_ref()?);
+        }
+        Some(h.finish(self.records))
+    }
+}
+
+/// The digest of a chunk's records, as stored.
+fn chunk_digest(records: &[u8]) -> Hash {
+    Sha256::new()
+        .chain_update(b"outbound-keyset-chunk-v1\n")
+        .chain_update(records)
+        .finalize()
+        .into()
+}
+
+/// The digest of a run: SHA-256 over a domain string, its set's name (which
+/// fixes the record width), its chunks' digests in order, and its size.
 pub(crate) struct RunHasher(Sha256);
 
 impl RunHasher {
     /// A hasher for a run of `set`.
-    pub(crate) fn new(set: &str, w: Width) -> Self {
+    pub(crate) fn new(set: &str) -> Self {
         let mut h = Sha256::new();
-        h.update(b"outbound-keyset-run-v1\n");
+        h.update(b"outbound-keyset-run-v2\n");
         h.update((set.len() as u64).to_be_bytes());
         h.update(set.as_bytes());
-        h.update((w.bytes() as u64).to_be_bytes());
         RunHasher(h)
     }
 
-    /// The next records, as stored.
-    fn update(&mut self, records: &[u8]) {
-        self.0.update(records);
+    /// The next chunk's digest.
+    fn chunk(&mut self, digest: &Hash) {
+        self.0.update(digest);
     }
 
-    /// The digest of the run of `records` records hashed.
+    /// The digest of the run of `records` records.
     fn finish(self, records: i64) -> Hash {
         let mut h = self.0;
         h.update(records.to_be_bytes());
@@ -169,57 +191,50 @@ pub(crate) struct RunChange {
     pub(crate) added: bool,
 }
 
-/// A run read to its end by a [`SetCursor`]: its digest as stored and as read.
-#[derive(Clone, Copy, Debug)]
+/// A run read to its end by a [`SetCursor`]: its digest from the index and
+/// from the records read.
+#[derive(Clone, Debug)]
 pub(crate) struct RunRead {
     /// The run's number.
     pub(crate) id: i64,
     /// Its records.
     pub(crate) records: i64,
-    /// The digest stored with it.
+    /// The digest its index gives (`None`: a chunk without a digest).
     pub(crate) stored: Option<Hash>,
     /// The digest of the records read.
     pub(crate) read: Hash,
+    /// The chunks stored without a digest, with the digest of their records.
+    pub(crate) unhashed: Vec<(i64, Hash)>,
 }
 
-fn parse_digest(set: &str, v: Option<String>) -> Result<Option<Hash>, StoreError> {
-    v.map(|h| {
-        hex::decode(&h)
-            .ok()
-            .and_then(|b| Hash::try_from(b.as_slice()).ok())
-            .ok_or_else(|| corrupt(set, "a run's digest is unreadable"))
-    })
-    .transpose()
-}
-
-/// The stored digests and sizes of a set's runs, from the run list alone.
+/// The digests and sizes of a set's runs, from the index alone.
 pub(crate) async fn run_digests(
     conn: &mut AnyConnection,
     set: &str,
 ) -> Result<Vec<(Option<Hash>, i64)>, StoreError> {
-    let rows =
-        sqlx::query("SELECT digest, records FROM keyset_runs WHERE set_name = $1 ORDER BY run")
-            .bind(set.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.iter()
-        .map(|r| Ok((parse_digest(set, r.try_get(0)?)?, r.try_get(1)?)))
-        .collect()
+    Ok(runs(conn, set)
+        .await?
+        .iter()
+        .map(|r| (r.digest(set), r.records))
+        .collect())
 }
 
-/// Stores a run's digest (runs written before schema 15, when the ledger's digests move).
+/// Stores a chunk's digest (chunks written before schema 15, when the ledger's digests move).
 pub(crate) async fn set_digest(
     conn: &mut AnyConnection,
     set: &str,
-    run: i64,
+    (run, chunk): (i64, i64),
     digest: &Hash,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE keyset_runs SET digest = $1 WHERE set_name = $2 AND run = $3")
-        .bind(hex::encode(digest))
-        .bind(set.to_string())
-        .bind(run)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE keyset_chunks SET digest = $1 WHERE set_name = $2 AND run = $3 AND chunk = $4",
+    )
+    .bind(digest.to_vec())
+    .bind(set.to_string())
+    .bind(run)
+    .bind(chunk)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -227,7 +242,7 @@ pub(crate) async fn set_digest(
 /// numbers or a count that disagrees with the chunks is tampering.
 pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>, StoreError> {
     let heads = sqlx::query(
-        "SELECT run, records, chunks, digest FROM keyset_runs WHERE set_name = $1 ORDER BY run",
+        "SELECT run, records, chunks FROM keyset_runs WHERE set_name = $1 ORDER BY run",
     )
     .bind(set.to_string())
     .fetch_all(&mut *conn)
@@ -235,8 +250,7 @@ pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>
     let mut out = Vec::with_capacity(heads.len());
     for h in heads {
         let (id, records, chunks): (i64, i64, i64) = (h.try_get(0)?, h.try_get(1)?, h.try_get(2)?);
-        let digest = parse_digest(set, h.try_get(3)?)?;
-        let rows = sqlx::query("SELECT chunk, first_key FROM keyset_chunks WHERE set_name = $1 AND run = $2 ORDER BY chunk")
+        let rows = sqlx::query("SELECT chunk, first_key, digest FROM keyset_chunks WHERE set_name = $1 AND run = $2 ORDER BY chunk")
             .bind(set.to_string())
             .bind(id)
             .fetch_all(&mut *conn)
@@ -247,6 +261,7 @@ pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>
             return Err(corrupt(set, "its chunks do not match its run list"));
         }
         let mut firsts = Vec::with_capacity(rows.len());
+        let mut chunk_digests = Vec::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             let first = blob(r, 1, set)?;
             if r.try_get::<i64, _>(0)? != i as i64 {
@@ -258,12 +273,19 @@ pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>
                 return Err(corrupt(set, "its chunks are out of order"));
             }
             firsts.push(first);
+            let digest = r
+                .try_get::<Option<Vec<u8>>, _>(2)
+                .map_err(|e| undecodable(set, e))?
+                .map(|d| Hash::try_from(d.as_slice()))
+                .transpose()
+                .map_err(|_| corrupt(set, "a chunk's digest is not 32 bytes"))?;
+            chunk_digests.push(digest);
         }
         out.push(Run {
             id,
             records,
             firsts,
-            digest,
+            chunk_digests,
         });
     }
     Ok(out)
@@ -443,7 +465,7 @@ async fn fetch_range(
     from: usize,
     to: usize,
     check_filter: bool,
-) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
+) -> Result<Vec<(usize, Vec<u8>, Hash)>, StoreError> {
     let cols = if check_filter {
         "records, filter"
     } else {
@@ -460,7 +482,13 @@ async fn fetch_range(
         if check_filter && blob(r, 2, set)? != filter_of(&bytes, w) {
             return Err(corrupt(set, "a chunk's filter does not match its records"));
         }
-        out.push((c, bytes));
+        // The records are the ones the chunk's digest names (the digests are
+        // committed through the run's digest before a batch builds on them).
+        let digest = chunk_digest(&bytes);
+        if run.chunk_digests[c].is_some_and(|d| d != digest) {
+            return Err(corrupt(set, "a chunk is not what its digest says"));
+        }
+        out.push((c, bytes, digest));
     }
     Ok(out)
 }
@@ -505,7 +533,7 @@ pub(crate) async fn lookup(
         let needed: Vec<(usize, usize)> = maybe.iter().map(|(c, ks)| (*c, ks[0])).collect();
         for (span_from, span_to, first) in spans(&needed) {
             let chunks = fetch_range(conn, set, w, run, span_from, span_to, false).await?;
-            for (j, (_, bytes)) in chunks.iter().enumerate() {
+            for (j, (_, bytes, _)) in chunks.iter().enumerate() {
                 let n = bytes.len() / wb;
                 let mut lo = 0;
                 for &i in &maybe[first + j].1 {
@@ -558,17 +586,19 @@ pub(crate) struct RunCursor {
     pos: usize,
     hasher: Option<RunHasher>,
     read: Option<Hash>,
+    unhashed: Vec<(i64, Hash)>,
 }
 
 impl RunCursor {
-    pub(crate) fn new(run: Run, set: &str, w: Width) -> Self {
+    pub(crate) fn new(run: Run, set: &str) -> Self {
         RunCursor {
             run,
             next_chunk: 0,
             buf: Vec::new(),
             pos: 0,
-            hasher: Some(RunHasher::new(set, w)),
+            hasher: Some(RunHasher::new(set)),
             read: None,
+            unhashed: Vec::new(),
         }
     }
 
@@ -591,9 +621,12 @@ impl RunCursor {
             let last = self.buf.last().copied();
             self.buf.clear();
             self.pos = 0;
-            for (_, bytes) in chunks {
+            for (c, bytes, digest) in chunks {
                 if let Some(h) = &mut self.hasher {
-                    h.update(&bytes);
+                    h.chunk(&digest);
+                }
+                if self.run.chunk_digests[c].is_none() {
+                    self.unhashed.push((c as i64, digest));
                 }
                 self.buf
                     .extend(bytes.chunks_exact(w.bytes()).map(|b| Rec::read(b, w)));
@@ -610,18 +643,19 @@ impl RunCursor {
     }
 
     /// The run as read, once [`RunCursor::next`] has returned `None`.
-    fn read(&self) -> Option<RunRead> {
+    fn read(&self, set: &str) -> Option<RunRead> {
         Some(RunRead {
             id: self.run.id,
             records: self.run.records,
-            stored: self.run.digest,
+            stored: self.run.digest(set),
             read: self.read?,
+            unhashed: self.unhashed.clone(),
         })
     }
 
     /// The run's digest, read to its end and equal to the one stored; else tampering.
     fn verified(&self, set: &str) -> Result<Hash, StoreError> {
-        match self.read() {
+        match self.read(set) {
             Some(r) if r.stored == Some(r.read) => Ok(r.read),
             _ => Err(corrupt(set, "a run is not what its digest says")),
         }
@@ -649,7 +683,7 @@ impl SetCursor {
             w,
             heads: runs
                 .into_iter()
-                .map(|r| (None, RunCursor::new(r, set, w)))
+                .map(|r| (None, RunCursor::new(r, set)))
                 .collect(),
             started: false,
         })
@@ -690,7 +724,7 @@ impl SetCursor {
         self.heads
             .iter()
             .map(|(_, c)| {
-                c.read()
+                c.read(&self.set)
                     .ok_or_else(|| corrupt(&self.set, "a run was not read to its end"))
             })
             .collect()
@@ -745,7 +779,7 @@ impl RunWriter {
             chunk: 0,
             records: 0,
             last: None,
-            hasher: RunHasher::new(set, w),
+            hasher: RunHasher::new(set),
         })
     }
 
@@ -773,14 +807,16 @@ impl RunWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        self.hasher.update(&self.buf);
-        sqlx::query("INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records) VALUES ($1, $2, $3, $4, $5, $6)")
+        let digest = chunk_digest(&self.buf);
+        self.hasher.chunk(&digest);
+        sqlx::query("INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records, digest) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(set.to_string())
             .bind(self.id)
             .bind(self.chunk)
             .bind(self.buf[..16].to_vec())
             .bind(filter_of(&self.buf, self.w))
             .bind(std::mem::take(&mut self.buf))
+            .bind(digest.to_vec())
             .execute(&mut *conn)
             .await?;
         self.buf = Vec::with_capacity(CHUNK * self.w.bytes());
@@ -800,13 +836,12 @@ impl RunWriter {
         }
         let digest = self.hasher.finish(self.records);
         sqlx::query(
-            "INSERT INTO keyset_runs (set_name, run, records, chunks, digest) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO keyset_runs (set_name, run, records, chunks) VALUES ($1, $2, $3, $4)",
         )
         .bind(set.to_string())
         .bind(self.id)
         .bind(self.records)
         .bind(self.chunk)
-        .bind(hex::encode(digest))
         .execute(&mut *conn)
         .await?;
         Ok(Some(RunChange {
@@ -876,10 +911,7 @@ async fn merge(
             .cloned()
             .ok_or_else(|| corrupt(set, "a run is missing"))
     };
-    let (mut ca, mut cb) = (
-        RunCursor::new(pick(a)?, set, w),
-        RunCursor::new(pick(b)?, set, w),
-    );
+    let (mut ca, mut cb) = (RunCursor::new(pick(a)?, set), RunCursor::new(pick(b)?, set));
     let mut out = RunWriter::new(conn, set, w).await?;
     let (mut ha, mut hb) = (ca.next(conn, set, w).await?, cb.next(conn, set, w).await?);
     loop {

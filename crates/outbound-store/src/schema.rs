@@ -142,14 +142,14 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // v13: the witnesses an association trusts for a member (`snapshots.rs`);
     // v14: key sets for the counted subjects and the deliveries (`keyset.rs`;
     // the rows move on the next batch, `layout.rs`); v15: the parts' LtHash
-    // states (`lthash.rs`) and each key set run's digest (`keyset.rs`; the
+    // states (`lthash.rs`) and each key set chunk's digest (`keyset.rs`; the
     // digests move on the next write, `state.rs`).
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
             state {blob} NOT NULL
         );
-        ALTER TABLE keyset_runs ADD COLUMN digest TEXT"
+        ALTER TABLE keyset_chunks ADD COLUMN digest {blob}"
     );
     vec![
         v1,

@@ -354,9 +354,9 @@ struct Change {
 #[derive(Default)]
 pub(crate) struct Delta {
     parts: BTreeMap<String, Change>,
-    /// Key set runs read without a stored digest (set, run, digest read):
-    /// runs of a store made before schema 15, until its digests move.
-    unhashed: Vec<(String, i64, Hash)>,
+    /// Key set chunks read without a stored digest (set, (run, chunk),
+    /// digest read): a store made before schema 15, until its digests move.
+    unhashed: Vec<(String, (i64, i64), Hash)>,
     /// The old sums of key set members are not wanted (`audit verify` of a
     /// moved store): a SHA-256 per person saved.
     no_sums: bool,
@@ -437,7 +437,11 @@ impl Delta {
             match r.stored {
                 Some(d) if d != r.read => self.damage(part),
                 Some(_) => {}
-                None => self.unhashed.push((set.to_string(), r.id, r.read)),
+                None => self.unhashed.extend(
+                    r.unhashed
+                        .iter()
+                        .map(|(c, h)| (set.to_string(), (r.id, *c), *h)),
+                ),
             }
             let c = crate::keyset::RunChange {
                 digest: r.read,
@@ -448,8 +452,8 @@ impl Delta {
         }
     }
 
-    /// Runs read without a stored digest (set, run, digest read).
-    pub(crate) fn unhashed(&self) -> &[(String, i64, Hash)] {
+    /// Chunks read without a stored digest (set, (run, chunk), digest read).
+    pub(crate) fn unhashed(&self) -> &[(String, (i64, i64), Hash)] {
         &self.unhashed
     }
 
@@ -833,8 +837,8 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), StoreError> 
 /// against the last entry already) to LtHash: the rows are rehashed and
 /// must be what those sums committed to (a store edited behind the log's
 /// back is refused, not converted), then every part is rewritten and every
-/// run given its digest. Runs in the first write's transaction after the
-/// upgrade, O(rows) once. Returns how many parts and runs it wrote.
+/// key set chunk given its digest. Runs in the first write's transaction
+/// after the upgrade, O(rows) once. Returns how many parts and chunks it wrote.
 async fn move_to_lthash(
     conn: &mut AnyConnection,
     committed: &Parts,
@@ -857,8 +861,8 @@ async fn move_to_lthash(
     for (part, (p, lt)) in &states {
         write_part(conn, part, p, lt).await?;
     }
-    for (set, run, digest) in &unhashed {
-        crate::keyset::set_digest(conn, set, *run, digest).await?;
+    for (set, at, digest) in &unhashed {
+        crate::keyset::set_digest(conn, set, *at, digest).await?;
     }
     Ok((states.len(), unhashed.len()))
 }
@@ -971,8 +975,8 @@ pub(crate) async fn check(
     if !sums {
         return Ok(checked);
     }
-    let (parts, runs) = move_to_lthash(tx, &checked.parts).await?;
-    let body = serde_json::json!({ "scheme": "lthash16-1024", "parts": parts, "runs": runs });
+    let (parts, chunks) = move_to_lthash(tx, &checked.parts).await?;
+    let body = serde_json::json!({ "scheme": "lthash16-1024", "parts": parts, "chunks": chunks });
     crate::audit::append(tx, keys, "ledger_digests", body).await?;
     match check_state(tx, keys).await? {
         (checked, false) => Ok(checked),

@@ -97,16 +97,10 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     let body: serde_json::Value = serde_json::from_str(&moved_entry.body).unwrap();
     assert_eq!(body["scheme"], "lthash16-1024");
     assert_eq!(body["parts"].as_u64(), Some(sums.len() as u64));
-    // Every run of the fixture got its digest: 2025's three crm batches
-    // merged to one run per set, and so on; none is left without.
-    assert!(body["runs"].as_u64().unwrap() > 0);
-    assert!(
-        rows(
-            &s,
-            "SELECT set_name, run FROM keyset_runs WHERE digest IS NULL"
-        )
-        .is_empty()
-    );
+    // Every chunk of the fixture got its digest; none is left without.
+    assert!(body["chunks"].as_u64().unwrap() > 0);
+    let unhashed = "SELECT set_name, hex(first_key) FROM keyset_chunks WHERE digest IS NULL";
+    assert!(rows(&s, unhashed).is_empty());
     assert!(crate::entry_kinds::problems("ledger_digests", &body).is_empty());
     assert_eq!(log[entries as usize + 1].kind, "consent_withdrawn");
     let new_root = committed_root(&s);
@@ -205,17 +199,20 @@ fn a_kept_state_edited_behind_the_log_is_refused() {
     assert_tampered(&e, "digest state");
 }
 
-/// A run whose records are not what its digest says is refused when a merge
-/// reads it (here the deliveries, which no pre-batch check reads), and named
-/// by `audit verify`.
+/// A chunk whose records are not what its digest says is refused when it is
+/// read (here the deliveries, which no pre-batch check reads: the merge of
+/// the next batch's run reads it), and named by `audit verify`.
 #[test]
-fn a_run_that_is_not_what_its_digest_says_is_not_merged() {
+fn a_chunk_that_is_not_what_its_digest_says_is_refused() {
     let (_d, s, k) = copy_fixture_named("v14");
     withdraw(&s, &k, 200).unwrap();
     // The newest deliveries run of crm in 2026 (1,000 people) will merge with the next.
     tamper(
         &s,
-        r#"UPDATE keyset_runs SET digest = REPLACE(digest, substr(digest, 1, 1), CASE WHEN substr(digest, 1, 1) = 'a' THEN 'b' ELSE 'a' END) WHERE set_name = '["deliveries","crm",2026]' AND records = 1000"#,
+        &format!(
+            r#"UPDATE keyset_chunks SET digest = X'{}' WHERE set_name = '["deliveries","crm",2026]' AND run = (SELECT run FROM keyset_runs WHERE set_name = '["deliveries","crm",2026]' AND records = 1000)"#,
+            "00".repeat(32)
+        ),
     );
     let problems = s.audit_verify(&k).unwrap().problems;
     assert!(

@@ -352,8 +352,8 @@ pub(crate) fn cases() -> Vec<Case> {
             },
             true,
         ),
-        // (A key replaced by another in place keeps every count: the gate's
-        // check reads counts, `audit verify` the keys.)
+        // A key replaced by another in place keeps every count, but not the
+        // chunk's digest: the batch's look-up of the chunk refuses it.
         c(
             "keyset_chunks: a person replaced in place",
             |s| {
@@ -362,7 +362,7 @@ pub(crate) fn cases() -> Vec<Case> {
                     blob(s, &[0; 16])
                 )
             },
-            false,
+            true,
         ),
         // A filter emptied hides every key from look-ups (each person would
         // be counted again, never fewer): found by `audit verify`, and by the
@@ -384,18 +384,25 @@ pub(crate) fn cases() -> Vec<Case> {
             },
             false,
         ),
-        // A run's digest: the gate checks the run list against the part's
-        // digest before it counts; `audit verify` rehashes the records.
+        // A chunk's digest: the gate checks the runs' digests (made of their
+        // chunks') against the part's digest before it counts; every chunk
+        // read is checked against its digest; `audit verify` rehashes all.
         c(
-            "keyset_runs: a run's digest edited",
-            |_| {
-                r#"UPDATE keyset_runs SET digest = REPLACE(digest, substr(digest, 1, 1), CASE WHEN substr(digest, 1, 1) = 'a' THEN 'b' ELSE 'a' END) WHERE set_name LIKE '["subjects"%'"#.into()
+            "keyset_chunks: a chunk's digest edited",
+            |s| {
+                format!(
+                    r#"UPDATE keyset_chunks SET digest = {} WHERE set_name LIKE '["subjects"%'"#,
+                    blob(s, &[7; 32])
+                )
             },
             true,
         ),
         c(
-            "keyset_runs: a run's digest removed",
-            |_| r#"UPDATE keyset_runs SET digest = NULL WHERE set_name LIKE '["subjects"%'"#.into(),
+            "keyset_chunks: a chunk's digest removed",
+            |_| {
+                r#"UPDATE keyset_chunks SET digest = NULL WHERE set_name LIKE '["subjects"%'"#
+                    .into()
+            },
             true,
         ),
         // ledger_lthash: the digests' states; a writer checks the state
