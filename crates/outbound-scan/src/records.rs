@@ -141,7 +141,7 @@ impl CsvRecords {
         batch.0.clear();
         let max_bytes = max_bytes.min(crate::scan::csv::MAX_BATCH_BYTES);
         while !self.done && batch.len() < max_records && batch.0.data_len() < max_bytes {
-            match self.records.read(&mut batch.0) {
+            match self.records.read_many(&mut batch.0, max_records, max_bytes) {
                 Next::Record => {}
                 Next::End => self.done = true,
                 Next::TooLarge(line, field, limit) => {

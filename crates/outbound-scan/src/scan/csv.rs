@@ -23,7 +23,8 @@ use crate::report::ErrorEntry;
 /// Where a field lies in a batch's `data`: 8 bytes a field, as the field
 /// ends were before (a record of millions of empty fields is as large as
 /// its spans). A batch holds at most [`MAX_BATCH_BYTES`] plus one record
-/// (at most [`MAX_RECORD`] bytes), so offsets fit in `u32`.
+/// (at most [`MAX_RECORD`] bytes) of field data, and at most as many line
+/// ends, so offsets fit in `u32`.
 type Span = (u32, u32);
 
 /// The most field data a batch is filled up to (callers of
@@ -31,7 +32,9 @@ type Span = (u32, u32);
 /// can ask for).
 pub(crate) const MAX_BATCH_BYTES: usize = 1 << 30;
 
-const _: () = assert!(MAX_BATCH_BYTES + MAX_RECORD + MAX_FIELD < u32::MAX as usize);
+// Line ends kept between fast-path lines (`FlatBatch::gaps`) are at most
+// one per byte of field data, so `data` is at most twice as long.
+const _: () = assert!(2 * MAX_BATCH_BYTES + MAX_RECORD + MAX_FIELD < u32::MAX as usize);
 
 /// A span from two offsets in a batch (below `u32::MAX` by the bounds above).
 #[inline(always)]
@@ -51,6 +54,10 @@ pub(crate) struct FlatBatch {
     spans: Vec<Span>,
     /// Per record: (data start, index of first field in `spans`, line).
     pub(crate) recs: Vec<(usize, usize, u64)>,
+    /// Line ends kept in `data` between fast-path lines copied together
+    /// (one copy per read buffer); not counted as field data, so batches
+    /// end where they did with one copy per line.
+    gaps: usize,
 }
 
 impl FlatBatch {
@@ -58,11 +65,12 @@ impl FlatBatch {
         self.data.clear();
         self.spans.clear();
         self.recs.clear();
+        self.gaps = 0;
     }
 
     /// Bytes of field data held.
     pub(crate) fn data_len(&self) -> usize {
-        self.data.len()
+        self.data.len() - self.gaps
     }
 
     /// How many fields record `r` has.
@@ -114,7 +122,7 @@ pub(crate) struct Records<R> {
     /// Where output goes while an over-long record is read past.
     sink: Vec<u8>,
     sink_ends: Vec<usize>,
-    /// Whether whole unquoted lines may bypass `csv-core` ([`Self::fast_line`]).
+    /// Whether whole unquoted lines may bypass `csv-core` ([`Self::fast_lines`]).
     fast: bool,
     /// Set once `csv-core` has read: it strips a UTF-8 byte order mark at
     /// the very start, so the first record always goes through it.
@@ -147,47 +155,88 @@ impl<R: BufRead> Records<R> {
     /// (between records `csv-core` is at a record start: a record ended by
     /// `\n` leaves it there, and after one ended by `\r` it treats any byte
     /// but `\n` as a record start). The line is split by
-    /// [`split_plain_line`] and copied whole; a line with
+    /// [`split_plain_line`]; a line with
     /// quotes is split by [`split_simple_quoted`] if its quoting is simple;
     /// anything else (other quoting, CR, blank lines, a line longer than the
     /// buffer, end of input, errors) goes to `csv-core`.
-    /// Returns `None` when the line is left to `csv-core`.
+    ///
+    /// Every such line the read buffer holds is taken at once, while `b`
+    /// has fewer than `max_recs` records and less than `max_bytes` of field
+    /// data (the limits the caller tests before each record), and the run
+    /// of lines is copied into the batch in one piece with its inner line
+    /// ends (counted in `gaps`), and consumed once: one copy and one
+    /// `consume` per buffer instead of per line.
+    /// Returns `None` when the next line is left to `csv-core`.
     #[inline]
-    fn fast_line(&mut self, b: &mut FlatBatch) -> Option<Next> {
+    fn fast_lines(&mut self, b: &mut FlatBatch, max_recs: usize, max_bytes: usize) -> Option<Next> {
         let input = match self.rdr.fill_buf() {
             Ok(i) => i,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
             Err(e) => return Some(Next::Io(self.core.line(), e)),
         };
-        let line = self.core.line();
-        let (data_start, spans_start) = (b.data.len(), b.spans.len());
-        let nl = match split_plain_line(input, self.delim, data_start, &mut b.spans) {
-            Split::Line(nl) => Some(nl),
-            Split::NoLine => None,
-            Split::Quote(nl) => {
-                b.spans.truncate(spans_start);
-                (memchr::memchr(b'\r', &input[..nl]).is_none()
-                    && split_simple_quoted(&input[..nl], self.delim, data_start, &mut b.spans))
-                .then_some(nl)
+        let first_line = self.core.line();
+        let data_start = b.data.len();
+        // Field data of the batch as the caller counts it, and where the
+        // next line starts in `input`.
+        let mut counted = b.data_len();
+        let (mut pos, mut taken) = (0usize, 0u64);
+        loop {
+            if taken > 0 && (b.recs.len() >= max_recs || counted >= max_bytes) {
+                break;
             }
-        };
-        let Some(nl) = nl.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
-            b.spans.truncate(spans_start);
+            let rest = &input[pos..];
+            let spans_start = b.spans.len();
+            let base = data_start + pos;
+            let nl = match split_plain_line(rest, self.delim, base, &mut b.spans) {
+                Split::Line(nl) => Some(nl),
+                Split::NoLine => None,
+                Split::Quote(nl) => {
+                    b.spans.truncate(spans_start);
+                    (memchr::memchr(b'\r', &rest[..nl]).is_none()
+                        && split_simple_quoted(&rest[..nl], self.delim, base, &mut b.spans))
+                    .then_some(nl)
+                }
+            };
+            let Some(nl) = nl.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
+                b.spans.truncate(spans_start);
+                break;
+            };
+            b.recs.push((base, spans_start, first_line + taken));
+            taken += 1;
+            counted += nl;
+            pos += nl + 1;
+        }
+        if taken == 0 {
             return None;
-        };
-        b.data.extend_from_slice(&input[..nl]);
-        b.recs.push((data_start, spans_start, line));
-        self.core.set_line(line + 1);
-        self.rdr.consume(nl + 1);
+        }
+        // The lines and the line ends between them (not the last one).
+        b.data.extend_from_slice(&input[..pos - 1]);
+        b.gaps += taken as usize - 1;
+        self.core.set_line(first_line + taken);
+        self.rdr.consume(pos);
         Some(Next::Record)
     }
 
     /// Appends the next record to `b`, or reads past it when it is over
     /// a limit: the buffer only ever grows to the limits plus one.
     pub(crate) fn read(&mut self, b: &mut FlatBatch) -> Next {
+        let one = b.recs.len() + 1;
+        self.read_many(b, one, usize::MAX)
+    }
+
+    /// Appends at least one record to `b` as [`Self::read`] does, and on
+    /// the fast path every further whole line of the read buffer while `b`
+    /// has fewer than `max_recs` records and less than `max_bytes` of
+    /// field data ([`FlatBatch::data_len`]).
+    pub(crate) fn read_many(
+        &mut self,
+        b: &mut FlatBatch,
+        max_recs: usize,
+        max_bytes: usize,
+    ) -> Next {
         if self.fast
             && self.started
-            && let Some(n) = self.fast_line(b)
+            && let Some(n) = self.fast_lines(b, max_recs, max_bytes)
         {
             return n;
         }
@@ -500,10 +549,11 @@ impl<R: BufRead> Iterator for CsvBatches<R> {
             data: Vec::with_capacity(LINE_BATCH + 4096),
             spans: Vec::with_capacity(CSV_BATCH * 8),
             recs: Vec::with_capacity(CSV_BATCH),
+            gaps: 0,
         });
         batch.clear();
-        while batch.recs.len() < CSV_BATCH && batch.data.len() < LINE_BATCH {
-            let e = match self.records.read(&mut batch) {
+        while batch.recs.len() < CSV_BATCH && batch.data_len() < LINE_BATCH {
+            let e = match self.records.read_many(&mut batch, CSV_BATCH, LINE_BATCH) {
                 Next::Record => continue,
                 Next::TooLarge(line, i, what) => {
                     too_large(&self.path, line, &field_name(&self.names, i), what)
@@ -832,6 +882,131 @@ mod tests {
         assert_eq!(plain, fast, "input {input:?} delim {delim} buffer {cap}");
     }
 
+    /// Records in batches as `CsvBatches` fills them (at most `max_recs`
+    /// records, field data up to `max_bytes`): with `many` through
+    /// `read_many` (several lines per call on the fast path), else
+    /// through `read`, one record a call. Each batch is listed with its
+    /// records, its field data length and whether its data is UTF-8; the
+    /// last item counts the calls that appended more than one record.
+    fn parse_batches(
+        input: &[u8],
+        delim: u8,
+        cap: usize,
+        fast: bool,
+        many: bool,
+        (max_recs, max_bytes): (usize, usize),
+    ) -> (Vec<String>, usize) {
+        let rdr = io::BufReader::with_capacity(cap, input);
+        let mut r = Records::with_path(rdr, delim, fast);
+        let (mut out, mut multi) = (Vec::new(), 0);
+        let mut b = FlatBatch::default();
+        let mut done = false;
+        while !done {
+            b.clear();
+            while b.recs.len() < max_recs && b.data_len() < max_bytes {
+                let before = b.recs.len();
+                let n = if many {
+                    r.read_many(&mut b, max_recs, max_bytes)
+                } else {
+                    r.read(&mut b)
+                };
+                match n {
+                    Next::Record => multi += usize::from(b.recs.len() > before + 1),
+                    Next::TooLarge(l, f, w) => out.push(format!("too large {l} {f} {w}")),
+                    Next::End => done = true,
+                    Next::Io(l, e) => {
+                        out.push(format!("io {l} {e}"));
+                        done = true;
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+            for i in 0..b.recs.len() {
+                let (line, fields) = b.record(i);
+                let f: Vec<&[u8]> = fields.collect();
+                out.push(format!("{line} {f:?} width {}", b.width(i)));
+            }
+            out.push(format!(
+                "batch of {} records, {} bytes, cuts {}",
+                b.recs.len(),
+                b.data_len(),
+                b.cuts_a_character()
+            ));
+        }
+        out.push(format!("end {}", r.core.line()));
+        (out, multi)
+    }
+
+    /// Many lines a call (fast path) against one record a call on the
+    /// fast path (the same records, fields, lines and batch boundaries)
+    /// and on `csv-core` (the same records; its batches count field data
+    /// without delimiters and quotes, so they end elsewhere). Returns how
+    /// many calls took more than one line.
+    fn same_batches(input: &[u8], delim: u8, cap: usize, limits: (usize, usize)) -> usize {
+        let (one, _) = parse_batches(input, delim, cap, true, false, limits);
+        let (many, multi) = parse_batches(input, delim, cap, true, true, limits);
+        let (plain, _) = parse_batches(input, delim, cap, false, false, limits);
+        let records = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .filter(|x| !x.starts_with("batch of"))
+                .cloned()
+                .collect()
+        };
+        for (what, a, b) in [
+            ("one record a call", one, many.clone()),
+            ("csv-core", records(&plain), records(&many)),
+        ] {
+            if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+                panic!(
+                    "item {i}: {what} {:?}, many {:?}; input of {} bytes {:?}, delim {delim}, buffer {cap}, limits {limits:?}",
+                    a.get(i),
+                    b.get(i),
+                    input.len(),
+                    String::from_utf8_lossy(&input[..input.len().min(200)]),
+                );
+            }
+        }
+        multi
+    }
+
+    #[test]
+    fn many_lines_a_call_agree_with_one_record_a_call() {
+        let (csv, _) = crate::corpus::csv_bytes(1_000, 11);
+        let mut multi = 0;
+        for cap in [64, 4096, 64 * 1024] {
+            for limits in [
+                (1, usize::MAX),
+                (7, usize::MAX),
+                (1000, 3000),
+                (100_000, 1 << 20),
+            ] {
+                multi += same_batches(&csv, b',', cap, limits);
+            }
+        }
+        // The corpus holds resident IDs, mobiles and e-mails in those
+        // records, and most calls took several lines.
+        let (recs, _) = parse_batches(&csv, b',', 4096, true, true, (100, 1 << 20));
+        assert!(recs.len() > 1_000 && multi > 100, "{multi}");
+        let mut found = 0;
+        crate::detect::scan_free_text(&csv, &mut |k, _, _| {
+            found += usize::from(matches!(k, crate::Kind::CnResidentId | crate::Kind::Email))
+        });
+        assert!(found > 1_000);
+        for case in [
+            &b"h\na,b\nc,d\n\ne,f\n\"q\",r\ns\"t,u\n\xe4\xb8,\x80\n\xe4\n\xb8\x80,x\n"[..],
+            b"h\na\r\nb\nc\n\"x\ny\"\nz",
+            b"h\n1\n22\n333\n4444\n55555\n666666\n",
+        ] {
+            for cap in [1, 3, 8, 16, 4096] {
+                for limits in [(1, usize::MAX), (2, 5), (3, 1), (100, 4), (100, usize::MAX)] {
+                    same_batches(case, b',', cap, limits);
+                }
+            }
+        }
+    }
+
     #[test]
     fn fast_path_agrees_on_corpus_and_edge_cases() {
         let (csv, _) = crate::corpus::csv_bytes(2_000, 7);
@@ -885,6 +1060,7 @@ mod tests {
             tab in any::<bool>(),
         ) {
             same(&bytes, if tab { b'\t' } else { b',' }, cap);
+            same_batches(&bytes, if tab { b'\t' } else { b',' }, cap, (3, 17));
         }
 
         #[test]
