@@ -36,7 +36,7 @@ use crate::StoreError;
 use crate::counted::sensitive_set as member_sensitive;
 use crate::keyset::{self, Key, Rec, SetCursor, Width};
 use crate::ledger::Counts;
-use crate::state::{Delta, Part, Parts, describe, subjects_part, tampered};
+use crate::state::{Delta, Parts, describe, subjects_part, tampered};
 
 /// Keys written per run while a group-year is built (16 MiB of keys in memory).
 const BUILD_CHUNK: usize = 1 << 20;
@@ -259,7 +259,7 @@ impl<'a> Batch<'a> {
         if !self.checked.insert(part.clone()) {
             return Ok(());
         }
-        check_sets(conn, &p, &part, &sensitive_set(g, year)).await
+        crate::counted::check_sets(conn, &p, &part, &sensitive_set(g, year)).await
     }
 
     /// Brings every kept set of a group holding `added.exporter` in
@@ -410,30 +410,6 @@ impl<'a> Batch<'a> {
             },
         ))
     }
-}
-
-/// A set pair's run lists are the ones part `p` commits to.
-async fn check_sets(
-    conn: &mut AnyConnection,
-    p: &Part,
-    part: &str,
-    sens: &str,
-) -> Result<(), StoreError> {
-    let mismatch = || tampered(format!("{} do not match the log", describe(part)));
-    let mut lt = crate::lthash::LtHash::default();
-    for (set, committed) in [(part, p.rows), (sens, p.sensitive)] {
-        let n = keyset::len(conn, set).await?;
-        if n != committed || keyset::stored_bytes(conn, set).await? != n * 16 {
-            return Err(mismatch());
-        }
-        for (digest, _) in keyset::run_digests(conn, set).await? {
-            lt.insert(&digest.ok_or_else(mismatch)?);
-        }
-    }
-    if lt.checksum() != p.digest {
-        return Err(mismatch());
-    }
-    Ok(())
 }
 
 /// A committed part's counts, `None` when the part is not committed.
