@@ -57,21 +57,39 @@ pub fn trim(s: &[u8]) -> &[u8] {
 /// and the value is not scanned further.
 #[inline]
 pub fn scan_value<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
+    scan_value_path(s, hints, plain_path(), emit);
+}
+
+/// [`scan_value`] on the fast path (`plain = false`) or the plain one,
+/// chosen by the caller: the scanner reads the switch once per run, not
+/// once per cell (an atomic load and a test, 1 % of the instructions).
+#[doc(hidden)]
+#[inline]
+pub fn scan_value_path<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    hints: Hints,
+    plain: bool,
+    emit: &mut F,
+) {
     // The digit-only first stage of `scan_text_path`, here too so that a
     // digit cell (most cells) makes one call, not two; context-only hints
     // validate the whole value first, so those take the full path.
     if !hints.context_only() {
-        if s.first().is_some_and(u8::is_ascii_digit) && digit_run(s, 0) == s.len() && !plain_path()
-        {
+        if s.first().is_some_and(u8::is_ascii_digit) && digit_run(s, 0) == s.len() && !plain {
             return single_run(s, 0, s.len(), hints, emit);
         }
-        return scan_text(s, hints, false, emit);
+        return scan_text_path(s, hints, false, plain, emit);
     }
-    scan_value_full(s, hints, emit);
+    scan_value_full(s, hints, plain, emit);
 }
 
 /// [`scan_value`] with context-only hints.
-fn scan_value_full<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &mut F) {
+fn scan_value_full<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    hints: Hints,
+    plain: bool,
+    emit: &mut F,
+) {
     if hints.context_only() {
         let t = trim(s);
         let off = t.as_ptr() as usize - s.as_ptr() as usize;
@@ -84,7 +102,7 @@ fn scan_value_full<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &
         }
         // Most cells of a name column: a name read from the bytes, without
         // `from_utf8` (true only where the lines below accept it too).
-        if hints.has(Kind::PersonName) && !plain_path() && name::is_plain_cjk_name(t) {
+        if hints.has(Kind::PersonName) && !plain && name::is_plain_cjk_name(t) {
             return emit(Kind::PersonName, off, end);
         }
         if let Ok(text) = std::str::from_utf8(t) {
@@ -96,7 +114,7 @@ fn scan_value_full<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, emit: &
             }
         }
     }
-    scan_text(s, hints, false, emit);
+    scan_text_path(s, hints, false, plain, emit);
 }
 
 /// Like [`scan_value`] for free text (no header): additionally looks for

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::detect::{self, trim};
+use crate::detect::{self, Hints, trim};
 use crate::read::{self, Format, LineBatches};
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport};
 use crate::{Kind, ProgressFn, mask};
@@ -178,6 +178,8 @@ struct Ctx<'a> {
     auto_seen: &'a [AtomicBool; 3],
     subject_key: Option<&'a str>,
     samples: usize,
+    /// [`plain_path`], read once per run rather than once per cell.
+    plain: bool,
 }
 
 impl Ctx<'_> {
@@ -257,9 +259,9 @@ impl Ctx<'_> {
             }
         };
         if f.name.is_none() || (free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
-            detect::scan_free_text(v, &mut emit);
+            detect::scan_text_path(v, Hints::NONE, true, self.plain, &mut emit);
         } else {
-            detect::scan_value(v, f.hints, &mut emit);
+            detect::scan_value_path(v, f.hints, self.plain, &mut emit);
         }
         while seen != 0 {
             let k = seen.trailing_zeros() as usize;
@@ -306,6 +308,7 @@ fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
         auto_seen: &auto_seen,
         subject_key: opts.subject_key.as_deref(),
         samples: opts.samples,
+        plain: plain_path(),
     };
     let results: Vec<(FileReport, Acc)> = files
         .par_iter()
@@ -532,6 +535,7 @@ mod hash_tests {
             auto_seen: &auto_seen,
             subject_key: None,
             samples: 0,
+            plain: plain_path(),
         };
         let long_upper = "A".repeat(300);
         let long_lower = "b".repeat(300);

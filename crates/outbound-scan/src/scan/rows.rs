@@ -41,6 +41,7 @@ impl Shared {
             auto_seen: &self.auto_seen,
             subject_key: self.subject_key.as_deref(),
             samples: self.samples,
+            plain: super::plain_path(),
         }
     }
 }
