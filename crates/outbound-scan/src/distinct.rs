@@ -115,10 +115,10 @@ fn radix_sort(v: &mut Vec<u64>) {
             c[(x >> (8 * p)) as usize & 0xFF] += 1;
         }
     }
-    let mut tmp = vec![0u64; v.len()];
-    let (mut src, mut dst) = (std::mem::take(v), tmp);
+    let n = v.len();
+    let (mut src, mut dst) = (std::mem::take(v), vec![0u64; n]);
     for (p, c) in counts.iter().enumerate() {
-        if c.iter().any(|&n| n == src.len()) {
+        if c.contains(&src.len()) {
             continue; // every value has the same byte here
         }
         let mut off = [0usize; 256];
@@ -134,8 +134,6 @@ fn radix_sort(v: &mut Vec<u64>) {
         }
         std::mem::swap(&mut src, &mut dst);
     }
-    tmp = dst;
-    drop(tmp);
     *v = src;
 }
 
