@@ -641,7 +641,7 @@ impl Store {
             Ok(stored) => {
                 // A store whose log still commits the old sums is checked against them.
                 let scheme = crate::state::scheme_of(&stored, committed.as_deref());
-                // Every run of a moved store carries its digest, every part its state.
+                // Every chunk of a moved store carries its digest, every part its state.
                 if scheme == crate::state::Scheme::LtHash {
                     report.problems.extend(kept);
                     let sets: std::collections::BTreeSet<&str> = recomputed
@@ -651,7 +651,7 @@ impl Store {
                         .collect();
                     for set in sets {
                         report.problems.push(format!(
-                            "{} have runs without a digest",
+                            "{} have chunks without a digest",
                             crate::state::describe(set)
                         ));
                     }
