@@ -17,28 +17,7 @@ use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
 const FILL: u64 = 1_000_000;
 
 fn people(keys: &Keys, from: u64, n: u64) -> Vec<Subject> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let per = n.div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let lo = from + t * per;
-                    let hi = (lo + per).min(from + n);
-                    (lo..hi)
-                        .map(|i| Subject {
-                            hash: keys.subject_hash(format!("person-{i}").as_bytes()),
-                            sensitive: i % 50 == 0,
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("hashing thread"))
-            .collect()
-    })
+    outbound_store::testing::bench_people(keys, from, n)
 }
 
 fn rec(exporters: &[&str], n: u64) -> BatchRecord {

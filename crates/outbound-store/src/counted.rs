@@ -104,7 +104,7 @@ pub(crate) struct Overlap {
 }
 
 /// Which of `keys` (sorted, distinct) are in `set`.
-async fn present(
+pub(crate) async fn present(
     conn: &mut AnyConnection,
     set: &str,
     keys: &[Key],

@@ -192,21 +192,6 @@ async fn intersection_len(conn: &mut AnyConnection, a: &str, b: &str) -> Result<
     Ok(n)
 }
 
-/// Which of `keys` (sorted, distinct) are in `set`.
-async fn present(
-    conn: &mut AnyConnection,
-    set: &str,
-    keys: &[Key],
-) -> Result<Vec<bool>, StoreError> {
-    let mut found = vec![false; keys.len()];
-    if keys.is_empty() {
-        return Ok(found);
-    }
-    let runs = keyset::runs(conn, set).await?;
-    keyset::lookup(conn, set, Width::KEY, &runs, keys, |i, _| found[i] = true).await?;
-    Ok(found)
-}
-
 /// The group sets one batch reads and writes, inside its transaction.
 pub(crate) struct Batch<'a> {
     /// What the log committed before the batch.
@@ -288,7 +273,7 @@ impl<'a> Batch<'a> {
             let part = all_set(&g, y);
             for (keys, sensitive) in [(&added.all, false), (&added.sensitive, true)] {
                 let set = set_of(&g, y, sensitive);
-                let seen = present(conn, &set, keys).await?;
+                let seen = crate::counted::present(conn, &set, keys).await?;
                 let new: Vec<Key> = keys
                     .iter()
                     .zip(&seen)
@@ -300,7 +285,8 @@ impl<'a> Batch<'a> {
                         continue;
                     }
                     self.check(conn, &g, other).await?;
-                    let hits = present(conn, &set_of(&g, other, sensitive), &new).await?;
+                    let hits =
+                        crate::counted::present(conn, &set_of(&g, other, sensitive), &new).await?;
                     let n = hits.iter().filter(|h| **h).count() as i64;
                     self.count(delta, &overlap_part(&g, owner, sensitive), n);
                 }

@@ -82,3 +82,31 @@ pub fn bench_record(n: u64) -> crate::BatchRecord {
         counts_towards_thresholds: true,
     }
 }
+
+/// People `from..from + n` (`person-<i>` keyed by `keys`, every 50th with
+/// sensitive PI), hashed on every core: the scale examples' fills are tens
+/// of millions of keyed hashes.
+pub fn bench_people(keys: &crate::Keys, from: u64, n: u64) -> Vec<crate::Subject> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let per = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let lo = from + t * per;
+                    let hi = (lo + per).min(from + n);
+                    (lo..hi)
+                        .map(|i| crate::Subject {
+                            hash: keys.subject_hash(format!("person-{i}").as_bytes()),
+                            sensitive: i % 50 == 0,
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("hashing thread"))
+            .collect()
+    })
+}
