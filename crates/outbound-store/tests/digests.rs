@@ -29,6 +29,23 @@ fn rows(s: &Store, sql: &str) -> Vec<(String, String)> {
     })
 }
 
+/// People `range`, none with sensitive PI.
+fn people(k: &Keys, range: std::ops::Range<u64>) -> Vec<Subject> {
+    range
+        .map(|i| Subject {
+            hash: hash(k, i),
+            sensitive: false,
+        })
+        .collect()
+}
+
+/// A batch of the fixture's transfer `crm`.
+fn crm() -> outbound_store::BatchRecord {
+    let mut rec = record("crm");
+    rec.recipient = "acme-us".into();
+    rec
+}
+
 fn committed_root(s: &Store) -> String {
     let last = s.audit_entries().unwrap().pop().unwrap();
     let body: serde_json::Value = serde_json::from_str(&last.body).unwrap();
@@ -117,14 +134,7 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     );
 
     // The store counts on from where it stood, its consents and routes hold.
-    let batch: Vec<Subject> = (5500..7000)
-        .map(|i| Subject {
-            hash: hash(&k, i),
-            sensitive: false,
-        })
-        .collect();
-    let mut rec = record("crm");
-    rec.recipient = "acme-us".into();
+    let (batch, rec) = (people(&k, 5500..7000), crm());
     let r = s.record_batch(&k, &rec, 2026, &batch, false, ok).unwrap();
     let Recorded::Committed { counts: c, .. } = r else {
         panic!("{r:?}")
@@ -221,16 +231,8 @@ fn a_chunk_that_is_not_what_its_digest_says_is_refused() {
             .any(|p| p.contains("deliveries of transfer")),
         "{problems:?}"
     );
-    let batch: Vec<Subject> = (6000..7000)
-        .map(|i| Subject {
-            hash: hash(&k, i),
-            sensitive: false,
-        })
-        .collect();
-    let mut rec = record("crm");
-    rec.recipient = "acme-us".into();
     let e = s
-        .record_batch(&k, &rec, 2026, &batch, false, ok)
+        .record_batch(&k, &crm(), 2026, &people(&k, 6000..7000), false, ok)
         .unwrap_err();
     assert!(e.to_string().contains("not what its digest says"), "{e}");
 }
