@@ -1,5 +1,5 @@
 //! LtHash16: the order-independent digest of a multiset of rows that the
-//! ledger's parts are kept in (`state.rs`).
+//! ledger's parts are kept in (`state/`).
 //!
 //! Why not a sum of SHA-256 values mod 2^256 (what the ledger used up to
 //! schema 14): such a sum is forgeable. Wagner's k-list algorithm (CRYPTO

@@ -97,7 +97,7 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         Backend::Postgres => String::new(),
     };
     // v3: the ledger's state as incremental digests the audit log commits to
-    // (see `state.rs`); the migration also fills it from the rows.
+    // (see `state/`); the migration also fills it from the rows.
     let v3 = "CREATE TABLE ledger_state (
             part TEXT PRIMARY KEY,
             rows_n BIGINT NOT NULL,
@@ -140,10 +140,10 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // v11: witnesses' cosignatures of the log's checkpoints (`cosign.rs`);
     // v12: compliance snapshots and an association's members (`snapshots.rs`);
     // v13: the witnesses an association trusts for a member (`snapshots.rs`);
-    // v14: key sets for the counted subjects and the deliveries (`keyset.rs`;
+    // v14: key sets for the counted subjects and the deliveries (`keyset/`;
     // the rows move on the next batch, `layout.rs`); v15: the parts' LtHash
-    // states (`lthash.rs`) and each key set chunk's digest (`keyset.rs`; the
-    // digests move on the next write, `state.rs`).
+    // states (`lthash.rs`) and each key set chunk's digest (`keyset/`; the
+    // digests move on the next write, `state/`).
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,

@@ -25,7 +25,7 @@
 //! its records, and a run's digest is a hash over its set's name, its
 //! chunks' digests and its size ([`RunHasher`]), computed from the index
 //! alone; the ledger's parts commit to the multiset of their runs' digests
-//! (`state.rs`), so a batch moves them by a run or two, not a hash per
+//! (`state/`), so a batch moves them by a run or two, not a hash per
 //! person. The gate checks the run lists' digests against the committed
 //! parts before a batch (which authenticates every chunk's digest), and
 //! every chunk read — look-ups included — is checked against its digest:
@@ -34,12 +34,16 @@
 
 use sqlx::{AnyConnection, Row};
 
-use sha2::{Digest, Sha256};
-
 use crate::StoreError;
 use crate::merkle::Hash;
 use crate::schema::Backend;
 use crate::state::tampered;
+
+mod digest;
+mod filter;
+
+pub(crate) use digest::*;
+use filter::{filter_of, may_hold};
 
 /// Records per chunk: 64 KiB of 16-byte keys, so a chunk is a few overflow
 /// pages read in one go and a set of 100M people has 24,000 index entries.
@@ -142,100 +146,6 @@ impl Run {
         }
         Some(h.finish(self.records))
     }
-}
-
-/// The digest of a chunk's records, as stored.
-fn chunk_digest(records: &[u8]) -> Hash {
-    Sha256::new()
-        .chain_update(b"outbound-keyset-chunk-v1\n")
-        .chain_update(records)
-        .finalize()
-        .into()
-}
-
-/// The digest of a run: SHA-256 over a domain string, its set's name (which
-/// fixes the record width), its chunks' digests in order, and its size.
-pub(crate) struct RunHasher(Sha256);
-
-impl RunHasher {
-    /// A hasher for a run of `set`.
-    pub(crate) fn new(set: &str) -> Self {
-        let mut h = Sha256::new();
-        h.update(b"outbound-keyset-run-v2\n");
-        h.update((set.len() as u64).to_be_bytes());
-        h.update(set.as_bytes());
-        RunHasher(h)
-    }
-
-    /// The next chunk's digest.
-    fn chunk(&mut self, digest: &Hash) {
-        self.0.update(digest);
-    }
-
-    /// The digest of the run of `records` records.
-    fn finish(self, records: i64) -> Hash {
-        let mut h = self.0;
-        h.update(records.to_be_bytes());
-        h.finalize().into()
-    }
-}
-
-/// A run written, or removed by a merge: what moves a part's digest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct RunChange {
-    /// The run's digest.
-    pub(crate) digest: Hash,
-    /// Its records.
-    pub(crate) records: i64,
-    /// Written (true) or removed (false).
-    pub(crate) added: bool,
-}
-
-/// A run read to its end by a [`SetCursor`]: its digest from the index and
-/// from the records read.
-#[derive(Clone, Debug)]
-pub(crate) struct RunRead {
-    /// The run's number.
-    pub(crate) id: i64,
-    /// Its records.
-    pub(crate) records: i64,
-    /// The digest its index gives (`None`: a chunk without a digest).
-    pub(crate) stored: Option<Hash>,
-    /// The digest of the records read.
-    pub(crate) read: Hash,
-    /// The chunks stored without a digest, with the digest of their records.
-    pub(crate) unhashed: Vec<(i64, Hash)>,
-}
-
-/// The digests and sizes of a set's runs, from the index alone.
-pub(crate) async fn run_digests(
-    conn: &mut AnyConnection,
-    set: &str,
-) -> Result<Vec<(Option<Hash>, i64)>, StoreError> {
-    Ok(runs(conn, set)
-        .await?
-        .iter()
-        .map(|r| (r.digest(set), r.records))
-        .collect())
-}
-
-/// Stores a chunk's digest (chunks written before schema 15, when the ledger's digests move).
-pub(crate) async fn set_digest(
-    conn: &mut AnyConnection,
-    set: &str,
-    (run, chunk): (i64, i64),
-    digest: &Hash,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE keyset_chunks SET digest = $1 WHERE set_name = $2 AND run = $3 AND chunk = $4",
-    )
-    .bind(digest.to_vec())
-    .bind(set.to_string())
-    .bind(run)
-    .bind(chunk)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// The runs of a set, oldest first, with their indexes. A gap in the chunk
@@ -375,42 +285,6 @@ fn chunk_len(run: &Run, c: usize) -> usize {
     } else {
         run.records as usize - CHUNK * (run.firsts.len() - 1)
     }
-}
-
-/// Bits of a chunk's filter per record: 16, with [`PROBES`] probes, about
-/// one false positive in 2,000 (2 bytes a person, so a batch of new people
-/// reads each chunk's 8 KiB filter instead of its 64 KiB of records).
-const FILTER_BITS: usize = 16;
-/// Probes per key.
-const PROBES: u64 = 11;
-
-/// The probe sequence of a key. Keys are keyed hashes, uniform, so their
-/// own bytes serve as the filter's hashes; not the leading bytes, which the
-/// chunk's place in the sorted run already fixes.
-fn probes(key: &[u8], bits: u64) -> impl Iterator<Item = u64> {
-    let h1 = u64::from_le_bytes(key[8..16].try_into().expect("16-byte key"));
-    let h2 = u64::from_le_bytes(key[4..12].try_into().expect("16-byte key")) | 1;
-    (0..PROBES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % bits)
-}
-
-/// The filter of a chunk's records (a Bloom filter of their keys).
-fn filter_of(records: &[u8], w: Width) -> Vec<u8> {
-    let n = records.len() / w.bytes();
-    let bits = (n * FILTER_BITS).next_multiple_of(64).max(64) as u64;
-    let mut f = vec![0u8; (bits / 8) as usize];
-    for rec in records.chunks_exact(w.bytes()) {
-        for b in probes(&rec[..16], bits) {
-            f[(b / 8) as usize] |= 1 << (b % 8);
-        }
-    }
-    f
-}
-
-/// Whether `key` may be in the chunk whose filter is `f` (never a false "no"
-/// for a filter made by [`filter_of`]; an empty filter says "maybe").
-fn may_hold(f: &[u8], key: &Key) -> bool {
-    let bits = f.len() as u64 * 8;
-    bits == 0 || probes(key, bits).all(|b| f[(b / 8) as usize] & (1 << (b % 8)) != 0)
 }
 
 /// The rows of chunks `from..=to` of a run with `cols` after the chunk
@@ -979,56 +853,5 @@ pub(crate) async fn union_len(
                 *h = c.next(conn).await?.map(|r| r.key);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sha2::{Digest, Sha256};
-
-    fn key(i: u64) -> Key {
-        let h: [u8; 32] = Sha256::digest(i.to_le_bytes()).into();
-        h[..16].try_into().expect("16 bytes")
-    }
-
-    /// Every key of a chunk passes its filter (a miss would count a person
-    /// twice), and strangers pass about once in 2,000 (the design's rate).
-    #[test]
-    fn filters_never_miss_and_rarely_admit_strangers() {
-        for (w, n) in [
-            (Width::KEY, CHUNK),
-            (Width::KEY_U32, CHUNK),
-            (Width::KEY, 7),
-            (Width::KEY, 1),
-        ] {
-            let mut keys: Vec<Key> = (0..n as u64).map(key).collect();
-            keys.sort();
-            let mut records = Vec::new();
-            for k in &keys {
-                Rec { key: *k, value: 9 }.write(w, &mut records);
-            }
-            let f = filter_of(&records, w);
-            assert!(
-                keys.iter().all(|k| may_hold(&f, k)),
-                "a member missed (width {w:?}, {n} keys)"
-            );
-            if n == CHUNK {
-                let strangers = 200_000u64;
-                let admitted = (1_000_000..1_000_000 + strangers)
-                    .filter(|i| may_hold(&f, &key(*i)))
-                    .count();
-                assert!(
-                    admitted < 400,
-                    "{admitted} of {strangers} strangers admitted"
-                );
-            }
-        }
-    }
-
-    /// A filter says "maybe" when it has no bits (never a false "no").
-    #[test]
-    fn an_empty_filter_admits_everything() {
-        assert!(may_hold(&[], &key(1)));
     }
 }
