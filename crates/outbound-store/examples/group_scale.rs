@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
+use outbound_store::{BatchRecord, Keys, Store, Subject};
 
 const FILL: u64 = 1_000_000;
 
@@ -29,21 +29,9 @@ fn rec(exporters: &[&str], n: u64) -> BatchRecord {
 
 /// Records one batch for `exporters`; its seconds and the group's count this year.
 fn batch(store: &Store, keys: &Keys, exporters: &[&str], subjects: &[Subject]) -> (f64, u64) {
-    let t = Instant::now();
-    let r = store
-        .record_batch(
-            keys,
-            &rec(exporters, subjects.len() as u64),
-            2026,
-            subjects,
-            false,
-            |_| Ok(serde_json::json!({"mechanism": "bench"})),
-        )
-        .expect("record a batch");
-    let Recorded::Committed { counts, .. } = r else {
-        panic!("not committed: {r:?}")
-    };
-    (t.elapsed().as_secs_f64(), counts.current_year.individuals)
+    let rec = rec(exporters, subjects.len() as u64);
+    let (secs, counts) = outbound_store::testing::bench_batch(store, keys, &rec, subjects);
+    (secs, counts.current_year.individuals)
 }
 
 fn main() {

@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use outbound_store::{Keys, Recorded, Store, Subject};
+use outbound_store::{Keys, Store, Subject};
 
 const FILL: u64 = 10_000_000;
 
@@ -23,21 +23,9 @@ fn people(keys: &Keys, from: u64, n: u64) -> Vec<Subject> {
 
 /// Records one batch and returns its seconds and the new count it reported.
 fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
-    let t = Instant::now();
-    let r = store
-        .record_batch(
-            keys,
-            &outbound_store::testing::bench_record(subjects.len() as u64),
-            2026,
-            subjects,
-            false,
-            |_| Ok(serde_json::json!({"mechanism": "bench"})),
-        )
-        .expect("record a batch");
-    let Recorded::Committed { counts, .. } = r else {
-        panic!("not committed: {r:?}")
-    };
-    (t.elapsed().as_secs_f64(), counts.new.individuals)
+    let rec = outbound_store::testing::bench_record(subjects.len() as u64);
+    let (secs, counts) = outbound_store::testing::bench_batch(store, keys, &rec, subjects);
+    (secs, counts.new.individuals)
 }
 
 fn disk_bytes(dir: &std::path::Path) -> u64 {

@@ -110,3 +110,24 @@ pub fn bench_people(keys: &crate::Keys, from: u64, n: u64) -> Vec<crate::Subject
             .collect()
     })
 }
+
+/// Records `subjects` as one batch of `rec` in 2026 whose determination
+/// passes, for the scale examples; its seconds and counts. Panics (an
+/// example's failure) when the batch is not committed.
+pub fn bench_batch(
+    store: &crate::Store,
+    keys: &crate::Keys,
+    rec: &crate::BatchRecord,
+    subjects: &[crate::Subject],
+) -> (f64, crate::BatchCounts) {
+    let t = std::time::Instant::now();
+    let r = store
+        .record_batch(keys, rec, 2026, subjects, false, |_| {
+            Ok(serde_json::json!({"mechanism": "bench"}))
+        })
+        .expect("record a batch");
+    let crate::Recorded::Committed { counts, .. } = r else {
+        panic!("not committed: {r:?}")
+    };
+    (t.elapsed().as_secs_f64(), counts)
+}
