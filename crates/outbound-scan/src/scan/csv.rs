@@ -192,6 +192,9 @@ impl<R: BufRead> Records<R> {
         // next line starts in `input`.
         let mut counted = b.data_len();
         let (mut pos, mut taken) = (0usize, 0u64);
+        // Where the next `"` or `\r` at or after `pos` is (`input.len()`:
+        // none), found once for many lines rather than once a line.
+        let mut special: Option<usize> = None;
         loop {
             if taken > 0 && (b.recs.len() >= max_recs || counted >= max_bytes) {
                 break;
@@ -199,16 +202,17 @@ impl<R: BufRead> Records<R> {
             let rest = &input[pos..];
             let spans_start = b.spans.len();
             let base = data_start + pos;
-            let nl = match split_plain_line(rest, self.delim, base, &mut b.spans) {
-                Split::Line(nl) => Some(nl),
-                Split::NoLine => None,
-                Split::Quote(nl) => {
-                    b.spans.truncate(spans_start);
-                    (memchr::memchr(b'\r', &rest[..nl]).is_none()
-                        && split_simple_quoted(&rest[..nl], self.delim, base, &mut b.spans))
-                    .then_some(nl)
-                }
-            };
+            let nl =
+                match split_line_cached(input, pos, &mut special, self.delim, base, &mut b.spans) {
+                    Split::Line(nl) => Some(nl),
+                    Split::NoLine => None,
+                    Split::Quote(nl) => {
+                        b.spans.truncate(spans_start);
+                        (memchr::memchr(b'\r', &rest[..nl]).is_none()
+                            && split_simple_quoted(&rest[..nl], self.delim, base, &mut b.spans))
+                        .then_some(nl)
+                    }
+                };
             let Some(nl) = nl.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
                 b.spans.truncate(spans_start);
                 break;
@@ -357,7 +361,8 @@ enum Split {
 /// in one SWAR pass ([`for_each_byte`]; a one-pass SWAR splitter for all
 /// four bytes measured the same time as memchr with more instructions).
 /// `delim` is none of `"`, `\r`, `\n` (the caller checks).
-#[inline]
+/// Now the reference for [`split_line_cached`] in the tests.
+#[cfg(test)]
 fn split_plain_line(input: &[u8], delim: u8, base: usize, spans: &mut Vec<Span>) -> Split {
     let Some(nl) = memchr::memchr(b'\n', input) else {
         return Split::NoLine;
@@ -375,6 +380,49 @@ fn split_plain_line(input: &[u8], delim: u8, base: usize, spans: &mut Vec<Span>)
         }
         Some(p) if text[p] == b'\r' => Split::NoLine,
         Some(_) => Split::Quote(nl),
+    }
+}
+
+/// [`split_plain_line`] for the line at `input[pos..]`, with the search
+/// for `"` and `\r` shared by the lines of a buffer: `special` holds the
+/// position in `input` of the next such byte at or after an earlier line's
+/// start (`input.len()` when there is none; `None` before the first search)
+/// and is searched again only once `pos` has passed it. A line ending
+/// before it has neither; one the byte lies in is judged as
+/// [`split_plain_line`] would (a `\r` first: no line; a `"` first: quoted).
+#[inline]
+fn split_line_cached(
+    input: &[u8],
+    pos: usize,
+    special: &mut Option<usize>,
+    delim: u8,
+    base: usize,
+    spans: &mut Vec<Span>,
+) -> Split {
+    let rest = &input[pos..];
+    let Some(nl) = memchr::memchr(b'\n', rest) else {
+        return Split::NoLine;
+    };
+    let at = match *special {
+        Some(p) if p >= pos => p,
+        _ => {
+            let p = memchr::memchr2(b'"', b'\r', rest).map_or(input.len(), |p| pos + p);
+            *special = Some(p);
+            p
+        }
+    };
+    if at >= pos + nl {
+        let mut prev = 0;
+        for_each_byte(&rest[..nl], delim, |p| {
+            spans.push(span(base + prev, base + p));
+            prev = p + 1;
+        });
+        spans.push(span(base + prev, base + nl));
+        Split::Line(nl)
+    } else if input[at] == b'\r' {
+        Split::NoLine
+    } else {
+        Split::Quote(nl)
     }
 }
 
@@ -1115,6 +1163,39 @@ mod tests {
         ) {
             same(&bytes, if tab { b'\t' } else { b',' }, cap);
             same_batches(&bytes, if tab { b'\t' } else { b',' }, cap, (3, 17));
+        }
+
+        /// Line by line through a buffer, the shared search for quotes
+        /// and CR against a search per line.
+        #[test]
+        fn cached_quote_search_agrees_with_a_search_per_line(
+            bytes in proptest::collection::vec(
+                prop::sample::select(vec![b'a', b',', b'"', b'\r', b'\n', b'\n', b'\n']),
+                0..120,
+            ),
+        ) {
+            let (mut pos, mut special) = (0, None);
+            let mut lines = 0;
+            while pos < bytes.len() {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let r = split_plain_line(&bytes[pos..], b',', 7, &mut a);
+                let c = split_line_cached(&bytes, pos, &mut special, b',', 7, &mut b);
+                let (r, c) = match (r, c) {
+                    (Split::Line(x), Split::Line(y)) => (x, y),
+                    (Split::Quote(x), Split::Quote(y)) => (x, y),
+                    (Split::NoLine, Split::NoLine) => (0, 0),
+                    _ => panic!("{bytes:?} at {pos}"),
+                };
+                prop_assert_eq!(r, c);
+                prop_assert_eq!(&a, &b);
+                lines += 1;
+                // On to the next line, whatever this one was.
+                match memchr::memchr(b'\n', &bytes[pos..]) {
+                    Some(n) => pos += n + 1,
+                    None => break,
+                }
+            }
+            prop_assert!(lines > 0 || bytes.is_empty());
         }
 
         #[test]
