@@ -76,7 +76,7 @@ pub(super) struct FieldAcc {
 }
 
 impl FieldAcc {
-    fn new(name: Option<String>) -> Self {
+    pub(super) fn new(name: Option<String>) -> Self {
         let hints = name.as_deref().map(Hints::from_header).unwrap_or_default();
         FieldAcc {
             name,

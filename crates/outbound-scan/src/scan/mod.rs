@@ -166,6 +166,18 @@ pub const SUBJECT_KINDS: [Kind; 3] = [Kind::CnResidentId, Kind::CnMobile, Kind::
 /// [`SUBJECT_KINDS`] under the scanner's older name.
 const AUTO_KINDS: [Kind; 3] = SUBJECT_KINDS;
 
+/// Per kind, its index in [`AUTO_KINDS`], or `u8::MAX`: one load per match
+/// instead of a search.
+const AUTO_SLOT: [u8; crate::KIND_COUNT] = {
+    let mut t = [u8::MAX; crate::KIND_COUNT];
+    let mut i = 0;
+    while i < AUTO_KINDS.len() {
+        t[AUTO_KINDS[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// What every batch of a run shares: the hash key, the subject key and
 /// which automatic subject kinds were seen.
 struct Ctx<'a> {
@@ -246,12 +258,16 @@ impl Ctx<'_> {
         let samples = self.samples;
         let mut emit = |k: Kind, a: usize, b: usize| {
             f.matches[k as usize] += 1;
-            seen |= 1 << k as u32;
+            // A cell counts once per kind (most cells have one match: the
+            // test is taken once, with no loop over the kinds afterwards).
+            let bit = 1u32 << k as u32;
+            if seen & bit == 0 {
+                seen |= bit;
+                f.values[k as usize] += 1;
+            }
             r.sensitive |= k.is_sensitive();
-            if let Some(slot) = AUTO_KINDS.iter().position(|&x| x == k)
-                && r.auto[slot].is_none()
-                && !self.stronger_seen(slot)
-            {
+            let slot = AUTO_SLOT[k as usize] as usize;
+            if slot < AUTO_KINDS.len() && r.auto[slot].is_none() && !self.stronger_seen(slot) {
                 r.auto[slot] = Some(self.hash_subject(k, &v[a..b]));
             }
             if f.samples.len() < samples {
@@ -262,11 +278,6 @@ impl Ctx<'_> {
             detect::scan_text_path(v, Hints::NONE, true, self.plain, &mut emit);
         } else {
             detect::scan_value_path(v, f.hints, self.plain, &mut emit);
-        }
-        while seen != 0 {
-            let k = seen.trailing_zeros() as usize;
-            f.values[k] += 1;
-            seen &= seen - 1;
         }
     }
 }
@@ -524,6 +535,48 @@ mod hash_tests {
                 .map(u8::to_ascii_lowercase)
                 .collect()
         }
+    }
+
+    /// The slot table against the search it replaced, for every kind.
+    #[test]
+    fn auto_slot_table_is_the_search() {
+        let mut slots = 0;
+        for k in Kind::ALL {
+            let want = AUTO_KINDS.iter().position(|&x| x == k);
+            assert_eq!(
+                want,
+                Some(AUTO_SLOT[k as usize] as usize).filter(|&s| s < 3),
+                "{k:?}"
+            );
+            slots += usize::from(want.is_some());
+        }
+        assert_eq!(slots, 3);
+    }
+
+    /// A cell counts once per kind however many matches it has, and a
+    /// match of each kind it holds.
+    #[test]
+    fn a_cell_counts_once_per_kind() {
+        let hasher = RandomState::new();
+        let auto_seen = Default::default();
+        let ctx = Ctx {
+            hasher: &hasher,
+            auto_seen: &auto_seen,
+            subject_key: None,
+            samples: 0,
+            plain: false,
+        };
+        let mut f = merge::FieldAcc::new(None);
+        let mut r = merge::Rec::default();
+        let v = b"13800138000 a@b.cn 13900139000 c@d.com 11010519491231002X";
+        ctx.cell(&mut f, v, true, false, &mut r);
+        ctx.cell(&mut f, b"13800138000", true, false, &mut r);
+        assert_eq!(f.matches[Kind::CnMobile as usize], 3);
+        assert_eq!(f.values[Kind::CnMobile as usize], 2);
+        assert_eq!(f.matches[Kind::Email as usize], 2);
+        assert_eq!(f.values[Kind::Email as usize], 1);
+        assert_eq!(f.values[Kind::CnResidentId as usize], 1);
+        assert_eq!(f.values.iter().sum::<u64>(), 4);
     }
 
     #[test]
