@@ -553,43 +553,45 @@ mod hash_tests {
         assert_eq!(slots, 3);
     }
 
+    /// Runs `f` with a run's context (no subject key, no samples) and its hasher.
+    fn with_ctx(plain: bool, f: impl FnOnce(&Ctx, &RandomState)) {
+        let hasher = RandomState::new();
+        let auto_seen = Default::default();
+        let ctx = Ctx {
+            hasher: &hasher,
+            auto_seen: &auto_seen,
+            subject_key: None,
+            samples: 0,
+            plain,
+        };
+        f(&ctx, &hasher)
+    }
+
     /// A cell counts once per kind however many matches it has, and a
     /// match of each kind it holds.
     #[test]
     fn a_cell_counts_once_per_kind() {
-        let hasher = RandomState::new();
-        let auto_seen = Default::default();
-        let ctx = Ctx {
-            hasher: &hasher,
-            auto_seen: &auto_seen,
-            subject_key: None,
-            samples: 0,
-            plain: false,
-        };
-        let mut f = merge::FieldAcc::new(None);
-        let mut r = merge::Rec::default();
-        let v = b"13800138000 a@b.cn 13900139000 c@d.com 11010519491231002X";
-        ctx.cell(&mut f, v, true, false, &mut r);
-        ctx.cell(&mut f, b"13800138000", true, false, &mut r);
-        assert_eq!(f.matches[Kind::CnMobile as usize], 3);
-        assert_eq!(f.values[Kind::CnMobile as usize], 2);
-        assert_eq!(f.matches[Kind::Email as usize], 2);
-        assert_eq!(f.values[Kind::Email as usize], 1);
-        assert_eq!(f.values[Kind::CnResidentId as usize], 1);
-        assert_eq!(f.values.iter().sum::<u64>(), 4);
+        with_ctx(false, |ctx, _| {
+            let mut f = merge::FieldAcc::new(None);
+            let mut r = merge::Rec::default();
+            let v = b"13800138000 a@b.cn 13900139000 c@d.com 11010519491231002X";
+            ctx.cell(&mut f, v, true, false, &mut r);
+            ctx.cell(&mut f, b"13800138000", true, false, &mut r);
+            assert_eq!(f.matches[Kind::CnMobile as usize], 3);
+            assert_eq!(f.values[Kind::CnMobile as usize], 2);
+            assert_eq!(f.matches[Kind::Email as usize], 2);
+            assert_eq!(f.values[Kind::Email as usize], 1);
+            assert_eq!(f.values[Kind::CnResidentId as usize], 1);
+            assert_eq!(f.values.iter().sum::<u64>(), 4);
+        });
     }
 
     #[test]
     fn subject_hash_hashes_the_normalised_bytes() {
-        let hasher = RandomState::new();
-        let auto_seen = Default::default();
-        let ctx = Ctx {
-            hasher: &hasher,
-            auto_seen: &auto_seen,
-            subject_key: None,
-            samples: 0,
-            plain: plain_path(),
-        };
+        with_ctx(plain_path(), |ctx, hasher| subject_hashes(ctx, hasher));
+    }
+
+    fn subject_hashes(ctx: &Ctx, hasher: &RandomState) {
         let long_upper = "A".repeat(300);
         let long_lower = "b".repeat(300);
         let values: Vec<&[u8]> = vec![
