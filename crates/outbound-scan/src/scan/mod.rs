@@ -554,7 +554,7 @@ mod hash_tests {
     }
 
     /// Runs `f` with a run's context (no subject key, no samples) and its hasher.
-    fn with_ctx(plain: bool, f: impl FnOnce(&Ctx, &RandomState)) {
+    fn with_ctx(plain: bool, f: impl FnOnce(&Ctx<'_>, &RandomState)) {
         let hasher = RandomState::new();
         let auto_seen = Default::default();
         let ctx = Ctx {
@@ -588,10 +588,10 @@ mod hash_tests {
 
     #[test]
     fn subject_hash_hashes_the_normalised_bytes() {
-        with_ctx(plain_path(), |ctx, hasher| subject_hashes(ctx, hasher));
+        with_ctx(plain_path(), subject_hashes);
     }
 
-    fn subject_hashes(ctx: &Ctx, hasher: &RandomState) {
+    fn subject_hashes(ctx: &Ctx<'_>, hasher: &RandomState) {
         let long_upper = "A".repeat(300);
         let long_lower = "b".repeat(300);
         let values: Vec<&[u8]> = vec![
