@@ -52,16 +52,13 @@ impl CountSource for LedgerCounts<'_> {
         }
     }
 
-    /// Distinct individuals the transfers delivered in the window, from the
-    /// deliveries table. Its rows keep only the first delivery of each
-    /// (subject, transfer, year), so the window is widened to the whole
-    /// calendar years of `from` and `to`: the count errs high, the safe side
-    /// for the US bulk thresholds ("more than", 28 CFR §202.205).
+    /// Distinct individuals the transfers delivered from `from` to `to`, by
+    /// the first and last day the ledger keeps per person, transfer and year:
+    /// exact for the US rule's 12 months (28 CFR §202.205); where a day is
+    /// unknown (batches before schema 16) the count errs high, the safe side
+    /// for thresholds defined as "more than".
     fn delivered_to(&self, transfers: &[&str], from: Date, to: Date) -> Option<u64> {
-        match self
-            .store
-            .delivered_distinct(transfers, i64::from(from.year()), i64::from(to.year()))
-        {
+        match self.store.delivered_between(transfers, from, to) {
             Ok(n) => Some(n),
             Err(e) => {
                 self.failed.borrow_mut().get_or_insert(e);

@@ -51,7 +51,7 @@ pub(crate) fn record(
     let recorded = store.record_batch_consented(
         keys,
         &rec,
-        req.as_of.year(),
+        req.as_of.into(),
         &run.count.subjects,
         consents,
         req.dry_run,

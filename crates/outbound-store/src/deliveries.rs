@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use crate::keyset::{self, Rec, SetCursor, Width};
+use crate::keyset::{self, Days, Rec, SetCursor, Width};
 use crate::state::{Parts, describe, tampered};
 
 use crate::StoreError;
@@ -70,11 +70,19 @@ fn row_hash(
     h.finalize().into()
 }
 
+/// The part, and key set, of the days a transfer carried each person in
+/// one year: the first and the last ([`Days`]), for exact rolling windows.
+pub(crate) fn days_part(transfer: &str, year: i64) -> String {
+    serde_json::json!(["delivery_days", transfer, year]).to_string()
+}
+
 /// The batch whose subjects [`record`] notes.
 pub(crate) struct Carrier<'a> {
     pub(crate) transfer: &'a str,
     pub(crate) year: i64,
     pub(crate) batch: i64,
+    /// The day of the year the batch counts on ([`Days::ANY`] when unknown).
+    pub(crate) days: Days,
 }
 
 /// The part that claims every person a transfer carried in a year is
@@ -164,6 +172,23 @@ pub(crate) async fn record(
     if only_counted.is_none() && !owners.is_empty() && !withdrawn {
         delta.insert_hash(&mixed_part(c.transfer, c.year), &marker("mixed"), false);
     }
+    // A transfer-year carried before the store kept days (schema 16) gets
+    // them first: everyone already in it on any day of the year, so a window
+    // counts them whenever it touches the year (high, never low).
+    let days_set = days_part(c.transfer, c.year);
+    if !empty && keyset::len(conn, &days_set).await? == 0 {
+        let mut before = Vec::new();
+        let mut cur = SetCursor::open(conn, &set, Width::KEY_U32).await?;
+        while let Some(r) = cur.next(conn).await? {
+            before.push(Rec {
+                key: r.key,
+                value: Days::ANY.value(),
+            });
+        }
+        for change in keyset::add(conn, &days_set, Width::KEY_DAYS, &before).await? {
+            delta.run(&days_set, &change, false);
+        }
+    }
     let runs = keyset::runs(conn, &set).await?;
     let mut seen = vec![false; subjects.len()];
     match only_counted {
@@ -193,6 +218,19 @@ pub(crate) async fn record(
         .collect();
     for change in keyset::add(conn, &set, Width::KEY_U32, &new).await? {
         delta.run(&set, &change, false);
+    }
+    // Everyone carried, with the batch's day: the set keeps each person's
+    // first and last day of the year (a run a batch, combined as runs merge).
+    let day = c.days.value();
+    let seen: Vec<Rec> = subjects
+        .iter()
+        .map(|k| Rec {
+            key: *k,
+            value: day,
+        })
+        .collect();
+    for change in keyset::add(conn, &days_set, Width::KEY_DAYS, &seen).await? {
+        delta.run(&days_set, &change, false);
     }
     Ok(())
 }
@@ -261,13 +299,45 @@ pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result
         at.insert(r.try_get(0)?, r.try_get(1)?);
     }
     for name in keyset::set_names(conn).await? {
-        let Some((t, y)) = parse(&name) else { continue };
-        match recompute_set(conn, &name, &t, y, &at, d).await {
+        let done = if let Some((t, y)) = parse(&name) {
+            recompute_set(conn, &name, &t, y, &at, d).await
+        } else if parse_days(&name).is_some() {
+            recompute_days(conn, &name, d).await
+        } else {
+            continue;
+        };
+        match done {
             Err(StoreError::Tampered { .. }) => d.damage(&name),
             other => other?,
         }
     }
     Ok(())
+}
+
+/// One transfer-year's days, into `d`: read whole (each run against its
+/// digest), every record's days a span of the year.
+async fn recompute_days(
+    conn: &mut AnyConnection,
+    name: &str,
+    d: &mut Delta,
+) -> Result<(), StoreError> {
+    let mut c = SetCursor::open(conn, name, Width::KEY_DAYS).await?;
+    while let Some(r) = c.next(conn).await? {
+        if !Days::from_value(r.value).valid() {
+            return Err(tampered(format!(
+                "{} hold a day outside the year",
+                describe(name)
+            )));
+        }
+    }
+    d.runs_read(name, name, &c.runs_read()?, false);
+    Ok(())
+}
+
+/// The transfer and year of a days set's name.
+fn parse_days(name: &str) -> Option<(String, i64)> {
+    let v: serde_json::Value = serde_json::from_str(name).ok()?;
+    (v[0].as_str()? == "delivery_days").then_some((v[1].as_str()?.to_string(), v[2].as_i64()?))
 }
 
 /// One transfer-year's deliveries, into `d`.
@@ -442,6 +512,155 @@ impl Store {
             })? as u64,
             None => 0,
         })
+    }
+}
+
+/// The people of one transfer-year carried on a day of a window: the
+/// deliveries set (everyone carried that year) read beside the days set.
+struct Window {
+    carried: SetCursor,
+    days: SetCursor,
+    day: Option<Rec>,
+    name: String,
+    /// The window's first and last day of this year.
+    lo: u16,
+    hi: u16,
+}
+
+impl Window {
+    async fn open(
+        conn: &mut AnyConnection,
+        transfer: &str,
+        year: i64,
+        (lo, hi): (u16, u16),
+    ) -> Result<Self, StoreError> {
+        let name = days_part(transfer, year);
+        let carried = SetCursor::open(conn, &part(transfer, year), Width::KEY_U32).await?;
+        let mut days = SetCursor::open(conn, &name, Width::KEY_DAYS).await?;
+        let day = days.next(conn).await?;
+        Ok(Window {
+            carried,
+            days,
+            day,
+            name,
+            lo,
+            hi,
+        })
+    }
+
+    /// The next person carried within the window, in key order. A person
+    /// without days (carried before the store kept them, schema 16) counts
+    /// whenever the year touches the window: an error high, never low.
+    async fn next(&mut self, conn: &mut AnyConnection) -> Result<Option<keyset::Key>, StoreError> {
+        while let Some(r) = self.carried.next(conn).await? {
+            while self.day.is_some_and(|d| d.key < r.key) {
+                self.day = self.days.next(conn).await?;
+            }
+            let inside = match self.day {
+                Some(d) if d.key == r.key => {
+                    let s = Days::from_value(d.value);
+                    if !s.valid() {
+                        return Err(tampered(format!(
+                            "{} hold a day outside the year",
+                            describe(&self.name)
+                        )));
+                    }
+                    s.first <= self.hi && s.last >= self.lo
+                }
+                _ => true,
+            };
+            if inside {
+                return Ok(Some(r.key));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Store {
+    /// Distinct individuals that any of `transfers` carried on a day from
+    /// `from` to `to` inclusive: the rolling window of the US bulk
+    /// thresholds (28 CFR §202.205, "in the preceding 12 months").
+    ///
+    /// Each transfer-year keeps the first and last day it carried each
+    /// person, so a year the window covers from 1 January (or up to
+    /// 31 December) is answered exactly by the first (or last) day; a
+    /// 12-month window always touches two years that way. Two cases err
+    /// high, never low: a window inside one year that neither starts on
+    /// 1 January nor ends on 31 December (a person carried before and
+    /// after it counts), and people carried before the store kept days
+    /// (schema 16) or by a batch that gave only its year. The sets read are
+    /// first checked against the parts the log committed; every chunk read
+    /// is checked against its digest.
+    pub fn delivered_between(
+        &self,
+        transfers: &[&str],
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<u64, StoreError> {
+        if transfers.is_empty() || from > to {
+            return Ok(0);
+        }
+        let (fy, ty) = (i64::from(from.year()), i64::from(to.year()));
+        let day = |d: jiff::civil::Date| d.day_of_year().clamp(1, 366) as u16;
+        let n = self.run("count deliveries in a window", async {
+            // One transaction: on SQLite one snapshot for every set read.
+            let mut tx = self.pool.begin().await?;
+            let parts = crate::state::stored(&mut tx).await?;
+            // A store not yet moved to key sets (schema 14) or to LtHash
+            // (15) has no days and no run digests to check: whole years, as
+            // before, until its next write moves it.
+            let last: Option<String> =
+                sqlx::query("SELECT body FROM audit_entries ORDER BY idx DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+            let root = last
+                .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+                .and_then(|b| b.get("ledger")?.as_str().map(String::from));
+            if crate::layout::legacy(&mut tx).await?
+                || crate::state::scheme_of(&parts, root.as_deref()) == crate::state::Scheme::Sum
+            {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let mut windows = Vec::new();
+            for t in transfers {
+                for y in fy..=ty {
+                    for (name, w) in [
+                        (part(t, y), Width::KEY_U32),
+                        (days_part(t, y), Width::KEY_DAYS),
+                    ] {
+                        let p = parts.get(&name).copied().unwrap_or_default();
+                        crate::counted::check_runs(&mut tx, &p, &name, &[(&name, p.rows, w)])
+                            .await?;
+                    }
+                    let lo = if y == fy { day(from) } else { 1 };
+                    let hi = if y == ty { day(to) } else { 366 };
+                    windows.push(Window::open(&mut tx, t, y, (lo, hi)).await?);
+                }
+            }
+            let mut heads = Vec::with_capacity(windows.len());
+            for w in &mut windows {
+                heads.push(w.next(&mut tx).await?);
+            }
+            let mut n = 0u64;
+            while let Some(min) = heads.iter().flatten().min().copied() {
+                n += 1;
+                for (h, w) in heads.iter_mut().zip(windows.iter_mut()) {
+                    if *h == Some(min) {
+                        *h = w.next(&mut tx).await?;
+                    }
+                }
+            }
+            tx.rollback().await?;
+            Ok(Some(n))
+        })?;
+        match n {
+            Some(n) => Ok(n),
+            None => self.delivered_distinct(transfers, fy, ty),
+        }
     }
 }
 

@@ -52,6 +52,32 @@ pub struct BatchRecord {
     pub counts_towards_thresholds: bool,
 }
 
+/// The day a batch counts on: its year chooses the counts it joins, its day
+/// of the year the rolling windows it falls in ([`Store::delivered_between`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchDay {
+    year: i16,
+    day: Option<u16>,
+}
+
+impl BatchDay {
+    /// A year alone, for callers that know no day: the batch is taken to be
+    /// on any day of it, so a window touching the year counts its people
+    /// (an error high, never low).
+    pub fn year(year: i16) -> BatchDay {
+        BatchDay { year, day: None }
+    }
+}
+
+impl From<jiff::civil::Date> for BatchDay {
+    fn from(d: jiff::civil::Date) -> BatchDay {
+        BatchDay {
+            year: d.year(),
+            day: Some(d.day_of_year().clamp(1, 366) as u16),
+        }
+    }
+}
+
 /// The counts a batch would produce, given to the gate's decision before anything is written.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct BatchCounts {
@@ -158,7 +184,15 @@ impl Store {
         dry_run: bool,
         decide: impl FnOnce(&BatchCounts) -> Result<serde_json::Value, String>,
     ) -> Result<Recorded, StoreError> {
-        self.record_batch_consented(keys, rec, year, subjects, None, dry_run, decide)
+        self.record_batch_consented(
+            keys,
+            rec,
+            BatchDay::year(year),
+            subjects,
+            None,
+            dry_run,
+            decide,
+        )
     }
 
     /// [`Store::record_batch`] for a run that filtered its records by the
@@ -173,7 +207,7 @@ impl Store {
         &self,
         keys: &Keys,
         rec: &BatchRecord,
-        year: i16,
+        on: BatchDay,
         subjects: &[Subject],
         consents: Option<&crate::ConsentRegister>,
         dry_run: bool,
@@ -208,7 +242,7 @@ impl Store {
         self.run("record a batch", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
-            let y = i64::from(year);
+            let y = i64::from(on.year);
             // Nothing builds on a store whose state is not what its log committed to.
             let mut checked = crate::state::check(&mut tx, keys).await?;
             // A store of the old layout moves to key sets first, committed by its own entry.
@@ -281,7 +315,8 @@ impl Store {
             delta.insert_batch(&mut tx, id).await?;
             // Who this batch carried, whether or not they count: rights requests are forwarded by it.
             let carried: Vec<[u8; 16]> = uniq.iter().map(|(h, _)| *h).collect();
-            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id };
+            let days = on.day.map_or(crate::keyset::Days::ANY, crate::keyset::Days::on);
+            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, days };
             let counted = rec.counts_towards_thresholds.then_some((exporter.as_str(), ov.counted_before.as_slice()));
             crate::deliveries::record(&mut tx, &checked.parts, &mut delta, &carrier, &carried, counted).await?;
             delta.apply(&mut tx).await?;

@@ -43,7 +43,7 @@ pub use accounts::{Account, Complaint, Role};
 pub use consent::{ConsentRecord, ConsentRegister};
 pub use deliveries::Delivery;
 pub use keys::Keys;
-pub use ledger::{BatchCounts, BatchRecord, BatchSummary, Counts, Recorded, Subject};
+pub use ledger::{BatchCounts, BatchDay, BatchRecord, BatchSummary, Counts, Recorded, Subject};
 pub use routes::RouteState;
 pub use schema::Backend;
 pub use store::{Store, default_location, is_postgres};

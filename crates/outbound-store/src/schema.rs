@@ -143,7 +143,11 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // v14: key sets for the counted subjects and the deliveries (`keyset/`;
     // the rows move on the next batch, `layout.rs`); v15: the parts' LtHash
     // states (`lthash.rs`) and each key set chunk's digest (`keyset/`; the
-    // digests move on the next write, `state/`).
+    // digests move on the next write, `state/`); v16: no table, a promise:
+    // every batch also writes the days it carried each person
+    // (`["delivery_days", …]` key sets, `deliveries.rs`). A binary before it
+    // would carry people without moving their last day, and a rolling window
+    // would then count low, so the version keeps such binaries out.
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
@@ -167,5 +171,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         crate::snapshots::migration_v13(backend),
         crate::keyset::migration(backend),
         v15,
+        String::new(),
     ]
 }

@@ -97,7 +97,7 @@ fn batch(
     s.record_batch_consented(
         k,
         &record("t"),
-        2026,
+        outbound_store::BatchDay::year(2026),
         &subjects(k, names, false),
         Some(reg),
         dry_run,

@@ -88,7 +88,7 @@ fn assert_consents_reported(s: &Store, k: &Keys) {
 #[test]
 fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     let (_d, s, k) = copy_fixture_named("v14");
-    assert_eq!(s.schema_version().unwrap(), 15);
+    assert_eq!(s.schema_version().unwrap(), 16);
     // Before its next write: the same answers, verified against the sums.
     let (all25, all26) = (counts(&s, 2025, 2025), counts(&s, 2026, 2026));
     assert_eq!(

@@ -25,3 +25,4 @@ mod rights;
 mod snapshots;
 mod store;
 mod tamper_tables;
+mod windows;

@@ -20,7 +20,8 @@
 //! transaction: a crash leaves the runs before it, two writers serialise on
 //! the store's lock, and PostgreSQL shares the runs between machines. The
 //! store's holder is the adversary: a chunk that is not strictly sorted, whose
-//! first key or length disagrees with its index, or a key in two runs, is
+//! first key or length disagrees with its index, or a key in two runs (but
+//! in the one kind of set where keys recur, [`Width::KEY_DAYS`]), is
 //! reported as tampering, never read past. Each chunk carries the SHA-256 of
 //! its records, and a run's digest is a hash over its set's name, its
 //! chunks' digests and its size ([`RunHasher`]), computed from the index
@@ -81,21 +82,95 @@ pub(crate) fn migration(backend: Backend) -> String {
     )
 }
 
-/// The width of a record: a key and `payload` bytes after it.
+/// The layout of a set's records: a key and `payload` bytes after it, and
+/// whether a key may recur across runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Width {
     payload: usize,
+    recur: bool,
 }
 
 impl Width {
     /// Keys alone (counted subjects, sensitive subjects).
-    pub(crate) const KEY: Width = Width { payload: 0 };
+    pub(crate) const KEY: Width = Width {
+        payload: 0,
+        recur: false,
+    };
     /// A key and a 4-byte big-endian number (the batch that first carried it).
-    pub(crate) const KEY_U32: Width = Width { payload: 4 };
+    pub(crate) const KEY_U32: Width = Width {
+        payload: 4,
+        recur: false,
+    };
+    /// A key and the first and last day of the year it was seen ([`Days`]).
+    /// A key may recur across runs, so a batch writes everyone it carried
+    /// without a look-up; a key's records combine into the earliest first
+    /// day and the latest last day, when read and when runs merge.
+    pub(crate) const KEY_DAYS: Width = Width {
+        payload: 4,
+        recur: true,
+    };
 
     /// Bytes per record.
     pub(crate) fn bytes(self) -> usize {
         16 + self.payload
+    }
+
+    /// Two records of one key as one (only for sets whose keys recur).
+    fn combine(self, a: u32, b: u32) -> u32 {
+        Days::from_value(a).span(Days::from_value(b)).value()
+    }
+}
+
+/// The first and last day of a year (1–366) a key was seen, as a record's
+/// value: the first day in the high 16 bits, the last in the low.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Days {
+    /// The earliest day of the year.
+    pub(crate) first: u16,
+    /// The latest day of the year.
+    pub(crate) last: u16,
+}
+
+impl Days {
+    /// Any day of the year: what a batch that knows only its year records,
+    /// so a window never misses it (it errs high).
+    pub(crate) const ANY: Days = Days {
+        first: 1,
+        last: 366,
+    };
+
+    /// One day of the year (1–366).
+    pub(crate) fn on(day: u16) -> Days {
+        Days {
+            first: day,
+            last: day,
+        }
+    }
+
+    /// The days of a stored value.
+    pub(crate) fn from_value(v: u32) -> Days {
+        Days {
+            first: (v >> 16) as u16,
+            last: v as u16,
+        }
+    }
+
+    /// The stored value.
+    pub(crate) fn value(self) -> u32 {
+        (u32::from(self.first) << 16) | u32::from(self.last)
+    }
+
+    /// Both spans as one: the earlier first day, the later last day.
+    pub(crate) fn span(self, o: Days) -> Days {
+        Days {
+            first: self.first.min(o.first),
+            last: self.last.max(o.last),
+        }
+    }
+
+    /// Whether the days can be a record's: 1 ≤ first ≤ last ≤ 366.
+    pub(crate) fn valid(self) -> bool {
+        1 <= self.first && self.first <= self.last && self.last <= 366
     }
 }
 
@@ -536,7 +611,9 @@ impl RunCursor {
     }
 }
 
-/// Reads a whole set in key order: the runs merged. A key in two runs is tampering.
+/// Reads a whole set in key order: the runs merged. A key in two runs is
+/// tampering, unless the set's keys recur ([`Width::KEY_DAYS`]): then its
+/// records are combined into one.
 pub(crate) struct SetCursor {
     set: String,
     w: Width,
@@ -580,17 +657,32 @@ impl SetCursor {
                 match best {
                     Some(b) if self.heads[b].0.expect("set").key < r.key => {}
                     Some(b) if self.heads[b].0.expect("set").key == r.key => {
-                        return Err(corrupt(&self.set, "a key is in two runs"));
+                        if !self.w.recur {
+                            return Err(corrupt(&self.set, "a key is in two runs"));
+                        }
                     }
                     _ => best = Some(i),
                 }
             }
         }
         let Some(b) = best else { return Ok(None) };
-        let out = self.heads[b].0;
-        let (h, c) = &mut self.heads[b];
-        *h = c.next(conn, &self.set, self.w).await?;
-        Ok(out)
+        let Some(mut out) = self.heads[b].0 else {
+            return Ok(None);
+        };
+        // The first run holding the key, then (where keys recur) every other.
+        for i in b..self.heads.len() {
+            let (h, c) = &mut self.heads[i];
+            match h {
+                Some(r) if r.key == out.key => {
+                    if i != b {
+                        out.value = self.w.combine(out.value, r.value);
+                    }
+                    *h = c.next(conn, &self.set, self.w).await?;
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Every run as read, once [`SetCursor::next`] has returned `None`.
@@ -605,8 +697,8 @@ impl SetCursor {
     }
 }
 
-/// Writes `records` (sorted by key, distinct, none already in the set) as a new
-/// run of `set`, then merges runs of equal size. Returns the runs written
+/// Writes `records` (sorted by key, distinct, none already in the set unless
+/// its keys recur) as a new run of `set`, then merges runs of equal size. Returns the runs written
 /// and removed, in order, for the ledger's digests.
 pub(crate) async fn add(
     conn: &mut AnyConnection,
@@ -792,7 +884,13 @@ async fn merge(
         match (ha, hb) {
             (None, None) => break,
             (Some(x), Some(y)) if x.key == y.key => {
-                return Err(corrupt(set, "a key is in two runs"));
+                if !w.recur {
+                    return Err(corrupt(set, "a key is in two runs"));
+                }
+                let value = w.combine(x.value, y.value);
+                out.push(conn, set, Rec { key: x.key, value }).await?;
+                ha = ca.next(conn, set, w).await?;
+                hb = cb.next(conn, set, w).await?;
             }
             (Some(x), y) if y.is_none_or(|y| x.key < y.key) => {
                 out.push(conn, set, x).await?;

@@ -128,6 +128,9 @@ pub(crate) fn describe(part: &str) -> String {
             s(1),
             s(2)
         ),
+        Some("delivery_days") => {
+            format!("the days transfer {} carried each person in {}", s(1), s(2))
+        }
         Some("deliveries_within") => format!(
             "the claim that everyone transfer {} carried in {} is counted under exporter {}",
             s(1),
