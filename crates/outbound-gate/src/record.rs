@@ -5,7 +5,7 @@ use outbound_model::{DataMap, Exporter, Transfer};
 use outbound_rules::Determination;
 use outbound_store::{BatchCounts, BatchRecord, ConsentRegister, Keys, Recorded, Store};
 
-use crate::decision::decide;
+use crate::decision::{decide, windows_asked};
 use crate::output::Written;
 use crate::policy::Run;
 use crate::{GateError, GateRequest, Outcome};
@@ -46,16 +46,27 @@ pub(crate) fn record(
         ),
     };
     let mut determinations = Vec::new();
+    let windows = windows_asked(map, req.as_of);
     // The consents the run filtered by are confirmed against the log in the
-    // batch's transaction, not read again.
+    // batch's transaction, not read again; the windows are counted in it.
     let recorded = store.record_batch_consented(
         keys,
         &rec,
         req.as_of.into(),
         &run.count.subjects,
-        consents,
+        (consents, &windows),
         req.dry_run,
-        |c| decide(map, t, &exporter.id, req.as_of, c, &mut determinations),
+        |c, n| {
+            let counted: Vec<_> = windows.iter().cloned().zip(n.iter().copied()).collect();
+            decide(
+                map,
+                t,
+                &exporter.id,
+                req.as_of,
+                (c, &counted),
+                &mut determinations,
+            )
+        },
     )?;
     let (counts, outcome) = match recorded {
         Recorded::Committed {

@@ -376,3 +376,92 @@ mod generalise;
 mod golden;
 mod grade;
 mod trust;
+
+/// A US exporter's vendor agreement with a recipient in China carrying human
+/// genomic data: bulk is more than 100 U.S. persons in the preceding 12 months
+/// (28 CFR §202.205), counting the map's estimate (10) and everyone the
+/// ledger says the counterparty's transfers carried in the window, this
+/// batch included.
+fn genomic_map() -> DataMap {
+    let text = r#"
+version: 1
+exporters:
+  - {id: acme-us, name: Acme Inc., country: US, individuals_processed: 500000}
+systems:
+  - {id: lab, name: Lab, exporter: acme-us, owner: {type: department, name: IT}}
+datasets:
+  - id: samples
+    name: Samples
+    system: lab
+    fields:
+      - {name: customer_id, category: online.account_id, subject: customer, subject_key: true}
+      - {name: genome, category: biometric.genetic, subject: customer}
+recipients:
+  - {id: parent, name: Parent Co., country: CN, role: processor, contact: dpo@parent.example}
+transfers:
+  - id: sequencing
+    exporter: acme-us
+    recipient: parent
+    fields: [samples.*]
+    purpose: sequencing
+    necessity: none
+    legal_basis: contract
+    method: file
+    frequency: monthly
+    individuals_per_year: 10
+    retention_abroad: 1 year
+    storage: {country: CN}
+    us: {transaction: vendor}
+"#;
+    let l = load_sources(&[("m.yaml".into(), text.to_string())], Taxonomy::builtin());
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    l.map
+}
+
+#[test]
+fn the_us_bulk_window_rolls_by_the_day_and_counts_the_batch_in_flight() {
+    let e = env(genomic_map());
+    let batch = |first: u64, n: u64, on: &str, name: &str| {
+        let mut csv = String::from("customer_id,genome\n");
+        for i in first..first + n {
+            csv.push_str(&format!("{},ACGT{i}\n", sample::customer_id(i)));
+        }
+        let input = e.file(&format!("{name}.csv"), &csv);
+        let req = GateRequest {
+            transfer: "sequencing".into(),
+            input: Io::Path(input),
+            output: Io::Path(e.dir.path().join(format!("{name}.out.csv"))),
+            format: None,
+            as_of: on.parse().unwrap(),
+            dry_run: false,
+            count_group: false,
+        };
+        run(&e.map, &e.store, &e.keys, &req).unwrap().outcome
+    };
+    // 10 estimated + 60 carried: not bulk.
+    let first = batch(0, 60, "2025-11-01", "a");
+    assert!(matches!(first, Outcome::Passed { .. }), "{first:?}");
+    // 35 more within 12 months of 2025-11-01: 10 + 60 + 35 = 105 > 100.
+    for on in ["2026-10-01", "2026-11-01"] {
+        let Outcome::Refused { reason } = batch(60, 35, on, "b") else {
+            panic!("{on}: not refused")
+        };
+        assert!(
+            reason.contains("prohibited") && reason.contains("202."),
+            "{reason}"
+        );
+    }
+    // The next day the first batch has left the window: 10 + 35 = 45.
+    let later = batch(60, 35, "2026-11-02", "c");
+    assert!(matches!(later, Outcome::Passed { .. }), "{later:?}");
+    assert_eq!(
+        e.store
+            .delivered_between(
+                &["sequencing"],
+                "2025-11-01".parse().unwrap(),
+                "2026-11-02".parse().unwrap()
+            )
+            .unwrap(),
+        95
+    );
+}

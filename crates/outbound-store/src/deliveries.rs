@@ -577,6 +577,108 @@ impl Window {
     }
 }
 
+/// A rolling window of deliveries to count: people any of `transfers`
+/// carried on a day from `from` to `to` inclusive (see
+/// [`Store::delivered_between`]); a gate asks for its counterparty's windows
+/// inside its batch, the batch included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryWindow {
+    /// The transfers counted together (one counterparty's).
+    pub transfers: Vec<String>,
+    /// The window's first day.
+    pub from: jiff::civil::Date,
+    /// The window's last day.
+    pub to: jiff::civil::Date,
+}
+
+impl DeliveryWindow {
+    /// The window of `transfers` from `from` to `to`.
+    pub fn new(transfers: &[&str], from: jiff::civil::Date, to: jiff::civil::Date) -> Self {
+        DeliveryWindow {
+            transfers: transfers.iter().map(|t| t.to_string()).collect(),
+            from,
+            to,
+        }
+    }
+}
+
+/// A batch not yet recorded, counted into windows: its transfer, the day it
+/// counts on, and its people (sorted, distinct).
+pub(crate) struct InFlight<'a> {
+    pub(crate) transfer: &'a str,
+    pub(crate) year: i64,
+    pub(crate) days: Days,
+    pub(crate) keys: &'a [keyset::Key],
+}
+
+/// The day of the year of a date, 1–366.
+fn day_of_year(d: jiff::civil::Date) -> u16 {
+    d.day_of_year().clamp(1, 366) as u16
+}
+
+/// People in window `w` from the key sets (each checked first against its
+/// committed part in `parts`), and those of `batch` when it falls in the
+/// window: one merge of every transfer-year's sets, O(people read).
+pub(crate) async fn window_count(
+    conn: &mut AnyConnection,
+    parts: &Parts,
+    w: &DeliveryWindow,
+    batch: Option<&InFlight<'_>>,
+) -> Result<u64, StoreError> {
+    if w.transfers.is_empty() || w.from > w.to {
+        return Ok(0);
+    }
+    let (fy, ty) = (i64::from(w.from.year()), i64::from(w.to.year()));
+    let bounds = |y: i64| {
+        let lo = if y == fy { day_of_year(w.from) } else { 1 };
+        let hi = if y == ty { day_of_year(w.to) } else { 366 };
+        (lo, hi)
+    };
+    let mut windows = Vec::new();
+    for t in &w.transfers {
+        for y in fy..=ty {
+            for (name, width) in [
+                (part(t, y), Width::KEY_U32),
+                (days_part(t, y), Width::KEY_DAYS),
+            ] {
+                let p = parts.get(&name).copied().unwrap_or_default();
+                crate::counted::check_runs(conn, &p, &name, &[(&name, p.rows, width)]).await?;
+            }
+            windows.push(Window::open(conn, t, y, bounds(y)).await?);
+        }
+    }
+    // The batch's people, when its day (or any day of its year) is inside.
+    let mut extra: &[keyset::Key] = &[];
+    if let Some(b) = batch
+        && w.transfers.iter().any(|t| t == b.transfer)
+        && (fy..=ty).contains(&b.year)
+    {
+        let (lo, hi) = bounds(b.year);
+        if b.days.first <= hi && b.days.last >= lo {
+            extra = b.keys;
+        }
+    }
+    let mut extra = extra.iter().copied().peekable();
+    let mut heads = Vec::with_capacity(windows.len());
+    for win in &mut windows {
+        heads.push(win.next(conn).await?);
+    }
+    let mut n = 0u64;
+    loop {
+        let min = heads.iter().flatten().chain(extra.peek()).min().copied();
+        let Some(min) = min else { return Ok(n) };
+        n += 1;
+        if extra.peek() == Some(&min) {
+            extra.next();
+        }
+        for (h, win) in heads.iter_mut().zip(windows.iter_mut()) {
+            if *h == Some(min) {
+                *h = win.next(conn).await?;
+            }
+        }
+    }
+}
+
 impl Store {
     /// Distinct individuals that any of `transfers` carried on a day from
     /// `from` to `to` inclusive: the rolling window of the US bulk
@@ -602,7 +704,6 @@ impl Store {
             return Ok(0);
         }
         let (fy, ty) = (i64::from(from.year()), i64::from(to.year()));
-        let day = |d: jiff::civil::Date| d.day_of_year().clamp(1, 366) as u16;
         let n = self.run("count deliveries in a window", async {
             // One transaction: on SQLite one snapshot for every set read.
             let mut tx = self.pool.begin().await?;
@@ -625,35 +726,13 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(None);
             }
-            let mut windows = Vec::new();
-            for t in transfers {
-                for y in fy..=ty {
-                    for (name, w) in [
-                        (part(t, y), Width::KEY_U32),
-                        (days_part(t, y), Width::KEY_DAYS),
-                    ] {
-                        let p = parts.get(&name).copied().unwrap_or_default();
-                        crate::counted::check_runs(&mut tx, &p, &name, &[(&name, p.rows, w)])
-                            .await?;
-                    }
-                    let lo = if y == fy { day(from) } else { 1 };
-                    let hi = if y == ty { day(to) } else { 366 };
-                    windows.push(Window::open(&mut tx, t, y, (lo, hi)).await?);
-                }
-            }
-            let mut heads = Vec::with_capacity(windows.len());
-            for w in &mut windows {
-                heads.push(w.next(&mut tx).await?);
-            }
-            let mut n = 0u64;
-            while let Some(min) = heads.iter().flatten().min().copied() {
-                n += 1;
-                for (h, w) in heads.iter_mut().zip(windows.iter_mut()) {
-                    if *h == Some(min) {
-                        *h = w.next(&mut tx).await?;
-                    }
-                }
-            }
+            let n = window_count(
+                &mut tx,
+                &parts,
+                &DeliveryWindow::new(transfers, from, to),
+                None,
+            )
+            .await?;
             tx.rollback().await?;
             Ok(Some(n))
         })?;

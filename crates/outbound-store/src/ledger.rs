@@ -189,9 +189,9 @@ impl Store {
             rec,
             BatchDay::year(year),
             subjects,
-            None,
+            (None, &[]),
             dry_run,
-            decide,
+            |c, _| decide(c),
         )
     }
 
@@ -202,6 +202,12 @@ impl Store {
     /// the batch's transaction, instead of reading the register a second
     /// time). A register changed since the read refuses the batch (a
     /// conflict: run again; tampering: the store does not verify).
+    ///
+    /// `windows` are counted inside the same transaction, this batch's
+    /// people included when its day falls in them, and given to `decide`
+    /// in order: the rolling 12-month volumes a decision compares with a
+    /// threshold (the US rule's, per counterparty) cannot then be raced by
+    /// another gate.
     #[allow(clippy::too_many_arguments)]
     pub fn record_batch_consented(
         &self,
@@ -209,9 +215,12 @@ impl Store {
         rec: &BatchRecord,
         on: BatchDay,
         subjects: &[Subject],
-        consents: Option<&crate::ConsentRegister>,
+        (consents, windows): (
+            Option<&crate::ConsentRegister>,
+            &[crate::deliveries::DeliveryWindow],
+        ),
         dry_run: bool,
-        decide: impl FnOnce(&BatchCounts) -> Result<serde_json::Value, String>,
+        decide: impl FnOnce(&BatchCounts, &[u64]) -> Result<serde_json::Value, String>,
     ) -> Result<Recorded, StoreError> {
         if let Some(c) = consents
             && c.transfer() != rec.transfer
@@ -267,7 +276,15 @@ impl Store {
             let (cur, both) = crate::counted::window(&mut tx, &checked.parts, &rec.exporters, y, &ov, &mut delta).await?;
             counts.current_year = cur;
             counts.previous_and_current_year = both;
-            let determination = match decide(&counts) {
+            // The windows the decision asks for, this batch's people included.
+            let carried: Vec<[u8; 16]> = uniq.iter().map(|(h, _)| *h).collect();
+            let days = on.day.map_or(crate::keyset::Days::ANY, crate::keyset::Days::on);
+            let flight = crate::deliveries::InFlight { transfer: &rec.transfer, year: y, days, keys: &carried };
+            let mut in_windows = Vec::with_capacity(windows.len());
+            for w in windows {
+                in_windows.push(crate::deliveries::window_count(&mut tx, &checked.parts, w, Some(&flight)).await?);
+            }
+            let determination = match decide(&counts, &in_windows) {
                 Ok(d) => d,
                 Err(reason) => {
                     tx.rollback().await?;
@@ -314,8 +331,6 @@ impl Store {
             .await?;
             delta.insert_batch(&mut tx, id).await?;
             // Who this batch carried, whether or not they count: rights requests are forwarded by it.
-            let carried: Vec<[u8; 16]> = uniq.iter().map(|(h, _)| *h).collect();
-            let days = on.day.map_or(crate::keyset::Days::ANY, crate::keyset::Days::on);
             let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, days };
             let counted = rec.counts_towards_thresholds.then_some((exporter.as_str(), ov.counted_before.as_slice()));
             crate::deliveries::record(&mut tx, &checked.parts, &mut delta, &carrier, &carried, counted).await?;

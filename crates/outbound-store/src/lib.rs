@@ -41,7 +41,7 @@ pub mod testing;
 
 pub use accounts::{Account, Complaint, Role};
 pub use consent::{ConsentRecord, ConsentRegister};
-pub use deliveries::Delivery;
+pub use deliveries::{Delivery, DeliveryWindow};
 pub use keys::Keys;
 pub use ledger::{BatchCounts, BatchDay, BatchRecord, BatchSummary, Counts, Recorded, Subject};
 pub use routes::RouteState;

@@ -99,9 +99,9 @@ fn batch(
         &record("t"),
         outbound_store::BatchDay::year(2026),
         &subjects(k, names, false),
-        Some(reg),
+        (Some(reg), &[]),
         dry_run,
-        ok,
+        |c, _| ok(c),
     )
 }
 

@@ -48,7 +48,15 @@ fn send(s: &Store, k: &Keys, transfer: &str, on: BatchDay, people: &[u64]) {
         })
         .collect();
     let r = s
-        .record_batch_consented(k, &to(transfer), on, &subjects, None, false, ok)
+        .record_batch_consented(
+            k,
+            &to(transfer),
+            on,
+            &subjects,
+            (None, &[]),
+            false,
+            |c, _| ok(c),
+        )
         .unwrap();
     assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
 }
