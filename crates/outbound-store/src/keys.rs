@@ -9,28 +9,25 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
 use crate::StoreError;
-
-/// HMAC-SHA-256 under the hash key.
-type HashMac = hmac::Hmac<sha2::Sha256>;
+use crate::hmac_sha256::HmacSha256;
 
 /// The secrets of one store.
 pub struct Keys {
     /// HMAC-SHA-256 already keyed with the hash key (inner and outer pads
-    /// absorbed): [`Keys::subject_hash`] clones it instead of keying anew,
-    /// two SHA-256 compressions instead of four per short identifier, with
-    /// the same output. The key itself is zeroised once this is made; this
-    /// state is key-equivalent and lives as long as the keys.
-    hash_mac: HashMac,
+    /// compressed): [`Keys::subject_hash`] costs two SHA-256 compressions
+    /// per short identifier, on stack blocks, with the same output as keying
+    /// anew. The key itself is zeroised once this is made; this state is
+    /// key-equivalent, lives as long as the keys and is zeroised with them.
+    hash_mac: HmacSha256,
     signing: SigningKey,
 }
 
 /// The keyed HMAC state for `key`.
-fn keyed(key: &[u8; 32]) -> HashMac {
-    <HashMac as KeyInit>::new_from_slice(key).expect("HMAC takes any key length")
+fn keyed(key: &[u8; 32]) -> HmacSha256 {
+    HmacSha256::new(key)
 }
 
 impl std::fmt::Debug for Keys {
@@ -158,9 +155,7 @@ impl Keys {
     /// 128 bits keep collisions negligible at any realistic volume while halving
     /// the index size; the key keeps identifiers from being confirmed by hashing guesses.
     pub fn subject_hash(&self, normalized_id: &[u8]) -> [u8; 16] {
-        let mut mac = self.hash_mac.clone();
-        mac.update(normalized_id);
-        let out = mac.finalize().into_bytes();
+        let out = self.hash_mac.mac(normalized_id);
         let mut h = [0u8; 16];
         h.copy_from_slice(&out[..16]);
         h
@@ -187,6 +182,10 @@ pub fn default_dir_for(db_path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{KeyInit, Mac};
+
+    /// The generic HMAC-SHA-256 the stored hashes were first made with.
+    type HashMac = hmac::Hmac<sha2::Sha256>;
 
     /// Keys with a fixed hash key, as `OUTBOUND_HASH_KEY` would give them.
     fn fixed() -> Keys {

@@ -19,6 +19,7 @@ pub mod entry_kinds;
 mod fingerprint;
 mod group;
 mod group_sets;
+pub mod hmac_sha256;
 pub mod incidents;
 pub mod keys;
 mod keyset;
