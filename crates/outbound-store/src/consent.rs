@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use crate::StoreError;
 use crate::keys::Keys;
+use crate::keyset::Rec;
 use crate::store::{Store, lock};
 
 /// A consent record to import: the subject's keyed hash, the transfer, when given and when withdrawn.
@@ -31,10 +32,37 @@ impl Store {
         source: &str,
     ) -> Result<u64, StoreError> {
         self.run("import consent", async {
+            // Dates the index can read: a given or withdrawal date that is
+            // not one would be read as never valid (the rows' reading was
+            // the string's), so it is refused here, naming the record.
+            for (i, r) in records.iter().enumerate() {
+                for (field, v) in [("granted_at", Some(&r.granted_at)), ("withdrawn_at", r.withdrawn_at.as_ref())] {
+                    if let Some(v) = v
+                        && crate::consent_index::day_number(v).is_none()
+                    {
+                        return Err(crate::invalid(format!(
+                            "consent record {}: {field} does not start with a date (YYYY-MM-DD)",
+                            i + 1
+                        )));
+                    }
+                }
+            }
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
-            crate::state::check(&mut tx, keys).await?;
+            let checked = crate::state::check(&mut tx, keys).await?;
             let mut delta = crate::state::Delta::default();
+            // Each transfer's index first, from the rows as they were.
+            let mut index: BTreeMap<&str, BTreeMap<[u8; 16], u32>> = BTreeMap::new();
+            for r in records {
+                if !index.contains_key(r.transfer.as_str()) {
+                    crate::consent_index::ensure(&mut tx, &checked.parts, &r.transfer, &mut delta).await?;
+                }
+                // Later records replace earlier ones, in the index as in the rows.
+                index.entry(r.transfer.as_str()).or_default().insert(
+                    r.subject,
+                    crate::consent_index::value(&r.granted_at, r.withdrawn_at.as_deref()),
+                );
+            }
             // The rows written, per part, added to the digests together (on several cores).
             let mut added: BTreeMap<String, Vec<crate::merkle::Hash>> = BTreeMap::new();
             let mut buf = Vec::new();
@@ -69,6 +97,10 @@ impl Store {
             for (part, hashes) in &added {
                 delta.insert_hashes(part, hashes, false);
             }
+            for (t, recs) in index {
+                let recs: Vec<Rec> = recs.into_iter().map(|(key, value)| Rec { key, value }).collect();
+                crate::consent_index::add(&mut tx, t, &recs, &mut delta).await?;
+            }
             delta.apply(&mut tx).await?;
             let (idx, _) = crate::audit::append(&mut tx, keys, "consent_import", body).await?;
             tx.commit().await?;
@@ -84,10 +116,15 @@ impl Store {
         transfer: Option<&str>,
         at: &str,
     ) -> Result<u64, StoreError> {
+        if crate::consent_index::day_number(at).is_none() {
+            return Err(crate::invalid(
+                "a withdrawal's time must start with a date (YYYY-MM-DD)".to_string(),
+            ));
+        }
         self.run("withdraw consent", async {
             let mut tx = self.pool.begin().await?;
             lock(&mut tx).await?;
-            crate::state::check(&mut tx, keys).await?;
+            let checked = crate::state::check(&mut tx, keys).await?;
             // The rows that end, before the update, to move the digests by exactly the change.
             let ending = sqlx::query("SELECT transfer, granted_at FROM consents WHERE subject = $1 AND withdrawn_at IS NULL")
                 .bind(subject.to_vec())
@@ -102,6 +139,10 @@ impl Store {
                 let (part, granted) = (crate::state::consents_part(&t), r.try_get::<String, _>(1)?);
                 delta.remove(&part, &crate::state::consent_row(&subject, &t, &granted, None), false);
                 delta.insert(&part, &crate::state::consent_row(&subject, &t, &granted, Some(at)), false);
+                // The index first built from the rows as they were, then the consent ended in it.
+                crate::consent_index::ensure(&mut tx, &checked.parts, &t, &mut delta).await?;
+                let value = crate::consent_index::value(&granted, Some(at));
+                crate::consent_index::add(&mut tx, &t, &[Rec { key: subject, value }], &mut delta).await?;
             }
             let n = match transfer {
                 Some(t) => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND transfer = $3 AND withdrawn_at IS NULL")
@@ -138,7 +179,8 @@ impl Store {
 
     /// The consents of `transfer` as a gate's run reads them: the subjects
     /// with a valid consent on `on` (as [`Store::consented`]) and the digest
-    /// of every row read. The read is not trusted: recording the batch with
+    /// of what was read: the transfer's index (`consent_index.rs`), or every
+    /// row when its consents predate the index. The read is not trusted: recording the batch with
     /// [`Store::record_batch_consented`] confirms, inside the batch's
     /// transaction, that the rows read are the rows the audit log committed
     /// to, so the register is read once per run instead of twice.
@@ -152,12 +194,28 @@ impl Store {
             // import meanwhile cannot tear the read (PostgreSQL reads each
             // page as of its statement; a torn read is caught as a change).
             let mut tx = self.pool.begin().await?;
-            let (subjects, part) = read(&mut tx, transfer, Some(on)).await?;
+            let parts = crate::state::stored(&mut tx).await?;
+            let day = crate::consent_index::day_number(on).ok_or_else(|| {
+                crate::invalid(format!(
+                    "the day consents are read for is not a date (YYYY-MM-DD): {on}"
+                ))
+            })?;
+            let (subjects, part, part_name) =
+                match crate::consent_index::read(&mut tx, &parts, transfer, day).await? {
+                    Some((subjects, part)) => {
+                        (subjects, part, crate::consent_index::index_part(transfer))
+                    }
+                    None => {
+                        let (subjects, part) = read(&mut tx, transfer, Some(on)).await?;
+                        (subjects, part, crate::state::consents_part(transfer))
+                    }
+                };
             tx.commit().await?;
             Ok(ConsentRegister {
                 transfer: transfer.to_string(),
                 subjects,
                 part,
+                part_name,
             })
         })
     }
@@ -170,6 +228,8 @@ pub struct ConsentRegister {
     transfer: String,
     subjects: Vec<[u8; 16]>,
     part: crate::state::Part,
+    /// The part read: the transfer's index, or its rows before it has one.
+    part_name: String,
 }
 
 impl ConsentRegister {
@@ -184,9 +244,9 @@ impl ConsentRegister {
         std::mem::take(&mut self.subjects)
     }
 
-    /// Rows read and the digest of them, for the batch's check.
-    pub(crate) fn part(&self) -> &crate::state::Part {
-        &self.part
+    /// The part read (index or rows) and its digest, for the batch's check.
+    pub(crate) fn part(&self) -> (&str, &crate::state::Part) {
+        (&self.part_name, &self.part)
     }
 }
 

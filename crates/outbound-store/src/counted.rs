@@ -402,6 +402,7 @@ pub(crate) async fn recompute(conn: &mut AnyConnection, d: &mut Delta) -> Result
         match (v[0].as_str(), v[1].as_str(), v[2].as_i64()) {
             (Some("subjects"), Some(e), Some(y)) => years.entry(e.to_string()).or_default().push(y),
             (Some("sensitive" | "deliveries" | "delivery_days"), Some(_), Some(_)) => {}
+            (Some("consent_days"), Some(_), None) => {}
             _ => return Err(tampered("a key set has an unknown name")),
         }
     }

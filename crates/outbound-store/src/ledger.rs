@@ -231,7 +231,10 @@ impl Store {
                 rec.transfer
             )));
         }
-        let consents_read = consents.map(|c| *c.part());
+        let consents_read = consents.map(|c| {
+            let (name, part) = c.part();
+            (name.to_string(), *part)
+        });
         // One entry per subject, sorted (the key sets look up sorted keys):
         // sensitive if any of its records was.
         let mut uniq: Vec<([u8; 16], bool)> =
@@ -258,8 +261,10 @@ impl Store {
             if crate::layout::convert(&mut tx, keys).await? {
                 checked = crate::state::check(&mut tx, keys).await?;
             }
-            crate::state::check_batch(&mut tx, &checked.parts, &rec.exporters, &[y - 1, y], &rec.transfer, consents_read.as_ref()).await?;
+            crate::state::check_batch(&mut tx, &checked.parts, &rec.exporters, &[y - 1, y], &rec.transfer, consents_read.as_ref().map(|(n, p)| (n.as_str(), p))).await?;
             let mut delta = crate::state::Delta::default();
+            // Consents imported before the index get it with this batch (the rows were just checked).
+            crate::consent_index::ensure(&mut tx, &checked.parts, &rec.transfer, &mut delta).await?;
             let suspended = suspension(&mut tx, &rec.transfer).await?;
             let mut counts = BatchCounts {
                 batch: Counts { individuals: uniq.len() as u64, sensitive_individuals: uniq.iter().filter(|s| s.1).count() as u64 },

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod c2sp;
 pub mod complaints;
 pub mod consent;
+mod consent_index;
 pub mod cosign;
 mod counted;
 pub mod deliveries;

@@ -1,8 +1,10 @@
-//! The consent register as a gate's run reads it: once, a page to a row,
-//! and confirmed against the audit log when the batch is recorded. What a
-//! run filtered by must be what the log commits to: a row forged before the
-//! read (kept or removed again) and a register changed since the read both
-//! refuse the batch, with nothing written. Run once per backend.
+//! The consent register as a gate's run reads it: once, from the transfer's
+//! index (`consent_index.rs`; the rows for consents made before it), and
+//! confirmed against the audit log when the batch is recorded. What a run
+//! filtered by must be what the log commits to: an index edited behind the
+//! log and a register changed since the read both refuse the batch, with
+//! nothing written; a row forged into the register is not read as consent.
+//! Run once per backend.
 
 use outbound_store::{ConsentRecord, Keys, Recorded, Store, StoreError};
 
@@ -25,11 +27,11 @@ macro_rules! both {
 both!(
     register_pages_and_validity_match_a_model,
     register_read_once_records_and_counts,
-    forged_row_kept_is_refused,
-    forged_row_removed_again_is_refused,
+    forged_row_does_not_consent_and_is_found,
+    a_withdrawal_undone_behind_the_log_is_refused,
+    the_index_follows_imports_and_withdrawals,
     import_since_the_read_is_a_conflict,
     register_of_another_transfer_is_refused,
-    malformed_row_is_an_error_not_a_skip,
 );
 
 /// A person's consent for `t`: granted, withdrawn, by the person's number.
@@ -136,24 +138,18 @@ fn forged(s: &Store, k: &Keys) -> String {
     )
 }
 
-fn forged_row_kept_is_refused(s: &Store, k: &Keys) {
+/// A row forged into the register behind the log: a gate's run reads the
+/// transfer's index, which the log commits to, so the forged subject does
+/// not consent; a batch that checks the rows themselves (no run read them)
+/// is refused, and `audit verify` names them.
+fn forged_row_does_not_consent_and_is_found(s: &Store, k: &Keys) {
     imported(s, k);
     let entries = s.audit_entries().unwrap().len();
     tamper(s, &forged(s, k));
     let mut reg = s.consent_register("t", "2026-05-01").unwrap();
-    assert!(
-        reg.take_subjects().contains(&k.subject_hash(b"forged")),
-        "the read itself is not trusted"
-    );
-    let reg = s.consent_register("t", "2026-05-01").unwrap();
-    let e = batch(s, k, &["forged"], &reg, false).unwrap_err();
-    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
-    assert!(
-        e.to_string().contains("the consents of transfer \"t\""),
-        "{e}"
-    );
-    assert_nothing_written(s, entries, "forged row kept");
-    // And without a register (the check reads the rows itself), the same.
+    let read = reg.take_subjects();
+    assert!(!read.contains(&k.subject_hash(b"forged")));
+    assert_eq!(read.len(), 8, "the twenty imported, as they were");
     let e = s
         .record_batch(
             k,
@@ -165,36 +161,137 @@ fn forged_row_kept_is_refused(s: &Store, k: &Keys) {
         )
         .unwrap_err();
     assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
+    assert!(
+        e.to_string().contains("the consents of transfer \"t\""),
+        "{e}"
+    );
+    assert_nothing_written(s, entries, "forged row kept");
+    let problems = s.audit_verify(k).unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.contains("consents of transfer")),
+        "{problems:?}"
+    );
 }
 
-/// A row forged for the read and removed before the batch is recorded: the
-/// rows now match the log, but not what the run filtered by.
-fn forged_row_removed_again_is_refused(s: &Store, k: &Keys) {
+/// The index's newest run (a withdrawal) removed behind the log, which
+/// would give the person their consent back: the read is refused, and so
+/// is a batch; `audit verify` names the index.
+fn a_withdrawal_undone_behind_the_log_is_refused(s: &Store, k: &Keys) {
     imported(s, k);
-    let entries = s.audit_entries().unwrap().len();
-    tamper(s, &forged(s, k));
-    let reg = s.consent_register("t", "2026-05-01").unwrap();
-    tamper(
-        s,
-        &format!(
-            "DELETE FROM consents WHERE subject = {}",
-            blob(s, &k.subject_hash(b"forged"))
-        ),
-    );
-    let e = batch(s, k, &["forged"], &reg, false).unwrap_err();
-    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
-    assert!(e.to_string().contains("run the gate again"), "{e}");
-    assert_nothing_written(s, entries, "forged row removed again");
-    // An edited row (a withdrawal undone), read and kept: the store does not verify.
-    tamper(
-        s,
-        "UPDATE consents SET withdrawn_at = NULL WHERE withdrawn_at = '2026-03-01'",
-    );
+    s.consent_withdraw(k, k.subject_hash(b"p0"), Some("t"), "2026-04-01")
+        .unwrap();
     let mut reg = s.consent_register("t", "2026-05-01").unwrap();
-    assert_eq!(reg.take_subjects().len(), 12, "the read sees the edit");
-    let e = batch(s, k, &["p2"], &reg, false).unwrap_err();
+    assert!(!reg.take_subjects().contains(&k.subject_hash(b"p0")));
+    let entries = s.audit_entries().unwrap().len();
+    let set = r#"["consent_days","t"]"#;
+    for table in ["keyset_chunks", "keyset_runs"] {
+        tamper(
+            s,
+            &format!(
+                "DELETE FROM {table} WHERE set_name = '{set}' AND run = (SELECT MAX(run) FROM keyset_runs WHERE set_name = '{set}')"
+            ),
+        );
+    }
+    let e = s.consent_register("t", "2026-05-01").unwrap_err();
     assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
-    assert_nothing_written(s, entries, "edited row");
+    assert!(
+        e.to_string()
+            .contains("the indexed consents of transfer \"t\""),
+        "{e}"
+    );
+    let e = s
+        .record_batch(
+            k,
+            &record("t"),
+            2026,
+            &subjects(k, &["p0"], false),
+            false,
+            ok,
+        )
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Tampered { .. }), "{e}");
+    assert_nothing_written(s, entries, "withdrawal undone");
+    let problems = s.audit_verify(k).unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.contains("indexed consents")),
+        "{problems:?}"
+    );
+}
+
+/// Imports, re-imports (a later record replaces an earlier one) and
+/// withdrawals (one transfer, every transfer) over three transfers: on every
+/// day tried the register's subjects are exactly the model's, read from the
+/// index through its merges, and `audit verify` finds the index equal to the rows.
+fn the_index_follows_imports_and_withdrawals(s: &Store, k: &Keys) {
+    use std::collections::BTreeMap;
+    // (subject, transfer) -> (granted, withdrawn)
+    let mut model: BTreeMap<(u64, &str), (String, Option<String>)> = BTreeMap::new();
+    let days = [
+        "2026-01-05",
+        "2026-02-10",
+        "2026-03-15",
+        "2026-04-20",
+        "2026-05-25",
+    ];
+    let mut x = 0x9e37_79b9u64;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    for round in 0..6 {
+        let mut recs = Vec::new();
+        for _ in 0..3_000 {
+            let (i, t) = (next(5_000), ["a", "b", "c"][next(3) as usize]);
+            let granted = days[next(5) as usize].to_string();
+            let withdrawn = (next(4) == 0).then(|| days[next(5) as usize].to_string());
+            recs.push(ConsentRecord {
+                subject: k.subject_hash(format!("p{i}").as_bytes()),
+                transfer: t.into(),
+                granted_at: granted.clone(),
+                withdrawn_at: withdrawn.clone(),
+            });
+            model.insert((i, t), (granted, withdrawn));
+        }
+        s.consent_import(k, &recs, &format!("round {round}"))
+            .unwrap();
+        for _ in 0..20 {
+            let i = next(5_000);
+            let at = days[next(5) as usize];
+            let only = (next(2) == 0).then(|| ["a", "b", "c"][next(3) as usize]);
+            s.consent_withdraw(k, k.subject_hash(format!("p{i}").as_bytes()), only, at)
+                .unwrap();
+            for ((j, t), (_, w)) in model.iter_mut() {
+                if *j == i && only.is_none_or(|o| o == *t) && w.is_none() {
+                    *w = Some(at.to_string());
+                }
+            }
+        }
+    }
+    for t in ["a", "b", "c"] {
+        for on in [
+            "2026-01-04",
+            "2026-01-05",
+            "2026-03-14",
+            "2026-03-15",
+            "2026-06-01",
+        ] {
+            let mut want: Vec<[u8; 16]> = model
+                .iter()
+                .filter(|((_, x), (g, w))| {
+                    *x == t && g.as_str() <= on && w.as_deref().is_none_or(|w| w > on)
+                })
+                .map(|((i, _), _)| k.subject_hash(format!("p{i}").as_bytes()))
+                .collect();
+            want.sort_unstable();
+            let mut got = s.consent_register(t, on).unwrap().take_subjects();
+            got.sort_unstable();
+            assert_eq!(got, want, "{t} {on}");
+        }
+    }
+    let v = s.audit_verify(k).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
 }
 
 fn import_since_the_read_is_a_conflict(s: &Store, k: &Keys) {
@@ -220,29 +317,23 @@ fn register_of_another_transfer_is_refused(s: &Store, k: &Keys) {
     assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
 }
 
-/// A row of the wrong type is an error of the read, never a row skipped.
-fn malformed_row_is_an_error_not_a_skip(s: &Store, k: &Keys) {
-    imported(s, k);
-    if s.backend == outbound_store::Backend::Sqlite {
-        tamper(
-            s,
-            "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ('text', 't', '2026-01-01', NULL)",
-        );
-    } else {
-        // PostgreSQL's columns are typed: a NULL date, once the constraint is dropped.
-        tamper(
-            s,
-            "ALTER TABLE consents ALTER COLUMN granted_at DROP NOT NULL",
-        );
-        tamper(
-            s,
-            &format!(
-                "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ({}, 't', NULL, NULL)",
-                blob(s, &[1; 16])
-            ),
-        );
-    }
-    let e = s.consent_register("t", "2026-05-01").unwrap_err();
+/// A row of the wrong type is an error of the read, never a row skipped:
+/// the rows are read for a transfer whose consents predate the index (the
+/// schema 14 fixture's `crm`), and by the first write that builds it.
+#[test]
+fn malformed_row_is_an_error_not_a_skip() {
+    let (_d, s, k) = crate::layout::copy_fixture_named("v14");
+    let before = s
+        .consent_register("crm", "2025-03-01")
+        .unwrap()
+        .take_subjects()
+        .len();
+    assert_eq!(before, 500);
+    tamper(
+        &s,
+        "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ('text', 'crm', '2026-01-01', NULL)",
+    );
+    let e = s.consent_register("crm", "2026-05-01").unwrap_err();
     assert!(
         matches!(
             e,
@@ -253,15 +344,69 @@ fn malformed_row_is_an_error_not_a_skip(s: &Store, k: &Keys) {
         ),
         "{e}"
     );
-    let e = s
-        .record_batch(
-            k,
-            &record("t"),
-            2026,
-            &subjects(k, &["p0"], false),
+    // The next write (here a batch) reads every row too: an error, nothing written.
+    let entries = s.audit_entries().unwrap().len();
+    let mut rec = record("crm");
+    rec.recipient = "acme-us".into();
+    let r = s.record_batch(&k, &rec, 2026, &subjects(&k, &["p0"], false), false, ok);
+    assert!(r.is_err(), "{r:?}");
+    assert_eq!(s.audit_entries().unwrap().len(), entries);
+}
+
+/// The fixture's consents (made before the index) read from the rows, then
+/// from the index its next batch builds: the same subjects on every day.
+#[test]
+fn consents_made_before_the_index_read_the_same_after_it() {
+    let (_d, s, k) = crate::layout::copy_fixture_named("v14");
+    let days = [
+        "2025-01-01",
+        "2025-01-02",
+        "2025-05-31",
+        "2025-06-01",
+        "2026-05-01",
+    ];
+    let read = |s: &Store| -> Vec<Vec<[u8; 16]>> {
+        days.iter()
+            .map(|on| {
+                let mut v = s.consent_register("crm", on).unwrap().take_subjects();
+                v.sort_unstable();
+                v
+            })
+            .collect()
+    };
+    let rows = read(&s);
+    assert_eq!(
+        rows.iter().map(Vec::len).collect::<Vec<_>>(),
+        [0, 500, 500, 400, 400]
+    );
+    let mut rec = record("crm");
+    rec.recipient = "acme-us".into();
+    let reg = s.consent_register("crm", "2026-05-01").unwrap();
+    let r = s
+        .record_batch_consented(
+            &k,
+            &rec,
+            outbound_store::BatchDay::year(2026),
+            &subjects(&k, &["p-new"], false),
+            (Some(&reg), &[]),
             false,
-            ok,
+            |c, _| ok(c),
         )
-        .unwrap_err();
-    assert!(matches!(e, StoreError::Malformed { .. }), "{e}");
+        .unwrap();
+    assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
+    // The index now exists and is what is read: a row edited behind the log
+    // changes nothing the register returns.
+    tamper(
+        &s,
+        "UPDATE consents SET withdrawn_at = NULL WHERE transfer = 'crm'",
+    );
+    assert_eq!(read(&s), rows);
+    let v = s.audit_verify(&k).unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("consents of transfer")),
+        "{:?}",
+        v.problems
+    );
 }

@@ -21,8 +21,8 @@
 //! the store's lock, and PostgreSQL shares the runs between machines. The
 //! store's holder is the adversary: a chunk that is not strictly sorted, whose
 //! first key or length disagrees with its index, or a key in two runs (but
-//! in the one kind of set where keys recur, [`Width::KEY_DAYS`]), is
-//! reported as tampering, never read past. Each chunk carries the SHA-256 of
+//! in the sets whose keys recur, [`Width::KEY_DAYS`] and
+//! [`Width::KEY_NEWEST`]), is reported as tampering, never read past. Each chunk carries the SHA-256 of
 //! its records, and a run's digest is a hash over its set's name, its
 //! chunks' digests and its size ([`RunHasher`]), computed from the index
 //! alone; the ledger's parts commit to the multiset of their runs' digests
@@ -87,19 +87,30 @@ pub(crate) fn migration(backend: Backend) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Width {
     payload: usize,
-    recur: bool,
+    recur: Recur,
+}
+
+/// Whether, and how, a key's records in several runs make one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recur {
+    /// A key is in one run only; in two it is tampering.
+    Never,
+    /// The records' [`Days`] combine (earliest first day, latest last day).
+    Span,
+    /// The newest run's record holds.
+    Newest,
 }
 
 impl Width {
     /// Keys alone (counted subjects, sensitive subjects).
     pub(crate) const KEY: Width = Width {
         payload: 0,
-        recur: false,
+        recur: Recur::Never,
     };
     /// A key and a 4-byte big-endian number (the batch that first carried it).
     pub(crate) const KEY_U32: Width = Width {
         payload: 4,
-        recur: false,
+        recur: Recur::Never,
     };
     /// A key and the first and last day of the year it was seen ([`Days`]).
     /// A key may recur across runs, so a batch writes everyone it carried
@@ -107,7 +118,13 @@ impl Width {
     /// day and the latest last day, when read and when runs merge.
     pub(crate) const KEY_DAYS: Width = Width {
         payload: 4,
-        recur: true,
+        recur: Recur::Span,
+    };
+    /// A key and a 4-byte value that a later run replaces (a consent's
+    /// days, re-imported or withdrawn): the newest run's record holds.
+    pub(crate) const KEY_NEWEST: Width = Width {
+        payload: 4,
+        recur: Recur::Newest,
     };
 
     /// Bytes per record.
@@ -115,9 +132,18 @@ impl Width {
         16 + self.payload
     }
 
-    /// Two records of one key as one (only for sets whose keys recur).
+    /// Whether a key may be in several runs.
+    fn recurs(self) -> bool {
+        self.recur != Recur::Never
+    }
+
+    /// Two records of one key as one, `b` from the newer run (only for sets
+    /// whose keys recur).
     fn combine(self, a: u32, b: u32) -> u32 {
-        Days::from_value(a).span(Days::from_value(b)).value()
+        match self.recur {
+            Recur::Span => Days::from_value(a).span(Days::from_value(b)).value(),
+            Recur::Newest | Recur::Never => b,
+        }
     }
 }
 
@@ -612,8 +638,8 @@ impl RunCursor {
 }
 
 /// Reads a whole set in key order: the runs merged. A key in two runs is
-/// tampering, unless the set's keys recur ([`Width::KEY_DAYS`]): then its
-/// records are combined into one.
+/// tampering, unless the set's keys recur ([`Width::KEY_DAYS`],
+/// [`Width::KEY_NEWEST`]): then its records are combined into one.
 pub(crate) struct SetCursor {
     set: String,
     w: Width,
@@ -657,7 +683,7 @@ impl SetCursor {
                 match best {
                     Some(b) if self.heads[b].0.expect("set").key < r.key => {}
                     Some(b) if self.heads[b].0.expect("set").key == r.key => {
-                        if !self.w.recur {
+                        if !self.w.recurs() {
                             return Err(corrupt(&self.set, "a key is in two runs"));
                         }
                     }
@@ -884,7 +910,7 @@ async fn merge(
         match (ha, hb) {
             (None, None) => break,
             (Some(x), Some(y)) if x.key == y.key => {
-                if !w.recur {
+                if !w.recurs() {
                     return Err(corrupt(set, "a key is in two runs"));
                 }
                 let value = w.combine(x.value, y.value);

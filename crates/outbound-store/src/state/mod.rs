@@ -128,6 +128,7 @@ pub(crate) fn describe(part: &str) -> String {
             s(1),
             s(2)
         ),
+        Some("consent_days") => format!("the indexed consents of transfer {}", s(1)),
         Some("delivery_days") => {
             format!("the days transfer {} carried each person in {}", s(1), s(2))
         }
@@ -301,6 +302,7 @@ pub(crate) async fn recompute_for(
     crate::deliveries::legacy_parts(conn, &mut d).await?;
     crate::deliveries::recompute(conn, &mut d).await?;
     crate::deliveries::recompute_claims(conn, &mut d).await?;
+    crate::consent_index::recompute(conn, &mut d).await?;
     route_parts(conn, &mut d).await?;
     small_parts(conn, &mut d).await?;
     crate::accounts::complaint_parts(conn, &mut d).await?;
@@ -538,7 +540,7 @@ pub(crate) async fn check_batch(
     exporters: &[String],
     years: &[i64],
     transfer: &str,
-    consents_read: Option<&Part>,
+    consents_read: Option<(&str, &Part)>,
 ) -> Result<(), StoreError> {
     let committed = |k: &str| parts.get(k).copied().unwrap_or_default();
     for e in exporters {
@@ -555,9 +557,25 @@ pub(crate) async fn check_batch(
         )));
     }
     let part = consents_part(transfer);
-    if consents_read != Some(&committed(&part)) {
-        let (_, now) = crate::consent::read(conn, transfer, None).await?;
-        if now != committed(&part) {
+    let index = crate::consent_index::index_part(transfer);
+    if consents_read.is_none_or(|(name, p)| *p != committed(name)) {
+        // What is there now: the index, its runs against its part; and the
+        // rows, re-read whole, when they are what is read or no run read
+        // anything (a gate's run under consent reads the index alone).
+        let indexed = committed(&index).rows > 0 || committed(&part).rows == 0;
+        if indexed {
+            let p = committed(&index);
+            crate::counted::check_runs(
+                conn,
+                &p,
+                &index,
+                &[(&index, p.rows, crate::keyset::Width::KEY_NEWEST)],
+            )
+            .await?;
+        }
+        if (!indexed || consents_read.is_none())
+            && crate::consent::read(conn, transfer, None).await?.1 != committed(&part)
+        {
             return Err(tampered(format!(
                 "{} do not match the log",
                 describe(&part)
