@@ -91,6 +91,22 @@ impl HmacSha256 {
     /// The HMAC of `parts` one after the other, without joining them first
     /// (the gate's pseudonym is a fixed prefix then the value).
     pub fn mac_parts(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+        if len <= 55 {
+            // The common case, on its own path: the message, the 0x80 byte
+            // and the 8-byte length in one block.
+            let mut block = [0u8; 64];
+            let mut at = 0;
+            for p in parts {
+                block[at..at + p.len()].copy_from_slice(p);
+                at += p.len();
+            }
+            block[len] = 0x80;
+            block[56..].copy_from_slice(&((64 + len as u64) * 8).to_be_bytes());
+            let mut state = self.inner;
+            compress256(&mut state, &[block]);
+            return self.outer_hash(&state);
+        }
         let mut state = self.inner;
         let mut block = [0u8; 64];
         let mut fill = 0usize;
@@ -127,7 +143,12 @@ impl HmacSha256 {
         }
         block[56..].copy_from_slice(&total.wrapping_mul(8).to_be_bytes());
         compress256(&mut state, &[block]);
-        // The outer hash: the pad block, then the inner digest in one block.
+        self.outer_hash(&state)
+    }
+
+    /// The outer hash of the inner hash's final `state`: the pad block,
+    /// then the inner digest in one block.
+    fn outer_hash(&self, state: &[u32; 8]) -> [u8; 32] {
         let mut block = [0u8; 64];
         for (i, w) in state.iter().enumerate() {
             block[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
