@@ -22,9 +22,22 @@ fn people(keys: &Keys, from: u64, n: u64) -> Vec<Subject> {
 }
 
 /// Records one batch and returns its seconds and the new count it reported.
+/// With `LEDGER_SCALE_DAYS=1` its gate counts a 12-month window over the
+/// transfer (the US rule's case), so the transfer's days are kept too.
 fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
     let rec = outbound_store::testing::bench_record(subjects.len() as u64);
-    let (secs, counts) = outbound_store::testing::bench_batch(store, keys, &rec, subjects);
+    let windows: Vec<outbound_store::DeliveryWindow> =
+        if std::env::var_os("LEDGER_SCALE_DAYS").is_some() {
+            vec![outbound_store::DeliveryWindow::new(
+                &[rec.transfer.as_str()],
+                jiff::civil::date(2025, 12, 1),
+                jiff::civil::date(2026, 11, 30),
+            )]
+        } else {
+            Vec::new()
+        };
+    let (secs, counts) =
+        outbound_store::testing::bench_batch_asking(store, keys, &rec, subjects, &windows);
     (secs, counts.new.individuals)
 }
 

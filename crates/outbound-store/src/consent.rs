@@ -52,16 +52,20 @@ impl Store {
             let checked = crate::state::check(&mut tx, keys).await?;
             let mut delta = crate::state::Delta::default();
             // Each transfer's index first, from the rows as they were.
-            let mut index: BTreeMap<&str, BTreeMap<[u8; 16], u32>> = BTreeMap::new();
+            let mut index: BTreeMap<&str, Vec<Rec>> = BTreeMap::new();
             for r in records {
                 if !index.contains_key(r.transfer.as_str()) {
                     crate::consent_index::ensure(&mut tx, &checked.parts, &r.transfer, &mut delta).await?;
                 }
-                // Later records replace earlier ones, in the index as in the rows.
-                index.entry(r.transfer.as_str()).or_default().insert(
-                    r.subject,
-                    crate::consent_index::value(&r.granted_at, r.withdrawn_at.as_deref()),
-                );
+                let value = crate::consent_index::value(&r.granted_at, r.withdrawn_at.as_deref());
+                index.entry(r.transfer.as_str()).or_default().push(Rec { key: r.subject, value });
+            }
+            // Later records replace earlier ones, in the index as in the rows:
+            // newest first, a stable sort by key, the first of each key kept.
+            for recs in index.values_mut() {
+                recs.reverse();
+                recs.sort_by_key(|r| r.key);
+                recs.dedup_by_key(|r| r.key);
             }
             // The rows written, per part, added to the digests together (on several cores).
             let mut added: BTreeMap<String, Vec<crate::merkle::Hash>> = BTreeMap::new();
@@ -98,7 +102,6 @@ impl Store {
                 delta.insert_hashes(part, hashes, false);
             }
             for (t, recs) in index {
-                let recs: Vec<Rec> = recs.into_iter().map(|(key, value)| Rec { key, value }).collect();
                 crate::consent_index::add(&mut tx, t, &recs, &mut delta).await?;
             }
             delta.apply(&mut tx).await?;

@@ -83,6 +83,11 @@ pub(crate) struct Carrier<'a> {
     pub(crate) batch: i64,
     /// The day of the year the batch counts on ([`Days::ANY`] when unknown).
     pub(crate) days: Days,
+    /// Whether the batch starts keeping the transfer-year's days (a gate
+    /// counts windows over the transfer). Once kept they are kept by every
+    /// later batch: a person carried again without moving their last day
+    /// would make a window count low.
+    pub(crate) keep_days: bool,
 }
 
 /// The part that claims every person a transfer carried in a year is
@@ -172,11 +177,13 @@ pub(crate) async fn record(
     if only_counted.is_none() && !owners.is_empty() && !withdrawn {
         delta.insert_hash(&mixed_part(c.transfer, c.year), &marker("mixed"), false);
     }
-    // A transfer-year carried before the store kept days (schema 16) gets
-    // them first: everyone already in it on any day of the year, so a window
-    // counts them whenever it touches the year (high, never low).
+    // A transfer-year that starts keeping days after it carried people
+    // (before schema 16, or before a gate counted windows over it) gets
+    // them first: everyone already in it on any day of the year, so a
+    // window counts them whenever it touches the year (high, never low).
     let days_set = days_part(c.transfer, c.year);
-    if !empty && keyset::len(conn, &days_set).await? == 0 {
+    let days_kept = keyset::len(conn, &days_set).await? > 0;
+    if c.keep_days && !days_kept && !empty {
         let mut before = Vec::new();
         let mut cur = SetCursor::open(conn, &set, Width::KEY_U32).await?;
         while let Some(r) = cur.next(conn).await? {
@@ -221,16 +228,18 @@ pub(crate) async fn record(
     }
     // Everyone carried, with the batch's day: the set keeps each person's
     // first and last day of the year (a run a batch, combined as runs merge).
-    let day = c.days.value();
-    let seen: Vec<Rec> = subjects
-        .iter()
-        .map(|k| Rec {
-            key: *k,
-            value: day,
-        })
-        .collect();
-    for change in keyset::add(conn, &days_set, Width::KEY_DAYS, &seen).await? {
-        delta.run(&days_set, &change, false);
+    if c.keep_days || days_kept {
+        let day = c.days.value();
+        let seen: Vec<Rec> = subjects
+            .iter()
+            .map(|k| Rec {
+                key: *k,
+                value: day,
+            })
+            .collect();
+        for change in keyset::add(conn, &days_set, Width::KEY_DAYS, &seen).await? {
+            delta.run(&days_set, &change, false);
+        }
     }
     Ok(())
 }

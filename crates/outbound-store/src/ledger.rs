@@ -336,7 +336,9 @@ impl Store {
             .await?;
             delta.insert_batch(&mut tx, id).await?;
             // Who this batch carried, whether or not they count: rights requests are forwarded by it.
-            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, days };
+            // Days are kept for a transfer someone counts windows over (and, once kept, always).
+            let keep_days = windows.iter().any(|w| w.transfers.contains(&rec.transfer));
+            let carrier = crate::deliveries::Carrier { transfer: &rec.transfer, year: y, batch: id, days, keep_days };
             let counted = rec.counts_towards_thresholds.then_some((exporter.as_str(), ov.counted_before.as_slice()));
             crate::deliveries::record(&mut tx, &checked.parts, &mut delta, &carrier, &carried, counted).await?;
             delta.apply(&mut tx).await?;

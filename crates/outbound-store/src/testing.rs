@@ -120,11 +120,29 @@ pub fn bench_batch(
     rec: &crate::BatchRecord,
     subjects: &[crate::Subject],
 ) -> (f64, crate::BatchCounts) {
+    bench_batch_asking(store, keys, rec, subjects, &[])
+}
+
+/// [`bench_batch`] by a gate that counts `windows` (a window over the
+/// batch's transfer keeps its days: the US rule's case).
+pub fn bench_batch_asking(
+    store: &crate::Store,
+    keys: &crate::Keys,
+    rec: &crate::BatchRecord,
+    subjects: &[crate::Subject],
+    windows: &[crate::DeliveryWindow],
+) -> (f64, crate::BatchCounts) {
     let t = std::time::Instant::now();
     let r = store
-        .record_batch(keys, rec, 2026, subjects, false, |_| {
-            Ok(serde_json::json!({"mechanism": "bench"}))
-        })
+        .record_batch_consented(
+            keys,
+            rec,
+            crate::BatchDay::year(2026),
+            subjects,
+            (None, windows),
+            false,
+            |_, _| Ok(serde_json::json!({"mechanism": "bench"})),
+        )
         .expect("record a batch");
     let crate::Recorded::Committed { counts, .. } = r else {
         panic!("not committed: {r:?}")

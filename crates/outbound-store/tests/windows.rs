@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, date};
-use outbound_store::{BatchDay, BatchRecord, Keys, Recorded, Store, StoreError, Subject};
+use outbound_store::{
+    BatchDay, BatchRecord, DeliveryWindow, Keys, Recorded, Store, StoreError, Subject,
+};
 
 use crate::layout::copy_fixture_named;
 use crate::store::{ok, record, tamper};
@@ -25,6 +27,7 @@ both!(
     a_person_leaves_the_window_the_day_after_twelve_months,
     a_batch_that_gives_only_its_year_counts_on_every_day_of_it,
     days_edited_behind_the_log_are_refused,
+    days_are_kept_once_a_gate_counts_windows_and_from_then_on,
 );
 
 fn person(k: &Keys, p: u64) -> [u8; 16] {
@@ -38,8 +41,22 @@ fn to(transfer: &str) -> BatchRecord {
     }
 }
 
-/// Records a committed batch of `people` on `on`.
+/// Records a committed batch of `people` on `on`, by a gate that counts
+/// windows over the transfer (so its days are kept).
 fn send(s: &Store, k: &Keys, transfer: &str, on: BatchDay, people: &[u64]) {
+    let window = DeliveryWindow::new(&[transfer], date(2026, 1, 1), date(2026, 12, 31));
+    send_asking(s, k, transfer, on, people, &[window]);
+}
+
+/// Records a committed batch of `people` on `on` whose gate counts `windows`.
+fn send_asking(
+    s: &Store,
+    k: &Keys,
+    transfer: &str,
+    on: BatchDay,
+    people: &[u64],
+    windows: &[DeliveryWindow],
+) {
     let subjects: Vec<Subject> = people
         .iter()
         .map(|p| Subject {
@@ -53,7 +70,7 @@ fn send(s: &Store, k: &Keys, transfer: &str, on: BatchDay, people: &[u64]) {
             &to(transfer),
             on,
             &subjects,
-            (None, &[]),
+            (None, windows),
             false,
             |c, _| ok(c),
         )
@@ -270,5 +287,34 @@ fn people_carried_before_the_days_were_kept_count_on_any_day_of_their_year() {
     assert_eq!(n(&["crm"], date(2026, 1, 1), date(2026, 10, 1)), 4_502);
     assert_eq!(n(&["crm"], date(2026, 10, 2), date(2026, 12, 31)), 4_500);
     let v = s.audit_verify(&k).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+}
+
+/// A transfer no gate counts windows over keeps no days: its people count
+/// whenever their year touches a window. The first batch whose gate counts
+/// one gives everyone already carried any day of the year, and from then on
+/// every batch keeps its day, asked or not (else a person carried again
+/// would keep an old last day, and a window would count low).
+fn days_are_kept_once_a_gate_counts_windows_and_from_then_on(s: &Store, k: &Keys) {
+    let n = |from: Date, to: Date| s.delivered_between(&["t1"], from, to).unwrap();
+    send_asking(s, k, "t1", date(2026, 2, 1).into(), &[1, 2], &[]);
+    assert_eq!(
+        n(date(2026, 3, 1), date(2026, 3, 31)),
+        2,
+        "no days: the whole year"
+    );
+    let asking = DeliveryWindow::new(&["t1", "t2"], date(2026, 1, 1), date(2026, 1, 2));
+    send_asking(s, k, "t1", date(2026, 4, 1).into(), &[3], &[asking]);
+    assert_eq!(
+        n(date(2026, 3, 1), date(2026, 3, 31)),
+        2,
+        "1 and 2 on any day"
+    );
+    assert_eq!(n(date(2026, 4, 1), date(2026, 12, 31)), 3);
+    // Person 3 again on 2026-09-01 by a gate that asks nothing: still kept.
+    send_asking(s, k, "t1", date(2026, 9, 1).into(), &[3], &[]);
+    assert_eq!(n(date(2026, 8, 1), date(2027, 7, 31)), 3);
+    assert_eq!(n(date(2025, 9, 2), date(2026, 8, 31)), 3);
+    let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
 }
