@@ -233,13 +233,8 @@ fn the_index_follows_imports_and_withdrawals(s: &Store, k: &Keys) {
         "2026-04-20",
         "2026-05-25",
     ];
-    let mut x = 0x9e37_79b9u64;
-    let mut next = |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut rng = crate::keysets::Rng(0x9e37_79b9);
+    let mut next = |n: u64| rng.below(n);
     for round in 0..6 {
         let mut recs = Vec::new();
         for _ in 0..3_000 {

@@ -3,6 +3,7 @@
 //! again), across years and merges, against a plain model of sets; and a
 //! group set edited behind the log's back is refused or reported.
 
+use crate::keysets::Rng;
 use std::collections::{BTreeSet, HashMap};
 
 use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
@@ -20,18 +21,6 @@ both!(
     groups_equal_the_model_through_changes_of_grouping,
     a_group_set_edited_behind_the_log_is_refused_or_reported,
 );
-
-/// xorshift, so a failure replays.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 /// Per exporter and year: who is counted, and who with sensitive PI.
 #[derive(Default)]

@@ -20,17 +20,18 @@ both!(
     membership_is_exact_per_transfer_and_year,
 );
 
-/// A small deterministic generator (xorshift), so a failure replays.
-struct Rng(u64);
+/// A small deterministic generator (xorshift), so a failure replays; the
+/// store's model tests share it.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }

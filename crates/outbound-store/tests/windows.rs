@@ -5,6 +5,7 @@
 //! days' runs merge, across a year boundary, with batches recorded out of
 //! date order, on both backends.
 
+use crate::keysets::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, date};
@@ -76,18 +77,6 @@ fn send_asking(
         )
         .unwrap();
     assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
-}
-
-/// A small deterministic generator (xorshift), so a failure replays.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 /// The model: every (transfer, day) a person was carried.
