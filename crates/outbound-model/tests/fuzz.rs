@@ -286,3 +286,25 @@ fn mutation_of_a_required_value_is_reported_where_it_is() {
         loaded.diagnostics
     );
 }
+
+/// A case the fuzz test found (session 23): a truncated file with a flipped
+/// byte made the YAML parser report its error two lines past the file's
+/// end; the diagnostic now points at the end of the file.
+#[test]
+fn a_syntax_error_past_a_truncated_end_points_at_the_end() {
+    let mut sources = lumen_sources();
+    for m in [
+        Mutation::DuplicateLine(0.9926301521404546),
+        Mutation::Truncate(0.23490103508178423),
+        Mutation::FlipByte(0.32704725763169, 13),
+    ] {
+        sources[3].1 = apply(&sources[3].1, &m);
+    }
+    let loaded = load_sources(&sources, Taxonomy::builtin());
+    assert!(
+        loaded.diagnostics.iter().any(|d| d.code == Code::Syntax),
+        "{:#?}",
+        loaded.diagnostics
+    );
+    load_and_check(&sources).unwrap();
+}

@@ -34,7 +34,7 @@ pub(super) fn read_source(
     let node = match parse_yaml_with_options(index, text, opts) {
         Ok(n) => n,
         Err(e) => {
-            diags.push(syntax_diag(&file, &e));
+            diags.push(within_text(syntax_diag(&file, &e), text));
             return;
         }
     };
@@ -92,6 +92,19 @@ fn beyond_first_document(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
 /// The spellings of a closed set of values, for "allowed: …" in diagnostics.
 fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|v| f(*v)).collect()
+}
+
+/// The diagnostic with its position inside `text`: the parser can report an
+/// error past a truncated file's end (found by the fuzz test: line 37 of a
+/// 35-line file), which an editor cannot go to; the end of the file stands
+/// for it (the line after the last, where end-of-file errors point).
+fn within_text(mut d: Diagnostic, text: &str) -> Diagnostic {
+    let end = text.split('\n').count() + 1;
+    if d.loc.line > end {
+        d.loc.line = end;
+        d.loc.column = 1;
+    }
+    d
 }
 
 /// A diagnostic for a file the YAML parser rejects, at the parser's position.
