@@ -76,6 +76,15 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A SQLite file could not be read directly (not through the pool).
+    #[error("store: cannot {op}")]
+    File {
+        /// What the store was doing ("read the audit log").
+        op: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A file or directory could not be created.
     #[error("cannot {action} {}", path.display())]
     Io {

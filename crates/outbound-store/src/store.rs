@@ -27,6 +27,8 @@ pub struct Store {
     pub backend: Backend,
     /// Where it is (a file path or a URL with the password removed).
     pub location: String,
+    /// The SQLite file, for reads that go around the pool (`audit verify`).
+    pub(crate) file: Option<PathBuf>,
     /// Audit appends waiting for a group commit.
     pub(crate) group: crate::group::Queue,
     /// The fingerprint of the state this process last appended to the log
@@ -122,8 +124,13 @@ impl Store {
             .enable_all()
             .build()
             .map_err(StoreError::Runtime)?;
-        let (backend, url, shown) = if is_postgres(location) {
-            (Backend::Postgres, location.to_string(), redact(location))
+        let (backend, url, shown, file) = if is_postgres(location) {
+            (
+                Backend::Postgres,
+                location.to_string(),
+                redact(location),
+                None,
+            )
         } else {
             let path = Path::new(location);
             if let Some(dir) = path.parent()
@@ -140,6 +147,7 @@ impl Store {
                 Backend::Sqlite,
                 format!("sqlite://{}?mode=rwc", path.display()),
                 path.display().to_string(),
+                Some(path.to_path_buf()),
             )
         };
         let pool = rt.block_on(async {
@@ -159,6 +167,7 @@ impl Store {
             pool,
             backend,
             location: shown,
+            file,
             group: Default::default(),
             verified: Default::default(),
             fingerprint_sql: Default::default(),
@@ -181,7 +190,7 @@ impl Store {
         Ok(store)
     }
 
-    fn runtime(&self) -> &tokio::runtime::Runtime {
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
         self.rt.as_ref().expect("the runtime is only taken by drop")
     }
 

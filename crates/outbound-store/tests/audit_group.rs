@@ -298,6 +298,48 @@ fn verify_across_pages(pg: bool) {
     );
 }
 
+/// A stored value of the wrong form stops verify with an error: never a
+/// skipped entry, never a report that looks clean.
+fn malformed_entry_is_an_error(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    let entries: Vec<(&str, serde_json::Value)> = (0..5000)
+        .map(|i| ("test", serde_json::json!({ "i": i })))
+        .collect();
+    s.audit_append_many(&k, &entries).unwrap();
+    assert!(s.audit_verify(&k).unwrap().problems.is_empty());
+    // A leaf hash of one byte, in the second page.
+    tamper(
+        &s,
+        &format!(
+            "UPDATE audit_entries SET leaf_hash = {} WHERE idx = 4500",
+            if pg { "'\\x00'::bytea" } else { "X'00'" }
+        ),
+    );
+    match s.audit_verify(&k) {
+        Err(StoreError::Malformed { what, .. }) => assert_eq!(what, "hash (not 32 bytes)"),
+        other => panic!("{other:?}"),
+    }
+    if !pg {
+        // SQLite keeps a blob in a TEXT column: the entry is not in the form written.
+        tamper(
+            &s,
+            "UPDATE audit_entries SET leaf_hash = randomblob(32), body = X'7b7d' WHERE idx = 4500",
+        );
+        match s.audit_verify(&k) {
+            Err(StoreError::Malformed { what, .. }) => assert_eq!(what, "audit entries"),
+            other => panic!("{other:?}"),
+        }
+        tamper(
+            &s,
+            "UPDATE audit_entries SET body = '{}', idx = 'x' WHERE idx = 4500",
+        );
+        match s.audit_verify(&k) {
+            Err(StoreError::Malformed { what, .. }) => assert_eq!(what, "audit entries"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { super::$name(false) } )* }
@@ -312,4 +354,5 @@ both!(
     bad_entry_fails_alone,
     verify_across_pages,
     tickets_are_exact,
+    malformed_entry_is_an_error,
 );

@@ -13,7 +13,7 @@ use crate::signed_head::{ConsistencyBundle, InclusionBundle, SignedTreeHead};
 use crate::store::Store;
 
 mod read;
-use read::{Page, Walked, joined, read_pages, walk};
+use read::{Page, Walked, joined, read_file_pages, read_pages, walk};
 
 /// One audit entry as stored.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -501,6 +501,10 @@ impl Store {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<VerifyReport, StoreError> {
         let key = keys.verifying();
+        // The transaction below lives across several runs on the runtime; an
+        // error returned between them drops it here, and the driver's drop
+        // needs the runtime's context (declared first, so it outlives `tx`).
+        let _context = self.runtime().enter();
         // One read transaction, so that the entries, the heads, the tree state
         // and the ledger are one snapshot even while another process appends.
         let mut tx = self.run("verify the audit log", async {
@@ -551,8 +555,8 @@ impl Store {
             .collect();
         needed.sort_unstable();
         needed.dedup();
-        // Three strands at once: this thread reads the entries (SQLite's own
-        // worker thread steps the statement), one hashes them into the tree,
+        // Three strands at once: this thread reads the entries (from a SQLite
+        // file directly, or PostgreSQL's pages), one hashes them into the tree,
         // one checks each signed head's signature once.
         let (walked, signatures, fetched) = std::thread::scope(|s| {
             let signatures = s.spawn(|| {
@@ -564,10 +568,10 @@ impl Store {
             let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
             let needed = &needed;
             let walker = s.spawn(move || walk(recv, needed, total, progress));
-            let fetched = self.run(
-                "read the audit log",
-                read_pages(&mut tx, self.backend, total, send),
-            );
+            let fetched = match &self.file {
+                Some(file) => read_file_pages(file, total, send),
+                None => self.run("read the audit log", read_pages(&mut tx, total, send)),
+            };
             (joined(walker.join()), joined(signatures.join()), fetched)
         });
         fetched?;
