@@ -273,6 +273,19 @@ pub enum GateError {
         /// What became of the output.
         message: String,
     },
+    /// The batch passed and is recorded, its output in place, but merging the
+    /// ledger's runs afterwards failed (see `Store::merge_runs`): the next
+    /// batch checks the same runs and refuses what does not match the log.
+    #[error(
+        "batch {batch} passed and is recorded, its output in place, but merging the ledger's runs afterwards failed"
+    )]
+    Merge {
+        /// The ledger batch id.
+        batch: u64,
+        /// Why the merge failed.
+        #[source]
+        source: outbound_store::StoreError,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] outbound_store::StoreError),
@@ -391,6 +404,15 @@ pub fn run(
     report.counts = judged.counts;
     report.determinations = judged.determinations;
     report.outcome = judged.outcome;
+    // The batch merged no runs in its transaction (its time stays the same
+    // whatever the ledger's size); the merges due are done now, each in a
+    // transaction of its own, once the output is in place.
+    if let Outcome::Passed { batch, .. } = &report.outcome {
+        store.merge_runs(keys).map_err(|source| GateError::Merge {
+            batch: *batch,
+            source,
+        })?;
+    }
     Ok(report)
 }
 

@@ -54,6 +54,11 @@ pub const KINDS: &[EntryKind] = &[
         "The ledger's digests moved from sums of SHA-256 (forgeable) to LtHash, after every row and run was checked against the sums the log committed to: how many parts and chunks, never who."
     ),
     kind!(
+        "ledger_merged",
+        1,
+        "Key set runs of one ledger part merged after the batches that wrote them (counts unchanged, the part's digest moved): the part and how many merges and records, never who."
+    ),
+    kind!(
         "consent_import",
         1,
         "Consents imported into the consent register: from which file and how many per transfer (never who)."

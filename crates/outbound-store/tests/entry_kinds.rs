@@ -99,6 +99,19 @@ fn run_workflows(s: &Store, k: &Keys) {
         evaluation,
     )
     .unwrap();
+    // A second batch of as many new people: the two runs of each of its sets are
+    // then due a merge, done in its own transaction (`ledger_merged`).
+    s.record_batch(
+        k,
+        &record("crm"),
+        2026,
+        &subjects(k, &["p3", "p4"], false),
+        false,
+        evaluation,
+    )
+    .unwrap();
+    let merged = s.merge_runs(k).unwrap();
+    assert!(merged.parts >= 2 && merged.merges >= 2, "{merged:?}");
     s.set_route(k, "ana", "crm", true, "incident inc-0001")
         .unwrap();
     s.set_route(k, "ana", "crm", false, "fixed").unwrap();

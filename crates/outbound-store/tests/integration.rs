@@ -15,6 +15,7 @@ mod group_sets;
 mod incidents;
 mod keysets;
 mod layout;
+mod merges;
 mod merkle_props;
 mod merkle_signed_head;
 mod merkle_tamper;

@@ -100,6 +100,11 @@ fn counts_equal_the_model_through_merges_years_and_groups(s: &Store, k: &Keys) {
         let r = s
             .record_batch(k, &rec(&group, "t"), year, &batch(k, &people), false, ok)
             .unwrap();
+        // Runs merged in their own transactions after every third batch (as
+        // the gate does after each); unmerged between.
+        if i % 3 == 2 {
+            s.merge_runs(k).unwrap();
+        }
         let key = (exporter.to_string(), year);
         let before = (
             m.all.get(&key).map_or(0, BTreeSet::len),
