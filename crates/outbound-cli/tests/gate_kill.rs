@@ -131,10 +131,15 @@ fn sigkill_at_random_points_leaves_all_or_nothing() {
         s.counts(&["e".into()], 2026, 2026).unwrap().individuals,
         recorded_individuals
     );
+    // One audit entry per batch; the rest are the merges done after them.
+    let entries = s.audit_entries().unwrap();
+    assert_eq!(report.entries, entries.len() as u64);
+    let kind = |k: &str| entries.iter().filter(|e| e.kind == k).count();
+    assert_eq!(batches.len(), kind("batch"), "one audit entry per batch");
     assert_eq!(
-        batches.len() as u64,
-        report.entries,
-        "one audit entry per batch"
+        entries.len(),
+        kind("batch") + kind("ledger_merged"),
+        "only batches and merges"
     );
     eprintln!(
         "{} of {} killed runs had committed",
