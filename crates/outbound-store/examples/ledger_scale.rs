@@ -21,10 +21,12 @@ fn people(keys: &Keys, from: u64, n: u64) -> Vec<Subject> {
     outbound_store::testing::bench_people(keys, from, n)
 }
 
-/// Records one batch and returns its seconds and the new count it reported.
+/// Records one batch, then merges the runs due as the gate does after it.
 /// With `LEDGER_SCALE_DAYS=1` its gate counts a 12-month window over the
 /// transfer (the US rule's case), so the transfer's days are kept too.
-fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
+/// Returns the batch's seconds, the seconds of the merges done after it (as
+/// the gate does, each in its own transaction), and the people new.
+fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, f64, u64) {
     let rec = outbound_store::testing::bench_record(subjects.len() as u64);
     let windows: Vec<outbound_store::DeliveryWindow> =
         if std::env::var_os("LEDGER_SCALE_DAYS").is_some() {
@@ -38,7 +40,9 @@ fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, u64) {
         };
     let (secs, counts) =
         outbound_store::testing::bench_batch_asking(store, keys, &rec, subjects, &windows);
-    (secs, counts.new.individuals)
+    let t = Instant::now();
+    store.merge_runs(keys).expect("merge the runs");
+    (secs, t.elapsed().as_secs_f64(), counts.new.individuals)
 }
 
 fn disk_bytes(dir: &std::path::Path) -> u64 {
@@ -88,7 +92,7 @@ fn main() {
     // Baseline: the batch against an empty ledger.
     let fresh = people(&keys, base, size);
     let empty = open(dir.path(), "empty.db", pg);
-    let (t_empty, n) = batch(&empty, &keys, &fresh);
+    let (t_empty, _, n) = batch(&empty, &keys, &fresh);
     assert_eq!(n, size);
     println!("baseline: {size} new people against an empty ledger: {t_empty:.2} s");
     drop(empty);
@@ -99,10 +103,12 @@ fn main() {
     let mut done = 0;
     while done < base {
         let n = FILL.min(base - done);
-        let (secs, new) = batch(&full, &keys, &people(&keys, done, n));
+        let (secs, merge, new) = batch(&full, &keys, &people(&keys, done, n));
         assert_eq!(new, n);
         done += n;
-        println!("  fill: {done} people ({secs:.1} s for this batch)");
+        println!(
+            "  fill: {done} people ({secs:.1} s for this batch, {merge:.1} s of merges after it)"
+        );
     }
     let fill = t.elapsed().as_secs_f64();
     println!(
@@ -111,31 +117,34 @@ fn main() {
     );
 
     // The same batch, and four more, against the full ledger.
-    let (t_full, n) = batch(&full, &keys, &fresh);
+    let (t_full, m_full, n) = batch(&full, &keys, &fresh);
     assert_eq!(n, size);
     let mut more = Vec::new();
     for i in 1..5 {
         let b = people(&keys, base + i * size, size);
-        more.push(batch(&full, &keys, &b).0);
+        let (t, m, _) = batch(&full, &keys, &b);
+        more.push((t, m));
     }
     // The baseline again, now, under whatever load the machine has now.
     let empty2 = open(dir.path(), "empty2.db", pg);
-    let (t_empty2, _) = batch(&empty2, &keys, &fresh);
+    let (t_empty2, _, _) = batch(&empty2, &keys, &fresh);
     drop(empty2);
     println!("baseline again, after: {t_empty2:.2} s");
     let t_empty = (t_empty + t_empty2) / 2.0;
     println!(
-        "{size} new people against {base}: {t_full:.2} s = {:.2}x the empty ledger's mean (aim <= 2x); next four: {}",
+        "{size} new people against {base}: {t_full:.2} s = {:.2}x the empty ledger's mean (aim <= 2x), merges after it {m_full:.2} s; next four (batch + merges after it): {}",
         t_full / t_empty,
         more.iter()
-            .map(|s| format!("{s:.2} s"))
+            .map(|(t, m)| format!("{t:.2} s + {m:.2} s"))
             .collect::<Vec<_>>()
             .join(", ")
     );
     // Already counted: the same batch again adds no one.
-    let (t_again, n) = batch(&full, &keys, &fresh);
+    let (t_again, m_again, n) = batch(&full, &keys, &fresh);
     assert_eq!(n, 0);
-    println!("the same {size} people again (all already counted): {t_again:.2} s");
+    println!(
+        "the same {size} people again (all already counted): {t_again:.2} s + {m_again:.2} s of merges"
+    );
 
     let counted = base + 5 * size;
     let t = Instant::now();
