@@ -74,6 +74,8 @@ pub(crate) fn run(cmd: &ConsentCmd) -> anyhow::Result<u8> {
                 });
             }
             let idx = s.consent_import(&k, &recs, &name)?;
+            // The index's new run merged with its like, in its own transaction.
+            s.merge_runs(&k)?;
             outln!(
                 "imported {} consent records (audit entry {idx})",
                 recs.len()
@@ -92,6 +94,7 @@ pub(crate) fn run(cmd: &ConsentCmd) -> anyhow::Result<u8> {
                 transfer.as_deref(),
                 &today().to_string(),
             )?;
+            s.merge_runs(&k)?;
             outln!("withdrew {n} consent(s)")?;
             Ok(0)
         }
