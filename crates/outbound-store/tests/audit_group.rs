@@ -238,6 +238,30 @@ fn verify_across_pages(pg: bool) {
     let r = s.audit_verify(&k).unwrap();
     assert!(r.problems.is_empty(), "{:?}", r.problems);
     assert_eq!((r.entries, r.heads), (20_000, 4));
+    // Proofs read the log the same way, a page at a time: an entry in a
+    // middle page and the last, with their bytes as stored.
+    let entries = s.audit_entries().unwrap();
+    for i in [0, 4095, 4096, 10_000, 19_999] {
+        let b = s.audit_prove(i).unwrap();
+        b.check(&k.verifying()).unwrap();
+        assert_eq!((b.index, b.tree_size), (i, 20_000));
+        assert_eq!(
+            b.entry.as_deref(),
+            Some(&entries[i as usize].canonical()[..])
+        );
+    }
+    assert!(matches!(
+        s.audit_prove(20_000),
+        Err(StoreError::NoEntry {
+            index: 20_000,
+            size: 20_000
+        })
+    ));
+    let first = s.audit_heads().unwrap()[0].clone();
+    s.audit_consistency(first)
+        .unwrap()
+        .check(&k.verifying())
+        .unwrap();
     let kept = s.audit_heads().unwrap()[1].clone();
     assert!(
         s.audit_verify_since(&k, Some(&kept))

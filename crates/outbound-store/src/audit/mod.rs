@@ -8,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::StoreError;
 use crate::keys::Keys;
-use crate::merkle::{CompactTree, Hash, leaf_hash};
+use crate::merkle::{CompactTree, Hash};
 use crate::signed_head::{ConsistencyBundle, InclusionBundle, SignedTreeHead};
 use crate::store::Store;
 
@@ -507,15 +507,7 @@ impl Store {
         let _context = self.runtime().enter();
         // One read transaction, so that the entries, the heads, the tree state
         // and the ledger are one snapshot even while another process appends.
-        let mut tx = self.run("verify the audit log", async {
-            let mut tx = self.pool.begin().await?;
-            if self.backend == crate::Backend::Postgres {
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Ok(tx)
-        })?;
+        let mut tx = self.read_tx("verify the audit log")?;
         let (total, rows) = self.run("read the audit log", async {
             let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries")
                 .fetch_one(&mut *tx)
@@ -568,10 +560,7 @@ impl Store {
             let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
             let needed = &needed;
             let walker = s.spawn(move || walk(recv, needed, total, progress));
-            let fetched = match &self.file {
-                Some(file) => read_file_pages(file, total, send),
-                None => self.run("read the audit log", read_pages(&mut tx, total, send)),
-            };
+            let fetched = self.read_entries(&mut tx, total, send);
             (joined(walker.join()), joined(signatures.join()), fetched)
         });
         fetched?;
@@ -698,40 +687,117 @@ impl Store {
         Ok(report)
     }
 
-    fn leaves(&self) -> Result<(Vec<Entry>, Vec<Hash>), StoreError> {
-        let entries = self.audit_entries()?;
-        let leaves = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| leaf_hash(&canonical(i as u64, &e.at, &e.kind, &e.body)))
-            .collect();
-        Ok((entries, leaves))
+    /// A read-only transaction for reads that must be one snapshot
+    /// (repeatable read on PostgreSQL; SQLite's is one by nature). The caller
+    /// enters the runtime's context first, so that an error dropping it
+    /// between runs does not panic.
+    fn read_tx(&self, op: &'static str) -> Result<Transaction<'static, Any>, StoreError> {
+        self.run(op, async {
+            let mut tx = self.pool.begin().await?;
+            if self.backend == crate::Backend::Postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(tx)
+        })
+    }
+
+    /// Reads the first `total` entries into pages sent to `send`: straight
+    /// from a SQLite file, or PostgreSQL's pages in `tx`.
+    fn read_entries(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        total: u64,
+        send: std::sync::mpsc::SyncSender<Page>,
+    ) -> Result<(), StoreError> {
+        match &self.file {
+            Some(file) => read_file_pages(file, total, send),
+            None => self.run("read the audit log", read_pages(tx, total, send)),
+        }
+    }
+
+    /// Every entry's leaf, hashed from the entries as read a page at a time
+    /// (as `audit verify` reads them, on a thread of its own), and the
+    /// canonical bytes of entry `want`, with the newest signed head of the same
+    /// snapshot.
+    fn leaves(&self, want: Option<u64>) -> Result<Leaves, StoreError> {
+        let _context = self.runtime().enter();
+        let mut tx = self.read_tx("read the audit log")?;
+        let (total, head) = self.run("read the audit log", async {
+            let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let head: Option<String> =
+                sqlx::query("SELECT head FROM tree_heads ORDER BY size DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+            Ok((total.max(0) as u64, head))
+        })?;
+        let head = head
+            .map(|h| {
+                serde_json::from_str::<SignedTreeHead>(&h).map_err(|e| StoreError::Malformed {
+                    what: "signed tree head",
+                    source: Some(Box::new(e)),
+                })
+            })
+            .transpose()?;
+        let ((leaves, entry), fetched) = std::thread::scope(|s| {
+            let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
+            let hasher = s.spawn(move || read::leaves(recv, total, want));
+            let fetched = self.read_entries(&mut tx, total, send);
+            (joined(hasher.join()), fetched)
+        });
+        fetched?;
+        self.run("read the audit log", async { Ok(tx.rollback().await?) })?;
+        Ok(Leaves {
+            leaves,
+            entry,
+            head,
+        })
     }
 
     /// An inclusion proof for entry `index` against the latest signed head, with the entry's bytes.
     pub fn audit_prove(&self, index: u64) -> Result<InclusionBundle, StoreError> {
-        let (entries, leaves) = self.leaves()?;
-        let head = self.audit_heads()?.pop().ok_or(StoreError::EmptyLog)?;
-        let entry = entries.get(index as usize).ok_or(StoreError::NoEntry {
+        let Leaves {
+            leaves,
+            entry,
+            head,
+        } = self.leaves(Some(index))?;
+        let head = head.ok_or(StoreError::EmptyLog)?;
+        let entry = entry.ok_or(StoreError::NoEntry {
             index,
-            size: entries.len() as u64,
+            size: leaves.len() as u64,
         })?;
         InclusionBundle::build(&leaves, index, head)
-            .map(|b| b.with_entry(entry.canonical()))
+            .map(|b| b.with_entry(entry))
             .map_err(StoreError::Proof)
     }
 
     /// A consistency proof from an earlier signed head to the latest one.
     pub fn audit_consistency(&self, old: SignedTreeHead) -> Result<ConsistencyBundle, StoreError> {
-        let (_, leaves) = self.leaves()?;
-        let head = self.audit_heads()?.pop().ok_or(StoreError::EmptyLog)?;
+        let Leaves { leaves, head, .. } = self.leaves(None)?;
+        let head = head.ok_or(StoreError::EmptyLog)?;
         ConsistencyBundle::build(&leaves, old, head).map_err(StoreError::Proof)
     }
+}
+
+/// The log's leaves as read for a proof (`Store::leaves`).
+struct Leaves {
+    leaves: Vec<Hash>,
+    /// The canonical bytes of the entry asked for, if the log has it.
+    entry: Option<Vec<u8>>,
+    /// The newest signed head, read in the same snapshot.
+    head: Option<SignedTreeHead>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::merkle::leaf_hash;
 
     proptest::proptest! {
         /// The leaf hashed piece by piece is the leaf of the canonical bytes,

@@ -233,6 +233,30 @@ pub(super) fn read_file_pages(
     Ok(())
 }
 
+/// Every entry's leaf from `pages` (by position, as the tree is built), and
+/// the canonical bytes (`index \n at \n kind \n body`) of entry `want`.
+pub(super) fn leaves(
+    pages: std::sync::mpsc::Receiver<Page>,
+    total: u64,
+    want: Option<u64>,
+) -> (Vec<Hash>, Option<Vec<u8>>) {
+    let mut leaves = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut entry = None;
+    for page in pages {
+        for &(start, _, end) in &page.spans {
+            let i = leaves.len() as u64;
+            let bytes = &page.text[start..end];
+            leaves.push(leaf_of_parts(i, &[bytes]));
+            if want == Some(i) {
+                let mut c = format!("{i}\n").into_bytes();
+                c.extend_from_slice(bytes);
+                entry = Some(c);
+            }
+        }
+    }
+    (leaves, entry)
+}
+
 /// A scoped thread's result; its panic goes on in the caller.
 pub(super) fn joined<T>(r: std::thread::Result<T>) -> T {
     r.unwrap_or_else(|p| std::panic::resume_unwind(p))
