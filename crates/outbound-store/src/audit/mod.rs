@@ -507,16 +507,13 @@ impl Store {
         let _context = self.runtime().enter();
         // One read transaction, so that the entries, the heads, the tree state
         // and the ledger are one snapshot even while another process appends.
-        let mut tx = self.read_tx("verify the audit log")?;
-        let (total, rows) = self.run("read the audit log", async {
-            let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-            let rows = sqlx::query("SELECT size, head FROM tree_heads ORDER BY size")
-                .fetch_all(&mut *tx)
-                .await?;
-            Ok((total.max(0) as u64, rows))
+        let (mut tx, total) = self.log_snapshot("verify the audit log")?;
+        let rows = self.run("read the audit log", async {
+            Ok(
+                sqlx::query("SELECT size, head FROM tree_heads ORDER BY size")
+                    .fetch_all(&mut *tx)
+                    .await?,
+            )
         })?;
         progress(0, total);
         let mut report = VerifyReport {
@@ -687,11 +684,14 @@ impl Store {
         Ok(report)
     }
 
-    /// A read-only transaction for reads that must be one snapshot
-    /// (repeatable read on PostgreSQL; SQLite's is one by nature). The caller
-    /// enters the runtime's context first, so that an error dropping it
-    /// between runs does not panic.
-    fn read_tx(&self, op: &'static str) -> Result<Transaction<'static, Any>, StoreError> {
+    /// A read-only transaction over one snapshot of the log (repeatable read
+    /// on PostgreSQL; SQLite's is one by nature), with the number of entries
+    /// in it. The caller enters the runtime's context first, so that an error
+    /// dropping the transaction between runs does not panic.
+    fn log_snapshot(
+        &self,
+        op: &'static str,
+    ) -> Result<(Transaction<'static, Any>, u64), StoreError> {
         self.run(op, async {
             let mut tx = self.pool.begin().await?;
             if self.backend == crate::Backend::Postgres {
@@ -699,7 +699,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            Ok(tx)
+            let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            Ok((tx, total.max(0) as u64))
         })
     }
 
@@ -723,19 +727,15 @@ impl Store {
     /// snapshot.
     fn leaves(&self, want: Option<u64>) -> Result<Leaves, StoreError> {
         let _context = self.runtime().enter();
-        let mut tx = self.read_tx("read the audit log")?;
-        let (total, head) = self.run("read the audit log", async {
-            let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_entries")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+        let (mut tx, total) = self.log_snapshot("read the audit log")?;
+        let head = self.run("read the audit log", async {
             let head: Option<String> =
                 sqlx::query("SELECT head FROM tree_heads ORDER BY size DESC LIMIT 1")
                     .fetch_optional(&mut *tx)
                     .await?
                     .map(|r| r.try_get(0))
                     .transpose()?;
-            Ok((total.max(0) as u64, head))
+            Ok(head)
         })?;
         let head = head
             .map(|h| {
