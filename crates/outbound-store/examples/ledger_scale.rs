@@ -41,8 +41,16 @@ fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, f64, u64) {
     let (secs, counts) =
         outbound_store::testing::bench_batch_asking(store, keys, &rec, subjects, &windows);
     let t = Instant::now();
-    store.merge_runs(keys).expect("merge the runs");
+    let m = store.merge_runs(keys).expect("merge the runs");
+    LOCKED_US.fetch_max(m.locked_us, std::sync::atomic::Ordering::Relaxed);
     (secs, t.elapsed().as_secs_f64(), counts.new.individuals)
+}
+
+/// The longest a merge held the store's lock (its swap), over the run.
+static LOCKED_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn locked_ms() -> f64 {
+    LOCKED_US.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
 }
 
 fn disk_bytes(dir: &std::path::Path) -> u64 {
@@ -107,7 +115,8 @@ fn main() {
         assert_eq!(new, n);
         done += n;
         println!(
-            "  fill: {done} people ({secs:.1} s for this batch, {merge:.1} s of merges after it)"
+            "  fill: {done} people ({secs:.1} s for this batch, {merge:.1} s of merges after it; the longest a merge held the store's lock so far: {:.1} ms)",
+            locked_ms()
         );
     }
     let fill = t.elapsed().as_secs_f64();
@@ -144,6 +153,10 @@ fn main() {
     assert_eq!(n, 0);
     println!(
         "the same {size} people again (all already counted): {t_again:.2} s + {m_again:.2} s of merges"
+    );
+    println!(
+        "the longest a merge held the store's lock (other writers wait that long at most): {:.1} ms",
+        locked_ms()
     );
 
     let counted = base + 5 * size;

@@ -237,12 +237,21 @@ fn a_chunk_that_is_not_what_its_digest_says_is_refused() {
     );
     // The batch reads nothing of that run (its people are new to the
     // exporter, so not looked up in the transfer's deliveries) and merges
-    // nothing; the merge due after it reads the run, and is refused.
+    // nothing; the merge due after it reads the run (before any lock: its
+    // chunks are checked as they are read), and is refused.
     s.record_batch(&k, &crm(), 2026, &people(&k, 6000..7000), false, ok)
         .unwrap();
     let entries = s.audit_entries().unwrap().len();
     let e = s.merge_runs(&k).unwrap_err();
-    assert!(e.to_string().contains("do not match the log"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("deliveries of transfer \"crm\" in 2026 are damaged"),
+        "{e}"
+    );
+    assert!(
+        matches!(e, outbound_store::StoreError::Tampered { .. }),
+        "{e:?}"
+    );
     // Parts merged before it may commit; the deliveries' part is not merged.
     let after = s.audit_entries().unwrap();
     assert!(

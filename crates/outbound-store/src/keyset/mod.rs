@@ -48,10 +48,10 @@ mod record;
 
 pub(crate) use digest::*;
 use filter::{filter_of, may_hold};
-#[cfg(test)]
-pub(crate) use merge::next_merge;
 use merge::{MAX_RUNS, run_sizes};
-pub(crate) use merge::{compact, sets_due};
+pub(crate) use merge::{
+    Merging, compact, merge_run_ids, merge_whole, next_merge, sets_due, unlist,
+};
 pub(crate) use record::*;
 
 /// Records per chunk: 64 KiB of 16-byte keys, so a chunk is a few overflow
@@ -124,45 +124,57 @@ pub(crate) async fn runs(conn: &mut AnyConnection, set: &str) -> Result<Vec<Run>
     let mut out = Vec::with_capacity(heads.len());
     for h in heads {
         let (id, records, chunks): (i64, i64, i64) = (h.try_get(0)?, h.try_get(1)?, h.try_get(2)?);
-        let rows = sqlx::query("SELECT chunk, first_key, digest FROM keyset_chunks WHERE set_name = $1 AND run = $2 ORDER BY chunk")
-            .bind(set.to_string())
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| undecodable(set, e))?;
-        let expected = (records.max(0) as usize).div_ceil(CHUNK);
-        if records <= 0 || rows.len() as i64 != chunks || chunks as usize != expected {
-            return Err(corrupt(set, "its chunks do not match its run list"));
-        }
-        let mut firsts = Vec::with_capacity(rows.len());
-        let mut chunk_digests = Vec::with_capacity(rows.len());
-        for (i, r) in rows.iter().enumerate() {
-            let first = blob(r, 1, set)?;
-            if r.try_get::<i64, _>(0)? != i as i64 {
-                return Err(corrupt(set, "a chunk is missing"));
-            }
-            let first = Key::try_from(first.as_slice())
-                .map_err(|_| corrupt(set, "a chunk's first key is not 16 bytes"))?;
-            if firsts.last().is_some_and(|p: &Key| *p >= first) {
-                return Err(corrupt(set, "its chunks are out of order"));
-            }
-            firsts.push(first);
-            let digest = r
-                .try_get::<Option<Vec<u8>>, _>(2)
-                .map_err(|e| undecodable(set, e))?
-                .map(|d| Hash::try_from(d.as_slice()))
-                .transpose()
-                .map_err(|_| corrupt(set, "a chunk's digest is not 32 bytes"))?;
-            chunk_digests.push(digest);
-        }
-        out.push(Run {
-            id,
-            records,
-            firsts,
-            chunk_digests,
-        });
+        out.push(read_index(conn, set, id, records, chunks).await?);
     }
     Ok(out)
+}
+
+/// The index of run `id` of a set (listed or not), which should hold
+/// `records` records in `chunks` chunks.
+pub(crate) async fn read_index(
+    conn: &mut AnyConnection,
+    set: &str,
+    id: i64,
+    records: i64,
+    chunks: i64,
+) -> Result<Run, StoreError> {
+    let rows = sqlx::query("SELECT chunk, first_key, digest FROM keyset_chunks WHERE set_name = $1 AND run = $2 ORDER BY chunk")
+        .bind(set.to_string())
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| undecodable(set, e))?;
+    let expected = (records.max(0) as usize).div_ceil(CHUNK);
+    if records <= 0 || rows.len() as i64 != chunks || chunks as usize != expected {
+        return Err(corrupt(set, "its chunks do not match its run list"));
+    }
+    let mut firsts = Vec::with_capacity(rows.len());
+    let mut chunk_digests = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let first = blob(r, 1, set)?;
+        if r.try_get::<i64, _>(0)? != i as i64 {
+            return Err(corrupt(set, "a chunk is missing"));
+        }
+        let first = Key::try_from(first.as_slice())
+            .map_err(|_| corrupt(set, "a chunk's first key is not 16 bytes"))?;
+        if firsts.last().is_some_and(|p: &Key| *p >= first) {
+            return Err(corrupt(set, "its chunks are out of order"));
+        }
+        firsts.push(first);
+        let digest = r
+            .try_get::<Option<Vec<u8>>, _>(2)
+            .map_err(|e| undecodable(set, e))?
+            .map(|d| Hash::try_from(d.as_slice()))
+            .transpose()
+            .map_err(|_| corrupt(set, "a chunk's digest is not 32 bytes"))?;
+        chunk_digests.push(digest);
+    }
+    Ok(Run {
+        id,
+        records,
+        firsts,
+        chunk_digests,
+    })
 }
 
 /// The number of records in a set, from its run list (no record is read).
@@ -176,10 +188,14 @@ pub(crate) async fn len(conn: &mut AnyConnection, set: &str) -> Result<i64, Stor
     Ok(n.unwrap_or(0))
 }
 
-/// The bytes the set's chunks hold, for a cheap check that they match the run list.
+/// The bytes the chunks of the set's listed runs hold, for a cheap check
+/// that they match the run list. Chunks of no listed run (a merge's, written
+/// before the merge lists its run, or left by one that never finished) are
+/// never read, so they are not counted.
 pub(crate) async fn stored_bytes(conn: &mut AnyConnection, set: &str) -> Result<i64, StoreError> {
     let n: Option<i64> = sqlx::query(
-        "SELECT CAST(SUM(LENGTH(records)) AS BIGINT) FROM keyset_chunks WHERE set_name = $1",
+        "SELECT CAST(SUM(LENGTH(c.records)) AS BIGINT) FROM keyset_chunks c \
+         JOIN keyset_runs r ON r.set_name = c.set_name AND r.run = c.run WHERE c.set_name = $1",
     )
     .bind(set.to_string())
     .fetch_one(&mut *conn)
@@ -610,6 +626,16 @@ pub(crate) async fn add(
     Ok(changes)
 }
 
+/// How far apart new runs are numbered. A run's number is its place in the
+/// order of runs (for the consent index the order is the meaning: the
+/// newest record of a subject wins), so a merged run must take a number
+/// between the two it replaces; numbering new runs `RUN_GAP` apart leaves
+/// room for about 32 levels of merges at one place, and a merge writes its
+/// run once, in place, instead of writing it and then renumbering it (which
+/// rewrote every chunk of the merged run: half a large merge's time).
+/// Stores made before kept runs numbered one apart; their merges renumber.
+pub(crate) const RUN_GAP: i64 = 1 << 32;
+
 /// The next run number of a set.
 async fn next_run(conn: &mut AnyConnection, set: &str) -> Result<i64, StoreError> {
     let max: Option<i64> = sqlx::query("SELECT MAX(run) FROM keyset_runs WHERE set_name = $1")
@@ -617,11 +643,37 @@ async fn next_run(conn: &mut AnyConnection, set: &str) -> Result<i64, StoreError
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
-    Ok(max.map_or(0, |m| m + 1))
+    max.map_or(Ok(0), |m| {
+        m.checked_add(RUN_GAP)
+            .ok_or_else(|| corrupt(set, "its run numbers are exhausted"))
+    })
+}
+
+/// Removes chunks `chunks` of run number `id` of a set unless the run is
+/// listed (a listed run's chunks are never touched here): a merged run's
+/// two runs once unlisted, or what a merge that never finished left (a
+/// crash between its steps). Returns how many were removed.
+pub(crate) async fn clear_unlisted(
+    conn: &mut AnyConnection,
+    set: &str,
+    id: i64,
+    chunks: std::ops::Range<i64>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk < $4 \
+         AND NOT EXISTS (SELECT 1 FROM keyset_runs WHERE set_name = $1 AND run = $2)",
+    )
+    .bind(set.to_string())
+    .bind(id)
+    .bind(chunks.start)
+    .bind(chunks.end)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Writes a run from sorted records, chunk by chunk as they come.
-struct RunWriter {
+pub(crate) struct RunWriter {
     id: i64,
     w: Width,
     buf: Vec<u8>,
@@ -632,9 +684,23 @@ struct RunWriter {
 }
 
 impl RunWriter {
+    /// A writer of a new run, numbered after every run of the set.
     async fn new(conn: &mut AnyConnection, set: &str, w: Width) -> Result<Self, StoreError> {
+        let id = next_run(conn, set).await?;
+        RunWriter::at(conn, set, w, id).await
+    }
+
+    /// A writer of a run numbered `id`, which no listed run of the set may
+    /// hold; whatever an unfinished merge left there is cleared first.
+    pub(crate) async fn at(
+        conn: &mut AnyConnection,
+        set: &str,
+        w: Width,
+        id: i64,
+    ) -> Result<Self, StoreError> {
+        clear_unlisted(conn, set, id, 0..i64::MAX).await?;
         Ok(RunWriter {
-            id: next_run(conn, set).await?,
+            id,
             w,
             buf: Vec::with_capacity(CHUNK * w.bytes()),
             chunk: 0,
@@ -687,29 +753,70 @@ impl RunWriter {
 
     /// Writes the last chunk and the run's entry; the run written, if it has records.
     async fn finish(
-        mut self,
+        self,
         conn: &mut AnyConnection,
         set: &str,
     ) -> Result<Option<RunChange>, StoreError> {
-        self.flush(conn, set).await?;
-        if self.records == 0 {
-            return Ok(None);
+        match self.seal(conn, set).await? {
+            Some(run) => run.list(conn, set).await.map(Some),
+            None => Ok(None),
         }
-        let digest = self.hasher.finish(self.records);
+    }
+
+    /// Chunks written so far.
+    pub(crate) fn chunks(&self) -> i64 {
+        self.chunk
+    }
+
+    /// Writes the last chunk, not the run's entry: the run is written but
+    /// not listed (no look-up reads it) until [`Sealed::list`].
+    pub(crate) async fn seal(
+        mut self,
+        conn: &mut AnyConnection,
+        set: &str,
+    ) -> Result<Option<Sealed>, StoreError> {
+        self.flush(conn, set).await?;
+        Ok((self.records > 0).then(|| Sealed {
+            id: self.id,
+            records: self.records,
+            chunks: self.chunk,
+            digest: self.hasher.finish(self.records),
+        }))
+    }
+}
+
+/// A run whose chunks are written, with what its writer computed of it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sealed {
+    /// Its number.
+    pub(crate) id: i64,
+    pub(crate) records: i64,
+    pub(crate) chunks: i64,
+    /// Its digest, from the records as written.
+    pub(crate) digest: Hash,
+}
+
+impl Sealed {
+    /// Lists the run: from now on look-ups read it.
+    pub(crate) async fn list(
+        self,
+        conn: &mut AnyConnection,
+        set: &str,
+    ) -> Result<RunChange, StoreError> {
         sqlx::query(
             "INSERT INTO keyset_runs (set_name, run, records, chunks) VALUES ($1, $2, $3, $4)",
         )
         .bind(set.to_string())
         .bind(self.id)
         .bind(self.records)
-        .bind(self.chunk)
+        .bind(self.chunks)
         .execute(&mut *conn)
         .await?;
-        Ok(Some(RunChange {
-            digest,
+        Ok(RunChange {
+            digest: self.digest,
             records: self.records,
             added: true,
-        }))
+        })
     }
 }
 
