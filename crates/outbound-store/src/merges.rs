@@ -368,10 +368,7 @@ impl Store {
     async fn swap(&self, keys: &Keys, next: &Next, w: Written) -> Result<Outcome, StoreError> {
         let (set, ps, (a, b)) = (&next.set, &next.ps, (next.pair.a.id, next.pair.b.id));
         let t = std::time::Instant::now();
-        let mut tx = self.pool.begin().await?;
-        crate::store::lock(&mut tx).await?;
-        let checked = crate::state::check(&mut tx, keys).await?;
-        check_part(&mut tx, &checked.parts, ps).await?;
+        let mut tx = self.checked_tx(keys, ps).await?;
         let now = keyset::runs(&mut tx, set).await?;
         let same = |r: &keyset::RunChange, id: i64| {
             now.iter()
@@ -397,13 +394,7 @@ impl Store {
         }
         let added = w.sealed.list(&mut tx, set).await?;
         keyset::unlist(&mut tx, set, &[a, b]).await?;
-        let mut delta = Delta::default();
-        for c in w.removed.iter().chain([&added]) {
-            delta.run(&ps.part, c, next.sensitive);
-        }
-        delta.apply(&mut tx).await?;
-        ledger_merged(&mut tx, keys, &ps.part, 1, added.records).await?;
-        tx.commit().await?;
+        commit_merge(tx, keys, next, &[w.removed[0], w.removed[1], added]).await?;
         let locked_us = t.elapsed().as_micros() as u64;
         for gone in [a, b] {
             self.clear_run(set, gone).await?;
@@ -459,14 +450,25 @@ impl Store {
         Ok(())
     }
 
-    /// Merges one pair whole in one locked transaction (runs numbered one apart).
-    async fn merge_locked(&self, keys: &Keys, next: &Next) -> Result<Outcome, StoreError> {
-        let (set, ps, (a, b)) = (&next.set, &next.ps, (next.pair.a.id, next.pair.b.id));
-        let t = std::time::Instant::now();
+    /// A transaction under the store's lock, with the store checked and the
+    /// part's runs checked against what the log committed.
+    async fn checked_tx(
+        &self,
+        keys: &Keys,
+        ps: &PartSets,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         let mut tx = self.pool.begin().await?;
         crate::store::lock(&mut tx).await?;
         let checked = crate::state::check(&mut tx, keys).await?;
         check_part(&mut tx, &checked.parts, ps).await?;
+        Ok(tx)
+    }
+
+    /// Merges one pair whole in one locked transaction (runs numbered one apart).
+    async fn merge_locked(&self, keys: &Keys, next: &Next) -> Result<Outcome, StoreError> {
+        let (set, ps, (a, b)) = (&next.set, &next.ps, (next.pair.a.id, next.pair.b.id));
+        let t = std::time::Instant::now();
+        let mut tx = self.checked_tx(keys, ps).await?;
         let listed = keyset::merge_run_ids(&mut tx, set).await?;
         if !listed.windows(2).any(|p| p == [a, b]) {
             tx.rollback().await?;
@@ -474,17 +476,7 @@ impl Store {
         }
         let mut changes = Vec::new();
         keyset::merge_whole(&mut tx, set, next.w, a, b, &mut changes).await?;
-        let mut delta = Delta::default();
-        let mut records = 0;
-        for c in &changes {
-            delta.run(&ps.part, c, next.sensitive);
-            if c.added {
-                records += c.records;
-            }
-        }
-        delta.apply(&mut tx).await?;
-        ledger_merged(&mut tx, keys, &ps.part, 1, records).await?;
-        tx.commit().await?;
+        let records = commit_merge(tx, keys, next, &changes).await?;
         Ok(Outcome::Done {
             records,
             locked_us: t.elapsed().as_micros() as u64,
@@ -507,22 +499,32 @@ async fn check_part(
     crate::counted::check_runs(conn, &p, &ps.part, &committed).await
 }
 
-/// The audit entry of a merge: the part, how many merges, how many records
-/// written (never who).
-async fn ledger_merged(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+/// Commits one merge's run changes: the part's moved digest, with its
+/// `ledger_merged` audit entry (the part, one merge, the records written;
+/// never who). Returns the records written.
+async fn commit_merge(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
     keys: &Keys,
-    part: &str,
-    merges: u64,
-    records: i64,
-) -> Result<(), StoreError> {
+    next: &Next,
+    changes: &[keyset::RunChange],
+) -> Result<i64, StoreError> {
+    let mut delta = Delta::default();
+    let mut records = 0;
+    for c in changes {
+        delta.run(&next.ps.part, c, next.sensitive);
+        if c.added {
+            records += c.records;
+        }
+    }
+    delta.apply(&mut tx).await?;
     let body = serde_json::json!({
-        "part": crate::state::describe(part),
-        "merges": merges,
+        "part": crate::state::describe(&next.ps.part),
+        "merges": 1,
         "records": records,
     });
-    crate::audit::append(tx, keys, "ledger_merged", body).await?;
-    Ok(())
+    crate::audit::append(&mut tx, keys, "ledger_merged", body).await?;
+    tx.commit().await?;
+    Ok(records)
 }
 
 #[cfg(test)]

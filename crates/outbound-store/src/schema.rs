@@ -148,6 +148,31 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // (`["delivery_days", …]` key sets, `deliveries.rs`). A binary before it
     // would carry people without moving their last day, and a rolling window
     // would then count low, so the version keeps such binaries out.
+    // v17: on SQLite, each key set chunk's digest stored before its filter
+    // and records. SQLite reads a row's columns in order, and a column after
+    // a 64 KiB blob is reached only by walking the blob's overflow pages:
+    // reading a set's index (first keys and digests: before every batch, for
+    // every merge) read every record of the set. The table is rebuilt with
+    // the columns in the new order (a one-time copy). PostgreSQL keeps large
+    // values out of line, so its order does not matter and it has nothing to do.
+    let v17 = match backend {
+        Backend::Sqlite => "CREATE TABLE keyset_chunks_v17 (
+            set_name TEXT NOT NULL,
+            run BIGINT NOT NULL,
+            chunk BIGINT NOT NULL,
+            first_key BLOB NOT NULL,
+            digest BLOB,
+            filter BLOB NOT NULL,
+            records BLOB NOT NULL,
+            PRIMARY KEY (set_name, run, chunk)
+        );
+        INSERT INTO keyset_chunks_v17 (set_name, run, chunk, first_key, digest, filter, records)
+            SELECT set_name, run, chunk, first_key, digest, filter, records FROM keyset_chunks;
+        DROP TABLE keyset_chunks;
+        ALTER TABLE keyset_chunks_v17 RENAME TO keyset_chunks"
+            .to_string(),
+        Backend::Postgres => String::new(),
+    };
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
@@ -172,5 +197,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         crate::keyset::migration(backend),
         v15,
         String::new(),
+        v17,
     ]
 }

@@ -88,7 +88,34 @@ fn assert_consents_reported(s: &Store, k: &Keys) {
 #[test]
 fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     let (_d, s, k) = copy_fixture_named("v14");
-    assert_eq!(s.schema_version().unwrap(), 16);
+    assert_eq!(s.schema_version().unwrap(), 17);
+    // Schema 17: a chunk's digest comes before its blobs, so reading a set's
+    // index does not walk the records' overflow pages; the rows came along.
+    let (columns, chunks): (Vec<String>, i64) = crate::store::behind(&s, |pool| async move {
+        (
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('keyset_chunks') ORDER BY cid")
+                .fetch_all(&pool)
+                .await
+                .unwrap(),
+            sqlx::query_scalar("SELECT COUNT(*) FROM keyset_chunks")
+                .fetch_one(&pool)
+                .await
+                .unwrap(),
+        )
+    });
+    assert_eq!(
+        columns,
+        [
+            "set_name",
+            "run",
+            "chunk",
+            "first_key",
+            "digest",
+            "filter",
+            "records"
+        ]
+    );
+    assert!(chunks > 0);
     // Before its next write: the same answers, verified against the sums.
     let (all25, all26) = (counts(&s, 2025, 2025), counts(&s, 2026, 2026));
     assert_eq!(
