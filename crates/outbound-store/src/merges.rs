@@ -195,8 +195,10 @@ impl Store {
             return Ok(merged);
         };
         let result = self.merge_due(keys, &mut merged, pause);
-        self.run(OP, claim.release())?;
-        result.map(|()| merged)
+        // A merge's own error comes first; the lock goes with the process anyway.
+        let released = self.run(OP, claim.release());
+        result?;
+        released.map(|()| merged)
     }
 
     /// The store's merge lock, or `None` if another merger holds it.
