@@ -14,10 +14,22 @@ const PROBES: u64 = 11;
 /// The probe sequence of a key. Keys are keyed hashes, uniform, so their
 /// own bytes serve as the filter's hashes; not the leading bytes, which the
 /// chunk's place in the sorted run already fixes.
+///
+/// A full chunk's filter has a power of two of bits (4,096 × 16), and for
+/// it the remainder is taken with a mask: the same bit, without the
+/// division that was a tenth of a batch's look-ups at 100M. Other sizes
+/// (a run's last chunk) divide as before.
 fn probes(key: &[u8], bits: u64) -> impl Iterator<Item = u64> {
     let h1 = u64::from_le_bytes(key[8..16].try_into().expect("16-byte key"));
     let h2 = u64::from_le_bytes(key[4..12].try_into().expect("16-byte key")) | 1;
-    (0..PROBES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % bits)
+    let mask = bits.is_power_of_two().then(|| bits - 1);
+    (0..PROBES).map(move |i| {
+        let h = h1.wrapping_add(i.wrapping_mul(h2));
+        match mask {
+            Some(m) => h & m,
+            None => h % bits,
+        }
+    })
 }
 
 /// The filter of a chunk's records (a Bloom filter of their keys).
@@ -80,6 +92,24 @@ mod tests {
                     admitted < 400,
                     "{admitted} of {strangers} strangers admitted"
                 );
+            }
+        }
+    }
+
+    /// The probes are the same bits with the mask as with the division, for
+    /// the power-of-two sizes the mask serves (a filter written before the
+    /// mask must answer as it did), and the other sizes still divide.
+    #[test]
+    fn masked_probes_are_the_divided_ones() {
+        for bits in [64u64, 128, 65_536, 1 << 20, 192, 65_472, 1_000_000] {
+            for i in 0..2_000u64 {
+                let k = key(i);
+                let h1 = u64::from_le_bytes(k[8..16].try_into().unwrap());
+                let h2 = u64::from_le_bytes(k[4..12].try_into().unwrap()) | 1;
+                let divided: Vec<u64> = (0..PROBES)
+                    .map(|j| h1.wrapping_add(j.wrapping_mul(h2)) % bits)
+                    .collect();
+                assert_eq!(probes(&k, bits).collect::<Vec<_>>(), divided, "{bits} bits");
             }
         }
     }

@@ -359,17 +359,7 @@ pub(crate) async fn lookup(
 ) -> Result<(), StoreError> {
     let wb = w.bytes();
     for run in runs {
-        // The chunk each key could be in: the last whose first key is <= it.
-        let mut wanted: Vec<(usize, usize)> = Vec::new(); // (chunk, first key index)
-        for (i, k) in keys.iter().enumerate() {
-            let p = run.firsts.partition_point(|f| f <= k);
-            if p == 0 {
-                continue;
-            }
-            if wanted.last().is_none_or(|(c, _)| *c != p - 1) {
-                wanted.push((p - 1, i));
-            }
-        }
+        let wanted = wanted_chunks(&run.firsts, keys);
         // The filters of the wanted chunks, in contiguous spans a page at a
         // time; then the records of only those chunks a key may be in.
         let mut maybe: Vec<(usize, Vec<usize>)> = Vec::new(); // (chunk, key indexes)
@@ -411,6 +401,30 @@ pub(crate) async fn lookup(
         }
     }
     Ok(())
+}
+
+/// The chunks `keys` (sorted) could be in, each the last chunk whose first
+/// key is at most the key: (chunk, index of its first key in `keys`), in
+/// order. A walk over both sorted lists: a key stays in the chunk of the key
+/// before it unless the next chunk starts at or before it, and only then is
+/// the rest of the index searched. A binary search of the whole index a key
+/// (1M keys, 24,000 chunks a run at 100M) was a sixth of a batch's time.
+fn wanted_chunks(firsts: &[Key], keys: &[Key]) -> Vec<(usize, usize)> {
+    let mut wanted: Vec<(usize, usize)> = Vec::new();
+    // Chunks whose first key is <= the current key (the key's chunk is p - 1).
+    let mut p = 0;
+    for (i, k) in keys.iter().enumerate() {
+        if firsts.get(p).is_some_and(|f| f <= k) {
+            p += 1 + firsts[p + 1..].partition_point(|f| f <= k);
+        }
+        if p == 0 {
+            continue;
+        }
+        if wanted.last().is_none_or(|(c, _)| *c != p - 1) {
+            wanted.push((p - 1, i));
+        }
+    }
+    wanted
 }
 
 /// Runs of consecutive chunk numbers in `wanted` (sorted), at most a page
@@ -857,6 +871,65 @@ pub(crate) async fn union_len(
             if *h == Some(min) {
                 *h = c.next(conn).await?.map(|r| r.key);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk finds, for every key, the chunk a binary search of the
+    /// whole index finds: keys before the first chunk (none), on a chunk's
+    /// first key, between chunks, past the last, sparse and dense, and
+    /// with empty lists.
+    #[test]
+    fn wanted_chunks_are_what_a_search_per_key_finds() {
+        let mut x = 5u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let key = |v: u64| -> Key {
+            let mut k = [0u8; 16];
+            k[..8].copy_from_slice(&v.to_be_bytes());
+            k
+        };
+        let reference = |firsts: &[Key], keys: &[Key]| {
+            let mut wanted: Vec<(usize, usize)> = Vec::new();
+            for (i, k) in keys.iter().enumerate() {
+                let p = firsts.partition_point(|f| f <= k);
+                if p > 0 && wanted.last().is_none_or(|(c, _)| *c != p - 1) {
+                    wanted.push((p - 1, i));
+                }
+            }
+            wanted
+        };
+        for (nf, nk, range) in [
+            (0, 10, 1_000),
+            (10, 0, 1_000),
+            (1, 5, 10),
+            (50, 10_000, 1_000_000),
+            (10_000, 50, 1_000_000),
+            (300, 300, 600),
+        ] {
+            let mut firsts: Vec<u64> = (0..nf).map(|_| next() % range).collect();
+            let mut keys: Vec<u64> = (0..nk).map(|_| next() % range).collect();
+            // Some keys on a chunk's first key exactly.
+            keys.extend(firsts.iter().step_by(3).copied());
+            firsts.sort();
+            firsts.dedup();
+            keys.sort();
+            keys.dedup();
+            let firsts: Vec<Key> = firsts.into_iter().map(key).collect();
+            let keys: Vec<Key> = keys.into_iter().map(key).collect();
+            assert_eq!(
+                wanted_chunks(&firsts, &keys),
+                reference(&firsts, &keys),
+                "{nf} chunks, {nk} keys"
+            );
         }
     }
 }
