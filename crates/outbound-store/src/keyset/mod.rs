@@ -298,16 +298,78 @@ async fn chunk_rows(
     Ok(rows)
 }
 
-/// Fetches the filters of chunks `from..=to` of a run, in order.
+/// Fetches the filters of chunks `from..=to` of a run, in order, as one row:
+/// their lengths and their bytes end to end (an ordered aggregate on either
+/// backend). A batch against 100M reads 24,000 filters a set, and sqlx hands
+/// each row from SQLite's worker thread to the caller on its own, a wake-up
+/// each way: a row a filter spent more time switching threads than reading.
+/// The row must hold exactly the chunks asked for, each filter's length as
+/// listed, or the set is reported damaged.
 async fn fetch_filters(
     conn: &mut AnyConnection,
     set: &str,
     run: &Run,
     from: usize,
     to: usize,
-) -> Result<Vec<Vec<u8>>, StoreError> {
-    let rows = chunk_rows(conn, set, run, (from, to), "filter").await?;
-    rows.iter().map(|r| blob(r, 1, set)).collect()
+) -> Result<Filters, StoreError> {
+    let sql = if conn.backend_name() == "SQLite" {
+        // SQLite's group_concat appends a blob's bytes as they are (the
+        // database is UTF-8, so there is nothing to convert).
+        "SELECT COUNT(*), MIN(chunk), MAX(chunk), \
+         group_concat(LENGTH(filter), ',' ORDER BY chunk), \
+         CAST(group_concat(filter, x'' ORDER BY chunk) AS BLOB) \
+         FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4"
+    } else {
+        "SELECT COUNT(*), MIN(chunk), MAX(chunk), \
+         string_agg(CAST(octet_length(filter) AS TEXT), ',' ORDER BY chunk), \
+         string_agg(filter, ''::bytea ORDER BY chunk) \
+         FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4"
+    };
+    let row = sqlx::query(sql)
+        .bind(set.to_string())
+        .bind(run.id)
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| undecodable(set, e))?;
+    let missing = || corrupt(set, "a chunk is missing");
+    let count: i64 = row.try_get(0).map_err(|e| undecodable(set, e))?;
+    let first: Option<i64> = row.try_get(1).map_err(|e| undecodable(set, e))?;
+    let last: Option<i64> = row.try_get(2).map_err(|e| undecodable(set, e))?;
+    if count != (to + 1 - from) as i64 || first != Some(from as i64) || last != Some(to as i64) {
+        return Err(missing());
+    }
+    let lengths: String = row.try_get(3).map_err(|e| undecodable(set, e))?;
+    let bytes = blob(&row, 4, set)?;
+    let mut ends = Vec::with_capacity(to + 1 - from);
+    let mut at = 0usize;
+    for n in lengths.split(',') {
+        let n: usize = n
+            .parse()
+            .map_err(|_| corrupt(set, "a chunk's filter length is unreadable"))?;
+        at = at.saturating_add(n);
+        ends.push(at);
+    }
+    if ends.len() != to + 1 - from || at != bytes.len() {
+        return Err(corrupt(set, "a chunk's filter is not as long as listed"));
+    }
+    Ok(Filters { bytes, ends })
+}
+
+/// Filters of consecutive chunks, end to end.
+struct Filters {
+    bytes: Vec<u8>,
+    /// Where each filter ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Filters {
+    /// The filters in chunk order.
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &e)| &self.bytes[a..e])
+    }
 }
 
 /// Fetches chunks `from..=to` of a run, checked, in order.
@@ -878,6 +940,65 @@ pub(crate) async fn union_len(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Filters read together as one aggregated row are the rows' bytes, in
+    /// chunk order whatever order they were written in, on both backends:
+    /// NUL bytes, bytes that are not UTF-8, an empty filter. A chunk missing
+    /// from the range is refused.
+    #[test]
+    fn filters_read_together_are_each_rows_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut locations = vec![dir.path().join("f.db").display().to_string()];
+        locations.extend(crate::testing::fresh_postgres_database());
+        let filters: Vec<Vec<u8>> = vec![
+            vec![0, 0, 0],
+            vec![0xC3, 0x28, 0xFF, 0x00, 0xE2, 0x82],
+            vec![],
+            (0..=255u8).cycle().take(8192).collect(),
+            b"a,b".to_vec(),
+        ];
+        for location in locations {
+            let s = crate::Store::open(&location).unwrap();
+            s.run("test", async {
+                let mut conn = s.pool.acquire().await?;
+                // Written last chunk first.
+                for (c, f) in filters.iter().enumerate().rev() {
+                    sqlx::query(
+                        "INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records) \
+                         VALUES ('t', 1, $1, $2, $3, $4)",
+                    )
+                    .bind(c as i64)
+                    .bind(vec![c as u8; 16])
+                    .bind(f.clone())
+                    .bind(vec![c as u8; 16])
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                let run = Run {
+                    id: 1,
+                    records: filters.len() as i64,
+                    firsts: (0..filters.len()).map(|c| [c as u8; 16]).collect(),
+                    chunk_digests: vec![None; filters.len()],
+                };
+                for (from, to) in [(0, 4), (1, 3), (2, 2), (4, 4)] {
+                    let got = fetch_filters(&mut conn, "t", &run, from, to).await?;
+                    let got: Vec<&[u8]> = got.iter().collect();
+                    let want: Vec<&[u8]> = filters[from..=to].iter().map(|f| &f[..]).collect();
+                    assert_eq!(got, want, "{location}: chunks {from}..={to}");
+                }
+                sqlx::query("DELETE FROM keyset_chunks WHERE chunk = 2")
+                    .execute(&mut *conn)
+                    .await?;
+                let gap = fetch_filters(&mut conn, "t", &run, 1, 3).await;
+                assert!(
+                    gap.is_err_and(|e| e.to_string().contains("a chunk is missing")),
+                    "{location}"
+                );
+                Ok(())
+            })
+            .unwrap();
+        }
+    }
 
     /// The walk finds, for every key, the chunk a binary search of the
     /// whole index finds: keys before the first chunk (none), on a chunk's
