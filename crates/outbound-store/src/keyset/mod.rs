@@ -298,78 +298,138 @@ async fn chunk_rows(
     Ok(rows)
 }
 
-/// Fetches the filters of chunks `from..=to` of a run, in order, as one row:
-/// their lengths and their bytes end to end (an ordered aggregate on either
-/// backend). A batch against 100M reads 24,000 filters a set, and sqlx hands
-/// each row from SQLite's worker thread to the caller on its own, a wake-up
-/// each way: a row a filter spent more time switching threads than reading.
-/// The row must hold exactly the chunks asked for, each filter's length as
-/// listed, or the set is reported damaged.
-async fn fetch_filters(
+/// A chunk column read by [`fetch_blobs`].
+#[derive(Clone, Copy)]
+enum Blob {
+    Filter,
+    Records,
+}
+
+/// Chunks a look-up reads in one query: 128 filters (1 MiB) or 32 chunks'
+/// records (2 MiB).
+const LOOKUP_FILTERS: usize = 128;
+const LOOKUP_CHUNKS: usize = 32;
+
+/// Fetches one column of `chunks` (ascending, distinct) of a run as one row:
+/// each chunk's number and the column's length, and the values end to end,
+/// aggregated in one pass over the rows (so in the same order, whichever it
+/// is: an ordered aggregate made SQLite sort the blobs through a temporary
+/// b-tree). A batch against 100M reads 24,000 filters a set and a few
+/// thousand chunks its filters admit, and sqlx hands each row from SQLite's
+/// worker thread to the caller on its own, a wake-up each way and the row's
+/// values copied and freed across the two threads: a row a filter cost more
+/// than reading it, and a query a chunk more again. Every chunk asked for
+/// must be there once, and the bytes as long as the lengths say, or the set
+/// is reported damaged. The chunk numbers in the SQL are integers formatted
+/// here, never text from the store.
+async fn fetch_blobs(
     conn: &mut AnyConnection,
     set: &str,
     run: &Run,
-    from: usize,
-    to: usize,
-) -> Result<Filters, StoreError> {
-    let sql = if conn.backend_name() == "SQLite" {
+    column: Blob,
+    chunks: &[usize],
+) -> Result<Blobs, StoreError> {
+    let (Some(&from), Some(&to)) = (chunks.first(), chunks.last()) else {
+        return Ok(Blobs::default());
+    };
+    let sqlite = conn.backend_name() == "SQLite";
+    let col = match column {
+        Blob::Filter => "filter",
+        Blob::Records => "records",
+    };
+    let (listed, joined) = if sqlite {
         // SQLite's group_concat appends a blob's bytes as they are (the
         // database is UTF-8, so there is nothing to convert).
-        "SELECT COUNT(*), MIN(chunk), MAX(chunk), \
-         group_concat(LENGTH(filter), ',' ORDER BY chunk), \
-         CAST(group_concat(filter, x'' ORDER BY chunk) AS BLOB) \
-         FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4"
+        (
+            format!("group_concat(chunk || ':' || LENGTH({col}), ',')"),
+            format!("CAST(group_concat({col}, x'') AS BLOB)"),
+        )
     } else {
-        "SELECT COUNT(*), MIN(chunk), MAX(chunk), \
-         string_agg(CAST(octet_length(filter) AS TEXT), ',' ORDER BY chunk), \
-         string_agg(filter, ''::bytea ORDER BY chunk) \
-         FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND chunk >= $3 AND chunk <= $4"
+        (
+            format!(
+                "string_agg(CAST(chunk AS TEXT) || ':' || CAST(octet_length({col}) AS TEXT), ',')"
+            ),
+            format!("string_agg({col}, ''::bytea)"),
+        )
     };
-    let row = sqlx::query(sql)
+    let which = if to - from + 1 == chunks.len() {
+        format!("chunk >= {from} AND chunk <= {to}")
+    } else {
+        let list: Vec<String> = chunks.iter().map(|c| c.to_string()).collect();
+        format!("chunk IN ({})", list.join(","))
+    };
+    let sql = format!(
+        "SELECT {listed}, {joined} FROM keyset_chunks WHERE set_name = $1 AND run = $2 AND {which}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(set.to_string())
         .bind(run.id)
-        .bind(from as i64)
-        .bind(to as i64)
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| undecodable(set, e))?;
     let missing = || corrupt(set, "a chunk is missing");
-    let count: i64 = row.try_get(0).map_err(|e| undecodable(set, e))?;
-    let first: Option<i64> = row.try_get(1).map_err(|e| undecodable(set, e))?;
-    let last: Option<i64> = row.try_get(2).map_err(|e| undecodable(set, e))?;
-    if count != (to + 1 - from) as i64 || first != Some(from as i64) || last != Some(to as i64) {
+    // No row matched: both aggregates are NULL.
+    let Some(listed) = row
+        .try_get::<Option<String>, _>(0)
+        .map_err(|e| undecodable(set, e))?
+    else {
         return Err(missing());
-    }
-    let lengths: String = row.try_get(3).map_err(|e| undecodable(set, e))?;
-    let bytes = blob(&row, 4, set)?;
-    let mut ends = Vec::with_capacity(to + 1 - from);
+    };
+    let bytes = blob(&row, 1, set)?;
+    let unreadable = || corrupt(set, "a chunk's length is unreadable");
+    let mut spans = vec![None; chunks.len()];
     let mut at = 0usize;
-    for n in lengths.split(',') {
-        let n: usize = n
-            .parse()
-            .map_err(|_| corrupt(set, "a chunk's filter length is unreadable"))?;
-        at = at.saturating_add(n);
-        ends.push(at);
+    for pair in listed.split(',') {
+        let (chunk, len) = pair.split_once(':').ok_or_else(unreadable)?;
+        let chunk: usize = chunk.parse().map_err(|_| unreadable())?;
+        let len: usize = len.parse().map_err(|_| unreadable())?;
+        let slot = chunks
+            .binary_search(&chunk)
+            .ok()
+            .and_then(|j| spans.get_mut(j))
+            .ok_or_else(missing)?;
+        if slot.is_some() {
+            return Err(missing());
+        }
+        *slot = Some((at, at.saturating_add(len)));
+        at = at.saturating_add(len);
     }
-    if ends.len() != to + 1 - from || at != bytes.len() {
-        return Err(corrupt(set, "a chunk's filter is not as long as listed"));
+    if at != bytes.len() {
+        return Err(corrupt(set, "a chunk is not as long as listed"));
     }
-    Ok(Filters { bytes, ends })
+    let spans = spans
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(missing)?;
+    Ok(Blobs { bytes, spans })
 }
 
-/// Filters of consecutive chunks, end to end.
-struct Filters {
+/// One column of some chunks: the values end to end, and where each lies.
+#[derive(Default)]
+struct Blobs {
     bytes: Vec<u8>,
-    /// Where each filter ends in `bytes`.
-    ends: Vec<usize>,
+    /// Per chunk asked for, in order, its value's range in `bytes`.
+    spans: Vec<(usize, usize)>,
 }
 
-impl Filters {
-    /// The filters in chunk order.
+impl Blobs {
+    /// The values in the order the chunks were asked for.
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(&self.ends).map(|(a, &e)| &self.bytes[a..e])
+        self.spans.iter().map(|&(a, e)| &self.bytes[a..e])
     }
+}
+
+/// Checks chunk `c` of `run` as read (`bytes`: its records): its length,
+/// first key and order, and its digest. Returns the digest.
+fn check_read(set: &str, w: Width, run: &Run, c: usize, bytes: &[u8]) -> Result<Hash, StoreError> {
+    check_chunk(set, w, bytes, &run.firsts[c], chunk_len(run, c))?;
+    // The records are the ones the chunk's digest names (the digests are
+    // committed through the run's digest before a batch builds on them).
+    let digest = chunk_digest(bytes);
+    if run.chunk_digests[c].is_some_and(|d| d != digest) {
+        return Err(corrupt(set, "a chunk is not what its digest says"));
+    }
+    Ok(digest)
 }
 
 /// Fetches chunks `from..=to` of a run, checked, in order.
@@ -392,17 +452,11 @@ async fn fetch_range(
     for (i, r) in rows.iter().enumerate() {
         let c = from + i;
         let bytes = blob(r, 1, set)?;
-        check_chunk(set, w, &bytes, &run.firsts[c], chunk_len(run, c))?;
+        let digest = check_read(set, w, run, c, &bytes)?;
         // A filter that lost a bit would hide a key from look-ups (and count
         // its person again): every full read checks it against the records.
         if check_filter && blob(r, 2, set)? != filter_of(&bytes, w) {
             return Err(corrupt(set, "a chunk's filter does not match its records"));
-        }
-        // The records are the ones the chunk's digest names (the digests are
-        // committed through the run's digest before a batch builds on them).
-        let digest = chunk_digest(&bytes);
-        if run.chunk_digests[c].is_some_and(|d| d != digest) {
-            return Err(corrupt(set, "a chunk is not what its digest says"));
         }
         out.push((c, bytes, digest));
     }
@@ -422,27 +476,30 @@ pub(crate) async fn lookup(
     let wb = w.bytes();
     for run in runs {
         let wanted = wanted_chunks(&run.firsts, keys);
-        // The filters of the wanted chunks, in contiguous spans a page at a
-        // time; then the records of only those chunks a key may be in.
+        // The filters of the wanted chunks, many a query; then the records
+        // of only those chunks a key may be in.
         let mut maybe: Vec<(usize, Vec<usize>)> = Vec::new(); // (chunk, key indexes)
-        for (span_from, span_to, first) in spans(&wanted) {
-            let filters = fetch_filters(conn, set, run, span_from, span_to).await?;
+        for (g, group) in wanted.chunks(LOOKUP_FILTERS).enumerate() {
+            let chunks: Vec<usize> = group.iter().map(|x| x.0).collect();
+            let filters = fetch_blobs(conn, set, run, Blob::Filter, &chunks).await?;
             for (j, f) in filters.iter().enumerate() {
-                let (c, from) = wanted[first + j];
-                let to = wanted.get(first + j + 1).map_or(keys.len(), |x| x.1);
+                let at = g * LOOKUP_FILTERS + j;
+                let (c, from) = wanted[at];
+                let to = wanted.get(at + 1).map_or(keys.len(), |x| x.1);
                 let ks: Vec<usize> = (from..to).filter(|i| may_hold(f, &keys[*i])).collect();
                 if !ks.is_empty() {
                     maybe.push((c, ks));
                 }
             }
         }
-        let needed: Vec<(usize, usize)> = maybe.iter().map(|(c, ks)| (*c, ks[0])).collect();
-        for (span_from, span_to, first) in spans(&needed) {
-            let chunks = fetch_range(conn, set, w, run, span_from, span_to, false).await?;
-            for (j, (_, bytes, _)) in chunks.iter().enumerate() {
+        for group in maybe.chunks(LOOKUP_CHUNKS) {
+            let chunks: Vec<usize> = group.iter().map(|x| x.0).collect();
+            let records = fetch_blobs(conn, set, run, Blob::Records, &chunks).await?;
+            for ((c, ks), bytes) in group.iter().zip(records.iter()) {
+                check_read(set, w, run, *c, bytes)?;
                 let n = bytes.len() / wb;
                 let mut lo = 0;
-                for &i in &maybe[first + j].1 {
+                for &i in ks {
                     let k = &keys[i];
                     // Keys ascend, so each search starts where the last ended.
                     let (mut a, mut b) = (lo, n);
@@ -487,25 +544,6 @@ fn wanted_chunks(firsts: &[Key], keys: &[Key]) -> Vec<(usize, usize)> {
         }
     }
     wanted
-}
-
-/// Runs of consecutive chunk numbers in `wanted` (sorted), at most a page
-/// long: (first chunk, last chunk, index in `wanted` of the first).
-fn spans(wanted: &[(usize, usize)]) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::new();
-    let mut s = 0;
-    while s < wanted.len() {
-        let mut e = s;
-        while e + 1 < wanted.len()
-            && wanted[e + 1].0 == wanted[e].0 + 1
-            && wanted[e + 1].0 - wanted[s].0 < PAGE_CHUNKS as usize
-        {
-            e += 1;
-        }
-        out.push((wanted[s].0, wanted[e].0, s));
-        s = e + 1;
-    }
-    out
 }
 
 /// Reads one run in key order, a page of chunks at a time, hashing it as it goes.
@@ -941,12 +979,13 @@ pub(crate) async fn union_len(
 mod tests {
     use super::*;
 
-    /// Filters read together as one aggregated row are the rows' bytes, in
-    /// chunk order whatever order they were written in, on both backends:
-    /// NUL bytes, bytes that are not UTF-8, an empty filter. A chunk missing
-    /// from the range is refused.
+    /// Filters and records read together as one aggregated row are the
+    /// rows' bytes, in the order asked for whatever order they were written
+    /// in, ranges and lists, on both backends: NUL bytes, bytes that are not
+    /// UTF-8, an empty filter. A chunk missing from a range or list is
+    /// refused.
     #[test]
-    fn filters_read_together_are_each_rows_bytes() {
+    fn chunks_read_together_are_each_rows_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let mut locations = vec![dir.path().join("f.db").display().to_string()];
         locations.extend(crate::testing::fresh_postgres_database());
@@ -980,20 +1019,28 @@ mod tests {
                     firsts: (0..filters.len()).map(|c| [c as u8; 16]).collect(),
                     chunk_digests: vec![None; filters.len()],
                 };
-                for (from, to) in [(0, 4), (1, 3), (2, 2), (4, 4)] {
-                    let got = fetch_filters(&mut conn, "t", &run, from, to).await?;
-                    let got: Vec<&[u8]> = got.iter().collect();
-                    let want: Vec<&[u8]> = filters[from..=to].iter().map(|f| &f[..]).collect();
-                    assert_eq!(got, want, "{location}: chunks {from}..={to}");
+                let lists: [&[usize]; 6] = [&[0, 1, 2, 3, 4], &[1, 2, 3], &[2], &[4], &[0, 3], &[1, 2, 4]];
+                for chunks in lists {
+                    for column in [Blob::Filter, Blob::Records] {
+                        let got = fetch_blobs(&mut conn, "t", &run, column, chunks).await?;
+                        let got: Vec<&[u8]> = got.iter().collect();
+                        let want: Vec<&[u8]> = match column {
+                            Blob::Filter => chunks.iter().map(|&c| &filters[c][..]).collect(),
+                            Blob::Records => chunks.iter().map(|&c| &run.firsts[c][..]).collect(),
+                        };
+                        assert_eq!(got, want, "{location}: chunks {chunks:?}");
+                    }
                 }
                 sqlx::query("DELETE FROM keyset_chunks WHERE chunk = 2")
                     .execute(&mut *conn)
                     .await?;
-                let gap = fetch_filters(&mut conn, "t", &run, 1, 3).await;
-                assert!(
-                    gap.is_err_and(|e| e.to_string().contains("a chunk is missing")),
-                    "{location}"
-                );
+                for chunks in [&[1usize, 2, 3][..], &[2], &[0, 2, 4]] {
+                    let gap = fetch_blobs(&mut conn, "t", &run, Blob::Filter, chunks).await;
+                    assert!(
+                        gap.is_err_and(|e| e.to_string().contains("a chunk is missing")),
+                        "{location}: {chunks:?}"
+                    );
+                }
                 Ok(())
             })
             .unwrap();
