@@ -197,18 +197,22 @@ mod tests {
         assert!(DistinctSet::default().is_empty());
     }
 
+    /// A xorshift generator of uniform synthetic values from `seed`.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// The radix sort against `sort_unstable` on uniform hashes, on
     /// values sharing bytes (passes skipped), on duplicates, and at the
     /// lengths around the switch to the comparison sort.
     #[test]
     fn radix_sort_agrees_with_sort_unstable() {
-        let mut x = 3u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(3);
         for n in [0, 1, RADIX_MIN - 1, RADIX_MIN, RADIX_MIN + 1, 50_000] {
             for mask in [u64::MAX, 0xFF00_0000_00FF_FF00, 0x3F, 0] {
                 let v: Vec<u64> = (0..n).map(|_| next() & mask).collect();
@@ -227,13 +231,7 @@ mod tests {
     /// overlapping ones, count what a `HashSet` counts.
     #[test]
     fn large_sorted_sets_merge_exactly() {
-        let mut x = 11u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(11);
         for (na, nb) in [
             (300_000, 200_000),
             (70_000, 300_000),
