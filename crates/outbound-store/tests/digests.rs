@@ -88,7 +88,7 @@ fn assert_consents_reported(s: &Store, k: &Keys) {
 #[test]
 fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     let (_d, s, k) = copy_fixture_named("v14");
-    assert_eq!(s.schema_version().unwrap(), 17);
+    assert_eq!(s.schema_version().unwrap(), 18);
     // Schema 17: a chunk's digest comes before its blobs, so reading a set's
     // index does not walk the records' overflow pages; the rows came along.
     let (columns, chunks): (Vec<String>, i64) = crate::store::behind(&s, |pool| async move {

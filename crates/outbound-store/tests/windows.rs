@@ -258,7 +258,7 @@ fn days_edited_behind_the_log_are_refused(s: &Store, k: &Keys) {
 #[test]
 fn people_carried_before_the_days_were_kept_count_on_any_day_of_their_year() {
     let (_d, s, k) = copy_fixture_named("v14");
-    assert_eq!(s.schema_version().unwrap(), 17);
+    assert_eq!(s.schema_version().unwrap(), 18);
     // crm carried 0..3000 in 2025 and 1500..6000 in 2026; hr 2000..2600 in 2025.
     let n = |t: &[&str], from: Date, to: Date| s.delivered_between(t, from, to).unwrap();
     assert_eq!(n(&["crm"], date(2025, 12, 1), date(2026, 1, 5)), 6_000);

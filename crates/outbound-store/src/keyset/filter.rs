@@ -4,21 +4,28 @@
 
 use super::*;
 
-/// Bits of a chunk's filter per record: 16, with [`PROBES`] probes, about
-/// one false positive in 2,000 (2 bytes a person, so a batch of new people
-/// reads each chunk's 8 KiB filter instead of its 64 KiB of records).
-const FILTER_BITS: usize = 16;
-/// Probes per key.
+/// Bits of a chunk's filter per record, with [`PROBES`] probes: 32 since
+/// schema 18, about one false positive in 1.3 million (4 bytes a person, so
+/// a batch of new people reads each chunk's 16 KiB filter instead of its
+/// 64 KiB of records). With 16 bits, one stranger in 2,170 passed a chunk's
+/// filter; at 100M a 1M batch then read and hashed about 2,000 chunks
+/// (120 MB) it did not need, as many bytes as the filters themselves.
+const FILTER_BITS: usize = 32;
+/// Bits per record of the filters written before schema 18, still read,
+/// checked and kept until a merge rewrites their chunks.
+const FILTER_BITS_V17: usize = 16;
+/// Probes per key (the same for both sizes: 11 is the best count for 16 bits
+/// a key, and at 32 bits leaves one false positive in 1.3 million).
 const PROBES: u64 = 11;
 
 /// The probe sequence of a key. Keys are keyed hashes, uniform, so their
 /// own bytes serve as the filter's hashes; not the leading bytes, which the
 /// chunk's place in the sorted run already fixes.
 ///
-/// A full chunk's filter has a power of two of bits (4,096 × 16), and for
-/// it the remainder is taken with a mask: the same bit, without the
-/// division that was a tenth of a batch's look-ups at 100M. Other sizes
-/// (a run's last chunk) divide as before.
+/// A full chunk's filter has a power of two of bits (4,096 × 32, or × 16
+/// before schema 18), and for it the remainder is taken with a mask: the
+/// same bit, without the division that was a tenth of a batch's look-ups at
+/// 100M. Other sizes (a run's last chunk) divide as before.
 fn probes(key: &[u8], bits: u64) -> impl Iterator<Item = u64> {
     let h1 = u64::from_le_bytes(key[8..16].try_into().expect("16-byte key"));
     let h2 = u64::from_le_bytes(key[4..12].try_into().expect("16-byte key")) | 1;
@@ -32,10 +39,31 @@ fn probes(key: &[u8], bits: u64) -> impl Iterator<Item = u64> {
     })
 }
 
-/// The filter of a chunk's records (a Bloom filter of their keys).
+/// The filter of a chunk's records (a Bloom filter of their keys), as a
+/// chunk is written now.
 pub(super) fn filter_of(records: &[u8], w: Width) -> Vec<u8> {
+    filter_with(records, w, FILTER_BITS)
+}
+
+/// Whether `stored` is the filter of a chunk's `records`: written now, or
+/// before schema 18 (16 bits a key). Either answers without a false "no";
+/// any other length or bit is damage.
+pub(super) fn filter_matches(stored: &[u8], records: &[u8], w: Width) -> bool {
     let n = records.len() / w.bytes();
-    let bits = (n * FILTER_BITS).next_multiple_of(64).max(64) as u64;
+    [FILTER_BITS, FILTER_BITS_V17].into_iter().any(|per_key| {
+        stored.len() * 8 == filter_bits(n, per_key) && stored == filter_with(records, w, per_key)
+    })
+}
+
+/// The bits of the filter of `n` records at `per_key` bits each: whole
+/// 64-bit words, at least one.
+fn filter_bits(n: usize, per_key: usize) -> usize {
+    (n * per_key).next_multiple_of(64).max(64)
+}
+
+fn filter_with(records: &[u8], w: Width, per_key: usize) -> Vec<u8> {
+    let n = records.len() / w.bytes();
+    let bits = filter_bits(n, per_key) as u64;
     let mut f = vec![0u8; (bits / 8) as usize];
     for rec in records.chunks_exact(w.bytes()) {
         for b in probes(&rec[..16], bits) {
@@ -63,7 +91,8 @@ mod tests {
     }
 
     /// Every key of a chunk passes its filter (a miss would count a person
-    /// twice), and strangers pass about once in 2,000 (the design's rate).
+    /// twice), at both sizes, and strangers pass at about the design's rate:
+    /// once in 2,170 at 16 bits a key, once in 1.3 million at 32.
     #[test]
     fn filters_never_miss_and_rarely_admit_strangers() {
         for (w, n) in [
@@ -78,19 +107,69 @@ mod tests {
             for k in &keys {
                 Rec { key: *k, value: 9 }.write(w, &mut records);
             }
-            let f = filter_of(&records, w);
-            assert!(
-                keys.iter().all(|k| may_hold(&f, k)),
-                "a member missed (width {w:?}, {n} keys)"
-            );
-            if n == CHUNK {
-                let strangers = 200_000u64;
-                let admitted = (1_000_000..1_000_000 + strangers)
-                    .filter(|i| may_hold(&f, &key(*i)))
-                    .count();
+            for (per_key, most) in [(FILTER_BITS_V17, 140), (FILTER_BITS, 2)] {
+                let f = filter_with(&records, w, per_key);
+                assert_eq!(f.len() * 8, filter_bits(n, per_key));
                 assert!(
-                    admitted < 400,
-                    "{admitted} of {strangers} strangers admitted"
+                    keys.iter().all(|k| may_hold(&f, k)),
+                    "a member missed (width {w:?}, {n} keys, {per_key} bits a key)"
+                );
+                if n == CHUNK {
+                    let strangers = 200_000u64;
+                    let admitted = (1_000_000..1_000_000 + strangers)
+                        .filter(|i| may_hold(&f, &key(*i)))
+                        .count();
+                    assert!(
+                        admitted <= most,
+                        "{admitted} of {strangers} strangers admitted at {per_key} bits a key"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A chunk's filter is accepted as written now (32 bits a key) or before
+    /// schema 18 (16 bits), for full and partial chunks; a filter of another
+    /// size, of other records, or with one bit flipped is not.
+    #[test]
+    fn filters_match_at_either_size_and_nothing_else() {
+        let w = Width::KEY_U32;
+        for n in [1usize, 2, 3, 4, 5, 17, 100, CHUNK - 1, CHUNK] {
+            let mut keys: Vec<Key> = (0..n as u64).map(key).collect();
+            keys.sort();
+            let mut records = Vec::new();
+            for k in &keys {
+                Rec { key: *k, value: 1 }.write(w, &mut records);
+            }
+            assert_eq!(
+                filter_of(&records, w),
+                filter_with(&records, w, FILTER_BITS)
+            );
+            for per_key in [FILTER_BITS, FILTER_BITS_V17] {
+                let f = filter_with(&records, w, per_key);
+                assert!(filter_matches(&f, &records, w), "{n} keys, {per_key} bits");
+                for bit in [0, f.len() * 4 + 3, f.len() * 8 - 1] {
+                    let mut g = f.clone();
+                    g[bit / 8] ^= 1 << (bit % 8);
+                    assert!(
+                        !filter_matches(&g, &records, w),
+                        "{n} keys, {per_key} bits, bit {bit}"
+                    );
+                }
+            }
+            for per_key in [8, 24, 64] {
+                let f = filter_with(&records, w, per_key);
+                let sizes = [FILTER_BITS, FILTER_BITS_V17].map(|p| filter_bits(n, p));
+                if !sizes.contains(&(f.len() * 8)) {
+                    assert!(!filter_matches(&f, &records, w), "{n} keys, {per_key} bits");
+                }
+            }
+            assert!(!filter_matches(&[], &records, w));
+            let other = filter_with(&records[w.bytes()..], w, FILTER_BITS);
+            if n > 1 && other.len() == filter_of(&records, w).len() {
+                assert!(
+                    !filter_matches(&other, &records, w),
+                    "{n} keys: another chunk's filter"
                 );
             }
         }
@@ -118,5 +197,109 @@ mod tests {
     #[test]
     fn an_empty_filter_admits_everything() {
         assert!(may_hold(&[], &key(1)));
+    }
+
+    /// A store written before schema 18 (every filter at 16 bits a key)
+    /// opens at 18 and counts its people once: the old filters still find
+    /// them. New chunks get 32-bit filters, a merge checks the old ones and
+    /// rewrites them at 32, and verify finds nothing wrong. Both backends.
+    #[test]
+    fn a_store_of_sixteen_bit_filters_migrates() {
+        use sqlx::Row;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = crate::Keys::create(&dir.path().join("keys")).unwrap();
+        let mut locations = vec![dir.path().join("m.db").display().to_string()];
+        locations.extend(crate::testing::fresh_postgres_database());
+        let width = |set: &str| {
+            if set.starts_with("[\"deliveries\"") {
+                Width::KEY_U32
+            } else {
+                assert!(
+                    set.starts_with("[\"subjects\"") || set.starts_with("[\"sensitive\""),
+                    "{set}"
+                );
+                Width::KEY
+            }
+        };
+        // (chunks at 16 bits a key, chunks at 32) over every set.
+        let sizes = |s: &crate::Store| {
+            s.run("test", async {
+                let mut conn = s.pool.acquire().await?;
+                let rows = sqlx::query("SELECT set_name, filter, records FROM keyset_chunks")
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let mut n = (0, 0);
+                for r in rows {
+                    let set: String = r.try_get(0)?;
+                    let (f, recs): (Vec<u8>, Vec<u8>) = (r.try_get(1)?, r.try_get(2)?);
+                    let keys = recs.len() / width(&set).bytes();
+                    if f.len() * 8 == filter_bits(keys, FILTER_BITS) {
+                        n.1 += 1;
+                    } else {
+                        assert_eq!(f.len() * 8, filter_bits(keys, FILTER_BITS_V17), "{set}");
+                        n.0 += 1;
+                    }
+                }
+                Ok(n)
+            })
+            .unwrap()
+        };
+        for location in locations {
+            let s = crate::Store::open(&location).unwrap();
+            let rec = crate::testing::bench_record(10_000);
+            crate::testing::bench_batch(
+                &s,
+                &keys,
+                &rec,
+                &crate::testing::bench_people(&keys, 0, 10_000),
+            );
+            // As a binary of schema 17 left it.
+            s.run("test", async {
+                let mut conn = s.pool.acquire().await?;
+                let rows = sqlx::query("SELECT set_name, run, chunk, records FROM keyset_chunks")
+                    .fetch_all(&mut *conn)
+                    .await?;
+                for r in rows {
+                    let set: String = r.try_get(0)?;
+                    let records: Vec<u8> = r.try_get(3)?;
+                    sqlx::query("UPDATE keyset_chunks SET filter = $1 WHERE set_name = $2 AND run = $3 AND chunk = $4")
+                        .bind(filter_with(&records, width(&set), FILTER_BITS_V17))
+                        .bind(set)
+                        .bind(r.try_get::<i64, _>(1)?)
+                        .bind(r.try_get::<i64, _>(2)?)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                sqlx::query("UPDATE meta SET value = '17' WHERE key = 'schema_version'")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+            .unwrap();
+            let old = sizes(&s);
+            assert!(old.0 >= 6 && old.1 == 0, "{location}: {old:?}");
+            drop(s);
+            let s = crate::Store::open(&location).unwrap();
+            assert_eq!(s.schema_version().unwrap(), 18);
+            // Half of them again, and 10,000 new: a key the old filters
+            // missed would count twice.
+            let people = crate::testing::bench_people(&keys, 5_000, 15_000);
+            let (_, counts) = crate::testing::bench_batch(&s, &keys, &rec, &people);
+            assert_eq!(counts.new.individuals, 10_000, "{location}");
+            let mixed = sizes(&s);
+            assert!(mixed.0 == old.0 && mixed.1 >= 6, "{location}: {mixed:?}");
+            s.merge_runs(&keys).unwrap();
+            let merged = sizes(&s);
+            assert!(merged.0 == 0 && merged.1 > 0, "{location}: {merged:?}");
+            let report = s.audit_verify(&keys).unwrap();
+            assert!(
+                report.problems.is_empty(),
+                "{location}: {:?}",
+                report.problems
+            );
+            let people = crate::testing::bench_people(&keys, 0, 20_001);
+            let (_, counts) = crate::testing::bench_batch(&s, &keys, &rec, &people);
+            assert_eq!(counts.new.individuals, 1, "{location}");
+        }
     }
 }

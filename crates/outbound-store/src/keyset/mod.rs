@@ -8,10 +8,10 @@
 //! each a sorted array of fixed-width records (a 16-byte key, and for
 //! deliveries the 4-byte batch that first carried it) cut into chunks of
 //! [`CHUNK`] records, stored as blobs next to their first key and a Bloom
-//! filter of their keys (2 bytes a key). A batch, sorted once, is looked up
-//! run by run: the filters of the chunks its keys fall in, then the records of
-//! only the chunks a key may be in — so a batch of new people reads an eighth
-//! of the set, and a batch of people already counted reads their chunks — and
+//! filter of their keys (4 bytes a key; 2 before schema 18). A batch, sorted
+//! once, is looked up run by run: the filters of the chunks its keys fall in,
+//! then the records of only the chunks a key may be in — so a batch of new
+//! people reads a quarter of the set, and a batch of people already counted reads their chunks — and
 //! the keys that were new become one new run. Runs of equal
 //! size are merged (a binary counter: a record is rewritten about
 //! log2(set / batch) times, and a set has about as many runs), after the
@@ -48,7 +48,7 @@ mod merge;
 mod record;
 
 pub(crate) use digest::*;
-use filter::{filter_of, may_hold};
+use filter::{filter_matches, filter_of, may_hold};
 pub(crate) use lookup::lookup;
 use merge::{MAX_RUNS, run_sizes};
 pub(crate) use merge::{
@@ -336,7 +336,7 @@ async fn fetch_range(
         let digest = check_read(set, w, run, c, &bytes)?;
         // A filter that lost a bit would hide a key from look-ups (and count
         // its person again): every full read checks it against the records.
-        if check_filter && blob(r, 2, set)? != filter_of(&bytes, w) {
+        if check_filter && !filter_matches(&blob(r, 2, set)?, &bytes, w) {
             return Err(corrupt(set, "a chunk's filter does not match its records"));
         }
         out.push((c, bytes, digest));
