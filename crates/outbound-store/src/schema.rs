@@ -173,10 +173,13 @@ pub fn migrations(backend: Backend) -> Vec<String> {
             .to_string(),
         Backend::Postgres => String::new(),
     };
-    // v18: no table, a promise: new key set chunks' filters have 32 bits a
-    // key (`keyset/filter.rs`), and 16-bit ones stay valid until a merge
-    // rewrites their chunks. A binary before it would take the new filters
-    // for damage.
+    // v18: each key set run's row keeps its index (every chunk's first key
+    // and digest, `keyset/`), read in one row instead of a row a chunk; runs
+    // listed before it have none and are read as before. And a promise: new
+    // chunks' filters have 32 bits a key (`keyset/filter.rs`), 16-bit ones
+    // staying valid until a merge rewrites their chunks; a binary before it
+    // would take the new filters for damage.
+    let v18 = format!("ALTER TABLE keyset_runs ADD COLUMN chunk_index {blob}");
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
@@ -202,6 +205,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         v15,
         String::new(),
         v17,
-        String::new(),
+        v18,
     ]
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
 
-use crate::store::{ok, record};
+use crate::store::{behind, ok, record};
 
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
@@ -18,6 +18,7 @@ macro_rules! both {
 both!(
     counts_equal_the_model_through_merges_years_and_groups,
     membership_is_exact_per_transfer_and_year,
+    a_runs_kept_index_is_checked_like_its_chunks,
 );
 
 /// A small deterministic generator (xorshift), so a failure replays; the
@@ -348,4 +349,75 @@ mod concurrent_at_scale {
     fn postgres_four_gates() {
         run(true, 4)
     }
+}
+
+/// The subjects run's kept index (schema 18: every chunk's first key and
+/// digest in the run's row), read as raw bytes or written back, behind the
+/// store's back.
+fn subjects_index(s: &Store, set: Option<Option<Vec<u8>>>) -> Option<Vec<u8>> {
+    behind(s, |pool| async move {
+        use sqlx::Row;
+        let which = "set_name LIKE '[\"subjects\"%'";
+        if let Some(v) = set {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE keyset_runs SET chunk_index = $1 WHERE {which}"
+            )))
+            .bind(v)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT chunk_index FROM keyset_runs WHERE {which}"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .get::<Option<Vec<u8>>, _>(0)
+    })
+}
+
+/// A run's kept index is committed like its chunks' rows: a digest edited
+/// in it, or an index of the wrong length, refuses the next batch and is
+/// named by `audit verify`; a first key moved in it is named by verify (a
+/// look-up it misleads can only count someone again, never miss a count:
+/// a key is found only in records that match their digest). An index
+/// removed is read from the chunks' rows again, exactly.
+fn a_runs_kept_index_is_checked_like_its_chunks(s: &Store, k: &Keys) {
+    let people: Vec<(u64, bool)> = (0..10_000).map(|p| (p, false)).collect();
+    let r = rec(&["e"], "t");
+    s.record_batch(k, &r, 2026, &batch(k, &people), false, ok)
+        .unwrap();
+    let kept = subjects_index(s, None).expect("a new run keeps its index");
+    assert_eq!(kept.len(), 3 * 48, "three chunks of 10,000 keys");
+    let again = |s: &Store| s.record_batch(k, &r, 2026, &batch(k, &people[..5_000]), true, ok);
+    let clean = |s: &Store| s.audit_verify(k).unwrap().problems;
+    assert!(clean(s).is_empty());
+    let mut digest = kept.clone();
+    digest[48 + 20] ^= 1;
+    let mut first = kept.clone();
+    first[48 + 15] ^= 1;
+    for (what, edited) in [
+        ("a digest", Some(digest)),
+        ("its length", Some(kept[..96].to_vec())),
+        ("a first key", Some(first)),
+    ] {
+        subjects_index(s, Some(edited));
+        if what != "a first key" {
+            let e = again(s).unwrap_err();
+            assert!(
+                matches!(e, outbound_store::StoreError::Tampered { .. }),
+                "{what}: {e}"
+            );
+        }
+        assert!(!clean(s).is_empty(), "{what} edited: verify found nothing");
+        subjects_index(s, Some(Some(kept.clone())));
+        assert!(clean(s).is_empty(), "{what} put back");
+    }
+    subjects_index(s, Some(None));
+    match again(s).unwrap() {
+        Recorded::DryRun { counts } => assert_eq!(counts.new.individuals, 0),
+        other => panic!("{other:?}"),
+    }
+    assert!(clean(s).is_empty());
 }

@@ -345,12 +345,26 @@ pub(crate) fn cases() -> Vec<Case> {
             |_| r#"DELETE FROM keyset_chunks WHERE set_name LIKE '["deliveries"%'"#.into(),
             false,
         ),
+        // A chunk past a run's end changes no count, and a batch reads the
+        // run's kept index, not its rows: `audit verify` finds it.
         c(
             "keyset_chunks: insert a chunk",
             |s| {
                 format!(
                     r#"INSERT INTO keyset_chunks (set_name, run, chunk, first_key, filter, records) SELECT set_name, run, chunks, {0}, {0}, {0} FROM keyset_runs WHERE set_name LIKE '["subjects"%'"#,
                     blob(s, &[0xff; 16])
+                )
+            },
+            false,
+        ),
+        // The kept index (schema 18): a digest in it edited changes the
+        // run's digest, which the part commits to.
+        c(
+            "keyset_runs: a kept index's digest edited",
+            |s| {
+                format!(
+                    r#"UPDATE keyset_runs SET chunk_index = substr(chunk_index, 1, 16) || {} || substr(chunk_index, 49) WHERE set_name LIKE '["subjects"%'"#,
+                    blob(s, &[7; 32])
                 )
             },
             true,
@@ -388,9 +402,11 @@ pub(crate) fn cases() -> Vec<Case> {
             },
             false,
         ),
-        // A chunk's digest: the gate checks the runs' digests (made of their
-        // chunks') against the part's digest before it counts; every chunk
-        // read is checked against its digest; `audit verify` rehashes all.
+        // A chunk's digest in its row: a batch reads the digests a run's kept
+        // index holds (schema 18; checked against the part's digest before
+        // it counts, and every chunk read against them), so the row's copy
+        // decides nothing a batch does; every whole read, `audit verify`
+        // among them, requires the rows to match the kept index.
         c(
             "keyset_chunks: a chunk's digest edited",
             |s| {
@@ -399,7 +415,7 @@ pub(crate) fn cases() -> Vec<Case> {
                     blob(s, &[7; 32])
                 )
             },
-            true,
+            false,
         ),
         c(
             "keyset_chunks: a chunk's digest removed",
@@ -407,7 +423,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 r#"UPDATE keyset_chunks SET digest = NULL WHERE set_name LIKE '["subjects"%'"#
                     .into()
             },
-            true,
+            false,
         ),
         // ledger_lthash: the digests' states; a writer checks the state
         // against the committed digest before it builds on it.

@@ -199,10 +199,12 @@ mod tests {
         assert!(may_hold(&[], &key(1)));
     }
 
-    /// A store written before schema 18 (every filter at 16 bits a key)
-    /// opens at 18 and counts its people once: the old filters still find
-    /// them. New chunks get 32-bit filters, a merge checks the old ones and
-    /// rewrites them at 32, and verify finds nothing wrong. Both backends.
+    /// A store written before schema 18 (every filter at 16 bits a key, no
+    /// run keeping its index) opens at 18 and counts its people once: the
+    /// old filters still find them, the old runs' indexes are read from
+    /// their chunks. New chunks get 32-bit filters and new runs their index,
+    /// a merge checks the old filters and rewrites them at 32, and verify
+    /// finds nothing wrong. Both backends.
     #[test]
     fn a_store_of_sixteen_bit_filters_migrates() {
         use sqlx::Row;
@@ -270,14 +272,31 @@ mod tests {
                         .execute(&mut *conn)
                         .await?;
                 }
-                sqlx::query("UPDATE meta SET value = '17' WHERE key = 'schema_version'")
-                    .execute(&mut *conn)
-                    .await?;
+                for sql in [
+                    "ALTER TABLE keyset_runs DROP COLUMN chunk_index",
+                    "UPDATE meta SET value = '17' WHERE key = 'schema_version'",
+                ] {
+                    sqlx::query(sql).execute(&mut *conn).await?;
+                }
                 Ok(())
             })
             .unwrap();
             let old = sizes(&s);
             assert!(old.0 >= 6 && old.1 == 0, "{location}: {old:?}");
+            // (runs without their index, runs with)
+            let indexed = |s: &crate::Store| {
+                s.run("test", async {
+                    let mut conn = s.pool.acquire().await?;
+                    let r = sqlx::query(
+                        "SELECT CAST(SUM(CASE WHEN chunk_index IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
+                         CAST(SUM(CASE WHEN chunk_index IS NULL THEN 0 ELSE 1 END) AS BIGINT) FROM keyset_runs",
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))
+                })
+                .unwrap()
+            };
             drop(s);
             let s = crate::Store::open(&location).unwrap();
             assert_eq!(s.schema_version().unwrap(), 18);
@@ -288,9 +307,12 @@ mod tests {
             assert_eq!(counts.new.individuals, 10_000, "{location}");
             let mixed = sizes(&s);
             assert!(mixed.0 == old.0 && mixed.1 >= 6, "{location}: {mixed:?}");
+            let runs = indexed(&s);
+            assert!(runs.0 >= 3 && runs.1 >= 3, "{location}: {runs:?}");
             s.merge_runs(&keys).unwrap();
             let merged = sizes(&s);
             assert!(merged.0 == 0 && merged.1 > 0, "{location}: {merged:?}");
+            assert_eq!(indexed(&s).0, 0, "{location}");
             let report = s.audit_verify(&keys).unwrap();
             assert!(
                 report.problems.is_empty(),
