@@ -11,11 +11,13 @@
 //! filter of their keys (4 bytes a key; 2 before schema 18). A batch, sorted
 //! once, is looked up run by run: the filters of the chunks its keys fall in,
 //! then the records of only the chunks a key may be in — so a batch of new
-//! people reads a quarter of the set, and a batch of people already counted reads their chunks — and
-//! the keys that were new become one new run. Runs of equal
-//! size are merged (a binary counter: a record is rewritten about
-//! log2(set / batch) times, and a set has about as many runs), after the
-//! batch in transactions of their own (`merge.rs`, `crate::merges`).
+//! people reads a quarter of the set, and a batch of people already counted
+//! reads their chunks — and the keys that were new become one new run. Each
+//! run's row keeps its index (every chunk's first key and digest), so a batch
+//! reads a run's index as one row. Runs of equal size are merged (a binary
+//! counter: a record is rewritten about log2(set / batch) times, and a set
+//! has about as many runs), after the batch in transactions of their own
+//! (`merge.rs`, `crate::merges`).
 //!
 //! Everything lives in the store's own tables and is written in the batch's
 //! (or the merge's) transaction: a crash leaves the runs before it, two writers serialise on
