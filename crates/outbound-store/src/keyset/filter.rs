@@ -309,6 +309,43 @@ mod tests {
             assert!(mixed.0 == old.0 && mixed.1 >= 6, "{location}: {mixed:?}");
             let runs = indexed(&s);
             assert!(runs.0 >= 3 && runs.1 >= 3, "{location}: {runs:?}");
+            // An old run's index is its chunks' rows, read once by a whole
+            // read: a digest edited there is still named by verify.
+            let report = s.audit_verify(&keys).unwrap();
+            assert!(
+                report.problems.is_empty(),
+                "{location}: {:?}",
+                report.problems
+            );
+            let edit_old_digest = |s: &crate::Store, to: Option<Vec<u8>>| {
+                s.run("test", async {
+                    let mut conn = s.pool.acquire().await?;
+                    let r = sqlx::query(
+                        "SELECT c.set_name, c.run, c.digest FROM keyset_chunks c JOIN keyset_runs r \
+                         ON r.set_name = c.set_name AND r.run = c.run \
+                         WHERE r.chunk_index IS NULL AND c.chunk = 0 ORDER BY c.set_name, c.run LIMIT 1",
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    let (set, run, was): (String, i64, Vec<u8>) =
+                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                    sqlx::query("UPDATE keyset_chunks SET digest = $1 WHERE set_name = $2 AND run = $3 AND chunk = 0")
+                        .bind(to.unwrap_or_else(|| vec![0u8; 32]))
+                        .bind(set)
+                        .bind(run)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(was)
+                })
+                .unwrap()
+            };
+            let was = edit_old_digest(&s, None);
+            let report = s.audit_verify(&keys).unwrap();
+            assert!(
+                !report.problems.is_empty(),
+                "{location}: an edited digest went unseen"
+            );
+            edit_old_digest(&s, Some(was));
             s.merge_runs(&keys).unwrap();
             let merged = sizes(&s);
             assert!(merged.0 == 0 && merged.1 > 0, "{location}: {merged:?}");

@@ -425,6 +425,7 @@ mod tests {
                     records: filters.len() as i64,
                     firsts: (0..filters.len()).map(|c| [c as u8; 16]).collect(),
                     chunk_digests: vec![None; filters.len()],
+                    kept: false,
                 };
                 let lists: [&[usize]; 6] = [&[0, 1, 2, 3, 4], &[1, 2, 3], &[2], &[4], &[0, 3], &[1, 2, 4]];
                 for chunks in lists {

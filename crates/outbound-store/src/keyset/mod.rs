@@ -103,6 +103,10 @@ pub(crate) struct Run {
     /// Each chunk's digest as stored (`None`: written before schema 15,
     /// until the ledger's digests move).
     pub(crate) chunk_digests: Vec<Option<Hash>>,
+    /// Whether the index was read from the run's row (schema 18) rather
+    /// than from its chunks' rows: only a kept index needs comparing with
+    /// the rows on a whole read.
+    pub(crate) kept: bool,
 }
 
 impl Run {
@@ -183,6 +187,7 @@ fn parse_index(
         records,
         firsts,
         chunk_digests,
+        kept: true,
     })
 }
 
@@ -231,6 +236,7 @@ pub(crate) async fn read_index(
         records,
         firsts,
         chunk_digests,
+        kept: false,
     })
 }
 
@@ -498,13 +504,14 @@ impl SetCursor {
     /// count streamed from the sets) also reads each run's index from its
     /// chunks' rows and requires the kept one to match it, so a row edited,
     /// added or removed behind the log is found even where no look-up reads it.
+    /// A run without a kept index was read from those rows already.
     pub(crate) async fn open(
         conn: &mut AnyConnection,
         set: &str,
         w: Width,
     ) -> Result<Self, StoreError> {
         let runs = runs(conn, set).await?;
-        for run in &runs {
+        for run in runs.iter().filter(|r| r.kept) {
             let rows = read_index(conn, set, run.id, run.records, run.firsts.len() as i64).await?;
             if rows.firsts != run.firsts || rows.chunk_digests != run.chunk_digests {
                 return Err(corrupt(set, "a run's kept index does not match its chunks"));
