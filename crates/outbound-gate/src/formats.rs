@@ -304,6 +304,8 @@ fn csv_policy(
 ) -> Result<(), GateError> {
     let name = shape.name;
     p.clear();
+    // Validated once for the batch; fields are slices of it.
+    let whole = csv_batch.text();
     for r in 0..csv_batch.len() {
         let line = csv_batch.line(r);
         let got = csv_batch.width(r);
@@ -321,8 +323,8 @@ fn csv_policy(
         // The record's output, field by field, as it is decided.
         let from = p.out.len();
         let mut fields = 0usize;
-        for (i, v) in csv_batch.fields(r).enumerate() {
-            let v = std::str::from_utf8(v).map_err(|_| GateError::Input {
+        for (i, v) in csv_batch.text_fields(r, whole).enumerate() {
+            let v = v.ok_or_else(|| GateError::Input {
                 file: name.into(),
                 line,
                 message: "invalid UTF-8".into(),

@@ -334,6 +334,32 @@ fn ragged_csv_is_an_error_naming_the_line() {
     assert_eq!(e.store.batch_count().unwrap(), 0);
 }
 
+/// A field that is not UTF-8 alone is refused even where the batch is
+/// (the gate checks a batch once and its fields' ends): here a character
+/// whose halves are two quoted fields, and a stray byte.
+#[test]
+fn a_field_not_utf8_alone_is_an_error_naming_the_line() {
+    let e = env(threshold_map(0));
+    for (name, third) in [
+        ("halves.csv", &b"\"a\"\"\xE4\",\xB8\xAD\n"[..]),
+        ("stray.csv", &b"C2,138\xFF12345678\n"[..]),
+    ] {
+        let input = e.dir.path().join(name);
+        let mut text = b"customer_id,mobile\nC1,13812345678\n".to_vec();
+        text.extend_from_slice(third);
+        std::fs::write(&input, text).unwrap();
+        let err = e
+            .try_gate("t", &input, "o.csv", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("{name}:3")) && err.contains("invalid UTF-8"),
+            "{err}"
+        );
+    }
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+}
+
 /// The same gate on PostgreSQL, the shared-deployment backend (skipped locally without
 /// `OUTBOUND_TEST_POSTGRES`; required under CI).
 #[test]

@@ -193,6 +193,24 @@ impl CsvBatch {
     pub fn fields(&self, i: usize) -> impl Iterator<Item = &[u8]> {
         self.0.record(i).1
     }
+
+    /// The whole batch as text when it is valid UTF-8 as a whole (checked
+    /// once, at the speed of SIMD), for [`Self::text_fields`].
+    pub fn text(&self) -> Option<&str> {
+        self.0.text()
+    }
+
+    /// The fields of record `i`, unquoted, as text: `None` for a field that
+    /// is not valid UTF-8 alone. Pass [`Self::text`] of this batch as
+    /// `whole`: each field is then a slice of it (a check of its two ends),
+    /// not validated again; with `None` each field is validated.
+    pub fn text_fields<'a>(
+        &'a self,
+        i: usize,
+        whole: Option<&'a str>,
+    ) -> impl Iterator<Item = Option<&'a str>> {
+        self.0.record_text(i, whole)
+    }
 }
 
 /// Lines in bounded batches, as the scanner reads JSON lines: lines longer
@@ -278,6 +296,60 @@ mod tests {
             }
         }
         (input, out)
+    }
+
+    /// A field is text through the batch's one check exactly when it is
+    /// valid UTF-8 alone: on csv-core's records (fields end to end, so two
+    /// halves of a character can make a valid batch) and on the fast path's
+    /// lines, with characters whole, cut by a delimiter or quote, or broken,
+    /// at every batch size.
+    #[test]
+    fn text_fields_agree_with_each_field_checked_alone() {
+        let lines: [&[u8]; 8] = [
+            b"id,name,note\n",
+            "C1,张伟,北京\n".as_bytes(),
+            b"\"a\"\"\xE4\",\xB8\xAD,x\n",
+            b"\xE4,\xB8\xAD,y\n",
+            "\"李, 娜\",\"\"\"上\"\"\",海\n".as_bytes(),
+            b"C2,\xFFab,z\n",
+            "C3,\"a\nb\",é\n".as_bytes(),
+            b"C4,\xC3,\xA9\n",
+        ];
+        let mut input = Vec::new();
+        for _ in 0..3 {
+            for l in lines {
+                input.extend_from_slice(l);
+            }
+        }
+        for max_records in [1, 2, 3, 5, 100] {
+            let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(input.clone()));
+            let mut recs = CsvRecords::new(reader, b',');
+            let mut b = CsvBatch::default();
+            // Fields invalid alone in a batch valid as a whole.
+            let (mut valid, mut invalid, mut halves) = (0, 0, 0);
+            loop {
+                recs.read_batch(&mut b, max_records, 1 << 20).unwrap();
+                if b.is_empty() {
+                    break;
+                }
+                let whole = b.text();
+                for i in 0..b.len() {
+                    let alone: Vec<Option<&str>> =
+                        b.fields(i).map(|f| std::str::from_utf8(f).ok()).collect();
+                    assert_eq!(b.text_fields(i, whole).collect::<Vec<_>>(), alone);
+                    assert_eq!(b.text_fields(i, None).collect::<Vec<_>>(), alone);
+                    if whole.is_some() {
+                        halves += alone.iter().filter(|f| f.is_none()).count();
+                    }
+                    valid += alone.iter().filter(|f| f.is_some()).count();
+                    invalid += alone.iter().filter(|f| f.is_none()).count();
+                }
+            }
+            assert!(valid > 40 && invalid >= 18, "{valid} {invalid}");
+            if max_records == 1 {
+                assert_eq!(halves, 6, "a character in two fields, three times");
+            }
+        }
     }
 
     #[test]

@@ -98,6 +98,31 @@ impl FlatBatch {
             .any(|&(a, e)| a < e && self.data[a as usize] & 0xC0 == 0x80)
     }
 
+    /// The whole batch as text, when it is valid UTF-8 as a whole.
+    pub(crate) fn text(&self) -> Option<&str> {
+        simdutf8::basic::from_utf8(&self.data).ok()
+    }
+
+    /// The fields of record `r` as text, `None` for a field that is not
+    /// valid UTF-8 alone. `whole` is [`Self::text`] of this batch: a field
+    /// is then a slice of it, valid exactly when it starts and ends on a
+    /// character's boundary, so no field is checked twice.
+    pub(crate) fn record_text<'a>(
+        &'a self,
+        r: usize,
+        whole: Option<&'a str>,
+    ) -> impl Iterator<Item = Option<&'a str>> {
+        let (_, first, _) = self.recs[r];
+        let last = self.recs.get(r + 1).map_or(self.spans.len(), |x| x.1);
+        self.spans[first..last].iter().map(move |&(a, e)| {
+            let (a, e) = (a as usize, e as usize);
+            match whole {
+                Some(w) => w.get(a..e),
+                None => std::str::from_utf8(&self.data[a..e]).ok(),
+            }
+        })
+    }
+
     /// (line, iterator over fields)
     pub(crate) fn record(&self, r: usize) -> (u64, impl Iterator<Item = &[u8]> + Clone) {
         let (_, first, line) = self.recs[r];
