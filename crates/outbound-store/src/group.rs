@@ -17,7 +17,8 @@
 //! gets an error. A group holds only entries to be signed by the same key.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::Thread;
 
 use crate::StoreError;
 use crate::audit::Ready;
@@ -29,10 +30,15 @@ use crate::store::Store;
 type Outcome = Result<(u64, SignedTreeHead), StoreError>;
 
 /// The appends waiting for a commit, and the outcomes not yet collected.
+///
+/// Each waiting caller sleeps on its own (`thread::park`) and is woken
+/// alone: when its outcome is ready, or when it is to lead the next group.
+/// One condition variable woken for all made every commit wake every
+/// waiter, most of them only to sleep again: with 128 blocking writers
+/// on two cores, three quarters of the time went to context switches.
 #[derive(Default)]
 pub(crate) struct Queue {
     state: Mutex<State>,
-    wake: Condvar,
 }
 
 #[derive(Default)]
@@ -45,8 +51,10 @@ struct State {
     abandoned: Vec<u64>,
     /// The size of the last group committed.
     last_group: usize,
-    /// Whether a leader is waiting for more entries before it commits.
-    lingering: bool,
+    /// The leader waiting for more entries before it commits, if any.
+    lingering: Option<Thread>,
+    /// The callers asleep in [`Queue::wait`], by ticket.
+    asleep: HashMap<u64, Thread>,
 }
 
 /// How long a leader waits for entries to arrive, at most, when fewer are
@@ -83,8 +91,8 @@ impl Queue {
         let id = st.next;
         st.next += 1;
         st.pending.push(Request { id, key, entry });
-        if st.lingering {
-            self.wake.notify_all();
+        if let Some(leader) = &st.lingering {
+            leader.unpark();
         }
         id
     }
@@ -95,6 +103,8 @@ impl Queue {
         let key = keys.verifying().to_bytes();
         let mut st = self.lock();
         loop {
+            // Woken (or not: a park may end early), this caller is awake.
+            st.asleep.remove(&id);
             if let Some(outcome) = st.done.remove(&id) {
                 return outcome;
             }
@@ -109,14 +119,12 @@ impl Queue {
                     if mine >= st.last_group || now >= deadline {
                         break;
                     }
-                    st.lingering = true;
-                    st = self
-                        .wake
-                        .wait_timeout(st, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
+                    st.lingering = Some(std::thread::current());
+                    drop(st);
+                    std::thread::park_timeout(deadline - now);
+                    st = self.lock();
                 }
-                st.lingering = false;
+                st.lingering = None;
                 let (group, others): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending)
                     .into_iter()
                     .partition(|r| r.key == key);
@@ -129,10 +137,16 @@ impl Queue {
                 };
                 let result = store.commit_ready(keys, group.into_iter().map(|r| r.entry).collect());
                 st = self.lock();
-                leading.finish(&mut st, id, result);
+                let wake = leading.finish(&mut st, id, result);
+                drop(st);
+                wake.iter().for_each(Thread::unpark);
+                st = self.lock();
                 continue;
             }
-            st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+            st.asleep.insert(id, std::thread::current());
+            drop(st);
+            std::thread::park();
+            st = self.lock();
         }
     }
 
@@ -147,6 +161,31 @@ impl Queue {
     }
 }
 
+impl State {
+    /// Ends a commit: whom to wake, once the lock is released. Every
+    /// sleeping caller whose outcome is ready, and the caller of the oldest
+    /// pending entry, if asleep, to lead the next group (a caller arriving
+    /// meanwhile may lead it first; the one woken then sleeps again).
+    fn settle(&mut self) -> Vec<Thread> {
+        self.committing = false;
+        for id in std::mem::take(&mut self.abandoned) {
+            self.done.remove(&id);
+        }
+        let mut wake: Vec<Thread> = Vec::new();
+        for id in self.done.keys() {
+            wake.extend(self.asleep.remove(id));
+        }
+        if let Some(next) = self
+            .pending
+            .iter()
+            .find(|r| self.asleep.contains_key(&r.id))
+        {
+            wake.extend(self.asleep.remove(&next.id));
+        }
+        wake
+    }
+}
+
 /// The group a leader is committing. Dropped without [`Leading::finish`] (the
 /// commit panicked), it fails every caller of the group, so none waits forever.
 struct Leading<'a> {
@@ -158,7 +197,8 @@ struct Leading<'a> {
 impl Leading<'_> {
     /// Hands each caller its outcome: an index and the head, or an error (the
     /// original to the leader `me`, a description of it to the others).
-    fn finish(&mut self, st: &mut State, me: u64, result: Outcome) {
+    /// Returns the callers to wake.
+    fn finish(&mut self, st: &mut State, me: u64, result: Outcome) -> Vec<Thread> {
         let ids = std::mem::take(&mut self.ids);
         match result {
             Ok((first, head)) => {
@@ -179,11 +219,7 @@ impl Leading<'_> {
                 st.done.insert(me, Err(e));
             }
         }
-        for id in std::mem::take(&mut st.abandoned) {
-            st.done.remove(&id);
-        }
-        st.committing = false;
-        self.queue.wake.notify_all();
+        st.settle()
     }
 }
 
@@ -201,8 +237,9 @@ impl Drop for Leading<'_> {
                 }),
             );
         }
-        st.committing = false;
-        self.queue.wake.notify_all();
+        let wake = st.settle();
+        drop(st);
+        wake.iter().for_each(Thread::unpark);
     }
 }
 

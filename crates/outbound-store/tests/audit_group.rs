@@ -359,6 +359,57 @@ fn malformed_entry_is_an_error(pg: bool) {
     }
 }
 
+/// Callers signing with two keys at once: a group holds one key's
+/// entries, so each caller gets its own answer (another key cannot vouch
+/// for this log, so the stranger's appends are refused) and none is left
+/// waiting; the owner's entries are exact.
+fn two_keys_at_once(pg: bool) {
+    let Some((s, k, d)) = fresh(pg) else { return };
+    let stranger = Keys::create(&d.path().join("stranger-keys")).unwrap();
+    s.audit_append(&k, "test", &serde_json::json!({"t": 99, "n": 0}))
+        .unwrap();
+    let (mine, theirs) = std::thread::scope(|sc| {
+        let mine: Vec<_> = (0..6)
+            .map(|t| {
+                let (s, k) = (&s, &k);
+                sc.spawn(move || {
+                    (0..25)
+                        .map(|n| {
+                            let (index, head) = s
+                                .audit_append(k, "test", &serde_json::json!({"t": t, "n": n}))
+                                .unwrap();
+                            (t, n, index, head.size)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let theirs: Vec<_> = (0..3)
+            .map(|t| {
+                let (s, stranger) = (&s, &stranger);
+                sc.spawn(move || {
+                    (0..10)
+                        .filter(|n| {
+                            s.audit_append(stranger, "test", &serde_json::json!({"x": t, "n": n}))
+                                .is_err()
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        (
+            mine.into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect::<Vec<_>>(),
+            theirs.into_iter().map(|h| h.join().unwrap()).sum::<usize>(),
+        )
+    });
+    assert_eq!(theirs, 30, "every stranger's append refused");
+    let mut got = mine;
+    got.push((99, 0, 0, 1));
+    check_exact(&s, &k, &got, 6 * 25 + 1);
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { super::$name(false) } )* }
@@ -373,5 +424,6 @@ both!(
     bad_entry_fails_alone,
     verify_across_pages,
     tickets_are_exact,
+    two_keys_at_once,
     malformed_entry_is_an_error,
 );
