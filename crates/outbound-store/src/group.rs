@@ -86,12 +86,19 @@ impl Queue {
 
     /// Queues `entry` for the next group and returns its ticket number at once.
     pub(crate) fn submit(&self, keys: &Keys, entry: Ready) -> u64 {
-        let key = keys.verifying().to_bytes();
+        self.submit_keyed(keys.verifying().to_bytes(), entry)
+    }
+
+    fn submit_keyed(&self, key: [u8; 32], entry: Ready) -> u64 {
         let mut st = self.lock();
         let id = st.next;
         st.next += 1;
         st.pending.push(Request { id, key, entry });
-        if let Some(leader) = &st.lingering {
+        // At most one wake-up a linger: the leader sets itself again if it
+        // parks again.
+        let leader = st.lingering.take();
+        drop(st);
+        if let Some(leader) = leader {
             leader.unpark();
         }
         id
@@ -100,7 +107,19 @@ impl Queue {
     /// Waits for the outcome of ticket `id`, committing a group when no other
     /// caller is: every pending entry signed by `keys`, this one included.
     pub(crate) fn wait(&self, store: &Store, keys: &Keys, id: u64) -> Outcome {
-        let key = keys.verifying().to_bytes();
+        self.wait_keyed(keys.verifying().to_bytes(), id, |entries| {
+            store.commit_ready(keys, entries)
+        })
+    }
+
+    /// [`Queue::wait`] for entries signed by `key`, a group written by `commit`.
+    fn wait_keyed(
+        &self,
+        key: [u8; 32],
+        id: u64,
+        mut commit: impl FnMut(Vec<Ready>) -> Outcome,
+    ) -> Outcome {
+        let me = std::thread::current();
         let mut st = self.lock();
         loop {
             // Woken (or not: a park may end early), this caller is awake.
@@ -119,7 +138,7 @@ impl Queue {
                     if mine >= st.last_group || now >= deadline {
                         break;
                     }
-                    st.lingering = Some(std::thread::current());
+                    st.lingering = Some(me.clone());
                     drop(st);
                     std::thread::park_timeout(deadline - now);
                     st = self.lock();
@@ -133,17 +152,25 @@ impl Queue {
                 drop(st);
                 let mut leading = Leading {
                     queue: self,
+                    me: id,
                     ids: group.iter().map(|r| r.id).collect(),
                 };
-                let result = store.commit_ready(keys, group.into_iter().map(|r| r.entry).collect());
+                let result = commit(group.into_iter().map(|r| r.entry).collect());
                 st = self.lock();
-                let wake = leading.finish(&mut st, id, result);
+                let wake = leading.finish(&mut st, result);
+                let mine = st.done.remove(&id);
                 drop(st);
                 wake.iter().for_each(Thread::unpark);
-                st = self.lock();
-                continue;
+                match mine {
+                    Some(outcome) => return outcome,
+                    // `finish` leaves the leader's outcome; should it not, look again.
+                    None => {
+                        st = self.lock();
+                        continue;
+                    }
+                }
             }
-            st.asleep.insert(id, std::thread::current());
+            st.asleep.insert(id, me.clone());
             drop(st);
             std::thread::park();
             st = self.lock();
@@ -162,19 +189,20 @@ impl Queue {
 }
 
 impl State {
-    /// Ends a commit: whom to wake, once the lock is released. Every
-    /// sleeping caller whose outcome is ready, and the caller of the oldest
-    /// pending entry, if asleep, to lead the next group (a caller arriving
-    /// meanwhile may lead it first; the one woken then sleeps again).
-    fn settle(&mut self) -> Vec<Thread> {
+    /// Ends a commit whose callers were `finished`: whom to wake, once the
+    /// lock is released. Those of them asleep (their outcomes are ready),
+    /// and the caller of the oldest pending entry, if asleep, to lead the
+    /// next group (a caller arriving meanwhile may lead it first; the one
+    /// woken then sleeps again).
+    fn settle(&mut self, finished: &[u64]) -> Vec<Thread> {
         self.committing = false;
         for id in std::mem::take(&mut self.abandoned) {
             self.done.remove(&id);
         }
-        let mut wake: Vec<Thread> = Vec::new();
-        for id in self.done.keys() {
-            wake.extend(self.asleep.remove(id));
-        }
+        let mut wake: Vec<Thread> = finished
+            .iter()
+            .filter_map(|id| self.asleep.remove(id))
+            .collect();
         if let Some(next) = self
             .pending
             .iter()
@@ -190,25 +218,27 @@ impl State {
 /// commit panicked), it fails every caller of the group, so none waits forever.
 struct Leading<'a> {
     queue: &'a Queue,
+    /// The leader's own ticket.
+    me: u64,
     /// The group's callers, in the order of their entries; empty once finished.
     ids: Vec<u64>,
 }
 
 impl Leading<'_> {
     /// Hands each caller its outcome: an index and the head, or an error (the
-    /// original to the leader `me`, a description of it to the others).
+    /// original to the leader, a description of it to the others).
     /// Returns the callers to wake.
-    fn finish(&mut self, st: &mut State, me: u64, result: Outcome) -> Vec<Thread> {
-        let ids = std::mem::take(&mut self.ids);
+    fn finish(&mut self, st: &mut State, result: Outcome) -> Vec<Thread> {
+        let (ids, me) = (std::mem::take(&mut self.ids), self.me);
         match result {
             Ok((first, head)) => {
-                for (k, id) in ids.into_iter().enumerate() {
+                for (k, &id) in ids.iter().enumerate() {
                     st.done.insert(id, Ok((first + k as u64, head.clone())));
                 }
             }
             Err(e) => {
                 let problem = describe(&e);
-                for id in ids.into_iter().filter(|&id| id != me) {
+                for &id in ids.iter().filter(|&&id| id != me) {
                     st.done.insert(
                         id,
                         Err(StoreError::GroupFailed {
@@ -219,7 +249,7 @@ impl Leading<'_> {
                 st.done.insert(me, Err(e));
             }
         }
-        st.settle()
+        st.settle(&ids)
     }
 }
 
@@ -229,7 +259,9 @@ impl Drop for Leading<'_> {
             return;
         }
         let mut st = self.queue.lock();
-        for id in std::mem::take(&mut self.ids) {
+        let ids = std::mem::take(&mut self.ids);
+        // The leader is unwinding: nobody will collect its own outcome.
+        for &id in ids.iter().filter(|&&id| id != self.me) {
             st.done.insert(
                 id,
                 Err(StoreError::GroupFailed {
@@ -237,7 +269,7 @@ impl Drop for Leading<'_> {
                 }),
             );
         }
-        let wake = st.settle();
+        let wake = st.settle(&ids);
         drop(st);
         wake.iter().for_each(Thread::unpark);
     }
@@ -254,4 +286,147 @@ fn describe(e: &StoreError) -> String {
         source = cause.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    const A: [u8; 32] = [1; 32];
+    const B: [u8; 32] = [2; 32];
+    /// Long enough for any scheduler. Callers run on threads of their own,
+    /// not joined on failure: a caller left asleep fails the test here
+    /// instead of hanging it.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    fn entry() -> Ready {
+        crate::audit::prepare("test", serde_json::json!({})).unwrap()
+    }
+
+    fn head() -> SignedTreeHead {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        SignedTreeHead::sign(&key, 1, [0; 32], 0)
+    }
+
+    /// Waits, failing after [`PATIENCE`], until the caller of ticket `id` is asleep.
+    fn until_asleep(q: &Queue, id: u64) {
+        let t = std::time::Instant::now();
+        while !q.lock().asleep.contains_key(&id) {
+            assert!(t.elapsed() < PATIENCE, "ticket {id} never slept");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Starts a leader of `key` whose commit, once it has begun, waits for
+    /// the returned sender and then does `then`. Returns once it has begun.
+    fn held_commit(
+        q: &Arc<Queue>,
+        key: [u8; 32],
+        then: fn() -> Outcome,
+    ) -> (
+        mpsc::Sender<()>,
+        mpsc::Receiver<std::thread::Result<Outcome>>,
+    ) {
+        let (started, started_rx) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel::<()>();
+        let (done, done_rx) = mpsc::channel();
+        let q = Arc::clone(q);
+        std::thread::spawn(move || {
+            let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let id = q.submit_keyed(key, entry());
+                q.wait_keyed(key, id, |_| {
+                    started.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    then()
+                })
+            }));
+            let _ = done.send(got);
+        });
+        started_rx.recv_timeout(PATIENCE).unwrap();
+        (release, done_rx)
+    }
+
+    /// Waits for ticket `id` of `key` on a thread of its own, its group
+    /// committed as `commit` says; the index comes back on the channel.
+    fn waiter(
+        q: &Arc<Queue>,
+        key: [u8; 32],
+        id: u64,
+        commit: fn(usize) -> Outcome,
+    ) -> mpsc::Receiver<Result<u64, String>> {
+        let (answer, answers) = mpsc::channel();
+        let q = Arc::clone(q);
+        std::thread::spawn(move || {
+            let got = q.wait_keyed(key, id, |group| commit(group.len()));
+            let _ = answer.send(got.map(|(i, _)| i).map_err(|e| e.to_string()));
+        });
+        answers
+    }
+
+    /// A caller asleep behind a commit of another key, with an older
+    /// entry of its own key whose owner is not waiting: when the commit
+    /// ends, it is woken to lead its key's group, and the entry queued
+    /// before it is written first.
+    #[test]
+    fn the_next_leader_is_woken_past_a_ticket_nobody_waits_for() {
+        let q = Arc::new(Queue::default());
+        let (release, leader) = held_commit(&q, A, || Ok((0, head())));
+        let queued = q.submit_keyed(B, entry());
+        let id = q.submit_keyed(B, entry());
+        let answer = waiter(&q, B, id, |n| {
+            assert_eq!(n, 2, "the queued entry and its own");
+            Ok((10, head()))
+        });
+        until_asleep(&q, id);
+        release.send(()).unwrap();
+        assert_eq!(answer.recv_timeout(PATIENCE).unwrap(), Ok(11));
+        let first = leader.recv_timeout(PATIENCE).unwrap().unwrap();
+        assert_eq!(first.unwrap().0, 0);
+        // The queued ticket's outcome waits for it; no second commit.
+        let got = q.wait_keyed(B, queued, |_| panic!("already written"));
+        assert_eq!(got.unwrap().0, 10);
+    }
+
+    /// A commit that panics fails its callers, and the caller asleep behind
+    /// it is woken to commit its own group; nothing is left behind.
+    #[test]
+    fn a_panicking_commit_wakes_the_next_leader() {
+        let q = Arc::new(Queue::default());
+        let (release, leader) = held_commit(&q, A, || panic!("the commit panicked (on purpose)"));
+        let id = q.submit_keyed(A, entry());
+        let answer = waiter(&q, A, id, |n| {
+            assert_eq!(n, 1);
+            Ok((5, head()))
+        });
+        until_asleep(&q, id);
+        release.send(()).unwrap();
+        assert_eq!(answer.recv_timeout(PATIENCE).unwrap(), Ok(5));
+        assert!(leader.recv_timeout(PATIENCE).unwrap().is_err());
+        let st = q.lock();
+        assert!(st.done.is_empty() && st.asleep.is_empty() && !st.committing);
+    }
+
+    /// Callers asleep in the group being committed are each woken with
+    /// their own outcome, in their entries' order.
+    #[test]
+    fn every_caller_of_a_group_is_woken_with_its_outcome() {
+        let q = Arc::new(Queue::default());
+        let (release, leader) = held_commit(&q, A, || Ok((0, head())));
+        let ids: Vec<u64> = (0..5).map(|_| q.submit_keyed(A, entry())).collect();
+        let answers: Vec<_> = ids
+            .iter()
+            .map(|&id| waiter(&q, A, id, |n| Ok((100 - n as u64, head()))))
+            .collect();
+        for &id in &ids {
+            until_asleep(&q, id);
+        }
+        release.send(()).unwrap();
+        for (k, answer) in answers.iter().enumerate() {
+            assert_eq!(answer.recv_timeout(PATIENCE).unwrap(), Ok(95 + k as u64));
+        }
+        let first = leader.recv_timeout(PATIENCE).unwrap().unwrap();
+        assert_eq!(first.unwrap().0, 0);
+    }
 }
