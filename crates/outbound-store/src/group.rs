@@ -10,8 +10,10 @@
 //! on the store's runtime like every other write.
 //!
 //! What does not change: each group's transaction takes the store's lock row
-//! and runs the same check ([`crate::state::check`]) as any write, so two
-//! processes appending to one store stay exact; a caller returns only after
+//! and runs the same check ([`crate::state::check`]) as any write, or finds
+//! by its fingerprint the store exactly as this process left it
+//! (`fingerprint.rs`), so two processes appending to one store stay exact
+//! and an edit behind the log is refused; a caller returns only after
 //! its group has committed; a group that fails (a database error, a failed
 //! commit, a panic) leaves nothing of itself in the log, and every caller in it
 //! gets an error. A group holds only entries to be signed by the same key.
