@@ -100,7 +100,7 @@ impl FlatBatch {
 
     /// The whole batch as text, when it is valid UTF-8 as a whole.
     pub(crate) fn text(&self) -> Option<&str> {
-        simdutf8::basic::from_utf8(&self.data).ok()
+        super::as_utf8(&self.data)
     }
 
     /// The fields of record `r` as text, `None` for a field that is not

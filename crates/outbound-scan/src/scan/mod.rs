@@ -131,10 +131,16 @@ pub(crate) fn plain_path() -> bool {
 /// plain one. Both accept exactly the same inputs.
 #[inline]
 pub(crate) fn is_utf8(b: &[u8]) -> bool {
+    as_utf8(b).is_some()
+}
+
+/// `b` as text when it is valid UTF-8, checked as [`is_utf8`] checks it.
+#[inline]
+pub(crate) fn as_utf8(b: &[u8]) -> Option<&str> {
     if plain_path() {
-        std::str::from_utf8(b).is_ok()
+        std::str::from_utf8(b).ok()
     } else {
-        simdutf8::basic::from_utf8(b).is_ok()
+        simdutf8::basic::from_utf8(b).ok()
     }
 }
 
