@@ -124,10 +124,11 @@ impl Store {
                 "a withdrawal's time must start with a date (YYYY-MM-DD)".to_string(),
             ));
         }
-        self.run("withdraw consent", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
-            let checked = crate::state::check(&mut tx, keys).await?;
+        // Group-committed with other writers: a server answering many
+        // withdrawals at once signs and syncs once per group, not per withdrawal.
+        let (transfer, at) = (transfer.map(str::to_string), at.to_string());
+        let (n, _) = self.write_grouped(keys, "withdraw consent", move |tx, parts| Box::pin(async move {
+            let transfer = transfer.as_deref();
             // The rows that end, before the update, to move the digests by exactly the change.
             let ending = sqlx::query("SELECT transfer, granted_at FROM consents WHERE subject = $1 AND withdrawn_at IS NULL")
                 .bind(subject.to_vec())
@@ -141,11 +142,11 @@ impl Store {
                 }
                 let (part, granted) = (crate::state::consents_part(&t), r.try_get::<String, _>(1)?);
                 delta.remove(&part, &crate::state::consent_row(&subject, &t, &granted, None), false);
-                delta.insert(&part, &crate::state::consent_row(&subject, &t, &granted, Some(at)), false);
+                delta.insert(&part, &crate::state::consent_row(&subject, &t, &granted, Some(&at)), false);
                 // The index first built from the rows as they were, then the consent ended in it.
-                crate::consent_index::ensure(&mut tx, &checked.parts, &t, &mut delta).await?;
-                let value = crate::consent_index::value(&granted, Some(at));
-                crate::consent_index::add(&mut tx, &t, &[Rec { key: subject, value }], &mut delta).await?;
+                crate::consent_index::ensure(tx, parts, &t, &mut delta).await?;
+                let value = crate::consent_index::value(&granted, Some(&at));
+                crate::consent_index::add(tx, &t, &[Rec { key: subject, value }], &mut delta).await?;
             }
             let n = match transfer {
                 Some(t) => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND transfer = $3 AND withdrawn_at IS NULL")
@@ -164,11 +165,10 @@ impl Store {
             };
             // The body names the transfer and how many consents ended, never the subject.
             let body = serde_json::json!({"transfer": transfer, "withdrawn": n});
-            delta.apply(&mut tx).await?;
-            crate::audit::append(&mut tx, keys, "consent_withdrawn", body).await?;
-            tx.commit().await?;
-            Ok(n)
-        })
+            delta.apply(tx).await?;
+            Ok((n, crate::audit::prepare("consent_withdrawn", body)?))
+        }))?;
+        Ok(n)
     }
 
     /// The subjects with a valid consent for `transfer` on `on` (YYYY-MM-DD): given on or before, not withdrawn by then.

@@ -18,18 +18,64 @@
 //! commit, a panic) leaves nothing of itself in the log, and every caller in it
 //! gets an error. A group holds only entries to be signed by the same key.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
 use std::thread::Thread;
+
+use sqlx::AnyConnection;
 
 use crate::StoreError;
 use crate::audit::Ready;
 use crate::keys::Keys;
 use crate::signed_head::SignedTreeHead;
+use crate::state::Parts;
 use crate::store::Store;
 
-/// What a caller gets: its entry's index and a signed head covering it.
-type Outcome = Result<(u64, SignedTreeHead), StoreError>;
+/// What a caller gets: its entry's index, a signed head covering it, and
+/// what its operation returned (`None` for a plain entry).
+pub(crate) type Outcome = Result<Done, StoreError>;
+
+/// A caller's share of a committed group.
+pub(crate) struct Done {
+    /// Its entry's index in the log.
+    pub(crate) index: u64,
+    /// The group's signed head, which covers the entry.
+    pub(crate) head: SignedTreeHead,
+    /// What its operation returned; `None` for a plain entry.
+    pub(crate) value: Option<Box<dyn Any + Send>>,
+}
+
+/// What a group's commit gives back: each caller's outcome, in the order of
+/// the group's work, or one error for the whole group (nothing of it written).
+pub(crate) type Committed = Result<Vec<Outcome>, StoreError>;
+
+/// A domain write run by whichever caller leads the group, inside the
+/// group's transaction, after the store's check: it writes its rows and
+/// moves `ledger_state` by exactly its change (as any write), given the
+/// ledger's parts as they stand, and returns the audit entry that records
+/// it and what its caller gets back. It must not append to the log itself.
+pub(crate) type Op = Box<
+    dyn for<'a> FnOnce(
+            &'a mut AnyConnection,
+            &'a Parts,
+        ) -> Pin<Box<dyn Future<Output = Result<Written, StoreError>> + 'a>>
+        + Send,
+>;
+
+/// What an [`Op`] wrote: the audit entry for it, and its caller's answer.
+pub(crate) struct Written {
+    pub(crate) entry: Ready,
+    pub(crate) value: Box<dyn Any + Send>,
+}
+
+/// One caller's part of a group: a plain audit entry, or a domain write with its entry.
+pub(crate) enum Work {
+    Entry(Ready),
+    Op(Op),
+}
 
 /// The appends waiting for a commit, and the outcomes not yet collected.
 ///
@@ -70,7 +116,7 @@ struct Request {
     id: u64,
     /// The verifying key that will sign the group's head.
     key: [u8; 32],
-    entry: Ready,
+    work: Work,
 }
 
 impl Queue {
@@ -81,21 +127,21 @@ impl Queue {
 
     /// Appends `entry`, committed with whatever other appends are pending;
     /// returns once the group is durable (or has failed).
-    pub(crate) fn append(&self, store: &Store, keys: &Keys, entry: Ready) -> Outcome {
-        let id = self.submit(keys, entry);
+    pub(crate) fn append(&self, store: &Store, keys: &Keys, work: Work) -> Outcome {
+        let id = self.submit(keys, work);
         self.wait(store, keys, id)
     }
 
-    /// Queues `entry` for the next group and returns its ticket number at once.
-    pub(crate) fn submit(&self, keys: &Keys, entry: Ready) -> u64 {
-        self.submit_keyed(keys.verifying().to_bytes(), entry)
+    /// Queues `work` for the next group and returns its ticket number at once.
+    pub(crate) fn submit(&self, keys: &Keys, work: Work) -> u64 {
+        self.submit_keyed(keys.verifying().to_bytes(), work)
     }
 
-    fn submit_keyed(&self, key: [u8; 32], entry: Ready) -> u64 {
+    fn submit_keyed(&self, key: [u8; 32], work: Work) -> u64 {
         let mut st = self.lock();
         let id = st.next;
         st.next += 1;
-        st.pending.push(Request { id, key, entry });
+        st.pending.push(Request { id, key, work });
         // At most one wake-up a linger: the leader sets itself again if it
         // parks again.
         let leader = st.lingering.take();
@@ -109,8 +155,8 @@ impl Queue {
     /// Waits for the outcome of ticket `id`, committing a group when no other
     /// caller is: every pending entry signed by `keys`, this one included.
     pub(crate) fn wait(&self, store: &Store, keys: &Keys, id: u64) -> Outcome {
-        self.wait_keyed(keys.verifying().to_bytes(), id, |entries| {
-            store.commit_ready(keys, entries)
+        self.wait_keyed(keys.verifying().to_bytes(), id, |work| {
+            store.commit_work(keys, work)
         })
     }
 
@@ -119,7 +165,7 @@ impl Queue {
         &self,
         key: [u8; 32],
         id: u64,
-        mut commit: impl FnMut(Vec<Ready>) -> Outcome,
+        mut commit: impl FnMut(Vec<Work>) -> Committed,
     ) -> Outcome {
         let me = std::thread::current();
         let mut st = self.lock();
@@ -157,7 +203,7 @@ impl Queue {
                     me: id,
                     ids: group.iter().map(|r| r.id).collect(),
                 };
-                let result = commit(group.into_iter().map(|r| r.entry).collect());
+                let result = commit(group.into_iter().map(|r| r.work).collect());
                 st = self.lock();
                 let wake = leading.finish(&mut st, result);
                 let mine = st.done.remove(&id);
@@ -187,6 +233,50 @@ impl Queue {
         if st.done.remove(&id).is_none() && st.committing {
             st.abandoned.push(id);
         }
+    }
+}
+
+impl Store {
+    /// Runs the domain write `op` group-committed with whatever other writes
+    /// and audit entries are pending (see [`Op`]): its rows and its entry
+    /// are durable, in one transaction with the others', when this returns
+    /// its answer and its entry's index. A write that fails is undone alone
+    /// and its error, labelled `label`, is its caller's only; a group that
+    /// fails as a whole fails every caller in it.
+    pub(crate) fn write_grouped<T: Any + Send>(
+        &self,
+        keys: &Keys,
+        label: &'static str,
+        op: impl for<'a> FnOnce(
+            &'a mut AnyConnection,
+            &'a Parts,
+        )
+            -> Pin<Box<dyn Future<Output = Result<(T, Ready), StoreError>> + 'a>>
+        + Send
+        + 'static,
+    ) -> Result<(T, u64), StoreError> {
+        let op: Op = Box::new(move |conn, parts| {
+            let write = op(conn, parts);
+            Box::pin(async move {
+                let (answer, entry) = write.await?;
+                Ok(Written {
+                    entry,
+                    value: Box::new(answer),
+                })
+            })
+        });
+        let done = self
+            .group
+            .append(self, keys, Work::Op(op))
+            .map_err(|e| match e {
+                StoreError::Db { source, .. } => StoreError::Db { op: label, source },
+                other => other,
+            })?;
+        let answer = done
+            .value
+            .and_then(|v| v.downcast::<T>().ok())
+            .ok_or_else(|| crate::invalid("a grouped write's answer came back as another type"))?;
+        Ok((*answer, done.index))
     }
 }
 
@@ -227,15 +317,27 @@ struct Leading<'a> {
 }
 
 impl Leading<'_> {
-    /// Hands each caller its outcome: an index and the head, or an error (the
-    /// original to the leader, a description of it to the others).
-    /// Returns the callers to wake.
-    fn finish(&mut self, st: &mut State, result: Outcome) -> Vec<Thread> {
+    /// Hands each caller its outcome: its own when the group committed, else
+    /// the group's error (the original to the leader, a description of it to
+    /// the others). Returns the callers to wake.
+    fn finish(&mut self, st: &mut State, result: Committed) -> Vec<Thread> {
         let (ids, me) = (std::mem::take(&mut self.ids), self.me);
         match result {
-            Ok((first, head)) => {
-                for (k, &id) in ids.iter().enumerate() {
-                    st.done.insert(id, Ok((first + k as u64, head.clone())));
+            Ok(outcomes) if outcomes.len() == ids.len() => {
+                for (&id, outcome) in ids.iter().zip(outcomes) {
+                    st.done.insert(id, outcome);
+                }
+            }
+            Ok(outcomes) => {
+                // A commit answers every caller; should one not, none is left waiting.
+                let problem = format!("a group of {} gave {} outcomes", ids.len(), outcomes.len());
+                for &id in &ids {
+                    st.done.insert(
+                        id,
+                        Err(StoreError::GroupFailed {
+                            problem: problem.clone(),
+                        }),
+                    );
                 }
             }
             Err(e) => {
@@ -303,8 +405,21 @@ mod tests {
     /// instead of hanging it.
     const PATIENCE: Duration = Duration::from_secs(10);
 
-    fn entry() -> Ready {
-        crate::audit::prepare("test", serde_json::json!({})).unwrap()
+    fn entry() -> Work {
+        Work::Entry(crate::audit::prepare("test", serde_json::json!({})).unwrap())
+    }
+
+    /// A commit of `n` plain entries from index `first`.
+    fn indexed(first: u64, n: usize) -> Committed {
+        Ok((0..n as u64)
+            .map(|k| {
+                Ok(Done {
+                    index: first + k,
+                    head: head(),
+                    value: None,
+                })
+            })
+            .collect())
     }
 
     fn head() -> SignedTreeHead {
@@ -326,7 +441,7 @@ mod tests {
     fn held_commit(
         q: &Arc<Queue>,
         key: [u8; 32],
-        then: fn() -> Outcome,
+        then: fn() -> Committed,
     ) -> (
         mpsc::Sender<()>,
         mpsc::Receiver<std::thread::Result<Outcome>>,
@@ -356,13 +471,13 @@ mod tests {
         q: &Arc<Queue>,
         key: [u8; 32],
         id: u64,
-        commit: fn(usize) -> Outcome,
+        commit: fn(usize) -> Committed,
     ) -> mpsc::Receiver<Result<u64, String>> {
         let (answer, answers) = mpsc::channel();
         let q = Arc::clone(q);
         std::thread::spawn(move || {
             let got = q.wait_keyed(key, id, |group| commit(group.len()));
-            let _ = answer.send(got.map(|(i, _)| i).map_err(|e| e.to_string()));
+            let _ = answer.send(got.map(|d| d.index).map_err(|e| e.to_string()));
         });
         answers
     }
@@ -374,21 +489,21 @@ mod tests {
     #[test]
     fn the_next_leader_is_woken_past_a_ticket_nobody_waits_for() {
         let q = Arc::new(Queue::default());
-        let (release, leader) = held_commit(&q, A, || Ok((0, head())));
+        let (release, leader) = held_commit(&q, A, || indexed(0, 1));
         let queued = q.submit_keyed(B, entry());
         let id = q.submit_keyed(B, entry());
         let answer = waiter(&q, B, id, |n| {
             assert_eq!(n, 2, "the queued entry and its own");
-            Ok((10, head()))
+            indexed(10, n)
         });
         until_asleep(&q, id);
         release.send(()).unwrap();
         assert_eq!(answer.recv_timeout(PATIENCE).unwrap(), Ok(11));
         let first = leader.recv_timeout(PATIENCE).unwrap().unwrap();
-        assert_eq!(first.unwrap().0, 0);
+        assert_eq!(first.unwrap().index, 0);
         // The queued ticket's outcome waits for it; no second commit.
         let got = q.wait_keyed(B, queued, |_| panic!("already written"));
-        assert_eq!(got.unwrap().0, 10);
+        assert_eq!(got.unwrap().index, 10);
     }
 
     /// A commit that panics fails its callers, and the caller asleep behind
@@ -400,7 +515,7 @@ mod tests {
         let id = q.submit_keyed(A, entry());
         let answer = waiter(&q, A, id, |n| {
             assert_eq!(n, 1);
-            Ok((5, head()))
+            indexed(5, n)
         });
         until_asleep(&q, id);
         release.send(()).unwrap();
@@ -415,11 +530,11 @@ mod tests {
     #[test]
     fn every_caller_of_a_group_is_woken_with_its_outcome() {
         let q = Arc::new(Queue::default());
-        let (release, leader) = held_commit(&q, A, || Ok((0, head())));
+        let (release, leader) = held_commit(&q, A, || indexed(0, 1));
         let ids: Vec<u64> = (0..5).map(|_| q.submit_keyed(A, entry())).collect();
         let answers: Vec<_> = ids
             .iter()
-            .map(|&id| waiter(&q, A, id, |n| Ok((100 - n as u64, head()))))
+            .map(|&id| waiter(&q, A, id, |n| indexed(100 - n as u64, n)))
             .collect();
         for &id in &ids {
             until_asleep(&q, id);
@@ -429,6 +544,6 @@ mod tests {
             assert_eq!(answer.recv_timeout(PATIENCE).unwrap(), Ok(95 + k as u64));
         }
         let first = leader.recv_timeout(PATIENCE).unwrap().unwrap();
-        assert_eq!(first.unwrap().0, 0);
+        assert_eq!(first.unwrap().index, 0);
     }
 }

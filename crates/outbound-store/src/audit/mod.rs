@@ -7,6 +7,7 @@
 use sqlx::{Any, Row, Transaction};
 
 use crate::StoreError;
+use crate::group::{Committed, Done, Work, Written};
 use crate::keys::Keys;
 use crate::merkle::{CompactTree, Hash};
 use crate::signed_head::{ConsistencyBundle, InclusionBundle, SignedTreeHead};
@@ -62,6 +63,13 @@ pub fn now() -> (String, u64) {
     )
 }
 
+/// The root of `ledger_state` as it stands, as an entry commits it.
+async fn ledger_root(conn: &mut sqlx::AnyConnection) -> Result<String, StoreError> {
+    Ok(hex::encode(crate::state::root(
+        &crate::state::stored(conn).await?,
+    )))
+}
+
 fn to_hash(v: &[u8]) -> Result<Hash, StoreError> {
     v.try_into().map_err(|_| StoreError::Malformed {
         what: "hash (not 32 bytes)",
@@ -88,6 +96,10 @@ pub(crate) struct Ready {
     kind: String,
     version: u32,
     body: serde_json::Map<String, serde_json::Value>,
+    /// The ledger's root this entry commits to, when it is not the root as
+    /// the append finds it: a domain write's entry in a group commits the
+    /// root right after its own write.
+    ledger: Option<String>,
 }
 
 /// Checks an entry for appending (see [`Ready`]); nothing is written.
@@ -115,6 +127,7 @@ pub(crate) fn prepare(kind: &str, body: serde_json::Value) -> Result<Ready, Stor
         kind: kind.to_string(),
         version,
         body,
+        ledger: None,
     })
 }
 
@@ -141,13 +154,13 @@ pub(crate) async fn append_ready(
         return Err(crate::invalid("an append needs at least one audit entry"));
     }
     let (at, ms) = now();
-    let (mut tree, ledger) = match known {
+    let (mut tree, mut ledger) = match known {
         Some(k) => k,
         None => (
             crate::state::load_tree(tx)
                 .await?
                 .map_or_else(CompactTree::new, |t| t.tree),
-            hex::encode(crate::state::root(&crate::state::stored(tx).await?)),
+            ledger_root(tx).await?,
         ),
     };
     let first = tree.size();
@@ -155,6 +168,9 @@ pub(crate) async fn append_ready(
     let mut path = Vec::new();
     for e in entries {
         let mut body = e.body;
+        if let Some(own) = e.ledger {
+            ledger = own;
+        }
         body.insert("ledger".into(), ledger.clone().into());
         if e.version > 0 {
             body.insert("v".into(), e.version.into());
@@ -265,7 +281,8 @@ impl AuditTicket<'_> {
     /// head covering it; commits a group itself when no other caller is.
     pub fn wait(mut self) -> Result<(u64, SignedTreeHead), StoreError> {
         let id = self.id.take().expect("a ticket is waited for once");
-        self.store.group.wait(self.store, self.keys, id)
+        let done = self.store.group.wait(self.store, self.keys, id)?;
+        Ok((done.index, done.head))
     }
 }
 
@@ -311,7 +328,8 @@ impl Store {
         body: &serde_json::Value,
     ) -> Result<(u64, SignedTreeHead), StoreError> {
         let ready = prepare(kind, body.clone())?;
-        self.group.append(self, keys, ready)
+        let done = self.group.append(self, keys, Work::Entry(ready))?;
+        Ok((done.index, done.head))
     }
 
     /// Queues one audit entry for the next group commit and returns at once,
@@ -328,17 +346,16 @@ impl Store {
         Ok(AuditTicket {
             store: self,
             keys,
-            id: Some(self.group.submit(keys, ready)),
+            id: Some(self.group.submit(keys, Work::Entry(ready))),
         })
     }
 
-    /// Writes `entries` (at least one) in one transaction that first checks
-    /// the store ([`crate::state::check`]), with one signed head.
-    pub(crate) fn commit_ready(
-        &self,
-        keys: &Keys,
-        entries: Vec<Ready>,
-    ) -> Result<(u64, SignedTreeHead), StoreError> {
+    /// Writes a group's `work` in one transaction that first checks the store
+    /// ([`crate::state::check`]), with one signed head and one sync. Each
+    /// domain write runs in a savepoint of its own: one that fails is undone
+    /// alone and fails only its caller; its entry commits the ledger's root
+    /// right after it, a plain entry the root as it stands at its turn.
+    pub(crate) fn commit_work(&self, keys: &Keys, work: Vec<Work>) -> Committed {
         self.run("append to the audit log", async {
             let mut tx = self.pool.begin().await?;
             crate::store::lock(&mut tx).await?;
@@ -354,17 +371,83 @@ impl Store {
             let key = keys.verifying().to_bytes();
             let before = crate::fingerprint::read(&mut tx, &sql).await?;
             // Found unchanged: the tree and the ledger's root are the ones this process wrote.
-            let known = crate::fingerprint::verified(&self.verified, &key, &before);
-            if known.is_none() {
-                self.full_checks
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                crate::state::check(&mut tx, keys).await?;
+            let known = match crate::fingerprint::verified(&self.verified, &key, &before) {
+                Some(known) => known,
+                None => {
+                    self.full_checks
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    crate::state::check(&mut tx, keys).await?;
+                    let tree = crate::state::load_tree(&mut tx)
+                        .await?
+                        .map_or_else(CompactTree::new, |t| t.tree);
+                    (tree, ledger_root(&mut tx).await?)
+                }
+            };
+            let mut ledger = known.1.clone();
+            let mut entries = Vec::with_capacity(work.len());
+            let mut answers = Vec::with_capacity(work.len());
+            for w in work {
+                match w {
+                    Work::Entry(mut e) => {
+                        e.ledger = Some(ledger.clone());
+                        entries.push(e);
+                        answers.push(Ok(None));
+                    }
+                    Work::Op(op) => {
+                        sqlx::query("SAVEPOINT outbound_write")
+                            .execute(&mut *tx)
+                            .await?;
+                        let parts = crate::state::stored(&mut tx).await?;
+                        match op(&mut tx, &parts).await {
+                            Ok(Written { mut entry, value }) => {
+                                sqlx::query("RELEASE SAVEPOINT outbound_write")
+                                    .execute(&mut *tx)
+                                    .await?;
+                                ledger = ledger_root(&mut tx).await?;
+                                entry.ledger = Some(ledger.clone());
+                                entries.push(entry);
+                                answers.push(Ok(Some(value)));
+                            }
+                            Err(e) => {
+                                sqlx::query("ROLLBACK TO SAVEPOINT outbound_write")
+                                    .execute(&mut *tx)
+                                    .await?;
+                                sqlx::query("RELEASE SAVEPOINT outbound_write")
+                                    .execute(&mut *tx)
+                                    .await?;
+                                answers.push(Err(e));
+                            }
+                        }
+                    }
+                }
             }
-            let (first, head, state) = append_ready(&mut tx, keys, entries, known).await?;
-            let after = crate::fingerprint::read(&mut tx, &sql).await?;
-            tx.commit().await?;
-            crate::fingerprint::keep(&self.verified, key, after, state);
-            Ok((first, head))
+            // Every domain write failed: nothing to sign, nothing committed.
+            let written = if entries.is_empty() {
+                None
+            } else {
+                let (first, head, state) =
+                    append_ready(&mut tx, keys, entries, Some(known)).await?;
+                let after = crate::fingerprint::read(&mut tx, &sql).await?;
+                tx.commit().await?;
+                crate::fingerprint::keep(&self.verified, key, after, state);
+                Some((first, head))
+            };
+            let mut next = written.as_ref().map_or(0, |w| w.0);
+            Ok(answers
+                .into_iter()
+                .map(|answer| {
+                    let value = answer?;
+                    let (_, head) = written.as_ref().ok_or_else(|| {
+                        crate::invalid("a group wrote no entry for a caller it answered")
+                    })?;
+                    next += 1;
+                    Ok(Done {
+                        index: next - 1,
+                        head: head.clone(),
+                        value,
+                    })
+                })
+                .collect())
         })
     }
 
@@ -396,9 +479,11 @@ impl Store {
                 Ok(0)
             });
         }
-        let n = ready.len() as u64;
-        let (first, _) = self.commit_ready(keys, ready)?;
-        Ok(first + n - 1)
+        let outcomes = self.commit_work(keys, ready.into_iter().map(Work::Entry).collect())?;
+        match outcomes.into_iter().last() {
+            Some(last) => Ok(last?.index),
+            None => Err(crate::invalid("a group of entries gave no outcome")),
+        }
     }
 
     /// Every entry, in index order.
