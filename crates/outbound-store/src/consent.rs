@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 use sqlx::Row;
 
 use crate::StoreError;
+use crate::audit::Ready;
+use crate::group::Writing;
 use crate::keys::Keys;
 use crate::keyset::Rec;
 use crate::store::{Store, lock};
@@ -126,49 +128,8 @@ impl Store {
         }
         // Group-committed with other writers: a server answering many
         // withdrawals at once signs and syncs once per group, not per withdrawal.
-        let (transfer, at) = (transfer.map(str::to_string), at.to_string());
-        let (n, _) = self.write_grouped(keys, "withdraw consent", move |tx, parts| Box::pin(async move {
-            let transfer = transfer.as_deref();
-            // The rows that end, before the update, to move the digests by exactly the change.
-            let ending = sqlx::query("SELECT transfer, granted_at FROM consents WHERE subject = $1 AND withdrawn_at IS NULL")
-                .bind(subject.to_vec())
-                .fetch_all(&mut *tx)
-                .await?;
-            let mut delta = crate::state::Delta::default();
-            for r in ending {
-                let t: String = r.try_get(0)?;
-                if transfer.is_some_and(|want| want != t) {
-                    continue;
-                }
-                let (part, granted) = (crate::state::consents_part(&t), r.try_get::<String, _>(1)?);
-                delta.remove(&part, &crate::state::consent_row(&subject, &t, &granted, None), false);
-                delta.insert(&part, &crate::state::consent_row(&subject, &t, &granted, Some(&at)), false);
-                // The index first built from the rows as they were, then the consent ended in it.
-                crate::consent_index::ensure(tx, parts, &t, &mut delta).await?;
-                let value = crate::consent_index::value(&granted, Some(&at));
-                crate::consent_index::add(tx, &t, &[Rec { key: subject, value }], &mut delta).await?;
-            }
-            let n = match transfer {
-                Some(t) => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND transfer = $3 AND withdrawn_at IS NULL")
-                    .bind(at.to_string())
-                    .bind(subject.to_vec())
-                    .bind(t.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected(),
-                None => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND withdrawn_at IS NULL")
-                    .bind(at.to_string())
-                    .bind(subject.to_vec())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected(),
-            };
-            // The body names the transfer and how many consents ended, never the subject.
-            let body = serde_json::json!({"transfer": transfer, "withdrawn": n});
-            delta.apply(tx).await?;
-            Ok((n, crate::audit::prepare("consent_withdrawn", body)?))
-        }))?;
-        Ok(n)
+        let write = withdrawal(subject, transfer.map(str::to_string), at.to_string());
+        Ok(self.write_grouped(keys, "withdraw consent", write)?.0)
     }
 
     /// The subjects with a valid consent for `transfer` on `on` (YYYY-MM-DD): given on or before, not withdrawn by then.
@@ -404,6 +365,81 @@ pub(crate) async fn read(
     }
     let part = delta.into_parts().remove(&part_name).unwrap_or_default();
     Ok((subjects, part))
+}
+
+/// A subject's consent ended for `transfer` (every transfer when `None`) at
+/// `at`, as a domain write for a group ([`crate::group::Op`]): the rows, the
+/// consent indexes and the ledger's digests move; answers how many ended.
+pub(crate) fn withdrawal(
+    subject: [u8; 16],
+    transfer: Option<String>,
+    at: String,
+) -> impl for<'a> FnOnce(
+    &'a mut sqlx::AnyConnection,
+    &'a crate::state::Parts,
+) -> Writing<'a, (u64, Ready)>
++ Send
++ 'static {
+    move |tx, parts| {
+        Box::pin(async move {
+            let transfer = transfer.as_deref();
+            // The rows that end, before the update, to move the digests by exactly the change.
+            let ending = sqlx::query("SELECT transfer, granted_at FROM consents WHERE subject = $1 AND withdrawn_at IS NULL")
+                .bind(subject.to_vec())
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut delta = crate::state::Delta::default();
+            for r in ending {
+                let t: String = r.try_get(0)?;
+                if transfer.is_some_and(|want| want != t) {
+                    continue;
+                }
+                let (part, granted) = (crate::state::consents_part(&t), r.try_get::<String, _>(1)?);
+                delta.remove(
+                    &part,
+                    &crate::state::consent_row(&subject, &t, &granted, None),
+                    false,
+                );
+                delta.insert(
+                    &part,
+                    &crate::state::consent_row(&subject, &t, &granted, Some(&at)),
+                    false,
+                );
+                // The index first built from the rows as they were, then the consent ended in it.
+                crate::consent_index::ensure(tx, parts, &t, &mut delta).await?;
+                let value = crate::consent_index::value(&granted, Some(&at));
+                crate::consent_index::add(
+                    tx,
+                    &t,
+                    &[Rec {
+                        key: subject,
+                        value,
+                    }],
+                    &mut delta,
+                )
+                .await?;
+            }
+            let n = match transfer {
+                Some(t) => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND transfer = $3 AND withdrawn_at IS NULL")
+                    .bind(at.to_string())
+                    .bind(subject.to_vec())
+                    .bind(t.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+                None => sqlx::query("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND withdrawn_at IS NULL")
+                    .bind(at.to_string())
+                    .bind(subject.to_vec())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+            };
+            // The body names the transfer and how many consents ended, never the subject.
+            let body = serde_json::json!({"transfer": transfer, "withdrawn": n});
+            delta.apply(tx).await?;
+            Ok((n, crate::audit::prepare("consent_withdrawn", body)?))
+        })
+    }
 }
 
 #[cfg(test)]

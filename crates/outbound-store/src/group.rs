@@ -57,13 +57,29 @@ pub(crate) type Committed = Result<Vec<Outcome>, StoreError>;
 /// moves `ledger_state` by exactly its change (as any write), given the
 /// ledger's parts as they stand, and returns the audit entry that records
 /// it and what its caller gets back. It must not append to the log itself.
-pub(crate) type Op = Box<
-    dyn for<'a> FnOnce(
-            &'a mut AnyConnection,
-            &'a Parts,
-        ) -> Pin<Box<dyn Future<Output = Result<Written, StoreError>> + 'a>>
-        + Send,
->;
+pub(crate) type Op =
+    Box<dyn for<'a> FnOnce(&'a mut AnyConnection, &'a Parts) -> Writing<'a, Written> + Send>;
+
+/// A domain write under way: its answer `T` and its audit entry to come.
+pub(crate) type Writing<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
+
+/// Boxes a domain write whose answer is a `T` as an [`Op`].
+pub(crate) fn op<T: Any + Send>(
+    write: impl for<'a> FnOnce(&'a mut AnyConnection, &'a Parts) -> Writing<'a, (T, Ready)>
+    + Send
+    + 'static,
+) -> Op {
+    Box::new(move |conn, parts| {
+        let write = write(conn, parts);
+        Box::pin(async move {
+            let (answer, entry) = write.await?;
+            Ok(Written {
+                entry,
+                value: Box::new(answer),
+            })
+        })
+    })
+}
 
 /// What an [`Op`] wrote: the audit entry for it, and its caller's answer.
 pub(crate) struct Written {
@@ -237,7 +253,7 @@ impl Queue {
 }
 
 impl Store {
-    /// Runs the domain write `op` group-committed with whatever other writes
+    /// Runs the domain `write` group-committed with whatever other writes
     /// and audit entries are pending (see [`Op`]): its rows and its entry
     /// are durable, in one transaction with the others', when this returns
     /// its answer and its entry's index. A write that fails is undone alone
@@ -247,27 +263,13 @@ impl Store {
         &self,
         keys: &Keys,
         label: &'static str,
-        op: impl for<'a> FnOnce(
-            &'a mut AnyConnection,
-            &'a Parts,
-        )
-            -> Pin<Box<dyn Future<Output = Result<(T, Ready), StoreError>> + 'a>>
+        write: impl for<'a> FnOnce(&'a mut AnyConnection, &'a Parts) -> Writing<'a, (T, Ready)>
         + Send
         + 'static,
     ) -> Result<(T, u64), StoreError> {
-        let op: Op = Box::new(move |conn, parts| {
-            let write = op(conn, parts);
-            Box::pin(async move {
-                let (answer, entry) = write.await?;
-                Ok(Written {
-                    entry,
-                    value: Box::new(answer),
-                })
-            })
-        });
         let done = self
             .group
-            .append(self, keys, Work::Op(op))
+            .append(self, keys, Work::Op(op(write)))
             .map_err(|e| match e {
                 StoreError::Db { source, .. } => StoreError::Db { op: label, source },
                 other => other,
@@ -545,5 +547,94 @@ mod tests {
         }
         let first = leader.recv_timeout(PATIENCE).unwrap().unwrap();
         assert_eq!(first.unwrap().index, 0);
+    }
+
+    /// The `ledger` each entry of `s` commits to, in order.
+    fn ledger_fields(s: &Store) -> Vec<String> {
+        s.audit_entries()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let body: serde_json::Value = serde_json::from_str(&e.body).unwrap();
+                body["ledger"].as_str().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    /// The store's side: three consent withdrawals committed as one group,
+    /// the second failing after it has written (its row, the consent index,
+    /// the ledger's digests). It alone is undone and fails; the other two are
+    /// written with consecutive indexes under one head, and each entry
+    /// commits the ledger as it stood right after its own write: the very
+    /// roots of the same two withdrawals made one at a time.
+    #[test]
+    fn a_failed_write_in_a_group_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::create(&dir.path().join("keys")).unwrap();
+        let subject = |p: &str| keys.subject_hash(p.as_bytes());
+        let open = |name: &str| {
+            let s = Store::open(&dir.path().join(name).display().to_string()).unwrap();
+            let records: Vec<_> = ["a", "b", "c"]
+                .iter()
+                .map(|p| crate::ConsentRecord {
+                    subject: subject(p),
+                    transfer: "t".into(),
+                    granted_at: "2026-01-01".into(),
+                    withdrawn_at: None,
+                })
+                .collect();
+            s.consent_import(&keys, &records, "consents.csv").unwrap();
+            s
+        };
+        let withdraw =
+            |p: &str| crate::consent::withdrawal(subject(p), Some("t".into()), "2026-02-01".into());
+
+        let one_at_a_time = open("alone.db");
+        for p in ["a", "c"] {
+            let n = one_at_a_time
+                .consent_withdraw(&keys, subject(p), Some("t"), "2026-02-01")
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+        let want = ledger_fields(&one_at_a_time);
+
+        let s = open("grouped.db");
+        let before = ledger_fields(&s);
+        assert_eq!(before, want[..1], "both stores start alike");
+        let b = withdraw("b");
+        let ids = [
+            s.group.submit(&keys, Work::Op(op(withdraw("a")))),
+            s.group.submit(
+                &keys,
+                Work::Op(op(move |conn, parts| {
+                    Box::pin(async move {
+                        let (n, _) = b(conn, parts).await?;
+                        assert_eq!(n, 1, "it wrote before failing");
+                        Err::<(u64, Ready), _>(crate::invalid("refused on purpose"))
+                    })
+                })),
+            ),
+            s.group.submit(&keys, Work::Op(op(withdraw("c")))),
+        ];
+        let a = s.group.wait(&s, &keys, ids[0]).unwrap();
+        let failed = s.group.wait(&s, &keys, ids[1]);
+        let c = s.group.wait(&s, &keys, ids[2]).unwrap();
+        assert!(
+            matches!(&failed, Err(e) if e.to_string().contains("refused on purpose")),
+            "the failed write gets its own error"
+        );
+        assert_eq!((a.index, c.index), (1, 2));
+        assert_eq!((a.head.size, c.head.size), (3, 3), "one head for the group");
+        let answer = |d: Done| *d.value.unwrap().downcast::<u64>().unwrap();
+        assert_eq!((answer(a), answer(c)), (1, 1));
+        assert_eq!(
+            s.consented("t", "2026-03-01").unwrap(),
+            std::collections::HashSet::from([subject("b")]),
+            "b's withdrawal was undone"
+        );
+        let report = s.audit_verify(&keys).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(ledger_fields(&s), want);
+        assert_ne!(want[1], want[2]);
     }
 }
