@@ -410,6 +410,90 @@ fn two_keys_at_once(pg: bool) {
     check_exact(&s, &k, &got, 6 * 25 + 1);
 }
 
+/// Consent withdrawals from many threads, with plain entries between them:
+/// domain writes are group-committed too. Each caller gets its own answer,
+/// the register holds exactly what was withdrawn, the log has one entry a
+/// write and verifies (each group's ledger state is what its last entry
+/// committed), and a signed head covers it all.
+fn withdrawals_are_grouped_and_exact(pg: bool) {
+    let Some((s, k, _d)) = fresh(pg) else { return };
+    const THREADS: usize = 6;
+    const EACH: usize = 20;
+    let subject = |t: usize, n: usize| k.subject_hash(format!("p{t}-{n}").as_bytes());
+    let records: Vec<_> = (0..THREADS)
+        .flat_map(|t| (0..EACH).map(move |n| (t, n)))
+        .flat_map(|(t, n)| {
+            ["t", "u"].map(|transfer| outbound_store::ConsentRecord {
+                subject: subject(t, n),
+                transfer: transfer.into(),
+                granted_at: "2026-01-01".into(),
+                withdrawn_at: None,
+            })
+        })
+        .collect();
+    s.consent_import(&k, &records, "consents.csv").unwrap();
+    let answers: Vec<(usize, usize, u64)> = std::thread::scope(|sc| {
+        let writers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (s, k) = (&s, &k);
+                sc.spawn(move || {
+                    (0..EACH)
+                        .map(|n| {
+                            // Even: transfer `t` only (one consent ends); odd: both.
+                            let only = (n % 2 == 0).then_some("t");
+                            let ended = s
+                                .consent_withdraw(k, subject(t, n), only, "2026-02-01")
+                                .unwrap();
+                            (t, n, ended)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let plain = sc.spawn(|| {
+            for n in 0..EACH {
+                s.audit_append(&k, "test", &serde_json::json!({ "n": n }))
+                    .unwrap();
+            }
+        });
+        plain.join().unwrap();
+        writers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(answers.len(), THREADS * EACH);
+    for (t, n, ended) in answers {
+        assert_eq!(
+            ended,
+            if n % 2 == 0 { 1 } else { 2 },
+            "writer {t}, subject {n}"
+        );
+    }
+    assert!(s.consented("t", "2026-03-01").unwrap().is_empty());
+    let still: std::collections::HashSet<_> = (0..THREADS)
+        .flat_map(|t| (0..EACH).step_by(2).map(move |n| (t, n)))
+        .map(|(t, n)| subject(t, n))
+        .collect();
+    assert_eq!(s.consented("u", "2026-03-01").unwrap(), still);
+    let entries = s.audit_entries().unwrap();
+    let kinds = |kind: &str| entries.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(
+        (
+            kinds("consent_import"),
+            kinds("consent_withdrawn"),
+            kinds("test")
+        ),
+        (1, THREADS * EACH, EACH)
+    );
+    let report = s.audit_verify(&k).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(
+        s.audit_latest_head().unwrap().unwrap().size,
+        entries.len() as u64
+    );
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { super::$name(false) } )* }
@@ -425,5 +509,6 @@ both!(
     verify_across_pages,
     tickets_are_exact,
     two_keys_at_once,
+    withdrawals_are_grouped_and_exact,
     malformed_entry_is_an_error,
 );
