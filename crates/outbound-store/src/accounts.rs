@@ -472,17 +472,17 @@ impl Store {
         transfer: Option<&str>,
     ) -> Result<Complaint, StoreError> {
         let (at, _) = crate::audit::now();
-        self.run("record a complaint", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
-            crate::state::check(&mut tx, keys).await?;
-            let c = Complaint {
-                tracking: tracking.to_string(),
-                at,
-                text: text.to_string(),
-                contact: contact.map(str::to_string),
-                transfer: transfer.map(str::to_string),
-            };
+        let c = Complaint {
+            tracking: tracking.to_string(),
+            at,
+            text: text.to_string(),
+            contact: contact.map(str::to_string),
+            transfer: transfer.map(str::to_string),
+        };
+        // Group-committed: the public channel's complaints, many at once,
+        // share a signed head and a sync.
+        let written = self.write_grouped(keys, "record a complaint", move |tx, _| {
+            Box::pin(async move {
             sqlx::query(
                 "INSERT INTO complaints (tracking, at, text, contact, transfer) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -495,12 +495,12 @@ impl Store {
             .await?;
             let mut delta = Delta::default();
             delta.insert(COMPLAINTS, &complaint_row(&c), false);
-            delta.apply(&mut tx).await?;
-            let body = serde_json::json!({"tracking": tracking, "transfer": transfer});
-            crate::audit::append(&mut tx, keys, "complaint_received", body).await?;
-            tx.commit().await?;
-            Ok(c)
-        })
+            delta.apply(tx).await?;
+            let body = serde_json::json!({"tracking": c.tracking, "transfer": c.transfer});
+            Ok((c, crate::audit::prepare("complaint_received", body)?))
+            })
+        })?;
+        Ok(written.0)
     }
 
     /// Every complaint, newest first.

@@ -49,10 +49,12 @@ impl Store {
         };
         let kinds: BTreeSet<RequestKind> = new.kinds.iter().copied().collect();
         let regimes: BTreeSet<String> = new.regimes.iter().cloned().collect();
-        let req = self.run("open a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
-            crate::state::check(&mut tx, keys).await?;
+        let (channel, subject, identity, by_owned) =
+            (new.channel, new.subject, new.identity, by.to_string());
+        // Group-committed: requests from the public form, many at once, share
+        // a signed head and a sync. Each takes the next number in its turn.
+        let (req, _) = self.write_grouped(keys, "open a rights request", move |tx, _| Box::pin(async move {
+            let by = by_owned;
             let n: i64 = sqlx::query("SELECT COUNT(*) FROM rights_requests")
                 .fetch_one(&mut *tx)
                 .await?
@@ -61,11 +63,11 @@ impl Store {
                 id: format!("req-{:04}", n + 1),
                 opened_at: now.clone(),
                 received_at,
-                channel: new.channel,
+                channel,
                 kinds: kinds.into_iter().collect(),
                 regimes: regimes.into_iter().collect(),
-                subject: new.subject,
-                identity_method: new.identity,
+                subject,
+                identity_method: identity,
                 identity_at,
                 state: "open".into(),
                 pauses: Vec::new(),
@@ -101,15 +103,13 @@ impl Store {
                 .await?;
             let mut delta = Delta::default();
             delta.insert(REQUESTS, &request_row(&r), false);
-            delta.apply(&mut tx).await?;
+            delta.apply(tx).await?;
             let body = serde_json::json!({
                 "request": r.id, "channel": r.channel, "kinds": r.kinds, "regimes": r.regimes,
                 "received_at": r.received_at, "identity": r.identity_method, "state": r.state, "by": by,
             });
-            crate::audit::append(&mut tx, keys, "request_opened", body).await?;
-            tx.commit().await?;
-            Ok(r)
-        })?;
+            Ok((r, crate::audit::prepare("request_opened", body)?))
+        }))?;
         if needs_withdrawal(&req) {
             return self.withdraw_request_consents(keys, by, &req.id);
         }
