@@ -636,5 +636,22 @@ mod tests {
         assert!(report.problems.is_empty(), "{:?}", report.problems);
         assert_eq!(ledger_fields(&s), want);
         assert_ne!(want[1], want[2]);
+
+        // The same failing write alone in its group (no savepoint): nothing of it stays.
+        let b = withdraw("b");
+        let alone = s.write_grouped(&keys, "withdraw consent", move |conn, parts| {
+            Box::pin(async move {
+                b(conn, parts).await?;
+                Err::<(u64, Ready), _>(crate::invalid("refused on purpose"))
+            })
+        });
+        assert!(matches!(alone, Err(e) if e.to_string().contains("refused on purpose")));
+        assert_eq!(
+            s.consented("t", "2026-03-01").unwrap(),
+            std::collections::HashSet::from([subject("b")])
+        );
+        assert_eq!(ledger_fields(&s), want, "no entry for it");
+        let report = s.audit_verify(&keys).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
     }
 }

@@ -384,40 +384,57 @@ impl Store {
                 }
             };
             let mut ledger = known.1.clone();
+            // The ledger's parts as they stand: read once, then as each write left them.
+            let mut parts = None;
+            // A write alone in its group needs no savepoint: when it fails, nothing is committed.
+            let alone = work.len() == 1;
             let mut entries = Vec::with_capacity(work.len());
             let mut answers = Vec::with_capacity(work.len());
             for w in work {
-                match w {
+                let op = match w {
                     Work::Entry(mut e) => {
                         e.ledger = Some(ledger.clone());
                         entries.push(e);
                         answers.push(Ok(None));
+                        continue;
                     }
-                    Work::Op(op) => {
-                        sqlx::query("SAVEPOINT outbound_write")
+                    Work::Op(op) => op,
+                };
+                if !alone {
+                    sqlx::query("SAVEPOINT outbound_write")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let now = match parts.take() {
+                    Some(p) => p,
+                    None => crate::state::stored(&mut tx).await?,
+                };
+                match op(&mut tx, &now).await {
+                    Ok(Written { mut entry, value }) => {
+                        if !alone {
+                            sqlx::query("RELEASE SAVEPOINT outbound_write")
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        let after = crate::state::stored(&mut tx).await?;
+                        ledger = hex::encode(crate::state::root(&after));
+                        parts = Some(after);
+                        entry.ledger = Some(ledger.clone());
+                        entries.push(entry);
+                        answers.push(Ok(Some(value)));
+                    }
+                    // Dropped, the transaction rolls back.
+                    Err(e) if alone => return Ok(vec![Err(e)]),
+                    Err(e) => {
+                        sqlx::query("ROLLBACK TO SAVEPOINT outbound_write")
                             .execute(&mut *tx)
                             .await?;
-                        let parts = crate::state::stored(&mut tx).await?;
-                        match op(&mut tx, &parts).await {
-                            Ok(Written { mut entry, value }) => {
-                                sqlx::query("RELEASE SAVEPOINT outbound_write")
-                                    .execute(&mut *tx)
-                                    .await?;
-                                ledger = ledger_root(&mut tx).await?;
-                                entry.ledger = Some(ledger.clone());
-                                entries.push(entry);
-                                answers.push(Ok(Some(value)));
-                            }
-                            Err(e) => {
-                                sqlx::query("ROLLBACK TO SAVEPOINT outbound_write")
-                                    .execute(&mut *tx)
-                                    .await?;
-                                sqlx::query("RELEASE SAVEPOINT outbound_write")
-                                    .execute(&mut *tx)
-                                    .await?;
-                                answers.push(Err(e));
-                            }
-                        }
+                        sqlx::query("RELEASE SAVEPOINT outbound_write")
+                            .execute(&mut *tx)
+                            .await?;
+                        // Undone: the parts are as they were before it.
+                        parts = Some(now);
+                        answers.push(Err(e));
                     }
                 }
             }
