@@ -1,4 +1,4 @@
-//! Group commit for the audit log.
+//! Group commit for the audit log and the writes it records.
 //!
 //! A durable append costs one transaction, one signed head and one sync of
 //! the database to disk; the sync dominates. When several threads append at
@@ -8,6 +8,13 @@
 //! arrives during a commit joins the next group. No thread of its own: the
 //! leader is a caller, so nothing runs when nobody appends, and the commit runs
 //! on the store's runtime like every other write.
+//!
+//! A domain write (a consent withdrawn, a complaint or a rights request
+//! received: what a busy server's callers do many at once) joins a group
+//! too, as an [`Op`] that the leader runs in the group's transaction, after
+//! the check, in a savepoint of its own: a write that fails is undone alone
+//! and fails only its caller. Its entry commits the ledger's state right
+//! after it, as a write committed alone would ([`Store::write_grouped`]).
 //!
 //! What does not change: each group's transaction takes the store's lock row
 //! and runs the same check ([`crate::state::check`]) as any write, or finds

@@ -181,9 +181,9 @@ pub enum StoreError {
     /// signed note cannot carry.
     #[error("a log origin is printable ASCII with no space and no `+`")]
     InvalidOrigin,
-    /// An audit append was group-committed with others and the group's
-    /// transaction failed: nothing of the group was written.
-    #[error("store: the group of audit appends this one was part of was not written ({problem})")]
+    /// An audit append or a domain write was group-committed with others and
+    /// the group's transaction failed: nothing of the group was written.
+    #[error("store: the group of writes this one was part of was not written ({problem})")]
     GroupFailed {
         /// Why the group failed (the store's error and its causes).
         problem: String,
