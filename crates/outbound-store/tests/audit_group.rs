@@ -7,6 +7,25 @@ use outbound_store::{Keys, Store, StoreError};
 
 use crate::store::{fresh, tamper};
 
+/// Runs `call(t, n)` for n in 0..`each` on each of `threads` threads at
+/// once; every answer, thread by thread.
+fn on_threads<T: Send>(
+    threads: usize,
+    each: usize,
+    call: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
+    let call = &call;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| s.spawn(move || (0..each).map(|n| call(t, n)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
 /// `threads` threads on `stores` (one per simulated process, round robin)
 /// each append `per_thread` entries; returns (thread, n, index, head size) per append.
 fn append_from_threads(
@@ -15,28 +34,14 @@ fn append_from_threads(
     threads: usize,
     per_thread: usize,
 ) -> Vec<(usize, usize, u64, u64)> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let store = stores[t % stores.len()];
-                s.spawn(move || {
-                    (0..per_thread)
-                        .map(|n| {
-                            let (index, head) = store
-                                .audit_append(k, "test", &serde_json::json!({"t": t, "n": n}))
-                                .unwrap();
-                            head.verify(&k.verifying()).unwrap();
-                            assert!(head.size > index, "the head returned covers the entry");
-                            (t, n, index, head.size)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    on_threads(threads, per_thread, |t, n| {
+        let store = stores[t % stores.len()];
+        let (index, head) = store
+            .audit_append(k, "test", &serde_json::json!({"t": t, "n": n}))
+            .unwrap();
+        head.verify(&k.verifying()).unwrap();
+        assert!(head.size > index, "the head returned covers the entry");
+        (t, n, index, head.size)
     })
 }
 
@@ -432,36 +437,23 @@ fn withdrawals_are_grouped_and_exact(pg: bool) {
         })
         .collect();
     s.consent_import(&k, &records, "consents.csv").unwrap();
-    let answers: Vec<(usize, usize, u64)> = std::thread::scope(|sc| {
-        let writers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let (s, k) = (&s, &k);
-                sc.spawn(move || {
-                    (0..EACH)
-                        .map(|n| {
-                            // Even: transfer `t` only (one consent ends); odd: both.
-                            let only = (n % 2 == 0).then_some("t");
-                            let ended = s
-                                .consent_withdraw(k, subject(t, n), only, "2026-02-01")
-                                .unwrap();
-                            (t, n, ended)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let plain = sc.spawn(|| {
-            for n in 0..EACH {
-                s.audit_append(&k, "test", &serde_json::json!({ "n": n }))
-                    .unwrap();
-            }
-        });
-        plain.join().unwrap();
-        writers
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
+    // One more thread appends plain entries meanwhile.
+    let answers: Vec<(usize, usize, u64)> = on_threads(THREADS + 1, EACH, |t, n| {
+        if t == THREADS {
+            s.audit_append(&k, "test", &serde_json::json!({ "n": n }))
+                .unwrap();
+            return None;
+        }
+        // Even: transfer `t` only (one consent ends); odd: both.
+        let only = (n % 2 == 0).then_some("t");
+        let ended = s
+            .consent_withdraw(&k, subject(t, n), only, "2026-02-01")
+            .unwrap();
+        Some((t, n, ended))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert_eq!(answers.len(), THREADS * EACH);
     for (t, n, ended) in answers {
         assert_eq!(
@@ -504,56 +496,30 @@ fn public_intake_is_grouped_and_exact(pg: bool) {
     const THREADS: usize = 6;
     const EACH: usize = 15;
     let regimes = vec!["CN".to_string()];
-    let got: Vec<(usize, usize, String)> = std::thread::scope(|sc| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let (s, k, regimes) = (&s, &k, &regimes);
-                sc.spawn(move || {
-                    (0..EACH)
-                        .map(|n| {
-                            let id = if t % 2 == 0 {
-                                let subject = k.subject_hash(format!("p{t}-{n}").as_bytes());
-                                let r = s
-                                    .open_request(
-                                        k,
-                                        "public",
-                                        &NewRequest {
-                                            received_at: "2026-01-31T10:00:00Z",
-                                            channel: Channel::PublicForm,
-                                            kinds: &[RequestKind::Access],
-                                            regimes,
-                                            subject,
-                                            identity: IdentityMethod::NoneYet,
-                                            identity_at: None,
-                                        },
-                                    )
-                                    .unwrap();
-                                assert_eq!(r.subject, subject);
-                                r.id
-                            } else {
-                                let tracking = format!("trk-{t}-{n}");
-                                let c = s
-                                    .add_complaint(
-                                        k,
-                                        &tracking,
-                                        "synthetic complaint text",
-                                        None,
-                                        Some("crm"),
-                                    )
-                                    .unwrap();
-                                assert_eq!(c.tracking, tracking);
-                                c.tracking
-                            };
-                            (t, n, id)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    let got: Vec<(usize, usize, String)> = on_threads(THREADS, EACH, |t, n| {
+        let id = if t % 2 == 0 {
+            let subject = k.subject_hash(format!("p{t}-{n}").as_bytes());
+            let new = NewRequest {
+                received_at: "2026-01-31T10:00:00Z",
+                channel: Channel::PublicForm,
+                kinds: &[RequestKind::Access],
+                regimes: &regimes,
+                subject,
+                identity: IdentityMethod::NoneYet,
+                identity_at: None,
+            };
+            let r = s.open_request(&k, "public", &new).unwrap();
+            assert_eq!(r.subject, subject);
+            r.id
+        } else {
+            let tracking = format!("trk-{t}-{n}");
+            let c = s
+                .add_complaint(&k, &tracking, "synthetic complaint text", None, Some("crm"))
+                .unwrap();
+            assert_eq!(c.tracking, tracking);
+            c.tracking
+        };
+        (t, n, id)
     });
     let opened = THREADS.div_ceil(2) * EACH;
     let mut ids: Vec<String> = got
