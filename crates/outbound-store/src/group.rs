@@ -67,7 +67,7 @@ pub(crate) type Committed = Result<Vec<Outcome>, StoreError>;
 pub(crate) type Op =
     Box<dyn for<'a> FnOnce(&'a mut AnyConnection, &'a Parts) -> Writing<'a, Written> + Send>;
 
-/// A domain write under way: its answer `T` and its audit entry to come.
+/// A domain write under way, to give a `T`: its answer and its audit entry.
 pub(crate) type Writing<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
 
 /// Boxes a domain write whose answer is a `T` as an [`Op`].
@@ -135,10 +135,12 @@ struct State {
 /// such callers). A lone caller (last group of one) never waits.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(300);
 
-/// The most domain writes a group holds (plain entries are not counted).
-/// Measured on SQLite (`bench_writes`): a write's median time stays near
-/// 110 µs for the first 60-odd writes of a transaction and is 8× that past
-/// 80; groups of 128 writers ran slower than one transaction a write.
+/// The most domain writes a group holds (plain entries, a few µs each, are
+/// not counted). Measured on SQLite (`bench_writes`, tmpfs): a write's median
+/// time was near 110 µs for the first 70 writes of a group's transaction
+/// and 8× that past 80 (with or without savepoints; the cause is not known),
+/// so uncapped groups from 128 writers ran slower than a transaction a
+/// write. Capped at 32, 128 writers ran as fast as 8; at 48, a little slower.
 const MAX_WRITES: usize = 32;
 
 struct Request {
