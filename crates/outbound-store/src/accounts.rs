@@ -20,7 +20,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::StoreError;
 use crate::keys::Keys;
 use crate::state::{ACCOUNTS, COMPLAINTS, Delta, TOKENS};
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 /// What an account may see and do (DESIGN.md, "The server (contract)").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -243,8 +243,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let (at, _) = crate::audit::now();
         self.run("add an account", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             if account_in(&mut tx, name).await?.is_some() {
                 return Err(StoreError::Conflict {
@@ -290,8 +289,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<u64, StoreError> {
         self.run("set a password", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let Some(old) = account_in(&mut tx, name).await? else {
                 return Err(StoreError::NotFound {
@@ -352,8 +350,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let (at, _) = crate::audit::now();
         self.run("add a token", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             if account_in(&mut tx, account).await?.is_none() {
                 return Err(StoreError::NotFound {

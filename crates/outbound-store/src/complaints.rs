@@ -25,7 +25,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::Delta;
-use crate::store::{Store, lock};
+use crate::store::Store;
 use crate::{StoreError, invalid};
 
 /// The part that summarises the handling rows.
@@ -306,8 +306,7 @@ impl Store {
         }
         let (at, _) = crate::audit::now();
         self.run("triage a complaint", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             checked(&mut tx, keys).await?;
             if !complaint_exists(&mut tx, tracking).await? {
                 return Err(StoreError::NotFound {
@@ -371,8 +370,7 @@ impl Store {
         }
         let (at, _) = crate::audit::now();
         self.run("answer a complaint", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             checked(&mut tx, keys).await?;
             if !complaint_exists(&mut tx, tracking).await? {
                 return Err(StoreError::NotFound {

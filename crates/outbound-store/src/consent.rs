@@ -10,7 +10,7 @@ use crate::audit::Ready;
 use crate::group::Writing;
 use crate::keys::Keys;
 use crate::keyset::Rec;
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 /// A consent record to import: the subject's keyed hash, the transfer, when given and when withdrawn.
 #[derive(Clone, Debug)]
@@ -49,8 +49,7 @@ impl Store {
                     }
                 }
             }
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             let checked = crate::state::check(&mut tx, keys).await?;
             let mut delta = crate::state::Delta::default();
             // Each transfer's index first, from the rows as they were.

@@ -134,6 +134,13 @@ pub(crate) async fn read(
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_one(&mut *conn)
         .await?;
+    parts(Some(&row))
+}
+
+/// The fingerprint's parts from the row of its statement, read by the
+/// caller (after an append, in the append's own statement).
+pub(crate) fn parts(row: Option<&sqlx::any::AnyRow>) -> Result<Vec<Option<String>>, StoreError> {
+    let row = row.ok_or_else(|| crate::invalid("the fingerprint's read returned no row"))?;
     (0..row.len())
         .map(|i| Ok(row.try_get::<Option<String>, _>(i)?))
         .collect()

@@ -21,7 +21,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::{Delta, INCIDENTS};
-use crate::store::{Store, lock};
+use crate::store::Store;
 use crate::{StoreError, invalid};
 
 /// The longest title accepted, in characters.
@@ -261,8 +261,7 @@ impl Store {
         regimes.sort();
         regimes.dedup();
         self.run("open an incident", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let n: i64 = sqlx::query("SELECT COUNT(*) FROM incidents")
                 .fetch_one(&mut *tx)
@@ -343,8 +342,7 @@ impl Store {
             return Err(invalid("a clock id is letters, digits, `-` and `_`"));
         }
         self.run("record an incident notice", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = incident_in(&mut tx, id).await?;
             if old.state == "closed" {
@@ -389,8 +387,7 @@ impl Store {
         }
         let (at, _) = crate::audit::now();
         self.run("close an incident", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = incident_in(&mut tx, id).await?;
             if old.state == "closed" {

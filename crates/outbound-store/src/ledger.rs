@@ -12,7 +12,7 @@ use crate::StoreError;
 use crate::keys::Keys;
 use crate::routes::suspension;
 use crate::signed_head::SignedTreeHead;
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 /// Distinct individuals, all and with sensitive PI (the one type the rules read too).
 pub use outbound_model::Counts;
@@ -252,8 +252,7 @@ impl Store {
             .ok_or(StoreError::NoExporter)?;
         let (at, _) = crate::audit::now();
         self.run("record a batch", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             let y = i64::from(on.year);
             // Nothing builds on a store whose state is not what its log committed to.
             let mut checked = crate::state::check(&mut tx, keys).await?;

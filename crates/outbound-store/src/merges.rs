@@ -459,8 +459,7 @@ impl Store {
         keys: &Keys,
         ps: &PartSets,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        crate::store::lock(&mut tx).await?;
+        let mut tx = self.begin_write().await?;
         let checked = crate::state::check(&mut tx, keys).await?;
         check_part(&mut tx, &checked.parts, ps).await?;
         Ok(tx)

@@ -22,7 +22,7 @@ use crate::StoreError;
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::Delta;
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 /// The part that summarises the attestations.
 pub(crate) const ATTESTATIONS: &str = r#"["attestations"]"#;
@@ -244,8 +244,7 @@ impl Store {
         check(new, by).map_err(|problem| StoreError::Invalid { problem })?;
         let (at, _) = crate::audit::now();
         self.run("record an attestation", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let next: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM attestations")
                 .fetch_one(&mut *tx)

@@ -24,7 +24,7 @@ use crate::StoreError;
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::Delta;
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 /// The part that summarises the reviews and their findings.
 pub(crate) const REVIEWS: &str = r#"["reviews"]"#;
@@ -359,8 +359,7 @@ impl Store {
             .date();
         check(new, by, today).map_err(|problem| StoreError::Invalid { problem })?;
         self.run("record a review", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let mut review = Review {
                 id: next_id(&mut tx, "reviews").await?,
@@ -455,8 +454,7 @@ impl Store {
         }
         let (at, _) = crate::audit::now();
         self.run("change a finding", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let Some(old) = finding_in(&mut tx, id).await? else {
                 return Err(StoreError::NotFound {

@@ -5,7 +5,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::StoreError;
 use crate::keys::Keys;
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 /// A route's state.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -48,8 +48,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let (at, _) = crate::audit::now();
         self.run("set a route", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let mut delta = crate::state::Delta::default();
             let old = sqlx::query("SELECT suspended, reason, at FROM routes WHERE transfer = $1")

@@ -153,7 +153,11 @@ impl Store {
         let pool = rt.block_on(async {
             let opts = match backend {
                 // One connection: SQLite has one writer, and a single connection keeps the pragmas.
-                Backend::Sqlite => AnyPoolOptions::new().max_connections(1),
+                // No ping before each use either: the connection is in this process, and
+                // a ping is a round trip to sqlx's worker thread, a tenth of an append.
+                Backend::Sqlite => AnyPoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false),
                 Backend::Postgres => AnyPoolOptions::new().max_connections(4),
             };
             opts.connect(&url).await
@@ -283,10 +287,22 @@ impl Store {
     }
 }
 
-/// Serialises writers: PostgreSQL takes a row lock, SQLite the database write lock.
-pub(crate) async fn lock(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+impl Store {
+    /// Begins a write: a transaction that already holds the store's write
+    /// lock, so writers are serialised from their first read. SQLite takes
+    /// its write lock at `BEGIN IMMEDIATE` (one statement; an `UPDATE` of a
+    /// lock row would also put a page in the WAL at every commit);
+    /// PostgreSQL locks the `meta` lock row.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        if self.backend == Backend::Sqlite {
+            return Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
 }

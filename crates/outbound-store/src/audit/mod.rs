@@ -85,8 +85,8 @@ pub(crate) async fn append(
     kind: &str,
     body: serde_json::Value,
 ) -> Result<(u64, SignedTreeHead), StoreError> {
-    let (first, head, _) = append_ready(tx, keys, vec![prepare(kind, body)?], None).await?;
-    Ok((first, head))
+    let done = append_ready(tx, keys, vec![prepare(kind, body)?], None, None).await?;
+    Ok((done.first, done.head))
 }
 
 /// An entry checked for appending: a registered kind and an object body that
@@ -135,21 +135,36 @@ pub(crate) fn prepare(kind: &str, body: serde_json::Value) -> Result<Ready, Stor
 /// PostgreSQL's 65,535 bound parameters.
 const INSERT_ROWS: usize = 1000;
 
+/// What [`append_ready`] wrote: the first entry's index, the signed head,
+/// the tree and ledger root after the entries, and the row of the read asked
+/// to follow them.
+pub(crate) struct Appended {
+    pub(crate) first: u64,
+    pub(crate) head: SignedTreeHead,
+    pub(crate) state: (CompactTree, String),
+    pub(crate) after: Option<sqlx::any::AnyRow>,
+}
+
 /// Appends `entries` (at least one) in order, each committing the ledger's
 /// state (`"ledger"`: the root of `ledger_state` after the caller's writes),
 /// and signs one tree head covering them all, inside the caller's transaction
-/// (which has run [`crate::state::check`]). Returns the first entry's index and
-/// the head. The tree state and the ledger's root are read once, the rows
-/// written by multi-row INSERTs: a group of n entries costs one signature, not n.
-/// `known`: the tree and the ledger's root when the caller knows them (the
-/// state this process left, found unchanged: `fingerprint.rs`), else read.
-/// Returns the tree after the entries too.
+/// (which has run [`crate::state::check`]). The tree state and the ledger's
+/// root are read once, the rows written by multi-row INSERTs: a group of n
+/// entries costs one signature, not n. `known`: the tree and the ledger's
+/// root when the caller knows them (the state this process left, found
+/// unchanged: `fingerprint.rs`), else read. `after`: a one-row read to run
+/// once the entries are written (its row is returned).
+///
+/// On SQLite the last entries, the head, the tree state and `after` go in
+/// one statement: each statement is a round trip to sqlx's worker thread,
+/// which cost more than the writes themselves in a small commit.
 pub(crate) async fn append_ready(
     tx: &mut Transaction<'static, Any>,
     keys: &Keys,
     entries: Vec<Ready>,
     known: Option<(CompactTree, String)>,
-) -> Result<(u64, SignedTreeHead, (CompactTree, String)), StoreError> {
+    after: Option<&str>,
+) -> Result<Appended, StoreError> {
     if entries.is_empty() {
         return Err(crate::invalid("an append needs at least one audit entry"));
     }
@@ -181,49 +196,120 @@ pub(crate) async fn append_ready(
         path = crate::state::append_leaf(&mut tree, leaf)?;
         rows.push((index, e.kind, body, leaf));
     }
-    // SQLite gets anonymous `?` parameters: it looks each numbered one up by
-    // name in a list, which makes binding n of them cost n².
-    let sqlite = tx.backend_name() == "SQLite";
-    for chunk in rows.chunks(INSERT_ROWS) {
-        let mut sql =
-            String::from("INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ");
-        for i in 0..chunk.len() {
-            let p = i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            if sqlite {
-                sql.push_str("(?, ?, ?, ?, ?)");
-            } else {
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5
-                ));
-            }
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (index, kind, body, leaf) in chunk {
-            q = q
-                .bind(*index as i64)
-                .bind(at.clone())
-                .bind(kind.clone())
-                .bind(body.clone())
-                .bind(leaf.to_vec());
-        }
-        q.execute(&mut **tx).await?;
-    }
     let head = SignedTreeHead::sign(keys.signing(), tree.size(), tree.root(), ms);
-    sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
-        .bind(tree.size() as i64)
-        .bind(serde_json::to_string(&head).expect("a signed head serialises to JSON"))
+    let head_json = serde_json::to_string(&head).expect("a signed head serialises to JSON");
+    let tree_state = crate::state::tree_state(&tree, &path);
+    let sqlite = tx.backend_name() == "SQLite";
+    let chunks: Vec<&[EntryRow]> = rows.chunks(INSERT_ROWS).collect();
+    let Some((last, earlier)) = chunks.split_last() else {
+        return Err(crate::invalid("an append needs at least one audit entry"));
+    };
+    for chunk in earlier {
+        bind_entries(
+            sqlx::query(sqlx::AssertSqlSafe(insert_entries(chunk.len(), sqlite))),
+            chunk,
+            &at,
+        )
         .execute(&mut **tx)
         .await?;
-    crate::state::save_tree(tx, &tree, &path).await?;
-    Ok((first, head, (tree, ledger)))
+    }
+    let read_after = if sqlite {
+        let mut sql = insert_entries(last.len(), true);
+        sql.push_str("; INSERT INTO tree_heads (size, head) VALUES (?, ?); ");
+        sql.push_str(&crate::state::save_tree_sql("?"));
+        if let Some(read) = after {
+            sql.push_str("; ");
+            sql.push_str(read);
+        }
+        let rows = bind_entries(sqlx::query(sqlx::AssertSqlSafe(sql)), last, &at)
+            .bind(tree.size() as i64)
+            .bind(head_json)
+            .bind(tree_state)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.into_iter().next()
+    } else {
+        bind_entries(
+            sqlx::query(sqlx::AssertSqlSafe(insert_entries(last.len(), false))),
+            last,
+            &at,
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
+            .bind(tree.size() as i64)
+            .bind(head_json)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(crate::state::save_tree_sql("$1")))
+            .bind(tree_state)
+            .execute(&mut **tx)
+            .await?;
+        match after {
+            Some(read) => Some(
+                sqlx::query(sqlx::AssertSqlSafe(read.to_string()))
+                    .fetch_one(&mut **tx)
+                    .await?,
+            ),
+            None => None,
+        }
+    };
+    if after.is_some() && read_after.is_none() {
+        return Err(crate::invalid("the read after an append returned no row"));
+    }
+    Ok(Appended {
+        first,
+        head,
+        state: (tree, ledger),
+        after: read_after,
+    })
+}
+
+/// An entry's row: index, kind, body, leaf hash.
+type EntryRow = (u64, String, String, Hash);
+
+/// A multi-row INSERT of `n` entries. SQLite gets anonymous `?` parameters:
+/// it looks each numbered one up by name in a list, which makes binding n of
+/// them cost n² (and anonymous ones can follow in further statements).
+fn insert_entries(n: usize, sqlite: bool) -> String {
+    let mut sql =
+        String::from("INSERT INTO audit_entries (idx, at, kind, body, leaf_hash) VALUES ");
+    for i in 0..n {
+        let p = i * 5;
+        if i > 0 {
+            sql.push(',');
+        }
+        if sqlite {
+            sql.push_str("(?, ?, ?, ?, ?)");
+        } else {
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5
+            ));
+        }
+    }
+    sql
+}
+
+/// Binds `rows` in the order of [`insert_entries`].
+fn bind_entries<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    rows: &[EntryRow],
+    at: &str,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for (index, kind, body, leaf) in rows {
+        q = q
+            .bind(*index as i64)
+            .bind(at.to_string())
+            .bind(kind.clone())
+            .bind(body.clone())
+            .bind(leaf.to_vec());
+    }
+    q
 }
 
 /// The leaf hash of an entry: `leaf_hash(canonical(index, at, kind, body))`,
@@ -357,8 +443,7 @@ impl Store {
     /// right after it, a plain entry the root as it stands at its turn.
     pub(crate) fn commit_work(&self, keys: &Keys, work: Vec<Work>) -> Committed {
         self.run("append to the audit log", async {
-            let mut tx = self.pool.begin().await?;
-            crate::store::lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             // The full check, unless the store is exactly as this process
             // left it after its last append (`fingerprint.rs`).
             let sql = match self.fingerprint_sql.get() {
@@ -442,12 +527,12 @@ impl Store {
             let written = if entries.is_empty() {
                 None
             } else {
-                let (first, head, state) =
-                    append_ready(&mut tx, keys, entries, Some(known)).await?;
-                let after = crate::fingerprint::read(&mut tx, &sql).await?;
+                // The fingerprint of the state left, read in the append's own statement.
+                let done = append_ready(&mut tx, keys, entries, Some(known), Some(&sql)).await?;
+                let after = crate::fingerprint::parts(done.after.as_ref())?;
                 tx.commit().await?;
-                crate::fingerprint::keep(&self.verified, key, after, state);
-                Some((first, head))
+                crate::fingerprint::keep(&self.verified, key, after, done.state);
+                Some((done.first, done.head))
             };
             let mut next = written.as_ref().map_or(0, |w| w.0);
             Ok(answers
@@ -489,8 +574,7 @@ impl Store {
         if ready.is_empty() {
             // Nothing to append; the store is still checked, as by any write.
             return self.run("append to the audit log", async {
-                let mut tx = self.pool.begin().await?;
-                crate::store::lock(&mut tx).await?;
+                let mut tx = self.begin_write().await?;
                 crate::state::check(&mut tx, keys).await?;
                 tx.commit().await?;
                 Ok(0)

@@ -62,7 +62,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use crate::keys::Keys;
 use crate::schema::Backend;
 use crate::state::Delta;
-use crate::store::{Store, lock};
+use crate::store::Store;
 use crate::{StoreError, invalid};
 
 mod model;

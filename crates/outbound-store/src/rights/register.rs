@@ -137,8 +137,7 @@ impl Store {
             None => now.clone(),
         };
         let req = self.run("record an identity check", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;
@@ -199,8 +198,7 @@ impl Store {
         let (at, _) = crate::audit::now();
         let count = self.consent_withdraw(keys, req.subject, None, &at)?;
         self.run("record a consent withdrawal", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             if old.consents_withdrawn.is_some() {
@@ -231,8 +229,7 @@ impl Store {
         name("`by`", by)?;
         let (now, _) = crate::audit::now();
         self.run("forward a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;
@@ -348,8 +345,7 @@ impl Store {
             None => None,
         };
         self.run("answer a rights request part", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             let checked = crate::state::check(&mut tx, keys).await?;
             let req = request_in(&mut tx, id).await?;
             unfinished(&req)?;
@@ -433,8 +429,7 @@ impl Store {
             None => now.clone(),
         };
         self.run("pause a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;
@@ -478,8 +473,7 @@ impl Store {
             None => now.clone(),
         };
         self.run("resume a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;
@@ -521,8 +515,7 @@ impl Store {
             None => now.clone(),
         };
         self.run("extend a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;
@@ -557,8 +550,7 @@ impl Store {
         name("`by`", by)?;
         let (now, _) = crate::audit::now();
         self.run("close a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;
@@ -611,8 +603,7 @@ impl Store {
         name("`by`", by)?;
         let (now, _) = crate::audit::now();
         self.run("refuse a rights request", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let old = request_in(&mut tx, id).await?;
             unfinished(&old)?;

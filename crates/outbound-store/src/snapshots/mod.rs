@@ -50,7 +50,7 @@ use crate::keys::Keys;
 use crate::merkle::{Hash, leaf_hash, node_hash};
 use crate::schema::Backend;
 use crate::state::Delta;
-use crate::store::{Store, lock};
+use crate::store::Store;
 
 mod check;
 
@@ -393,8 +393,7 @@ impl Store {
         let (at, _) = crate::audit::now();
         let sha = sha256_hex(json);
         self.run("publish a snapshot", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let sql = format!(
                 "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE period = $1 ORDER BY seq DESC"
@@ -537,8 +536,7 @@ impl Store {
         }
         let (at, _) = crate::audit::now();
         self.run("add a member", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let exists = sqlx::query("SELECT name FROM members WHERE name = $1")
                 .bind(name.to_string())
@@ -609,8 +607,7 @@ impl Store {
     ) -> Result<Collected, StoreError> {
         let (at, _) = crate::audit::now();
         self.run("record a collected snapshot", async {
-            let mut tx = self.pool.begin().await?;
-            lock(&mut tx).await?;
+            let mut tx = self.begin_write().await?;
             crate::state::check(&mut tx, keys).await?;
             let known = sqlx::query("SELECT name FROM members WHERE name = $1")
                 .bind(member.to_string())

@@ -54,19 +54,33 @@ pub(crate) fn append_leaf(tree: &mut CompactTree, leaf: Hash) -> Result<Vec<Hash
     Ok(path)
 }
 
+/// The statement that writes the tree state to `meta`, its one parameter
+/// ([`tree_state`]) written `param` (`$1`, or `?` inside a longer statement).
+pub(crate) fn save_tree_sql(param: &str) -> String {
+    format!(
+        "INSERT INTO meta (key, value) VALUES ('audit_tree', {param}) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+}
+
+/// The tree state as [`save_tree_sql`] stores it and [`load_tree`] reads it.
+pub(crate) fn tree_state(tree: &CompactTree, last_path: &[Hash]) -> String {
+    serde_json::json!({
+        "size": tree.size(),
+        "peaks": tree.peaks().iter().map(hex::encode).collect::<Vec<_>>(),
+        "last_path": last_path.iter().map(hex::encode).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
 /// Writes the tree state to `meta`.
 pub(crate) async fn save_tree(
     conn: &mut AnyConnection,
     tree: &CompactTree,
     last_path: &[Hash],
 ) -> Result<(), StoreError> {
-    let state = serde_json::json!({
-        "size": tree.size(),
-        "peaks": tree.peaks().iter().map(hex::encode).collect::<Vec<_>>(),
-        "last_path": last_path.iter().map(hex::encode).collect::<Vec<_>>(),
-    });
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_tree', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(state.to_string())
+    sqlx::query(sqlx::AssertSqlSafe(save_tree_sql("$1")))
+        .bind(tree_state(tree, last_path))
         .execute(&mut *conn)
         .await?;
     Ok(())
