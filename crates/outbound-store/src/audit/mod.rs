@@ -155,9 +155,9 @@ pub(crate) struct Appended {
 /// unchanged: `fingerprint.rs`), else read. `after`: a one-row read to run
 /// once the entries are written (its row is returned).
 ///
-/// On SQLite the last entries, the head, the tree state and `after` go in
-/// one statement: each statement is a round trip to sqlx's worker thread,
-/// which cost more than the writes themselves in a small commit.
+/// On SQLite the head, the tree state, `after` and a lone entry go in one
+/// statement: each statement is a round trip to sqlx's worker thread, which
+/// costs more than the writes themselves in a small commit.
 pub(crate) async fn append_ready(
     tx: &mut Transaction<'static, Any>,
     keys: &Keys,
@@ -200,11 +200,17 @@ pub(crate) async fn append_ready(
     let head_json = serde_json::to_string(&head).expect("a signed head serialises to JSON");
     let tree_state = crate::state::tree_state(&tree, &path);
     let sqlite = tx.backend_name() == "SQLite";
-    let chunks: Vec<&[EntryRow]> = rows.chunks(INSERT_ROWS).collect();
-    let Some((last, earlier)) = chunks.split_last() else {
-        return Err(crate::invalid("an append needs at least one audit entry"));
+    // A lone entry goes in SQLite's one statement below; more go apart, so
+    // that statement's text stays the same whatever a group's size (sqlx
+    // keeps prepared statements by their text, and the fingerprint's read
+    // costs more to prepare than a small commit's writes).
+    let in_one: &[EntryRow] = if sqlite && rows.len() == 1 {
+        &rows
+    } else {
+        &[]
     };
-    for chunk in earlier {
+    let apart: &[EntryRow] = if in_one.is_empty() { &rows } else { &[] };
+    for chunk in apart.chunks(INSERT_ROWS) {
         bind_entries(
             sqlx::query(sqlx::AssertSqlSafe(insert_entries(chunk.len(), sqlite))),
             chunk,
@@ -214,14 +220,18 @@ pub(crate) async fn append_ready(
         .await?;
     }
     let read_after = if sqlite {
-        let mut sql = insert_entries(last.len(), true);
-        sql.push_str("; INSERT INTO tree_heads (size, head) VALUES (?, ?); ");
+        let mut sql = String::new();
+        if !in_one.is_empty() {
+            sql.push_str(&insert_entries(in_one.len(), true));
+            sql.push_str("; ");
+        }
+        sql.push_str("INSERT INTO tree_heads (size, head) VALUES (?, ?); ");
         sql.push_str(&crate::state::save_tree_sql("?"));
         if let Some(read) = after {
             sql.push_str("; ");
             sql.push_str(read);
         }
-        let rows = bind_entries(sqlx::query(sqlx::AssertSqlSafe(sql)), last, &at)
+        let rows = bind_entries(sqlx::query(sqlx::AssertSqlSafe(sql)), in_one, &at)
             .bind(tree.size() as i64)
             .bind(head_json)
             .bind(tree_state)
@@ -229,13 +239,6 @@ pub(crate) async fn append_ready(
             .await?;
         rows.into_iter().next()
     } else {
-        bind_entries(
-            sqlx::query(sqlx::AssertSqlSafe(insert_entries(last.len(), false))),
-            last,
-            &at,
-        )
-        .execute(&mut **tx)
-        .await?;
         sqlx::query("INSERT INTO tree_heads (size, head) VALUES ($1, $2)")
             .bind(tree.size() as i64)
             .bind(head_json)
