@@ -191,15 +191,23 @@ impl Delta {
     /// edited behind the log's back.
     pub(crate) async fn apply(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         for (part, c) in self.parts {
-            let row =
-                sqlx::query("SELECT rows_n, sensitive, digest FROM ledger_state WHERE part = $1")
-                    .bind(part.clone())
-                    .fetch_optional(&mut *conn)
-                    .await?;
+            // The part and its kept state in one read (a statement is a round
+            // trip to the database, or to sqlx's SQLite worker thread).
+            let row = sqlx::query(
+                "SELECT s.rows_n, s.sensitive, s.digest, l.part, l.state FROM ledger_state s \
+                 LEFT JOIN ledger_lthash l ON l.part = s.part WHERE s.part = $1",
+            )
+            .bind(part.clone())
+            .fetch_optional(&mut *conn)
+            .await?;
             let (mut p, mut lt) = match row {
                 Some(r) => {
                     let p = parse_part(&part, &r, 0)?;
-                    let lt = kept_state(conn, &part, &p).await?;
+                    let kept = match r.try_get::<Option<String>, _>(3)? {
+                        Some(_) => Some(r.try_get::<Option<Vec<u8>>, _>(4)?),
+                        None => None,
+                    };
+                    let lt = checked_state(&part, &p, kept)?;
                     (p, lt)
                 }
                 None => (Part::default(), LtHash::default()),
@@ -250,18 +258,15 @@ pub(crate) async fn state_problems(
     Ok(out)
 }
 
-/// The LtHash state kept for `part`, which must hash to its digest `p`.
-pub(super) async fn kept_state(
-    conn: &mut AnyConnection,
+/// The LtHash state kept for `part` as read (`None`: no row, the empty
+/// state; `Some(None)`: a row without a state), which must hash to its digest `p`.
+fn checked_state(
     part: &str,
     p: &Part,
+    kept: Option<Option<Vec<u8>>>,
 ) -> Result<LtHash, StoreError> {
-    let state = sqlx::query("SELECT state FROM ledger_lthash WHERE part = $1")
-        .bind(part.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    let lt = match state {
-        Some(r) => LtHash::from_bytes(&r.try_get::<Vec<u8>, _>(0)?),
+    let lt = match kept {
+        Some(state) => state.as_deref().and_then(LtHash::from_bytes),
         None => Some(LtHash::default()),
     };
     match lt {
@@ -279,24 +284,37 @@ pub(super) async fn write_part(
     p: &Part,
     lt: &LtHash,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO ledger_state (part, rows_n, sensitive, digest) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (part) DO UPDATE SET rows_n = excluded.rows_n, sensitive = excluded.sensitive, digest = excluded.digest",
-    )
-    .bind(part.to_string())
-    .bind(p.rows)
-    .bind(p.sensitive)
-    .bind(hex::encode(p.digest))
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO ledger_lthash (part, state) VALUES ($1, $2) \
-         ON CONFLICT (part) DO UPDATE SET state = excluded.state",
-    )
-    .bind(part.to_string())
-    .bind(lt.to_bytes())
-    .execute(&mut *conn)
-    .await?;
+    const STATE: &str = "INSERT INTO ledger_state (part, rows_n, sensitive, digest) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (part) DO UPDATE SET rows_n = excluded.rows_n, sensitive = excluded.sensitive, digest = excluded.digest";
+    let lthash = |state: &str| {
+        format!(
+            "INSERT INTO ledger_lthash (part, state) VALUES ($1, {state}) \
+             ON CONFLICT (part) DO UPDATE SET state = excluded.state"
+        )
+    };
+    // SQLite runs both in one statement, one round trip to sqlx's worker
+    // thread: it numbers `$n` across the two, so the part is bound once.
+    let sqlite = conn.backend_name() == "SQLite";
+    let first = if sqlite {
+        format!("{STATE}; {}", lthash("$5"))
+    } else {
+        STATE.to_string()
+    };
+    let q = sqlx::query(sqlx::AssertSqlSafe(first))
+        .bind(part.to_string())
+        .bind(p.rows)
+        .bind(p.sensitive)
+        .bind(hex::encode(p.digest));
+    if sqlite {
+        q.bind(lt.to_bytes()).execute(&mut *conn).await?;
+        return Ok(());
+    }
+    q.execute(&mut *conn).await?;
+    sqlx::query(sqlx::AssertSqlSafe(lthash("$2")))
+        .bind(part.to_string())
+        .bind(lt.to_bytes())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
