@@ -154,7 +154,7 @@ impl Store {
             let opts = match backend {
                 // One connection: SQLite has one writer, and a single connection keeps the pragmas.
                 // No ping before each use either: the connection is in this process, and
-                // a ping is a round trip to sqlx's worker thread, a tenth of an append.
+                // a ping is a round trip to sqlx's worker thread, one of the nine an append made.
                 Backend::Sqlite => AnyPoolOptions::new()
                     .max_connections(1)
                     .test_before_acquire(false),
