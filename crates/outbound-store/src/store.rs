@@ -289,20 +289,18 @@ impl Store {
 
 impl Store {
     /// Begins a write: a transaction that already holds the store's write
-    /// lock, so writers are serialised from their first read. SQLite takes
-    /// its write lock at `BEGIN IMMEDIATE` (one statement; an `UPDATE` of a
-    /// lock row would also put a page in the WAL at every commit);
-    /// PostgreSQL locks the `meta` lock row.
+    /// lock, so writers are serialised from their first read, in one
+    /// statement sent. SQLite takes its write lock at `BEGIN IMMEDIATE` (an
+    /// `UPDATE` of a lock row would also put a page in the WAL at every
+    /// commit); PostgreSQL locks the `meta` lock row in the same simple
+    /// query as its `BEGIN`.
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        if self.backend == Backend::Sqlite {
-            return Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?);
-        }
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE meta SET value = value WHERE key = 'lock'")
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN; UPDATE meta SET value = value WHERE key = 'lock'",
+        };
+        Ok(self.pool.begin_with(begin).await?)
     }
 }
