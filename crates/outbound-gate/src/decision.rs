@@ -78,12 +78,20 @@ pub(crate) fn decide(
 /// The rolling windows of deliveries the rules ask for when judging `map`
 /// on `as_of` (the US rule's 12 months per counterparty, 28 CFR §202.205),
 /// found by judging once with a source that notes the questions; the store
-/// counts them inside the batch's transaction. None for a map without `us:`
-/// blocks.
+/// counts them inside the batch's transaction, each no further than one
+/// past the largest bulk threshold (so that a batch's time does not grow
+/// with everyone the counterparty ever received). None for a map without
+/// `us:` blocks.
 pub(crate) fn windows_asked(map: &DataMap, as_of: Date) -> Vec<DeliveryWindow> {
     let asked = Asked::default();
     let _ = facts_for_map(map, as_of, Some(&asked));
     asked.0.into_inner()
+}
+
+/// How far the store counts a window for a batch: enough to decide every
+/// bulk threshold (`UsData::bulk_count_enough`).
+fn counted_to() -> u64 {
+    outbound_rules::regime::us::us_data().bulk_count_enough()
 }
 
 /// Notes the windows asked for.
@@ -96,7 +104,7 @@ impl CountSource for Asked {
     }
 
     fn delivered_to(&self, transfers: &[&str], from: Date, to: Date) -> Option<u64> {
-        let w = DeliveryWindow::new(transfers, from, to);
+        let w = DeliveryWindow::new(transfers, from, to).up_to(counted_to());
         let mut asked = self.0.borrow_mut();
         if !asked.contains(&w) {
             asked.push(w);
@@ -116,14 +124,21 @@ struct BatchLedger<'a> {
 
 impl CountSource for BatchLedger<'_> {
     fn delivered_to(&self, transfers: &[&str], from: Date, to: Date) -> Option<u64> {
-        let w = DeliveryWindow::new(transfers, from, to);
-        match self.windows.iter().find(|(x, _)| *x == w) {
+        match self
+            .windows
+            .iter()
+            .find(|(x, _)| x.same_span(transfers, from, to))
+        {
             Some((_, n)) => Some(*n),
             None => {
                 self.unanswered.set(true);
                 None
             }
         }
+    }
+
+    fn delivered_counted_to(&self) -> Option<u64> {
+        Some(counted_to())
     }
 
     fn exported(&self, exporter: &str, from: Date, _to: Date) -> Option<outbound_rules::Counts> {
@@ -136,5 +151,46 @@ impl CountSource for BatchLedger<'_> {
             self.counts.previous_and_current_year
         };
         Some(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The windows a batch asks the store for stop one past the largest US
+    /// threshold, and a count that reached it reads "at least" in the
+    /// reasons; the decision is the one an exact count gives.
+    #[test]
+    fn windows_are_counted_up_to_what_decides_and_said_so() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
+        let map = outbound_model::load_path(&root).unwrap().map;
+        let as_of: Date = "2026-11-23".parse().unwrap();
+        let asked = windows_asked(&map, as_of);
+        assert!(!asked.is_empty());
+        assert!(asked.iter().all(|w| w.up_to == Some(100_001)), "{asked:?}");
+        let t = map.transfers.iter().find(|t| t.us.is_some()).unwrap();
+        let judged = |n: u64| {
+            let windows: Vec<(DeliveryWindow, u64)> =
+                asked.iter().map(|w| (w.clone(), n)).collect();
+            let mut ds = Vec::new();
+            let _ = decide(
+                &map,
+                t,
+                &t.exporter,
+                as_of,
+                (&BatchCounts::default(), &windows),
+                &mut ds,
+            );
+            let us = ds.into_iter().find(|d| d.regime == "US").unwrap();
+            let text: Vec<String> = us.reasons.iter().map(|r| r.text.clone()).collect();
+            (us.mechanism, text.join("\n"))
+        };
+        let (capped, words) = judged(100_001);
+        // The map estimates 140,000 a year; the ledger adds what it counted.
+        assert!(words.contains("at least 240,001"), "{words}");
+        let (exact, words) = judged(100_000);
+        assert!(!words.contains("at least"), "{words}");
+        assert_eq!(capped, exact);
     }
 }

@@ -35,6 +35,12 @@ pub trait CountSource {
     fn delivered_to(&self, _transfers: &[&str], _from: Date, _to: Date) -> Option<u64> {
         None
     }
+
+    /// Where this source stops counting a window, if it does: an answer of
+    /// at least this is "at least so many" (see `UsData::bulk_count_enough`).
+    fn delivered_counted_to(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The result of assessing a whole map.

@@ -142,6 +142,11 @@ pub struct UsFacts {
     /// this counterparty in the preceding 12 months, this transfer included.
     #[serde(default)]
     pub bulk_12_months: UsBulk,
+    /// The counts of `bulk_12_months` came from a ledger that stops counting
+    /// at one past the largest threshold (`UsData::bulk_count_enough`): a
+    /// count that reaches it means at least that many.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bulk_at_least: bool,
     /// Government-related data (§202.222): no threshold.
     #[serde(default)]
     pub government_related: bool,

@@ -507,6 +507,87 @@ fn map_volumes_add_the_counterpartys_transfers_and_the_ledger() {
     assert!(research.transfer.us.is_none());
 }
 
+/// A ledger that stops counting a window at `cap`, answering `n` (already
+/// no more than `cap`) for every window.
+struct Stopping {
+    n: u64,
+    cap: u64,
+}
+
+impl outbound_rules::assess::CountSource for Stopping {
+    fn exported(
+        &self,
+        _: &str,
+        _: jiff::civil::Date,
+        _: jiff::civil::Date,
+    ) -> Option<outbound_rules::Counts> {
+        None
+    }
+    fn delivered_to(&self, _: &[&str], _: jiff::civil::Date, _: jiff::civil::Date) -> Option<u64> {
+        Some(self.n)
+    }
+    fn delivered_counted_to(&self) -> Option<u64> {
+        Some(self.cap)
+    }
+}
+
+/// §202.205's largest threshold is 100,000 covered identifiers ("more than"):
+/// a ledger may stop counting a window at 100,001, where every threshold is
+/// passed, and a count that reached it is then said to be a lower bound.
+#[test]
+fn a_ledger_that_stops_counting_gives_at_least_so_many() {
+    let enough = outbound_rules::regime::us::us_data().bulk_count_enough();
+    assert_eq!(enough, 100_001);
+    let loaded = outbound_model::load_sources(
+        &[("map.yaml".to_string(), MAP.to_string())],
+        outbound_model::Taxonomy::builtin(),
+    );
+    let as_of = jiff::civil::date(2026, 11, 23);
+    let us_of = |n: u64, cap: u64| {
+        let facts =
+            outbound_rules::assess::facts_for_map(&loaded.map, as_of, Some(&Stopping { n, cap }));
+        let f = facts
+            .into_iter()
+            .find(|(_, f)| f.transfer.id == "support")
+            .unwrap()
+            .1;
+        f.transfer.us.unwrap()
+    };
+    // The count reached the cap: at least; one short of it: exact.
+    assert!(us_of(enough, enough).bulk_at_least);
+    assert!(!us_of(enough - 1, enough).bulk_at_least);
+    // A source that counts everything never says "at least".
+    assert!(!us_of(5_000_000, u64::MAX).bulk_at_least);
+
+    let flagged = |n: u64, at_least: bool| {
+        us("2026-11-23", |v| {
+            v["transfer"]["recipient_country"] = "CN".into();
+            v["transfer"]["us"]["bulk_12_months"]["covered_identifiers"] = n.into();
+            v["transfer"]["us"]["bulk_12_months"]["health"] = 20_000.into();
+            v["transfer"]["us"]["bulk_at_least"] = at_least.into();
+        })
+    };
+    let text = |d: &Determination| {
+        d.reasons
+            .iter()
+            .map(|r| format!("{} | {}", r.text, r.text_zh))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // The same decision either way; only the words change.
+    let d = flagged(enough, true);
+    assert_eq!(d.mechanism, "restricted");
+    assert!(cites(&d, "28 CFR §202.205(f)"));
+    let t = text(&d);
+    assert!(t.contains("at least 100,001"), "{t}");
+    assert!(t.contains("至少100,001"), "{t}");
+    // Health below the cap is exact even then.
+    assert!(t.contains(": 20,000 in the preceding"), "{t}");
+    let t = text(&flagged(enough, false));
+    assert!(!t.contains("at least") && t.contains("100,001"), "{t}");
+    assert_eq!(flagged(enough, false).mechanism, "restricted");
+}
+
 #[test]
 fn a_bad_us_block_is_reported_with_its_position() {
     let bad = MAP.replace(

@@ -598,16 +598,48 @@ pub struct DeliveryWindow {
     pub from: jiff::civil::Date,
     /// The window's last day.
     pub to: jiff::civil::Date,
+    /// Count no further than this: the answer is then "at least this many".
+    /// A decision that compares the count with thresholds needs no more than
+    /// one past the largest, and stopping there keeps a batch's time from
+    /// growing with the people the ledger holds (the count streams every
+    /// person carried in the window's years).
+    pub up_to: Option<u64>,
 }
 
 impl DeliveryWindow {
-    /// The window of `transfers` from `from` to `to`.
+    /// The window of `transfers` from `from` to `to`, counted exactly.
     pub fn new(transfers: &[&str], from: jiff::civil::Date, to: jiff::civil::Date) -> Self {
         DeliveryWindow {
             transfers: transfers.iter().map(|t| t.to_string()).collect(),
             from,
             to,
+            up_to: None,
         }
+    }
+
+    /// The same window, counted no further than `cap` (at least 1).
+    pub fn up_to(self, cap: u64) -> Self {
+        DeliveryWindow {
+            up_to: Some(cap.max(1)),
+            ..self
+        }
+    }
+
+    /// Whether `other` is the same span of the same transfers, whatever
+    /// either's limit.
+    pub fn same_span(
+        &self,
+        transfers: &[&str],
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> bool {
+        self.from == from
+            && self.to == to
+            && self
+                .transfers
+                .iter()
+                .map(String::as_str)
+                .eq(transfers.iter().copied())
     }
 }
 
@@ -627,7 +659,8 @@ fn day_of_year(d: jiff::civil::Date) -> u16 {
 
 /// People in window `w` from the key sets (each checked first against its
 /// committed part in `parts`), and those of `batch` when it falls in the
-/// window: one merge of every transfer-year's sets, O(people read).
+/// window: one merge of every transfer-year's sets, O(people read), which
+/// stops at `w.up_to` when the window has a limit.
 pub(crate) async fn window_count(
     conn: &mut AnyConnection,
     parts: &Parts,
@@ -672,11 +705,15 @@ pub(crate) async fn window_count(
     for win in &mut windows {
         heads.push(win.next(conn).await?);
     }
+    let cap = w.up_to.unwrap_or(u64::MAX);
     let mut n = 0u64;
     loop {
         let min = heads.iter().flatten().chain(extra.peek()).min().copied();
         let Some(min) = min else { return Ok(n) };
         n += 1;
+        if n >= cap {
+            return Ok(n);
+        }
         if extra.peek() == Some(&min) {
             extra.next();
         }

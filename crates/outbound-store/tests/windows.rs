@@ -29,6 +29,7 @@ both!(
     a_batch_that_gives_only_its_year_counts_on_every_day_of_it,
     days_edited_behind_the_log_are_refused,
     days_are_kept_once_a_gate_counts_windows_and_from_then_on,
+    a_window_with_a_limit_is_counted_up_to_it,
 );
 
 fn person(k: &Keys, p: u64) -> [u8; 16] {
@@ -306,4 +307,53 @@ fn days_are_kept_once_a_gate_counts_windows_and_from_then_on(s: &Store, k: &Keys
     assert_eq!(n(date(2025, 9, 2), date(2026, 8, 31)), 3);
     let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
+}
+
+/// A window with a limit is counted exactly below it and stops at it (the
+/// gate's windows stop one past the largest US threshold): the answer is
+/// the smaller of the limit and the exact count, with the batch's own
+/// people, over runs of two years, merged and not.
+fn a_window_with_a_limit_is_counted_up_to_it(s: &Store, k: &Keys) {
+    let ps = |r: std::ops::Range<u64>| r.collect::<Vec<u64>>();
+    send(s, k, "t1", date(2025, 12, 1).into(), &ps(0..40));
+    send(s, k, "t1", date(2026, 2, 1).into(), &ps(20..60));
+    s.merge_runs(k).unwrap();
+    send(s, k, "t1", date(2026, 2, 2).into(), &ps(55..58));
+    let span = || DeliveryWindow::new(&["t1"], date(2025, 3, 2), date(2026, 3, 1));
+    let limits = [1, 2, 69, 70, 71, 500];
+    let mut asked = vec![span()];
+    asked.extend(limits.iter().map(|&l| span().up_to(l)));
+    let subjects: Vec<Subject> = ps(50..70)
+        .iter()
+        .map(|p| Subject {
+            hash: person(k, *p),
+            sensitive: false,
+        })
+        .collect();
+    let mut got = Vec::new();
+    let r = s
+        .record_batch_consented(
+            k,
+            &to("t1"),
+            date(2026, 3, 1).into(),
+            &subjects,
+            (None, &asked),
+            false,
+            |c, n| {
+                got = n.to_vec();
+                ok(c)
+            },
+        )
+        .unwrap();
+    assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
+    let mut want = vec![70];
+    want.extend(limits.iter().map(|&l| l.min(70)));
+    assert_eq!(got, want);
+    assert!(
+        span()
+            .up_to(7)
+            .same_span(&["t1"], date(2025, 3, 2), date(2026, 3, 1))
+    );
+    assert!(!span().same_span(&["t1", "t2"], date(2025, 3, 2), date(2026, 3, 1)));
+    assert!(!span().same_span(&["t1"], date(2025, 3, 3), date(2026, 3, 1)));
 }

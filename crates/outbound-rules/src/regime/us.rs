@@ -161,6 +161,20 @@ pub fn us_data() -> &'static UsData {
     &US
 }
 
+impl UsData {
+    /// The count of U.S. persons from which every bulk threshold of
+    /// §202.205 reads "more than": one past the largest. A ledger may stop
+    /// counting a window there; no decision here changes past it.
+    pub fn bulk_count_enough(&self) -> u64 {
+        self.threshold
+            .iter()
+            .map(|t| t.more_than)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1)
+    }
+}
+
 /// The seven kinds of §202.205, in its order.
 pub const KINDS: [&str; 7] = [
     "human_genomic",
@@ -313,8 +327,14 @@ fn judge_doj(f: &Facts, us: &UsFacts, d: &UsData) -> Outcome {
     for th in &d.threshold {
         let n = bulk_count(&us.bulk_12_months, &th.kind);
         if n > th.more_than {
+            // A ledger that stopped counting gives a lower bound: say so.
+            let msg = if us.bulk_at_least && n >= d.bulk_count_enough() {
+                "us.bulk_at_least"
+            } else {
+                "us.bulk"
+            };
             reasons.push(Reason::of(
-                with(Msg::new("us.bulk"), "kind", kind_name(&th.kind))
+                with(Msg::new(msg), "kind", kind_name(&th.kind))
                     .arg("count", crate::format::thousands(n))
                     .arg("limit", crate::format::thousands(th.more_than)),
                 th.citation.clone(),

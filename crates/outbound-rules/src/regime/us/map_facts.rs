@@ -94,6 +94,7 @@ pub fn us_facts_for_transfer(
         .collect();
     let from = as_of.checked_sub(12.months()).unwrap_or(as_of);
     let mut bulk = UsBulk::default();
+    let mut at_least = false;
     for kind in KINDS {
         let carrying: Vec<&Transfer> = counterparty
             .iter()
@@ -110,6 +111,9 @@ pub fn us_facts_for_transfer(
         let delivered = ledger
             .and_then(|l| l.delivered_to(&ids, from, as_of))
             .unwrap_or(0);
+        at_least |= ledger
+            .and_then(|l| l.delivered_counted_to())
+            .is_some_and(|cap| delivered >= cap);
         if let Some(n) = bulk_count_mut(&mut bulk, kind) {
             *n = estimates.saturating_add(delivered);
         }
@@ -118,6 +122,7 @@ pub fn us_facts_for_transfer(
         recipient_covered_person: us.recipient_covered_person,
         transaction: us.transaction,
         bulk_12_months: bulk,
+        bulk_at_least: at_least,
         government_related: us.government_related,
         exemption: us.exemption,
         onward_transfer_clause: us.onward_transfer_clause,
