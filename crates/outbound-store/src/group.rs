@@ -295,10 +295,7 @@ impl Store {
         let done = self
             .group
             .append(self, keys, Work::Op(op(write)))
-            .map_err(|e| match e {
-                StoreError::Db { source, .. } => StoreError::Db { op: label, source },
-                other => other,
-            })?;
+            .map_err(|e| e.relabel(label))?;
         let answer = done
             .value
             .and_then(|v| v.downcast::<T>().ok())

@@ -194,6 +194,17 @@ pub enum StoreError {
 }
 
 /// A database error inside an operation; the store names the operation when it returns.
+impl StoreError {
+    /// A database failure named for the operation it failed (`op`), as the
+    /// caller knows it; other errors as they are.
+    pub(crate) fn relabel(self, op: &'static str) -> Self {
+        match self {
+            StoreError::Db { source, .. } => StoreError::Db { op, source },
+            other => other,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(source: sqlx::Error) -> Self {
         StoreError::Db {

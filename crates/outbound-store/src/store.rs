@@ -205,10 +205,7 @@ impl Store {
         op: &'static str,
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        self.runtime().block_on(work).map_err(|e| match e {
-            StoreError::Db { source, .. } => StoreError::Db { op, source },
-            other => other,
-        })
+        self.runtime().block_on(work).map_err(|e| e.relabel(op))
     }
 
     /// Runs one query on the store's runtime; a failure is labelled with `op`.
