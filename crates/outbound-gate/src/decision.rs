@@ -88,9 +88,9 @@ pub(crate) fn windows_asked(map: &DataMap, as_of: Date) -> Vec<DeliveryWindow> {
     asked.0.into_inner()
 }
 
-/// How far the store counts a window for a batch: enough to decide every
-/// bulk threshold (`UsData::bulk_count_enough`).
-fn counted_to() -> u64 {
+/// How far the store counts a window, for a batch or a page: enough to
+/// decide every bulk threshold (`UsData::bulk_count_enough`).
+pub(crate) fn counted_to() -> u64 {
     outbound_rules::regime::us::us_data().bulk_count_enough()
 }
 

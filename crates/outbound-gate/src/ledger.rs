@@ -1,6 +1,7 @@
-//! The rules judged on the ledger's exact counts: what the CLI's `assess`,
-//! `status` and reports, and the server's pages and API, all show. The gate's
-//! own decision (`decision.rs`) adds the batch in flight to the same counts.
+//! The rules judged on the ledger's exact counts (a US window up to what
+//! decides): what the CLI's `assess`, `status` and reports, and the server's
+//! pages and API, all show. The gate's own decision (`decision.rs`) adds the
+//! batch in flight to the same counts.
 
 use std::cell::RefCell;
 
@@ -54,16 +55,24 @@ impl CountSource for LedgerCounts<'_> {
 
     /// Distinct individuals the transfers delivered from `from` to `to`, by
     /// the first and last day the ledger keeps per person, transfer and year:
-    /// exact for the US rule's 12 months (28 CFR §202.205); where a day is
-    /// unknown (batches before schema 16) the count errs high, the safe side
-    /// for thresholds defined as "more than".
+    /// exact for the US rule's 12 months (28 CFR §202.205) up to one past the
+    /// largest threshold, where counting stops (so that pages and `status`
+    /// stay instant at any size); where a day is unknown (batches before
+    /// schema 16) the count errs high, the safe side for thresholds defined
+    /// as "more than".
     fn delivered_to(&self, transfers: &[&str], from: Date, to: Date) -> Option<u64> {
-        match self.store.delivered_between(transfers, from, to) {
+        let w = outbound_store::DeliveryWindow::new(transfers, from, to)
+            .up_to(crate::decision::counted_to());
+        match self.store.delivered_up_to(&w) {
             Ok(n) => Some(n),
             Err(e) => {
                 self.failed.borrow_mut().get_or_insert(e);
                 None
             }
         }
+    }
+
+    fn delivered_counted_to(&self) -> Option<u64> {
+        Some(crate::decision::counted_to())
     }
 }

@@ -746,6 +746,16 @@ impl Store {
         from: jiff::civil::Date,
         to: jiff::civil::Date,
     ) -> Result<u64, StoreError> {
+        self.delivered_up_to(&DeliveryWindow::new(transfers, from, to))
+    }
+
+    /// [`Store::delivered_between`] for a window, counted no further than
+    /// its [`DeliveryWindow::up_to`] when it has one (a store of a layout
+    /// before key sets counts every row: exact).
+    pub fn delivered_up_to(&self, w: &DeliveryWindow) -> Result<u64, StoreError> {
+        let (from, to) = (w.from, w.to);
+        let transfers: Vec<&str> = w.transfers.iter().map(String::as_str).collect();
+        let transfers = &transfers[..];
         if transfers.is_empty() || from > to {
             return Ok(0);
         }
@@ -772,13 +782,7 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(None);
             }
-            let n = window_count(
-                &mut tx,
-                &parts,
-                &DeliveryWindow::new(transfers, from, to),
-                None,
-            )
-            .await?;
+            let n = window_count(&mut tx, &parts, w, None).await?;
             tx.rollback().await?;
             Ok(Some(n))
         })?;

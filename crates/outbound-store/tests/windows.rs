@@ -349,6 +349,11 @@ fn a_window_with_a_limit_is_counted_up_to_it(s: &Store, k: &Keys) {
     let mut want = vec![70];
     want.extend(limits.iter().map(|&l| l.min(70)));
     assert_eq!(got, want);
+    // Read outside a batch, the same.
+    for (l, w) in limits.iter().zip(&want[1..]) {
+        assert_eq!(s.delivered_up_to(&span().up_to(*l)).unwrap(), *w);
+    }
+    assert_eq!(s.delivered_up_to(&span()).unwrap(), 70);
     assert!(
         span()
             .up_to(7)
