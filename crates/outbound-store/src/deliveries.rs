@@ -625,8 +625,8 @@ impl DeliveryWindow {
         }
     }
 
-    /// Whether `other` is the same span of the same transfers, whatever
-    /// either's limit.
+    /// Whether this window is of `transfers` (in that order) from `from` to
+    /// `to`, whatever its limit.
     pub fn same_span(
         &self,
         transfers: &[&str],
@@ -753,13 +753,9 @@ impl Store {
     /// its [`DeliveryWindow::up_to`] when it has one (a store of a layout
     /// before key sets counts every row: exact).
     pub fn delivered_up_to(&self, w: &DeliveryWindow) -> Result<u64, StoreError> {
-        let (from, to) = (w.from, w.to);
-        let transfers: Vec<&str> = w.transfers.iter().map(String::as_str).collect();
-        let transfers = &transfers[..];
-        if transfers.is_empty() || from > to {
+        if w.transfers.is_empty() || w.from > w.to {
             return Ok(0);
         }
-        let (fy, ty) = (i64::from(from.year()), i64::from(to.year()));
         let n = self.run("count deliveries in a window", async {
             // One transaction: on SQLite one snapshot for every set read.
             let mut tx = self.pool.begin().await?;
@@ -788,7 +784,11 @@ impl Store {
         })?;
         match n {
             Some(n) => Ok(n),
-            None => self.delivered_distinct(transfers, fy, ty),
+            None => {
+                let transfers: Vec<&str> = w.transfers.iter().map(String::as_str).collect();
+                let (fy, ty) = (i64::from(w.from.year()), i64::from(w.to.year()));
+                self.delivered_distinct(&transfers, fy, ty)
+            }
         }
     }
 }
