@@ -1,8 +1,10 @@
 //! Kill the gate with SIGKILL at random points, again and again; afterwards
 //! every batch is either fully recorded with its output fully in place, or
-//! neither, the counts match what left, and the audit log verifies.
+//! neither, the counts match what left, and the audit log verifies. On
+//! SQLite and on PostgreSQL, with batches large enough that the gate merges
+//! the ledger's runs after them, so kills also land inside merges.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -42,8 +44,39 @@ impl Delays {
 #[test]
 fn sigkill_at_random_points_leaves_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
+    let (map, store) = crate::common::one_transfer_store(dir.path());
+    let keys = outbound_store::keys::default_dir_for(&store);
+    kill_loop(dir.path(), &map, store.to_str().unwrap(), &keys);
+}
+
+#[test]
+fn sigkill_at_random_points_leaves_all_or_nothing_on_postgres() {
+    let Some(url) = outbound_store::testing::fresh_postgres_database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (map, store) = crate::common::one_transfer_store(d);
+    let map = d.join("map.yaml");
+    std::fs::write(&map, crate::common::ONE_TRANSFER_MAP).unwrap();
+    let keys = d.join("keys");
+    let init = Command::new(assert_cmd::cargo::cargo_bin("outbound"))
+        .args(["store", "init", "--store", &url, "--keys"])
+        .arg(&keys)
+        .env_remove("OUTBOUND_HASH_KEY")
+        .env_remove("OUTBOUND_SIGNING_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    kill_loop(d, &map, &url, &keys);
+}
+
+/// Two whole runs (the second merges the first's runs with its own), 30
+/// runs killed at random points, then one whole run; checks the store.
+fn kill_loop(d: &Path, map: &Path, store: &str, keys_dir: &PathBuf) {
     let bin = assert_cmd::cargo::cargo_bin("outbound");
     let gate = |i: u64| {
         let mut c = Command::new(&bin);
@@ -56,8 +89,12 @@ fn sigkill_at_random_points_leaves_all_or_nothing() {
             "--as-of",
             "2026-11-23",
             "--store",
-            store.to_str().unwrap(),
+            store,
+            "--keys",
+            keys_dir.to_str().unwrap(),
         ])
+        .env_remove("OUTBOUND_HASH_KEY")
+        .env_remove("OUTBOUND_SIGNING_KEY")
         .args([
             "--input",
             d.join(format!("in{i}.csv")).to_str().unwrap(),
@@ -69,16 +106,19 @@ fn sigkill_at_random_points_leaves_all_or_nothing() {
         c
     };
     let rows = 5_000;
-    // Time one uninterrupted run to spread the kills over a whole run.
     std::fs::write(d.join("in0.csv"), batch(0, rows)).unwrap();
-    let t0 = Instant::now();
     assert!(gate(0).status().unwrap().success());
+    // Time an uninterrupted run that merges (two runs of the same size are
+    // due one), to spread the kills over a whole run, its merge included.
+    std::fs::write(d.join("in1.csv"), batch(rows, rows)).unwrap();
+    let t0 = Instant::now();
+    assert!(gate(1).status().unwrap().success());
     let full = t0.elapsed().as_millis() as u64 + 20;
     let seed = 0x5EED_u64 ^ u64::from(std::process::id());
     eprintln!("kill-loop seed {seed}, a full run takes {full} ms");
     let mut delays = Delays(seed | 1);
-    let runs = 30;
-    for i in 1..=runs {
+    let runs = 31;
+    for i in 2..=runs {
         std::fs::write(d.join(format!("in{i}.csv")), batch(i * rows, rows)).unwrap();
         let mut child = gate(i).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(delays.next_ms(full)));
@@ -93,8 +133,8 @@ fn sigkill_at_random_points_leaves_all_or_nothing() {
     .unwrap();
     assert!(gate(runs + 1).status().unwrap().success());
 
-    let keys = Keys::load(&outbound_store::keys::default_dir_for(&store)).unwrap();
-    let s = Store::open(store.to_str().unwrap()).unwrap();
+    let keys = Keys::load(keys_dir).unwrap();
+    let s = Store::open(store).unwrap();
     let report = s.audit_verify(&keys).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let batches = s.batches().unwrap();
@@ -141,9 +181,11 @@ fn sigkill_at_random_points_leaves_all_or_nothing() {
         kind("batch") + kind("ledger_merged"),
         "only batches and merges"
     );
+    assert!(kind("ledger_merged") > 0, "the runs were merged");
     eprintln!(
-        "{} of {} killed runs had committed",
-        batches.len() - 2,
-        runs
+        "{} of {} killed runs had committed; {} merges",
+        batches.len() - 3,
+        runs - 1,
+        kind("ledger_merged")
     );
 }
