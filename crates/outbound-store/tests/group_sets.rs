@@ -250,8 +250,10 @@ fn a_group_set_edited_behind_the_log_is_refused_or_reported(s: &Store, _k: &Keys
 }
 
 /// Two gates on one store at once, one recording `a`'s batches judged for
-/// {a, b}, the other `b`'s alone and for {b, a} in turn, people shared: the
-/// group's kept sets stay exact while the writers wait on each other's lock.
+/// {a, b}, the other `b`'s alone and for {b, a} in turn, people shared, each
+/// merging the runs after its batch as `outbound gate` does: the group's
+/// kept sets stay exact while the writers wait on each other's lock and
+/// merges run between their batches.
 mod concurrent {
     use super::*;
 
@@ -273,6 +275,7 @@ mod concurrent {
                 std::thread::spawn(move || {
                     let store = Store::open(&location).unwrap();
                     let keys = Keys::load(&keys_dir).unwrap();
+                    let mut merges = 0;
                     for b in 0..4u64 {
                         let grouping: &[&str] = match (g, b % 2) {
                             (0, _) => &["a", "b"],
@@ -293,13 +296,14 @@ mod concurrent {
                             )
                             .unwrap();
                         assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
+                        merges += store.merge_runs(&keys).unwrap().merges;
                     }
+                    merges
                 })
             })
             .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
+        let merges: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        assert!(merges > 0, "the runs were merged while gates recorded");
         let mut all = BTreeSet::new();
         for g in 0..2 {
             for b in 0..4 {
