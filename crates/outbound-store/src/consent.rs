@@ -276,7 +276,7 @@ fn malformed() -> StoreError {
 /// its rows (as `ledger_state` keeps it) and, when `on` is given, the
 /// subjects with a valid consent on that day. The same checks as
 /// a row at a time: given on or before `on` (the date part), not withdrawn
-/// by then, a 16-byte subject.
+/// by then; a row whose subject is not 16 bytes is [`malformed`].
 pub(crate) async fn read(
     conn: &mut sqlx::AnyConnection,
     transfer: &str,
@@ -316,7 +316,13 @@ pub(crate) async fn read(
                 *pos += len + 1;
                 std::str::from_utf8(&rest[..len]).map_err(|_| malformed())
             };
+            // The store writes 16-byte subjects only: any other (a text value
+            // on SQLite, a short or long bytea on PostgreSQL) is an error, never
+            // a row skipped.
             let subject = hex::decode(field(&mut pos)?).map_err(|_| malformed())?;
+            if subject.len() != 16 {
+                return Err(malformed());
+            }
             let lg: usize = field(&mut pos)?.parse().map_err(|_| malformed())?;
             let lw: i64 = field(&mut pos)?.parse().map_err(|_| malformed())?;
             let granted = text
