@@ -6,13 +6,6 @@ use outbound_store::{Keys, Role, Store, StoreError};
 
 use crate::store::{fresh, tamper};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     accounts_are_unique_and_logged_with_who_made_them,
     tokens_resolve_to_their_account_only,

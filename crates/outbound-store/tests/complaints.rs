@@ -7,13 +7,6 @@ use outbound_store::{Keys, Store, StoreError};
 
 use crate::store::tamper;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     a_complaint_is_triaged_then_answered_and_logged_without_its_text,
     bad_input_is_refused_and_nothing_is_stored,

@@ -10,13 +10,6 @@ use outbound_store::{Keys, Store, StoreError};
 
 use crate::store::tamper;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     cosignatures_of_configured_witnesses_are_kept_once,
     bad_cosignatures_are_refused_and_nothing_is_stored,

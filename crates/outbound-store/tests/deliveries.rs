@@ -5,13 +5,6 @@ use outbound_store::{BatchRecord, Keys, Store};
 
 use crate::store::{ok, record, subjects, tamper};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     a_person_in_two_transfers_reaches_exactly_their_recipients_across_years,
     the_first_batch_of_a_year_is_kept_and_the_last_is_named,

@@ -8,8 +8,15 @@
 
 use outbound_store::{Keys, Recorded, Store, StoreError, Subject};
 
-use crate::layout::copy_fixture_named;
-use crate::store::{behind, ok, record, tamper};
+use crate::store::{behind, blob, hex_of, ok, record, tamper, zeros};
+
+both!(fixture "v14" as sqlite, postgres:
+    a_version_14_store_moves_to_lthash_on_its_next_write,
+    an_edited_version_14_store_is_refused_and_not_moved,
+    a_moved_store_cannot_be_put_back_to_sums,
+    a_kept_state_edited_behind_the_log_is_refused,
+    a_chunk_that_is_not_what_its_digest_says_is_refused,
+);
 
 fn hash(k: &Keys, i: u64) -> [u8; 16] {
     k.subject_hash(format!("person-{i}").as_bytes())
@@ -63,11 +70,19 @@ fn withdraw(s: &Store, k: &Keys, i: u64) -> Result<u64, StoreError> {
 
 /// Person `i`'s withdrawn consent to crm restored behind the log's back.
 fn restore_consent(s: &Store, k: &Keys, i: u64) {
-    let subject = hex::encode(hash(k, i));
+    let subject = blob(s, &hash(k, i));
     tamper(
         s,
-        &format!("UPDATE consents SET withdrawn_at = NULL WHERE hex(subject) = upper('{subject}')"),
+        &format!("UPDATE consents SET withdrawn_at = NULL WHERE subject = {subject}"),
     );
+}
+
+/// Each kept LtHash state's part and state (hex).
+fn lthash_states(s: &Store) -> Vec<(String, String)> {
+    rows(
+        s,
+        &format!("SELECT part, {} FROM ledger_lthash", hex_of(s, "state")),
+    )
 }
 
 /// `e` is tampering whose message names `what`.
@@ -85,15 +100,24 @@ fn assert_consents_reported(s: &Store, k: &Keys) {
     );
 }
 
-#[test]
-fn a_version_14_store_moves_to_lthash_on_its_next_write() {
-    let (_d, s, k) = copy_fixture_named("v14");
+fn a_version_14_store_moves_to_lthash_on_its_next_write(s: &Store, k: &Keys) {
     assert_eq!(s.schema_version().unwrap(), 18);
-    // Schema 17: a chunk's digest comes before its blobs, so reading a set's
-    // index does not walk the records' overflow pages; the rows came along.
-    let (columns, chunks): (Vec<String>, i64) = crate::store::behind(&s, |pool| async move {
+    // Schema 17: on SQLite a chunk's digest comes before its blobs, so
+    // reading a set's index does not walk the records' overflow pages
+    // (PostgreSQL keeps blobs out of line: its order stays); the rows came along.
+    let columns_sql = match s.backend {
+        outbound_store::Backend::Sqlite => {
+            "SELECT name FROM pragma_table_info('keyset_chunks') ORDER BY cid"
+        }
+        outbound_store::Backend::Postgres => {
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_name = 'keyset_chunks' AND table_schema = current_schema() \
+             ORDER BY ordinal_position"
+        }
+    };
+    let (mut columns, chunks): (Vec<String>, i64) = crate::store::behind(s, |pool| async move {
         (
-            sqlx::query_scalar("SELECT name FROM pragma_table_info('keyset_chunks') ORDER BY cid")
+            sqlx::query_scalar(columns_sql)
                 .fetch_all(&pool)
                 .await
                 .unwrap(),
@@ -103,18 +127,20 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
                 .unwrap(),
         )
     });
-    assert_eq!(
-        columns,
-        [
-            "set_name",
-            "run",
-            "chunk",
-            "first_key",
-            "digest",
-            "filter",
-            "records"
-        ]
-    );
+    let mut want = [
+        "set_name",
+        "run",
+        "chunk",
+        "first_key",
+        "digest",
+        "filter",
+        "records",
+    ];
+    if s.backend == outbound_store::Backend::Postgres {
+        columns.sort();
+        want.sort();
+    }
+    assert_eq!(columns, want);
     assert!(chunks > 0);
     // Before its next write: the same answers, verified against the sums.
     let (all25, all26) = (counts(&s, 2025, 2025), counts(&s, 2026, 2026));
@@ -126,7 +152,7 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     let entries = v.entries;
     let old_root = committed_root(&s);
-    assert!(rows(&s, "SELECT part, hex(state) FROM ledger_lthash").is_empty());
+    assert!(lthash_states(s).is_empty());
     let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
 
     // The next write (a withdrawal) moves the digests, committed by their
@@ -143,8 +169,11 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     assert_eq!(body["parts"].as_u64(), Some(sums.len() as u64));
     // Every chunk of the fixture got its digest; none is left without.
     assert!(body["chunks"].as_u64().unwrap() > 0);
-    let unhashed = "SELECT set_name, hex(first_key) FROM keyset_chunks WHERE digest IS NULL";
-    assert!(rows(&s, unhashed).is_empty());
+    let unhashed = format!(
+        "SELECT set_name, {} FROM keyset_chunks WHERE digest IS NULL",
+        hex_of(s, "first_key")
+    );
+    assert!(rows(s, &unhashed).is_empty());
     assert!(crate::entry_kinds::problems("ledger_digests", &body).is_empty());
     assert_eq!(log[entries as usize + 1].kind, "consent_withdrawn");
     let new_root = committed_root(&s);
@@ -159,10 +188,7 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
         assert_eq!(p1, p2);
         assert_ne!(d1, d2, "{p1} kept its old digest");
     }
-    assert_eq!(
-        rows(&s, "SELECT part, hex(state) FROM ledger_lthash").len(),
-        all.len()
-    );
+    assert_eq!(lthash_states(s).len(), all.len());
 
     // The store counts on from where it stood, its consents and routes hold.
     let (batch, rec) = (people(&k, 5500..7000), crm());
@@ -189,9 +215,7 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write() {
     assert_consents_reported(&s, &k);
 }
 
-#[test]
-fn an_edited_version_14_store_is_refused_and_not_moved() {
-    let (_d, s, k) = copy_fixture_named("v14");
+fn an_edited_version_14_store_is_refused_and_not_moved(s: &Store, k: &Keys) {
     restore_consent(&s, &k, 50);
     let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
     let e = withdraw(&s, &k, 200).unwrap_err();
@@ -201,13 +225,11 @@ fn an_edited_version_14_store_is_refused_and_not_moved() {
         rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part"),
         sums
     );
-    assert!(rows(&s, "SELECT part, hex(state) FROM ledger_lthash").is_empty());
+    assert!(lthash_states(s).is_empty());
     assert_consents_reported(&s, &k);
 }
 
-#[test]
-fn a_moved_store_cannot_be_put_back_to_sums() {
-    let (_d, s, k) = copy_fixture_named("v14");
+fn a_moved_store_cannot_be_put_back_to_sums(s: &Store, k: &Keys) {
     let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
     withdraw(&s, &k, 200).unwrap();
     // The old sums written back (the withdrawal's row moved by hand too
@@ -227,14 +249,15 @@ fn a_moved_store_cannot_be_put_back_to_sums() {
     assert!(!s.audit_verify(&k).unwrap().problems.is_empty());
 }
 
-#[test]
-fn a_kept_state_edited_behind_the_log_is_refused() {
-    let (_d, s, k) = copy_fixture_named("v14");
+fn a_kept_state_edited_behind_the_log_is_refused(s: &Store, k: &Keys) {
     withdraw(&s, &k, 200).unwrap();
     // Any state whose checksum is not the committed digest: here the consents' zeroed.
     tamper(
         &s,
-        r#"UPDATE ledger_lthash SET state = zeroblob(2048) WHERE part = '["consents","crm"]'"#,
+        &format!(
+            r#"UPDATE ledger_lthash SET state = {} WHERE part = '["consents","crm"]'"#,
+            zeros(s, 2048)
+        ),
     );
     let e = withdraw(&s, &k, 300).unwrap_err();
     assert_tampered(&e, "digest state");
@@ -243,16 +266,14 @@ fn a_kept_state_edited_behind_the_log_is_refused() {
 /// A chunk whose records are not what its digest says is refused when it is
 /// read (here the deliveries, which no pre-batch check reads: the merge due
 /// after the next batch reads it), and named by `audit verify`.
-#[test]
-fn a_chunk_that_is_not_what_its_digest_says_is_refused() {
-    let (_d, s, k) = copy_fixture_named("v14");
+fn a_chunk_that_is_not_what_its_digest_says_is_refused(s: &Store, k: &Keys) {
     withdraw(&s, &k, 200).unwrap();
     // The newest deliveries run of crm in 2026 (1,000 people) will merge with the next.
     tamper(
         &s,
         &format!(
-            r#"UPDATE keyset_chunks SET digest = X'{}' WHERE set_name = '["deliveries","crm",2026]' AND run = (SELECT run FROM keyset_runs WHERE set_name = '["deliveries","crm",2026]' AND records = 1000)"#,
-            "00".repeat(32)
+            r#"UPDATE keyset_chunks SET digest = {} WHERE set_name = '["deliveries","crm",2026]' AND run = (SELECT run FROM keyset_runs WHERE set_name = '["deliveries","crm",2026]' AND records = 1000)"#,
+            blob(s, &[0; 32])
         ),
     );
     let problems = s.audit_verify(&k).unwrap().problems;

@@ -20,13 +20,6 @@ use serde_json::{Value, json};
 
 use crate::store::{fresh, record, subjects};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     every_entry_of_every_workflow_matches_its_schema,
     an_unregistered_kind_is_refused_and_nothing_is_written,

@@ -10,13 +10,6 @@ use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
 
 use crate::store::{ok, record, tamper};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     groups_equal_the_model_through_changes_of_grouping,
     a_group_set_edited_behind_the_log_is_refused_or_reported,
@@ -203,10 +196,7 @@ fn refused(s: &Store, k: &Keys, g: &[&str], what: &str) {
 /// in place, a set added for a group never judged) is found by `audit
 /// verify`, which checks every group set against its members' union.
 fn a_group_set_edited_behind_the_log_is_refused_or_reported(s: &Store, _k: &Keys) {
-    let blob = |b: &[u8]| match s.backend {
-        outbound_store::Backend::Sqlite => format!("X'{}'", hex::encode(b)),
-        outbound_store::Backend::Postgres => format!("decode('{}', 'hex')", hex::encode(b)),
-    };
+    let blob = |b: &[u8]| crate::store::blob(s, b);
     let cases: Vec<(&str, String, &[&[&str]])> = vec![
         (
             "a group's runs deleted",

@@ -6,13 +6,6 @@ use outbound_store::{Keys, Role, Store, StoreError};
 
 use crate::store::tamper;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     an_incident_opens_is_noticed_and_closes,
     bad_input_stores_nothing,

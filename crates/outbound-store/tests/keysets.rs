@@ -8,13 +8,6 @@ use outbound_store::{BatchRecord, Keys, Recorded, Store, Subject};
 
 use crate::store::{behind, ok, record};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     counts_equal_the_model_through_merges_years_and_groups,
     membership_is_exact_per_transfer_and_year,

@@ -14,14 +14,62 @@ use crate::store::{ok, record, tamper};
 /// A copy of the fixture `tests/fixtures/<name>` in a temporary directory,
 /// its keys owner-only as a store's are.
 pub(crate) fn copy_fixture_named(name: &str) -> (tempfile::TempDir, Store, Keys) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let src = fixtures().join(name);
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(src.join("store.db"), dir.path().join("store.db")).unwrap();
-    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    let keys = copy_keys(&src, dir.path());
+    let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
+    (dir, store, keys)
+}
+
+/// The fixture `tests/fixtures/<name>-postgres` (a dump of a PostgreSQL
+/// store an earlier version wrote) restored into a fresh database of the
+/// test cluster, with a copy of its keys; `None` without a cluster.
+pub(crate) fn restore_fixture_named(name: &str) -> Option<(tempfile::TempDir, Store, Keys)> {
+    use std::io::Read;
+    let url = outbound_store::testing::fresh_postgres_database()?;
+    let src = fixtures().join(format!("{name}-postgres"));
+    let mut dump = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(src.join("dump.sql.gz")).unwrap())
+        .read_to_string(&mut dump)
+        .unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(dump))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+        });
+    let dir = tempfile::tempdir().unwrap();
+    let keys = copy_keys(&src, dir.path());
+    Some((dir, Store::open(&url).unwrap(), keys))
+}
+
+/// The store made by the previous version, on SQLite or (when a test
+/// cluster is there) on PostgreSQL.
+pub(crate) fn fixture_named(name: &str, pg: bool) -> Option<(tempfile::TempDir, Store, Keys)> {
+    if pg {
+        restore_fixture_named(name)
+    } else {
+        Some(copy_fixture_named(name))
+    }
+}
+
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Copies `src/keys` to `dir/keys`, owner-only as a store's keys are, and loads them.
+fn copy_keys(src: &Path, dir: &Path) -> Keys {
+    std::fs::create_dir(dir.join("keys")).unwrap();
     for f in ["hash.key", "signing.key"] {
-        let to = dir.path().join("keys").join(f);
+        let to = dir.join("keys").join(f);
         std::fs::copy(src.join("keys").join(f), &to).unwrap();
         #[cfg(unix)]
         {
@@ -32,20 +80,15 @@ pub(crate) fn copy_fixture_named(name: &str) -> (tempfile::TempDir, Store, Keys)
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            dir.path().join("keys"),
-            std::fs::Permissions::from_mode(0o700),
-        )
-        .unwrap();
+        std::fs::set_permissions(dir.join("keys"), std::fs::Permissions::from_mode(0o700)).unwrap();
     }
-    let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
-    let keys = Keys::load(&dir.path().join("keys")).unwrap();
-    (dir, store, keys)
+    Keys::load(&dir.join("keys")).unwrap()
 }
 
-fn copy_fixture() -> (tempfile::TempDir, Store, Keys) {
-    copy_fixture_named("v13")
-}
+both!(fixture "v13" as sqlite, postgres:
+    a_version_13_store_migrates_with_its_data,
+    an_edited_version_13_store_is_refused_and_not_moved,
+);
 
 /// The fixture's people per year, as its README describes them (all, sensitive).
 fn recipe() -> [(i16, BTreeSet<u64>, BTreeSet<u64>); 2] {
@@ -73,9 +116,7 @@ fn deliveries(s: &Store, k: &Keys, i: u64) -> Vec<(String, String, i64, u64)> {
         .collect()
 }
 
-#[test]
-fn a_version_13_store_migrates_with_its_data() {
-    let (_d, s, k) = copy_fixture();
+fn a_version_13_store_migrates_with_its_data(s: &Store, k: &Keys) {
     assert_eq!(s.schema_version().unwrap(), 18);
     let [(_, a25, s25), (_, a26, s26)] = recipe();
     let both = |a: &BTreeSet<u64>, b: &BTreeSet<u64>| a.union(b).count() as u64;
@@ -186,9 +227,7 @@ fn a_version_13_store_migrates_with_its_data() {
 
 /// An old store edited behind its log is refused, not converted: the rows
 /// are checked against the digests the log committed to before they move.
-#[test]
-fn an_edited_version_13_store_is_refused_and_not_moved() {
-    let (_d, s, k) = copy_fixture();
+fn an_edited_version_13_store_is_refused_and_not_moved(s: &Store, k: &Keys) {
     tamper(
         &s,
         "DELETE FROM subjects WHERE year = 2025 AND sensitive = 1",

@@ -8,13 +8,6 @@ use outbound_store::{Keys, Role, Store, StoreError};
 
 use crate::store::tamper;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     an_attestation_is_logged_with_its_evidence_but_not_its_note,
     the_latest_attestation_per_obligation_wins,

@@ -9,13 +9,6 @@ use outbound_store::{Keys, Role, Store, StoreError};
 
 use crate::store::tamper;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     a_review_is_logged_with_ids_and_severities_but_not_its_texts,
     a_finding_is_closed_once_with_who_and_when,

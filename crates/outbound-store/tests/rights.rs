@@ -10,13 +10,6 @@ use outbound_store::{BatchRecord, ConsentRecord, Keys, Store, StoreError};
 
 use crate::store::{ok, record, subjects, tamper};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     forwarding_reaches_exactly_the_recipients_across_years,
     a_person_carried_by_none_gets_no_parts_and_closes_at_once,

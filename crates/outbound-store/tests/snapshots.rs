@@ -10,13 +10,6 @@ use outbound_store::{Keys, Store, StoreError, c2sp};
 
 use crate::store::tamper;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
-
 both!(
     one_snapshot_per_period_and_corrections_name_the_first,
     bad_periods_and_origins_store_nothing,

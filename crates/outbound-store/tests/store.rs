@@ -378,6 +378,30 @@ pub(crate) fn behind<T, F: std::future::Future<Output = T>>(
     rt.block_on(async { f(sqlx::AnyPool::connect(&url).await.unwrap()).await })
 }
 
+/// A binary literal in the backend's dialect.
+pub(crate) fn blob(s: &Store, b: &[u8]) -> String {
+    match s.backend {
+        outbound_store::Backend::Sqlite => format!("X'{}'", hex::encode(b)),
+        outbound_store::Backend::Postgres => format!("decode('{}', 'hex')", hex::encode(b)),
+    }
+}
+
+/// `n` zero bytes as a literal in the backend's dialect.
+pub(crate) fn zeros(s: &Store, n: usize) -> String {
+    match s.backend {
+        outbound_store::Backend::Sqlite => format!("zeroblob({n})"),
+        outbound_store::Backend::Postgres => format!("decode(repeat('00', {n}), 'hex')"),
+    }
+}
+
+/// A binary column as upper-case hex text, in the backend's dialect.
+pub(crate) fn hex_of(s: &Store, column: &str) -> String {
+    match s.backend {
+        outbound_store::Backend::Sqlite => format!("hex({column})"),
+        outbound_store::Backend::Postgres => format!("upper(encode({column}, 'hex'))"),
+    }
+}
+
 pub(crate) fn tamper(s: &Store, sql: &str) {
     behind(s, |pool| async move {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))

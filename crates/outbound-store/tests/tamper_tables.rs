@@ -6,15 +6,7 @@ use outbound_store::audit::Entry;
 use outbound_store::merkle::leaf_hash;
 use outbound_store::{Backend, ConsentRecord, Keys, Recorded, Store};
 
-use crate::store::{fresh, ok, record, subjects, tamper};
-
-/// A binary literal in the backend's dialect.
-fn blob(s: &Store, b: &[u8]) -> String {
-    match s.backend {
-        Backend::Sqlite => format!("X'{}'", hex::encode(b)),
-        Backend::Postgres => format!("decode('{}', 'hex')", hex::encode(b)),
-    }
-}
+use crate::store::{blob, fresh, ok, record, subjects, tamper};
 
 fn problems(s: &Store, k: &Keys) -> Vec<String> {
     s.audit_verify(k).unwrap().problems
@@ -78,13 +70,6 @@ fn two_route_changes(s: &Store, k: &Keys) {
     s.set_route(k, "cli", "x", true, "breach").unwrap();
     s.set_route(k, "cli", "x", false, "fixed").unwrap();
     assert!(problems(s, k).is_empty());
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
 }
 
 both!(

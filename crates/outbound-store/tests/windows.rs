@@ -13,15 +13,7 @@ use outbound_store::{
     BatchDay, BatchRecord, DeliveryWindow, Keys, Recorded, Store, StoreError, Subject,
 };
 
-use crate::layout::copy_fixture_named;
 use crate::store::{ok, record, tamper};
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(false) { super::$name(&s, &k) } } )* }
-        mod postgres { $( #[test] fn $name() { if let Some((s, k, _d)) = crate::store::fresh(true) { super::$name(&s, &k) } } )* }
-    };
-}
 
 both!(
     windows_equal_the_model_across_years_and_merges,
@@ -253,12 +245,14 @@ fn days_edited_behind_the_log_are_refused(s: &Store, k: &Keys) {
     );
 }
 
+both!(fixture "v14" as sqlite_v14, postgres_v14:
+    people_carried_before_the_days_were_kept_count_on_any_day_of_their_year,
+);
+
 /// A store made before the days were kept (the schema 14 fixture, through
 /// both moves): its deliveries count whenever their year touches the
 /// window, before and after a new batch with a day joins their transfer-year.
-#[test]
-fn people_carried_before_the_days_were_kept_count_on_any_day_of_their_year() {
-    let (_d, s, k) = copy_fixture_named("v14");
+fn people_carried_before_the_days_were_kept_count_on_any_day_of_their_year(s: &Store, k: &Keys) {
     assert_eq!(s.schema_version().unwrap(), 18);
     // crm carried 0..3000 in 2025 and 1500..6000 in 2026; hr 2000..2600 in 2025.
     let n = |t: &[&str], from: Date, to: Date| s.delivered_between(t, from, to).unwrap();
