@@ -2,7 +2,8 @@
 //! BATCH new people against an exporter that has already exported BASE this
 //! year, next to the same batch against an empty ledger (the baseline, same
 //! run); bytes per person on disk; how long the kept count takes to read;
-//! peak memory.
+//! memory before and at the peak of each measured batch (the gate's memory
+//! must not grow with the ledger), and the whole run's peak.
 //!
 //! Run: `cargo run --release -p outbound-store --example ledger_scale -- [BASE] [BATCH] [pg]`
 //! (`pg`: on fresh databases of the server `OUTBOUND_TEST_POSTGRES` names;
@@ -43,6 +44,18 @@ fn batch(store: &Store, keys: &Keys, subjects: &[Subject]) -> (f64, f64, u64) {
     let m = store.merge_runs(keys).expect("merge the runs");
     LOCKED_US.fetch_max(m.locked_us, std::sync::atomic::Ordering::Relaxed);
     (secs, t.elapsed().as_secs_f64(), counts.new.individuals)
+}
+
+/// The process's resident memory now and its peak since the last mark, in
+/// MB; the peak starts again from now (where Linux lets it be reset), so a
+/// batch's peak is not the fill's.
+fn memory_mark() -> (f64, f64) {
+    let marks = (
+        outbound_store::testing::rss_mb(),
+        outbound_store::testing::peak_rss_mb(),
+    );
+    outbound_store::testing::reset_peak_rss();
+    marks
 }
 
 /// Where the gate stops counting a window: one past 28 CFR §202.205's
@@ -112,9 +125,13 @@ fn main() {
     // Baseline: the batch against an empty ledger.
     let fresh = people(&keys, base, size);
     let empty = open(dir.path(), "empty.db", pg);
+    let (before, _) = memory_mark();
     let (t_empty, _, n) = batch(&empty, &keys, &fresh);
+    let (_, peak) = memory_mark();
     assert_eq!(n, size);
-    println!("baseline: {size} new people against an empty ledger: {t_empty:.2} s");
+    println!(
+        "baseline: {size} new people against an empty ledger: {t_empty:.2} s; memory {before:.0} MB before it, peak {peak:.0} MB during it"
+    );
     drop(empty);
 
     // The fill.
@@ -138,8 +155,13 @@ fn main() {
     );
 
     // The same batch, and four more, against the full ledger.
+    let (before, _) = memory_mark();
     let (t_full, m_full, n) = batch(&full, &keys, &fresh);
+    let (_, peak) = memory_mark();
     assert_eq!(n, size);
+    println!(
+        "memory of the {size} against {base}: {before:.0} MB before it, peak {peak:.0} MB during it (the batch and its merges)"
+    );
     let mut more = Vec::new();
     for i in 1..5 {
         let b = people(&keys, base + i * size, size);
@@ -208,7 +230,7 @@ fn main() {
         );
     }
     println!(
-        "peak memory (VmHWM): {:.0} MB",
+        "peak memory after the measured batch (the next five batches, the reads): {:.0} MB",
         outbound_store::testing::peak_rss_mb()
     );
 }

@@ -56,14 +56,31 @@ pub fn fresh_postgres_database() -> Option<String> {
 /// The process's peak resident memory in MB (Linux's `VmHWM`; 0 elsewhere),
 /// for the benchmarks' reports.
 pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// A line of `/proc/self/status` given in kB, in MB (0 where there is none).
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The process's resident memory now in MB (Linux's `VmRSS`; 0 elsewhere).
+pub fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// Resets the process's peak resident memory to what it holds now (Linux:
+/// `5` written to `/proc/self/clear_refs`), so that [`peak_rss_mb`] then
+/// tells the peak of what follows; false where that is not possible.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// A batch of `n` records of the benchmarks' one transfer (`crm-to-parent`,
