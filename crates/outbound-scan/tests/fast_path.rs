@@ -2,8 +2,10 @@
 //! line splitter that bypasses `csv-core` and the detectors' SWAR `@`
 //! search must give exactly the report of the plain paths, on the
 //! generated corpus, the labelled test data, the fuzzers' broken inputs
-//! and random CSV bytes. (The fuzzers in fuzz_readers.rs run on the fast
-//! path, the default.)
+//! (`fuzz_readers::broken_file`, small and past the sniffed head) and
+//! random CSV bytes. (The fuzzers in fuzz_readers.rs run on the fast path,
+//! the default, and check its properties; here each of their inputs is
+//! also scanned on the plain path and the two reports compared.)
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -118,6 +120,36 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let name = if tsv { "r.tsv" } else { "r.csv" };
         let p = write(dir.path(), name, &data);
+        same(&[p])?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+    /// The fuzzers' broken inputs (mutated CSV, JSON lines and JSON
+    /// documents; plain, compressed, or with the compressed stream itself
+    /// mutated): both paths give the same report, errors and their lines
+    /// included.
+    #[test]
+    fn fast_and_plain_paths_agree_on_the_fuzzers_broken_inputs(
+        (name, data) in crate::fuzz_readers::broken_file(1..25),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), &name, &data);
+        same(&[p])?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+    /// As above with inputs of 64–200 KiB, so that the damage often lies
+    /// past the sniffed head and several batches are read.
+    #[test]
+    fn fast_and_plain_paths_agree_on_broken_inputs_past_the_head(
+        (name, data) in crate::fuzz_readers::broken_file(450..900),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), &name, &data);
         same(&[p])?;
     }
 }

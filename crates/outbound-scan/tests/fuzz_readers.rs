@@ -328,7 +328,9 @@ fn codec() -> impl Strategy<Value = Codec> {
 
 /// A broken file: name and bytes; `records` of valid input before the
 /// mutations.
-fn broken_file(records: std::ops::Range<usize>) -> impl Strategy<Value = (String, Vec<u8>)> {
+pub(crate) fn broken_file(
+    records: std::ops::Range<usize>,
+) -> impl Strategy<Value = (String, Vec<u8>)> {
     (
         prop_oneof![Just(Base::Csv), Just(Base::JsonLines), Just(Base::JsonDoc)],
         records,
