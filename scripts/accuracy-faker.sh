@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Precision and recall of the scanner on Faker zh_CN values (issue 13):
-# names, addresses, mobiles, resident IDs (Faker's ssn) and e-mails, plus
-# negatives (company names, job titles, sentences, words, product-like
-# strings, cities, provinces), all synthetic. Figures in docs/ACCURACY.md.
+# names, addresses, mobiles, resident IDs (Faker's ssn), e-mails, licence
+# plates, MAC and IP addresses, coordinates, birth dates and card numbers,
+# plus negatives (company names, job titles, sentences, words, product-like
+# strings, cities, provinces, barcodes, ISBNs, UUIDs, VINs, timestamps,
+# prices), all synthetic. Figures in docs/ACCURACY.md.
 #
 #   scripts/accuracy-faker.sh [N] [SEED]      (defaults 2000 and 42)
 #

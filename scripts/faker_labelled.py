@@ -9,6 +9,8 @@ that the same Faker version writes the same file. Columns (tab-separated,
 after a `#` comment header and a column header):
 
   kind    the scanner kind id the value is (person_name, address, cn_mobile,
+          cn_license_plate, mac_address, ipv4, ipv6, geo_coordinate,
+          date_of_birth, bank_card,
           cn_resident_id, email), or `none` for a negative that must not be
           reported as any kind
   value   the Faker value
@@ -63,6 +65,36 @@ def main(n, seed, out):
             for _ in range(n):
                 f.write('%s\t%s\t%s\tfaker.%s\t%s\n' % (kind, clean(gen()), header, source, kw))
         for header, source, kw, gen in negatives:
+            for _ in range(n):
+                f.write('none\t%s\t%s\tfaker.%s\t%s\n' % (clean(gen()), header, source, kw))
+        # Added later, after the first set so that its values stay what they
+        # were for the same seed: the kinds with no public test data.
+        more = [
+            ('cn_license_plate', 'plate_no', 'license_plate', '车牌号', fake.license_plate),
+            ('cn_license_plate', 'plate_no', 'license_plate (no hyphen)', '车牌号',
+             lambda: fake.license_plate().replace('-', '')),
+            ('mac_address', 'mac', 'mac_address', 'MAC地址', fake.mac_address),
+            ('ipv4', 'ip', 'ipv4', 'IP地址', fake.ipv4),
+            ('ipv6', 'ip', 'ipv6', 'IP地址', fake.ipv6),
+            ('geo_coordinate', 'location', 'latitude,longitude', '坐标',
+             lambda: '%s,%s' % (fake.latitude(), fake.longitude())),
+            ('date_of_birth', 'birthday', 'date_of_birth', '出生日期',
+             lambda: fake.date_of_birth().isoformat()),
+            ('bank_card', 'card_no', 'credit_card_number', '银行卡号', fake.credit_card_number),
+        ]
+        more_negatives = [
+            ('barcode', 'ean13', '条码', fake.ean13),
+            ('isbn', 'isbn13', 'ISBN', fake.isbn13),
+            ('uuid', 'uuid4', '编号', fake.uuid4),
+            ('vin', 'vin', '车架号', fake.vin),
+            ('created_at', 'date_time_this_decade', '创建时间',
+             lambda: fake.date_time_this_decade().isoformat(sep=' ')),
+            ('price', 'pricetag', '价格', fake.pricetag),
+        ]
+        for kind, header, source, kw, gen in more:
+            for _ in range(n):
+                f.write('%s\t%s\t%s\tfaker.%s\t%s\n' % (kind, clean(gen()), header, source, kw))
+        for header, source, kw, gen in more_negatives:
             for _ in range(n):
                 f.write('none\t%s\t%s\tfaker.%s\t%s\n' % (clean(gen()), header, source, kw))
 

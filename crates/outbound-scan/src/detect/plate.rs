@@ -1,7 +1,7 @@
 //! PRC vehicle licence plates (GA 36-2018).
 //!
-//! Province abbreviation + issuing-authority letter + (optional `·` or
-//! space) + 5 characters (letters other than I/O, digits; at least 3
+//! Province abbreviation + issuing-authority letter + (optional `·`, `•`,
+//! `-` or space: exports write the plate's dot in all these ways) + 5 characters (letters other than I/O, digits; at least 3
 //! digits), or 6 characters for new-energy vehicles with `D`/`F` first
 //! (small) or last (large).
 
@@ -59,7 +59,7 @@ pub fn match_at(s: &[u8], i: usize, clen: usize) -> Option<usize> {
         return None;
     }
     j += 1;
-    if s.get(j) == Some(&b' ') {
+    if matches!(s.get(j), Some(b' ' | b'-')) {
         j += 1;
     } else if s[j..].starts_with("·".as_bytes()) || s[j..].starts_with("•".as_bytes()) {
         j += if s[j..].starts_with("·".as_bytes()) {
@@ -113,6 +113,11 @@ mod tests {
     fn plates() {
         assert!(is_valid("京A12345"));
         assert!(is_valid("粤B·8K2Q1"));
+        // The dot written as a hyphen (Faker zh_CN's form, and common in exports).
+        assert!(is_valid("闽L-27538"));
+        assert!(is_valid("粤B-D12345"));
+        assert!(!is_valid("闽L--27538"));
+        assert!(!is_valid("闽L-2753"));
         assert!(is_valid("京A 12345"));
         assert!(is_valid("沪AD12345"));
         assert!(is_valid("苏E12345F"));
