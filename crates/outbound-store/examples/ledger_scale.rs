@@ -170,9 +170,13 @@ fn main() {
     }
     // The baseline again, now, under whatever load the machine has now.
     let empty2 = open(dir.path(), "empty2.db", pg);
+    let (before, _) = memory_mark();
     let (t_empty2, _, _) = batch(&empty2, &keys, &fresh);
+    let (_, peak) = memory_mark();
     drop(empty2);
-    println!("baseline again, after: {t_empty2:.2} s");
+    println!(
+        "baseline again, after: {t_empty2:.2} s; memory {before:.0} MB before it, peak {peak:.0} MB during it (the heap the fill left is reused: compare with the batch against the full ledger)"
+    );
     let t_empty = (t_empty + t_empty2) / 2.0;
     println!(
         "{size} new people against {base}: {t_full:.2} s = {:.2}x the empty ledger's mean (aim <= 2x), merges after it {m_full:.2} s; next four (batch + merges after it): {}",
