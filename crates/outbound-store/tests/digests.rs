@@ -4,7 +4,7 @@
 //! checks every row against the sums its log committed to, moves every part
 //! to LtHash and commits the result with that write's entry; an edited old
 //! store is refused rather than moved, and a moved store cannot be put back
-//! to sums.
+//! to sums. On SQLite and on PostgreSQL (`fixtures/v14-postgres`).
 
 use outbound_store::{Keys, Recorded, Store, StoreError, Subject};
 

@@ -3,6 +3,8 @@
 //! with its data: it reads as before until its next batch, which moves the
 //! rows into key sets after checking them against the log, commits the move
 //! in its own entry, and counts on exactly from where the old store stood.
+//! On SQLite (the file that version wrote) and on PostgreSQL (a dump of the
+//! database it wrote, `fixtures/v13-postgres`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -13,7 +15,7 @@ use crate::store::{ok, record, tamper};
 
 /// A copy of the fixture `tests/fixtures/<name>` in a temporary directory,
 /// its keys owner-only as a store's are.
-pub(crate) fn copy_fixture_named(name: &str) -> (tempfile::TempDir, Store, Keys) {
+fn copy_fixture_named(name: &str) -> (tempfile::TempDir, Store, Keys) {
     let src = fixtures().join(name);
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(src.join("store.db"), dir.path().join("store.db")).unwrap();
@@ -25,7 +27,7 @@ pub(crate) fn copy_fixture_named(name: &str) -> (tempfile::TempDir, Store, Keys)
 /// The fixture `tests/fixtures/<name>-postgres` (a dump of a PostgreSQL
 /// store an earlier version wrote) restored into a fresh database of the
 /// test cluster, with a copy of its keys; `None` without a cluster.
-pub(crate) fn restore_fixture_named(name: &str) -> Option<(tempfile::TempDir, Store, Keys)> {
+fn restore_fixture_named(name: &str) -> Option<(tempfile::TempDir, Store, Keys)> {
     use std::io::Read;
     let url = outbound_store::testing::fresh_postgres_database()?;
     let src = fixtures().join(format!("{name}-postgres"));
