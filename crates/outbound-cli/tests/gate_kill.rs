@@ -4,7 +4,7 @@
 //! SQLite and on PostgreSQL, with batches large enough that the gate merges
 //! the ledger's runs after them, so kills also land inside merges.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -76,7 +76,7 @@ fn sigkill_at_random_points_leaves_all_or_nothing_on_postgres() {
 
 /// Two whole runs (the second merges the first's runs with its own), 30
 /// runs killed at random points, then one whole run; checks the store.
-fn kill_loop(d: &Path, map: &Path, store: &str, keys_dir: &PathBuf) {
+fn kill_loop(d: &Path, map: &Path, store: &str, keys_dir: &Path) {
     let bin = assert_cmd::cargo::cargo_bin("outbound");
     let gate = |i: u64| {
         let mut c = Command::new(&bin);

@@ -321,7 +321,7 @@ fn malformed_row_is_an_error_not_a_skip(s: &Store, k: &Keys) {
         .len();
     assert_eq!(before, 500);
     tamper(
-        &s,
+        s,
         "INSERT INTO consents (subject, transfer, granted_at, withdrawn_at) VALUES ('text', 'crm', '2026-01-01', NULL)",
     );
     let e = s.consent_register("crm", "2026-05-01").unwrap_err();
@@ -339,7 +339,7 @@ fn malformed_row_is_an_error_not_a_skip(s: &Store, k: &Keys) {
     let entries = s.audit_entries().unwrap().len();
     let mut rec = record("crm");
     rec.recipient = "acme-us".into();
-    let r = s.record_batch(&k, &rec, 2026, &subjects(&k, &["p0"], false), false, ok);
+    let r = s.record_batch(k, &rec, 2026, &subjects(k, &["p0"], false), false, ok);
     assert!(r.is_err(), "{r:?}");
     assert_eq!(s.audit_entries().unwrap().len(), entries);
 }
@@ -363,7 +363,7 @@ fn consents_made_before_the_index_read_the_same_after_it(s: &Store, k: &Keys) {
             })
             .collect()
     };
-    let rows = read(&s);
+    let rows = read(s);
     assert_eq!(
         rows.iter().map(Vec::len).collect::<Vec<_>>(),
         [0, 500, 500, 400, 400]
@@ -373,10 +373,10 @@ fn consents_made_before_the_index_read_the_same_after_it(s: &Store, k: &Keys) {
     let reg = s.consent_register("crm", "2026-05-01").unwrap();
     let r = s
         .record_batch_consented(
-            &k,
+            k,
             &rec,
             outbound_store::BatchDay::year(2026),
-            &subjects(&k, &["p-new"], false),
+            &subjects(k, &["p-new"], false),
             (Some(&reg), &[]),
             false,
             |c, _| ok(c),
@@ -386,11 +386,11 @@ fn consents_made_before_the_index_read_the_same_after_it(s: &Store, k: &Keys) {
     // The index now exists and is what is read: a row edited behind the log
     // changes nothing the register returns.
     tamper(
-        &s,
+        s,
         "UPDATE consents SET withdrawn_at = NULL WHERE transfer = 'crm'",
     );
-    assert_eq!(read(&s), rows);
-    let v = s.audit_verify(&k).unwrap();
+    assert_eq!(read(s), rows);
+    let v = s.audit_verify(k).unwrap();
     assert!(
         v.problems
             .iter()

@@ -143,22 +143,22 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write(s: &Store, k: &Keys) {
     assert_eq!(columns, want);
     assert!(chunks > 0);
     // Before its next write: the same answers, verified against the sums.
-    let (all25, all26) = (counts(&s, 2025, 2025), counts(&s, 2026, 2026));
+    let (all25, all26) = (counts(s, 2025, 2025), counts(s, 2026, 2026));
     assert_eq!(
         all25,
         (3000, (0..3000).filter(|i| i % 7 == 0).count() as u64)
     );
-    let v = s.audit_verify(&k).unwrap();
+    let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     let entries = v.entries;
-    let old_root = committed_root(&s);
+    let old_root = committed_root(s);
     assert!(lthash_states(s).is_empty());
-    let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
+    let sums = rows(s, "SELECT part, digest FROM ledger_state ORDER BY part");
 
     // The next write (a withdrawal) moves the digests, committed by their
     // own entry before the write's.
-    withdraw(&s, &k, 200).unwrap();
-    let v = s.audit_verify(&k).unwrap();
+    withdraw(s, k, 200).unwrap();
+    let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     assert_eq!(v.entries, entries + 2);
     let log = s.audit_entries().unwrap();
@@ -176,9 +176,9 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write(s: &Store, k: &Keys) {
     assert!(rows(s, &unhashed).is_empty());
     assert!(crate::entry_kinds::problems("ledger_digests", &body).is_empty());
     assert_eq!(log[entries as usize + 1].kind, "consent_withdrawn");
-    let new_root = committed_root(&s);
+    let new_root = committed_root(s);
     assert_ne!(new_root, old_root);
-    let all = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
+    let all = rows(s, "SELECT part, digest FROM ledger_state ORDER BY part");
     // The withdrawal also built crm's consent index (schema 16), a part of its own.
     let index = r#"["consent_days","crm"]"#;
     assert!(all.iter().any(|(p, _)| p == index), "{all:?}");
@@ -191,75 +191,75 @@ fn a_version_14_store_moves_to_lthash_on_its_next_write(s: &Store, k: &Keys) {
     assert_eq!(lthash_states(s).len(), all.len());
 
     // The store counts on from where it stood, its consents and routes hold.
-    let (batch, rec) = (people(&k, 5500..7000), crm());
-    let r = s.record_batch(&k, &rec, 2026, &batch, false, ok).unwrap();
+    let (batch, rec) = (people(k, 5500..7000), crm());
+    let r = s.record_batch(k, &rec, 2026, &batch, false, ok).unwrap();
     let Recorded::Committed { counts: c, .. } = r else {
         panic!("{r:?}")
     };
     assert_eq!(c.new.individuals, 1000);
     assert_eq!(c.current_year.individuals, all26.0 + 1000);
-    assert_eq!(counts(&s, 2025, 2025), all25);
+    assert_eq!(counts(s, 2025, 2025), all25);
     let r = s
-        .record_batch(&k, &record("hr"), 2026, &batch, false, ok)
+        .record_batch(k, &record("hr"), 2026, &batch, false, ok)
         .unwrap();
     assert!(matches!(r, Recorded::Refused { .. }), "{r:?}");
-    assert!(s.audit_verify(&k).unwrap().problems.is_empty());
+    assert!(s.audit_verify(k).unwrap().problems.is_empty());
 
     // A consent restored behind the log's back is found, by the transfer's
     // next batch and by `audit verify`.
-    restore_consent(&s, &k, 50);
+    restore_consent(s, k, 50);
     let e = s
-        .record_batch(&k, &rec, 2026, &batch[..10], false, ok)
+        .record_batch(k, &rec, 2026, &batch[..10], false, ok)
         .unwrap_err();
     assert_tampered(&e, "consents");
-    assert_consents_reported(&s, &k);
+    assert_consents_reported(s, k);
 }
 
 fn an_edited_version_14_store_is_refused_and_not_moved(s: &Store, k: &Keys) {
-    restore_consent(&s, &k, 50);
-    let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
-    let e = withdraw(&s, &k, 200).unwrap_err();
+    restore_consent(s, k, 50);
+    let sums = rows(s, "SELECT part, digest FROM ledger_state ORDER BY part");
+    let e = withdraw(s, k, 200).unwrap_err();
     assert_tampered(&e, "consents");
     // Nothing moved: the old digests stand, no state was kept.
     assert_eq!(
-        rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part"),
+        rows(s, "SELECT part, digest FROM ledger_state ORDER BY part"),
         sums
     );
     assert!(lthash_states(s).is_empty());
-    assert_consents_reported(&s, &k);
+    assert_consents_reported(s, k);
 }
 
 fn a_moved_store_cannot_be_put_back_to_sums(s: &Store, k: &Keys) {
-    let sums = rows(&s, "SELECT part, digest FROM ledger_state ORDER BY part");
-    withdraw(&s, &k, 200).unwrap();
+    let sums = rows(s, "SELECT part, digest FROM ledger_state ORDER BY part");
+    withdraw(s, k, 200).unwrap();
     // The old sums written back (the withdrawal's row moved by hand too
     // would be needed for a forgery; even this much is refused).
     for (part, digest) in &sums {
         tamper(
-            &s,
+            s,
             &format!(
                 "UPDATE ledger_state SET digest = '{digest}' WHERE part = '{}'",
                 part.replace('\'', "''")
             ),
         );
     }
-    tamper(&s, "DELETE FROM ledger_lthash");
-    let e = withdraw(&s, &k, 300).unwrap_err();
+    tamper(s, "DELETE FROM ledger_lthash");
+    let e = withdraw(s, k, 300).unwrap_err();
     assert_tampered(&e, "audit entry committed");
-    assert!(!s.audit_verify(&k).unwrap().problems.is_empty());
+    assert!(!s.audit_verify(k).unwrap().problems.is_empty());
 }
 
 fn a_kept_state_edited_behind_the_log_is_refused(s: &Store, k: &Keys) {
-    withdraw(&s, &k, 200).unwrap();
+    withdraw(s, k, 200).unwrap();
     // Any state whose checksum is not the committed digest: here the consents' zeroed.
     tamper(
-        &s,
+        s,
         &format!(
             r#"UPDATE ledger_lthash SET state = {} WHERE part = '["consents","crm"]'"#,
             zeros(s, 2048)
         ),
     );
-    let e = withdraw(&s, &k, 300).unwrap_err();
+    let e = withdraw(s, k, 300).unwrap_err();
     assert_tampered(&e, "digest state");
 }
 
@@ -267,16 +267,16 @@ fn a_kept_state_edited_behind_the_log_is_refused(s: &Store, k: &Keys) {
 /// read (here the deliveries, which no pre-batch check reads: the merge due
 /// after the next batch reads it), and named by `audit verify`.
 fn a_chunk_that_is_not_what_its_digest_says_is_refused(s: &Store, k: &Keys) {
-    withdraw(&s, &k, 200).unwrap();
+    withdraw(s, k, 200).unwrap();
     // The newest deliveries run of crm in 2026 (1,000 people) will merge with the next.
     tamper(
-        &s,
+        s,
         &format!(
             r#"UPDATE keyset_chunks SET digest = {} WHERE set_name = '["deliveries","crm",2026]' AND run = (SELECT run FROM keyset_runs WHERE set_name = '["deliveries","crm",2026]' AND records = 1000)"#,
             blob(s, &[0; 32])
         ),
     );
-    let problems = s.audit_verify(&k).unwrap().problems;
+    let problems = s.audit_verify(k).unwrap().problems;
     assert!(
         problems
             .iter()
@@ -287,10 +287,10 @@ fn a_chunk_that_is_not_what_its_digest_says_is_refused(s: &Store, k: &Keys) {
     // exporter, so not looked up in the transfer's deliveries) and merges
     // nothing; the merge due after it reads the run (before any lock: its
     // chunks are checked as they are read), and is refused.
-    s.record_batch(&k, &crm(), 2026, &people(&k, 6000..7000), false, ok)
+    s.record_batch(k, &crm(), 2026, &people(k, 6000..7000), false, ok)
         .unwrap();
     let entries = s.audit_entries().unwrap().len();
-    let e = s.merge_runs(&k).unwrap_err();
+    let e = s.merge_runs(k).unwrap_err();
     assert!(
         e.to_string()
             .contains("deliveries of transfer \"crm\" in 2026 are damaged"),

@@ -123,13 +123,13 @@ fn a_version_13_store_migrates_with_its_data(s: &Store, k: &Keys) {
     let [(_, a25, s25), (_, a26, s26)] = recipe();
     let both = |a: &BTreeSet<u64>, b: &BTreeSet<u64>| a.union(b).count() as u64;
     // Before its next batch the store reads as before, from its rows.
-    assert_eq!(counts(&s, 2025, 2025), (a25.len() as u64, s25.len() as u64));
-    assert_eq!(counts(&s, 2026, 2026), (a26.len() as u64, s26.len() as u64));
-    assert_eq!(counts(&s, 2025, 2026), (both(&a25, &a26), both(&s25, &s26)));
-    let v = s.audit_verify(&k).unwrap();
+    assert_eq!(counts(s, 2025, 2025), (a25.len() as u64, s25.len() as u64));
+    assert_eq!(counts(s, 2026, 2026), (a26.len() as u64, s26.len() as u64));
+    assert_eq!(counts(s, 2025, 2026), (both(&a25, &a26), both(&s25, &s26)));
+    let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     assert_eq!(v.entries, 5);
-    let person_2100 = deliveries(&s, &k, 2100);
+    let person_2100 = deliveries(s, k, 2100);
     assert_eq!(
         person_2100,
         vec![
@@ -142,13 +142,13 @@ fn a_version_13_store_migrates_with_its_data(s: &Store, k: &Keys) {
     // The next batch: people 5500..7000, every third with sensitive PI.
     let batch: Vec<Subject> = (5500..7000)
         .map(|i| Subject {
-            hash: hash(&k, i),
+            hash: hash(k, i),
             sensitive: i % 3 == 0,
         })
         .collect();
     let mut rec = record("crm");
     rec.recipient = "acme-us".into();
-    let r = s.record_batch(&k, &rec, 2026, &batch, false, ok).unwrap();
+    let r = s.record_batch(k, &rec, 2026, &batch, false, ok).unwrap();
     let Recorded::Committed {
         counts: c,
         batch: id,
@@ -195,18 +195,18 @@ fn a_version_13_store_migrates_with_its_data(s: &Store, k: &Keys) {
         (Some(7500), Some(8100))
     );
     assert_eq!(entries[7].kind, "batch");
-    let v = s.audit_verify(&k).unwrap();
+    let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
 
     // After the move: the same answers, from the key sets.
-    assert_eq!(counts(&s, 2025, 2025), (a25.len() as u64, s25.len() as u64));
+    assert_eq!(counts(s, 2025, 2025), (a25.len() as u64, s25.len() as u64));
     assert_eq!(
-        counts(&s, 2025, 2026),
+        counts(s, 2025, 2026),
         (both(&a25, &a26n), both(&s25, &s26n))
     );
-    assert_eq!(deliveries(&s, &k, 2100), person_2100);
+    assert_eq!(deliveries(s, k, 2100), person_2100);
     assert_eq!(
-        deliveries(&s, &k, 6500),
+        deliveries(s, k, 6500),
         vec![("crm".into(), "acme-us".into(), 2026, id)]
     );
     assert_eq!(s.deliveries_count("hr", 2025).unwrap(), 600);
@@ -216,31 +216,31 @@ fn a_version_13_store_migrates_with_its_data(s: &Store, k: &Keys) {
     );
     // The old store's suspended route still holds.
     let r = s
-        .record_batch(&k, &record("hr"), 2026, &batch, false, ok)
+        .record_batch(k, &record("hr"), 2026, &batch, false, ok)
         .unwrap();
     assert!(matches!(r, Recorded::Refused { .. }), "{r:?}");
     // And a run edited after the move is found.
     tamper(
-        &s,
+        s,
         r#"DELETE FROM keyset_runs WHERE set_name = '["sensitive","acme-cn",2025]'"#,
     );
-    assert!(!s.audit_verify(&k).unwrap().problems.is_empty());
+    assert!(!s.audit_verify(k).unwrap().problems.is_empty());
 }
 
 /// An old store edited behind its log is refused, not converted: the rows
 /// are checked against the digests the log committed to before they move.
 fn an_edited_version_13_store_is_refused_and_not_moved(s: &Store, k: &Keys) {
     tamper(
-        &s,
+        s,
         "DELETE FROM subjects WHERE year = 2025 AND sensitive = 1",
     );
-    let before = counts(&s, 2025, 2025);
+    let before = counts(s, 2025, 2025);
     let r = s.record_batch(
-        &k,
+        k,
         &record("crm"),
         2026,
         &[Subject {
-            hash: hash(&k, 9_999),
+            hash: hash(k, 9_999),
             sensitive: false,
         }],
         false,
@@ -252,5 +252,5 @@ fn an_edited_version_13_store_is_refused_and_not_moved(s: &Store, k: &Keys) {
     assert!(e.to_string().contains("does not verify"), "{e}");
     assert_eq!(s.batch_count().unwrap(), 4, "nothing written");
     assert_eq!(s.audit_entries().unwrap().len(), 5, "no entry");
-    assert_eq!(counts(&s, 2025, 2025), before, "the rows did not move");
+    assert_eq!(counts(s, 2025, 2025), before, "the rows did not move");
 }

@@ -261,8 +261,8 @@ fn people_carried_before_the_days_were_kept_count_on_any_day_of_their_year(s: &S
     assert_eq!(n(&["hr"], date(2025, 11, 30), date(2026, 11, 30)), 600);
     // A new crm batch on 2026-10-01: one old person and two new.
     send(
-        &s,
-        &k,
+        s,
+        k,
         "crm",
         date(2026, 10, 1).into(),
         &[1_500, 9_000, 9_001],
@@ -270,7 +270,7 @@ fn people_carried_before_the_days_were_kept_count_on_any_day_of_their_year(s: &S
     assert_eq!(n(&["crm"], date(2026, 1, 1), date(2026, 1, 5)), 4_500);
     assert_eq!(n(&["crm"], date(2026, 1, 1), date(2026, 10, 1)), 4_502);
     assert_eq!(n(&["crm"], date(2026, 10, 2), date(2026, 12, 31)), 4_500);
-    let v = s.audit_verify(&k).unwrap();
+    let v = s.audit_verify(k).unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
 }
 
