@@ -16,7 +16,7 @@ use crate::store::Store;
 mod append;
 mod read;
 pub(crate) use append::{Ready, append, append_ready, prepare};
-use read::{Page, Walked, joined, read_file_pages, read_pages, walk};
+use read::{Page, Walked, copy_pages, joined, read_file_pages, walk};
 
 /// One audit entry as stored.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -510,7 +510,7 @@ impl Store {
             let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
             let needed = &needed;
             let walker = s.spawn(move || walk(recv, needed, total, progress));
-            let fetched = self.read_entries(&mut tx, total, send);
+            let fetched = self.read_entries(total, send);
             (joined(walker.join()), joined(signatures.join()), fetched)
         });
         fetched?;
@@ -661,16 +661,19 @@ impl Store {
     }
 
     /// Reads the first `total` entries into pages sent to `send`: straight
-    /// from a SQLite file, or PostgreSQL's pages in `tx`.
+    /// from a SQLite file, or through PostgreSQL's COPY, each on a connection
+    /// of its own (the caller's snapshot counted `total`).
     fn read_entries(
         &self,
-        tx: &mut Transaction<'static, Any>,
         total: u64,
         send: std::sync::mpsc::SyncSender<Page>,
     ) -> Result<(), StoreError> {
         match &self.file {
             Some(file) => read_file_pages(file, total, send),
-            None => self.run("read the audit log", read_pages(tx, total, send)),
+            None => {
+                let url = self.pool.connect_options().database_url.to_string();
+                self.run("read the audit log", copy_pages(&url, total, send))
+            }
         }
     }
 
@@ -701,7 +704,7 @@ impl Store {
         let ((leaves, entry), fetched) = std::thread::scope(|s| {
             let (send, recv) = std::sync::mpsc::sync_channel::<Page>(4);
             let hasher = s.spawn(move || read::leaves(recv, total, want));
-            let fetched = self.read_entries(&mut tx, total, send);
+            let fetched = self.read_entries(total, send);
             (joined(hasher.join()), fetched)
         });
         fetched?;
