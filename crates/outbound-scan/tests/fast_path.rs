@@ -38,6 +38,12 @@ fn same(paths: &[PathBuf]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// [`same`] on `data` written as a file named `name`.
+fn same_on_file(name: &str, data: &[u8]) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    same(&[write(dir.path(), name, data)])
+}
+
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
@@ -117,10 +123,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     #[test]
     fn fast_and_plain_paths_agree_on_random_csv(data in csv_bytes(), tsv in any::<bool>()) {
-        let dir = tempfile::tempdir().unwrap();
-        let name = if tsv { "r.tsv" } else { "r.csv" };
-        let p = write(dir.path(), name, &data);
-        same(&[p])?;
+        same_on_file(if tsv { "r.tsv" } else { "r.csv" }, &data)?;
     }
 }
 
@@ -134,9 +137,7 @@ proptest! {
     fn fast_and_plain_paths_agree_on_the_fuzzers_broken_inputs(
         (name, data) in crate::fuzz_readers::broken_file(1..25),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), &name, &data);
-        same(&[p])?;
+        same_on_file(&name, &data)?;
     }
 }
 
@@ -148,8 +149,6 @@ proptest! {
     fn fast_and_plain_paths_agree_on_broken_inputs_past_the_head(
         (name, data) in crate::fuzz_readers::broken_file(450..900),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), &name, &data);
-        same(&[p])?;
+        same_on_file(&name, &data)?;
     }
 }
