@@ -498,7 +498,7 @@ impl Store {
         needed.sort_unstable();
         needed.dedup();
         // Three strands at once: this thread reads the entries (from a SQLite
-        // file directly, or PostgreSQL's pages), one hashes them into the tree,
+        // file directly, or through PostgreSQL's COPY), one hashes them into the tree,
         // one checks each signed head's signature once.
         let (walked, signatures, fetched) = std::thread::scope(|s| {
             let signatures = s.spawn(|| {

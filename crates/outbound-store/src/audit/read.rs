@@ -8,9 +8,9 @@ use super::*;
 /// Entries per page, handed to the hashing thread at once.
 const PAGE_ROWS: i64 = 4096;
 
-/// A run of entries as read: one string holding, per entry, its stored index,
-/// leaf hash and canonical bytes after the index (`at \n kind \n body`), and
-/// where each entry's parts are in it.
+/// A run of entries as read: their canonical bytes after the index
+/// (`at \n kind \n body`) end to end in one buffer, where each entry's
+/// parts lie in it, and each entry's stored index and leaf hash.
 #[derive(Default)]
 pub(super) struct Page {
     text: Vec<u8>,
@@ -48,8 +48,8 @@ fn leaf_not_32() -> StoreError {
 /// sqlx's `Any` driver cannot run COPY. As with SQLite's own connection,
 /// its snapshot begins after the caller's (which counted `total`); entries
 /// are only ever appended, so the first `total` of them in index order are
-/// the caller's. A NULL, a field count other than five, a short stream or
-/// rows past the end are errors, never skipped entries.
+/// the caller's. A NULL, a field count other than five, a stream cut short
+/// or bytes past its end are errors, never skipped entries.
 pub(super) async fn copy_pages(
     url: &str,
     total: u64,
