@@ -67,6 +67,7 @@
 
 #![warn(missing_docs)]
 
+mod blocks;
 pub mod compare;
 pub mod corpus;
 pub mod detect;

@@ -17,6 +17,7 @@ use super::merge::{Acc, Rec};
 use super::{
     CSV_BATCH, Ctx, LINE_BATCH, MAX_FIELD, MAX_FIELDS, MAX_NAME, MAX_RECORD, OTHER_FIELDS, err,
 };
+use crate::blocks::Positions;
 use crate::detect::{self, Hints, trim};
 use crate::report::ErrorEntry;
 
@@ -191,10 +192,8 @@ impl<R: BufRead> Records<R> {
     /// pieces between delimiters, exactly as `csv-core` would parse it
     /// (between records `csv-core` is at a record start: a record ended by
     /// `\n` leaves it there, and after one ended by `\r` it treats any byte
-    /// but `\n` as a record start). The line is split by
-    /// [`split_plain_line`]; a line with
-    /// quotes is split by [`split_simple_quoted`] if its quoting is simple;
-    /// anything else (other quoting, CR, blank lines, a line longer than the
+    /// but `\n` as a record start). Lines are split by [`split_line`],
+    /// quoted ones too when their quoting is simple; anything else (other quoting, CR, blank lines, a line longer than the
     /// buffer, end of input, errors) goes to `csv-core`.
     ///
     /// Every such line the read buffer holds is taken at once, while `b`
@@ -217,28 +216,18 @@ impl<R: BufRead> Records<R> {
         // next line starts in `input`.
         let mut counted = b.data_len();
         let (mut pos, mut taken) = (0usize, 0u64);
-        // Where the next `"` or `\r` at or after `pos` is (`input.len()`:
-        // none), found once for many lines rather than once a line.
-        let mut special: Option<usize> = None;
+        // Every delimiter, line end, quote and CR of the buffer, found a
+        // block at a time, walked once for all its lines.
+        let mut hits = Positions::new(input, 0, [self.delim, b'\n', b'"', b'\r']);
         loop {
             if taken > 0 && (b.recs.len() >= max_recs || counted >= max_bytes) {
                 break;
             }
-            let rest = &input[pos..];
             let spans_start = b.spans.len();
             let base = data_start + pos;
-            let nl =
-                match split_line_cached(input, pos, &mut special, self.delim, base, &mut b.spans) {
-                    Split::Line(nl) => Some(nl),
-                    Split::NoLine => None,
-                    Split::Quote(nl) => {
-                        b.spans.truncate(spans_start);
-                        (memchr::memchr(b'\r', &rest[..nl]).is_none()
-                            && split_simple_quoted(&rest[..nl], self.delim, base, &mut b.spans))
-                        .then_some(nl)
-                    }
-                };
-            let Some(nl) = nl.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
+            let line =
+                split_line(input, pos, &mut hits, data_start, &mut b.spans).map(|end| end - pos);
+            let Some(nl) = line.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
                 b.spans.truncate(spans_start);
                 break;
             };
@@ -369,235 +358,83 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-/// What [`split_plain_line`] found.
-enum Split {
-    /// The line ends at this `\n`; its fields' spans were pushed.
-    Line(usize),
-    /// A `"` before the first `\n`, which is here.
-    Quote(usize),
-    /// A `\r` before the first `\n`, or no `\n` in the input.
-    NoLine,
-}
-
-/// Splits the line at the start of `input` at its delimiters, pushing
-/// each field's span (offset by `base`, where the line will lie in the
-/// batch), unless a `"` or `\r` comes before the first `\n`. memchr
-/// (AVX2) for the line end, then for quotes and CR, then the delimiters
-/// in one SWAR pass ([`for_each_byte`]; a one-pass SWAR splitter for all
-/// four bytes measured the same time as memchr with more instructions).
-/// `delim` is none of `"`, `\r`, `\n` (the caller checks).
-/// Now the reference for [`split_line_cached`] in the tests.
-#[cfg(test)]
-fn split_plain_line(input: &[u8], delim: u8, base: usize, spans: &mut Vec<Span>) -> Split {
-    let Some(nl) = memchr::memchr(b'\n', input) else {
-        return Split::NoLine;
-    };
-    let text = &input[..nl];
-    match memchr::memchr2(b'"', b'\r', text) {
-        None => {
-            let mut prev = 0;
-            for_each_byte(text, delim, |p| {
-                spans.push(span(base + prev, base + p));
-                prev = p + 1;
-            });
-            spans.push(span(base + prev, base + nl));
-            Split::Line(nl)
-        }
-        Some(p) if text[p] == b'\r' => Split::NoLine,
-        Some(_) => Split::Quote(nl),
-    }
-}
-
-/// [`split_plain_line`] for the line at `input[pos..]`, with the search
-/// for `"` and `\r` shared by the lines of a buffer: `special` holds the
-/// position in `input` of the next such byte at or after an earlier line's
-/// start (`input.len()` when there is none; `None` before the first search)
-/// and is searched again only once `pos` has passed it. A line ending
-/// before it has neither; one the byte lies in is judged as
-/// [`split_plain_line`] would (a `\r` first: no line; a `"` first: quoted).
-#[inline]
-fn split_line_cached(
+/// Splits the line that starts at `input[pos]` as `csv-core` would,
+/// pushing each field's span (`base` is where `input[0]` lies in the
+/// batch), and returns where its `\n` is; `None` when the line is not for
+/// the fast path: no `\n` in the input, a `\r` before it, or quoting
+/// that is not simple (the caller then drops the spans pushed and leaves
+/// the line to `csv-core`). `hits` walks the positions of the delimiter,
+/// `\n`, `"` and `\r` in `input` and stands at or before `pos` with
+/// nothing between; it is left after this line's `\n`. Every hit that
+/// is not `\n`, `"` or `\r` is the delimiter.
+///
+/// Simple quoting: a `"` opens a field only right after a delimiter or at
+/// the line's start, the next `"` closes it and is followed by a
+/// delimiter or the line's end, and the field is what lies between
+/// (delimiters included). Anything else (an escaped `""`, a quote inside
+/// an unquoted field, text after a closing quote, a quote left open
+/// because the field spans lines) is `None`. One record in five of the
+/// generated corpus has a quoted note, and `csv-core`'s byte-at-a-time
+/// machine cost 2,000 instructions a line.
+///
+/// One walk over the structural bytes, whatever the line holds: before,
+/// a line took a memchr for its end, one for quotes and CR, a SWAR pass
+/// for its delimiters and, when quoted, a second pass for the quotes.
+#[inline(always)]
+fn split_line(
     input: &[u8],
     pos: usize,
-    special: &mut Option<usize>,
-    delim: u8,
+    hits: &mut Positions<'_>,
     base: usize,
     spans: &mut Vec<Span>,
-) -> Split {
-    let rest = &input[pos..];
-    let Some(nl) = memchr::memchr(b'\n', rest) else {
-        return Split::NoLine;
-    };
-    let at = match *special {
-        Some(p) if p >= pos => p,
-        _ => {
-            let p = memchr::memchr2(b'"', b'\r', rest).map_or(input.len(), |p| pos + p);
-            *special = Some(p);
-            p
-        }
-    };
-    if at >= pos + nl {
-        let mut prev = 0;
-        for_each_byte(&rest[..nl], delim, |p| {
-            spans.push(span(base + prev, base + p));
-            prev = p + 1;
-        });
-        spans.push(span(base + prev, base + nl));
-        Split::Line(nl)
-    } else if input[at] == b'\r' {
-        Split::NoLine
-    } else {
-        Split::Quote(nl)
-    }
-}
-
-/// Calls `f` with every position of `needle` in `text`, in order, 8
-/// bytes at a time in a register (SWAR). Delimiters lie a field apart
-/// (10–30 bytes in a table), and `memchr_iter` paid its setup for every
-/// one of them: one pass over the line costs half the instructions. In
-/// `x = word ^ needle×8` a byte is zero exactly where the needle is;
-/// `((x & 0x7F…) + 0x7F…) | x` sets a byte's high bit exactly when the
-/// byte is not zero (no carry crosses a byte), so its complement's high
-/// bits are the needles, all of them and nothing else.
-#[inline(always)]
-fn for_each_byte(text: &[u8], needle: u8, mut f: impl FnMut(usize)) {
-    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pat = 0x0101_0101_0101_0101 * u64::from(needle);
-    let mut i = 0;
-    while i + 8 <= text.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&text[i..i + 8]);
-        let x = u64::from_le_bytes(w) ^ pat;
-        let mut z = !(((x & LO7) + LO7) | x) & HI;
-        while z != 0 {
-            f(i + (z.trailing_zeros() / 8) as usize);
-            z &= z - 1;
-        }
-        i += 8;
-    }
-    for (p, &b) in text.iter().enumerate().skip(i) {
-        if b == needle {
-            f(p);
-        }
-    }
-}
-
-/// The positions of `a` or `b` in `text`, in order; SWAR as in
-/// [`for_each_byte`], two masks or-ed, one word's flags at a time.
-struct Bytes2<'a> {
-    text: &'a [u8],
-    /// Start of the word whose flags are `z`.
-    i: usize,
-    z: u64,
-    pa: u64,
-    pb: u64,
-    /// A byte that is neither `a` nor `b`.
-    pad: u8,
-}
-
-impl<'a> Bytes2<'a> {
-    fn new(text: &'a [u8], a: u8, b: u8) -> Self {
-        let mut s = Bytes2 {
-            text,
-            i: 0,
-            z: 0,
-            pa: 0x0101_0101_0101_0101 * u64::from(a),
-            pb: 0x0101_0101_0101_0101 * u64::from(b),
-            pad: (0..3).find(|&c| c != a && c != b).unwrap_or(0),
-        };
-        s.z = s.flags(0);
-        s
-    }
-
-    /// Flags of the word at `i` (a short tail is padded).
-    #[inline(always)]
-    fn flags(&self, i: usize) -> u64 {
-        const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-        const HI: u64 = 0x8080_8080_8080_8080;
-        let zero = |x: u64| !(((x & LO7) + LO7) | x) & HI;
-        let rest = &self.text[i.min(self.text.len())..];
-        let w = if rest.len() >= 8 {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&rest[..8]);
-            u64::from_le_bytes(w)
-        } else {
-            let mut w = [self.pad; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            u64::from_le_bytes(w)
-        };
-        zero(w ^ self.pa) | zero(w ^ self.pb)
-    }
-}
-
-impl Iterator for Bytes2<'_> {
-    type Item = usize;
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<usize> {
-        while self.z == 0 {
-            self.i += 8;
-            if self.i >= self.text.len() {
-                return None;
-            }
-            self.z = self.flags(self.i);
-        }
-        let p = self.i + (self.z.trailing_zeros() / 8) as usize;
-        self.z &= self.z - 1;
-        Some(p)
-    }
-}
-
-/// Splits a line (no `\n`, no `\r`) whose quoted fields are all simple
-/// as `csv-core` would, pushing each field's span (`base` is where the
-/// line will lie in the batch): a `"` opens a field only
-/// right after a delimiter or at the line's start, the next `"` closes it
-/// and is followed by a delimiter or the line's end, and the field is what
-/// lies between (delimiters included). Returns false on anything else (an
-/// escaped `""`, a quote inside an unquoted field, text after a closing
-/// quote, a quote left open because the field spans lines): the caller
-/// then drops the spans pushed and leaves the line to `csv-core`. One
-/// record in five of the generated corpus has a quoted note, and
-/// `csv-core`'s byte-at-a-time machine cost 2,000 instructions a line.
-fn split_simple_quoted(text: &[u8], delim: u8, base: usize, spans: &mut Vec<Span>) -> bool {
+) -> Option<usize> {
     /// Where the field being read stands.
     enum At {
         /// Unquoted, started here.
         Field(usize),
         /// Quoted, opened at this `"`.
         Quoted(usize),
-        /// Closed by the `"` here; a delimiter must follow at once.
+        /// Closed by the `"` here; a delimiter or the line's end must
+        /// follow at once.
         Closed(usize),
     }
-    // One SWAR pass over the delimiters and quotes in order (a memchr
-    // call per field and per quote cost more than the splitting).
-    let mut at = At::Field(0);
-    for p in Bytes2::new(text, delim, b'"') {
-        let quote = text[p] == b'"';
-        at = match at {
-            At::Field(start) if quote && p == start => At::Quoted(p),
-            At::Field(_) if quote => return false, // a quote inside an unquoted field
-            At::Field(start) => {
-                spans.push(span(base + start, base + p));
-                At::Field(p + 1)
+    let mut at = At::Field(pos);
+    for p in hits.by_ref() {
+        let c = input[p];
+        at = if c == b'\n' {
+            return match at {
+                At::Field(start) => {
+                    spans.push(span(base + start, base + p));
+                    Some(p)
+                }
+                At::Quoted(_) => None, // left open: the field spans lines
+                At::Closed(close) => (close + 1 == p).then_some(p),
+            };
+        } else if c == b'\r' {
+            return None;
+        } else if c == b'"' {
+            match at {
+                At::Field(start) if p == start => At::Quoted(p),
+                At::Field(_) => return None, // a quote inside an unquoted field
+                At::Quoted(open) => {
+                    spans.push(span(base + open + 1, base + p));
+                    At::Closed(p)
+                }
+                At::Closed(_) => return None, // `""` or a quote after a closing one
             }
-            At::Quoted(open) if quote => {
-                spans.push(span(base + open + 1, base + p));
-                At::Closed(p)
+        } else {
+            match at {
+                At::Field(start) => {
+                    spans.push(span(base + start, base + p));
+                    At::Field(p + 1)
+                }
+                At::Quoted(open) => At::Quoted(open), // a delimiter inside quotes
+                At::Closed(close) if p == close + 1 => At::Field(p + 1),
+                At::Closed(_) => return None, // text after a closing quote
             }
-            At::Quoted(open) => At::Quoted(open), // a delimiter inside quotes
-            At::Closed(close) if !quote && p == close + 1 => At::Field(p + 1),
-            At::Closed(_) => return false, // text or a quote after a closing quote
         };
     }
-    match at {
-        At::Field(start) => {
-            spans.push(span(base + start, base + text.len()));
-            true
-        }
-        At::Quoted(_) => false, // left open: the field spans lines
-        At::Closed(close) => close + 1 == text.len(),
-    }
+    None
 }
 
 /// The error for a record over a limit; names the field, never a value.

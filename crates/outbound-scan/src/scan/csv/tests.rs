@@ -33,41 +33,70 @@ fn split_simple_quoted_memchr(text: &[u8], delim: u8, base: usize, spans: &mut V
     }
 }
 
-fn quoted_both(text: &[u8]) {
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    let ra = split_simple_quoted(text, b',', 7, &mut a);
-    let rb = split_simple_quoted_memchr(text, b',', 7, &mut b);
-    assert_eq!(ra, rb, "{:?}", String::from_utf8_lossy(text));
-    if ra {
-        assert_eq!(a, b, "{:?}", String::from_utf8_lossy(text));
+/// The line at `input[pos..]` as the fast path splits it, found with
+/// memchr (the splitters before the block-wise walk): its end, a `\r` or
+/// quote in it, then its delimiters, or the quoted split above.
+fn split_line_memchr(
+    input: &[u8],
+    pos: usize,
+    delim: u8,
+    base: usize,
+    spans: &mut Vec<Span>,
+) -> Option<usize> {
+    let rest = &input[pos..];
+    let nl = memchr::memchr(b'\n', rest)?;
+    let text = &rest[..nl];
+    if memchr::memchr(b'\r', text).is_some() {
+        return None;
     }
+    if memchr::memchr(b'"', text).is_some() {
+        return split_simple_quoted_memchr(text, delim, base + pos, spans).then_some(pos + nl);
+    }
+    let mut prev = 0;
+    for p in memchr::memchr_iter(delim, text) {
+        spans.push(span(base + pos + prev, base + pos + p));
+        prev = p + 1;
+    }
+    spans.push(span(base + pos + prev, base + pos + nl));
+    Some(pos + nl)
 }
 
-#[test]
-fn two_byte_search_finds_every_position() {
-    let mut rng = crate::corpus::Rng::new(9);
-    for (a, b) in [
-        (b',', b'"'),
-        (0, 1),
-        (0, b'"'),
-        (2, 1),
-        (b'\t', b'\t'),
-        (255, 0x80),
-    ] {
-        for len in 0..40 {
-            for _ in 0..50 {
-                let t: Vec<u8> = (0..len)
-                    .map(|_| *rng.pick(&[0, 1, 2, a, b, b'x', 255]))
-                    .collect();
-                let want: Vec<usize> = (0..len).filter(|&i| t[i] == a || t[i] == b).collect();
-                assert_eq!(
-                    Bytes2::new(&t, a, b).collect::<Vec<_>>(),
-                    want,
-                    "{t:?} {a} {b}"
-                );
+/// Every line of `input` through [`split_line`], one walk of the
+/// structural bytes for a run of lines as the fast path does, against
+/// [`split_line_memchr`]. After a line the fast path leaves to `csv-core`
+/// the walk starts again at the next line, as it does after `csv-core`
+/// has read one. Returns the lines split.
+fn lines_both(input: &[u8], delim: u8) -> usize {
+    let needles = [delim, b'\n', b'"', b'\r'];
+    let mut hits = Positions::new(input, 0, needles);
+    let (mut pos, mut lines) = (0, 0);
+    while pos < input.len() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let ra = split_line(input, pos, &mut hits, 7, &mut a);
+        let rb = split_line_memchr(input, pos, delim, 7, &mut b);
+        assert_eq!(ra, rb, "{:?} at {pos}", String::from_utf8_lossy(input));
+        match ra {
+            Some(nl) => {
+                assert_eq!(a, b, "{:?} at {pos}", String::from_utf8_lossy(input));
+                lines += 1;
+                pos = nl + 1;
+            }
+            None => {
+                let Some(nl) = memchr::memchr(b'\n', &input[pos..]) else {
+                    break;
+                };
+                pos += nl + 1;
+                hits = Positions::new(input, pos, needles);
             }
         }
     }
+    lines
+}
+
+fn quoted_both(text: &[u8]) {
+    let mut line = text.to_vec();
+    line.push(b'\n');
+    lines_both(&line, b',');
 }
 
 #[test]
@@ -377,37 +406,18 @@ proptest! {
         same(&bytes, if tab { b'\t' } else { b',' }, cap);
     }
 
-    /// Line by line through a buffer, the shared search for quotes
-    /// and CR against a search per line.
+    /// Line by line through a buffer, the block-wise walk against
+    /// memchr per line, on lines of structural bytes and a letter, with
+    /// either delimiter.
     #[test]
-    fn cached_quote_search_agrees_with_a_search_per_line(
+    fn block_walk_splits_lines_as_memchr_does(
         bytes in proptest::collection::vec(
-            prop::sample::select(vec![b'a', b',', b'"', b'\r', b'\n', b'\n', b'\n']),
-            0..120,
+            prop::sample::select(vec![b'a', b',', b'\t', b'"', b'\r', b'\n', b'\n', b'\n', 0xe4]),
+            0..300,
         ),
+        tab in any::<bool>(),
     ) {
-        let (mut pos, mut special) = (0, None);
-        let mut lines = 0;
-        while pos < bytes.len() {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            let r = split_plain_line(&bytes[pos..], b',', 7, &mut a);
-            let c = split_line_cached(&bytes, pos, &mut special, b',', 7, &mut b);
-            let (r, c) = match (r, c) {
-                (Split::Line(x), Split::Line(y)) => (x, y),
-                (Split::Quote(x), Split::Quote(y)) => (x, y),
-                (Split::NoLine, Split::NoLine) => (0, 0),
-                _ => panic!("{bytes:?} at {pos}"),
-            };
-            prop_assert_eq!(r, c);
-            prop_assert_eq!(&a, &b);
-            lines += 1;
-            // On to the next line, whatever this one was.
-            match memchr::memchr(b'\n', &bytes[pos..]) {
-                Some(n) => pos += n + 1,
-                None => break,
-            }
-        }
-        prop_assert!(lines > 0 || bytes.is_empty());
+        lines_both(&bytes, if tab { b'\t' } else { b',' });
     }
 
     #[test]

@@ -1,0 +1,154 @@
+//! Bytes classified 64 at a time: the SIMD first stage.
+//!
+//! A block of 64 input bytes is compared with up to four byte values at
+//! once (four 16-byte vectors, one compare each per value, one movemask
+//! each), giving a 64-bit mask with a bit set at every hit. Callers then
+//! walk the set bits (`trailing_zeros`, clear the lowest) instead of the
+//! bytes: a CSV line of 135 bytes has about 11 structural bytes, so the
+//! splitter's work follows the fields, not the bytes.
+//!
+//! Why `wide`: the workspace forbids `unsafe`, and since Rust 1.87 even
+//! the SSE2 intrinsics every x86-64 has must be called from a function
+//! marked with the feature, which needs `unsafe` once at the top. `wide`
+//! (with `safe_arch`) wraps them behind a safe API: SSE2 on x86-64, NEON
+//! on aarch64, and a plain array loop elsewhere, chosen at compile time.
+//! LLVM does not turn a byte loop into `pcmpeqb`/`pmovmskb` by itself (a
+//! loop written for it ran at a quarter of this speed, see
+//! docs/PERFORMANCE.md).
+
+use wide::u8x16;
+
+/// Bytes per block.
+pub(crate) const BLOCK: usize = 64;
+
+/// Bit `i` set exactly where `block[i]` is one of `needles`.
+#[inline(always)]
+pub(crate) fn mask_any4(block: &[u8; BLOCK], needles: [u8; 4]) -> u64 {
+    let [a, b, c, d] = needles.map(u8x16::splat);
+    let mut m = 0u64;
+    for k in 0..BLOCK / 16 {
+        let mut lane = [0u8; 16];
+        lane.copy_from_slice(&block[k * 16..k * 16 + 16]);
+        let v = u8x16::new(lane);
+        let hit = v.simd_eq(a) | v.simd_eq(b) | v.simd_eq(c) | v.simd_eq(d);
+        m |= u64::from(hit.to_bitmask()) << (16 * k);
+    }
+    m
+}
+
+/// The positions of any of four byte values in `text` from a start, in
+/// order, found a block at a time ([`mask_any4`]). Blocks start wherever
+/// the walk is (unaligned loads cost nothing extra here); the last, short
+/// one is padded with a byte that is none of the four.
+pub(crate) struct Positions<'a> {
+    text: &'a [u8],
+    needles: [u8; 4],
+    pad: u8,
+    /// Start of the block whose remaining hits are `mask`.
+    at: usize,
+    mask: u64,
+}
+
+impl<'a> Positions<'a> {
+    /// The hits in `text[start..]` (positions are `text`'s).
+    pub(crate) fn new(text: &'a [u8], start: usize, needles: [u8; 4]) -> Self {
+        // Five candidates, four needles: one is none of them.
+        let pad = (0..5u8).find(|p| !needles.contains(p)).unwrap_or(0);
+        let mut s = Positions {
+            text,
+            needles,
+            pad,
+            at: start,
+            mask: 0,
+        };
+        s.mask = s.block(start);
+        s
+    }
+
+    /// Hits of the block at `at` (bits past the end of `text` are clear).
+    #[inline(always)]
+    fn block(&self, at: usize) -> u64 {
+        let rest = &self.text[at.min(self.text.len())..];
+        if let Some(full) = rest.first_chunk::<BLOCK>() {
+            mask_any4(full, self.needles)
+        } else {
+            let mut buf = [self.pad; BLOCK];
+            buf[..rest.len()].copy_from_slice(rest);
+            mask_any4(&buf, self.needles)
+        }
+    }
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.at += BLOCK;
+            if self.at >= self.text.len() {
+                return None;
+            }
+            self.mask = self.block(self.at);
+        }
+        let p = self.at + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte value at every position of a block, each needle set
+    /// shape (all distinct, repeated, including 0 and 255), against a
+    /// byte loop.
+    #[test]
+    fn block_mask_is_the_byte_loop() {
+        for needles in [
+            [b',', b'\n', b'"', b'\r'],
+            [b'\t', b'\n', b'"', b'\r'],
+            [0, 1, 2, 3],
+            [255, 255, 0x80, 0x7f],
+            [b'a', b'a', b'a', b'a'],
+        ] {
+            for pos in 0..BLOCK {
+                for v in 0..=255u8 {
+                    let mut block = [b'x'; BLOCK];
+                    if needles.contains(&b'x') {
+                        block = [b'y'; BLOCK];
+                    }
+                    block[pos] = v;
+                    let want = block
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| needles.contains(b))
+                        .fold(0u64, |m, (i, _)| m | 1 << i);
+                    assert_eq!(mask_any4(&block, needles), want, "{needles:?} {pos} {v}");
+                }
+            }
+        }
+    }
+
+    /// Positions from every start of texts of every length up to three
+    /// blocks, against a filter over the bytes.
+    #[test]
+    fn positions_are_every_hit_in_order() {
+        let mut rng = crate::corpus::Rng::new(17);
+        let needles = [b',', b'\n', b'"', 0];
+        for len in 0..3 * BLOCK + 2 {
+            for _ in 0..20 {
+                let t: Vec<u8> = (0..len)
+                    .map(|_| *rng.pick(&[b',', b'\n', b'"', 0, 1, 2, 3, b'a', 255]))
+                    .collect();
+                for start in [0, 1, len / 2, len.saturating_sub(1), len] {
+                    let want: Vec<usize> =
+                        (start..len).filter(|&i| needles.contains(&t[i])).collect();
+                    let got: Vec<usize> = Positions::new(&t, start, needles).collect();
+                    assert_eq!(got, want, "{t:?} from {start}");
+                }
+            }
+        }
+    }
+}
