@@ -97,6 +97,54 @@ impl Iterator for Positions<'_> {
     }
 }
 
+/// Class masks of a value of at most [`BLOCK`] bytes: bit `i` of each
+/// describes byte `i`; bits past the value are clear.
+pub(crate) struct Short {
+    /// ASCII digits.
+    pub(crate) digit: u64,
+    /// ASCII letters.
+    pub(crate) alpha: u64,
+    /// Each of the needles asked for, in order.
+    pub(crate) eq: [u64; 6],
+}
+
+/// [`Short`] masks of `s`, or `None` when it is longer than a block. The
+/// needles must not be 0 (the value is padded with zeros). Only the
+/// 16-byte lanes the value covers are looked at: an e-mail of 22 bytes
+/// costs two.
+#[inline(always)]
+pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
+    if s.len() > BLOCK {
+        return None;
+    }
+    let mut buf = [0u8; BLOCK];
+    buf[..s.len()].copy_from_slice(s);
+    let (zero, nine) = (u8x16::splat(b'0'), u8x16::splat(9));
+    let (lower, a, z) = (u8x16::splat(0x20), u8x16::splat(b'a'), u8x16::splat(25));
+    let ns = needles.map(u8x16::splat);
+    let mut out = Short {
+        digit: 0,
+        alpha: 0,
+        eq: [0; 6],
+    };
+    for k in 0..s.len().div_ceil(16) {
+        let mut lane = [0u8; 16];
+        lane.copy_from_slice(&buf[k * 16..k * 16 + 16]);
+        let v = u8x16::new(lane);
+        let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * k);
+        // `x <= hi` unsigned is `min(x, hi) == x`.
+        let d = v - zero;
+        out.digit |= bits(d.min(nine).simd_eq(d));
+        // Only `A`–`Z` land in `a`–`z` when bit 5 is set.
+        let l = (v | lower) - a;
+        out.alpha |= bits(l.min(z).simd_eq(l));
+        for (m, n) in out.eq.iter_mut().zip(ns) {
+            *m |= bits(v.simd_eq(n));
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +198,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every byte value at every position of values of every length,
+    /// against the byte tests.
+    #[test]
+    fn short_masks_are_the_byte_tests() {
+        let needles = [b'.', b'@', b'-', b'_', b'%', b'+'];
+        for len in 1..=BLOCK {
+            for pos in [0, len / 3, len - 1] {
+                for v in 0..=255u8 {
+                    let mut s = vec![b'k'; len];
+                    s[pos] = v;
+                    let c = short(&s, needles).unwrap();
+                    let mask = |f: &dyn Fn(u8) -> bool| {
+                        s.iter()
+                            .enumerate()
+                            .filter(|(_, b)| f(**b))
+                            .fold(0u64, |m, (i, _)| m | 1 << i)
+                    };
+                    assert_eq!(c.digit, mask(&|b| b.is_ascii_digit()), "{len} {pos} {v}");
+                    assert_eq!(
+                        c.alpha,
+                        mask(&|b| b.is_ascii_alphabetic()),
+                        "{len} {pos} {v}"
+                    );
+                    for (m, n) in c.eq.iter().zip(needles) {
+                        assert_eq!(*m, mask(&|b| b == n), "{len} {pos} {v} {n}");
+                    }
+                }
+            }
+        }
+        assert!(short(&[b'a'; BLOCK + 1], needles).is_none());
+        assert_eq!(short(b"", needles).map(|c| c.digit | c.alpha), Some(0));
     }
 }

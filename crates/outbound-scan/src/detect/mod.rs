@@ -246,8 +246,17 @@ fn grouped_mobile(s: &[u8], d: usize) -> Option<(usize, usize)> {
 /// `next_email` looks back to 0), the part before is a valid local part
 /// and the rest, not empty, a valid domain to the end. An e-mail column's cells skip
 /// the look back from the `@`, the loop and the search for another `@`.
+/// Values up to 64 bytes are judged from class masks
+/// ([`email::whole_by_masks`]), longer ones by [`whole_email_bytes`].
 #[inline]
 fn whole_email(s: &[u8]) -> bool {
+    email::whole_by_masks(s).unwrap_or_else(|| whole_email_bytes(s))
+}
+
+/// [`whole_email`] a byte at a time: for values over 64 bytes, and the
+/// reference of the mask version in the tests.
+#[inline(never)]
+fn whole_email_bytes(s: &[u8]) -> bool {
     s.first().is_some_and(u8::is_ascii_alphanumeric)
         && util::find_byte_swar(s, 0, b'@').is_some_and(|at| {
             at <= 64
