@@ -414,7 +414,7 @@ fn email_masks_agree_with_the_byte_loops() {
         b"xn--fiqs8s",
     ];
     let mut rng = crate::corpus::Rng::new(64);
-    let mut piece = |rng: &mut crate::corpus::Rng| {
+    let piece = |rng: &mut crate::corpus::Rng| {
         let from = if rng.pct(70) { good } else { pieces };
         from[rng.below(from.len() as u64) as usize]
     };
