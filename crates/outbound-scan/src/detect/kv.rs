@@ -31,7 +31,7 @@ pub fn ascii_keyword(word: &[u8]) -> Option<Kind> {
     })
 }
 
-const CJK_KEYWORDS: &[(&str, Kind)] = &[
+pub(super) const CJK_KEYWORDS: &[(&str, Kind)] = &[
     ("姓名", Kind::PersonName),
     ("名字", Kind::PersonName),
     ("联系人", Kind::PersonName),
@@ -52,28 +52,28 @@ const CJK_KEYWORDS: &[(&str, Kind)] = &[
     ("经度", Kind::GeoCoordinate),
 ];
 
+/// Whether some CJK keyword starts with `c` (compile-time use: the
+/// scanner's loop asks a bitset built from this, `NOTABLE_CJK`).
+pub(super) const fn starts_keyword(c: char) -> bool {
+    let mut k = 0;
+    while k < CJK_KEYWORDS.len() {
+        // Every keyword starts with a 3-byte character.
+        let b = CJK_KEYWORDS[k].0.as_bytes();
+        let first = ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F);
+        if first == c as u32 {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
 /// A CJK keyword starting at `s[i]`, whose first character `c` was already
-/// decoded. Returns the kind and the keyword's end.
+/// decoded (the caller asks only at characters that may start one).
+/// Returns the kind and the keyword's end.
 #[inline]
 pub fn cjk_keyword(s: &[u8], i: usize, c: char) -> Option<(Kind, usize)> {
-    if !matches!(
-        c,
-        '姓' | '名'
-            | '联'
-            | '收'
-            | '持'
-            | '地'
-            | '住'
-            | '出'
-            | '生'
-            | '卡'
-            | '银'
-            | '护'
-            | '纬'
-            | '经'
-    ) {
-        return None;
-    }
+    debug_assert!(c.len_utf8() == 3);
     // Longest first: the table lists longer keywords before their prefixes.
     CJK_KEYWORDS
         .iter()

@@ -368,6 +368,10 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
             if i + 3 <= n
                 && let Some(c) = lead_e4_e9_char(s[i], s[i + 1], s[i + 2])
             {
+                if !notable_cjk(c) {
+                    i += 3;
+                    continue;
+                }
                 if plate::is_province(c)
                     && !alnum_at(s, i.wrapping_sub(1))
                     && let Some(e) = plate::match_at(s, i, 3)
@@ -387,6 +391,33 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
             i += 1;
         }
     }
+}
+
+/// CJK characters U+4000–U+9FFF at which the loop has work: a plate's
+/// province or the first character of a keyword. One bit each (3 KiB),
+/// built at compile time from the two lists, so most characters of
+/// Chinese text cost one load and a test, not two chains of compares.
+static NOTABLE_CJK: [u64; 384] = {
+    let mut t = [0u64; 384];
+    let mut cp = 0x4000u32;
+    while cp < 0xA000 {
+        if let Some(c) = char::from_u32(cp)
+            && (plate::is_province(c) || kv::starts_keyword(c))
+        {
+            let i = (cp - 0x4000) as usize;
+            t[i / 64] |= 1 << (i % 64);
+        }
+        cp += 1;
+    }
+    t
+};
+
+/// Whether `c` (U+4000–U+9FFF, as [`lead_e4_e9_char`] gives) is in
+/// [`NOTABLE_CJK`].
+#[inline(always)]
+fn notable_cjk(c: char) -> bool {
+    let i = c as usize - 0x4000;
+    NOTABLE_CJK[i / 64] >> (i % 64) & 1 != 0
 }
 
 /// The character of the 3-byte UTF-8 sequence `a b c` whose lead `a` is

@@ -10,7 +10,7 @@ const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂�
 
 /// Whether `c` is a province abbreviation used on plates. (A `match`
 /// compiles to a few comparisons; this runs at every CJK character.)
-pub fn is_province(c: char) -> bool {
+pub const fn is_province(c: char) -> bool {
     matches!(
         c,
         '京' | '津'

@@ -235,3 +235,22 @@ fn generic_name_keyword_only_takes_chinese_names() {
     assert_eq!(kinds_text("name=王小明"), vec![PersonName]);
     assert_eq!(kinds_text("full_name: Alice Chen"), vec![PersonName]);
 }
+
+/// The compile-time bitset of CJK characters the loop stops at is the
+/// union of the two lists, character by character over its whole range.
+#[test]
+fn notable_cjk_is_provinces_and_keyword_starts() {
+    let mut notable = 0;
+    for cp in 0x4000u32..0xA000 {
+        let Some(c) = char::from_u32(cp) else { continue };
+        let starts = kv::CJK_KEYWORDS
+            .iter()
+            .any(|(k, _)| k.chars().next() == Some(c));
+        assert_eq!(kv::starts_keyword(c), starts, "{c}");
+        assert_eq!(notable_cjk(c), plate::is_province(c) || starts, "{c}");
+        notable += usize::from(notable_cjk(c));
+    }
+    // 31 provinces and 14 first characters of keywords today: neither
+    // list is empty by mistake.
+    assert_eq!(notable, 45);
+}
