@@ -24,7 +24,7 @@ pub(crate) const BLOCK: usize = 64;
 /// Bit `i` set exactly where `block[i]` is one of `needles`.
 #[inline(always)]
 pub(crate) fn mask_any4(block: &[u8; BLOCK], needles: [u8; 4]) -> u64 {
-    let [a, b, c, d] = needles.map(u8x16::splat);
+    let [a, b, c, d] = [0, 1, 2, 3].map(|i| u8x16::splat(needles[i]));
     let mut m = 0u64;
     for k in 0..BLOCK / 16 {
         let mut lane = [0u8; 16];
@@ -121,7 +121,7 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
     buf[..s.len()].copy_from_slice(s);
     let (zero, nine) = (u8x16::splat(b'0'), u8x16::splat(9));
     let (lower, a, z) = (u8x16::splat(0x20), u8x16::splat(b'a'), u8x16::splat(25));
-    let ns = needles.map(u8x16::splat);
+    let ns: [u8x16; 6] = std::array::from_fn(|i| u8x16::splat(needles[i]));
     let mut out = Short {
         digit: 0,
         alpha: 0,

@@ -59,7 +59,8 @@ pub(super) const fn starts_keyword(c: char) -> bool {
     while k < CJK_KEYWORDS.len() {
         // Every keyword starts with a 3-byte character.
         let b = CJK_KEYWORDS[k].0.as_bytes();
-        let first = ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F);
+        let first =
+            ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F);
         if first == c as u32 {
             return true;
         }

@@ -242,7 +242,9 @@ fn generic_name_keyword_only_takes_chinese_names() {
 fn notable_cjk_is_provinces_and_keyword_starts() {
     let mut notable = 0;
     for cp in 0x4000u32..0xA000 {
-        let Some(c) = char::from_u32(cp) else { continue };
+        let Some(c) = char::from_u32(cp) else {
+            continue;
+        };
         let starts = kv::CJK_KEYWORDS
             .iter()
             .any(|(k, _)| k.chars().next() == Some(c));
