@@ -245,9 +245,7 @@ fn notable_cjk_is_provinces_and_keyword_starts() {
         let Some(c) = char::from_u32(cp) else {
             continue;
         };
-        let starts = kv::CJK_KEYWORDS
-            .iter()
-            .any(|(k, _)| k.chars().next() == Some(c));
+        let starts = kv::CJK_KEYWORDS.iter().any(|(k, _)| k.starts_with(c));
         assert_eq!(kv::starts_keyword(c), starts, "{c}");
         assert_eq!(notable_cjk(c), plate::is_province(c) || starts, "{c}");
         notable += usize::from(notable_cjk(c));
