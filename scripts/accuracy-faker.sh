@@ -16,13 +16,8 @@ cd "$(dirname "$0")/.."
 N="${1:-2000}"
 SEED="${2:-42}"
 FAKER_VERSION="${FAKER_VERSION:-40.63.0}"
-VENV=target/py-venv
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" -c "import faker, sys; sys.exit(faker.VERSION != '$FAKER_VERSION')" 2>/dev/null; then
-    "$VENV/bin/pip" install -q "Faker==$FAKER_VERSION"
-fi
+. scripts/py-venv.sh
+py_venv_pin Faker "$FAKER_VERSION"
 mkdir -p target/faker
 "$VENV/bin/python" scripts/faker_labelled.py "$N" "$SEED" target/faker/labelled.tsv
 cargo run -q --release -p outbound-scan --example accuracy_faker -- target/faker/labelled.tsv

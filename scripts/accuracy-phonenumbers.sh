@@ -15,13 +15,8 @@ cd "$(dirname "$0")/.."
 N="${1:-2000}"
 SEED="${2:-42}"
 PHONENUMBERS_VERSION="${PHONENUMBERS_VERSION:-9.0.43}"
-VENV=target/py-venv
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" -c "import phonenumbers, sys; sys.exit(phonenumbers.__version__ != '$PHONENUMBERS_VERSION')" 2>/dev/null; then
-    "$VENV/bin/pip" install -q "phonenumbers==$PHONENUMBERS_VERSION"
-fi
+. scripts/py-venv.sh
+py_venv_pin phonenumbers "$PHONENUMBERS_VERSION"
 mkdir -p target/phone
 "$VENV/bin/python" scripts/phonenumbers_labelled.py "$N" "$SEED" target/phone/labelled.tsv
 cargo run -q --release -p outbound-scan --example accuracy_faker -- target/phone/labelled.tsv
