@@ -69,12 +69,11 @@ pub(super) const fn starts_keyword(c: char) -> bool {
     false
 }
 
-/// A CJK keyword starting at `s[i]`, whose first character `c` was already
-/// decoded (the caller asks only at characters that may start one).
+/// A CJK keyword starting at `s[i]` (the caller asks only at characters
+/// that may start one, from a bitset built with [`starts_keyword`]).
 /// Returns the kind and the keyword's end.
 #[inline]
-pub fn cjk_keyword(s: &[u8], i: usize, c: char) -> Option<(Kind, usize)> {
-    debug_assert!(c.len_utf8() == 3);
+pub fn cjk_keyword(s: &[u8], i: usize) -> Option<(Kind, usize)> {
     // Longest first: the table lists longer keywords before their prefixes.
     CJK_KEYWORDS
         .iter()

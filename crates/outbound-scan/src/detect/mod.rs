@@ -380,7 +380,7 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
                     i = e;
                     continue;
                 }
-                if free && let Some((k, e)) = kv::cjk_keyword(s, i, c) {
+                if free && let Some((k, e)) = kv::cjk_keyword(s, i) {
                     kv::handle(s, e, k, false, false, emit);
                     i = e;
                     continue;

@@ -193,8 +193,9 @@ impl<R: BufRead> Records<R> {
     /// (between records `csv-core` is at a record start: a record ended by
     /// `\n` leaves it there, and after one ended by `\r` it treats any byte
     /// but `\n` as a record start). Lines are split by [`split_line`],
-    /// quoted ones too when their quoting is simple; anything else (other quoting, CR, blank lines, a line longer than the
-    /// buffer, end of input, errors) goes to `csv-core`.
+    /// quoted ones too when their quoting is simple; anything else (other
+    /// quoting, CR, blank lines, a line longer than the buffer, end of
+    /// input, errors) goes to `csv-core`.
     ///
     /// Every such line the read buffer holds is taken at once, while `b`
     /// has fewer than `max_recs` records and less than `max_bytes` of field
