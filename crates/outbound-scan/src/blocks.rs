@@ -21,15 +21,21 @@ use wide::u8x16;
 /// Bytes per block.
 pub(crate) const BLOCK: usize = 64;
 
+/// The `k`-th 16 bytes of a block as a vector (one unaligned load).
+#[inline(always)]
+fn lane(block: &[u8; BLOCK], k: usize) -> u8x16 {
+    let mut l = [0u8; 16];
+    l.copy_from_slice(&block[k * 16..k * 16 + 16]);
+    u8x16::new(l)
+}
+
 /// Bit `i` set exactly where `block[i]` is one of `needles`.
 #[inline(always)]
 pub(crate) fn mask_any4(block: &[u8; BLOCK], needles: [u8; 4]) -> u64 {
     let [a, b, c, d] = [0, 1, 2, 3].map(|i| u8x16::splat(needles[i]));
     let mut m = 0u64;
     for k in 0..BLOCK / 16 {
-        let mut lane = [0u8; 16];
-        lane.copy_from_slice(&block[k * 16..k * 16 + 16]);
-        let v = u8x16::new(lane);
+        let v = lane(block, k);
         let hit = v.simd_eq(a) | v.simd_eq(b) | v.simd_eq(c) | v.simd_eq(d);
         m |= u64::from(hit.to_bitmask()) << (16 * k);
     }
@@ -128,9 +134,7 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
         eq: [0; 6],
     };
     for k in 0..s.len().div_ceil(16) {
-        let mut lane = [0u8; 16];
-        lane.copy_from_slice(&buf[k * 16..k * 16 + 16]);
-        let v = u8x16::new(lane);
+        let v = lane(&buf, k);
         let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * k);
         // `x <= hi` unsigned is `min(x, hi) == x`.
         let d = v - zero;
