@@ -13,11 +13,5 @@
 # FAKER_VERSION pins Faker (default: the version the figures were taken with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-2000}"
-SEED="${2:-42}"
-FAKER_VERSION="${FAKER_VERSION:-40.63.0}"
 . scripts/py-venv.sh
-py_venv_pin Faker "$FAKER_VERSION"
-mkdir -p target/faker
-"$VENV/bin/python" scripts/faker_labelled.py "$N" "$SEED" target/faker/labelled.tsv
-cargo run -q --release -p outbound-scan --example accuracy_faker -- target/faker/labelled.tsv
+labelled_accuracy Faker "${FAKER_VERSION:-40.63.0}" scripts/faker_labelled.py target/faker "${1:-2000}" "${2:-42}"

@@ -12,11 +12,5 @@
 # package (default: the version the figures were taken with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-2000}"
-SEED="${2:-42}"
-PHONENUMBERS_VERSION="${PHONENUMBERS_VERSION:-9.0.43}"
 . scripts/py-venv.sh
-py_venv_pin phonenumbers "$PHONENUMBERS_VERSION"
-mkdir -p target/phone
-"$VENV/bin/python" scripts/phonenumbers_labelled.py "$N" "$SEED" target/phone/labelled.tsv
-cargo run -q --release -p outbound-scan --example accuracy_faker -- target/phone/labelled.tsv
+labelled_accuracy phonenumbers "${PHONENUMBERS_VERSION:-9.0.43}" scripts/phonenumbers_labelled.py target/phone "${1:-2000}" "${2:-42}"
