@@ -628,7 +628,8 @@ fn groups<F: FnMut(Kind, usize, usize)>(
         {
             Some(Kind::CnMobile)
         } else if ((m == 2 || (m == 3 && lens[2] == 4 && (3..=4).contains(&lens[1])))
-            && landline::valid(first, &digits[lens[0]..]))
+            && landline::valid_area(first)
+            && landline::valid_local(&digits[lens[0]..]))
             || (plus
                 && first == b"86"
                 && m == 3
@@ -637,8 +638,9 @@ fn groups<F: FnMut(Kind, usize, usize)>(
                 && {
                     let mut a = [b'0'; 4];
                     a[1..1 + lens[1]].copy_from_slice(&s[g[1].0..g[1].1]);
-                    landline::valid(&a[..1 + lens[1]], &s[g[2].0..g[2].1])
-                })
+                    landline::valid_area(&a[..1 + lens[1]])
+                }
+                && landline::valid_local(&s[g[2].0..g[2].1]))
         {
             Some(Kind::CnLandline)
         } else if (m >= 3
@@ -692,7 +694,7 @@ fn paren_landline(s: &[u8], i: usize) -> Option<usize> {
             end = e2;
         }
     }
-    (landline::valid(&s[i + 1..a], &buf[..len]) && !alnum_at(s, end)).then_some(end)
+    (landline::valid_local(&buf[..len]) && !alnum_at(s, end)).then_some(end)
 }
 
 /// Digit run followed by `.digit`: IPv4, a coordinate pair, or just a
