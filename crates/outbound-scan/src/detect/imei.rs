@@ -37,12 +37,20 @@ const fn bodies(b: &[u8]) -> u128 {
     set
 }
 
+/// Whether the first two bytes of `d` are the digits of a listed
+/// reporting body.
+pub(super) fn listed_body(d: &[u8]) -> bool {
+    match d {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9', ..] => {
+            BODIES & (1 << ((a - b'0') * 10 + (b - b'0'))) != 0
+        }
+        _ => false,
+    }
+}
+
 /// Validates 15 ASCII digits.
 pub fn is_valid(d: &[u8]) -> bool {
-    d.len() == 15
-        && d.iter().all(u8::is_ascii_digit)
-        && BODIES & (1 << ((d[0] - b'0') * 10 + (d[1] - b'0'))) != 0
-        && luhn(d)
+    d.len() == 15 && d.iter().all(u8::is_ascii_digit) && listed_body(d) && luhn(d)
 }
 
 #[cfg(test)]
