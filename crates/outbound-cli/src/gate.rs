@@ -44,7 +44,7 @@ pub(crate) struct GateArgs {
 }
 
 /// Exit codes: 0 passed (or dry run), 1 invalid map, 2 bad input or usage, 3 refused (nothing written,
-/// nothing counted), 4 recorded but the output did not fully arrive (a closed standard output, a
+/// nothing counted; a store that does not verify too), 4 recorded but the output did not fully arrive (a closed standard output, a
 /// rename that failed: the message says which).
 pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
     let loaded = match load_valid(&args.map) {
@@ -92,6 +92,15 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
         ) => {
             eprintln!("error: {e}; nothing written, nothing counted");
             return Ok(2);
+        }
+        // Whoever holds the store changed what the log committed to: the
+        // gate refuses, as it refuses a batch (nothing written or counted).
+        Err(e @ outbound_gate::GateError::Store(outbound_store::StoreError::Tampered { .. })) => {
+            eprintln!("error: {e}");
+            if args.format != Format::Json {
+                eprintln!("  REFUSED: the store does not verify");
+            }
+            return Ok(3);
         }
         Err(e @ outbound_gate::GateError::Delivery { .. }) => {
             eprintln!("error: {e}");

@@ -185,3 +185,60 @@ fn the_table_says_what_was_transcoded_and_compressed() {
     assert!(o.status.success(), "{stdout}");
     assert!(!stdout.contains("read:"), "{stdout}");
 }
+
+/// A store edited behind the log's back: the gate refuses (exit 3, as the
+/// README says), writes nothing and counts nothing.
+#[test]
+fn a_store_that_does_not_verify_is_refused_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gate = setup(d);
+    std::fs::write(
+        d.join("in.csv"),
+        format!("customer_id,mobile\n{}", rows(0, 20)),
+    )
+    .unwrap();
+    let first = gate()
+        .arg("--input")
+        .arg(d.join("in.csv"))
+        .arg("--output")
+        .arg(d.join("out1.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let store = d.join("store.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite:{}", store.display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("UPDATE ledger_state SET digest = '00'")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    });
+    let out = gate()
+        .arg("--input")
+        .arg(d.join("in.csv"))
+        .arg("--output")
+        .arg(d.join("out2.csv"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("does not verify") && err.contains("REFUSED"),
+        "{err}"
+    );
+    assert!(!d.join("out2.csv").exists());
+    assert!(partials(d).is_empty(), "{:?}", partials(d));
+}
