@@ -64,7 +64,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub(crate) samples: usize,
     /// Field (CSV column or JSON key path) identifying individuals; default:
-    /// resident ID, else mobile, else e-mail.
+    /// each record's resident ID, else its mobile, else its e-mail.
     #[arg(long, value_name = "FIELD")]
     pub(crate) subject_key: Option<String>,
     /// Worker threads (default: all cores).

@@ -142,7 +142,7 @@ fn tables_are_reported_per_column_as_files_are() {
         .find(|f| f.field.as_deref() == Some("Contact Phone"))
         .unwrap();
     assert_eq!(cp.category, Some("contact.phone"));
-    assert_eq!(r.individuals.distinct, c.truth.distinct_ids);
+    assert_eq!(r.individuals.distinct, c.truth.subjects_and_mobiles);
     assert_no_raw_values(&c, &serde_json::to_string(&r).unwrap());
 }
 

@@ -125,9 +125,10 @@ fn full_scan_reports_each_column_as_the_csv_scan_does() {
         c.truth.fields["mobile"].get("cn_mobile")
     );
 
-    // Individuals over both tables: the resident IDs.
+    // Individuals over both tables: each row by its strongest identifier,
+    // so an order's buyer counts by the mobile.
     assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
-    assert_eq!(r.individuals.distinct, c.truth.distinct_ids);
+    assert_eq!(r.individuals.distinct, c.truth.subjects_and_mobiles);
 }
 
 #[test]

@@ -72,8 +72,20 @@ pub struct GroundTruth {
     pub kinds: BTreeMap<&'static str, u64>,
     /// Per column: valid values per kind.
     pub fields: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
-    /// Distinct valid resident IDs (= distinct individuals).
+    /// Distinct valid resident IDs.
     pub distinct_ids: u64,
+    /// Distinct individuals as the scanner counts them without a subject
+    /// key: each row by its strongest valid identifier (its resident ID,
+    /// else its first mobile, else its e-mail address).
+    pub distinct_subjects: u64,
+    /// Those of [`Self::distinct_subjects`] with a sensitive kind in a row
+    /// (a valid resident ID or bank card).
+    pub sensitive_subjects: u64,
+    /// [`Self::distinct_subjects`] with every valid value of the `mobile`
+    /// column also counted as an individual of its own (the same mobiles
+    /// in a second table of orders: a row there counts by its mobile, and
+    /// the person behind a row counted here by a resident ID counts again).
+    pub subjects_and_mobiles: u64,
 }
 
 impl GroundTruth {
@@ -138,6 +150,10 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
     let mut rng = Rng::new(seed);
     let mut gt = GroundTruth::default();
     let mut ids = HashSet::new();
+    // Each row's subject (`i`, `m` or `e` and the value) and whether a row
+    // of it held a sensitive kind.
+    let mut subjects: std::collections::HashMap<String, bool> = Default::default();
+    let mut mobiles = HashSet::new();
     writeln!(w, "{HEADER}")?;
     let mut line = String::with_capacity(256);
     for _ in 0..rows {
@@ -155,10 +171,12 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
         id.push_str(&format!("{y:04}{m:02}{d:02}"));
         rng.digits(3, &mut id);
         let c = check_char(id.as_bytes());
+        let mut subject = None;
         if rng.pct(90) {
             id.push(char::from(c));
             gt.add("id_no", Kind::CnResidentId);
             ids.insert(id.clone());
+            subject = Some(format!("i{id}"));
         } else {
             id.push(if c == b'0' { '1' } else { '0' });
         }
@@ -170,6 +188,8 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
             mob.push(char::from(b'3' + rng.below(7) as u8));
             rng.digits(9, &mut mob);
             gt.add("mobile", Kind::CnMobile);
+            subject.get_or_insert_with(|| format!("m{mob}"));
+            mobiles.insert(format!("m{mob}"));
             match rng.below(3) {
                 0 => line.push_str(&mob),
                 1 => {
@@ -188,8 +208,9 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
         line.push(',');
         // email
         let n = rng.below(1_000_000);
-        if rng.pct(92) {
-            line.push_str(&format!("user{n}@example.com"));
+        let email = rng.pct(92).then(|| format!("user{n}@example.com"));
+        if let Some(e) = &email {
+            line.push_str(e);
             gt.add("email", Kind::Email);
         } else {
             line.push_str(&format!("user{n}@localhost"));
@@ -199,7 +220,8 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
         let mut card = String::from("4");
         rng.digits(14, &mut card);
         let ld = luhn_digit(&card);
-        if rng.pct(50) {
+        let valid_card = rng.pct(50);
+        if valid_card {
             card.push(char::from(ld));
             gt.add("card_no", Kind::BankCard);
         } else {
@@ -226,13 +248,26 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
             rng.digits(9, &mut m2);
             line.push_str(&format!("\"请回电{m2}，谢谢\""));
             gt.add("note", Kind::CnMobile);
+            subject.get_or_insert_with(|| format!("m{m2}"));
         } else {
             line.push('无');
+        }
+        if let Some(subject) = subject.or(email.map(|e| format!("e{e}"))) {
+            // A valid resident ID makes the subject an `i` one.
+            let sensitive = subject.starts_with('i') || valid_card;
+            *subjects.entry(subject).or_default() |= sensitive;
         }
         writeln!(w, "{line}")?;
     }
     gt.rows = rows as u64;
     gt.distinct_ids = ids.len() as u64;
+    gt.distinct_subjects = subjects.len() as u64;
+    gt.sensitive_subjects = subjects.values().filter(|&&s| s).count() as u64;
+    gt.subjects_and_mobiles = mobiles
+        .iter()
+        .filter(|m| !subjects.contains_key(*m))
+        .count() as u64
+        + gt.distinct_subjects;
     Ok(gt)
 }
 

@@ -48,8 +48,9 @@
 //! # Individuals
 //!
 //! Exact distinct counts of a keyed hash (SipHash-1-3 with a random
-//! per-run key) of the `subject_key` field, or automatically of the first
-//! resident ID in each record, else mobile, else e-mail. `sensitive` counts
+//! per-run key) of the `subject_key` field, or automatically of each
+//! record's strongest identifier: its first resident ID, else its first
+//! mobile, else its first e-mail (as the gate counts). `sensitive` counts
 //! the subjects whose record holds a sensitive kind: resident ID, passport,
 //! bank card or precise coordinates ([`Kind::is_sensitive`]).
 //!

@@ -117,9 +117,10 @@ pub struct Totals {
 /// Distinct-individual counts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Individuals {
-    /// The subject key: the `subject_key` field, or the kind used
-    /// automatically (`cn_resident_id`, else `cn_mobile`, else `email`);
-    /// `null` if none was found.
+    /// The subject key: the `subject_key` field, or the strongest kind a
+    /// record was counted by (`cn_resident_id`, else `cn_mobile`, else
+    /// `email`; each record counts by its own strongest); `null` if none
+    /// was found.
     pub key: Option<String>,
     /// Distinct subjects.
     pub distinct: u64,

@@ -55,8 +55,8 @@ fn corpus_counts_equal_ground_truth() {
         );
     }
     assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
-    assert_eq!(r.individuals.distinct, gt.distinct_ids);
-    assert_eq!(r.individuals.sensitive, gt.distinct_ids);
+    assert_eq!(r.individuals.distinct, gt.distinct_subjects);
+    assert_eq!(r.individuals.sensitive, gt.sensitive_subjects);
     assert_eq!(field(&r, "id_no").classified_as, Some(Kind::CnResidentId));
     assert_eq!(field(&r, "id_no").category, Some("identity.national_id"));
     assert_eq!(field(&r, "order_no").kinds.len(), 0);
@@ -81,7 +81,7 @@ fn gzip_and_zstd_give_same_counts() {
         2 * gt.kinds["cn_resident_id"]
     );
     // Same people in both files: counted once.
-    assert_eq!(r.individuals.distinct, gt.distinct_ids);
+    assert_eq!(r.individuals.distinct, gt.distinct_subjects);
 }
 
 #[test]
@@ -313,6 +313,35 @@ fn a_person_seen_with_and_without_sensitive_data_counts_once() {
     };
     let r = scan_paths(&[p], &opts);
     assert_eq!((r.individuals.distinct, r.individuals.sensitive), (3, 2));
+}
+
+/// Without a subject key each record counts by its own strongest
+/// identifier, as the gate counts: a record with a mobile and no resident
+/// ID still counts when other records have one, whichever column comes
+/// first, and the key named is the strongest kind any record had.
+#[test]
+fn each_record_counts_by_its_own_strongest_identifier() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "m.csv",
+        b"mobile,id,email\n13800138000,11010519491231002X,a@example.com\n\
+          13900000001,,b@example.com\n13900000002,,\n,,c@example.com\n\
+          139-0000-0002,,d@example.com\n,,\n",
+    );
+    let r = scan(&[p]);
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
+    // The ID; 139…01; 139…02 twice (its two notations are one number); c@.
+    assert_eq!((r.individuals.distinct, r.individuals.sensitive), (4, 1));
+    // Mobiles and e-mails only: the key is the mobile.
+    let p = write(
+        &d,
+        "n.csv",
+        b"email,mobile\nx@example.com,\ny@example.com,13700000003\n",
+    );
+    let r = scan(&[p]);
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_mobile"));
+    assert_eq!(r.individuals.distinct, 2);
 }
 
 #[test]

@@ -624,7 +624,7 @@ pub(super) fn scan_csv(
                 };
                 ctx.cell(&mut acc.fields[idx], v, true, key_idx == Some(i), &mut r);
             }
-            acc.end_record(r, ctx);
+            acc.end_record(r);
         }
         acc
     };

@@ -51,7 +51,7 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
         match res {
             // Cells of a broken line seen before the error stay counted;
             // the line is not counted as a record.
-            Ok(()) => acc.end_record(r, ctx),
+            Ok(()) => acc.end_record(r),
             Err(e) => acc
                 .errors
                 .push(err(path, Some(line), format!("invalid JSON: {e}"))),
@@ -264,7 +264,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
                 seen = skipped;
                 continue;
             }
-            self.acc.end_record(r, self.ctx);
+            self.acc.end_record(r);
         }
         Ok(())
     }
@@ -274,7 +274,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         let mut r = Rec::default();
         let w = self.walk(&mut p, &mut num, &mut r);
         serde::de::Visitor::visit_map(w, map)?;
-        self.acc.end_record(r, self.ctx);
+        self.acc.end_record(r);
         Ok(())
     }
 
@@ -282,7 +282,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         let (mut p, mut num) = (String::new(), String::new());
         let mut r = Rec::default();
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
-        self.acc.end_record(r, self.ctx);
+        self.acc.end_record(r);
         Ok(())
     }
 
@@ -311,7 +311,7 @@ impl TopVisitor<'_, '_> {
         let (mut p, mut num) = (String::new(), String::new());
         let mut r = Rec::default();
         self.walk(&mut p, &mut num, &mut r).number(v);
-        self.acc.end_record(r, self.ctx);
+        self.acc.end_record(r);
         Ok(())
     }
 }

@@ -3,9 +3,8 @@
 //! merging them (and then the files) is the only place results meet.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 
-use super::{AUTO_KINDS, Ctx, MAX_FIELDS, OTHER_FIELDS};
+use super::{AUTO_KINDS, MAX_FIELDS, OTHER_FIELDS};
 use crate::detect::Hints;
 use crate::report::{ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Totals};
 use crate::{KIND_COUNT, Kind};
@@ -16,15 +15,20 @@ type IdSet = crate::distinct::DistinctSet;
 #[derive(Default)]
 pub(super) struct Subjects {
     key: Split,
-    auto: [Split; 3],
+    /// Each record's strongest identifier (see [`Rec::auto`]).
+    auto: Split,
+    /// The strongest of [`AUTO_KINDS`] any record was counted by.
+    strongest: Option<u8>,
 }
 
 impl Subjects {
     fn merge(&mut self, o: Subjects) {
         self.key.merge(o.key);
-        for (a, b) in self.auto.iter_mut().zip(o.auto) {
-            a.merge(b);
-        }
+        self.auto.merge(o.auto);
+        self.strongest = match (self.strongest, o.strongest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -51,10 +55,6 @@ impl Split {
     fn merge(&mut self, o: Split) {
         self.plain.merge(o.plain);
         self.sensitive.merge(o.sensitive);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.plain.is_empty() && self.sensitive.is_empty()
     }
 
     /// (everyone, those with sensitive data)
@@ -193,18 +193,14 @@ impl Acc {
         self
     }
 
-    pub(super) fn end_record(&mut self, r: Rec, ctx: &Ctx<'_>) {
+    pub(super) fn end_record(&mut self, r: Rec) {
         self.records += 1;
         if let Some(h) = r.key {
             self.subjects.key.insert(h, r.sensitive);
         }
-        for (slot, h) in r.auto.iter().enumerate() {
-            if let Some(h) = *h {
-                if !ctx.auto_seen[slot].load(Ordering::Relaxed) {
-                    ctx.auto_seen[slot].store(true, Ordering::Relaxed);
-                }
-                self.subjects.auto[slot].insert(h, r.sensitive);
-            }
+        if let Some((slot, h)) = r.auto {
+            self.subjects.auto.insert(h, r.sensitive);
+            self.subjects.strongest = Some(self.subjects.strongest.map_or(slot, |s| s.min(slot)));
         }
     }
 }
@@ -213,7 +209,12 @@ impl Acc {
 #[derive(Default)]
 pub(super) struct Rec {
     pub(super) key: Option<u64>,
-    pub(super) auto: [Option<u64>; 3],
+    /// Without a subject key, the record's strongest identifier: its slot
+    /// in [`AUTO_KINDS`] and its hash (the first value of that kind). Each
+    /// record counts by its own strongest identifier, as the gate counts
+    /// (`outbound_gate::policy`), so a record with a mobile but no resident
+    /// ID still counts when other records have one.
+    pub(super) auto: Option<(u8, u64)>,
     pub(super) sensitive: bool,
 }
 
@@ -289,11 +290,11 @@ pub(super) fn report(
                 sensitive,
             }
         }
-        None => match (0..3).find(|&s| !subjects.auto[s].is_empty()) {
+        None => match subjects.strongest {
             Some(s) => {
-                let (distinct, sensitive) = subjects.auto[s].counts();
+                let (distinct, sensitive) = subjects.auto.counts();
                 Individuals {
-                    key: Some(AUTO_KINDS[s].as_str().to_string()),
+                    key: Some(AUTO_KINDS[usize::from(s)].as_str().to_string()),
                     distinct,
                     sensitive,
                 }

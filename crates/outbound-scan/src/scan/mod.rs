@@ -11,7 +11,7 @@
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -45,8 +45,8 @@ pub struct ScanOptions {
     /// Glob patterns excluding files found under a directory.
     pub exclude: Vec<String>,
     /// Field (CSV header or JSON key path) whose distinct values are the
-    /// individuals. Without it the strongest identifier found is used:
-    /// resident ID, else mobile, else e-mail.
+    /// individuals. Without it each record counts by its strongest
+    /// identifier: its resident ID, else its mobile, else its e-mail.
     pub subject_key: Option<String>,
     /// Masked sample values to keep per field (0 = none; raw values are
     /// never reported).
@@ -188,12 +188,6 @@ const AUTO_SLOT: [u8; crate::KIND_COUNT] = {
 /// which automatic subject kinds were seen.
 struct Ctx<'a> {
     hasher: &'a RandomState,
-    /// Set once a subject of the automatic key kind (ID, mobile, e-mail)
-    /// was seen anywhere. Weaker kinds are only needed when no stronger one
-    /// exists in the whole run, so once a stronger one is seen, hashing and
-    /// storing the weaker ones is skipped: the result is the same, the work
-    /// is a third.
-    auto_seen: &'a [AtomicBool; 3],
     subject_key: Option<&'a str>,
     samples: usize,
     /// [`plain_path`], read once per run rather than once per cell.
@@ -242,14 +236,6 @@ impl Ctx<'_> {
         self.hash(Some(k), v)
     }
 
-    #[inline]
-    fn stronger_seen(&self, slot: usize) -> bool {
-        self.subject_key.is_some()
-            || self.auto_seen[..slot]
-                .iter()
-                .any(|b| b.load(Ordering::Relaxed))
-    }
-
     #[inline(always)]
     fn cell(&self, f: &mut FieldAcc, v: &[u8], free: bool, is_key: bool, r: &mut Rec) {
         // Blank: empty or all whitespace (most cells fail the first test).
@@ -273,8 +259,13 @@ impl Ctx<'_> {
             }
             r.sensitive |= k.is_sensitive();
             let slot = AUTO_SLOT[k as usize] as usize;
-            if slot < AUTO_KINDS.len() && r.auto[slot].is_none() && !self.stronger_seen(slot) {
-                r.auto[slot] = Some(self.hash_subject(k, &v[a..b]));
+            // A record's first value of its strongest kind (most records
+            // hash one value: a weaker kind after a stronger one is skipped).
+            if slot < AUTO_KINDS.len()
+                && self.subject_key.is_none()
+                && r.auto.is_none_or(|(s, _)| slot < usize::from(s))
+            {
+                r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
             }
             if f.samples.len() < samples {
                 push_sample(&mut f.samples, k, &v[a..b]);
@@ -315,14 +306,8 @@ fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
     let mut errors = Vec::new();
     let files = walk::collect_files(paths, opts, &mut errors);
     let hasher = RandomState::new();
-    let auto_seen = [
-        AtomicBool::new(false),
-        AtomicBool::new(false),
-        AtomicBool::new(false),
-    ];
     let ctx = Ctx {
         hasher: &hasher,
-        auto_seen: &auto_seen,
         subject_key: opts.subject_key.as_deref(),
         samples: opts.samples,
         plain: plain_path(),
@@ -562,10 +547,8 @@ mod hash_tests {
     /// Runs `f` with a run's context (no subject key, no samples) and its hasher.
     fn with_ctx(plain: bool, f: impl FnOnce(&Ctx<'_>, &RandomState)) {
         let hasher = RandomState::new();
-        let auto_seen = Default::default();
         let ctx = Ctx {
             hasher: &hasher,
-            auto_seen: &auto_seen,
             subject_key: None,
             samples: 0,
             plain,

@@ -60,7 +60,7 @@ pub(super) fn scan_parquet(
                     let mut r = Rec::default();
                     p.clear();
                     walk_row(&row, &mut p, &mut acc, ctx, &mut r, &mut num);
-                    acc.end_record(r, ctx);
+                    acc.end_record(r);
                 }
                 Ok(())
             });

@@ -18,7 +18,6 @@
 
 use std::hash::RandomState;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use super::merge::{self, Acc, Rec};
 use super::{Ctx, MAX_FIELDS, OTHER_FIELDS, ScanOptions, err};
@@ -29,7 +28,6 @@ use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport, TableInfo};
 /// samples wanted, and which automatic subject kinds were seen.
 struct Shared {
     hasher: RandomState,
-    auto_seen: [AtomicBool; 3],
     subject_key: Option<String>,
     samples: usize,
 }
@@ -38,7 +36,6 @@ impl Shared {
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
             hasher: &self.hasher,
-            auto_seen: &self.auto_seen,
             subject_key: self.subject_key.as_deref(),
             samples: self.samples,
             plain: super::plain_path(),
@@ -70,7 +67,6 @@ impl RowScan {
         RowScan {
             shared: Arc::new(Shared {
                 hasher: RandomState::new(),
-                auto_seen: Default::default(),
                 subject_key: opts.subject_key.clone(),
                 samples: opts.samples,
             }),
@@ -261,7 +257,7 @@ impl RowChunk {
                 &mut r,
             );
         }
-        self.acc.end_record(r, &ctx);
+        self.acc.end_record(r);
     }
 
     /// Rows scanned (or appended) so far.
@@ -370,7 +366,7 @@ mod tests {
         assert_eq!(summary(&rows), summary(&file));
         assert_eq!(rows.totals.kinds, file.totals.kinds);
         assert_eq!(rows.individuals.key, file.individuals.key);
-        assert_eq!(rows.individuals.distinct, gt.distinct_ids);
+        assert_eq!(rows.individuals.distinct, gt.distinct_subjects);
         assert_eq!(rows.individuals.sensitive, file.individuals.sensitive);
     }
 

@@ -15,7 +15,7 @@ pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
         }
         let mut r = Rec::default();
         ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
-        acc.end_record(r, ctx);
+        acc.end_record(r);
         if cont {
             // A piece of an over-long line: same record as before.
             acc.records -= 1;
