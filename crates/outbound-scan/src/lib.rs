@@ -79,6 +79,7 @@ mod read;
 pub mod records;
 mod report;
 mod scan;
+pub mod subject;
 
 pub use detect::Hints;
 pub use kind::{KIND_COUNT, Kind};
@@ -89,6 +90,7 @@ pub use report::{
 #[doc(hidden)]
 pub use scan::set_plain_path;
 pub use scan::{RowChunk, RowContext, RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};
+pub use subject::{normalize_subject, normalize_subject_push};
 
 /// Progress callback: called from worker threads with the number of raw
 /// input bytes processed since the previous call (increments, so that

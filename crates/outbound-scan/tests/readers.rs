@@ -344,6 +344,26 @@ fn each_record_counts_by_its_own_strongest_identifier() {
     assert_eq!(r.individuals.distinct, 2);
 }
 
+/// A subject key's values compare as the gate compares them: without
+/// surrounding space, `-`, spaces or case (`outbound_scan::normalize_subject`).
+#[test]
+fn subject_key_values_compare_as_the_gate_compares_them() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "k.csv",
+        b"mobile,cid\n13800138000,C1\n138-0013-8000, c-1 \n138 0013 8000,C 1\n13900139000,c2\n",
+    );
+    for (key, want) in [("mobile", 2), ("cid", 2)] {
+        let opts = ScanOptions {
+            subject_key: Some(key.into()),
+            ..Default::default()
+        };
+        let r = scan_paths(std::slice::from_ref(&p), &opts);
+        assert_eq!(r.individuals.distinct, want, "{key}");
+    }
+}
+
 #[test]
 fn subject_key_samples_and_no_raw_values_in_json() {
     let d = tmpdir();

@@ -15,6 +15,8 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 
 use jiff::civil::Date;
 use outbound_model::{DataMap, LegalBasis, Taxonomy, Transfer, Transform, UndeclaredPolicy};
+pub use outbound_scan::normalize_subject;
+use outbound_scan::normalize_subject_push as normalize_push;
 use outbound_scan::{Hints, KIND_COUNT, Kind};
 use outbound_store::{Keys, Store};
 
@@ -652,45 +654,11 @@ fn strength(k: Kind) -> u8 {
         .map_or(0, |i| (n - i) as u8)
 }
 
-/// Identifiers compare without surrounding space, case, or phone punctuation; consent
-/// files and batches are hashed after this normalisation so they meet.
-pub fn normalize_subject(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
-    normalize_into(v, &mut s);
-    s
-}
-
 /// [`normalize_subject`] into `out` (cleared first), without an allocation
 /// once `out` has grown.
 fn normalize_into(v: &str, out: &mut String) {
     out.clear();
     normalize_push(v, out);
-}
-
-/// [`normalize_subject`] appended to `out`. ASCII, the common case: the
-/// value copied whole and upper-cased in place when it holds no separator
-/// (ids, mobiles, e-mail addresses), else byte by byte (a tenth of the
-/// gate's pass went to splitting on the separators and upper-casing
-/// after); anything else char by char.
-fn normalize_push(v: &str, out: &mut String) {
-    let v = v.trim();
-    if !v.is_ascii() {
-        out.extend(
-            v.chars()
-                .filter(|c| !matches!(c, ' ' | '-'))
-                .flat_map(char::to_uppercase),
-        );
-    } else if !v.bytes().any(|b| b == b' ' || b == b'-') {
-        let start = out.len();
-        out.push_str(v);
-        out[start..].make_ascii_uppercase();
-    } else {
-        out.extend(
-            v.bytes()
-                .filter(|&b| b != b' ' && b != b'-')
-                .map(|b| char::from(b.to_ascii_uppercase())),
-        );
-    }
 }
 
 #[cfg(test)]

@@ -215,6 +215,13 @@ impl Ctx<'_> {
             }
             return digest(&buf[n.saturating_sub(11)..n]);
         }
+        if kind.is_none() {
+            // The subject key's values, compared as the gate compares them
+            // (` c-1 ` and `C1` are one individual).
+            let mut s = String::with_capacity(v.len());
+            crate::normalize_subject_push(&String::from_utf8_lossy(v), &mut s);
+            return digest(s.as_bytes());
+        }
         let t = trim(v);
         let t = &t[..t.len().min(256)];
         // Lower-cased, the first 256 bytes; most identifiers (digits) have
@@ -520,11 +527,14 @@ mod hash_tests {
                 .collect();
             d[d.len().saturating_sub(11)..].to_vec()
         } else {
-            trim(v)
-                .iter()
-                .take(256)
-                .map(u8::to_ascii_lowercase)
-                .collect()
+            match kind {
+                None => crate::normalize_subject(&String::from_utf8_lossy(v)).into_bytes(),
+                Some(_) => trim(v)
+                    .iter()
+                    .take(256)
+                    .map(u8::to_ascii_lowercase)
+                    .collect(),
+            }
         }
     }
 
