@@ -233,11 +233,28 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         }
         None => None,
     };
+    let suggestion = args.suggest.then(|| {
+        if dbs.is_empty() {
+            (
+                "fields",
+                outbound_scan::compare::suggest_fields(&report, "customer"),
+            )
+        } else {
+            (
+                "tables",
+                outbound_scan_db::suggest_datasets(&report, "customer"),
+            )
+        }
+    });
     match args.format {
         ScanFormat::Json => {
             let mut v = serde_json::to_value(&report).context("serialising the report")?;
             if let Some(c) = &comparison {
                 v["comparison"] = serde_json::to_value(c)?;
+            }
+            // Inside the JSON, so that the output stays one JSON document.
+            if let Some((_, yaml)) = &suggestion {
+                v["suggestion"] = yaml.clone().into();
             }
             outln!("{}", serde_json::to_string_pretty(&v)?)?;
         }
@@ -246,20 +263,11 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             if let Some(c) = &comparison {
                 print_comparison(c)?;
             }
+            if let Some((what, yaml)) = &suggestion {
+                outln!("# {what} found (review before adding to the data map):")?;
+                out!("{yaml}")?;
+            }
         }
-    }
-    if args.suggest && !dbs.is_empty() {
-        outln!("# tables found (review before adding to the data map):")?;
-        out!(
-            "{}",
-            outbound_scan_db::suggest_datasets(&report, "customer")
-        )?;
-    } else if args.suggest {
-        outln!("# fields found (review before adding to the data map):")?;
-        out!(
-            "{}",
-            outbound_scan::compare::suggest_fields(&report, "customer")
-        )?;
     }
     let findings = comparison.as_ref().is_some_and(|c| c.has_findings());
     Ok(u8::from(!report.errors.is_empty() || findings))
@@ -321,7 +329,7 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
             .unwrap_or_default();
         outln!(
             "{}  ({}{comp}, {}, {} records, {} bytes)",
-            f.path,
+            printable(&f.path),
             f.format,
             f.encoding,
             f.records,
@@ -356,7 +364,9 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
         let mut t = table(&head);
         for fr in &f.fields {
             let mut row = vec![
-                fr.field.clone().unwrap_or_else(|| "(text)".into()),
+                fr.field
+                    .as_deref()
+                    .map_or_else(|| "(text)".into(), printable),
                 kinds_cell(&fr.kinds),
                 fr.non_empty.to_string(),
                 fr.share
@@ -376,7 +386,7 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
         outln!("{t}\n")?;
     }
     for s in &r.skipped {
-        outln!("skipped: {}  ({})", s.path, s.reason)?;
+        outln!("skipped: {}  ({})", printable(&s.path), s.reason)?;
     }
     outln!("totals: {}", kinds_cell(&r.totals.kinds))?;
     match &r.individuals.key {
@@ -393,7 +403,26 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
             (None, Some(o)) => format!(" (byte {o})"),
             _ => String::new(),
         };
-        eprintln!("error: {}{at}: {}", e.path, e.message);
+        eprintln!("error: {}{at}: {}", printable(&e.path), e.message);
     }
     Ok(())
+}
+
+/// A name from the data (a header cell, a key, a file name) as a terminal
+/// shows it: control characters escaped (`\n`, `\u{1b}`), so a header
+/// cannot move the cursor, recolour the screen or forge a line.
+fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }

@@ -988,3 +988,41 @@ fn snapshot_demo() {
     let s = s.replace(demo_dir.to_str().unwrap(), "<DEMO_DIR>");
     insta::assert_snapshot!("demo_table", s);
 }
+
+/// `--suggest` with `--format json`: one JSON document, the suggested block
+/// inside it, names from the data quoted so that YAML reads them back.
+#[test]
+fn suggest_in_json_stays_one_json_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.csv");
+    std::fs::write(&p, "\"id\nno\",mobile\n11010519491231002X,13800138000\n").unwrap();
+    let v = json_of(
+        outbound()
+            .arg("scan")
+            .arg(&p)
+            .args(["--suggest", "--format", "json"]),
+    );
+    let block = v["suggestion"].as_str().expect("a suggestion");
+    assert!(block.starts_with("    fields:\n"), "{block}");
+    assert!(
+        block.contains("{name: \"id\\nno\", category: identity.national_id"),
+        "{block}"
+    );
+    assert!(
+        block.contains("{name: mobile, category: contact.phone"),
+        "{block}"
+    );
+}
+
+/// The table shows names from the data with their control characters
+/// escaped: an escape code in a header does not reach the terminal.
+#[test]
+fn scan_table_escapes_control_characters_in_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("e.csv");
+    std::fs::write(&p, "\"\x1b[31mred\",\"a\nb\"\n11010519491231002X,x\n").unwrap();
+    let out = stdout_ok(outbound().arg("scan").arg(&p));
+    assert!(!out.contains('\x1b'), "{out:?}");
+    assert!(out.contains("\\u{1b}[31mred"), "{out}");
+    assert!(out.contains("a\\nb"), "{out}");
+}

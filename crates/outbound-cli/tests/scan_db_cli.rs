@@ -174,7 +174,10 @@ fn sqlite_suggest_prints_a_datasets_block() {
     let url = format!("sqlite://{}", db.display());
     let (code, out, err) = run(&["scan", &url, "--suggest", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
-    let block = &out[out.find("datasets:\n").expect(&out)..];
+    // One JSON document, the suggestion inside it.
+    let v: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    let block = v["suggestion"].as_str().expect(&out);
+    assert!(block.starts_with("datasets:\n"), "{block}");
     assert!(block.contains("  - id: customers\n"), "{block}");
     assert!(
         block.contains("{name: id_no, category: identity.national_id"),

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use outbound_scan::ScanReport;
-use outbound_scan::compare::suggest_fields;
+use outbound_scan::compare::{suggest_fields, yaml_scalar};
 
 /// An id from free text: ASCII letters, digits, `_` and `-`; anything else
 /// becomes `-`.
@@ -22,11 +22,6 @@ fn id(s: &str) -> String {
         .collect();
     let out = out.trim_matches('-').to_string();
     if out.is_empty() { "table".into() } else { out }
-}
-
-/// YAML double-quoted string.
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The `datasets:` block declaring every table of `report` (entries whose
@@ -51,10 +46,11 @@ pub fn suggest_datasets(report: &ScanReport, subject: &str) -> String {
             n += 1;
         }
         out.push_str(&format!("  - id: {dataset}\n"));
-        out.push_str(&format!("    name: {}\n", quoted(table)));
+        out.push_str(&format!("    name: {}\n", yaml_scalar(table)));
+        // The database as a quoted scalar: a comment ends at a line break.
         out.push_str(&format!(
             "    system: {system}  # review: the system that holds {}\n",
-            db.replace('#', "")
+            yaml_scalar(db)
         ));
         if file.fields.iter().all(|f| f.field.is_none()) {
             out.push_str("    fields: []\n");

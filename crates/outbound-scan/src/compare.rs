@@ -152,18 +152,58 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
         } else {
             ""
         };
-        let quoted = if name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
-            name.clone()
-        } else {
-            format!("\"{}\"", name.replace('"', "\\\""))
-        };
+        let quoted = yaml_scalar(&name);
         out.push_str(&format!(
             "      - {{name: {quoted}, category: {cat}, subject: {subject}{sk}}}{review}\n"
         ));
     }
+    out
+}
+
+/// `s` as a YAML scalar that reads back as exactly `s`: plain when it is a
+/// simple name YAML cannot take for anything else (not `true`, `null`, a
+/// number …), otherwise double-quoted, with every character YAML does not
+/// accept as printable, and the line breaks of YAML 1.1, escaped. Header
+/// cells and table names come from the data: one holding a newline or an
+/// escape code must not break the suggested block, or change the name.
+pub fn yaml_scalar(s: &str) -> String {
+    let simple = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let reserved = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "nan" | "inf"
+    );
+    if simple && !reserved {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        let u = u32::from(c);
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            ' '..='~' => out.push(c),
+            _ if u >= 0xA0
+                && !matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+                ) =>
+            {
+                out.push(c)
+            }
+            _ if u <= 0xFFFF => out.push_str(&format!("\\u{u:04X}")),
+            _ => out.push_str(&format!("\\U{u:08X}")),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -228,5 +268,57 @@ datasets:
             "{s}"
         );
         assert!(s.contains("{name: mobile, category: contact.phone"), "{s}");
+    }
+
+    /// Names from the data come back from the suggested block exactly,
+    /// whatever they hold: quotes, backslashes, line breaks of every kind,
+    /// escape codes, YAML words and numbers, CJK.
+    #[test]
+    fn suggested_names_read_back_exactly() {
+        let names = [
+            "id\nno",
+            "\u{1b}[31mred",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "nel\u{85}x",
+            "ls\u{2028}ps\u{2029}",
+            "bom\u{feff}",
+            "del\u{7f}",
+            "c1\u{9b}",
+            "true",
+            // Not "null" (any case): the map loader reads even a quoted
+            // `"null"` as no value (marked-yaml), so such a name cannot be
+            // declared at all; it is quoted here all the same.
+            "1.5",
+            "007",
+            "身份证号",
+            "emoji😀",
+            "#comment",
+            "- dash",
+            "a: b",
+            "{x}",
+            " lead",
+            "plain_name.v2",
+        ];
+        for name in names {
+            let block = format!(
+                "version: 1\n\
+                 exporters: [{{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}}]\n\
+                 systems: [{{id: s, name: S, exporter: e, owner: {{type: person, name: O}}}}]\n\
+                 datasets:\n  - id: d\n    name: {}\n    system: s\n    fields:\n      \
+                 - {{name: {}, category: operational, subject: customer}}\n",
+                yaml_scalar(name),
+                yaml_scalar(name)
+            );
+            let l = load_sources(&[("m.yaml".into(), block.clone())], Taxonomy::builtin());
+            assert!(
+                l.diagnostics.is_empty(),
+                "{name:?}: {:?}\n{block}",
+                l.diagnostics
+            );
+            assert_eq!(l.map.datasets[0].name, name, "{block}");
+            assert_eq!(l.map.datasets[0].fields[0].name, name, "{block}");
+        }
     }
 }
