@@ -364,6 +364,37 @@ fn subject_key_values_compare_as_the_gate_compares_them() {
     }
 }
 
+/// A file without the subject key is named in an error (its people are
+/// not counted); the files that have it count as usual.
+#[test]
+fn each_file_without_the_subject_key_is_named() {
+    let d = tmpdir();
+    let good = write(
+        &d,
+        "good.csv",
+        b"uid,mobile\nu1,13800138000\nu2,13900139000\n",
+    );
+    let other = write(
+        &d,
+        "other.csv",
+        b"id_no,mobile\n11010519491231002X,13700137000\n",
+    );
+    let empty = write(&d, "empty.csv", b"id_no\n");
+    let opts = ScanOptions {
+        subject_key: Some("uid".into()),
+        ..Default::default()
+    };
+    let r = scan_paths(&[good, other.clone(), empty], &opts);
+    assert_eq!(r.individuals.distinct, 2);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].path, other.display().to_string());
+    assert!(
+        r.errors[0]
+            .message
+            .contains("subject key field `uid` not found")
+    );
+}
+
 #[test]
 fn subject_key_samples_and_no_raw_values_in_json() {
     let d = tmpdir();

@@ -252,9 +252,21 @@ pub(super) fn report(
 ) -> ScanReport {
     let mut report = ScanReport::default();
     let mut subjects = Subjects::default();
-    let mut key_seen = false;
     let mut totals = [0u64; KIND_COUNT];
     for (fr, acc) in results {
+        // Each file without the subject key says so: its records count no one.
+        if let Some(key) = subject_key
+            && !acc.key_seen
+            && fr.records > 0
+        {
+            errors.push(ErrorEntry {
+                path: fr.path.clone(),
+                message: format!(
+                    "subject key field `{key}` not found: this input's records count no individual"
+                ),
+                ..Default::default()
+            });
+        }
         for f in &fr.fields {
             for (k, v) in &f.kinds {
                 if let Some(kind) = Kind::from_str_id(k) {
@@ -262,7 +274,6 @@ pub(super) fn report(
                 }
             }
         }
-        key_seen |= acc.key_seen;
         subjects.merge(acc.subjects);
         errors.extend(acc.errors);
         report.files.push(fr);
@@ -276,13 +287,6 @@ pub(super) fn report(
     };
     report.individuals = match subject_key {
         Some(key) => {
-            if !key_seen && !report.files.is_empty() {
-                errors.push(ErrorEntry {
-                    path: String::new(),
-                    message: format!("subject key field `{key}` not found in any file"),
-                    ..Default::default()
-                });
-            }
             let (distinct, sensitive) = subjects.key.counts();
             Individuals {
                 key: Some(key.to_string()),
