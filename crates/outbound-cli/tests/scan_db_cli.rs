@@ -211,6 +211,29 @@ fn bad_databases_fail_clearly() {
     assert_eq!(code, 2);
     assert!(err.contains("separate runs"), "{err}");
 
+    // No file at all, or an in-memory database: refused, not scanned as an
+    // empty, clean database.
+    for url in ["sqlite:", "sqlite::memory:", "sqlite://"] {
+        let (code, _, err) = run(&["scan", url]);
+        assert_eq!(code, 2, "{url}: {err}");
+        assert!(err.contains("names no database file"), "{url}: {err}");
+    }
+
+    // A `--table` pattern that picks nothing is an error entry (exit 1), as
+    // is a database without tables.
+    let db = dir.path().join("crm.db");
+    make_db(&db, 3);
+    let url = format!("sqlite:{}", db.display());
+    let (code, out, err) = run(&["scan", &url, "--table", "nomatch*", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["errors"][0]["path"], url.as_str());
+    assert_eq!(
+        v["errors"][0]["message"],
+        "nothing scanned: no table matches --table `nomatch*`"
+    );
+
     // Database options are refused for files rather than silently ignored.
     for opt in [
         &["--full"][..],
@@ -257,7 +280,8 @@ fn postgres_with_a_password_in_the_url() {
         "json",
         "--suggest",
     ]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 1, "{err}");
     assert!(out.contains("\"files\": []"), "{out}");
+    assert!(out.contains("nothing scanned: no table matches"), "{out}");
     assert!(!out.contains(secret) && !err.contains(secret));
 }

@@ -50,7 +50,7 @@
 use std::fmt;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use outbound_scan::{RowScan, ScanOptions, ScanReport, Skipped, TableInfo};
+use outbound_scan::{ErrorEntry, RowScan, ScanOptions, ScanReport, Skipped, TableInfo};
 
 mod pipeline;
 mod postgres;
@@ -369,6 +369,33 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
         skipped.extend(res.map_err(|m| DbError(scrub(&m, url)))?);
     }
     let mut report = scan.finish();
+    // A database of which nothing was read says so (and the scan exits 1):
+    // a `--table` pattern with a typo must not look like a clean database.
+    for url in urls {
+        let shown = display_url(url);
+        let prefix = format!("{shown}#");
+        let seen = report.files.iter().any(|f| f.path.starts_with(&prefix))
+            || skipped.iter().any(|s| s.path.starts_with(&prefix));
+        if !seen {
+            let why = if opts.tables.is_empty() {
+                "the database has no tables".to_string()
+            } else {
+                format!(
+                    "no table matches --table {}",
+                    opts.tables
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            report.errors.push(ErrorEntry {
+                path: shown,
+                message: format!("nothing scanned: {why}"),
+                ..Default::default()
+            });
+        }
+    }
     report.skipped = skipped;
     Ok(report)
 }

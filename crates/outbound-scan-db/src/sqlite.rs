@@ -35,6 +35,18 @@ const SPARSE: u64 = 16;
 /// A read-only connection to the database `url` names.
 pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
     let shown = display_url(url);
+    // `sqlite:` with no file, or an in-memory database: sqlx opens a new,
+    // empty database, which would scan as a clean one.
+    let file = url
+        .strip_prefix("sqlite:")
+        .map(|r| r.strip_prefix("//").unwrap_or(r))
+        .map(|r| r.split('?').next().unwrap_or(r))
+        .unwrap_or("");
+    if file.is_empty() || file == ":memory:" || url.contains("mode=memory") {
+        return Err(format!(
+            "{shown} names no database file (give sqlite:PATH to an existing file)"
+        ));
+    }
     let opts = SqliteConnectOptions::from_str(url)
         .map_err(|e| format!("{shown} is not a usable SQLite URL: {}", describe(&e)))?
         // After parsing: `?mode=rwc` in the URL cannot make it writable.
