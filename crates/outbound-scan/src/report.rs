@@ -17,8 +17,10 @@ pub struct ScanReport {
     pub individuals: Individuals,
     /// Problems met while reading; the scan continued past each of them.
     pub errors: Vec<ErrorEntry>,
-    /// Inputs deliberately not read (database views without `--views`),
-    /// so that the report says what it does not cover; omitted when empty.
+    /// Inputs deliberately not read (database views without `--views`;
+    /// under a directory, symbolic links to directories, links that lead
+    /// nowhere, pipes, sockets and devices), so that the report says what
+    /// it does not cover; omitted when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
 }
@@ -26,7 +28,7 @@ pub struct ScanReport {
 /// An input the scan left out on purpose, and why.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Skipped {
-    /// As a scanned entry's `path` would be (`DATABASE#TABLE`).
+    /// As a scanned entry's `path` would be (`DATABASE#TABLE`, or the file).
     pub path: String,
     /// Why it was not read (contains no values).
     pub reason: String,

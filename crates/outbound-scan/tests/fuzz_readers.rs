@@ -764,6 +764,29 @@ fn directory_with_symlink_loops() {
     check_plain(&r, &[dir.path(), &sub]);
     assert_good_plain(&r, &ok);
     assert_eq!(r.files.len(), 1, "{:?}", r.files);
+    // Every link left out is listed with its reason, in path order.
+    let skipped: Vec<(String, &str)> = r
+        .skipped
+        .iter()
+        .map(|s| {
+            let name = s.path.rsplit('/').next().unwrap_or_default().to_string();
+            (name, s.reason.split(':').next().unwrap_or_default())
+        })
+        .collect();
+    let nowhere = "a symbolic link that leads nowhere";
+    assert_eq!(
+        skipped,
+        [
+            ("a".into(), nowhere),
+            ("b".into(), nowhere),
+            ("dangling".into(), nowhere),
+            ("self".into(), nowhere),
+            ("up".into(), "a symbolic link to a directory"),
+        ],
+        "{:?}",
+        r.skipped
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
     // Named explicitly, a looping link is an error naming it.
     let self_link = sub.join("self");
     let r = scan(&[self_link.clone(), ok.clone()]);

@@ -311,7 +311,8 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
 
 fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
     let mut errors = Vec::new();
-    let files = walk::collect_files(paths, opts, &mut errors);
+    let mut skipped = Vec::new();
+    let files = walk::collect_files(paths, opts, &mut errors, &mut skipped);
     let hasher = RandomState::new();
     let ctx = Ctx {
         hasher: &hasher,
@@ -323,7 +324,9 @@ fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
         .par_iter()
         .map(|p| scan_file(p, &ctx, opts.progress.clone()))
         .collect();
-    merge::report(results, opts.subject_key.as_deref(), errors)
+    let mut report = merge::report(results, opts.subject_key.as_deref(), errors);
+    report.skipped = skipped;
+    report
 }
 
 /// An error about `path`, at `line` if known.

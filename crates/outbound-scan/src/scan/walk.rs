@@ -1,11 +1,12 @@
 //! Finding the files to scan: directories are walked in sorted order,
 //! include/exclude globs apply to the files found under them, symlinked
-//! directories are not followed.
+//! directories are not followed (and, like other entries left out, are
+//! listed in the report's `skipped`).
 
 use std::path::{Path, PathBuf};
 
 use super::ScanOptions;
-use crate::report::ErrorEntry;
+use crate::report::{ErrorEntry, Skipped};
 
 fn build_globs(pats: &[String], errors: &mut Vec<ErrorEntry>) -> Option<globset::GlobSet> {
     if pats.is_empty() {
@@ -27,7 +28,12 @@ fn build_globs(pats: &[String], errors: &mut Vec<ErrorEntry>) -> Option<globset:
     b.build().ok()
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>) {
+/// What walking a directory found: a file to scan (`Ok`), or an entry
+/// left out and why (`Err`), so that nothing under a directory is left out
+/// without the report saying so.
+type Found = (PathBuf, Result<(), String>);
+
+fn walk(dir: &Path, out: &mut Vec<Found>, errors: &mut Vec<ErrorEntry>) {
     let rd = match std::fs::read_dir(dir) {
         Ok(r) => r,
         Err(e) => {
@@ -46,19 +52,36 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>) {
     for (p, t) in entries {
         if t.is_dir() {
             walk(&p, out, errors);
-        } else if t.is_file() || (t.is_symlink() && p.is_file()) {
+        } else if t.is_file() {
+            out.push((p, Ok(())));
+        } else if t.is_symlink() {
             // Symlinked directories are not followed (no loops).
-            out.push(p);
+            let why = match std::fs::metadata(&p) {
+                Ok(m) if m.is_file() => Ok(()),
+                Ok(m) if m.is_dir() => {
+                    Err("a symbolic link to a directory: not followed".to_string())
+                }
+                Ok(_) => Err("a symbolic link to something not a regular file".to_string()),
+                Err(e) => Err(format!("a symbolic link that leads nowhere: {e}")),
+            };
+            out.push((p, why));
+        } else {
+            out.push((
+                p,
+                Err("not a regular file (a pipe, socket or device): name it to scan it".into()),
+            ));
         }
     }
 }
 
 /// The files to scan, in order: named files as given, directories
-/// expanded. Unreadable directories and invalid globs become errors.
+/// expanded; entries of a directory that are not scanned go to `skipped`
+/// with the reason. Unreadable directories and invalid globs become errors.
 pub(super) fn collect_files(
     paths: &[PathBuf],
     opts: &ScanOptions,
     errors: &mut Vec<ErrorEntry>,
+    skipped: &mut Vec<Skipped>,
 ) -> Vec<PathBuf> {
     let include = build_globs(&opts.include, errors);
     let exclude = build_globs(&opts.exclude, errors);
@@ -67,7 +90,7 @@ pub(super) fn collect_files(
         if p.as_os_str() != "-" && p.is_dir() {
             let mut found = Vec::new();
             walk(p, &mut found, errors);
-            for f in found {
+            for (f, why) in found {
                 let rel = f.strip_prefix(p).unwrap_or(&f);
                 if include
                     .as_ref()
@@ -81,7 +104,13 @@ pub(super) fn collect_files(
                 {
                     continue;
                 }
-                files.push(f);
+                match why {
+                    Ok(()) => files.push(f),
+                    Err(reason) => skipped.push(Skipped {
+                        path: f.display().to_string(),
+                        reason,
+                    }),
+                }
             }
         } else {
             files.push(p.clone());
