@@ -526,14 +526,7 @@ impl<R: BufRead> Iterator for LineBatches<R> {
                 }
             }
             if data.len() - line_start > self.max_line {
-                // Cut an over-long line at a char boundary.
-                let mut cut = line_start + self.max_line;
-                while cut > line_start && (data[cut] & 0xC0) == 0x80 {
-                    cut -= 1;
-                }
-                if cut == line_start {
-                    cut = line_start + self.max_line;
-                }
+                let cut = line_start + cut_point(&data[line_start..], self.max_line);
                 self.carry = data.split_off(cut);
                 self.continues = true;
                 break;
@@ -548,4 +541,27 @@ impl<R: BufRead> Iterator for LineBatches<R> {
             continues,
         })
     }
+}
+
+/// Where to cut a line longer than `max` bytes (`line.len() > max`): after
+/// the last separator in the 4 KiB before `max`, so that the identifier
+/// the cut would fall into stays whole: a structural one first (`,` `;`
+/// tab, quotes, brackets, `|`: a JSON dump or a CSV row on one line), else
+/// a space; without either, at a character boundary as before.
+fn cut_point(line: &[u8], max: usize) -> usize {
+    const WINDOW: usize = 4096;
+    let window = &line[max.saturating_sub(WINDOW)..max];
+    let base = max - window.len();
+    let structural = |b: &u8| b",;\t\"'{}[]<>|".contains(b);
+    if let Some(i) = window.iter().rposition(structural) {
+        return base + i + 1;
+    }
+    if let Some(i) = window.iter().rposition(|&b| b == b' ') {
+        return base + i + 1;
+    }
+    let mut cut = max;
+    while cut > 0 && (line[cut] & 0xC0) == 0x80 {
+        cut -= 1;
+    }
+    if cut == 0 { max } else { cut }
 }
