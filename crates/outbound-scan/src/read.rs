@@ -160,6 +160,8 @@ pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Inpu
     if let Some((e, bom)) = encoding_rs::Encoding::for_bom(&head) {
         enc = e;
         start = bom;
+    } else if let Some(e) = utf16_without_bom(&head) {
+        enc = e;
     } else if let Err(e) = std::str::from_utf8(&head)
         && (e.error_len().is_some() || head.len() - e.valid_up_to() > 3)
     {
@@ -210,6 +212,28 @@ pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Inpu
         raw_bytes: total,
         head_error,
     })
+}
+
+/// UTF-16 written without a byte order mark, told by its zero bytes: text
+/// with ASCII in it (digits, delimiters, line ends) has a zero byte in
+/// every ASCII character's code unit, on the odd side for little-endian,
+/// the even side for big-endian, and UTF-8 text has none. At least a
+/// third of the code units must have it and the other side almost none
+/// (Chinese text with ASCII delimiters passes; a binary file seldom does).
+fn utf16_without_bom(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let units = head.len() / 2;
+    if units < 8 {
+        return None;
+    }
+    let zeros = |side: usize| head.chunks_exact(2).filter(|u| u[side] == 0).count();
+    let (even, odd) = (zeros(0), zeros(1));
+    if 3 * odd >= units && 50 * even <= units {
+        Some(encoding_rs::UTF_16LE)
+    } else if 3 * even >= units && 50 * odd <= units {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// Reads until `buf` is full or the input ends (a pipe may hand out its
@@ -444,6 +468,10 @@ pub(crate) struct LineBatches<R> {
     carry: Vec<u8>,
     /// Buffers of batches already scanned, reused (see [`Self::give_back`]).
     spare: Vec<Vec<u8>>,
+    /// Whether an over-long line is cut after a separator ([`cut_point`]:
+    /// free text, scanned piece by piece) or exactly at `max_line` (JSON
+    /// lines, where a piece that long says the line is too long).
+    cut_between_values: bool,
 }
 
 impl<R> LineBatches<R> {
@@ -458,7 +486,15 @@ impl<R> LineBatches<R> {
             done: false,
             carry: Vec::new(),
             spare: Vec::new(),
+            cut_between_values: false,
         }
+    }
+
+    /// Over-long lines cut after a separator (free text), see
+    /// [`cut_point`].
+    pub(crate) fn cut_between_values(mut self) -> Self {
+        self.cut_between_values = true;
+        self
     }
 
     /// Hands a scanned batch's buffer back for the next batch: a fresh
@@ -526,7 +562,12 @@ impl<R: BufRead> Iterator for LineBatches<R> {
                 }
             }
             if data.len() - line_start > self.max_line {
-                let cut = line_start + cut_point(&data[line_start..], self.max_line);
+                let cut = line_start
+                    + if self.cut_between_values {
+                        cut_point(&data[line_start..], self.max_line)
+                    } else {
+                        char_boundary_before(&data[line_start..], self.max_line)
+                    };
                 self.carry = data.split_off(cut);
                 self.continues = true;
                 break;
@@ -559,6 +600,12 @@ fn cut_point(line: &[u8], max: usize) -> usize {
     if let Some(i) = window.iter().rposition(|&b| b == b' ') {
         return base + i + 1;
     }
+    char_boundary_before(line, max)
+}
+
+/// `max`, or the start of the UTF-8 character `max` falls in (`max` itself
+/// when the line holds no boundary before it).
+fn char_boundary_before(line: &[u8], max: usize) -> usize {
     let mut cut = max;
     while cut > 0 && (line[cut] & 0xC0) == 0x80 {
         cut -= 1;

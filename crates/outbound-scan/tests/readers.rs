@@ -140,6 +140,36 @@ fn gb18030_csv_with_chinese_headers() {
     assert_eq!(total(&r, Kind::CnMobile), 2);
 }
 
+/// UTF-16 without a byte order mark, both byte orders, ASCII and Chinese:
+/// told by its zero bytes and decoded, not scanned as UTF-8 bytes.
+#[test]
+fn utf16_without_a_bom_is_recognised() {
+    let d = tmpdir();
+    let text = "姓名,身份证号,手机\n张三,110102199101010078,13812345678\n李四,44011320141005001X,13912345678\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (name, bytes, enc) in [("le.csv", le, "UTF-16LE"), ("be.csv", be, "UTF-16BE")] {
+        let p = write(&d, name, &bytes);
+        let r = scan(&[p]);
+        assert!(r.errors.is_empty(), "{name}: {:?}", r.errors);
+        assert_eq!(r.files[0].encoding, enc);
+        assert_eq!(
+            field(&r, "身份证号").kinds.get("cn_resident_id"),
+            Some(&2),
+            "{name}"
+        );
+        assert_eq!(total(&r, Kind::CnMobile), 2, "{name}");
+    }
+    // UTF-8 with a NUL here and there stays UTF-8.
+    let p = write(
+        &d,
+        "nul.csv",
+        b"id,x\n11010519491231002X,a\0b\n13800138000,c\n",
+    );
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].encoding, "utf-8");
+}
+
 #[test]
 fn tsv_quoted_fields_and_embedded_newlines() {
     let d = tmpdir();

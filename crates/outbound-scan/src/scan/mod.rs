@@ -476,7 +476,11 @@ fn scan_parquet_file(
 /// Text and JSON lines: bounded batches of lines, scanned in parallel.
 fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx<'_>) -> Acc {
     let max = if json { MAX_JSON_LINE } else { MAX_TEXT_LINE };
-    let batches = Arc::new(Mutex::new(LineBatches::new(reader, LINE_BATCH, max)));
+    let mut lines = LineBatches::new(reader, LINE_BATCH, max);
+    if !json {
+        lines = lines.cut_between_values();
+    }
+    let batches = Arc::new(Mutex::new(lines));
     let iter = SharedBatches(batches.clone());
     let mut acc = iter
         .par_bridge()
