@@ -301,7 +301,7 @@ fn sniff_format(path: &Path, head: &[u8]) -> Format {
             let line_end = memchr::memchr(b'\n', &head[i..]).map_or(head.len(), |e| i + e);
             let one = serde_json::from_slice::<serde::de::IgnoredAny>(&head[i..line_end]).is_ok();
             let more = head[line_end..].iter().any(|b| !b.is_ascii_whitespace());
-            return if one && more {
+            return if (one && more) || objects_per_line(&head[line_end..]) {
                 Format::JsonLines
             } else {
                 Format::Json
@@ -316,6 +316,29 @@ fn sniff_format(path: &Path, head: &[u8]) -> Format {
         Some(d) => Format::Csv(d),
         None => Format::Text,
     }
+}
+
+/// Whether the complete lines of `rest` (the head after its first line)
+/// are mostly JSON objects, one a line: JSON lines whose first line is
+/// broken. At least two, and at least half of the lines that are not
+/// blank; a pretty-printed document has few lines that are whole objects
+/// (`{"a": 1},` with its comma is not).
+fn objects_per_line(rest: &[u8]) -> bool {
+    let Some(end) = memchr::memrchr(b'\n', rest) else {
+        return false;
+    };
+    let (mut lines, mut objects) = (0, 0);
+    for l in rest[..end].split(|&b| b == b'\n') {
+        let l = l.trim_ascii();
+        if l.is_empty() {
+            continue;
+        }
+        lines += 1;
+        objects += usize::from(
+            l.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok(),
+        );
+    }
+    objects >= 2 && 2 * objects >= lines
 }
 
 /// Picks the delimiter that occurs the same non-zero number of times on

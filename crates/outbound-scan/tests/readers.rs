@@ -257,6 +257,31 @@ fn json_lines_with_paths_and_a_syntax_error() {
     assert_eq!(r.individuals.distinct, 3);
 }
 
+/// JSON lines whose first line is broken, named `.json`: still JSON lines
+/// (the bad line is an error, the others are scanned); a pretty-printed
+/// document whose last nested object sits on a line of its own stays a
+/// document.
+#[test]
+fn json_lines_with_a_broken_first_line_are_json_lines() {
+    let d = tmpdir();
+    let mut text = String::from("{\"id\": broken\n");
+    for _ in 0..5 {
+        text.push_str("{\"id\":\"11010519491231002X\"}\n");
+    }
+    let p = write(&d, "export.json", text.as_bytes());
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "jsonl");
+    assert_eq!(r.files[0].records, 5);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].line, Some(1));
+    assert_eq!(total(&r, Kind::CnResidentId), 5);
+    let doc = "{\"data\": [\n  {\"id\": \"11010519491231002X\"},\n  {\"id\": \"11010519491231002X\"}\n]}\n";
+    let p = write(&d, "doc.json", doc.as_bytes());
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "json");
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
 #[test]
 fn json_document_array_streams_and_syntax_error_located() {
     let d = tmpdir();
