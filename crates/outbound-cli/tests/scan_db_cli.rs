@@ -250,6 +250,18 @@ fn bad_databases_fail_clearly() {
         assert!(err.contains("apply to databases"), "{opt:?}: {err}");
     }
 
+    // MySQL is refused by name (not opened as a file), without its password.
+    let (code, out, err) = run(&["scan", "mysql://u:Pw-mysql-9@db.example/crm"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("mysql://db.example/crm: MySQL and MariaDB are not supported"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Pw-mysql-9") && !out.contains("Pw-mysql-9"),
+        "{err}"
+    );
+
     // A password in the URL is never echoed, not even when the server is
     // unreachable.
     let secret = "Zq7-hunter2-secret";

@@ -143,6 +143,9 @@ impl std::error::Error for DbError {}
 enum Driver {
     Sqlite,
     Postgres,
+    /// MySQL and MariaDB: recognised, so that such a URL is refused by
+    /// name rather than opened as a file, but not compiled in.
+    MySql,
 }
 
 fn driver(url: &str) -> Option<Driver> {
@@ -150,13 +153,16 @@ fn driver(url: &str) -> Option<Driver> {
         Some(Driver::Sqlite)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Some(Driver::Postgres)
+    } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        Some(Driver::MySql)
     } else {
         None
     }
 }
 
 /// Whether `arg` names a database (`sqlite:PATH`, `sqlite://PATH`,
-/// `postgres://…`, `postgresql://…`) rather than a file.
+/// `postgres://…`, `postgresql://…`; `mysql://…` and `mariadb://…`, which
+/// are refused) rather than a file.
 pub fn is_database_url(arg: &str) -> bool {
     driver(arg).is_some()
 }
@@ -225,7 +231,7 @@ pub fn scrub(message: &str, url: &str) -> String {
 pub fn display_url(url: &str) -> String {
     let no_query = url.split(['?', '#']).next().unwrap_or(url);
     match driver(url) {
-        Some(Driver::Postgres) => {
+        Some(Driver::Postgres | Driver::MySql) => {
             let (scheme, rest) = no_query.split_once("://").unwrap_or(("postgres", ""));
             let (authority, path) = match rest.find('/') {
                 Some(i) => (&rest[..i], &rest[i..]),
@@ -361,6 +367,11 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
         let res = match driver(url) {
             Some(Driver::Sqlite) => sqlite::scan(url, &filter, opts, &mut scan),
             Some(Driver::Postgres) => postgres::scan(url, &filter, opts, &mut scan),
+            Some(Driver::MySql) => Err(format!(
+                "{}: MySQL and MariaDB are not supported (sqlx's mysql driver is not compiled in); \
+                 export the tables to CSV and scan the files",
+                display_url(url)
+            )),
             None => Err(format!(
                 "`{}` is not a database URL (sqlite:PATH, postgres://…)",
                 display_url(url)
