@@ -454,6 +454,8 @@ pub(crate) struct LineBatch {
     pub(crate) first_line: u64,
     /// The first line continues a line cut in the previous batch.
     pub(crate) continues: bool,
+    /// Which piece of its line the first line is (0: its start).
+    pub(crate) piece: u64,
 }
 
 impl LineBatch {
@@ -484,6 +486,8 @@ pub(crate) struct LineBatches<R> {
     max_line: usize,
     next_line: u64,
     continues: bool,
+    /// Pieces of the current line handed out so far (0 when it is whole).
+    piece: u64,
     /// Read error that ended the input, with the line it was met on.
     pub(crate) error: Option<(u64, io::Error)>,
     done: bool,
@@ -505,6 +509,7 @@ impl<R> LineBatches<R> {
             max_line,
             next_line: 1,
             continues: false,
+            piece: 0,
             error: None,
             done: false,
             carry: Vec::new(),
@@ -545,6 +550,7 @@ impl<R: BufRead> Iterator for LineBatches<R> {
         data.append(&mut self.carry);
         let first_line = self.next_line;
         let continues = self.continues;
+        let piece = self.piece;
         let mut line_start = 0;
         while !self.done {
             let buf = match self.reader.fill_buf() {
@@ -573,6 +579,7 @@ impl<R: BufRead> Iterator for LineBatches<R> {
                     self.reader.consume(p + 1);
                     self.next_line += lines;
                     self.continues = false;
+                    self.piece = 0;
                     line_start = data.len();
                     if data.len() >= self.target {
                         break;
@@ -593,6 +600,7 @@ impl<R: BufRead> Iterator for LineBatches<R> {
                     };
                 self.carry = data.split_off(cut);
                 self.continues = true;
+                self.piece += 1;
                 break;
             }
         }
@@ -603,6 +611,7 @@ impl<R: BufRead> Iterator for LineBatches<R> {
             data,
             first_line,
             continues,
+            piece,
         })
     }
 }

@@ -470,6 +470,48 @@ fn each_file_without_the_subject_key_is_named() {
     );
 }
 
+/// Masked samples are the first values in the input, whatever the number
+/// of threads and whichever batch a thread finished first.
+#[test]
+fn samples_are_the_first_values_on_any_number_of_threads() {
+    let d = tmpdir();
+    // CSV batches of 4,096 records, text batches of 1 MiB: many of each.
+    let (mut csv, mut log) = (String::from("mobile\n"), String::new());
+    for i in 0..40_000u64 {
+        csv.push_str(&format!("13{:09}\n", 100_000_000 + i));
+    }
+    for i in 0..300_000u64 {
+        log.push_str(&format!("call from 13{:09} at the desk\n", 100_000_000 + i));
+    }
+    // A first line of 4 MiB, cut into pieces that land in several batches:
+    // its samples come in its own order, before the other lines'.
+    let mut long = String::new();
+    for i in 0..300_000u64 {
+        long.push_str(&format!("x 13{:09} ", 100_000_000 + i));
+    }
+    long.push('\n');
+    long.push_str(&log[..1 << 20]);
+    let csv = write(&d, "many.csv", csv.as_bytes());
+    let log = write(&d, "many.log", log.as_bytes());
+    let long = write(&d, "long.log", long.as_bytes());
+    for p in [csv, log, long] {
+        let run = |threads| {
+            let opts = ScanOptions {
+                samples: 3,
+                threads: Some(threads),
+                ..Default::default()
+            };
+            let r = scan_paths(std::slice::from_ref(&p), &opts);
+            r.files[0].fields[0].samples.clone()
+        };
+        let first = run(1);
+        assert_eq!(first, ["131****0000", "131****0001", "131****0002"]);
+        for _ in 0..5 {
+            assert_eq!(run(2), first, "{p:?}");
+        }
+    }
+}
+
 #[test]
 fn subject_key_samples_and_no_raw_values_in_json() {
     let d = tmpdir();

@@ -602,8 +602,8 @@ pub(super) fn scan_csv(
         // inside a character (fields parsed by csv-core lie end to end).
         let bad = !super::is_utf8(&batch.data) || batch.cuts_a_character();
         for ri in 0..batch.recs.len() {
-            let (line, fields) = batch.record(ri);
-            let line = Some(line);
+            let (at, fields) = batch.record(ri);
+            let line = Some(at);
             let nf = batch.width(ri);
             if nf != width {
                 acc.ragged.hit(line);
@@ -613,7 +613,7 @@ pub(super) fn scan_csv(
             if bad && fields.clone().any(|f| !super::is_utf8(f)) {
                 acc.bad_utf8.hit(line);
             }
-            let mut r = Rec::default();
+            let mut r = Rec::at(at);
             for (i, v) in fields.enumerate() {
                 let idx = if i < named {
                     i

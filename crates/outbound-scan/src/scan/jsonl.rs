@@ -34,7 +34,7 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
             }
             continue;
         }
-        let mut r = Rec::default();
+        let mut r = Rec::at(line);
         let mut de = serde_json::Deserializer::from_slice(l);
         let res = serde::de::DeserializeSeed::deserialize(
             Walk {
@@ -251,7 +251,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         let (mut p, mut num) = (String::new(), String::new());
         let mut seen = self.skipped.borrow().len();
         loop {
-            let mut r = Rec::default();
+            let mut r = Rec::at(self.acc.records);
             p.clear();
             let w = self.walk(&mut p, &mut num, &mut r);
             if seq.next_element_seed(w)?.is_none() {
@@ -271,7 +271,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::default();
+        let mut r = Rec::at(self.acc.records);
         let w = self.walk(&mut p, &mut num, &mut r);
         serde::de::Visitor::visit_map(w, map)?;
         self.acc.end_record(r);
@@ -280,7 +280,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
 
     fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::default();
+        let mut r = Rec::at(self.acc.records);
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
         self.acc.end_record(r);
         Ok(())
@@ -309,7 +309,7 @@ impl TopVisitor<'_, '_> {
     /// A number as the whole document: one record, field `$`.
     fn scalar<E>(mut self, v: impl std::fmt::Display) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::default();
+        let mut r = Rec::at(self.acc.records);
         self.walk(&mut p, &mut num, &mut r).number(v);
         self.acc.end_record(r);
         Ok(())

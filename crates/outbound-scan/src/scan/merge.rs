@@ -72,7 +72,9 @@ pub(super) struct FieldAcc {
     pub(super) non_empty: u64,
     pub(super) matches: [u64; KIND_COUNT],
     pub(super) values: [u64; KIND_COUNT],
-    pub(super) samples: Vec<String>,
+    /// Masked samples with their record's [`Rec::order`]: a merge keeps
+    /// the first by that order, whichever batch was scanned first.
+    pub(super) samples: Vec<(u64, String)>,
 }
 
 impl FieldAcc {
@@ -130,7 +132,27 @@ pub(super) struct Acc {
     pub(super) positional: usize,
 }
 
+impl Rec {
+    /// A record at `order` (see [`Rec::order`]).
+    pub(super) fn at(order: u64) -> Rec {
+        Rec {
+            order,
+            ..Rec::default()
+        }
+    }
+}
+
 impl Acc {
+    /// Moves this accumulator's samples `by` places later: a chunk of rows
+    /// numbered from 0 appended after `by` rows.
+    pub(super) fn shift_order(&mut self, by: u64) {
+        for f in &mut self.fields {
+            for s in &mut f.samples {
+                s.0 += by;
+            }
+        }
+    }
+
     pub(super) fn with_names(names: &[Option<String>]) -> Acc {
         let mut a = Acc::default();
         for n in names {
@@ -183,6 +205,8 @@ impl Acc {
                 t.values[k] += f.values[k];
             }
             t.samples.extend(f.samples);
+            // Stable: a record's samples stay in the order of its cells.
+            t.samples.sort_by_key(|s| s.0);
             t.samples.truncate(cap);
         }
         self.subjects.merge(o.subjects);
@@ -208,6 +232,9 @@ impl Acc {
 /// Per-record subject state.
 #[derive(Default)]
 pub(super) struct Rec {
+    /// Where the record is in its input (its line, element or row): orders
+    /// the masked samples.
+    pub(super) order: u64,
     pub(super) key: Option<u64>,
     /// Without a subject key, the record's strongest identifier: its slot
     /// in [`AUTO_KINDS`] and its hash (the first value of that kind). Each
@@ -239,7 +266,10 @@ pub(super) fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
         classified_as: classified.map(|(k, _)| k),
         share: classified.map(|(_, v)| (v as f64 / f.non_empty as f64 * 1e4).round() / 1e4),
         category: classified.and_then(|(k, _)| k.category()),
-        samples: std::mem::take(&mut f.samples),
+        samples: std::mem::take(&mut f.samples)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect(),
     }
 }
 

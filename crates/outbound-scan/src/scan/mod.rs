@@ -275,7 +275,7 @@ impl Ctx<'_> {
                 r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
             }
             if f.samples.len() < samples {
-                push_sample(&mut f.samples, k, &v[a..b]);
+                push_sample(&mut f.samples, k, &v[a..b], r.order);
             }
         };
         if f.name.is_none() || (free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
@@ -290,8 +290,8 @@ impl Ctx<'_> {
 /// matches of a field get here).
 #[cold]
 #[inline(never)]
-fn push_sample(samples: &mut Vec<String>, k: Kind, v: &[u8]) {
-    samples.push(mask(k, &String::from_utf8_lossy(v)));
+fn push_sample(samples: &mut Vec<(u64, String)>, k: Kind, v: &[u8], order: u64) {
+    samples.push((order, mask(k, &String::from_utf8_lossy(v))));
 }
 
 /// Scans files and directories and reports counts per file, field and

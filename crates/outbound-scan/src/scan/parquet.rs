@@ -55,9 +55,11 @@ pub(super) fn scan_parquet(
                     .get_row_iter(None)
                     .map_err(|e| format!("row group {g}: {e}"))?;
                 let (mut p, mut num) = (String::new(), String::new());
-                for row in iter {
+                for (i, row) in iter.enumerate() {
                     let row = row.map_err(|e| format!("row group {g}: {e}"))?;
-                    let mut r = Rec::default();
+                    // Row groups in order, then rows: masked samples are
+                    // the file's first, however the groups were scheduled.
+                    let mut r = Rec::at(((g as u64) << 32) | i as u64);
                     p.clear();
                     walk_row(&row, &mut p, &mut acc, ctx, &mut r, &mut num);
                     acc.end_record(r);

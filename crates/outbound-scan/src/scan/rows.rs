@@ -238,7 +238,7 @@ impl RowChunk {
         let l = &*self.layout;
         let ctx = l.shared.ctx();
         let named = l.names.len();
-        let mut r = Rec::default();
+        let mut r = Rec::at(self.acc.records);
         for (i, v) in cells.into_iter().enumerate() {
             let Some(v) = v else { continue };
             self.bytes += v.len() as u64;
@@ -279,7 +279,10 @@ impl RowChunk {
             return;
         }
         let acc = std::mem::take(&mut self.acc);
-        self.acc = acc.merge(later.acc);
+        let mut later_acc = later.acc;
+        // Its rows come after ours: so do its samples.
+        later_acc.shift_order(acc.records);
+        self.acc = acc.merge(later_acc);
         self.bytes += later.bytes;
     }
 }

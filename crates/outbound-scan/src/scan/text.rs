@@ -4,6 +4,10 @@ use super::Ctx;
 use super::merge::{Acc, Rec};
 use crate::read::LineBatch;
 
+/// Pieces of one line told apart in a sample's order (`Rec::order`): a
+/// line of a terabyte has fewer.
+const PIECES: u64 = (1 << 20) - 1;
+
 /// Scans one batch of text lines.
 pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
     let mut acc = Acc::with_names(&[None]);
@@ -13,7 +17,9 @@ pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
         if bad && !super::is_utf8(l) {
             acc.bad_utf8.hit(Some(line));
         }
-        let mut r = Rec::default();
+        // Pieces of an over-long line in order within their line.
+        let piece = if cont { b.piece.min(PIECES) } else { 0 };
+        let mut r = Rec::at((line << 20) | piece);
         ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
         acc.end_record(r);
         if cont {
