@@ -50,7 +50,9 @@
 //! Exact distinct counts of a keyed hash (SipHash-1-3 with a random
 //! per-run key) of the `subject_key` field, or automatically of each
 //! record's strongest identifier: its first resident ID, else its first
-//! mobile, else its first e-mail (as the gate counts). `sensitive` counts
+//! mobile, else its first e-mail (as the gate counts); a line of free text
+//! or a JSON document that is one object counts every distinct value of
+//! its strongest kind, since it may hold many people. `sensitive` counts
 //! the subjects whose record holds a sensitive kind: resident ID, passport,
 //! bank card or precise coordinates ([`Kind::is_sensitive`]).
 //!

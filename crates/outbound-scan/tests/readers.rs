@@ -419,6 +419,41 @@ fn each_record_counts_by_its_own_strongest_identifier() {
     assert_eq!(r.individuals.distinct, 2);
 }
 
+/// A record that may hold many people counts each: a JSON document that
+/// is one object (`{"data": [...]}`) and a line of free text count every
+/// distinct resident ID in them; a row of a table stays one person.
+#[test]
+fn a_document_or_a_line_of_many_people_counts_each() {
+    let d = tmpdir();
+    let ids = [
+        "11010519491231002X",
+        "110102199101010078",
+        "360426199101010071",
+        "44011320141005001X",
+    ];
+    let items: Vec<String> = ids
+        .iter()
+        .chain(&ids[..1])
+        .map(|id| format!("{{\"id_no\":\"{id}\",\"mobile\":\"13800138000\"}}"))
+        .collect();
+    let doc = format!("{{\"total\": 5, \"data\": [{}]}}", items.join(","));
+    let p = write(&d, "export.json", doc.as_bytes());
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].records, 1);
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
+    assert_eq!(r.individuals.distinct, 4);
+    let line = format!("ids: {}\nnothing here\n", ids.join(" "));
+    let p = write(&d, "ids.txt", line.as_bytes());
+    assert_eq!(scan(&[p]).individuals.distinct, 4);
+    // A row holding two IDs is one person, counted by the first.
+    let p = write(
+        &d,
+        "two.csv",
+        format!("a,b\n{},{}\n", ids[0], ids[1]).as_bytes(),
+    );
+    assert_eq!(scan(&[p]).individuals.distinct, 1);
+}
+
 /// A subject key's values compare as the gate compares them: without
 /// surrounding space, `-`, spaces or case (`outbound_scan::normalize_subject`).
 #[test]

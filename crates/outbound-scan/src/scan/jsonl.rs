@@ -269,9 +269,12 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         Ok(())
     }
 
+    /// A document that is one object: one record, which may hold many
+    /// people (`{"data": [...]}`, an API's usual export), so each of their
+    /// identifiers counts ([`Rec::many`]).
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::at(self.acc.records);
+        let mut r = Rec::of_many(self.acc.records);
         let w = self.walk(&mut p, &mut num, &mut r);
         serde::de::Visitor::visit_map(w, map)?;
         self.acc.end_record(r);
@@ -280,7 +283,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
 
     fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::at(self.acc.records);
+        let mut r = Rec::of_many(self.acc.records);
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
         self.acc.end_record(r);
         Ok(())
@@ -309,7 +312,7 @@ impl TopVisitor<'_, '_> {
     /// A number as the whole document: one record, field `$`.
     fn scalar<E>(mut self, v: impl std::fmt::Display) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::at(self.acc.records);
+        let mut r = Rec::of_many(self.acc.records);
         self.walk(&mut p, &mut num, &mut r).number(v);
         self.acc.end_record(r);
         Ok(())

@@ -140,6 +140,14 @@ impl Rec {
             ..Rec::default()
         }
     }
+
+    /// A record at `order` that may hold many people ([`Rec::many`]).
+    pub(super) fn of_many(order: u64) -> Rec {
+        Rec {
+            many: true,
+            ..Rec::at(order)
+        }
+    }
 }
 
 impl Acc {
@@ -224,6 +232,9 @@ impl Acc {
         }
         if let Some((slot, h)) = r.auto {
             self.subjects.auto.insert(h, r.sensitive);
+            for h in r.more {
+                self.subjects.auto.insert(h, r.sensitive);
+            }
             self.subjects.strongest = Some(self.subjects.strongest.map_or(slot, |s| s.min(slot)));
         }
     }
@@ -242,6 +253,12 @@ pub(super) struct Rec {
     /// (`outbound_gate::policy`), so a record with a mobile but no resident
     /// ID still counts when other records have one.
     pub(super) auto: Option<(u8, u64)>,
+    /// A record that may hold many people (a line of free text, a JSON
+    /// document that is one object): every distinct value of its strongest
+    /// kind counts, the ones after the first here. A row of a table is one
+    /// person, as in the gate.
+    pub(super) many: bool,
+    pub(super) more: Vec<u64>,
     pub(super) sensitive: bool,
 }
 

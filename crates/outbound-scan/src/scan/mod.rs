@@ -267,12 +267,24 @@ impl Ctx<'_> {
             r.sensitive |= k.is_sensitive();
             let slot = AUTO_SLOT[k as usize] as usize;
             // A record's first value of its strongest kind (most records
-            // hash one value: a weaker kind after a stronger one is skipped).
-            if slot < AUTO_KINDS.len()
-                && self.subject_key.is_none()
-                && r.auto.is_none_or(|(s, _)| slot < usize::from(s))
-            {
-                r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
+            // hash one value: a weaker kind after a stronger one is skipped);
+            // in a record of many people, every value of that kind.
+            if slot < AUTO_KINDS.len() && self.subject_key.is_none() {
+                match r.auto {
+                    Some((s, _)) if usize::from(s) < slot => {}
+                    Some((s, first)) if usize::from(s) == slot => {
+                        if r.many {
+                            let h = self.hash_subject(k, &v[a..b]);
+                            if h != first && !r.more.contains(&h) {
+                                r.more.push(h);
+                            }
+                        }
+                    }
+                    _ => {
+                        r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
+                        r.more.clear();
+                    }
+                }
             }
             if f.samples.len() < samples {
                 push_sample(&mut f.samples, k, &v[a..b], r.order);

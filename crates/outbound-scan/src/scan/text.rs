@@ -19,7 +19,7 @@ pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
         }
         // Pieces of an over-long line in order within their line.
         let piece = if cont { b.piece.min(PIECES) } else { 0 };
-        let mut r = Rec::at((line << 20) | piece);
+        let mut r = Rec::of_many((line << 20) | piece);
         ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
         acc.end_record(r);
         if cont {
