@@ -198,9 +198,65 @@ pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Inpu
     // copy into it and ours out of it: with 256 KiB the kernel's copy was
     // 12 % of a CSV scan's time, with 64 KiB 4 % (docs/PERFORMANCE.md).
     let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(64 * 1024, text));
-    let peek = reader.fill_buf().unwrap_or(&[]).to_vec();
+    let mut peek = reader.fill_buf().unwrap_or(&[]).to_vec();
+    if first_object_line_unfinished(path, &peek) {
+        // Whether `{…}` is a document or the first of JSON lines shows only
+        // after its line: read on to it (the common case never comes here).
+        // Up to the line's end and something that is not space after it
+        // (or a head's worth of space).
+        reader.consume(peek.len());
+        let mut line_end = None;
+        while peek.len() < SNIFF_LINE {
+            let Ok(buf) = reader.fill_buf() else { break };
+            if buf.is_empty() {
+                break;
+            }
+            let (from, n) = (peek.len(), buf.len());
+            peek.extend_from_slice(buf);
+            reader.consume(n);
+            line_end = line_end.or_else(|| memchr::memchr(b'\n', &peek[from..]).map(|e| from + e));
+            if line_end.is_some_and(|e| {
+                peek.len() - e > HEAD || peek[e..].iter().any(|b| !b.is_ascii_whitespace())
+            }) {
+                break;
+            }
+        }
+        let format = sniff_format(path, &peek);
+        let rest = io::Cursor::new(peek).chain(reader);
+        reader = Box::new(BufReader::with_capacity(64 * 1024, rest));
+        return Ok(input(reader, format, compression, enc, total, head_error));
+    }
     let format = sniff_format(path, &peek);
-    Ok(Input {
+    Ok(input(reader, format, compression, enc, total, head_error))
+}
+
+/// How far the sniffer reads a first line that starts with `{`: as far as
+/// one JSON string may be long (`scan::MAX_FIELD`).
+const SNIFF_LINE: usize = 16 << 20;
+
+/// Whether `head` starts with `{` and ends before its first line does, in
+/// a file whose extension does not fix the format: then only the rest of
+/// that line tells a document from JSON lines.
+fn first_object_line_unfinished(path: &Path, head: &[u8]) -> bool {
+    let decided = matches!(
+        ext_of(path).as_str(),
+        "csv" | "tsv" | "tab" | "jsonl" | "ndjson" | "log" | "txt" | "text" | "md"
+    );
+    let start = head.iter().position(|b| !b.is_ascii_whitespace());
+    !decided
+        && start.is_some_and(|i| head[i] == b'{' && memchr::memchr(b'\n', &head[i..]).is_none())
+}
+
+/// The opened input.
+fn input(
+    reader: Box<dyn BufRead + Send>,
+    format: Format,
+    compression: Option<&'static str>,
+    enc: &'static encoding_rs::Encoding,
+    raw_bytes: Arc<AtomicU64>,
+    head_error: Option<io::Error>,
+) -> Input {
+    Input {
         reader,
         format,
         compression,
@@ -209,9 +265,9 @@ pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Inpu
         } else {
             enc.name()
         },
-        raw_bytes: total,
+        raw_bytes,
         head_error,
-    })
+    }
 }
 
 /// UTF-16 written without a byte order mark, told by its zero bytes: text

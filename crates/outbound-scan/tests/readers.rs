@@ -282,6 +282,33 @@ fn json_lines_with_a_broken_first_line_are_json_lines() {
     assert!(r.errors.is_empty(), "{:?}", r.errors);
 }
 
+/// JSON lines named `.json` whose first line is longer than the sniffer's
+/// first look (64 KiB): still JSON lines, not one document that fails at
+/// line 2; a one-line document of the same length stays a document.
+#[test]
+fn json_lines_with_a_first_line_over_the_sniffed_head_are_json_lines() {
+    let d = tmpdir();
+    let long = "x".repeat(200 * 1024);
+    let mut text = format!("{{\"note\":\"{long}\",\"id\":\"11010519491231002X\"}}\n");
+    for _ in 0..4 {
+        text.push_str("{\"id\":\"11010519491231002X\"}\n");
+    }
+    let p = write(&d, "export.json", text.as_bytes());
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "jsonl");
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].records, 5);
+    assert_eq!(total(&r, Kind::CnResidentId), 5);
+    let doc = format!(
+        "{{\"note\":\"{long}\",\"data\":[{{\"id\":\"11010519491231002X\"}},{{\"id\":\"11010519491231002X\"}}]}}"
+    );
+    let p = write(&d, "doc", doc.as_bytes());
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "json");
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(total(&r, Kind::CnResidentId), 2);
+}
+
 #[test]
 fn json_document_array_streams_and_syntax_error_located() {
     let d = tmpdir();
