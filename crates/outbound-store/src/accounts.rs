@@ -230,8 +230,9 @@ async fn verified(
 }
 
 impl Store {
-    /// Creates an account; `by` names who did it (an account, or `cli` for the
-    /// command line) and is logged with it. Refuses a name already taken.
+    /// Creates an account; `by` names who did it (an account, or `cli:` and
+    /// the operating-system user for the command line) and is logged with
+    /// it. Refuses a name already taken.
     pub fn add_account(
         &self,
         keys: &Keys,

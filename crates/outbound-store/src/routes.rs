@@ -37,7 +37,8 @@ pub(crate) async fn suspension(
 
 impl Store {
     /// Suspends or resumes a route and logs it with `by`, who did it (an
-    /// account name, or `cli` for the command line).
+    /// account name, or `cli:` and the operating-system user for the
+    /// command line).
     pub fn set_route(
         &self,
         keys: &Keys,

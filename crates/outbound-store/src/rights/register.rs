@@ -4,8 +4,8 @@
 use super::*;
 
 impl Store {
-    /// Opens a rights request; `by` names who entered it (an account, `cli`,
-    /// or `public` for the public form). The audit entry (`request_opened`)
+    /// Opens a rights request; `by` names who entered it (an account,
+    /// `cli:` and the operating-system user, or `public` for the public form). The audit entry (`request_opened`)
     /// carries the id, channel, kinds, regimes and identity method, never the
     /// keyed hash. Refuses a received time that is not RFC 3339 or lies in the
     /// future, no kinds, no regimes, or a malformed regime; nothing is stored
