@@ -51,8 +51,9 @@
 //! per-run key) of the `subject_key` field, or automatically of each
 //! record's strongest identifier: its first resident ID, else its first
 //! mobile, else its first e-mail (as the gate counts); a line of free text
-//! or a JSON document that is one object counts every distinct value of
-//! its strongest kind, since it may hold many people. `sensitive` counts
+//! or a JSON document that is one object may hold many people, so it counts
+//! the distinct values of the kind it has most of (the strongest among
+//! equals). `sensitive` counts
 //! the subjects whose record holds a sensitive kind: resident ID, passport,
 //! bank card or precise coordinates ([`Kind::is_sensitive`]).
 //!

@@ -479,6 +479,26 @@ fn a_document_or_a_line_of_many_people_counts_each() {
         format!("a,b\n{},{}\n", ids[0], ids[1]).as_bytes(),
     );
     assert_eq!(scan(&[p]).individuals.distinct, 1);
+    // 100 people with a mobile each and one with a resident ID: the kind
+    // with the most values counts (100), not the strongest alone (1); the
+    // key still names the strongest kind seen.
+    let mut items: Vec<String> = (0..100)
+        .map(|i| format!("{{\"mobile\":\"139{i:08}\"}}"))
+        .collect();
+    items.push(format!("{{\"id_no\":\"{}\"}}", ids[0]));
+    let doc = format!("{{\"data\": [{}]}}", items.join(","));
+    let p = write(&d, "mixed.json", doc.as_bytes());
+    let r = scan(&[p]);
+    assert_eq!(r.individuals.distinct, 100);
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_resident_id"));
+    // With a subject key, every value of it in the document counts.
+    let doc = r#"{"data": [{"uid": "u1"}, {"uid": "u2"}, {"uid": "U-1"}, {"uid": "u3"}]}"#;
+    let p = write(&d, "keyed.json", doc.as_bytes());
+    let opts = ScanOptions {
+        subject_key: Some("data.uid".into()),
+        ..Default::default()
+    };
+    assert_eq!(scan_paths(&[p], &opts).individuals.distinct, 3);
 }
 
 /// A subject key's values compare as the gate compares them: without

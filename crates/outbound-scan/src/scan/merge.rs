@@ -230,14 +230,47 @@ impl Acc {
         if let Some(h) = r.key {
             self.subjects.key.insert(h, r.sensitive);
         }
-        if let Some((slot, h)) = r.auto {
+        for h in r.keys {
+            self.subjects.key.insert(h, r.sensitive);
+        }
+        let mut strongest = r.auto.map(|(slot, _)| slot);
+        if let Some((_, h)) = r.auto {
             self.subjects.auto.insert(h, r.sensitive);
-            for h in r.more {
-                self.subjects.auto.insert(h, r.sensitive);
+        }
+        if !r.all.is_empty() {
+            let (slot, chosen, hashes) = many_subjects(r.all);
+            strongest = Some(slot);
+            for (s, h) in hashes {
+                if s == chosen {
+                    self.subjects.auto.insert(h, r.sensitive);
+                }
             }
+        }
+        if let Some(slot) = strongest {
             self.subjects.strongest = Some(self.subjects.strongest.map_or(slot, |s| s.min(slot)));
         }
     }
+}
+
+/// Of the identifiers of a record of many people, (slot, hash) pairs in
+/// any order: the strongest slot present, the slot that counts, and the
+/// distinct pairs. The slot that counts is the one with the most distinct
+/// values, the strongest among equals: a document of 100 people with a
+/// mobile each and one resident ID counts 100, not 1, and one of 100
+/// people with both counts 100, not 200.
+fn many_subjects(mut all: Vec<(u8, u64)>) -> (u8, u8, Vec<(u8, u64)>) {
+    all.sort_unstable();
+    all.dedup();
+    let mut counts = [0usize; super::AUTO_KINDS.len()];
+    for &(s, _) in &all {
+        counts[usize::from(s)] += 1;
+    }
+    let strongest = all[0].0;
+    let chosen = (0..counts.len())
+        .rev()
+        .max_by_key(|&s| counts[s])
+        .unwrap_or(0) as u8;
+    (strongest, chosen, all)
 }
 
 /// Per-record subject state.
@@ -254,11 +287,13 @@ pub(super) struct Rec {
     /// ID still counts when other records have one.
     pub(super) auto: Option<(u8, u64)>,
     /// A record that may hold many people (a line of free text, a JSON
-    /// document that is one object): every distinct value of its strongest
-    /// kind counts, the ones after the first here. A row of a table is one
-    /// person, as in the gate.
+    /// document that is one object): every identifier is kept, with its
+    /// slot, in `all`, and every subject-key value in `keys`; the record
+    /// counts the distinct values of the kind it has most of
+    /// (`many_subjects`). A row of a table is one person, as in the gate.
     pub(super) many: bool,
-    pub(super) more: Vec<u64>,
+    pub(super) all: Vec<(u8, u64)>,
+    pub(super) keys: Vec<u64>,
     pub(super) sensitive: bool,
 }
 

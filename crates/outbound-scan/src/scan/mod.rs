@@ -184,8 +184,8 @@ const AUTO_SLOT: [u8; crate::KIND_COUNT] = {
     t
 };
 
-/// What every batch of a run shares: the hash key, the subject key and
-/// which automatic subject kinds were seen.
+/// What every batch of a run shares: the hash key, the subject key, the
+/// sample count and which path runs.
 struct Ctx<'a> {
     hasher: &'a RandomState,
     subject_key: Option<&'a str>,
@@ -251,7 +251,12 @@ impl Ctx<'_> {
         }
         f.non_empty += 1;
         if is_key {
-            r.key = Some(self.hash(None, v));
+            let h = self.hash(None, v);
+            if r.many {
+                r.keys.push(h);
+            } else {
+                r.key = Some(h);
+            }
         }
         let mut seen = 0u32;
         let samples = self.samples;
@@ -268,22 +273,13 @@ impl Ctx<'_> {
             let slot = AUTO_SLOT[k as usize] as usize;
             // A record's first value of its strongest kind (most records
             // hash one value: a weaker kind after a stronger one is skipped);
-            // in a record of many people, every value of that kind.
+            // a record of many people keeps every value of every such kind
+            // (`Acc::end_record` picks which count).
             if slot < AUTO_KINDS.len() && self.subject_key.is_none() {
-                match r.auto {
-                    Some((s, _)) if usize::from(s) < slot => {}
-                    Some((s, first)) if usize::from(s) == slot => {
-                        if r.many {
-                            let h = self.hash_subject(k, &v[a..b]);
-                            if h != first && !r.more.contains(&h) {
-                                r.more.push(h);
-                            }
-                        }
-                    }
-                    _ => {
-                        r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
-                        r.more.clear();
-                    }
+                if r.many {
+                    r.all.push((slot as u8, self.hash_subject(k, &v[a..b])));
+                } else if r.auto.is_none_or(|(s, _)| usize::from(s) > slot) {
+                    r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
                 }
             }
             if f.samples.len() < samples {
@@ -547,7 +543,15 @@ mod hash_tests {
             d[d.len().saturating_sub(11)..].to_vec()
         } else {
             match kind {
-                None => crate::normalize_subject(&String::from_utf8_lossy(v)).into_bytes(),
+                // The gate's rule, written out here rather than called:
+                // trimmed, without ' ' or '-', upper case.
+                None => String::from_utf8_lossy(v)
+                    .trim()
+                    .chars()
+                    .filter(|c| !matches!(c, ' ' | '-'))
+                    .flat_map(char::to_uppercase)
+                    .collect::<String>()
+                    .into_bytes(),
                 Some(_) => trim(v)
                     .iter()
                     .take(256)
@@ -622,6 +626,9 @@ mod hash_tests {
             b"+86 138-1234-5678",
             b"008613812345678901234567890",
             "张伟 ".as_bytes(),
+            b" c-1 ",
+            b"C 1",
+            "ß-straße".as_bytes(),
             long_upper.as_bytes(),
             long_lower.as_bytes(),
         ];

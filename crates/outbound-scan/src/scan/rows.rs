@@ -24,8 +24,8 @@ use super::{Ctx, MAX_FIELDS, OTHER_FIELDS, ScanOptions, err};
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport, TableInfo};
 
 /// What every chunk of a run shares: the hash key (so that the same
-/// individual hashes alike in every chunk and table), the subject key, the
-/// samples wanted, and which automatic subject kinds were seen.
+/// individual hashes alike in every chunk and table), the subject key and
+/// the samples wanted.
 struct Shared {
     hasher: RandomState,
     subject_key: Option<String>,
