@@ -290,8 +290,10 @@ fn print_comparison(c: &outbound_scan::compare::Comparison) -> std::io::Result<(
     ]);
     for f in &c.findings {
         t.add_row(vec![
-            f.path.clone(),
-            f.field.clone().unwrap_or_else(|| "(free text)".into()),
+            printable(&f.path),
+            f.field
+                .as_deref()
+                .map_or_else(|| "(free text)".into(), printable),
             f.problem.to_string(),
             f.kind.to_string(),
             f.category.to_string(),

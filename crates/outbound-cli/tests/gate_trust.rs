@@ -29,6 +29,26 @@ fn setup(d: &Path) -> impl Fn() -> Command {
     }
 }
 
+/// Runs `gate` on `d/in.csv` into `d/{out}`, writing `in.csv` first with
+/// the header and `body` when `body` is given.
+fn run_on_file(
+    gate: &impl Fn() -> Command,
+    d: &Path,
+    body: Option<String>,
+    out: &str,
+) -> std::process::Output {
+    if let Some(body) = body {
+        std::fs::write(d.join("in.csv"), format!("customer_id,mobile\n{body}")).unwrap();
+    }
+    gate()
+        .arg("--input")
+        .arg(d.join("in.csv"))
+        .arg("--output")
+        .arg(d.join(out))
+        .output()
+        .unwrap()
+}
+
 fn batches(d: &Path) -> Vec<outbound_store::BatchSummary> {
     let store = d.join("store.db");
     let _keys = Keys::load(&outbound_store::keys::default_dir_for(&store)).unwrap();
@@ -112,18 +132,7 @@ fn a_gate_killed_mid_batch_leaves_no_partial_file_behind() {
     let _ = child.kill();
     let _ = child.wait();
     drop(stdin);
-    std::fs::write(
-        d.join("in.csv"),
-        format!("customer_id,mobile\n{}", rows(100, 5)),
-    )
-    .unwrap();
-    let st = gate()
-        .arg("--input")
-        .arg(d.join("in.csv"))
-        .arg("--output")
-        .arg(d.join("out.csv"))
-        .output()
-        .unwrap();
+    let st = run_on_file(&gate, d, Some(rows(100, 5)), "out.csv");
     assert!(
         st.status.success(),
         "{}",
@@ -193,18 +202,7 @@ fn a_store_that_does_not_verify_is_refused_with_exit_3() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let gate = setup(d);
-    std::fs::write(
-        d.join("in.csv"),
-        format!("customer_id,mobile\n{}", rows(0, 20)),
-    )
-    .unwrap();
-    let first = gate()
-        .arg("--input")
-        .arg(d.join("in.csv"))
-        .arg("--output")
-        .arg(d.join("out1.csv"))
-        .output()
-        .unwrap();
+    let first = run_on_file(&gate, d, Some(rows(0, 20)), "out1.csv");
     assert_eq!(
         first.status.code(),
         Some(0),
@@ -226,13 +224,7 @@ fn a_store_that_does_not_verify_is_refused_with_exit_3() {
             .unwrap();
         c.close().await.unwrap();
     });
-    let out = gate()
-        .arg("--input")
-        .arg(d.join("in.csv"))
-        .arg("--output")
-        .arg(d.join("out2.csv"))
-        .output()
-        .unwrap();
+    let out = run_on_file(&gate, d, None, "out2.csv");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(

@@ -386,7 +386,8 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
         let shown = display_url(url);
         let prefix = format!("{shown}#");
         let seen = report.files.iter().any(|f| f.path.starts_with(&prefix))
-            || skipped.iter().any(|s| s.path.starts_with(&prefix));
+            || skipped.iter().any(|s| s.path.starts_with(&prefix))
+            || report.errors.iter().any(|e| e.path.starts_with(&prefix));
         if !seen {
             let why = if opts.tables.is_empty() {
                 "the database has no tables".to_string()

@@ -207,7 +207,15 @@ pub(crate) fn open(path: &Path, progress: Option<ProgressFn>) -> io::Result<Inpu
         reader.consume(peek.len());
         let mut line_end = None;
         while peek.len() < SNIFF_LINE {
-            let Ok(buf) = reader.fill_buf() else { break };
+            let buf = match reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Kept as the head's error: a decoder may say it once only.
+                Err(e) => {
+                    head_error.get_or_insert(e);
+                    break;
+                }
+            };
             if buf.is_empty() {
                 break;
             }

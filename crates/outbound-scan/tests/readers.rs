@@ -124,6 +124,31 @@ fn corrupt_gzip_json_document_names_where_reading_stopped() {
     assert_eq!(e.offset, Some(doc.len() as u64), "{e:?}");
 }
 
+/// The same wrong CRC-32 in a file the sniffer reads to its end (a
+/// one-line document over 64 KiB, which may still be the first of JSON
+/// lines): the decoder says so once, and the report still has the error.
+#[test]
+fn corrupt_gzip_read_whole_by_the_sniffer_is_an_error() {
+    let d = tmpdir();
+    let items: Vec<String> = (0..4)
+        .map(|i| format!("{{\"mobile\":\"138{i:08}\"}}"))
+        .collect();
+    let doc = format!(
+        "{{\"note\":\"{}\",\"data\":[{}]}}",
+        "x".repeat(100 * 1024),
+        items.join(",")
+    );
+    let mut gz = gzip(doc.as_bytes());
+    let crc = gz.len() - 8;
+    gz[crc] ^= 0xff;
+    let p = write(&d, "corrupt.json.gz", &gz);
+    let r = scan(&[p]);
+    assert_eq!(r.files[0].format, "json");
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert!(r.errors[0].message.starts_with("read error"), "{:?}", r.errors);
+    assert_eq!(total(&r, Kind::CnMobile), 4);
+}
+
 #[test]
 fn gb18030_csv_with_chinese_headers() {
     let d = tmpdir();

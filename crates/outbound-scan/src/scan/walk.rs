@@ -45,9 +45,22 @@ fn walk(dir: &Path, out: &mut Vec<Found>, errors: &mut Vec<ErrorEntry>) {
             return;
         }
     };
-    let mut entries: Vec<(PathBuf, std::fs::FileType)> = rd
-        .filter_map(|e| e.ok().and_then(|e| Some((e.path(), e.file_type().ok()?))))
-        .collect();
+    // An entry that cannot be read is an error, not a silent gap.
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = Vec::new();
+    for e in rd {
+        let (path, read) = match e {
+            Ok(e) => (e.path(), e.file_type()),
+            Err(e) => (dir.to_path_buf(), Err(e)),
+        };
+        match read {
+            Ok(t) => entries.push((path, t)),
+            Err(e) => errors.push(ErrorEntry {
+                path: path.display().to_string(),
+                message: format!("cannot read this directory entry: {e}"),
+                ..Default::default()
+            }),
+        }
+    }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     for (p, t) in entries {
         if t.is_dir() {
