@@ -590,3 +590,41 @@ fn postgres_threads_give_the_same_report_byte_for_byte() {
     let r = scan_databases(std::slice::from_ref(&with_pw), &o).unwrap();
     assert!(!json(&r).contains(secret));
 }
+
+/// A database whose every relation fails to read says so per relation,
+/// and not that it has no tables.
+#[test]
+fn sqlite_a_relation_that_fails_is_an_error_not_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("broken.db");
+    rt().block_on(async {
+        let url = format!("sqlite:{}?mode=rwc", db.display());
+        let mut c = SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE gone (mobile TEXT);
+             CREATE VIEW broken AS SELECT mobile FROM gone;
+             DROP TABLE gone;",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+    });
+    let with = DbScanOptions {
+        views: true,
+        ..opts(&[])
+    };
+    let r = scan_databases(&[sqlite(&db)], &with).unwrap();
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.path == format!("{}#broken", sqlite(&db))),
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        !r.errors.iter().any(|e| e.message.contains("no tables")),
+        "{:?}",
+        r.errors
+    );
+}

@@ -145,7 +145,11 @@ fn corrupt_gzip_read_whole_by_the_sniffer_is_an_error() {
     let r = scan(&[p]);
     assert_eq!(r.files[0].format, "json");
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
-    assert!(r.errors[0].message.starts_with("read error"), "{:?}", r.errors);
+    assert!(
+        r.errors[0].message.starts_with("read error"),
+        "{:?}",
+        r.errors
+    );
     assert_eq!(total(&r, Kind::CnMobile), 4);
 }
 
