@@ -287,10 +287,11 @@ pub(super) struct Rec {
     /// ID still counts when other records have one.
     pub(super) auto: Option<(u8, u64)>,
     /// A record that may hold many people (a line of free text, a JSON
-    /// document that is one object): every identifier is kept, with its
-    /// slot, in `all`, and every subject-key value in `keys`; the record
-    /// counts the distinct values of the kind it has most of
-    /// (`many_subjects`). A row of a table is one person, as in the gate.
+    /// document that is one object): its identifiers are kept, with their
+    /// slots, in `all` once there are two (one stays in `auto`), and every
+    /// subject-key value in `keys`; the record counts the distinct values
+    /// of the kind it has most of (`many_subjects`). A row of a table is
+    /// one person, as in the gate.
     pub(super) many: bool,
     pub(super) all: Vec<(u8, u64)>,
     pub(super) keys: Vec<u64>,

@@ -277,7 +277,13 @@ impl Ctx<'_> {
             // (`Acc::end_record` picks which count).
             if slot < AUTO_KINDS.len() && self.subject_key.is_none() {
                 if r.many {
-                    r.all.push((slot as u8, self.hash_subject(k, &v[a..b])));
+                    // The first in `auto` (most lines hold one: no
+                    // allocation), all of them in `all` from the second.
+                    let h = (slot as u8, self.hash_subject(k, &v[a..b]));
+                    match r.auto.take() {
+                        None if r.all.is_empty() => r.auto = Some(h),
+                        first => r.all.extend(first.into_iter().chain([h])),
+                    }
                 } else if r.auto.is_none_or(|(s, _)| usize::from(s) > slot) {
                     r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
                 }
