@@ -92,6 +92,20 @@ pub(crate) fn load_with_map(datasets: &str, system: &str) -> outbound_model::Dat
     l.map
 }
 
+/// Creates the SQLite file `path` if need be and runs `sql` in it.
+pub(crate) fn sqlite_exec(path: &std::path::Path, sql: String) {
+    use sqlx::Connection;
+    rt().block_on(async {
+        let url = format!("sqlite:{}?mode=rwc", path.display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    });
+}
+
 /// A single-threaded runtime for a test's own database statements.
 pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

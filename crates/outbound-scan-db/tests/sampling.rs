@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use outbound_scan::{FileReport, ScanOptions, ScanReport};
 use outbound_scan_db::{DbScanOptions, Sample, scan_databases};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
-use crate::common::{pg_url, rt};
+use crate::common::{pg_url, rt, sqlite_exec};
 
 /// Rows in the append-only table; only rows past [`LATE`] hold a mobile.
 const ROWS: u64 = 60_000;
@@ -26,10 +26,9 @@ const LATE: u64 = 50_000;
 /// - `shadow`: 3,000 rows with columns named `rowid` and `oid`;
 /// - `small`: 10 rows; and the view `late_events`.
 fn make_db(path: &Path) {
-    rt().block_on(async {
-        let url = format!("sqlite:{}?mode=rwc", path.display());
-        let mut c = SqliteConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(AssertSqlSafe(format!(
+    sqlite_exec(
+        path,
+        format!(
             "CREATE TABLE events (id INTEGER PRIMARY KEY, note TEXT, mobile TEXT, photo BLOB);
              WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {ROWS})
              INSERT INTO events SELECT i, 'event ' || i,
@@ -49,12 +48,8 @@ fn make_db(path: &Path) {
              INSERT INTO small VALUES ('13812345678'), ('13912345678'), (NULL), ('x'),
                ('13512345678'), ('y'), ('z'), ('13612345678'), ('w'), ('v');
              CREATE VIEW late_events AS SELECT id, mobile FROM events WHERE id > {LATE};"
-        )))
-        .execute(&mut c)
-        .await
-        .unwrap();
-        c.close().await.unwrap();
-    });
+        ),
+    );
 }
 
 fn sqlite(p: &Path) -> String {
@@ -597,19 +592,13 @@ fn postgres_threads_give_the_same_report_byte_for_byte() {
 fn sqlite_a_relation_that_fails_is_an_error_not_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("broken.db");
-    rt().block_on(async {
-        let url = format!("sqlite:{}?mode=rwc", db.display());
-        let mut c = SqliteConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(
-            "CREATE TABLE gone (mobile TEXT);
-             CREATE VIEW broken AS SELECT mobile FROM gone;
-             DROP TABLE gone;",
-        )
-        .execute(&mut c)
-        .await
-        .unwrap();
-        c.close().await.unwrap();
-    });
+    sqlite_exec(
+        &db,
+        "CREATE TABLE gone (mobile TEXT);
+         CREATE VIEW broken AS SELECT mobile FROM gone;
+         DROP TABLE gone;"
+            .into(),
+    );
     let with = DbScanOptions {
         views: true,
         ..opts(&[])

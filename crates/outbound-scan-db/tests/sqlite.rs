@@ -6,7 +6,7 @@ use outbound_scan_db::{DbScanOptions, scan_databases, suggest_datasets};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
 use crate::common::{
-    Corpus, assert_no_raw_values, corpus, load_with_map, rt, scan_as_file, summary,
+    Corpus, assert_no_raw_values, corpus, load_with_map, rt, scan_as_file, sqlite_exec, summary,
 };
 
 /// A database with `customers` (the corpus, `created_ms` as INTEGER,
@@ -283,21 +283,15 @@ fn a_missing_or_unreadable_database_is_a_clear_error() {
 fn values_of_every_storage_class_are_read_as_text_and_blobs_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("mixed.db");
-    rt().block_on(async {
-        let u = format!("sqlite:{}?mode=rwc", db.display());
-        let mut c = SqliteConnection::connect(&u).await.unwrap();
-        // An untyped column: an integer and a text mobile, a BLOB holding a
-        // mobile's digits (not scanned), a real, a NULL.
-        sqlx::raw_sql(
-            "CREATE TABLE m (mobile);
-             INSERT INTO m VALUES (13812345678), ('13912345678'),
-               (x'3133373132333435363738'), (31.5), (NULL);",
-        )
-        .execute(&mut c)
-        .await
-        .unwrap();
-        c.close().await.unwrap();
-    });
+    // An untyped column: an integer and a text mobile, a BLOB holding a
+    // mobile's digits (not scanned), a real, a NULL.
+    sqlite_exec(
+        &db,
+        "CREATE TABLE m (mobile);
+         INSERT INTO m VALUES (13812345678), ('13912345678'),
+           (x'3133373132333435363738'), (31.5), (NULL);"
+            .into(),
+    );
     let r = scan_databases(&[url(&db)], &DbScanOptions::default()).unwrap();
     let f = &r.files[0].fields[0];
     assert_eq!(f.kinds.get("cn_mobile"), Some(&2));
