@@ -25,10 +25,7 @@ impl Subjects {
     fn merge(&mut self, o: Subjects) {
         self.key.merge(o.key);
         self.auto.merge(o.auto);
-        self.strongest = match (self.strongest, o.strongest) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        self.strongest = stronger(self.strongest, o.strongest);
     }
 }
 
@@ -246,10 +243,13 @@ impl Acc {
                 }
             }
         }
-        if let Some(slot) = strongest {
-            self.subjects.strongest = Some(self.subjects.strongest.map_or(slot, |s| s.min(slot)));
-        }
+        self.subjects.strongest = stronger(self.subjects.strongest, strongest);
     }
+}
+
+/// The stronger (lower) of two slots in [`AUTO_KINDS`], either may be absent.
+fn stronger(a: Option<u8>, b: Option<u8>) -> Option<u8> {
+    a.into_iter().chain(b).min()
 }
 
 /// Of the identifiers of a record of many people, (slot, hash) pairs in
