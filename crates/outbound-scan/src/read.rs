@@ -246,13 +246,9 @@ const SNIFF_LINE: usize = 16 << 20;
 /// a file whose extension does not fix the format: then only the rest of
 /// that line tells a document from JSON lines.
 fn first_object_line_unfinished(path: &Path, head: &[u8]) -> bool {
-    let decided = matches!(
-        ext_of(path).as_str(),
-        "csv" | "tsv" | "tab" | "jsonl" | "ndjson" | "log" | "txt" | "text" | "md"
-    );
     let start = head.iter().position(|b| !b.is_ascii_whitespace());
-    !decided
-        && start.is_some_and(|i| head[i] == b'{' && memchr::memchr(b'\n', &head[i..]).is_none())
+    start.is_some_and(|i| head[i] == b'{' && memchr::memchr(b'\n', &head[i..]).is_none())
+        && format_by_ext(&ext_of(path), head).is_none()
 }
 
 /// The opened input.
@@ -329,15 +325,22 @@ fn ext_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The format an extension fixes (`head` only gives a CSV's delimiter).
+fn format_by_ext(ext: &str, head: &[u8]) -> Option<Format> {
+    match ext {
+        "csv" => Some(Format::Csv(sniff_delimiter(head).unwrap_or(b','))),
+        "tsv" | "tab" => Some(Format::Csv(b'\t')),
+        "jsonl" | "ndjson" => Some(Format::JsonLines),
+        "log" | "txt" | "text" | "md" => Some(Format::Text),
+        _ => None,
+    }
+}
+
 /// Format from the extension (compression suffix removed), else content.
 fn sniff_format(path: &Path, head: &[u8]) -> Format {
     let ext = ext_of(path);
-    match ext.as_str() {
-        "csv" => return Format::Csv(sniff_delimiter(head).unwrap_or(b',')),
-        "tsv" | "tab" => return Format::Csv(b'\t'),
-        "jsonl" | "ndjson" => return Format::JsonLines,
-        "log" | "txt" | "text" | "md" => return Format::Text,
-        _ => {}
+    if let Some(f) = format_by_ext(&ext, head) {
+        return f;
     }
     let first = head.iter().position(|b| !b.is_ascii_whitespace());
     // What follows the opening bracket must look like JSON (so TOML's
