@@ -530,6 +530,85 @@ fn a_document_or_a_line_of_many_people_counts_each() {
     assert_eq!(scan_paths(&[p], &opts).individuals.distinct, 3);
 }
 
+/// A line of text counts as a document of many people does: the distinct
+/// values of the kind it has most of, the strongest among equals, and the
+/// key names the strongest kind any line held. The line's path hashes only
+/// the kind that counts, so each case is checked against the expected
+/// count and against the same identifiers as one JSON document.
+#[test]
+fn a_line_counts_the_distinct_values_of_the_kind_it_has_most_of() {
+    let d = tmpdir();
+    let (id1, id2) = ("11010519491231002X", "110102199101010078");
+    let cases: [(&str, &[&str], u64, &str); 6] = [
+        // One number in two notations is one mobile: a tie, the ID counts.
+        (
+            "one-mobile-twice",
+            &[id1, "13800138000", "138-0013-8000", "a@example.com"],
+            1,
+            "cn_resident_id",
+        ),
+        // Two mobiles outnumber the one ID; the key still names the ID.
+        (
+            "two-mobiles",
+            &[id1, "13800138000", "13900139000", "a@example.com"],
+            2,
+            "cn_resident_id",
+        ),
+        (
+            "two-mails",
+            &["a@example.com", "B@example.com", id1, "13800138000"],
+            2,
+            "cn_resident_id",
+        ),
+        // The same address in two cases is one person.
+        (
+            "mail-twice",
+            &["a@example.com", "A@Example.com", "13800138000"],
+            1,
+            "cn_mobile",
+        ),
+        (
+            "ids-and-mobiles",
+            &[id1, id2, "13800138000", "13900139000"],
+            2,
+            "cn_resident_id",
+        ),
+        ("mail-only", &["c@example.com"], 1, "email"),
+    ];
+    for (name, values, want, key) in cases {
+        let p = write(
+            &d,
+            &format!("{name}.log"),
+            format!("x {} y\n", values.join(" ; ")).as_bytes(),
+        );
+        let items: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+        let doc = format!("{{\"v\": [{}]}}", items.join(","));
+        let j = write(&d, &format!("{name}.json"), doc.as_bytes());
+        for p in [p, j] {
+            let r = scan(std::slice::from_ref(&p));
+            assert_eq!(r.individuals.distinct, want, "{}", p.display());
+            assert_eq!(r.individuals.key.as_deref(), Some(key), "{}", p.display());
+        }
+    }
+    // Across lines: two lines of the same two IDs, each with two other
+    // mobiles, count the two IDs (a tie on each line), not four mobiles.
+    let p = write(
+        &d,
+        "lines.log",
+        format!("{id1} {id2} 13800138000 13900139000\n{id2} {id1} 13700137000 13600136000\n")
+            .as_bytes(),
+    );
+    assert_eq!(scan(&[p]).individuals.distinct, 2);
+    // Each line's mobile is written twice, one number: the ID counts on
+    // both lines, one person, not two mobiles.
+    let p = write(
+        &d,
+        "repeats.log",
+        format!("{id1} 13800138000 138-0013-8000\n{id1} 13900139000 +86 13900139000\n").as_bytes(),
+    );
+    assert_eq!(scan(&[p]).individuals.distinct, 1);
+}
+
 /// A subject key's values compare as the gate compares them: without
 /// surrounding space, `-`, spaces or case (`outbound_scan::normalize_subject`).
 #[test]

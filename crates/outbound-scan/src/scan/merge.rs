@@ -145,6 +145,14 @@ impl Rec {
             ..Rec::at(order)
         }
     }
+
+    /// A line of text at `order`: a record of many people ([`Rec::line`]).
+    pub(super) fn of_line(order: u64) -> Rec {
+        Rec {
+            line: true,
+            ..Rec::of_many(order)
+        }
+    }
 }
 
 impl Acc {
@@ -222,27 +230,36 @@ impl Acc {
         self
     }
 
-    pub(super) fn end_record(&mut self, r: Rec) {
+    pub(super) fn end_record(&mut self, mut r: Rec) {
+        self.end_reused(&mut r);
+    }
+
+    /// [`Acc::end_record`] that leaves `r` blank for the next record of a
+    /// batch, its buffers' capacity kept: a batch of text lines allocates
+    /// them once, not once a line.
+    pub(super) fn end_reused(&mut self, r: &mut Rec) {
         self.records += 1;
-        if let Some(h) = r.key {
+        if let Some(h) = r.key.take() {
             self.subjects.key.insert(h, r.sensitive);
         }
-        for h in r.keys {
+        for h in r.keys.drain(..) {
             self.subjects.key.insert(h, r.sensitive);
         }
-        let mut strongest = r.auto.map(|(slot, _)| slot);
-        if let Some((_, h)) = r.auto {
+        let mut strongest = stronger(r.strongest.take(), r.auto.map(|(slot, _)| slot));
+        if let Some((_, h)) = r.auto.take() {
             self.subjects.auto.insert(h, r.sensitive);
         }
         if !r.all.is_empty() {
-            let (slot, chosen, hashes) = many_subjects(r.all);
-            strongest = Some(slot);
-            for (s, h) in hashes {
+            let (slot, chosen) = many_subjects(&mut r.all);
+            strongest = stronger(strongest, Some(slot));
+            for &(s, h) in &r.all {
                 if s == chosen {
                     self.subjects.auto.insert(h, r.sensitive);
                 }
             }
+            r.all.clear();
         }
+        r.sensitive = false;
         self.subjects.strongest = stronger(self.subjects.strongest, strongest);
     }
 }
@@ -253,24 +270,27 @@ fn stronger(a: Option<u8>, b: Option<u8>) -> Option<u8> {
 }
 
 /// Of the identifiers of a record of many people, (slot, hash) pairs in
-/// any order: the strongest slot present, the slot that counts, and the
-/// distinct pairs. The slot that counts is the one with the most distinct
-/// values, the strongest among equals: a document of 100 people with a
-/// mobile each and one resident ID counts 100, not 1, and one of 100
-/// people with both counts 100, not 200.
-fn many_subjects(mut all: Vec<(u8, u64)>) -> (u8, u8, Vec<(u8, u64)>) {
+/// any order, sorted and made distinct in place: the strongest slot
+/// present and the slot that counts ([`most_distinct`]).
+fn many_subjects(all: &mut Vec<(u8, u64)>) -> (u8, u8) {
     all.sort_unstable();
     all.dedup();
-    let mut counts = [0usize; super::AUTO_KINDS.len()];
-    for &(s, _) in &all {
+    let mut counts = [0usize; AUTO_KINDS.len()];
+    for &(s, _) in all.iter() {
         counts[usize::from(s)] += 1;
     }
-    let strongest = all[0].0;
-    let chosen = (0..counts.len())
+    (all[0].0, most_distinct(&counts))
+}
+
+/// The slot that counts in a record of many people, given the number of
+/// distinct values of each: the one with the most, the strongest among
+/// equals. A document of 100 people with a mobile each and one resident ID
+/// counts 100, not 1, and one of 100 people with both counts 100, not 200.
+pub(super) fn most_distinct(counts: &[usize; AUTO_KINDS.len()]) -> u8 {
+    (0..counts.len())
         .rev()
         .max_by_key(|&s| counts[s])
-        .unwrap_or(0) as u8;
-    (strongest, chosen, all)
+        .unwrap_or(0) as u8
 }
 
 /// Per-record subject state.
@@ -293,8 +313,17 @@ pub(super) struct Rec {
     /// of the kind it has most of (`many_subjects`). A row of a table is
     /// one person, as in the gate.
     pub(super) many: bool,
+    /// A record of many people that is one value (a line of text): its
+    /// identifiers wait in `spans` as (slot, start, end) until the line has
+    /// been read, and only the kind that counts is hashed
+    /// (`Ctx::settle_line`).
+    pub(super) line: bool,
+    pub(super) spans: Vec<(u8, usize, usize)>,
     pub(super) all: Vec<(u8, u64)>,
     pub(super) keys: Vec<u64>,
+    /// The strongest slot the record held when it is not in `auto` or
+    /// `all` (a line's kind that did not count).
+    pub(super) strongest: Option<u8>,
     pub(super) sensitive: bool,
 }
 

@@ -276,7 +276,10 @@ impl Ctx<'_> {
             // a record of many people keeps every value of every such kind
             // (`Acc::end_record` picks which count).
             if slot < AUTO_KINDS.len() && self.subject_key.is_none() {
-                if r.many {
+                if r.line {
+                    // Hashed when the line ends, if its kind counts.
+                    r.spans.push((slot as u8, a, b));
+                } else if r.many {
                     // The first in `auto` (most lines hold one: no
                     // allocation), all of them in `all` from the second.
                     let h = (slot as u8, self.hash_subject(k, &v[a..b]));
@@ -297,6 +300,57 @@ impl Ctx<'_> {
         } else {
             detect::scan_value_path(v, f.hints, self.plain, &mut emit);
         }
+        if !r.spans.is_empty() {
+            self.settle_line(v, r);
+        }
+    }
+
+    /// Counts a line's identifiers, kept as spans by [`Ctx::cell`], once
+    /// the line has been read: as `Acc::end_record` counts a record of many
+    /// people (the kind with the most distinct values, the strongest among
+    /// equals), but a kind with one value counts one without being hashed,
+    /// and only the kind that counts is kept. A log line with an ID, a
+    /// mobile and an e-mail hashes one value, not three.
+    #[inline(never)]
+    fn settle_line(&self, v: &[u8], r: &mut Rec) {
+        let hash = |&(s, a, b): &(u8, usize, usize)| {
+            (s, self.hash_subject(AUTO_KINDS[usize::from(s)], &v[a..b]))
+        };
+        let mut n = [0usize; AUTO_KINDS.len()];
+        for &(s, ..) in &r.spans {
+            n[usize::from(s)] += 1;
+        }
+        r.strongest = n.iter().position(|&c| c > 0).map(|s| s as u8);
+        // Distinct values: 0 or 1 where there are that many, the distinct
+        // hashes where there are more.
+        let mut distinct = n.map(|c| c.min(1));
+        r.all.extend(
+            r.spans
+                .iter()
+                .filter(|&&(s, ..)| n[usize::from(s)] > 1)
+                .map(hash),
+        );
+        if !r.all.is_empty() {
+            r.all.sort_unstable();
+            r.all.dedup();
+            distinct = [0; AUTO_KINDS.len()];
+            for &(s, _) in &r.all {
+                distinct[usize::from(s)] += 1;
+            }
+            for (d, &c) in distinct.iter_mut().zip(&n) {
+                if c == 1 {
+                    *d = 1;
+                }
+            }
+        }
+        let chosen = merge::most_distinct(&distinct);
+        if distinct[usize::from(chosen)] > 1 {
+            r.all.retain(|&(s, _)| s == chosen);
+        } else {
+            r.all.clear();
+            r.auto = r.spans.iter().find(|&&(s, ..)| s == chosen).map(hash);
+        }
+        r.spans.clear();
     }
 }
 
