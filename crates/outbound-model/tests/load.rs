@@ -93,3 +93,40 @@ fn the_schema_states_the_same_bound_for_editors() {
     let max = outbound_model::limits::max_individuals();
     assert!(schema.contains(&format!("\"maximum\":{max}")), "{schema}");
 }
+
+/// A quoted scalar means what its quotes say: `"null"` is the text null (a
+/// table may be called that), a plain `null` or `~` is no value, a quoted
+/// `""` is empty text, which a required field refuses at its line. Quoted
+/// booleans and counts still read as what people mean by them.
+#[test]
+fn quoted_null_is_text_and_a_quoted_empty_name_is_refused() {
+    let base = MAP.replace("STATED", "10");
+    for (name, want) in [("\"null\"", "null"), ("'NULL'", "NULL"), ("\"~\"", "~")] {
+        let l = load(&base.replace("name: E", &format!("name: {name}")));
+        assert!(l.diagnostics.is_empty(), "{name}: {:#?}", l.diagnostics);
+        assert_eq!(l.map.exporters[0].name, want);
+    }
+    // An absent value is reported where its entry starts, an empty one
+    // at the value.
+    for (name, line) in [("null", 3), ("~", 3), ("\"\"", 4), ("\"  \"", 4)] {
+        let l = load(&base.replace("name: E", &format!("name: {name}")));
+        let d = l
+            .diagnostics
+            .iter()
+            .find(|d| d.field == "exporters[0].name")
+            .unwrap_or_else(|| panic!("{name}: no error: {:#?}", l.diagnostics));
+        assert_eq!(d.code, Code::MissingField, "{d}");
+        assert_eq!(d.loc.line, line, "{d}");
+    }
+    let l = load(
+        &base
+            .replace("name: E\n", "name: E\n    ciio: \"true\"\n")
+            .replace(
+                "individuals_processed: 1000",
+                "individuals_processed: \"1,000\"",
+            ),
+    );
+    assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
+    assert!(l.map.exporters[0].ciio);
+    assert_eq!(l.map.exporters[0].individuals_processed, 1000);
+}

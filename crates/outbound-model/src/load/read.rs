@@ -28,8 +28,11 @@ pub(super) fn read_source(
     let file: Arc<str> = name.into();
     // Editors on Windows write a byte order mark; it is not content, nor a column.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Without coercion a quoted scalar keeps its quotes' meaning: `"null"`
+    // is the name null (a table may be called that), not an absent value.
     let opts = LoaderOptions::default()
         .error_on_duplicate_keys(true)
+        .prevent_coercion(true)
         .toplevel_mapping();
     let node = match parse_yaml_with_options(index, text, opts) {
         Ok(n) => n,

@@ -64,7 +64,8 @@ impl Obj<'_> {
     }
 }
 
-/// A scalar that means "no value".
+/// A scalar that means "no value": plain, never quoted (`may_coerce` is
+/// false for a quoted scalar, the loader being told to prevent coercion).
 fn is_null(s: &MarkedScalarNode) -> bool {
     s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
 }
@@ -185,8 +186,22 @@ impl<'d> Reader<'d> {
         key: &str,
         required: Option<&str>,
     ) -> Option<String> {
-        self.scalar(o, key, required, "text")
-            .map(|s| s.as_str().to_string())
+        let s = self.scalar(o, key, required, "text")?;
+        // A quoted `""` is a value, not an absent one; a required field
+        // still needs text.
+        if let Some(what) = required
+            && s.as_str().trim().is_empty()
+        {
+            self.report(
+                s.span(),
+                &format!("{}.{key}", o.path),
+                Code::MissingField,
+                format!("`{key}` is empty ({what})"),
+                format!("give `{key}` a value"),
+            );
+            return None;
+        }
+        Some(s.as_str().to_string())
     }
 
     /// An identifier: lowercase ASCII letters, digits, `-`, `_`, `.`.
@@ -213,9 +228,12 @@ impl<'d> Reader<'d> {
         let Some(s) = self.scalar(o, key, None, "true or false") else {
             return default;
         };
-        match s.as_bool() {
-            Some(b) => b,
-            None => {
+        // Quoted or not (`"true"` is what people mean by it): the loader
+        // prevents coercion, so `as_bool` would refuse the quoted form.
+        match s.as_str() {
+            "true" | "True" | "TRUE" => true,
+            "false" | "False" | "FALSE" => false,
+            _ => {
                 self.report(
                     s.span(),
                     &format!("{}.{key}", o.path),
@@ -234,9 +252,8 @@ impl<'d> Reader<'d> {
         let s = self.scalar(o, key, required, "a whole number")?;
         let raw = s.as_str();
         let field = format!("{}.{key}", o.path);
-        if s.may_coerce()
-            && let Some(v) = parse_count(raw)
-        {
+        // Quoted or not, as for `boolean`.
+        if let Some(v) = parse_count(raw) {
             return Some(v);
         }
         let negative = raw.starts_with('-') && parse_count(&raw[1..]).is_some_and(|v| v > 0);
