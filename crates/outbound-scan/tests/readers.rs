@@ -607,6 +607,13 @@ fn a_line_counts_the_distinct_values_of_the_kind_it_has_most_of() {
         format!("{id1} 13800138000 138-0013-8000\n{id1} 13900139000 +86 13900139000\n").as_bytes(),
     );
     assert_eq!(scan(&[p]).individuals.distinct, 1);
+    // A line of many: 20 mobiles, each written twice in two notations, and
+    // one ID count 20 (the values are sorted to be told apart past 16).
+    let mobiles: String = (0..20)
+        .map(|i| format!("1390000{i:04} 139-0000-{i:04} "))
+        .collect();
+    let p = write(&d, "many.log", format!("{id1} {mobiles}\n").as_bytes());
+    assert_eq!(scan(&[p]).individuals.distinct, 20);
 }
 
 /// A subject key's values compare as the gate compares them: without

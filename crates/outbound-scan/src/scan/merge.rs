@@ -250,7 +250,12 @@ impl Acc {
             self.subjects.auto.insert(h, r.sensitive);
         }
         if !r.all.is_empty() {
-            let (slot, chosen) = many_subjects(&mut r.all);
+            // A line's are settled (`Ctx::settle_line`): distinct, one kind.
+            let (slot, chosen) = if r.line {
+                (r.all[0].0, r.all[0].0)
+            } else {
+                many_subjects(&mut r.all)
+            };
             strongest = stronger(strongest, Some(slot));
             for &(s, h) in &r.all {
                 if s == chosen {
@@ -275,11 +280,32 @@ fn stronger(a: Option<u8>, b: Option<u8>) -> Option<u8> {
 fn many_subjects(all: &mut Vec<(u8, u64)>) -> (u8, u8) {
     all.sort_unstable();
     all.dedup();
+    // Sorted: the strongest slot is the first.
     let mut counts = [0usize; AUTO_KINDS.len()];
     for &(s, _) in all.iter() {
         counts[usize::from(s)] += 1;
     }
     (all[0].0, most_distinct(&counts))
+}
+
+/// Removes repeated (slot, hash) pairs, in any order. A line holds a
+/// handful (a quadratic look is cheaper than a sort's call there); a
+/// document or a long line of thousands is sorted.
+pub(super) fn make_distinct(all: &mut Vec<(u8, u64)>) {
+    if all.len() > 16 {
+        all.sort_unstable();
+        all.dedup();
+        return;
+    }
+    let mut kept = 0;
+    for i in 0..all.len() {
+        let e = all[i];
+        if !all[..kept].contains(&e) {
+            all[kept] = e;
+            kept += 1;
+        }
+    }
+    all.truncate(kept);
 }
 
 /// The slot that counts in a record of many people, given the number of

@@ -310,7 +310,8 @@ impl Ctx<'_> {
     /// people (the kind with the most distinct values, the strongest among
     /// equals), but a kind with one value counts one without being hashed,
     /// and only the kind that counts is kept. A log line with an ID, a
-    /// mobile and an e-mail hashes one value, not three.
+    /// mobile and an e-mail hashes one value, not three. Leaves the line's
+    /// subject in `auto`, or its distinct values, all of one kind, in `all`.
     #[inline(never)]
     fn settle_line(&self, v: &[u8], r: &mut Rec) {
         let hash = |&(s, a, b): &(u8, usize, usize)| {
@@ -324,22 +325,16 @@ impl Ctx<'_> {
         // Distinct values: 0 or 1 where there are that many, the distinct
         // hashes where there are more.
         let mut distinct = n.map(|c| c.min(1));
-        r.all.extend(
-            r.spans
-                .iter()
-                .filter(|&&(s, ..)| n[usize::from(s)] > 1)
-                .map(hash),
-        );
-        if !r.all.is_empty() {
-            r.all.sort_unstable();
-            r.all.dedup();
-            distinct = [0; AUTO_KINDS.len()];
-            for &(s, _) in &r.all {
-                distinct[usize::from(s)] += 1;
+        if n.iter().any(|&c| c > 1) {
+            for sp in &r.spans {
+                if n[usize::from(sp.0)] > 1 {
+                    r.all.push(hash(sp));
+                }
             }
-            for (d, &c) in distinct.iter_mut().zip(&n) {
-                if c == 1 {
-                    *d = 1;
+            merge::make_distinct(&mut r.all);
+            for (s, d) in distinct.iter_mut().enumerate() {
+                if n[s] > 1 {
+                    *d = r.all.iter().filter(|e| usize::from(e.0) == s).count();
                 }
             }
         }
@@ -347,8 +342,14 @@ impl Ctx<'_> {
         if distinct[usize::from(chosen)] > 1 {
             r.all.retain(|&(s, _)| s == chosen);
         } else {
+            // One value: already hashed if its kind had copies.
+            r.auto = r
+                .all
+                .iter()
+                .find(|e| e.0 == chosen)
+                .copied()
+                .or_else(|| r.spans.iter().find(|&&(s, ..)| s == chosen).map(hash));
             r.all.clear();
-            r.auto = r.spans.iter().find(|&&(s, ..)| s == chosen).map(hash);
         }
         r.spans.clear();
     }
