@@ -616,6 +616,39 @@ fn a_line_counts_the_distinct_values_of_the_kind_it_has_most_of() {
     assert_eq!(scan(&[p]).individuals.distinct, 20);
 }
 
+/// Each JSON line's leaves land in the fields their paths name, whatever
+/// the order or shape of the keys from one line to the next (the reader
+/// tries the field of the same place in the line before first).
+#[test]
+fn json_lines_of_changing_shape_count_in_the_field_each_path_names() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "shapes.jsonl",
+        "{\"a\":\"13800138000\",\"b\":\"x\"}\n\
+         {\"b\":\"13900139000\",\"a\":\"y\"}\n\
+         {\"a\":{\"c\":\"13700137000\"}}\n\
+         {\"c\":\"13600136000\",\"a\":\"z\",\"b\":\"w\"}\n\
+         {\"a\":\"13500135000\",\"b\":\"13400134000\"}\n\
+         {\"a\":\"13300133000\"}\n"
+            .as_bytes(),
+    );
+    let r = scan(&[p]);
+    let field = |name: &str| {
+        let f = r.files[0]
+            .fields
+            .iter()
+            .find(|f| f.field.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no field {name}: {:?}", r.files[0].fields));
+        (f.non_empty, f.kinds.get("cn_mobile").copied().unwrap_or(0))
+    };
+    assert_eq!(field("a"), (5, 3));
+    assert_eq!(field("b"), (4, 2));
+    assert_eq!(field("a.c"), (1, 1));
+    assert_eq!(field("c"), (1, 1));
+    assert_eq!(r.files[0].fields.len(), 4);
+}
+
 /// A subject key's values compare as the gate compares them: without
 /// surrounding space, `-`, spaces or case (`outbound_scan::normalize_subject`).
 #[test]

@@ -127,7 +127,14 @@ pub(super) struct Acc {
     /// Fields `0..positional` are columns by position ([`Acc::with_names`]):
     /// a CSV header may repeat a name, and each column stays its own field.
     pub(super) positional: usize,
+    /// [`Acc::field_at`]'s memo: the name and field of each leaf of the
+    /// last record, by its place in the record. Not merged: the indices
+    /// are this accumulator's.
+    pub(super) memo: Vec<(String, usize)>,
 }
+
+/// The most leaves of a record [`Acc::field_at`] remembers.
+const MEMO_LEAVES: usize = 256;
 
 impl Rec {
     /// A record at `order` (see [`Rec::order`]).
@@ -200,6 +207,29 @@ impl Acc {
         i
     }
 
+    /// [`Acc::field`] of the `n`-th leaf of a record. Records of JSON
+    /// lines (and rows of Parquet) mostly hold the same keys in the same
+    /// order, so the field of the same place in the last record is tried
+    /// first: a comparison where the lookup hashed the path (a fifth of
+    /// the time of JSON lines). The same index as [`Acc::field`] in every
+    /// case: a name, once given a field, keeps it.
+    pub(super) fn field_at(&mut self, n: usize, name: &str) -> usize {
+        if let Some((p, i)) = self.memo.get(n)
+            && p == name
+        {
+            return *i;
+        }
+        let i = self.field(Some(name));
+        if let Some(e) = self.memo.get_mut(n) {
+            e.0.clear();
+            e.0.push_str(name);
+            e.1 = i;
+        } else if n == self.memo.len() && n < MEMO_LEAVES {
+            self.memo.push((name.to_string(), i));
+        }
+        i
+    }
+
     pub(super) fn merge(mut self, o: Acc) -> Acc {
         self.records += o.records;
         let cap = self.sample_cap.max(o.sample_cap);
@@ -265,6 +295,7 @@ impl Acc {
             r.all.clear();
         }
         r.sensitive = false;
+        r.leaf = 0;
         self.subjects.strongest = stronger(self.subjects.strongest, strongest);
     }
 }
@@ -347,6 +378,9 @@ pub(super) struct Rec {
     pub(super) spans: Vec<(u8, usize, usize)>,
     pub(super) all: Vec<(u8, u64)>,
     pub(super) keys: Vec<u64>,
+    /// Leaves of a JSON record (or a Parquet row) seen so far: the place
+    /// of the next in its record ([`Acc::field_at`]).
+    pub(super) leaf: usize,
     /// The strongest slot the record held when it is not in `auto` or
     /// `all` (a line's kind that did not count).
     pub(super) strongest: Option<u8>,
