@@ -359,6 +359,52 @@ fn json_document_array_streams_and_syntax_error_located() {
     assert_eq!(r.files[1].records, 1);
 }
 
+/// A JSON document's syntax error is named where serde names it when it
+/// reads the whole file as a stream: the same line and column, whether the
+/// error is inside a record (which the reader parses from its held bytes)
+/// or between records (which serde reads, with shorter stand-ins in the
+/// place of the records before).
+#[test]
+fn json_document_errors_are_placed_as_serde_places_them() {
+    let d = tmpdir();
+    let docs = [
+        "[{\"a\":1},{\"b\": }]",
+        "[{\"a\":1},\n {\"b\":\n  }]",
+        "[{\"a\":1} {\"b\":2}]",
+        "[{\"a\":\"x\ny\"}, {\"b\":2} ]",
+        "[{\"a\":1},{\"b\":2}",
+        "[{\"a\":1},{\"b\":2}] x",
+        "{\"a\":1,\"b\":}",
+        "[ 1, {\"a\":{\"b\":[1,2,}]}}]",
+        "[{\"a\":\n1} {\"b\":2}]",
+        "[{\"a\":1},{\"b\":2},{\"c\":3} 4]",
+        "[{\"a\":\"\\\\\\\"q\"},{\"b\": ]",
+        "[{\"a\" 1}]",
+        "[{\"a\":\"abc",
+        "[\n  {\"a\": \"13800138000\"},\n  {\"b\": [1, 2]}, {\"c\": tru}\n]",
+        "[{\"a\":1},\n{\"b\":[\n1,\n2]}  ,  x]",
+        "[{\"a\":1,\n}]",
+        "[{\"a\":1},\r\n {\"b\":\r\n\"x\ny\"}]",
+        "[\"13800138000\", \"abc\", 12, {\"a\": [true, fals]}]",
+        "{\"data\": [{\"m\": \"13800138000\"},\n {\"m\": 1.2.3}]}",
+    ];
+    for (k, doc) in docs.iter().enumerate() {
+        // serde reading the file as a stream, as the scanner once did (a
+        // slice reader places a line end in a string on the line before).
+        let want = serde_json::from_reader::<_, serde::de::IgnoredAny>(doc.as_bytes()).unwrap_err();
+        let p = write(&d, &format!("e{k}.json"), doc.as_bytes());
+        let r = scan(&[p]);
+        assert_eq!(r.errors.len(), 1, "{doc:?}: {:?}", r.errors);
+        let e = &r.errors[0];
+        assert_eq!(e.line, Some(want.line() as u64), "{doc:?}: {e:?}");
+        // The words may differ (a slice reader says "trailing comma" where
+        // the stream said "key must be a string"); the place may not.
+        let at = format!(" at line {} column {}", want.line(), want.column());
+        assert!(e.message.starts_with("invalid JSON: "), "{doc:?}: {e:?}");
+        assert!(e.message.ends_with(&at), "{doc:?}: {e:?}, want{at}");
+    }
+}
+
 #[test]
 fn text_logs_with_keywords_and_timestamps() {
     let d = tmpdir();

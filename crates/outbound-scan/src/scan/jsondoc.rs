@@ -8,6 +8,13 @@
 //! `null` followed by as many line ends as it had, so serde's line numbers
 //! stay right and the parse goes on with the next record. Memory is then
 //! bounded by the limits, not by the input.
+//!
+//! A record held whole is handed to a hook first, which scans it from the
+//! held bytes (serde reading the document through `io::Read` goes a byte
+//! at a time, six times slower than parsing a slice); serde is then given
+//! `null` and the record's line ends in its place, and reads only the
+//! document's frame (`[`, the commas, `]`). A record the hook cannot
+//! parse ends the document there, as serde's own error would.
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, Read};
@@ -32,6 +39,22 @@ enum Mode {
     Pass,
 }
 
+/// Bytes a run inside a string stops at: the quote, the escape and the
+/// line end (counted for positions).
+static STOP_IN_STR: [bool; 256] = stops(b"\"\\\n");
+/// Bytes a run outside strings stops at: a quote, a bracket, a line end.
+static STOP_OUTSIDE: [bool; 256] = stops(b"\"[]{}\n");
+
+const fn stops(bytes: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+}
+
 /// How a record ends.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -43,16 +66,64 @@ enum Shape {
     Scalar,
 }
 
+/// What the hook says of a held record: scanned, to be handed to serde
+/// as it is (a bare `true` at the top, a record shorter than its
+/// stand-in), or not JSON, with serde's error placed in the document
+/// (message without position, line, column).
+pub(super) enum Held {
+    Scanned,
+    ToSerde,
+    Invalid(String, u64, u64),
+}
+
 /// The reader; see the module docs.
-pub(super) struct Limited<R> {
+pub(super) struct Limited<R, H> {
     src: R,
     st: State,
     error: Option<io::Error>,
     eof: bool,
+    /// Scans a held record: `(bytes, is the whole document, first line,
+    /// column of its first byte, its order among the records)`.
+    hook: H,
     /// Bytes consumed from the input (to locate read errors).
     pub(super) consumed: Rc<Cell<u64>>,
     /// Records skipped so far, in order.
     pub(super) skipped: Rc<RefCell<Vec<Skipped>>>,
+    /// Records handed to serde as `null` (skipped or scanned): serde's
+    /// visitor counts none of them.
+    pub(super) standins: Rc<Cell<u64>>,
+    /// Records met so far, whoever scanned them: the order of the next.
+    pub(super) records: Rc<Cell<u64>>,
+    /// The first record that is not JSON, placed in the document: the
+    /// document ends there.
+    pub(super) invalid: Rc<RefCell<Option<(String, u64, u64)>>>,
+    /// How far serde's columns are from the document's, stand-ins being
+    /// shorter than their records.
+    pub(super) shift: Rc<Cell<Shift>>,
+}
+
+/// Where the last stand-in serde was given starts, in serde's (line,
+/// column), and (line, bytes) before and after it: on that line, what
+/// serde reads is that many bytes shorter than the document. serde reads
+/// in order, so an error is at the last stand-in's start (a comma was
+/// missing before it) or after it.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Shift {
+    start: (u64, u64),
+    before: (u64, u64),
+    after: (u64, u64),
+}
+
+impl Shift {
+    /// The document's column of serde's (line, column).
+    pub(super) fn column(&self, line: u64, col: u64) -> u64 {
+        let (on, by) = if (line, col) == self.start {
+            self.before
+        } else {
+            self.after
+        };
+        if on == line { col + by } else { col }
+    }
 }
 
 /// Where the reader is in the document.
@@ -79,12 +150,20 @@ struct State {
     /// Current 1-based line of the input, and where the record started.
     line: u64,
     rec_line: u64,
+    /// Bytes since the last line end, and the record's first byte's
+    /// 1-based column.
+    col: u64,
+    rec_col: u64,
+    /// A record held whole is complete, for the hook.
+    ready: bool,
+    /// A record (held or skipped) was completed: 1, else 0.
+    finished: u8,
     over: &'static str,
     skipped: Rc<RefCell<Vec<Skipped>>>,
 }
 
-impl<R: BufRead> Limited<R> {
-    pub(super) fn new(src: R) -> Self {
+impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
+    pub(super) fn new(src: R, hook: H) -> Self {
         let skipped: Rc<RefCell<Vec<Skipped>>> = Rc::default();
         Limited {
             src,
@@ -104,14 +183,83 @@ impl<R: BufRead> Limited<R> {
                 newlines: 0,
                 line: 1,
                 rec_line: 1,
+                col: 0,
+                rec_col: 1,
+                ready: false,
+                finished: 0,
                 over: "",
                 skipped: skipped.clone(),
             },
             error: None,
             eof: false,
+            hook,
             consumed: Rc::default(),
             skipped,
+            standins: Rc::default(),
+            records: Rc::default(),
+            invalid: Rc::default(),
+            shift: Rc::default(),
         }
+    }
+
+    /// A stand-in for the record just finished goes to serde: what follows
+    /// on the record's last line moves left by the bytes it saves there.
+    fn note_standin(&self) {
+        let st = &self.st;
+        let prev = self.shift.get();
+        // Saved on the record's first line by the stand-ins before it.
+        let by = if prev.after.0 == st.rec_line {
+            prev.after.1
+        } else {
+            0
+        };
+        // On its last line the record took `col` bytes (all of it when it
+        // has no line end); `null` and the line ends take 4 or 0.
+        let end = st.rec_line + st.rec_newlines;
+        let after = if st.rec_newlines == 0 {
+            by + st.rec_len.saturating_sub(4)
+        } else {
+            st.col
+        };
+        self.shift.set(Shift {
+            start: (st.rec_line, st.rec_col - by),
+            before: (st.rec_line, by),
+            after: (end, after),
+        });
+        self.standins.set(self.standins.get() + 1);
+    }
+
+    /// Hands a complete record over: scanned by the hook and replaced by
+    /// its stand-in, or as it is. Skipped ones have their stand-in already.
+    fn hand_over(&mut self) {
+        if self.st.finished == 0 {
+            return;
+        }
+        let order = self.records.get();
+        self.records.set(order + 1);
+        self.st.finished = 0;
+        if !std::mem::take(&mut self.st.ready) {
+            self.note_standin();
+            return;
+        }
+        let st = &mut self.st;
+        let top = st.base == 0;
+        match (self.hook)(&st.rec, top, st.rec_line, st.rec_col, order) {
+            Held::Scanned => {
+                st.out.extend_from_slice(b"null");
+                st.newlines = st.rec_newlines;
+                self.note_standin();
+            }
+            Held::ToSerde => std::mem::swap(&mut st.out, &mut st.rec),
+            // A read error cut the record short: that is what to report,
+            // and `read` returns it next.
+            Held::Invalid(..) if self.error.is_some() => {}
+            Held::Invalid(msg, line, col) => {
+                *self.invalid.borrow_mut() = Some((msg, line, col));
+                self.eof = true;
+            }
+        }
+        self.st.rec.clear();
     }
 
     /// Reads one buffer of input and moves what it can into `out`.
@@ -123,21 +271,24 @@ impl<R: BufRead> Limited<R> {
                 // What was read before the error still goes to serde first.
                 self.st.finish_if_open();
                 self.error = Some(e);
+                self.hand_over();
                 return;
             }
         };
         if buf.is_empty() {
             self.st.finish_if_open();
             self.eof = true;
+            self.hand_over();
             return;
         }
         let n = self.st.take(buf);
         self.src.consume(n);
         self.consumed.set(self.consumed.get() + n as u64);
+        self.hand_over();
     }
 }
 
-impl<R: BufRead> Read for Limited<R> {
+impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Read for Limited<R, H> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let st = &mut self.st;
@@ -154,6 +305,9 @@ impl<R: BufRead> Read for Limited<R> {
                 buf[..n].fill(b'\n');
                 st.newlines -= n as u64;
                 return Ok(n);
+            }
+            if self.invalid.borrow().is_some() {
+                return Ok(0);
             }
             if let Some(e) = self.error.take() {
                 return Err(e);
@@ -204,17 +358,17 @@ impl State {
         }
     }
 
-    /// The record is complete: hand it over, or its stand-in.
+    /// The record is complete: its stand-in when it was skipped, else it
+    /// is ready for [`Limited::hand_over`] (`out` is empty here: a record
+    /// starts only once the bytes before it were handed over).
     fn finish_record(&mut self) {
+        self.finished = 1;
         if self.mode == Mode::Skip {
             self.out.extend_from_slice(b"null");
             self.newlines = self.rec_newlines;
             self.skipped.borrow_mut().push((self.rec_line, self.over));
         } else {
-            // `out` is empty here: a record starts only once it was handed
-            // over. Swapping keeps one large buffer, not two.
-            std::mem::swap(&mut self.out, &mut self.rec);
-            self.rec.clear();
+            self.ready = true;
         }
         self.mode = if self.base == 0 {
             Mode::Pass
@@ -231,8 +385,8 @@ impl State {
             let b = buf[i];
             match self.mode {
                 Mode::Pass => {
+                    // Positions are no longer needed: no record follows.
                     self.out.extend_from_slice(&buf[i..]);
-                    self.line += memchr::memchr_iter(b'\n', &buf[i..]).count() as u64;
                     return buf.len();
                 }
                 Mode::Top | Mode::Between => {
@@ -254,6 +408,7 @@ impl State {
                     } else {
                         self.base = self.depth;
                         self.rec_line = self.line;
+                        self.rec_col = self.col + 1;
                         self.rec_len = 0;
                         self.rec_newlines = 0;
                         self.shape = match b {
@@ -266,6 +421,25 @@ impl State {
                     }
                 }
                 Mode::Record | Mode::Skip => {
+                    // A run of bytes that change nothing but the counts
+                    // (most of a record) is taken at once, not a byte at a
+                    // time; a scalar's end is found byte by byte below.
+                    if self.shape != Shape::Scalar && !self.esc {
+                        let stops = if self.in_str {
+                            &STOP_IN_STR
+                        } else {
+                            &STOP_OUTSIDE
+                        };
+                        let run = buf[i..]
+                            .iter()
+                            .position(|&c| stops[usize::from(c)])
+                            .unwrap_or(buf.len() - i);
+                        if run > 0 {
+                            self.take_run(&buf[i..i + run]);
+                            i += run;
+                            continue;
+                        }
+                    }
                     if self.shape == Shape::Scalar
                         && self.rec_len > 0
                         && (b.is_ascii_whitespace() || b"[]{},\"".contains(&b))
@@ -294,19 +468,45 @@ impl State {
                         Shape::Scalar => false,
                     };
                     if end {
-                        if b == b'\n' {
-                            self.line += 1;
-                        }
+                        self.count_position(b);
                         self.finish_record();
                         return i + 1;
                     }
                 }
             }
-            if b == b'\n' {
-                self.line += 1;
-            }
+            self.count_position(b);
             i += 1;
         }
         i
+    }
+
+    /// Takes bytes of a record that hold no line end, no quote, no
+    /// backslash in a string and no bracket outside one: they only count.
+    fn take_run(&mut self, run: &[u8]) {
+        let n = run.len();
+        self.rec_len += n as u64;
+        self.col += n as u64;
+        if self.in_str {
+            self.str_len += n;
+        }
+        if self.mode == Mode::Record {
+            self.rec.extend_from_slice(run);
+            let field = self.in_str && self.str_len > MAX_FIELD;
+            if field || self.rec.len() > MAX_RECORD {
+                self.over = if field { "field" } else { "record" };
+                self.rec = Vec::new();
+                self.mode = Mode::Skip;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn count_position(&mut self, b: u8) {
+        if b == b'\n' {
+            self.line += 1;
+            self.col = 0;
+        } else {
+            self.col += 1;
+        }
     }
 }

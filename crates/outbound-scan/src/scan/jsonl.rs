@@ -2,10 +2,10 @@
 //! visitors (no `serde_json::Value`), every leaf is a cell of the field
 //! named by its dotted key path.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::io::BufRead;
 
-use super::jsondoc::{Limited, Skipped};
+use super::jsondoc::{Held, Limited};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
 use crate::detect::{self, Hints, trim};
@@ -231,9 +231,11 @@ pub(super) fn json_leaf(path: &str, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &
 struct TopVisitor<'a, 'c> {
     acc: &'a mut Acc,
     ctx: &'a Ctx<'c>,
-    /// Records the reader skipped (over a limit): each reached serde as
-    /// `null` and is not counted.
-    skipped: &'a RefCell<Vec<Skipped>>,
+    /// Records the reader scanned itself or skipped (over a limit): each
+    /// reached serde as `null` and is not counted here.
+    standins: &'a Cell<u64>,
+    /// Records the reader met: the order of the next.
+    records: &'a Cell<u64>,
 }
 
 impl<'c> TopVisitor<'_, 'c> {
@@ -264,19 +266,19 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         // One element at a time, streamed: arrays of millions of records
         // never sit in memory.
         let (mut p, mut num) = (String::new(), String::new());
-        let mut seen = self.skipped.borrow().len();
+        let mut seen = self.standins.get();
         loop {
-            let mut r = Rec::at(self.acc.records);
+            let mut r = Rec::at(self.records.get());
             p.clear();
             let w = self.walk(&mut p, &mut num, &mut r);
             if seq.next_element_seed(w)?.is_none() {
                 break;
             }
             // The reader hands over a record only when serde asks for it,
-            // so a skip seen now is this element's.
-            let skipped = self.skipped.borrow().len();
-            if skipped > seen {
-                seen = skipped;
+            // so a stand-in seen now is this element's.
+            let standins = self.standins.get();
+            if standins > seen {
+                seen = standins;
                 continue;
             }
             self.acc.end_record(r);
@@ -289,7 +291,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
     /// identifiers counts ([`Rec::many`]).
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::of_many(self.acc.records);
+        let mut r = Rec::of_many(self.records.get());
         let w = self.walk(&mut p, &mut num, &mut r);
         serde::de::Visitor::visit_map(w, map)?;
         self.acc.end_record(r);
@@ -298,7 +300,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
 
     fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::of_many(self.acc.records);
+        let mut r = Rec::of_many(self.records.get());
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
         self.acc.end_record(r);
         Ok(())
@@ -327,7 +329,7 @@ impl TopVisitor<'_, '_> {
     /// A number as the whole document: one record, field `$`.
     fn scalar<E>(mut self, v: impl std::fmt::Display) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::of_many(self.acc.records);
+        let mut r = Rec::of_many(self.records.get());
         self.walk(&mut p, &mut num, &mut r).number(v);
         self.acc.end_record(r);
         Ok(())
@@ -335,19 +337,47 @@ impl TopVisitor<'_, '_> {
 }
 
 /// Scans a whole JSON document: an array is streamed one record per
-/// element, an object or a scalar is one record.
+/// element, an object or a scalar is one record. Each record the reader
+/// holds whole is scanned from its bytes ([`scan_held`]); serde reads the
+/// document's frame and whatever the reader hands it as it is.
 pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &Ctx<'_>) -> Acc {
-    let mut acc = Acc::default();
-    let limited = Limited::new(reader);
+    let mut held = Acc {
+        sample_cap: ctx.samples,
+        ..Acc::default()
+    };
+    let mut acc = Acc {
+        sample_cap: ctx.samples,
+        ..Acc::default()
+    };
+    let (mut p, mut num) = (String::new(), String::new());
+    let hook = |rec: &[u8], top: bool, line: u64, col: u64, order: u64| {
+        scan_held(
+            &mut held,
+            ctx,
+            (&mut p, &mut num),
+            rec,
+            top,
+            (line, col),
+            order,
+        )
+    };
+    let limited = Limited::new(reader, hook);
     let consumed = limited.consumed.clone();
     let skipped = limited.skipped.clone();
+    let standins = limited.standins.clone();
+    let records = limited.records.clone();
+    let invalid = limited.invalid.clone();
+    let shift = limited.shift.clone();
     let mut de = serde_json::Deserializer::from_reader(limited);
     let top = TopVisitor {
         acc: &mut acc,
         ctx,
-        skipped: &skipped,
+        standins: &standins,
+        records: &records,
     };
     let res = serde::Deserializer::deserialize_any(&mut de, top).and_then(|_| de.end());
+    drop(de);
+    let mut acc = held.merge(acc);
     for &(line, what) in skipped.borrow().iter() {
         let limit = if what == "field" {
             format!("a JSON string longer than {} MiB", MAX_FIELD >> 20)
@@ -357,11 +387,26 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
         acc.errors
             .push(err(path, Some(line), format!("{limit}: record skipped")));
     }
-    if let Err(e) = res {
+    // A record that is not JSON ended the document: serde's error then is
+    // only that the document stopped.
+    if let Some((msg, line, col)) = invalid.borrow_mut().take() {
+        acc.errors.push(err(
+            path,
+            Some(line),
+            format!("invalid JSON: {msg} at line {line} column {col}"),
+        ));
+    } else if let Err(e) = res {
         let msg = if e.is_io() {
             format!("read error (input truncated or corrupt): {e}")
         } else {
-            format!("invalid JSON: {e}")
+            // serde read stand-ins shorter than their records: on the
+            // line of the last ones its column is theirs, not the file's.
+            let line = e.line() as u64;
+            let col = shift.get().column(line, e.column() as u64);
+            format!(
+                "invalid JSON: {} at line {line} column {col}",
+                without_position(&e)
+            )
         };
         let mut entry = err(path, None, msg);
         // serde_json knows no position for a read error (it says line 0):
@@ -374,4 +419,66 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
         acc.errors.push(entry);
     }
     acc
+}
+
+/// Scans one record of a document from its held bytes, as serde's visitor
+/// would have (a record of many people when it is the whole document). A
+/// bare `true`, `false` or `null` as the document is no record, and a
+/// record shorter than its stand-in `null` goes to serde as it is. A
+/// record that is not JSON keeps the cells read before the error, as
+/// serde's visitor would, and its error is placed in the document: `at`
+/// is where the record starts (line, column).
+fn scan_held(
+    acc: &mut Acc,
+    ctx: &Ctx<'_>,
+    (p, num): (&mut String, &mut String),
+    rec: &[u8],
+    top: bool,
+    at: (u64, u64),
+    order: u64,
+) -> Held {
+    if rec.len() < 4 || (top && matches!(rec[0], b't' | b'f' | b'n')) {
+        return Held::ToSerde;
+    }
+    let mut r = if top {
+        Rec::of_many(order)
+    } else {
+        Rec::at(order)
+    };
+    p.clear();
+    let walk = Walk {
+        path: p,
+        acc: &mut *acc,
+        ctx,
+        rec: &mut r,
+        num,
+    };
+    let res = match super::as_utf8(rec) {
+        Some(t) => walk_line(walk, serde_json::Deserializer::from_str(t)),
+        None => walk_line(walk, serde_json::Deserializer::from_slice(rec)),
+    };
+    match res {
+        Ok(()) => {
+            acc.end_record(r);
+            Held::Scanned
+        }
+        Err(e) => {
+            let (line, col) = (e.line() as u64, e.column() as u64);
+            // Columns count from the record's first byte on its first line.
+            let col = if line <= 1 {
+                at.1 + col.max(1) - 1
+            } else {
+                col
+            };
+            Held::Invalid(without_position(&e), at.0 + line.max(1) - 1, col)
+        }
+    }
+}
+
+/// serde's message without the position it appends (` at line L column
+/// C`), for a position placed in the document instead.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_string()
 }
