@@ -601,6 +601,8 @@ pub(super) fn scan_csv(
         // valid batch can still hold an invalid field: one that starts
         // inside a character (fields parsed by csv-core lie end to end).
         let bad = !super::is_utf8(&batch.data) || batch.cuts_a_character();
+        // One record for the batch, blanked by `end_reused`.
+        let mut r = Rec::default();
         for ri in 0..batch.recs.len() {
             let (at, fields) = batch.record(ri);
             let line = Some(at);
@@ -613,7 +615,7 @@ pub(super) fn scan_csv(
             if bad && fields.clone().any(|f| !super::is_utf8(f)) {
                 acc.bad_utf8.hit(line);
             }
-            let mut r = Rec::at(at);
+            r.order = at;
             for (i, v) in fields.enumerate() {
                 let idx = if i < named {
                     i
@@ -624,7 +626,7 @@ pub(super) fn scan_csv(
                 };
                 ctx.cell(&mut acc.fields[idx], v, true, key_idx == Some(i), &mut r);
             }
-            acc.end_record(r);
+            acc.end_reused(&mut r);
         }
         acc
     };

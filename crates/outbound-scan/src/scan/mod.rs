@@ -276,16 +276,18 @@ impl Ctx<'_> {
             // a record of many people keeps every value of every such kind
             // (`Acc::end_record` picks which count).
             if slot < AUTO_KINDS.len() && self.subject_key.is_none() {
-                if r.line {
-                    // Hashed when the line ends, if its kind counts.
-                    r.spans.push((slot as u8, a, b));
-                } else if r.many {
-                    // The first in `auto` (most lines hold one: no
-                    // allocation), all of them in `all` from the second.
-                    let h = (slot as u8, self.hash_subject(k, &v[a..b]));
-                    match r.auto.take() {
-                        None if r.all.is_empty() => r.auto = Some(h),
-                        first => r.all.extend(first.into_iter().chain([h])),
+                if r.many {
+                    if r.line {
+                        // Hashed when the line ends, if its kind counts.
+                        r.spans.push((slot as u8, a, b));
+                    } else {
+                        // The first in `auto` (most documents hold one: no
+                        // allocation), all of them in `all` from the second.
+                        let h = (slot as u8, self.hash_subject(k, &v[a..b]));
+                        match r.auto.take() {
+                            None if r.all.is_empty() => r.auto = Some(h),
+                            first => r.all.extend(first.into_iter().chain([h])),
+                        }
                     }
                 } else if r.auto.is_none_or(|(s, _)| usize::from(s) > slot) {
                     r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
@@ -300,9 +302,6 @@ impl Ctx<'_> {
         } else {
             detect::scan_value_path(v, f.hints, self.plain, &mut emit);
         }
-        if !r.spans.is_empty() {
-            self.settle_line(v, r);
-        }
     }
 
     /// Counts a line's identifiers, kept as spans by [`Ctx::cell`], once
@@ -313,7 +312,7 @@ impl Ctx<'_> {
     /// mobile and an e-mail hashes one value, not three. Leaves the line's
     /// subject in `auto`, or its distinct values, all of one kind, in `all`.
     #[inline(never)]
-    fn settle_line(&self, v: &[u8], r: &mut Rec) {
+    pub(super) fn settle_line(&self, v: &[u8], r: &mut Rec) {
         let hash = |&(s, a, b): &(u8, usize, usize)| {
             (s, self.hash_subject(AUTO_KINDS[usize::from(s)], &v[a..b]))
         };

@@ -24,6 +24,9 @@ pub(super) fn text_batch(b: &LineBatch, ctx: &Ctx<'_>) -> Acc {
         let piece = if cont { b.piece.min(PIECES) } else { 0 };
         r.order = (line << 20) | piece;
         ctx.cell(&mut acc.fields[0], l, true, false, &mut r);
+        if !r.spans.is_empty() {
+            ctx.settle_line(l, &mut r);
+        }
         acc.end_reused(&mut r);
         if cont {
             // A piece of an over-long line: same record as before.
