@@ -95,9 +95,10 @@ fn the_schema_states_the_same_bound_for_editors() {
 }
 
 /// A quoted scalar means what its quotes say: `"null"` is the text null (a
-/// table may be called that), a plain `null` or `~` is no value, a quoted
-/// `""` is empty text, which a required field refuses at its line. Quoted
-/// booleans and counts still read as what people mean by them.
+/// table may be called that), a plain `null` or `~` and an empty `""` are
+/// no value, and spaces alone are no text, which a required field refuses
+/// at its line. Quoted booleans and counts still read as what people mean
+/// by them, and an optional field given `""` is absent as before.
 #[test]
 fn quoted_null_is_text_and_a_quoted_empty_name_is_refused() {
     let base = MAP.replace("STATED", "10");
@@ -108,7 +109,7 @@ fn quoted_null_is_text_and_a_quoted_empty_name_is_refused() {
     }
     // An absent value is reported where its entry starts, an empty one
     // at the value.
-    for (name, line) in [("null", 3), ("~", 3), ("\"\"", 4), ("\"  \"", 4)] {
+    for (name, line) in [("null", 3), ("~", 3), ("\"\"", 3), ("\"  \"", 4)] {
         let l = load(&base.replace("name: E", &format!("name: {name}")));
         let d = l
             .diagnostics
@@ -129,4 +130,8 @@ fn quoted_null_is_text_and_a_quoted_empty_name_is_refused() {
     assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
     assert!(l.map.exporters[0].ciio);
     assert_eq!(l.map.exporters[0].individuals_processed, 1000);
+    // An optional field given `""` is absent, not a zone called "".
+    let l = load(&base.replace("name: E\n", "name: E\n    free_trade_zone: \"\"\n"));
+    assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
+    assert_eq!(l.map.exporters[0].free_trade_zone, None);
 }

@@ -405,6 +405,33 @@ fn json_document_errors_are_placed_as_serde_places_them() {
     }
 }
 
+/// What a broken JSON document counts is what serde read before its
+/// error: a record after a missing comma is not counted (serde fails
+/// before it), a number before a record without a comma is, and so is a
+/// number with letters stuck to it (serde ends the number first).
+#[test]
+fn a_broken_json_document_counts_what_comes_before_its_error() {
+    let d = tmpdir();
+    for (doc, records, mobiles) in [
+        ("[{\"m\":\"13800138000\"} {\"m\":\"13900139000\"}]", 1, 1),
+        ("[{\"m\":\"13800138000\"},, {\"m\":\"13900139000\"}]", 1, 1),
+        ("[12\"13900139000\"]", 1, 0),
+        ("[{\"m\":\"13800138000\"}, 13900139000x]", 2, 2),
+        ("13800138000x", 1, 1),
+        (
+            "[{\"m\":\"13800138000\"}, {\"m\":\"13900139000\"}] {\"m\":\"13700137000\"}",
+            2,
+            2,
+        ),
+    ] {
+        let p = write(&d, "broken.json", doc.as_bytes());
+        let r = scan(&[p]);
+        assert_eq!(r.errors.len(), 1, "{doc}: {:?}", r.errors);
+        assert_eq!(r.files[0].records, records, "{doc}");
+        assert_eq!(total(&r, Kind::CnMobile), mobiles, "{doc}");
+    }
+}
+
 #[test]
 fn text_logs_with_keywords_and_timestamps() {
     let d = tmpdir();

@@ -64,10 +64,13 @@ impl Obj<'_> {
     }
 }
 
-/// A scalar that means "no value": plain, never quoted (`may_coerce` is
-/// false for a quoted scalar, the loader being told to prevent coercion).
+/// A scalar that means "no value": empty, quoted or not, or a plain null
+/// word. A quoted `"null"` is text (`may_coerce` is false for a quoted
+/// scalar, the loader being told to prevent coercion): a table may be
+/// called that.
 fn is_null(s: &MarkedScalarNode) -> bool {
-    s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    s.as_str().is_empty()
+        || (s.may_coerce() && matches!(s.as_str(), "~" | "null" | "Null" | "NULL"))
 }
 
 impl<'d> Reader<'d> {
@@ -187,8 +190,7 @@ impl<'d> Reader<'d> {
         required: Option<&str>,
     ) -> Option<String> {
         let s = self.scalar(o, key, required, "text")?;
-        // A quoted `""` is a value, not an absent one; a required field
-        // still needs text.
+        // Spaces alone are no text for a required field.
         if let Some(what) = required
             && s.as_str().trim().is_empty()
         {

@@ -67,13 +67,13 @@ enum Shape {
 }
 
 /// What the hook says of a held record: scanned, to be handed to serde
-/// as it is (a bare `true` at the top, a record shorter than its
-/// stand-in), or not JSON, with serde's error placed in the document
-/// (message without position, line, column).
+/// as it is (a record shorter than its stand-in), or not JSON, with
+/// serde's error placed in the document (message without position, line,
+/// column, and whether the record merely ended too soon).
 pub(super) enum Held {
     Scanned,
     ToSerde,
-    Invalid(String, u64, u64),
+    Invalid(String, u64, u64, bool),
 }
 
 /// The reader; see the module docs.
@@ -100,6 +100,9 @@ pub(super) struct Limited<R, H> {
     /// How far serde's columns are from the document's, stand-ins being
     /// shorter than their records.
     pub(super) shift: Rc<Cell<Shift>>,
+    /// Set by serde's visitor when an element failed: serde still reads
+    /// on for the array's end, but no record after the error may count.
+    pub(super) failed: Rc<Cell<bool>>,
 }
 
 /// Where the last stand-in serde was given starts, in serde's (line,
@@ -158,6 +161,11 @@ struct State {
     ready: bool,
     /// A record (held or skipped) was completed: 1, else 0.
     finished: u8,
+    /// A `[` or a comma came since the last element.
+    separated: bool,
+    /// The record stands where a value may: the document, or an element
+    /// after `[` or a comma.
+    rec_in_place: bool,
     over: &'static str,
     skipped: Rc<RefCell<Vec<Skipped>>>,
 }
@@ -187,6 +195,8 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
                 rec_col: 1,
                 ready: false,
                 finished: 0,
+                separated: false,
+                rec_in_place: false,
                 over: "",
                 skipped: skipped.clone(),
             },
@@ -199,6 +209,7 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
             records: Rc::default(),
             invalid: Rc::default(),
             shift: Rc::default(),
+            failed: Rc::default(),
         }
     }
 
@@ -244,22 +255,35 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
         }
         let st = &mut self.st;
         let top = st.base == 0;
-        match (self.hook)(&st.rec, top, st.rec_line, st.rec_col, order) {
+        // Serde reads a number or a word itself (it must see what follows
+        // to end it), and a record out of place, to fail before it.
+        let held = if st.shape == Shape::Scalar || !st.rec_in_place {
+            Held::ToSerde
+        } else {
+            (self.hook)(&st.rec, top, st.rec_line, st.rec_col, order)
+        };
+        match held {
             Held::Scanned => {
                 st.out.extend_from_slice(b"null");
                 st.newlines = st.rec_newlines;
                 self.note_standin();
             }
             Held::ToSerde => std::mem::swap(&mut st.out, &mut st.rec),
-            // A read error cut the record short: that is what to report,
-            // and `read` returns it next.
-            Held::Invalid(..) if self.error.is_some() => {}
-            Held::Invalid(msg, line, col) => {
+            // A read error cut the record short where it was still
+            // valid: the read error is what to report, `read` returns it
+            // next (serde met it before any syntax error).
+            Held::Invalid(.., true) if self.error.is_some() => {}
+            Held::Invalid(msg, line, col, _) => {
                 *self.invalid.borrow_mut() = Some((msg, line, col));
                 self.eof = true;
             }
         }
-        self.st.rec.clear();
+        // A large record's buffer is not kept for the next one.
+        if self.st.rec.capacity() > 1 << 20 {
+            self.st.rec = Vec::new();
+        } else {
+            self.st.rec.clear();
+        }
     }
 
     /// Reads one buffer of input and moves what it can into `out`.
@@ -306,7 +330,7 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Read for Limited<
                 st.newlines -= n as u64;
                 return Ok(n);
             }
-            if self.invalid.borrow().is_some() {
+            if self.invalid.borrow().is_some() || self.failed.get() {
                 return Ok(0);
             }
             if let Some(e) = self.error.take() {
@@ -392,11 +416,13 @@ impl State {
                 Mode::Top | Mode::Between => {
                     let between = self.mode == Mode::Between;
                     if b.is_ascii_whitespace() || (between && b == b',') {
+                        self.separated |= b == b',';
                         self.out.push(b);
                     } else if !between && b == b'[' {
                         self.out.push(b);
                         self.step(b);
                         self.mode = Mode::Between;
+                        self.separated = true;
                     } else if between && b == b']' {
                         self.out.push(b);
                         self.step(b);
@@ -406,6 +432,10 @@ impl State {
                         // record is read only once serde asks for it.
                         return i;
                     } else {
+                        // The document itself, or an element after `[` or
+                        // a comma; serde's error on any other comes before
+                        // the record, which is then not counted.
+                        self.rec_in_place = !between || std::mem::take(&mut self.separated);
                         self.base = self.depth;
                         self.rec_line = self.line;
                         self.rec_col = self.col + 1;

@@ -236,6 +236,9 @@ struct TopVisitor<'a, 'c> {
     standins: &'a Cell<u64>,
     /// Records the reader met: the order of the next.
     records: &'a Cell<u64>,
+    /// Set when an element fails: serde reads on for the array's end
+    /// after an error, and the reader then hands it nothing more.
+    failed: &'a Cell<bool>,
 }
 
 impl<'c> TopVisitor<'_, 'c> {
@@ -271,8 +274,13 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
             let mut r = Rec::at(self.records.get());
             p.clear();
             let w = self.walk(&mut p, &mut num, &mut r);
-            if seq.next_element_seed(w)?.is_none() {
-                break;
+            match seq.next_element_seed(w) {
+                Ok(Some(())) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    self.failed.set(true);
+                    return Err(e);
+                }
             }
             // The reader hands over a record only when serde asks for it,
             // so a stand-in seen now is this element's.
@@ -368,12 +376,14 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
     let records = limited.records.clone();
     let invalid = limited.invalid.clone();
     let shift = limited.shift.clone();
+    let failed = limited.failed.clone();
     let mut de = serde_json::Deserializer::from_reader(limited);
     let top = TopVisitor {
         acc: &mut acc,
         ctx,
         standins: &standins,
         records: &records,
+        failed: &failed,
     };
     let res = serde::Deserializer::deserialize_any(&mut de, top).and_then(|_| de.end());
     drop(de);
@@ -421,13 +431,13 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
     acc
 }
 
-/// Scans one record of a document from its held bytes, as serde's visitor
-/// would have (a record of many people when it is the whole document). A
-/// bare `true`, `false` or `null` as the document is no record, and a
-/// record shorter than its stand-in `null` goes to serde as it is. A
-/// record that is not JSON keeps the cells read before the error, as
-/// serde's visitor would, and its error is placed in the document: `at`
-/// is where the record starts (line, column).
+/// Scans one record of a document (an object, an array or a string) from
+/// its held bytes, as serde's visitor would have (a record of many people
+/// when it is the whole document). A record shorter than its stand-in
+/// `null` goes to serde as it is. A record that is not JSON keeps the
+/// cells read before the error, as serde's visitor would, and its error
+/// is placed in the document: `at` is where the record starts (line,
+/// column).
 fn scan_held(
     acc: &mut Acc,
     ctx: &Ctx<'_>,
@@ -437,7 +447,7 @@ fn scan_held(
     at: (u64, u64),
     order: u64,
 ) -> Held {
-    if rec.len() < 4 || (top && matches!(rec[0], b't' | b'f' | b'n')) {
+    if rec.len() < 4 {
         return Held::ToSerde;
     }
     let mut r = if top {
@@ -470,7 +480,8 @@ fn scan_held(
             } else {
                 col
             };
-            Held::Invalid(without_position(&e), at.0 + line.max(1) - 1, col)
+            let eof = e.classify() == serde_json::error::Category::Eof;
+            Held::Invalid(without_position(&e), at.0 + line.max(1) - 1, col, eof)
         }
     }
 }
