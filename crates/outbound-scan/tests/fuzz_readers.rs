@@ -11,7 +11,9 @@
 //!
 //! Cases: `arbitrary_bytes_under_each_extension` 1,200,
 //! `mutated_valid_inputs` 1,600, `several_broken_files_in_one_directory`
-//! 250, `mutated_inputs_past_the_head` 150 (3,200 in total), plus plain
+//! 250, `mutated_inputs_past_the_head` 150,
+//! `mutated_json_document_errors_are_placed_as_serde_places_them` 500
+//! (3,700 in total), plus plain
 //! tests for specific bad inputs. The whole file takes about 20 s in a
 //! debug build; `OUTBOUND_FUZZ_SCALE=N` multiplies the case counts.
 
@@ -419,6 +421,50 @@ proptest! {
         prop_assert_eq!(r.files.len(), 2);
         check(&r, &[&bad])?;
         assert_good(&r, &ok)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(500))]
+
+    /// A JSON document with one byte removed or put in: its error is where
+    /// serde, reading the file as a stream, places it (the reader parses
+    /// the records it holds itself and gives serde stand-ins for them), and
+    /// a document serde reads whole has no error.
+    #[test]
+    fn mutated_json_document_errors_are_placed_as_serde_places_them(
+        n in 1..8u64,
+        seed in any::<u64>(),
+        sep in prop_oneof![Just(","), Just(",\n"), Just(" ,\n  "), Just("\n,")],
+        at in any::<Index>(),
+        what in 0..10usize,
+    ) {
+        let recs: Vec<String> = (0..n).map(|i| json_record(i, seed)).collect();
+        let mut doc = format!("[{}]\n", recs.join(sep)).into_bytes();
+        let i = at.index(doc.len());
+        match what {
+            0 => {
+                doc.remove(i);
+            }
+            k => doc.insert(i, b",]}{\"x:\n1"[k - 1]),
+        }
+        // A character cut in two makes the file another encoding, read
+        // after transcoding: not what is checked here.
+        prop_assume!(std::str::from_utf8(&doc).is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "m.json", &doc);
+        let r = scan(std::slice::from_ref(&p));
+        // Into a `Value`, which reads every string as the scanner does.
+        match serde_json::from_reader::<_, serde_json::Value>(&doc[..]) {
+            Ok(_) => prop_assert!(r.errors.is_empty(), "{:?}", r.errors),
+            Err(e) => {
+                prop_assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+                let got = &r.errors[0];
+                prop_assert_eq!(got.line, Some(e.line() as u64), "{:?} / {}", got, e);
+                let place = format!(" at line {} column {}", e.line(), e.column());
+                prop_assert!(got.message.ends_with(&place), "{:?} / {}", got, e);
+            }
+        }
     }
 }
 
