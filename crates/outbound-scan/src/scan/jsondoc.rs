@@ -483,15 +483,7 @@ impl State {
                     if b == b'\n' {
                         self.rec_newlines += 1;
                     }
-                    if self.mode == Mode::Record {
-                        self.rec.push(b);
-                        let field = self.in_str && self.str_len > MAX_FIELD;
-                        if field || self.rec.len() > MAX_RECORD {
-                            self.over = if field { "field" } else { "record" };
-                            self.rec = Vec::new();
-                            self.mode = Mode::Skip;
-                        }
-                    }
+                    self.hold(std::slice::from_ref(&b));
                     let end = match self.shape {
                         Shape::Nested => !self.in_str && self.depth == self.base,
                         Shape::Str => !self.in_str,
@@ -519,14 +511,22 @@ impl State {
         if self.in_str {
             self.str_len += n;
         }
-        if self.mode == Mode::Record {
-            self.rec.extend_from_slice(run);
-            let field = self.in_str && self.str_len > MAX_FIELD;
-            if field || self.rec.len() > MAX_RECORD {
-                self.over = if field { "field" } else { "record" };
-                self.rec = Vec::new();
-                self.mode = Mode::Skip;
-            }
+        self.hold(run);
+    }
+
+    /// Keeps bytes of the record being held, until the record or its
+    /// string breaks a limit: it is then dropped and read past.
+    #[inline(always)]
+    fn hold(&mut self, bytes: &[u8]) {
+        if self.mode != Mode::Record {
+            return;
+        }
+        self.rec.extend_from_slice(bytes);
+        let field = self.in_str && self.str_len > MAX_FIELD;
+        if field || self.rec.len() > MAX_RECORD {
+            self.over = if field { "field" } else { "record" };
+            self.rec = Vec::new();
+            self.mode = Mode::Skip;
         }
     }
 
