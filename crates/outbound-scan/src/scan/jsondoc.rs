@@ -159,8 +159,8 @@ struct State {
     rec_col: u64,
     /// A record held whole is complete, for the hook.
     ready: bool,
-    /// A record (held or skipped) was completed: 1, else 0.
-    finished: u8,
+    /// A record (held or skipped) was completed, for `hand_over`.
+    finished: bool,
     /// A `[` or a comma came since the last element.
     separated: bool,
     /// The record stands where a value may: the document, or an element
@@ -194,7 +194,7 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
                 col: 0,
                 rec_col: 1,
                 ready: false,
-                finished: 0,
+                finished: false,
                 separated: false,
                 rec_in_place: false,
                 over: "",
@@ -243,12 +243,11 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
     /// Hands a complete record over: scanned by the hook and replaced by
     /// its stand-in, or as it is. Skipped ones have their stand-in already.
     fn hand_over(&mut self) {
-        if self.st.finished == 0 {
+        if !std::mem::take(&mut self.st.finished) {
             return;
         }
         let order = self.records.get();
         self.records.set(order + 1);
-        self.st.finished = 0;
         if !std::mem::take(&mut self.st.ready) {
             self.note_standin();
             return;
@@ -386,7 +385,7 @@ impl State {
     /// is ready for [`Limited::hand_over`] (`out` is empty here: a record
     /// starts only once the bytes before it were handed over).
     fn finish_record(&mut self) {
-        self.finished = 1;
+        self.finished = true;
         if self.mode == Mode::Skip {
             self.out.extend_from_slice(b"null");
             self.newlines = self.rec_newlines;

@@ -49,10 +49,7 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
         // A line is a slice of the batch ending at a line end, so on a
         // character boundary when the batch is text.
         let start = l.as_ptr() as usize - b.data.as_ptr() as usize;
-        let res = match text.and_then(|t| t.get(start..start + l.len())) {
-            Some(t) => walk_line(walk, serde_json::Deserializer::from_str(t)),
-            None => walk_line(walk, serde_json::Deserializer::from_slice(l)),
-        };
+        let res = walk_json(walk, l, text.and_then(|t| t.get(start..start + l.len())));
         p.clear();
         match res {
             // Cells of a broken line seen before the error stay counted;
@@ -66,12 +63,20 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
     acc
 }
 
-/// One JSON line through `walk`, which must be all of it.
-fn walk_line<'de, R: serde_json::de::Read<'de>>(
-    walk: Walk<'_, '_>,
-    mut de: serde_json::Deserializer<R>,
-) -> serde_json::Result<()> {
-    serde::de::DeserializeSeed::deserialize(walk, &mut de).and_then(|()| de.end())
+/// One JSON value through `walk`, which must be all of `bytes`: parsed
+/// as `text` when the caller knows the bytes to be that (serde then does
+/// not check the UTF-8 of every string again).
+fn walk_json(walk: Walk<'_, '_>, bytes: &[u8], text: Option<&str>) -> serde_json::Result<()> {
+    fn all<'de, R: serde_json::de::Read<'de>>(
+        walk: Walk<'_, '_>,
+        mut de: serde_json::Deserializer<R>,
+    ) -> serde_json::Result<()> {
+        serde::de::DeserializeSeed::deserialize(walk, &mut de).and_then(|()| de.end())
+    }
+    match text {
+        Some(t) => all(walk, serde_json::Deserializer::from_str(t)),
+        None => all(walk, serde_json::Deserializer::from_slice(bytes)),
+    }
 }
 
 /// Streams a JSON value into the accumulator without building a
@@ -398,27 +403,28 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
             .push(err(path, Some(line), format!("{limit}: record skipped")));
     }
     // A record that is not JSON ended the document: serde's error then is
-    // only that the document stopped.
-    if let Some((msg, line, col)) = invalid.borrow_mut().take() {
+    // only that the document stopped. Otherwise serde's own error, its
+    // column moved past the stand-ins shorter than their records.
+    let placed = invalid.borrow_mut().take().or_else(|| match &res {
+        Err(e) if !e.is_io() => {
+            let line = e.line() as u64;
+            let col = shift.get().column(line, e.column() as u64);
+            Some((without_position(e), line, col))
+        }
+        _ => None,
+    });
+    if let Some((msg, line, col)) = placed {
         acc.errors.push(err(
             path,
             Some(line),
             format!("invalid JSON: {msg} at line {line} column {col}"),
         ));
     } else if let Err(e) = res {
-        let msg = if e.is_io() {
-            format!("read error (input truncated or corrupt): {e}")
-        } else {
-            // serde read stand-ins shorter than their records: on the
-            // line of the last ones its column is theirs, not the file's.
-            let line = e.line() as u64;
-            let col = shift.get().column(line, e.column() as u64);
-            format!(
-                "invalid JSON: {} at line {line} column {col}",
-                without_position(&e)
-            )
-        };
-        let mut entry = err(path, None, msg);
+        let mut entry = err(
+            path,
+            None,
+            format!("read error (input truncated or corrupt): {e}"),
+        );
         // serde_json knows no position for a read error (it says line 0):
         // name the byte offset, in the decoded document, where reading stopped.
         if e.line() > 0 {
@@ -463,10 +469,7 @@ fn scan_held(
         rec: &mut r,
         num,
     };
-    let res = match super::as_utf8(rec) {
-        Some(t) => walk_line(walk, serde_json::Deserializer::from_str(t)),
-        None => walk_line(walk, serde_json::Deserializer::from_slice(rec)),
-    };
+    let res = walk_json(walk, rec, super::as_utf8(rec));
     match res {
         Ok(()) => {
             acc.end_record(r);

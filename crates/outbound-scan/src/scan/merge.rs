@@ -306,17 +306,21 @@ fn stronger(a: Option<u8>, b: Option<u8>) -> Option<u8> {
 }
 
 /// Of the identifiers of a record of many people, (slot, hash) pairs in
-/// any order, sorted and made distinct in place: the strongest slot
-/// present and the slot that counts ([`most_distinct`]).
+/// any order, made distinct in place: the strongest slot present and the
+/// slot that counts ([`most_distinct`]).
 fn many_subjects(all: &mut Vec<(u8, u64)>) -> (u8, u8) {
-    all.sort_unstable();
-    all.dedup();
-    // Sorted: the strongest slot is the first.
+    make_distinct(all);
+    let strongest = all.iter().map(|e| e.0).min().unwrap_or(0);
+    (strongest, most_distinct(&per_slot(all)))
+}
+
+/// How many of `all` there are of each slot.
+pub(super) fn per_slot(all: &[(u8, u64)]) -> [usize; AUTO_KINDS.len()] {
     let mut counts = [0usize; AUTO_KINDS.len()];
-    for &(s, _) in all.iter() {
+    for &(s, _) in all {
         counts[usize::from(s)] += 1;
     }
-    (all[0].0, most_distinct(&counts))
+    counts
 }
 
 /// Removes repeated (slot, hash) pairs, in any order. A line holds a

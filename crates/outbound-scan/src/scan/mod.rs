@@ -331,9 +331,10 @@ impl Ctx<'_> {
                 }
             }
             merge::make_distinct(&mut r.all);
+            let hashed = merge::per_slot(&r.all);
             for (s, d) in distinct.iter_mut().enumerate() {
                 if n[s] > 1 {
-                    *d = r.all.iter().filter(|e| usize::from(e.0) == s).count();
+                    *d = hashed[s];
                 }
             }
         }
