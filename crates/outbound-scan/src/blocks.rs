@@ -1,6 +1,6 @@
 //! Bytes classified 64 at a time: the SIMD first stage.
 //!
-//! A block of 64 input bytes is compared with up to four byte values at
+//! A block of 64 input bytes is compared with several byte values at
 //! once (four 16-byte vectors, one compare each per value, one movemask
 //! each), giving a 64-bit mask with a bit set at every hit. Callers then
 //! walk the set bits (`trailing_zeros`, clear the lowest) instead of the
@@ -31,35 +31,38 @@ fn lane(block: &[u8; BLOCK], k: usize) -> u8x16 {
 
 /// Bit `i` set exactly where `block[i]` is one of `needles`.
 #[inline(always)]
-pub(crate) fn mask_any4(block: &[u8; BLOCK], needles: [u8; 4]) -> u64 {
-    let [a, b, c, d] = [0, 1, 2, 3].map(|i| u8x16::splat(needles[i]));
+pub(crate) fn mask_any<const N: usize>(block: &[u8; BLOCK], needles: [u8; N]) -> u64 {
+    let splats = needles.map(u8x16::splat);
     let mut m = 0u64;
     for k in 0..BLOCK / 16 {
         let v = lane(block, k);
-        let hit = v.simd_eq(a) | v.simd_eq(b) | v.simd_eq(c) | v.simd_eq(d);
+        let hit = splats
+            .iter()
+            .map(|n| v.simd_eq(*n))
+            .fold(u8x16::splat(0), |a, h| a | h);
         m |= u64::from(hit.to_bitmask()) << (16 * k);
     }
     m
 }
 
-/// The positions of any of four byte values in `text` from a start, in
-/// order, found a block at a time ([`mask_any4`]). Blocks start wherever
+/// The positions of any of `N` byte values in `text` from a start, in
+/// order, found a block at a time ([`mask_any`]). Blocks start wherever
 /// the walk is (unaligned loads cost nothing extra here); the last, short
-/// one is padded with a byte that is none of the four.
-pub(crate) struct Positions<'a> {
+/// one is padded with a byte that is none of the needles.
+pub(crate) struct Positions<'a, const N: usize = 4> {
     text: &'a [u8],
-    needles: [u8; 4],
+    needles: [u8; N],
     pad: u8,
     /// Start of the block whose remaining hits are `mask`.
     at: usize,
     mask: u64,
 }
 
-impl<'a> Positions<'a> {
+impl<'a, const N: usize> Positions<'a, N> {
     /// The hits in `text[start..]` (positions are `text`'s).
-    pub(crate) fn new(text: &'a [u8], start: usize, needles: [u8; 4]) -> Self {
-        // Five candidates, four needles: one is none of them.
-        let pad = (0..5u8).find(|p| !needles.contains(p)).unwrap_or(0);
+    pub(crate) fn new(text: &'a [u8], start: usize, needles: [u8; N]) -> Self {
+        // N + 1 candidates, N needles: one is none of them.
+        let pad = (0..=N as u8).find(|p| !needles.contains(p)).unwrap_or(0);
         let mut s = Positions {
             text,
             needles,
@@ -76,16 +79,16 @@ impl<'a> Positions<'a> {
     fn block(&self, at: usize) -> u64 {
         let rest = &self.text[at.min(self.text.len())..];
         if let Some(full) = rest.first_chunk::<BLOCK>() {
-            mask_any4(full, self.needles)
+            mask_any(full, self.needles)
         } else {
             let mut buf = [self.pad; BLOCK];
             buf[..rest.len()].copy_from_slice(rest);
-            mask_any4(&buf, self.needles)
+            mask_any(&buf, self.needles)
         }
     }
 }
 
-impl Iterator for Positions<'_> {
+impl<const N: usize> Iterator for Positions<'_, N> {
     type Item = usize;
 
     #[inline(always)]
@@ -177,8 +180,18 @@ mod tests {
                         .enumerate()
                         .filter(|(_, b)| needles.contains(b))
                         .fold(0u64, |m, (i, _)| m | 1 << i);
-                    assert_eq!(mask_any4(&block, needles), want, "{needles:?} {pos} {v}");
+                    assert_eq!(mask_any(&block, needles), want, "{needles:?} {pos} {v}");
                 }
+            }
+        }
+        // The JSON document's stops: seven needles.
+        let needles = *b"\"\\\n[]{}";
+        for pos in 0..BLOCK {
+            for v in 0..=255u8 {
+                let mut block = [b'x'; BLOCK];
+                block[pos] = v;
+                let want = if needles.contains(&v) { 1 << pos } else { 0 };
+                assert_eq!(mask_any(&block, needles), want, "{pos} {v}");
             }
         }
     }

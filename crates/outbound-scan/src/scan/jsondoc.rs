@@ -21,6 +21,7 @@ use std::io::{self, BufRead, Read};
 use std::rc::Rc;
 
 use super::{MAX_FIELD, MAX_RECORD};
+use crate::blocks::Positions;
 
 /// A record that was skipped: its first line and which limit it broke.
 pub(super) type Skipped = (u64, &'static str);
@@ -39,21 +40,10 @@ enum Mode {
     Pass,
 }
 
-/// Bytes a run inside a string stops at: the quote, the escape and the
-/// line end (counted for positions).
-static STOP_IN_STR: [bool; 256] = stops(b"\"\\\n");
-/// Bytes a run outside strings stops at: a quote, a bracket, a line end.
-static STOP_OUTSIDE: [bool; 256] = stops(b"\"[]{}\n");
-
-const fn stops(bytes: &[u8]) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut k = 0;
-    while k < bytes.len() {
-        t[bytes[k] as usize] = true;
-        k += 1;
-    }
-    t
-}
+/// Bytes that change a record's state or position: a quote, a
+/// backslash, a line end and the brackets (which matter outside strings
+/// only).
+const STOPS: [u8; 7] = *b"\"\\\n[]{}";
 
 /// How a record ends.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,7 +100,7 @@ pub(super) struct Limited<R, H> {
 /// serde reads is that many bytes shorter than the document. serde reads
 /// in order, so an error is at the last stand-in's start (a comma was
 /// missing before it) or after it.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
 pub(super) struct Shift {
     start: (u64, u64),
     before: (u64, u64),
@@ -449,31 +439,13 @@ impl State {
                         continue;
                     }
                 }
+                Mode::Record | Mode::Skip if self.shape != Shape::Scalar => {
+                    return self.take_delimited(buf, i);
+                }
                 Mode::Record | Mode::Skip => {
-                    // A run of bytes that change nothing but the counts
-                    // (most of a record) is taken at once, not a byte at a
-                    // time; a scalar's end is found byte by byte below.
-                    if self.shape != Shape::Scalar && !self.esc {
-                        let stops = if self.in_str {
-                            &STOP_IN_STR
-                        } else {
-                            &STOP_OUTSIDE
-                        };
-                        let run = buf[i..]
-                            .iter()
-                            .position(|&c| stops[usize::from(c)])
-                            .unwrap_or(buf.len() - i);
-                        if run > 0 {
-                            self.take_run(&buf[i..i + run]);
-                            i += run;
-                            continue;
-                        }
-                    }
-                    if self.shape == Shape::Scalar
-                        && self.rec_len > 0
-                        && (b.is_ascii_whitespace() || b"[]{},\"".contains(&b))
-                    {
-                        // Not part of the record: read on from here.
+                    // A number or a word ends before a space, a comma, a
+                    // bracket or a quote, which serde must see to end it.
+                    if self.rec_len > 0 && (b.is_ascii_whitespace() || b"[]{},\"".contains(&b)) {
                         self.finish_record();
                         return i;
                     }
@@ -483,16 +455,6 @@ impl State {
                         self.rec_newlines += 1;
                     }
                     self.hold(std::slice::from_ref(&b));
-                    let end = match self.shape {
-                        Shape::Nested => !self.in_str && self.depth == self.base,
-                        Shape::Str => !self.in_str,
-                        Shape::Scalar => false,
-                    };
-                    if end {
-                        self.count_position(b);
-                        self.finish_record();
-                        return i + 1;
-                    }
                 }
             }
             self.count_position(b);
@@ -501,32 +463,108 @@ impl State {
         i
     }
 
-    /// Takes bytes of a record that hold no line end, no quote, no
-    /// backslash in a string and no bracket outside one: they only count.
-    fn take_run(&mut self, run: &[u8]) {
-        let n = run.len();
+    /// Takes the bytes of a `{…}`, `[…]` or `"…"` record from `buf[i..]`
+    /// up to its end (or `buf`'s); returns how far it took.
+    ///
+    /// Why not [`State::take`]'s byte loop: a record of short fields is
+    /// mostly stop bytes (quotes, colons between them), and that loop paid
+    /// for a mode match, a one-byte copy and a limit check on each byte.
+    /// Here the stop bytes are found 64 at a time ([`Positions`]), the
+    /// bytes between them are counted at once, and the record is copied
+    /// into `rec` once, when this returns. The limits are checked after
+    /// every run, every stop byte and every escaped byte, where the byte
+    /// loop checked them, so a record is dropped at the same byte and for
+    /// the same reason.
+    fn take_delimited(&mut self, buf: &[u8], i: usize) -> usize {
+        let from = i;
+        // Whether `buf[from..at]` is still to be added to `rec`: until a
+        // limit drops the record.
+        let mut holding = self.mode == Mode::Record;
+        let mut at = i;
+        for p in Positions::new(buf, i, STOPS) {
+            // The byte after a backslash counts alone, as in the byte loop.
+            if self.esc && p > at {
+                self.count_run(1);
+                at += 1;
+                holding = holding && self.within_limits(at - from);
+            }
+            if p > at {
+                self.count_run(p - at);
+                holding = holding && self.within_limits(p - from);
+            }
+            // A stop byte, in a string or not; `step` knows which matter.
+            let b = buf[p];
+            self.step(b);
+            self.rec_len += 1;
+            if b == b'\n' {
+                self.rec_newlines += 1;
+            }
+            self.count_position(b);
+            at = p + 1;
+            holding = holding && self.within_limits(at - from);
+            let end = match self.shape {
+                Shape::Nested => !self.in_str && self.depth == self.base,
+                _ => !self.in_str,
+            };
+            if end {
+                if holding {
+                    self.rec.extend_from_slice(&buf[from..at]);
+                }
+                self.finish_record();
+                return at;
+            }
+        }
+        if self.esc && buf.len() > at {
+            self.count_run(1);
+            at += 1;
+            holding = holding && self.within_limits(at - from);
+        }
+        if buf.len() > at {
+            self.count_run(buf.len() - at);
+            holding = holding && self.within_limits(buf.len() - from);
+        }
+        if holding {
+            self.rec.extend_from_slice(&buf[from..]);
+        }
+        buf.len()
+    }
+
+    /// Counts `n` bytes of the record that hold no stop byte (the first
+    /// may be an escaped one): they move the column and the lengths only.
+    #[inline(always)]
+    fn count_run(&mut self, n: usize) {
         self.rec_len += n as u64;
         self.col += n as u64;
         if self.in_str {
             self.str_len += n;
+            self.esc = false;
         }
-        self.hold(run);
     }
 
-    /// Keeps bytes of the record being held, until the record or its
-    /// string breaks a limit: it is then dropped and read past.
+    /// Whether the record being held, with `pending` more bytes than
+    /// `rec` has, is still within the limits; when not, it is dropped and
+    /// read past ([`Mode::Skip`]).
+    #[inline(always)]
+    fn within_limits(&mut self, pending: usize) -> bool {
+        let field = self.in_str && self.str_len > MAX_FIELD;
+        if field || self.rec.len() + pending > MAX_RECORD {
+            self.over = if field { "field" } else { "record" };
+            self.rec = Vec::new();
+            self.mode = Mode::Skip;
+            return false;
+        }
+        true
+    }
+
+    /// Keeps bytes of a scalar record being held, until it breaks the
+    /// record limit: it is then dropped and read past.
     #[inline(always)]
     fn hold(&mut self, bytes: &[u8]) {
         if self.mode != Mode::Record {
             return;
         }
         self.rec.extend_from_slice(bytes);
-        let field = self.in_str && self.str_len > MAX_FIELD;
-        if field || self.rec.len() > MAX_RECORD {
-            self.over = if field { "field" } else { "record" };
-            self.rec = Vec::new();
-            self.mode = Mode::Skip;
-        }
+        self.within_limits(0);
     }
 
     #[inline(always)]
@@ -536,6 +574,166 @@ impl State {
             self.col = 0;
         } else {
             self.col += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Rng;
+
+    /// Everything a reader hands on: serde's bytes, the hook's calls,
+    /// the skipped records, the counters and the column shift.
+    type Seen = (
+        Vec<u8>,
+        Vec<(Vec<u8>, bool, u64, u64, u64)>,
+        Vec<Skipped>,
+        (u64, u64, u64),
+        Shift,
+    );
+
+    /// Reads `doc` through [`Limited`] from buffers of `cap` bytes; the
+    /// hook scans objects and hands everything else to serde.
+    fn read_through(doc: &[u8], cap: usize) -> Seen {
+        let calls = RefCell::new(Vec::new());
+        let hook = |rec: &[u8], top: bool, line: u64, col: u64, order: u64| {
+            calls
+                .borrow_mut()
+                .push((rec.to_vec(), top, line, col, order));
+            if rec.first() == Some(&b'{') {
+                Held::Scanned
+            } else {
+                Held::ToSerde
+            }
+        };
+        let mut r = Limited::new(io::BufReader::with_capacity(cap, doc), hook);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        let skipped = r.skipped.borrow().clone();
+        let counts = (r.standins.get(), r.records.get(), r.consumed.get());
+        let shift = r.shift.get();
+        drop(r);
+        (out, calls.into_inner(), skipped, counts, shift)
+    }
+
+    /// A document of records with what moves the reader's state: escapes
+    /// (also of quotes and backslashes), brackets and line ends inside
+    /// strings, nesting, scalars, CJK text, and now and then a byte out of
+    /// place.
+    fn document(rng: &mut Rng) -> Vec<u8> {
+        const PIECES: &[&str] = &[
+            "\"k\": \"v\"",
+            "\"a\\\"b\": 1",
+            "\"\\\\\": [1, {\"x\": \"]}\"}]",
+            "\"n\": \"[{\\n\"",
+            "\"张伟\": \"13800138000\"",
+            "\"deep\": {\"a\": [[], {}, [\"}\"]]}",
+            "\"t\": true",
+            "\"e\": \"\\u00e9\\\\\"",
+            "\"s\": \"line\nbreak\"",
+        ];
+        let mut d = Vec::new();
+        d.extend_from_slice(if rng.pct(90) { b"[\n" } else { b" " });
+        for r in 0..rng.below(6) {
+            if r > 0 {
+                d.extend_from_slice(if rng.pct(50) { b",\n" } else { b", " });
+            }
+            match rng.below(4) {
+                0 => d.extend_from_slice(
+                    rng.pick(&["12", "-3.5e2", "null", "\"x\\\"y\""]).as_bytes(),
+                ),
+                1 => d.extend_from_slice(b"[1, \"]\", [2]]"),
+                _ => {
+                    d.push(b'{');
+                    for f in 0..rng.below(5) {
+                        if f > 0 {
+                            d.extend_from_slice(b", ");
+                        }
+                        d.extend_from_slice(rng.pick(PIECES).as_bytes());
+                    }
+                    d.push(b'}');
+                }
+            }
+        }
+        d.extend_from_slice(b"\n]\n");
+        if rng.pct(30) && !d.is_empty() {
+            let at = rng.below(d.len() as u64) as usize;
+            d.insert(at, *rng.pick(b"\"\\[]{},\n x"));
+        }
+        d
+    }
+
+    /// A record's bytes arrive in buffers of any size: what the reader
+    /// hands on is the same whether it meets every byte alone, a few at a
+    /// time, or the document at once (the stop bytes found 64 at a time
+    /// must not depend on where a buffer ends, nor must an escape or a
+    /// line end at a buffer's edge).
+    #[test]
+    fn what_is_handed_on_does_not_depend_on_buffer_sizes() {
+        let mut rng = Rng::new(11);
+        for _ in 0..3000 {
+            let doc = document(&mut rng);
+            let whole = read_through(&doc, 1 << 16);
+            for cap in [1, 2, 3, 7, 63, 64, 65] {
+                assert_eq!(
+                    read_through(&doc, cap),
+                    whole,
+                    "{cap} {}",
+                    String::from_utf8_lossy(&doc)
+                );
+            }
+        }
+    }
+
+    /// The records of a plain array are held whole, in order, with their
+    /// first line and column; serde gets `null` for each object.
+    #[test]
+    fn records_are_held_with_their_places() {
+        let doc = b"[{\"a\": \"x\\\"]\"},\n {\"b\": [1, {}]}, \"s\"]";
+        let (out, calls, skipped, counts, _) = read_through(doc, 4);
+        let got: Vec<(&[u8], u64, u64, u64)> = calls
+            .iter()
+            .map(|(r, _, l, c, o)| (r.as_slice(), *l, *c, *o))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (&b"{\"a\": \"x\\\"]\"}"[..], 1, 2, 0),
+                (&b"{\"b\": [1, {}]}"[..], 2, 2, 1),
+                (&b"\"s\""[..], 2, 18, 2),
+            ]
+        );
+        assert_eq!(out, b"[null,\n null, \"s\"]");
+        assert!(skipped.is_empty());
+        assert_eq!(counts, (2, 3, doc.len() as u64));
+    }
+
+    /// The field limit at its boundary: a string of exactly
+    /// [`MAX_FIELD`] bytes is held, one byte more drops its record (the
+    /// next is still held), also when the string ends in an escape.
+    #[test]
+    fn a_string_of_exactly_the_field_limit_is_held_and_one_byte_more_is_not() {
+        for over in [false, true] {
+            for escaped in [false, true] {
+                let mut doc = b"[{\"a\": \"".to_vec();
+                let len = MAX_FIELD + usize::from(over);
+                doc.resize(doc.len() + len - if escaped { 2 } else { 0 }, b'x');
+                if escaped {
+                    doc.extend_from_slice(b"\\\"");
+                }
+                doc.extend_from_slice(b"\"},\n{\"b\": 1}]");
+                let (_, calls, skipped, counts, _) = read_through(&doc, 1 << 16);
+                let held: Vec<usize> = calls.iter().map(|c| c.0.len()).collect();
+                if over {
+                    assert_eq!(skipped, [(1, "field")], "{escaped}");
+                    assert_eq!(held, [8], "{escaped}");
+                } else {
+                    assert!(skipped.is_empty(), "{escaped}");
+                    assert_eq!(held, [len + 9, 8], "{escaped}");
+                }
+                assert_eq!(counts.1, 2);
+            }
         }
     }
 }
