@@ -29,17 +29,17 @@ fn lane(block: &[u8; BLOCK], k: usize) -> u8x16 {
     u8x16::new(l)
 }
 
-/// Bit `i` set exactly where `block[i]` is one of `needles`.
+/// Bit `i` set exactly where `block[i]` is one of `needles` (at least one).
 #[inline(always)]
 pub(crate) fn mask_any<const N: usize>(block: &[u8; BLOCK], needles: [u8; N]) -> u64 {
     let splats = needles.map(u8x16::splat);
     let mut m = 0u64;
     for k in 0..BLOCK / 16 {
         let v = lane(block, k);
-        let hit = splats
-            .iter()
-            .map(|n| v.simd_eq(*n))
-            .fold(u8x16::splat(0), |a, h| a | h);
+        let mut hit = v.simd_eq(splats[0]);
+        for n in &splats[1..] {
+            hit |= v.simd_eq(*n);
+        }
         m |= u64::from(hit.to_bitmask()) << (16 * k);
     }
     m
