@@ -23,8 +23,9 @@ use std::rc::Rc;
 use super::{MAX_FIELD, MAX_RECORD};
 use crate::blocks::Positions;
 
-/// A record that was skipped: its first line and which limit it broke.
-pub(super) type Skipped = (u64, &'static str);
+/// A record that was skipped: its first line, which limit it broke and
+/// its order among the records.
+pub(super) type Skipped = (u64, &'static str, u64);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -56,6 +57,23 @@ enum Shape {
     Scalar,
 }
 
+/// A complete record, as the reader shows it to its hook.
+pub(super) struct Record<'r> {
+    pub(super) bytes: &'r [u8],
+    /// The record is the whole document.
+    pub(super) top: bool,
+    /// Line and column of its first byte.
+    pub(super) at: (u64, u64),
+    /// Its order among the records.
+    pub(super) order: u64,
+    /// serde reads it itself: a number or a word, which serde must see
+    /// to end, or a record out of place, which serde must fail before.
+    pub(super) serde_reads: bool,
+    /// The input ended (or could not be read on) right after it: it may
+    /// be cut short.
+    pub(super) at_end: bool,
+}
+
 /// What the hook says of a held record: scanned, to be handed to serde
 /// as it is (a record shorter than its stand-in), or not JSON, with
 /// serde's error placed in the document (message without position, line,
@@ -72,8 +90,9 @@ pub(super) struct Limited<R, H> {
     st: State,
     error: Option<io::Error>,
     eof: bool,
-    /// Scans a held record: `(bytes, is the whole document, first line,
-    /// column of its first byte, its order among the records)`.
+    /// Scans a held record. A record serde reads itself is shown too, so
+    /// that the hook knows every record in order; it answers
+    /// [`Held::ToSerde`] or an earlier record's [`Held::Invalid`].
     hook: H,
     /// Bytes consumed from the input (to locate read errors).
     pub(super) consumed: Rc<Cell<u64>>,
@@ -157,12 +176,10 @@ struct State {
     /// after `[` or a comma.
     rec_in_place: bool,
     over: &'static str,
-    skipped: Rc<RefCell<Vec<Skipped>>>,
 }
 
-impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
+impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
     pub(super) fn new(src: R, hook: H) -> Self {
-        let skipped: Rc<RefCell<Vec<Skipped>>> = Rc::default();
         Limited {
             src,
             st: State {
@@ -188,13 +205,12 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
                 separated: false,
                 rec_in_place: false,
                 over: "",
-                skipped: skipped.clone(),
             },
             error: None,
             eof: false,
             hook,
             consumed: Rc::default(),
-            skipped,
+            skipped: Rc::default(),
             standins: Rc::default(),
             records: Rc::default(),
             invalid: Rc::default(),
@@ -239,6 +255,10 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
         let order = self.records.get();
         self.records.set(order + 1);
         if !std::mem::take(&mut self.st.ready) {
+            let st = &self.st;
+            self.skipped
+                .borrow_mut()
+                .push((st.rec_line, st.over, order));
             self.note_standin();
             return;
         }
@@ -246,11 +266,14 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
         let top = st.base == 0;
         // Serde reads a number or a word itself (it must see what follows
         // to end it), and a record out of place, to fail before it.
-        let held = if st.shape == Shape::Scalar || !st.rec_in_place {
-            Held::ToSerde
-        } else {
-            (self.hook)(&st.rec, top, st.rec_line, st.rec_col, order)
-        };
+        let held = (self.hook)(&Record {
+            bytes: &st.rec,
+            top,
+            at: (st.rec_line, st.rec_col),
+            order,
+            serde_reads: st.shape == Shape::Scalar || !st.rec_in_place,
+            at_end: self.eof || self.error.is_some(),
+        });
         match held {
             Held::Scanned => {
                 st.out.extend_from_slice(b"null");
@@ -301,7 +324,7 @@ impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Limited<R, H> {
     }
 }
 
-impl<R: BufRead, H: FnMut(&[u8], bool, u64, u64, u64) -> Held> Read for Limited<R, H> {
+impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Read for Limited<R, H> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let st = &mut self.st;
@@ -379,7 +402,6 @@ impl State {
         if self.mode == Mode::Skip {
             self.out.extend_from_slice(b"null");
             self.newlines = self.rec_newlines;
-            self.skipped.borrow_mut().push((self.rec_line, self.over));
         } else {
             self.ready = true;
         }
@@ -587,7 +609,7 @@ mod tests {
     /// the skipped records, the counters and the column shift.
     type Seen = (
         Vec<u8>,
-        Vec<(Vec<u8>, bool, u64, u64, u64)>,
+        Vec<(Vec<u8>, bool, u64, u64, u64, bool)>,
         Vec<Skipped>,
         (u64, u64, u64),
         Shift,
@@ -597,11 +619,12 @@ mod tests {
     /// hook scans objects and hands everything else to serde.
     fn read_through(doc: &[u8], cap: usize) -> Seen {
         let calls = RefCell::new(Vec::new());
-        let hook = |rec: &[u8], top: bool, line: u64, col: u64, order: u64| {
+        let hook = |r: &Record<'_>| {
+            let (line, col) = r.at;
             calls
                 .borrow_mut()
-                .push((rec.to_vec(), top, line, col, order));
-            if rec.first() == Some(&b'{') {
+                .push((r.bytes.to_vec(), r.top, line, col, r.order, r.serde_reads));
+            if !r.serde_reads && r.bytes.first() == Some(&b'{') {
                 Held::Scanned
             } else {
                 Held::ToSerde
@@ -692,16 +715,16 @@ mod tests {
     fn records_are_held_with_their_places() {
         let doc = b"[{\"a\": \"x\\\"]\"},\n {\"b\": [1, {}]}, \"s\"]";
         let (out, calls, skipped, counts, _) = read_through(doc, 4);
-        let got: Vec<(&[u8], u64, u64, u64)> = calls
+        let got: Vec<(&[u8], u64, u64, u64, bool)> = calls
             .iter()
-            .map(|(r, _, l, c, o)| (r.as_slice(), *l, *c, *o))
+            .map(|(r, _, l, c, o, serde)| (r.as_slice(), *l, *c, *o, *serde))
             .collect();
         assert_eq!(
             got,
             [
-                (&b"{\"a\": \"x\\\"]\"}"[..], 1, 2, 0),
-                (&b"{\"b\": [1, {}]}"[..], 2, 2, 1),
-                (&b"\"s\""[..], 2, 18, 2),
+                (&b"{\"a\": \"x\\\"]\"}"[..], 1, 2, 0, false),
+                (&b"{\"b\": [1, {}]}"[..], 2, 2, 1, false),
+                (&b"\"s\""[..], 2, 18, 2, false),
             ]
         );
         assert_eq!(out, b"[null,\n null, \"s\"]");
@@ -726,7 +749,7 @@ mod tests {
                 let (_, calls, skipped, counts, _) = read_through(&doc, 1 << 16);
                 let held: Vec<usize> = calls.iter().map(|c| c.0.len()).collect();
                 if over {
-                    assert_eq!(skipped, [(1, "field")], "{escaped}");
+                    assert_eq!(skipped, [(1, "field", 0)], "{escaped}");
                     assert_eq!(held, [8], "{escaped}");
                 } else {
                     assert!(skipped.is_empty(), "{escaped}");

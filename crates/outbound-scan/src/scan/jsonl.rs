@@ -5,7 +5,8 @@
 use std::cell::Cell;
 use std::io::BufRead;
 
-use super::jsondoc::{Held, Limited};
+use super::ahead::{Ahead, BATCH, Invalid, Shared};
+use super::jsondoc::{Held, Limited, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
 use crate::detect::{self, Hints, trim};
@@ -351,28 +352,75 @@ impl TopVisitor<'_, '_> {
 
 /// Scans a whole JSON document: an array is streamed one record per
 /// element, an object or a scalar is one record. Each record the reader
-/// holds whole is scanned from its bytes ([`scan_held`]); serde reads the
-/// document's frame and whatever the reader hands it as it is.
+/// holds whole is scanned from its bytes ([`scan_held`]), on the pool's
+/// other threads when it has more than one ([`super::ahead`]); serde reads
+/// the document's frame and whatever the reader hands it as it is.
 pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &Ctx<'_>) -> Acc {
-    let mut held = Acc {
+    let batch = (rayon::current_num_threads() > 1).then_some(BATCH);
+    scan_json_doc_in(reader, path, ctx, batch)
+}
+
+/// [`scan_json_doc`], the held records scanned where they are read, or in
+/// batches of `batch` bytes on the pool's threads.
+fn scan_json_doc_in(
+    reader: Box<dyn BufRead + Send>,
+    path: &str,
+    ctx: &Ctx<'_>,
+    batch: Option<usize>,
+) -> Acc {
+    let held = Acc {
         sample_cap: ctx.samples,
         ..Acc::default()
     };
-    let mut acc = Acc {
-        sample_cap: ctx.samples,
-        ..Acc::default()
-    };
+    if let Some(batch) = batch {
+        let shared = Shared::new(ctx);
+        return rayon::scope(|s| {
+            let mut ahead = Ahead::new(&shared, s, batch);
+            let read = read_doc(reader, ctx, |r| ahead.record(r));
+            let (held, invalid) = ahead.finish(held);
+            doc_report(read, held, invalid, path)
+        });
+    }
+    let mut held = held;
     let (mut p, mut num) = (String::new(), String::new());
-    let hook = |rec: &[u8], top: bool, line: u64, col: u64, order: u64| {
+    let read = read_doc(reader, ctx, |r| {
+        if r.serde_reads {
+            return Held::ToSerde;
+        }
         scan_held(
             &mut held,
             ctx,
             (&mut p, &mut num),
-            rec,
-            top,
-            (line, col),
-            order,
+            r.bytes,
+            r.top,
+            r.at,
+            r.order,
         )
+    });
+    doc_report(read, held, None, path)
+}
+
+/// What reading a document through serde left: the counts of the records
+/// serde read, its result, and what the reader noted.
+struct DocRead {
+    acc: Acc,
+    res: serde_json::Result<()>,
+    skipped: Vec<Skipped>,
+    invalid: Option<(String, u64, u64)>,
+    shift: Shift,
+    consumed: u64,
+}
+
+/// Reads a document through [`Limited`], `hook` scanning the records it
+/// holds.
+fn read_doc<H: FnMut(&Record<'_>) -> Held>(
+    reader: Box<dyn BufRead + Send>,
+    ctx: &Ctx<'_>,
+    hook: H,
+) -> DocRead {
+    let mut acc = Acc {
+        sample_cap: ctx.samples,
+        ..Acc::default()
     };
     let limited = Limited::new(reader, hook);
     let consumed = limited.consumed.clone();
@@ -392,8 +440,42 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
     };
     let res = serde::Deserializer::deserialize_any(&mut de, top).and_then(|_| de.end());
     drop(de);
+    DocRead {
+        acc,
+        res,
+        skipped: skipped.take(),
+        invalid: invalid.take(),
+        shift: shift.get(),
+        consumed: consumed.get(),
+    }
+}
+
+/// The document's counts and errors: the records serde read and those
+/// held (`held`), the records skipped over a limit, and the first error.
+/// `late` is a record found not to be JSON after the reader had passed
+/// it (records scanned on other threads): the document ends there, as
+/// when the reader stopped at it, so what was skipped after it is not
+/// reported and its error is the document's.
+fn doc_report(read: DocRead, held: Acc, late: Option<Invalid>, path: &str) -> Acc {
+    let DocRead {
+        acc,
+        res,
+        mut skipped,
+        mut invalid,
+        shift,
+        consumed,
+    } = read;
     let mut acc = held.merge(acc);
-    for &(line, what) in skipped.borrow().iter() {
+    if let Some(late) = late {
+        skipped.retain(|s| s.2 < late.order);
+        // A record cut short by a read error: the read error is reported
+        // (the reader's rule, `Limited::hand_over`).
+        let cut_by_read_error = late.eof && res.as_ref().is_err_and(serde_json::Error::is_io);
+        if invalid.is_none() && !cut_by_read_error {
+            invalid = Some((late.message, late.line, late.column));
+        }
+    }
+    for &(line, what, _) in &skipped {
         let limit = if what == "field" {
             format!("a JSON string longer than {} MiB", MAX_FIELD >> 20)
         } else {
@@ -405,10 +487,10 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
     // A record that is not JSON ended the document: serde's error then is
     // only that the document stopped. Otherwise serde's own error, its
     // column moved past the stand-ins shorter than their records.
-    let placed = invalid.borrow_mut().take().or_else(|| match &res {
+    let placed = invalid.or_else(|| match &res {
         Err(e) if !e.is_io() => {
             let line = e.line() as u64;
-            let col = shift.get().column(line, e.column() as u64);
+            let col = shift.column(line, e.column() as u64);
             Some((without_position(e), line, col))
         }
         _ => None,
@@ -430,7 +512,7 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
         if e.line() > 0 {
             entry.line = Some(e.line() as u64);
         } else {
-            entry.offset = Some(consumed.get());
+            entry.offset = Some(consumed);
         }
         acc.errors.push(entry);
     }
@@ -444,7 +526,7 @@ pub(super) fn scan_json_doc(reader: Box<dyn BufRead + Send>, path: &str, ctx: &C
 /// cells read before the error, as serde's visitor would, and its error
 /// is placed in the document: `at` is where the record starts (line,
 /// column).
-fn scan_held(
+pub(super) fn scan_held(
     acc: &mut Acc,
     ctx: &Ctx<'_>,
     (p, num): (&mut String, &mut String),
@@ -495,4 +577,179 @@ fn without_position(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     text.strip_suffix(&suffix).unwrap_or(&text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::RandomState;
+    use std::io::{self, BufReader, Read};
+
+    use super::*;
+    use crate::corpus::{Rng, chinese_name};
+    use crate::report::{FieldReport, FileReport};
+
+    /// A reader that fails after `ok` bytes, as a truncated gzip stream
+    /// does.
+    struct FailsAfter {
+        data: Vec<u8>,
+        at: usize,
+        ok: usize,
+    }
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.at >= self.ok {
+                return Err(io::Error::other("corrupt input"));
+            }
+            let n = buf.len().min(self.ok - self.at).min(7);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn mobile(rng: &mut Rng) -> String {
+        let mut m = String::from("13");
+        for _ in 0..9 {
+            m.push(char::from(b'0' + rng.below(10) as u8));
+        }
+        m
+    }
+
+    /// An array of records of every sort the reader treats apart: objects
+    /// it holds (with identifiers, escapes, nesting), numbers and words
+    /// and records shorter than `null`, which serde reads itself, strings,
+    /// records that are not JSON, and now and then a missing comma or a
+    /// cut end.
+    fn document(rng: &mut Rng) -> Vec<u8> {
+        let mut d = String::from("[");
+        for r in 0..rng.below(40) {
+            if r > 0 && !rng.pct(2) {
+                d.push_str(if rng.pct(50) { ",\n" } else { ", " });
+            }
+            match rng.below(20) {
+                0 => d.push_str(rng.pick::<&str>(&["12", "true", "null", "-0.5"])),
+                1 => d.push_str(rng.pick::<&str>(&["{}", "[]", "\"\""])),
+                2 => d.push_str(rng.pick::<&str>(&["{\"a\": tru}", "{\"a\" 1}", "[1,]", "{\"x\": \"\\q\"}"])),
+                3 => d.push_str(&format!("\"{}\"", mobile(rng))),
+                4 => d.push_str(&format!("[{{\"mobile\": \"{}\"}}, {{\"m\": [\"{}\"]}}]", mobile(rng), mobile(rng))),
+                _ => d.push_str(&format!(
+                    "{{\"name\": \"{}\", \"mobile\": \"{}\", \"note\": \"a \\\"q\\\" [{{\\n\", \"n\": {}}}",
+                    chinese_name(rng),
+                    mobile(rng),
+                    rng.below(1000)
+                )),
+            }
+        }
+        if !rng.pct(3) {
+            d.push_str("\n]\n");
+        }
+        d.into_bytes()
+    }
+
+    /// What a report would say of `acc`: fields, counts, individuals and
+    /// errors.
+    fn report(mut acc: Acc, samples: usize) -> String {
+        let mut fields: Vec<FieldReport> = acc
+            .fields
+            .iter_mut()
+            .map(|f| super::super::merge::field_report(f, samples))
+            .collect();
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        acc.errors.sort_by_key(|e| (e.line, e.offset));
+        let fr = FileReport {
+            records: acc.records,
+            fields,
+            ..FileReport::default()
+        };
+        let r = super::super::merge::report(vec![(fr, acc)], None, Vec::new());
+        serde_json::to_string(&r).unwrap()
+    }
+
+    /// Records scanned on other threads, in batches of any size, give the
+    /// report one thread gives: the same counts, individuals and samples,
+    /// and the same error where a record is not JSON, where serde's frame
+    /// breaks and where the input cannot be read.
+    #[test]
+    fn records_scanned_ahead_report_as_on_one_thread() {
+        let hasher = RandomState::new();
+        let ctx = Ctx {
+            hasher: &hasher,
+            subject_key: None,
+            samples: 3,
+            plain: false,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let mut rng = Rng::new(23);
+        let mut invalid = 0;
+        for _ in 0..400 {
+            let doc = document(&mut rng);
+            let fail = rng
+                .pct(15)
+                .then(|| rng.below(doc.len() as u64 + 1) as usize);
+            let reader = || -> Box<dyn BufRead + Send> {
+                match fail {
+                    Some(ok) => Box::new(BufReader::new(FailsAfter {
+                        data: doc.clone(),
+                        at: 0,
+                        ok,
+                    })),
+                    None => Box::new(BufReader::with_capacity(64, io::Cursor::new(doc.clone()))),
+                }
+            };
+            let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), 3);
+            invalid += usize::from(one.contains("invalid JSON"));
+            for batch in [1, 90, 1 << 20] {
+                let ahead = pool
+                    .install(|| report(scan_json_doc_in(reader(), "d.json", &ctx, Some(batch)), 3));
+                assert_eq!(
+                    ahead,
+                    one,
+                    "batch {batch}, fails {fail:?}: {}",
+                    String::from_utf8_lossy(&doc)
+                );
+            }
+        }
+        // The cases reach what they are for.
+        assert!(invalid > 100, "{invalid}");
+    }
+
+    /// A record over the field limit after a record that is not JSON: on
+    /// one thread the document ends before it, so it is not reported as
+    /// skipped; scanned ahead, the reader has met it, and it is dropped.
+    #[test]
+    fn a_record_skipped_after_one_that_is_not_json_is_not_reported() {
+        let hasher = RandomState::new();
+        let ctx = Ctx {
+            hasher: &hasher,
+            subject_key: None,
+            samples: 0,
+            plain: false,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for broken in [false, true] {
+            let mut doc = String::from("[{\"mobile\": \"13800138000\"},\n");
+            doc.push_str(if broken {
+                "{\"a\": tru},\n"
+            } else {
+                "{\"a\": true},\n"
+            });
+            doc.push_str("{\"huge\": \"");
+            doc.push_str(&"x".repeat(MAX_FIELD + 1));
+            doc.push_str("\"}]");
+            let reader = || -> Box<dyn BufRead + Send> { Box::new(io::Cursor::new(doc.clone())) };
+            let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), 0);
+            let ahead =
+                pool.install(|| report(scan_json_doc_in(reader(), "d.json", &ctx, Some(1)), 0));
+            assert_eq!(ahead, one);
+            assert_eq!(one.contains("record skipped"), !broken, "{one}");
+            assert_eq!(one.contains("invalid JSON"), broken, "{one}");
+        }
+    }
 }

@@ -23,6 +23,7 @@ use crate::{Kind, ProgressFn, mask};
 
 use merge::{Acc, FieldAcc, Rec};
 
+mod ahead;
 pub(crate) mod csv;
 mod jsondoc;
 mod jsonl;
