@@ -12,22 +12,29 @@
 //! serde's visitor counts. What a record that is not JSON changes on one
 //! thread, the document ending there with its error, is rebuilt here:
 //!
+//! - batches are merged in their order, and nothing after the first
+//!   record that is not JSON is merged: the batches after its, and its
+//!   own after it ([`scan_records`] stops there);
 //! - before serde reads a record itself (which its visitor would count),
-//!   every batch so far is scanned; if one held a record that is not JSON,
+//!   every batch so far is merged; if one held a record that is not JSON,
 //!   the reader is told so instead, and stops as it would have there;
-//! - at the end, batches after that record's, and its own after it, are
-//!   dropped ([`Scanned`] stops at it), and so are the records skipped
-//!   after it (by their order).
+//! - the records skipped after that record are dropped by their order
+//!   (the caller's part).
+//!
+//! Merging in order also keeps the field limit ([`super::MAX_FIELDS`])
+//! exact: the merged counts give fields to names in the order one thread
+//! meets them, and a batch that reached the limit on its own is scanned
+//! again into the merged counts, as one thread would have scanned it.
 
-use std::collections::VecDeque;
+use std::any::Any;
+use std::collections::{BTreeMap, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread;
 
-use super::Ctx;
 use super::jsondoc::{Held, Record};
 use super::merge::Acc;
+use super::{Ctx, MAX_FIELDS};
 
 /// Bytes of records a batch gathers before it is handed to the pool: a
 /// few thousand records of an API export, so the hand-over costs nothing
@@ -72,27 +79,50 @@ impl Invalid {
     }
 }
 
-/// A batch scanned: its counts, up to and with the cells before the error
-/// of its first record that is not JSON.
-struct Scanned {
+/// A batch scanned on its own: its counts (with the cells before the
+/// error of its first record that is not JSON), or, when it reached the
+/// field limit by itself, the batch, to be scanned again in order.
+enum Scanned {
+    Counted(Box<Acc>, Option<Invalid>),
+    AtFieldLimit(Batch),
+}
+
+/// The batches merged so far, in order.
+struct Merged {
+    /// Batches scanned but not merged yet (they finish out of order): at
+    /// most the threads' and the waiting ones.
+    done: BTreeMap<usize, std::thread::Result<Scanned>>,
+    /// The next batch to merge.
+    next: usize,
+    /// Counts of the batches before `next`.
     acc: Acc,
+    /// The first record that is not JSON: nothing after it is merged.
     invalid: Option<Invalid>,
+    /// The panic of a batch merged in order, for the reader to resume.
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+impl Merged {
+    /// Whether a record was found not to be JSON or a scan panicked:
+    /// nothing more is counted.
+    fn ended(&self) -> bool {
+        self.invalid.is_some() || self.panic.is_some()
+    }
 }
 
 /// What the reader and the pool's threads share.
 pub(super) struct Shared<'a, 'c> {
     ctx: &'a Ctx<'c>,
     waiting: Mutex<VecDeque<Batch>>,
-    /// By batch index; `Err` holds a scan's panic.
-    scanned: Mutex<Vec<Option<thread::Result<Scanned>>>>,
-    one_done: Condvar,
-    /// Some batch held a record that is not JSON: the reader stops at its
-    /// next record.
-    invalid: AtomicBool,
+    merged: Mutex<Merged>,
+    one_merged: Condvar,
+    /// Some batch held a record that is not JSON (or panicked): the
+    /// reader stops at its next record.
+    stop: AtomicBool,
 }
 
 /// A lock whose holder panicked still guards plain data: a panic in a
-/// scan reaches the caller through the pool's scope anyway.
+/// scan reaches the reader through [`Merged::panic`] anyway.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -102,62 +132,99 @@ impl<'a, 'c> Shared<'a, 'c> {
         Shared {
             ctx,
             waiting: Mutex::default(),
-            scanned: Mutex::default(),
-            one_done: Condvar::new(),
-            invalid: AtomicBool::new(false),
+            merged: Mutex::new(Merged {
+                done: BTreeMap::new(),
+                next: 0,
+                acc: Acc {
+                    sample_cap: ctx.samples,
+                    ..Acc::default()
+                },
+                invalid: None,
+                panic: None,
+            }),
+            one_merged: Condvar::new(),
+            stop: AtomicBool::new(false),
         }
     }
 
-    /// Scans the batch that has waited longest, if any; false when none
-    /// waits.
+    /// Scans the batch that has waited longest, if any, and merges what
+    /// is next in order; false when none waits.
     fn scan_next(&self) -> bool {
         let Some(batch) = lock(&self.waiting).pop_front() else {
             return false;
         };
+        let index = batch.index;
         // A panic is carried to the reader, which would otherwise wait for
-        // this batch for ever; it goes on from there as on one thread.
-        let done = panic::catch_unwind(AssertUnwindSafe(|| scan_batch(&batch, self.ctx)));
-        if done.is_err() || done.as_ref().is_ok_and(|d| d.invalid.is_some()) {
-            self.invalid.store(true, Ordering::Release);
+        // this batch for ever.
+        let scanned = panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut acc = Acc {
+                sample_cap: self.ctx.samples,
+                ..Acc::default()
+            };
+            let invalid = scan_records(&mut acc, &batch, self.ctx);
+            if acc.fields.len() >= MAX_FIELDS {
+                Scanned::AtFieldLimit(batch)
+            } else {
+                Scanned::Counted(Box::new(acc), invalid)
+            }
+        }));
+        if matches!(scanned, Err(_) | Ok(Scanned::Counted(_, Some(_)))) {
+            self.stop.store(true, Ordering::Release);
         }
-        let mut scanned = lock(&self.scanned);
-        if scanned.len() <= batch.index {
-            scanned.resize_with(batch.index + 1, || None);
-        }
-        scanned[batch.index] = Some(done);
-        self.one_done.notify_all();
+        let mut m = lock(&self.merged);
+        m.done.insert(index, scanned);
+        self.merge_ready(&mut m);
         true
+    }
+
+    /// Merges the batches that are next in order and done.
+    fn merge_ready(&self, m: &mut Merged) {
+        while let Some(scanned) = m.done.remove(&m.next) {
+            m.next += 1;
+            if m.ended() {
+                continue;
+            }
+            match scanned {
+                Err(p) => m.panic = Some(p),
+                Ok(Scanned::Counted(acc, invalid)) => {
+                    m.acc = std::mem::take(&mut m.acc).merge(*acc);
+                    m.invalid = invalid;
+                }
+                Ok(Scanned::AtFieldLimit(batch)) => {
+                    let r = panic::catch_unwind(AssertUnwindSafe(|| {
+                        scan_records(&mut m.acc, &batch, self.ctx)
+                    }));
+                    match r {
+                        Ok(invalid) => m.invalid = invalid,
+                        Err(p) => m.panic = Some(p),
+                    }
+                }
+            }
+        }
+        self.one_merged.notify_all();
     }
 }
 
-/// Scans a batch's records in order, up to the first that is not JSON.
-fn scan_batch(batch: &Batch, ctx: &Ctx<'_>) -> Scanned {
-    let mut acc = Acc {
-        sample_cap: ctx.samples,
-        ..Acc::default()
-    };
+/// Scans a batch's records in order into `acc`, up to the first that is
+/// not JSON, which it returns.
+fn scan_records(acc: &mut Acc, batch: &Batch, ctx: &Ctx<'_>) -> Option<Invalid> {
     let (mut p, mut num) = (String::new(), String::new());
     let mut start = 0;
     for e in &batch.records {
         let rec = &batch.bytes[start..e.end];
         start = e.end;
-        let held =
-            super::jsonl::scan_held(&mut acc, ctx, (&mut p, &mut num), rec, e.top, e.at, e.order);
+        let held = super::jsonl::scan_held(acc, ctx, (&mut p, &mut num), rec, e.top, e.at, e.order);
         if let Held::Invalid(message, line, column, eof) = held {
-            let invalid = Invalid {
+            return Some(Invalid {
                 order: e.order,
                 message,
                 line,
                 column,
                 eof,
-            };
-            return Scanned {
-                acc,
-                invalid: Some(invalid),
-            };
+            });
         }
     }
-    Scanned { acc, invalid: None }
+    None
 }
 
 /// The reader's side: gathers held records into batches and hands them
@@ -187,15 +254,15 @@ impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
     }
 
     /// The hook's answer for a record: scanned later (`null` now), or,
-    /// when serde reads it itself, what serde may do once every batch so
-    /// far is scanned; once a record was found not to be JSON, its error.
-    /// The last record is scanned before the answer: it may be cut short
-    /// by a read error, which the reader then reports instead.
+    /// when serde reads it itself, what serde may do once every record
+    /// before it is counted; once a record was found not to be JSON, its
+    /// error. The last record is counted before the answer: it may be cut
+    /// short by a read error, which the reader then reports instead.
     pub(super) fn record(&mut self, r: &Record<'_>) -> Held {
         // A record shorter than `null` goes to serde as it is (see
         // `scan_held`): serde counts it, so it waits for the batches too.
         let serde_counts = r.serde_reads || r.bytes.len() < 4;
-        if !serde_counts && !self.shared.invalid.load(Ordering::Acquire) {
+        if !serde_counts {
             self.batch.bytes.extend_from_slice(r.bytes);
             self.batch.records.push(Entry {
                 end: self.batch.bytes.len(),
@@ -206,18 +273,14 @@ impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
             if self.batch.bytes.len() >= self.batch_bytes {
                 self.send();
             }
-            if !r.at_end {
+            // A batch found a record that is not JSON: the reader stops
+            // at the first such record's error, as soon as it is known.
+            if !r.at_end && !self.shared.stop.load(Ordering::Acquire) {
                 return Held::Scanned;
             }
         }
-        self.settle();
-        let scanned = lock(&self.shared.scanned);
-        match scanned
-            .iter()
-            .flatten()
-            .flatten()
-            .find_map(|s| s.invalid.as_ref())
-        {
+        let m = self.settle();
+        match &m.invalid {
             Some(i) => i.held(),
             None if serde_counts => Held::ToSerde,
             None => Held::Scanned,
@@ -243,41 +306,38 @@ impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
         }
     }
 
-    /// Returns once every record so far is scanned (the reader scans what
-    /// still waits; the rest is being scanned by other threads).
-    fn settle(&mut self) {
-        if !self.batch.records.is_empty() {
-            self.send();
-        }
+    /// Counts every record so far: waits for the batches sent (the reader
+    /// scans those still waiting), then scans the one being gathered into
+    /// the merged counts itself (nothing is in flight then, and a batch a
+    /// record long is not worth a thread). Resumes a scan's panic.
+    fn settle(&mut self) -> MutexGuard<'s, Merged> {
         while self.shared.scan_next() {}
-        let mut scanned = lock(&self.shared.scanned);
-        while scanned.len() < self.sent || scanned.iter().any(Option::is_none) {
-            scanned = self
+        let mut m = lock(&self.shared.merged);
+        while m.next < self.sent {
+            m = self
                 .shared
-                .one_done
-                .wait(scanned)
+                .one_merged
+                .wait(m)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        if let Some(i) = scanned.iter().position(|s| matches!(s, Some(Err(_))))
-            && let Some(Err(p)) = scanned[i].take()
-        {
-            drop(scanned);
-            panic::resume_unwind(p);
-        }
-    }
-
-    /// Every record scanned: the counts of those up to the first that is
-    /// not JSON (with its cells before the error), and that record.
-    pub(super) fn finish(mut self, mut acc: Acc) -> (Acc, Option<Invalid>) {
-        self.settle();
-        let scanned = std::mem::take(&mut *lock(&self.shared.scanned));
-        // `settle` has resumed any panic: every batch is `Ok`.
-        for s in scanned.into_iter().flatten().flatten() {
-            acc = acc.merge(s.acc);
-            if s.invalid.is_some() {
-                return (acc, s.invalid);
+        let batch = std::mem::take(&mut self.batch);
+        if !batch.records.is_empty() && !m.ended() {
+            m.invalid = scan_records(&mut m.acc, &batch, self.shared.ctx);
+            if m.invalid.is_some() {
+                self.shared.stop.store(true, Ordering::Release);
             }
         }
-        (acc, None)
+        if let Some(p) = m.panic.take() {
+            drop(m);
+            panic::resume_unwind(p);
+        }
+        m
+    }
+
+    /// Every record counted: the counts of those up to the first that is
+    /// not JSON (with its cells before the error), and that record.
+    pub(super) fn finish(mut self) -> (Acc, Option<Invalid>) {
+        let mut m = self.settle();
+        (std::mem::take(&mut m.acc), m.invalid.take())
     }
 }

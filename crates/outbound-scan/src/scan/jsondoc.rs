@@ -493,10 +493,10 @@ impl State {
     /// for a mode match, a one-byte copy and a limit check on each byte.
     /// Here the stop bytes are found 64 at a time ([`Positions`]), the
     /// bytes between them are counted at once, and the record is copied
-    /// into `rec` once, when this returns. The limits are checked after
-    /// every run, every stop byte and every escaped byte, where the byte
-    /// loop checked them, so a record is dropped at the same byte and for
-    /// the same reason.
+    /// into `rec` once, when this returns. The limits are checked where
+    /// the byte loop checked them (after every run, every stop byte and
+    /// every escaped byte, a bracket in a string being part of its run),
+    /// so a record is dropped at the same byte and for the same reason.
     fn take_delimited(&mut self, buf: &[u8], i: usize) -> usize {
         let from = i;
         // Whether `buf[from..at]` is still to be added to `rec`: until a
@@ -510,12 +510,17 @@ impl State {
                 at += 1;
                 holding = holding && self.within_limits(at - from);
             }
+            let b = buf[p];
+            // A bracket in a string is a plain byte of the run: the byte
+            // loop checked the limits only where a run of a string ended.
+            if self.in_str && !self.esc && matches!(b, b'[' | b']' | b'{' | b'}') {
+                continue;
+            }
             if p > at {
                 self.count_run(p - at);
                 holding = holding && self.within_limits(p - from);
             }
             // A stop byte, in a string or not; `step` knows which matter.
-            let b = buf[p];
             self.step(b);
             self.rec_len += 1;
             if b == b'\n' {
@@ -758,5 +763,31 @@ mod tests {
                 assert_eq!(counts.1, 2);
             }
         }
+    }
+
+    /// Past the record limit inside a string that also breaks the field
+    /// limit: the string is named, as the byte loop named it, also when a
+    /// bracket in the string falls after the record limit.
+    #[test]
+    fn a_bracket_in_a_string_does_not_change_which_limit_is_named() {
+        let mut doc = Vec::with_capacity(4 * MAX_FIELD + 64);
+        doc.extend_from_slice(b"[{");
+        for (k, name) in [b'a', b'b', b'c'].into_iter().enumerate() {
+            if k > 0 {
+                doc.push(b',');
+            }
+            doc.extend_from_slice(&[b'"', name, b'"', b':', b'"']);
+            doc.resize(doc.len() + MAX_FIELD, b'x');
+            doc.push(b'"');
+        }
+        // The record passes its limit 26 bytes before the string's end.
+        doc.extend_from_slice(b",\"d\":\"");
+        doc.resize(doc.len() + MAX_FIELD - 20, b'x');
+        doc.push(b'[');
+        doc.resize(doc.len() + 20, b'x');
+        doc.extend_from_slice(b"\"}]");
+        let (_, calls, skipped, ..) = read_through(&doc, 1 << 16);
+        assert!(calls.is_empty());
+        assert_eq!(skipped, [(1, "field", 0)]);
     }
 }

@@ -368,20 +368,19 @@ fn scan_json_doc_in(
     ctx: &Ctx<'_>,
     batch: Option<usize>,
 ) -> Acc {
-    let held = Acc {
-        sample_cap: ctx.samples,
-        ..Acc::default()
-    };
     if let Some(batch) = batch {
         let shared = Shared::new(ctx);
         return rayon::scope(|s| {
             let mut ahead = Ahead::new(&shared, s, batch);
             let read = read_doc(reader, ctx, |r| ahead.record(r));
-            let (held, invalid) = ahead.finish(held);
+            let (held, invalid) = ahead.finish();
             doc_report(read, held, invalid, path)
         });
     }
-    let mut held = held;
+    let mut held = Acc {
+        sample_cap: ctx.samples,
+        ..Acc::default()
+    };
     let (mut p, mut num) = (String::new(), String::new());
     let read = read_doc(reader, ctx, |r| {
         if r.serde_reads {
@@ -750,6 +749,41 @@ mod tests {
             assert_eq!(ahead, one);
             assert_eq!(one.contains("record skipped"), !broken, "{one}");
             assert_eq!(one.contains("invalid JSON"), broken, "{one}");
+        }
+    }
+
+    /// A record with more field names than the field limit among others:
+    /// scanned ahead, a batch that reached the limit on its own is scanned
+    /// again in order, so each name keeps the field one thread gives it.
+    #[test]
+    fn a_document_over_the_field_limit_reports_as_on_one_thread() {
+        let hasher = RandomState::new();
+        let ctx = Ctx {
+            hasher: &hasher,
+            subject_key: None,
+            samples: 1,
+            plain: false,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let mut doc = String::from("[{\"m\": \"13800138000\", \"pad\": \"p\"},\n{");
+        for i in 0..super::super::MAX_FIELDS {
+            doc.push_str(&format!("\"x{i}\": \"v\", "));
+        }
+        doc.push_str("\"m\": \"13900139000\"},\n{\"m\": \"13700137000\"}]");
+        let reader = || -> Box<dyn BufRead + Send> { Box::new(io::Cursor::new(doc.clone())) };
+        let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), 1);
+        assert!(
+            one.contains(super::super::OTHER_FIELDS),
+            "the limit is reached"
+        );
+        assert!(one.contains("\"field\":\"m\""), "{one}");
+        for batch in [1, 1 << 20] {
+            let ahead =
+                pool.install(|| report(scan_json_doc_in(reader(), "d.json", &ctx, Some(batch)), 1));
+            assert_eq!(ahead, one, "batch {batch}");
         }
     }
 }
