@@ -665,23 +665,45 @@ mod tests {
         serde_json::to_string(&r).unwrap()
     }
 
-    /// Records scanned on other threads, in batches of any size, give the
-    /// report one thread gives: the same counts, individuals and samples,
-    /// and the same error where a record is not JSON, where serde's frame
-    /// breaks and where the input cannot be read.
-    #[test]
-    fn records_scanned_ahead_report_as_on_one_thread() {
+    /// The report of the document `reader` gives, scanned on one thread;
+    /// scanned ahead on a pool of two in batches of each of `batches`
+    /// bytes, the report must be the same (`what` names the case).
+    fn one_thread_and_ahead(
+        reader: impl Fn() -> Box<dyn BufRead + Send> + Sync,
+        samples: usize,
+        batches: &[usize],
+        what: &dyn Fn() -> String,
+    ) -> String {
         let hasher = RandomState::new();
         let ctx = Ctx {
             hasher: &hasher,
             subject_key: None,
-            samples: 3,
+            samples,
             plain: false,
         };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()
             .unwrap();
+        let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), samples);
+        for &batch in batches {
+            let ahead = pool.install(|| {
+                report(
+                    scan_json_doc_in(reader(), "d.json", &ctx, Some(batch)),
+                    samples,
+                )
+            });
+            assert_eq!(ahead, one, "batch {batch}: {}", what());
+        }
+        one
+    }
+
+    /// Records scanned on other threads, in batches of any size, give the
+    /// report one thread gives: the same counts, individuals and samples,
+    /// and the same error where a record is not JSON, where serde's frame
+    /// breaks and where the input cannot be read.
+    #[test]
+    fn records_scanned_ahead_report_as_on_one_thread() {
         let mut rng = Rng::new(23);
         let mut invalid = 0;
         for _ in 0..400 {
@@ -699,18 +721,9 @@ mod tests {
                     None => Box::new(BufReader::with_capacity(64, io::Cursor::new(doc.clone()))),
                 }
             };
-            let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), 3);
+            let what = || format!("fails {fail:?}: {}", String::from_utf8_lossy(&doc));
+            let one = one_thread_and_ahead(reader, 3, &[1, 90, 1 << 20], &what);
             invalid += usize::from(one.contains("invalid JSON"));
-            for batch in [1, 90, 1 << 20] {
-                let ahead = pool
-                    .install(|| report(scan_json_doc_in(reader(), "d.json", &ctx, Some(batch)), 3));
-                assert_eq!(
-                    ahead,
-                    one,
-                    "batch {batch}, fails {fail:?}: {}",
-                    String::from_utf8_lossy(&doc)
-                );
-            }
         }
         // The cases reach what they are for.
         assert!(invalid > 100, "{invalid}");
@@ -721,17 +734,6 @@ mod tests {
     /// skipped; scanned ahead, the reader has met it, and it is dropped.
     #[test]
     fn a_record_skipped_after_one_that_is_not_json_is_not_reported() {
-        let hasher = RandomState::new();
-        let ctx = Ctx {
-            hasher: &hasher,
-            subject_key: None,
-            samples: 0,
-            plain: false,
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
         for broken in [false, true] {
             let mut doc = String::from("[{\"mobile\": \"13800138000\"},\n");
             doc.push_str(if broken {
@@ -743,10 +745,7 @@ mod tests {
             doc.push_str(&"x".repeat(MAX_FIELD + 1));
             doc.push_str("\"}]");
             let reader = || -> Box<dyn BufRead + Send> { Box::new(io::Cursor::new(doc.clone())) };
-            let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), 0);
-            let ahead =
-                pool.install(|| report(scan_json_doc_in(reader(), "d.json", &ctx, Some(1)), 0));
-            assert_eq!(ahead, one);
+            let one = one_thread_and_ahead(reader, 0, &[1], &|| format!("broken {broken}"));
             assert_eq!(one.contains("record skipped"), !broken, "{one}");
             assert_eq!(one.contains("invalid JSON"), broken, "{one}");
         }
@@ -757,33 +756,17 @@ mod tests {
     /// again in order, so each name keeps the field one thread gives it.
     #[test]
     fn a_document_over_the_field_limit_reports_as_on_one_thread() {
-        let hasher = RandomState::new();
-        let ctx = Ctx {
-            hasher: &hasher,
-            subject_key: None,
-            samples: 1,
-            plain: false,
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
         let mut doc = String::from("[{\"m\": \"13800138000\", \"pad\": \"p\"},\n{");
         for i in 0..super::super::MAX_FIELDS {
             doc.push_str(&format!("\"x{i}\": \"v\", "));
         }
         doc.push_str("\"m\": \"13900139000\"},\n{\"m\": \"13700137000\"}]");
         let reader = || -> Box<dyn BufRead + Send> { Box::new(io::Cursor::new(doc.clone())) };
-        let one = report(scan_json_doc_in(reader(), "d.json", &ctx, None), 1);
+        let one = one_thread_and_ahead(reader, 1, &[1, 1 << 20], &String::new);
         assert!(
             one.contains(super::super::OTHER_FIELDS),
             "the limit is reached"
         );
         assert!(one.contains("\"field\":\"m\""), "{one}");
-        for batch in [1, 1 << 20] {
-            let ahead =
-                pool.install(|| report(scan_json_doc_in(reader(), "d.json", &ctx, Some(batch)), 1));
-            assert_eq!(ahead, one, "batch {batch}");
-        }
     }
 }
