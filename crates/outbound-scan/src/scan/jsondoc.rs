@@ -94,24 +94,32 @@ pub(super) struct Limited<R, H> {
     /// that the hook knows every record in order; it answers
     /// [`Held::ToSerde`] or an earlier record's [`Held::Invalid`].
     hook: H,
+    /// What the reader notes, shared with serde's visitor (which reads
+    /// from the reader, so cannot borrow it) and kept for the report.
+    pub(super) notes: Rc<Notes>,
+}
+
+/// What [`Limited`] notes as it reads.
+#[derive(Default)]
+pub(super) struct Notes {
     /// Bytes consumed from the input (to locate read errors).
-    pub(super) consumed: Rc<Cell<u64>>,
+    pub(super) consumed: Cell<u64>,
     /// Records skipped so far, in order.
-    pub(super) skipped: Rc<RefCell<Vec<Skipped>>>,
+    pub(super) skipped: RefCell<Vec<Skipped>>,
     /// Records handed to serde as `null` (skipped or scanned): serde's
     /// visitor counts none of them.
-    pub(super) standins: Rc<Cell<u64>>,
+    pub(super) standins: Cell<u64>,
     /// Records met so far, whoever scanned them: the order of the next.
-    pub(super) records: Rc<Cell<u64>>,
+    pub(super) records: Cell<u64>,
     /// The first record that is not JSON, placed in the document: the
     /// document ends there.
-    pub(super) invalid: Rc<RefCell<Option<(String, u64, u64)>>>,
+    pub(super) invalid: RefCell<Option<(String, u64, u64)>>,
     /// How far serde's columns are from the document's, stand-ins being
     /// shorter than their records.
-    pub(super) shift: Rc<Cell<Shift>>,
+    pub(super) shift: Cell<Shift>,
     /// Set by serde's visitor when an element failed: serde still reads
     /// on for the array's end, but no record after the error may count.
-    pub(super) failed: Rc<Cell<bool>>,
+    pub(super) failed: Cell<bool>,
 }
 
 /// Where the last stand-in serde was given starts, in serde's (line,
@@ -209,13 +217,7 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
             error: None,
             eof: false,
             hook,
-            consumed: Rc::default(),
-            skipped: Rc::default(),
-            standins: Rc::default(),
-            records: Rc::default(),
-            invalid: Rc::default(),
-            shift: Rc::default(),
-            failed: Rc::default(),
+            notes: Rc::default(),
         }
     }
 
@@ -223,7 +225,7 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
     /// on the record's last line moves left by the bytes it saves there.
     fn note_standin(&self) {
         let st = &self.st;
-        let prev = self.shift.get();
+        let prev = self.notes.shift.get();
         // Saved on the record's first line by the stand-ins before it.
         let by = if prev.after.0 == st.rec_line {
             prev.after.1
@@ -238,12 +240,12 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
         } else {
             st.col
         };
-        self.shift.set(Shift {
+        self.notes.shift.set(Shift {
             start: (st.rec_line, st.rec_col - by),
             before: (st.rec_line, by),
             after: (end, after),
         });
-        self.standins.set(self.standins.get() + 1);
+        self.notes.standins.set(self.notes.standins.get() + 1);
     }
 
     /// Hands a complete record over: scanned by the hook and replaced by
@@ -252,11 +254,12 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
         if !std::mem::take(&mut self.st.finished) {
             return;
         }
-        let order = self.records.get();
-        self.records.set(order + 1);
+        let order = self.notes.records.get();
+        self.notes.records.set(order + 1);
         if !std::mem::take(&mut self.st.ready) {
             let st = &self.st;
-            self.skipped
+            self.notes
+                .skipped
                 .borrow_mut()
                 .push((st.rec_line, st.over, order));
             self.note_standin();
@@ -286,7 +289,7 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
             // next (serde met it before any syntax error).
             Held::Invalid(.., true) if self.error.is_some() => {}
             Held::Invalid(msg, line, col, _) => {
-                *self.invalid.borrow_mut() = Some((msg, line, col));
+                *self.notes.invalid.borrow_mut() = Some((msg, line, col));
                 self.eof = true;
             }
         }
@@ -319,7 +322,9 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Limited<R, H> {
         }
         let n = self.st.take(buf);
         self.src.consume(n);
-        self.consumed.set(self.consumed.get() + n as u64);
+        self.notes
+            .consumed
+            .set(self.notes.consumed.get() + n as u64);
         self.hand_over();
     }
 }
@@ -342,7 +347,7 @@ impl<R: BufRead, H: FnMut(&Record<'_>) -> Held> Read for Limited<R, H> {
                 st.newlines -= n as u64;
                 return Ok(n);
             }
-            if self.invalid.borrow().is_some() || self.failed.get() {
+            if self.notes.invalid.borrow().is_some() || self.notes.failed.get() {
                 return Ok(0);
             }
             if let Some(e) = self.error.take() {
@@ -638,9 +643,13 @@ mod tests {
         let mut r = Limited::new(io::BufReader::with_capacity(cap, doc), hook);
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
-        let skipped = r.skipped.borrow().clone();
-        let counts = (r.standins.get(), r.records.get(), r.consumed.get());
-        let shift = r.shift.get();
+        let skipped = r.notes.skipped.borrow().clone();
+        let counts = (
+            r.notes.standins.get(),
+            r.notes.records.get(),
+            r.notes.consumed.get(),
+        );
+        let shift = r.notes.shift.get();
         drop(r);
         (out, calls.into_inner(), skipped, counts, shift)
     }

@@ -2,11 +2,10 @@
 //! visitors (no `serde_json::Value`), every leaf is a cell of the field
 //! named by its dotted key path.
 
-use std::cell::Cell;
 use std::io::BufRead;
 
 use super::ahead::{Ahead, BATCH, Invalid, Shared};
-use super::jsondoc::{Held, Limited, Record, Shift, Skipped};
+use super::jsondoc::{Held, Limited, Notes, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
 use crate::detect::{self, Hints, trim};
@@ -237,14 +236,12 @@ pub(super) fn json_leaf(path: &str, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &
 struct TopVisitor<'a, 'c> {
     acc: &'a mut Acc,
     ctx: &'a Ctx<'c>,
-    /// Records the reader scanned itself or skipped (over a limit): each
-    /// reached serde as `null` and is not counted here.
-    standins: &'a Cell<u64>,
-    /// Records the reader met: the order of the next.
-    records: &'a Cell<u64>,
-    /// Set when an element fails: serde reads on for the array's end
-    /// after an error, and the reader then hands it nothing more.
-    failed: &'a Cell<bool>,
+    /// The reader's notes: records it scanned itself or skipped, which
+    /// reached serde as `null` and are not counted here (`standins`); the
+    /// order of the next record (`records`); and `failed`, set here when
+    /// an element fails (serde reads on for the array's end after an
+    /// error, and the reader then hands it nothing more).
+    notes: &'a Notes,
 }
 
 impl<'c> TopVisitor<'_, 'c> {
@@ -275,22 +272,22 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
         // One element at a time, streamed: arrays of millions of records
         // never sit in memory.
         let (mut p, mut num) = (String::new(), String::new());
-        let mut seen = self.standins.get();
+        let mut seen = self.notes.standins.get();
         loop {
-            let mut r = Rec::at(self.records.get());
+            let mut r = Rec::at(self.notes.records.get());
             p.clear();
             let w = self.walk(&mut p, &mut num, &mut r);
             match seq.next_element_seed(w) {
                 Ok(Some(())) => {}
                 Ok(None) => break,
                 Err(e) => {
-                    self.failed.set(true);
+                    self.notes.failed.set(true);
                     return Err(e);
                 }
             }
             // The reader hands over a record only when serde asks for it,
             // so a stand-in seen now is this element's.
-            let standins = self.standins.get();
+            let standins = self.notes.standins.get();
             if standins > seen {
                 seen = standins;
                 continue;
@@ -305,7 +302,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
     /// identifiers counts ([`Rec::many`]).
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::of_many(self.records.get());
+        let mut r = Rec::of_many(self.notes.records.get());
         let w = self.walk(&mut p, &mut num, &mut r);
         serde::de::Visitor::visit_map(w, map)?;
         self.acc.end_record(r);
@@ -314,7 +311,7 @@ impl<'de> serde::de::Visitor<'de> for TopVisitor<'_, '_> {
 
     fn visit_str<E: serde::de::Error>(mut self, s: &str) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::of_many(self.records.get());
+        let mut r = Rec::of_many(self.notes.records.get());
         self.walk(&mut p, &mut num, &mut r).leaf(s.as_bytes());
         self.acc.end_record(r);
         Ok(())
@@ -343,7 +340,7 @@ impl TopVisitor<'_, '_> {
     /// A number as the whole document: one record, field `$`.
     fn scalar<E>(mut self, v: impl std::fmt::Display) -> Result<(), E> {
         let (mut p, mut num) = (String::new(), String::new());
-        let mut r = Rec::of_many(self.records.get());
+        let mut r = Rec::of_many(self.notes.records.get());
         self.walk(&mut p, &mut num, &mut r).number(v);
         self.acc.end_record(r);
         Ok(())
@@ -422,30 +419,22 @@ fn read_doc<H: FnMut(&Record<'_>) -> Held>(
         ..Acc::default()
     };
     let limited = Limited::new(reader, hook);
-    let consumed = limited.consumed.clone();
-    let skipped = limited.skipped.clone();
-    let standins = limited.standins.clone();
-    let records = limited.records.clone();
-    let invalid = limited.invalid.clone();
-    let shift = limited.shift.clone();
-    let failed = limited.failed.clone();
+    let notes = limited.notes.clone();
     let mut de = serde_json::Deserializer::from_reader(limited);
     let top = TopVisitor {
         acc: &mut acc,
         ctx,
-        standins: &standins,
-        records: &records,
-        failed: &failed,
+        notes: &notes,
     };
     let res = serde::Deserializer::deserialize_any(&mut de, top).and_then(|_| de.end());
     drop(de);
     DocRead {
         acc,
         res,
-        skipped: skipped.take(),
-        invalid: invalid.take(),
-        shift: shift.get(),
-        consumed: consumed.get(),
+        skipped: notes.skipped.take(),
+        invalid: notes.invalid.take(),
+        shift: notes.shift.get(),
+        consumed: notes.consumed.get(),
     }
 }
 
