@@ -3,8 +3,10 @@
 //! path).
 //!
 //! Parts: [`walk`] finds the files, [`csv`], [`jsonl`] and [`text`] (and
-//! `parquet` with that feature) turn one input into an accumulator,
-//! [`merge`] holds the accumulators and merges them into the report. This
+//! `parquet` with that feature) turn one input into an accumulator (a JSON
+//! document through [`jsondoc`], which frames its records, and [`ahead`],
+//! which scans them on the pool's other threads), [`merge`] holds the
+//! accumulators and merges them into the report. This
 //! module holds what they share: the options, limits and the per-run
 //! context that validates and hashes cell values.
 
