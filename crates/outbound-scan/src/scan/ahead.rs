@@ -259,10 +259,7 @@ impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
     /// error. The last record is counted before the answer: it may be cut
     /// short by a read error, which the reader then reports instead.
     pub(super) fn record(&mut self, r: &Record<'_>) -> Held {
-        // A record shorter than `null` goes to serde as it is (see
-        // `scan_held`): serde counts it, so it waits for the batches too.
-        let serde_counts = r.serde_reads || r.bytes.len() < 4;
-        if !serde_counts {
+        if !r.serde_reads {
             self.batch.bytes.extend_from_slice(r.bytes);
             self.batch.records.push(Entry {
                 end: self.batch.bytes.len(),
@@ -282,7 +279,7 @@ impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
         let m = self.settle();
         match &m.invalid {
             Some(i) => i.held(),
-            None if serde_counts => Held::ToSerde,
+            None if r.serde_reads => Held::ToSerde,
             None => Held::Scanned,
         }
     }

@@ -509,8 +509,7 @@ fn doc_report(read: DocRead, held: Acc, late: Option<Invalid>, path: &str) -> Ac
 
 /// Scans one record of a document (an object, an array or a string) from
 /// its held bytes, as serde's visitor would have (a record of many people
-/// when it is the whole document). A record shorter than its stand-in
-/// `null` goes to serde as it is. A record that is not JSON keeps the
+/// when it is the whole document). A record that is not JSON keeps the
 /// cells read before the error, as serde's visitor would, and its error
 /// is placed in the document: `at` is where the record starts (line,
 /// column).
@@ -523,9 +522,6 @@ pub(super) fn scan_held(
     at: (u64, u64),
     order: u64,
 ) -> Held {
-    if rec.len() < 4 {
-        return Held::ToSerde;
-    }
     let mut r = if top {
         Rec::of_many(order)
     } else {
