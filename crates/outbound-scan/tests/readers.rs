@@ -815,6 +815,57 @@ fn samples_are_the_first_values_on_any_number_of_threads() {
     }
 }
 
+/// JSON lines with more than 10,000 distinct key paths: which of them get
+/// a field of their own, and where a key first met past the limit counts,
+/// is what one pass over the file gives, on any number of threads.
+#[test]
+fn json_lines_over_the_field_limit_report_as_one_pass_on_any_threads() {
+    let d = tmpdir();
+    // Batches of 1 MiB: 4 with about 4,000 names of their own, under the
+    // limit alone but not together; one with 15,000, over it alone; then a
+    // mobile under a key that one thread meets after the limit, and keys
+    // of the first batch again.
+    let mut s = String::new();
+    let filler = "an ordinary value, nothing personal here. ".repeat(6);
+    for i in 0..16_000u64 {
+        s.push_str(&format!("{{\"key_{i:06}\":\"{filler}\",\"n\":{i}}}\n"));
+    }
+    for i in 0..15_000u64 {
+        s.push_str(&format!("{{\"short_{i:06}\":1}}\n"));
+    }
+    for i in 0..1_000u64 {
+        s.push_str(&format!(
+            "{{\"mobile\":\"13{:09}\",\"key_{:06}\":\"13{:09}\"}}\n",
+            100_000_000 + i,
+            i,
+            200_000_000 + i
+        ));
+    }
+    let p = write(&d, "keys.jsonl", s.as_bytes());
+    let run = |threads| {
+        let opts = ScanOptions {
+            samples: 2,
+            threads: Some(threads),
+            ..Default::default()
+        };
+        let r = scan_paths(std::slice::from_ref(&p), &opts);
+        serde_json::to_string(&r.files).unwrap()
+    };
+    let one = run(1);
+    let other = r#""field":"(other fields)""#;
+    assert!(one.contains(other), "the limit is reached");
+    assert!(!one.contains(r#""field":"mobile""#), "met past the limit");
+    // Read in one pass, the mobile under a key of the first batch counts
+    // there, though its own batch had reached the limit before it.
+    assert!(
+        one.contains(r#""field":"key_000999","kinds":{"cn_mobile":1},"non_empty":2"#),
+        "a known key past a batch's own limit"
+    );
+    for _ in 0..6 {
+        assert!(run(2) == one, "two threads report otherwise");
+    }
+}
+
 #[test]
 fn subject_key_samples_and_no_raw_values_in_json() {
     let d = tmpdir();

@@ -18,6 +18,12 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
         sample_cap: ctx.samples,
         ..Default::default()
     };
+    jsonl_into(&mut acc, b, path, ctx, max);
+    acc
+}
+
+/// [`jsonl_batch`] into counts that may hold earlier batches already.
+pub(super) fn jsonl_into(acc: &mut Acc, b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) {
     let mut p = String::new();
     let mut num = String::new();
     // The batch as text when it is valid UTF-8 (one vectorised check): its
@@ -41,7 +47,7 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
         let mut r = Rec::at(line);
         let walk = Walk {
             path: &mut p,
-            acc: &mut acc,
+            acc: &mut *acc,
             ctx,
             rec: &mut r,
             num: &mut num,
@@ -60,7 +66,6 @@ pub(super) fn jsonl_batch(b: &LineBatch, path: &str, ctx: &Ctx<'_>, max: usize) 
                 .push(err(path, Some(line), format!("invalid JSON: {e}"))),
         }
     }
-    acc
 }
 
 /// One JSON value through `walk`, which must be all of `bytes`: parsed

@@ -2,7 +2,7 @@
 //! they merge. Batches are scanned in parallel, each into its own [`Acc`];
 //! merging them (and then the files) is the only place results meet.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{AUTO_KINDS, MAX_FIELDS, OTHER_FIELDS};
 use crate::detect::Hints;
@@ -158,6 +158,74 @@ impl Rec {
         Rec {
             line: true,
             ..Rec::of_many(order)
+        }
+    }
+}
+
+/// Batches' counts merged in the order of the batches, whatever order
+/// the threads finish them in: with more than [`MAX_FIELDS`] names, which
+/// of them get a field of their own depends on the order they are met,
+/// and the report must be the one a single thread gives.
+pub(super) struct InOrder<B> {
+    acc: Acc,
+    next: u64,
+    done: BTreeMap<u64, Scanned<B>>,
+}
+
+/// One batch's result, waiting for the batches before it.
+pub(super) enum Scanned<B> {
+    /// Its counts, to merge.
+    Counted(Box<Acc>),
+    /// A batch that reached the field limit on its own: merged, it would
+    /// have names that one thread puts under [`OTHER_FIELDS`] or under an
+    /// earlier batch's field, so it is scanned again into the merged
+    /// counts, as one thread scans it.
+    AtFieldLimit(B),
+}
+
+impl<B> InOrder<B> {
+    /// Nothing merged yet; samples kept up to `sample_cap` per field.
+    pub(super) fn new(sample_cap: usize) -> Self {
+        InOrder {
+            acc: Acc {
+                sample_cap,
+                ..Acc::default()
+            },
+            next: 0,
+            done: BTreeMap::new(),
+        }
+    }
+
+    /// The result of batch `index` (numbered from 0 in reading order).
+    /// Merges every batch that is next in order; `rescan` scans a batch
+    /// at the field limit into the merged counts.
+    pub(super) fn add(&mut self, index: u64, scanned: Scanned<B>, rescan: impl FnMut(&mut Acc, B)) {
+        self.done.insert(index, scanned);
+        self.merge_ready(rescan, false);
+    }
+
+    /// The merged counts. Every batch handed out has been added, unless a
+    /// scan panicked (and the panic goes on); what is here is merged all
+    /// the same, never dropped.
+    pub(super) fn finish(mut self, rescan: impl FnMut(&mut Acc, B)) -> Acc {
+        debug_assert!(self.done.is_empty(), "a batch is missing");
+        self.merge_ready(rescan, true);
+        self.acc
+    }
+
+    fn merge_ready(&mut self, mut rescan: impl FnMut(&mut Acc, B), all: bool) {
+        loop {
+            let s = if all {
+                self.done.pop_first().map(|(_, s)| s)
+            } else {
+                self.done.remove(&self.next)
+            };
+            let Some(s) = s else { return };
+            self.next += 1;
+            match s {
+                Scanned::Counted(acc) => self.acc = std::mem::take(&mut self.acc).merge(*acc),
+                Scanned::AtFieldLimit(b) => rescan(&mut self.acc, b),
+            }
         }
     }
 }

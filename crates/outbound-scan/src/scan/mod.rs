@@ -545,31 +545,46 @@ fn scan_parquet_file(
     (fr, acc)
 }
 
-/// Text and JSON lines: bounded batches of lines, scanned in parallel.
+/// Text and JSON lines: bounded batches of lines, scanned in parallel and
+/// merged in their order ([`merge::InOrder`]).
 fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx<'_>) -> Acc {
     let max = if json { MAX_JSON_LINE } else { MAX_TEXT_LINE };
     let mut lines = LineBatches::new(reader, LINE_BATCH, max);
     if !json {
         lines = lines.cut_between_values();
     }
-    let batches = Arc::new(Mutex::new(lines));
-    let iter = SharedBatches(batches.clone());
-    let mut acc = iter
+    let batches = Arc::new(Mutex::new((lines, 0)));
+    let merged = Mutex::new(merge::InOrder::new(ctx.samples));
+    let rescan = |acc: &mut Acc, b: read::LineBatch| jsonl::jsonl_into(acc, &b, path, ctx, max);
+    SharedBatches(batches.clone())
         .par_bridge()
-        .map(|b| {
+        .for_each(|(index, b)| {
             let acc = if json {
                 jsonl::jsonl_batch(&b, path, ctx, max)
             } else {
                 text::text_batch(&b, ctx)
             };
-            if let Ok(mut g) = batches.lock() {
-                g.give_back(b.data);
-            }
-            acc
-        })
-        .reduce(Acc::default, Acc::merge);
+            let scanned = if json && acc.fields.len() >= MAX_FIELDS {
+                merge::Scanned::AtFieldLimit(b)
+            } else {
+                if let Ok(mut g) = batches.lock() {
+                    g.0.give_back(b.data);
+                }
+                merge::Scanned::Counted(Box::new(acc))
+            };
+            // A panic elsewhere goes on from `for_each`; the counts held
+            // here are still whole.
+            let mut m = merged
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            m.add(index, scanned, rescan);
+        });
+    let mut acc = merged
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .finish(rescan);
     if let Ok(mut g) = batches.lock()
-        && let Some((line, e)) = g.error.take()
+        && let Some((line, e)) = g.0.error.take()
     {
         acc.errors.push(err(
             path,
@@ -580,13 +595,21 @@ fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx
     acc
 }
 
-/// Lets the error stay reachable after `par_bridge` consumed the iterator.
-struct SharedBatches(Arc<Mutex<LineBatches<Box<dyn BufRead + Send>>>>);
+/// Lets the error stay reachable after `par_bridge` consumed the iterator;
+/// numbers the batches in reading order.
+struct SharedBatches(Arc<Mutex<NumberedBatches>>);
+
+/// The batches, and the number the next one gets.
+type NumberedBatches = (LineBatches<Box<dyn BufRead + Send>>, u64);
 
 impl Iterator for SharedBatches {
-    type Item = read::LineBatch;
-    fn next(&mut self) -> Option<read::LineBatch> {
-        self.0.lock().ok()?.next()
+    type Item = (u64, read::LineBatch);
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut g = self.0.lock().ok()?;
+        let b = g.0.next()?;
+        let index = g.1;
+        g.1 += 1;
+        Some((index, b))
     }
 }
 
