@@ -39,6 +39,9 @@ struct Setup {
     _dir: tempfile::TempDir,
     path: PathBuf,
     bytes: usize,
+    /// The same records as JSON lines (a key per column).
+    jsonl: PathBuf,
+    jsonl_bytes: usize,
     map: DataMap,
     keys: Keys,
     consented: HashSet<[u8; 16]>,
@@ -54,6 +57,21 @@ fn setup() -> &'static Setup {
         let input = sample::customers_csv(0, ROWS, 1, false);
         let path = dir.path().join("batch.csv");
         std::fs::write(&path, &input).unwrap();
+        let mut rows = csv::Reader::from_reader(input.as_bytes());
+        let header = rows.headers().unwrap().clone();
+        let mut lines = String::new();
+        for r in rows.records() {
+            let r = r.unwrap();
+            let o: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(r.iter())
+                .map(|(k, v)| (k.to_string(), v.into()))
+                .collect();
+            lines.push_str(&serde_json::Value::Object(o).to_string());
+            lines.push('\n');
+        }
+        let jsonl = dir.path().join("batch.jsonl");
+        std::fs::write(&jsonl, &lines).unwrap();
         let consented = sample::consents(&keys, "crm-to-parent", 0, ROWS, 0)
             .into_iter()
             .map(|c| c.subject)
@@ -62,6 +80,8 @@ fn setup() -> &'static Setup {
             _dir: dir,
             path,
             bytes: input.len(),
+            jsonl,
+            jsonl_bytes: lines.len(),
             map,
             keys,
             consented,
@@ -100,7 +120,12 @@ impl Write for Hashed {
 
 fn pass(b: divan::Bencher<'_, '_>, threads: usize) {
     let s = setup();
-    b.counter(divan::counter::BytesCount::new(s.bytes))
+    pass_of(b, threads, &s.path, s.bytes);
+}
+
+fn pass_of(b: divan::Bencher<'_, '_>, threads: usize, path: &Path, bytes: usize) {
+    let s = setup();
+    b.counter(divan::counter::BytesCount::new(bytes))
         .bench_local(|| {
             set_threads(Some(threads));
             let mut out = Hashed(sha2::Sha256::new(), 0);
@@ -108,7 +133,7 @@ fn pass(b: divan::Bencher<'_, '_>, threads: usize) {
                 &s.map,
                 &s.keys,
                 "crm-to-parent",
-                &Io::Path(s.path.clone()),
+                &Io::Path(path.to_path_buf()),
                 Some(s.consented.clone()),
                 &mut out,
             )
@@ -127,6 +152,13 @@ fn gate_pass_1_thread(b: divan::Bencher<'_, '_>) {
 #[divan::bench(sample_count = 10)]
 fn gate_pass_2_threads(b: divan::Bencher<'_, '_>) {
     pass(b, 2);
+}
+
+/// The pass on the same records as JSON lines.
+#[divan::bench(sample_count = 10)]
+fn gate_pass_jsonl_1_thread(b: divan::Bencher<'_, '_>) {
+    let s = setup();
+    pass_of(b, 1, &s.jsonl, s.jsonl_bytes);
 }
 
 #[divan::bench(sample_count = 10)]

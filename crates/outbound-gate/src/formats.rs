@@ -535,7 +535,7 @@ fn process_jsonl<W: Write + ?Sized>(
         let Some(b) = b else { return Ok(true) };
         pending.clear();
         let mut go_on = true;
-        for (line_no, continues, line) in b.lines() {
+        for (line_no, continues, line, text) in b.text_lines() {
             if continues {
                 return Err(GateError::Input {
                     file: name.into(),
@@ -546,16 +546,21 @@ fn process_jsonl<W: Write + ?Sized>(
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            let mut v: serde_json::Value =
-                serde_json::from_slice(line).map_err(|e| GateError::Input {
-                    file: name.into(),
-                    line: line_no,
-                    message: format!(
-                        "invalid JSON at column {}: {}",
-                        e.column(),
-                        e.classify_name()
-                    ),
-                })?;
+            // Parsed as text when the batch is (the same value, the same
+            // errors: only the UTF-8 checks of each string are not redone).
+            let parsed: serde_json::Result<serde_json::Value> = match text {
+                Some(t) => serde_json::from_str(t),
+                None => serde_json::from_slice(line),
+            };
+            let mut v = parsed.map_err(|e| GateError::Input {
+                file: name.into(),
+                line: line_no,
+                message: format!(
+                    "invalid JSON at column {}: {}",
+                    e.column(),
+                    e.classify_name()
+                ),
+            })?;
             rec.start(&pending);
             walk(policy, &mut v, "", &mut rec, &mut pending, line_no)
                 .map_err(|o| overflow(o, name, line_no))?;

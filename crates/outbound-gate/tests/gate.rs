@@ -318,6 +318,45 @@ fn json_lines_with_dotted_paths() {
     );
 }
 
+/// JSON lines of a batch that is valid UTF-8 are parsed as text, the
+/// others as bytes: the same line is refused with the same error either
+/// way, and a string that is not UTF-8 is refused naming its line.
+#[test]
+fn json_lines_are_refused_alike_whether_or_not_the_batch_is_text() {
+    let mut map = threshold_map(0);
+    map.datasets[0].fields[1].name = "contact.phone".into();
+    let e = env(map);
+    let broken = &b"{\"customer_id\":\"C2\",\"contact\":{\"phone\":tru}}\n"[..];
+    let refusal = |name: &str, lines: &[&[u8]]| {
+        let input = e.dir.path().join(name);
+        std::fs::write(&input, lines.concat()).unwrap();
+        let err = e
+            .try_gate("t", &input, "o.jsonl", false)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.dir.path().join("o.jsonl").exists(), "{name}");
+        err.replace(name, "FILE")
+    };
+    let first = &b"{\"customer_id\":\"C1\"}\n"[..];
+    let text = refusal("text.jsonl", &[first, broken]);
+    // Not UTF-8 after the broken line: the batch is read as bytes.
+    let bytes = refusal(
+        "bytes.jsonl",
+        &[first, broken, b"{\"customer_id\":\"\xFF\"}\n"],
+    );
+    assert!(
+        text.contains("FILE:2") && text.contains("invalid JSON at column"),
+        "{text}"
+    );
+    assert_eq!(text, bytes);
+    let stray = refusal("stray.jsonl", &[first, b"{\"customer_id\":\"C\xFF\"}\n"]);
+    assert!(
+        stray.contains("FILE:2") && stray.contains("invalid JSON"),
+        "{stray}"
+    );
+    assert_eq!(e.store.batch_count().unwrap(), 0);
+}
+
 #[test]
 fn ragged_csv_is_an_error_naming_the_line() {
     let e = env(threshold_map(0));

@@ -265,6 +265,22 @@ impl LineBatch {
     pub fn lines(&self) -> impl Iterator<Item = (u64, bool, &[u8])> {
         self.0.lines()
     }
+
+    /// [`Self::lines`], each with its text when the whole batch is valid
+    /// UTF-8 (checked once, vectorised; `None` for every line otherwise).
+    /// A parser handed the text need not check each string's UTF-8 again:
+    /// serde_json's `from_str` against `from_slice` is a tenth of the time
+    /// of a JSON line.
+    pub fn text_lines(&self) -> impl Iterator<Item = (u64, bool, &[u8], Option<&str>)> {
+        let text = crate::scan::as_utf8(&self.0.data);
+        let base = self.0.data.as_ptr() as usize;
+        self.0.lines().map(move |(n, cont, l)| {
+            // A line is a slice of the batch ending at a line end (or a cut
+            // made at a character boundary), so `get` finds its text.
+            let start = l.as_ptr() as usize - base;
+            (n, cont, l, text.and_then(|t| t.get(start..start + l.len())))
+        })
+    }
 }
 
 #[cfg(test)]
