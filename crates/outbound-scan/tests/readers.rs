@@ -849,7 +849,7 @@ fn json_lines_over_the_field_limit_report_as_one_pass_on_any_threads() {
             ..Default::default()
         };
         let r = scan_paths(std::slice::from_ref(&p), &opts);
-        serde_json::to_string(&r.files).unwrap()
+        serde_json::to_string(&r).unwrap()
     };
     let one = run(1);
     let other = r#""field":"(other fields)""#;
@@ -863,6 +863,40 @@ fn json_lines_over_the_field_limit_report_as_one_pass_on_any_threads() {
     );
     for _ in 0..6 {
         assert!(run(2) == one, "two threads report otherwise");
+    }
+}
+
+/// A key first met past the limit counts under `(other fields)`, which has
+/// no hints: a person's name under `name` is not looked for there, on any
+/// number of threads, though its batch alone is far under the limit.
+#[test]
+fn json_lines_a_hinted_key_past_the_limit_is_scanned_as_other_fields() {
+    let d = tmpdir();
+    let mut s = String::from("{");
+    for i in 0..=10_000 {
+        s.push_str(&format!("\"k{i}\":1,"));
+    }
+    s.push_str("\"last\":1}\n");
+    // Past the first batch of 1 MiB.
+    while s.len() < (3 << 20) / 2 {
+        s.push_str("{\"k0\":1}\n");
+    }
+    s.push_str("{\"name\":\"张三\",\"k5\":\"13800138000\"}\n");
+    let p = write(&d, "wide.jsonl", s.as_bytes());
+    for threads in [1, 2, 2, 2] {
+        let opts = ScanOptions {
+            threads: Some(threads),
+            ..Default::default()
+        };
+        let r = scan_paths(std::slice::from_ref(&p), &opts);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains("person_name"), "{threads} threads");
+        assert_eq!(total(&r, Kind::CnMobile), 1);
+        let k5 = r.files[0]
+            .fields
+            .iter()
+            .find(|f| f.field.as_deref() == Some("k5"));
+        assert_eq!(k5.map(|f| f.non_empty), Some(2), "{threads} threads");
     }
 }
 

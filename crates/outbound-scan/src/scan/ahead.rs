@@ -23,8 +23,10 @@
 //!
 //! Merging in order also keeps the field limit ([`super::MAX_FIELDS`])
 //! exact: the merged counts give fields to names in the order one thread
-//! meets them, and a batch that reached the limit on its own is scanned
-//! again into the merged counts, as one thread would have scanned it.
+//! meets them, and a batch whose counts would not merge as one pass
+//! counts (one that reached the limit on its own, or whose names would
+//! go to `(other fields)`: [`Acc::merges_as_one_pass`]) is scanned again
+//! into the merged counts, as one thread would have scanned it.
 
 use std::any::Any;
 use std::collections::{BTreeMap, VecDeque};
@@ -32,9 +34,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use super::Ctx;
 use super::jsondoc::{Held, Record};
 use super::merge::Acc;
-use super::{Ctx, MAX_FIELDS};
 
 /// Bytes of records a batch gathers before it is handed to the pool: a
 /// few thousand records of an API export, so the hand-over costs nothing
@@ -80,11 +82,13 @@ impl Invalid {
 }
 
 /// A batch scanned on its own: its counts (with the cells before the
-/// error of its first record that is not JSON), or, when it reached the
-/// field limit by itself, the batch, to be scanned again in order.
-enum Scanned {
-    Counted(Box<Acc>, Option<Invalid>),
-    AtFieldLimit(Batch),
+/// error of its first record that is not JSON), that record, and the
+/// batch, scanned again in order where its counts do not merge as one
+/// pass counts ([`Acc::merges_as_one_pass`]).
+struct Scanned {
+    acc: Box<Acc>,
+    invalid: Option<Invalid>,
+    batch: Batch,
 }
 
 /// The batches merged so far, in order.
@@ -162,13 +166,21 @@ impl<'a, 'c> Shared<'a, 'c> {
                 ..Acc::default()
             };
             let invalid = scan_records(&mut acc, &batch, self.ctx);
-            if acc.fields.len() >= MAX_FIELDS {
-                Scanned::AtFieldLimit(batch)
-            } else {
-                Scanned::Counted(Box::new(acc), invalid)
-            }
-        }));
-        if matches!(scanned, Err(_) | Ok(Scanned::Counted(_, Some(_)))) {
+            (acc, invalid)
+        }))
+        .map(|(acc, invalid)| Scanned {
+            acc: Box::new(acc),
+            invalid,
+            batch,
+        });
+        if matches!(
+            &scanned,
+            Err(_)
+                | Ok(Scanned {
+                    invalid: Some(_),
+                    ..
+                })
+        ) {
             self.stop.store(true, Ordering::Release);
         }
         let mut m = lock(&self.merged);
@@ -186,13 +198,13 @@ impl<'a, 'c> Shared<'a, 'c> {
             }
             match scanned {
                 Err(p) => m.panic = Some(p),
-                Ok(Scanned::Counted(acc, invalid)) => {
-                    m.acc = std::mem::take(&mut m.acc).merge(*acc);
-                    m.invalid = invalid;
+                Ok(s) if m.acc.merges_as_one_pass(&s.acc) => {
+                    m.acc = std::mem::take(&mut m.acc).merge(*s.acc);
+                    m.invalid = s.invalid;
                 }
-                Ok(Scanned::AtFieldLimit(batch)) => {
+                Ok(s) => {
                     let r = panic::catch_unwind(AssertUnwindSafe(|| {
-                        scan_records(&mut m.acc, &batch, self.ctx)
+                        scan_records(&mut m.acc, &s.batch, self.ctx)
                     }));
                     match r {
                         Ok(invalid) => m.invalid = invalid,

@@ -759,4 +759,24 @@ mod tests {
         );
         assert!(one.contains("\"field\":\"m\""), "{one}");
     }
+
+    /// A name first met past the limit goes to `(other fields)`, which has
+    /// no hints: a person's name under `name` is not looked for there. A
+    /// batch of its own (under the limit by itself) merged into counts at
+    /// the limit would count it under `name`'s hints; it is scanned again.
+    #[test]
+    fn a_hinted_name_past_the_limit_is_scanned_as_other_fields() {
+        let mut doc = String::from("[{");
+        for i in 0..=super::super::MAX_FIELDS {
+            doc.push_str(&format!("\"x{i}\": 1, "));
+        }
+        doc.push_str("\"y\": 1},\n{\"name\": \"张三\", \"x7\": \"13900139000\"}]");
+        let reader = || -> Box<dyn BufRead + Send> { Box::new(io::Cursor::new(doc.clone())) };
+        let one = one_thread_and_ahead(reader, 1, &[1, 1 << 20], &String::new);
+        assert!(!one.contains("person_name"), "{one}");
+        assert!(
+            one.contains("\"field\":\"x7\",\"kinds\":{\"cn_mobile\":1}"),
+            "{one}"
+        );
+    }
 }

@@ -165,22 +165,12 @@ impl Rec {
 /// Batches' counts merged in the order of the batches, whatever order
 /// the threads finish them in: with more than [`MAX_FIELDS`] names, which
 /// of them get a field of their own depends on the order they are met,
-/// and the report must be the one a single thread gives.
+/// and the report must be the one a single pass gives.
 pub(super) struct InOrder<B> {
     acc: Acc,
     next: u64,
-    done: BTreeMap<u64, Scanned<B>>,
-}
-
-/// One batch's result, waiting for the batches before it.
-pub(super) enum Scanned<B> {
-    /// Its counts, to merge.
-    Counted(Box<Acc>),
-    /// A batch that reached the field limit on its own: merged, it would
-    /// have names that one thread puts under [`OTHER_FIELDS`] or under an
-    /// earlier batch's field, so it is scanned again into the merged
-    /// counts, as one thread scans it.
-    AtFieldLimit(B),
+    /// Scanned batches waiting for those before them, with their counts.
+    done: BTreeMap<u64, (Box<Acc>, B)>,
 }
 
 impl<B> InOrder<B> {
@@ -196,37 +186,36 @@ impl<B> InOrder<B> {
         }
     }
 
-    /// The result of batch `index` (numbered from 0 in reading order).
-    /// Merges every batch that is next in order; `rescan` scans a batch
-    /// at the field limit into the merged counts.
-    pub(super) fn add(&mut self, index: u64, scanned: Scanned<B>, rescan: impl FnMut(&mut Acc, B)) {
-        self.done.insert(index, scanned);
-        self.merge_ready(rescan, false);
+    /// The counts of batch `index` (numbered from 0 in reading order),
+    /// scanned on their own. Merges every batch that is next in order, or
+    /// `rescan`s it into the merged counts where merging would not count
+    /// as one pass does ([`Acc::merges_as_one_pass`]); then hands the
+    /// batch to `spent`.
+    pub(super) fn add(
+        &mut self,
+        index: u64,
+        counted: Acc,
+        batch: B,
+        mut rescan: impl FnMut(&mut Acc, &B),
+        mut spent: impl FnMut(B),
+    ) {
+        self.done.insert(index, (Box::new(counted), batch));
+        while let Some((acc, batch)) = self.done.remove(&self.next) {
+            self.next += 1;
+            if self.acc.merges_as_one_pass(&acc) {
+                self.acc = std::mem::take(&mut self.acc).merge(*acc);
+            } else {
+                rescan(&mut self.acc, &batch);
+            }
+            spent(batch);
+        }
     }
 
     /// The merged counts. Every batch handed out has been added, unless a
-    /// scan panicked (and the panic goes on); what is here is merged all
-    /// the same, never dropped.
-    pub(super) fn finish(mut self, rescan: impl FnMut(&mut Acc, B)) -> Acc {
+    /// scan panicked (and the panic goes on from the caller).
+    pub(super) fn finish(self) -> Acc {
         debug_assert!(self.done.is_empty(), "a batch is missing");
-        self.merge_ready(rescan, true);
         self.acc
-    }
-
-    fn merge_ready(&mut self, mut rescan: impl FnMut(&mut Acc, B), all: bool) {
-        loop {
-            let s = if all {
-                self.done.pop_first().map(|(_, s)| s)
-            } else {
-                self.done.remove(&self.next)
-            };
-            let Some(s) = s else { return };
-            self.next += 1;
-            match s {
-                Scanned::Counted(acc) => self.acc = std::mem::take(&mut self.acc).merge(*acc),
-                Scanned::AtFieldLimit(b) => rescan(&mut self.acc, b),
-            }
-        }
     }
 }
 
@@ -296,6 +285,33 @@ impl Acc {
             self.memo.push((name.to_string(), i));
         }
         i
+    }
+
+    /// Whether merging `o`, the counts of the records right after these
+    /// scanned on their own, gives what scanning them into these would.
+    /// Not when a name of `o` would go to [`OTHER_FIELDS`] here: `o` put
+    /// its values under that name's field, found with that name's hints
+    /// (a person's name or a birth date is only looked for under a name
+    /// that says so), and `(other fields)` has none; nor when `o` reached
+    /// the limit itself (a value it put under `(other fields)` may belong
+    /// to a field these have).
+    pub(super) fn merges_as_one_pass(&self, o: &Acc) -> bool {
+        if o.fields.len() >= MAX_FIELDS {
+            return false;
+        }
+        if self.fields.len() + o.fields.len() < MAX_FIELDS {
+            return true;
+        }
+        let new = o
+            .fields
+            .iter()
+            .filter(|f| {
+                !self
+                    .index
+                    .contains_key(f.name.as_deref().unwrap_or("\0null"))
+            })
+            .count();
+        self.fields.len() + new < MAX_FIELDS
     }
 
     pub(super) fn merge(mut self, o: Acc) -> Acc {

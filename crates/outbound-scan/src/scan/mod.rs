@@ -555,7 +555,6 @@ fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx
     }
     let batches = Arc::new(Mutex::new((lines, 0)));
     let merged = Mutex::new(merge::InOrder::new(ctx.samples));
-    let rescan = |acc: &mut Acc, b: read::LineBatch| jsonl::jsonl_into(acc, &b, path, ctx, max);
     SharedBatches(batches.clone())
         .par_bridge()
         .for_each(|(index, b)| {
@@ -564,25 +563,28 @@ fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx
             } else {
                 text::text_batch(&b, ctx)
             };
-            let scanned = if json && acc.fields.len() >= MAX_FIELDS {
-                merge::Scanned::AtFieldLimit(b)
-            } else {
-                if let Ok(mut g) = batches.lock() {
-                    g.0.give_back(b.data);
-                }
-                merge::Scanned::Counted(Box::new(acc))
-            };
             // A panic elsewhere goes on from `for_each`; the counts held
             // here are still whole.
             let mut m = merged
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            m.add(index, scanned, rescan);
+            m.add(
+                index,
+                acc,
+                b,
+                // Text has one field: it always merges.
+                |acc, b| jsonl::jsonl_into(acc, b, path, ctx, max),
+                |b| {
+                    if let Ok(mut g) = batches.lock() {
+                        g.0.give_back(b.data);
+                    }
+                },
+            );
         });
     let mut acc = merged
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .finish(rescan);
+        .finish();
     if let Ok(mut g) = batches.lock()
         && let Some((line, e)) = g.0.error.take()
     {
