@@ -4,6 +4,7 @@
 mod accuracy;
 mod common;
 mod fast_path;
+mod field_limit;
 mod fuzz_readers;
 mod limits;
 mod parquet;

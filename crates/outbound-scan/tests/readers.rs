@@ -1,28 +1,11 @@
 //! Reader and end-to-end tests on synthetic data generated in code.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use outbound_scan::{Kind, ScanOptions, ScanReport, corpus, scan_paths};
 
-use crate::common::{gzip, scan, write};
-
-static N: AtomicU64 = AtomicU64::new(0);
-
-fn tmpdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "outbound-scan-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn total(r: &ScanReport, k: Kind) -> u64 {
-    r.totals.kinds.get(k.as_str()).copied().unwrap_or(0)
-}
+use crate::common::{gzip, scan, tmpdir, total, write};
 
 fn field<'a>(r: &'a ScanReport, name: &str) -> &'a outbound_scan::FieldReport {
     r.files[0]
@@ -815,91 +798,6 @@ fn samples_are_the_first_values_on_any_number_of_threads() {
     }
 }
 
-/// JSON lines with more than 10,000 distinct key paths: which of them get
-/// a field of their own, and where a key first met past the limit counts,
-/// is what one pass over the file gives, on any number of threads.
-#[test]
-fn json_lines_over_the_field_limit_report_as_one_pass_on_any_threads() {
-    let d = tmpdir();
-    // Batches of 1 MiB: 4 with about 4,000 names of their own, under the
-    // limit alone but not together; one with 15,000, over it alone; then a
-    // mobile under a key that one thread meets after the limit, and keys
-    // of the first batch again.
-    let mut s = String::new();
-    let filler = "an ordinary value, nothing personal here. ".repeat(6);
-    for i in 0..16_000u64 {
-        s.push_str(&format!("{{\"key_{i:06}\":\"{filler}\",\"n\":{i}}}\n"));
-    }
-    for i in 0..15_000u64 {
-        s.push_str(&format!("{{\"short_{i:06}\":1}}\n"));
-    }
-    for i in 0..1_000u64 {
-        s.push_str(&format!(
-            "{{\"mobile\":\"13{:09}\",\"key_{:06}\":\"13{:09}\"}}\n",
-            100_000_000 + i,
-            i,
-            200_000_000 + i
-        ));
-    }
-    let p = write(&d, "keys.jsonl", s.as_bytes());
-    let run = |threads| {
-        let opts = ScanOptions {
-            samples: 2,
-            threads: Some(threads),
-            ..Default::default()
-        };
-        let r = scan_paths(std::slice::from_ref(&p), &opts);
-        serde_json::to_string(&r).unwrap()
-    };
-    let one = run(1);
-    let other = r#""field":"(other fields)""#;
-    assert!(one.contains(other), "the limit is reached");
-    assert!(!one.contains(r#""field":"mobile""#), "met past the limit");
-    // Read in one pass, the mobile under a key of the first batch counts
-    // there, though its own batch had reached the limit before it.
-    assert!(
-        one.contains(r#""field":"key_000999","kinds":{"cn_mobile":1},"non_empty":2"#),
-        "a known key past a batch's own limit"
-    );
-    for _ in 0..6 {
-        assert!(run(2) == one, "two threads report otherwise");
-    }
-}
-
-/// A key first met past the limit counts under `(other fields)`, which has
-/// no hints: a person's name under `name` is not looked for there, on any
-/// number of threads, though its batch alone is far under the limit.
-#[test]
-fn json_lines_a_hinted_key_past_the_limit_is_scanned_as_other_fields() {
-    let d = tmpdir();
-    let mut s = String::from("{");
-    for i in 0..=10_000 {
-        s.push_str(&format!("\"k{i}\":1,"));
-    }
-    s.push_str("\"last\":1}\n");
-    // Past the first batch of 1 MiB.
-    while s.len() < (3 << 20) / 2 {
-        s.push_str("{\"k0\":1}\n");
-    }
-    s.push_str("{\"name\":\"张三\",\"k5\":\"13800138000\"}\n");
-    let p = write(&d, "wide.jsonl", s.as_bytes());
-    for threads in [1, 2, 2, 2] {
-        let opts = ScanOptions {
-            threads: Some(threads),
-            ..Default::default()
-        };
-        let r = scan_paths(std::slice::from_ref(&p), &opts);
-        let json = serde_json::to_string(&r).unwrap();
-        assert!(!json.contains("person_name"), "{threads} threads");
-        assert_eq!(total(&r, Kind::CnMobile), 1);
-        let k5 = r.files[0]
-            .fields
-            .iter()
-            .find(|f| f.field.as_deref() == Some("k5"));
-        assert_eq!(k5.map(|f| f.non_empty), Some(2), "{threads} threads");
-    }
-}
-
 #[test]
 fn subject_key_samples_and_no_raw_values_in_json() {
     let d = tmpdir();
@@ -1012,26 +910,4 @@ fn pi_in_json_keys_is_counted_but_never_a_field_name() {
     assert_eq!(total(&r, Kind::CnMobile), 2);
     assert!(json.contains("contacts.{cn_mobile}.name"), "{json}");
     assert!(json.contains("items.{n}"), "{json}");
-}
-
-#[test]
-fn field_count_is_bounded() {
-    let d = tmpdir();
-    let mut s = String::from("{");
-    for i in 0..12_000 {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(&format!("\"k{i}\": \"v\""));
-    }
-    s.push('}');
-    let p = write(&d, "wide.json", s.as_bytes());
-    let r = scan(&[p]);
-    assert!(r.files[0].fields.len() <= 10_001);
-    assert!(
-        r.files[0]
-            .fields
-            .iter()
-            .any(|f| f.field.as_deref() == Some("(other fields)"))
-    );
 }

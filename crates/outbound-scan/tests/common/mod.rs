@@ -2,8 +2,27 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use outbound_scan::{ScanOptions, ScanReport, scan_paths};
+use outbound_scan::{Kind, ScanOptions, ScanReport, scan_paths};
+
+static N: AtomicU64 = AtomicU64::new(0);
+
+/// A new empty directory under the system's temporary one.
+pub(crate) fn tmpdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "outbound-scan-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The report's total of kind `k`.
+pub(crate) fn total(r: &ScanReport, k: Kind) -> u64 {
+    r.totals.kinds.get(k.as_str()).copied().unwrap_or(0)
+}
 
 /// Writes `data` to `dir/name` and returns the path.
 pub(crate) fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
