@@ -7,7 +7,7 @@
 //! cargo run --release -p outbound-scan --example accuracy_faker -- target/faker/labelled.tsv
 //! ```
 //!
-//! Each value is scanned three ways:
+//! Each value is scanned five ways:
 //! 1. as a CSV cell under its natural column name (`name`, `姓名`,
 //!    `address`, `mobile`, `id_no`, `email`; `company`, `job_title`,
 //!    `remark` … for the negatives), which gives the detectors their hint;
@@ -15,7 +15,10 @@
 //! 3. as a free-text line, the value alone;
 //! 4. as a free-text line `KEYWORD：value` with the label that would
 //!    introduce it (`姓名`, `联系人`, `地址`, `手机`, `身份证号`, `邮箱`;
-//!    `公司`, `职位`, `备注` … for the negatives).
+//!    `公司`, `职位`, `备注` … for the negatives);
+//! 5. as a field name (a JSON key or a CSV header cell), which the scanner
+//!    masks and the gate refuses when it is personal data
+//!    ([`detect::kind_of_field_name`]).
 //!
 //! Cells are scanned as `outbound scan` scans them (a cell of 24+ bytes
 //! under an unrecognised header is free text). A value labelled with a kind
@@ -88,6 +91,10 @@ fn found(r: &Row, mode: Mode) -> Vec<Kind> {
             detect::scan_free_text(v, &mut emit);
             return kinds;
         }
+        Mode::FieldName => {
+            kinds.extend(detect::kind_of_field_name(r.value.trim()));
+            return kinds;
+        }
         Mode::Keyword => {
             // Only matches on the value count, not on the keyword.
             let line = format!("{}：{}", r.keyword, r.value);
@@ -114,6 +121,7 @@ enum Mode {
     Neutral,
     FreeText,
     Keyword,
+    FieldName,
 }
 
 #[derive(Default)]
@@ -143,6 +151,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (Mode::Neutral, "cell under the column name `col3` (no hint)"),
         (Mode::FreeText, "free-text line, the value alone"),
         (Mode::Keyword, "free-text line `KEYWORD：value`"),
+        (
+            Mode::FieldName,
+            "field name (a JSON key, a CSV header cell)",
+        ),
     ] {
         let mut per_kind: BTreeMap<String, Tally> = BTreeMap::new();
         // (kind found or missed, source) -> (count, up to 3 samples)

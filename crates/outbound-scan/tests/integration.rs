@@ -5,6 +5,7 @@ mod accuracy;
 mod common;
 mod fast_path;
 mod field_limit;
+mod field_names;
 mod fuzz_readers;
 mod limits;
 mod parquet;

@@ -894,20 +894,3 @@ fn comment_lines_toml_and_ini_are_not_misread() {
     assert_ne!(r.files[1].format, "json");
     assert_ne!(r.files[2].format, "json");
 }
-
-#[test]
-fn pi_in_json_keys_is_counted_but_never_a_field_name() {
-    let d = tmpdir();
-    let p = write(
-        &d,
-        "byphone.json",
-        br#"{"contacts": {"13812345678": {"name": "x"}, "13912345678": {"name": "y"}}, "items": {"1": 1, "2": 2}}"#,
-    );
-    let r = scan(&[p]);
-    assert!(r.errors.is_empty(), "{:?}", r.errors);
-    let json = serde_json::to_string(&r).unwrap();
-    assert!(!json.contains("13812345678"), "{json}");
-    assert_eq!(total(&r, Kind::CnMobile), 2);
-    assert!(json.contains("contacts.{cn_mobile}.name"), "{json}");
-    assert!(json.contains("items.{n}"), "{json}");
-}

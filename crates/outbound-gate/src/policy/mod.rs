@@ -46,13 +46,7 @@ fn bump(n: &mut u64, what: impl FnOnce() -> String) -> Result<(), Overflow> {
 
 /// The kind of personal information a field name or key itself holds, if any.
 fn kind_of_name(name: &str) -> Option<Kind> {
-    let mut found = None;
-    outbound_scan::detect::scan_value(name.as_bytes(), Hints::NONE, &mut |k, _, _| {
-        if found.is_none() && k.category().is_some() {
-            found = Some(k);
-        }
-    });
-    found
+    outbound_scan::detect::kind_of_field_name(name).filter(|k| k.category().is_some())
 }
 
 /// The transfer's declared fields, by name, and the field that keys subjects.
@@ -338,7 +332,9 @@ impl Policy {
     /// Checks that a field name or key is not itself personal data. If it is, notes
     /// the refusal with `place(kind)` (its position, never its text) and returns false.
     pub(crate) fn check_name(&mut self, name: &str, place: impl FnOnce(&str) -> String) -> bool {
-        if self.clean_names.contains(name) {
+        // A declared field is named by the data map, which says what it
+        // holds: `余额` declared there is a balance, not a person.
+        if self.clean_names.contains(name) || self.declared.contains_key(name) {
             return true;
         }
         match kind_of_name(name) {

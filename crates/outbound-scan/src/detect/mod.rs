@@ -48,6 +48,31 @@ pub fn trim(s: &[u8]) -> &[u8] {
     &s[a..b]
 }
 
+/// What a field name (a CSV header cell, a JSON key; trimmed) holds when it
+/// is itself personal data: a kind found in it as in a value with no
+/// hints, preferring one with a PI category (an organisation's code is
+/// reported only when nothing else is), or [`Kind::PersonName`] for a
+/// person's name ([`name::is_name_as_field_name`]). `None` for an ordinary
+/// field name. The scanner masks such a name in its report and does not
+/// take such a row for a header; the gate refuses the batch.
+pub fn kind_of_field_name(name: &str) -> Option<Kind> {
+    let t = name.as_bytes();
+    let mut found: Option<Kind> = None;
+    // Every kind found without hints holds a digit, `@` (e-mail), `:` or
+    // `-` (IPv6, MAC) or `.` (a MAC as `abcd.ef01.2345`); most keys hold
+    // none, and skip the scan (JSON keys are checked in every record).
+    if t.iter()
+        .any(|&b| b.is_ascii_digit() || matches!(b, b'@' | b':' | b'-' | b'.'))
+    {
+        scan_value(t, Hints::NONE, &mut |k, _, _| {
+            if found.is_none_or(|f| f.category().is_none() && k.category().is_some()) {
+                found = Some(k);
+            }
+        });
+    }
+    found.or_else(|| name::is_name_as_field_name(name).then_some(Kind::PersonName))
+}
+
 /// Scans one value (a CSV cell, a JSON string, a text line) and calls
 /// `emit(kind, start, end)` for every validated match, `start..end` being
 /// the byte span inside `s`.

@@ -121,6 +121,56 @@ pub fn is_plain_cjk_name(t: &[u8]) -> bool {
     !PLACEHOLDERS.iter().any(|p| p.as_bytes() == t) && surname_at(cs[0], Some(cs[1]))
 }
 
+const FIELD_WORDS_TXT: &str = include_str!("../../data/cn_field_words.txt");
+
+/// Chinese field names that start with a surname: the characters that end
+/// them and whole words, both sorted (`data/cn_field_words.txt`).
+struct FieldWords {
+    ends: Vec<char>,
+    words: Vec<&'static str>,
+}
+
+static FIELD_WORDS: LazyLock<FieldWords> = LazyLock::new(|| {
+    let mut ends = Vec::new();
+    let mut words = Vec::new();
+    for w in FIELD_WORDS_TXT
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(str::split_whitespace)
+    {
+        let mut cs = w.chars();
+        match (cs.next(), cs.next()) {
+            (Some(c), None) => ends.push(c),
+            _ => words.push(w),
+        }
+    }
+    ends.sort_unstable();
+    ends.dedup();
+    words.sort_unstable();
+    words.dedup();
+    FieldWords { ends, words }
+});
+
+/// Whether a field name (a CSV header cell or a JSON key, trimmed) is
+/// itself a person's name: a map keyed by names, or a first row of names
+/// that would otherwise be read as a header. A name-shaped word
+/// ([`is_plain_cjk_name`], or CJK around a middle dot) counts unless it is
+/// an ordinary field name: one ending in a character that ends field names
+/// (`金额`, `时间`, `车牌号`) or a listed word (`data/cn_field_words.txt`).
+/// Latin names cannot be told from field names (`Order Status`) and are
+/// not flagged.
+pub fn is_name_as_field_name(name: &str) -> bool {
+    if is_plain_cjk_name(name.as_bytes()) {
+        let fw = &*FIELD_WORDS;
+        let last = name.chars().next_back();
+        return !last.is_some_and(|c| fw.ends.binary_search(&c).is_ok())
+            && fw.words.binary_search(&name).is_err();
+    }
+    (name.contains('·') || name.contains('•'))
+        && name.chars().all(|c| is_cjk(c) || c == '·' || c == '•')
+        && is_valid(name)
+}
+
 /// `str::trim`, called only when an end is whitespace: most cells have
 /// none, and the general trim (a pattern searcher from both ends) cost as
 /// much as the rest of the name check. The same string either way.
@@ -276,6 +326,96 @@ mod tests {
         // Frequent surnames that Faker's zh_CN names use and the list lacked.
         for n in ["傅强", "洪飞", "赖鑫", "萧小红", "阎玉梅"] {
             assert!(is_valid(n), "{n}");
+        }
+    }
+
+    /// Ordinary Chinese column names from orders, HR, banking, medical and
+    /// logistics schemas (63 of them start with a surname: 金额 余额 时间
+    /// 车牌号 公司 国家 来源 …).
+    const FIELD_NAMES: &str = "
+        姓名 名字 性别 年龄 出生日期 生日 民族 国籍 籍贯
+        婚姻状况 学历 学位 专业 职业 职位 职务 职称 岗位
+        部门 单位 公司 公司名称 企业名称 行业 身份证号 身份证
+        证件号 证件号码 证件类型 护照号 护照 驾驶证 手机
+        手机号 手机号码 电话 电话号码 联系电话 固定电话 邮箱
+        电子邮箱 邮件 微信 微信号 QQ号 微博 地址 住址
+        家庭住址 联系地址 收货地址 详细地址 邮编 邮政编码 省份
+        城市 区县 街道 小区 门牌号 国家 地区 区域 位置 经度
+        纬度 坐标 银行卡号 银行卡 卡号 开户行 开户银行 账号
+        账户 户名 余额 金额 总金额 订单金额 支付金额 实付金额
+        优惠金额 价格 单价 总价 数量 折扣 运费 税额 税率
+        利率 额度 信用额度 积分 等级 会员等级 订单号 订单编号
+        订单状态 订单时间 下单时间 支付时间 支付方式 发货时间
+        收货时间 创建时间 更新时间 修改时间 登录时间 注册时间
+        时间 日期 年份 月份 时长 有效期 到期日 商品 商品名称
+        商品编号 产品 产品名称 品牌 型号 规格 颜色 尺寸 重量
+        体重 身高 血型 血压 体温 心率 病史 诊断 病历号
+        医保卡号 社保卡号 过敏史 用药 疾病 症状 科室 医生
+        护士 床号 车牌号 车牌 车型 车架号 发动机号 车主 司机
+        乘客 车次 座位号 航班号 舱位 行程 出发地 目的地 里程
+        用户名 用户 用户编号 客户 客户编号 客户名称 会员
+        会员号 昵称 密码 头像 签名 简介 备注 说明 描述 标签
+        类型 类别 分类 状态 来源 渠道 方式 原因 结果 内容
+        标题 评论 评分 评价 留言 联系人 收件人 收货人 寄件人
+        负责人 经办人 申请人 审批人 法人 法定代表人 监护人
+        紧急联系人 持卡人 户主 业主 房东 租客 员工 员工编号
+        工号 学号 学生 教师 班级 年级 学校 工资 月薪 年薪
+        薪资 奖金 押金 租金 定金 保证金 现金 资金 收入 支出
+        费用 成本 利润 预算 发票 发票号 票据 税号
+        统一社会信用代码 信用代码 营业执照 设备号 设备 终端
+        序列号 IP地址 MAC地址 浏览器 操作系统 版本 版本号
+        应用 网址 链接 域名 端口 日志 记录 批次 批次号 序号
+        编号 编码 代码 名称 标识 主键 外键 索引 政治面貌
+        宗教信仰 健康状况 工作单位 工作经历 教育经历 家庭成员
+        关系 与本人关系 紧急联系电话 兴趣爱好 特长 爱好 宠物
+        房产 车辆 资产 负债 征信 信用 风险 风险等级 保险
+        保单号 理赔 贷款 还款 逾期 汇率 币种 余额宝 存款
+        取款 转账 流水 流水号 交易号 交易时间 交易金额
+        交易类型 对方账号 对方户名 摘要 用途 附言 渠道号 商户
+        商户号 商家 店铺 店名 门店 仓库 库存 物流 快递
+        运单号 快递单号 操作人 操作时间 操作类型 创建人 修改人
+        审核 审核人 审核状态 审批 权限 角色 菜单 模块 项目
+        任务 进度 优先级 截止日期 开始时间 结束时间 周期 频率
+        次数 总数 合计 小计 平均 比例 百分比 排名
+    ";
+
+    #[test]
+    fn ordinary_field_names_are_not_person_names() {
+        let mut shaped = 0;
+        for f in FIELD_NAMES.split_whitespace() {
+            shaped += usize::from(is_plain_cjk_name(f.as_bytes()));
+            assert!(!is_name_as_field_name(f), "{f}");
+        }
+        // The list is a test of the endings only if many start with a surname.
+        assert!(shaped >= 60, "{shaped}");
+    }
+
+    #[test]
+    fn person_names_as_field_names_are_names() {
+        let mut rng = crate::corpus::Rng::new(9);
+        for _ in 0..3_000 {
+            let name = crate::corpus::chinese_name(&mut rng);
+            assert!(is_name_as_field_name(&name), "{name}");
+        }
+        for n in ["买买提·艾力", "傅强", "萧小红", "王思远", "李娜"] {
+            assert!(is_name_as_field_name(n), "{n}");
+        }
+        // Not names: Latin (cannot be told from field names), a single
+        // character, a placeholder, a name with text around it.
+        for n in ["John Smith", "张", "未知", "张伟的订单", "张伟 ", "·"] {
+            assert!(!is_name_as_field_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn field_word_list_is_cjk_and_spares_the_generators_given_names() {
+        let fw = &*FIELD_WORDS;
+        assert!(fw.ends.len() > 100 && fw.words.len() > 30);
+        assert!(fw.ends.iter().all(|&c| is_cjk(c)));
+        assert!(fw.words.iter().all(|w| w.chars().all(is_cjk)));
+        for g in crate::corpus::GIVEN_CHARS {
+            let c = g.chars().next().unwrap();
+            assert!(fw.ends.binary_search(&c).is_err(), "{g}");
         }
     }
 }

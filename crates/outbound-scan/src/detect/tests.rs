@@ -283,3 +283,55 @@ fn luhn_valid_15_digit_numbers_are_imeis_only_under_allocated_bodies() {
     }
     assert!((2_800..=3_600).contains(&imei), "{imei} of {total}");
 }
+
+#[test]
+fn field_names_that_are_personal_data() {
+    assert_eq!(kind_of_field_name("13812345678"), Some(CnMobile));
+    assert_eq!(kind_of_field_name("a@b.cn"), Some(Email));
+    assert_eq!(kind_of_field_name("ab:cd:ef:ab:cd:ef"), Some(MacAddress));
+    assert_eq!(kind_of_field_name("91110000600037341L"), Some(CnUscc));
+    // A kind with a PI category wins over an organisation's code.
+    assert_eq!(
+        kind_of_field_name("91110000600037341L 13812345678"),
+        Some(CnMobile)
+    );
+    assert_eq!(kind_of_field_name("张伟"), Some(PersonName));
+    assert_eq!(kind_of_field_name("欧阳娜娜"), Some(PersonName));
+    for ordinary in [
+        "金额",
+        "余额",
+        "时间",
+        "车牌号",
+        "customer_id",
+        "姓名",
+        "mobile",
+        "2026",
+    ] {
+        assert_eq!(kind_of_field_name(ordinary), None, "{ordinary}");
+    }
+}
+
+/// `kind_of_field_name` scans only names holding a digit, `@`, `:`, `-`
+/// or `.`: nothing is found without hints in any other text.
+#[test]
+fn field_name_prefilter_loses_nothing() {
+    let alphabet: Vec<char> = "0123456789abcdefABCDEF-:.@ xX京A·D_张伟".chars().collect();
+    let mut rng = crate::corpus::Rng::new(7);
+    let mut found = 0;
+    for _ in 0..100_000 {
+        let len = 1 + rng.below(24) as usize;
+        let s: String = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .collect();
+        let mut any = false;
+        scan_value(s.as_bytes(), Hints::NONE, &mut |_, _, _| any = true);
+        found += usize::from(any);
+        let kind = kind_of_field_name(&s);
+        assert_eq!(
+            any,
+            kind.is_some_and(|k| k != PersonName),
+            "{s:?}: {kind:?}"
+        );
+    }
+    assert!(found > 100, "{found}");
+}

@@ -1,5 +1,5 @@
 //! CSV and TSV: the first record is a header when every cell looks like a
-//! name and none holds personal data; records are cut into batches in one
+//! name and none holds personal data or is a person's name; records are cut into batches in one
 //! flat buffer each and scanned in parallel.
 //!
 //! Records are parsed with `csv-core` straight into the batch buffer, so a
@@ -18,7 +18,7 @@ use super::{
     CSV_BATCH, Ctx, LINE_BATCH, MAX_FIELD, MAX_FIELDS, MAX_NAME, MAX_RECORD, OTHER_FIELDS, err,
 };
 use crate::blocks::Positions;
-use crate::detect::{self, Hints, trim};
+use crate::detect::{self, trim};
 use crate::report::ErrorEntry;
 
 /// Where a field lies in a batch's `data`: 8 bytes a field, as the field
@@ -525,11 +525,9 @@ fn looks_like_header<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> bool {
         let Ok(s) = std::str::from_utf8(t) else {
             return false;
         };
-        !t.is_empty() && s.chars().any(char::is_alphabetic) && {
-            let mut any = false;
-            detect::scan_value(t, Hints::NONE, &mut |_, _, _| any = true);
-            !any
-        }
+        !t.is_empty()
+            && s.chars().any(char::is_alphabetic)
+            && detect::kind_of_field_name(s).is_none()
     })
 }
 

@@ -8,7 +8,7 @@ use super::ahead::{Ahead, BATCH, Invalid, Shared};
 use super::jsondoc::{Held, Limited, Notes, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
-use crate::detect::{self, Hints, trim};
+use crate::detect::{self, trim};
 use crate::read::LineBatch;
 
 /// Scans one batch of JSON lines; lines of `max` bytes or more are
@@ -127,8 +127,9 @@ impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_> {
 }
 
 /// Appends an object key to the path. A key that is itself personal data
-/// (maps keyed by phone number or ID) is counted as a value and replaced
-/// in the path by `{kind}`; purely numeric keys become `{n}`. So raw values
+/// (maps keyed by phone number, ID or person name) is counted as a value
+/// and replaced in the path by `{kind}` (whose hints let a name count);
+/// purely numeric keys become `{n}`. So raw values
 /// never become field names, and such maps do not explode into one field
 /// per key.
 struct KeySeed<'a, 'c> {
@@ -154,13 +155,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
         if !self.path.is_empty() {
             self.path.push('.');
         }
-        let mut kind = None;
-        if k.len() >= 6 && k.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
-            detect::scan_value(k.as_bytes(), Hints::NONE, &mut |kd, _, _| {
-                kind.get_or_insert(kd);
-            });
-        }
-        match kind {
+        match detect::kind_of_field_name(k.trim()) {
             Some(kd) => {
                 self.path.push('{');
                 self.path.push_str(kd.as_str());

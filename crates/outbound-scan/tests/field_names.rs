@@ -1,0 +1,121 @@
+//! Field names that are themselves personal data: JSON keys and CSV
+//! header cells. They are counted and masked, never reported as names.
+
+use outbound_scan::corpus::{Rng, chinese_name};
+use outbound_scan::{Kind, ScanReport};
+
+use crate::common::{scan, tmpdir, total, write};
+
+/// Field names of the report's first file.
+fn names(r: &ScanReport) -> Vec<String> {
+    r.files[0]
+        .fields
+        .iter()
+        .filter_map(|f| f.field.clone())
+        .collect()
+}
+
+/// `n` distinct generated person names.
+fn people(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    let mut out: Vec<String> = Vec::new();
+    while out.len() < n {
+        let name = chinese_name(&mut rng);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn pi_in_json_keys_is_counted_but_never_a_field_name() {
+    let d = tmpdir();
+    let p = write(
+        &d,
+        "byphone.json",
+        br#"{"contacts": {"13812345678": {"name": "x"}, "13912345678": {"name": "y"}}, "items": {"1": 1, "2": 2}}"#,
+    );
+    let r = scan(&[p]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("13812345678"), "{json}");
+    assert_eq!(total(&r, Kind::CnMobile), 2);
+    assert!(json.contains("contacts.{cn_mobile}.name"), "{json}");
+    assert!(json.contains("items.{n}"), "{json}");
+}
+
+#[test]
+fn a_map_keyed_by_person_names_is_counted_but_never_names_a_field() {
+    let who = people(40, 7);
+    let d = tmpdir();
+    // A JSON document and JSON lines, each keyed by name; one key is a
+    // field name that starts with a surname (`余额`) and stays.
+    let mut doc = String::from("{\"members\": {");
+    let mut lines = String::new();
+    for (i, n) in who.iter().enumerate() {
+        if i > 0 {
+            doc.push(',');
+        }
+        doc.push_str(&format!("\"{n}\": {{\"余额\": {i}}}"));
+        lines.push_str(&format!("{{\"{n}\": {{\"余额\": {i}}}}}\n"));
+    }
+    doc.push_str("}}");
+    for (file, body) in [("members.json", doc), ("members.jsonl", lines)] {
+        let r = scan(&[write(&d, file, body.as_bytes())]);
+        assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+        let json = serde_json::to_string(&r).unwrap();
+        for n in &who {
+            assert!(!json.contains(n.as_str()), "{file}: {n} in {json}");
+        }
+        assert_eq!(total(&r, Kind::PersonName), 40, "{file}");
+        let fields = names(&r);
+        assert!(
+            fields.iter().any(|f| f.ends_with("{person_name}.余额")),
+            "{file}: {fields:?}"
+        );
+        assert!(fields.len() <= 3, "{file}: one field per name: {fields:?}");
+    }
+}
+
+#[test]
+fn a_first_row_of_names_is_data_not_a_header() {
+    let who = people(6, 11);
+    let d = tmpdir();
+    let mut csv = who.join(",");
+    csv.push('\n');
+    for i in 0..5 {
+        csv.push_str(&format!("{},1381234567{i},x,y,z,w\n", who[0]));
+    }
+    let r = scan(&[write(&d, "noheader.csv", csv.as_bytes())]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let json = serde_json::to_string(&r).unwrap();
+    for n in &who {
+        assert!(!json.contains(n.as_str()), "{n} in {json}");
+    }
+    assert_eq!(r.files[0].records, 6);
+    assert!(names(&r).iter().all(|f| f.starts_with("column_")), "{json}");
+    assert_eq!(total(&r, Kind::CnMobile), 5);
+}
+
+#[test]
+fn chinese_headers_that_start_with_a_surname_stay_headers() {
+    // Every one starts with a listed surname (金 余 时 车 公 国 …).
+    let header = "金额,余额,时间,车牌号,公司,国家,来源,单位,姓名,联系电话";
+    let d = tmpdir();
+    let mut csv = format!("{header}\n");
+    for i in 0..5 {
+        csv.push_str(&format!(
+            "1{i}.5,2,2026-01-0{i},x,y,z,w,v,王伟,1390000123{i}\n"
+        ));
+    }
+    let r = scan(&[write(&d, "h.csv", csv.as_bytes())]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].records, 5);
+    let fields = names(&r);
+    for h in header.split(',') {
+        assert!(fields.iter().any(|f| f == h), "{h} not in {fields:?}");
+    }
+    assert_eq!(total(&r, Kind::PersonName), 5);
+    assert_eq!(total(&r, Kind::CnMobile), 5);
+}
