@@ -163,7 +163,7 @@ pub fn is_name_as_field_name(name: &str) -> bool {
     if is_plain_cjk_name(name.as_bytes()) {
         let fw = &*FIELD_WORDS;
         let last = name.chars().next_back();
-        return !last.is_some_and(|c| fw.ends.binary_search(&c).is_ok())
+        return last.is_none_or(|c| fw.ends.binary_search(&c).is_err())
             && fw.words.binary_search(&name).is_err();
     }
     (name.contains('·') || name.contains('•'))
