@@ -48,7 +48,7 @@ pub fn trim(s: &[u8]) -> &[u8] {
     &s[a..b]
 }
 
-/// What a field name (a CSV header cell, a JSON key; trimmed) holds when it
+/// What a field name (a CSV header cell, a JSON key) holds when it
 /// is itself personal data: a kind found in it as in a value with no
 /// hints, preferring one with a PI category (an organisation's code is
 /// reported only when nothing else is), or [`Kind::PersonName`] for a
@@ -56,21 +56,43 @@ pub fn trim(s: &[u8]) -> &[u8] {
 /// field name. The scanner masks such a name in its report and does not
 /// take such a row for a header; the gate refuses the batch.
 pub fn kind_of_field_name(name: &str) -> Option<Kind> {
-    let t = name.as_bytes();
-    let mut found: Option<Kind> = None;
     // Every kind found without hints holds a digit, `@` (e-mail), `:` or
-    // `-` (IPv6, MAC) or `.` (a MAC as `abcd.ef01.2345`); most keys hold
-    // none, and skip the scan (JSON keys are checked in every record).
-    if t.iter()
-        .any(|&b| b.is_ascii_digit() || matches!(b, b'@' | b':' | b'-' | b'.'))
-    {
+    // `-` (IPv6, MAC) or `.` (a MAC as `abcd.ef01.2345`), and a name is
+    // not ASCII. Most keys are ASCII words and are done in one pass over
+    // their bytes, a table lookup each (JSON keys are checked in every
+    // record, untrimmed).
+    const MARKED: u8 = 1;
+    const NOT_ASCII: u8 = 2;
+    static CLASS: [u8; 256] = {
+        let mut c = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let u = b as u8;
+            c[b] = if u >= 0x80 {
+                NOT_ASCII
+            } else if u.is_ascii_digit() || matches!(u, b'@' | b':' | b'-' | b'.') {
+                MARKED
+            } else {
+                0
+            };
+            b += 1;
+        }
+        c
+    };
+    let t = name.as_bytes();
+    let class = t.iter().fold(0u8, |a, &b| a | CLASS[b as usize]);
+    let mut found: Option<Kind> = None;
+    if class & MARKED != 0 {
         scan_value(t, Hints::NONE, &mut |k, _, _| {
             if found.is_none_or(|f| f.category().is_none() && k.category().is_some()) {
                 found = Some(k);
             }
         });
     }
-    found.or_else(|| name::is_name_as_field_name(name).then_some(Kind::PersonName))
+    found.or_else(|| {
+        (class & NOT_ASCII != 0 && name::is_name_as_field_name(name.trim()))
+            .then_some(Kind::PersonName)
+    })
 }
 
 /// Scans one value (a CSV cell, a JSON string, a text line) and calls

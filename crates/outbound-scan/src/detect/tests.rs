@@ -297,6 +297,7 @@ fn field_names_that_are_personal_data() {
     );
     assert_eq!(kind_of_field_name("张伟"), Some(PersonName));
     assert_eq!(kind_of_field_name("欧阳娜娜"), Some(PersonName));
+    assert_eq!(kind_of_field_name(" 张伟\t"), Some(PersonName));
     for ordinary in [
         "金额",
         "余额",

@@ -155,7 +155,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
         if !self.path.is_empty() {
             self.path.push('.');
         }
-        match detect::kind_of_field_name(k.trim()) {
+        match detect::kind_of_field_name(k) {
             Some(kd) => {
                 self.path.push('{');
                 self.path.push_str(kd.as_str());
