@@ -29,14 +29,14 @@
 //! into the merged counts, as one thread would have scanned it.
 
 use std::any::Any;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::Ctx;
 use super::jsondoc::{Held, Record};
-use super::merge::Acc;
+use super::merge::{Acc, InOrder};
 
 /// Bytes of records a batch gathers before it is handed to the pool: a
 /// few thousand records of an API export, so the hand-over costs nothing
@@ -51,7 +51,7 @@ const WAITING: usize = 2;
 /// Records to scan, their bytes back to back.
 #[derive(Default)]
 struct Batch {
-    index: usize,
+    index: u64,
     bytes: Vec<u8>,
     records: Vec<Entry>,
 }
@@ -95,10 +95,8 @@ struct Scanned {
 struct Merged {
     /// Batches scanned but not merged yet (they finish out of order): at
     /// most the threads' and the waiting ones.
-    done: BTreeMap<usize, std::thread::Result<Scanned>>,
-    /// The next batch to merge.
-    next: usize,
-    /// Counts of the batches before `next`.
+    order: InOrder<std::thread::Result<Scanned>>,
+    /// Counts of the batches merged.
     acc: Acc,
     /// The first record that is not JSON: nothing after it is merged.
     invalid: Option<Invalid>,
@@ -137,8 +135,7 @@ impl<'a, 'c> Shared<'a, 'c> {
             ctx,
             waiting: Mutex::default(),
             merged: Mutex::new(Merged {
-                done: BTreeMap::new(),
-                next: 0,
+                order: InOrder::new(),
                 acc: Acc {
                     sample_cap: ctx.samples,
                     ..Acc::default()
@@ -183,37 +180,33 @@ impl<'a, 'c> Shared<'a, 'c> {
         ) {
             self.stop.store(true, Ordering::Release);
         }
-        let mut m = lock(&self.merged);
-        m.done.insert(index, scanned);
-        self.merge_ready(&mut m);
-        true
-    }
-
-    /// Merges the batches that are next in order and done.
-    fn merge_ready(&self, m: &mut Merged) {
-        while let Some(scanned) = m.done.remove(&m.next) {
-            m.next += 1;
-            if m.ended() {
-                continue;
+        let mut guard = lock(&self.merged);
+        let m = &mut *guard;
+        let (acc, invalid, panicked) = (&mut m.acc, &mut m.invalid, &mut m.panic);
+        m.order.add(index, scanned, |scanned| {
+            if invalid.is_some() || panicked.is_some() {
+                return;
             }
             match scanned {
-                Err(p) => m.panic = Some(p),
-                Ok(s) if m.acc.merges_as_one_pass(&s.acc) => {
-                    m.acc = std::mem::take(&mut m.acc).merge(*s.acc);
-                    m.invalid = s.invalid;
-                }
+                Err(p) => *panicked = Some(p),
                 Ok(s) => {
-                    let r = panic::catch_unwind(AssertUnwindSafe(|| {
-                        scan_records(&mut m.acc, &s.batch, self.ctx)
-                    }));
-                    match r {
-                        Ok(invalid) => m.invalid = invalid,
-                        Err(p) => m.panic = Some(p),
-                    }
+                    let mut found = s.invalid;
+                    acc.add_in_order(*s.acc, |acc| {
+                        let r = panic::catch_unwind(AssertUnwindSafe(|| {
+                            scan_records(acc, &s.batch, self.ctx)
+                        }));
+                        found = r.unwrap_or_else(|p| {
+                            *panicked = Some(p);
+                            None
+                        });
+                    });
+                    *invalid = found;
                 }
             }
-        }
+        });
+        drop(guard);
         self.one_merged.notify_all();
+        true
     }
 }
 
@@ -247,7 +240,7 @@ pub(super) struct Ahead<'a, 's, 'b, 'c> {
     batch: Batch,
     /// Bytes a batch gathers before it is sent ([`BATCH`]).
     batch_bytes: usize,
-    sent: usize,
+    sent: u64,
 }
 
 impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
@@ -322,7 +315,7 @@ impl<'a, 's, 'b: 's, 'c: 's> Ahead<'a, 's, 'b, 'c> {
     fn settle(&mut self) -> MutexGuard<'s, Merged> {
         while self.shared.scan_next() {}
         let mut m = lock(&self.shared.merged);
-        while m.next < self.sent {
+        while m.order.handed_on() < self.sent {
             m = self
                 .shared
                 .one_merged

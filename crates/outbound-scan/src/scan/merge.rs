@@ -162,60 +162,44 @@ impl Rec {
     }
 }
 
-/// Batches' counts merged in the order of the batches, whatever order
-/// the threads finish them in: with more than [`MAX_FIELDS`] names, which
-/// of them get a field of their own depends on the order they are met,
-/// and the report must be the one a single pass gives.
-pub(super) struct InOrder<B> {
-    acc: Acc,
+/// Items numbered in reading order (batches' counts), handed on in that
+/// order whatever order the threads finish them in: with more than
+/// [`MAX_FIELDS`] names, which of them get a field of their own depends on
+/// the order they are met, and the report must be the one a single pass
+/// gives. Used by JSON lines and text (`scan_lines`) and a JSON
+/// document's batches (`ahead`).
+pub(super) struct InOrder<T> {
     next: u64,
-    /// Scanned batches waiting for those before them, with their counts.
-    done: BTreeMap<u64, (Box<Acc>, B)>,
+    /// Items waiting for those before them.
+    done: BTreeMap<u64, T>,
 }
 
-impl<B> InOrder<B> {
-    /// Nothing merged yet; samples kept up to `sample_cap` per field.
-    pub(super) fn new(sample_cap: usize) -> Self {
+impl<T> InOrder<T> {
+    /// Nothing handed on yet; the first item is number 0.
+    pub(super) fn new() -> Self {
         InOrder {
-            acc: Acc {
-                sample_cap,
-                ..Acc::default()
-            },
             next: 0,
             done: BTreeMap::new(),
         }
     }
 
-    /// The counts of batch `index` (numbered from 0 in reading order),
-    /// scanned on their own. Merges every batch that is next in order, or
-    /// `rescan`s it into the merged counts where merging would not count
-    /// as one pass does ([`Acc::merges_as_one_pass`]); then hands the
-    /// batch to `spent`.
-    pub(super) fn add(
-        &mut self,
-        index: u64,
-        counted: Acc,
-        batch: B,
-        mut rescan: impl FnMut(&mut Acc, &B),
-        mut spent: impl FnMut(B),
-    ) {
-        self.done.insert(index, (Box::new(counted), batch));
-        while let Some((acc, batch)) = self.done.remove(&self.next) {
+    /// Item `index`; then hands `take` every item that is next in order.
+    pub(super) fn add(&mut self, index: u64, item: T, mut take: impl FnMut(T)) {
+        self.done.insert(index, item);
+        while let Some(t) = self.done.remove(&self.next) {
             self.next += 1;
-            if self.acc.merges_as_one_pass(&acc) {
-                self.acc = std::mem::take(&mut self.acc).merge(*acc);
-            } else {
-                rescan(&mut self.acc, &batch);
-            }
-            spent(batch);
+            take(t);
         }
     }
 
-    /// The merged counts. Every batch handed out has been added, unless a
-    /// scan panicked (and the panic goes on from the caller).
-    pub(super) fn finish(self) -> Acc {
-        debug_assert!(self.done.is_empty(), "a batch is missing");
-        self.acc
+    /// How many items were handed on: the number of the next.
+    pub(super) fn handed_on(&self) -> u64 {
+        self.next
+    }
+
+    /// Whether no item waits (every one added was handed on).
+    pub(super) fn is_empty(&self) -> bool {
+        self.done.is_empty()
     }
 }
 
@@ -285,6 +269,18 @@ impl Acc {
             self.memo.push((name.to_string(), i));
         }
         i
+    }
+
+    /// Adds the counts of the next batch in order, `counted` on their own,
+    /// or, where they would not merge as one pass counts
+    /// ([`Acc::merges_as_one_pass`]), has `rescan` scan the batch again
+    /// into these counts.
+    pub(super) fn add_in_order(&mut self, counted: Acc, rescan: impl FnOnce(&mut Acc)) {
+        if self.merges_as_one_pass(&counted) {
+            *self = std::mem::take(self).merge(counted);
+        } else {
+            rescan(self);
+        }
     }
 
     /// Whether merging `o`, the counts of the records right after these

@@ -11,15 +11,13 @@
 //! context that validates and hashes cell values.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::detect::{self, Hints, trim};
-use crate::read::{self, Format, LineBatches};
+use crate::read::{self, Format};
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport};
 use crate::{Kind, ProgressFn, mask};
 
@@ -29,6 +27,7 @@ mod ahead;
 pub(crate) mod csv;
 mod jsondoc;
 mod jsonl;
+mod lines;
 mod merge;
 #[cfg(feature = "parquet")]
 mod parquet;
@@ -443,8 +442,8 @@ fn scan_file(path: &Path, ctx: &Ctx<'_>, progress: Option<ProgressFn>) -> (FileR
     let head_error = input.head_error;
     let mut acc = match input.format {
         Format::Csv(d) => csv::scan_csv(input.reader, d, &display, ctx),
-        Format::Text => scan_lines(input.reader, false, &display, ctx),
-        Format::JsonLines => scan_lines(input.reader, true, &display, ctx),
+        Format::Text => lines::scan_lines(input.reader, false, &display, ctx),
+        Format::JsonLines => lines::scan_lines(input.reader, true, &display, ctx),
         Format::Json => jsonl::scan_json_doc(input.reader, &display, ctx),
         // Handled above, before any stream was read.
         Format::Parquet => Acc::default(),
@@ -543,76 +542,6 @@ fn scan_parquet_file(
         fr.fields = fields;
     }
     (fr, acc)
-}
-
-/// Text and JSON lines: bounded batches of lines, scanned in parallel and
-/// merged in their order ([`merge::InOrder`]).
-fn scan_lines(reader: Box<dyn BufRead + Send>, json: bool, path: &str, ctx: &Ctx<'_>) -> Acc {
-    let max = if json { MAX_JSON_LINE } else { MAX_TEXT_LINE };
-    let mut lines = LineBatches::new(reader, LINE_BATCH, max);
-    if !json {
-        lines = lines.cut_between_values();
-    }
-    let batches = Arc::new(Mutex::new((lines, 0)));
-    let merged = Mutex::new(merge::InOrder::new(ctx.samples));
-    SharedBatches(batches.clone())
-        .par_bridge()
-        .for_each(|(index, b)| {
-            let acc = if json {
-                jsonl::jsonl_batch(&b, path, ctx, max)
-            } else {
-                text::text_batch(&b, ctx)
-            };
-            // A panic elsewhere goes on from `for_each`; the counts held
-            // here are still whole.
-            let mut m = merged
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            m.add(
-                index,
-                acc,
-                b,
-                // Text has one field: it always merges.
-                |acc, b| jsonl::jsonl_into(acc, b, path, ctx, max),
-                |b| {
-                    if let Ok(mut g) = batches.lock() {
-                        g.0.give_back(b.data);
-                    }
-                },
-            );
-        });
-    let mut acc = merged
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .finish();
-    if let Ok(mut g) = batches.lock()
-        && let Some((line, e)) = g.0.error.take()
-    {
-        acc.errors.push(err(
-            path,
-            Some(line),
-            format!("read error (input truncated or corrupt): {e}"),
-        ));
-    }
-    acc
-}
-
-/// Lets the error stay reachable after `par_bridge` consumed the iterator;
-/// numbers the batches in reading order.
-struct SharedBatches(Arc<Mutex<NumberedBatches>>);
-
-/// The batches, and the number the next one gets.
-type NumberedBatches = (LineBatches<Box<dyn BufRead + Send>>, u64);
-
-impl Iterator for SharedBatches {
-    type Item = (u64, read::LineBatch);
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut g = self.0.lock().ok()?;
-        let b = g.0.next()?;
-        let index = g.1;
-        g.1 += 1;
-        Some((index, b))
-    }
 }
 
 #[cfg(test)]
