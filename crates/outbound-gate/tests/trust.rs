@@ -74,6 +74,36 @@ fn a_header_that_is_personal_data_refuses_the_batch_without_naming_it() {
     }
 }
 
+/// A field the data map declares is named by it, whatever its name looks
+/// like: a column declared as `张伟` is not refused for its name.
+#[test]
+fn a_declared_field_is_never_refused_for_its_name() {
+    let name = outbound_scan::corpus::chinese_name(&mut outbound_scan::corpus::Rng::new(3));
+    let mut map = with_policy("fail");
+    let refs = &mut map
+        .transfers
+        .iter_mut()
+        .find(|t| t.id == "crm-to-parent")
+        .unwrap()
+        .fields;
+    let items = refs.iter_mut().find(|r| r.field == "items").unwrap();
+    items.field = name.clone();
+    let dataset = items.dataset.clone();
+    let d = map.datasets.iter_mut().find(|d| d.id == dataset).unwrap();
+    let f = d.fields.iter_mut().find(|f| f.name == "items").unwrap();
+    f.name = name.clone();
+    let e = env(map);
+    e.consent_all_but_every("crm-to-parent", 0, 20, 0);
+    let csv = sample::customers_csv(0, 20, 1, false).replacen("items\n", &format!("{name}\n"), 1);
+    let input = e.file("batch.csv", &csv);
+    let r = e.gate("crm-to-parent", &input, "out.csv", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+}
+
 /// A field name that starts with a surname (`余额`, `金额`) is a field name,
 /// undeclared or declared.
 #[test]
