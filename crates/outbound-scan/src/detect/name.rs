@@ -16,6 +16,13 @@ const SURNAMES_TXT: &str = include_str!("../../data/cn_surnames.txt");
 const CJK_FIRST: u32 = 0x3400;
 const CJK_LAST: u32 = 0x9FFF;
 
+/// The words of a data list: whitespace-separated, `#` lines are comments.
+fn list_words(txt: &'static str) -> impl Iterator<Item = &'static str> {
+    txt.lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(str::split_whitespace)
+}
+
 /// The surname list as lookups: one bit per code point for the
 /// single-character surnames and the compound ones as sorted pairs. Why not
 /// a `HashSet<&str>`: a name column asks for every cell, and hashing the
@@ -28,11 +35,7 @@ struct Surnames {
 static SURNAMES: LazyLock<Surnames> = LazyLock::new(|| {
     let mut single = vec![0u64; ((CJK_LAST - CJK_FIRST) / 64 + 1) as usize];
     let mut double = Vec::new();
-    for w in SURNAMES_TXT
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .flat_map(str::split_whitespace)
-    {
+    for w in list_words(SURNAMES_TXT) {
         let mut cs = w.chars();
         match (cs.next(), cs.next(), cs.next()) {
             (Some(a), None, _) if is_cjk(a) => {
@@ -133,11 +136,7 @@ struct FieldWords {
 static FIELD_WORDS: LazyLock<FieldWords> = LazyLock::new(|| {
     let mut ends = Vec::new();
     let mut words = Vec::new();
-    for w in FIELD_WORDS_TXT
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .flat_map(str::split_whitespace)
-    {
+    for w in list_words(FIELD_WORDS_TXT) {
         let mut cs = w.chars();
         match (cs.next(), cs.next()) {
             (Some(c), None) => ends.push(c),
@@ -303,11 +302,7 @@ mod tests {
     #[test]
     fn every_listed_surname_is_found() {
         let mut n = 0;
-        for w in SURNAMES_TXT
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .flat_map(str::split_whitespace)
-        {
+        for w in list_words(SURNAMES_TXT) {
             let k = w.chars().count();
             assert!((1..=2).contains(&k) && w.chars().all(is_cjk), "{w}");
             assert!(has_surname(w), "{w}");
