@@ -227,7 +227,7 @@ fn process_csv<W: Write + ?Sized>(
     // A header that is itself personal data refuses the batch before anything is written.
     for (i, h) in headers.iter().enumerate() {
         let column = |k: &str| format!("column {} (a header that is itself a {k})", i + 1);
-        if !policy.check_name(h, column) {
+        if !policy.check_name(h, h, column) {
             return Ok(());
         }
     }
@@ -618,14 +618,14 @@ fn walk(
                     };
                     format!("line {line}, a key of {within} (a key that is itself a {kind})")
                 };
-                if !run.check_name(&k, place) {
-                    return Ok(());
-                }
                 let p = if path.is_empty() {
                     k.clone()
                 } else {
                     format!("{path}.{k}")
                 };
+                if !run.check_name(&k, &p, place) {
+                    return Ok(());
+                }
                 let Some(child) = m.get_mut(&k) else {
                     continue;
                 };

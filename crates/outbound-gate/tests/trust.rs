@@ -75,10 +75,47 @@ fn a_header_that_is_personal_data_refuses_the_batch_without_naming_it() {
 }
 
 /// A field the data map declares is named by it, whatever its name looks
-/// like: a column declared as `张伟` is not refused for its name.
+/// like: a column declared as `张伟` is not refused for its name; the same
+/// key elsewhere in a JSON record is another field, and is.
 #[test]
 fn a_declared_field_is_never_refused_for_its_name() {
     let name = outbound_scan::corpus::chinese_name(&mut outbound_scan::corpus::Rng::new(3));
+    let map = declared_as(&name);
+    let csv = sample::customers_csv(0, 20, 1, false).replacen("items\n", &format!("{name}\n"), 1);
+    passes(map.clone(), &csv);
+    let e = env(map);
+    e.consent_all_but_every("crm-to-parent", 0, 20, 0);
+    let record = |i: u64, extra: &str| {
+        format!(
+            "{{\"customer_id\":\"{}\",\"mobile\":\"13812345678\",\"{name}\":\"sku-1\"{extra}}}\n",
+            sample::customer_id(i)
+        )
+    };
+    let top = e.file("top.jsonl", &(record(0, "") + &record(1, "")));
+    let r = e.gate("crm-to-parent", &top, "top.out.jsonl", false);
+    assert!(
+        matches!(r.outcome, Outcome::Passed { .. }),
+        "{:?}",
+        r.outcome
+    );
+    let nested = e.file(
+        "nested.jsonl",
+        &(record(2, "") + &record(3, &format!(",\"x\":{{\"{name}\":1}}"))),
+    );
+    let r = e.gate("crm-to-parent", &nested, "nested.out.jsonl", false);
+    let Outcome::Refused { reason } = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert!(
+        reason.contains("line 2") && reason.contains("person_name"),
+        "{reason}"
+    );
+    assert!(!serde_json::to_string(&r).unwrap().contains(&name));
+}
+
+/// The example under the `fail` policy, with `crm-to-parent`'s `items`
+/// declared as `name`.
+fn declared_as(name: &str) -> outbound_model::DataMap {
     let mut map = with_policy("fail");
     let refs = &mut map
         .transfers
@@ -87,13 +124,12 @@ fn a_declared_field_is_never_refused_for_its_name() {
         .unwrap()
         .fields;
     let items = refs.iter_mut().find(|r| r.field == "items").unwrap();
-    items.field = name.clone();
+    items.field = name.to_string();
     let dataset = items.dataset.clone();
     let d = map.datasets.iter_mut().find(|d| d.id == dataset).unwrap();
     let f = d.fields.iter_mut().find(|f| f.name == "items").unwrap();
-    f.name = name.clone();
-    let csv = sample::customers_csv(0, 20, 1, false).replacen("items\n", &format!("{name}\n"), 1);
-    passes(map, &csv);
+    f.name = name.to_string();
+    map
 }
 
 /// A field name that starts with a surname (`余额`, `金额`) is a field name

@@ -119,3 +119,23 @@ fn chinese_headers_that_start_with_a_surname_stay_headers() {
     assert_eq!(total(&r, Kind::PersonName), 5);
     assert_eq!(total(&r, Kind::CnMobile), 5);
 }
+
+#[test]
+fn a_name_in_a_header_is_masked_and_the_header_kept() {
+    let who = people(1, 13).remove(0);
+    let d = tmpdir();
+    let mut csv = format!("姓名,{who},手机号\n");
+    for i in 0..5 {
+        csv.push_str(&format!("王伟,x,1391234567{i}\n"));
+    }
+    let r = scan(&[write(&d, "h.csv", csv.as_bytes())]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files[0].records, 5);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains(who.as_str()), "{json}");
+    let mut fields = names(&r);
+    fields.sort();
+    assert_eq!(fields, ["column_2", "姓名", "手机号"]);
+    assert_eq!(total(&r, Kind::PersonName), 5);
+    assert_eq!(total(&r, Kind::CnMobile), 5);
+}

@@ -329,15 +329,25 @@ impl RecordState {
 }
 
 impl Policy {
-    /// Checks that a field name or key is not itself personal data. If it is, notes
-    /// the refusal with `place(kind)` (its position, never its text) and returns false.
-    pub(crate) fn check_name(&mut self, name: &str, place: impl FnOnce(&str) -> String) -> bool {
-        // A declared field is named by the data map, which says what it
-        // holds: `余额` declared there is a balance, not a person.
-        if self.clean_names.contains(name) || self.declared.contains_key(name) {
+    /// Checks that a field name or key `name` (of the field `path`: the
+    /// column, or the key's dotted path) is not itself personal data. If it
+    /// is, notes the refusal with `place(kind)` (its position, never its
+    /// text) and returns false.
+    pub(crate) fn check_name(
+        &mut self,
+        name: &str,
+        path: &str,
+        place: impl FnOnce(&str) -> String,
+    ) -> bool {
+        if self.clean_names.contains(name) {
             return true;
         }
         match kind_of_name(name) {
+            // A person's name is told from a field name by a word list; a
+            // field the data map declares is named by it, which says what
+            // it holds (`余额` declared there is a balance, not a person).
+            // Not cached: the same key elsewhere is another field.
+            Some(Kind::PersonName) if self.declared.contains_key(path) => true,
             Some(k) => {
                 self.name_refusal.get_or_insert_with(|| place(k.as_str()));
                 false
@@ -751,11 +761,16 @@ mod tests {
             "姓名",
             "手机号",
         ] {
-            assert!(r.policy.check_name(clean, |_| unreachable!()), "{clean}");
+            assert!(
+                r.policy.check_name(clean, clean, |_| unreachable!()),
+                "{clean}"
+            );
         }
         assert!(
             !r.policy
-                .check_name("110101199003074514", |k| format!("column 6 ({k})"))
+                .check_name("110101199003074514", "110101199003074514", |k| {
+                    format!("column 6 ({k})")
+                })
         );
         let why = r.policy.name_refused().unwrap();
         assert!(

@@ -1,5 +1,6 @@
 //! CSV and TSV: the first record is a header when every cell looks like a
-//! name and none holds personal data or is a person's name; records are cut into batches in one
+//! name, none holds an identifier and at most half are person names
+//! (which are masked); records are cut into batches in one
 //! flat buffer each and scanned in parallel.
 //!
 //! Records are parsed with `csv-core` straight into the batch buffer, so a
@@ -17,6 +18,7 @@ use super::merge::{Acc, Rec};
 use super::{
     CSV_BATCH, Ctx, LINE_BATCH, MAX_FIELD, MAX_FIELDS, MAX_NAME, MAX_RECORD, OTHER_FIELDS, err,
 };
+use crate::Kind;
 use crate::blocks::Positions;
 use crate::detect::{self, trim};
 use crate::report::ErrorEntry;
@@ -516,19 +518,44 @@ impl<R: BufRead> Iterator for CsvBatches<R> {
     }
 }
 
-fn looks_like_header<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> bool {
-    fields.all(|f| {
+/// Whether the first record is a header: every cell is a name (some
+/// letters, at most [`MAX_NAME`] bytes), none holds an identifier, and at
+/// most half are person names (a row of people's names is data; a header
+/// may hold one by mistake, or a field name taken for one, which
+/// [`header_name`] then masks).
+fn looks_like_header<'a>(fields: impl Iterator<Item = &'a [u8]>) -> bool {
+    let (mut cells, mut names) = (0usize, 0usize);
+    let all_names = fields.into_iter().all(|f| {
         let t = trim(f);
-        if t.len() > MAX_NAME {
-            return false;
-        }
         let Ok(s) = std::str::from_utf8(t) else {
             return false;
         };
-        !t.is_empty()
-            && s.chars().any(char::is_alphabetic)
-            && detect::kind_of_field_name(s).is_none()
-    })
+        cells += 1;
+        if t.is_empty() || t.len() > MAX_NAME || !s.chars().any(char::is_alphabetic) {
+            return false;
+        }
+        match detect::kind_of_field_name(s) {
+            None => true,
+            Some(Kind::PersonName) => {
+                names += 1;
+                true
+            }
+            Some(_) => false,
+        }
+    });
+    all_names && 2 * names <= cells
+}
+
+/// The field name of header cell `i`: the cell, or its column's positional
+/// name where the cell is a person's name, which never becomes a name in
+/// the report.
+fn header_name(i: usize, cell: &[u8]) -> String {
+    let s = String::from_utf8_lossy(trim(cell));
+    if detect::kind_of_field_name(&s) == Some(Kind::PersonName) {
+        format!("column_{}", i + 1)
+    } else {
+        s.into_owned()
+    }
 }
 
 /// Scans a CSV or TSV input with delimiter `delim`.
@@ -579,7 +606,8 @@ pub(super) fn scan_csv(
             .record(0)
             .1
             .take(MAX_FIELDS)
-            .map(|f| Some(String::from_utf8_lossy(trim(f)).into_owned()))
+            .enumerate()
+            .map(|(i, f)| Some(header_name(i, f)))
             .collect()
     } else {
         (1..=first_width.min(MAX_FIELDS))

@@ -8,6 +8,7 @@ use super::ahead::{Ahead, BATCH, Invalid, Shared};
 use super::jsondoc::{Held, Limited, Notes, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
+use crate::Kind;
 use crate::detect::{self, trim};
 use crate::read::LineBatch;
 
@@ -152,24 +153,33 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
         f.write_str("a key")
     }
     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
-        if !self.path.is_empty() {
-            self.path.push('.');
-        }
-        match detect::kind_of_field_name(k) {
-            Some(kd) => {
-                self.path.push('{');
-                self.path.push_str(kd.as_str());
-                self.path.push('}');
-                json_leaf(self.path, k.as_bytes(), self.acc, self.ctx, self.rec);
-            }
-            None if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
-                self.path.push_str("{n}");
-            }
-            None if k.len() > MAX_NAME => self.path.push_str("{long}"),
-            None => self.path.push_str(k),
+        if push_name(self.path, k).is_some() {
+            json_leaf(self.path, k.as_bytes(), self.acc, self.ctx, self.rec);
         }
         Ok(())
     }
+}
+
+/// Appends the field name `k` (a JSON key, a Parquet column) to `path`
+/// after a `.`, as it may appear in a report: one that is itself personal
+/// data as `{kind}` (and its kind is returned), a number as `{n}`, one
+/// over [`MAX_NAME`] bytes as `{long}`.
+pub(super) fn push_name(path: &mut String, k: &str) -> Option<Kind> {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    let kind = detect::kind_of_field_name(k);
+    match kind {
+        Some(kd) => {
+            path.push('{');
+            path.push_str(kd.as_str());
+            path.push('}');
+        }
+        None if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => path.push_str("{n}"),
+        None if k.len() > MAX_NAME => path.push_str("{long}"),
+        None => path.push_str(k),
+    }
+    kind
 }
 
 impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {

@@ -89,10 +89,8 @@ fn walk_row(
 ) {
     for (name, f) in row.get_column_iter() {
         let base = path.len();
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(name);
+        // A column is named once, in the schema: masked, not counted.
+        super::jsonl::push_name(path, name);
         walk_field(f, path, acc, ctx, r, num);
         path.truncate(base);
     }
