@@ -57,8 +57,8 @@ pub fn trim(s: &[u8]) -> &[u8] {
 /// take such a row for a header; the gate refuses the batch.
 pub fn kind_of_field_name(name: &str) -> Option<Kind> {
     // Every kind found without hints holds a digit, `@` (e-mail), `:` or
-    // `-` (IPv6, MAC) or `.` (a MAC as `abcd.ef01.2345`), and a name is
-    // not ASCII. Most keys are ASCII words and are done in one pass over
+    // `-` (IPv6, MAC); `.` is kept in case a MAC as `abcd.ef01.2345` is
+    // ever read. A name is not ASCII. Most keys are ASCII words and are done in one pass over
     // their bytes, a table lookup each (JSON keys are checked in every
     // record, untrimmed).
     const MARKED: u8 = 1;
