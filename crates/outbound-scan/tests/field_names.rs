@@ -139,3 +139,23 @@ fn a_name_in_a_header_is_masked_and_the_header_kept() {
     assert_eq!(total(&r, Kind::PersonName), 5);
     assert_eq!(total(&r, Kind::CnMobile), 5);
 }
+
+#[test]
+fn a_value_under_a_name_key_is_not_read_as_a_name() {
+    // Keys are people; the values are roles and short labels, which a
+    // field hinted as names would count as names too.
+    let who = people(20, 11);
+    let roles = ["经理", "主管", "VIP", "已付款", "销售部"];
+    let mut body = String::from("{");
+    for (i, n) in who.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!("\"{n}\": \"{}\"", roles[i % roles.len()]));
+    }
+    body.push('}');
+    let d = tmpdir();
+    let r = scan(&[write(&d, "roles.json", body.as_bytes())]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(total(&r, Kind::PersonName), 20);
+}

@@ -42,15 +42,6 @@ impl Hints {
     /// `_`, `-`, spaces and dots removed.
     pub fn from_header(header: &str) -> Hints {
         let last = header.rsplit('.').next().unwrap_or(header);
-        // A key that was itself personal data stands as `{kind}` in its
-        // path (`scan::jsonl`): it hints its own kind, so a name key counts.
-        if let Some(k) = last
-            .strip_prefix('{')
-            .and_then(|r| r.strip_suffix('}'))
-            .and_then(Kind::from_str_id)
-        {
-            return Hints::of(k);
-        }
         let norm: String = last
             .chars()
             .filter(|c| !matches!(c, '_' | '-' | ' ' | '.' | '[' | ']'))

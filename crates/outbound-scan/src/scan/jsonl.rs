@@ -8,9 +8,9 @@ use super::ahead::{Ahead, BATCH, Invalid, Shared};
 use super::jsondoc::{Held, Limited, Notes, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
-use crate::Kind;
 use crate::detect::{self, trim};
 use crate::read::LineBatch;
+use crate::{Hints, Kind};
 
 /// Scans one batch of JSON lines; lines of `max` bytes or more are
 /// reported and skipped.
@@ -128,8 +128,9 @@ impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_> {
 }
 
 /// Appends an object key to the path. A key that is itself personal data
-/// (maps keyed by phone number, ID or person name) is counted as a value
-/// and replaced in the path by `{kind}` (whose hints let a name count);
+/// (maps keyed by phone number, ID or person name) is counted as that
+/// kind and replaced in the path by `{kind}` (the values under it keep no
+/// hint from it: `{"张伟": "经理"}` holds one name);
 /// purely numeric keys become `{n}`. So raw values
 /// never become field names, and such maps do not explode into one field
 /// per key.
@@ -153,8 +154,9 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
         f.write_str("a key")
     }
     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
-        if push_name(self.path, k).is_some() {
-            json_leaf(self.path, k.as_bytes(), self.acc, self.ctx, self.rec);
+        if let Some(kind) = push_name(self.path, k) {
+            let hints = Some(Hints::of(kind));
+            leaf_hinted(self.path, k.as_bytes(), hints, self.acc, self.ctx, self.rec);
         }
         Ok(())
     }
@@ -235,12 +237,27 @@ impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {
 /// Counts one JSON (or Parquet) leaf value in the field named by `path`
 /// (`$` for the document itself).
 pub(super) fn json_leaf(path: &str, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) {
+    leaf_hinted(path, v, None, acc, ctx, r);
+}
+
+/// [`json_leaf`], read with `hints` instead of the field's when given.
+#[inline(always)]
+fn leaf_hinted(
+    path: &str,
+    v: &[u8],
+    hints: Option<Hints>,
+    acc: &mut Acc,
+    ctx: &Ctx<'_>,
+    r: &mut Rec,
+) {
     let name = if path.is_empty() { "$" } else { path };
     let i = acc.field_at(r.leaf, name);
     r.leaf += 1;
     let is_key = ctx.subject_key == Some(name);
     acc.key_seen |= is_key;
-    ctx.cell(&mut acc.fields[i], v, true, is_key, r);
+    let f = &mut acc.fields[i];
+    let hints = hints.unwrap_or(f.hints);
+    ctx.cell_hinted(f, hints, v, true, is_key, r);
 }
 
 struct TopVisitor<'a, 'c> {

@@ -247,6 +247,23 @@ impl Ctx<'_> {
 
     #[inline(always)]
     fn cell(&self, f: &mut FieldAcc, v: &[u8], free: bool, is_key: bool, r: &mut Rec) {
+        let hints = f.hints;
+        self.cell_hinted(f, hints, v, free, is_key, r);
+    }
+
+    /// [`Ctx::cell`] read with `hints` rather than its field's: a field
+    /// name that is itself personal data is read as the kind it was found
+    /// to be, while the values under it keep the field's own hints.
+    #[inline(always)]
+    fn cell_hinted(
+        &self,
+        f: &mut FieldAcc,
+        hints: Hints,
+        v: &[u8],
+        free: bool,
+        is_key: bool,
+        r: &mut Rec,
+    ) {
         // Blank: empty or all whitespace (most cells fail the first test).
         if v.first().is_none_or(u8::is_ascii_whitespace) && trim(v).is_empty() {
             return;
@@ -299,10 +316,10 @@ impl Ctx<'_> {
                 push_sample(&mut f.samples, k, &v[a..b], r.order);
             }
         };
-        if f.name.is_none() || (free && f.hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
+        if f.name.is_none() || (free && hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
             detect::scan_text_path(v, Hints::NONE, true, self.plain, &mut emit);
         } else {
-            detect::scan_value_path(v, f.hints, self.plain, &mut emit);
+            detect::scan_value_path(v, hints, self.plain, &mut emit);
         }
     }
 
