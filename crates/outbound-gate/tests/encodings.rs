@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 
 use outbound_gate::{Outcome, sample};
 
-use crate::{env, example};
+use crate::{assert_passed, env, example};
 
 fn gzip(b: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -47,11 +47,7 @@ fn gzip_gb18030_and_utf16_inputs_pass_like_the_plain_file() {
     assert!(!text.is_ascii(), "names in Chinese");
     let plain = e.file("plain.csv", &text);
     let base = e.gate("crm-to-parent", &plain, "plain.out.csv", false);
-    assert!(
-        matches!(base.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        base.outcome
-    );
+    assert_passed(&base.outcome);
     assert_eq!((base.records_in, base.records_out), (300, 270));
     assert_eq!(base.stored.input_encoding, "utf-8");
     assert!(base.stored.transcoded.is_none() && base.stored.input_compression.is_none());

@@ -20,6 +20,19 @@ fn example() -> DataMap {
     l.map
 }
 
+/// The reason of a refused outcome; any other outcome fails the test.
+fn refused(o: &Outcome) -> &str {
+    match o {
+        Outcome::Refused { reason } => reason,
+        other => panic!("expected a refusal: {other:?}"),
+    }
+}
+
+/// Fails the test unless the outcome passed.
+fn assert_passed(o: &Outcome) {
+    assert!(matches!(o, Outcome::Passed { .. }), "{o:?}");
+}
+
 fn env(map: DataMap) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
@@ -79,11 +92,7 @@ fn a_declared_batch_passes_with_consent_transforms_and_exact_counts() {
     e.consent_all_but_every("crm-to-parent", 0, 100, 10);
     let input = e.file("batch.csv", &sample::customers_csv(0, 100, 1, false));
     let r = e.gate("crm-to-parent", &input, "out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     assert_eq!(
         (r.records_in, r.records_out, r.dropped_no_consent),
         (100, 90, 10)
@@ -124,9 +133,7 @@ fn undeclared_fields_refuse_the_batch_and_nothing_is_written() {
     e.consent_all_but_every("crm-to-parent", 0, 20, 0);
     let input = e.file("batch.csv", &sample::customers_csv(0, 20, 1, true));
     let r = e.gate("crm-to-parent", &input, "out.csv", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(reason.contains("field `id_no`"), "{reason}");
     assert!(!e.dir.path().join("out.csv").exists());
     assert!(!e.dir.path().join("out.csv.outbound-partial").exists());
@@ -180,9 +187,7 @@ fn a_route_not_in_place_refuses_with_its_article() {
     let csv = "driver_id,face\nD001,base64facedata\nD002,base64facedata\n";
     let input = e.file("faces.csv", csv);
     let r = e.gate("driver-faces", &input, "out.csv", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(
         reason.contains("security_assessment") && reason.contains("Provisions Art. 7(1)"),
         "{reason}"
@@ -212,9 +217,7 @@ fn suspended_route_refuses_and_dry_run_changes_nothing() {
         .set_route(&e.keys, "cli", "crm-to-parent", true, "recipient in breach")
         .unwrap();
     let r = e.gate("crm-to-parent", &input, "out.csv", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(reason.contains("suspended"), "{reason}");
 }
 
@@ -259,17 +262,11 @@ fn crossing_100000_with_this_batch_refuses_it() {
     let e = env(threshold_map(99_990));
     let small = e.file("small.csv", &ids_csv(0, 5));
     let r = e.gate("t", &small, "small.out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     assert_eq!(r.determinations[0].mechanism, "exempt");
     let big = e.file("big.csv", &ids_csv(5, 20));
     let r = e.gate("t", &big, "big.out.csv", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(
         reason.contains("standard_contract_or_certification")
             && reason.contains("Provisions Art. 8"),
@@ -415,11 +412,7 @@ fn gate_on_postgres() {
         dir,
     };
     let r = e.gate("t", &e.file("a.csv", &ids_csv(0, 5)), "a.out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     let r = e.gate("t", &e.file("b.csv", &ids_csv(5, 20)), "b.out.csv", false);
     assert!(
         matches!(r.outcome, Outcome::Refused { .. }),

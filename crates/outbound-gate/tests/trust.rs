@@ -7,7 +7,7 @@ use outbound_gate::{GateRequest, Io, Outcome, run, sample};
 use outbound_model::UndeclaredPolicy;
 use outbound_store::{Keys, Store};
 
-use crate::{env, example, ids_csv, threshold_map};
+use crate::{assert_passed, env, example, ids_csv, refused, threshold_map};
 
 const RESIDENT_ID: &str = "110101199003074514";
 
@@ -93,19 +93,13 @@ fn a_declared_field_is_never_refused_for_its_name() {
     };
     let top = e.file("top.jsonl", &(record(0, "") + &record(1, "")));
     let r = e.gate("crm-to-parent", &top, "top.out.jsonl", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     let nested = e.file(
         "nested.jsonl",
         &(record(2, "") + &record(3, &format!(",\"x\":{{\"{name}\":1}}"))),
     );
     let r = e.gate("crm-to-parent", &nested, "nested.out.jsonl", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(
         reason.contains("line 2") && reason.contains("person_name"),
         "{reason}"
@@ -147,11 +141,7 @@ fn passes(map: outbound_model::DataMap, csv: &str) {
     e.consent_all_but_every("crm-to-parent", 0, 20, 0);
     let input = e.file("batch.csv", csv);
     let r = e.gate("crm-to-parent", &input, "out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
 }
 
 #[test]
@@ -164,9 +154,7 @@ fn a_json_key_that_is_personal_data_refuses_the_batch_without_naming_it() {
         "{\"customer_id\":\"C1\",\"mobile\":\"13812345678\"}\n{\"customer_id\":\"C2\",\"extra\":{\"13912345678\":true}}\n",
     );
     let r = e.gate("t", &input, "out.jsonl", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(
         reason.contains("line 2") && reason.contains("cn_mobile"),
         "{reason}"
@@ -184,11 +172,7 @@ fn outputs_are_owner_only() {
     let e = env(threshold_map(0));
     let input = e.file("a.csv", &ids_csv(0, 5));
     let r = e.gate("t", &input, "a.out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     let mode = std::fs::metadata(e.dir.path().join("a.out.csv"))
         .unwrap()
         .permissions()
@@ -221,9 +205,7 @@ fn a_subject_key_far_below_the_identifiers_refuses_the_batch() {
     }
     let input = e.file("m1.csv", &csv);
     let r = e.gate("t", &input, "m1.out.csv", false);
-    let Outcome::Refused { reason } = &r.outcome else {
-        panic!("{:?}", r.outcome)
-    };
+    let reason = refused(&r.outcome);
     assert!(
         reason.contains("customer_id") && reason.contains("cn_mobile") && reason.contains("1,000"),
         "{reason}"
@@ -248,11 +230,7 @@ fn a_subject_key_far_below_the_identifiers_refuses_the_batch() {
     }
     let ok = e.file("ok.csv", &csv);
     let r = e.gate("t", &ok, "ok.out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     assert!(r.subject_key_check.is_none());
 }
 
@@ -317,11 +295,7 @@ fn recovery_removes_every_orphaned_partial_file() {
     .unwrap();
     let input = e.file("a.csv", &ids_csv(0, 5));
     let r = e.gate("t", &input, "a.out.csv", false);
-    assert!(
-        matches!(r.outcome, Outcome::Passed { .. }),
-        "{:?}",
-        r.outcome
-    );
+    assert_passed(&r.outcome);
     assert!(
         partials(e.dir.path()).is_empty(),
         "{:?}",

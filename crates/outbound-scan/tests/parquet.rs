@@ -1,6 +1,8 @@
 //! Parquet input (only with `--features parquet`).
 #![cfg(feature = "parquet")]
 
+use std::fs::File;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use outbound_scan::{Kind, ScanOptions, scan_paths};
@@ -9,53 +11,66 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
-#[test]
-fn parquet_row_groups_and_nested_columns() {
-    let dir = std::env::temp_dir().join(format!("outbound-scan-pq-{}", std::process::id()));
+/// Writes `file` in a temporary directory of its own with the schema
+/// `message`, one row group per item of `groups`, each a column's values
+/// in schema order.
+fn write_parquet(file: &str, message: &str, groups: &[Vec<Column>]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("outbound-scan-pq-{}-{file}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("people.parquet");
-    let schema = Arc::new(
-        parse_message_type(
-            "message people {
-               required binary id_no (UTF8);
-               required int64 mobile;
-               required group contact { required binary email (UTF8); }
-             }",
-        )
-        .unwrap(),
-    );
-    let file = std::fs::File::create(&p).unwrap();
-    let mut w =
-        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
-            .unwrap();
-    for ids in [
-        ["110102199101010078", "360426199101010071"],
-        ["412723199010050012", "110102199101010079"],
-    ] {
+    let p = dir.join(file);
+    let schema = Arc::new(parse_message_type(message).unwrap());
+    let props = Arc::new(WriterProperties::builder().build());
+    let mut w = SerializedFileWriter::new(File::create(&p).unwrap(), schema, props).unwrap();
+    for columns in groups {
         let mut rg = w.next_row_group().unwrap();
-        let mut c = rg.next_column().unwrap().unwrap();
-        let vals: Vec<ByteArray> = ids.iter().map(|s| ByteArray::from(*s)).collect();
-        c.typed::<ByteArrayType>()
-            .write_batch(&vals, None, None)
+        for col in columns {
+            let mut c = rg.next_column().unwrap().unwrap();
+            match col {
+                Column::Text(v) => {
+                    let v: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(*s)).collect();
+                    c.typed::<ByteArrayType>().write_batch(&v, None, None)
+                }
+                Column::Int(v) => c.typed::<Int64Type>().write_batch(v, None, None),
+            }
             .unwrap();
-        c.close().unwrap();
-        let mut c = rg.next_column().unwrap().unwrap();
-        c.typed::<Int64Type>()
-            .write_batch(&[13812345678, 12812345678], None, None)
-            .unwrap();
-        c.close().unwrap();
-        let mut c = rg.next_column().unwrap().unwrap();
-        let vals = [
-            ByteArray::from("a@example.com"),
-            ByteArray::from("nobody@localhost"),
-        ];
-        c.typed::<ByteArrayType>()
-            .write_batch(&vals, None, None)
-            .unwrap();
-        c.close().unwrap();
+            c.close().unwrap();
+        }
         rg.close().unwrap();
     }
     w.close().unwrap();
+    p
+}
+
+/// One column's values in a row group.
+enum Column {
+    Text(Vec<&'static str>),
+    Int(Vec<i64>),
+}
+
+#[test]
+fn parquet_row_groups_and_nested_columns() {
+    let groups: Vec<Vec<Column>> = [
+        ["110102199101010078", "360426199101010071"],
+        ["412723199010050012", "110102199101010079"],
+    ]
+    .into_iter()
+    .map(|ids| {
+        vec![
+            Column::Text(ids.to_vec()),
+            Column::Int(vec![13812345678, 12812345678]),
+            Column::Text(vec!["a@example.com", "nobody@localhost"]),
+        ]
+    })
+    .collect();
+    let p = write_parquet(
+        "people.parquet",
+        "message people {
+           required binary id_no (UTF8);
+           required int64 mobile;
+           required group contact { required binary email (UTF8); }
+         }",
+        &groups,
+    );
     let r = scan_paths(&[p], &ScanOptions::default());
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     let f = &r.files[0];
@@ -74,37 +89,26 @@ fn parquet_row_groups_and_nested_columns() {
 }
 
 /// Column names that are themselves personal data (a table pivoted by
-/// phone number or by person) are masked in the report as JSON keys are.
+/// phone number or by person) are masked in the report as JSON keys are,
+/// and the values under a name are not read as names.
 #[test]
 fn parquet_column_names_that_are_personal_data_are_masked() {
-    let dir = std::env::temp_dir().join(format!("outbound-scan-pq-names-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("pivot.parquet");
     let name = outbound_scan::corpus::chinese_name(&mut outbound_scan::corpus::Rng::new(21));
-    let schema = Arc::new(
-        parse_message_type(&format!(
+    let p = write_parquet(
+        "pivot.parquet",
+        &format!(
             "message pivot {{
                required int64 13812345678;
-               required int64 {name};
+               required binary {name} (UTF8);
                required int64 金额;
              }}"
-        ))
-        .unwrap(),
+        ),
+        &[vec![
+            Column::Int(vec![1, 2, 3, 4, 5]),
+            Column::Text(vec!["经理", "主管", "VIP", "已付款", "销售部"]),
+            Column::Int(vec![1, 2, 3, 4, 5]),
+        ]],
     );
-    let file = std::fs::File::create(&p).unwrap();
-    let mut w =
-        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
-            .unwrap();
-    let mut rg = w.next_row_group().unwrap();
-    for _ in 0..3 {
-        let mut c = rg.next_column().unwrap().unwrap();
-        c.typed::<Int64Type>()
-            .write_batch(&[1, 2], None, None)
-            .unwrap();
-        c.close().unwrap();
-    }
-    rg.close().unwrap();
-    w.close().unwrap();
     let r = scan_paths(&[p], &ScanOptions::default());
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     let json = serde_json::to_string(&r).unwrap();
@@ -112,6 +116,7 @@ fn parquet_column_names_that_are_personal_data_are_masked() {
         !json.contains("13812345678") && !json.contains(&name),
         "{json}"
     );
+    assert_eq!(r.totals.kinds.get("person_name"), None, "{json}");
     let mut fields: Vec<_> = r.files[0]
         .fields
         .iter()

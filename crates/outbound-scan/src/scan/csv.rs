@@ -518,44 +518,35 @@ impl<R: BufRead> Iterator for CsvBatches<R> {
     }
 }
 
-/// Whether the first record is a header: every cell is a name (some
-/// letters, at most [`MAX_NAME`] bytes), none holds an identifier, and at
-/// most half are person names (a row of people's names is data; a header
-/// may hold one by mistake, or a field name taken for one, which
-/// [`header_name`] then masks).
-fn looks_like_header<'a>(fields: impl Iterator<Item = &'a [u8]>) -> bool {
-    let (mut cells, mut names) = (0usize, 0usize);
-    let all_names = fields.into_iter().all(|f| {
+/// The first record's field names if it is a header: every cell is a
+/// name (some letters, at most [`MAX_NAME`] bytes), none holds an
+/// identifier, and at most half are person names (a row of people's names
+/// is data; a header may hold one by mistake, or a field name taken for
+/// one). A cell that is a person's name is named by its column's position,
+/// so it never becomes a name in the report. At most [`MAX_FIELDS`] names.
+fn header_names<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Vec<Option<String>>> {
+    let (mut cells, mut people) = (0usize, 0usize);
+    let mut names = Vec::new();
+    for (i, f) in fields.enumerate() {
         let t = trim(f);
-        let Ok(s) = std::str::from_utf8(t) else {
-            return false;
-        };
+        let s = std::str::from_utf8(t).ok()?;
         cells += 1;
         if t.is_empty() || t.len() > MAX_NAME || !s.chars().any(char::is_alphabetic) {
-            return false;
+            return None;
         }
-        match detect::kind_of_field_name(s) {
-            None => true,
+        let name = match detect::kind_of_field_name(s) {
+            None => s.to_owned(),
             Some(Kind::PersonName) => {
-                names += 1;
-                true
+                people += 1;
+                format!("column_{}", i + 1)
             }
-            Some(_) => false,
+            Some(_) => return None,
+        };
+        if names.len() < MAX_FIELDS {
+            names.push(Some(name));
         }
-    });
-    all_names && 2 * names <= cells
-}
-
-/// The field name of header cell `i`: the cell, or its column's positional
-/// name where the cell is a person's name, which never becomes a name in
-/// the report.
-fn header_name(i: usize, cell: &[u8]) -> String {
-    let s = String::from_utf8_lossy(trim(cell));
-    if detect::kind_of_field_name(&s) == Some(Kind::PersonName) {
-        format!("column_{}", i + 1)
-    } else {
-        s.into_owned()
     }
+    (2 * people <= cells).then_some(names)
 }
 
 /// Scans a CSV or TSV input with delimiter `delim`.
@@ -597,23 +588,18 @@ pub(super) fn scan_csv(
             }
         }
     }
-    let header = may_be_header && looks_like_header(first.record(0).1);
+    let header_row = may_be_header
+        .then(|| header_names(first.record(0).1))
+        .flatten();
+    let header = header_row.is_some();
     let first_width = first.spans.len();
     // At most MAX_FIELDS named columns: a line of millions of commas must
     // not make millions of names (further columns share one field).
-    let names: Vec<Option<String>> = if header {
-        first
-            .record(0)
-            .1
-            .take(MAX_FIELDS)
-            .enumerate()
-            .map(|(i, f)| Some(header_name(i, f)))
-            .collect()
-    } else {
+    let names: Vec<Option<String>> = header_row.unwrap_or_else(|| {
         (1..=first_width.min(MAX_FIELDS))
             .map(|i| Some(format!("column_{i}")))
             .collect()
-    };
+    });
     let key_idx = ctx
         .subject_key
         .and_then(|k| names.iter().position(|n| n.as_deref() == Some(k)));
