@@ -132,6 +132,18 @@ pub fn province_and_city(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether `s` is exactly the name of a province or a prefecture-level
+/// city, full or short (`江苏省`, `江苏`, `杭州`), current or retired.
+/// Counties are left out: their short names are often also people's
+/// names (`江宁`, `长安`).
+pub fn is_place_name(s: &str) -> bool {
+    GAZETTEER
+        .match_at(s, 0, |p| {
+            p.level != Level::County && p.name.len() == s.len()
+        })
+        .is_some()
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Level {
     Province,

@@ -155,7 +155,9 @@ static FIELD_WORDS: LazyLock<FieldWords> = LazyLock::new(|| {
 /// that would otherwise be read as a header. A name-shaped word
 /// ([`is_plain_cjk_name`], or CJK around a middle dot) counts unless it is
 /// an ordinary field name: one ending in a character that ends field names
-/// (`金额`, `时间`, `车牌号`) or a listed word (`data/cn_field_words.txt`).
+/// (`金额`, `时间`, `车牌号`) or a listed word (`data/cn_field_words.txt`),
+/// or the name of a province or city (`江苏`, `杭州`: columns of a table
+/// pivoted by place).
 /// Latin names cannot be told from field names (`Order Status`) and are
 /// not flagged.
 pub fn is_name_as_field_name(name: &str) -> bool {
@@ -163,7 +165,8 @@ pub fn is_name_as_field_name(name: &str) -> bool {
         let fw = &*FIELD_WORDS;
         let last = name.chars().next_back();
         return last.is_none_or(|c| fw.ends.binary_search(&c).is_err())
-            && fw.words.binary_search(&name).is_err();
+            && fw.words.binary_search(&name).is_err()
+            && !super::address::is_place_name(name);
     }
     (name.contains('·') || name.contains('•'))
         && name.chars().all(|c| is_cjk(c) || c == '·' || c == '•')
@@ -383,6 +386,36 @@ mod tests {
         }
         // The list is a test of the endings only if many start with a surname.
         assert!(shaped >= 60, "{shaped}");
+    }
+
+    /// Columns of report tables: weekdays, regions, provinces and cities
+    /// (a table pivoted by place), and sales, logistics and finance words.
+    /// Each starts with a surname; all were taken for names before the
+    /// gazetteer and the endings added with them.
+    const REPORT_COLUMNS: &str = "
+        周一 周二 周三 周四 周五 周六 周日 周末 周岁 华东 华南 华北 华中
+        江苏 江西 甘肃 宁夏 云南 黄冈 杭州 苏州 温州 常州 兰州 徐州 郑州
+        沈阳 武汉 南京 南宁 邵阳 黄山 毛利 毛重 黄金 白天
+        白班 包装 安全 齐全 明细 钱包 罗盘 万元 元素 汤料 史料 石油 石材
+        林木 田亩 韩国 海运 海外 海报 关键词 游客 申请 申报 成交 牛奶 羊肉
+        马匹 童装 童鞋 尚未 米粒 燕麦 包邮 雷达 任意 许可 全选 薄荷 卫生
+        柏林 巴黎 应收 应付 支付 龙头 宋体
+    ";
+
+    #[test]
+    fn report_columns_are_not_person_names() {
+        let words: Vec<&str> = REPORT_COLUMNS.split_whitespace().collect();
+        let unshaped: Vec<_> = words
+            .iter()
+            .filter(|f| !is_plain_cjk_name(f.as_bytes()))
+            .collect();
+        assert!(unshaped.is_empty(), "no test of the list: {unshaped:?}");
+        let names: Vec<_> = words.iter().filter(|f| is_name_as_field_name(f)).collect();
+        assert!(names.is_empty(), "taken for names: {names:?}");
+        // People named in history and a county's name stay names.
+        for n in ["曹操", "诸葛亮", "欧阳修", "江宁"] {
+            assert!(is_name_as_field_name(n), "{n}");
+        }
     }
 
     #[test]
