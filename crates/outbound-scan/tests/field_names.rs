@@ -159,3 +159,126 @@ fn a_value_under_a_name_key_is_not_read_as_a_name() {
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     assert_eq!(total(&r, Kind::PersonName), 20);
 }
+
+/// Keys for the property below: people's names, identifiers, Chinese
+/// field words that start with a surname, places, ordinary keys.
+fn key_pool() -> Vec<String> {
+    let mut keys = people(6, 5);
+    for k in [
+        "13812345678",
+        "110101199003074514",
+        "a@b.cn",
+        "买买提·艾力",
+        "金额",
+        "余额",
+        "江苏",
+        "杭州",
+        "周一",
+        "华东",
+        "申请",
+        "name",
+        "amount",
+        "note",
+        "7",
+    ] {
+        keys.push(k.to_string());
+    }
+    keys
+}
+
+const VALUES: &[&str] = &[
+    "经理",
+    "VIP",
+    "13912345678",
+    "张伟",
+    "1.5",
+    "",
+    "杭州市西湖区文三路90号",
+];
+
+/// A JSON object of the pool's keys (each at most once) over `entries`:
+/// `(key, value, nested)` indices; a nested entry holds one more object.
+fn object(keys: &[String], entries: &[(usize, usize, Option<(usize, usize)>)]) -> String {
+    let mut used = Vec::new();
+    let mut out = String::from("{");
+    for &(k, v, nested) in entries {
+        let k = k % keys.len();
+        if used.contains(&k) {
+            continue;
+        }
+        used.push(k);
+        if used.len() > 1 {
+            out.push(',');
+        }
+        let value = match nested {
+            Some((nk, nv)) => format!(
+                "{{{}:{}}}",
+                serde_json::to_string(&keys[nk % keys.len()]).unwrap(),
+                serde_json::to_string(VALUES[nv % VALUES.len()]).unwrap()
+            ),
+            None => serde_json::to_string(VALUES[v % VALUES.len()]).unwrap(),
+        };
+        out.push_str(&format!(
+            "{}:{value}",
+            serde_json::to_string(&keys[k]).unwrap()
+        ));
+    }
+    out.push('}');
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 200,
+        failure_persistence: None,
+        ..Default::default()
+    })]
+
+    /// Whatever mix of keys a record holds, a key that is itself personal
+    /// data never appears in the report, as a JSON document, as JSON lines
+    /// or as a CSV header; and the document and the lines agree on every
+    /// count (they hold the same records).
+    #[test]
+    fn a_field_name_that_is_personal_data_never_reaches_the_report(
+        records in proptest::collection::vec(
+            proptest::collection::vec(
+                (0usize..64, 0usize..64, proptest::option::of((0usize..64, 0usize..64))),
+                1..5,
+            ),
+            1..6,
+        ),
+        header in proptest::collection::vec(0usize..64, 1..6),
+    ) {
+        let keys = key_pool();
+        let flagged: Vec<&String> = keys
+            .iter()
+            .filter(|k| outbound_scan::detect::kind_of_field_name(k).is_some())
+            .collect();
+        proptest::prop_assert!(flagged.len() >= 10, "{flagged:?}");
+        let objects: Vec<String> = records.iter().map(|r| object(&keys, r)).collect();
+        let mut header: Vec<&String> = header.iter().map(|&i| &keys[i % keys.len()]).collect();
+        header.dedup();
+        let mut csv = header.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(",");
+        csv.push('\n');
+        for (i, _) in records.iter().enumerate() {
+            let row: Vec<&str> = (0..header.len()).map(|j| VALUES[(i + j) % VALUES.len()]).collect();
+            csv.push_str(&row.join(","));
+            csv.push('\n');
+        }
+        let d = tmpdir();
+        let doc = write(&d, "doc.json", format!("[{}]", objects.join(",")).as_bytes());
+        let lines = write(&d, "lines.jsonl", (objects.join("\n") + "\n").as_bytes());
+        let table = write(&d, "table.csv", csv.as_bytes());
+        let mut totals = Vec::new();
+        for p in [doc, lines, table] {
+            let r = scan(std::slice::from_ref(&p));
+            proptest::prop_assert!(r.errors.is_empty(), "{p:?}: {:?}", r.errors);
+            let json = serde_json::to_string(&r).unwrap();
+            for k in &flagged {
+                proptest::prop_assert!(!json.contains(k.as_str()), "{p:?}: {k} in {json}");
+            }
+            totals.push(r.totals.kinds.clone());
+        }
+        proptest::prop_assert_eq!(&totals[0], &totals[1]);
+    }
+}
