@@ -196,9 +196,12 @@ const VALUES: &[&str] = &[
     "杭州市西湖区文三路90号",
 ];
 
-/// A JSON object of the pool's keys (each at most once) over `entries`:
-/// `(key, value, nested)` indices; a nested entry holds one more object.
-fn object(keys: &[String], entries: &[(usize, usize, Option<(usize, usize)>)]) -> String {
+/// One entry of a generated object: key and value indices, and for a
+/// nested object its one key and value.
+type Entry = (usize, usize, Option<(usize, usize)>);
+
+/// A JSON object of the pool's keys (each at most once) over `entries`.
+fn object(keys: &[String], entries: &[Entry]) -> String {
     let mut used = Vec::new();
     let mut out = String::from("{");
     for &(k, v, nested) in entries {
