@@ -19,7 +19,10 @@ pub struct Finding {
     pub path: String,
     /// The field; `None` for free text.
     pub field: Option<String>,
-    /// `undeclared_field`, `undeclared_category`, `undeclared_sensitive` or `pi_in_free_text`.
+    /// `undeclared_field`, `undeclared_category`, `undeclared_sensitive`,
+    /// `pi_in_free_text`, or `pi_in_field_name` (the field's path holds a
+    /// key that is itself personal data, `{person_name}`: no declaration
+    /// covers it, and the gate refuses such keys).
     pub problem: &'static str,
     /// The kind found.
     pub kind: &'static str,
@@ -97,6 +100,9 @@ pub fn compare(report: &ScanReport, map: &DataMap, fields: &[&Field], against: &
                 };
                 match fr.field.as_deref() {
                     None => findings.push(mk("pi_in_free_text", None)),
+                    Some(name) if key_kind(name).is_some() => {
+                        findings.push(mk("pi_in_field_name", None))
+                    }
                     Some(name) => match by_name.get(name) {
                         None => findings.push(mk("undeclared_field", None)),
                         Some(f) if !covers(&f.category, kind) => {
@@ -121,13 +127,31 @@ pub fn compare(report: &ScanReport, map: &DataMap, fields: &[&Field], against: &
     }
 }
 
+/// The kind of the first key in a report's field path that was itself
+/// personal data and stands as `{kind}` (`members.{person_name}.余额`).
+fn key_kind(path: &str) -> Option<Kind> {
+    path.split('.').find_map(|seg| {
+        seg.strip_prefix('{')
+            .and_then(|r| r.strip_suffix('}'))
+            .and_then(Kind::from_str_id)
+    })
+}
+
 /// The YAML `fields:` block that would declare what the scan found (classified fields
-/// get the category of their kind; others a placeholder to review).
+/// get the category of their kind; others a placeholder to review). A
+/// field whose path holds a key that is personal data is not suggested,
+/// only named in a comment: its real names are the keys themselves, which
+/// no declaration can list and the gate refuses.
 pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
     let mut seen = BTreeMap::new();
+    let mut keyed = std::collections::BTreeSet::new();
     for file in &report.files {
         for fr in &file.fields {
             let Some(name) = &fr.field else { continue };
+            if key_kind(name).is_some() {
+                keyed.insert(name.clone());
+                continue;
+            }
             let category = fr.classified_as.and_then(Kind::category).or_else(|| {
                 fr.kinds
                     .iter()
@@ -156,6 +180,16 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
         out.push_str(&format!(
             "      - {{name: {quoted}, category: {cat}, subject: {subject}{sk}}}{review}\n"
         ));
+    }
+    if !keyed.is_empty() {
+        out.push_str(
+            "      # not suggested: fields whose keys are personal data (a map keyed by\n\
+             \x20     # name or number), which no field can declare and the gate refuses;\n\
+             \x20     # make those keys values:\n",
+        );
+    }
+    for name in keyed {
+        out.push_str(&format!("      #   {}\n", yaml_scalar(&name)));
     }
     out
 }
@@ -268,6 +302,72 @@ datasets:
             "{s}"
         );
         assert!(s.contains("{name: mobile, category: contact.phone"), "{s}");
+    }
+
+    /// A map keyed by people's names: its paths (`members.{person_name}`)
+    /// stand for keys no declaration can name, so they are findings of
+    /// their own, declared or not, and are not suggested; the suggested
+    /// block still reads as a data map.
+    #[test]
+    fn keys_that_are_personal_data_are_findings_no_declaration_covers() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.json");
+        std::fs::write(
+            &p,
+            r#"{"id": "x", "members": {"张伟": {"余额": 1, "mobile": "13812345678"}, "李娜": {"余额": 2}}}"#,
+        )
+        .unwrap();
+        let r = crate::scan_paths(&[p], &crate::ScanOptions::default());
+        let text = "version: 1\n\
+            exporters: [{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}]\n\
+            systems: [{id: s, name: S, exporter: e, owner: {type: person, name: O}}]\n\
+            datasets:\n  - id: d\n    name: D\n    system: s\n";
+        let declared = format!(
+            "{text}    fields:\n      - {{name: \"members.{{person_name}}\", category: identity.name, subject: customer}}\n      \
+             - {{name: \"members.{{person_name}}.mobile\", category: contact.phone, subject: customer}}\n"
+        );
+        let l = load_sources(&[("m.yaml".into(), declared)], Taxonomy::builtin());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let fields: Vec<&Field> = l.map.datasets[0].fields.iter().collect();
+        let c = compare(&r, &l.map, &fields, "dataset d");
+        let problems: Vec<(&str, Option<&str>, &str)> = c
+            .findings
+            .iter()
+            .map(|f| (f.problem, f.field.as_deref(), f.kind))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    "pi_in_field_name",
+                    Some("members.{person_name}"),
+                    "person_name"
+                ),
+                (
+                    "pi_in_field_name",
+                    Some("members.{person_name}.mobile"),
+                    "cn_mobile"
+                ),
+            ]
+        );
+        let s = suggest_fields(&r, "customer");
+        assert!(!s.contains("{name: \"members"), "{s}");
+        assert!(
+            s.contains("# not suggested: fields whose keys are personal data")
+                && s.contains("      #   \"members.{person_name}\"\n"),
+            "{s}"
+        );
+        let l = load_sources(
+            &[("m.yaml".into(), format!("{text}{s}"))],
+            Taxonomy::builtin(),
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}\n{s}", l.diagnostics);
+        let names: Vec<&str> = l.map.datasets[0]
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["id"]);
     }
 
     /// Names from the data come back from the suggested block exactly,
