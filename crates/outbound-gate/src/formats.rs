@@ -618,10 +618,13 @@ fn walk(
                     };
                     format!("line {line}, a key of {within} (a key that is itself a {kind})")
                 };
+                // A numeric or over-long key stands as the scanner writes it
+                // (`items.{n}`), so that a map keyed by ids is one field.
+                let seg = outbound_scan::key_placeholder(&k).unwrap_or(&k);
                 let p = if path.is_empty() {
-                    k.clone()
+                    seg.to_string()
                 } else {
-                    format!("{path}.{k}")
+                    format!("{path}.{seg}")
                 };
                 if !run.check_name(&k, &p, place) {
                     return Ok(());

@@ -286,6 +286,31 @@ fn crossing_100000_with_this_batch_refuses_it() {
     );
 }
 
+/// A map keyed by numbers is one field, `items.{n}`, as the scanner
+/// reports and suggests it: undeclared, it is named once; declared so,
+/// every key of it passes.
+#[test]
+fn numeric_keys_are_one_field_as_the_scanner_names_it() {
+    let lines = "{\"customer_id\":\"C1\",\"mobile\":\"13812345678\",\"items\":{\"1001\":\"sku-1\",\"1002\":\"sku-2\"}}\n\
+                 {\"customer_id\":\"C2\",\"mobile\":\"13912345678\",\"items\":{\"2001\":\"sku-3\"}}\n";
+    let e = env(threshold_map(0));
+    let input = e.file("b.jsonl", lines);
+    let r = e.gate("t", &input, "out.jsonl", false);
+    refused(&r.outcome);
+    assert_eq!(r.undeclared_fields, ["items.{n}"]);
+    let mut map = threshold_map(0);
+    let mut field = map.datasets[0].fields[1].clone();
+    field.name = "items.{n}".into();
+    field.category = "operational".into();
+    // The transfer takes `customers.*`: the dataset's new field with it.
+    map.datasets[0].fields.push(field);
+    let e = env(map);
+    let input = e.file("b.jsonl", lines);
+    let r = e.gate("t", &input, "out.jsonl", false);
+    assert_passed(&r.outcome);
+    assert_eq!(r.counts.batch.individuals, 2);
+}
+
 #[test]
 fn json_lines_with_dotted_paths() {
     let mut map = threshold_map(0);

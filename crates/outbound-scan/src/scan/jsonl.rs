@@ -7,7 +7,7 @@ use std::io::BufRead;
 use super::ahead::{Ahead, BATCH, Invalid, Shared};
 use super::jsondoc::{Held, Limited, Notes, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
-use super::{Ctx, MAX_FIELD, MAX_NAME, MAX_RECORD, err};
+use super::{Ctx, MAX_FIELD, MAX_RECORD, err};
 use crate::detect::{self, trim};
 use crate::read::LineBatch;
 use crate::{Hints, Kind};
@@ -165,7 +165,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
 /// Appends the field name `k` (a JSON key, a Parquet column) to `path`
 /// after a `.`, as it may appear in a report: one that is itself personal
 /// data as `{kind}` (and its kind is returned), a number as `{n}`, one
-/// over [`MAX_NAME`] bytes as `{long}`.
+/// over 1,024 bytes as `{long}` ([`super::key_placeholder`]).
 pub(super) fn push_name(path: &mut String, k: &str) -> Option<Kind> {
     if !path.is_empty() {
         path.push('.');
@@ -177,9 +177,7 @@ pub(super) fn push_name(path: &mut String, k: &str) -> Option<Kind> {
             path.push_str(kd.as_str());
             path.push('}');
         }
-        None if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => path.push_str("{n}"),
-        None if k.len() > MAX_NAME => path.push_str("{long}"),
-        None => path.push_str(k),
+        None => path.push_str(super::key_placeholder(k).unwrap_or(k)),
     }
     kind
 }

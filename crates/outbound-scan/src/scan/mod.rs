@@ -98,6 +98,21 @@ const OTHER_FIELDS: &str = "(other fields)";
 /// hints are computed from them. A huge first line is then data, and a
 /// huge key becomes `{long}`.
 const MAX_NAME: usize = 1024;
+
+/// How a key that is not personal data stands in a field path when not as
+/// written: a number as `{n}` (a map keyed by ids would otherwise make a
+/// field per key) and one over 1,024 bytes as `{long}`. The one rule for
+/// the scanner's reports and the gate's fields, so that a field the scan
+/// suggests is the field the gate checks.
+pub fn key_placeholder(k: &str) -> Option<&'static str> {
+    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) {
+        Some("{n}")
+    } else if k.len() > MAX_NAME {
+        Some("{long}")
+    } else {
+        None
+    }
+}
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
