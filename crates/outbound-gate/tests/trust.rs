@@ -303,3 +303,43 @@ fn recovery_removes_every_orphaned_partial_file() {
     );
     assert!(!e.dir.path().join("killed.csv").exists());
 }
+
+/// Keys that never repeat (here 10,050 of them in one record) are named up
+/// to a bound and then one field, `(other fields)`: the report, the policy
+/// and a refusal stay bounded, and under `mask` every value, past the bound
+/// too, is masked.
+#[test]
+fn keys_that_never_repeat_are_bounded_and_still_masked() {
+    let mut record = String::from("{\"customer_id\":\"C1\",\"mobile\":\"13812345678\",\"tags\":{");
+    for i in 0..10_050u32 {
+        if i > 0 {
+            record.push(',');
+        }
+        record.push_str(&format!("\"k{i:05x}\":\"v{i}\""));
+    }
+    record.push_str("}}\n");
+    let e = env(threshold_map(0));
+    let input = e.file("keys.jsonl", &record);
+    let r = e.gate("t", &input, "out.jsonl", false);
+    let reason = refused(&r.outcome);
+    assert_eq!(r.undeclared_fields.len(), 10_001);
+    assert!(r.undeclared_fields.iter().any(|f| f == "(other fields)"));
+    assert!(
+        reason.len() < 2_000 && reason.contains(" and 9981 more;"),
+        "{reason}"
+    );
+    let mut map = threshold_map(0);
+    map.transfers[0].gate.undeclared = UndeclaredPolicy::Mask;
+    let e = env(map);
+    let input = e.file("keys.jsonl", &record);
+    let r = e.gate("t", &input, "out.jsonl", false);
+    assert_passed(&r.outcome);
+    let out = std::fs::read_to_string(e.dir.path().join("out.jsonl")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let tags = v["tags"].as_object().unwrap();
+    assert_eq!(tags.len(), 10_050);
+    for (k, v) in tags {
+        let raw = format!("v{}", u32::from_str_radix(&k[1..], 16).unwrap());
+        assert_ne!(v.as_str(), Some(raw.as_str()), "{k} left unmasked");
+    }
+}

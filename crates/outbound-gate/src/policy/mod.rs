@@ -35,6 +35,20 @@ const UNDERCOUNT_FACTOR: u64 = 2;
 /// How many field names and keys found clean are remembered, so that each is scanned once.
 const CLEAN_NAMES_KEPT: usize = 65_536;
 
+/// Distinct undeclared fields a run names; further ones are one field,
+/// [`OTHER_FIELDS`], as in the scanner's reports. Keys that never repeat
+/// (ids or hashes as keys) must not grow the policy, the gate's report and
+/// its refusal without bound. Their values are treated as any undeclared
+/// value (masked, dropped or refused); only kinds that need a field-name
+/// hint (names, addresses, birth dates) go uncounted in them.
+const MAX_UNDECLARED_FIELDS: usize = 10_000;
+
+/// The one field of the undeclared fields past [`MAX_UNDECLARED_FIELDS`].
+pub(crate) const OTHER_FIELDS: &str = "(other fields)";
+
+/// Undeclared fields and kinds a refusal names; the rest are counted.
+const REFUSAL_NAMES: usize = 20;
+
 /// A count that would overflow; names what was being counted.
 pub(crate) struct Overflow(pub(crate) String);
 
@@ -404,19 +418,24 @@ impl Policy {
         if !hit {
             return None;
         }
-        let mut what: Vec<String> = self
+        let what: Vec<String> = self
             .undeclared_fields
             .iter()
             .map(|f| format!("field `{f}`"))
+            .chain(
+                self.undeclared_kinds
+                    .iter()
+                    .map(|(f, k)| format!("{k} in field `{f}`")),
+            )
             .collect();
-        what.extend(
-            self.undeclared_kinds
-                .iter()
-                .map(|(f, k)| format!("{k} in field `{f}`")),
-        );
+        // The first few, and how many more: a batch of ten thousand keys
+        // must not make a reason of ten thousand names.
+        let mut listed = what[..what.len().min(REFUSAL_NAMES)].join(", ");
+        if what.len() > REFUSAL_NAMES {
+            listed.push_str(&format!(" and {} more", what.len() - REFUSAL_NAMES));
+        }
         Some(format!(
-            "undeclared data: {}; the transfer's policy is `fail` (declare them in the data map, or set gate.undeclared to drop or mask)",
-            what.join(", ")
+            "undeclared data: {listed}; the transfer's policy is `fail` (declare them in the data map, or set gate.undeclared to drop or mask)"
         ))
     }
 
@@ -458,6 +477,9 @@ impl Policy {
         }
         let declared = self.declared.get(field).cloned();
         if declared.is_none() {
+            if self.undeclared_fields.len() >= MAX_UNDECLARED_FIELDS && field != OTHER_FIELDS {
+                return self.column(OTHER_FIELDS);
+            }
             self.undeclared_fields.insert(field.to_string());
         }
         let i = self.columns.len();
