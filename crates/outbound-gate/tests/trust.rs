@@ -134,6 +134,29 @@ fn a_chinese_header_that_starts_with_a_surname_passes() {
     passes(with_policy("mask"), &csv);
 }
 
+/// The gate tells a field word from a name by its ending only: a word the
+/// scanner lists whole, or a city, may be someone's name, so undeclared it
+/// refuses the batch (declared, it passes: the map says what it is).
+#[test]
+fn a_header_that_may_be_a_name_is_refused_until_declared() {
+    for header in ["金华", "许可", "周一"] {
+        let e = env(with_policy("mask"));
+        e.consent_all_but_every("crm-to-parent", 0, 20, 0);
+        let csv = with_column(&sample::customers_csv(0, 20, 1, false), header, "x");
+        let r = e.gate(
+            "crm-to-parent",
+            &e.file("batch.csv", &csv),
+            "out.csv",
+            false,
+        );
+        let reason = refused(&r.outcome);
+        assert!(reason.contains("person_name"), "{header}: {reason}");
+        let csv =
+            sample::customers_csv(0, 20, 1, false).replacen("items\n", &format!("{header}\n"), 1);
+        passes(declared_as(header), &csv);
+    }
+}
+
 /// Gates `csv` through `crm-to-parent` of `map`, everyone consenting, and
 /// checks that it passes.
 fn passes(map: outbound_model::DataMap, csv: &str) {
@@ -328,7 +351,9 @@ fn keys_that_never_repeat_are_bounded_and_still_masked() {
         reason.len() < 2_000 && reason.contains(" and 9981 more;"),
         "{reason}"
     );
-    let mut map = threshold_map(0);
+    // A map that declares a field named `(other fields)` declares that
+    // field, not the ones past the bound.
+    let mut map = with_json_field(threshold_map(0), "(other fields)");
     map.transfers[0].gate.undeclared = UndeclaredPolicy::Mask;
     let e = env(map);
     let input = e.file("keys.jsonl", &record);
@@ -342,4 +367,34 @@ fn keys_that_never_repeat_are_bounded_and_still_masked() {
         let raw = format!("v{}", u32::from_str_radix(&k[1..], 16).unwrap());
         assert_ne!(v.as_str(), Some(raw.as_str()), "{k} left unmasked");
     }
+}
+
+/// `map` (from `threshold_map`) with one more field of its dataset,
+/// `name`, category `operational` (the transfer takes `customers.*`).
+fn with_json_field(mut map: outbound_model::DataMap, name: &str) -> outbound_model::DataMap {
+    let mut field = map.datasets[0].fields[1].clone();
+    field.name = name.into();
+    field.category = "operational".into();
+    map.datasets[0].fields.push(field);
+    map
+}
+
+/// A key too long to be named stands as `{long}`; declaring `tags.{long}`
+/// says nothing of what such a key holds, so a person's name padded past
+/// the bound is still refused.
+#[test]
+fn a_declared_placeholder_does_not_exempt_a_name_key() {
+    let name = outbound_scan::corpus::chinese_name(&mut outbound_scan::corpus::Rng::new(3));
+    let key = format!("{name}{}", " ".repeat(1_100));
+    let e = env(with_json_field(threshold_map(0), "tags.{long}"));
+    let input = e.file(
+        "long.jsonl",
+        &format!(
+            "{{\"customer_id\":\"C1\",\"mobile\":\"13812345678\",\"tags\":{{\"{key}\":\"x\"}}}}\n"
+        ),
+    );
+    let r = e.gate("t", &input, "out.jsonl", false);
+    let reason = refused(&r.outcome);
+    assert!(reason.contains("person_name"), "{reason}");
+    assert!(!serde_json::to_string(&r).unwrap().contains(&name));
 }

@@ -145,11 +145,17 @@ fn key_kind(path: &str) -> Option<Kind> {
 pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
     let mut seen = BTreeMap::new();
     let mut keyed = std::collections::BTreeSet::new();
+    let mut others = false;
     for file in &report.files {
         for fr in &file.fields {
             let Some(name) = &fr.field else { continue };
             if key_kind(name).is_some() {
                 keyed.insert(name.clone());
+                continue;
+            }
+            // Many fields, past the report's limit, are not one field.
+            if name == crate::scan::OTHER_FIELDS {
+                others = true;
                 continue;
             }
             let category = fr.classified_as.and_then(Kind::category).or_else(|| {
@@ -190,6 +196,12 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
     }
     for name in keyed {
         out.push_str(&format!("      #   {}\n", yaml_scalar(&name)));
+    }
+    if others {
+        out.push_str(
+            "      # not suggested: (other fields), the fields past the report's 10,000\n\
+             \x20     # names: declare them by name\n",
+        );
     }
     out
 }

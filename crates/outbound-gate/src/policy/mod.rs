@@ -40,8 +40,16 @@ const CLEAN_NAMES_KEPT: usize = 65_536;
 /// (ids or hashes as keys) must not grow the policy, the gate's report and
 /// its refusal without bound. Their values are treated as any undeclared
 /// value (masked, dropped or refused); only kinds that need a field-name
-/// hint (names, addresses, birth dates) go uncounted in them.
+/// hint (names, addresses, birth dates, and card or passport numbers
+/// without their usual shape) go uncounted in them.
 const MAX_UNDECLARED_FIELDS: usize = 10_000;
+
+/// Bytes of undeclared field names a run keeps, for the same reason: a
+/// JSON path may be 128 KiB long (128 levels of 1 KiB keys).
+const MAX_UNDECLARED_BYTES: usize = 1 << 20;
+
+/// Characters of a field's name a refusal quotes.
+const REFUSAL_NAME_CHARS: usize = 100;
 
 /// The one field of the undeclared fields past [`MAX_UNDECLARED_FIELDS`].
 pub(crate) const OTHER_FIELDS: &str = "(other fields)";
@@ -58,9 +66,11 @@ fn bump(n: &mut u64, what: impl FnOnce() -> String) -> Result<(), Overflow> {
     Ok(())
 }
 
-/// The kind of personal information a field name or key itself holds, if any.
+/// The kind of personal information a field name or key itself holds, if
+/// any: the scanner's rule, strict (a word is told from a person's name by
+/// its ending only; a data map that declares the field lets it pass).
 fn kind_of_name(name: &str) -> Option<Kind> {
-    outbound_scan::detect::kind_of_field_name(name).filter(|k| k.category().is_some())
+    outbound_scan::detect::kind_of_field_name_strict(name).filter(|k| k.category().is_some())
 }
 
 /// The transfer's declared fields, by name, and the field that keys subjects.
@@ -183,6 +193,8 @@ impl<'a> Run<'a> {
                 masked_undeclared: 0,
                 columns: Vec::new(),
                 by_name: HashMap::new(),
+                other_column: None,
+                undeclared_bytes: 0,
                 name_refusal: None,
                 transform_refusal: None,
                 clean_names: HashSet::new(),
@@ -235,6 +247,10 @@ pub(crate) struct Policy {
     pub(crate) masked_undeclared: u64,
     columns: Vec<Column>,
     by_name: HashMap<String, usize>,
+    /// [`Policy::other_column`], once made.
+    other_column: Option<usize>,
+    /// Bytes of the names in `undeclared_fields`.
+    undeclared_bytes: usize,
     /// Where a field name or key that is itself personal data was found (position and kind, never its text).
     pub(crate) name_refusal: Option<String>,
     /// The first value a transform could not apply safely (field and kind, never the value):
@@ -361,7 +377,14 @@ impl Policy {
             // field the data map declares is named by it, which says what
             // it holds (`余额` declared there is a balance, not a person).
             // Not cached: the same key elsewhere is another field.
-            Some(Kind::PersonName) if self.declared.contains_key(path) => true,
+            // The key as written only: a placeholder (`{long}`) says
+            // nothing of what the key holds.
+            Some(Kind::PersonName)
+                if outbound_scan::key_placeholder(name).is_none()
+                    && self.declared.contains_key(path) =>
+            {
+                true
+            }
             Some(k) => {
                 self.name_refusal.get_or_insert_with(|| place(k.as_str()));
                 false
@@ -418,14 +441,18 @@ impl Policy {
         if !hit {
             return None;
         }
+        let short = |f: &str| match f.char_indices().nth(REFUSAL_NAME_CHARS) {
+            Some((i, _)) => format!("{}…", &f[..i]),
+            None => f.to_string(),
+        };
         let what: Vec<String> = self
             .undeclared_fields
             .iter()
-            .map(|f| format!("field `{f}`"))
+            .map(|f| format!("field `{}`", short(f)))
             .chain(
                 self.undeclared_kinds
                     .iter()
-                    .map(|(f, k)| format!("{k} in field `{f}`")),
+                    .map(|(f, k)| format!("{k} in field `{}`", short(f))),
             )
             .collect();
         // The first few, and how many more: a batch of ten thousand keys
@@ -458,6 +485,7 @@ impl Policy {
             other.masked_undeclared,
             &|| "masked values".into(),
         )?;
+        self.undeclared_bytes += other.undeclared_bytes;
         self.undeclared_fields.extend(other.undeclared_fields);
         self.undeclared_kinds.extend(other.undeclared_kinds);
         for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
@@ -477,9 +505,12 @@ impl Policy {
         }
         let declared = self.declared.get(field).cloned();
         if declared.is_none() {
-            if self.undeclared_fields.len() >= MAX_UNDECLARED_FIELDS && field != OTHER_FIELDS {
-                return self.column(OTHER_FIELDS);
+            if self.undeclared_fields.len() >= MAX_UNDECLARED_FIELDS
+                || self.undeclared_bytes + field.len() > MAX_UNDECLARED_BYTES
+            {
+                return self.other_column();
             }
+            self.undeclared_bytes += field.len();
             self.undeclared_fields.insert(field.to_string());
         }
         let i = self.columns.len();
@@ -491,6 +522,27 @@ impl Policy {
             transformed: 0,
         });
         self.by_name.insert(field.to_string(), i);
+        i
+    }
+
+    /// The one column of the undeclared fields past
+    /// [`MAX_UNDECLARED_FIELDS`]: undeclared whatever the map declares (a
+    /// map that names a field `(other fields)` declares that field, not
+    /// these), never looked up by name.
+    fn other_column(&mut self) -> usize {
+        if let Some(i) = self.other_column {
+            return i;
+        }
+        self.undeclared_fields.insert(OTHER_FIELDS.to_string());
+        let i = self.columns.len();
+        self.columns.push(Column {
+            name: OTHER_FIELDS.to_string(),
+            hints: Hints::NONE,
+            declared: None,
+            subject: false,
+            transformed: 0,
+        });
+        self.other_column = Some(i);
         i
     }
 

@@ -42,6 +42,11 @@ impl Hints {
     /// `_`, `-`, spaces and dots removed.
     pub fn from_header(header: &str) -> Hints {
         let last = header.rsplit('.').next().unwrap_or(header);
+        // A key that stands as a placeholder (`{person_name}`, `{n}`,
+        // `{long}`) names nothing about the values under it.
+        if last.starts_with('{') && last.ends_with('}') {
+            return Hints::NONE;
+        }
         let norm: String = last
             .chars()
             .filter(|c| !matches!(c, '_' | '-' | ' ' | '.' | '[' | ']'))
@@ -172,5 +177,14 @@ mod tests {
         assert!(Hints::from_header("Latitude").has(Kind::GeoCoordinate));
         assert!(Hints::from_header("id_no").has(Kind::CnResidentId));
         assert!(Hints::from_header("amount").is_empty());
+        for placeholder in [
+            "{bank_card}",
+            "x.{cn_passport}",
+            "{imei}",
+            "{person_name}",
+            "{n}",
+        ] {
+            assert!(Hints::from_header(placeholder).is_empty(), "{placeholder}");
+        }
     }
 }

@@ -54,8 +54,21 @@ pub fn trim(s: &[u8]) -> &[u8] {
 /// reported only when nothing else is), or [`Kind::PersonName`] for a
 /// person's name ([`name::is_name_as_field_name`]). `None` for an ordinary
 /// field name. The scanner masks such a name in its report and does not
-/// take such a row for a header; the gate refuses the batch.
+/// take such a row for a header; the gate uses [`kind_of_field_name_strict`].
 pub fn kind_of_field_name(name: &str) -> Option<Kind> {
+    field_name_kind(name, false)
+}
+
+/// [`kind_of_field_name`] for the gate, which refuses a batch over an
+/// undeclared such name: a word that starts with a surname is a field word
+/// only by its ending (`余额`, `申请`). Words listed whole and place names
+/// (`白天`, `许可`, `金华`) are also plausible people's names, so the gate
+/// takes them for names; a data map that declares the field lets it pass.
+pub fn kind_of_field_name_strict(name: &str) -> Option<Kind> {
+    field_name_kind(name, true)
+}
+
+fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
     // Every kind found without hints holds a digit, `@` (e-mail), `:` or
     // `-` (IPv6, MAC); `.` is kept in case a MAC as `abcd.ef01.2345` is
     // ever read. A name is not ASCII. Most keys are ASCII words and are done in one pass over
@@ -90,7 +103,7 @@ pub fn kind_of_field_name(name: &str) -> Option<Kind> {
         });
     }
     found.or_else(|| {
-        (class & NOT_ASCII != 0 && name::is_name_as_field_name(name.trim()))
+        (class & NOT_ASCII != 0 && name::name_as_field_name(name.trim(), strict))
             .then_some(Kind::PersonName)
     })
 }

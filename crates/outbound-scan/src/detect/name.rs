@@ -161,12 +161,19 @@ static FIELD_WORDS: LazyLock<FieldWords> = LazyLock::new(|| {
 /// Latin names cannot be told from field names (`Order Status`) and are
 /// not flagged.
 pub fn is_name_as_field_name(name: &str) -> bool {
+    name_as_field_name(name, false)
+}
+
+/// [`is_name_as_field_name`]; `strict`: only an ending tells a field word
+/// (words listed whole and place names are also plausible people's names).
+pub(crate) fn name_as_field_name(name: &str, strict: bool) -> bool {
     if is_plain_cjk_name(name.as_bytes()) {
         let fw = &*FIELD_WORDS;
         let last = name.chars().next_back();
         return last.is_none_or(|c| fw.ends.binary_search(&c).is_err())
-            && fw.words.binary_search(&name).is_err()
-            && !super::address::is_place_name(name);
+            && (strict
+                || (fw.words.binary_search(&name).is_err()
+                    && !super::address::is_place_name(name)));
     }
     (name.contains('·') || name.contains('•'))
         && name.chars().all(|c| is_cjk(c) || c == '·' || c == '•')
@@ -415,6 +422,15 @@ mod tests {
         // People named in history and a county's name stay names.
         for n in ["曹操", "诸葛亮", "欧阳修", "江宁"] {
             assert!(is_name_as_field_name(n), "{n}");
+        }
+        // For the gate only endings tell: a word listed whole or a place
+        // may be someone's name (`许可`, `金华`), one ending like a field
+        // word is not (`申请`, `余额`).
+        for n in ["许可", "白天", "周一", "金华", "江苏", "曹操"] {
+            assert!(name_as_field_name(n, true), "{n}");
+        }
+        for n in ["申请", "余额", "支付", "周日", "宋体"] {
+            assert!(!name_as_field_name(n, true), "{n}");
         }
     }
 

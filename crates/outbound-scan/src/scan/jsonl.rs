@@ -129,8 +129,8 @@ impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_, '_> {
 
 /// Appends an object key to the path. A key that is itself personal data
 /// (maps keyed by phone number, ID or person name) is counted as that
-/// kind and replaced in the path by `{kind}` (the values under it keep no
-/// hint from it: `{"张伟": "经理"}` holds one name);
+/// kind and replaced in the path by `{kind}` (the values under it take no
+/// hint from it, `Hints::from_header`: `{"张伟": "经理"}` holds one name);
 /// purely numeric keys become `{n}`. So raw values
 /// never become field names, and such maps do not explode into one field
 /// per key.

@@ -92,7 +92,7 @@ const MAX_RECORD: usize = 64 << 20;
 /// Distinct fields kept per file; further key paths share one field.
 const MAX_FIELDS: usize = 10_000;
 /// Name of the field collecting key paths beyond [`MAX_FIELDS`].
-const OTHER_FIELDS: &str = "(other fields)";
+pub(crate) const OTHER_FIELDS: &str = "(other fields)";
 /// Longer CSV header cells or JSON keys are not field names: names are
 /// copied into every batch's accumulator and into the report, and header
 /// hints are computed from them. A huge first line is then data, and a
