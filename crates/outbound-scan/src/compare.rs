@@ -276,11 +276,20 @@ datasets:
         l.map
     }
 
-    fn scan(csv: &str) -> ScanReport {
+    /// Scans `text` as a file named `name`.
+    fn scan(name: &str, text: &str) -> ScanReport {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.csv");
-        std::fs::write(&p, csv).unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
         crate::scan_paths(&[p], &crate::ScanOptions::default())
+    }
+
+    /// Each finding as (problem, field, kind).
+    fn problems(c: &Comparison) -> Vec<(&str, Option<&str>, &str)> {
+        c.findings
+            .iter()
+            .map(|f| (f.problem, f.field.as_deref(), f.kind))
+            .collect()
     }
 
     #[test]
@@ -288,14 +297,11 @@ datasets:
         let m = map();
         let fields: Vec<&Field> = m.datasets[0].fields.iter().collect();
         let r = scan(
+            "x.csv",
             "mobile,note,card\n13812345678,4111111111111111,4111111111111111\n13912345678,ok,5500000000000004\n",
         );
         let c = compare(&r, &m, &fields, "dataset d");
-        let problems: Vec<(&str, Option<&str>, &str)> = c
-            .findings
-            .iter()
-            .map(|f| (f.problem, f.field.as_deref(), f.kind))
-            .collect();
+        let problems = problems(&c);
         assert!(
             problems.contains(&("undeclared_field", Some("card"), "bank_card")),
             "{problems:?}"
@@ -322,14 +328,10 @@ datasets:
     /// block still reads as a data map.
     #[test]
     fn keys_that_are_personal_data_are_findings_no_declaration_covers() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("m.json");
-        std::fs::write(
-            &p,
+        let r = scan(
+            "m.json",
             r#"{"id": "x", "members": {"张伟": {"余额": 1, "mobile": "13812345678"}, "李娜": {"余额": 2}}}"#,
-        )
-        .unwrap();
-        let r = crate::scan_paths(&[p], &crate::ScanOptions::default());
+        );
         let text = "version: 1\n\
             exporters: [{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}]\n\
             systems: [{id: s, name: S, exporter: e, owner: {type: person, name: O}}]\n\
@@ -342,13 +344,8 @@ datasets:
         assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
         let fields: Vec<&Field> = l.map.datasets[0].fields.iter().collect();
         let c = compare(&r, &l.map, &fields, "dataset d");
-        let problems: Vec<(&str, Option<&str>, &str)> = c
-            .findings
-            .iter()
-            .map(|f| (f.problem, f.field.as_deref(), f.kind))
-            .collect();
         assert_eq!(
-            problems,
+            problems(&c),
             [
                 (
                     "pi_in_field_name",
