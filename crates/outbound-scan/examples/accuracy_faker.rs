@@ -7,7 +7,7 @@
 //! cargo run --release -p outbound-scan --example accuracy_faker -- target/faker/labelled.tsv
 //! ```
 //!
-//! Each value is scanned five ways:
+//! Each value is scanned six ways:
 //! 1. as a CSV cell under its natural column name (`name`, `姓名`,
 //!    `address`, `mobile`, `id_no`, `email`; `company`, `job_title`,
 //!    `remark` … for the negatives), which gives the detectors their hint;
@@ -18,7 +18,10 @@
 //!    `公司`, `职位`, `备注` … for the negatives);
 //! 5. as a field name (a JSON key or a CSV header cell), which the scanner
 //!    masks and the gate refuses when it is personal data
-//!    ([`detect::kind_of_field_name`]).
+//!    ([`detect::kind_of_field_name`]);
+//! 6. as a field name read as the gate reads it
+//!    ([`detect::kind_of_field_name_strict`]: only an ending tells a field
+//!    word from a person's name).
 //!
 //! Cells are scanned as `outbound scan` scans them (a cell of 24+ bytes
 //! under an unrecognised header is free text). A value labelled with a kind
@@ -95,6 +98,10 @@ fn found(r: &Row, mode: Mode) -> Vec<Kind> {
             kinds.extend(detect::kind_of_field_name(r.value.trim()));
             return kinds;
         }
+        Mode::GateFieldName => {
+            kinds.extend(detect::kind_of_field_name_strict(r.value.trim()));
+            return kinds;
+        }
         Mode::Keyword => {
             // Only matches on the value count, not on the keyword.
             let line = format!("{}：{}", r.keyword, r.value);
@@ -122,6 +129,7 @@ enum Mode {
     FreeText,
     Keyword,
     FieldName,
+    GateFieldName,
 }
 
 #[derive(Default)]
@@ -154,6 +162,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (
             Mode::FieldName,
             "field name (a JSON key, a CSV header cell)",
+        ),
+        (
+            Mode::GateFieldName,
+            "field name as the gate reads it (strict)",
         ),
     ] {
         let mut per_kind: BTreeMap<String, Tally> = BTreeMap::new();
