@@ -130,11 +130,7 @@ pub fn compare(report: &ScanReport, map: &DataMap, fields: &[&Field], against: &
 /// The kind of the first key in a report's field path that was itself
 /// personal data and stands as `{kind}` (`members.{person_name}.余额`).
 fn key_kind(path: &str) -> Option<Kind> {
-    path.split('.').find_map(|seg| {
-        seg.strip_prefix('{')
-            .and_then(|r| r.strip_suffix('}'))
-            .and_then(Kind::from_str_id)
-    })
+    path.split('.').find_map(crate::scan::segment_kind)
 }
 
 /// The YAML `fields:` block that would declare what the scan found (classified fields
@@ -154,7 +150,7 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
                 continue;
             }
             // Many fields, past the report's limit, are not one field.
-            if name == crate::scan::OTHER_FIELDS {
+            if name == crate::OTHER_FIELDS {
                 others = true;
                 continue;
             }
@@ -198,10 +194,12 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
         out.push_str(&format!("      #   {}\n", yaml_scalar(&name)));
     }
     if others {
-        out.push_str(
-            "      # not suggested: (other fields), the fields past the report's 10,000\n\
-             \x20     # names: declare them by name\n",
-        );
+        out.push_str(&format!(
+            "      # not suggested: {}, the fields past the report's {} names:\n\
+             \x20     # declare them by name\n",
+            crate::OTHER_FIELDS,
+            crate::MAX_FIELDS
+        ));
     }
     out
 }

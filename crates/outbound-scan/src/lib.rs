@@ -90,9 +90,9 @@ pub use mask::mask;
 pub use report::{
     ErrorEntry, FieldReport, FileReport, Individuals, ScanReport, Skipped, TableInfo, Totals,
 };
-pub use scan::key_placeholder;
 #[doc(hidden)]
 pub use scan::set_plain_path;
+pub use scan::{MAX_FIELDS, OTHER_FIELDS, key_placeholder};
 pub use scan::{RowChunk, RowContext, RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};
 pub use subject::{normalize_subject, normalize_subject_push};
 

@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use outbound_model::{DataMap, LegalBasis, Taxonomy, Transfer, Transform, UndeclaredPolicy};
 pub use outbound_scan::normalize_subject;
 use outbound_scan::normalize_subject_push as normalize_push;
-use outbound_scan::{Hints, KIND_COUNT, Kind};
+use outbound_scan::{Hints, KIND_COUNT, Kind, OTHER_FIELDS};
 use outbound_store::{Keys, Store};
 
 use crate::consent_set::SubjectSet;
@@ -35,14 +35,14 @@ const UNDERCOUNT_FACTOR: u64 = 2;
 /// How many field names and keys found clean are remembered, so that each is scanned once.
 const CLEAN_NAMES_KEPT: usize = 65_536;
 
-/// Distinct undeclared fields a run names; further ones are one field,
-/// [`OTHER_FIELDS`], as in the scanner's reports. Keys that never repeat
+/// Distinct undeclared fields a run names, the scanner's bound; further
+/// ones are one field, [`OTHER_FIELDS`], as in the scanner's reports. Keys that never repeat
 /// (ids or hashes as keys) must not grow the policy, the gate's report and
 /// its refusal without bound. Their values are treated as any undeclared
 /// value (masked, dropped or refused); only kinds that need a field-name
 /// hint (names, addresses, birth dates, and card or passport numbers
 /// without their usual shape) go uncounted in them.
-const MAX_UNDECLARED_FIELDS: usize = 10_000;
+const MAX_UNDECLARED_FIELDS: usize = outbound_scan::MAX_FIELDS;
 
 /// Bytes of undeclared field names a run keeps, for the same reason: a
 /// JSON path may be 128 KiB long (128 levels of 1 KiB keys).
@@ -50,9 +50,6 @@ const MAX_UNDECLARED_BYTES: usize = 1 << 20;
 
 /// Characters of a field's name a refusal quotes.
 const REFUSAL_NAME_CHARS: usize = 100;
-
-/// The one field of the undeclared fields past [`MAX_UNDECLARED_FIELDS`].
-pub(crate) const OTHER_FIELDS: &str = "(other fields)";
 
 /// Undeclared fields and kinds a refusal names; the rest are counted.
 const REFUSAL_NAMES: usize = 20;

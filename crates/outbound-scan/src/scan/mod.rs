@@ -89,10 +89,11 @@ const MAX_FIELD: usize = 16 << 20;
 /// the whole document when it is not an array). Records are held whole
 /// while they are scanned, a few per thread.
 const MAX_RECORD: usize = 64 << 20;
-/// Distinct fields kept per file; further key paths share one field.
-const MAX_FIELDS: usize = 10_000;
+/// Distinct fields kept per file; further key paths share one field (the
+/// gate bounds its undeclared fields alike).
+pub const MAX_FIELDS: usize = 10_000;
 /// Name of the field collecting key paths beyond [`MAX_FIELDS`].
-pub(crate) const OTHER_FIELDS: &str = "(other fields)";
+pub const OTHER_FIELDS: &str = "(other fields)";
 /// Longer CSV header cells or JSON keys are not field names: names are
 /// copied into every batch's accumulator and into the report, and header
 /// hints are computed from them. A huge first line is then data, and a
@@ -113,6 +114,14 @@ pub fn key_placeholder(k: &str) -> Option<&'static str> {
         None
     }
 }
+/// The kind of a path segment that stands for a key that was itself
+/// personal data (`{person_name}`, as [`jsonl::push_name`] writes it).
+pub(crate) fn segment_kind(seg: &str) -> Option<Kind> {
+    seg.strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .and_then(Kind::from_str_id)
+}
+
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
