@@ -381,8 +381,48 @@ def chinese(page: Page):
     goto(page, "/audit")
     expect(page.locator("h1")).to_have_text("审计日志")
     shot(page, "admin", "audit-zh")
+    scan_in_chinese(page)
     goto(page, "/?lang=en")
     expect(page.locator("h1")).to_contain_text("Overview")
+
+
+def synthetic_contacts():
+    """JSON lines whose `contacts` are keyed by (synthetic) people's names:
+    keys no data map can declare. Returns the bytes and the raw values."""
+    names = ["张伟", "王芳", "李娜"]
+    lines, values = [], list(names)
+    for i in range(30):
+        mobile = f"1381234{i:04d}"
+        row = {"customer_id": f"C{i:05d}", "mobile": mobile, "contacts": {names[i % 3]: "主要联系人"}}
+        lines.append(json.dumps(row, ensure_ascii=False))
+        values.append(mobile)
+    return ("\n".join(lines) + "\n").encode("utf-8"), values
+
+
+def scan_in_chinese(page: Page):
+    """A scan started from the form, read in Chinese: target, kinds and the
+    name-key finding in Chinese, and no value or name from the file."""
+    data, values = synthetic_contacts()
+    goto(page, "/scans")
+    page.set_input_files(
+        "#scan-file", files=[{"name": "contacts.jsonl", "mimeType": "application/x-ndjson", "buffer": data}]
+    )
+    page.select_option("#scan-target", "dataset:customers")
+    page.click("#scan-start")
+    page.wait_for_load_state()
+    assert re.search(r"/jobs/[^/]+$", page.url), f"after the scan form at {page.url}"
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#scan-against")).to_have_text("数据集 customers")
+    expect(page.locator("#scan-totals")).to_contain_text("手机号码")
+    findings = page.locator("#scan-findings")
+    expect(findings).to_contain_text("contacts.{person_name}")
+    expect(findings).to_contain_text("字段名本身是个人信息")
+    body = page.locator("main").inner_text()
+    for en in ["dataset", "cn_mobile", "Telephone", "Mobile"]:
+        assert en not in body, f"English {en!r} on the Chinese scan page"
+    for v in values:
+        assert v not in page.content(), "a value from the file is on the page"
+    shot(page, "admin", "job-scan-zh")
 
 
 def switch_route(page: Page):

@@ -331,6 +331,64 @@ async fn a_scan_reports_an_undeclared_column_and_no_value() {
     assert_eq!(s.get(Role::Admin, &job).await.status, StatusCode::NOT_FOUND);
 }
 
+/// The job page read as a Chinese user reads it: the target, kinds,
+/// categories and problems in Chinese, a key that is a person's name found
+/// and never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_in_chinese_names_kinds_targets_and_name_keys_in_chinese() {
+    let s = site().await;
+    // Synthetic: contacts keyed by a person's name, which no map can declare.
+    let names = ["张伟", "王芳", "李娜"];
+    let mut jsonl = String::new();
+    let mut values = names.map(String::from).to_vec();
+    for i in 0..30 {
+        let mobile = format!("1381234{i:04}");
+        let name = names[i % names.len()];
+        jsonl.push_str(&format!(
+            r#"{{"customer_id":"C{i:05}","mobile":"{mobile}","contacts":{{"{name}":"主要联系人"}}}}"#
+        ));
+        jsonl.push('\n');
+        values.push(mobile);
+    }
+    let (ct, body) = upload(
+        s.csrf(Role::Engineer),
+        "dataset:customers",
+        "customers.jsonl",
+        jsonl.as_bytes(),
+    );
+    let started = s
+        .send(Role::Engineer, "POST", "/scans", Some(&ct), body)
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = format!("{}?lang=zh", started.location());
+    let done = s.finished(Role::Engineer, &job).await;
+    assert_eq!(text_of(&done.body, "job-state"), "已完成", "{}", done.body);
+    let page = &done.body;
+    assert!(
+        page.contains(r#"id="scan-against">数据集 <code>customers</code>"#),
+        "{page}"
+    );
+    assert!(page.contains(">手机号码<"), "{page}");
+    assert!(page.contains(">值数<"), "{page}");
+    assert!(page.contains("字段名本身是个人信息"), "{page}");
+    assert!(
+        page.contains("<code>contacts.{person_name}</code>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">电话号码<"),
+        "the category by its name: {page}"
+    );
+    // Ids stay as titles only, not as text a reader sees.
+    for id in ["cn_mobile", "person_name", "contact.phone"] {
+        assert!(!page.contains(&format!(">{id}<")), "{id} shown: {page}");
+    }
+    assert!(!page.contains("dataset customers"), "{page}");
+    for v in &values {
+        assert!(!page.contains(v.as_str()), "a raw value is shown");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_roles_that_handle_data_may_scan() {
     let s = site().await;

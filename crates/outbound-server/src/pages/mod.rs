@@ -99,6 +99,17 @@ pub(super) fn route_label(lang: &str, regime: &str, route: &str) -> String {
     }
 }
 
+/// A category of the built-in taxonomy by its name in the page's language
+/// (the model's data, with the standard each name comes from); the id itself
+/// when the taxonomy does not know it.
+pub(super) fn category_label(lang: &str, id: &str) -> String {
+    match outbound_model::taxonomy::Taxonomy::builtin().get(id) {
+        Some(c) if lang == "zh" => c.zh.clone(),
+        Some(c) => c.en.clone(),
+        None => id.to_string(),
+    }
+}
+
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -107,6 +118,9 @@ fn templates() -> &'static Environment<'static> {
         env.add_filter("urlencode", |s: String| urlencode(&s));
         env.add_function("route", |regime: String, route: String, lang: String| {
             route_label(&lang, &regime, &route)
+        });
+        env.add_function("category", |id: String, lang: String| {
+            category_label(&lang, &id)
         });
         env.add_function("instrument", |name: String, lang: String| {
             if lang == "zh" {
@@ -641,6 +655,28 @@ mod tests {
         ] {
             env.get_template(name).unwrap();
         }
+    }
+
+    /// The scan job page names every kind the scanner reports and every
+    /// class of PIPL Art. 28 in both languages, never by its id.
+    #[test]
+    fn every_scan_kind_and_sensitive_class_has_a_label() {
+        let s = strings();
+        let keys = outbound_scan::Kind::ALL
+            .iter()
+            .map(|k| format!("scan_kind_{}", k.as_str()))
+            .chain(
+                outbound_model::SensitiveClass::ALL
+                    .iter()
+                    .map(|c| format!("sensitive_class_{}", c.as_str())),
+            );
+        for key in keys {
+            for lang in ["en", "zh"] {
+                assert!(s[lang].contains_key(&key), "{lang}: {key}");
+            }
+        }
+        assert_eq!(category_label("zh", "contact.phone"), "电话号码");
+        assert_eq!(category_label("en", "no.such"), "no.such");
     }
 
     #[test]

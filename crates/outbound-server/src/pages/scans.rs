@@ -161,21 +161,26 @@ fn scan(
     let report = outbound_scan::scan_paths(&[tmp.path().to_path_buf()], &opts);
     drop(tmp);
     let map = state.map();
-    let (fields, against) = match target.split_once(':') {
+    let (fields, (kind, id)) = match target.split_once(':') {
         Some(("dataset", id)) => match map.dataset(id) {
-            Some(d) => (d.fields.iter().collect::<Vec<_>>(), format!("dataset {id}")),
+            Some(d) => (d.fields.iter().collect::<Vec<_>>(), ("dataset", id)),
             None => return Err("no such dataset in the map".to_string()),
         },
         Some(("transfer", id)) => match map.transfer(id) {
-            Some(t) => (map.transfer_fields(t).collect(), format!("transfer {id}")),
+            Some(t) => (map.transfer_fields(t).collect(), ("transfer", id)),
             None => return Err("no such transfer in the map".to_string()),
         },
         _ => return Err("no such dataset or transfer in the map".to_string()),
     };
-    let comparison = outbound_scan::compare::compare(&report, map, &fields, &against);
+    let comparison =
+        outbound_scan::compare::compare(&report, map, &fields, &format!("{kind} {id}"));
     let (_, total) = job.counts();
     job.progress(total, total);
-    Ok(summary(&report, &comparison, &fields))
+    let mut result = summary(&report, &comparison, &fields);
+    // The page names the target in its own language: the kind and the id apart.
+    result["against_kind"] = kind.into();
+    result["against_id"] = id.into();
+    Ok(result)
 }
 
 /// What the job page shows: names and counts only. The report's paths (the
