@@ -99,6 +99,32 @@ def main(n, seed, out):
             ('price', 'pricetag', '价格', fake.pricetag),
         ]
         write(more, more_negatives)
+        # Added third: Latin-script names (as field names, the gate's
+        # `Mary Johnson` keys). en_NZ's and en_IE's people come from lists the
+        # detector's were not built from (en_US and en_GB,
+        # crates/outbound-scan/data/gen_en_names.py); en_US's are the lists'
+        # own. Negatives: English phrases of one to three capitalised words.
+        en = {loc: Faker(loc) for loc in ('en_US', 'en_NZ', 'en_IE')}
+        for i, f_ in enumerate(en.values()):
+            f_.seed_instance(seed + i)
+
+        def person(loc):
+            return lambda: '%s %s' % (en[loc].first_name(), en[loc].last_name())
+
+        latin = [
+            ('person_name', 'name', 'en_NZ first_name last_name', 'Name', person('en_NZ')),
+            ('person_name', 'name', 'en_IE first_name last_name', 'Name', person('en_IE')),
+            ('person_name', 'name', 'en_US first_name last_name', 'Name', person('en_US')),
+        ]
+        latin_negatives = [
+            ('colour', 'en_US color_name', 'Colour', en['en_US'].color_name),
+            ('country', 'en_US country', 'Country', en['en_US'].country),
+            ('state', 'en_US state', 'State', en['en_US'].state),
+            ('job', 'en_US job', 'Job', en['en_US'].job),
+            ('currency', 'en_US currency_name', 'Currency', en['en_US'].currency_name),
+            ('city', 'en_US city', 'City', en['en_US'].city),
+        ]
+        write(latin, latin_negatives)
 
 
 def clean(v):

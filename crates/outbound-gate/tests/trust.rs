@@ -139,7 +139,8 @@ fn a_chinese_header_that_starts_with_a_surname_passes() {
 /// refuses the batch (declared, it passes: the map says what it is).
 #[test]
 fn a_header_that_may_be_a_name_is_refused_until_declared() {
-    for header in ["金华", "许可", "周一"] {
+    // A Latin-script name too: both words common names.
+    for header in ["金华", "许可", "周一", "Mary Johnson"] {
         let e = env(with_policy("mask"));
         e.consent_all_but_every("crm-to-parent", 0, 20, 0);
         let csv = with_column(&sample::customers_csv(0, 20, 1, false), header, "x");
@@ -151,6 +152,7 @@ fn a_header_that_may_be_a_name_is_refused_until_declared() {
         );
         let reason = refused(&r.outcome);
         assert!(reason.contains("person_name"), "{header}: {reason}");
+        assert!(!reason.contains(header), "{header} named: {reason}");
         let csv =
             sample::customers_csv(0, 20, 1, false).replacen("items\n", &format!("{header}\n"), 1);
         passes(declared_as(header), &csv);

@@ -140,6 +140,62 @@ fn a_name_in_a_header_is_masked_and_the_header_kept() {
     assert_eq!(total(&r, Kind::CnMobile), 5);
 }
 
+/// Sales pivoted by rep, and a map keyed by people, in Latin script:
+/// the names are counted and masked; Title Case field names stay.
+#[test]
+fn latin_names_as_headers_and_keys_are_masked() {
+    let reps = [
+        "Mary Johnson",
+        "John Smith",
+        "Linda K. Brown",
+        "Sarah Clarke-Wood",
+    ];
+    let d = tmpdir();
+    // Half the header are names: still a header (more would be a row of data).
+    let mut csv = format!("Region,{},Order Status\n", reps[..2].join(","));
+    for i in 0..5 {
+        csv.push_str(&format!("North,{i},{i},shipped\n"));
+    }
+    let mut doc = String::from("{\"owners\": {");
+    for (i, n) in reps.iter().enumerate() {
+        if i > 0 {
+            doc.push(',');
+        }
+        doc.push_str(&format!("\"{n}\": {{\"Order Status\": \"open\"}}"));
+    }
+    doc.push_str("}}");
+    // A header cell is masked (`column_2`) as in `a_name_in_a_header_…`;
+    // keys are counted too.
+    for (file, body, kept, counted) in [
+        (
+            "pivot.csv",
+            csv,
+            vec!["Order Status", "Region", "column_2"],
+            0,
+        ),
+        (
+            "owners.json",
+            doc,
+            vec!["owners.{person_name}.Order Status"],
+            4,
+        ),
+    ] {
+        let r = scan(&[write(&d, file, body.as_bytes())]);
+        assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+        let json = serde_json::to_string(&r).unwrap();
+        for n in reps {
+            for word in n.split(' ') {
+                assert!(!json.contains(word), "{file}: {n} in {json}");
+            }
+        }
+        assert_eq!(total(&r, Kind::PersonName), counted, "{file}");
+        let fields = names(&r);
+        for k in kept {
+            assert!(fields.iter().any(|f| f == k), "{file}: {k} in {fields:?}");
+        }
+    }
+}
+
 #[test]
 fn a_value_under_a_name_key_is_not_read_as_a_name() {
     // Keys are people; the values are roles and short labels, which a
@@ -160,8 +216,9 @@ fn a_value_under_a_name_key_is_not_read_as_a_name() {
     assert_eq!(total(&r, Kind::PersonName), 20);
 }
 
-/// Keys for the property below: people's names, identifiers, Chinese
-/// field words that start with a surname, places, ordinary keys.
+/// Keys for the property below: people's names (Chinese and Latin),
+/// identifiers, Chinese field words that start with a surname, places,
+/// ordinary keys (one in Title Case).
 fn key_pool() -> Vec<String> {
     let mut keys = people(6, 5);
     for k in [
@@ -176,6 +233,8 @@ fn key_pool() -> Vec<String> {
         "周一",
         "华东",
         "申请",
+        "Mary Johnson",
+        "Order Status",
         "name",
         "amount",
         "note",
@@ -260,7 +319,8 @@ proptest::proptest! {
         // The rule under test decides `flagged`: every person and
         // identifier in the pool must be in it, or a lost detection would
         // only shrink what is checked.
-        for k in people(6, 5).iter().chain(&keys[6..10]) {
+        let latin = "Mary Johnson".to_string();
+        for k in people(6, 5).iter().chain(&keys[6..10]).chain([&latin]) {
             proptest::prop_assert!(flagged.contains(&k), "{k} is not flagged");
         }
         let objects: Vec<String> = records.iter().map(|r| object(&keys, r)).collect();

@@ -76,6 +76,7 @@ fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
     // record, untrimmed).
     const MARKED: u8 = 1;
     const NOT_ASCII: u8 = 2;
+    const SPACE: u8 = 4;
     static CLASS: [u8; 256] = {
         let mut c = [0u8; 256];
         let mut b = 0;
@@ -83,6 +84,8 @@ fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
             let u = b as u8;
             c[b] = if u >= 0x80 {
                 NOT_ASCII
+            } else if u == b' ' {
+                SPACE
             } else if u.is_ascii_digit() || matches!(u, b'@' | b':' | b'-' | b'.') {
                 MARKED
             } else {
@@ -102,8 +105,10 @@ fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
             }
         });
     }
+    // A name has letters beyond ASCII or, in Latin script, a space
+    // between its words: most keys have neither and stop here.
     found.or_else(|| {
-        (class & NOT_ASCII != 0 && name::name_as_field_name(name.trim(), strict))
+        (class & (NOT_ASCII | SPACE) != 0 && name::name_as_field_name(name.trim(), strict))
             .then_some(Kind::PersonName)
     })
 }
