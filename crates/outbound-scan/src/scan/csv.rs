@@ -20,7 +20,7 @@ use super::{
 };
 use crate::Kind;
 use crate::blocks::Positions;
-use crate::detect::{self, trim};
+use crate::detect::{self, Hints, trim};
 use crate::report::ErrorEntry;
 
 /// Where a field lies in a batch's `data`: 8 bytes a field, as the field
@@ -523,10 +523,13 @@ impl<R: BufRead> Iterator for CsvBatches<R> {
 /// identifier, and at most half are person names (a row of people's names
 /// is data; a header may hold one by mistake, or a field name taken for
 /// one). A cell that is a person's name is named by its column's position,
-/// so it never becomes a name in the report. At most [`MAX_FIELDS`] names.
-fn header_names<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Vec<Option<String>>> {
-    let (mut cells, mut people) = (0usize, 0usize);
-    let mut names = Vec::new();
+/// so it never becomes a name in the report; the second list holds those
+/// columns. At most [`MAX_FIELDS`] names.
+fn header_names<'a>(
+    fields: impl Iterator<Item = &'a [u8]>,
+) -> Option<(Vec<Option<String>>, Vec<usize>)> {
+    let mut cells = 0usize;
+    let (mut names, mut people) = (Vec::new(), Vec::new());
     for (i, f) in fields.enumerate() {
         let t = trim(f);
         let s = std::str::from_utf8(t).ok()?;
@@ -537,7 +540,7 @@ fn header_names<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Vec<Option
         let name = match detect::kind_of_field_name(s) {
             None => s.to_owned(),
             Some(Kind::PersonName) => {
-                people += 1;
+                people.push(i);
                 format!("column_{}", i + 1)
             }
             Some(_) => return None,
@@ -546,7 +549,7 @@ fn header_names<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Vec<Option
             names.push(Some(name));
         }
     }
-    (2 * people <= cells).then_some(names)
+    (2 * people.len() <= cells).then_some((names, people))
 }
 
 /// Scans a CSV or TSV input with delimiter `delim`.
@@ -593,6 +596,7 @@ pub(super) fn scan_csv(
         .flatten();
     let header = header_row.is_some();
     let first_width = first.spans.len();
+    let (header_row, people) = header_row.unzip();
     // At most MAX_FIELDS named columns: a line of millions of commas must
     // not make millions of names (further columns share one field).
     let names: Vec<Option<String>> = header_row.unwrap_or_else(|| {
@@ -643,7 +647,27 @@ pub(super) fn scan_csv(
         acc
     };
     let mut acc = if header {
-        Acc::with_names(&names).merge(acc)
+        // A header cell that is a person's name (a table pivoted by
+        // person) is counted as one in its column, as a JSON key is; the
+        // header is not a record.
+        let mut h = Acc::with_names(&names);
+        let people = people.unwrap_or_default();
+        let mut r = Rec::default();
+        for (i, v) in first
+            .record(0)
+            .1
+            .enumerate()
+            .filter(|(i, _)| people.contains(i))
+        {
+            let idx = if i < named {
+                i
+            } else {
+                h.field(Some(OTHER_FIELDS))
+            };
+            let hints = Hints::of(Kind::PersonName);
+            ctx.cell_hinted(&mut h.fields[idx], hints, v, true, false, &mut r);
+        }
+        h.merge(acc)
     } else {
         process(&first).merge(acc)
     };

@@ -13,6 +13,7 @@ use super::jsonl::json_leaf;
 use super::merge::{Acc, Rec};
 use super::{Ctx, err};
 use crate::ProgressFn;
+use crate::detect::Hints;
 
 /// Scans a Parquet file; returns its accumulator and size in bytes.
 pub(super) fn scan_parquet(
@@ -34,6 +35,31 @@ pub(super) fn scan_parquet(
             return (acc, size);
         }
     };
+    // A top-level column name that is personal data (a table pivoted by
+    // person) is counted once, as a CSV header cell is; in the rows below
+    // it is only masked.
+    let mut names = Acc::default();
+    let (mut r, mut p) = (Rec::default(), String::new());
+    let schema = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .root_schema();
+    for f in schema.get_fields() {
+        p.clear();
+        if let Some(kind) = super::jsonl::push_name(&mut p, f.name()) {
+            let i = names.field(Some(&p));
+            let hints = Hints::of(kind);
+            ctx.cell_hinted(
+                &mut names.fields[i],
+                hints,
+                f.name().as_bytes(),
+                true,
+                false,
+                &mut r,
+            );
+        }
+    }
     let groups = reader.metadata().num_row_groups();
     let sizes: Vec<u64> = (0..groups)
         .map(|i| reader.metadata().row_group(i).compressed_size().max(0) as u64)
@@ -75,6 +101,7 @@ pub(super) fn scan_parquet(
             acc
         })
         .reduce(Acc::default, Acc::merge);
+    acc = names.merge(acc);
     acc.errors.sort_by(|a, b| a.message.cmp(&b.message));
     (acc, size)
 }
@@ -89,7 +116,7 @@ fn walk_row(
 ) {
     for (name, f) in row.get_column_iter() {
         let base = path.len();
-        // A column is named once, in the schema: masked, not counted.
+        // Counted once, from the schema (`scan_parquet`); masked here.
         super::jsonl::push_name(path, name);
         walk_field(f, path, acc, ctx, r, num);
         path.truncate(base);
