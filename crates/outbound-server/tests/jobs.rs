@@ -370,6 +370,10 @@ async fn a_scan_in_chinese_names_kinds_targets_and_name_keys_in_chinese() {
     );
     assert!(page.contains(">手机号码<"), "{page}");
     assert!(page.contains(">值数<"), "{page}");
+    assert!(
+        page.contains(r#"（按<span title="cn_mobile">手机号码</span>计）"#),
+        "{page}"
+    );
     assert!(page.contains("字段名本身是个人信息"), "{page}");
     assert!(
         page.contains("<code>contacts.{person_name}</code>"),
