@@ -265,6 +265,54 @@ fn suggest_writes_a_datasets_block_the_map_loads() {
     assert_eq!(cat("photo"), Some("operational"));
 }
 
+/// Sales pivoted by rep, as a table whose column names are people: the
+/// names are counted once, never reported, and `--suggest` declares no
+/// field by them.
+#[test]
+fn column_names_that_are_people_are_counted_and_never_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pivot.db");
+    let reps = ["张伟", "Mary Johnson"];
+    sqlite_exec(
+        &db,
+        format!(
+            "CREATE TABLE by_rep (region TEXT, \"{}\" INTEGER, \"{}\" INTEGER, \"13812345678\" INTEGER);
+             INSERT INTO by_rep VALUES ('north', 1, 2, 3), ('south', 4, 5, 6);",
+            reps[0], reps[1]
+        ),
+    );
+    let opts = DbScanOptions {
+        full: true,
+        ..Default::default()
+    };
+    let r = scan_databases(&[url(&db)], &opts).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let json = serde_json::to_string(&r).unwrap();
+    for n in reps.iter().chain(&["13812345678"]) {
+        assert!(!json.contains(n), "{n} in {json}");
+    }
+    assert_eq!(r.totals.kinds.get("person_name"), Some(&2), "{json}");
+    assert_eq!(r.totals.kinds.get("cn_mobile"), Some(&1), "{json}");
+    let mut fields: Vec<_> = r.files[0]
+        .fields
+        .iter()
+        .filter_map(|f| f.field.clone())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["region", "{cn_mobile}", "{person_name}"]);
+    let block = suggest_datasets(&r, "customer");
+    for n in reps {
+        assert!(!block.contains(n), "{block}");
+    }
+    let map = load_with_map(&block, "pivot");
+    let names: Vec<&str> = map.datasets[0]
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, ["region"], "{block}");
+}
+
 #[test]
 fn a_missing_or_unreadable_database_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

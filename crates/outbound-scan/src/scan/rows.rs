@@ -1,7 +1,8 @@
 //! Rows handed over one at a time, with column names: a database's
 //! tables (crate `outbound-scan-db` reads them). Each table becomes one
 //! file entry, scanned exactly like a CSV with a header: the column name is
-//! the field name (so header hints apply), each cell goes through the same
+//! the field name (so header hints apply; one that is itself personal data
+//! stands as `{kind}`), each cell goes through the same
 //! per-field detection, and distinct individuals are counted over all
 //! tables of the run together.
 //!
@@ -21,6 +22,8 @@ use std::sync::Arc;
 
 use super::merge::{self, Acc, Rec};
 use super::{Ctx, MAX_FIELDS, OTHER_FIELDS, ScanOptions, err};
+use crate::Kind;
+use crate::detect::Hints;
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport, TableInfo};
 
 /// What every chunk of a run shares: the hash key (so that the same
@@ -117,6 +120,19 @@ impl RowScan {
         }
         let samples = self.shared.samples;
         let mut acc = rows.acc;
+        let ctx = self.shared.ctx();
+        let mut r = Rec::default();
+        for (i, kind, name) in &rows.layout.pi_columns {
+            let hints = Hints::of(*kind);
+            ctx.cell_hinted(
+                &mut acc.fields[*i],
+                hints,
+                name.as_bytes(),
+                true,
+                false,
+                &mut r,
+            );
+        }
         let fr = FileReport {
             path: path.to_string(),
             format: format.to_string(),
@@ -170,11 +186,30 @@ impl RowContext {
     /// An empty chunk of a table whose rows have these columns; further
     /// chunks of the same table come from [`RowChunk::empty`].
     pub fn table(&self, columns: &[String]) -> RowChunk {
-        let names: Vec<Option<String>> = columns
-            .iter()
-            .take(MAX_FIELDS)
-            .map(|c| Some(c.clone()))
-            .collect();
+        // A column name that is itself personal data (a view pivoted by
+        // person) stands as `{kind}`, as a Parquet column's does, and is
+        // counted once when the table is added. Columns so named share
+        // one field, as such JSON keys do.
+        let (mut names, mut fields, mut pi_columns) = (Vec::new(), Vec::new(), Vec::new());
+        for c in columns.iter().take(MAX_FIELDS) {
+            let mut name = String::new();
+            let kind = super::jsonl::push_name(&mut name, c);
+            let field = match kind.and_then(|_| {
+                names
+                    .iter()
+                    .position(|n: &Option<String>| n.as_deref() == Some(name.as_str()))
+            }) {
+                Some(f) => f,
+                None => {
+                    names.push(Some(name));
+                    names.len() - 1
+                }
+            };
+            if let Some(kind) = kind {
+                pi_columns.push((field, kind, c.clone()));
+            }
+            fields.push(field);
+        }
         let key_idx = self
             .shared
             .subject_key
@@ -183,7 +218,9 @@ impl RowContext {
         RowChunk::new(Arc::new(Layout {
             shared: self.shared.clone(),
             names,
+            fields,
             key_idx,
+            pi_columns,
         }))
     }
 }
@@ -192,7 +229,12 @@ impl RowContext {
 struct Layout {
     shared: Arc<Shared>,
     names: Vec<Option<String>>,
+    /// Each named column's field in `names`.
+    fields: Vec<usize>,
     key_idx: Option<usize>,
+    /// Columns whose names are personal data: field, kind, name (kept to
+    /// be counted, never reported).
+    pi_columns: Vec<(usize, Kind, String)>,
 }
 
 /// Consecutive rows of one table scanned into counters and keyed hashes
@@ -237,13 +279,13 @@ impl RowChunk {
     pub fn row<'v, I: IntoIterator<Item = Option<&'v [u8]>>>(&mut self, cells: I) {
         let l = &*self.layout;
         let ctx = l.shared.ctx();
-        let named = l.names.len();
+        let named = l.fields.len();
         let mut r = Rec::at(self.acc.records);
         for (i, v) in cells.into_iter().enumerate() {
             let Some(v) = v else { continue };
             self.bytes += v.len() as u64;
             let idx = if i < named {
-                i
+                l.fields[i]
             } else if i >= MAX_FIELDS {
                 self.acc.field(Some(OTHER_FIELDS))
             } else {
