@@ -17,8 +17,9 @@
 //! One core: `taskset -c 0 cargo run --release -p outbound-gate --example gate_vs_scan`
 //! (the gate reads on a second thread only when a second core is there).
 //! Two cores: the same without `taskset -c 0`. Peak memory is the process's
-//! high-water mark after each step. Arguments: `[ROWS] [pass]` (`pass`: stop
-//! after the pass, for a profile of it).
+//! high-water mark after each step. Arguments: `[ROWS] [pass] [jsonl]`
+//! (`pass`: stop after the pass, for a profile of it; `jsonl`: the batch
+//! as JSON lines, one object per record, instead of CSV).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,24 @@ fn cpu_seconds() -> f64 {
     f.iter().sum::<f64>() / 100.0
 }
 
+/// The sample CSV (no quoted cells) as JSON lines: one object per row,
+/// keyed by the header.
+fn as_json_lines(csv: &str) -> String {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = String::with_capacity(csv.len() * 2);
+    for l in lines {
+        let row: serde_json::Map<String, serde_json::Value> = header
+            .iter()
+            .zip(l.split(','))
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect();
+        out.push_str(&serde_json::Value::Object(row).to_string());
+        out.push('\n');
+    }
+    out
+}
+
 fn main() {
     let rows: u64 = std::env::args()
         .nth(1)
@@ -90,13 +109,21 @@ fn main() {
     let map = loaded.map;
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     let store = Store::open(&dir.path().join("store.db").display().to_string()).unwrap();
-    let input: PathBuf = dir.path().join("batch.csv");
+    let arg = |s: &str| std::env::args().skip(2).any(|a| a == s);
+    let jsonl = arg("jsonl");
+    let input: PathBuf = dir
+        .path()
+        .join(if jsonl { "batch.jsonl" } else { "batch.csv" });
     {
         let csv = sample::customers_csv(0, rows, 1, false);
-        std::fs::write(&input, &csv).unwrap();
+        if jsonl {
+            std::fs::write(&input, as_json_lines(&csv)).unwrap();
+        } else {
+            std::fs::write(&input, &csv).unwrap();
+        }
     }
     let bytes = std::fs::metadata(&input).unwrap().len();
-    let pass_alone = std::env::args().nth(2).as_deref() == Some("pass");
+    let pass_alone = arg("pass");
     let consents = sample::consents(&keys, "crm-to-parent", 0, rows, 0);
     let consented: std::collections::HashSet<[u8; 16]> =
         consents.iter().map(|c| c.subject).collect();
@@ -171,7 +198,7 @@ fn main() {
     let req = GateRequest {
         transfer: "crm-to-parent".into(),
         input: Io::Path(input.clone()),
-        output: Io::Path(dir.path().join("out.csv")),
+        output: Io::Path(dir.path().join(if jsonl { "out.jsonl" } else { "out.csv" })),
         format: None,
         as_of: "2026-11-23".parse().unwrap(),
         dry_run: false,

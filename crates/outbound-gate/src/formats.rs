@@ -523,6 +523,7 @@ fn process_jsonl<W: Write + ?Sized>(
     let Run { policy, count } = run;
     let mut pending = PendingBatch::default();
     let mut rec = RecordState::default();
+    let mut path = String::new();
     let fill = |b: &mut Option<LineBatch>| match lines.next_batch() {
         None => Ok(false),
         Some(Ok(batch)) => {
@@ -562,7 +563,8 @@ fn process_jsonl<W: Write + ?Sized>(
                 ),
             })?;
             rec.start(&pending);
-            walk(policy, &mut v, "", &mut rec, &mut pending, line_no)
+            path.clear();
+            walk(policy, &mut v, &mut path, &mut rec, &mut pending, line_no)
                 .map_err(|o| overflow(o, name, line_no))?;
             if policy.name_refusal.is_some() {
                 // A key that is itself personal data refuses the batch: stop reading.
@@ -598,54 +600,50 @@ impl Classify for serde_json::Error {
 }
 /// Visits every scalar leaf with its dotted path (array elements share their parent's path).
 /// Stops at a key that is itself personal data, leaving the refusal in `run`.
+/// `path` is one buffer for the whole record: each key's segment is pushed
+/// and taken off again (no key or path is copied per value).
 fn walk(
     run: &mut Policy,
     v: &mut serde_json::Value,
-    path: &str,
+    path: &mut String,
     rec: &mut RecordState,
     batch: &mut PendingBatch,
     line: u64,
 ) -> Result<(), Overflow> {
     match v {
         serde_json::Value::Object(m) => {
-            let keys: Vec<String> = m.keys().cloned().collect();
-            for k in keys {
-                let place = |kind: &str| {
-                    let within = if path.is_empty() {
-                        "the record".to_string()
-                    } else {
-                        format!("the object at `{path}`")
-                    };
-                    format!("line {line}, a key of {within} (a key that is itself a {kind})")
-                };
+            let base = path.len();
+            let mut result = Ok(());
+            // Once refused or overflowed, the rest is kept as it is: the
+            // batch is not written.
+            let mut stopped = false;
+            m.retain(|k, child| {
+                if stopped {
+                    return true;
+                }
                 // A numeric or over-long key stands as the scanner writes it
                 // (`items.{n}`), so that a map keyed by ids is one field.
-                let seg = outbound_scan::key_placeholder(&k).unwrap_or(&k);
-                let p = if path.is_empty() {
-                    seg.to_string()
-                } else {
-                    format!("{path}.{seg}")
-                };
-                if !run.check_name(&k, &p, place) {
-                    return Ok(());
+                let seg = outbound_scan::key_placeholder(k).unwrap_or(k);
+                if base > 0 {
+                    path.push('.');
                 }
-                let Some(child) = m.get_mut(&k) else {
-                    continue;
-                };
-                let drop = match child {
-                    serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        walk(run, child, &p, rec, batch, line)?;
-                        false
+                path.push_str(seg);
+                let keep = visit(run, k, child, path, base, rec, batch, line);
+                path.truncate(base);
+                match keep {
+                    Ok(Some(keep)) => keep,
+                    Ok(None) => {
+                        stopped = true;
+                        true
                     }
-                    _ => leaf(run, child, &p, rec, batch)?,
-                };
-                if run.name_refusal.is_some() {
-                    return Ok(());
+                    Err(o) => {
+                        result = Err(o);
+                        stopped = true;
+                        true
+                    }
                 }
-                if drop {
-                    m.remove(&k);
-                }
-            }
+            });
+            result?;
         }
         serde_json::Value::Array(a) => {
             for child in a.iter_mut() {
@@ -667,6 +665,44 @@ fn walk(
         _ => {}
     }
     Ok(())
+}
+
+/// One entry `k: child` of an object at `path[..base]`, `path` holding the
+/// entry's own path: whether to keep it, or `None` when a key that is
+/// itself personal data refused the batch.
+#[allow(clippy::too_many_arguments)]
+fn visit(
+    run: &mut Policy,
+    k: &str,
+    child: &mut serde_json::Value,
+    path: &mut String,
+    base: usize,
+    rec: &mut RecordState,
+    batch: &mut PendingBatch,
+    line: u64,
+) -> Result<Option<bool>, Overflow> {
+    let place = |kind: &str| {
+        let within = if base == 0 {
+            "the record".to_string()
+        } else {
+            format!("the object at `{}`", &path[..base])
+        };
+        format!("line {line}, a key of {within} (a key that is itself a {kind})")
+    };
+    if !run.check_name(k, path, place) {
+        return Ok(None);
+    }
+    let drop = match child {
+        serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
+            walk(run, child, path, rec, batch, line)?;
+            false
+        }
+        _ => leaf(run, child, path, rec, batch)?,
+    };
+    if run.name_refusal.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(!drop))
 }
 
 /// Handles one scalar; returns true when it must be removed.
