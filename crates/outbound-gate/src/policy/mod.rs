@@ -189,12 +189,12 @@ impl<'a> Run<'a> {
                 undeclared_kinds: BTreeSet::new(),
                 masked_undeclared: 0,
                 columns: Vec::new(),
-                by_name: HashMap::new(),
+                by_name: HashMap::default(),
                 other_column: None,
                 undeclared_bytes: 0,
                 name_refusal: None,
                 transform_refusal: None,
-                clean_names: HashSet::new(),
+                clean_names: HashSet::default(),
                 identifier_hasher: RandomState::new(),
                 spans: Vec::new(),
                 id: String::new(),
@@ -243,7 +243,7 @@ pub(crate) struct Policy {
     pub(crate) undeclared_kinds: BTreeSet<(String, String)>,
     pub(crate) masked_undeclared: u64,
     columns: Vec<Column>,
-    by_name: HashMap<String, usize>,
+    by_name: HashMap<String, usize, foldhash::fast::RandomState>,
     /// [`Policy::other_column`], once made.
     other_column: Option<usize>,
     /// Bytes of the names in `undeclared_fields`.
@@ -253,7 +253,7 @@ pub(crate) struct Policy {
     /// The first value a transform could not apply safely (field and kind, never the value):
     /// the batch is refused rather than let it leave, coarsened or not.
     pub(crate) transform_refusal: Option<String>,
-    clean_names: HashSet<String>,
+    clean_names: HashSet<String, foldhash::fast::RandomState>,
     identifier_hasher: RandomState,
     /// The spans of the value being handled (kept to spare an allocation per value).
     spans: Vec<(Kind, usize, usize)>,
