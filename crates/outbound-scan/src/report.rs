@@ -58,6 +58,13 @@ pub struct FileReport {
     pub table: Option<TableInfo>,
 }
 
+impl FileReport {
+    /// Its field names in report order (free text, which has none, left out).
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().filter_map(|f| f.field.as_deref())
+    }
+}
+
 /// How much of a database table was read.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TableInfo {

@@ -8,11 +8,7 @@ use crate::common::{scan, tmpdir, total, write};
 
 /// Field names of the report's first file.
 fn names(r: &ScanReport) -> Vec<String> {
-    r.files[0]
-        .fields
-        .iter()
-        .filter_map(|f| f.field.clone())
-        .collect()
+    r.files[0].field_names().map(String::from).collect()
 }
 
 /// `n` distinct generated person names.

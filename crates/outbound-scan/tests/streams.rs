@@ -35,7 +35,7 @@ fn assert_read_whole(r: &ScanReport) {
     let f = &r.files[0];
     assert_eq!(f.format, "csv");
     assert_eq!(f.records, 2);
-    let names: Vec<_> = f.fields.iter().filter_map(|f| f.field.as_deref()).collect();
+    let names: Vec<_> = f.field_names().collect();
     assert_eq!(names, ["customer_id", "mobile"], "no byte of the head lost");
     assert_eq!(f.bytes, CSV.len() as u64);
 }
