@@ -20,7 +20,7 @@ use super::{
 };
 use crate::Kind;
 use crate::blocks::Positions;
-use crate::detect::{self, Hints, trim};
+use crate::detect::{self, trim};
 use crate::report::ErrorEntry;
 
 /// Where a field lies in a batch's `data`: 8 bytes a field, as the field
@@ -651,21 +651,19 @@ pub(super) fn scan_csv(
         // person) is counted as one in its column, as a JSON key is; the
         // header is not a record.
         let mut h = Acc::with_names(&names);
-        let people = people.unwrap_or_default();
-        let mut r = Rec::default();
-        for (i, v) in first
-            .record(0)
-            .1
-            .enumerate()
-            .filter(|(i, _)| people.contains(i))
-        {
+        // In column order, as `header_names` listed them: one pass over a
+        // header of millions of cells, not a search per cell.
+        let mut people = people.unwrap_or_default().into_iter().peekable();
+        for (i, v) in first.record(0).1.enumerate() {
+            if people.next_if_eq(&i).is_none() {
+                continue;
+            }
             let idx = if i < named {
                 i
             } else {
                 h.field(Some(OTHER_FIELDS))
             };
-            let hints = Hints::of(Kind::PersonName);
-            ctx.cell_hinted(&mut h.fields[idx], hints, v, true, false, &mut r);
+            ctx.count_field_name(&mut h.fields[idx], Kind::PersonName, v);
         }
         h.merge(acc)
     } else {

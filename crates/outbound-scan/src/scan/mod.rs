@@ -275,6 +275,17 @@ impl Ctx<'_> {
         self.cell_hinted(f, hints, v, free, is_key, r);
     }
 
+    /// Counts once, in its field `f`, a field name that is itself personal
+    /// data of `kind` (as `detect::kind_of_field_name` found it) and that
+    /// names a column rather than sits in a record: a CSV header cell, a
+    /// Parquet or database column name. (A JSON key is in its record and
+    /// counted there, as a value.)
+    #[inline(never)]
+    fn count_field_name(&self, f: &mut FieldAcc, kind: Kind, name: &[u8]) {
+        let hints = Hints::of(kind);
+        self.cell_hinted(f, hints, name, true, false, &mut Rec::default());
+    }
+
     /// [`Ctx::cell`] read with `hints` rather than its field's: a field
     /// name that is itself personal data is read as the kind it was found
     /// to be, while the values under it keep the field's own hints.

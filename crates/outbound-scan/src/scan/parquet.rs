@@ -13,7 +13,6 @@ use super::jsonl::json_leaf;
 use super::merge::{Acc, Rec};
 use super::{Ctx, err};
 use crate::ProgressFn;
-use crate::detect::Hints;
 
 /// Scans a Parquet file; returns its accumulator and size in bytes.
 pub(super) fn scan_parquet(
@@ -39,7 +38,7 @@ pub(super) fn scan_parquet(
     // person) is counted once, as a CSV header cell is; in the rows below
     // it is only masked.
     let mut names = Acc::default();
-    let (mut r, mut p) = (Rec::default(), String::new());
+    let mut p = String::new();
     let schema = reader
         .metadata()
         .file_metadata()
@@ -49,15 +48,7 @@ pub(super) fn scan_parquet(
         p.clear();
         if let Some(kind) = super::jsonl::push_name(&mut p, f.name()) {
             let i = names.field(Some(&p));
-            let hints = Hints::of(kind);
-            ctx.cell_hinted(
-                &mut names.fields[i],
-                hints,
-                f.name().as_bytes(),
-                true,
-                false,
-                &mut r,
-            );
+            ctx.count_field_name(&mut names.fields[i], kind, f.name().as_bytes());
         }
     }
     let groups = reader.metadata().num_row_groups();

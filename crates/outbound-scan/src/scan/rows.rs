@@ -23,7 +23,6 @@ use std::sync::Arc;
 use super::merge::{self, Acc, Rec};
 use super::{Ctx, MAX_FIELDS, OTHER_FIELDS, ScanOptions, err};
 use crate::Kind;
-use crate::detect::Hints;
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport, TableInfo};
 
 /// What every chunk of a run shares: the hash key (so that the same
@@ -121,17 +120,8 @@ impl RowScan {
         let samples = self.shared.samples;
         let mut acc = rows.acc;
         let ctx = self.shared.ctx();
-        let mut r = Rec::default();
         for (i, kind, name) in &rows.layout.pi_columns {
-            let hints = Hints::of(*kind);
-            ctx.cell_hinted(
-                &mut acc.fields[*i],
-                hints,
-                name.as_bytes(),
-                true,
-                false,
-                &mut r,
-            );
+            ctx.count_field_name(&mut acc.fields[*i], *kind, name.as_bytes());
         }
         let fr = FileReport {
             path: path.to_string(),
