@@ -172,11 +172,7 @@ pub(super) fn push_name(path: &mut String, k: &str) -> Option<Kind> {
     }
     let kind = detect::kind_of_field_name(k);
     match kind {
-        Some(kd) => {
-            path.push('{');
-            path.push_str(kd.as_str());
-            path.push('}');
-        }
+        Some(kd) => super::push_kind_segment(path, kd),
         None => path.push_str(super::key_placeholder(k).unwrap_or(k)),
     }
     kind

@@ -114,8 +114,16 @@ pub fn key_placeholder(k: &str) -> Option<&'static str> {
         None
     }
 }
+/// Appends the segment that stands for a field name that was itself
+/// personal data of kind `k` (`{person_name}`); [`segment_kind`] reads it.
+pub(crate) fn push_kind_segment(path: &mut String, k: Kind) {
+    path.push('{');
+    path.push_str(k.as_str());
+    path.push('}');
+}
+
 /// The kind of a path segment that stands for a key that was itself
-/// personal data (`{person_name}`, as [`jsonl::push_name`] writes it).
+/// personal data (`{person_name}`, as [`push_kind_segment`] writes it).
 pub(crate) fn segment_kind(seg: &str) -> Option<Kind> {
     seg.strip_prefix('{')
         .and_then(|r| r.strip_suffix('}'))

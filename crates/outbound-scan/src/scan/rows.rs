@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 use super::merge::{self, Acc, Rec};
 use super::{Ctx, MAX_FIELDS, OTHER_FIELDS, ScanOptions, err};
-use crate::Kind;
 use crate::report::{ErrorEntry, FieldReport, FileReport, ScanReport, TableInfo};
+use crate::{KIND_COUNT, Kind};
 
 /// What every chunk of a run shares: the hash key (so that the same
 /// individual hashes alike in every chunk and table), the subject key and
@@ -177,26 +177,28 @@ impl RowContext {
     /// chunks of the same table come from [`RowChunk::empty`].
     pub fn table(&self, columns: &[String]) -> RowChunk {
         // A column name that is itself personal data (a view pivoted by
-        // person) stands as `{kind}`, as a Parquet column's does, and is
-        // counted once when the table is added. Columns so named share
-        // one field, as such JSON keys do.
+        // person) stands as `{kind}`, one field per kind as such JSON keys
+        // share one, and is counted once when the table is added. Other
+        // names stay as written (a column `2024` of a table pivoted by
+        // year is not a map key: no `{n}`).
         let (mut names, mut fields, mut pi_columns) = (Vec::new(), Vec::new(), Vec::new());
+        let mut kind_field = [None; KIND_COUNT];
         for c in columns.iter().take(MAX_FIELDS) {
-            let mut name = String::new();
-            let kind = super::jsonl::push_name(&mut name, c);
-            let field = match kind.and_then(|_| {
-                names
-                    .iter()
-                    .position(|n: &Option<String>| n.as_deref() == Some(name.as_str()))
-            }) {
-                Some(f) => f,
-                None => {
+            let kind = crate::detect::kind_of_field_name(c);
+            let field = match kind {
+                Some(k) => *kind_field[k as usize].get_or_insert_with(|| {
+                    let mut name = String::new();
+                    super::push_kind_segment(&mut name, k);
                     names.push(Some(name));
+                    names.len() - 1
+                }),
+                None => {
+                    names.push(Some(c.clone()));
                     names.len() - 1
                 }
             };
-            if let Some(kind) = kind {
-                pi_columns.push((field, kind, c.clone()));
+            if let Some(k) = kind {
+                pi_columns.push((field, k, c.clone()));
             }
             fields.push(field);
         }
