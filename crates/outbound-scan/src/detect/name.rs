@@ -125,9 +125,13 @@ pub fn is_plain_cjk_name(t: &[u8]) -> bool {
 }
 
 const FIELD_WORDS_TXT: &str = include_str!("../../data/cn_field_words.txt");
+const COMMON_WORDS_TXT: &str = include_str!("../../data/cn_common_words.txt");
 
 /// Chinese field names that start with a surname: the characters that end
-/// them and whole words, both sorted (`data/cn_field_words.txt`).
+/// them and whole words, both sorted. The endings and the first words are
+/// hand-picked (`data/cn_field_words.txt`); the rest are a dictionary's
+/// common words (`data/cn_common_words.txt`, from jieba's, without the
+/// words it tags as people's names), read only by the lenient rule.
 struct FieldWords {
     ends: Vec<char>,
     words: Vec<&'static str>,
@@ -136,7 +140,7 @@ struct FieldWords {
 static FIELD_WORDS: LazyLock<FieldWords> = LazyLock::new(|| {
     let mut ends = Vec::new();
     let mut words = Vec::new();
-    for w in list_words(FIELD_WORDS_TXT) {
+    for w in list_words(FIELD_WORDS_TXT).chain(list_words(COMMON_WORDS_TXT)) {
         let mut cs = w.chars();
         match (cs.next(), cs.next()) {
             (Some(c), None) => ends.push(c),
@@ -486,7 +490,8 @@ mod tests {
     /// Columns of report tables: weekdays, regions, provinces and cities
     /// (a table pivoted by place), and sales, logistics and finance words.
     /// Each starts with a surname; all were taken for names before the
-    /// gazetteer and the endings added with them.
+    /// gazetteer and the endings added with them, the last two lines
+    /// before the dictionary's common words.
     const REPORT_COLUMNS: &str = "
         周一 周二 周三 周四 周五 周六 周日 周末 周岁 华东 华南 华北 华中
         江苏 江西 甘肃 宁夏 云南 黄冈 杭州 苏州 温州 常州 兰州 徐州 郑州
@@ -495,6 +500,9 @@ mod tests {
         林木 田亩 韩国 海运 海外 海报 关键词 游客 申请 申报 成交 牛奶 羊肉
         马匹 童装 童鞋 尚未 米粒 燕麦 包邮 雷达 任意 许可 全选 薄荷 卫生
         柏林 巴黎 应收 应付 支付 龙头 宋体
+        楼层 单元 房屋 房租 查询 查找 金融 林业 马力 欧元 夏季 段落 包裹
+        包含 任职 向导 章节 关联 南北 王国 江河 方便 高兴 明天 尤其 秦朝
+        卫星 荣誉 康复 祝福 卢布 苗木 杨树 韩文 谷歌 傅里叶 秦岭
     ";
 
     #[test]
