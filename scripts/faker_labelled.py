@@ -125,6 +125,23 @@ def main(n, seed, out):
             ('city', 'en_US city', 'City', en['en_US'].city),
         ]
         write(latin, latin_negatives)
+        # Added fourth: the same kinds of values in capitals, in lowercase
+        # and as `Surname, Given` (exports that write names so).
+        us = Faker('en_US')
+        us.seed_instance(seed + 3)
+        write([
+            ('person_name', 'name', 'en_US first_name last_name, upper', 'Name',
+             lambda: '%s %s' % (us.first_name().upper(), us.last_name().upper())),
+            ('person_name', 'name', 'en_US first_name last_name, lower', 'Name',
+             lambda: '%s %s' % (us.first_name().lower(), us.last_name().lower())),
+            ('person_name', 'name', 'en_US last_name, first_name', 'Name',
+             lambda: '%s, %s' % (us.last_name(), us.first_name())),
+        ], [
+            ('job', 'en_US job, upper', 'Job', lambda: us.job().upper()),
+            ('job', 'en_US job, lower', 'Job', lambda: us.job().lower()),
+            ('city', 'en_US city, lower', 'City', lambda: us.city().lower()),
+            ('colour', 'en_US color_name, upper', 'Colour', lambda: us.color_name().upper()),
+        ])
 
 
 def clean(v):

@@ -227,9 +227,10 @@ fn listed(list: &[&str], word: &str) -> bool {
 }
 
 /// Whether a field name (trimmed) is a Latin-script person's name: two or
-/// three capitalised words (`Mary Johnson`, `Mary J. Johnson`,
-/// `Mary Smith-Jones`) whose first is a listed given name and whose last (or
-/// a part of it around a hyphen) a listed surname. Title Case field names
+/// three words in one case (`Mary Johnson`, `MARY J. JOHNSON`,
+/// `mary smith-jones`), or `Surname, Given` (`Johnson, Mary`), whose
+/// given name is listed and whose surname (or a part of it around a
+/// hyphen) is too. Title Case field names
 /// (`Order Status`, `Grant Date`) have words that are not both, and this is
 /// the whole test: a Latin name has no shape of its own. Names outside the
 /// lists (`José García`) are not flagged; docs/ACCURACY.md measures how many.
@@ -244,26 +245,59 @@ fn latin_name_as_field_name(name: &str, strict: bool) -> bool {
     if name.len() > 64 {
         return false;
     }
-    let words: Vec<&str> = name.split(' ').collect();
+    // `Johnson, Mary`: the surname first, then the given name.
+    let (given_first, body) = match name.split_once(", ") {
+        Some((sur, given)) if !sur.contains(' ') && !given.contains(' ') => (false, [given, sur]),
+        Some(_) => return false,
+        None => (true, ["", ""]),
+    };
+    let words: Vec<&str> = if given_first {
+        name.split(' ').collect()
+    } else {
+        body.to_vec()
+    };
     if !(2..=3).contains(&words.len()) {
         return false;
     }
-    // A capitalised word: an uppercase letter, then letters (one lowercase
-    // at least: `ID`, `USA` are not names), `'` or `-`.
-    let capitalised = |w: &str| {
+    // Every word in one case: capitalised (`Mary`: an uppercase letter,
+    // then letters with one lowercase at least), all capitals (`MARY`) or
+    // all lowercase (`mary`); `'` and `-` inside. A middle word may be an
+    // initial (`J.`, `j.`). Both ends must be listed names, so `ID` or
+    // `order status` are not.
+    let case = |w: &str| -> Option<u8> {
         let mut cs = w.chars();
-        cs.next().is_some_and(char::is_uppercase)
-            && w.len() >= 2
-            && w.chars().any(char::is_lowercase)
-            && cs.all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        let head = cs.next()?;
+        if w.len() < 2
+            || !head.is_alphabetic()
+            || !cs.all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        {
+            return None;
+        }
+        let (up, low) = (
+            w.chars().any(char::is_uppercase),
+            w.chars().any(char::is_lowercase),
+        );
+        match (head.is_uppercase(), up, low) {
+            (true, _, true) => Some(b'T'),
+            (true, _, false) => Some(b'U'),
+            (false, false, true) => Some(b'L'),
+            _ => None,
+        }
     };
-    let initial = |w: &str| {
+    let initial = |w: &str, c: u8| {
         let b = w.as_bytes();
-        b.len() == 2 && b[0].is_ascii_uppercase() && b[1] == b'.'
+        b.len() == 2
+            && b[1] == b'.'
+            && if c == b'L' {
+                b[0].is_ascii_lowercase()
+            } else {
+                b[0].is_ascii_uppercase()
+            }
     };
     let (first, last) = (words[0], words[words.len() - 1]);
-    let middle_ok = words.len() == 2 || capitalised(words[1]) || initial(words[1]);
-    if !(middle_ok && capitalised(first) && capitalised(last)) {
+    let Some(c) = case(first) else { return false };
+    let middle_ok = words.len() == 2 || case(words[1]) == Some(c) || initial(words[1], c);
+    if !(middle_ok && case(last) == Some(c)) {
         return false;
     }
     let l = &*LATIN_NAMES;
@@ -563,8 +597,11 @@ mod tests {
             "June Price",
         ];
         for h in TITLE_CASE_HEADERS.split('|') {
-            assert!(!is_name_as_field_name(h), "{h}");
-            assert_eq!(name_as_field_name(h, true), both.contains(&h), "{h}");
+            // The same headers in capitals and in lowercase read alike.
+            for c in [h.to_string(), h.to_uppercase(), h.to_lowercase()] {
+                assert!(!is_name_as_field_name(&c), "{c}");
+                assert_eq!(name_as_field_name(&c, true), both.contains(&h), "{c}");
+            }
         }
         let l = &*LATIN_NAMES;
         for w in &l.field_words {
@@ -580,16 +617,27 @@ mod tests {
             "Mary Ann Smith",
             "Sarah Clarke-Wood",
             "David Jones",
+            "john smith",
+            "JOHN SMITH",
+            "mary j. johnson",
+            "MARY ANN SMITH",
+            "Smith, John",
+            "SMITH, JOHN",
+            "clarke-wood, sarah",
         ] {
             assert!(is_name_as_field_name(n), "{n}");
             assert!(name_as_field_name(n, true), "{n}");
         }
-        // Outside the lists, in another case or shape: not flagged.
+        // Outside the lists, in mixed case or another shape: not flagged.
         for n in [
             "José García",
-            "john smith",
-            "JOHN SMITH",
-            "Smith, John",
+            "John smith",
+            "JOHN Smith",
+            "john SMITH",
+            "Smith, John Paul",
+            "Smith John, Paul",
+            "Smith,John",
+            "John, Smith",
             "John",
             "John  Smith",
             "Mary Ann Lee Smith",
