@@ -180,12 +180,14 @@ impl RowContext {
         // person) stands as `{kind}`, one field per kind as such JSON keys
         // share one, and is counted once when the table is added. Other
         // names stay as written (a column `2024` of a table pivoted by
-        // year is not a map key: no `{n}`).
+        // year is not a map key: no `{n}`). A column named `{person_name}`
+        // as written joins that field rather than making a second field of
+        // the same name (as such a JSON key does).
         let (mut names, mut fields, mut pi_columns) = (Vec::new(), Vec::new(), Vec::new());
         let mut kind_field = [None; KIND_COUNT];
         for c in columns.iter().take(MAX_FIELDS) {
             let kind = crate::detect::kind_of_field_name(c);
-            let field = match kind {
+            let field = match kind.or_else(|| super::segment_kind(c)) {
                 Some(k) => *kind_field[k as usize].get_or_insert_with(|| {
                     let mut name = String::new();
                     super::push_kind_segment(&mut name, k);
