@@ -423,6 +423,18 @@ def scan_in_chinese(page: Page):
     for v in values:
         assert v not in page.content(), "a value from the file is on the page"
     shot(page, "admin", "job-scan-zh")
+    # The same job in English: the same words from the English catalogue.
+    job = page.url[len(BASE):].split("?")[0]
+    goto(page, job + "?lang=en")
+    expect(page.locator("#scan-against")).to_have_text("dataset customers")
+    expect(page.locator("#scan-totals")).to_contain_text("Mobile number")
+    expect(page.locator("#scan-findings")).to_contain_text("field names that are personal information")
+    body = page.locator("main").inner_text()
+    for zh in ["数据集", "手机号码", "字段名"]:
+        assert zh not in body, f"Chinese {zh!r} on the English scan page"
+    for v in values:
+        assert v not in page.content(), "a value from the file is on the page"
+    shot(page, "admin", "job-scan-en")
 
 
 def switch_route(page: Page):
