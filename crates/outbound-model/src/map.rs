@@ -167,6 +167,15 @@ pub struct Field {
     /// Free text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Scanner kinds (`bank_card`, `cn_mobile` …) that this field's values
+    /// match only by chance and are not: an order number of a card's length
+    /// passes Luhn one time in ten, an 11-digit ticket number looks like a
+    /// mobile. Matches of these kinds here are not undeclared data: the gate
+    /// neither refuses nor masks them, and `scan --compare` reports no
+    /// finding. A statement by whoever keeps the map, reviewed with the rest
+    /// of it: real card numbers in such a field pass unnoticed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_kinds: Vec<String>,
     /// Data grade (DSL Art. 21; GB/T 43697-2024); without one the field takes its dataset's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<DataGrade>,

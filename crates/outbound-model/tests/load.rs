@@ -135,3 +135,44 @@ fn quoted_null_is_text_and_a_quoted_empty_name_is_refused() {
     assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
     assert_eq!(l.map.exporters[0].free_trade_zone, None);
 }
+
+/// `not_kinds` lists scanner kinds: a misspelt one is an error at the
+/// field's line that suggests the kind, and nothing is exempted by it.
+#[test]
+fn not_kinds_names_kinds_the_scanner_reports() {
+    let map = |kinds: &str| {
+        format!(
+            "version: 1
+datasets:
+  - id: orders
+    name: O
+    system: s
+    fields:
+      - name: order_no
+        category: operational
+        subject: customer
+        not_kinds: [{kinds}]
+"
+        )
+    };
+    let l = load(&map("bank_crd"));
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.field == "dataset orders.fields.order_no.not_kinds")
+        .unwrap_or_else(|| panic!("no error for an unknown kind: {:#?}", l.diagnostics));
+    assert_eq!(d.code, Code::InvalidValue);
+    assert_eq!((&*d.loc.file, d.loc.line), ("m.yaml", 7), "{d}");
+    assert!(d.message.contains("`bank_crd`"), "{d}");
+    assert!(d.help.contains("did you mean `bank_card`?"), "{d}");
+    let l = load(&map("bank_card, cn_mobile"));
+    assert!(
+        !l.diagnostics.iter().any(|d| d.field.ends_with("not_kinds")),
+        "{:#?}",
+        l.diagnostics
+    );
+    assert_eq!(
+        l.map.datasets[0].fields[0].not_kinds,
+        ["bank_card", "cn_mobile"]
+    );
+}

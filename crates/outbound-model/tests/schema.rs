@@ -117,6 +117,7 @@ fn full_map() -> Value {
             "grade": "important", "grade_source": "catalogue (test)",
             "fields": [{"name": "phone", "category": "contact.phone", "subject": "customer",
                         "subject_key": true, "description": "mobile",
+                        "not_kinds": ["imei"],
                         "grade": "core", "grade_source": "decision (test)"}]
         }],
         "recipients": [{

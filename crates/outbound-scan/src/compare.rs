@@ -73,6 +73,21 @@ pub fn covers(declared: &str, kind: Kind) -> bool {
             .is_some_and(|c| c.scan_kinds.iter().any(|k| k == kind.as_str()))
 }
 
+/// Whether a declared field states that its values match `kind` only by
+/// chance (`not_kinds`: order numbers that pass Luhn). `scan --compare`
+/// reports no finding for such matches; the gate drops them before it
+/// counts, masks or refuses anything.
+pub fn matches_by_chance(field: &Field, kind: Kind) -> bool {
+    field.not_kinds.iter().any(|k| k == kind.as_str())
+}
+
+/// Whether a declared field accounts for values of `kind` found in it: its
+/// category covers the kind ([`covers`]), or they match it by chance
+/// ([`matches_by_chance`]).
+pub fn accounts_for(field: &Field, kind: Kind) -> bool {
+    covers(&field.category, kind) || matches_by_chance(field, kind)
+}
+
 /// Compares a scan with declared fields (by name; a file's field names are its columns or key paths).
 pub fn compare(report: &ScanReport, map: &DataMap, fields: &[&Field], against: &str) -> Comparison {
     let profile = map.sensitivity_profile;
@@ -105,7 +120,7 @@ pub fn compare(report: &ScanReport, map: &DataMap, fields: &[&Field], against: &
                     }
                     Some(name) => match by_name.get(name) {
                         None => findings.push(mk("undeclared_field", None)),
-                        Some(f) if !covers(&f.category, kind) => {
+                        Some(f) if !accounts_for(f, kind) => {
                             let declared_sensitive =
                                 sensitive_class(&f.category, profile).is_some();
                             let problem = if class.is_some() && !declared_sensitive {
@@ -318,6 +333,37 @@ datasets:
             "{s}"
         );
         assert!(s.contains("{name: mobile, category: contact.phone"), "{s}");
+    }
+
+    /// A field that says its values match a kind only by chance
+    /// (`not_kinds`) has no finding for that kind, and only for it.
+    #[test]
+    fn kinds_a_field_matches_by_chance_are_no_finding() {
+        let mut m = map();
+        let r = scan(
+            "x.csv",
+            "mobile,note\n13812345678,4111111111111111 13912345678\n",
+        );
+        let findings = |m: &DataMap| {
+            let fields: Vec<&Field> = m.datasets[0].fields.iter().collect();
+            let c = compare(&r, m, &fields, "dataset d");
+            problems(&c)
+                .iter()
+                .map(|p| (p.0.to_string(), p.2.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let before = findings(&m);
+        assert!(
+            before.contains(&("undeclared_sensitive".into(), "bank_card".into())),
+            "{before:?}"
+        );
+        m.datasets[0].fields[1].not_kinds = vec!["bank_card".into()];
+        let after = findings(&m);
+        assert!(!after.iter().any(|p| p.1 == "bank_card"), "{after:?}");
+        assert!(
+            after.iter().any(|p| p.1 == "cn_mobile"),
+            "the mobile is still one: {after:?}"
+        );
     }
 
     /// A map keyed by people's names: its paths (`members.{person_name}`)

@@ -88,9 +88,11 @@ impl Declarations {
             // The scanner's rule (`scan --compare` uses it too): one answer to
             // whether a declared category accounts for a kind.
             let mut allowed = [false; KIND_COUNT];
+            let mut chance = [false; KIND_COUNT];
             for k in Kind::ALL {
                 allowed[k as usize] =
                     k.category().is_some() && outbound_scan::compare::covers(&f.category, k);
+                chance[k as usize] = outbound_scan::compare::matches_by_chance(f, k);
             }
             let transform = t
                 .gate
@@ -115,6 +117,7 @@ impl Declarations {
                     transform,
                     sensitive,
                     allowed_kinds: allowed,
+                    chance_kinds: chance,
                 },
             );
         }
@@ -146,6 +149,9 @@ pub(crate) struct Declared {
     pub(crate) transform: Option<Transform>,
     sensitive: bool,
     allowed_kinds: [bool; KIND_COUNT],
+    /// Kinds the field's values match only by chance (`not_kinds` in the
+    /// map): such matches are dropped before anything counts them.
+    chance_kinds: [bool; KIND_COUNT],
 }
 
 /// One field (a CSV column or a JSON key path) as the run has met it: worked
@@ -557,6 +563,11 @@ impl Policy {
         outbound_scan::detect::scan_value(v.as_bytes(), hints, &mut |k, s, e| {
             spans.push((k, s, e))
         });
+        // An order number that passes Luhn, in a field the map says holds
+        // none: not a card, not sensitive, not an identifier, not undeclared.
+        if let Some(d) = &self.columns[col].declared {
+            spans.retain(|&(k, ..)| !d.chance_kinds[k as usize]);
+        }
         let subject_key = self.subject_field.is_some();
         for &(k, s, e) in &spans {
             if subject_key && strength(k) > 0 {

@@ -40,6 +40,7 @@ pub(super) const FIELD: &[&str] = &[
     "subject",
     "subject_key",
     "description",
+    "not_kinds",
     "grade",
     "grade_source",
 ];

@@ -347,6 +347,11 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
         );
         let subject_key = r.boolean(&f, "subject_key", false);
         let description = r.string(&f, "description", None);
+        let not_kinds = r
+            .strings(&f, "not_kinds")
+            .into_iter()
+            .map(|(.., k)| k)
+            .collect();
         let (grade, grade_source) = read_grade(r, &f);
         if let (Some(name), Some(category), Some(subject)) = (name, category, subject) {
             fields.push(Field {
@@ -355,6 +360,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
                 subject,
                 subject_key,
                 description,
+                not_kinds,
                 grade,
                 grade_source,
                 loc: f.start(&r.file),

@@ -177,6 +177,33 @@ pub(super) fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut V
                     help,
                 });
             }
+            // Kinds the scanner reports are those the taxonomy files under
+            // a category: any other word would exempt nothing.
+            let kinds = || {
+                taxonomy
+                    .categories()
+                    .iter()
+                    .flat_map(|c| c.scan_kinds.iter().map(String::as_str))
+            };
+            for k in &f.not_kinds {
+                if kinds().any(|x| x == k) {
+                    continue;
+                }
+                let mut all: Vec<&str> = kinds().collect();
+                all.sort_unstable();
+                all.dedup();
+                let help = match did_you_mean(k, all.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? (kinds: {})", all.join(", ")),
+                    None => format!("list kinds the scanner reports: {}", all.join(", ")),
+                };
+                diags.push(Diagnostic {
+                    loc: f.loc.clone(),
+                    field: format!("dataset {}.fields.{}.not_kinds", d.id, f.name),
+                    code: Code::InvalidValue,
+                    message: format!("`{k}` is not a kind the scanner reports"),
+                    help,
+                });
+            }
         }
     }
 }
