@@ -169,24 +169,39 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
                 others = true;
                 continue;
             }
+            // Matches that look like chance (order numbers that pass Luhn)
+            // neither name the category nor stay undeclared.
             let category = fr.classified_as.and_then(Kind::category).or_else(|| {
                 fr.kinds
                     .iter()
+                    .filter(|(k, _)| !fr.by_chance.contains(k))
                     .max_by_key(|(_, c)| **c)
                     .and_then(|(k, _)| Kind::from_str_id(k))
                     .and_then(Kind::category)
             });
-            seen.entry(name.clone()).or_insert(category);
+            let (_, chance) = seen.entry(name.clone()).or_insert((category, Vec::new()));
+            for k in &fr.by_chance {
+                if !chance.contains(k) {
+                    chance.push(*k);
+                }
+            }
         }
     }
     let key = report.individuals.key.clone();
     let mut out = String::from("    fields:\n");
-    for (name, category) in seen {
+    for (name, (category, chance)) in seen {
         let cat = category.unwrap_or("operational");
-        let review = if category.is_none() {
+        let review = if !chance.is_empty() {
+            "  # its numbers pass as these kinds only by chance: review"
+        } else if category.is_none() {
             "  # no personal information found: review"
         } else {
             ""
+        };
+        let not_kinds = if chance.is_empty() {
+            String::new()
+        } else {
+            format!(", not_kinds: [{}]", chance.join(", "))
         };
         let sk = if key.as_deref() == Some(name.as_str()) {
             ", subject_key: true"
@@ -195,7 +210,7 @@ pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
         };
         let quoted = yaml_scalar(&name);
         out.push_str(&format!(
-            "      - {{name: {quoted}, category: {cat}, subject: {subject}{sk}}}{review}\n"
+            "      - {{name: {quoted}, category: {cat}, subject: {subject}{sk}{not_kinds}}}{review}\n"
         ));
     }
     if !keyed.is_empty() {
@@ -364,6 +379,77 @@ datasets:
             after.iter().any(|p| p.1 == "cn_mobile"),
             "the mobile is still one: {after:?}"
         );
+    }
+
+    /// A column of order numbers, a few of which pass Luhn, against a
+    /// column of cards: the first is reported as matching by chance and
+    /// suggested as `operational` with `not_kinds`, the second as cards;
+    /// the suggested block loads, and compared with it the orders make no
+    /// finding.
+    #[test]
+    fn order_numbers_that_pass_luhn_are_suggested_with_not_kinds() {
+        let mut rng = crate::corpus::Rng::new(7);
+        let luhn_complete = |body: &str| {
+            let sum: u32 = body
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0');
+                    if i % 2 == 0 {
+                        if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+                    } else {
+                        d
+                    }
+                })
+                .sum();
+            format!("{body}{}", (10 - sum % 10) % 10)
+        };
+        let mut csv = String::from("order_no,card\n");
+        for _ in 0..400 {
+            let order = 1_000_000_000_000_000_000 + rng.below(9_000_000_000_000_000_000);
+            let card = luhn_complete(&format!("4{:014}", rng.below(100_000_000_000_000)));
+            csv.push_str(&format!("{order},{card}\n"));
+        }
+        let r = scan("o.csv", &csv);
+        let field = |n: &str| {
+            r.files[0]
+                .fields
+                .iter()
+                .find(|f| f.field.as_deref() == Some(n))
+                .unwrap()
+                .clone()
+        };
+        let (order, card) = (field("order_no"), field("card"));
+        assert!(
+            order.kinds.get("bank_card").is_some_and(|&n| n > 0),
+            "{order:?}"
+        );
+        assert_eq!(order.by_chance, ["bank_card"], "{order:?}");
+        assert_eq!(card.kinds.get("bank_card"), Some(&400));
+        assert!(card.by_chance.is_empty(), "{card:?}");
+        let block = suggest_fields(&r, "customer");
+        assert!(
+            block.contains(
+                "{name: order_no, category: operational, subject: customer, not_kinds: [bank_card]}"
+            ),
+            "{block}"
+        );
+        assert!(
+            block.contains("{name: card, category: financial.bank_account, subject: customer}"),
+            "{block}"
+        );
+        let text = format!(
+            "version: 1\n\
+             exporters: [{{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}}]\n\
+             systems: [{{id: s, name: S, exporter: e, owner: {{type: person, name: O}}}}]\n\
+             datasets:\n  - id: d\n    name: D\n    system: s\n{block}"
+        );
+        let l = load_sources(&[("m.yaml".into(), text)], Taxonomy::builtin());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let fields: Vec<&Field> = l.map.datasets[0].fields.iter().collect();
+        let c = compare(&r, &l.map, &fields, "dataset d");
+        assert!(c.findings.is_empty(), "{:?}", problems(&c));
     }
 
     /// A map keyed by people's names: its paths (`members.{person_name}`)

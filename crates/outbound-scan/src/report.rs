@@ -111,6 +111,13 @@ pub struct FieldReport {
     /// Taxonomy category of `classified_as`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<&'static str>,
+    /// Kinds whose matches here look like chance: most values of the
+    /// kind's shape fail its check (`bank_card`: card-length numbers with a
+    /// network's prefix, four failing Luhn for each that passes, as order
+    /// numbers do). Still counted in `kinds`; `--suggest` declares the
+    /// field with `not_kinds` for them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_chance: Vec<&'static str>,
     /// Masked examples, only when samples were requested.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<String>,

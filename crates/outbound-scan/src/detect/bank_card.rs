@@ -26,6 +26,7 @@ use super::util::luhn;
 use super::util::luhn_digits;
 
 /// Whether the prefix is a plausible issuer for this length.
+#[inline(always)]
 fn iin_ok(d: &[u8]) -> bool {
     let n = d.len();
     let p2 = (d[0] - b'0') * 10 + (d[1] - b'0');
@@ -51,6 +52,20 @@ fn iin_ok(d: &[u8]) -> bool {
         b'6' => (16..=19).contains(&n),
         _ => false,
     }
+}
+
+/// Whether `d` has a card number's shape: 13–19 ASCII digits with a
+/// network's prefix for that length, whether or not it passes Luhn. A
+/// column of such numbers that mostly fail Luhn holds another numbering
+/// (orders, parcels), whose one-in-ten passes are chance.
+#[inline(never)]
+pub fn is_card_shaped(d: &[u8]) -> bool {
+    // The prefix first: most 13–19 digit numbers that are no card (13-digit
+    // millisecond timestamps) fail it on their first digit.
+    (13..=19).contains(&d.len())
+        && d[..4].iter().all(u8::is_ascii_digit)
+        && iin_ok(d)
+        && super::util::digit_run(d, 4) == d.len()
 }
 
 /// Validates a run of ASCII digits as a card number.

@@ -364,6 +364,19 @@ impl Ctx<'_> {
         } else {
             detect::scan_value_path(v, hints, self.plain, &mut emit);
         }
+        // A cell with no match that has a card number's shape, in a field
+        // where a card was found: the other half of telling order numbers
+        // that pass Luhn from cards. Fields without a card (most) and
+        // numbers starting with 1 (13-digit millisecond timestamps; UATP's
+        // 15-digit 1… is too rare to tell a column by) stop before the call.
+        if seen == 0
+            && f.values[Kind::BankCard as usize] != 0
+            && v.len().wrapping_sub(13) < 7
+            && v[0] != b'1'
+            && detect::bank_card::is_card_shaped(v)
+        {
+            f.card_misses += 1;
+        }
     }
 
     /// Counts a line's identifiers, kept as spans by [`Ctx::cell`], once
