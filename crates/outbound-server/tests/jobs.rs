@@ -426,3 +426,46 @@ async fn an_upload_over_the_cap_is_refused() {
     assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", p.body);
     assert!(p.location().is_empty());
 }
+
+/// Order numbers of a card's length, a few of which pass Luhn: the page
+/// says those card matches are likely chance and how the map says so, and
+/// never shows a number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_matches_in_order_numbers_are_shown_as_likely_chance() {
+    let s = site().await;
+    let mut csv = String::from("customer_id,order_no\n");
+    let mut orders = Vec::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..400 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let order = 1_000_000_000_000_000_000u64 + x % 9_000_000_000_000_000_000;
+        csv.push_str(&format!("C{i:05},{order}\n"));
+        orders.push(order.to_string());
+    }
+    let (ct, body) = upload(
+        s.csrf(Role::Engineer),
+        "dataset:customers",
+        "orders.csv",
+        csv.as_bytes(),
+    );
+    let started = s
+        .send(Role::Engineer, "POST", "/scans", Some(&ct), body)
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    for (lang, says) in [
+        ("en", "likely chance: most numbers of a card"),
+        ("zh", "多为巧合"),
+    ] {
+        let job = format!("{}?lang={lang}", started.location());
+        let done = s.finished(Role::Engineer, &job).await;
+        let page = &done.body;
+        assert!(page.contains(r#"<span class="by-chance">"#), "{page}");
+        assert!(page.contains(says), "{page}");
+        assert!(page.contains("not_kinds"), "{page}");
+        for o in &orders {
+            assert!(!page.contains(o.as_str()), "an order number is shown");
+        }
+    }
+}

@@ -215,6 +215,7 @@ fn summary(
                 "non_empty": fr.non_empty,
                 "category": fr.category,
                 "declared": is_declared(&fr.field),
+                "by_chance": fr.by_chance,
             })
         })
         .collect();
