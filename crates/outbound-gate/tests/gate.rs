@@ -583,13 +583,11 @@ transfers:
 #[test]
 fn order_numbers_that_pass_luhn_by_chance_pass_when_the_field_says_so() {
     let mut csv = String::from("customer_id,order_no\n");
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..200 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let order = 1_000_000_000_000_000_000u64 + x % 9_000_000_000_000_000_000;
-        csv.push_str(&format!("{},{order}\n", sample::customer_id(i)));
+    for (i, order) in outbound_scan::corpus::order_numbers(200, 42)
+        .iter()
+        .enumerate()
+    {
+        csv.push_str(&format!("{},{order}\n", sample::customer_id(i as u64)));
     }
     let e = env(orders_map(""));
     let p = e.file("o.csv", &csv);

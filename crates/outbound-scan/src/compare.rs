@@ -406,8 +406,7 @@ datasets:
             format!("{body}{}", (10 - sum % 10) % 10)
         };
         let mut csv = String::from("order_no,card\n");
-        for _ in 0..400 {
-            let order = 1_000_000_000_000_000_000 + rng.below(9_000_000_000_000_000_000);
+        for order in crate::corpus::order_numbers(400, 42) {
             let card = luhn_complete(&format!("4{:014}", rng.below(100_000_000_000_000)));
             csv.push_str(&format!("{order},{card}\n"));
         }

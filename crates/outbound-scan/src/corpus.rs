@@ -117,6 +117,16 @@ pub fn given_char(rng: &mut Rng) -> &'static str {
     rng.pick::<&str>(GIVEN_CHARS)
 }
 
+/// `n` 19-digit numbers drawn uniformly, as a marketplace's order numbers
+/// look: about one in forty has a card network's prefix and passes Luhn by
+/// chance (docs/ACCURACY.md, "Numbers that pass a check by chance").
+pub fn order_numbers(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| (1_000_000_000_000_000_000 + rng.below(9_000_000_000_000_000_000)).to_string())
+        .collect()
+}
+
 /// A synthetic full name as the corpus writes it: a [`surname`] and one or
 /// two [`given_char`]s, e.g. `王伟` or `欧阳芳娜`. Belongs to nobody known.
 pub fn chinese_name(rng: &mut Rng) -> String {

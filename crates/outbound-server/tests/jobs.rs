@@ -434,15 +434,9 @@ async fn an_upload_over_the_cap_is_refused() {
 async fn card_matches_in_order_numbers_are_shown_as_likely_chance() {
     let s = site().await;
     let mut csv = String::from("customer_id,order_no\n");
-    let mut orders = Vec::new();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..400 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let order = 1_000_000_000_000_000_000u64 + x % 9_000_000_000_000_000_000;
+    let orders = outbound_scan::corpus::order_numbers(400, 42);
+    for (i, order) in orders.iter().enumerate() {
         csv.push_str(&format!("C{i:05},{order}\n"));
-        orders.push(order.to_string());
     }
     let (ct, body) = upload(
         s.csrf(Role::Engineer),
