@@ -313,11 +313,22 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
-fn kinds_cell(kinds: &std::collections::BTreeMap<&'static str, u64>) -> String {
+/// `kind=count, …`; a kind whose matches look like chance (`by_chance`)
+/// is marked so (`bank_card=2749 (by chance)`).
+fn kinds_cell(kinds: &std::collections::BTreeMap<&'static str, u64>, by_chance: &[&str]) -> String {
     // Report order = Kind order (strongest identifiers first).
     Kind::ALL
         .iter()
-        .filter_map(|k| kinds.get(k.as_str()).map(|n| format!("{}={n}", k.as_str())))
+        .filter_map(|k| {
+            let chance = if by_chance.contains(&k.as_str()) {
+                " (by chance)"
+            } else {
+                ""
+            };
+            kinds
+                .get(k.as_str())
+                .map(|n| format!("{}={n}{chance}", k.as_str()))
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -369,7 +380,7 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
                 fr.field
                     .as_deref()
                     .map_or_else(|| "(text)".into(), printable),
-                kinds_cell(&fr.kinds),
+                kinds_cell(&fr.kinds, &fr.by_chance),
                 fr.non_empty.to_string(),
                 fr.share
                     .map(|s| format!("{:.1}%", s * 100.0))
@@ -390,7 +401,7 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
     for s in &r.skipped {
         outln!("skipped: {}  ({})", printable(&s.path), s.reason)?;
     }
-    outln!("totals: {}", kinds_cell(&r.totals.kinds))?;
+    outln!("totals: {}", kinds_cell(&r.totals.kinds, &[]))?;
     match &r.individuals.key {
         Some(k) => outln!(
             "individuals (by {k}): {} distinct, {} with sensitive PI",

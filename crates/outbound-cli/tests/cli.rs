@@ -1014,6 +1014,28 @@ fn suggest_in_json_stays_one_json_document() {
     );
 }
 
+/// Order numbers a few of which pass Luhn: the table marks those cards
+/// "(by chance)", and `--suggest` declares the column with `not_kinds`.
+#[test]
+fn order_numbers_are_cards_by_chance_in_the_table_and_the_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("o.csv");
+    let mut csv = String::from("order_no\n");
+    for o in outbound_scan::corpus::order_numbers(400, 42) {
+        csv.push_str(&o);
+        csv.push('\n');
+    }
+    std::fs::write(&p, csv).unwrap();
+    let out = stdout_ok(outbound().arg("scan").arg(&p).arg("--suggest"));
+    assert!(out.contains("(by chance)"), "{out}");
+    assert!(
+        out.contains(
+            "{name: order_no, category: operational, subject: customer, not_kinds: [bank_card]}"
+        ),
+        "{out}"
+    );
+}
+
 /// The table shows names from the data with their control characters
 /// escaped: an escape code in a header does not reach the terminal.
 #[test]
