@@ -140,7 +140,8 @@ pub fn chinese_name(rng: &mut Rng) -> String {
 /// Header of the generated CSV.
 pub const HEADER: &str = "name,id_no,mobile,email,card_no,order_no,created_ms,amount,note";
 
-fn luhn_digit(body: &str) -> u8 {
+/// The Luhn check digit (as an ASCII byte) that completes `body`.
+pub(crate) fn luhn_digit(body: &str) -> u8 {
     let mut sum = 0;
     for (i, b) in body.bytes().rev().enumerate() {
         let mut v = u32::from(b - b'0');

@@ -246,15 +246,10 @@ fn latin_name_as_field_name(name: &str, strict: bool) -> bool {
         return false;
     }
     // `Johnson, Mary`: the surname first, then the given name.
-    let (given_first, body) = match name.split_once(", ") {
-        Some((sur, given)) if !sur.contains(' ') && !given.contains(' ') => (false, [given, sur]),
+    let words: Vec<&str> = match name.split_once(", ") {
+        Some((sur, given)) if !sur.contains(' ') && !given.contains(' ') => vec![given, sur],
         Some(_) => return false,
-        None => (true, ["", ""]),
-    };
-    let words: Vec<&str> = if given_first {
-        name.split(' ').collect()
-    } else {
-        body.to_vec()
+        None => name.split(' ').collect(),
     };
     if !(2..=3).contains(&words.len()) {
         return false;
