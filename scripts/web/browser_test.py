@@ -439,16 +439,18 @@ def scan_in_chinese(page: Page):
 
 
 def scan_order_numbers(page: Page):
-    """19-digit order numbers, a few of which pass Luhn: the fields table
-    says those card matches are likely chance, and shows no number."""
-    rows, orders, x = ["customer_id,order_no"], [], 0x9E3779B97F4A7C15
+    """19-digit order numbers, a few of which pass Luhn, and 11-digit user
+    numbers from 1, most of which pass as mobiles: the fields table says
+    those matches are likely chance, each with its reason, and shows no
+    number."""
+    rows, orders, x = ["customer_id,order_no,user_no"], [], 0x9E3779B97F4A7C15
     for i in range(400):
         x ^= (x << 13) & 0xFFFFFFFFFFFFFFFF
         x ^= x >> 7
         x ^= (x << 17) & 0xFFFFFFFFFFFFFFFF
-        order = str(10**18 + x % (9 * 10**18))
-        rows.append(f"C{i:05d},{order}")
-        orders.append(order)
+        order, user = str(10**18 + x % (9 * 10**18)), str(10**10 + (x >> 7) % 10**10)
+        rows.append(f"C{i:05d},{order},{user}")
+        orders += [order, user]
     goto(page, "/scans")
     page.set_input_files(
         "#scan-file",
@@ -458,10 +460,13 @@ def scan_order_numbers(page: Page):
     page.click("#scan-start")
     page.wait_for_load_state()
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
-    expect(page.locator("#scan-fields .by-chance")).to_contain_text("likely chance")
+    chance = page.locator("#scan-fields .by-chance")
+    expect(chance).to_have_count(2)
+    expect(chance.nth(0)).to_contain_text("fail Luhn")
+    expect(chance.nth(1)).to_contain_text("start with 10–12")
     content = page.content()
     for o in orders:
-        assert o not in content, "an order number is on the page"
+        assert o not in content, "an order or user number is on the page"
     shot(page, "admin", "job-scan-orders")
 
 

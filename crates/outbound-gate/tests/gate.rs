@@ -551,6 +551,15 @@ fn the_us_bulk_window_rolls_by_the_day_and_counts_the_batch_in_flight() {
 
 /// A map of orders whose `order_no` is declared with `not_kinds` or not.
 fn orders_map(not_kinds: &str) -> DataMap {
+    one_dataset_map(&format!(
+        "      - {{name: customer_id, category: online.account_id, subject: customer, subject_key: true}}\n\
+         \x20     - {{name: order_no, category: operational, subject: customer{not_kinds}}}\n"
+    ))
+}
+
+/// A map with one dataset, `orders`, of the `fields` given (YAML lines),
+/// and one transfer of all of them.
+fn one_dataset_map(fields: &str) -> DataMap {
     let text = format!(
         r#"
 version: 1
@@ -563,9 +572,7 @@ datasets:
     name: C
     system: s
     fields:
-      - {{name: customer_id, category: online.account_id, subject: customer, subject_key: true}}
-      - {{name: order_no, category: operational, subject: customer{not_kinds}}}
-recipients:
+{fields}recipients:
   - {{id: r, name: R, country: SG, role: processor, contact: x}}
 transfers:
   - {{id: t, exporter: e, recipient: r, fields: [orders.*], purpose: p, necessity: none, legal_basis: contract, method: api, frequency: daily, individuals_per_year: 10, retention_abroad: 1y, storage: {{country: SG}}}}
@@ -574,6 +581,45 @@ transfers:
     let l = load_sources(&[("m.yaml".into(), text)], Taxonomy::builtin());
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
     l.map
+}
+
+/// 11-digit user numbers from 1: seven in ten pass as mobiles. Declared
+/// as such (`not_kinds`), they are no mobiles: nobody is counted by them
+/// (200 rows of 20 customers' e-mails count 20 people, where the rows'
+/// "mobiles" would count about 140), and they leave unchanged; otherwise
+/// a batch of them is refused as undeclared mobiles.
+#[test]
+fn user_numbers_that_pass_as_mobiles_count_nobody_when_the_field_says_so() {
+    let mut csv = String::from("email,user_no\n");
+    for (i, user) in outbound_scan::corpus::user_numbers(200, 42)
+        .iter()
+        .enumerate()
+    {
+        csv.push_str(&format!("user{}@example.com,{user}\n", i % 20));
+    }
+    let map = |not_kinds: &str| {
+        one_dataset_map(&format!(
+            "      - {{name: email, category: contact.email, subject: customer}}\n\
+             \x20     - {{name: user_no, category: operational, subject: customer{not_kinds}}}\n"
+        ))
+    };
+    let e = env(map(""));
+    let p = e.file("u.csv", &csv);
+    let r = e.gate("t", &p, "u.out.csv", true);
+    assert!(
+        refused(&r.outcome).contains("cn_mobile in field `user_no`"),
+        "{:?}",
+        r.outcome
+    );
+    let e = env(map(", not_kinds: [cn_mobile]"));
+    let p = e.file("u.csv", &csv);
+    let r = e.gate("t", &p, "u.out.csv", false);
+    assert_passed(&r.outcome);
+    assert_eq!(r.kinds.get("cn_mobile"), None, "{:?}", r.kinds);
+    assert_eq!(r.counts.current_year.individuals, 20);
+    assert!(r.undeclared_kinds.is_empty());
+    let out = std::fs::read_to_string(e.dir.path().join("u.out.csv")).unwrap();
+    assert_eq!(out, csv, "the user numbers leave as they came");
 }
 
 /// 19-digit order numbers (a marketplace's): about one in forty has a

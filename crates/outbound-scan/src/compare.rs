@@ -436,6 +436,49 @@ datasets:
         assert!(c.findings.is_empty(), "{:?}", problems(&c));
     }
 
+    /// User numbers (11 digits from 1) pass as mobiles seven times in ten;
+    /// those starting `10`–`12`, which no mobile does, tell the column from
+    /// one of mobiles, which keeps its class even with a few such typos.
+    #[test]
+    fn user_numbers_that_pass_as_mobiles_are_suggested_with_not_kinds() {
+        let mut rng = crate::corpus::Rng::new(9);
+        let mut csv = String::from("uid,phone\n");
+        for (i, uid) in crate::corpus::user_numbers(400, 42).into_iter().enumerate() {
+            // One phone in ten a typo of the unissued kind (12…).
+            let lead = if i % 10 == 0 { 2 } else { 3 + rng.below(7) };
+            csv.push_str(&format!("{uid},1{lead}{:09}\n", rng.below(1_000_000_000)));
+        }
+        let r = scan("u.csv", &csv);
+        let field = |n: &str| {
+            r.files[0]
+                .fields
+                .iter()
+                .find(|f| f.field.as_deref() == Some(n))
+                .unwrap()
+                .clone()
+        };
+        let (uid, phone) = (field("uid"), field("phone"));
+        let as_mobiles = uid.kinds.get("cn_mobile").copied().unwrap_or(0);
+        assert!((240..=320).contains(&as_mobiles), "{uid:?}");
+        assert_eq!(uid.by_chance, ["cn_mobile"], "{uid:?}");
+        // Seven in ten pass, yet the column is not classified as phones.
+        assert_eq!((uid.classified_as, uid.category), (None, None), "{uid:?}");
+        assert_eq!(phone.kinds.get("cn_mobile"), Some(&360));
+        assert!(phone.by_chance.is_empty(), "{phone:?}");
+        assert_eq!(phone.category, Some("contact.phone"), "{phone:?}");
+        let block = suggest_fields(&r, "customer");
+        assert!(
+            block.contains(
+                "{name: uid, category: operational, subject: customer, not_kinds: [cn_mobile]}"
+            ),
+            "{block}"
+        );
+        assert!(
+            block.contains("{name: phone, category: contact.phone, subject: customer}"),
+            "{block}"
+        );
+    }
+
     /// A map keyed by people's names: its paths (`members.{person_name}`)
     /// stand for keys no declaration can name, so they are findings of
     /// their own, declared or not, and are not suggested; the suggested

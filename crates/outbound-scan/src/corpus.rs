@@ -127,6 +127,17 @@ pub fn order_numbers(n: usize, seed: u64) -> Vec<String> {
         .collect()
 }
 
+/// `n` 11-digit numbers starting with 1, drawn uniformly, as a platform's
+/// user numbers look: seven in ten start `13`–`19` and pass as mobiles by
+/// chance, three start `10`–`12`, which no mobile does (docs/ACCURACY.md,
+/// "Numbers that pass a check by chance").
+pub fn user_numbers(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| (10_000_000_000 + rng.below(10_000_000_000)).to_string())
+        .collect()
+}
+
 /// A synthetic full name as the corpus writes it: a [`surname`] and one or
 /// two [`given_char`]s, e.g. `王伟` or `欧阳芳娜`. Belongs to nobody known.
 pub fn chinese_name(rng: &mut Rng) -> String {

@@ -427,39 +427,52 @@ async fn an_upload_over_the_cap_is_refused() {
     assert!(p.location().is_empty());
 }
 
-/// Order numbers of a card's length, a few of which pass Luhn: the page
-/// says those card matches are likely chance and how the map says so, and
+/// Order numbers of a card's length, a few of which pass Luhn, and user
+/// numbers of a mobile's, most of which pass as mobiles: the page says
+/// those matches are likely chance, why, and how the map says so, and
 /// never shows a number.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn card_matches_in_order_numbers_are_shown_as_likely_chance() {
+async fn matches_by_chance_are_shown_as_likely_chance() {
     let s = site().await;
-    let mut csv = String::from("customer_id,order_no\n");
-    let orders = outbound_scan::corpus::order_numbers(400, 42);
-    for (i, order) in orders.iter().enumerate() {
-        csv.push_str(&format!("C{i:05},{order}\n"));
-    }
-    let (ct, body) = upload(
-        s.csrf(Role::Engineer),
-        "dataset:customers",
-        "orders.csv",
-        csv.as_bytes(),
-    );
-    let started = s
-        .send(Role::Engineer, "POST", "/scans", Some(&ct), body)
-        .await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
-    for (lang, says) in [
-        ("en", "likely chance: most numbers of a card"),
-        ("zh", "多为巧合"),
-    ] {
-        let job = format!("{}?lang={lang}", started.location());
-        let done = s.finished(Role::Engineer, &job).await;
-        let page = &done.body;
-        assert!(page.contains(r#"<span class="by-chance">"#), "{page}");
-        assert!(page.contains(says), "{page}");
-        assert!(page.contains("not_kinds"), "{page}");
-        for o in &orders {
-            assert!(!page.contains(o.as_str()), "an order number is shown");
+    let cases = [
+        (
+            "order_no",
+            outbound_scan::corpus::order_numbers(400, 42),
+            "likely chance: most numbers of a card",
+            "卡号形状的数字大多不通过 Luhn 校验",
+        ),
+        (
+            "user_no",
+            outbound_scan::corpus::user_numbers(400, 42),
+            "likely chance: many 11-digit numbers here start with 10–12",
+            "以 10–12 开头",
+        ),
+    ];
+    for (column, numbers, en, zh) in cases {
+        let mut csv = format!("customer_id,{column}\n");
+        for (i, n) in numbers.iter().enumerate() {
+            csv.push_str(&format!("C{i:05},{n}\n"));
+        }
+        let (ct, body) = upload(
+            s.csrf(Role::Engineer),
+            "dataset:customers",
+            &format!("{column}.csv"),
+            csv.as_bytes(),
+        );
+        let started = s
+            .send(Role::Engineer, "POST", "/scans", Some(&ct), body)
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        for (lang, says) in [("en", en), ("zh", zh)] {
+            let job = format!("{}?lang={lang}", started.location());
+            let done = s.finished(Role::Engineer, &job).await;
+            let page = &done.body;
+            assert!(page.contains(r#"<span class="by-chance">"#), "{page}");
+            assert!(page.contains(says), "{page}");
+            assert!(page.contains("not_kinds"), "{page}");
+            for n in &numbers {
+                assert!(!page.contains(n.as_str()), "a {column} is shown");
+            }
         }
     }
 }

@@ -13,6 +13,15 @@ pub fn is_valid(d: &[u8]) -> bool {
         && d.iter().all(u8::is_ascii_digit)
 }
 
+/// Whether `d` is 11 ASCII digits starting `10`, `11` or `12`: a mobile
+/// number's shape with a prefix no mobile has. A column where many values
+/// are so holds another numbering (user or account numbers), whose values
+/// starting `13`–`19` are mobiles only by chance.
+#[inline(never)]
+pub fn is_unissued_shape(d: &[u8]) -> bool {
+    d.len() == 11 && d[0] == b'1' && d[1] <= b'2' && d.iter().all(u8::is_ascii_digit)
+}
+
 /// Strips a `0086` / `86` country prefix from a digit run, if what remains
 /// is a mobile number.
 pub fn strip_country(d: &[u8]) -> Option<&[u8]> {
@@ -34,5 +43,17 @@ mod tests {
         assert_eq!(strip_country(b"8613812345678"), Some(&b"13812345678"[..]));
         assert_eq!(strip_country(b"008613812345678"), Some(&b"13812345678"[..]));
         assert_eq!(strip_country(b"8612812345678"), None);
+        for unissued in [&b"10012345678"[..], b"11912345678", b"12812345678"] {
+            assert!(is_unissued_shape(unissued) && !is_valid(unissued));
+        }
+        for not in [
+            &b"13812345678"[..],
+            b"1281234567",
+            b"128123456789",
+            b"1281234567x",
+            b"22812345678",
+        ] {
+            assert!(!is_unissued_shape(not), "{not:?}");
+        }
     }
 }

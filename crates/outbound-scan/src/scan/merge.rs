@@ -72,6 +72,10 @@ pub(super) struct FieldAcc {
     /// Values with a card number's shape that are no card (they fail
     /// Luhn): what tells a column of order numbers from one of cards.
     pub(super) card_misses: u64,
+    /// Values of a mobile number's shape that are no mobile (11 digits
+    /// starting `10`–`12`): what tells a column of user numbers from one
+    /// of mobiles.
+    pub(super) mobile_misses: u64,
     /// Masked samples with their record's [`Rec::order`]: a merge keeps
     /// the first by that order, whichever batch was scanned first.
     pub(super) samples: Vec<(u64, String)>,
@@ -87,6 +91,7 @@ impl FieldAcc {
             matches: [0; KIND_COUNT],
             values: [0; KIND_COUNT],
             card_misses: 0,
+            mobile_misses: 0,
             samples: Vec::new(),
         }
     }
@@ -328,6 +333,7 @@ impl Acc {
             let t = &mut self.fields[i];
             t.non_empty += f.non_empty;
             t.card_misses += f.card_misses;
+            t.mobile_misses += f.mobile_misses;
             for k in 0..KIND_COUNT {
                 t.matches[k] += f.matches[k];
                 t.values[k] += f.values[k];
@@ -476,29 +482,47 @@ pub(super) struct Rec {
     pub(super) sensitive: bool,
 }
 
-/// Card-shaped values that fail Luhn a field needs before its card matches
-/// can be taken for chance (below that, a few typos in a card column).
+/// Values of a kind's shape that fail its check a field needs before its
+/// matches of that kind can be taken for chance (below that, a few typos).
 const CHANCE_MIN: u64 = 20;
 
+/// Kinds whose matches a whole field can hold by chance, each with the
+/// misses ([`FieldAcc::card_misses`], [`FieldAcc::mobile_misses`]) that
+/// tell it, per match found, as `num / den`:
+/// - `bank_card`: card-shaped values fail Luhn 9 times in 10 when they are
+///   some other numbering, almost never in a column of cards: 4 misses a
+///   card or more.
+/// - `cn_mobile`: of random 11-digit numbers starting with 1, 3 in 10 start
+///   `10`–`12`, which no mobile does, against 7 that pass as mobiles (0.43
+///   a match); a column of mobiles has almost none: 1 miss in 4 matches or
+///   more.
+fn by_chance(f: &FieldAcc) -> Vec<&'static str> {
+    [
+        (Kind::BankCard, f.card_misses, 4, 1),
+        (Kind::CnMobile, f.mobile_misses, 1, 4),
+    ]
+    .into_iter()
+    .filter(|&(k, misses, num, den)| {
+        let found = f.values[k as usize];
+        found > 0 && misses >= CHANCE_MIN && misses * den >= found * num
+    })
+    .map(|(k, ..)| k.as_str())
+    .collect()
+}
+
 pub(super) fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
+    let by_chance = by_chance(f);
+    // A kind matched by chance classifies nothing: a column of user
+    // numbers is not `contact.phone` because 7 in 10 pass as mobiles.
     let mut best: Option<(Kind, u64)> = None;
     for k in Kind::ALL {
         let v = f.values[k as usize];
-        if v > 0 && best.is_none_or(|(_, b)| v > b) {
+        if v > 0 && best.is_none_or(|(_, b)| v > b) && !by_chance.contains(&k.as_str()) {
             best = Some((k, v));
         }
     }
     let classified = best.filter(|&(_, v)| v * 2 > f.non_empty);
     f.samples.truncate(samples);
-    // Card-shaped values fail Luhn 9 times in 10 when they are some other
-    // numbering, almost never in a column of cards: 4 misses a match or
-    // more, over at least 20 misses, and the matches are chance.
-    let cards = f.values[Kind::BankCard as usize];
-    let by_chance = if cards > 0 && f.card_misses >= CHANCE_MIN && f.card_misses >= 4 * cards {
-        vec![Kind::BankCard.as_str()]
-    } else {
-        Vec::new()
-    };
     FieldReport {
         field: f.name.clone(),
         kinds: Kind::ALL
@@ -583,4 +607,52 @@ pub(super) fn report(
     };
     report.errors = errors;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(kind: Kind, found: u64, card_misses: u64, mobile_misses: u64) -> FieldAcc {
+        let mut f = FieldAcc::new(Some("n".into()));
+        f.values[kind as usize] = found;
+        (f.card_misses, f.mobile_misses) = (card_misses, mobile_misses);
+        f
+    }
+
+    /// The boundaries of both rules: at least 20 misses, and 4 misses a
+    /// card or 1 miss in 4 mobiles, each exactly at its bound and one short.
+    #[test]
+    fn chance_starts_at_twenty_misses_and_the_kinds_ratio() {
+        let card = |found, misses| by_chance(&field(Kind::BankCard, found, misses, 0));
+        assert_eq!(card(5, 20), ["bank_card"]);
+        assert!(card(5, 19).is_empty());
+        assert!(card(6, 23).is_empty());
+        assert_eq!(card(6, 24), ["bank_card"]);
+        assert!(card(0, 100).is_empty(), "no card, nothing to call chance");
+        let mobile = |found, misses| by_chance(&field(Kind::CnMobile, found, 0, misses));
+        assert_eq!(mobile(80, 20), ["cn_mobile"]);
+        assert!(mobile(80, 19).is_empty());
+        assert!(mobile(81, 20).is_empty());
+        assert_eq!(mobile(400, 100), ["cn_mobile"]);
+        assert!(mobile(401, 100).is_empty());
+        // Each kind's misses count for that kind only.
+        assert!(by_chance(&field(Kind::CnMobile, 10, 100, 0)).is_empty());
+        assert!(by_chance(&field(Kind::BankCard, 1, 0, 100)).is_empty());
+    }
+
+    /// A kind matched by chance classifies nothing, even over half.
+    #[test]
+    fn a_kind_matched_by_chance_does_not_classify_the_field() {
+        let mut f = field(Kind::CnMobile, 70, 0, 30);
+        f.non_empty = 100;
+        let r = field_report(&mut f, 0);
+        assert_eq!(r.by_chance, ["cn_mobile"]);
+        assert_eq!((r.classified_as, r.share, r.category), (None, None, None));
+        let mut f = field(Kind::CnMobile, 70, 0, 17);
+        f.non_empty = 100;
+        let r = field_report(&mut f, 0);
+        assert_eq!(r.classified_as, Some(Kind::CnMobile));
+        assert_eq!(r.category, Some("contact.phone"));
+    }
 }

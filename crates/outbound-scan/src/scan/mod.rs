@@ -364,18 +364,29 @@ impl Ctx<'_> {
         } else {
             detect::scan_value_path(v, hints, self.plain, &mut emit);
         }
-        // A cell with no match that has a card number's shape, in a field
-        // where a card was found: the other half of telling order numbers
-        // that pass Luhn from cards. Fields without a card (most) and
-        // numbers starting with 1 (13-digit millisecond timestamps; UATP's
-        // 15-digit 1… is too rare to tell a column by) stop before the call.
-        if seen == 0
-            && f.values[Kind::BankCard as usize] != 0
-            && v.len().wrapping_sub(13) < 7
-            && v[0] != b'1'
-            && detect::bank_card::is_card_shaped(v)
-        {
-            f.card_misses += 1;
+        // A cell with no match that has the shape of a kind some other
+        // numbering passes by chance, in a field where that kind was found:
+        // the other half of telling order numbers that pass Luhn from cards
+        // and user numbers from mobiles. One test of `seen` and the length
+        // for most cells; numbers of a card's length starting with 1
+        // (13-digit millisecond timestamps; UATP's 15-digit 1… is too rare
+        // to tell a column by) stop before the call.
+        if seen == 0 && v.len() >= 11 {
+            if v.len() == 11 {
+                if v[0] == b'1'
+                    && v[1] <= b'2'
+                    && f.values[Kind::CnMobile as usize] != 0
+                    && detect::mobile::is_unissued_shape(v)
+                {
+                    f.mobile_misses += 1;
+                }
+            } else if v.len().wrapping_sub(13) < 7
+                && v[0] != b'1'
+                && f.values[Kind::BankCard as usize] != 0
+                && detect::bank_card::is_card_shaped(v)
+            {
+                f.card_misses += 1;
+            }
         }
     }
 
