@@ -468,6 +468,24 @@ def scan_order_numbers(page: Page):
     for o in orders:
         assert o not in content, "an order or user number is on the page"
     shot(page, "admin", "job-scan-orders")
+    # The same order numbers against the example's `orders`, whose
+    # `order_id` declares not_kinds: [bank_card]: set aside, not chance.
+    rows = ["order_id,customer_id"] + [f"{o},C{i:05d}" for i, o in enumerate(orders[0::2])]
+    goto(page, "/scans")
+    page.set_input_files(
+        "#scan-file",
+        files=[{"name": "orders-declared.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}],
+    )
+    page.select_option("#scan-target", "dataset:orders")
+    page.click("#scan-start")
+    page.wait_for_load_state()
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#scan-fields .set-aside")).to_contain_text("set aside by the map")
+    expect(page.locator("#scan-fields .by-chance")).to_have_count(0)
+    content = page.content()
+    for o in orders:
+        assert o not in content, "an order or user number is on the page"
+    shot(page, "admin", "job-scan-set-aside")
 
 
 def switch_route(page: Page):

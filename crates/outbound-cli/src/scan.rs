@@ -116,6 +116,23 @@ fn declared_fields<'m>(
 /// Runs the scan; returns the exit code: 0 clean, 1 if any input had
 /// errors (the report is still printed in full).
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
+    // The map before the scan: a map that does not load stops the run
+    // before it reads anything, and its fields' `not_kinds` apply in it.
+    let loaded = match &args.map {
+        Some(path) => match crate::common::load_valid(path) {
+            Ok(l) => Some(l),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let declared = match loaded.as_ref().map(|l| declared_fields(&l.map, args)) {
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+        Some(Ok(d)) => Some(d),
+        None => None,
+    };
     let bar = (args.format != ScanFormat::Json && std::io::stderr().is_terminal()).then(|| {
         let total: Option<u64> = args
             .paths
@@ -145,6 +162,10 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         bar
     });
     let opts = ScanOptions {
+        not_kinds: declared
+            .as_ref()
+            .map(|(fields, _)| outbound_scan::compare::not_kinds(fields))
+            .unwrap_or_default(),
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         subject_key: args.subject_key.clone(),
@@ -211,28 +232,12 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let comparison = match &args.map {
-        Some(path) => {
-            let loaded = match crate::common::load_valid(path) {
-                Ok(l) => l,
-                Err(code) => return Ok(code),
-            };
-            let (fields, against) = match declared_fields(&loaded.map, args) {
-                Ok(x) => x,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(2);
-                }
-            };
-            Some(outbound_scan::compare::compare(
-                &report,
-                &loaded.map,
-                &fields,
-                &against,
-            ))
-        }
-        None => None,
-    };
+    let comparison = declared
+        .as_ref()
+        .zip(loaded.as_ref())
+        .map(|((fields, against), l)| {
+            outbound_scan::compare::compare(&report, &l.map, fields, against)
+        });
     let suggestion = args.suggest.then(|| {
         if dbs.is_empty() {
             (
@@ -333,6 +338,21 @@ fn kinds_cell(kinds: &std::collections::BTreeMap<&'static str, u64>, by_chance: 
         .join(", ")
 }
 
+/// A field's [`kinds_cell`], then what the map's `not_kinds` set aside
+/// (`bank_card=12 set aside by the map`): the matches it did not count.
+fn kinds_and_set_aside(fr: &outbound_scan::FieldReport) -> String {
+    let kinds = kinds_cell(&fr.kinds, &fr.by_chance);
+    if fr.set_aside.is_empty() {
+        return kinds;
+    }
+    let aside = format!("{} set aside by the map", kinds_cell(&fr.set_aside, &[]));
+    if kinds.is_empty() {
+        aside
+    } else {
+        format!("{kinds}; {aside}")
+    }
+}
+
 fn print_table(r: &ScanReport) -> std::io::Result<()> {
     for f in &r.files {
         let comp = f
@@ -380,7 +400,7 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
                 fr.field
                     .as_deref()
                     .map_or_else(|| "(text)".into(), printable),
-                kinds_cell(&fr.kinds, &fr.by_chance),
+                kinds_and_set_aside(fr),
                 fr.non_empty.to_string(),
                 fr.share
                     .map(|s| format!("{:.1}%", s * 100.0))
@@ -409,6 +429,24 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
             r.individuals.sensitive
         )?,
         None => outln!("individuals: no subject identifier found")?,
+    }
+    // Matches that look like chance are counted above (as individuals, as
+    // sensitive): say where, and how to count without them.
+    let chance: Vec<String> = r
+        .files
+        .iter()
+        .flat_map(|f| &f.fields)
+        .filter(|fr| !fr.by_chance.is_empty())
+        .filter_map(|fr| {
+            let name = printable(fr.field.as_deref()?);
+            Some(format!("{name}: {}", fr.by_chance.join(", ")))
+        })
+        .collect();
+    if !chance.is_empty() {
+        outln!(
+            "  (counted with matches that look like chance ({}): declare them with not_kinds in the map and scan with --map to count without them)",
+            chance.join("; ")
+        )?;
     }
     for e in &r.errors {
         let at = match (e.line, e.offset) {

@@ -1036,6 +1036,93 @@ fn order_numbers_are_cards_by_chance_in_the_table_and_the_suggestion() {
     );
 }
 
+/// `scan --map` reads the map before the data: its fields' `not_kinds`
+/// set matches aside as the gate does (user numbers count nobody, order
+/// numbers make nobody sensitive); without them the same file has
+/// findings; a map that does not load, or a dataset it lacks, stops the
+/// run before any table.
+#[test]
+fn scan_with_a_map_sets_its_not_kinds_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("email,user_no,order_no\n");
+    let users = outbound_scan::corpus::user_numbers(400, 42);
+    for (i, (u, o)) in users
+        .iter()
+        .zip(outbound_scan::corpus::order_numbers(400, 43))
+        .enumerate()
+    {
+        csv.push_str(&format!("user{}@example.com,{u},{o}\n", i % 20));
+    }
+    let data = dir.path().join("u.csv");
+    std::fs::write(&data, &csv).unwrap();
+    let map = |user_no: &str, order_no: &str| {
+        format!(
+            "version: 1\n\
+             exporters: [{{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}}]\n\
+             systems: [{{id: s, name: S, exporter: e, owner: {{type: person, name: O}}}}]\n\
+             datasets:\n  - id: d\n    name: D\n    system: s\n    fields:\n\
+             \x20     - {{name: email, category: contact.email, subject: customer}}\n\
+             \x20     - {{name: user_no, category: operational, subject: customer{user_no}}}\n\
+             \x20     - {{name: order_no, category: operational, subject: customer{order_no}}}\n"
+        )
+    };
+    let declared = dir.path().join("declared.yaml");
+    std::fs::write(
+        &declared,
+        map(", not_kinds: [cn_mobile]", ", not_kinds: [bank_card]"),
+    )
+    .unwrap();
+    let scan = |m: &std::path::Path, dataset: &str| {
+        let mut c = outbound();
+        c.arg("scan")
+            .arg(&data)
+            .arg("--map")
+            .arg(m)
+            .args(["--dataset", dataset]);
+        c.output().unwrap()
+    };
+    let out = scan(&declared, "d");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("set aside by the map"), "{text}");
+    assert!(
+        text.contains("individuals (by email): 20 distinct, 0 with sensitive PI"),
+        "{text}"
+    );
+    for u in &users {
+        assert!(!text.contains(u.as_str()), "a user number is printed");
+    }
+    assert!(!text.contains("look like chance"), "{text}");
+    // Without the map: counted by the chance "mobiles", and told so.
+    let text = stdout_ok(outbound().arg("scan").arg(&data));
+    assert!(text.contains("individuals (by cn_mobile)"), "{text}");
+    assert!(
+        text.contains("look like chance (user_no: cn_mobile; order_no: bank_card)"),
+        "{text}"
+    );
+    let undeclared = dir.path().join("undeclared.yaml");
+    std::fs::write(&undeclared, map("", "")).unwrap();
+    let out = scan(&undeclared, "d");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("cn_mobile"), "{text}");
+    assert!(!text.contains("set aside"), "{text}");
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, map(", not_kinds: [cn_mobil]", "")).unwrap();
+    let out = scan(&broken, "d");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cn_mobil"));
+    let out = scan(&declared, "nope");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no dataset `nope`"));
+}
+
 /// The table shows names from the data with their control characters
 /// escaped: an escape code in a header does not reach the terminal.
 #[test]

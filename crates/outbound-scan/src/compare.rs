@@ -81,6 +81,21 @@ pub fn matches_by_chance(field: &Field, kind: Kind) -> bool {
     field.not_kinds.iter().any(|k| k == kind.as_str())
 }
 
+/// The declared fields' `not_kinds`, as [`crate::ScanOptions::not_kinds`]
+/// takes them: a scan compared with a map sets those matches aside as the
+/// gate does. Unknown kind names are left out (the map's loader refuses
+/// them).
+pub fn not_kinds(fields: &[&Field]) -> Vec<(String, Vec<Kind>)> {
+    fields
+        .iter()
+        .filter(|f| !f.not_kinds.is_empty())
+        .map(|f| {
+            let kinds = f.not_kinds.iter().filter_map(|k| Kind::from_str_id(k));
+            (f.name.clone(), kinds.collect())
+        })
+        .collect()
+}
+
 /// Whether a declared field accounts for values of `kind` found in it: its
 /// category covers the kind ([`covers`]), or they match it by chance
 /// ([`matches_by_chance`]).
@@ -306,10 +321,14 @@ datasets:
 
     /// Scans `text` as a file named `name`.
     fn scan(name: &str, text: &str) -> ScanReport {
+        scan_with(name, text, &crate::ScanOptions::default())
+    }
+
+    fn scan_with(name: &str, text: &str, opts: &crate::ScanOptions) -> ScanReport {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
-        crate::scan_paths(&[p], &crate::ScanOptions::default())
+        crate::scan_paths(&[p], opts)
     }
 
     /// Each finding as (problem, field, kind).
@@ -477,6 +496,70 @@ datasets:
             block.contains("{name: phone, category: contact.phone, subject: customer}"),
             "{block}"
         );
+    }
+
+    /// A scan compared with a map sets the matches its `not_kinds` names
+    /// aside as the gate does: user numbers count nobody (20 customers'
+    /// e-mails count 20 people, where the rows' "mobiles" counted about
+    /// 280), order numbers make nobody sensitive; in CSV and JSON lines.
+    #[test]
+    fn a_maps_not_kinds_are_set_aside_in_the_scan() {
+        let users = crate::corpus::user_numbers(400, 42);
+        let orders = crate::corpus::order_numbers(400, 43);
+        let mut csv = String::from("email,user_no,order_no\n");
+        let mut jsonl = String::new();
+        for (i, (u, o)) in users.iter().zip(&orders).enumerate() {
+            let email = format!("user{}@example.com", i % 20);
+            csv.push_str(&format!("{email},{u},{o}\n"));
+            jsonl.push_str(&format!(
+                "{{\"email\":\"{email}\",\"user_no\":\"{u}\",\"order_no\":\"{o}\"}}\n"
+            ));
+        }
+        let text = "version: 1\n\
+             exporters: [{id: e, name: E, country: CN, ciio: false, individuals_processed: 1}]\n\
+             systems: [{id: s, name: S, exporter: e, owner: {type: person, name: O}}]\n\
+             datasets:\n  - id: d\n    name: D\n    system: s\n    fields:\n\
+             \x20     - {name: email, category: contact.email, subject: customer}\n\
+             \x20     - {name: user_no, category: operational, subject: customer, not_kinds: [cn_mobile]}\n\
+             \x20     - {name: order_no, category: operational, subject: customer, not_kinds: [bank_card]}\n";
+        let l = load_sources(&[("m.yaml".into(), text.into())], Taxonomy::builtin());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let fields: Vec<&Field> = l.map.datasets[0].fields.iter().collect();
+        let opts = crate::ScanOptions {
+            not_kinds: not_kinds(&fields),
+            ..Default::default()
+        };
+        for (name, data) in [("m.csv", &csv), ("m.jsonl", &jsonl)] {
+            let before = scan(name, data);
+            assert_eq!(before.individuals.key.as_deref(), Some("cn_mobile"));
+            assert!(
+                before.individuals.distinct > 250,
+                "{:?}",
+                before.individuals
+            );
+            assert!(before.individuals.sensitive > 0, "{:?}", before.individuals);
+            let r = scan_with(name, data, &opts);
+            let field = |n: &str| {
+                let f = r.files[0]
+                    .fields
+                    .iter()
+                    .find(|f| f.field.as_deref() == Some(n));
+                f.unwrap().clone()
+            };
+            let (user, order) = (field("user_no"), field("order_no"));
+            assert_eq!(user.kinds.get("cn_mobile"), None, "{name}: {user:?}");
+            let aside = user.set_aside.get("cn_mobile").copied().unwrap_or(0);
+            assert!((240..=320).contains(&aside), "{name}: {user:?}");
+            assert!(user.by_chance.is_empty(), "{name}: {user:?}");
+            assert_eq!(order.kinds.get("bank_card"), None, "{name}: {order:?}");
+            assert!(order.set_aside.get("bank_card").is_some_and(|&n| n > 0));
+            assert!(field("email").set_aside.is_empty());
+            assert_eq!(r.totals.kinds.get("cn_mobile"), None, "{name}");
+            assert_eq!(r.individuals.key.as_deref(), Some("email"), "{name}");
+            assert_eq!((r.individuals.distinct, r.individuals.sensitive), (20, 0));
+            let c = compare(&r, &l.map, &fields, "dataset d");
+            assert!(c.findings.is_empty(), "{name}: {:?}", problems(&c));
+        }
     }
 
     /// A map keyed by people's names: its paths (`members.{person_name}`)

@@ -111,13 +111,19 @@ pub struct FieldReport {
     /// Taxonomy category of `classified_as`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<&'static str>,
-    /// Kinds whose matches here look like chance: most values of the
+    /// Kinds whose matches here look like chance: many values of the
     /// kind's shape fail its check (`bank_card`: card-length numbers with a
     /// network's prefix, four failing Luhn for each that passes, as order
-    /// numbers do). Still counted in `kinds`; `--suggest` declares the
+    /// numbers do; `cn_mobile`: 11-digit numbers starting `10`–`12`, as
+    /// user numbers do). Still counted in `kinds`; `--suggest` declares the
     /// field with `not_kinds` for them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by_chance: Vec<&'static str>,
+    /// Matches per kind set aside because the data map says the field
+    /// matches that kind only by chance ([`crate::ScanOptions::not_kinds`]):
+    /// not in `kinds`, counting nobody and nothing sensitive.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub set_aside: BTreeMap<&'static str, u64>,
     /// Masked examples, only when samples were requested.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<String>,

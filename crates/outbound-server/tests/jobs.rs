@@ -427,6 +427,42 @@ async fn an_upload_over_the_cap_is_refused() {
     assert!(p.location().is_empty());
 }
 
+/// The example's `orders.order_id` says its card matches are chance
+/// (`not_kinds`): the scan sets them aside as the gate does, and the page
+/// says so instead of listing cards or finding anything undeclared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matches_the_map_sets_aside_are_shown_as_set_aside() {
+    let s = site().await;
+    let mut csv = String::from("customer_id,order_id\n");
+    let orders = outbound_scan::corpus::order_numbers(400, 42);
+    for (i, order) in orders.iter().enumerate() {
+        csv.push_str(&format!("C{i:05},{order}\n"));
+    }
+    let (ct, body) = upload(
+        s.csrf(Role::Engineer),
+        "dataset:orders",
+        "orders.csv",
+        csv.as_bytes(),
+    );
+    let started = s
+        .send(Role::Engineer, "POST", "/scans", Some(&ct), body)
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    for (lang, says) in [
+        ("en", "set aside by the map (not_kinds):"),
+        ("zh", "按数据地图（not_kinds）排除："),
+    ] {
+        let job = format!("{}?lang={lang}", started.location());
+        let page = s.finished(Role::Engineer, &job).await.body;
+        assert!(page.contains(r#"<span class="set-aside">"#), "{page}");
+        assert!(page.contains(says), "{page}");
+        assert!(!page.contains(r#"<span class="by-chance">"#), "{page}");
+        for o in &orders {
+            assert!(!page.contains(o.as_str()), "an order number is shown");
+        }
+    }
+}
+
 /// Order numbers of a card's length, a few of which pass Luhn, and user
 /// numbers of a mobile's, most of which pass as mobiles: the page says
 /// those matches are likely chance, why, and how the map says so, and

@@ -685,6 +685,7 @@ mod tests {
             hasher: &hasher,
             subject_key: None,
             samples,
+            aside: &crate::scan::Aside::default(),
             plain: false,
         };
         let pool = rayon::ThreadPoolBuilder::new()

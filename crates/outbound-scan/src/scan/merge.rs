@@ -76,6 +76,13 @@ pub(super) struct FieldAcc {
     /// starting `10`–`12`): what tells a column of user numbers from one
     /// of mobiles.
     pub(super) mobile_misses: u64,
+    /// The kinds set aside in this field (bits by kind), or
+    /// [`super::ASIDE_UNKNOWN`] until its first value looks them up.
+    pub(super) aside: u32,
+    /// Matches set aside per kind ([`crate::ScanOptions::not_kinds`]),
+    /// empty until the first (most fields set none aside; the accumulator
+    /// of every field stays as small as before).
+    pub(super) set_aside: Vec<u64>,
     /// Masked samples with their record's [`Rec::order`]: a merge keeps
     /// the first by that order, whichever batch was scanned first.
     pub(super) samples: Vec<(u64, String)>,
@@ -92,6 +99,8 @@ impl FieldAcc {
             values: [0; KIND_COUNT],
             card_misses: 0,
             mobile_misses: 0,
+            aside: super::ASIDE_UNKNOWN,
+            set_aside: Vec::new(),
             samples: Vec::new(),
         }
     }
@@ -338,6 +347,12 @@ impl Acc {
                 t.matches[k] += f.matches[k];
                 t.values[k] += f.values[k];
             }
+            if !f.set_aside.is_empty() {
+                t.set_aside.resize(KIND_COUNT, 0);
+                for (t, n) in t.set_aside.iter_mut().zip(&f.set_aside) {
+                    *t += n;
+                }
+            }
             t.samples.extend(f.samples);
             // Stable: a record's samples stay in the order of its cells.
             t.samples.sort_by_key(|s| s.0);
@@ -535,6 +550,11 @@ pub(super) fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
         share: classified.map(|(_, v)| (v as f64 / f.non_empty as f64 * 1e4).round() / 1e4),
         category: classified.and_then(|(k, _)| k.category()),
         by_chance,
+        set_aside: Kind::ALL
+            .iter()
+            .filter_map(|&k| Some((k.as_str(), *f.set_aside.get(k as usize)?)))
+            .filter(|&(_, n)| n > 0)
+            .collect(),
         samples: std::mem::take(&mut f.samples)
             .into_iter()
             .map(|(_, s)| s)

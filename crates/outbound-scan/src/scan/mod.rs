@@ -57,6 +57,12 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// Progress callback, see [`ProgressFn`].
     pub progress: Option<ProgressFn>,
+    /// Fields (by name, as the report names them) and the kinds a data map
+    /// says they match only by chance (`not_kinds`; `scan --map`): such
+    /// matches are set aside as the gate sets them aside, counted in the
+    /// field's `set_aside` only, not in `kinds`, the individuals or the
+    /// sensitive ones.
+    pub not_kinds: Vec<(String, Vec<Kind>)>,
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -68,6 +74,7 @@ impl std::fmt::Debug for ScanOptions {
             .field("samples", &self.samples)
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
+            .field("not_kinds", &self.not_kinds)
             .finish()
     }
 }
@@ -218,12 +225,40 @@ const AUTO_SLOT: [u8; crate::KIND_COUNT] = {
     t
 };
 
+/// [`ScanOptions::not_kinds`] as a bit set of kinds per field name.
+#[derive(Default, Debug)]
+pub(crate) struct Aside(std::collections::HashMap<String, u32>);
+
+/// A [`FieldAcc`](merge::FieldAcc)'s set-aside kinds before the field's
+/// first value looked them up (no kind has this bit).
+pub(crate) const ASIDE_UNKNOWN: u32 = 1 << 31;
+const _: () = assert!(crate::KIND_COUNT < 31);
+
+impl Aside {
+    pub(crate) fn new(not_kinds: &[(String, Vec<Kind>)]) -> Aside {
+        let mut m = std::collections::HashMap::new();
+        for (field, kinds) in not_kinds {
+            let bits = m.entry(field.clone()).or_insert(0u32);
+            for &k in kinds {
+                *bits |= 1 << k as u32;
+            }
+        }
+        Aside(m)
+    }
+
+    /// The kinds set aside in the field named `name`.
+    fn of(&self, name: Option<&str>) -> u32 {
+        name.and_then(|n| self.0.get(n)).copied().unwrap_or(0)
+    }
+}
+
 /// What every batch of a run shares: the hash key, the subject key, the
-/// sample count and which path runs.
+/// sample count, the kinds set aside and which path runs.
 struct Ctx<'a> {
     hasher: &'a RandomState,
     subject_key: Option<&'a str>,
     samples: usize,
+    aside: &'a Aside,
     /// [`plain_path`], read once per run rather than once per cell.
     plain: bool,
 }
@@ -307,11 +342,59 @@ impl Ctx<'_> {
         is_key: bool,
         r: &mut Rec,
     ) {
+        // Fields with kinds set aside (and each field's first value, which
+        // looks them up) take a copy of this path of their own: the one
+        // every other cell takes tests no kind for them.
+        if f.aside != 0 && self.sets_aside(f) {
+            self.cell_setting_aside(f, hints, v, free, is_key, r);
+        } else {
+            self.cell_with::<false>(f, hints, v, free, is_key, r);
+        }
+    }
+
+    /// Whether `f` has kinds set aside, looked up on its first value.
+    #[cold]
+    #[inline(never)]
+    fn sets_aside(&self, f: &mut FieldAcc) -> bool {
+        if f.aside == ASIDE_UNKNOWN {
+            f.aside = self.aside.of(f.name.as_deref());
+        }
+        f.aside != 0
+    }
+
+    /// [`Ctx::cell_with`] for a field with kinds set aside.
+    #[cold]
+    #[inline(never)]
+    fn cell_setting_aside(
+        &self,
+        f: &mut FieldAcc,
+        hints: Hints,
+        v: &[u8],
+        free: bool,
+        is_key: bool,
+        r: &mut Rec,
+    ) {
+        self.cell_with::<true>(f, hints, v, free, is_key, r);
+    }
+
+    /// Detects and counts one value; with `ASIDE`, matches of the kinds
+    /// `f` sets aside count only there.
+    #[inline(always)]
+    fn cell_with<const ASIDE: bool>(
+        &self,
+        f: &mut FieldAcc,
+        hints: Hints,
+        v: &[u8],
+        free: bool,
+        is_key: bool,
+        r: &mut Rec,
+    ) {
         // Blank: empty or all whitespace (most cells fail the first test).
         if v.first().is_none_or(u8::is_ascii_whitespace) && trim(v).is_empty() {
             return;
         }
         f.non_empty += 1;
+        let aside = f.aside;
         if is_key {
             let h = self.hash(None, v);
             if r.many {
@@ -323,10 +406,15 @@ impl Ctx<'_> {
         let mut seen = 0u32;
         let samples = self.samples;
         let mut emit = |k: Kind, a: usize, b: usize| {
+            let bit = 1u32 << k as u32;
+            if ASIDE && aside & bit != 0 {
+                f.set_aside.resize(crate::KIND_COUNT, 0);
+                f.set_aside[k as usize] += 1;
+                return;
+            }
             f.matches[k as usize] += 1;
             // A cell counts once per kind (most cells have one match: the
             // test is taken once, with no loop over the kinds afterwards).
-            let bit = 1u32 << k as u32;
             if seen & bit == 0 {
                 seen |= bit;
                 f.values[k as usize] += 1;
@@ -469,10 +557,12 @@ fn scan_paths_inner(paths: &[PathBuf], opts: &ScanOptions) -> ScanReport {
     let mut skipped = Vec::new();
     let files = walk::collect_files(paths, opts, &mut errors, &mut skipped);
     let hasher = RandomState::new();
+    let aside = Aside::new(&opts.not_kinds);
     let ctx = Ctx {
         hasher: &hasher,
         subject_key: opts.subject_key.as_deref(),
         samples: opts.samples,
+        aside: &aside,
         plain: plain_path(),
     };
     let results: Vec<(FileReport, Acc)> = files
@@ -686,6 +776,7 @@ mod hash_tests {
             hasher: &hasher,
             subject_key: None,
             samples: 0,
+            aside: &Aside::default(),
             plain,
         };
         f(&ctx, &hasher)

@@ -32,6 +32,7 @@ struct Shared {
     hasher: RandomState,
     subject_key: Option<String>,
     samples: usize,
+    aside: super::Aside,
 }
 
 impl Shared {
@@ -40,6 +41,7 @@ impl Shared {
             hasher: &self.hasher,
             subject_key: self.subject_key.as_deref(),
             samples: self.samples,
+            aside: &self.aside,
             plain: super::plain_path(),
         }
     }
@@ -63,7 +65,7 @@ impl std::fmt::Debug for RowScan {
 }
 
 impl RowScan {
-    /// A new scan; of `opts`, `subject_key` and `samples` apply (tables
+    /// A new scan; of `opts`, `subject_key`, `samples` and `not_kinds` apply (tables
     /// are read by the caller, so paths, globs and threads do not).
     pub fn new(opts: &ScanOptions) -> Self {
         RowScan {
@@ -71,6 +73,7 @@ impl RowScan {
                 hasher: RandomState::new(),
                 subject_key: opts.subject_key.clone(),
                 samples: opts.samples,
+                aside: super::Aside::new(&opts.not_kinds),
             }),
             results: Vec::new(),
             errors: Vec::new(),

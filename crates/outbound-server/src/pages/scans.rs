@@ -149,17 +149,7 @@ fn scan(
     tmp.write_all(bytes)
         .and_then(|()| tmp.flush())
         .map_err(|e| failed("temporary file", &e))?;
-    let j = job.clone();
-    let opts = ScanOptions {
-        include: Vec::new(),
-        exclude: Vec::new(),
-        subject_key: None,
-        samples: 0,
-        threads: Some(2),
-        progress: Some(Arc::new(move |n| j.advance(n))),
-    };
-    let report = outbound_scan::scan_paths(&[tmp.path().to_path_buf()], &opts);
-    drop(tmp);
+    // The target first: its fields' `not_kinds` apply during the scan.
     let map = state.map();
     let (fields, (kind, id)) = match target.split_once(':') {
         Some(("dataset", id)) => match map.dataset(id) {
@@ -172,6 +162,15 @@ fn scan(
         },
         _ => return Err("no such dataset or transfer in the map".to_string()),
     };
+    let j = job.clone();
+    let opts = ScanOptions {
+        threads: Some(2),
+        progress: Some(Arc::new(move |n| j.advance(n))),
+        not_kinds: outbound_scan::compare::not_kinds(&fields),
+        ..ScanOptions::default()
+    };
+    let report = outbound_scan::scan_paths(&[tmp.path().to_path_buf()], &opts);
+    drop(tmp);
     let comparison =
         outbound_scan::compare::compare(&report, map, &fields, &format!("{kind} {id}"));
     let (_, total) = job.counts();
@@ -216,6 +215,7 @@ fn summary(
                 "category": fr.category,
                 "declared": is_declared(&fr.field),
                 "by_chance": fr.by_chance,
+                "set_aside": kinds(&fr.set_aside),
             })
         })
         .collect();
