@@ -164,6 +164,17 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
                     .join(", ")
             );
         }
+        if !report.set_aside.is_empty() {
+            out += &format!(
+                "  set aside by the map (not_kinds; in the audit entry): {}\n",
+                report
+                    .set_aside
+                    .iter()
+                    .map(|(k, n)| format!("{k} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         if !report.undeclared_fields.is_empty() || !report.undeclared_kinds.is_empty() {
             out += &format!(
                 "  undeclared: fields [{}], kinds [{}]\n",

@@ -18,6 +18,8 @@ pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
         Format::Json => print_json(&serde_json::json!({
             "files": loaded.files,
             "valid": n == 0,
+            // What the gate's audit entries record of the map (`batch` v2).
+            "content_sha256": (n == 0).then(|| loaded.map.content_sha256()),
             "diagnostics": loaded.diagnostics,
             "warnings": warnings,
         }))?,
@@ -60,6 +62,8 @@ pub(crate) fn run(map: &Path, format: Format) -> anyhow::Result<u8> {
                     m.recipients.len(),
                     m.transfers.len()
                 )?;
+                // What the gate's audit entries record of the map.
+                outln!("content SHA-256: {}", m.content_sha256())?;
             } else {
                 eprintln!("{n} problem(s) in {} file(s)", loaded.files.len());
             }

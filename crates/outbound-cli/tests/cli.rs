@@ -516,6 +516,11 @@ fn validate_json_output() {
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(v["valid"], Value::Bool(false));
+    assert_eq!(
+        v["content_sha256"],
+        Value::Null,
+        "no digest of an invalid map"
+    );
     assert_eq!(v["files"], serde_json::json!(["map.yaml"]));
     let diags = v["diagnostics"].as_array().unwrap();
     assert!(!diags.is_empty());
@@ -536,6 +541,14 @@ fn validate_json_output() {
     let v = json_of(outbound().args(["validate", "examples/lumen", "--format", "json"]));
     assert_eq!(v["valid"], Value::Bool(true));
     assert_eq!(v["diagnostics"], serde_json::json!([]));
+    // The digest the gate's audit entries record, in both formats.
+    let digest = v["content_sha256"].as_str().unwrap();
+    assert_eq!(digest.len(), 64, "{digest}");
+    let table = stdout_ok(outbound().args(["validate", "examples/lumen"]));
+    assert!(
+        table.contains(&format!("content SHA-256: {digest}")),
+        "{table}"
+    );
 }
 
 // ---------------------------------------------------------------------------

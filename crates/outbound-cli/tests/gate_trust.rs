@@ -234,3 +234,59 @@ fn a_store_that_does_not_verify_is_refused_with_exit_3() {
     assert!(!d.join("out2.csv").exists());
     assert!(partials(d).is_empty(), "{:?}", partials(d));
 }
+
+/// A map's `not_kinds` lets order numbers that pass Luhn through: the
+/// gate says how many it set aside, and the batch's audit entry records
+/// them with the SHA-256 that `outbound validate` prints for the map.
+#[test]
+fn what_a_maps_not_kinds_let_pass_is_in_the_audit_entry_with_the_maps_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gate = setup(d);
+    let map = crate::common::ONE_TRANSFER_MAP.replace(
+        "      - {name: mobile, category: contact.phone, subject: customer}\n",
+        "      - {name: mobile, category: contact.phone, subject: customer}\n      \
+         - {name: order_no, category: operational, subject: customer, not_kinds: [bank_card]}\n",
+    );
+    assert_ne!(map, crate::common::ONE_TRANSFER_MAP);
+    std::fs::write(d.join("map.yaml"), &map).unwrap();
+    let mut csv = String::from("customer_id,mobile,order_no\n");
+    let orders = outbound_scan::corpus::order_numbers(200, 42);
+    for (i, o) in orders.iter().enumerate() {
+        csv.push_str(&format!("C{i:08},1381{i:07},{o}\n"));
+    }
+    std::fs::write(d.join("in.csv"), &csv).unwrap();
+    let out = run_on_file(&gate, d, None, "out.csv");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("set aside by the map"))
+        .unwrap_or_else(|| panic!("{text}"));
+    for o in &orders {
+        assert!(!text.contains(o.as_str()), "an order number is printed");
+    }
+    let store = d.join("store.db");
+    let _keys = Keys::load(&outbound_store::keys::default_dir_for(&store)).unwrap();
+    let entries = Store::open(store.to_str().unwrap())
+        .unwrap()
+        .audit_entries()
+        .unwrap();
+    let batch = entries.iter().rev().find(|e| e.kind == "batch").unwrap();
+    let body: serde_json::Value = serde_json::from_str(&batch.body).unwrap();
+    let aside = body["set_aside"]["bank_card"].as_u64().unwrap();
+    assert!(aside > 0, "{body}");
+    assert!(line.ends_with(&format!("bank_card ×{aside}")), "{line}");
+    let validate = Command::new(assert_cmd::cargo::cargo_bin("outbound"))
+        .args(["validate", "--format", "json"])
+        .arg(d.join("map.yaml"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();
+    assert_eq!(body["map_sha256"], v["content_sha256"], "{body}");
+}

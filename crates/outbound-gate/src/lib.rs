@@ -176,6 +176,9 @@ pub struct GateReport {
     pub undeclared_kinds: Vec<(String, String)>,
     /// Validated values found, per kind.
     pub kinds: BTreeMap<String, u64>,
+    /// Matches per kind set aside because their field's `not_kinds` says it
+    /// matches that kind only by chance: not in `kinds`, counting nobody.
+    pub set_aside: BTreeMap<String, u64>,
     /// The subject key used for counting.
     pub subject_key: String,
     /// The counts: in the batch, new this year, and cumulative.
@@ -480,6 +483,7 @@ fn report(
         undeclared_fields: run.policy.undeclared_fields.iter().cloned().collect(),
         undeclared_kinds: run.policy.undeclared_kinds.iter().cloned().collect(),
         kinds: run.policy.kinds(),
+        set_aside: run.policy.set_aside(),
         subject_key: run.policy.subject_field.clone().unwrap_or_else(|| {
             "strongest identifier per record (resident ID, mobile, e-mail)".into()
         }),

@@ -40,6 +40,8 @@ pub(crate) fn record(
         records_in: run.count.records_in,
         records_out: run.count.records_out,
         kinds: run.policy.kinds(),
+        set_aside: run.policy.set_aside(),
+        map_sha256: map.content_sha256(),
         output: written.target(),
         counts_towards_thresholds: outbound_rules::assess::transfer_counts_towards_thresholds(
             map, t, req.as_of,

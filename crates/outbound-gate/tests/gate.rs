@@ -656,4 +656,15 @@ fn order_numbers_that_pass_luhn_by_chance_pass_when_the_field_says_so() {
     assert_eq!(r.masked_undeclared, 0);
     let out = std::fs::read_to_string(e.dir.path().join("o.out.csv")).unwrap();
     assert_eq!(out, csv, "the order numbers leave as they came");
+    // What the map let pass is in the report and committed to by the log,
+    // with the map it was judged under.
+    let aside = r.set_aside.get("bank_card").copied().unwrap_or(0);
+    assert!(aside > 0, "{:?}", r.set_aside);
+    let entries = e.store.audit_entries().unwrap();
+    let batch = entries.iter().rev().find(|x| x.kind == "batch").unwrap();
+    let body: serde_json::Value = serde_json::from_str(&batch.body).unwrap();
+    assert_eq!(body["v"], 2);
+    assert_eq!(body["set_aside"], serde_json::json!({"bank_card": aside}));
+    assert_eq!(body["kinds"].get("bank_card"), None, "{body}");
+    assert_eq!(body["map_sha256"], e.map.content_sha256());
 }

@@ -42,6 +42,27 @@ pub struct DataMap {
     pub transfers: Vec<Transfer>,
 }
 
+impl DataMap {
+    /// SHA-256 (64 lowercase hex digits) of the map's content as loaded: its
+    /// JSON in the data-map format (`outbound schema`), without file
+    /// positions; `outbound validate` prints it. A map
+    /// split into other files, with other comments or its keys in another
+    /// order digests the same; any change to what it declares (a category,
+    /// a `not_kinds`, a transfer) does not. The gate's audit entries record
+    /// it (`batch` v2), so that the log commits to the declarations each
+    /// batch was judged under.
+    pub fn content_sha256(&self) -> String {
+        use sha2::Digest as _;
+        // Serialising plain structs, vectors, strings and string-keyed maps
+        // cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        sha2::Sha256::digest(&json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// Distinct individuals exported in a window, as stated in the map until the ledger counts them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -176,3 +176,64 @@ datasets:
         ["bank_card", "cn_mobile"]
     );
 }
+
+/// The map's content digest (what the gate's audit entries record) follows
+/// what the map declares, not how it is written: the example's files with
+/// their comments dropped, other names and keys reordered digest as they
+/// do; a `not_kinds` removed, or a category changed, does not.
+#[test]
+fn the_content_digest_follows_what_the_map_declares() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lumen");
+    let files = outbound_model::load_path(&root).unwrap();
+    assert!(files.diagnostics.is_empty());
+    let digest = files.map.content_sha256();
+    assert_eq!(digest.len(), 64);
+    assert!(
+        digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+    let mut paths: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    // Comments dropped, files renamed.
+    let copies: Vec<(String, String)> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let kept: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect();
+            (format!("copy-{i}.yaml"), kept.join("\n") + "\n")
+        })
+        .collect();
+    let digest_of = |edit: &dyn Fn(&str) -> String| {
+        let sources: Vec<(String, String)> =
+            copies.iter().map(|(n, t)| (n.clone(), edit(t))).collect();
+        assert_ne!(sources, copies, "the edit changed nothing");
+        let l = load_sources(&sources, Taxonomy::builtin());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        l.map.content_sha256()
+    };
+    const ORDER_ID: &str =
+        "{name: order_id, category: operational, subject: customer, not_kinds: [bank_card]}";
+    let reordered = digest_of(&|t| {
+        t.replacen(
+            ORDER_ID,
+            "{not_kinds: [bank_card], subject: customer, category: operational, name: order_id}",
+            1,
+        )
+    });
+    assert_eq!(reordered, digest);
+    for to in [
+        "{name: order_id, category: operational, subject: customer}",
+        "{name: order_id, category: online.account_id, subject: customer, not_kinds: [bank_card]}",
+    ] {
+        assert_ne!(digest_of(&|t| t.replacen(ORDER_ID, to, 1)), digest, "{to}");
+    }
+}

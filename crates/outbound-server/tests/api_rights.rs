@@ -50,6 +50,8 @@ pub(crate) async fn send(a: &App, transfer: &str, recipient: &str, year: i16, id
             kinds: Default::default(),
             output: None,
             counts_towards_thresholds: true,
+            set_aside: Default::default(),
+            map_sha256: "0".repeat(64),
         };
         let r = s
             .record_batch(&k, &rec, year, &subjects, false, |_| Ok(json!({})))

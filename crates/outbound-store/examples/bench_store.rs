@@ -53,6 +53,8 @@ fn main() {
             kinds: Default::default(),
             output: None,
             counts_towards_thresholds: true,
+            set_aside: Default::default(),
+            map_sha256: "0".repeat(64),
         };
         let r = store
             .record_batch(&keys, &rec, 2026, &subjects, false, |_| {

@@ -40,8 +40,8 @@ macro_rules! kind {
 pub const KINDS: &[EntryKind] = &[
     kind!(
         "batch",
-        1,
-        "A batch that left through the gate: what, to whom, how many distinct individuals, and the determination it passed under."
+        2,
+        "A batch that left through the gate: what, to whom, how many distinct individuals, the determination it passed under, the data map it was judged under and what the map's not_kinds set aside (version 2 adds `set_aside` and `map_sha256`; a v1 body has neither)."
     ),
     kind!(
         "ledger_layout",

@@ -45,6 +45,13 @@ pub struct BatchRecord {
     pub records_out: u64,
     /// Values found per kind.
     pub kinds: std::collections::BTreeMap<String, u64>,
+    /// Matches per kind the data map set aside (a field's `not_kinds`: its
+    /// numbers match the kind only by chance): not in `kinds`, counting
+    /// nobody. Recorded so that the log commits to what the map let pass.
+    pub set_aside: std::collections::BTreeMap<String, u64>,
+    /// SHA-256 of the data map the batch was judged under
+    /// (`DataMap::content_sha256`, 64 lowercase hex digits).
+    pub map_sha256: String,
     /// Where the output was written.
     pub output: Option<String>,
     /// Whether its individuals count towards the exporter's thresholds. False for data
@@ -303,7 +310,8 @@ impl Store {
             let body = serde_json::json!({
                 "batch": id, "transfer": rec.transfer, "exporter": exporter, "recipient": rec.recipient,
                 "sha256": rec.sha256, "bytes": rec.bytes, "records_in": rec.records_in, "records_out": rec.records_out,
-                "kinds": rec.kinds, "individuals": counts.batch, "new": counts.new, "current_year": counts.current_year,
+                "kinds": rec.kinds, "set_aside": rec.set_aside, "map_sha256": rec.map_sha256,
+                "individuals": counts.batch, "new": counts.new, "current_year": counts.current_year,
                 "determination": determination,
             });
             // The batch row first, so that the entry commits the state with it.

@@ -97,6 +97,8 @@ pub fn bench_record(n: u64) -> crate::BatchRecord {
         kinds: Default::default(),
         output: None,
         counts_towards_thresholds: true,
+        set_aside: Default::default(),
+        map_sha256: "0".repeat(64),
     }
 }
 

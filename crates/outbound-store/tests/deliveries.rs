@@ -74,6 +74,8 @@ fn the_first_batch_of_a_year_is_kept_and_the_last_is_named(s: &Store, k: &Keys) 
 fn batches_outside_the_thresholds_still_record_who_they_carried(s: &Store, k: &Keys) {
     let rec = BatchRecord {
         counts_towards_thresholds: false,
+        set_aside: Default::default(),
+        map_sha256: "0".repeat(64),
         ..to("hr", "hr-us")
     };
     send(s, k, &rec, 2026, &["p1"]);

@@ -31,6 +31,8 @@ pub(crate) fn record(transfer: &str) -> BatchRecord {
         kinds: [("cn_mobile".to_string(), 3)].into_iter().collect(),
         output: None,
         counts_towards_thresholds: true,
+        set_aside: Default::default(),
+        map_sha256: "0".repeat(64),
     }
 }
 

@@ -118,6 +118,7 @@ impl Declarations {
                     sensitive,
                     allowed_kinds: allowed,
                     chance_kinds: chance,
+                    any_chance: chance.contains(&true),
                 },
             );
         }
@@ -152,6 +153,8 @@ pub(crate) struct Declared {
     /// Kinds the field's values match only by chance (`not_kinds` in the
     /// map): such matches are dropped before anything counts them.
     chance_kinds: [bool; KIND_COUNT],
+    /// Whether any of `chance_kinds` is set (most fields: none).
+    any_chance: bool,
 }
 
 /// One field (a CSV column or a JSON key path) as the run has met it: worked
@@ -191,6 +194,7 @@ impl<'a> Run<'a> {
                 subject_field: declarations.subject_field,
                 pseudonym: Pseudonymiser::new(&keys.subject_hash(b"outbound-token-key")),
                 kinds: [0; KIND_COUNT],
+                set_aside: [0; KIND_COUNT],
                 undeclared_fields: BTreeSet::new(),
                 undeclared_kinds: BTreeSet::new(),
                 masked_undeclared: 0,
@@ -245,6 +249,10 @@ pub(crate) struct Policy {
     pub(crate) subject_field: Option<String>,
     pseudonym: Pseudonymiser,
     kinds: [u64; KIND_COUNT],
+    /// Matches per kind set aside because the field's `not_kinds` says the
+    /// field matches that kind only by chance: counted for the audit entry,
+    /// nowhere else.
+    set_aside: [u64; KIND_COUNT],
     pub(crate) undeclared_fields: BTreeSet<String>,
     pub(crate) undeclared_kinds: BTreeSet<(String, String)>,
     pub(crate) masked_undeclared: u64,
@@ -428,6 +436,15 @@ impl Policy {
             .collect()
     }
 
+    /// Matches set aside per kind by the fields' `not_kinds`.
+    pub(crate) fn set_aside(&self) -> BTreeMap<String, u64> {
+        Kind::ALL
+            .into_iter()
+            .filter(|&k| self.set_aside[k as usize] > 0)
+            .map(|k| (k.as_str().to_string(), self.set_aside[k as usize]))
+            .collect()
+    }
+
     /// Values changed per declared transform, by field.
     pub(crate) fn transformed(&self) -> BTreeMap<String, u64> {
         self.columns
@@ -481,6 +498,9 @@ impl Policy {
             let i = k as usize;
             sum(&mut self.kinds[i], other.kinds[i], &|| {
                 format!("{} values", k.as_str())
+            })?;
+            sum(&mut self.set_aside[i], other.set_aside[i], &|| {
+                format!("{} values set aside", k.as_str())
             })?;
         }
         sum(
@@ -565,8 +585,17 @@ impl Policy {
         });
         // An order number that passes Luhn, in a field the map says holds
         // none: not a card, not sensitive, not an identifier, not undeclared.
-        if let Some(d) = &self.columns[col].declared {
-            spans.retain(|&(k, ..)| !d.chance_kinds[k as usize]);
+        // Counted apart, for the batch's audit entry: the log commits to
+        // what the map's statement let through.
+        if let Some(d) = &self.columns[col].declared
+            && d.any_chance
+        {
+            let set_aside = &mut self.set_aside;
+            spans.retain(|&(k, ..)| {
+                let chance = d.chance_kinds[k as usize];
+                set_aside[k as usize] = set_aside[k as usize].saturating_add(u64::from(chance));
+                !chance
+            });
         }
         let subject_key = self.subject_field.is_some();
         for &(k, s, e) in &spans {
