@@ -275,6 +275,12 @@ def supervision(page: Page, role: str, incident: str, other_recipient: str):
         expect(page.locator("#risk-inputs tr[id^='risk-']")).to_have_count(6)
         shot(page, role, "recipient-reviews")
 
+    if role in ("admin", "auditor"):
+        # The map, with the digest each batch's audit entry records of it.
+        goto(page, "/map")
+        expect(page.locator("#map-digest")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+        shot(page, role, "map")
+
     if role in SCANS:
         goto(page, "/scans")
         expect(page.locator("#scan-file")).to_be_attached()

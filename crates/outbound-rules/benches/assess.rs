@@ -46,3 +46,15 @@ fn assess_only(b: divan::Bencher<'_, '_>) {
     let as_of = "2026-11-23".parse().unwrap();
     b.bench(|| assess(divan::black_box(&l.map), as_of, None));
 }
+
+/// The map's content digest, which every gate run computes for its batch's
+/// audit entry (`batch` v2): its JSON and SHA-256 over it.
+#[divan::bench]
+fn content_sha256(b: divan::Bencher<'_, '_>) {
+    let l = load_sources(
+        &[("gen.yaml".to_string(), generated_map(N))],
+        Taxonomy::builtin(),
+    );
+    assert!(l.diagnostics.is_empty());
+    b.bench(|| divan::black_box(&l.map).content_sha256());
+}

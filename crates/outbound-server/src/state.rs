@@ -121,6 +121,8 @@ struct Inner {
     /// The witnesses whose cosignatures `POST /log/cosignature` accepts, and
     /// the quorum `GET /log/checkpoint.witnessed` needs (none until set).
     witnesses: std::sync::OnceLock<outbound_store::cosign::WitnessPolicy>,
+    /// [`DataMap::content_sha256`] of the map (computed on first use).
+    map_sha256: std::sync::OnceLock<String>,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -144,6 +146,7 @@ impl AppState {
             complaint_limiter: RateLimiter::new(5, std::time::Duration::from_secs(60)),
             jobs: Default::default(),
             witnesses: std::sync::OnceLock::new(),
+            map_sha256: std::sync::OnceLock::new(),
         }))
     }
 
@@ -161,6 +164,14 @@ impl AppState {
     /// The data map.
     pub fn map(&self) -> &DataMap {
         &self.0.map
+    }
+
+    /// The map's content SHA-256, as each batch's audit entry records the
+    /// map it was judged under and `outbound validate` prints it.
+    pub fn map_sha256(&self) -> &str {
+        self.0
+            .map_sha256
+            .get_or_init(|| self.0.map.content_sha256())
     }
 
     /// The obligations checklist of `recipient`, `None` if the map has no

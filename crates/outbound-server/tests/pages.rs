@@ -198,6 +198,12 @@ async fn the_map_shows_every_recipient_country() {
             map.recipients.len()
         );
         assert!(svg.contains("<title>Customer profiles to the US parent</title>"));
+        // The digest each batch's audit entry records of the map.
+        let digest = format!(
+            r#"<code id="map-digest" class="digest">{}</code>"#,
+            map.content_sha256()
+        );
+        assert!(p.body.contains(&digest), "{lang}: no map digest");
     }
     let zh = s.get(Some(Role::Auditor), "/map?lang=zh").await;
     assert!(zh.body.contains("境外接收方（按国家/地区）"));

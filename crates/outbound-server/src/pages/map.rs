@@ -412,6 +412,7 @@ pub(super) async fn map_page(
             scoped => user.account.role == Role::Recipient,
             countries => countries.into_iter().collect::<Vec<_>>(),
             n_transfers,
+            map_sha256 => state.map_sha256(),
         },
     )
 }
