@@ -405,19 +405,27 @@ def synthetic_contacts():
     return ("\n".join(lines) + "\n").encode("utf-8"), values
 
 
-def scan_in_chinese(page: Page):
-    """A scan started from the form, read in Chinese: target, kinds and the
-    name-key finding in Chinese, and no value or name from the file."""
-    data, values = synthetic_contacts()
+def run_scan(page: Page, name: str, mime: str, data: bytes, target: str):
+    """Starts a scan of `data` (uploaded as `name`) against `target` from
+    the form and waits on the job page until it is done."""
     goto(page, "/scans")
-    page.set_input_files(
-        "#scan-file", files=[{"name": "contacts.jsonl", "mimeType": "application/x-ndjson", "buffer": data}]
-    )
-    page.select_option("#scan-target", "dataset:customers")
+    page.set_input_files("#scan-file", files=[{"name": name, "mimeType": mime, "buffer": data}])
+    page.select_option("#scan-target", target)
     page.click("#scan-start")
     page.wait_for_load_state()
     assert re.search(r"/jobs/[^/]+$", page.url), f"after the scan form at {page.url}"
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+
+
+def csv_bytes(rows) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+def scan_in_chinese(page: Page):
+    """A scan started from the form, read in Chinese: target, kinds and the
+    name-key finding in Chinese, and no value or name from the file."""
+    data, values = synthetic_contacts()
+    run_scan(page, "contacts.jsonl", "application/x-ndjson", data, "dataset:customers")
     expect(page.locator("#scan-against")).to_have_text("数据集 customers")
     expect(page.locator("#scan-totals")).to_contain_text("手机号码")
     findings = page.locator("#scan-findings")
@@ -457,15 +465,7 @@ def scan_order_numbers(page: Page):
         order, user = str(10**18 + x % (9 * 10**18)), str(10**10 + (x >> 7) % 10**10)
         rows.append(f"C{i:05d},{order},{user}")
         orders += [order, user]
-    goto(page, "/scans")
-    page.set_input_files(
-        "#scan-file",
-        files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}],
-    )
-    page.select_option("#scan-target", "dataset:customers")
-    page.click("#scan-start")
-    page.wait_for_load_state()
-    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    run_scan(page, "orders.csv", "text/csv", csv_bytes(rows), "dataset:customers")
     chance = page.locator("#scan-fields .by-chance")
     expect(chance).to_have_count(2)
     expect(chance.nth(0)).to_contain_text("fail Luhn")
@@ -477,15 +477,7 @@ def scan_order_numbers(page: Page):
     # The same order numbers against the example's `orders`, whose
     # `order_id` declares not_kinds: [bank_card]: set aside, not chance.
     rows = ["order_id,customer_id"] + [f"{o},C{i:05d}" for i, o in enumerate(orders[0::2])]
-    goto(page, "/scans")
-    page.set_input_files(
-        "#scan-file",
-        files=[{"name": "orders-declared.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}],
-    )
-    page.select_option("#scan-target", "dataset:orders")
-    page.click("#scan-start")
-    page.wait_for_load_state()
-    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    run_scan(page, "orders-declared.csv", "text/csv", csv_bytes(rows), "dataset:orders")
     expect(page.locator("#scan-fields .set-aside")).to_contain_text("set aside by the map")
     expect(page.locator("#scan-fields .by-chance")).to_have_count(0)
     content = page.content()

@@ -153,26 +153,20 @@ pub(crate) fn run_gate(args: &GateArgs) -> anyhow::Result<u8> {
             report.dropped_no_consent,
             report.masked_undeclared
         );
+        // `name ×count, …`
+        let counts = |m: &std::collections::BTreeMap<String, u64>| {
+            m.iter()
+                .map(|(name, n)| format!("{name} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !report.transformed.is_empty() {
-            out += &format!(
-                "  transformed: {}\n",
-                report
-                    .transformed
-                    .iter()
-                    .map(|(f, n)| format!("{f} ×{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            out += &format!("  transformed: {}\n", counts(&report.transformed));
         }
         if !report.set_aside.is_empty() {
             out += &format!(
                 "  set aside by the map (not_kinds; in the audit entry): {}\n",
-                report
-                    .set_aside
-                    .iter()
-                    .map(|(k, n)| format!("{k} ×{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                counts(&report.set_aside)
             );
         }
         if !report.undeclared_fields.is_empty() || !report.undeclared_kinds.is_empty() {

@@ -415,14 +415,7 @@ datasets:
             csv.push_str(&format!("{order},{card}\n"));
         }
         let r = scan("o.csv", &csv);
-        let field = |n: &str| {
-            r.files[0]
-                .fields
-                .iter()
-                .find(|f| f.field.as_deref() == Some(n))
-                .unwrap()
-                .clone()
-        };
+        let field = |n: &str| r.files[0].field(n).unwrap().clone();
         let (order, card) = (field("order_no"), field("card"));
         assert!(
             order.kinds.get("bank_card").is_some_and(|&n| n > 0),
@@ -468,14 +461,7 @@ datasets:
             csv.push_str(&format!("{uid},1{lead}{:09}\n", rng.below(1_000_000_000)));
         }
         let r = scan("u.csv", &csv);
-        let field = |n: &str| {
-            r.files[0]
-                .fields
-                .iter()
-                .find(|f| f.field.as_deref() == Some(n))
-                .unwrap()
-                .clone()
-        };
+        let field = |n: &str| r.files[0].field(n).unwrap().clone();
         let (uid, phone) = (field("uid"), field("phone"));
         let as_mobiles = uid.kinds.get("cn_mobile").copied().unwrap_or(0);
         assert!((240..=320).contains(&as_mobiles), "{uid:?}");
@@ -539,13 +525,7 @@ datasets:
             );
             assert!(before.individuals.sensitive > 0, "{:?}", before.individuals);
             let r = scan_with(name, data, &opts);
-            let field = |n: &str| {
-                let f = r.files[0]
-                    .fields
-                    .iter()
-                    .find(|f| f.field.as_deref() == Some(n));
-                f.unwrap().clone()
-            };
+            let field = |n: &str| r.files[0].field(n).unwrap().clone();
             let (user, order) = (field("user_no"), field("order_no"));
             assert_eq!(user.kinds.get("cn_mobile"), None, "{name}: {user:?}");
             let aside = user.set_aside.get("cn_mobile").copied().unwrap_or(0);

@@ -63,6 +63,13 @@ impl FileReport {
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().filter_map(|f| f.field.as_deref())
     }
+
+    /// The field named `name`, if the file has one.
+    pub fn field(&self, name: &str) -> Option<&FieldReport> {
+        self.fields
+            .iter()
+            .find(|f| f.field.as_deref() == Some(name))
+    }
 }
 
 /// How much of a database table was read.

@@ -144,6 +144,15 @@ pub(crate) fn consent(
     }
 }
 
+/// The kinds with a count above zero, by kind id.
+fn by_kind(counts: &[u64; KIND_COUNT]) -> BTreeMap<String, u64> {
+    Kind::ALL
+        .into_iter()
+        .filter(|&k| counts[k as usize] > 0)
+        .map(|k| (k.as_str().to_string(), counts[k as usize]))
+        .collect()
+}
+
 /// What the gate knows about one declared field.
 #[derive(Clone)]
 pub(crate) struct Declared {
@@ -429,20 +438,12 @@ impl Policy {
 
     /// Validated values found, per kind.
     pub(crate) fn kinds(&self) -> BTreeMap<String, u64> {
-        Kind::ALL
-            .into_iter()
-            .filter(|&k| self.kinds[k as usize] > 0)
-            .map(|k| (k.as_str().to_string(), self.kinds[k as usize]))
-            .collect()
+        by_kind(&self.kinds)
     }
 
     /// Matches set aside per kind by the fields' `not_kinds`.
     pub(crate) fn set_aside(&self) -> BTreeMap<String, u64> {
-        Kind::ALL
-            .into_iter()
-            .filter(|&k| self.set_aside[k as usize] > 0)
-            .map(|k| (k.as_str().to_string(), self.set_aside[k as usize]))
-            .collect()
+        by_kind(&self.set_aside)
     }
 
     /// Values changed per declared transform, by field.
