@@ -92,7 +92,7 @@ pub use report::{
 };
 #[doc(hidden)]
 pub use scan::set_plain_path;
-pub use scan::{MAX_FIELDS, OTHER_FIELDS, key_placeholder};
+pub use scan::{MAX_FIELDS, OTHER_FIELDS, key_placeholder, keyed_by_personal_data};
 pub use scan::{RowChunk, RowContext, RowScan, SUBJECT_KINDS, ScanOptions, TableScan, scan_paths};
 pub use subject::{normalize_subject, normalize_subject_push};
 

@@ -379,6 +379,14 @@ async fn a_scan_in_chinese_names_kinds_targets_and_name_keys_in_chinese() {
         page.contains("<code>contacts.{person_name}</code>"),
         "{page}"
     );
+    // Its non-empty count holds the name keys and the values under them,
+    // and says so; no other field's does.
+    assert_eq!(
+        page.matches(r#"<span class="muted keys-counted">（键名及其下的值）</span>"#)
+            .count(),
+        1,
+        "{page}"
+    );
     assert!(
         page.contains(">电话号码<"),
         "the category by its name: {page}"

@@ -137,6 +137,14 @@ pub(crate) fn segment_kind(seg: &str) -> Option<Kind> {
         .and_then(Kind::from_str_id)
 }
 
+/// Whether a field path has a segment standing for keys that were
+/// themselves personal data (`contacts.{person_name}`): such a field's
+/// `non_empty` counts those keys as well as the values under them (a JSON
+/// key is in its record, and counted there as a value of its kind).
+pub fn keyed_by_personal_data(field: &str) -> bool {
+    field.split('.').any(|s| segment_kind(s).is_some())
+}
+
 /// Cells longer than this are treated as free text (keyword search too).
 const FREE_TEXT_MIN: usize = 24;
 
@@ -750,6 +758,25 @@ mod hash_tests {
                     .map(u8::to_ascii_lowercase)
                     .collect(),
             }
+        }
+    }
+
+    /// A path keyed by personal data has a kind's placeholder as a segment;
+    /// `{n}`, `{long}` and names with braces that are no kind are not.
+    #[test]
+    fn keyed_by_personal_data_reads_the_kind_placeholders() {
+        for yes in ["contacts.{person_name}", "{cn_mobile}", "a.{email}.b"] {
+            assert!(keyed_by_personal_data(yes), "{yes}");
+        }
+        for no in [
+            "items.{n}",
+            "x.{long}",
+            "{person}",
+            "contacts",
+            "{person_name",
+            "",
+        ] {
+            assert!(!keyed_by_personal_data(no), "{no}");
         }
     }
 

@@ -216,6 +216,8 @@ fn summary(
                 "declared": is_declared(&fr.field),
                 "by_chance": fr.by_chance,
                 "set_aside": kinds(&fr.set_aside),
+                // Its non-empty count holds the keys too: the page says so.
+                "keys_counted": fr.field.as_deref().is_some_and(outbound_scan::keyed_by_personal_data),
             })
         })
         .collect();
