@@ -53,10 +53,27 @@ impl DataMap {
     /// batch was judged under.
     pub fn content_sha256(&self) -> String {
         use sha2::Digest as _;
+        /// SHA-256 as a writer: the JSON streams into the hash, never held
+        /// whole (megabytes for a map of 10,000 transfers).
+        struct Hashing(sha2::Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.update(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, Hashing(sha2::Sha256::new()));
         // Serialising plain structs, vectors, strings and string-keyed maps
-        // cannot fail.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        sha2::Sha256::digest(&json)
+        // into a writer that cannot fail cannot fail.
+        let _ = serde_json::to_writer(&mut w, self);
+        let _ = std::io::Write::flush(&mut w);
+        let (hashing, _) = w.into_parts();
+        hashing
+            .0
+            .finalize()
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()

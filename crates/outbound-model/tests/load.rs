@@ -187,12 +187,13 @@ fn the_content_digest_follows_what_the_map_declares() {
     let files = outbound_model::load_path(&root).unwrap();
     assert!(files.diagnostics.is_empty());
     let digest = files.map.content_sha256();
-    assert_eq!(digest.len(), 64);
-    assert!(
-        digest
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    );
+    // What the documentation says it is: SHA-256 of the map's JSON.
+    let json = serde_json::to_vec(&files.map).unwrap();
+    let expected: String = <sha2::Sha256 as sha2::Digest>::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(digest, expected);
     let mut paths: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
