@@ -79,10 +79,8 @@ pub(super) struct FieldAcc {
     /// The kinds set aside in this field (bits by kind), or
     /// [`super::ASIDE_UNKNOWN`] until its first value looks them up.
     pub(super) aside: u32,
-    /// Matches set aside per kind ([`crate::ScanOptions::not_kinds`]),
-    /// empty until the first (most fields set none aside; the accumulator
-    /// of every field stays as small as before).
-    pub(super) set_aside: Vec<u64>,
+    /// Matches set aside per kind ([`crate::ScanOptions::not_kinds`]).
+    pub(super) set_aside: [u64; KIND_COUNT],
     /// Masked samples with their record's [`Rec::order`]: a merge keeps
     /// the first by that order, whichever batch was scanned first.
     pub(super) samples: Vec<(u64, String)>,
@@ -100,7 +98,7 @@ impl FieldAcc {
             card_misses: 0,
             mobile_misses: 0,
             aside: super::ASIDE_UNKNOWN,
-            set_aside: Vec::new(),
+            set_aside: [0; KIND_COUNT],
             samples: Vec::new(),
         }
     }
@@ -346,12 +344,7 @@ impl Acc {
             for k in 0..KIND_COUNT {
                 t.matches[k] += f.matches[k];
                 t.values[k] += f.values[k];
-            }
-            if !f.set_aside.is_empty() {
-                t.set_aside.resize(KIND_COUNT, 0);
-                for (t, n) in t.set_aside.iter_mut().zip(&f.set_aside) {
-                    *t += n;
-                }
+                t.set_aside[k] += f.set_aside[k];
             }
             t.samples.extend(f.samples);
             // Stable: a record's samples stay in the order of its cells.
@@ -552,8 +545,8 @@ pub(super) fn field_report(f: &mut FieldAcc, samples: usize) -> FieldReport {
         by_chance,
         set_aside: Kind::ALL
             .iter()
-            .filter_map(|&k| Some((k.as_str(), *f.set_aside.get(k as usize)?)))
-            .filter(|&(_, n)| n > 0)
+            .filter(|k| f.set_aside[**k as usize] > 0)
+            .map(|k| (k.as_str(), f.set_aside[*k as usize]))
             .collect(),
         samples: std::mem::take(&mut f.samples)
             .into_iter()

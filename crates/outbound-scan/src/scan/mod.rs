@@ -416,7 +416,6 @@ impl Ctx<'_> {
         let mut emit = |k: Kind, a: usize, b: usize| {
             let bit = 1u32 << k as u32;
             if ASIDE && aside & bit != 0 {
-                f.set_aside.resize(crate::KIND_COUNT, 0);
                 f.set_aside[k as usize] += 1;
                 return;
             }
