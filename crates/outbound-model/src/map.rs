@@ -528,6 +528,18 @@ impl Dataset {
     }
 }
 
+impl Transfer {
+    /// The transform the gate applies to field `field` of dataset
+    /// `dataset`: the first rule naming that dataset or `*` and the field.
+    pub fn transform_of(&self, dataset: &str, field: &str) -> Option<Transform> {
+        self.gate
+            .transforms
+            .iter()
+            .find(|(r, _)| r.field == field && (r.dataset == "*" || r.dataset == dataset))
+            .map(|(_, t)| *t)
+    }
+}
+
 impl DataMap {
     /// The exporter with this id.
     pub fn exporter(&self, id: &str) -> Option<&Exporter> {

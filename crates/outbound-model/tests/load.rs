@@ -238,3 +238,94 @@ fn the_content_digest_follows_what_the_map_declares() {
         assert_ne!(digest_of(&|t| t.replacen(ORDER_ID, to, 1)), digest, "{to}");
     }
 }
+
+/// A transfer that sends fields of one name from two datasets must declare
+/// them alike: the gate knows a batch's fields by name only. The example's
+/// `customers.customer_id` and `orders.customer_id` are declared alike, so
+/// a transfer of both is fine until a transform, a `not_kinds` or a
+/// category tells them apart; the error is at the transfer's `fields`.
+#[test]
+fn a_transfer_declares_fields_of_one_name_alike() {
+    let transfer = |transforms: &str| {
+        format!(
+            "transfers:
+  - id: both-ids
+    name: Both ids
+    exporter: lumen-commerce
+    recipient: lumen-inc
+    fields: [customers.customer_id, orders.customer_id, orders.items]
+    purpose: support
+    necessity: none
+    legal_basis: consent
+    method: api
+    frequency: daily
+    individuals_per_year: 1_000
+    retention_abroad: 1 year
+    storage: {{country: US}}
+    mechanisms:
+      - {{type: standard_contract, effective: 2026-03-02, filed: 2026-03-10, reference: SC-1}}
+    pipia: {{completed: 2026-02-20}}
+    gate:
+      transforms: {{{transforms}}}
+"
+        )
+    };
+    let load_with = |extra: String, systems: &dyn Fn(&str) -> String| {
+        let mut sources = outbound_model::example::lumen_sources();
+        for (name, text) in &mut sources {
+            if name.ends_with("10-systems.yaml") {
+                *text = systems(text);
+            }
+        }
+        sources.push(("99-both.yaml".into(), extra));
+        load_sources(&sources, Taxonomy::builtin())
+    };
+    let errors = |l: &Loaded| -> Vec<String> {
+        l.diagnostics
+            .iter()
+            .filter(|d| d.field == "transfer both-ids.fields")
+            .map(|d| format!("{}:{}: {} / {}", d.loc.file, d.loc.line, d.message, d.help))
+            .collect()
+    };
+    let same = |t: &str| t.to_string();
+    // Alike, and one transform for both.
+    let l = load_with(
+        transfer("customers.customer_id: pseudonymise, orders.customer_id: pseudonymise"),
+        &same,
+    );
+    assert_eq!(errors(&l), Vec::<String>::new());
+    assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
+    // A transform for one of them only.
+    let l = load_with(transfer("customers.customer_id: pseudonymise"), &same);
+    let e = errors(&l);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(
+        e[0].starts_with("99-both.yaml:6: field `customer_id` is sent from dataset `customers` (examples/lumen/10-systems.yaml:36:")
+            && e[0].contains("and dataset `orders` (examples/lumen/10-systems.yaml:51:")
+            && e[0].contains("declared differently: transform `pseudonymise` and none;")
+            && e[0].contains("give both the same category"),
+        "{e:#?}"
+    );
+    // A `not_kinds` and a category on the orders' one (line 51).
+    let differ = |t: &str| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        lines[50] = lines[50].replace(
+            "category: online.account_id, subject: customer, subject_key: true}",
+            "category: operational, subject: customer, subject_key: true, not_kinds: [cn_mobile]}",
+        );
+        lines.join("\n") + "\n"
+    };
+    let l = load_with(
+        transfer("customers.customer_id: pseudonymise, orders.customer_id: pseudonymise"),
+        &differ,
+    );
+    let e = errors(&l);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(
+        e[0].contains(
+            "category `online.account_id` and `operational`, not_kinds `[]` and `[cn_mobile]`"
+        ),
+        "{e:#?}"
+    );
+    assert!(!e[0].contains("transform `"), "{e:#?}");
+}

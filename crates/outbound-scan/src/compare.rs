@@ -84,15 +84,25 @@ pub fn matches_by_chance(field: &Field, kind: Kind) -> bool {
 /// The declared fields' `not_kinds`, as [`crate::ScanOptions::not_kinds`]
 /// takes them: a scan compared with a map sets those matches aside as the
 /// gate does. Unknown kind names are left out (the map's loader refuses
-/// them).
+/// them). Fields of one name (a transfer's, from two datasets) set aside
+/// only the kinds every one of them lists, as the gate reads them: a file's
+/// field is known by its name only.
 pub fn not_kinds(fields: &[&Field]) -> Vec<(String, Vec<Kind>)> {
-    fields
-        .iter()
-        .filter(|f| !f.not_kinds.is_empty())
-        .map(|f| {
-            let kinds = f.not_kinds.iter().filter_map(|k| Kind::from_str_id(k));
-            (f.name.clone(), kinds.collect())
-        })
+    let mut by_name: BTreeMap<&str, Vec<Kind>> = BTreeMap::new();
+    for f in fields {
+        let kinds = Kind::ALL
+            .into_iter()
+            .filter(|&k| matches_by_chance(f, k))
+            .collect();
+        by_name
+            .entry(&f.name)
+            .and_modify(|v| v.retain(|k| matches_by_chance(f, *k)))
+            .or_insert(kinds);
+    }
+    by_name
+        .into_iter()
+        .filter(|(_, kinds)| !kinds.is_empty())
+        .map(|(name, kinds)| (name.to_string(), kinds))
         .collect()
 }
 
@@ -482,6 +492,26 @@ datasets:
             block.contains("{name: phone, category: contact.phone, subject: customer}"),
             "{block}"
         );
+    }
+
+    /// Fields of one name from two datasets set aside only the kinds both
+    /// list (the gate reads them so; the map's loader refuses a transfer
+    /// whose fields of one name differ).
+    #[test]
+    fn fields_of_one_name_set_aside_what_they_all_list() {
+        let mut m = map();
+        let mut a = m.datasets[0].fields[1].clone();
+        a.not_kinds = vec!["bank_card".into(), "cn_mobile".into()];
+        let mut b = a.clone();
+        b.not_kinds = vec!["cn_mobile".into(), "email".into()];
+        let name = a.name.clone();
+        assert_eq!(not_kinds(&[&a, &b]), [(name.clone(), vec![Kind::CnMobile])]);
+        assert_eq!(
+            not_kinds(&[&a]),
+            [(name.clone(), vec![Kind::CnMobile, Kind::BankCard])]
+        );
+        m.datasets[0].fields[1].not_kinds.clear();
+        assert_eq!(not_kinds(&[&a, &m.datasets[0].fields[1], &b]), []);
     }
 
     /// A scan compared with a map sets the matches its `not_kinds` names

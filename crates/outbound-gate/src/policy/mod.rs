@@ -83,7 +83,7 @@ impl Declarations {
         let tax = Taxonomy::builtin();
         let mut declared = HashMap::new();
         let mut subject_field = None;
-        for f in map.transfer_fields(t) {
+        for (d, f) in map.transfer_dataset_fields(t) {
             let cat = tax.get(&f.category);
             // The scanner's rule (`scan --compare` uses it too): one answer to
             // whether a declared category accounts for a kind.
@@ -94,33 +94,22 @@ impl Declarations {
                     k.category().is_some() && outbound_scan::compare::covers(&f.category, k);
                 chance[k as usize] = outbound_scan::compare::matches_by_chance(f, k);
             }
-            let transform = t
-                .gate
-                .transforms
-                .iter()
-                .find(|(r, _)| {
-                    r.field == f.name
-                        && (r.dataset == "*"
-                            || map
-                                .dataset(&r.dataset)
-                                .is_some_and(|d| d.fields.iter().any(|x| std::ptr::eq(x, f))))
-                })
-                .map(|(_, tr)| *tr);
             let sensitive = f.subject == outbound_model::SubjectKind::ChildUnder14
                 || cat.is_some_and(|c| c.sensitivity(map.sensitivity_profile).is_some());
             if f.subject_key && subject_field.is_none() {
                 subject_field = Some(f.name.clone());
             }
-            declared.insert(
-                f.name.clone(),
-                Declared {
-                    transform,
-                    sensitive,
-                    allowed_kinds: allowed,
-                    chance_kinds: chance,
-                    any_chance: chance.contains(&true),
-                },
-            );
+            let this = Declared {
+                transform: t.transform_of(&d.id, &f.name),
+                sensitive,
+                allowed_kinds: allowed,
+                chance_kinds: chance,
+                any_chance: chance.contains(&true),
+            };
+            declared
+                .entry(f.name.clone())
+                .and_modify(|e: &mut Declared| e.narrow(&this))
+                .or_insert(this);
         }
         Declarations {
             fields: declared,
@@ -164,6 +153,26 @@ pub(crate) struct Declared {
     chance_kinds: [bool; KIND_COUNT],
     /// Whether any of `chance_kinds` is set (most fields: none).
     any_chance: bool,
+}
+
+impl Declared {
+    /// Joins the declaration of a field of the same name in another of the
+    /// transfer's datasets: a batch's fields are known by name only, so the
+    /// stricter reading of each holds (a kind allowed or set aside by
+    /// both, sensitive if either is, dropped when the transforms differ).
+    /// The map's loader refuses such a pair unless they agree; this keeps a
+    /// map built in code from failing open.
+    fn narrow(&mut self, other: &Declared) {
+        for k in 0..KIND_COUNT {
+            self.allowed_kinds[k] &= other.allowed_kinds[k];
+            self.chance_kinds[k] &= other.chance_kinds[k];
+        }
+        self.any_chance = self.chance_kinds.contains(&true);
+        self.sensitive |= other.sensitive;
+        if self.transform != other.transform {
+            self.transform = Some(Transform::Drop);
+        }
+    }
 }
 
 /// One field (a CSV column or a JSON key path) as the run has met it: worked
@@ -814,6 +823,43 @@ mod tests {
             panic!("an impossible count passed")
         };
         assert_eq!(what, "masked values");
+    }
+
+    /// A map built in code may send fields of one name from two datasets
+    /// declared differently (the loader refuses such a map): the gate then
+    /// reads the stricter of the two, never the laxer.
+    #[test]
+    fn fields_of_one_name_declared_differently_are_read_strictly() {
+        let l = outbound_model::load_sources(
+            &outbound_model::example::lumen_sources(),
+            Taxonomy::builtin(),
+        );
+        let mut map = l.map;
+        let mut t = map.transfer("crm-to-parent").unwrap().clone();
+        t.fields.push(outbound_model::FieldRef {
+            dataset: "orders".into(),
+            field: "customer_id".into(),
+            loc: Default::default(),
+        });
+        let orders = map.datasets.iter_mut().find(|d| d.id == "orders").unwrap();
+        let f = orders
+            .fields
+            .iter_mut()
+            .find(|f| f.name == "customer_id")
+            .unwrap();
+        f.category = "contact.phone".into();
+        f.not_kinds = vec!["cn_mobile".into()];
+        let d = Declarations::of(&map, &t);
+        let id = &d.fields["customer_id"];
+        // `customers.customer_id` (an account id) allows no mobile and sets
+        // none aside; `orders.customer_id` would allow and set aside both.
+        assert!(!id.allowed_kinds[Kind::CnMobile as usize]);
+        assert!(!id.chance_kinds[Kind::CnMobile as usize] && !id.any_chance);
+        // Pseudonymised in `customers`, not in `orders`: dropped.
+        assert_eq!(id.transform, Some(Transform::Drop));
+        // Fields declared once keep their own reading.
+        assert_eq!(d.fields["mobile"].transform, Some(Transform::Mask));
+        assert!(d.fields["mobile"].allowed_kinds[Kind::CnMobile as usize]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diag::{Code, Diagnostic, Loc, did_you_mean};
-use crate::map::DataMap;
+use crate::map::{DataMap, Dataset, Field, Transfer};
 use crate::taxonomy::Taxonomy;
 
 /// Checks what one file cannot: unique ids, references, categories.
@@ -152,6 +152,9 @@ pub(super) fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut V
                 help: "record only transfers to recipients abroad (Hong Kong, Macao and Taiwan count as abroad for China)".into() });
         }
     }
+    for t in &map.transfers {
+        same_names_agree(map, t, diags);
+    }
     for d in &map.datasets {
         let mut seen = HashMap::new();
         for f in &d.fields {
@@ -205,6 +208,69 @@ pub(super) fn check_references(map: &DataMap, taxonomy: &Taxonomy, diags: &mut V
                 });
             }
         }
+    }
+}
+
+/// A transfer that sends fields of one name from two datasets declares
+/// them alike: the gate knows a batch's fields by name only, so it could
+/// not tell which declaration a value falls under (and would have to
+/// guess between a category that allows a kind and one that does not).
+fn same_names_agree(map: &DataMap, t: &Transfer, diags: &mut Vec<Diagnostic>) {
+    /// What the gate reads of a field, as words for the message.
+    fn reading(t: &Transfer, d: &Dataset, f: &Field) -> [(&'static str, String); 5] {
+        let mut not_kinds: Vec<&str> = f.not_kinds.iter().map(String::as_str).collect();
+        not_kinds.sort_unstable();
+        not_kinds.dedup();
+        [
+            ("category", format!("`{}`", f.category)),
+            ("subject", format!("`{}`", f.subject)),
+            ("subject_key", format!("`{}`", f.subject_key)),
+            ("not_kinds", format!("`[{}]`", not_kinds.join(", "))),
+            (
+                "transform",
+                t.transform_of(&d.id, &f.name)
+                    .map_or("none".to_string(), |x| format!("`{x}`")),
+            ),
+        ]
+    }
+    let mut first: HashMap<&str, (&Dataset, &Field)> = HashMap::new();
+    for (d, f) in map.transfer_dataset_fields(t) {
+        let Some(&(d0, f0)) = first.get(f.name.as_str()) else {
+            first.insert(&f.name, (d, f));
+            continue;
+        };
+        if d0.id == d.id {
+            continue;
+        }
+        let (a, b) = (reading(t, d0, f0), reading(t, d, f));
+        let differ: Vec<String> = a
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x.1 != y.1)
+            .map(|(x, y)| format!("{} {} and {}", x.0, x.1, y.1))
+            .collect();
+        if differ.is_empty() {
+            continue;
+        }
+        diags.push(Diagnostic {
+            loc: t.key_locs.get("fields").unwrap_or(&t.loc).clone(),
+            field: format!("transfer {}.fields", t.id),
+            code: Code::InvalidValue,
+            message: format!(
+                "field `{}` is sent from dataset `{}` ({}) and dataset `{}` ({}), declared \
+                 differently: {}; the gate knows a batch's fields by name only, so it cannot \
+                 tell which applies",
+                f.name,
+                d0.id,
+                f0.loc,
+                d.id,
+                f.loc,
+                differ.join(", ")
+            ),
+            help: "give both the same category, subject, subject_key, not_kinds and transform, \
+                   or send only one of them"
+                .into(),
+        });
     }
 }
 
