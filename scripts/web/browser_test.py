@@ -375,6 +375,12 @@ def chinese(page: Page):
     goto(page, f"/transfers/{ROUTE}")
     expect(page.locator("#route-state")).to_have_text("运行中")
     expect(page.locator("h2").first).to_have_text("判定结果")
+    # The demo's batches were judged under the map this server holds.
+    judged = page.locator("#batches .map-judged")
+    assert judged.count() >= 2, "the demo's batches are missing"
+    for i in range(judged.count()):
+        expect(judged.nth(i)).to_have_attribute("data-map", "current")
+        expect(judged.nth(i)).to_have_text("本数据地图")
     shot(page, "admin", "transfer-zh")
     # A transfer three regimes judge: side by side, with their conflict, all in Chinese.
     goto(page, "/transfers/us-parcels-hk")

@@ -23,7 +23,20 @@ const KEY_AS_GATE_SAW: &str = "CN44010619  9001";
 /// Records committed batches carrying `ids` (as the gate would, after
 /// normalising them) to `recipient` through `transfer` in `year`.
 pub(crate) async fn send(a: &App, transfer: &str, recipient: &str, year: i16, ids: &[&str]) {
+    send_judged(a, transfer, recipient, year, ids, &"0".repeat(64)).await
+}
+
+/// As [`send`], the batch judged under the map of this content digest.
+pub(crate) async fn send_judged(
+    a: &App,
+    transfer: &str,
+    recipient: &str,
+    year: i16,
+    ids: &[&str],
+    map_sha256: &str,
+) {
     let (transfer, recipient) = (transfer.to_string(), recipient.to_string());
+    let map_sha256 = map_sha256.to_string();
     let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let loc = a.store_location.clone();
     let keys = a._dir.path().join("keys");
@@ -51,7 +64,7 @@ pub(crate) async fn send(a: &App, transfer: &str, recipient: &str, year: i16, id
             output: None,
             counts_towards_thresholds: true,
             set_aside: Default::default(),
-            map_sha256: "0".repeat(64),
+            map_sha256,
         };
         let r = s
             .record_batch(&k, &rec, year, &subjects, false, |_| Ok(json!({})))

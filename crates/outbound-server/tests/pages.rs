@@ -720,3 +720,90 @@ async fn the_overview_shows_recipients_behind_and_incidents_pending() {
     );
     assert!(zh.body.contains("已超时") && zh.body.contains("较大"));
 }
+
+/// A transfer's batches say which map each was judged under, as its audit
+/// entry records it: this map (the server's), or another one, with the
+/// digest it was judged under; in English and Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_batch_says_which_map_it_was_judged_under() {
+    let a = tokio::task::spawn_blocking(|| crate::common::app(false).unwrap())
+        .await
+        .unwrap();
+    let current = outbound_model::load_path(&root().join("examples/lumen"))
+        .unwrap()
+        .map
+        .content_sha256();
+    let other = "ab".repeat(32);
+    let send = crate::api_rights::send_judged;
+    send(&a, "crm-to-parent", "lumen-inc", 2026, &["P-1"], &current).await;
+    send(&a, "crm-to-parent", "lumen-inc", 2026, &["P-2"], &other).await;
+    let id = &a
+        .sessions
+        .iter()
+        .find(|(x, _)| *x == Role::Auditor)
+        .unwrap()
+        .1;
+    let cookie = format!("outbound_session={id}");
+    let p = a
+        .send(
+            "GET",
+            "/transfers/crm-to-parent",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    let rows: Vec<&str> = p.body.split("<tr><td>").skip(1).collect();
+    let batch = |n: usize| {
+        rows.iter()
+            .find(|r| r.starts_with(&format!("{n}</td>")))
+            .unwrap_or_else(|| panic!("no batch {n}: {}", p.body))
+    };
+    assert!(
+        batch(0).contains(r#"data-map="current""#) && batch(0).contains("this map"),
+        "{}",
+        batch(0)
+    );
+    assert!(
+        batch(1).contains(r#"data-map="other""#)
+            && batch(1).contains("another map")
+            && batch(1).contains(&format!("<code>{}…</code>", &other[..16])),
+        "{}",
+        batch(1)
+    );
+    assert!(
+        p.body
+            .contains("Judged under: the map each batch was judged under")
+    );
+    let zh = a
+        .send(
+            "GET",
+            "/transfers/crm-to-parent?lang=zh",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(
+        zh.body.contains("判定依据")
+            && zh.body.contains("本数据地图")
+            && zh.body.contains("其他版本的数据地图"),
+        "{}",
+        zh.body
+    );
+    // A role that may not read batches sees none.
+    let id = &a
+        .sessions
+        .iter()
+        .find(|(x, _)| *x == Role::Association)
+        .unwrap()
+        .1;
+    let p = a
+        .send(
+            "GET",
+            "/transfers/crm-to-parent",
+            &[("cookie", &format!("outbound_session={id}"))],
+            None,
+        )
+        .await;
+    assert!(!p.body.contains("data-map="), "{}", p.body);
+}

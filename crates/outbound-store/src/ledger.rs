@@ -450,6 +450,37 @@ impl Store {
         Ok(())
     }
 
+    /// A transfer's batches, in order, each with the audit entry it was
+    /// recorded with: what the log committed to about it (since `batch`
+    /// v2 the digest of the map it was judged under and the matches that
+    /// map set aside), read from the log rather than from the ledger's row.
+    pub fn batch_entries(
+        &self,
+        transfer: &str,
+    ) -> Result<Vec<(u64, crate::audit::Entry)>, StoreError> {
+        let rows = self.run_sql(
+            "read a transfer's batch entries",
+            sqlx::query(
+                "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
+                 JOIN audit_entries e ON e.idx = b.audit_index WHERE b.transfer = $1 ORDER BY b.id",
+            )
+            .bind(transfer)
+            .fetch_all(&self.pool),
+        )?;
+        rows.iter()
+            .map(|r| {
+                let entry = crate::audit::Entry {
+                    index: r.try_get::<i64, _>(1)? as u64,
+                    at: r.try_get(2)?,
+                    kind: r.try_get(3)?,
+                    body: r.try_get(4)?,
+                    stored_leaf_hash: crate::audit::to_hash(&r.try_get::<Vec<u8>, _>(5)?)?,
+                };
+                Ok((r.try_get::<i64, _>(0)? as u64, entry))
+            })
+            .collect()
+    }
+
     /// Every recorded batch, in order.
     pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
         let rows = self.run_sql(

@@ -11,6 +11,7 @@ both!(
     batches_outside_the_thresholds_still_record_who_they_carried,
     refused_and_dry_run_batches_record_nobody,
     a_delivery_removed_behind_the_log_is_found,
+    a_transfers_batches_come_with_their_audit_entries,
 );
 
 fn to(transfer: &str, recipient: &str) -> BatchRecord {
@@ -113,4 +114,39 @@ fn a_delivery_removed_behind_the_log_is_found(s: &Store, k: &Keys) {
             .any(|p| p.contains("deliveries of transfer \"crm\"")),
         "{problems:?}"
     );
+}
+
+/// A transfer's batches are read with the entry the log holds for each (its
+/// `map_sha256` and counts), in order, and no other transfer's.
+fn a_transfers_batches_come_with_their_audit_entries(s: &Store, k: &Keys) {
+    let judged = |t: &str, map: &str| BatchRecord {
+        map_sha256: map.into(),
+        ..record(t)
+    };
+    let a = send(s, k, &judged("crm", &"a".repeat(64)), 2026, &["p1"]);
+    let other = send(s, k, &judged("payroll", &"b".repeat(64)), 2026, &["p2"]);
+    let c = send(s, k, &judged("crm", &"c".repeat(64)), 2026, &["p3", "p4"]);
+    let got: Vec<(u64, String, String, u64)> = s
+        .batch_entries("crm")
+        .unwrap()
+        .into_iter()
+        .map(|(b, e)| {
+            let body: serde_json::Value = serde_json::from_str(&e.body).unwrap();
+            (
+                b,
+                e.kind,
+                body["map_sha256"].as_str().unwrap().to_string(),
+                body["individuals"]["individuals"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (a, "batch".to_string(), "a".repeat(64), 1),
+            (c, "batch".to_string(), "c".repeat(64), 2)
+        ]
+    );
+    assert_ne!(a, other);
+    assert!(s.batch_entries("nothing").unwrap().is_empty());
 }

@@ -72,7 +72,7 @@ async fn ledger_root(conn: &mut sqlx::AnyConnection) -> Result<String, StoreErro
     )))
 }
 
-fn to_hash(v: &[u8]) -> Result<Hash, StoreError> {
+pub(crate) fn to_hash(v: &[u8]) -> Result<Hash, StoreError> {
     v.try_into().map_err(|_| StoreError::Malformed {
         what: "hash (not 32 bytes)",
         source: None,
