@@ -377,7 +377,7 @@ def chinese(page: Page):
     expect(page.locator("h2").first).to_have_text("判定结果")
     # The demo's batches were judged under the map this server holds.
     judged = page.locator("#batches .map-judged")
-    assert judged.count() >= 2, "the demo's batches are missing"
+    assert judged.count() >= 1, "the demo's batch is missing"
     for i in range(judged.count()):
         expect(judged.nth(i)).to_have_attribute("data-map", "current")
         expect(judged.nth(i)).to_have_text("本数据地图")

@@ -773,7 +773,7 @@ async fn each_batch_says_which_map_it_was_judged_under() {
     );
     assert!(
         p.body
-            .contains("Judged under: the map each batch was judged under")
+            .contains("The map each batch was judged under, as its audit entry records it")
     );
     let zh = a
         .send(
