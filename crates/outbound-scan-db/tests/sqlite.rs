@@ -267,7 +267,7 @@ fn suggest_writes_a_datasets_block_the_map_loads() {
 
 /// Sales pivoted by rep, as a table whose column names are people: the
 /// names are counted once, never reported, and `--suggest` declares no
-/// field by them.
+/// field by them; a mobile as a column name counts its person.
 #[test]
 fn column_names_that_are_people_are_counted_and_never_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -293,6 +293,11 @@ fn column_names_that_are_people_are_counted_and_never_named() {
     }
     assert_eq!(r.totals.kinds.get("person_name"), Some(&2), "{json}");
     assert_eq!(r.totals.kinds.get("cn_mobile"), Some(&1), "{json}");
+    // The mobile that names a column is someone, counted as a JSON key's
+    // would be (the values are sales figures: nobody else).
+    assert_eq!(r.individuals.distinct, 1, "{json}");
+    assert_eq!(r.individuals.key.as_deref(), Some("cn_mobile"), "{json}");
+    assert_eq!(r.files[0].records, 2, "column names are no records: {json}");
     let mut fields: Vec<_> = r.files[0].field_names().collect();
     fields.sort();
     // A year stays a column's name: a table's columns are not map keys.

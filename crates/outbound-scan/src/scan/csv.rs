@@ -663,7 +663,7 @@ pub(super) fn scan_csv(
             } else {
                 h.field(Some(OTHER_FIELDS))
             };
-            ctx.count_field_name(&mut h.fields[idx], Kind::PersonName, v);
+            ctx.count_field_name(&mut h, idx, Kind::PersonName, v);
         }
         h.merge(acc)
     } else {

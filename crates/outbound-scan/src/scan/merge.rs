@@ -368,6 +368,12 @@ impl Acc {
     /// them once, not once a line.
     pub(super) fn end_reused(&mut self, r: &mut Rec) {
         self.records += 1;
+        self.take_subjects(r);
+    }
+
+    /// Counts the subjects `r` holds (as a record's, but it is not one: a
+    /// column named by an identifier) and leaves `r` blank.
+    pub(super) fn take_subjects(&mut self, r: &mut Rec) {
         if let Some(h) = r.key.take() {
             self.subjects.key.insert(h, r.sensitive);
         }

@@ -331,10 +331,14 @@ impl Ctx<'_> {
     /// names a column rather than sits in a record: a CSV header cell, a
     /// Parquet or database column name. (A JSON key is in its record and
     /// counted there, as a value.)
+    /// An identifier so found counts its subject among the individuals, as
+    /// a JSON key does in its record (no record is counted).
     #[inline(never)]
-    fn count_field_name(&self, f: &mut FieldAcc, kind: Kind, name: &[u8]) {
+    fn count_field_name(&self, acc: &mut Acc, field: usize, kind: Kind, name: &[u8]) {
         let hints = Hints::of(kind);
-        self.cell_hinted(f, hints, name, true, false, &mut Rec::default());
+        let mut r = Rec::default();
+        self.cell_hinted(&mut acc.fields[field], hints, name, true, false, &mut r);
+        acc.take_subjects(&mut r);
     }
 
     /// [`Ctx::cell`] read with `hints` rather than its field's: a field

@@ -48,7 +48,7 @@ pub(super) fn scan_parquet(
         p.clear();
         if let Some(kind) = super::jsonl::push_name(&mut p, f.name()) {
             let i = names.field(Some(&p));
-            ctx.count_field_name(&mut names.fields[i], kind, f.name().as_bytes());
+            ctx.count_field_name(&mut names, i, kind, f.name().as_bytes());
         }
     }
     let groups = reader.metadata().num_row_groups();

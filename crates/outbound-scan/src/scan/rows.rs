@@ -124,7 +124,7 @@ impl RowScan {
         let mut acc = rows.acc;
         let ctx = self.shared.ctx();
         for (i, kind, name) in &rows.layout.pi_columns {
-            ctx.count_field_name(&mut acc.fields[*i], *kind, name.as_bytes());
+            ctx.count_field_name(&mut acc, *i, *kind, name.as_bytes());
         }
         let fr = FileReport {
             path: path.to_string(),
