@@ -737,21 +737,12 @@ async fn each_batch_says_which_map_it_was_judged_under() {
     let send = crate::api_rights::send_judged;
     send(&a, "crm-to-parent", "lumen-inc", 2026, &["P-1"], &current).await;
     send(&a, "crm-to-parent", "lumen-inc", 2026, &["P-2"], &other).await;
-    let id = &a
-        .sessions
-        .iter()
-        .find(|(x, _)| *x == Role::Auditor)
-        .unwrap()
-        .1;
-    let cookie = format!("outbound_session={id}");
-    let p = a
-        .send(
-            "GET",
-            "/transfers/crm-to-parent",
-            &[("cookie", &cookie)],
-            None,
-        )
-        .await;
+    let page = |role: Role, path: &'static str| {
+        let cookie = a.session_cookie(role);
+        let a = &a;
+        async move { a.send("GET", path, &[("cookie", &cookie)], None).await }
+    };
+    let p = page(Role::Auditor, "/transfers/crm-to-parent").await;
     assert_eq!(p.status, StatusCode::OK);
     let rows: Vec<&str> = p.body.split("<tr><td>").skip(1).collect();
     let batch = |n: usize| {
@@ -775,14 +766,7 @@ async fn each_batch_says_which_map_it_was_judged_under() {
         p.body
             .contains("The map each batch was judged under, as its audit entry records it")
     );
-    let zh = a
-        .send(
-            "GET",
-            "/transfers/crm-to-parent?lang=zh",
-            &[("cookie", &cookie)],
-            None,
-        )
-        .await;
+    let zh = page(Role::Auditor, "/transfers/crm-to-parent?lang=zh").await;
     assert!(
         zh.body.contains("判定依据")
             && zh.body.contains("本数据地图")
@@ -791,19 +775,6 @@ async fn each_batch_says_which_map_it_was_judged_under() {
         zh.body
     );
     // A role that may not read batches sees none.
-    let id = &a
-        .sessions
-        .iter()
-        .find(|(x, _)| *x == Role::Association)
-        .unwrap()
-        .1;
-    let p = a
-        .send(
-            "GET",
-            "/transfers/crm-to-parent",
-            &[("cookie", &format!("outbound_session={id}"))],
-            None,
-        )
-        .await;
+    let p = page(Role::Association, "/transfers/crm-to-parent").await;
     assert!(!p.body.contains("data-map="), "{}", p.body);
 }
