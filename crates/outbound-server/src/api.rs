@@ -228,6 +228,56 @@ pub struct BatchView {
     pub individuals: u64,
     /// `committed` or `done` (output confirmed in place).
     pub state: String,
+    /// The map the batch was judged under, as its audit entry records it:
+    /// `current` (the map this server holds), `other` (the declarations
+    /// changed since; `map_sha256` says which map) or `not_recorded` (a
+    /// `batch` v1 entry, written before entries recorded the map).
+    pub map: String,
+    /// SHA-256 of the content of the map it was judged under
+    /// (`outbound validate` prints it for a map on disk); `null` when not
+    /// recorded.
+    pub map_sha256: Option<String>,
+}
+
+/// The batches `keep` lets through, each with the map it was judged under:
+/// the digest read from its audit entry (`batch` v2's `map_sha256`, not the
+/// ledger's row) against `current`, the map this server holds. One reading
+/// for the API and the transfer page.
+pub(crate) fn batch_views(
+    all: Vec<outbound_store::BatchSummary>,
+    entries: &[(u64, outbound_store::audit::Entry)],
+    current: &str,
+    keep: impl Fn(&outbound_store::BatchSummary) -> bool,
+) -> Vec<BatchView> {
+    let digests: std::collections::HashMap<u64, String> = entries
+        .iter()
+        .filter_map(|(batch, e)| {
+            let body = serde_json::from_str::<serde_json::Value>(&e.body).ok()?;
+            Some((*batch, body.get("map_sha256")?.as_str()?.to_owned()))
+        })
+        .collect();
+    all.into_iter()
+        .filter(|b| keep(b))
+        .map(|b| {
+            let map_sha256 = digests.get(&b.id).cloned();
+            let map = match &map_sha256 {
+                Some(d) if d == current => "current",
+                Some(_) => "other",
+                None => "not_recorded",
+            };
+            BatchView {
+                id: b.id,
+                transfer: b.transfer,
+                at: b.at,
+                sha256: b.sha256,
+                records_out: b.records_out,
+                individuals: b.individuals,
+                state: b.state,
+                map: map.into(),
+                map_sha256,
+            }
+        })
+        .collect()
 }
 
 /// `GET /api/v1/batches`.
@@ -512,27 +562,17 @@ async fn list_batches(
 ) -> Result<axum::Json<BatchList>, ApiError> {
     require(&user, Action::ReadBatches)?;
     let snap = state.snapshot().await?;
-    let all = state.store(|s, _| s.batches()).await?;
-    let batches = all
-        .into_iter()
-        .filter(|b| {
-            user.role != Role::Recipient
-                || snap
-                    .assessment
-                    .transfers
-                    .iter()
-                    .any(|t| t.transfer == b.transfer && sees(&user, t))
-        })
-        .map(|b| BatchView {
-            id: b.id,
-            transfer: b.transfer,
-            at: b.at,
-            sha256: b.sha256,
-            records_out: b.records_out,
-            individuals: b.individuals,
-            state: b.state,
-        })
-        .collect();
+    let (all, entries) = state
+        .store(|s, _| Ok((s.batches()?, s.batch_entries(None)?)))
+        .await?;
+    let batches = batch_views(all, &entries, state.map_sha256(), |b| {
+        user.role != Role::Recipient
+            || snap
+                .assessment
+                .transfers
+                .iter()
+                .any(|t| t.transfer == b.transfer && sees(&user, t))
+    });
     Ok(axum::Json(BatchList { batches }))
 }
 
@@ -652,4 +692,61 @@ async fn list_complaints(
         })
         .collect();
     Ok(axum::Json(ComplaintList { complaints }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch whose entry has no digest (`batch` v1, written before
+    /// entries recorded it) or no entry at all is "not recorded", never
+    /// taken for the current map; `keep` leaves other batches out.
+    #[test]
+    fn a_batch_without_a_recorded_digest_is_not_recorded() {
+        let batch = |id: u64, transfer: &str| outbound_store::BatchSummary {
+            id,
+            transfer: transfer.into(),
+            at: "2026-01-01T00:00:00Z".into(),
+            sha256: "00".repeat(32),
+            records_out: 1,
+            individuals: 1,
+            output: None,
+            state: "done".into(),
+        };
+        let entry = |body: &str| outbound_store::audit::Entry {
+            index: 0,
+            at: String::new(),
+            kind: "batch".into(),
+            body: body.into(),
+            stored_leaf_hash: [0; 32],
+        };
+        let current = "cd".repeat(32);
+        let other = "ef".repeat(32);
+        let all = vec![
+            batch(0, "t"),
+            batch(1, "t"),
+            batch(2, "u"),
+            batch(3, "t"),
+            batch(4, "t"),
+        ];
+        let entries = [
+            (0, entry(r#"{"v":1,"transfer":"t"}"#)),
+            (1, entry(&format!(r#"{{"v":2,"map_sha256":"{current}"}}"#))),
+            (4, entry(&format!(r#"{{"v":2,"map_sha256":"{other}"}}"#))),
+        ];
+        let views = batch_views(all, &entries, &current, |b| b.transfer == "t");
+        let maps: Vec<(u64, &str, Option<&str>)> = views
+            .iter()
+            .map(|v| (v.id, v.map.as_str(), v.map_sha256.as_deref()))
+            .collect();
+        assert_eq!(
+            maps,
+            [
+                (0, "not_recorded", None),
+                (1, "current", Some(current.as_str())),
+                (3, "not_recorded", None),
+                (4, "other", Some(other.as_str())),
+            ]
+        );
+    }
 }

@@ -723,7 +723,7 @@ async fn the_overview_shows_recipients_behind_and_incidents_pending() {
 
 /// A transfer's batches say which map each was judged under, as its audit
 /// entry records it: this map (the server's), or another one, with the
-/// digest it was judged under; in English and Chinese.
+/// digest it was judged under; in English and Chinese, and in the API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_batch_says_which_map_it_was_judged_under() {
     let a = tokio::task::spawn_blocking(|| crate::common::app(false).unwrap())
@@ -777,4 +777,24 @@ async fn each_batch_says_which_map_it_was_judged_under() {
     // A role that may not read batches sees none.
     let p = page(Role::Association, "/transfers/crm-to-parent").await;
     assert!(!p.body.contains("data-map="), "{}", p.body);
+    // The API says the same, with the whole digest.
+    let (s, list) = a
+        .call("GET", "/api/v1/batches", Some(a.token(Role::Auditor)), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let maps: Vec<(&str, &str)> = list["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["map"].as_str().unwrap(),
+                b["map_sha256"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        maps,
+        [("current", current.as_str()), ("other", other.as_str())]
+    );
 }

@@ -450,21 +450,29 @@ impl Store {
         Ok(())
     }
 
-    /// A transfer's batches, in order, each with the audit entry it was
-    /// recorded with: what the log committed to about it (since `batch`
-    /// v2 the digest of the map it was judged under and the matches that
-    /// map set aside), read from the log rather than from the ledger's row.
+    /// Batches, in order, each with the audit entry it was recorded with:
+    /// what the log committed to about it (since `batch` v2 the digest of
+    /// the map it was judged under and the matches that map set aside),
+    /// read from the log rather than from the ledger's row. One transfer's,
+    /// or every batch's with `None`.
     pub fn batch_entries(
         &self,
-        transfer: &str,
+        transfer: Option<&str>,
     ) -> Result<Vec<(u64, crate::audit::Entry)>, StoreError> {
         let rows = self.run_sql(
-            "read a transfer's batch entries",
-            sqlx::query(
-                "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
-                 JOIN audit_entries e ON e.idx = b.audit_index WHERE b.transfer = $1 ORDER BY b.id",
-            )
-            .bind(transfer)
+            "read batches' audit entries",
+            match transfer {
+                Some(t) => sqlx::query(
+                    "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
+                     JOIN audit_entries e ON e.idx = b.audit_index \
+                     WHERE b.transfer = $1 ORDER BY b.id",
+                )
+                .bind(t),
+                None => sqlx::query(
+                    "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
+                     JOIN audit_entries e ON e.idx = b.audit_index ORDER BY b.id",
+                ),
+            }
             .fetch_all(&self.pool),
         )?;
         rows.iter()

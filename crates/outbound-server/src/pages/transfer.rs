@@ -203,43 +203,6 @@ pub(super) async fn document(
     resp
 }
 
-/// A transfer's batches for its page, each with the map it was judged
-/// under as its audit entry records it (`batch` v2's `map_sha256`):
-/// `map` is `current` (the map the server holds), `other` (declarations
-/// changed since; `map_sha256` says which) or `not_recorded` (a v1 entry,
-/// written before the digest was).
-fn batch_rows(
-    all: &[outbound_store::BatchSummary],
-    entries: &[(u64, outbound_store::audit::Entry)],
-    transfer: &str,
-    current: &str,
-) -> Vec<serde_json::Value> {
-    let digests: std::collections::HashMap<u64, String> = entries
-        .iter()
-        .filter_map(|(batch, e)| {
-            let body = serde_json::from_str::<serde_json::Value>(&e.body).ok()?;
-            Some((*batch, body.get("map_sha256")?.as_str()?.to_owned()))
-        })
-        .collect();
-    all.iter()
-        .filter(|b| b.transfer == transfer)
-        .map(|b| {
-            let mut row = serde_json::to_value(b).unwrap_or_default();
-            let digest = digests.get(&b.id);
-            let map = match digest {
-                Some(d) if d == current => "current",
-                Some(_) => "other",
-                None => "not_recorded",
-            };
-            if let Some(o) = row.as_object_mut() {
-                o.insert("map".into(), map.into());
-                o.insert("map_sha256".into(), digest.cloned().into());
-            }
-            row
-        })
-        .collect()
-}
-
 pub(super) async fn transfer_page(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
@@ -264,9 +227,11 @@ pub(super) async fn transfer_page(
     let batches = if allows(a.role, Action::ReadBatches) {
         let tid = id.clone();
         state
-            .store(move |s, _| Ok((s.batches()?, s.batch_entries(&tid)?)))
+            .store(move |s, _| Ok((s.batches()?, s.batch_entries(Some(&tid))?)))
             .await
-            .map(|(all, entries)| batch_rows(&all, &entries, &id, state.map_sha256()))
+            .map(|(all, entries)| {
+                api::batch_views(all, &entries, state.map_sha256(), |b| b.transfer == id)
+            })
             .unwrap_or_default()
     } else {
         Vec::new()
@@ -357,54 +322,5 @@ mod tests {
             "pipia-crm-to-parent.zh.md"
         );
         assert_eq!(safe_name("a\"b\r\n;c/..x"), "a_b___c_..x");
-    }
-
-    /// A batch whose entry has no digest (`batch` v1, written before
-    /// entries recorded it) or no entry at all is "not recorded", never
-    /// taken for the current map; other transfers' batches are left out.
-    #[test]
-    fn a_batch_without_a_recorded_digest_is_not_recorded() {
-        let batch = |id: u64, transfer: &str| outbound_store::BatchSummary {
-            id,
-            transfer: transfer.into(),
-            at: "2026-01-01T00:00:00Z".into(),
-            sha256: "00".repeat(32),
-            records_out: 1,
-            individuals: 1,
-            output: None,
-            state: "done".into(),
-        };
-        let entry = |body: &str| outbound_store::audit::Entry {
-            index: 0,
-            at: String::new(),
-            kind: "batch".into(),
-            body: body.into(),
-            stored_leaf_hash: [0; 32],
-        };
-        let current = "cd".repeat(32);
-        let all = [batch(0, "t"), batch(1, "t"), batch(2, "u"), batch(3, "t")];
-        let entries = [
-            (0, entry(r#"{"v":1,"transfer":"t"}"#)),
-            (1, entry(&format!(r#"{{"v":2,"map_sha256":"{current}"}}"#))),
-        ];
-        let rows = batch_rows(&all, &entries, "t", &current);
-        let maps: Vec<(u64, &str, Option<&str>)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r["id"].as_u64().unwrap(),
-                    r["map"].as_str().unwrap(),
-                    r["map_sha256"].as_str(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            maps,
-            [
-                (0, "not_recorded", None),
-                (1, "current", Some(current.as_str())),
-                (3, "not_recorded", None)
-            ]
-        );
     }
 }
