@@ -245,16 +245,13 @@ pub struct BatchView {
 /// for the API and the transfer page.
 pub(crate) fn batch_views(
     all: Vec<outbound_store::BatchSummary>,
-    entries: &[(u64, outbound_store::audit::Entry)],
+    digests: Vec<(u64, Option<String>)>,
     current: &str,
     keep: impl Fn(&outbound_store::BatchSummary) -> bool,
 ) -> Vec<BatchView> {
-    let digests: std::collections::HashMap<u64, String> = entries
-        .iter()
-        .filter_map(|(batch, e)| {
-            let body = serde_json::from_str::<serde_json::Value>(&e.body).ok()?;
-            Some((*batch, body.get("map_sha256")?.as_str()?.to_owned()))
-        })
+    let digests: std::collections::HashMap<u64, String> = digests
+        .into_iter()
+        .filter_map(|(batch, d)| Some((batch, d?)))
         .collect();
     all.into_iter()
         .filter(|b| keep(b))
@@ -562,10 +559,10 @@ async fn list_batches(
 ) -> Result<axum::Json<BatchList>, ApiError> {
     require(&user, Action::ReadBatches)?;
     let snap = state.snapshot().await?;
-    let (all, entries) = state
-        .store(|s, _| Ok((s.batches()?, s.batch_entries(None)?)))
+    let (all, digests) = state
+        .store(|s, _| Ok((s.batches()?, s.batch_map_digests(None)?)))
         .await?;
-    let batches = batch_views(all, &entries, state.map_sha256(), |b| {
+    let batches = batch_views(all, digests, state.map_sha256(), |b| {
         user.role != Role::Recipient
             || snap
                 .assessment
@@ -713,13 +710,6 @@ mod tests {
             output: None,
             state: "done".into(),
         };
-        let entry = |body: &str| outbound_store::audit::Entry {
-            index: 0,
-            at: String::new(),
-            kind: "batch".into(),
-            body: body.into(),
-            stored_leaf_hash: [0; 32],
-        };
         let current = "cd".repeat(32);
         let other = "ef".repeat(32);
         let all = vec![
@@ -729,12 +719,14 @@ mod tests {
             batch(3, "t"),
             batch(4, "t"),
         ];
-        let entries = [
-            (0, entry(r#"{"v":1,"transfer":"t"}"#)),
-            (1, entry(&format!(r#"{{"v":2,"map_sha256":"{current}"}}"#))),
-            (4, entry(&format!(r#"{{"v":2,"map_sha256":"{other}"}}"#))),
+        // Batch 0's entry is v1 (no digest); batch 3 has no entry read.
+        let digests = vec![
+            (0, None),
+            (1, Some(current.clone())),
+            (2, Some(current.clone())),
+            (4, Some(other.clone())),
         ];
-        let views = batch_views(all, &entries, &current, |b| b.transfer == "t");
+        let views = batch_views(all, digests, &current, |b| b.transfer == "t");
         let maps: Vec<(u64, &str, Option<&str>)> = views
             .iter()
             .map(|v| (v.id, v.map.as_str(), v.map_sha256.as_deref()))

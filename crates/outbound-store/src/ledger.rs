@@ -450,33 +450,43 @@ impl Store {
         Ok(())
     }
 
-    /// Batches, in order, each with the audit entry it was recorded with:
-    /// what the log committed to about it (since `batch` v2 the digest of
-    /// the map it was judged under and the matches that map set aside),
-    /// read from the log rather than from the ledger's row. One transfer's,
-    /// or every batch's with `None`.
-    pub fn batch_entries(
+    /// Batches, in order, each with the digest of the data map it was
+    /// judged under as its audit entry records it (`batch` v2's
+    /// `map_sha256`; `None` for a v1 entry): read from the log, which
+    /// commits to it, rather than from the ledger's row. One transfer's, or
+    /// every batch's with `None`. Entries are read 10,000 at a time and
+    /// only the digests kept, so memory follows the batches, not their
+    /// entries.
+    pub fn batch_map_digests(
         &self,
         transfer: Option<&str>,
-    ) -> Result<Vec<(u64, crate::audit::Entry)>, StoreError> {
-        let rows = self.run_sql(
-            "read batches' audit entries",
-            match transfer {
-                Some(t) => sqlx::query(
-                    "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
-                     JOIN audit_entries e ON e.idx = b.audit_index \
-                     WHERE b.transfer = $1 ORDER BY b.id",
-                )
-                .bind(t),
-                None => sqlx::query(
-                    "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
-                     JOIN audit_entries e ON e.idx = b.audit_index ORDER BY b.id",
-                ),
-            }
-            .fetch_all(&self.pool),
-        )?;
-        rows.iter()
-            .map(|r| {
+    ) -> Result<Vec<(u64, Option<String>)>, StoreError> {
+        const PAGE: i64 = 10_000;
+        let mut out = Vec::new();
+        let mut after = -1i64;
+        loop {
+            let rows = self.run_sql(
+                "read batches' audit entries",
+                match transfer {
+                    Some(t) => sqlx::query(
+                        "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
+                         JOIN audit_entries e ON e.idx = b.audit_index \
+                         WHERE b.id > $1 AND b.transfer = $2 ORDER BY b.id LIMIT $3",
+                    )
+                    .bind(after)
+                    .bind(t)
+                    .bind(PAGE),
+                    None => sqlx::query(
+                        "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
+                         JOIN audit_entries e ON e.idx = b.audit_index \
+                         WHERE b.id > $1 ORDER BY b.id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(PAGE),
+                }
+                .fetch_all(&self.pool),
+            )?;
+            for r in &rows {
                 let entry = crate::audit::Entry {
                     index: r.try_get::<i64, _>(1)? as u64,
                     at: r.try_get(2)?,
@@ -484,9 +494,13 @@ impl Store {
                     body: r.try_get(4)?,
                     stored_leaf_hash: crate::audit::to_hash(&r.try_get::<Vec<u8>, _>(5)?)?,
                 };
-                Ok((r.try_get::<i64, _>(0)? as u64, entry))
-            })
-            .collect()
+                after = r.try_get::<i64, _>(0)?;
+                out.push((after as u64, entry.map_sha256()));
+            }
+            if (rows.len() as i64) < PAGE {
+                return Ok(out);
+            }
+        }
     }
 
     /// Every recorded batch, in order.

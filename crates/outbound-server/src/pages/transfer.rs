@@ -227,10 +227,10 @@ pub(super) async fn transfer_page(
     let batches = if allows(a.role, Action::ReadBatches) {
         let tid = id.clone();
         state
-            .store(move |s, _| Ok((s.batches()?, s.batch_entries(Some(&tid))?)))
+            .store(move |s, _| Ok((s.batches()?, s.batch_map_digests(Some(&tid))?)))
             .await
-            .map(|(all, entries)| {
-                api::batch_views(all, &entries, state.map_sha256(), |b| b.transfer == id)
+            .map(|(all, digests)| {
+                api::batch_views(all, digests, state.map_sha256(), |b| b.transfer == id)
             })
             .unwrap_or_default()
     } else {

@@ -46,6 +46,17 @@ impl Entry {
             .unwrap_or(0)
     }
 
+    /// The digest of the data map a `batch` entry was judged under (its
+    /// `map_sha256`, since `batch` v2); `None` for other kinds and for a
+    /// v1 batch, written before entries recorded it.
+    pub fn map_sha256(&self) -> Option<String> {
+        if self.kind != "batch" {
+            return None;
+        }
+        let body = serde_json::from_str::<serde_json::Value>(&self.body).ok()?;
+        Some(body.get("map_sha256")?.as_str()?.to_owned())
+    }
+
     /// The canonical bytes hashed into the leaf.
     pub fn canonical(&self) -> Vec<u8> {
         canonical(self.index, &self.at, &self.kind, &self.body)
@@ -770,6 +781,26 @@ mod tests {
                 leaf_hash(&canonical(index, &at, &kind, &body))
             );
         }
+    }
+
+    /// Only a `batch` entry that records a map has its digest: a v1 batch,
+    /// another kind with such a key, or a body that is not JSON has none.
+    #[test]
+    fn a_batch_entry_gives_the_map_it_was_judged_under() {
+        let entry = |kind: &str, body: &str| Entry {
+            index: 0,
+            at: String::new(),
+            kind: kind.into(),
+            body: body.into(),
+            stored_leaf_hash: [0; 32],
+        };
+        let d = "5d".repeat(32);
+        let v2 = format!(r#"{{"v":2,"map_sha256":"{d}"}}"#);
+        assert_eq!(entry("batch", &v2).map_sha256(), Some(d));
+        assert_eq!(entry("batch", r#"{"v":1,"batch":0}"#).map_sha256(), None);
+        assert_eq!(entry("route_suspended", &v2).map_sha256(), None);
+        assert_eq!(entry("batch", "not json").map_sha256(), None);
+        assert_eq!(entry("batch", r#"{"map_sha256":7}"#).map_sha256(), None);
     }
 
     #[test]
