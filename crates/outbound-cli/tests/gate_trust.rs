@@ -237,7 +237,9 @@ fn a_store_that_does_not_verify_is_refused_with_exit_3() {
 
 /// A map's `not_kinds` lets order numbers that pass Luhn through: the
 /// gate says how many it set aside, and the batch's audit entry records
-/// them with the SHA-256 that `outbound validate` prints for the map.
+/// them with the SHA-256 that `outbound validate` prints for the map;
+/// `audit verify --map` tells batches judged under that map from those
+/// judged under another.
 #[test]
 fn what_a_maps_not_kinds_let_pass_is_in_the_audit_entry_with_the_maps_digest() {
     let dir = tempfile::tempdir().unwrap();
@@ -289,4 +291,57 @@ fn what_a_maps_not_kinds_let_pass_is_in_the_audit_entry_with_the_maps_digest() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();
     assert_eq!(body["map_sha256"], v["content_sha256"], "{body}");
+    // An auditor holding the map checks every batch against it.
+    let verify = |map: &str, format: &str| {
+        Command::new(assert_cmd::cargo::cargo_bin("outbound"))
+            .args(["audit", "verify", "--format", format, "--store"])
+            .arg(&store)
+            .arg("--map")
+            .arg(d.join(map))
+            .output()
+            .unwrap()
+    };
+    let out = verify("map.yaml", "table");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let digest = v["content_sha256"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("map {digest}: 1 batch(es) judged under it")),
+        "{text}"
+    );
+    assert!(!text.contains("another map"), "{text}");
+    // The same map with the order numbers declared as cards: another map.
+    std::fs::write(
+        d.join("map2.yaml"),
+        map.replace("not_kinds: [bank_card]", "not_kinds: []"),
+    )
+    .unwrap();
+    let out = verify("map2.yaml", "table");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains(": 0 batch(es) judged under it"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "under another map, {digest}: 1 (batches {})",
+            body["batch"]
+        )),
+        "{text}"
+    );
+    let out = verify("map2.yaml", "json");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(j["problems"].as_array().map(Vec::len), Some(0), "{j}");
+    assert_eq!(j["map"]["current"], 0, "{j}");
+    assert_eq!(j["map"]["other"][0]["map_sha256"], digest, "{j}");
+    assert_eq!(j["map"]["other"][0]["count"], 1, "{j}");
+    assert_eq!(j["map"]["not_recorded"]["count"], 0, "{j}");
+    // A map that does not load stops before the store is read.
+    std::fs::write(d.join("bad.yaml"), "version: 1\ndatasets: 7\n").unwrap();
+    let out = verify("bad.yaml", "table");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -20,6 +20,12 @@ pub(crate) enum AuditCmd {
         /// A signed head kept from earlier (as printed by `outbound audit head`): the log must extend it.
         #[arg(long, value_name = "OLD_HEAD")]
         since: Option<PathBuf>,
+        /// A data map (the one filed, say): once the log is intact, says which
+        /// batches were judged under it, which under another map (by the
+        /// digest their entries record) and which entries predate the
+        /// digest; exit 1 if any was judged under another map.
+        #[arg(long, value_name = "MAP")]
+        map: Option<PathBuf>,
         #[command(flatten)]
         store: StoreOpts,
         /// Output format.
@@ -88,31 +94,161 @@ fn read_head(path: &std::path::Path) -> anyhow::Result<SignedTreeHead> {
         .with_context(|| format!("{}: not a signed tree head", path.display()))
 }
 
+/// Batch ids a report lists per group; the rest are counted.
+const LISTED: usize = 20;
+
+/// Which map the log's batches were judged under, against one map.
+#[derive(serde::Serialize)]
+struct MapsJudged {
+    /// The content SHA-256 of the map given.
+    sha256: String,
+    /// Batches whose entry records it.
+    current: u64,
+    /// Per other digest: how many batches, and the first [`LISTED`] ids.
+    other: Vec<Judged>,
+    /// Batches whose entry records no map (`batch` v1).
+    not_recorded: Judged,
+}
+
+/// Some batches of one map, or of none.
+#[derive(serde::Serialize, Default)]
+struct Judged {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map_sha256: Option<String>,
+    count: u64,
+    batches: Vec<u64>,
+}
+
+impl Judged {
+    fn add(&mut self, batch: u64) {
+        self.count += 1;
+        if self.batches.len() < LISTED {
+            self.batches.push(batch);
+        }
+    }
+
+    /// "3 (batches 4, 7, 9)", with "…" past the listed ones.
+    fn describe(&self) -> String {
+        let ids: Vec<String> = self.batches.iter().map(u64::to_string).collect();
+        let more = if self.count > self.batches.len() as u64 {
+            ", …"
+        } else {
+            ""
+        };
+        format!("{} (batches {}{more})", self.count, ids.join(", "))
+    }
+}
+
+impl MapsJudged {
+    fn of(sha256: &str, digests: Vec<(u64, Option<String>)>) -> Self {
+        let mut other: std::collections::BTreeMap<String, Judged> = Default::default();
+        let mut j = MapsJudged {
+            sha256: sha256.to_string(),
+            current: 0,
+            other: Vec::new(),
+            not_recorded: Judged::default(),
+        };
+        for (batch, d) in digests {
+            match d {
+                Some(d) if d == sha256 => j.current += 1,
+                Some(d) => other.entry(d).or_default().add(batch),
+                None => j.not_recorded.add(batch),
+            }
+        }
+        j.other = other
+            .into_iter()
+            .map(|(d, g)| Judged {
+                map_sha256: Some(d),
+                ..g
+            })
+            .collect();
+        j
+    }
+
+    fn print(&self) -> anyhow::Result<()> {
+        outln!(
+            "map {}: {} batch(es) judged under it",
+            self.sha256,
+            self.current
+        )?;
+        for g in &self.other {
+            let d = g.map_sha256.as_deref().unwrap_or_default();
+            outln!("  under another map, {d}: {}", g.describe())?;
+        }
+        if self.not_recorded.count > 0 {
+            outln!(
+                "  map not recorded (entries written before batch v2): {}",
+                self.not_recorded.describe()
+            )?;
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
     match cmd {
         AuditCmd::Verify {
             since,
+            map,
             store,
             format,
         } => {
             let kept = since.as_deref().map(read_head).transpose()?;
+            // The map first: a map that does not load stops before the store.
+            let digest = match map {
+                Some(p) => match crate::common::load_valid(p) {
+                    Ok(l) => Some(l.map.content_sha256()),
+                    Err(code) => return Ok(code),
+                },
+                None => None,
+            };
             let (s, k) = store.open()?;
             let r = s.audit_verify_since(&k, kept.as_ref())?;
+            // Entries are read for what they say only once the log proved them.
+            let judged = match &digest {
+                Some(d) if r.problems.is_empty() => {
+                    Some(MapsJudged::of(d, s.batch_map_digests(None)?))
+                }
+                _ => None,
+            };
             if *format == Format::Json {
-                print_json(&r)?;
+                let mut v = serde_json::to_value(&r)?;
+                if let (Some(j), Some(o)) = (&judged, v.as_object_mut()) {
+                    o.insert("map".into(), serde_json::to_value(j)?);
+                }
+                print_json(&v)?;
             } else if r.problems.is_empty() {
                 outln!(
                     "audit log intact: {} entries, {} signed heads verified",
                     r.entries,
                     r.heads
                 )?;
+                if let Some(j) = &judged {
+                    j.print()?;
+                }
             } else {
                 for p in &r.problems {
                     eprintln!("TAMPERED: {p}");
                 }
                 eprintln!("{} problem(s) in {} entries", r.problems.len(), r.entries);
+                if digest.is_some() {
+                    eprintln!("the batches' maps are not read from a log that fails verification");
+                }
             }
-            Ok(if r.problems.is_empty() { 0 } else { 1 })
+            let other = judged
+                .as_ref()
+                .map_or(0, |j| j.other.iter().map(|g| g.count).sum());
+            if other > 0 && *format != Format::Json {
+                eprintln!(
+                    "{other} batch(es) were judged under another map: its declarations differ from \
+                     this one's (`outbound validate` prints a map's digest)"
+                );
+            }
+            Ok(if r.problems.is_empty() && other == 0 {
+                0
+            } else {
+                1
+            })
         }
         AuditCmd::Head { store } => {
             let (s, k) = store.open()?;
