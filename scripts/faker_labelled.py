@@ -142,6 +142,25 @@ def main(n, seed, out):
             ('city', 'en_US city, lower', 'City', lambda: us.city().lower()),
             ('colour', 'en_US color_name, upper', 'Colour', lambda: us.color_name().upper()),
         ])
+        # Added fifth: names parted by `_` (user names as keys,
+        # `mary_johnson`), and phrases written so (`sales_manager`).
+        sn = Faker('en_US')
+        sn.seed_instance(seed + 4)
+
+        def snake(v):
+            return '_'.join(v.split())
+
+        write([
+            ('person_name', 'name', 'en_US first_name_last_name, lower', 'Name',
+             lambda: snake('%s %s' % (sn.first_name(), sn.last_name())).lower()),
+        ], [
+            ('job', 'en_US job, snake case', 'Job', lambda: snake(sn.job().lower())),
+            ('city', 'en_US city, snake case', 'City', lambda: snake(sn.city().lower())),
+            ('colour', 'en_US color_name, snake case', 'Colour',
+             lambda: snake(sn.color_name().lower())),
+            ('country', 'en_US country, snake case', 'Country',
+             lambda: snake(sn.country().lower())),
+        ])
 
 
 def clean(v):

@@ -77,6 +77,7 @@ fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
     const MARKED: u8 = 1;
     const NOT_ASCII: u8 = 2;
     const SPACE: u8 = 4;
+    const UNDERSCORE: u8 = 8;
     static CLASS: [u8; 256] = {
         let mut c = [0u8; 256];
         let mut b = 0;
@@ -86,6 +87,8 @@ fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
                 NOT_ASCII
             } else if u == b' ' {
                 SPACE
+            } else if u == b'_' {
+                UNDERSCORE
             } else if u.is_ascii_digit() || matches!(u, b'@' | b':' | b'-' | b'.') {
                 MARKED
             } else {
@@ -105,11 +108,14 @@ fn field_name_kind(name: &str, strict: bool) -> Option<Kind> {
             }
         });
     }
-    // A name has letters beyond ASCII or, in Latin script, a space
-    // between its words: most keys have neither and stop here.
+    // A name has letters beyond ASCII or, in Latin script, a space or an
+    // `_` between its words (`mary_johnson`): most keys have none and stop
+    // here. (A snake-case key, `order_no`, goes on to the lists: JSON keys
+    // come here once a batch through `Acc::key_kind`, not once a record.)
     found.or_else(|| {
-        (class & (NOT_ASCII | SPACE) != 0 && name::name_as_field_name(name.trim(), strict))
-            .then_some(Kind::PersonName)
+        (class & (NOT_ASCII | SPACE | UNDERSCORE) != 0
+            && name::name_as_field_name(name.trim(), strict))
+        .then_some(Kind::PersonName)
     })
 }
 

@@ -228,7 +228,8 @@ fn listed(list: &[&str], word: &str) -> bool {
 
 /// Whether a field name (trimmed) is a Latin-script person's name: two or
 /// three words in one case (`Mary Johnson`, `MARY J. JOHNSON`,
-/// `mary smith-jones`), or `Surname, Given` (`Johnson, Mary`), whose
+/// `mary smith-jones`; or parted by `_`, `mary_johnson`, as user names
+/// are), or `Surname, Given` (`Johnson, Mary`), whose
 /// given name is listed and whose surname (or a part of it around a
 /// hyphen) is too. Title Case field names
 /// (`Order Status`, `Grant Date`) have words that are not both, and this is
@@ -245,10 +246,12 @@ fn latin_name_as_field_name(name: &str, strict: bool) -> bool {
     if name.len() > 64 {
         return false;
     }
-    // `Johnson, Mary`: the surname first, then the given name.
+    // `Johnson, Mary`: the surname first, then the given name. Without a
+    // space, `_` may part the words (`mary_johnson`: a user name as a key).
     let words: Vec<&str> = match name.split_once(", ") {
         Some((sur, given)) if !sur.contains(' ') && !given.contains(' ') => vec![given, sur],
         Some(_) => return false,
+        None if !name.contains(' ') => name.split('_').collect(),
         None => name.split(' ').collect(),
     };
     if !(2..=3).contains(&words.len()) {
@@ -592,8 +595,17 @@ mod tests {
             "June Price",
         ];
         for h in TITLE_CASE_HEADERS.split('|') {
-            // The same headers in capitals and in lowercase read alike.
-            for c in [h.to_string(), h.to_uppercase(), h.to_lowercase()] {
+            // The same headers in capitals, in lowercase and in snake case
+            // read alike.
+            let snake = |c: String| c.replace(' ', "_");
+            for c in [
+                h.to_string(),
+                h.to_uppercase(),
+                h.to_lowercase(),
+                snake(h.to_lowercase()),
+                snake(h.to_uppercase()),
+                snake(h.to_string()),
+            ] {
                 assert!(!is_name_as_field_name(&c), "{c}");
                 assert_eq!(name_as_field_name(&c, true), both.contains(&h), "{c}");
             }
@@ -619,6 +631,11 @@ mod tests {
             "Smith, John",
             "SMITH, JOHN",
             "clarke-wood, sarah",
+            "john_smith",
+            "MARY_JOHNSON",
+            "Mary_Ann_Smith",
+            "sarah_clarke-wood",
+            "john_j._smith",
         ] {
             assert!(is_name_as_field_name(n), "{n}");
             assert!(name_as_field_name(n, true), "{n}");
@@ -637,9 +654,54 @@ mod tests {
             "John  Smith",
             "Mary Ann Lee Smith",
             "Mary 2Smith",
+            "john_Smith",
+            "john__smith",
+            "_john_smith",
+            "mary_ann_lee_smith",
+            "john_smith jr",
         ] {
             assert!(!is_name_as_field_name(n), "{n}");
         }
+    }
+
+    /// Keys parted by `_` are names when both words are, for the scanner
+    /// and the gate alike (`max_price`: a name to the gate, as `Max Price`
+    /// is); snake-case field names are not.
+    #[test]
+    fn snake_case_keys_are_names_only_when_both_words_are() {
+        use crate::Kind;
+        use crate::detect::{kind_of_field_name, kind_of_field_name_strict};
+        for k in [
+            "john_smith",
+            "MARY_JOHNSON",
+            "Mary_Ann_Smith",
+            "  john_smith ",
+        ] {
+            assert_eq!(kind_of_field_name(k), Some(Kind::PersonName), "{k}");
+            assert_eq!(kind_of_field_name_strict(k), Some(Kind::PersonName), "{k}");
+        }
+        for k in [
+            "order_no",
+            "id_no",
+            "card_no",
+            "created_ms",
+            "first_name",
+            "last_name",
+            "user_id",
+            "updated_at",
+            "ship_to",
+            "john_",
+            "_smith",
+            "j_smith",
+        ] {
+            assert_eq!(kind_of_field_name(k), None, "{k}");
+            assert_eq!(kind_of_field_name_strict(k), None, "{k}");
+        }
+        assert_eq!(kind_of_field_name("max_price"), None);
+        assert_eq!(
+            kind_of_field_name_strict("max_price"),
+            Some(Kind::PersonName)
+        );
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
         f.write_str("a key")
     }
     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
-        if let Some(kind) = push_name(self.path, k) {
+        if let Some(kind) = push_key(self.path, k, self.acc, self.rec) {
             let hints = Some(Hints::of(kind));
             leaf_hinted(self.path, k.as_bytes(), hints, self.acc, self.ctx, self.rec);
         }
@@ -167,15 +167,31 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
 /// data as `{kind}` (and its kind is returned), a number as `{n}`, one
 /// over 1,024 bytes as `{long}` ([`super::key_placeholder`]).
 pub(super) fn push_name(path: &mut String, k: &str) -> Option<Kind> {
+    let kind = detect::kind_of_field_name(k);
+    push_named(path, k, kind);
+    kind
+}
+
+/// [`push_name`] for the next key of record `r`, its kind worked out once
+/// for the keys that repeat from record to record ([`Acc::key_kind`]).
+#[inline(always)]
+pub(super) fn push_key(path: &mut String, k: &str, acc: &mut Acc, r: &mut Rec) -> Option<Kind> {
+    let place = r.key_place;
+    r.key_place += 1;
+    let kind = acc.key_kind(place, k);
+    push_named(path, k, kind);
+    kind
+}
+
+/// [`push_name`] with the key's kind already known.
+fn push_named(path: &mut String, k: &str, kind: Option<Kind>) {
     if !path.is_empty() {
         path.push('.');
     }
-    let kind = detect::kind_of_field_name(k);
     match kind {
         Some(kd) => super::push_kind_segment(path, kd),
         None => path.push_str(super::key_placeholder(k).unwrap_or(k)),
     }
-    kind
 }
 
 impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {

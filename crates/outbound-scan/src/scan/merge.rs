@@ -146,11 +146,41 @@ pub(super) struct Acc {
     /// [`Acc::field_at`]'s memo: the name and field of each leaf of the
     /// last record, by its place in the record. Not merged: the indices
     /// are this accumulator's.
-    pub(super) memo: Vec<(String, usize)>,
+    pub(super) memo: Memo<usize>,
+    /// [`Acc::key_kind`]'s memo: each key of the last record, by its place,
+    /// and what it holds when it is itself personal data.
+    pub(super) key_memo: Memo<Option<Kind>>,
 }
 
-/// The most leaves of a record [`Acc::field_at`] remembers.
+/// The most leaves (or keys) of a record a [`Memo`] remembers.
 const MEMO_LEAVES: usize = 256;
+
+/// What was worked out for each name (a leaf's path, a key) of the last
+/// record, by its place in the record: JSON lines (and rows of Parquet)
+/// mostly hold the same names in the same order, so a comparison with the
+/// last record's name at that place replaces the work.
+#[derive(Default)]
+pub(super) struct Memo<T>(Vec<(String, T)>);
+
+impl<T: Copy> Memo<T> {
+    /// What the name at place `n` gave, if it is the last record's.
+    #[inline]
+    fn get(&self, n: usize, name: &str) -> Option<T> {
+        self.0.get(n).filter(|(p, _)| p == name).map(|e| e.1)
+    }
+
+    /// Remembers what the name at place `n` gave (the first
+    /// [`MEMO_LEAVES`] places, each reusing its string).
+    fn set(&mut self, n: usize, name: &str, v: T) {
+        if let Some(e) = self.0.get_mut(n) {
+            e.0.clear();
+            e.0.push_str(name);
+            e.1 = v;
+        } else if n == self.0.len() && n < MEMO_LEAVES {
+            self.0.push((name.to_string(), v));
+        }
+    }
+}
 
 impl Rec {
     /// A record at `order` (see [`Rec::order`]).
@@ -271,20 +301,24 @@ impl Acc {
     /// the time of JSON lines). The same index as [`Acc::field`] in every
     /// case: a name, once given a field, keeps it.
     pub(super) fn field_at(&mut self, n: usize, name: &str) -> usize {
-        if let Some((p, i)) = self.memo.get(n)
-            && p == name
-        {
-            return *i;
+        if let Some(i) = self.memo.get(n, name) {
+            return i;
         }
         let i = self.field(Some(name));
-        if let Some(e) = self.memo.get_mut(n) {
-            e.0.clear();
-            e.0.push_str(name);
-            e.1 = i;
-        } else if n == self.memo.len() && n < MEMO_LEAVES {
-            self.memo.push((name.to_string(), i));
-        }
+        self.memo.set(n, name, i);
         i
+    }
+
+    /// [`detect::kind_of_field_name`] of the key at place `n` of a JSON
+    /// record, through the memo: keys repeat in every record, so most are
+    /// one comparison with the last record's key at that place.
+    pub(super) fn key_kind(&mut self, n: usize, key: &str) -> Option<Kind> {
+        if let Some(k) = self.key_memo.get(n, key) {
+            return k;
+        }
+        let k = crate::detect::kind_of_field_name(key);
+        self.key_memo.set(n, key, k);
+        k
     }
 
     /// Adds the counts of the next batch in order, `counted` on their own,
@@ -401,6 +435,7 @@ impl Acc {
         }
         r.sensitive = false;
         r.leaf = 0;
+        r.key_place = 0;
         self.subjects.strongest = stronger(self.subjects.strongest, strongest);
     }
 }
@@ -490,6 +525,8 @@ pub(super) struct Rec {
     /// Leaves of a JSON record (or a Parquet row) seen so far: the place
     /// of the next in its record ([`Acc::field_at`]).
     pub(super) leaf: usize,
+    /// Keys of a JSON record seen so far ([`Acc::key_kind`]).
+    pub(super) key_place: usize,
     /// The strongest slot the record held when it is not in `auto` or
     /// `all` (a line's kind that did not count).
     pub(super) strongest: Option<u8>,

@@ -108,7 +108,7 @@ fn walk_row(
     for (name, f) in row.get_column_iter() {
         let base = path.len();
         // Counted once, from the schema (`scan_parquet`); masked here.
-        super::jsonl::push_name(path, name);
+        super::jsonl::push_key(path, name, acc, r);
         walk_field(f, path, acc, ctx, r, num);
         path.truncate(base);
     }
