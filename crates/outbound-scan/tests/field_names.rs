@@ -347,3 +347,60 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&totals[0], &totals[1]);
     }
 }
+
+/// User names as keys, parted by `_`, are names in JSON lines whichever
+/// record they come in: a key is remembered by its place in the record
+/// (`Acc::key_kind`), and a record whose key at that place differs is read
+/// afresh. Snake-case field names beside them stay fields.
+#[test]
+fn user_names_as_keys_are_names_in_every_record() {
+    let users = ["mary_johnson", "john_smith", "linda_brown"];
+    let mut lines = String::new();
+    for i in 0..60 {
+        // The place of the user's key alternates with a field's, and every
+        // third record has none.
+        let user = users[i % 3];
+        let line = match i % 3 {
+            0 => format!("{{\"order_no\": \"{i}\", \"followers\": {{\"{user}\": 1}}}}\n"),
+            1 => format!("{{\"followers\": {{\"{user}\": 2}}, \"order_no\": \"{i}\"}}\n"),
+            _ => format!("{{\"order_no\": \"{i}\", \"followers\": {{\"created_ms\": 3}}}}\n"),
+        };
+        lines.push_str(&line);
+    }
+    let d = tmpdir();
+    let r = scan(&[write(&d, "follows.jsonl", lines.as_bytes())]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let json = serde_json::to_string(&r).unwrap();
+    for u in users {
+        assert!(!json.contains(u), "{u} in {json}");
+    }
+    // Two records in three hold a user's key: 40 names, as keys are counted.
+    assert_eq!(total(&r, Kind::PersonName), 40, "{json}");
+    let mut fields = names(&r);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "followers.created_ms",
+            "followers.{person_name}",
+            "order_no"
+        ],
+        "{json}"
+    );
+    // As CSV header cells: masked by position and counted once each.
+    let csv = "region,mary_johnson,john_smith,order_status\nnorth,1,2,open\n";
+    let r = scan(&[write(&d, "pivot.csv", csv.as_bytes())]);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(
+        !json.contains("johnson") && !json.contains("smith"),
+        "{json}"
+    );
+    assert_eq!(total(&r, Kind::PersonName), 2, "{json}");
+    let mut fields = names(&r);
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["column_2", "column_3", "order_status", "region"],
+        "{json}"
+    );
+}

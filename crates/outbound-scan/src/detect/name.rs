@@ -321,6 +321,20 @@ fn trim(s: &str) -> &str {
     if first && last { s } else { s.trim() }
 }
 
+/// A field name taken for a person's name, as a value of that kind is
+/// read: a name parted by `_` (`mary_johnson`, a user name as a key) with
+/// spaces between its words, so that it is counted as `Mary Johnson` is.
+pub fn name_key_as_value(key: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if key.contains(&b'_') {
+        key.iter()
+            .map(|&b| if b == b'_' { b' ' } else { b })
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        key.into()
+    }
+}
+
 /// Validates a (trimmed) value in a name field.
 pub fn is_valid(s: &str) -> bool {
     let s = trim(s);

@@ -156,7 +156,11 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
         if let Some(kind) = push_key(self.path, k, self.acc, self.rec) {
             let hints = Some(Hints::of(kind));
-            leaf_hinted(self.path, k.as_bytes(), hints, self.acc, self.ctx, self.rec);
+            let v = match kind {
+                Kind::PersonName => detect::name::name_key_as_value(k.as_bytes()),
+                _ => k.as_bytes().into(),
+            };
+            leaf_hinted(self.path, &v, hints, self.acc, self.ctx, self.rec);
         }
         Ok(())
     }

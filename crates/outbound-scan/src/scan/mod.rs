@@ -337,7 +337,11 @@ impl Ctx<'_> {
     fn count_field_name(&self, acc: &mut Acc, field: usize, kind: Kind, name: &[u8]) {
         let hints = Hints::of(kind);
         let mut r = Rec::default();
-        self.cell_hinted(&mut acc.fields[field], hints, name, true, false, &mut r);
+        let v = match kind {
+            Kind::PersonName => detect::name::name_key_as_value(name),
+            _ => name.into(),
+        };
+        self.cell_hinted(&mut acc.fields[field], hints, &v, true, false, &mut r);
         acc.take_subjects(&mut r);
     }
 
