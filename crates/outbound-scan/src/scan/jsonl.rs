@@ -168,27 +168,9 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
 
 /// Appends the field name `k` (a JSON key, a Parquet column) to `path`
 /// after a `.`, as it may appear in a report: one that is itself personal
-/// data as `{kind}` (and its kind is returned), a number as `{n}`, one
-/// over 1,024 bytes as `{long}` ([`super::key_placeholder`]).
-pub(super) fn push_name(path: &mut String, k: &str) -> Option<Kind> {
-    let kind = detect::kind_of_field_name(k);
-    push_named(path, k, kind);
-    kind
-}
-
-/// [`push_name`] for the next key of record `r`, its kind worked out once
-/// for the keys that repeat from record to record ([`Acc::key_kind`]).
-#[inline(always)]
-pub(super) fn push_key(path: &mut String, k: &str, acc: &mut Acc, r: &mut Rec) -> Option<Kind> {
-    let place = r.key_place;
-    r.key_place += 1;
-    let kind = acc.key_kind(place, k);
-    push_named(path, k, kind);
-    kind
-}
-
-/// [`push_name`] with the key's kind already known.
-fn push_named(path: &mut String, k: &str, kind: Option<Kind>) {
+/// data (`kind`, from [`detect::kind_of_field_name`]) as `{kind}`, a number
+/// as `{n}`, one over 1,024 bytes as `{long}` ([`super::key_placeholder`]).
+pub(super) fn push_named(path: &mut String, k: &str, kind: Option<Kind>) {
     if !path.is_empty() {
         path.push('.');
     }
@@ -196,6 +178,17 @@ fn push_named(path: &mut String, k: &str, kind: Option<Kind>) {
         Some(kd) => super::push_kind_segment(path, kd),
         None => path.push_str(super::key_placeholder(k).unwrap_or(k)),
     }
+}
+
+/// [`push_named`] for the next key of record `r`, its kind worked out
+/// once for the keys that repeat from record to record ([`Acc::key_kind`]).
+#[inline(always)]
+pub(super) fn push_key(path: &mut String, k: &str, acc: &mut Acc, r: &mut Rec) -> Option<Kind> {
+    let place = r.key_place;
+    r.key_place += 1;
+    let kind = acc.key_kind(place, k);
+    push_named(path, k, kind);
+    kind
 }
 
 impl<'de> serde::de::Visitor<'de> for Walk<'_, '_> {

@@ -46,7 +46,9 @@ pub(super) fn scan_parquet(
         .root_schema();
     for f in schema.get_fields() {
         p.clear();
-        if let Some(kind) = super::jsonl::push_name(&mut p, f.name()) {
+        let kind = crate::detect::kind_of_field_name(f.name());
+        super::jsonl::push_named(&mut p, f.name(), kind);
+        if let Some(kind) = kind {
             let i = names.field(Some(&p));
             ctx.count_field_name(&mut names, i, kind, f.name().as_bytes());
         }
