@@ -239,49 +239,52 @@ pub struct BatchView {
     pub map_sha256: Option<String>,
 }
 
-/// The batches `keep` lets through, each with the map it was judged under:
-/// the digest read from its audit entry (`batch` v2's `map_sha256`, not the
-/// ledger's row) against `current`, the map this server holds. One reading
-/// for the API and the transfer page.
-pub(crate) fn batch_views(
-    all: Vec<outbound_store::BatchSummary>,
-    digests: Vec<(u64, Option<String>)>,
-    current: &str,
-    keep: impl Fn(&outbound_store::BatchSummary) -> bool,
-) -> Vec<BatchView> {
-    let digests: std::collections::HashMap<u64, String> = digests
-        .into_iter()
-        .filter_map(|(batch, d)| Some((batch, d?)))
-        .collect();
-    all.into_iter()
-        .filter(|b| keep(b))
-        .map(|b| {
-            let map_sha256 = digests.get(&b.id).cloned();
-            let map = match &map_sha256 {
-                Some(d) if d == current => "current",
-                Some(_) => "other",
-                None => "not_recorded",
-            };
-            BatchView {
-                id: b.id,
-                transfer: b.transfer,
-                at: b.at,
-                sha256: b.sha256,
-                records_out: b.records_out,
-                individuals: b.individuals,
-                state: b.state,
-                map: map.into(),
-                map_sha256,
-            }
-        })
-        .collect()
+impl BatchView {
+    /// A batch with the map it was judged under: the digest read from its
+    /// audit entry (`batch` v2's `map_sha256`, not the ledger's row)
+    /// against `current`, the map this server holds. One reading for the
+    /// API and the transfer page.
+    pub(crate) fn of(j: outbound_store::JudgedBatch, current: &str) -> BatchView {
+        let b = j.batch;
+        BatchView {
+            id: b.id,
+            transfer: b.transfer,
+            at: b.at,
+            sha256: b.sha256,
+            records_out: b.records_out,
+            individuals: b.individuals,
+            state: b.state,
+            map: outbound_store::MapJudged::of(j.map_sha256.as_deref(), current)
+                .as_str()
+                .into(),
+            map_sha256: j.map_sha256,
+        }
+    }
 }
 
 /// `GET /api/v1/batches`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct BatchList {
-    /// The batches the account may see, oldest first.
+    /// The batches the account may see, oldest first: a page of at most
+    /// `limit`.
     pub batches: Vec<BatchView>,
+    /// Where the next page starts (`?after=` this id) when this one is
+    /// full; `null` on the last page.
+    pub next_after: Option<u64>,
+}
+
+/// Which batches `GET /api/v1/batches` lists.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BatchPaging {
+    /// One transfer's batches only.
+    pub transfer: Option<String>,
+    /// Batches after this id only (the `next_after` of the page before).
+    #[param(minimum = 0)]
+    pub after: Option<u64>,
+    /// At most this many (1 to 10,000; default 1,000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u64>,
 }
 
 /// The newest signed tree head of the audit log.
@@ -547,30 +550,97 @@ async fn status(
     ))
 }
 
-/// The batches recorded by the gate (a recipient: those of its transfers).
+/// The batches recorded by the gate (a recipient: those of its transfers),
+/// oldest first, a page at a time: `after` the last id of the page before,
+/// at most `limit`, one transfer's with `transfer`.
 #[utoipa::path(get, path = "/api/v1/batches", tag = "ledger",
     security(("bearer" = [])),
+    params(BatchPaging),
     responses(
         (status = 200, body = BatchList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn list_batches(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    paging: Result<axum::extract::Query<BatchPaging>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<BatchList>, ApiError> {
     require(&user, Action::ReadBatches)?;
+    let axum::extract::Query(paging) = paging.map_err(|_| {
+        ApiError::bad_request("`after` and `limit` are whole numbers, `transfer` a transfer id")
+    })?;
+    let limit = match paging.limit {
+        None => 1_000,
+        Some(l @ 1..=outbound_store::BatchQuery::PAGE_MAX) => l,
+        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
+    };
     let snap = state.snapshot().await?;
-    let (all, digests) = state
-        .store(|s, _| Ok((s.batches()?, s.batch_map_digests(None)?)))
-        .await?;
-    let batches = batch_views(all, digests, state.map_sha256(), |b| {
+    // A recipient sees its transfers' batches only; a transfer it may not
+    // see is one it cannot name (404, as `GET /api/v1/transfers/{id}`).
+    let visible = |transfer: &str| {
         user.role != Role::Recipient
             || snap
                 .assessment
                 .transfers
                 .iter()
-                .any(|t| t.transfer == b.transfer && sees(&user, t))
-    });
-    Ok(axum::Json(BatchList { batches }))
+                .any(|t| t.transfer == transfer && sees(&user, t))
+    };
+    if let Some(t) = &paging.transfer
+        && !visible(t)
+    {
+        return Err(ApiError::not_found("no such transfer"));
+    }
+    let current = state.map_sha256().to_string();
+    let transfer = paging.transfer.clone();
+    let filtered = user.role == Role::Recipient && transfer.is_none();
+    let visible: std::collections::HashSet<String> = if filtered {
+        snap.assessment
+            .transfers
+            .iter()
+            .filter(|t| sees(&user, t))
+            .map(|t| t.transfer.clone())
+            .collect()
+    } else {
+        Default::default()
+    };
+    let (batches, next_after) = state
+        .store(move |s, _| {
+            let mut q = outbound_store::BatchQuery {
+                transfer: transfer.as_deref(),
+                after: paging.after,
+                // A recipient's batches are read among every transfer's
+                // until its page is full or the batches end.
+                limit: if filtered {
+                    outbound_store::BatchQuery::PAGE_MAX
+                } else {
+                    limit
+                },
+                ..Default::default()
+            };
+            let mut out = Vec::new();
+            loop {
+                let page = s.batch_page(&q)?;
+                let last = (page.len() as u64) < q.limit;
+                for j in page {
+                    q.after = Some(j.batch.id);
+                    if !filtered || visible.contains(&j.batch.transfer) {
+                        out.push(BatchView::of(j, &current));
+                        if out.len() as u64 == limit {
+                            return Ok((out, q.after));
+                        }
+                    }
+                }
+                if last {
+                    return Ok((out, None));
+                }
+            }
+        })
+        .await?;
+    Ok(axum::Json(BatchList {
+        batches,
+        next_after,
+    }))
 }
 
 /// The audit log's newest signed tree head.
@@ -697,47 +767,40 @@ mod tests {
 
     /// A batch whose entry has no digest (`batch` v1, written before
     /// entries recorded it) or no entry at all is "not recorded", never
-    /// taken for the current map; `keep` leaves other batches out.
+    /// taken for the current map (the store reads a missing entry as none).
     #[test]
     fn a_batch_without_a_recorded_digest_is_not_recorded() {
-        let batch = |id: u64, transfer: &str| outbound_store::BatchSummary {
-            id,
-            transfer: transfer.into(),
-            at: "2026-01-01T00:00:00Z".into(),
-            sha256: "00".repeat(32),
-            records_out: 1,
-            individuals: 1,
-            output: None,
-            state: "done".into(),
+        let batch = |id: u64, map_sha256: Option<String>| outbound_store::JudgedBatch {
+            batch: outbound_store::BatchSummary {
+                id,
+                transfer: "t".into(),
+                at: "2026-01-01T00:00:00Z".into(),
+                sha256: "00".repeat(32),
+                records_out: 1,
+                individuals: 1,
+                output: None,
+                state: "done".into(),
+            },
+            map_sha256,
         };
         let current = "cd".repeat(32);
         let other = "ef".repeat(32);
-        let all = vec![
-            batch(0, "t"),
-            batch(1, "t"),
-            batch(2, "u"),
-            batch(3, "t"),
-            batch(4, "t"),
-        ];
-        // Batch 0's entry is v1 (no digest); batch 3 has no entry read.
-        let digests = vec![
-            (0, None),
-            (1, Some(current.clone())),
-            (2, Some(current.clone())),
-            (4, Some(other.clone())),
-        ];
-        let views = batch_views(all, digests, &current, |b| b.transfer == "t");
-        let maps: Vec<(u64, &str, Option<&str>)> = views
-            .iter()
-            .map(|v| (v.id, v.map.as_str(), v.map_sha256.as_deref()))
-            .collect();
+        // Batch 0's entry is v1 or missing (no digest).
+        let maps: Vec<(u64, String, Option<String>)> = [
+            batch(0, None),
+            batch(1, Some(current.clone())),
+            batch(2, Some(other.clone())),
+        ]
+        .into_iter()
+        .map(|j| BatchView::of(j, &current))
+        .map(|v| (v.id, v.map, v.map_sha256))
+        .collect();
         assert_eq!(
             maps,
             [
-                (0, "not_recorded", None),
-                (1, "current", Some(current.as_str())),
-                (3, "not_recorded", None),
-                (4, "other", Some(other.as_str())),
+                (0, "not_recorded".into(), None),
+                (1, "current".into(), Some(current.clone())),
+                (2, "other".into(), Some(other)),
             ]
         );
     }

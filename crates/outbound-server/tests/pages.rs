@@ -798,3 +798,138 @@ async fn each_batch_says_which_map_it_was_judged_under() {
         [("current", current.as_str()), ("other", other.as_str())]
     );
 }
+
+/// A transfer of many batches shows its newest fifty, with links to the
+/// older and newer ones; the API gives pages of `limit` with where the next
+/// starts, one transfer's with `transfer`, and a recipient only its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_come_a_page_at_a_time() {
+    let a = tokio::task::spawn_blocking(|| crate::common::app(false).unwrap())
+        .await
+        .unwrap();
+    let map = "ab".repeat(32);
+    let send = crate::api_rights::send_judged;
+    // 55 of crm-to-parent's batches, every tenth followed by one of
+    // another recipient's transfer: ids 0..=60, the other's 10, 21, 32, 43, 54.
+    let mut crm = Vec::new();
+    let mut id = 0u64;
+    for i in 0..55 {
+        let person = format!("P-{i}");
+        send(&a, "crm-to-parent", "lumen-inc", 2026, &[&person], &map).await;
+        crm.push(id);
+        id += 1;
+        if i % 10 == 9 {
+            send(
+                &a,
+                "us-parcels-hk",
+                "harbour-logistics",
+                2026,
+                &[&person],
+                &map,
+            )
+            .await;
+            id += 1;
+        }
+    }
+    let cookie = a.session_cookie(Role::Auditor);
+    let page = |path: String| {
+        let (a, cookie) = (&a, cookie.clone());
+        async move {
+            let p = a.send("GET", &path, &[("cookie", &cookie)], None).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}");
+            p.body
+        }
+    };
+    let shown = |body: &str| -> Vec<u64> {
+        body.split("<tr><td>")
+            .skip(1)
+            .filter_map(|r| r.split("</td>").next()?.parse().ok())
+            .collect()
+    };
+    let newest: Vec<u64> = crm.iter().rev().take(50).copied().collect();
+    let first = page("/transfers/crm-to-parent".into()).await;
+    assert_eq!(shown(&first), newest);
+    assert!(first.contains("50 of 55 batches, newest first"), "{first}");
+    let older = format!(r#"href="?before={}""#, newest[49]);
+    assert!(first.contains(&older), "{first}");
+    assert!(!first.contains("id=\"newer-batches\""), "{first}");
+    let rest = page(format!("/transfers/crm-to-parent?before={}", newest[49])).await;
+    assert_eq!(
+        shown(&rest),
+        crm[..5].iter().rev().copied().collect::<Vec<_>>()
+    );
+    assert!(!rest.contains("id=\"older-batches\""), "{rest}");
+    assert!(
+        rest.contains(&format!(r#"href="?after={}""#, crm[4])),
+        "{rest}"
+    );
+    let back = page(format!("/transfers/crm-to-parent?after={}", crm[4])).await;
+    assert_eq!(shown(&back), newest);
+    assert!(back.contains(&older), "{back}");
+    // A position that does not parse shows the newest.
+    assert_eq!(
+        shown(&page("/transfers/crm-to-parent?before=x".into()).await),
+        newest
+    );
+    let zh = page("/transfers/crm-to-parent?lang=zh".into()).await;
+    assert!(
+        zh.contains("共 55 个批次，此处显示 50 个，最新的在前") && zh.contains("较早的批次"),
+        "{zh}"
+    );
+
+    // The API: pages of 20 over all 61, each batch once, in order.
+    let list = |role: Role, query: String| {
+        let a = &a;
+        async move {
+            a.call(
+                "GET",
+                &format!("/api/v1/batches{query}"),
+                Some(a.token(role)),
+                None,
+            )
+            .await
+        }
+    };
+    let ids = |v: &serde_json::Value| -> Vec<u64> {
+        v["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_u64().unwrap())
+            .collect()
+    };
+    let (mut seen, mut query) = (Vec::new(), "?limit=20".to_string());
+    loop {
+        let (s, v) = list(Role::Auditor, query).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        seen.extend(ids(&v));
+        match v["next_after"].as_u64() {
+            Some(n) => query = format!("?limit=20&after={n}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..id).collect::<Vec<_>>());
+    // Without `limit`, a thousand at most: here every batch, and no next page.
+    let (_, v) = list(Role::Auditor, String::new()).await;
+    assert_eq!(ids(&v).len() as u64, id);
+    assert!(v["next_after"].is_null(), "{v}");
+    let (_, v) = list(
+        Role::Auditor,
+        "?transfer=crm-to-parent&limit=3&after=2".into(),
+    )
+    .await;
+    assert_eq!(ids(&v), crm[3..6]);
+    assert_eq!(v["next_after"].as_u64(), Some(crm[5]));
+    // A recipient: its own transfer's batches, pages filled past the
+    // others'; another recipient's transfer is one it cannot name.
+    let (_, v) = list(Role::Recipient, "?limit=12".into()).await;
+    assert_eq!(ids(&v), crm[..12]);
+    assert_eq!(v["next_after"].as_u64(), Some(crm[11]));
+    let (s, v) = list(Role::Recipient, "?transfer=us-parcels-hk".into()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(v["error"]["message"], "no such transfer");
+    for bad in ["?limit=0", "?limit=10001", "?limit=x", "?after=-1"] {
+        let (s, v) = list(Role::Auditor, bad.into()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+}

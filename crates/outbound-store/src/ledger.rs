@@ -147,6 +147,97 @@ pub struct BatchSummary {
     pub state: String,
 }
 
+/// A [`BatchSummary`] read from its row: the first eight columns, in
+/// [`Store::batches`]'s order.
+fn summary(r: &sqlx::any::AnyRow) -> Result<BatchSummary, StoreError> {
+    Ok(BatchSummary {
+        id: r.try_get::<i64, _>(0)? as u64,
+        transfer: r.try_get(1)?,
+        at: r.try_get(2)?,
+        sha256: r.try_get(3)?,
+        records_out: r.try_get::<i64, _>(4)? as u64,
+        individuals: r.try_get::<i64, _>(5)? as u64,
+        output: r.try_get(6)?,
+        state: r.try_get(7)?,
+    })
+}
+
+/// Which batches [`Store::batch_page`] reads.
+#[derive(Clone, Debug)]
+pub struct BatchQuery<'a> {
+    /// One transfer's batches only.
+    pub transfer: Option<&'a str>,
+    /// Batches with a greater id only (the last id of the page before).
+    pub after: Option<u64>,
+    /// Batches with a smaller id only.
+    pub before: Option<u64>,
+    /// Newest (greatest id) first rather than oldest.
+    pub newest_first: bool,
+    /// At most this many.
+    pub limit: u64,
+}
+
+impl BatchQuery<'_> {
+    /// The most a page holds; a caller asking for more gets this many.
+    pub const PAGE_MAX: u64 = 10_000;
+}
+
+impl Default for BatchQuery<'_> {
+    fn default() -> Self {
+        BatchQuery {
+            transfer: None,
+            after: None,
+            before: None,
+            newest_first: false,
+            limit: 1_000,
+        }
+    }
+}
+
+/// A batch with the map it was judged under, as its audit entry records it.
+#[derive(Clone, Debug)]
+pub struct JudgedBatch {
+    /// The batch, from the ledger.
+    pub batch: BatchSummary,
+    /// The map's content SHA-256 from the batch's audit entry (`batch`
+    /// v2); `None` for a v1 entry or a batch whose entry is missing.
+    pub map_sha256: Option<String>,
+}
+
+/// Whether a batch was judged under the map one holds, as its audit entry
+/// records it. The one reading for the server's list and page and for
+/// `outbound audit verify --map`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapJudged {
+    /// The entry records the digest of the map one holds.
+    Current,
+    /// The entry records another map's digest: the declarations changed since.
+    Other,
+    /// The entry records no map (`batch` v1, or no entry).
+    NotRecorded,
+}
+
+impl MapJudged {
+    /// `recorded` (a batch's [`JudgedBatch::map_sha256`]) against
+    /// `current`, the content SHA-256 of the map one holds.
+    pub fn of(recorded: Option<&str>, current: &str) -> MapJudged {
+        match recorded {
+            Some(d) if d == current => MapJudged::Current,
+            Some(_) => MapJudged::Other,
+            None => MapJudged::NotRecorded,
+        }
+    }
+
+    /// `current`, `other` or `not_recorded`, as the API and pages name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MapJudged::Current => "current",
+            MapJudged::Other => "other",
+            MapJudged::NotRecorded => "not_recorded",
+        }
+    }
+}
+
 /// Counts for exporters in years `from..=to` from the rows of the old layout
 /// (a store upgraded but not yet moved to key sets; see `layout.rs`).
 async fn legacy_counts(
@@ -454,53 +545,87 @@ impl Store {
     /// judged under as its audit entry records it (`batch` v2's
     /// `map_sha256`; `None` for a v1 entry): read from the log, which
     /// commits to it, rather than from the ledger's row. One transfer's, or
-    /// every batch's with `None`. Entries are read 10,000 at a time and
-    /// only the digests kept, so memory follows the batches, not their
+    /// every batch's with `None`. Read a [`BatchQuery::PAGE_MAX`] at a time
+    /// and only the digests kept, so memory follows the batches, not their
     /// entries.
     pub fn batch_map_digests(
         &self,
         transfer: Option<&str>,
     ) -> Result<Vec<(u64, Option<String>)>, StoreError> {
-        const PAGE: i64 = 10_000;
         let mut out = Vec::new();
-        let mut after = -1i64;
+        let mut q = BatchQuery {
+            transfer,
+            limit: BatchQuery::PAGE_MAX,
+            ..BatchQuery::default()
+        };
         loop {
-            let rows = self.run_sql(
-                "read batches' audit entries",
-                match transfer {
-                    Some(t) => sqlx::query(
-                        "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
-                         JOIN audit_entries e ON e.idx = b.audit_index \
-                         WHERE b.id > $1 AND b.transfer = $2 ORDER BY b.id LIMIT $3",
-                    )
-                    .bind(after)
-                    .bind(t)
-                    .bind(PAGE),
-                    None => sqlx::query(
-                        "SELECT b.id, e.idx, e.at, e.kind, e.body, e.leaf_hash FROM batches b \
-                         JOIN audit_entries e ON e.idx = b.audit_index \
-                         WHERE b.id > $1 ORDER BY b.id LIMIT $2",
-                    )
-                    .bind(after)
-                    .bind(PAGE),
+            let page = self.batch_page(&q)?;
+            out.extend(page.iter().map(|j| (j.batch.id, j.map_sha256.clone())));
+            match page.last() {
+                Some(last) if page.len() as u64 == BatchQuery::PAGE_MAX => {
+                    q.after = Some(last.batch.id)
                 }
-                .fetch_all(&self.pool),
-            )?;
-            for r in &rows {
-                let entry = crate::audit::Entry {
-                    index: r.try_get::<i64, _>(1)? as u64,
-                    at: r.try_get(2)?,
-                    kind: r.try_get(3)?,
-                    body: r.try_get(4)?,
-                    stored_leaf_hash: crate::audit::to_hash(&r.try_get::<Vec<u8>, _>(5)?)?,
-                };
-                after = r.try_get::<i64, _>(0)?;
-                out.push((after as u64, entry.map_sha256()));
-            }
-            if (rows.len() as i64) < PAGE {
-                return Ok(out);
+                _ => return Ok(out),
             }
         }
+    }
+
+    /// One page of batches, each with the digest of the map its audit
+    /// entry records (a batch whose entry is missing or v1 has none): what
+    /// the server lists, so that a gate's millionth batch costs a list no
+    /// more than its first. Batches by id, after `after` and before
+    /// `before`, one transfer's with `transfer`; through the index on
+    /// (transfer, id), so a page reads its rows and no others.
+    pub fn batch_page(&self, q: &BatchQuery<'_>) -> Result<Vec<JudgedBatch>, StoreError> {
+        let order = if q.newest_first { "DESC" } else { "ASC" };
+        // Placeholders in the order they are bound.
+        let (of_transfer, limit) = match q.transfer {
+            Some(_) => ("AND b.transfer = $3", "$4"),
+            None => ("", "$3"),
+        };
+        let sql = format!(
+            "SELECT b.id, b.transfer, b.at, b.sha256, b.records_out, b.individuals, b.output, b.state, \
+                    e.idx, e.at, e.kind, e.body, e.leaf_hash \
+             FROM batches b LEFT JOIN audit_entries e ON e.idx = b.audit_index \
+             WHERE b.id > $1 AND b.id < $2 {of_transfer} ORDER BY b.id {order} LIMIT {limit}"
+        );
+        let id = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(q.after.map_or(-1, id))
+            .bind(q.before.map_or(i64::MAX, id));
+        if let Some(t) = q.transfer {
+            query = query.bind(t);
+        }
+        query = query.bind(id(q.limit.min(BatchQuery::PAGE_MAX)));
+        let rows = self.run_sql("read a page of batches", query.fetch_all(&self.pool))?;
+        rows.iter()
+            .map(|r| {
+                let batch = summary(r)?;
+                let map_sha256 = match r.try_get::<Option<i64>, _>(8)? {
+                    None => None,
+                    Some(idx) => crate::audit::Entry {
+                        index: idx as u64,
+                        at: r.try_get(9)?,
+                        kind: r.try_get(10)?,
+                        body: r.try_get(11)?,
+                        stored_leaf_hash: crate::audit::to_hash(&r.try_get::<Vec<u8>, _>(12)?)?,
+                    }
+                    .map_sha256(),
+                };
+                Ok(JudgedBatch { batch, map_sha256 })
+            })
+            .collect()
+    }
+
+    /// How many batches one transfer recorded.
+    pub fn transfer_batch_count(&self, transfer: &str) -> Result<u64, StoreError> {
+        let row = self.run_sql(
+            "count a transfer's batches",
+            sqlx::query("SELECT COUNT(*) FROM batches WHERE transfer = $1")
+                .bind(transfer)
+                .fetch_one(&self.pool),
+        )?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
     /// Every recorded batch, in order.
@@ -509,19 +634,6 @@ impl Store {
             "list batches",
             sqlx::query("SELECT id, transfer, at, sha256, records_out, individuals, output, state FROM batches ORDER BY id").fetch_all(&self.pool),
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(BatchSummary {
-                    id: r.try_get::<i64, _>(0)? as u64,
-                    transfer: r.try_get(1)?,
-                    at: r.try_get(2)?,
-                    sha256: r.try_get(3)?,
-                    records_out: r.try_get::<i64, _>(4)? as u64,
-                    individuals: r.try_get::<i64, _>(5)? as u64,
-                    output: r.try_get(6)?,
-                    state: r.try_get(7)?,
-                })
-            })
-            .collect()
+        rows.iter().map(summary).collect()
     }
 }

@@ -46,7 +46,10 @@ pub use accounts::{Account, Complaint, Role};
 pub use consent::{ConsentRecord, ConsentRegister};
 pub use deliveries::{Delivery, DeliveryWindow};
 pub use keys::Keys;
-pub use ledger::{BatchCounts, BatchDay, BatchRecord, BatchSummary, Counts, Recorded, Subject};
+pub use ledger::{
+    BatchCounts, BatchDay, BatchQuery, BatchRecord, BatchSummary, Counts, JudgedBatch, MapJudged,
+    Recorded, Subject,
+};
 pub use merges::Merged;
 pub use routes::RouteState;
 pub use schema::Backend;

@@ -180,6 +180,9 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // staying valid until a merge rewrites their chunks; a binary before it
     // would take the new filters for damage.
     let v18 = format!("ALTER TABLE keyset_runs ADD COLUMN chunk_index {blob}");
+    // v19: batches by transfer, in order, for the pages of one transfer's
+    // batches (the server's list read every batch of every transfer).
+    let v19 = "CREATE INDEX IF NOT EXISTS batches_transfer_id ON batches (transfer, id)".to_string();
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
@@ -206,5 +209,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         String::new(),
         v17,
         v18,
+        v19,
     ]
 }

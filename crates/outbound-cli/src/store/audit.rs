@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use outbound_store::MapJudged;
 use outbound_store::c2sp;
 use outbound_store::signed_head::{
     ProofBundle, SignedTreeHead, format_verifying_key, parse_verifying_key,
@@ -149,10 +150,10 @@ impl MapsJudged {
             not_recorded: Judged::default(),
         };
         for (batch, d) in digests {
-            match d {
-                Some(d) if d == sha256 => j.current += 1,
-                Some(d) => other.entry(d).or_default().add(batch),
-                None => j.not_recorded.add(batch),
+            match MapJudged::of(d.as_deref(), sha256) {
+                MapJudged::Current => j.current += 1,
+                MapJudged::Other => other.entry(d.unwrap_or_default()).or_default().add(batch),
+                MapJudged::NotRecorded => j.not_recorded.add(batch),
             }
         }
         j.other = other
