@@ -60,7 +60,9 @@ fn main() {
             sensitive: false,
         }];
         let r = store
-            .record_batch(&keys, &rec, 2026, &person, false, |_| Ok(serde_json::json!({})))
+            .record_batch(&keys, &rec, 2026, &person, false, |_| {
+                Ok(serde_json::json!({}))
+            })
             .unwrap();
         assert!(matches!(r, Recorded::Committed { .. }), "{r:?}");
     }
@@ -72,7 +74,8 @@ fn main() {
     let batches = store.batch_count().unwrap();
     println!("{batches} batches in the store");
     let runs = 5;
-    let row = |what: &str, (ms, n): (f64, usize)| println!("{what:<58} {ms:>10.2} ms  {n:>8} batches");
+    let row =
+        |what: &str, (ms, n): (f64, usize)| println!("{what:<58} {ms:>10.2} ms  {n:>8} batches");
     row(
         "before: every batch and every digest (the API)",
         median_ms(runs, || {
@@ -87,12 +90,17 @@ fn main() {
         median_ms(runs, || {
             let all = store.batches().unwrap();
             let digests = store.batch_map_digests(Some("t3")).unwrap();
-            all.iter().filter(|b| b.transfer == "t3").count().min(digests.len())
+            all.iter()
+                .filter(|b| b.transfer == "t3")
+                .count()
+                .min(digests.len())
         }),
     );
     row(
         "after: the API's first page (1,000)",
-        median_ms(runs, || store.batch_page(&BatchQuery::default()).unwrap().len()),
+        median_ms(runs, || {
+            store.batch_page(&BatchQuery::default()).unwrap().len()
+        }),
     );
     row(
         "after: the API's last page (1,000)",

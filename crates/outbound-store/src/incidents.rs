@@ -422,7 +422,10 @@ impl Store {
 
     /// Every incident, newest first.
     pub fn incidents(&self) -> Result<Vec<Incident>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM incidents ORDER BY id DESC");
+        let sql = format!(
+            // Newest first by number: `inc-10000` is newer than `inc-9999`.
+            "SELECT {COLUMNS} FROM incidents ORDER BY LENGTH(id) DESC, id DESC"
+        );
         let rows = self.run_sql(
             "list incidents",
             sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool),

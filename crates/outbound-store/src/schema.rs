@@ -182,7 +182,8 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     let v18 = format!("ALTER TABLE keyset_runs ADD COLUMN chunk_index {blob}");
     // v19: batches by transfer, in order, for the pages of one transfer's
     // batches (the server's list read every batch of every transfer).
-    let v19 = "CREATE INDEX IF NOT EXISTS batches_transfer_id ON batches (transfer, id)".to_string();
+    let v19 =
+        "CREATE INDEX IF NOT EXISTS batches_transfer_id ON batches (transfer, id)".to_string();
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,

@@ -12,6 +12,7 @@ both!(
     notices_are_recorded_once_and_not_before_discovery,
     an_incident_slipped_into_the_database_is_found,
     an_incident_edited_in_the_database_is_found,
+    incidents_are_listed_newest_first_past_inc_9999,
 );
 
 fn transfers(ids: &[&str]) -> Vec<String> {
@@ -244,4 +245,26 @@ fn an_incident_edited_in_the_database_is_found(s: &Store, k: &Keys) {
         "UPDATE incidents SET notices = '{\"cn-cac-4h\":\"2026-01-05T01:00:00Z\"}' WHERE id = 'inc-0001'",
     );
     assert_found_and_refused(s, k, "a notice backdated");
+}
+
+/// Numbers past four digits still list newest first (`inc-10000` after
+/// `inc-9999`, which a comparison of the ids as text puts first).
+fn incidents_are_listed_newest_first_past_inc_9999(s: &Store, k: &Keys) {
+    for title in ["First", "Second", "Third"] {
+        open(s, k, title, "2026-01-05T08:00:00Z").unwrap();
+    }
+    // As if 9,998 more had come between (renumbered behind the log: the
+    // listing reads the rows, whatever the digests say).
+    for (from, to) in [
+        ("inc-0001", "inc-9999"),
+        ("inc-0002", "inc-10000"),
+        ("inc-0003", "inc-10001"),
+    ] {
+        tamper(
+            s,
+            &format!("UPDATE incidents SET id = '{to}' WHERE id = '{from}'"),
+        );
+    }
+    let ids: Vec<String> = s.incidents().unwrap().into_iter().map(|i| i.id).collect();
+    assert_eq!(ids, ["inc-10001", "inc-10000", "inc-9999"]);
 }

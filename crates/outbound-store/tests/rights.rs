@@ -20,6 +20,7 @@ both!(
     bad_input_stores_nothing,
     a_request_slipped_into_the_database_is_found,
     a_part_edited_in_the_database_is_found,
+    requests_are_listed_newest_first_past_req_9999,
 );
 
 fn to(transfer: &str, recipient: &str) -> BatchRecord {
@@ -540,4 +541,31 @@ fn a_part_edited_in_the_database_is_found(s: &Store, k: &Keys) {
         "UPDATE rights_parts SET outcome = 'done' WHERE request = 'req-0001'",
     );
     assert_found_and_refused(s, k, "a part marked done");
+}
+
+/// Numbers past four digits still list newest first (`req-10000` after
+/// `req-9999`, which a comparison of the ids as text puts first).
+fn requests_are_listed_newest_first_past_req_9999(s: &Store, k: &Keys) {
+    for who in ["p1", "p2", "p3"] {
+        open_for(s, k, who, &[RequestKind::Know]);
+    }
+    // As if 9,998 more had come between (renumbered behind the log: the
+    // listing reads the rows, whatever the digests say).
+    for (from, to) in [
+        ("req-0001", "req-9999"),
+        ("req-0002", "req-10000"),
+        ("req-0003", "req-10001"),
+    ] {
+        tamper(
+            s,
+            &format!("UPDATE rights_requests SET id = '{to}' WHERE id = '{from}'"),
+        );
+    }
+    let ids: Vec<String> = s
+        .rights_requests()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["req-10001", "req-10000", "req-9999"]);
 }

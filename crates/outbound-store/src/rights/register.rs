@@ -644,7 +644,10 @@ impl Store {
     pub fn rights_requests(&self) -> Result<Vec<Request>, StoreError> {
         self.run("list rights requests", async {
             let mut conn = self.pool.acquire().await?;
-            let sql = format!("SELECT {COLUMNS} FROM rights_requests ORDER BY id DESC");
+            let sql = format!(
+                // Newest first by number: `req-10000` is newer than `req-9999`.
+                "SELECT {COLUMNS} FROM rights_requests ORDER BY LENGTH(id) DESC, id DESC"
+            );
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&mut *conn)
                 .await?;
