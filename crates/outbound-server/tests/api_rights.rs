@@ -14,6 +14,7 @@ both!(
     a_deletion_request_goes_from_intake_to_closed,
     each_role_sees_what_it_may,
     bad_input_is_refused_and_stores_nothing,
+    requests_come_a_page_at_a_time,
 );
 
 /// The person's key as a clerk might type it, and as the gate read it.
@@ -595,4 +596,149 @@ async fn bad_input_is_refused_and_stores_nothing(a: &App) {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "a recipient without a part");
     assert_eq!(a.log_size().await, before, "nothing stored");
+}
+
+/// The list a page at a time: open or finished ones, `next_before` to go
+/// on, a recipient only its own; the page every open request and the
+/// newest fifty finished ones, with a link to the older.
+async fn requests_come_a_page_at_a_time(a: &App) {
+    ledger(a).await;
+    // 55 people nobody carried (their requests close at once), one carried
+    // to lumen-inc (forwarded, open), and one not yet forwarded.
+    let staff = tok(a, Role::Compliance);
+    let mut finished = Vec::new();
+    for i in 0..55 {
+        let key = format!("nobody-{i}");
+        let (s, r) = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                staff,
+                Some(json!({"kinds": ["know"], "subject_key": key, "identity": "account_login"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let id = r["id"].as_str().unwrap().to_string();
+        for step in ["forward", "close"] {
+            let (s, b) = a
+                .call(
+                    "POST",
+                    &format!("/api/v1/requests/{id}/{step}"),
+                    staff,
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{step}: {b}");
+        }
+        finished.push(id);
+    }
+    let opened = |key: &'static str| async move {
+        let (s, r) = a
+            .call(
+                "POST",
+                "/api/v1/requests",
+                staff,
+                Some(json!({"kinds": ["access"], "subject_key": key, "identity": "account_login"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r["id"].as_str().unwrap().to_string()
+    };
+    let carried = opened(KEY_AS_GATE_SAW).await;
+    let (s, _) = a
+        .call(
+            "POST",
+            &format!("/api/v1/requests/{carried}/forward"),
+            staff,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let waiting = opened("P-9").await;
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let newest_first: Vec<String> = finished.iter().rev().cloned().collect();
+    // Pages of 20 of the finished ones, each once, newest first.
+    let (mut seen, mut query) = (Vec::new(), "?state=finished&limit=20".to_string());
+    loop {
+        let (s, v) = a
+            .call("GET", &format!("/api/v1/requests{query}"), staff, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        seen.extend(ids(&v));
+        match v["next_before"].as_str() {
+            Some(n) => query = format!("?state=finished&limit=20&before={n}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, newest_first);
+    let (_, v) = a
+        .call("GET", "/api/v1/requests?state=open", staff, None)
+        .await;
+    assert_eq!(ids(&v), [waiting.clone(), carried.clone()]);
+    assert!(v["next_before"].is_null(), "{v}");
+    let (_, v) = a.call("GET", "/api/v1/requests", staff, None).await;
+    assert_eq!(ids(&v).len(), 57);
+    // A recipient: the one forwarded to it.
+    let (_, v) = a
+        .call("GET", "/api/v1/requests", tok(a, Role::Recipient), None)
+        .await;
+    assert_eq!(ids(&v), std::slice::from_ref(&carried));
+    for bad in ["?limit=0", "?limit=10001", "?state=done", "?limit=x"] {
+        let (s, v) = a
+            .call("GET", &format!("/api/v1/requests{bad}"), staff, None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+
+    // The page: both open ones, then the newest 50 finished, then older.
+    let cookie = a.session_cookie(Role::Compliance);
+    let page = |path: String| {
+        let cookie = cookie.clone();
+        async move {
+            let p = a.send("GET", &path, &[("cookie", &cookie)], None).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}");
+            p.body
+        }
+    };
+    let rows = |body: &str| -> Vec<String> {
+        body.split("<tr id=\"request-")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let first = page("/requests".into()).await;
+    let mut want = vec![waiting.clone(), carried.clone()];
+    want.extend(newest_first[..50].iter().cloned());
+    assert_eq!(rows(&first), want);
+    assert!(
+        first.contains("Every open request (2), then 50 of 55 closed or refused, newest first"),
+        "{first}"
+    );
+    let older = format!("/requests?before={}", newest_first[49]);
+    assert!(first.contains(&format!("href=\"{older}\"")), "{first}");
+    let rest = page(older).await;
+    let mut want = vec![waiting.clone(), carried.clone()];
+    want.extend(newest_first[50..].iter().cloned());
+    assert_eq!(rows(&rest), want);
+    assert!(
+        !rest.contains("id=\"older-requests\"") && rest.contains("id=\"newest-requests\""),
+        "{rest}"
+    );
+    // The overview counts them all and lists the open ones.
+    let overview = page("/".into()).await;
+    assert!(
+        overview.contains(&waiting) && overview.contains(&carried),
+        "{overview}"
+    );
+    assert!(
+        !overview.contains(&format!(">{}<", finished[0])),
+        "{overview}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use outbound_store::rights::{
     Channel, IdentityMethod, NewRequest, PartAnswer, PartOutcome, RefusalReason, Request,
-    RequestKind,
+    RequestKind, RequestQuery,
 };
 use outbound_store::{BatchRecord, ConsentRecord, Keys, Store, StoreError};
 
@@ -21,6 +21,7 @@ both!(
     a_request_slipped_into_the_database_is_found,
     a_part_edited_in_the_database_is_found,
     requests_are_listed_newest_first_past_req_9999,
+    requests_come_a_page_at_a_time,
 );
 
 fn to(transfer: &str, recipient: &str) -> BatchRecord {
@@ -568,4 +569,101 @@ fn requests_are_listed_newest_first_past_req_9999(s: &Store, k: &Keys) {
         .map(|r| r.id)
         .collect();
     assert_eq!(ids, ["req-10001", "req-10000", "req-9999"]);
+}
+
+/// A page: open or finished ones, one recipient's, older than an id, at
+/// most `limit`, each with its parts; and the counts.
+fn requests_come_a_page_at_a_time(s: &Store, k: &Keys) {
+    send(s, k, &to("crm", "parent-sg"), 2026, &["p1", "p3"]);
+    send(s, k, &to("analytics", "bi-de"), 2026, &["p3"]);
+    for who in ["p1", "nobody", "p3", "p4", "nobody-2"] {
+        open_for(s, k, who, &[RequestKind::Know]);
+    }
+    // 1: forwarded to parent-sg; 2 and 5: closed (nobody carried them);
+    // 3: forwarded to both; 4: open.
+    for id in ["req-0001", "req-0002", "req-0003", "req-0005"] {
+        s.forward_request(k, "ana", id).unwrap();
+    }
+    for id in ["req-0002", "req-0005"] {
+        s.close_request(k, "ana", id).unwrap();
+    }
+    let page = |q: RequestQuery<'_>| -> Vec<(String, Vec<String>)> {
+        s.rights_requests_page(&q)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.parts.into_iter().map(|p| p.recipient).collect()))
+            .collect()
+    };
+    let ids = |v: Vec<(String, Vec<String>)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
+    let all = page(RequestQuery::default());
+    assert_eq!(
+        all,
+        [
+            ("req-0005".to_string(), vec![]),
+            ("req-0004".into(), vec![]),
+            (
+                "req-0003".into(),
+                vec!["bi-de".to_string(), "parent-sg".into()]
+            ),
+            ("req-0002".into(), vec![]),
+            ("req-0001".into(), vec!["parent-sg".into()]),
+        ]
+    );
+    let open = RequestQuery {
+        open: Some(true),
+        ..RequestQuery::default()
+    };
+    assert_eq!(
+        ids(page(open.clone())),
+        ["req-0004", "req-0003", "req-0001"]
+    );
+    let finished = RequestQuery {
+        open: Some(false),
+        ..RequestQuery::default()
+    };
+    assert_eq!(ids(page(finished.clone())), ["req-0005", "req-0002"]);
+    assert_eq!(
+        ids(page(RequestQuery {
+            limit: 1,
+            ..finished.clone()
+        })),
+        ["req-0005"]
+    );
+    assert_eq!(
+        ids(page(RequestQuery {
+            before: Some("req-0005"),
+            ..finished
+        })),
+        ["req-0002"]
+    );
+    assert_eq!(
+        ids(page(RequestQuery {
+            recipient: Some("parent-sg"),
+            ..RequestQuery::default()
+        })),
+        ["req-0003", "req-0001"]
+    );
+    assert_eq!(
+        ids(page(RequestQuery {
+            recipient: Some("bi-de"),
+            before: Some("req-0003"),
+            ..open
+        })),
+        Vec::<String>::new()
+    );
+    assert_eq!(s.rights_request_counts(None).unwrap(), (3, 2));
+    assert_eq!(s.rights_request_counts(Some("parent-sg")).unwrap(), (2, 0));
+    assert_eq!(s.rights_request_counts(Some("hr-us")).unwrap(), (0, 0));
+    // Past four digits, older is by number.
+    tamper(
+        s,
+        "UPDATE rights_requests SET id = 'req-10000' WHERE id = 'req-0004'",
+    );
+    assert_eq!(
+        ids(page(RequestQuery {
+            before: Some("req-10000"),
+            ..RequestQuery::default()
+        })),
+        ["req-0005", "req-0003", "req-0002", "req-0001"]
+    );
 }

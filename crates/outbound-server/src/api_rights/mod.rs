@@ -28,7 +28,7 @@ use jiff::Timestamp;
 use outbound_rules::rights::{Clock, DueState, due_all};
 use outbound_store::rights::{
     Channel, ConsentsWithdrawn, Extension, IdentityMethod, NewRequest, PartAnswer, PartOutcome,
-    Pause, RefusalReason, Request, RequestKind, RequestPart,
+    Pause, RefusalReason, Request, RequestKind, RequestPart, RequestQuery,
 };
 use outbound_store::{Account, Keys, Role};
 use utoipa_axum::router::OpenApiRouter;
@@ -67,18 +67,51 @@ fn no_request(id: &str) -> ApiError {
     ApiError::not_found(format!("no rights request `{shown}`"))
 }
 
-/// Every request `user` may read, newest first.
-pub async fn list(state: &AppState, user: &Account) -> Result<Vec<RequestView>, ApiError> {
+/// A page of the requests `user` may read, newest first (a recipient:
+/// those with a part forwarded to it): open or finished ones with `open`,
+/// older than `before`, at most `limit`.
+pub async fn list(
+    state: &AppState,
+    user: &Account,
+    open: Option<bool>,
+    before: Option<String>,
+    limit: u64,
+) -> Result<Vec<RequestView>, ApiError> {
     require(user, Action::ReadRequests)?;
-    let all = state.store(|s, _| s.rights_requests()).await?;
+    let recipient = recipient_of(user);
+    let page = state
+        .store(move |s, _| {
+            s.rights_requests_page(&RequestQuery {
+                open,
+                recipient: recipient.as_deref(),
+                before: before.as_deref(),
+                limit,
+            })
+        })
+        .await?;
     let now = Timestamp::now();
     let mut out = Vec::new();
-    for r in all {
+    for r in page {
         if let Some(v) = view_for(user, r, now)? {
             out.push(v);
         }
     }
     Ok(out)
+}
+
+/// How many requests `user` may read are open and how many finished.
+pub async fn counts(state: &AppState, user: &Account) -> Result<(u64, u64), ApiError> {
+    require(user, Action::ReadRequests)?;
+    let recipient = recipient_of(user);
+    state
+        .store(move |s, _| s.rights_request_counts(recipient.as_deref()))
+        .await
+}
+
+/// The recipient whose requests `user` reads (a recipient's account; staff
+/// read every request). A recipient's account without one reads none.
+fn recipient_of(user: &Account) -> Option<String> {
+    (user.role == Role::Recipient).then(|| user.recipient.clone().unwrap_or_default())
 }
 
 /// The request `id` as `user` may see it; 404 if it does not exist or, for a
@@ -527,20 +560,57 @@ pub async fn answer(
     Ok(p.into())
 }
 
-/// Rights requests, newest first: staff all; a recipient only those with a
-/// part forwarded to it, with only that part.
+/// Rights requests, newest first, a page at a time: staff all; a recipient
+/// only those with a part forwarded to it, with only that part.
 #[utoipa::path(get, path = "/api/v1/requests", tag = "requests",
     security(("bearer" = [])),
+    params(RequestPaging),
     responses(
         (status = 200, body = RequestList),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_requests(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    paging: Result<axum::extract::Query<RequestPaging>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<RequestList>, ApiError> {
+    let axum::extract::Query(paging) = paging.map_err(|_| {
+        ApiError::bad_request(
+            "`state` is open or finished, `before` a request id, `limit` a whole number",
+        )
+    })?;
+    let limit = match paging.limit {
+        None => 1_000,
+        Some(l @ 1..=RequestQuery::PAGE_MAX) => l,
+        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
+    };
+    let open = match paging.state.as_deref() {
+        None => None,
+        Some("open") => Some(true),
+        Some("finished") => Some(false),
+        Some(_) => return Err(ApiError::bad_request("`state` is open or finished")),
+    };
+    let requests = list(&state, &user, open, paging.before, limit).await?;
+    let next_before = (requests.len() as u64 == limit)
+        .then(|| requests.last().map(|r| r.id.clone()))
+        .flatten();
     Ok(axum::Json(RequestList {
-        requests: list(&state, &user).await?,
+        requests,
+        next_before,
     }))
+}
+
+/// Which requests `GET /api/v1/requests` lists.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestPaging {
+    /// `open` (neither closed nor refused) or `finished` (closed or refused); default both.
+    pub state: Option<String>,
+    /// Requests older than this one only (the `next_before` of the page before).
+    pub before: Option<String>,
+    /// At most this many (1 to 10,000; default 1,000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u64>,
 }
 
 /// Takes a request in (admin, compliance). The subject key is hashed at once:

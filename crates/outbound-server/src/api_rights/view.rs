@@ -124,8 +124,11 @@ pub struct RequestView {
 /// `GET /api/v1/requests`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct RequestList {
-    /// Newest first.
+    /// Newest first: a page of at most `limit`.
     pub requests: Vec<RequestView>,
+    /// Where the next page starts (`?before=` this id) when this one is
+    /// full; `null` on the last page.
+    pub next_before: Option<String>,
 }
 
 /// The facts a due date depends on, from the store's request (here, where

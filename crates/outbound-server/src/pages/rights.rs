@@ -28,7 +28,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
-use outbound_store::rights::{Channel, IdentityMethod, RefusalReason, RequestKind};
+use outbound_store::rights::{Channel, IdentityMethod, RefusalReason, RequestKind, RequestQuery};
 
 use super::{
     LangQuery, csrf_refused, forbidden_page, form_time, language, not_found_page, render, ser,
@@ -91,26 +91,61 @@ fn choices() -> minijinja::Value {
     }))
 }
 
+/// Finished requests (closed or refused) a page shows at a time.
+const FINISHED_PAGE: u64 = 50;
+
+/// Where the list's finished requests start: the newest, or those older
+/// than `before` (a request id, from its link).
+#[derive(serde::Deserialize, Default)]
+struct FinishedAt {
+    before: Option<String>,
+}
+
 async fn list_page(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
+    at: Result<Query<FinishedAt>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     user: PageUser,
 ) -> Response {
     let lang = language(&q, &headers);
-    match api::list(&state, &user.account).await {
-        Ok(rows) => render(
-            "requests.html",
-            StatusCode::OK,
-            lang,
-            Some(&user),
-            context! {
-                page => "requests",
-                rows => ser(&rows),
-                choices => choices(),
-                handles => allows(user.account.role, Action::HandleRequests),
-            },
-        ),
+    let before = at.map(|Query(at)| at.before).unwrap_or_default();
+    let a = &user.account;
+    // Every open request (what needs doing), then the finished ones a
+    // page at a time: the list no longer grows with the years.
+    let read = async {
+        let open = api::list(&state, a, Some(true), None, RequestQuery::PAGE_MAX).await?;
+        let newest = before.is_none();
+        let finished = api::list(&state, a, Some(false), before, FINISHED_PAGE + 1).await?;
+        let counts = api::counts(&state, a).await?;
+        Ok::<_, crate::error::ApiError>((open, finished, counts, newest))
+    };
+    match read.await {
+        Ok((open, mut finished, (open_count, finished_count), newest)) => {
+            let older = (finished.len() as u64 > FINISHED_PAGE).then(|| {
+                finished.truncate(FINISHED_PAGE as usize);
+                finished.last().map(|r| r.id.clone())
+            });
+            let shown = finished.len();
+            let mut rows = open;
+            rows.extend(finished);
+            render(
+                "requests.html",
+                StatusCode::OK,
+                lang,
+                Some(&user),
+                context! {
+                    page => "requests",
+                    rows => ser(&rows),
+                    finished => ser(serde_json::json!({
+                        "shown": shown, "total": finished_count, "open": open_count,
+                        "older": older.flatten(), "newest": newest,
+                    })),
+                    choices => choices(),
+                    handles => allows(user.account.role, Action::HandleRequests),
+                },
+            )
+        }
         Err(e) => refused(lang, &user, e),
     }
 }
@@ -408,12 +443,14 @@ pub(super) async fn overview(state: &AppState, a: &outbound_store::Account) -> m
     if !allows(a.role, Action::ReadRequests) {
         return super::ser(serde_json::json!({"reads": false}));
     }
-    let Ok(all) = api::list(state, a).await else {
+    let (Ok(open_rows), Ok((open_count, finished_count))) = (
+        api::list(state, a, Some(true), None, RequestQuery::PAGE_MAX).await,
+        api::counts(state, a).await,
+    ) else {
         return super::ser(serde_json::json!({"reads": false}));
     };
-    let open: Vec<serde_json::Value> = all
+    let open: Vec<serde_json::Value> = open_rows
         .iter()
-        .filter(|r| r.state != "closed" && r.state != "refused")
         .map(|r| {
             let due = r.due.iter().filter(|d| d.due.is_some()).min_by(|x, y| x.due.cmp(&y.due));
             serde_json::json!({
@@ -424,5 +461,6 @@ pub(super) async fn overview(state: &AppState, a: &outbound_store::Account) -> m
             })
         })
         .collect();
-    super::ser(serde_json::json!({"reads": true, "total": all.len(), "open": open}))
+    let total = open_count + finished_count;
+    super::ser(serde_json::json!({"reads": true, "total": total, "open": open}))
 }

@@ -222,3 +222,34 @@ pub struct PartAnswer<'a> {
     /// The SHA-256 (64 hex digits) of the evidence, if any.
     pub evidence_sha256: Option<&'a str>,
 }
+
+/// Which requests [`Store::rights_requests_page`](crate::Store::rights_requests_page) reads.
+#[derive(Clone, Debug)]
+pub struct RequestQuery<'a> {
+    /// Open ones only (neither closed nor refused) with `Some(true)`,
+    /// finished ones only with `Some(false)`.
+    pub open: Option<bool>,
+    /// Those with a part forwarded to this recipient only.
+    pub recipient: Option<&'a str>,
+    /// Those older than this request (its id) only: the last id of the
+    /// page before.
+    pub before: Option<&'a str>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+impl RequestQuery<'_> {
+    /// The most a page holds; a caller asking for more gets this many.
+    pub const PAGE_MAX: u64 = 10_000;
+}
+
+impl Default for RequestQuery<'_> {
+    fn default() -> Self {
+        RequestQuery {
+            open: None,
+            recipient: None,
+            before: None,
+            limit: 1_000,
+        }
+    }
+}

@@ -671,6 +671,98 @@ impl Store {
         })
     }
 
+    /// One page of requests, newest first by number, each with its parts:
+    /// what the server lists, so that the ten-thousandth request costs the
+    /// list no more than the first. Open ones or finished ones (closed or
+    /// refused) with `open`, those with a part forwarded to `recipient`,
+    /// older than `before`, at most `limit` (up to [`RequestQuery::PAGE_MAX`]).
+    pub fn rights_requests_page(&self, q: &RequestQuery<'_>) -> Result<Vec<Request>, StoreError> {
+        self.run("list a page of rights requests", async {
+            let mut conn = self.pool.acquire().await?;
+            // Conditions with their placeholders, numbered in bind order.
+            let mut sql = format!("SELECT {COLUMNS} FROM rights_requests WHERE 1 = 1");
+            match q.open {
+                Some(true) => sql.push_str(" AND state NOT IN ('closed', 'refused')"),
+                Some(false) => sql.push_str(" AND state IN ('closed', 'refused')"),
+                None => {}
+            }
+            let mut n = 0;
+            let mut next = || {
+                n += 1;
+                format!("${n}")
+            };
+            if q.recipient.is_some() {
+                let r = next();
+                sql.push_str(&format!(
+                    " AND id IN (SELECT request FROM rights_parts WHERE recipient = {r})"
+                ));
+            }
+            if q.before.is_some() {
+                let (a, b, c) = (next(), next(), next());
+                sql.push_str(&format!(
+                    " AND (LENGTH(id) < LENGTH({a}) OR (LENGTH(id) = LENGTH({b}) AND id < {c}))"
+                ));
+            }
+            let limit = next();
+            sql.push_str(&format!(" ORDER BY LENGTH(id) DESC, id DESC LIMIT {limit}"));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            if let Some(r) = q.recipient {
+                query = query.bind(r);
+            }
+            if let Some(b) = q.before {
+                query = query.bind(b).bind(b).bind(b);
+            }
+            let limit = i64::try_from(q.limit.min(RequestQuery::PAGE_MAX)).unwrap_or(0);
+            let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+            let mut requests: Vec<Request> = rows.iter().map(of).collect::<Result<_, _>>()?;
+            if requests.is_empty() {
+                return Ok(requests);
+            }
+            // The page's parts in one query.
+            let marks: Vec<String> = (1..=requests.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {PART_COLUMNS} FROM rights_parts WHERE request IN ({}) ORDER BY request, recipient",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in &requests {
+                query = query.bind(r.id.clone());
+            }
+            let mut parts: BTreeMap<String, Vec<RequestPart>> = BTreeMap::new();
+            for r in query.fetch_all(&mut *conn).await? {
+                let p = part_of(&r)?;
+                parts.entry(p.request.clone()).or_default().push(p);
+            }
+            for r in &mut requests {
+                r.parts = parts.remove(&r.id).unwrap_or_default();
+            }
+            Ok(requests)
+        })
+    }
+
+    /// How many requests are open and how many finished (closed or
+    /// refused); those with a part forwarded to `recipient` with one.
+    pub fn rights_request_counts(&self, recipient: Option<&str>) -> Result<(u64, u64), StoreError> {
+        self.run("count rights requests", async {
+            let mut conn = self.pool.acquire().await?;
+            let count = "SELECT CAST(COALESCE(SUM(CASE WHEN state IN ('closed', 'refused') THEN 0 ELSE 1 END), 0) AS BIGINT), \
+                         CAST(COUNT(*) AS BIGINT) FROM rights_requests";
+            let row = match recipient {
+                Some(r) => {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{count} WHERE id IN (SELECT request FROM rights_parts WHERE recipient = $1)"
+                    )))
+                    .bind(r)
+                    .fetch_one(&mut *conn)
+                    .await?
+                }
+                None => sqlx::query(sqlx::AssertSqlSafe(count)).fetch_one(&mut *conn).await?,
+            };
+            let (open, all) = (row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?);
+            Ok((open as u64, (all - open) as u64))
+        })
+    }
+
     /// The requests forwarded to `recipient`, newest first, each with only
     /// that recipient's part (for the recipient's portal).
     pub fn rights_requests_for(&self, recipient: &str) -> Result<Vec<Request>, StoreError> {
