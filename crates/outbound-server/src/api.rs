@@ -340,8 +340,11 @@ pub struct ComplaintView {
 /// `GET /api/v1/complaints`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ComplaintList {
-    /// Newest first.
+    /// Newest first: a page of at most `limit`.
     pub complaints: Vec<ComplaintView>,
+    /// Where the next page starts (`?before=` this tracking id) when this
+    /// one is full; `null` on the last page.
+    pub next_before: Option<String>,
 }
 
 /// Whether the account may see this transfer: a recipient only its own.
@@ -736,21 +739,45 @@ async fn submit_complaint(
     Ok((StatusCode::CREATED, axum::Json(Tracking { tracking })))
 }
 
-/// Complaints received (they hold personal data: admin, compliance, auditor only).
+/// Complaints received (they hold personal data: admin, compliance, auditor
+/// only), newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
     security(("bearer" = [])),
+    params(ComplaintPaging),
     responses(
         (status = 200, body = ComplaintList),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_complaints(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    paging: Result<axum::extract::Query<ComplaintPaging>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<ComplaintList>, ApiError> {
     require(&user, Action::ReadComplaints)?;
-    let all = state.store(|s, _| s.complaints()).await?;
-    let complaints = all
+    let axum::extract::Query(paging) = paging.map_err(|_| {
+        ApiError::bad_request(
+            "`state` is open or answered, `before` a tracking id, `limit` a whole number",
+        )
+    })?;
+    let limit = match paging.limit {
+        None => 1_000,
+        Some(l @ 1..=outbound_store::complaints::ComplaintQuery::PAGE_MAX) => l,
+        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
+    };
+    let open = match paging.state.as_deref() {
+        None => None,
+        Some("open") => Some(true),
+        Some("answered") => Some(false),
+        Some(_) => return Err(ApiError::bad_request("`state` is open or answered")),
+    };
+    let page =
+        crate::api_complaints::handling_page(&state, &user, open, paging.before, limit).await?;
+    let next_before = (page.len() as u64 == limit)
+        .then(|| page.last().map(|(c, _)| c.tracking.clone()))
+        .flatten();
+    let complaints = page
         .into_iter()
-        .map(|c| ComplaintView {
+        .map(|(c, _)| ComplaintView {
             tracking: c.tracking,
             at: c.at,
             text: c.text,
@@ -758,7 +785,24 @@ async fn list_complaints(
             transfer: c.transfer,
         })
         .collect();
-    Ok(axum::Json(ComplaintList { complaints }))
+    Ok(axum::Json(ComplaintList {
+        complaints,
+        next_before,
+    }))
+}
+
+/// Which complaints `GET /api/v1/complaints` lists.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComplaintPaging {
+    /// `open` (not answered) or `answered`; default both.
+    pub state: Option<String>,
+    /// Complaints after this one (its tracking id) only: the `next_before`
+    /// of the page before.
+    pub before: Option<String>,
+    /// At most this many (1 to 10,000; default 1,000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u64>,
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 use axum::extract::State;
 use outbound_rules::complaint::{self as rules, overdue, today};
-use outbound_store::complaints::{Handling, OUTCOMES, Triage};
+use outbound_store::complaints::{ComplaintQuery, Handling, OUTCOMES, Triage};
 use outbound_store::{Account, Complaint};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -158,26 +158,52 @@ pub fn handling_view(c: &Complaint, h: Option<&Handling>) -> HandlingView {
     }
 }
 
-/// Every complaint's handling, newest first, for `user` (who may read complaints).
+/// A page of complaints with their handling, newest first, for `user` (who
+/// may read complaints): open (not answered) or answered ones with `open`,
+/// after the complaint `before`, at most `limit`.
+pub async fn handling_page(
+    state: &AppState,
+    user: &Account,
+    open: Option<bool>,
+    before: Option<String>,
+    limit: u64,
+) -> Result<Vec<(Complaint, HandlingView)>, ApiError> {
+    require(user, Action::ReadComplaints)?;
+    let page = state
+        .store(move |s, _| {
+            s.complaints_page(&ComplaintQuery {
+                open,
+                before: before.as_deref(),
+                limit,
+            })
+        })
+        .await?;
+    Ok(page
+        .into_iter()
+        .map(|(c, h)| {
+            let v = handling_view(&c, h.as_ref());
+            (c, v)
+        })
+        .collect())
+}
+
+/// Every complaint's handling, newest first, for `user` (who may read
+/// complaints): the pages of [`handling_page`] one after another, for a
+/// snapshot that counts them all.
 pub async fn handling_views(
     state: &AppState,
     user: &Account,
 ) -> Result<Vec<(Complaint, HandlingView)>, ApiError> {
-    require(user, Action::ReadComplaints)?;
-    let (all, handled) = state
-        .store(|s, _| Ok((s.complaints()?, s.complaint_handlings()?)))
-        .await?;
-    let handled: std::collections::BTreeMap<String, Handling> = handled
-        .into_iter()
-        .map(|h| (h.tracking.clone(), h))
-        .collect();
-    Ok(all
-        .into_iter()
-        .map(|c| {
-            let v = handling_view(&c, handled.get(&c.tracking));
-            (c, v)
-        })
-        .collect())
+    let mut all: Vec<(Complaint, HandlingView)> = Vec::new();
+    loop {
+        let before = all.last().map(|(c, _)| c.tracking.clone());
+        let page = handling_page(state, user, None, before, ComplaintQuery::PAGE_MAX).await?;
+        let last = (page.len() as u64) < ComplaintQuery::PAGE_MAX;
+        all.extend(page);
+        if last {
+            return Ok(all);
+        }
+    }
 }
 
 /// Whether a string has the form of a tracking id (`C-` and 16 hex digits).

@@ -13,6 +13,7 @@ both!(
     only_admin_and_compliance_triage_and_answer,
     the_public_status_shows_no_text_or_contact,
     bad_triage_and_answers_store_nothing,
+    complaints_come_a_page_at_a_time,
 );
 
 const TEXT: &str = "张三: my order history went to a reseller";
@@ -239,4 +240,150 @@ async fn bad_triage_and_answers_store_nothing(a: &App) {
     assert_eq!(a.log_size().await, after_triage, "nothing logged");
     let (_, l) = a.call("GET", "/api/v1/complaints", admin, None).await;
     assert_eq!(l["complaints"].as_array().unwrap().len(), 1);
+}
+
+/// The list a page at a time (`next_before`, open or answered), the page
+/// every open complaint then the newest fifty answered, with a link to the
+/// older, and the overview's counts from the store.
+async fn complaints_come_a_page_at_a_time(a: &App) {
+    // 55 answered and 2 open, written to the store as the server would
+    // (the public channel allows five a minute from one client).
+    let (loc, keys) = (a.store_location.clone(), a._dir.path().join("keys"));
+    tokio::task::spawn_blocking(move || {
+        let (s, k) = (
+            outbound_store::Store::open(&loc).unwrap(),
+            outbound_store::Keys::load(&keys).unwrap(),
+        );
+        let triage = outbound_store::complaints::Triage {
+            category: "processing".into(),
+            ..Default::default()
+        };
+        for i in 0..57u64 {
+            let t = format!("C-{i:016x}");
+            s.add_complaint(&k, &t, "synthetic complaint", None, None)
+                .unwrap();
+            if i < 55 {
+                s.triage_complaint(&k, "ana", &t, &triage).unwrap();
+                s.answer_complaint(&k, "ana", &t, "answered", "upheld")
+                    .unwrap();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let staff = Some(a.token(Role::Compliance));
+    let list = |q: String| async move {
+        let (s, v) = a
+            .call("GET", &format!("/api/v1/complaints{q}"), staff, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{q}: {v}");
+        v
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["tracking"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The whole list in its order (received newest first, ties by id).
+    let all = list(String::new()).await;
+    assert!(all["next_before"].is_null(), "{all}");
+    let mut expected: Vec<(String, String)> = all["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["at"].as_str().unwrap().to_string(),
+                c["tracking"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    expected.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    let expected: Vec<String> = expected.into_iter().map(|e| e.1).collect();
+    assert_eq!(ids(&all), expected);
+    assert_eq!(expected.len(), 57);
+    let open: Vec<String> = (55..57u64).map(|i| format!("C-{i:016x}")).collect();
+    let answered: Vec<String> = expected
+        .iter()
+        .filter(|t| !open.contains(t))
+        .cloned()
+        .collect();
+    let (mut seen, mut q) = (Vec::new(), "?state=answered&limit=20".to_string());
+    loop {
+        let v = list(q).await;
+        seen.extend(ids(&v));
+        match v["next_before"].as_str() {
+            Some(n) => q = format!("?state=answered&limit=20&before={n}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, answered);
+    let v = list("?state=open".into()).await;
+    let open_in_order: Vec<String> = expected
+        .iter()
+        .filter(|t| open.contains(t))
+        .cloned()
+        .collect();
+    assert_eq!(ids(&v), open_in_order);
+    for bad in ["?limit=0", "?limit=10001", "?state=closed", "?limit=x"] {
+        let (s, v) = a
+            .call("GET", &format!("/api/v1/complaints{bad}"), staff, None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+
+    let cookie = a.session_cookie(Role::Compliance);
+    let page = |path: String| {
+        let cookie = cookie.clone();
+        async move {
+            let p = a.send("GET", &path, &[("cookie", &cookie)], None).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}");
+            p.body
+        }
+    };
+    let rows = |body: &str| -> Vec<String> {
+        body.split("<tr id=\"complaint-")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let first = page("/complaints".into()).await;
+    let mut want = open_in_order.clone();
+    want.extend(answered[..50].iter().cloned());
+    assert_eq!(rows(&first), want);
+    assert!(
+        first.contains("Every open complaint (2), then 50 of 55 answered, newest first"),
+        "{first}"
+    );
+    let older = format!("/complaints?before={}", answered[49]);
+    assert!(first.contains(&format!("href=\"{older}\"")), "{first}");
+    let rest = page(older).await;
+    let mut want = open_in_order.clone();
+    want.extend(answered[50..].iter().cloned());
+    assert_eq!(rows(&rest), want);
+    assert!(
+        !rest.contains("id=\"older-complaints\"") && rest.contains("id=\"newest-complaints\""),
+        "{rest}"
+    );
+    let zh = page("/complaints?lang=zh".into()).await;
+    assert!(
+        zh.contains("全部未答复的投诉（2 件），以及已答复的投诉共 55 件中的 50 件，最新的在前"),
+        "{zh}"
+    );
+    // The overview: every complaint counted, by where it stands.
+    let overview = page("/".into()).await;
+    let counts = overview
+        .split("id=\"complaint-counts\">")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        counts.contains("57") && counts.contains("55") && counts.contains(" 2"),
+        "{counts}"
+    );
 }

@@ -416,6 +416,103 @@ impl Store {
         r.as_ref().map(handling_of).transpose()
     }
 
+    /// One page of complaints, newest first (as [`Store::complaints`]
+    /// orders them), each with its handling if triaged: what the server
+    /// lists, so that a public channel's ten-thousandth complaint costs the
+    /// list no more than its first. Open ones (not answered) or answered
+    /// ones with `open`, after the complaint `before` in that order, at most
+    /// `limit` (up to [`ComplaintQuery::PAGE_MAX`]).
+    pub fn complaints_page(
+        &self,
+        q: &ComplaintQuery<'_>,
+    ) -> Result<Vec<(crate::Complaint, Option<Handling>)>, StoreError> {
+        self.run("list a page of complaints", async {
+            let mut conn = self.pool.acquire().await?;
+            let mut sql = String::from(
+                "SELECT c.tracking, c.at, c.text, c.contact, c.transfer FROM complaints c \
+                 LEFT JOIN complaint_handling h ON h.tracking = c.tracking WHERE 1 = 1",
+            );
+            match q.open {
+                Some(true) => sql.push_str(" AND h.outcome IS NULL"),
+                Some(false) => sql.push_str(" AND h.outcome IS NOT NULL"),
+                None => {}
+            }
+            // Placeholders numbered in bind order.
+            let limit = if q.before.is_some() {
+                sql.push_str(
+                    " AND (c.at < (SELECT at FROM complaints WHERE tracking = $1) \
+                     OR (c.at = (SELECT at FROM complaints WHERE tracking = $2) AND c.tracking > $3))",
+                );
+                "$4"
+            } else {
+                "$1"
+            };
+            sql.push_str(&format!(" ORDER BY c.at DESC, c.tracking LIMIT {limit}"));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            if let Some(b) = q.before {
+                query = query.bind(b).bind(b).bind(b);
+            }
+            let limit = i64::try_from(q.limit.min(ComplaintQuery::PAGE_MAX)).unwrap_or(0);
+            let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+            let complaints: Vec<crate::Complaint> = rows
+                .iter()
+                .map(|r| {
+                    Ok::<_, StoreError>(crate::Complaint {
+                        tracking: r.try_get(0)?,
+                        at: r.try_get(1)?,
+                        text: r.try_get(2)?,
+                        contact: r.try_get(3)?,
+                        transfer: r.try_get(4)?,
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            if complaints.is_empty() {
+                return Ok(Vec::new());
+            }
+            // The page's handling in one query.
+            let marks: Vec<String> = (1..=complaints.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {COLUMNS} FROM complaint_handling WHERE tracking IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in &complaints {
+                query = query.bind(c.tracking.clone());
+            }
+            let mut handled: std::collections::HashMap<String, Handling> = query
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| handling_of(r).map(|h| (h.tracking.clone(), h)))
+                .collect::<Result<_, _>>()?;
+            Ok(complaints
+                .into_iter()
+                .map(|c| {
+                    let h = handled.remove(&c.tracking);
+                    (c, h)
+                })
+                .collect())
+        })
+    }
+
+    /// How many complaints there are by where they stand: `received` (not
+    /// triaged), `triaged` (not answered), or the answer's outcome.
+    pub fn complaint_counts(&self) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let rows = self.run_sql(
+            "count complaints",
+            sqlx::query(
+                "SELECT CASE WHEN h.tracking IS NULL THEN 'received' \
+                 WHEN h.outcome IS NULL THEN 'triaged' ELSE h.outcome END AS standing, \
+                 CAST(COUNT(*) AS BIGINT) FROM complaints c \
+                 LEFT JOIN complaint_handling h ON h.tracking = c.tracking GROUP BY standing",
+            )
+            .fetch_all(&self.pool),
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u64)))
+            .collect()
+    }
+
     /// Every handling row, by tracking id.
     pub fn complaint_handlings(&self) -> Result<Vec<Handling>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM complaint_handling ORDER BY tracking");
@@ -448,5 +545,33 @@ impl Store {
             transfer: r.try_get(4).map_err(StoreError::from)?,
         };
         Ok(Some((c, self.complaint_handling(tracking)?)))
+    }
+}
+
+/// Which complaints [`Store::complaints_page`] reads.
+#[derive(Clone, Debug)]
+pub struct ComplaintQuery<'a> {
+    /// Open ones only (not answered) with `Some(true)`, answered ones only
+    /// with `Some(false)`.
+    pub open: Option<bool>,
+    /// Those after this complaint (its tracking id) in the list's order
+    /// only: the last of the page before.
+    pub before: Option<&'a str>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+impl ComplaintQuery<'_> {
+    /// The most a page holds; a caller asking for more gets this many.
+    pub const PAGE_MAX: u64 = 10_000;
+}
+
+impl Default for ComplaintQuery<'_> {
+    fn default() -> Self {
+        ComplaintQuery {
+            open: None,
+            before: None,
+            limit: 1_000,
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! (never the text or contact), bad input storing nothing, and a handling row
 //! edited behind the log found and refused.
 
-use outbound_store::complaints::{ComplaintState, Triage};
+use outbound_store::complaints::{ComplaintQuery, ComplaintState, Triage};
 use outbound_store::{Keys, Store, StoreError};
 
 use crate::store::tamper;
@@ -11,6 +11,7 @@ both!(
     a_complaint_is_triaged_then_answered_and_logged_without_its_text,
     bad_input_is_refused_and_nothing_is_stored,
     a_handling_row_edited_behind_the_log_is_found_and_refused,
+    complaints_come_a_page_at_a_time,
 );
 
 const TEXT: &str = "王伟's order history went to a reseller";
@@ -194,4 +195,86 @@ fn a_handling_row_edited_behind_the_log_is_found_and_refused(s: &Store, k: &Keys
     assert!(e.to_string().contains("complaint handling"), "{e}");
     assert_eq!(s.audit_entries().unwrap().len(), n, "nothing written");
     assert!(s.complaint_handling("C-2").unwrap().is_none());
+}
+
+/// A page: newest first (ties by tracking id), open or answered ones, after
+/// a complaint, at most `limit`, each with its handling; and the counts.
+fn complaints_come_a_page_at_a_time(s: &Store, k: &Keys) {
+    for t in ["C-a", "C-b", "C-c", "C-d", "C-e"] {
+        s.add_complaint(k, t, TEXT, None, None).unwrap();
+    }
+    s.triage_complaint(k, "ana", "C-b", &triage("processing"))
+        .unwrap();
+    s.triage_complaint(k, "ana", "C-d", &triage("processing"))
+        .unwrap();
+    s.answer_complaint(k, "ana", "C-d", ANSWER, "partly_upheld")
+        .unwrap();
+    // Received in this order, C-b and C-c in the same second (set behind
+    // the log: the listing reads the rows, whatever the digests say).
+    for (t, at) in [
+        ("C-a", "2026-01-01T00:00:01Z"),
+        ("C-b", "2026-01-01T00:00:02Z"),
+        ("C-c", "2026-01-01T00:00:02Z"),
+        ("C-d", "2026-01-01T00:00:03Z"),
+        ("C-e", "2026-01-01T00:00:04Z"),
+    ] {
+        tamper(
+            s,
+            &format!("UPDATE complaints SET at = '{at}' WHERE tracking = '{t}'"),
+        );
+    }
+    let page = |q: ComplaintQuery<'_>| -> Vec<(String, Option<String>)> {
+        s.complaints_page(&q)
+            .unwrap()
+            .into_iter()
+            .map(|(c, h)| (c.tracking, h.map(|h| h.state().as_str().to_string())))
+            .collect()
+    };
+    let ids = |v: Vec<(String, Option<String>)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
+    assert_eq!(
+        page(ComplaintQuery::default()),
+        [
+            ("C-e".to_string(), None),
+            ("C-d".into(), Some("answered".to_string())),
+            ("C-b".into(), Some("triaged".into())),
+            ("C-c".into(), None),
+            ("C-a".into(), None),
+        ]
+    );
+    let open = ComplaintQuery {
+        open: Some(true),
+        ..ComplaintQuery::default()
+    };
+    assert_eq!(ids(page(open.clone())), ["C-e", "C-b", "C-c", "C-a"]);
+    assert_eq!(
+        ids(page(ComplaintQuery {
+            open: Some(false),
+            ..ComplaintQuery::default()
+        })),
+        ["C-d"]
+    );
+    assert_eq!(
+        ids(page(ComplaintQuery {
+            before: Some("C-b"),
+            ..ComplaintQuery::default()
+        })),
+        ["C-c", "C-a"]
+    );
+    assert_eq!(
+        ids(page(ComplaintQuery {
+            before: Some("C-d"),
+            limit: 2,
+            ..open
+        })),
+        ["C-b", "C-c"]
+    );
+    let counts: Vec<(String, u64)> = s.complaint_counts().unwrap().into_iter().collect();
+    assert_eq!(
+        counts,
+        [
+            ("partly_upheld".to_string(), 1),
+            ("received".into(), 3),
+            ("triaged".into(), 1)
+        ]
+    );
 }

@@ -8,8 +8,6 @@
 //! rate-limited). The overview's block counts complaints by outcome and lists
 //! the overdue ones.
 
-use std::collections::BTreeMap;
-
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use outbound_store::Account;
-use outbound_store::complaints::OUTCOMES;
+use outbound_store::complaints::{ComplaintQuery, OUTCOMES};
 
 use super::{csrf_refused, language, render, ser, urlencode};
 use crate::access::{Action, allows};
@@ -33,14 +31,50 @@ pub(super) fn router() -> axum::Router<AppState> {
         .route("/complaints/{tracking}/answer", post(answer))
 }
 
-/// The context of `/complaints`: every complaint with its handling, the
-/// categories and outcomes for the forms, and whether the user may handle.
-pub(super) async fn page(state: &AppState, user: &PageUser) -> Result<Value, Response> {
-    let rows = api::handling_views(state, &user.account)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let rows: Vec<serde_json::Value> = rows
+/// Answered complaints the page shows at a time.
+const ANSWERED_PAGE: u64 = 50;
+
+/// Where the page's answered complaints start: the newest, or those after
+/// `before` (a tracking id, from its link).
+#[derive(serde::Deserialize, Default)]
+pub(super) struct AnsweredAt {
+    before: Option<String>,
+}
+
+/// The context of `/complaints`: every open complaint (not answered: what
+/// needs doing), then the answered ones fifty at a time, each with its
+/// handling; the categories and outcomes for the forms, and whether the
+/// user may handle.
+pub(super) async fn page(
+    state: &AppState,
+    user: &PageUser,
+    at: AnsweredAt,
+) -> Result<Value, Response> {
+    let a = &user.account;
+    let newest = at.before.is_none();
+    let read = async {
+        let open = api::handling_page(state, a, Some(true), None, ComplaintQuery::PAGE_MAX).await?;
+        let answered =
+            api::handling_page(state, a, Some(false), at.before, ANSWERED_PAGE + 1).await?;
+        let counts = state.store(|s, _| s.complaint_counts()).await?;
+        Ok::<_, crate::error::ApiError>((open, answered, counts))
+    };
+    let (open, mut answered, counts) = read.await.map_err(IntoResponse::into_response)?;
+    let older = (answered.len() as u64 > ANSWERED_PAGE).then(|| {
+        answered.truncate(ANSWERED_PAGE as usize);
+        answered.last().map(|(c, _)| c.tracking.clone())
+    });
+    let (open_count, answered_count) = counts.iter().fold((0, 0), |(o, d), (k, n)| {
+        if k == "received" || k == "triaged" {
+            (o + n, d)
+        } else {
+            (o, d + n)
+        }
+    });
+    let shown = answered.len();
+    let rows: Vec<serde_json::Value> = open
         .into_iter()
+        .chain(answered)
         .map(|(c, v)| serde_json::json!({"c": c, "h": v}))
         .collect();
     let categories: Vec<&str> = outbound_rules::complaint::data()
@@ -51,6 +85,10 @@ pub(super) async fn page(state: &AppState, user: &PageUser) -> Result<Value, Res
     Ok(context! {
         page => "complaints",
         rows => ser(&rows),
+        answered => ser(serde_json::json!({
+            "shown": shown, "total": answered_count, "open": open_count,
+            "older": older.flatten(), "newest": newest,
+        })),
         categories => ser(&categories),
         outcomes => ser(OUTCOMES),
         handles => allows(user.account.role, Action::HandleComplaints),
@@ -59,26 +97,27 @@ pub(super) async fn page(state: &AppState, user: &PageUser) -> Result<Value, Res
 
 /// The overview's block (`templates/overview_complaints.html`): counts by
 /// state and outcome and the overdue complaints, for a role that reads
-/// complaints (nothing otherwise). Tracking ids and dates only.
+/// complaints (nothing otherwise). Tracking ids and dates only. Only open
+/// complaints are read (an answered one is never overdue); the counts are
+/// the store's.
 pub(super) async fn overview(state: &AppState, a: &Account) -> Value {
     if !allows(a.role, Action::ReadComplaints) {
         return ser(serde_json::json!({"reads": false}));
     }
-    let Ok(rows) = api::handling_views(state, a).await else {
+    let (Ok(open), Ok(by)) = (
+        api::handling_page(state, a, Some(true), None, ComplaintQuery::PAGE_MAX).await,
+        state.store(|s, _| s.complaint_counts()).await,
+    ) else {
         return ser(serde_json::json!({"reads": false}));
     };
-    let mut by: BTreeMap<String, usize> = BTreeMap::new();
-    let mut overdue = Vec::new();
-    for (_, v) in &rows {
-        let k = v.outcome.clone().unwrap_or_else(|| v.state.clone());
-        *by.entry(k).or_default() += 1;
-        if v.overdue {
-            overdue
-                .push(serde_json::json!({"tracking": v.tracking, "due": v.due, "state": v.state}));
-        }
-    }
+    let overdue: Vec<serde_json::Value> = open
+        .iter()
+        .filter(|(_, v)| v.overdue)
+        .map(|(_, v)| serde_json::json!({"tracking": v.tracking, "due": v.due, "state": v.state}))
+        .collect();
+    let total: u64 = by.values().sum();
     ser(serde_json::json!({
-        "reads": true, "total": rows.len(), "by": by, "overdue": overdue,
+        "reads": true, "total": total, "by": by, "overdue": overdue,
     }))
 }
 

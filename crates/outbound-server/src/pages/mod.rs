@@ -388,6 +388,7 @@ async fn audit_page(
 async fn complaints_page(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
+    at: Result<Query<complaints::AnsweredAt>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     user: PageUser,
 ) -> Response {
@@ -395,7 +396,9 @@ async fn complaints_page(
     if !allows(user.account.role, Action::ReadComplaints) {
         return forbidden_page(lang, &user);
     }
-    match complaints::page(&state, &user).await {
+    // A link's position that does not parse shows the newest.
+    let at = at.map(|Query(at)| at).unwrap_or_default();
+    match complaints::page(&state, &user, at).await {
         Ok(ctx) => render("complaints.html", StatusCode::OK, lang, Some(&user), ctx),
         Err(r) => r,
     }
