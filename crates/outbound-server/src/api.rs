@@ -347,6 +347,23 @@ pub struct ComplaintList {
     pub next_before: Option<String>,
 }
 
+/// Whether `s` can be an id here: at most 200 characters, none a control
+/// character (a database refuses some, and none belongs in an id).
+pub(crate) fn is_plain_id(s: &str) -> bool {
+    s.chars().count() <= 200 && !s.chars().any(char::is_control)
+}
+
+/// A list's position or filter from its query (`before`, `transfer`): a
+/// plain id ([`is_plain_id`]), or a 400 naming the parameter.
+pub(crate) fn query_id(v: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
+    match v {
+        Some(s) if !is_plain_id(&s) => Err(ApiError::bad_request(format!(
+            "`{name}` must be an id of at most 200 characters"
+        ))),
+        v => Ok(v),
+    }
+}
+
 /// Whether the account may see this transfer: a recipient only its own.
 pub fn sees(user: &Account, t: &TransferAssessment) -> bool {
     user.role != Role::Recipient || user.recipient.as_deref() == Some(t.recipient.as_str())
@@ -578,6 +595,7 @@ async fn list_batches(
         Some(l @ 1..=outbound_store::BatchQuery::PAGE_MAX) => l,
         Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
     };
+    let transfer = query_id(paging.transfer, "transfer")?;
     let snap = state.snapshot().await?;
     // A recipient sees its transfers' batches only; a transfer it may not
     // see is one it cannot name (404, as `GET /api/v1/transfers/{id}`).
@@ -589,13 +607,12 @@ async fn list_batches(
                 .iter()
                 .any(|t| t.transfer == transfer && sees(&user, t))
     };
-    if let Some(t) = &paging.transfer
+    if let Some(t) = &transfer
         && !visible(t)
     {
         return Err(ApiError::not_found("no such transfer"));
     }
     let current = state.map_sha256().to_string();
-    let transfer = paging.transfer.clone();
     let filtered = user.role == Role::Recipient && transfer.is_none();
     let visible: std::collections::HashSet<String> = if filtered {
         snap.assessment
@@ -698,10 +715,7 @@ pub async fn record_complaint(
         .transfer
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    if transfer
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > 200 || s.chars().any(char::is_control))
-    {
+    if transfer.as_deref().is_some_and(|s| !is_plain_id(s)) {
         return Err(ApiError::bad_request(
             "`transfer` must be an id of at most 200 characters",
         ));
@@ -770,8 +784,8 @@ async fn list_complaints(
         Some("answered") => Some(false),
         Some(_) => return Err(ApiError::bad_request("`state` is open or answered")),
     };
-    let page =
-        crate::api_complaints::handling_page(&state, &user, open, paging.before, limit).await?;
+    let before = query_id(paging.before, "before")?;
+    let page = crate::api_complaints::handling_page(&state, &user, open, before, limit).await?;
     let next_before = (page.len() as u64 == limit)
         .then(|| page.last().map(|(c, _)| c.tracking.clone()))
         .flatten();

@@ -328,7 +328,14 @@ async fn complaints_come_a_page_at_a_time(a: &App) {
         .cloned()
         .collect();
     assert_eq!(ids(&v), open_in_order);
-    for bad in ["?limit=0", "?limit=10001", "?state=closed", "?limit=x"] {
+    for bad in [
+        "?limit=0",
+        "?limit=10001",
+        "?state=closed",
+        "?limit=x",
+        "?before=C-%00",
+        &format!("?before={}", "a".repeat(201)),
+    ] {
         let (s, v) = a
             .call("GET", &format!("/api/v1/complaints{bad}"), staff, None)
             .await;

@@ -690,7 +690,13 @@ async fn requests_come_a_page_at_a_time(a: &App) {
         .call("GET", "/api/v1/requests", tok(a, Role::Recipient), None)
         .await;
     assert_eq!(ids(&v), std::slice::from_ref(&carried));
-    for bad in ["?limit=0", "?limit=10001", "?state=done", "?limit=x"] {
+    for bad in [
+        "?limit=0",
+        "?limit=10001",
+        "?state=done",
+        "?limit=x",
+        "?before=req-%01",
+    ] {
         let (s, v) = a
             .call("GET", &format!("/api/v1/requests{bad}"), staff, None)
             .await;

@@ -928,7 +928,13 @@ async fn batches_come_a_page_at_a_time() {
     let (s, v) = list(Role::Recipient, "?transfer=us-parcels-hk".into()).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert_eq!(v["error"]["message"], "no such transfer");
-    for bad in ["?limit=0", "?limit=10001", "?limit=x", "?after=-1"] {
+    for bad in [
+        "?limit=0",
+        "?limit=10001",
+        "?limit=x",
+        "?after=-1",
+        "?transfer=t%00",
+    ] {
         let (s, v) = list(Role::Auditor, bad.into()).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
     }

@@ -590,7 +590,8 @@ async fn list_requests(
         Some("finished") => Some(false),
         Some(_) => return Err(ApiError::bad_request("`state` is open or finished")),
     };
-    let requests = list(&state, &user, open, paging.before, limit).await?;
+    let before = crate::api::query_id(paging.before, "before")?;
+    let requests = list(&state, &user, open, before, limit).await?;
     let next_before = (requests.len() as u64 == limit)
         .then(|| requests.last().map(|r| r.id.clone()))
         .flatten();

@@ -51,11 +51,11 @@ pub(super) async fn page(
     at: AnsweredAt,
 ) -> Result<Value, Response> {
     let a = &user.account;
-    let newest = at.before.is_none();
+    let before = at.before.filter(|b| crate::api::is_plain_id(b));
+    let newest = before.is_none();
     let read = async {
         let open = api::handling_page(state, a, Some(true), None, ComplaintQuery::PAGE_MAX).await?;
-        let answered =
-            api::handling_page(state, a, Some(false), at.before, ANSWERED_PAGE + 1).await?;
+        let answered = api::handling_page(state, a, Some(false), before, ANSWERED_PAGE + 1).await?;
         let counts = state.store(|s, _| s.complaint_counts()).await?;
         Ok::<_, crate::error::ApiError>((open, answered, counts))
     };

@@ -109,7 +109,11 @@ async fn list_page(
     user: PageUser,
 ) -> Response {
     let lang = language(&q, &headers);
-    let before = at.map(|Query(at)| at.before).unwrap_or_default();
+    // A link's position that does not parse, or is no id, shows the newest.
+    let before = at
+        .map(|Query(at)| at.before)
+        .unwrap_or_default()
+        .filter(|b| crate::api::is_plain_id(b));
     let a = &user.account;
     // Every open request (what needs doing), then the finished ones a
     // page at a time: the list no longer grows with the years.
