@@ -184,6 +184,12 @@ pub fn migrations(backend: Backend) -> Vec<String> {
     // batches (the server's list read every batch of every transfer).
     let v19 =
         "CREATE INDEX IF NOT EXISTS batches_transfer_id ON batches (transfer, id)".to_string();
+    // v20: rights requests by number and complaints by time, the orders
+    // their lists are paged in, so that a page walks an index and stops.
+    let v20 =
+        "CREATE INDEX IF NOT EXISTS rights_requests_number ON rights_requests ((LENGTH(id)), id);
+        CREATE INDEX IF NOT EXISTS complaints_newest ON complaints (at DESC, tracking)"
+            .to_string();
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
@@ -211,5 +217,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         v17,
         v18,
         v19,
+        v20,
     ]
 }
