@@ -347,6 +347,37 @@ pub struct ComplaintList {
     pub next_before: Option<String>,
 }
 
+/// A list's `limit` from its query: [`outbound_store::PAGE_DEFAULT`]
+/// without one, 1 to [`outbound_store::PAGE_MAX`] with one, a 400 otherwise.
+pub(crate) fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
+    match limit {
+        None => Ok(outbound_store::PAGE_DEFAULT),
+        Some(l @ 1..=outbound_store::PAGE_MAX) => Ok(l),
+        Some(_) => Err(ApiError::bad_request("`limit` is 1 to 10,000")),
+    }
+}
+
+/// A list's `state` filter from its query: `open` or `done` (as the list
+/// names it), none for both, a 400 otherwise.
+pub(crate) fn open_filter(state: Option<&str>, done: &str) -> Result<Option<bool>, ApiError> {
+    match state {
+        None => Ok(None),
+        Some("open") => Ok(Some(true)),
+        Some(s) if s == done => Ok(Some(false)),
+        Some(_) => Err(ApiError::bad_request(format!("`state` is open or {done}"))),
+    }
+}
+
+/// Where the page after `page` starts: its last row's position when it is
+/// full (`limit` rows), none on the last page.
+pub(crate) fn next_position<T, K>(page: &[T], limit: u64, position: impl Fn(&T) -> K) -> Option<K> {
+    if page.len() as u64 == limit {
+        page.last().map(position)
+    } else {
+        None
+    }
+}
+
 /// Whether `s` can be an id here: at most 200 characters, none a control
 /// character (a database refuses some, and none belongs in an id).
 pub(crate) fn is_plain_id(s: &str) -> bool {
@@ -590,11 +621,7 @@ async fn list_batches(
     let axum::extract::Query(paging) = paging.map_err(|_| {
         ApiError::bad_request("`after` and `limit` are whole numbers, `transfer` a transfer id")
     })?;
-    let limit = match paging.limit {
-        None => 1_000,
-        Some(l @ 1..=outbound_store::BatchQuery::PAGE_MAX) => l,
-        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
-    };
+    let limit = page_limit(paging.limit)?;
     let transfer = query_id(paging.transfer, "transfer")?;
     let snap = state.snapshot().await?;
     // A recipient sees its transfers' batches only; a transfer it may not
@@ -632,7 +659,7 @@ async fn list_batches(
                 // A recipient's batches are read among every transfer's
                 // until its page is full or the batches end.
                 limit: if filtered {
-                    outbound_store::BatchQuery::PAGE_MAX
+                    outbound_store::PAGE_MAX
                 } else {
                     limit
                 },
@@ -773,22 +800,11 @@ async fn list_complaints(
             "`state` is open or answered, `before` a tracking id, `limit` a whole number",
         )
     })?;
-    let limit = match paging.limit {
-        None => 1_000,
-        Some(l @ 1..=outbound_store::complaints::ComplaintQuery::PAGE_MAX) => l,
-        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
-    };
-    let open = match paging.state.as_deref() {
-        None => None,
-        Some("open") => Some(true),
-        Some("answered") => Some(false),
-        Some(_) => return Err(ApiError::bad_request("`state` is open or answered")),
-    };
+    let limit = page_limit(paging.limit)?;
+    let open = open_filter(paging.state.as_deref(), "answered")?;
     let before = query_id(paging.before, "before")?;
     let page = crate::api_complaints::handling_page(&state, &user, open, before, limit).await?;
-    let next_before = (page.len() as u64 == limit)
-        .then(|| page.last().map(|(c, _)| c.tracking.clone()))
-        .flatten();
+    let next_before = next_position(&page, limit, |(c, _)| c.tracking.clone());
     let complaints = page
         .into_iter()
         .map(|(c, _)| ComplaintView {

@@ -197,8 +197,8 @@ pub async fn handling_views(
     let mut all: Vec<(Complaint, HandlingView)> = Vec::new();
     loop {
         let before = all.last().map(|(c, _)| c.tracking.clone());
-        let page = handling_page(state, user, None, before, ComplaintQuery::PAGE_MAX).await?;
-        let last = (page.len() as u64) < ComplaintQuery::PAGE_MAX;
+        let page = handling_page(state, user, None, before, outbound_store::PAGE_MAX).await?;
+        let last = (page.len() as u64) < outbound_store::PAGE_MAX;
         all.extend(page);
         if last {
             return Ok(all);

@@ -342,21 +342,8 @@ async fn complaints_come_a_page_at_a_time(a: &App) {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
     }
 
-    let cookie = a.session_cookie(Role::Compliance);
-    let page = |path: String| {
-        let cookie = cookie.clone();
-        async move {
-            let p = a.send("GET", &path, &[("cookie", &cookie)], None).await;
-            assert_eq!(p.status, StatusCode::OK, "{path}");
-            p.body
-        }
-    };
-    let rows = |body: &str| -> Vec<String> {
-        body.split("<tr id=\"complaint-")
-            .skip(1)
-            .map(|r| r.split('"').next().unwrap().to_string())
-            .collect()
-    };
+    let page = |path: String| async move { a.page_body(Role::Compliance, &path).await };
+    let rows = |body: &str| crate::common::row_ids(body, "complaint-");
     let first = page("/complaints".into()).await;
     let mut want = open_in_order.clone();
     want.extend(answered[..50].iter().cloned());

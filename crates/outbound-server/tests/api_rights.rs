@@ -704,21 +704,8 @@ async fn requests_come_a_page_at_a_time(a: &App) {
     }
 
     // The page: both open ones, then the newest 50 finished, then older.
-    let cookie = a.session_cookie(Role::Compliance);
-    let page = |path: String| {
-        let cookie = cookie.clone();
-        async move {
-            let p = a.send("GET", &path, &[("cookie", &cookie)], None).await;
-            assert_eq!(p.status, StatusCode::OK, "{path}");
-            p.body
-        }
-    };
-    let rows = |body: &str| -> Vec<String> {
-        body.split("<tr id=\"request-")
-            .skip(1)
-            .map(|r| r.split('"').next().unwrap().to_string())
-            .collect()
-    };
+    let page = |path: String| async move { a.page_body(Role::Compliance, &path).await };
+    let rows = |body: &str| crate::common::row_ids(body, "request-");
     let first = page("/requests".into()).await;
     let mut want = vec![waiting.clone(), carried.clone()];
     want.extend(newest_first[..50].iter().cloned());

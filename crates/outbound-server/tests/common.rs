@@ -62,6 +62,15 @@ impl App {
         format!("outbound_session={id}")
     }
 
+    /// A dashboard page's body as `role` sees it, which must be a 200.
+    pub(crate) async fn page_body(&self, role: Role, path: &str) -> String {
+        let p = self
+            .send("GET", path, &[("cookie", &self.session_cookie(role))], None)
+            .await;
+        assert_eq!(p.status, axum::http::StatusCode::OK, "{path}");
+        p.body
+    }
+
     /// The token of `role`.
     pub(crate) fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
@@ -265,4 +274,12 @@ pub(crate) fn lumen_copy(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
         std::fs::write(dir.path().join(p.file_name().unwrap()), edit(&text)).unwrap();
     }
     dir
+}
+
+/// The ids of a page's table rows `<tr id="{prefix}…">`, in order.
+pub(crate) fn row_ids(body: &str, prefix: &str) -> Vec<String> {
+    body.split(&format!("<tr id=\"{prefix}"))
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap_or_default().to_string())
+        .collect()
 }

@@ -831,14 +831,9 @@ async fn batches_come_a_page_at_a_time() {
             id += 1;
         }
     }
-    let cookie = a.session_cookie(Role::Auditor);
     let page = |path: String| {
-        let (a, cookie) = (&a, cookie.clone());
-        async move {
-            let p = a.send("GET", &path, &[("cookie", &cookie)], None).await;
-            assert_eq!(p.status, StatusCode::OK, "{path}");
-            p.body
-        }
+        let a = &a;
+        async move { a.page_body(Role::Auditor, &path).await }
     };
     let shown = |body: &str| -> Vec<u64> {
         body.split("<tr><td>")

@@ -13,20 +13,8 @@
 
 use std::time::Instant;
 
+use outbound_store::testing::median_ms;
 use outbound_store::{BatchQuery, BatchRecord, Keys, Recorded, Store, Subject};
-
-/// Median wall time of `f` over `runs` calls, in milliseconds.
-fn median_ms(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
-    let mut times = Vec::with_capacity(runs);
-    let mut n = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        n = std::hint::black_box(f());
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    (times[runs / 2], n)
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -15,20 +15,8 @@ use std::time::Instant;
 
 use outbound_store::complaints::{ComplaintQuery, Triage};
 use outbound_store::rights::{Channel, IdentityMethod, NewRequest, RequestKind, RequestQuery};
+use outbound_store::testing::median_ms;
 use outbound_store::{Keys, Store};
-
-/// Median wall time of `f` over `runs` calls, in milliseconds.
-fn median_ms(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
-    let mut times = Vec::with_capacity(runs);
-    let mut n = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        n = std::hint::black_box(f());
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    (times[runs / 2], n)
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -105,7 +93,7 @@ fn main() {
         median_ms(runs, || {
             let open = RequestQuery {
                 open: Some(true),
-                limit: RequestQuery::PAGE_MAX,
+                limit: outbound_store::PAGE_MAX,
                 ..RequestQuery::default()
             };
             store.rights_requests_page(&open).unwrap().len()
@@ -136,7 +124,7 @@ fn main() {
         median_ms(runs, || {
             let open = ComplaintQuery {
                 open: Some(true),
-                limit: ComplaintQuery::PAGE_MAX,
+                limit: outbound_store::PAGE_MAX,
                 ..ComplaintQuery::default()
             };
             store.complaints_page(&open).unwrap().len()

@@ -421,7 +421,7 @@ impl Store {
     /// lists, so that a public channel's ten-thousandth complaint costs the
     /// list no more than its first. Open ones (not answered) or answered
     /// ones with `open`, after the complaint `before` in that order, at most
-    /// `limit` (up to [`ComplaintQuery::PAGE_MAX`]).
+    /// `limit` (up to [`crate::PAGE_MAX`]).
     pub fn complaints_page(
         &self,
         q: &ComplaintQuery<'_>,
@@ -452,7 +452,7 @@ impl Store {
             if let Some(b) = q.before {
                 query = query.bind(b).bind(b).bind(b);
             }
-            let limit = i64::try_from(q.limit.min(ComplaintQuery::PAGE_MAX)).unwrap_or(0);
+            let limit = i64::try_from(q.limit.min(crate::PAGE_MAX)).unwrap_or(0);
             let rows = query.bind(limit).fetch_all(&mut *conn).await?;
             let complaints: Vec<crate::Complaint> = rows
                 .iter()
@@ -470,10 +470,9 @@ impl Store {
                 return Ok(Vec::new());
             }
             // The page's handling in one query.
-            let marks: Vec<String> = (1..=complaints.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT {COLUMNS} FROM complaint_handling WHERE tracking IN ({})",
-                marks.join(", ")
+                crate::placeholders(1, complaints.len())
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in &complaints {
@@ -574,17 +573,12 @@ pub struct ComplaintQuery<'a> {
     pub limit: u64,
 }
 
-impl ComplaintQuery<'_> {
-    /// The most a page holds; a caller asking for more gets this many.
-    pub const PAGE_MAX: u64 = 10_000;
-}
-
 impl Default for ComplaintQuery<'_> {
     fn default() -> Self {
         ComplaintQuery {
             open: None,
             before: None,
-            limit: 1_000,
+            limit: crate::PAGE_DEFAULT,
         }
     }
 }

@@ -177,11 +177,6 @@ pub struct BatchQuery<'a> {
     pub limit: u64,
 }
 
-impl BatchQuery<'_> {
-    /// The most a page holds; a caller asking for more gets this many.
-    pub const PAGE_MAX: u64 = 10_000;
-}
-
 impl Default for BatchQuery<'_> {
     fn default() -> Self {
         BatchQuery {
@@ -189,7 +184,7 @@ impl Default for BatchQuery<'_> {
             after: None,
             before: None,
             newest_first: false,
-            limit: 1_000,
+            limit: crate::PAGE_DEFAULT,
         }
     }
 }
@@ -545,7 +540,7 @@ impl Store {
     /// judged under as its audit entry records it (`batch` v2's
     /// `map_sha256`; `None` for a v1 entry): read from the log, which
     /// commits to it, rather than from the ledger's row. One transfer's, or
-    /// every batch's with `None`. Read a [`BatchQuery::PAGE_MAX`] at a time
+    /// every batch's with `None`. Read a [`crate::PAGE_MAX`] at a time
     /// and only the digests kept, so memory follows the batches, not their
     /// entries.
     pub fn batch_map_digests(
@@ -555,16 +550,14 @@ impl Store {
         let mut out = Vec::new();
         let mut q = BatchQuery {
             transfer,
-            limit: BatchQuery::PAGE_MAX,
+            limit: crate::PAGE_MAX,
             ..BatchQuery::default()
         };
         loop {
             let page = self.batch_page(&q)?;
             out.extend(page.iter().map(|j| (j.batch.id, j.map_sha256.clone())));
             match page.last() {
-                Some(last) if page.len() as u64 == BatchQuery::PAGE_MAX => {
-                    q.after = Some(last.batch.id)
-                }
+                Some(last) if page.len() as u64 == crate::PAGE_MAX => q.after = Some(last.batch.id),
                 _ => return Ok(out),
             }
         }
@@ -596,7 +589,7 @@ impl Store {
         if let Some(t) = q.transfer {
             query = query.bind(t);
         }
-        query = query.bind(id(q.limit.min(BatchQuery::PAGE_MAX)));
+        query = query.bind(id(q.limit.min(crate::PAGE_MAX)));
         let rows = self.run_sql("read a page of batches", query.fetch_all(&self.pool))?;
         rows.iter()
             .map(|r| {

@@ -55,6 +55,23 @@ pub use routes::RouteState;
 pub use schema::Backend;
 pub use store::{Store, default_location, is_postgres};
 
+/// The most rows one page of a list holds ([`BatchQuery`],
+/// [`rights::RequestQuery`], [`complaints::ComplaintQuery`]): a caller
+/// asking for more gets this many.
+pub const PAGE_MAX: u64 = 10_000;
+
+/// The rows a page of a list holds when the caller names no limit.
+pub const PAGE_DEFAULT: u64 = 1_000;
+
+/// `$from, $from+1, …`: `n` numbered placeholders for an `IN (…)` list,
+/// the values bound in that order.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An underlying failure kept as an error's source.
 type Source = Box<dyn std::error::Error + Send + Sync>;
 

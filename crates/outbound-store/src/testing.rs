@@ -168,3 +168,17 @@ pub fn bench_batch_asking(
     };
     (t.elapsed().as_secs_f64(), counts)
 }
+
+/// Median wall time of `f` over `runs` calls, in milliseconds, with what
+/// the last call returned (a row count, kept from being optimised away).
+pub fn median_ms(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut n = 0;
+    for _ in 0..runs.max(1) {
+        let t = std::time::Instant::now();
+        n = std::hint::black_box(f());
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], n)
+}

@@ -579,22 +579,11 @@ async fn list_requests(
             "`state` is open or finished, `before` a request id, `limit` a whole number",
         )
     })?;
-    let limit = match paging.limit {
-        None => 1_000,
-        Some(l @ 1..=RequestQuery::PAGE_MAX) => l,
-        Some(_) => return Err(ApiError::bad_request("`limit` is 1 to 10,000")),
-    };
-    let open = match paging.state.as_deref() {
-        None => None,
-        Some("open") => Some(true),
-        Some("finished") => Some(false),
-        Some(_) => return Err(ApiError::bad_request("`state` is open or finished")),
-    };
+    let limit = crate::api::page_limit(paging.limit)?;
+    let open = crate::api::open_filter(paging.state.as_deref(), "finished")?;
     let before = crate::api::query_id(paging.before, "before")?;
     let requests = list(&state, &user, open, before, limit).await?;
-    let next_before = (requests.len() as u64 == limit)
-        .then(|| requests.last().map(|r| r.id.clone()))
-        .flatten();
+    let next_before = crate::api::next_position(&requests, limit, |r| r.id.clone());
     Ok(axum::Json(RequestList {
         requests,
         next_before,

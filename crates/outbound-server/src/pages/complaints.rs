@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use outbound_store::Account;
-use outbound_store::complaints::{ComplaintQuery, OUTCOMES};
+use outbound_store::complaints::OUTCOMES;
 
 use super::{csrf_refused, language, render, ser, urlencode};
 use crate::access::{Action, allows};
@@ -54,16 +54,13 @@ pub(super) async fn page(
     let before = at.before.filter(|b| crate::api::is_plain_id(b));
     let newest = before.is_none();
     let read = async {
-        let open = api::handling_page(state, a, Some(true), None, ComplaintQuery::PAGE_MAX).await?;
+        let open = api::handling_page(state, a, Some(true), None, outbound_store::PAGE_MAX).await?;
         let answered = api::handling_page(state, a, Some(false), before, ANSWERED_PAGE + 1).await?;
         let counts = state.store(|s, _| s.complaint_counts()).await?;
         Ok::<_, crate::error::ApiError>((open, answered, counts))
     };
     let (open, mut answered, counts) = read.await.map_err(IntoResponse::into_response)?;
-    let older = (answered.len() as u64 > ANSWERED_PAGE).then(|| {
-        answered.truncate(ANSWERED_PAGE as usize);
-        answered.last().map(|(c, _)| c.tracking.clone())
-    });
+    let older = super::cut_page(&mut answered, ANSWERED_PAGE, |(c, _)| c.tracking.clone());
     let (open_count, answered_count) = counts.iter().fold((0, 0), |(o, d), (k, n)| {
         if k == "received" || k == "triaged" {
             (o + n, d)
@@ -87,7 +84,7 @@ pub(super) async fn page(
         rows => ser(&rows),
         answered => ser(serde_json::json!({
             "shown": shown, "total": answered_count, "open": open_count,
-            "older": older.flatten(), "newest": newest,
+            "older": older, "newest": newest,
         })),
         categories => ser(&categories),
         outcomes => ser(OUTCOMES),
@@ -105,7 +102,7 @@ pub(super) async fn overview(state: &AppState, a: &Account) -> Value {
         return ser(serde_json::json!({"reads": false}));
     }
     let (Ok(open), Ok(by)) = (
-        api::handling_page(state, a, Some(true), None, ComplaintQuery::PAGE_MAX).await,
+        api::handling_page(state, a, Some(true), None, outbound_store::PAGE_MAX).await,
         state.store(|s, _| s.complaint_counts()).await,
     ) else {
         return ser(serde_json::json!({"reads": false}));

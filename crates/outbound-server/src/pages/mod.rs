@@ -194,6 +194,18 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
+/// Cuts `rows`, read one past a page of `page` rows, to the page, and gives
+/// its last row's position when there were more: where the link to the
+/// older ones starts.
+fn cut_page<T, K>(rows: &mut Vec<T>, page: u64, position: impl Fn(&T) -> K) -> Option<K> {
+    if rows.len() as u64 > page {
+        rows.truncate(page as usize);
+        rows.last().map(position)
+    } else {
+        None
+    }
+}
+
 /// Any serialisable value for a template.
 fn ser<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))

@@ -28,7 +28,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
-use outbound_store::rights::{Channel, IdentityMethod, RefusalReason, RequestKind, RequestQuery};
+use outbound_store::rights::{Channel, IdentityMethod, RefusalReason, RequestKind};
 
 use super::{
     LangQuery, csrf_refused, forbidden_page, form_time, language, not_found_page, render, ser,
@@ -118,7 +118,7 @@ async fn list_page(
     // Every open request (what needs doing), then the finished ones a
     // page at a time: the list no longer grows with the years.
     let read = async {
-        let open = api::list(&state, a, Some(true), None, RequestQuery::PAGE_MAX).await?;
+        let open = api::list(&state, a, Some(true), None, outbound_store::PAGE_MAX).await?;
         let newest = before.is_none();
         let finished = api::list(&state, a, Some(false), before, FINISHED_PAGE + 1).await?;
         let counts = api::counts(&state, a).await?;
@@ -126,10 +126,7 @@ async fn list_page(
     };
     match read.await {
         Ok((open, mut finished, (open_count, finished_count), newest)) => {
-            let older = (finished.len() as u64 > FINISHED_PAGE).then(|| {
-                finished.truncate(FINISHED_PAGE as usize);
-                finished.last().map(|r| r.id.clone())
-            });
+            let older = super::cut_page(&mut finished, FINISHED_PAGE, |r| r.id.clone());
             let shown = finished.len();
             let mut rows = open;
             rows.extend(finished);
@@ -143,7 +140,7 @@ async fn list_page(
                     rows => ser(&rows),
                     finished => ser(serde_json::json!({
                         "shown": shown, "total": finished_count, "open": open_count,
-                        "older": older.flatten(), "newest": newest,
+                        "older": older, "newest": newest,
                     })),
                     choices => choices(),
                     handles => allows(user.account.role, Action::HandleRequests),
@@ -448,7 +445,7 @@ pub(super) async fn overview(state: &AppState, a: &outbound_store::Account) -> m
         return super::ser(serde_json::json!({"reads": false}));
     }
     let (Ok(open_rows), Ok((open_count, finished_count))) = (
-        api::list(state, a, Some(true), None, RequestQuery::PAGE_MAX).await,
+        api::list(state, a, Some(true), None, outbound_store::PAGE_MAX).await,
         api::counts(state, a).await,
     ) else {
         return super::ser(serde_json::json!({"reads": false}));

@@ -238,18 +238,13 @@ pub struct RequestQuery<'a> {
     pub limit: u64,
 }
 
-impl RequestQuery<'_> {
-    /// The most a page holds; a caller asking for more gets this many.
-    pub const PAGE_MAX: u64 = 10_000;
-}
-
 impl Default for RequestQuery<'_> {
     fn default() -> Self {
         RequestQuery {
             open: None,
             recipient: None,
             before: None,
-            limit: 1_000,
+            limit: crate::PAGE_DEFAULT,
         }
     }
 }

@@ -675,7 +675,7 @@ impl Store {
     /// what the server lists, so that the ten-thousandth request costs the
     /// list no more than the first. Open ones or finished ones (closed or
     /// refused) with `open`, those with a part forwarded to `recipient`,
-    /// older than `before`, at most `limit` (up to [`RequestQuery::PAGE_MAX`]).
+    /// older than `before`, at most `limit` (up to [`crate::PAGE_MAX`]).
     pub fn rights_requests_page(&self, q: &RequestQuery<'_>) -> Result<Vec<Request>, StoreError> {
         self.run("list a page of rights requests", async {
             let mut conn = self.pool.acquire().await?;
@@ -712,17 +712,16 @@ impl Store {
             if let Some(b) = q.before {
                 query = query.bind(b).bind(b).bind(b);
             }
-            let limit = i64::try_from(q.limit.min(RequestQuery::PAGE_MAX)).unwrap_or(0);
+            let limit = i64::try_from(q.limit.min(crate::PAGE_MAX)).unwrap_or(0);
             let rows = query.bind(limit).fetch_all(&mut *conn).await?;
             let mut requests: Vec<Request> = rows.iter().map(of).collect::<Result<_, _>>()?;
             if requests.is_empty() {
                 return Ok(requests);
             }
             // The page's parts in one query.
-            let marks: Vec<String> = (1..=requests.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT {PART_COLUMNS} FROM rights_parts WHERE request IN ({}) ORDER BY request, recipient",
-                marks.join(", ")
+                crate::placeholders(1, requests.len())
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for r in &requests {
