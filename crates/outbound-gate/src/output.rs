@@ -89,9 +89,10 @@ pub fn recover(store: &Store, keys: &Keys, here: Option<&Path>) -> Result<Vec<St
                     done.push(out.display().to_string());
                 }
                 _ => {
-                    // Its batch was never recorded: nothing of it may stay on disk.
+                    // Its batch was never recorded: nothing of it may stay on
+                    // disk, its placeholder included, whole or begun.
                     if let Some(c) = &claim
-                        && holds(&out, c)
+                        && holds_or_began(&out, c)
                     {
                         remove(&out);
                     }
@@ -161,11 +162,23 @@ fn placeholder(stamp: &str) -> String {
 
 /// Whether `out` is the placeholder `claim`.
 fn holds(out: &Path, claim: &str) -> bool {
+    placeholder_text(out, claim).is_some_and(|b| b == claim.as_bytes())
+}
+
+/// Whether `out` is the placeholder `claim` or the start of it: a gate
+/// killed between creating its placeholder and writing it leaves the file
+/// empty or cut short.
+fn holds_or_began(out: &Path, claim: &str) -> bool {
+    placeholder_text(out, claim).is_some_and(|b| claim.as_bytes().starts_with(&b))
+}
+
+/// The first bytes of `out`, one more than `claim` holds.
+fn placeholder_text(out: &Path, claim: &str) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
     File::open(out)
         .and_then(|f| f.take(claim.len() as u64 + 1).read_to_end(&mut buf))
-        .is_ok()
-        && buf == claim.as_bytes()
+        .ok()?;
+    Some(buf)
 }
 
 fn file_sha256(p: &Path) -> Option<String> {
@@ -599,6 +612,38 @@ mod tests {
             1,
             "only the keys"
         );
+    }
+
+    /// A gate killed after creating its placeholder and before writing it
+    /// (or midway) left the output empty or cut short, and its partial file:
+    /// recovery removes both, as it removes a whole placeholder; a file that
+    /// is not the start of the claim stays.
+    #[test]
+    fn a_placeholder_begun_and_not_written_is_removed_with_its_partial() {
+        let (d, keys) = keys();
+        let store = Store::open(&d.path().join("store.db").display().to_string()).unwrap();
+        let stamp = format!("{}-{}", store_tag(&keys), random_hex().unwrap());
+        let text = placeholder(&stamp);
+        for (left, removed) in [
+            (&b""[..], true),
+            (&text.as_bytes()[..20], true),
+            (text.as_bytes(), true),
+            (&b"customer_id\n"[..], false),
+        ] {
+            let out = d.path().join("out.csv");
+            let partial = d.path().join(format!("out.csv.{stamp}{SUFFIX}"));
+            std::fs::write(&partial, b"customer_id\nC1\n").unwrap();
+            std::fs::write(&out, left).unwrap();
+            recover(&store, &keys, Some(&out)).unwrap();
+            assert!(!partial.exists());
+            assert_eq!(
+                !out.exists(),
+                removed,
+                "{:?}",
+                String::from_utf8_lossy(left)
+            );
+            remove(&out);
+        }
     }
 
     #[cfg(unix)]
