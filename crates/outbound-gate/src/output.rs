@@ -269,9 +269,10 @@ struct Claim {
 
 impl Claim {
     fn release(&mut self) {
-        // The placeholder first: it never outlives its partial file, which recovery finds.
+        // The placeholder first: it never outlives its partial file, which
+        // recovery finds. Begun and not written (a write that failed) too.
         if let Some((out, text)) = self.reserved.take()
-            && holds(&out, &text)
+            && holds_or_began(&out, &text)
         {
             remove(&out);
         }
