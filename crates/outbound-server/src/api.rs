@@ -626,62 +626,40 @@ async fn list_batches(
     let snap = state.snapshot().await?;
     // A recipient sees its transfers' batches only; a transfer it may not
     // see is one it cannot name (404, as `GET /api/v1/transfers/{id}`).
-    let visible = |transfer: &str| {
-        user.role != Role::Recipient
-            || snap
-                .assessment
-                .transfers
-                .iter()
-                .any(|t| t.transfer == transfer && sees(&user, t))
-    };
-    if let Some(t) = &transfer
-        && !visible(t)
-    {
-        return Err(ApiError::not_found("no such transfer"));
-    }
-    let current = state.map_sha256().to_string();
-    let filtered = user.role == Role::Recipient && transfer.is_none();
-    let visible: std::collections::HashSet<String> = if filtered {
+    let visible: Option<Vec<String>> = (user.role == Role::Recipient).then(|| {
         snap.assessment
             .transfers
             .iter()
             .filter(|t| sees(&user, t))
             .map(|t| t.transfer.clone())
             .collect()
-    } else {
-        Default::default()
+    });
+    let transfers = match (transfer, visible) {
+        (Some(t), Some(v)) if !v.contains(&t) => {
+            return Err(ApiError::not_found("no such transfer"));
+        }
+        (Some(t), _) => Some(vec![t]),
+        (None, v) => v,
     };
+    let current = state.map_sha256().to_string();
     let (batches, next_after) = state
         .store(move |s, _| {
-            let mut q = outbound_store::BatchQuery {
-                transfer: transfer.as_deref(),
+            let names: Option<Vec<&str>> = transfers
+                .as_ref()
+                .map(|v| v.iter().map(String::as_str).collect());
+            let page = s.batch_page(&outbound_store::BatchQuery {
+                transfers: names.as_deref(),
                 after: paging.after,
-                // A recipient's batches are read among every transfer's
-                // until its page is full or the batches end.
-                limit: if filtered {
-                    outbound_store::PAGE_MAX
-                } else {
-                    limit
-                },
+                limit,
                 ..Default::default()
-            };
-            let mut out = Vec::new();
-            loop {
-                let page = s.batch_page(&q)?;
-                let last = (page.len() as u64) < q.limit;
-                for j in page {
-                    q.after = Some(j.batch.id);
-                    if !filtered || visible.contains(&j.batch.transfer) {
-                        out.push(BatchView::of(j, &current));
-                        if out.len() as u64 == limit {
-                            return Ok((out, q.after));
-                        }
-                    }
-                }
-                if last {
-                    return Ok((out, None));
-                }
-            }
+            })?;
+            let next = next_position(&page, limit, |j| j.batch.id);
+            Ok((
+                page.into_iter()
+                    .map(|j| BatchView::of(j, &current))
+                    .collect::<Vec<_>>(),
+                next,
+            ))
         })
         .await?;
     Ok(axum::Json(BatchList {

@@ -104,7 +104,7 @@ fn main() {
         "after: the page's newest 51 of one transfer, and its count",
         median_ms(runs, || {
             let q = BatchQuery {
-                transfer: Some("t3"),
+                transfers: Some(&["t3"]),
                 newest_first: true,
                 limit: 51,
                 ..BatchQuery::default()
@@ -118,7 +118,7 @@ fn main() {
         "after: the page's oldest 51 of one transfer (before id 1,000)",
         median_ms(runs, || {
             let q = BatchQuery {
-                transfer: Some("t3"),
+                transfers: Some(&["t3"]),
                 newest_first: true,
                 before: Some(1_000),
                 limit: 51,

@@ -165,8 +165,9 @@ fn summary(r: &sqlx::any::AnyRow) -> Result<BatchSummary, StoreError> {
 /// Which batches [`Store::batch_page`] reads.
 #[derive(Clone, Debug)]
 pub struct BatchQuery<'a> {
-    /// One transfer's batches only.
-    pub transfer: Option<&'a str>,
+    /// These transfers' batches only (none with an empty list): one
+    /// transfer's page, or a recipient's transfers'.
+    pub transfers: Option<&'a [&'a str]>,
     /// Batches with a greater id only (the last id of the page before).
     pub after: Option<u64>,
     /// Batches with a smaller id only.
@@ -180,7 +181,7 @@ pub struct BatchQuery<'a> {
 impl Default for BatchQuery<'_> {
     fn default() -> Self {
         BatchQuery {
-            transfer: None,
+            transfers: None,
             after: None,
             before: None,
             newest_first: false,
@@ -548,8 +549,9 @@ impl Store {
         transfer: Option<&str>,
     ) -> Result<Vec<(u64, Option<String>)>, StoreError> {
         let mut out = Vec::new();
+        let one = transfer.map(|t| [t]);
         let mut q = BatchQuery {
-            transfer,
+            transfers: one.as_ref().map(|t| &t[..]),
             limit: crate::PAGE_MAX,
             ..BatchQuery::default()
         };
@@ -567,27 +569,33 @@ impl Store {
     /// entry records (a batch whose entry is missing or v1 has none): what
     /// the server lists, so that a gate's millionth batch costs a list no
     /// more than its first. Batches by id, after `after` and before
-    /// `before`, one transfer's with `transfer`; through the index on
-    /// (transfer, id), so a page reads its rows and no others.
+    /// `before`, only the named transfers' with `transfers`; through the
+    /// index on (transfer, id), so a transfer's page reads its rows and no
+    /// others.
     pub fn batch_page(&self, q: &BatchQuery<'_>) -> Result<Vec<JudgedBatch>, StoreError> {
         let order = if q.newest_first { "DESC" } else { "ASC" };
-        // Placeholders in the order they are bound.
-        let (of_transfer, limit) = match q.transfer {
-            Some(_) => ("AND b.transfer = $3", "$4"),
-            None => ("", "$3"),
+        let transfers = q.transfers.unwrap_or_default();
+        if q.transfers.is_some() && transfers.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Placeholders in the order they are bound: the ids, the transfers, the limit.
+        let of_transfers = match transfers.len() {
+            0 => String::new(),
+            n => format!("AND b.transfer IN ({})", crate::placeholders(3, n)),
         };
+        let limit = transfers.len() + 3;
         let sql = format!(
             "SELECT b.id, b.transfer, b.at, b.sha256, b.records_out, b.individuals, b.output, b.state, \
                     e.idx, e.at, e.kind, e.body, e.leaf_hash \
              FROM batches b LEFT JOIN audit_entries e ON e.idx = b.audit_index \
-             WHERE b.id > $1 AND b.id < $2 {of_transfer} ORDER BY b.id {order} LIMIT {limit}"
+             WHERE b.id > $1 AND b.id < $2 {of_transfers} ORDER BY b.id {order} LIMIT ${limit}"
         );
         let id = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(q.after.map_or(-1, id))
             .bind(q.before.map_or(i64::MAX, id));
-        if let Some(t) = q.transfer {
-            query = query.bind(t);
+        for t in transfers {
+            query = query.bind(*t);
         }
         query = query.bind(id(q.limit.min(crate::PAGE_MAX)));
         let rows = self.run_sql("read a page of batches", query.fetch_all(&self.pool))?;

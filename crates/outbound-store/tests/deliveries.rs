@@ -150,7 +150,7 @@ fn a_transfers_batches_come_with_their_audit_entries(s: &Store, k: &Keys) {
             .collect()
     };
     let crm = |q: BatchQuery<'static>| BatchQuery {
-        transfer: Some("crm"),
+        transfers: Some(&["crm"]),
         ..q
     };
     let ids = |v: Vec<(u64, Option<String>)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
@@ -189,6 +189,16 @@ fn a_transfers_batches_come_with_their_audit_entries(s: &Store, k: &Keys) {
         })
         .is_empty()
     );
+    // Several transfers' (a recipient's), and none of an empty list.
+    let of = |transfers: &[&str]| {
+        ids(page(BatchQuery {
+            transfers: Some(transfers),
+            ..BatchQuery::default()
+        }))
+    };
+    assert_eq!(of(&["payroll", "crm"]), [a, other, c, d]);
+    assert_eq!(of(&["payroll", "nothing"]), [other]);
+    assert!(of(&[]).is_empty());
     assert_eq!(s.transfer_batch_count("crm").unwrap(), 3);
     assert_eq!(s.transfer_batch_count("nothing").unwrap(), 0);
     // A batch whose entry is gone is listed, its map not recorded (the

@@ -235,8 +235,9 @@ impl BatchesShown {
         at: &BatchesAt,
         current: &str,
     ) -> Result<Self, StoreError> {
+        let one = [transfer];
         let q = |after, before, newest_first, limit| outbound_store::BatchQuery {
-            transfer: Some(transfer),
+            transfers: Some(&one),
             after,
             before,
             newest_first,
