@@ -761,17 +761,4 @@ impl Store {
             Ok((open as u64, (all - open) as u64))
         })
     }
-
-    /// The requests forwarded to `recipient`, newest first, each with only
-    /// that recipient's part (for the recipient's portal).
-    pub fn rights_requests_for(&self, recipient: &str) -> Result<Vec<Request>, StoreError> {
-        Ok(self
-            .rights_requests()?
-            .into_iter()
-            .filter_map(|mut r| {
-                r.parts.retain(|p| p.recipient == recipient);
-                (!r.parts.is_empty()).then_some(r)
-            })
-            .collect())
-    }
 }
