@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The project's test command (README): installs what the tests need from
 # Debian's packages when missing, starts a throwaway PostgreSQL cluster on
-# 127.0.0.1 for the store's second backend, runs every test with every
-# feature (Parquet input, PDF reports), and removes the cluster.
+# 127.0.0.1 for the store's second backend (and the database scanner) and a
+# throwaway MariaDB server for the database scanner's MySQL tests, runs
+# every test with every feature (Parquet input, PDF reports), and removes
+# both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -29,7 +32,11 @@ OUTBOUND_TEST_POSTGRES=$(scripts/pg-test-cluster.sh start)
 export OUTBOUND_TEST_POSTGRES
 PG_PORT=${OUTBOUND_TEST_POSTGRES##*:}
 PG_PORT=${PG_PORT%%/*}
-trap 'scripts/pg-test-cluster.sh stop "$PG_PORT"' EXIT
+OUTBOUND_TEST_MYSQL=$(scripts/mysql-test-server.sh start)
+export OUTBOUND_TEST_MYSQL
+MY_PORT=${OUTBOUND_TEST_MYSQL##*:}
+MY_PORT=${MY_PORT%%/*}
+trap 'scripts/pg-test-cluster.sh stop "$PG_PORT"; scripts/mysql-test-server.sh stop "$MY_PORT"' EXIT
 
 # The property tests draw random cases. Under CI they use a fixed seed, so a run
 # is reproducible and a result does not depend on luck; elsewhere every run

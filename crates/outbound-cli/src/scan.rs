@@ -24,11 +24,11 @@ pub(crate) enum ScanFormat {
 }
 
 /// Scan files for personal information (CSV/TSV, JSON, JSON lines, text; gzip/zstd),
-/// or the tables of a database (`sqlite:PATH`, `postgres://…`, read-only).
+/// or the tables of a database (`sqlite:PATH`, `postgres://…`, `mysql://…`, read-only).
 #[derive(clap::Args, Debug)]
 pub(crate) struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input; or databases:
-    /// `sqlite:PATH`, `postgres://USER@HOST/DB` (opened read-only).
+    /// `sqlite:PATH`, `postgres://USER@HOST/DB`, `mysql://USER:PW@HOST/DB` (opened read-only).
     #[arg(required = true)]
     pub(crate) paths: Vec<PathBuf>,
     /// Database tables to scan: a glob on `table` or `schema.table` (repeatable; default all).
@@ -196,7 +196,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         || args.views;
     if dbs.is_empty() && db_only {
         eprintln!(
-            "error: --table, --sample-rows, --full, --sample, --seed and --views apply to databases (sqlite:PATH, postgres://…), not to files"
+            "error: --table, --sample-rows, --full, --sample, --seed and --views apply to databases (sqlite:PATH, postgres://…, mysql://…), not to files"
         );
         return Ok(2);
     }

@@ -1,4 +1,4 @@
-//! Scans the tables of SQLite and PostgreSQL databases for personal
+//! Scans the tables of SQLite, PostgreSQL and MySQL/MariaDB databases for personal
 //! information and reports them exactly as `outbound scan` reports files:
 //! one entry per table (`format: "table"`, `path` like
 //! `postgres://host:5432/db#schema.table` or `sqlite:PATH#table`), one
@@ -16,12 +16,16 @@
 //!   never created) with `PRAGMA query_only = ON`; PostgreSQL gets
 //!   `default_transaction_read_only = on` at connection start,
 //!   `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`, and every
-//!   query runs inside one `READ ONLY` transaction that is rolled back.
+//!   query runs inside one `READ ONLY` transaction that is rolled back;
+//!   MySQL gets `SET SESSION TRANSACTION READ ONLY` (writes, DDL and
+//!   temporary tables refused) and a `READ ONLY` consistent-snapshot
+//!   transaction per table, rolled back.
 //! - **Bounded and representative.** By default at most
 //!   [`DEFAULT_SAMPLE_ROWS`] rows of each table are read, picked at random
 //!   but reproducibly (the same seed gives the same rows, so two runs give
 //!   the same report): PostgreSQL `TABLESAMPLE … REPEATABLE (seed)` sized
-//!   from the planner's estimate, SQLite random rowids. The first rows of
+//!   from the planner's estimate, SQLite random rowids, MySQL `RAND(seed)`
+//!   order or blocks at random points of an integer key (see `mysql`). The first rows of
 //!   an append-only table are its oldest ones, and a pattern that only
 //!   newer rows hold would be missed. [`Sample::First`] reads the first
 //!   rows instead, `full` all. Each table entry says how many rows were
@@ -44,7 +48,8 @@
 //!   report or in an error message ([`display_url`], [`scrub`]).
 //!
 //! Values are converted to text (`::text` in PostgreSQL, `CAST(… AS TEXT)`
-//! in SQLite); NULL is skipped; binary columns (bytea, BLOB) and BLOB values
+//! in SQLite, `CAST(… AS CHAR)` in MySQL); NULL is skipped; binary columns
+//! (bytea, BLOB, MySQL's BINARY and spatial types) and BLOB values
 //! are not scanned and binary columns are listed in `table.binary_columns`.
 
 use std::fmt;
@@ -52,6 +57,7 @@ use std::fmt;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use outbound_scan::{ErrorEntry, RowScan, ScanOptions, ScanReport, Skipped, TableInfo};
 
+mod mysql;
 mod pipeline;
 mod postgres;
 mod sample;
@@ -143,8 +149,7 @@ impl std::error::Error for DbError {}
 enum Driver {
     Sqlite,
     Postgres,
-    /// MySQL and MariaDB: recognised, so that such a URL is refused by
-    /// name rather than opened as a file, but not compiled in.
+    /// MySQL and MariaDB (`mysql://`, `mariadb://`).
     MySql,
 }
 
@@ -161,8 +166,8 @@ fn driver(url: &str) -> Option<Driver> {
 }
 
 /// Whether `arg` names a database (`sqlite:PATH`, `sqlite://PATH`,
-/// `postgres://…`, `postgresql://…`; `mysql://…` and `mariadb://…`, which
-/// are refused) rather than a file.
+/// `postgres://…`, `postgresql://…`, `mysql://…`, `mariadb://…`) rather
+/// than a file.
 pub fn is_database_url(arg: &str) -> bool {
     driver(arg).is_some()
 }
@@ -345,7 +350,8 @@ fn describe(e: &sqlx::Error) -> String {
     }
 }
 
-/// `"name"` with inner quotes doubled: an SQL identifier in both dialects.
+/// `"name"` with inner quotes doubled: an SQL identifier in SQLite and
+/// PostgreSQL (MySQL quotes with backticks: `mysql::quote_ident`).
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -367,13 +373,9 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
         let res = match driver(url) {
             Some(Driver::Sqlite) => sqlite::scan(url, &filter, opts, &mut scan),
             Some(Driver::Postgres) => postgres::scan(url, &filter, opts, &mut scan),
-            Some(Driver::MySql) => Err(format!(
-                "{}: MySQL and MariaDB are not supported (sqlx's mysql driver is not compiled in); \
-                 export the tables to CSV and scan the files",
-                display_url(url)
-            )),
+            Some(Driver::MySql) => mysql::scan(url, &filter, opts, &mut scan),
             None => Err(format!(
-                "`{}` is not a database URL (sqlite:PATH, postgres://…)",
+                "`{}` is not a database URL (sqlite:PATH, postgres://…, mysql://…)",
                 display_url(url)
             )),
         };

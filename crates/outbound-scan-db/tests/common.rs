@@ -129,3 +129,20 @@ pub(crate) fn pg_url() -> Option<String> {
         }
     }
 }
+
+/// The test server's URL (`OUTBOUND_TEST_MYSQL`, from
+/// `scripts/mysql-test-server.sh`); `None` skips the test outside CI, and
+/// CI without it fails.
+pub(crate) fn mysql_url() -> Option<String> {
+    match std::env::var("OUTBOUND_TEST_MYSQL") {
+        Ok(u) => Some(u),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the MySQL tests: set OUTBOUND_TEST_MYSQL"
+            );
+            eprintln!("skipping a MySQL test: OUTBOUND_TEST_MYSQL is not set");
+            None
+        }
+    }
+}

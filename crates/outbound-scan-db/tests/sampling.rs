@@ -15,8 +15,8 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use crate::common::{pg_url, rt, sqlite_exec};
 
 /// Rows in the append-only table; only rows past [`LATE`] hold a mobile.
-const ROWS: u64 = 60_000;
-const LATE: u64 = 50_000;
+pub(crate) const ROWS: u64 = 60_000;
+pub(crate) const LATE: u64 = 50_000;
 
 /// An SQLite database with:
 /// - `events`: [`ROWS`] rows in insertion order, a mobile only in rows
@@ -56,7 +56,7 @@ fn sqlite(p: &Path) -> String {
     format!("sqlite:{}", p.display())
 }
 
-fn entry<'r>(r: &'r ScanReport, table: &str) -> &'r FileReport {
+pub(crate) fn entry<'r>(r: &'r ScanReport, table: &str) -> &'r FileReport {
     r.files
         .iter()
         .find(|f| f.path.rsplit_once('#').map(|x| x.1) == Some(table))
@@ -70,18 +70,18 @@ fn paths(r: &ScanReport) -> Vec<&str> {
         .collect()
 }
 
-fn mobiles(f: &FileReport) -> u64 {
+pub(crate) fn mobiles(f: &FileReport) -> u64 {
     f.fields
         .iter()
         .filter_map(|x| x.kinds.get("cn_mobile"))
         .sum()
 }
 
-fn json(r: &ScanReport) -> String {
+pub(crate) fn json(r: &ScanReport) -> String {
     serde_json::to_string(r).unwrap()
 }
 
-fn opts(tables: &[&str]) -> DbScanOptions {
+pub(crate) fn opts(tables: &[&str]) -> DbScanOptions {
     DbScanOptions {
         tables: tables.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
@@ -256,7 +256,7 @@ fn sqlite_views_only_with_views() {
 /// `base` with views, 2,000 rows a table (or all with `full`), two masked
 /// samples, `threads` threads and an optional subject key: what the
 /// thread-count tests vary.
-fn threads_opts(
+pub(crate) fn threads_opts(
     base: DbScanOptions,
     threads: usize,
     sample: Sample,

@@ -1,0 +1,498 @@
+//! MySQL and MariaDB: a session whose transactions are read-only
+//! (`SET SESSION TRANSACTION READ ONLY`: every write, DDL and temporary
+//! table refused), each table counted and read inside its own
+//! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` that is rolled
+//! back. The URL's database, or with none every database but the
+//! server's own (`mysql`, `sys`, `information_schema`,
+//! `performance_schema`); base tables, and with `views` views.
+//!
+//! Sizing: `information_schema.TABLES.TABLE_ROWS` (exact for MyISAM, an
+//! estimate for InnoDB); a table estimated at or below `count_limit` rows
+//! is counted exactly.
+//! Sampling: MySQL has no `TABLESAMPLE`. A table of at most `count_limit`
+//! rows is read in the order of `RAND(seed)` up to the bound (one pass,
+//! the bound kept in a priority queue: a uniform pick, the same rows for
+//! the same seed on unchanged data). A larger table with a one-column
+//! integer primary key is read in blocks of [`BLOCK`] rows at random
+//! points of the key's range (the rows of a block are neighbours, as
+//! PostgreSQL's `SYSTEM` pages are); without such a key its first rows
+//! are read and the table entry says `sample: "first"`.
+
+use std::str::FromStr;
+
+use futures_util::TryStreamExt;
+use outbound_scan::{RowScan, Skipped};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlRow};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
+
+use crate::pipeline::{self, Cells, Plan, Sink};
+use crate::sample::{SplitMix, table_seed};
+use crate::{
+    DbScanOptions, Filter, Relation, Sample, describe, display_url, runtime, skipped_views,
+    table_info, threads,
+};
+
+/// Why a MySQL 8 account may not log in: this build has neither TLS nor
+/// RSA for the driver (neither is in the dependency tree).
+const NO_RSA: &str = "the server asks for the password over TLS or RSA \
+     (MySQL 8's caching_sha2_password, password not yet cached), which this build \
+     does not have: scan as an account using mysql_native_password, or log in once \
+     with the mysql client over TLS so that the server caches the password";
+
+/// Rows read at each random point of a large table's key.
+const BLOCK: u64 = 100;
+
+/// The server's own databases, never scanned.
+const SYSTEM: [&str; 4] = ["mysql", "sys", "information_schema", "performance_schema"];
+
+/// Column types that are not text: not scanned, listed as binary.
+const BINARY_TYPES: [&str; 15] = [
+    "binary",
+    "varbinary",
+    "tinyblob",
+    "blob",
+    "mediumblob",
+    "longblob",
+    "bit",
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+];
+
+/// `` `name` `` with inner backticks doubled: a MySQL identifier whatever
+/// the server's `sql_mode` (`"…"` is one only under `ANSI_QUOTES`).
+fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// A session on the database `url` names whose transactions are all
+/// read-only.
+pub(crate) async fn open(url: &str) -> Result<MySqlConnection, String> {
+    let shown = display_url(url);
+    let opts = MySqlConnectOptions::from_str(url)
+        .map_err(|e| format!("{shown} is not a usable MySQL URL: {}", describe(&e)))?
+        .charset("utf8mb4")
+        .disable_statement_logging();
+    let mut conn = opts.connect().await.map_err(|e| {
+        let why = match &e {
+            // MySQL 8's `caching_sha2_password`, before the server has
+            // cached the password, sends it encrypted with TLS or RSA.
+            sqlx::Error::Configuration(m) if m.to_string().contains("RSA") => NO_RSA.to_string(),
+            _ => describe(&e),
+        };
+        format!("cannot connect to {shown}: {why}")
+    })?;
+    sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
+        .execute(&mut conn)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot make the session on {shown} read-only: {}",
+                describe(&e)
+            )
+        })?;
+    Ok(conn)
+}
+
+/// Scans the tables of one MySQL or MariaDB server into `scan`; returns
+/// the views left out.
+pub(crate) fn scan(
+    url: &str,
+    filter: &Filter,
+    opts: &DbScanOptions,
+    scan: &mut RowScan,
+) -> Result<Vec<Skipped>, String> {
+    let shown = display_url(url);
+    let rels = runtime()?.block_on(list(url, &shown))?;
+    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
+        .into_iter()
+        .filter(|r| filter.allows(r.schema.as_deref(), &r.name))
+        .partition(|r| r.view.is_some() && !opts.views);
+    let open = || -> Result<(tokio::runtime::Runtime, MySqlConnection), String> {
+        let rt = runtime()?;
+        let conn = rt.block_on(open(url))?;
+        Ok((rt, conn))
+    };
+    let read = |w: &mut (tokio::runtime::Runtime, MySqlConnection), rel: &Relation, sink| {
+        let (rt, conn) = w;
+        rt.block_on(table(conn, rel, opts, sink));
+    };
+    let close = |(rt, conn): (tokio::runtime::Runtime, MySqlConnection)| {
+        let _ = rt.block_on(conn.close());
+    };
+    let path = |r: &Relation| format!("{shown}#{}", r.qualified());
+    let scrub = |m: &str| crate::scrub(m, url);
+    pipeline::run(
+        &Plan {
+            jobs: &rels,
+            threads: threads(opts),
+            open: &open,
+            read: &read,
+            close: &close,
+            path: &path,
+            scrub: &scrub,
+        },
+        scan,
+    )?;
+    Ok(skipped_views(&shown, &views))
+}
+
+/// Base tables and views of the URL's database (or of every database but
+/// the server's own), by database and name.
+async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
+    let mut conn = open(url).await?;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR) \
+         FROM information_schema.TABLES \
+         WHERE TABLE_TYPE IN ('BASE TABLE', 'VIEW') \
+           AND (DATABASE() IS NULL OR TABLE_SCHEMA = DATABASE()) \
+           AND TABLE_SCHEMA NOT IN (?, ?, ?, ?) \
+         ORDER BY 1, 2",
+    )
+    .bind(SYSTEM[0])
+    .bind(SYSTEM[1])
+    .bind(SYSTEM[2])
+    .bind(SYSTEM[3])
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
+    let _ = conn.close().await;
+    Ok(rows
+        .into_iter()
+        .map(|(schema, name, kind)| Relation {
+            oid: 0,
+            schema: Some(schema),
+            name,
+            view: (kind == "VIEW").then_some("view"),
+        })
+        .collect())
+}
+
+impl Cells for MySqlRow {
+    /// The value's bytes as sent: every column is selected as
+    /// `CAST(… AS CHAR)` (binary ones as `NULL`) on a `utf8mb4`
+    /// connection, so they are the text itself.
+    fn cell(&self, i: usize) -> Option<&[u8]> {
+        self.try_get::<Option<&[u8]>, _>(i).ok().flatten()
+    }
+}
+
+/// Reads one relation into `sink`, in its own read-only transaction.
+async fn table(
+    conn: &mut MySqlConnection,
+    rel: &Relation,
+    opts: &DbScanOptions,
+    sink: Sink<MySqlRow>,
+) {
+    let qualified = rel.qualified();
+    let what = if rel.view.is_some() { "view" } else { "table" };
+    let mut tx = match conn
+        .begin_with("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        .await
+    {
+        Ok(tx) => tx,
+        Err(e) => {
+            return sink.fail(format!(
+                "{what} `{qualified}`: cannot begin a read-only transaction: {}",
+                describe(&e)
+            ));
+        }
+    };
+    let res = read(&mut tx, rel, opts, sink).await;
+    let _ = tx.rollback().await;
+    if let Err((sink, e)) = res {
+        sink.fail(format!("{what} `{qualified}`: {e}"));
+    }
+}
+
+type Failed = (Sink<MySqlRow>, String);
+
+/// A table's columns: (name, binary, part of a one-column integer
+/// primary key).
+async fn columns(
+    conn: &mut MySqlConnection,
+    schema: &str,
+    name: &str,
+) -> Result<Vec<(String, bool, bool)>, String> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CAST(COLUMN_NAME AS CHAR), CAST(LOWER(DATA_TYPE) AS CHAR), CAST(COLUMN_KEY AS CHAR) \
+         FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+    )
+    .bind(schema)
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| format!("cannot read its columns: {}", describe(&e)))?;
+    let keys = rows.iter().filter(|r| r.2 == "PRI").count();
+    Ok(rows
+        .into_iter()
+        .map(|(c, ty, key)| {
+            let binary = BINARY_TYPES.contains(&ty.as_str());
+            let int = matches!(
+                ty.as_str(),
+                "tinyint" | "smallint" | "mediumint" | "int" | "bigint"
+            );
+            (c, binary, keys == 1 && key == "PRI" && int)
+        })
+        .collect())
+}
+
+async fn read(
+    conn: &mut MySqlConnection,
+    rel: &Relation,
+    opts: &DbScanOptions,
+    mut sink: Sink<MySqlRow>,
+) -> Result<(), Failed> {
+    let schema = rel.schema.as_deref().unwrap_or_default();
+    let cols = match columns(conn, schema, &rel.name).await {
+        Ok(c) => c,
+        Err(e) => return Err((sink, e)),
+    };
+    let binary: Vec<String> = cols.iter().filter(|c| c.1).map(|c| c.0.clone()).collect();
+    let select = cols
+        .iter()
+        .map(|(c, b, _)| {
+            if *b {
+                "NULL".to_string()
+            } else {
+                format!("CAST({} AS CHAR)", quote_ident(c))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key = cols.iter().find(|c| c.2).map(|c| quote_ident(&c.0));
+    let qt = format!("{}.{}", quote_ident(schema), quote_ident(&rel.name));
+    let n = opts.sample_rows;
+    // (rows, estimated) before reading; None when every row is read.
+    let mut total: Option<(u64, bool)> = None;
+    let mut blocks = None;
+    let (sql, mut sample) = if opts.full {
+        (format!("SELECT {select} FROM {qt}"), "full")
+    } else {
+        let est: Option<u64> = match sqlx::query_scalar::<_, Option<u64>>(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        )
+        .bind(schema)
+        .bind(&rel.name)
+        .fetch_optional(&mut *conn)
+        .await
+        {
+            Ok(e) => e.flatten(),
+            Err(e) => return Err((sink, format!("cannot estimate its rows: {}", describe(&e)))),
+        };
+        // A view is not counted: that would run its query twice.
+        match est {
+            _ if rel.view.is_some() => total = Some((0, true)),
+            Some(e) if e > opts.count_limit => total = Some((e, true)),
+            _ => {
+                let q = format!("SELECT COUNT(*) FROM {qt}");
+                match sqlx::query_scalar::<_, i64>(AssertSqlSafe(q))
+                    .fetch_one(&mut *conn)
+                    .await
+                {
+                    Ok(c) => total = Some((u64::try_from(c).unwrap_or(0), false)),
+                    Err(e) => {
+                        return Err((sink, format!("cannot count its rows: {}", describe(&e))));
+                    }
+                }
+            }
+        }
+        let rows = total.map_or(0, |t| t.0);
+        let seed = table_seed(opts.seed, &rel.qualified());
+        if opts.sample == Sample::Random && rel.view.is_none() && rows > n {
+            match (&key, rows > opts.count_limit) {
+                (_, false) => (
+                    // RAND's seed is an integer; 31 bits of the table's.
+                    format!(
+                        "SELECT {select} FROM {qt} ORDER BY RAND({}) LIMIT {n}",
+                        seed >> 33
+                    ),
+                    "random",
+                ),
+                (Some(k), true) => {
+                    blocks = Some((k.clone(), seed));
+                    (
+                        // The key first, for the next block's start (not scanned).
+                        format!(
+                            "SELECT CAST({k} AS SIGNED), {select} FROM {qt} \
+                             WHERE {k} >= ? ORDER BY {k} LIMIT ?"
+                        ),
+                        "random",
+                    )
+                }
+                (None, true) => (format!("SELECT {select} FROM {qt} LIMIT {n}"), "first"),
+            }
+        } else {
+            (format!("SELECT {select} FROM {qt} LIMIT {n}"), "first")
+        }
+    };
+    let names: Vec<String> = cols.into_iter().map(|c| c.0).collect();
+    if !sink.start(names, usize::from(blocks.is_some())) {
+        return Ok(());
+    }
+    let failure = match blocks {
+        None => send(conn, &sql, &[], &mut sink).await,
+        Some((key, seed)) => in_blocks(conn, &qt, &key, &sql, n, seed, &mut sink).await,
+    };
+    let failure = match failure {
+        Ok(true) => None,
+        Ok(false) => return Ok(()),
+        Err(e) => Some(e),
+    };
+    let read = sink.sent();
+    if sample == "first" && failure.is_none() && (read < n || total == Some((read, false))) {
+        // Fewer rows than the bound came: that was all of them.
+        (sample, total) = ("full", None);
+    }
+    let failure = failure.map(|e| format!("reading stopped after {read} rows: {e}"));
+    if failure.is_some() && sample == "full" {
+        sample = "first";
+    }
+    let info = table_info(read, total, sample, rel, binary);
+    sink.end(info, failure);
+    Ok(())
+}
+
+/// Sends the rows `sql` returns (with `args` bound) to `sink`: `Ok(false)`
+/// once the scan is gone, `Err` with the driver's message if reading fails.
+async fn send(
+    conn: &mut MySqlConnection,
+    sql: &str,
+    args: &[i64],
+    sink: &mut Sink<MySqlRow>,
+) -> Result<bool, String> {
+    let mut q = sqlx::query(AssertSqlSafe(sql.to_string()));
+    for a in args {
+        q = q.bind(*a);
+    }
+    let mut rows = q.fetch(&mut *conn);
+    loop {
+        match rows.try_next().await {
+            Ok(Some(row)) => {
+                if !sink.row(row) {
+                    return Ok(false);
+                }
+            }
+            Ok(None) => return Ok(true),
+            Err(e) => return Err(describe(&e)),
+        }
+    }
+}
+
+/// Sends up to `n` rows of a large table in blocks of [`BLOCK`] at random
+/// points of its integer key `key` (`sql` reads a block from a point,
+/// the key first):
+/// points drawn uniformly in the key's range and taken in order, each
+/// block starting after the previous one's last key, so no row is read
+/// twice.
+async fn in_blocks(
+    conn: &mut MySqlConnection,
+    qt: &str,
+    key: &str,
+    sql: &str,
+    n: u64,
+    seed: u64,
+    sink: &mut Sink<MySqlRow>,
+) -> Result<bool, String> {
+    let range: (Option<i64>, Option<i64>) = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT CAST(MIN({key}) AS SIGNED), CAST(MAX({key}) AS SIGNED) FROM {qt}"
+    )))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| describe(&e))?;
+    let (Some(lo), Some(hi)) = range else {
+        return Ok(true);
+    };
+    let mut rng = SplitMix(seed);
+    let mut points: Vec<i64> = (0..n.div_ceil(BLOCK))
+        .map(|_| rng.between(lo, hi))
+        .collect();
+    points.sort_unstable();
+    // Where the next block may start: past the last key read.
+    let mut next = lo;
+    for p in points {
+        let start = p.max(next);
+        let want = (n - sink.sent()).min(BLOCK);
+        if want == 0 || start > hi {
+            break;
+        }
+        let before = sink.sent();
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_string()))
+            .bind(start)
+            .bind(want as i64)
+            .fetch(&mut *conn);
+        let mut last = None;
+        loop {
+            match q.try_next().await {
+                Ok(Some(row)) => {
+                    last = row.try_get::<Option<i64>, _>(0).ok().flatten().or(last);
+                    if !sink.row(row) {
+                        return Ok(false);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(describe(&e)),
+            }
+        }
+        if sink.sent() == before {
+            break;
+        }
+        next = last.map_or(hi.saturating_add(1), |l| l.saturating_add(1));
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_with_backticks() {
+        assert_eq!(quote_ident("a`b"), "`a``b`");
+        assert_eq!(quote_ident("身份证号"), "`身份证号`");
+    }
+
+    /// The session the scan uses refuses every write, temporary tables
+    /// and new databases included.
+    #[test]
+    fn the_session_cannot_write() {
+        let Ok(url) = std::env::var("OUTBOUND_TEST_MYSQL") else {
+            eprintln!("skipping a MySQL test: OUTBOUND_TEST_MYSQL is not set");
+            return;
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = open(&url).await.unwrap();
+            for sql in [
+                "CREATE TABLE outbound_scan_db_must_not_exist (a int)",
+                "CREATE TEMPORARY TABLE t (a int)",
+                "CREATE DATABASE outbound_scan_db_must_not_exist",
+            ] {
+                let e = sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_err();
+                assert!(e.to_string().contains("READ ONLY"), "{sql}: {e}");
+            }
+            let mut tx = conn
+                .begin_with("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                .await
+                .unwrap();
+            let e = sqlx::raw_sql("CREATE TABLE outbound_scan_db_must_not_exist (a int)")
+                .execute(&mut *tx)
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("READ ONLY"), "{e}");
+        });
+    }
+}

@@ -1,0 +1,377 @@
+//! MySQL/MariaDB on the test server (`OUTBOUND_TEST_MYSQL`, from
+//! `scripts/mysql-test-server.sh`): a fresh database per test, scanned
+//! through a URL that names it (a MySQL schema is a database).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use outbound_scan::{FileReport, ScanOptions, ScanReport};
+use outbound_scan_db::{DbScanOptions, Sample, scan_databases, suggest_datasets};
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
+
+use crate::common::{
+    Corpus, assert_no_raw_values, corpus, load_with_map, mysql_url, rt, scan_as_file, summary,
+};
+use crate::sampling::{LATE, ROWS, entry, json, mobiles, threads_opts};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh database, dropped on drop, holding:
+/// - `customers` (the corpus; `created_ms` BIGINT, `amount` DECIMAL, a
+///   BLOB `photo`, a column named with a space and one with a backtick)
+///   and `orders`;
+/// - `events`: [`ROWS`] rows by an integer key, a mobile only in rows past
+///   [`LATE`], a BLOB `photo` holding a mobile's digits;
+/// - `nokey`: 3,000 rows without a primary key;
+/// - the view `late_events`.
+struct Db {
+    /// The server's URL with this database's name as its path.
+    url: String,
+    server: String,
+    name: String,
+}
+
+impl Db {
+    fn new(server: &str, c: &Corpus) -> Db {
+        let name = format!(
+            "scan_t{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let (base, _) = server.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        rt().block_on(async {
+            let mut conn = MySqlConnection::connect(server).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name};
+                 CREATE DATABASE {name} CHARACTER SET utf8mb4;
+                 USE {name};
+                 CREATE TABLE customers (name TEXT, id_no TEXT, mobile TEXT, email TEXT,
+                   card_no TEXT, order_no TEXT, created_ms BIGINT, amount DECIMAL(12, 2), note TEXT,
+                   photo BLOB, `Contact Phone` VARCHAR(40), `odd``name` TEXT);
+                 CREATE TABLE orders (order_no TEXT, buyer_mobile TEXT);
+                 CREATE TABLE digits (i INT);
+                 INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
+                 CREATE TABLE events (id BIGINT PRIMARY KEY, note TEXT, mobile TEXT, photo BLOB);
+                 INSERT INTO events
+                   SELECT n, CONCAT('event ', n),
+                     CASE WHEN n > {LATE} THEN CONCAT('138', LPAD(n, 8, '0')) END,
+                     CAST('13912345678' AS BINARY)
+                   FROM (SELECT a.i * 10000 + b.i * 1000 + c.i * 100 + d.i * 10 + e.i + 1 AS n
+                         FROM digits a, digits b, digits c, digits d, digits e) g
+                   WHERE n <= {ROWS};
+                 CREATE TABLE nokey (note TEXT, mobile TEXT);
+                 INSERT INTO nokey SELECT note, CONCAT('137', LPAD(id, 8, '0')) FROM events
+                   WHERE id <= 3000;
+                 DROP TABLE digits;
+                 CREATE VIEW late_events AS SELECT id, mobile FROM events WHERE id > {LATE};
+                 ANALYZE TABLE events, nokey;"
+            )))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            for r in &c.rows {
+                let mut q = sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO {name}.customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+                )));
+                for v in &r[..6] {
+                    q = q.bind(v.as_str());
+                }
+                q.bind(r[6].parse::<i64>().unwrap())
+                    .bind(r[7].as_str())
+                    .bind(r[8].as_str())
+                    .bind(vec![0xffu8, 0xd8, 0x13, 0x80])
+                    .bind(r[2].as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO {name}.orders VALUES (?, ?)"
+                )))
+                .bind(r[5].as_str())
+                .bind(r[2].as_str())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+            conn.close().await.unwrap();
+        });
+        Db {
+            url,
+            server: server.to_string(),
+            name,
+        }
+    }
+
+    fn opts(&self, tables: &[&str]) -> DbScanOptions {
+        DbScanOptions {
+            tables: tables.iter().map(|t| t.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn scan(&self, opts: &DbScanOptions) -> ScanReport {
+        let r = scan_databases(std::slice::from_ref(&self.url), opts).unwrap();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        r
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        rt().block_on(async {
+            if let Ok(mut c) = MySqlConnection::connect(&server).await {
+                let _ = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {name}")))
+                    .execute(&mut c)
+                    .await;
+            }
+        });
+    }
+}
+
+fn info(f: &FileReport) -> &outbound_scan::TableInfo {
+    f.table.as_ref().unwrap()
+}
+
+#[test]
+fn mysql_tables_are_reported_per_column_as_files_are() {
+    let Some(server) = mysql_url() else { return };
+    let c = corpus(400, 41);
+    let db = Db::new(&server, &c);
+    let opts = DbScanOptions {
+        full: true,
+        ..db.opts(&["customers", "orders"])
+    };
+    let r = db.scan(&opts);
+    let shown = outbound_scan_db::display_url(&db.url);
+    assert!(!shown.contains("outbound-test-pw"), "{shown}");
+    let paths: Vec<&str> = r.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            format!("{shown}#{}.customers", db.name),
+            format!("{shown}#{}.orders", db.name)
+        ]
+    );
+    let t = &r.files[0];
+    assert_eq!(t.format, "table");
+    assert_eq!(
+        (info(t).rows_read, info(t).rows_total, info(t).sampled),
+        (400, 400, false)
+    );
+    assert_eq!(info(t).binary_columns, ["photo"]);
+    // Every cell as a CSV cell under its column's name: the same kinds and
+    // classes as the corpus scanned as a file.
+    let file = scan_as_file(&c);
+    assert_eq!(
+        summary(t, &["photo", "Contact Phone", "odd`name"]),
+        summary(&file.files[0], &[])
+    );
+    let cp = t
+        .fields
+        .iter()
+        .find(|f| f.field.as_deref() == Some("Contact Phone"))
+        .unwrap();
+    assert_eq!(cp.category, Some("contact.phone"));
+    assert_eq!(r.individuals.distinct, c.truth.subjects_and_mobiles);
+    assert_no_raw_values(&c, &serde_json::to_string(&r).unwrap());
+
+    // `--suggest` writes a datasets block the map loads.
+    let block = suggest_datasets(&r, "customer");
+    let map = load_with_map(&block, &db.name);
+    let ids: Vec<&str> = map.datasets.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            format!("{}-customers", db.name),
+            format!("{}-orders", db.name)
+        ]
+    );
+}
+
+#[test]
+fn mysql_random_sample_reaches_the_newest_rows_and_first_does_not() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 42));
+    let r = db.scan(&db.opts(&["events"]));
+    let e = entry(&r, &format!("{}.events", db.name));
+    let t = info(e);
+    assert_eq!(
+        (t.sample, t.rows_read, t.rows_total, t.rows_total_estimated),
+        ("random", 10_000, ROWS, false)
+    );
+    // A sixth of the rows hold a mobile: about a sixth of the sample.
+    let m = mobiles(e);
+    assert!((1_300..=2_050).contains(&m), "{m} mobiles in the sample");
+    assert_eq!(t.binary_columns, ["photo"]);
+
+    let first = DbScanOptions {
+        sample: Sample::First,
+        ..db.opts(&["events"])
+    };
+    let r = db.scan(&first);
+    let e = entry(&r, &format!("{}.events", db.name));
+    assert_eq!(
+        (info(e).sample, info(e).rows_read, info(e).rows_total),
+        ("first", 10_000, ROWS)
+    );
+    assert_eq!(mobiles(e), 0);
+}
+
+#[test]
+fn mysql_large_tables_are_estimated_and_sampled_in_blocks() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 43));
+    let o = DbScanOptions {
+        count_limit: 2_000,
+        ..db.opts(&["events", "nokey"])
+    };
+    let r = db.scan(&o);
+    let e = entry(&r, &format!("{}.events", db.name));
+    let t = info(e);
+    assert!(t.rows_total_estimated);
+    assert_eq!((t.sample, t.sampled), ("random", true));
+    // The server's estimate, not a count.
+    assert!(
+        (ROWS / 2..=ROWS * 2).contains(&t.rows_total),
+        "{}",
+        t.rows_total
+    );
+    assert!((9_000..=10_000).contains(&t.rows_read), "{}", t.rows_read);
+    // Blocks from the whole key range: the newest rows too.
+    let m = mobiles(e);
+    assert!((600..=3_000).contains(&m), "{m} mobiles in the sample");
+    // Without an integer key a large table's first rows, said so.
+    let n = info(entry(&r, &format!("{}.nokey", db.name)));
+    assert_eq!((n.sample, n.rows_read), ("full", 3_000));
+    let small = DbScanOptions {
+        sample_rows: 500,
+        ..o.clone()
+    };
+    let r2 = db.scan(&small);
+    let n = info(entry(&r2, &format!("{}.nokey", db.name)));
+    assert_eq!((n.sample, n.rows_read, n.sampled), ("first", 500, true));
+    // Reproducible.
+    assert_eq!(json(&r), json(&db.scan(&o)));
+}
+
+#[test]
+fn mysql_the_same_seed_gives_the_same_report_another_seed_other_rows() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 44));
+    // 2,000 rows: twenty blocks, some of them among the rows with mobiles.
+    let with = |seed: u64, count_limit: u64| DbScanOptions {
+        seed,
+        sample_rows: 2_000,
+        count_limit,
+        scan: ScanOptions {
+            samples: 3,
+            ..Default::default()
+        },
+        ..db.opts(&["events"])
+    };
+    // Both ways of sampling: by `RAND(seed)` and in blocks.
+    for limit in [1_000_000, 2_000] {
+        let a = db.scan(&with(7, limit));
+        assert_eq!(json(&a), json(&db.scan(&with(7, limit))), "{limit}");
+        let b = db.scan(&with(8, limit));
+        let (x, y) = (&a.files[0], &b.files[0]);
+        assert_eq!((info(x).rows_read, info(y).rows_read), (2_000, 2_000));
+        assert!(mobiles(x) > 0 && mobiles(y) > 0, "{limit}");
+        let samples = |f: &FileReport| {
+            f.fields
+                .iter()
+                .map(|x| x.samples.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(samples(x), samples(y), "{limit}");
+    }
+}
+
+#[test]
+fn mysql_views_only_with_views() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 45));
+    let r = db.scan(&db.opts(&[]));
+    let shown = outbound_scan_db::display_url(&db.url);
+    let skipped: Vec<(&str, &str)> = r
+        .skipped
+        .iter()
+        .map(|x| (x.path.as_str(), x.reason.split(':').next().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [(format!("{shown}#{}.late_events", db.name).as_str(), "view")]
+    );
+    assert_eq!(r.files.len(), 4);
+
+    let with = DbScanOptions {
+        views: true,
+        sample_rows: 4_000,
+        ..db.opts(&["late_events"])
+    };
+    let r = db.scan(&with);
+    assert!(r.skipped.is_empty());
+    let v = entry(&r, &format!("{}.late_events", db.name));
+    let t = info(v);
+    // A view: its first rows, not counted (that would run its query twice).
+    assert_eq!(
+        (t.relation, t.sample, t.rows_read, t.rows_total_estimated),
+        (Some("view"), "first", 4_000, true)
+    );
+    assert_eq!(mobiles(v), 4_000);
+}
+
+#[test]
+fn mysql_threads_give_the_same_report_byte_for_byte() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(300, 46));
+    for (full, key) in [(false, None), (true, Some("mobile"))] {
+        for sample in [Sample::Random, Sample::First] {
+            let tables = ["events", "nokey", "late_events"];
+            let with = |threads| threads_opts(db.opts(&tables), threads, sample, full, key);
+            let one = json(&db.scan(&with(1)));
+            for n in [2, 4] {
+                assert_eq!(
+                    one,
+                    json(&db.scan(&with(n))),
+                    "{n} threads, {sample:?}, full {full}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn mysql_a_password_appears_nowhere() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(20, 47));
+    // The test server's password is in the URL: not in the report.
+    let r = db.scan(&db.opts(&[]));
+    let out = json(&r) + &suggest_datasets(&r, "customer");
+    assert!(!out.contains("outbound-test-pw"));
+    // A wrong password, a server that is not there, a database that does
+    // not exist: each named, the password never.
+    let secret = "Pw-5kQ-mysql-not-shown";
+    let (scheme, rest) = server.split_once("://").unwrap();
+    let (userinfo, rest) = rest.split_once('@').unwrap();
+    let (user, _) = userinfo.split_once(':').unwrap();
+    let (host, _) = rest.split_once('/').unwrap();
+    for bad in [
+        format!("{scheme}://{user}:{secret}@{host}/{}", db.name),
+        format!("mariadb://{user}:{secret}@127.0.0.1:9/crm"),
+        format!(
+            "{scheme}://{userinfo}@{host}/no_such_db_{}",
+            std::process::id()
+        ),
+    ] {
+        let e = scan_databases(std::slice::from_ref(&bad), &DbScanOptions::default()).unwrap_err();
+        assert!(
+            !e.0.contains(secret) && !e.0.contains("outbound-test-pw"),
+            "{e}"
+        );
+        assert!(e.0.contains(&outbound_scan_db::display_url(&bad)), "{e}");
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Starts (or stops) a throwaway MariaDB server on 127.0.0.1 for the database
+# scanner's MySQL tests.
+#   scripts/mysql-test-server.sh start        -> prints the URL to export as OUTBOUND_TEST_MYSQL
+#   scripts/mysql-test-server.sh stop PORT    -> stops the server on PORT and removes its directory
+# Each server gets a free port and its own directory, so several can run at once.
+# Installs Debian's mariadb-server package if the server binary is missing.
+set -euo pipefail
+dir_for() { echo "/tmp/outbound-mysql-test-$1"; }
+case "${1:-}" in
+  start)
+    if [ ! -x /usr/sbin/mariadbd ]; then
+      echo "installing MariaDB from Debian's packages" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >&2
+      apt-get install -y -qq mariadb-server >&2
+    fi
+    PORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    DIR=$(dir_for "$PORT")
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+    user=$(id -un)
+    if [ "$(id -u)" = 0 ]; then
+      user=mysql
+      chown mysql:mysql "$DIR"
+    fi
+    mariadb-install-db --no-defaults --user="$user" --datadir="$DIR/data" \
+      --auth-root-authentication-method=socket --skip-test-db >"$DIR/install.log" 2>&1
+    /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$DIR/data" \
+      --socket="$DIR/sock" --pid-file="$DIR/pid" --port="$PORT" --bind-address=127.0.0.1 \
+      --innodb-flush-log-at-trx-commit=0 --skip-log-bin >"$DIR/log" 2>&1 &
+    for _ in $(seq 1 100); do
+      [ -S "$DIR/sock" ] && break
+      sleep 0.1
+    done
+    [ -S "$DIR/sock" ] || { echo "MariaDB did not start; see $DIR/log" >&2; exit 1; }
+    # The test user may create and fill the test database; the scanner's
+    # own session must still refuse every write (that is what is tested).
+    mariadb --no-defaults --socket="$DIR/sock" -u root <<'SQL'
+CREATE DATABASE outbound_test CHARACTER SET utf8mb4;
+CREATE USER 'outbound'@'127.0.0.1' IDENTIFIED BY 'outbound-test-pw';
+GRANT ALL ON *.* TO 'outbound'@'127.0.0.1';
+SQL
+    echo "mysql://outbound:outbound-test-pw@127.0.0.1:$PORT/outbound_test"
+    ;;
+  stop)
+    [ -n "${2:-}" ] || { echo "usage: $0 stop PORT" >&2; exit 2; }
+    DIR=$(dir_for "$2")
+    if [ -f "$DIR/pid" ]; then
+      kill "$(cat "$DIR/pid")" 2>/dev/null || true
+      for _ in $(seq 1 50); do
+        [ -e "$DIR/sock" ] || break
+        sleep 0.1
+      done
+    fi
+    rm -rf "$DIR"
+    ;;
+  *)
+    echo "usage: $0 start | stop PORT" >&2
+    exit 2
+    ;;
+esac
