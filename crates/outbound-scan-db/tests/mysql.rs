@@ -375,3 +375,36 @@ fn mysql_a_password_appears_nowhere() {
         assert!(e.0.contains(&outbound_scan_db::display_url(&bad)), "{e}");
     }
 }
+
+/// A column in GBK or Latin-1 reaches the scanner as UTF-8 (the server
+/// converts `CAST(… AS CHAR)` to the connection's `utf8mb4`).
+#[test]
+fn mysql_text_in_other_character_sets_is_read_as_utf8() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 48));
+    rt().block_on(async {
+        let mut c = MySqlConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE legacy (note VARCHAR(100) CHARACTER SET gbk, \
+               email VARCHAR(100) CHARACTER SET latin1);
+             INSERT INTO legacy VALUES ('联系人 王芳 电话 13512345678', 'zhang.wei@example.com')",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+    });
+    let r = db.scan(&db.opts(&["legacy"]));
+    let t = entry(&r, &format!("{}.legacy", db.name));
+    let kinds = |f: &str| {
+        t.fields
+            .iter()
+            .find(|x| x.field.as_deref() == Some(f))
+            .unwrap()
+            .kinds
+            .clone()
+    };
+    assert_eq!(kinds("note").get("cn_mobile"), Some(&1));
+    assert_eq!(kinds("note").get("person_name"), Some(&1));
+    assert_eq!(kinds("email").get("email"), Some(&1));
+}
