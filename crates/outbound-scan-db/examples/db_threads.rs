@@ -1,5 +1,6 @@
 //! Times `scan_databases` on one SQLite database (and on PostgreSQL when
-//! `OUTBOUND_TEST_POSTGRES` is set) of `TABLES` tables of `ROWS` rows
+//! `OUTBOUND_TEST_POSTGRES` is set, on MySQL/MariaDB when
+//! `OUTBOUND_TEST_MYSQL` is) of `TABLES` tables of `ROWS` rows
 //! of the synthetic corpus each: every row (`--full`) with 1 and with 2
 //! reader threads, and the default 10,000-row sample picked at random
 //! against the first 10,000 rows; checks that each pair of thread counts
@@ -14,7 +15,7 @@ use std::time::Instant;
 
 use outbound_scan::ScanOptions;
 use outbound_scan_db::{DbScanOptions, Sample, scan_databases};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection, PgConnection, SqliteConnection};
 
 fn main() {
     let mut a = std::env::args().skip(1);
@@ -114,6 +115,61 @@ fn main() {
         rt.block_on(async {
             let mut c = PgConnection::connect(&url).await.unwrap();
             sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+    }
+
+    if let Ok(server) = std::env::var("OUTBOUND_TEST_MYSQL") {
+        let name = format!("bench_threads_{}", std::process::id());
+        let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
+        let mdef = cols
+            .iter()
+            .map(|c| format!("`{c}` TEXT"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        rt.block_on(async {
+            let mut c = MySqlConnection::connect(&server).await.unwrap();
+            let mut ddl = format!("CREATE DATABASE {name} CHARACTER SET utf8mb4; USE {name};");
+            for t in 0..tables {
+                // An integer key, as most MySQL tables have: what a large
+                // table's blocks are read by.
+                ddl += &format!("CREATE TABLE t{t} (id BIGINT PRIMARY KEY, {mdef});");
+            }
+            sqlx::raw_sql(AssertSqlSafe(ddl))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            for t in 0..tables {
+                let mut id = 0i64;
+                for chunk in data.chunks(1000) {
+                    let row = format!("(?, {})", vec!["?"; cols.len()].join(", "));
+                    let sql = format!(
+                        "INSERT INTO t{t} VALUES {}",
+                        vec![row.as_str(); chunk.len()].join(", ")
+                    );
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for r in chunk {
+                        id += 1;
+                        q = q.bind(id);
+                        for v in r {
+                            q = q.bind(v.as_str());
+                        }
+                    }
+                    q.execute(&mut c).await.unwrap();
+                }
+                sqlx::raw_sql(AssertSqlSafe(format!("ANALYZE TABLE t{t}")))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
+            c.close().await.unwrap();
+        });
+        measure(&url, &[], runs);
+        rt.block_on(async {
+            let mut c = MySqlConnection::connect(&server).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {name}")))
                 .execute(&mut c)
                 .await
                 .unwrap();
