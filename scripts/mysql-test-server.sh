@@ -2,6 +2,7 @@
 # Starts (or stops) a throwaway MariaDB server on 127.0.0.1 for the database
 # scanner's MySQL tests.
 #   scripts/mysql-test-server.sh start        -> prints the URL to export as OUTBOUND_TEST_MYSQL
+#                                                (TLS on; its CA is DIR/tls/ca.crt, DIR below)
 #   scripts/mysql-test-server.sh stop PORT    -> stops the server on PORT and removes its directory
 # Each server gets a free port and its own directory, so several can run at once.
 # Installs Debian's mariadb-server package if the server binary is missing.
@@ -19,16 +20,20 @@ case "${1:-}" in
     DIR=$(dir_for "$PORT")
     rm -rf "$DIR"
     mkdir -p "$DIR"
+    mkdir -p "$DIR/tls"
+    "$(dirname "$0")/test-tls-certs.sh" "$DIR/tls"
     user=$(id -un)
     if [ "$(id -u)" = 0 ]; then
       user=mysql
-      chown mysql:mysql "$DIR"
+      chown -R mysql:mysql "$DIR"
     fi
     mariadb-install-db --no-defaults --user="$user" --datadir="$DIR/data" \
       --auth-root-authentication-method=socket --skip-test-db >"$DIR/install.log" 2>&1
     /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$DIR/data" \
       --socket="$DIR/sock" --pid-file="$DIR/pid" --port="$PORT" --bind-address=127.0.0.1 \
-      --innodb-flush-log-at-trx-commit=0 --skip-log-bin >"$DIR/log" 2>&1 &
+      --innodb-flush-log-at-trx-commit=0 --skip-log-bin \
+      --ssl-cert="$DIR/tls/server.crt" --ssl-key="$DIR/tls/server.key" --ssl-ca="$DIR/tls/ca.crt" \
+      >"$DIR/log" 2>&1 &
     for _ in $(seq 1 100); do
       [ -S "$DIR/sock" ] && break
       sleep 0.1

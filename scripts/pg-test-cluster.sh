@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or stops) a throwaway PostgreSQL cluster on 127.0.0.1 for the store's tests.
 #   scripts/pg-test-cluster.sh start        -> prints the URL to export as OUTBOUND_TEST_POSTGRES
+#                                              (TLS on; its CA is DIR/tls/ca.crt, DIR below)
 #   scripts/pg-test-cluster.sh stop PORT    -> stops the cluster on PORT and removes its directory
 # Each cluster gets a free port and its own directory, so several can run at once.
 # Installs Debian's postgresql package if no server binaries are present.
@@ -27,10 +28,13 @@ case "${1:-}" in
     DIR=$(dir_for "$PORT")
     rm -rf "$DIR"
     mkdir -p "$DIR"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
+    mkdir -p "$DIR/tls"
+    "$(dirname "$0")/test-tls-certs.sh" "$DIR/tls"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$DIR"
     as_pg "$B/initdb" -D "$DIR/data" -U outbound --auth=trust -E UTF8 >/dev/null
+    # TLS on, as on a managed server; clients that do not ask stay plain.
     as_pg "$B/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c ssl=on -c ssl_cert_file=$DIR/tls/server.crt -c ssl_key_file=$DIR/tls/server.key" start >/dev/null
     as_pg "$B/createdb" -h 127.0.0.1 -p "$PORT" -U outbound outbound_test
     echo "postgres://outbound@127.0.0.1:$PORT/outbound_test"
     ;;

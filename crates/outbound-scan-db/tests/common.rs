@@ -146,3 +146,27 @@ pub(crate) fn mysql_url() -> Option<String> {
         }
     }
 }
+
+/// The test servers' certificate authority (`OUTBOUND_TEST_POSTGRES_CA`,
+/// `OUTBOUND_TEST_MYSQL_CA`, set by `scripts/test.sh`): TLS tests skip
+/// without it outside CI, and CI without it fails.
+pub(crate) fn test_ca(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(p) => Some(p),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the TLS tests: set {var}"
+            );
+            eprintln!("skipping a TLS test: {var} is not set");
+            None
+        }
+    }
+}
+
+/// A certificate authority that did not sign the test servers'
+/// certificates: the system's bundle, where there is one.
+pub(crate) fn other_ca() -> Option<&'static str> {
+    let p = "/etc/ssl/certs/ca-certificates.crt";
+    std::path::Path::new(p).exists().then_some(p)
+}

@@ -9,7 +9,8 @@ use outbound_scan_db::{DbScanOptions, Sample, scan_databases, suggest_datasets};
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
 
 use crate::common::{
-    Corpus, assert_no_raw_values, corpus, load_with_map, mysql_url, rt, scan_as_file, summary,
+    Corpus, assert_no_raw_values, corpus, load_with_map, mysql_url, other_ca, rt, scan_as_file,
+    summary, test_ca,
 };
 use crate::sampling::{LATE, ROWS, entry, json, mobiles, threads_opts};
 
@@ -407,4 +408,32 @@ fn mysql_text_in_other_character_sets_is_read_as_utf8() {
     assert_eq!(kinds("note").get("cn_mobile"), Some(&1));
     assert_eq!(kinds("note").get("person_name"), Some(&1));
     assert_eq!(kinds("email").get("email"), Some(&1));
+}
+
+/// A server that offers TLS is scanned over it with its certificate and
+/// name verified (`ssl-mode=VERIFY_IDENTITY`); a certificate the named
+/// authority did not sign stops the scan, naming the database.
+#[test]
+fn mysql_tls_with_the_servers_certificate_verified() {
+    let Some(server) = mysql_url() else { return };
+    let Some(ca) = test_ca("OUTBOUND_TEST_MYSQL_CA") else {
+        return;
+    };
+    let db = Db::new(&server, &corpus(30, 49));
+    let tls = format!("{}?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}", db.url);
+    let r = scan_databases(std::slice::from_ref(&tls), &db.opts(&["customers"])).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files.len(), 1);
+    assert_eq!(r.files[0].records, 30);
+    if let Some(other) = other_ca() {
+        let wrong = format!("{}?ssl-mode=VERIFY_IDENTITY&ssl-ca={other}", db.url);
+        let e =
+            scan_databases(std::slice::from_ref(&wrong), &DbScanOptions::default()).unwrap_err();
+        let shown = outbound_scan_db::display_url(&db.url);
+        assert!(
+            e.0.starts_with(&format!("cannot connect to {shown}")),
+            "{e}"
+        );
+        assert!(!e.0.contains("outbound-test-pw"), "{e}");
+    }
 }

@@ -8,7 +8,8 @@ use outbound_scan_db::{DbScanOptions, scan_databases, suggest_datasets};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use crate::common::{
-    Corpus, assert_no_raw_values, corpus, load_with_map, pg_url, rt, scan_as_file, summary,
+    Corpus, assert_no_raw_values, corpus, load_with_map, other_ca, pg_url, rt, scan_as_file,
+    summary, test_ca,
 };
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -215,4 +216,33 @@ fn suggest_writes_a_datasets_block_the_map_loads() {
         .find(|f| f.name == "Contact Phone")
         .unwrap();
     assert_eq!(f.category, "contact.phone");
+}
+
+/// A server that offers TLS is scanned over it with its certificate
+/// verified (`sslmode=verify-full`); a certificate the named authority did
+/// not sign stops the scan before anything is read, naming the database.
+#[test]
+fn tls_with_the_servers_certificate_verified() {
+    let Some(url) = pg_url() else { return };
+    let Some(ca) = test_ca("OUTBOUND_TEST_POSTGRES_CA") else {
+        return;
+    };
+    let c = corpus(30, 36);
+    let s = Schema::new(&url, &c);
+    let tls = format!("{url}?sslmode=verify-full&sslrootcert={ca}");
+    let r = scan_databases(std::slice::from_ref(&tls), &s.opts()).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.files.len(), 2);
+    assert_eq!(
+        r.files[0].path,
+        format!("{}#{}.customers", shown(&url), s.name)
+    );
+    if let Some(other) = other_ca() {
+        let wrong = format!("{url}?sslmode=verify-full&sslrootcert={other}");
+        let e = scan_databases(std::slice::from_ref(&wrong), &s.opts()).unwrap_err();
+        assert!(
+            e.0.starts_with(&format!("cannot connect to {}", shown(&url))),
+            "{e}"
+        );
+    }
 }
