@@ -32,12 +32,13 @@ use crate::{
     table_info, threads,
 };
 
-/// Why a MySQL 8 account may not log in: this build has neither TLS nor
-/// RSA for the driver (neither is in the dependency tree).
-const NO_RSA: &str = "the server asks for the password over TLS or RSA \
-     (MySQL 8's caching_sha2_password, password not yet cached), which this build \
-     does not have: scan as an account using mysql_native_password, or log in once \
-     with the mysql client over TLS so that the server caches the password";
+/// Why a MySQL 8 account may not log in: without TLS its password goes
+/// RSA-encrypted, and this build has no RSA for the driver (the `rsa`
+/// crate is left out of the tree).
+const NO_RSA: &str = "the server asks for the password encrypted with RSA \
+     (MySQL 8's caching_sha2_password without TLS), which this build does not have: \
+     connect over TLS (the server must offer it; ssl-mode=REQUIRED or VERIFY_IDENTITY \
+     in the URL), or scan as an account using mysql_native_password";
 
 /// Rows read at each random point of a large table's key.
 const BLOCK: u64 = 100;
@@ -81,7 +82,7 @@ pub(crate) async fn open(url: &str) -> Result<MySqlConnection, String> {
     let mut conn = opts.connect().await.map_err(|e| {
         let why = match &e {
             // MySQL 8's `caching_sha2_password`, before the server has
-            // cached the password, sends it encrypted with TLS or RSA.
+            // cached the password, sends it over TLS or encrypted with RSA.
             sqlx::Error::Configuration(m) if m.to_string().contains("RSA") => NO_RSA.to_string(),
             _ => describe(&e),
         };
