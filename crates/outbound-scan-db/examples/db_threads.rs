@@ -123,7 +123,12 @@ fn main() {
 
     if let Ok(server) = std::env::var("OUTBOUND_TEST_MYSQL") {
         let name = format!("bench_threads_{}", std::process::id());
-        let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
+        // The server's URL with this database as its path, options kept
+        // (`?ssl-mode=DISABLED` measures without TLS).
+        let (base, query) = server
+            .split_once('?')
+            .map_or((server.as_str(), ""), |(b, q)| (b, q));
+        let url = format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0);
         let mdef = cols
             .iter()
             .map(|c| format!("`{c}` TEXT"))
