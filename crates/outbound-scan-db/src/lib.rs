@@ -371,9 +371,11 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
     let mut skipped = Vec::new();
     for url in urls {
         let res = match driver(url) {
-            Some(Driver::Sqlite) => sqlite::scan(url, &filter, opts, &mut scan),
-            Some(Driver::Postgres) => postgres::scan(url, &filter, opts, &mut scan),
-            Some(Driver::MySql) => mysql::scan(url, &filter, opts, &mut scan),
+            Some(Driver::Sqlite) => scan_source::<sqlite::Sqlite>(url, &filter, opts, &mut scan),
+            Some(Driver::Postgres) => {
+                scan_source::<postgres::Postgres>(url, &filter, opts, &mut scan)
+            }
+            Some(Driver::MySql) => scan_source::<mysql::MySql>(url, &filter, opts, &mut scan),
             None => Err(format!(
                 "`{}` is not a database URL (sqlite:PATH, postgres://…, mysql://…)",
                 display_url(url)
@@ -412,6 +414,73 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
     }
     report.skipped = skipped;
     Ok(report)
+}
+
+/// One kind of database: how to open a read-only session, list its
+/// relations and read one into the pipeline. [`scan_source`] does the rest
+/// alike for each.
+pub(crate) trait Source {
+    /// A read-only session.
+    type Conn: sqlx::Connection;
+    /// A row as the driver returns it.
+    type Row: pipeline::Cells;
+    /// Opens a read-only session on the database `url` names.
+    async fn open(url: &str) -> Result<Self::Conn, String>;
+    /// The tables and views to consider, in report order (`shown` names
+    /// the database in messages).
+    async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String>;
+    /// Reads one relation into `sink`, in a read-only transaction of its own.
+    async fn table(
+        conn: &mut Self::Conn,
+        rel: &Relation,
+        opts: &DbScanOptions,
+        sink: pipeline::Sink<Self::Row>,
+    );
+}
+
+/// Scans the relations of one database into `scan`, up to `threads(opts)`
+/// at once, each reader on its own session; returns the views left out.
+/// A relation without a schema (SQLite's) is matched by `--table` as
+/// `main.NAME` too.
+fn scan_source<S: Source>(
+    url: &str,
+    filter: &Filter,
+    opts: &DbScanOptions,
+    scan: &mut RowScan,
+) -> Result<Vec<Skipped>, String> {
+    let shown = display_url(url);
+    let rels = runtime()?.block_on(S::list(url, &shown))?;
+    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
+        .into_iter()
+        .filter(|r| filter.allows(r.schema.as_deref().or(Some("main")), &r.name))
+        .partition(|r| r.view.is_some() && !opts.views);
+    let open = || -> Result<(tokio::runtime::Runtime, S::Conn), String> {
+        let rt = runtime()?;
+        let conn = rt.block_on(S::open(url))?;
+        Ok((rt, conn))
+    };
+    let read = |w: &mut (tokio::runtime::Runtime, S::Conn), rel: &Relation, sink| {
+        let (rt, conn) = w;
+        rt.block_on(S::table(conn, rel, opts, sink));
+    };
+    let close = |(rt, conn): (tokio::runtime::Runtime, S::Conn)| {
+        let _ = rt.block_on(sqlx::Connection::close(conn));
+    };
+    let path = |r: &Relation| format!("{shown}#{}", r.qualified());
+    let scrub = |m: &str| scrub(m, url);
+    pipeline::run(
+        &pipeline::Plan {
+            jobs: &rels,
+            threads: threads(opts),
+            open: &open,
+            read: &read,
+            close: &close,
+            path: &path,
+            scrub: &scrub,
+        },
+        scan,
+    )?;
+    Ok(skipped_views(&shown, &views))
 }
 
 /// A runtime for one thread's connection.

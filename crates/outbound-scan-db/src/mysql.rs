@@ -23,16 +23,12 @@
 use std::str::FromStr;
 
 use futures_util::TryStreamExt;
-use outbound_scan::{RowScan, Skipped};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlRow};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::pipeline::{self, Cells, Plan, Sink};
+use crate::pipeline::{Cells, Sink};
 use crate::sample::{SplitMix, table_seed};
-use crate::{
-    DbScanOptions, Filter, Relation, Sample, describe, display_url, runtime, skipped_views,
-    table_info, threads,
-};
+use crate::{DbScanOptions, Relation, Sample, Source, describe, display_url, table_info};
 
 /// Why a MySQL 8 account may not log in: without TLS its password goes
 /// RSA-encrypted, and this build has no RSA for the driver (the `rsa`
@@ -75,7 +71,7 @@ fn quote_ident(name: &str) -> String {
 
 /// A session on the database `url` names whose transactions are all
 /// read-only.
-pub(crate) async fn open(url: &str) -> Result<MySqlConnection, String> {
+pub(crate) async fn open_session(url: &str) -> Result<MySqlConnection, String> {
     let shown = display_url(url);
     let opts = MySqlConnectOptions::from_str(url)
         .map_err(|e| format!("{shown} is not a usable MySQL URL: {}", describe(&e)))?
@@ -102,53 +98,10 @@ pub(crate) async fn open(url: &str) -> Result<MySqlConnection, String> {
     Ok(conn)
 }
 
-/// Scans the tables of one MySQL or MariaDB server into `scan`; returns
-/// the views left out.
-pub(crate) fn scan(
-    url: &str,
-    filter: &Filter,
-    opts: &DbScanOptions,
-    scan: &mut RowScan,
-) -> Result<Vec<Skipped>, String> {
-    let shown = display_url(url);
-    let rels = runtime()?.block_on(list(url, &shown))?;
-    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
-        .into_iter()
-        .filter(|r| filter.allows(r.schema.as_deref(), &r.name))
-        .partition(|r| r.view.is_some() && !opts.views);
-    let open = || -> Result<(tokio::runtime::Runtime, MySqlConnection), String> {
-        let rt = runtime()?;
-        let conn = rt.block_on(open(url))?;
-        Ok((rt, conn))
-    };
-    let read = |w: &mut (tokio::runtime::Runtime, MySqlConnection), rel: &Relation, sink| {
-        let (rt, conn) = w;
-        rt.block_on(table(conn, rel, opts, sink));
-    };
-    let close = |(rt, conn): (tokio::runtime::Runtime, MySqlConnection)| {
-        let _ = rt.block_on(conn.close());
-    };
-    let path = |r: &Relation| format!("{shown}#{}", r.qualified());
-    let scrub = |m: &str| crate::scrub(m, url);
-    pipeline::run(
-        &Plan {
-            jobs: &rels,
-            threads: threads(opts),
-            open: &open,
-            read: &read,
-            close: &close,
-            path: &path,
-            scrub: &scrub,
-        },
-        scan,
-    )?;
-    Ok(skipped_views(&shown, &views))
-}
-
 /// Base tables and views of the URL's database (or of every database but
 /// the server's own), by database and name.
-async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
-    let mut conn = open(url).await?;
+async fn list_relations(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
+    let mut conn = open_session(url).await?;
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR) \
          FROM information_schema.TABLES \
@@ -176,6 +129,31 @@ async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
         .collect())
 }
 
+/// MySQL and MariaDB as a [`Source`].
+pub(crate) struct MySql;
+
+impl Source for MySql {
+    type Conn = MySqlConnection;
+    type Row = MySqlRow;
+
+    async fn open(url: &str) -> Result<MySqlConnection, String> {
+        open_session(url).await
+    }
+
+    async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
+        list_relations(url, shown).await
+    }
+
+    async fn table(
+        conn: &mut MySqlConnection,
+        rel: &Relation,
+        opts: &DbScanOptions,
+        sink: Sink<MySqlRow>,
+    ) {
+        read_table(conn, rel, opts, sink).await
+    }
+}
+
 impl Cells for MySqlRow {
     /// The value's bytes as sent: every column is selected as
     /// `CAST(… AS CHAR)` (binary ones as `NULL`) on a `utf8mb4`
@@ -186,7 +164,7 @@ impl Cells for MySqlRow {
 }
 
 /// Reads one relation into `sink`, in its own read-only transaction.
-async fn table(
+async fn read_table(
     conn: &mut MySqlConnection,
     rel: &Relation,
     opts: &DbScanOptions,
@@ -538,7 +516,7 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let mut conn = open(&url).await.unwrap();
+            let mut conn = open_session(&url).await.unwrap();
             for sql in [
                 "CREATE TABLE outbound_scan_db_must_not_exist (a int)",
                 "CREATE TEMPORARY TABLE t (a int)",

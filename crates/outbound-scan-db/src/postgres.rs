@@ -22,19 +22,17 @@
 use std::str::FromStr;
 
 use futures_util::TryStreamExt;
-use outbound_scan::{RowScan, Skipped};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::pipeline::{self, Cells, Plan, Sink};
+use crate::pipeline::{Cells, Sink};
 use crate::sample::table_seed;
 use crate::{
-    DbScanOptions, Filter, Relation, Sample, describe, display_url, quote_ident, runtime,
-    skipped_views, table_info, threads,
+    DbScanOptions, Relation, Sample, Source, describe, display_url, quote_ident, table_info,
 };
 
 /// A read-only session on the database `url` names.
-pub(crate) async fn open(url: &str) -> Result<PgConnection, String> {
+pub(crate) async fn open_session(url: &str) -> Result<PgConnection, String> {
     let shown = display_url(url);
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| format!("{shown} is not a usable PostgreSQL URL: {}", describe(&e)))?
@@ -62,53 +60,10 @@ pub(crate) async fn open(url: &str) -> Result<PgConnection, String> {
     Ok(conn)
 }
 
-/// Scans the tables of one PostgreSQL database into `scan`; returns the
-/// views left out.
-pub(crate) fn scan(
-    url: &str,
-    filter: &Filter,
-    opts: &DbScanOptions,
-    scan: &mut RowScan,
-) -> Result<Vec<Skipped>, String> {
-    let shown = display_url(url);
-    let rels = runtime()?.block_on(list(url, &shown))?;
-    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
-        .into_iter()
-        .filter(|r| filter.allows(r.schema.as_deref(), &r.name))
-        .partition(|r| r.view.is_some() && !opts.views);
-    let open = || -> Result<(tokio::runtime::Runtime, PgConnection), String> {
-        let rt = runtime()?;
-        let conn = rt.block_on(open(url))?;
-        Ok((rt, conn))
-    };
-    let read = |w: &mut (tokio::runtime::Runtime, PgConnection), rel: &Relation, sink| {
-        let (rt, conn) = w;
-        rt.block_on(table(conn, rel, opts, sink));
-    };
-    let close = |(rt, conn): (tokio::runtime::Runtime, PgConnection)| {
-        let _ = rt.block_on(conn.close());
-    };
-    let path = |r: &Relation| format!("{shown}#{}", r.qualified());
-    let scrub = |m: &str| crate::scrub(m, url);
-    pipeline::run(
-        &Plan {
-            jobs: &rels,
-            threads: threads(opts),
-            open: &open,
-            read: &read,
-            close: &close,
-            path: &path,
-            scrub: &scrub,
-        },
-        scan,
-    )?;
-    Ok(skipped_views(&shown, &views))
-}
-
 /// Tables, partitioned tables, views and materialized views, by schema and
 /// name.
-async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
-    let mut conn = open(url).await?;
+async fn list_relations(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
+    let mut conn = open_session(url).await?;
     let mut tx = conn
         .begin_with("BEGIN TRANSACTION READ ONLY")
         .await
@@ -146,6 +101,31 @@ async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
         .collect())
 }
 
+/// PostgreSQL as a [`Source`].
+pub(crate) struct Postgres;
+
+impl Source for Postgres {
+    type Conn = PgConnection;
+    type Row = PgRow;
+
+    async fn open(url: &str) -> Result<PgConnection, String> {
+        open_session(url).await
+    }
+
+    async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
+        list_relations(url, shown).await
+    }
+
+    async fn table(
+        conn: &mut PgConnection,
+        rel: &Relation,
+        opts: &DbScanOptions,
+        sink: Sink<PgRow>,
+    ) {
+        read_table(conn, rel, opts, sink).await
+    }
+}
+
 impl Cells for PgRow {
     /// The value's bytes as sent: every column is selected as `::text`
     /// (binary ones as `NULL::text`) and the connection's client encoding
@@ -158,7 +138,12 @@ impl Cells for PgRow {
 }
 
 /// Reads one relation into `sink`, in its own read-only transaction.
-async fn table(conn: &mut PgConnection, rel: &Relation, opts: &DbScanOptions, sink: Sink<PgRow>) {
+async fn read_table(
+    conn: &mut PgConnection,
+    rel: &Relation,
+    opts: &DbScanOptions,
+    sink: Sink<PgRow>,
+) {
     let qualified = rel.qualified();
     let what = if rel.view.is_some() { "view" } else { "table" };
     let mut tx = match conn
@@ -337,7 +322,7 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let mut conn = open(&url).await.unwrap();
+            let mut conn = open_session(&url).await.unwrap();
             let ro: String = sqlx::query_scalar("SHOW transaction_read_only")
                 .fetch_one(&mut conn)
                 .await

@@ -17,15 +17,13 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use futures_util::TryStreamExt;
-use outbound_scan::{RowScan, Skipped};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use crate::pipeline::{self, BATCH, Cells, Plan, Sink};
+use crate::pipeline::{BATCH, Cells, Sink};
 use crate::sample::{SplitMix, table_seed};
 use crate::{
-    DbScanOptions, Filter, Relation, Sample, describe, display_url, quote_ident, runtime,
-    skipped_views, table_info, threads,
+    DbScanOptions, Relation, Sample, Source, describe, display_url, quote_ident, table_info,
 };
 
 /// Rowids used per rowid in the range below which the table counts as
@@ -64,16 +62,20 @@ pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
     Ok(conn)
 }
 
-/// Scans the tables of one SQLite database into `scan`; returns the views
-/// left out.
-pub(crate) fn scan(
-    url: &str,
-    filter: &Filter,
-    opts: &DbScanOptions,
-    scan: &mut RowScan,
-) -> Result<Vec<Skipped>, String> {
-    let shown = display_url(url);
-    let rels = runtime()?.block_on(async {
+/// SQLite as a [`Source`].
+pub(crate) struct Sqlite;
+
+impl Source for Sqlite {
+    type Conn = SqliteConnection;
+    type Row = SqliteRow;
+
+    async fn open(url: &str) -> Result<SqliteConnection, String> {
+        open(url).await
+    }
+
+    /// Tables and views by name (no schema: `--table` also matches them as
+    /// `main.NAME`).
+    async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String> {
         let mut conn = open(url).await?;
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') \
@@ -83,45 +85,25 @@ pub(crate) fn scan(
         .await
         .map_err(|e| format!("cannot list the tables of {shown}: {}", describe(&e)))?;
         let _ = conn.close().await;
-        Ok::<_, String>(rows)
-    })?;
-    let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
-        .into_iter()
-        .map(|(name, ty)| Relation {
-            oid: 0,
-            schema: None,
-            name,
-            view: (ty == "view").then_some("view"),
-        })
-        .filter(|r| filter.allows(Some("main"), &r.name))
-        .partition(|r| r.view.is_some() && !opts.views);
-    let open = || -> Result<(tokio::runtime::Runtime, SqliteConnection), String> {
-        let rt = runtime()?;
-        let conn = rt.block_on(open(url))?;
-        Ok((rt, conn))
-    };
-    let read = |w: &mut (tokio::runtime::Runtime, SqliteConnection), rel: &Relation, sink| {
-        let (rt, conn) = w;
-        rt.block_on(table(conn, rel, opts, sink));
-    };
-    let close = |(rt, conn): (tokio::runtime::Runtime, SqliteConnection)| {
-        let _ = rt.block_on(conn.close());
-    };
-    let path = |r: &Relation| format!("{shown}#{}", r.name);
-    let scrub = |m: &str| crate::scrub(m, url);
-    pipeline::run(
-        &Plan {
-            jobs: &rels,
-            threads: threads(opts),
-            open: &open,
-            read: &read,
-            close: &close,
-            path: &path,
-            scrub: &scrub,
-        },
-        scan,
-    )?;
-    Ok(skipped_views(&shown, &views))
+        Ok(rows
+            .into_iter()
+            .map(|(name, ty)| Relation {
+                oid: 0,
+                schema: None,
+                name,
+                view: (ty == "view").then_some("view"),
+            })
+            .collect())
+    }
+
+    async fn table(
+        conn: &mut SqliteConnection,
+        rel: &Relation,
+        opts: &DbScanOptions,
+        sink: Sink<SqliteRow>,
+    ) {
+        table(conn, rel, opts, sink).await
+    }
 }
 
 impl Cells for SqliteRow {
