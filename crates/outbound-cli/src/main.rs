@@ -80,7 +80,7 @@ enum Command {
     },
     /// Print the JSON Schema of the data-map format.
     Schema,
-    /// Find, validate and count personal information in files.
+    /// Find, validate and count personal information in files and database tables.
     Scan(scan::ScanArgs),
     /// Pass one outbound batch through the gate: scan, policy, consent, transforms, counting, rules, ledger.
     Gate(gate::GateArgs),
