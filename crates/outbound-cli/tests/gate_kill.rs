@@ -166,6 +166,14 @@ fn kill_loop(d: &Path, map: &Path, store: &str, keys_dir: &Path) {
             "out{i}.csv exists iff its batch is recorded"
         );
     }
+    // Nothing a killed gate began is left beside the outputs: no partial
+    // file, no placeholder written beside its output.
+    let left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".outbound-partial") || n.ends_with(".outbound-claim"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
     // Every batch holds distinct customers: the ledger's exact count is the sum.
     assert_eq!(
         s.counts(&["e".into()], 2026, 2026).unwrap().individuals,

@@ -3,8 +3,12 @@
 //! A batch's output is written to a partial file of its own,
 //! `OUTPUT.<store tag>-<random>.outbound-partial`, created exclusively and
 //! owner-only, and locked while its gate lives. Before writing, the gate also
-//! claims `OUTPUT` itself with a placeholder (created exclusively), so two
-//! gates can never record batches for one output. The partial file is fsynced
+//! claims `OUTPUT` itself with a placeholder, so two gates can never record
+//! batches for one output: the placeholder is written whole beside it
+//! (`OUTPUT.<stamp>.outbound-claim`) and hard-linked into place, which
+//! fails if `OUTPUT` exists, so it appears whole or not at all (where the
+//! file system has no hard links it is created exclusively and then
+//! written). The partial file is fsynced
 //! before the ledger transaction and renamed over the placeholder only after
 //! the commit. The next run ([`recover`]) finishes every committed batch whose
 //! gate was killed before the rename, and removes every other partial file
@@ -23,6 +27,8 @@ use sha2::Digest;
 use crate::{GateError, Io};
 
 const SUFFIX: &str = ".outbound-partial";
+/// The placeholder's text before it is linked into place.
+const CLAIM_SUFFIX: &str = ".outbound-claim";
 /// The base name of standard output's staging files in the temporary directory.
 const STDOUT_BASE: &str = "outbound-gate-stdout";
 
@@ -58,6 +64,16 @@ pub fn recover(store: &Store, keys: &Keys, here: Option<&Path>) -> Result<Vec<St
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
+            if let Some(partial) = claims_partial(&name, &tag) {
+                // A placeholder written beside its output by a gate killed
+                // before it removed it: its gate is gone when its partial
+                // file is, or is no longer locked.
+                let partial = dir.join(partial);
+                if !partial.exists() || lock_if_orphaned(&partial).is_some() {
+                    remove(&dir.join(&name));
+                }
+                continue;
+            }
             let Some(found) = Found::parse(&name, &tag) else {
                 continue;
             };
@@ -131,6 +147,15 @@ impl Found {
             _ => None,
         }
     }
+}
+
+/// For this store's placeholder written beside its output
+/// (`BASE.<stamp>.outbound-claim`), the name of its batch's partial file.
+fn claims_partial(name: &OsString, tag: &str) -> Option<String> {
+    let stem = name.to_str()?.strip_suffix(CLAIM_SUFFIX)?;
+    let (_, stamp) = stem.rsplit_once('.')?;
+    (is_stamp(stamp) && stamp.split_once('-').map(|(t, _)| t) == Some(tag))
+        .then(|| format!("{stem}{SUFFIX}"))
 }
 
 fn is_stamp(s: &str) -> bool {
@@ -257,6 +282,50 @@ fn random_hex() -> Result<String, GateError> {
     Ok(hex::encode(b))
 }
 
+/// Where a placeholder is written before it is linked into place.
+fn claim_path(out: &Path, stamp: &str) -> PathBuf {
+    let mut p = out.as_os_str().to_owned();
+    p.push(format!(".{stamp}{CLAIM_SUFFIX}"));
+    PathBuf::from(p)
+}
+
+/// Claims `out` with the placeholder `text`: written whole and synced
+/// beside it, then hard-linked to `out` (refused when `out` exists), so
+/// the placeholder is never seen begun; where hard links fail for another
+/// reason (a file system without them), `out` is created exclusively and
+/// written, and recovery knows a placeholder cut short. Records the claim
+/// in `claim` as soon as `out` may hold it.
+fn claim_whole(out: &Path, stamp: &str, text: &str, claim: &mut Claim) -> Result<(), GateError> {
+    let beside = claim_path(out, stamp);
+    let written = create_private(&beside).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    // `None`: the text could not be written beside; the link not tried.
+    let linked = match written {
+        Ok(()) => std::fs::hard_link(&beside, out).map_err(Some),
+        Err(_) => Err(None),
+    };
+    remove(&beside);
+    match linked {
+        Ok(()) => {
+            claim.reserved = Some((out.to_path_buf(), text.to_string()));
+            Ok(())
+        }
+        Err(Some(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists(out)),
+        Err(_) => {
+            let mut f = create_private(out).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => exists(out),
+                _ => GateError::Output(format!("cannot create {}: {e}", out.display())),
+            })?;
+            claim.reserved = Some((out.to_path_buf(), text.to_string()));
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| GateError::Output(format!("cannot write {}: {e}", out.display())))
+        }
+    }
+}
+
 /// A batch's claim on the disk: its partial file and the placeholder holding
 /// its output's name. Dropped unsettled (the batch was refused, or failed
 /// before its commit), it removes both.
@@ -350,14 +419,7 @@ impl Partial {
         };
         if let Some(p) = &target {
             let text = placeholder(&stamp);
-            let mut f = create_private(p).map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => exists(p),
-                _ => GateError::Output(format!("cannot create {}: {e}", p.display())),
-            })?;
-            claim.reserved = Some((p.clone(), text.clone()));
-            f.write_all(text.as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(|e| GateError::Output(format!("cannot write {}: {e}", p.display())))?;
+            claim_whole(p, &stamp, &text, &mut claim)?;
             sync_parent(p);
         }
         Ok(Partial {
@@ -645,6 +707,69 @@ mod tests {
             );
             remove(&out);
         }
+    }
+
+    /// The placeholder is linked into place whole: after a claim the output
+    /// holds the whole text and nothing is left beside it. A placeholder a
+    /// killed gate left beside its output is removed by recovery once its
+    /// gate is gone, and kept while it lives.
+    #[test]
+    fn the_placeholder_appears_whole_and_nothing_is_left_beside_it() {
+        let (d, keys) = keys();
+        let out = d.path().join("out.csv");
+        let a = Partial::create(&Io::Path(out.clone()), &keys).unwrap();
+        let (held, text) = a.claim.reserved.clone().unwrap();
+        assert_eq!(held, std::path::absolute(&out).unwrap());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+        let names = || -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(d.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(
+            !names().iter().any(|n| n.ends_with(CLAIM_SUFFIX)),
+            "{:?}",
+            names()
+        );
+
+        let store = Store::open(&d.path().join("store.db").display().to_string()).unwrap();
+        // Beside the live gate's output: kept.
+        let stamp = |p: &Path| {
+            let n = p.file_name().unwrap().to_str().unwrap();
+            n.strip_suffix(SUFFIX)
+                .unwrap()
+                .rsplit_once('.')
+                .unwrap()
+                .1
+                .to_string()
+        };
+        let live = claim_path(&out, &stamp(&a.claim.partial));
+        std::fs::write(&live, &text).unwrap();
+        // A gone gate's, its partial removed or unlocked: removed.
+        let gone = format!("{}-{}", store_tag(&keys), random_hex().unwrap());
+        let orphan = claim_path(&d.path().join("other.csv"), &gone);
+        std::fs::write(&orphan, placeholder(&gone)).unwrap();
+        let unlocked = format!("{}-{}", store_tag(&keys), random_hex().unwrap());
+        let third = d.path().join("third.csv");
+        let beside = claim_path(&third, &unlocked);
+        std::fs::write(&beside, placeholder(&unlocked)).unwrap();
+        let mut p = third.into_os_string();
+        p.push(format!(".{unlocked}{SUFFIX}"));
+        std::fs::write(&p, b"").unwrap();
+        // Another store's: not this recovery's to judge.
+        let foreign = claim_path(&out, &format!("{}-{}", "0".repeat(12), "1".repeat(24)));
+        std::fs::write(&foreign, b"x").unwrap();
+        recover(&store, &keys, Some(&out)).unwrap();
+        assert!(live.exists());
+        assert!(!orphan.exists() && !beside.exists());
+        assert!(foreign.exists());
+        remove(&live);
+        remove(&foreign);
+        drop(a);
+        assert!(!out.exists());
     }
 
     #[cfg(unix)]
