@@ -461,3 +461,49 @@ fn mysql_tls_with_the_servers_certificate_verified() {
         assert!(!e.0.contains("outbound-test-pw"), "{e}");
     }
 }
+
+/// A URL without a database lists every database but the server's own;
+/// `--table DB.*` picks one, and the server's own are never read.
+#[test]
+fn mysql_a_server_without_a_database_lists_every_database_but_its_own() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 50));
+    let (base, _) = server.rsplit_once('/').unwrap();
+    let bare = format!("{base}/");
+    let o = DbScanOptions {
+        tables: vec![format!("{}.*", db.name)],
+        ..DbScanOptions::default()
+    };
+    let r = scan_databases(std::slice::from_ref(&bare), &o).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let tables: Vec<&str> = r
+        .files
+        .iter()
+        .map(|f| f.path.rsplit_once('#').unwrap().1)
+        .collect();
+    let t = |n: &str| format!("{}.{n}", db.name);
+    assert_eq!(
+        tables,
+        [t("customers"), t("events"), t("nokey"), t("orders")]
+    );
+    for system in [
+        "mysql.*",
+        "information_schema.*",
+        "performance_schema.*",
+        "sys.*",
+    ] {
+        let o = DbScanOptions {
+            tables: vec![system.into()],
+            ..DbScanOptions::default()
+        };
+        let r = scan_databases(std::slice::from_ref(&bare), &o).unwrap();
+        assert!(r.files.is_empty(), "{system}");
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.message.contains("no table matches")),
+            "{system}: {:?}",
+            r.errors
+        );
+    }
+}
