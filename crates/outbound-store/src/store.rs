@@ -78,7 +78,10 @@ pub fn default_location() -> String {
 
 /// Removes a password from a URL for display.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (url, query) = url
+        .split_once('?')
+        .map_or((url, None), |(u, q)| (u, Some(q)));
+    let mut shown = match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
             match creds.split_once(':') {
@@ -87,7 +90,22 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    };
+    // Options such as `sslmode=verify-full` stay; a `password=` does not.
+    if let Some(q) = query {
+        let kept: Vec<&str> = q
+            .split('&')
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=***"
+                } else {
+                    kv
+                }
+            })
+            .collect();
+        shown = format!("{shown}?{}", kept.join("&"));
     }
+    shown
 }
 
 /// Creates a new SQLite file readable only by its owner before SQLite opens

@@ -776,3 +776,40 @@ fn sqlite_files_are_owner_only() {
         assert_eq!(mode & 0o777, 0o600, "{p}");
     }
 }
+
+/// A PostgreSQL store over TLS with the server's certificate verified
+/// (`sslmode=verify-full`, the test cluster's throwaway authority in
+/// `OUTBOUND_TEST_POSTGRES_CA`); a certificate another authority signed is
+/// refused, and the message names the store without a password.
+#[test]
+fn a_postgres_store_opens_over_verified_tls() {
+    let Some(url) = outbound_store::testing::fresh_postgres_database() else {
+        return;
+    };
+    let Ok(ca) = std::env::var("OUTBOUND_TEST_POSTGRES_CA") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the TLS tests: set OUTBOUND_TEST_POSTGRES_CA"
+        );
+        return;
+    };
+    let s = Store::open(&format!("{url}?sslmode=verify-full&sslrootcert={ca}")).unwrap();
+    assert!(s.batches().unwrap().is_empty());
+    drop(s);
+    let other = "/etc/ssl/certs/ca-certificates.crt";
+    if !std::path::Path::new(other).exists() {
+        return;
+    }
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    let bad = format!(
+        "{scheme}://{user}:Pw-tls-1@{rest}?sslmode=verify-full&sslrootcert={other}&password=Pw-tls-2"
+    );
+    let e = Store::open(&bad).err().unwrap().to_string();
+    assert!(
+        e.starts_with(&format!("cannot open the store {scheme}://{user}:***@")),
+        "{e}"
+    );
+    assert!(e.contains("sslmode=verify-full"), "{e}");
+    assert!(!e.contains("Pw-tls-1") && !e.contains("Pw-tls-2"), "{e}");
+}
