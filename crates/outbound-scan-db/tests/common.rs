@@ -114,54 +114,37 @@ pub(crate) fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// The test cluster's URL (`OUTBOUND_TEST_POSTGRES`); `None` skips the
-/// test outside CI, and CI without it fails.
-pub(crate) fn pg_url() -> Option<String> {
-    match std::env::var("OUTBOUND_TEST_POSTGRES") {
-        Ok(u) => Some(u),
+/// The environment variable `var`, set by `scripts/test.sh` for the `what`
+/// tests; `None` skips the test outside CI, and CI without it fails.
+fn test_env(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) => Some(v),
         Err(_) => {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "CI must run the PostgreSQL tests: set OUTBOUND_TEST_POSTGRES"
+                "CI must run the {what} tests: set {var}"
             );
-            eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
+            eprintln!("skipping a {what} test: {var} is not set");
             None
         }
     }
+}
+
+/// The test cluster's URL (`OUTBOUND_TEST_POSTGRES`).
+pub(crate) fn pg_url() -> Option<String> {
+    test_env("OUTBOUND_TEST_POSTGRES", "PostgreSQL")
 }
 
 /// The test server's URL (`OUTBOUND_TEST_MYSQL`, from
-/// `scripts/mysql-test-server.sh`); `None` skips the test outside CI, and
-/// CI without it fails.
+/// `scripts/mysql-test-server.sh`).
 pub(crate) fn mysql_url() -> Option<String> {
-    match std::env::var("OUTBOUND_TEST_MYSQL") {
-        Ok(u) => Some(u),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the MySQL tests: set OUTBOUND_TEST_MYSQL"
-            );
-            eprintln!("skipping a MySQL test: OUTBOUND_TEST_MYSQL is not set");
-            None
-        }
-    }
+    test_env("OUTBOUND_TEST_MYSQL", "MySQL")
 }
 
 /// The test servers' certificate authority (`OUTBOUND_TEST_POSTGRES_CA`,
-/// `OUTBOUND_TEST_MYSQL_CA`, set by `scripts/test.sh`): TLS tests skip
-/// without it outside CI, and CI without it fails.
+/// `OUTBOUND_TEST_MYSQL_CA`).
 pub(crate) fn test_ca(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(p) => Some(p),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the TLS tests: set {var}"
-            );
-            eprintln!("skipping a TLS test: {var} is not set");
-            None
-        }
-    }
+    test_env(var, "TLS")
 }
 
 /// A certificate authority that did not sign the test servers'
