@@ -2,7 +2,7 @@
 #![cfg(feature = "parquet")]
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use outbound_scan::{Kind, ScanOptions, scan_paths};
@@ -11,12 +11,9 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
-/// Writes `file` in a temporary directory of its own with the schema
-/// `message`, one row group per item of `groups`, each a column's values
-/// in schema order.
-fn write_parquet(file: &str, message: &str, groups: &[Vec<Column>]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("outbound-scan-pq-{}-{file}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Writes `file` in `dir` with the schema `message`, one row group per
+/// item of `groups`, each a column's values in schema order.
+fn write_parquet(dir: &Path, file: &str, message: &str, groups: &[Vec<Column>]) -> PathBuf {
     let p = dir.join(file);
     let schema = Arc::new(parse_message_type(message).unwrap());
     let props = Arc::new(WriterProperties::builder().build());
@@ -62,7 +59,9 @@ fn parquet_row_groups_and_nested_columns() {
         ]
     })
     .collect();
+    let dir = tempfile::tempdir().unwrap();
     let p = write_parquet(
+        dir.path(),
         "people.parquet",
         "message people {
            required binary id_no (UTF8);
@@ -94,7 +93,9 @@ fn parquet_row_groups_and_nested_columns() {
 #[test]
 fn parquet_column_names_that_are_personal_data_are_masked() {
     let name = outbound_scan::corpus::chinese_name(&mut outbound_scan::corpus::Rng::new(21));
+    let dir = tempfile::tempdir().unwrap();
     let p = write_parquet(
+        dir.path(),
         "pivot.parquet",
         &format!(
             "message pivot {{

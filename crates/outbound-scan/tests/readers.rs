@@ -841,7 +841,7 @@ fn directories_globs_missing_files_and_progress() {
         })),
         ..Default::default()
     };
-    let r = scan_paths(&[d.clone(), d.join("missing.csv")], &opts);
+    let r = scan_paths(&[d.to_path_buf(), d.join("missing.csv")], &opts);
     assert_eq!(r.files.len(), 3);
     assert_eq!(total(&r, Kind::CnMobile), 2);
     assert_eq!(r.errors.len(), 1);

@@ -2,21 +2,28 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use outbound_scan::{Kind, ScanOptions, ScanReport, scan_paths};
 
-static N: AtomicU64 = AtomicU64::new(0);
+/// A new empty directory under the system's temporary one, removed with
+/// everything in it when dropped (a test's files do not outlive it).
+pub(crate) struct TestDir(tempfile::TempDir);
 
-/// A new empty directory under the system's temporary one.
-pub(crate) fn tmpdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "outbound-scan-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+impl std::ops::Deref for TestDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A new [`TestDir`].
+pub(crate) fn tmpdir() -> TestDir {
+    TestDir(
+        tempfile::Builder::new()
+            .prefix("outbound-scan-test-")
+            .tempdir()
+            .unwrap(),
+    )
 }
 
 /// The report's total of kind `k`.
