@@ -18,7 +18,8 @@
 //! larger table with such a key is read in blocks of [`BLOCK`] rows at
 //! random points of the key's range (the rows of a block are neighbours,
 //! as PostgreSQL's `SYSTEM` pages are); without one its first rows are
-//! read and the table entry says `sample: "first"`.
+//! read and the table entry says `sample: "first"`. Keys may be signed or
+//! `UNSIGNED` ([`Key`]).
 
 use std::str::FromStr;
 
@@ -193,15 +194,64 @@ async fn read_table(
 
 type Failed = (Sink<MySqlRow>, String);
 
-/// A table's columns: (name, binary, part of a one-column integer
-/// primary key).
+/// A one-column integer primary key's type. Its values are held as
+/// `i128`, which holds both `BIGINT` and `BIGINT UNSIGNED`, and sent back
+/// to the server as the column's own type: a key above 2^63 read as
+/// `SIGNED` would turn negative and its row would never be picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key {
+    unsigned: bool,
+}
+
+impl Key {
+    /// The key selected as a 64-bit integer of its sign.
+    fn select(self, column: &str) -> String {
+        let to = if self.unsigned { "UNSIGNED" } else { "SIGNED" };
+        format!("CAST({column} AS {to})")
+    }
+
+    /// The key in column `i` of a row selected by [`Key::select`].
+    fn get(self, row: &MySqlRow, i: usize) -> Option<i128> {
+        if self.unsigned {
+            row.try_get::<Option<u64>, _>(i)
+                .ok()
+                .flatten()
+                .map(i128::from)
+        } else {
+            row.try_get::<Option<i64>, _>(i)
+                .ok()
+                .flatten()
+                .map(i128::from)
+        }
+    }
+
+    /// Binds `k`, a value between two of the column's keys.
+    fn bind<'q>(
+        self,
+        q: sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments>,
+        k: i128,
+    ) -> sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments> {
+        if self.unsigned {
+            q.bind(u64::try_from(k).unwrap_or(0))
+        } else {
+            q.bind(i64::try_from(k).unwrap_or(0))
+        }
+    }
+}
+
+/// A column: its name, whether it is binary (not scanned), and the key's
+/// type when it is a one-column integer primary key.
+type Column = (String, bool, Option<Key>);
+
+/// A table's columns, in order.
 async fn columns(
     conn: &mut MySqlConnection,
     schema: &str,
     name: &str,
-) -> Result<Vec<(String, bool, bool)>, String> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT CAST(COLUMN_NAME AS CHAR), CAST(LOWER(DATA_TYPE) AS CHAR), CAST(COLUMN_KEY AS CHAR) \
+) -> Result<Vec<Column>, String> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT CAST(COLUMN_NAME AS CHAR), CAST(LOWER(DATA_TYPE) AS CHAR), CAST(COLUMN_KEY AS CHAR), \
+         CAST(LOWER(COLUMN_TYPE) AS CHAR) \
          FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
     )
@@ -213,13 +263,16 @@ async fn columns(
     let keys = rows.iter().filter(|r| r.2 == "PRI").count();
     Ok(rows
         .into_iter()
-        .map(|(c, ty, key)| {
+        .map(|(c, ty, key, full)| {
             let binary = BINARY_TYPES.contains(&ty.as_str());
             let int = matches!(
                 ty.as_str(),
                 "tinyint" | "smallint" | "mediumint" | "int" | "bigint"
             );
-            (c, binary, keys == 1 && key == "PRI" && int)
+            let key = (keys == 1 && key == "PRI" && int).then(|| Key {
+                unsigned: full.contains("unsigned"),
+            });
+            (c, binary, key)
         })
         .collect())
 }
@@ -247,7 +300,9 @@ async fn read(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let key = cols.iter().find(|c| c.2).map(|c| quote_ident(&c.0));
+    let key = cols
+        .iter()
+        .find_map(|c| c.2.map(|t| (quote_ident(&c.0), t)));
     let qt = format!("{}.{}", quote_ident(schema), quote_ident(&rel.name));
     let n = opts.sample_rows;
     // (rows, estimated) before reading; None when every row is read.
@@ -291,17 +346,17 @@ async fn read(
             // RAND's seed is an integer: 31 bits of the table's.
             let rand = seed >> 33;
             match (&key, rows > opts.count_limit) {
-                (Some(k), false) => (
+                (Some((k, t)), false) => (
                     Pick::Keys {
                         keys: format!(
-                            "SELECT CAST({k} AS SIGNED) FROM {qt} ORDER BY RAND({rand}) LIMIT {n}"
+                            "SELECT {} FROM {qt} ORDER BY RAND({rand}) LIMIT {n}",
+                            t.select(k)
                         ),
                         rows: (
-                            format!(
-                                "SELECT CAST({k} AS SIGNED), {select} FROM {qt} WHERE {k} IN ("
-                            ),
+                            format!("SELECT {}, {select} FROM {qt} WHERE {k} IN (", t.select(k)),
                             format!(") ORDER BY {k}"),
                         ),
+                        key: *t,
                     },
                     "random",
                 ),
@@ -311,17 +366,21 @@ async fn read(
                     )),
                     "random",
                 ),
-                (Some(k), true) => (
+                (Some((k, t)), true) => (
                     Pick::Blocks {
                         range: format!(
-                            "SELECT CAST(MIN({k}) AS SIGNED), CAST(MAX({k}) AS SIGNED) FROM {qt}"
+                            "SELECT {}, {} FROM {qt}",
+                            t.select(&format!("MIN({k})")),
+                            t.select(&format!("MAX({k})"))
                         ),
                         // The key first (not scanned): where the next block starts.
                         rows: format!(
-                            "SELECT CAST({k} AS SIGNED), {select} FROM {qt} \
-                             WHERE {k} >= ? AND {k} <= ? ORDER BY {k} LIMIT ?"
+                            "SELECT {}, {select} FROM {qt} \
+                             WHERE {k} >= ? AND {k} <= ? ORDER BY {k} LIMIT ?",
+                            t.select(k)
                         ),
                         seed,
+                        key: *t,
                     },
                     "random",
                 ),
@@ -337,11 +396,16 @@ async fn read(
         return Ok(());
     }
     let failure = match &pick {
-        Pick::Rows(sql) => send(conn, sql, &[], false, &mut sink).await.map(|s| s.0),
-        Pick::Keys { keys, rows } => by_keys(conn, keys, rows, &mut sink).await,
-        Pick::Blocks { range, rows, seed } => {
-            in_blocks(conn, range, rows, n, *seed, &mut sink).await
-        }
+        Pick::Rows(sql) => send(conn, sql, None, &[], None, &mut sink)
+            .await
+            .map(|s| s.0),
+        Pick::Keys { keys, rows, key } => by_keys(conn, keys, rows, *key, &mut sink).await,
+        Pick::Blocks {
+            range,
+            rows,
+            seed,
+            key,
+        } => in_blocks(conn, range, rows, *key, n, *seed, &mut sink).await,
     };
     let failure = match failure {
         Ok(true) => None,
@@ -373,37 +437,46 @@ enum Pick {
     Keys {
         keys: String,
         rows: (String, String),
+        key: Key,
     },
     /// Blocks at random points of a large table's key ([`in_blocks`]).
     Blocks {
         range: String,
         rows: String,
         seed: u64,
+        key: Key,
     },
 }
 
-/// Sends the rows `sql` returns (with `args` bound) to `sink`: whether the
-/// scan still wants rows (false once it is gone), and with `keyed` (the
-/// first column is the key, as [`Pick::Keys`] and [`Pick::Blocks`] select
-/// it) the last key sent. `Err` with the driver's message if reading fails.
+/// Sends the rows `sql` returns to `sink`, with `keys` bound (as `key`'s
+/// type) and then `limit`: whether the scan still wants rows (false once
+/// it is gone), and with a `key` (the first column is the key, as
+/// [`Pick::Keys`] and [`Pick::Blocks`] select it) the last key sent. `Err`
+/// with the driver's message if reading fails.
 async fn send(
     conn: &mut MySqlConnection,
     sql: &str,
-    args: &[i64],
-    keyed: bool,
+    key: Option<Key>,
+    keys: &[i128],
+    limit: Option<u64>,
     sink: &mut Sink<MySqlRow>,
-) -> Result<(bool, Option<i64>), String> {
+) -> Result<(bool, Option<i128>), String> {
     let mut q = sqlx::query(AssertSqlSafe(sql.to_string()));
-    for a in args {
-        q = q.bind(*a);
+    if let Some(t) = key {
+        for k in keys {
+            q = t.bind(q, *k);
+        }
+    }
+    if let Some(l) = limit {
+        q = q.bind(l);
     }
     let mut rows = q.fetch(&mut *conn);
     let mut last = None;
     loop {
         match rows.try_next().await {
             Ok(Some(row)) => {
-                if keyed {
-                    last = row.try_get::<Option<i64>, _>(0).ok().flatten().or(last);
+                if let Some(t) = key {
+                    last = t.get(&row, 0).or(last);
                 }
                 if !sink.row(row) {
                     return Ok((false, last));
@@ -420,16 +493,20 @@ async fn by_keys(
     conn: &mut MySqlConnection,
     keys: &str,
     (before, after): &(String, String),
+    key: Key,
     sink: &mut Sink<MySqlRow>,
 ) -> Result<bool, String> {
-    let mut picked: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(keys.to_string()))
+    let mut picked: Vec<i128> = sqlx::query(AssertSqlSafe(keys.to_string()))
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| describe(&e))?
+        .iter()
+        .filter_map(|row| key.get(row, 0))
+        .collect();
     picked.sort_unstable();
     for chunk in picked.chunks(1_000) {
         let sql = format!("{before}{}{after}", vec!["?"; chunk.len()].join(", "));
-        if !send(conn, &sql, chunk, true, sink).await?.0 {
+        if !send(conn, &sql, Some(key), chunk, None, sink).await?.0 {
             return Ok(false);
         }
     }
@@ -447,20 +524,21 @@ async fn in_blocks(
     conn: &mut MySqlConnection,
     range: &str,
     rows: &str,
+    key: Key,
     n: u64,
     seed: u64,
     sink: &mut Sink<MySqlRow>,
 ) -> Result<bool, String> {
-    let range: (Option<i64>, Option<i64>) = sqlx::query_as(AssertSqlSafe(range.to_string()))
+    let range = sqlx::query(AssertSqlSafe(range.to_string()))
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| describe(&e))?;
-    let (Some(lo), Some(hi)) = range else {
+    let (Some(lo), Some(hi)) = (key.get(&range, 0), key.get(&range, 1)) else {
         return Ok(true);
     };
     let mut rng = SplitMix(seed);
-    let mut points: Vec<i64> = (0..n.div_ceil(BLOCK))
-        .map(|_| rng.between(lo, hi))
+    let mut points: Vec<i128> = (0..n.div_ceil(BLOCK))
+        .map(|_| rng.between_wide(lo, hi))
         .collect();
     points.sort_unstable();
     // Where the next block may start: past the last key read.
@@ -472,12 +550,12 @@ async fn in_blocks(
         if want == 0 || start > hi {
             break;
         }
-        let (more, last) = send(conn, rows, &[start, hi, want as i64], true, sink).await?;
+        let (more, last) = send(conn, rows, Some(key), &[start, hi], Some(want), sink).await?;
         if !more {
             return Ok(false);
         }
         match last {
-            Some(l) => next = l.saturating_add(1),
+            Some(l) => next = l + 1,
             // Nothing at or after this point: nothing after the later ones.
             None => break,
         }
@@ -487,7 +565,7 @@ async fn in_blocks(
     // gives the bound whatever the seed.
     let want = n - sink.sent();
     if want > 0 && first > lo {
-        let (more, _) = send(conn, rows, &[lo, first - 1, want as i64], true, sink).await?;
+        let (more, _) = send(conn, rows, Some(key), &[lo, first - 1], Some(want), sink).await?;
         return Ok(more);
     }
     Ok(true)

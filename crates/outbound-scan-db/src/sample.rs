@@ -28,10 +28,17 @@ impl SplitMix {
 
     /// Uniform in `lo..=hi` (`lo <= hi`).
     pub(crate) fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = (i128::from(hi) - i128::from(lo) + 1) as u128;
+        // Within lo..=hi, so within i64.
+        self.between_wide(lo.into(), hi.into()) as i64
+    }
+
+    /// Uniform in `lo..=hi`, for `lo <= hi` at most 2^64 apart (the range
+    /// of a signed or of an unsigned 64-bit key).
+    pub(crate) fn between_wide(&mut self, lo: i128, hi: i128) -> i128 {
+        let span = (hi - lo + 1) as u128;
         let off = (u128::from(self.next()) * span) >> 64;
         // off < span <= 2^64, so lo + off <= hi.
-        (i128::from(lo) + off as i128) as i64
+        lo + off as i128
     }
 }
 

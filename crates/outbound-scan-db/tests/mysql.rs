@@ -113,6 +113,18 @@ impl Db {
         }
     }
 
+    /// Runs `sql` (several statements) in this database.
+    fn exec(&self, sql: &str) {
+        rt().block_on(async {
+            let mut conn = MySqlConnection::connect(&self.url).await.unwrap();
+            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+    }
+
     fn scan(&self, opts: &DbScanOptions) -> ScanReport {
         let r = scan_databases(std::slice::from_ref(&self.url), opts).unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
@@ -280,6 +292,48 @@ fn mysql_large_tables_are_estimated_and_sampled_in_blocks() {
     assert_eq!((n.sample, n.rows_read, n.sampled), ("first", 500, true));
     // Reproducible.
     assert_eq!(json(&r), json(&db.scan(&o)));
+}
+
+#[test]
+fn mysql_unsigned_keys_above_2_63_are_sampled() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 46));
+    // 3,000 keys spread over the whole BIGINT UNSIGNED range; the upper
+    // half (above 2^63, negative if read as SIGNED) holds the mobiles.
+    db.exec(
+        "CREATE TABLE big (id BIGINT UNSIGNED PRIMARY KEY, note TEXT, mobile TEXT);
+         INSERT INTO big SELECT CAST(id AS UNSIGNED) * 6148914691236517, note,
+           CASE WHEN id > 1500 THEN CONCAT('136', LPAD(id, 8, '0')) END
+           FROM events WHERE id <= 3000;
+         ANALYZE TABLE big;",
+    );
+    let opts = |seed: u64, count_limit: u64| DbScanOptions {
+        seed,
+        sample_rows: 1_000,
+        count_limit,
+        ..db.opts(&["big"])
+    };
+    // Keys ordered by `RAND(seed)`: a uniform 1,000 of 3,000, half of them
+    // above 2^63.
+    let r = db.scan(&opts(1, 1_000_000));
+    let t = info(&r.files[0]);
+    assert_eq!(
+        (t.sample, t.rows_read, t.rows_total),
+        ("random", 1_000, 3_000)
+    );
+    let m = mobiles(&r.files[0]);
+    assert!((400..=600).contains(&m), "{m} mobiles in the sample");
+    // Blocks at random points of the whole range (above `count_limit`):
+    // the bound, and over five seeds rows above 2^63.
+    let mut above = 0;
+    for seed in 1..=5 {
+        let r = db.scan(&opts(seed, 2_000));
+        let t = info(&r.files[0]);
+        assert!(t.rows_total_estimated, "seed {seed}");
+        assert_eq!((t.sample, t.rows_read), ("random", 1_000), "seed {seed}");
+        above += mobiles(&r.files[0]);
+    }
+    assert!(above > 0, "no block above 2^63");
 }
 
 #[test]
