@@ -133,7 +133,25 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         Some(Ok(d)) => Some(d),
         None => None,
     };
+    let dbs: Vec<String> = args
+        .paths
+        .iter()
+        .filter_map(|p| p.to_str())
+        .filter(|p| outbound_scan_db::is_database_url(p))
+        .map(String::from)
+        .collect();
     let bar = (args.format != ScanFormat::Json && std::io::stderr().is_terminal()).then(|| {
+        // A database's progress is rows scanned, of a total not known ahead.
+        if !dbs.is_empty() {
+            let bar = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {human_pos} rows scanned ({elapsed})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            return bar;
+        }
         let total: Option<u64> = args
             .paths
             .iter()
@@ -175,13 +193,6 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             .clone()
             .map(|b| Arc::new(move |n: u64| b.inc(n)) as Arc<dyn Fn(u64) + Send + Sync>),
     };
-    let dbs: Vec<String> = args
-        .paths
-        .iter()
-        .filter_map(|p| p.to_str())
-        .filter(|p| outbound_scan_db::is_database_url(p))
-        .map(String::from)
-        .collect();
     if !dbs.is_empty() && dbs.len() != args.paths.len() {
         eprintln!("error: scan databases and files in separate runs");
         return Ok(2);

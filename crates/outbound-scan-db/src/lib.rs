@@ -94,7 +94,9 @@ pub enum Sample {
 /// What to read and how to scan it.
 #[derive(Clone, Debug)]
 pub struct DbScanOptions {
-    /// Scanner options: `subject_key` (a column name) and `samples` apply.
+    /// Scanner options: `subject_key` (a column name), `samples`,
+    /// `threads`, `not_kinds`, and `progress`, which is told rows scanned
+    /// (not bytes).
     pub scan: ScanOptions,
     /// Globs picking tables by `table` or `schema.table`; empty = all.
     pub tables: Vec<String>,
@@ -477,6 +479,7 @@ fn scan_source<S: Source>(
             close: &close,
             path: &path,
             scrub: &scrub,
+            progress: opts.scan.progress.clone(),
         },
         scan,
     )?;

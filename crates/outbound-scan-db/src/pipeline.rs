@@ -128,6 +128,8 @@ struct Hub {
     ctx: RowContext,
     /// Set when the calling thread is gone: readers stop.
     stop: AtomicBool,
+    /// Told the rows of each chunk once it is scanned.
+    progress: Option<outbound_scan::ProgressFn>,
 }
 
 impl Hub {
@@ -309,6 +311,8 @@ pub(crate) struct Plan<'a, J, R, W> {
     pub(crate) path: &'a (dyn Fn(&J) -> String + Sync),
     /// Applied to every message before it reaches the report.
     pub(crate) scrub: &'a (dyn Fn(&str) -> String + Sync),
+    /// Told the rows of each chunk once it is scanned.
+    pub(crate) progress: Option<outbound_scan::ProgressFn>,
 }
 
 /// Counts a reader out, even when it unwinds; the last one out marks the
@@ -367,6 +371,7 @@ pub(crate) fn run<J: Sync, R: Cells, W>(
         changed: Condvar::new(),
         ctx: scan.context(),
         stop: AtomicBool::new(false),
+        progress: plan.progress.clone(),
     });
     let (tx, rx) = sync_channel::<Job<R>>(threads * QUEUE_PER_SCANNER);
     let rx = Mutex::new(rx);
@@ -521,6 +526,9 @@ fn scanner<R: Cells>(hub: &Hub, rx: &Mutex<Receiver<Job<R>>>) {
             }
             chunk
         }));
+        if let Some(p) = &hub.progress {
+            p(rows.len() as u64);
+        }
         drop(rows);
         let chunk = match scanned {
             Ok(c) => Some(c),

@@ -166,6 +166,32 @@ fn the_default_reads_a_bounded_sample_and_says_so() {
 }
 
 #[test]
+fn progress_is_told_every_row_scanned() {
+    let c = corpus(700, 23);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    make_db(&db, &c);
+    let told = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let t = told.clone();
+    let opts = DbScanOptions {
+        scan: outbound_scan::ScanOptions {
+            progress: Some(std::sync::Arc::new(move |n| {
+                t.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            })),
+            threads: Some(2),
+            ..Default::default()
+        },
+        sample_rows: 600,
+        ..Default::default()
+    };
+    let r = scan_databases(&[url(&db)], &opts).unwrap();
+    // Two tables of 700 rows, 600 of each read: 1,200 rows, in chunks.
+    let read: u64 = r.files.iter().map(|f| f.records).sum();
+    assert_eq!(read, 1_200);
+    assert_eq!(told.load(std::sync::atomic::Ordering::Relaxed), read);
+}
+
+#[test]
 fn the_database_file_is_left_untouched() {
     let c = corpus(200, 23);
     let dir = tempfile::tempdir().unwrap();
