@@ -32,6 +32,11 @@ pub(crate) struct ServeArgs {
     pub(crate) secure_cookies: bool,
     #[command(flatten)]
     pub(crate) witnesses: crate::witness::WitnessOpts,
+    /// The databases the dashboard's /scans may scan: a TOML file of
+    /// `[[source]]` tables, each an `id` and a `url` or `url_env` (the page
+    /// shows the id only; never a URL typed into a page).
+    #[arg(long, env = "OUTBOUND_SCAN_SOURCES", value_name = "FILE")]
+    pub(crate) scan_sources: Option<PathBuf>,
 }
 
 pub(crate) fn run_serve(args: &ServeArgs) -> anyhow::Result<u8> {
@@ -40,6 +45,10 @@ pub(crate) fn run_serve(args: &ServeArgs) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let policy = args.witnesses.policy()?;
+    let sources = match &args.scan_sources {
+        Some(p) => outbound_server::scan_sources::load(p).map_err(|e| anyhow::anyhow!(e))?,
+        None => Vec::new(),
+    };
     let (store, keys) = args.store.open()?;
     let location = store.location.clone();
     let state = outbound_server::AppState::new(outbound_server::Config {
@@ -50,6 +59,14 @@ pub(crate) fn run_serve(args: &ServeArgs) -> anyhow::Result<u8> {
         secure_cookies: args.secure_cookies || !args.addr.ip().is_loopback(),
     });
     state.set_witnesses(policy);
+    if !sources.is_empty() {
+        let ids: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+        eprintln!(
+            "outbound serve: databases /scans may scan: {}",
+            ids.join(", ")
+        );
+    }
+    state.set_scan_sources(sources);
     outbound_server::run(state, args.addr, |bound| {
         eprintln!("outbound serve: store {location}");
         eprintln!("outbound serve: listening on http://{bound}/ (Ctrl-C stops)");

@@ -24,6 +24,7 @@ pub mod error;
 pub mod jobs;
 pub mod log;
 pub mod pages;
+pub mod scan_sources;
 pub mod state;
 pub mod witnessed;
 

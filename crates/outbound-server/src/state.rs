@@ -123,6 +123,8 @@ struct Inner {
     witnesses: std::sync::OnceLock<outbound_store::cosign::WitnessPolicy>,
     /// [`DataMap::content_sha256`] of the map (computed on first use).
     map_sha256: std::sync::OnceLock<String>,
+    /// The databases `/scans` may scan (none until set).
+    scan_sources: std::sync::OnceLock<Vec<crate::scan_sources::ScanSource>>,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -147,6 +149,7 @@ impl AppState {
             jobs: Default::default(),
             witnesses: std::sync::OnceLock::new(),
             map_sha256: std::sync::OnceLock::new(),
+            scan_sources: std::sync::OnceLock::new(),
         }))
     }
 
@@ -154,6 +157,17 @@ impl AppState {
     /// were already set (or read).
     pub fn set_witnesses(&self, policy: outbound_store::cosign::WitnessPolicy) -> bool {
         self.0.witnesses.set(policy).is_ok()
+    }
+
+    /// Sets the databases the dashboard may scan, once, before serving:
+    /// `false` if they were already set (or read).
+    pub fn set_scan_sources(&self, sources: Vec<crate::scan_sources::ScanSource>) -> bool {
+        self.0.scan_sources.set(sources).is_ok()
+    }
+
+    /// The databases the dashboard may scan (none unless set).
+    pub fn scan_sources(&self) -> &[crate::scan_sources::ScanSource] {
+        self.0.scan_sources.get_or_init(Vec::new)
     }
 
     /// The witnesses and quorum (none and 0 unless set).

@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use outbound_server::scan_sources::ScanSource;
 use outbound_server::{AppState, Config};
 use outbound_store::{Keys, Role, Store};
 use tower::ServiceExt;
@@ -116,6 +117,14 @@ impl Site {
 }
 
 async fn site() -> Site {
+    site_with(|_| Vec::new()).await
+}
+
+/// A site whose `/scans` may scan the databases `sources` names (given the
+/// site's directory).
+async fn site_with(
+    sources: impl FnOnce(&std::path::Path) -> Vec<ScanSource> + Send + 'static,
+) -> Site {
     tokio::task::spawn_blocking(|| {
         let dir = tempfile::tempdir().unwrap();
         let keys = Keys::create(&dir.path().join("keys")).unwrap();
@@ -148,6 +157,7 @@ async fn site() -> Site {
             as_of: Some("2026-11-23".parse().unwrap()),
             secure_cookies: false,
         });
+        state.set_scan_sources(sources(dir.path()));
         Site {
             router: outbound_server::router(state),
             sessions,
@@ -519,4 +529,199 @@ async fn matches_by_chance_are_shown_as_likely_chance() {
             }
         }
     }
+}
+
+/// An SQLite database at `path` holding [`synthetic_csv`]'s rows as the
+/// table `customers`, and a view of it.
+fn synthetic_db(path: &std::path::Path) {
+    let (csv, _) = synthetic_csv();
+    let text = String::from_utf8(csv).unwrap();
+    let mut sql = String::from(
+        "CREATE TABLE customers (customer_id TEXT, mobile TEXT, email TEXT, backup_phone TEXT);\n\
+         CREATE VIEW reachable AS SELECT mobile FROM customers;\n",
+    );
+    for line in text.lines().skip(1) {
+        let cells: Vec<String> = line.split(',').map(|c| format!("'{c}'")).collect();
+        sql.push_str(&format!(
+            "INSERT INTO customers VALUES ({});\n",
+            cells.join(", ")
+        ));
+    }
+    let url = format!("sqlite:{}?mode=rwc", path.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    });
+}
+
+/// Two sources: `crm` (the synthetic database) and `gone` (a file that
+/// does not exist).
+fn crm_sources(dir: &std::path::Path) -> Vec<ScanSource> {
+    let db = dir.join("crm.db");
+    synthetic_db(&db);
+    vec![
+        ScanSource::new("crm", &format!("sqlite:{}", db.display())),
+        ScanSource::new("gone", &format!("sqlite:{}", dir.join("gone.db").display())),
+    ]
+}
+
+fn db_form(csrf: &str, source: &str, tables: &str, target: &str) -> String {
+    format!("csrf={csrf}&source={source}&tables={tables}&target={target}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() {
+    let s = site_with(crm_sources).await;
+    let dir = s.dir.path().display().to_string();
+    let form = s.get(Role::Engineer, "/scans").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for id in [
+        "scan-db-form",
+        "scan-source",
+        "scan-tables",
+        "scan-db-target",
+        "scan-db-start",
+    ] {
+        assert!(form.body.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    assert!(form.body.contains(r#"<option value="crm">crm</option>"#));
+    assert!(form.body.contains("10,000 rows"), "{}", form.body);
+    // The source's id only: never its URL.
+    assert!(!form.body.contains("sqlite:") && !form.body.contains(&dir));
+
+    let body = db_form(
+        s.csrf(Role::Engineer),
+        "crm",
+        "cust*",
+        "dataset%3Acustomers",
+    );
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = started.location().to_string();
+    let done = s.finished(Role::Engineer, &job).await;
+    let page = &done.body;
+    assert_eq!(text_of(page, "job-state"), "done", "{page}");
+    assert_eq!(text_of(page, "scan-source"), "crm");
+    assert!(
+        page.contains(r#"id="scan-against">dataset <code>customers</code>"#),
+        "{page}"
+    );
+    let tables = &page[page.find(r#"id="scan-tables-read""#).unwrap()..];
+    let tables = &tables[..tables.find("</table>").unwrap()];
+    assert!(
+        tables.contains("<td><code>customers</code></td><td>40</td><td>40</td><td>every row</td>"),
+        "{tables}"
+    );
+    // Only the tables the pattern picked: the view is neither read nor skipped.
+    assert!(!page.contains("reachable"), "{page}");
+    assert!(!page.contains("scan-error-tables"), "{page}");
+    let undeclared = &page[page.find(r#"id="scan-undeclared""#).unwrap()..];
+    let undeclared = &undeclared[..undeclared.find("</ul>").unwrap()];
+    assert!(undeclared.contains("backup_phone"), "{undeclared}");
+    assert!(!undeclared.contains(">mobile<"), "{undeclared}");
+    let (_, values) = synthetic_csv();
+    for v in &values {
+        assert!(!page.contains(v.as_str()), "a raw value is shown");
+    }
+    assert!(!page.contains("sqlite:") && !page.contains(&dir), "{page}");
+    // Another account cannot see it.
+    assert_eq!(s.get(Role::Admin, &job).await.status, StatusCode::NOT_FOUND);
+
+    // Every table: the view is listed as not scanned; in Chinese.
+    let body = db_form(s.csrf(Role::Compliance), "crm", "", "dataset%3Acustomers");
+    let started = s
+        .post_form(Role::Compliance, "/scans/database", &body)
+        .await;
+    let done = s
+        .finished(Role::Compliance, &format!("{}?lang=zh", started.location()))
+        .await;
+    let page = &done.body;
+    assert_eq!(text_of(page, "job-state"), "已完成", "{page}");
+    assert!(page.contains("对照数据地图扫描数据库"), "{page}");
+    assert!(
+        page.contains("已读取的表") && page.contains("<td>全部行</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"id="scan-skipped">未扫描的视图: <code>reachable</code>"#),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_scan_takes_only_the_servers_sources() {
+    let s = site_with(crm_sources).await;
+    let target = "dataset%3Acustomers";
+    for role in [Role::Regulator, Role::Association, Role::Recipient] {
+        let body = db_form(s.csrf(role), "crm", "", target);
+        let p = s.post_form(role, "/scans/database", &body).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{role}");
+    }
+    // A wrong token; a URL or an unknown id where a source's id goes; a
+    // target not in the map: nothing starts.
+    let p = s
+        .post_form(
+            Role::Admin,
+            "/scans/database",
+            &db_form("wrong", "crm", "", target),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let csrf = s.csrf(Role::Admin);
+    for source in [
+        "sqlite%3A%2Fetc%2Fpasswd",
+        "postgres%3A%2F%2Fdb.internal%2Fx",
+        "nope",
+        "",
+    ] {
+        let p = s
+            .post_form(
+                Role::Admin,
+                "/scans/database",
+                &db_form(csrf, source, "", target),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{source}");
+        assert!(p.location().is_empty());
+    }
+    let p = s
+        .post_form(
+            Role::Admin,
+            "/scans/database",
+            &db_form(csrf, "crm", "", "dataset%3Anope"),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    // A source that cannot be opened: the job fails and says which.
+    let p = s
+        .post_form(
+            Role::Admin,
+            "/scans/database",
+            &db_form(csrf, "gone", "", target),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let done = s.finished(Role::Admin, p.location()).await;
+    assert_eq!(text_of(&done.body, "job-state"), "failed", "{}", done.body);
+    assert!(done.body.contains("gone.db"), "{}", done.body);
+    // A server given no sources shows no database form and takes none.
+    let plain = site().await;
+    let form = plain.get(Role::Admin, "/scans").await;
+    assert!(!form.body.contains("scan-db-form"), "{}", form.body);
+    let p = plain
+        .post_form(
+            Role::Admin,
+            "/scans/database",
+            &db_form(plain.csrf(Role::Admin), "crm", "", target),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
 }

@@ -110,7 +110,7 @@ pub(super) async fn job_page(
         lang,
         Some(&user),
         context! {
-            page => if job.kind == "scan" { "scans" } else { "audit" },
+            page => if job.kind.starts_with("scan") { "scans" } else { "audit" },
             job => context! {
                 id => job.id.clone(),
                 kind => job.kind,

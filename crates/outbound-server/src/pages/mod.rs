@@ -68,6 +68,7 @@ pub fn router() -> axum::Router<AppState> {
                     scans::MAX_UPLOAD + 64 * 1024,
                 )),
         )
+        .route("/scans/database", post(scans::start_db_scan))
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
         .route("/static/app.css", get(stylesheet))
@@ -116,6 +117,7 @@ fn templates() -> &'static Environment<'static> {
         let mut env = Environment::new();
         // minijinja's own `urlencode` needs a feature this crate does not build.
         env.add_filter("urlencode", |s: String| urlencode(&s));
+        env.add_filter("thousands", outbound_rules::format::thousands);
         env.add_function("route", |regime: String, route: String, lang: String| {
             route_label(&lang, &regime, &route)
         });

@@ -1,16 +1,20 @@
-//! Scans: upload a CSV or JSON-lines file, pick a dataset or transfer of the
-//! map, and see what the scanner finds against what the map declares. The
-//! scan runs as a background job over a private temporary copy of the upload
-//! (mode 0600, removed when the scan ends); the result holds field names and
-//! counts only, never a value from the file.
+//! Scans: upload a CSV or JSON-lines file, or pick one of the databases the
+//! operator named (`--scan-sources`) and its tables, pick a dataset or
+//! transfer of the map, and see what the scanner finds against what the map
+//! declares. The scan runs as a background job: over a private temporary
+//! copy of the upload (mode 0600, removed when the scan ends), or over a
+//! read-only connection reading a bounded random sample of each table. The
+//! result holds field and table names and counts only, never a value, and
+//! never a database's URL.
 
 use std::io::Write;
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Form, Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
+use outbound_model::{DataMap, Field};
 use outbound_scan::{Kind, ScanOptions, ScanReport};
 
 use super::jobs::message_page;
@@ -36,12 +40,17 @@ pub(super) async fn scans_page(
     let map = state.map();
     let datasets: Vec<_> = map.datasets.iter().map(|d| d.id.clone()).collect();
     let transfers: Vec<_> = map.transfers.iter().map(|t| t.id.clone()).collect();
+    let sources: Vec<String> = state.scan_sources().iter().map(|s| s.id.clone()).collect();
     render(
         "scans.html",
         StatusCode::OK,
         lang,
         Some(&user),
-        context! { page => "scans", datasets, transfers, max_mib => MAX_UPLOAD / (1024 * 1024) },
+        context! {
+            page => "scans", datasets, transfers, sources,
+            max_mib => MAX_UPLOAD / (1024 * 1024),
+            sample_rows => outbound_rules::format::thousands(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
+        },
     )
 }
 
@@ -99,13 +108,7 @@ pub(super) async fn start_scan(
     if !same_secret(&csrf, &user.csrf) {
         return csrf_refused();
     }
-    let map = state.map();
-    let known = match target.split_once(':') {
-        Some(("dataset", id)) => map.dataset(id).is_some(),
-        Some(("transfer", id)) => map.transfer(id).is_some(),
-        _ => false,
-    };
-    if !known {
+    if target_fields(state.map(), &target).is_err() {
         return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_scan_target");
     }
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
@@ -151,35 +154,178 @@ fn scan(
         .map_err(|e| failed("temporary file", &e))?;
     // The target first: its fields' `not_kinds` apply during the scan.
     let map = state.map();
-    let (fields, (kind, id)) = match target.split_once(':') {
-        Some(("dataset", id)) => match map.dataset(id) {
-            Some(d) => (d.fields.iter().collect::<Vec<_>>(), ("dataset", id)),
-            None => return Err("no such dataset in the map".to_string()),
-        },
-        Some(("transfer", id)) => match map.transfer(id) {
-            Some(t) => (map.transfer_fields(t).collect(), ("transfer", id)),
-            None => return Err("no such transfer in the map".to_string()),
-        },
-        _ => return Err("no such dataset or transfer in the map".to_string()),
-    };
-    let j = job.clone();
-    let opts = ScanOptions {
-        threads: Some(2),
-        progress: Some(Arc::new(move |n| j.advance(n))),
-        not_kinds: outbound_scan::compare::not_kinds(&fields),
-        ..ScanOptions::default()
-    };
+    let (fields, against) = target_fields(map, target)?;
+    let opts = scan_options(&fields, &job);
     let report = outbound_scan::scan_paths(&[tmp.path().to_path_buf()], &opts);
     drop(tmp);
-    let comparison =
-        outbound_scan::compare::compare(&report, map, &fields, &format!("{kind} {id}"));
     let (_, total) = job.counts();
     job.progress(total, total);
-    let mut result = summary(&report, &comparison, &fields);
+    Ok(result(&report, map, &fields, against))
+}
+
+/// The fields of `target` (`dataset:ID` or `transfer:ID`) a scan is
+/// compared with, and the target's kind and id.
+fn target_fields<'m, 't>(
+    map: &'m DataMap,
+    target: &'t str,
+) -> Result<(Vec<&'m Field>, (&'static str, &'t str)), String> {
+    match target.split_once(':') {
+        Some(("dataset", id)) => match map.dataset(id) {
+            Some(d) => Ok((d.fields.iter().collect(), ("dataset", id))),
+            None => Err("no such dataset in the map".to_string()),
+        },
+        Some(("transfer", id)) => match map.transfer(id) {
+            Some(t) => Ok((map.transfer_fields(t).collect(), ("transfer", id))),
+            None => Err("no such transfer in the map".to_string()),
+        },
+        _ => Err("no such dataset or transfer in the map".to_string()),
+    }
+}
+
+/// A scan on two threads with the target's `not_kinds`, telling `job`.
+fn scan_options(fields: &[&Field], job: &Arc<crate::jobs::Job>) -> ScanOptions {
+    let j = job.clone();
+    ScanOptions {
+        threads: Some(2),
+        progress: Some(Arc::new(move |n| j.advance(n))),
+        not_kinds: outbound_scan::compare::not_kinds(fields),
+        ..ScanOptions::default()
+    }
+}
+
+/// The job's result: the report compared with the target's fields.
+fn result(
+    report: &ScanReport,
+    map: &DataMap,
+    fields: &[&Field],
+    (kind, id): (&str, &str),
+) -> serde_json::Value {
+    let comparison = outbound_scan::compare::compare(report, map, fields, &format!("{kind} {id}"));
+    let mut result = summary(report, &comparison, fields);
     // The page names the target in its own language: the kind and the id apart.
     result["against_kind"] = kind.into();
     result["against_id"] = id.into();
-    Ok(result)
+    result
+}
+
+/// The form that starts a database scan.
+#[derive(serde::Deserialize)]
+pub(super) struct DbScanForm {
+    csrf: String,
+    source: String,
+    #[serde(default)]
+    tables: String,
+    target: String,
+}
+
+/// POST `/scans/database` (`csrf`, `source`, `tables`, `target`): starts a
+/// scan of one of the operator's databases, a bounded random sample of
+/// each table (`tables`: globs on `table` or `schema.table`, separated by
+/// spaces or commas; empty for every table).
+pub(super) async fn start_db_scan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Form(form): Form<DbScanForm>,
+) -> Response {
+    let lang = language(&LangQuery::default(), &headers);
+    if !allows(user.account.role, Action::Scan) {
+        return forbidden_page(lang, &user);
+    }
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    let Some(source) = state
+        .scan_sources()
+        .iter()
+        .find(|s| s.id == form.source)
+        .cloned()
+    else {
+        return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_scan_source");
+    };
+    if target_fields(state.map(), &form.target).is_err() {
+        return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_scan_target");
+    }
+    let tables: Vec<String> = form
+        .tables
+        .split([',', ' ', '\n', '\t'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect();
+    let st = state.clone();
+    let target = form.target;
+    let started = state
+        .jobs()
+        .start(&user.account.name, "scan_db", move |job| {
+            let work =
+                tokio::task::spawn_blocking(move || scan_db(&st, &source, tables, &target, job));
+            async move {
+                work.await
+                    .unwrap_or_else(|_| Err("the scan failed; see the server's log".to_string()))
+            }
+        });
+    match started {
+        Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
+        Err(_) => message_page(lang, &user, StatusCode::TOO_MANY_REQUESTS, "too_many_jobs"),
+    }
+}
+
+/// Scans the tables of `source` (blocking; on the pool) and compares what
+/// was found with the target's declared fields. Progress is rows scanned.
+fn scan_db(
+    state: &AppState,
+    source: &crate::scan_sources::ScanSource,
+    tables: Vec<String>,
+    target: &str,
+    job: Arc<crate::jobs::Job>,
+) -> Result<serde_json::Value, String> {
+    let map = state.map();
+    let (fields, against) = target_fields(map, target)?;
+    let opts = outbound_scan_db::DbScanOptions {
+        scan: scan_options(&fields, &job),
+        tables,
+        ..Default::default()
+    };
+    // The message names the database (host and name, never a password)
+    // and what failed: the operator's to fix, shown to the one who asked.
+    let report = outbound_scan_db::scan_databases(&[source.url().to_string()], &opts)
+        .map_err(|e| e.to_string())?;
+    let (done, _) = job.counts();
+    job.progress(done, done);
+    let mut v = result(&report, map, &fields, against);
+    v["source"] = source.id.clone().into();
+    v["tables"] = report
+        .files
+        .iter()
+        .filter_map(|f| {
+            let t = f.table.as_ref()?;
+            Some(serde_json::json!({
+                "table": table_name(&f.path),
+                "rows_read": t.rows_read,
+                "rows_total": t.rows_total,
+                "estimated": t.rows_total_estimated,
+                "sample": t.sample,
+            }))
+        })
+        .collect();
+    // Which tables failed; not the messages, which come from the server.
+    let failed: std::collections::BTreeSet<&str> =
+        report.errors.iter().map(|e| table_name(&e.path)).collect();
+    v["error_tables"] = failed.into_iter().collect::<Vec<_>>().into();
+    v["skipped"] = report
+        .skipped
+        .iter()
+        .map(|s| table_name(&s.path))
+        .collect::<Vec<_>>()
+        .into();
+    Ok(v)
+}
+
+/// `schema.table` of a report path `URL#schema.table`: the page never
+/// shows the database's URL.
+fn table_name(path: &str) -> &str {
+    path.rsplit_once('#').map_or("", |(_, t)| t)
 }
 
 /// What the job page shows: names and counts only. The report's paths (the
@@ -203,6 +349,8 @@ fn summary(
             .is_some_and(|n| declared.iter().any(|d| d.name == n))
     };
     let file = report.files.first();
+    let records: u64 = report.files.iter().map(|f| f.records).sum();
+    let bytes: u64 = report.files.iter().map(|f| f.bytes).sum();
     let fields: Vec<_> = report
         .files
         .iter()
@@ -245,8 +393,8 @@ fn summary(
     serde_json::json!({
         "against": comparison.against,
         "format": file.map(|f| f.format.clone()),
-        "records": file.map_or(0, |f| f.records),
-        "bytes": file.map_or(0, |f| f.bytes),
+        "records": records,
+        "bytes": bytes,
         "totals": kinds(&report.totals.kinds),
         "individuals": report.individuals.distinct,
         "subject_key": report.individuals.key,
