@@ -186,3 +186,60 @@ fn serve_refuses_a_store_that_does_not_exist() {
     assert!(err.contains("no store at"), "{err}");
     assert!(!missing.exists(), "a mistyped store must not be created");
 }
+
+#[test]
+fn serve_reads_its_scan_sources_and_names_a_bad_line_without_the_password() {
+    let d = tempfile::tempdir().unwrap();
+    let (map, store) = one_transfer_store(d.path());
+    let sources = d.path().join("sources.toml");
+    let serve = |sources: &std::path::Path| {
+        Command::new(assert_cmd::cargo::cargo_bin("outbound"))
+            .args(["serve", "--map", map.to_str().unwrap()])
+            .args(["--store", store.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+            .arg("--scan-sources")
+            .arg(sources)
+            .env(
+                "CRM_URL",
+                format!("sqlite:{}", d.path().join("crm.db").display()),
+            )
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    std::fs::write(
+        &sources,
+        "[[source]]\nid = \"crm\"\nurl = \"https://scanner:hunter22@db.internal/crm\"\n",
+    )
+    .unwrap();
+    let o = serve(&sources).wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:3: url: source `crm` is not a database URL",
+            sources.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("hunter22"), "{err}");
+    // A good file: the sources are named as the server starts.
+    std::fs::write(
+        &sources,
+        "[[source]]\nid = \"crm\"\nurl_env = \"CRM_URL\"\n",
+    )
+    .unwrap();
+    let mut child = serve(&sources);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut named = false;
+    loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        named |= line.contains("databases /scans may scan: crm");
+        if line.contains("listening on http://") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(named, "the sources were not named");
+}
