@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import re
+import sqlite3
 import sys
 import traceback
 import urllib.request
@@ -490,6 +491,53 @@ def scan_order_numbers(page: Page):
     for o in orders:
         assert o not in content, "an order or user number is on the page"
     shot(page, "admin", "job-scan-set-aside")
+    scan_database(page)
+
+
+def scan_database(page: Page):
+    """The server's database `crm` (an SQLite file written here with
+    synthetic customers and an undeclared `backup_phone`) scanned from the
+    form: its table read, the undeclared column found, in both languages,
+    and neither a value nor the database's location on any page."""
+    path = os.environ["WEB_SCAN_DB"]
+    values = []
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (customer_id TEXT, mobile TEXT, backup_phone TEXT)")
+        db.execute("CREATE VIEW reachable AS SELECT mobile FROM customers")
+        for i in range(60):
+            row = (f"C{i:05d}", f"1381234{i:04d}", f"1391111{i:04d}")
+            db.execute("INSERT INTO customers VALUES (?, ?, ?)", row)
+            values += row[1:]
+    goto(page, "/scans?lang=en")
+    expect(page.locator("#scan-db-form")).to_be_visible()
+    assert "sqlite:" not in page.content() and path not in page.content(), "the URL is on the page"
+    shot(page, "admin", "scans-with-database")
+    page.select_option("#scan-source", "crm")
+    page.select_option("#scan-db-target", "dataset:customers")
+    page.click("#scan-db-start")
+    page.wait_for_load_state()
+    assert re.search(r"/jobs/[^/]+$", page.url), f"after the database form at {page.url}"
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#scan-source")).to_have_text("crm")
+    read = page.locator("#scan-tables-read")
+    expect(read).to_contain_text("customers")
+    expect(read).to_contain_text("every row")
+    expect(page.locator("#scan-skipped")).to_contain_text("reachable")
+    expect(page.locator("#scan-undeclared")).to_contain_text("backup_phone")
+    content = page.content()
+    for v in values:
+        assert v not in content, "a value from the database is on the page"
+    assert "sqlite:" not in content and path not in content, "the URL is on the page"
+    shot(page, "admin", "job-scan-db")
+    job = page.url[len(BASE):].split("?")[0]
+    goto(page, job + "?lang=zh")
+    expect(page.locator("h1")).to_have_text("对照数据地图扫描数据库")
+    expect(page.locator("#scan-tables-read")).to_contain_text("全部行")
+    body = page.locator("main").inner_text()
+    for en in ["dataset", "Tables", "table", "every row", "rows", "Format", "file"]:
+        assert en not in body, f"English {en!r} on the Chinese database scan page"
+    shot(page, "admin", "job-scan-db-zh")
+    goto(page, "/?lang=en")
 
 
 def switch_route(page: Page):

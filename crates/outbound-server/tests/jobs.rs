@@ -623,6 +623,15 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
     // Only the tables the pattern picked: the view is neither read nor skipped.
     assert!(!page.contains("reachable"), "{page}");
     assert!(!page.contains("scan-error-tables"), "{page}");
+    // Columns named with their table; no file format for a database.
+    assert!(
+        page.contains("<tr><td><code>customers</code></td><td><code>backup_phone</code></td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Columns read") && !page.contains("Format:"),
+        "{page}"
+    );
     let undeclared = &page[page.find(r#"id="scan-undeclared""#).unwrap()..];
     let undeclared = &undeclared[..undeclared.find("</ul>").unwrap()];
     assert!(undeclared.contains("backup_phone"), "{undeclared}");

@@ -354,9 +354,14 @@ fn summary(
     let fields: Vec<_> = report
         .files
         .iter()
-        .flat_map(|f| &f.fields)
-        .map(|fr| {
+        .flat_map(|f| {
+            // A database's columns are named with their table.
+            let table = f.table.as_ref().map(|_| table_name(&f.path));
+            f.fields.iter().map(move |fr| (table, fr))
+        })
+        .map(|(table, fr)| {
             serde_json::json!({
+                "table": table,
                 "field": fr.field,
                 "kinds": kinds(&fr.kinds),
                 "non_empty": fr.non_empty,
