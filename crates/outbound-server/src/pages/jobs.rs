@@ -39,6 +39,19 @@ pub(super) fn message_page(
     )
 }
 
+/// The answer to a form that started a job: a redirect to its page, or 429
+/// when the account already runs as many as it may.
+pub(super) fn job_started(
+    lang: (&'static str, Option<String>),
+    user: &PageUser,
+    started: Result<std::sync::Arc<crate::jobs::Job>, crate::jobs::Busy>,
+) -> Response {
+    match started {
+        Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
+        Err(_) => message_page(lang, user, StatusCode::TOO_MANY_REQUESTS, "too_many_jobs"),
+    }
+}
+
 /// POST `/audit/verify`: starts the full verification of the audit log.
 pub(super) async fn verify_now(
     State(state): State<AppState>,
@@ -72,10 +85,7 @@ pub(super) async fn verify_now(
                 }
             }
         });
-    match started {
-        Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
-        Err(_) => message_page(lang, &user, StatusCode::TOO_MANY_REQUESTS, "too_many_jobs"),
-    }
+    job_started(lang, &user, started)
 }
 
 /// GET `/jobs/{id}`: progress while running (the page reloads itself each

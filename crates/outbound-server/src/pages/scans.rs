@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use axum::extract::{Form, Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use outbound_model::{DataMap, Field};
 use outbound_scan::{Kind, ScanOptions, ScanReport};
 
-use super::jobs::message_page;
+use super::jobs::{job_started, message_page};
 use super::{LangQuery, csrf_refused, forbidden_page, language, render};
 use crate::access::{Action, allows};
 use crate::auth::{PageUser, same_secret};
@@ -116,18 +116,28 @@ pub(super) async fn start_scan(
     };
     let suffix = suffix(name.as_deref().unwrap_or_default());
     let st = state.clone();
-    let started = state.jobs().start(&user.account.name, "scan", move |job| {
+    start_scan_job(&state, lang, &user, "scan", move |job| {
         job.progress(0, bytes.len() as u64);
-        let work = tokio::task::spawn_blocking(move || scan(&st, &target, &bytes, suffix, job));
+        scan(&st, &target, &bytes, suffix, job)
+    })
+}
+
+/// Starts `work` on tokio's blocking pool as the account's job of `kind`.
+fn start_scan_job(
+    state: &AppState,
+    lang: (&'static str, Option<String>),
+    user: &PageUser,
+    kind: &'static str,
+    work: impl FnOnce(Arc<crate::jobs::Job>) -> Result<serde_json::Value, String> + Send + 'static,
+) -> Response {
+    let started = state.jobs().start(&user.account.name, kind, move |job| {
+        let work = tokio::task::spawn_blocking(move || work(job));
         async move {
             work.await
                 .unwrap_or_else(|_| Err("the scan failed; see the server's log".to_string()))
         }
     });
-    match started {
-        Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
-        Err(_) => message_page(lang, &user, StatusCode::TOO_MANY_REQUESTS, "too_many_jobs"),
-    }
+    job_started(lang, user, started)
 }
 
 /// Writes the upload to a private temporary file, scans it, compares what
@@ -255,20 +265,9 @@ pub(super) async fn start_db_scan(
         .collect();
     let st = state.clone();
     let target = form.target;
-    let started = state
-        .jobs()
-        .start(&user.account.name, "scan_db", move |job| {
-            let work =
-                tokio::task::spawn_blocking(move || scan_db(&st, &source, tables, &target, job));
-            async move {
-                work.await
-                    .unwrap_or_else(|_| Err("the scan failed; see the server's log".to_string()))
-            }
-        });
-    match started {
-        Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
-        Err(_) => message_page(lang, &user, StatusCode::TOO_MANY_REQUESTS, "too_many_jobs"),
-    }
+    start_scan_job(&state, lang, &user, "scan_db", move |job| {
+        scan_db(&st, &source, tables, &target, job)
+    })
 }
 
 /// Scans the tables of `source` (blocking; on the pool) and compares what
