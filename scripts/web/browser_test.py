@@ -528,6 +528,10 @@ def scan_database(page: Page):
     for v in values:
         assert v not in content, "a value from the database is on the page"
     assert "sqlite:" not in content and path not in content, "the URL is on the page"
+    # The line that would declare the column, behind a summary.
+    page.click("#scan-suggestion summary")
+    expect(page.locator("#scan-suggestion pre")).to_have_text(
+        "- {name: backup_phone, category: contact.phone, subject: customer}")
     shot(page, "admin", "job-scan-db")
     job = page.url[len(BASE):].split("?")[0]
     goto(page, job + "?lang=zh")

@@ -179,12 +179,25 @@ fn key_kind(path: &str) -> Option<Kind> {
 /// only named in a comment: its real names are the keys themselves, which
 /// no declaration can list and the gate refuses.
 pub fn suggest_fields(report: &ScanReport, subject: &str) -> String {
+    suggest_fields_for(report, subject, |_| true)
+}
+
+/// [`suggest_fields`] for the fields whose names `keep` accepts only (the
+/// ones a comparison found undeclared, say).
+pub fn suggest_fields_for(
+    report: &ScanReport,
+    subject: &str,
+    keep: impl Fn(&str) -> bool,
+) -> String {
     let mut seen = BTreeMap::new();
     let mut keyed = std::collections::BTreeSet::new();
     let mut others = false;
     for file in &report.files {
         for fr in &file.fields {
             let Some(name) = &fr.field else { continue };
+            if !keep(name) {
+                continue;
+            }
             if key_kind(name).is_some() {
                 keyed.insert(name.clone());
                 continue;
@@ -377,6 +390,12 @@ datasets:
             "{s}"
         );
         assert!(s.contains("{name: mobile, category: contact.phone"), "{s}");
+        // Only the undeclared ones, when asked.
+        let only = suggest_fields_for(&r, "customer", |n| n == "card");
+        assert_eq!(
+            only,
+            "    fields:\n      - {name: card, category: financial.bank_account, subject: customer}\n"
+        );
     }
 
     /// A field that says its values match a kind only by chance

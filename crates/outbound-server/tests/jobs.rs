@@ -334,6 +334,15 @@ async fn a_scan_reports_an_undeclared_column_and_no_value() {
     assert!(undeclared.contains("backup_phone"), "{}", done.body);
     assert!(!undeclared.contains(">mobile<"), "{undeclared}");
     assert!(done.body.contains("cn_mobile"), "{}", done.body);
+    // The line that would declare it, for the dataset's fields.
+    let suggestion = &done.body[done.body.find(r#"id="scan-suggestion""#).unwrap()..];
+    let suggestion = &suggestion[..suggestion.find("</details>").unwrap()];
+    assert!(
+        suggestion.contains(
+            "<pre><code>- {name: backup_phone, category: contact.phone, subject: customer}</code></pre>"
+        ),
+        "{suggestion}"
+    );
     for v in &values {
         assert!(!done.body.contains(v.as_str()), "a raw value is shown");
     }

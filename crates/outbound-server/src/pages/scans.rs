@@ -394,6 +394,26 @@ fn summary(
         .filter(|f| f.problem == "undeclared_field")
         .filter_map(|f| f.field.as_deref())
         .collect();
+    // The lines that would declare them, for the dataset's `fields:` list,
+    // about the subject most of the target's fields are about.
+    let mut subjects = std::collections::BTreeMap::new();
+    for f in declared {
+        *subjects.entry(f.subject.as_str()).or_insert(0) += 1;
+    }
+    let subject = subjects
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or("customer", |(s, _)| s);
+    let suggestion = (!undeclared_fields.is_empty()).then(|| {
+        outbound_scan::compare::suggest_fields_for(report, subject, |n| {
+            undeclared_fields.contains(n)
+        })
+        .lines()
+        .skip(1)
+        .map(|l| l.strip_prefix("      ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+    });
     serde_json::json!({
         "against": comparison.against,
         "format": file.map(|f| f.format.clone()),
@@ -405,6 +425,7 @@ fn summary(
         "fields": fields,
         "findings": findings,
         "undeclared_fields": undeclared_fields,
+        "suggestion": suggestion,
         // Error messages may quote the input: only where they are.
         "errors": report.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
     })
