@@ -67,7 +67,7 @@ impl Action {
             Action::ReadBatches => "read the ledger's batches",
             Action::ReadAudit => "read the audit log",
             Action::ReadComplaints => "read complaints",
-            Action::Scan => "scan files",
+            Action::Scan => "scan files and databases",
             Action::ReadObligations => "read a recipient's obligations",
             Action::Attest => "attest a recipient's obligations",
             Action::ReadIncidents => "read incidents",

@@ -68,6 +68,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api_reviews::router())
         .merge(crate::api_complaints::router())
         .merge(crate::api_association::router())
+        .merge(crate::api_scans::router())
 }
 
 /// A JSON body whose rejection is the contract's error shape (400), not axum's text.

@@ -19,12 +19,14 @@ pub mod api_incidents;
 pub mod api_recipients;
 pub mod api_reviews;
 pub mod api_rights;
+pub mod api_scans;
 pub mod auth;
 pub mod error;
 pub mod jobs;
 pub mod log;
 pub mod pages;
 pub mod scan_sources;
+mod scans;
 pub mod state;
 pub mod witnessed;
 

@@ -336,6 +336,9 @@ async fn the_openapi_document_lists_the_contract_paths() {
         "/api/v1/batches",
         "/api/v1/audit/checkpoint",
         "/api/v1/complaints",
+        "/api/v1/scan-sources",
+        "/api/v1/scans",
+        "/api/v1/jobs/{id}",
     ] {
         assert!(
             doc["paths"].get(p).is_some(),

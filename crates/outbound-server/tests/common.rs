@@ -114,6 +114,22 @@ pub(crate) fn app(pg: bool) -> Option<App> {
 
 /// As [`app`], over another map.
 pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
+    app_with(pg, map, |_| Vec::new())
+}
+
+/// As [`app`] on SQLite, with the scan sources `sources` gives (handed the
+/// app's directory).
+pub(crate) fn app_with_sources(
+    sources: impl FnOnce(&std::path::Path) -> Vec<outbound_server::scan_sources::ScanSource>,
+) -> App {
+    app_with(false, &root().join("examples/lumen"), sources).unwrap()
+}
+
+fn app_with(
+    pg: bool,
+    map: &std::path::Path,
+    sources: impl FnOnce(&std::path::Path) -> Vec<outbound_server::scan_sources::ScanSource>,
+) -> Option<App> {
     let dir = tempfile::tempdir().unwrap();
     let keys = Keys::create(&dir.path().join("keys")).unwrap();
     let store_location = if pg {
@@ -157,6 +173,7 @@ pub(crate) fn app_with_map(pg: bool, map: &std::path::Path) -> Option<App> {
         as_of: Some("2026-11-23".parse().unwrap()),
         secure_cookies: false,
     });
+    state.set_scan_sources(sources(dir.path()));
     Some(App {
         router: outbound_server::router(state),
         tokens,
@@ -282,4 +299,66 @@ pub(crate) fn row_ids(body: &str, prefix: &str) -> Vec<String> {
         .skip(1)
         .map(|r| r.split('"').next().unwrap_or_default().to_string())
         .collect()
+}
+
+/// Synthetic customers: declared columns, and `backup_phone`, which the
+/// `customers` dataset does not declare, holding mobile numbers.
+pub(crate) fn synthetic_csv() -> (Vec<u8>, Vec<String>) {
+    let mut csv = String::from("customer_id,mobile,email,backup_phone\n");
+    let mut values = Vec::new();
+    for i in 0..40 {
+        let (mobile, email, backup) = (
+            format!("1381234{i:04}"),
+            format!("synthetic{i}@example.com"),
+            format!("1391111{i:04}"),
+        );
+        csv.push_str(&format!("C{i:05},{mobile},{email},{backup}\n"));
+        values.extend([mobile, email, backup]);
+    }
+    (csv.into_bytes(), values)
+}
+
+/// An SQLite database at `path` holding [`synthetic_csv`]'s rows as the
+/// table `customers`, and a view of it.
+pub(crate) fn synthetic_db(path: &std::path::Path) {
+    let (csv, _) = synthetic_csv();
+    let text = String::from_utf8(csv).unwrap();
+    let mut sql = String::from(
+        "CREATE TABLE customers (customer_id TEXT, mobile TEXT, email TEXT, backup_phone TEXT);\n\
+         CREATE VIEW reachable AS SELECT mobile FROM customers;\n",
+    );
+    for line in text.lines().skip(1) {
+        let cells: Vec<String> = line.split(',').map(|c| format!("'{c}'")).collect();
+        sql.push_str(&format!(
+            "INSERT INTO customers VALUES ({});\n",
+            cells.join(", ")
+        ));
+    }
+    let url = format!("sqlite:{}?mode=rwc", path.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    });
+}
+
+/// Two sources: `crm` (the synthetic database) and `gone` (a file that
+/// does not exist).
+pub(crate) fn crm_sources(dir: &std::path::Path) -> Vec<outbound_server::scan_sources::ScanSource> {
+    let db = dir.join("crm.db");
+    synthetic_db(&db);
+    vec![
+        outbound_server::scan_sources::ScanSource::new("crm", &format!("sqlite:{}", db.display())),
+        outbound_server::scan_sources::ScanSource::new(
+            "gone",
+            &format!("sqlite:{}", dir.join("gone.db").display()),
+        ),
+    ]
 }

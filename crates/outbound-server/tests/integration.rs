@@ -11,6 +11,7 @@ mod api_incidents;
 mod api_recipients;
 mod api_reviews;
 mod api_rights;
+mod api_scans;
 mod jobs;
 mod log;
 mod pages;

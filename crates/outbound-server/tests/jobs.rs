@@ -12,7 +12,7 @@ use outbound_server::{AppState, Config};
 use outbound_store::{Keys, Role, Store};
 use tower::ServiceExt;
 
-use crate::common::root;
+use crate::common::{crm_sources, root, synthetic_csv};
 
 /// A server with a signed-in session (and its CSRF token) per role.
 struct Site {
@@ -289,23 +289,6 @@ fn upload(csrf: &str, target: &str, name: &str, file: &[u8]) -> (String, Vec<u8>
     (format!("multipart/form-data; boundary={b}"), body)
 }
 
-/// Synthetic customers: declared columns, and `backup_phone`, which the
-/// `customers` dataset does not declare, holding mobile numbers.
-fn synthetic_csv() -> (Vec<u8>, Vec<String>) {
-    let mut csv = String::from("customer_id,mobile,email,backup_phone\n");
-    let mut values = Vec::new();
-    for i in 0..40 {
-        let (mobile, email, backup) = (
-            format!("1381234{i:04}"),
-            format!("synthetic{i}@example.com"),
-            format!("1391111{i:04}"),
-        );
-        csv.push_str(&format!("C{i:05},{mobile},{email},{backup}\n"));
-        values.extend([mobile, email, backup]);
-    }
-    (csv.into_bytes(), values)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scan_reports_an_undeclared_column_and_no_value() {
     let s = site().await;
@@ -538,48 +521,6 @@ async fn matches_by_chance_are_shown_as_likely_chance() {
             }
         }
     }
-}
-
-/// An SQLite database at `path` holding [`synthetic_csv`]'s rows as the
-/// table `customers`, and a view of it.
-fn synthetic_db(path: &std::path::Path) {
-    let (csv, _) = synthetic_csv();
-    let text = String::from_utf8(csv).unwrap();
-    let mut sql = String::from(
-        "CREATE TABLE customers (customer_id TEXT, mobile TEXT, email TEXT, backup_phone TEXT);\n\
-         CREATE VIEW reachable AS SELECT mobile FROM customers;\n",
-    );
-    for line in text.lines().skip(1) {
-        let cells: Vec<String> = line.split(',').map(|c| format!("'{c}'")).collect();
-        sql.push_str(&format!(
-            "INSERT INTO customers VALUES ({});\n",
-            cells.join(", ")
-        ));
-    }
-    let url = format!("sqlite:{}?mode=rwc", path.display());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        c.close().await.unwrap();
-    });
-}
-
-/// Two sources: `crm` (the synthetic database) and `gone` (a file that
-/// does not exist).
-fn crm_sources(dir: &std::path::Path) -> Vec<ScanSource> {
-    let db = dir.join("crm.db");
-    synthetic_db(&db);
-    vec![
-        ScanSource::new("crm", &format!("sqlite:{}", db.display())),
-        ScanSource::new("gone", &format!("sqlite:{}", dir.join("gone.db").display())),
-    ]
 }
 
 fn db_form(csrf: &str, source: &str, tables: &str, target: &str) -> String {

@@ -1,0 +1,192 @@
+//! Scans through the API, for schedules an engineer keeps outside the
+//! dashboard (a nightly check that a database still matches the map):
+//! `GET /api/v1/scan-sources` lists the databases the operator named
+//! (`serve --scan-sources`), `POST /api/v1/scans` starts a scan of one as a
+//! background job, and `GET /api/v1/jobs/{id}` reads any of the account's
+//! jobs. A database is named by its id only: no URL is taken from a
+//! request or given in an answer.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::access::{Action, require};
+use crate::api::{ApiJson, ApiPath};
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ErrorBody};
+use crate::jobs::Job;
+use crate::state::AppState;
+
+/// At most this many table patterns in one request.
+const MAX_TABLE_PATTERNS: usize = 100;
+
+/// This part's API routes and their OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_sources))
+        .routes(routes!(post_scan))
+        .routes(routes!(get_job))
+}
+
+/// A database the server may scan.
+#[derive(Serialize, ToSchema)]
+pub struct SourceView {
+    /// Its id, as `POST /api/v1/scans` takes it.
+    pub id: String,
+}
+
+/// A scan to start.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRequest {
+    /// The id of one of the server's databases (`GET /api/v1/scan-sources`).
+    pub source: String,
+    /// What the tables hold: `dataset:ID` or `transfer:ID` of the map.
+    pub target: String,
+    /// Globs on `table` or `schema.table`; none: every table.
+    #[serde(default)]
+    pub tables: Vec<String>,
+}
+
+/// A background job and, once finished, its result.
+#[derive(Serialize, ToSchema)]
+pub struct JobView {
+    /// Its id (random, not guessable).
+    pub id: String,
+    /// `audit_verify`, `scan` (an upload) or `scan_db`.
+    pub kind: String,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// Units done: entries, bytes or rows (`kind` says which).
+    pub done: u64,
+    /// Units in all; 0 while unknown (a database's rows).
+    pub total: u64,
+    /// When done: a scan's result (docs/CONTRACTS.md, "Scans through the
+    /// API"): names and counts, never a value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// When failed: what went wrong, without personal data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl JobView {
+    fn of(job: &Job) -> JobView {
+        let (done, total) = job.counts();
+        let (result, error) = match job.outcome() {
+            Some(Ok(v)) => (Some(v), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        let state = serde_json::to_value(job.state())
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        JobView {
+            id: job.id.clone(),
+            kind: job.kind.to_string(),
+            state,
+            done,
+            total,
+            result,
+            error,
+        }
+    }
+}
+
+/// The databases the server may scan, by id (never their URLs).
+#[utoipa::path(get, path = "/api/v1/scan-sources", tag = "scans",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<SourceView>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub(crate) async fn list_sources(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<axum::Json<Vec<SourceView>>, ApiError> {
+    require(&user, Action::Scan)?;
+    Ok(axum::Json(
+        state
+            .scan_sources()
+            .iter()
+            .map(|s| SourceView { id: s.id.clone() })
+            .collect(),
+    ))
+}
+
+/// Starts a scan of one of the server's databases against a dataset or
+/// transfer: read-only, a random sample of up to 10,000 rows a table, in the
+/// background (202; `GET /api/v1/jobs/{id}` follows it).
+#[utoipa::path(post, path = "/api/v1/scans", tag = "scans",
+    security(("bearer" = [])),
+    request_body = ScanRequest,
+    responses(
+        (status = 202, body = JobView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub(crate) async fn post_scan(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(req): ApiJson<ScanRequest>,
+) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
+    require(&user, Action::Scan)?;
+    let Some(source) = state
+        .scan_sources()
+        .iter()
+        .find(|s| s.id == req.source)
+        .cloned()
+    else {
+        return Err(ApiError::bad_request(
+            "`source` is not one of the server's databases (GET /api/v1/scan-sources)",
+        ));
+    };
+    if crate::scans::target_fields(state.map(), &req.target).is_err() {
+        return Err(ApiError::bad_request(
+            "`target` must be dataset:ID or transfer:ID of the data map",
+        ));
+    }
+    if req.tables.len() > MAX_TABLE_PATTERNS
+        || req.tables.iter().any(|t| t.is_empty() || t.len() > 200)
+    {
+        return Err(ApiError::bad_request(format!(
+            "`tables`: at most {MAX_TABLE_PATTERNS} patterns of 1 to 200 characters"
+        )));
+    }
+    let st = state.clone();
+    let (tables, target) = (req.tables, req.target);
+    let job = crate::scans::start(&state, &user.name, "scan_db", move |job| {
+        crate::scans::scan_db(&st, &source, tables, &target, job)
+    })
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "this account already runs as many jobs as it may; wait for one to finish",
+        )
+    })?;
+    Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
+}
+
+/// One of the account's background jobs: its progress and, once finished,
+/// its result or error. Another account's job answers 404, like one that
+/// does not exist.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "scans",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, body = JobView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_job(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<axum::Json<JobView>, ApiError> {
+    match state.jobs().get(&id, &user.name) {
+        Some(job) => Ok(axum::Json(JobView::of(&job))),
+        None => Err(ApiError::not_found("no such job")),
+    }
+}

@@ -1,0 +1,167 @@
+//! Scans through the API: the server's databases listed by id, a scan
+//! started as a job and read back with its counts, and everything that
+//! must not start one.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use outbound_store::Role;
+use serde_json::json;
+
+use crate::common::{App, app_with_sources, crm_sources, synthetic_csv};
+
+async fn app() -> App {
+    tokio::task::spawn_blocking(|| app_with_sources(crm_sources))
+        .await
+        .unwrap()
+}
+
+/// Polls `GET /api/v1/jobs/{id}` as `role` until it is no longer running.
+async fn finished(a: &App, role: Role, id: &str) -> serde_json::Value {
+    for _ in 0..1000 {
+        let (s, j) = a
+            .call(
+                "GET",
+                &format!("/api/v1/jobs/{id}"),
+                Some(a.token(role)),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        if j["state"] != "running" {
+            return j;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_databases_are_listed_by_id_to_roles_that_scan() {
+    let a = app().await;
+    for role in Role::ALL {
+        let (s, j) = a
+            .call("GET", "/api/v1/scan-sources", Some(a.token(role)), None)
+            .await;
+        let may = matches!(
+            role,
+            Role::Admin | Role::Compliance | Role::Engineer | Role::Auditor
+        );
+        if may {
+            assert_eq!(s, StatusCode::OK, "{role}");
+            assert_eq!(j, json!([{"id": "crm"}, {"id": "gone"}]), "{role}");
+        } else {
+            assert_eq!(s, StatusCode::FORBIDDEN, "{role}");
+            assert_eq!(j["error"]["code"], "forbidden");
+        }
+    }
+    let (s, _) = a.call("GET", "/api/v1/scan-sources", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_through_the_api_is_a_job_with_counts_and_no_value() {
+    let a = app().await;
+    let t = a.token(Role::Engineer);
+    let body = json!({"source": "crm", "target": "dataset:customers", "tables": ["cust*"]});
+    let (s, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    assert_eq!(j["kind"], "scan_db");
+    let id = j["id"].as_str().unwrap().to_string();
+    let done = finished(&a, Role::Engineer, &id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let r = &done["result"];
+    assert_eq!(r["source"], "crm");
+    assert_eq!(r["against"], "dataset customers");
+    assert_eq!(r["records"], 40);
+    assert_eq!(
+        r["tables"],
+        json!([{"table": "customers", "rows_read": 40, "rows_total": 40,
+                "estimated": false, "sample": "full"}])
+    );
+    assert_eq!(r["undeclared_fields"], json!(["backup_phone"]));
+    assert_eq!(done["done"], 40);
+    // Names and counts only: no value, no URL, no path of the server's.
+    let text = done.to_string();
+    let (_, values) = synthetic_csv();
+    for v in &values {
+        assert!(!text.contains(v.as_str()), "a value in the result");
+    }
+    assert!(
+        !text.contains("sqlite:") && !text.contains("crm.db"),
+        "{text}"
+    );
+    // Another account's job does not exist for it.
+    let (s, _) = a
+        .call(
+            "GET",
+            &format!("/api/v1/jobs/{id}"),
+            Some(a.token(Role::Admin)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A database that cannot be opened: the job fails and says why.
+    let body = json!({"source": "gone", "target": "transfer:crm-to-parent"});
+    let (s, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let failed = finished(&a, Role::Engineer, j["id"].as_str().unwrap()).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("gone.db"),
+        "{failed}"
+    );
+    assert!(failed.get("result").is_none(), "{failed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_starts_without_a_role_that_scans_a_known_source_and_target() {
+    let a = app().await;
+    let ok = json!({"source": "crm", "target": "dataset:customers"});
+    for role in [Role::Recipient, Role::Regulator, Role::Association] {
+        let (s, _) = a
+            .call(
+                "POST",
+                "/api/v1/scans",
+                Some(a.token(role)),
+                Some(ok.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{role}");
+    }
+    let long = "x".repeat(201);
+    let many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
+    let bad = [
+        json!({"source": "sqlite:/etc/passwd", "target": "dataset:customers"}),
+        json!({"source": "postgres://db.internal/x", "target": "dataset:customers"}),
+        json!({"source": "nope", "target": "dataset:customers"}),
+        json!({"source": "crm", "target": "dataset:nope"}),
+        json!({"source": "crm", "target": "customers"}),
+        json!({"source": "crm", "target": "dataset:customers", "tables": [""]}),
+        json!({"source": "crm", "target": "dataset:customers", "tables": [long]}),
+        json!({"source": "crm", "target": "dataset:customers", "tables": many}),
+        json!({"source": "crm", "target": "dataset:customers", "url": "sqlite:x.db"}),
+        json!({"source": "crm"}),
+    ];
+    for body in bad {
+        let (s, j) = a
+            .call(
+                "POST",
+                "/api/v1/scans",
+                Some(a.token(Role::Admin)),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {j}");
+        assert_eq!(j["error"]["code"], "bad_request", "{body}");
+    }
+    let (s, _) = a
+        .call(
+            "GET",
+            "/api/v1/jobs/00112233445566778899",
+            Some(a.token(Role::Admin)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
