@@ -244,6 +244,11 @@ pub struct Dataset {
     /// The catalogue, notice or decision that graded it; required for `core` and `important`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade_source: Option<String>,
+    /// The database table that holds it (`table` or `schema.table`), so that
+    /// a scan of its system's database can be checked against these fields
+    /// (`outbound serve` reads it from the scan source whose id is the system's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
     /// Where it is defined.
     #[serde(skip)]
     #[schemars(skip)]

@@ -329,3 +329,36 @@ fn a_transfer_declares_fields_of_one_name_alike() {
     );
     assert!(!e[0].contains("transform `"), "{e:#?}");
 }
+
+/// A dataset's `table` names where it lives; a map without it reads as
+/// before, and a table given as a list is an error at its line.
+#[test]
+fn a_dataset_names_its_table() {
+    let map = |table: &str| {
+        format!(
+            "version: 1
+datasets:
+  - id: orders
+    name: O
+    system: s
+{table}    fields:
+      - {{name: order_no, category: operational, subject: customer}}
+"
+        )
+    };
+    let l = load(&map("    table: shop.orders\n"));
+    assert!(
+        !l.diagnostics.iter().any(|d| d.field.contains("table")),
+        "{:#?}",
+        l.diagnostics
+    );
+    assert_eq!(l.map.datasets[0].table.as_deref(), Some("shop.orders"));
+    assert_eq!(load(&map("")).map.datasets[0].table, None);
+    let l = load(&map("    table: [a, b]\n"));
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.field == "datasets[0].table")
+        .unwrap_or_else(|| panic!("no error for a list: {:#?}", l.diagnostics));
+    assert_eq!(d.loc.line, 6, "{d}");
+}

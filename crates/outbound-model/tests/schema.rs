@@ -114,7 +114,7 @@ fn full_map() -> Value {
         }],
         "datasets": [{
             "id": "d", "name": "D", "system": "s",
-            "grade": "important", "grade_source": "catalogue (test)",
+            "grade": "important", "grade_source": "catalogue (test)", "table": "public.d",
             "fields": [{"name": "phone", "category": "contact.phone", "subject": "customer",
                         "subject_key": true, "description": "mobile",
                         "not_kinds": ["imei"],

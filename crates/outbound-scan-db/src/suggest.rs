@@ -25,9 +25,9 @@ fn id(s: &str) -> String {
 }
 
 /// The `datasets:` block declaring every table of `report` (entries whose
-/// path is `DATABASE#TABLE`): id from the table name, `name` the table,
-/// `system` from the database name (the file name for SQLite) to be
-/// reviewed, and the fields with the categories found (subject
+/// path is `DATABASE#TABLE`): id from the table name, `name` and `table`
+/// the table, `system` from the database name (the file name for SQLite)
+/// to be reviewed, and the fields with the categories found (subject
 /// `subject`).
 pub fn suggest_datasets(report: &ScanReport, subject: &str) -> String {
     let mut out = String::from("datasets:\n");
@@ -52,6 +52,7 @@ pub fn suggest_datasets(report: &ScanReport, subject: &str) -> String {
             "    system: {system}  # review: the system that holds {}\n",
             yaml_scalar(db)
         ));
+        out.push_str(&format!("    table: {}\n", yaml_scalar(table)));
         if file.fields.iter().all(|f| f.field.is_none()) {
             out.push_str("    fields: []\n");
             continue;

@@ -278,6 +278,7 @@ fn suggest_writes_a_datasets_block_the_map_loads() {
     assert_eq!(ids, ["customers", "orders"]);
     let customers = &map.datasets[0];
     assert_eq!(customers.system, "crm");
+    assert_eq!(customers.table.as_deref(), Some("customers"));
     let cat = |name: &str| {
         customers
             .fields

@@ -33,7 +33,15 @@ pub(super) const EXPORTER: &[&str] = &[
 pub(super) const STATED: &[&str] = &["as_of", "individuals", "sensitive_individuals"];
 pub(super) const SYSTEM: &[&str] = &["id", "name", "exporter", "owner", "location"];
 pub(super) const OWNER: &[&str] = &["type", "name", "contact"];
-pub(super) const DATASET: &[&str] = &["id", "name", "system", "fields", "grade", "grade_source"];
+pub(super) const DATASET: &[&str] = &[
+    "id",
+    "name",
+    "system",
+    "fields",
+    "grade",
+    "grade_source",
+    "table",
+];
 pub(super) const FIELD: &[&str] = &[
     "name",
     "category",

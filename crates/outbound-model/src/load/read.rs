@@ -326,6 +326,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
     let name = r.string(&o, "name", Some("display name"));
     let system = r.id(&o, "system", Some("the id of the system holding it"));
     let (grade, grade_source) = read_grade(r, &o);
+    let table = r.string(&o, "table", None);
     r.get(&o, "fields", Some("the list of its fields"))?;
     let mut fields = Vec::new();
     for (fpath, fnode) in r.list(&o, "fields") {
@@ -374,6 +375,7 @@ fn read_dataset(r: &mut Reader<'_>, node: &Node, path: String) -> Option<Dataset
         fields,
         grade,
         grade_source,
+        table,
         loc: o.start(&r.file),
         key_locs: o.key_locs(&r.file),
     })
