@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sources))
         .routes(routes!(post_scan))
+        .routes(routes!(post_map_scan))
         .routes(routes!(get_job))
 }
 
@@ -56,7 +57,7 @@ pub struct ScanRequest {
 pub struct JobView {
     /// Its id (random, not guessable).
     pub id: String,
-    /// `audit_verify`, `scan` (an upload) or `scan_db`.
+    /// `audit_verify`, `scan` (an upload), `scan_db` or `scan_map`.
     pub kind: String,
     /// `running`, `done` or `failed`.
     pub state: String,
@@ -161,14 +162,48 @@ pub(crate) async fn post_scan(
     let job = crate::scans::start(&state, &user.name, "scan_db", move |job| {
         crate::scans::scan_db(&st, &source, tables, &target, job)
     })
-    .map_err(|_| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "this account already runs as many jobs as it may; wait for one to finish",
-        )
-    })?;
+    .map_err(|_| busy())?;
     Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
+}
+
+/// Checks every dataset that names its `table` against that table, in the
+/// database of the scan source whose id is the dataset's system (202; the
+/// job's result lists each dataset as `ok`, `drift`, `not_read`, `failed` or
+/// `no_source`). 400 when no dataset names a table in such a database.
+#[utoipa::path(post, path = "/api/v1/scans/map", tag = "scans",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = JobView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub(crate) async fn post_map_scan(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
+    require(&user, Action::Scan)?;
+    if !crate::scans::placed(state.map(), state.scan_sources())
+        .iter()
+        .any(|p| p.2.is_some())
+    {
+        return Err(ApiError::bad_request(
+            "no dataset of the map names a table in a database this server may scan",
+        ));
+    }
+    let st = state.clone();
+    let job = crate::scans::start(&state, &user.name, "scan_map", move |job| {
+        crate::scans::scan_map(&st, job)
+    })
+    .map_err(|_| busy())?;
+    Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
+}
+
+/// 429: the account runs as many jobs as it may.
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "this account already runs as many jobs as it may; wait for one to finish",
+    )
 }
 
 /// One of the account's background jobs: its progress and, once finished,

@@ -161,6 +161,81 @@ pub(crate) fn scan_db(
     Ok(v)
 }
 
+/// The datasets that name their `table`, each with the scan source whose
+/// id is its system's (`None`: the server was given no such database).
+pub(crate) fn placed<'m, 's>(
+    map: &'m DataMap,
+    sources: &'s [ScanSource],
+) -> Vec<(&'m outbound_model::Dataset, &'m str, Option<&'s ScanSource>)> {
+    map.datasets
+        .iter()
+        .filter_map(|d| {
+            let table = d.table.as_deref()?;
+            Some((d, table, sources.iter().find(|s| s.id == d.system)))
+        })
+        .collect()
+}
+
+/// Checks every dataset that names its table against that table, in the
+/// database of the scan source named like its system: one line per dataset,
+/// `ok` (read, nothing the map does not declare), `drift` (findings),
+/// `not_read` (the table was not found or could not be read), `failed`
+/// (the database could not be opened) or `no_source` (the server has no
+/// database for its system). Progress is rows scanned.
+pub(crate) fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String> {
+    let map = state.map();
+    let mut lines = Vec::new();
+    for (d, table, source) in placed(map, state.scan_sources()) {
+        let mut line = serde_json::json!({
+            "dataset": d.id, "system": d.system, "table": table,
+        });
+        let Some(source) = source else {
+            line["state"] = "no_source".into();
+            lines.push(line);
+            continue;
+        };
+        let fields: Vec<&Field> = d.fields.iter().collect();
+        let opts = outbound_scan_db::DbScanOptions {
+            scan: scan_options(&fields, &job),
+            tables: vec![table.to_string()],
+            ..Default::default()
+        };
+        let report = match outbound_scan_db::scan_databases(&[source.url().to_string()], &opts) {
+            Ok(r) => r,
+            Err(e) => {
+                line["state"] = "failed".into();
+                line["error"] = e.to_string().into();
+                lines.push(line);
+                continue;
+            }
+        };
+        let comparison =
+            outbound_scan::compare::compare(&report, map, &fields, &format!("dataset {}", d.id));
+        let undeclared: std::collections::BTreeSet<&str> = comparison
+            .findings
+            .iter()
+            .filter(|f| f.problem == "undeclared_field")
+            .filter_map(|f| f.field.as_deref())
+            .collect();
+        let read = report.files.iter().any(|f| f.table.is_some());
+        line["state"] = if !read || !report.errors.is_empty() {
+            "not_read"
+        } else if comparison.findings.is_empty() {
+            "ok"
+        } else {
+            "drift"
+        }
+        .into();
+        line["rows_read"] = report.files.iter().map(|f| f.records).sum::<u64>().into();
+        line["findings"] = comparison.findings.len().into();
+        line["undeclared_fields"] = undeclared.into_iter().collect::<Vec<_>>().into();
+        lines.push(line);
+    }
+    let (done, _) = job.counts();
+    job.progress(done, done);
+    Ok(serde_json::json!({ "datasets": lines }))
+}
+
 /// `schema.table` of a report path `URL#schema.table`: the page never
 /// shows the database's URL.
 fn table_name(path: &str) -> &str {

@@ -338,6 +338,7 @@ async fn the_openapi_document_lists_the_contract_paths() {
         "/api/v1/complaints",
         "/api/v1/scan-sources",
         "/api/v1/scans",
+        "/api/v1/scans/map",
         "/api/v1/jobs/{id}",
     ] {
         assert!(

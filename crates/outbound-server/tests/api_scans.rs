@@ -165,3 +165,134 @@ async fn nothing_starts_without_a_role_that_scans_a_known_source_and_target() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_is_checked_against_the_tables_its_datasets_name() {
+    let a = tokio::task::spawn_blocking(crate::common::app_with_placed_map)
+        .await
+        .unwrap();
+    let (s, j) = a
+        .call(
+            "POST",
+            "/api/v1/scans/map",
+            Some(a.token(Role::Auditor)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    assert_eq!(j["kind"], "scan_map");
+    let done = finished(&a, Role::Auditor, j["id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let lines = done["result"]["datasets"].as_array().unwrap();
+    let line = |id: &str| lines.iter().find(|l| l["dataset"] == id).unwrap();
+    // The customers table holds a column the dataset does not declare.
+    let c = line("customers");
+    assert_eq!(
+        (&c["state"], &c["table"], &c["rows_read"]),
+        (&json!("drift"), &json!("customers"), &json!(40)),
+        "{c}"
+    );
+    assert_eq!(c["undeclared_fields"], json!(["backup_phone"]));
+    // No orders table in the database; no database for `payments`.
+    assert_eq!(line("orders")["state"], "not_read", "{}", line("orders"));
+    assert_eq!(line("card-payments")["state"], "no_source");
+    // Only the datasets that name a table.
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(!done.to_string().contains("sqlite:"), "{done}");
+    // A server whose map names no table: nothing to check.
+    let plain = app().await;
+    let (s, j) = plain
+        .call(
+            "POST",
+            "/api/v1/scans/map",
+            Some(plain.token(Role::Admin)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{j}");
+    let (s, _) = plain
+        .call(
+            "POST",
+            "/api/v1/scans/map",
+            Some(plain.token(Role::Regulator)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// The same check from the scans page: its form, then the job's page with a
+/// line per dataset, in English and in Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_check_from_the_scans_page() {
+    let a = tokio::task::spawn_blocking(crate::common::app_with_placed_map)
+        .await
+        .unwrap();
+    let form = a.page_body(Role::Engineer, "/scans?lang=en").await;
+    assert!(form.contains(r#"id="map-check-form""#), "{form}");
+    assert!(
+        form.contains("2 datasets of the map name their table"),
+        "{form}"
+    );
+    let csrf = crate::common::csrf_of(&form);
+    let cookie = a.session_cookie(Role::Engineer);
+    let started = a
+        .send(
+            "POST",
+            "/scans/map",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some(format!("csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = started.headers["location"].to_str().unwrap().to_string();
+    let mut page = String::new();
+    for _ in 0..1000 {
+        page = a.page_body(Role::Engineer, &job).await;
+        if !page.contains(r#"data-state="running""#) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(page.contains(r#"data-state="done""#), "{page}");
+    let table = &page[page.find(r#"id="map-check""#).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        table.contains(r#"<tr data-state="drift"><td><code>customers</code></td><td><code>shop-crm</code></td><td><code>customers</code></td><td>40</td>"#),
+        "{table}"
+    );
+    assert!(
+        table.contains("differs from the map") && table.contains("backup_phone"),
+        "{table}"
+    );
+    assert!(
+        table.contains("the table was not found or not read"),
+        "{table}"
+    );
+    assert!(
+        table.contains("this server has no database for the system"),
+        "{table}"
+    );
+    let zh = a.page_body(Role::Engineer, &format!("{job}?lang=zh")).await;
+    assert!(zh.contains("对照数据库核查数据地图"), "{zh}");
+    assert!(
+        zh.contains("与数据地图不符") && zh.contains("本服务器没有该系统的数据库"),
+        "{zh}"
+    );
+    // Without the form's token nothing starts.
+    let forged = a
+        .send(
+            "POST",
+            "/scans/map",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some("csrf=wrong".into()),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}

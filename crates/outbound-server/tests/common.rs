@@ -362,3 +362,46 @@ pub(crate) fn crm_sources(dir: &std::path::Path) -> Vec<outbound_server::scan_so
         ),
     ]
 }
+
+/// The bundled example copied to `dir/map`, with `customers` and `orders`
+/// (system `shop-crm`) and `card-payments` (system `payments`) naming their
+/// tables.
+pub(crate) fn placed_map(dir: &std::path::Path) -> PathBuf {
+    let to = dir.join("map");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(root().join("examples/lumen")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+    let systems = to.join("10-systems.yaml");
+    let mut text = std::fs::read_to_string(&systems).unwrap();
+    for (id, table) in [
+        ("customers", "customers"),
+        ("orders", "orders"),
+        ("card-payments", "payments.cards"),
+    ] {
+        let at = text.find(&format!("  - id: {id}\n")).unwrap();
+        let fields = at + text[at..].find("    fields:\n").unwrap();
+        text.insert_str(fields, &format!("    table: {table}\n"));
+    }
+    std::fs::write(&systems, text).unwrap();
+    to
+}
+
+/// A server over [`placed_map`] whose scan source `shop-crm` is the
+/// synthetic database (a `customers` table with an undeclared column, no
+/// `orders` table).
+pub(crate) fn app_with_placed_map() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let map = placed_map(dir.path());
+    // The map is read when the app starts; its copy may go after.
+    app_with(false, &map, |d| {
+        let db = d.join("shop.db");
+        synthetic_db(&db);
+        vec![outbound_server::scan_sources::ScanSource::new(
+            "shop-crm",
+            &format!("sqlite:{}", db.display()),
+        )]
+    })
+    .unwrap()
+}

@@ -69,6 +69,7 @@ pub fn router() -> axum::Router<AppState> {
                 )),
         )
         .route("/scans/database", post(scans::start_db_scan))
+        .route("/scans/map", post(scans::start_map_scan))
         .route("/complaints", get(complaints_page))
         .route("/complain", get(complain_page).post(complain))
         .route("/static/app.css", get(stylesheet))

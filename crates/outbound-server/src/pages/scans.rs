@@ -36,13 +36,17 @@ pub(super) async fn scans_page(
     let datasets: Vec<_> = map.datasets.iter().map(|d| d.id.clone()).collect();
     let transfers: Vec<_> = map.transfers.iter().map(|t| t.id.clone()).collect();
     let sources: Vec<String> = state.scan_sources().iter().map(|s| s.id.clone()).collect();
+    let placed = scans::placed(map, state.scan_sources())
+        .iter()
+        .filter(|p| p.2.is_some())
+        .count();
     render(
         "scans.html",
         StatusCode::OK,
         lang,
         Some(&user),
         context! {
-            page => "scans", datasets, transfers, sources,
+            page => "scans", datasets, transfers, sources, placed,
             max_mib => MAX_UPLOAD / (1024 * 1024),
             sample_rows => outbound_rules::format::thousands(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
         },
@@ -181,6 +185,33 @@ pub(super) async fn start_db_scan(
     let target = form.target;
     start_scan_job(&state, lang, &user, "scan_db", move |job| {
         scans::scan_db(&st, &source, tables, &target, job)
+    })
+}
+
+/// POST `/scans/map` (`csrf`): checks every dataset that names its table
+/// against that table, in the database of the source named like its system.
+pub(super) async fn start_map_scan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Form(form): Form<super::CsrfForm>,
+) -> Response {
+    let lang = language(&LangQuery::default(), &headers);
+    if !allows(user.account.role, Action::Scan) {
+        return forbidden_page(lang, &user);
+    }
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    if !scans::placed(state.map(), state.scan_sources())
+        .iter()
+        .any(|p| p.2.is_some())
+    {
+        return message_page(lang, &user, StatusCode::BAD_REQUEST, "no_placed_datasets");
+    }
+    let st = state.clone();
+    start_scan_job(&state, lang, &user, "scan_map", move |job| {
+        scans::scan_map(&st, job)
     })
 }
 
