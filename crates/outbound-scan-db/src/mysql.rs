@@ -518,8 +518,8 @@ async fn by_keys(
 /// `rows` up to a number of rows between two keys, the key first): points
 /// drawn uniformly in the key's range and taken in order, each block
 /// starting after the previous one's last key, so no row is read twice;
-/// what blocks cut short at the end of the range miss comes from below
-/// the first point.
+/// what blocks cut short at the end of the range miss comes from the rows
+/// no block read, lowest first.
 async fn in_blocks(
     conn: &mut MySqlConnection,
     range: &str,
@@ -543,7 +543,8 @@ async fn in_blocks(
     points.sort_unstable();
     // Where the next block may start: past the last key read.
     let mut next = lo;
-    let first = points.first().copied().unwrap_or(lo);
+    // Each block read: the key it started at and the last key read.
+    let mut blocks: Vec<(i128, i128)> = Vec::new();
     for p in points {
         let start = p.max(next);
         let want = (n - sink.sent()).min(BLOCK);
@@ -555,18 +556,40 @@ async fn in_blocks(
             return Ok(false);
         }
         match last {
-            Some(l) => next = l + 1,
+            Some(l) => {
+                blocks.push((start, l));
+                next = l + 1;
+            }
             // Nothing at or after this point: nothing after the later ones.
             None => break,
         }
     }
-    // Blocks cut short by the end of the range: the rest from the start,
-    // below the first block, so that a table of more rows than the bound
-    // gives the bound whatever the seed.
-    let want = n - sink.sent();
-    if want > 0 && first > lo {
-        let (more, _) = send(conn, rows, Some(key), &[lo, first - 1], Some(want), sink).await?;
-        return Ok(more);
+    // Blocks cut short by the end of the range leave the bound unmet: the
+    // rest comes from the rows no block read, lowest first (below the first
+    // block, between blocks, after the last), so that a table of more rows
+    // than the bound gives the bound whatever the seed.
+    let mut gaps = Vec::new();
+    let mut from = lo;
+    for &(start, last) in &blocks {
+        if start > from {
+            gaps.push((from, start - 1));
+        }
+        from = last + 1;
+    }
+    if from <= hi {
+        gaps.push((from, hi));
+    }
+    for (a, b) in gaps {
+        let want = n - sink.sent();
+        if want == 0 {
+            break;
+        }
+        if !send(conn, rows, Some(key), &[a, b], Some(want), sink)
+            .await?
+            .0
+        {
+            return Ok(false);
+        }
     }
     Ok(true)
 }
