@@ -71,10 +71,11 @@ export WEB_ADMIN_TOKEN
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export WEB_BASE=http://127.0.0.1:$port
-# One database /scans may scan: an SQLite file the browser test writes
-# before it scans it (opened only when a scan starts).
-export WEB_SCAN_DB=$tmp/crm.db
-printf '[[source]]\nid = "crm"\nurl = "sqlite:%s"\n' "$WEB_SCAN_DB" >"$tmp/sources.toml"
+# One database /scans may scan, the example's system `shop-crm`: an SQLite
+# file the browser test writes before it scans it (opened only when a scan
+# starts).
+export WEB_SCAN_DB=$tmp/shop-crm.db
+printf '[[source]]\nid = "shop-crm"\nurl = "sqlite:%s"\n' "$WEB_SCAN_DB" >"$tmp/sources.toml"
 chmod 600 "$tmp/sources.toml"
 "$bin" serve --map examples/lumen --store "$store" --addr "127.0.0.1:$port" --as-of 2026-11-23 \
   --scan-sources "$tmp/sources.toml" >"$tmp/serve.log" 2>&1 &

@@ -495,7 +495,7 @@ def scan_order_numbers(page: Page):
 
 
 def scan_database(page: Page):
-    """The server's database `crm` (an SQLite file written here with
+    """The server's database `shop-crm` (an SQLite file written here with
     synthetic customers and an undeclared `backup_phone`) scanned from the
     form: its table read, the undeclared column found, in both languages,
     and neither a value nor the database's location on any page."""
@@ -512,13 +512,13 @@ def scan_database(page: Page):
     expect(page.locator("#scan-db-form")).to_be_visible()
     assert "sqlite:" not in page.content() and path not in page.content(), "the URL is on the page"
     shot(page, "admin", "scans-with-database")
-    page.select_option("#scan-source", "crm")
+    page.select_option("#scan-source", "shop-crm")
     page.select_option("#scan-db-target", "dataset:customers")
     page.click("#scan-db-start")
     page.wait_for_load_state()
     assert re.search(r"/jobs/[^/]+$", page.url), f"after the database form at {page.url}"
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
-    expect(page.locator("#scan-source")).to_have_text("crm")
+    expect(page.locator("#scan-source")).to_have_text("shop-crm")
     read = page.locator("#scan-tables-read")
     expect(read).to_contain_text("customers")
     expect(read).to_contain_text("every row")
@@ -541,6 +541,32 @@ def scan_database(page: Page):
     for en in ["dataset", "Tables", "table", "every row", "rows", "Format", "file"]:
         assert en not in body, f"English {en!r} on the Chinese database scan page"
     shot(page, "admin", "job-scan-db-zh")
+    check_map(page, values)
+
+
+def check_map(page: Page, values):
+    """The example's `customers` and `orders` name their tables in system
+    `shop-crm`, the server's database: checked at once, `customers` differs
+    (its undeclared column), `orders` is not there."""
+    goto(page, "/scans?lang=en")
+    page.click("#map-check-start")
+    page.wait_for_load_state()
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    table = page.locator("#map-check")
+    expect(table.locator('tr[data-state="drift"]')).to_contain_text("customers")
+    expect(table.locator('tr[data-state="drift"]')).to_contain_text("backup_phone")
+    expect(table.locator('tr[data-state="not_read"]')).to_contain_text("orders")
+    content = page.content()
+    for v in values:
+        assert v not in content, "a value from the database is on the page"
+    shot(page, "admin", "job-map-check")
+    job = page.url[len(BASE):].split("?")[0]
+    goto(page, job + "?lang=zh")
+    expect(page.locator("#map-check")).to_contain_text("与数据地图不符")
+    body = page.locator("main").inner_text()
+    for en in ["differs", "matches", "not found", "Dataset", "rows"]:
+        assert en not in body, f"English {en!r} on the Chinese map check"
+    shot(page, "admin", "job-map-check-zh")
     goto(page, "/?lang=en")
 
 

@@ -363,9 +363,9 @@ pub(crate) fn crm_sources(dir: &std::path::Path) -> Vec<outbound_server::scan_so
     ]
 }
 
-/// The bundled example copied to `dir/map`, with `customers` and `orders`
-/// (system `shop-crm`) and `card-payments` (system `payments`) naming their
-/// tables.
+/// The bundled example (whose `customers` and `orders`, system
+/// `shop-crm`, name their tables) copied to `dir/map`, with `card-payments`
+/// (system `payments`) naming one too.
 pub(crate) fn placed_map(dir: &std::path::Path) -> PathBuf {
     let to = dir.join("map");
     std::fs::create_dir_all(&to).unwrap();
@@ -375,11 +375,7 @@ pub(crate) fn placed_map(dir: &std::path::Path) -> PathBuf {
     }
     let systems = to.join("10-systems.yaml");
     let mut text = std::fs::read_to_string(&systems).unwrap();
-    for (id, table) in [
-        ("customers", "customers"),
-        ("orders", "orders"),
-        ("card-payments", "payments.cards"),
-    ] {
+    for (id, table) in [("card-payments", "payments.cards")] {
         let at = text.find(&format!("  - id: {id}\n")).unwrap();
         let fields = at + text[at..].find("    fields:\n").unwrap();
         text.insert_str(fields, &format!("    table: {table}\n"));
