@@ -230,10 +230,7 @@ async fn the_map_check_from_the_scans_page() {
         .unwrap();
     let form = a.page_body(Role::Engineer, "/scans?lang=en").await;
     assert!(form.contains(r#"id="map-check-form""#), "{form}");
-    assert!(
-        form.contains("2 datasets of the map name their table"),
-        "{form}"
-    );
+    assert!(form.contains("id): 2. Each table is read"), "{form}");
     let csrf = crate::common::csrf_of(&form);
     let cookie = a.session_cookie(Role::Engineer);
     let started = a

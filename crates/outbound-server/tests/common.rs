@@ -375,11 +375,9 @@ pub(crate) fn placed_map(dir: &std::path::Path) -> PathBuf {
     }
     let systems = to.join("10-systems.yaml");
     let mut text = std::fs::read_to_string(&systems).unwrap();
-    for (id, table) in [("card-payments", "payments.cards")] {
-        let at = text.find(&format!("  - id: {id}\n")).unwrap();
-        let fields = at + text[at..].find("    fields:\n").unwrap();
-        text.insert_str(fields, &format!("    table: {table}\n"));
-    }
+    let at = text.find("  - id: card-payments\n").unwrap();
+    let fields = at + text[at..].find("    fields:\n").unwrap();
+    text.insert_str(fields, "    table: payments.cards\n");
     std::fs::write(&systems, text).unwrap();
     to
 }
