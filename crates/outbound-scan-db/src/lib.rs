@@ -57,6 +57,7 @@ use std::fmt;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use outbound_scan::{ErrorEntry, RowScan, ScanOptions, ScanReport, Skipped, TableInfo};
 
+pub mod check;
 mod mysql;
 mod pipeline;
 mod postgres;

@@ -186,50 +186,20 @@ pub(crate) fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Va
     let map = state.map();
     let mut lines = Vec::new();
     for (d, table, source) in placed(map, state.scan_sources()) {
-        let mut line = serde_json::json!({
-            "dataset": d.id, "system": d.system, "table": table,
-        });
-        let Some(source) = source else {
-            line["state"] = "no_source".into();
-            lines.push(line);
-            continue;
-        };
-        let fields: Vec<&Field> = d.fields.iter().collect();
-        let opts = outbound_scan_db::DbScanOptions {
-            scan: scan_options(&fields, &job),
-            tables: vec![table.to_string()],
-            ..Default::default()
-        };
-        let report = match outbound_scan_db::scan_databases(&[source.url().to_string()], &opts) {
-            Ok(r) => r,
-            Err(e) => {
-                line["state"] = "failed".into();
-                line["error"] = e.to_string().into();
-                lines.push(line);
-                continue;
+        let line = match source {
+            Some(source) => {
+                let scan = scan_options(&[], &job);
+                let opts = outbound_scan_db::DbScanOptions::default();
+                outbound_scan_db::check::check_dataset(source.url(), map, d, scan, &opts)
+                    .and_then(|c| serde_json::to_value(c).ok())
             }
+            None => None,
         };
-        let comparison =
-            outbound_scan::compare::compare(&report, map, &fields, &format!("dataset {}", d.id));
-        let undeclared: std::collections::BTreeSet<&str> = comparison
-            .findings
-            .iter()
-            .filter(|f| f.problem == "undeclared_field")
-            .filter_map(|f| f.field.as_deref())
-            .collect();
-        let read = report.files.iter().any(|f| f.table.is_some());
-        line["state"] = if !read || !report.errors.is_empty() {
-            "not_read"
-        } else if comparison.findings.is_empty() {
-            "ok"
-        } else {
-            "drift"
-        }
-        .into();
-        line["rows_read"] = report.files.iter().map(|f| f.records).sum::<u64>().into();
-        line["findings"] = comparison.findings.len().into();
-        line["undeclared_fields"] = undeclared.into_iter().collect::<Vec<_>>().into();
-        lines.push(line);
+        lines.push(line.unwrap_or_else(|| {
+            serde_json::json!({
+                "dataset": d.id, "system": d.system, "table": table, "state": "no_source",
+            })
+        }));
     }
     let (done, _) = job.counts();
     job.progress(done, done);
