@@ -82,6 +82,12 @@ pub(crate) struct ScanArgs {
     /// Print the YAML `fields:` block that would declare what was found.
     #[arg(long)]
     pub(crate) suggest: bool,
+    /// Check each dataset of this system that names its `table` against
+    /// that table of the database (with --map): a table that differs from
+    /// its dataset exits 1.
+    #[arg(long, value_name = "ID", requires = "map",
+          conflicts_with_all = ["dataset", "transfer", "suggest", "tables", "subject_key"])]
+    pub(crate) system: Option<String>,
 }
 
 /// `--sample`.
@@ -125,6 +131,9 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         },
         None => None,
     };
+    if let (Some(system), Some(l)) = (&args.system, &loaded) {
+        return check_system(args, &l.map, system);
+    }
     let declared = match loaded.as_ref().map(|l| declared_fields(&l.map, args)) {
         Some(Err(e)) => {
             eprintln!("error: {e}");
@@ -214,21 +223,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let report = if dbs.is_empty() {
         scan_paths(&args.paths, &opts)
     } else {
-        let db_opts = outbound_scan_db::DbScanOptions {
-            scan: opts,
-            tables: args.tables.clone(),
-            sample_rows: args
-                .sample_rows
-                .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
-            full: args.full,
-            sample: match args.sample {
-                Some(SampleArg::First) => outbound_scan_db::Sample::First,
-                _ => outbound_scan_db::Sample::Random,
-            },
-            seed: args.seed.unwrap_or(outbound_scan_db::DEFAULT_SEED),
-            views: args.views,
-            ..Default::default()
-        };
+        let db_opts = db_options(args, opts);
         match outbound_scan_db::scan_databases(&dbs, &db_opts) {
             Ok(r) => r,
             Err(e) => {
@@ -287,6 +282,116 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     }
     let findings = comparison.as_ref().is_some_and(|c| c.has_findings());
     Ok(u8::from(!report.errors.is_empty() || findings))
+}
+
+/// The database options the arguments give.
+fn db_options(args: &ScanArgs, scan: ScanOptions) -> outbound_scan_db::DbScanOptions {
+    outbound_scan_db::DbScanOptions {
+        scan,
+        tables: args.tables.clone(),
+        sample_rows: args
+            .sample_rows
+            .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
+        full: args.full,
+        sample: match args.sample {
+            Some(SampleArg::First) => outbound_scan_db::Sample::First,
+            _ => outbound_scan_db::Sample::Random,
+        },
+        seed: args.seed.unwrap_or(outbound_scan_db::DEFAULT_SEED),
+        views: args.views,
+        ..Default::default()
+    }
+}
+
+/// `--system`: each dataset of `system` that names its table, checked
+/// against that table of the one database given. Exit 0 when every table
+/// matches its dataset, 1 when one differs or was not read, 2 when the
+/// database could not be opened or the arguments do not fit.
+fn check_system(
+    args: &ScanArgs,
+    map: &outbound_model::DataMap,
+    system: &str,
+) -> anyhow::Result<u8> {
+    use outbound_scan_db::check::{CheckState, check_dataset};
+    if !map.systems.iter().any(|s| s.id == system) {
+        eprintln!("error: no system `{system}` in the data map");
+        return Ok(2);
+    }
+    let url = match args.paths.as_slice() {
+        [p] => p.to_str().filter(|p| outbound_scan_db::is_database_url(p)),
+        _ => None,
+    };
+    let Some(url) = url else {
+        eprintln!(
+            "error: --system checks one database: give its URL (sqlite:PATH, postgres://…, mysql://…)"
+        );
+        return Ok(2);
+    };
+    let datasets: Vec<_> = map
+        .datasets
+        .iter()
+        .filter(|d| d.system == system && d.table.is_some())
+        .collect();
+    if datasets.is_empty() {
+        eprintln!(
+            "error: no dataset of system `{system}` names its table: add `table:` to its datasets in the data map"
+        );
+        return Ok(2);
+    }
+    let opts = db_options(args, ScanOptions::default());
+    let checks: Vec<_> = datasets
+        .iter()
+        .filter_map(|d| {
+            let scan = ScanOptions {
+                threads: args.threads,
+                ..ScanOptions::default()
+            };
+            check_dataset(url, map, d, scan, &opts)
+        })
+        .collect();
+    match args.format {
+        ScanFormat::Json => {
+            let v = serde_json::json!({ "system": system, "datasets": checks });
+            outln!("{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        ScanFormat::Table => {
+            let mut t = table(&["dataset", "table", "rows read", "result"]);
+            for c in &checks {
+                let result = match c.state {
+                    CheckState::Ok => "matches the map".to_string(),
+                    CheckState::Drift if c.undeclared_fields.is_empty() => {
+                        format!("differs: {} finding(s)", c.findings)
+                    }
+                    CheckState::Drift => format!(
+                        "differs: {} finding(s); undeclared: {}",
+                        c.findings,
+                        c.undeclared_fields
+                            .iter()
+                            .map(|f| printable(f))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    CheckState::NotRead => "the table was not found or not read".to_string(),
+                    CheckState::Failed => format!(
+                        "the database could not be opened: {}",
+                        c.error.as_deref().unwrap_or_default()
+                    ),
+                };
+                let rows = match c.state {
+                    CheckState::Ok | CheckState::Drift => c.rows_read.to_string(),
+                    _ => String::new(),
+                };
+                t.add_row(vec![c.dataset.clone(), printable(&c.table), rows, result]);
+            }
+            outln!("{t}")?;
+        }
+    }
+    let worst = checks.iter().map(|c| match c.state {
+        CheckState::Ok => 0,
+        CheckState::Drift | CheckState::NotRead => 1,
+        CheckState::Failed => 2,
+    });
+    Ok(worst.max().unwrap_or(0))
 }
 
 fn print_comparison(c: &outbound_scan::compare::Comparison) -> std::io::Result<()> {

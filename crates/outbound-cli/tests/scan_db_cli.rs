@@ -298,3 +298,100 @@ fn postgres_with_a_password_in_the_url() {
     assert!(out.contains("nothing scanned: no table matches"), "{out}");
     assert!(!out.contains(secret) && !err.contains(secret));
 }
+
+/// `--system`: the example's `customers` and `orders` name their tables in
+/// system `shop-crm`; a database whose `customers` holds columns the
+/// dataset does not declare and which has no `orders` differs (exit 1),
+/// line by line, without a value; wrong uses exit 2.
+#[test]
+fn system_checks_each_dataset_against_the_table_it_names() {
+    let d = tempfile::tempdir().unwrap();
+    let db = d.path().join("shop.db");
+    let values = make_db(&db, 300);
+    let url = format!("sqlite:{}", db.display());
+    let (code, out, err) = run(&[
+        "scan",
+        &url,
+        "--map",
+        "examples/lumen",
+        "--system",
+        "shop-crm",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.trim_start_matches('|').split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {out}"))
+            .to_string()
+    };
+    let customers = line("customers");
+    assert!(customers.contains("differs:"), "{customers}");
+    assert!(
+        customers.contains("undeclared: card_no, note"),
+        "{customers}"
+    );
+    assert!(customers.contains(" 300 "), "{customers}");
+    assert!(
+        line("orders").contains("the table was not found or not read"),
+        "{out}"
+    );
+    for v in &values {
+        assert!(
+            !out.contains(v.as_str()) && !err.contains(v.as_str()),
+            "a value was printed"
+        );
+    }
+    let (code, out, _) = run(&[
+        "scan",
+        &url,
+        "--map",
+        "examples/lumen",
+        "--system",
+        "shop-crm",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["system"], "shop-crm");
+    let ds = v["datasets"].as_array().unwrap();
+    assert_eq!(ds.len(), 2, "{v}");
+    assert_eq!(
+        (&ds[0]["dataset"], &ds[0]["state"]),
+        (&"customers".into(), &"drift".into())
+    );
+    assert_eq!(ds[0]["rows_read"], 300);
+    assert_eq!(
+        (&ds[1]["dataset"], &ds[1]["state"]),
+        (&"orders".into(), &"not_read".into())
+    );
+    // Wrong uses: an unknown system, a system naming no table, a file, no map.
+    for (args, want) in [
+        (
+            vec!["--map", "examples/lumen", "--system", "nope"],
+            "no system `nope`",
+        ),
+        (
+            vec!["--map", "examples/lumen", "--system", "payments"],
+            "names its table",
+        ),
+    ] {
+        let mut a = vec!["scan", url.as_str()];
+        a.extend(args);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    let (code, _, err) = run(&[
+        "scan",
+        "examples/lumen/10-systems.yaml",
+        "--map",
+        "examples/lumen",
+        "--system",
+        "shop-crm",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--system checks one database"), "{err}");
+    let (code, _, err) = run(&["scan", &url, "--system", "shop-crm"]);
+    assert_eq!(code, 2, "{err}");
+}
