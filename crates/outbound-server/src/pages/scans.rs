@@ -157,11 +157,8 @@ pub(super) async fn start_db_scan(
     Form(form): Form<DbScanForm>,
 ) -> Response {
     let lang = language(&LangQuery::default(), &headers);
-    if !allows(user.account.role, Action::Scan) {
-        return forbidden_page(lang, &user);
-    }
-    if !same_secret(&form.csrf, &user.csrf) {
-        return csrf_refused();
+    if let Some(refusal) = refused(&lang, &user, &form.csrf) {
+        return refusal;
     }
     let Some(source) = state
         .scan_sources()
@@ -197,11 +194,8 @@ pub(super) async fn start_map_scan(
     Form(form): Form<super::CsrfForm>,
 ) -> Response {
     let lang = language(&LangQuery::default(), &headers);
-    if !allows(user.account.role, Action::Scan) {
-        return forbidden_page(lang, &user);
-    }
-    if !same_secret(&form.csrf, &user.csrf) {
-        return csrf_refused();
+    if let Some(refusal) = refused(&lang, &user, &form.csrf) {
+        return refusal;
     }
     if !scans::placed(state.map(), state.scan_sources())
         .iter()
@@ -213,6 +207,18 @@ pub(super) async fn start_map_scan(
     start_scan_job(&state, lang, &user, "scan_map", move |job| {
         scans::scan_map(&st, job)
     })
+}
+
+/// A scan form's refusal: 403 for a role that may not scan or a token that
+/// is not the session's; `None` when the form may go on.
+fn refused(lang: &(&'static str, Option<String>), user: &PageUser, csrf: &str) -> Option<Response> {
+    if !allows(user.account.role, Action::Scan) {
+        return Some(forbidden_page(lang.clone(), user));
+    }
+    if !same_secret(csrf, &user.csrf) {
+        return Some(csrf_refused());
+    }
+    None
 }
 
 #[cfg(test)]
