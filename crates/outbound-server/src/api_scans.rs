@@ -23,6 +23,10 @@ use crate::state::AppState;
 /// At most this many table patterns in one request.
 const MAX_TABLE_PATTERNS: usize = 100;
 
+/// The largest sample a request may ask for, a table: a scan from the
+/// server reads a production database, and a bounded one.
+const MAX_SAMPLE_ROWS: u64 = 1_000_000;
+
 /// This part's API routes and their OpenAPI document.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -50,6 +54,10 @@ pub struct ScanRequest {
     /// Globs on `table` or `schema.table`; none: every table.
     #[serde(default)]
     pub tables: Vec<String>,
+    /// Rows read a table at most, a random sample (1 to 1,000,000; default
+    /// 10,000).
+    #[serde(default)]
+    pub sample_rows: Option<u64>,
 }
 
 /// A background job and, once finished, its result.
@@ -157,10 +165,18 @@ pub(crate) async fn post_scan(
             "`tables`: at most {MAX_TABLE_PATTERNS} patterns of 1 to 200 characters"
         )));
     }
+    let rows = req
+        .sample_rows
+        .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS);
+    if !(1..=MAX_SAMPLE_ROWS).contains(&rows) {
+        return Err(ApiError::bad_request(format!(
+            "`sample_rows`: 1 to {MAX_SAMPLE_ROWS}"
+        )));
+    }
     let st = state.clone();
     let (tables, target) = (req.tables, req.target);
     let job = crate::scans::start(&state, &user.name, "scan_db", move |job| {
-        crate::scans::scan_db(&st, &source, tables, &target, job)
+        crate::scans::scan_db(&st, &source, tables, rows, &target, job)
     })
     .map_err(|_| busy())?;
     Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))

@@ -116,6 +116,7 @@ pub(crate) fn scan_db(
     state: &AppState,
     source: &ScanSource,
     tables: Vec<String>,
+    sample_rows: u64,
     target: &str,
     job: Arc<Job>,
 ) -> Result<serde_json::Value, String> {
@@ -124,6 +125,7 @@ pub(crate) fn scan_db(
     let opts = outbound_scan_db::DbScanOptions {
         scan: scan_options(&fields, &job),
         tables,
+        sample_rows,
         ..Default::default()
     };
     // The message names the database (host and name, never a password)

@@ -81,6 +81,17 @@ async fn a_scan_through_the_api_is_a_job_with_counts_and_no_value() {
     );
     assert_eq!(r["undeclared_fields"], json!(["backup_phone"]));
     assert_eq!(done["done"], 40);
+    // A smaller sample, asked for: a random 25 of the 40 rows, said so.
+    let body = json!({"source": "crm", "target": "dataset:customers", "sample_rows": 25});
+    let (s, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let small = finished(&a, Role::Engineer, j["id"].as_str().unwrap()).await;
+    let table = &small["result"]["tables"][0];
+    assert_eq!(
+        (&table["rows_read"], &table["rows_total"], &table["sample"]),
+        (&json!(25), &json!(40), &json!("random")),
+        "{small}"
+    );
     // Names and counts only: no value, no URL, no path of the server's.
     let text = done.to_string();
     let (_, values) = synthetic_csv();
@@ -142,6 +153,9 @@ async fn nothing_starts_without_a_role_that_scans_a_known_source_and_target() {
         json!({"source": "crm", "target": "dataset:customers", "tables": many}),
         json!({"source": "crm", "target": "dataset:customers", "url": "sqlite:x.db"}),
         json!({"source": "crm"}),
+        json!({"source": "crm", "target": "dataset:customers", "sample_rows": 0}),
+        json!({"source": "crm", "target": "dataset:customers", "sample_rows": 1_000_001}),
+        json!({"source": "crm", "target": "dataset:customers", "sample_rows": -5}),
     ];
     for body in bad {
         let (s, j) = a

@@ -181,7 +181,8 @@ pub(super) async fn start_db_scan(
     let st = state.clone();
     let target = form.target;
     start_scan_job(&state, lang, &user, "scan_db", move |job| {
-        scans::scan_db(&st, &source, tables, &target, job)
+        let rows = outbound_scan_db::DEFAULT_SAMPLE_ROWS;
+        scans::scan_db(&st, &source, tables, rows, &target, job)
     })
 }
 
