@@ -88,7 +88,12 @@ pub fn load(path: &Path) -> Result<Vec<ScanSource>, String> {
     {
         use std::os::unix::fs::PermissionsExt;
         let open = std::fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o077);
-        if open != 0 && text.contains("url") {
+        // A URL written in the file (not one from the environment).
+        let url_here = text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("url ") || l.starts_with("url=")
+        });
+        if open != 0 && url_here {
             eprintln!(
                 "outbound serve: warning: {} can be read by other accounts and may hold database passwords (chmod 600, or give them in url_env)",
                 path.display()

@@ -151,9 +151,14 @@ pub(crate) fn scan_db(
         })
         .collect();
     // Which tables failed; not the messages, which come from the server.
+    // An error on the database itself (no table at all, or none matching
+    // the patterns) is said apart.
+    let (whole, tables): (Vec<_>, Vec<_>) =
+        report.errors.iter().partition(|e| !e.path.contains('#'));
     let failed: std::collections::BTreeSet<&str> =
-        report.errors.iter().map(|e| table_name(&e.path)).collect();
+        tables.iter().map(|e| table_name(&e.path)).collect();
     v["error_tables"] = failed.into_iter().collect::<Vec<_>>().into();
+    v["nothing_scanned"] = (!whole.is_empty()).into();
     v["skipped"] = report
         .skipped
         .iter()

@@ -594,6 +594,18 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
     // Another account cannot see it.
     assert_eq!(s.get(Role::Admin, &job).await.status, StatusCode::NOT_FOUND);
 
+    // A pattern no table matches: said so, with no empty table name.
+    let body = db_form(
+        s.csrf(Role::Engineer),
+        "crm",
+        "nosuch",
+        "dataset%3Acustomers",
+    );
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    let none = s.finished(Role::Engineer, started.location()).await;
+    assert!(none.body.contains(r#"id="scan-nothing""#), "{}", none.body);
+    assert!(!none.body.contains("scan-error-tables"), "{}", none.body);
+
     // Every table: the view is listed as not scanned; in Chinese.
     let body = db_form(s.csrf(Role::Compliance), "crm", "", "dataset%3Acustomers");
     let started = s
