@@ -300,16 +300,16 @@ fn a_transfer_declares_fields_of_one_name_alike() {
     let e = errors(&l);
     assert_eq!(e.len(), 1, "{e:#?}");
     assert!(
-        e[0].starts_with("99-both.yaml:6: field `customer_id` is sent from dataset `customers` (examples/lumen/10-systems.yaml:36:")
-            && e[0].contains("and dataset `orders` (examples/lumen/10-systems.yaml:51:")
+        e[0].starts_with("99-both.yaml:6: field `customer_id` is sent from dataset `customers` (examples/lumen/10-systems.yaml:39:")
+            && e[0].contains("and dataset `orders` (examples/lumen/10-systems.yaml:55:")
             && e[0].contains("declared differently: transform `pseudonymise` and none;")
             && e[0].contains("give both the same category"),
         "{e:#?}"
     );
-    // A `not_kinds` and a category on the orders' one (line 51).
+    // A `not_kinds` and a category on the orders' one (line 55).
     let differ = |t: &str| {
         let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
-        lines[50] = lines[50].replace(
+        lines[54] = lines[54].replace(
             "category: online.account_id, subject: customer, subject_key: true}",
             "category: operational, subject: customer, subject_key: true, not_kinds: [cn_mobile]}",
         );
