@@ -18,14 +18,11 @@ use crate::api::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::Job;
+use crate::scans::MAX_SAMPLE_ROWS;
 use crate::state::AppState;
 
 /// At most this many table patterns in one request.
 const MAX_TABLE_PATTERNS: usize = 100;
-
-/// The largest sample a request may ask for, a table: a scan from the
-/// server reads a production database, and a bounded one.
-const MAX_SAMPLE_ROWS: u64 = 1_000_000;
 
 /// This part's API routes and their OpenAPI document.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -16,6 +16,10 @@ use crate::jobs::{Busy, Job};
 use crate::scan_sources::ScanSource;
 use crate::state::AppState;
 
+/// The largest sample a scan from the server may read, a table: it reads a
+/// production database, and a bounded part of it.
+pub(crate) const MAX_SAMPLE_ROWS: u64 = 1_000_000;
+
 /// Starts `work` on tokio's blocking pool as `owner`'s job of `kind`.
 pub(crate) fn start(
     state: &AppState,

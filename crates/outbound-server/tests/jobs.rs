@@ -594,6 +594,29 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
     // Another account cannot see it.
     assert_eq!(s.get(Role::Admin, &job).await.status, StatusCode::NOT_FOUND);
 
+    // A smaller sample, asked for on the form: 25 of the 40 rows, at random.
+    let body = db_form(
+        s.csrf(Role::Engineer),
+        "crm",
+        "customers",
+        "dataset%3Acustomers",
+    ) + "&rows=25";
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    let small = s.finished(Role::Engineer, started.location()).await;
+    assert!(
+        small.body.contains(
+            "<td><code>customers</code></td><td>25</td><td>40</td><td>random sample</td>"
+        ),
+        "{}",
+        small.body
+    );
+    for bad in ["0", "1000001", "many", "-3"] {
+        let body =
+            db_form(s.csrf(Role::Engineer), "crm", "", "dataset%3Acustomers") + "&rows=" + bad;
+        let p = s.post_form(Role::Engineer, "/scans/database", &body).await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
     // A pattern no table matches: said so, with no empty table name.
     let body = db_form(
         s.csrf(Role::Engineer),

@@ -49,6 +49,7 @@ pub(super) async fn scans_page(
             page => "scans", datasets, transfers, sources, placed,
             max_mib => MAX_UPLOAD / (1024 * 1024),
             sample_rows => outbound_rules::format::thousands(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
+            max_rows => scans::MAX_SAMPLE_ROWS,
         },
     )
 }
@@ -143,6 +144,9 @@ pub(super) struct DbScanForm {
     source: String,
     #[serde(default)]
     tables: String,
+    /// Rows a table at most (empty: the default).
+    #[serde(default)]
+    rows: String,
     target: String,
 }
 
@@ -178,10 +182,16 @@ pub(super) async fn start_db_scan(
         .filter(|t| !t.is_empty())
         .map(String::from)
         .collect();
+    let rows = match form.rows.trim() {
+        "" => outbound_scan_db::DEFAULT_SAMPLE_ROWS,
+        r => match r.replace(',', "").parse::<u64>() {
+            Ok(n) if (1..=scans::MAX_SAMPLE_ROWS).contains(&n) => n,
+            _ => return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_sample_rows"),
+        },
+    };
     let st = state.clone();
     let target = form.target;
     start_scan_job(&state, lang, &user, "scan_db", move |job| {
-        let rows = outbound_scan_db::DEFAULT_SAMPLE_ROWS;
         scans::scan_db(&st, &source, tables, rows, &target, job)
     })
 }
