@@ -96,14 +96,11 @@ pub fn check_dataset(
     };
     let c =
         outbound_scan::compare::compare(&report, map, &fields, &format!("dataset {}", dataset.id));
-    let mut undeclared: Vec<String> = c
-        .findings
-        .iter()
-        .filter(|f| f.problem == "undeclared_field")
-        .filter_map(|f| f.field.clone())
+    let undeclared: Vec<String> = c
+        .undeclared_fields()
+        .into_iter()
+        .map(String::from)
         .collect();
-    undeclared.sort();
-    undeclared.dedup();
     let read = report.files.iter().any(|f| f.table.is_some());
     check.state = if !read || !report.errors.is_empty() {
         CheckState::NotRead

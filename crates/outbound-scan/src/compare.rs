@@ -50,6 +50,15 @@ impl Comparison {
     pub fn has_findings(&self) -> bool {
         !self.findings.is_empty()
     }
+
+    /// The fields the map does not declare at all, by name, each once.
+    pub fn undeclared_fields(&self) -> std::collections::BTreeSet<&str> {
+        self.findings
+            .iter()
+            .filter(|f| f.problem == "undeclared_field")
+            .filter_map(|f| f.field.as_deref())
+            .collect()
+    }
 }
 
 fn sensitive_class(category: &str, profile: SensitivityProfile) -> Option<String> {

@@ -194,10 +194,7 @@ pub(crate) async fn post_map_scan(
     ApiUser(user): ApiUser,
 ) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
     require(&user, Action::Scan)?;
-    if !crate::scans::placed(state.map(), state.scan_sources())
-        .iter()
-        .any(|p| p.2.is_some())
-    {
+    if crate::scans::placed_in_sources(&state) == 0 {
         return Err(ApiError::bad_request(
             "no dataset of the map names a table in a database this server may scan",
         ));

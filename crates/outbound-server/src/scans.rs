@@ -172,6 +172,14 @@ pub(crate) fn scan_db(
     Ok(v)
 }
 
+/// How many datasets name their table in a database this server may scan.
+pub(crate) fn placed_in_sources(state: &AppState) -> usize {
+    placed(state.map(), state.scan_sources())
+        .iter()
+        .filter(|p| p.2.is_some())
+        .count()
+}
+
 /// The datasets that name their `table`, each with the scan source whose
 /// id is its system's (`None`: the server was given no such database).
 pub(crate) fn placed<'m, 's>(
@@ -284,12 +292,7 @@ fn summary(
             })
         })
         .collect();
-    let undeclared_fields: std::collections::BTreeSet<&str> = comparison
-        .findings
-        .iter()
-        .filter(|f| f.problem == "undeclared_field")
-        .filter_map(|f| f.field.as_deref())
-        .collect();
+    let undeclared_fields = comparison.undeclared_fields();
     // The lines that would declare them, for the dataset's `fields:` list,
     // about the subject most of the target's fields are about.
     let mut subjects = std::collections::BTreeMap::new();

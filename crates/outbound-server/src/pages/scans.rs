@@ -36,10 +36,7 @@ pub(super) async fn scans_page(
     let datasets: Vec<_> = map.datasets.iter().map(|d| d.id.clone()).collect();
     let transfers: Vec<_> = map.transfers.iter().map(|t| t.id.clone()).collect();
     let sources: Vec<String> = state.scan_sources().iter().map(|s| s.id.clone()).collect();
-    let placed = scans::placed(map, state.scan_sources())
-        .iter()
-        .filter(|p| p.2.is_some())
-        .count();
+    let placed = scans::placed_in_sources(&state);
     render(
         "scans.html",
         StatusCode::OK,
@@ -208,10 +205,7 @@ pub(super) async fn start_map_scan(
     if let Some(refusal) = refused(&lang, &user, &form.csrf) {
         return refusal;
     }
-    if !scans::placed(state.map(), state.scan_sources())
-        .iter()
-        .any(|p| p.2.is_some())
-    {
+    if scans::placed_in_sources(&state) == 0 {
         return message_page(lang, &user, StatusCode::BAD_REQUEST, "no_placed_datasets");
     }
     let st = state.clone();
