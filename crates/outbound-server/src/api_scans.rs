@@ -18,11 +18,7 @@ use crate::api::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::Job;
-use crate::scans::MAX_SAMPLE_ROWS;
 use crate::state::AppState;
-
-/// At most this many table patterns in one request.
-const MAX_TABLE_PATTERNS: usize = 100;
 
 /// This part's API routes and their OpenAPI document.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -51,10 +47,33 @@ pub struct ScanRequest {
     /// Globs on `table` or `schema.table`; none: every table.
     #[serde(default)]
     pub tables: Vec<String>,
-    /// Rows read a table at most, a random sample (1 to 1,000,000; default
-    /// 10,000).
+    /// Rows read a table at most (1 to 1,000,000; default 10,000).
     #[serde(default)]
     pub sample_rows: Option<u64>,
+    /// How they are picked: `random` (default), a reproducible random
+    /// sample of the whole table, or `first`, the first rows the database
+    /// returns (cheapest).
+    #[serde(default)]
+    pub sample: Option<SampleMode>,
+}
+
+/// How a scan picks the rows of each table.
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SampleMode {
+    /// A reproducible random sample of the whole table.
+    Random,
+    /// The first rows the database returns.
+    First,
+}
+
+impl SampleMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            SampleMode::Random => "random",
+            SampleMode::First => "first",
+        }
+    }
 }
 
 /// A background job and, once finished, its result.
@@ -125,8 +144,11 @@ pub(crate) async fn list_sources(
 }
 
 /// Starts a scan of one of the server's databases against a dataset or
-/// transfer: read-only, a random sample of up to 10,000 rows a table, in the
-/// background (202; `GET /api/v1/jobs/{id}` follows it).
+/// transfer: read-only, a random sample of up to 10,000 rows a table unless
+/// asked otherwise, in the background (202; `GET /api/v1/jobs/{id}` follows
+/// it). The job appends a `database_scanned` entry to the audit log before
+/// it reads a row, and reads none if it cannot; its result gives the
+/// entry's `audit_index`.
 #[utoipa::path(post, path = "/api/v1/scans", tag = "scans",
     security(("bearer" = [])),
     request_body = ScanRequest,
@@ -140,42 +162,17 @@ pub(crate) async fn post_scan(
     ApiJson(req): ApiJson<ScanRequest>,
 ) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
     require(&user, Action::Scan)?;
-    let Some(source) = state
-        .scan_sources()
-        .iter()
-        .find(|s| s.id == req.source)
-        .cloned()
-    else {
-        return Err(ApiError::bad_request(
-            "`source` is not one of the server's databases (GET /api/v1/scan-sources)",
-        ));
+    let ask = crate::scans::DbScanAsk {
+        source: req.source,
+        target: req.target,
+        tables: req.tables,
+        sample_rows: req.sample_rows,
+        sample: req.sample.map(|m| m.as_str().to_string()),
     };
-    if crate::scans::target_fields(state.map(), &req.target).is_err() {
-        return Err(ApiError::bad_request(
-            "`target` must be dataset:ID or transfer:ID of the data map",
-        ));
-    }
-    if req.tables.len() > MAX_TABLE_PATTERNS
-        || req.tables.iter().any(|t| t.is_empty() || t.len() > 200)
-    {
-        return Err(ApiError::bad_request(format!(
-            "`tables`: at most {MAX_TABLE_PATTERNS} patterns of 1 to 200 characters"
-        )));
-    }
-    let rows = req
-        .sample_rows
-        .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS);
-    if !(1..=MAX_SAMPLE_ROWS).contains(&rows) {
-        return Err(ApiError::bad_request(format!(
-            "`sample_rows`: 1 to {MAX_SAMPLE_ROWS}"
-        )));
-    }
-    let st = state.clone();
-    let (tables, target) = (req.tables, req.target);
-    let job = crate::scans::start(&state, &user.name, "scan_db", move |job| {
-        crate::scans::scan_db(&st, &source, tables, rows, &target, job)
-    })
-    .map_err(|_| busy())?;
+    let scan = ask
+        .check(&state)
+        .map_err(|r| ApiError::bad_request(r.message))?;
+    let job = crate::scans::start_db_scan(&state, &user.name, scan).map_err(|_| busy())?;
     Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
 }
 
@@ -194,16 +191,12 @@ pub(crate) async fn post_map_scan(
     ApiUser(user): ApiUser,
 ) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
     require(&user, Action::Scan)?;
-    if crate::scans::placed_in_sources(&state) == 0 {
+    let Some(started) = crate::scans::start_map_scan(&state, &user.name) else {
         return Err(ApiError::bad_request(
             "no dataset of the map names a table in a database this server may scan",
         ));
-    }
-    let st = state.clone();
-    let job = crate::scans::start(&state, &user.name, "scan_map", move |job| {
-        crate::scans::scan_map(&st, job)
-    })
-    .map_err(|_| busy())?;
+    };
+    let job = started.map_err(|_| busy())?;
     Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
 }
 

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use outbound_model::{DataMap, Field};
 use outbound_scan::{Kind, ScanOptions, ScanReport};
+use outbound_scan_db::Sample;
+use outbound_store::scans::DatabaseScan;
 
 use crate::jobs::{Busy, Job};
 use crate::scan_sources::ScanSource;
@@ -19,6 +21,9 @@ use crate::state::AppState;
 /// The largest sample a scan from the server may read, a table: it reads a
 /// production database, and a bounded part of it.
 pub(crate) const MAX_SAMPLE_ROWS: u64 = 1_000_000;
+
+/// At most this many table patterns in one scan.
+pub(crate) const MAX_TABLES: usize = 100;
 
 /// Starts `work` on tokio's blocking pool as `owner`'s job of `kind`.
 pub(crate) fn start(
@@ -34,6 +39,196 @@ pub(crate) fn start(
                 .unwrap_or_else(|_| Err("the scan failed; see the server's log".to_string()))
         }
     })
+}
+
+/// [`start`] for a scan of the server's databases: the job first appends
+/// `entry` to the audit log and reads no row unless that succeeds (a read
+/// of production personal data nobody can later see is what the log is
+/// for); the result gives the entry's index.
+fn start_logged(
+    state: &AppState,
+    owner: &str,
+    kind: &'static str,
+    entry: DatabaseScan,
+    work: impl FnOnce(Arc<Job>) -> Result<serde_json::Value, String> + Send + 'static,
+) -> Result<Arc<Job>, Busy> {
+    let st = state.clone();
+    state.jobs().start(owner, kind, move |job| async move {
+        let index = match st.store(move |s, k| s.record_database_scan(k, &entry)).await {
+            Ok(index) => index,
+            Err(e) => {
+                eprintln!("outbound serve: scan: the audit log: {}", e.message);
+                return Err(
+                    "the scan could not be recorded in the audit log, so no row was read; see the server's log"
+                        .to_string(),
+                );
+            }
+        };
+        let mut result = tokio::task::spawn_blocking(move || work(job))
+            .await
+            .unwrap_or_else(|_| Err("the scan failed; see the server's log".to_string()))?;
+        result["audit_index"] = index.into();
+        Ok(result)
+    })
+}
+
+/// A database scan as the dashboard's form or the API's body asks for it,
+/// before [`DbScanAsk::check`].
+pub(crate) struct DbScanAsk {
+    /// A scan source's id.
+    pub source: String,
+    /// `dataset:ID` or `transfer:ID`.
+    pub target: String,
+    /// Table globs; none for every table.
+    pub tables: Vec<String>,
+    /// Rows a table at most (`None`: the default).
+    pub sample_rows: Option<u64>,
+    /// `random` or `first` (`None`: random).
+    pub sample: Option<String>,
+}
+
+/// Why a database scan was refused: the key of the page's message and the
+/// API's sentence, one check for both.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    /// The message's key in `i18n.toml`.
+    pub key: &'static str,
+    /// The API's `400` message.
+    pub message: String,
+}
+
+fn refusal(key: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        key,
+        message: message.into(),
+    }
+}
+
+/// A database scan checked against the server's sources and the map.
+pub(crate) struct DbScan {
+    source: ScanSource,
+    target: String,
+    tables: Vec<String>,
+    sample_rows: u64,
+    sample: Sample,
+}
+
+impl DbScanAsk {
+    /// The scan, or why it may not run: a source the server was not given
+    /// (never a URL: a request cannot point the server at another host or
+    /// file), a target not in the map, too many or too long table patterns,
+    /// a sample size out of bounds or an unknown way of picking rows.
+    pub(crate) fn check(self, state: &AppState) -> Result<DbScan, Refusal> {
+        let source = state
+            .scan_sources()
+            .iter()
+            .find(|s| s.id == self.source)
+            .cloned()
+            .ok_or_else(|| {
+                refusal(
+                    "bad_scan_source",
+                    "`source` is not one of the server's databases (GET /api/v1/scan-sources)",
+                )
+            })?;
+        if target_fields(state.map(), &self.target).is_err() {
+            return Err(refusal(
+                "bad_scan_target",
+                "`target` must be dataset:ID or transfer:ID of the data map",
+            ));
+        }
+        if self.tables.len() > MAX_TABLES
+            || self
+                .tables
+                .iter()
+                .any(|t| t.is_empty() || t.chars().count() > 200)
+        {
+            return Err(refusal(
+                "bad_scan_tables",
+                format!("`tables`: at most {MAX_TABLES} patterns of 1 to 200 characters"),
+            ));
+        }
+        let sample_rows = self
+            .sample_rows
+            .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS);
+        if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
+            return Err(refusal(
+                "bad_sample_rows",
+                format!("`sample_rows`: 1 to {MAX_SAMPLE_ROWS}"),
+            ));
+        }
+        let sample = match self.sample.as_deref() {
+            None | Some("random") => Sample::Random,
+            Some("first") => Sample::First,
+            Some(_) => {
+                return Err(refusal(
+                    "bad_sample",
+                    "`sample`: `random` (a random sample of each table) or `first` (its first rows)",
+                ));
+            }
+        };
+        Ok(DbScan {
+            source,
+            target: self.target,
+            tables: self.tables,
+            sample_rows,
+            sample,
+        })
+    }
+}
+
+/// The name the audit entry and the job's page give a way of picking rows.
+fn sample_name(sample: Sample) -> &'static str {
+    match sample {
+        Sample::Random => "random",
+        Sample::First => "first",
+    }
+}
+
+/// Starts `scan` as `owner`'s job, logged before a row is read.
+pub(crate) fn start_db_scan(state: &AppState, owner: &str, scan: DbScan) -> Result<Arc<Job>, Busy> {
+    let entry = DatabaseScan {
+        by: owner.to_string(),
+        sources: vec![scan.source.id.clone()],
+        tables: scan.tables.clone(),
+        sample: sample_name(scan.sample).to_string(),
+        sample_rows: scan.sample_rows,
+        target: scan.target.clone(),
+    };
+    let st = state.clone();
+    start_logged(state, owner, "scan_db", entry, move |job| {
+        scan_db(&st, scan, job)
+    })
+}
+
+/// Starts the check of the map against the databases as `owner`'s job,
+/// logged before a row is read; `None` when no dataset names a table in a
+/// database this server may scan.
+pub(crate) fn start_map_scan(state: &AppState, owner: &str) -> Option<Result<Arc<Job>, Busy>> {
+    let placed = placed(state.map(), state.scan_sources());
+    let sources: std::collections::BTreeSet<String> = placed
+        .iter()
+        .filter_map(|p| Some(p.2?.id.clone()))
+        .collect();
+    if sources.is_empty() {
+        return None;
+    }
+    let tables: std::collections::BTreeSet<String> = placed
+        .iter()
+        .filter(|p| p.2.is_some())
+        .map(|p| p.1.to_string())
+        .collect();
+    let entry = DatabaseScan {
+        by: owner.to_string(),
+        sources: sources.into_iter().collect(),
+        tables: tables.into_iter().collect(),
+        sample: sample_name(Sample::Random).to_string(),
+        sample_rows: outbound_scan_db::DEFAULT_SAMPLE_ROWS,
+        target: "map".to_string(),
+    };
+    let st = state.clone();
+    Some(start_logged(state, owner, "scan_map", entry, move |job| {
+        scan_map(&st, job)
+    }))
 }
 
 /// Writes the upload to a private temporary file, scans it, compares what
@@ -114,24 +309,20 @@ fn result(
     result
 }
 
-/// Scans the tables of `source` (blocking; on the pool) and compares what
-/// was found with the target's declared fields. Progress is rows scanned.
-pub(crate) fn scan_db(
-    state: &AppState,
-    source: &ScanSource,
-    tables: Vec<String>,
-    sample_rows: u64,
-    target: &str,
-    job: Arc<Job>,
-) -> Result<serde_json::Value, String> {
+/// Scans the tables of `scan`'s source (blocking; on the pool) and
+/// compares what was found with the target's declared fields. Progress is
+/// rows scanned.
+fn scan_db(state: &AppState, scan: DbScan, job: Arc<Job>) -> Result<serde_json::Value, String> {
     let map = state.map();
-    let (fields, against) = target_fields(map, target)?;
+    let (fields, against) = target_fields(map, &scan.target)?;
     let opts = outbound_scan_db::DbScanOptions {
         scan: scan_options(&fields, &job),
-        tables,
-        sample_rows,
+        tables: scan.tables,
+        sample_rows: scan.sample_rows,
+        sample: scan.sample,
         ..Default::default()
     };
+    let source = &scan.source;
     // The message names the database (host and name, never a password)
     // and what failed: the operator's to fix, shown to the one who asked.
     let report = outbound_scan_db::scan_databases(&[source.url().to_string()], &opts)
@@ -140,6 +331,8 @@ pub(crate) fn scan_db(
     job.progress(done, done);
     let mut v = result(&report, map, &fields, against);
     v["source"] = source.id.clone().into();
+    v["sample"] = sample_name(scan.sample).into();
+    v["sample_rows"] = scan.sample_rows.into();
     v["tables"] = report
         .files
         .iter()
@@ -201,7 +394,7 @@ pub(crate) fn placed<'m, 's>(
 /// `not_read` (the table was not found or could not be read), `failed`
 /// (the database could not be opened) or `no_source` (the server has no
 /// database for its system). Progress is rows scanned.
-pub(crate) fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String> {
+fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String> {
     let map = state.map();
     let mut lines = Vec::new();
     for (d, table, source) in placed(map, state.scan_sources()) {

@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use outbound_store::snapshots::log_origin;
-use outbound_store::{Keys, Role, Store, c2sp};
+use outbound_store::{Keys, Role, c2sp};
 use serde_json::json;
 
 use crate::common::App;
@@ -18,14 +18,6 @@ both!(
     the_ratings_pages_by_role_and_language,
     a_witnessed_member_is_rated_only_with_its_quorum,
 );
-
-/// The audit log's entries, through a second handle on the store.
-async fn entries_of(a: &App) -> Vec<outbound_store::audit::Entry> {
-    let loc = a.store_location.clone();
-    tokio::task::spawn_blocking(move || Store::open(&loc).unwrap().audit_entries().unwrap())
-        .await
-        .unwrap()
-}
 
 fn keys(a: &App) -> Keys {
     Keys::load(&a._dir.path().join("keys")).unwrap()
@@ -176,7 +168,7 @@ async fn a_snapshot_holds_no_personal_data(a: &App) {
         );
     }
     // The log entry names the period and the hash, nothing else of it.
-    let entries = entries_of(a).await;
+    let entries = App::entries(a).await;
     let e = &entries[p["log_index"].as_u64().unwrap() as usize];
     assert_eq!(e.kind, "snapshot");
     let eb: serde_json::Value = serde_json::from_str(&e.body).unwrap();
@@ -365,7 +357,7 @@ async fn an_association_collects_checks_and_rates(member: &App) {
     // Traceability: every line of the rated member names evidence that exists.
     let lumen = by("lumen");
     assert_eq!(lumen["status"], "rated", "{lumen}");
-    let entries = entries_of(member).await;
+    let entries = App::entries(member).await;
     for line in lumen["rating"]["lines"].as_array().unwrap() {
         let ev = &line["evidence"];
         assert_eq!(ev["member"], "lumen");

@@ -125,6 +125,129 @@ async fn a_scan_through_the_api_is_a_job_with_counts_and_no_value() {
     assert!(failed.get("result").is_none(), "{failed}");
 }
 
+/// The body of the audit entry at `index`, which must be a `database_scanned`.
+async fn scan_entry(a: &App, index: &serde_json::Value) -> serde_json::Value {
+    let entries = a.entries().await;
+    let e = &entries[index.as_u64().expect("an audit index") as usize];
+    assert_eq!(e.kind, "database_scanned");
+    serde_json::from_str(&e.body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_database_scan_is_in_the_audit_log_before_a_row_is_read() {
+    let a = app().await;
+    let t = a.token(Role::Engineer);
+    let before = a.log_size().await;
+    let body = json!({"source": "crm", "target": "dataset:customers", "tables": ["cust*"],
+                      "sample": "first", "sample_rows": 25});
+    let (s, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let done = finished(&a, Role::Engineer, j["id"].as_str().unwrap()).await;
+    let r = &done["result"];
+    assert_eq!(
+        (
+            &r["sample"],
+            &r["sample_rows"],
+            &r["tables"][0]["sample"],
+            &r["tables"][0]["rows_read"]
+        ),
+        (&json!("first"), &json!(25), &json!("first"), &json!(25)),
+        "{done}"
+    );
+    assert_eq!(r["audit_index"], json!(before), "{done}");
+    let entry = scan_entry(&a, &r["audit_index"]).await;
+    assert_eq!(
+        entry,
+        json!({"by": "engineer", "sources": ["crm"], "tables": ["cust*"], "sample": "first",
+               "sample_rows": 25, "target": "dataset:customers", "v": 1,
+               "ledger": entry["ledger"]}),
+    );
+    // A database that cannot be opened was still asked for: logged, then failed.
+    let body = json!({"source": "gone", "target": "dataset:customers"});
+    let (_, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    let failed = finished(&a, Role::Engineer, j["id"].as_str().unwrap()).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let entry = scan_entry(&a, &json!(before + 1)).await;
+    assert_eq!(
+        (
+            &entry["sources"],
+            &entry["sample"],
+            &entry["sample_rows"],
+            &entry["tables"]
+        ),
+        (
+            &json!(["gone"]),
+            &json!("random"),
+            &json!(10_000),
+            &json!([])
+        ),
+    );
+    // Refused requests write nothing.
+    for bad in [
+        json!({"source": "crm", "target": "dataset:customers", "sample": "all"}),
+        json!({"source": "crm", "target": "dataset:customers", "sample": "full"}),
+        json!({"source": "nope", "target": "dataset:customers"}),
+    ] {
+        let (s, _) = a
+            .call("POST", "/api/v1/scans", Some(t), Some(bad.clone()))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert_eq!(a.log_size().await, before + 2);
+    // No entry holds a URL, a path or a value.
+    let (_, values) = synthetic_csv();
+    for e in a.entries().await {
+        assert!(
+            !e.body.contains("sqlite:") && !e.body.contains(".db"),
+            "{}",
+            e.body
+        );
+        for v in &values {
+            assert!(!e.body.contains(v.as_str()), "a value in the log");
+        }
+    }
+}
+
+/// A scan whose entry the log refuses reads nothing: the job fails before
+/// its first row. (The server's own sources file keeps ids to 64
+/// characters; a source made in code with a longer id than the log holds
+/// stands for any append that fails: a store gone, a disk full.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_the_log_cannot_record_reads_nothing() {
+    let long = "x".repeat(201);
+    let id = long.clone();
+    let a = tokio::task::spawn_blocking(move || {
+        app_with_sources(move |dir| {
+            let mut sources = crm_sources(dir);
+            let url = format!("sqlite:{}", dir.join("crm.db").display());
+            sources.push(outbound_server::scan_sources::ScanSource::new(&id, &url));
+            sources
+        })
+    })
+    .await
+    .unwrap();
+    let before = a.log_size().await;
+    let body = json!({"source": long, "target": "dataset:customers"});
+    let (s, j) = a
+        .call(
+            "POST",
+            "/api/v1/scans",
+            Some(a.token(Role::Engineer)),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let failed = finished(&a, Role::Engineer, j["id"].as_str().unwrap()).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("audit log"),
+        "{failed}"
+    );
+    assert_eq!(failed["done"], 0, "no row read: {failed}");
+    assert!(failed.get("result").is_none(), "{failed}");
+    assert_eq!(a.log_size().await, before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_starts_without_a_role_that_scans_a_known_source_and_target() {
     let a = app().await;
@@ -213,6 +336,23 @@ async fn the_map_is_checked_against_the_tables_its_datasets_name() {
     // Only the datasets that name a table.
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(!done.to_string().contains("sqlite:"), "{done}");
+    // Logged before a row was read: the databases and tables it read.
+    let entry = scan_entry(&a, &done["result"]["audit_index"]).await;
+    assert_eq!(
+        (
+            &entry["by"],
+            &entry["target"],
+            &entry["sources"],
+            &entry["tables"]
+        ),
+        (
+            &json!("auditor"),
+            &json!("map"),
+            &json!(["shop-crm"]),
+            &json!(["customers", "orders"])
+        ),
+        "{entry}"
+    );
     // A server whose map names no table: nothing to check.
     let plain = app().await;
     let (s, j) = plain
@@ -292,8 +432,17 @@ async fn the_map_check_from_the_scans_page() {
         table.contains("this server has no database for the system"),
         "{table}"
     );
+    assert!(
+        page.contains(r#"id="scan-audit-entry">Recorded in the audit log as entry "#),
+        "{page}"
+    );
+    assert!(
+        form.contains("recorded in the audit log (who, which database and tables"),
+        "{form}"
+    );
     let zh = a.page_body(Role::Engineer, &format!("{job}?lang=zh")).await;
     assert!(zh.contains("对照数据库核查数据地图"), "{zh}");
+    assert!(zh.contains("已在读取任何一行之前记入审计日志"), "{zh}");
     assert!(
         zh.contains("与数据地图不符（1 处；未声明：<code>backup_phone</code>）"),
         "{zh}"

@@ -239,6 +239,14 @@ impl App {
         }
     }
 
+    /// The audit log's entries, through a second handle on the store.
+    pub(crate) async fn entries(&self) -> Vec<outbound_store::audit::Entry> {
+        let loc = self.store_location.clone();
+        tokio::task::spawn_blocking(move || Store::open(&loc).unwrap().audit_entries().unwrap())
+            .await
+            .unwrap()
+    }
+
     /// A second handle on the application's store, with its keys (blocking:
     /// call from `spawn_blocking` or a plain test).
     pub(crate) fn open_store(&self) -> (Store, Keys) {

@@ -616,6 +616,46 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
         let p = s.post_form(Role::Engineer, "/scans/database", &body).await;
         assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}");
     }
+    // The first rows, asked for on the form: said so on the table's line and
+    // under the database's name, with the audit entry written before.
+    assert!(
+        form.body.contains(r#"<option value="first">"#),
+        "{}",
+        form.body
+    );
+    let body = db_form(
+        s.csrf(Role::Engineer),
+        "crm",
+        "customers",
+        "dataset%3Acustomers",
+    ) + "&rows=25&sample=first";
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    let first = s.finished(Role::Engineer, started.location()).await;
+    assert!(
+        first.body.contains(
+            "<td><code>customers</code></td><td>25</td><td>40</td><td>the first rows</td>"
+        ),
+        "{}",
+        first.body
+    );
+    assert!(
+        first
+            .body
+            .contains("the first rows of each table, at most 25 rows a table"),
+        "{}",
+        first.body
+    );
+    assert!(
+        text_of(&first.body, "scan-audit-entry").starts_with("Recorded in the audit log as entry "),
+        "{}",
+        first.body
+    );
+    for bad in ["all", "full", ""] {
+        let body =
+            db_form(s.csrf(Role::Engineer), "crm", "", "dataset%3Acustomers") + "&sample=" + bad;
+        let p = s.post_form(Role::Engineer, "/scans/database", &body).await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
 
     // A pattern no table matches: said so, with no empty table name.
     let body = db_form(
@@ -648,6 +688,11 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
         page.contains(r#"id="scan-skipped">未扫描的视图: <code>reachable</code>"#),
         "{page}"
     );
+    assert!(
+        text_of(page, "scan-audit-entry").starts_with("已在读取任何一行之前记入审计日志"),
+        "{page}"
+    );
+    assert!(page.contains("每张表随机抽样，最多 10,000 行"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

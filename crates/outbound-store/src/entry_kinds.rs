@@ -199,6 +199,11 @@ pub const KINDS: &[EntryKind] = &[
         1,
         "A member's snapshot collected by an association, with the outcome of its checks and the evidence (period, SHA-256, log index, checkpoint size)."
     ),
+    kind!(
+        "database_scanned",
+        1,
+        "One of the operator's databases read by a scan started from the server, before any row is read: who, which databases (their ids, never a URL), which tables, how many rows a table and how picked, against what; never a value."
+    ),
 ];
 
 /// The kinds accepted only in test builds (feature `testing`): bodies of any

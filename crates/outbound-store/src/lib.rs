@@ -34,6 +34,7 @@ pub mod recipients;
 pub mod reviews;
 pub mod rights;
 pub mod routes;
+pub mod scans;
 pub mod schema;
 pub mod signed_head;
 pub mod snapshots;

@@ -14,6 +14,7 @@ use outbound_store::reviews::{FindingState, NewFinding, NewReview, ReviewKind, S
 use outbound_store::rights::{
     Channel, IdentityMethod, NewRequest, PartAnswer, PartOutcome, RefusalReason, RequestKind,
 };
+use outbound_store::scans::DatabaseScan;
 use outbound_store::snapshots::{CheckError, LocalLog, check_published, log_origin};
 use outbound_store::{BatchCounts, ConsentRecord, Keys, Role, Store, c2sp};
 use serde_json::{Value, json};
@@ -253,6 +254,22 @@ fn run_workflows(s: &Store, k: &Keys) {
     });
     s.record_collection(k, "ana", "lumen", &first, &failed)
         .unwrap();
+    // Database scans from the server: one source and a dataset, and the
+    // map's check over two sources with no pattern.
+    let mut scan = DatabaseScan {
+        by: "ana".into(),
+        sources: vec!["shop-crm".into()],
+        tables: vec!["public.customers".into(), "orders_*".into()],
+        sample: "random".into(),
+        sample_rows: 10_000,
+        target: "dataset:customers".into(),
+    };
+    s.record_database_scan(k, &scan).unwrap();
+    scan.sources.push("billing".into());
+    scan.tables.clear();
+    scan.sample = "first".into();
+    scan.target = "map".into();
+    s.record_database_scan(k, &scan).unwrap();
 }
 
 fn every_entry_of_every_workflow_matches_its_schema(s: &Store, k: &Keys) {

@@ -144,13 +144,17 @@ pub(super) struct DbScanForm {
     /// Rows a table at most (empty: the default).
     #[serde(default)]
     rows: String,
+    /// `random` or `first` (absent: random).
+    #[serde(default)]
+    sample: Option<String>,
     target: String,
 }
 
-/// POST `/scans/database` (`csrf`, `source`, `tables`, `target`): starts a
-/// scan of one of the operator's databases, a bounded random sample of
-/// each table (`tables`: globs on `table` or `schema.table`, separated by
-/// spaces or commas; empty for every table).
+/// POST `/scans/database` (`csrf`, `source`, `tables`, `rows`, `sample`,
+/// `target`): starts a scan of one of the operator's databases, a bounded
+/// sample of each table (`tables`: globs on `table` or `schema.table`,
+/// separated by spaces or commas; empty for every table), recorded in the
+/// audit log before a row is read.
 pub(super) async fn start_db_scan(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -161,17 +165,6 @@ pub(super) async fn start_db_scan(
     if let Some(refusal) = refused(&lang, &user, &form.csrf) {
         return refusal;
     }
-    let Some(source) = state
-        .scan_sources()
-        .iter()
-        .find(|s| s.id == form.source)
-        .cloned()
-    else {
-        return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_scan_source");
-    };
-    if target_fields(state.map(), &form.target).is_err() {
-        return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_scan_target");
-    }
     let tables: Vec<String> = form
         .tables
         .split([',', ' ', '\n', '\t'])
@@ -179,18 +172,28 @@ pub(super) async fn start_db_scan(
         .filter(|t| !t.is_empty())
         .map(String::from)
         .collect();
-    let rows = match form.rows.trim() {
-        "" => outbound_scan_db::DEFAULT_SAMPLE_ROWS,
+    let sample_rows = match form.rows.trim() {
+        "" => None,
         r => match r.replace(',', "").parse::<u64>() {
-            Ok(n) if (1..=scans::MAX_SAMPLE_ROWS).contains(&n) => n,
+            Ok(n) => Some(n),
             _ => return message_page(lang, &user, StatusCode::BAD_REQUEST, "bad_sample_rows"),
         },
     };
-    let st = state.clone();
-    let target = form.target;
-    start_scan_job(&state, lang, &user, "scan_db", move |job| {
-        scans::scan_db(&st, &source, tables, rows, &target, job)
-    })
+    let ask = scans::DbScanAsk {
+        source: form.source,
+        target: form.target,
+        tables,
+        sample_rows,
+        sample: form.sample,
+    };
+    match ask.check(&state) {
+        Ok(scan) => job_started(
+            lang,
+            &user,
+            scans::start_db_scan(&state, &user.account.name, scan),
+        ),
+        Err(r) => message_page(lang, &user, StatusCode::BAD_REQUEST, r.key),
+    }
 }
 
 /// POST `/scans/map` (`csrf`): checks every dataset that names its table
@@ -205,13 +208,10 @@ pub(super) async fn start_map_scan(
     if let Some(refusal) = refused(&lang, &user, &form.csrf) {
         return refusal;
     }
-    if scans::placed_in_sources(&state) == 0 {
-        return message_page(lang, &user, StatusCode::BAD_REQUEST, "no_placed_datasets");
+    match scans::start_map_scan(&state, &user.account.name) {
+        Some(started) => job_started(lang, &user, started),
+        None => message_page(lang, &user, StatusCode::BAD_REQUEST, "no_placed_datasets"),
     }
-    let st = state.clone();
-    start_scan_job(&state, lang, &user, "scan_map", move |job| {
-        scans::scan_map(&st, job)
-    })
 }
 
 /// A scan form's refusal: 403 for a role that may not scan or a token that
