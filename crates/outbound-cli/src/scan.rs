@@ -372,6 +372,14 @@ fn check_system(
                             .join(", ")
                     ),
                     CheckState::NotRead => "the table was not found or not read".to_string(),
+                    CheckState::Ambiguous => format!(
+                        "several tables have this name ({}): name one as schema.table",
+                        c.matches
+                            .iter()
+                            .map(|m| printable(m))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     CheckState::Failed => format!(
                         "the database could not be opened: {}",
                         c.error.as_deref().unwrap_or_default()
@@ -388,7 +396,7 @@ fn check_system(
     }
     let worst = checks.iter().map(|c| match c.state {
         CheckState::Ok => 0,
-        CheckState::Drift | CheckState::NotRead => 1,
+        CheckState::Drift | CheckState::NotRead | CheckState::Ambiguous => 1,
         CheckState::Failed => 2,
     });
     Ok(worst.max().unwrap_or(0))

@@ -18,6 +18,9 @@ pub enum CheckState {
     Drift,
     /// No such table, or reading it failed.
     NotRead,
+    /// Tables of that name in several schemas (`matches`): the dataset
+    /// must name one as `schema.table`.
+    Ambiguous,
     /// The database could not be opened (`error`).
     Failed,
 }
@@ -29,6 +32,7 @@ impl CheckState {
             CheckState::Ok => "ok",
             CheckState::Drift => "drift",
             CheckState::NotRead => "not_read",
+            CheckState::Ambiguous => "ambiguous",
             CheckState::Failed => "failed",
         }
     }
@@ -54,6 +58,10 @@ pub struct DatasetCheck {
     /// Why the database could not be opened (names it without a password).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For [`CheckState::Ambiguous`]: the tables of that name, as
+    /// `schema.table`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<String>,
 }
 
 /// Scans `dataset`'s `table` in the database at `url` (read-only, a
@@ -74,7 +82,8 @@ pub fn check_dataset(
             not_kinds: outbound_scan::compare::not_kinds(&fields),
             ..scan
         },
-        tables: vec![table.clone()],
+        // The name as written: `orders_*` is a table's name here, not a pattern.
+        tables: vec![globset::escape(&table)],
         ..opts.clone()
     };
     let mut check = DatasetCheck {
@@ -86,6 +95,7 @@ pub fn check_dataset(
         findings: 0,
         undeclared_fields: Vec::new(),
         error: None,
+        matches: Vec::new(),
     };
     let report = match scan_databases(&[url.to_string()], &opts) {
         Ok(r) => r,
@@ -101,8 +111,20 @@ pub fn check_dataset(
         .into_iter()
         .map(String::from)
         .collect();
-    let read = report.files.iter().any(|f| f.table.is_some());
-    check.state = if !read || !report.errors.is_empty() {
+    // `customers` names a table in any schema; two of them are two
+    // datasets' worth, not one to compare with this declaration.
+    let read: Vec<&str> = report
+        .files
+        .iter()
+        .filter(|f| f.table.is_some())
+        .map(|f| f.path.rsplit_once('#').map_or("", |(_, t)| t))
+        .collect();
+    if read.len() > 1 {
+        check.state = CheckState::Ambiguous;
+        check.matches = read.into_iter().map(String::from).collect();
+        return Some(check);
+    }
+    check.state = if read.is_empty() || !report.errors.is_empty() {
         CheckState::NotRead
     } else if c.findings.is_empty() {
         CheckState::Ok

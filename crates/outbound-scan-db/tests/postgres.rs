@@ -246,3 +246,35 @@ fn tls_with_the_servers_certificate_verified() {
         );
     }
 }
+
+/// The map's check: `customers` names a table in every schema that has one
+/// (two here, and other tests' schemas may add more), which is ambiguous,
+/// said so with each match; `schema.customers` names one, read and compared.
+#[test]
+fn a_table_name_in_several_schemas_is_ambiguous_in_the_map_check() {
+    use outbound_scan_db::check::{CheckState, check_dataset};
+    let Some(url) = pg_url() else { return };
+    let c = corpus(50, 33);
+    let (a, b) = (Schema::new(&url, &c), Schema::new(&url, &c));
+    let datasets = format!(
+        "datasets:\n\
+         - {{id: bare, name: Bare, system: crm, table: customers, fields: [{{name: mobile, category: contact.phone, subject: customer}}]}}\n\
+         - {{id: qualified, name: Qualified, system: crm, table: {}.orders, fields: [{{name: order_no, category: operational, subject: customer}}, {{name: buyer_mobile, category: contact.phone, subject: customer}}]}}\n",
+        a.name
+    );
+    let map = load_with_map(&datasets, "crm");
+    let opts = DbScanOptions::default();
+    let bare = check_dataset(&url, &map, &map.datasets[0], Default::default(), &opts).unwrap();
+    assert_eq!(bare.state, CheckState::Ambiguous, "{bare:?}");
+    for s in [&a, &b] {
+        assert!(
+            bare.matches.contains(&format!("{}.customers", s.name)),
+            "{bare:?}"
+        );
+    }
+    assert_eq!((bare.rows_read, bare.findings), (0, 0), "{bare:?}");
+    let one = check_dataset(&url, &map, &map.datasets[1], Default::default(), &opts).unwrap();
+    assert_eq!(one.state, CheckState::Ok, "{one:?}");
+    assert_eq!(one.rows_read, 50);
+    assert!(one.matches.is_empty());
+}

@@ -377,3 +377,32 @@ fn values_of_every_storage_class_are_read_as_text_and_blobs_skipped() {
     assert_eq!(f.non_empty, 3);
     assert_eq!(r.files[0].records, 5);
 }
+
+/// The map's check reads the table a dataset names as written: `orders_*`
+/// is one table's name (SQLite allows it quoted), not a pattern that would
+/// also read `orders_2024`.
+#[test]
+fn the_map_check_reads_the_table_named_exactly() {
+    use outbound_scan_db::check::{CheckState, check_dataset};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    sqlite_exec(
+        &db,
+        "CREATE TABLE \"orders_*\" (order_no TEXT);
+         INSERT INTO \"orders_*\" VALUES ('A-1'), ('A-2');
+         CREATE TABLE orders_2024 (order_no TEXT, buyer_mobile TEXT);
+         INSERT INTO orders_2024 VALUES ('B-1', '13812345678');"
+            .into(),
+    );
+    let datasets = "datasets:\n\
+         - {id: star, name: Star, system: shop, table: \"orders_*\", fields: [{name: order_no, category: operational, subject: customer}]}\n\
+         - {id: missing, name: Missing, system: shop, table: \"orders_?\", fields: [{name: order_no, category: operational, subject: customer}]}\n";
+    let map = load_with_map(datasets, "shop");
+    let opts = DbScanOptions::default();
+    let star = check_dataset(&url(&db), &map, &map.datasets[0], Default::default(), &opts).unwrap();
+    assert_eq!(star.state, CheckState::Ok, "{star:?}");
+    assert_eq!(star.rows_read, 2, "only `orders_*` was read: {star:?}");
+    let missing =
+        check_dataset(&url(&db), &map, &map.datasets[1], Default::default(), &opts).unwrap();
+    assert_eq!(missing.state, CheckState::NotRead, "{missing:?}");
+}

@@ -178,7 +178,7 @@ pub(crate) async fn post_scan(
 
 /// Checks every dataset that names its `table` against that table, in the
 /// database of the scan source whose id is the dataset's system (202; the
-/// job's result lists each dataset as `ok`, `drift`, `not_read`, `failed` or
+/// job's result lists each dataset as `ok`, `drift`, `not_read`, `ambiguous`, `failed` or
 /// `no_source`). 400 when no dataset names a table in such a database.
 #[utoipa::path(post, path = "/api/v1/scans/map", tag = "scans",
     security(("bearer" = [])),

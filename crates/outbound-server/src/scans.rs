@@ -391,7 +391,8 @@ pub(crate) fn placed<'m, 's>(
 /// Checks every dataset that names its table against that table, in the
 /// database of the scan source named like its system: one line per dataset,
 /// `ok` (read, nothing the map does not declare), `drift` (findings),
-/// `not_read` (the table was not found or could not be read), `failed`
+/// `not_read` (the table was not found or could not be read), `ambiguous`
+/// (tables of that name in several schemas), `failed`
 /// (the database could not be opened) or `no_source` (the server has no
 /// database for its system). Progress is rows scanned.
 fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String> {
