@@ -532,15 +532,30 @@ def scan_database(page: Page):
     page.click("#scan-suggestion summary")
     expect(page.locator("#scan-suggestion pre")).to_have_text(
         "- {name: backup_phone, category: contact.phone, subject: customer}")
+    # Written to the audit log before the first row was read.
+    expect(page.locator("#scan-audit-entry")).to_contain_text("Recorded in the audit log as entry")
     shot(page, "admin", "job-scan-db")
     job = page.url[len(BASE):].split("?")[0]
     goto(page, job + "?lang=zh")
     expect(page.locator("h1")).to_have_text("对照数据地图扫描数据库")
     expect(page.locator("#scan-tables-read")).to_contain_text("全部行")
+    expect(page.locator("#scan-audit-entry")).to_contain_text("记入审计日志")
     body = page.locator("main").inner_text()
     for en in ["dataset", "Tables", "table", "every row", "rows", "Format", "file"]:
         assert en not in body, f"English {en!r} on the Chinese database scan page"
     shot(page, "admin", "job-scan-db-zh")
+    # The first 25 rows, asked for on the form.
+    goto(page, "/scans?lang=en")
+    page.select_option("#scan-source", "shop-crm")
+    page.fill("#scan-rows", "25")
+    page.select_option("#scan-sample", "first")
+    page.select_option("#scan-db-target", "dataset:customers")
+    shot(page, "admin", "scans-first-rows")
+    page.click("#scan-db-start")
+    page.wait_for_load_state()
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#scan-tables-read")).to_contain_text("the first rows")
+    expect(page.locator("main")).to_contain_text("the first rows of each table, at most 25 rows a table")
     check_map(page, values)
 
 

@@ -5,6 +5,8 @@
 //! databases by their ids in the server's `--scan-sources` file, never by
 //! URL, and holds no value the scan reads (what it found stays in the job).
 
+use sqlx::Row;
+
 use crate::{Keys, Store, StoreError};
 
 /// How a scan picks the rows it reads, as the entry records it.
@@ -73,7 +75,72 @@ impl DatabaseScan {
     }
 }
 
+/// A `database_scanned` entry read back from the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedScan {
+    /// The entry's index in the log (its inclusion proof's).
+    pub index: u64,
+    /// When it was appended: when the scan started (RFC 3339, UTC).
+    pub at: String,
+    /// What it records.
+    pub scan: DatabaseScan,
+}
+
+impl DatabaseScan {
+    /// The scan an entry's body records; `None` for a body that is not one.
+    fn from_body(body: &str) -> Option<DatabaseScan> {
+        let v: serde_json::Value = serde_json::from_str(body).ok()?;
+        let strings = |k: &str| -> Option<Vec<String>> {
+            v.get(k)?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_str().map(String::from))
+                .collect()
+        };
+        Some(DatabaseScan {
+            by: v.get("by")?.as_str()?.to_string(),
+            sources: strings("sources")?,
+            tables: strings("tables")?,
+            sample: v.get("sample")?.as_str()?.to_string(),
+            sample_rows: v.get("sample_rows")?.as_u64()?,
+            target: v.get("target")?.as_str()?.to_string(),
+        })
+    }
+}
+
 impl Store {
+    /// The newest `limit` database scans the log records, newest first
+    /// (one walk of an index by kind). A body that is not a scan's is
+    /// [`StoreError::Tampered`]: the store writes none such, so the log
+    /// was edited, and `audit verify` says where.
+    pub fn database_scans(&self, limit: u32) -> Result<Vec<LoggedScan>, StoreError> {
+        let rows = self.run_sql(
+            "read the database scans",
+            sqlx::query(
+                "SELECT idx, at, body FROM audit_entries WHERE kind = 'database_scanned' \
+                 ORDER BY idx DESC LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool),
+        )?;
+        rows.iter()
+            .map(|r| {
+                let index = r.try_get::<i64, _>(0)? as u64;
+                let scan =
+                    DatabaseScan::from_body(&r.try_get::<String, _>(2)?).ok_or_else(|| {
+                        crate::state::tampered(format!(
+                            "audit entry {index} is not the database scan its kind says"
+                        ))
+                    })?;
+                Ok(LoggedScan {
+                    index,
+                    at: r.try_get(1)?,
+                    scan,
+                })
+            })
+            .collect()
+    }
+
     /// Appends a `database_scanned` entry for `scan` and returns its index;
     /// the caller reads no row unless this succeeds.
     pub fn record_database_scan(

@@ -190,6 +190,10 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         "CREATE INDEX IF NOT EXISTS rights_requests_number ON rights_requests ((LENGTH(id)), id);
         CREATE INDEX IF NOT EXISTS complaints_newest ON complaints (at DESC, tracking)"
             .to_string();
+    // v21: audit entries by kind, so that the server lists the newest
+    // database scans (`database_scanned`) without reading the whole log.
+    let v21 =
+        "CREATE INDEX IF NOT EXISTS audit_entries_kind ON audit_entries (kind, idx)".to_string();
     let v15 = format!(
         "CREATE TABLE ledger_lthash (
             part TEXT PRIMARY KEY,
@@ -218,5 +222,6 @@ pub fn migrations(backend: Backend) -> Vec<String> {
         v18,
         v19,
         v20,
+        v21,
     ]
 }

@@ -101,7 +101,7 @@ fn assert_consents_reported(s: &Store, k: &Keys) {
 }
 
 fn a_version_14_store_moves_to_lthash_on_its_next_write(s: &Store, k: &Keys) {
-    assert_eq!(s.schema_version().unwrap(), 20);
+    assert_eq!(s.schema_version().unwrap(), 21);
     // Schema 17: on SQLite a chunk's digest comes before its blobs, so
     // reading a set's index does not walk the records' overflow pages
     // (PostgreSQL keeps blobs out of line: its order stays); the rows came along.

@@ -40,6 +40,7 @@ mod merkle_vectors;
 mod recipients;
 mod reviews;
 mod rights;
+mod scans;
 mod snapshots;
 mod store;
 mod tamper_tables;

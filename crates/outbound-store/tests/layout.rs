@@ -119,7 +119,7 @@ fn deliveries(s: &Store, k: &Keys, i: u64) -> Vec<(String, String, i64, u64)> {
 }
 
 fn a_version_13_store_migrates_with_its_data(s: &Store, k: &Keys) {
-    assert_eq!(s.schema_version().unwrap(), 20);
+    assert_eq!(s.schema_version().unwrap(), 21);
     let [(_, a25, s25), (_, a26, s26)] = recipe();
     let both = |a: &BTreeSet<u64>, b: &BTreeSet<u64>| a.union(b).count() as u64;
     // Before its next batch the store reads as before, from its rows.

@@ -71,10 +71,10 @@ both!(
 );
 
 fn migrations_are_versioned_and_idempotent(s: &Store, _: &Keys, _: &tempfile::TempDir) {
-    assert_eq!(s.schema_version().unwrap(), 20);
+    assert_eq!(s.schema_version().unwrap(), 21);
     if s.backend == outbound_store::Backend::Sqlite {
         let again = Store::open(&s.location).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 20);
+        assert_eq!(again.schema_version().unwrap(), 21);
     }
 }
 
@@ -750,7 +750,7 @@ fn migrates_a_version_1_store_with_its_data() {
         pool.close().await;
     });
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 20);
+    assert_eq!(s.schema_version().unwrap(), 21);
     assert_eq!(
         s.counts(&["acme-cn".into()], 2026, 2026)
             .unwrap()

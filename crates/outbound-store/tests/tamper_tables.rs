@@ -625,7 +625,7 @@ fn a_version_2_store_migrates_and_its_next_entry_commits_the_ledger() {
         pool.close().await;
     });
     let s = Store::open(db.to_str().unwrap()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 20);
+    assert_eq!(s.schema_version().unwrap(), 21);
     assert!(problems(&s, &k).is_empty(), "{:?}", problems(&s, &k));
     let r = s
         .record_batch(

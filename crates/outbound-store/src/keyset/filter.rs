@@ -299,7 +299,7 @@ mod tests {
             };
             drop(s);
             let s = crate::Store::open(&location).unwrap();
-            assert_eq!(s.schema_version().unwrap(), 20);
+            assert_eq!(s.schema_version().unwrap(), 21);
             // Half of them again, and 10,000 new: a key the old filters
             // missed would count twice.
             let people = crate::testing::bench_people(&keys, 5_000, 15_000);
