@@ -24,7 +24,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sources))
-        .routes(routes!(post_scan))
+        .routes(routes!(post_scan, list_scans))
         .routes(routes!(post_map_scan))
         .routes(routes!(get_job))
 }
@@ -74,6 +74,15 @@ impl SampleMode {
             SampleMode::First => "first",
         }
     }
+}
+
+/// How many logged scans `GET /api/v1/scans` lists.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScanListing {
+    /// At most this many, newest first (1 to 1,000; default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
 }
 
 /// A background job and, once finished, its result.
@@ -174,6 +183,34 @@ pub(crate) async fn post_scan(
         .map_err(|r| ApiError::bad_request(r.message))?;
     let job = crate::scans::start_db_scan(&state, &user.name, scan).map_err(|_| busy())?;
     Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
+}
+
+/// The database scans started through this server, newest first, as the
+/// audit log records them (each before its first row was read): who read
+/// which databases and tables, how many rows, against what. Ids, patterns
+/// and counts only: no URL, no value.
+#[utoipa::path(get, path = "/api/v1/scans", tag = "scans",
+    security(("bearer" = [])),
+    params(ScanListing),
+    responses(
+        (status = 200, body = [crate::scans::LoggedScanView]), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub(crate) async fn list_scans(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    listing: Result<axum::extract::Query<ScanListing>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<Vec<crate::scans::LoggedScanView>>, ApiError> {
+    require(&user, Action::Scan)?;
+    let axum::extract::Query(listing) =
+        listing.map_err(|_| ApiError::bad_request("`limit` is a whole number from 1 to 1,000"))?;
+    let limit = listing.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "`limit` is a whole number from 1 to 1,000",
+        ));
+    }
+    Ok(axum::Json(crate::scans::logged(&state, limit).await?))
 }
 
 /// Checks every dataset that names its `table` against that table, in the

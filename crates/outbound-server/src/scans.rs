@@ -72,6 +72,49 @@ fn start_logged(
     })
 }
 
+/// A database scan as the audit log records it (`database_scanned`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct LoggedScanView {
+    /// The entry's index in the audit log (its inclusion proof's).
+    pub index: u64,
+    /// When it was appended, before the scan read a row (RFC 3339, UTC).
+    pub at: String,
+    /// The account that started it.
+    pub by: String,
+    /// The databases read, by id.
+    pub sources: Vec<String>,
+    /// The table patterns; empty: every table.
+    pub tables: Vec<String>,
+    /// `random` or `first`.
+    pub sample: String,
+    /// Rows read a table at most.
+    pub sample_rows: u64,
+    /// `dataset:ID`, `transfer:ID` or `map`.
+    pub target: String,
+}
+
+/// The newest database scans the audit log records, newest first, for the
+/// scans page and `GET /api/v1/scans`.
+pub(crate) async fn logged(
+    state: &AppState,
+    limit: u32,
+) -> Result<Vec<LoggedScanView>, crate::error::ApiError> {
+    let scans = state.store(move |s, _| s.database_scans(limit)).await?;
+    Ok(scans
+        .into_iter()
+        .map(|l| LoggedScanView {
+            index: l.index,
+            at: l.at,
+            by: l.scan.by,
+            sources: l.scan.sources,
+            tables: l.scan.tables,
+            sample: l.scan.sample,
+            sample_rows: l.scan.sample_rows,
+            target: l.scan.target,
+        })
+        .collect())
+}
+
 /// A database scan as the dashboard's form or the API's body asks for it,
 /// before [`DbScanAsk::check`].
 pub(crate) struct DbScanAsk {

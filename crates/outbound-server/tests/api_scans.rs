@@ -194,6 +194,51 @@ async fn every_database_scan_is_in_the_audit_log_before_a_row_is_read() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
     }
     assert_eq!(a.log_size().await, before + 2);
+    // Listed back from the log, newest first, to every role that scans.
+    let (s, list) = a
+        .call("GET", "/api/v1/scans", Some(a.token(Role::Auditor)), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(
+        list,
+        json!([
+            {"index": before + 1, "at": list[0]["at"], "by": "engineer", "sources": ["gone"],
+             "tables": [], "sample": "random", "sample_rows": 10_000, "target": "dataset:customers"},
+            {"index": before, "at": list[1]["at"], "by": "engineer", "sources": ["crm"],
+             "tables": ["cust*"], "sample": "first", "sample_rows": 25, "target": "dataset:customers"},
+        ])
+    );
+    let (_, one) = a.call("GET", "/api/v1/scans?limit=1", Some(t), None).await;
+    assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+    for q in ["limit=0", "limit=1001", "limit=x", "limit=-1"] {
+        let (s, _) = a
+            .call("GET", &format!("/api/v1/scans?{q}"), Some(t), None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+    }
+    for role in [Role::Recipient, Role::Regulator, Role::Association] {
+        let (s, _) = a
+            .call("GET", "/api/v1/scans", Some(a.token(role)), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{role}");
+    }
+    // And on the scans page, in both languages.
+    let page = a.page_body(Role::Compliance, "/scans?lang=en").await;
+    let table = &page[page.find(r#"id="logged-scans""#).expect("the list")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        table.contains("<td>engineer</td><td><code>crm</code></td><td><code>cust*</code></td><td>the first rows of each table, at most 25 rows a table</td><td>dataset <code>customers</code></td>"),
+        "{table}"
+    );
+    assert!(
+        table.contains("<td><code>gone</code></td><td>every table</td>"),
+        "{table}"
+    );
+    let zh = a.page_body(Role::Compliance, "/scans?lang=zh").await;
+    assert!(
+        zh.contains("审计日志中的数据库扫描") && zh.contains("<td>全部表</td>"),
+        "{zh}"
+    );
     // No entry holds a URL, a path or a value.
     let (_, values) = synthetic_csv();
     for e in a.entries().await {

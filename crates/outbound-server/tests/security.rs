@@ -446,7 +446,7 @@ async fn tokens_do_not_open_pages_and_cookies_do_not_open_the_api(pg: bool) {
 /// admin, compliance, engineer, auditor, recipient, regulator, association.
 /// Written out, not computed from `access::allows`, so that a change to the
 /// access table shows here.
-const MATRIX: [(&str, &str, [u16; 7]); 9] = [
+const MATRIX: [(&str, &str, [u16; 7]); 10] = [
     (
         "GET",
         "/api/v1/transfers",
@@ -478,6 +478,7 @@ const MATRIX: [(&str, &str, [u16; 7]); 9] = [
         "/api/v1/scan-sources",
         [200, 200, 200, 200, 403, 403, 403],
     ),
+    ("GET", "/api/v1/scans", [200, 200, 200, 200, 403, 403, 403]),
     (
         "POST",
         "/api/v1/transfers/crm-to-parent/suspend",

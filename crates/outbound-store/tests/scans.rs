@@ -14,7 +14,7 @@ fn scan(n: u64) -> DatabaseScan {
         by: format!("ana{n}"),
         sources: vec!["shop-crm".into()],
         tables: vec![format!("t{n}")],
-        sample: if n % 2 == 0 { "random" } else { "first" }.into(),
+        sample: if n.is_multiple_of(2) { "random" } else { "first" }.into(),
         sample_rows: 1_000 * (n + 1),
         target: "dataset:customers".into(),
     }
@@ -25,7 +25,7 @@ fn database_scans_are_read_back_newest_first(s: &Store, k: &Keys) {
     let mut indexes = Vec::new();
     for n in 0..3 {
         indexes.push(s.record_database_scan(k, &scan(n)).unwrap());
-        s.set_route(k, "ana", "crm", n % 2 == 0, "between scans")
+        s.set_route(k, "ana", "crm", n.is_multiple_of(2), "between scans")
             .unwrap();
     }
     let all = s.database_scans(10).unwrap();

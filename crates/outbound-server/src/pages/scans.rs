@@ -18,6 +18,9 @@ use crate::auth::{PageUser, same_secret};
 use crate::scans::{self, target_fields};
 use crate::state::AppState;
 
+/// The database scans the page lists, newest first.
+const RECENT_SCANS: u32 = 20;
+
 /// The largest upload a scan takes.
 pub(super) const MAX_UPLOAD: usize = 50 * 1024 * 1024;
 
@@ -37,13 +40,29 @@ pub(super) async fn scans_page(
     let transfers: Vec<_> = map.transfers.iter().map(|t| t.id.clone()).collect();
     let sources: Vec<String> = state.scan_sources().iter().map(|s| s.id.clone()).collect();
     let placed = scans::placed_in_sources(&state);
+    // Who read which databases through this server, from the audit log.
+    let logged: Vec<serde_json::Value> = match scans::logged(&state, RECENT_SCANS).await {
+        Ok(l) => l
+            .into_iter()
+            .map(|l| {
+                // The page names the target in its own language.
+                let (kind, id) = l.target.split_once(':').unwrap_or(("map", ""));
+                let (kind, id) = (kind.to_string(), id.to_string());
+                let mut v = serde_json::to_value(l).unwrap_or_default();
+                v["target_kind"] = kind.into();
+                v["target_id"] = id.into();
+                v
+            })
+            .collect(),
+        Err(e) => return e.into_response(),
+    };
     render(
         "scans.html",
         StatusCode::OK,
         lang,
         Some(&user),
         context! {
-            page => "scans", datasets, transfers, sources, placed,
+            page => "scans", datasets, transfers, sources, placed, logged => super::ser(&logged),
             max_mib => MAX_UPLOAD / (1024 * 1024),
             sample_rows => outbound_rules::format::thousands(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
             max_rows => scans::MAX_SAMPLE_ROWS,
