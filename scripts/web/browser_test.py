@@ -582,6 +582,19 @@ def check_map(page: Page, values):
     for en in ["differs", "matches", "not found", "Dataset", "rows"]:
         assert en not in body, f"English {en!r} on the Chinese map check"
     shot(page, "admin", "job-map-check-zh")
+    # Every scan above, listed back from the audit log, newest first.
+    goto(page, "/scans?lang=en")
+    rows = page.locator("#logged-scans tr")
+    expect(rows).to_have_count(4)  # the header and three scans
+    expect(rows.nth(1)).to_contain_text("the data map")
+    expect(rows.nth(2)).to_contain_text("the first rows of each table, at most 25 rows a table")
+    expect(rows.nth(3)).to_contain_text("web-admin")
+    goto(page, "/scans?lang=zh")
+    expect(page.locator("#logged-scans")).to_contain_text("数据地图")
+    logged = page.locator("#logged-scans").inner_text()
+    for en in ["every table", "random", "first rows", "dataset", "map"]:
+        assert en not in logged, f"English {en!r} in the Chinese list of scans"
+    shot(page, "admin", "scans-logged-zh")
     goto(page, "/?lang=en")
 
 
