@@ -14,7 +14,12 @@ fn scan(n: u64) -> DatabaseScan {
         by: format!("ana{n}"),
         sources: vec!["shop-crm".into()],
         tables: vec![format!("t{n}")],
-        sample: if n.is_multiple_of(2) { "random" } else { "first" }.into(),
+        sample: if n.is_multiple_of(2) {
+            "random"
+        } else {
+            "first"
+        }
+        .into(),
         sample_rows: 1_000 * (n + 1),
         target: "dataset:customers".into(),
     }
