@@ -599,7 +599,7 @@ fn without_position(e: &serde_json::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::hash::RandomState;
+    use foldhash::quality::RandomState;
     use std::io::{self, BufReader, Read};
 
     use super::*;
@@ -693,7 +693,7 @@ mod tests {
         batches: &[usize],
         what: &dyn Fn() -> String,
     ) -> String {
-        let hasher = RandomState::new();
+        let hasher = RandomState::default();
         let ctx = Ctx {
             hasher: &hasher,
             subject_key: None,

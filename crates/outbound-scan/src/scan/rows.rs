@@ -17,7 +17,7 @@
 //! every chunk hashes with the run's key, so distinct individuals stay
 //! exact over all chunks and tables.
 
-use std::hash::RandomState;
+use foldhash::quality::RandomState;
 use std::sync::Arc;
 
 use super::merge::{self, Acc, Rec};
@@ -70,7 +70,7 @@ impl RowScan {
     pub fn new(opts: &ScanOptions) -> Self {
         RowScan {
             shared: Arc::new(Shared {
-                hasher: RandomState::new(),
+                hasher: RandomState::default(),
                 subject_key: opts.subject_key.clone(),
                 samples: opts.samples,
                 aside: super::Aside::new(&opts.not_kinds),
