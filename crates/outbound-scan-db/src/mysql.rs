@@ -308,7 +308,28 @@ async fn read(
     // (rows, estimated) before reading; None when every row is read.
     let mut total: Option<(u64, bool)> = None;
     let (pick, mut sample) = if opts.full {
-        (Pick::Rows(format!("SELECT {select} FROM {qt}")), "full")
+        let locks = match locks_while_read(conn, schema, &rel.name).await {
+            Ok(l) => l,
+            Err(e) => return Err((sink, e)),
+        };
+        match &key {
+            // The key first (not scanned): where the next chunk starts.
+            Some((k, t)) if locks => (
+                Pick::Chunks {
+                    first: format!(
+                        "SELECT {}, {select} FROM {qt} ORDER BY {k} LIMIT ?",
+                        t.select(k)
+                    ),
+                    next: format!(
+                        "SELECT {}, {select} FROM {qt} WHERE {k} > ? ORDER BY {k} LIMIT ?",
+                        t.select(k)
+                    ),
+                    key: *t,
+                },
+                "full",
+            ),
+            _ => (Pick::Rows(format!("SELECT {select} FROM {qt}")), "full"),
+        }
     } else {
         let est: Option<u64> = match sqlx::query_scalar::<_, Option<u64>>(
             "SELECT TABLE_ROWS FROM information_schema.TABLES \
@@ -406,6 +427,7 @@ async fn read(
             seed,
             key,
         } => in_blocks(conn, range, rows, *key, n, *seed, &mut sink).await,
+        Pick::Chunks { first, next, key } => in_chunks(conn, first, next, *key, &mut sink).await,
     };
     let failure = match failure {
         Ok(true) => None,
@@ -446,6 +468,67 @@ enum Pick {
         seed: u64,
         key: Key,
     },
+    /// Every row of a table whose engine locks it while a query reads it,
+    /// in key order, [`LOCK_CHUNK`] rows a query ([`in_chunks`]).
+    Chunks {
+        first: String,
+        next: String,
+        key: Key,
+    },
+}
+
+/// Rows a query reads of a table whose engine locks it while it is read
+/// (MyISAM, Aria, MEMORY: no transactions, so no snapshot): the table's
+/// writers wait for one chunk at a time, not for the whole table's read.
+pub(crate) const LOCK_CHUNK: u64 = 10_000;
+
+/// Whether the table's engine has no transactions, and so holds a table
+/// lock for as long as a query reads it (a view or an unknown engine: no).
+async fn locks_while_read(
+    conn: &mut MySqlConnection,
+    schema: &str,
+    name: &str,
+) -> Result<bool, String> {
+    let transactions: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT CAST(e.TRANSACTIONS AS CHAR) FROM information_schema.TABLES t \
+         JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE \
+         WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME = ?",
+    )
+    .bind(schema)
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| format!("cannot read its engine: {}", describe(&e)))?;
+    Ok(transactions.flatten().as_deref() == Some("NO"))
+}
+
+/// Sends every row of a table in key order, [`LOCK_CHUNK`] rows a query
+/// (`first` from the start, `next` after a key; the key first): each
+/// query's table lock ends with it. Rows written meanwhile are read or not
+/// by where their key falls, as with any read of a table without a
+/// snapshot; none is read twice.
+async fn in_chunks(
+    conn: &mut MySqlConnection,
+    first: &str,
+    next: &str,
+    key: Key,
+    sink: &mut Sink<MySqlRow>,
+) -> Result<bool, String> {
+    let mut after: Option<i128> = None;
+    loop {
+        let before = sink.sent();
+        let (more, last) = match after {
+            None => send(conn, first, Some(key), &[], Some(LOCK_CHUNK), sink).await?,
+            Some(k) => send(conn, next, Some(key), &[k], Some(LOCK_CHUNK), sink).await?,
+        };
+        if !more {
+            return Ok(false);
+        }
+        if sink.sent() - before < LOCK_CHUNK || last.is_none() {
+            return Ok(true);
+        }
+        after = last;
+    }
 }
 
 /// Sends the rows `sql` returns to `sink`, with `keys` bound (as `key`'s
@@ -602,6 +685,52 @@ mod tests {
     fn identifiers_are_quoted_with_backticks() {
         assert_eq!(quote_ident("a`b"), "`a``b`");
         assert_eq!(quote_ident("身份证号"), "`身份证号`");
+    }
+
+    /// MyISAM and Aria tables lock while a query reads them; InnoDB's do
+    /// not, and neither does a view or a table that is not there.
+    #[test]
+    fn engines_without_transactions_lock_while_read() {
+        let Ok(url) = std::env::var("OUTBOUND_TEST_MYSQL") else {
+            eprintln!("skipping a MySQL test: OUTBOUND_TEST_MYSQL is not set");
+            return;
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut admin = MySqlConnection::connect(&url).await.unwrap();
+            let db = format!("scan_lock_{}", std::process::id());
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db};
+                 CREATE TABLE {db}.m (id INT PRIMARY KEY) ENGINE=MyISAM;
+                 CREATE TABLE {db}.a (id INT PRIMARY KEY) ENGINE=Aria;
+                 CREATE TABLE {db}.i (id INT PRIMARY KEY) ENGINE=InnoDB;
+                 CREATE VIEW {db}.v AS SELECT id FROM {db}.m;"
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+            let mut conn = open_session(&url).await.unwrap();
+            for (table, locks) in [
+                ("m", true),
+                ("a", true),
+                ("i", false),
+                ("v", false),
+                ("none", false),
+            ] {
+                assert_eq!(
+                    locks_while_read(&mut conn, &db, table).await.unwrap(),
+                    locks,
+                    "{table}"
+                );
+            }
+            sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {db}")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        });
     }
 
     /// The session the scan uses refuses every write, temporary tables
