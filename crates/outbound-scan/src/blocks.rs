@@ -166,7 +166,7 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
         for k in 0..n / 16 {
             classify(at(16 * k), 16 * k);
         }
-        if n % 16 != 0 {
+        if !n.is_multiple_of(16) {
             classify(at(n - 16), n - 16);
         }
     }
