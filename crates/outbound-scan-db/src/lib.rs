@@ -495,6 +495,26 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the database runtime: {e}"))
 }
 
+/// Runs a unit test's `body` against the test server whose URL is in the
+/// environment variable `var` (`OUTBOUND_TEST_POSTGRES`,
+/// `OUTBOUND_TEST_MYSQL`), on a runtime of its own; says so and returns
+/// when it is not set (the integration tests are the ones CI requires).
+#[cfg(test)]
+pub(crate) fn on_test_server<F: std::future::Future<Output = ()>>(
+    var: &str,
+    body: impl FnOnce(String) -> F,
+) {
+    let Ok(url) = std::env::var(var) else {
+        eprintln!("skipping a database test: {var} is not set");
+        return;
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(body(url));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

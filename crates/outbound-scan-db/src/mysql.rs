@@ -691,15 +691,7 @@ mod tests {
     /// not, and neither does a view or a table that is not there.
     #[test]
     fn engines_without_transactions_lock_while_read() {
-        let Ok(url) = std::env::var("OUTBOUND_TEST_MYSQL") else {
-            eprintln!("skipping a MySQL test: OUTBOUND_TEST_MYSQL is not set");
-            return;
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        crate::on_test_server("OUTBOUND_TEST_MYSQL", |url| async move {
             let mut admin = MySqlConnection::connect(&url).await.unwrap();
             let db = format!("scan_lock_{}", std::process::id());
             sqlx::raw_sql(AssertSqlSafe(format!(
@@ -737,15 +729,7 @@ mod tests {
     /// and new databases included.
     #[test]
     fn the_session_cannot_write() {
-        let Ok(url) = std::env::var("OUTBOUND_TEST_MYSQL") else {
-            eprintln!("skipping a MySQL test: OUTBOUND_TEST_MYSQL is not set");
-            return;
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        crate::on_test_server("OUTBOUND_TEST_MYSQL", |url| async move {
             let mut conn = open_session(&url).await.unwrap();
             for sql in [
                 "CREATE TABLE outbound_scan_db_must_not_exist (a int)",

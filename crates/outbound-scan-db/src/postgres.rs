@@ -313,15 +313,7 @@ mod tests {
     /// included.
     #[test]
     fn the_session_cannot_write() {
-        let Ok(url) = std::env::var("OUTBOUND_TEST_POSTGRES") else {
-            eprintln!("skipping a PostgreSQL test: OUTBOUND_TEST_POSTGRES is not set");
-            return;
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        crate::on_test_server("OUTBOUND_TEST_POSTGRES", |url| async move {
             let mut conn = open_session(&url).await.unwrap();
             let ro: String = sqlx::query_scalar("SHOW transaction_read_only")
                 .fetch_one(&mut conn)
