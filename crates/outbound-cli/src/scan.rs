@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::output::{out, outln};
+use crate::output::{out, outln, printable};
 use anyhow::Context;
 use comfy_table::{ContentArrangement, Table, presets};
 use outbound_scan::{Kind, ScanOptions, ScanReport, scan_paths};
@@ -581,23 +581,4 @@ fn print_table(r: &ScanReport) -> std::io::Result<()> {
         eprintln!("error: {}{at}: {}", printable(&e.path), e.message);
     }
     Ok(())
-}
-
-/// A name from the data (a header cell, a key, a file name) as a terminal
-/// shows it: control characters escaped (`\n`, `\u{1b}`), so a header
-/// cannot move the cursor, recolour the screen or forge a line.
-fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }

@@ -272,3 +272,62 @@ fn audit_checkpoint_and_verifier_key() {
     assert_ne!(code, 0);
     assert!(out.is_empty() && err.contains("does not verify"), "{err}");
 }
+
+/// `outbound audit scans`: the database scans the server logged, newest
+/// first, as a table (names a terminal cannot be tricked by) or JSON.
+#[test]
+fn audit_scans_lists_the_logged_database_scans() {
+    use outbound_store::scans::DatabaseScan;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.db");
+    assert_eq!(run(&store, &["audit", "scans"]).0, 2, "no store yet");
+    assert_eq!(run(&store, &["store", "init"]).0, 0);
+    let (code, out, _) = run(&store, &["audit", "scans"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no database has been scanned"), "{out}");
+    let s = outbound_store::Store::open(store.to_str().unwrap()).unwrap();
+    let k = outbound_store::Keys::load(&dir.path().join("store.db.keys")).unwrap();
+    let scan = |tables: Vec<String>, target: &str| DatabaseScan {
+        by: "ana".into(),
+        sources: vec!["shop-crm".into()],
+        tables,
+        sample: "random".into(),
+        sample_rows: 10_000,
+        target: target.into(),
+    };
+    let first = s
+        .record_database_scan(
+            &k,
+            &scan(vec!["cust\u{1b}[2J*".into()], "dataset:customers"),
+        )
+        .unwrap();
+    let second = s.record_database_scan(&k, &scan(vec![], "map")).unwrap();
+    drop(s);
+    let (code, out, _) = run(&store, &["audit", "scans"]);
+    assert_eq!(code, 0);
+    let (a, b) = (
+        out.find(&format!("| {second} ")).expect("the newest"),
+        out.find(&format!("| {first} ")).expect("the first"),
+    );
+    assert!(a < b, "newest first: {out}");
+    assert!(
+        out.contains("every table") && out.contains("random 10000"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cust\\u{1b}[2J*") && !out.contains('\u{1b}'),
+        "{out}"
+    );
+    let (code, json, _) = run(
+        &store,
+        &["audit", "scans", "--limit", "1", "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        (&v[0]["index"], &v[0]["target"]),
+        (&serde_json::json!(second), &serde_json::json!("map"))
+    );
+    assert_eq!(run(&store, &["audit", "scans", "--limit", "0"]).0, 2);
+}

@@ -1,4 +1,4 @@
-//! `outbound audit verify|head|prove|consistency|check|checkpoint|verifier-key`:
+//! `outbound audit verify|head|prove|consistency|check|checkpoint|verifier-key|scans`:
 //! the audit log and the proofs a third party checks with the public key
 //! alone, in Outbound's JSON or as C2SP signed notes.
 
@@ -12,7 +12,7 @@ use outbound_store::signed_head::{
 };
 
 use super::StoreOpts;
-use crate::output::{Format, out, outln, print_json};
+use crate::output::{Format, out, outln, print_json, printable};
 
 #[derive(clap::Subcommand, Debug)]
 pub(crate) enum AuditCmd {
@@ -32,6 +32,19 @@ pub(crate) enum AuditCmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// The database scans started through `outbound serve`, newest first, as
+    /// the log records them before each read a row: who, which databases
+    /// (by id), which tables, how many rows a table, against what.
+    Scans {
+        /// At most this many.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreOpts,
     },
     /// Print the latest signed tree head (JSON) and the public key that verifies it.
     Head {
@@ -250,6 +263,66 @@ pub(crate) fn run(cmd: &AuditCmd) -> anyhow::Result<u8> {
             } else {
                 1
             })
+        }
+        AuditCmd::Scans {
+            limit,
+            format,
+            store,
+        } => {
+            let (s, _) = store.open()?;
+            let scans = s.database_scans(*limit)?;
+            if *format == Format::Json {
+                let v: Vec<_> = scans
+                    .iter()
+                    .map(|l| {
+                        serde_json::json!({
+                            "index": l.index, "at": l.at, "by": l.scan.by,
+                            "sources": l.scan.sources, "tables": l.scan.tables,
+                            "sample": l.scan.sample, "sample_rows": l.scan.sample_rows,
+                            "target": l.scan.target,
+                        })
+                    })
+                    .collect();
+                print_json(&v)?;
+                return Ok(0);
+            }
+            let mut t = crate::output::table(&[
+                "entry",
+                "at",
+                "by",
+                "databases",
+                "tables",
+                "rows a table",
+                "against",
+            ]);
+            let list = |v: &[String]| {
+                v.iter()
+                    .map(|x| printable(x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            for l in &scans {
+                let tables = if l.scan.tables.is_empty() {
+                    "every table".to_string()
+                } else {
+                    list(&l.scan.tables)
+                };
+                t.add_row(vec![
+                    l.index.to_string(),
+                    l.at.clone(),
+                    printable(&l.scan.by),
+                    list(&l.scan.sources),
+                    tables,
+                    format!("{} {}", l.scan.sample, l.scan.sample_rows),
+                    printable(&l.scan.target),
+                ]);
+            }
+            if scans.is_empty() {
+                outln!("no database has been scanned through `outbound serve`")?;
+            } else {
+                outln!("{t}")?;
+            }
+            Ok(0)
         }
         AuditCmd::Head { store } => {
             let (s, k) = store.open()?;
