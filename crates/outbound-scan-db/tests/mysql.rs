@@ -401,6 +401,22 @@ fn mysql_unsigned_keys_above_2_63_are_sampled() {
     assert!(above > 0, "no block above 2^63");
 }
 
+/// The report as JSON with the planner's estimate of each table's rows left
+/// out (the estimate itself still marked): InnoDB recomputes a table's
+/// statistics in the background after a bulk insert, even after `ANALYZE
+/// TABLE`, so two scans of the same rows may be told two estimates (seen
+/// once in CI). Everything read must still be the same.
+fn json_but_estimates(r: &ScanReport) -> String {
+    let mut v = serde_json::to_value(r).unwrap();
+    for f in v["files"].as_array_mut().unwrap() {
+        let t = &mut f["table"];
+        if t["rows_total_estimated"] == true {
+            t["rows_total"] = serde_json::Value::Null;
+        }
+    }
+    v.to_string()
+}
+
 #[test]
 fn mysql_the_same_seed_gives_the_same_report_another_seed_other_rows() {
     let Some(server) = mysql_url() else { return };
@@ -419,7 +435,11 @@ fn mysql_the_same_seed_gives_the_same_report_another_seed_other_rows() {
     // Both ways of sampling: by `RAND(seed)` and in blocks.
     for limit in [1_000_000, 2_000] {
         let a = db.scan(&with(7, limit));
-        assert_eq!(json(&a), json(&db.scan(&with(7, limit))), "{limit}");
+        assert_eq!(
+            json_but_estimates(&a),
+            json_but_estimates(&db.scan(&with(7, limit))),
+            "{limit}"
+        );
         let b = db.scan(&with(8, limit));
         let (x, y) = (&a.files[0], &b.files[0]);
         assert_eq!((info(x).rows_read, info(y).rows_read), (2_000, 2_000));
