@@ -18,6 +18,9 @@ use std::io::{self, Write};
 use crate::Kind;
 use crate::detect::resident_id::check_char;
 
+mod customers;
+pub use customers::{CUSTOMERS_HEADER, customers_csv_bytes, write_customers_csv};
+
 /// SplitMix64: tiny, fast, deterministic; good enough for test data (no
 /// `rand` dependency). Not for anything secret: the sequence follows from
 /// the seed.

@@ -84,3 +84,40 @@ fn generated_corpus_matches_ground_truth_per_column() {
         }
     }
 }
+
+/// The customer table (twenty columns, seven of them personal data): the
+/// whole scan reports exactly the ground truth per column and kind, no
+/// kind in the thirteen business columns, and the individuals it counts.
+#[test]
+fn customer_table_matches_ground_truth_per_column() {
+    let (bytes, gt) = corpus::customers_csv_bytes(20_000, 7);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("customers.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let report = outbound_scan::scan_paths(&[path], &outbound_scan::ScanOptions::default());
+    let file = &report.files[0];
+    assert_eq!(file.records, gt.rows);
+    let headers: Vec<&str> = corpus::CUSTOMERS_HEADER.split(',').collect();
+    assert_eq!(headers.len(), 20);
+    for f in &file.fields {
+        let name = f.field.as_deref().expect("a header names every column");
+        assert!(headers.contains(&name), "{name}");
+        let truth = gt.fields.get(name).cloned().unwrap_or_default();
+        assert_eq!(f.kinds, truth, "column {name}");
+    }
+    let personal: Vec<&str> = gt.fields.keys().copied().collect();
+    assert_eq!(
+        personal,
+        [
+            "address",
+            "birth_date",
+            "email",
+            "id_no",
+            "last_login_ip",
+            "mobile",
+            "name"
+        ]
+    );
+    assert_eq!(report.individuals.distinct, gt.distinct_subjects);
+    assert_eq!(report.individuals.sensitive, gt.sensitive_subjects);
+}

@@ -8,21 +8,55 @@ use std::sync::LazyLock;
 
 use super::resident_id::REGIONS_TXT;
 
-const MARKERS: &str = "省市区县旗镇乡村路街道号巷弄楼室幢栋单元苑里";
+/// Whether `c` is an administrative or street marker of the module's list
+/// (a jump table, where `str::contains` on the list searched it for every
+/// character).
+#[inline]
+fn is_marker(c: char) -> bool {
+    matches!(
+        c,
+        '省' | '市'
+            | '区'
+            | '县'
+            | '旗'
+            | '镇'
+            | '乡'
+            | '村'
+            | '路'
+            | '街'
+            | '道'
+            | '号'
+            | '巷'
+            | '弄'
+            | '楼'
+            | '室'
+            | '幢'
+            | '栋'
+            | '单'
+            | '元'
+            | '苑'
+            | '里'
+    )
+}
 
 /// Validates a (trimmed) value in an address field.
 pub fn is_valid(s: &str) -> bool {
     let s = s.trim();
-    let n = s.chars().count();
+    // One pass: characters, CJK ideographs and whether a marker is among
+    // them (every marker is an ideograph).
+    let (mut n, mut cjk, mut marker) = (0usize, 0usize, false);
+    for c in s.chars() {
+        n += 1;
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            cjk += 1;
+            marker |= is_marker(c);
+        }
+    }
     if !(4..=300).contains(&n) {
         return false;
     }
-    let cjk = s
-        .chars()
-        .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
-        .count();
     if cjk >= 4 {
-        return s.chars().any(|c| MARKERS.contains(c));
+        return marker;
     }
     n >= 8
         && s.split_whitespace().count() >= 2
@@ -262,6 +296,20 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MARKERS: &str = "省市区县旗镇乡村路街道号巷弄楼室幢栋单元苑里";
+
+    #[test]
+    fn the_marker_table_is_the_marker_list() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_marker(c), MARKERS.contains(c), "{c}");
+        }
+        assert!(
+            MARKERS
+                .chars()
+                .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+        );
+    }
 
     #[test]
     fn addresses() {

@@ -8,6 +8,24 @@
 
 use super::util::{num, valid_birth_date};
 
+/// A separator of a date: up to three bytes and how many.
+type Sep = ([u8; 3], usize);
+const YEAR: Sep = ([0xE5, 0xB9, 0xB4], 3); // 年
+const MONTH: Sep = ([0xE6, 0x9C, 0x88], 3); // 月
+const DAY: Sep = ([0xE6, 0x97, 0xA5], 3); // 日
+
+/// Whether `s[at..]` starts with `sep` (always, for an empty one).
+#[inline(always)]
+fn starts_at(s: &[u8], at: usize, (b, n): Sep) -> bool {
+    match n {
+        0 => true,
+        1 => s.get(at) == Some(&b[0]),
+        _ => s
+            .get(at..at + 3)
+            .is_some_and(|t| t[0] == b[0] && t[1] == b[1] && t[2] == b[2]),
+    }
+}
+
 /// Parses a date at the start of `s`; returns (y, m, d, end).
 pub fn parse(s: &[u8]) -> Option<(u32, u32, u32, usize)> {
     if s.len() < 8 || !s[..4].iter().all(u8::is_ascii_digit) {
@@ -23,26 +41,30 @@ pub fn parse(s: &[u8]) -> Option<(u32, u32, u32, usize)> {
         }
         return None;
     }
-    let (sep1, sep2, sep3): (&[u8], &[u8], &[u8]) = if s[4..].starts_with("年".as_bytes()) {
-        ("年".as_bytes(), "月".as_bytes(), "日".as_bytes())
+    // The separators as (bytes, length): a slice of runtime length
+    // compared with `starts_with` is a call to `memcmp`, a tenth of a
+    // scan's time on a table with a birth-date column.
+    let (sep1, sep2, sep3): (Sep, Sep, Sep) = if starts_at(s, 4, YEAR) {
+        (YEAR, MONTH, DAY)
     } else if matches!(s[4], b'-' | b'/' | b'.') {
-        (&s[4..5], &s[4..5], b"")
+        let one = ([s[4], 0, 0], 1);
+        (one, one, ([0; 3], 0))
     } else {
         return None;
     };
-    let mut j = 4 + sep1.len();
+    let mut j = 4 + sep1.1;
     let two = |j: usize| -> Option<(u32, usize)> {
         let e = super::util::digit_run(s, j);
         (e > j && e - j <= 2).then(|| (num(&s[j..e]), e))
     };
     let (m, e) = two(j)?;
-    if !s[e..].starts_with(sep2) {
+    if !starts_at(s, e, sep2) {
         return None;
     }
-    j = e + sep2.len();
+    j = e + sep2.1;
     let (d, mut e) = two(j)?;
-    if s[e..].starts_with(sep3) {
-        e += sep3.len();
+    if starts_at(s, e, sep3) {
+        e += sep3.1;
     }
     Some((y, m, d, e))
 }
@@ -64,6 +86,17 @@ pub fn is_valid(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_separators_are_the_characters() {
+        for ((b, n), c) in [(YEAR, "年"), (MONTH, "月"), (DAY, "日")] {
+            assert_eq!(&b[..n], c.as_bytes());
+        }
+        assert!(is_valid("1990年1月31".as_bytes()));
+        assert!(!is_valid("1990年1日31".as_bytes()));
+        assert!(!is_valid("1990年1月".as_bytes()));
+        assert!(!is_valid(b"1990-01/31"));
+    }
 
     #[test]
     fn dobs() {
