@@ -69,6 +69,11 @@ fn fast_and_plain_paths_agree_on_the_corpora() {
         write(dir.path(), "bom.csv", &bom),
         write(dir.path(), "c.csv.gz", &gzip(&csv)),
         write(dir.path(), "c.txt", &csv),
+        write(
+            dir.path(),
+            "customers.csv",
+            &corpus::customers_csv_bytes(3_000, 42).0,
+        ),
         data_dir(),
     ];
     for p in &paths {

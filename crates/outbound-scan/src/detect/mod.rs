@@ -176,6 +176,15 @@ fn scan_value_full<F: FnMut(Kind, usize, usize)>(
         if hints.has(Kind::PersonName) && !plain && name::is_plain_cjk_name(t) {
             return emit(Kind::PersonName, off, end);
         }
+        // Most cells of an address column, the same way (the name check
+        // below comes first when a header asks for both).
+        if hints.has(Kind::Address)
+            && !hints.has(Kind::PersonName)
+            && !plain
+            && address::is_plain_cjk_address(t)
+        {
+            return emit(Kind::Address, off, end);
+        }
         if let Ok(text) = std::str::from_utf8(t) {
             if hints.has(Kind::PersonName) && name::is_valid(text) {
                 return emit(Kind::PersonName, off, end);
