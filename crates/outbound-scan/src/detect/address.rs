@@ -90,7 +90,8 @@ pub fn is_plain_cjk_address(t: &[u8]) -> bool {
         };
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
             cjk += 1;
-            marker |= is_marker(c);
+            // Once found (most addresses start with a district), not again.
+            marker = marker || is_marker(c);
         }
         i += 3;
     }

@@ -500,3 +500,36 @@ fn fast_path_agrees_on_the_customer_table() {
         }
     }
 }
+
+/// Values without a digit, `@`, `:`, `-`, `(` or a byte beyond ASCII,
+/// which the fast path passes over after one look-up a byte: the loop
+/// finds nothing in them either, whatever the hints, and with the marks
+/// mixed in both paths still agree.
+#[test]
+fn values_without_marks_hold_nothing() {
+    let mut rng = crate::corpus::Rng::new(23);
+    let plain: &[u8] = b"abcdefABCDEFGHIJKLMNOPQRSTUVWXYZxyz _.,;/+*#=!?'\"\t";
+    let marks: &[u8] = b"0123456789@:-(";
+    let hints = all_hints();
+    for _ in 0..30_000 {
+        let n = 1 + rng.below(40) as usize;
+        let mut v: Vec<u8> = (0..n).map(|_| *rng.pick(plain)).collect();
+        for &h in &hints {
+            let mut found = Vec::new();
+            scan_text_path(&v, h, false, true, &mut |k, a, b| found.push((k, a, b)));
+            assert!(
+                found.is_empty(),
+                "{:?}: {found:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+        both(&v, Hints::NONE, false);
+        both(&v, Hints::NONE, true);
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(v.len() as u64 + 1) as usize;
+            v.insert(at, *rng.pick(marks));
+        }
+        both(&v, Hints::NONE, false);
+        both(&v, Hints::of(Kind::CnPassport), false);
+    }
+}

@@ -216,6 +216,39 @@ static START: [bool; 256] = {
     t
 };
 
+/// A byte of a value that some kind needs (`MARKS`): a digit, `@`, `:`
+/// or `-` (IPv6 and MAC addresses of hex letters), `(` and any byte of
+/// a character beyond ASCII. Every kind the loop can find without
+/// keywords holds one: e-mail an `@`; phones, IDs, cards, IPv4,
+/// coordinates, passports (a letter and digits) and credit codes
+/// (a six-digit region) digits; MAC and IPv6 `:` or `-`; a plate an
+/// ideograph. A short value with none (`active`, `true`, `n/a`) is passed
+/// over after one look-up a byte; free text still goes on to its keywords.
+const DIGIT_ETC: u8 = 1;
+/// `@` among [`MARKS`].
+const AT: u8 = 2;
+/// Any of [`MARKS`].
+const ANY_MARK: u8 = DIGIT_ETC | AT;
+
+/// The class of each byte for the pass over a short value (see
+/// [`DIGIT_ETC`]).
+static MARKS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c == b'@' {
+            AT
+        } else if c.is_ascii_digit() || matches!(c, b':' | b'-' | b'(') || c >= 0x80 {
+            DIGIT_ETC
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// The positions of `@` in a value, in order. Most values are short (a
 /// CSV cell is tens of bytes), and for them a call into memchr's
 /// runtime-dispatched SIMD search cost more than the search: the fast path
@@ -423,9 +456,19 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
             return;
         }
     }
+    // A short value's bytes looked up once: whether it holds an `@`, and
+    // whether it holds anything a kind needs at all (`Marks`).
+    let short = !plain && n < 64;
+    let marks = if short {
+        s.iter().fold(0u8, |a, &b| a | MARKS[b as usize])
+    } else {
+        ANY_MARK
+    };
+    if !free && marks & ANY_MARK == 0 {
+        return;
+    }
     let mut ats = Ats::new(s, plain);
-    // Most values hold no `@`: one inline search instead of a call.
-    let mut mail = if ats.peek_none() {
+    let mut mail = if short && marks & AT == 0 {
         None
     } else {
         if !plain && whole_email(s) {
