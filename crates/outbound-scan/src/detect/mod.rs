@@ -217,13 +217,13 @@ static START: [bool; 256] = {
 };
 
 /// A byte of a value that some kind needs (`MARKS`): a digit, `@`, `:`
-/// or `-` (IPv6 and MAC addresses of hex letters), `(` and any byte of
-/// a character beyond ASCII. Every kind the loop can find without
-/// keywords holds one: e-mail an `@`; phones, IDs, cards, IPv4,
-/// coordinates, passports (a letter and digits) and credit codes
-/// (a six-digit region) digits; MAC and IPv6 `:` or `-`; a plate an
-/// ideograph. A short value with none (`active`, `true`, `n/a`) is passed
-/// over after one look-up a byte; free text still goes on to its keywords.
+/// or `-` (IPv6 and MAC addresses of hex letters) and `(`. Every kind the
+/// loop can find without keywords holds one: e-mail an `@`; phones, IDs,
+/// cards, IPv4, coordinates, passports (a letter and digits), credit
+/// codes (a six-digit region) and plates (three digits or more after the
+/// province) digits; MAC and IPv6 `:` or `-`. A short value with none
+/// (`active`, `true`, `n/a`, `广东省`, `男`) is passed over after one
+/// look-up a byte; free text still goes on to its keywords.
 const DIGIT_ETC: u8 = 1;
 /// `@` among [`MARKS`].
 const AT: u8 = 2;
@@ -239,7 +239,7 @@ static MARKS: [u8; 256] = {
         let c = b as u8;
         t[b] = if c == b'@' {
             AT
-        } else if c.is_ascii_digit() || matches!(c, b':' | b'-' | b'(') || c >= 0x80 {
+        } else if c.is_ascii_digit() || matches!(c, b':' | b'-' | b'(') {
             DIGIT_ETC
         } else {
             0
