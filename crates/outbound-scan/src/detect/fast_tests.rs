@@ -567,3 +567,87 @@ fn values_without_marks_hold_nothing() {
         both(value.as_bytes(), Hints::of(Kind::CnPassport), false);
     }
 }
+
+/// The eight-bytes-at-a-time date check against the bytes one by one, on
+/// every shape it knows with each byte replaced by each of a few others
+/// (a digit, the separators, a letter, bytes around the digits' range).
+#[test]
+fn the_date_check_is_the_byte_check() {
+    fn bytes(s: &[u8]) -> bool {
+        let digits = |a: usize, b: usize| s[a..b].iter().all(u8::is_ascii_digit);
+        let date = s.len() >= 10 && s[4] == b'-' && s[7] == b'-' && digits(0, 4);
+        date && digits(5, 7)
+            && digits(8, 10)
+            && match s.len() {
+                10 => true,
+                16 | 19 => {
+                    s[10] == b' '
+                        && s[13] == b':'
+                        && digits(11, 13)
+                        && digits(14, 16)
+                        && (s.len() == 16 || (s[16] == b':' && digits(17, 19)))
+                }
+                _ => false,
+            }
+    }
+    let mut tried = 0;
+    for base in [&b"2026-12-05"[..], b"2026-12-05 07:08", b"2026-12-05 07:08:09"] {
+        assert!(super::is_date_time(base));
+        for at in 0..base.len() {
+            for b in [b'0', b'9', b'/', b'-', b':', b' ', b'a', 0x2F, 0x3A, 0x39 + 0x40, 0xB0, 0] {
+                let mut v = base.to_vec();
+                v[at] = b;
+                assert_eq!(super::is_date_time(&v), bytes(&v), "{v:?}");
+                tried += 1;
+            }
+        }
+        for cut in 1..base.len() {
+            assert_eq!(super::is_date_time(&base[..cut]), bytes(&base[..cut]));
+        }
+    }
+    assert!(tried > 500);
+}
+
+/// Values the first stages settle from their byte classes (one word of
+/// letters and digits, digits and dots) against the loop: passports,
+/// credit codes and codes of every length, IPv4 addresses and dotted
+/// numbers, broken ones among them.
+#[test]
+fn words_and_dotted_numbers_agree_with_the_loop() {
+    let mut rng = crate::corpus::Rng::new(29);
+    let hints = all_hints();
+    let fixed: [&[u8]; 8] = [
+        b"E12345678",
+        b"G1234567",
+        b"91110000600037341L",
+        b"CU0001000000",
+        b"192.168.1.10",
+        b"1.2.3.4",
+        b"10.0.0.1.",
+        b"256.1.1.1",
+    ];
+    let mut values: Vec<Vec<u8>> = fixed.iter().map(|v| v.to_vec()).collect();
+    for _ in 0..20_000 {
+        let n = 1 + rng.below(20) as usize;
+        let v: Vec<u8> = if rng.pct(50) {
+            let mut v = vec![*rng.pick(b"EGDSPCUXaz")];
+            v.extend((1..n).map(|_| *rng.pick(b"0123456789ABXYZ")));
+            v
+        } else {
+            (0..n).map(|_| *rng.pick(b"0123456789..")).collect()
+        };
+        values.push(v);
+    }
+    for v in &values {
+        for &h in &hints {
+            for free in [false, true] {
+                let run = |plain| {
+                    let mut out = Vec::new();
+                    scan_text_path(v, h, free, plain, &mut |k, a, b| out.push((k, a, b)));
+                    out
+                };
+                assert_eq!(run(true), run(false), "{v:?} {h:?} free {free}");
+            }
+        }
+    }
+}
