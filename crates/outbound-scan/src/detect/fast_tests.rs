@@ -591,10 +591,27 @@ fn the_date_check_is_the_byte_check() {
             }
     }
     let mut tried = 0;
-    for base in [&b"2026-12-05"[..], b"2026-12-05 07:08", b"2026-12-05 07:08:09"] {
+    for base in [
+        &b"2026-12-05"[..],
+        b"2026-12-05 07:08",
+        b"2026-12-05 07:08:09",
+    ] {
         assert!(super::is_date_time(base));
         for at in 0..base.len() {
-            for b in [b'0', b'9', b'/', b'-', b':', b' ', b'a', 0x2F, 0x3A, 0x39 + 0x40, 0xB0, 0] {
+            for b in [
+                b'0',
+                b'9',
+                b'/',
+                b'-',
+                b':',
+                b' ',
+                b'a',
+                0x2F,
+                0x3A,
+                0x39 + 0x40,
+                0xB0,
+                0,
+            ] {
                 let mut v = base.to_vec();
                 v[at] = b;
                 assert_eq!(super::is_date_time(&v), bytes(&v), "{v:?}");

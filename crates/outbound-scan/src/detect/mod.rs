@@ -550,7 +550,17 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
         // dots can be left after it. No letter, so no keyword either.
         let d = digit_run(s, 0);
         if s.get(d + 1).is_some_and(u8::is_ascii_digit) {
-            dotted(s, 0, emit);
+            // An address (what `dotted` would find, the trailing dots cut
+            // off as it does) without its walk; anything else to it.
+            let mut e = n;
+            while s[e - 1] == b'.' {
+                e -= 1;
+            }
+            if ip::valid_v4(&s[..e]) {
+                emit(Kind::Ipv4, 0, e);
+            } else {
+                dotted(s, 0, emit);
+            }
             return;
         }
     }
