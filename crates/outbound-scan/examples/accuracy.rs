@@ -8,11 +8,12 @@
 //! Arguments: corpus rows (default 100000) and seed (default 42).
 //!
 //! Two measurements:
-//! 1. The generated corpus ([`outbound_scan::corpus`]): every cell is
-//!    scanned as `outbound scan` scans a CSV cell (the column header gives
-//!    the hints; cells of 24+ bytes under an unrecognised header are free
-//!    text), and the matches per (column, kind) are compared with the
-//!    generator's ground truth. The corpus only records counts per column,
+//! 1. The generated tables ([`outbound_scan::corpus`]: the corpus of
+//!    personal data and decoys, then the twenty-column customer table):
+//!    every cell is scanned as `outbound scan` scans a CSV cell (the column
+//!    header gives the hints; cells of 24+ bytes under an unrecognised
+//!    header are free text), and the matches per (column, kind) are compared with the
+//!    generator's ground truth. The generators only record counts per column,
 //!    so per column and kind TP = min(found, true), FP = found − TP,
 //!    FN = true − TP: an FP and an FN in the same column would cancel (the
 //!    second table shows every column, decoy columns included, to make that
@@ -38,22 +39,25 @@ fn pct(x: Option<f64>) -> String {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().as_deref().unwrap_or("100000").parse()?;
-    let seed: u64 = args.next().as_deref().unwrap_or("42").parse()?;
-
-    // ---- 1. generated corpus -------------------------------------------
-    let (bytes, gt) = corpus::csv_bytes(rows, seed);
+/// One generated table's section: per kind and per column, the matches
+/// of every cell against the generator's ground truth, and whether the
+/// whole pipeline counts the same.
+fn corpus_section(
+    title: &str,
+    generator: &str,
+    (rows, seed): (usize, u64),
+    bytes: &[u8],
+    gt: &corpus::GroundTruth,
+) -> Result<(), Box<dyn std::error::Error>> {
     let labelled::CorpusCells {
         headers,
         found,
         cells,
-    } = labelled::corpus_cells(&bytes);
+    } = labelled::corpus_cells(bytes);
 
     // The same counts through the whole pipeline.
     let tmp = std::env::temp_dir().join(format!("outbound-accuracy-{}.csv", std::process::id()));
-    std::fs::write(&tmp, &bytes)?;
+    std::fs::write(&tmp, bytes)?;
     let report = scan_paths(std::slice::from_ref(&tmp), &ScanOptions::default());
     let _ = std::fs::remove_file(&tmp);
     let mut pipeline_agrees = report.errors.is_empty();
@@ -108,9 +112,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
 
-    println!("## Generated corpus\n");
+    println!("## {title}\n");
     println!(
-        "{rows} rows, seed {seed}, {:.1} MB; `outbound_scan::corpus::write_csv`.\n",
+        "{rows} rows, seed {seed}, {:.1} MB; `outbound_scan::corpus::{generator}`.\n",
         bytes.len() as f64 / 1e6
     );
     println!("| kind | true values | TP | FP | FN | precision | recall |");
@@ -144,6 +148,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "DIFFER FROM"
         }
     );
+
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let rows: usize = args.next().as_deref().unwrap_or("100000").parse()?;
+    let seed: u64 = args.next().as_deref().unwrap_or("42").parse()?;
+
+    // ---- 1. generated tables ------------------------------------------
+    let (bytes, gt) = corpus::csv_bytes(rows, seed);
+    corpus_section("Generated corpus", "write_csv", (rows, seed), &bytes, &gt)?;
+    println!();
+    let (bytes, gt) = corpus::customers_csv_bytes(rows, seed);
+    corpus_section(
+        "Customer table",
+        "write_customers_csv",
+        (rows, seed),
+        &bytes,
+        &gt,
+    )?;
+    println!();
 
     // ---- 2. labelled public cases --------------------------------------
     let cases = labelled::load_default();
