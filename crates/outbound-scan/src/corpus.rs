@@ -12,7 +12,7 @@
 //! the same [`Rng`] and name lists ([`surname`], [`given_char`],
 //! [`chinese_name`]) instead of keeping copies.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 
 use crate::Kind;
@@ -103,6 +103,40 @@ impl GroundTruth {
     }
 }
 
+/// The individuals of a generated table as the scanner counts them, kept
+/// while its rows are written: distinct resident IDs, each row's subject
+/// (`i`, `m` or `e` and its value) and whether a row of it held a
+/// sensitive kind, and the valid mobiles of the `mobile` column.
+#[derive(Default)]
+struct People {
+    ids: HashSet<String>,
+    subjects: HashMap<String, bool>,
+    mobiles: HashSet<String>,
+}
+
+impl People {
+    /// A row's subject, if it has one, and whether the row was sensitive.
+    fn row(&mut self, subject: Option<String>, sensitive: bool) {
+        if let Some(subject) = subject {
+            *self.subjects.entry(subject).or_default() |= sensitive;
+        }
+    }
+
+    /// The counts into `gt`, for `rows` rows.
+    fn finish(self, gt: &mut GroundTruth, rows: usize) {
+        gt.rows = rows as u64;
+        gt.distinct_ids = self.ids.len() as u64;
+        gt.distinct_subjects = self.subjects.len() as u64;
+        gt.sensitive_subjects = self.subjects.values().filter(|&&s| s).count() as u64;
+        gt.subjects_and_mobiles = self
+            .mobiles
+            .iter()
+            .filter(|m| !self.subjects.contains_key(*m))
+            .count() as u64
+            + gt.distinct_subjects;
+    }
+}
+
 const REGIONS: [&str; 6] = ["110101", "310104", "440106", "510107", "330106", "420102"];
 /// Common surnames, one compound (`欧阳`) so that two-character surnames
 /// are exercised too. Every one is on the name detector's surname list.
@@ -174,11 +208,7 @@ pub(crate) fn luhn_digit(body: &str) -> u8 {
 pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<GroundTruth> {
     let mut rng = Rng::new(seed);
     let mut gt = GroundTruth::default();
-    let mut ids = HashSet::new();
-    // Each row's subject (`i`, `m` or `e` and the value) and whether a row
-    // of it held a sensitive kind.
-    let mut subjects: std::collections::HashMap<String, bool> = Default::default();
-    let mut mobiles = HashSet::new();
+    let mut people = People::default();
     writeln!(w, "{HEADER}")?;
     let mut line = String::with_capacity(256);
     for _ in 0..rows {
@@ -200,7 +230,7 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
         if rng.pct(90) {
             id.push(char::from(c));
             gt.add("id_no", Kind::CnResidentId);
-            ids.insert(id.clone());
+            people.ids.insert(id.clone());
             subject = Some(format!("i{id}"));
         } else {
             id.push(if c == b'0' { '1' } else { '0' });
@@ -214,7 +244,7 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
             rng.digits(9, &mut mob);
             gt.add("mobile", Kind::CnMobile);
             subject.get_or_insert_with(|| format!("m{mob}"));
-            mobiles.insert(format!("m{mob}"));
+            people.mobiles.insert(format!("m{mob}"));
             match rng.below(3) {
                 0 => line.push_str(&mob),
                 1 => {
@@ -277,22 +307,13 @@ pub fn write_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<Groun
         } else {
             line.push('无');
         }
-        if let Some(subject) = subject.or(email.map(|e| format!("e{e}"))) {
-            // A valid resident ID makes the subject an `i` one.
-            let sensitive = subject.starts_with('i') || valid_card;
-            *subjects.entry(subject).or_default() |= sensitive;
-        }
+        let subject = subject.or(email.map(|e| format!("e{e}")));
+        // A valid resident ID makes the subject an `i` one.
+        let sensitive = subject.as_ref().is_some_and(|s| s.starts_with('i')) || valid_card;
+        people.row(subject, sensitive);
         writeln!(w, "{line}")?;
     }
-    gt.rows = rows as u64;
-    gt.distinct_ids = ids.len() as u64;
-    gt.distinct_subjects = subjects.len() as u64;
-    gt.sensitive_subjects = subjects.values().filter(|&&s| s).count() as u64;
-    gt.subjects_and_mobiles = mobiles
-        .iter()
-        .filter(|m| !subjects.contains_key(*m))
-        .count() as u64
-        + gt.distinct_subjects;
+    people.finish(&mut gt, rows);
     Ok(gt)
 }
 

@@ -10,10 +10,9 @@
 //! cells must be passed over cheaply. The ground truth counts every valid
 //! value per column, as for the first corpus.
 
-use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-use super::{GroundTruth, Rng, chinese_name};
+use super::{GroundTruth, People, Rng, chinese_name};
 use crate::Kind;
 use crate::detect::resident_id::check_char;
 
@@ -48,9 +47,7 @@ const DOMAINS: [&str; 4] = [
 pub fn write_customers_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Result<GroundTruth> {
     let mut rng = Rng::new(seed);
     let mut gt = GroundTruth::default();
-    let mut ids = HashSet::new();
-    let mut subjects: HashMap<String, bool> = HashMap::new();
-    let mut mobiles = HashSet::new();
+    let mut people = People::default();
     writeln!(w, "{CUSTOMERS_HEADER}")?;
     let mut line = String::with_capacity(320);
     for row in 0..rows {
@@ -77,7 +74,7 @@ pub fn write_customers_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Re
             if rng.pct(98) {
                 id.push(char::from(c));
                 gt.add("id_no", Kind::CnResidentId);
-                ids.insert(id.clone());
+                people.ids.insert(id.clone());
                 subject = Some(format!("i{id}"));
                 sensitive = true;
             } else {
@@ -93,7 +90,7 @@ pub fn write_customers_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Re
             rng.digits(9, &mut mob);
             gt.add("mobile", Kind::CnMobile);
             subject.get_or_insert_with(|| format!("m{mob}"));
-            mobiles.insert(format!("m{mob}"));
+            people.mobiles.insert(format!("m{mob}"));
             line.push_str(&mob);
         }
         line.push(',');
@@ -157,20 +154,10 @@ pub fn write_customers_csv<W: Write>(mut w: W, rows: usize, seed: u64) -> io::Re
         ));
         line.push_str(rng.pick::<&str>(&CHANNELS));
         line.push_str(if rng.pct(40) { ",true" } else { ",false" });
-        if let Some(subject) = subject.or(email.map(|e| format!("e{e}"))) {
-            *subjects.entry(subject).or_default() |= sensitive;
-        }
+        people.row(subject.or(email.map(|e| format!("e{e}"))), sensitive);
         writeln!(w, "{line}")?;
     }
-    gt.rows = rows as u64;
-    gt.distinct_ids = ids.len() as u64;
-    gt.distinct_subjects = subjects.len() as u64;
-    gt.sensitive_subjects = subjects.values().filter(|&&s| s).count() as u64;
-    gt.subjects_and_mobiles = mobiles
-        .iter()
-        .filter(|m| !subjects.contains_key(*m))
-        .count() as u64
-        + gt.distinct_subjects;
+    people.finish(&mut gt, rows);
     Ok(gt)
 }
 
