@@ -50,6 +50,29 @@ fn scan_file_one_thread(b: Bencher<'_, '_>) {
         .bench(|| scan_paths(std::slice::from_ref(&path), &opts));
 }
 
+static CUSTOMERS: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
+    let (bytes, _) = corpus::customers_csv_bytes(ROWS, 2024);
+    let p = std::env::temp_dir().join(format!(
+        "outbound-scan-bench-customers-{}.csv",
+        std::process::id()
+    ));
+    std::fs::write(&p, &bytes).expect("write bench customer table");
+    (p, bytes.len())
+});
+
+/// Whole pipeline on one thread over the customer table (twenty columns,
+/// seven of them personal data: the shape issue 13 measured on).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn scan_customer_table_one_thread(b: Bencher<'_, '_>) {
+    let (path, len) = &*CUSTOMERS;
+    let opts = ScanOptions {
+        threads: Some(1),
+        ..Default::default()
+    };
+    b.counter(BytesCount::new(*len))
+        .bench(|| scan_paths(std::slice::from_ref(path), &opts));
+}
+
 /// The detector alone, each line treated as free text (no CSV parsing).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn detect_lines(b: Bencher<'_, '_>) {
