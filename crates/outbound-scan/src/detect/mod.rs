@@ -480,8 +480,11 @@ pub fn scan_text<F: FnMut(Kind, usize, usize)>(s: &[u8], hints: Hints, free: boo
 }
 
 /// [`scan_text`] on the fast path (`plain = false`) or the plain one; the
-/// differential tests call both.
+/// differential tests call both. The first stages are inlined into the
+/// caller (a record's loop): most cells of a table are settled by them,
+/// and a call into the general loop's frame cost more than they do.
 #[doc(hidden)]
+#[inline(always)]
 pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
     s: &[u8],
     hints: Hints,
@@ -571,13 +574,29 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
             return;
         }
     }
+    let no_at = short && marks & AT == 0;
+    if !no_at && !plain && whole_email(s) {
+        return emit(Kind::Email, 0, n);
+    }
+    scan_loop(s, hints, free, plain, no_at, emit);
+}
+
+/// The general loop of [`scan_text_path`], for the values its first
+/// stages did not settle; `no_at` when the value holds no `@`.
+#[inline(never)]
+fn scan_loop<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    hints: Hints,
+    free: bool,
+    plain: bool,
+    no_at: bool,
+    emit: &mut F,
+) {
+    let n = s.len();
     let mut ats = Ats::new(s, plain);
-    let mut mail = if short && marks & AT == 0 {
+    let mut mail = if no_at {
         None
     } else {
-        if !plain && whole_email(s) {
-            return emit(Kind::Email, 0, n);
-        }
         next_email(s, &mut ats, 0)
     };
     let mut i = 0;
