@@ -228,8 +228,8 @@ impl<R: BufRead> Records<R> {
             }
             let spans_start = b.spans.len();
             let base = data_start + pos;
-            let line =
-                split_line(input, pos, &mut hits, data_start, &mut b.spans).map(|end| end - pos);
+            let line = split_line(input, pos, &mut hits, data_start, self.delim, &mut b.spans)
+                .map(|end| end - pos);
             let Some(nl) = line.filter(|&nl| nl > 0 && nl <= MAX_FIELD.min(MAX_RECORD)) else {
                 b.spans.truncate(spans_start);
                 break;
@@ -389,6 +389,7 @@ fn split_line(
     pos: usize,
     hits: &mut Positions<'_>,
     base: usize,
+    delim: u8,
     spans: &mut Vec<Span>,
 ) -> Option<usize> {
     /// Where the field being read stands.
@@ -404,6 +405,14 @@ fn split_line(
     let mut at = At::Field(pos);
     for p in hits.by_ref() {
         let c = input[p];
+        // Most hits: a delimiter that ends an unquoted field.
+        if c == delim
+            && let At::Field(start) = at
+        {
+            spans.push(span(base + start, base + p));
+            at = At::Field(p + 1);
+            continue;
+        }
         at = if c == b'\n' {
             return match at {
                 At::Field(start) => {

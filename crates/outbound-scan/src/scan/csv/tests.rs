@@ -72,7 +72,7 @@ fn lines_both(input: &[u8], delim: u8) -> usize {
     let (mut pos, mut lines) = (0, 0);
     while pos < input.len() {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        let ra = split_line(input, pos, &mut hits, 7, &mut a);
+        let ra = split_line(input, pos, &mut hits, 7, delim, &mut a);
         let rb = split_line_memchr(input, pos, delim, 7, &mut b);
         assert_eq!(ra, rb, "{:?} at {pos}", String::from_utf8_lossy(input));
         match ra {
