@@ -359,7 +359,7 @@ fn email_masks_agree_with_the_byte_loops() {
     let check = |v: &[u8]| match super::email::whole_by_masks(v) {
         Some(m) => assert_eq!(
             m,
-            super::whole_email_bytes(v),
+            super::shapes::whole_email_bytes(v),
             "{:?}",
             String::from_utf8_lossy(v)
         ),
@@ -440,7 +440,7 @@ fn email_masks_agree_with_the_byte_loops() {
         }
         v.truncate(66);
         check(&v);
-        valid += usize::from(super::whole_email_bytes(&v));
+        valid += usize::from(super::shapes::whole_email_bytes(&v));
     }
     assert!(valid > 20_000, "{valid} addresses");
 }
@@ -596,7 +596,7 @@ fn the_date_check_is_the_byte_check() {
         b"2026-12-05 07:08",
         b"2026-12-05 07:08:09",
     ] {
-        assert!(super::is_date_time(base));
+        assert!(super::shapes::is_date_time(base));
         for at in 0..base.len() {
             for b in [
                 b'0',
@@ -614,12 +614,15 @@ fn the_date_check_is_the_byte_check() {
             ] {
                 let mut v = base.to_vec();
                 v[at] = b;
-                assert_eq!(super::is_date_time(&v), bytes(&v), "{v:?}");
+                assert_eq!(super::shapes::is_date_time(&v), bytes(&v), "{v:?}");
                 tried += 1;
             }
         }
         for cut in 1..base.len() {
-            assert_eq!(super::is_date_time(&base[..cut]), bytes(&base[..cut]));
+            assert_eq!(
+                super::shapes::is_date_time(&base[..cut]),
+                bytes(&base[..cut])
+            );
         }
     }
     assert!(tried > 500);

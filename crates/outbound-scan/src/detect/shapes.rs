@@ -1,0 +1,193 @@
+//! Whole-value shapes the first stages of [`super::scan_text_path`]
+//! settle without the general loop: the class of each byte of a short
+//! value ([`MARKS`]), a mobile in its two written layouts, a date and
+//! time, one e-mail address and nothing else. Each says what the loop
+//! would find in such a value (the argument is in each doc comment), and
+//! `fast_tests` checks that the loop agrees.
+
+use super::util::{self, digit_run};
+use super::{email, mobile};
+
+/// A byte of a value that some kind needs (`MARKS`): a digit, `@`, `:`
+/// or `-` (IPv6 and MAC addresses of hex letters) and `(`. Every kind the
+/// loop can find without keywords holds one: e-mail an `@`; phones, IDs,
+/// cards, IPv4, coordinates, passports (a letter and digits), credit
+/// codes (a six-digit region) and plates (three digits or more after the
+/// province) digits; MAC and IPv6 `:` or `-`. A short value with none
+/// (`active`, `true`, `n/a`, `广东省`, `男`) is passed over after one
+/// look-up a byte; free text still goes on to its keywords.
+pub(super) const DIGIT: u8 = 1;
+/// `@` among [`MARKS`].
+pub(super) const AT: u8 = 2;
+/// `:`, `-` or `(` among [`MARKS`].
+pub(super) const OTHER_MARK: u8 = 4;
+/// Any of [`MARKS`] some kind needs.
+pub(super) const ANY_MARK: u8 = DIGIT | AT | OTHER_MARK;
+/// `.` in [`MARKS`].
+pub(super) const DOT: u8 = 8;
+/// An ASCII letter in [`MARKS`].
+pub(super) const LETTER: u8 = 16;
+/// Any other byte in [`MARKS`]: a space, other punctuation, a byte
+/// beyond ASCII.
+pub(super) const OTHER: u8 = 32;
+
+/// The class of each byte for the pass over a short value (see
+/// [`DIGIT`]).
+pub(super) static MARKS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c == b'@' {
+            AT
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if matches!(c, b':' | b'-' | b'(') {
+            OTHER_MARK
+        } else if c == b'.' {
+            DOT
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The two common written layouts of a mobile number, when the value is
+/// one of them and nothing else and the number is valid: `+86 1xxxxxxxxxx`
+/// (the loop skips the `+`, and `groups` joins `86` and the 11 digits:
+/// a mobile from 1 to the end) and `1xx-xxxx-xxxx` (the loop's token stops
+/// at the first dash, `mac_or_v6` finds no address in three digits, and
+/// `groups` joins the 3-4-4 groups: a mobile over the whole value). The
+/// span the loop would emit, or `None` (then the loop decides). `d` is
+/// where the value's leading digits end.
+#[inline]
+pub(super) fn grouped_mobile(s: &[u8], d: usize) -> Option<(usize, usize)> {
+    match s.len() {
+        15 if d == 0 && s.starts_with(b"+86 ") && digit_run(s, 4) == 15 => {
+            mobile::is_valid(&s[4..]).then_some((1, 15))
+        }
+        13 if d == 3
+            && s[3] == b'-'
+            && s[8] == b'-'
+            && digit_run(s, 4) == 8
+            && digit_run(s, 9) == 13 =>
+        {
+            let mut m = [0u8; 11];
+            m[..3].copy_from_slice(&s[..3]);
+            m[3..7].copy_from_slice(&s[4..8]);
+            m[7..].copy_from_slice(&s[9..]);
+            mobile::is_valid(&m).then_some((0, 13))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `s` is a date, `dddd-dd-dd`, alone or followed by a time,
+/// ` dd:dd` or ` dd:dd:dd`, whatever the digits: a timestamp column's
+/// every cell. The loop finds nothing in one (tested on random digits):
+/// the date's groups (4-2-2, then 2-2 and 2-2 across the space) are no
+/// mobile (3-4-4 or 86 and 11 digits), no landline (a local number has
+/// 7 or 8 digits), no card (groups of four) and no ID (6-8-4); no group
+/// is followed by a MAC's six pairs; the time's `dd:dd:dd` is no IPv6
+/// (fewer than eight groups, no `::`); no run is long enough for a kind
+/// of its own; there is no letter for a keyword, no `@`, no ideograph.
+///
+/// Eight bytes at a time ([`Shape8`]): a timestamp column is a million
+/// cells, and the byte-by-byte version cost a tenth of them again.
+#[inline]
+pub(super) fn is_date_time(s: &[u8]) -> bool {
+    const DATE: Shape8 = Shape8::of(b"dddd-dd-");
+    const DAY: Shape8 = Shape8::of(b"dd-dd-dd");
+    const DAY_HOUR: Shape8 = Shape8::of(b"dd dd:dd");
+    const SECONDS: Shape8 = Shape8::of(b"dd:dd:dd");
+    let at = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    match s.len() {
+        10 => DATE.is(at(0)) && DAY.is(at(2)),
+        16 => DATE.is(at(0)) && DAY_HOUR.is(at(8)),
+        19 => DATE.is(at(0)) && DAY_HOUR.is(at(8)) && SECONDS.is(at(11)),
+        _ => false,
+    }
+}
+
+/// The shape of eight bytes, each an ASCII digit (`d` in the pattern) or
+/// one given byte, tested on a word at once: the given bytes by a mask
+/// and a compare, the digits by their high nibble (3) and their low one
+/// (at most 9: adding 6 leaves bit 4 clear; no byte's sum carries into
+/// the next).
+#[derive(Clone, Copy)]
+struct Shape8 {
+    /// 0xFF at each digit.
+    digits: u64,
+    /// 0xFF at each given byte.
+    given_mask: u64,
+    /// The given bytes, 0 elsewhere.
+    given: u64,
+}
+
+impl Shape8 {
+    const fn of(pattern: &[u8; 8]) -> Shape8 {
+        let (mut digits, mut given_mask, mut given) = (0u64, 0u64, 0u64);
+        let mut i = 0;
+        while i < 8 {
+            if pattern[i] == b'd' {
+                digits |= 0xFF << (8 * i);
+            } else {
+                given_mask |= 0xFF << (8 * i);
+                given |= (pattern[i] as u64) << (8 * i);
+            }
+            i += 1;
+        }
+        Shape8 {
+            digits,
+            given_mask,
+            given,
+        }
+    }
+
+    #[inline(always)]
+    fn is(self, w: u64) -> bool {
+        const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+        const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+        const THREES: u64 = 0x3030_3030_3030_3030;
+        const SIXES: u64 = 0x0606_0606_0606_0606;
+        const FOURTH: u64 = 0x1010_1010_1010_1010;
+        w & self.given_mask == self.given
+            && w & HIGH & self.digits == THREES & self.digits
+            && ((w & LOW) + SIXES) & FOURTH & self.digits == 0
+    }
+}
+
+/// Whether `s` is one e-mail address and nothing else, in which case the
+/// general loop emits exactly that one match: it starts with a letter or
+/// digit (the loop's first candidate is at 0, and `next_email` keeps the
+/// local part from 0), its first `@` is at most 64 bytes in (so
+/// `next_email` looks back to 0), the part before is a valid local part
+/// and the rest, not empty, a valid domain to the end. An e-mail column's cells skip
+/// the look back from the `@`, the loop and the search for another `@`.
+/// Values up to 64 bytes are judged from class masks
+/// ([`email::whole_by_masks`]), longer ones by [`whole_email_bytes`].
+#[inline]
+pub(super) fn whole_email(s: &[u8]) -> bool {
+    email::whole_by_masks(s).unwrap_or_else(|| whole_email_bytes(s))
+}
+
+/// [`whole_email`] a byte at a time: for values over 64 bytes, and the
+/// reference of the mask version in the tests.
+#[inline(never)]
+pub(super) fn whole_email_bytes(s: &[u8]) -> bool {
+    s.first().is_some_and(u8::is_ascii_alphanumeric)
+        && util::find_byte_swar(s, 0, b'@').is_some_and(|at| {
+            at <= 64
+                && email::valid_local(&s[..at])
+                && at + 1 < s.len()
+                && email::domain_len(&s[at + 1..]) == s.len() - at - 1
+        })
+}
