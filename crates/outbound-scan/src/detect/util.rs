@@ -36,10 +36,38 @@ pub fn digit_run(s: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while i < s.len() && s[i].is_ascii_digit() {
-        i += 1;
+    if i >= s.len() {
+        return i;
     }
-    i
+    // The last bytes in one word: its zero padding is no digit (flagged),
+    // so the lowest flag is at or before the value's end.
+    let x = tail_word(s, i) ^ ZEROS;
+    let bad = (x | x.wrapping_add(SIXES)) & HIGH;
+    i + (bad.trailing_zeros() / 8) as usize
+}
+
+/// The bytes `s[at..]` (fewer than 8, at least one) in a little-endian
+/// word, zero above them: two loads that may overlap rather than a loop
+/// a byte at a time, whose exit at a length that varies from cell to
+/// cell the branch predictor missed (a short value's tail was one of the
+/// scan's costliest branches).
+#[inline(always)]
+pub fn tail_word(s: &[u8], at: usize) -> u64 {
+    let r = s.len() - at;
+    debug_assert!((1..8).contains(&r));
+    let load4 = |i: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[i..i + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    if r >= 4 {
+        // Bytes `at + r - 4 .. at + 4` are in both words, alike.
+        load4(at) | (load4(s.len() - 4) << (8 * (r - 4)))
+    } else {
+        // One, two or three bytes: the first, the middle and the last.
+        let b = |i: usize| u64::from(s[i]);
+        b(at) | (b(at + r / 2) << (8 * (r / 2))) | (b(s.len() - 1) << (8 * (r - 1)))
+    }
 }
 
 /// [`digit_run`] a byte at a time: the reference the tests compare with.
@@ -81,10 +109,13 @@ pub fn find_byte_swar(s: &[u8], from: usize, needle: u8) -> Option<usize> {
         }
         i += 8;
     }
-    s[i.min(s.len())..]
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| i + p)
+    if i >= s.len() {
+        return None;
+    }
+    let x = tail_word(s, i) ^ pat;
+    let z = x.wrapping_sub(LO) & !x & HI;
+    // A zero needle also matches the word's padding, past the end.
+    Some(i + (z.trailing_zeros() / 8) as usize).filter(|&p| z != 0 && p < s.len())
 }
 
 /// Luhn (ISO/IEC 7812-1) check over ASCII digits.
@@ -233,6 +264,44 @@ mod tests {
                 let want = hay[from..].iter().position(|&b| b == n).map(|p| from + p);
                 assert_eq!(find_byte_swar(hay, from, n), want, "from {from} needle {n}");
             }
+        }
+    }
+
+    /// Every needle and every byte at every position of values of every
+    /// length up to three words, from every start: the tails read by
+    /// `tail_word` agree with the byte loop.
+    #[test]
+    fn swar_find_and_digit_run_agree_on_every_tail() {
+        for len in 0..=24usize {
+            for pos in 0..len.max(1) {
+                for b in 0..=255u8 {
+                    let mut s: Vec<u8> = (0..len).map(|i| b'0' + (i % 10) as u8).collect();
+                    if len > 0 {
+                        s[pos] = b;
+                    }
+                    for from in 0..=len {
+                        for n in [b'@', 0, b, b'0' + (pos % 10) as u8] {
+                            let want = s[from..].iter().position(|&c| c == n).map(|p| from + p);
+                            assert_eq!(find_byte_swar(&s, from, n), want, "{s:?} {from} {n}");
+                        }
+                        assert_eq!(
+                            digit_run(&s, from),
+                            digit_run_bytes(&s, from),
+                            "{s:?} {from}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tail_word_holds_the_bytes_and_zeros() {
+        let s = b"abcdefg";
+        for at in 0..s.len() {
+            let mut want = [0u8; 8];
+            want[..s.len() - at].copy_from_slice(&s[at..]);
+            assert_eq!(tail_word(s, at), u64::from_le_bytes(want), "{at}");
         }
     }
 

@@ -427,7 +427,12 @@ impl Ctx<'_> {
         }
         let mut seen = 0u32;
         let samples = self.samples;
+        let as_text = f.name.is_none() || (free && hints.is_empty() && v.len() >= FREE_TEXT_MIN);
         let mut emit = |k: Kind, a: usize, b: usize| {
+            // `f` and `r` captured whole: field by field (edition 2021's
+            // disjoint captures) the closure's environment took sixteen
+            // pointers, stored for every cell.
+            let (f, r) = (&mut *f, &mut *r);
             let bit = 1u32 << k as u32;
             if ASIDE && aside & bit != 0 {
                 f.set_aside[k as usize] += 1;
@@ -468,7 +473,7 @@ impl Ctx<'_> {
                 push_sample(&mut f.samples, k, &v[a..b], r.order);
             }
         };
-        if f.name.is_none() || (free && hints.is_empty() && v.len() >= FREE_TEXT_MIN) {
+        if as_text {
             detect::scan_text_path(v, Hints::NONE, true, self.plain, &mut emit);
         } else {
             detect::scan_value_path(v, hints, self.plain, &mut emit);
