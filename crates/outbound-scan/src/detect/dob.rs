@@ -69,9 +69,31 @@ pub fn parse(s: &[u8]) -> Option<(u32, u32, u32, usize)> {
     Some((y, m, d, e))
 }
 
+/// The date of `YYYY-MM-DD` (or with `/` or `.` twice) and nothing
+/// else, the form most birth-date columns hold, read in place: what
+/// [`parse`] finds in it (its two-digit groups end at the second
+/// separator and at the value's end, so the date ends there and no time
+/// follows), without its separator tests and digit runs. `None` for any
+/// other value, which [`parse`] then reads.
+#[inline]
+fn plain_iso(s: &[u8]) -> Option<(u32, u32, u32)> {
+    let &[y0, y1, y2, y3, sep, m0, m1, sep2, d0, d1] = s else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if sep != sep2 || !matches!(sep, b'-' | b'/' | b'.') || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |a: &[u8]| a.iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+    Some((n(&digits[..4]), n(&digits[4..6]), n(&digits[6..])))
+}
+
 /// Validates a (trimmed) value in a birth-date field: a plausible birth
 /// date, optionally followed by a time of day.
 pub fn is_valid(s: &[u8]) -> bool {
+    if let Some((y, m, d)) = plain_iso(s) {
+        return valid_birth_date(y, m, d);
+    }
     match parse(s) {
         Some((y, m, d, end)) => {
             valid_birth_date(y, m, d)
@@ -96,6 +118,42 @@ mod tests {
         assert!(!is_valid("1990年1日31".as_bytes()));
         assert!(!is_valid("1990年1月".as_bytes()));
         assert!(!is_valid(b"1990-01/31"));
+    }
+
+    /// Every byte at every position of ten-byte dates (and a few around
+    /// the calendar's edges): the in-place reading agrees with `parse`.
+    #[test]
+    fn plain_iso_is_what_parse_reads() {
+        let general = |s: &[u8]| match parse(s) {
+            Some((y, m, d, end)) => {
+                valid_birth_date(y, m, d)
+                    && s[end..].iter().all(|&b| {
+                        b.is_ascii_digit() || matches!(b, b' ' | b':' | b'T' | b'.' | b'Z')
+                    })
+            }
+            None => false,
+        };
+        for base in [
+            &b"1990-01-31"[..],
+            b"2000/02/29",
+            b"1900.02.29",
+            b"1880-01-01",
+            b"1879-12-31",
+            b"2024-12-31",
+        ] {
+            for pos in 0..base.len() {
+                for b in 0..=255u8 {
+                    let mut s = base.to_vec();
+                    s[pos] = b;
+                    if plain_iso(&s).is_some() {
+                        let (y, m, d, end) = parse(&s).expect("parse reads it too");
+                        assert_eq!(plain_iso(&s), Some((y, m, d)), "{s:?}");
+                        assert_eq!(end, 10);
+                    }
+                    assert_eq!(is_valid(&s), general(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]
