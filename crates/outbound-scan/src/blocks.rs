@@ -173,6 +173,70 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
     Some(out)
 }
 
+/// Masks of the bytes a Chinese address is written with, for a value of
+/// at most [`BLOCK`] bytes ([`cjk_text`]): bit `i` describes byte `i`.
+pub(crate) struct CjkText {
+    /// Visible ASCII (`!`–`~`).
+    pub(crate) graphic: u64,
+    /// `0xE4`, the lead of U+4000–U+4FFF.
+    pub(crate) lead_e4: u64,
+    /// `0xE5`–`0xE9`, the leads of U+5000–U+9FFF.
+    pub(crate) lead_e5_e9: u64,
+    /// Continuation bytes (`0x80`–`0xBF`).
+    pub(crate) cont: u64,
+    /// `0xB8`–`0xBF`: after `0xE4`, a character from U+4E00 on.
+    pub(crate) b8_up: u64,
+}
+
+/// [`CjkText`] masks of `s`, or `None` when it is longer than a block.
+/// Lanes as in [`short`]; a value under 16 bytes is padded with zeros,
+/// which are in no class.
+#[inline]
+pub(crate) fn cjk_text(s: &[u8]) -> Option<CjkText> {
+    let n = s.len();
+    if n > BLOCK {
+        return None;
+    }
+    let mut out = CjkText {
+        graphic: 0,
+        lead_e4: 0,
+        lead_e5_e9: 0,
+        cont: 0,
+        b8_up: 0,
+    };
+    // `lo <= x <= hi` unsigned is `min(x - lo, hi - lo) == x - lo`.
+    let within = |v: u8x16, lo: u8, hi: u8| {
+        let d = v - u8x16::splat(lo);
+        d.min(u8x16::splat(hi - lo)).simd_eq(d)
+    };
+    let mut classify = |v: u8x16, at: usize| {
+        let bits = |m: u8x16| u64::from(m.to_bitmask()) << at;
+        out.graphic |= bits(within(v, 0x21, 0x7E));
+        out.lead_e4 |= bits(v.simd_eq(u8x16::splat(0xE4)));
+        out.lead_e5_e9 |= bits(within(v, 0xE5, 0xE9));
+        out.cont |= bits(within(v, 0x80, 0xBF));
+        out.b8_up |= bits(within(v, 0xB8, 0xBF));
+    };
+    let at = |i: usize| {
+        let mut l = [0u8; 16];
+        l.copy_from_slice(&s[i..i + 16]);
+        u8x16::new(l)
+    };
+    if n < 16 {
+        let mut l = [0u8; 16];
+        l[..n].copy_from_slice(s);
+        classify(u8x16::new(l), 0);
+    } else {
+        for k in 0..n / 16 {
+            classify(at(16 * k), 16 * k);
+        }
+        if !n.is_multiple_of(16) {
+            classify(at(n - 16), n - 16);
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +332,29 @@ mod tests {
             }
         }
         assert!(short(&[b'a'; BLOCK + 1], needles).is_none());
+        // The address classes likewise.
+        for len in 1..=BLOCK {
+            for pos in [0, len / 3, len - 1] {
+                for v in 0..=255u8 {
+                    let mut s = vec![0xE5; len];
+                    s[pos] = v;
+                    let c = cjk_text(&s).unwrap();
+                    let mask = |f: &dyn Fn(u8) -> bool| {
+                        s.iter()
+                            .enumerate()
+                            .filter(|(_, b)| f(**b))
+                            .fold(0u64, |m, (i, _)| m | 1 << i)
+                    };
+                    let at = format!("{len} {pos} {v}");
+                    assert_eq!(c.graphic, mask(&|b| b.is_ascii_graphic()), "{at}");
+                    assert_eq!(c.lead_e4, mask(&|b| b == 0xE4), "{at}");
+                    assert_eq!(c.lead_e5_e9, mask(&|b| (0xE5..=0xE9).contains(&b)), "{at}");
+                    assert_eq!(c.cont, mask(&|b| b & 0xC0 == 0x80), "{at}");
+                    assert_eq!(c.b8_up, mask(&|b| (0xB8..=0xBF).contains(&b)), "{at}");
+                }
+            }
+        }
+        assert!(cjk_text(&[b'a'; BLOCK + 1]).is_none());
         assert_eq!(short(b"", needles).map(|c| c.digit | c.alpha), Some(0));
     }
 }

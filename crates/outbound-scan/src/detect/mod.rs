@@ -524,7 +524,7 @@ fn notable_cjk(c: char) -> bool {
 /// well-formed (no overlong form, no surrogate), so this accepts exactly
 /// what `str::from_utf8` accepts, without the call per character.
 #[inline(always)]
-fn lead_e4_e9_char(a: u8, b: u8, c: u8) -> Option<char> {
+pub(super) fn lead_e4_e9_char(a: u8, b: u8, c: u8) -> Option<char> {
     debug_assert!((0xE4..=0xE9).contains(&a));
     if b & 0xC0 != 0x80 || c & 0xC0 != 0x80 {
         return None;
