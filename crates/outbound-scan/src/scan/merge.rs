@@ -531,6 +531,9 @@ pub(super) struct Rec {
     /// `all` (a line's kind that did not count).
     pub(super) strongest: Option<u8>,
     pub(super) sensitive: bool,
+    /// The kinds the cell being read has matched so far (a bit per kind):
+    /// a cell counts once per kind.
+    pub(super) seen: u32,
 }
 
 /// Values of a kind's shape that fail its check a field needs before its

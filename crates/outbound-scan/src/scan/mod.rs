@@ -416,7 +416,6 @@ impl Ctx<'_> {
             return;
         }
         f.non_empty += 1;
-        let aside = f.aside;
         if is_key {
             let h = self.hash(None, v);
             if r.many {
@@ -425,8 +424,9 @@ impl Ctx<'_> {
                 r.key = Some(h);
             }
         }
-        let mut seen = 0u32;
-        let samples = self.samples;
+        // The kinds this cell has matched, in the record (one pointer the
+        // callback already holds, not one more in its environment).
+        r.seen = 0;
         let as_text = f.name.is_none() || (free && hints.is_empty() && v.len() >= FREE_TEXT_MIN);
         let mut emit = |k: Kind, a: usize, b: usize| {
             // `f` and `r` captured whole: field by field (edition 2021's
@@ -434,15 +434,15 @@ impl Ctx<'_> {
             // pointers, stored for every cell.
             let (f, r) = (&mut *f, &mut *r);
             let bit = 1u32 << k as u32;
-            if ASIDE && aside & bit != 0 {
+            if ASIDE && f.aside & bit != 0 {
                 f.set_aside[k as usize] += 1;
                 return;
             }
             f.matches[k as usize] += 1;
             // A cell counts once per kind (most cells have one match: the
             // test is taken once, with no loop over the kinds afterwards).
-            if seen & bit == 0 {
-                seen |= bit;
+            if r.seen & bit == 0 {
+                r.seen |= bit;
                 f.values[k as usize] += 1;
             }
             r.sensitive |= k.is_sensitive();
@@ -469,7 +469,7 @@ impl Ctx<'_> {
                     r.auto = Some((slot as u8, self.hash_subject(k, &v[a..b])));
                 }
             }
-            if f.samples.len() < samples {
+            if f.samples.len() < self.samples {
                 push_sample(&mut f.samples, k, &v[a..b], r.order);
             }
         };
@@ -485,7 +485,7 @@ impl Ctx<'_> {
         // for most cells; numbers of a card's length starting with 1
         // (13-digit millisecond timestamps; UATP's 15-digit 1… is too rare
         // to tell a column by) stop before the call.
-        if seen == 0 && v.len() >= 11 {
+        if r.seen == 0 && v.len() >= 11 {
             if v.len() == 11 {
                 if v[0] == b'1'
                     && v[1] <= b'2'
