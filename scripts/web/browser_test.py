@@ -557,6 +557,55 @@ def scan_database(page: Page):
     expect(page.locator("#scan-tables-read")).to_contain_text("the first rows")
     expect(page.locator("main")).to_contain_text("the first rows of each table, at most 25 rows a table")
     check_map(page, values)
+    stop_full_scan(page, path)
+
+
+def stop_full_scan(page: Page, path: str):
+    """Every row of a large table (300,000 synthetic events, written by
+    SQLite itself), asked for on the form and stopped from the job's page:
+    the page says it stops, then that it stopped, with no result; in both
+    languages."""
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE events (event_id TEXT, kind TEXT)")
+        db.execute(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) "
+            "INSERT INTO events SELECT 'E' || x, 'view' FROM n")
+    goto(page, "/scans?lang=en")
+    page.select_option("#scan-source", "shop-crm")
+    page.fill("#scan-tables", "events")
+    page.select_option("#scan-sample", "full")
+    page.select_option("#scan-db-target", "dataset:customers")
+    page.click("#scan-db-start")
+    page.wait_for_load_state()
+    assert re.search(r"/jobs/[^/]+$", page.url), f"after the database form at {page.url}"
+    job = page.url[len(BASE):].split("?")[0]
+    expect(page.locator("#job-cancel")).to_be_visible(timeout=10_000)
+    shot(page, "admin", "job-scan-db-running")
+    # The page reloads itself each second: a reload may overtake the click's
+    # post, so the click is repeated until the page says the scan stops.
+    for _ in range(5):
+        try:
+            page.click("#job-cancel", timeout=2_000)
+            page.wait_for_load_state()
+            expect(page.locator("#job-cancelling, #job-cancelled")).to_be_visible(timeout=2_000)
+            break
+        except Exception:
+            goto(page, job)
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "cancelled", timeout=60_000)
+    expect(page.locator("#job-state")).to_have_text("cancelled")
+    expect(page.locator("#job-cancelled")).to_contain_text("Stopped before it finished")
+    expect(page.locator("#job-cancel")).to_have_count(0)
+    expect(page.locator("#scan-tables-read")).to_have_count(0)
+    shot(page, "admin", "job-scan-db-cancelled")
+    goto(page, job + "?lang=zh")
+    expect(page.locator("#job-state")).to_have_text("已取消")
+    body = page.locator("main").inner_text()
+    for en in ["Stopped", "cancelled", "rows", "scan"]:
+        assert en not in body, f"English {en!r} on the Chinese cancelled job"
+    shot(page, "admin", "job-scan-db-cancelled-zh")
+    # Listed with the other scans, as every row of the table.
+    goto(page, "/scans?lang=en")
+    expect(page.locator("#logged-scans tr").nth(1)).to_contain_text("every row of each table")
 
 
 def check_map(page: Page, values):

@@ -53,6 +53,8 @@
 //! are not scanned and binary columns are listed in `table.binary_columns`.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use outbound_scan::{ErrorEntry, RowScan, ScanOptions, ScanReport, Skipped, TableInfo};
@@ -117,7 +119,16 @@ pub struct DbScanOptions {
     /// (`TABLESAMPLE SYSTEM`) rather than by rows (`BERNOULLI`, which reads
     /// the whole table).
     pub count_limit: u64,
+    /// Set (from any thread) to stop the scan: every reader stops at its
+    /// next chunk of rows or table, and [`scan_databases`] answers
+    /// [`DbError`] `cancelled` rather than a report of what was read so
+    /// far. A query the database is still working on before its first row
+    /// (a sort for a sample) is not interrupted; its rows are then not read.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
+
+/// The message of a scan stopped through [`DbScanOptions::cancel`].
+pub const CANCELLED: &str = "the scan was cancelled before it finished";
 
 impl Default for DbScanOptions {
     fn default() -> Self {
@@ -130,6 +141,7 @@ impl Default for DbScanOptions {
             seed: DEFAULT_SEED,
             views: false,
             count_limit: DEFAULT_COUNT_LIMIT,
+            cancel: None,
         }
     }
 }
@@ -372,7 +384,15 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
     let filter = Filter::new(&opts.tables)?;
     let mut scan = RowScan::new(&opts.scan);
     let mut skipped = Vec::new();
+    let cancelled = || {
+        opts.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
     for url in urls {
+        if cancelled() {
+            return Err(DbError(CANCELLED.into()));
+        }
         let res = match driver(url) {
             Some(Driver::Sqlite) => scan_source::<sqlite::Sqlite>(url, &filter, opts, &mut scan),
             Some(Driver::Postgres) => {
@@ -385,6 +405,10 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
             )),
         };
         skipped.extend(res.map_err(|m| DbError(scrub(&m, url)))?);
+    }
+    // Tables stopped part-way are not a report of the database.
+    if cancelled() {
+        return Err(DbError(CANCELLED.into()));
     }
     let mut report = scan.finish();
     // A database of which nothing was read says so (and the scan exits 1):
@@ -481,6 +505,7 @@ fn scan_source<S: Source>(
             path: &path,
             scrub: &scrub,
             progress: opts.scan.progress.clone(),
+            cancel: opts.cancel.clone(),
         },
         scan,
     )?;

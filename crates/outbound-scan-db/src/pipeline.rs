@@ -130,11 +130,23 @@ struct Hub {
     stop: AtomicBool,
     /// Told the rows of each chunk once it is scanned.
     progress: Option<outbound_scan::ProgressFn>,
+    /// Set by the scan's caller to stop it (`DbScanOptions::cancel`).
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Hub {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether readers stop: the calling thread left, or the scan was
+    /// cancelled.
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+            || self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     /// Chunk `seq` of `table` is scanned: appends it, and every chunk that
@@ -222,7 +234,7 @@ impl<R> Sink<R> {
         self.template = Some(template);
         self.skip = skip;
         self.width = columns.len() + skip;
-        !self.hub.stop.load(Ordering::Relaxed)
+        !self.hub.stopped()
     }
 
     /// Adds a row; false once the scan is gone (stop reading).
@@ -259,7 +271,7 @@ impl<R> Sink<R> {
             return false;
         }
         self.seq += 1;
-        !self.hub.stop.load(Ordering::Relaxed)
+        !self.hub.stopped()
     }
 
     /// Rows added so far.
@@ -313,6 +325,8 @@ pub(crate) struct Plan<'a, J, R, W> {
     pub(crate) scrub: &'a (dyn Fn(&str) -> String + Sync),
     /// Told the rows of each chunk once it is scanned.
     pub(crate) progress: Option<outbound_scan::ProgressFn>,
+    /// Stops the readers when set.
+    pub(crate) cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Counts a reader out, even when it unwinds; the last one out marks the
@@ -372,6 +386,7 @@ pub(crate) fn run<J: Sync, R: Cells, W>(
         ctx: scan.context(),
         stop: AtomicBool::new(false),
         progress: plan.progress.clone(),
+        cancel: plan.cancel.clone(),
     });
     let (tx, rx) = sync_channel::<Job<R>>(threads * QUEUE_PER_SCANNER);
     let rx = Mutex::new(rx);
@@ -475,7 +490,7 @@ fn reader<J: Sync, R: Cells, W>(plan: &Plan<'_, J, R, W>, hub: &Arc<Hub>, tx: Sy
         }
     };
     hub.lock().connected += 1;
-    while !hub.stop.load(Ordering::Relaxed) {
+    while !hub.stopped() {
         let i = {
             let mut st = hub.lock();
             let i = st.next;

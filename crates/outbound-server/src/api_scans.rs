@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_scan, list_scans))
         .routes(routes!(post_map_scan))
         .routes(routes!(get_job))
+        .routes(routes!(cancel_job))
 }
 
 /// A database the server may scan.
@@ -47,12 +48,14 @@ pub struct ScanRequest {
     /// Globs on `table` or `schema.table`; none: every table.
     #[serde(default)]
     pub tables: Vec<String>,
-    /// Rows read a table at most (1 to 1,000,000; default 10,000).
+    /// Rows read a table at most (1 to 1,000,000; default 10,000); not
+    /// with `full`.
     #[serde(default)]
     pub sample_rows: Option<u64>,
     /// How they are picked: `random` (default), a reproducible random
-    /// sample of the whole table, or `first`, the first rows the database
-    /// returns (cheapest).
+    /// sample of the whole table, `first`, the first rows the database
+    /// returns (cheapest), or `full`, every row (as long as the tables
+    /// are; `POST /api/v1/jobs/{id}/cancel` stops it).
     #[serde(default)]
     pub sample: Option<SampleMode>,
 }
@@ -65,6 +68,8 @@ pub enum SampleMode {
     Random,
     /// The first rows the database returns.
     First,
+    /// Every row.
+    Full,
 }
 
 impl SampleMode {
@@ -72,6 +77,7 @@ impl SampleMode {
         match self {
             SampleMode::Random => "random",
             SampleMode::First => "first",
+            SampleMode::Full => "full",
         }
     }
 }
@@ -92,8 +98,11 @@ pub struct JobView {
     pub id: String,
     /// `audit_verify`, `scan` (an upload), `scan_db` or `scan_map`.
     pub kind: String,
-    /// `running`, `done` or `failed`.
+    /// `running`, `done`, `failed` or `cancelled`.
     pub state: String,
+    /// Whether `POST /api/v1/jobs/{id}/cancel` would stop it now: a
+    /// database scan still running and not yet asked to stop.
+    pub cancellable: bool,
     /// Units done: entries, bytes or rows (`kind` says which).
     pub done: u64,
     /// Units in all; 0 while unknown (a database's rows).
@@ -123,6 +132,7 @@ impl JobView {
         JobView {
             id: job.id.clone(),
             kind: job.kind.to_string(),
+            cancellable: job.cancellable() && state == "running" && !job.cancel_requested(),
             state,
             done,
             total,
@@ -264,4 +274,36 @@ pub(crate) async fn get_job(
         Some(job) => Ok(axum::Json(JobView::of(&job))),
         None => Err(ApiError::not_found("no such job")),
     }
+}
+
+/// Asks one of the account's database scans (`scan_db`, `scan_map`) to
+/// stop (202): its readers stop at their next chunk of rows (a query the
+/// database is still working on first finishes), and the job then ends
+/// `cancelled`, with no partial result. Asking twice is harmless. 409 for
+/// a job that has finished or does not stop (an upload's scan, an audit
+/// verification); another account's job answers 404.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "scans",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 202, body = JobView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub(crate) async fn cancel_job(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
+    let Some(job) = state.jobs().get(&id, &user.name) else {
+        return Err(ApiError::not_found("no such job"));
+    };
+    if !job.cancel() {
+        let why = if job.cancellable() {
+            "the job has finished"
+        } else {
+            "only database scans stop when asked"
+        };
+        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", why));
+    }
+    Ok((StatusCode::ACCEPTED, axum::Json(JobView::of(&job))))
 }

@@ -6,10 +6,13 @@
 //! that started them (anyone else is told they do not exist), and are
 //! bounded: beyond the newest [`KEEP_FINISHED`] finished jobs the oldest are
 //! dropped, and an account runs at most [`MAX_RUNNING_PER_ACCOUNT`] at once.
+//! A database scan can be stopped by its owner ([`Job::cancel`]): its
+//! readers stop at their next chunk of rows and the job ends `cancelled`,
+//! with no partial result.
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Finished jobs kept for their pages; older ones are dropped.
@@ -28,7 +31,13 @@ pub enum JobState {
     Done,
     /// Finished with an error message.
     Failed,
+    /// Stopped by its owner before it finished (no result).
+    Cancelled,
 }
+
+/// The kinds of job that stop when asked: those that read databases,
+/// whose readers look at the flag between chunks of rows.
+const CANCELLABLE: [&str; 2] = ["scan_db", "scan_map"];
 
 /// One piece of long work.
 #[derive(Debug)]
@@ -42,6 +51,8 @@ pub struct Job {
     done: AtomicU64,
     total: AtomicU64,
     outcome: Mutex<Option<Result<serde_json::Value, String>>>,
+    /// Set when its owner asked it to stop; the work reads it.
+    cancel: Arc<AtomicBool>,
 }
 
 impl Job {
@@ -64,13 +75,42 @@ impl Job {
         )
     }
 
-    /// Running, done or failed.
+    /// Running, done, failed or cancelled (a job asked to stop that then
+    /// ended without a result; one that finished first is done).
     pub fn state(&self) -> JobState {
         match &*self.outcome.lock().expect("not poisoned") {
             None => JobState::Running,
             Some(Ok(_)) => JobState::Done,
+            Some(Err(_)) if self.cancel_requested() => JobState::Cancelled,
             Some(Err(_)) => JobState::Failed,
         }
+    }
+
+    /// Whether this kind of job stops when asked.
+    pub fn cancellable(&self) -> bool {
+        CANCELLABLE.contains(&self.kind)
+    }
+
+    /// Asks the job to stop (again, if asked before: harmless); false,
+    /// and nothing asked, when it cannot: not a kind that stops, or
+    /// already finished.
+    pub fn cancel(&self) -> bool {
+        if !self.cancellable() || self.state() != JobState::Running {
+            return false;
+        }
+        self.cancel.store(true, Ordering::Relaxed);
+        true
+    }
+
+    /// Whether its owner asked it to stop.
+    pub fn cancel_requested(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The flag the work passes to what it runs (a database scan's
+    /// `cancel`).
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
     }
 
     /// The result once finished: JSON, or a short message without personal data.
@@ -109,6 +149,7 @@ impl Jobs {
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
             outcome: Mutex::new(None),
+            cancel: Arc::new(AtomicBool::new(false)),
         });
         {
             let mut jobs = self.jobs.lock().expect("not poisoned");
@@ -229,6 +270,65 @@ mod tests {
             jobs.get(&job.id, "alice").is_none(),
             "the oldest is dropped"
         );
+    }
+
+    async fn settled(job: &Job) -> JobState {
+        for _ in 0..100_000 {
+            if job.state() != JobState::Running {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        job.state()
+    }
+
+    /// A database job asked to stop ends cancelled once its work gives
+    /// up; one that finishes first stays done and cannot be cancelled
+    /// after; other kinds are never asked.
+    #[tokio::test]
+    async fn a_database_job_is_cancelled_by_its_flag() {
+        let jobs = Jobs::default();
+        // The work stops when the flag is set, as a database scan does.
+        let job = jobs
+            .start("alice", "scan_db", |j| async move {
+                let flag = j.cancel_flag();
+                while !flag.load(Ordering::Relaxed) {
+                    tokio::task::yield_now().await;
+                }
+                Err("the scan was cancelled before it finished".to_string())
+            })
+            .unwrap();
+        assert!(job.cancellable() && !job.cancel_requested());
+        assert!(job.cancel());
+        assert_eq!(settled(&job).await, JobState::Cancelled);
+        assert!(!job.cancel(), "finished: nothing to stop");
+        // A job that ends on its own is done, and stays so.
+        let done = jobs
+            .start("alice", "scan_map", |_| async { Ok(serde_json::json!({})) })
+            .unwrap();
+        assert_eq!(settled(&done).await, JobState::Done);
+        assert!(!done.cancel());
+        assert_eq!(done.state(), JobState::Done);
+        // A failure nobody asked for is a failure.
+        let failed = jobs
+            .start("alice", "scan_db", |_| async {
+                Err("no such database".into())
+            })
+            .unwrap();
+        assert_eq!(settled(&failed).await, JobState::Failed);
+        // Kinds that do not look at the flag are not asked.
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let verify = jobs
+            .start("alice", "audit_verify", |_| async move {
+                let mut rx = rx;
+                let _ = rx.wait_for(|v| *v).await;
+                Ok(serde_json::Value::Null)
+            })
+            .unwrap();
+        assert!(!verify.cancellable() && !verify.cancel());
+        assert!(!verify.cancel_requested());
+        tx.send(true).unwrap();
+        assert_eq!(settled(&verify).await, JobState::Done);
     }
 
     #[tokio::test]

@@ -85,9 +85,9 @@ pub(crate) struct LoggedScanView {
     pub sources: Vec<String>,
     /// The table patterns; empty: every table.
     pub tables: Vec<String>,
-    /// `random` or `first`.
+    /// `random`, `first` or `full` (every row).
     pub sample: String,
-    /// Rows read a table at most.
+    /// Rows read a table at most; 0 for `full`.
     pub sample_rows: u64,
     /// `dataset:ID`, `transfer:ID` or `map`.
     pub target: String,
@@ -126,7 +126,7 @@ pub(crate) struct DbScanAsk {
     pub tables: Vec<String>,
     /// Rows a table at most (`None`: the default).
     pub sample_rows: Option<u64>,
-    /// `random` or `first` (`None`: random).
+    /// `random`, `first` or `full` (every row; `None`: random).
     pub sample: Option<String>,
 }
 
@@ -152,15 +152,19 @@ pub(crate) struct DbScan {
     source: ScanSource,
     target: String,
     tables: Vec<String>,
+    /// Rows a table at most; 0 with `full`.
     sample_rows: u64,
     sample: Sample,
+    /// Every row of each table.
+    full: bool,
 }
 
 impl DbScanAsk {
     /// The scan, or why it may not run: a source the server was not given
     /// (never a URL: a request cannot point the server at another host or
     /// file), a target not in the map, too many or too long table patterns,
-    /// a sample size out of bounds or an unknown way of picking rows.
+    /// a sample size out of bounds or an unknown way of picking rows (or a
+    /// sample size given with `full`, which reads every row).
     pub(crate) fn check(self, state: &AppState) -> Result<DbScan, Refusal> {
         let source = state
             .scan_sources()
@@ -190,38 +194,50 @@ impl DbScanAsk {
                 format!("`tables`: at most {MAX_TABLES} patterns of 1 to 200 characters"),
             ));
         }
-        let sample_rows = self
-            .sample_rows
-            .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS);
-        if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
+        let (sample, full) = match self.sample.as_deref() {
+            None | Some("random") => (Sample::Random, false),
+            Some("first") => (Sample::First, false),
+            Some("full") => (Sample::Random, true),
+            Some(_) => {
+                return Err(refusal(
+                    "bad_sample",
+                    "`sample`: `random` (a random sample of each table), `first` (its first rows) or `full` (every row)",
+                ));
+            }
+        };
+        let sample_rows = if full {
+            if self.sample_rows.is_some() {
+                return Err(refusal(
+                    "bad_sample_rows_full",
+                    "`sample_rows` bounds a sample: leave it out with `sample: full`, which reads every row",
+                ));
+            }
+            0
+        } else {
+            self.sample_rows
+                .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS)
+        };
+        if !full && !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
             return Err(refusal(
                 "bad_sample_rows",
                 format!("`sample_rows`: 1 to {MAX_SAMPLE_ROWS}"),
             ));
         }
-        let sample = match self.sample.as_deref() {
-            None | Some("random") => Sample::Random,
-            Some("first") => Sample::First,
-            Some(_) => {
-                return Err(refusal(
-                    "bad_sample",
-                    "`sample`: `random` (a random sample of each table) or `first` (its first rows)",
-                ));
-            }
-        };
         Ok(DbScan {
             source,
             target: self.target,
             tables: self.tables,
             sample_rows,
             sample,
+            full,
         })
     }
 }
 
 /// The name the audit entry and the job's page give a way of picking rows.
-fn sample_name(sample: Sample) -> &'static str {
+fn sample_name(sample: Sample, full: bool) -> &'static str {
     match sample {
+        _ if full => "full",
         Sample::Random => "random",
         Sample::First => "first",
     }
@@ -233,7 +249,7 @@ pub(crate) fn start_db_scan(state: &AppState, owner: &str, scan: DbScan) -> Resu
         by: owner.to_string(),
         sources: vec![scan.source.id.clone()],
         tables: scan.tables.clone(),
-        sample: sample_name(scan.sample).to_string(),
+        sample: sample_name(scan.sample, scan.full).to_string(),
         sample_rows: scan.sample_rows,
         target: scan.target.clone(),
     };
@@ -264,7 +280,7 @@ pub(crate) fn start_map_scan(state: &AppState, owner: &str) -> Option<Result<Arc
         by: owner.to_string(),
         sources: sources.into_iter().collect(),
         tables: tables.into_iter().collect(),
-        sample: sample_name(Sample::Random).to_string(),
+        sample: sample_name(Sample::Random, false).to_string(),
         sample_rows: outbound_scan_db::DEFAULT_SAMPLE_ROWS,
         target: "map".to_string(),
     };
@@ -361,20 +377,23 @@ fn scan_db(state: &AppState, scan: DbScan, job: Arc<Job>) -> Result<serde_json::
     let opts = outbound_scan_db::DbScanOptions {
         scan: scan_options(&fields, &job),
         tables: scan.tables,
-        sample_rows: scan.sample_rows,
+        sample_rows: scan.sample_rows.max(1),
         sample: scan.sample,
+        full: scan.full,
+        cancel: Some(job.cancel_flag()),
         ..Default::default()
     };
     let source = &scan.source;
     // The message names the database (host and name, never a password)
-    // and what failed: the operator's to fix, shown to the one who asked.
+    // and what failed: the operator's to fix, shown to the one who asked;
+    // a cancelled scan says so (`outbound_scan_db::CANCELLED`).
     let report = outbound_scan_db::scan_databases(&[source.url().to_string()], &opts)
         .map_err(|e| e.to_string())?;
     let (done, _) = job.counts();
     job.progress(done, done);
     let mut v = result(&report, map, &fields, against);
     v["source"] = source.id.clone().into();
-    v["sample"] = sample_name(scan.sample).into();
+    v["sample"] = sample_name(scan.sample, scan.full).into();
     v["sample_rows"] = scan.sample_rows.into();
     v["tables"] = report
         .files
@@ -442,10 +461,16 @@ fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String
     let map = state.map();
     let mut lines = Vec::new();
     for (d, table, source) in placed(map, state.scan_sources()) {
+        if job.cancel_requested() {
+            return Err(outbound_scan_db::CANCELLED.to_string());
+        }
         let line = match source {
             Some(source) => {
                 let scan = scan_options(&[], &job);
-                let opts = outbound_scan_db::DbScanOptions::default();
+                let opts = outbound_scan_db::DbScanOptions {
+                    cancel: Some(job.cancel_flag()),
+                    ..Default::default()
+                };
                 outbound_scan_db::check::check_dataset(source.url(), map, d, scan, &opts)
                     .and_then(|c| serde_json::to_value(c).ok())
             }
@@ -456,6 +481,11 @@ fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String
                 "dataset": d.id, "system": d.system, "table": table, "state": "no_source",
             })
         }));
+    }
+    // A check cancelled part-way says `failed` for the dataset it was
+    // reading: the job is cancelled, not a list with a false failure.
+    if job.cancel_requested() {
+        return Err(outbound_scan_db::CANCELLED.to_string());
     }
     let (done, _) = job.counts();
     job.progress(done, done);

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use outbound_store::Role;
 use serde_json::json;
 
-use crate::common::{App, app_with_sources, crm_sources, synthetic_csv};
+use crate::common::{App, BIG_ROWS, app_with_sources, big_sources, crm_sources, synthetic_csv};
 
 async fn app() -> App {
     tokio::task::spawn_blocking(|| app_with_sources(crm_sources))
@@ -185,7 +185,7 @@ async fn every_database_scan_is_in_the_audit_log_before_a_row_is_read() {
     // Refused requests write nothing.
     for bad in [
         json!({"source": "crm", "target": "dataset:customers", "sample": "all"}),
-        json!({"source": "crm", "target": "dataset:customers", "sample": "full"}),
+        json!({"source": "crm", "target": "dataset:customers", "sample": "full", "sample_rows": 5}),
         json!({"source": "nope", "target": "dataset:customers"}),
     ] {
         let (s, _) = a
@@ -506,4 +506,87 @@ async fn the_map_check_from_the_scans_page() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
+/// `sample: full` reads every row of each table, and the audit entry says
+/// so with no bound (`sample_rows` 0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_scan_reads_every_row_and_is_logged_as_one() {
+    let a = app().await;
+    let t = a.token(Role::Engineer);
+    let body = json!({"source": "crm", "target": "dataset:customers", "tables": ["customers"],
+                      "sample": "full"});
+    let (s, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    assert_eq!(j["cancellable"], json!(true), "{j}");
+    let done = finished(&a, Role::Engineer, j["id"].as_str().unwrap()).await;
+    let r = &done["result"];
+    let (csv, _) = synthetic_csv();
+    let rows = String::from_utf8(csv).unwrap().lines().count() as u64 - 1;
+    assert_eq!(
+        (
+            &r["sample"],
+            &r["sample_rows"],
+            &r["tables"][0]["sample"],
+            &r["tables"][0]["rows_read"]
+        ),
+        (&json!("full"), &json!(0), &json!("full"), &json!(rows)),
+        "{done}"
+    );
+    assert_eq!(done["cancellable"], json!(false), "{done}");
+    let entry = scan_entry(&a, &r["audit_index"]).await;
+    assert_eq!(
+        (&entry["sample"], &entry["sample_rows"]),
+        (&json!("full"), &json!(0))
+    );
+}
+
+/// A full scan of a large table stops when its owner asks: it ends
+/// `cancelled` with no result, having read part of the table; asking again
+/// once it stopped is a conflict, and another account is told there is no
+/// such job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_scan_stops_when_its_owner_asks() {
+    let a = tokio::task::spawn_blocking(|| app_with_sources(big_sources))
+        .await
+        .unwrap();
+    let t = a.token(Role::Engineer);
+    let body = json!({"source": "big", "target": "dataset:customers", "sample": "full"});
+    let (s, j) = a.call("POST", "/api/v1/scans", Some(t), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let id = j["id"].as_str().unwrap().to_string();
+    let cancel = format!("/api/v1/jobs/{id}/cancel");
+    // Not another account's to stop.
+    let (s, _) = a
+        .call("POST", &cancel, Some(a.token(Role::Compliance)), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, j) = a.call("POST", &cancel, Some(t), None).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    assert_eq!(j["cancellable"], json!(false), "asked already: {j}");
+    // Asking twice while it stops is harmless.
+    let (s, _) = a.call("POST", &cancel, Some(t), None).await;
+    assert!(
+        matches!(s, StatusCode::ACCEPTED | StatusCode::CONFLICT),
+        "{s}"
+    );
+    let done = finished(&a, Role::Engineer, &id).await;
+    assert_eq!(done["state"], "cancelled", "{done}");
+    assert_eq!(done["error"], outbound_scan_db::CANCELLED, "{done}");
+    assert!(done.get("result").is_none(), "{done}");
+    let read = done["done"].as_u64().unwrap();
+    assert!(read < BIG_ROWS, "stopped after {read} rows");
+    let (s, j) = a.call("POST", &cancel, Some(t), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{j}");
+    assert_eq!(j["error"]["code"], "conflict", "{j}");
+    let (s, _) = a
+        .call("POST", "/api/v1/jobs/0123/cancel", Some(t), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The scan's start is in the audit log all the same.
+    let (_, list) = a.call("GET", "/api/v1/scans", Some(t), None).await;
+    assert_eq!(
+        (&list[0]["sources"], &list[0]["sample"]),
+        (&json!(["big"]), &json!("full"))
+    );
 }

@@ -357,6 +357,40 @@ pub(crate) fn synthetic_db(path: &std::path::Path) {
     });
 }
 
+/// Rows of [`big_sources`]' table: enough that a full scan is still
+/// reading when a test asks it to stop (a debug build scans them for
+/// seconds; the request comes within milliseconds).
+pub(crate) const BIG_ROWS: u64 = 100_000;
+
+/// One source, `big`: a `customers` table of [`BIG_ROWS`] synthetic rows
+/// (a customer number and an eleven-digit number each, written by SQLite
+/// itself).
+pub(crate) fn big_sources(dir: &std::path::Path) -> Vec<outbound_server::scan_sources::ScanSource> {
+    let db = dir.join("big.db");
+    let url = format!("sqlite:{}?mode=rwc", db.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let sql = format!(
+            "CREATE TABLE customers (customer_id TEXT, mobile TEXT);
+             WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {BIG_ROWS})
+             INSERT INTO customers SELECT 'C' || x, '139' || printf('%08d', x * 7919 % 100000000) FROM n;"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    });
+    vec![outbound_server::scan_sources::ScanSource::new(
+        "big",
+        &format!("sqlite:{}", db.display()),
+    )]
+}
+
 /// Two sources: `crm` (the synthetic database) and `gone` (a file that
 /// does not exist).
 pub(crate) fn crm_sources(dir: &std::path::Path) -> Vec<outbound_server::scan_sources::ScanSource> {

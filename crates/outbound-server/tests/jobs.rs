@@ -12,7 +12,7 @@ use outbound_server::{AppState, Config};
 use outbound_store::{Keys, Role, Store};
 use tower::ServiceExt;
 
-use crate::common::{crm_sources, root, synthetic_csv};
+use crate::common::{BIG_ROWS, big_sources, crm_sources, root, synthetic_csv};
 
 /// A server with a signed-in session (and its CSRF token) per role.
 struct Site {
@@ -650,12 +650,52 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
         "{}",
         first.body
     );
-    for bad in ["all", "full", ""] {
+    for bad in ["all", "every", ""] {
         let body =
             db_form(s.csrf(Role::Engineer), "crm", "", "dataset%3Acustomers") + "&sample=" + bad;
         let p = s.post_form(Role::Engineer, "/scans/database", &body).await;
         assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}");
     }
+    // Every row, asked for on the form: all 40, said so without a bound;
+    // a bound given with it is refused with a sentence.
+    assert!(
+        form.body
+            .contains(r#"<option value="full">every row of each table</option>"#),
+        "{}",
+        form.body
+    );
+    let body = db_form(
+        s.csrf(Role::Engineer),
+        "crm",
+        "customers",
+        "dataset%3Acustomers",
+    ) + "&sample=full";
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    let full = s.finished(Role::Engineer, started.location()).await;
+    assert!(
+        full.body
+            .contains("<td><code>customers</code></td><td>40</td><td>40</td><td>every row</td>"),
+        "{}",
+        full.body
+    );
+    assert!(
+        full.body.contains("every row of each table</p>") && !full.body.contains("at most 0"),
+        "{}",
+        full.body
+    );
+    assert!(
+        !full.body.contains(r#"id="job-cancel""#),
+        "finished: no stop button"
+    );
+    let body =
+        db_form(s.csrf(Role::Engineer), "crm", "", "dataset%3Acustomers") + "&sample=full&rows=25";
+    let p = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(
+        p.body.contains("leave the rows a table empty"),
+        "{}",
+        p.body
+    );
 
     // A pattern no table matches: said so, with no empty table name.
     let body = db_form(
@@ -763,4 +803,89 @@ async fn a_database_scan_takes_only_the_servers_sources() {
         )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
+}
+
+/// A full scan of a large table shows a button that stops it; once
+/// stopped the page says so, in place of a result, and the button is gone.
+/// The form needs the session's CSRF token, and only the owner's job is
+/// found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_scan_is_stopped_from_its_page() {
+    let s = site_with(big_sources).await;
+    let body = db_form(s.csrf(Role::Engineer), "big", "", "dataset%3Acustomers") + "&sample=full";
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = started.location().to_string();
+    let running = s.get(Role::Engineer, &job).await;
+    assert!(
+        running.body.contains(r#"data-state="running""#),
+        "{}",
+        running.body
+    );
+    assert!(
+        running.body.contains(r#"id="job-cancel""#),
+        "{}",
+        running.body
+    );
+    assert!(
+        running
+            .body
+            .contains(&format!(r#"<form method="post" action="{job}/cancel">"#)),
+        "{}",
+        running.body
+    );
+    let cancel = format!("{job}/cancel");
+    let p = s.post_form(Role::Engineer, &cancel, "csrf=wrong").await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = s
+        .post_form(
+            Role::Compliance,
+            &cancel,
+            &format!("csrf={}", s.csrf(Role::Compliance)),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let form = format!("csrf={}", s.csrf(Role::Engineer));
+    let p = s.post_form(Role::Engineer, &cancel, &form).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.location(), job);
+    let stopped = s.finished(Role::Engineer, &job).await;
+    assert!(
+        stopped.body.contains(r#"data-state="cancelled""#),
+        "{}",
+        stopped.body
+    );
+    assert!(
+        text_of(&stopped.body, "job-cancelled").starts_with("Stopped before it finished"),
+        "{}",
+        stopped.body
+    );
+    assert!(
+        !stopped.body.contains(r#"id="job-cancel""#),
+        "{}",
+        stopped.body
+    );
+    assert!(
+        !stopped.body.contains(r#"id="scan-tables-read""#),
+        "{}",
+        stopped.body
+    );
+    let progress = &stopped.body[stopped.body.find(r#"id="job-progress""#).unwrap()..];
+    let read: u64 = progress[progress.find("</progress>").unwrap() + 11..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("{}", stopped.body));
+    assert!(read < BIG_ROWS, "{read}");
+    // In Chinese too.
+    let zh = s.get(Role::Engineer, &format!("{job}?lang=zh")).await;
+    assert!(
+        zh.body.contains("已取消") && zh.body.contains("已在完成前停止"),
+        "{}",
+        zh.body
+    );
+    // Stopped: asking again is a conflict, said in a sentence.
+    let p = s.post_form(Role::Engineer, &cancel, &form).await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    assert!(p.body.contains("This job has finished"), "{}", p.body);
 }

@@ -9,8 +9,10 @@ use sqlx::Row;
 
 use crate::{Keys, Store, StoreError};
 
-/// How a scan picks the rows it reads, as the entry records it.
-pub const SAMPLES: &[&str] = &["random", "first"];
+/// How a scan picks the rows it reads, as the entry records it: a
+/// random sample, the first rows, or every row (`full`, whose
+/// `sample_rows` is 0: no bound).
+pub const SAMPLES: &[&str] = &["random", "first", "full"];
 
 /// The most databases or table patterns, and the longest name or pattern,
 /// an entry holds (a check of a large map names every dataset's table).
@@ -30,7 +32,7 @@ pub struct DatabaseScan {
     pub tables: Vec<String>,
     /// How rows are picked: one of [`SAMPLES`].
     pub sample: String,
-    /// Rows read a table at most.
+    /// Rows read a table at most; 0 exactly when `sample` is `full`.
     pub sample_rows: u64,
     /// What the tables are compared with: `dataset:ID`, `transfer:ID`, or
     /// `map` for every dataset that names its table.
@@ -59,9 +61,11 @@ impl DatabaseScan {
                 "a database scan names at most 1,000 table patterns, each 1 to 200 characters",
             ));
         }
-        if !SAMPLES.contains(&self.sample.as_str()) || self.sample_rows == 0 {
+        if !SAMPLES.contains(&self.sample.as_str())
+            || (self.sample_rows == 0) != (self.sample == "full")
+        {
             return Err(crate::invalid(
-                "a database scan reads at least one row a table, picked `random` or `first`",
+                "a database scan reads every row (`full`, no bound) or at least one row a table, picked `random` or `first`",
             ));
         }
         Ok(serde_json::json!({
@@ -172,15 +176,27 @@ mod tests {
     #[test]
     fn a_scan_the_log_would_not_hold_is_refused() {
         assert!(scan().body().is_ok());
-        let bad: [fn(&mut DatabaseScan); 8] = [
+        let full = DatabaseScan {
+            sample: "full".into(),
+            sample_rows: 0,
+            ..scan()
+        };
+        assert_eq!(full.body().unwrap()["sample_rows"], 0);
+        let bad: [fn(&mut DatabaseScan); 10] = [
             |s| s.by.clear(),
             |s| s.target = "t".repeat(201),
             |s| s.sources.clear(),
             |s| s.sources = vec![String::new()],
             |s| s.tables = vec!["x".into(); MAX_TABLES + 1],
             |s| s.tables = vec![String::new()],
-            |s| s.sample = "full".into(),
+            |s| s.sample = "all".into(),
             |s| s.sample_rows = 0,
+            // Every row with a bound, or a bound of no row.
+            |s| s.sample = "full".into(),
+            |s| {
+                s.sample = "first".into();
+                s.sample_rows = 0;
+            },
         ];
         for (i, f) in bad.iter().enumerate() {
             let mut s = scan();

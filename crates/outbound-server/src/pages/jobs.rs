@@ -128,6 +128,8 @@ pub(super) async fn job_page(
                 done => done,
                 total => total,
                 percent => percent,
+                cancellable => st == JobState::Running && job.cancellable(),
+                cancelling => st == JobState::Running && job.cancel_requested(),
             },
             result => ser(&result),
             error => error,
@@ -140,6 +142,31 @@ pub(super) async fn job_page(
         h.insert("refresh", HeaderValue::from_static("1"));
     }
     resp
+}
+
+/// POST `/jobs/{id}/cancel`: asks one of the account's database scans to
+/// stop, then back to its page (which says it is stopping, then that it
+/// stopped). Another account's job is 404; a job that finished or does not
+/// stop is 409 with a message.
+pub(super) async fn cancel_job(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    user: PageUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !same_secret(&form.csrf, &user.csrf) {
+        return csrf_refused();
+    }
+    let lang = language(&LangQuery::default(), &headers);
+    let Some(job) = state.jobs().get(&id, &user.account.name) else {
+        return not_found_page(lang, &user);
+    };
+    // Asked twice (a second click while it stops): the same page.
+    if job.cancel() {
+        return Redirect::to(&format!("/jobs/{}", job.id)).into_response();
+    }
+    message_page(lang, &user, StatusCode::CONFLICT, "job_not_cancellable")
 }
 
 /// `?entry=N`.

@@ -59,6 +59,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/audit/proof", get(jobs::proof))
         .route("/audit/checkpoint.json", get(jobs::checkpoint))
         .route("/jobs/{id}", get(jobs::job_page))
+        .route("/jobs/{id}/cancel", post(jobs::cancel_job))
         .route(
             "/scans",
             get(scans::scans_page)
