@@ -870,12 +870,15 @@ async fn a_database_scan_is_stopped_from_its_page() {
         "{}",
         stopped.body
     );
-    let progress = &stopped.body[stopped.body.find(r#"id="job-progress""#).unwrap()..];
-    let read: u64 = progress[progress.find("</progress>").unwrap() + 11..]
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.replace(',', "").parse().ok())
-        .unwrap_or_else(|| panic!("{}", stopped.body));
+    assert!(
+        text_of(&stopped.body, "job-progress").starts_with("Read before it stopped: "),
+        "{}",
+        stopped.body
+    );
+    let read: u64 = text_of(&stopped.body, "job-read")
+        .replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("{}", stopped.body));
     assert!(read < BIG_ROWS, "{read}");
     // In Chinese too.
     let zh = s.get(Role::Engineer, &format!("{job}?lang=zh")).await;
