@@ -671,3 +671,78 @@ fn words_and_dotted_numbers_agree_with_the_loop() {
         }
     }
 }
+
+/// `holds_no_mark` is its definition (no byte from `(` to `@`, 1 to 16
+/// bytes) for every byte at every position of every length to 17, and a
+/// value it passes holds nothing on either path under every hint set that
+/// is not context-only, nor is it card-shaped (the scan's other test of a
+/// cell without a match).
+#[test]
+fn a_value_without_marks_is_told_in_a_word_or_two() {
+    let def =
+        |v: &[u8]| (1..=16).contains(&v.len()) && !v.iter().any(|b| (0x28..=0x40).contains(b));
+    for len in 0..=17usize {
+        for pos in 0..len.max(1) {
+            for b in 0..=255u8 {
+                let mut v = vec![b'k'; len];
+                if len > 0 {
+                    v[pos] = b;
+                }
+                assert_eq!(super::holds_no_mark(&v), def(&v), "{v:?}");
+            }
+        }
+    }
+    let mut rng = crate::corpus::Rng::new(31);
+    let pieces: &[&str] = &[
+        "a",
+        "Z",
+        "active",
+        "wechat",
+        "false",
+        " ",
+        "_",
+        ".",
+        ",",
+        ";",
+        "/",
+        "+",
+        "#",
+        "?",
+        "=",
+        "<",
+        ">",
+        "\"",
+        "京",
+        "省",
+        "广东省",
+        "男",
+        "，",
+        "\u{3000}",
+        "０",
+        "É",
+    ];
+    let hints: Vec<Hints> = all_hints()
+        .into_iter()
+        .filter(|h| !h.context_only())
+        .collect();
+    let mut passed = 0;
+    for _ in 0..20_000 {
+        let n = 1 + rng.below(8) as usize;
+        let value: String = (0..n).map(|_| *rng.pick(pieces)).collect();
+        let v = value.as_bytes();
+        assert_eq!(super::holds_no_mark(v), def(v), "{value:?}");
+        if !super::holds_no_mark(v) {
+            continue;
+        }
+        passed += 1;
+        assert!(!super::bank_card::is_card_shaped(v), "{value:?}");
+        for &h in &hints {
+            for plain in [true, false] {
+                let mut found = Vec::new();
+                super::scan_value_path(v, h, plain, &mut |k, a, b| found.push((k, a, b)));
+                assert!(found.is_empty(), "{value:?} {plain}: {found:?}");
+            }
+        }
+    }
+    assert!(passed > 2_000, "{passed}");
+}

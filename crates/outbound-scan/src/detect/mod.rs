@@ -34,6 +34,7 @@ use crate::Kind;
 use crate::scan::plain_path;
 pub use hints::Hints;
 use resident_id::Id18;
+pub use shapes::holds_no_mark;
 use shapes::{ANY_MARK, AT, DIGIT, DOT, LETTER, MARKS, grouped_mobile, is_date_time, whole_email};
 use util::{alnum_at, alnum_run, digit_run};
 

@@ -56,6 +56,49 @@ pub(super) static MARKS: [u8; 256] = {
     t
 };
 
+/// Whether a cell of 1 to 16 bytes has no byte from `(` to `@`
+/// (0x28–0x40): no digit, `@`, `:`, `-` or `(`, so none of [`ANY_MARK`]
+/// (the range holds a few more, `+ , . / ; < = > ?`, which only send a
+/// value on to the checks). Read with hints that are not context-only and
+/// not as free text, such a value holds nothing ([`DIGIT`]'s argument):
+/// `scan_text_path`'s first stage needs a digit or `+` first, and its
+/// class pass then returns. The caller (a table's cell) stops here,
+/// before the match callback is even built: a table's words (`active`,
+/// `男`, `广东省`, `wechat`) cost a test of their first byte and one or two
+/// words (SWAR), where the class pass cost a loop whose exit the
+/// predictor missed. A value led by a digit fails on its first byte.
+#[inline(always)]
+pub fn holds_no_mark(s: &[u8]) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // The first byte first: most cells of a table that hold something
+    // start with a digit.
+    let n = s.len();
+    if s.first().is_none_or(|b| (0x28..=0x40).contains(b)) || n > 16 {
+        return false;
+    }
+    // A byte of 0x28–0x40: its low seven bits are at least 0x28 and at
+    // most 0x40, and its high bit is clear (no carry crosses a byte: the
+    // low bits plus either constant stay under 0x100).
+    let marked = |w: u64| {
+        let x = w & !H;
+        let ge = x + (0x80 - 0x28) * L;
+        let gt = x + (0x7F - 0x40) * L;
+        ge & !gt & !w & H != 0
+    };
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(b)
+    };
+    if n < 8 {
+        // Zeros above the value: no byte of the range.
+        return !marked(util::tail_word(s, 0));
+    }
+    // Two words that may overlap cover 8 to 16 bytes.
+    !marked(word(0)) && !marked(word(n - 8))
+}
+
 /// The two common written layouts of a mobile number, when the value is
 /// one of them and nothing else and the number is valid: `+86 1xxxxxxxxxx`
 /// (the loop skips the `+`, and `groups` joins `86` and the 11 digits:

@@ -424,10 +424,16 @@ impl Ctx<'_> {
                 r.key = Some(h);
             }
         }
+        let as_text = f.name.is_none() || (free && hints.is_empty() && v.len() >= FREE_TEXT_MIN);
+        // A short word of a table (no digit, `@`, `:`, `-` or `(`) holds no
+        // kind and is no card- or mobile-shaped miss: counted as a cell,
+        // and nothing else to do.
+        if !self.plain && !as_text && !hints.context_only() && detect::holds_no_mark(v) {
+            return;
+        }
         // The kinds this cell has matched, in the record (one pointer the
         // callback already holds, not one more in its environment).
         r.seen = 0;
-        let as_text = f.name.is_none() || (free && hints.is_empty() && v.len() >= FREE_TEXT_MIN);
         let mut emit = |k: Kind, a: usize, b: usize| {
             // `f` and `r` captured whole: field by field (edition 2021's
             // disjoint captures) the closure's environment took sixteen
