@@ -141,7 +141,7 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
         eq: [0; 6],
     };
     // Classifies the 16 bytes `v` that start at byte `at` of the value.
-    let mut classify = |v: u8x16, at: usize| {
+    let classify = |v: u8x16, at: usize| {
         let bits = |m: u8x16| u64::from(m.to_bitmask()) << at;
         // `x <= hi` unsigned is `min(x, hi) == x`.
         let d = v - zero;
@@ -153,6 +153,18 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
             *m |= bits(v.simd_eq(n));
         }
     };
+    lanes(s, classify);
+    Some(out)
+}
+
+/// Calls `classify(lane, at)` on the 16-byte lanes that cover `s` (at
+/// most [`BLOCK`] bytes), `at` being where each starts: those that fit,
+/// then the last 16 bytes when the length is not a multiple of 16 (their
+/// bytes classify alike in both lanes, so their bits are set twice); a
+/// value under 16 bytes is one lane padded with zeros.
+#[inline(always)]
+fn lanes(s: &[u8], mut classify: impl FnMut(u8x16, usize)) {
+    let n = s.len();
     let at = |i: usize| {
         let mut l = [0u8; 16];
         l.copy_from_slice(&s[i..i + 16]);
@@ -170,7 +182,6 @@ pub(crate) fn short(s: &[u8], needles: [u8; 6]) -> Option<Short> {
             classify(at(n - 16), n - 16);
         }
     }
-    Some(out)
 }
 
 /// Masks of the bytes a Chinese address is written with, for a value of
@@ -209,31 +220,14 @@ pub(crate) fn cjk_text(s: &[u8]) -> Option<CjkText> {
         let d = v - u8x16::splat(lo);
         d.min(u8x16::splat(hi - lo)).simd_eq(d)
     };
-    let mut classify = |v: u8x16, at: usize| {
+    lanes(s, |v: u8x16, at: usize| {
         let bits = |m: u8x16| u64::from(m.to_bitmask()) << at;
         out.graphic |= bits(within(v, 0x21, 0x7E));
         out.lead_e4 |= bits(v.simd_eq(u8x16::splat(0xE4)));
         out.lead_e5_e9 |= bits(within(v, 0xE5, 0xE9));
         out.cont |= bits(within(v, 0x80, 0xBF));
         out.b8_up |= bits(within(v, 0xB8, 0xBF));
-    };
-    let at = |i: usize| {
-        let mut l = [0u8; 16];
-        l.copy_from_slice(&s[i..i + 16]);
-        u8x16::new(l)
-    };
-    if n < 16 {
-        let mut l = [0u8; 16];
-        l[..n].copy_from_slice(s);
-        classify(u8x16::new(l), 0);
-    } else {
-        for k in 0..n / 16 {
-            classify(at(16 * k), 16 * k);
-        }
-        if !n.is_multiple_of(16) {
-            classify(at(n - 16), n - 16);
-        }
-    }
+    });
     Some(out)
 }
 
