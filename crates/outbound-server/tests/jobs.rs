@@ -523,6 +523,19 @@ async fn matches_by_chance_are_shown_as_likely_chance() {
     }
 }
 
+/// The `customers` table of `crm` scanned from the form as the engineer,
+/// with `extra` form fields, and the job's page once it has finished.
+async fn scan_customers(s: &Site, extra: &str) -> Page {
+    let body = db_form(
+        s.csrf(Role::Engineer),
+        "crm",
+        "customers",
+        "dataset%3Acustomers",
+    ) + extra;
+    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
+    s.finished(Role::Engineer, started.location()).await
+}
+
 fn db_form(csrf: &str, source: &str, tables: &str, target: &str) -> String {
     format!("csrf={csrf}&source={source}&tables={tables}&target={target}")
 }
@@ -595,14 +608,7 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
     assert_eq!(s.get(Role::Admin, &job).await.status, StatusCode::NOT_FOUND);
 
     // A smaller sample, asked for on the form: 25 of the 40 rows, at random.
-    let body = db_form(
-        s.csrf(Role::Engineer),
-        "crm",
-        "customers",
-        "dataset%3Acustomers",
-    ) + "&rows=25";
-    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
-    let small = s.finished(Role::Engineer, started.location()).await;
+    let small = scan_customers(&s, "&rows=25").await;
     assert!(
         small.body.contains(
             "<td><code>customers</code></td><td>25</td><td>40</td><td>random sample</td>"
@@ -623,14 +629,7 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
         "{}",
         form.body
     );
-    let body = db_form(
-        s.csrf(Role::Engineer),
-        "crm",
-        "customers",
-        "dataset%3Acustomers",
-    ) + "&rows=25&sample=first";
-    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
-    let first = s.finished(Role::Engineer, started.location()).await;
+    let first = scan_customers(&s, "&rows=25&sample=first").await;
     assert!(
         first.body.contains(
             "<td><code>customers</code></td><td>25</td><td>40</td><td>the first rows</td>"
@@ -664,14 +663,7 @@ async fn a_database_scan_reports_its_tables_an_undeclared_column_and_no_value() 
         "{}",
         form.body
     );
-    let body = db_form(
-        s.csrf(Role::Engineer),
-        "crm",
-        "customers",
-        "dataset%3Acustomers",
-    ) + "&sample=full";
-    let started = s.post_form(Role::Engineer, "/scans/database", &body).await;
-    let full = s.finished(Role::Engineer, started.location()).await;
+    let full = scan_customers(&s, "&sample=full").await;
     assert!(
         full.body
             .contains("<td><code>customers</code></td><td>40</td><td>40</td><td>every row</td>"),
