@@ -12,7 +12,7 @@ use crate::common::{
     Corpus, assert_no_raw_values, corpus, load_with_map, mysql_url, other_ca, rt, scan_as_file,
     summary, test_ca,
 };
-use crate::sampling::{LATE, ROWS, entry, json, mobiles, threads_opts};
+use crate::sampling::{LATE, ROWS, entry, json, mobiles, stops_when_cancelled, threads_opts};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -452,6 +452,13 @@ fn mysql_the_same_seed_gives_the_same_report_another_seed_other_rows() {
         };
         assert_ne!(samples(x), samples(y), "{limit}");
     }
+}
+
+#[test]
+fn mysql_a_cancelled_scan_stops_and_gives_no_report() {
+    let Some(server) = mysql_url() else { return };
+    let db = Db::new(&server, &corpus(10, 47));
+    stops_when_cancelled(&db.url, "events");
 }
 
 #[test]

@@ -88,6 +88,50 @@ pub(crate) fn opts(tables: &[&str]) -> DbScanOptions {
     }
 }
 
+/// Reads every row of `table` in the database at `url` on one thread and
+/// cancels the scan once its first chunk of rows is scanned: the scan must
+/// answer `cancelled` (never a report of the part read) having scanned
+/// fewer than the table's [`ROWS`] (the readers stop at their next chunk;
+/// at most eight chunks of 256 wait per scanner). Cancelled before it
+/// starts it reads nothing. The drivers' read loops differ; the stop is
+/// the pipeline's.
+pub(crate) fn stops_when_cancelled(url: &str, table: &str) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64};
+    let cancel = Arc::new(AtomicBool::new(false));
+    let scanned = Arc::new(AtomicU64::new(0));
+    let (told, stop) = (scanned.clone(), cancel.clone());
+    let o = DbScanOptions {
+        scan: ScanOptions {
+            progress: Some(Arc::new(move |n| {
+                told.fetch_add(n, Ordering::Relaxed);
+                stop.store(true, Ordering::Relaxed);
+            })),
+            threads: Some(1),
+            ..Default::default()
+        },
+        full: true,
+        cancel: Some(cancel.clone()),
+        ..opts(&[table])
+    };
+    let e = scan_databases(&[url.to_string()], &o).unwrap_err();
+    assert_eq!(e.0, outbound_scan_db::CANCELLED);
+    let n = scanned.load(Ordering::Relaxed);
+    assert!((1..ROWS / 2).contains(&n), "{n} rows scanned of {ROWS}");
+    scanned.store(0, Ordering::Relaxed);
+    let e = scan_databases(&[url.to_string()], &o).unwrap_err();
+    assert_eq!(e.0, outbound_scan_db::CANCELLED);
+    assert_eq!(scanned.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn sqlite_a_cancelled_scan_stops_and_gives_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    make_db(&db);
+    stops_when_cancelled(&sqlite(&db), "events");
+}
+
 #[test]
 fn sqlite_random_sample_reaches_the_newest_rows_and_first_does_not() {
     let dir = tempfile::tempdir().unwrap();
@@ -387,6 +431,13 @@ impl Drop for PgSchema {
             }
         });
     }
+}
+
+#[test]
+fn postgres_a_cancelled_scan_stops_and_gives_no_report() {
+    let Some(url) = pg_url() else { return };
+    let s = PgSchema::new(&url);
+    stops_when_cancelled(&url, &format!("{}.events", s.name));
 }
 
 #[test]

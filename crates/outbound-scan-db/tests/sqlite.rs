@@ -191,56 +191,6 @@ fn progress_is_told_every_row_scanned() {
     assert_eq!(told.load(std::sync::atomic::Ordering::Relaxed), read);
 }
 
-/// A cancelled scan stops reading within a chunk or two of rows and
-/// answers `cancelled`, never a report of the part it read; one
-/// cancelled before it starts reads nothing.
-#[test]
-fn a_cancelled_scan_stops_and_gives_no_report() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    let c = corpus(3_000, 29);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("c.db");
-    make_db(&db, &c);
-    let cancel = Arc::new(AtomicBool::new(false));
-    let told = Arc::new(AtomicU64::new(0));
-    let (t, stop) = (told.clone(), cancel.clone());
-    let opts = DbScanOptions {
-        scan: outbound_scan::ScanOptions {
-            // Cancelled as soon as the first chunk is scanned.
-            progress: Some(Arc::new(move |n| {
-                t.fetch_add(n, Ordering::Relaxed);
-                stop.store(true, Ordering::Relaxed);
-            })),
-            threads: Some(1),
-            ..Default::default()
-        },
-        full: true,
-        cancel: Some(cancel.clone()),
-        ..Default::default()
-    };
-    let e = scan_databases(&[url(&db)], &opts).unwrap_err();
-    assert_eq!(e.0, outbound_scan_db::CANCELLED);
-    // Two tables of 3,000 rows: the readers stopped long before 6,000
-    // (the queue holds at most eight chunks of 256 per scanner).
-    let read = told.load(Ordering::Relaxed);
-    assert!((1..=3_000).contains(&read), "{read}");
-    // Cancelled before it starts: no row read.
-    told.store(0, Ordering::Relaxed);
-    let e = scan_databases(&[url(&db)], &opts).unwrap_err();
-    assert_eq!(e.0, outbound_scan_db::CANCELLED);
-    assert_eq!(told.load(Ordering::Relaxed), 0);
-    // Not cancelled: the whole of both tables.
-    cancel.store(false, Ordering::Relaxed);
-    let whole = DbScanOptions {
-        cancel: Some(Arc::new(AtomicBool::new(false))),
-        full: true,
-        ..Default::default()
-    };
-    let r = scan_databases(&[url(&db)], &whole).unwrap();
-    assert_eq!(r.files.iter().map(|f| f.records).sum::<u64>(), 6_000);
-}
-
 #[test]
 fn the_database_file_is_left_untouched() {
     let c = corpus(200, 23);
