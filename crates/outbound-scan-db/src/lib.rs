@@ -127,6 +127,11 @@ pub struct DbScanOptions {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
+/// Whether the caller's flag (`DbScanOptions::cancel`) is set.
+pub(crate) fn is_cancelled(flag: &Option<Arc<AtomicBool>>) -> bool {
+    flag.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
 /// The message of a scan stopped through [`DbScanOptions::cancel`].
 pub const CANCELLED: &str = "the scan was cancelled before it finished";
 
@@ -384,11 +389,7 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
     let filter = Filter::new(&opts.tables)?;
     let mut scan = RowScan::new(&opts.scan);
     let mut skipped = Vec::new();
-    let cancelled = || {
-        opts.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    };
+    let cancelled = || is_cancelled(&opts.cancel);
     for url in urls {
         if cancelled() {
             return Err(DbError(CANCELLED.into()));

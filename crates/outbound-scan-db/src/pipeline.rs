@@ -142,11 +142,7 @@ impl Hub {
     /// Whether readers stop: the calling thread left, or the scan was
     /// cancelled.
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-            || self
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
+        self.stop.load(Ordering::Relaxed) || crate::is_cancelled(&self.cancel)
     }
 
     /// Chunk `seq` of `table` is scanned: appends it, and every chunk that

@@ -152,11 +152,22 @@ pub(crate) struct DbScan {
     source: ScanSource,
     target: String,
     tables: Vec<String>,
-    /// Rows a table at most; 0 with `full`.
-    sample_rows: u64,
     sample: Sample,
-    /// Every row of each table.
-    full: bool,
+    /// Rows a table at most; `None`: every row.
+    bound: Option<u64>,
+}
+
+impl DbScan {
+    /// The way rows are picked as the audit entry and the job's page name
+    /// it, and the bound they record (0: none).
+    fn picked(&self) -> (&'static str, u64) {
+        let name = match (self.bound, self.sample) {
+            (None, _) => "full",
+            (_, Sample::Random) => "random",
+            (_, Sample::First) => "first",
+        };
+        (name, self.bound.unwrap_or(0))
+    }
 }
 
 impl DbScanAsk {
@@ -205,52 +216,44 @@ impl DbScanAsk {
                 ));
             }
         };
-        let sample_rows = if full {
-            if self.sample_rows.is_some() {
+        let bound = match (full, self.sample_rows) {
+            (true, Some(_)) => {
                 return Err(refusal(
                     "bad_sample_rows_full",
                     "`sample_rows` bounds a sample: leave it out with `sample: full`, which reads every row",
                 ));
             }
-            0
-        } else {
-            self.sample_rows
-                .unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS)
+            (true, None) => None,
+            (false, rows) => {
+                let rows = rows.unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS);
+                if !(1..=MAX_SAMPLE_ROWS).contains(&rows) {
+                    return Err(refusal(
+                        "bad_sample_rows",
+                        format!("`sample_rows`: 1 to {MAX_SAMPLE_ROWS}"),
+                    ));
+                }
+                Some(rows)
+            }
         };
-        if !full && !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
-            return Err(refusal(
-                "bad_sample_rows",
-                format!("`sample_rows`: 1 to {MAX_SAMPLE_ROWS}"),
-            ));
-        }
         Ok(DbScan {
             source,
             target: self.target,
             tables: self.tables,
-            sample_rows,
             sample,
-            full,
+            bound,
         })
-    }
-}
-
-/// The name the audit entry and the job's page give a way of picking rows.
-fn sample_name(sample: Sample, full: bool) -> &'static str {
-    match sample {
-        _ if full => "full",
-        Sample::Random => "random",
-        Sample::First => "first",
     }
 }
 
 /// Starts `scan` as `owner`'s job, logged before a row is read.
 pub(crate) fn start_db_scan(state: &AppState, owner: &str, scan: DbScan) -> Result<Arc<Job>, Busy> {
+    let (sample, sample_rows) = scan.picked();
     let entry = DatabaseScan {
         by: owner.to_string(),
         sources: vec![scan.source.id.clone()],
         tables: scan.tables.clone(),
-        sample: sample_name(scan.sample, scan.full).to_string(),
-        sample_rows: scan.sample_rows,
+        sample: sample.to_string(),
+        sample_rows,
         target: scan.target.clone(),
     };
     let st = state.clone();
@@ -280,7 +283,7 @@ pub(crate) fn start_map_scan(state: &AppState, owner: &str) -> Option<Result<Arc
         by: owner.to_string(),
         sources: sources.into_iter().collect(),
         tables: tables.into_iter().collect(),
-        sample: sample_name(Sample::Random, false).to_string(),
+        sample: "random".to_string(),
         sample_rows: outbound_scan_db::DEFAULT_SAMPLE_ROWS,
         target: "map".to_string(),
     };
@@ -374,12 +377,13 @@ fn result(
 fn scan_db(state: &AppState, scan: DbScan, job: Arc<Job>) -> Result<serde_json::Value, String> {
     let map = state.map();
     let (fields, against) = target_fields(map, &scan.target)?;
+    let (sample, sample_rows) = scan.picked();
     let opts = outbound_scan_db::DbScanOptions {
         scan: scan_options(&fields, &job),
         tables: scan.tables,
-        sample_rows: scan.sample_rows.max(1),
+        sample_rows: scan.bound.unwrap_or(outbound_scan_db::DEFAULT_SAMPLE_ROWS),
         sample: scan.sample,
-        full: scan.full,
+        full: scan.bound.is_none(),
         cancel: Some(job.cancel_flag()),
         ..Default::default()
     };
@@ -393,8 +397,8 @@ fn scan_db(state: &AppState, scan: DbScan, job: Arc<Job>) -> Result<serde_json::
     job.progress(done, done);
     let mut v = result(&report, map, &fields, against);
     v["source"] = source.id.clone().into();
-    v["sample"] = sample_name(scan.sample, scan.full).into();
-    v["sample_rows"] = scan.sample_rows.into();
+    v["sample"] = sample.into();
+    v["sample_rows"] = sample_rows.into();
     v["tables"] = report
         .files
         .iter()
