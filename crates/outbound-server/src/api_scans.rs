@@ -119,20 +119,16 @@ pub struct JobView {
 
 impl JobView {
     fn of(job: &Job) -> JobView {
+        let (state, result, error) = job.settled();
         let (done, total) = job.counts();
-        let (result, error) = match job.outcome() {
-            Some(Ok(v)) => (Some(v), None),
-            Some(Err(e)) => (None, Some(e)),
-            None => (None, None),
-        };
-        let state = serde_json::to_value(job.state())
+        let state = serde_json::to_value(state)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
         JobView {
             id: job.id.clone(),
             kind: job.kind.to_string(),
-            cancellable: job.cancellable() && state == "running" && !job.cancel_requested(),
+            cancellable: job.stoppable(),
             state,
             done,
             total,

@@ -78,11 +78,28 @@ impl Job {
     /// Running, done, failed or cancelled (a job asked to stop that then
     /// ended without a result; one that finished first is done).
     pub fn state(&self) -> JobState {
-        match &*self.outcome.lock().expect("not poisoned") {
+        self.state_of(&self.outcome.lock().expect("not poisoned"))
+    }
+
+    fn state_of(&self, outcome: &Option<Result<serde_json::Value, String>>) -> JobState {
+        match outcome {
             None => JobState::Running,
             Some(Ok(_)) => JobState::Done,
             Some(Err(_)) if self.cancel_requested() => JobState::Cancelled,
             Some(Err(_)) => JobState::Failed,
+        }
+    }
+
+    /// The state and, once finished, the result (JSON) or the error (a
+    /// short message without personal data), read together: read apart, a
+    /// job that finished between the two reads showed `done` with no result.
+    pub fn settled(&self) -> (JobState, Option<serde_json::Value>, Option<String>) {
+        let outcome = self.outcome.lock().expect("not poisoned");
+        let state = self.state_of(&outcome);
+        match &*outcome {
+            Some(Ok(v)) => (state, Some(v.clone()), None),
+            Some(Err(e)) => (state, None, Some(e.clone())),
+            None => (state, None, None),
         }
     }
 
@@ -102,6 +119,12 @@ impl Job {
         true
     }
 
+    /// Whether [`Job::cancel`] would ask it to stop now: a kind that
+    /// stops, still running, not asked yet.
+    pub fn stoppable(&self) -> bool {
+        self.cancellable() && !self.cancel_requested() && self.state() == JobState::Running
+    }
+
     /// Whether its owner asked it to stop.
     pub fn cancel_requested(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
@@ -111,11 +134,6 @@ impl Job {
     /// `cancel`).
     pub fn cancel_flag(&self) -> Arc<AtomicBool> {
         self.cancel.clone()
-    }
-
-    /// The result once finished: JSON, or a short message without personal data.
-    pub fn outcome(&self) -> Option<Result<serde_json::Value, String>> {
-        self.outcome.lock().expect("not poisoned").clone()
     }
 
     fn finish(&self, outcome: Result<serde_json::Value, String>) {

@@ -101,13 +101,8 @@ pub(super) async fn job_page(
     let Some(job) = state.jobs().get(&id, &user.account.name) else {
         return not_found_page(lang, &user);
     };
+    let (st, result, error) = job.settled();
     let (done, total) = job.counts();
-    let st = job.state();
-    let (result, error) = match job.outcome() {
-        Some(Ok(v)) => (Some(v), None),
-        Some(Err(e)) => (None, Some(e)),
-        None => (None, None),
-    };
     let percent = match (done.min(total) * 100).checked_div(total) {
         Some(p) => p,
         // Nothing to count (an empty log): all or nothing.
@@ -128,7 +123,7 @@ pub(super) async fn job_page(
                 done => done,
                 total => total,
                 percent => percent,
-                cancellable => st == JobState::Running && job.cancellable(),
+                cancellable => job.stoppable(),
                 cancelling => st == JobState::Running && job.cancel_requested(),
             },
             result => ser(&result),
