@@ -389,20 +389,42 @@ mod tests {
         );
     }
 
+    /// The address column of `rows` rows of the customer table.
+    fn table_addresses(rows: usize, seed: u64) -> Vec<Vec<u8>> {
+        let (csv, _) = crate::corpus::customers_csv_bytes(rows, seed);
+        csv.split(|&c| c == b'\n')
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .map(|line| line.split(|&c| c == b',').nth(9).unwrap().to_vec())
+            .collect()
+    }
+
+    /// `n` values of fewer than `most` pieces each, picked at random.
+    fn mixes<'p>(
+        seed: u64,
+        n: usize,
+        most: u64,
+        pieces: &'p [&'p [u8]],
+    ) -> impl Iterator<Item = Vec<u8>> + 'p {
+        let mut rng = crate::corpus::Rng::new(seed);
+        (0..n).map(move |_| {
+            (0..rng.below(most))
+                .flat_map(|_| rng.pick(pieces).iter().copied())
+                .collect()
+        })
+    }
+
     /// Whatever the plain check accepts, the full one accepts, on the
     /// customer table's addresses and on random mixes of ideographs,
     /// markers, ASCII, spaces and broken bytes.
     #[test]
     fn a_plain_address_is_a_valid_address() {
-        let (csv, _) = crate::corpus::customers_csv_bytes(2_000, 5);
         let mut plain = 0;
-        for line in csv.split(|&c| c == b'\n').skip(1).filter(|l| !l.is_empty()) {
-            let cell = line.split(|&c| c == b',').nth(9).unwrap();
-            assert!(is_plain_cjk_address(cell));
+        for cell in table_addresses(2_000, 5) {
+            assert!(is_plain_cjk_address(&cell));
             plain += 1;
         }
         assert_eq!(plain, 2_000);
-        let mut rng = crate::corpus::Rng::new(9);
         let pieces: [&[u8]; 10] = [
             "北京".as_bytes(),
             "路".as_bytes(),
@@ -416,10 +438,7 @@ mod tests {
             &[0xE9, 0xBF, 0xBF],
         ];
         let mut accepted = 0;
-        for _ in 0..50_000 {
-            let v: Vec<u8> = (0..rng.below(12))
-                .flat_map(|_| rng.pick(&pieces).iter().copied())
-                .collect();
+        for v in mixes(9, 50_000, 12, &pieces) {
             if is_plain_cjk_address(&v) {
                 accepted += 1;
                 let text = std::str::from_utf8(&v).expect("valid UTF-8");
@@ -440,9 +459,7 @@ mod tests {
                 assert_eq!(plain_by_masks(v, &m), plain_by_bytes(v), "{v:?}");
             }
         };
-        let (csv, _) = crate::corpus::customers_csv_bytes(40, 6);
-        for line in csv.split(|&c| c == b'\n').skip(1).filter(|l| !l.is_empty()) {
-            let cell = line.split(|&c| c == b',').nth(9).unwrap();
+        for cell in table_addresses(40, 6) {
             for pos in 0..cell.len() {
                 for b in 0..=255u8 {
                     let mut v = cell.to_vec();
@@ -451,7 +468,6 @@ mod tests {
                 }
             }
         }
-        let mut rng = crate::corpus::Rng::new(10);
         let pieces: [&[u8]; 12] = [
             "北京".as_bytes(),
             "路".as_bytes(),
@@ -467,10 +483,7 @@ mod tests {
             &[0xE4],
         ];
         let mut plain = 0;
-        for _ in 0..200_000 {
-            let v: Vec<u8> = (0..rng.below(24))
-                .flat_map(|_| rng.pick(&pieces).iter().copied())
-                .collect();
+        for v in mixes(10, 200_000, 24, &pieces) {
             if (12..=64).contains(&v.len()) {
                 agree(&v);
                 plain += usize::from(plain_by_bytes(&v));
