@@ -340,6 +340,11 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
         if d == 4 && is_date_time(s) {
             return;
         }
+        // An IPv4 address (an octet, a dot, …): all of it, as the
+        // digits-and-dots test below finds it, without the byte classes.
+        if d <= 3 && s[d] == b'.' && ip::valid_v4(s) {
+            return emit(Kind::Ipv4, 0, n);
+        }
     }
     // A short value's bytes looked up once: whether it holds an `@`, and
     // whether it holds anything a kind needs at all (`Marks`).
