@@ -660,9 +660,14 @@ fn words_and_dotted_numbers_agree_with_the_loop() {
     }
     // Dotted quads for the first stage's IPv4 test: octets of one to
     // three digits (leading zeros and values past 255 among them), now
-    // and then a fifth group, a trailing dot or a last byte changed.
+    // and then three or five groups, or a byte after the last (a dot, a
+    // digit, a letter, a dash).
     for _ in 0..20_000 {
-        let groups = if rng.pct(90) { 4 } else { 3 + rng.below(3) as usize };
+        let groups = if rng.pct(90) {
+            4
+        } else {
+            3 + rng.below(3) as usize
+        };
         let mut v = Vec::new();
         for g in 0..groups {
             if g > 0 {
