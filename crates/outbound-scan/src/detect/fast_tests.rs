@@ -772,3 +772,114 @@ fn a_value_without_marks_is_told_in_a_word_or_two() {
     }
     assert!(passed > 2_000, "{passed}");
 }
+
+/// `holds_nothing_by_shape`: every value it passes (dates, timestamps and
+/// decimals of random digits, and the same with a byte changed, dropped
+/// or added anywhere) holds nothing on the plain value path under every
+/// hint set that is not context-only, and is no card- or mobile-shaped
+/// miss; it passes the three date shapes and decimals, and nothing with a
+/// byte out of place.
+#[test]
+fn dates_and_amounts_told_by_shape_hold_nothing() {
+    use super::{bank_card, holds_nothing_by_shape, mobile, scan_value_path};
+    let mut rng = crate::corpus::Rng::new(31);
+    let hints: Vec<Hints> = all_hints()
+        .into_iter()
+        .filter(|h| !h.context_only())
+        .collect();
+    let shapes: [&[u8]; 3] = [b"dddd-dd-dd", b"dddd-dd-dd dd:dd", b"dddd-dd-dd dd:dd:dd"];
+    let digits = |rng: &mut crate::corpus::Rng, n: u64| -> Vec<u8> {
+        (0..n).map(|_| b'0' + rng.below(10) as u8).collect()
+    };
+    let (mut passed, mut tried) = (0, 0);
+    for i in 0..30_000 {
+        let mut v: Vec<u8> = if i % 2 == 0 {
+            rng.pick(&shapes)
+                .iter()
+                .map(|&c| {
+                    if c == b'd' {
+                        b'0' + rng.below(10) as u8
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        } else {
+            let (whole, fraction) = (1 + rng.below(12), 1 + rng.below(6));
+            let mut v = digits(&mut rng, whole);
+            v.push(b'.');
+            v.extend(digits(&mut rng, fraction));
+            v
+        };
+        let whole = v.clone();
+        if rng.pct(50) {
+            let at = rng.below(v.len() as u64) as usize;
+            match rng.below(3) {
+                0 => v[at] = *rng.pick(b"0123456789 -:./Tx+@"),
+                1 => {
+                    v.remove(at);
+                }
+                _ => v.insert(at, *rng.pick(b"0123456789 -:.")),
+            }
+        }
+        tried += 1;
+        if v == whole {
+            assert!(
+                holds_nothing_by_shape(&v),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+        if !holds_nothing_by_shape(&v) {
+            continue;
+        }
+        passed += 1;
+        for &h in &hints {
+            let mut found = Vec::new();
+            scan_value_path(&v, h, true, &mut |k, a, b| found.push((k, a, b)));
+            assert!(
+                found.is_empty(),
+                "{:?} {h:?}: {found:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+        assert!(!bank_card::is_card_shaped(&v) && !mobile::is_unissued_shape(&v));
+    }
+    assert!(passed > tried / 2, "{passed} of {tried}");
+    // A byte out of place at every position of each shape: no pass
+    // unless the result is itself a date or a decimal.
+    for shape in [
+        &b"2024-05-01"[..],
+        b"2024-05-01 12:30",
+        b"2024-05-01 12:30:59",
+        b"7830.42",
+    ] {
+        assert!(holds_nothing_by_shape(shape));
+        for at in 0..shape.len() {
+            for b in 0..=255u8 {
+                let mut v = shape.to_vec();
+                v[at] = b;
+                let decimal = v.iter().filter(|&&c| c == b'.').count() == 1
+                    && v.first().is_some_and(u8::is_ascii_digit)
+                    && v.last().is_some_and(u8::is_ascii_digit)
+                    && v.iter().all(|c| c.is_ascii_digit() || *c == b'.');
+                let date = v.len() == shape.len() && shape.len() >= 10 && {
+                    let pattern = &b"dddd-dd-dd dd:dd:dd"[..shape.len()];
+                    v.iter().zip(pattern).all(|(c, p)| {
+                        if *p == b'd' {
+                            c.is_ascii_digit()
+                        } else {
+                            c == p
+                        }
+                    })
+                };
+                assert_eq!(
+                    holds_nothing_by_shape(&v),
+                    decimal || date,
+                    "{:?}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+    }
+}

@@ -34,8 +34,8 @@ use crate::Kind;
 use crate::scan::plain_path;
 pub use hints::Hints;
 use resident_id::Id18;
-pub use shapes::holds_no_mark;
 use shapes::{ANY_MARK, AT, DIGIT, DOT, LETTER, MARKS, grouped_mobile, is_date_time, whole_email};
+pub use shapes::{holds_no_mark, holds_nothing_by_shape};
 use util::{alnum_at, alnum_run, digit_run};
 
 /// Trims ASCII and ideographic whitespace and surrounding quotes.

@@ -84,6 +84,12 @@ pub(super) struct FieldAcc {
     /// Masked samples with their record's [`Rec::order`]: a merge keeps
     /// the first by that order, whichever batch was scanned first.
     pub(super) samples: Vec<(u64, String)>,
+    /// How many more values that are not a date or an amount
+    /// (`detect::holds_nothing_by_shape`) this field's values are tested
+    /// for one: refilled by each that is, so a timestamp or amount column
+    /// tests every value and an ID or mobile column only its first few.
+    /// Only a guess of where to look: the counts are the same either way.
+    pub(super) shape_tries: u8,
 }
 
 impl FieldAcc {
@@ -100,6 +106,7 @@ impl FieldAcc {
             aside: super::ASIDE_UNKNOWN,
             set_aside: [0; KIND_COUNT],
             samples: Vec::new(),
+            shape_tries: super::SHAPE_TRIES,
         }
     }
 }

@@ -83,6 +83,24 @@ impl std::fmt::Debug for ScanOptions {
 
 /// Records per parallel work item for CSV.
 pub(crate) const CSV_BATCH: usize = 4096;
+/// Values in a row of a field that [`detect::holds_nothing_by_shape`] may
+/// find no date or amount in before the field's values are no longer
+/// tested ([`FieldAcc::shape_tries`]).
+const SHAPE_TRIES: u8 = 8;
+
+/// Whether `v` holds nothing by its shape ([`detect::holds_nothing_by_shape`]),
+/// keeping count in `f` of the values in a row that did not.
+#[inline(always)]
+fn by_shape(f: &mut FieldAcc, v: &[u8]) -> bool {
+    let shaped = detect::holds_nothing_by_shape(v);
+    f.shape_tries = if shaped {
+        SHAPE_TRIES
+    } else {
+        f.shape_tries - 1
+    };
+    shaped
+}
+
 /// Bytes per parallel work item for line formats.
 pub(crate) const LINE_BATCH: usize = 1 << 20;
 /// Text lines longer than this are scanned in pieces.
@@ -428,7 +446,13 @@ impl Ctx<'_> {
         // A short word of a table (no digit, `@`, `:`, `-` or `(`) holds no
         // kind and is no card- or mobile-shaped miss: counted as a cell,
         // and nothing else to do.
-        if !self.plain && !as_text && !hints.context_only() && detect::holds_no_mark(v) {
+        // So does a date, a timestamp or an amount, told by its shape,
+        // looked for while the field's values keep being such.
+        if !self.plain
+            && !as_text
+            && !hints.context_only()
+            && (detect::holds_no_mark(v) || (f.shape_tries != 0 && by_shape(f, v)))
+        {
             return;
         }
         // The kinds this cell has matched, in the record (one pointer the
