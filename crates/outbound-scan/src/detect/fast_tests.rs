@@ -774,11 +774,11 @@ fn a_value_without_marks_is_told_in_a_word_or_two() {
 }
 
 /// `holds_nothing_by_shape`: every value it passes (dates, timestamps,
-/// decimals and codes of random digits and letters, and the same with a
+/// decimals, numbers and codes of random digits and letters, and the same with a
 /// byte changed, dropped or added anywhere) holds nothing on the plain
 /// value path under every hint set that is not context-only, and is no
-/// card- or mobile-shaped miss; it passes the three date shapes, decimals
-/// and codes, and nothing with a byte out of place (every byte at every
+/// card- or mobile-shaped miss; it passes the three date shapes, decimals,
+/// numbers and codes, and nothing with a byte out of place (every byte at every
 /// position of each).
 #[test]
 fn dates_and_amounts_told_by_shape_hold_nothing() {
@@ -793,14 +793,18 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
         (0..n).map(|_| b'0' + rng.below(10) as u8).collect()
     };
     let (mut passed, mut tried) = (0, 0);
-    for i in 0..45_000 {
-        let mut v: Vec<u8> = if i % 3 == 2 {
+    for i in 0..60_000 {
+        let mut v: Vec<u8> = if i % 4 == 3 {
+            // A number of any length to 24.
+            let n = 1 + rng.below(24);
+            digits(&mut rng, n)
+        } else if i % 4 == 2 {
             // A code: a letter, then letters and digits.
             let n = 1 + rng.below(20);
             let mut v = vec![*rng.pick(b"ACUXZacuxz")];
             v.extend((1..n).map(|_| *rng.pick(b"0123456789ABCXYZabcxyz")));
             v
-        } else if i % 3 == 0 {
+        } else if i % 4 == 0 {
             rng.pick(&shapes)
                 .iter()
                 .map(|&c| {
@@ -830,7 +834,13 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
             }
         }
         tried += 1;
-        if v == whole && !matches!(v.len(), 8 | 9 | 17..) {
+        let numbered = v.iter().all(u8::is_ascii_digit);
+        let left = if numbered {
+            v.len() == 11 || (13..=19).contains(&v.len())
+        } else {
+            matches!(v.len(), 8 | 9 | 17..)
+        };
+        if v == whole && !left {
             assert!(
                 holds_nothing_by_shape(&v),
                 "{:?}",
@@ -865,12 +875,26 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
         b"CU0001",
         b"CU0001000000",
         b"ABCDEFGHIJ123456",
+        b"4",
+        b"129",
+        b"200030",
+        b"1234567890",
+        b"123456789012",
+        b"12345678901234567890",
     ] {
         assert!(holds_nothing_by_shape(shape));
         shapes_and_neighbours.push(shape);
     }
-    // Words of a passport's lengths and one past 16 are left to the loop.
-    for shape in [&b"E1234567"[..], b"G12345678", b"ABCDEFGHIJ1234567"] {
+    // Words of a passport's lengths and one past 16, and numbers of a
+    // mobile's or a card's lengths, are left to the loop.
+    for shape in [
+        &b"E1234567"[..],
+        b"G12345678",
+        b"ABCDEFGHIJ1234567",
+        b"13800138000",
+        b"1234567890123",
+        b"1234567890123456789",
+    ] {
         assert!(!holds_nothing_by_shape(shape));
         shapes_and_neighbours.push(shape);
     }
@@ -883,7 +907,7 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
                     && v.first().is_some_and(u8::is_ascii_digit)
                     && v.last().is_some_and(u8::is_ascii_digit)
                     && v.iter().all(|c| c.is_ascii_digit() || *c == b'.');
-                let date = v.len() == shape.len() && shape.len() >= 10 && {
+                let date = v.len() == shape.len() && matches!(shape.len(), 10 | 16 | 19) && {
                     let pattern = &b"dddd-dd-dd dd:dd:dd"[..shape.len()];
                     v.iter().zip(pattern).all(|(c, p)| {
                         if *p == b'd' {
@@ -893,12 +917,15 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
                         }
                     })
                 };
+                let number = v.iter().all(u8::is_ascii_digit)
+                    && v.len() != 11
+                    && !(13..=19).contains(&v.len());
                 let code = v.first().is_some_and(u8::is_ascii_alphabetic)
                     && v.iter().all(u8::is_ascii_alphanumeric)
                     && !matches!(v.len(), 8 | 9 | 17..);
                 assert_eq!(
                     holds_nothing_by_shape(&v),
-                    decimal || date || code,
+                    decimal || date || code || number,
                     "{:?}",
                     String::from_utf8_lossy(&v)
                 );

@@ -100,14 +100,17 @@ pub fn holds_no_mark(s: &[u8]) -> bool {
 }
 
 /// Whether a cell is a date, a date and time (`2024-05-01 12:00:00`,
-/// [`is_date_time`]) or a plain decimal (`7830.42`): read with hints that
-/// are not context-only and not as free text, such a value holds nothing,
-/// because `scan_text_path`'s first stage returns on it without a match
-/// whatever the hints (a decimal right after its digit run; a date after
-/// the grouped-mobile layouts, which no date fits: tested), and it is
-/// no card- or mobile-shaped miss (both need digits alone). A table's
+/// [`is_date_time`]), a plain decimal (`7830.42`) or a number of a length
+/// no kind has (not 11, nor 13 to 19 digits: a count, a level, a postcode,
+/// a 20-digit order number): read with hints that are not context-only
+/// and not as free text, such a value holds nothing, because the value
+/// path returns on it without a match whatever the hints (a number of
+/// another length matches nothing in `single_run`; a decimal stops right
+/// after its digit run; a date after the grouped-mobile layouts, which
+/// no date fits: tested), and it is no card- or mobile-shaped miss (those
+/// have 11 or 13 to 19 digits alone). A table's
 /// cell stops here, before the match callback is built, the value path's
-/// prelude, two digit runs and the mobile layouts: a timestamp column's
+/// prelude, its digit runs and the mobile layouts: a timestamp column's
 /// cell cost 190 instructions, its shape test 30.
 ///
 /// Or a code: a word of ASCII letters and digits led by a letter (`CU0001000000`,
@@ -123,10 +126,13 @@ pub fn holds_nothing_by_shape(s: &[u8]) -> bool {
         Some(b) if b.is_ascii_digit() => {}
         _ => return false,
     }
-    if matches!(n, 10 | 16 | 19) && is_date_time(s) {
+    let d = util::digit_run(s, 0);
+    if d == n {
+        return n != 11 && !(13..=19).contains(&n);
+    }
+    if d == 4 && matches!(n, 10 | 16 | 19) && is_date_time(s) {
         return true;
     }
-    let d = util::digit_run(s, 0);
     d + 1 < n && s[d] == b'.' && util::digit_run(s, d + 1) == n
 }
 
