@@ -25,9 +25,10 @@
 use super::util::luhn;
 use super::util::luhn_digits;
 
-/// Whether the prefix is a plausible issuer for this length.
+/// Whether the prefix is a plausible issuer for this length (of 13 to 19
+/// digits; the first four are read).
 #[inline(always)]
-fn iin_ok(d: &[u8]) -> bool {
+pub(crate) fn iin_ok(d: &[u8]) -> bool {
     let n = d.len();
     let p2 = (d[0] - b'0') * 10 + (d[1] - b'0');
     match d[0] {

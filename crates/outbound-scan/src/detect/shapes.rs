@@ -5,6 +5,7 @@
 //! would find in such a value (the argument is in each doc comment), and
 //! `fast_tests` checks that the loop agrees.
 
+use super::bank_card;
 use super::util::{self, digit_run};
 use super::{email, mobile};
 
@@ -100,15 +101,17 @@ pub fn holds_no_mark(s: &[u8]) -> bool {
 }
 
 /// Whether a cell is a date, a date and time (`2024-05-01 12:00:00`,
-/// [`is_date_time`]), a plain decimal (`7830.42`) or a number of a length
-/// no kind has (not 11, nor 13 to 19 digits: a count, a level, a postcode,
-/// a 20-digit order number): read with hints that are not context-only
-/// and not as free text, such a value holds nothing, because the value
-/// path returns on it without a match whatever the hints (a number of
-/// another length matches nothing in `single_run`; a decimal stops right
-/// after its digit run; a date after the grouped-mobile layouts, which
-/// no date fits: tested), and it is no card- or mobile-shaped miss (those
-/// have 11 or 13 to 19 digits alone). A table's
+/// [`is_date_time`]), a plain decimal (`7830.42`) or a number no kind
+/// takes: not of 11, 15 or 18 digits (mobiles; IDs, IMEIs, credit codes),
+/// and of 13 to 19 only without a card network's prefix for its length
+/// (nor `86` and a mobile in 13): a count, a postcode, a millisecond
+/// timestamp, a 20-digit order number. Read with hints that are not
+/// context-only and not as free text, such a value holds nothing, because
+/// the value path returns on it without a match whatever the hints (such
+/// a number matches nothing in `single_run`; a decimal stops right after
+/// its digit run; a date after the grouped-mobile layouts, which no date
+/// fits: tested), and it is no card- or mobile-shaped miss (a mobile's
+/// has 11 digits, a card's a network's prefix). A table's
 /// cell stops here, before the match callback is built, the value path's
 /// prelude, its digit runs and the mobile layouts: a timestamp column's
 /// cell cost 190 instructions, its shape test 30.
@@ -128,7 +131,13 @@ pub fn holds_nothing_by_shape(s: &[u8]) -> bool {
     }
     let d = util::digit_run(s, 0);
     if d == n {
-        return n != 11 && !(13..=19).contains(&n);
+        return match n {
+            11 | 15 | 18 => false,
+            // `86` and a mobile.
+            13 if s[0] == b'8' => false,
+            13..=19 => !bank_card::iin_ok(s),
+            _ => true,
+        };
     }
     if d == 4 && matches!(n, 10 | 16 | 19) && is_date_time(s) {
         return true;
