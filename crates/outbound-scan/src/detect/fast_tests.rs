@@ -773,6 +773,14 @@ fn a_value_without_marks_is_told_in_a_word_or_two() {
     assert!(passed > 2_000, "{passed}");
 }
 
+/// Whether some kind may take this number (of digits alone): 11, 15 or
+/// 18 digits, `86` and a mobile, or a card network's prefix for its length.
+fn kind_takes_number(v: &[u8]) -> bool {
+    matches!(v.len(), 11 | 15 | 18)
+        || (v.len() == 13 && v[0] == b'8')
+        || super::bank_card::is_card_shaped(v)
+}
+
 /// `holds_nothing_by_shape`: every value it passes (dates, timestamps,
 /// decimals, numbers and codes of random digits and letters, and the same with a
 /// byte changed, dropped or added anywhere) holds nothing on the plain
@@ -834,11 +842,8 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
             }
         }
         tried += 1;
-        let numbered = v.iter().all(u8::is_ascii_digit);
-        let left = if numbered {
-            matches!(v.len(), 11 | 15 | 18)
-                || (v.len() == 13 && v[0] == b'8')
-                || bank_card::is_card_shaped(&v)
+        let left = if v.iter().all(u8::is_ascii_digit) {
+            kind_takes_number(&v)
         } else {
             matches!(v.len(), 8 | 9 | 17..)
         };
@@ -925,10 +930,7 @@ fn dates_and_amounts_told_by_shape_hold_nothing() {
                         }
                     })
                 };
-                let number = v.iter().all(u8::is_ascii_digit)
-                    && !matches!(v.len(), 11 | 15 | 18)
-                    && !(v.len() == 13 && v[0] == b'8')
-                    && !bank_card::is_card_shaped(&v);
+                let number = v.iter().all(u8::is_ascii_digit) && !kind_takes_number(&v);
                 let code = v.first().is_some_and(u8::is_ascii_alphabetic)
                     && v.iter().all(u8::is_ascii_alphanumeric)
                     && !matches!(v.len(), 8 | 9 | 17..);
