@@ -100,27 +100,29 @@ pub fn holds_no_mark(s: &[u8]) -> bool {
     !marked(word(0)) && !marked(word(n - 8))
 }
 
-/// Whether a cell is a date, a date and time (`2024-05-01 12:00:00`,
-/// [`is_date_time`]), a plain decimal (`7830.42`) or a number no kind
-/// takes: not of 11, 15 or 18 digits (mobiles; IDs, IMEIs, credit codes),
-/// and of 13 to 19 only without a card network's prefix for its length
-/// (nor `86` and a mobile in 13): a count, a postcode, a millisecond
-/// timestamp, a 20-digit order number. Read with hints that are not
-/// context-only and not as free text, such a value holds nothing, because
-/// the value path returns on it without a match whatever the hints (such
-/// a number matches nothing in `single_run`; a decimal stops right after
-/// its digit run; a date after the grouped-mobile layouts, which no date
-/// fits: tested), and it is no card- or mobile-shaped miss (a mobile's
-/// has 11 digits, a card's a network's prefix). A table's
-/// cell stops here, before the match callback is built, the value path's
-/// prelude, its digit runs and the mobile layouts: a timestamp column's
-/// cell cost 190 instructions, its shape test 30.
+/// Whether a cell's shape alone says it holds nothing:
 ///
-/// Or a code: a word of ASCII letters and digits led by a letter (`CU0001000000`,
-/// `SKU42`) of up to 16 bytes, but not 8 or 9 (a passport's lengths; a
-/// credit code's 18 is past 16): `scan_text_path`'s class pass returns
-/// on it without a match (no `@`, no mark but digits), and its leading
-/// letter makes it no miss.
+/// - a date, or a date and time (`2024-05-01 12:00:00`, `is_date_time`);
+/// - a plain decimal (`7830.42`);
+/// - a number no kind takes: not of 11, 15 or 18 digits (mobiles; IDs,
+///   IMEIs, credit codes), and of 13 to 19 only without a card network's
+///   prefix for its length, nor `86` and a mobile (a count, a postcode, a
+///   millisecond timestamp, a 20-digit order number);
+/// - a code: ASCII letters and digits led by a letter (`CU0001000000`,
+///   `SKU42`), up to 16 bytes but not 8 or 9 (a passport's lengths; a
+///   credit code's 18 is past 16).
+///
+/// Read with hints that are not context-only and not as free text, the
+/// value path returns on each without a match whatever the hints (such a
+/// number matches nothing in `single_run`; a decimal stops right after its
+/// digit run; a date after the grouped-mobile layouts, which no date fits;
+/// a code at the class pass: no `@`, no mark but digits), and none is a
+/// card- or mobile-shaped miss (those are digits alone, a mobile's 11 or
+/// with a card network's prefix). A table's cell stops here, before the
+/// match callback is built, the value path's prelude, its digit runs and
+/// the mobile layouts: a timestamp column's cell cost 190 instructions,
+/// its shape test 30. Tested against the value path on every hint set
+/// (`fast_tests::values_told_by_shape_hold_nothing`).
 #[inline(always)]
 pub fn holds_nothing_by_shape(s: &[u8]) -> bool {
     let n = s.len();

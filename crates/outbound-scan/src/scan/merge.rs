@@ -84,10 +84,10 @@ pub(super) struct FieldAcc {
     /// Masked samples with their record's [`Rec::order`]: a merge keeps
     /// the first by that order, whichever batch was scanned first.
     pub(super) samples: Vec<(u64, String)>,
-    /// How many more values that are not a date or an amount
-    /// (`detect::holds_nothing_by_shape`) this field's values are tested
-    /// for one: refilled by each that is, so a timestamp or amount column
-    /// tests every value and an ID or mobile column only its first few.
+    /// How many more values in a row `detect::holds_nothing_by_shape` may
+    /// turn down before this field's values are no longer tested: refilled
+    /// by each it passes, so a timestamp or amount column tests every value
+    /// and an ID or mobile column only its first few (in each batch).
     /// Only a guess of where to look: the counts are the same either way.
     pub(super) shape_tries: u8,
 }

@@ -84,8 +84,8 @@ impl std::fmt::Debug for ScanOptions {
 /// Records per parallel work item for CSV.
 pub(crate) const CSV_BATCH: usize = 4096;
 /// Values in a row of a field that [`detect::holds_nothing_by_shape`] may
-/// find no date or amount in before the field's values are no longer
-/// tested ([`FieldAcc::shape_tries`]).
+/// turn down before the field's values are no longer tested
+/// ([`FieldAcc::shape_tries`]).
 const SHAPE_TRIES: u8 = 8;
 
 /// Whether `v` holds nothing by its shape ([`detect::holds_nothing_by_shape`]),
@@ -446,8 +446,9 @@ impl Ctx<'_> {
         // A short word of a table (no digit, `@`, `:`, `-` or `(`) holds no
         // kind and is no card- or mobile-shaped miss: counted as a cell,
         // and nothing else to do.
-        // So does a date, a timestamp or an amount, told by its shape,
-        // looked for while the field's values keep being such.
+        // So does a date, an amount, a number or a code no kind takes,
+        // told by its shape, looked for while the field's values keep
+        // being such.
         if !self.plain
             && !as_text
             && !hints.context_only()
