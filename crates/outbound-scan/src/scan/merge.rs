@@ -173,7 +173,10 @@ impl<T: Copy> Memo<T> {
     /// What the name at place `n` gave, if it is the last record's.
     #[inline]
     fn get(&self, n: usize, name: &str) -> Option<T> {
-        self.0.get(n).filter(|(p, _)| p == name).map(|e| e.1)
+        self.0
+            .get(n)
+            .filter(|(p, _)| crate::detect::util::same_bytes(p.as_bytes(), name.as_bytes()))
+            .map(|e| e.1)
     }
 
     /// Remembers what the name at place `n` gave (the first
