@@ -269,6 +269,47 @@ fn json_lines_with_paths_and_a_syntax_error() {
     assert_eq!(r.individuals.distinct, 3);
 }
 
+/// JSON integers are read as their decimal text: a file of numbers gives
+/// the report (fields, kinds, samples, individuals) the same values give
+/// as strings, at the edges of `u64` and `i64` too.
+#[test]
+fn json_integers_read_as_their_decimal_text() {
+    let d = tmpdir();
+    let values = [
+        "13712345678",
+        "4111111111111111",
+        "0",
+        "-1",
+        "7",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "200030",
+    ];
+    let (mut numbers, mut strings) = (String::new(), String::new());
+    for v in values {
+        numbers.push_str(&format!("{{\"n\": {v}, \"mobile\": {v}}}\n"));
+        strings.push_str(&format!("{{\"n\": \"{v}\", \"mobile\": \"{v}\"}}\n"));
+    }
+    let opts = ScanOptions {
+        samples: 3,
+        ..Default::default()
+    };
+    let report = |name: &str, text: &str| {
+        let r = scan_paths(&[write(&d, name, text.as_bytes())], &opts);
+        let fields = serde_json::to_string(&r.files[0].fields).unwrap();
+        let people = serde_json::to_string(&r.individuals).unwrap();
+        (r.files[0].records, fields, people)
+    };
+    let numeric = report("numbers.jsonl", &numbers);
+    assert_eq!(numeric, report("strings.jsonl", &strings));
+    assert_eq!(numeric.0, values.len() as u64);
+    assert!(
+        numeric.1.contains("cn_mobile") && numeric.1.contains("bank_card"),
+        "{}",
+        numeric.1
+    );
+}
+
 /// JSON lines whose first line is broken, named `.json`: still JSON lines
 /// (the bad line is an error, the others are scanned); a pretty-printed
 /// document whose last nested object sits on a line of its own stays a
