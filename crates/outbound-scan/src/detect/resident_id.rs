@@ -239,11 +239,7 @@ pub fn check18(s: &[u8]) -> Id18 {
     if s.len() != 18 {
         return Id18::Invalid;
     }
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w) ^ ZEROS
-    };
+    let word = |i: usize| super::util::word(s, i) ^ ZEROS;
     let (x0, x1) = (word(0), word(8));
     if ((x0 | x0.wrapping_add(SIXES)) | (x1 | x1.wrapping_add(SIXES))) & HIGH != 0
         || !s[16].is_ascii_digit()

@@ -87,11 +87,7 @@ pub fn holds_no_mark(s: &[u8]) -> bool {
         let gt = x + (0x7F - 0x40) * L;
         ge & !gt & !w & H != 0
     };
-    let word = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(b)
-    };
+    let word = |i: usize| util::word(s, i);
     if n < 8 {
         // Zeros above the value: no byte of the range.
         return !marked(util::tail_word(s, 0));
@@ -171,11 +167,7 @@ fn is_code(s: &[u8]) -> bool {
         let letter = at_least(folded, 0x61) & !at_least(folded, 0x7B);
         (digit | letter) & !w & valid == valid
     };
-    let word = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(b)
-    };
+    let word = |i: usize| util::word(s, i);
     if n < 8 {
         return alnum(util::tail_word(s, 0), H >> (8 * (8 - n)));
     }
@@ -230,11 +222,7 @@ pub(super) fn is_date_time(s: &[u8]) -> bool {
     const DAY: Shape8 = Shape8::of(b"dd-dd-dd");
     const DAY_HOUR: Shape8 = Shape8::of(b"dd dd:dd");
     const SECONDS: Shape8 = Shape8::of(b"dd:dd:dd");
-    let at = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
+    let at = |i: usize| util::word(s, i);
     match s.len() {
         10 => DATE.is(at(0)) && DAY.is(at(2)),
         16 => DATE.is(at(0)) && DAY_HOUR.is(at(8)),
