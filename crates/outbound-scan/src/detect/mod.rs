@@ -894,4 +894,6 @@ mod decode_tests {
 #[cfg(test)]
 mod fast_tests;
 #[cfg(test)]
+mod shape_tests;
+#[cfg(test)]
 mod tests;

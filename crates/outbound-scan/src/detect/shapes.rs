@@ -3,7 +3,9 @@
 //! value ([`MARKS`]), a mobile in its two written layouts, a date and
 //! time, one e-mail address and nothing else. Each says what the loop
 //! would find in such a value (the argument is in each doc comment), and
-//! `fast_tests` checks that the loop agrees.
+//! `fast_tests` checks that the loop agrees. The early exits a table's
+//! cell takes before its match callback is built (`holds_no_mark`,
+//! `holds_nothing_by_shape`) are tested in `shape_tests`.
 
 use super::bank_card;
 use super::util::{self, digit_run};
@@ -118,7 +120,7 @@ pub fn holds_no_mark(s: &[u8]) -> bool {
 /// match callback is built, the value path's prelude, its digit runs and
 /// the mobile layouts: a timestamp column's cell cost 190 instructions,
 /// its shape test 30. Tested against the value path on every hint set
-/// (`fast_tests::values_told_by_shape_hold_nothing`).
+/// (`shape_tests::values_told_by_shape_hold_nothing`).
 #[inline(always)]
 pub fn holds_nothing_by_shape(s: &[u8]) -> bool {
     let n = s.len();
