@@ -72,7 +72,6 @@ pub(super) static MARKS: [u8; 256] = {
 /// predictor missed. A value led by a digit fails on its first byte.
 #[inline(always)]
 pub fn holds_no_mark(s: &[u8]) -> bool {
-    const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
     // The first byte first: most cells of a table that hold something
     // start with a digit.
@@ -80,22 +79,13 @@ pub fn holds_no_mark(s: &[u8]) -> bool {
     if s.first().is_none_or(|b| (0x28..=0x40).contains(b)) || n > 16 {
         return false;
     }
-    // A byte of 0x28–0x40: its low seven bits are at least 0x28 and at
-    // most 0x40, and its high bit is clear (no carry crosses a byte: the
-    // low bits plus either constant stay under 0x100).
-    let marked = |w: u64| {
+    // A byte of 0x28–0x40: its low seven bits are at least 0x28 and not
+    // at least 0x41, and its high bit is clear. (Zeros above a short
+    // value: no byte of the range.)
+    util::words_pass(s, |w, _| {
         let x = w & !H;
-        let ge = x + (0x80 - 0x28) * L;
-        let gt = x + (0x7F - 0x40) * L;
-        ge & !gt & !w & H != 0
-    };
-    let word = |i: usize| util::word(s, i);
-    if n < 8 {
-        // Zeros above the value: no byte of the range.
-        return !marked(util::tail_word(s, 0));
-    }
-    // Two words that may overlap cover 8 to 16 bytes.
-    !marked(word(0)) && !marked(word(n - 8))
+        util::bytes_at_least(x, 0x28) & !util::bytes_at_least(x, 0x41) & !w & H == 0
+    })
 }
 
 /// Whether a cell's shape alone says it holds nothing:
@@ -156,24 +146,16 @@ fn is_code(s: &[u8]) -> bool {
     if n > 16 || n == 8 || n == 9 {
         return false;
     }
-    // High bits set at the bytes given (`valid`) that are letters or
-    // digits. Each test is on the low seven bits, where adding the
-    // constant carries into the high bit exactly at the bytes at least
-    // that large (no sum reaches the next byte).
-    let alnum = |w: u64, valid: u64| {
+    // High bits set at the value's bytes (`valid`) that are letters or
+    // digits.
+    util::words_pass(s, |w, valid| {
         let low = w & !H;
-        let at_least = |x: u64, c: u64| (x + (0x80 - c) * L) & H;
-        let digit = at_least(low, 0x30) & !at_least(low, 0x3A);
+        let digit = util::bytes_at_least(low, 0x30) & !util::bytes_at_least(low, 0x3A);
         // Upper case folded into lower: only `A`–`Z` and `a`–`z` land in `a`–`z`.
         let folded = low | (0x20 * L);
-        let letter = at_least(folded, 0x61) & !at_least(folded, 0x7B);
+        let letter = util::bytes_at_least(folded, 0x61) & !util::bytes_at_least(folded, 0x7B);
         (digit | letter) & !w & valid == valid
-    };
-    let word = |i: usize| util::word(s, i);
-    if n < 8 {
-        return alnum(util::tail_word(s, 0), H >> (8 * (8 - n)));
-    }
-    alnum(word(0), H) && alnum(word(n - 8), H)
+    })
 }
 
 /// The two common written layouts of a mobile number, when the value is

@@ -57,6 +57,31 @@ pub fn word(s: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// Whether `test` holds for the words of `s` (1 to 16 bytes): one word
+/// below 8 bytes ([`tail_word`], zeros above the value), two that may
+/// overlap from 8 to 16. `test(word, valid)` is given 0x80 at each byte
+/// of the word that is the value's. The SWAR class tests of a table's
+/// short cells read their value so.
+#[inline(always)]
+pub fn words_pass(s: &[u8], test: impl Fn(u64, u64) -> bool) -> bool {
+    const H: u64 = 0x8080_8080_8080_8080;
+    let n = s.len();
+    debug_assert!((1..=16).contains(&n));
+    if n < 8 {
+        return test(tail_word(s, 0), H >> (8 * (8 - n)));
+    }
+    test(word(s, 0), H) && test(word(s, n - 8), H)
+}
+
+/// 0x80 at each byte of `x` that is at least `c`, for a word whose bytes
+/// are all below 0x80: adding `0x80 - c` carries into a byte's high bit
+/// exactly when it is at least `c`, and no sum reaches the next byte.
+#[inline(always)]
+pub fn bytes_at_least(x: u64, c: u8) -> u64 {
+    const L: u64 = 0x0101_0101_0101_0101;
+    (x + (0x80 - u64::from(c)) * L) & (0x80 * L)
+}
+
 /// The bytes `s[at..]` (fewer than 8, at least one) in a little-endian
 /// word, zero above them: two loads that may overlap rather than a loop
 /// a byte at a time, whose exit at a length that varies from cell to
