@@ -1,9 +1,10 @@
 //! Differential test of the scanner's fast paths (issue 13): the CSV
-//! line splitter that bypasses `csv-core` and the detectors' SWAR `@`
-//! search must give exactly the report of the plain paths, on the
+//! line splitter that bypasses `csv-core`, the detectors' SWAR `@`
+//! search and the cell's early exits (no mark, a shape that holds
+//! nothing) must give exactly the report of the plain paths, on the
 //! generated corpus, the labelled test data, the fuzzers' broken inputs
-//! (`fuzz_readers::broken_file`, small and past the sniffed head) and
-//! random CSV bytes. (The fuzzers in fuzz_readers.rs run on the fast path,
+//! (`fuzz_readers::broken_file`, small and past the sniffed head), random
+//! CSV bytes and columns of values near the shapes' edges. (The fuzzers in fuzz_readers.rs run on the fast path,
 //! the default, and check its properties; here each of their inputs is
 //! also scanned on the plain path and the two reports compared.)
 
@@ -155,5 +156,124 @@ proptest! {
         (name, data) in crate::fuzz_readers::broken_file(450..900),
     ) {
         same_on_file(&name, &data)?;
+    }
+}
+
+/// Values the cell's early exit (`detect::holds_nothing_by_shape`) passes
+/// (dates, timestamps, amounts, codes, numbers no kind takes, millisecond
+/// times of a card's length) beside values of the same shapes it must
+/// leave to the detectors (passports, mobiles, `86` and a mobile, cards,
+/// IDs, addresses), so that a column runs through shapes and then meets
+/// one that is not.
+const SHAPED: &[&str] = &[
+    "2024-05-01",
+    "2024-05-01 12:30",
+    "2024-05-01 12:30:59",
+    "2024-02-30",
+    "7830.42",
+    "0.5",
+    "CU0001",
+    "ABCDEFGHIJ123456",
+    "ABCDEFGHIJ1234567",
+    "1788813438721",
+    "1234567890123456",
+    "12345678901234567890",
+    "200030",
+    "E1234567",
+    "G12345678",
+    "EA1234567",
+    "13800138000",
+    "8613800138000",
+    "4652678861647499",
+    "4111111111111111",
+    "6222021234567890123",
+    "110101200011243942",
+    "11010519491231002X",
+    "192.168.1.20",
+    "10.0.0.256",
+    "010.1.2.3",
+    "1.2.3",
+    "8.8.8.8.8",
+    "user@example.com",
+    "",
+];
+
+/// Headers whose names give hints (passport, card, mobile, IP, ID) or none.
+const HEADERS: &[&str] = &[
+    "passport",
+    "护照号",
+    "card_no",
+    "mobile",
+    "ip",
+    "id_no",
+    "created",
+    "amount",
+    "code",
+    "note",
+    "order_no",
+];
+
+/// A table of four columns under hinting headers, each cell one of
+/// [`SHAPED`], sometimes with a byte changed, dropped or added, so that a
+/// value near a shape's edge is as likely as one on it.
+fn shaped_table() -> impl Strategy<Value = (Vec<&'static str>, Vec<Vec<String>>)> {
+    let cell = (
+        prop::sample::select(SHAPED),
+        0u8..6,
+        any::<prop::sample::Index>(),
+        prop::sample::select(&b"0123456789AX-:. "[..]),
+    )
+        .prop_map(|(v, op, at, b)| {
+            let mut s = v.as_bytes().to_vec();
+            if !s.is_empty() {
+                let i = at.index(s.len());
+                match op {
+                    0 => s[i] = b,
+                    1 => {
+                        s.remove(i);
+                    }
+                    2 => s.insert(i, b),
+                    _ => {}
+                }
+            }
+            String::from_utf8(s).unwrap()
+        });
+    (
+        prop::collection::vec(prop::sample::select(HEADERS), 4),
+        prop::collection::vec(prop::collection::vec(cell, 4), 1..40),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Columns that run through values told by their shape and then meet
+    /// one that is not (the early exit is taken while a column's values
+    /// keep passing it, `FieldAcc::shape_tries`): the same report on both
+    /// paths, as CSV and as JSON lines (numbers as JSON numbers where they
+    /// are ones).
+    #[test]
+    fn fast_and_plain_paths_agree_on_columns_of_shapes((header, rows) in shaped_table()) {
+        let mut csv = header.join(",");
+        let mut jsonl = String::new();
+        for r in &rows {
+            csv.push('\n');
+            csv.push_str(&r.join(","));
+            let rec: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(r)
+                .map(|(h, v)| {
+                    let j = match v.parse::<u64>() {
+                        Ok(n) if !v.starts_with('0') || v == "0" => serde_json::json!(n),
+                        _ => serde_json::json!(v),
+                    };
+                    (h.to_string(), j)
+                })
+                .collect();
+            jsonl.push_str(&serde_json::Value::Object(rec).to_string());
+            jsonl.push('\n');
+        }
+        csv.push('\n');
+        same_on_file("shapes.csv", csv.as_bytes())?;
+        same_on_file("shapes.jsonl", jsonl.as_bytes())?;
     }
 }
