@@ -312,7 +312,7 @@ fn check_system(
     map: &outbound_model::DataMap,
     system: &str,
 ) -> anyhow::Result<u8> {
-    use outbound_scan_db::check::{CheckState, check_dataset};
+    use outbound_scan_db::check::{CheckState, check_datasets};
     if !map.systems.iter().any(|s| s.id == system) {
         eprintln!("error: no system `{system}` in the data map");
         return Ok(2);
@@ -339,16 +339,11 @@ fn check_system(
         return Ok(2);
     }
     let opts = db_options(args, ScanOptions::default());
-    let checks: Vec<_> = datasets
-        .iter()
-        .filter_map(|d| {
-            let scan = ScanOptions {
-                threads: args.threads,
-                ..ScanOptions::default()
-            };
-            check_dataset(url, map, d, scan, &opts)
-        })
-        .collect();
+    let scan = ScanOptions {
+        threads: args.threads,
+        ..ScanOptions::default()
+    };
+    let checks = check_datasets(url, map, &datasets, scan, &opts);
     match args.format {
         ScanFormat::Json => {
             let v = serde_json::json!({ "system": system, "datasets": checks });

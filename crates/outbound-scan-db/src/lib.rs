@@ -292,7 +292,16 @@ impl Filter {
         let Some(set) = &self.0 else { return true };
         set.is_match(table) || schema.is_some_and(|s| set.is_match(format!("{s}.{table}")))
     }
+
+    /// Whether the filter picks `r`; a relation without a schema
+    /// (SQLite's) is matched as `main.NAME` too.
+    fn picks(&self, r: &Relation) -> bool {
+        self.allows(r.schema.as_deref().or(Some("main")), &r.name)
+    }
 }
+
+/// The relations a scan read, each with the `path` of its report entry.
+pub(crate) type Read = Vec<(String, Relation)>;
 
 /// A table or view to read, in report order.
 #[derive(Debug)]
@@ -386,9 +395,20 @@ fn quote_ident(name: &str) -> String {
 /// [`display_url`] shows it. A table that cannot be read is an error entry
 /// in the report instead, and the other tables are still scanned.
 pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanReport, DbError> {
+    scan_with_relations(urls, opts).map(|(report, _)| report)
+}
+
+/// [`scan_databases`], and the relations it read (views left out are not
+/// among them), each with the `path` of its entry in the report: how the
+/// map check gives each dataset the tables its name picks.
+pub(crate) fn scan_with_relations(
+    urls: &[String],
+    opts: &DbScanOptions,
+) -> Result<(ScanReport, Read), DbError> {
     let filter = Filter::new(&opts.tables)?;
     let mut scan = RowScan::new(&opts.scan);
     let mut skipped = Vec::new();
+    let mut read = Vec::new();
     let cancelled = || is_cancelled(&opts.cancel);
     for url in urls {
         if cancelled() {
@@ -405,7 +425,9 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
                 display_url(url)
             )),
         };
-        skipped.extend(res.map_err(|m| DbError(scrub(&m, url)))?);
+        let (views, rels) = res.map_err(|m| DbError(scrub(&m, url)))?;
+        skipped.extend(views);
+        read.extend(rels);
     }
     // Tables stopped part-way are not a report of the database.
     if cancelled() {
@@ -441,7 +463,7 @@ pub fn scan_databases(urls: &[String], opts: &DbScanOptions) -> Result<ScanRepor
         }
     }
     report.skipped = skipped;
-    Ok(report)
+    Ok((report, read))
 }
 
 /// One kind of database: how to open a read-only session, list its
@@ -467,20 +489,19 @@ pub(crate) trait Source {
 }
 
 /// Scans the relations of one database into `scan`, up to `threads(opts)`
-/// at once, each reader on its own session; returns the views left out.
-/// A relation without a schema (SQLite's) is matched by `--table` as
-/// `main.NAME` too.
+/// at once, each reader on its own session; returns the views left out
+/// and the relations read, each with its report path.
 fn scan_source<S: Source>(
     url: &str,
     filter: &Filter,
     opts: &DbScanOptions,
     scan: &mut RowScan,
-) -> Result<Vec<Skipped>, String> {
+) -> Result<(Vec<Skipped>, Read), String> {
     let shown = display_url(url);
     let rels = runtime()?.block_on(S::list(url, &shown))?;
     let (views, rels): (Vec<Relation>, Vec<Relation>) = rels
         .into_iter()
-        .filter(|r| filter.allows(r.schema.as_deref().or(Some("main")), &r.name))
+        .filter(|r| filter.picks(r))
         .partition(|r| r.view.is_some() && !opts.views);
     let open = || -> Result<(tokio::runtime::Runtime, S::Conn), String> {
         let rt = runtime()?;
@@ -510,7 +531,8 @@ fn scan_source<S: Source>(
         },
         scan,
     )?;
-    Ok(skipped_views(&shown, &views))
+    let read = rels.into_iter().map(|r| (path(&r), r)).collect();
+    Ok((skipped_views(&shown, &views), read))
 }
 
 /// A runtime for one thread's connection.

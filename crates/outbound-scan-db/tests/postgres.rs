@@ -252,7 +252,7 @@ fn tls_with_the_servers_certificate_verified() {
 /// said so with each match; `schema.customers` names one, read and compared.
 #[test]
 fn a_table_name_in_several_schemas_is_ambiguous_in_the_map_check() {
-    use outbound_scan_db::check::{CheckState, check_dataset};
+    use outbound_scan_db::check::{CheckState, check_dataset, check_datasets};
     let Some(url) = pg_url() else { return };
     let c = corpus(50, 33);
     let (a, b) = (Schema::new(&url, &c), Schema::new(&url, &c));
@@ -277,4 +277,17 @@ fn a_table_name_in_several_schemas_is_ambiguous_in_the_map_check() {
     assert_eq!(one.state, CheckState::Ok, "{one:?}");
     assert_eq!(one.rows_read, 50);
     assert!(one.matches.is_empty());
+    // Both in one scan: each judged on the tables its own name picks.
+    let all: Vec<_> = map.datasets.iter().collect();
+    let both = check_datasets(&url, &map, &all, Default::default(), &opts);
+    assert_eq!(
+        both.iter()
+            .map(|c| (c.state, c.rows_read))
+            .collect::<Vec<_>>(),
+        [(CheckState::Ambiguous, 0), (CheckState::Ok, 50)],
+        "{both:?}"
+    );
+    for s in [&a, &b] {
+        assert!(both[0].matches.contains(&format!("{}.customers", s.name)));
+    }
 }

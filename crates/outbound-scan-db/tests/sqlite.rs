@@ -406,3 +406,95 @@ fn the_map_check_reads_the_table_named_exactly() {
         check_dataset(&url(&db), &map, &map.datasets[1], Default::default(), &opts).unwrap();
     assert_eq!(missing.state, CheckState::NotRead, "{missing:?}");
 }
+
+/// Every dataset of a database checked in one scan gives each the line
+/// its check alone gives, in the map's order: two tables with the same
+/// column, one dataset setting its card matches aside (`not_kinds`) and
+/// the other not (scanned apart: a scan sets aside by field name), a
+/// table that matches, one that is missing, a view (not read without
+/// `views`), and a dataset naming no table (no line).
+#[test]
+fn datasets_checked_together_are_each_judged_as_alone() {
+    use outbound_scan_db::check::{CheckState, check_dataset, check_datasets};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    sqlite_exec(
+        &db,
+        "CREATE TABLE orders_a (order_no TEXT);
+         CREATE TABLE orders_b (order_no TEXT);
+         INSERT INTO orders_a VALUES ('4111111111111111'), ('A-2');
+         INSERT INTO orders_b VALUES ('4111111111111111'), ('B-2'), ('B-3');
+         CREATE TABLE customers (mobile TEXT);
+         INSERT INTO customers VALUES ('13812345678'), ('13912345678');
+         CREATE VIEW late AS SELECT mobile FROM customers;"
+            .into(),
+    );
+    let op = "{name: order_no, category: operational, subject: customer}";
+    let op_chance =
+        "{name: order_no, category: operational, subject: customer, not_kinds: [bank_card]}";
+    let phone = "{name: mobile, category: contact.phone, subject: customer}";
+    let datasets = format!(
+        "datasets:\n\
+         - {{id: a, name: A, system: shop, table: orders_a, fields: [{op_chance}]}}\n\
+         - {{id: untabled, name: U, system: shop, fields: [{op}]}}\n\
+         - {{id: b, name: B, system: shop, table: orders_b, fields: [{op}]}}\n\
+         - {{id: c, name: C, system: shop, table: customers, fields: [{phone}]}}\n\
+         - {{id: gone, name: G, system: shop, table: nowhere, fields: [{op}]}}\n\
+         - {{id: view, name: V, system: shop, table: late, fields: [{phone}]}}\n"
+    );
+    let map = load_with_map(&datasets, "shop");
+    let opts = DbScanOptions::default();
+    let all: Vec<_> = map.datasets.iter().collect();
+    let together = check_datasets(&url(&db), &map, &all, Default::default(), &opts);
+    let alone: Vec<_> = map
+        .datasets
+        .iter()
+        .filter_map(|d| {
+            let r = check_dataset(&url(&db), &map, d, Default::default(), &opts);
+            // Alone, the check is still one dataset's scan.
+            if let Some(c) = &r {
+                let one = check_datasets(&url(&db), &map, &[d], Default::default(), &opts);
+                assert_eq!(
+                    serde_json::to_value(&one[0]).unwrap(),
+                    serde_json::to_value(c).unwrap()
+                );
+            }
+            r
+        })
+        .collect();
+    let states: Vec<_> = together
+        .iter()
+        .map(|c| (c.dataset.as_str(), c.state, c.rows_read))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("a", CheckState::Ok, 2),
+            ("b", CheckState::Drift, 3),
+            ("c", CheckState::Ok, 2),
+            ("gone", CheckState::NotRead, 0),
+            ("view", CheckState::NotRead, 0),
+        ]
+    );
+    assert_eq!(
+        serde_json::to_value(&together).unwrap(),
+        serde_json::to_value(&alone).unwrap()
+    );
+    // With views, the view is read as its own table.
+    let views = DbScanOptions {
+        views: true,
+        ..DbScanOptions::default()
+    };
+    let v = check_datasets(&url(&db), &map, &all, Default::default(), &views);
+    assert_eq!((v[4].state, v[4].rows_read), (CheckState::Ok, 2));
+    // A database that cannot be opened fails every dataset, saying why.
+    let nowhere = format!("sqlite:{}", dir.path().join("no.db").display());
+    let failed = check_datasets(&nowhere, &map, &all, Default::default(), &opts);
+    assert_eq!(failed.len(), 5);
+    assert!(
+        failed
+            .iter()
+            .all(|c| c.state == CheckState::Failed && c.error.is_some()),
+        "{failed:?}"
+    );
+}

@@ -463,29 +463,54 @@ pub(crate) fn placed<'m, 's>(
 /// database for its system). Progress is rows scanned.
 fn scan_map(state: &AppState, job: Arc<Job>) -> Result<serde_json::Value, String> {
     let map = state.map();
-    let mut lines = Vec::new();
-    for (d, table, source) in placed(map, state.scan_sources()) {
+    let placed = placed(map, state.scan_sources());
+    // Each database's datasets checked in one scan of it.
+    let mut checked: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut sources: Vec<&ScanSource> = Vec::new();
+    for s in placed.iter().filter_map(|p| p.2) {
+        if !sources.iter().any(|x| x.id == s.id) {
+            sources.push(s);
+        }
+    }
+    for source in sources {
         if job.cancel_requested() {
             return Err(outbound_scan_db::CANCELLED.to_string());
         }
-        let line = match source {
-            Some(source) => {
-                let scan = scan_options(&[], &job);
-                let opts = outbound_scan_db::DbScanOptions {
-                    cancel: Some(job.cancel_flag()),
-                    ..Default::default()
-                };
-                outbound_scan_db::check::check_dataset(source.url(), map, d, scan, &opts)
-                    .and_then(|c| serde_json::to_value(c).ok())
-            }
-            None => None,
+        let datasets: Vec<_> = placed
+            .iter()
+            .filter(|p| p.2.is_some_and(|s| s.id == source.id))
+            .map(|p| p.0)
+            .collect();
+        let opts = outbound_scan_db::DbScanOptions {
+            cancel: Some(job.cancel_flag()),
+            ..Default::default()
         };
-        lines.push(line.unwrap_or_else(|| {
-            serde_json::json!({
-                "dataset": d.id, "system": d.system, "table": table, "state": "no_source",
-            })
-        }));
+        let checks = outbound_scan_db::check::check_datasets(
+            source.url(),
+            map,
+            &datasets,
+            scan_options(&[], &job),
+            &opts,
+        );
+        for c in checks {
+            let v = serde_json::to_value(&c).map_err(|e| e.to_string())?;
+            checked.push((c.dataset, v));
+        }
     }
+    let lines: Vec<serde_json::Value> = placed
+        .iter()
+        .map(|(d, table, _)| {
+            checked
+                .iter()
+                .find(|(id, _)| *id == d.id)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| {
+                    serde_json::json!({
+                        "dataset": d.id, "system": d.system, "table": table, "state": "no_source",
+                    })
+                })
+        })
+        .collect();
     // A check cancelled part-way says `failed` for the dataset it was
     // reading: the job is cancelled, not a list with a false failure.
     if job.cancel_requested() {
