@@ -373,7 +373,9 @@ pub fn scan_text_path<F: FnMut(Kind, usize, usize)>(
         // product or customer code): the loop's one token, a passport or
         // a credit code by its length, or nothing.
         if matches!(n, 8 | 9 | 18) {
-            token(s, 0, hints, emit);
+            // Letters and digits throughout, a letter first: no leading
+            // digits, and the run is the value.
+            token(s, 0, 0, n, hints, emit);
         }
         return;
     }
@@ -445,10 +447,11 @@ fn scan_loop<F: FnMut(Kind, usize, usize)>(
             continue;
         }
         if b.is_ascii_alphanumeric() {
+            let (d, r) = alnum_end(s, i);
             if free && b.is_ascii_alphabetic() && (i == 0 || s[i - 1] != b'_') {
-                ascii_keyword_at(s, i, emit);
+                ascii_keyword_at(s, i, r, emit);
             }
-            i = token(s, i, hints, emit);
+            i = token(s, i, d, r, hints, emit);
         } else if b == b':' {
             // An IPv6 literal that starts with `::` (`::ffff:c0a8:101`); the
             // same group rule as any other, so `::1` and `::` stay unreported.
@@ -538,36 +541,49 @@ pub(super) fn lead_e4_e9_char(a: u8, b: u8, c: u8) -> Option<char> {
     char::from_u32((u32::from(a & 0x0F) << 12) | (u32::from(b & 0x3F) << 6) | u32::from(c & 0x3F))
 }
 
-/// If the ASCII word (letters, digits, `_`) at `i` is a keyword, checks
-/// the value after it.
+/// The ends of the run of ASCII digits at `i` and of the run of ASCII
+/// letters and digits it starts: what [`token`] and
+/// [`ascii_keyword_at`] both need, found once.
+#[inline(always)]
+fn alnum_end(s: &[u8], i: usize) -> (usize, usize) {
+    let d = digit_run(s, i);
+    (d, alnum_run(s, d))
+}
+
+/// If the ASCII word (letters, digits, `_`) at `i`, whose letters and
+/// digits run to `r`, is a keyword, checks the value after it. No keyword
+/// is shorter than 3 bytes or longer than 16.
 #[inline]
-fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut F) {
+fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, r: usize, emit: &mut F) {
     const MAX: usize = 16;
-    let mut buf = [0u8; MAX];
-    let mut w = i;
+    let mut w = r;
     while w < s.len() && (s[w].is_ascii_alphanumeric() || s[w] == b'_') {
-        if w - i == MAX {
-            return;
-        }
-        buf[w - i] = s[w].to_ascii_lowercase();
         w += 1;
     }
-    let word = &buf[..w - i];
+    if !(3..=MAX).contains(&(w - i)) {
+        return;
+    }
+    let mut buf = [0u8; MAX];
+    let word = &mut buf[..w - i];
+    word.copy_from_slice(&s[i..w]);
+    word.make_ascii_lowercase();
     if let Some(k) = kv::ascii_keyword(word) {
         kv::handle(s, w, k, true, word == b"name", emit);
     }
 }
 
-/// Handles the alphanumeric run starting at `i` (preceded by a
-/// non-alphanumeric byte); returns where scanning resumes.
+/// Handles the alphanumeric run `s[i..r]` (preceded by a non-alphanumeric
+/// byte; its leading digits end at `d`, as [`alnum_end`] gives them);
+/// returns where scanning resumes.
 #[inline]
-fn token<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, hints: Hints, emit: &mut F) -> usize {
-    // One pass: end of the alphanumeric run and of its leading digits.
-    let mut r = digit_run(s, i);
-    let d = r;
-    while r < s.len() && s[r].is_ascii_alphanumeric() {
-        r += 1;
-    }
+fn token<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    i: usize,
+    d: usize,
+    r: usize,
+    hints: Hints,
+    emit: &mut F,
+) -> usize {
     let next = s.get(r).copied();
     if s[i].is_ascii_digit() {
         if d < r {
@@ -598,7 +614,10 @@ fn token<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, hints: Hints, emit: &
             }
             _ => {}
         }
+        // `groups` needs a second group: a digit right after the space
+        // or dash (a number then a word is most of a log's numbers).
         if matches!(next, Some(b' ' | b'-'))
+            && s.get(r + 1).is_some_and(u8::is_ascii_digit)
             && let Some(e) = groups(s, i, hints, emit)
         {
             return e;
