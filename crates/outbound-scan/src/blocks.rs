@@ -45,6 +45,19 @@ pub(crate) fn mask_any<const N: usize>(block: &[u8; BLOCK], needles: [u8; N]) ->
     m
 }
 
+/// Bit `i` set exactly where `bytes[i]` is one of `needles`: [`mask_any`]
+/// for one 16-byte vector, for scans that often stop within a few
+/// vectors.
+#[inline(always)]
+pub(crate) fn mask_any16<const N: usize>(bytes: &[u8; 16], needles: [u8; N]) -> u32 {
+    let v = u8x16::new(*bytes);
+    let mut hit = v.simd_eq(u8x16::splat(needles[0]));
+    for n in &needles[1..] {
+        hit |= v.simd_eq(u8x16::splat(*n));
+    }
+    hit.to_bitmask()
+}
+
 /// The positions of any of `N` byte values in `text` from a start, in
 /// order, found a block at a time ([`mask_any`]). Blocks start wherever
 /// the walk is (unaligned loads cost nothing extra here); the last, short

@@ -120,14 +120,30 @@ static STOP: [u8; 256] = {
 };
 
 /// End of a value: the next delimiter (not space), the CJK comma,
-/// semicolon or full stop, or [`VALUE_MAX`] + 1 bytes on. A byte is told
-/// by one table look-up: a log line often has no delimiter, so the value
-/// after `name=` ran to the line's end, and testing each byte against the
-/// delimiters and three CJK prefixes in turn was a third of a log's scan.
+/// semicolon or full stop, or [`VALUE_MAX`] + 1 bytes on. A log line often
+/// has no delimiter, so the value after `name=` runs to the line's end:
+/// testing each byte against the delimiters and three CJK prefixes in
+/// turn was a third of a log's scan. Sixteen bytes are now compared with
+/// the candidates at once, and a candidate is told by one table look-up.
 fn value_end(s: &[u8], j: usize) -> usize {
+    /// The bytes [`STOP`] does not give 0.
+    const CANDIDATES: [u8; 14] = [
+        b',', b';', b'"', b'\'', b'&', b'\t', b'|', b'\n', b'}', b']', b')', b'\r', 0xEF, 0xE3,
+    ];
     let end = s.len().min(j + VALUE_MAX + 1);
     let mut e = j;
     while e < end {
+        // Sixteen bytes at a time to the next byte the table has to see.
+        if let Some(v) = s.get(e..e + 16).filter(|_| e + 16 <= end) {
+            let mut block = [0u8; 16];
+            block.copy_from_slice(v);
+            let m = crate::blocks::mask_any16(&block, CANDIDATES);
+            if m == 0 {
+                e += 16;
+                continue;
+            }
+            e += m.trailing_zeros() as usize;
+        }
         match STOP[usize::from(s[e])] {
             0 => {}
             1 => return e,
@@ -318,7 +334,7 @@ mod tests {
         ];
         let mut rng = crate::corpus::Rng::new(52);
         let mut ends = 0;
-        for _ in 0..3_000 {
+        for _ in 0..1_000 {
             let mut s = Vec::new();
             let n = rng.below(40) as usize;
             for _ in 0..n {
