@@ -589,6 +589,7 @@ fn token<F: FnMut(Kind, usize, usize)>(
         if d < r {
             // Mixed token starting with a digit: ID with X, USCC, MAC, IPv6.
             if matches!(next, Some(b':' | b'-'))
+                && may_be_mac_or_v6(s, i, r)
                 && let Some(e) = mac_or_v6(s, i, emit)
             {
                 return e;
@@ -608,7 +609,9 @@ fn token<F: FnMut(Kind, usize, usize)>(
                 return dotted(s, i, emit);
             }
             Some(b':') | Some(b'-') => {
-                if let Some(e) = mac_or_v6(s, i, emit) {
+                if may_be_mac_or_v6(s, i, r)
+                    && let Some(e) = mac_or_v6(s, i, emit)
+                {
                     return e;
                 }
             }
@@ -628,7 +631,7 @@ fn token<F: FnMut(Kind, usize, usize)>(
     // Letter first.
     let len = r - i;
     if matches!(next, Some(b':' | b'-'))
-        && s[i].is_ascii_hexdigit()
+        && may_be_mac_or_v6(s, i, r)
         && let Some(e) = mac_or_v6(s, i, emit)
     {
         return e;
@@ -849,6 +852,18 @@ fn dotted<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mut F) -> usi
     }
     // Skip the rest of an alphanumeric tail too (`1.2.3a`).
     alnum_run(s, e)
+}
+
+/// Whether [`mac_or_v6`] at `i` may find anything, told from the token
+/// `s[i..r]` of letters and digits that a `:` or `-` ends: a MAC's first
+/// group is two hex digits, an IPv6 address's one to four followed by `:`
+/// (a longer group, or a letter past `f`, fails both parsers). A log
+/// line's timestamp (`2026-11-23T08:00:00Z`) asked for both at each of
+/// its groups.
+#[inline(always)]
+fn may_be_mac_or_v6(s: &[u8], i: usize, r: usize) -> bool {
+    let len = r - i;
+    (len == 2 || (len <= 4 && s.get(r) == Some(&b':'))) && s[i..r].iter().all(u8::is_ascii_hexdigit)
 }
 
 /// MAC (`00:1A:2B:3C:4D:5E`, `00-1a-…`) or IPv6 starting at `i`.

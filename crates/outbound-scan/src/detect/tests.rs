@@ -336,3 +336,53 @@ fn field_name_prefilter_loses_nothing() {
     }
     assert!(found > 100, "{found}");
 }
+
+/// Where `may_be_mac_or_v6` says no, `mac_or_v6` finds nothing: at every
+/// token start of generated runs of hex and other letters and digits, in
+/// groups of one to six, parted by `:`, `-`, `.` and `::`, with MACs,
+/// IPv6 addresses and timestamps among them.
+#[test]
+fn a_token_that_cannot_start_a_mac_or_v6_finds_none() {
+    let mut rng = crate::corpus::Rng::new(53);
+    let seps: [&[u8]; 5] = [b":", b"-", b".", b"::", b" "];
+    let (mut found, mut skipped) = (0, 0);
+    for k in 0..40_000 {
+        let mut s: Vec<u8> = match k % 4 {
+            0 => b"00:1A:2B:3C:4D:5E".to_vec(),
+            1 => b"2001:db8:85a3::8a2e:370:7334".to_vec(),
+            2 => b"2026-11-23T08:00:00Z".to_vec(),
+            _ => Vec::new(),
+        };
+        for _ in 0..rng.below(10) {
+            for _ in 0..1 + rng.below(6) {
+                s.push(*rng.pick(b"0123456789abcdefABCDEFxyzT"));
+            }
+            s.extend_from_slice(seps[rng.below(5) as usize]);
+        }
+        if rng.pct(50) && !s.is_empty() {
+            // One byte changed: a group made longer, shorter or not hex.
+            let at = rng.below(s.len() as u64) as usize;
+            s[at] = *rng.pick(b"0a:-.g");
+        }
+        for i in 0..s.len() {
+            if !s[i].is_ascii_alphanumeric() || (i > 0 && s[i - 1].is_ascii_alphanumeric()) {
+                continue;
+            }
+            let r = super::util::alnum_run(&s, i);
+            if !matches!(s.get(r), Some(b':' | b'-')) {
+                continue;
+            }
+            let hit = super::mac_or_v6(&s, i, &mut |_, _, _| {}).is_some();
+            if super::may_be_mac_or_v6(&s, i, r) {
+                found += usize::from(hit);
+            } else {
+                skipped += 1;
+                assert!(!hit, "{:?} at {i}", String::from_utf8_lossy(&s));
+            }
+        }
+    }
+    assert!(
+        found > 2_000 && skipped > 10_000,
+        "{found} found, {skipped} skipped"
+    );
+}
