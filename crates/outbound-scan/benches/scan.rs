@@ -73,6 +73,54 @@ fn scan_customer_table_one_thread(b: Bencher<'_, '_>) {
         .bench(|| scan_paths(std::slice::from_ref(path), &opts));
 }
 
+static LOG: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
+    use std::fmt::Write;
+    // The corpus's records as an application's log lines (as in
+    // docs/PERFORMANCE.md's throughput commands): keywords, `key=value`
+    // pairs and a timestamp, free text throughout.
+    let mut rdr = csv::Reader::from_reader(&CORPUS.0[..]);
+    let mut log = String::new();
+    for (i, r) in rdr.records().enumerate() {
+        let r = r.expect("corpus record");
+        // name,id_no,mobile,email,card_no,order_no,created_ms,amount,note
+        writeln!(
+            log,
+            "2026-11-23T08:{:02}:{:02}Z INFO order={} ts={} customer name={} id {} tel {} mail {} card {} amount={} note={}",
+            i / 60 % 60,
+            i % 60,
+            &r[5],
+            &r[6],
+            &r[0],
+            &r[1],
+            &r[2],
+            &r[3],
+            &r[4],
+            &r[7],
+            &r[8]
+        )
+        .expect("write to a String");
+    }
+    let p = std::env::temp_dir().join(format!("outbound-scan-bench-{}.log", std::process::id()));
+    std::fs::write(&p, &log).expect("write bench log");
+    (p, log.len())
+});
+
+/// Whole pipeline on one thread over the corpus as log lines (text: the
+/// free-text detectors and keyword context, no CSV).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn scan_log_one_thread(b: Bencher<'_, '_>) {
+    let (path, len) = &*LOG;
+    let opts = ScanOptions {
+        threads: Some(1),
+        ..Default::default()
+    };
+    b.counter(BytesCount::new(*len)).bench(|| {
+        let r = scan_paths(std::slice::from_ref(path), &opts);
+        assert_eq!(r.files[0].records, ROWS as u64);
+        r
+    });
+}
+
 /// The detector alone, each line treated as free text (no CSV parsing).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn detect_lines(b: Bencher<'_, '_>) {
