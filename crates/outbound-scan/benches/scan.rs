@@ -20,17 +20,34 @@ const ROWS: usize = 100_000;
 static CORPUS: LazyLock<(Vec<u8>, corpus::GroundTruth)> =
     LazyLock::new(|| corpus::csv_bytes(ROWS, 2024));
 
-static FILE: LazyLock<PathBuf> = LazyLock::new(|| {
-    let p = std::env::temp_dir().join(format!("outbound-scan-bench-{}.csv", std::process::id()));
-    std::fs::write(&p, &CORPUS.0).expect("write bench corpus");
-    p
-});
+/// `bytes` written to a file of the temporary directory named for this
+/// process and `name`; the path and the size.
+fn bench_file(name: &str, bytes: &[u8]) -> (PathBuf, usize) {
+    let p = std::env::temp_dir().join(format!("outbound-scan-bench-{}-{name}", std::process::id()));
+    std::fs::write(&p, bytes).expect("write a bench file");
+    (p, bytes.len())
+}
+
+/// The scan of `file` (a path and its size) on one thread, timed.
+fn one_thread(b: Bencher<'_, '_>, (path, len): &(PathBuf, usize)) {
+    let opts = ScanOptions {
+        threads: Some(1),
+        ..Default::default()
+    };
+    b.counter(BytesCount::new(*len)).bench(|| {
+        let r = scan_paths(std::slice::from_ref(path), &opts);
+        assert_eq!(r.files[0].records, ROWS as u64);
+        r
+    });
+}
+
+static FILE: LazyLock<(PathBuf, usize)> = LazyLock::new(|| bench_file("corpus.csv", &CORPUS.0));
 
 /// Whole pipeline: open, sniff, CSV parse, detect, classify, count
 /// individuals; all cores.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn scan_file_all_threads(b: Bencher<'_, '_>) {
-    let path = FILE.clone();
+    let path = FILE.0.clone();
     b.counter(BytesCount::new(CORPUS.0.len())).bench(|| {
         let r = scan_paths(std::slice::from_ref(&path), &ScanOptions::default());
         assert_eq!(r.files[0].records, ROWS as u64);
@@ -41,36 +58,17 @@ fn scan_file_all_threads(b: Bencher<'_, '_>) {
 /// Whole pipeline on one thread.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn scan_file_one_thread(b: Bencher<'_, '_>) {
-    let path = FILE.clone();
-    let opts = ScanOptions {
-        threads: Some(1),
-        ..Default::default()
-    };
-    b.counter(BytesCount::new(CORPUS.0.len()))
-        .bench(|| scan_paths(std::slice::from_ref(&path), &opts));
+    one_thread(b, &FILE);
 }
 
-static CUSTOMERS: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
-    let (bytes, _) = corpus::customers_csv_bytes(ROWS, 2024);
-    let p = std::env::temp_dir().join(format!(
-        "outbound-scan-bench-customers-{}.csv",
-        std::process::id()
-    ));
-    std::fs::write(&p, &bytes).expect("write bench customer table");
-    (p, bytes.len())
-});
+static CUSTOMERS: LazyLock<(PathBuf, usize)> =
+    LazyLock::new(|| bench_file("customers.csv", &corpus::customers_csv_bytes(ROWS, 2024).0));
 
 /// Whole pipeline on one thread over the customer table (twenty columns,
 /// seven of them personal data: the shape issue 13 measured on).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn scan_customer_table_one_thread(b: Bencher<'_, '_>) {
-    let (path, len) = &*CUSTOMERS;
-    let opts = ScanOptions {
-        threads: Some(1),
-        ..Default::default()
-    };
-    b.counter(BytesCount::new(*len))
-        .bench(|| scan_paths(std::slice::from_ref(path), &opts));
+    one_thread(b, &CUSTOMERS);
 }
 
 static LOG: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
@@ -100,25 +98,14 @@ static LOG: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
         )
         .expect("write to a String");
     }
-    let p = std::env::temp_dir().join(format!("outbound-scan-bench-{}.log", std::process::id()));
-    std::fs::write(&p, &log).expect("write bench log");
-    (p, log.len())
+    bench_file("corpus.log", log.as_bytes())
 });
 
 /// Whole pipeline on one thread over the corpus as log lines (text: the
 /// free-text detectors and keyword context, no CSV).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn scan_log_one_thread(b: Bencher<'_, '_>) {
-    let (path, len) = &*LOG;
-    let opts = ScanOptions {
-        threads: Some(1),
-        ..Default::default()
-    };
-    b.counter(BytesCount::new(*len)).bench(|| {
-        let r = scan_paths(std::slice::from_ref(path), &opts);
-        assert_eq!(r.files[0].records, ROWS as u64);
-        r
-    });
+    one_thread(b, &LOG);
 }
 
 /// The detector alone, each line treated as free text (no CSV parsing).
