@@ -103,19 +103,35 @@ fn skip_sep(s: &[u8], mut j: usize, ascii: bool) -> Option<usize> {
 /// The longest a keyword's value is looked at, in bytes.
 const VALUE_MAX: usize = 300;
 
-/// What a byte says about a value's end ([`value_end`]): 1, a delimiter
-/// (not space); 2, the first byte of `，`, `；` or `。` (EF and E3), a
-/// delimiter when the rest follows; 0, neither.
-static STOP: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let ends = b",;\"'&\t|\n}])\r";
+/// The ASCII bytes that end a value (not space).
+const ENDS: [u8; 12] = *b",;\"'&\t|\n}])\r";
+
+/// The first bytes of `，` and `；` (EF) and of `。` (E3), which end a
+/// value when the rest of the character follows.
+const CJK_LEADS: [u8; 2] = [0xEF, 0xE3];
+
+/// The bytes [`value_end`] has to look at: [`ENDS`] and [`CJK_LEADS`].
+const CANDIDATES: [u8; 14] = {
+    let mut c = [0u8; 14];
     let mut k = 0;
-    while k < ends.len() {
-        t[ends[k] as usize] = 1;
+    while k < ENDS.len() {
+        c[k] = ENDS[k];
         k += 1;
     }
-    t[0xEF] = 2;
-    t[0xE3] = 2;
+    c[12] = CJK_LEADS[0];
+    c[13] = CJK_LEADS[1];
+    c
+};
+
+/// What a byte says about a value's end: 1, one of [`ENDS`]; 2, one of
+/// [`CJK_LEADS`]; 0, neither.
+static STOP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut k = 0;
+    while k < CANDIDATES.len() {
+        t[CANDIDATES[k] as usize] = if k < ENDS.len() { 1 } else { 2 };
+        k += 1;
+    }
     t
 };
 
@@ -126,10 +142,6 @@ static STOP: [u8; 256] = {
 /// turn was a third of a log's scan. Sixteen bytes are now compared with
 /// the candidates at once, and a candidate is told by one table look-up.
 fn value_end(s: &[u8], j: usize) -> usize {
-    /// The bytes [`STOP`] does not give 0.
-    const CANDIDATES: [u8; 14] = [
-        b',', b';', b'"', b'\'', b'&', b'\t', b'|', b'\n', b'}', b']', b')', b'\r', 0xEF, 0xE3,
-    ];
     let end = s.len().min(j + VALUE_MAX + 1);
     let mut e = j;
     while e < end {
