@@ -15,20 +15,58 @@
 use super::{bank_card, dob, geo, name, passport, util};
 use crate::Kind;
 
-/// ASCII keywords (lower case; a "word" here may contain `_`).
-pub fn ascii_keyword(word: &[u8]) -> Option<Kind> {
-    Some(match word {
-        b"name" | b"full_name" | b"fullname" | b"first_name" | b"firstname" | b"last_name"
-        | b"lastname" | b"customer_name" | b"contact_name" | b"real_name" => Kind::PersonName,
-        b"address" | b"addr" | b"home_address" | b"street" => Kind::Address,
-        b"dob" | b"birth" | b"birthday" | b"birthdate" | b"birth_date" | b"date_of_birth" => {
-            Kind::DateOfBirth
+/// Writes [`ascii_keyword`] and [`ASCII_KEYWORDS`] from one list, so that
+/// the quick test built from the list ([`may_be_keyword`]) never turns
+/// away a word the look-up would take.
+macro_rules! ascii_keywords {
+    ($($kind:ident: $($word:literal)|+;)+) => {
+        /// ASCII keywords (lower case; a "word" here may contain `_`).
+        pub fn ascii_keyword(word: &[u8]) -> Option<Kind> {
+            Some(match word {
+                $($($word)|+ => Kind::$kind,)+
+                _ => return None,
+            })
         }
-        b"card" | b"card_no" | b"cardno" | b"card_number" | b"bank_card" => Kind::BankCard,
-        b"passport" | b"passport_no" => Kind::CnPassport,
-        b"lat" | b"lng" | b"lon" | b"latitude" | b"longitude" => Kind::GeoCoordinate,
-        _ => return None,
-    })
+
+        /// Every word [`ascii_keyword`] takes.
+        const ASCII_KEYWORDS: &[&[u8]] = &[$($($word),+),+];
+    };
+}
+
+ascii_keywords! {
+    PersonName: b"name" | b"full_name" | b"fullname" | b"first_name" | b"firstname"
+        | b"last_name" | b"lastname" | b"customer_name" | b"contact_name" | b"real_name";
+    Address: b"address" | b"addr" | b"home_address" | b"street";
+    DateOfBirth: b"dob" | b"birth" | b"birthday" | b"birthdate" | b"birth_date"
+        | b"date_of_birth";
+    BankCard: b"card" | b"card_no" | b"cardno" | b"card_number" | b"bank_card";
+    CnPassport: b"passport" | b"passport_no";
+    GeoCoordinate: b"lat" | b"lng" | b"lon" | b"latitude" | b"longitude";
+}
+
+/// The longest ASCII keyword, in bytes.
+pub(super) const ASCII_KEYWORD_MAX: usize = 16;
+
+/// Bit `c - 'a'` of entry `n`: some keyword of `n` bytes starts with the
+/// letter `c`.
+static KEYWORD_STARTS: [u32; ASCII_KEYWORD_MAX + 1] = {
+    let mut t = [0u32; ASCII_KEYWORD_MAX + 1];
+    let mut k = 0;
+    while k < ASCII_KEYWORDS.len() {
+        let w = ASCII_KEYWORDS[k];
+        t[w.len()] |= 1 << (w[0] - b'a');
+        k += 1;
+    }
+    t
+};
+
+/// Whether a word of `len` bytes that starts with the ASCII letter `first`
+/// (either case) may be a keyword: most words of a log line are not, and
+/// are turned away here before they are copied, lower-cased and looked up.
+#[inline(always)]
+pub(super) fn may_be_keyword(first: u8, len: usize) -> bool {
+    len <= ASCII_KEYWORD_MAX
+        && KEYWORD_STARTS[len] >> ((first | 0x20).wrapping_sub(b'a') & 31) & 1 != 0
 }
 
 pub(super) const CJK_KEYWORDS: &[(&str, Kind)] = &[
@@ -284,6 +322,32 @@ pub fn handle<F: FnMut(Kind, usize, usize)>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every keyword passes the quick test in either case, and is taken by
+    /// the look-up; words the quick test turns away include common ones.
+    #[test]
+    fn the_quick_test_keeps_every_keyword() {
+        for w in ASCII_KEYWORDS {
+            assert!(w.len() <= ASCII_KEYWORD_MAX && w.len() >= 3, "{w:?}");
+            assert!(ascii_keyword(w).is_some(), "{w:?}");
+            assert!(may_be_keyword(w[0], w.len()), "{w:?}");
+            assert!(may_be_keyword(w[0].to_ascii_uppercase(), w.len()), "{w:?}");
+        }
+        for w in [
+            &b"INFO"[..],
+            b"order",
+            b"ts",
+            b"id",
+            b"tel",
+            b"mail",
+            b"user",
+            b"example",
+            b"T08",
+        ] {
+            assert!(!may_be_keyword(w[0], w.len()), "{w:?}");
+            assert!(ascii_keyword(&w.to_ascii_lowercase()).is_none());
+        }
+    }
 
     /// `value_end` as first written (each byte against the delimiters and
     /// the three CJK prefixes in turn): the reference.

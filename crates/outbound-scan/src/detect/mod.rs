@@ -549,16 +549,15 @@ fn alnum_end(s: &[u8], i: usize) -> (usize, usize) {
 }
 
 /// If the ASCII word (letters, digits, `_`) at `i`, whose letters and
-/// digits run to `r`, is a keyword, checks the value after it. No keyword
-/// is shorter than 3 bytes or longer than 16.
+/// digits run to `r`, is a keyword, checks the value after it.
 #[inline]
 fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, r: usize, emit: &mut F) {
-    const MAX: usize = 16;
+    const MAX: usize = kv::ASCII_KEYWORD_MAX;
     let mut w = r;
     while w < s.len() && (s[w].is_ascii_alphanumeric() || s[w] == b'_') {
         w += 1;
     }
-    if !(3..=MAX).contains(&(w - i)) {
+    if !kv::may_be_keyword(s[i], w - i) {
         return;
     }
     let mut buf = [0u8; MAX];
