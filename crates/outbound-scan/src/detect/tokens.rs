@@ -71,10 +71,7 @@ pub(super) fn token<F: FnMut(Kind, usize, usize)>(
     if s[i].is_ascii_digit() {
         if d < r {
             // Mixed token starting with a digit: ID with X, USCC, MAC, IPv6.
-            if matches!(next, Some(b':' | b'-'))
-                && may_be_mac_or_v6(s, i, r)
-                && let Some(e) = mac_or_v6(s, i, emit)
-            {
+            if let Some(e) = token_mac_or_v6(s, i, r, emit) {
                 return e;
             }
             if r - i == 18 {
@@ -87,18 +84,11 @@ pub(super) fn token<F: FnMut(Kind, usize, usize)>(
             }
             return r;
         }
-        match next {
-            Some(b'.') if s.get(r + 1).is_some_and(u8::is_ascii_digit) => {
-                return dotted(s, i, emit);
-            }
-            Some(b':') | Some(b'-') => {
-                if may_be_mac_or_v6(s, i, r)
-                    && let Some(e) = mac_or_v6(s, i, emit)
-                {
-                    return e;
-                }
-            }
-            _ => {}
+        if next == Some(b'.') && s.get(r + 1).is_some_and(u8::is_ascii_digit) {
+            return dotted(s, i, emit);
+        }
+        if let Some(e) = token_mac_or_v6(s, i, r, emit) {
+            return e;
         }
         // `groups` needs a second group: a digit right after the space
         // or dash (a number then a word is most of a log's numbers).
@@ -113,10 +103,7 @@ pub(super) fn token<F: FnMut(Kind, usize, usize)>(
     }
     // Letter first.
     let len = r - i;
-    if matches!(next, Some(b':' | b'-'))
-        && may_be_mac_or_v6(s, i, r)
-        && let Some(e) = mac_or_v6(s, i, emit)
-    {
+    if let Some(e) = token_mac_or_v6(s, i, r, emit) {
         return e;
     }
     if len == 9 || len == 8 {
@@ -347,6 +334,22 @@ pub(super) fn dotted<F: FnMut(Kind, usize, usize)>(s: &[u8], i: usize, emit: &mu
 pub(super) fn may_be_mac_or_v6(s: &[u8], i: usize, r: usize) -> bool {
     let len = r - i;
     (len == 2 || (len <= 4 && s.get(r) == Some(&b':'))) && s[i..r].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// [`mac_or_v6`] at the token `s[i..r]` of letters and digits, asked only
+/// when a `:` or `-` ends it and [`may_be_mac_or_v6`] lets it start one.
+#[inline(always)]
+fn token_mac_or_v6<F: FnMut(Kind, usize, usize)>(
+    s: &[u8],
+    i: usize,
+    r: usize,
+    emit: &mut F,
+) -> Option<usize> {
+    if matches!(s.get(r), Some(b':' | b'-')) && may_be_mac_or_v6(s, i, r) {
+        mac_or_v6(s, i, emit)
+    } else {
+        None
+    }
 }
 
 /// MAC (`00:1A:2B:3C:4D:5E`, `00-1a-…`) or IPv6 starting at `i`.
