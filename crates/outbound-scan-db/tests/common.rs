@@ -92,6 +92,18 @@ pub(crate) fn load_with_map(datasets: &str, system: &str) -> outbound_model::Dat
     l.map
 }
 
+/// A new SQLite file `name` in a temporary directory, `sql` run in it:
+/// the directory (removed when dropped) and the file's path.
+pub(crate) fn temp_sqlite(
+    name: &str,
+    sql: impl Into<String>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(name);
+    sqlite_exec(&db, sql.into());
+    (dir, db)
+}
+
 /// Creates the SQLite file `path` if need be and runs `sql` in it.
 pub(crate) fn sqlite_exec(path: &std::path::Path, sql: String) {
     use sqlx::Connection;

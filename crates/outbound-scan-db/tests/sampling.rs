@@ -12,7 +12,7 @@ use outbound_scan::{FileReport, ScanOptions, ScanReport};
 use outbound_scan_db::{DbScanOptions, Sample, scan_databases};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
-use crate::common::{pg_url, rt, sqlite_exec};
+use crate::common::{pg_url, rt, sqlite_exec, temp_sqlite};
 
 /// Rows in the append-only table; only rows past [`LATE`] hold a mobile.
 pub(crate) const ROWS: u64 = 60_000;
@@ -641,14 +641,11 @@ fn postgres_threads_give_the_same_report_byte_for_byte() {
 /// and not that it has no tables.
 #[test]
 fn sqlite_a_relation_that_fails_is_an_error_not_an_empty_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("broken.db");
-    sqlite_exec(
-        &db,
+    let (_dir, db) = temp_sqlite(
+        "broken.db",
         "CREATE TABLE gone (mobile TEXT);
          CREATE VIEW broken AS SELECT mobile FROM gone;
-         DROP TABLE gone;"
-            .into(),
+         DROP TABLE gone;",
     );
     let with = DbScanOptions {
         views: true,

@@ -6,7 +6,7 @@ use outbound_scan_db::{DbScanOptions, scan_databases, suggest_datasets};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
 use crate::common::{
-    Corpus, assert_no_raw_values, corpus, load_with_map, rt, scan_as_file, sqlite_exec, summary,
+    Corpus, assert_no_raw_values, corpus, load_with_map, rt, scan_as_file, summary, temp_sqlite,
 };
 
 /// A database with `customers` (the corpus, `created_ms` as INTEGER,
@@ -297,11 +297,9 @@ fn suggest_writes_a_datasets_block_the_map_loads() {
 /// field by them; a mobile as a column name counts its person.
 #[test]
 fn column_names_that_are_people_are_counted_and_never_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("pivot.db");
     let reps = ["张伟", "Mary Johnson"];
-    sqlite_exec(
-        &db,
+    let (_dir, db) = temp_sqlite(
+        "pivot.db",
         format!(
             "CREATE TABLE by_rep (region TEXT, \"{}\" INTEGER, \"{}\" INTEGER, \"13812345678\" INTEGER, \"2024\" INTEGER, \"{{person_name}}\" INTEGER);
              INSERT INTO by_rep VALUES ('north', 1, 2, 3, 7, 9), ('south', 4, 5, 6, 8, 9);",
@@ -360,16 +358,13 @@ fn a_missing_or_unreadable_database_is_a_clear_error() {
 
 #[test]
 fn values_of_every_storage_class_are_read_as_text_and_blobs_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("mixed.db");
     // An untyped column: an integer and a text mobile, a BLOB holding a
     // mobile's digits (not scanned), a real, a NULL.
-    sqlite_exec(
-        &db,
+    let (_dir, db) = temp_sqlite(
+        "mixed.db",
         "CREATE TABLE m (mobile);
          INSERT INTO m VALUES (13812345678), ('13912345678'),
-           (x'3133373132333435363738'), (31.5), (NULL);"
-            .into(),
+           (x'3133373132333435363738'), (31.5), (NULL);",
     );
     let r = scan_databases(&[url(&db)], &DbScanOptions::default()).unwrap();
     let f = &r.files[0].fields[0];
@@ -384,15 +379,12 @@ fn values_of_every_storage_class_are_read_as_text_and_blobs_skipped() {
 #[test]
 fn the_map_check_reads_the_table_named_exactly() {
     use outbound_scan_db::check::{CheckState, check_dataset};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shop.db");
-    sqlite_exec(
-        &db,
+    let (_dir, db) = temp_sqlite(
+        "shop.db",
         "CREATE TABLE \"orders_*\" (order_no TEXT);
          INSERT INTO \"orders_*\" VALUES ('A-1'), ('A-2');
          CREATE TABLE orders_2024 (order_no TEXT, buyer_mobile TEXT);
-         INSERT INTO orders_2024 VALUES ('B-1', '13812345678');"
-            .into(),
+         INSERT INTO orders_2024 VALUES ('B-1', '13812345678');",
     );
     let datasets = "datasets:\n\
          - {id: star, name: Star, system: shop, table: \"orders_*\", fields: [{name: order_no, category: operational, subject: customer}]}\n\
@@ -416,18 +408,15 @@ fn the_map_check_reads_the_table_named_exactly() {
 #[test]
 fn datasets_checked_together_are_each_judged_as_alone() {
     use outbound_scan_db::check::{CheckState, check_dataset, check_datasets};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shop.db");
-    sqlite_exec(
-        &db,
+    let (dir, db) = temp_sqlite(
+        "shop.db",
         "CREATE TABLE orders_a (order_no TEXT);
          CREATE TABLE orders_b (order_no TEXT);
          INSERT INTO orders_a VALUES ('4111111111111111'), ('A-2');
          INSERT INTO orders_b VALUES ('4111111111111111'), ('B-2'), ('B-3');
          CREATE TABLE customers (mobile TEXT);
          INSERT INTO customers VALUES ('13812345678'), ('13912345678');
-         CREATE VIEW late AS SELECT mobile FROM customers;"
-            .into(),
+         CREATE VIEW late AS SELECT mobile FROM customers;",
     );
     let op = "{name: order_no, category: operational, subject: customer}";
     let op_chance =
