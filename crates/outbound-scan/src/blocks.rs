@@ -58,6 +58,16 @@ pub(crate) fn mask_any16<const N: usize>(bytes: &[u8; 16], needles: [u8; N]) -> 
     hit.to_bitmask()
 }
 
+/// Bit `i` set exactly where `bytes[i]` ends a JSON string's plain run:
+/// a quote, a backslash or a control character (below 0x20, which a JSON
+/// string may not hold raw).
+#[inline(always)]
+pub(crate) fn string_stops16(bytes: &[u8; 16]) -> u32 {
+    let v = u8x16::new(*bytes);
+    let control = v.min(u8x16::splat(0x1F)).simd_eq(v);
+    (v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\')) | control).to_bitmask()
+}
+
 /// The positions of any of `N` byte values in `text` from a start, in
 /// order, found a block at a time ([`mask_any`]). Blocks start wherever
 /// the walk is (unaligned loads cost nothing extra here); the last, short

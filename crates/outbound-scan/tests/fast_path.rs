@@ -277,3 +277,107 @@ proptest! {
         same_on_file("shapes.jsonl", jsonl.as_bytes())?;
     }
 }
+
+/// Keys of the JSON records below: plain, hinting, a number, a mobile and
+/// a person's name (keys that are personal data, counted as values), one
+/// with an escape, an empty one.
+const JSON_KEYS: &[&str] = &[
+    "\"name\"",
+    "\"mobile\"",
+    "\"note\"",
+    "\"amount\"",
+    "\"123\"",
+    "\"13812345678\"",
+    "\"张伟\"",
+    "\"a\\u0062\"",
+    "\"\"",
+];
+
+/// Values near the edges of what the flat-object reader takes (numbers it
+/// prints as written and those it leaves to serde, escapes and control
+/// characters, nesting, literals) beside values the detectors find.
+const JSON_VALUES: &[&str] = &[
+    "\"13812345678\"",
+    "\"user@example.com\"",
+    "\"110105194912310029\"",
+    "\"张伟\"",
+    "\"北京市东城区解放路250号\"",
+    "\"a \\\"quoted\\\" 13812345678\"",
+    "\"tab\there\"",
+    "\"\"",
+    "0",
+    "-0",
+    "7",
+    "13812345678",
+    "-13812345678",
+    "123456789012345678",
+    "1234567890123456789",
+    "4111111111111111",
+    "7830.42",
+    "7830.40",
+    "-0.5",
+    "0.000000000000001",
+    "0.0000000000000001",
+    "123456789012.125",
+    "1234567890123.456",
+    "1e3",
+    "1.5E-7",
+    // Numbers serde prints otherwise than written, as identifiers.
+    "13812345678.0",
+    "1.3812345678e10",
+    "4111111111111111.0",
+    "-0.0",
+    "01",
+    "1.",
+    "true",
+    "false",
+    "null",
+    "nul",
+    "{\"mobile\": \"13912345678\"}",
+    "[\"13912345678\", 1.5]",
+    "{}",
+];
+
+/// One JSON record of pairs from the lists above, with whitespace of
+/// every sort JSON allows, now and then more pairs than the reader takes
+/// or a byte of damage.
+fn json_record() -> impl Strategy<Value = String> {
+    let pair = (
+        prop::sample::select(JSON_KEYS),
+        prop::sample::select(JSON_VALUES),
+        prop::sample::select(&["", " ", "\t", "\r", " \n "][..]),
+    )
+        .prop_map(|(k, v, w)| format!("{w}{k}{w}:{w}{v}{w}"));
+    (
+        prop::collection::vec(pair, 0..8),
+        0..100u32,
+        prop::sample::select(&["", "x", ",", "}", "{", "\"", "\u{feff}"][..]),
+    )
+        .prop_map(|(pairs, wide, damage)| {
+            let mut pairs = pairs;
+            if wide < 5 {
+                // Past the 64 pairs the flat reader takes.
+                pairs.extend((0..70).map(|i| format!("\"k{i}\": {i}")));
+            }
+            let mut r = format!("{{{}}}", pairs.join(","));
+            if wide % 10 == 7 {
+                r.push_str(damage);
+            }
+            r
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    /// JSON lines and documents of records around the flat-object reader's
+    /// edges (numbers it takes and those it leaves to serde, escapes,
+    /// nesting, keys that are personal data, more than 64 pairs, damage):
+    /// the same report, errors included, as serde's alone on the plain path.
+    #[test]
+    fn fast_and_plain_paths_agree_on_json_records_of_every_shape(
+        records in prop::collection::vec(json_record(), 1..30),
+    ) {
+        same_on_file("r.jsonl", records.join("\n").as_bytes())?;
+        same_on_file("r.json", format!("[{}]", records.join(",\n")).as_bytes())?;
+    }
+}

@@ -5,6 +5,7 @@
 use std::io::BufRead;
 
 use super::ahead::{Ahead, BATCH, Invalid, Shared};
+use super::flat;
 use super::jsondoc::{Held, Limited, Notes, Record, Shift, Skipped};
 use super::merge::{Acc, Rec};
 use super::{Ctx, MAX_FIELD, MAX_RECORD, err};
@@ -73,6 +74,18 @@ pub(super) fn jsonl_into(acc: &mut Acc, b: &LineBatch, path: &str, ctx: &Ctx<'_>
 /// as `text` when the caller knows the bytes to be that (serde then does
 /// not check the UTF-8 of every string again).
 fn walk_json(walk: Walk<'_, '_>, bytes: &[u8], text: Option<&str>) -> serde_json::Result<()> {
+    // An object of plain scalars, the usual record, without serde
+    // (`flat`); serde reads whatever that does not take, and everything on
+    // the plain path.
+    if !walk.ctx.plain
+        && let Some(t) = text
+    {
+        let mut pairs = [flat::Pair::default(); flat::MAX_PAIRS];
+        if let Some(n) = flat::pairs(t.as_bytes(), &mut pairs) {
+            walk.pairs(t, &pairs[..n]);
+            return Ok(());
+        }
+    }
     fn all<'de, R: serde_json::de::Read<'de>>(
         walk: Walk<'_, '_>,
         mut de: serde_json::Deserializer<R>,
@@ -105,6 +118,24 @@ impl Walk<'_, '_> {
             ctx: self.ctx,
             rec: &mut *self.rec,
             num: &mut *self.num,
+        }
+    }
+
+    /// The pairs of an object [`flat::pairs`] read, counted as
+    /// [`Walk`]'s `visit_map` counts them when serde visits the object.
+    fn pairs(self, t: &str, pairs: &[flat::Pair]) {
+        let base = self.path.len();
+        for p in pairs {
+            // Both ends are at a quote, so on a character's boundary.
+            let key = t
+                .get(p.key.0 as usize..p.key.1 as usize)
+                .unwrap_or_default();
+            visit_key(self.path, key, self.acc, self.ctx, self.rec);
+            if p.leaf {
+                let v = &t.as_bytes()[p.value.0 as usize..p.value.1 as usize];
+                json_leaf(self.path, v, self.acc, self.ctx, self.rec);
+            }
+            self.path.truncate(base);
         }
     }
 
@@ -154,15 +185,22 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
         f.write_str("a key")
     }
     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<(), E> {
-        if let Some(kind) = push_key(self.path, k, self.acc, self.rec) {
-            let hints = Some(Hints::of(kind));
-            let v = match kind {
-                Kind::PersonName => detect::name::name_key_as_value(k.as_bytes()),
-                _ => k.as_bytes().into(),
-            };
-            leaf_hinted(self.path, &v, hints, self.acc, self.ctx, self.rec);
-        }
+        visit_key(self.path, k, self.acc, self.ctx, self.rec);
         Ok(())
+    }
+}
+
+/// The next key `k` of record `r`: appended to `path` ([`push_key`]), and
+/// counted as a value of its kind when it is itself personal data.
+#[inline(always)]
+fn visit_key(path: &mut String, k: &str, acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) {
+    if let Some(kind) = push_key(path, k, acc, r) {
+        let hints = Some(Hints::of(kind));
+        let v = match kind {
+            Kind::PersonName => detect::name::name_key_as_value(k.as_bytes()),
+            _ => k.as_bytes().into(),
+        };
+        leaf_hinted(path, &v, hints, acc, ctx, r);
     }
 }
 

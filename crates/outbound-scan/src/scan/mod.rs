@@ -27,6 +27,7 @@ use merge::{Acc, FieldAcc, Rec};
 
 mod ahead;
 pub(crate) mod csv;
+mod flat;
 mod jsondoc;
 mod jsonl;
 mod lines;

@@ -1,0 +1,368 @@
+//! A JSON object of scalars read without serde: the usual record of JSON
+//! lines (a log event, a row exported as an object) is one level of
+//! `"key": value` pairs with plain strings. serde_json's streaming parse
+//! of such a line cost half the instructions of a JSON-lines scan (its
+//! string scanning a byte class at a time, its visitor calls per token).
+//!
+//! [`pairs`] reads a line's structure in one pass, 16 bytes at a time
+//! inside strings, and gives the pairs exactly as serde would visit them,
+//! or `None` for anything it does not take, which serde then reads as
+//! before: nesting, an escape or a control character in a string, a
+//! number that serde's visitor would not print as written, more than
+//! [`MAX_PAIRS`] pairs, or anything that is not valid JSON. It decides
+//! before anything is counted, so a line it turns down is counted once,
+//! by serde.
+
+use crate::blocks::string_stops16;
+
+/// Most pairs an object may have to be read here (more: serde reads it).
+pub(super) const MAX_PAIRS: usize = 64;
+
+/// One `"key": value` pair: where the key's text and the value lie in the
+/// line (a string's text without its quotes, a number as written), and
+/// whether the value is a leaf serde's visitor counts (a string or a
+/// number; `true`, `false` and `null` are not).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(super) struct Pair {
+    pub(super) key: (u32, u32),
+    pub(super) value: (u32, u32),
+    pub(super) leaf: bool,
+}
+
+/// The pairs of `s` when it is one JSON object (whitespace around it
+/// allowed) of at most [`MAX_PAIRS`] pairs whose keys and string values
+/// hold no escape and no control character, and whose other values are
+/// `true`, `false`, `null` or numbers [`printed_as_read`]: how many were
+/// written to `out`, in order. `None` otherwise (serde reads the line).
+/// `s` must be shorter than 4 GiB (lines and records are far shorter).
+pub(super) fn pairs(s: &[u8], out: &mut [Pair; MAX_PAIRS]) -> Option<usize> {
+    let mut i = ws(s, 0);
+    if s.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = ws(s, i + 1);
+    if s.get(i) == Some(&b'}') {
+        return (ws(s, i + 1) == s.len()).then_some(0);
+    }
+    let mut n = 0;
+    loop {
+        if s.get(i) != Some(&b'"') || n == MAX_PAIRS {
+            return None;
+        }
+        let key_end = string_end(s, i + 1)?;
+        let key = (i + 1, key_end);
+        i = ws(s, key_end + 1);
+        if s.get(i) != Some(&b':') {
+            return None;
+        }
+        i = ws(s, i + 1);
+        let (value, leaf, end) = match *s.get(i)? {
+            b'"' => {
+                let e = string_end(s, i + 1)?;
+                ((i + 1, e), true, e + 1)
+            }
+            b't' => literal(s, i, b"true")?,
+            b'f' => literal(s, i, b"false")?,
+            b'n' => literal(s, i, b"null")?,
+            b'-' | b'0'..=b'9' => {
+                let e = number_end(s, i);
+                if !printed_as_read(&s[i..e]) {
+                    return None;
+                }
+                ((i, e), true, e)
+            }
+            _ => return None,
+        };
+        out[n] = Pair {
+            key: (key.0 as u32, key.1 as u32),
+            value: (value.0 as u32, value.1 as u32),
+            leaf,
+        };
+        n += 1;
+        i = ws(s, end);
+        match s.get(i) {
+            Some(b',') => i = ws(s, i + 1),
+            Some(b'}') => return (ws(s, i + 1) == s.len()).then_some(n),
+            _ => return None,
+        }
+    }
+}
+
+/// Where the whitespace JSON allows (space, tab, line feed, carriage
+/// return) from `i` ends.
+#[inline(always)]
+fn ws(s: &[u8], mut i: usize) -> usize {
+    // Most calls stop at once, on a byte above the space.
+    while let Some(&b) = s.get(i)
+        && b <= b' '
+        && matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The closing quote of the string whose text starts at `from`, or `None`
+/// when a backslash or a control character comes first, or no quote.
+#[inline(always)]
+fn string_end(s: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(chunk) = s.get(i..).and_then(|r| r.first_chunk::<16>()) {
+        let m = string_stops16(chunk);
+        if m != 0 {
+            let p = i + m.trailing_zeros() as usize;
+            return (s[p] == b'"').then_some(p);
+        }
+        i += 16;
+    }
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'"' => return Some(i),
+            b'\\' | 0..0x20 => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `lit` at `i`: (its span, no leaf, where it ends).
+fn literal(s: &[u8], i: usize, lit: &[u8]) -> Option<((usize, usize), bool, usize)> {
+    let e = i + lit.len();
+    (s.get(i..e) == Some(lit)).then_some(((i, e), false, e))
+}
+
+/// Where the run of bytes a JSON number may hold, from `i`, ends.
+fn number_end(s: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether `t` is a JSON number that serde's visitor hands on as a value
+/// `Walk::number` prints exactly as `t` is written, so that the written
+/// text can be counted in its place:
+///
+/// - an integer without leading zeros of at most 18 digits, not `-0`:
+///   serde gives it as `u64` or `i64`, printed as written;
+/// - a decimal without exponent, leading zeros or trailing zeros in its
+///   fraction, of at most 15 significant digits and 15 fraction digits:
+///   serde gives it as `f64`, from a significand below 2^53 and a power
+///   of ten it holds exactly, so correctly rounded; every decimal of at
+///   most 15 significant digits is the shortest that gives back its
+///   `f64`, which is what `Display` prints (never with an exponent).
+///
+/// Anything else (`1e3`, `1.50`, `-0`, 16 digits …) goes to serde with
+/// its line. The differential tests compare both on every such shape.
+fn printed_as_read(t: &[u8]) -> bool {
+    let d = t.strip_prefix(b"-").unwrap_or(t);
+    let (int, frac) = match d.iter().position(|&b| b == b'.') {
+        Some(p) => (&d[..p], Some(&d[p + 1..])),
+        None => (d, None),
+    };
+    let digits = |x: &[u8]| !x.is_empty() && x.iter().all(u8::is_ascii_digit);
+    if !digits(int) || (int.len() > 1 && int[0] == b'0') {
+        return false;
+    }
+    match frac {
+        None => int.len() <= 18 && t != b"-0",
+        Some(f) => {
+            if !digits(f) || f.last() == Some(&b'0') || f.len() > 15 {
+                return false;
+            }
+            let significant = if int == b"0" {
+                f.len() - f.iter().take_while(|&&b| b == b'0').count()
+            } else {
+                int.len() + f.len()
+            };
+            significant <= 15
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Option<Vec<(String, Option<String>)>> {
+        let mut out = [Pair::default(); MAX_PAIRS];
+        let n = pairs(s.as_bytes(), &mut out)?;
+        Some(
+            out[..n]
+                .iter()
+                .map(|p| {
+                    let k = s[p.key.0 as usize..p.key.1 as usize].to_string();
+                    let v = p
+                        .leaf
+                        .then(|| s[p.value.0 as usize..p.value.1 as usize].to_string());
+                    (k, v)
+                })
+                .collect(),
+        )
+    }
+
+    fn kv(pairs: &[(&str, Option<&str>)]) -> Option<Vec<(String, Option<String>)>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn objects_of_scalars_are_read_as_serde_visits_them() {
+        assert_eq!(read("{}"), kv(&[]));
+        assert_eq!(read(" \t{ \r\n}\r"), kv(&[]));
+        assert_eq!(
+            read(
+                r#"{"name":"张伟","mobile":"13812345678","n":12,"x":-3.25,"ok":true,"no":false,"z":null}"#
+            ),
+            kv(&[
+                ("name", Some("张伟")),
+                ("mobile", Some("13812345678")),
+                ("n", Some("12")),
+                ("x", Some("-3.25")),
+                ("ok", None),
+                ("no", None),
+                ("z", None),
+            ])
+        );
+        // Whitespace everywhere JSON allows it; a key twice is visited twice.
+        assert_eq!(
+            read(" { \"a\" : \"1\" ,\n\"a\"\t:\r0 } "),
+            kv(&[("a", Some("1")), ("a", Some("0"))])
+        );
+        // Strings of every length around the 16-byte steps, and empty ones.
+        for len in 0..40 {
+            let v = "x".repeat(len);
+            let line = format!(r#"{{"{v}":"{v}"}}"#);
+            assert_eq!(read(&line), kv(&[(&v, Some(&v))]), "{len}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_serde() {
+        for s in [
+            "",
+            "[]",
+            "\"a\"",
+            "12",
+            "{",
+            "{\"a\":1",
+            "{\"a\":1,}",
+            "{,}",
+            "{\"a\" 1}",
+            "{\"a\":}",
+            "{a:1}",
+            "{\"a\":1}x",
+            "{\"a\":1}{}",
+            "{\"a\":{}}",
+            "{\"a\":[1]}",
+            "{\"a\":\"q\\\"q\"}",
+            "{\"a\\u0041\":1}",
+            "{\"a\":\"tab\there\"}",
+            "{\"a\":\"nul\u{0}\"}",
+            "{\"a\":tru}",
+            "{\"a\":True}",
+            "{\"a\":nulls}",
+            "{\"a\":12x}",
+            "{\"a\":\"unclosed}",
+            "\u{feff}{}",
+        ] {
+            assert_eq!(read(s), None, "{s:?}");
+        }
+        let mut wide = String::from("{");
+        for i in 0..=MAX_PAIRS {
+            if i > 0 {
+                wide.push(',');
+            }
+            wide.push_str(&format!("\"k{i}\":{i}"));
+        }
+        wide.push('}');
+        assert_eq!(read(&wide), None, "one pair over the limit");
+    }
+
+    #[test]
+    fn numbers_are_taken_only_where_serde_prints_them_as_written() {
+        for t in [
+            "0",
+            "7",
+            "-7",
+            "123456789012345678",
+            "-123456789012345678",
+            "0.5",
+            "-0.5",
+            "0.000000000000001",
+            "7830.42",
+            "123456789012.125",
+            "99999999999999.9",
+        ] {
+            assert!(printed_as_read(t.as_bytes()), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            "-0",
+            "00",
+            "01",
+            "1234567890123456789",
+            "1.",
+            ".5",
+            "1.50",
+            "-0.0",
+            "1e3",
+            "1E3",
+            "1.5e3",
+            "+1",
+            "1-2",
+            "0.0000000000000001",
+            "1234567890123.456",
+            "1.2.3",
+        ] {
+            assert!(!printed_as_read(t.as_bytes()), "{t}");
+        }
+    }
+
+    /// What the module's claim rests on: a number taken here prints, as
+    /// serde gives it to `Walk::number`, exactly as written. Every shape
+    /// at the bounds, and 200,000 generated ones.
+    #[test]
+    fn a_number_taken_is_what_serde_and_display_print() {
+        fn serde_printed(t: &str) -> Option<String> {
+            match serde_json::from_str::<serde_json::Number>(t).ok()? {
+                n if n.is_u64() => n.as_u64().map(|v| v.to_string()),
+                n if n.is_i64() => n.as_i64().map(|v| v.to_string()),
+                n => n.as_f64().map(|v| v.to_string()),
+            }
+        }
+        let mut rng = crate::corpus::Rng::new(53);
+        let mut checked = 0;
+        for _ in 0..200_000 {
+            let mut t = String::new();
+            if rng.pct(30) {
+                t.push('-');
+            }
+            let int_len = 1 + rng.below(18) as usize;
+            for k in 0..int_len {
+                let d = if k == 0 && int_len > 1 {
+                    1 + rng.below(9)
+                } else {
+                    rng.below(10)
+                };
+                t.push(char::from(b'0' + d as u8));
+            }
+            if rng.pct(70) {
+                t.push('.');
+                for _ in 0..1 + rng.below(16) {
+                    t.push(char::from(b'0' + rng.below(10) as u8));
+                }
+            }
+            if printed_as_read(t.as_bytes()) {
+                checked += 1;
+                assert_eq!(serde_printed(&t).as_deref(), Some(t.as_str()), "{t}");
+            }
+        }
+        assert!(checked > 50_000, "{checked}");
+    }
+}
