@@ -171,7 +171,7 @@ pub(super) struct Memo<T>(Vec<(String, T)>);
 
 impl<T: Copy> Memo<T> {
     /// What the name at place `n` gave, if it is the last record's.
-    #[inline]
+    #[inline(always)]
     fn get(&self, n: usize, name: &str) -> Option<T> {
         self.0
             .get(n)
@@ -310,10 +310,17 @@ impl Acc {
     /// first: a comparison where the lookup hashed the path (a fifth of
     /// the time of JSON lines). The same index as [`Acc::field`] in every
     /// case: a name, once given a field, keeps it.
+    #[inline(always)]
     pub(super) fn field_at(&mut self, n: usize, name: &str) -> usize {
-        if let Some(i) = self.memo.get(n, name) {
-            return i;
+        match self.memo.get(n, name) {
+            Some(i) => i,
+            None => self.field_at_new(n, name),
         }
+    }
+
+    /// [`Acc::field_at`] of a name the memo does not hold at `n`.
+    #[inline(never)]
+    fn field_at_new(&mut self, n: usize, name: &str) -> usize {
         let i = self.field(Some(name));
         self.memo.set(n, name, i);
         i
@@ -322,10 +329,17 @@ impl Acc {
     /// [`detect::kind_of_field_name`] of the key at place `n` of a JSON
     /// record, through the memo: keys repeat in every record, so most are
     /// one comparison with the last record's key at that place.
+    #[inline(always)]
     pub(super) fn key_kind(&mut self, n: usize, key: &str) -> Option<Kind> {
-        if let Some(k) = self.key_memo.get(n, key) {
-            return k;
+        match self.key_memo.get(n, key) {
+            Some(k) => k,
+            None => self.key_kind_new(n, key),
         }
+    }
+
+    /// [`Acc::key_kind`] of a key the memo does not hold at `n`.
+    #[inline(never)]
+    fn key_kind_new(&mut self, n: usize, key: &str) -> Option<Kind> {
         let k = crate::detect::kind_of_field_name(key);
         self.key_memo.set(n, key, k);
         k
