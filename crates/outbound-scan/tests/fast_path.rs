@@ -19,11 +19,12 @@ use crate::common::{gzip, write};
 /// One differential comparison at a time (the path switch is global).
 static SWITCH: Mutex<()> = Mutex::new(());
 
-fn report_json(paths: &[PathBuf], plain: bool) -> String {
+fn report_json(paths: &[PathBuf], plain: bool, subject_key: Option<&str>) -> String {
     set_plain_path(Some(plain));
     let opts = ScanOptions {
         samples: 3,
         threads: Some(1),
+        subject_key: subject_key.map(str::to_string),
         ..Default::default()
     };
     let r = scan_paths(paths, &opts);
@@ -31,9 +32,14 @@ fn report_json(paths: &[PathBuf], plain: bool) -> String {
 }
 
 fn same(paths: &[PathBuf]) -> Result<(), TestCaseError> {
+    same_keyed(paths, None)
+}
+
+/// [`same`] with individuals counted by `subject_key`'s values.
+fn same_keyed(paths: &[PathBuf], subject_key: Option<&str>) -> Result<(), TestCaseError> {
     let _g = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
-    let plain = report_json(paths, true);
-    let fast = report_json(paths, false);
+    let plain = report_json(paths, true, subject_key);
+    let fast = report_json(paths, false, subject_key);
     set_plain_path(None);
     prop_assert_eq!(plain, fast);
     Ok(())
@@ -376,8 +382,15 @@ proptest! {
     #[test]
     fn fast_and_plain_paths_agree_on_json_records_of_every_shape(
         records in prop::collection::vec(json_record(), 1..30),
+        keyed in any::<bool>(),
     ) {
-        same_on_file("r.jsonl", records.join("\n").as_bytes())?;
-        same_on_file("r.json", format!("[{}]", records.join(",\n")).as_bytes())?;
+        // Individuals counted by a key's values (the fast path remembers
+        // whether a key is the subject key) or by their identifiers.
+        let dir = tempfile::tempdir().unwrap();
+        let key = keyed.then_some("mobile");
+        let lines = write(dir.path(), "r.jsonl", records.join("\n").as_bytes());
+        same_keyed(&[lines], key)?;
+        let doc = write(dir.path(), "r.json", format!("[{}]", records.join(",\n")).as_bytes());
+        same_keyed(&[doc], key)?;
     }
 }

@@ -123,17 +123,38 @@ impl Walk<'_, '_> {
 
     /// The pairs of an object [`flat::pairs`] read, counted as
     /// [`Walk`]'s `visit_map` counts them when serde visits the object.
+    ///
+    /// At the top (the path empty) a key that is no personal data names
+    /// its value's field alone, so the field found for it is remembered by
+    /// its place ([`Acc::flat_memo`]): a record with the last one's keys
+    /// counts each value without building its path or looking it up.
     fn pairs(self, t: &str, pairs: &[flat::Pair]) {
         let base = self.path.len();
+        let top = base == 0;
         for p in pairs {
             // Both ends are at a quote, so on a character's boundary.
             let key = t
                 .get(p.key.0 as usize..p.key.1 as usize)
                 .unwrap_or_default();
-            visit_key(self.path, key, self.acc, self.ctx, self.rec);
+            let v = &t.as_bytes()[p.value.0 as usize..p.value.1 as usize];
+            let place = self.rec.key_place;
+            if top && let Some((i, is_key)) = self.acc.flat_memo.get(place, key) {
+                // What `visit_key` and `json_leaf` do, without the path.
+                self.rec.key_place += 1;
+                if p.leaf {
+                    self.rec.leaf += 1;
+                    self.acc.key_seen |= is_key;
+                    field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
+                }
+                continue;
+            }
+            let kind = visit_key(self.path, key, self.acc, self.ctx, self.rec);
             if p.leaf {
-                let v = &t.as_bytes()[p.value.0 as usize..p.value.1 as usize];
-                json_leaf(self.path, v, self.acc, self.ctx, self.rec);
+                let (i, is_key) = leaf_field(self.path, self.acc, self.ctx, self.rec);
+                field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
+                if top && kind.is_none() {
+                    self.acc.flat_memo.set(place, key, (i, is_key));
+                }
             }
             self.path.truncate(base);
         }
@@ -191,17 +212,24 @@ impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
 }
 
 /// The next key `k` of record `r`: appended to `path` ([`push_key`]), and
-/// counted as a value of its kind when it is itself personal data.
+/// counted as a value of its kind when it is itself personal data (that
+/// kind is returned).
 #[inline(always)]
-fn visit_key(path: &mut String, k: &str, acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) {
-    if let Some(kind) = push_key(path, k, acc, r) {
-        let hints = Some(Hints::of(kind));
-        let v = match kind {
-            Kind::PersonName => detect::name::name_key_as_value(k.as_bytes()),
-            _ => k.as_bytes().into(),
-        };
-        leaf_hinted(path, &v, hints, acc, ctx, r);
-    }
+fn visit_key(
+    path: &mut String,
+    k: &str,
+    acc: &mut Acc,
+    ctx: &Ctx<'_>,
+    r: &mut Rec,
+) -> Option<Kind> {
+    let kind = push_key(path, k, acc, r)?;
+    let hints = Some(Hints::of(kind));
+    let v = match kind {
+        Kind::PersonName => detect::name::name_key_as_value(k.as_bytes()),
+        _ => k.as_bytes().into(),
+    };
+    leaf_hinted(path, &v, hints, acc, ctx, r);
+    Some(kind)
 }
 
 /// Appends the field name `k` (a JSON key, a Parquet column) to `path`
@@ -295,13 +323,32 @@ fn leaf_hinted(
     ctx: &Ctx<'_>,
     r: &mut Rec,
 ) {
+    let (i, is_key) = leaf_field(path, acc, ctx, r);
+    let f = &mut acc.fields[i];
+    let hints = hints.unwrap_or(f.hints);
+    ctx.cell_hinted(f, hints, v, true, is_key, r);
+}
+
+/// The field of the next leaf of `r`, named by `path` (`$` for the
+/// document itself), and whether it is the subject key; the leaf is
+/// counted as one of the record's.
+#[inline(always)]
+fn leaf_field(path: &str, acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) -> (usize, bool) {
     let name = if path.is_empty() { "$" } else { path };
     let i = acc.field_at(r.leaf, name);
     r.leaf += 1;
     let is_key = ctx.subject_key == Some(name);
     acc.key_seen |= is_key;
+    (i, is_key)
+}
+
+/// Counts a leaf value in field `i`, which [`leaf_field`] gave for it
+/// (`is_key`: the subject key), read with the field's hints: the flat
+/// records' [`json_leaf`].
+#[inline(never)]
+fn field_leaf(i: usize, is_key: bool, v: &[u8], acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) {
     let f = &mut acc.fields[i];
-    let hints = hints.unwrap_or(f.hints);
+    let hints = f.hints;
     ctx.cell_hinted(f, hints, v, true, is_key, r);
 }
 

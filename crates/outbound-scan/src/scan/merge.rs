@@ -157,6 +157,11 @@ pub(super) struct Acc {
     /// [`Acc::key_kind`]'s memo: each key of the last record, by its place,
     /// and what it holds when it is itself personal data.
     pub(super) key_memo: Memo<Option<Kind>>,
+    /// The flat records' memo (`Walk::pairs`): each top-level key of the
+    /// last such record that is no personal data, by its place, with its
+    /// value's field and whether that is the subject key. Not merged, as
+    /// [`Acc::memo`].
+    pub(super) flat_memo: Memo<(usize, bool)>,
 }
 
 /// The most leaves (or keys) of a record a [`Memo`] remembers.
@@ -172,7 +177,7 @@ pub(super) struct Memo<T>(Vec<(String, T)>);
 impl<T: Copy> Memo<T> {
     /// What the name at place `n` gave, if it is the last record's.
     #[inline(always)]
-    fn get(&self, n: usize, name: &str) -> Option<T> {
+    pub(super) fn get(&self, n: usize, name: &str) -> Option<T> {
         self.0
             .get(n)
             .filter(|(p, _)| crate::detect::util::same_bytes(p.as_bytes(), name.as_bytes()))
@@ -181,7 +186,7 @@ impl<T: Copy> Memo<T> {
 
     /// Remembers what the name at place `n` gave (the first
     /// [`MEMO_LEAVES`] places, each reusing its string).
-    fn set(&mut self, n: usize, name: &str, v: T) {
+    pub(super) fn set(&mut self, n: usize, name: &str, v: T) {
         if let Some(e) = self.0.get_mut(n) {
             e.0.clear();
             e.0.push_str(name);
