@@ -79,9 +79,12 @@ fn walk_json(walk: Walk<'_, '_>, bytes: &[u8], text: Option<&str>) -> serde_json
     // the plain path.
     if !walk.ctx.plain
         && let Some(t) = text
+        && walk.acc.flat_tries.due()
     {
         let mut pairs = [flat::Pair::default(); flat::MAX_PAIRS];
-        if let Some(n) = flat::pairs(t.as_bytes(), &mut pairs) {
+        let read = flat::pairs(t.as_bytes(), &mut pairs);
+        walk.acc.flat_tries.note(read.is_some());
+        if let Some(n) = read {
             walk.pairs(t, &pairs[..n]);
             return Ok(());
         }

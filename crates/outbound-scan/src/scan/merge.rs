@@ -162,6 +162,8 @@ pub(super) struct Acc {
     /// value's field and whether that is the subject key. Not merged, as
     /// [`Acc::memo`].
     pub(super) flat_memo: Memo<(usize, bool)>,
+    /// Whether the flat-record reader is worth trying on the next record.
+    pub(super) flat_tries: super::flat::Tries,
 }
 
 /// The most leaves (or keys) of a record a [`Memo`] remembers.
