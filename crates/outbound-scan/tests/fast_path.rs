@@ -284,7 +284,7 @@ proptest! {
     }
 }
 
-/// Keys of the JSON records below that the flat-object reader takes:
+/// Keys of the JSON records below that the flat-record reader takes:
 /// plain, hinting, a number, a mobile and a person's name (keys that are
 /// personal data, counted as values), an empty one.
 const JSON_KEYS: &[&str] = &[
@@ -298,8 +298,9 @@ const JSON_KEYS: &[&str] = &[
     "\"\"",
 ];
 
-/// Values the flat-object reader takes: strings the detectors find, numbers
-/// at the edges of those it prints as written, literals.
+/// Values the flat-record reader takes: strings the detectors find, numbers
+/// at the edges of those it prints as written, literals, objects and
+/// lists inside.
 const JSON_VALUES_TAKEN: &[&str] = &[
     "\"13812345678\"",
     "\"user@example.com\"",
@@ -320,11 +321,19 @@ const JSON_VALUES_TAKEN: &[&str] = &[
     "true",
     "false",
     "null",
+    // Objects and lists inside, with keys that are personal data, a key
+    // the subject key's name one level down, empty ones.
+    "{\"mobile\": \"13912345678\", \"13712345678\": {\"张伟\": [\"a\", 7]}}",
+    "[\"13912345678\", 1.5, {\"name\": \"王芳\", \"x\": []}, [[\"user@example.com\"]]]",
+    "{\"a\": {\"b\": {\"c\": \"110105194912310029\"}}, \"d\": null}",
+    "{}",
+    "[]",
+    "[\"13912345678\"]",
 ];
 
 /// Values and a key it leaves to serde: escapes and control characters,
 /// numbers serde prints otherwise than written (some then identifiers),
-/// nesting, broken literals.
+/// broken literals, nesting with any of these.
 const JSON_LEFT: &[&str] = &[
     "\"a \\\"quoted\\\" 13812345678\"",
     "\"tab\there\"",
@@ -342,9 +351,9 @@ const JSON_LEFT: &[&str] = &[
     "01",
     "1.",
     "nul",
-    "{\"mobile\": \"13912345678\"}",
-    "[\"13912345678\", 1.5]",
-    "{}",
+    "{\"mobile\": \"13912345678\", \"n\": 1.50}",
+    "[\"13912345678\", \"\\u0031\"]",
+    "[1,]",
 ];
 
 /// One JSON record of pairs from the lists above, with whitespace of
@@ -379,8 +388,8 @@ fn json_record() -> impl Strategy<Value = String> {
                 pairs.insert(at.min(pairs.len()), left);
             }
             if wide < 5 {
-                // Past the 64 pairs the flat reader takes.
-                pairs.extend((0..70).map(|i| format!("\"k{i}\": {i}")));
+                // Past the 256 events (a pair each) the flat reader takes.
+                pairs.extend((0..260).map(|i| format!("\"k{i}\": {i}")));
             }
             let mut r = format!("{{{}}}", pairs.join(","));
             if wide % 10 == 7 {
@@ -392,9 +401,9 @@ fn json_record() -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
-    /// JSON lines and documents of records around the flat-object reader's
+    /// JSON lines and documents of records around the flat-record reader's
     /// edges (numbers it takes and those it leaves to serde, escapes,
-    /// nesting, keys that are personal data, more than 64 pairs, damage):
+    /// nesting, keys that are personal data, more than 256 events, damage):
     /// the same report, errors included, as serde's alone on the plain path.
     #[test]
     fn fast_and_plain_paths_agree_on_json_records_of_every_shape(

@@ -1,22 +1,28 @@
-//! A JSON object of scalars read without serde: the usual record of JSON
-//! lines (a log event, a row exported as an object) is one level of
-//! `"key": value` pairs with plain strings. serde_json's streaming parse
-//! of such a line cost half the instructions of a JSON-lines scan (its
-//! string scanning a byte class at a time, its visitor calls per token).
+//! A JSON record read without serde: the usual record of JSON lines (a
+//! log event, a row exported as an object) is an object of `"key": value`
+//! pairs with plain strings, now and then an object or a list inside.
+//! serde_json's streaming parse of such a line cost half the instructions
+//! of a JSON-lines scan (its string scanning a byte class at a time, its
+//! visitor calls per token).
 //!
-//! [`pairs`] reads a line's structure in one pass, 16 bytes at a time
-//! inside strings, and gives the pairs exactly as serde would visit them,
-//! or `None` for anything it does not take, which serde then reads as
-//! before: nesting, an escape or a control character in a string, a
-//! number that serde's visitor would not print as written, more than
-//! [`MAX_PAIRS`] pairs, or anything that is not valid JSON. It decides
-//! before anything is counted, so a line it turns down is counted once,
-//! by serde.
+//! [`events`] reads a record's structure in one pass, its strings' ends
+//! from masks found 64 bytes at a time, and gives what serde's visitor
+//! would be handed, in order (each key, each string or number, the end
+//! of each key's value), or `None` for anything it does not take, which
+//! serde then reads as before: an escape or a control character in a
+//! string, a number that serde's visitor would not print as written,
+//! more than [`MAX_EVENTS`] events or [`MAX_DEPTH`] levels, a record that
+//! is not an object, or anything that is not valid JSON. It decides before
+//! anything is counted, so a record it turns down is counted once, by
+//! serde.
 
 use crate::blocks::string_stops16;
 
-/// Most pairs an object may have to be read here (more: serde reads it).
-pub(super) const MAX_PAIRS: usize = 64;
+/// Most events a record may have to be read here (more: serde reads it).
+pub(super) const MAX_EVENTS: usize = 256;
+
+/// Most levels of objects and lists inside the record (deeper: serde).
+pub(super) const MAX_DEPTH: usize = 16;
 
 /// Records in a row the reader may turn down before it rests.
 const MISSES: u8 = 8;
@@ -60,73 +66,182 @@ impl Tries {
     }
 }
 
-/// One `"key": value` pair: where the key's text and the value lie in the
-/// line (a string's text without its quotes, a number as written), and
-/// whether the value is a leaf serde's visitor counts (a string or a
-/// number; `true`, `false` and `null` are not).
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(super) struct Pair {
-    pub(super) key: (u32, u32),
-    pub(super) value: (u32, u32),
-    pub(super) leaf: bool,
+/// What serde's visitor is handed, with where it lies in the record (a
+/// key's or a string's text without its quotes, a number as written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Event {
+    /// A key and its value, a string or a number: the key appended to the
+    /// path, the value a leaf there, the key's path gone (most pairs).
+    Pair(u32, u32, u32, u32),
+    /// A key whose value is `true`, `false`, `null` or an empty object or
+    /// list: the key appended to the path and gone.
+    Bare(u32, u32),
+    /// A key whose value is an object or a list with something in it: the
+    /// key appended to the path until its [`Event::End`].
+    Key(u32, u32),
+    /// A string or a number in a list: a leaf at the path.
+    Leaf(u32, u32),
+    /// The end of the value of the last [`Event::Key`] not yet ended.
+    End,
 }
 
-/// The pairs of `s` when it is one JSON object (whitespace around it
-/// allowed) of at most [`MAX_PAIRS`] pairs whose keys and string values
-/// hold no escape and no control character, and whose other values are
-/// `true`, `false`, `null` or numbers [`printed_as_read`]: how many were
-/// written to `out`, in order. `None` otherwise (serde reads the line).
-/// `s` must be shorter than 4 GiB (lines and records are far shorter).
-pub(super) fn pairs(s: &[u8], out: &mut [Pair; MAX_PAIRS]) -> Option<usize> {
-    let mut i = ws(s, 0);
+/// The events of `s` when it is one JSON object (whitespace around it
+/// allowed) whose keys and strings hold no escape and no control
+/// character, whose numbers are [`printed_as_read`], of at most as many
+/// events as `out` holds ([`MAX_EVENTS`]) and [`MAX_DEPTH`] levels,
+/// written to `out`; how many. `None` otherwise (serde reads the record). `true`, `false` and
+/// `null` give no leaf, as serde's visitor counts nothing for them. `s`
+/// must be shorter than 4 GiB (records are far shorter).
+pub(super) fn events(s: &[u8], out: &mut [Event]) -> Option<usize> {
+    let i = ws(s, 0);
     if s.get(i) != Some(&b'{') {
         return None;
     }
-    i = ws(s, i + 1);
-    if s.get(i) == Some(&b'}') {
-        return (ws(s, i + 1) == s.len()).then_some(0);
+    let mut r = Reader {
+        s,
+        stops: Stops::new(s),
+        out,
+        n: 0,
+    };
+    let end = r.object(i, 0)?;
+    (ws(s, end) == s.len()).then_some(r.n)
+}
+
+/// [`events`]' state: the record, its stops and the events so far.
+struct Reader<'a, 'o> {
+    s: &'a [u8],
+    stops: Stops,
+    out: &'o mut [Event],
+    n: usize,
+}
+
+/// A value as [`Reader::value`] read it.
+enum Value {
+    /// A string or a number: its text.
+    Leaf(usize, usize),
+    /// A literal, or an empty object or list: nothing counted.
+    Bare,
+    /// An object or a list with something in it, whose events follow.
+    Nested,
+}
+
+impl Reader<'_, '_> {
+    /// Appends an event, `None` when `out` is full.
+    #[inline(always)]
+    fn push(&mut self, e: Event) -> Option<()> {
+        let slot = self.out.get_mut(self.n)?;
+        *slot = e;
+        self.n += 1;
+        Some(())
     }
-    let mut n = 0;
-    let mut stops = Stops::new(s);
-    loop {
-        if s.get(i) != Some(&b'"') || n == MAX_PAIRS {
-            return None;
+
+    /// The object whose `{` is at `i`, `depth` levels in; where it ends.
+    fn object(&mut self, i: usize, depth: usize) -> Option<usize> {
+        let s = self.s;
+        let mut i = ws(s, i + 1);
+        if s.get(i) == Some(&b'}') {
+            return Some(i + 1);
         }
-        let key_end = stops.string_end(s, i)?;
-        let key = (i + 1, key_end);
-        i = ws(s, key_end + 1);
-        if s.get(i) != Some(&b':') {
-            return None;
-        }
-        i = ws(s, i + 1);
-        let (value, leaf, end) = match *s.get(i)? {
-            b'"' => {
-                let e = stops.string_end(s, i)?;
-                ((i + 1, e), true, e + 1)
+        loop {
+            if s.get(i) != Some(&b'"') {
+                return None;
             }
-            b't' => literal(s, i, b"true")?,
-            b'f' => literal(s, i, b"false")?,
-            b'n' => literal(s, i, b"null")?,
+            let key_end = self.stops.string_end(s, i)?;
+            let (ka, ke) = (i as u32 + 1, key_end as u32);
+            i = ws(s, key_end + 1);
+            if s.get(i) != Some(&b':') {
+                return None;
+            }
+            let at = ws(s, i + 1);
+            let end = if let Some(b'{' | b'[') = s.get(at) {
+                // The key's event comes before its value's: bare if the
+                // value holds nothing, once read.
+                let key = self.n;
+                self.push(Event::Key(ka, ke))?;
+                let (value, end) = self.value(at, depth)?;
+                match value {
+                    Value::Nested => self.push(Event::End)?,
+                    _ => self.out[key] = Event::Bare(ka, ke),
+                }
+                end
+            } else {
+                let (value, end) = self.scalar(at)?;
+                self.push(match value {
+                    Value::Leaf(a, e) => Event::Pair(ka, ke, a as u32, e as u32),
+                    _ => Event::Bare(ka, ke),
+                })?;
+                end
+            };
+            i = ws(s, end);
+            match s.get(i) {
+                Some(b',') => i = ws(s, i + 1),
+                Some(b'}') => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The list whose `[` is at `i`, `depth` levels in; where it ends.
+    fn list(&mut self, i: usize, depth: usize) -> Option<usize> {
+        let s = self.s;
+        let mut i = ws(s, i + 1);
+        if s.get(i) == Some(&b']') {
+            return Some(i + 1);
+        }
+        loop {
+            let (value, end) = self.value(i, depth)?;
+            if let Value::Leaf(a, e) = value {
+                self.push(Event::Leaf(a as u32, e as u32))?;
+            }
+            i = ws(s, end);
+            match s.get(i) {
+                Some(b',') => i = ws(s, i + 1),
+                Some(b']') => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The value at `i` in a container `depth` levels in, and where it
+    /// ends; a nested one's events are appended.
+    fn value(&mut self, i: usize, depth: usize) -> Option<(Value, usize)> {
+        let s = self.s;
+        match *s.get(i)? {
+            b'{' | b'[' if depth < MAX_DEPTH => {
+                let before = self.n;
+                let end = if s[i] == b'{' {
+                    self.object(i, depth + 1)?
+                } else {
+                    self.list(i, depth + 1)?
+                };
+                let nested = if self.n > before {
+                    Value::Nested
+                } else {
+                    Value::Bare
+                };
+                Some((nested, end))
+            }
+            _ => self.scalar(i),
+        }
+    }
+
+    /// The string, number or literal at `i`, and where it ends.
+    #[inline(always)]
+    fn scalar(&mut self, i: usize) -> Option<(Value, usize)> {
+        let s = self.s;
+        match *s.get(i)? {
+            b'"' => {
+                let e = self.stops.string_end(s, i)?;
+                Some((Value::Leaf(i + 1, e), e + 1))
+            }
+            b't' => Some((Value::Bare, literal(s, i, b"true")?)),
+            b'f' => Some((Value::Bare, literal(s, i, b"false")?)),
+            b'n' => Some((Value::Bare, literal(s, i, b"null")?)),
             b'-' | b'0'..=b'9' => {
                 let e = number_end(s, i);
-                if !printed_as_read(&s[i..e]) {
-                    return None;
-                }
-                ((i, e), true, e)
+                printed_as_read(&s[i..e]).then_some((Value::Leaf(i, e), e))
             }
-            _ => return None,
-        };
-        out[n] = Pair {
-            key: (key.0 as u32, key.1 as u32),
-            value: (value.0 as u32, value.1 as u32),
-            leaf,
-        };
-        n += 1;
-        i = ws(s, end);
-        match s.get(i) {
-            Some(b',') => i = ws(s, i + 1),
-            Some(b'}') => return (ws(s, i + 1) == s.len()).then_some(n),
-            _ => return None,
+            _ => None,
         }
     }
 }
@@ -217,10 +332,10 @@ fn block_stops(s: &[u8], at: usize) -> u64 {
     m
 }
 
-/// `lit` at `i`: (its span, no leaf, where it ends).
-fn literal(s: &[u8], i: usize, lit: &[u8]) -> Option<((usize, usize), bool, usize)> {
+/// Where `lit` at `i` ends, if it is there.
+fn literal(s: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
     let e = i + lit.len();
-    (s.get(i..e) == Some(lit)).then_some(((i, e), false, e))
+    (s.get(i..e) == Some(lit)).then_some(e)
 }
 
 /// Where the run of bytes a JSON number may hold, from `i`, ends.
@@ -276,28 +391,36 @@ fn printed_as_read(t: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn read(s: &str) -> Option<Vec<(String, Option<String>)>> {
-        let mut out = [Pair::default(); MAX_PAIRS];
-        let n = pairs(s.as_bytes(), &mut out)?;
+    /// The events of `s` as words: `k KEY` for a key whose value follows,
+    /// `k KEY = VALUE` for a pair, `k KEY =` for a bare key, `v VALUE` for
+    /// a leaf in a list, `.` for an end.
+    fn read(s: &str) -> Option<Vec<String>> {
+        let mut out = [Event::End; MAX_EVENTS];
+        let n = events(s.as_bytes(), &mut out)?;
+        let text = |a: u32, e: u32| &s[a as usize..e as usize];
         Some(
             out[..n]
                 .iter()
-                .map(|p| {
-                    let k = s[p.key.0 as usize..p.key.1 as usize].to_string();
-                    let v = p
-                        .leaf
-                        .then(|| s[p.value.0 as usize..p.value.1 as usize].to_string());
-                    (k, v)
+                .map(|e| match *e {
+                    Event::Pair(a, e, va, ve) => format!("k {} = {}", text(a, e), text(va, ve)),
+                    Event::Bare(a, e) => format!("k {} =", text(a, e)),
+                    Event::Key(a, e) => format!("k {}", text(a, e)),
+                    Event::Leaf(a, e) => format!("v {}", text(a, e)),
+                    Event::End => ".".to_string(),
                 })
                 .collect(),
         )
     }
 
-    fn kv(pairs: &[(&str, Option<&str>)]) -> Option<Vec<(String, Option<String>)>> {
+    /// The events of an object of scalars: a pair each.
+    fn kv(pairs: &[(&str, Option<&str>)]) -> Option<Vec<String>> {
         Some(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+                .map(|(k, v)| match v {
+                    Some(v) => format!("k {k} = {v}"),
+                    None => format!("k {k} ="),
+                })
                 .collect(),
         )
     }
@@ -369,8 +492,14 @@ mod tests {
             "{a:1}",
             "{\"a\":1}x",
             "{\"a\":1}{}",
-            "{\"a\":{}}",
-            "{\"a\":[1]}",
+            "{\"a\":[1,]}",
+            "{\"a\":[,1]}",
+            "{\"a\":[1 2]}",
+            "{\"a\":[}",
+            "{\"a\":{\"b\"}}",
+            "{\"a\":{\"b\":1]}",
+            "{\"a\":[1}",
+            "{\"a\":[\"x\\n\"]}",
             "{\"a\":\"q\\\"q\"}",
             "{\"a\\u0041\":1}",
             "{\"a\":\"tab\there\"}",
@@ -384,15 +513,36 @@ mod tests {
         ] {
             assert_eq!(read(s), None, "{s:?}");
         }
-        let mut wide = String::from("{");
-        for i in 0..=MAX_PAIRS {
-            if i > 0 {
-                wide.push(',');
-            }
-            wide.push_str(&format!("\"k{i}\":{i}"));
-        }
-        wide.push('}');
-        assert_eq!(read(&wide), None, "one pair over the limit");
+        // A pair an event.
+        let wide = |pairs: usize| {
+            let p: Vec<String> = (0..pairs).map(|i| format!("\"k{i}\":{i}")).collect();
+            format!("{{{}}}", p.join(","))
+        };
+        assert_eq!(read(&wide(MAX_EVENTS)).map(|e| e.len()), Some(MAX_EVENTS));
+        assert_eq!(read(&wide(MAX_EVENTS + 1)), None, "past the events' limit");
+        // Levels: MAX_DEPTH inside the record are read, one more is not.
+        let deep = |n: usize| format!("{{\"a\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(
+            read(&deep(MAX_DEPTH)),
+            Some(vec!["k a".into(), "v 1".into(), ".".into()])
+        );
+        assert_eq!(read(&deep(MAX_DEPTH + 1)), None, "too deep");
+    }
+
+    /// Objects and lists inside a record: each key, each leaf, each key's
+    /// end, in serde's order; literals and empty containers give nothing.
+    #[test]
+    fn objects_and_lists_inside_are_read_as_serde_visits_them() {
+        let words = |w: &[&str]| Some(w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            read(
+                r#"{"a":{"b":"x","c":[1,"y",{"d":null},[],{}]},"e":[],"f":{}, "g" : [ true , "z" ] }"#
+            ),
+            words(&[
+                "k a", "k b = x", "k c", "v 1", "v y", "k d =", ".", ".", "k e =", "k f =", "k g",
+                "v z", ".",
+            ])
+        );
     }
 
     #[test]

@@ -74,18 +74,24 @@ pub(super) fn jsonl_into(acc: &mut Acc, b: &LineBatch, path: &str, ctx: &Ctx<'_>
 /// as `text` when the caller knows the bytes to be that (serde then does
 /// not check the UTF-8 of every string again).
 fn walk_json(walk: Walk<'_, '_>, bytes: &[u8], text: Option<&str>) -> serde_json::Result<()> {
-    // An object of plain scalars, the usual record, without serde
+    // A record of plain strings and numbers, the usual one, without serde
     // (`flat`); serde reads whatever that does not take, and everything on
     // the plain path.
+    let mut walk = walk;
     if !walk.ctx.plain
         && let Some(t) = text
         && walk.acc.flat_tries.due()
     {
-        let mut pairs = [flat::Pair::default(); flat::MAX_PAIRS];
-        let read = flat::pairs(t.as_bytes(), &mut pairs);
+        let mut events = std::mem::take(&mut walk.acc.flat_events);
+        // Sized once; the reader overwrites what it uses.
+        events.resize(flat::MAX_EVENTS, flat::Event::End);
+        let read = flat::events(t.as_bytes(), &mut events);
         walk.acc.flat_tries.note(read.is_some());
         if let Some(n) = read {
-            walk.pairs(t, &pairs[..n]);
+            walk.events(t, &events[..n]);
+        }
+        walk.acc.flat_events = events;
+        if read.is_some() {
             return Ok(());
         }
     }
@@ -124,43 +130,85 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// The pairs of an object [`flat::pairs`] read, counted as
-    /// [`Walk`]'s `visit_map` counts them when serde visits the object.
-    ///
-    /// At the top (the path empty) a key that is no personal data names
-    /// its value's field alone, so the field found for it is remembered by
-    /// its place ([`Acc::flat_memo`]): a record with the last one's keys
-    /// counts each value without building its path or looking it up.
-    fn pairs(self, t: &str, pairs: &[flat::Pair]) {
-        let base = self.path.len();
-        let top = base == 0;
-        for p in pairs {
-            // Both ends are at a quote, so on a character's boundary.
-            let key = t
-                .get(p.key.0 as usize..p.key.1 as usize)
-                .unwrap_or_default();
-            let v = &t.as_bytes()[p.value.0 as usize..p.value.1 as usize];
-            let place = self.rec.key_place;
-            if top && let Some((i, is_key)) = self.acc.flat_memo.get(place, key) {
-                // What `visit_key` and `json_leaf` do, without the path.
-                self.rec.key_place += 1;
-                if p.leaf {
-                    self.rec.leaf += 1;
-                    self.acc.key_seen |= is_key;
-                    field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
+    /// The events [`flat::events`] read of a record, counted as serde's
+    /// visit of the record counts it (`visit_map`, `visit_seq`, the keys'
+    /// and the leaves' visits, in order).
+    fn events(&mut self, t: &str, events: &[flat::Event]) {
+        use flat::Event;
+        // Both ends of a key or a string are at a quote, and a number is
+        // ASCII: on a character's boundary.
+        let key = |a: u32, e: u32| t.get(a as usize..e as usize).unwrap_or_default();
+        let leaf = |a: u32, e: u32| &t.as_bytes()[a as usize..e as usize];
+        let top = self.path.is_empty();
+        // Where the path of each key whose value has not ended began.
+        let mut bases = [0usize; flat::MAX_DEPTH + 2];
+        let mut open = 0;
+        for &event in events {
+            match event {
+                Event::Pair(a, e, va, ve) if top && open == 0 => {
+                    self.top_pair(key(a, e), Some(leaf(va, ve)));
                 }
-                continue;
-            }
-            let kind = visit_key(self.path, key, self.acc, self.ctx, self.rec);
-            if p.leaf {
-                let (i, is_key) = leaf_field(self.path, self.acc, self.ctx, self.rec);
-                field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
-                if top && kind.is_none() {
-                    self.acc.flat_memo.set(place, key, (i, is_key));
+                Event::Bare(a, e) if top && open == 0 => self.top_pair(key(a, e), None),
+                Event::Pair(a, e, va, ve) => {
+                    let base = self.path.len();
+                    visit_key(self.path, key(a, e), self.acc, self.ctx, self.rec);
+                    self.leaf_here(leaf(va, ve));
+                    self.path.truncate(base);
+                }
+                Event::Bare(a, e) => {
+                    let base = self.path.len();
+                    visit_key(self.path, key(a, e), self.acc, self.ctx, self.rec);
+                    self.path.truncate(base);
+                }
+                Event::Key(a, e) => {
+                    bases[open] = self.path.len();
+                    open += 1;
+                    visit_key(self.path, key(a, e), self.acc, self.ctx, self.rec);
+                }
+                Event::Leaf(a, e) => self.leaf_here(leaf(a, e)),
+                Event::End => {
+                    open -= 1;
+                    self.path.truncate(bases[open]);
                 }
             }
-            self.path.truncate(base);
         }
+    }
+
+    /// [`json_leaf`] at the path, through [`field_leaf`] (the flat
+    /// records' copy of the cell's code).
+    #[inline(always)]
+    fn leaf_here(&mut self, v: &[u8]) {
+        let (i, is_key) = leaf_field(self.path, self.acc, self.ctx, self.rec);
+        field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
+    }
+
+    /// A key of the record itself with its leaf `v` (none: a literal or
+    /// an empty object or list), counted as `visit_key` and `json_leaf`
+    /// count them. Such a key that is no personal data names its value's
+    /// field alone, so the field found for it is remembered by its place
+    /// ([`Acc::flat_memo`]): a record with the last one's keys counts each
+    /// value without building its path or looking it up.
+    #[inline(always)]
+    fn top_pair(&mut self, key: &str, v: Option<&[u8]>) {
+        let place = self.rec.key_place;
+        if let Some((i, is_key)) = self.acc.flat_memo.get(place, key) {
+            self.rec.key_place += 1;
+            if let Some(v) = v {
+                self.rec.leaf += 1;
+                self.acc.key_seen |= is_key;
+                field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
+            }
+            return;
+        }
+        let kind = visit_key(self.path, key, self.acc, self.ctx, self.rec);
+        if let Some(v) = v {
+            let (i, is_key) = leaf_field(self.path, self.acc, self.ctx, self.rec);
+            field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
+            if kind.is_none() {
+                self.acc.flat_memo.set(place, key, (i, is_key));
+            }
+        }
+        self.path.clear();
     }
 
     fn leaf(self, v: &[u8]) {

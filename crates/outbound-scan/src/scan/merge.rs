@@ -157,13 +157,15 @@ pub(super) struct Acc {
     /// [`Acc::key_kind`]'s memo: each key of the last record, by its place,
     /// and what it holds when it is itself personal data.
     pub(super) key_memo: Memo<Option<Kind>>,
-    /// The flat records' memo (`Walk::pairs`): each top-level key of the
+    /// The flat records' memo (`Walk::top_pair`): each top-level key of the
     /// last such record that is no personal data, by its place, with its
     /// value's field and whether that is the subject key. Not merged, as
     /// [`Acc::memo`].
     pub(super) flat_memo: Memo<(usize, bool)>,
     /// Whether the flat-record reader is worth trying on the next record.
     pub(super) flat_tries: super::flat::Tries,
+    /// The flat-record reader's events, a buffer reused record to record.
+    pub(super) flat_events: Vec<super::flat::Event>,
 }
 
 /// The most leaves (or keys) of a record a [`Memo`] remembers.
