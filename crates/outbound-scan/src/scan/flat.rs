@@ -86,15 +86,17 @@ pub(super) enum Event {
 }
 
 /// The events of `s` when it is one JSON object (whitespace around it
-/// allowed) whose keys and strings hold no escape and no control
-/// character, whose numbers are [`printed_as_read`], of at most as many
+/// allowed) whose keys and strings hold no control character and only
+/// escapes serde takes (a string with escapes is written, unescaped, to
+/// `unescaped`, and its span there is marked [`UNESCAPED`]), whose numbers are [`printed_as_read`], of at most as many
 /// events as `out` holds ([`MAX_EVENTS`]) and [`MAX_DEPTH`] levels,
 /// written to `out`; how many. `None` otherwise (serde reads the record). `true`, `false` and
 /// `null` give no leaf, as serde's visitor counts nothing for them. `s`
 /// must be shorter than 4 GiB (records are far shorter).
-pub(super) fn events(s: &[u8], out: &mut [Event]) -> Option<usize> {
+pub(super) fn events(s: &[u8], out: &mut [Event], unescaped: &mut Vec<u8>) -> Option<usize> {
+    unescaped.clear();
     let i = ws(s, 0);
-    if s.get(i) != Some(&b'{') {
+    if s.get(i) != Some(&b'{') || s.len() >= UNESCAPED as usize {
         return None;
     }
     let mut r = Reader {
@@ -102,23 +104,30 @@ pub(super) fn events(s: &[u8], out: &mut [Event]) -> Option<usize> {
         stops: Stops::new(s),
         out,
         n: 0,
+        unescaped,
     };
     let end = r.object(i, 0)?;
     (ws(s, end) == s.len()).then_some(r.n)
 }
 
-/// [`events`]' state: the record, its stops and the events so far.
+/// [`events`]' state: the record, its stops, the events so far and the
+/// text of the strings that had escapes.
 struct Reader<'a, 'o> {
     s: &'a [u8],
     stops: Stops,
     out: &'o mut [Event],
     n: usize,
+    unescaped: &'o mut Vec<u8>,
 }
+
+/// Set on both ends of a span that lies in the text of strings that had
+/// escapes (`unescaped` of [`events`]) rather than in the record.
+pub(super) const UNESCAPED: u32 = 1 << 31;
 
 /// A value as [`Reader::value`] read it.
 enum Value {
     /// A string or a number: its text.
-    Leaf(usize, usize),
+    Leaf(u32, u32),
     /// A literal, or an empty object or list: nothing counted.
     Bare,
     /// An object or a list with something in it, whose events follow.
@@ -146,9 +155,8 @@ impl Reader<'_, '_> {
             if s.get(i) != Some(&b'"') {
                 return None;
             }
-            let key_end = self.stops.string_end(s, i)?;
-            let (ka, ke) = (i as u32 + 1, key_end as u32);
-            i = ws(s, key_end + 1);
+            let ((ka, ke), key_end) = self.string(i)?;
+            i = ws(s, key_end);
             if s.get(i) != Some(&b':') {
                 return None;
             }
@@ -167,7 +175,7 @@ impl Reader<'_, '_> {
             } else {
                 let (value, end) = self.scalar(at)?;
                 self.push(match value {
-                    Value::Leaf(a, e) => Event::Pair(ka, ke, a as u32, e as u32),
+                    Value::Leaf(a, e) => Event::Pair(ka, ke, a, e),
                     _ => Event::Bare(ka, ke),
                 })?;
                 end
@@ -181,6 +189,47 @@ impl Reader<'_, '_> {
         }
     }
 
+    /// The string whose opening quote is at `i`: the span of its text
+    /// (in the record, or [`UNESCAPED`] when it had escapes) and where it
+    /// ends. `None` for a control character in it, an escape serde turns
+    /// down (or a lone surrogate), or no closing quote.
+    #[inline(always)]
+    fn string(&mut self, i: usize) -> Option<((u32, u32), usize)> {
+        let s = self.s;
+        let stop = self.stops.next_from(s, i + 1)?;
+        match s[stop] {
+            b'"' => Some(((i as u32 + 1, stop as u32), stop + 1)),
+            b'\\' => self.escaped(i, stop),
+            _ => None,
+        }
+    }
+
+    /// [`Reader::string`] of a string with an escape at `esc`, a byte at a
+    /// time from there (the stops after it are passed over by the next
+    /// [`Stops::next_from`]).
+    #[cold]
+    fn escaped(&mut self, i: usize, esc: usize) -> Option<((u32, u32), usize)> {
+        let s = self.s;
+        let start = self.unescaped.len();
+        self.unescaped.extend_from_slice(&s[i + 1..esc]);
+        let mut j = esc;
+        loop {
+            match *s.get(j)? {
+                b'"' => break,
+                b'\\' => j = unescape(s, j, self.unescaped)?,
+                0..0x20 => return None,
+                b => {
+                    self.unescaped.push(b);
+                    j += 1;
+                }
+            }
+        }
+        let end = u32::try_from(self.unescaped.len())
+            .ok()
+            .filter(|&e| e < UNESCAPED)?;
+        Some(((start as u32 | UNESCAPED, end | UNESCAPED), j + 1))
+    }
+
     /// The list whose `[` is at `i`, `depth` levels in; where it ends.
     fn list(&mut self, i: usize, depth: usize) -> Option<usize> {
         let s = self.s;
@@ -191,7 +240,7 @@ impl Reader<'_, '_> {
         loop {
             let (value, end) = self.value(i, depth)?;
             if let Value::Leaf(a, e) = value {
-                self.push(Event::Leaf(a as u32, e as u32))?;
+                self.push(Event::Leaf(a, e))?;
             }
             i = ws(s, end);
             match s.get(i) {
@@ -231,15 +280,15 @@ impl Reader<'_, '_> {
         let s = self.s;
         match *s.get(i)? {
             b'"' => {
-                let e = self.stops.string_end(s, i)?;
-                Some((Value::Leaf(i + 1, e), e + 1))
+                let ((a, e), end) = self.string(i)?;
+                Some((Value::Leaf(a, e), end))
             }
             b't' => Some((Value::Bare, literal(s, i, b"true")?)),
             b'f' => Some((Value::Bare, literal(s, i, b"false")?)),
             b'n' => Some((Value::Bare, literal(s, i, b"null")?)),
             b'-' | b'0'..=b'9' => {
                 let e = number_end(s, i);
-                printed_as_read(&s[i..e]).then_some((Value::Leaf(i, e), e))
+                printed_as_read(&s[i..e]).then_some((Value::Leaf(i as u32, e as u32), e))
             }
             _ => None,
         }
@@ -300,15 +349,6 @@ impl Stops {
             self.mask = block_stops(s, self.at);
         }
     }
-
-    /// The closing quote of the string whose opening quote is at `open`,
-    /// or `None` when a backslash or a control character comes first, or
-    /// no quote.
-    #[inline(always)]
-    fn string_end(&mut self, s: &[u8], open: usize) -> Option<usize> {
-        let close = self.next_from(s, open + 1)?;
-        (s[close] == b'"').then_some(close)
-    }
 }
 
 /// [`string_stops16`] of the 64 bytes of `s` from `at` (past its end,
@@ -330,6 +370,51 @@ fn block_stops(s: &[u8], at: usize) -> u64 {
         m |= u64::from(string_stops16(lane)) << (16 * k);
     }
     m
+}
+
+/// Appends what the escape at `s[i]` (a backslash) stands for to `out`, as
+/// serde_json reads it, and returns where the escape ends; `None` for an
+/// escape serde turns down: an unknown letter, a `\\u` without four hex
+/// digits, a lone surrogate (serde's default).
+fn unescape(s: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    let byte = match *s.get(i + 1)? {
+        b @ (b'"' | b'\\' | b'/') => b,
+        b'b' => 0x08,
+        b'f' => 0x0C,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'u' => {
+            let hi = hex4(s, i + 2)?;
+            let (c, end) = match hi {
+                0xD800..0xDC00 => {
+                    if s.get(i + 6..i + 8) != Some(b"\\u") {
+                        return None;
+                    }
+                    let lo = hex4(s, i + 8)?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return None;
+                    }
+                    (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), i + 12)
+                }
+                0xDC00..0xE000 => return None,
+                _ => (hi, i + 6),
+            };
+            let c = char::from_u32(c)?;
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            return Some(end);
+        }
+        _ => return None,
+    };
+    out.push(byte);
+    Some(i + 2)
+}
+
+/// The four hex digits at `s[i..]` as a number.
+fn hex4(s: &[u8], i: usize) -> Option<u32> {
+    let h = s.get(i..i + 4)?;
+    h.iter()
+        .try_fold(0u32, |v, &b| Some((v << 4) | char::from(b).to_digit(16)?))
 }
 
 /// Where `lit` at `i` ends, if it is there.
@@ -396,8 +481,16 @@ mod tests {
     /// a leaf in a list, `.` for an end.
     fn read(s: &str) -> Option<Vec<String>> {
         let mut out = [Event::End; MAX_EVENTS];
-        let n = events(s.as_bytes(), &mut out)?;
-        let text = |a: u32, e: u32| &s[a as usize..e as usize];
+        let mut unescaped = Vec::new();
+        let n = events(s.as_bytes(), &mut out, &mut unescaped)?;
+        let text = |a: u32, e: u32| {
+            let bytes = if a & UNESCAPED != 0 {
+                &unescaped[(a & !UNESCAPED) as usize..(e & !UNESCAPED) as usize]
+            } else {
+                &s.as_bytes()[a as usize..e as usize]
+            };
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
         Some(
             out[..n]
                 .iter()
@@ -499,9 +592,16 @@ mod tests {
             "{\"a\":{\"b\"}}",
             "{\"a\":{\"b\":1]}",
             "{\"a\":[1}",
-            "{\"a\":[\"x\\n\"]}",
-            "{\"a\":\"q\\\"q\"}",
-            "{\"a\\u0041\":1}",
+            "{\"a\":[\"x\\q\"]}",
+            "{\"a\":\"q\\xq\"}",
+            "{\"a\":\"\\u12\"}",
+            "{\"a\":\"\\u12g4\"}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\\udc00\"}",
+            "{\"a\":\"\\ud800\\u0041\"}",
+            "{\"a\":\"\\ud800x\"}",
+            "{\"a\":\"x\\\"}",
+            "{\"a\":\"x\\u00e9\tx\"}",
             "{\"a\":\"tab\there\"}",
             "{\"a\":\"nul\u{0}\"}",
             "{\"a\":tru}",
@@ -543,6 +643,34 @@ mod tests {
                 "v z", ".",
             ])
         );
+    }
+
+    /// Escapes as serde_json reads them, in keys and in values, from
+    /// every place in the 64-byte blocks.
+    #[test]
+    fn escapes_are_read_as_serde_reads_them() {
+        let cases = [
+            (r#"\u5f20\u4F1F"#, "张伟"),
+            (r#"\ud83d\ude00!"#, "😀!"),
+            (r#"a\"b\\c\/d\b\f\n\r\te"#, "a\"b\\c/d\u{8}\u{c}\n\r\te"),
+            (r#"\u0000"#, "\u{0}"),
+            (r#"1381234\u0035678"#, "13812345678"),
+        ];
+        for (raw, text) in cases {
+            for pad in [0, 1, 40, 62, 63] {
+                let sp = " ".repeat(pad);
+                let line = format!(r#"{sp}{{"k{raw}":"{raw}","b":"{raw}x","c":"plain"}}"#);
+                let k = format!("k{text}");
+                let x = format!("{text}x");
+                assert_eq!(
+                    read(&line),
+                    kv(&[(&k, Some(text)), ("b", Some(&x)), ("c", Some("plain"))]),
+                    "{raw} {pad}"
+                );
+                let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+                assert_eq!(v["b"].as_str(), Some(x.as_str()), "serde agrees: {raw}");
+            }
+        }
     }
 
     #[test]

@@ -83,14 +83,16 @@ fn walk_json(walk: Walk<'_, '_>, bytes: &[u8], text: Option<&str>) -> serde_json
         && walk.acc.flat_tries.due()
     {
         let mut events = std::mem::take(&mut walk.acc.flat_events);
+        let mut unescaped = std::mem::take(&mut walk.acc.flat_unescaped);
         // Sized once; the reader overwrites what it uses.
         events.resize(flat::MAX_EVENTS, flat::Event::End);
-        let read = flat::events(t.as_bytes(), &mut events);
+        let read = flat::events(t.as_bytes(), &mut events, &mut unescaped);
         walk.acc.flat_tries.note(read.is_some());
         if let Some(n) = read {
-            walk.events(t, &events[..n]);
+            walk.events(t, &unescaped, &events[..n]);
         }
         walk.acc.flat_events = events;
+        walk.acc.flat_unescaped = unescaped;
         if read.is_some() {
             return Ok(());
         }
@@ -133,12 +135,27 @@ impl Walk<'_, '_> {
     /// The events [`flat::events`] read of a record, counted as serde's
     /// visit of the record counts it (`visit_map`, `visit_seq`, the keys'
     /// and the leaves' visits, in order).
-    fn events(&mut self, t: &str, events: &[flat::Event]) {
-        use flat::Event;
-        // Both ends of a key or a string are at a quote, and a number is
-        // ASCII: on a character's boundary.
-        let key = |a: u32, e: u32| t.get(a as usize..e as usize).unwrap_or_default();
-        let leaf = |a: u32, e: u32| &t.as_bytes()[a as usize..e as usize];
+    fn events(&mut self, t: &str, unescaped: &[u8], events: &[flat::Event]) {
+        use flat::{Event, UNESCAPED};
+        // A span in the record (both ends of a key or a string are at a
+        // quote, a number is ASCII: on a character's boundary), or in the
+        // text of strings that had escapes (UTF-8, as written from chars).
+        let leaf = |a: u32, e: u32| {
+            if a & UNESCAPED != 0 {
+                unescaped
+                    .get((a & !UNESCAPED) as usize..(e & !UNESCAPED) as usize)
+                    .unwrap_or_default()
+            } else {
+                &t.as_bytes()[a as usize..e as usize]
+            }
+        };
+        let key = |a: u32, e: u32| {
+            if a & UNESCAPED != 0 {
+                std::str::from_utf8(leaf(a, e)).unwrap_or_default()
+            } else {
+                t.get(a as usize..e as usize).unwrap_or_default()
+            }
+        };
         let top = self.path.is_empty();
         // Where the path of each key whose value has not ended began.
         let mut bases = [0usize; flat::MAX_DEPTH + 2];

@@ -166,6 +166,8 @@ pub(super) struct Acc {
     pub(super) flat_tries: super::flat::Tries,
     /// The flat-record reader's events, a buffer reused record to record.
     pub(super) flat_events: Vec<super::flat::Event>,
+    /// The flat-record reader's text of strings that had escapes, reused.
+    pub(super) flat_unescaped: Vec<u8>,
 }
 
 /// The most leaves (or keys) of a record a [`Memo`] remembers.
