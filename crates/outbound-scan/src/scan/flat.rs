@@ -8,8 +8,9 @@
 //! [`events`] reads a record's structure in one pass, its strings' ends
 //! from masks found 64 bytes at a time, and gives what serde's visitor
 //! would be handed, in order (each key, each string or number, the end
-//! of each key's value), or `None` for anything it does not take, which
-//! serde then reads as before: an escape or a control character in a
+//! of each key's value; a string with escapes unescaped as serde does),
+//! or `None` for anything it does not take, which serde then reads as
+//! before: a control character or an escape serde turns down in a
 //! string, a number that serde's visitor would not print as written,
 //! more than [`MAX_EVENTS`] events or [`MAX_DEPTH`] levels, a record that
 //! is not an object, or anything that is not valid JSON. It decides before
