@@ -108,6 +108,33 @@ fn scan_log_one_thread(b: Bencher<'_, '_>) {
     one_thread(b, &LOG);
 }
 
+static CUSTOMER_LINES: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
+    // The customer table as JSON lines, an object a row with its header's
+    // keys (numbers as strings, as a CSV export turned JSON has them).
+    let (csv, _) = corpus::customers_csv_bytes(ROWS, 2024);
+    let mut rdr = csv::Reader::from_reader(&csv[..]);
+    let keys = rdr.headers().expect("customer header").clone();
+    let mut lines = String::new();
+    for r in rdr.records() {
+        let r = r.expect("customer record");
+        let obj: serde_json::Map<String, serde_json::Value> = keys
+            .iter()
+            .zip(r.iter())
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect();
+        lines.push_str(&serde_json::Value::Object(obj).to_string());
+        lines.push('\n');
+    }
+    bench_file("customers.jsonl", lines.as_bytes())
+});
+
+/// Whole pipeline on one thread over the customer table as JSON lines
+/// (the flat-record reader, `scan/flat.rs`).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn scan_customer_json_lines_one_thread(b: Bencher<'_, '_>) {
+    one_thread(b, &CUSTOMER_LINES);
+}
+
 /// The detector alone, each line treated as free text (no CSV parsing).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn detect_lines(b: Bencher<'_, '_>) {
