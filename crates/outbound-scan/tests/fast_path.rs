@@ -429,3 +429,96 @@ proptest! {
         same_keyed(&[doc], key)?;
     }
 }
+
+/// A string of pieces the detectors find and characters JSON must escape
+/// or may leave raw (quotes, backslashes, control characters, CJK, a
+/// character outside the basic plane), and random ones.
+fn json_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("13812345678".to_string()),
+        Just("张伟".to_string()),
+        Just("user@example.com".to_string()),
+        Just("110105194912310029".to_string()),
+        Just("\"".to_string()),
+        Just("\\".to_string()),
+        Just("\n\t\u{1}".to_string()),
+        Just("\u{1F600}".to_string()),
+        any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..5).prop_map(|v| v.concat())
+}
+
+/// Any JSON value up to four levels deep, its strings from [`json_text`]
+/// (keys too), numbers of every sort serde writes.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    // Mostly what the flat-record reader takes (a record with one thing it
+    // does not take is serde's whole, and eight in a row make it rest).
+    let leaf = prop_oneof![
+        8 => json_text().prop_map(Value::from),
+        2 => any::<i64>().prop_map(Value::from),
+        1 => any::<u64>().prop_map(Value::from),
+        1 => any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        2 => (0u64..100_000, 0u32..4).prop_map(|(n, d)| Value::from(n as f64 / 10f64.powi(d as i32))),
+        1 => any::<bool>().prop_map(Value::from),
+        1 => Just(Value::Null),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::vec((json_text(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// `v` as JSON with every character outside ASCII written `\uXXXX` (a
+/// surrogate pair past the basic plane), as Python's `json.dumps` writes
+/// by default.
+fn ascii_json(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for c in v.to_string().chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Records of any JSON (objects of any values, up to four levels, with
+    /// strings that need escapes), written as serde writes them and with
+    /// every non-ASCII character escaped: the same report on both paths,
+    /// as JSON lines and as a document, counted by a key or not.
+    #[test]
+    fn fast_and_plain_paths_agree_on_any_json_records(
+        records in prop::collection::vec(
+            prop::collection::vec((json_text(), json_value()), 0..8),
+            1..12,
+        ),
+        ascii in any::<bool>(),
+        keyed in any::<bool>(),
+    ) {
+        let records: Vec<String> = records
+            .into_iter()
+            .map(|kv| {
+                let v = serde_json::Value::Object(kv.into_iter().collect());
+                if ascii { ascii_json(&v) } else { v.to_string() }
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let key = keyed.then_some("13812345678");
+        let lines = write(dir.path(), "any.jsonl", records.join("\n").as_bytes());
+        same_keyed(&[lines], key)?;
+        let doc = write(dir.path(), "any.json", format!("[{}]", records.join(",")).as_bytes());
+        same_keyed(&[doc], key)?;
+    }
+}
