@@ -88,12 +88,13 @@ pub(super) enum Event {
 
 /// The events of `s` when it is one JSON object (whitespace around it
 /// allowed) whose keys and strings hold no control character and only
-/// escapes serde takes (a string with escapes is written, unescaped, to
-/// `unescaped`, and its span there is marked [`UNESCAPED`]), whose numbers are [`printed_as_read`], of at most as many
-/// events as `out` holds ([`MAX_EVENTS`]) and [`MAX_DEPTH`] levels,
-/// written to `out`; how many. `None` otherwise (serde reads the record). `true`, `false` and
-/// `null` give no leaf, as serde's visitor counts nothing for them. `s`
-/// must be shorter than 4 GiB (records are far shorter).
+/// escapes serde takes, whose numbers are [`printed_as_read`], of at most
+/// as many events as `out` holds ([`MAX_EVENTS`]) and [`MAX_DEPTH`]
+/// levels: the events are written to `out`, and how many is returned.
+/// A string with escapes is written unescaped to `unescaped`, its span
+/// there marked [`UNESCAPED`]. `true`, `false` and `null` give no leaf, as
+/// serde's visitor counts nothing for them. `None` for anything else, or
+/// a record of 2 GiB or more (serde reads the record).
 pub(super) fn events(s: &[u8], out: &mut [Event], unescaped: &mut Vec<u8>) -> Option<usize> {
     unescaped.clear();
     let i = ws(s, 0);
