@@ -284,6 +284,19 @@ proptest! {
     }
 }
 
+/// [`same_keyed`] on `records` as JSON lines and as a JSON document (an
+/// array of them, one a line).
+fn same_as_lines_and_document(
+    records: &[String],
+    subject_key: Option<&str>,
+) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = write(dir.path(), "r.jsonl", records.join("\n").as_bytes());
+    same_keyed(&[lines], subject_key)?;
+    let doc = format!("[{}]", records.join(",\n"));
+    same_keyed(&[write(dir.path(), "r.json", doc.as_bytes())], subject_key)
+}
+
 /// Keys of the JSON records below that the flat-record reader takes:
 /// plain, hinting, a number, a mobile and a person's name (keys that are
 /// personal data, counted as values), an empty one.
@@ -421,12 +434,7 @@ proptest! {
     ) {
         // Individuals counted by a key's values (the fast path remembers
         // whether a key is the subject key) or by their identifiers.
-        let dir = tempfile::tempdir().unwrap();
-        let key = keyed.then_some("mobile");
-        let lines = write(dir.path(), "r.jsonl", records.join("\n").as_bytes());
-        same_keyed(&[lines], key)?;
-        let doc = write(dir.path(), "r.json", format!("[{}]", records.join(",\n")).as_bytes());
-        same_keyed(&[doc], key)?;
+        same_as_lines_and_document(&records, keyed.then_some("mobile"))?;
     }
 }
 
@@ -514,11 +522,6 @@ proptest! {
                 if ascii { ascii_json(&v) } else { v.to_string() }
             })
             .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let key = keyed.then_some("13812345678");
-        let lines = write(dir.path(), "any.jsonl", records.join("\n").as_bytes());
-        same_keyed(&[lines], key)?;
-        let doc = write(dir.path(), "any.json", format!("[{}]", records.join(",")).as_bytes());
-        same_keyed(&[doc], key)?;
+        same_as_lines_and_document(&records, keyed.then_some("13812345678"))?;
     }
 }
