@@ -67,6 +67,29 @@ impl Tries {
     }
 }
 
+/// What the reader keeps from record to record: whether it is worth
+/// trying ([`Tries`]), and its buffers (sized once, reused).
+#[derive(Default, Debug)]
+pub(super) struct Kept {
+    tries: Tries,
+    events: Vec<Event>,
+    unescaped: Vec<u8>,
+}
+
+impl Kept {
+    /// [`events`] of the record `s` and the text of its strings that had
+    /// escapes, when the reader is due ([`Tries`]) and takes the record.
+    pub(super) fn read(&mut self, s: &[u8]) -> Option<(&[Event], &[u8])> {
+        if !self.tries.due() {
+            return None;
+        }
+        self.events.resize(MAX_EVENTS, Event::End);
+        let n = events(s, &mut self.events, &mut self.unescaped);
+        self.tries.note(n.is_some());
+        Some((&self.events[..n?], &self.unescaped))
+    }
+}
+
 /// What serde's visitor is handed, with where it lies in the record (a
 /// key's or a string's text without its quotes, a number as written).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

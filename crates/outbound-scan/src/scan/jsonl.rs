@@ -80,20 +80,15 @@ fn walk_json(walk: Walk<'_, '_>, bytes: &[u8], text: Option<&str>) -> serde_json
     let mut walk = walk;
     if !walk.ctx.plain
         && let Some(t) = text
-        && walk.acc.flat_tries.due()
     {
-        let mut events = std::mem::take(&mut walk.acc.flat_events);
-        let mut unescaped = std::mem::take(&mut walk.acc.flat_unescaped);
-        // Sized once; the reader overwrites what it uses.
-        events.resize(flat::MAX_EVENTS, flat::Event::End);
-        let read = flat::events(t.as_bytes(), &mut events, &mut unescaped);
-        walk.acc.flat_tries.note(read.is_some());
-        if let Some(n) = read {
-            walk.events(t, &unescaped, &events[..n]);
+        let mut flat = std::mem::take(&mut walk.acc.flat);
+        let read = flat.read(t.as_bytes());
+        if let Some((events, unescaped)) = read {
+            walk.events(t, unescaped, events);
         }
-        walk.acc.flat_events = events;
-        walk.acc.flat_unescaped = unescaped;
-        if read.is_some() {
+        let taken = read.is_some();
+        walk.acc.flat = flat;
+        if taken {
             return Ok(());
         }
     }

@@ -162,12 +162,8 @@ pub(super) struct Acc {
     /// value's field and whether that is the subject key. Not merged, as
     /// [`Acc::memo`].
     pub(super) flat_memo: Memo<(usize, bool)>,
-    /// Whether the flat-record reader is worth trying on the next record.
-    pub(super) flat_tries: super::flat::Tries,
-    /// The flat-record reader's events, a buffer reused record to record.
-    pub(super) flat_events: Vec<super::flat::Event>,
-    /// The flat-record reader's text of strings that had escapes, reused.
-    pub(super) flat_unescaped: Vec<u8>,
+    /// What the flat-record reader keeps from record to record.
+    pub(super) flat: super::flat::Kept,
 }
 
 /// The most leaves (or keys) of a record a [`Memo`] remembers.
