@@ -7,7 +7,8 @@ pub fn is_valid(s: &[u8]) -> bool {
         return false;
     }
     let sep = s[2];
-    if sep != b':' && sep != b'-' {
+    // The separators first: a timestamp's `08:00:00Z` fails at its fourth.
+    if (sep != b':' && sep != b'-') || [5, 8, 11, 14].iter().any(|&k| s[k] != sep) {
         return false;
     }
     for (i, &b) in s.iter().enumerate() {

@@ -336,3 +336,41 @@ fn field_name_prefilter_loses_nothing() {
     }
     assert!(found > 100, "{found}");
 }
+
+/// The loop walks runs of Chinese characters that are neither a plate's
+/// province nor a keyword's first character in a loop of its own; what
+/// follows such a run, at either end of it and after a character cut
+/// short, is found as before.
+#[test]
+fn what_follows_a_run_of_plain_chinese_is_found() {
+    let run = "请您核对以下信息谢谢合作".repeat(3);
+    let text_spans = |s: &str| -> Vec<(Kind, String)> { find_all_text(s).into_iter().collect() };
+    for (tail, want) in [
+        ("京A12345", vec![(CnLicensePlate, "京A12345")]),
+        ("姓名：张三", vec![(PersonName, "张三")]),
+        ("user@example.com", vec![(Email, "user@example.com")]),
+        ("13812345678", vec![(CnMobile, "13812345678")]),
+        (
+            "110102199101010078",
+            vec![(CnResidentId, "110102199101010078")],
+        ),
+        ("(010)62345678", vec![(CnLandline, "(010)62345678")]),
+        ("", vec![]),
+    ] {
+        let want: Vec<(Kind, String)> = want.into_iter().map(|(k, t)| (k, t.to_string())).collect();
+        for s in [
+            format!("{run}{tail}"),
+            format!("{run}{tail}，{run}"),
+            format!("{tail}，{run}"),
+        ] {
+            assert_eq!(text_spans(&s), want, "{s}");
+        }
+    }
+    // A character cut short ends the run; what follows is still found.
+    let mut b = run.as_bytes().to_vec();
+    b.extend_from_slice(&"谢".as_bytes()[..2]);
+    b.extend_from_slice(b"13812345678");
+    let mut found = Vec::new();
+    scan_free_text(&b, &mut |k, x, y| found.push((k, x, y)));
+    assert_eq!(found, [(CnMobile, b.len() - 11, b.len())]);
+}

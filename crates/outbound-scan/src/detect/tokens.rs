@@ -164,6 +164,12 @@ pub(super) fn single_run<F: FnMut(Kind, usize, usize)>(
     }
 }
 
+/// The fewest digits [`groups`] can find anything in: a landline, area
+/// code (three or four digits, [`landline::valid_area`]) and number
+/// (seven or eight, [`landline::valid_local`]); a mobile has eleven, a
+/// card at least thirteen ([`bank_card::is_valid`]), an ID eighteen.
+const MIN_GROUPED_DIGITS: usize = 10;
+
 /// Digit groups separated by single spaces or dashes: `138 1234 5678`,
 /// `010-12345678`, `6222 0212 3456 7890`, `+86 138-1234-5678`.
 pub(super) fn groups<F: FnMut(Kind, usize, usize)>(
@@ -200,7 +206,10 @@ pub(super) fn groups<F: FnMut(Kind, usize, usize)>(
             _ => break,
         }
     }
-    if n < 2 {
+    // The fewest digits of any kind below is ten (a landline's area code
+    // and number); a date or a time (`2026-11-23`) has fewer, and is
+    // turned down before its groups are copied and tried.
+    if n < 2 || g[..n].iter().map(|&(a, b)| b - a).sum::<usize>() < MIN_GROUPED_DIGITS {
         return None;
     }
     let plus = i > 0 && s[i - 1] == b'+';
@@ -383,6 +392,48 @@ pub(super) fn mac_or_v6<F: FnMut(Kind, usize, usize)>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each kind [`groups`] tries turns down every digit string shorter
+    /// than [`MIN_GROUPED_DIGITS`], so turning such groups down before
+    /// trying them finds the same; and a landline of exactly that many
+    /// digits is still found.
+    #[test]
+    fn fewer_grouped_digits_than_the_least_find_nothing() {
+        let mut rng = crate::corpus::Rng::new(54);
+        for _ in 0..20_000 {
+            let n = rng.below(MIN_GROUPED_DIGITS as u64) as usize;
+            // Leading digits that the kinds' prefixes want, now and then.
+            let mut d: Vec<u8> = match rng.below(4) {
+                0 => b"0".to_vec(),
+                1 => b"1".to_vec(),
+                2 => b"62".to_vec(),
+                _ => Vec::new(),
+            };
+            while d.len() < n {
+                d.push(b'0' + rng.below(10) as u8);
+            }
+            d.truncate(n);
+            assert!(!mobile::is_valid(&d), "{d:?}");
+            assert!(!bank_card::is_valid(&d, true), "{d:?}");
+            assert!(resident_id::check18(&d) == Id18::Invalid, "{d:?}");
+            for cut in 0..=n {
+                let (area, local) = d.split_at(cut);
+                assert!(!(landline::valid_area(area) && landline::valid_local(local)));
+            }
+        }
+        let found = |t: &str| {
+            let mut v = Vec::new();
+            groups(t.as_bytes(), 0, Hints::default(), &mut |k, a, b| {
+                v.push((k, t[a..b].to_string()))
+            });
+            v
+        };
+        for t in ["010-2345678", "010 2345678"] {
+            assert_eq!(found(t), [(Kind::CnLandline, t.to_string())]);
+        }
+        assert_eq!(found("010-234567"), []);
+        assert_eq!(found("2026-11-23"), []);
+    }
 
     /// Where `may_be_mac_or_v6` says no, `mac_or_v6` finds nothing: at every
     /// token start of generated runs of hex and other letters and digits, in
