@@ -15,7 +15,12 @@ use resident_id::Id18;
 /// [`ascii_keyword_at`] both need, found once.
 #[inline(always)]
 pub(super) fn alnum_end(s: &[u8], i: usize) -> (usize, usize) {
-    let d = digit_run(s, i);
+    // A word (most tokens of text) has no leading digits to look for.
+    let d = if s[i].is_ascii_digit() {
+        digit_run(s, i)
+    } else {
+        i
+    };
     (d, alnum_run(s, d))
 }
 
