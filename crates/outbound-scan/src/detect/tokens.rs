@@ -34,9 +34,12 @@ pub(super) fn ascii_keyword_at<F: FnMut(Kind, usize, usize)>(
     emit: &mut F,
 ) {
     const MAX: usize = kv::ASCII_KEYWORD_MAX;
+    // The word runs on past `_` (`first_name`); most words end at `r`.
     let mut w = r;
-    while w < s.len() && (s[w].is_ascii_alphanumeric() || s[w] == b'_') {
-        w += 1;
+    if s.get(r) == Some(&b'_') {
+        while w < s.len() && (s[w].is_ascii_alphanumeric() || s[w] == b'_') {
+            w += 1;
+        }
     }
     if !kv::may_be_keyword(s[i], w - i) {
         return;
