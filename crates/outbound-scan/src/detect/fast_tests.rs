@@ -697,3 +697,115 @@ fn words_and_dotted_numbers_agree_with_the_loop() {
     }
     assert!(addresses > 10_000, "{addresses}");
 }
+
+/// Timestamps in text, which the fast path steps over whole
+/// ([`super::shapes::timestamp_end`]), against the loop token by token:
+/// every shape (`T` or a space, fractions of any length, `Z`, offsets),
+/// near misses (a digit short or over, seconds of `86`, other
+/// separators, a cut), and what may follow one: a coordinate's second
+/// half, digit groups that make a mobile with the seconds, MAC and IPv6
+/// tails, an e-mail's domain, letters.
+#[test]
+fn timestamps_and_what_follows_them_agree_with_the_loop() {
+    let mut rng = crate::corpus::Rng::new(56);
+    let hints = all_hints();
+    let digits = |rng: &mut crate::corpus::Rng, n: usize| -> Vec<u8> {
+        (0..n).map(|_| b'0' + rng.below(10) as u8).collect()
+    };
+    let heads: [&[u8]; 8] = [b"", b" ", b"+", b"-", b"x@", b"id ", b"ts=", b"["];
+    let tails: [&[u8]; 15] = [
+        b"",
+        b"ab:cd::1",
+        b" ",
+        b" 13812345678",
+        b" 138 1234 5678",
+        b" 116.4074",
+        b", 116.4074",
+        b"Z",
+        b":1A:2B:3C:4D",
+        b"::1",
+        b"@example.com",
+        b"-1234",
+        b" user@example.com INFO",
+        b"] name=\xE5\xBC\xA0\xE4\xB8\x89",
+        b"\t",
+    ];
+    let (mut skipped, mut found) = (0, 0);
+    for k in 0..30_000 {
+        let mut v = rng.pick(&heads).to_vec();
+        let start = v.len();
+        // A digit short or over now and then.
+        let part = |v: &mut Vec<u8>, rng: &mut crate::corpus::Rng, n: usize| {
+            let n = if rng.pct(3) {
+                n + 1 - rng.below(2) as usize * 2
+            } else {
+                n
+            };
+            v.extend(digits(rng, n));
+        };
+        part(&mut v, &mut rng, 4);
+        v.push(b'-');
+        part(&mut v, &mut rng, 2);
+        v.push(b'-');
+        part(&mut v, &mut rng, 2);
+        v.push(*rng.pick(b"TTTT    t_"));
+        part(&mut v, &mut rng, 2);
+        v.push(b':');
+        part(&mut v, &mut rng, 2);
+        v.push(b':');
+        if rng.pct(20) {
+            let ss: [&[u8]; 4] = [b"86", b"60", b"59", b"99"];
+            let t = *rng.pick(&ss);
+            v.extend_from_slice(t);
+        } else {
+            part(&mut v, &mut rng, 2);
+        }
+        if rng.pct(40) {
+            v.push(b'.');
+            let n = rng.below(12) as usize;
+            v.extend(digits(&mut rng, n));
+        }
+        match rng.below(6) {
+            0 | 1 => v.push(b'Z'),
+            2 => v.extend_from_slice(b"+08:00"),
+            3 => {
+                let zones: [&[u8]; 4] = [b"-05:30", b"+0800", b"+8:00", b"+08:0"];
+                let z = *rng.pick(&zones);
+                v.extend_from_slice(z)
+            }
+            _ => {}
+        }
+        if rng.pct(5) {
+            v.truncate(start + rng.below((v.len() - start) as u64) as usize);
+        }
+        let t = *rng.pick(&tails);
+        v.extend_from_slice(t);
+        if k % 8 == 0 {
+            for _ in 0..rng.below(8) {
+                v.push(*rng.pick(b"0123456789 .:-+,Z@aT"));
+            }
+        }
+        skipped += usize::from(super::shapes::timestamp_end(&v, start).is_some());
+        for &h in &hints {
+            for free in [false, true] {
+                let run = |plain| {
+                    let mut out = Vec::new();
+                    scan_text_path(&v, h, free, plain, &mut |k, a, b| out.push((k, a, b)));
+                    out
+                };
+                let fast = run(false);
+                assert_eq!(
+                    run(true),
+                    fast,
+                    "{:?} {h:?} free {free}",
+                    String::from_utf8_lossy(&v)
+                );
+                found += usize::from(!fast.is_empty());
+            }
+        }
+    }
+    assert!(
+        skipped > 4_000 && found > 10_000,
+        "{skipped} skipped, {found} found"
+    );
+}

@@ -34,7 +34,10 @@ pub mod util;
 use crate::Kind;
 use crate::scan::plain_path;
 pub use hints::Hints;
-use shapes::{ANY_MARK, AT, DIGIT, DOT, LETTER, MARKS, grouped_mobile, is_date_time, whole_email};
+use shapes::{
+    ANY_MARK, AT, DIGIT, DOT, LETTER, MARKS, grouped_mobile, is_date_time, timestamp_end,
+    whole_email,
+};
 pub use shapes::{holds_no_mark, holds_nothing_by_shape};
 use tokens::{
     alnum_end, ascii_keyword_at, code_token, dotted, mac_or_v6, paren_landline, single_run, token,
@@ -449,6 +452,16 @@ fn scan_loop<F: FnMut(Kind, usize, usize)>(
         }
         if b.is_ascii_alphanumeric() {
             let (d, r) = alnum_end(s, i);
+            // A log line's timestamp, where there is nothing to find.
+            if !plain
+                && d == i + 4
+                && r == d
+                && s.get(d) == Some(&b'-')
+                && let Some(e) = timestamp_end(s, i)
+            {
+                i = e;
+                continue;
+            }
             if free && b.is_ascii_alphabetic() && (i == 0 || s[i - 1] != b'_') {
                 ascii_keyword_at(s, i, r, emit);
             }
