@@ -468,24 +468,85 @@ pub(crate) fn scan_with_relations(
 
 /// One kind of database: how to open a read-only session, list its
 /// relations and read one into the pipeline. [`scan_source`] does the rest
-/// alike for each.
+/// alike for each, and [`read_relation`] the transaction around a read.
 pub(crate) trait Source {
-    /// A read-only session.
-    type Conn: sqlx::Connection;
+    /// The driver.
+    type Db: sqlx::Database;
     /// A row as the driver returns it.
     type Row: pipeline::Cells;
+    /// The statement that begins a relation's read-only transaction: one
+    /// snapshot for the count, the sample and every chunk of a full read.
+    const BEGIN: &'static str;
     /// Opens a read-only session on the database `url` names.
-    async fn open(url: &str) -> Result<Self::Conn, String>;
+    async fn open(url: &str) -> Result<Conn<Self>, String>;
     /// The tables and views to consider, in report order (`shown` names
     /// the database in messages).
     async fn list(url: &str, shown: &str) -> Result<Vec<Relation>, String>;
-    /// Reads one relation into `sink`, in a read-only transaction of its own.
-    async fn table(
-        conn: &mut Self::Conn,
+    /// Reads one relation into `sink`, inside the transaction
+    /// [`read_relation`] began; an error gives the sink back with what
+    /// went wrong.
+    async fn read(
+        conn: &mut Conn<Self>,
         rel: &Relation,
         opts: &DbScanOptions,
         sink: pipeline::Sink<Self::Row>,
-    );
+    ) -> Result<(), Failed<Self::Row>>;
+}
+
+/// A session of a [`Source`]'s driver.
+pub(crate) type Conn<S> = <<S as Source>::Db as sqlx::Database>::Connection;
+
+/// A read that failed: the sink, to report the failure on, and why.
+pub(crate) type Failed<R> = (pipeline::Sink<R>, String);
+
+/// Reads one relation into `sink` in a read-only transaction of its own
+/// ([`Source::BEGIN`]), rolled back after; a failure, to begin or to
+/// read, is the relation's error, named as a table or a view.
+async fn read_relation<S: Source>(
+    conn: &mut Conn<S>,
+    rel: &Relation,
+    opts: &DbScanOptions,
+    sink: pipeline::Sink<S::Row>,
+) {
+    let what = if rel.view.is_some() { "view" } else { "table" };
+    let qualified = rel.qualified();
+    let mut tx = match sqlx::Connection::begin_with(conn, S::BEGIN).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            return sink.fail(format!(
+                "{what} `{qualified}`: cannot begin a read-only transaction: {}",
+                describe(&e)
+            ));
+        }
+    };
+    let res = S::read(&mut tx, rel, opts, sink).await;
+    let _ = tx.rollback().await;
+    if let Err((sink, e)) = res {
+        sink.fail(format!("{what} `{qualified}`: {e}"));
+    }
+}
+
+/// Ends the read of a relation whose rows a query picked (`sample`:
+/// `first`, `random` or `full`; `total`: its rows counted or estimated
+/// before, `None` when all are read) after `failure` or none: the first
+/// `n` rows, when fewer came and nothing failed, were all of them.
+fn end_read<R>(
+    sink: pipeline::Sink<R>,
+    rel: &Relation,
+    binary: Vec<String>,
+    n: u64,
+    (mut sample, mut total): (&'static str, Option<(u64, bool)>),
+    failure: Option<String>,
+) {
+    let read = sink.sent();
+    if sample == "first" && failure.is_none() && (read < n || total == Some((read, false))) {
+        (sample, total) = ("full", None);
+    }
+    let failure = failure.map(|e| format!("reading stopped after {read} rows: {e}"));
+    if failure.is_some() && sample == "full" {
+        sample = "first";
+    }
+    sink.end(table_info(read, total, sample, rel, binary), failure);
 }
 
 /// Scans the relations of one database into `scan`, up to `threads(opts)`
@@ -503,16 +564,16 @@ fn scan_source<S: Source>(
         .into_iter()
         .filter(|r| filter.picks(r))
         .partition(|r| r.view.is_some() && !opts.views);
-    let open = || -> Result<(tokio::runtime::Runtime, S::Conn), String> {
+    let open = || -> Result<(tokio::runtime::Runtime, Conn<S>), String> {
         let rt = runtime()?;
         let conn = rt.block_on(S::open(url))?;
         Ok((rt, conn))
     };
-    let read = |w: &mut (tokio::runtime::Runtime, S::Conn), rel: &Relation, sink| {
+    let read = |w: &mut (tokio::runtime::Runtime, Conn<S>), rel: &Relation, sink| {
         let (rt, conn) = w;
-        rt.block_on(S::table(conn, rel, opts, sink));
+        rt.block_on(read_relation::<S>(conn, rel, opts, sink));
     };
-    let close = |(rt, conn): (tokio::runtime::Runtime, S::Conn)| {
+    let close = |(rt, conn): (tokio::runtime::Runtime, Conn<S>)| {
         let _ = rt.block_on(sqlx::Connection::close(conn));
     };
     let path = |r: &Relation| format!("{shown}#{}", r.qualified());

@@ -29,7 +29,7 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
 use crate::pipeline::{Cells, Sink};
 use crate::sample::{SplitMix, table_seed};
-use crate::{DbScanOptions, Relation, Sample, Source, describe, display_url, table_info};
+use crate::{DbScanOptions, Failed, Relation, Sample, Source, describe, display_url, end_read};
 
 /// Why a MySQL 8 account may not log in: without TLS its password goes
 /// RSA-encrypted, and this build has no RSA for the driver (the `rsa`
@@ -134,8 +134,9 @@ async fn list_relations(url: &str, shown: &str) -> Result<Vec<Relation>, String>
 pub(crate) struct MySql;
 
 impl Source for MySql {
-    type Conn = MySqlConnection;
+    type Db = sqlx::MySql;
     type Row = MySqlRow;
+    const BEGIN: &'static str = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
 
     async fn open(url: &str) -> Result<MySqlConnection, String> {
         open_session(url).await
@@ -145,13 +146,13 @@ impl Source for MySql {
         list_relations(url, shown).await
     }
 
-    async fn table(
+    async fn read(
         conn: &mut MySqlConnection,
         rel: &Relation,
         opts: &DbScanOptions,
         sink: Sink<MySqlRow>,
-    ) {
-        read_table(conn, rel, opts, sink).await
+    ) -> Result<(), Failed<MySqlRow>> {
+        read(conn, rel, opts, sink).await
     }
 }
 
@@ -163,36 +164,6 @@ impl Cells for MySqlRow {
         self.try_get::<Option<&[u8]>, _>(i).ok().flatten()
     }
 }
-
-/// Reads one relation into `sink`, in its own read-only transaction.
-async fn read_table(
-    conn: &mut MySqlConnection,
-    rel: &Relation,
-    opts: &DbScanOptions,
-    sink: Sink<MySqlRow>,
-) {
-    let qualified = rel.qualified();
-    let what = if rel.view.is_some() { "view" } else { "table" };
-    let mut tx = match conn
-        .begin_with("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-        .await
-    {
-        Ok(tx) => tx,
-        Err(e) => {
-            return sink.fail(format!(
-                "{what} `{qualified}`: cannot begin a read-only transaction: {}",
-                describe(&e)
-            ));
-        }
-    };
-    let res = read(&mut tx, rel, opts, sink).await;
-    let _ = tx.rollback().await;
-    if let Err((sink, e)) = res {
-        sink.fail(format!("{what} `{qualified}`: {e}"));
-    }
-}
-
-type Failed = (Sink<MySqlRow>, String);
 
 /// A one-column integer primary key's type. Its values are held as
 /// `i128`, which holds both `BIGINT` and `BIGINT UNSIGNED`, and sent back
@@ -282,7 +253,7 @@ async fn read(
     rel: &Relation,
     opts: &DbScanOptions,
     mut sink: Sink<MySqlRow>,
-) -> Result<(), Failed> {
+) -> Result<(), Failed<MySqlRow>> {
     let schema = rel.schema.as_deref().unwrap_or_default();
     let cols = match columns(conn, schema, &rel.name).await {
         Ok(c) => c,
@@ -307,7 +278,7 @@ async fn read(
     let n = opts.sample_rows;
     // (rows, estimated) before reading; None when every row is read.
     let mut total: Option<(u64, bool)> = None;
-    let (pick, mut sample) = if opts.full {
+    let (pick, sample) = if opts.full {
         let locks = match locks_while_read(conn, schema, &rel.name).await {
             Ok(l) => l,
             Err(e) => return Err((sink, e)),
@@ -434,17 +405,7 @@ async fn read(
         Ok(false) => return Ok(()),
         Err(e) => Some(e),
     };
-    let read = sink.sent();
-    if sample == "first" && failure.is_none() && (read < n || total == Some((read, false))) {
-        // Fewer rows than the bound came: that was all of them.
-        (sample, total) = ("full", None);
-    }
-    let failure = failure.map(|e| format!("reading stopped after {read} rows: {e}"));
-    if failure.is_some() && sample == "full" {
-        sample = "first";
-    }
-    let info = table_info(read, total, sample, rel, binary);
-    sink.end(info, failure);
+    end_read(sink, rel, binary, n, (sample, total), failure);
     Ok(())
 }
 

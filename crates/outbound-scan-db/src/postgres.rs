@@ -28,7 +28,7 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 use crate::pipeline::{Cells, Sink};
 use crate::sample::table_seed;
 use crate::{
-    DbScanOptions, Relation, Sample, Source, describe, display_url, quote_ident, table_info,
+    DbScanOptions, Failed, Relation, Sample, Source, describe, display_url, end_read, quote_ident,
 };
 
 /// A read-only session on the database `url` names.
@@ -105,8 +105,9 @@ async fn list_relations(url: &str, shown: &str) -> Result<Vec<Relation>, String>
 pub(crate) struct Postgres;
 
 impl Source for Postgres {
-    type Conn = PgConnection;
+    type Db = sqlx::Postgres;
     type Row = PgRow;
+    const BEGIN: &'static str = "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
     async fn open(url: &str) -> Result<PgConnection, String> {
         open_session(url).await
@@ -116,13 +117,13 @@ impl Source for Postgres {
         list_relations(url, shown).await
     }
 
-    async fn table(
+    async fn read(
         conn: &mut PgConnection,
         rel: &Relation,
         opts: &DbScanOptions,
         sink: Sink<PgRow>,
-    ) {
-        read_table(conn, rel, opts, sink).await
+    ) -> Result<(), Failed<PgRow>> {
+        read(conn, rel, opts, sink).await
     }
 }
 
@@ -134,34 +135,6 @@ impl Cells for PgRow {
     /// full read); the scanner copes with invalid UTF-8 as in files anyway.
     fn cell(&self, i: usize) -> Option<&[u8]> {
         self.try_get_raw(i).ok()?.as_bytes().ok()
-    }
-}
-
-/// Reads one relation into `sink`, in its own read-only transaction.
-async fn read_table(
-    conn: &mut PgConnection,
-    rel: &Relation,
-    opts: &DbScanOptions,
-    sink: Sink<PgRow>,
-) {
-    let qualified = rel.qualified();
-    let what = if rel.view.is_some() { "view" } else { "table" };
-    let mut tx = match conn
-        .begin_with("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .await
-    {
-        Ok(tx) => tx,
-        Err(e) => {
-            return sink.fail(format!(
-                "{what} `{qualified}`: cannot begin a read-only transaction: {}",
-                describe(&e)
-            ));
-        }
-    };
-    let res = read(&mut tx, rel, opts, sink).await;
-    let _ = tx.rollback().await;
-    if let Err((sink, e)) = res {
-        sink.fail(format!("{what} `{qualified}`: {e}"));
     }
 }
 
@@ -180,14 +153,12 @@ async fn estimate(conn: &mut PgConnection, qt: &str) -> Result<u64, String> {
         .ok_or_else(|| "cannot estimate its rows: unexpected EXPLAIN output".to_string())
 }
 
-type Failed = (Sink<PgRow>, String);
-
 async fn read(
     conn: &mut PgConnection,
     rel: &Relation,
     opts: &DbScanOptions,
     mut sink: Sink<PgRow>,
-) -> Result<(), Failed> {
+) -> Result<(), Failed<PgRow>> {
     // Binary: bytea, a domain over it, or an array of it.
     let cols: Vec<(String, bool)> = match sqlx::query_as(
         "SELECT a.attname::text, \
@@ -228,7 +199,7 @@ async fn read(
     let n = opts.sample_rows;
     // (rows, estimated) before reading; None when every row is read.
     let mut total: Option<(u64, bool)> = None;
-    let (sql, mut sample) = if opts.full {
+    let (sql, sample) = if opts.full {
         (format!("SELECT {select} FROM {qt}"), "full")
     } else {
         let est = match estimate(conn, &qt).await {
@@ -291,17 +262,7 @@ async fn read(
             }
         }
     }
-    let read = sink.sent();
-    if sample == "first" && failure.is_none() && (read < n || total == Some((read, false))) {
-        // Fewer rows than the bound came: that was all of them.
-        (sample, total) = ("full", None);
-    }
-    let failure = failure.map(|e| format!("reading stopped after {read} rows: {e}"));
-    if failure.is_some() && sample == "full" {
-        sample = "first";
-    }
-    let info = table_info(read, total, sample, rel, binary);
-    sink.end(info, failure);
+    end_read(sink, rel, binary, n, (sample, total), failure);
     Ok(())
 }
 

@@ -23,7 +23,7 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 use crate::pipeline::{BATCH, Cells, Sink};
 use crate::sample::{SplitMix, table_seed};
 use crate::{
-    DbScanOptions, Relation, Sample, Source, describe, display_url, quote_ident, table_info,
+    DbScanOptions, Failed, Relation, Sample, Source, describe, display_url, quote_ident, table_info,
 };
 
 /// Rowids used per rowid in the range below which the table counts as
@@ -66,8 +66,11 @@ pub(crate) async fn open(url: &str) -> Result<SqliteConnection, String> {
 pub(crate) struct Sqlite;
 
 impl Source for Sqlite {
-    type Conn = SqliteConnection;
+    type Db = sqlx::Sqlite;
     type Row = SqliteRow;
+    /// A deferred transaction on a query-only connection: one snapshot
+    /// from its first read on.
+    const BEGIN: &'static str = "BEGIN";
 
     async fn open(url: &str) -> Result<SqliteConnection, String> {
         open(url).await
@@ -96,13 +99,13 @@ impl Source for Sqlite {
             .collect())
     }
 
-    async fn table(
+    async fn read(
         conn: &mut SqliteConnection,
         rel: &Relation,
         opts: &DbScanOptions,
         sink: Sink<SqliteRow>,
-    ) {
-        table(conn, rel, opts, sink).await
+    ) -> Result<(), Failed<SqliteRow>> {
+        read(conn, rel, opts, sink).await
     }
 }
 
@@ -111,33 +114,6 @@ impl Cells for SqliteRow {
         self.try_get::<Option<&[u8]>, _>(i).ok().flatten()
     }
 }
-
-/// Reads one table or view into `sink`, in its own transaction.
-async fn table(
-    conn: &mut SqliteConnection,
-    rel: &Relation,
-    opts: &DbScanOptions,
-    sink: Sink<SqliteRow>,
-) {
-    let what = if rel.view.is_some() { "view" } else { "table" };
-    let name = &rel.name;
-    let mut tx = match conn.begin().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            return sink.fail(format!(
-                "{what} `{name}`: cannot begin a read transaction: {}",
-                describe(&e)
-            ));
-        }
-    };
-    let res = read(&mut tx, rel, opts, sink).await;
-    let _ = tx.rollback().await;
-    if let Err((sink, e)) = res {
-        sink.fail(format!("{what} `{name}`: {e}"));
-    }
-}
-
-type Failed = (Sink<SqliteRow>, String);
 
 /// The name by which this table's rowid can be selected: none for a view
 /// or a `WITHOUT ROWID` table, nor when columns named `rowid`, `_rowid_`
@@ -169,7 +145,7 @@ async fn read(
     rel: &Relation,
     opts: &DbScanOptions,
     mut sink: Sink<SqliteRow>,
-) -> Result<(), Failed> {
+) -> Result<(), Failed<SqliteRow>> {
     let cols: Vec<(String, String)> =
         match sqlx::query_as("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")
             .bind(&rel.name)
