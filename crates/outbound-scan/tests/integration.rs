@@ -2,11 +2,13 @@
 //! Parquet tests only build with the `parquet` feature.
 
 mod accuracy;
+mod bad_inputs;
 mod common;
 mod fast_path;
 mod field_limit;
 mod field_names;
 mod fuzz_readers;
+mod individuals;
 mod limits;
 mod parquet;
 mod readers;
