@@ -351,8 +351,12 @@ pub(super) fn whole_email(s: &[u8]) -> bool {
 /// reference of the mask version in the tests.
 #[inline(never)]
 pub(super) fn whole_email_bytes(s: &[u8]) -> bool {
+    // The `@` is looked for where it may be, in the first 65 bytes (one
+    // call of memchr): a log line's first `@` is far in or nowhere, and
+    // the search to it, eight bytes at a time, cost a thirtieth of the
+    // line's scan.
     s.first().is_some_and(u8::is_ascii_alphanumeric)
-        && util::find_byte_swar(s, 0, b'@').is_some_and(|at| {
+        && memchr::memchr(b'@', &s[..s.len().min(65)]).is_some_and(|at| {
             at <= 64
                 && email::valid_local(&s[..at])
                 && at + 1 < s.len()
