@@ -9,6 +9,16 @@
 //! kind (length, separators, `@`, `:`, `.`) reach a validator; validators
 //! work on borrowed slices and stack buffers, so nothing is allocated per
 //! value. Every emitted match has passed its kind's validator.
+//!
+//! Text is mostly what holds nothing, so the pass steps over it in the
+//! largest pieces it can tell hold nothing: a run of Chinese characters
+//! that start no plate and no keyword, a log line's ISO timestamp
+//! (`shapes::timestamp_end`), a word that is no keyword and of no kind's
+//! length; the first stages settle a whole cell of a table by its shape
+//! before the loop starts. The plain path (`OUTBOUND_SCAN_PLAIN=1`) skips
+//! nothing by shape (neither the first stages nor the timestamp), so the
+//! differential tests compare the two; runs of Chinese characters are
+//! walked alike on both, tested against a walk character by character.
 
 pub mod address;
 pub mod bank_card;
