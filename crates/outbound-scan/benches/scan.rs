@@ -135,6 +135,34 @@ fn scan_customer_json_lines_one_thread(b: Bencher<'_, '_>) {
     one_thread(b, &CUSTOMER_LINES);
 }
 
+static CHINESE: LazyLock<(PathBuf, usize)> = LazyLock::new(|| {
+    // Chinese free text (customer-service notes, chat): lines of 20–60
+    // common characters, none of them a plate's province or a keyword's
+    // first character, and a mobile after `，电话` on every seventh line.
+    let chars: Vec<char> = "请您核对以下信息谢谢合作我们已经收到您的订单将尽快为发货如有问题随时联系客服今天天气很好明天会下雨"
+        .chars()
+        .collect();
+    let mut rng = corpus::Rng::new(2024);
+    let mut text = String::new();
+    for i in 0..ROWS {
+        for _ in 0..20 + rng.below(41) {
+            text.push(*rng.pick(&chars));
+        }
+        if i % 7 == 0 {
+            text.push_str(&format!("，电话138{:08}", rng.below(100_000_000)));
+        }
+        text.push('\n');
+    }
+    bench_file("chinese.txt", text.as_bytes())
+});
+
+/// Whole pipeline on one thread over Chinese text (the free-text loop's
+/// runs of plain characters, `detect::plain_cjk_end`).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn scan_chinese_text_one_thread(b: Bencher<'_, '_>) {
+    one_thread(b, &CHINESE);
+}
+
 /// The detector alone, each line treated as free text (no CSV parsing).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn detect_lines(b: Bencher<'_, '_>) {
