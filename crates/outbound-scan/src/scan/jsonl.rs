@@ -161,17 +161,8 @@ impl Walk<'_, '_> {
                     self.top_pair(key(a, e), Some(leaf(va, ve)));
                 }
                 Event::Bare(a, e) if top && open == 0 => self.top_pair(key(a, e), None),
-                Event::Pair(a, e, va, ve) => {
-                    let base = self.path.len();
-                    visit_key(self.path, key(a, e), self.acc, self.ctx, self.rec);
-                    self.leaf_here(leaf(va, ve));
-                    self.path.truncate(base);
-                }
-                Event::Bare(a, e) => {
-                    let base = self.path.len();
-                    visit_key(self.path, key(a, e), self.acc, self.ctx, self.rec);
-                    self.path.truncate(base);
-                }
+                Event::Pair(a, e, va, ve) => self.inner_pair(key(a, e), Some(leaf(va, ve))),
+                Event::Bare(a, e) => self.inner_pair(key(a, e), None),
                 Event::Key(a, e) => {
                     bases[open] = self.path.len();
                     open += 1;
@@ -184,6 +175,19 @@ impl Walk<'_, '_> {
                 }
             }
         }
+    }
+
+    /// A key of an object inside the record with its leaf `v` (none: a
+    /// literal or an empty object or list), counted as `visit_key` and
+    /// `json_leaf` count them; the path is left as it was.
+    #[inline(always)]
+    fn inner_pair(&mut self, key: &str, v: Option<&[u8]>) {
+        let base = self.path.len();
+        visit_key(self.path, key, self.acc, self.ctx, self.rec);
+        if let Some(v) = v {
+            self.leaf_here(v);
+        }
+        self.path.truncate(base);
     }
 
     /// [`json_leaf`] at the path, through [`field_leaf`] (the flat
@@ -206,8 +210,7 @@ impl Walk<'_, '_> {
         if let Some((i, is_key)) = self.acc.flat_memo.get(place, key) {
             self.rec.key_place += 1;
             if let Some(v) = v {
-                self.rec.leaf += 1;
-                self.acc.key_seen |= is_key;
+                leaf_counted(is_key, self.acc, self.rec);
                 field_leaf(i, is_key, v, self.acc, self.ctx, self.rec);
             }
             return;
@@ -399,10 +402,17 @@ fn leaf_hinted(
 fn leaf_field(path: &str, acc: &mut Acc, ctx: &Ctx<'_>, r: &mut Rec) -> (usize, bool) {
     let name = if path.is_empty() { "$" } else { path };
     let i = acc.field_at(r.leaf, name);
-    r.leaf += 1;
     let is_key = ctx.subject_key == Some(name);
-    acc.key_seen |= is_key;
+    leaf_counted(is_key, acc, r);
     (i, is_key)
+}
+
+/// Counts a leaf as one of `r`'s (its place for the next one's field),
+/// and the subject key as seen when it is the key.
+#[inline(always)]
+fn leaf_counted(is_key: bool, acc: &mut Acc, r: &mut Rec) {
+    r.leaf += 1;
+    acc.key_seen |= is_key;
 }
 
 /// Counts a leaf value in field `i`, which [`leaf_field`] gave for it
