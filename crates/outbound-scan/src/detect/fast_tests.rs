@@ -698,13 +698,15 @@ fn words_and_dotted_numbers_agree_with_the_loop() {
     assert!(addresses > 10_000, "{addresses}");
 }
 
-/// Timestamps in text, which the fast path steps over whole
-/// ([`super::shapes::timestamp_end`]), against the loop token by token:
-/// every shape (`T` or a space, fractions of any length, `Z`, offsets),
-/// near misses (a digit short or over, seconds of `86`, other
-/// separators, a cut), and what may follow one: a coordinate's second
-/// half, digit groups that make a mobile with the seconds, MAC and IPv6
-/// tails, an e-mail's domain, letters.
+/// Timestamps and times of day in text, which the fast path steps over
+/// whole ([`super::shapes::timestamp_end`], [`super::shapes::time_end`]),
+/// against the loop token by token: every shape (`T` or a space, a time
+/// alone, fractions of any length, `Z`, offsets), near misses (a digit
+/// short or over, seconds of `86`, other separators, a cut), what may
+/// come before a time (IPv6 groups, a syslog date, an access log's) and
+/// what may follow one: a coordinate's second half, digit groups that make
+/// a mobile with the seconds, MAC and IPv6 tails, an e-mail's domain,
+/// letters.
 #[test]
 fn timestamps_and_what_follows_them_agree_with_the_loop() {
     let mut rng = crate::corpus::Rng::new(56);
@@ -713,6 +715,18 @@ fn timestamps_and_what_follows_them_agree_with_the_loop() {
         (0..n).map(|_| b'0' + rng.below(10) as u8).collect()
     };
     let heads: [&[u8]; 8] = [b"", b" ", b"+", b"-", b"x@", b"id ", b"ts=", b"["];
+    // Before a time alone.
+    let time_heads: [&[u8]; 9] = [
+        b"",
+        b"Nov 23 ",
+        b"[23/Nov/2026:",
+        b"fe80::",
+        b"a::",
+        b"1:2:3:4:5:",
+        b"2001:db8::",
+        b"12 ",
+        b"86 ",
+    ];
     let tails: [&[u8]; 15] = [
         b"",
         b"ab:cd::1",
@@ -732,7 +746,12 @@ fn timestamps_and_what_follows_them_agree_with_the_loop() {
     ];
     let (mut skipped, mut found) = (0, 0);
     for k in 0..30_000 {
-        let mut v = rng.pick(&heads).to_vec();
+        let alone = rng.pct(35);
+        let mut v = if alone {
+            rng.pick(&time_heads).to_vec()
+        } else {
+            rng.pick(&heads).to_vec()
+        };
         let start = v.len();
         // A digit short or over now and then.
         let part = |v: &mut Vec<u8>, rng: &mut crate::corpus::Rng, n: usize| {
@@ -743,12 +762,14 @@ fn timestamps_and_what_follows_them_agree_with_the_loop() {
             };
             v.extend(digits(rng, n));
         };
-        part(&mut v, &mut rng, 4);
-        v.push(b'-');
-        part(&mut v, &mut rng, 2);
-        v.push(b'-');
-        part(&mut v, &mut rng, 2);
-        v.push(*rng.pick(b"TTTT    t_"));
+        if !alone {
+            part(&mut v, &mut rng, 4);
+            v.push(b'-');
+            part(&mut v, &mut rng, 2);
+            v.push(b'-');
+            part(&mut v, &mut rng, 2);
+            v.push(*rng.pick(b"TTTT    t_"));
+        }
         part(&mut v, &mut rng, 2);
         v.push(b':');
         part(&mut v, &mut rng, 2);
@@ -785,7 +806,11 @@ fn timestamps_and_what_follows_them_agree_with_the_loop() {
                 v.push(*rng.pick(b"0123456789 .:-+,Z@aT"));
             }
         }
-        skipped += usize::from(super::shapes::timestamp_end(&v, start).is_some());
+        skipped += usize::from(if alone {
+            super::shapes::time_end(&v, start).is_some()
+        } else {
+            super::shapes::timestamp_end(&v, start).is_some()
+        });
         for &h in &hints {
             for free in [false, true] {
                 let run = |plain| {

@@ -12,11 +12,11 @@
 //!
 //! Text is mostly what holds nothing, so the pass steps over it in the
 //! largest pieces it can tell hold nothing: a run of Chinese characters
-//! that start no plate and no keyword, a log line's ISO timestamp
-//! (`shapes::timestamp_end`), a word that is no keyword and of no kind's
-//! length; the first stages settle a whole cell of a table by its shape
-//! before the loop starts. The plain path (`OUTBOUND_SCAN_PLAIN=1`) skips
-//! nothing by shape (neither the first stages nor the timestamp), so the
+//! that start no plate and no keyword, a log line's timestamp or time of
+//! day (`shapes::timestamp_end`, `time_end`), a word that is no keyword
+//! and of no kind's length; the first stages settle a whole cell of a
+//! table by its shape before the loop starts. The plain path (`OUTBOUND_SCAN_PLAIN=1`) skips
+//! nothing by shape (neither the first stages nor the times), so the
 //! differential tests compare the two; runs of Chinese characters are
 //! walked alike on both, tested against a walk character by character.
 
@@ -45,7 +45,7 @@ use crate::Kind;
 use crate::scan::plain_path;
 pub use hints::Hints;
 use shapes::{
-    ANY_MARK, AT, DIGIT, DOT, LETTER, MARKS, grouped_mobile, is_date_time, timestamp_end,
+    ANY_MARK, AT, DIGIT, DOT, LETTER, MARKS, grouped_mobile, is_date_time, time_end, timestamp_end,
     whole_email,
 };
 pub use shapes::{holds_no_mark, holds_nothing_by_shape};
@@ -462,12 +462,15 @@ fn scan_loop<F: FnMut(Kind, usize, usize)>(
         }
         if b.is_ascii_alphanumeric() {
             let (d, r) = alnum_end(s, i);
-            // A log line's timestamp, where there is nothing to find.
+            // A log line's timestamp or time of day, where there is
+            // nothing to find.
             if !plain
-                && d == i + 4
                 && r == d
-                && s.get(d) == Some(&b'-')
-                && let Some(e) = timestamp_end(s, i)
+                && let Some(e) = match (d - i, s.get(d)) {
+                    (4, Some(b'-')) => timestamp_end(s, i),
+                    (2, Some(b':')) => time_end(s, i),
+                    _ => None,
+                }
             {
                 i = e;
                 continue;

@@ -216,38 +216,47 @@ pub(super) fn is_date_time(s: &[u8]) -> bool {
 }
 
 /// The end of an ISO 8601 timestamp at `i` in text, `dddd-dd-ddTdd:dd:dd`
-/// (or a space for the `T`), with a fraction of a second, `Z` or an
-/// offset (`+08:00`), when a byte that ends a token follows it (the
-/// text's end, white space, a quote, a closing bracket, `,` `;` `|`);
+/// (or a space for the `T`), with what [`time_end`] takes after it;
 /// `None` otherwise. A log line starts with one, and the loop took 1,500
-/// instructions to find nothing in it. Nothing is there to find, and
-/// nothing the loop does inside it reaches past its end: besides what
-/// [`is_date_time`] says of the date and time, a MAC or IPv6 address
-/// would need a `:` or hex digit where the end is; the seconds begin
-/// with 0–6 so that, followed by a space and digits, they are no `86` of
-/// a mobile (the one kind whose digit groups may start with two); and a
-/// fraction is taken only when it cannot start a coordinate pair: at
-/// most three digits (a coordinate has four or more), or a `Z` or an
-/// offset right after it. The fast and plain paths are compared on
-/// timestamps of every shape, their near misses and what follows them.
+/// instructions to find nothing in it: besides what [`is_date_time`] says
+/// of the date, nothing is there to find.
 #[inline]
 pub(super) fn timestamp_end(s: &[u8], i: usize) -> Option<usize> {
     const DATE: Shape8 = Shape8::of(b"dddd-dd-");
     const DAY_T: Shape8 = Shape8::of(b"ddTdd:dd");
     const DAY_HOUR: Shape8 = Shape8::of(b"dd dd:dd");
-    const SECONDS: Shape8 = Shape8::of(b"dd:dd:dd");
-    if s.len() < i + 19 {
+    if s.len() < i + 16 {
         return None;
     }
     let at = |k: usize| util::word(s, k);
-    if !(DATE.is(at(i))
-        && (DAY_T.is(at(i + 8)) || DAY_HOUR.is(at(i + 8)))
-        && SECONDS.is(at(i + 11)))
-        || s[i + 17] > b'6'
-    {
+    if !(DATE.is(at(i)) && (DAY_T.is(at(i + 8)) || DAY_HOUR.is(at(i + 8)))) {
         return None;
     }
-    let mut e = i + 19;
+    time_end(s, i + 11)
+}
+
+/// The end of a time of day at `t` in text, `dd:dd:dd`, with a fraction
+/// of a second, `Z` or an offset (`+08:00`), when a byte that ends a token
+/// follows it (the text's end, white space, a quote, a closing bracket,
+/// `,` `;` `|`); `None` otherwise: a syslog line's `Nov 23 08:00:00`, an
+/// access log's `[23/Nov/2026:08:00:00 +0800]`, an ISO timestamp's end.
+/// Nothing is there to find, and nothing the loop does inside it reaches
+/// past its end: a MAC or IPv6 address would need a `:` or a hex digit
+/// where the end is (one that begins before the time was tried where it
+/// begins); the seconds begin with 0–6 so that, followed by a space and
+/// digits, they are no `86` of a mobile (the one kind whose digit groups
+/// may start with two); and a fraction is taken only when it cannot
+/// start a coordinate pair: at most three digits (a coordinate has four
+/// or more), or a `Z` or an offset right after it. The fast and plain
+/// paths are compared on times of every shape, their near misses and what
+/// comes before and after them.
+#[inline]
+pub(super) fn time_end(s: &[u8], t: usize) -> Option<usize> {
+    const SECONDS: Shape8 = Shape8::of(b"dd:dd:dd");
+    if s.len() < t + 8 || !SECONDS.is(util::word(s, t)) || s[t + 6] > b'6' {
+        return None;
+    }
+    let mut e = t + 8;
     let mut places = 0;
     if s.get(e) == Some(&b'.') {
         let f = util::digit_run(s, e + 1);
