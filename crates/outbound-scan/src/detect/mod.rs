@@ -15,10 +15,11 @@
 //! that start no plate and no keyword, a log line's timestamp or time of
 //! day (`shapes::timestamp_end`, `time_end`), a word that is no keyword
 //! and of no kind's length; the first stages settle a whole cell of a
-//! table by its shape before the loop starts. The plain path (`OUTBOUND_SCAN_PLAIN=1`) skips
-//! nothing by shape (neither the first stages nor the times), so the
-//! differential tests compare the two; runs of Chinese characters are
-//! walked alike on both, tested against a walk character by character.
+//! table by its shape before the loop starts. The plain path
+//! (`OUTBOUND_SCAN_PLAIN=1`) skips nothing by shape (neither the first
+//! stages nor the times), so the differential tests compare the two; runs
+//! of Chinese characters are walked alike on both, tested against a walk
+//! character by character.
 
 pub mod address;
 pub mod bank_card;
