@@ -571,19 +571,25 @@ fn notable_cjk(c: char) -> bool {
 /// digit, and the run holds no ASCII.
 #[inline(always)]
 fn plain_cjk_end(s: &[u8], mut i: usize) -> usize {
-    while let Some(&[a, b, c]) = s.get(i..i + 3) {
-        if a.wrapping_sub(0xE4) > 0xE9 - 0xE4
-            || (u16::from(b) << 8 | u16::from(c)) & 0xC0C0 != 0x8080
-        {
-            break;
-        }
-        let cp = usize::from(a & 0x0F) << 12 | usize::from(b & 0x3F) << 6 | usize::from(c & 0x3F);
-        if notable_code(cp) {
-            break;
-        }
+    while let Some(&[a, b, c]) = s.get(i..i + 3)
+        && a.wrapping_sub(0xE4) <= 0xE9 - 0xE4
+        && let Some(cp) = e4_e9_code(a, b, c)
+        && !notable_code(cp)
+    {
         i += 3;
     }
     i
+}
+
+/// The code point of the 3-byte UTF-8 sequence `a b c` whose lead `a` is
+/// 0xE4–0xE9, or `None` when `b` or `c` is not a continuation byte (both
+/// tested at once): what [`lead_e4_e9_char`] and [`plain_cjk_end`] decode.
+#[inline(always)]
+fn e4_e9_code(a: u8, b: u8, c: u8) -> Option<usize> {
+    if (u16::from(b) << 8 | u16::from(c)) & 0xC0C0 != 0x8080 {
+        return None;
+    }
+    Some(usize::from(a & 0x0F) << 12 | usize::from(b & 0x3F) << 6 | usize::from(c & 0x3F))
 }
 
 /// The character of the 3-byte UTF-8 sequence `a b c` whose lead `a` is
@@ -594,10 +600,7 @@ fn plain_cjk_end(s: &[u8], mut i: usize) -> usize {
 #[inline(always)]
 pub(super) fn lead_e4_e9_char(a: u8, b: u8, c: u8) -> Option<char> {
     debug_assert!((0xE4..=0xE9).contains(&a));
-    if b & 0xC0 != 0x80 || c & 0xC0 != 0x80 {
-        return None;
-    }
-    char::from_u32((u32::from(a & 0x0F) << 12) | (u32::from(b & 0x3F) << 6) | u32::from(c & 0x3F))
+    e4_e9_code(a, b, c).and_then(|cp| char::from_u32(cp as u32))
 }
 
 /// Convenience for tests and callers that want a list: all matches of a
